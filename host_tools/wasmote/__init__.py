@@ -1,0 +1,3 @@
+"""wasmote: run sandboxed WebAssembly modules on microcontrollers (host toolchain)."""
+
+__version__ = "0.1.0"
