@@ -1,0 +1,252 @@
+/* wasmote.h - public API of the wasmote runtime core (C99, freestanding).
+ *
+ * Memory: nothing here calls malloc. Every object (module, instance, linear memory, stacks)
+ * is bump-allocated from a wm_arena the caller hands in. Releasing = resetting the arena to a
+ * mark taken before (wm_arena_mark / wm_arena_release).
+ *
+ * Code is executed in place: wm_load keeps a pointer into the byte buffer (RAM or
+ * memory-mapped flash), which must stay valid and unchanged while the module or any of its
+ * instances is in use. See docs/memory-model.md for RAM costs.
+ *
+ * Errors: every fallible function returns a wm_err; when an `err` out-parameter is given
+ * (it may be NULL) it receives the code, a byte offset into the module (loading/validation)
+ * and a static message using the spec's wording.
+ */
+#ifndef WASMOTE_H
+#define WASMOTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+typedef enum wm_err {
+    WM_OK = 0,
+    WM_ERR_MALFORMED = 1,   /* binary cannot be decoded ("unexpected end", ...) */
+    WM_ERR_INVALID = 2,     /* decodes but fails validation ("type mismatch", ...) */
+    WM_ERR_NO_MEMORY = 3,   /* arena exhausted */
+    WM_ERR_UNLINKABLE = 4,  /* import missing or incompatible ("unknown import", ...) */
+    WM_ERR_TRAP = 5,        /* runtime trap; message says which */
+    WM_ERR_EXHAUSTION = 6,  /* "call stack exhausted" (value stack or call depth limit) */
+    WM_ERR_OUT_OF_FUEL = 7, /* not a trap: instance suspended, continue with wm_resume */
+    WM_ERR_NOT_FOUND = 8,   /* no export of that name / kind */
+    WM_ERR_ARGS = 9,        /* wrong argument count or types for a call */
+    WM_ERR_STATE = 10,      /* e.g. wm_call on a suspended instance, wm_resume on idle */
+    WM_ERR_LIMIT = 11       /* a runtime limit of this build / instance is exceeded */
+} wm_err;
+
+typedef struct wm_error {
+    wm_err code;
+    uint32_t offset;  /* byte offset in the module binary (load/validate), else 0 */
+    const char *msg;  /* static string, never NULL when code != WM_OK */
+} wm_error;
+
+/* Static name of an error code, e.g. "trap". */
+const char *wm_err_name(wm_err code);
+
+/* ---- arena ------------------------------------------------------------------------------ */
+
+typedef struct wm_arena {
+    uint8_t *base;
+    size_t size;
+    size_t used;
+} wm_arena;
+
+void wm_arena_init(wm_arena *a, void *mem, size_t size);
+/* Returns NULL when the arena is full. `align` must be a power of two. Memory is NOT zeroed. */
+void *wm_arena_alloc(wm_arena *a, size_t size, size_t align);
+size_t wm_arena_mark(const wm_arena *a);
+void wm_arena_release(wm_arena *a, size_t mark);
+
+/* ---- values ----------------------------------------------------------------------------- */
+
+/* Value type codes are the wasm binary encodings. */
+typedef enum wm_valtype {
+    WM_I32 = 0x7F,
+    WM_I64 = 0x7E,
+    WM_F32 = 0x7D,
+    WM_F64 = 0x7C,
+    WM_FUNCREF = 0x70,
+    WM_EXTERNREF = 0x6F
+} wm_valtype;
+
+typedef struct wm_func wm_func;         /* a function: (instance, index) or a host function */
+typedef struct wm_module wm_module;     /* a loaded, validated module (read-only) */
+typedef struct wm_instance wm_instance; /* an instantiated module */
+typedef struct wm_memory wm_memory;     /* a linear memory (may be shared by instances) */
+typedef struct wm_table wm_table;       /* a table (may be shared by instances) */
+typedef struct wm_global wm_global;     /* a global (may be shared by instances) */
+
+/* A value. Floats are kept as raw IEEE bits so that they pass through bit-exactly.
+ * funcref: NULL is ref.null. externref: an opaque host word; 0 is ref.null (a host that
+ * needs handle 0 must offset its handles). */
+typedef struct wm_val {
+    uint8_t type; /* wm_valtype */
+    union {
+        uint32_t i32;
+        uint64_t i64;
+        uint32_t f32; /* bits */
+        uint64_t f64; /* bits */
+        const wm_func *func;
+        uintptr_t ext;
+    } of;
+} wm_val;
+
+/* ---- loading ---------------------------------------------------------------------------- */
+
+/* Decodes and fully validates a module. `bytes` must outlive the module (executed in place).
+ * On failure nothing of the module remains usable (release the arena to a mark to reclaim). */
+wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **out,
+               wm_error *err);
+
+/* RAM the loaded module occupies in its arena (section tables + side table), in bytes. */
+size_t wm_module_ram(const wm_module *mod);
+
+/* ---- externals (imports / exports) ------------------------------------------------------- */
+
+typedef enum wm_extern_kind {
+    WM_EXTERN_FUNC = 0,
+    WM_EXTERN_TABLE = 1,
+    WM_EXTERN_MEMORY = 2,
+    WM_EXTERN_GLOBAL = 3
+} wm_extern_kind;
+
+typedef struct wm_extern {
+    uint8_t kind; /* wm_extern_kind */
+    union {
+        const wm_func *func;
+        wm_table *table;
+        wm_memory *memory;
+        wm_global *global;
+    } of;
+} wm_extern;
+
+/* ---- host functions ------------------------------------------------------------------------
+ * Signature strings: one letter per param, ':' then one letter per result.
+ * i = i32, I = i64, f = f32, F = f64, r = funcref, e = externref.
+ * Examples: "ii:i" (i32,i32)->i32, ":" ()->(), "F:" (f64)->().
+ * The callback returns WM_OK, or an error (usually via wm_trap) that becomes a trap of the
+ * calling wasm code. It may call wm_mem_ptr to reach the caller's memory and may call other
+ * instances' exports (re-entrancy is supported). */
+typedef wm_err (*wm_host_fn)(wm_instance *inst, void *user, const wm_val *args,
+                             wm_val *results);
+
+typedef struct wm_host_func {
+    const char *module;
+    const char *name;
+    const char *sig;
+    wm_host_fn fn;
+    void *user;
+} wm_host_func;
+
+/* Makes a function object for a host function (the wm_host_func must outlive it). */
+wm_err wm_host_func_new(wm_arena *arena, const wm_host_func *hf, const wm_func **out);
+
+/* Host-made tables/memories/globals, e.g. for the spec tests' `spectest` module.
+ * max = UINT32_MAX means "no maximum". */
+wm_err wm_global_new(wm_arena *arena, wm_val init, bool mutable_, wm_global **out);
+wm_err wm_table_new(wm_arena *arena, uint8_t elem_type, uint32_t min, uint32_t max,
+                    wm_table **out);
+/* cap_bytes: byte budget of the memory (see wm_limits.mem_cap_bytes). */
+wm_err wm_memory_new(wm_arena *arena, uint32_t min_pages, uint32_t max_pages,
+                     uint32_t cap_bytes, wm_memory **out);
+
+/* A linker: named externals that imports resolve against. Entries are arena-allocated
+ * nodes; names are not copied (must outlive the linker). Later entries shadow earlier ones. */
+typedef struct wm_link_entry wm_link_entry;
+typedef struct wm_linker {
+    wm_arena *arena;
+    wm_link_entry *head;
+} wm_linker;
+
+void wm_linker_init(wm_linker *l, wm_arena *arena);
+wm_err wm_linker_add(wm_linker *l, const char *module, const char *name, wm_extern ext);
+wm_err wm_linker_add_host(wm_linker *l, const wm_host_func *hf);
+/* Registers all exports of `inst` under module name `as` (the spec's `register`). */
+wm_err wm_linker_add_instance(wm_linker *l, const char *as, wm_instance *inst);
+
+/* ---- instances -------------------------------------------------------------------------- */
+
+typedef struct wm_limits {
+    uint32_t stack_slots;   /* value-stack slots (64-bit each), locals included */
+    uint32_t call_depth;    /* maximum nested wasm calls */
+    uint32_t mem_cap_bytes; /* byte budget for a memory the module defines; may be below
+                               one 64 KiB page (see docs/memory-model.md) */
+} wm_limits;
+
+/* Defaults: 16384 slots, 1024 frames, cap 64 KiB * 65536 clipped to the arena's size. */
+void wm_limits_default(wm_limits *l);
+
+/* Resolves imports through `linker` (may be NULL when there are none), allocates memory,
+ * tables, globals and stacks, applies segments and runs the start function. A trap there
+ * returns WM_ERR_TRAP (the spec's assert_uninstantiable); with WM_2.0 semantics writes done
+ * by earlier segments stay visible in shared memories/tables. */
+wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *linker,
+                      const wm_limits *limits, wm_instance **out, wm_error *err);
+
+/* ---- exports and introspection ------------------------------------------------------------ */
+
+wm_err wm_export(const wm_instance *inst, const char *name, wm_extern *out);
+/* Number of exports and their names/values by index (for registering / listing). */
+uint32_t wm_export_count(const wm_instance *inst);
+wm_err wm_export_at(const wm_instance *inst, uint32_t i, const char **name, uint32_t *name_len,
+                    wm_extern *out);
+
+/* Signature of a function: types are wm_valtype codes. */
+void wm_func_sig(const wm_func *f, uint32_t *nparams, const uint8_t **params,
+                 uint32_t *nresults, const uint8_t **results);
+
+wm_val wm_global_value(const wm_global *g);
+/* Looks up an exported global by name (the spec's `get` action). */
+wm_err wm_global_get(const wm_instance *inst, const char *name, wm_val *out);
+
+/* Memory 0 of an instance (NULL when it has none), size in pages and accessible bytes. */
+wm_memory *wm_instance_memory(const wm_instance *inst);
+uint32_t wm_memory_pages(const wm_memory *m);
+uint32_t wm_memory_bytes(const wm_memory *m);
+uint8_t *wm_memory_data(wm_memory *m);
+uint32_t wm_table_size(const wm_table *t);
+
+/* Bounds-checked pointer into the instance's memory 0: NULL unless [addr, addr+len) is
+ * accessible. Valid until the next call back into wasm (memory.grow may not move memory in
+ * this runtime, but a host should not rely on that). */
+uint8_t *wm_mem_ptr(wm_instance *inst, uint32_t addr, uint32_t len);
+
+/* For host callbacks: `return wm_trap(inst, "my reason");` traps the caller with that
+ * static message. */
+wm_err wm_trap(wm_instance *inst, const char *msg);
+
+/* ---- calling ------------------------------------------------------------------------------ */
+
+#define WM_FUEL_UNLIMITED UINT64_MAX
+
+/* Calls a function with typed args. Results are written only on WM_OK. `fuel` bounds the
+ * work (about one unit per instruction-bounded block: charged at function entry, loop
+ * back-edges and calls); on WM_ERR_OUT_OF_FUEL the instance is suspended at a clean point
+ * and wm_resume continues it. Any other error (trap) leaves the instance idle and usable.
+ * `err` (may be NULL) receives the trap message. */
+wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t nargs,
+               wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err);
+/* Same, looked up by export name. */
+wm_err wm_call_export(wm_instance *inst, const char *name, const wm_val *args, uint32_t nargs,
+                      wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err);
+/* Continues a suspended call with more fuel; results as for wm_call. */
+wm_err wm_resume(wm_instance *inst, uint64_t fuel, wm_val *results, uint32_t nresults,
+                 wm_error *err);
+/* True while a call of this instance is suspended for lack of fuel. */
+bool wm_suspended(const wm_instance *inst);
+/* Drops a suspended call (instance becomes idle). */
+void wm_abort(wm_instance *inst);
+/* Fuel left after the last wm_call/wm_resume returned. */
+uint64_t wm_fuel_left(const wm_instance *inst);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WASMOTE_H */
