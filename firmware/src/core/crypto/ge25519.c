@@ -1,0 +1,196 @@
+/* Ed25519 group operations; formulas from RFC 8032 section 5.1.4 (complete
+ * for a = -1 and non-square d, so no special cases for identity or doubling). */
+#include "ge25519.h"
+
+/* Curve constants as carried 26-bit limbs, computed from their definitions:
+ * d = -121665/121666, 2d, sqrt(-1) = 2^((p-1)/4), and the base point
+ * B = (x, 4/5) with x even (RFC 8032 section 5.1). */
+static const wm_fe25519 wm_ge25519_d = {{
+    0x35978a3, 0x2d37284, 0x18ab75e, 0x1350507, 0x000700a,
+    0x1de7a26, 0x0740797, 0x3f9ce33, 0x0ee2b6f, 0x01480db}};
+static const wm_fe25519 wm_ge25519_d2 = {{
+    0x2b2f159, 0x1a6e509, 0x3156ebd, 0x26a0a0e, 0x000e014,
+    0x3bcf44c, 0x0e80f2e, 0x3f39c66, 0x1dc56df, 0x00901b6}};
+static const wm_fe25519 wm_ge25519_sqrtm1 = {{
+    0x20ea0b0, 0x386c9d2, 0x2478c4e, 0x01ab4bf, 0x32f4318,
+    0x37ef5e9, 0x0d00993, 0x37c2cad, 0x0804fc1, 0x00ae0c9}};
+static const wm_fe25519 wm_ge25519_bx = {{
+    0x325d51a, 0x18b5823, 0x27b2c95, 0x1825496, 0x0692cc7,
+    0x375b717, 0x24e231f, 0x14ffb02, 0x2d3cd6e, 0x0085a4d}};
+static const wm_fe25519 wm_ge25519_by = {{
+    0x2666658, 0x1999999, 0x2666666, 0x1999999, 0x2666666,
+    0x1999999, 0x2666666, 0x1999999, 0x2666666, 0x0199999}};
+static const wm_fe25519 wm_ge25519_bt = {{
+    0x1b7dda3, 0x3a2ace9, 0x12f56dd, 0x201dd45, 0x120f09f,
+    0x12af8df, 0x2a4e8e6, 0x1d9959b, 0x30fd78b, 0x019e1d7}};
+
+void wm_ge25519_identity(wm_ge25519 *out)
+{
+    wm_fe25519_set_small(&out->X, 0);
+    wm_fe25519_set_small(&out->Y, 1);
+    wm_fe25519_set_small(&out->Z, 1);
+    wm_fe25519_set_small(&out->T, 0);
+}
+
+void wm_ge25519_base(wm_ge25519 *out)
+{
+    wm_fe25519_copy(&out->X, &wm_ge25519_bx);
+    wm_fe25519_copy(&out->Y, &wm_ge25519_by);
+    wm_fe25519_set_small(&out->Z, 1);
+    wm_fe25519_copy(&out->T, &wm_ge25519_bt);
+}
+
+wm_ge25519_decode_result wm_ge25519_frombytes(wm_ge25519 *out, const uint8_t in[32])
+{
+    wm_fe25519 y, u, v, v3, x, vx2, t;
+    bool sign = (in[31] >> 7) != 0;
+
+    if (!wm_fe25519_frombytes(&y, in)) {
+        return WM_GE25519_NONCANONICAL_Y;
+    }
+    /* u = y^2 - 1, v = d y^2 + 1 (never 0: -1/d is not a square). */
+    wm_fe25519_sq(&u, &y);
+    wm_fe25519_mul(&v, &u, &wm_ge25519_d);
+    wm_fe25519_set_small(&t, 1);
+    wm_fe25519_sub(&u, &u, &t);
+    wm_fe25519_add(&v, &v, &t);
+    /* Candidate root x = u v^3 (u v^7)^((p-5)/8). */
+    wm_fe25519_sq(&v3, &v);
+    wm_fe25519_mul(&v3, &v3, &v);
+    wm_fe25519_sq(&x, &v3);
+    wm_fe25519_mul(&x, &x, &v);
+    wm_fe25519_mul(&x, &x, &u);
+    wm_fe25519_pow22523(&x, &x);
+    wm_fe25519_mul(&x, &x, &v3);
+    wm_fe25519_mul(&x, &x, &u);
+    /* v x^2 is u (x is a root), -u (x * sqrt(-1) is), or neither (not on the curve). */
+    wm_fe25519_sq(&vx2, &x);
+    wm_fe25519_mul(&vx2, &vx2, &v);
+    if (!wm_fe25519_equal(&vx2, &u)) {
+        wm_fe25519_neg(&t, &u);
+        if (!wm_fe25519_equal(&vx2, &t)) {
+            return WM_GE25519_NOT_ON_CURVE;
+        }
+        wm_fe25519_mul(&x, &x, &wm_ge25519_sqrtm1);
+    }
+    if (wm_fe25519_iszero(&x) && sign) {
+        return WM_GE25519_NEGATIVE_ZERO;
+    }
+    if (wm_fe25519_isodd(&x) != sign) {
+        wm_fe25519_neg(&x, &x);
+    }
+    wm_fe25519_copy(&out->X, &x);
+    wm_fe25519_copy(&out->Y, &y);
+    wm_fe25519_set_small(&out->Z, 1);
+    wm_fe25519_mul(&out->T, &x, &y);
+    return WM_GE25519_DECODED;
+}
+
+void wm_ge25519_tobytes(uint8_t out[32], const wm_ge25519 *p)
+{
+    wm_fe25519 zi, x, y;
+    wm_fe25519_invert(&zi, &p->Z);
+    wm_fe25519_mul(&x, &p->X, &zi);
+    wm_fe25519_mul(&y, &p->Y, &zi);
+    wm_fe25519_tobytes(out, &y);
+    out[31] = (uint8_t)(out[31] | (wm_fe25519_isodd(&x) ? 0x80u : 0u));
+}
+
+void wm_ge25519_add(wm_ge25519 *out, const wm_ge25519 *p, const wm_ge25519 *q)
+{
+    wm_fe25519 a, b, c, d, e, f, g, h, t;
+    wm_fe25519_sub(&a, &p->Y, &p->X);
+    wm_fe25519_sub(&t, &q->Y, &q->X);
+    wm_fe25519_mul(&a, &a, &t);
+    wm_fe25519_add(&b, &p->Y, &p->X);
+    wm_fe25519_add(&t, &q->Y, &q->X);
+    wm_fe25519_mul(&b, &b, &t);
+    wm_fe25519_mul(&c, &p->T, &q->T);
+    wm_fe25519_mul(&c, &c, &wm_ge25519_d2);
+    wm_fe25519_mul(&d, &p->Z, &q->Z);
+    wm_fe25519_add(&d, &d, &d);
+    wm_fe25519_sub(&e, &b, &a);
+    wm_fe25519_sub(&f, &d, &c);
+    wm_fe25519_add(&g, &d, &c);
+    wm_fe25519_add(&h, &b, &a);
+    wm_fe25519_mul(&out->X, &e, &f);
+    wm_fe25519_mul(&out->Y, &g, &h);
+    wm_fe25519_mul(&out->T, &e, &h);
+    wm_fe25519_mul(&out->Z, &f, &g);
+}
+
+void wm_ge25519_dbl(wm_ge25519 *out, const wm_ge25519 *p)
+{
+    wm_fe25519 a, b, c, e, f, g, h, t;
+    wm_fe25519_sq(&a, &p->X);
+    wm_fe25519_sq(&b, &p->Y);
+    wm_fe25519_sq(&c, &p->Z);
+    wm_fe25519_add(&c, &c, &c);
+    wm_fe25519_add(&h, &a, &b);
+    wm_fe25519_add(&t, &p->X, &p->Y);
+    wm_fe25519_sq(&t, &t);
+    wm_fe25519_sub(&e, &h, &t);
+    wm_fe25519_sub(&g, &a, &b);
+    wm_fe25519_add(&f, &c, &g);
+    wm_fe25519_mul(&out->X, &e, &f);
+    wm_fe25519_mul(&out->Y, &g, &h);
+    wm_fe25519_mul(&out->T, &e, &h);
+    wm_fe25519_mul(&out->Z, &f, &g);
+}
+
+void wm_ge25519_neg(wm_ge25519 *out, const wm_ge25519 *p)
+{
+    wm_fe25519_neg(&out->X, &p->X);
+    wm_fe25519_copy(&out->Y, &p->Y);
+    wm_fe25519_copy(&out->Z, &p->Z);
+    wm_fe25519_neg(&out->T, &p->T);
+}
+
+bool wm_ge25519_has_small_order(const wm_ge25519 *p)
+{
+    wm_ge25519 q;
+    wm_ge25519_dbl(&q, p);
+    wm_ge25519_dbl(&q, &q);
+    wm_ge25519_dbl(&q, &q);
+    /* The identity is (0 : Z : Z); (0, -1) cannot be [8]P in a group of order 8L. */
+    return wm_fe25519_iszero(&q.X) && wm_fe25519_equal(&q.Y, &q.Z);
+}
+
+bool wm_ge25519_equal(const wm_ge25519 *p, const wm_ge25519 *q)
+{
+    wm_fe25519 l, r;
+    wm_fe25519_mul(&l, &p->X, &q->Z);
+    wm_fe25519_mul(&r, &q->X, &p->Z);
+    if (!wm_fe25519_equal(&l, &r)) {
+        return false;
+    }
+    wm_fe25519_mul(&l, &p->Y, &q->Z);
+    wm_fe25519_mul(&r, &q->Y, &p->Z);
+    return wm_fe25519_equal(&l, &r);
+}
+
+void wm_ge25519_double_scalarmult(wm_ge25519 *out, const uint8_t a[32], const wm_ge25519 *p,
+                                  const uint8_t b[32], const wm_ge25519 *q)
+{
+    /* Shamir's trick: one doubling per bit, at most one addition from {P, Q, P+Q}. */
+    wm_ge25519 pq, acc;
+    int i;
+    wm_ge25519_add(&pq, p, q);
+    wm_ge25519_identity(&acc);
+    for (i = 255; i >= 0; i--) {
+        unsigned abit = (a[i >> 3] >> (i & 7)) & 1u;
+        unsigned bbit = (b[i >> 3] >> (i & 7)) & 1u;
+        wm_ge25519_dbl(&acc, &acc);
+        if (abit && bbit) {
+            wm_ge25519_add(&acc, &acc, &pq);
+        } else if (abit) {
+            wm_ge25519_add(&acc, &acc, p);
+        } else if (bbit) {
+            wm_ge25519_add(&acc, &acc, q);
+        }
+    }
+    wm_fe25519_copy(&out->X, &acc.X);
+    wm_fe25519_copy(&out->Y, &acc.Y);
+    wm_fe25519_copy(&out->Z, &acc.Z);
+    wm_fe25519_copy(&out->T, &acc.T);
+}
