@@ -104,3 +104,15 @@ def test_padded_unsigned_within_limit(v, pad):
 def test_u32_overflow_rejected(v):
     with pytest.raises(MalformedError):
         decode_unsigned(encode_unsigned(v), 0, 32)
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (b"\x02", "integer too large"),
+    (b"\x81\x00", "integer representation too long"),
+])
+def test_one_bit_flag(raw, message):
+    # Limits flags are 1-bit LEB128 numbers.
+    with pytest.raises(MalformedError) as e:
+        decode_unsigned(raw, 0, 1)
+    assert e.value.message == message
+    assert decode_unsigned(b"\x01", 0, 1) == (1, 1)

@@ -13,7 +13,7 @@ from wasmote.wasm.errors import MalformedError
 def decode_unsigned(data: bytes, pos: int, bits: int, end: int | None = None) -> tuple[int, int]:
     """Decode an unsigned LEB128 of at most `bits` bits at `pos`; return (value, next pos)."""
     limit = len(data) if end is None else end
-    if pos < limit:
+    if pos < limit and bits >= 7:
         b = data[pos]
         if b < 0x80:
             return b, pos + 1
@@ -42,7 +42,7 @@ def decode_unsigned(data: bytes, pos: int, bits: int, end: int | None = None) ->
 def decode_signed(data: bytes, pos: int, bits: int, end: int | None = None) -> tuple[int, int]:
     """Decode a signed LEB128 of at most `bits` bits at `pos`; return (value, next pos)."""
     limit = len(data) if end is None else end
-    if pos < limit:
+    if pos < limit and bits >= 7:
         b = data[pos]
         if b < 0x80:
             return (b - 0x80 if b & 0x40 else b), pos + 1

@@ -60,12 +60,14 @@ _OPS_NEEDING_DATACOUNT = (0xFC08, 0xFC09)  # memory.init, data.drop
 class _Cursor:
     """Reads primitive values from `data[pos:end]`; raises MalformedError past `end`."""
 
-    __slots__ = ("data", "end", "pos")
+    __slots__ = ("data", "end", "end_message", "pos")
 
-    def __init__(self, data: bytes, pos: int, end: int) -> None:
+    def __init__(self, data: bytes, pos: int, end: int,
+                 end_message: str = "unexpected end of section or function") -> None:
         self.data = data
         self.pos = pos
         self.end = end
+        self.end_message = end_message  # what running out of an expression means here
 
     def fail(self, message: str, at: int | None = None) -> MalformedError:
         return MalformedError(message, self.pos if at is None else at)
@@ -87,27 +89,40 @@ class _Cursor:
         self.pos += n
         return out
 
-    def u32(self) -> int:
+    def _leb(self, signed: bool, bits: int) -> int:
+        # Decode against the whole input (as the reference interpreter does), so that an
+        # overlong number cut by the section end reports its own problem first.
+        at = self.pos
         try:
-            v, self.pos = decode_unsigned(self.data, self.pos, 32, self.end)
+            if signed:
+                v, pos = decode_signed(self.data, at, bits)
+            else:
+                v, pos = decode_unsigned(self.data, at, bits)
         except MalformedError as e:
             if e.message == "unexpected end":
-                e.message = "unexpected end of section or function"
-                e.args = (e.message,)
+                raise self.fail("unexpected end of section or function", at) from None
             raise
+        if pos > self.end:
+            raise self.fail("unexpected end of section or function", at)
+        self.pos = pos
         return v
+
+    def u32(self) -> int:
+        data = self.data
+        pos = self.pos
+        if pos < self.end and data[pos] < 0x80:
+            self.pos = pos + 1
+            return data[pos]
+        return self._leb(False, 32)
 
     def s32(self) -> int:
-        v, self.pos = decode_signed(self.data, self.pos, 32, self.end)
-        return v
+        return self._leb(True, 32)
 
     def s33(self) -> int:
-        v, self.pos = decode_signed(self.data, self.pos, 33, self.end)
-        return v
+        return self._leb(True, 33)
 
     def s64(self) -> int:
-        v, self.pos = decode_signed(self.data, self.pos, 64, self.end)
-        return v
+        return self._leb(True, 64)
 
     def length(self) -> int:
         """A vector or byte-string length; it cannot exceed what is left to read."""
@@ -118,8 +133,8 @@ class _Cursor:
         return n
 
     def vec_len(self) -> int:
-        # Every element takes at least one byte, so a longer vector cannot fit.
-        return self.length()
+        # Not checked against the bytes left: reading the elements finds the end.
+        return self.u32()
 
     def name(self) -> str:
         n = self.length()
@@ -144,16 +159,11 @@ class _Cursor:
             raise self.fail("malformed reference type", at)
         return t
 
-    def limits(self, bits: int = 32) -> Limits:
-        at = self.pos
-        flag = self.byte()
-        if flag == 0:
-            return Limits(self.u32())
-        if flag == 1:
-            lo = self.u32()
-            return Limits(lo, self.u32())
-        raise self.fail("integer too large" if flag & 0x80 == 0 and flag < 4
-                        else "malformed limits flags", at)
+    def limits(self) -> Limits:
+        # The flag is a 1-bit LEB128 number: 0x81 is "too long", 0x02 "too large".
+        flag = self._leb(False, 1)
+        lo = self.u32()
+        return Limits(lo, self.u32() if flag else None)
 
     def globaltype(self) -> GlobalType:
         t = self.valtype()
@@ -245,7 +255,7 @@ class _Cursor:
         depth = 0
         while True:
             if self.pos >= self.end:
-                raise self.fail("unexpected end of section or function")
+                raise self.fail(self.end_message)
             ins = self.instr()
             out.append(ins)
             op = ins.op
@@ -260,14 +270,14 @@ class _Cursor:
 def read_module(data: bytes) -> Module:
     """Decode a binary module; raise MalformedError (with offset and section) if malformed."""
     data = bytes(data)
-    if data[:4] != MAGIC[:len(data[:4])]:
-        raise MalformedError("magic header not detected", 0)
     if len(data) < 4:
         raise MalformedError("unexpected end", len(data))
-    if data[4:8] != VERSION[:len(data[4:8])]:
-        raise MalformedError("unknown binary version", 4)
+    if data[:4] != MAGIC:
+        raise MalformedError("magic header not detected", 0)
     if len(data) < 8:
         raise MalformedError("unexpected end", len(data))
+    if data[4:8] != VERSION:
+        raise MalformedError("unknown binary version", 4)
     mod = Module()
     func_types: list[int] | None = None
     code: list[Function] | None = None
@@ -440,7 +450,7 @@ def _read_data(cur: _Cursor) -> DataSegment:
         memory = cur.u32()
     if mode == "active":
         offset_expr = cur.expr()
-    init = cur.bytes_(cur.length())
+    init = cur.bytes_(cur.u32())
     return DataSegment(mode, init, memory, offset_expr, flags, at)
 
 
@@ -449,7 +459,7 @@ def _read_code(cur: _Cursor, mod: Module) -> list[Function]:
     for _ in range(cur.vec_len()):
         size = cur.length()
         body_end = cur.pos + size
-        sub = _Cursor(cur.data, cur.pos, body_end)
+        sub = _Cursor(cur.data, cur.pos, body_end, "END opcode expected")
         locals_: list[tuple[int, int]] = []
         total = 0
         for _ in range(sub.vec_len()):
