@@ -1,0 +1,127 @@
+"""SCons build for wasmote's QEMU targets with the Debian cross compilers (no packages).
+
+Everything board-specific comes from the board manifest (boards/<name>.json):
+`build.cflags` (CPU/ABI flags for compile and link), `build.f_cpu`, and our `wasmote`
+section: tool prefix, port folder, CPU name, UART, memory map and module-store region.
+The linker script's MEMORY block is generated from that memory map, so the manifest is the
+single source of truth; the port supplies the SECTIONS part. No newlib: -nostdlib, the core
+brings its own memcpy/memset, libgcc supplies soft-float and 64-bit division helpers.
+"""
+
+import glob
+import os
+import re
+
+from SCons.Script import AlwaysBuild, Default, DefaultEnvironment
+
+env = DefaultEnvironment()
+board = env.BoardConfig()
+
+wm = board.get("wasmote")
+prefix = wm["toolchain"]
+port = wm["port"]
+cpu_flags = board.get("build.cflags", "").split()
+# Link flags choose libgcc's multilib, which knows no ISA extensions like _zicsr.
+link_cpu_flags = board.get("build.ldflags", board.get("build.cflags", "")).split()
+project_dir = env.subst("$PROJECT_DIR")
+src_dir = env.subst("$PROJECT_SRC_DIR")
+build_dir = env.subst("$BUILD_DIR")
+port_dir = os.path.join(src_dir, "port", port)
+
+env.Replace(
+    AR=prefix + "-gcc-ar",
+    AS=prefix + "-gcc",
+    CC=prefix + "-gcc",
+    CXX=prefix + "-g++",
+    LINK=prefix + "-gcc",
+    RANLIB=prefix + "-gcc-ranlib",
+    OBJCOPY=prefix + "-objcopy",
+    SIZETOOL=prefix + "-size",
+    PROGNAME="firmware",
+    PROGSUFFIX=".elf",
+    SIZEPROGREGEXP=r"^(?:\.text|\.rodata|\.data|\.ARM\.exidx)\s+(\d+).*",
+    SIZEDATAREGEXP=r"^(?:\.data|\.bss)\s+(\d+).*",
+    SIZECHECKCMD="$SIZETOOL -A -d $SOURCES",
+    SIZEPRINTCMD="$SIZETOOL -B -d $SOURCES",
+)
+
+
+def _int(v):
+    return int(v, 0) if isinstance(v, str) else int(v)
+
+
+mem = wm["memory"]
+defines = [
+    ("F_CPU", board.get("build.f_cpu", "25000000L")),
+    ("WM_BOARD_NAME", env.StringifyMacro(env.subst("$BOARD"))),
+    ("WM_CPU_NAME", env.StringifyMacro(wm["cpu"])),
+    ("WM_UART_BASE", "0x%08Xu" % _int(wm["uart"]["base"])),
+    ("WM_STORE_SECTOR", "%du" % _int(mem["store"]["sector"])),
+]
+if "rx_irq" in wm["uart"]:
+    defines.append(("WM_UART_RX_IRQ", "%du" % _int(wm["uart"]["rx_irq"])))
+
+
+def _runtime_present():
+    """True once the core defines (not just declares) wm_call_export: until the runtime
+    lands the app boots without its self-test instead of failing to link."""
+    pattern = re.compile(r"\bwm_call_export\s*\([^;{]*\)\s*\{")
+    for path in glob.glob(os.path.join(src_dir, "core", "runtime", "*.c")):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            if pattern.search(f.read()):
+                return True
+    return False
+
+
+if _runtime_present():
+    defines.append(("WM_HAVE_RUNTIME", 1))
+
+common = cpu_flags + [
+    "-Os",
+    "-g",
+    "-ffreestanding",
+    "-fno-builtin",
+    "-ffunction-sections",
+    "-fdata-sections",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+]
+env.Append(
+    ASFLAGS=cpu_flags,
+    ASPPFLAGS=cpu_flags,
+    CFLAGS=["-std=c99"],
+    CCFLAGS=common,
+    CPPDEFINES=defines,
+    CPPPATH=[env.subst("$PROJECT_INCLUDE_DIR"), src_dir],
+    LINKFLAGS=link_cpu_flags
+    + [
+        "-nostdlib",
+        "-nostartfiles",
+        "-Wl,--gc-sections",
+        "-Wl,-Map," + os.path.join(build_dir, "firmware.map"),
+        "-L" + port_dir,
+    ],
+    LIBS=["gcc"],
+)
+
+# MEMORY block from the manifest, then the port's sections.
+os.makedirs(build_dir, exist_ok=True)
+ldscript = os.path.join(build_dir, "wasmote_memory.ld")
+regions = [("FLASH", "rx", mem["flash"]), ("STORE", "rw", mem["store"]), ("RAM", "rwx", mem["ram"])]
+text = "/* generated from boards/%s.json by the wasmote-qemu platform */\nMEMORY\n{\n" % env.subst(
+    "$BOARD"
+)
+for name, attrs, r in regions:
+    text += "    %s (%s) : ORIGIN = 0x%08X, LENGTH = 0x%X\n" % (name, attrs, _int(r["base"]), _int(r["size"]))
+text += "}\n__stack_size = 0x%X;\nINCLUDE %s\n" % (_int(mem["stack"]), wm["ldsections"])
+if not os.path.exists(ldscript) or open(ldscript).read() != text:
+    with open(ldscript, "w") as f:
+        f.write(text)
+env.Replace(LDSCRIPT_PATH=ldscript)
+
+elf = env.BuildProgram()
+env.Depends(elf, [ldscript, os.path.join(port_dir, wm["ldsections"])])
+size = env.Alias("size", elf, env.VerboseAction("$SIZEPRINTCMD", "Calculating size $SOURCE"))
+AlwaysBuild(size)
+Default([elf])

@@ -1,0 +1,81 @@
+/* Cortex-M start-up for the mps2 boards: vector table, .data/.bss set-up, FPU enable,
+ * fault reporting. CPU differences (M3/M4F/M33) are only the FPU enable below. */
+#include <stdint.h>
+
+#include "mps2_regs.h"
+#include "wasmote_port.h"
+
+extern uint32_t __data_load, __data_start, __data_end, __bss_start, __bss_end, __stack_top;
+
+void wm_mps2_reset_handler(void);
+void wm_mps2_fault_handler(void);
+void wm_mps2_default_handler(void);
+void wm_mps2_systick_handler(void);
+void wm_mps2_uart_rx_handler(void);
+void wm_mps2_clock_init(void);
+void wm_mps2_uart_init(void);
+
+typedef void (*wm_vector)(void);
+
+#define WM_EXTERNAL_IRQS 48
+
+/* Exceptions 1..15 then external interrupts; the UART RX interrupt only wakes WFI. */
+__attribute__((section(".vectors"), used)) static const wm_vector wm_vectors[16 +
+                                                                            WM_EXTERNAL_IRQS] = {
+    [0] = (wm_vector)(uintptr_t)&__stack_top,
+    [1] = wm_mps2_reset_handler,
+    [2] = wm_mps2_fault_handler,  /* NMI */
+    [3] = wm_mps2_fault_handler,  /* HardFault */
+    [4] = wm_mps2_fault_handler,  /* MemManage */
+    [5] = wm_mps2_fault_handler,  /* BusFault */
+    [6] = wm_mps2_fault_handler,  /* UsageFault */
+    [7] = wm_mps2_fault_handler,  /* SecureFault (v8-M) */
+    [11] = wm_mps2_default_handler, /* SVCall */
+    [12] = wm_mps2_default_handler, /* DebugMon */
+    [14] = wm_mps2_default_handler, /* PendSV */
+    [15] = wm_mps2_systick_handler,
+    [16 + WM_UART_RX_IRQ] = wm_mps2_uart_rx_handler,
+};
+
+void wm_mps2_reset_handler(void)
+{
+    uint32_t *src = &__data_load;
+    uint32_t *dst = &__data_start;
+    while (dst < &__data_end) {
+        *dst++ = *src++;
+    }
+    for (dst = &__bss_start; dst < &__bss_end; dst++) {
+        *dst = 0;
+    }
+#if defined(__ARM_FP)
+    /* Full access to CP10/CP11 before any compiler-generated FPU instruction runs. */
+    WM_SCB_CPACR |= (0xFu << 20);
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
+    WM_SCB_VTOR = (uint32_t)(uintptr_t)wm_vectors;
+    wm_mps2_uart_init();
+    wm_mps2_clock_init();
+    wm_app_main();
+    for (;;) {
+        wm_port_reset();
+    }
+}
+
+static void wm_fault_puts(const char *s)
+{
+    while (*s) {
+        while (WM_UART_STATE & WM_UART_STATE_TXFULL) {
+        }
+        WM_UART_DATA = (uint8_t)*s++;
+    }
+}
+
+/* A fault in the firmware itself (never in a wasm module: those trap in the interpreter):
+ * say so on the UART, then reset so a host sees a fresh banner. */
+void wm_mps2_fault_handler(void)
+{
+    wm_fault_puts("\r\npanic: cpu fault, resetting\r\n");
+    wm_port_reset();
+}
+
+void wm_mps2_default_handler(void) {}

@@ -1,0 +1,146 @@
+/* The QEMU riscv virt port: NS16550 UART, CLINT mtime clock, board facts, reset through the
+ * SiFive test device. Interrupts stay globally disabled; WFI wakes on a pending timer or UART
+ * interrupt (mie), which is all the firmware needs. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wasmote_port.h"
+
+#define WM_REG8(addr) (*(volatile uint8_t *)(uintptr_t)(addr))
+#define WM_REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+
+#ifndef WM_UART_BASE
+#error "WM_UART_BASE must come from the board manifest"
+#endif
+#ifndef WM_CPU_NAME
+#define WM_CPU_NAME "rv32"
+#endif
+
+#define WM_UART_RBR WM_REG8(WM_UART_BASE + 0u)
+#define WM_UART_THR WM_REG8(WM_UART_BASE + 0u)
+#define WM_UART_IER WM_REG8(WM_UART_BASE + 1u)
+#define WM_UART_FCR WM_REG8(WM_UART_BASE + 2u)
+#define WM_UART_LCR WM_REG8(WM_UART_BASE + 3u)
+#define WM_UART_LSR WM_REG8(WM_UART_BASE + 5u)
+#define WM_LSR_DR 0x01u
+#define WM_LSR_THRE 0x20u
+
+#define WM_CLINT_MTIMECMP_LO WM_REG32(0x02004000u)
+#define WM_CLINT_MTIMECMP_HI WM_REG32(0x02004004u)
+#define WM_CLINT_MTIME_LO WM_REG32(0x0200BFF8u)
+#define WM_CLINT_MTIME_HI WM_REG32(0x0200BFFCu)
+#define WM_MTIME_HZ 10000000u /* QEMU virt ACLINT timebase */
+
+#define WM_PLIC_PRIORITY(irq) WM_REG32(0x0C000000u + 4u * (irq))
+#define WM_PLIC_ENABLE_M0 WM_REG32(0x0C002000u)
+#define WM_PLIC_THRESHOLD_M0 WM_REG32(0x0C200000u)
+#define WM_PLIC_CLAIM_M0 WM_REG32(0x0C200004u)
+#define WM_UART_IRQ 10u
+
+#define WM_SIFIVE_TEST WM_REG32(0x00100000u)
+
+extern uint8_t __heap_start, __heap_end, __store_start, __store_end;
+
+void wm_rv_main(void);
+void wm_rv_fault(void);
+
+static uint64_t wm_mtime(void)
+{
+    uint32_t hi, lo;
+    do { /* re-read when the low word carried into the high word meanwhile */
+        hi = WM_CLINT_MTIME_HI;
+        lo = WM_CLINT_MTIME_LO;
+    } while (hi != WM_CLINT_MTIME_HI);
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static void wm_uart_init(void)
+{
+    WM_UART_LCR = 0x03u; /* 8N1 */
+    WM_UART_FCR = 0x01u; /* FIFOs on */
+    WM_UART_IER = 0x01u; /* received-data interrupt: wakes WFI through the PLIC */
+    WM_PLIC_PRIORITY(WM_UART_IRQ) = 1u;
+    WM_PLIC_ENABLE_M0 = 1u << WM_UART_IRQ;
+    WM_PLIC_THRESHOLD_M0 = 0u;
+}
+
+void wm_rv_main(void)
+{
+    wm_uart_init();
+    /* machine external + timer interrupts may wake WFI; mstatus.MIE stays 0 */
+    __asm__ volatile("csrw mie, %0" ::"r"((1u << 11) | (1u << 7)));
+    wm_app_main();
+    wm_port_reset();
+}
+
+static void wm_fault_puts(const char *s)
+{
+    while (*s) {
+        while (!(WM_UART_LSR & WM_LSR_THRE)) {
+        }
+        WM_UART_THR = (uint8_t)*s++;
+    }
+}
+
+void wm_rv_fault(void)
+{
+    wm_fault_puts("\r\npanic: cpu fault, resetting\r\n");
+    wm_port_reset();
+}
+
+int wm_port_uart_read(void)
+{
+    if (WM_UART_LSR & WM_LSR_DR) {
+        return (int)WM_UART_RBR;
+    }
+    return -1;
+}
+
+size_t wm_port_uart_write(const uint8_t *buf, size_t len)
+{
+    size_t n = 0;
+    while (n < len && (WM_UART_LSR & WM_LSR_THRE)) {
+        WM_UART_THR = buf[n++];
+    }
+    return n;
+}
+
+uint32_t wm_port_millis(void) { return (uint32_t)(wm_mtime() / (WM_MTIME_HZ / 1000u)); }
+
+void wm_port_idle(void)
+{
+    uint64_t wake = wm_mtime() + WM_MTIME_HZ / 1000u;
+    uint32_t claim;
+    /* Program the compare high word first with an impossible value so no spurious match. */
+    WM_CLINT_MTIMECMP_HI = 0xFFFFFFFFu;
+    WM_CLINT_MTIMECMP_LO = (uint32_t)wake;
+    WM_CLINT_MTIMECMP_HI = (uint32_t)(wake >> 32);
+    if (!(WM_UART_LSR & WM_LSR_DR)) {
+        __asm__ volatile("wfi");
+    }
+    claim = WM_PLIC_CLAIM_M0;
+    if (claim != 0u) {
+        WM_PLIC_CLAIM_M0 = claim; /* complete: the UART line is level, re-raised while data */
+    }
+}
+
+void wm_port_reset(void)
+{
+    WM_SIFIVE_TEST = 0x7777u; /* QEMU: system reset */
+    for (;;) {
+    }
+}
+
+const wm_port_info *wm_port_board_info(void)
+{
+    static wm_port_info info;
+    info.board = WM_BOARD_NAME;
+    info.cpu = WM_CPU_NAME;
+    info.clock_hz = (uint32_t)F_CPU;
+    info.ram_free = &__heap_start;
+    info.ram_free_size = (size_t)(&__heap_end - &__heap_start);
+    info.store = &__store_start;
+    info.store_size = (size_t)(&__store_end - &__store_start);
+    info.store_sector = WM_STORE_SECTOR;
+    return &info;
+}
