@@ -1,0 +1,554 @@
+#include "protocol.h"
+
+#include "frame.h"
+
+/* A response being built: body bytes go straight into tx_raw after the header. */
+typedef struct {
+    uint8_t *body;
+    size_t len;
+    size_t cap;
+    bool overflow;
+} wm_out;
+
+/* A request body being parsed. */
+typedef struct {
+    const uint8_t *p;
+    size_t len;
+    size_t pos;
+    bool bad;
+} wm_in;
+
+static size_t c_strlen(const char *s)
+{
+    size_t n = 0;
+    while (s != NULL && s[n] != '\0') {
+        n++;
+    }
+    return n;
+}
+
+static void out_bytes(wm_out *o, const void *data, size_t n)
+{
+    const uint8_t *d = (const uint8_t *)data;
+    if (n > o->cap - o->len) {
+        o->overflow = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        o->body[o->len + i] = d[i];
+    }
+    o->len += n;
+}
+
+static void out_u8(wm_out *o, uint8_t v)
+{
+    out_bytes(o, &v, 1);
+}
+
+static void out_u16(wm_out *o, uint16_t v)
+{
+    uint8_t b[2];
+    wm_put_u16(b, v);
+    out_bytes(o, b, 2);
+}
+
+static void out_u32(wm_out *o, uint32_t v)
+{
+    uint8_t b[4];
+    wm_put_u32(b, v);
+    out_bytes(o, b, 4);
+}
+
+static void out_str8(wm_out *o, const char *s)
+{
+    size_t n = c_strlen(s);
+    if (n > 255u) {
+        n = 255u;
+    }
+    out_u8(o, (uint8_t)n);
+    out_bytes(o, s, n);
+}
+
+static const uint8_t *in_take(wm_in *in, size_t n)
+{
+    if (in->bad || n > in->len - in->pos) {
+        in->bad = true;
+        return NULL;
+    }
+    const uint8_t *r = in->p + in->pos;
+    in->pos += n;
+    return r;
+}
+
+static uint8_t in_u8(wm_in *in)
+{
+    const uint8_t *b = in_take(in, 1);
+    return b != NULL ? b[0] : 0u;
+}
+
+static uint16_t in_u16(wm_in *in)
+{
+    const uint8_t *b = in_take(in, 2);
+    return b != NULL ? wm_get_u16(b) : 0u;
+}
+
+static uint32_t in_u32(wm_in *in)
+{
+    const uint8_t *b = in_take(in, 4);
+    return b != NULL ? wm_get_u32(b) : 0u;
+}
+
+static uint64_t in_u64(wm_in *in)
+{
+    uint64_t lo = in_u32(in);
+    uint64_t hi = in_u32(in);
+    return lo | (hi << 32);
+}
+
+/* A length-prefixed string copied NUL-terminated into buf (cap > 255 not needed). */
+static bool in_str8(wm_in *in, char *buf, size_t cap)
+{
+    uint8_t n = in_u8(in);
+    const uint8_t *s = in_take(in, n);
+    if (s == NULL || (size_t)n >= cap) {
+        in->bad = true;
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == 0) {
+            in->bad = true;
+            return false;
+        }
+        buf[i] = (char)s[i];
+    }
+    buf[n] = '\0';
+    return true;
+}
+
+static int send_raw(wm_protocol *p, const uint8_t *data, size_t len)
+{
+    return p->cfg.io.write(p->cfg.io.ctx, data, len) == 0 ? 0 : -1;
+}
+
+/* Build the response in tx_raw (body already at tx_raw + header), encode, keep, send. */
+static int respond(wm_protocol *p, const wm_frame_header *req, uint16_t status, size_t body_len)
+{
+    wm_frame_header h = {WM_PROTO_VERSION, WM_FT_RESPONSE, req->msg, 0, req->seq, status};
+    if (wm_frame_build(&h, p->tx_raw + WM_FRAME_HEADER, body_len, p->tx_raw,
+                       sizeof p->tx_raw, p->tx_enc, sizeof p->tx_enc, &p->tx_len) != 0) {
+        return -1;
+    }
+    p->have_last = true;
+    p->last_seq = req->seq;
+    p->last_msg = req->msg;
+    return send_raw(p, p->tx_enc, p->tx_len);
+}
+
+static int respond_error(wm_protocol *p, const wm_frame_header *req, uint16_t status,
+                         const char *msg)
+{
+    wm_out o = {p->tx_raw + WM_FRAME_HEADER, 0, WM_PROTO_MAX_BODY, false};
+    out_bytes(&o, msg, c_strlen(msg));
+    return respond(p, req, status, o.len);
+}
+
+static int store_error(wm_protocol *p, const wm_frame_header *req, int rc)
+{
+    switch (rc) {
+    case WM_STORE_ENOSPC:
+        return respond_error(p, req, WM_ST_NO_SPACE,
+                             "module store full: no contiguous free space or too many modules");
+    case WM_STORE_ENOENT:
+        return respond_error(p, req, WM_ST_NOT_FOUND, "no such module");
+    case WM_STORE_EHASH:
+        return respond_error(p, req, WM_ST_HASH_MISMATCH,
+                             "image in flash does not match its sha256; push abandoned");
+    case WM_STORE_EINVAL:
+        return respond_error(p, req, WM_ST_MALFORMED, "bad module name, size or offset");
+    case WM_STORE_ESTATE:
+        return respond_error(p, req, WM_ST_BAD_STATE, "no complete push in progress");
+    case WM_STORE_EREJECT:
+        return respond_error(p, req, WM_ST_INVALID_MODULE,
+                             "the loader rejected the module; push abandoned");
+    default:
+        return respond_error(p, req, WM_ST_FLASH_ERROR, "flash operation failed");
+    }
+}
+
+static uint32_t features(const wm_protocol *p)
+{
+    uint32_t f = WM_FEAT_STORE | WM_FEAT_RESUME | WM_FEAT_EVENTS;
+    if (p->cfg.runner != NULL && p->cfg.runner->run != NULL) {
+        f |= WM_FEAT_RUN;
+    }
+    return f;
+}
+
+static int do_info(wm_protocol *p, const wm_frame_header *req, wm_out *o)
+{
+    out_u8(o, WM_PROTO_VERSION);
+    out_u8(o, 0);
+    out_u16(o, WM_PROTO_MAX_CHUNK);
+    out_u32(o, WM_PROTO_MAX_PAYLOAD);
+    out_u32(o, p->cfg.free_ram);
+    out_u32(o, wm_store_capacity(p->cfg.store));
+    out_u32(o, wm_store_free(p->cfg.store));
+    out_u32(o, features(p));
+    out_u16(o, (uint16_t)wm_store_count(p->cfg.store));
+    out_u16(o, WM_PROTO_WINDOW);
+    out_str8(o, p->cfg.firmware_version);
+    out_str8(o, p->cfg.board);
+    return respond(p, req, WM_ST_OK, o->len);
+}
+
+static int do_push_begin(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out *o)
+{
+    char name[WM_STORE_NAME_MAX + 1];
+    uint32_t size = in_u32(in), flags = in_u32(in), held = 0;
+    const uint8_t *sha = in_take(in, 32);
+    if (!in_str8(in, name, sizeof name) || in->pos != in->len || sha == NULL) {
+        return respond_error(p, req, WM_ST_MALFORMED, "malformed PUSH_BEGIN");
+    }
+    if (!wm_store_name_ok(name, c_strlen(name))) {
+        return respond_error(p, req, WM_ST_BAD_NAME,
+                             "module name must be 1-31 characters of A-Z a-z 0-9 . _ -");
+    }
+    if (!wm_store_pending_matches(p->cfg.store, name, size, sha, flags, &held)) {
+        /* A different push supersedes an abandoned one. */
+        wm_store_abort(p->cfg.store);
+        if (size > wm_store_capacity(p->cfg.store)) {
+            return respond_error(p, req, WM_ST_TOO_LARGE, "module larger than the whole store");
+        }
+        int rc = wm_store_begin(p->cfg.store, name, size, sha, flags);
+        if (rc != WM_STORE_OK) {
+            return store_error(p, req, rc);
+        }
+        held = 0;
+    }
+    out_u32(o, held);
+    out_u16(o, WM_PROTO_MAX_CHUNK);
+    out_u16(o, WM_PROTO_WINDOW);
+    return respond(p, req, WM_ST_OK, o->len);
+}
+
+static int do_push_chunk(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out *o)
+{
+    wm_store *st = p->cfg.store;
+    uint32_t offset = in_u32(in);
+    if (in->bad || in->len - in->pos > WM_PROTO_MAX_CHUNK) {
+        return respond_error(p, req, WM_ST_MALFORMED, "malformed PUSH_CHUNK");
+    }
+    if (!st->pending) {
+        return respond_error(p, req, WM_ST_BAD_STATE, "no push in progress");
+    }
+    /* Only the next expected chunk is written; anything else (duplicate, reordered, after a
+     * loss) is answered with the cumulative ack so the host goes back to it. */
+    if (offset == st->written) {
+        int rc = wm_store_write(st, offset, in->p + in->pos, (uint32_t)(in->len - in->pos));
+        if (rc != WM_STORE_OK) {
+            wm_store_abort(st);
+            return store_error(p, req, rc);
+        }
+    }
+    out_u32(o, st->written);
+    return respond(p, req, WM_ST_OK, o->len);
+}
+
+static int do_list(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out *o)
+{
+    uint16_t start = in_u16(in);
+    if (in->bad) {
+        return respond_error(p, req, WM_ST_MALFORMED, "malformed LIST");
+    }
+    uint32_t total = wm_store_count(p->cfg.store);
+    out_u16(o, (uint16_t)total);
+    size_t count_at = o->len;
+    out_u8(o, 0);
+    uint8_t count = 0;
+    for (uint32_t i = start; i < total; i++) {
+        wm_store_info info;
+        if (wm_store_get(p->cfg.store, i, &info) != WM_STORE_OK) {
+            break;
+        }
+        /* Stop before an entry that would not fit; the host asks again from there. */
+        if (o->cap - o->len < 4u * 3u + 32u + 1u + c_strlen(info.name)) {
+            break;
+        }
+        out_u32(o, info.size);
+        out_u32(o, info.flags);
+        out_u32(o, info.gen);
+        out_bytes(o, info.sha256, 32);
+        out_str8(o, info.name);
+        count++;
+    }
+    o->body[count_at] = count;
+    return respond(p, req, WM_ST_OK, o->len);
+}
+
+static int do_remove(wm_protocol *p, const wm_frame_header *req, wm_in *in)
+{
+    char name[WM_STORE_NAME_MAX + 1];
+    if (!in_str8(in, name, sizeof name) || in->pos != in->len) {
+        return respond_error(p, req, WM_ST_MALFORMED, "malformed REMOVE");
+    }
+    int rc = wm_store_remove(p->cfg.store, name);
+    if (rc != WM_STORE_OK) {
+        return store_error(p, req, rc);
+    }
+    return respond(p, req, WM_ST_OK, 0);
+}
+
+static int do_run(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out *o)
+{
+    char name[WM_STORE_NAME_MAX + 1], export_name[64], msg[128];
+    wm_wire_value args[WM_PROTO_MAX_VALUES], results[WM_PROTO_MAX_VALUES];
+    uint32_t idx = 0, nresults = 0;
+    bool ok = in_str8(in, name, sizeof name) && in_str8(in, export_name, sizeof export_name);
+    uint8_t nargs = in_u8(in);
+    if (!ok || nargs > WM_PROTO_MAX_VALUES) {
+        return respond_error(p, req, WM_ST_MALFORMED, "malformed RUN");
+    }
+    for (uint8_t i = 0; i < nargs; i++) {
+        args[i].type = in_u8(in);
+        args[i].bits = in_u64(in);
+    }
+    if (in->bad || in->pos != in->len) {
+        return respond_error(p, req, WM_ST_MALFORMED, "malformed RUN");
+    }
+    const wm_protocol_runner *r = p->cfg.runner;
+    if (r == NULL || r->run == NULL) {
+        return respond_error(p, req, WM_ST_NOT_SUPPORTED,
+                             "RUN not supported yet by this firmware (no runtime linked)");
+    }
+    if (wm_store_find(p->cfg.store, name, &idx) != WM_STORE_OK) {
+        return respond_error(p, req, WM_ST_NOT_FOUND, "no such module");
+    }
+    wm_store_info info;
+    const uint8_t *image = wm_store_image(p->cfg.store, idx);
+    if (image == NULL || wm_store_get(p->cfg.store, idx, &info) != WM_STORE_OK) {
+        return respond_error(p, req, WM_ST_NOT_SUPPORTED, "store is not memory-mapped");
+    }
+    msg[0] = '\0';
+    int st = r->run(r->ctx, p, name, image, info.size, export_name, args, nargs, results,
+                    &nresults, msg, sizeof msg);
+    if (st != WM_ST_OK) {
+        msg[sizeof msg - 1u] = '\0';
+        return respond_error(p, req, (uint16_t)st, msg);
+    }
+    if (nresults > WM_PROTO_MAX_VALUES) {
+        nresults = WM_PROTO_MAX_VALUES;
+    }
+    out_u8(o, (uint8_t)nresults);
+    for (uint32_t i = 0; i < nresults; i++) {
+        out_u8(o, results[i].type);
+        out_u32(o, (uint32_t)results[i].bits);
+        out_u32(o, (uint32_t)(results[i].bits >> 32));
+    }
+    return respond(p, req, WM_ST_OK, o->len);
+}
+
+static int do_start_stop(wm_protocol *p, const wm_frame_header *req, wm_in *in)
+{
+    char name[WM_STORE_NAME_MAX + 1], msg[128];
+    uint32_t idx = 0;
+    if (!in_str8(in, name, sizeof name) || in->pos != in->len) {
+        return respond_error(p, req, WM_ST_MALFORMED, "malformed START/STOP");
+    }
+    const wm_protocol_runner *r = p->cfg.runner;
+    int (*fn)(void *, struct wm_protocol *, const char *, char *, size_t) = NULL;
+    if (r != NULL) {
+        fn = req->msg == WM_MSG_START ? r->start : r->stop;
+    }
+    if (fn == NULL) {
+        return respond_error(p, req, WM_ST_NOT_SUPPORTED,
+                             "START/STOP not supported yet by this firmware (no scheduler)");
+    }
+    if (wm_store_find(p->cfg.store, name, &idx) != WM_STORE_OK) {
+        return respond_error(p, req, WM_ST_NOT_FOUND, "no such module");
+    }
+    msg[0] = '\0';
+    int st = fn(r->ctx, p, name, msg, sizeof msg);
+    msg[sizeof msg - 1u] = '\0';
+    return st == WM_ST_OK ? respond(p, req, WM_ST_OK, 0) : respond_error(p, req, (uint16_t)st, msg);
+}
+
+static int do_logs(wm_protocol *p, const wm_frame_header *req, wm_out *o)
+{
+    size_t n = p->log_len < o->cap ? p->log_len : o->cap;
+    size_t start = (p->log_head + WM_PROTO_LOG_SIZE - n) % WM_PROTO_LOG_SIZE;
+    for (size_t i = 0; i < n; i++) {
+        o->body[i] = p->log[(start + i) % WM_PROTO_LOG_SIZE];
+    }
+    o->len = n;
+    return respond(p, req, WM_ST_OK, o->len);
+}
+
+static int dispatch(wm_protocol *p, const uint8_t *payload, size_t len)
+{
+    wm_frame_header h;
+    const uint8_t *body;
+    size_t body_len;
+    if (wm_frame_parse(payload, len, &h, &body, &body_len) != WM_FRAME_OK) {
+        p->frames_bad++;
+        return 0; /* unreadable: the sender times out and retransmits */
+    }
+    p->frames_ok++;
+    if (h.type != WM_FT_REQUEST) {
+        return 0; /* responses and events are for hosts; ignoring them avoids echo loops */
+    }
+    if (h.version != WM_PROTO_VERSION) {
+        return respond_error(p, &h, WM_ST_BAD_VERSION, "unsupported protocol version");
+    }
+    if (p->have_last && h.seq == p->last_seq && h.msg == p->last_msg &&
+        h.msg != WM_MSG_PUSH_CHUNK) {
+        /* Retransmitted request: its response was lost. Answer again, do not redo it. */
+        return send_raw(p, p->tx_enc, p->tx_len);
+    }
+    wm_in in = {body, body_len, 0, false};
+    wm_out o = {p->tx_raw + WM_FRAME_HEADER, 0, WM_PROTO_MAX_BODY, false};
+    switch (h.msg) {
+    case WM_MSG_INFO:
+        return do_info(p, &h, &o);
+    case WM_MSG_PUSH_BEGIN:
+        return do_push_begin(p, &h, &in, &o);
+    case WM_MSG_PUSH_CHUNK:
+        return do_push_chunk(p, &h, &in, &o);
+    case WM_MSG_PUSH_COMMIT: {
+        int rc = wm_store_commit(p->cfg.store, p->cfg.validate, p->cfg.validate_ctx);
+        return rc == WM_STORE_OK ? respond(p, &h, WM_ST_OK, 0) : store_error(p, &h, rc);
+    }
+    case WM_MSG_LIST:
+        return do_list(p, &h, &in, &o);
+    case WM_MSG_REMOVE:
+        return do_remove(p, &h, &in);
+    case WM_MSG_RUN:
+        return do_run(p, &h, &in, &o);
+    case WM_MSG_START:
+    case WM_MSG_STOP:
+        return do_start_stop(p, &h, &in);
+    case WM_MSG_LOGS:
+        return do_logs(p, &h, &o);
+    case WM_MSG_RESET:
+        if (p->cfg.io.reset == NULL) {
+            return respond_error(p, &h, WM_ST_NOT_SUPPORTED, "this port cannot reset");
+        }
+        p->reset_requested = true;
+        return respond(p, &h, WM_ST_OK, 0);
+    default:
+        return respond_error(p, &h, WM_ST_UNKNOWN_MSG, "unknown message type");
+    }
+}
+
+void wm_protocol_init(wm_protocol *p, const wm_protocol_config *cfg)
+{
+    p->cfg = *cfg;
+    p->rx_len = 0;
+    p->rx_overflow = false;
+    p->tx_len = 0;
+    p->have_last = false;
+    p->last_seq = 0;
+    p->last_msg = 0;
+    p->ev_seq = 0;
+    p->log_head = 0;
+    p->log_len = 0;
+    p->reset_requested = false;
+    p->frames_ok = 0;
+    p->frames_bad = 0;
+}
+
+void wm_protocol_link_lost(wm_protocol *p)
+{
+    p->rx_len = 0;
+    p->rx_overflow = false;
+    p->have_last = false;
+}
+
+int wm_protocol_feed(wm_protocol *p, const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        uint8_t b = data[i];
+        if (b != 0) {
+            if (p->rx_len < sizeof p->rx_enc) {
+                p->rx_enc[p->rx_len++] = b;
+            } else {
+                p->rx_overflow = true; /* too long: drop it whole at the next delimiter */
+            }
+            continue;
+        }
+        size_t dec = 0;
+        bool whole = !p->rx_overflow && p->rx_len > 0;
+        if (whole && wm_cobs_decode(p->rx_enc, p->rx_len, p->rx_dec, sizeof p->rx_dec,
+                                    &dec) == 0) {
+            p->rx_len = 0;
+            if (dispatch(p, p->rx_dec, dec) != 0) {
+                return -1;
+            }
+            if (p->reset_requested && p->cfg.io.reset != NULL) {
+                p->reset_requested = false;
+                p->cfg.io.reset(p->cfg.io.ctx);
+            }
+        } else if (whole || p->rx_overflow) {
+            p->frames_bad++;
+        }
+        p->rx_len = 0;
+        p->rx_overflow = false;
+    }
+    return 0;
+}
+
+int wm_protocol_poll(wm_protocol *p)
+{
+    uint8_t buf[256];
+    for (;;) {
+        int n = p->cfg.io.read(p->cfg.io.ctx, buf, sizeof buf);
+        if (n < 0) {
+            wm_protocol_link_lost(p);
+            return -1;
+        }
+        if (n == 0) {
+            return 0;
+        }
+        if (wm_protocol_feed(p, buf, (size_t)n) != 0) {
+            return -1;
+        }
+    }
+}
+
+int wm_protocol_event(wm_protocol *p, uint8_t ev, const char *name, const char *text,
+                      size_t len)
+{
+    if (ev == WM_EV_LOG) {
+        /* Keep "name: text\n" in the ring, overwriting the oldest bytes. */
+        size_t nl = c_strlen(name);
+        for (size_t i = 0; i < nl + 2u + len + 1u; i++) {
+            uint8_t c;
+            if (i < nl) {
+                c = (uint8_t)name[i];
+            } else if (i == nl) {
+                c = ':';
+            } else if (i == nl + 1u) {
+                c = ' ';
+            } else if (i < nl + 2u + len) {
+                c = (uint8_t)text[i - nl - 2u];
+            } else {
+                c = '\n';
+            }
+            p->log[p->log_head] = c;
+            p->log_head = (p->log_head + 1u) % WM_PROTO_LOG_SIZE;
+            if (p->log_len < WM_PROTO_LOG_SIZE) {
+                p->log_len++;
+            }
+        }
+    }
+    wm_out o = {p->ev_raw + WM_FRAME_HEADER, 0, WM_PROTO_EVENT_MAX, false};
+    out_str8(&o, name);
+    size_t room = o.cap - o.len;
+    out_bytes(&o, text, len < room ? len : room);
+    wm_frame_header h = {WM_PROTO_VERSION, WM_FT_EVENT, ev, 0, p->ev_seq++, 0};
+    size_t n = 0;
+    if (wm_frame_build(&h, o.body, o.len, p->ev_raw, sizeof p->ev_raw, p->ev_enc,
+                       sizeof p->ev_enc, &n) != 0) {
+        return -1;
+    }
+    return send_raw(p, p->ev_enc, n);
+}

@@ -1,0 +1,111 @@
+/* The device side of the wasmote wire protocol (version 1, docs/protocol.md).
+ *
+ * How a port uses it (posix device_main.c, the QEMU firmware app):
+ *   1. Fill a wm_protocol_config: byte I/O callbacks (non-blocking read, blocking write,
+ *      optional reset), the mounted wm_store, firmware version and board strings, free RAM,
+ *      and optionally a runner (RUN/START/STOP) and the loader's validate callback.
+ *   2. wm_protocol_init(&proto, &config) on a wm_protocol the port owns (about 6 KiB: every
+ *      buffer lives inside it; nothing is allocated, nothing is global).
+ *   3. Call wm_protocol_poll(&proto) from the main loop; it reads what bytes are available,
+ *      answers complete frames and returns. Ports that receive bytes in an ISR or via DMA
+ *      can call wm_protocol_feed() with them instead.
+ *   4. wm_protocol_event() sends an unsolicited event (module log line, trap, exit) and
+ *      keeps log lines for LOGS; wm_protocol_link_lost() after a disconnect.
+ * The port's receive path must buffer at least one whole frame (WM_PROTO_MAX_PAYLOAD plus
+ * COBS overhead) while a frame is being handled: the host keeps a window of chunks in flight.
+ */
+#ifndef WM_PROTOCOL_H
+#define WM_PROTOCOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../store/store.h"
+#include "cobs.h"
+#include "wire.h"
+
+#define WM_PROTO_MAX_ENCODED (WM_COBS_MAX_ENCODED(WM_PROTO_MAX_PAYLOAD) + 1u)
+#define WM_PROTO_EVENT_MAX 256u
+#define WM_PROTO_LOG_SIZE 1024u
+#define WM_PROTO_MAX_VALUES 8u
+
+typedef struct {
+    void *ctx;
+    /* Up to `cap` bytes, without waiting: >0 bytes read, 0 none pending, <0 link down. */
+    int (*read)(void *ctx, uint8_t *buf, size_t cap);
+    /* All `len` bytes (may block); 0 on success. */
+    int (*write)(void *ctx, const uint8_t *buf, size_t len);
+    /* Restart the device after the RESET response went out; NULL = not supported. */
+    void (*reset)(void *ctx);
+} wm_protocol_io;
+
+typedef struct {
+    uint8_t type; /* WM_VT_* */
+    uint64_t bits;
+} wm_wire_value;
+
+struct wm_protocol;
+
+/* Runs modules for RUN/START/STOP. Each returns a WM_ST_* status; on failure it writes a
+ * NUL-terminated message (a trap reason for WM_ST_TRAP) into msg. */
+typedef struct {
+    void *ctx;
+    int (*run)(void *ctx, struct wm_protocol *p, const char *name, const uint8_t *image,
+               uint32_t size, const char *export_name, const wm_wire_value *args,
+               uint32_t nargs, wm_wire_value *results, uint32_t *nresults, char *msg,
+               size_t msg_cap);
+    int (*start)(void *ctx, struct wm_protocol *p, const char *name, char *msg, size_t cap);
+    int (*stop)(void *ctx, struct wm_protocol *p, const char *name, char *msg, size_t cap);
+} wm_protocol_runner;
+
+typedef struct {
+    wm_protocol_io io;
+    wm_store *store;
+    const char *firmware_version;
+    const char *board;
+    uint32_t free_ram;
+    const wm_protocol_runner *runner;   /* NULL: RUN/START/STOP answer "not supported" */
+    wm_store_validate_fn validate;      /* NULL: hash check only */
+    void *validate_ctx;
+} wm_protocol_config;
+
+typedef struct wm_protocol {
+    wm_protocol_config cfg;
+    uint8_t rx_enc[WM_PROTO_MAX_ENCODED];
+    size_t rx_len;
+    bool rx_overflow;
+    uint8_t rx_dec[WM_PROTO_MAX_PAYLOAD];
+    uint8_t tx_raw[WM_PROTO_MAX_PAYLOAD];
+    uint8_t tx_enc[WM_PROTO_MAX_ENCODED];
+    size_t tx_len;
+    /* last answered request, re-sent verbatim when the host retransmits it */
+    bool have_last;
+    uint16_t last_seq;
+    uint8_t last_msg;
+    uint8_t ev_raw[WM_PROTO_EVENT_MAX + WM_FRAME_HEADER + WM_FRAME_CRC];
+    uint8_t ev_enc[WM_COBS_MAX_ENCODED(WM_PROTO_EVENT_MAX + WM_FRAME_HEADER +
+                                       WM_FRAME_CRC) + 1u];
+    uint16_t ev_seq;
+    uint8_t log[WM_PROTO_LOG_SIZE]; /* ring of recent log text for LOGS */
+    size_t log_head;
+    size_t log_len;
+    bool reset_requested;
+    /* counters for diagnostics and tests */
+    uint32_t frames_ok;
+    uint32_t frames_bad;
+} wm_protocol;
+
+void wm_protocol_init(wm_protocol *p, const wm_protocol_config *cfg);
+/* Read and handle what is available. Returns 0, or <0 when the link reported an error. */
+int wm_protocol_poll(wm_protocol *p);
+/* Handle received bytes (any split, garbage tolerated). Returns 0 or a write error. */
+int wm_protocol_feed(wm_protocol *p, const uint8_t *data, size_t len);
+/* The link dropped: forget the partial frame and the retransmit cache; a push in progress
+ * stays open so the host can resume it. */
+void wm_protocol_link_lost(wm_protocol *p);
+/* Send an event (WM_EV_*) about module `name`; WM_EV_LOG text is also kept for LOGS. */
+int wm_protocol_event(wm_protocol *p, uint8_t ev, const char *name, const char *text,
+                      size_t len);
+
+#endif

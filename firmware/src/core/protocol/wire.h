@@ -1,0 +1,81 @@
+/* Wire protocol version 1: constants shared by the device and docs/protocol.md.
+ *
+ * Frame on the wire: COBS(payload) 0x00
+ * payload: u8 version | u8 type | u8 msg | u8 flags | u16 seq | u16 status | body | u32 crc
+ * All integers little-endian; crc = CRC-32 (IEEE) over everything before it.
+ */
+#ifndef WM_WIRE_H
+#define WM_WIRE_H
+
+#define WM_PROTO_VERSION 1u
+
+#define WM_FRAME_HEADER 8u
+#define WM_FRAME_CRC 4u
+/* Largest chunk of module data in one PUSH_CHUNK request. */
+#define WM_PROTO_MAX_CHUNK 1024u
+/* Largest body in any frame: a chunk plus its offset, rounded up for other messages. */
+#define WM_PROTO_MAX_BODY (WM_PROTO_MAX_CHUNK + 32u)
+#define WM_PROTO_MAX_PAYLOAD (WM_FRAME_HEADER + WM_PROTO_MAX_BODY + WM_FRAME_CRC)
+/* Suggested number of unacknowledged chunks a host may have in flight. */
+#define WM_PROTO_WINDOW 8u
+
+enum wm_frame_type {
+    WM_FT_REQUEST = 1,
+    WM_FT_RESPONSE = 2,
+    WM_FT_EVENT = 3,
+};
+
+enum wm_msg {
+    WM_MSG_INFO = 0x01,
+    WM_MSG_PUSH_BEGIN = 0x02,
+    WM_MSG_PUSH_CHUNK = 0x03,
+    WM_MSG_PUSH_COMMIT = 0x04,
+    WM_MSG_LIST = 0x05,
+    WM_MSG_RUN = 0x06,
+    WM_MSG_START = 0x07,
+    WM_MSG_STOP = 0x08,
+    WM_MSG_REMOVE = 0x09,
+    WM_MSG_LOGS = 0x0A,
+    WM_MSG_RESET = 0x0B,
+    /* events (type WM_FT_EVENT) */
+    WM_EV_BOOT = 0x80,
+    WM_EV_LOG = 0x81,
+    WM_EV_TRAP = 0x82,
+    WM_EV_EXIT = 0x83,
+};
+
+/* Response status codes; a non-zero status carries a UTF-8 message as its body. */
+enum wm_status {
+    WM_ST_OK = 0,
+    WM_ST_MALFORMED = 1,
+    WM_ST_UNKNOWN_MSG = 2,
+    WM_ST_BAD_VERSION = 3,
+    WM_ST_NOT_FOUND = 4,
+    WM_ST_NO_SPACE = 5,
+    WM_ST_HASH_MISMATCH = 6,
+    WM_ST_BAD_STATE = 7,
+    WM_ST_INVALID_MODULE = 8,
+    WM_ST_FLASH_ERROR = 9,
+    WM_ST_NOT_SUPPORTED = 10,
+    WM_ST_TOO_LARGE = 11,
+    WM_ST_TRAP = 12,
+    WM_ST_BUSY = 13,
+    WM_ST_BAD_NAME = 14,
+};
+
+/* INFO feature bits */
+#define WM_FEAT_STORE 0x1u
+#define WM_FEAT_RUN 0x2u
+#define WM_FEAT_RESUME 0x4u
+#define WM_FEAT_EVENTS 0x8u
+
+/* Module flags (PUSH_BEGIN, LIST) */
+#define WM_MODFLAG_AUTOSTART 0x1u
+
+/* Value types in RUN arguments and results: the wasm type bytes. */
+#define WM_VT_I32 0x7Fu
+#define WM_VT_I64 0x7Eu
+#define WM_VT_F32 0x7Du
+#define WM_VT_F64 0x7Cu
+
+#endif

@@ -1,0 +1,524 @@
+#include "store.h"
+
+#include "../crypto/sha256.h"
+#include "../protocol/crc32.h"
+
+#define OFF_MAGIC 0u
+#define OFF_GEN 4u
+#define OFF_SIZE 8u
+#define OFF_FLAGS 12u
+#define OFF_NAME 16u
+#define OFF_SHA 48u
+#define OFF_CRC 80u
+#define HDR_PROGRAMMED 84u /* bytes 0..83 are written in one program call */
+#define OFF_COMMIT 96u
+#define OFF_DELETE 104u
+#define ERASED32 0xFFFFFFFFu
+
+/* The store keeps its own tiny helpers: the core may not call libc. */
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static bool bytes_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (a[i] != b[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool name_eq(const char *a, const char *b)
+{
+    size_t i = 0;
+    while (a[i] != '\0' && a[i] == b[i]) {
+        i++;
+    }
+    return a[i] == b[i];
+}
+
+static size_t name_len(const char *s)
+{
+    size_t n = 0;
+    while (n <= WM_STORE_NAME_MAX && s[n] != '\0') {
+        n++;
+    }
+    return n;
+}
+
+bool wm_store_name_ok(const char *name, size_t len)
+{
+    if (len == 0 || len > WM_STORE_NAME_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static uint32_t extent(const wm_store *st, uint32_t size)
+{
+    uint32_t s = st->flash->sector_size;
+    return ((WM_STORE_HEADER_SIZE + size) + s - 1u) / s;
+}
+
+static int mark_deleted(wm_store *st, wm_store_record *r)
+{
+    static const uint8_t zero[4] = {0, 0, 0, 0};
+    r->state = WM_REC_DEAD;
+    return st->flash->program(st->flash->ctx, r->addr + OFF_DELETE, zero, 4) == 0
+               ? WM_STORE_OK
+               : WM_STORE_EFLASH;
+}
+
+static void drop_record(wm_store *st, uint32_t i)
+{
+    for (uint32_t k = i; k + 1u < st->nrecs; k++) {
+        st->recs[k] = st->recs[k + 1u];
+    }
+    st->nrecs--;
+    if (st->pending && st->pending_idx > i) {
+        st->pending_idx--;
+    }
+}
+
+/* Make room in the table by forgetting a dead record (its sectors read as garbage later). */
+static bool table_slot(wm_store *st)
+{
+    if (st->nrecs < WM_STORE_MAX_RECORDS) {
+        return true;
+    }
+    for (uint32_t i = 0; i < st->nrecs; i++) {
+        if (st->recs[i].state == WM_REC_DEAD) {
+            drop_record(st, i);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Delete every live record named `name` except `keep`, oldest generation first, so that a
+ * power cut part-way never resurrects an older image over a newer one. */
+static int delete_older(wm_store *st, const char *name, const wm_store_record *keep)
+{
+    for (;;) {
+        wm_store_record *oldest = NULL;
+        for (uint32_t i = 0; i < st->nrecs; i++) {
+            wm_store_record *r = &st->recs[i];
+            if (r != keep && r->state == WM_REC_LIVE && name_eq(r->name, name) &&
+                (oldest == NULL || r->gen < oldest->gen)) {
+                oldest = r;
+            }
+        }
+        if (oldest == NULL) {
+            return WM_STORE_OK;
+        }
+        int rc = mark_deleted(st, oldest);
+        if (rc != WM_STORE_OK) {
+            return rc;
+        }
+    }
+}
+
+int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
+{
+    uint32_t s = flash->sector_size;
+    st->flash = flash;
+    st->nrecs = 0;
+    st->next_gen = 1;
+    st->pending = false;
+    st->pending_idx = 0;
+    st->written = 0;
+    if (s < 256u || (s & (s - 1u)) != 0 || flash->size < s || flash->size % s != 0) {
+        return WM_STORE_EGEOMETRY;
+    }
+    uint32_t pos = 0;
+    while (pos < flash->size) {
+        uint8_t h[WM_STORE_HEADER_SIZE];
+        if (flash->read(flash->ctx, pos, h, sizeof h) != 0) {
+            return WM_STORE_EFLASH;
+        }
+        uint32_t size = rd32(h + OFF_SIZE);
+        size_t nl = name_len((const char *)h + OFF_NAME);
+        bool valid = rd32(h + OFF_MAGIC) == WM_STORE_MAGIC &&
+                     rd32(h + OFF_CRC) == wm_crc32(0, h, OFF_CRC) &&
+                     size <= flash->size - WM_STORE_HEADER_SIZE &&
+                     wm_store_name_ok((const char *)h + OFF_NAME, nl) &&
+                     pos + extent(st, size) * s <= flash->size;
+        if (!valid) {
+            pos += s; /* erased or garbage sector: free for reuse */
+            continue;
+        }
+        if (table_slot(st)) {
+            wm_store_record *r = &st->recs[st->nrecs++];
+            r->addr = pos;
+            r->gen = rd32(h + OFF_GEN);
+            r->size = size;
+            r->flags = rd32(h + OFF_FLAGS);
+            r->state = (rd32(h + OFF_COMMIT) == WM_STORE_COMMITTED &&
+                        rd32(h + OFF_DELETE) == ERASED32)
+                           ? WM_REC_LIVE
+                           : WM_REC_DEAD;
+            for (uint32_t k = 0; k <= WM_STORE_NAME_MAX; k++) {
+                r->name[k] = k < nl ? (char)h[OFF_NAME + k] : '\0';
+            }
+            for (uint32_t k = 0; k < 32u; k++) {
+                r->sha256[k] = h[OFF_SHA + k];
+            }
+            if (r->gen >= st->next_gen) {
+                st->next_gen = r->gen + 1u;
+            }
+        }
+        pos += extent(st, size) * s;
+    }
+    /* Finish replaces a power cut interrupted: the newest generation of each name wins. */
+    for (uint32_t i = 0; i < st->nrecs; i++) {
+        wm_store_record *r = &st->recs[i];
+        if (r->state != WM_REC_LIVE) {
+            continue;
+        }
+        wm_store_record *newest = r;
+        for (uint32_t k = 0; k < st->nrecs; k++) {
+            wm_store_record *o = &st->recs[k];
+            if (o->state == WM_REC_LIVE && name_eq(o->name, r->name) && o->gen > newest->gen) {
+                newest = o;
+            }
+        }
+        int rc = delete_older(st, r->name, newest);
+        if (rc != WM_STORE_OK) {
+            return rc;
+        }
+    }
+    return WM_STORE_OK;
+}
+
+static const wm_store_record *live_at(const wm_store *st, uint32_t i)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < st->nrecs; k++) {
+        if (st->recs[k].state == WM_REC_LIVE) {
+            if (n == i) {
+                return &st->recs[k];
+            }
+            n++;
+        }
+    }
+    return NULL;
+}
+
+uint32_t wm_store_count(const wm_store *st)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < st->nrecs; k++) {
+        n += st->recs[k].state == WM_REC_LIVE ? 1u : 0u;
+    }
+    return n;
+}
+
+int wm_store_get(const wm_store *st, uint32_t i, wm_store_info *out)
+{
+    const wm_store_record *r = live_at(st, i);
+    if (r == NULL) {
+        return WM_STORE_ENOENT;
+    }
+    out->name = r->name;
+    out->size = r->size;
+    out->flags = r->flags;
+    out->gen = r->gen;
+    out->sha256 = r->sha256;
+    return WM_STORE_OK;
+}
+
+int wm_store_find(const wm_store *st, const char *name, uint32_t *i)
+{
+    const wm_store_record *r;
+    for (uint32_t k = 0; (r = live_at(st, k)) != NULL; k++) {
+        if (name_eq(r->name, name)) {
+            *i = k;
+            return WM_STORE_OK;
+        }
+    }
+    return WM_STORE_ENOENT;
+}
+
+int wm_store_read(const wm_store *st, uint32_t i, uint32_t off, uint8_t *buf, uint32_t len)
+{
+    const wm_store_record *r = live_at(st, i);
+    if (r == NULL) {
+        return WM_STORE_ENOENT;
+    }
+    if (off > r->size || len > r->size - off) {
+        return WM_STORE_EINVAL;
+    }
+    return st->flash->read(st->flash->ctx, r->addr + WM_STORE_HEADER_SIZE + off, buf, len) == 0
+               ? WM_STORE_OK
+               : WM_STORE_EFLASH;
+}
+
+const uint8_t *wm_store_image(const wm_store *st, uint32_t i)
+{
+    const wm_store_record *r = live_at(st, i);
+    if (r == NULL || st->flash->mapped == NULL) {
+        return NULL;
+    }
+    return st->flash->mapped + r->addr + WM_STORE_HEADER_SIZE;
+}
+
+uint32_t wm_store_capacity(const wm_store *st)
+{
+    return st->flash->size;
+}
+
+static bool sector_in_use(const wm_store *st, uint32_t sec)
+{
+    uint32_t s = st->flash->sector_size;
+    for (uint32_t k = 0; k < st->nrecs; k++) {
+        const wm_store_record *r = &st->recs[k];
+        if (r->state == WM_REC_DEAD) {
+            continue;
+        }
+        uint32_t first = r->addr / s;
+        if (sec >= first && sec < first + extent(st, r->size)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* First fit; *best gets the longest free run when no run of `need` sectors exists. */
+static bool find_run(const wm_store *st, uint32_t need, uint32_t *start, uint32_t *best)
+{
+    uint32_t nsec = st->flash->size / st->flash->sector_size, run = 0;
+    *best = 0;
+    for (uint32_t sec = 0; sec < nsec; sec++) {
+        run = sector_in_use(st, sec) ? 0u : run + 1u;
+        if (run > *best) {
+            *best = run;
+        }
+        if (need > 0 && run == need) {
+            *start = sec + 1u - need;
+            return true;
+        }
+    }
+    return false;
+}
+
+uint32_t wm_store_free(const wm_store *st)
+{
+    uint32_t start = 0, best = 0;
+    (void)find_run(st, 0, &start, &best);
+    uint32_t bytes = best * st->flash->sector_size;
+    return bytes > WM_STORE_HEADER_SIZE ? bytes - WM_STORE_HEADER_SIZE : 0u;
+}
+
+static int erase_if_dirty(wm_store *st, uint32_t addr)
+{
+    const wm_flash_ops *f = st->flash;
+    uint8_t buf[64];
+    for (uint32_t off = 0; off < f->sector_size; off += sizeof buf) {
+        if (f->read(f->ctx, addr + off, buf, sizeof buf) != 0) {
+            return WM_STORE_EFLASH;
+        }
+        for (uint32_t k = 0; k < sizeof buf; k++) {
+            if (buf[k] != 0xFFu) {
+                return f->erase(f->ctx, addr) == 0 ? WM_STORE_OK : WM_STORE_EFLASH;
+            }
+        }
+    }
+    return WM_STORE_OK;
+}
+
+int wm_store_begin(wm_store *st, const char *name, uint32_t size, const uint8_t sha256[32],
+                   uint32_t flags)
+{
+    uint32_t s = st->flash->sector_size;
+    size_t nl = name_len(name);
+    if (st->pending) {
+        return WM_STORE_ESTATE;
+    }
+    if (!wm_store_name_ok(name, nl) || name[nl] != '\0' || size == 0 ||
+        size > st->flash->size - WM_STORE_HEADER_SIZE) {
+        return WM_STORE_EINVAL;
+    }
+    /* Keep two table slots spare: one for the new record, one for a replaced old one. */
+    if (wm_store_count(st) + 2u > WM_STORE_MAX_RECORDS) {
+        return WM_STORE_ENOSPC;
+    }
+    uint32_t need = extent(st, size), start = 0, best = 0;
+    if (!find_run(st, need, &start, &best)) {
+        return WM_STORE_ENOSPC;
+    }
+    /* Dead records overlapping the run are erased whole, so none of their old image bytes
+     * can later be mistaken for a record header. */
+    for (uint32_t k = 0; k < st->nrecs;) {
+        wm_store_record *r = &st->recs[k];
+        uint32_t first = r->addr / s, n = extent(st, r->size);
+        if (r->state == WM_REC_DEAD && first < start + need && start < first + n) {
+            for (uint32_t q = 0; q < n; q++) {
+                if (erase_if_dirty(st, (first + q) * s) != WM_STORE_OK) {
+                    return WM_STORE_EFLASH;
+                }
+            }
+            drop_record(st, k);
+            continue;
+        }
+        k++;
+    }
+    for (uint32_t q = 0; q < need; q++) {
+        if (erase_if_dirty(st, (start + q) * s) != WM_STORE_OK) {
+            return WM_STORE_EFLASH;
+        }
+    }
+    if (!table_slot(st)) {
+        return WM_STORE_ENOSPC;
+    }
+    uint8_t h[HDR_PROGRAMMED];
+    for (uint32_t k = 0; k < sizeof h; k++) {
+        h[k] = 0xFFu;
+    }
+    wr32(h + OFF_MAGIC, WM_STORE_MAGIC);
+    wr32(h + OFF_GEN, st->next_gen);
+    wr32(h + OFF_SIZE, size);
+    wr32(h + OFF_FLAGS, flags);
+    for (uint32_t k = 0; k <= WM_STORE_NAME_MAX; k++) {
+        h[OFF_NAME + k] = k < nl ? (uint8_t)name[k] : 0u;
+    }
+    for (uint32_t k = 0; k < 32u; k++) {
+        h[OFF_SHA + k] = sha256[k];
+    }
+    wr32(h + OFF_CRC, wm_crc32(0, h, OFF_CRC));
+    wm_store_record *r = &st->recs[st->nrecs];
+    r->addr = start * s;
+    r->gen = st->next_gen;
+    r->size = size;
+    r->flags = flags;
+    r->state = WM_REC_PENDING;
+    for (uint32_t k = 0; k <= WM_STORE_NAME_MAX; k++) {
+        r->name[k] = k < nl ? name[k] : '\0';
+    }
+    for (uint32_t k = 0; k < 32u; k++) {
+        r->sha256[k] = sha256[k];
+    }
+    if (st->flash->program(st->flash->ctx, r->addr, h, sizeof h) != 0) {
+        return WM_STORE_EFLASH;
+    }
+    st->pending_idx = st->nrecs++;
+    st->next_gen++;
+    st->pending = true;
+    st->written = 0;
+    return WM_STORE_OK;
+}
+
+int wm_store_write(wm_store *st, uint32_t offset, const uint8_t *data, uint32_t len)
+{
+    if (!st->pending) {
+        return WM_STORE_ESTATE;
+    }
+    wm_store_record *r = &st->recs[st->pending_idx];
+    if (offset != st->written || len > r->size - offset) {
+        return WM_STORE_EINVAL;
+    }
+    if (len == 0) {
+        return WM_STORE_OK;
+    }
+    if (st->flash->program(st->flash->ctx, r->addr + WM_STORE_HEADER_SIZE + offset, data,
+                           len) != 0) {
+        return WM_STORE_EFLASH;
+    }
+    st->written += len;
+    return WM_STORE_OK;
+}
+
+void wm_store_abort(wm_store *st)
+{
+    if (st->pending) {
+        st->recs[st->pending_idx].state = WM_REC_DEAD;
+        st->pending = false;
+    }
+}
+
+int wm_store_commit(wm_store *st, wm_store_validate_fn validate, void *vctx)
+{
+    if (!st->pending) {
+        return WM_STORE_ESTATE;
+    }
+    wm_store_record *r = &st->recs[st->pending_idx];
+    if (st->written != r->size) {
+        return WM_STORE_ESTATE;
+    }
+    /* Hash what the flash holds, not what we were sent: catches failed programming too. */
+    wm_sha256_ctx h;
+    uint8_t buf[64], digest[32];
+    (void)wm_sha256_init(&h);
+    for (uint32_t off = 0; off < r->size; off += sizeof buf) {
+        uint32_t n = r->size - off < sizeof buf ? r->size - off : (uint32_t)sizeof buf;
+        if (st->flash->read(st->flash->ctx, r->addr + WM_STORE_HEADER_SIZE + off, buf, n) != 0) {
+            return WM_STORE_EFLASH;
+        }
+        (void)wm_sha256_update(&h, buf, n);
+    }
+    if (wm_sha256_final(&h, digest) != WM_CRYPTO_OK) {
+        return WM_STORE_EHASH;
+    }
+    if (!bytes_eq(digest, r->sha256, 32)) {
+        wm_store_abort(st);
+        return WM_STORE_EHASH;
+    }
+    if (validate != NULL && st->flash->mapped != NULL &&
+        validate(vctx, st->flash->mapped + r->addr + WM_STORE_HEADER_SIZE, r->size) != 0) {
+        wm_store_abort(st);
+        return WM_STORE_EREJECT;
+    }
+    uint8_t word[4];
+    wr32(word, WM_STORE_COMMITTED);
+    if (st->flash->program(st->flash->ctx, r->addr + OFF_COMMIT, word, 4) != 0 ||
+        st->flash->read(st->flash->ctx, r->addr + OFF_COMMIT, buf, 4) != 0 ||
+        rd32(buf) != WM_STORE_COMMITTED) {
+        return WM_STORE_EFLASH;
+    }
+    r->state = WM_REC_LIVE;
+    st->pending = false;
+    return delete_older(st, r->name, r);
+}
+
+bool wm_store_pending_matches(const wm_store *st, const char *name, uint32_t size,
+                              const uint8_t sha256[32], uint32_t flags, uint32_t *written)
+{
+    if (!st->pending) {
+        return false;
+    }
+    const wm_store_record *r = &st->recs[st->pending_idx];
+    if (!name_eq(r->name, name) || r->size != size || r->flags != flags ||
+        !bytes_eq(r->sha256, sha256, 32)) {
+        return false;
+    }
+    *written = st->written;
+    return true;
+}
+
+int wm_store_remove(wm_store *st, const char *name)
+{
+    uint32_t i;
+    if (wm_store_find(st, name, &i) != WM_STORE_OK) {
+        return WM_STORE_ENOENT;
+    }
+    return delete_older(st, name, NULL);
+}

@@ -1,0 +1,316 @@
+/* Module store tests on a simulated NOR flash in RAM, with power cuts injected at every
+ * flash operation of an install / replace / remove (posix test program, uses libc).
+ * Prints one summary line per scenario; exits non-zero on any inconsistent outcome. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/sha256.h"
+#include "protocol/wire.h"
+#include "store/store.h"
+
+#define SECTOR 4096u
+#define NSECT 16u
+
+static int g_partial; /* does the cut operation leave partial effects? */
+
+typedef struct {
+    uint8_t mem[SECTOR * NSECT];
+    long budget; /* flash ops left before the cut; <0 = unlimited */
+    int dead;    /* power is off: everything fails */
+    long ops;
+} sim_flash;
+
+static int sim_read(void *ctx, uint32_t addr, uint8_t *buf, uint32_t len)
+{
+    sim_flash *f = ctx;
+    if (f->dead || addr > sizeof f->mem || len > sizeof f->mem - addr) {
+        return -1;
+    }
+    memcpy(buf, f->mem + addr, len);
+    return 0;
+}
+
+/* Returns 1 if this op is cut; half-applies it first (what a real cut may leave). */
+static int sim_cut(sim_flash *f)
+{
+    f->ops++;
+    if (f->dead) {
+        return 1;
+    }
+    if (f->budget < 0) {
+        return 0;
+    }
+    if (f->budget == 0) {
+        f->dead = 1;
+        return 1;
+    }
+    f->budget--;
+    return 0;
+}
+
+static int sim_erase(void *ctx, uint32_t addr)
+{
+    sim_flash *f = ctx;
+    if (addr % SECTOR != 0 || addr >= sizeof f->mem) {
+        return -1;
+    }
+    if (sim_cut(f)) {
+        memset(f->mem + addr, 0xFF, g_partial ? SECTOR / 3 : 0); /* a partial erase */
+        return -1;
+    }
+    memset(f->mem + addr, 0xFF, SECTOR);
+    return 0;
+}
+
+static int sim_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t len)
+{
+    sim_flash *f = ctx;
+    if (addr > sizeof f->mem || len > sizeof f->mem - addr) {
+        return -1;
+    }
+    if (sim_cut(f)) {
+        /* a partial program: the first half of the bytes, then one byte half-way */
+        uint32_t half = g_partial ? len / 2 : 0;
+        for (uint32_t i = 0; i < half; i++) {
+            f->mem[addr + i] &= buf[i];
+        }
+        if (g_partial && half < len) {
+            f->mem[addr + half] &= (uint8_t)(buf[half] | 0xF0u);
+        }
+        return -1;
+    }
+    for (uint32_t i = 0; i < len; i++) {
+        f->mem[addr + i] &= buf[i]; /* NOR: programming only clears bits */
+    }
+    return 0;
+}
+
+static sim_flash g_flash;
+static wm_flash_ops g_ops = {&g_flash, SECTOR, SECTOR * NSECT, NULL, sim_read, sim_erase,
+                             sim_program};
+static int g_failures;
+
+#define CHECK(cond, ...)                                                                      \
+    do {                                                                                      \
+        if (!(cond)) {                                                                        \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                       \
+            printf(__VA_ARGS__);                                                              \
+            printf("\n");                                                                     \
+            g_failures++;                                                                     \
+        }                                                                                     \
+    } while (0)
+
+static void make_image(uint8_t *buf, uint32_t size, uint32_t seed)
+{
+    for (uint32_t i = 0; i < size; i++) {
+        seed = seed * 1103515245u + 12345u;
+        buf[i] = (uint8_t)(seed >> 16);
+    }
+}
+
+/* Install `size` bytes with `seed`, writing in 700-byte pieces like the protocol does. */
+static int install(wm_store *st, const char *name, uint32_t size, uint32_t seed, uint32_t flags)
+{
+    static uint8_t img[SECTOR * NSECT];
+    uint8_t sha[32];
+    make_image(img, size, seed);
+    wm_sha256(img, size, sha);
+    int rc = wm_store_begin(st, name, size, sha, flags);
+    for (uint32_t off = 0; rc == WM_STORE_OK && off < size; off += 700u) {
+        uint32_t n = size - off < 700u ? size - off : 700u;
+        rc = wm_store_write(st, off, img + off, n);
+    }
+    if (rc == WM_STORE_OK) {
+        rc = wm_store_commit(st, NULL, NULL);
+    } else {
+        wm_store_abort(st);
+    }
+    return rc;
+}
+
+/* Which seed's image does `name` hold now? 0 = absent, -1 = corrupt/unknown. */
+static long holds(wm_store *st, const char *name, const uint32_t *seeds, const uint32_t *sizes,
+                  int nseeds)
+{
+    static uint8_t got[SECTOR * NSECT], want[SECTOR * NSECT];
+    uint32_t i;
+    wm_store_info info;
+    if (wm_store_find(st, name, &i) != WM_STORE_OK) {
+        return 0;
+    }
+    if (wm_store_get(st, i, &info) != WM_STORE_OK ||
+        wm_store_read(st, i, 0, got, info.size) != WM_STORE_OK) {
+        return -1;
+    }
+    for (int k = 0; k < nseeds; k++) {
+        if (sizes[k] != info.size) {
+            continue;
+        }
+        make_image(want, sizes[k], seeds[k]);
+        if (memcmp(got, want, info.size) == 0) {
+            uint8_t sha[32];
+            wm_sha256(got, info.size, sha);
+            return memcmp(sha, info.sha256, 32) == 0 ? (long)seeds[k] : -1;
+        }
+    }
+    return -1;
+}
+
+static int mount(wm_store *st)
+{
+    g_flash.dead = 0;
+    g_flash.budget = -1;
+    return wm_store_mount(st, &g_ops);
+}
+
+typedef int (*op_fn)(wm_store *st);
+
+static int op_replace_a(wm_store *st)
+{
+    return install(st, "alpha", 9000, 2, 0);
+}
+
+static int op_install_c(wm_store *st)
+{
+    return install(st, "gamma", 5000, 3, WM_MODFLAG_AUTOSTART);
+}
+
+static int op_remove_b(wm_store *st)
+{
+    return wm_store_remove(st, "beta");
+}
+
+/* Run `op` once uncut to count its flash ops, then once per cut point k = 0..ops with power
+ * lost at op k; after each, remount and classify `name`. Returns the number of bad runs. */
+static int sweep(const char *label, void (*setup)(wm_store *), op_fn op, const char *name,
+                 long before, long after)
+{
+    static uint8_t snapshot[SECTOR * NSECT];
+    wm_store st;
+    uint32_t seeds[3] = {1, 2, 3};
+    uint32_t sizes[3] = {6000, 9000, 5000};
+    memset(g_flash.mem, 0xFF, sizeof g_flash.mem);
+    mount(&st);
+    setup(&st);
+    memcpy(snapshot, g_flash.mem, sizeof snapshot);
+    g_flash.ops = 0;
+    int rc = op(&st);
+    long total = g_flash.ops;
+    CHECK(rc == WM_STORE_OK, "%s: uncut op failed rc=%d", label, rc);
+    int n_before = 0, n_after = 0, bad = 0;
+    for (long k = 0; k <= total; k++) {
+        memcpy(g_flash.mem, snapshot, sizeof snapshot);
+        CHECK(mount(&st) == WM_STORE_OK, "%s: mount before cut", label);
+        g_flash.budget = k;
+        (void)op(&st);
+        if (mount(&st) != WM_STORE_OK) {
+            bad++;
+            continue;
+        }
+        long h = holds(&st, name, seeds, sizes, 3);
+        /* the other modules must be untouched whatever happened */
+        long other = strcmp(name, "beta") != 0 ? holds(&st, "beta", seeds, sizes, 3) : 1;
+        uint32_t beta_seed = 1;
+        long beta_ok = strcmp(name, "beta") != 0 ? (other == (long)beta_seed) : 1;
+        if (h == before && beta_ok) {
+            n_before++;
+        } else if (h == after && beta_ok) {
+            n_after++;
+        } else {
+            bad++;
+            printf("  cut at op %ld of %ld: %s holds %ld\n", k, total, name, h);
+        }
+        /* the store must stay usable: one more install after the cut works and survives */
+        int rc2 = install(&st, "delta", 3000, 1, 0);
+        wm_store st2;
+        CHECK(rc2 == WM_STORE_OK || rc2 == WM_STORE_ENOSPC, "%s: install after cut rc=%d",
+              label, rc2);
+        CHECK(mount(&st2) == WM_STORE_OK && holds(&st2, name, seeds, sizes, 3) == h,
+              "%s: state changed by a later install (cut %ld)", label, k);
+    }
+    printf("%s%s: cut points=%ld old=%d new=%d inconsistent=%d\n", label,
+           g_partial ? "+partial" : "", total + 1, n_before, n_after, bad);
+    g_failures += bad;
+    return bad;
+}
+
+static void setup_ab(wm_store *st)
+{
+    CHECK(install(st, "alpha", 6000, 1, 0) == WM_STORE_OK, "setup alpha");
+    CHECK(install(st, "beta", 6000, 1, 0) == WM_STORE_OK, "setup beta");
+}
+
+/* Make the free space lie only in dead records: replace alpha until the region wrapped. */
+static void setup_wrapped(wm_store *st)
+{
+    setup_ab(st);
+    for (int i = 0; i < 5; i++) {
+        CHECK(install(st, "alpha", i % 2 ? 6000 : 9000, i % 2 ? 1 : 2, 0) == WM_STORE_OK,
+              "setup replace %d", i);
+    }
+    CHECK(install(st, "alpha", 6000, 1, 0) == WM_STORE_OK, "setup last");
+}
+
+static void unit_tests(void)
+{
+    wm_store st;
+    uint8_t sha[32] = {0};
+    memset(g_flash.mem, 0xFF, sizeof g_flash.mem);
+    CHECK(mount(&st) == WM_STORE_OK, "mount empty");
+    CHECK(wm_store_count(&st) == 0, "empty count");
+    CHECK(wm_store_free(&st) == SECTOR * NSECT - WM_STORE_HEADER_SIZE, "free %u",
+          wm_store_free(&st));
+    CHECK(wm_store_begin(&st, "bad name", 10, sha, 0) == WM_STORE_EINVAL, "name check");
+    CHECK(wm_store_begin(&st, "", 10, sha, 0) == WM_STORE_EINVAL, "empty name");
+    CHECK(wm_store_begin(&st, "x", 0, sha, 0) == WM_STORE_EINVAL, "zero size");
+    CHECK(install(&st, "big", SECTOR * NSECT, 1, 0) == WM_STORE_EINVAL, "too big");
+    /* wrong hash: rejected, nothing becomes live */
+    CHECK(wm_store_begin(&st, "liar", 10, sha, 0) == WM_STORE_OK, "begin liar");
+    CHECK(wm_store_write(&st, 0, (const uint8_t *)"0123456789", 10) == WM_STORE_OK, "w");
+    CHECK(wm_store_commit(&st, NULL, NULL) == WM_STORE_EHASH, "hash mismatch");
+    CHECK(wm_store_count(&st) == 0, "liar not live");
+    /* out-of-order write refused */
+    CHECK(wm_store_begin(&st, "x", 10, sha, 0) == WM_STORE_OK, "begin x");
+    CHECK(wm_store_write(&st, 5, (const uint8_t *)"01234", 5) == WM_STORE_EINVAL, "order");
+    wm_store_abort(&st);
+    /* fill up: flash-full is a clean error and loses nothing */
+    int n = 0;
+    char name[8];
+    for (; n < 20; n++) {
+        snprintf(name, sizeof name, "m%d", n);
+        int rc = install(&st, name, 3 * SECTOR, (uint32_t)n + 10u, 0);
+        if (rc != WM_STORE_OK) {
+            CHECK(rc == WM_STORE_ENOSPC, "full rc=%d", rc);
+            break;
+        }
+    }
+    CHECK(n == 4, "installed %d modules of 3 sectors + header into 16 sectors", n);
+    CHECK(wm_store_remove(&st, "m1") == WM_STORE_OK, "remove");
+    CHECK(wm_store_remove(&st, "m1") == WM_STORE_ENOENT, "remove twice");
+    CHECK(install(&st, "again", 3 * SECTOR, 99, WM_MODFLAG_AUTOSTART) == WM_STORE_OK,
+          "reuse removed space");
+    wm_store st2;
+    CHECK(mount(&st2) == WM_STORE_OK && wm_store_count(&st2) == 4, "remount count %u",
+          wm_store_count(&st2));
+    uint32_t i;
+    wm_store_info info;
+    CHECK(wm_store_find(&st2, "again", &i) == WM_STORE_OK &&
+              wm_store_get(&st2, i, &info) == WM_STORE_OK &&
+              info.flags == WM_MODFLAG_AUTOSTART,
+          "flags persist");
+    printf("unit: failures=%d\n", g_failures);
+}
+
+int main(void)
+{
+    unit_tests();
+    for (g_partial = 0; g_partial < 2; g_partial++) {
+        sweep("replace", setup_ab, op_replace_a, "alpha", 1, 2);
+        sweep("install", setup_ab, op_install_c, "gamma", 0, 3);
+        sweep("remove", setup_ab, op_remove_b, "beta", 1, 0);
+        sweep("replace-wrapped", setup_wrapped, op_replace_a, "alpha", 1, 2);
+    }
+    printf("total failures=%d\n", g_failures);
+    return g_failures == 0 ? 0 : 1;
+}
