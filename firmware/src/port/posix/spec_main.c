@@ -1,0 +1,100 @@
+/* spec_main.c - the posix spec-suite driver: spec_driver over stdin/stdout.
+ *
+ * Usage: wasmote-spec [--arena-mb N]   (commands on stdin; see src/testing/spec_driver.h)
+ * Module sources are file paths. Exit status 0 at end of input, 1 on a setup failure.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spec_driver.h"
+
+#define LINE_CAP (1u << 20)
+
+static long posix_read_line(void *ctx, char *buf, size_t cap)
+{
+    (void)ctx;
+    if (fgets(buf, (int)cap, stdin) == NULL)
+        return -1;
+    size_t n = strlen(buf);
+    if (n > 0 && buf[n - 1] == '\n') {
+        buf[--n] = '\0';
+        if (n > 0 && buf[n - 1] == '\r')
+            buf[--n] = '\0';
+        return (long)n;
+    }
+    if (feof(stdin))
+        return (long)n;
+    /* Too long: drop the rest of the line so the next one starts clean. */
+    int c;
+    while ((c = getchar()) != EOF && c != '\n') {
+    }
+    return -2;
+}
+
+static void posix_write(void *ctx, const char *data, size_t len)
+{
+    (void)ctx;
+    fwrite(data, 1, len, stdout);
+    /* The host waits for each answer, so push it out at every line end. */
+    if (len > 0 && data[len - 1] == '\n')
+        fflush(stdout);
+}
+
+static wm_err posix_module_bytes(void *ctx, const char *src, wm_arena *arena,
+                                 const uint8_t **bytes, size_t *len)
+{
+    (void)ctx;
+    FILE *f = fopen(src, "rb");
+    if (f == NULL)
+        return WM_ERR_NOT_FOUND;
+    wm_err rc = WM_ERR_NOT_FOUND;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        if (size >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+            /* One spare byte so that an empty file still gets a non-NULL buffer. */
+            uint8_t *buf = wm_arena_alloc(arena, (size_t)size + 1, 8);
+            if (buf == NULL) {
+                rc = WM_ERR_NO_MEMORY;
+            } else if (fread(buf, 1, (size_t)size, f) == (size_t)size) {
+                *bytes = buf;
+                *len = (size_t)size;
+                rc = WM_OK;
+            }
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    size_t arena_mb = 256;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--arena-mb") == 0 && i + 1 < argc) {
+            arena_mb = (size_t)strtoul(argv[++i], NULL, 10);
+        } else {
+            fprintf(stderr, "usage: %s [--arena-mb N]\n", argv[0]);
+            return 1;
+        }
+    }
+    void *mem = malloc(arena_mb << 20);
+    char *line = malloc(LINE_CAP);
+    if (mem == NULL || line == NULL || arena_mb == 0) {
+        fprintf(stderr, "cannot allocate a %zu MiB arena\n", arena_mb);
+        return 1;
+    }
+    wm_spec_driver d;
+    wm_sd_io io = {NULL, posix_read_line, posix_write, posix_module_bytes};
+    wm_err rc = wm_sd_init(&d, &io, mem, arena_mb << 20);
+    if (rc != WM_OK) {
+        fprintf(stderr, "cannot build the spectest module: %s\n", wm_err_name(rc));
+        return 1;
+    }
+    wm_sd_run(&d, line, LINE_CAP);
+    free(line);
+    free(mem);
+    return 0;
+}

@@ -1,0 +1,90 @@
+/* spec_driver.h - a line-oriented command interpreter that drives the runtime core for the
+ * WebAssembly spec suite (and `wasmote exec`). Portable and freestanding: the posix port
+ * feeds it stdin/stdout, a device feeds it its UART. The host (Python) reads the suite's
+ * JSON, sends commands and judges the answers; this side stays dumb.
+ *
+ * LINE FORMAT (one command per line, tokens separated by one space, answer = one line)
+ *
+ * Tokens that are names (module names, export names, register names, module sources) are
+ * percent-encoded by the host: every byte outside 0x21..0x7e and '%' itself is sent as %XX.
+ * Values are TYPE:BITS with BITS the raw bit pattern in lowercase hex (floats as IEEE
+ * bits): i32:2a  i64:ffffffffffffffff  f32:7fc00000  f64:3ff0000000000000
+ * funcref:null  externref:null  externref:HANDLE (hex host handle; funcref results that
+ * are not null print as funcref:1 - their identity is not observable).
+ *
+ *   module NAME SRC        load, validate, instantiate; on success it becomes the current
+ *                          module (and is called NAME unless NAME is "-").  -> ok
+ *                          SRC is handed to the port's module_bytes callback: a file path
+ *                          on posix, the module's bytes as hex on a device.
+ *   probe SRC              the same, but the instance never becomes current or named (for
+ *                          assert_invalid/_malformed/_unlinkable/_uninstantiable).
+ *   register AS NAME       make NAME's exports importable as module AS ("-" = current).
+ *   invoke NAME FIELD V..  call export FIELD of module NAME ("-" = current). -> ok V..
+ *   get NAME FIELD         read exported global FIELD.                       -> ok V
+ *   fuel N                 budget (decimal) for each later invoke; 0 = unlimited.
+ *   limit KEY N            per-instance limits for later modules: KEY is stack (value slots),
+ *                          depth (call depth) or memcap (bytes per linear memory).
+ *   reset                  forget every module and registration (keeps spectest); frees
+ *                          their arena memory.
+ *   mem                    -> ok USED SIZE  (arena bytes, decimal)
+ *
+ * Answers other than ok:
+ *   error KIND OFFSET MESSAGE   KIND is malformed | invalid | unlinkable | nomemory |
+ *                               notfound | args | state | limit | driver; OFFSET is the byte
+ *                               offset in the module (hex, 0 when none).
+ *   trap MESSAGE                a trap (also from a start function / segment init).
+ *   exhausted MESSAGE           call stack exhausted (value stack or call depth limit).
+ *   outoffuel                   the budget ran out (the call is dropped).
+ *
+ * The `spectest` module is always importable: print, print_i32, print_i64, print_f32,
+ * print_f64, print_i32_f32, print_f64_f64 (do nothing), global_i32 = 666, global_i64 = 666,
+ * global_f32 = 666.6, global_f64 = 666.6, table (funcref 10..20), memory (1..2 pages).
+ */
+#ifndef WM_SPEC_DRIVER_H
+#define WM_SPEC_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wasmote.h"
+
+/* What the port provides. */
+typedef struct wm_sd_io {
+    void *ctx;
+    /* Reads the next line into buf (without the line end, NUL-terminated, at most cap-1
+     * bytes). Returns its length, -1 at end of input, -2 when the line did not fit. */
+    long (*read_line)(void *ctx, char *buf, size_t cap);
+    /* Writes len bytes of answer text. The driver ends every answer with "\n". */
+    void (*write)(void *ctx, const char *data, size_t len);
+    /* Turns a (decoded) module source token into the module's bytes, allocated from `arena`
+     * so they live exactly as long as the module. Returns WM_OK, WM_ERR_NO_MEMORY or
+     * WM_ERR_NOT_FOUND (source unreadable / not valid hex). */
+    wm_err (*module_bytes)(void *ctx, const char *src, wm_arena *arena,
+                           const uint8_t **bytes, size_t *len);
+} wm_sd_io;
+
+typedef struct wm_sd_named wm_sd_named;
+
+/* All driver state; the port owns it (no globals). */
+typedef struct wm_spec_driver {
+    wm_sd_io io;
+    wm_arena arena;
+    wm_linker linker;
+    wm_linker base_linker; /* the linker right after spectest was added (for reset) */
+    size_t base_mark;      /* arena mark right after spectest was built (for reset) */
+    wm_instance *current;
+    wm_sd_named *named;    /* arena-allocated list of NAME -> instance */
+    wm_limits limits;
+    uint64_t fuel;
+} wm_spec_driver;
+
+/* Sets up the driver over `mem` (the arena for everything) and builds spectest. */
+wm_err wm_sd_init(wm_spec_driver *d, const wm_sd_io *io, void *mem, size_t size);
+
+/* Executes one command line (modified in place) and writes its answer. */
+void wm_sd_exec_line(wm_spec_driver *d, char *line);
+
+/* Reads and executes lines until the end of input. `buf` is the line buffer. */
+void wm_sd_run(wm_spec_driver *d, char *buf, size_t cap);
+
+#endif /* WM_SPEC_DRIVER_H */

@@ -1,0 +1,294 @@
+"""Build the C runtime core and the posix port's programs with the system compiler.
+
+The posix build is how the host runs the same core the devices run: the spec-suite
+driver, `wasmote exec` and the benchmarks all use it. Builds land in
+build/posix/<variant>/ and are cached by a hash of every source and header plus the
+flags, so a change anywhere under firmware/ rebuilds and an unchanged tree costs one hash.
+
+Also here: the freestanding Cortex-M4 build of the core, used only to report its size.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from wasmote.errors import WasmoteError
+from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
+
+WARN_FLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror")
+
+
+class BuildError(WasmoteError):
+    """A compiler or linker failed; carries the tool's own message."""
+
+    def __init__(self, what: str, output: str) -> None:
+        self.what = what
+        self.output = output.strip()
+        super().__init__(f"{what} failed:\n{_clip(self.output)}")
+
+    def one_line(self) -> str:
+        first = next((ln for ln in self.output.splitlines() if "error" in ln),
+                     self.output.splitlines()[0] if self.output else "")
+        return f"{self.what} failed: {first.strip()}"
+
+
+class ToolMissingError(WasmoteError):
+    """A compiler the build needs is not installed."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of compiling the posix build."""
+
+    name: str
+    cflags: tuple[str, ...]
+    ldflags: tuple[str, ...] = ()
+
+
+VARIANTS: dict[str, Variant] = {
+    "release": Variant("release", ("-O2",)),
+    # -fno-sanitize-recover makes the first report fatal, so a test sees it as a crash.
+    "asan": Variant(
+        "asan",
+        ("-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
+         "-fno-sanitize-recover=all"),
+        ("-fsanitize=address,undefined",),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Program:
+    """A posix program: its own sources (relative to firmware/) linked against the core."""
+
+    name: str
+    sources: tuple[str, ...]
+    include_dirs: tuple[str, ...] = ()
+
+
+PROGRAMS: dict[str, Program] = {
+    "wasmote-spec": Program(
+        "wasmote-spec",
+        ("src/testing/spec_driver.c", "src/port/posix/spec_main.c"),
+        ("src/testing",),
+    ),
+}
+
+CORE_DIR = FIRMWARE_DIR / "src" / "core"
+INCLUDE_DIR = FIRMWARE_DIR / "include"
+
+
+def core_sources() -> list[Path]:
+    """Every C source of every core component (runtime/, and whatever else is there)."""
+    return sorted(CORE_DIR.rglob("*.c"))
+
+
+def _headers() -> list[Path]:
+    return sorted(set(INCLUDE_DIR.rglob("*.h")) | set((FIRMWARE_DIR / "src").rglob("*.h")))
+
+
+def _include_flags(program: Program | None) -> list[str]:
+    flags = [f"-I{INCLUDE_DIR}", f"-I{CORE_DIR}"]
+    # Core components include their own private headers relative to their folder.
+    flags += [f"-I{d}" for d in sorted(p for p in CORE_DIR.iterdir() if p.is_dir())] \
+        if CORE_DIR.is_dir() else []
+    if program is not None:
+        flags += [f"-I{FIRMWARE_DIR / d}" for d in program.include_dirs]
+    return flags
+
+
+def _compiler(cc: str | None) -> str:
+    name = cc or os.environ.get("CC", "cc")
+    path = shutil.which(name)
+    if path is None:
+        raise ToolMissingError(f"C compiler '{name}' not found (install gcc or set CC)")
+    return path
+
+
+def _hash_inputs(parts: Sequence[str], files: Sequence[Path]) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode())
+        h.update(b"\0")
+    for f in files:
+        h.update(_rel(f).encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """Serialise builds of one output folder across processes (tests, exec, bench)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _run(cmd: Sequence[str], what: str) -> str:
+    try:
+        proc = subprocess.run(list(cmd), capture_output=True, text=True, check=False)
+    except OSError as e:
+        raise ToolMissingError(f"cannot run {cmd[0]}: {e.strerror or e}") from e
+    if proc.returncode != 0:
+        raise BuildError(what, proc.stderr + proc.stdout)
+    return proc.stdout
+
+
+def _rel(path: Path) -> str:
+    """Path relative to the repo when inside it (short messages), else absolute."""
+    try:
+        return str(path.relative_to(FIRMWARE_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
+def _object_name(src: Path) -> str:
+    return _rel(src).strip("/").replace("/", "__").removesuffix(".c") + ".o"
+
+
+def _compile_all(cmds: list[tuple[list[str], str]]) -> None:
+    workers = max(1, min(len(cmds), os.cpu_count() or 2))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for fut in [pool.submit(_run, cmd, what) for cmd, what in cmds]:
+            fut.result()
+
+
+def build_dir(variant: str) -> Path:
+    return BUILD_DIR / "posix" / variant
+
+
+def build_program(program: str | Program = "wasmote-spec", variant: str = "release", *,
+                  cc: str | None = None, force: bool = False) -> Path:
+    """Compile the core + `program` for `variant`; returns the executable (cached).
+
+    `program` names one of PROGRAMS or is a Program (its sources may be absolute paths,
+    e.g. a test's own main)."""
+    if variant not in VARIANTS:
+        raise WasmoteError(f"unknown posix build variant '{variant}' "
+                           f"(known: {', '.join(VARIANTS)})")
+    if isinstance(program, str):
+        if program not in PROGRAMS:
+            raise WasmoteError(f"unknown posix program '{program}' "
+                               f"(known: {', '.join(PROGRAMS)})")
+        prog = PROGRAMS[program]
+    else:
+        prog = program
+    program = prog.name
+    var = VARIANTS[variant]
+    compiler = _compiler(cc)
+    core = core_sources()
+    if not core:
+        raise BuildError("posix build", f"no core sources under {CORE_DIR}")
+    own = [FIRMWARE_DIR / s for s in prog.sources]
+    for s in own:
+        if not s.is_file():
+            raise BuildError("posix build", f"missing program source {s}")
+    cflags = [*WARN_FLAGS, *var.cflags, *_include_flags(prog)]
+    out_dir = build_dir(variant)
+    exe = out_dir / program
+    key = _hash_inputs([compiler, *cflags, *var.ldflags], [*core, *own, *_headers()])
+    stamp = out_dir / f"{program}.stamp"
+    with _locked(out_dir):
+        if not force and exe.is_file() and stamp.is_file() and stamp.read_text() == key:
+            return exe
+        obj_dir = out_dir / "obj" / program
+        if obj_dir.exists():
+            shutil.rmtree(obj_dir)
+        obj_dir.mkdir(parents=True)
+        objs = {src: obj_dir / _object_name(src) for src in [*core, *own]}
+        _compile_all([([compiler, *cflags, "-c", str(src), "-o", str(obj)],
+                       f"compiling {_rel(src)}")
+                      for src, obj in objs.items()])
+        # The core goes into an archive so components a program doesn't use aren't linked.
+        lib = obj_dir / "libwasmote_core.a"
+        _run(["ar", "rcs", str(lib), *(str(objs[s]) for s in core)], "archiving the core")
+        tmp = exe.with_suffix(".tmp")
+        _run([compiler, *var.cflags, *var.ldflags, *(str(objs[s]) for s in own), str(lib),
+              "-o", str(tmp)], f"linking {program}")
+        tmp.replace(exe)
+        stamp.write_text(key)
+    return exe
+
+
+@dataclass(frozen=True)
+class ObjectSize:
+    """`arm-none-eabi-size` of one object file (Berkeley format)."""
+
+    name: str
+    text: int
+    data: int
+    bss: int
+
+
+@dataclass(frozen=True)
+class SizeReport:
+    """Flash/RAM footprint of the core built for a Cortex-M4."""
+
+    flags: tuple[str, ...]
+    objects: tuple[ObjectSize, ...]
+
+    @property
+    def text(self) -> int:
+        return sum(o.text for o in self.objects)
+
+    @property
+    def data(self) -> int:
+        return sum(o.data for o in self.objects)
+
+    @property
+    def bss(self) -> int:
+        return sum(o.bss for o in self.objects)
+
+
+ARM_FLAGS = ("-std=c99", "-Os", "-mcpu=cortex-m4", "-mthumb", "-ffreestanding",
+             "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror")
+
+
+def arm_core_size(components: Sequence[str] | None = None) -> SizeReport:
+    """Compile the core freestanding for Cortex-M4 (-Os) and measure it per object.
+
+    `components` limits it to some folders under src/core (default: all). Sizes are of
+    the objects before linking, i.e. an upper bound of what a firmware image carries.
+    """
+    gcc = shutil.which("arm-none-eabi-gcc")
+    size = shutil.which("arm-none-eabi-size")
+    if gcc is None or size is None:
+        raise ToolMissingError("arm-none-eabi-gcc/arm-none-eabi-size not found "
+                               "(apt-get install gcc-arm-none-eabi)")
+    sources = [s for s in core_sources()
+               if components is None or s.relative_to(CORE_DIR).parts[0] in components]
+    if not sources:
+        raise BuildError("cortex-m4 build", f"no core sources under {CORE_DIR}")
+    flags = [*ARM_FLAGS, *_include_flags(None)]
+    out_dir = BUILD_DIR / "cortex-m4-size"
+    with _locked(out_dir):
+        objs = [out_dir / _object_name(s) for s in sources]
+        _compile_all([([gcc, *flags, "-c", str(s), "-o", str(o)],
+                       f"compiling {_rel(s)} for cortex-m4")
+                      for s, o in zip(sources, objs, strict=True)])
+        out = _run([size, *(str(o) for o in objs)], "arm-none-eabi-size")
+    rows = []
+    for line in out.splitlines()[1:]:
+        f = line.split()
+        if len(f) >= 6:
+            rows.append(ObjectSize(Path(f[5]).name, int(f[0]), int(f[1]), int(f[2])))
+    return SizeReport(tuple(ARM_FLAGS), tuple(rows))
+
+
+def _clip(text: str, limit: int = 4000) -> str:
+    return text if len(text) <= limit else text[:limit] + "\n[... compiler output clipped]"
