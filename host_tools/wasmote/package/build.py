@@ -1,0 +1,92 @@
+"""Make a package from a wasm module and a manifest, checking it the way the device will.
+
+The module is read (and validated and stripped when those tools are available), its imports
+are checked against the manifest's capabilities with the device's link rule, and the result
+is a `Package` ready to write or sign.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wasmote.errors import WasmoteError
+from wasmote.package.capabilities import FuncImport, check_imports
+from wasmote.package.container import Package
+from wasmote.package.errors import CapabilityError, PackageError
+from wasmote.package.manifest import Manifest
+from wasmote.wasm.errors import WasmError
+from wasmote.wasm.module import KIND_FUNC, KIND_NAMES, VALTYPE_NAMES, Module
+from wasmote.wasm.reader import read_module
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    package: Package
+    original_size: int
+    stripped: bool       # whether the strip tool ran on the module
+    validated: bool      # whether the validator ran on the module
+
+
+def module_func_imports(module: Module) -> list[FuncImport]:
+    """The module's imports as the link check sees them; non-function imports are refused."""
+    out = []
+    for imp in module.imports:
+        if imp.kind != KIND_FUNC:
+            raise CapabilityError(f"import {imp.module}.{imp.name}: a "
+                                  f"{KIND_NAMES.get(imp.kind, '?')} import; the device "
+                                  f"provides only functions")
+        assert isinstance(imp.desc, int)
+        ftype = module.types[imp.desc]
+        out.append(FuncImport(imp.module, imp.name,
+                              tuple(VALTYPE_NAMES.get(t, hex(t)) for t in ftype.params),
+                              tuple(VALTYPE_NAMES.get(t, hex(t)) for t in ftype.results)))
+    return out
+
+
+def _optional(module: str, name: str) -> Callable[..., Any] | None:
+    """A toolkit function that may not exist yet in this checkout (strip, validate)."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return None
+    func = getattr(mod, name, None)
+    return func if callable(func) else None
+
+
+def build_package(wasm: bytes, manifest: Manifest, source: str = "module.wasm",
+                  strip: bool = True) -> BuildResult:
+    """Check `wasm` against `manifest` and wrap both in a package (unsigned)."""
+    original_size = len(wasm)
+    try:
+        module = read_module(wasm)
+        validate = _optional("wasmote.wasm.validator", "validate_module")
+        if validate is not None:
+            validate(module)
+        strip_fn = _optional("wasmote.wasm.strip", "strip_bytes") if strip else None
+        if strip_fn is not None:
+            wasm = bytes(strip_fn(wasm)[0])  # (stripped bytes, report)
+            module = read_module(wasm)
+    except WasmError as e:
+        raise PackageError(e.one_line(source)) from None
+    except WasmoteError as e:
+        raise PackageError(f"{source}: {e.one_line()}") from None
+    try:
+        check_imports(module_func_imports(module), manifest.capabilities)
+    except CapabilityError as e:
+        raise CapabilityError(f"{source}: {e}") from None
+    pkg = Package(manifest=manifest, module=wasm)
+    pkg.content()  # raises if over the size limit
+    return BuildResult(pkg, original_size, strip_fn is not None, validate is not None)
+
+
+def build_package_files(wasm_path: str | Path, manifest: Manifest,
+                        strip: bool = True) -> BuildResult:
+    try:
+        data = Path(wasm_path).read_bytes()
+    except OSError as e:
+        raise PackageError(f"{wasm_path}: cannot read: {e.strerror or e}") from None
+    return build_package(data, manifest, source=str(wasm_path), strip=strip)

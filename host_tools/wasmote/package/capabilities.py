@@ -1,0 +1,203 @@
+"""Capabilities: what a manifest may grant, and which host functions each grant links.
+
+Host API version 1 (docs/api.md) is defined here once: `HOST_FUNCTIONS` is the table of
+imports from module "wasmote" with their exact wasm signatures and the capability kind that
+grants each. The device links an import only if the manifest grants it (docs/security.md),
+so the packager applies the same check on the host to fail early with the same message.
+
+Grammar of a capability string (docs/module-format.md):
+    log | time | sleep | kv | gpio:PIN | gpio:* | pubsub:PATTERN
+    PIN      = [a-z][a-z0-9_]{0,31}
+    PATTERN  = "*" | SEGMENT ("/" SEGMENT)* ["/*"]      (at most 32 bytes)
+    SEGMENT  = [A-Za-z0-9_-]+
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+
+from wasmote.package.errors import CapabilityError
+
+API_VERSION = 1
+IMPORT_MODULE = "wasmote"
+MAX_ARG_BYTES = 32
+MAX_TOPIC_BYTES = 32
+
+
+class CapKind(IntEnum):
+    """Capability kinds; the values are the byte used in the binary manifest."""
+
+    LOG = 1
+    TIME = 2
+    SLEEP = 3
+    GPIO = 4
+    KV = 5
+    PUBSUB = 6
+
+
+# Kinds whose capability takes an argument after ':' (the others take none).
+_KINDS_WITH_ARG = {CapKind.GPIO, CapKind.PUBSUB}
+_KIND_BY_NAME = {k.name.lower(): k for k in CapKind}
+
+_PIN_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_SEGMENT_RE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class HostFunction:
+    """One import the device provides in module "wasmote"."""
+
+    name: str
+    params: tuple[str, ...]
+    results: tuple[str, ...]
+    kind: CapKind | None  # None: linked for every module (it grants no power)
+
+    def signature(self) -> str:
+        return f"({', '.join(self.params)}) -> ({', '.join(self.results)})"
+
+
+_I32 = "i32"
+_FUNCS = [
+    HostFunction("log", (_I32, _I32), (_I32,), CapKind.LOG),
+    HostFunction("time_ms", (), ("i64",), CapKind.TIME),
+    HostFunction("sleep_ms", (_I32,), (_I32,), CapKind.SLEEP),
+    HostFunction("yield", (), (_I32,), None),
+    HostFunction("gpio_pin", (_I32, _I32), (_I32,), CapKind.GPIO),
+    HostFunction("gpio_write", (_I32, _I32), (_I32,), CapKind.GPIO),
+    HostFunction("gpio_read", (_I32,), (_I32,), CapKind.GPIO),
+    HostFunction("kv_get", (_I32, _I32, _I32, _I32), (_I32,), CapKind.KV),
+    HostFunction("kv_set", (_I32, _I32, _I32, _I32), (_I32,), CapKind.KV),
+    HostFunction("kv_delete", (_I32, _I32), (_I32,), CapKind.KV),
+    HostFunction("publish", (_I32, _I32, _I32, _I32), (_I32,), CapKind.PUBSUB),
+    HostFunction("subscribe", (_I32, _I32), (_I32,), CapKind.PUBSUB),
+    HostFunction("receive", (_I32, _I32, _I32), (_I32,), CapKind.PUBSUB),
+]
+HOST_FUNCTIONS: dict[str, HostFunction] = {f.name: f for f in _FUNCS}
+
+
+@dataclass(frozen=True, order=True)
+class Capability:
+    """One grant: a kind and, for gpio/pubsub, a pin name or topic pattern ("*" = all)."""
+
+    kind: CapKind
+    arg: str = ""
+
+    def __str__(self) -> str:
+        name = self.kind.name.lower()
+        return f"{name}:{self.arg}" if self.arg else name
+
+
+def parse_capability(text: str) -> Capability:
+    """Parse one capability string; raise CapabilityError saying what is wrong."""
+    name, sep, arg = text.partition(":")
+    kind = _KIND_BY_NAME.get(name)
+    if kind is None:
+        known = ", ".join(sorted(_KIND_BY_NAME))
+        raise CapabilityError(f"unknown capability {text!r} (known kinds: {known})")
+    if kind not in _KINDS_WITH_ARG:
+        if sep:
+            raise CapabilityError(f"capability {name!r} takes no argument, got {text!r}")
+        return Capability(kind)
+    if not sep or not arg:
+        raise CapabilityError(f"capability {name!r} needs an argument, e.g. "
+                              f"{'gpio:led0' if kind == CapKind.GPIO else 'pubsub:sensors/*'}")
+    validate_argument(kind, arg)
+    return Capability(kind, arg)
+
+
+def validate_argument(kind: CapKind, arg: str) -> None:
+    """Check a gpio pin name or pubsub pattern; also used for the binary manifest."""
+    if kind == CapKind.GPIO:
+        if arg != "*" and not _PIN_RE.fullmatch(arg):
+            raise CapabilityError(f"bad gpio pin name {arg!r}: expected '*' or a name of "
+                                  f"1-32 characters [a-z0-9_] starting with a letter")
+    elif kind == CapKind.PUBSUB:
+        _check_pattern(arg)
+    elif arg:
+        raise CapabilityError(f"capability {kind.name.lower()!r} takes no argument")
+
+
+def _check_pattern(pattern: str) -> None:
+    if not pattern.isascii() or len(pattern) > MAX_TOPIC_BYTES:
+        raise CapabilityError(f"bad pubsub pattern {pattern!r}: at most {MAX_TOPIC_BYTES} "
+                              f"ASCII characters")
+    if pattern == "*":
+        return
+    segments = pattern.split("/")
+    if segments[-1] == "*":
+        segments = segments[:-1]
+    for seg in segments:
+        if not _SEGMENT_RE.fullmatch(seg):
+            raise CapabilityError(
+                f"bad pubsub pattern {pattern!r}: segments are [A-Za-z0-9_-]+ separated by "
+                f"'/', and only the last segment may be '*'")
+
+
+def check_topic(topic: str) -> None:
+    """A concrete topic: the pattern grammar without any '*'."""
+    if "*" in topic:
+        raise CapabilityError(f"bad topic {topic!r}: a topic has no '*'")
+    _check_pattern(topic)
+
+
+def topic_matches(pattern: str, topic: str) -> bool:
+    """True if `topic` is covered by `pattern` ('a/*' covers 'a/b' and 'a/b/c', not 'a')."""
+    if pattern == "*":
+        return True
+    if pattern.endswith("/*"):
+        return topic.startswith(pattern[:-1]) and len(topic) > len(pattern) - 1
+    return pattern == topic
+
+
+def parse_capabilities(texts: Iterable[str]) -> tuple[Capability, ...]:
+    """Parse a list of capability strings, rejecting duplicates; keeps the given order."""
+    caps: list[Capability] = []
+    for text in texts:
+        cap = parse_capability(text)
+        if cap in caps:
+            raise CapabilityError(f"capability {text!r} is listed twice")
+        caps.append(cap)
+    return tuple(caps)
+
+
+def granted_functions(caps: Iterable[Capability]) -> set[str]:
+    """Names of the host functions these capabilities link (plus the always-linked ones)."""
+    kinds = {c.kind for c in caps}
+    return {f.name for f in _FUNCS if f.kind is None or f.kind in kinds}
+
+
+@dataclass(frozen=True)
+class FuncImport:
+    """A function import as the module declares it (used for the link check)."""
+
+    module: str
+    name: str
+    params: tuple[str, ...]
+    results: tuple[str, ...]
+
+
+def check_imports(imports: Iterable[FuncImport], caps: Iterable[Capability]) -> None:
+    """Apply the device's link rule on the host: provided, same signature, and granted."""
+    granted = granted_functions(caps)
+    for imp in imports:
+        what = f"import {imp.module}.{imp.name}"
+        if imp.module != IMPORT_MODULE:
+            raise CapabilityError(f"{what}: the device provides only module "
+                                  f"{IMPORT_MODULE!r}")
+        func = HOST_FUNCTIONS.get(imp.name)
+        if func is None:
+            raise CapabilityError(f"{what}: no such host function in API version "
+                                  f"{API_VERSION}")
+        if (imp.params, imp.results) != (func.params, func.results):
+            got = HostFunction(imp.name, imp.params, imp.results, None).signature()
+            raise CapabilityError(f"{what}: signature {got} does not match the host "
+                                  f"function {func.signature()}")
+        if func.name not in granted:
+            assert func.kind is not None
+            hint = {CapKind.GPIO: "gpio:PIN", CapKind.PUBSUB: "pubsub:PATTERN"}.get(
+                func.kind, func.kind.name.lower())
+            raise CapabilityError(f"{what}: not granted by the manifest (needs capability "
+                                  f"{hint})")

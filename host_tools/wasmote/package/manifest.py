@@ -1,0 +1,328 @@
+"""The module manifest: name, version, granted capabilities, resource limits.
+
+A module author writes it as TOML (see docs/module-format.md for an example); the package
+carries it in a compact binary encoding (`encode_manifest` / `decode_manifest`) that the
+device's C parser reads. Both directions check every limit, so a manifest that decodes is
+one the device accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wasmote.package.capabilities import (
+    API_VERSION,
+    MAX_ARG_BYTES,
+    Capability,
+    CapKind,
+    parse_capabilities,
+    validate_argument,
+)
+from wasmote.package.errors import CapabilityError, ManifestError, PackageFormatError
+
+MANIFEST_ENCODING_VERSION = 1
+MAX_NAME_BYTES = 32
+MAX_ENTRY_BYTES = 32
+MAX_CAPABILITIES = 32
+MAX_MANIFEST_BYTES = 2048
+U32_MAX = 0xFFFF_FFFF
+
+FLAG_AUTOSTART = 0x01
+
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+_ENTRY_RE = re.compile(r"[\x21-\x7e]{1,32}")
+_VERSION_RE = re.compile(r"(0|[1-9][0-9]{0,4})\.(0|[1-9][0-9]{0,4})\.(0|[1-9][0-9]{0,4})")
+_SIZE_RE = re.compile(r"\s*([0-9]+)\s*(|K|KiB|M|MiB)\s*")
+_SIZE_UNITS = {"": 1, "K": 1024, "KiB": 1024, "M": 1 << 20, "MiB": 1 << 20}
+
+
+@dataclass(frozen=True, order=True)
+class Version:
+    """MAJOR.MINOR.PATCH, each 0..65535; compared in that order (for replay pinning)."""
+
+    major: int
+    minor: int
+    patch: int
+
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        m = _VERSION_RE.fullmatch(text)
+        if not m or any(int(g) > 0xFFFF for g in m.groups()):
+            raise ManifestError(f"bad version {text!r}: expected MAJOR.MINOR.PATCH with "
+                                f"each part 0..65535, e.g. '1.0.0'")
+        return cls(int(m[1]), int(m[2]), int(m[3]))
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resources the device reserves for the module; it is stopped if it needs more."""
+
+    memory_bytes: int = 65536   # linear memory the module may have (grow beyond fails)
+    stack_bytes: int = 8192     # interpreter value + call stack
+    fuel_per_slice: int = 100_000  # instructions before the scheduler preempts it
+    kv_bytes: int = 0           # persistent key-value quota (keys + values)
+
+
+_LIMIT_RANGES = {  # field -> (toml key, min, max)
+    "memory_bytes": ("memory", 0, U32_MAX),
+    "stack_bytes": ("stack", 256, 1 << 20),
+    "fuel_per_slice": ("fuel", 1, U32_MAX),
+    "kv_bytes": ("kv", 0, 1 << 20),
+}
+DEFAULT_KV_BYTES = 1024  # when `kv` is granted and no quota is given
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    version: Version
+    capabilities: tuple[Capability, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    entry: str = ""           # export started by RUN / autostart; "" = none
+    autostart: bool = False
+    api_version: int = API_VERSION
+
+    def __post_init__(self) -> None:
+        _check_manifest(self)
+
+
+def _check_manifest(m: Manifest) -> None:
+    if not isinstance(m.name, str) or not _NAME_RE.fullmatch(m.name):
+        raise ManifestError(f"bad module name {m.name!r}: 1-32 characters [A-Za-z0-9_.-] "
+                            f"starting with a letter or digit")
+    if m.entry and not _ENTRY_RE.fullmatch(m.entry):
+        raise ManifestError(f"bad entry {m.entry!r}: an export name of 1-32 printable ASCII "
+                            f"characters without spaces")
+    if m.api_version != API_VERSION:
+        raise ManifestError(f"unsupported host API version {m.api_version} "
+                            f"(this toolchain knows version {API_VERSION})")
+    if len(m.capabilities) > MAX_CAPABILITIES:
+        raise ManifestError(f"too many capabilities: {len(m.capabilities)} "
+                            f"(at most {MAX_CAPABILITIES})")
+    if len(set(m.capabilities)) != len(m.capabilities):
+        raise ManifestError("a capability is listed twice")
+    for fname, (key, lo, hi) in _LIMIT_RANGES.items():
+        value = getattr(m.limits, fname)
+        if not lo <= value <= hi:
+            raise ManifestError(f"limits.{key} = {value} is out of range {lo}..{hi}")
+    if m.limits.kv_bytes and not any(c.kind == CapKind.KV for c in m.capabilities):
+        raise ManifestError("limits.kv is set but the capability 'kv' is not granted")
+
+
+# --- TOML ------------------------------------------------------------------------------
+
+_TOP_KEYS = {"name", "version", "api", "entry", "autostart", "capabilities", "limits"}
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read a TOML manifest file."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ManifestError(f"{path}: not UTF-8 text (byte {e.start})") from None
+    except OSError as e:
+        raise ManifestError(f"{path}: cannot read: {e.strerror or e}") from None
+    return parse_manifest_toml(text, source=str(path))
+
+
+def parse_manifest_toml(text: str, source: str = "manifest") -> Manifest:
+    """Parse manifest TOML text; errors name `source` and the offending key."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ManifestError(f"{source}: invalid TOML: {e}") from None
+    except (ValueError, RecursionError) as e:  # e.g. absurd nesting
+        raise ManifestError(f"{source}: invalid TOML: {e}") from None
+    try:
+        return _from_doc(doc)
+    except (ManifestError, CapabilityError) as e:
+        raise ManifestError(f"{source}: {e}") from None
+
+
+def _from_doc(doc: dict[str, Any]) -> Manifest:
+    unknown = sorted(set(doc) - _TOP_KEYS)
+    if unknown:
+        raise ManifestError(f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(_TOP_KEYS))})")
+    name = _get(doc, "name", str, None)
+    version = Version.parse(_get(doc, "version", str, None))
+    api = _get(doc, "api", int, API_VERSION)
+    entry = _get(doc, "entry", str, "")
+    autostart = _get(doc, "autostart", bool, False)
+    cap_list = _get(doc, "capabilities", list, [])
+    if not all(isinstance(c, str) for c in cap_list):
+        raise ManifestError("'capabilities' must be a list of strings")
+    caps = parse_capabilities(cap_list)
+    limits_doc = _get(doc, "limits", dict, {})
+    keys = {key: fname for fname, (key, _, _) in _LIMIT_RANGES.items()}
+    unknown = sorted(set(limits_doc) - set(keys))
+    if unknown:
+        raise ManifestError(f"unknown key limits.{unknown[0]} (allowed: "
+                            f"{', '.join(sorted(keys))})")
+    values = {keys[k]: _size(f"limits.{k}", v) for k, v in limits_doc.items()}
+    if "kv_bytes" not in values and any(c.kind == CapKind.KV for c in caps):
+        values["kv_bytes"] = DEFAULT_KV_BYTES
+    return Manifest(name=name, version=version, capabilities=caps, limits=Limits(**values),
+                    entry=entry, autostart=autostart, api_version=api)
+
+
+def _get(doc: dict[str, Any], key: str, typ: type, default: Any) -> Any:
+    if key not in doc:
+        if default is None:
+            raise ManifestError(f"missing required key {key!r}")
+        return default
+    value = doc[key]
+    # bool is an int in Python; a manifest saying `api = true` is still wrong.
+    if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+        raise ManifestError(f"{key!r} must be a {_TYPE_NAMES[typ]}, got {_toml_type(value)}")
+    return value
+
+
+_TYPE_NAMES: dict[type, str] = {str: "string", int: "integer", bool: "boolean",
+                                list: "list", dict: "table"}
+
+
+def _toml_type(value: object) -> str:
+    for typ, name in _TYPE_NAMES.items():
+        if isinstance(value, typ) and not (typ is int and isinstance(value, bool)):
+            return name
+    return type(value).__name__
+
+
+def _size(key: str, value: object) -> int:
+    """A byte count or number: an integer, or a string like '64KiB', '4K', '1M'."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        m = _SIZE_RE.fullmatch(value)
+        if m and len(m[1]) <= 12:
+            return int(m[1]) * _SIZE_UNITS[m[2]]
+    raise ManifestError(f"{key} must be an integer or a size like '64KiB', got {value!r}")
+
+
+# --- binary encoding (docs/module-format.md, "Manifest section") -----------------------
+
+_FIXED = struct.Struct("<HHHIIII")  # version major/minor/patch, 4 limits
+
+
+def encode_manifest(m: Manifest) -> bytes:
+    name = m.name.encode("ascii")
+    entry = m.entry.encode("ascii")
+    out = bytearray([MANIFEST_ENCODING_VERSION, m.api_version,
+                     FLAG_AUTOSTART if m.autostart else 0, len(name)])
+    out += name
+    lim = m.limits
+    out += _FIXED.pack(m.version.major, m.version.minor, m.version.patch, lim.memory_bytes,
+                       lim.stack_bytes, lim.fuel_per_slice, lim.kv_bytes)
+    out += bytes([len(entry)]) + entry
+    out.append(len(m.capabilities))
+    for cap in m.capabilities:
+        arg = cap.arg.encode("ascii")
+        out += bytes([cap.kind, len(arg)]) + arg
+    return bytes(out)
+
+
+class _Cursor:
+    """Reads the binary manifest, reporting errors at package offsets."""
+
+    def __init__(self, data: bytes, base: int, source: str) -> None:
+        self.data, self.pos, self.base, self.source = data, 0, base, source
+
+    def fail(self, message: str, at: int | None = None) -> PackageFormatError:
+        return PackageFormatError(f"manifest: {message}",
+                                  self.base + (self.pos if at is None else at), self.source)
+
+    def take(self, n: int, what: str) -> bytes:
+        if self.pos + n > len(self.data):
+            raise self.fail(f"truncated: {what} needs {n} bytes, "
+                            f"{len(self.data) - self.pos} left")
+        chunk = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return chunk
+
+    def u8(self, what: str) -> int:
+        return self.take(1, what)[0]
+
+    def text(self, what: str, limit: int, allow_empty: bool) -> str:
+        at = self.pos
+        n = self.u8(f"{what} length")
+        if n > limit or (n == 0 and not allow_empty):
+            raise self.fail(f"{what} length {n} out of range {0 if allow_empty else 1}.."
+                            f"{limit}", at)
+        raw = self.take(n, what)
+        if not raw.isascii():
+            raise self.fail(f"{what} is not ASCII", at + 1)
+        return raw.decode("ascii")
+
+
+def decode_manifest(data: bytes, base: int = 0, source: str = "manifest") -> Manifest:
+    """Decode and check a binary manifest; errors carry offsets relative to `base`."""
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise PackageFormatError(f"manifest: {len(data)} bytes, more than the limit "
+                                 f"{MAX_MANIFEST_BYTES}", base, source)
+    c = _Cursor(data, base, source)
+    enc = c.u8("encoding version")
+    if enc != MANIFEST_ENCODING_VERSION:
+        raise c.fail(f"unknown manifest encoding version {enc} (expected "
+                     f"{MANIFEST_ENCODING_VERSION})", 0)
+    api = c.u8("API version")
+    flags = c.u8("flags")
+    if flags & ~FLAG_AUTOSTART:
+        raise c.fail(f"reserved flag bits set (flags=0x{flags:02x})", 2)
+    name = c.text("name", MAX_NAME_BYTES, allow_empty=False)
+    at_fixed = c.pos
+    major, minor, patch, mem, stack, fuel, kv = _FIXED.unpack(c.take(_FIXED.size, "version "
+                                                                     "and limits"))
+    entry = c.text("entry", MAX_ENTRY_BYTES, allow_empty=True)
+    at_caps = c.pos
+    count = c.u8("capability count")
+    if count > MAX_CAPABILITIES:
+        raise c.fail(f"capability count {count} exceeds {MAX_CAPABILITIES}", at_caps)
+    caps: list[Capability] = []
+    for i in range(count):
+        at = c.pos
+        kind_byte = c.u8(f"capability {i} kind")
+        try:
+            kind = CapKind(kind_byte)
+        except ValueError:
+            raise c.fail(f"capability {i}: unknown kind {kind_byte}", at) from None
+        arg = c.text(f"capability {i} argument", MAX_ARG_BYTES, allow_empty=True)
+        try:
+            validate_argument(kind, arg)
+            if kind in (CapKind.GPIO, CapKind.PUBSUB) and not arg:
+                raise CapabilityError(f"{kind.name.lower()} needs an argument")
+        except CapabilityError as e:
+            raise c.fail(f"capability {i}: {e}", at) from None
+        caps.append(Capability(kind, arg))
+    if c.pos != len(data):
+        raise c.fail(f"{len(data) - c.pos} trailing bytes after the capabilities")
+    try:
+        return Manifest(name=name, version=Version(major, minor, patch),
+                        capabilities=tuple(caps),
+                        limits=Limits(mem, stack, fuel, kv), entry=entry,
+                        autostart=bool(flags & FLAG_AUTOSTART), api_version=api)
+    except ManifestError as e:
+        raise c.fail(str(e), at_fixed) from None
+
+
+def manifest_to_toml(m: Manifest) -> str:
+    """The TOML a module author would write for `m` (used by inspect and tests)."""
+    caps = ", ".join(f'"{c}"' for c in m.capabilities)
+    lines = [f'name = "{m.name}"', f'version = "{m.version}"']
+    if m.entry:
+        lines.append(f"entry = {json.dumps(m.entry)}")
+    if m.autostart:
+        lines.append("autostart = true")
+    lines += [f"capabilities = [{caps}]", "", "[limits]",
+              f"memory = {m.limits.memory_bytes}", f"stack = {m.limits.stack_bytes}",
+              f"fuel = {m.limits.fuel_per_slice}", f"kv = {m.limits.kv_bytes}"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,110 @@
+import pytest
+
+from wasmote.package.capabilities import (
+    HOST_FUNCTIONS,
+    Capability,
+    CapKind,
+    FuncImport,
+    HostFunction,
+    check_imports,
+    check_topic,
+    granted_functions,
+    parse_capabilities,
+    parse_capability,
+    topic_matches,
+)
+from wasmote.package.errors import CapabilityError
+
+
+@pytest.mark.parametrize("text,cap", [
+    ("log", Capability(CapKind.LOG)),
+    ("time", Capability(CapKind.TIME)),
+    ("sleep", Capability(CapKind.SLEEP)),
+    ("kv", Capability(CapKind.KV)),
+    ("gpio:led0", Capability(CapKind.GPIO, "led0")),
+    ("gpio:*", Capability(CapKind.GPIO, "*")),
+    ("pubsub:sensors/*", Capability(CapKind.PUBSUB, "sensors/*")),
+    ("pubsub:*", Capability(CapKind.PUBSUB, "*")),
+    ("pubsub:a/b-c/D_9", Capability(CapKind.PUBSUB, "a/b-c/D_9")),
+])
+def test_parse_good(text, cap):
+    assert parse_capability(text) == cap
+    assert str(cap) == text
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("net", "unknown capability 'net'"),
+    ("log:x", "takes no argument"),
+    ("gpio", "needs an argument"),
+    ("gpio:", "needs an argument"),
+    ("gpio:LED", "bad gpio pin name"),
+    ("gpio:0led", "bad gpio pin name"),
+    ("gpio:" + "a" * 33, "bad gpio pin name"),
+    ("pubsub:a/*/b", "only the last segment"),
+    ("pubsub:a//b", "segments are"),
+    ("pubsub:/a", "segments are"),
+    ("pubsub:a/", "segments are"),
+    ("pubsub:a*", "segments are"),
+    ("pubsub:" + "a" * 33, "at most 32"),
+    ("pubsub:caf\u00e9", "ASCII"),
+    ("", "unknown capability"),
+])
+def test_parse_bad(text, fragment):
+    with pytest.raises(CapabilityError, match=fragment):
+        parse_capability(text)
+
+
+def test_duplicates_rejected():
+    with pytest.raises(CapabilityError, match="listed twice"):
+        parse_capabilities(["log", "kv", "log"])
+
+
+@pytest.mark.parametrize("pattern,topic,ok", [
+    ("*", "a", True), ("*", "a/b/c", True),
+    ("sensors/*", "sensors/t", True), ("sensors/*", "sensors/t/x", True),
+    ("sensors/*", "sensors", False), ("sensors/*", "sensorsX/t", False),
+    ("sensors/t", "sensors/t", True), ("sensors/t", "sensors/tt", False),
+])
+def test_topic_matches(pattern, topic, ok):
+    check_topic(topic)
+    assert topic_matches(pattern, topic) is ok
+
+
+def test_topic_has_no_wildcard():
+    with pytest.raises(CapabilityError, match="no '\\*'"):
+        check_topic("a/*")
+
+
+def test_grants_per_kind():
+    assert granted_functions([]) == {"yield"}
+    assert granted_functions([Capability(CapKind.GPIO, "led0")]) == {
+        "yield", "gpio_pin", "gpio_read", "gpio_write"}
+    every = parse_capabilities(["log", "time", "sleep", "kv", "gpio:*", "pubsub:*"])
+    assert granted_functions(every) == set(HOST_FUNCTIONS)
+
+
+def _imp(name: str, params: tuple[str, ...] | None = None,
+         results: tuple[str, ...] | None = None, module: str = "wasmote") -> FuncImport:
+    f = HOST_FUNCTIONS.get(name, HostFunction(name, (), (), None))
+    return FuncImport(module, name, params if params is not None else f.params,
+                      results if results is not None else f.results)
+
+
+def test_check_imports_accepts_granted():
+    check_imports([_imp("log"), _imp("yield"), _imp("kv_get")],
+                  parse_capabilities(["log", "kv"]))
+
+
+@pytest.mark.parametrize("imp,fragment", [
+    (_imp("time_ms"), r"import wasmote.time_ms: not granted by the manifest "
+                      r"\(needs capability time\)"),
+    (_imp("publish"), "needs capability pubsub:PATTERN"),
+    (FuncImport("env", "log", ("i32", "i32"), ("i32",)), "import env.log: the device provides "
+                                                          "only module 'wasmote'"),
+    (FuncImport("wasmote", "fopen", (), ()), "no such host function"),
+    (_imp("log", params=("i32",)), r"signature \(i32\) -> \(i32\) does not match the host "
+                                   r"function \(i32, i32\) -> \(i32\)"),
+])
+def test_check_imports_rejects(imp, fragment):
+    with pytest.raises(CapabilityError, match=fragment):
+        check_imports([imp], parse_capabilities(["log"]))

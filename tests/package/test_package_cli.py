@@ -1,0 +1,102 @@
+import os
+import stat
+
+import pytest
+from click.testing import CliRunner, Result
+
+from wasmote.cli import main
+from wasmote.package.container import read_package
+from wasmote.package.describe import describe_package
+
+from .helpers import BLINKY_TOML, BLINKY_WAT, wat_to_wasm
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    (tmp_path / "m.wasm").write_bytes(wat_to_wasm(BLINKY_WAT, tmp_path))
+    (tmp_path / "m.toml").write_text(BLINKY_TOML)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str) -> Result:
+    result = CliRunner().invoke(main, list(args))
+    # A documented failure is a clean exit, never an escaping exception.
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        result.output
+    return result
+
+
+def _one_error_line(result: Result, fragment: str) -> None:
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], result.output
+    assert "Traceback" not in result.output
+
+
+def test_full_flow(work):
+    r = run("keys", "generate", "-o", "dev")
+    assert r.exit_code == 0, r.output
+    assert "key id" in r.output
+    assert stat.S_IMODE(os.stat(work / "dev.key").st_mode) == 0o600
+    r = run("package", "m.wasm", "--manifest", "m.toml", "--key", "dev.key", "-o", "m.wmp")
+    assert r.exit_code == 0, r.output
+    assert "blinky 1.2.3" in r.output and "signed by key" in r.output
+    pkg = read_package(work / "m.wmp")
+    assert pkg.manifest.name == "blinky" and pkg.signature is not None
+    r = run("verify", "m.wmp", "--pubkey", "dev.pub")
+    assert r.exit_code == 0 and "ok, blinky 1.2.3 signed by trusted key" in r.output
+    text = describe_package(work / "m.wmp")
+    for fragment in ["blinky 1.2.3", "grants      log, gpio:led0", "wasmote.log",
+                     "wasmote.gpio_write", "(verified)", "signature valid"]:
+        assert fragment in text
+    r = run("keys", "show", "dev.key")
+    assert r.exit_code == 0 and r.output == run("keys", "show", "dev.pub").output
+
+
+def test_unsigned_then_sign(work):
+    assert run("keys", "generate", "-o", "a", "--format", "raw").exit_code == 0
+    assert run("keys", "generate", "-o", "b").exit_code == 0
+    r = run("package", "m.wasm", "-m", "m.toml", "-o", "m.wmp")
+    assert r.exit_code == 0 and "unsigned" in r.output
+    _one_error_line(run("verify", "m.wmp", "-p", "a.pub"), "error: package is not signed")
+    r = run("sign", "m.wmp", "--key", "a.key")
+    assert r.exit_code == 0, r.output
+    assert run("verify", "m.wmp", "-p", "b.pub", "-p", "a.pub").exit_code == 0
+    _one_error_line(run("verify", "m.wmp", "-p", "b.pub"), "which is not a trusted key")
+    r = run("sign", "m.wmp", "--key", "b.key", "-o", "m2.wmp")
+    assert "replaced the earlier signature" in r.output
+    assert run("verify", "m2.wmp", "-p", "b.pub").exit_code == 0
+
+
+def test_tampered_package(work):
+    run("keys", "generate", "-o", "k")
+    run("package", "m.wasm", "-m", "m.toml", "-k", "k.key", "-o", "m.wmp")
+    data = bytearray((work / "m.wmp").read_bytes())
+    data[60] ^= 0x40
+    (work / "bad.wmp").write_bytes(bytes(data))
+    _one_error_line(run("verify", "bad.wmp", "-p", "k.pub"), "content hash mismatch")
+    r = run("sign", "bad.wmp", "-k", "k.key")
+    _one_error_line(r, "bad.wmp:0x")
+    assert (work / "bad.wmp").read_bytes() == bytes(data)  # nothing lost or rewritten
+
+
+def test_errors_are_one_line(work):
+    (work / "nolog.toml").write_text(BLINKY_TOML.replace('"log", ', ""))
+    _one_error_line(run("package", "m.wasm", "-m", "nolog.toml", "-o", "x.wmp"),
+                    "m.wasm: import wasmote.log: not granted by the manifest")
+    assert not (work / "x.wmp").exists()
+    (work / "bad.toml").write_text("name = ")
+    _one_error_line(run("package", "m.wasm", "-m", "bad.toml", "-o", "x.wmp"),
+                    "bad.toml: invalid TOML")
+    (work / "junk.wasm").write_bytes(b"\0asm\2\0\0\0")
+    _one_error_line(run("package", "junk.wasm", "-m", "m.toml", "-o", "x.wmp"),
+                    "junk.wasm:0x4: ")
+    _one_error_line(run("package", "nope.wasm", "-m", "m.toml", "-o", "x.wmp"),
+                    "nope.wasm: cannot read")
+    _one_error_line(run("verify", "m.wasm", "-p", "m.toml"), "m.toml: not a key file")
+    run("keys", "generate", "-o", "k")
+    _one_error_line(run("keys", "generate", "-o", "k"), "k.key already exists")
+    _one_error_line(run("sign", "m.wasm", "-k", "k.key"), "bare wasm module")
+    _one_error_line(run("package", "m.wasm", "-m", "m.toml", "-k", "k.pub", "-o", "x.wmp"),
+                    "this is a public key")
