@@ -2,4 +2,34 @@
 
 from __future__ import annotations
 
-from wasmote.cli import main  # noqa: F401  (commands are added by the toolkit)
+import json
+from pathlib import Path
+
+import click
+
+from wasmote.cli import main
+from wasmote.wasm.files import load_module, read_file_bytes
+from wasmote.wasm.inspect import render_text, summarize
+
+_FILE = click.Path(path_type=Path)  # existence is checked by the library: one-line errors
+
+
+@main.command()
+@click.argument("file", type=_FILE)
+def validate(file: Path) -> None:
+    """Check that FILE is a well-formed, valid wasm module; print "ok"."""
+    load_module(file)
+    click.echo("ok")
+
+
+@main.command()
+@click.argument("file", type=_FILE)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def inspect(file: Path, as_json: bool) -> None:
+    """Show FILE's sections, imports (required capabilities), exports and limits."""
+    size = len(read_file_bytes(file))
+    summary = summarize(load_module(file, validate=False), size)
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), indent=2))
+    else:
+        click.echo(render_text(summary))
