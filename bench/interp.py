@@ -1,0 +1,305 @@
+"""Interpreter speed: our core (posix build) vs wasm3 vs native C, on the same kernels.
+
+    python -m bench.interp [--scale X] [--no-callgrind] [--kernels crc32,sha256]
+
+Kernels (bench/kernels/*.c, freestanding C, `uint32_t run(uint32_t n)` returning a
+checksum) are compiled to wasm with zig cc (-O2) and to native code with cc -O2. Each runs
+on: our interpreter (the posix `wasmote-spec` driver, release build), wasm3 (PyPI pywasm3,
+inside Python) and native. All checksums must agree (wasmtime is the referee).
+
+Two measures, both taken in this run:
+- instructions (valgrind --tool=callgrind, total Ir of the process) of running the kernel
+  minus running the empty kernel in the same engine, so start-up, module loading and
+  Python itself cancel out;
+- wall time of the call alone (best of --reps), measured inside the engine's host process.
+Then the size of the core built -Os for Cortex-M4 (arm-none-eabi-size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from wasmote import posix_build
+from wasmote.paths import BUILD_DIR, REPO_ROOT
+from wasmote.runtime.driver import Answer, DriverProcess, escape_name
+
+KERNEL_DIR = REPO_ROOT / "bench" / "kernels"
+OUT_DIR = BUILD_DIR / "bench-kernels"
+
+WASM_FLAGS = ("-target", "wasm32-freestanding", "-O2", "-nostdlib", "-Wl,--no-entry",
+              "-fno-sanitize=undefined", "-ffp-contract=off", "-std=c99", "-Wall", "-Wextra",
+              "-Werror", "-g0", "-Wl,-z,stack-size=32768")
+NATIVE_FLAGS = ("-O2", "-ffp-contract=off", "-std=c99", "-Wall", "-Wextra", "-Werror")
+
+
+@dataclass(frozen=True)
+class Kernel:
+    name: str
+    n: int  # work units for one measured run (scaled by --scale)
+    what: str
+
+
+KERNELS: tuple[Kernel, ...] = (
+    Kernel("crc32", 40, "CRC-32 of 16 KiB, table driven"),
+    Kernel("matmul", 6, "48x48 i32 matrix multiply"),
+    Kernel("sha256", 20, "SHA-256 of 4 KiB"),
+    Kernel("quicksort", 3, "quicksort of 10k i32"),
+    Kernel("fir", 10, "f32 32-tap FIR + biquad, 2048 samples"),
+)
+EMPTY = Kernel("empty", 1, "baseline")
+
+
+class KernelBuildError(RuntimeError):
+    """A kernel did not compile."""
+
+
+def _key(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p)
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def _sources(kernel: str) -> list[bytes]:
+    return [(KERNEL_DIR / "kernel.h").read_bytes(), (KERNEL_DIR / f"{kernel}.c").read_bytes()]
+
+
+def _build(cmd: list[str], out: Path) -> Path:
+    if out.exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
+    res = subprocess.run([*cmd, "-o", str(tmp)], capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        tmp.unlink(missing_ok=True)
+        raise KernelBuildError(f"{' '.join(cmd)}:\n{res.stderr.strip()}")
+    tmp.replace(out)
+    return out
+
+
+def build_wasm(kernel: str) -> Path:
+    """bench/kernels/<kernel>.c -> wasm (cached by source + flags)."""
+    key = _key(*_sources(kernel), " ".join(WASM_FLAGS).encode())
+    return _build([sys.executable, "-m", "ziglang", "cc", *WASM_FLAGS,
+                   str(KERNEL_DIR / f"{kernel}.c")], OUT_DIR / f"{kernel}.{key}.wasm")
+
+
+def build_native(kernel: str) -> Path:
+    """bench/kernels/<kernel>.c + native_main.c -> host executable (cached)."""
+    main = KERNEL_DIR / "native_main.c"
+    key = _key(*_sources(kernel), main.read_bytes(), " ".join(NATIVE_FLAGS).encode())
+    return _build(["cc", *NATIVE_FLAGS, str(KERNEL_DIR / f"{kernel}.c"), str(main)],
+                  OUT_DIR / f"{kernel}.{key}.native")
+
+
+# ---- engines ---------------------------------------------------------------------------------
+
+
+def ours_script(wasm: Path, n: int) -> str:
+    return f"module - {escape_name(str(wasm.resolve()))}\ninvoke - run i32:{n:x}\n"
+
+
+def run_ours(driver: Path, wasm: Path, n: int, reps: int) -> tuple[int, float]:
+    """(checksum, best wall seconds of the invoke) on our interpreter."""
+    with DriverProcess(driver, timeout=600) as drv:
+        a = Answer.parse(drv.command(f"module - {drv.module_source(wasm)}"))
+        if a.kind != "ok":
+            raise RuntimeError(f"our runtime refused {wasm.name}: {a.raw}")
+        best = float("inf")
+        checksum = -1
+        for _ in range(reps):
+            t = time.perf_counter()
+            a = Answer.parse(drv.command(f"invoke - run i32:{n:x}"))
+            best = min(best, time.perf_counter() - t)
+            if a.kind != "ok" or not a.values or a.values[0].bits is None:
+                raise RuntimeError(f"our runtime failed on {wasm.name}: {a.raw}")
+            checksum = a.values[0].bits
+    return checksum, best
+
+
+WASM3_SNIPPET = """
+import sys, time, wasm3
+env = wasm3.Environment()
+rt = env.new_runtime(1 << 20)
+rt.load(env.parse_module(open(sys.argv[1], "rb").read()))
+run = rt.find_function("run")
+n, reps = int(sys.argv[2]), int(sys.argv[3])
+best = 1e9
+for _ in range(reps):
+    t = time.perf_counter(); r = run(n); best = min(best, time.perf_counter() - t)
+print(r & 0xFFFFFFFF, best)
+"""
+
+
+def run_wasm3(wasm: Path, n: int, reps: int) -> tuple[int, float]:
+    out = subprocess.run([sys.executable, "-c", WASM3_SNIPPET, str(wasm), str(n), str(reps)],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return int(out[0]), float(out[1])
+
+
+def run_native(exe: Path, n: int, reps: int) -> tuple[int, float]:
+    best = float("inf")
+    checksum = -1
+    for _ in range(reps):
+        t = time.perf_counter()
+        out = subprocess.run([str(exe), str(n)], capture_output=True, text=True, check=True)
+        best = min(best, time.perf_counter() - t)
+        checksum = int(out.stdout.split()[0])
+    return checksum, best
+
+
+def run_wasmtime(wasm: Path, n: int) -> int:
+    import wasmtime
+
+    store = wasmtime.Store()
+    inst = wasmtime.Instance(store, wasmtime.Module.from_file(store.engine, str(wasm)), [])
+    run = inst.exports(store)["run"]
+    assert isinstance(run, wasmtime.Func)
+    return int(run(store, n)) & 0xFFFFFFFF
+
+
+# ---- callgrind ---------------------------------------------------------------------------------
+
+_COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+
+def callgrind_ir(cmd: list[str], stdin: str = "") -> int:
+    """Total instructions executed by `cmd` (and its threads) under callgrind."""
+    res = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                          *cmd], input=stdin, capture_output=True, text=True, check=False)
+    m = _COLLECTED.search(res.stderr)
+    if res.returncode != 0 or m is None:
+        raise RuntimeError(f"callgrind failed on {cmd[0]}: {res.stderr[-2000:]}")
+    return int(m.group(1))
+
+
+def ir_ours(driver: Path, wasm: Path, n: int) -> int:
+    return callgrind_ir([str(driver), "--arena-mb", "64"], ours_script(wasm, n))
+
+
+def ir_wasm3(wasm: Path, n: int) -> int:
+    return callgrind_ir([sys.executable, "-c", WASM3_SNIPPET, str(wasm), str(n), "1"])
+
+
+def ir_native(exe: Path, n: int) -> int:
+    return callgrind_ir([str(exe), str(n)])
+
+
+# ---- the report ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    kernel: Kernel
+    n: int
+    checksum: int
+    wall: dict[str, float]
+    ir: dict[str, int]
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if not a or not b or a <= 0 or b <= 0:
+        return "-"
+    return f"{a / b:.2f}"
+
+
+def _fmt_ir(x: int | None) -> str:
+    return "-" if x is None else f"{x / 1e6:.1f}M"
+
+
+def measure(kernels: tuple[Kernel, ...], scale: float, reps: int, callgrind: bool) -> list[Row]:
+    driver = posix_build.build_program("wasmote-spec", "release")
+    empty_wasm, empty_native = build_wasm("empty"), build_native("empty")
+    base: dict[str, int] = {}
+    if callgrind:
+        base = {"ours": ir_ours(driver, empty_wasm, 1), "wasm3": ir_wasm3(empty_wasm, 1),
+                "native": ir_native(empty_native, 1)}
+    rows = []
+    for k in kernels:
+        n = max(1, round(k.n * scale))
+        wasm, native = build_wasm(k.name), build_native(k.name)
+        ref = run_wasmtime(wasm, n)
+        c_ours, w_ours = run_ours(driver, wasm, n, reps)
+        c_w3, w_w3 = run_wasm3(wasm, n, reps)
+        c_nat, w_nat = run_native(native, n, reps)
+        if not ref == c_ours == c_w3 == c_nat:
+            raise RuntimeError(f"{k.name}: checksums differ: wasmtime {ref}, ours {c_ours}, "
+                               f"wasm3 {c_w3}, native {c_nat}")
+        ir: dict[str, int] = {}
+        if callgrind:
+            ir = {"ours": ir_ours(driver, wasm, n) - base["ours"],
+                  "wasm3": ir_wasm3(wasm, n) - base["wasm3"],
+                  "native": ir_native(native, n) - base["native"]}
+        rows.append(Row(k, n, ref, {"ours": w_ours, "wasm3": w_w3, "native": w_nat}, ir))
+    return rows
+
+
+def report(rows: list[Row], callgrind: bool) -> str:
+    out = []
+    if callgrind:
+        out.append("Instructions executed (callgrind Ir, minus the same engine running an "
+                   "empty kernel):")
+        head = (f"{'kernel':<10}{'n':>4} {'ours':>10}{'wasm3':>10}{'native':>10}"
+                f"{'ours/wasm3':>12}{'ours/native':>13}")
+        out += [head, "-" * len(head)]
+        for r in rows:
+            out.append(f"{r.kernel.name:<10}{r.n:>4} {_fmt_ir(r.ir['ours']):>10}"
+                       f"{_fmt_ir(r.ir['wasm3']):>10}{_fmt_ir(r.ir['native']):>10}"
+                       f"{_ratio(r.ir['ours'], r.ir['wasm3']):>12}"
+                       f"{_ratio(r.ir['ours'], r.ir['native']):>13}")
+        out.append("")
+    out.append("Wall time of the call, best of the repetitions (native includes process "
+               "start, ~1 ms):")
+    head = (f"{'kernel':<10}{'n':>4} {'ours ms':>10}{'wasm3 ms':>10}{'native ms':>10}"
+            f"{'ours/wasm3':>12}{'ours/native':>13}  checksum")
+    out += [head, "-" * len(head)]
+    for r in rows:
+        w = r.wall
+        out.append(f"{r.kernel.name:<10}{r.n:>4} {w['ours'] * 1e3:>10.2f}"
+                   f"{w['wasm3'] * 1e3:>10.2f}{w['native'] * 1e3:>10.2f}"
+                   f"{_ratio(w['ours'], w['wasm3']):>12}{_ratio(w['ours'], w['native']):>13}"
+                   f"  {r.checksum:08x}")
+    return "\n".join(out)
+
+
+def size_report() -> str:
+    out = []
+    for label, comps in (("runtime (interpreter+loader)", ("runtime",)), ("whole core", None)):
+        rep = posix_build.arm_core_size(comps)
+        out.append(f"{label:<30} text {rep.text:>7}  data {rep.data:>5}  bss {rep.bss:>5}  "
+                   f"(flash ~{(rep.text + rep.data) / 1024:.1f} KiB)")
+    return ("arm-none-eabi-size, -Os -mcpu=cortex-m4 -mthumb, sum of objects before "
+            "linking (wasm3 is about 64 KiB of flash):\n" + "\n".join(out))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply each kernel's work")
+    ap.add_argument("--reps", type=int, default=3, help="wall-time repetitions")
+    ap.add_argument("--no-callgrind", action="store_true", help="wall time only")
+    ap.add_argument("--kernels", default="", help="comma-separated subset")
+    args = ap.parse_args(argv)
+    chosen = tuple(k for k in KERNELS
+                   if not args.kernels or k.name in args.kernels.split(","))
+    callgrind = not args.no_callgrind and shutil.which("valgrind") is not None
+    if not args.no_callgrind and not callgrind:
+        print("valgrind not found: wall time only", file=sys.stderr)
+    rows = measure(chosen, args.scale, args.reps, callgrind)
+    print(report(rows, callgrind))
+    print()
+    print(size_report())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
