@@ -54,3 +54,15 @@ def test_spec_file_asan(name, spec_json_dir, spec_driver_release, spec_driver_as
     theirs = [(o.line, o.status, o.answer) for o in release.outcomes]
     diffs = [(a, b) for a, b in zip(mine, theirs, strict=True) if a != b]
     assert not diffs, f"asan and release builds disagree: {diffs[:10]}"
+
+
+DEVICE_SUBSET = ("i32", "f64", "conversions", "memory", "linking")
+
+
+@pytest.mark.parametrize("name", DEVICE_SUBSET)
+def test_spec_file_hex_modules(name, spec_json_dir, spec_driver_release):
+    """The device path: modules travel inline as hex (wm_sd_hex_module_bytes) and the arena is
+    small; answers must not change."""
+    with DriverProcess(spec_driver_release, ["--arena-mb", "96"], hex_modules=True) as drv:
+        report = run_spec_file(spec_json_dir / name / f"{name}.json", drv, EXCLUSIONS)
+    assert not report.failures, report.failure_text()

@@ -622,3 +622,26 @@ void wm_sd_run(wm_spec_driver *d, char *buf, size_t cap)
         wm_sd_exec_line(d, buf);
     }
 }
+
+wm_err wm_sd_hex_module_bytes(void *ctx, const char *src, wm_arena *arena,
+                              const uint8_t **bytes, size_t *len)
+{
+    (void)ctx;
+    size_t n = sd_strlen(src);
+    if (n % 2 != 0)
+        return WM_ERR_NOT_FOUND;
+    /* One spare byte so that an empty module still gets a non-NULL buffer. */
+    uint8_t *buf = wm_arena_alloc(arena, n / 2 + 1, 8);
+    if (buf == NULL)
+        return WM_ERR_NO_MEMORY;
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = sd_hexdigit(src[2 * i]);
+        int lo = sd_hexdigit(src[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return WM_ERR_NOT_FOUND;
+        buf[i] = (uint8_t)((hi << 4) | lo);
+    }
+    *bytes = buf;
+    *len = n / 2;
+    return WM_OK;
+}

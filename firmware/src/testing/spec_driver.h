@@ -87,4 +87,9 @@ void wm_sd_exec_line(wm_spec_driver *d, char *line);
 /* Reads and executes lines until the end of input. `buf` is the line buffer. */
 void wm_sd_run(wm_spec_driver *d, char *buf, size_t cap);
 
+/* A ready-made module_bytes callback for ports that receive modules inline: SRC is the
+ * module's bytes as hex (two digits per byte, either case), decoded into the arena. */
+wm_err wm_sd_hex_module_bytes(void *ctx, const char *src, wm_arena *arena,
+                              const uint8_t **bytes, size_t *len);
+
 #endif /* WM_SPEC_DRIVER_H */

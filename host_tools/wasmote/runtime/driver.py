@@ -77,12 +77,47 @@ class Answer:
         raise DriverError(f"unreadable answer from driver: {line!r}")
 
 
+def inline_hex_source(path: Path) -> str:
+    """SRC token for drivers that take modules inline (devices): the bytes as hex."""
+    return Path(path).read_bytes().hex()
+
+
+class LineStream(Protocol):
+    """What a serial port (pyserial) offers: bytes out, one line in."""
+
+    def write(self, data: bytes, /) -> int | None: ...
+
+    def readline(self) -> bytes: ...
+
+
+class StreamTransport:
+    """The driver over a byte stream, e.g. a device's UART through pyserial; modules are
+    sent inline as hex (wm_sd_hex_module_bytes on the device side). Lines the device prints
+    that are not answers (e.g. a boot banner) must be drained by the caller first."""
+
+    def __init__(self, stream: LineStream) -> None:
+        self.stream = stream
+
+    def module_source(self, path: Path) -> str:
+        return inline_hex_source(path)
+
+    def command(self, line: str) -> str:
+        self.stream.write(line.encode() + b"\n")
+        raw = self.stream.readline()
+        if not raw.endswith(b"\n"):
+            raise DriverError(f"no answer from the device to: {line[:120]}")
+        return raw.decode(errors="replace").rstrip("\r\n")
+
+
 class DriverProcess:
     """The posix driver as a child process: one command at a time, with a timeout."""
 
     def __init__(self, exe: Path, args: Sequence[str] = (), *, timeout: float | None = 60.0,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, hex_modules: bool = False) -> None:
         self.exe = exe
+        self.hex_modules = hex_modules
+        if hex_modules:
+            args = [*args, "--hex-modules"]
         self.timeout = timeout
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
@@ -97,6 +132,8 @@ class DriverProcess:
         self.dead = False
 
     def module_source(self, path: Path) -> str:
+        if self.hex_modules:
+            return inline_hex_source(path)
         return escape_name(str(Path(path).resolve()))
 
     def command(self, line: str) -> str:

@@ -1,7 +1,9 @@
 /* spec_main.c - the posix spec-suite driver: spec_driver over stdin/stdout.
  *
- * Usage: wasmote-spec [--arena-mb N]   (commands on stdin; see src/testing/spec_driver.h)
- * Module sources are file paths. Exit status 0 at end of input, 1 on a setup failure.
+ * Usage: wasmote-spec [--arena-mb N] [--hex-modules]
+ * Commands on stdin (see src/testing/spec_driver.h). Module sources are file paths, or with
+ * --hex-modules inline hex as a device receives them. Exit status 0 at end of input, 1 on a
+ * setup failure.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -72,11 +74,14 @@ static wm_err posix_module_bytes(void *ctx, const char *src, wm_arena *arena,
 int main(int argc, char **argv)
 {
     size_t arena_mb = 256;
+    wm_sd_io io = {NULL, posix_read_line, posix_write, posix_module_bytes};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--arena-mb") == 0 && i + 1 < argc) {
             arena_mb = (size_t)strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--hex-modules") == 0) {
+            io.module_bytes = wm_sd_hex_module_bytes;
         } else {
-            fprintf(stderr, "usage: %s [--arena-mb N]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--arena-mb N] [--hex-modules]\n", argv[0]);
             return 1;
         }
     }
@@ -87,7 +92,6 @@ int main(int argc, char **argv)
         return 1;
     }
     wm_spec_driver d;
-    wm_sd_io io = {NULL, posix_read_line, posix_write, posix_module_bytes};
     wm_err rc = wm_sd_init(&d, &io, mem, arena_mb << 20);
     if (rc != WM_OK) {
         fprintf(stderr, "cannot build the spectest module: %s\n", wm_err_name(rc));
