@@ -24,14 +24,14 @@ exactly the kept functions that kept code takes a reference of without another d
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from wasmote.errors import UsageError, WasmoteError
 from wasmote.wasm import leb128
 from wasmote.wasm.errors import WasmError
+from wasmote.wasm.files import load_module
 from wasmote.wasm.module import (
     FUNCREF,
     KIND_FUNC,
@@ -53,6 +53,9 @@ from wasmote.wasm.module import (
     TableType,
 )
 from wasmote.wasm.opcodes import OP_END, OP_REF_FUNC, OPS
+from wasmote.wasm.reader import read_module
+from wasmote.wasm.validator import validate_module
+from wasmote.wasm.writer import write_module
 
 OP_I32_CONST = 0x41
 PAGE_SIZE = 65536
@@ -88,7 +91,6 @@ class StripReport:
     removed_types: int = 0
     removed_elems: int = 0
     removed_datas: int = 0
-    validated: bool = False
 
     def summary(self) -> str:
         parts = [f"{n} {what}" for n, what in (
@@ -575,51 +577,30 @@ _MODULE_FIELDS = ("types", "imports", "funcs", "tables", "mems", "globals", "exp
                   "elems", "data_count", "datas", "present_sections")
 
 
-def strip_bytes(data: bytes, options: StripOptions = StripOptions(),
-                reader: Callable[[bytes], Module] | None = None,
-                writer: Callable[[Module], bytes] | None = None) -> tuple[bytes, StripReport]:
-    """Strip an encoded module; the output is read back and validated before it is returned."""
-    from wasmote.wasm.reader import read_module
-    from wasmote.wasm.writer import write_module
-
-    read = reader or read_module
-    write = writer or write_module
-    report = StripReport(size_before=len(data))
-    out = write(strip_module(read(data), options, report))
-    _check(out, report)
-    report.size_after = len(out)
-    return out, report
-
-
-def _validator() -> Callable[[Module], object] | None:
-    # The validator lands separately; until then the output is at least re-read.
-    try:
-        mod = importlib.import_module("wasmote.wasm.validator")
-    except ModuleNotFoundError:
-        return None
-    fn = getattr(mod, "validate_module", None) or getattr(mod, "validate", None)
-    return fn if callable(fn) else None
-
-
-def _check(data: bytes, report: StripReport) -> None:
-    """Re-read the output and validate it; a failure here is a bug in strip, reported as an
-    error rather than written out."""
-    from wasmote.wasm.reader import read_module
-
-    try:
-        module = read_module(data)
-        validate = _validator()
-        if validate is not None:
-            validate(module)
-            report.validated = True
-    except WasmError as e:
-        raise StripError(f"internal error: stripped output does not validate: {e}") from e
+def strip_bytes(data: bytes, options: StripOptions = StripOptions()) -> tuple[bytes, StripReport]:
+    """Strip an encoded module. The input is read and validated first (an invalid module is
+    rejected with the reader's or validator's error); the output is validated again."""
+    module = read_module(data)
+    validate_module(module)
+    return _strip_valid(module, len(data), options)
 
 
 def strip_file(src: Path, dst: Path, options: StripOptions = StripOptions()) -> StripReport:
     """Strip `src` into `dst`; `dst` is written only if stripping succeeded."""
-    if src.resolve() == dst.resolve():
+    if dst.exists() and src.resolve() == dst.resolve():
         raise UsageError("refusing to overwrite the input; choose another -o")
-    out, report = strip_bytes(src.read_bytes(), options)
+    module = load_module(src)  # errors name the file
+    out, report = _strip_valid(module, src.stat().st_size, options)
     dst.write_bytes(out)
     return report
+
+
+def _strip_valid(module: Module, size: int, options: StripOptions) -> tuple[bytes, StripReport]:
+    report = StripReport(size_before=size)
+    out = write_module(strip_module(module, options, report))
+    try:
+        validate_module(read_module(out))
+    except WasmError as e:
+        raise StripError(f"internal error: stripped output does not validate: {e}") from e
+    report.size_after = len(out)
+    return out, report
