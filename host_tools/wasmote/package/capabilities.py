@@ -77,6 +77,13 @@ _FUNCS = [
 ]
 HOST_FUNCTIONS: dict[str, HostFunction] = {f.name: f for f in _FUNCS}
 
+# Negative results of host functions (sdk/wasmote.h, docs/api.md); >= 0 means success.
+ERROR_CODES: dict[str, int] = {
+    "WM_E_FAULT": -1, "WM_E_INVAL": -2, "WM_E_DENIED": -3, "WM_E_NOTFOUND": -4,
+    "WM_E_NOSPACE": -5, "WM_E_QUOTA": -6, "WM_E_TIMEOUT": -7, "WM_E_FULL": -8,
+    "WM_E_IO": -9, "WM_E_UNSUPPORTED": -10,
+}
+
 
 @dataclass(frozen=True, order=True)
 class Capability:

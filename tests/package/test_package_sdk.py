@@ -1,0 +1,84 @@
+"""sdk/wasmote.h, compiled for real with zig cc, imports exactly the API-1 table."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from wasmote.package.build import build_package, module_func_imports
+from wasmote.package.capabilities import ERROR_CODES, HOST_FUNCTIONS, check_imports
+from wasmote.package.errors import CapabilityError
+from wasmote.package.manifest import parse_manifest_toml
+from wasmote.wasm.reader import read_module
+
+FLAGS = ["-target", "wasm32-freestanding", "-nostdlib", "-Wl,--no-entry",
+         "-fno-sanitize=undefined", "-std=c99", "-Wall", "-Wextra", "-Werror", "-Os"]
+
+ALL_CALLS = r"""
+#include "wasmote.h"
+static char buf[WM_RECEIVE_BUF_MIN];
+__attribute__((export_name("run"))) int64_t run(void) {
+    int64_t acc = wm_time_ms();
+    int32_t pin = wm_gpio_pin_str("led0");
+    acc += wm_log_str("hi") + wm_sleep_ms(1) + wm_yield();
+    acc += wm_gpio_write(pin, 1) + wm_gpio_read(pin);
+    acc += wm_kv_set("k", 1, "v", 1) + wm_kv_get("k", 1, buf, 4) + wm_kv_delete("k", 1);
+    acc += wm_subscribe("sensors/*", 9) + wm_publish("sensors/t", 9, "x", 1);
+    acc += wm_receive(buf, (int32_t)sizeof buf, 0);
+    return acc;
+}
+"""
+
+BLINK = r"""
+#include "wasmote.h"
+__attribute__((export_name("run"))) int32_t run(void) {
+    int32_t led = wm_gpio_pin_str("led0");
+    if (led < 0) return led;
+    wm_log_str("blink");
+    return wm_gpio_write(led, 1);
+}
+"""
+
+
+def compile_c(source, tmp_path, repo_root):
+    src = tmp_path / "app.c"
+    out = tmp_path / "app.wasm"
+    src.write_text(source)
+    proc = subprocess.run([sys.executable, "-m", "ziglang", "cc", *FLAGS,
+                           "-I", str(repo_root / "sdk"), str(src), "-o", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return out.read_bytes()
+
+
+def test_header_matches_api_table(tmp_path, repo_root):
+    wasm = compile_c(ALL_CALLS, tmp_path, repo_root)
+    imports = module_func_imports(read_module(wasm))
+    got = {i.name: (i.module, i.params, i.results) for i in imports}
+    want = {f.name: ("wasmote", f.params, f.results) for f in HOST_FUNCTIONS.values()}
+    assert got == want
+    with pytest.raises(CapabilityError, match="not granted"):
+        check_imports(imports, ())
+
+
+def test_error_codes_in_header_and_docs(repo_root):
+    header = (repo_root / "sdk" / "wasmote.h").read_text()
+    defined = {m[1]: int(m[2]) for m in
+               re.finditer(r"#define (WM_E_\w+)\s+\((-\d+)\)", header)}
+    assert defined == ERROR_CODES
+    api = (repo_root / "docs" / "api.md").read_text()
+    for name, value in ERROR_CODES.items():
+        assert re.search(rf"\|\s*{value}\s*\|\s*`{name}`", api), name
+    for name in HOST_FUNCTIONS:
+        assert f"`{name}`" in api, name
+
+
+def test_blink_packages_with_its_manifest(tmp_path, repo_root):
+    wasm = compile_c(BLINK, tmp_path, repo_root)
+    ok = parse_manifest_toml('name = "blink"\nversion = "1.0.0"\nentry = "run"\n'
+                             'capabilities = ["log", "gpio:led0"]\n')
+    assert build_package(wasm, ok).package.manifest.name == "blink"
+    no_gpio = parse_manifest_toml('name = "blink"\nversion = "1.0.0"\ncapabilities = ["log"]\n')
+    with pytest.raises(CapabilityError, match=r"import wasmote\.gpio_pin: not granted"):
+        build_package(wasm, no_gpio, source="blink.wasm")
