@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -41,7 +42,7 @@ __attribute__((export_name("run"))) int32_t run(void) {
 """
 
 
-def compile_c(source, tmp_path, repo_root):
+def compile_c(source: str, tmp_path: Path, repo_root: Path) -> bytes:
     src = tmp_path / "app.c"
     out = tmp_path / "app.wasm"
     src.write_text(source)
