@@ -100,3 +100,19 @@ def test_errors_are_one_line(work):
     _one_error_line(run("sign", "m.wasm", "-k", "k.key"), "bare wasm module")
     _one_error_line(run("package", "m.wasm", "-m", "m.toml", "-k", "k.pub", "-o", "x.wmp"),
                     "this is a public key")
+
+
+def test_inspect_dispatches_on_magic(work):
+    run("keys", "generate", "-o", "k")
+    run("package", "m.wasm", "-m", "m.toml", "-k", "k.key", "-o", "m.wmp")
+    r = run("inspect", "m.wmp")
+    assert r.exit_code == 0, r.output
+    for fragment in ["wasmote package, format 1", "blinky 1.2.3", "grants      log, gpio:led0",
+                     "hash        sha256", "signed by key"]:
+        assert fragment in r.output
+    r = run("inspect", "m.wmp", "--json")
+    assert r.exit_code == 0 and '"capabilities": [' in r.output
+    data = bytearray((work / "m.wmp").read_bytes())
+    (work / "cut.wmp").write_bytes(bytes(data[:50]))
+    _one_error_line(run("inspect", "cut.wmp"), "cut.wmp:0x32: truncated")
+    assert run("inspect", "m.wasm").exit_code == 0  # plain modules still go to the toolkit

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from wasmote.cli import main
+from wasmote.package.container import is_package
+from wasmote.package.describe import describe_package
 from wasmote.wasm.files import load_module, read_file_bytes
 from wasmote.wasm.inspect import render_text, summarize
 
@@ -27,7 +29,11 @@ def validate(file: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def inspect(file: Path, as_json: bool) -> None:
     """Show FILE's sections, imports (required capabilities), exports and limits."""
-    size = len(read_file_bytes(file))
+    data = read_file_bytes(file)
+    if is_package(data):  # a .wmp package: manifest, hash, signature (package/describe.py)
+        click.echo(describe_package(file, as_json=as_json))
+        return
+    size = len(data)
     summary = summarize(load_module(file, validate=False), size)
     if as_json:
         click.echo(json.dumps(summary.to_dict(), indent=2))
