@@ -59,6 +59,14 @@ def _globaltype(g: GlobalType) -> bytes:
 
 def encode_instr(ins: Instr, out: bytearray) -> None:
     """Append the encoding of one instruction to `out`."""
+    try:
+        _encode_instr(ins, out)
+    except (OverflowError, ValueError, IndexError, TypeError):
+        raise WasmError(f"cannot encode {op_name(ins.op)} with immediates {ins.imm}",
+                        ins.offset) from None
+
+
+def _encode_instr(ins: Instr, out: bytearray) -> None:
     op = ins.op
     info = OPS.get(op)
     if info is None:
