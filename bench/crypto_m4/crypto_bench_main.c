@@ -1,0 +1,179 @@
+/* Cortex-M4 (QEMU mps2-an386) benchmark image for the device-side crypto.
+ *
+ * Linked with the firmware's own mps2 start-up and port (firmware/src/port/mps2), this
+ * replaces the app's wm_app_main. It times each case with SysTick on the CPU clock and
+ * prints one line per case on UART0; bench/crypto_verify.py builds it, runs QEMU with
+ * -icount shift=0 (one instruction = 1 ns, so one 25 MHz tick = 40 instructions) and
+ * parses the lines. The vectors come from a header the bench script generates. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto_bench_vectors.h"
+#include "ed25519.h"
+#include "mps2_regs.h"
+#include "sha256.h"
+#include "sha512.h"
+#include "wasmote_port.h"
+
+void wm_app_main(void);
+
+#define STACK_PAINT 0x5AA5A55Au
+#define STACK_WINDOW 24576u /* bytes below SP painted for the high-water mark */
+
+static void put(const char *s)
+{
+    size_t n = 0;
+    while (s[n] != '\0') {
+        n++;
+    }
+    while (n > 0) {
+        size_t w = wm_port_uart_write((const uint8_t *)s, n);
+        s += w;
+        n -= w;
+    }
+}
+
+static void put_u32(uint32_t v)
+{
+    char buf[11];
+    int i = 10;
+    buf[i] = '\0';
+    do {
+        buf[--i] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0u);
+    put(buf + i);
+}
+
+/* SysTick as a free-running 24-bit down-counter, no interrupt: a case must stay under
+ * 2^24 cycles (0.67 s at 25 MHz, 671 M instructions under icount), far above a verify.
+ * Returns the start value once the counter has loaded its reload value and runs. */
+static uint32_t counter_start(void)
+{
+    uint32_t v;
+    WM_SYST_CSR = 0;
+    WM_SYST_RVR = 0xFFFFFFu;
+    WM_SYST_CVR = 0;
+    WM_SYST_CSR = 0x5u; /* processor clock, enabled, no interrupt */
+    do {
+        v = WM_SYST_CVR & 0xFFFFFFu;
+    } while (v == 0u);
+    return v;
+}
+
+static uint32_t counter_elapsed(uint32_t start)
+{
+    return (start - (WM_SYST_CVR & 0xFFFFFFu)) & 0xFFFFFFu;
+}
+
+typedef struct {
+    const char *name;
+    uint32_t (*run)(void);
+} bench_case;
+
+static uint32_t run_nothing(void)
+{
+    return 0;
+}
+
+/* Exactly 2 instructions per iteration (subs + bne): calibrates ticks to instructions. */
+static uint32_t run_calibration(void)
+{
+    uint32_t n = 1000000u;
+    __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
+    return n;
+}
+
+static uint8_t bench_buf[4096];
+
+static uint32_t run_sha256_4k(void)
+{
+    uint8_t d[32];
+    return (uint32_t)wm_sha256(bench_buf, sizeof bench_buf, d) + d[0] * 0u;
+}
+
+static uint32_t run_sha512_4k(void)
+{
+    uint8_t d[64];
+    return (uint32_t)wm_sha512(bench_buf, sizeof bench_buf, d) + d[0] * 0u;
+}
+
+static uint32_t run_verify_empty(void)
+{
+    return (uint32_t)wm_ed25519_verify(bench_pub_test1, NULL, 0, bench_sig_test1);
+}
+
+static uint32_t run_verify_1023(void)
+{
+    return (uint32_t)wm_ed25519_verify(bench_pub_test1024, bench_msg_test1024,
+                                       sizeof bench_msg_test1024, bench_sig_test1024);
+}
+
+static uint32_t run_verify_4k(void)
+{
+    return (uint32_t)wm_ed25519_verify(bench_pub_4k, bench_msg_4k, sizeof bench_msg_4k,
+                                       bench_sig_4k);
+}
+
+static uint32_t run_verify_tampered(void)
+{
+    return (uint32_t)wm_ed25519_verify(bench_pub_4k, bench_msg_4k, sizeof bench_msg_4k,
+                                       bench_sig_4k_tampered);
+}
+
+static const bench_case cases[] = {
+    {"empty", run_nothing},
+    {"calibration_2M_insns", run_calibration},
+    {"sha256_4096B", run_sha256_4k},
+    {"sha512_4096B", run_sha512_4k},
+    {"verify_rfc_test1_0B", run_verify_empty},
+    {"verify_rfc_test1024_1023B", run_verify_1023},
+    {"verify_4096B", run_verify_4k},
+    {"verify_4096B_tampered", run_verify_tampered},
+};
+
+/* Paints the stack below the current stack pointer, runs the case, and reports how deep
+ * the case wrote: the stack a caller must have free for it. */
+static __attribute__((noinline)) void measure(const bench_case *c)
+{
+    volatile uint32_t *bottom;
+    uint32_t sp, start, cycles, result, used, i;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    bottom = (volatile uint32_t *)(uintptr_t)((sp - STACK_WINDOW) & ~3u);
+    for (i = 0; i < STACK_WINDOW / 4u; i++) {
+        bottom[i] = STACK_PAINT;
+    }
+    start = counter_start();
+    result = c->run();
+    cycles = counter_elapsed(start);
+    for (i = 0; i < STACK_WINDOW / 4u && bottom[i] == STACK_PAINT; i++) {
+    }
+    used = sp - (uint32_t)(uintptr_t)&bottom[i];
+    put("case ");
+    put(c->name);
+    put(" cycles=");
+    put_u32(cycles);
+    put(" result=");
+    put_u32(result);
+    put(" stack=");
+    put_u32(i == 0u ? 0xFFFFFFFFu : used);
+    put("\r\n");
+}
+
+void wm_app_main(void)
+{
+    size_t i;
+    for (i = 0; i < sizeof bench_buf; i++) {
+        bench_buf[i] = (uint8_t)(i * 7u + 3u);
+    }
+    put("crypto-bench start cpu_hz=");
+    put_u32((uint32_t)F_CPU);
+    put("\r\n");
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        measure(&cases[i]);
+    }
+    put("crypto-bench done\r\n");
+    for (;;) {
+        wm_port_idle();
+    }
+}
