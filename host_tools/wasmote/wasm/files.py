@@ -31,7 +31,11 @@ def load_module(path: Path, validate: bool = True) -> Module:
 
     Errors carry the path, so `one_line()` gives `file.wasm:0x1f3: message`.
     """
-    data = read_file_bytes(path)
+    return module_from_bytes(read_file_bytes(path), path, validate)
+
+
+def module_from_bytes(data: bytes, path: Path, validate: bool = True) -> Module:
+    """Like `load_module` for bytes already read from `path`."""
     try:
         mod = read_module(data)
         if validate:
