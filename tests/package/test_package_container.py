@@ -239,11 +239,12 @@ def test_mutated_content_with_fixed_hash(data):
     manifest parsers instead of stopping at the hash check."""
     raw = bytearray(_SIGNED)
     content_len = HEADER.unpack_from(raw)[4]
-    content = _mutate(data, raw[:content_len])
+    sections = _mutate(data, raw[HEADER.size:content_len])
+    content = raw[:HEADER.size] + sections
     new_len = data.draw(st.sampled_from([content_len, len(content),
                                          len(content) + (-len(content) % 8)]))
     content += b"\0" * max(0, new_len - len(content))
-    content[8:12] = new_len.to_bytes(4, "little") if len(content) >= 12 else b""
+    content[8:12] = new_len.to_bytes(4, "little")
     body = bytes(content)
     out = body + struct.pack("<BBHI", 0x80, 0, 0, 32) + hashlib.sha256(
         body[:new_len]).digest()

@@ -4,6 +4,8 @@ import stat
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wasmote.package.container import parse_package
 from wasmote.package.errors import KeyFileError, SignatureError
@@ -108,3 +110,18 @@ def test_sign_verify_and_tamper():
 
 def test_key_id_is_stable():
     assert key_id(b"\0" * 32) == "66687aadf862bd77"
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=200) | st.builds(
+    lambda body: b"-----BEGIN PRIVATE KEY-----\n" + body + b"\n-----END PRIVATE KEY-----\n",
+    st.binary(max_size=80)))
+def test_random_key_files(tmp_path, data):
+    path = tmp_path / "random.key"
+    path.write_bytes(data)
+    for loader in (load_private_key, load_public_key):
+        try:
+            loader(path)
+        except KeyFileError as e:
+            assert str(e).startswith(str(path))

@@ -193,7 +193,7 @@ def _toml_value(v: object) -> str:
     if isinstance(v, int | float):
         return repr(v) if isinstance(v, int) else json.dumps(v)
     if isinstance(v, str):
-        return json.dumps(v)
+        return json.dumps(v, ensure_ascii=False)
     if isinstance(v, list):
         return "[" + ", ".join(_toml_value(x) for x in v if x is not None) + "]"
     if isinstance(v, dict):
@@ -202,10 +202,20 @@ def _toml_value(v: object) -> str:
     return '""'
 
 
+_caps = st.lists(st.sampled_from(["log", "time", "sleep", "kv", "gpio:led0", "gpio:*",
+                                  "pubsub:a/*", "pubsub:*", "gpio:X", "net"]), max_size=5)
+_limits = st.dictionaries(st.sampled_from(["memory", "stack", "fuel", "kv", "x"]),
+                          st.integers(-1, 2**33) | st.sampled_from(["64KiB", "1M", "2 K", "x"]),
+                          max_size=4)
+
+
 @_SETTINGS
-@given(st.dictionaries(
-    st.sampled_from(["name", "version", "api", "entry", "autostart", "capabilities",
-                     "limits", "other"]), _values, max_size=7))
+@given(st.fixed_dictionaries(
+    {"name": st.sampled_from(["app", "a.b-c_1"]) | _values,
+     "version": st.sampled_from(["1.0.0", "65535.0.1"]) | _values},
+    optional={"api": st.just(1) | _values, "entry": st.sampled_from(["run"]) | _values,
+              "autostart": st.booleans() | _values, "capabilities": _caps | _values,
+              "limits": _limits | _values, "other": _values}))
 def test_structured_toml(doc):
     text = "\n".join(f"{k} = {_toml_value(v)}" for k, v in doc.items() if v is not None)
     try:
