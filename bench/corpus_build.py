@@ -8,9 +8,9 @@ version, so a second run compiles nothing.
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,6 +111,11 @@ def _cache_key(program: Program, flags: list[str]) -> str:
     return h.hexdigest()[:16]
 
 
+def _ensure(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def build(program: Program, variant: Variant, out_dir: Path = OUT_DIR) -> CorpusModule:
     """Compiles one program in one variant (or returns the cached output)."""
     flags = [*BASE_FLAGS, *variant.flags(), *program.extra_flags]
@@ -118,15 +123,16 @@ def build(program: Program, variant: Variant, out_dir: Path = OUT_DIR) -> Corpus
     opt = variant.opt.lstrip("-") + ("-g" if variant.debug else "")
     out = out_dir / f"{program.name}.{opt}.{key}.wasm"
     if not out.exists():
-        out_dir.mkdir(parents=True, exist_ok=True)
-        # Compile to a private name, then rename: parallel builders never see half a file.
-        tmp = out.with_suffix(f".{os.getpid()}.tmp")
-        cmd = [*_compiler(), *flags, str(program.source), "-o", str(tmp)]
-        res = subprocess.run(cmd, capture_output=True, text=True, cwd=CORPUS_DIR)
-        if res.returncode != 0:
-            tmp.unlink(missing_ok=True)
-            raise CorpusBuildError(f"{program.source.name} {variant.label}: {res.stderr.strip()}")
-        tmp.replace(out)
+        # Compile in a private folder, then rename: parallel builders never see half a file.
+        # The file keeps its final name there because the linker records it in the module.
+        with tempfile.TemporaryDirectory(dir=_ensure(out_dir)) as private:
+            tmp = Path(private) / out.name
+            cmd = [*_compiler(), *flags, str(program.source), "-o", str(tmp)]
+            res = subprocess.run(cmd, capture_output=True, text=True, cwd=CORPUS_DIR)
+            if res.returncode != 0:
+                raise CorpusBuildError(
+                    f"{program.source.name} {variant.label}: {res.stderr.strip()}")
+            tmp.replace(out)
     return CorpusModule(program, variant, out)
 
 

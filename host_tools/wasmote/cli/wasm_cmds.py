@@ -12,6 +12,7 @@ from wasmote.package.container import is_package
 from wasmote.package.describe import describe_package
 from wasmote.wasm.files import load_module, read_file_bytes
 from wasmote.wasm.inspect import render_text, summarize
+from wasmote.wasm.strip import StripOptions, strip_file
 
 _FILE = click.Path(path_type=Path)  # existence is checked by the library: one-line errors
 
@@ -39,3 +40,19 @@ def inspect(file: Path, as_json: bool) -> None:
         click.echo(json.dumps(summary.to_dict(), indent=2))
     else:
         click.echo(render_text(summary))
+
+
+@main.command()
+@click.argument("file", type=_FILE)
+@click.option("-o", "--output", type=_FILE, required=True, help="Where to write the result.")
+@click.option("--gc/--no-gc", default=True, show_default=True,
+              help="Also remove functions, globals, types, tables, segments and imports "
+                   "that nothing reachable uses.")
+@click.option("--keep-section", "keep", multiple=True, metavar="NAME",
+              help="Keep the custom section NAME (repeatable); all others are removed.")
+def strip(file: Path, output: Path, gc: bool, keep: tuple[str, ...]) -> None:
+    """Strip FILE for a device; print the sizes before and after (see docs/strip.md)."""
+    report = strip_file(file, output, StripOptions(gc=gc, keep_sections=frozenset(keep)))
+    saved = 1 - report.size_after / report.size_before if report.size_before else 0.0
+    click.echo(f"{file}: {report.size_before} -> {report.size_after} bytes "
+               f"(-{saved:.1%}); {report.summary()}")

@@ -479,24 +479,35 @@ def _declare_missing(out: Module) -> None:
 _LOCAL_OPS = frozenset({0x20, 0x21, 0x22})  # local.get, local.set, local.tee
 
 
-def _compact_locals(f: Function, n_params: int) -> Function:
+def _compact_locals(f: Function, n_params: int) -> tuple[Function, dict[int, int]]:
     """Declare each local type once: locals start at zero whatever their order, so sorting
-    them by type (stable) and renumbering local.* is exact and saves bytes per group."""
+    them by type (stable) and renumbering local.* is exact and saves bytes per group.
+    Returns the function and its local renumbering (empty if unchanged)."""
     types = f.local_types()
     order = list(dict.fromkeys(types))
     if len(f.locals) <= len(order):
-        return f
+        return f, {}
     rank = {t: i for i, t in enumerate(order)}
     new_pos = sorted(range(len(types)), key=lambda k: rank[types[k]])
     remap = {n_params + old: n_params + new for new, old in enumerate(new_pos)}
     instrs = [Instr(i.op, (remap.get(i.imm[0], i.imm[0]),), i.offset) if i.op in _LOCAL_OPS
               else i for i in f.instrs]
     groups = [(types.count(t), t) for t in order]
-    return Function(f.type_idx, groups, instrs)
+    return Function(f.type_idx, groups, instrs), remap
 
 
-def _compact_all_locals(m: Module) -> None:
-    m.funcs = [_compact_locals(f, len(m.types[f.type_idx].params)) for f in m.funcs]
+def _compact_all_locals(m: Module) -> dict[int, dict[int, int]]:
+    """Compact every function's locals; returns function index -> its local renumbering."""
+    n_imp = m.num_imported_funcs
+    local_maps: dict[int, dict[int, int]] = {}
+    funcs: list[Function] = []
+    for i, f in enumerate(m.funcs):
+        new, remap = _compact_locals(f, len(m.types[f.type_idx].params))
+        funcs.append(new)
+        if remap:
+            local_maps[n_imp + i] = remap
+    m.funcs = funcs
+    return local_maps
 
 
 # ---------------------------------------------------------------------------------------------
@@ -513,42 +524,59 @@ def _strip_customs(m: Module, keep: frozenset[str], report: StripReport) -> None
     m.customs = kept
 
 
-def _remap_name_section(data: bytes, funcs: dict[int, int]) -> bytes:
-    """Keep the module name and the function/local names of kept functions, renumbered;
-    drop the other (extended) subsections, whose indices we do not track."""
+def _read_name_map(data: bytes, pos: int) -> tuple[list[tuple[int, bytes]], int]:
+    """A name map: vec(index, name); names are kept as their encoded bytes."""
+    count, pos = leb128.decode_unsigned(data, pos, 32)
+    entries: list[tuple[int, bytes]] = []
+    for _ in range(count):
+        idx, start = leb128.decode_unsigned(data, pos, 32)
+        n, p = leb128.decode_unsigned(data, start, 32)
+        pos = p + n
+        entries.append((idx, data[start:pos]))
+    return entries, pos
+
+
+def _write_name_map(entries: list[tuple[int, bytes]]) -> bytes:
+    return leb128.encode_unsigned(len(entries)) + b"".join(
+        leb128.encode_unsigned(i) + name for i, name in sorted(entries))
+
+
+def _remap_name_section(data: bytes, funcs: dict[int, int],
+                        local_maps: dict[int, dict[int, int]]) -> bytes:
+    """Keep the module name and the function and local names of kept functions, renumbered
+    (`local_maps` is keyed by new function index); drop the other (extended) subsections,
+    whose indices strip does not track. A malformed name section is dropped whole."""
     out = bytearray()
     pos = 0
-    while pos < len(data):
-        sub_id = data[pos]
-        size, body = leb128.decode_unsigned(data, pos + 1, 32)
-        end = body + size
-        if sub_id == 0:
-            out += data[pos:end]
-        elif sub_id in (1, 2):
-            count, p = leb128.decode_unsigned(data, body, 32)
-            entries: list[tuple[int, bytes]] = []
-            for _ in range(count):
-                idx, q = leb128.decode_unsigned(data, p, 32)
-                p = _skip_name_entry(data, q, nested=sub_id == 2)
-                if idx in funcs:
-                    entries.append((funcs[idx], data[q:p]))
-            payload = leb128.encode_unsigned(len(entries)) + b"".join(
-                leb128.encode_unsigned(i) + rest for i, rest in sorted(entries))
-            out += bytes([sub_id]) + leb128.encode_unsigned(len(payload)) + payload
-        pos = end
+    try:
+        while pos < len(data):
+            sub_id = data[pos]
+            size, body = leb128.decode_unsigned(data, pos + 1, 32)
+            end = body + size
+            payload: bytes | None = None
+            if sub_id == 0:
+                payload = data[body:end]
+            elif sub_id == 1:
+                names, _ = _read_name_map(data, body)
+                payload = _write_name_map([(funcs[i], n) for i, n in names if i in funcs])
+            elif sub_id == 2:
+                count, p = leb128.decode_unsigned(data, body, 32)
+                per_func: list[tuple[int, bytes]] = []
+                for _ in range(count):
+                    idx, p = leb128.decode_unsigned(data, p, 32)
+                    names, p = _read_name_map(data, p)
+                    if idx in funcs:
+                        new = funcs[idx]
+                        lm = local_maps.get(new, {})
+                        per_func.append((new, _write_name_map(
+                            [(lm.get(i, i), n) for i, n in names])))
+                payload = _write_name_map(per_func)
+            if payload is not None:
+                out += bytes([sub_id]) + leb128.encode_unsigned(len(payload)) + payload
+            pos = end
+    except (WasmError, IndexError):
+        return b""
     return bytes(out)
-
-
-def _skip_name_entry(data: bytes, pos: int, nested: bool) -> int:
-    if not nested:
-        n, p = leb128.decode_unsigned(data, pos, 32)
-        return p + n
-    count, p = leb128.decode_unsigned(data, pos, 32)
-    for _ in range(count):
-        _, p = leb128.decode_unsigned(data, p, 32)
-        n, p = leb128.decode_unsigned(data, p, 32)
-        p += n
-    return p
 
 
 # ---------------------------------------------------------------------------------------------
@@ -561,15 +589,16 @@ def strip_module(m: Module, options: StripOptions = StripOptions(),
     rep = report if report is not None else StripReport()
     if options.gc:
         out, maps = _gc(m, rep)
-        if "name" in options.keep_sections:
-            out.customs = [CustomSection(c.name, _remap_name_section(c.data, maps.funcs),
-                                         c.after) if c.name == "name" else c
-                           for c in out.customs]
+        func_map = maps.funcs
     else:
         out = Module(**{f: getattr(m, f) for f in _MODULE_FIELDS})
         out.customs = list(m.customs)
+        func_map = {i: i for i in range(m.num_imported_funcs + len(m.funcs))}
     _strip_customs(out, options.keep_sections, rep)
-    _compact_all_locals(out)
+    local_maps = _compact_all_locals(out)
+    # Names are the one kept section strip understands: renumber it to match.
+    out.customs = [CustomSection(c.name, _remap_name_section(c.data, func_map, local_maps),
+                                 c.after) if c.name == "name" else c for c in out.customs]
     return out
 
 
