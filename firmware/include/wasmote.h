@@ -177,9 +177,11 @@ typedef struct wm_limits {
     uint32_t call_depth;    /* maximum nested wasm calls */
     uint32_t mem_cap_bytes; /* byte budget for a memory the module defines; may be below
                                one 64 KiB page (see docs/memory-model.md) */
+    uint32_t table_cap;     /* elements reserved for a table the module defines when its
+                               maximum is larger (table.grow beyond returns -1) */
 } wm_limits;
 
-/* Defaults: 16384 slots, 1024 frames, cap 64 KiB * 65536 clipped to the arena's size. */
+/* Defaults: 16384 slots, 1024 frames, 16 MiB memory cap, 1024 table elements. */
 void wm_limits_default(wm_limits *l);
 
 /* Resolves imports through `linker` (may be NULL when there are none), allocates memory,

@@ -1,0 +1,181 @@
+/* api.c - calling exports (with fuel, suspension and re-entrancy) and introspection. */
+#include "wm_internal.h"
+
+static bool find(const wm_instance *inst, const char *name, wm_exportdef const **out) {
+    const wm_module *m = inst->mod;
+    size_t n = wm_strlen(name);
+    for (uint32_t i = 0; i < m->nexports; i++)
+        if (m->exports[i].len == n && !wm_memcmp(m->exports[i].name, name, n)) {
+            *out = &m->exports[i];
+            return true;
+        }
+    return false;
+}
+
+static wm_extern ext_of(const wm_instance *inst, const wm_exportdef *x) {
+    wm_extern e;
+    e.kind = x->kind;
+    switch (x->kind) {
+    case WM_EXTERN_FUNC: e.of.func = inst->funcs[x->index]; break;
+    case WM_EXTERN_TABLE: e.of.table = inst->tables[x->index]; break;
+    case WM_EXTERN_MEMORY: e.of.memory = inst->mem; break;
+    default: e.of.global = inst->globals[x->index]; break;
+    }
+    return e;
+}
+
+wm_err wm_export(const wm_instance *inst, const char *name, wm_extern *out) {
+    const wm_exportdef *x;
+    if (!find(inst, name, &x)) return WM_ERR_NOT_FOUND;
+    *out = ext_of(inst, x);
+    return WM_OK;
+}
+
+uint32_t wm_export_count(const wm_instance *inst) { return inst->mod->nexports; }
+
+wm_err wm_export_at(const wm_instance *inst, uint32_t i, const char **name, uint32_t *name_len,
+                    wm_extern *out) {
+    if (i >= inst->mod->nexports) return WM_ERR_NOT_FOUND;
+    const wm_exportdef *x = &inst->mod->exports[i];
+    *name = (const char *)x->name;
+    *name_len = x->len;
+    *out = ext_of(inst, x);
+    return WM_OK;
+}
+
+void wm_func_sig(const wm_func *f, uint32_t *nparams, const uint8_t **params,
+                 uint32_t *nresults, const uint8_t **results) {
+    *nparams = f->type->nparams;
+    *params = f->type->params;
+    *nresults = f->type->nresults;
+    *results = f->type->results;
+}
+
+wm_val wm_global_value(const wm_global *g) {
+    wm_val v;
+    wm_slot_to_val(g->type, g->val, &v);
+    return v;
+}
+
+wm_err wm_global_get(const wm_instance *inst, const char *name, wm_val *out) {
+    const wm_exportdef *x;
+    if (!find(inst, name, &x) || x->kind != WM_EXTERN_GLOBAL) return WM_ERR_NOT_FOUND;
+    *out = wm_global_value(inst->globals[x->index]);
+    return WM_OK;
+}
+
+wm_memory *wm_instance_memory(const wm_instance *inst) { return inst->mem; }
+uint32_t wm_memory_pages(const wm_memory *m) { return m->pages; }
+uint32_t wm_memory_bytes(const wm_memory *m) { return m->bytes; }
+uint8_t *wm_memory_data(wm_memory *m) { return m->data; }
+uint32_t wm_table_size(const wm_table *t) { return t->size; }
+
+uint8_t *wm_mem_ptr(wm_instance *inst, uint32_t addr, uint32_t len) {
+    wm_memory *m = inst->mem;
+    if (!m || (uint64_t)addr + len > m->bytes) return NULL;
+    return m->data + addr;
+}
+
+wm_err wm_trap(wm_instance *inst, const char *msg) {
+    inst->trap_msg = msg;
+    return WM_ERR_TRAP;
+}
+
+/* Collects results and brings the exec state back after a call ended (any outcome). */
+static wm_err finish(wm_instance *inst, wm_err e, const wm_exec *saved, bool nested,
+                     wm_val *results, uint32_t nresults) {
+    wm_exec *x = &inst->x;
+    if (e == WM_OK) {
+        const wm_functype *t = x->entry_type;
+        for (uint32_t i = 0; i < nresults && i < t->nresults; i++)
+            wm_slot_to_val(t->results[i], x->result_base[i], &results[i]);
+    }
+    if (e == WM_ERR_OUT_OF_FUEL && !nested) return e; /* stays suspended */
+    uint64_t fuel = x->fuel;
+    if (nested) {
+        *x = *saved; /* a nested call cannot stay suspended: it is dropped */
+    } else {
+        x->state = WM_IDLE;
+        x->depth = 0;
+        x->sp = x->fp = x->stack;
+        x->func = NULL;
+        x->pc = NULL;
+    }
+    x->fuel = nested ? saved->fuel : fuel;
+    return e;
+}
+
+wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t nargs,
+               wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err) {
+    wm_exec *x = &inst->x;
+    const wm_functype *t = f->type;
+    if (x->state == WM_SUSPENDED)
+        return wm_fail(err, WM_ERR_STATE, NULL, NULL, "instance is suspended");
+    if (nargs != t->nparams || nresults != t->nresults)
+        return wm_fail(err, WM_ERR_ARGS, NULL, NULL, "wrong number of arguments or results");
+    for (uint32_t i = 0; i < nargs; i++)
+        if (args[i].type != t->params[i])
+            return wm_fail(err, WM_ERR_ARGS, NULL, NULL, "argument type mismatch");
+    if (f->host) { /* no wasm involved */
+        wm_val res[16];
+        for (uint32_t i = 0; i < t->nresults; i++) { res[i].type = t->results[i]; res[i].of.i64 = 0; }
+        inst->trap_msg = NULL;
+        wm_err e = f->host->fn(inst, f->host->user, args, res);
+        if (e) return wm_trap_err(err, e, inst->trap_msg ? inst->trap_msg : "host function failed");
+        for (uint32_t i = 0; i < nresults; i++) results[i] = res[i];
+        return WM_OK;
+    }
+    bool nested = x->state == WM_RUNNING;
+    wm_exec saved = *x;
+    uint64_t *base = nested ? x->sp : x->stack;
+    if ((size_t)(x->stack_end - base) < nargs + (size_t)t->nresults)
+        return wm_trap_err(err, WM_ERR_EXHAUSTION, "call stack exhausted");
+    for (uint32_t i = 0; i < nargs; i++) base[i] = wm_val_to_slot(&args[i]);
+    x->sp = base + nargs;
+    if (!nested) {
+        x->fp = x->stack;
+        x->func = NULL;
+        x->depth = 0;
+    }
+    x->pc = NULL;
+    x->fuel = fuel;
+    x->state = WM_RUNNING;
+    x->result_base = base;
+    x->entry_type = t;
+    wm_err e = wm_run(inst, f, err);
+    return finish(inst, e, &saved, nested, results, nresults);
+}
+
+wm_err wm_call_export(wm_instance *inst, const char *name, const wm_val *args, uint32_t nargs,
+                      wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err) {
+    const wm_exportdef *x;
+    if (!find(inst, name, &x) || x->kind != WM_EXTERN_FUNC)
+        return wm_fail(err, WM_ERR_NOT_FOUND, NULL, NULL, "unknown export");
+    return wm_call(inst, inst->funcs[x->index], args, nargs, results, nresults, fuel, err);
+}
+
+wm_err wm_resume(wm_instance *inst, uint64_t fuel, wm_val *results, uint32_t nresults,
+                 wm_error *err) {
+    wm_exec *x = &inst->x;
+    if (x->state != WM_SUSPENDED)
+        return wm_fail(err, WM_ERR_STATE, NULL, NULL, "instance is not suspended");
+    if (nresults != x->entry_type->nresults)
+        return wm_fail(err, WM_ERR_ARGS, NULL, NULL, "wrong number of results");
+    x->fuel = fuel;
+    x->state = WM_RUNNING;
+    wm_err e = wm_run(inst, NULL, err);
+    return finish(inst, e, x, false, results, nresults);
+}
+
+bool wm_suspended(const wm_instance *inst) { return inst->x.state == WM_SUSPENDED; }
+
+void wm_abort(wm_instance *inst) {
+    wm_exec *x = &inst->x;
+    x->state = WM_IDLE;
+    x->depth = 0;
+    x->sp = x->fp = x->stack;
+    x->func = NULL;
+    x->pc = NULL;
+}
+
+uint64_t wm_fuel_left(const wm_instance *inst) { return inst->x.fuel; }

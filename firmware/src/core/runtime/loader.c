@@ -1,0 +1,555 @@
+/* loader.c - decodes a module's sections in place and validates everything but the code
+ * bodies (validate.c). Arrays come from the arena; names and code stay in the buffer. */
+#include "wm_internal.h"
+
+#define TRY(x) do { wm_err e_ = (x); if (e_) return e_; } while (0)
+
+typedef struct loader {
+    wm_module *m;
+    wm_arena *a;
+    wm_reader r;
+    wm_error *err;
+    uint8_t *declared; /* one byte per function: may be the target of ref.func */
+    uint32_t ndefined_funcs;
+    bool funcs_built, tables_built, mems_built, globals_built, has_datacount;
+    uint32_t datacount;
+    uint32_t ndef_tables, ndef_mems, ndef_globals;
+    wm_tabletype *def_tables;
+    wm_memtype *def_mems;
+    wm_globaltype *def_globals;
+    const uint32_t *def_func_types_pos; /* start of the function section's vector */
+} loader;
+
+static wm_err bad(loader *L, wm_err code, const uint8_t *at, const char *msg) {
+    return wm_fail(L->err, code, L->m->bytes, at, msg);
+}
+
+static void *alloc(loader *L, size_t n, size_t size) {
+    if (n == 0) return L->a->base + L->a->used; /* never dereferenced */
+    if (size && n > SIZE_MAX / size) return NULL;
+    return wm_arena_alloc(L->a, n * size, 8);
+}
+
+#define NEED(ptr) do { if (!(ptr)) return bad(L, WM_ERR_NO_MEMORY, L->r.p, "out of memory"); } while (0)
+
+bool wm_is_valtype(uint8_t t) {
+    return t == WM_I32 || t == WM_I64 || t == WM_F32 || t == WM_F64 || t == WM_FUNCREF ||
+           t == WM_EXTERNREF;
+}
+
+bool wm_functype_eq(const wm_functype *a, const wm_functype *b) {
+    if (a == b) return true;
+    return a->nparams == b->nparams && a->nresults == b->nresults &&
+           wm_memcmp(a->params, b->params, a->nparams) == 0 &&
+           wm_memcmp(a->results, b->results, a->nresults) == 0;
+}
+
+static wm_err rd_count(loader *L, uint32_t *n) {
+    TRY(wm_rd_u32(&L->r, n));
+    /* every entry takes at least one byte: reject absurd counts before allocating */
+    if (*n > (size_t)(L->r.end - L->r.p))
+        return bad(L, WM_ERR_MALFORMED, L->r.p, "unexpected end");
+    return WM_OK;
+}
+
+static wm_err rd_valtype(loader *L, uint8_t *t) {
+    const uint8_t *at = L->r.p;
+    TRY(wm_rd_u8(&L->r, t));
+    if (!wm_is_valtype(*t)) return bad(L, WM_ERR_MALFORMED, at, "malformed value type");
+    return WM_OK;
+}
+
+static wm_err rd_reftype(loader *L, uint8_t *t) {
+    const uint8_t *at = L->r.p;
+    TRY(wm_rd_u8(&L->r, t));
+    if (*t != WM_FUNCREF && *t != WM_EXTERNREF)
+        return bad(L, WM_ERR_MALFORMED, at, "malformed reference type");
+    return WM_OK;
+}
+
+static wm_err rd_limits(loader *L, uint32_t *min, uint32_t *max) {
+    const uint8_t *at = L->r.p;
+    uint32_t flag;
+    TRY(wm_rd_u32(&L->r, &flag));
+    if (flag > 1) return bad(L, WM_ERR_MALFORMED, at, "integer too large");
+    TRY(wm_rd_u32(&L->r, min));
+    *max = WM_NONE;
+    if (flag) TRY(wm_rd_u32(&L->r, max));
+    if (flag && *min > *max)
+        return bad(L, WM_ERR_INVALID, at, "size minimum must not be greater than maximum");
+    return WM_OK;
+}
+
+static wm_err rd_tabletype(loader *L, wm_tabletype *t) {
+    TRY(rd_reftype(L, &t->elem));
+    return rd_limits(L, &t->min, &t->max);
+}
+
+static wm_err rd_memtype(loader *L, wm_memtype *t) {
+    const uint8_t *at = L->r.p;
+    TRY(rd_limits(L, &t->min, &t->max));
+    if (t->min > WM_MAX_PAGES || (t->max != WM_NONE && t->max > WM_MAX_PAGES))
+        return bad(L, WM_ERR_INVALID, at, "memory size must be at most 65536 pages (4GiB)");
+    return WM_OK;
+}
+
+static wm_err rd_globaltype(loader *L, wm_globaltype *g) {
+    const uint8_t *at;
+    TRY(rd_valtype(L, &g->type));
+    at = L->r.p;
+    TRY(wm_rd_u8(&L->r, &g->mut));
+    if (g->mut > 1) return bad(L, WM_ERR_MALFORMED, at, "malformed mutability");
+    g->init = NULL;
+    return WM_OK;
+}
+
+wm_err wm_check_const(wm_module *m, wm_reader *r, uint8_t type, uint8_t *declared) {
+    uint8_t op, got = 0;
+    uint32_t n = 0;
+    for (;;) {
+        const uint8_t *at = r->p;
+        TRY(wm_rd_u8(r, &op));
+        if (op == 0x0B) break;
+        n++;
+        switch (op) {
+        case 0x41: { int32_t v; TRY(wm_rd_s32(r, &v)); got = WM_I32; break; }
+        case 0x42: { int64_t v; TRY(wm_rd_s64(r, &v)); got = WM_I64; break; }
+        case 0x43: { const uint8_t *b; TRY(wm_rd_bytes(r, 4, &b)); got = WM_F32; break; }
+        case 0x44: { const uint8_t *b; TRY(wm_rd_bytes(r, 8, &b)); got = WM_F64; break; }
+        case 0xD0: {
+            TRY(wm_rd_u8(r, &got));
+            if (got != WM_FUNCREF && got != WM_EXTERNREF)
+                return wm_fail(r->err, WM_ERR_MALFORMED, r->base, at, "malformed reference type");
+            break;
+        }
+        case 0xD2: {
+            uint32_t f;
+            TRY(wm_rd_u32(r, &f));
+            if (f >= m->nfuncs) return wm_fail(r->err, WM_ERR_INVALID, r->base, at, "unknown function");
+            if (declared) declared[f] = 1;
+            got = WM_FUNCREF;
+            break;
+        }
+        case 0x23: {
+            uint32_t g;
+            TRY(wm_rd_u32(r, &g));
+            if (g >= m->nglobal_imports)
+                return wm_fail(r->err, WM_ERR_INVALID, r->base, at, "unknown global");
+            if (m->globals[g].mut)
+                return wm_fail(r->err, WM_ERR_INVALID, r->base, at, "constant expression required");
+            got = m->globals[g].type;
+            break;
+        }
+        default:
+            return wm_fail(r->err, WM_ERR_INVALID, r->base, at, "constant expression required");
+        }
+    }
+    if (n != 1 || got != type) return wm_fail(r->err, WM_ERR_INVALID, r->base, r->p, "type mismatch");
+    return WM_OK;
+}
+
+/* Builds the index spaces (imports first) once the defining section is behind us. */
+static wm_err build_spaces(loader *L, uint32_t rank) {
+    wm_module *m = L->m;
+    if (rank > 3 && !L->funcs_built) {
+        L->funcs_built = true;
+        m->nfuncs = m->nfunc_imports + L->ndefined_funcs;
+        NEED(m->func_types = (const wm_functype **)alloc(L, m->nfuncs, sizeof(void *)));
+        NEED(L->declared = (uint8_t *)alloc(L, m->nfuncs, 1));
+        wm_memset(L->declared, 0, m->nfuncs);
+        for (uint32_t i = 0; i < m->nimports; i++)
+            if (m->imports[i].kind == WM_EXTERN_FUNC)
+                m->func_types[m->imports[i].index] = &m->types[m->imports[i].type];
+        if (L->ndefined_funcs) {
+            wm_reader rr = {(const uint8_t *)L->def_func_types_pos, m->bytes + m->len, m->bytes, L->err};
+            for (uint32_t i = 0; i < L->ndefined_funcs; i++) {
+                uint32_t t;
+                const uint8_t *at = rr.p;
+                TRY(wm_rd_u32(&rr, &t));
+                if (t >= m->ntypes) return bad(L, WM_ERR_INVALID, at, "unknown type");
+                m->func_types[m->nfunc_imports + i] = &m->types[t];
+            }
+        }
+    }
+    if (rank > 4 && !L->tables_built) {
+        L->tables_built = true;
+        m->ntables = m->ntable_imports + L->ndef_tables;
+        NEED(m->tables = (wm_tabletype *)alloc(L, m->ntables, sizeof(wm_tabletype)));
+        for (uint32_t i = 0; i < m->nimports; i++)
+            if (m->imports[i].kind == WM_EXTERN_TABLE) m->tables[m->imports[i].index] = m->imports[i].tt;
+        for (uint32_t i = 0; i < L->ndef_tables; i++) m->tables[m->ntable_imports + i] = L->def_tables[i];
+    }
+    if (rank > 5 && !L->mems_built) {
+        L->mems_built = true;
+        m->nmems = m->nmem_imports + L->ndef_mems;
+        if (m->nmems > 1) return bad(L, WM_ERR_INVALID, L->r.p, "multiple memories");
+        NEED(m->mems = (wm_memtype *)alloc(L, m->nmems, sizeof(wm_memtype)));
+        for (uint32_t i = 0; i < m->nimports; i++)
+            if (m->imports[i].kind == WM_EXTERN_MEMORY) m->mems[m->imports[i].index] = m->imports[i].mt;
+        for (uint32_t i = 0; i < L->ndef_mems; i++) m->mems[m->nmem_imports + i] = L->def_mems[i];
+    }
+    if (rank > 6 && !L->globals_built) {
+        L->globals_built = true;
+        if (!L->def_globals) {
+            m->nglobals = m->nglobal_imports;
+            NEED(m->globals = (wm_globaltype *)alloc(L, m->nglobals, sizeof(wm_globaltype)));
+            for (uint32_t i = 0; i < m->nimports; i++)
+                if (m->imports[i].kind == WM_EXTERN_GLOBAL) m->globals[m->imports[i].index] = m->imports[i].gt;
+        }
+    }
+    return WM_OK;
+}
+
+static wm_err sec_type(loader *L) {
+    wm_module *m = L->m;
+    TRY(rd_count(L, &m->ntypes));
+    NEED(m->types = (wm_functype *)alloc(L, m->ntypes, sizeof(wm_functype)));
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        wm_functype *t = &m->types[i];
+        const uint8_t *at = L->r.p;
+        uint8_t form, vt;
+        TRY(wm_rd_u8(&L->r, &form));
+        if (form != 0x60) return bad(L, WM_ERR_MALFORMED, at, "integer representation too long");
+        TRY(wm_rd_u32(&L->r, &t->nparams));
+        t->params = L->r.p;
+        for (uint32_t k = 0; k < t->nparams; k++) TRY(rd_valtype(L, &vt));
+        TRY(wm_rd_u32(&L->r, &t->nresults));
+        t->results = L->r.p;
+        for (uint32_t k = 0; k < t->nresults; k++) TRY(rd_valtype(L, &vt));
+    }
+    return WM_OK;
+}
+
+static wm_err sec_import(loader *L) {
+    wm_module *m = L->m;
+    TRY(rd_count(L, &m->nimports));
+    NEED(m->imports = (wm_import *)alloc(L, m->nimports, sizeof(wm_import)));
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        wm_import *im = &m->imports[i];
+        const uint8_t *at;
+        TRY(wm_rd_name(&L->r, &im->mod, &im->mod_len));
+        TRY(wm_rd_name(&L->r, &im->name, &im->name_len));
+        at = L->r.p;
+        TRY(wm_rd_u8(&L->r, &im->kind));
+        switch (im->kind) {
+        case WM_EXTERN_FUNC:
+            at = L->r.p;
+            TRY(wm_rd_u32(&L->r, &im->type));
+            if (im->type >= m->ntypes) return bad(L, WM_ERR_INVALID, at, "unknown type");
+            im->index = m->nfunc_imports++;
+            break;
+        case WM_EXTERN_TABLE:
+            TRY(rd_tabletype(L, &im->tt));
+            im->index = m->ntable_imports++;
+            break;
+        case WM_EXTERN_MEMORY:
+            TRY(rd_memtype(L, &im->mt));
+            im->index = m->nmem_imports++;
+            break;
+        case WM_EXTERN_GLOBAL:
+            TRY(rd_globaltype(L, &im->gt));
+            im->index = m->nglobal_imports++;
+            break;
+        default:
+            return bad(L, WM_ERR_MALFORMED, at, "malformed import kind");
+        }
+    }
+    return WM_OK;
+}
+
+static wm_err sec_function(loader *L) {
+    TRY(rd_count(L, &L->ndefined_funcs));
+    L->def_func_types_pos = (const uint32_t *)(const void *)L->r.p;
+    for (uint32_t i = 0; i < L->ndefined_funcs; i++) {
+        uint32_t t;
+        TRY(wm_rd_u32(&L->r, &t));
+    }
+    return WM_OK;
+}
+
+static wm_err sec_table(loader *L) {
+    TRY(rd_count(L, &L->ndef_tables));
+    NEED(L->def_tables = (wm_tabletype *)alloc(L, L->ndef_tables, sizeof(wm_tabletype)));
+    for (uint32_t i = 0; i < L->ndef_tables; i++) TRY(rd_tabletype(L, &L->def_tables[i]));
+    return WM_OK;
+}
+
+static wm_err sec_memory(loader *L) {
+    TRY(rd_count(L, &L->ndef_mems));
+    NEED(L->def_mems = (wm_memtype *)alloc(L, L->ndef_mems, sizeof(wm_memtype)));
+    for (uint32_t i = 0; i < L->ndef_mems; i++) TRY(rd_memtype(L, &L->def_mems[i]));
+    return WM_OK;
+}
+
+static wm_err sec_global(loader *L) {
+    wm_module *m = L->m;
+    TRY(rd_count(L, &L->ndef_globals));
+    m->nglobals = m->nglobal_imports + L->ndef_globals;
+    NEED(m->globals = (wm_globaltype *)alloc(L, m->nglobals, sizeof(wm_globaltype)));
+    L->def_globals = m->globals;
+    for (uint32_t i = 0; i < m->nimports; i++)
+        if (m->imports[i].kind == WM_EXTERN_GLOBAL) m->globals[m->imports[i].index] = m->imports[i].gt;
+    for (uint32_t i = 0; i < L->ndef_globals; i++) {
+        wm_globaltype *g = &m->globals[m->nglobal_imports + i];
+        TRY(rd_globaltype(L, g));
+        g->init = L->r.p;
+        TRY(wm_check_const(m, &L->r, g->type, L->declared));
+    }
+    return WM_OK;
+}
+
+static wm_err sec_export(loader *L) {
+    wm_module *m = L->m;
+    TRY(rd_count(L, &m->nexports));
+    NEED(m->exports = (wm_exportdef *)alloc(L, m->nexports, sizeof(wm_exportdef)));
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        wm_exportdef *x = &m->exports[i];
+        const uint8_t *at = L->r.p;
+        uint32_t lim = 0;
+        TRY(wm_rd_name(&L->r, &x->name, &x->len));
+        for (uint32_t k = 0; k < i; k++)
+            if (m->exports[k].len == x->len && !wm_memcmp(m->exports[k].name, x->name, x->len))
+                return bad(L, WM_ERR_INVALID, at, "duplicate export name");
+        at = L->r.p;
+        TRY(wm_rd_u8(&L->r, &x->kind));
+        const uint8_t *ai = L->r.p;
+        TRY(wm_rd_u32(&L->r, &x->index));
+        switch (x->kind) {
+        case WM_EXTERN_FUNC: lim = m->nfuncs; break;
+        case WM_EXTERN_TABLE: lim = m->ntables; break;
+        case WM_EXTERN_MEMORY: lim = m->nmems; break;
+        case WM_EXTERN_GLOBAL: lim = m->nglobals; break;
+        default: return bad(L, WM_ERR_MALFORMED, at, "malformed export kind");
+        }
+        if (x->index >= lim) {
+            static const char *const msg[] = {"unknown function", "unknown table", "unknown memory",
+                                              "unknown global"};
+            return bad(L, WM_ERR_INVALID, ai, msg[x->kind]);
+        }
+        if (x->kind == WM_EXTERN_FUNC) L->declared[x->index] = 1;
+    }
+    return WM_OK;
+}
+
+static wm_err sec_start(loader *L) {
+    wm_module *m = L->m;
+    const uint8_t *at = L->r.p;
+    TRY(wm_rd_u32(&L->r, &m->start));
+    if (m->start >= m->nfuncs) return bad(L, WM_ERR_INVALID, at, "unknown function");
+    if (m->func_types[m->start]->nparams || m->func_types[m->start]->nresults)
+        return bad(L, WM_ERR_INVALID, at, "start function");
+    return WM_OK;
+}
+
+static wm_err rd_offset(loader *L, const uint8_t **off) {
+    *off = L->r.p;
+    return wm_check_const(L->m, &L->r, WM_I32, L->declared);
+}
+
+static wm_err sec_elem(loader *L) {
+    wm_module *m = L->m;
+    TRY(rd_count(L, &m->nelems));
+    NEED(m->elems = (wm_elemseg *)alloc(L, m->nelems, sizeof(wm_elemseg)));
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        wm_elemseg *s = &m->elems[i];
+        const uint8_t *at = L->r.p;
+        uint32_t flags;
+        TRY(wm_rd_u32(&L->r, &flags));
+        if (flags > 7) return bad(L, WM_ERR_MALFORMED, at, "malformed elements segment kind");
+        s->mode = (flags & 1) ? ((flags & 2) ? WM_SEG_DECLARATIVE : WM_SEG_PASSIVE) : WM_SEG_ACTIVE;
+        s->exprs = (flags & 4) != 0;
+        s->table = 0;
+        s->offset = NULL;
+        s->elem = WM_FUNCREF;
+        if ((flags & 3) == 2) {
+            at = L->r.p;
+            TRY(wm_rd_u32(&L->r, &s->table));
+        }
+        if (s->mode == WM_SEG_ACTIVE) {
+            if (s->table >= m->ntables) return bad(L, WM_ERR_INVALID, at, "unknown table");
+            TRY(rd_offset(L, &s->offset));
+        }
+        if (flags & 3) {
+            at = L->r.p;
+            if (s->exprs) {
+                TRY(rd_reftype(L, &s->elem));
+            } else {
+                uint8_t kind;
+                TRY(wm_rd_u8(&L->r, &kind));
+                if (kind != 0) return bad(L, WM_ERR_MALFORMED, at, "malformed element kind");
+            }
+        }
+        TRY(wm_rd_u32(&L->r, &s->count));
+        s->items = L->r.p;
+        for (uint32_t k = 0; k < s->count; k++) {
+            at = L->r.p;
+            if (s->exprs) {
+                TRY(wm_check_const(m, &L->r, s->elem, L->declared));
+            } else {
+                uint32_t f;
+                TRY(wm_rd_u32(&L->r, &f));
+                if (f >= m->nfuncs) return bad(L, WM_ERR_INVALID, at, "unknown function");
+                L->declared[f] = 1;
+            }
+        }
+        if (s->mode == WM_SEG_ACTIVE && m->tables[s->table].elem != s->elem)
+            return bad(L, WM_ERR_INVALID, at, "type mismatch");
+    }
+    return WM_OK;
+}
+
+static wm_err sec_data(loader *L) {
+    wm_module *m = L->m;
+    TRY(rd_count(L, &m->ndatas));
+    if (L->has_datacount && m->ndatas != L->datacount)
+        return bad(L, WM_ERR_MALFORMED, L->r.p,
+                   "data count and data section have inconsistent lengths");
+    NEED(m->datas = (wm_dataseg *)alloc(L, m->ndatas, sizeof(wm_dataseg)));
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        wm_dataseg *s = &m->datas[i];
+        const uint8_t *at = L->r.p;
+        uint32_t flags, mem = 0;
+        TRY(wm_rd_u32(&L->r, &flags));
+        if (flags > 2) return bad(L, WM_ERR_MALFORMED, at, "malformed data segment kind");
+        s->mode = flags == 1 ? WM_SEG_PASSIVE : WM_SEG_ACTIVE;
+        s->offset = NULL;
+        if (flags == 2) {
+            at = L->r.p;
+            TRY(wm_rd_u32(&L->r, &mem));
+        }
+        if (s->mode == WM_SEG_ACTIVE) {
+            if (mem >= m->nmems) return bad(L, WM_ERR_INVALID, at, "unknown memory");
+            TRY(rd_offset(L, &s->offset));
+        }
+        TRY(wm_rd_u32(&L->r, &s->len));
+        TRY(wm_rd_bytes(&L->r, s->len, &s->bytes));
+    }
+    return WM_OK;
+}
+
+static int rank_of(uint8_t id) {
+    static const uint8_t rank[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
+    return id <= 12 ? rank[id] : -1;
+}
+
+wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **out,
+               wm_error *err) {
+    static const uint8_t magic[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+    size_t mark = wm_arena_mark(arena);
+    loader L;
+    wm_err e;
+    wm_memset(&L, 0, sizeof L);
+    L.a = arena;
+    L.err = err;
+    *out = NULL;
+    wm_module *m = (wm_module *)wm_arena_alloc(arena, sizeof(wm_module), 8);
+    if (!m) return wm_fail(err, WM_ERR_NO_MEMORY, NULL, NULL, "out of memory");
+    wm_memset(m, 0, sizeof *m);
+    m->bytes = bytes;
+    m->len = len;
+    m->start = WM_NONE;
+    L.m = m;
+    L.r.base = bytes;
+    L.r.p = bytes;
+    L.r.end = bytes + len;
+    L.r.err = err;
+    if (len < 4 || wm_memcmp(bytes, magic, 4)) {
+        e = wm_fail(err, WM_ERR_MALFORMED, bytes, bytes, "magic header not detected");
+        goto fail;
+    }
+    if (len < 8 || wm_memcmp(bytes + 4, magic + 4, 4)) {
+        e = wm_fail(err, WM_ERR_MALFORMED, bytes, bytes + 4, "unknown binary version");
+        goto fail;
+    }
+    L.r.p = bytes + 8;
+    int last = 0;
+    bool code_seen = false;
+    while (L.r.p < L.r.end) {
+        uint8_t id;
+        uint32_t size;
+        const uint8_t *at = L.r.p;
+        if ((e = wm_rd_u8(&L.r, &id))) goto fail;
+        if ((e = wm_rd_u32(&L.r, &size))) goto fail;
+        if (size > (size_t)(L.r.end - L.r.p)) {
+            e = bad(&L, WM_ERR_MALFORMED, L.r.p, "section size mismatch");
+            goto fail;
+        }
+        const uint8_t *send = L.r.p + size;
+        if (id == 0) { /* custom section: a valid name, content ignored */
+            wm_reader sub = {L.r.p, send, bytes, err};
+            const uint8_t *nm;
+            uint32_t nl;
+            if ((e = wm_rd_name(&sub, &nm, &nl))) goto fail;
+            L.r.p = send;
+            continue;
+        }
+        int rank = rank_of(id);
+        if (rank < 0) {
+            e = bad(&L, WM_ERR_MALFORMED, at, "malformed section id");
+            goto fail;
+        }
+        if (rank <= last) {
+            e = bad(&L, WM_ERR_MALFORMED, at, "unexpected content after last section");
+            goto fail;
+        }
+        last = rank;
+        if ((e = build_spaces(&L, (uint32_t)rank))) goto fail;
+        const uint8_t *saved_end = L.r.end;
+        L.r.end = send;
+        switch (id) {
+        case 1: e = sec_type(&L); break;
+        case 2: e = sec_import(&L); break;
+        case 3: e = sec_function(&L); break;
+        case 4: e = sec_table(&L); break;
+        case 5: e = sec_memory(&L); break;
+        case 6: e = sec_global(&L); break;
+        case 7: e = sec_export(&L); break;
+        case 8: e = sec_start(&L); break;
+        case 9: e = sec_elem(&L); break;
+        case 12:
+            e = wm_rd_u32(&L.r, &L.datacount);
+            L.has_datacount = true;
+            m->has_datacount = true;
+            m->ndatas = L.datacount;
+            break;
+        case 10: {
+            uint32_t n;
+            const uint8_t *cat = L.r.p;
+            if ((e = wm_rd_u32(&L.r, &n))) break;
+            if (n != L.ndefined_funcs) {
+                e = bad(&L, WM_ERR_MALFORMED, cat, "function and code section have inconsistent lengths");
+                break;
+            }
+            code_seen = true;
+            e = wm_validate_code(m, arena, L.r.p, send, L.declared, err);
+            if (!e) L.r.p = send;
+            break;
+        }
+        case 11: e = sec_data(&L); break;
+        default: break;
+        }
+        if (e) goto fail;
+        if (L.r.p != send) {
+            e = bad(&L, WM_ERR_MALFORMED, L.r.p, "section size mismatch");
+            goto fail;
+        }
+        L.r.end = saved_end;
+    }
+    if ((e = build_spaces(&L, 13))) goto fail;
+    if (!code_seen && L.ndefined_funcs) {
+        e = bad(&L, WM_ERR_MALFORMED, L.r.p, "function and code section have inconsistent lengths");
+        goto fail;
+    }
+    if (L.has_datacount && m->ndatas != L.datacount) {
+        e = bad(&L, WM_ERR_MALFORMED, L.r.p, "data count and data section have inconsistent lengths");
+        goto fail;
+    }
+    m->ram = wm_arena_mark(arena) - mark;
+    *out = m;
+    return WM_OK;
+fail:
+    wm_arena_release(arena, mark);
+    return e;
+}
+
+size_t wm_module_ram(const wm_module *mod) { return mod->ram; }

@@ -1,0 +1,270 @@
+/* wm_internal.h - structures shared by the runtime sources (not part of the public API). */
+#ifndef WM_INTERNAL_H
+#define WM_INTERNAL_H
+
+#include "wasmote.h"
+
+#include <limits.h>
+
+#define WM_PAGE 65536u
+#define WM_MAX_PAGES 65536u
+#define WM_NONE UINT32_MAX /* "no maximum" / "no start function" */
+
+/* ---- own libc-like helpers (mem.c) ---- */
+void wm_memcpy(void *dst, const void *src, size_t n);
+void wm_memmove(void *dst, const void *src, size_t n);
+void wm_memset(void *dst, int v, size_t n);
+int wm_memcmp(const void *a, const void *b, size_t n);
+size_t wm_strlen(const char *s);
+
+/* Little-endian, alignment-free access: byte-wise so that Cortex-M0 and big-endian hosts
+ * behave; compilers fuse these into single loads where that is legal. */
+static inline uint16_t wm_ld16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline uint32_t wm_ld32(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+static inline uint64_t wm_ld64(const uint8_t *p) {
+    return (uint64_t)wm_ld32(p) | ((uint64_t)wm_ld32(p + 4) << 32);
+}
+static inline void wm_st16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void wm_st32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+static inline void wm_st64(uint8_t *p, uint64_t v) { wm_st32(p, (uint32_t)v); wm_st32(p + 4, (uint32_t)(v >> 32)); }
+
+/* ---- module ---- */
+typedef struct wm_functype {
+    uint32_t nparams, nresults;
+    const uint8_t *params, *results; /* point into the module bytes (valtypes are 1 byte) */
+} wm_functype;
+
+typedef struct wm_tabletype { uint8_t elem; uint32_t min, max; } wm_tabletype;
+typedef struct wm_memtype { uint32_t min, max; } wm_memtype;
+typedef struct wm_globaltype { uint8_t type, mut; const uint8_t *init; } wm_globaltype;
+
+typedef struct wm_import {
+    const uint8_t *mod, *name;
+    uint32_t mod_len, name_len;
+    uint8_t kind;
+    uint32_t index; /* index in the function/table/memory/global space */
+    uint32_t type;  /* function imports: type index */
+    wm_tabletype tt;
+    wm_memtype mt;
+    wm_globaltype gt;
+} wm_import;
+
+typedef struct wm_export {
+    const uint8_t *name;
+    uint32_t len;
+    uint8_t kind;
+    uint32_t index;
+} wm_exportdef;
+
+/* One entry per branch site, in code order: the interpreter walks the side table in step
+ * with the code, so a taken branch finds its target without rescanning. */
+typedef struct wm_side {
+    int32_t pc;    /* target - branch opcode address */
+    int32_t st;    /* target side entry - this entry */
+    uint16_t keep; /* values carried to the target */
+    uint16_t drop; /* values removed below them */
+} wm_side;
+
+typedef struct wm_funcdef {
+    const wm_functype *type;
+    const uint8_t *code; /* first instruction */
+    const uint8_t *end;  /* one past the final `end` */
+    uint32_t nlocals;    /* declared locals (params excluded) */
+    uint32_t max_height; /* operand stack high-water mark, in slots */
+    uint32_t side;       /* first side entry */
+} wm_funcdef;
+
+enum { WM_SEG_ACTIVE = 0, WM_SEG_PASSIVE = 1, WM_SEG_DECLARATIVE = 2 };
+
+typedef struct wm_elemseg {
+    uint8_t mode, elem, exprs; /* exprs: items are const exprs, else function indices */
+    uint32_t table;
+    const uint8_t *offset; /* const expr */
+    const uint8_t *items;
+    uint32_t count;
+} wm_elemseg;
+
+typedef struct wm_dataseg {
+    uint8_t mode;
+    const uint8_t *offset;
+    const uint8_t *bytes;
+    uint32_t len;
+} wm_dataseg;
+
+struct wm_module {
+    const uint8_t *bytes;
+    size_t len;
+    uint32_t ntypes, nimports, nfuncs, nfunc_imports, ntables, ntable_imports, nmems,
+        nmem_imports, nglobals, nglobal_imports, nexports, nelems, ndatas, nside, start;
+    wm_functype *types;
+    wm_import *imports;
+    const wm_functype **func_types; /* every function, imports first */
+    wm_funcdef *funcs;              /* defined functions */
+    wm_tabletype *tables;
+    wm_memtype *mems;
+    wm_globaltype *globals;
+    wm_exportdef *exports;
+    wm_elemseg *elems;
+    wm_dataseg *datas;
+    wm_side *side;
+    size_t ram;
+    bool has_datacount;
+};
+
+bool wm_is_valtype(uint8_t t);
+bool wm_functype_eq(const wm_functype *a, const wm_functype *b);
+/* Validation of function bodies and side-table building (validate.c). */
+wm_err wm_validate_code(wm_module *m, wm_arena *a, const uint8_t *p, const uint8_t *end,
+                        const uint8_t *declared_refs, wm_error *err);
+
+/* ---- reader (LEB128 etc.), used by loader, validator and interpreter ---- */
+typedef struct wm_reader {
+    const uint8_t *p, *end, *base;
+    wm_error *err;
+} wm_reader;
+
+wm_err wm_fail(wm_error *err, wm_err code, const uint8_t *base, const uint8_t *at,
+               const char *msg);
+wm_err wm_rd_u8(wm_reader *r, uint8_t *v);
+wm_err wm_rd_u32(wm_reader *r, uint32_t *v);
+wm_err wm_rd_s32(wm_reader *r, int32_t *v);
+wm_err wm_rd_s33(wm_reader *r, int64_t *v);
+wm_err wm_rd_s64(wm_reader *r, int64_t *v);
+wm_err wm_rd_bytes(wm_reader *r, uint32_t n, const uint8_t **out);
+wm_err wm_rd_name(wm_reader *r, const uint8_t **name, uint32_t *len);
+
+/* Fast trusted decoders for validated code. */
+static inline uint32_t wm_fast_u32(const uint8_t **pp) {
+    const uint8_t *p = *pp;
+    uint32_t v = *p++;
+    if (v & 0x80) {
+        uint32_t shift = 7, b;
+        v &= 0x7f;
+        do {
+            b = *p++;
+            v |= (b & 0x7f) << shift;
+            shift += 7;
+        } while (b & 0x80);
+    }
+    *pp = p;
+    return v;
+}
+static inline int64_t wm_fast_s64(const uint8_t **pp) {
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    uint32_t shift = 0, b;
+    do {
+        b = *p++;
+        if (shift < 64) v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+    } while (b & 0x80);
+    if (shift < 64 && (b & 0x40)) v |= ~(uint64_t)0 << shift;
+    *pp = p;
+    return (int64_t)v;
+}
+static inline int32_t wm_fast_s32(const uint8_t **pp) { return (int32_t)wm_fast_s64(pp); }
+void wm_skip_memarg(const uint8_t **pp);
+/* Validates a constant expression of type `type` (loader.c); marks ref.func targets. */
+wm_err wm_check_const(wm_module *m, wm_reader *r, uint8_t type, uint8_t *declared);
+
+/* ---- instances ---- */
+struct wm_func {
+    const wm_functype *type;
+    wm_instance *inst;       /* owning instance (NULL for host functions) */
+    const wm_funcdef *def;   /* NULL for host functions */
+    const wm_host_func *host;
+};
+
+struct wm_global { uint8_t type, mut; uint64_t val; };
+struct wm_table { uint8_t elem; uint32_t size, max, cap; uint64_t *elems; };
+/* pages: logical size (memory.size); bytes: accessible = min(pages * 64 KiB, cap);
+ * reserved: bytes owned in the arena (grows in place only while at the arena's top) */
+struct wm_memory {
+    uint8_t *data;
+    uint32_t pages, max_pages, bytes, cap;
+    uint64_t reserved;
+    wm_arena *arena;
+    bool has_max;
+};
+
+typedef struct wm_frame {
+    const uint8_t *pc; /* NULL marks the bottom of a wm_call: returning there ends the run */
+    const wm_side *stp;
+    uint64_t *fp;
+    const wm_func *func;
+} wm_frame;
+
+enum { WM_IDLE = 0, WM_RUNNING = 1, WM_SUSPENDED = 2 };
+
+typedef struct wm_exec {
+    uint64_t *stack, *stack_end;
+    wm_frame *frames;
+    uint32_t max_frames, depth;
+    /* registers saved while not running / around host calls */
+    const uint8_t *pc;
+    const wm_side *stp;
+    uint64_t *sp, *fp;
+    const wm_func *func;
+    uint64_t *result_base; /* where the outermost call's results land */
+    const wm_functype *entry_type;
+    uint64_t fuel;
+    uint8_t state;
+} wm_exec;
+
+struct wm_instance {
+    const wm_module *mod;
+    const wm_func **funcs;
+    wm_func *own;
+    wm_table **tables;
+    wm_memory *mem;
+    wm_global **globals;
+    uint8_t *elem_dropped, *data_dropped;
+    wm_exec x;
+    const char *trap_msg;
+};
+
+struct wm_link_entry {
+    wm_link_entry *next;
+    const char *module, *name;
+    wm_instance *inst; /* a whole registered instance (name NULL) */
+    wm_extern ext;
+};
+
+/* Runs from the saved registers (entry NULL) or calls `entry` with args at x->sp. */
+wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err);
+/* Evaluates a validated constant expression. */
+uint64_t wm_eval_const(const wm_instance *inst, const uint8_t **expr);
+void wm_slot_to_val(uint8_t type, uint64_t s, wm_val *v);
+uint64_t wm_val_to_slot(const wm_val *v);
+wm_err wm_table_init_op(wm_instance *inst, wm_table *t, uint32_t seg, uint32_t dst,
+                        uint32_t src, uint32_t n);
+int32_t wm_memory_grow(wm_memory *m, uint32_t delta);
+int32_t wm_table_grow(wm_table *t, uint32_t delta, uint64_t init);
+wm_err wm_trap_err(wm_error *err, wm_err code, const char *msg);
+
+/* ---- floats (float.c): raw-bit helpers, bit-exact with the spec ---- */
+uint32_t wm_f32_min(uint32_t a, uint32_t b);
+uint32_t wm_f32_max(uint32_t a, uint32_t b);
+uint64_t wm_f64_min(uint64_t a, uint64_t b);
+uint64_t wm_f64_max(uint64_t a, uint64_t b);
+uint32_t wm_f32_round(uint32_t a, int mode); /* 0 ceil 1 floor 2 trunc 3 nearest */
+uint64_t wm_f64_round(uint64_t a, int mode);
+uint32_t wm_f32_sqrt(uint32_t a);
+uint64_t wm_f64_sqrt(uint64_t a);
+/* Trapping conversions: return false when the value is NaN (*nan set) or out of range. */
+bool wm_trunc_f64_i32(uint64_t a, bool sign, uint32_t *out, bool *nan);
+bool wm_trunc_f64_i64(uint64_t a, bool sign, uint64_t *out, bool *nan);
+uint32_t wm_trunc_sat_f64_i32(uint64_t a, bool sign);
+uint64_t wm_trunc_sat_f64_i64(uint64_t a, bool sign);
+
+static inline float wm_f32(uint32_t b) { union { uint32_t u; float f; } c; c.u = b; return c.f; }
+static inline double wm_f64(uint64_t b) { union { uint64_t u; double f; } c; c.u = b; return c.f; }
+static inline uint32_t wm_f32b(float f) { union { uint32_t u; float f; } c; c.f = f; return c.u; }
+static inline uint64_t wm_f64b(double f) { union { uint64_t u; double f; } c; c.f = f; return c.u; }
+
+#endif
