@@ -116,3 +116,23 @@ def test_inspect_dispatches_on_magic(work):
     (work / "cut.wmp").write_bytes(bytes(data[:50]))
     _one_error_line(run("inspect", "cut.wmp"), "cut.wmp:0x32: truncated")
     assert run("inspect", "m.wasm").exit_code == 0  # plain modules still go to the toolkit
+
+
+UNUSED_IMPORT_WAT = """
+(module
+  (import "wasmote" "time_ms" (func $t (result i64)))
+  (import "wasmote" "log" (func $log (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "run") (result i32) (call $log (i32.const 0) (i32.const 1))))
+"""
+
+
+def test_strip_drops_unused_imports_before_the_grant_check(work):
+    pytest.importorskip("wasmote.wasm.strip", reason="the strip tool has not landed yet")
+    (work / "u.wasm").write_bytes(wat_to_wasm(UNUSED_IMPORT_WAT, work))
+    (work / "u.toml").write_text('name = "u"\nversion = "1.0.0"\ncapabilities = ["log"]\n')
+    r = run("package", "u.wasm", "-m", "u.toml", "-o", "u.wmp")
+    assert r.exit_code == 0 and "stripped" in r.output, r.output
+    assert "time_ms" not in describe_package(work / "u.wmp")
+    _one_error_line(run("package", "u.wasm", "-m", "u.toml", "--no-strip", "-o", "v.wmp"),
+                    "import wasmote.time_ms: not granted by the manifest")
