@@ -261,7 +261,7 @@ static wm_err body(V *v, wm_funcdef *fd) {
         const uint8_t *at = r->p;
         uint8_t op;
         uint32_t x, y;
-        uint8_t t, t2;
+        uint8_t t = 0, t2 = 0;
         if (r->p >= code_end) return wm_fail(v->err, WM_ERR_MALFORMED, m->bytes, at, "unexpected end");
         op = *r->p++;
         switch (op) {
@@ -321,8 +321,8 @@ static wm_err body(V *v, wm_funcdef *fd) {
             break;
         }
         case 0x0C: case 0x0D: {
-            uint32_t n;
-            const uint8_t *ts;
+            uint32_t n = 0;
+            const uint8_t *ts = NULL;
             TRY(wm_rd_u32(r, &x));
             TRY(label_types(v, x, at, &n, &ts));
             if (op == 0x0D) TRY(pop(v, WM_I32, NULL));
@@ -333,8 +333,8 @@ static wm_err body(V *v, wm_funcdef *fd) {
             break;
         }
         case 0x0E: {
-            uint32_t n, arity = 0, k;
-            const uint8_t *ts;
+            uint32_t n = 0, arity = 0, k;
+            const uint8_t *ts = NULL;
             const uint8_t *list;
             TRY(wm_rd_u32(r, &n));
             list = r->p;
@@ -342,7 +342,7 @@ static wm_err body(V *v, wm_funcdef *fd) {
             /* first pass: validate labels and arities */
             for (k = 0; k <= n; k++) {
                 const uint8_t *la = r->p;
-                uint32_t ln;
+                uint32_t ln = 0;
                 TRY(wm_rd_u32(r, &x));
                 TRY(label_types(v, x, la, &ln, &ts));
                 if (k == 0) arity = ln;
