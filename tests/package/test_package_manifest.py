@@ -107,6 +107,8 @@ def test_toml_round_trip():
     (b"\x01\x01\x00\x21", 3, "name length 33"),
     (b"\x01\x01\x00\x03ab", 4, "truncated: name needs 3 bytes, 2 left"),
     (b"\x01\x01\x00\x01\xff", 4, "name is not ASCII"),
+    (b"\x01\x01\x00\x02a b", 4, "bad module name 'a '"),
+    (b"\x01\x01\x00\x01a" + bytes(22) + b"\x02a ", 28, "bad entry 'a '"),
 ])
 def test_binary_errors(data, offset, fragment):
     with pytest.raises(PackageFormatError, match=fragment) as info:

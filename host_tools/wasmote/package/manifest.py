@@ -279,10 +279,15 @@ def decode_manifest(data: bytes, base: int = 0, source: str = "manifest") -> Man
     if flags & ~FLAG_AUTOSTART:
         raise c.fail(f"reserved flag bits set (flags=0x{flags:02x})", 2)
     name = c.text("name", MAX_NAME_BYTES, allow_empty=False)
+    if not _NAME_RE.fullmatch(name):
+        raise c.fail(f"bad module name {name!r}", 4)
     at_fixed = c.pos
     major, minor, patch, mem, stack, fuel, kv = _FIXED.unpack(c.take(_FIXED.size, "version "
                                                                      "and limits"))
+    at_entry = c.pos
     entry = c.text("entry", MAX_ENTRY_BYTES, allow_empty=True)
+    if entry and not _ENTRY_RE.fullmatch(entry):
+        raise c.fail(f"bad entry {entry!r}", at_entry + 1)
     at_caps = c.pos
     count = c.u8("capability count")
     if count > MAX_CAPABILITIES:
