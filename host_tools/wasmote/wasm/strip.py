@@ -412,10 +412,7 @@ def _gc(m: Module, report: StripReport) -> tuple[Module, _Maps]:
             out.datas.append(DataSegment(dseg.mode, dseg.init, mp.mems.get(dseg.memory, 0),
                                          _remap_opt(dseg.offset_expr, mp), dseg.flags))
     _declare_missing(out)
-    if m.data_count is not None:
-        out.data_count = len(out.datas)
     out.customs = list(m.customs)
-    out.present_sections = set(m.present_sections)
 
     report.removed_funcs = len(m.funcs) - len(out.funcs)
     report.removed_globals = len(m.globals) - len(out.globals)
@@ -595,11 +592,20 @@ def strip_module(m: Module, options: StripOptions = StripOptions(),
         out.customs = list(m.customs)
         func_map = {i: i for i in range(m.num_imported_funcs + len(m.funcs))}
     _strip_customs(out, options.keep_sections, rep)
+    _drop_empty_sections(out)
     local_maps = _compact_all_locals(out)
     # Names are the one kept section strip understands: renumber it to match.
     out.customs = [CustomSection(c.name, _remap_name_section(c.data, func_map, local_maps),
                                  c.after) if c.name == "name" else c for c in out.customs]
     return out
+
+
+def _drop_empty_sections(m: Module) -> None:
+    """Encode no empty sections, and the data count only where the validator needs it (code
+    that uses memory.init or data.drop)."""
+    m.present_sections = set()
+    needs_count = any(i.op in (0xFC08, 0xFC09) for f in m.funcs for i in f.instrs)
+    m.data_count = len(m.datas) if needs_count else None
 
 
 _MODULE_FIELDS = ("types", "imports", "funcs", "tables", "mems", "globals", "exports", "start",
