@@ -276,7 +276,7 @@ static void unit_tests(void)
     wm_store_abort(&st);
     /* fill up: flash-full is a clean error and loses nothing */
     int n = 0;
-    char name[8];
+    char name[16];
     for (; n < 20; n++) {
         snprintf(name, sizeof name, "m%d", n);
         int rc = install(&st, name, 3 * SECTOR, (uint32_t)n + 10u, 0);

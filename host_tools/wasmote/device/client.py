@@ -1,0 +1,217 @@
+"""Request/response over a Transport: retries, timeouts, events, and the windowed push."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import struct
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wasmote.device import protocol as p
+from wasmote.device.errors import DeviceRefused, DeviceTimeout, ProtocolError
+from wasmote.device.transport import Transport
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class PushResult:
+    name: str
+    size: int
+    resumed_from: int
+    seconds: float
+    retransmits: int
+
+    @property
+    def throughput(self) -> float:
+        """Payload bytes per second over this push (the part actually sent)."""
+        return (self.size - self.resumed_from) / self.seconds if self.seconds > 0 else 0.0
+
+
+class DeviceClient:
+    """One host end of the protocol. Not thread-safe: one request at a time."""
+
+    def __init__(self, transport: Transport, *, timeout: float = 2.0, retries: int = 3,
+                 window: int = 8, chunk: int = p.MAX_CHUNK, slow_timeout: float = 10.0) -> None:
+        self.transport = transport
+        self.timeout = timeout
+        # PUSH_BEGIN erases flash and PUSH_COMMIT hashes the image: allow them longer.
+        self.slow_timeout = max(timeout, slow_timeout)
+        self.retries = retries
+        self.window = window
+        self.chunk = chunk
+        self.events: deque[p.Event] = deque(maxlen=1000)
+        self.on_event: Callable[[p.Event], None] | None = None
+        self._decoder = p.FrameDecoder()
+        # A random start keeps a new session's seq apart from the device's last answered one.
+        self._seq = random.randrange(0x10000)
+
+    # ---- frames -----------------------------------------------------------------------
+    def _next_seq(self) -> int:
+        self._seq = (self._seq + 1) & 0xFFFF
+        return self._seq
+
+    def send(self, msg: p.Msg, seq: int, body: bytes = b"") -> None:
+        self.transport.write(p.Frame(p.FrameType.REQUEST, msg, seq, 0, body).encode())
+
+    def receive(self, timeout: float) -> list[p.Frame]:
+        """Responses that arrived within `timeout` (events are queued, not returned)."""
+        out: list[p.Frame] = []
+        for f in self._decoder.feed(self.transport.read(timeout)):
+            if f.type == p.FrameType.EVENT:
+                try:
+                    ev = p.Event.from_frame(f)
+                except ProtocolError:
+                    continue
+                self.events.append(ev)
+                if self.on_event is not None:
+                    self.on_event(ev)
+            elif f.type == p.FrameType.RESPONSE:
+                out.append(f)
+        return out
+
+    def request(self, msg: p.Msg, body: bytes = b"", *, timeout: float | None = None,
+                retries: int | None = None) -> p.Frame:
+        """Send and wait for the matching response, retransmitting (same seq: the device
+        answers a repeat without redoing it). Error statuses raise DeviceRefused."""
+        per_try = self.timeout if timeout is None else timeout
+        tries = 1 + (self.retries if retries is None else retries)
+        seq = self._next_seq()
+        for _ in range(tries):
+            self.send(msg, seq, body)
+            deadline = time.monotonic() + per_try
+            while (left := deadline - time.monotonic()) > 0:
+                for f in self.receive(min(left, 0.2)):
+                    if f.seq == seq and f.msg == msg:
+                        return self._checked(msg, f)
+        raise DeviceTimeout(f"no answer to {msg.name} from {self.transport.description} "
+                            f"after {tries} tries of {per_try:g} s")
+
+    @staticmethod
+    def _checked(msg: p.Msg, f: p.Frame) -> p.Frame:
+        if f.status != p.Status.OK:
+            raise DeviceRefused(msg.name, f.status, p.status_name(f.status),
+                                f.body.decode("utf-8", "replace"))
+        return f
+
+    def wait_event(self, timeout: float) -> p.Event | None:
+        deadline = time.monotonic() + timeout
+        while not self.events:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.receive(min(left, 0.2))
+        return self.events.popleft()
+
+    # ---- messages ---------------------------------------------------------------------
+    def info(self) -> p.DeviceInfo:
+        return p.DeviceInfo.decode(self.request(p.Msg.INFO).body)
+
+    def modules(self) -> list[p.ModuleEntry]:
+        entries: list[p.ModuleEntry] = []
+        while True:
+            total, page = p.decode_list(
+                self.request(p.Msg.LIST, struct.pack("<H", len(entries))).body)
+            entries += page
+            if len(entries) >= total or not page:
+                return entries
+
+    def remove(self, name: str) -> None:
+        self.request(p.Msg.REMOVE, p.str8(name))
+
+    def run(self, name: str, export: str, args: list[p.WireValue],
+            timeout: float = 30.0) -> list[p.WireValue]:
+        f = self.request(p.Msg.RUN, p.run_body(name, export, args), timeout=timeout,
+                         retries=0)
+        return p.decode_values(f.body)
+
+    def start(self, name: str) -> None:
+        self.request(p.Msg.START, p.str8(name))
+
+    def stop(self, name: str) -> None:
+        self.request(p.Msg.STOP, p.str8(name))
+
+    def logs(self) -> str:
+        return self.request(p.Msg.LOGS).body.decode("utf-8", "replace")
+
+    def reset(self) -> None:
+        self.request(p.Msg.RESET)
+
+    # ---- push -------------------------------------------------------------------------
+    def push(self, name: str, data: bytes, *, autostart: bool = False,
+             progress: ProgressFn | None = None) -> PushResult:
+        """Install `data` as module `name`: a sliding window of chunks with cumulative acks
+        (go-back-N); resumes where the device says an identical earlier push stopped."""
+        t0 = time.perf_counter()
+        sha = hashlib.sha256(data).digest()
+        flags = p.MODFLAG_AUTOSTART if autostart else 0
+        begin = self.request(p.Msg.PUSH_BEGIN,
+                             p.push_begin_body(name, len(data), sha, flags),
+                             timeout=self.slow_timeout)
+        r = p.Reader(begin.body, "PUSH_BEGIN")
+        held, max_chunk, dev_window = r.u32(), r.u16(), r.u16()
+        if held > len(data):
+            raise ProtocolError(f"device holds {held} bytes of a {len(data)}-byte module")
+        chunk = max(1, min(self.chunk, max_chunk))
+        window = max(1, min(self.window, dev_window or self.window))
+        retransmits = self._send_window(data, held, chunk, window, progress)
+        self.request(p.Msg.PUSH_COMMIT, timeout=self.slow_timeout)
+        return PushResult(name, len(data), held, time.perf_counter() - t0, retransmits)
+
+    def _rto(self, window_bytes: int) -> float:
+        """How long to wait for progress before going back: the base timeout plus the time
+        the in-flight window needs on a line of known speed."""
+        baud = self.transport.baud
+        return min(self.timeout, 0.5) + (window_bytes * 12 / baud if baud else 0.0)
+
+    def _send_window(self, data: bytes, acked: int, chunk: int, window: int,
+                     progress: ProgressFn | None) -> int:
+        size = len(data)
+        next_off = acked
+        epoch = 0                       # bumped at each go-back
+        sent_epoch: dict[int, int] = {}  # seq -> epoch it was sent in
+        retransmits = 0
+        rto = self._rto(window * chunk)
+        last_progress = timer = time.monotonic()
+        stall_limit = self.timeout * (1 + self.retries)
+        if progress is not None:
+            progress(acked, size)
+        while acked < size:
+            while next_off < size and next_off - acked < window * chunk:
+                seq = self._next_seq()
+                n = min(chunk, size - next_off)
+                self.send(p.Msg.PUSH_CHUNK, seq,
+                           struct.pack("<I", next_off) + data[next_off:next_off + n])
+                sent_epoch[seq] = epoch
+                next_off += n
+            go_back = False
+            for f in self.receive(0.02 if next_off < size else min(rto, 0.2)):
+                if f.msg != p.Msg.PUSH_CHUNK or f.seq not in sent_epoch:
+                    continue
+                self._checked(p.Msg.PUSH_CHUNK, f)
+                ack = p.Reader(f.body, "PUSH_CHUNK").u32()
+                if ack > acked:
+                    acked = min(ack, size)
+                    last_progress = timer = time.monotonic()
+                    if progress is not None:
+                        progress(acked, size)
+                elif ack < next_off and sent_epoch[f.seq] == epoch:
+                    # A chunk sent after the last go-back was refused as out of order: an
+                    # earlier one was lost or damaged. Resend from the device's offset.
+                    go_back = True
+            now = time.monotonic()
+            if acked >= size:
+                break
+            if now - last_progress > stall_limit:
+                raise DeviceTimeout(f"push of {size} bytes stalled at offset {acked}: no "
+                                    f"progress from {self.transport.description} for "
+                                    f"{stall_limit:g} s; push again to resume")
+            if go_back or now - timer > rto:
+                retransmits += 1
+                epoch += 1
+                next_off = acked
+                timer = now
+        return retransmits

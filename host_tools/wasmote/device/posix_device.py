@@ -1,0 +1,114 @@
+"""The posix "device": the firmware's protocol + store compiled for this host, flash in a
+file, reachable on 127.0.0.1 over TCP (pyserial's socket:// URL). Tests and benchmarks
+talk to it exactly as to a board on a serial line."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from wasmote.device.errors import DeviceError
+from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
+
+CORE = FIRMWARE_DIR / "src" / "core"
+SOURCES = (
+    *sorted((CORE / "protocol").glob("*.c")),
+    *sorted((CORE / "store").glob("*.c")),
+    CORE / "crypto" / "sha256.c",
+    FIRMWARE_DIR / "src" / "port" / "posix" / "device_main.c",
+    FIRMWARE_DIR / "src" / "port" / "posix" / "flash_file.c",
+)
+FLAGS = {
+    "release": ("-O2",),
+    "asan": ("-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
+             "-fno-sanitize-recover=all"),
+}
+
+
+def build_device(variant: str = "release") -> Path:
+    """Compile wasmote-device (cached by a hash of sources, headers and flags)."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        raise DeviceError("no C compiler found (install gcc) to build the posix device")
+    headers = sorted((FIRMWARE_DIR / "src").rglob("*.h"))
+    cmd = [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", *FLAGS[variant],
+           f"-I{CORE}", *(str(s) for s in SOURCES)]
+    h = hashlib.sha256(" ".join(cmd).encode())
+    for f in (*SOURCES, *headers):
+        h.update(f.read_bytes())
+    out_dir = BUILD_DIR / "posix-device" / variant
+    out_dir.mkdir(parents=True, exist_ok=True)
+    exe, stamp = out_dir / "wasmote-device", out_dir / "wasmote-device.stamp"
+    with open(out_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if exe.is_file() and stamp.is_file() and stamp.read_text() == h.hexdigest():
+            return exe
+        proc = subprocess.run([*cmd, "-o", str(exe)], capture_output=True, text=True,
+                              check=False)
+        if proc.returncode != 0:
+            raise DeviceError(f"building the posix device failed:\n{proc.stderr[-3000:]}")
+        stamp.write_text(h.hexdigest())
+    return exe
+
+
+@dataclass
+class PosixDevice:
+    """A running posix device; `restart()` keeps the flash file (a power cycle)."""
+
+    flash: Path
+    flash_size: int = 256 * 1024
+    sector: int = 4096
+    variant: str = "release"
+    board: str = "posix"
+    url: str = ""
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def start(self) -> PosixDevice:
+        exe = build_device(self.variant)
+        self.proc = subprocess.Popen(
+            [str(exe), "--flash", str(self.flash), "--flash-size", str(self.flash_size),
+             "--sector", str(self.sector), "--tcp", "0", "--board", self.board],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert self.proc.stderr is not None
+        line = self.proc.stderr.readline().decode(errors="replace")
+        m = re.search(r"listening on (127\.0\.0\.1:\d+)", line)
+        if m is None:
+            self.stop()
+            raise DeviceError(f"posix device did not start: {line.strip() or 'no output'}")
+        self.url = f"socket://{m.group(1)}"
+        return self
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        """Like pulling the power: SIGKILL, no clean-up in the device."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            if self.proc.stderr is not None:
+                self.proc.stderr.close()
+            self.proc = None
+
+    def restart(self) -> PosixDevice:
+        self.stop()
+        return self.start()
+
+    def __enter__(self) -> PosixDevice:
+        return self.start()
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

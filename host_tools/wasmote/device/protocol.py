@@ -1,0 +1,316 @@
+"""Wire protocol version 1 (docs/protocol.md): COBS framing, CRC-32, frame and body codecs.
+
+Frame on the wire: COBS(payload) 0x00, where
+payload = u8 version | u8 type | u8 msg | u8 flags | u16 seq | u16 status | body | u32 crc.
+Everything little-endian; crc is CRC-32 (IEEE, zlib's) over everything before it.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from wasmote.device.errors import ProtocolError
+
+PROTO_VERSION = 1
+HEADER = struct.Struct("<BBBBHH")
+MAX_CHUNK = 1024
+MAX_PAYLOAD = HEADER.size + MAX_CHUNK + 32 + 4
+NAME_MAX = 31
+
+
+class FrameType(IntEnum):
+    REQUEST = 1
+    RESPONSE = 2
+    EVENT = 3
+
+
+class Msg(IntEnum):
+    INFO = 0x01
+    PUSH_BEGIN = 0x02
+    PUSH_CHUNK = 0x03
+    PUSH_COMMIT = 0x04
+    LIST = 0x05
+    RUN = 0x06
+    START = 0x07
+    STOP = 0x08
+    REMOVE = 0x09
+    LOGS = 0x0A
+    RESET = 0x0B
+    EV_BOOT = 0x80
+    EV_LOG = 0x81
+    EV_TRAP = 0x82
+    EV_EXIT = 0x83
+
+
+class Status(IntEnum):
+    OK = 0
+    MALFORMED = 1
+    UNKNOWN_MSG = 2
+    BAD_VERSION = 3
+    NOT_FOUND = 4
+    NO_SPACE = 5
+    HASH_MISMATCH = 6
+    BAD_STATE = 7
+    INVALID_MODULE = 8
+    FLASH_ERROR = 9
+    NOT_SUPPORTED = 10
+    TOO_LARGE = 11
+    TRAP = 12
+    BUSY = 13
+    BAD_NAME = 14
+
+
+def status_name(code: int) -> str:
+    try:
+        return Status(code).name
+    except ValueError:
+        return f"status {code}"
+
+
+FEAT_STORE = 0x1
+FEAT_RUN = 0x2
+FEAT_RESUME = 0x4
+FEAT_EVENTS = 0x8
+FEATURE_NAMES = {FEAT_STORE: "store", FEAT_RUN: "run", FEAT_RESUME: "resume",
+                 FEAT_EVENTS: "events"}
+MODFLAG_AUTOSTART = 0x1
+
+VALUE_TYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64"}
+VALUE_CODES = {v: k for k, v in VALUE_TYPES.items()}
+
+
+def crc32(data: bytes) -> int:
+    return zlib.crc32(data) & 0xFFFFFFFF
+
+
+def cobs_encode(data: bytes) -> bytes:
+    out = bytearray([0])
+    code_at, code = 0, 1
+    for b in data:
+        if b == 0:
+            out[code_at] = code
+            code_at, code = len(out), 1
+            out.append(0)
+        else:
+            out.append(b)
+            code += 1
+            if code == 0xFF:
+                out[code_at] = code
+                code_at, code = len(out), 1
+                out.append(0)
+    out[code_at] = code
+    return bytes(out)
+
+
+def cobs_decode(data: bytes) -> bytes:
+    out = bytearray()
+    i = 0
+    while i < len(data):
+        code = data[i]
+        i += 1
+        if code == 0 or i + code - 1 > len(data):
+            raise ProtocolError("bad COBS block")
+        block = data[i:i + code - 1]
+        if 0 in block:
+            raise ProtocolError("zero inside a COBS block")
+        out += block
+        i += code - 1
+        if code != 0xFF and i < len(data):
+            out.append(0)
+    return bytes(out)
+
+
+@dataclass(frozen=True)
+class Frame:
+    type: FrameType | int
+    msg: Msg | int
+    seq: int
+    status: int = 0
+    body: bytes = b""
+    flags: int = 0
+    version: int = PROTO_VERSION
+
+    def payload(self) -> bytes:
+        head = HEADER.pack(self.version, int(self.type), int(self.msg), self.flags,
+                           self.seq & 0xFFFF, self.status)
+        data = head + self.body
+        return data + struct.pack("<I", crc32(data))
+
+    def encode(self) -> bytes:
+        return cobs_encode(self.payload()) + b"\0"
+
+
+def parse_payload(payload: bytes) -> Frame:
+    """A decoded payload to a Frame; ProtocolError if short or the CRC is wrong."""
+    if len(payload) < HEADER.size + 4:
+        raise ProtocolError("frame too short")
+    data, (crc,) = payload[:-4], struct.unpack("<I", payload[-4:])
+    if crc32(data) != crc:
+        raise ProtocolError("frame CRC mismatch")
+    version, ftype, msg, flags, seq, status = HEADER.unpack_from(data)
+    return Frame(ftype, msg, seq, status, bytes(data[HEADER.size:]), flags, version)
+
+
+@dataclass
+class FrameDecoder:
+    """Splits a byte stream into frames; garbage and damaged frames are counted, skipped."""
+
+    max_encoded: int = 4 * MAX_PAYLOAD
+    bad: int = 0
+    _buf: bytearray = field(default_factory=bytearray)
+
+    def feed(self, data: bytes) -> Iterator[Frame]:
+        self._buf += data
+        while True:
+            end = self._buf.find(0)
+            if end < 0:
+                if len(self._buf) > self.max_encoded:
+                    self._buf.clear()
+                    self.bad += 1
+                return
+            chunk = bytes(self._buf[:end])
+            del self._buf[:end + 1]
+            if not chunk:
+                continue
+            try:
+                yield parse_payload(cobs_decode(chunk))
+            except ProtocolError:
+                self.bad += 1
+
+
+# ---- body codecs ----------------------------------------------------------------------
+
+
+class Reader:
+    """Reads a response body; running off its end is a ProtocolError."""
+
+    def __init__(self, data: bytes, what: str) -> None:
+        self.data, self.pos, self.what = data, 0, what
+
+    def take(self, n: int) -> bytes:
+        if self.pos + n > len(self.data):
+            raise ProtocolError(f"{self.what}: response body too short")
+        b = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return b
+
+    def u8(self) -> int:
+        return self.take(1)[0]
+
+    def u16(self) -> int:
+        return int(struct.unpack("<H", self.take(2))[0])
+
+    def u32(self) -> int:
+        return int(struct.unpack("<I", self.take(4))[0])
+
+    def u64(self) -> int:
+        return int(struct.unpack("<Q", self.take(8))[0])
+
+    def str8(self) -> str:
+        return self.take(self.u8()).decode("utf-8", "replace")
+
+
+def str8(text: str) -> bytes:
+    raw = text.encode()
+    if len(raw) > 255:
+        raise ProtocolError(f"string too long for the wire: {text[:40]}...")
+    return bytes([len(raw)]) + raw
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    protocol_version: int
+    max_chunk: int
+    max_frame: int
+    free_ram: int
+    store_capacity: int
+    store_free: int
+    features: int
+    modules: int
+    window: int
+    firmware_version: str
+    board: str
+
+    @classmethod
+    def decode(cls, body: bytes) -> DeviceInfo:
+        r = Reader(body, "INFO")
+        version = r.u8()
+        r.u8()
+        return cls(version, r.u16(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u16(),
+                   r.u16(), r.str8(), r.str8())
+
+    def feature_names(self) -> list[str]:
+        return [n for bit, n in FEATURE_NAMES.items() if self.features & bit]
+
+
+@dataclass(frozen=True)
+class ModuleEntry:
+    name: str
+    size: int
+    flags: int
+    generation: int
+    sha256: bytes
+
+    @property
+    def autostart(self) -> bool:
+        return bool(self.flags & MODFLAG_AUTOSTART)
+
+
+def decode_list(body: bytes) -> tuple[int, list[ModuleEntry]]:
+    r = Reader(body, "LIST")
+    total, count = r.u16(), r.u8()
+    entries = []
+    for _ in range(count):
+        size, flags, gen = r.u32(), r.u32(), r.u32()
+        sha = r.take(32)
+        entries.append(ModuleEntry(r.str8(), size, flags, gen, sha))
+    return total, entries
+
+
+def push_begin_body(name: str, size: int, sha256: bytes, flags: int) -> bytes:
+    return struct.pack("<II", size, flags) + sha256 + str8(name)
+
+
+@dataclass(frozen=True)
+class WireValue:
+    """A wasm value as it crosses the wire: type name and raw bits."""
+
+    type: str
+    bits: int
+
+    def encode(self) -> bytes:
+        return struct.pack("<BQ", VALUE_CODES[self.type], self.bits)
+
+
+def run_body(name: str, export: str, args: list[WireValue]) -> bytes:
+    return str8(name) + str8(export) + bytes([len(args)]) + b"".join(a.encode() for a in args)
+
+
+def decode_values(body: bytes) -> list[WireValue]:
+    r = Reader(body, "RUN")
+    out = []
+    for _ in range(r.u8()):
+        code, bits = r.u8(), r.u64()
+        if code not in VALUE_TYPES:
+            raise ProtocolError(f"RUN: unknown value type 0x{code:02x}")
+        out.append(WireValue(VALUE_TYPES[code], bits))
+    return out
+
+
+@dataclass(frozen=True)
+class Event:
+    """An unsolicited device event: a module's log line, trap, exit, or a boot."""
+
+    kind: Msg | int
+    module: str
+    text: str
+
+    @classmethod
+    def from_frame(cls, f: Frame) -> Event:
+        r = Reader(f.body, "event")
+        name = r.str8()
+        return cls(f.msg, name, f.body[r.pos:].decode("utf-8", "replace"))

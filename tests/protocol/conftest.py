@@ -1,0 +1,50 @@
+"""Fixtures for the protocol tests: the posix device (ASan build) on a fresh flash file."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from wasmote.device.client import DeviceClient
+from wasmote.device.posix_device import PosixDevice, build_device
+from wasmote.device.transport import SerialTransport
+from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
+
+C_DIR = Path(__file__).resolve().parent / "c"
+CORE = FIRMWARE_DIR / "src" / "core"
+
+
+def build_c_test(name: str, sources: list[Path]) -> Path:
+    """A test program from tests/protocol/c linked with some core sources (ASan+UBSan)."""
+    out = BUILD_DIR / "protocol-tests" / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = ["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-O1", "-g",
+           "-fsanitize=address,undefined", "-fno-sanitize-recover=all", f"-I{CORE}",
+           str(C_DIR / f"{name}.c"), *(str(s) for s in sources), "-o", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def device_exe() -> Path:
+    return build_device("asan")
+
+
+@pytest.fixture
+def device(tmp_path: Path, device_exe: Path) -> Iterator[PosixDevice]:
+    dev = PosixDevice(tmp_path / "flash.bin", variant="asan")
+    with dev:
+        yield dev
+
+
+@pytest.fixture
+def client(device: PosixDevice) -> Iterator[DeviceClient]:
+    t = SerialTransport(device.url)
+    try:
+        yield DeviceClient(t, timeout=2.0)
+    finally:
+        t.close()

@@ -1,0 +1,41 @@
+"""Small helpers shared by the protocol tests."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+
+from wasmote.device import protocol as p
+from wasmote.device.client import DeviceClient
+
+
+def image(size: int, seed: int) -> bytes:
+    """A deterministic module-sized blob (the store does not care that it is not wasm)."""
+    return b"\0asm\1\0\0\0" + random.Random(seed).randbytes(size - 8)
+
+
+def sha(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def raw_exchange(c: DeviceClient, frame: p.Frame, timeout: float = 2.0) -> p.Frame | None:
+    """Send a hand-made frame; return the response with its seq, or None."""
+    c.transport.write(frame.encode())
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for f in c.receive(0.1):
+            if f.seq == frame.seq:
+                return f
+    return None
+
+
+def request(c: DeviceClient, msg: int, body: bytes = b"", seq: int = 100,
+            version: int = p.PROTO_VERSION) -> p.Frame:
+    f = raw_exchange(c, p.Frame(p.FrameType.REQUEST, msg, seq, 0, body, 0, version))
+    assert f is not None, f"no response to msg 0x{msg:02x}"
+    return f
+
+
+def held(c: DeviceClient) -> dict[str, bytes]:
+    return {m.name: m.sha256 for m in c.modules()}
