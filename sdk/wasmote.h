@@ -3,7 +3,10 @@
  *
  * Include this in C code compiled to wasm32, e.g.
  *   python -m ziglang cc -target wasm32-freestanding -nostdlib -Wl,--no-entry \
- *       -fno-sanitize=undefined -Os -I sdk app.c -o app.wasm
+ *       -fno-sanitize=undefined -Os -Wl,-z,stack-size=8192 -Wl,--initial-memory=65536 \
+ *       -I sdk app.c -o app.wasm
+ * (without the last two link flags the linker reserves a 1 MiB stack: 17 pages of memory,
+ * more than a microcontroller gives a module; see limits.memory in the manifest).
  *
  * Every function below is an import from module "wasmote". The device links an import
  * only if the module's manifest grants it (capability in brackets); a module that imports

@@ -136,3 +136,10 @@ def test_strip_drops_unused_imports_before_the_grant_check(work):
     assert "time_ms" not in describe_package(work / "u.wmp")
     _one_error_line(run("package", "u.wasm", "-m", "u.toml", "--no-strip", "-o", "v.wmp"),
                     "import wasmote.time_ms: not granted by the manifest")
+
+
+def test_initial_memory_over_the_limit(work):
+    (work / "small.toml").write_text(BLINKY_TOML.replace('"64KiB"', '"32KiB"'))
+    _one_error_line(run("package", "m.wasm", "-m", "small.toml", "-o", "x.wmp"),
+                    "m.wasm: the module starts with 1 memory pages (65536 bytes) but "
+                    "limits.memory is 32768 bytes")

@@ -9,12 +9,14 @@ import pytest
 
 from wasmote.package.build import build_package, module_func_imports
 from wasmote.package.capabilities import ERROR_CODES, HOST_FUNCTIONS, check_imports
-from wasmote.package.errors import CapabilityError
+from wasmote.package.errors import CapabilityError, PackageError
 from wasmote.package.manifest import parse_manifest_toml
 from wasmote.wasm.reader import read_module
 
 FLAGS = ["-target", "wasm32-freestanding", "-nostdlib", "-Wl,--no-entry",
-         "-fno-sanitize=undefined", "-std=c99", "-Wall", "-Wextra", "-Werror", "-Os"]
+         "-fno-sanitize=undefined", "-std=c99", "-Wall", "-Wextra", "-Werror", "-Os",
+         # the linker's default is a 1 MiB stack (17 pages); a device gives 64 KiB
+         "-Wl,-z,stack-size=8192", "-Wl,--initial-memory=65536"]
 
 ALL_CALLS = r"""
 #include "wasmote.h"
@@ -83,3 +85,16 @@ def test_blink_packages_with_its_manifest(tmp_path, repo_root):
     no_gpio = parse_manifest_toml('name = "blink"\nversion = "1.0.0"\ncapabilities = ["log"]\n')
     with pytest.raises(CapabilityError, match=r"import wasmote\.gpio_pin: not granted"):
         build_package(wasm, no_gpio, source="blink.wasm")
+
+
+def test_default_link_flags_need_too_much_memory(tmp_path, repo_root):
+    """Without the SDK's link flags the module wants 1 MiB+; packaging says so."""
+    src = tmp_path / "big.c"
+    src.write_text(BLINK)
+    out = tmp_path / "big.wasm"
+    subprocess.run([sys.executable, "-m", "ziglang", "cc", *FLAGS[:-2], "-I",
+                    str(repo_root / "sdk"), str(src), "-o", str(out)], check=True, timeout=300)
+    manifest = parse_manifest_toml('name = "b"\nversion = "1.0.0"\n'
+                                   'capabilities = ["log", "gpio:*"]\n')
+    with pytest.raises(PackageError, match=r"starts with \d+ memory pages"):
+        build_package(out.read_bytes(), manifest)

@@ -22,6 +22,8 @@ from wasmote.wasm.errors import WasmError
 from wasmote.wasm.module import KIND_FUNC, KIND_NAMES, VALTYPE_NAMES, Module
 from wasmote.wasm.reader import read_module
 
+WASM_PAGE = 65536
+
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -45,6 +47,16 @@ def module_func_imports(module: Module) -> list[FuncImport]:
                               tuple(VALTYPE_NAMES.get(t, hex(t)) for t in ftype.params),
                               tuple(VALTYPE_NAMES.get(t, hex(t)) for t in ftype.results)))
     return out
+
+
+def check_memory(module: Module, manifest: Manifest, source: str) -> None:
+    """The device refuses a module whose initial memory exceeds limits.memory."""
+    for mem in module.mem_types():
+        need = mem.limits.min * WASM_PAGE
+        if need > manifest.limits.memory_bytes:
+            raise PackageError(f"{source}: the module starts with {mem.limits.min} memory "
+                               f"pages ({need} bytes) but limits.memory is "
+                               f"{manifest.limits.memory_bytes} bytes")
 
 
 def _optional(module: str, name: str) -> Callable[..., Any] | None:
@@ -78,6 +90,7 @@ def build_package(wasm: bytes, manifest: Manifest, source: str = "module.wasm",
         check_imports(module_func_imports(module), manifest.capabilities)
     except CapabilityError as e:
         raise CapabilityError(f"{source}: {e}") from None
+    check_memory(module, manifest, source)
     pkg = Package(manifest=manifest, module=wasm)
     pkg.content()  # raises if over the size limit
     return BuildResult(pkg, original_size, strip_fn is not None, validate is not None)
