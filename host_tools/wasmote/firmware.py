@@ -54,7 +54,7 @@ class FirmwareBuildError(FirmwareError):
         self.env = env
         self.output = output
         errors = [ln.strip() for ln in output.splitlines()
-                  if re.search(r"\berror\b", ln, re.IGNORECASE) and "Error 1" not in ln]
+                  if re.search(r"error:|Error:|undefined reference|No such file", ln)]
         self.first = errors[0] if errors else (output.strip().splitlines() or ["?"])[-1]
         super().__init__(f"firmware build for {env} failed: {self.first}")
 

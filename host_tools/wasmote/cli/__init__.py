@@ -45,3 +45,4 @@ def main() -> None:
 # Command modules register themselves on `main` when imported.
 from wasmote.cli import wasm_cmds  # noqa: E402,F401
 from wasmote.cli import package_cmds  # noqa: E402,F401
+from wasmote.cli import firmware_cmds  # noqa: E402,F401

@@ -1,0 +1,96 @@
+"""Fixtures for the firmware tests: built images and booted QEMU sims (always stopped)."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from wasmote import firmware, sim
+from wasmote.paths import FIRMWARE_DIR
+
+QEMU_BOARDS = ["mps2-an385", "mps2-an386", "mps2-an505", "riscv32-virt"]
+
+
+def runtime_in_tree() -> bool:
+    """Same rule as the dev-platform's builder: the self-test runs once the runtime core
+    defines wm_call_export."""
+    pattern = re.compile(r"\bwm_call_export\s*\([^;{]*\)\s*\{")
+    return any(pattern.search(p.read_text(errors="replace"))
+               for p in (FIRMWARE_DIR / "src" / "core" / "runtime").glob("*.c"))
+
+
+@dataclass
+class Booted:
+    sim: sim.Sim
+    ser: Any
+    lines: list[str]
+
+    def command(self, text: str, timeout: float = 5.0) -> str:
+        """Sends one line, returns the next non-empty line the firmware prints."""
+        self.ser.write(text.encode() + b"\r\n")
+        return read_line(self.ser, timeout)
+
+
+def read_line(ser: Any, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    buf = b""
+    while time.monotonic() < deadline:
+        c = ser.read(1)
+        if not c:
+            continue
+        if c == b"\n":
+            line = buf.decode("utf-8", "replace").strip()
+            if line:
+                return line
+            buf = b""
+        else:
+            buf += c
+    raise AssertionError(f"no line within {timeout} s (partial: {buf!r})")
+
+
+def read_until(ser: Any, last: str, timeout: float = 60.0) -> list[str]:
+    deadline = time.monotonic() + timeout
+    lines: list[str] = []
+    while True:
+        try:
+            line = read_line(ser, max(0.1, deadline - time.monotonic()))
+        except AssertionError as e:
+            raise AssertionError(f"{e}; lines before: {lines}") from None
+        lines.append(line)
+        if line == last or line.startswith("panic"):
+            return lines
+
+
+@pytest.fixture(scope="module")
+def builds() -> dict[str, firmware.BuildResult]:
+    return {}
+
+
+@pytest.fixture
+def boot(builds: dict[str, firmware.BuildResult]) -> Iterator[Any]:
+    """boot(board) -> Booted: builds (cached per module), starts QEMU, connects as the first
+    client and reads the boot output up to `ready`. Every QEMU is stopped afterwards."""
+    started: list[sim.Sim] = []
+
+    def _boot(board: str) -> Booted:
+        if board not in builds:
+            builds[board] = firmware.build(board)
+        s = sim.launch(board, build=False)
+        started.append(s)
+        ser = s.connect(timeout=0.2)
+        try:
+            return Booted(s, ser, read_until(ser, "ready"))
+        except AssertionError as e:
+            log = open(s.log, errors="replace").read()
+            raise AssertionError(f"{board}: {e}; alive={s.alive()} qemu log: {log!r}") from None
+
+    try:
+        yield _boot
+    finally:
+        for s in started:
+            s.stop()
