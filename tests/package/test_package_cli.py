@@ -143,3 +143,10 @@ def test_initial_memory_over_the_limit(work):
     _one_error_line(run("package", "m.wasm", "-m", "small.toml", "-o", "x.wmp"),
                     "m.wasm: the module starts with 1 memory pages (65536 bytes) but "
                     "limits.memory is 32768 bytes")
+
+
+def test_unused_grant_noted(work):
+    (work / "extra.toml").write_text(BLINKY_TOML.replace('"log",', '"log", "kv",'))
+    r = run("package", "m.wasm", "-m", "extra.toml", "-o", "x.wmp")
+    assert r.exit_code == 0
+    assert "note: capability kv is granted but the module imports none" in r.output

@@ -66,6 +66,9 @@ def package_cmd(module: Path, manifest_path: Path, key_path: Path | None, no_str
                   if result.stripped else f"{len(pkg.module)} bytes (not stripped)")
     click.echo(f"{output}: {manifest.name} {manifest.version}, module {strip_note}, "
                f"package {len(data)} bytes, {signature_status(pkg)}")
+    for cap in result.unused:
+        click.echo(f"note: capability {cap} is granted but the module imports none of its "
+                   f"functions (drop it from the manifest)", err=True)
 
 
 @main.group("keys")

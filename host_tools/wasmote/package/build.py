@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from wasmote.errors import WasmoteError
-from wasmote.package.capabilities import FuncImport, check_imports
+from wasmote.package.capabilities import (
+    Capability,
+    FuncImport,
+    check_imports,
+    unused_capabilities,
+)
 from wasmote.package.container import Package
 from wasmote.package.errors import CapabilityError, PackageError
 from wasmote.package.manifest import Manifest
@@ -31,6 +36,7 @@ class BuildResult:
     original_size: int
     stripped: bool       # whether the strip tool ran on the module
     validated: bool      # whether the validator ran on the module
+    unused: tuple[Capability, ...] = ()  # granted, but no import needs them
 
 
 def module_func_imports(module: Module) -> list[FuncImport]:
@@ -87,13 +93,15 @@ def build_package(wasm: bytes, manifest: Manifest, source: str = "module.wasm",
     except WasmoteError as e:
         raise PackageError(f"{source}: {e.one_line()}") from None
     try:
-        check_imports(module_func_imports(module), manifest.capabilities)
+        imports = module_func_imports(module)
+        check_imports(imports, manifest.capabilities)
     except CapabilityError as e:
         raise CapabilityError(f"{source}: {e}") from None
     check_memory(module, manifest, source)
     pkg = Package(manifest=manifest, module=wasm)
     pkg.content()  # raises if over the size limit
-    return BuildResult(pkg, original_size, strip_fn is not None, validate is not None)
+    return BuildResult(pkg, original_size, strip_fn is not None, validate is not None,
+                       tuple(unused_capabilities(imports, manifest.capabilities)))
 
 
 def build_package_files(wasm_path: str | Path, manifest: Manifest,

@@ -208,3 +208,11 @@ def check_imports(imports: Iterable[FuncImport], caps: Iterable[Capability]) -> 
                 func.kind, func.kind.name.lower())
             raise CapabilityError(f"{what}: not granted by the manifest (needs capability "
                                   f"{hint})")
+
+
+def unused_capabilities(imports: Iterable[FuncImport],
+                        caps: Iterable[Capability]) -> list[Capability]:
+    """Grants none of whose functions the module imports (least privilege: drop them)."""
+    used = {HOST_FUNCTIONS[i.name].kind for i in imports
+            if i.module == IMPORT_MODULE and i.name in HOST_FUNCTIONS}
+    return [c for c in caps if c.kind not in used]
