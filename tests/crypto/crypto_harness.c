@@ -6,6 +6,8 @@
  *   verify PUB SIG MSG     -> status number (one-shot API)
  *   verifys PUB SIG MSG CHUNKS -> status number (streaming API)
  *   fe OP A B              -> canonical hex of A op B (OP: add sub mul sq inv neg)
+ *   fechain A B OPS        -> canonical hex of x after x = A and, per OPS letter:
+ *                             m x*=B, s x=x^2, a x+=B, b x-=B, r x=B-x, n x=-x, i x=1/x
  *   fecanon A              -> "1 hex" if A < p else "0 hex" (hex = A mod p)
  *   decode P               -> "result hex-of-reencoding small_order"
  *   screduce HEX64         -> HEX64 mod L;  sccanon HEX32 -> 1 if < L
@@ -137,6 +139,38 @@ static void cmd_fe(char **arg)
     free(bb);
 }
 
+/* Chains operations so that every function also sees the loosest carried
+ * limbs other functions produce, not only freshly decoded ones. */
+static void cmd_fechain(char **arg)
+{
+    wm_fe25519 x, b;
+    uint8_t out[32];
+    uint8_t *ab = unhex_exact(arg[0], 32), *bb = unhex_exact(arg[1], 32);
+    const char *op;
+    (void)wm_fe25519_frombytes(&x, ab);
+    (void)wm_fe25519_frombytes(&b, bb);
+    for (op = arg[2]; *op; op++) {
+        switch (*op) {
+        case 'm': wm_fe25519_mul(&x, &x, &b); break;
+        case 's': wm_fe25519_sq(&x, &x); break;
+        case 'a': wm_fe25519_add(&x, &x, &b); break;
+        case 'b': wm_fe25519_sub(&x, &x, &b); break;
+        case 'r': wm_fe25519_sub(&x, &b, &x); break;
+        case 'n': wm_fe25519_neg(&x, &x); break;
+        case 'i': wm_fe25519_invert(&x, &x); break;
+        default:
+            fprintf(stderr, "bad chain op\n");
+            exit(2);
+        }
+        /* The operand takes part too: b = b * x keeps it loose as well. */
+        if (*op == 'm') wm_fe25519_mul(&b, &b, &x);
+    }
+    wm_fe25519_tobytes(out, &x);
+    puthex(out, 32);
+    free(ab);
+    free(bb);
+}
+
 static int misuse(void)
 {
     wm_sha256_ctx c2;
@@ -232,6 +266,8 @@ int main(void)
             free(msg);
         } else if (strcmp(arg[0], "fe") == 0 && n == 4) {
             cmd_fe(arg + 1);
+        } else if (strcmp(arg[0], "fechain") == 0 && n == 4) {
+            cmd_fechain(arg + 1);
         } else if (strcmp(arg[0], "fecanon") == 0 && n == 2) {
             wm_fe25519 a;
             uint8_t out[32];

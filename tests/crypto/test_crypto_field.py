@@ -41,6 +41,39 @@ def test_field_inverse_and_sqrt_exponent(harness, a):
     assert fe(harness, "pow22523", a) == pow(a, (P - 5) // 8, P)
 
 
+def chain_model(a: int, b: int, ops: str) -> int:
+    x = a % P
+    b %= P
+    for op in ops:
+        if op == "m":
+            x = x * b % P
+            b = b * x % P
+        elif op == "s":
+            x = x * x % P
+        elif op == "a":
+            x = (x + b) % P
+        elif op == "b":
+            x = (x - b) % P
+        elif op == "r":
+            x = (b - x) % P
+        elif op == "n":
+            x = -x % P
+        elif op == "i":
+            x = pow(x, P - 2, P)
+    return x
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=fe_ints, b=fe_ints, ops=st.text(alphabet="msabrn", min_size=1, max_size=60))
+@example(a=2**255 - 1, b=2**255 - 1, ops="aaaamsbrbrnmsmsaaaa")
+@example(a=P - 1, b=P - 1, ops="ssssssssmmmmmmmmaaaa")
+def test_field_op_chains_match_python(harness, a, b, ops):
+    """Feeds outputs back as inputs, so every operation sees loosely carried limbs."""
+    ops_with_inverse = ops if len(ops) % 7 else ops + "i"
+    answer = harness.ask(f"fechain {le(a)} {le(b)} {ops_with_inverse}")
+    assert int.from_bytes(bytes.fromhex(answer), "little") == chain_model(a, b, ops_with_inverse)
+
+
 @settings(max_examples=100, deadline=None)
 @given(a=st.one_of(st.sampled_from(SPECIAL), st.integers(0, 2**255 - 1)),
        top=st.booleans())

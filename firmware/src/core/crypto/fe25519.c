@@ -1,43 +1,67 @@
-/* GF(2^255 - 19) with ten 26-bit limbs; see fe25519.h for the invariants. */
+/* GF(2^255 - 19) in radix 2^25.5; see fe25519.h for the limb bounds. The
+ * multiplication and squaring are written out term by term: on Cortex-M4 that
+ * is 100 (55) umull/umlal with no loop or index arithmetic around them. */
 #include "fe25519.h"
 
-#define LIMB_BITS 26u
-#define LIMB_MASK 0x3ffffffu
-/* 2^260 = 32 * 2^255 == 32 * 19 (mod p): what a carry out of limb 9 is worth at limb 0. */
-#define FOLD_260 608u
+#define MASK26 0x3ffffffu
+#define MASK25 0x1ffffffu
 
-/* Limbs of 64p = 2^261 - 1216, each >= 2^26, so a + 64p - b never goes
- * negative in any limb when b is carried. */
-static const uint32_t wm_fe25519_64p[10] = {
-    0x7fffb40u, 0x7fffffeu, 0x7fffffeu, 0x7fffffeu, 0x7fffffeu,
-    0x7fffffeu, 0x7fffffeu, 0x7fffffeu, 0x7fffffeu, 0x7fffffeu,
+/* Limbs of 2p, each above the largest carried limb, so a + 2p - b never goes
+ * negative in any limb when a and b are carried. */
+static const uint32_t wm_fe25519_2p[10] = {
+    0x7ffffdau, 0x3fffffeu, 0x7fffffeu, 0x3fffffeu, 0x7fffffeu,
+    0x3fffffeu, 0x7fffffeu, 0x3fffffeu, 0x7fffffeu, 0x3fffffeu,
 };
 
-/* Turns ten wide limbs (any values < 2^63) into a carried element. Loops
- * until nothing is carried out of limb 9: each fold shrinks the value, so
- * this ends after two or three passes. */
-static void carry_wide(wm_fe25519 *out, uint64_t t[10])
+static unsigned limb_bits(unsigned i)
 {
-    uint64_t top;
+    return (i & 1u) ? 25u : 26u;
+}
+
+/* Carries limbs below 2^31 into carried form: one pass, the top carry folded
+ * as 19 (2^255 = 19 mod p), then limb 0 carried once more into limb 1. */
+static void carry32(uint32_t v[10])
+{
+    uint32_t c;
     unsigned i;
-    do {
-        for (i = 0; i < 9u; i++) {
-            t[i + 1u] += t[i] >> LIMB_BITS;
-            t[i] &= LIMB_MASK;
-        }
-        top = t[9] >> LIMB_BITS;
-        t[9] &= LIMB_MASK;
-        t[0] += top * FOLD_260;
-    } while (top != 0u);
+    for (i = 0; i < 9u; i++) {
+        c = v[i] >> limb_bits(i);
+        v[i] &= (i & 1u) ? MASK25 : MASK26;
+        v[i + 1u] += c;
+    }
+    c = v[9] >> 25;
+    v[9] &= MASK25;
+    v[0] += 19u * c;
+    c = v[0] >> 26;
+    v[0] &= MASK26;
+    v[1] += c;
+}
+
+/* The same for the 64-bit column sums of a product (each < 2^61). */
+static void carry64(wm_fe25519 *out, uint64_t h[10])
+{
+    uint64_t c;
+    unsigned i;
+    for (i = 0; i < 9u; i++) {
+        c = h[i] >> limb_bits(i);
+        h[i] &= (i & 1u) ? MASK25 : MASK26;
+        h[i + 1u] += c;
+    }
+    c = h[9] >> 25; /* < 2^36 */
+    h[9] &= MASK25;
+    h[0] += 19u * c; /* < 2^41 */
+    c = h[0] >> 26;
+    h[0] &= MASK26;
+    h[1] += c; /* h[1] < 2^25 + 2^15 */
     for (i = 0; i < 10u; i++) {
-        out->v[i] = (uint32_t)t[i];
+        out->v[i] = (uint32_t)h[i];
     }
 }
 
 void wm_fe25519_set_small(wm_fe25519 *out, uint32_t value)
 {
     unsigned i;
-    out->v[0] = value & LIMB_MASK;
+    out->v[0] = value & MASK26;
     for (i = 1; i < 10u; i++) {
         out->v[i] = 0;
     }
@@ -53,22 +77,20 @@ void wm_fe25519_copy(wm_fe25519 *out, const wm_fe25519 *a)
 
 void wm_fe25519_add(wm_fe25519 *out, const wm_fe25519 *a, const wm_fe25519 *b)
 {
-    uint64_t t[10];
     unsigned i;
     for (i = 0; i < 10u; i++) {
-        t[i] = (uint64_t)a->v[i] + b->v[i];
+        out->v[i] = a->v[i] + b->v[i];
     }
-    carry_wide(out, t);
+    carry32(out->v);
 }
 
 void wm_fe25519_sub(wm_fe25519 *out, const wm_fe25519 *a, const wm_fe25519 *b)
 {
-    uint64_t t[10];
     unsigned i;
     for (i = 0; i < 10u; i++) {
-        t[i] = (uint64_t)a->v[i] + wm_fe25519_64p[i] - b->v[i];
+        out->v[i] = a->v[i] + wm_fe25519_2p[i] - b->v[i];
     }
-    carry_wide(out, t);
+    carry32(out->v);
 }
 
 void wm_fe25519_neg(wm_fe25519 *out, const wm_fe25519 *a)
@@ -78,64 +100,81 @@ void wm_fe25519_neg(wm_fe25519 *out, const wm_fe25519 *a)
     wm_fe25519_sub(out, &zero, a);
 }
 
-/* Carries 19 product columns into 20 limbs of 26 bits, then folds limbs
- * 10..19 (worth 2^260 each step) back onto limbs 0..9 times 608. */
-static void reduce_columns(wm_fe25519 *out, uint64_t c[19])
+#define M(x, y) ((uint64_t)(x) * (y))
+
+void wm_fe25519_mul(wm_fe25519 *out, const wm_fe25519 *f, const wm_fe25519 *g)
 {
-    uint64_t t[10];
-    uint64_t hi[10];
-    unsigned i;
-    for (i = 0; i < 18u; i++) {
-        c[i + 1u] += c[i] >> LIMB_BITS;
-        c[i] &= LIMB_MASK;
-    }
-    /* Limb 19 is what carries out of column 18; the product is < 2^520 so it fits. */
-    for (i = 0; i < 9u; i++) {
-        hi[i] = c[10u + i];
-    }
-    hi[9] = c[18] >> LIMB_BITS;
-    hi[8] = c[18] & LIMB_MASK;
-    for (i = 0; i < 10u; i++) {
-        t[i] = c[i] + hi[i] * FOLD_260;
-    }
-    carry_wide(out, t);
+    /* Limb i times limb j lands at i + j; twice when both are odd (the two
+     * half bits), times 19 when i + j >= 10 (past 2^255). */
+    const uint32_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
+    const uint32_t f5 = f->v[5], f6 = f->v[6], f7 = f->v[7], f8 = f->v[8], f9 = f->v[9];
+    const uint32_t g0 = g->v[0], g1 = g->v[1], g2 = g->v[2], g3 = g->v[3], g4 = g->v[4];
+    const uint32_t g5 = g->v[5], g6 = g->v[6], g7 = g->v[7], g8 = g->v[8], g9 = g->v[9];
+    const uint32_t f1_2 = 2u * f1, f3_2 = 2u * f3, f5_2 = 2u * f5, f7_2 = 2u * f7;
+    const uint32_t f9_2 = 2u * f9;
+    const uint32_t g1_19 = 19u * g1, g2_19 = 19u * g2, g3_19 = 19u * g3, g4_19 = 19u * g4;
+    const uint32_t g5_19 = 19u * g5, g6_19 = 19u * g6, g7_19 = 19u * g7, g8_19 = 19u * g8;
+    const uint32_t g9_19 = 19u * g9;
+    uint64_t h[10];
+    h[0] = M(f0, g0) + M(f1_2, g9_19) + M(f2, g8_19) + M(f3_2, g7_19) +
+           M(f4, g6_19) + M(f5_2, g5_19) + M(f6, g4_19) + M(f7_2, g3_19) +
+           M(f8, g2_19) + M(f9_2, g1_19);
+    h[1] = M(f0, g1) + M(f1, g0) + M(f2, g9_19) + M(f3, g8_19) +
+           M(f4, g7_19) + M(f5, g6_19) + M(f6, g5_19) + M(f7, g4_19) +
+           M(f8, g3_19) + M(f9, g2_19);
+    h[2] = M(f0, g2) + M(f1_2, g1) + M(f2, g0) + M(f3_2, g9_19) +
+           M(f4, g8_19) + M(f5_2, g7_19) + M(f6, g6_19) + M(f7_2, g5_19) +
+           M(f8, g4_19) + M(f9_2, g3_19);
+    h[3] = M(f0, g3) + M(f1, g2) + M(f2, g1) + M(f3, g0) +
+           M(f4, g9_19) + M(f5, g8_19) + M(f6, g7_19) + M(f7, g6_19) +
+           M(f8, g5_19) + M(f9, g4_19);
+    h[4] = M(f0, g4) + M(f1_2, g3) + M(f2, g2) + M(f3_2, g1) +
+           M(f4, g0) + M(f5_2, g9_19) + M(f6, g8_19) + M(f7_2, g7_19) +
+           M(f8, g6_19) + M(f9_2, g5_19);
+    h[5] = M(f0, g5) + M(f1, g4) + M(f2, g3) + M(f3, g2) +
+           M(f4, g1) + M(f5, g0) + M(f6, g9_19) + M(f7, g8_19) +
+           M(f8, g7_19) + M(f9, g6_19);
+    h[6] = M(f0, g6) + M(f1_2, g5) + M(f2, g4) + M(f3_2, g3) +
+           M(f4, g2) + M(f5_2, g1) + M(f6, g0) + M(f7_2, g9_19) +
+           M(f8, g8_19) + M(f9_2, g7_19);
+    h[7] = M(f0, g7) + M(f1, g6) + M(f2, g5) + M(f3, g4) +
+           M(f4, g3) + M(f5, g2) + M(f6, g1) + M(f7, g0) +
+           M(f8, g9_19) + M(f9, g8_19);
+    h[8] = M(f0, g8) + M(f1_2, g7) + M(f2, g6) + M(f3_2, g5) +
+           M(f4, g4) + M(f5_2, g3) + M(f6, g2) + M(f7_2, g1) +
+           M(f8, g0) + M(f9_2, g9_19);
+    h[9] = M(f0, g9) + M(f1, g8) + M(f2, g7) + M(f3, g6) +
+           M(f4, g5) + M(f5, g4) + M(f6, g3) + M(f7, g2) +
+           M(f8, g1) + M(f9, g0);
+    carry64(out, h);
 }
 
-void wm_fe25519_mul(wm_fe25519 *out, const wm_fe25519 *a, const wm_fe25519 *b)
+void wm_fe25519_sq(wm_fe25519 *out, const wm_fe25519 *f)
 {
-    /* Each column sums at most ten 52-bit products: < 2^56. */
-    uint64_t c[19];
-    unsigned i, j;
-    for (i = 0; i < 19u; i++) {
-        c[i] = 0;
-    }
-    for (i = 0; i < 10u; i++) {
-        uint32_t ai = a->v[i];
-        for (j = 0; j < 10u; j++) {
-            c[i + j] += (uint64_t)ai * b->v[j];
-        }
-    }
-    reduce_columns(out, c);
+    /* As mul with g = f; the cross terms i != j appear twice. */
+    const uint32_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
+    const uint32_t f5 = f->v[5], f6 = f->v[6], f7 = f->v[7], f8 = f->v[8], f9 = f->v[9];
+    const uint32_t f0_2 = 2u * f0, f1_2 = 2u * f1, f2_2 = 2u * f2, f3_2 = 2u * f3;
+    const uint32_t f4_2 = 2u * f4, f5_2 = 2u * f5, f6_2 = 2u * f6, f7_2 = 2u * f7;
+    const uint32_t f8_2 = 2u * f8, f9_2 = 2u * f9;
+    const uint32_t f5_19 = 19u * f5, f6_19 = 19u * f6, f7_19 = 19u * f7, f8_19 = 19u * f8;
+    const uint32_t f9_19 = 19u * f9;
+    const uint32_t f7_38 = 38u * f7, f9_38 = 38u * f9;
+    uint64_t h[10];
+    h[0] = M(f0, f0) + M(f1_2, f9_38) + M(f2_2, f8_19) + M(f3_2, f7_38) + M(f4_2, f6_19) + M(f5_2, f5_19);
+    h[1] = M(f0_2, f1) + M(f2_2, f9_19) + M(f3_2, f8_19) + M(f4_2, f7_19) + M(f5_2, f6_19);
+    h[2] = M(f0_2, f2) + M(f1_2, f1) + M(f3_2, f9_38) + M(f4_2, f8_19) + M(f5_2, f7_38) + M(f6, f6_19);
+    h[3] = M(f0_2, f3) + M(f1_2, f2) + M(f4_2, f9_19) + M(f5_2, f8_19) + M(f6_2, f7_19);
+    h[4] = M(f0_2, f4) + M(f1_2, f3_2) + M(f2, f2) + M(f5_2, f9_38) + M(f6_2, f8_19) + M(f7_2, f7_19);
+    h[5] = M(f0_2, f5) + M(f1_2, f4) + M(f2_2, f3) + M(f6_2, f9_19) + M(f7_2, f8_19);
+    h[6] = M(f0_2, f6) + M(f1_2, f5_2) + M(f2_2, f4) + M(f3_2, f3) + M(f7_2, f9_38) + M(f8, f8_19);
+    h[7] = M(f0_2, f7) + M(f1_2, f6) + M(f2_2, f5) + M(f3_2, f4) + M(f8_2, f9_19);
+    h[8] = M(f0_2, f8) + M(f1_2, f7_2) + M(f2_2, f6) + M(f3_2, f5_2) + M(f4, f4) + M(f9_2, f9_19);
+    h[9] = M(f0_2, f9) + M(f1_2, f8) + M(f2_2, f7) + M(f3_2, f6) + M(f4_2, f5);
+    carry64(out, h);
 }
 
-void wm_fe25519_sq(wm_fe25519 *out, const wm_fe25519 *a)
-{
-    /* Cross products appear twice; doubling one limb saves 45 of 100 multiplies. */
-    uint64_t c[19];
-    unsigned i, j;
-    for (i = 0; i < 19u; i++) {
-        c[i] = 0;
-    }
-    for (i = 0; i < 10u; i++) {
-        uint32_t ai = a->v[i];
-        uint32_t ai2 = ai * 2u; /* < 2^27 */
-        c[2u * i] += (uint64_t)ai * ai;
-        for (j = i + 1u; j < 10u; j++) {
-            c[i + j] += (uint64_t)ai2 * a->v[j];
-        }
-    }
-    reduce_columns(out, c);
-}
+#undef M
 
 /* out = a^(2^k) * b. */
 static void sq_times_mul(wm_fe25519 *out, const wm_fe25519 *a, unsigned k, const wm_fe25519 *b)
@@ -190,29 +229,30 @@ void wm_fe25519_pow22523(wm_fe25519 *out, const wm_fe25519 *a)
 /* Fully reduces a carried element to its canonical limbs (value < p). */
 static void canonical(uint32_t r[10], const wm_fe25519 *a)
 {
+    uint32_t c;
     unsigned i;
-    uint32_t hi;
     bool ge_p;
     for (i = 0; i < 10u; i++) {
         r[i] = a->v[i];
     }
-    /* Fold bits 255.. (bit 21 of limb 9 and up) down as 19 each until none is left. */
+    /* Carry with the top folded as 19 until every limb fits its width exactly:
+     * then the value is < 2^255. A carried input needs at most two passes. */
     do {
-        hi = r[9] >> 21;
-        r[9] &= 0x1fffffu;
-        r[0] += 19u * hi;
         for (i = 0; i < 9u; i++) {
-            r[i + 1u] += r[i] >> LIMB_BITS;
-            r[i] &= LIMB_MASK;
+            r[i + 1u] += r[i] >> limb_bits(i);
+            r[i] &= (i & 1u) ? MASK25 : MASK26;
         }
-    } while ((r[9] >> 21) != 0u);
-    /* Now value < 2^255; it is >= p only in [p, 2^255), i.e. limbs of p plus at most 18. */
-    ge_p = r[0] >= LIMB_MASK - 18u && r[9] == 0x1fffffu;
-    for (i = 1; i < 9u && ge_p; i++) {
-        ge_p = r[i] == LIMB_MASK;
+        c = r[9] >> 25;
+        r[9] &= MASK25;
+        r[0] += 19u * c;
+    } while (c != 0u);
+    /* It is >= p only in [p, 2^255): the limbs of p plus at most 18. */
+    ge_p = r[0] >= MASK26 - 18u;
+    for (i = 1; i < 10u && ge_p; i++) {
+        ge_p = r[i] == ((i & 1u) ? MASK25 : MASK26);
     }
     if (ge_p) {
-        r[0] -= LIMB_MASK - 18u;
+        r[0] -= MASK26 - 18u;
         for (i = 1; i < 10u; i++) {
             r[i] = 0;
         }
@@ -224,17 +264,17 @@ bool wm_fe25519_frombytes(wm_fe25519 *out, const uint8_t in[32])
     uint64_t acc = 0;
     unsigned bits = 0, limb = 0, i;
     uint32_t r[10];
-    for (i = 0; i < 32u; i++) {
+    for (i = 0; i < 32u && limb < 10u; i++) {
         acc |= (uint64_t)in[i] << bits;
         bits += 8u;
-        if (bits >= LIMB_BITS && limb < 10u) {
-            out->v[limb++] = (uint32_t)acc & LIMB_MASK;
-            acc >>= LIMB_BITS;
-            bits -= LIMB_BITS;
+        if (bits >= limb_bits(limb)) {
+            out->v[limb] = (uint32_t)acc & ((limb & 1u) ? MASK25 : MASK26);
+            acc >>= limb_bits(limb);
+            bits -= limb_bits(limb);
+            limb++;
         }
     }
-    /* 256 bits = 9 full limbs + 22 bits; drop bit 255 (the x sign). */
-    out->v[9] = (uint32_t)acc & 0x1fffffu;
+    /* The 25-bit limb 9 ends at bit 254: bit 255 (the x sign) is the one bit left in acc. */
     canonical(r, out);
     for (i = 0; i < 10u; i++) {
         if (r[i] != out->v[i]) {
@@ -252,8 +292,9 @@ void wm_fe25519_tobytes(uint8_t out[32], const wm_fe25519 *a)
     canonical(r, a);
     for (i = 0; i < 32u; i++) {
         while (bits < 8u && limb < 10u) {
-            acc |= (uint64_t)r[limb++] << bits;
-            bits += LIMB_BITS;
+            acc |= (uint64_t)r[limb] << bits;
+            bits += limb_bits(limb);
+            limb++;
         }
         out[i] = (uint8_t)acc;
         acc >>= 8;

@@ -1,10 +1,13 @@
 /* Arithmetic in GF(p), p = 2^255 - 19, for Ed25519 verification.
  *
- * An element is ten unsigned 26-bit limbs, value = sum v[i] * 2^(26 i). Every
- * function returns "carried" elements (each limb < 2^26, value < 2^260, not
- * necessarily < p) and accepts any carried element; only wm_fe25519_tobytes
- * and the comparisons reduce fully. Limb products are 26x26 -> 52-bit and are
- * summed in uint64_t, which 32-bit cores do with umull/umlal (no __int128). */
+ * An element is ten unsigned limbs in radix 2^25.5: limb i has weight
+ * 2^ceil(25.5 i), i.e. 26 bits for even i and 25 bits for odd i, so 2^255 = 19
+ * folds the top back onto limb 0 with a small factor. Every function returns
+ * "carried" elements (even limbs < 2^26, odd limbs < 2^25 + 2^15; the value is
+ * not necessarily < p) and accepts any carried element; only
+ * wm_fe25519_tobytes and the comparisons reduce fully. Limb products are at
+ * most 27 x 31 bits and are summed in uint64_t, which 32-bit cores do with
+ * umull/umlal (no __int128). */
 #ifndef WM_FE25519_H
 #define WM_FE25519_H
 
