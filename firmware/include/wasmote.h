@@ -179,9 +179,14 @@ typedef struct wm_limits {
                                one 64 KiB page (see docs/memory-model.md) */
     uint32_t table_cap;     /* elements reserved for a table the module defines when its
                                maximum is larger (table.grow beyond returns -1) */
+    uint32_t mem_reserve;   /* bytes reserved beyond the initial size of a memory the module
+                               defines, for memory.grow (never above cap or the declared max;
+                               growth past it works only while the memory is the arena's
+                               last allocation) */
 } wm_limits;
 
-/* Defaults: 16384 slots, 1024 frames, 16 MiB memory cap, 1024 table elements. */
+/* Defaults: 16384 slots, 1024 frames, 64 MiB memory cap, 1024 table elements,
+ * 1 MiB memory reserve. */
 void wm_limits_default(wm_limits *l);
 
 /* Resolves imports through `linker` (may be NULL when there are none), allocates memory,
@@ -194,6 +199,8 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
 /* ---- exports and introspection ------------------------------------------------------------ */
 
 wm_err wm_export(const wm_instance *inst, const char *name, wm_extern *out);
+/* Same with an explicit length: export names may contain NUL bytes. */
+wm_err wm_export_n(const wm_instance *inst, const char *name, size_t len, wm_extern *out);
 /* Number of exports and their names/values by index (for registering / listing). */
 uint32_t wm_export_count(const wm_instance *inst);
 wm_err wm_export_at(const wm_instance *inst, uint32_t i, const char **name, uint32_t *name_len,

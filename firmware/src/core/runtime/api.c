@@ -1,9 +1,9 @@
 /* api.c - calling exports (with fuel, suspension and re-entrancy) and introspection. */
 #include "wm_internal.h"
 
-static bool find(const wm_instance *inst, const char *name, wm_exportdef const **out) {
+static bool find_n(const wm_instance *inst, const char *name, size_t n,
+                   wm_exportdef const **out) {
     const wm_module *m = inst->mod;
-    size_t n = wm_strlen(name);
     for (uint32_t i = 0; i < m->nexports; i++)
         if (m->exports[i].len == n && !wm_memcmp(m->exports[i].name, name, n)) {
             *out = &m->exports[i];
@@ -22,6 +22,17 @@ static wm_extern ext_of(const wm_instance *inst, const wm_exportdef *x) {
     default: e.of.global = inst->globals[x->index]; break;
     }
     return e;
+}
+
+static bool find(const wm_instance *inst, const char *name, wm_exportdef const **out) {
+    return find_n(inst, name, wm_strlen(name), out);
+}
+
+wm_err wm_export_n(const wm_instance *inst, const char *name, size_t len, wm_extern *out) {
+    const wm_exportdef *x;
+    if (!find_n(inst, name, len, &x)) return WM_ERR_NOT_FOUND;
+    *out = ext_of(inst, x);
+    return WM_OK;
 }
 
 wm_err wm_export(const wm_instance *inst, const char *name, wm_extern *out) {

@@ -9,6 +9,7 @@ void wm_limits_default(wm_limits *l) {
     l->call_depth = 1024;
     l->mem_cap_bytes = 64u * 1024 * 1024;
     l->table_cap = 1024;
+    l->mem_reserve = 1024u * 1024;
 }
 
 static wm_err nomem(wm_error *err) { return wm_fail(err, WM_ERR_NO_MEMORY, NULL, NULL, "out of memory"); }
@@ -85,14 +86,15 @@ wm_err wm_table_new(wm_arena *arena, uint8_t elem_type, uint32_t min, uint32_t m
     return table_make(arena, elem_type, min, max, max != WM_NONE ? max : min, out);
 }
 
-wm_err wm_memory_new(wm_arena *arena, uint32_t min_pages, uint32_t max_pages,
-                     uint32_t cap_bytes, wm_memory **out) {
+static wm_err memory_make(wm_arena *arena, uint32_t min_pages, uint32_t max_pages,
+                          uint32_t cap_bytes, uint64_t slack, wm_memory **out) {
     if (min_pages > WM_MAX_PAGES) return WM_ERR_LIMIT;
     wm_memory *m = (wm_memory *)wm_arena_alloc(arena, sizeof(wm_memory), 8);
     if (!m) return WM_ERR_NO_MEMORY;
     uint64_t lim = max_pages == WM_NONE ? WM_MAX_PAGES : max_pages;
     uint64_t want = (uint64_t)min_pages * WM_PAGE;
-    uint64_t reserve = max_pages == WM_NONE ? want : lim * WM_PAGE;
+    uint64_t reserve = want + slack;
+    if (reserve > lim * WM_PAGE) reserve = lim * WM_PAGE;
     if (reserve > cap_bytes) reserve = cap_bytes;
     if (want > cap_bytes) want = cap_bytes;
     if (reserve > SIZE_MAX - 16) return WM_ERR_NO_MEMORY;
@@ -108,6 +110,13 @@ wm_err wm_memory_new(wm_arena *arena, uint32_t min_pages, uint32_t max_pages,
     m->has_max = max_pages != WM_NONE;
     *out = m;
     return WM_OK;
+}
+
+wm_err wm_memory_new(wm_arena *arena, uint32_t min_pages, uint32_t max_pages,
+                     uint32_t cap_bytes, wm_memory **out) {
+    uint64_t lim = max_pages == WM_NONE ? min_pages : max_pages;
+    return memory_make(arena, min_pages, max_pages, cap_bytes,
+                       (lim - min_pages) * (uint64_t)WM_PAGE, out);
 }
 
 int32_t wm_memory_grow(wm_memory *m, uint32_t delta) {
@@ -353,7 +362,8 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
     /* memory last, so that it can grow in place at the arena's top */
     if (mod->nmems > mod->nmem_imports) {
         const wm_memtype *mt = &mod->mems[mod->nmem_imports];
-        wm_err e = wm_memory_new(arena, mt->min, mt->max, limits->mem_cap_bytes, &inst->mem);
+        wm_err e = memory_make(arena, mt->min, mt->max, limits->mem_cap_bytes,
+                               limits->mem_reserve, &inst->mem);
         if (e) return wm_fail(err, e, NULL, NULL, "out of memory");
     }
     /* active and declarative element segments, in order */

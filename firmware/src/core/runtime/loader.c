@@ -67,13 +67,14 @@ static wm_err rd_reftype(loader *L, uint8_t *t) {
     return WM_OK;
 }
 
-static wm_err rd_limits(loader *L, uint32_t *min, uint32_t *max) {
+static wm_err rd_limits(loader *L, uint32_t *min, uint32_t *max, bool *has_max) {
     const uint8_t *at = L->r.p;
-    uint32_t flag;
-    TRY(wm_rd_u32(&L->r, &flag));
+    uint8_t flag;
+    TRY(wm_rd_u8(&L->r, &flag)); /* a flag byte, not a LEB */
     if (flag > 1) return bad(L, WM_ERR_MALFORMED, at, "integer too large");
     TRY(wm_rd_u32(&L->r, min));
     *max = WM_NONE;
+    *has_max = flag;
     if (flag) TRY(wm_rd_u32(&L->r, max));
     if (flag && *min > *max)
         return bad(L, WM_ERR_INVALID, at, "size minimum must not be greater than maximum");
@@ -81,14 +82,18 @@ static wm_err rd_limits(loader *L, uint32_t *min, uint32_t *max) {
 }
 
 static wm_err rd_tabletype(loader *L, wm_tabletype *t) {
+    bool has_max;
     TRY(rd_reftype(L, &t->elem));
-    return rd_limits(L, &t->min, &t->max);
+    TRY(rd_limits(L, &t->min, &t->max, &has_max));
+    if (has_max && t->max == WM_NONE) t->max = WM_NONE - 1; /* same: no table reaches it */
+    return WM_OK;
 }
 
 static wm_err rd_memtype(loader *L, wm_memtype *t) {
     const uint8_t *at = L->r.p;
-    TRY(rd_limits(L, &t->min, &t->max));
-    if (t->min > WM_MAX_PAGES || (t->max != WM_NONE && t->max > WM_MAX_PAGES))
+    bool has_max;
+    TRY(rd_limits(L, &t->min, &t->max, &has_max));
+    if (t->min > WM_MAX_PAGES || (has_max && t->max > WM_MAX_PAGES))
         return bad(L, WM_ERR_INVALID, at, "memory size must be at most 65536 pages (4GiB)");
     return WM_OK;
 }

@@ -242,7 +242,7 @@ static wm_err sig_op(V *v, const char *s) {
 }
 
 static const uint8_t load_align[] = {2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2};
-static const char load_type[] = "IIfFiiiiIIIIII";
+static const char load_type[] = "iIfFiiiiIIIIII";
 static const uint8_t store_align[] = {2, 3, 2, 3, 0, 1, 0, 1, 2};
 static const char store_type[] = "iIfFiiIII";
 
