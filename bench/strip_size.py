@@ -2,7 +2,10 @@
 
 For every module of the corpus (bench/corpus/, built by bench/corpus_build.py) this prints
 the original size, `wasm-strip` (wabt), `wasm-opt --strip-debug --strip-producers`
-(binaryen), ours with --no-gc and with --gc, and the ratios of ours to the best tool.
+(binaryen), ours with --no-gc and with --gc, and the ratios of ours to the better tool.
+For information it also shows binaryen's own module-level dead-code removal
+(`wasm-opt+gc`: --remove-unused-module-elements, all custom sections stripped) and our
+gc's ratio to it (`gc/it`).
 All references are measured in the same run. Each stripped module's `selftest()` is run
 under wasmtime and compared with the original's (column "same").
 
@@ -35,6 +38,7 @@ class Row:
     original: int
     wasm_strip: int
     wasm_opt: int
+    wasm_opt_gc: int
     ours: int
     ours_gc: int
     same_result: bool
@@ -66,32 +70,37 @@ def measure(mod: CorpusModule, tmp: Path) -> Row:
     # binaryen takes the features from the target_features section; a module without one
     # (zig at -Os) needs them on the command line, else wasm-opt rejects it as MVP.
     has_features = any(c.name == "target_features" for c in read_module(data).customs)
-    binaryen = _tool_size(["wasm-opt", "--strip-debug", "--strip-producers",
-                           *([] if has_features else list(WASM2_FEATURES)), str(mod.path),
-                           "-o", str(b)], b)
+    features = [] if has_features else list(WASM2_FEATURES)
+    binaryen = _tool_size(["wasm-opt", "--strip-debug", "--strip-producers", *features,
+                           str(mod.path), "-o", str(b)], b)
+    # For information: binaryen's own module-level dead-code removal, all customs stripped.
+    binaryen_gc = _tool_size(["wasm-opt", "--strip-debug", "--strip-producers",
+                              "--strip-target-features", "--remove-unused-module-elements",
+                              *features, str(mod.path), "-o", str(b)], b)
     ours, _ = strip_bytes(data, StripOptions(gc=False))
     ours_gc, _ = strip_bytes(data, StripOptions(gc=True))
     same = _selftest(data) == _selftest(ours) == _selftest(ours_gc)
-    return Row(mod.label, len(data), wabt, binaryen, len(ours), len(ours_gc), same)
+    return Row(mod.label, len(data), wabt, binaryen, binaryen_gc, len(ours), len(ours_gc), same)
 
 
 def table(rows: list[Row]) -> str:
     head = (f"{'module':<18} {'original':>8} {'wasm-strip':>10} {'wasm-opt':>8} "
-            f"{'ours':>6} {'ours+gc':>7} {'ours/best':>9} {'gc/best':>7} {'gc/orig':>7} same")
+            f"{'ours':>6} {'ours+gc':>7} {'ours/best':>9} {'gc/best':>7} {'gc/orig':>7} "
+            f"{'wasm-opt+gc':>11} {'gc/it':>6} same")
     lines = [head, "-" * len(head)]
-    for r in rows:
-        lines.append(
-            f"{r.module:<18} {r.original:>8} {r.wasm_strip:>10} {r.wasm_opt:>8} {r.ours:>6} "
-            f"{r.ours_gc:>7} {r.ours / r.best_tool:>9.3f} {r.ours_gc / r.best_tool:>7.3f} "
-            f"{r.ours_gc / r.original:>7.3f} {'yes' if r.same_result else 'NO'}")
-    o, ws, wo, u, g = (sum(getattr(r, f) for r in rows)
-                       for f in ("original", "wasm_strip", "wasm_opt", "ours", "ours_gc"))
-    tot = Row("total", o, ws, wo, u, g, all(r.same_result for r in rows))
+
+    def line(r: Row) -> str:
+        return (f"{r.module:<18} {r.original:>8} {r.wasm_strip:>10} {r.wasm_opt:>8} "
+                f"{r.ours:>6} {r.ours_gc:>7} {r.ours / r.best_tool:>9.3f} "
+                f"{r.ours_gc / r.best_tool:>7.3f} {r.ours_gc / r.original:>7.3f} "
+                f"{r.wasm_opt_gc:>11} {r.ours_gc / r.wasm_opt_gc:>6.3f} "
+                f"{'yes' if r.same_result else 'NO'}")
+
+    lines += [line(r) for r in rows]
+    o, ws, wo, wg, u, g = (sum(getattr(r, f) for r in rows) for f in (
+        "original", "wasm_strip", "wasm_opt", "wasm_opt_gc", "ours", "ours_gc"))
     lines.append("-" * len(head))
-    lines.append(
-        f"{tot.module:<18} {tot.original:>8} {tot.wasm_strip:>10} {tot.wasm_opt:>8} "
-        f"{tot.ours:>6} {tot.ours_gc:>7} {tot.ours / tot.best_tool:>9.3f} "
-        f"{tot.ours_gc / tot.best_tool:>7.3f} {tot.ours_gc / tot.original:>7.3f}")
+    lines.append(line(Row("total", o, ws, wo, wg, u, g, all(r.same_result for r in rows))))
     larger = [r.module for r in rows if r.ours > r.best_tool or r.ours_gc > r.best_tool]
     not_smaller = [r.module for r in rows if r.ours_gc >= r.best_tool]
     lines.append("")

@@ -207,3 +207,32 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "o.wasm").exists()
     res = CliRunner().invoke(main, ["strip", str(bad), "-o", str(bad)])
     assert res.exit_code == 2 and "overwrite" in res.output
+
+
+def test_second_table_becomes_table_zero() -> None:
+    data = assemble("""(module
+      (table $unused 3 funcref) (table $t 2 funcref)
+      (elem (table $t) (i32.const 1) func $seven)
+      (func $seven (result i32) (i32.const 7))
+      (func (export "f") (result i32) (call_indirect $t (result i32) (i32.const 1))))""")
+    out, report = strip_bytes(data)
+    m = read_module(out)
+    assert report.removed_tables == 1 and len(m.tables) == 1 and m.tables[0].limits.min == 2
+    assert m.elems[0].table == 0
+    a, b = compare(ENGINE, data, out)
+    assert a == b and a.calls == [("f", 7)]
+
+
+def test_passive_segments_stay_only_if_named_by_kept_code() -> None:
+    data = assemble("""(module (memory (export "m") 1)
+      (data $unused "zzzz") (data $used "\\05\\00\\00\\00")
+      (func (export "f") (result i32)
+        (memory.init $used (i32.const 0) (i32.const 0) (i32.const 4))
+        (data.drop $used)
+        (i32.load (i32.const 0))))""")
+    out, report = strip_bytes(data)
+    m = read_module(out)
+    assert report.removed_datas == 1 and [d.init for d in m.datas] == [b"\x05\0\0\0"]
+    assert m.data_count == 1
+    a, b = compare(ENGINE, data, out)
+    assert a == b and a.calls == [("f", 5)]
