@@ -236,3 +236,21 @@ def test_passive_segments_stay_only_if_named_by_kept_code() -> None:
     assert m.data_count == 1
     a, b = compare(ENGINE, data, out)
     assert a == b and a.calls == [("f", 5)]
+
+
+def test_input_module_is_not_modified() -> None:
+    from wasmote.wasm.strip import strip_module
+    from wasmote.wasm.writer import write_module
+
+    m = read_module(assemble(SAMPLE))
+    before = write_module(m)
+    strip_module(m)
+    strip_module(m, StripOptions(gc=False))
+    assert write_module(m) == before
+
+
+def test_keeping_dwarf_warns_that_offsets_moved() -> None:
+    data = assemble(SAMPLE) + custom(".debug_line", b"\x00")
+    _, report = strip_bytes(data, StripOptions(keep_sections=frozenset({".debug_line"})))
+    assert any(".debug_line" in w for w in report.warnings)
+    assert strip_bytes(data)[1].warnings == []

@@ -56,3 +56,5 @@ def strip(file: Path, output: Path, gc: bool, keep: tuple[str, ...]) -> None:
     saved = 1 - report.size_after / report.size_before if report.size_before else 0.0
     click.echo(f"{file}: {report.size_before} -> {report.size_after} bytes "
                f"(-{saved:.1%}); {report.summary()}")
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)

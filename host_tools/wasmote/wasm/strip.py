@@ -91,6 +91,7 @@ class StripReport:
     removed_types: int = 0
     removed_elems: int = 0
     removed_datas: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = [f"{n} {what}" for n, what in (
@@ -516,6 +517,10 @@ def _strip_customs(m: Module, keep: frozenset[str], report: StripReport) -> None
     for c in m.customs:
         if c.name in keep:
             kept.append(c)
+            if c.name.startswith(".debug_") or c.name == "sourceMappingURL":
+                # Re-encoding moves code (shorter LEB128s, grouped locals, removed functions).
+                report.warnings.append(f"kept section {c.name} refers to code offsets that "
+                                       "stripping changed")
         else:
             report.removed_sections.append(c.name)
     m.customs = kept
