@@ -271,6 +271,8 @@ def selftest_header(wat: Path = SELFTEST_WAT) -> str:
         "",
         "#include <stdint.h>",
         "",
+        '#include "wasmote.h"',
+        "",
         "typedef struct wm_selftest_case {",
         "    const char *name;",
         "    uint8_t nargs;",

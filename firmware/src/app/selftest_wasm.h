@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "wasmote.h"
+
 typedef struct wm_selftest_case {
     const char *name;
     uint8_t nargs;
