@@ -55,6 +55,7 @@ def test_stripped_spec_module_behaves_the_same(json_path: Path, spec_json_dir: P
         # strip_bytes validates its output: every module must strip, run or not.
         stripped, report = strip_bytes(data, StripOptions(gc=True))
         assert len(stripped) <= len(data), wasm.name
+        assert strip_bytes(stripped)[0] == stripped, f"{wasm.name}: strip is not idempotent"
         no_gc, _ = strip_bytes(data, StripOptions(gc=False))
         _count("stripped and re-validated (gc and no-gc)")
         try:

@@ -162,6 +162,8 @@ class _Marker:
         if seg.mode == "active":
             self.live.tables.add(seg.table)
             self.expr(seg.offset_expr or [])
+        if seg.mode == "declarative":
+            return  # dropped at instantiation: its entries are never read at run time
         for entry in seg.init:
             self.expr(entry)
 
