@@ -74,7 +74,8 @@ def test_escape_name():
     assert escape_name("call Mf.call") == "call%20Mf.call"
     assert escape_name("100%") == "100%25"
     assert escape_name("\u00e9") == "%C3%A9"
-    assert escape_name("") == ""
+    assert escape_name("") == "%"
+    assert escape_name("a\0b") == "a%00b"
 
 
 def test_answer_parse():

@@ -101,17 +101,21 @@ static bool sd_parse_dec(const char *s, uint64_t *out)
     return n > 0;
 }
 
-/* Percent-decodes in place (the result is never longer). False on a bad escape or on an
- * embedded NUL, which a C-string name could not carry. */
-static bool sd_unescape(char *s)
+/* Percent-decodes in place (the result is never longer) and returns the decoded length, or
+ * -1 on a bad escape. A lone "%" is the empty name. Decoded names may contain NUL bytes. */
+static long sd_unescape(char *s)
 {
+    if (s[0] == '%' && s[1] == '\0') {
+        s[0] = '\0';
+        return 0;
+    }
     char *w = s;
     for (const char *r = s; *r != '\0'; r++) {
         if (*r == '%') {
             int hi = sd_hexdigit(r[1]);
             int lo = hi < 0 ? -1 : sd_hexdigit(r[2]);
-            if (lo < 0 || (hi == 0 && lo == 0))
-                return false;
+            if (lo < 0)
+                return -1;
             *w++ = (char)((hi << 4) | lo);
             r += 2;
         } else {
@@ -119,14 +123,15 @@ static bool sd_unescape(char *s)
         }
     }
     *w = '\0';
-    return true;
+    return (long)(w - s);
 }
 
-/* Names must outlive linker entries, which live in the arena: copy them there. */
+/* Names must outlive linker entries: copy them into the driver's own arena, not the one
+ * modules live in (a memory can only grow while it is that arena's last allocation). */
 static const char *sd_strdup(wm_spec_driver *d, const char *s)
 {
     size_t n = sd_strlen(s) + 1;
-    char *c = wm_arena_alloc(&d->arena, n, 1);
+    char *c = wm_arena_alloc(&d->meta, n, 1);
     if (c != NULL) {
         for (size_t i = 0; i < n; i++)
             c[i] = s[i];
@@ -346,8 +351,11 @@ static wm_err sd_build_spectest(wm_spec_driver *d)
 wm_err wm_sd_init(wm_spec_driver *d, const wm_sd_io *io, void *mem, size_t size)
 {
     d->io = *io;
-    wm_arena_init(&d->arena, mem, size);
-    wm_linker_init(&d->linker, &d->arena);
+    /* A sixteenth for names and linker entries, the rest for modules and instances. */
+    size_t meta = size / 16;
+    wm_arena_init(&d->meta, mem, meta);
+    wm_arena_init(&d->arena, (uint8_t *)mem + meta, size - meta);
+    wm_linker_init(&d->linker, &d->meta);
     d->current = NULL;
     d->named = NULL;
     wm_limits_default(&d->limits);
@@ -355,6 +363,7 @@ wm_err wm_sd_init(wm_spec_driver *d, const wm_sd_io *io, void *mem, size_t size)
     wm_err rc = sd_build_spectest(d);
     d->base_linker = d->linker;
     d->base_mark = wm_arena_mark(&d->arena);
+    d->base_meta_mark = wm_arena_mark(&d->meta);
     return rc;
 }
 
@@ -376,6 +385,7 @@ static wm_instance *sd_find(wm_spec_driver *d, const char *name)
 static void sd_cmd_module(wm_spec_driver *d, const char *name, const char *src, bool probe)
 {
     size_t mark = wm_arena_mark(&d->arena);
+    size_t meta_mark = wm_arena_mark(&d->meta);
     const uint8_t *bytes = NULL;
     size_t len = 0;
     wm_error e = {WM_OK, 0, NULL};
@@ -409,10 +419,11 @@ static void sd_cmd_module(wm_spec_driver *d, const char *name, const char *src, 
         return;
     }
     if (!sd_streq(name, "-")) {
-        wm_sd_named *n = wm_arena_alloc(&d->arena, sizeof *n, sizeof(void *));
+        wm_sd_named *n = wm_arena_alloc(&d->meta, sizeof *n, sizeof(void *));
         const char *copy = sd_strdup(d, name);
         if (n == NULL || copy == NULL) {
-            sd_driver_error(d, "arena full naming module");
+            wm_arena_release(&d->meta, meta_mark);
+            sd_driver_error(d, "driver arena full naming module");
             return;
         }
         n->name = copy;
@@ -455,8 +466,28 @@ static void sd_put_results(wm_spec_driver *d, const wm_val *results, uint32_t n)
     sd_puts(d, "\n");
 }
 
+/* Export lookup by byte length, so that names containing NUL work too. */
+static bool sd_export(const wm_instance *inst, const char *field, size_t len, uint8_t kind,
+                      wm_extern *out)
+{
+    uint32_t n = wm_export_count(inst);
+    for (uint32_t i = 0; i < n; i++) {
+        const char *name = NULL;
+        uint32_t name_len = 0;
+        if (wm_export_at(inst, i, &name, &name_len, out) != WM_OK || name_len != len ||
+            out->kind != kind)
+            continue;
+        size_t k = 0;
+        while (k < len && name[k] == field[k])
+            k++;
+        if (k == len)
+            return true;
+    }
+    return false;
+}
+
 static void sd_cmd_invoke(wm_spec_driver *d, const char *name, const char *field,
-                          char **argv, uint32_t argc)
+                          size_t field_len, char **argv, uint32_t argc)
 {
     wm_instance *inst = sd_find(d, name);
     if (inst == NULL) {
@@ -465,8 +496,8 @@ static void sd_cmd_invoke(wm_spec_driver *d, const char *name, const char *field
     }
     wm_extern ext;
     wm_error e = {WM_OK, 0, NULL};
-    wm_err rc = wm_export(inst, field, &ext);
-    if (rc != WM_OK || ext.kind != WM_EXTERN_FUNC) {
+    wm_err rc = WM_OK;
+    if (!sd_export(inst, field, field_len, WM_EXTERN_FUNC, &ext)) {
         e.code = WM_ERR_NOT_FOUND;
         e.msg = "no exported function of that name";
         sd_answer_error(d, WM_ERR_NOT_FOUND, &e);
@@ -489,7 +520,7 @@ static void sd_cmd_invoke(wm_spec_driver *d, const char *name, const char *field
             return;
         }
     }
-    rc = wm_call_export(inst, field, args, argc, results, nr, d->fuel, &e);
+    rc = wm_call(inst, ext.of.func, args, argc, results, nr, d->fuel, &e);
     if (rc == WM_ERR_OUT_OF_FUEL)
         wm_abort(inst);
     if (rc != WM_OK) {
@@ -499,20 +530,20 @@ static void sd_cmd_invoke(wm_spec_driver *d, const char *name, const char *field
     sd_put_results(d, results, nr);
 }
 
-static void sd_cmd_get(wm_spec_driver *d, const char *name, const char *field)
+static void sd_cmd_get(wm_spec_driver *d, const char *name, const char *field, size_t len)
 {
     wm_instance *inst = sd_find(d, name);
     if (inst == NULL) {
         sd_driver_error(d, "no such module");
         return;
     }
-    wm_val v;
-    wm_err rc = wm_global_get(inst, field, &v);
-    if (rc != WM_OK) {
-        wm_error e = {rc, 0, "no exported global of that name"};
-        sd_answer_error(d, rc, &e);
+    wm_extern ext;
+    if (!sd_export(inst, field, len, WM_EXTERN_GLOBAL, &ext)) {
+        wm_error e = {WM_ERR_NOT_FOUND, 0, "no exported global of that name"};
+        sd_answer_error(d, WM_ERR_NOT_FOUND, &e);
         return;
     }
+    wm_val v = wm_global_value(ext.of.global);
     sd_put_results(d, &v, 1);
 }
 
@@ -539,6 +570,7 @@ static void sd_cmd_limit(wm_spec_driver *d, const char *key, const char *value)
 static void sd_cmd_reset(wm_spec_driver *d)
 {
     wm_arena_release(&d->arena, d->base_mark);
+    wm_arena_release(&d->meta, d->base_meta_mark);
     d->linker = d->base_linker;
     d->current = NULL;
     d->named = NULL;
@@ -571,9 +603,19 @@ void wm_sd_exec_line(wm_spec_driver *d, char *line)
     if (sd_streq(cmd, "module") || sd_streq(cmd, "register") || sd_streq(cmd, "get") ||
         sd_streq(cmd, "invoke") || sd_streq(cmd, "probe"))
         names = n < 3 ? n - 1 : 2;
+    long len[3] = {0, 0, 0};
     for (uint32_t i = 1; i <= names; i++) {
-        if (!sd_unescape(tok[i])) {
+        len[i] = sd_unescape(tok[i]);
+        if (len[i] < 0) {
             sd_driver_error(d, "bad %-escape in name");
+            return;
+        }
+    }
+    /* Only export names (invoke/get FIELD) may hold NUL bytes; others are C strings. */
+    for (uint32_t i = 1; i <= names; i++) {
+        bool field = i == 2 && (sd_streq(cmd, "invoke") || sd_streq(cmd, "get"));
+        if (!field && (size_t)len[i] != sd_strlen(tok[i])) {
+            sd_driver_error(d, "NUL byte in a name");
             return;
         }
     }
@@ -584,9 +626,9 @@ void wm_sd_exec_line(wm_spec_driver *d, char *line)
     else if (sd_streq(cmd, "register") && n == 3)
         sd_cmd_register(d, tok[1], tok[2]);
     else if (sd_streq(cmd, "invoke") && n >= 3)
-        sd_cmd_invoke(d, tok[1], tok[2], &tok[3], n - 3);
+        sd_cmd_invoke(d, tok[1], tok[2], (size_t)len[2], &tok[3], n - 3);
     else if (sd_streq(cmd, "get") && n == 3)
-        sd_cmd_get(d, tok[1], tok[2]);
+        sd_cmd_get(d, tok[1], tok[2], (size_t)len[2]);
     else if (sd_streq(cmd, "fuel") && n == 2) {
         uint64_t f = 0;
         if (!sd_parse_dec(tok[1], &f)) {
@@ -601,9 +643,9 @@ void wm_sd_exec_line(wm_spec_driver *d, char *line)
         sd_cmd_reset(d);
     else if (sd_streq(cmd, "mem") && n == 1) {
         sd_puts(d, "ok ");
-        sd_put_dec(d, d->arena.used);
+        sd_put_dec(d, d->arena.used + d->meta.used);
         sd_puts(d, " ");
-        sd_put_dec(d, d->arena.size);
+        sd_put_dec(d, d->arena.size + d->meta.size);
         sd_puts(d, "\n");
     } else
         sd_driver_error(d, "unknown command or wrong number of arguments");

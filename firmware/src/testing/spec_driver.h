@@ -6,7 +6,8 @@
  * LINE FORMAT (one command per line, tokens separated by one space, answer = one line)
  *
  * Tokens that are names (module names, export names, register names, module sources) are
- * percent-encoded by the host: every byte outside 0x21..0x7e and '%' itself is sent as %XX.
+ * percent-encoded by the host: every byte outside 0x21..0x7e and '%' itself is sent as %XX;
+ * a lone "%" is the empty name. Export names may contain NUL (%00), other names may not.
  * Values are TYPE:BITS with BITS the raw bit pattern in lowercase hex (floats as IEEE
  * bits): i32:2a  i64:ffffffffffffffff  f32:7fc00000  f64:3ff0000000000000
  * funcref:null  externref:null  externref:HANDLE (hex host handle; funcref results that
@@ -68,12 +69,14 @@ typedef struct wm_sd_named wm_sd_named;
 /* All driver state; the port owns it (no globals). */
 typedef struct wm_spec_driver {
     wm_sd_io io;
-    wm_arena arena;
+    wm_arena arena;        /* modules, instances, module bytes */
+    wm_arena meta;         /* names and linker entries (1/16 of the memory) */
     wm_linker linker;
     wm_linker base_linker; /* the linker right after spectest was added (for reset) */
     size_t base_mark;      /* arena mark right after spectest was built (for reset) */
+    size_t base_meta_mark;
     wm_instance *current;
-    wm_sd_named *named;    /* arena-allocated list of NAME -> instance */
+    wm_sd_named *named;    /* list of NAME -> instance, in the meta arena */
     wm_limits limits;
     uint64_t fuel;
 } wm_spec_driver;

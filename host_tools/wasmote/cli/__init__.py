@@ -46,3 +46,5 @@ def main() -> None:
 from wasmote.cli import wasm_cmds  # noqa: E402,F401
 from wasmote.cli import package_cmds  # noqa: E402,F401
 from wasmote.cli import firmware_cmds  # noqa: E402,F401
+from wasmote.cli import exec_cmd  # noqa: E402,F401
+from wasmote.cli import device_cmds  # noqa: E402,F401

@@ -22,8 +22,11 @@ _SAFE = set(range(0x21, 0x7F)) - {ord("%")}
 
 
 def escape_name(name: str | bytes) -> str:
-    """Percent-encode a name token: bytes outside 0x21..0x7e and '%' become %XX."""
+    """Percent-encode a name token: bytes outside 0x21..0x7e and '%' become %XX; the empty
+    name is a lone '%'."""
     raw = name.encode() if isinstance(name, str) else name
+    if not raw:
+        return "%"
     return "".join(chr(b) if b in _SAFE else f"%{b:02X}" for b in raw)
 
 
