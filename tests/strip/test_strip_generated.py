@@ -22,3 +22,5 @@ def test_generated_module_behaves_the_same_after_strip(wat: str) -> None:
         assert len(stripped) <= len(data)
         a, b = compare(ENGINE, data, stripped, env_instantiate)
         assert a == b, f"gc={gc}: {report.summary()}\n{wat}"
+        if gc:
+            assert strip_bytes(stripped)[0] == stripped, f"not idempotent:\n{wat}"

@@ -256,7 +256,6 @@ class _Marker:
                     self.data(i)
             if not self.pending and before == (len(self.live.elems), len(self.live.datas)):
                 break
-        # Imported functions' types are needed only if the import stays, i.e. is live.
         return self.live
 
 
