@@ -1,0 +1,61 @@
+"""`wasmote info/push/ls/run/stop/rm/logs/reset` against the posix device."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import wasmote.cli.device_cmds  # noqa: F401  (registers the commands even before __init__ does)
+from tests.protocol.helpers import image
+from wasmote.cli import main
+from wasmote.device.posix_device import PosixDevice
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    r = CliRunner().invoke(main, list(args))
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_push_ls_rm_reset_logs(device: PosixDevice, tmp_path: Path) -> None:
+    port = ("--port", device.url)
+    mod = tmp_path / "blinky.wasm"
+    mod.write_bytes(image(9000, 1))
+    code, out, _ = _run("info", *port)
+    assert code == 0 and "protocol:  1" in out and "board:     posix" in out
+    code, out, err = _run("push", str(mod), "--autostart", *port)
+    assert code == 0, err
+    assert out.startswith("pushed blinky: 9000 bytes")
+    code, out, _ = _run("push", str(mod), "--name", "copy", *port)
+    assert code == 0
+    code, out, _ = _run("ls", *port)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2
+    assert lines[0].startswith("blinky") and lines[0].endswith("autostart")
+    assert lines[1].startswith("copy") and "autostart" not in lines[1]
+    assert _run("reset", *port)[:2] == (0, "reset\n")
+    code, out, _ = _run("logs", *port)
+    assert code == 0 and "blinky: autostart" in out
+    assert _run("rm", "copy", *port)[:2] == (0, "removed copy\n")
+    assert _run("rm", "blinky", *port)[0] == 0
+    assert _run("ls", *port)[1] == "no modules\n"
+
+
+def test_errors_are_one_line_and_non_zero(device: PosixDevice, tmp_path: Path) -> None:
+    port = ("--port", device.url)
+    code, _, err = _run("rm", "ghost", *port)
+    assert code == 1 and err == "error: device refused REMOVE: no such module (NOT_FOUND)\n"
+    notwasm = tmp_path / "notes.txt"
+    notwasm.write_text("hello")
+    code, _, err = _run("push", str(notwasm), *port)
+    assert code == 2 and "not a wasm module" in err and len(err.splitlines()) == 1
+    mod = tmp_path / "x.wasm"
+    mod.write_bytes(image(100, 2))
+    code, _, err = _run("push", str(mod), "--name", "bad name!", *port)
+    assert code == 2 and "module name" in err
+    code, _, err = _run("run", "x", "--invoke", "main", "i32:1", *port)
+    assert code == 1 and "not supported yet" in err and len(err.splitlines()) == 1
+    code, _, err = _run("info", "--port", "socket://127.0.0.1:1")
+    assert code == 3 and err.startswith("error: cannot open socket://127.0.0.1:1")
+    assert "Traceback" not in err and len(err.splitlines()) == 1
