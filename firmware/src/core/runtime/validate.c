@@ -34,6 +34,7 @@ typedef struct V {
     uint32_t nlocals_total;
     const wm_functype *ft;
     uint32_t side_base, nside; /* module-wide index of the first entry, entries so far */
+    wm_err full; /* what running out of scratch means: arena too small, or a hard limit */
 } V;
 
 static wm_err inval(V *v, const uint8_t *at, const char *msg) {
@@ -43,7 +44,7 @@ static wm_err mism(V *v) { return inval(v, v->r.p, "type mismatch"); }
 
 static wm_err push(V *v, uint8_t t) {
     if (v->vn >= v->vcap || v->vn >= 65535)
-        return wm_fail(v->err, WM_ERR_LIMIT, v->m->bytes, v->r.p, "operand stack too deep");
+        return wm_fail(v->err, v->full, v->m->bytes, v->r.p, "operand stack too deep");
     v->vs[v->vn++] = t;
     if (v->vn > v->vmax) v->vmax = v->vn;
     return WM_OK;
@@ -81,7 +82,7 @@ static void set_unreachable(V *v) {
 static wm_err push_ctrl(V *v, uint8_t op, uint32_t np, const uint8_t *p, uint32_t nr,
                         const uint8_t *r) {
     if (v->cn >= v->ccap)
-        return wm_fail(v->err, WM_ERR_LIMIT, v->m->bytes, v->r.p, "blocks nested too deeply");
+        return wm_fail(v->err, v->full, v->m->bytes, v->r.p, "blocks nested too deeply");
     ctrl *c = &v->cs[v->cn++];
     c->op = op;
     c->unreachable = 0;
@@ -554,7 +555,11 @@ wm_err wm_validate_code(wm_module *m, wm_arena *a, const uint8_t *p, const uint8
     if (!m->funcs) return wm_fail(err, WM_ERR_NO_MEMORY, m->bytes, p, "out of memory");
     /* scratch at the top of the arena: a quarter of what is free, at most 96 KiB */
     size_t free_ = a->size - a->used, scratch = free_ / 4;
-    if (scratch > 96 * 1024) scratch = 96 * 1024;
+    v.full = WM_ERR_NO_MEMORY;
+    if (scratch >= 96 * 1024) {
+        scratch = 96 * 1024;
+        v.full = WM_ERR_LIMIT;
+    }
     scratch &= ~(size_t)7;
     size_t saved_size = a->size;
     uint8_t *sbase = a->base + a->size - scratch;
@@ -608,7 +613,7 @@ wm_err wm_validate_code(wm_module *m, wm_arena *a, const uint8_t *p, const uint8
             }
             if (cnt == 0) continue;
             if (v.nruns >= v.rcap) {
-                e = wm_fail(err, WM_ERR_LIMIT, m->bytes, ta, "too many local declarations");
+                e = wm_fail(err, v.full, m->bytes, ta, "too many local declarations");
                 break;
             }
             v.runs[v.nruns].end = (uint32_t)total;

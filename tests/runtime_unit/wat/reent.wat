@@ -1,0 +1,10 @@
+(module
+  (import "env" "cb" (func $cb (param i32) (result i32)))
+  (import "env" "boom" (func $boom))
+  (func (export "outer") (param i32) (result i32)
+    (i32.add (call $cb (local.get 0)) (i32.const 1)))
+  (func (export "inner") (param i32) (result i32)
+    (i32.mul (local.get 0) (i32.const 2)))
+  (func (export "explode") (result i32)
+    (call $boom) (i32.const 7))
+)
