@@ -10,6 +10,8 @@
  *                             m x*=B, s x=x^2, a x+=B, b x-=B, r x=B-x, n x=-x, i x=1/x
  *   fecanon A              -> "1 hex" if A < p else "0 hex" (hex = A mod p)
  *   decode P               -> "result hex-of-reencoding small_order"
+ *   dsm A P B Q            -> encoding of [A]P + [B]Q (P, Q point encodings, A, B
+ *                             256-bit little-endian scalars), or "bad" if P/Q do not decode
  *   screduce HEX64         -> HEX64 mod L;  sccanon HEX32 -> 1 if < L
  *   misuse                 -> "ok" if NULL/finished misuse is reported
  */
@@ -291,6 +293,23 @@ int main(void)
                 printf("- -");
             }
             free(pb);
+        } else if (strcmp(arg[0], "dsm") == 0 && n == 5) {
+            wm_ge25519 p, q, r;
+            uint8_t out[32];
+            uint8_t *a = unhex_exact(arg[1], 32), *pb = unhex_exact(arg[2], 32);
+            uint8_t *b = unhex_exact(arg[3], 32), *qb = unhex_exact(arg[4], 32);
+            if (wm_ge25519_frombytes(&p, pb) != WM_GE25519_DECODED ||
+                wm_ge25519_frombytes(&q, qb) != WM_GE25519_DECODED) {
+                printf("bad");
+            } else {
+                wm_ge25519_double_scalarmult(&r, a, &p, b, &q);
+                wm_ge25519_tobytes(out, &r);
+                puthex(out, 32);
+            }
+            free(a);
+            free(pb);
+            free(b);
+            free(qb);
         } else if (strcmp(arg[0], "screduce") == 0 && n == 2) {
             uint8_t out[32];
             uint8_t *in = unhex_exact(arg[1], 64);

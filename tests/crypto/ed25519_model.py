@@ -3,6 +3,8 @@ for the tests: it predicts what the C decoder must answer on any 32-byte string.
 
 from __future__ import annotations
 
+import functools
+
 P = 2**255 - 19
 L = 2**252 + 27742317777372353535851937790883648493
 D = (-121665 * pow(121666, P - 2, P)) % P
@@ -43,23 +45,38 @@ def encode(pt: Point) -> bytes:
     return (y | ((x & 1) << 255)).to_bytes(32, "little")
 
 
+Extended = tuple[int, int, int, int]  # (X, Y, Z, T), x = X/Z, y = Y/Z, xy = T/Z
+
+
+def _ext_add(p: Extended, q: Extended) -> Extended:
+    """RFC 8032 5.1.4 addition (complete: also doubles and handles the identity)."""
+    a = (p[1] - p[0]) * (q[1] - q[0]) % P
+    b = (p[1] + p[0]) * (q[1] + q[0]) % P
+    c = 2 * p[3] * q[3] * D % P
+    d = 2 * p[2] * q[2] % P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return e * f % P, g * h % P, f * g % P, e * h % P
+
+
+def _to_affine(p: Extended) -> Point:
+    zi = pow(p[2], P - 2, P)
+    return p[0] * zi % P, p[1] * zi % P
+
+
 def add(a: Point, b: Point) -> Point:
-    x1, y1 = a
-    x2, y2 = b
-    t = D * x1 * x2 * y1 * y2 % P
-    x3 = (x1 * y2 + x2 * y1) * pow(1 + t, P - 2, P) % P
-    y3 = (y1 * y2 + x1 * x2) * pow(1 - t, P - 2, P) % P
-    return x3, y3
+    return _to_affine(_ext_add((a[0], a[1], 1, a[0] * a[1] % P),
+                               (b[0], b[1], 1, b[0] * b[1] % P)))
 
 
 def mul(k: int, pt: Point) -> Point:
-    acc: Point = (0, 1)
+    acc: Extended = (0, 1, 1, 0)
+    q: Extended = (pt[0], pt[1], 1, pt[0] * pt[1] % P)
     while k:
         if k & 1:
-            acc = add(acc, pt)
-        pt = add(pt, pt)
+            acc = _ext_add(acc, q)
+        q = _ext_add(q, q)
         k >>= 1
-    return acc
+    return _to_affine(acc)
 
 
 def base() -> Point:
@@ -73,6 +90,7 @@ def has_small_order(pt: Point) -> bool:
     return mul(8, pt) == (0, 1)
 
 
+@functools.cache
 def small_order_points() -> list[Point]:
     """The 8 points of order dividing 8: identity, (0,-1), (+-sqrt(-1), 0), and four of order 8."""
     pts: set[Point] = {(0, 1), (0, P - 1), (SQRT_M1, 0), (P - SQRT_M1, 0)}

@@ -172,6 +172,28 @@ def test_point_decoding_matches_model(harness, data):
         assert answer[2] == ("1" if model.has_small_order(pt) else "0")
 
 
+scalars = st.one_of(st.integers(0, 2**256 - 1), st.integers(0, 64),
+                    st.sampled_from([model.L - 1, model.L, 2**253 - 1, 2**255, 2**256 - 1,
+                                     int("7" * 64, 16), int("9" * 64, 16)]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=scalars, b=scalars, seed=st.integers(0, 2**32))
+def test_double_scalar_multiplication_matches_model(harness, a, b, seed):
+    """[a]P + [b]Q with P the base point and Q a random point, which may have a small-order
+    component: the signed-window recoding must handle every 256-bit scalar."""
+    rng = random.Random(seed)
+    while True:
+        _, q = model.decode(rng.randbytes(32))
+        if q is not None:
+            break
+    p = model.base()
+    expected = model.add(model.mul(a, p), model.mul(b, q))
+    answer = harness.ask(f"dsm {a.to_bytes(32, 'little').hex()} {model.encode(p).hex()} "
+                         f"{b.to_bytes(32, 'little').hex()} {model.encode(q).hex()}")
+    assert answer == model.encode(expected).hex()
+
+
 def test_mixed_order_key_does_not_verify_prime_order_signature(harness):
     key, pub = keypair(b"\x0b" * 32)
     msg = b"firmware"

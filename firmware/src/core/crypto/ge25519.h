@@ -25,7 +25,6 @@ void wm_ge25519_identity(wm_ge25519 *out);
 void wm_ge25519_base(wm_ge25519 *out);
 wm_ge25519_decode_result wm_ge25519_frombytes(wm_ge25519 *out, const uint8_t in[32]);
 void wm_ge25519_tobytes(uint8_t out[32], const wm_ge25519 *p);
-void wm_ge25519_add(wm_ge25519 *out, const wm_ge25519 *p, const wm_ge25519 *q);
 void wm_ge25519_dbl(wm_ge25519 *out, const wm_ge25519 *p);
 void wm_ge25519_neg(wm_ge25519 *out, const wm_ge25519 *p);
 /* True for the 8 points of order 1, 2, 4 or 8 ([8]P is the identity). */
