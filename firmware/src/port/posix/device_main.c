@@ -111,17 +111,22 @@ static void set_nonblocking(int fd)
     }
 }
 
-static int serve(device *d)
+/* Serve one link until it drops (returns 0), a new TCP client knocks on `listen_fd`
+ * (returns 1: like re-plugging a cable, the newest host wins) or a fatal error (-1). */
+static int serve(device *d, int listen_fd)
 {
     set_nonblocking(d->link.in_fd);
     for (;;) {
-        struct pollfd p = {d->link.in_fd, POLLIN, 0};
-        int pr = poll(&p, 1, 1000);
+        struct pollfd p[2] = {{d->link.in_fd, POLLIN, 0}, {listen_fd, POLLIN, 0}};
+        int pr = poll(p, listen_fd >= 0 ? 2 : 1, 1000);
         if (pr < 0 && errno != EINTR) {
             return -1;
         }
         if (pr <= 0) {
             continue;
+        }
+        if (listen_fd >= 0 && (p[1].revents & POLLIN) != 0) {
+            return 1;
         }
         if (wm_protocol_poll(&d->proto) != 0) {
             return 0; /* link down */
@@ -221,7 +226,7 @@ int main(int argc, char **argv)
     if (use_stdio) {
         d.link.in_fd = STDIN_FILENO;
         d.link.out_fd = STDOUT_FILENO;
-        int rc = serve(&d);
+        int rc = serve(&d, -1);
         wm_flash_file_close(&d.flash);
         return rc == 0 ? 0 : 1;
     }
@@ -242,10 +247,10 @@ int main(int argc, char **argv)
         (void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         d.link.in_fd = cfd;
         d.link.out_fd = cfd;
-        int rc = serve(&d);
+        int rc = serve(&d, lfd);
         close(cfd);
         wm_protocol_link_lost(&d.proto);
-        if (rc != 0) {
+        if (rc < 0) {
             return 1;
         }
     }
