@@ -19,16 +19,38 @@ static unsigned limb_bits(unsigned i)
 }
 
 /* Carries limbs below 2^31 into carried form: one pass, the top carry folded
- * as 19 (2^255 = 19 mod p), then limb 0 carried once more into limb 1. */
+ * as 19 (2^255 = 19 mod p), then limb 0 carried once more into limb 1.
+ * Written out so every shift is by a constant. */
 static void carry32(uint32_t v[10])
 {
     uint32_t c;
-    unsigned i;
-    for (i = 0; i < 9u; i++) {
-        c = v[i] >> limb_bits(i);
-        v[i] &= (i & 1u) ? MASK25 : MASK26;
-        v[i + 1u] += c;
-    }
+    c = v[0] >> 26;
+    v[0] &= MASK26;
+    v[1] += c;
+    c = v[1] >> 25;
+    v[1] &= MASK25;
+    v[2] += c;
+    c = v[2] >> 26;
+    v[2] &= MASK26;
+    v[3] += c;
+    c = v[3] >> 25;
+    v[3] &= MASK25;
+    v[4] += c;
+    c = v[4] >> 26;
+    v[4] &= MASK26;
+    v[5] += c;
+    c = v[5] >> 25;
+    v[5] &= MASK25;
+    v[6] += c;
+    c = v[6] >> 26;
+    v[6] &= MASK26;
+    v[7] += c;
+    c = v[7] >> 25;
+    v[7] &= MASK25;
+    v[8] += c;
+    c = v[8] >> 26;
+    v[8] &= MASK26;
+    v[9] += c;
     c = v[9] >> 25;
     v[9] &= MASK25;
     v[0] += 19u * c;
@@ -42,11 +64,33 @@ static void carry64(wm_fe25519 *out, uint64_t h[10])
 {
     uint64_t c;
     unsigned i;
-    for (i = 0; i < 9u; i++) {
-        c = h[i] >> limb_bits(i);
-        h[i] &= (i & 1u) ? MASK25 : MASK26;
-        h[i + 1u] += c;
-    }
+    c = h[0] >> 26;
+    h[0] &= MASK26;
+    h[1] += c;
+    c = h[1] >> 25;
+    h[1] &= MASK25;
+    h[2] += c;
+    c = h[2] >> 26;
+    h[2] &= MASK26;
+    h[3] += c;
+    c = h[3] >> 25;
+    h[3] &= MASK25;
+    h[4] += c;
+    c = h[4] >> 26;
+    h[4] &= MASK26;
+    h[5] += c;
+    c = h[5] >> 25;
+    h[5] &= MASK25;
+    h[6] += c;
+    c = h[6] >> 26;
+    h[6] &= MASK26;
+    h[7] += c;
+    c = h[7] >> 25;
+    h[7] &= MASK25;
+    h[8] += c;
+    c = h[8] >> 26;
+    h[8] &= MASK26;
+    h[9] += c;
     c = h[9] >> 25; /* < 2^36 */
     h[9] &= MASK25;
     h[0] += 19u * c; /* < 2^41 */
