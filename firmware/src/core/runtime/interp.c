@@ -44,6 +44,20 @@
 #define BINF32(op) do { float b = FA32(-1), a = FA32(-2); sp--; sp[-1] = wm_f32b(a op b); } while (0)
 #define BINF64(op) do { double b = FA64(-1), a = FA64(-2); sp--; sp[-1] = wm_f64b(a op b); } while (0)
 
+/* Dispatch: with GCC/clang, computed goto (one indirect jump per handler predicts far
+ * better than a shared switch jump); otherwise a plain switch. */
+#if defined(__GNUC__) && !defined(WM_NO_COMPUTED_GOTO)
+#define WM_CGOTO 1
+#define OP(n) L##n:
+#define OP_ILLEGAL L_ILL
+#define NEXT() do { op_pc = pc; goto *dispatch_table[*pc++]; } while (0)
+#else
+#define WM_CGOTO 0
+#define OP(n) case 0x##n:
+#define OP_ILLEGAL default
+#define NEXT() continue
+#endif
+
 static inline void wm_skip_uleb(const uint8_t **pp) {
     const uint8_t *p = *pp;
     while (*p++ & 0x80) {}
@@ -96,6 +110,10 @@ wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err) {
     const char *msg = NULL;
     wm_err code = WM_OK;
     uint8_t *p;
+    const uint8_t *op_pc = NULL;
+#if WM_CGOTO
+    static const void *const dispatch_table[256] = {&&L00, &&L01, &&L02, &&L03, &&L04, &&L05, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L0B, &&L0C, &&L0D, &&L0E, &&L0F, &&L10, &&L11, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L1A, &&L1B, &&L1C, &&L_ILL, &&L_ILL, &&L_ILL, &&L20, &&L21, &&L22, &&L23, &&L24, &&L25, &&L26, &&L_ILL, &&L28, &&L29, &&L2A, &&L2B, &&L2C, &&L2D, &&L2E, &&L2F, &&L30, &&L31, &&L32, &&L33, &&L34, &&L35, &&L36, &&L37, &&L38, &&L39, &&L3A, &&L3B, &&L3C, &&L3D, &&L3E, &&L3F, &&L40, &&L41, &&L42, &&L43, &&L44, &&L45, &&L46, &&L47, &&L48, &&L49, &&L4A, &&L4B, &&L4C, &&L4D, &&L4E, &&L4F, &&L50, &&L51, &&L52, &&L53, &&L54, &&L55, &&L56, &&L57, &&L58, &&L59, &&L5A, &&L5B, &&L5C, &&L5D, &&L5E, &&L5F, &&L60, &&L61, &&L62, &&L63, &&L64, &&L65, &&L66, &&L67, &&L68, &&L69, &&L6A, &&L6B, &&L6C, &&L6D, &&L6E, &&L6F, &&L70, &&L71, &&L72, &&L73, &&L74, &&L75, &&L76, &&L77, &&L78, &&L79, &&L7A, &&L7B, &&L7C, &&L7D, &&L7E, &&L7F, &&L80, &&L81, &&L82, &&L83, &&L84, &&L85, &&L86, &&L87, &&L88, &&L89, &&L8A, &&L8B, &&L8C, &&L8D, &&L8E, &&L8F, &&L90, &&L91, &&L92, &&L93, &&L94, &&L95, &&L96, &&L97, &&L98, &&L99, &&L9A, &&L9B, &&L9C, &&L9D, &&L9E, &&L9F, &&LA0, &&LA1, &&LA2, &&LA3, &&LA4, &&LA5, &&LA6, &&LA7, &&LA8, &&LA9, &&LAA, &&LAB, &&LAC, &&LAD, &&LAE, &&LAF, &&LB0, &&LB1, &&LB2, &&LB3, &&LB4, &&LB5, &&LB6, &&LB7, &&LB8, &&LB9, &&LBA, &&LBB, &&LBC, &&LBD, &&LBE, &&LBF, &&LC0, &&LC1, &&LC2, &&LC3, &&LC4, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&LD0, &&LD1, &&LD2, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&LFC, &&L_ILL, &&L_ILL, &&L_ILL};
+#endif
 
     if (entry) {
         callee = entry;
@@ -154,39 +172,43 @@ do_call:
 
 dispatch:
     for (;;) {
-        const uint8_t *op_pc = pc;
-        uint8_t op = *pc++;
-        switch (op) {
-        case 0x00: TRAP("unreachable");
-        case 0x01: break;
-        case 0x02: case 0x03: wm_skip_uleb(&pc); break;
-        case 0x04:
+#if WM_CGOTO
+        NEXT();
+        {
+#else
+        op_pc = pc;
+        switch (*pc++) {
+#endif
+        OP(00) TRAP("unreachable");
+        OP(01) NEXT();
+        OP(02) OP(03) wm_skip_uleb(&pc); NEXT();
+        OP(04)
             wm_skip_uleb(&pc);
-            if (U32(-1)) { sp--; stp++; break; }
+            if (U32(-1)) { sp--; stp++; NEXT(); }
             sp--;
             goto take;
-        case 0x05: goto take;
-        case 0x0B:
+        OP(05) goto take;
+        OP(0B)
             if (pc == fend) goto do_return;
-            break;
-        case 0x0C: goto take;
-        case 0x0D:
+            NEXT();
+        OP(0C) goto take;
+        OP(0D)
             sp--;
             if ((uint32_t)sp[0]) goto take;
             wm_skip_uleb(&pc);
             stp++;
-            break;
-        case 0x0E: {
+            NEXT();
+        OP(0E) {
             uint32_t n = wm_fast_u32(&pc), i = U32(-1);
             sp--;
             stp += i < n ? i : n;
             goto take;
         }
-        case 0x0F: goto do_return;
-        case 0x10:
+        OP(0F) goto do_return;
+        OP(10)
             callee = ci->funcs[wm_fast_u32(&pc)];
             goto do_call;
-        case 0x11: {
+        OP(11) {
             uint32_t ti = wm_fast_u32(&pc), tab = wm_fast_u32(&pc);
             wm_table *t = ci->tables[tab];
             uint32_t i = U32(-1);
@@ -198,250 +220,250 @@ dispatch:
                 TRAP("indirect call type mismatch");
             goto do_call;
         }
-        case 0x1A: sp--; break;
-        case 0x1C: wm_skip_uleb(&pc); pc++; /* fall through */
-        case 0x1B:
+        OP(1A) sp--; NEXT();
+        OP(1C) wm_skip_uleb(&pc); pc++; /* fall through */
+        OP(1B)
             sp -= 2;
             if (!(uint32_t)sp[1]) sp[-1] = sp[0];
-            break;
-        case 0x20: *sp++ = fp[wm_fast_u32(&pc)]; break;
-        case 0x21: fp[wm_fast_u32(&pc)] = *--sp; break;
-        case 0x22: fp[wm_fast_u32(&pc)] = sp[-1]; break;
-        case 0x23: *sp++ = G[wm_fast_u32(&pc)]->val; break;
-        case 0x24: G[wm_fast_u32(&pc)]->val = *--sp; break;
-        case 0x25: {
+            NEXT();
+        OP(20) *sp++ = fp[wm_fast_u32(&pc)]; NEXT();
+        OP(21) fp[wm_fast_u32(&pc)] = *--sp; NEXT();
+        OP(22) fp[wm_fast_u32(&pc)] = sp[-1]; NEXT();
+        OP(23) *sp++ = G[wm_fast_u32(&pc)]->val; NEXT();
+        OP(24) G[wm_fast_u32(&pc)]->val = *--sp; NEXT();
+        OP(25) {
             wm_table *t = ci->tables[wm_fast_u32(&pc)];
             uint32_t i = U32(-1);
             if (i >= t->size) TRAP("out of bounds table access");
             sp[-1] = t->elems[i];
-            break;
+            NEXT();
         }
-        case 0x26: {
+        OP(26) {
             wm_table *t = ci->tables[wm_fast_u32(&pc)];
             uint32_t i = U32(-2);
             if (i >= t->size) TRAP("out of bounds table access");
             t->elems[i] = sp[-1];
             sp -= 2;
-            break;
+            NEXT();
         }
         /* loads */
-        case 0x28: EA(4); sp[-1] = wm_ld32(p); break;
-        case 0x29: EA(8); sp[-1] = wm_ld64(p); break;
-        case 0x2A: EA(4); sp[-1] = wm_ld32(p); break;
-        case 0x2B: EA(8); sp[-1] = wm_ld64(p); break;
-        case 0x2C: EA(1); sp[-1] = (uint32_t)(int32_t)(int8_t)p[0]; break;
-        case 0x2D: EA(1); sp[-1] = p[0]; break;
-        case 0x2E: EA(2); sp[-1] = (uint32_t)(int32_t)(int16_t)wm_ld16(p); break;
-        case 0x2F: EA(2); sp[-1] = wm_ld16(p); break;
-        case 0x30: EA(1); sp[-1] = (uint64_t)(int64_t)(int8_t)p[0]; break;
-        case 0x31: EA(1); sp[-1] = p[0]; break;
-        case 0x32: EA(2); sp[-1] = (uint64_t)(int64_t)(int16_t)wm_ld16(p); break;
-        case 0x33: EA(2); sp[-1] = wm_ld16(p); break;
-        case 0x34: EA(4); sp[-1] = (uint64_t)(int64_t)(int32_t)wm_ld32(p); break;
-        case 0x35: EA(4); sp[-1] = wm_ld32(p); break;
+        OP(28) EA(4); sp[-1] = wm_ld32(p); NEXT();
+        OP(29) EA(8); sp[-1] = wm_ld64(p); NEXT();
+        OP(2A) EA(4); sp[-1] = wm_ld32(p); NEXT();
+        OP(2B) EA(8); sp[-1] = wm_ld64(p); NEXT();
+        OP(2C) EA(1); sp[-1] = (uint32_t)(int32_t)(int8_t)p[0]; NEXT();
+        OP(2D) EA(1); sp[-1] = p[0]; NEXT();
+        OP(2E) EA(2); sp[-1] = (uint32_t)(int32_t)(int16_t)wm_ld16(p); NEXT();
+        OP(2F) EA(2); sp[-1] = wm_ld16(p); NEXT();
+        OP(30) EA(1); sp[-1] = (uint64_t)(int64_t)(int8_t)p[0]; NEXT();
+        OP(31) EA(1); sp[-1] = p[0]; NEXT();
+        OP(32) EA(2); sp[-1] = (uint64_t)(int64_t)(int16_t)wm_ld16(p); NEXT();
+        OP(33) EA(2); sp[-1] = wm_ld16(p); NEXT();
+        OP(34) EA(4); sp[-1] = (uint64_t)(int64_t)(int32_t)wm_ld32(p); NEXT();
+        OP(35) EA(4); sp[-1] = wm_ld32(p); NEXT();
         /* stores */
-        case 0x36: case 0x38: EAS(4); wm_st32(p, U32(-1)); sp -= 2; break;
-        case 0x37: case 0x39: EAS(8); wm_st64(p, sp[-1]); sp -= 2; break;
-        case 0x3A: case 0x3C: EAS(1); p[0] = (uint8_t)sp[-1]; sp -= 2; break;
-        case 0x3B: case 0x3D: EAS(2); wm_st16(p, (uint16_t)sp[-1]); sp -= 2; break;
-        case 0x3E: EAS(4); wm_st32(p, (uint32_t)sp[-1]); sp -= 2; break;
-        case 0x3F: pc++; *sp++ = ci->mem->pages; break;
-        case 0x40:
+        OP(36) OP(38) EAS(4); wm_st32(p, U32(-1)); sp -= 2; NEXT();
+        OP(37) OP(39) EAS(8); wm_st64(p, sp[-1]); sp -= 2; NEXT();
+        OP(3A) OP(3C) EAS(1); p[0] = (uint8_t)sp[-1]; sp -= 2; NEXT();
+        OP(3B) OP(3D) EAS(2); wm_st16(p, (uint16_t)sp[-1]); sp -= 2; NEXT();
+        OP(3E) EAS(4); wm_st32(p, (uint32_t)sp[-1]); sp -= 2; NEXT();
+        OP(3F) pc++; *sp++ = ci->mem->pages; NEXT();
+        OP(40)
             pc++;
             sp[-1] = (uint32_t)wm_memory_grow(ci->mem, U32(-1));
             mb = ci->mem->data;
             msz = ci->mem->bytes;
-            break;
-        case 0x41: *sp++ = (uint32_t)wm_fast_s32(&pc); break;
-        case 0x42: *sp++ = (uint64_t)wm_fast_s64(&pc); break;
-        case 0x43: *sp++ = wm_ld32(pc); pc += 4; break;
-        case 0x44: *sp++ = wm_ld64(pc); pc += 8; break;
+            NEXT();
+        OP(41) *sp++ = (uint32_t)wm_fast_s32(&pc); NEXT();
+        OP(42) *sp++ = (uint64_t)wm_fast_s64(&pc); NEXT();
+        OP(43) *sp++ = wm_ld32(pc); pc += 4; NEXT();
+        OP(44) *sp++ = wm_ld64(pc); pc += 8; NEXT();
         /* i32 compare */
-        case 0x45: sp[-1] = U32(-1) == 0; break;
-        case 0x46: BIN32(a == b); break;
-        case 0x47: BIN32(a != b); break;
-        case 0x48: BIN32((int32_t)a < (int32_t)b); break;
-        case 0x49: BIN32(a < b); break;
-        case 0x4A: BIN32((int32_t)a > (int32_t)b); break;
-        case 0x4B: BIN32(a > b); break;
-        case 0x4C: BIN32((int32_t)a <= (int32_t)b); break;
-        case 0x4D: BIN32(a <= b); break;
-        case 0x4E: BIN32((int32_t)a >= (int32_t)b); break;
-        case 0x4F: BIN32(a >= b); break;
+        OP(45) sp[-1] = U32(-1) == 0; NEXT();
+        OP(46) BIN32(a == b); NEXT();
+        OP(47) BIN32(a != b); NEXT();
+        OP(48) BIN32((int32_t)a < (int32_t)b); NEXT();
+        OP(49) BIN32(a < b); NEXT();
+        OP(4A) BIN32((int32_t)a > (int32_t)b); NEXT();
+        OP(4B) BIN32(a > b); NEXT();
+        OP(4C) BIN32((int32_t)a <= (int32_t)b); NEXT();
+        OP(4D) BIN32(a <= b); NEXT();
+        OP(4E) BIN32((int32_t)a >= (int32_t)b); NEXT();
+        OP(4F) BIN32(a >= b); NEXT();
         /* i64 compare */
-        case 0x50: sp[-1] = sp[-1] == 0; break;
-        case 0x51: BIN64(a == b); break;
-        case 0x52: BIN64(a != b); break;
-        case 0x53: BIN64((int64_t)a < (int64_t)b); break;
-        case 0x54: BIN64(a < b); break;
-        case 0x55: BIN64((int64_t)a > (int64_t)b); break;
-        case 0x56: BIN64(a > b); break;
-        case 0x57: BIN64((int64_t)a <= (int64_t)b); break;
-        case 0x58: BIN64(a <= b); break;
-        case 0x59: BIN64((int64_t)a >= (int64_t)b); break;
-        case 0x5A: BIN64(a >= b); break;
+        OP(50) sp[-1] = sp[-1] == 0; NEXT();
+        OP(51) BIN64(a == b); NEXT();
+        OP(52) BIN64(a != b); NEXT();
+        OP(53) BIN64((int64_t)a < (int64_t)b); NEXT();
+        OP(54) BIN64(a < b); NEXT();
+        OP(55) BIN64((int64_t)a > (int64_t)b); NEXT();
+        OP(56) BIN64(a > b); NEXT();
+        OP(57) BIN64((int64_t)a <= (int64_t)b); NEXT();
+        OP(58) BIN64(a <= b); NEXT();
+        OP(59) BIN64((int64_t)a >= (int64_t)b); NEXT();
+        OP(5A) BIN64(a >= b); NEXT();
         /* float compare */
-        case 0x5B: CMPF32(==); break;
-        case 0x5C: CMPF32(!=); break;
-        case 0x5D: CMPF32(<); break;
-        case 0x5E: CMPF32(>); break;
-        case 0x5F: CMPF32(<=); break;
-        case 0x60: CMPF32(>=); break;
-        case 0x61: CMPF64(==); break;
-        case 0x62: CMPF64(!=); break;
-        case 0x63: CMPF64(<); break;
-        case 0x64: CMPF64(>); break;
-        case 0x65: CMPF64(<=); break;
-        case 0x66: CMPF64(>=); break;
+        OP(5B) CMPF32(==); NEXT();
+        OP(5C) CMPF32(!=); NEXT();
+        OP(5D) CMPF32(<); NEXT();
+        OP(5E) CMPF32(>); NEXT();
+        OP(5F) CMPF32(<=); NEXT();
+        OP(60) CMPF32(>=); NEXT();
+        OP(61) CMPF64(==); NEXT();
+        OP(62) CMPF64(!=); NEXT();
+        OP(63) CMPF64(<); NEXT();
+        OP(64) CMPF64(>); NEXT();
+        OP(65) CMPF64(<=); NEXT();
+        OP(66) CMPF64(>=); NEXT();
         /* i32 arithmetic */
-        case 0x67: sp[-1] = clz32(U32(-1)); break;
-        case 0x68: sp[-1] = ctz32(U32(-1)); break;
-        case 0x69: sp[-1] = pop32(U32(-1)); break;
-        case 0x6A: BIN32(a + b); break;
-        case 0x6B: BIN32(a - b); break;
-        case 0x6C: BIN32(a * b); break;
-        case 0x6D: {
+        OP(67) sp[-1] = clz32(U32(-1)); NEXT();
+        OP(68) sp[-1] = ctz32(U32(-1)); NEXT();
+        OP(69) sp[-1] = pop32(U32(-1)); NEXT();
+        OP(6A) BIN32(a + b); NEXT();
+        OP(6B) BIN32(a - b); NEXT();
+        OP(6C) BIN32(a * b); NEXT();
+        OP(6D) {
             int32_t b = S32(-1), a = S32(-2);
             if (b == 0) TRAP("integer divide by zero");
             if (a == INT32_MIN && b == -1) TRAP("integer overflow");
             sp--;
             sp[-1] = (uint32_t)(a / b);
-            break;
+            NEXT();
         }
-        case 0x6E:
+        OP(6E)
             if (U32(-1) == 0) TRAP("integer divide by zero");
             BIN32(a / b);
-            break;
-        case 0x6F: {
+            NEXT();
+        OP(6F) {
             int32_t b = S32(-1), a = S32(-2);
             if (b == 0) TRAP("integer divide by zero");
             sp--;
             sp[-1] = b == -1 ? 0 : (uint32_t)(a % b);
-            break;
+            NEXT();
         }
-        case 0x70:
+        OP(70)
             if (U32(-1) == 0) TRAP("integer divide by zero");
             BIN32(a % b);
-            break;
-        case 0x71: BIN32(a & b); break;
-        case 0x72: BIN32(a | b); break;
-        case 0x73: BIN32(a ^ b); break;
-        case 0x74: BIN32(a << (b & 31)); break;
-        case 0x75: BIN32((uint32_t)((int32_t)a >> (b & 31))); break;
-        case 0x76: BIN32(a >> (b & 31)); break;
-        case 0x77: BIN32(rotl32(a, b)); break;
-        case 0x78: BIN32(rotr32(a, b)); break;
+            NEXT();
+        OP(71) BIN32(a & b); NEXT();
+        OP(72) BIN32(a | b); NEXT();
+        OP(73) BIN32(a ^ b); NEXT();
+        OP(74) BIN32(a << (b & 31)); NEXT();
+        OP(75) BIN32((uint32_t)((int32_t)a >> (b & 31))); NEXT();
+        OP(76) BIN32(a >> (b & 31)); NEXT();
+        OP(77) BIN32(rotl32(a, b)); NEXT();
+        OP(78) BIN32(rotr32(a, b)); NEXT();
         /* i64 arithmetic */
-        case 0x79: sp[-1] = clz64(sp[-1]); break;
-        case 0x7A: sp[-1] = ctz64(sp[-1]); break;
-        case 0x7B: sp[-1] = pop64(sp[-1]); break;
-        case 0x7C: BIN64(a + b); break;
-        case 0x7D: BIN64(a - b); break;
-        case 0x7E: BIN64(a * b); break;
-        case 0x7F: {
+        OP(79) sp[-1] = clz64(sp[-1]); NEXT();
+        OP(7A) sp[-1] = ctz64(sp[-1]); NEXT();
+        OP(7B) sp[-1] = pop64(sp[-1]); NEXT();
+        OP(7C) BIN64(a + b); NEXT();
+        OP(7D) BIN64(a - b); NEXT();
+        OP(7E) BIN64(a * b); NEXT();
+        OP(7F) {
             int64_t b = S64(-1), a = S64(-2);
             if (b == 0) TRAP("integer divide by zero");
             if (a == INT64_MIN && b == -1) TRAP("integer overflow");
             sp--;
             sp[-1] = (uint64_t)(a / b);
-            break;
+            NEXT();
         }
-        case 0x80:
+        OP(80)
             if (sp[-1] == 0) TRAP("integer divide by zero");
             BIN64(a / b);
-            break;
-        case 0x81: {
+            NEXT();
+        OP(81) {
             int64_t b = S64(-1), a = S64(-2);
             if (b == 0) TRAP("integer divide by zero");
             sp--;
             sp[-1] = b == -1 ? 0 : (uint64_t)(a % b);
-            break;
+            NEXT();
         }
-        case 0x82:
+        OP(82)
             if (sp[-1] == 0) TRAP("integer divide by zero");
             BIN64(a % b);
-            break;
-        case 0x83: BIN64(a & b); break;
-        case 0x84: BIN64(a | b); break;
-        case 0x85: BIN64(a ^ b); break;
-        case 0x86: BIN64(a << (b & 63)); break;
-        case 0x87: BIN64((uint64_t)((int64_t)a >> (b & 63))); break;
-        case 0x88: BIN64(a >> (b & 63)); break;
-        case 0x89: BIN64(rotl64(a, b)); break;
-        case 0x8A: BIN64(rotr64(a, b)); break;
+            NEXT();
+        OP(83) BIN64(a & b); NEXT();
+        OP(84) BIN64(a | b); NEXT();
+        OP(85) BIN64(a ^ b); NEXT();
+        OP(86) BIN64(a << (b & 63)); NEXT();
+        OP(87) BIN64((uint64_t)((int64_t)a >> (b & 63))); NEXT();
+        OP(88) BIN64(a >> (b & 63)); NEXT();
+        OP(89) BIN64(rotl64(a, b)); NEXT();
+        OP(8A) BIN64(rotr64(a, b)); NEXT();
         /* f32 arithmetic */
-        case 0x8B: sp[-1] = U32(-1) & 0x7fffffffu; break;
-        case 0x8C: sp[-1] = U32(-1) ^ 0x80000000u; break;
-        case 0x8D: sp[-1] = wm_f32_round(U32(-1), 0); break;
-        case 0x8E: sp[-1] = wm_f32_round(U32(-1), 1); break;
-        case 0x8F: sp[-1] = wm_f32_round(U32(-1), 2); break;
-        case 0x90: sp[-1] = wm_f32_round(U32(-1), 3); break;
-        case 0x91: sp[-1] = wm_f32_sqrt(U32(-1)); break;
-        case 0x92: BINF32(+); break;
-        case 0x93: BINF32(-); break;
-        case 0x94: BINF32(*); break;
-        case 0x95: BINF32(/); break;
-        case 0x96: BIN32(wm_f32_min(a, b)); break;
-        case 0x97: BIN32(wm_f32_max(a, b)); break;
-        case 0x98: BIN32((a & 0x7fffffffu) | (b & 0x80000000u)); break;
+        OP(8B) sp[-1] = U32(-1) & 0x7fffffffu; NEXT();
+        OP(8C) sp[-1] = U32(-1) ^ 0x80000000u; NEXT();
+        OP(8D) sp[-1] = wm_f32_round(U32(-1), 0); NEXT();
+        OP(8E) sp[-1] = wm_f32_round(U32(-1), 1); NEXT();
+        OP(8F) sp[-1] = wm_f32_round(U32(-1), 2); NEXT();
+        OP(90) sp[-1] = wm_f32_round(U32(-1), 3); NEXT();
+        OP(91) sp[-1] = wm_f32_sqrt(U32(-1)); NEXT();
+        OP(92) BINF32(+); NEXT();
+        OP(93) BINF32(-); NEXT();
+        OP(94) BINF32(*); NEXT();
+        OP(95) BINF32(/); NEXT();
+        OP(96) BIN32(wm_f32_min(a, b)); NEXT();
+        OP(97) BIN32(wm_f32_max(a, b)); NEXT();
+        OP(98) BIN32((a & 0x7fffffffu) | (b & 0x80000000u)); NEXT();
         /* f64 arithmetic */
-        case 0x99: sp[-1] &= 0x7fffffffffffffffull; break;
-        case 0x9A: sp[-1] ^= 0x8000000000000000ull; break;
-        case 0x9B: sp[-1] = wm_f64_round(sp[-1], 0); break;
-        case 0x9C: sp[-1] = wm_f64_round(sp[-1], 1); break;
-        case 0x9D: sp[-1] = wm_f64_round(sp[-1], 2); break;
-        case 0x9E: sp[-1] = wm_f64_round(sp[-1], 3); break;
-        case 0x9F: sp[-1] = wm_f64_sqrt(sp[-1]); break;
-        case 0xA0: BINF64(+); break;
-        case 0xA1: BINF64(-); break;
-        case 0xA2: BINF64(*); break;
-        case 0xA3: BINF64(/); break;
-        case 0xA4: BIN64(wm_f64_min(a, b)); break;
-        case 0xA5: BIN64(wm_f64_max(a, b)); break;
-        case 0xA6: BIN64((a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull)); break;
+        OP(99) sp[-1] &= 0x7fffffffffffffffull; NEXT();
+        OP(9A) sp[-1] ^= 0x8000000000000000ull; NEXT();
+        OP(9B) sp[-1] = wm_f64_round(sp[-1], 0); NEXT();
+        OP(9C) sp[-1] = wm_f64_round(sp[-1], 1); NEXT();
+        OP(9D) sp[-1] = wm_f64_round(sp[-1], 2); NEXT();
+        OP(9E) sp[-1] = wm_f64_round(sp[-1], 3); NEXT();
+        OP(9F) sp[-1] = wm_f64_sqrt(sp[-1]); NEXT();
+        OP(A0) BINF64(+); NEXT();
+        OP(A1) BINF64(-); NEXT();
+        OP(A2) BINF64(*); NEXT();
+        OP(A3) BINF64(/); NEXT();
+        OP(A4) BIN64(wm_f64_min(a, b)); NEXT();
+        OP(A5) BIN64(wm_f64_max(a, b)); NEXT();
+        OP(A6) BIN64((a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull)); NEXT();
         /* conversions */
-        case 0xA7: sp[-1] = (uint32_t)sp[-1]; break;
-        case 0xA8: case 0xA9: case 0xAA: case 0xAB: {
-            uint64_t d = op < 0xAA ? wm_f64b((double)FA32(-1)) : sp[-1];
+        OP(A7) sp[-1] = (uint32_t)sp[-1]; NEXT();
+        OP(A8) OP(A9) OP(AA) OP(AB) {
+            uint64_t d = *op_pc < 0xAA ? wm_f64b((double)FA32(-1)) : sp[-1];
             uint32_t r;
             bool nan;
-            if (!wm_trunc_f64_i32(d, (op & 1) == 0, &r, &nan))
+            if (!wm_trunc_f64_i32(d, (*op_pc & 1) == 0, &r, &nan))
                 TRAP(nan ? "invalid conversion to integer" : "integer overflow");
             sp[-1] = r;
-            break;
+            NEXT();
         }
-        case 0xAC: sp[-1] = (uint64_t)(int64_t)S32(-1); break;
-        case 0xAD: sp[-1] = U32(-1); break;
-        case 0xAE: case 0xAF: case 0xB0: case 0xB1: {
-            uint64_t d = op < 0xB0 ? wm_f64b((double)FA32(-1)) : sp[-1], r;
+        OP(AC) sp[-1] = (uint64_t)(int64_t)S32(-1); NEXT();
+        OP(AD) sp[-1] = U32(-1); NEXT();
+        OP(AE) OP(AF) OP(B0) OP(B1) {
+            uint64_t d = *op_pc < 0xB0 ? wm_f64b((double)FA32(-1)) : sp[-1], r;
             bool nan;
-            if (!wm_trunc_f64_i64(d, (op & 1) == 0, &r, &nan))
+            if (!wm_trunc_f64_i64(d, (*op_pc & 1) == 0, &r, &nan))
                 TRAP(nan ? "invalid conversion to integer" : "integer overflow");
             sp[-1] = r;
-            break;
+            NEXT();
         }
-        case 0xB2: sp[-1] = wm_f32b((float)S32(-1)); break;
-        case 0xB3: sp[-1] = wm_f32b((float)U32(-1)); break;
-        case 0xB4: sp[-1] = wm_f32b((float)S64(-1)); break;
-        case 0xB5: sp[-1] = wm_f32b((float)sp[-1]); break;
-        case 0xB6: sp[-1] = wm_f32b((float)FA64(-1)); break;
-        case 0xB7: sp[-1] = wm_f64b((double)S32(-1)); break;
-        case 0xB8: sp[-1] = wm_f64b((double)U32(-1)); break;
-        case 0xB9: sp[-1] = wm_f64b((double)S64(-1)); break;
-        case 0xBA: sp[-1] = wm_f64b((double)sp[-1]); break;
-        case 0xBB: sp[-1] = wm_f64b((double)FA32(-1)); break;
-        case 0xBC: case 0xBE: sp[-1] = U32(-1); break;
-        case 0xBD: case 0xBF: break;
-        case 0xC0: sp[-1] = (uint32_t)(int32_t)(int8_t)(uint8_t)sp[-1]; break;
-        case 0xC1: sp[-1] = (uint32_t)(int32_t)(int16_t)(uint16_t)sp[-1]; break;
-        case 0xC2: sp[-1] = (uint64_t)(int64_t)(int8_t)(uint8_t)sp[-1]; break;
-        case 0xC3: sp[-1] = (uint64_t)(int64_t)(int16_t)(uint16_t)sp[-1]; break;
-        case 0xC4: sp[-1] = (uint64_t)(int64_t)(int32_t)(uint32_t)sp[-1]; break;
+        OP(B2) sp[-1] = wm_f32b((float)S32(-1)); NEXT();
+        OP(B3) sp[-1] = wm_f32b((float)U32(-1)); NEXT();
+        OP(B4) sp[-1] = wm_f32b((float)S64(-1)); NEXT();
+        OP(B5) sp[-1] = wm_f32b((float)sp[-1]); NEXT();
+        OP(B6) sp[-1] = wm_f32b((float)FA64(-1)); NEXT();
+        OP(B7) sp[-1] = wm_f64b((double)S32(-1)); NEXT();
+        OP(B8) sp[-1] = wm_f64b((double)U32(-1)); NEXT();
+        OP(B9) sp[-1] = wm_f64b((double)S64(-1)); NEXT();
+        OP(BA) sp[-1] = wm_f64b((double)sp[-1]); NEXT();
+        OP(BB) sp[-1] = wm_f64b((double)FA32(-1)); NEXT();
+        OP(BC) OP(BE) sp[-1] = U32(-1); NEXT();
+        OP(BD) OP(BF) NEXT();
+        OP(C0) sp[-1] = (uint32_t)(int32_t)(int8_t)(uint8_t)sp[-1]; NEXT();
+        OP(C1) sp[-1] = (uint32_t)(int32_t)(int16_t)(uint16_t)sp[-1]; NEXT();
+        OP(C2) sp[-1] = (uint64_t)(int64_t)(int8_t)(uint8_t)sp[-1]; NEXT();
+        OP(C3) sp[-1] = (uint64_t)(int64_t)(int16_t)(uint16_t)sp[-1]; NEXT();
+        OP(C4) sp[-1] = (uint64_t)(int64_t)(int32_t)(uint32_t)sp[-1]; NEXT();
         /* references */
-        case 0xD0: pc++; *sp++ = 0; break;
-        case 0xD1: sp[-1] = sp[-1] == 0; break;
-        case 0xD2: *sp++ = (uint64_t)(uintptr_t)ci->funcs[wm_fast_u32(&pc)]; break;
-        case 0xFC: {
+        OP(D0) pc++; *sp++ = 0; NEXT();
+        OP(D1) sp[-1] = sp[-1] == 0; NEXT();
+        OP(D2) *sp++ = (uint64_t)(uintptr_t)ci->funcs[wm_fast_u32(&pc)]; NEXT();
+        OP(FC) {
             uint32_t sub = wm_fast_u32(&pc);
             switch (sub) {
             case 0: case 1: case 2: case 3: {
@@ -523,11 +545,10 @@ dispatch:
             }
             default: TRAP("illegal opcode");
             }
-            break;
+            NEXT();
         }
-        default: TRAP("illegal opcode");
+        OP_ILLEGAL: TRAP("illegal opcode");
         }
-        continue;
 
     take: {
         uint32_t keep = stp->keep, drop = stp->drop;
@@ -543,7 +564,7 @@ dispatch:
             if (fuel == 0) goto suspend;
             fuel--;
         }
-        continue;
+        NEXT();
     }
     }
 

@@ -139,20 +139,32 @@ wm_err wm_rd_bytes(wm_reader *r, uint32_t n, const uint8_t **out);
 wm_err wm_rd_name(wm_reader *r, const uint8_t **name, uint32_t *len);
 
 /* Fast trusted decoders for validated code. */
+/* Unrolled: validated code never has more than 5 bytes for a 32-bit LEB. */
 static inline uint32_t wm_fast_u32(const uint8_t **pp) {
     const uint8_t *p = *pp;
-    uint32_t v = *p++;
-    if (v & 0x80) {
-        uint32_t shift = 7, b;
-        v &= 0x7f;
-        do {
-            b = *p++;
-            v |= (b & 0x7f) << shift;
-            shift += 7;
-        } while (b & 0x80);
-    }
-    *pp = p;
+    uint32_t v = p[0];
+    if (v < 0x80) { *pp = p + 1; return v; }
+    v = (v & 0x7f) | ((uint32_t)p[1] << 7);
+    if (p[1] < 0x80) { *pp = p + 2; return v; }
+    v = (v & 0x3fff) | ((uint32_t)p[2] << 14);
+    if (p[2] < 0x80) { *pp = p + 3; return v; }
+    v = (v & 0x1fffff) | ((uint32_t)p[3] << 21);
+    if (p[3] < 0x80) { *pp = p + 4; return v; }
+    v = (v & 0xfffffff) | ((uint32_t)p[4] << 28);
+    *pp = p + 5;
     return v;
+}
+static inline int32_t wm_fast_s32(const uint8_t **pp) {
+    const uint8_t *p = *pp;
+    uint32_t v = 0, shift = 0, b;
+    do {
+        b = *p++;
+        v |= (b & 0x7f) << shift;
+        shift += 7;
+    } while ((b & 0x80) && shift < 35);
+    *pp = p;
+    if (shift < 32 && (b & 0x40)) v |= ~0u << shift; /* sign-extend */
+    return (int32_t)v;
 }
 static inline int64_t wm_fast_s64(const uint8_t **pp) {
     const uint8_t *p = *pp;
@@ -167,7 +179,6 @@ static inline int64_t wm_fast_s64(const uint8_t **pp) {
     *pp = p;
     return (int64_t)v;
 }
-static inline int32_t wm_fast_s32(const uint8_t **pp) { return (int32_t)wm_fast_s64(pp); }
 void wm_skip_memarg(const uint8_t **pp);
 /* Validates a constant expression of type `type` (loader.c); marks ref.func targets. */
 wm_err wm_check_const(wm_module *m, wm_reader *r, uint8_t type, uint8_t *declared);
