@@ -3,6 +3,7 @@
 Hypothesis mutates real spec-suite modules (byte flips, truncation, insertion); reading
 must either succeed or raise MalformedError, validating either succeed or raise
 ValidationError, and anything that validates must re-encode and read back equal.
+Whether a mutant is accepted must also agree with wasmtime (the reference validator).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SPEC_JSON_DIR
+from tests.wasm.wasmtime_oracle import wasmtime_accepts
 from wasmote.wasm.errors import MalformedError, ValidationError
 from wasmote.wasm.inspect import summarize
 from wasmote.wasm.reader import read_module
@@ -55,25 +57,27 @@ def mutated(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
-def _check(data: bytes) -> None:
+def _check(data: bytes) -> bool:
+    """True if `data` reads and validates."""
     try:
         mod = read_module(data)
     except MalformedError:
-        return
+        return False
     summarize(mod, len(data))  # inspect must cope with invalid modules too
     try:
         validate_module(mod)
     except ValidationError:
-        return
+        return False
     assert read_module(write_module(mod)) == mod
+    return True
 
 
 @pytest.mark.skipif(not SEED_BYTES, reason="spec suite not found at ../shared/spec-tests")
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow],
           database=None)
 @given(mutated())
 def test_mutated_modules_fail_cleanly(data: bytes) -> None:
-    _check(data)
+    assert _check(data) == wasmtime_accepts(data), data.hex()
 
 
 @pytest.mark.skipif(not SEED_BYTES, reason="spec suite not found at ../shared/spec-tests")
