@@ -69,6 +69,7 @@ class SizeRow:
     m4_text: int
     m4_data: int
     m4_bss: int
+    m4_o2_text: int
     rv32_text: int
     rv32_data: int
     rv32_bss: int
@@ -87,9 +88,12 @@ def _sizes(cc: str, size_tool: str, flags: list[str], out_dir: Path) -> dict[str
 
 def object_sizes() -> list[SizeRow]:
     m4 = _sizes("arm-none-eabi-gcc", "arm-none-eabi-size", M4_SIZE_FLAGS, OUT / "size-m4")
+    o2_flags = [f for f in M4_SIZE_FLAGS if f != "-Os"] + ["-O2"]
+    m4_o2 = _sizes("arm-none-eabi-gcc", "arm-none-eabi-size", o2_flags, OUT / "size-m4-O2")
     rv = _sizes("riscv64-unknown-elf-gcc", "riscv64-unknown-elf-size", RV_SIZE_FLAGS,
                 OUT / "size-rv32")
-    return [SizeRow(name, *m4[name], *rv[name]) for name in sorted(m4)]
+    return [SizeRow(name, m4[name][0], m4[name][1], m4[name][2], m4_o2[name][0], rv[name][0],
+                    rv[name][1], rv[name][2]) for name in sorted(m4)]
 
 
 # --- 2. Cortex-M4 under QEMU ------------------------------------------------------------
@@ -143,10 +147,10 @@ def write_vectors_header(path: Path) -> None:
         path.write_text(text)
 
 
-def build_m4_image() -> tuple[Path, dict[str, Any]]:
+def build_m4_image(opt: str) -> tuple[Path, dict[str, Any]]:
     board = json.loads(BOARD.read_text())
     wm = board["wasmote"]
-    out = OUT / "m4"
+    out = OUT / f"m4{opt}"
     out.mkdir(parents=True, exist_ok=True)
     write_vectors_header(out / "crypto_bench_vectors.h")
     mem = wm["memory"]
@@ -165,7 +169,7 @@ def build_m4_image() -> tuple[Path, dict[str, Any]]:
     sources = [*sorted(CRYPTO_SRC.glob("*.c")), PORT_DIR / "startup.c",
                PORT_DIR / "mps2_port.c", BENCH_SRC / "crypto_bench_main.c"]
     elf = out / "crypto_bench.elf"
-    run(["arm-none-eabi-gcc", "-std=c99", "-Os", *cpu, "-ffreestanding", "-fno-builtin",
+    run(["arm-none-eabi-gcc", "-std=c99", opt, *cpu, "-ffreestanding", "-fno-builtin",
          "-ffunction-sections", "-fdata-sections", *WARN, *defines,
          f"-I{REPO / 'firmware' / 'include'}", f"-I{CRYPTO_SRC}", f"-I{PORT_DIR}", f"-I{out}",
          *map(str, sources), "-nostdlib", "-nostartfiles", "-Wl,--gc-sections",
@@ -302,40 +306,43 @@ def host_references() -> list[HostRow]:
 # --- report -----------------------------------------------------------------------------
 
 
-def report(sizes: list[SizeRow], m4: list[M4Case], insns_per_tick: float,
-           host: list[HostRow]) -> str:
-    out = ["Flash size of firmware/src/core/crypto objects (bytes, -Os)", ""]
-    out.append(f"{'object':<12}{'M4 text':>9}{'M4 data':>9}{'M4 bss':>8}"
-               f"{'rv32 text':>11}{'rv32/M4':>9}")
+def report(sizes: list[SizeRow], m4: list[M4Case], m4_o2: list[M4Case],
+           insns_per_tick: float, host: list[HostRow]) -> str:
+    out = ["Flash size of firmware/src/core/crypto objects (bytes)", ""]
+    out.append(f"{'object':<12}{'M4 -Os':>8}{'data':>6}{'bss':>5}{'M4 -O2':>8}"
+               f"{'rv32 -Os':>10}{'rv32/M4':>9}")
     for r in sizes:
-        out.append(f"{r.object:<12}{r.m4_text:>9}{r.m4_data:>9}{r.m4_bss:>8}"
-                   f"{r.rv32_text:>11}{r.rv32_text / r.m4_text:>9.2f}")
+        out.append(f"{r.object:<12}{r.m4_text:>8}{r.m4_data:>6}{r.m4_bss:>5}{r.m4_o2_text:>8}"
+                   f"{r.rv32_text:>10}{r.rv32_text / r.m4_text:>9.2f}")
     m4_total = sum(r.m4_text + r.m4_data for r in sizes)
+    o2_total = sum(r.m4_o2_text for r in sizes)
     rv_total = sum(r.rv32_text + r.rv32_data for r in sizes)
     verify_only = sum(r.m4_text + r.m4_data for r in sizes if r.object != "sha256")
-    out.append(f"{'total':<12}{m4_total:>9}{'':>9}{'':>8}{rv_total:>11}"
+    out.append(f"{'total':<12}{m4_total:>8}{'':>6}{'':>5}{o2_total:>8}{rv_total:>10}"
                f"{rv_total / m4_total:>9.2f}")
-    out.append(f"Ed25519 verify incl. SHA-512 (no SHA-256): {verify_only} bytes on M4")
+    out.append(f"Ed25519 verify incl. SHA-512 (no SHA-256): {verify_only} bytes on M4 (-Os)")
     out += ["", "Cortex-M4 under QEMU (mps2-an386, -icount shift=0): instructions per call", ""]
     out.append(f"calibration: {insns_per_tick:.2f} instructions per SysTick tick "
                f"(expected {INSNS_PER_TICK_AT_25MHZ})")
-    ref_m4 = {c.name: c for c in m4}
-    host_by = {(h.implementation, h.case): h.instructions for h in host}
-    impls = list(dict.fromkeys(h.implementation for h in host))
-    header = f"{'case':<27}{'M4 insns':>11}{'ms@25MHz*':>10}{'stack':>7}{'result':>7}"
-    out.append(header)
+    o2_by = {c.name: c for c in m4_o2}
+    out.append(f"{'case':<27}{'-Os insns':>11}{'ms@25MHz*':>10}{'stack':>7}{'result':>7}"
+               f"{'-O2 insns':>11}{'O2/Os':>7}")
     for c in m4:
         if c.name.startswith("calibration"):
             continue
+        o2 = o2_by[c.name].instructions
         out.append(f"{c.name:<27}{c.instructions:>11,}{c.instructions / 25e3:>10.1f}"
-                   f"{c.stack_bytes:>7}{c.result:>7}")
+                   f"{c.stack_bytes:>7}{c.result:>7}{o2:>11,}{o2 / c.instructions:>7.2f}")
     out.append("* if the M4 ran one instruction per cycle at 25 MHz; real CPI is above 1")
+    ref_m4 = {c.name: c for c in m4}
+    host_by = {(h.implementation, h.case): h.instructions for h in host}
+    impls = list(dict.fromkeys(h.implementation for h in host))
     out += ["", "Host x86-64 instructions per call (callgrind), same cases", ""]
     out.append(f"{'case':<27}" + "".join(f"{i[:22]:>24}" for i in impls) + f"{'M4/host':>9}")
     cases = list(dict.fromkeys(h.case for h in host))
     ours = impls[0]
     for case in cases:
-        cells = "".join(f"{host_by.get((i, case), 0):>24,}" if (i, case) in host_by
+        cells = "".join(f"{host_by[(i, case)]:>24,}" if (i, case) in host_by
                         else f"{'-':>24}" for i in impls)
         m4c = ref_m4.get(case)
         ratio = f"{m4c.instructions / host_by[(ours, case)]:>9.2f}" if m4c else f"{'-':>9}"
@@ -343,7 +350,7 @@ def report(sizes: list[SizeRow], m4: list[M4Case], insns_per_tick: float,
     for impl in impls[1:]:
         for case, _ in HOST_CASES:
             if host_by.get((impl, case)):
-                out.append(f"ours/{impl[:22]} on {case}: "
+                out.append(f"{ours} / {impl[:22]} on {case}: "
                            f"{host_by[(ours, case)] / host_by[(impl, case)]:.2f}")
     return "\n".join(out)
 
@@ -360,9 +367,11 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     try:
         sizes = object_sizes()
-        elf, board = build_m4_image()
+        elf, board = build_m4_image("-Os")
         m4, insns_per_tick = run_m4(elf, board)
-        bad = [c for c in m4 if c.name.startswith("verify") and
+        elf_o2, _ = build_m4_image("-O2")
+        m4_o2, _ = run_m4(elf_o2, board)
+        bad = [c for c in m4 + m4_o2 if c.name.startswith("verify") and
                c.result != (STATUS_BAD_SIGNATURE if c.name.endswith("tampered") else 0)]
         if bad:
             raise BenchError(f"unexpected verification results on the M4: {bad}")
@@ -372,10 +381,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.json:
         print(json.dumps({"sizes": [asdict(s) for s in sizes], "m4": [asdict(c) for c in m4],
+                          "m4_O2": [asdict(c) for c in m4_o2],
                           "insns_per_tick": insns_per_tick,
                           "host": [asdict(h) for h in host]}, indent=1))
     else:
-        print(report(sizes, m4, insns_per_tick, host))
+        print(report(sizes, m4, m4_o2, insns_per_tick, host))
     return 0
 
 
