@@ -174,3 +174,16 @@ def test_bulk_memory_data_index():
     assert _error(mod).message == "unknown data segment 1"
     mod.funcs[0].instrs[0].imm = (0,)
     _check(mod)
+
+
+def test_huge_local_count_is_cheap():
+    # 2**32 - 2 locals in a few bytes: valid, and must not be expanded in memory.
+    body = [ins("local.get", 2**32 - 3), ins("drop"), ins("local.get", 5), ins("drop")]
+    mod = func_module((I32,), (), body, [(2**31, I64), (2**31 - 3, F32)])
+    _check(mod)
+    body = [ins("local.get", 2**32 - 2), ins("drop")]
+    e = _error(func_module((I32,), (), body, [(2**31, I64), (2**31 - 3, F32)]))
+    assert e.message == "unknown local 4294967294"
+    e = _error(func_module((I32,), (I64,), [ins("local.get", 2**31 + 1)],
+                           [(2**31, I64), (2**31 - 3, F32)]))
+    assert e.message.startswith("type mismatch")

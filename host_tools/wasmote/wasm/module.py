@@ -241,10 +241,8 @@ class Module:
 
     def func_type_indices(self) -> list[int]:
         """Type index of every function in the function index space (imports first)."""
-        out = [i.desc for i in self.imports if i.kind == KIND_FUNC]
-        idx: list[int] = [d for d in out if isinstance(d, int)]
-        idx.extend(f.type_idx for f in self.funcs)
-        return idx
+        idx = [i.desc for i in self.imports if isinstance(i.desc, int)]
+        return idx + [f.type_idx for f in self.funcs]
 
     def table_types(self) -> list[TableType]:
         out = [i.desc for i in self.imports if isinstance(i.desc, TableType)]

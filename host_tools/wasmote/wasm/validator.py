@@ -9,6 +9,7 @@ segments, start function, export name uniqueness and declared function reference
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from wasmote.wasm.errors import ValidationError
@@ -193,6 +194,36 @@ def _check_const(ctx: _Ctx, imported_globals: list[GlobalType], expr: list[Instr
                               f"{_tname(expected)}, got {got})", at, section)
 
 
+class _Locals:
+    """Local types by index without expanding the (count, type) groups when they are
+    huge: a valid module may declare up to 2**32-1 locals in a few bytes."""
+
+    _EXPAND_LIMIT = 1 << 16
+
+    def __init__(self, params: tuple[int, ...], groups: list[tuple[int, int]]) -> None:
+        total = len(params) + sum(c for c, _ in groups)
+        self.flat: list[int] | None = None
+        self.ends: list[int] = []
+        self.types: list[int] = []
+        if total <= self._EXPAND_LIMIT:
+            self.flat = list(params)
+            for count, t in groups:
+                self.flat.extend([t] * count)
+            return
+        end = 0
+        for count, t in [(1, p) for p in params] + groups:
+            if count:
+                end += count
+                self.ends.append(end)
+                self.types.append(t)
+
+    def get(self, x: int) -> int | None:
+        if self.flat is not None:
+            return self.flat[x] if x < len(self.flat) else None
+        i = bisect_right(self.ends, x)
+        return self.types[i] if i < len(self.types) else None
+
+
 @dataclass(slots=True)
 class _Frame:
     op: int
@@ -208,7 +239,7 @@ class _Frame:
 class _BodyValidator:
     """The spec appendix's algorithm for one function body."""
 
-    def __init__(self, ctx: _Ctx, locals_: list[int], results: tuple[int, ...]) -> None:
+    def __init__(self, ctx: _Ctx, locals_: _Locals, results: tuple[int, ...]) -> None:
         self.ctx = ctx
         self.locals = locals_
         self.results = results
@@ -292,9 +323,10 @@ class _BodyValidator:
         return self.ctx.elems[x]
 
     def local(self, x: int) -> int:
-        if x >= len(self.locals):
+        t = self.locals.get(x)
+        if t is None:
             raise self.fail(f"unknown local {x}")
-        return self.locals[x]
+        return t
 
     def global_(self, x: int) -> GlobalType:
         if x >= len(self.ctx.globals):
@@ -487,6 +519,5 @@ class _BodyValidator:
 
 def validate_function(ctx: _Ctx, f: Function) -> None:
     ft = ctx.types[f.type_idx]
-    locals_ = list(ft.params) + f.local_types()
-    _BodyValidator(ctx, locals_, ft.results).run(f.instrs)
+    _BodyValidator(ctx, _Locals(ft.params, f.locals), ft.results).run(f.instrs)
 
