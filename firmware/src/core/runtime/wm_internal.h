@@ -156,14 +156,17 @@ static inline uint32_t wm_fast_u32(const uint8_t **pp) {
 }
 static inline int32_t wm_fast_s32(const uint8_t **pp) {
     const uint8_t *p = *pp;
-    uint32_t v = 0, shift = 0, b;
-    do {
-        b = *p++;
-        v |= (b & 0x7f) << shift;
-        shift += 7;
-    } while ((b & 0x80) && shift < 35);
-    *pp = p;
-    if (shift < 32 && (b & 0x40)) v |= ~0u << shift; /* sign-extend */
+    uint32_t v = p[0];
+    /* sign-extend from the last payload bit (arithmetic >> on int32_t, as GCC/clang do) */
+    if (v < 0x80) { *pp = p + 1; return (int32_t)(v << 25) >> 25; }
+    v = (v & 0x7f) | ((uint32_t)(p[1] & 0x7f) << 7);
+    if (p[1] < 0x80) { *pp = p + 2; return (int32_t)(v << 18) >> 18; }
+    v |= (uint32_t)(p[2] & 0x7f) << 14;
+    if (p[2] < 0x80) { *pp = p + 3; return (int32_t)(v << 11) >> 11; }
+    v |= (uint32_t)(p[3] & 0x7f) << 21;
+    if (p[3] < 0x80) { *pp = p + 4; return (int32_t)(v << 4) >> 4; }
+    v |= (uint32_t)p[4] << 28;
+    *pp = p + 5;
     return (int32_t)v;
 }
 static inline int64_t wm_fast_s64(const uint8_t **pp) {
