@@ -10,7 +10,7 @@ import click
 from wasmote.cli import main
 from wasmote.package.container import is_package
 from wasmote.package.describe import describe_package
-from wasmote.wasm.files import load_module, read_file_bytes
+from wasmote.wasm.files import load_module, module_from_bytes, read_file_bytes
 from wasmote.wasm.inspect import render_text, summarize
 from wasmote.wasm.strip import StripOptions, strip_file
 
@@ -34,8 +34,7 @@ def inspect(file: Path, as_json: bool) -> None:
     if is_package(data):  # a .wmp package: manifest, hash, signature (package/describe.py)
         click.echo(describe_package(file, as_json=as_json))
         return
-    size = len(data)
-    summary = summarize(load_module(file, validate=False), size)
+    summary = summarize(module_from_bytes(data, file, validate=False), len(data))
     if as_json:
         click.echo(json.dumps(summary.to_dict(), indent=2))
     else:
