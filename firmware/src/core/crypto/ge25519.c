@@ -96,25 +96,6 @@ void wm_ge25519_tobytes(uint8_t out[32], const wm_ge25519 *p)
     out[31] = (uint8_t)(out[31] | (wm_fe25519_isodd(&x) ? 0x80u : 0u));
 }
 
-void wm_ge25519_dbl(wm_ge25519 *out, const wm_ge25519 *p)
-{
-    wm_fe25519 a, b, c, e, f, g, h, t;
-    wm_fe25519_sq(&a, &p->X);
-    wm_fe25519_sq(&b, &p->Y);
-    wm_fe25519_sq(&c, &p->Z);
-    wm_fe25519_add(&c, &c, &c);
-    wm_fe25519_add(&h, &a, &b);
-    wm_fe25519_add(&t, &p->X, &p->Y);
-    wm_fe25519_sq(&t, &t);
-    wm_fe25519_sub(&e, &h, &t);
-    wm_fe25519_sub(&g, &a, &b);
-    wm_fe25519_add(&f, &c, &g);
-    wm_fe25519_mul(&out->X, &e, &f);
-    wm_fe25519_mul(&out->Y, &g, &h);
-    wm_fe25519_mul(&out->T, &e, &h);
-    wm_fe25519_mul(&out->Z, &f, &g);
-}
-
 void wm_ge25519_neg(wm_ge25519 *out, const wm_ge25519 *p)
 {
     wm_fe25519_neg(&out->X, &p->X);
@@ -222,6 +203,13 @@ static void dbl_completed(ge_completed *out, const wm_ge25519 *p)
     wm_fe25519_add(&out->F, &c, &out->G);
 }
 
+void wm_ge25519_dbl(wm_ge25519 *out, const wm_ge25519 *p)
+{
+    ge_completed c;
+    dbl_completed(&c, p);
+    completed_to_p3(out, &c);
+}
+
 /* Window width of the signed sliding windows: digits are odd, |digit| < 2^(W-1),
  * so each table holds P, 3P, ..., (2^(W-1) - 1)P. W = 4 keeps the two tables at
  * 1.3 KB of stack; W = 5 would save about 3% of the time for 1.3 KB more. */
@@ -270,13 +258,13 @@ static void wnaf(int8_t digits[WNAF_DIGITS], const uint8_t scalar[32])
 /* table[i] = (2i + 1) P. */
 static void odd_multiples(ge_cached table[WNAF_TABLE], const wm_ge25519 *p)
 {
-    wm_ge25519 p2, acc;
+    wm_ge25519 acc;
     ge_completed c;
     ge_cached p2c;
     int i;
     dbl_completed(&c, p);
-    completed_to_p3(&p2, &c);
-    to_cached(&p2c, &p2);
+    completed_to_p3(&acc, &c); /* acc = 2P, briefly */
+    to_cached(&p2c, &acc);
     to_cached(&table[0], p);
     wm_fe25519_copy(&acc.X, &p->X);
     wm_fe25519_copy(&acc.Y, &p->Y);
