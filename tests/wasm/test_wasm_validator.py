@@ -187,3 +187,12 @@ def test_huge_local_count_is_cheap():
     e = _error(func_module((I32,), (I64,), [ins("local.get", 2**31 + 1)],
                            [(2**31, I64), (2**31 - 3, F32)]))
     assert e.message.startswith("type mismatch")
+
+
+def test_module_level_error_points_at_its_section():
+    mod = Module(mems=[MemType(Limits(3, 2))])
+    raw = write_module(mod)
+    with pytest.raises(ValidationError) as e:
+        validate_module(read_module(raw))
+    assert e.value.section == "memory"
+    assert raw[e.value.offset] == 5  # the memory section's id byte

@@ -60,6 +60,19 @@ class _Ctx:
 
 def validate_module(mod: Module) -> None:
     """Raise ValidationError if `mod` is not valid."""
+    try:
+        _validate_module(mod)
+    except ValidationError as e:
+        if e.offset == 0 and e.section:
+            # Rules about a whole entry without its own offset: point at its section.
+            for sec in mod.sections:
+                if sec.kind == e.section:
+                    e.offset = sec.offset
+                    break
+        raise
+
+
+def _validate_module(mod: Module) -> None:
     ctx = _Ctx(
         types=mod.types,
         funcs=[],
