@@ -547,6 +547,76 @@ static void sd_cmd_get(wm_spec_driver *d, const char *name, const char *field, s
     sd_put_results(d, &v, 1);
 }
 
+static char sd_type_letter(uint8_t t)
+{
+    switch (t) {
+    case WM_I32: return 'i';
+    case WM_I64: return 'I';
+    case WM_F32: return 'f';
+    case WM_F64: return 'F';
+    case WM_FUNCREF: return 'r';
+    case WM_EXTERNREF: return 'e';
+    default: return '?';
+    }
+}
+
+/* Writes a name percent-encoded, as the host sends names. */
+static void sd_put_name(wm_spec_driver *d, const char *name, uint32_t len)
+{
+    if (len == 0)
+        sd_puts(d, "%");
+    for (uint32_t i = 0; i < len; i++) {
+        uint8_t c = (uint8_t)name[i];
+        if (c > 0x20 && c < 0x7f && c != '%') {
+            d->io.write(d->io.ctx, &name[i], 1);
+        } else {
+            char esc[3] = {'%', "0123456789ABCDEF"[c >> 4], "0123456789ABCDEF"[c & 15]};
+            d->io.write(d->io.ctx, esc, 3);
+        }
+    }
+}
+
+static void sd_cmd_exports(wm_spec_driver *d, const char *name)
+{
+    static const char *const kinds[] = {"func", "table", "memory", "global"};
+    wm_instance *inst = sd_find(d, name);
+    if (inst == NULL) {
+        sd_driver_error(d, "no such module");
+        return;
+    }
+    sd_puts(d, "ok");
+    uint32_t n = wm_export_count(inst);
+    for (uint32_t i = 0; i < n; i++) {
+        const char *ename = NULL;
+        uint32_t len = 0;
+        wm_extern ext;
+        if (wm_export_at(inst, i, &ename, &len, &ext) != WM_OK || ext.kind > 3)
+            continue;
+        sd_puts(d, " ");
+        sd_puts(d, kinds[ext.kind]);
+        sd_puts(d, ":");
+        sd_put_name(d, ename, len);
+        if (ext.kind == WM_EXTERN_FUNC) {
+            uint32_t np = 0;
+            uint32_t nr = 0;
+            const uint8_t *pt = NULL;
+            const uint8_t *rt = NULL;
+            wm_func_sig(ext.of.func, &np, &pt, &nr, &rt);
+            sd_puts(d, ":");
+            for (uint32_t k = 0; k < np; k++) {
+                char c = sd_type_letter(pt[k]);
+                d->io.write(d->io.ctx, &c, 1);
+            }
+            sd_puts(d, ":");
+            for (uint32_t k = 0; k < nr; k++) {
+                char c = sd_type_letter(rt[k]);
+                d->io.write(d->io.ctx, &c, 1);
+            }
+        }
+    }
+    sd_puts(d, "\n");
+}
+
 static void sd_cmd_limit(wm_spec_driver *d, const char *key, const char *value)
 {
     uint64_t n = 0;
@@ -560,8 +630,12 @@ static void sd_cmd_limit(wm_spec_driver *d, const char *key, const char *value)
         d->limits.call_depth = (uint32_t)n;
     else if (sd_streq(key, "memcap"))
         d->limits.mem_cap_bytes = (uint32_t)n;
+    else if (sd_streq(key, "memreserve"))
+        d->limits.mem_reserve = (uint32_t)n;
+    else if (sd_streq(key, "tablecap"))
+        d->limits.table_cap = (uint32_t)n;
     else {
-        sd_driver_error(d, "unknown limit (stack, depth, memcap)");
+        sd_driver_error(d, "unknown limit (stack, depth, memcap, memreserve, tablecap)");
         return;
     }
     sd_puts(d, "ok\n");
@@ -601,7 +675,7 @@ void wm_sd_exec_line(wm_spec_driver *d, char *line)
     /* Names and sources arrive percent-encoded; values never contain '%'. */
     uint32_t names = 0;
     if (sd_streq(cmd, "module") || sd_streq(cmd, "register") || sd_streq(cmd, "get") ||
-        sd_streq(cmd, "invoke") || sd_streq(cmd, "probe"))
+        sd_streq(cmd, "invoke") || sd_streq(cmd, "probe") || sd_streq(cmd, "exports"))
         names = n < 3 ? n - 1 : 2;
     long len[3] = {0, 0, 0};
     for (uint32_t i = 1; i <= names; i++) {
@@ -637,7 +711,9 @@ void wm_sd_exec_line(wm_spec_driver *d, char *line)
         }
         d->fuel = f == 0 ? WM_FUEL_UNLIMITED : f;
         sd_puts(d, "ok\n");
-    } else if (sd_streq(cmd, "limit") && n == 3)
+    } else if (sd_streq(cmd, "exports") && n == 2)
+        sd_cmd_exports(d, tok[1]);
+    else if (sd_streq(cmd, "limit") && n == 3)
         sd_cmd_limit(d, tok[1], tok[2]);
     else if (sd_streq(cmd, "reset") && n == 1)
         sd_cmd_reset(d);

@@ -22,9 +22,13 @@
  *   register AS NAME       make NAME's exports importable as module AS ("-" = current).
  *   invoke NAME FIELD V..  call export FIELD of module NAME ("-" = current). -> ok V..
  *   get NAME FIELD         read exported global FIELD.                       -> ok V
+ *   exports NAME           -> ok KIND:NAME[:PARAMS:RESULTS] ...  KIND func, table, memory,
+ *                          global; funcs carry their signature in wm_host_func letters
+ *                          (i I f F r e), e.g. func:add:ii:i
  *   fuel N                 budget (decimal) for each later invoke; 0 = unlimited.
- *   limit KEY N            per-instance limits for later modules: KEY is stack (value slots),
- *                          depth (call depth) or memcap (bytes per linear memory).
+ *   limit KEY N            per-instance limits (wm_limits) for later modules: KEY is stack
+ *                          (value slots), depth (call depth), memcap (byte budget of a linear
+ *                          memory), memreserve (bytes reserved for memory.grow) or tablecap.
  *   reset                  forget every module and registration (keeps spectest); frees
  *                          their arena memory.
  *   mem                    -> ok USED SIZE  (arena bytes, decimal)

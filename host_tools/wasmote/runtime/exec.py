@@ -98,7 +98,10 @@ def run_export(req: ExecRequest) -> list[Value]:
         if a.kind == "outoffuel":
             raise OutOfFuel(req.fuel or 0)
         if a.error_kind == "notfound":
-            raise WasmoteError(f"{path}: no exported function '{req.export}'")
+            funcs = [e.split(":")[1] for e in drv.command("exports -").split()[1:]
+                     if e.startswith("func:")]
+            raise WasmoteError(f"{path}: no exported function '{req.export}' "
+                               f"(exported functions: {', '.join(funcs) or 'none'})")
         if a.error_kind == "args":
             raise WasmoteError(f"{req.export}: wrong arguments "
                                f"({' '.join(v.user() for v in values) or 'none'}): {a.message}")
