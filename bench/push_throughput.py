@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from wasmote.device.client import DeviceClient
-from wasmote.device.posix_device import PosixDevice
+from wasmote.device.posix_device import PosixDevice, filler_module
 from wasmote.device.transport import SerialTransport, ThrottledTransport
 
 BAUDS = (115200, 921600)
@@ -63,7 +62,7 @@ def main() -> None:
     ap.add_argument("--window", type=int, default=8)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
-    data = b"\0asm\1\0\0\0" + os.urandom(a.size - 8)
+    data = filler_module(a.size, 1)
     with tempfile.TemporaryDirectory() as tmp, \
             PosixDevice(Path(tmp) / "flash.bin", flash_size=1024 * 1024) as dev:
         rows = [measure(dev.url, b, data, a.window) for b in BAUDS]

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import random
 import time
 
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
+from wasmote.device.posix_device import filler_module
 
 
 def image(size: int, seed: int) -> bytes:
-    """A deterministic module-sized blob (the store does not care that it is not wasm)."""
-    return b"\0asm\1\0\0\0" + random.Random(seed).randbytes(size - 8)
+    """A valid wasm module of exactly `size` bytes (the device validates every push)."""
+    return filler_module(size, seed)
 
 
 def sha(data: bytes) -> bytes:

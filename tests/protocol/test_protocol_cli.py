@@ -55,7 +55,7 @@ def test_errors_are_one_line_and_non_zero(device: PosixDevice, tmp_path: Path) -
     code, _, err = _run("push", str(mod), "--name", "bad name!", *port)
     assert code == 2 and "module name" in err
     code, _, err = _run("run", "x", "--invoke", "main", "i32:1", *port)
-    assert code == 1 and "not supported yet" in err and len(err.splitlines()) == 1
+    assert code == 1 and err == "error: device refused RUN: no such module (NOT_FOUND)\n"
     code, _, err = _run("info", "--port", "socket://127.0.0.1:1")
     assert code == 3 and err.startswith("error: cannot open socket://127.0.0.1:1")
     assert "Traceback" not in err and len(err.splitlines()) == 1

@@ -104,7 +104,7 @@ def test_bad_requests_get_error_responses(client: DeviceClient) -> None:
     r = request(client, p.Msg.PUSH_BEGIN, bad_name)
     assert r.status == p.Status.BAD_NAME and b"1-31 characters" in r.body
     run = request(client, p.Msg.RUN, p.run_body("x", "main", [p.WireValue("i32", 1)]))
-    assert run.status == p.Status.NOT_SUPPORTED
+    assert run.status == p.Status.NOT_FOUND
     assert request(client, p.Msg.STOP, p.str8("x")).status == p.Status.NOT_SUPPORTED
     assert client.info().protocol_version == 1  # and it still works
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import random
 import re
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
 
 CORE = FIRMWARE_DIR / "src" / "core"
 SOURCES = (
+    *sorted((CORE / "runtime").glob("*.c")),
     *sorted((CORE / "protocol").glob("*.c")),
     *sorted((CORE / "store").glob("*.c")),
     CORE / "crypto" / "sha256.c",
@@ -31,14 +33,35 @@ FLAGS = {
 }
 
 
+def _leb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def filler_module(size: int, seed: int) -> bytes:
+    """A valid wasm module of exactly `size` (>= 16) bytes for tests and benchmarks: an empty
+    module whose custom section "pad" holds deterministic random bytes."""
+    for leb_len in range(1, 6):
+        content = size - 8 - 1 - leb_len
+        if content >= 4 and len(_leb(content)) == leb_len:
+            payload = random.Random(seed).randbytes(content - 4)
+            return b"\0asm\1\0\0\0" + b"\0" + _leb(content) + b"\x03pad" + payload
+    raise ValueError(f"cannot make a {size}-byte module")
+
+
 def build_device(variant: str = "release") -> Path:
     """Compile wasmote-device (cached by a hash of sources, headers and flags)."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         raise DeviceError("no C compiler found (install gcc) to build the posix device")
-    headers = sorted((FIRMWARE_DIR / "src").rglob("*.h"))
+    headers = sorted([*(FIRMWARE_DIR / "src").rglob("*.h"),
+                      *(FIRMWARE_DIR / "include").rglob("*.h")])
     cmd = [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", *FLAGS[variant],
-           f"-I{CORE}", *(str(s) for s in SOURCES)]
+           f"-I{CORE}", f"-I{FIRMWARE_DIR / 'include'}", *(str(s) for s in SOURCES)]
     h = hashlib.sha256(" ".join(cmd).encode())
     for f in (*SOURCES, *headers):
         h.update(f.read_bytes())
@@ -66,6 +89,7 @@ class PosixDevice:
     sector: int = 4096
     variant: str = "release"
     board: str = "posix"
+    fuel: int | None = None  # per RUN call; None = the device's default
     url: str = ""
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -73,7 +97,8 @@ class PosixDevice:
         exe = build_device(self.variant)
         self.proc = subprocess.Popen(
             [str(exe), "--flash", str(self.flash), "--flash-size", str(self.flash_size),
-             "--sector", str(self.sector), "--tcp", "0", "--board", self.board],
+             "--sector", str(self.sector), "--tcp", "0", "--board", self.board,
+             *(["--fuel", str(self.fuel)] if self.fuel is not None else [])],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert self.proc.stderr is not None
         line = self.proc.stderr.readline().decode(errors="replace")

@@ -62,6 +62,7 @@ class Status(IntEnum):
     TRAP = 12
     BUSY = 13
     BAD_NAME = 14
+    BAD_ARGS = 15
 
 
 def status_name(code: int) -> str:

@@ -168,6 +168,12 @@ static int store_error(wm_protocol *p, const wm_frame_header *req, int rc)
     case WM_STORE_ESTATE:
         return respond_error(p, req, WM_ST_BAD_STATE, "no complete push in progress");
     case WM_STORE_EREJECT:
+        if (p->cfg.validate_error != NULL) {
+            const char *why = p->cfg.validate_error(p->cfg.validate_ctx);
+            if (why != NULL && why[0] != '\0') {
+                return respond_error(p, req, WM_ST_INVALID_MODULE, why);
+            }
+        }
         return respond_error(p, req, WM_ST_INVALID_MODULE,
                              "the loader rejected the module; push abandoned");
     default:

@@ -68,6 +68,7 @@ typedef struct {
     const wm_protocol_runner *runner;   /* NULL: RUN/START/STOP answer "not supported" */
     wm_store_validate_fn validate;      /* NULL: hash check only */
     void *validate_ctx;
+    const char *(*validate_error)(void *validate_ctx); /* why validate refused; may be NULL */
 } wm_protocol_config;
 
 typedef struct wm_protocol {

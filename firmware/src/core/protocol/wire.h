@@ -61,6 +61,7 @@ enum wm_status {
     WM_ST_TRAP = 12,
     WM_ST_BUSY = 13,
     WM_ST_BAD_NAME = 14,
+    WM_ST_BAD_ARGS = 15,
 };
 
 /* INFO feature bits */

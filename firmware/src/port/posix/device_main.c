@@ -2,7 +2,7 @@
  * with its flash in a file, speaking over stdin/stdout or one TCP connection at a time.
  *
  * Usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES]
- *                       [--tcp PORT | --stdio] [--board NAME]
+ *                       [--tcp PORT | --stdio] [--board NAME] [--ram BYTES] [--fuel N]
  * With --tcp it listens on 127.0.0.1:PORT (0 = any free port), prints
  * "listening on 127.0.0.1:PORT" on stderr, and after a disconnect accepts the next
  * connection with all state kept (so a host can resume a push). RESET re-mounts the store
@@ -25,6 +25,7 @@
 
 #include "flash_file.h"
 #include "protocol/protocol.h"
+#include "protocol/runner.h"
 
 #define FIRMWARE_VERSION "wasmote-posix 0.1.0"
 
@@ -79,6 +80,8 @@ typedef struct {
     wm_store store;
     wm_protocol proto;
     wm_protocol_config cfg;
+    wm_runner runner;
+    wm_protocol_runner runner_ops;
     link_state link;
 } device;
 
@@ -91,15 +94,7 @@ static int device_boot(device *d)
         return -1;
     }
     wm_protocol_init(&d->proto, &d->cfg);
-    for (uint32_t i = 0; i < wm_store_count(&d->store); i++) {
-        wm_store_info info;
-        if (wm_store_get(&d->store, i, &info) == WM_STORE_OK &&
-            (info.flags & WM_MODFLAG_AUTOSTART) != 0) {
-            /* No runtime is linked yet: record the autostart so LOGS shows it. */
-            static const char msg[] = "autostart (no runtime linked: not run)";
-            (void)wm_protocol_event(&d->proto, WM_EV_LOG, info.name, msg, sizeof msg - 1u);
-        }
-    }
+    (void)wm_runner_autostart(&d->runner, &d->proto, &d->store);
     return 0;
 }
 
@@ -169,14 +164,15 @@ static int listen_tcp(int port)
 static void usage(void)
 {
     fprintf(stderr, "usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES]"
-                    " [--tcp PORT | --stdio] [--board NAME]\n");
+                    " [--tcp PORT | --stdio] [--board NAME] [--ram BYTES] [--fuel N]\n");
 }
 
 int main(int argc, char **argv)
 {
     static device d;
     const char *flash_path = NULL, *board = "posix";
-    long size = 256 * 1024, sector = 4096, port = -1;
+    long size = 256 * 1024, sector = 4096, port = -1, ram = 4L * 1024 * 1024;
+    long long fuel = 100000000LL;
     int use_stdio = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -188,6 +184,10 @@ int main(int argc, char **argv)
             sector = strtol(v, NULL, 0);
         } else if (strcmp(argv[i], "--tcp") == 0 && v != NULL) {
             port = strtol(v, NULL, 0);
+        } else if (strcmp(argv[i], "--ram") == 0 && v != NULL) {
+            ram = strtol(v, NULL, 0);
+        } else if (strcmp(argv[i], "--fuel") == 0 && v != NULL) {
+            fuel = strtoll(v, NULL, 0);
         } else if (strcmp(argv[i], "--board") == 0 && v != NULL) {
             board = v;
         } else if (strcmp(argv[i], "--stdio") == 0) {
@@ -200,7 +200,7 @@ int main(int argc, char **argv)
         i++;
     }
     if (flash_path == NULL || (port < 0 && !use_stdio) || size <= 0 || sector <= 0 ||
-        size % sector != 0 || port > 65535) {
+        size % sector != 0 || port > 65535 || ram < 4096 || fuel <= 0) {
         usage();
         return 2;
     }
@@ -210,6 +210,8 @@ int main(int argc, char **argv)
                 strerror(errno));
         return 1;
     }
+    d.link.in_fd = -1; /* no link yet: boot-time events go nowhere */
+    d.link.out_fd = -1;
     d.cfg.io.ctx = &d.link;
     d.cfg.io.read = link_read;
     d.cfg.io.write = link_write;
@@ -217,9 +219,19 @@ int main(int argc, char **argv)
     d.cfg.store = &d.store;
     d.cfg.firmware_version = FIRMWARE_VERSION;
     d.cfg.board = board;
-    d.cfg.free_ram = 64u * 1024u; /* nominal: what a small MCU port would report */
-    d.cfg.runner = NULL;
-    d.cfg.validate = NULL;
+    /* The runtime's arena: every RUN loads, instantiates and releases inside it. */
+    void *arena = malloc((size_t)ram);
+    if (arena == NULL) {
+        fprintf(stderr, "wasmote-device: cannot allocate %ld bytes of module RAM\n", ram);
+        return 1;
+    }
+    wm_runner_init(&d.runner, arena, (size_t)ram, (uint64_t)fuel);
+    wm_runner_ops(&d.runner, &d.runner_ops);
+    d.cfg.free_ram = (uint32_t)ram;
+    d.cfg.runner = &d.runner_ops;
+    d.cfg.validate = wm_runner_validate;
+    d.cfg.validate_ctx = &d.runner;
+    d.cfg.validate_error = wm_runner_validate_error;
     if (device_boot(&d) != 0) {
         return 1;
     }

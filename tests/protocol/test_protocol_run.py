@@ -1,0 +1,117 @@
+"""RUN on the posix device: the runtime core loads modules from the store in place."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import wasmote.cli.device_cmds  # noqa: F401  (registers the commands)
+from tests.protocol.helpers import held, image, sha
+from wasmote.cli import main
+from wasmote.device import protocol as p
+from wasmote.device.client import DeviceClient
+from wasmote.device.errors import DeviceRefused
+from wasmote.device.posix_device import PosixDevice
+from wasmote.device.transport import SerialTransport
+
+WAT = Path(__file__).resolve().parent / "wat"
+
+
+def wasm(name: str, tmp: Path) -> bytes:
+    out = tmp / f"{name}.wasm"
+    subprocess.run(["wat2wasm", str(WAT / f"{name}.wat"), "-o", str(out)], check=True)
+    return out.read_bytes()
+
+
+@pytest.fixture
+def small_fuel_device(tmp_path: Path, device_exe: Path) -> Iterator[PosixDevice]:
+    with PosixDevice(tmp_path / "flash.bin", variant="asan", fuel=200_000) as dev:
+        yield dev
+
+
+def i32(v: int) -> p.WireValue:
+    return p.WireValue("i32", v & 0xFFFFFFFF)
+
+
+def test_run_calls_exports_and_returns_results(small_fuel_device: PosixDevice,
+                                               tmp_path: Path) -> None:
+    c = DeviceClient(SerialTransport(small_fuel_device.url))
+    c.push("calc", wasm("calc", tmp_path))
+    assert c.info().feature_names().count("run") == 1
+    assert c.run("calc", "add", [i32(2), i32(-5)]) == [i32(-3)]
+    f64 = struct.unpack("<Q", struct.pack("<d", 0.1))[0]
+    f32 = struct.unpack("<I", struct.pack("<f", -1.5))[0]
+    got = c.run("calc", "mix", [p.WireValue("i64", 1 << 40), p.WireValue("f64", f64),
+                                p.WireValue("f32", f32)])
+    assert got == [p.WireValue("f32", f32), p.WireValue("f64", f64),
+                   p.WireValue("i64", 1 << 40)]
+    c.events.clear()
+    assert c.run("calc", "hello", []) == [i32(7)]
+    assert [(e.kind, e.module, e.text) for e in c.events] == [
+        (p.Msg.EV_LOG, "calc", "hello from calc")]
+    errors = {}
+    for export, args in (("boom", []), ("spin", []), ("nope", []), ("add", [i32(1)])):
+        with pytest.raises(DeviceRefused) as e:
+            c.run("calc", export, args)
+        errors[export] = (e.value.status, e.value.message)
+    assert errors["boom"][0] == p.Status.TRAP and "unreachable" in errors["boom"][1]
+    assert errors["spin"] == (p.Status.TRAP, "out of fuel (the call ran too long)")
+    assert errors["nope"] == (p.Status.NOT_FOUND, "no exported function 'nope'")
+    assert errors["add"] == (p.Status.BAD_ARGS, "add takes (i32, i32)")
+    assert c.run("calc", "add", [i32(40), i32(2)]) == [i32(42)]  # still fine after traps
+    c.transport.close()
+
+
+def test_invalid_module_is_refused_at_commit_and_old_one_kept(client: DeviceClient,
+                                                              tmp_path: Path) -> None:
+    good = wasm("calc", tmp_path)
+    client.push("calc", good)
+    bad = good[:-3]  # truncated: the loader reports where it ends
+    with pytest.raises(DeviceRefused) as e:
+        client.push("calc", bad)
+    assert e.value.status == p.Status.INVALID_MODULE
+    assert e.value.message.startswith("invalid module at 0x")
+    assert held(client) == {"calc": sha(good)}
+    with pytest.raises(DeviceRefused):
+        client.push("junk", b"\0asm\1\0\0\0\x01\x05garbage")
+    assert held(client) == {"calc": sha(good)}
+
+
+def test_autostart_runs_at_boot_and_a_trapping_module_does_not_brick(
+        device: PosixDevice, tmp_path: Path) -> None:
+    c = DeviceClient(SerialTransport(device.url))
+    c.push("calc", wasm("calc", tmp_path), autostart=True)
+    c.push("bad_boot", wasm("bad_boot", tmp_path), autostart=True)
+    c.push("idle", image(2000, 1))
+    c.reset()
+    logs = c.logs()
+    assert "calc: hello from calc" in logs
+    assert "bad_boot: trap: unreachable" in logs
+    assert "idle" not in logs
+    c.transport.close()
+    device.kill()  # a power cycle: the same at boot
+    device.start()
+    c = DeviceClient(SerialTransport(device.url))
+    assert "bad_boot: trap: unreachable" in c.logs()
+    assert c.run("calc", "add", [i32(1), i32(1)]) == [i32(2)]
+    c.transport.close()
+
+
+def test_cli_run_prints_results_and_traps(small_fuel_device: PosixDevice,
+                                          tmp_path: Path) -> None:
+    port = ["--port", small_fuel_device.url]
+    mod = tmp_path / "calc.wasm"
+    mod.write_bytes(wasm("calc", tmp_path))
+    r = CliRunner().invoke(main, ["push", str(mod), *port])
+    assert r.exit_code == 0, r.stderr
+    r = CliRunner().invoke(main, ["run", "calc", "--invoke", "add", "i32:-2", "7", *port])
+    assert (r.exit_code, r.stdout) == (0, "i32:5\n")
+    r = CliRunner().invoke(main, ["run", "calc", "--invoke", "hello", *port])
+    assert (r.exit_code, r.stdout) == (0, "hello from calc\ni32:7\n")
+    r = CliRunner().invoke(main, ["run", "calc", "--invoke", "boom", *port])
+    assert r.exit_code == 2 and r.stderr.startswith("trap: ") and "unreachable" in r.stderr

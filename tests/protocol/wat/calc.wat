@@ -1,0 +1,16 @@
+;; A module for RUN tests: arithmetic, multi-value, logging, traps, a runaway loop.
+(module
+  (import "wasmote" "log" (func $log (param i32 i32) (result i32)))
+  (memory 1)
+  (data (i32.const 16) "hello from calc")
+  (func (export "add") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.add)
+  (func (export "mix") (param i64 f64 f32) (result f32 f64 i64)
+    local.get 2 local.get 1 local.get 0)
+  (func (export "hello") (result i32)
+    (drop (call $log (i32.const 16) (i32.const 15)))
+    i32.const 7)
+  (func (export "boom") unreachable)
+  (func (export "spin") (loop br 0))
+  (func (export "_start")
+    (drop (call $log (i32.const 16) (i32.const 15)))))
