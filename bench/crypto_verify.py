@@ -31,16 +31,14 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bench.crypto_m4.image import CRYPTO_SRC, WARN, ImageBuildError, M4Image, build_image
+
 REPO = Path(__file__).resolve().parent.parent
-CRYPTO_SRC = REPO / "firmware" / "src" / "core" / "crypto"
-PORT_DIR = REPO / "firmware" / "src" / "port" / "mps2"
 BENCH_SRC = REPO / "bench" / "crypto_m4"
 HARNESS_SRC = REPO / "tests" / "crypto" / "crypto_harness.c"
 VECTORS = REPO / "tests" / "crypto" / "rfc8032_vectors.json"
-BOARD = REPO / "boards" / "mps2-an386.json"
 OUT = REPO / "build" / "crypto-bench"
 
-WARN = ["-Wall", "-Wextra", "-Werror"]
 M4_SIZE_FLAGS = ["-std=c99", "-Os", "-mcpu=cortex-m4", "-mthumb", "-ffreestanding", *WARN]
 RV_SIZE_FLAGS = ["-std=c99", "-Os", "-march=rv32imac_zicsr", "-mabi=ilp32", "-ffreestanding",
                  *WARN]
@@ -147,34 +145,14 @@ def write_vectors_header(path: Path) -> None:
         path.write_text(text)
 
 
-def build_m4_image(opt: str) -> tuple[Path, dict[str, Any]]:
-    board = json.loads(BOARD.read_text())
-    wm = board["wasmote"]
+def build_m4_image(opt: str) -> M4Image:
     out = OUT / f"m4{opt}"
     out.mkdir(parents=True, exist_ok=True)
     write_vectors_header(out / "crypto_bench_vectors.h")
-    mem = wm["memory"]
-    regions = [("FLASH", "rx", mem["flash"]), ("STORE", "rw", mem["store"]),
-               ("RAM", "rwx", mem["ram"])]
-    ld = "MEMORY\n{\n" + "".join(
-        f"    {n} ({a}) : ORIGIN = {int(str(r['base']), 0):#010x}, LENGTH = {int(r['size']):#x}\n"
-        for n, a, r in regions) + f"}}\n__stack_size = {int(mem['stack']):#x};\n"
-    ld += f"INCLUDE {wm['ldsections']}\n"
-    (out / "memory.ld").write_text(ld)
-    cpu = board["build"]["cflags"].split()
-    defines = [f"-DF_CPU={board['build']['f_cpu']}", f'-DWM_BOARD_NAME="{BOARD.stem}"',
-               f'-DWM_CPU_NAME="{wm["cpu"]}"', f"-DWM_UART_BASE={wm['uart']['base']}u",
-               f"-DWM_STORE_SECTOR={int(mem['store']['sector'])}u",
-               f"-DWM_UART_RX_IRQ={int(wm['uart']['rx_irq'])}u"]
-    sources = [*sorted(CRYPTO_SRC.glob("*.c")), PORT_DIR / "startup.c",
-               PORT_DIR / "mps2_port.c", BENCH_SRC / "crypto_bench_main.c"]
-    elf = out / "crypto_bench.elf"
-    run(["arm-none-eabi-gcc", "-std=c99", opt, *cpu, "-ffreestanding", "-fno-builtin",
-         "-ffunction-sections", "-fdata-sections", *WARN, *defines,
-         f"-I{REPO / 'firmware' / 'include'}", f"-I{CRYPTO_SRC}", f"-I{PORT_DIR}", f"-I{out}",
-         *map(str, sources), "-nostdlib", "-nostartfiles", "-Wl,--gc-sections",
-         f"-L{PORT_DIR}", f"-T{out / 'memory.ld'}", "-lgcc", "-o", str(elf)])
-    return elf, board
+    try:
+        return build_image(BENCH_SRC / "crypto_bench_main.c", out, opt, (out,))
+    except ImageBuildError as exc:
+        raise BenchError(str(exc)) from exc
 
 
 @dataclass
@@ -186,11 +164,9 @@ class M4Case:
     stack_bytes: int
 
 
-def run_m4(elf: Path, board: dict[str, Any]) -> tuple[list[M4Case], float]:
-    qemu = board["wasmote"]["qemu"]
-    cmd = [qemu["system"], "-M", qemu["machine"], "-kernel", str(elf), "-display", "none",
-           "-monitor", "none", "-serial", "stdio", "-icount", "shift=0,align=off,sleep=off"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def run_m4(image: M4Image) -> tuple[list[M4Case], float]:
+    proc = subprocess.Popen(image.qemu_command(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
     try:
         assert proc.stdout is not None
@@ -367,10 +343,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     try:
         sizes = object_sizes()
-        elf, board = build_m4_image("-Os")
-        m4, insns_per_tick = run_m4(elf, board)
-        elf_o2, _ = build_m4_image("-O2")
-        m4_o2, _ = run_m4(elf_o2, board)
+        m4, insns_per_tick = run_m4(build_m4_image("-Os"))
+        m4_o2, _ = run_m4(build_m4_image("-O2"))
         bad = [c for c in m4 + m4_o2 if c.name.startswith("verify") and
                c.result != (STATUS_BAD_SIGNATURE if c.name.endswith("tampered") else 0)]
         if bad:
