@@ -62,3 +62,9 @@ def test_cortex_m4_size_of_the_runtime():
     assert rep.objects and rep.text > 1000
     assert all(o.name.endswith(".o") for o in rep.objects)
     assert "-mcpu=cortex-m4" in rep.flags and "-Os" in rep.flags
+
+
+def test_cortex_m4_linked_image():
+    linked = posix_build.arm_linked_size()
+    assert 0 < linked.driver_text < linked.text
+    assert 1000 < linked.runtime_flash < linked.text
