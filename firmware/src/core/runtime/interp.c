@@ -16,33 +16,39 @@
         fend = func->def->end;                            \
     } while (0)
 
-#define SAVE() do { x->pc = pc; x->stp = stp; x->sp = sp; x->fp = fp; x->func = func; } while (0)
+#define SAVE() do { x->pc = pc; x->stp = stp; x->sp = sp; x->fp = fp; x->func = func; x->tos = tos; } while (0)
 
 /* effective address check: N bytes at (addr + offset) */
 #define EA(N) do {                                                       \
         wm_skip_uleb(&pc);                                               \
-        uint64_t ea_ = (uint64_t)(uint32_t)sp[-1] + wm_fast_u32(&pc);    \
+        uint64_t ea_ = (uint64_t)(uint32_t)tos + wm_fast_u32(&pc);       \
         if (ea_ + (N) > msz) TRAP("out of bounds memory access");        \
         p = mb + ea_;                                                    \
     } while (0)
 #define EAS(N) do {                                                      \
         wm_skip_uleb(&pc);                                               \
-        uint64_t ea_ = (uint64_t)(uint32_t)sp[-2] + wm_fast_u32(&pc);    \
+        uint64_t ea_ = (uint64_t)(uint32_t)sp[-1] + wm_fast_u32(&pc);    \
         if (ea_ + (N) > msz) TRAP("out of bounds memory access");        \
         p = mb + ea_;                                                    \
     } while (0)
 
-#define U32(i) ((uint32_t)sp[i])
-#define S32(i) ((int32_t)(uint32_t)sp[i])
-#define S64(i) ((int64_t)sp[i])
-#define FA32(i) wm_f32((uint32_t)sp[i])
-#define FA64(i) wm_f64(sp[i])
-#define BIN32(e) do { uint32_t b = U32(-1), a = U32(-2); (void)a; (void)b; sp--; sp[-1] = (uint32_t)(e); } while (0)
-#define BIN64(e) do { uint64_t b = sp[-1], a = sp[-2]; (void)a; (void)b; sp--; sp[-1] = (uint64_t)(e); } while (0)
-#define CMPF32(op) do { float b = FA32(-1), a = FA32(-2); sp--; sp[-1] = (a op b); } while (0)
-#define CMPF64(op) do { double b = FA64(-1), a = FA64(-2); sp--; sp[-1] = (a op b); } while (0)
-#define BINF32(op) do { float b = FA32(-1), a = FA32(-2); sp--; sp[-1] = wm_f32b(a op b); } while (0)
-#define BINF64(op) do { double b = FA64(-1), a = FA64(-2); sp--; sp[-1] = wm_f64b(a op b); } while (0)
+/* Top-of-stack caching: the top operand lives in `tos`; memory holds the others above a
+ * pad slot per frame (physical sp = operand base + height). SLOT(-1) is the top,
+ * SLOT(-2) the one below, ... (i is a constant, so this folds). */
+#define SLOT(i) ((i) == -1 ? tos : sp[(i) + 1])
+#define PUSH(v) do { *sp++ = tos; tos = (v); } while (0)
+#define POPN(n) do { sp -= (n); tos = *sp; } while (0)
+#define U32(i) ((uint32_t)SLOT(i))
+#define S32(i) ((int32_t)(uint32_t)SLOT(i))
+#define S64(i) ((int64_t)SLOT(i))
+#define FA32(i) wm_f32((uint32_t)SLOT(i))
+#define FA64(i) wm_f64(SLOT(i))
+#define BIN32(e) do { uint32_t b = U32(-1), a = U32(-2); (void)a; (void)b; sp--; tos = (uint32_t)(e); } while (0)
+#define BIN64(e) do { uint64_t b = SLOT(-1), a = SLOT(-2); (void)a; (void)b; sp--; tos = (uint64_t)(e); } while (0)
+#define CMPF32(op) do { float b = FA32(-1), a = FA32(-2); sp--; tos = (a op b); } while (0)
+#define CMPF64(op) do { double b = FA64(-1), a = FA64(-2); sp--; tos = (a op b); } while (0)
+#define BINF32(op) do { float b = FA32(-1), a = FA32(-2); sp--; tos = wm_f32b(a op b); } while (0)
+#define BINF64(op) do { double b = FA64(-1), a = FA64(-2); sp--; tos = wm_f64b(a op b); } while (0)
 
 /* Dispatch: with GCC/clang, computed goto (one indirect jump per handler predicts far
  * better than a shared switch jump); otherwise a plain switch. */
@@ -100,7 +106,7 @@ wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err) {
     wm_exec *x = &inst->x;
     const uint8_t *pc = x->pc, *fend = NULL;
     const wm_side *stp = x->stp;
-    uint64_t *sp = x->sp, *fp = x->fp;
+    uint64_t *sp = x->sp, *fp = x->fp, tos = x->tos;
     const wm_func *func = x->func, *callee = NULL;
     wm_instance *ci = inst;
     wm_global **G = NULL;
@@ -149,12 +155,13 @@ do_call:
             code = WM_OK;
             goto done;
         }
+        POPN(1);
         LOAD_CTX();
         goto dispatch;
     } else {
         const wm_funcdef *d = callee->def;
         if (x->depth >= x->max_frames) EXHAUST();
-        if ((size_t)(x->stack_end - sp) < (size_t)d->nlocals + d->max_height) EXHAUST();
+        if ((size_t)(x->stack_end - sp) < (size_t)d->nlocals + d->max_height + 1) EXHAUST();
         wm_frame *fr = &x->frames[x->depth++];
         fr->pc = pc;
         fr->stp = stp;
@@ -182,104 +189,112 @@ dispatch:
         OP(00) TRAP("unreachable");
         OP(01) NEXT();
         OP(02) OP(03) wm_skip_uleb(&pc); NEXT();
-        OP(04)
+        OP(04) {
+            uint32_t c = (uint32_t)tos;
             wm_skip_uleb(&pc);
-            if (U32(-1)) { sp--; stp++; NEXT(); }
-            sp--;
+            POPN(1);
+            if (c) { stp++; NEXT(); }
             goto take;
+        }
         OP(05) goto take;
         OP(0B)
             if (pc == fend) goto do_return;
             NEXT();
         OP(0C) goto take;
-        OP(0D)
-            sp--;
-            if ((uint32_t)sp[0]) goto take;
+        OP(0D) {
+            uint32_t c = (uint32_t)tos;
+            POPN(1);
+            if (c) goto take;
+        }
             wm_skip_uleb(&pc);
             stp++;
             NEXT();
         OP(0E) {
-            uint32_t n = wm_fast_u32(&pc), i = U32(-1);
-            sp--;
+            uint32_t n = wm_fast_u32(&pc), i = (uint32_t)tos;
+            POPN(1);
             stp += i < n ? i : n;
             goto take;
         }
         OP(0F) goto do_return;
         OP(10)
             callee = ci->funcs[wm_fast_u32(&pc)];
+            *sp++ = tos; /* spill: arguments contiguous in memory */
             goto do_call;
         OP(11) {
             uint32_t ti = wm_fast_u32(&pc), tab = wm_fast_u32(&pc);
             wm_table *t = ci->tables[tab];
-            uint32_t i = U32(-1);
-            sp--;
+            uint32_t i = (uint32_t)tos;
+            POPN(1);
             if (i >= t->size) TRAP("undefined element");
             callee = (const wm_func *)(uintptr_t)t->elems[i];
             if (!callee) TRAP("uninitialized element");
             if (!wm_functype_eq(callee->type, &ci->mod->types[ti]))
                 TRAP("indirect call type mismatch");
+            *sp++ = tos;
             goto do_call;
         }
-        OP(1A) sp--; NEXT();
+        OP(1A) POPN(1); NEXT();
         OP(1C) wm_skip_uleb(&pc); pc++; /* fall through */
-        OP(1B)
+        OP(1B) {
+            uint32_t c = (uint32_t)tos;
             sp -= 2;
-            if (!(uint32_t)sp[1]) sp[-1] = sp[0];
+            tos = c ? sp[0] : sp[1];
             NEXT();
-        OP(20) *sp++ = fp[wm_fast_u32(&pc)]; NEXT();
-        OP(21) fp[wm_fast_u32(&pc)] = *--sp; NEXT();
-        OP(22) fp[wm_fast_u32(&pc)] = sp[-1]; NEXT();
-        OP(23) *sp++ = G[wm_fast_u32(&pc)]->val; NEXT();
-        OP(24) G[wm_fast_u32(&pc)]->val = *--sp; NEXT();
+        }
+        OP(20) PUSH(fp[wm_fast_u32(&pc)]); NEXT();
+        OP(21) fp[wm_fast_u32(&pc)] = tos; POPN(1); NEXT();
+        OP(22) fp[wm_fast_u32(&pc)] = tos; NEXT();
+        OP(23) PUSH(G[wm_fast_u32(&pc)]->val); NEXT();
+        OP(24) G[wm_fast_u32(&pc)]->val = tos; POPN(1); NEXT();
         OP(25) {
             wm_table *t = ci->tables[wm_fast_u32(&pc)];
             uint32_t i = U32(-1);
             if (i >= t->size) TRAP("out of bounds table access");
-            sp[-1] = t->elems[i];
+            tos = t->elems[i];
             NEXT();
         }
         OP(26) {
             wm_table *t = ci->tables[wm_fast_u32(&pc)];
             uint32_t i = U32(-2);
             if (i >= t->size) TRAP("out of bounds table access");
-            t->elems[i] = sp[-1];
-            sp -= 2;
+            t->elems[i] = tos;
+            POPN(2);
             NEXT();
         }
         /* loads */
-        OP(28) EA(4); sp[-1] = wm_ld32(p); NEXT();
-        OP(29) EA(8); sp[-1] = wm_ld64(p); NEXT();
-        OP(2A) EA(4); sp[-1] = wm_ld32(p); NEXT();
-        OP(2B) EA(8); sp[-1] = wm_ld64(p); NEXT();
-        OP(2C) EA(1); sp[-1] = (uint32_t)(int32_t)(int8_t)p[0]; NEXT();
-        OP(2D) EA(1); sp[-1] = p[0]; NEXT();
-        OP(2E) EA(2); sp[-1] = (uint32_t)(int32_t)(int16_t)wm_ld16(p); NEXT();
-        OP(2F) EA(2); sp[-1] = wm_ld16(p); NEXT();
-        OP(30) EA(1); sp[-1] = (uint64_t)(int64_t)(int8_t)p[0]; NEXT();
-        OP(31) EA(1); sp[-1] = p[0]; NEXT();
-        OP(32) EA(2); sp[-1] = (uint64_t)(int64_t)(int16_t)wm_ld16(p); NEXT();
-        OP(33) EA(2); sp[-1] = wm_ld16(p); NEXT();
-        OP(34) EA(4); sp[-1] = (uint64_t)(int64_t)(int32_t)wm_ld32(p); NEXT();
-        OP(35) EA(4); sp[-1] = wm_ld32(p); NEXT();
+        OP(28) EA(4); tos = wm_ld32(p); NEXT();
+        OP(29) EA(8); tos = wm_ld64(p); NEXT();
+        OP(2A) EA(4); tos = wm_ld32(p); NEXT();
+        OP(2B) EA(8); tos = wm_ld64(p); NEXT();
+        OP(2C) EA(1); tos = (uint32_t)(int32_t)(int8_t)p[0]; NEXT();
+        OP(2D) EA(1); tos = p[0]; NEXT();
+        OP(2E) EA(2); tos = (uint32_t)(int32_t)(int16_t)wm_ld16(p); NEXT();
+        OP(2F) EA(2); tos = wm_ld16(p); NEXT();
+        OP(30) EA(1); tos = (uint64_t)(int64_t)(int8_t)p[0]; NEXT();
+        OP(31) EA(1); tos = p[0]; NEXT();
+        OP(32) EA(2); tos = (uint64_t)(int64_t)(int16_t)wm_ld16(p); NEXT();
+        OP(33) EA(2); tos = wm_ld16(p); NEXT();
+        OP(34) EA(4); tos = (uint64_t)(int64_t)(int32_t)wm_ld32(p); NEXT();
+        OP(35) EA(4); tos = wm_ld32(p); NEXT();
         /* stores */
-        OP(36) OP(38) EAS(4); wm_st32(p, U32(-1)); sp -= 2; NEXT();
-        OP(37) OP(39) EAS(8); wm_st64(p, sp[-1]); sp -= 2; NEXT();
-        OP(3A) OP(3C) EAS(1); p[0] = (uint8_t)sp[-1]; sp -= 2; NEXT();
-        OP(3B) OP(3D) EAS(2); wm_st16(p, (uint16_t)sp[-1]); sp -= 2; NEXT();
-        OP(3E) EAS(4); wm_st32(p, (uint32_t)sp[-1]); sp -= 2; NEXT();
-        OP(3F) pc++; *sp++ = ci->mem->pages; NEXT();
+        OP(36) OP(38) EAS(4); wm_st32(p, U32(-1)); POPN(2); NEXT();
+        OP(37) OP(39) EAS(8); wm_st64(p, tos); POPN(2); NEXT();
+        OP(3A) OP(3C) EAS(1); p[0] = (uint8_t)tos; POPN(2); NEXT();
+        OP(3B) OP(3D) EAS(2); wm_st16(p, (uint16_t)tos); POPN(2); NEXT();
+        OP(3E) EAS(4); wm_st32(p, (uint32_t)tos); POPN(2); NEXT();
+        OP(3F) pc++; PUSH(ci->mem->pages); NEXT();
         OP(40)
             pc++;
-            sp[-1] = (uint32_t)wm_memory_grow(ci->mem, U32(-1));
+            tos = (uint32_t)wm_memory_grow(ci->mem, U32(-1));
             mb = ci->mem->data;
             msz = ci->mem->bytes;
             NEXT();
-        OP(41) *sp++ = (uint32_t)wm_fast_s32(&pc); NEXT();
-        OP(42) *sp++ = (uint64_t)wm_fast_s64(&pc); NEXT();
-        OP(43) *sp++ = wm_ld32(pc); pc += 4; NEXT();
-        OP(44) *sp++ = wm_ld64(pc); pc += 8; NEXT();
+        OP(41) PUSH((uint32_t)wm_fast_s32(&pc)); NEXT();
+        OP(42) PUSH((uint64_t)wm_fast_s64(&pc)); NEXT();
+        OP(43) PUSH(wm_ld32(pc)); pc += 4; NEXT();
+        OP(44) PUSH(wm_ld64(pc)); pc += 8; NEXT();
         /* i32 compare */
-        OP(45) sp[-1] = U32(-1) == 0; NEXT();
+        OP(45) tos = U32(-1) == 0; NEXT();
         OP(46) BIN32(a == b); NEXT();
         OP(47) BIN32(a != b); NEXT();
         OP(48) BIN32((int32_t)a < (int32_t)b); NEXT();
@@ -291,7 +306,7 @@ dispatch:
         OP(4E) BIN32((int32_t)a >= (int32_t)b); NEXT();
         OP(4F) BIN32(a >= b); NEXT();
         /* i64 compare */
-        OP(50) sp[-1] = sp[-1] == 0; NEXT();
+        OP(50) tos = tos == 0; NEXT();
         OP(51) BIN64(a == b); NEXT();
         OP(52) BIN64(a != b); NEXT();
         OP(53) BIN64((int64_t)a < (int64_t)b); NEXT();
@@ -316,9 +331,9 @@ dispatch:
         OP(65) CMPF64(<=); NEXT();
         OP(66) CMPF64(>=); NEXT();
         /* i32 arithmetic */
-        OP(67) sp[-1] = clz32(U32(-1)); NEXT();
-        OP(68) sp[-1] = ctz32(U32(-1)); NEXT();
-        OP(69) sp[-1] = pop32(U32(-1)); NEXT();
+        OP(67) tos = clz32(U32(-1)); NEXT();
+        OP(68) tos = ctz32(U32(-1)); NEXT();
+        OP(69) tos = pop32(U32(-1)); NEXT();
         OP(6A) BIN32(a + b); NEXT();
         OP(6B) BIN32(a - b); NEXT();
         OP(6C) BIN32(a * b); NEXT();
@@ -327,7 +342,7 @@ dispatch:
             if (b == 0) TRAP("integer divide by zero");
             if (a == INT32_MIN && b == -1) TRAP("integer overflow");
             sp--;
-            sp[-1] = (uint32_t)(a / b);
+            tos = (uint32_t)(a / b);
             NEXT();
         }
         OP(6E)
@@ -338,7 +353,7 @@ dispatch:
             int32_t b = S32(-1), a = S32(-2);
             if (b == 0) TRAP("integer divide by zero");
             sp--;
-            sp[-1] = b == -1 ? 0 : (uint32_t)(a % b);
+            tos = b == -1 ? 0 : (uint32_t)(a % b);
             NEXT();
         }
         OP(70)
@@ -354,9 +369,9 @@ dispatch:
         OP(77) BIN32(rotl32(a, b)); NEXT();
         OP(78) BIN32(rotr32(a, b)); NEXT();
         /* i64 arithmetic */
-        OP(79) sp[-1] = clz64(sp[-1]); NEXT();
-        OP(7A) sp[-1] = ctz64(sp[-1]); NEXT();
-        OP(7B) sp[-1] = pop64(sp[-1]); NEXT();
+        OP(79) tos = clz64(tos); NEXT();
+        OP(7A) tos = ctz64(tos); NEXT();
+        OP(7B) tos = pop64(tos); NEXT();
         OP(7C) BIN64(a + b); NEXT();
         OP(7D) BIN64(a - b); NEXT();
         OP(7E) BIN64(a * b); NEXT();
@@ -365,22 +380,22 @@ dispatch:
             if (b == 0) TRAP("integer divide by zero");
             if (a == INT64_MIN && b == -1) TRAP("integer overflow");
             sp--;
-            sp[-1] = (uint64_t)(a / b);
+            tos = (uint64_t)(a / b);
             NEXT();
         }
         OP(80)
-            if (sp[-1] == 0) TRAP("integer divide by zero");
+            if (tos == 0) TRAP("integer divide by zero");
             BIN64(a / b);
             NEXT();
         OP(81) {
             int64_t b = S64(-1), a = S64(-2);
             if (b == 0) TRAP("integer divide by zero");
             sp--;
-            sp[-1] = b == -1 ? 0 : (uint64_t)(a % b);
+            tos = b == -1 ? 0 : (uint64_t)(a % b);
             NEXT();
         }
         OP(82)
-            if (sp[-1] == 0) TRAP("integer divide by zero");
+            if (tos == 0) TRAP("integer divide by zero");
             BIN64(a % b);
             NEXT();
         OP(83) BIN64(a & b); NEXT();
@@ -392,13 +407,13 @@ dispatch:
         OP(89) BIN64(rotl64(a, b)); NEXT();
         OP(8A) BIN64(rotr64(a, b)); NEXT();
         /* f32 arithmetic */
-        OP(8B) sp[-1] = U32(-1) & 0x7fffffffu; NEXT();
-        OP(8C) sp[-1] = U32(-1) ^ 0x80000000u; NEXT();
-        OP(8D) sp[-1] = wm_f32_round(U32(-1), 0); NEXT();
-        OP(8E) sp[-1] = wm_f32_round(U32(-1), 1); NEXT();
-        OP(8F) sp[-1] = wm_f32_round(U32(-1), 2); NEXT();
-        OP(90) sp[-1] = wm_f32_round(U32(-1), 3); NEXT();
-        OP(91) sp[-1] = wm_f32_sqrt(U32(-1)); NEXT();
+        OP(8B) tos = U32(-1) & 0x7fffffffu; NEXT();
+        OP(8C) tos = U32(-1) ^ 0x80000000u; NEXT();
+        OP(8D) tos = wm_f32_round(U32(-1), 0); NEXT();
+        OP(8E) tos = wm_f32_round(U32(-1), 1); NEXT();
+        OP(8F) tos = wm_f32_round(U32(-1), 2); NEXT();
+        OP(90) tos = wm_f32_round(U32(-1), 3); NEXT();
+        OP(91) tos = wm_f32_sqrt(U32(-1)); NEXT();
         OP(92) BINF32(+); NEXT();
         OP(93) BINF32(-); NEXT();
         OP(94) BINF32(*); NEXT();
@@ -407,13 +422,13 @@ dispatch:
         OP(97) BIN32(wm_f32_max(a, b)); NEXT();
         OP(98) BIN32((a & 0x7fffffffu) | (b & 0x80000000u)); NEXT();
         /* f64 arithmetic */
-        OP(99) sp[-1] &= 0x7fffffffffffffffull; NEXT();
-        OP(9A) sp[-1] ^= 0x8000000000000000ull; NEXT();
-        OP(9B) sp[-1] = wm_f64_round(sp[-1], 0); NEXT();
-        OP(9C) sp[-1] = wm_f64_round(sp[-1], 1); NEXT();
-        OP(9D) sp[-1] = wm_f64_round(sp[-1], 2); NEXT();
-        OP(9E) sp[-1] = wm_f64_round(sp[-1], 3); NEXT();
-        OP(9F) sp[-1] = wm_f64_sqrt(sp[-1]); NEXT();
+        OP(99) tos &= 0x7fffffffffffffffull; NEXT();
+        OP(9A) tos ^= 0x8000000000000000ull; NEXT();
+        OP(9B) tos = wm_f64_round(tos, 0); NEXT();
+        OP(9C) tos = wm_f64_round(tos, 1); NEXT();
+        OP(9D) tos = wm_f64_round(tos, 2); NEXT();
+        OP(9E) tos = wm_f64_round(tos, 3); NEXT();
+        OP(9F) tos = wm_f64_sqrt(tos); NEXT();
         OP(A0) BINF64(+); NEXT();
         OP(A1) BINF64(-); NEXT();
         OP(A2) BINF64(*); NEXT();
@@ -422,58 +437,58 @@ dispatch:
         OP(A5) BIN64(wm_f64_max(a, b)); NEXT();
         OP(A6) BIN64((a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull)); NEXT();
         /* conversions */
-        OP(A7) sp[-1] = (uint32_t)sp[-1]; NEXT();
+        OP(A7) tos = (uint32_t)tos; NEXT();
         OP(A8) OP(A9) OP(AA) OP(AB) {
-            uint64_t d = *op_pc < 0xAA ? wm_f64b((double)FA32(-1)) : sp[-1];
+            uint64_t d = *op_pc < 0xAA ? wm_f64b((double)FA32(-1)) : tos;
             uint32_t r;
             bool nan;
             if (!wm_trunc_f64_i32(d, (*op_pc & 1) == 0, &r, &nan))
                 TRAP(nan ? "invalid conversion to integer" : "integer overflow");
-            sp[-1] = r;
+            tos = r;
             NEXT();
         }
-        OP(AC) sp[-1] = (uint64_t)(int64_t)S32(-1); NEXT();
-        OP(AD) sp[-1] = U32(-1); NEXT();
+        OP(AC) tos = (uint64_t)(int64_t)S32(-1); NEXT();
+        OP(AD) tos = U32(-1); NEXT();
         OP(AE) OP(AF) OP(B0) OP(B1) {
-            uint64_t d = *op_pc < 0xB0 ? wm_f64b((double)FA32(-1)) : sp[-1], r;
+            uint64_t d = *op_pc < 0xB0 ? wm_f64b((double)FA32(-1)) : tos, r;
             bool nan;
             if (!wm_trunc_f64_i64(d, (*op_pc & 1) == 0, &r, &nan))
                 TRAP(nan ? "invalid conversion to integer" : "integer overflow");
-            sp[-1] = r;
+            tos = r;
             NEXT();
         }
-        OP(B2) sp[-1] = wm_f32b((float)S32(-1)); NEXT();
-        OP(B3) sp[-1] = wm_f32b((float)U32(-1)); NEXT();
-        OP(B4) sp[-1] = wm_f32b((float)S64(-1)); NEXT();
-        OP(B5) sp[-1] = wm_f32b((float)sp[-1]); NEXT();
-        OP(B6) sp[-1] = wm_f32b((float)FA64(-1)); NEXT();
-        OP(B7) sp[-1] = wm_f64b((double)S32(-1)); NEXT();
-        OP(B8) sp[-1] = wm_f64b((double)U32(-1)); NEXT();
-        OP(B9) sp[-1] = wm_f64b((double)S64(-1)); NEXT();
-        OP(BA) sp[-1] = wm_f64b((double)sp[-1]); NEXT();
-        OP(BB) sp[-1] = wm_f64b((double)FA32(-1)); NEXT();
-        OP(BC) OP(BE) sp[-1] = U32(-1); NEXT();
+        OP(B2) tos = wm_f32b((float)S32(-1)); NEXT();
+        OP(B3) tos = wm_f32b((float)U32(-1)); NEXT();
+        OP(B4) tos = wm_f32b((float)S64(-1)); NEXT();
+        OP(B5) tos = wm_f32b((float)tos); NEXT();
+        OP(B6) tos = wm_f32b((float)FA64(-1)); NEXT();
+        OP(B7) tos = wm_f64b((double)S32(-1)); NEXT();
+        OP(B8) tos = wm_f64b((double)U32(-1)); NEXT();
+        OP(B9) tos = wm_f64b((double)S64(-1)); NEXT();
+        OP(BA) tos = wm_f64b((double)tos); NEXT();
+        OP(BB) tos = wm_f64b((double)FA32(-1)); NEXT();
+        OP(BC) OP(BE) tos = U32(-1); NEXT();
         OP(BD) OP(BF) NEXT();
-        OP(C0) sp[-1] = (uint32_t)(int32_t)(int8_t)(uint8_t)sp[-1]; NEXT();
-        OP(C1) sp[-1] = (uint32_t)(int32_t)(int16_t)(uint16_t)sp[-1]; NEXT();
-        OP(C2) sp[-1] = (uint64_t)(int64_t)(int8_t)(uint8_t)sp[-1]; NEXT();
-        OP(C3) sp[-1] = (uint64_t)(int64_t)(int16_t)(uint16_t)sp[-1]; NEXT();
-        OP(C4) sp[-1] = (uint64_t)(int64_t)(int32_t)(uint32_t)sp[-1]; NEXT();
+        OP(C0) tos = (uint32_t)(int32_t)(int8_t)(uint8_t)tos; NEXT();
+        OP(C1) tos = (uint32_t)(int32_t)(int16_t)(uint16_t)tos; NEXT();
+        OP(C2) tos = (uint64_t)(int64_t)(int8_t)(uint8_t)tos; NEXT();
+        OP(C3) tos = (uint64_t)(int64_t)(int16_t)(uint16_t)tos; NEXT();
+        OP(C4) tos = (uint64_t)(int64_t)(int32_t)(uint32_t)tos; NEXT();
         /* references */
-        OP(D0) pc++; *sp++ = 0; NEXT();
-        OP(D1) sp[-1] = sp[-1] == 0; NEXT();
-        OP(D2) *sp++ = (uint64_t)(uintptr_t)ci->funcs[wm_fast_u32(&pc)]; NEXT();
+        OP(D0) pc++; PUSH(0); NEXT();
+        OP(D1) tos = tos == 0; NEXT();
+        OP(D2) PUSH((uint64_t)(uintptr_t)ci->funcs[wm_fast_u32(&pc)]); NEXT();
         OP(FC) {
             uint32_t sub = wm_fast_u32(&pc);
             switch (sub) {
             case 0: case 1: case 2: case 3: {
-                uint64_t d = sub < 2 ? wm_f64b((double)FA32(-1)) : sp[-1];
-                sp[-1] = wm_trunc_sat_f64_i32(d, (sub & 1) == 0);
+                uint64_t d = sub < 2 ? wm_f64b((double)FA32(-1)) : tos;
+                tos = wm_trunc_sat_f64_i32(d, (sub & 1) == 0);
                 break;
             }
             case 4: case 5: case 6: case 7: {
-                uint64_t d = sub < 6 ? wm_f64b((double)FA32(-1)) : sp[-1];
-                sp[-1] = wm_trunc_sat_f64_i64(d, (sub & 1) == 0);
+                uint64_t d = sub < 6 ? wm_f64b((double)FA32(-1)) : tos;
+                tos = wm_trunc_sat_f64_i64(d, (sub & 1) == 0);
                 break;
             }
             case 8: {
@@ -482,7 +497,7 @@ dispatch:
                 uint32_t n = U32(-1), s = U32(-2), d = U32(-3);
                 const wm_dataseg *ds = &ci->mod->datas[seg];
                 uint32_t len = ci->data_dropped[seg] ? 0 : ds->len;
-                sp -= 3;
+                POPN(3);
                 if ((uint64_t)s + n > len || (uint64_t)d + n > msz)
                     TRAP("out of bounds memory access");
                 wm_memcpy(mb + d, ds->bytes + s, n);
@@ -492,7 +507,7 @@ dispatch:
             case 10: {
                 pc += 2;
                 uint32_t n = U32(-1), s = U32(-2), d = U32(-3);
-                sp -= 3;
+                POPN(3);
                 if ((uint64_t)s + n > msz || (uint64_t)d + n > msz)
                     TRAP("out of bounds memory access");
                 wm_memmove(mb + d, mb + s, n);
@@ -501,7 +516,7 @@ dispatch:
             case 11: {
                 pc++;
                 uint32_t n = U32(-1), v = U32(-2), d = U32(-3);
-                sp -= 3;
+                POPN(3);
                 if ((uint64_t)d + n > msz) TRAP("out of bounds memory access");
                 wm_memset(mb + d, (int)(v & 0xff), n);
                 break;
@@ -509,8 +524,7 @@ dispatch:
             case 12: {
                 uint32_t seg = wm_fast_u32(&pc), tab = wm_fast_u32(&pc);
                 uint32_t n = U32(-1), s = U32(-2), d = U32(-3);
-                sp -= 3;
-                SAVE();
+                POPN(3);
                 if (wm_table_init_op(ci, ci->tables[tab], seg, d, s, n) != WM_OK)
                     TRAP("out of bounds table access");
                 break;
@@ -520,7 +534,7 @@ dispatch:
                 wm_table *td = ci->tables[wm_fast_u32(&pc)];
                 wm_table *ts = ci->tables[wm_fast_u32(&pc)];
                 uint32_t n = U32(-1), s = U32(-2), d = U32(-3);
-                sp -= 3;
+                POPN(3);
                 if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size)
                     TRAP("out of bounds table access");
                 wm_memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(uint64_t));
@@ -528,17 +542,18 @@ dispatch:
             }
             case 15: {
                 wm_table *t = ci->tables[wm_fast_u32(&pc)];
-                uint32_t n = U32(-1);
+                uint32_t n = (uint32_t)tos;
+                uint64_t init = SLOT(-2);
                 sp--;
-                sp[-1] = (uint32_t)wm_table_grow(t, n, sp[-1]);
+                tos = (uint32_t)wm_table_grow(t, n, init);
                 break;
             }
-            case 16: *sp++ = ci->tables[wm_fast_u32(&pc)]->size; break;
+            case 16: PUSH(ci->tables[wm_fast_u32(&pc)]->size); break;
             case 17: {
                 wm_table *t = ci->tables[wm_fast_u32(&pc)];
                 uint32_t n = U32(-1), i = U32(-3);
-                uint64_t v = sp[-2];
-                sp -= 3;
+                uint64_t v = SLOT(-2);
+                POPN(3);
                 if ((uint64_t)i + n > t->size) TRAP("out of bounds table access");
                 for (uint32_t k = 0; k < n; k++) t->elems[i + k] = v;
                 break;
@@ -553,9 +568,13 @@ dispatch:
     take: {
         uint32_t keep = stp->keep, drop = stp->drop;
         if (drop) {
-            uint64_t *dst = sp - keep - drop, *src = sp - keep;
-            for (uint32_t k = 0; k < keep; k++) dst[k] = src[k];
-            sp -= drop;
+            if (keep) { /* the top stays in tos; the other kept values move down */
+                uint64_t *src = sp - (keep - 1), *dst = src - drop;
+                for (uint32_t k = 0; k + 1 < keep; k++) dst[k] = src[k];
+                sp -= drop;
+            } else {
+                POPN(drop);
+            }
         }
         pc = op_pc + stp->pc;
         int32_t back = stp->pc;
@@ -570,6 +589,7 @@ dispatch:
 
 do_return: {
         uint32_t n = func->type->nresults;
+        *sp++ = tos;
         uint64_t *src = sp - n;
         for (uint32_t k = 0; k < n; k++) fp[k] = src[k];
         sp = fp + n;
@@ -583,6 +603,7 @@ do_return: {
             code = WM_OK;
             goto done;
         }
+        POPN(1);
         pc = fr->pc;
         stp = fr->stp;
         fp = fr->fp;

@@ -222,7 +222,7 @@ typedef struct wm_exec {
     /* registers saved while not running / around host calls */
     const uint8_t *pc;
     const wm_side *stp;
-    uint64_t *sp, *fp;
+    uint64_t *sp, *fp, tos; /* tos: the cached top operand (see interp.c) */
     const wm_func *func;
     uint64_t *result_base; /* where the outermost call's results land */
     const wm_functype *entry_type;
