@@ -1,0 +1,188 @@
+/* The crypto core on the real target instruction set: a Cortex-M4 image (QEMU mps2-an386,
+ * built by bench/crypto_m4/image.py with the firmware's mps2 start-up and port) that
+ * answers one command line on UART0 per request line:
+ *
+ *   v PUB SIG MSG    -> wm_ed25519_verify status (MSG "-" = empty)
+ *   s PUB SIG MSG N  -> the same through the streaming API, fed in N-byte chunks
+ *   h2 HEX / h5 HEX  -> SHA-256 / SHA-512 digest ("-" = empty)
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ed25519.h"
+#include "sha256.h"
+#include "sha512.h"
+#include "wasmote_port.h"
+
+void wm_app_main(void);
+
+#define LINE_MAX 20000u
+#define DATA_MAX 8192u
+
+/* Test image only: the firmware core itself keeps no global state. */
+static char line[LINE_MAX];
+static uint8_t data[DATA_MAX];
+
+static void put(const char *s, size_t n)
+{
+    while (n > 0u) {
+        size_t w = wm_port_uart_write((const uint8_t *)s, n);
+        s += w;
+        n -= w;
+    }
+}
+
+static void puts_z(const char *s)
+{
+    size_t n = 0;
+    while (s[n] != '\0') {
+        n++;
+    }
+    put(s, n);
+}
+
+static void put_u32(uint32_t v)
+{
+    char buf[11];
+    int i = 10;
+    buf[i] = '\0';
+    do {
+        buf[--i] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0u);
+    puts_z(buf + i);
+}
+
+static void put_hex(const uint8_t *b, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t i;
+    for (i = 0; i < n; i++) {
+        char pair[2];
+        pair[0] = digits[b[i] >> 4];
+        pair[1] = digits[b[i] & 15u];
+        put(pair, 2);
+    }
+}
+
+static size_t read_line(void)
+{
+    size_t n = 0;
+    for (;;) {
+        int c = wm_port_uart_read();
+        if (c < 0) {
+            wm_port_idle();
+            continue;
+        }
+        if (c == '\n') {
+            line[n] = '\0';
+            return n;
+        }
+        if (c != '\r' && n + 1u < LINE_MAX) {
+            line[n++] = (char)c;
+        }
+    }
+}
+
+static int nibble(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* Parses the space-separated hex field starting at *pos into out; returns its length or
+ * -1. "-" is an empty field. */
+static long hex_field(size_t *pos, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    while (line[*pos] == ' ') {
+        (*pos)++;
+    }
+    if (line[*pos] == '-') {
+        (*pos)++;
+        return 0;
+    }
+    while (line[*pos] != ' ' && line[*pos] != '\0') {
+        int h = nibble(line[*pos]), l = nibble(line[*pos + 1u]);
+        if (h < 0 || l < 0 || n >= cap) {
+            return -1;
+        }
+        out[n++] = (uint8_t)(h * 16 + l);
+        *pos += 2u;
+    }
+    return (long)n;
+}
+
+static long number_field(size_t *pos)
+{
+    long v = 0;
+    while (line[*pos] == ' ') {
+        (*pos)++;
+    }
+    while (line[*pos] >= '0' && line[*pos] <= '9') {
+        v = v * 10 + (line[*pos] - '0');
+        (*pos)++;
+    }
+    return v;
+}
+
+static void command(void)
+{
+    size_t pos = 0;
+    uint8_t pub[32], sig[64], digest[64];
+    long len;
+    if (line[0] == 'v' || line[0] == 's') {
+        pos = 1;
+        if (hex_field(&pos, pub, 32) != 32 || hex_field(&pos, sig, 64) != 64 ||
+            (len = hex_field(&pos, data, DATA_MAX)) < 0) {
+            puts_z("parse-error");
+            return;
+        }
+        if (line[0] == 'v') {
+            put_u32((uint32_t)wm_ed25519_verify(pub, len ? data : NULL, (size_t)len, sig));
+        } else {
+            wm_ed25519_verify_ctx ctx;
+            long chunk = number_field(&pos), off = 0;
+            wm_crypto_status st = wm_ed25519_verify_init(&ctx, pub, sig);
+            if (chunk <= 0) {
+                chunk = 1;
+            }
+            while (st == WM_CRYPTO_OK && off < len) {
+                long n = len - off < chunk ? len - off : chunk;
+                st = wm_ed25519_verify_update(&ctx, data + off, (size_t)n);
+                off += n;
+            }
+            if (st == WM_CRYPTO_OK) {
+                st = wm_ed25519_verify_final(&ctx);
+            }
+            put_u32((uint32_t)st);
+        }
+    } else if (line[0] == 'h' && (line[1] == '2' || line[1] == '5')) {
+        pos = 2;
+        len = hex_field(&pos, data, DATA_MAX);
+        if (len < 0) {
+            puts_z("parse-error");
+        } else if (line[1] == '2') {
+            put_u32((uint32_t)wm_sha256(len ? data : NULL, (size_t)len, digest));
+            puts_z(" ");
+            put_hex(digest, 32);
+        } else {
+            put_u32((uint32_t)wm_sha512(len ? data : NULL, (size_t)len, digest));
+            puts_z(" ");
+            put_hex(digest, 64);
+        }
+    } else {
+        puts_z("unknown");
+    }
+}
+
+void wm_app_main(void)
+{
+    puts_z("crypto-m4 ready\r\n");
+    for (;;) {
+        read_line();
+        command();
+        puts_z("\r\n");
+    }
+}
