@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wasmote.runtime.driver import Answer, escape_name
+from wasmote.runtime.driver import Answer, escape_name, unescape_name
 from wasmote.runtime.spec_runner import value_matches
 from wasmote.runtime.values import Value, ValueError_, f32_from_bits, parse_user_value
 
@@ -68,6 +68,14 @@ def test_f64_and_i64_round_trip(bits):
         v = Value(typ, bits)
         assert parse_user_value(v.user()) == v
         assert Value.from_wire(v.wire()) == v
+
+
+@given(st.binary(max_size=40))
+def test_escape_round_trip(raw):
+    token = escape_name(raw)
+    assert " " not in token and token
+    assert unescape_name(token) == raw
+    assert unescape_name(token.replace(":", "%3A")) == raw
 
 
 def test_escape_name():

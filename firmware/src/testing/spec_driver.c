@@ -560,14 +560,15 @@ static char sd_type_letter(uint8_t t)
     }
 }
 
-/* Writes a name percent-encoded, as the host sends names. */
+/* Writes a name percent-encoded, as the host sends names, and ':' too (the field separator
+ * of `exports`). */
 static void sd_put_name(wm_spec_driver *d, const char *name, uint32_t len)
 {
     if (len == 0)
         sd_puts(d, "%");
     for (uint32_t i = 0; i < len; i++) {
         uint8_t c = (uint8_t)name[i];
-        if (c > 0x20 && c < 0x7f && c != '%') {
+        if (c > 0x20 && c < 0x7f && c != '%' && c != ':') {
             d->io.write(d->io.ctx, &name[i], 1);
         } else {
             char esc[3] = {'%', "0123456789ABCDEF"[c >> 4], "0123456789ABCDEF"[c & 15]};

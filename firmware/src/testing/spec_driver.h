@@ -23,8 +23,8 @@
  *   invoke NAME FIELD V..  call export FIELD of module NAME ("-" = current). -> ok V..
  *   get NAME FIELD         read exported global FIELD.                       -> ok V
  *   exports NAME           -> ok KIND:NAME[:PARAMS:RESULTS] ...  KIND func, table, memory,
- *                          global; funcs carry their signature in wm_host_func letters
- *                          (i I f F r e), e.g. func:add:ii:i
+ *                          global; NAME percent-encoded (':' as %3A too); funcs carry their
+ *                          signature in wm_host_func letters (i I f F r e): func:add:ii:i
  *   fuel N                 budget (decimal) for each later invoke; 0 = unlimited.
  *   limit KEY N            per-instance limits (wm_limits) for later modules: KEY is stack
  *                          (value slots), depth (call depth), memcap (byte budget of a linear

@@ -30,6 +30,45 @@ def escape_name(name: str | bytes) -> str:
     return "".join(chr(b) if b in _SAFE else f"%{b:02X}" for b in raw)
 
 
+def unescape_name(token: str) -> bytes:
+    """The inverse of escape_name (also accepts %3A for ':', as `exports` sends it)."""
+    if token == "%":
+        return b""
+    out = bytearray()
+    i = 0
+    while i < len(token):
+        if token[i] == "%":
+            out.append(int(token[i + 1:i + 3], 16))
+            i += 3
+        else:
+            out += token[i].encode()
+            i += 1
+    return bytes(out)
+
+
+@dataclass(frozen=True)
+class Export:
+    """One entry of the driver's `exports` answer."""
+
+    kind: str  # func, table, memory, global
+    name: bytes
+    params: str = ""  # wm_host_func letters: i I f F r e
+    results: str = ""
+
+    @classmethod
+    def parse(cls, token: str) -> Export:
+        kind, name, *sig = token.split(":")
+        return cls(kind, unescape_name(name), *(sig[:2] if kind == "func" else []))
+
+
+def list_exports(t: Transport, module: str = "-") -> list[Export]:
+    """Exports of a loaded module ('-' = the current one)."""
+    answer = t.command(f"exports {module}")
+    if not answer.startswith("ok"):
+        raise DriverError(f"driver refused 'exports': {answer}")
+    return [Export.parse(tok) for tok in answer.split()[1:]]
+
+
 class DriverError(WasmoteError):
     """The driver process died, hung, or answered something unreadable."""
 

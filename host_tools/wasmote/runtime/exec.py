@@ -12,7 +12,7 @@ from pathlib import Path
 
 from wasmote import posix_build
 from wasmote.errors import WasmoteError
-from wasmote.runtime.driver import Answer, DriverProcess, escape_name
+from wasmote.runtime.driver import Answer, DriverProcess, escape_name, list_exports
 from wasmote.runtime.values import Value, parse_user_value
 
 
@@ -98,8 +98,8 @@ def run_export(req: ExecRequest) -> list[Value]:
         if a.kind == "outoffuel":
             raise OutOfFuel(req.fuel or 0)
         if a.error_kind == "notfound":
-            funcs = [e.split(":")[1] for e in drv.command("exports -").split()[1:]
-                     if e.startswith("func:")]
+            funcs = [e.name.decode(errors="replace") for e in list_exports(drv)
+                     if e.kind == "func"]
             raise WasmoteError(f"{path}: no exported function '{req.export}' "
                                f"(exported functions: {', '.join(funcs) or 'none'})")
         if a.error_kind == "args":
