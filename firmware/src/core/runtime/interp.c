@@ -10,7 +10,6 @@
 
 #define LOAD_CTX() do {                                   \
         ci = func->inst;                                  \
-        G = ci->globals;                                  \
         mb = ci->mem ? ci->mem->data : NULL;              \
         msz = ci->mem ? ci->mem->bytes : 0;               \
         fend = func->def->end;                            \
@@ -22,13 +21,13 @@
 #define EA(N) do {                                                       \
         wm_skip_uleb(&pc);                                               \
         uint64_t ea_ = (uint64_t)(uint32_t)tos + wm_fast_u32(&pc);       \
-        if (ea_ + (N) > msz) TRAP("out of bounds memory access");        \
+        if (WM_UNLIKELY(ea_ + (N) > msz)) TRAP("out of bounds memory access"); \
         p = mb + ea_;                                                    \
     } while (0)
 #define EAS(N) do {                                                      \
         wm_skip_uleb(&pc);                                               \
         uint64_t ea_ = (uint64_t)(uint32_t)sp[-1] + wm_fast_u32(&pc);    \
-        if (ea_ + (N) > msz) TRAP("out of bounds memory access");        \
+        if (WM_UNLIKELY(ea_ + (N) > msz)) TRAP("out of bounds memory access"); \
         p = mb + ea_;                                                    \
     } while (0)
 
@@ -56,7 +55,7 @@
 #define WM_CGOTO 1
 #define OP(n) L##n:
 #define OP_ILLEGAL L_ILL
-#define NEXT() do { op_pc = pc; goto *dispatch_table[*pc++]; } while (0)
+#define NEXT() goto *dispatch_table[*pc++]
 #else
 #define WM_CGOTO 0
 #define OP(n) case 0x##n:
@@ -109,14 +108,11 @@ wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err) {
     uint64_t *sp = x->sp, *fp = x->fp, tos = x->tos;
     const wm_func *func = x->func, *callee = NULL;
     wm_instance *ci = inst;
-    wm_global **G = NULL;
     uint8_t *mb = NULL;
     uint64_t msz = 0;
-    uint64_t fuel = x->fuel;
     const char *msg = NULL;
     wm_err code = WM_OK;
     uint8_t *p;
-    const uint8_t *op_pc = NULL;
 #if WM_CGOTO
     static const void *const dispatch_table[256] = {&&L00, &&L01, &&L02, &&L03, &&L04, &&L05, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L0B, &&L0C, &&L0D, &&L0E, &&L0F, &&L10, &&L11, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L1A, &&L1B, &&L1C, &&L_ILL, &&L_ILL, &&L_ILL, &&L20, &&L21, &&L22, &&L23, &&L24, &&L25, &&L26, &&L_ILL, &&L28, &&L29, &&L2A, &&L2B, &&L2C, &&L2D, &&L2E, &&L2F, &&L30, &&L31, &&L32, &&L33, &&L34, &&L35, &&L36, &&L37, &&L38, &&L39, &&L3A, &&L3B, &&L3C, &&L3D, &&L3E, &&L3F, &&L40, &&L41, &&L42, &&L43, &&L44, &&L45, &&L46, &&L47, &&L48, &&L49, &&L4A, &&L4B, &&L4C, &&L4D, &&L4E, &&L4F, &&L50, &&L51, &&L52, &&L53, &&L54, &&L55, &&L56, &&L57, &&L58, &&L59, &&L5A, &&L5B, &&L5C, &&L5D, &&L5E, &&L5F, &&L60, &&L61, &&L62, &&L63, &&L64, &&L65, &&L66, &&L67, &&L68, &&L69, &&L6A, &&L6B, &&L6C, &&L6D, &&L6E, &&L6F, &&L70, &&L71, &&L72, &&L73, &&L74, &&L75, &&L76, &&L77, &&L78, &&L79, &&L7A, &&L7B, &&L7C, &&L7D, &&L7E, &&L7F, &&L80, &&L81, &&L82, &&L83, &&L84, &&L85, &&L86, &&L87, &&L88, &&L89, &&L8A, &&L8B, &&L8C, &&L8D, &&L8E, &&L8F, &&L90, &&L91, &&L92, &&L93, &&L94, &&L95, &&L96, &&L97, &&L98, &&L99, &&L9A, &&L9B, &&L9C, &&L9D, &&L9E, &&L9F, &&LA0, &&LA1, &&LA2, &&LA3, &&LA4, &&LA5, &&LA6, &&LA7, &&LA8, &&LA9, &&LAA, &&LAB, &&LAC, &&LAD, &&LAE, &&LAF, &&LB0, &&LB1, &&LB2, &&LB3, &&LB4, &&LB5, &&LB6, &&LB7, &&LB8, &&LB9, &&LBA, &&LBB, &&LBC, &&LBD, &&LBE, &&LBF, &&LC0, &&LC1, &&LC2, &&LC3, &&LC4, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&LD0, &&LD1, &&LD2, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&LFC, &&L_ILL, &&L_ILL, &&L_ILL};
 #endif
@@ -139,11 +135,9 @@ do_call:
         if ((size_t)(x->stack_end - sp) < t->nresults) EXHAUST();
         for (i = 0; i < t->nresults; i++) { res[i].type = t->results[i]; res[i].of.i64 = 0; }
         SAVE();
-        x->fuel = fuel;
         wm_instance *hi = func ? func->inst : inst;
         hi->trap_msg = NULL;
         wm_err e = callee->host->fn(hi, callee->host->user, args, res);
-        fuel = x->fuel;
         if (e != WM_OK) {
             msg = hi->trap_msg ? hi->trap_msg : "host function failed";
             code = e == WM_ERR_EXHAUSTION ? e : WM_ERR_TRAP;
@@ -173,8 +167,8 @@ do_call:
         pc = d->code;
         stp = callee->inst->mod->side + d->side;
         LOAD_CTX();
-        if (fuel == 0) goto suspend;
-        fuel--;
+        if (x->fuel == 0) goto suspend;
+        x->fuel--;
     }
 
 dispatch:
@@ -183,7 +177,6 @@ dispatch:
         NEXT();
         {
 #else
-        op_pc = pc;
         switch (*pc++) {
 #endif
         OP(00) TRAP("unreachable");
@@ -191,9 +184,8 @@ dispatch:
         OP(02) OP(03) wm_skip_uleb(&pc); NEXT();
         OP(04) {
             uint32_t c = (uint32_t)tos;
-            wm_skip_uleb(&pc);
             POPN(1);
-            if (c) { stp++; NEXT(); }
+            if (c) { wm_skip_uleb(&pc); stp++; NEXT(); }
             goto take;
         }
         OP(05) goto take;
@@ -210,9 +202,11 @@ dispatch:
             stp++;
             NEXT();
         OP(0E) {
+            const uint8_t *o = pc;
             uint32_t n = wm_fast_u32(&pc), i = (uint32_t)tos;
             POPN(1);
             stp += i < n ? i : n;
+            pc = o;
             goto take;
         }
         OP(0F) goto do_return;
@@ -244,8 +238,8 @@ dispatch:
         OP(20) PUSH(fp[wm_fast_u32(&pc)]); NEXT();
         OP(21) fp[wm_fast_u32(&pc)] = tos; POPN(1); NEXT();
         OP(22) fp[wm_fast_u32(&pc)] = tos; NEXT();
-        OP(23) PUSH(G[wm_fast_u32(&pc)]->val); NEXT();
-        OP(24) G[wm_fast_u32(&pc)]->val = tos; POPN(1); NEXT();
+        OP(23) PUSH(ci->globals[wm_fast_u32(&pc)]->val); NEXT();
+        OP(24) ci->globals[wm_fast_u32(&pc)]->val = tos; POPN(1); NEXT();
         OP(25) {
             wm_table *t = ci->tables[wm_fast_u32(&pc)];
             uint32_t i = U32(-1);
@@ -439,10 +433,10 @@ dispatch:
         /* conversions */
         OP(A7) tos = (uint32_t)tos; NEXT();
         OP(A8) OP(A9) OP(AA) OP(AB) {
-            uint64_t d = *op_pc < 0xAA ? wm_f64b((double)FA32(-1)) : tos;
+            uint64_t d = pc[-1] < 0xAA ? wm_f64b((double)FA32(-1)) : tos;
             uint32_t r;
             bool nan;
-            if (!wm_trunc_f64_i32(d, (*op_pc & 1) == 0, &r, &nan))
+            if (!wm_trunc_f64_i32(d, (pc[-1] & 1) == 0, &r, &nan))
                 TRAP(nan ? "invalid conversion to integer" : "integer overflow");
             tos = r;
             NEXT();
@@ -450,9 +444,9 @@ dispatch:
         OP(AC) tos = (uint64_t)(int64_t)S32(-1); NEXT();
         OP(AD) tos = U32(-1); NEXT();
         OP(AE) OP(AF) OP(B0) OP(B1) {
-            uint64_t d = *op_pc < 0xB0 ? wm_f64b((double)FA32(-1)) : tos, r;
+            uint64_t d = pc[-1] < 0xB0 ? wm_f64b((double)FA32(-1)) : tos, r;
             bool nan;
-            if (!wm_trunc_f64_i64(d, (*op_pc & 1) == 0, &r, &nan))
+            if (!wm_trunc_f64_i64(d, (pc[-1] & 1) == 0, &r, &nan))
                 TRAP(nan ? "invalid conversion to integer" : "integer overflow");
             tos = r;
             NEXT();
@@ -576,12 +570,12 @@ dispatch:
                 POPN(drop);
             }
         }
-        pc = op_pc + stp->pc;
+        pc = pc - 1 + stp->pc; /* every branch arrives here with pc just past its opcode */
         int32_t back = stp->pc;
         stp += stp->st;
         if (back <= 0) { /* loop back-edge: charge fuel */
-            if (fuel == 0) goto suspend;
-            fuel--;
+            if (x->fuel == 0) goto suspend;
+            x->fuel--;
         }
         NEXT();
     }
@@ -620,10 +614,8 @@ suspend:
 
 out:
     SAVE();
-    x->fuel = fuel;
     return wm_trap_err(err, code, msg);
 
 done:
-    x->fuel = fuel;
     return code;
 }

@@ -6,6 +6,14 @@
 
 #include <limits.h>
 
+#if defined(__GNUC__)
+#define WM_LIKELY(x) __builtin_expect(!!(x), 1)
+#define WM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define WM_LIKELY(x) (x)
+#define WM_UNLIKELY(x) (x)
+#endif
+
 #define WM_PAGE 65536u
 #define WM_MAX_PAGES 65536u
 #define WM_NONE UINT32_MAX /* "no maximum" / "no start function" */
@@ -143,7 +151,7 @@ wm_err wm_rd_name(wm_reader *r, const uint8_t **name, uint32_t *len);
 static inline uint32_t wm_fast_u32(const uint8_t **pp) {
     const uint8_t *p = *pp;
     uint32_t v = p[0];
-    if (v < 0x80) { *pp = p + 1; return v; }
+    if (WM_LIKELY(v < 0x80)) { *pp = p + 1; return v; }
     v = (v & 0x7f) | ((uint32_t)p[1] << 7);
     if (p[1] < 0x80) { *pp = p + 2; return v; }
     v = (v & 0x3fff) | ((uint32_t)p[2] << 14);
@@ -158,7 +166,7 @@ static inline int32_t wm_fast_s32(const uint8_t **pp) {
     const uint8_t *p = *pp;
     uint32_t v = p[0];
     /* sign-extend from the last payload bit (arithmetic >> on int32_t, as GCC/clang do) */
-    if (v < 0x80) { *pp = p + 1; return (int32_t)(v << 25) >> 25; }
+    if (WM_LIKELY(v < 0x80)) { *pp = p + 1; return (int32_t)(v << 25) >> 25; }
     v = (v & 0x7f) | ((uint32_t)(p[1] & 0x7f) << 7);
     if (p[1] < 0x80) { *pp = p + 2; return (int32_t)(v << 18) >> 18; }
     v |= (uint32_t)(p[2] & 0x7f) << 14;
