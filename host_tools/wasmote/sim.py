@@ -103,30 +103,31 @@ def qemu_command(board: Board, elf: Path, port: int, icount: bool = False) -> li
                          "(use a QEMU board: mps2-an385, mps2-an386, mps2-an505, riscv32-virt)")
     cmd = [board.qemu.system, "-M", board.qemu.machine, *board.qemu.args,
            "-display", "none", "-monitor", "none",
-           "-serial", f"tcp:{HOST}:{port},server=on,wait=on",
+           "-serial", f"tcp:{HOST}:{port},server=on,wait=on,nodelay=on",
            "-kernel", str(elf)]
     if icount:
         cmd += ICOUNT_ARGS
     return cmd
 
 
-def launch(board_name: str, *, port: int | None = None, build: bool = True,
-           icount: bool = False, timeout: float = 10.0) -> Sim:
+def launch(board_name: str, *, env: str | None = None, port: int | None = None,
+           build: bool = True, icount: bool = False, timeout: float = 10.0) -> Sim:
     """Starts QEMU and returns once it listens; the guest runs when the first client
-    connects. The caller must stop() it (tests: in a finally)."""
+    connects. `env` picks another PlatformIO environment of the board (e.g. the spec-test
+    image). The caller must stop() it (tests: in a finally)."""
     board = load_board(board_name)
     if board.qemu is None:
         qemu_command(board, Path(), 0)  # raises the clear message
     if build:
         from wasmote.firmware import build as build_firmware
 
-        elf = build_firmware(board.name).elf
+        elf = build_firmware(board.name, env=env).elf
     else:
         from wasmote.firmware import firmware_elf
 
-        elf = firmware_elf(board.name)
+        elf = firmware_elf(env or board.name)
         if not elf.is_file():
-            raise SimError(f"no firmware built for {board.name} ({elf}); "
+            raise SimError(f"no firmware built for {env or board.name} ({elf}); "
                            f"run `wasmote build --board {board.name}`")
     SIM_DIR.mkdir(parents=True, exist_ok=True)
     attempts = 1 if port is not None else 3

@@ -1,0 +1,57 @@
+"""A subset of the WebAssembly spec suite on the Cortex-M4F and Cortex-M3 builds under QEMU:
+the harness's portable driver runs on the device (envs <board>-spectest), fed over the TCP
+serial line; the harness's Python runner judges (shared with the posix run in
+tests/runtime/). Catches hard-/soft-float, libgcc and alignment bugs the host build cannot."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.runtime.spec_exclusions import EXCLUSIONS
+from wasmote import firmware, sim
+from wasmote.runtime.driver import StreamTransport
+from wasmote.runtime.spec_runner import FileReport, run_spec_file, summary_table
+
+from .conftest import read_until, runtime_in_tree
+
+FILES = ["i32", "i64", "f32", "f64", "conversions", "memory", "address", "align", "endianness",
+         "float_exprs", "float_literals", "float_memory", "float_misc", "int_exprs", "f32_bitwise",
+         "f64_bitwise", "f32_cmp", "f64_cmp"]
+
+
+@pytest.fixture(scope="module", params=["mps2-an386", "mps2-an385"])
+def device(request):
+    board = request.param
+    if not runtime_in_tree():
+        pytest.skip("the runtime core (firmware/src/core/runtime) is not in the tree yet")
+    firmware.build(board, env=f"{board}-spectest")
+    s = sim.launch(board, env=f"{board}-spectest", build=False)
+    try:
+        ser = s.connect(timeout=60)
+        ser.timeout = 0.2
+        boot = read_until(ser, "ready", timeout=30)
+        assert any(ln.startswith(f"wasmote-spectest board={board}") for ln in boot), boot
+        ser.timeout = 60  # readline() of one answer; f64 conversions are slowest
+        yield StreamTransport(ser)
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="module")
+def reports():
+    collected: list[FileReport] = []
+    yield collected
+    if collected:
+        print("\n" + summary_table(collected, "spec subset on mps2-an386 (Cortex-M4F) and "
+                                    "mps2-an385 (Cortex-M3) under QEMU"))
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+@pytest.mark.parametrize("name", FILES)
+def test_firmware_spec_subset_on_cortex_m(name, device, reports, spec_json_dir):
+    report = run_spec_file(spec_json_dir / name / f"{name}.json", device, EXCLUSIONS)
+    reports.append(report)
+    counts = report.counts()
+    assert sum(c["pass"] for c in counts.values()) > 0
+    assert not report.failures and not report.driver_error, report.failure_text()
