@@ -31,7 +31,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bench.crypto_m4.image import CRYPTO_SRC, WARN, ImageBuildError, M4Image, build_image
+from bench.crypto_m4.image import CRYPTO_SRC, WARN, ImageBuildError, TargetImage, build_image
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_SRC = REPO / "bench" / "crypto_m4"
@@ -145,7 +145,7 @@ def write_vectors_header(path: Path) -> None:
         path.write_text(text)
 
 
-def build_m4_image(opt: str) -> M4Image:
+def build_m4_image(opt: str) -> TargetImage:
     out = OUT / f"m4{opt}"
     out.mkdir(parents=True, exist_ok=True)
     write_vectors_header(out / "crypto_bench_vectors.h")
@@ -164,7 +164,7 @@ class M4Case:
     stack_bytes: int
 
 
-def run_m4(image: M4Image) -> tuple[list[M4Case], float]:
+def run_m4(image: TargetImage) -> tuple[list[M4Case], float]:
     proc = subprocess.Popen(image.qemu_command(), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     lines: list[str] = []

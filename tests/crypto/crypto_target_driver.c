@@ -1,6 +1,6 @@
-/* The crypto core on the real target instruction set: a Cortex-M4 image (QEMU mps2-an386,
- * built by bench/crypto_m4/image.py with the firmware's mps2 start-up and port) that
- * answers one command line on UART0 per request line:
+/* The crypto core on the real target instruction sets: a bare-metal image for a QEMU board
+ * (Cortex-M4 mps2-an386, RV32 virt; built by bench/crypto_m4/image.py with the firmware's
+ * own start-up and port) that answers one line on the UART per request line:
  *
  *   v PUB SIG MSG    -> wm_ed25519_verify status (MSG "-" = empty)
  *   s PUB SIG MSG N  -> the same through the streaming API, fed in N-byte chunks
@@ -179,7 +179,7 @@ static void command(void)
 
 void wm_app_main(void)
 {
-    puts_z("crypto-m4 ready\r\n");
+    puts_z("crypto-target ready\r\n");
     for (;;) {
         read_line();
         command();
