@@ -302,25 +302,25 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
         if (e.kind != im->kind) return unlinkable(err, mod, im, "incompatible import type");
         switch (im->kind) {
         case WM_EXTERN_FUNC:
-            if (!wm_functype_eq(e.of.func->type, &mod->types[im->type]))
+            if (!wm_functype_eq(e.of.func->type, &mod->types[im->d.type]))
                 return unlinkable(err, mod, im, "incompatible import type");
             inst->funcs[im->index] = e.of.func;
             break;
         case WM_EXTERN_TABLE:
-            if (e.of.table->elem != im->tt.elem ||
-                !limits_ok(e.of.table->size, e.of.table->max, im->tt.min, im->tt.max))
+            if (e.of.table->elem != im->d.tt.elem ||
+                !limits_ok(e.of.table->size, e.of.table->max, im->d.tt.min, im->d.tt.max))
                 return unlinkable(err, mod, im, "incompatible import type");
             inst->tables[im->index] = e.of.table;
             break;
         case WM_EXTERN_MEMORY: {
             wm_memory *mm = e.of.memory;
-            if (!limits_ok(mm->pages, mm->has_max ? mm->max_pages : WM_NONE, im->mt.min, im->mt.max))
+            if (!limits_ok(mm->pages, mm->has_max ? mm->max_pages : WM_NONE, im->d.mt.min, im->d.mt.max))
                 return unlinkable(err, mod, im, "incompatible import type");
             inst->mem = mm;
             break;
         }
         default:
-            if (e.of.global->type != im->gt.type || e.of.global->mut != im->gt.mut)
+            if (e.of.global->type != im->d.gt.type || e.of.global->mut != im->d.gt.mut)
                 return unlinkable(err, mod, im, "incompatible import type");
             inst->globals[im->index] = e.of.global;
             break;

@@ -164,7 +164,7 @@ static wm_err build_spaces(loader *L, uint32_t rank) {
         wm_memset(L->declared, 0, m->nfuncs);
         for (uint32_t i = 0; i < m->nimports; i++)
             if (m->imports[i].kind == WM_EXTERN_FUNC)
-                m->func_types[m->imports[i].index] = &m->types[m->imports[i].type];
+                m->func_types[m->imports[i].index] = &m->types[m->imports[i].d.type];
         if (L->ndefined_funcs) {
             wm_reader rr = {(const uint8_t *)L->def_func_types_pos, m->bytes + m->len, m->bytes, L->err};
             for (uint32_t i = 0; i < L->ndefined_funcs; i++) {
@@ -181,7 +181,7 @@ static wm_err build_spaces(loader *L, uint32_t rank) {
         m->ntables = m->ntable_imports + L->ndef_tables;
         NEED(m->tables = (wm_tabletype *)alloc(L, m->ntables, sizeof(wm_tabletype)));
         for (uint32_t i = 0; i < m->nimports; i++)
-            if (m->imports[i].kind == WM_EXTERN_TABLE) m->tables[m->imports[i].index] = m->imports[i].tt;
+            if (m->imports[i].kind == WM_EXTERN_TABLE) m->tables[m->imports[i].index] = m->imports[i].d.tt;
         for (uint32_t i = 0; i < L->ndef_tables; i++) m->tables[m->ntable_imports + i] = L->def_tables[i];
     }
     if (rank > 5 && !L->mems_built) {
@@ -190,7 +190,7 @@ static wm_err build_spaces(loader *L, uint32_t rank) {
         if (m->nmems > 1) return bad(L, WM_ERR_INVALID, L->r.p, "multiple memories");
         NEED(m->mems = (wm_memtype *)alloc(L, m->nmems, sizeof(wm_memtype)));
         for (uint32_t i = 0; i < m->nimports; i++)
-            if (m->imports[i].kind == WM_EXTERN_MEMORY) m->mems[m->imports[i].index] = m->imports[i].mt;
+            if (m->imports[i].kind == WM_EXTERN_MEMORY) m->mems[m->imports[i].index] = m->imports[i].d.mt;
         for (uint32_t i = 0; i < L->ndef_mems; i++) m->mems[m->nmem_imports + i] = L->def_mems[i];
     }
     if (rank > 6 && !L->globals_built) {
@@ -199,7 +199,7 @@ static wm_err build_spaces(loader *L, uint32_t rank) {
             m->nglobals = m->nglobal_imports;
             NEED(m->globals = (wm_globaltype *)alloc(L, m->nglobals, sizeof(wm_globaltype)));
             for (uint32_t i = 0; i < m->nimports; i++)
-                if (m->imports[i].kind == WM_EXTERN_GLOBAL) m->globals[m->imports[i].index] = m->imports[i].gt;
+                if (m->imports[i].kind == WM_EXTERN_GLOBAL) m->globals[m->imports[i].index] = m->imports[i].d.gt;
         }
     }
     return WM_OK;
@@ -239,20 +239,20 @@ static wm_err sec_import(loader *L) {
         switch (im->kind) {
         case WM_EXTERN_FUNC:
             at = L->r.p;
-            TRY(wm_rd_u32(&L->r, &im->type));
-            if (im->type >= m->ntypes) return bad(L, WM_ERR_INVALID, at, "unknown type");
+            TRY(wm_rd_u32(&L->r, &im->d.type));
+            if (im->d.type >= m->ntypes) return bad(L, WM_ERR_INVALID, at, "unknown type");
             im->index = m->nfunc_imports++;
             break;
         case WM_EXTERN_TABLE:
-            TRY(rd_tabletype(L, &im->tt));
+            TRY(rd_tabletype(L, &im->d.tt));
             im->index = m->ntable_imports++;
             break;
         case WM_EXTERN_MEMORY:
-            TRY(rd_memtype(L, &im->mt));
+            TRY(rd_memtype(L, &im->d.mt));
             im->index = m->nmem_imports++;
             break;
         case WM_EXTERN_GLOBAL:
-            TRY(rd_globaltype(L, &im->gt));
+            TRY(rd_globaltype(L, &im->d.gt));
             im->index = m->nglobal_imports++;
             break;
         default:
@@ -293,7 +293,7 @@ static wm_err sec_global(loader *L) {
     NEED(m->globals = (wm_globaltype *)alloc(L, m->nglobals, sizeof(wm_globaltype)));
     L->def_globals = m->globals;
     for (uint32_t i = 0; i < m->nimports; i++)
-        if (m->imports[i].kind == WM_EXTERN_GLOBAL) m->globals[m->imports[i].index] = m->imports[i].gt;
+        if (m->imports[i].kind == WM_EXTERN_GLOBAL) m->globals[m->imports[i].index] = m->imports[i].d.gt;
     for (uint32_t i = 0; i < L->ndef_globals; i++) {
         wm_globaltype *g = &m->globals[m->nglobal_imports + i];
         TRY(rd_globaltype(L, g));

@@ -56,10 +56,12 @@ typedef struct wm_import {
     uint32_t mod_len, name_len;
     uint8_t kind;
     uint32_t index; /* index in the function/table/memory/global space */
-    uint32_t type;  /* function imports: type index */
-    wm_tabletype tt;
-    wm_memtype mt;
-    wm_globaltype gt;
+    union { /* by kind */
+        uint32_t type; /* function: type index */
+        wm_tabletype tt;
+        wm_memtype mt;
+        wm_globaltype gt;
+    } d;
 } wm_import;
 
 typedef struct wm_export {
