@@ -6,7 +6,8 @@
    with the firmware's mps2 start-up and port) runs under `qemu-system-arm -M mps2-an386
    -icount shift=0,align=off,sleep=off`; SysTick on the 25 MHz CPU clock then ticks once
    per 40 instructions. A calibration loop of exactly 2,000,000 instructions checks that
-   factor in the same run. Stack high-water marks come from stack painting.
+   factor in the same run. Stack high-water marks come from stack painting. The same image
+   for RV32IMAC (QEMU virt, firmware's riscv_virt port) counts with minstret.
 3. Host x86-64 instructions (callgrind, counting only inside the measured function) for our
    C built with the system cc, and as references in the same run OpenSSL's Ed25519 (through
    the `cryptography` package) and libsodium's if its shared library is installed.
@@ -145,12 +146,12 @@ def write_vectors_header(path: Path) -> None:
         path.write_text(text)
 
 
-def build_m4_image(opt: str) -> TargetImage:
-    out = OUT / f"m4{opt}"
+def build_bench_image(opt: str, board: str = "mps2-an386") -> TargetImage:
+    out = OUT / f"{board}{opt}"
     out.mkdir(parents=True, exist_ok=True)
     write_vectors_header(out / "crypto_bench_vectors.h")
     try:
-        return build_image(BENCH_SRC / "crypto_bench_main.c", out, opt, (out,))
+        return build_image(BENCH_SRC / "crypto_bench_main.c", out, opt, (out,), board)
     except ImageBuildError as exc:
         raise BenchError(str(exc)) from exc
 
@@ -164,7 +165,8 @@ class M4Case:
     stack_bytes: int
 
 
-def run_m4(image: TargetImage) -> tuple[list[M4Case], float]:
+def run_target(image: TargetImage) -> tuple[list[M4Case], float]:
+    """Runs a bench image; returns its cases and the calibrated instructions per count."""
     proc = subprocess.Popen(image.qemu_command(), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
@@ -178,7 +180,11 @@ def run_m4(image: TargetImage) -> tuple[list[M4Case], float]:
         proc.kill()
         proc.wait(timeout=10)
     if not any("crypto-bench done" in ln for ln in lines):
-        raise BenchError("the M4 image did not finish; output:\n" + "\n".join(lines[-20:]))
+        raise BenchError("the bench image did not finish; output:\n" + "\n".join(lines[-20:]))
+    start = next((ln for ln in lines if "crypto-bench start" in ln), "")
+    # SysTick counts CPU clocks: 1e9 / F_CPU instructions each under icount shift=0;
+    # minstret counts instructions.
+    per_count = INSNS_PER_TICK_AT_25MHZ if "counter=systick" in start else 1
     cases = []
     pattern = re.compile(r"case (\S+) cycles=(\d+) result=(\d+) stack=(\d+)")
     raw: dict[str, tuple[int, int, int]] = {}
@@ -191,7 +197,7 @@ def run_m4(image: TargetImage) -> tuple[list[M4Case], float]:
     insns_per_tick = CALIBRATION_INSNS / calib_ticks
     for name, (ticks, result, stack) in raw.items():
         net = ticks - overhead
-        cases.append(M4Case(name, net, net * INSNS_PER_TICK_AT_25MHZ, result, stack))
+        cases.append(M4Case(name, net, net * per_count, result, stack))
     return cases, insns_per_tick
 
 
@@ -282,7 +288,7 @@ def host_references() -> list[HostRow]:
 # --- report -----------------------------------------------------------------------------
 
 
-def report(sizes: list[SizeRow], m4: list[M4Case], m4_o2: list[M4Case],
+def report(sizes: list[SizeRow], m4: list[M4Case], m4_o2: list[M4Case], rv32: list[M4Case],
            insns_per_tick: float, host: list[HostRow]) -> str:
     out = ["Flash size of firmware/src/core/crypto objects (bytes)", ""]
     out.append(f"{'object':<12}{'M4 -Os':>8}{'data':>6}{'bss':>5}{'M4 -O2':>8}"
@@ -301,15 +307,19 @@ def report(sizes: list[SizeRow], m4: list[M4Case], m4_o2: list[M4Case],
     out.append(f"calibration: {insns_per_tick:.2f} instructions per SysTick tick "
                f"(expected {INSNS_PER_TICK_AT_25MHZ})")
     o2_by = {c.name: c for c in m4_o2}
+    rv_by = {c.name: c for c in rv32}
     out.append(f"{'case':<27}{'-Os insns':>11}{'ms@25MHz*':>10}{'stack':>7}{'result':>7}"
-               f"{'-O2 insns':>11}{'O2/Os':>7}")
+               f"{'-O2 insns':>11}{'O2/Os':>7}{'rv32 -Os':>11}{'rv32/M4':>8}")
     for c in m4:
         if c.name.startswith("calibration"):
             continue
         o2 = o2_by[c.name].instructions
+        rv = rv_by[c.name].instructions
         out.append(f"{c.name:<27}{c.instructions:>11,}{c.instructions / 25e3:>10.1f}"
-                   f"{c.stack_bytes:>7}{c.result:>7}{o2:>11,}{o2 / c.instructions:>7.2f}")
+                   f"{c.stack_bytes:>7}{c.result:>7}{o2:>11,}{o2 / c.instructions:>7.2f}"
+                   f"{rv:>11,}{rv / c.instructions:>8.2f}")
     out.append("* if the M4 ran one instruction per cycle at 25 MHz; real CPI is above 1")
+    out.append("rv32: RV32IMAC on QEMU virt, instructions retired (minstret), same C -Os")
     ref_m4 = {c.name: c for c in m4}
     host_by = {(h.implementation, h.case): h.instructions for h in host}
     impls = list(dict.fromkeys(h.implementation for h in host))
@@ -343,9 +353,12 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     try:
         sizes = object_sizes()
-        m4, insns_per_tick = run_m4(build_m4_image("-Os"))
-        m4_o2, _ = run_m4(build_m4_image("-O2"))
-        bad = [c for c in m4 + m4_o2 if c.name.startswith("verify") and
+        m4, insns_per_tick = run_target(build_bench_image("-Os"))
+        m4_o2, _ = run_target(build_bench_image("-O2"))
+        rv32, rv_per_count = run_target(build_bench_image("-Os", "riscv32-virt"))
+        if abs(rv_per_count - 1.0) > 0.001:
+            raise BenchError(f"minstret calibration off: {rv_per_count:.3f} instructions/count")
+        bad = [c for c in m4 + m4_o2 + rv32 if c.name.startswith("verify") and
                c.result != (STATUS_BAD_SIGNATURE if c.name.endswith("tampered") else 0)]
         if bad:
             raise BenchError(f"unexpected verification results on the M4: {bad}")
@@ -356,10 +369,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"sizes": [asdict(s) for s in sizes], "m4": [asdict(c) for c in m4],
                           "m4_O2": [asdict(c) for c in m4_o2],
+                          "rv32": [asdict(c) for c in rv32],
                           "insns_per_tick": insns_per_tick,
                           "host": [asdict(h) for h in host]}, indent=1))
     else:
-        print(report(sizes, m4, m4_o2, insns_per_tick, host))
+        print(report(sizes, m4, m4_o2, rv32, insns_per_tick, host))
     return 0
 
 

@@ -1,16 +1,17 @@
-/* Cortex-M4 (QEMU mps2-an386) benchmark image for the device-side crypto.
+/* Benchmark image for the device-side crypto on QEMU boards: Cortex-M4 (mps2-an386) and,
+ * for comparison, RV32IMAC (virt).
  *
- * Linked with the firmware's own mps2 start-up and port (firmware/src/port/mps2), this
- * replaces the app's wm_app_main. It times each case with SysTick on the CPU clock and
- * prints one line per case on UART0; bench/crypto_verify.py builds it, runs QEMU with
- * -icount shift=0 (one instruction = 1 ns, so one 25 MHz tick = 40 instructions) and
- * parses the lines. The vectors come from a header the bench script generates. */
+ * Linked with the firmware's own start-up and port (firmware/src/port/<port>), this
+ * replaces the app's wm_app_main. It counts each case and prints one line per case on the
+ * UART; bench/crypto_verify.py builds it, runs QEMU with -icount shift=0 (one instruction =
+ * 1 ns) and parses the lines. On the M4 the counter is SysTick on the 25 MHz CPU clock (one
+ * tick = 40 instructions); on RV32 it is the minstret CSR (instructions retired). The
+ * vectors come from a header the bench script generates. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "crypto_bench_vectors.h"
 #include "ed25519.h"
-#include "mps2_regs.h"
 #include "sha256.h"
 #include "sha512.h"
 #include "wasmote_port.h"
@@ -45,6 +46,11 @@ static void put_u32(uint32_t v)
     put(buf + i);
 }
 
+#if defined(__arm__)
+#include "mps2_regs.h"
+
+#define COUNTER_NAME "systick"
+
 /* SysTick as a free-running 24-bit down-counter, no interrupt: a case must stay under
  * 2^24 cycles (0.67 s at 25 MHz, 671 M instructions under icount), far above a verify.
  * Returns the start value once the counter has loaded its reload value and runs. */
@@ -66,14 +72,11 @@ static uint32_t counter_elapsed(uint32_t start)
     return (start - (WM_SYST_CVR & 0xFFFFFFu)) & 0xFFFFFFu;
 }
 
-typedef struct {
-    const char *name;
-    uint32_t (*run)(void);
-} bench_case;
-
-static uint32_t run_nothing(void)
+static uint32_t stack_pointer(void)
 {
-    return 0;
+    uint32_t sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    return sp;
 }
 
 /* Exactly 2 instructions per iteration (subs + bne): calibrates ticks to instructions. */
@@ -82,6 +85,53 @@ static uint32_t run_calibration(void)
     uint32_t n = 1000000u;
     __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
     return n;
+}
+#elif defined(__riscv)
+#define COUNTER_NAME "minstret"
+
+static uint32_t instret(void)
+{
+    uint32_t v;
+    __asm__ volatile("csrr %0, minstret" : "=r"(v));
+    return v;
+}
+
+static uint32_t counter_start(void)
+{
+    return instret();
+}
+
+static uint32_t counter_elapsed(uint32_t start)
+{
+    return instret() - start;
+}
+
+static uint32_t stack_pointer(void)
+{
+    uint32_t sp;
+    __asm__ volatile("mv %0, sp" : "=r"(sp));
+    return sp;
+}
+
+/* Exactly 2 instructions per iteration (addi + bnez). */
+static uint32_t run_calibration(void)
+{
+    uint32_t n = 1000000u;
+    __asm__ volatile("1: addi %0, %0, -1\n\tbnez %0, 1b" : "+r"(n));
+    return n;
+}
+#else
+#error "crypto bench: no counter for this CPU"
+#endif
+
+typedef struct {
+    const char *name;
+    uint32_t (*run)(void);
+} bench_case;
+
+static uint32_t run_nothing(void)
+{
+    return 0;
 }
 
 static uint8_t bench_buf[4096];
@@ -138,7 +188,7 @@ static __attribute__((noinline)) void measure(const bench_case *c)
 {
     volatile uint32_t *bottom;
     uint32_t sp, start, cycles, result, used, i;
-    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    sp = stack_pointer();
     bottom = (volatile uint32_t *)(uintptr_t)((sp - STACK_WINDOW) & ~3u);
     for (i = 0; i < STACK_WINDOW / 4u; i++) {
         bottom[i] = STACK_PAINT;
@@ -166,7 +216,7 @@ void wm_app_main(void)
     for (i = 0; i < sizeof bench_buf; i++) {
         bench_buf[i] = (uint8_t)(i * 7u + 3u);
     }
-    put("crypto-bench start cpu_hz=");
+    put("crypto-bench start counter=" COUNTER_NAME " cpu_hz=");
     put_u32((uint32_t)F_CPU);
     put("\r\n");
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
