@@ -115,6 +115,15 @@ def test_usage_errors(module, tmp_path, spec_driver_release):
     assert code == 1 and "cannot instantiate" in err and "Traceback" not in err
 
 
+def test_start_function_trap(tmp_path, spec_driver_release):
+    (tmp_path / "s.wat").write_text("(module (func $s unreachable) (start $s) "
+                                    "(func (export \"f\")))")
+    subprocess.run(["wat2wasm", str(tmp_path / "s.wat"), "-o", str(tmp_path / "s.wasm")],
+                   check=True)
+    assert cli(str(tmp_path / "s.wasm"), "--invoke", "f") == \
+        (2, "", "trap: unreachable (while instantiating)\n")
+
+
 def test_exec_console_script(module, spec_driver_release):
     """The installed `wasmote` entry point, as a user runs it."""
     exe = shutil.which("wasmote")

@@ -12,7 +12,13 @@ from pathlib import Path
 
 from wasmote import posix_build
 from wasmote.errors import WasmoteError
-from wasmote.runtime.driver import Answer, DriverProcess, escape_name, list_exports
+from wasmote.runtime.driver import (
+    Answer,
+    DriverError,
+    DriverProcess,
+    escape_name,
+    list_exports,
+)
 from wasmote.runtime.values import Value, parse_user_value
 
 
@@ -71,6 +77,15 @@ def parse_args(args: Sequence[str]) -> list[Value]:
 
 def run_export(req: ExecRequest) -> list[Value]:
     """Loads `req.module` into a fresh driver process and calls the export once."""
+    try:
+        return _run_export(req)
+    except DriverError as e:
+        # The runtime must reject or trap, never crash: if it did, say so plainly.
+        raise WasmoteError(f"{req.module}: the runtime crashed (a wasmote bug, please report "
+                           f"it with this module): {e.one_line().splitlines()[0]}") from e
+
+
+def _run_export(req: ExecRequest) -> list[Value]:
     path = Path(req.module)
     if not path.is_file():
         raise WasmoteError(f"{path}: no such file")
