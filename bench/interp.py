@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import math
 import os
 import re
 import shutil
@@ -213,6 +214,13 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}"
 
 
+def _geomean(xs: list[float]) -> str:
+    good = [x for x in xs if x > 0]
+    if not good:
+        return "-"
+    return f"{math.exp(sum(math.log(x) for x in good) / len(good)):.2f}"
+
+
 def _fmt_ir(x: int | None) -> str:
     return "-" if x is None else f"{x / 1e6:.1f}M"
 
@@ -257,6 +265,9 @@ def report(rows: list[Row], callgrind: bool) -> str:
                        f"{_fmt_ir(r.ir['wasm3']):>10}{_fmt_ir(r.ir['native']):>10}"
                        f"{_ratio(r.ir['ours'], r.ir['wasm3']):>12}"
                        f"{_ratio(r.ir['ours'], r.ir['native']):>13}")
+        out.append(f"{'geomean':<10}{'':>4} {'':>10}{'':>10}{'':>10}"
+                   f"{_geomean([r.ir['ours'] / r.ir['wasm3'] for r in rows]):>12}"
+                   f"{_geomean([r.ir['ours'] / r.ir['native'] for r in rows]):>13}")
         out.append("")
     out.append("Wall time of the call alone, best of the repetitions:")
     head = (f"{'kernel':<10}{'n':>4} {'ours ms':>10}{'wasm3 ms':>10}{'native ms':>10}"
@@ -268,6 +279,11 @@ def report(rows: list[Row], callgrind: bool) -> str:
                    f"{w['wasm3'] * 1e3:>10.2f}{w['native'] * 1e3:>10.2f}"
                    f"{_ratio(w['ours'], w['wasm3']):>12}{_ratio(w['ours'], w['native']):>13}"
                    f"  {r.checksum:08x}")
+    out.append(f"{'geomean':<10}{'':>4} {'':>10}{'':>10}{'':>10}"
+               f"{_geomean([r.wall['ours'] / r.wall['wasm3'] for r in rows]):>12}"
+               f"{_geomean([r.wall['ours'] / r.wall['native'] for r in rows]):>13}")
+    out.append("(native: gcc -O2, which may vectorise; wall times vary with machine load, "
+               "instruction counts do not)")
     return "\n".join(out)
 
 
