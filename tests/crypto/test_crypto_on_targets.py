@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import select
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -37,8 +38,12 @@ class TargetDevice:
         banner = self._readline()
         assert "crypto-target ready" in banner, banner
 
-    def _readline(self) -> str:
+    def _readline(self, timeout: float = 60.0) -> str:
         assert self.proc.stdout is not None
+        # A wedged guest must fail the test, not hang CI.
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            raise AssertionError(f"no answer from the QEMU target within {timeout} s")
         line = self.proc.stdout.readline()
         if not line:
             raise AssertionError(f"QEMU exited ({self.proc.poll()})")
