@@ -490,8 +490,12 @@ int wm_protocol_feed(wm_protocol *p, const uint8_t *data, size_t len)
                 return -1;
             }
             if (p->reset_requested && p->cfg.io.reset != NULL) {
+                /* Nothing after a RESET belongs to this boot: stop here (a port whose
+                 * reset returns boots again before handling more input). */
                 p->reset_requested = false;
+                p->rx_len = 0;
                 p->cfg.io.reset(p->cfg.io.ctx);
+                return 1;
             }
         } else if (whole || p->rx_overflow) {
             p->frames_bad++;
@@ -514,8 +518,9 @@ int wm_protocol_poll(wm_protocol *p)
         if (n == 0) {
             return 0;
         }
-        if (wm_protocol_feed(p, buf, (size_t)n) != 0) {
-            return -1;
+        int rc = wm_protocol_feed(p, buf, (size_t)n);
+        if (rc != 0) {
+            return rc < 0 ? -1 : 0;
         }
     }
 }

@@ -98,9 +98,11 @@ typedef struct wm_protocol {
 } wm_protocol;
 
 void wm_protocol_init(wm_protocol *p, const wm_protocol_config *cfg);
-/* Read and handle what is available. Returns 0, or <0 when the link reported an error. */
+/* Read and handle what is available. Returns 0, or <0 when the link reported an error.
+ * Returns right after a RESET was handled. */
 int wm_protocol_poll(wm_protocol *p);
-/* Handle received bytes (any split, garbage tolerated). Returns 0 or a write error. */
+/* Handle received bytes (any split, garbage tolerated). Returns 0, <0 on a write error, or
+ * 1 when a RESET was handled (io.reset was called; the remaining bytes were dropped). */
 int wm_protocol_feed(wm_protocol *p, const uint8_t *data, size_t len);
 /* The link dropped: forget the partial frame and the retransmit cache; a push in progress
  * stays open so the host can resume it. */

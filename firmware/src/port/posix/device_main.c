@@ -1,12 +1,14 @@
-/* device_main.c - a posix "device": the wire protocol and module store of the firmware,
- * with its flash in a file, speaking over stdin/stdout or one TCP connection at a time.
+/* device_main.c - a posix "device": the firmware's device side (core/protocol/device.h:
+ * store, protocol, runner) with its flash in a file, speaking over stdin/stdout or one TCP
+ * connection at a time. It drives wm_device exactly as a firmware main does, through
+ * context-free byte callbacks, so the posix tests exercise the same glue.
  *
  * Usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES]
  *                       [--tcp PORT | --stdio] [--board NAME] [--ram BYTES] [--fuel N]
  * With --tcp it listens on 127.0.0.1:PORT (0 = any free port), prints
- * "listening on 127.0.0.1:PORT" on stderr, and after a disconnect accepts the next
- * connection with all state kept (so a host can resume a push). RESET re-mounts the store
- * and re-initialises the protocol, like a reboot that keeps the flash.
+ * "listening on 127.0.0.1:PORT" on stderr; a new connection replaces the current one (like
+ * re-plugging a cable) with all device state kept, so a host can resume a push. RESET
+ * boots again (re-mount, autostart) keeping the flash, like a reboot.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -24,78 +26,62 @@
 #include <unistd.h>
 
 #include "flash_file.h"
-#include "protocol/protocol.h"
-#include "protocol/runner.h"
+#include "protocol/device.h"
 
 #define FIRMWARE_VERSION "wasmote-posix 0.1.0"
 
-typedef struct {
+/* The port's UART: a buffered non-blocking fd pair (a port may keep statics; the core not). */
+static struct {
     int in_fd;
     int out_fd;
+    uint8_t buf[4096];
+    size_t len;
+    size_t pos;
+    int down;
     int reset;
-} link_state;
+} g_link = {-1, -1, {0}, 0, 0, 0, 0};
 
-static int link_read(void *ctx, uint8_t *buf, size_t cap)
+static int link_read_byte(void)
 {
-    link_state *l = ctx;
-    ssize_t n = read(l->in_fd, buf, cap);
-    if (n > 0) {
-        return (int)n;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-        return 0;
-    }
-    return -1; /* EOF or error: link down */
-}
-
-static int link_write(void *ctx, const uint8_t *buf, size_t len)
-{
-    link_state *l = ctx;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(l->out_fd, buf + done, len - done);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                struct pollfd p = {l->out_fd, POLLOUT, 0};
-                (void)poll(&p, 1, 100);
-                continue;
+    if (g_link.pos == g_link.len) {
+        ssize_t n = g_link.in_fd >= 0 ? read(g_link.in_fd, g_link.buf, sizeof g_link.buf) : -1;
+        if (n <= 0) {
+            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+                g_link.down = 1; /* EOF or error */
             }
             return -1;
         }
-        done += (size_t)n;
+        g_link.len = (size_t)n;
+        g_link.pos = 0;
     }
-    return 0;
+    return g_link.buf[g_link.pos++];
 }
 
-static void link_reset(void *ctx)
+static size_t link_write(const uint8_t *buf, size_t len)
 {
-    ((link_state *)ctx)->reset = 1;
+    if (g_link.out_fd < 0 || g_link.down) {
+        return len; /* nobody listening: bytes are lost, as on an unplugged UART */
+    }
+    ssize_t n = write(g_link.out_fd, buf, len);
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            g_link.down = 1;
+            return len;
+        }
+        return 0;
+    }
+    return (size_t)n;
 }
 
-typedef struct {
-    wm_flash_file flash;
-    wm_store store;
-    wm_protocol proto;
-    wm_protocol_config cfg;
-    wm_runner runner;
-    wm_protocol_runner runner_ops;
-    link_state link;
-} device;
-
-/* Boot: mount the store, start the protocol, start autostart modules. */
-static int device_boot(device *d)
+static void link_idle(void)
 {
-    int rc = wm_store_mount(&d->store, &d->flash.ops);
-    if (rc != WM_STORE_OK) {
-        fprintf(stderr, "wasmote-device: store mount failed (%d)\n", rc);
-        return -1;
-    }
-    wm_protocol_init(&d->proto, &d->cfg);
-    (void)wm_runner_autostart(&d->runner, &d->proto, &d->store);
-    return 0;
+    struct pollfd p = {g_link.out_fd, POLLOUT, 0};
+    (void)poll(&p, 1, 10);
+}
+
+static void link_reset(void)
+{
+    g_link.reset = 1; /* main loop boots again once the response is out */
 }
 
 static void set_nonblocking(int fd)
@@ -106,13 +92,24 @@ static void set_nonblocking(int fd)
     }
 }
 
-/* Serve one link until it drops (returns 0), a new TCP client knocks on `listen_fd`
- * (returns 1: like re-plugging a cable, the newest host wins) or a fatal error (-1). */
-static int serve(device *d, int listen_fd)
+static int boot(wm_device *dev, const wm_device_config *cfg)
 {
-    set_nonblocking(d->link.in_fd);
+    int rc = wm_device_boot(dev, cfg);
+    if (rc != 0) {
+        fprintf(stderr, "wasmote-device: store mount failed (%d)\n", rc);
+    }
+    return rc;
+}
+
+/* Serve one link until it drops (0), a new TCP client knocks on `listen_fd` (1), or a
+ * fatal error (-1). */
+static int serve(wm_device *dev, const wm_device_config *cfg, int listen_fd)
+{
+    set_nonblocking(g_link.in_fd);
+    g_link.len = g_link.pos = 0;
+    g_link.down = 0;
     for (;;) {
-        struct pollfd p[2] = {{d->link.in_fd, POLLIN, 0}, {listen_fd, POLLIN, 0}};
+        struct pollfd p[2] = {{g_link.in_fd, POLLIN, 0}, {listen_fd, POLLIN, 0}};
         int pr = poll(p, listen_fd >= 0 ? 2 : 1, 1000);
         if (pr < 0 && errno != EINTR) {
             return -1;
@@ -123,16 +120,17 @@ static int serve(device *d, int listen_fd)
         if (listen_fd >= 0 && (p[1].revents & POLLIN) != 0) {
             return 1;
         }
-        if (wm_protocol_poll(&d->proto) != 0) {
-            return 0; /* link down */
-        }
-        if (d->link.reset) {
-            d->link.reset = 0;
-            if (device_boot(d) != 0) {
+        (void)wm_device_poll(dev);
+        if (g_link.reset) {
+            g_link.reset = 0;
+            if (boot(dev, cfg) != 0) {
                 return -1;
             }
             static const char msg[] = FIRMWARE_VERSION;
-            (void)wm_protocol_event(&d->proto, WM_EV_BOOT, "", msg, sizeof msg - 1u);
+            (void)wm_protocol_event(&dev->proto, WM_EV_BOOT, "", msg, sizeof msg - 1u);
+        }
+        if (g_link.down) {
+            return 0;
         }
     }
 }
@@ -169,30 +167,36 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    static device d;
+    static wm_device dev;
+    static wm_flash_file flash;
     const char *flash_path = NULL, *board = "posix";
     long size = 256 * 1024, sector = 4096, port = -1, ram = 4L * 1024 * 1024;
     long long fuel = 100000000LL;
     int use_stdio = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(argv[i], "--flash") == 0 && v != NULL) {
-            flash_path = v;
-        } else if (strcmp(argv[i], "--flash-size") == 0 && v != NULL) {
-            size = strtol(v, NULL, 0);
-        } else if (strcmp(argv[i], "--sector") == 0 && v != NULL) {
-            sector = strtol(v, NULL, 0);
-        } else if (strcmp(argv[i], "--tcp") == 0 && v != NULL) {
-            port = strtol(v, NULL, 0);
-        } else if (strcmp(argv[i], "--ram") == 0 && v != NULL) {
-            ram = strtol(v, NULL, 0);
-        } else if (strcmp(argv[i], "--fuel") == 0 && v != NULL) {
-            fuel = strtoll(v, NULL, 0);
-        } else if (strcmp(argv[i], "--board") == 0 && v != NULL) {
-            board = v;
-        } else if (strcmp(argv[i], "--stdio") == 0) {
+        if (strcmp(argv[i], "--stdio") == 0) {
             use_stdio = 1;
             continue;
+        }
+        if (v == NULL) {
+            usage();
+            return 2;
+        }
+        if (strcmp(argv[i], "--flash") == 0) {
+            flash_path = v;
+        } else if (strcmp(argv[i], "--flash-size") == 0) {
+            size = strtol(v, NULL, 0);
+        } else if (strcmp(argv[i], "--sector") == 0) {
+            sector = strtol(v, NULL, 0);
+        } else if (strcmp(argv[i], "--tcp") == 0) {
+            port = strtol(v, NULL, 0);
+        } else if (strcmp(argv[i], "--ram") == 0) {
+            ram = strtol(v, NULL, 0);
+        } else if (strcmp(argv[i], "--fuel") == 0) {
+            fuel = strtoll(v, NULL, 0);
+        } else if (strcmp(argv[i], "--board") == 0) {
+            board = v;
         } else {
             usage();
             return 2;
@@ -205,41 +209,29 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    if (wm_flash_file_open(&d.flash, flash_path, (uint32_t)size, (uint32_t)sector) != 0) {
+    if (wm_flash_file_open(&flash, flash_path, (uint32_t)size, (uint32_t)sector) != 0) {
         fprintf(stderr, "wasmote-device: cannot open flash file %s: %s\n", flash_path,
                 strerror(errno));
         return 1;
     }
-    d.link.in_fd = -1; /* no link yet: boot-time events go nowhere */
-    d.link.out_fd = -1;
-    d.cfg.io.ctx = &d.link;
-    d.cfg.io.read = link_read;
-    d.cfg.io.write = link_write;
-    d.cfg.io.reset = link_reset;
-    d.cfg.store = &d.store;
-    d.cfg.firmware_version = FIRMWARE_VERSION;
-    d.cfg.board = board;
     /* The runtime's arena: every RUN loads, instantiates and releases inside it. */
-    void *arena = malloc((size_t)ram);
+    uint8_t *arena = malloc((size_t)ram);
     if (arena == NULL) {
         fprintf(stderr, "wasmote-device: cannot allocate %ld bytes of module RAM\n", ram);
         return 1;
     }
-    wm_runner_init(&d.runner, arena, (size_t)ram, (uint64_t)fuel);
-    wm_runner_ops(&d.runner, &d.runner_ops);
-    d.cfg.free_ram = (uint32_t)ram;
-    d.cfg.runner = &d.runner_ops;
-    d.cfg.validate = wm_runner_validate;
-    d.cfg.validate_ctx = &d.runner;
-    d.cfg.validate_error = wm_runner_validate_error;
-    if (device_boot(&d) != 0) {
+    wm_device_config cfg = {
+        link_read_byte, link_write, link_idle, link_reset, board, FIRMWARE_VERSION,
+        &flash.ops, NULL, 0, 0, arena, (size_t)ram, (uint64_t)fuel,
+    };
+    if (boot(&dev, &cfg) != 0) {
         return 1;
     }
     if (use_stdio) {
-        d.link.in_fd = STDIN_FILENO;
-        d.link.out_fd = STDOUT_FILENO;
-        int rc = serve(&d, -1);
-        wm_flash_file_close(&d.flash);
+        g_link.in_fd = STDIN_FILENO;
+        g_link.out_fd = STDOUT_FILENO;
+        int rc = serve(&dev, &cfg, -1);
+        wm_flash_file_close(&flash);
         return rc == 0 ? 0 : 1;
     }
     int lfd = listen_tcp((int)port);
@@ -257,11 +249,12 @@ int main(int argc, char **argv)
         }
         int one = 1;
         (void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        d.link.in_fd = cfd;
-        d.link.out_fd = cfd;
-        int rc = serve(&d, lfd);
+        g_link.in_fd = cfd;
+        g_link.out_fd = cfd;
+        int rc = serve(&dev, &cfg, lfd);
         close(cfd);
-        wm_protocol_link_lost(&d.proto);
+        g_link.in_fd = g_link.out_fd = -1;
+        wm_protocol_link_lost(&dev.proto);
         if (rc < 0) {
             return 1;
         }
