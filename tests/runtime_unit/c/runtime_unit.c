@@ -243,6 +243,11 @@ static void case_hostile(void) {
     }
     CHECK(rejected > total / 2);
     free(copy);
+    /* hand-made malformed modules found by fuzzing */
+    static const unsigned char datacount_only[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 0x0c, 1, 1};
+    wm_module *m;
+    wm_error e;
+    CHECK(wm_load(&arena, datacount_only, sizeof datacount_only, &m, &e) == WM_ERR_MALFORMED);
 }
 
 static void case_arena(void) {

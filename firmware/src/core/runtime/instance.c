@@ -68,10 +68,11 @@ static wm_err table_make(wm_arena *arena, uint8_t elem, uint32_t min, uint32_t m
                          wm_table **out) {
     uint32_t reserve = max < cap ? max : cap;
     if (reserve < min) reserve = min;
+    if ((uint64_t)reserve * sizeof(uint64_t) > SIZE_MAX / 2) return WM_ERR_NO_MEMORY;
     wm_table *t = (wm_table *)wm_arena_alloc(arena, sizeof(wm_table), 8);
     if (!t) return WM_ERR_NO_MEMORY;
     t->elems = (uint64_t *)wm_arena_alloc(arena, (size_t)reserve * sizeof(uint64_t) + 1, 8);
-    if (!t->elems || (uint64_t)reserve * sizeof(uint64_t) > SIZE_MAX / 2) return WM_ERR_NO_MEMORY;
+    if (!t->elems) return WM_ERR_NO_MEMORY;
     t->elem = elem;
     t->size = min;
     t->max = max;
@@ -353,6 +354,9 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
     }
     /* stacks */
     wm_exec *x = &inst->x;
+    if ((uint64_t)limits->stack_slots * 8 + 8 > SIZE_MAX / 2 ||
+        (uint64_t)limits->call_depth * sizeof(wm_frame) + 8 > SIZE_MAX / 2)
+        return nomem(err);
     x->stack = (uint64_t *)wm_arena_alloc(arena, (size_t)limits->stack_slots * 8 + 8, 8);
     x->frames = (wm_frame *)wm_arena_alloc(arena, (size_t)limits->call_depth * sizeof(wm_frame) + 8, 8);
     if (!x->stack || !x->frames) return nomem(err);

@@ -155,7 +155,8 @@ do_call:
     } else {
         const wm_funcdef *d = callee->def;
         if (x->depth >= x->max_frames) EXHAUST();
-        if ((size_t)(x->stack_end - sp) < (size_t)d->nlocals + d->max_height + 1) EXHAUST();
+        /* 64-bit sum: a hostile module may declare ~2^32 locals (32-bit size_t would wrap) */
+        if ((uint64_t)(x->stack_end - sp) < (uint64_t)d->nlocals + d->max_height + 1) EXHAUST();
         wm_frame *fr = &x->frames[x->depth++];
         fr->pc = pc;
         fr->stp = stp;

@@ -468,7 +468,7 @@ wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **ou
     }
     L.r.p = bytes + 8;
     int last = 0;
-    bool code_seen = false;
+    bool code_seen = false, data_seen = false;
     while (L.r.p < L.r.end) {
         uint8_t id;
         uint32_t size;
@@ -530,7 +530,7 @@ wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **ou
             if (!e) L.r.p = send;
             break;
         }
-        case 11: e = sec_data(&L); break;
+        case 11: e = sec_data(&L); data_seen = true; break;
         default: break;
         }
         if (e) goto fail;
@@ -545,6 +545,7 @@ wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **ou
         e = bad(&L, WM_ERR_MALFORMED, L.r.p, "function and code section have inconsistent lengths");
         goto fail;
     }
+    if (!data_seen) m->ndatas = 0; /* it held the data count for validating code */
     if (L.has_datacount && m->ndatas != L.datacount) {
         e = bad(&L, WM_ERR_MALFORMED, L.r.p, "data count and data section have inconsistent lengths");
         goto fail;
