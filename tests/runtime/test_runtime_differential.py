@@ -129,20 +129,24 @@ def _trap_kind(msg: str) -> str:
     return msg
 
 
-def test_random_modules_agree_with_wasmtime(tmp_path, spec_driver_release):
+def test_random_modules_agree_with_wasmtime(tmp_path, spec_driver_release, spec_driver_asan):
+    """...and the ASan+UBSan build runs the same modules without a report, answering alike."""
     for tool in ("wasm-opt", "wasm2wat", "wat2wasm"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} (binaryen/wabt) is not installed")
     rng = random.Random(4242)
     compared = 0
     mismatches: list[str] = []
-    with DriverProcess(spec_driver_release, timeout=120) as d:
+    with DriverProcess(spec_driver_release, timeout=120) as d, \
+            DriverProcess(spec_driver_asan, timeout=300) as sanitized:
         for i in range(MODULES):
             path = _make_module(rng, tmp_path, i)
             if path is None:
                 continue
             d.command("reset")
+            sanitized.command("reset")
             calls, ours = _ours_run(d, path)
+            assert _ours_run(sanitized, path) == (calls, ours), f"{path.name}: asan differs"
             theirs = _wasmtime_run(path, calls)
             for (name, _p, _r), o, t in zip(calls, ours, theirs, strict=True):
                 if "exhausted" in (o[0], t[0]):
@@ -152,5 +156,8 @@ def test_random_modules_agree_with_wasmtime(tmp_path, spec_driver_release):
                 if not same:
                     mismatches.append(f"{path.name} {name}: ours {o}, wasmtime {t}")
                 compared += 1
+        rc = sanitized.close()
+        err = sanitized.stderr_text()
+    assert rc == 0 and "Sanitizer" not in err and "runtime error" not in err, err[-3000:]
     assert not mismatches, "\n".join(mismatches[:20])
     assert compared > 100
