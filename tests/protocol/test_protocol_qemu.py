@@ -1,0 +1,113 @@
+"""The protocol on emulated hardware: the core + the mps2 port + a minimal app main, under
+QEMU (mps2-an386), the UART on a TCP socket. Push, run, reset with the RAM-emulated flash
+surviving the reset, autostart."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.protocol.conftest import C_DIR
+from tests.protocol.helpers import held, image, sha
+from wasmote.boards import load_board
+from wasmote.device import protocol as p
+from wasmote.device.client import DeviceClient
+from wasmote.device.transport import SerialTransport
+from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
+from wasmote.sim import free_port, qemu_command
+
+pytestmark = pytest.mark.qemu
+BOARD = "mps2-an386"
+WAT = Path(__file__).resolve().parent / "wat"
+
+
+def build_qemu_device(out: Path) -> Path:
+    """Link the core with the board's port and tests/protocol/c/qemu_device_app.c, with the
+    same flags and generated MEMORY block as the firmware's PlatformIO builder."""
+    board = load_board(BOARD)
+    gcc = shutil.which("arm-none-eabi-gcc")
+    if gcc is None:
+        pytest.skip("arm-none-eabi-gcc not installed")
+    port = FIRMWARE_DIR / "src" / "port" / board.port
+    cpu = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+    out.mkdir(parents=True, exist_ok=True)
+    ld = out / "memory.ld"
+    ld.write_text(
+        "MEMORY\n{\n"
+        f"  FLASH (rx) : ORIGIN = 0x{board.flash.base:X}, LENGTH = 0x{board.flash.size:X}\n"
+        f"  STORE (rw) : ORIGIN = 0x{board.store.base:X}, LENGTH = 0x{board.store.size:X}\n"
+        f"  RAM (rwx) : ORIGIN = 0x{board.ram.base:X}, LENGTH = 0x{board.ram.size:X}\n"
+        f"}}\n__stack_size = 0x{board.stack:X};\nINCLUDE mps2_sections.ld\n")
+    sources = [*sorted((FIRMWARE_DIR / "src" / "core").rglob("*.c")),
+               *sorted(port.glob("*.c")), FIRMWARE_DIR / "src" / "app" / "freestanding.c",
+               C_DIR / "qemu_device_app.c"]
+    elf = out / "device.elf"
+    cmd = [gcc, *cpu, "-std=c99", "-Os", "-ffreestanding", "-fno-builtin",
+           "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
+           "-DF_CPU=25000000L", f'-DWM_BOARD_NAME="{BOARD}"', '-DWM_CPU_NAME="cortex-m4f"',
+           f"-DWM_UART_BASE=0x{board.uart.base:08X}u",
+           f"-DWM_STORE_SECTOR={board.store.sector}u", "-DWM_UART_RX_IRQ=0u",
+           f"-I{FIRMWARE_DIR / 'include'}", f"-I{FIRMWARE_DIR / 'src'}",
+           f"-I{FIRMWARE_DIR / 'src' / 'core'}",
+           *(str(s) for s in sources), "-nostdlib", "-nostartfiles", "-Wl,--gc-sections",
+           f"-L{port}", "-T", str(ld), "-lgcc", "-o", str(elf)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return elf
+
+
+@pytest.fixture(scope="module")
+def qemu_elf() -> Path:
+    return build_qemu_device(BUILD_DIR / "protocol-tests" / "qemu-device")
+
+
+@pytest.fixture
+def qemu_client(qemu_elf: Path) -> Iterator[DeviceClient]:
+    port = free_port()
+    proc = subprocess.Popen(qemu_command(load_board(BOARD), qemu_elf, port),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        t = SerialTransport(f"socket://127.0.0.1:{port}", open_timeout=10.0)
+        yield DeviceClient(t, timeout=3.0)
+        t.close()
+    finally:
+        proc.kill()
+        proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+def _wasm(name: str, tmp: Path) -> bytes:
+    out = tmp / f"{name}.wasm"
+    subprocess.run(["wat2wasm", str(WAT / f"{name}.wat"), "-o", str(out)], check=True)
+    return out.read_bytes()
+
+
+def test_push_run_reset_autostart_on_qemu(qemu_client: DeviceClient, tmp_path: Path) -> None:
+    c = qemu_client
+    info = c.info()
+    assert info.board == BOARD and info.protocol_version == 1
+    assert info.store_capacity == load_board(BOARD).store.size
+    assert "run" in info.feature_names()
+    calc = _wasm("calc", tmp_path)
+    c.push("calc", calc, autostart=True)
+    blob = image(20_000, 3)
+    c.push("blob", blob)
+    assert held(c) == {"calc": sha(calc), "blob": sha(blob)}
+    i32 = [p.WireValue("i32", 20), p.WireValue("i32", 22)]
+    assert c.run("calc", "add", i32) == [p.WireValue("i32", 42)]
+    c.events.clear()
+    assert c.run("calc", "hello", []) == [p.WireValue("i32", 7)]
+    assert [e.text for e in c.events] == ["hello from calc"]
+    with pytest.raises(Exception, match="unreachable"):
+        c.run("calc", "boom", [])
+    c.reset()  # a real system reset of the emulated board: the RAM store survives it
+    assert held(c) == {"calc": sha(calc), "blob": sha(blob)}
+    assert "calc: hello from calc" in c.logs()  # autostart ran at boot
+    c.remove("blob")
+    assert held(c) == {"calc": sha(calc)}
