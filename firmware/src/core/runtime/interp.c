@@ -107,7 +107,7 @@ wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err) {
     const wm_side *stp = x->stp;
     uint64_t *sp = x->sp, *fp = x->fp, tos = x->tos;
     const wm_func *func = x->func, *callee = NULL;
-    wm_instance *ci = inst;
+    wm_instance *ci = NULL; /* instance whose memory/globals are loaded in registers */
     uint8_t *mb = NULL;
     uint64_t msz = 0;
     const char *msg = NULL;
@@ -167,7 +167,8 @@ do_call:
         for (uint32_t i = 0; i < d->nlocals; i++) *sp++ = 0;
         pc = d->code;
         stp = callee->inst->mod->side + d->side;
-        LOAD_CTX();
+        if (callee->inst == ci) fend = d->end; /* same instance: memory etc. unchanged */
+        else LOAD_CTX();
         if (x->fuel == 0) goto suspend;
         x->fuel--;
     }
@@ -603,7 +604,8 @@ do_return: {
         stp = fr->stp;
         fp = fr->fp;
         func = fr->func;
-        LOAD_CTX();
+        if (func->inst == ci) fend = func->def->end;
+        else LOAD_CTX();
         goto dispatch;
     }
 
