@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import socket
 import struct
+import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +15,7 @@ from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceRefused, DeviceTimeout, LinkError
 from wasmote.device.posix_device import PosixDevice
-from wasmote.device.transport import CuttingTransport, SerialTransport
+from wasmote.device.transport import CuttingTransport, PipeTransport, SerialTransport
 
 
 def test_info_reports_the_device(client: DeviceClient) -> None:
@@ -184,3 +186,15 @@ def test_a_silent_peer_gives_a_timeout_error() -> None:
     for s in conns:
         s.close()
     srv.close()
+
+
+def test_stdio_device_over_pipes(device_exe: Path, tmp_path: Path) -> None:
+    proc = subprocess.Popen([str(device_exe), "--flash", str(tmp_path / "f.bin"), "--stdio"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    c = DeviceClient(PipeTransport(proc, "wasmote-device --stdio"))
+    data = image(30_000, 20)
+    c.push("piped", data)
+    assert held(c) == {"piped": sha(data)}
+    c.transport.close()  # EOF on its stdin: the stdio device exits cleanly
+    assert proc.wait(timeout=10) == 0

@@ -3,7 +3,10 @@ testing and measuring: a line-rate throttle and a fault injector."""
 
 from __future__ import annotations
 
+import os
 import random
+import select
+import subprocess
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -81,6 +84,41 @@ class SerialTransport:
 
     def close(self) -> None:
         self._s.close()
+
+
+class PipeTransport:
+    """The stdin/stdout of a child process (e.g. `wasmote-device --stdio`) as the line."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], description: str = "pipe") -> None:
+        if proc.stdin is None or proc.stdout is None:
+            raise LinkError("PipeTransport needs a process with stdin and stdout pipes")
+        self.proc = proc
+        self.description = description
+        self.baud: int | None = None
+        self._in = proc.stdout.fileno()
+        self._out = proc.stdin.fileno()
+
+    def write(self, data: bytes) -> None:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._out, view):]
+        except OSError as e:
+            raise LinkError(f"write to {self.description} failed: {e}") from e
+
+    def read(self, timeout: float) -> bytes:
+        ready, _, _ = select.select([self._in], [], [], max(0.0, timeout))
+        if not ready:
+            return b""
+        data = os.read(self._in, 65536)
+        if not data:
+            raise LinkError(f"{self.description}: the device closed the line")
+        return data
+
+    def close(self) -> None:
+        for f in (self.proc.stdin, self.proc.stdout):
+            if f is not None:
+                f.close()
 
 
 class ThrottledTransport:
