@@ -15,7 +15,7 @@ from tests.protocol.helpers import held, image, sha
 from wasmote.cli import main
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
-from wasmote.device.errors import DeviceRefused
+from wasmote.device.errors import DeviceError, DeviceRefused
 from wasmote.device.posix_device import PosixDevice
 from wasmote.device.transport import SerialTransport
 
@@ -115,3 +115,29 @@ def test_cli_run_prints_results_and_traps(small_fuel_device: PosixDevice,
     assert (r.exit_code, r.stdout) == (0, "hello from calc\ni32:7\n")
     r = CliRunner().invoke(main, ["run", "calc", "--invoke", "boom", *port])
     assert r.exit_code == 2 and r.stderr.startswith("trap: ") and "unreachable" in r.stderr
+
+
+def test_killed_mid_replace_the_old_module_still_runs(device: PosixDevice,
+                                                     tmp_path: Path) -> None:
+    old = wasm("calc", tmp_path)
+    # the same code plus 60 KB of custom section: a different, larger valid module
+    pad = image(60_000, 21)[8:]
+    new = old + pad
+    c = DeviceClient(SerialTransport(device.url), timeout=0.5, retries=1, slow_timeout=0.5)
+    c.push("calc", old)
+
+    def pull_the_plug(acked: int, size: int) -> None:
+        if acked > 30_000 and device.alive():
+            device.kill()
+
+    with pytest.raises(DeviceError):
+        c.push("calc", new, progress=pull_the_plug)
+    c.transport.close()
+    device.start()
+    c = DeviceClient(SerialTransport(device.url))
+    assert held(c) == {"calc": sha(old)}
+    assert c.run("calc", "add", [i32(3), i32(4)]) == [i32(7)]
+    c.push("calc", new)
+    assert held(c) == {"calc": sha(new)}
+    assert c.run("calc", "add", [i32(3), i32(5)]) == [i32(8)]
+    c.transport.close()
