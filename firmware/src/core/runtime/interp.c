@@ -15,6 +15,10 @@
         fend = func->def->end;                            \
     } while (0)
 
+/* Bulk operations charge fuel by size (1 unit per 64 elements), so that a budget also
+ * bounds them; the charge saturates at 0 and the next check point suspends. */
+#define CHARGE(n) do { uint64_t c_ = (uint64_t)(n) >> 6; x->fuel = x->fuel > c_ ? x->fuel - c_ : 0; } while (0)
+
 #define SAVE() do { x->pc = pc; x->stp = stp; x->sp = sp; x->fp = fp; x->func = func; x->tos = tos; } while (0)
 
 /* effective address check: N bytes at (addr + offset) */
@@ -496,6 +500,7 @@ dispatch:
                 POPN(3);
                 if ((uint64_t)s + n > len || (uint64_t)d + n > msz)
                     TRAP("out of bounds memory access");
+                CHARGE(n);
                 wm_memcpy(mb + d, ds->bytes + s, n);
                 break;
             }
@@ -506,6 +511,7 @@ dispatch:
                 POPN(3);
                 if ((uint64_t)s + n > msz || (uint64_t)d + n > msz)
                     TRAP("out of bounds memory access");
+                CHARGE(n);
                 wm_memmove(mb + d, mb + s, n);
                 break;
             }
@@ -514,6 +520,7 @@ dispatch:
                 uint32_t n = U32(-1), v = U32(-2), d = U32(-3);
                 POPN(3);
                 if ((uint64_t)d + n > msz) TRAP("out of bounds memory access");
+                CHARGE(n);
                 wm_memset(mb + d, (int)(v & 0xff), n);
                 break;
             }
@@ -521,6 +528,7 @@ dispatch:
                 uint32_t seg = wm_fast_u32(&pc), tab = wm_fast_u32(&pc);
                 uint32_t n = U32(-1), s = U32(-2), d = U32(-3);
                 POPN(3);
+                CHARGE(n);
                 if (wm_table_init_op(ci, ci->tables[tab], seg, d, s, n) != WM_OK)
                     TRAP("out of bounds table access");
                 break;
@@ -533,6 +541,7 @@ dispatch:
                 POPN(3);
                 if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size)
                     TRAP("out of bounds table access");
+                CHARGE(n);
                 wm_memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(uint64_t));
                 break;
             }
@@ -551,6 +560,7 @@ dispatch:
                 uint64_t v = SLOT(-2);
                 POPN(3);
                 if ((uint64_t)i + n > t->size) TRAP("out of bounds table access");
+                CHARGE(n);
                 for (uint32_t k = 0; k < n; k++) t->elems[i + k] = v;
                 break;
             }
