@@ -24,7 +24,12 @@ WAT = r"""
     (if (result i32) (local.get 0)
       (then (call $deep (i32.sub (local.get 0) (i32.const 1))))
       (else (i32.const 0))))
-  (func (export "print") (call $p (i32.const 1))))
+  (func (export "print") (call $p (i32.const 1)))
+  (func (export "count") (param i32) (result i32) (local i32)
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+    (local.get 1)))
 """
 
 
@@ -55,7 +60,7 @@ def test_commands(wasm, spec_driver_release):
         assert ask(d, "register mm $m").raw == "ok"
         assert d.command("exports $m").split()[1:] == [
             "memory:mem", "global:g", "func:store:i:", "func:grow:i:i", "func:%::i",
-            "func:a%00b::i", "func:deep:i:i", "func:print::"]
+            "func:a%00b::i", "func:deep:i:i", "func:print::", "func:count:i:i"]
         assert [e.name for e in list_exports(d, "$m")][4:6] == [b"", b"a\0b"]
         a = ask(d, "invoke - nope")
         assert (a.kind, a.error_kind) == ("error", "notfound")
@@ -91,6 +96,22 @@ def test_limits_and_fuel(wasm, spec_driver_release):
         assert ask(d, f"module - {d.module_source(wasm)}").kind == "ok"
         assert ask(d, "invoke - deep i32:3ff").raw == "ok i32:0"
         assert ask(d, "invoke - deep i32:400").kind == "exhausted"
+
+
+def test_fuel_suspends_and_resumes(wasm, spec_driver_release):
+    with DriverProcess(spec_driver_release) as d:
+        assert ask(d, f"module $m {d.module_source(wasm)}").kind == "ok"
+        assert ask(d, "fuel 50").kind == "ok"
+        a = ask(d, "invoke $m count i32:3e8")  # 1000 iterations
+        resumes = 0
+        while a.kind == "outoffuel":
+            a = ask(d, "resume $m 50")
+            resumes += 1
+        assert a.raw == "ok i32:3e8"
+        assert 5 < resumes < 1000  # bounded slices of work, not one step each
+        assert ask(d, "invoke $m count i32:3e8").kind == "outoffuel"
+        assert ask(d, "invoke $m count i32:3").raw == "ok i32:3"  # drops the suspended call
+        assert ask(d, "resume $m 50").error_kind == "state"  # nothing left to resume
 
 
 def test_long_line_is_refused_not_fatal(spec_driver_release):

@@ -360,6 +360,7 @@ wm_err wm_sd_init(wm_spec_driver *d, const wm_sd_io *io, void *mem, size_t size)
     d->named = NULL;
     wm_limits_default(&d->limits);
     d->fuel = WM_FUEL_UNLIMITED;
+    d->suspended_results = 0;
     wm_err rc = sd_build_spectest(d);
     d->base_linker = d->linker;
     d->base_mark = wm_arena_mark(&d->arena);
@@ -520,9 +521,32 @@ static void sd_cmd_invoke(wm_spec_driver *d, const char *name, const char *field
             return;
         }
     }
-    rc = wm_call(inst, ext.of.func, args, argc, results, nr, d->fuel, &e);
-    if (rc == WM_ERR_OUT_OF_FUEL)
+    /* A call left suspended by an earlier outoffuel that nobody resumed is dropped. */
+    if (wm_suspended(inst))
         wm_abort(inst);
+    rc = wm_call(inst, ext.of.func, args, argc, results, nr, d->fuel, &e);
+    if (rc == WM_ERR_OUT_OF_FUEL) {
+        d->suspended_results = nr;
+    }
+    if (rc != WM_OK) {
+        sd_answer_error(d, rc, &e);
+        return;
+    }
+    sd_put_results(d, results, nr);
+}
+
+static void sd_cmd_resume(wm_spec_driver *d, const char *name, const char *fuel)
+{
+    wm_instance *inst = sd_find(d, name);
+    uint64_t f = 0;
+    if (inst == NULL || !sd_parse_dec(fuel, &f) || f == 0) {
+        sd_driver_error(d, "usage: resume NAME FUEL (a known module, fuel > 0)");
+        return;
+    }
+    wm_val results[SD_MAX_VALUES];
+    wm_error e = {WM_OK, 0, NULL};
+    uint32_t nr = d->suspended_results;
+    wm_err rc = wm_resume(inst, f, results, nr, &e);
     if (rc != WM_OK) {
         sd_answer_error(d, rc, &e);
         return;
@@ -712,6 +736,12 @@ void wm_sd_exec_line(wm_spec_driver *d, char *line)
         }
         d->fuel = f == 0 ? WM_FUEL_UNLIMITED : f;
         sd_puts(d, "ok\n");
+    } else if (sd_streq(cmd, "resume") && n == 3) {
+        if (sd_unescape(tok[1]) < 0) {
+            sd_driver_error(d, "bad %-escape in name");
+            return;
+        }
+        sd_cmd_resume(d, tok[1], tok[2]);
     } else if (sd_streq(cmd, "exports") && n == 2)
         sd_cmd_exports(d, tok[1]);
     else if (sd_streq(cmd, "limit") && n == 3)

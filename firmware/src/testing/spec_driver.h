@@ -26,6 +26,9 @@
  *                          global; NAME percent-encoded (':' as %3A too); funcs carry their
  *                          signature in wm_host_func letters (i I f F r e): func:add:ii:i
  *   fuel N                 budget (decimal) for each later invoke; 0 = unlimited.
+ *   resume NAME N          continue NAME's call suspended by outoffuel with N more fuel
+ *                          (decimal) -> the call's answer (maybe outoffuel again). An invoke
+ *                          on a suspended module drops the suspended call first.
  *   limit KEY N            per-instance limits (wm_limits) for later modules: KEY is stack
  *                          (value slots), depth (call depth), memcap (byte budget of a linear
  *                          memory), memreserve (bytes reserved for memory.grow) or tablecap.
@@ -39,7 +42,7 @@
  *                               offset in the module (hex, 0 when none).
  *   trap MESSAGE                a trap (also from a start function / segment init).
  *   exhausted MESSAGE           call stack exhausted (value stack or call depth limit).
- *   outoffuel                   the budget ran out (the call is dropped).
+ *   outoffuel                   the budget ran out; the call is suspended (see resume).
  *
  * The `spectest` module is always importable: print, print_i32, print_i64, print_f32,
  * print_f64, print_i32_f32, print_f64_f64 (do nothing), global_i32 = 666, global_i64 = 666,
@@ -83,6 +86,7 @@ typedef struct wm_spec_driver {
     wm_sd_named *named;    /* list of NAME -> instance, in the meta arena */
     wm_limits limits;
     uint64_t fuel;
+    uint32_t suspended_results; /* result count of the call an outoffuel suspended */
 } wm_spec_driver;
 
 /* Sets up the driver over `mem` (the arena for everything) and builds spectest. */
