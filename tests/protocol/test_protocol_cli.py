@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+import serial.tools.list_ports
 from click.testing import CliRunner
 
 import wasmote.cli.device_cmds  # noqa: F401  (registers the commands even before __init__ does)
@@ -42,6 +44,28 @@ def test_push_ls_rm_reset_logs(device: PosixDevice, tmp_path: Path) -> None:
     assert _run("ls", *port)[1] == "no modules\n"
 
 
+class _FakeUsbPort:
+    """A USB serial port as pyserial lists it (no USB hardware exists on the test machine)."""
+
+    def __init__(self, device: str) -> None:
+        self.device, self.vid = device, 0x0483
+
+
+def test_port_auto_needs_exactly_one_usb_serial_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    for found, listed in (([], "none"), (["/dev/ttyACM0", "/dev/ttyUSB0"],
+                                        "/dev/ttyACM0, /dev/ttyUSB0")):
+        monkeypatch.setattr(serial.tools.list_ports, "comports",
+                            lambda found=found: [_FakeUsbPort(d) for d in found])
+        code, _, err = _run("ls", "--port", "auto")
+        assert code == 3
+        assert err == (f"error: --port auto needs exactly one USB serial device (found: "
+                       f"{listed}); pass --port explicitly\n")
+    monkeypatch.setattr(serial.tools.list_ports, "comports",
+                        lambda: [_FakeUsbPort("/dev/nonexistent-wasmote-tty")])
+    code, _, err = _run("ls", "--port", "auto")  # the one device is picked (and fails to open)
+    assert code == 3 and err.startswith("error: cannot open /dev/nonexistent-wasmote-tty")
+
+
 def test_errors_are_one_line_and_non_zero(device: PosixDevice, tmp_path: Path) -> None:
     port = ("--port", device.url)
     code, _, err = _run("rm", "ghost", *port)
@@ -56,6 +80,12 @@ def test_errors_are_one_line_and_non_zero(device: PosixDevice, tmp_path: Path) -
     assert code == 2 and "module name" in err
     code, _, err = _run("run", "x", "--invoke", "main", "i32:1", *port)
     assert code == 1 and err == "error: device refused RUN: no such module (NOT_FOUND)\n"
+    truncated = tmp_path / "cut.wasm"
+    truncated.write_bytes(image(300, 3)[:-10])
+    code, _, err = _run("push", str(truncated), *port)  # refused on the host, with where
+    assert code != 0 and err.startswith(f"{truncated}:0x") and len(err.splitlines()) == 1
+    code, _, err = _run("push", str(truncated), "--no-host-check", *port)  # and on the device
+    assert code == 1 and "(INVALID_MODULE)" in err and "invalid module at 0x" in err
     code, _, err = _run("info", "--port", "socket://127.0.0.1:1")
     assert code == 3 and err.startswith("error: cannot open socket://127.0.0.1:1")
     assert "Traceback" not in err and len(err.splitlines()) == 1

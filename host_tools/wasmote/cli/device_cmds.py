@@ -19,6 +19,7 @@ from wasmote.device.errors import DeviceRefused
 from wasmote.device.transport import SerialTransport
 from wasmote.errors import UsageError
 from wasmote.runtime.values import Value, parse_user_value
+from wasmote.wasm.files import module_from_bytes
 
 F = TypeVar("F", bound=Callable[..., Any])
 _NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,31}$")
@@ -72,9 +73,11 @@ def info_cmd(port: str, baud: int, timeout: float) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--name", help="Module name on the device (default: the file's stem).")
 @click.option("--autostart", is_flag=True, help="Start the module at every boot.")
+@click.option("--no-host-check", is_flag=True,
+              help="Skip validating FILE on the host first (the device validates anyway).")
 @_link_options
-def push_cmd(file: Path, name: str | None, autostart: bool, port: str, baud: int,
-             timeout: float) -> None:
+def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool, port: str,
+             baud: int, timeout: float) -> None:
     """Install FILE on the device (replacing a module of the same name atomically).
 
     An interrupted push resumes where it stopped when run again with the same file."""
@@ -83,6 +86,8 @@ def push_cmd(file: Path, name: str | None, autostart: bool, port: str, baud: int
     data = file.read_bytes()
     if data[:4] != b"\0asm":
         raise UsageError(f"{file}: not a wasm module (no \\0asm header)")
+    if not no_host_check:
+        module_from_bytes(data, file)  # a bad module fails here with FILE:0xOFFSET: why
     name = name or file.stem
     if not _NAME_RE.match(name):
         raise UsageError(f"module name '{name}' must be 1-31 characters of A-Z a-z 0-9 . _ - "
