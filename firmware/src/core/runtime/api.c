@@ -104,7 +104,7 @@ static wm_err finish(wm_instance *inst, wm_err e, const wm_exec *saved, bool nes
     if (e == WM_ERR_OUT_OF_FUEL && !nested) return e; /* stays suspended */
     uint64_t fuel = x->fuel;
     if (nested) {
-        *x = *saved; /* a nested call cannot stay suspended: it is dropped */
+        wm_memcpy(x, saved, sizeof *x); /* a nested call cannot stay suspended: dropped */
     } else {
         x->state = WM_IDLE;
         x->depth = 0;
@@ -137,7 +137,8 @@ wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t
         return WM_OK;
     }
     bool nested = x->state == WM_RUNNING;
-    wm_exec saved = *x;
+    wm_exec saved;
+    wm_memcpy(&saved, x, sizeof saved); /* own copy: the core links no memcpy */
     uint64_t *base = nested ? x->sp : x->stack;
     if ((size_t)(x->stack_end - base) < nargs + (size_t)t->nresults)
         return wm_trap_err(err, WM_ERR_EXHAUSTION, "call stack exhausted");

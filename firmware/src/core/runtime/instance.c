@@ -164,7 +164,7 @@ static wm_err link_add(wm_linker *l, const char *module, const char *name, wm_in
     e->module = module;
     e->name = name;
     e->inst = inst;
-    e->ext = ext;
+    wm_memcpy(&e->ext, &ext, sizeof ext);
     e->next = l->head;
     l->head = e;
     return WM_OK;
