@@ -191,7 +191,7 @@ void wm_limits_default(wm_limits *l);
 
 /* Resolves imports through `linker` (may be NULL when there are none), allocates memory,
  * tables, globals and stacks, applies segments and runs the start function. A trap there
- * returns WM_ERR_TRAP (the spec's assert_uninstantiable); with WM_2.0 semantics writes done
+ * returns WM_ERR_TRAP (the spec's assert_uninstantiable); with wasm 2.0 semantics writes done
  * by earlier segments stay visible in shared memories/tables. */
 wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *linker,
                       const wm_limits *limits, wm_instance **out, wm_error *err);
@@ -222,7 +222,7 @@ uint8_t *wm_memory_data(wm_memory *m);
 uint32_t wm_table_size(const wm_table *t);
 
 /* Bounds-checked pointer into the instance's memory 0: NULL unless [addr, addr+len) is
- * accessible. Valid until the next call back into wasm (memory.grow may not move memory in
+ * accessible. Valid until the next call back into wasm (memory.grow never moves memory in
  * this runtime, but a host should not rely on that). */
 uint8_t *wm_mem_ptr(wm_instance *inst, uint32_t addr, uint32_t len);
 
@@ -235,8 +235,8 @@ wm_err wm_trap(wm_instance *inst, const char *msg);
 #define WM_FUEL_UNLIMITED UINT64_MAX
 
 /* Calls a function with typed args. Results are written only on WM_OK. `fuel` bounds the
- * work (about one unit per instruction-bounded block: charged at function entry, loop
- * back-edges and calls); on WM_ERR_OUT_OF_FUEL the instance is suspended at a clean point
+ * work (one unit at every function entry and loop back-edge, bulk memory/table operations
+ * one per 64 elements; see docs/memory-model.md); on WM_ERR_OUT_OF_FUEL the instance is suspended at a clean point
  * and wm_resume continues it. Any other error (trap) leaves the instance idle and usable.
  * `err` (may be NULL) receives the trap message. */
 wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t nargs,
