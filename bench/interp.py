@@ -106,8 +106,13 @@ def build_native(kernel: str) -> Path:
 # ---- engines ---------------------------------------------------------------------------------
 
 
-def ours_script(wasm: Path, n: int) -> str:
-    return f"module - {escape_name(str(wasm.resolve()))}\ninvoke - run i32:{n:x}\n"
+# A budget no kernel exhausts: measures what metering costs when it is on.
+BIG_FUEL = 10**15
+
+
+def ours_script(wasm: Path, n: int, fuel: int = 0) -> str:
+    return (f"fuel {fuel}\nmodule - {escape_name(str(wasm.resolve()))}\n"
+            f"invoke - run i32:{n:x}\n")
 
 
 def run_ours(driver: Path, wasm: Path, n: int, reps: int) -> tuple[int, float]:
@@ -184,8 +189,8 @@ def callgrind_ir(cmd: list[str], stdin: str = "") -> int:
     return int(m.group(1))
 
 
-def ir_ours(driver: Path, wasm: Path, n: int) -> int:
-    return callgrind_ir([str(driver), "--arena-mb", "64"], ours_script(wasm, n))
+def ir_ours(driver: Path, wasm: Path, n: int, fuel: int = 0) -> int:
+    return callgrind_ir([str(driver), "--arena-mb", "64"], ours_script(wasm, n, fuel))
 
 
 def ir_wasm3(wasm: Path, n: int) -> int:
@@ -214,6 +219,12 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}"
 
 
+def _pct(with_fuel: int, without: int) -> str:
+    if without <= 0:
+        return "-"
+    return f"{100.0 * (with_fuel - without) / without:+.1f}%"
+
+
 def _geomean(xs: list[float]) -> str:
     good = [x for x in xs if x > 0]
     if not good:
@@ -230,7 +241,9 @@ def measure(kernels: tuple[Kernel, ...], scale: float, reps: int, callgrind: boo
     empty_wasm, empty_native = build_wasm("empty"), build_native("empty")
     base: dict[str, int] = {}
     if callgrind:
-        base = {"ours": ir_ours(driver, empty_wasm, 1), "wasm3": ir_wasm3(empty_wasm, 1),
+        base = {"ours": ir_ours(driver, empty_wasm, 1),
+                "ours+fuel": ir_ours(driver, empty_wasm, 1, BIG_FUEL),
+                "wasm3": ir_wasm3(empty_wasm, 1),
                 "native": ir_native(empty_native, 1)}
     rows = []
     for k in kernels:
@@ -246,6 +259,7 @@ def measure(kernels: tuple[Kernel, ...], scale: float, reps: int, callgrind: boo
         ir: dict[str, int] = {}
         if callgrind:
             ir = {"ours": ir_ours(driver, wasm, n) - base["ours"],
+                  "ours+fuel": ir_ours(driver, wasm, n, BIG_FUEL) - base["ours+fuel"],
                   "wasm3": ir_wasm3(wasm, n) - base["wasm3"],
                   "native": ir_native(native, n) - base["native"]}
         rows.append(Row(k, n, ref, {"ours": w_ours, "wasm3": w_w3, "native": w_nat}, ir))
@@ -258,16 +272,18 @@ def report(rows: list[Row], callgrind: bool) -> str:
         out.append("Instructions executed (callgrind Ir, minus the same engine running an "
                    "empty kernel):")
         head = (f"{'kernel':<10}{'n':>4} {'ours':>10}{'wasm3':>10}{'native':>10}"
-                f"{'ours/wasm3':>12}{'ours/native':>13}")
+                f"{'ours/wasm3':>12}{'ours/native':>13}{'fuel on':>9}")
         out += [head, "-" * len(head)]
         for r in rows:
             out.append(f"{r.kernel.name:<10}{r.n:>4} {_fmt_ir(r.ir['ours']):>10}"
                        f"{_fmt_ir(r.ir['wasm3']):>10}{_fmt_ir(r.ir['native']):>10}"
                        f"{_ratio(r.ir['ours'], r.ir['wasm3']):>12}"
-                       f"{_ratio(r.ir['ours'], r.ir['native']):>13}")
+                       f"{_ratio(r.ir['ours'], r.ir['native']):>13}"
+                       f"{_pct(r.ir['ours+fuel'], r.ir['ours']):>9}")
         out.append(f"{'geomean':<10}{'':>4} {'':>10}{'':>10}{'':>10}"
                    f"{_geomean([r.ir['ours'] / r.ir['wasm3'] for r in rows]):>12}"
                    f"{_geomean([r.ir['ours'] / r.ir['native'] for r in rows]):>13}")
+        out.append("(fuel on: extra instructions of ours when run with a budget, vs. none)")
         out.append("")
     out.append("Wall time of the call alone, best of the repetitions:")
     head = (f"{'kernel':<10}{'n':>4} {'ours ms':>10}{'wasm3 ms':>10}{'native ms':>10}"
