@@ -1,9 +1,10 @@
-"""The protocol on emulated hardware: the core + the mps2 port + a minimal app main, under
-QEMU (mps2-an386), the UART on a TCP socket. Push, run, reset with the RAM-emulated flash
-surviving the reset, autostart."""
+"""The protocol on emulated hardware: the core + a board port + a minimal app main, under
+QEMU (mps2-an386 Cortex-M4F, riscv32-virt), the UART on a TCP socket. Push, run, reset
+with the RAM-emulated flash surviving the reset, autostart."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -21,19 +22,21 @@ from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
 from wasmote.sim import free_port, qemu_command
 
 pytestmark = pytest.mark.qemu
-BOARD = "mps2-an386"
 WAT = Path(__file__).resolve().parent / "wat"
 
 
-def build_qemu_device(out: Path) -> Path:
+def build_qemu_device(board_name: str, out: Path) -> Path:
     """Link the core with the board's port and tests/protocol/c/qemu_device_app.c, with the
     same flags and generated MEMORY block as the firmware's PlatformIO builder."""
-    board = load_board(BOARD)
-    gcc = shutil.which("arm-none-eabi-gcc")
+    board = load_board(board_name)
+    raw = json.loads(board.path.read_text())
+    gcc = shutil.which(f"{board.toolchain}-gcc")
     if gcc is None:
-        pytest.skip("arm-none-eabi-gcc not installed")
+        pytest.skip(f"{board.toolchain}-gcc not installed")
     port = FIRMWARE_DIR / "src" / "port" / board.port
-    cpu = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+    wm = raw["wasmote"]
+    cflags = raw["build"]["cflags"].split()
+    ldflags = raw["build"].get("ldflags", raw["build"]["cflags"]).split()
     out.mkdir(parents=True, exist_ok=True)
     ld = out / "memory.ld"
     ld.write_text(
@@ -41,34 +44,44 @@ def build_qemu_device(out: Path) -> Path:
         f"  FLASH (rx) : ORIGIN = 0x{board.flash.base:X}, LENGTH = 0x{board.flash.size:X}\n"
         f"  STORE (rw) : ORIGIN = 0x{board.store.base:X}, LENGTH = 0x{board.store.size:X}\n"
         f"  RAM (rwx) : ORIGIN = 0x{board.ram.base:X}, LENGTH = 0x{board.ram.size:X}\n"
-        f"}}\n__stack_size = 0x{board.stack:X};\nINCLUDE mps2_sections.ld\n")
+        f"}}\n__stack_size = 0x{board.stack:X};\nINCLUDE {wm['ldsections']}\n")
     sources = [*sorted((FIRMWARE_DIR / "src" / "core").rglob("*.c")),
-               *sorted(port.glob("*.c")), FIRMWARE_DIR / "src" / "app" / "freestanding.c",
-               C_DIR / "qemu_device_app.c"]
+               *sorted(port.glob("*.c")), *sorted(port.glob("*.S")),
+               FIRMWARE_DIR / "src" / "app" / "freestanding.c", C_DIR / "qemu_device_app.c"]
+    defines = [f"-DF_CPU={raw['build'].get('f_cpu', '25000000L')}",
+               f'-DWM_BOARD_NAME="{board.name}"', f'-DWM_CPU_NAME="{board.cpu}"',
+               f"-DWM_UART_BASE=0x{board.uart.base:08X}u",
+               f"-DWM_STORE_SECTOR={board.store.sector}u"]
+    if "rx_irq" in wm["uart"]:
+        defines.append(f"-DWM_UART_RX_IRQ={int(wm['uart']['rx_irq'])}u")
+    objs = []
+    for i, src in enumerate(sources):
+        obj = out / f"{i:03d}_{src.stem}.o"
+        cmd = [gcc, *cflags, "-std=c99", "-Os", "-ffreestanding", "-fno-builtin",
+               "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
+               *defines, f"-I{FIRMWARE_DIR / 'include'}", f"-I{FIRMWARE_DIR / 'src'}",
+               f"-I{FIRMWARE_DIR / 'src' / 'core'}", "-c", str(src), "-o", str(obj)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        objs.append(str(obj))
     elf = out / "device.elf"
-    cmd = [gcc, *cpu, "-std=c99", "-Os", "-ffreestanding", "-fno-builtin",
-           "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
-           "-DF_CPU=25000000L", f'-DWM_BOARD_NAME="{BOARD}"', '-DWM_CPU_NAME="cortex-m4f"',
-           f"-DWM_UART_BASE=0x{board.uart.base:08X}u",
-           f"-DWM_STORE_SECTOR={board.store.sector}u", "-DWM_UART_RX_IRQ=0u",
-           f"-I{FIRMWARE_DIR / 'include'}", f"-I{FIRMWARE_DIR / 'src'}",
-           f"-I{FIRMWARE_DIR / 'src' / 'core'}",
-           *(str(s) for s in sources), "-nostdlib", "-nostartfiles", "-Wl,--gc-sections",
-           f"-L{port}", "-T", str(ld), "-lgcc", "-o", str(elf)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.run([gcc, *ldflags, *objs, "-nostdlib", "-nostartfiles",
+                           "-Wl,--gc-sections", f"-L{port}", "-T", str(ld), "-lgcc",
+                           "-o", str(elf)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return elf
 
 
-@pytest.fixture(scope="module")
-def qemu_elf() -> Path:
-    return build_qemu_device(BUILD_DIR / "protocol-tests" / "qemu-device")
+@pytest.fixture(params=["mps2-an386", "riscv32-virt"])
+def board(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture
-def qemu_client(qemu_elf: Path) -> Iterator[DeviceClient]:
+def qemu_client(board: str) -> Iterator[DeviceClient]:
+    elf = build_qemu_device(board, BUILD_DIR / "protocol-tests" / f"qemu-device-{board}")
     port = free_port()
-    proc = subprocess.Popen(qemu_command(load_board(BOARD), qemu_elf, port),
+    proc = subprocess.Popen(qemu_command(load_board(board), elf, port),
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     try:
@@ -88,11 +101,12 @@ def _wasm(name: str, tmp: Path) -> bytes:
     return out.read_bytes()
 
 
-def test_push_run_reset_autostart_on_qemu(qemu_client: DeviceClient, tmp_path: Path) -> None:
+def test_push_run_reset_autostart_on_qemu(board: str, qemu_client: DeviceClient,
+                                          tmp_path: Path) -> None:
     c = qemu_client
     info = c.info()
-    assert info.board == BOARD and info.protocol_version == 1
-    assert info.store_capacity == load_board(BOARD).store.size
+    assert info.board == board and info.protocol_version == 1
+    assert info.store_capacity == load_board(board).store.size
     assert "run" in info.feature_names()
     calc = _wasm("calc", tmp_path)
     c.push("calc", calc, autostart=True)
