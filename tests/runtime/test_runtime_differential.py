@@ -1,6 +1,8 @@
 """Differential fuzzing against wasmtime: random *valid* modules from binaryen's
 translate-to-fuzz (wasm-opt -ttf, 2.0 features without SIMD/reference types), every exported
 function called on our runtime and on wasmtime; results, traps and memory hashes must agree.
+The same calls also run on the ASan+UBSan build and, with a fuel budget of a few units,
+suspended and resumed until they finish: both must answer exactly like the plain run.
 
 binaryen's modules bound their loops with a "hang limit" global and import
 fuzzing-support.log-*; the imports are renamed to spectest.print_* (same signatures, no
@@ -31,6 +33,7 @@ FEATURES = ("--mvp-features", "--enable-sign-ext", "--enable-mutable-globals",
 RENAMES = {"log-i32": "print_i32", "log-i64": "print_i64", "log-f32": "print_f32",
            "log-f64": "print_f64"}
 MODULES = 150
+FUEL_SLICE = 1  # the smallest budget: calls are suspended and resumed as often as possible
 TYPES = {"i": "i32", "I": "i64", "f": "f32", "F": "f64", "r": "funcref", "e": "externref"}
 
 
@@ -120,6 +123,27 @@ def _ours_run(d: DriverProcess, path: Path) -> tuple[list[tuple[str, str, str]],
     return calls, out
 
 
+def _metered_run(d: DriverProcess, path: Path, calls: list[tuple[str, str, str]],
+                 slice_: int) -> tuple[list[tuple[str, Any]], int]:
+    """The same calls with a tiny fuel budget, resumed until they finish: (answers, resumes)."""
+    assert Answer.parse(d.command(f"module $m {d.module_source(path)}")).kind == "ok"
+    out: list[tuple[str, Any]] = []
+    resumes = 0
+    zero = {"i": "i32:0", "I": "i64:0", "f": "f32:0", "F": "f64:0", "r": "funcref:null",
+            "e": "externref:null"}
+    for name, params, _results in calls:
+        args = " ".join(zero[p] for p in params)
+        a = Answer.parse(d.command(f"invoke $m {escape_name(name)} {args}".rstrip()))
+        while a.kind == "outoffuel":
+            a = Answer.parse(d.command(f"resume $m {slice_}"))
+            resumes += 1
+        if a.kind == "ok":
+            out.append(("ok", [_nan_blind(v.type, v.bits) for v in a.values]))
+        else:
+            out.append((a.kind, a.message or a.raw))
+    return out, resumes
+
+
 def _trap_kind(msg: str) -> str:
     # wasmtime says "undefined element: out of bounds table access": test that one first.
     for k in ("undefined element", "uninitialized element", "divide by zero",
@@ -138,8 +162,11 @@ def test_random_modules_agree_with_wasmtime(tmp_path, spec_driver_release, spec_
     rng = random.Random(4242)
     compared = 0
     mismatches: list[str] = []
+    resumes = 0
     with DriverProcess(spec_driver_release, timeout=120) as d, \
-            DriverProcess(spec_driver_asan, timeout=300) as sanitized:
+            DriverProcess(spec_driver_asan, timeout=300) as sanitized, \
+            DriverProcess(spec_driver_release, timeout=120) as metered:
+        metered.command(f"fuel {FUEL_SLICE}")
         for i in range(MODULES):
             path = _make_module(rng, tmp_path, i)
             if path is None:
@@ -148,6 +175,10 @@ def test_random_modules_agree_with_wasmtime(tmp_path, spec_driver_release, spec_
             sanitized.command("reset")
             calls, ours = _ours_run(d, path)
             assert _ours_run(sanitized, path) == (calls, ours), f"{path.name}: asan differs"
+            metered.command("reset")
+            sliced, n = _metered_run(metered, path, calls, FUEL_SLICE)
+            assert sliced == ours, f"{path.name}: suspended and resumed calls answer otherwise"
+            resumes += n
             theirs = _wasmtime_run(path, calls)
             for (name, _p, _r), o, t in zip(calls, ours, theirs, strict=True):
                 if "exhausted" in (o[0], t[0]):
@@ -162,3 +193,4 @@ def test_random_modules_agree_with_wasmtime(tmp_path, spec_driver_release, spec_
     assert rc == 0 and "Sanitizer" not in err and "runtime error" not in err, err[-3000:]
     assert not mismatches, "\n".join(mismatches[:20])
     assert compared > 100
+    assert resumes > 20  # the fuel slices really did cut runs into pieces
