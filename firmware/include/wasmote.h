@@ -183,10 +183,12 @@ typedef struct wm_limits {
                                defines, for memory.grow (never above cap or the declared max;
                                growth past it works only while the memory is the arena's
                                last allocation) */
+    uint64_t start_fuel;    /* fuel for the start function; running out fails instantiation
+                               with WM_ERR_OUT_OF_FUEL (a hostile start cannot hang a device) */
 } wm_limits;
 
 /* Defaults: 16384 slots, 1024 frames, 64 MiB memory cap, 1024 table elements,
- * 1 MiB memory reserve. */
+ * 1 MiB memory reserve, unlimited start fuel. */
 void wm_limits_default(wm_limits *l);
 
 /* Resolves imports through `linker` (may be NULL when there are none), allocates memory,

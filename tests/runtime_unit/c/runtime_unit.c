@@ -77,6 +77,17 @@ static void case_fuel(void) {
     wm_abort(inst);
     CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
     CHECK(res.of.i32 == 120);
+    /* a start function that never ends is stopped by the start fuel */
+    size_t len;
+    unsigned char *b = read_wasm("hang", &len);
+    wm_module *m;
+    wm_instance *hung;
+    wm_limits lim;
+    wm_limits_default(&lim);
+    lim.start_fuel = 10000;
+    CHECK(wm_load(&arena, b, len, &m, &e) == WM_OK);
+    CHECK(wm_instantiate(&arena, m, NULL, &lim, &hung, &e) == WM_ERR_OUT_OF_FUEL);
+    free(b);
 }
 
 static void case_exhaustion(void) {

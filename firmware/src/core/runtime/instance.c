@@ -10,6 +10,7 @@ void wm_limits_default(wm_limits *l) {
     l->mem_cap_bytes = 64u * 1024 * 1024;
     l->table_cap = 1024;
     l->mem_reserve = 1024u * 1024;
+    l->start_fuel = WM_FUEL_UNLIMITED;
 }
 
 static wm_err nomem(wm_error *err) { return wm_fail(err, WM_ERR_NO_MEMORY, NULL, NULL, "out of memory"); }
@@ -394,7 +395,8 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
         inst->data_dropped[i] = 1;
     }
     if (mod->start != WM_NONE) {
-        wm_err e = wm_call(inst, inst->funcs[mod->start], NULL, 0, NULL, 0, WM_FUEL_UNLIMITED, err);
+        wm_err e = wm_call(inst, inst->funcs[mod->start], NULL, 0, NULL, 0, limits->start_fuel, err);
+        if (e == WM_ERR_OUT_OF_FUEL) wm_abort(inst); /* not resumable: the instance is unusable */
         if (e) return e;
     }
     *out = inst;
