@@ -4,6 +4,7 @@ with the RAM-emulated flash surviving the reset, autostart."""
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -72,6 +73,12 @@ def build_qemu_device(board_name: str, out: Path) -> Path:
     return elf
 
 
+@functools.cache
+def qemu_elf(board: str) -> Path:
+    """One build per board and test session."""
+    return build_qemu_device(board, BUILD_DIR / "protocol-tests" / f"qemu-device-{board}")
+
+
 @pytest.fixture(params=["mps2-an386", "riscv32-virt"])
 def board(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -79,7 +86,7 @@ def board(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def qemu_client(board: str) -> Iterator[DeviceClient]:
-    elf = build_qemu_device(board, BUILD_DIR / "protocol-tests" / f"qemu-device-{board}")
+    elf = qemu_elf(board)
     port = free_port()
     proc = subprocess.Popen(qemu_command(load_board(board), elf, port),
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -125,3 +132,38 @@ def test_push_run_reset_autostart_on_qemu(board: str, qemu_client: DeviceClient,
     assert "calc: hello from calc" in c.logs()  # autostart ran at boot
     c.remove("blob")
     assert held(c) == {"calc": sha(calc)}
+
+
+def test_store_persists_across_qemu_restarts_on_riscv_virt(tmp_path: Path) -> None:
+    """riscv32-virt's RAM can be a host file (memory-backend-file, share=on): the store
+    region then survives QEMU being killed and started again, like real flash."""
+    board = load_board("riscv32-virt")
+    elf = qemu_elf(board.name)
+    ram = tmp_path / "ram.img"
+
+    def boot() -> tuple[subprocess.Popen[bytes], DeviceClient]:
+        port = free_port()
+        cmd = qemu_command(board, elf, port)
+        cmd[1:1] = ["-m", "128M", "-object",
+                    f"memory-backend-file,id=ram,size=128M,mem-path={ram},share=on",
+                    "-machine", "memory-backend=ram"]
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        return proc, DeviceClient(SerialTransport(f"socket://127.0.0.1:{port}",
+                                                  open_timeout=10.0), timeout=3.0)
+
+    data = image(12_000, 5)
+    proc, c = boot()
+    try:
+        c.push("kept", data)
+        c.transport.close()
+    finally:
+        proc.kill()  # no clean shutdown: like pulling the plug
+        proc.wait()
+    proc, c = boot()
+    try:
+        assert held(c) == {"kept": sha(data)}
+        c.transport.close()
+    finally:
+        proc.kill()
+        proc.wait()
