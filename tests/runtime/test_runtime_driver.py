@@ -9,7 +9,13 @@ import subprocess
 
 import pytest
 
-from wasmote.runtime.driver import Answer, DriverProcess, escape_name, list_exports
+from wasmote.runtime.driver import (
+    Answer,
+    DriverError,
+    DriverProcess,
+    escape_name,
+    list_exports,
+)
 
 WAT = r"""
 (module
@@ -25,6 +31,7 @@ WAT = r"""
       (then (call $deep (i32.sub (local.get 0) (i32.const 1))))
       (else (i32.const 0))))
   (func (export "print") (call $p (i32.const 1)))
+  (func (export "spin") (loop (br 0)))
   (func (export "count") (param i32) (result i32) (local i32)
     (loop $l
       (local.set 1 (i32.add (local.get 1) (i32.const 1)))
@@ -60,7 +67,7 @@ def test_commands(wasm, spec_driver_release):
         assert ask(d, "register mm $m").raw == "ok"
         assert d.command("exports $m").split()[1:] == [
             "memory:mem", "global:g", "func:store:i:", "func:grow:i:i", "func:%::i",
-            "func:a%00b::i", "func:deep:i:i", "func:print::", "func:count:i:i"]
+            "func:a%00b::i", "func:deep:i:i", "func:print::", "func:spin::", "func:count:i:i"]
         assert [e.name for e in list_exports(d, "$m")][4:6] == [b"", b"a\0b"]
         a = ask(d, "invoke - nope")
         assert (a.kind, a.error_kind) == ("error", "notfound")
@@ -112,6 +119,19 @@ def test_fuel_suspends_and_resumes(wasm, spec_driver_release):
         assert ask(d, "invoke $m count i32:3e8").kind == "outoffuel"
         assert ask(d, "invoke $m count i32:3").raw == "ok i32:3"  # drops the suspended call
         assert ask(d, "resume $m 50").error_kind == "state"  # nothing left to resume
+
+
+def test_hung_driver_is_killed(wasm, spec_driver_release):
+    d = DriverProcess(spec_driver_release, timeout=1.0)
+    try:
+        assert ask(d, f"module - {d.module_source(wasm)}").kind == "ok"
+        with pytest.raises(DriverError, match="no answer within 1 s"):
+            d.command("invoke - spin")
+        assert d.dead and d.returncode is not None  # killed, not left running
+        with pytest.raises(DriverError, match="not running"):
+            d.command("mem")
+    finally:
+        d.close()
 
 
 def test_long_line_is_refused_not_fatal(spec_driver_release):
