@@ -318,13 +318,43 @@ def size_report() -> str:
             "are before linking (wasm3 is about 64 KiB of flash):\n" + "\n".join(out))
 
 
+def annotate(kernel: str, n: int, top: int = 40) -> str:
+    """Hottest source lines of our interpreter on one kernel (profile build, callgrind)."""
+    driver = posix_build.build_program("wasmote-spec", "profile")
+    out_file = OUT_DIR / f"callgrind.{kernel}.out"
+    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}",
+                    str(driver), "--arena-mb", "64"], input=ours_script(build_wasm(kernel), n),
+                   capture_output=True, text=True, check=True)
+    ann = subprocess.run(["callgrind_annotate", "--auto=yes", "--show-percs=yes",
+                          str(out_file)], capture_output=True, text=True, check=True).stdout
+    hot = []
+    for line in ann.splitlines():
+        m = re.match(r"\s*([\d,]+) \(\s*([\d.]+)%\)\s+(.*)", line)
+        src = m.group(3) if m else ""
+        if m and not any(x in line for x in ("PROGRAM TOTALS", "???", "events annotated",
+                                             "firmware/src/")) and not src.startswith("["):
+            hot.append((float(m.group(2)), m.group(3).strip()[:110]))
+    hot.sort(reverse=True)
+    return (f"hottest interpreter lines on {kernel} (n={n}), % of all instructions "
+            f"(full annotation: callgrind_annotate {out_file}):\n"
+            + "\n".join(f"{pct:6.2f}%  {src}" for pct, src in hot[:top]))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply each kernel's work")
     ap.add_argument("--reps", type=int, default=3, help="wall-time repetitions")
     ap.add_argument("--no-callgrind", action="store_true", help="wall time only")
     ap.add_argument("--kernels", default="", help="comma-separated subset")
+    ap.add_argument("--annotate", metavar="KERNEL", default="",
+                    help="instead: profile our interpreter on KERNEL, print its hottest lines")
     args = ap.parse_args(argv)
+    if args.annotate:
+        k = next((k for k in KERNELS if k.name == args.annotate), None)
+        if k is None:
+            ap.error(f"unknown kernel {args.annotate}")
+        print(annotate(k.name, max(1, round(k.n * args.scale / 4))))
+        return 0
     chosen = tuple(k for k in KERNELS
                    if not args.kernels or k.name in args.kernels.split(","))
     callgrind = not args.no_callgrind and shutil.which("valgrind") is not None

@@ -56,6 +56,8 @@ class Variant:
 
 VARIANTS: dict[str, Variant] = {
     "release": Variant("release", ("-O2",)),
+    # The release code with line tables, for callgrind_annotate / perf (bench --annotate).
+    "profile": Variant("profile", ("-O2", "-g")),
     # -fno-sanitize-recover makes the first report fatal, so a test sees it as a crash.
     "asan": Variant(
         "asan",
