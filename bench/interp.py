@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wasmote import posix_build
+from wasmote.errors import WasmoteError
 from wasmote.paths import BUILD_DIR, REPO_ROOT
 from wasmote.runtime.driver import Answer, DriverProcess, escape_name
 
@@ -368,4 +369,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (WasmoteError, KernelBuildError, RuntimeError) as e:
+        print(f"bench/interp: {e}", file=sys.stderr)
+        sys.exit(1)
