@@ -143,10 +143,13 @@ def check_buildable(board: Board) -> None:
 
 
 @contextmanager
-def _env_lock(env: str) -> Iterator[None]:
-    """One PlatformIO build per environment at a time (tests and sims may race)."""
-    PIO_BUILD_DIR.mkdir(parents=True, exist_ok=True)
-    with open(PIO_BUILD_DIR / f".{env}.lock", "w") as fh:
+def _pio_lock() -> Iterator[None]:
+    """One PlatformIO run at a time, across processes. Global, not per environment: when
+    the project's file list or platformio.ini changes, the next run of ANY environment
+    deletes the whole build dir (PlatformIO's project checksum), so builds of different
+    environments are not independent. The lock file lives outside that dir."""
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    with open(BUILD_DIR / "pio.lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -162,7 +165,7 @@ def build(board_name: str, env: str | None = None, verbose: bool = False) -> Bui
     check_buildable(board)
     ensure_tool_scons()
     cmd = [sys.executable, "-m", "platformio", "run", "-d", str(FIRMWARE_DIR), "-e", env]
-    with _env_lock(env):
+    with _pio_lock():
         proc = subprocess.run(cmd, env=pio_environ(), stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, check=False)
     if verbose:

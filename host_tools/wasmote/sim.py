@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -81,6 +82,9 @@ class Sim:
                 _kill_and_wait(self.pid, timeout)
         finally:
             self.record.unlink(missing_ok=True)
+            for path in (Path(self.elf), Path(self.log)):
+                if path.parent == SIM_DIR:
+                    path.unlink(missing_ok=True)
 
     def save(self) -> None:
         SIM_DIR.mkdir(parents=True, exist_ok=True)
@@ -130,6 +134,10 @@ def launch(board_name: str, *, env: str | None = None, port: int | None = None,
             raise SimError(f"no firmware built for {env or board.name} ({elf}); "
                            f"run `wasmote build --board {board.name}`")
     SIM_DIR.mkdir(parents=True, exist_ok=True)
+    # QEMU gets its own copy: a later PlatformIO run may delete or rewrite build/pio.
+    image = SIM_DIR / f"{board.name}-{os.getpid()}-{time.monotonic_ns()}.elf"
+    shutil.copyfile(elf, image)
+    elf = image
     attempts = 1 if port is not None else 3
     last = ""
     for _ in range(attempts):
@@ -152,11 +160,14 @@ def launch(board_name: str, *, env: str | None = None, port: int | None = None,
             if _listening(p):
                 return sim
             time.sleep(0.02)
-        sim.stop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
         out = log.read_text(errors="replace").strip().splitlines()
         last = out[-1] if out else ""
         if "in use" not in last:
             break
+    elf.unlink(missing_ok=True)
     raise SimError(f"QEMU for {board.name} did not start: {last or 'no listening socket'}")
 
 
@@ -198,10 +209,18 @@ def wait_ready(sim: Sim, timeout: float = 30.0) -> list[str]:
                 ser.write(b"ping\r\n")
                 pinged = True
             if not sim.alive():
-                raise SimError(f"QEMU for {sim.board} exited during boot; see {sim.log}")
+                raise SimError(f"QEMU for {sim.board} exited during boot: {_log_tail(sim)}")
     got = lines[-1] if lines else "nothing"
     raise SimError(f"firmware on {sim.board} did not answer within {timeout:.0f} s "
                    f"(last line: {got})")
+
+
+def _log_tail(sim: Sim) -> str:
+    try:
+        lines = Path(sim.log).read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "no log"
+    return lines[-1] if lines else "no output"
 
 
 def list_sims() -> list[Sim]:
