@@ -94,6 +94,19 @@ def test_flash_full_is_a_clean_error_and_loses_nothing(client: DeviceClient) -> 
     assert held(client) == {"big": sha(big)}
 
 
+def test_fragmented_store_is_compacted_for_a_big_push(client: DeviceClient) -> None:
+    mods = {f"m{i}": image(30_000, 30 + i) for i in range(8)}  # 8 sectors each, 64 total
+    for name, data in mods.items():
+        client.push(name, data)
+    for name in ("m1", "m3", "m5"):
+        client.remove(name)
+        del mods[name]
+    assert client.info().store_free < 90_000  # 24 free sectors, at most 8 contiguous
+    mods["big"] = image(90_000, 99)
+    client.push("big", mods["big"])
+    assert held(client) == {n: sha(d) for n, d in mods.items()}
+
+
 def test_bad_requests_get_error_responses(client: DeviceClient) -> None:
     assert request(client, 0x55).status == p.Status.UNKNOWN_MSG
     assert request(client, p.Msg.INFO, version=9).status == p.Status.BAD_VERSION

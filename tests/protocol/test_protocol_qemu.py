@@ -55,13 +55,17 @@ def build_qemu_device(board_name: str, out: Path) -> Path:
                f"-DWM_STORE_SECTOR={board.store.sector}u"]
     if "rx_irq" in wm["uart"]:
         defines.append(f"-DWM_UART_RX_IRQ={int(wm['uart']['rx_irq'])}u")
+    # core components include their own headers by bare name (as posix_build does)
+    core_includes = [f"-I{d}" for d in sorted((FIRMWARE_DIR / "src" / "core").iterdir())
+                     if d.is_dir()]
     objs = []
     for i, src in enumerate(sources):
         obj = out / f"{i:03d}_{src.stem}.o"
         cmd = [gcc, *cflags, "-std=c99", "-Os", "-ffreestanding", "-fno-builtin",
                "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
                *defines, f"-I{FIRMWARE_DIR / 'include'}", f"-I{FIRMWARE_DIR / 'src'}",
-               f"-I{FIRMWARE_DIR / 'src' / 'core'}", "-c", str(src), "-o", str(obj)]
+               f"-I{FIRMWARE_DIR / 'src' / 'core'}", *core_includes, "-c", str(src),
+               "-o", str(obj)]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         assert proc.returncode == 0, proc.stderr[-3000:]
         objs.append(str(obj))

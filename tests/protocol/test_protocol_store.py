@@ -20,11 +20,11 @@ def test_store_survives_a_power_cut_at_every_flash_operation() -> None:
     rows = re.findall(r"^(\S+): cut points=(\d+) old=(\d+) new=(\d+) inconsistent=(\d+)$",
                       out, re.M)
     labels = {r[0] for r in rows}
-    for scenario in ("replace", "install", "remove", "replace-wrapped"):
+    for scenario in ("replace", "install", "remove", "replace-wrapped", "compaction"):
         assert scenario in labels and scenario + "+partial" in labels
     for label, cuts, old, new, bad in rows:
         assert int(bad) == 0, label
         assert int(old) + int(new) == int(cuts), label
         assert int(new) >= 1, label  # the uncut end state is reached
-        if label.startswith(("replace", "install")):
+        if label.startswith(("replace", "install", "compaction")):
             assert int(cuts) >= 10 and int(old) >= 5, label  # many cuts did hit mid-install

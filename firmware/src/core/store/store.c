@@ -303,10 +303,11 @@ static bool sector_in_use(const wm_store *st, uint32_t sec)
     return false;
 }
 
-/* First fit; *best gets the longest free run when no run of `need` sectors exists. */
-static bool find_run(const wm_store *st, uint32_t need, uint32_t *start, uint32_t *best)
+/* First fit among sectors below `limit`; *best gets the longest free run seen. */
+static bool find_run_below(const wm_store *st, uint32_t need, uint32_t limit, uint32_t *start,
+                           uint32_t *best)
 {
-    uint32_t nsec = st->flash->size / st->flash->sector_size, run = 0;
+    uint32_t nsec = limit, run = 0;
     *best = 0;
     for (uint32_t sec = 0; sec < nsec; sec++) {
         run = sector_in_use(st, sec) ? 0u : run + 1u;
@@ -319,6 +320,11 @@ static bool find_run(const wm_store *st, uint32_t need, uint32_t *start, uint32_
         }
     }
     return false;
+}
+
+static bool find_run(const wm_store *st, uint32_t need, uint32_t *start, uint32_t *best)
+{
+    return find_run_below(st, need, st->flash->size / st->flash->sector_size, start, best);
 }
 
 uint32_t wm_store_free(const wm_store *st)
@@ -346,28 +352,11 @@ static int erase_if_dirty(wm_store *st, uint32_t addr)
     return WM_STORE_OK;
 }
 
-int wm_store_begin(wm_store *st, const char *name, uint32_t size, const uint8_t sha256[32],
-                   uint32_t flags)
+/* Erase the run [start, start+need) sectors, and whole any dead record overlapping it, so
+ * none of their old image bytes can later be mistaken for a record header. */
+static int prepare_run(wm_store *st, uint32_t start, uint32_t need)
 {
     uint32_t s = st->flash->sector_size;
-    size_t nl = name_len(name);
-    if (st->pending) {
-        return WM_STORE_ESTATE;
-    }
-    if (!wm_store_name_ok(name, nl) || name[nl] != '\0' || size == 0 ||
-        size > st->flash->size - WM_STORE_HEADER_SIZE) {
-        return WM_STORE_EINVAL;
-    }
-    /* Keep two table slots spare: one for the new record, one for a replaced old one. */
-    if (wm_store_count(st) + 2u > WM_STORE_MAX_RECORDS) {
-        return WM_STORE_ENOSPC;
-    }
-    uint32_t need = extent(st, size), start = 0, best = 0;
-    if (!find_run(st, need, &start, &best)) {
-        return WM_STORE_ENOSPC;
-    }
-    /* Dead records overlapping the run are erased whole, so none of their old image bytes
-     * can later be mistaken for a record header. */
     for (uint32_t k = 0; k < st->nrecs;) {
         wm_store_record *r = &st->recs[k];
         uint32_t first = r->addr / s, n = extent(st, r->size);
@@ -387,9 +376,13 @@ int wm_store_begin(wm_store *st, const char *name, uint32_t size, const uint8_t 
             return WM_STORE_EFLASH;
         }
     }
-    if (!table_slot(st)) {
-        return WM_STORE_ENOSPC;
-    }
+    return WM_STORE_OK;
+}
+
+/* Program an uncommitted header at `addr` and describe it in *r (state PENDING). */
+static int write_header(wm_store *st, wm_store_record *r, uint32_t addr, const char *name,
+                        size_t nl, uint32_t size, const uint8_t sha256[32], uint32_t flags)
+{
     uint8_t h[HDR_PROGRAMMED];
     for (uint32_t k = 0; k < sizeof h; k++) {
         h[k] = 0xFFu;
@@ -405,8 +398,7 @@ int wm_store_begin(wm_store *st, const char *name, uint32_t size, const uint8_t 
         h[OFF_SHA + k] = sha256[k];
     }
     wr32(h + OFF_CRC, wm_crc32(0, h, OFF_CRC));
-    wm_store_record *r = &st->recs[st->nrecs];
-    r->addr = start * s;
+    r->addr = addr;
     r->gen = st->next_gen;
     r->size = size;
     r->flags = flags;
@@ -417,11 +409,187 @@ int wm_store_begin(wm_store *st, const char *name, uint32_t size, const uint8_t 
     for (uint32_t k = 0; k < 32u; k++) {
         r->sha256[k] = sha256[k];
     }
-    if (st->flash->program(st->flash->ctx, r->addr, h, sizeof h) != 0) {
+    if (st->flash->program(st->flash->ctx, addr, h, sizeof h) != 0) {
         return WM_STORE_EFLASH;
     }
-    st->pending_idx = st->nrecs++;
     st->next_gen++;
+    return WM_STORE_OK;
+}
+
+/* Hash the image of *r as the flash holds it; 0 if it matches r->sha256. */
+static int verify_image(wm_store *st, const wm_store_record *r)
+{
+    wm_sha256_ctx h;
+    uint8_t buf[64], digest[32];
+    (void)wm_sha256_init(&h);
+    for (uint32_t off = 0; off < r->size; off += sizeof buf) {
+        uint32_t n = r->size - off < sizeof buf ? r->size - off : (uint32_t)sizeof buf;
+        if (st->flash->read(st->flash->ctx, r->addr + WM_STORE_HEADER_SIZE + off, buf, n) != 0) {
+            return WM_STORE_EFLASH;
+        }
+        (void)wm_sha256_update(&h, buf, n);
+    }
+    if (wm_sha256_final(&h, digest) != WM_CRYPTO_OK || !bytes_eq(digest, r->sha256, 32)) {
+        return WM_STORE_EHASH;
+    }
+    return WM_STORE_OK;
+}
+
+static int program_commit(wm_store *st, wm_store_record *r)
+{
+    uint8_t word[4], back[4];
+    wr32(word, WM_STORE_COMMITTED);
+    if (st->flash->program(st->flash->ctx, r->addr + OFF_COMMIT, word, 4) != 0 ||
+        st->flash->read(st->flash->ctx, r->addr + OFF_COMMIT, back, 4) != 0 ||
+        rd32(back) != WM_STORE_COMMITTED) {
+        return WM_STORE_EFLASH;
+    }
+    r->state = WM_REC_LIVE;
+    return WM_STORE_OK;
+}
+
+/* Copy live record `addr` to the free run at `dest` (sectors) as a new generation, commit
+ * it, then delete the old copy: the same steps and the same power-cut argument as a
+ * replace, and both copies hold identical bytes. */
+static int move_record(wm_store *st, uint32_t addr, uint32_t dest)
+{
+    uint32_t s = st->flash->sector_size;
+    wm_store_record old = {0, 0, 0, 0, 0, {0}, {0}};
+    for (uint32_t k = 0; k < st->nrecs; k++) {
+        if (st->recs[k].addr == addr && st->recs[k].state == WM_REC_LIVE) {
+            old = st->recs[k];
+        }
+    }
+    if (old.state != WM_REC_LIVE) {
+        return WM_STORE_ENOENT;
+    }
+    int rc = prepare_run(st, dest, extent(st, old.size));
+    if (rc != WM_STORE_OK) {
+        return rc;
+    }
+    if (!table_slot(st)) {
+        return WM_STORE_ENOSPC;
+    }
+    wm_store_record *nr = &st->recs[st->nrecs];
+    rc = write_header(st, nr, dest * s, old.name, name_len(old.name), old.size, old.sha256,
+                      old.flags);
+    if (rc != WM_STORE_OK) {
+        return rc;
+    }
+    st->nrecs++;
+    uint8_t buf[64];
+    for (uint32_t off = 0; off < old.size; off += sizeof buf) {
+        uint32_t n = old.size - off < sizeof buf ? old.size - off : (uint32_t)sizeof buf;
+        if (st->flash->read(st->flash->ctx, old.addr + WM_STORE_HEADER_SIZE + off, buf, n) != 0 ||
+            st->flash->program(st->flash->ctx, nr->addr + WM_STORE_HEADER_SIZE + off, buf, n) !=
+                0) {
+            nr->state = WM_REC_DEAD;
+            return WM_STORE_EFLASH;
+        }
+    }
+    rc = verify_image(st, nr);
+    if (rc == WM_STORE_OK) {
+        rc = program_commit(st, nr);
+    }
+    if (rc != WM_STORE_OK) {
+        nr->state = WM_REC_DEAD;
+        return rc;
+    }
+    return delete_older(st, old.name, nr);
+}
+
+int wm_store_compact(wm_store *st)
+{
+    uint32_t s = st->flash->sector_size;
+    if (st->pending) {
+        return WM_STORE_ESTATE;
+    }
+    /* Slide live records, lowest address first, into free runs wholly below them. Every
+     * move lowers an address, so this ends. */
+    bool moved = true;
+    while (moved) {
+        moved = false;
+        uint32_t lowest = 0xFFFFFFFFu, after = 0;
+        for (;;) {
+            lowest = 0xFFFFFFFFu;
+            uint32_t size = 0;
+            for (uint32_t k = 0; k < st->nrecs; k++) {
+                const wm_store_record *r = &st->recs[k];
+                if (r->state == WM_REC_LIVE && r->addr >= after && r->addr < lowest) {
+                    lowest = r->addr;
+                    size = r->size;
+                }
+            }
+            if (lowest == 0xFFFFFFFFu) {
+                break;
+            }
+            uint32_t start = 0, best = 0;
+            if (find_run_below(st, extent(st, size), lowest / s, &start, &best)) {
+                int rc = move_record(st, lowest, start);
+                if (rc != WM_STORE_OK) {
+                    return rc;
+                }
+                moved = true;
+                break;
+            }
+            after = lowest + 1u;
+        }
+    }
+    return WM_STORE_OK;
+}
+
+static uint32_t free_sectors(const wm_store *st)
+{
+    uint32_t n = 0, nsec = st->flash->size / st->flash->sector_size;
+    for (uint32_t sec = 0; sec < nsec; sec++) {
+        n += sector_in_use(st, sec) ? 0u : 1u;
+    }
+    return n;
+}
+
+int wm_store_begin(wm_store *st, const char *name, uint32_t size, const uint8_t sha256[32],
+                   uint32_t flags)
+{
+    uint32_t s = st->flash->sector_size;
+    size_t nl = name_len(name);
+    if (st->pending) {
+        return WM_STORE_ESTATE;
+    }
+    if (!wm_store_name_ok(name, nl) || name[nl] != '\0' || size == 0 ||
+        size > st->flash->size - WM_STORE_HEADER_SIZE) {
+        return WM_STORE_EINVAL;
+    }
+    /* Keep two table slots spare: one for the new record, one for a replaced old one. */
+    if (wm_store_count(st) + 2u > WM_STORE_MAX_RECORDS) {
+        return WM_STORE_ENOSPC;
+    }
+    uint32_t need = extent(st, size), start = 0, best = 0;
+    if (!find_run(st, need, &start, &best)) {
+        /* Enough space, but fragmented: compact (power-cut safe), then try again. */
+        if (free_sectors(st) < need) {
+            return WM_STORE_ENOSPC;
+        }
+        int crc = wm_store_compact(st);
+        if (crc != WM_STORE_OK) {
+            return crc;
+        }
+        if (!find_run(st, need, &start, &best)) {
+            return WM_STORE_ENOSPC;
+        }
+    }
+    int prc = prepare_run(st, start, need);
+    if (prc != WM_STORE_OK) {
+        return prc;
+    }
+    if (!table_slot(st)) {
+        return WM_STORE_ENOSPC;
+    }
+    wm_store_record *r = &st->recs[st->nrecs];
+    int rc = write_header(st, r, start * s, name, nl, size, sha256, flags);
+    if (rc != WM_STORE_OK) {
+        return rc;
+    }
+    st->pending_idx = st->nrecs++;
     st->pending = true;
     st->written = 0;
     return WM_STORE_OK;
@@ -465,36 +633,22 @@ int wm_store_commit(wm_store *st, wm_store_validate_fn validate, void *vctx)
         return WM_STORE_ESTATE;
     }
     /* Hash what the flash holds, not what we were sent: catches failed programming too. */
-    wm_sha256_ctx h;
-    uint8_t buf[64], digest[32];
-    (void)wm_sha256_init(&h);
-    for (uint32_t off = 0; off < r->size; off += sizeof buf) {
-        uint32_t n = r->size - off < sizeof buf ? r->size - off : (uint32_t)sizeof buf;
-        if (st->flash->read(st->flash->ctx, r->addr + WM_STORE_HEADER_SIZE + off, buf, n) != 0) {
-            return WM_STORE_EFLASH;
+    int rc = verify_image(st, r);
+    if (rc != WM_STORE_OK) {
+        if (rc == WM_STORE_EHASH) {
+            wm_store_abort(st);
         }
-        (void)wm_sha256_update(&h, buf, n);
-    }
-    if (wm_sha256_final(&h, digest) != WM_CRYPTO_OK) {
-        return WM_STORE_EHASH;
-    }
-    if (!bytes_eq(digest, r->sha256, 32)) {
-        wm_store_abort(st);
-        return WM_STORE_EHASH;
+        return rc;
     }
     if (validate != NULL && st->flash->mapped != NULL &&
         validate(vctx, st->flash->mapped + r->addr + WM_STORE_HEADER_SIZE, r->size) != 0) {
         wm_store_abort(st);
         return WM_STORE_EREJECT;
     }
-    uint8_t word[4];
-    wr32(word, WM_STORE_COMMITTED);
-    if (st->flash->program(st->flash->ctx, r->addr + OFF_COMMIT, word, 4) != 0 ||
-        st->flash->read(st->flash->ctx, r->addr + OFF_COMMIT, buf, 4) != 0 ||
-        rd32(buf) != WM_STORE_COMMITTED) {
-        return WM_STORE_EFLASH;
+    rc = program_commit(st, r);
+    if (rc != WM_STORE_OK) {
+        return rc;
     }
-    r->state = WM_REC_LIVE;
     st->pending = false;
     return delete_older(st, r->name, r);
 }

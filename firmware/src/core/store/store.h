@@ -12,8 +12,9 @@
  * the new record live: uncommitted records are ignored, and of two committed records with
  * one name the higher generation wins (the older one is deleted at the next mount).
  * Free space is any sector not covered by a live record or the install in progress; dead
- * records are erased whole when their space is reused, so no compaction pass (and no
- * power-cut risk from one) exists. See docs/protocol.md.
+ * records are erased whole when their space is reused. When free space is fragmented,
+ * compaction moves live records down one at a time, each move a copy + commit + delete
+ * like a replace. See docs/protocol.md.
  */
 #ifndef WM_STORE_H
 #define WM_STORE_H
@@ -103,6 +104,11 @@ bool wm_store_pending_matches(const wm_store *st, const char *name, uint32_t siz
                               const uint8_t sha256[32], uint32_t flags, uint32_t *written);
 
 int wm_store_remove(wm_store *st, const char *name);
+
+/* Move live records down into free space below them so free space becomes contiguous.
+ * Each move is a copy + commit + delete, safe against power cuts like a replace.
+ * wm_store_begin calls it when the space exists but is fragmented. */
+int wm_store_compact(wm_store *st);
 
 /* 1..31 bytes of [A-Za-z0-9._-]. */
 bool wm_store_name_ok(const char *name, size_t len);
