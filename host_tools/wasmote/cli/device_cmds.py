@@ -15,7 +15,7 @@ import click
 from wasmote.cli import main
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
-from wasmote.device.errors import DeviceRefused
+from wasmote.device.errors import DeviceRefused, LinkError
 from wasmote.device.transport import SerialTransport
 from wasmote.errors import UsageError
 from wasmote.runtime.values import Value, parse_user_value
@@ -102,7 +102,11 @@ def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool,
             bar.update(acked - done[0], f"{_human(acked / max(time.perf_counter() - t0, 1e-6))}/s")
             done[0] = acked
 
-        r = c.push(name, data, autostart=autostart, progress=progress)
+        try:
+            r = c.push(name, data, autostart=autostart, progress=progress)
+        except LinkError as e:
+            raise LinkError(f"{e}; push {name} was interrupted at {done[0]} of {len(data)} "
+                            "bytes: run the same push again to resume") from e
     resumed = f", resumed at {r.resumed_from}" if r.resumed_from else ""
     click.echo(f"pushed {name}: {len(data)} bytes in {r.seconds:.2f} s "
                f"({_human(r.throughput)}/s{resumed})")
