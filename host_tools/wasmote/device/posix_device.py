@@ -61,7 +61,10 @@ def build_device(variant: str = "release") -> Path:
     headers = sorted([*(FIRMWARE_DIR / "src").rglob("*.h"),
                       *(FIRMWARE_DIR / "include").rglob("*.h")])
     cmd = [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", *FLAGS[variant],
-           f"-I{CORE}", f"-I{FIRMWARE_DIR / 'include'}", *(str(s) for s in SOURCES)]
+           f"-I{CORE}", f"-I{FIRMWARE_DIR / 'include'}",
+           # core components include their own headers by bare name (as posix_build does)
+           *(f"-I{d}" for d in sorted(CORE.iterdir()) if d.is_dir()),
+           *(str(s) for s in SOURCES)]
     h = hashlib.sha256(" ".join(cmd).encode())
     for f in (*SOURCES, *headers):
         h.update(f.read_bytes())
