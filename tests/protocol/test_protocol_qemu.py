@@ -134,6 +134,9 @@ def test_push_run_reset_autostart_on_qemu(board: str, qemu_client: DeviceClient,
     c.reset()  # a real system reset of the emulated board: the RAM store survives it
     assert held(c) == {"calc": sha(calc), "blob": sha(blob)}
     assert "calc: hello from calc" in c.logs()  # autostart ran at boot
+    blob2 = image(9_000, 4)
+    c.push("blob", blob2)  # replace
+    assert held(c) == {"calc": sha(calc), "blob": sha(blob2)}
     c.remove("blob")
     assert held(c) == {"calc": sha(calc)}
 
