@@ -1,4 +1,4 @@
-"""A subset of the WebAssembly spec suite on the Cortex-M4F and Cortex-M3 builds under QEMU:
+"""A subset of the WebAssembly spec suite on the Cortex-M4F, Cortex-M3 and RV32 builds (QEMU):
 the harness's portable driver runs on the device (envs <board>-spectest), fed over the TCP
 serial line; the harness's Python runner judges (shared with the posix run in
 tests/runtime/). Catches hard-/soft-float, libgcc and alignment bugs the host build cannot."""
@@ -19,7 +19,7 @@ FILES = ["i32", "i64", "f32", "f64", "conversions", "memory", "address", "align"
          "f64_bitwise", "f32_cmp", "f64_cmp"]
 
 
-@pytest.fixture(scope="module", params=["mps2-an386", "mps2-an385"])
+@pytest.fixture(scope="module", params=["mps2-an386", "mps2-an385", "riscv32-virt"])
 def device(request):
     board = request.param
     if not runtime_in_tree():
@@ -42,14 +42,14 @@ def reports():
     collected: list[FileReport] = []
     yield collected
     if collected:
-        print("\n" + summary_table(collected, "spec subset on mps2-an386 (Cortex-M4F) and "
-                                    "mps2-an385 (Cortex-M3) under QEMU"))
+        print("\n" + summary_table(collected, "spec subset on Cortex-M4F (mps2-an386), "
+                                    "Cortex-M3 (mps2-an385), RV32IMAC (riscv32-virt), QEMU"))
 
 
 @pytest.mark.qemu
 @pytest.mark.slow
 @pytest.mark.parametrize("name", FILES)
-def test_firmware_spec_subset_on_cortex_m(name, device, reports, spec_json_dir):
+def test_firmware_spec_subset_on_device(name, device, reports, spec_json_dir):
     report = run_spec_file(spec_json_dir / name / f"{name}.json", device, EXCLUSIONS)
     reports.append(report)
     counts = report.counts()
