@@ -1,0 +1,291 @@
+/* Host API version 1 (docs/api.md). Every function distrusts its arguments: lengths first,
+ * then ranges against the calling instance's memory, then content, then the grant. Errors
+ * come back as negative results; no host function traps. */
+#include "sandbox.h"
+
+#include "sb_api.h"
+
+static wm_err ret(wm_val *results, int32_t v)
+{
+    results[0].type = WM_I32;
+    results[0].of.i32 = (uint32_t)v;
+    return WM_OK;
+}
+
+static int32_t arg(const wm_val *args, uint32_t i) { return (int32_t)args[i].of.i32; }
+
+/* [ptr, ptr+len) inside the instance's memory 0 (len >= 0 checked by the caller). NULL and
+ * *fault set when not; a zero-length range at the very end is valid but never dereferenced. */
+static uint8_t *range(wm_instance *inst, int32_t ptr, int32_t len, bool *fault)
+{
+    wm_memory *mem = wm_instance_memory(inst);
+    uint64_t size = mem ? wm_memory_bytes(mem) : 0u;
+    *fault = (uint64_t)(uint32_t)ptr + (uint64_t)(uint32_t)len > size;
+    if (*fault || len == 0) return NULL;
+    uint8_t *p = wm_mem_ptr(inst, (uint32_t)ptr, (uint32_t)len);
+    *fault = p == NULL;
+    return p;
+}
+
+static wm_err h_log(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    wm_sb_module *mod = user;
+    int32_t len = arg(args, 1);
+    bool fault;
+    if (len < 0) return ret(results, WM_E_INVAL);
+    const uint8_t *p = range(inst, arg(args, 0), len, &fault);
+    if (fault) return ret(results, WM_E_FAULT);
+    uint32_t n = (uint32_t)len < WM_LOG_MAX ? (uint32_t)len : WM_LOG_MAX;
+    const wm_sb_platform *pl = &mod->host->plat;
+    if (pl->log) pl->log(pl->ctx, mod->manifest.name, n ? p : (const uint8_t *)"", n);
+    return ret(results, (int32_t)n);
+}
+
+static wm_err h_time_ms(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    wm_sb_module *mod = user;
+    const wm_sb_platform *pl = &mod->host->plat;
+    (void)inst;
+    (void)args;
+    uint64_t t = pl->now_ms ? pl->now_ms(pl->ctx) : 0u;
+    results[0].type = WM_I64;
+    results[0].of.i64 = t & 0x7FFFFFFFFFFFFFFFull; /* never negative as an i64 */
+    return WM_OK;
+}
+
+static wm_err h_sleep_ms(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    wm_sb_module *mod = user;
+    const wm_sb_platform *pl = &mod->host->plat;
+    (void)inst;
+    if (arg(args, 0) < 0) return ret(results, WM_E_INVAL);
+    if (pl->sleep) pl->sleep(pl->ctx, mod, (uint32_t)arg(args, 0));
+    return ret(results, 0);
+}
+
+static wm_err h_yield(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    wm_sb_module *mod = user;
+    const wm_sb_platform *pl = &mod->host->plat;
+    (void)inst;
+    (void)args;
+    if (pl->sleep) pl->sleep(pl->ctx, mod, 0);
+    return ret(results, 0);
+}
+
+/* ---- gpio ---- */
+
+static bool pin_granted(const wm_manifest *m, const char *name)
+{
+    for (uint32_t i = 0; i < m->ncaps; i++) {
+        const wm_pkg_cap *c = &m->caps[i];
+        if (c->kind != WM_CAP_GPIO) continue;
+        if ((c->arg_len == 1 && c->arg[0] == '*') || wm_sb_str_eq_n(name, c->arg, c->arg_len))
+            return true;
+    }
+    return false;
+}
+
+static bool pin_granted_n(const wm_manifest *m, const uint8_t *name, uint32_t n)
+{
+    for (uint32_t i = 0; i < m->ncaps; i++) {
+        const wm_pkg_cap *c = &m->caps[i];
+        if (c->kind != WM_CAP_GPIO) continue;
+        if ((c->arg_len == 1 && c->arg[0] == '*') ||
+            (c->arg_len == n && wm_sb_mem_eq(c->arg, name, n)))
+            return true;
+    }
+    return false;
+}
+
+static wm_err h_gpio_pin(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    wm_sb_module *mod = user;
+    int32_t len = arg(args, 1);
+    bool fault;
+    if (len <= 0 || len > (int32_t)WM_PIN_NAME_MAX) return ret(results, WM_E_INVAL);
+    const uint8_t *name = range(inst, arg(args, 0), len, &fault);
+    if (fault) return ret(results, WM_E_FAULT);
+    /* denial before existence: a module cannot probe for pins it was not granted */
+    if (!pin_granted_n(&mod->manifest, name, (uint32_t)len)) return ret(results, WM_E_DENIED);
+    const wm_gpio_ops *g = mod->host->plat.gpio;
+    for (uint32_t i = 0; g && i < g->count; i++)
+        if (wm_sb_str_eq_n(g->name(g->ctx, i), name, (uint32_t)len))
+            return ret(results, (int32_t)i);
+    return ret(results, WM_E_NOTFOUND);
+}
+
+/* A handle is re-checked against the grant on every call. */
+static int32_t check_handle(const wm_sb_module *mod, int32_t pin)
+{
+    const wm_gpio_ops *g = mod->host->plat.gpio;
+    if (!g || pin < 0 || (uint32_t)pin >= g->count) return WM_E_NOTFOUND;
+    if (!pin_granted(&mod->manifest, g->name(g->ctx, (uint32_t)pin))) return WM_E_DENIED;
+    return 0;
+}
+
+static wm_err h_gpio_write(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    wm_sb_module *mod = user;
+    (void)inst;
+    int32_t pin = arg(args, 0), rc = check_handle(mod, pin);
+    if (rc) return ret(results, rc);
+    const wm_gpio_ops *g = mod->host->plat.gpio;
+    if (!(g->flags(g->ctx, (uint32_t)pin) & WM_GPIO_OUT)) return ret(results, WM_E_UNSUPPORTED);
+    return ret(results, g->write(g->ctx, (uint32_t)pin, arg(args, 1) != 0) ? WM_E_IO : 0);
+}
+
+static wm_err h_gpio_read(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    wm_sb_module *mod = user;
+    (void)inst;
+    int32_t pin = arg(args, 0), rc = check_handle(mod, pin);
+    if (rc) return ret(results, rc);
+    const wm_gpio_ops *g = mod->host->plat.gpio;
+    int v = g->read(g->ctx, (uint32_t)pin);
+    return ret(results, v < 0 ? WM_E_IO : (v ? 1 : 0));
+}
+
+/* ---- kv ---- */
+
+static const uint8_t *key_arg(wm_instance *inst, const wm_val *args, int32_t *rc)
+{
+    int32_t len = arg(args, 1);
+    bool fault;
+    if (len < 1 || len > (int32_t)WM_KV_KEY_MAX) {
+        *rc = WM_E_INVAL;
+        return NULL;
+    }
+    const uint8_t *k = range(inst, arg(args, 0), len, &fault);
+    *rc = fault ? WM_E_FAULT : 0;
+    return k;
+}
+
+static const uint8_t *ns(const wm_sb_module *mod, uint32_t *len)
+{
+    *len = (uint32_t)wm_sb_str_len(mod->manifest.name);
+    return (const uint8_t *)mod->manifest.name;
+}
+
+static wm_err h_kv_get(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    wm_sb_module *mod = user;
+    int32_t rc, cap = arg(args, 3);
+    bool fault;
+    const uint8_t *key = key_arg(inst, args, &rc);
+    if (rc == WM_E_INVAL || cap < 0) return ret(results, WM_E_INVAL);
+    if (rc) return ret(results, rc);
+    uint8_t *buf = range(inst, arg(args, 2), cap, &fault);
+    if (fault) return ret(results, WM_E_FAULT);
+    wm_kv *kv = mod->host->plat.kv;
+    if (!kv) return ret(results, WM_E_IO);
+    uint32_t nl;
+    const uint8_t *n = ns(mod, &nl);
+    return ret(results, wm_kv_get(kv, n, nl, key, (uint32_t)arg(args, 1), buf, (uint32_t)cap));
+}
+
+static wm_err h_kv_set(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    wm_sb_module *mod = user;
+    int32_t rc, vlen = arg(args, 3);
+    bool fault;
+    const uint8_t *key = key_arg(inst, args, &rc);
+    if (rc == WM_E_INVAL || vlen < 0 || vlen > (int32_t)WM_KV_VALUE_MAX)
+        return ret(results, WM_E_INVAL);
+    if (rc) return ret(results, rc);
+    const uint8_t *val = range(inst, arg(args, 2), vlen, &fault);
+    if (fault) return ret(results, WM_E_FAULT);
+    wm_kv *kv = mod->host->plat.kv;
+    if (!kv) return ret(results, WM_E_IO);
+    uint32_t nl;
+    const uint8_t *n = ns(mod, &nl);
+    return ret(results, wm_kv_set(kv, n, nl, key, (uint32_t)arg(args, 1), val, (uint32_t)vlen,
+                                  mod->manifest.kv_quota));
+}
+
+static wm_err h_kv_delete(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    wm_sb_module *mod = user;
+    int32_t rc;
+    const uint8_t *key = key_arg(inst, args, &rc);
+    if (rc) return ret(results, rc);
+    wm_kv *kv = mod->host->plat.kv;
+    if (!kv) return ret(results, WM_E_IO);
+    uint32_t nl;
+    const uint8_t *n = ns(mod, &nl);
+    return ret(results, wm_kv_delete(kv, n, nl, key, (uint32_t)arg(args, 1)));
+}
+
+/* ---- pubsub ---- */
+
+static wm_err h_publish(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    wm_sb_module *mod = user;
+    int32_t tlen = arg(args, 1), dlen = arg(args, 3);
+    bool fault;
+    if (tlen < 1 || tlen > (int32_t)WM_TOPIC_MAX || dlen < 0 || dlen > (int32_t)WM_MESSAGE_MAX)
+        return ret(results, WM_E_INVAL);
+    const uint8_t *topic = range(inst, arg(args, 0), tlen, &fault);
+    if (fault) return ret(results, WM_E_FAULT);
+    const uint8_t *data = range(inst, arg(args, 2), dlen, &fault);
+    if (fault) return ret(results, WM_E_FAULT);
+    return ret(results, wm_ps_publish(&mod->host->bus, &mod->ps, topic, (uint32_t)tlen, data,
+                                      (uint32_t)dlen));
+}
+
+static wm_err h_subscribe(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    wm_sb_module *mod = user;
+    int32_t len = arg(args, 1);
+    bool fault;
+    if (len < 1 || len > (int32_t)WM_TOPIC_MAX) return ret(results, WM_E_INVAL);
+    const uint8_t *pat = range(inst, arg(args, 0), len, &fault);
+    if (fault) return ret(results, WM_E_FAULT);
+    return ret(results, wm_ps_subscribe(&mod->ps, pat, (uint32_t)len));
+}
+
+static wm_err h_receive(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    wm_sb_module *mod = user;
+    int32_t cap = arg(args, 1), timeout = arg(args, 2);
+    bool fault;
+    if (cap < 0 || timeout < -1) return ret(results, WM_E_INVAL);
+    uint8_t *buf = range(inst, arg(args, 0), cap, &fault);
+    if (fault) return ret(results, WM_E_FAULT);
+    const wm_sb_platform *pl = &mod->host->plat;
+    if (mod->ps.count == 0 && timeout != 0 && pl->wait) pl->wait(pl->ctx, mod, timeout);
+    /* the wait hook may have run other modules: the range is re-derived from scratch */
+    buf = range(inst, arg(args, 0), cap, &fault);
+    if (fault) return ret(results, WM_E_FAULT);
+    return ret(results, wm_ps_receive(&mod->ps, buf, (uint32_t)cap));
+}
+
+static const wm_sb_api_entry k_api[WM_SB_HOST_FUNCS] = {
+    {"log", "ii:i", WM_CAP_LOG, h_log},
+    {"time_ms", ":I", WM_CAP_TIME, h_time_ms},
+    {"sleep_ms", "i:i", WM_CAP_SLEEP, h_sleep_ms},
+    {"yield", ":i", 0, h_yield},
+    {"gpio_pin", "ii:i", WM_CAP_GPIO, h_gpio_pin},
+    {"gpio_write", "ii:i", WM_CAP_GPIO, h_gpio_write},
+    {"gpio_read", "i:i", WM_CAP_GPIO, h_gpio_read},
+    {"kv_get", "iiii:i", WM_CAP_KV, h_kv_get},
+    {"kv_set", "iiii:i", WM_CAP_KV, h_kv_set},
+    {"kv_delete", "ii:i", WM_CAP_KV, h_kv_delete},
+    {"publish", "iiii:i", WM_CAP_PUBSUB, h_publish},
+    {"subscribe", "ii:i", WM_CAP_PUBSUB, h_subscribe},
+    {"receive", "iii:i", WM_CAP_PUBSUB, h_receive},
+};
+
+const wm_sb_api_entry *wm_sb_api(uint32_t *count)
+{
+    *count = WM_SB_HOST_FUNCS;
+    return k_api;
+}
+
+bool wm_sb_granted(const wm_manifest *m, uint8_t cap)
+{
+    if (cap == 0) return true;
+    for (uint32_t i = 0; i < m->ncaps; i++)
+        if (m->caps[i].kind == cap) return true;
+    return false;
+}

@@ -1,0 +1,208 @@
+/* The link-time capability check (docs/security.md, rule 5): every import must be a host
+ * function of API v1 with the exact signature and granted by the manifest; only those are
+ * put into the module's linker, so an ungranted function has no path to be called.
+ *
+ * Reads the import, type, memory and start sections straight from the module bytes (already
+ * validated by wm_load, but every read is still bounds-checked). */
+#include "sandbox.h"
+
+typedef struct {
+    const uint8_t *p;
+    uint32_t len, pos;
+    bool bad;
+} rdr;
+
+static uint32_t leb(rdr *r)
+{
+    uint32_t v = 0;
+    for (uint32_t shift = 0; shift < 35u; shift += 7u) {
+        if (r->pos >= r->len) break;
+        uint8_t b = r->p[r->pos++];
+        v |= (uint32_t)(b & 0x7Fu) << shift;
+        if (!(b & 0x80u)) return v;
+    }
+    r->bad = true;
+    return 0;
+}
+
+static uint8_t byte(rdr *r)
+{
+    if (r->pos >= r->len) {
+        r->bad = true;
+        return 0;
+    }
+    return r->p[r->pos++];
+}
+
+static const uint8_t *bytes(rdr *r, uint32_t n)
+{
+    if (r->len - r->pos < n) {
+        r->bad = true;
+        return NULL;
+    }
+    const uint8_t *p = r->p + r->pos;
+    r->pos += n;
+    return p;
+}
+
+/* Finds section `id` (first occurrence); false if absent. */
+static bool section(const uint8_t *mod, uint32_t len, uint8_t id, rdr *out)
+{
+    rdr r = {mod, len, 8, false};
+    while (r.pos < r.len && !r.bad) {
+        uint8_t sid = byte(&r);
+        uint32_t size = leb(&r);
+        const uint8_t *body = bytes(&r, size);
+        if (r.bad) return false;
+        if (sid == id) {
+            out->p = body;
+            out->len = size;
+            out->pos = 0;
+            out->bad = false;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Writes the function type `idx` as a wasmote.h signature string ("ii:i"); false if it
+ * cannot be one of ours (too long, unknown type). */
+static bool type_sig(const uint8_t *mod, uint32_t len, uint32_t idx, char *sig, uint32_t cap)
+{
+    rdr r;
+    if (!section(mod, len, 1, &r)) return false;
+    uint32_t n = leb(&r);
+    if (idx >= n) return false;
+    for (uint32_t t = 0; t <= idx && !r.bad; t++) {
+        if (byte(&r) != 0x60) return false;
+        uint32_t o = 0;
+        for (int part = 0; part < 2; part++) {
+            uint32_t k = leb(&r);
+            if (part == 1 && t == idx) {
+                if (o + 1 >= cap) return false;
+                sig[o++] = ':';
+            }
+            for (uint32_t i = 0; i < k && !r.bad; i++) {
+                uint8_t vt = byte(&r);
+                if (t != idx) continue;
+                char ch = vt == 0x7F ? 'i' : vt == 0x7E ? 'I' : vt == 0x7D ? 'f'
+                        : vt == 0x7C ? 'F' : vt == 0x70 ? 'r' : vt == 0x6F ? 'e' : '?';
+                if (o + 1 >= cap) return false;
+                sig[o++] = ch;
+            }
+        }
+        if (t == idx) sig[o] = '\0';
+    }
+    return !r.bad;
+}
+
+static bool str_eq(const uint8_t *s, uint32_t n, const char *z)
+{
+    return wm_sb_str_eq_n(z, s, n);
+}
+
+/* "import M.N" into the error message, names escaped. */
+static int link_fail(wm_sb_error *err, int code, uint32_t off, const uint8_t *m, uint32_t ml,
+                     const uint8_t *n, uint32_t nl, const char *what, const char *more)
+{
+    wm_sb_fail(err, code, off, "import ", NULL, NULL);
+    wm_sb_msg_append_n(err, m, ml > 32u ? 32u : ml);
+    wm_sb_msg_append(err, ".");
+    wm_sb_msg_append_n(err, n, nl > 32u ? 32u : nl);
+    wm_sb_msg_append(err, what);
+    wm_sb_msg_append(err, more);
+    return code;
+}
+
+static const char *cap_hint(uint8_t cap)
+{
+    switch (cap) {
+    case WM_CAP_LOG: return "log)";
+    case WM_CAP_TIME: return "time)";
+    case WM_CAP_SLEEP: return "sleep)";
+    case WM_CAP_GPIO: return "gpio:PIN)";
+    case WM_CAP_KV: return "kv)";
+    default: return "pubsub:PATTERN)";
+    }
+}
+
+int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err)
+{
+    const uint8_t *b = mod->pkg.module;
+    uint32_t len = mod->pkg.module_len, base = mod->pkg.module_off;
+    uint32_t napi;
+    const wm_sb_api_entry *api = wm_sb_api(&napi);
+    rdr r;
+    wm_linker_init(&mod->linker, arena);
+    mod->nfuncs = 0;
+    /* The runtime runs a start function with unlimited fuel: refuse it rather than let a
+     * module hang the install (docs/security.md, device enforcement). */
+    if (section(b, len, 8, &r))
+        return wm_sb_fail(err, WM_SB_ELIMIT, base, "module has a start function, which "
+                          "the sandbox does not run (no fuel limit at instantiation)", NULL,
+                          NULL);
+    if (section(b, len, 5, &r)) {
+        uint32_t n = leb(&r);
+        if (n > 0) {
+            (void)byte(&r);
+            uint32_t min = leb(&r);
+            if (!r.bad && (uint64_t)min * 65536u > mod->manifest.mem_bytes) {
+                wm_sb_fail(err, WM_SB_ELIMIT, base, "initial memory of ", NULL, NULL);
+                wm_sb_msg_append_u(err, min);
+                wm_sb_msg_append(err, " pages does not fit limits.memory = ");
+                wm_sb_msg_append_u(err, mod->manifest.mem_bytes);
+                return WM_SB_ELIMIT;
+            }
+        }
+    }
+    if (!section(b, len, 2, &r)) return WM_SB_OK;
+    uint32_t n = leb(&r);
+    for (uint32_t i = 0; i < n && !r.bad; i++) {
+        uint32_t at = base + (uint32_t)(r.p - b) + r.pos;
+        uint32_t ml = leb(&r);
+        const uint8_t *m = bytes(&r, ml);
+        uint32_t nl = leb(&r);
+        const uint8_t *nm = bytes(&r, nl);
+        uint8_t kind = byte(&r);
+        if (r.bad) break;
+        if (!str_eq(m, ml, "wasmote"))
+            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl,
+                             ": the device provides only module 'wasmote'", NULL);
+        if (kind != 0)
+            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl,
+                             ": the device provides only functions", NULL);
+        uint32_t type = leb(&r);
+        const wm_sb_api_entry *e = NULL;
+        for (uint32_t j = 0; j < napi; j++)
+            if (str_eq(nm, nl, api[j].name)) e = &api[j];
+        if (!e)
+            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl,
+                             ": no such host function in API version 1", NULL);
+        char sig[16];
+        if (!type_sig(b, len, type, sig, sizeof sig) ||
+            !wm_sb_str_eq_n(e->sig, (const uint8_t *)sig, wm_sb_str_len(sig)))
+            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl,
+                             ": signature does not match the host function", NULL);
+        if (!wm_sb_granted(&mod->manifest, e->cap))
+            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl,
+                             ": not granted by the manifest (needs capability ",
+                             cap_hint(e->cap));
+        bool have = false;
+        for (uint32_t j = 0; j < mod->nfuncs; j++)
+            if (mod->funcs[j].name == e->name) have = true;
+        if (have) continue;
+        if (mod->nfuncs == WM_SB_HOST_FUNCS) break;
+        wm_host_func *hf = &mod->funcs[mod->nfuncs++];
+        hf->module = "wasmote";
+        hf->name = e->name;
+        hf->sig = e->sig;
+        hf->fn = e->fn;
+        hf->user = mod;
+        if (wm_linker_add_host(&mod->linker, hf) != WM_OK)
+            return wm_sb_fail(err, WM_SB_ENOMEM, at, "out of memory linking imports", NULL,
+                              NULL);
+    }
+    if (r.bad) return wm_sb_fail(err, WM_SB_EMODULE, base, "import section unreadable", NULL,
+                                 NULL);
+    return WM_SB_OK;
+}

@@ -1,0 +1,104 @@
+#include "pubsub.h"
+
+#include "sb_util.h"
+
+void wm_ps_bus_init(wm_ps_bus *bus) { wm_sb_mem_set(bus, 0, sizeof *bus); }
+
+int wm_ps_attach(wm_ps_bus *bus, wm_ps_endpoint *ep, const wm_manifest *grants)
+{
+    wm_sb_mem_set(ep, 0, sizeof *ep);
+    ep->grants = grants;
+    for (uint32_t i = 0; i < WM_PS_ENDPOINTS_MAX; i++) {
+        if (!bus->eps[i]) {
+            bus->eps[i] = ep;
+            return 0;
+        }
+    }
+    return WM_E_FULL;
+}
+
+void wm_ps_detach(wm_ps_bus *bus, wm_ps_endpoint *ep)
+{
+    for (uint32_t i = 0; i < WM_PS_ENDPOINTS_MAX; i++)
+        if (bus->eps[i] == ep) bus->eps[i] = 0;
+}
+
+bool wm_ps_matches(const uint8_t *pat, uint32_t plen, const uint8_t *topic, uint32_t tlen)
+{
+    if (plen == 1 && pat[0] == '*') return true;
+    if (plen >= 2 && pat[plen - 1] == '*' && pat[plen - 2] == '/')
+        return tlen > plen - 1 && wm_sb_mem_eq(pat, topic, plen - 1);
+    return plen == tlen && wm_sb_mem_eq(pat, topic, plen);
+}
+
+/* A grant covers a whole subscription pattern: grant "*", equal, or "P/x" with the pattern
+ * starting with "P/" (slash-star grants). */
+static bool grant_covers(const wm_pkg_cap *g, const uint8_t *pat, uint32_t plen)
+{
+    uint32_t gl = g->arg_len;
+    if (gl == 1 && g->arg[0] == '*') return true;
+    if (gl == plen && wm_sb_mem_eq(g->arg, pat, plen)) return true;
+    if (gl >= 2 && g->arg[gl - 1] == '*' && g->arg[gl - 2] == '/')
+        return plen > gl - 1 && wm_sb_mem_eq(g->arg, pat, gl - 1);
+    return false;
+}
+
+static bool granted(const wm_manifest *m, const uint8_t *s, uint32_t n, bool pattern)
+{
+    for (uint32_t i = 0; i < m->ncaps; i++) {
+        const wm_pkg_cap *c = &m->caps[i];
+        if (c->kind != WM_CAP_PUBSUB) continue;
+        if (pattern ? grant_covers(c, s, n) : wm_ps_matches(c->arg, c->arg_len, s, n))
+            return true;
+    }
+    return false;
+}
+
+int wm_ps_publish(wm_ps_bus *bus, const wm_ps_endpoint *from, const uint8_t *topic,
+                  uint32_t topic_len, const uint8_t *data, uint32_t data_len)
+{
+    if (!wm_pkg_topic_ok(topic, topic_len) || data_len > WM_MESSAGE_MAX) return WM_E_INVAL;
+    if (!granted(from->grants, topic, topic_len, false)) return WM_E_DENIED;
+    int delivered = 0;
+    for (uint32_t i = 0; i < WM_PS_ENDPOINTS_MAX; i++) {
+        wm_ps_endpoint *ep = bus->eps[i];
+        if (!ep) continue;
+        bool hit = false;
+        for (uint32_t s = 0; s < ep->nsubs && !hit; s++)
+            hit = wm_ps_matches(ep->subs[s], ep->sub_len[s], topic, topic_len);
+        if (!hit || ep->count == WM_QUEUE_DEPTH) continue;
+        wm_ps_msg *m = &ep->queue[(ep->head + ep->count) % WM_QUEUE_DEPTH];
+        m->topic_len = (uint8_t)topic_len;
+        m->data_len = (uint8_t)data_len;
+        wm_sb_mem_copy(m->bytes, topic, topic_len);
+        if (data_len) wm_sb_mem_copy(m->bytes + topic_len, data, data_len);
+        ep->count++;
+        delivered++;
+    }
+    return delivered;
+}
+
+int wm_ps_subscribe(wm_ps_endpoint *ep, const uint8_t *pattern, uint32_t len)
+{
+    if (!wm_pkg_pattern_ok(pattern, len)) return WM_E_INVAL;
+    if (!granted(ep->grants, pattern, len, true)) return WM_E_DENIED;
+    for (uint32_t s = 0; s < ep->nsubs; s++)
+        if (ep->sub_len[s] == len && wm_sb_mem_eq(ep->subs[s], pattern, len)) return 0;
+    if (ep->nsubs == WM_SUBSCRIPTIONS_MAX) return WM_E_FULL;
+    wm_sb_mem_copy(ep->subs[ep->nsubs], pattern, len);
+    ep->sub_len[ep->nsubs++] = (uint8_t)len;
+    return 0;
+}
+
+int wm_ps_receive(wm_ps_endpoint *ep, uint8_t *buf, uint32_t cap)
+{
+    if (ep->count == 0) return WM_E_TIMEOUT;
+    const wm_ps_msg *m = &ep->queue[ep->head];
+    uint32_t n = 1u + m->topic_len + m->data_len;
+    if (n > cap) return WM_E_NOSPACE;
+    buf[0] = m->topic_len;
+    wm_sb_mem_copy(buf + 1, m->bytes, (uint32_t)m->topic_len + m->data_len);
+    ep->head = (uint8_t)((ep->head + 1u) % WM_QUEUE_DEPTH);
+    ep->count--;
+    return (int)n;
+}

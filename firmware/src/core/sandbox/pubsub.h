@@ -1,0 +1,50 @@
+/* Publish/subscribe between modules: named topics, patterns granted by the manifest
+ * (pubsub:PATTERN), bounded per-module queues (docs/api.md). The bus holds pointers to the
+ * endpoints of the installed modules; every endpoint owns its queue, so nothing is
+ * allocated and a full queue only drops messages for that module. */
+#ifndef WM_SB_PUBSUB_H
+#define WM_SB_PUBSUB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "package.h"
+#include "sb_api.h"
+
+#define WM_PS_ENDPOINTS_MAX 8u
+
+typedef struct wm_ps_msg {
+    uint8_t topic_len;
+    uint8_t data_len;
+    uint8_t bytes[WM_TOPIC_MAX + WM_MESSAGE_MAX]; /* topic then data */
+} wm_ps_msg;
+
+typedef struct wm_ps_endpoint {
+    const wm_manifest *grants; /* the module's pubsub: capabilities */
+    uint8_t nsubs;
+    uint8_t sub_len[WM_SUBSCRIPTIONS_MAX];
+    uint8_t subs[WM_SUBSCRIPTIONS_MAX][WM_TOPIC_MAX];
+    uint8_t head, count;
+    wm_ps_msg queue[WM_QUEUE_DEPTH];
+} wm_ps_endpoint;
+
+typedef struct wm_ps_bus {
+    wm_ps_endpoint *eps[WM_PS_ENDPOINTS_MAX];
+} wm_ps_bus;
+
+void wm_ps_bus_init(wm_ps_bus *bus);
+/* 0, or WM_E_FULL when the bus has no free slot. */
+int wm_ps_attach(wm_ps_bus *bus, wm_ps_endpoint *ep, const wm_manifest *grants);
+void wm_ps_detach(wm_ps_bus *bus, wm_ps_endpoint *ep);
+
+/* Arguments are already inside the caller's memory; these check grammar and grants. */
+int wm_ps_publish(wm_ps_bus *bus, const wm_ps_endpoint *from, const uint8_t *topic,
+                  uint32_t topic_len, const uint8_t *data, uint32_t data_len);
+int wm_ps_subscribe(wm_ps_endpoint *ep, const uint8_t *pattern, uint32_t len);
+/* Bytes written (u8 topic_len, topic, data), WM_E_TIMEOUT when empty, WM_E_NOSPACE. */
+int wm_ps_receive(wm_ps_endpoint *ep, uint8_t *buf, uint32_t cap);
+
+/* Pattern semantics: "*" all, "P/x" (slash-star) every topic under P, else equality. */
+bool wm_ps_matches(const uint8_t *pat, uint32_t plen, const uint8_t *topic, uint32_t tlen);
+
+#endif

@@ -1,0 +1,93 @@
+/* The device side of the sandbox: install a .wmp package as a running module whose imports
+ * are linked only to the host functions its manifest grants (link.c), with every host call
+ * checked against the module's own memory and quotas (hostapi.c).
+ *
+ * No globals: a port owns one wm_sb_host (platform hooks, GPIO, KV store, pubsub bus) and a
+ * wm_sb_module per installed module; the module's wasm objects live in an arena the port
+ * hands in. Releasing a module = wm_sb_uninstall, then releasing the arena to a mark. */
+#ifndef WM_SB_SANDBOX_H
+#define WM_SB_SANDBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gpio.h"
+#include "kv.h"
+#include "package.h"
+#include "policy.h"
+#include "pubsub.h"
+#include "sb_util.h"
+#include "wasmote.h"
+
+#define WM_SB_HOST_FUNCS 13u
+
+typedef struct wm_sb_module wm_sb_module;
+
+/* What the port provides; any hook may be NULL (the function then does the minimum). */
+typedef struct wm_sb_platform {
+    void *ctx;
+    uint64_t (*now_ms)(void *ctx);
+    /* One log line of a module (not NUL-terminated, at most WM_LOG_MAX bytes). */
+    void (*log)(void *ctx, const char *module, const uint8_t *msg, uint32_t len);
+    /* Scheduler hook (issue 8): suspend `mod` for ms milliseconds; 0 = yield. NULL = return
+     * at once. */
+    void (*sleep)(void *ctx, wm_sb_module *mod, uint32_t ms);
+    /* receive with an empty queue and timeout != 0: wait until a message may have arrived
+     * or the timeout passed (-1 = forever). NULL = time out at once. */
+    void (*wait)(void *ctx, wm_sb_module *mod, int32_t timeout_ms);
+    const wm_gpio_ops *gpio; /* NULL: no pins */
+    wm_kv *kv;               /* NULL: kv_* return WM_E_IO */
+} wm_sb_platform;
+
+typedef struct wm_sb_host {
+    wm_sb_platform plat;
+    wm_ps_bus bus;
+} wm_sb_host;
+
+struct wm_sb_module {
+    wm_sb_host *host;
+    wm_package pkg;
+    wm_manifest manifest;
+    wm_sb_decision decision;
+    wm_module *module;
+    wm_instance *inst;
+    wm_linker linker;
+    wm_host_func funcs[WM_SB_HOST_FUNCS]; /* the linked ones; must outlive the instance */
+    uint32_t nfuncs;
+    wm_ps_endpoint ps;
+    bool attached;
+};
+
+void wm_sb_host_init(wm_sb_host *host, const wm_sb_platform *plat);
+
+/* Checks the package (policy.h), loads and validates the module, applies the link rule and
+ * instantiates it with the manifest's limits. Everything is allocated from `arena`; on
+ * failure the caller releases it to its mark. `bytes` must outlive the module. */
+int wm_sb_install(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
+                  uint32_t size, const wm_sb_device *dev, wm_sb_error *err);
+void wm_sb_uninstall(wm_sb_module *mod);
+
+/* Calls an export with the manifest's fuel per slice (WM_ERR_OUT_OF_FUEL suspends; the
+ * caller resumes or aborts). */
+wm_err wm_sb_call(wm_sb_module *mod, const char *name, const wm_val *args, uint32_t nargs,
+                  wm_val *results, uint32_t nresults, wm_error *err);
+
+/* ---- used by link.c / hostapi.c ---- */
+
+typedef struct wm_sb_api_entry {
+    const char *name;
+    const char *sig;  /* wasmote.h signature string */
+    uint8_t cap;      /* WM_CAP_*, 0 = always linked */
+    wm_host_fn fn;
+} wm_sb_api_entry;
+
+/* Host API version 1 (docs/api.md), in a fixed order. */
+const wm_sb_api_entry *wm_sb_api(uint32_t *count);
+bool wm_sb_granted(const wm_manifest *m, uint8_t cap);
+
+/* Link rule: every import provided (module "wasmote", name, exact signature) and granted;
+ * also the module's own memory must fit limits.memory. Fills mod->linker with the granted
+ * host functions the module imports, nothing else. */
+int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err);
+
+#endif

@@ -1,0 +1,26 @@
+/* Host API version 1 results and limits as the device uses them (docs/api.md; the same
+ * values as sdk/wasmote.h, which is the module authors' copy). */
+#ifndef WM_SB_API_H
+#define WM_SB_API_H
+
+#define WM_E_FAULT (-1)
+#define WM_E_INVAL (-2)
+#define WM_E_DENIED (-3)
+#define WM_E_NOTFOUND (-4)
+#define WM_E_NOSPACE (-5)
+#define WM_E_QUOTA (-6)
+#define WM_E_TIMEOUT (-7)
+#define WM_E_FULL (-8)
+#define WM_E_IO (-9)
+#define WM_E_UNSUPPORTED (-10)
+
+#define WM_LOG_MAX 128u
+#define WM_PIN_NAME_MAX 32u
+#define WM_KV_KEY_MAX 32u
+#define WM_KV_VALUE_MAX 256u
+#define WM_TOPIC_MAX 32u
+#define WM_MESSAGE_MAX 64u
+#define WM_QUEUE_DEPTH 8u
+#define WM_SUBSCRIPTIONS_MAX 4u
+
+#endif

@@ -1,0 +1,57 @@
+/* Small freestanding helpers shared by the sandbox: error reports with a text message,
+ * byte comparison/copy and little-endian reads. No libc in the core. */
+#ifndef WM_SB_UTIL_H
+#define WM_SB_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WM_SB_MSG_MAX 128u
+
+/* Why a package was refused (wm_sb_error.code); 0 is success. */
+enum {
+    WM_SB_OK = 0,
+    WM_SB_EFORMAT = 1,   /* container or manifest violates docs/module-format.md */
+    WM_SB_EHASH = 2,     /* content hash mismatch: corrupted or tampered */
+    WM_SB_EUNSIGNED = 3, /* provisioned device, package not signed */
+    WM_SB_ESIG = 4,      /* signature by an unknown key, or does not verify */
+    WM_SB_EREPLAY = 5,   /* version older than the pinned one */
+    WM_SB_EAPI = 6,      /* host API / manifest encoding version not implemented */
+    WM_SB_EMODULE = 7,   /* the wasm module does not load or validate */
+    WM_SB_ELINK = 8,     /* an import is not provided, has the wrong type, or not granted */
+    WM_SB_ELIMIT = 9,    /* the module does not fit its manifest limits */
+    WM_SB_ENOMEM = 10,   /* arena or slot table exhausted */
+    WM_SB_EARG = 11      /* bad call from the firmware (NULL, state) */
+};
+
+/* An install/link refusal: code (WM_SB_E*), byte offset (in the package or module, when it
+ * applies) and a message saying what is wrong, e.g. "import wasmote.kv_set: not granted". */
+typedef struct wm_sb_error {
+    int code;
+    uint32_t offset;
+    char msg[WM_SB_MSG_MAX];
+} wm_sb_error;
+
+/* Fills `err` (may be NULL) with code, offset and the concatenation of up to three strings
+ * (NULL parts are skipped; the message is truncated to fit); returns `code`. */
+int wm_sb_fail(wm_sb_error *err, int code, uint32_t offset, const char *a, const char *b,
+               const char *c);
+/* Appends `n` raw bytes (non-printable ones as '?') to the message; for names from input. */
+void wm_sb_msg_append_n(wm_sb_error *err, const uint8_t *s, size_t n);
+void wm_sb_msg_append(wm_sb_error *err, const char *s);
+/* Appends an unsigned decimal number. */
+void wm_sb_msg_append_u(wm_sb_error *err, uint32_t v);
+
+bool wm_sb_mem_eq(const void *a, const void *b, size_t n);
+void wm_sb_mem_copy(void *dst, const void *src, size_t n);
+void wm_sb_mem_set(void *dst, uint8_t v, size_t n);
+size_t wm_sb_str_len(const char *s);
+/* True if the NUL-terminated `s` equals the `n` bytes at `b`. */
+bool wm_sb_str_eq_n(const char *s, const uint8_t *b, size_t n);
+
+uint16_t wm_sb_le16(const uint8_t *p);
+uint32_t wm_sb_le32(const uint8_t *p);
+void wm_sb_put_le32(uint8_t *p, uint32_t v);
+
+#endif

@@ -1,0 +1,16 @@
+;; Uses the key-value store: keys are taken from "abcdefgh..." at 0, values are 'v' bytes.
+(module
+  (import "wasmote" "kv_get" (func $kv_get (param i32 i32 i32 i32) (result i32)))
+  (import "wasmote" "kv_set" (func $kv_set (param i32 i32 i32 i32) (result i32)))
+  (import "wasmote" "kv_delete" (func $kv_delete (param i32 i32) (result i32)))
+  (memory 1)
+  (data (i32.const 0) "abcdefghijklmnopqrstuvwxyz0123456789")
+  (func (export "set") (param $k i32) (param $kl i32) (param $vl i32) (result i32)
+    (memory.fill (i32.const 1024) (i32.add (i32.const 0x61) (local.get $vl)) (local.get $vl))
+    (call $kv_set (local.get $k) (local.get $kl) (i32.const 1024) (local.get $vl)))
+  (func (export "get") (param $k i32) (param $kl i32) (param $cap i32) (result i32)
+    (call $kv_get (local.get $k) (local.get $kl) (i32.const 2048) (local.get $cap)))
+  (func (export "got_byte") (param i32) (result i32)
+    (i32.load8_u (i32.add (i32.const 2048) (local.get 0))))
+  (func (export "del") (param $k i32) (param $kl i32) (result i32)
+    (call $kv_delete (local.get $k) (local.get $kl))))

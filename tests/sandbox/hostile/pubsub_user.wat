@@ -1,0 +1,20 @@
+;; Topics and patterns in memory: "sensors/t" @0, "sensors/*" @16, "alarms/x" @32, "*" @48,
+;; "sensors" @64, data "21C" @80, "bad topic" @96. Messages are received at 300.
+(module
+  (import "wasmote" "publish" (func $pub (param i32 i32 i32 i32) (result i32)))
+  (import "wasmote" "subscribe" (func $sub (param i32 i32) (result i32)))
+  (import "wasmote" "receive" (func $recv (param i32 i32 i32) (result i32)))
+  (memory 1)
+  (data (i32.const 0) "sensors/t")
+  (data (i32.const 16) "sensors/*")
+  (data (i32.const 32) "alarms/x")
+  (data (i32.const 48) "*")
+  (data (i32.const 64) "sensors")
+  (data (i32.const 80) "21C")
+  (data (i32.const 96) "bad topic")
+  (func (export "sub") (param i32 i32) (result i32) (call $sub (local.get 0) (local.get 1)))
+  (func (export "pub") (param i32 i32) (result i32)
+    (call $pub (local.get 0) (local.get 1) (i32.const 80) (i32.const 3)))
+  (func (export "recv") (param i32) (result i32)
+    (call $recv (i32.const 300) (local.get 0) (i32.const 0)))
+  (func (export "byte") (param i32) (result i32) (i32.load8_u (i32.add (i32.const 300) (local.get 0)))))
