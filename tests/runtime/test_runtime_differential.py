@@ -1,6 +1,7 @@
 """Differential fuzzing against wasmtime: random *valid* modules from binaryen's
 translate-to-fuzz (wasm-opt -ttf, 2.0 features without SIMD/reference types), every exported
-function called on our runtime and on wasmtime; results, traps and memory hashes must agree.
+function called (with edge-case or random arguments) on our runtime and on wasmtime; results,
+traps and memory hashes must agree.
 The same calls also run on the ASan+UBSan build and, with a fuel budget of a few units,
 suspended and resumed until they finish: both must answer exactly like the plain run.
 
@@ -13,17 +14,20 @@ engine exhausts, the rest of that module is not compared).
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import shutil
 import struct
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from wasmote.runtime.driver import Answer, DriverProcess, escape_name, list_exports
+from wasmote.runtime.values import Value
 
 wasmtime = pytest.importorskip("wasmtime", reason="wasmtime (PyPI) is in the dev extras")
 
@@ -78,7 +82,49 @@ def _wt_bits(typ: str, v: Any) -> int | None:
     return None if v is None else 1
 
 
-def _wasmtime_run(path: Path, calls: list[tuple[str, str, str]]) -> list[tuple[str, Any]]:
+@dataclass(frozen=True)
+class Call:
+    name: str
+    params: str  # wm_host_func letters
+    results: str
+    args: tuple[Value, ...]
+
+
+_INTS = (0, 1, 2, 7, 31, 32, 63, 64, 255, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000,
+         0xFFFFFFFF, 0xFFFFFFFE, 0x7FFFFFFFFFFFFFFF, 0x8000000000000000, 0xFFFFFFFFFFFFFFFF)
+_FLOATS = (0.0, -0.0, 1.0, -1.0, 0.5, 1.5, -2.5, 3.0e9, -3.0e9, 1e-40, 65536.0, 2.0**31,
+           2.0**63, float("inf"), float("-inf"), 1e300)
+
+
+def _random_arg(rng: random.Random, letter: str) -> Value:
+    """Interesting values (edges of every conversion and shift) or random bits; no NaN
+    arguments, whose payload a Python float may not carry into wasmtime unchanged."""
+    if letter in "iI":
+        width = 32 if letter == "i" else 64
+        n = rng.choice(_INTS) if rng.random() < 0.7 else rng.getrandbits(width)
+        return Value(TYPES[letter], n & ((1 << width) - 1))
+    if letter in "fF":
+        x = rng.choice(_FLOATS) if rng.random() < 0.7 else rng.uniform(-1e6, 1e6)
+        if letter == "f":
+            if math.isfinite(x) and abs(x) > 3e38:  # keep finite values in f32's range
+                x = math.copysign(3e38, x)
+            return Value("f32", int(struct.unpack("<I", struct.pack("<f", x))[0]))
+        return Value("f64", int(struct.unpack("<Q", struct.pack("<d", x))[0]))
+    return Value(TYPES[letter], None)
+
+
+def _wasmtime_arg(v: Value) -> Any:
+    if v.bits is None:
+        return None
+    if v.type == "f32":
+        return struct.unpack("<f", struct.pack("<I", v.bits))[0]
+    if v.type == "f64":
+        return struct.unpack("<d", struct.pack("<Q", v.bits))[0]
+    width = 32 if v.type == "i32" else 64
+    return v.bits - (1 << width) if v.bits >> (width - 1) else v.bits
+
+
+def _wasmtime_run(path: Path, calls: list[Call]) -> list[tuple[str, Any]]:
     engine = wasmtime.Engine()
     store = wasmtime.Store(engine)
     linker = wasmtime.Linker(engine)
@@ -88,53 +134,37 @@ def _wasmtime_run(path: Path, calls: list[tuple[str, str, str]]) -> list[tuple[s
     inst = linker.instantiate(store, wasmtime.Module.from_file(engine, str(path)))
     exports = inst.exports(store)
     out: list[tuple[str, Any]] = []
-    for name, params, results in calls:
-        func = exports[name]
+    for call in calls:
+        func = exports[call.name]
         assert isinstance(func, wasmtime.Func)
-        args = [0.0 if p in "fF" else (None if p in "re" else 0) for p in params]
         try:
-            r = func(store, *args)
+            r = func(store, *(_wasmtime_arg(a) for a in call.args))
         except wasmtime.Trap as e:
             msg = str(e)
             out.append(("exhausted" if "call stack exhausted" in msg else "trap", msg))
             continue
         vals = list(r) if isinstance(r, (list, tuple)) else ([] if r is None else [r])
         out.append(("ok", [_nan_blind(TYPES[t], _wt_bits(TYPES[t], v))
-                           for t, v in zip(results, vals, strict=True)]))
+                           for t, v in zip(call.results, vals, strict=True)]))
     return out
 
 
-def _ours_run(d: DriverProcess, path: Path) -> tuple[list[tuple[str, str, str]],
-                                                     list[tuple[str, Any]]]:
-    a = Answer.parse(d.command(f"module - {d.module_source(path)}"))
+def _load(d: DriverProcess, path: Path) -> list[tuple[str, str, str]]:
+    a = Answer.parse(d.command(f"module $m {d.module_source(path)}"))
     assert a.kind == "ok", f"{path.name}: a valid module was refused: {a.raw}"
-    funcs = [e for e in list_exports(d) if e.kind == "func"]
-    calls = [(e.name.decode(), e.params, e.results) for e in funcs]
-    out: list[tuple[str, Any]] = []
-    for name, params, _results in calls:
-        zero = {"i": "i32:0", "I": "i64:0", "f": "f32:0", "F": "f64:0", "r": "funcref:null",
-                "e": "externref:null"}
-        args = " ".join(zero[p] for p in params)
-        a = Answer.parse(d.command(f"invoke - {escape_name(name)} {args}".rstrip()))
-        if a.kind == "ok":
-            out.append(("ok", [_nan_blind(v.type, v.bits) for v in a.values]))
-        else:
-            out.append((a.kind, a.message or a.raw))
-    return calls, out
+    return [(e.name.decode(), e.params, e.results) for e in list_exports(d) if e.kind == "func"]
 
 
-def _metered_run(d: DriverProcess, path: Path, calls: list[tuple[str, str, str]],
-                 slice_: int) -> tuple[list[tuple[str, Any]], int]:
-    """The same calls with a tiny fuel budget, resumed until they finish: (answers, resumes)."""
-    assert Answer.parse(d.command(f"module $m {d.module_source(path)}")).kind == "ok"
+def _ours_run(d: DriverProcess, calls: list[Call], slice_: int = 0) -> tuple[
+        list[tuple[str, Any]], int]:
+    """Answers of the calls on the loaded module; with `slice_`, each call that runs out of
+    fuel is resumed with that much more until it ends. Returns (answers, resumes)."""
     out: list[tuple[str, Any]] = []
     resumes = 0
-    zero = {"i": "i32:0", "I": "i64:0", "f": "f32:0", "F": "f64:0", "r": "funcref:null",
-            "e": "externref:null"}
-    for name, params, _results in calls:
-        args = " ".join(zero[p] for p in params)
-        a = Answer.parse(d.command(f"invoke $m {escape_name(name)} {args}".rstrip()))
-        while a.kind == "outoffuel":
+    for call in calls:
+        args = " ".join(v.wire() for v in call.args)
+        a = Answer.parse(d.command(f"invoke $m {escape_name(call.name)} {args}".rstrip()))
+        while slice_ and a.kind == "outoffuel":
             a = Answer.parse(d.command(f"resume $m {slice_}"))
             resumes += 1
         if a.kind == "ok":
@@ -171,22 +201,27 @@ def test_random_modules_agree_with_wasmtime(tmp_path, spec_driver_release, spec_
             path = _make_module(rng, tmp_path, i)
             if path is None:
                 continue
-            d.command("reset")
-            sanitized.command("reset")
-            calls, ours = _ours_run(d, path)
-            assert _ours_run(sanitized, path) == (calls, ours), f"{path.name}: asan differs"
-            metered.command("reset")
-            sliced, n = _metered_run(metered, path, calls, FUEL_SLICE)
+            for drv in (d, sanitized, metered):
+                drv.command("reset")
+            funcs = _load(d, path)
+            assert _load(sanitized, path) == _load(metered, path) == funcs
+            calls = [Call(name, params, results,
+                          tuple(_random_arg(rng, p) for p in params))
+                     for name, params, results in funcs]
+            ours = _ours_run(d, calls)[0]
+            assert _ours_run(sanitized, calls)[0] == ours, f"{path.name}: asan differs"
+            sliced, n = _ours_run(metered, calls, FUEL_SLICE)
             assert sliced == ours, f"{path.name}: suspended and resumed calls answer otherwise"
             resumes += n
             theirs = _wasmtime_run(path, calls)
-            for (name, _p, _r), o, t in zip(calls, ours, theirs, strict=True):
+            for call, o, t in zip(calls, ours, theirs, strict=True):
                 if "exhausted" in (o[0], t[0]):
                     break  # the spec leaves the depth open; states may differ from here on
                 same = o == t if o[0] == "ok" else (o[0] == t[0] == "trap"
                                                     and _trap_kind(o[1]) == _trap_kind(t[1]))
                 if not same:
-                    mismatches.append(f"{path.name} {name}: ours {o}, wasmtime {t}")
+                    mismatches.append(f"{path.name} {call.name}{call.args}: ours {o}, "
+                                      f"wasmtime {t}")
                 compared += 1
         rc = sanitized.close()
         err = sanitized.stderr_text()
