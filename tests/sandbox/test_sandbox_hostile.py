@@ -241,3 +241,28 @@ def test_signed_hostile_packages(harness: Path, tmp_path: Path) -> None:
     assert "app: version 1.2.9 is older than the installed 1.3.0 (replay refused)" in \
         run.lines[steps[4][0]]
     assert "package is not signed" in run.lines[steps[6][0]]
+
+
+def test_simple_host_functions(harness: Path, tmp_path: Path) -> None:
+    dev = Device(harness, tmp_path)
+    dev.install(1, package(wat("api_basics", tmp_path), "basics", ["log", "time", "sleep"]))
+    steps = [("call 1 long_log", "ok 128"),     # truncated to WM_LOG_MAX, not refused
+             ("call 1 time_monotonic", "ok 1"),
+             ("call 1 sleep 0", "ok 0"), ("call 1 sleep 5", "ok 0"),
+             ("call 1 sleep -1", f"ok {E_INVAL}"),
+             ("call 1 yield", "ok 0"),
+             ("sleeps", "3")]                   # the scheduler hook saw 0, 5 and the yield
+    idx = [(dev.cmd(c), e) for c, e in steps]
+    run = dev.run()
+    for i, expected in idx:
+        assert run.lines[i] == expected, (dev.script[i], run.lines[i])
+    assert run.logs == ["log basics " + "x" * 128]
+
+
+def test_yield_needs_no_grant_but_time_does(harness: Path, tmp_path: Path) -> None:
+    dev = Device(harness, tmp_path)
+    basics = wat("api_basics", tmp_path)
+    i = dev.install(1, package(basics, "basics", ["log", "sleep"]))
+    run = dev.run()
+    assert "import wasmote.time_ms: not granted by the manifest (needs capability time)" in \
+        run.lines[i]

@@ -1,0 +1,17 @@
+;; Not hostile: the simple host functions (log truncation, time, sleep, yield).
+(module
+  (import "wasmote" "log" (func $log (param i32 i32) (result i32)))
+  (import "wasmote" "time_ms" (func $time (result i64)))
+  (import "wasmote" "sleep_ms" (func $sleep (param i32) (result i32)))
+  (import "wasmote" "yield" (func $yield (result i32)))
+  (memory 1)
+  (func (export "long_log") (result i32)
+    (memory.fill (i32.const 0) (i32.const 0x78) (i32.const 200))
+    (call $log (i32.const 0) (i32.const 200)))
+  (func (export "time_monotonic") (result i32)
+    (local $a i64)
+    (local.set $a (call $time))
+    (i32.and (i64.ge_s (local.get $a) (i64.const 0))
+             (i64.ge_s (call $time) (local.get $a))))
+  (func (export "sleep") (param i32) (result i32) (call $sleep (local.get 0)))
+  (func (export "yield") (result i32) (call $yield)))
