@@ -32,6 +32,7 @@ RUNTIME_CASES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
         ("sleep_negative", f"ok {E_INVAL}"), ("gpio_pin_past_end", f"ok {E_FAULT}"),
         ("kv_get_key_past_end", f"ok {E_FAULT}"), ("kv_get_buf_past_end", f"ok {E_FAULT}"),
         ("kv_get_cap_negative", f"ok {E_INVAL}"), ("kv_set_value_wraps", f"ok {E_FAULT}"),
+        ("kv_set_key_past_end", f"ok {E_FAULT}"),
         ("kv_delete_key_wraps", f"ok {E_FAULT}"), ("publish_topic_past_end", f"ok {E_FAULT}"),
         ("publish_data_past_end", f"ok {E_FAULT}"), ("subscribe_past_end", f"ok {E_FAULT}"),
         ("receive_past_end", f"ok {E_FAULT}")]),
@@ -266,3 +267,14 @@ def test_yield_needs_no_grant_but_time_does(harness: Path, tmp_path: Path) -> No
     run = dev.run()
     assert "import wasmote.time_ms: not granted by the manifest (needs capability time)" in \
         run.lines[i]
+
+
+def test_memory_grows_up_to_the_manifest_limit(harness: Path, tmp_path: Path) -> None:
+    dev = Device(harness, tmp_path)
+    dev.install(1, package(wat("grow_huge", tmp_path), "grower", [], memory=3 * 65536))
+    steps = [("call 1 one_more", "ok 1"), ("call 1 one_more", "ok 2"),
+             ("call 1 one_more", "ok -1"), ("call 1 huge", "ok -1"), ("call 1 size", "ok 3")]
+    idx = [(dev.cmd(c), e) for c, e in steps]
+    run = dev.run()
+    for i, expected in idx:
+        assert run.lines[i] == expected, (dev.script[i], run.lines[i])

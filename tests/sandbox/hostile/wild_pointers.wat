@@ -25,6 +25,8 @@
     (call $kv_get (i32.const 0) (i32.const 1) (i32.const 0) (i32.const -1)))
   (func (export "kv_set_value_wraps") (result i32)
     (call $kv_set (i32.const 0) (i32.const 1) (i32.const -100) (i32.const 200)))
+  (func (export "kv_set_key_past_end") (result i32)
+    (call $kv_set (i32.const 65535) (i32.const 2) (i32.const 0) (i32.const 1)))
   (func (export "kv_delete_key_wraps") (result i32) (call $kv_delete (i32.const -1) (i32.const 1)))
   (func (export "publish_topic_past_end") (result i32)
     (call $publish (i32.const 65536) (i32.const 1) (i32.const 0) (i32.const 0)))
