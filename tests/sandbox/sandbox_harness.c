@@ -11,6 +11,9 @@
  *   setpin PIN LEVEL / getpin PIN  -> ok / level
  *   kvremount                  -> ok (remount the kv store from flash: persistence)
  *   kvcut                      -> power cuts at every flash step of a set; ok N
+ *   kvpins                     pins come from the kv store (pins.c) from now on
+ *   pinrecord SLOT             record the version of the module in SLOT as its pin
+ *   pinclear NAME              forget the pin of NAME
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include <time.h>
 
 #include "flash_ram.h"
+#include "pins.h"
 #include "sandbox.h"
 
 #define SLOTS 4
@@ -320,6 +324,16 @@ int main(void)
             printf(wm_kv_mount(&h.kv, &h.flash.ops) == 0 ? "ok\n" : "error mount\n");
         } else if (strcmp(cmd, "kvcut") == 0) {
             cmd_kvcut(&h);
+        } else if (strcmp(cmd, "kvpins") == 0) {
+            h.dev.pinned = wm_sb_pin_lookup;
+            h.dev.pin_ctx = &h.kv;
+            printf("ok\n");
+        } else if (strcmp(cmd, "pinrecord") == 0 && atoi(a) >= 0 && atoi(a) < SLOTS &&
+                   h.live[atoi(a)]) {
+            const wm_manifest *m = &h.mods[atoi(a)].manifest;
+            printf(wm_sb_pin_record(&h.kv, m->name, m->version) == 0 ? "ok\n" : "error\n");
+        } else if (strcmp(cmd, "pinclear") == 0) {
+            printf("%d\n", wm_sb_pin_clear(&h.kv, a));
         } else if (strcmp(cmd, "sleeps") == 0) {
             printf("%u\n", h.sleeps);
         } else {

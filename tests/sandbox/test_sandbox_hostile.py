@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sandbox.sandbox_support import KEY, Device, package, pub_hex, wat
+from tests.sandbox.sandbox_support import KEY, Device, package, pub_hex, rehash, wat
 
 E_FAULT, E_INVAL, E_DENIED, E_NOTFOUND, E_QUOTA = -1, -2, -3, -4, -6
 ALL_CAPS = ["log", "time", "sleep", "kv", "gpio:*", "pubsub:*"]
@@ -219,7 +219,6 @@ def test_signed_hostile_packages(harness: Path, tmp_path: Path) -> None:
     tampered = bytearray(v2)
     at = v2.index(b"\x00asm") + 20  # a byte inside the module, hash fixed up by the attacker
     tampered[at] ^= 1
-    from tests.sandbox.sandbox_support import rehash
     refixed = rehash(bytes(tampered))[:len(v2) - 112] + v2[len(v2) - 112:]
     corrupted = bytearray(v2)
     corrupted[at] ^= 1  # hash not fixed: corruption
@@ -278,3 +277,31 @@ def test_memory_grows_up_to_the_manifest_limit(harness: Path, tmp_path: Path) ->
     run = dev.run()
     for i, expected in idx:
         assert run.lines[i] == expected, (dev.script[i], run.lines[i])
+
+
+def test_pins_persist_in_the_kv_store(harness: Path, tmp_path: Path) -> None:
+    good = wat("good", tmp_path)
+    dev = Device(harness, tmp_path)
+    dev.cmd(f"provision {pub_hex(KEY)}")
+    dev.cmd("kvpins")
+    steps = [
+        (dev.install(1, package(good, "app", ["log"], version="2.1.0", key=KEY)), "ok"),
+        (dev.cmd("pinrecord 1"), "ok"),
+        (dev.install(1, package(good, "app", ["log"], version="1.9.0", key=KEY)),
+         "refused 5 "),
+        (dev.cmd("kvremount"), "ok"),           # a reset
+        (dev.install(1, package(good, "app", ["log"], version="2.0.9", key=KEY)),
+         "refused 5 "),
+        (dev.install(2, package(good, "other", ["log"], version="0.0.1", key=KEY)), "ok"),
+        (dev.install(1, package(good, "app", ["log"], version="2.1.0", key=KEY)), "ok"),
+        (dev.cmd("pinclear app"), "0"),          # re-provisioning clears the pins
+        (dev.install(1, package(good, "app", ["log"], version="1.0.0", key=KEY)), "ok"),
+        (dev.cmd("pinrecord 1"), "ok"),
+        (dev.install(1, package(good, "app", ["log"], version="0.9.0", key=KEY)),
+         "refused 5 "),
+    ]
+    run = dev.run()
+    for i, expected in steps:
+        assert run.lines[i].startswith(expected), (dev.script[i], run.lines[i])
+    assert "app: version 2.0.9 is older than the installed 2.1.0 (replay refused)" in \
+        run.lines[steps[4][0]]

@@ -1,0 +1,46 @@
+#include "pins.h"
+
+#include "package.h"
+#include "sb_api.h"
+#include "sb_util.h"
+
+static const uint8_t k_ns[] = "#pins";
+#define NS_LEN 5u
+
+static uint32_t name_len(const char *name)
+{
+    size_t n = wm_sb_str_len(name);
+    return n > WM_KV_KEY_MAX ? 0u : (uint32_t)n;
+}
+
+bool wm_sb_pin_lookup(void *ctx, const char *name, uint16_t version[3])
+{
+    uint8_t v[6];
+    uint32_t n = name_len(name);
+    if (!ctx || n == 0) return false;
+    if (wm_kv_get(ctx, k_ns, NS_LEN, (const uint8_t *)name, n, v, sizeof v) != 6) return false;
+    for (int i = 0; i < 3; i++) version[i] = wm_sb_le16(v + 2 * i);
+    return true;
+}
+
+int wm_sb_pin_record(wm_kv *kv, const char *name, const uint16_t version[3])
+{
+    uint16_t old[3];
+    uint32_t n = name_len(name);
+    if (n == 0) return WM_E_INVAL;
+    if (wm_sb_pin_lookup(kv, name, old) && wm_pkg_version_cmp(version, old) <= 0) return 0;
+    uint8_t v[6];
+    for (int i = 0; i < 3; i++) {
+        v[2 * i] = (uint8_t)version[i];
+        v[2 * i + 1] = (uint8_t)(version[i] >> 8);
+    }
+    /* the quota of this namespace is the store itself */
+    return wm_kv_set(kv, k_ns, NS_LEN, (const uint8_t *)name, n, v, sizeof v, 0xFFFFFFFFu);
+}
+
+int wm_sb_pin_clear(wm_kv *kv, const char *name)
+{
+    uint32_t n = name_len(name);
+    if (n == 0) return WM_E_INVAL;
+    return wm_kv_delete(kv, k_ns, NS_LEN, (const uint8_t *)name, n);
+}
