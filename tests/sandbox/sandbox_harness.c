@@ -11,6 +11,7 @@
  *   setpin PIN LEVEL / getpin PIN  -> ok / level
  *   kvremount                  -> ok (remount the kv store from flash: persistence)
  *   kvcut                      -> power cuts at every flash step of a set; ok N
+ *   kvfuzz SEED N              random set/delete/get/remount against a model; ok OPS
  *   kvpins                     pins come from the kv store (pins.c) from now on
  *   pinrecord SLOT             record the version of the module in SLOT as its pin
  *   pinclear NAME              forget the pin of NAME
@@ -263,6 +264,78 @@ static void cmd_kvcut(harness *h)
     printf("ok %d\n", points);
 }
 
+/* Random operations on a small store (frequent compactions) checked against a model. */
+static void cmd_kvfuzz(unsigned seed, int nops)
+{
+    static uint8_t mem[KV_SIZE];
+    enum { NS = 3, KEYS = 6 };
+    static const uint8_t *const names[NS] = {(const uint8_t *)"alpha", (const uint8_t *)"b",
+                                             (const uint8_t *)"gamma.2"};
+    static const uint32_t name_len[NS] = {5, 1, 7};
+    int model_len[NS][KEYS];
+    uint8_t model_fill[NS][KEYS];
+    uint8_t val[WM_KV_VALUE_MAX], buf[WM_KV_VALUE_MAX];
+    memset(mem, 0xFF, sizeof mem);
+    wm_flash_ram fr;
+    wm_flash_ram_init(&fr, mem, KV_SIZE, KV_SECTOR);
+    wm_kv kv;
+    if (wm_kv_mount(&kv, &fr.ops)) {
+        printf("kvfuzz mount failed\n");
+        return;
+    }
+    for (int n = 0; n < NS; n++)
+        for (int k = 0; k < KEYS; k++) model_len[n][k] = -1;
+    srand(seed);
+    for (int op = 0; op < nops; op++) {
+        int n = rand() % NS, k = rand() % KEYS, what = rand() % 10;
+        uint8_t key[2] = {'k', (uint8_t)('0' + k)};
+        uint32_t klen = 1u + (uint32_t)(k & 1);
+        const uint8_t *kp = klen == 1 ? key + 1 : key;
+        int used = 0;
+        for (int j = 0; j < KEYS; j++)
+            if (model_len[n][j] >= 0) used += (int)(1u + (uint32_t)(j & 1)) + model_len[n][j];
+        if (what < 5) {
+            int len = rand() % 120;
+            uint8_t fill = (uint8_t)rand();
+            memset(val, fill, (size_t)len);
+            int old = model_len[n][k] >= 0 ? (int)klen + model_len[n][k] : 0;
+            int rc = wm_kv_set(&kv, names[n], name_len[n], kp, klen, val, (uint32_t)len, 400);
+            bool fits = used - old + (int)klen + len <= 400;
+            if (fits && rc == 0) {
+                model_len[n][k] = len;
+                model_fill[n][k] = fill;
+            } else if (!(rc == WM_E_QUOTA && !fits) && !(rc == WM_E_IO && fits)) {
+                printf("kvfuzz op %d: set -> %d (fits %d)\n", op, rc, fits);
+                return;
+            }
+        } else if (what < 7) {
+            int rc = wm_kv_delete(&kv, names[n], name_len[n], kp, klen);
+            if (rc != (model_len[n][k] >= 0 ? 0 : WM_E_NOTFOUND)) {
+                printf("kvfuzz op %d: delete -> %d\n", op, rc);
+                return;
+            }
+            model_len[n][k] = -1;
+        } else if (what < 9) {
+            int rc = wm_kv_get(&kv, names[n], name_len[n], kp, klen, buf, sizeof buf);
+            int want = model_len[n][k] >= 0 ? model_len[n][k] : WM_E_NOTFOUND;
+            bool same = true;
+            for (int i = 0; i < rc && rc == want; i++) same &= buf[i] == model_fill[n][k];
+            if (rc != want || !same) {
+                printf("kvfuzz op %d: get -> %d, want %d\n", op, rc, want);
+                return;
+            }
+            if (wm_kv_usage(&kv, names[n], name_len[n]) != used) {
+                printf("kvfuzz op %d: usage\n", op);
+                return;
+            }
+        } else if (wm_kv_mount(&kv, &fr.ops)) {
+            printf("kvfuzz op %d: remount failed\n", op);
+            return;
+        }
+    }
+    printf("ok %d\n", nops);
+}
+
 int main(void)
 {
     static harness h;
@@ -324,6 +397,8 @@ int main(void)
             printf(wm_kv_mount(&h.kv, &h.flash.ops) == 0 ? "ok\n" : "error mount\n");
         } else if (strcmp(cmd, "kvcut") == 0) {
             cmd_kvcut(&h);
+        } else if (strcmp(cmd, "kvfuzz") == 0) {
+            cmd_kvfuzz((unsigned)atoi(a), atoi(b));
         } else if (strcmp(cmd, "kvpins") == 0) {
             h.dev.pinned = wm_sb_pin_lookup;
             h.dev.pin_ctx = &h.kv;

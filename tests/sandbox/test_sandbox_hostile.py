@@ -155,6 +155,14 @@ def test_kv_survives_a_power_cut_at_every_step(harness: Path, tmp_path: Path) ->
     assert int(run.lines[i].split()[1]) >= 6
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kv_random_operations_match_a_model(harness: Path, tmp_path: Path, seed: int) -> None:
+    dev = Device(harness, tmp_path)
+    i = dev.cmd(f"kvfuzz {seed} 3000")
+    run = dev.run()
+    assert run.lines[i] == "ok 3000"
+
+
 def test_gpio_grants_are_checked_per_call(harness: Path, tmp_path: Path) -> None:
     dev = Device(harness, tmp_path)
     g = wat("gpio_user", tmp_path)

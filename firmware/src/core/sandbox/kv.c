@@ -86,15 +86,14 @@ static int rec_is(const wm_kv *kv, const kv_rec *r, const uint8_t *ns, uint32_t 
     return 0;
 }
 
-/* The newest valid record of (ns, key) in the active bank; found=false if none. */
-static int find(const wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
-                uint32_t key_len, kv_rec *out, bool *found)
+/* The newest valid record of (ns, key) at or after `from`; found=false if none. */
+static int find_from(const wm_kv *kv, uint32_t from, const uint8_t *ns, uint32_t ns_len,
+                     const uint8_t *key, uint32_t key_len, kv_rec *out, bool *found)
 {
     *found = false;
     kv_rec r;
     int rc;
-    for (uint32_t at = kv->active + 8u; at < kv->end && (rc = next_rec(kv, at, &r)) != 0;
-         at += r.size) {
+    for (uint32_t at = from; at < kv->end && (rc = next_rec(kv, at, &r)) != 0; at += r.size) {
         if (rc < 0) return rc;
         if (!r.valid) continue;
         bool m;
@@ -107,17 +106,26 @@ static int find(const wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8
     return 0;
 }
 
-/* True if `r` is the newest valid record of its (ns, key) and not a delete. */
+static int find(const wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
+                uint32_t key_len, kv_rec *out, bool *found)
+{
+    return find_from(kv, kv->active + 8u, ns, ns_len, key, key_len, out, found);
+}
+
+/* True if `r` is the newest valid record of its (ns, key) and not a delete: no valid
+ * record of the same key follows it (only the rest of the log is scanned). */
 static int is_live(const wm_kv *kv, const kv_rec *r, bool *live)
 {
     uint8_t id[KV_NAME_MAX + WM_KV_KEY_MAX];
     *live = false;
     if (!r->valid || r->val_len == KV_TOMB) return 0;
     if (rd(kv, r->at + 8u, id, (uint32_t)r->ns_len + r->key_len)) return WM_E_IO;
-    kv_rec last;
+    kv_rec later;
     bool found;
-    if (find(kv, id, r->ns_len, id + r->ns_len, r->key_len, &last, &found)) return WM_E_IO;
-    *live = found && last.at == r->at;
+    if (find_from(kv, r->at + r->size, id, r->ns_len, id + r->ns_len, r->key_len, &later,
+                  &found))
+        return WM_E_IO;
+    *live = !found;
     return 0;
 }
 
