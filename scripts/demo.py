@@ -1,12 +1,84 @@
-"""The README's main demo. Grows with the product: each stage prints what it does."""
+"""The README's main demo: a module goes from C source to a board running in QEMU.
+
+Every step is a real `wasmote` command, printed before it runs, so the demo doubles as a
+transcript of what a user types: compile C to wasm, validate, inspect and strip it, run it
+on the host build of the runtime, build the firmware with PlatformIO, boot it in QEMU, push
+the module over the serial line, run it there, watch a bad call trap while the device keeps
+answering, and shut the board down.
+"""
 
 from __future__ import annotations
 
+import shlex
+import subprocess
 import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "build" / "demo"
+BOARD = "mps2-an386"
+WASMOTE = str(Path(sys.executable).parent / "wasmote")
+
+
+def step(title: str) -> None:
+    print(f"\n\033[1m== {title}\033[0m", flush=True)
+
+
+def sh(*args: str, expect: int = 0) -> str:
+    """Run a command visibly; stop the demo if its exit status is not the expected one."""
+    shown = " ".join(shlex.quote(a if a != WASMOTE else "wasmote") for a in args)
+    print(f"$ {shown}", flush=True)
+    proc = subprocess.run(args, cwd=ROOT, text=True, capture_output=True)
+    out = proc.stdout + proc.stderr
+    if out:
+        print(out.rstrip(), flush=True)
+    if proc.returncode != expect:
+        print(f"demo: `{shown}` exited {proc.returncode}, expected {expect}", file=sys.stderr)
+        raise SystemExit(1)
+    return proc.stdout
 
 
 def main() -> int:
-    print("wasmote demo: nothing to show yet")
+    OUT.mkdir(parents=True, exist_ok=True)
+    wasm = OUT / "hello.wasm"
+    stripped = OUT / "hello.stripped.wasm"
+
+    step("1. Compile a C module to wasm (zig's clang, installed from PyPI)")
+    sh(sys.executable, "-m", "ziglang", "cc", "-target", "wasm32-freestanding", "-Os", "-g",
+       "-nostdlib", "-fno-sanitize=undefined", "-Wl,--no-entry", "-Wl,-z,stack-size=4096",
+       "-Wl,--initial-memory=65536", "-o", str(wasm), "scripts/demo/hello.c")
+
+    step("2. Validate, inspect and strip it on the host")
+    sh(WASMOTE, "validate", str(wasm))
+    sh(WASMOTE, "strip", str(wasm), "-o", str(stripped))
+    sh(WASMOTE, "inspect", str(stripped))
+
+    step("3. Run it on the host build of the same C runtime")
+    sh(WASMOTE, "exec", str(stripped), "--invoke", "fib", "20")
+    sh(WASMOTE, "exec", str(stripped), "--invoke", "crash", expect=2)
+
+    step(f"4. Build the firmware for {BOARD} with PlatformIO (offline)")
+    sh(WASMOTE, "build", "--board", BOARD)
+
+    step("5. Boot it in QEMU, serial line on a TCP socket")
+    url = sh(WASMOTE, "sim", "--board", BOARD, "--background", "--no-build").strip()
+    url = url.splitlines()[-1]
+    try:
+        step("6. Push the module over the serial line into the device's flash and run it")
+        sh(WASMOTE, "info", "--port", url)
+        sh(WASMOTE, "push", str(stripped), "--name", "hello", "--port", url)
+        sh(WASMOTE, "ls", "--port", url)
+        sh(WASMOTE, "run", "hello", "--invoke", "fib", "20", "--port", url)
+        sh(WASMOTE, "run", "hello", "--invoke", "crc32", "256", "--port", url)
+        sh(WASMOTE, "run", "hello", "--invoke", "mean", "f64:1.5", "f64:2.25", "--port", url)
+
+        step("7. A bad call traps; the device and its modules carry on")
+        sh(WASMOTE, "run", "hello", "--invoke", "crash", "--port", url, expect=2)
+        sh(WASMOTE, "run", "hello", "--invoke", "fib", "30", "--port", url)
+    finally:
+        step("8. Shut the simulated board down")
+        sh(WASMOTE, "sim", "stop", url)
+    print("\ndemo complete")
     return 0
 
 
