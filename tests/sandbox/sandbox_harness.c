@@ -12,6 +12,7 @@
  *   kvremount                  -> ok (remount the kv store from flash: persistence)
  *   kvcut                      -> power cuts at every flash step of a set; ok N
  *   kvfuzz SEED N              random set/delete/get/remount against a model; ok OPS
+ *   api                        the host function table: NAME/SIG/CAP ...
  *   kvpins                     pins come from the kv store (pins.c) from now on
  *   pinrecord SLOT             record the version of the module in SLOT as its pin
  *   pinclear NAME              forget the pin of NAME
@@ -399,6 +400,12 @@ int main(void)
             cmd_kvcut(&h);
         } else if (strcmp(cmd, "kvfuzz") == 0) {
             cmd_kvfuzz((unsigned)atoi(a), atoi(b));
+        } else if (strcmp(cmd, "api") == 0) {
+            uint32_t n;
+            const wm_sb_api_entry *e = wm_sb_api(&n);
+            for (uint32_t i = 0; i < n; i++)
+                printf("%s%s/%s/%u", i ? " " : "", e[i].name, e[i].sig, e[i].cap);
+            printf("\n");
         } else if (strcmp(cmd, "kvpins") == 0) {
             h.dev.pinned = wm_sb_pin_lookup;
             h.dev.pin_ctx = &h.kv;

@@ -22,7 +22,7 @@ from tests.sandbox.sandbox_support import (
     pub_hex,
     rehash,
 )
-from wasmote.package.capabilities import parse_capabilities
+from wasmote.package.capabilities import HOST_FUNCTIONS, parse_capabilities
 from wasmote.package.container import AotCode, Package, parse_package
 from wasmote.package.errors import PackageError
 from wasmote.package.keys import public_key_bytes, sign_package
@@ -200,3 +200,18 @@ def test_device_refuses_what_it_cannot_parse(harness: Path, tmp_path: Path) -> N
     run = dev.run()
     for i, exp in idx:
         assert run.lines[i].startswith(exp), (dev.script[i], run.lines[i])
+
+
+def test_host_function_table_matches_capabilities_py(harness: Path, tmp_path: Path) -> None:
+    letters = {"i32": "i", "i64": "I", "f32": "f", "f64": "F"}
+    dev = Device(harness, tmp_path)
+    i = dev.cmd("api")
+    run = dev.run()
+    device = {}
+    for entry in run.lines[i].split():
+        name, sig, cap = entry.split("/")
+        device[name] = (sig, int(cap))
+    host = {f.name: ("".join(letters[p] for p in f.params) + ":" +
+                     "".join(letters[r] for r in f.results), int(f.kind or 0))
+            for f in HOST_FUNCTIONS.values()}
+    assert device == host
