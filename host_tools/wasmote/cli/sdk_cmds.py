@@ -1,0 +1,104 @@
+"""Commands for module authors and board owners: new, cc, doctor, flash."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from wasmote import doctor as doctor_lib
+from wasmote import flash as flash_lib
+from wasmote.cli import main
+from wasmote.package.keys import load_private_key, sign_package
+from wasmote.package.manifest import load_manifest
+from wasmote.sdk.cc import CompileOptions, compile_module, package_module, write_atomic
+from wasmote.sdk.scaffold import BUILD_SCRIPT, new_project
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+@main.command("new")
+@click.argument("name")
+@click.option("--dir", "parent", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True, help="Create the project folder here.")
+@click.option("--force", is_flag=True, help="Overwrite files of an existing project.")
+def new_cmd(name: str, parent: Path, force: bool) -> None:
+    """Create a module project NAME/ (C source, manifest, build script)."""
+    sc = new_project(name, parent, force)
+    click.echo(f"created {sc.folder}/ ({', '.join(p.name for p in sc.files)})")
+    click.echo(f"next: cd {sc.folder} && ./{BUILD_SCRIPT}")
+
+
+@main.command("cc")
+@click.argument("sources", nargs=-1, required=True, type=_FILE)
+@click.option("-o", "--output", type=_FILE, required=True, help="Module to write (.wasm).")
+@click.option("-O", "opt", type=click.Choice(["0", "1", "2", "3", "s", "z"]), default="s",
+              show_default=True, help="Optimisation level.")
+@click.option("--export", "exports", multiple=True, metavar="NAME",
+              help="Export this function (besides those marked export_name).")
+@click.option("-I", "includes", multiple=True, type=click.Path(path_type=Path),
+              help="Include folder (the SDK's is always added).")
+@click.option("-D", "defines", multiple=True, metavar="NAME[=VALUE]")
+@click.option("--stack", "stack", type=int, default=8192, show_default=True,
+              help="Stack bytes in linear memory.")
+@click.option("--memory", "memory", type=int, default=65536, show_default=True,
+              help="Initial linear memory in bytes (whole 64 KiB pages).")
+@click.option("--wasi", is_flag=True,
+              help="Link against WASI libc (host testing only: devices provide no WASI).")
+@click.option("-g", "debug", is_flag=True, help="Keep DWARF (implies --no-strip).")
+@click.option("--no-strip", is_flag=True, help="Keep names and custom sections.")
+@click.option("--no-werror", is_flag=True, help="Warnings do not fail the build.")
+@click.option("-m", "--manifest", "manifest_path", type=_FILE,
+              help="Also check the module against this manifest and write a package.")
+@click.option("--package", "package_path", type=_FILE,
+              help="Package to write (default: OUTPUT with .wmp).")
+@click.option("-k", "--key", "key_path", type=_FILE, help="Sign the package with this key.")
+def cc_cmd(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ...],
+           includes: tuple[Path, ...], defines: tuple[str, ...], stack: int, memory: int,
+           wasi: bool, debug: bool, no_strip: bool, no_werror: bool,
+           manifest_path: Path | None, package_path: Path | None,
+           key_path: Path | None) -> None:
+    """Compile C SOURCES to a wasm module for wasmote (zig cc, no WASI, stripped)."""
+    if (package_path or key_path) and manifest_path is None:
+        raise click.UsageError("--package and --key need --manifest")
+    manifest = load_manifest(manifest_path) if manifest_path else None
+    key = load_private_key(key_path) if key_path else None
+    opts = CompileOptions(sources=sources, output=output, opt=f"-O{opt}", wasi=wasi,
+                          exports=exports, stack_size=stack, initial_memory=memory,
+                          include_dirs=includes, defines=defines, debug=debug,
+                          werror=not no_werror, strip=not (no_strip or debug))
+    res = compile_module(opts)
+    note = f"stripped {res.compiled_size} -> {res.size}" if opts.strip else f"{res.size}"
+    click.echo(f"{res.output}: {note} bytes")
+    if manifest is None:
+        return
+    built = package_module(res, manifest)
+    pkg = sign_package(built.package, key) if key else built.package
+    out = package_path or output.with_suffix(".wmp")
+    data = pkg.to_bytes()
+    write_atomic(out, data)
+    click.echo(f"{out}: {manifest.name} {manifest.version}, package {len(data)} bytes"
+               + (", signed" if key else ", unsigned"))
+    for cap in built.unused:
+        click.echo(f"note: capability {cap} is granted but the module imports none of its "
+                   f"functions (drop it from the manifest)", err=True)
+
+
+@main.command("doctor")
+def doctor_cmd() -> None:
+    """Check this machine's setup; print the fix for anything missing (exit 1 if so)."""
+    checks = doctor_lib.run_checks()
+    click.echo(doctor_lib.report(checks))
+    if not doctor_lib.all_required_ok(checks):
+        sys.exit(1)
+
+
+@main.command("flash")
+@click.option("--board", required=True, help="Board name (boards/NAME.json).")
+@click.option("--port", default="", help="Serial port of the board, e.g. /dev/ttyUSB0.")
+@click.option("--baud", type=int, default=460800, show_default=True, help="ESP32 baud rate.")
+@click.option("--no-build", is_flag=True, help="Flash the last build as it is.")
+def flash_cmd(board: str, port: str, baud: int, no_build: bool) -> None:
+    """Build (if needed) and flash the firmware onto a real board."""
+    flash_lib.flash(board, port, baud, build=not no_build, echo=click.echo)
