@@ -1,5 +1,8 @@
 """wasmote cc: the flags a device module needs, errors, and a real compile with zig."""
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from click.testing import CliRunner
 
@@ -14,7 +17,7 @@ from wasmote.sdk.cc import (
 from wasmote.wasm.reader import read_module
 
 
-def opts(tmp_path, **kw):
+def opts(tmp_path: Path, **kw: Any) -> CompileOptions:
     src = tmp_path / "m.c"
     if not src.exists():
         src.write_text("int x;\n")

@@ -2,6 +2,7 @@
 against the board file, the app image check) — no board is attached here."""
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -83,7 +84,7 @@ def test_bad_layouts_are_refused(csv, msg):
         flash.check_layout(parts, 4 << 20, "wasmote", 0x300000, 0x100000)
 
 
-def _fake_app_image(path):
+def _fake_app_image(path: Path) -> None:
     """A synthetic ESP32 app image made with esptool's own writer (a stand-in for the real
     firmware.bin, which cannot be built here): one IRAM segment."""
     img = ESP32FirmwareImage()
