@@ -48,6 +48,21 @@
 #define FA64(i) wm_f64(SLOT(i))
 #define BIN32(e) do { uint32_t b = U32(-1), a = U32(-2); (void)a; (void)b; sp--; tos = (uint32_t)(e); } while (0)
 #define BIN64(e) do { uint64_t b = SLOT(-1), a = SLOT(-2); (void)a; (void)b; sp--; tos = (uint64_t)(e); } while (0)
+/* Compare fused with a following br_if (the commonest loop exit): the condition never
+ * goes through the operand stack. npop: operands the compare takes from the stack (2, or
+ * 1 for eqz and for a compare against a fused i32.const). pc ends just past the br_if
+ * opcode, as `take` expects. Plain braces, not do/while(0): NEXT() is `continue` in the
+ * switch build. */
+#define COND_BR(npop, cexpr) {                                              \
+        cond = (cexpr);                                                     \
+        if (*pc == 0x0D) { pc++; POPN(npop); goto br_cond; }                \
+        sp -= (npop) - 1;                                                   \
+        tos = cond;                                                         \
+        NEXT();                                                             \
+    }
+#define CMP32(e) { uint32_t b = U32(-1), a = U32(-2); COND_BR(2, (e)); }
+#define CMP64(e) { uint64_t b = SLOT(-1), a = SLOT(-2); COND_BR(2, (e)); }
+#define CMPK(e) { uint32_t a = (uint32_t)tos; pc++; COND_BR(1, (e)); }
 #define CMPF32(op) do { float b = FA32(-1), a = FA32(-2); sp--; tos = (a op b); } while (0)
 #define CMPF64(op) do { double b = FA64(-1), a = FA64(-2); sp--; tos = (a op b); } while (0)
 #define BINF32(op) do { float b = FA32(-1), a = FA32(-2); sp--; tos = wm_f32b(a op b); } while (0)
@@ -117,6 +132,7 @@ wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err) {
     const char *msg = NULL;
     wm_err code = WM_OK;
     uint8_t *p;
+    uint32_t cond; /* br_if condition, see COND_BR */
 #if WM_CGOTO
     static const void *const dispatch_table[256] = {&&L00, &&L01, &&L02, &&L03, &&L04, &&L05, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L0B, &&L0C, &&L0D, &&L0E, &&L0F, &&L10, &&L11, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L1A, &&L1B, &&L1C, &&L_ILL, &&L_ILL, &&L_ILL, &&L20, &&L21, &&L22, &&L23, &&L24, &&L25, &&L26, &&L_ILL, &&L28, &&L29, &&L2A, &&L2B, &&L2C, &&L2D, &&L2E, &&L2F, &&L30, &&L31, &&L32, &&L33, &&L34, &&L35, &&L36, &&L37, &&L38, &&L39, &&L3A, &&L3B, &&L3C, &&L3D, &&L3E, &&L3F, &&L40, &&L41, &&L42, &&L43, &&L44, &&L45, &&L46, &&L47, &&L48, &&L49, &&L4A, &&L4B, &&L4C, &&L4D, &&L4E, &&L4F, &&L50, &&L51, &&L52, &&L53, &&L54, &&L55, &&L56, &&L57, &&L58, &&L59, &&L5A, &&L5B, &&L5C, &&L5D, &&L5E, &&L5F, &&L60, &&L61, &&L62, &&L63, &&L64, &&L65, &&L66, &&L67, &&L68, &&L69, &&L6A, &&L6B, &&L6C, &&L6D, &&L6E, &&L6F, &&L70, &&L71, &&L72, &&L73, &&L74, &&L75, &&L76, &&L77, &&L78, &&L79, &&L7A, &&L7B, &&L7C, &&L7D, &&L7E, &&L7F, &&L80, &&L81, &&L82, &&L83, &&L84, &&L85, &&L86, &&L87, &&L88, &&L89, &&L8A, &&L8B, &&L8C, &&L8D, &&L8E, &&L8F, &&L90, &&L91, &&L92, &&L93, &&L94, &&L95, &&L96, &&L97, &&L98, &&L99, &&L9A, &&L9B, &&L9C, &&L9D, &&L9E, &&L9F, &&LA0, &&LA1, &&LA2, &&LA3, &&LA4, &&LA5, &&LA6, &&LA7, &&LA8, &&LA9, &&LAA, &&LAB, &&LAC, &&LAD, &&LAE, &&LAF, &&LB0, &&LB1, &&LB2, &&LB3, &&LB4, &&LB5, &&LB6, &&LB7, &&LB8, &&LB9, &&LBA, &&LBB, &&LBC, &&LBD, &&LBE, &&LBF, &&LC0, &&LC1, &&LC2, &&LC3, &&LC4, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&LD0, &&LD1, &&LD2, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&LFC, &&L_ILL, &&L_ILL, &&L_ILL};
 #endif
@@ -199,11 +215,11 @@ dispatch:
             if (pc == fend) goto do_return;
             NEXT();
         OP(0C) goto take;
-        OP(0D) {
-            uint32_t c = (uint32_t)tos;
+        OP(0D)
+            cond = (uint32_t)tos;
             POPN(1);
-            if (c) goto take;
-        }
+        br_cond: /* also reached from fused compares, pc just past the br_if */
+            if (cond) goto take;
             wm_skip_uleb(&pc);
             stp++;
             NEXT();
@@ -234,16 +250,23 @@ dispatch:
             goto do_call;
         }
         OP(1A) POPN(1); NEXT();
-        OP(1C) wm_skip_uleb(&pc); pc++; /* fall through */
-        OP(1B) {
+        OP(1C) wm_skip_uleb(&pc); pc++; goto op_select; /* typed select: skip the type vector */
+        OP(1B) op_select: {
             uint32_t c = (uint32_t)tos;
             sp -= 2;
             tos = c ? sp[0] : sp[1];
             NEXT();
         }
         OP(20) PUSH(fp[wm_fast_u32(&pc)]); NEXT();
-        OP(21) fp[wm_fast_u32(&pc)] = tos; POPN(1); NEXT();
-        OP(22) fp[wm_fast_u32(&pc)] = tos; NEXT();
+        OP(21)
+            fp[wm_fast_u32(&pc)] = tos;
+            if (*pc == 0x20) { pc++; tos = fp[wm_fast_u32(&pc)]; NEXT(); } /* set; get */
+            POPN(1);
+            NEXT();
+        OP(22)
+            fp[wm_fast_u32(&pc)] = tos;
+            if (*pc == 0x0D) { pc++; cond = (uint32_t)tos; POPN(1); goto br_cond; } /* tee; br_if */
+            NEXT();
         OP(23) PUSH(ci->globals[wm_fast_u32(&pc)]->val); NEXT();
         OP(24) ci->globals[wm_fast_u32(&pc)]->val = tos; POPN(1); NEXT();
         OP(25) {
@@ -289,34 +312,63 @@ dispatch:
             mb = ci->mem->data;
             msz = ci->mem->bytes;
             NEXT();
-        OP(41) PUSH((uint32_t)wm_fast_s32(&pc)); NEXT();
+        OP(41) {
+            /* i32.const fused with the op that consumes it (peeked, code is validated):
+             * saves a dispatch and the spill/reload of the cached top operand. */
+            uint32_t k = (uint32_t)wm_fast_s32(&pc);
+            switch (*pc) {
+            case 0x21: pc++; fp[wm_fast_u32(&pc)] = k; NEXT();
+            case 0x46: CMPK(a == k);
+            case 0x47: CMPK(a != k);
+            case 0x48: CMPK((int32_t)a < (int32_t)k);
+            case 0x49: CMPK(a < k);
+            case 0x4A: CMPK((int32_t)a > (int32_t)k);
+            case 0x4B: CMPK(a > k);
+            case 0x4C: CMPK((int32_t)a <= (int32_t)k);
+            case 0x4D: CMPK(a <= k);
+            case 0x4E: CMPK((int32_t)a >= (int32_t)k);
+            case 0x4F: CMPK(a >= k);
+            case 0x6A: pc++; tos = (uint32_t)((uint32_t)tos + k); NEXT();
+            case 0x6B: pc++; tos = (uint32_t)((uint32_t)tos - k); NEXT();
+            case 0x6C: pc++; tos = (uint32_t)((uint32_t)tos * k); NEXT();
+            case 0x71: pc++; tos = (uint32_t)tos & k; NEXT();
+            case 0x72: pc++; tos = (uint32_t)tos | k; NEXT();
+            case 0x73: pc++; tos = (uint32_t)tos ^ k; NEXT();
+            case 0x74: pc++; tos = (uint32_t)((uint32_t)tos << (k & 31)); NEXT();
+            case 0x75: pc++; tos = (uint32_t)((int32_t)(uint32_t)tos >> (k & 31)); NEXT();
+            case 0x76: pc++; tos = (uint32_t)tos >> (k & 31); NEXT();
+            case 0x77: pc++; tos = rotl32((uint32_t)tos, k); NEXT();
+            case 0x78: pc++; tos = rotr32((uint32_t)tos, k); NEXT();
+            default: PUSH(k); NEXT();
+            }
+        }
         OP(42) PUSH((uint64_t)wm_fast_s64(&pc)); NEXT();
         OP(43) PUSH(wm_ld32(pc)); pc += 4; NEXT();
         OP(44) PUSH(wm_ld64(pc)); pc += 8; NEXT();
         /* i32 compare */
-        OP(45) tos = U32(-1) == 0; NEXT();
-        OP(46) BIN32(a == b); NEXT();
-        OP(47) BIN32(a != b); NEXT();
-        OP(48) BIN32((int32_t)a < (int32_t)b); NEXT();
-        OP(49) BIN32(a < b); NEXT();
-        OP(4A) BIN32((int32_t)a > (int32_t)b); NEXT();
-        OP(4B) BIN32(a > b); NEXT();
-        OP(4C) BIN32((int32_t)a <= (int32_t)b); NEXT();
-        OP(4D) BIN32(a <= b); NEXT();
-        OP(4E) BIN32((int32_t)a >= (int32_t)b); NEXT();
-        OP(4F) BIN32(a >= b); NEXT();
+        OP(45) COND_BR(1, U32(-1) == 0);
+        OP(46) CMP32(a == b);
+        OP(47) CMP32(a != b);
+        OP(48) CMP32((int32_t)a < (int32_t)b);
+        OP(49) CMP32(a < b);
+        OP(4A) CMP32((int32_t)a > (int32_t)b);
+        OP(4B) CMP32(a > b);
+        OP(4C) CMP32((int32_t)a <= (int32_t)b);
+        OP(4D) CMP32(a <= b);
+        OP(4E) CMP32((int32_t)a >= (int32_t)b);
+        OP(4F) CMP32(a >= b);
         /* i64 compare */
-        OP(50) tos = tos == 0; NEXT();
-        OP(51) BIN64(a == b); NEXT();
-        OP(52) BIN64(a != b); NEXT();
-        OP(53) BIN64((int64_t)a < (int64_t)b); NEXT();
-        OP(54) BIN64(a < b); NEXT();
-        OP(55) BIN64((int64_t)a > (int64_t)b); NEXT();
-        OP(56) BIN64(a > b); NEXT();
-        OP(57) BIN64((int64_t)a <= (int64_t)b); NEXT();
-        OP(58) BIN64(a <= b); NEXT();
-        OP(59) BIN64((int64_t)a >= (int64_t)b); NEXT();
-        OP(5A) BIN64(a >= b); NEXT();
+        OP(50) COND_BR(1, tos == 0);
+        OP(51) CMP64(a == b);
+        OP(52) CMP64(a != b);
+        OP(53) CMP64((int64_t)a < (int64_t)b);
+        OP(54) CMP64(a < b);
+        OP(55) CMP64((int64_t)a > (int64_t)b);
+        OP(56) CMP64(a > b);
+        OP(57) CMP64((int64_t)a <= (int64_t)b);
+        OP(58) CMP64(a <= b);
+        OP(59) CMP64((int64_t)a >= (int64_t)b);
+        OP(5A) CMP64(a >= b);
         /* float compare */
         OP(5B) CMPF32(==); NEXT();
         OP(5C) CMPF32(!=); NEXT();
