@@ -96,7 +96,9 @@ def test_firmware_stm32_port_links_with_the_debian_toolchain(tmp_path):
     cmd = ["arm-none-eabi-gcc", "-std=c99", "-Os", "-mcpu=cortex-m4", "-mthumb",
            "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-ffreestanding", "-fno-builtin",
            "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
-           f"-I{FIRMWARE_DIR / 'include'}", f"-I{src}", *sources, "-nostdlib", "-nostartfiles",
+           f"-I{FIRMWARE_DIR / 'include'}", f"-I{src}", f"-I{src / 'core'}",
+           *[f"-I{d}" for d in sorted((src / "core").iterdir()) if d.is_dir()],
+           *sources, "-nostdlib", "-nostartfiles",
            "-Wl,--gc-sections", "-T", str(src / "port" / "stm32" / "stm32f446re.ld"), "-lgcc",
            "-o", str(elf)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)

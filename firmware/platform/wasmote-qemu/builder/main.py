@@ -93,7 +93,9 @@ env.Append(
     CFLAGS=["-std=c99"],
     CCFLAGS=common,
     CPPDEFINES=defines,
-    CPPPATH=[env.subst("$PROJECT_INCLUDE_DIR"), src_dir],
+    # Like the posix build: core components include each other's headers by bare name.
+    CPPPATH=[env.subst("$PROJECT_INCLUDE_DIR"), src_dir, os.path.join(src_dir, "core")]
+    + sorted(d for d in glob.glob(os.path.join(src_dir, "core", "*")) if os.path.isdir(d)),
     LINKFLAGS=link_cpu_flags
     + [
         "-nostdlib",

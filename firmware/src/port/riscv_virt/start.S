@@ -1,5 +1,6 @@
 /* RV32 start-up for QEMU virt (-bios none): the CPU starts here in M-mode. */
-    .section .text.start, "ax"
+    /* own section name: -ffunction-sections makes ".text.<fn>" for any C function */
+    .section .wm_entry, "ax"
     .globl wm_rv_start
 wm_rv_start:
     .option push
