@@ -120,7 +120,7 @@ def test_bad_requests_get_error_responses(client: DeviceClient) -> None:
     assert r.status == p.Status.BAD_NAME and b"1-31 characters" in r.body
     run = request(client, p.Msg.RUN, p.run_body("x", "main", [p.WireValue("i32", 1)]))
     assert run.status == p.Status.NOT_FOUND
-    assert request(client, p.Msg.STOP, p.str8("x")).status == p.Status.NOT_SUPPORTED
+    assert request(client, p.Msg.STOP, p.str8("x")).status == p.Status.NOT_FOUND
     assert client.info().protocol_version == 1  # and it still works
 
 

@@ -115,6 +115,13 @@ def test_cli_run_prints_results_and_traps(small_fuel_device: PosixDevice,
     assert (r.exit_code, r.stdout) == (0, "hello from calc\ni32:7\n")
     r = CliRunner().invoke(main, ["run", "calc", "--invoke", "boom", *port])
     assert r.exit_code == 2 and r.stderr.startswith("trap: ") and "unreachable" in r.stderr
+    ticker = tmp_path / "ticker.wasm"
+    ticker.write_bytes(wasm("ticker", tmp_path))
+    assert CliRunner().invoke(main, ["push", str(ticker), *port]).exit_code == 0
+    r = CliRunner().invoke(main, ["start", "ticker", "-f", *port])
+    assert (r.exit_code, r.stdout) == (0, "started ticker\n" + "tick\n" * 5 + "exit\n")
+    r = CliRunner().invoke(main, ["stop", "ticker", *port])
+    assert r.exit_code == 1 and "ticker is not running" in r.stderr
 
 
 def test_killed_mid_replace_the_old_module_still_runs(device: PosixDevice,
@@ -140,4 +147,42 @@ def test_killed_mid_replace_the_old_module_still_runs(device: PosixDevice,
     c.push("calc", new)
     assert held(c) == {"calc": sha(new)}
     assert c.run("calc", "add", [i32(3), i32(5)]) == [i32(8)]
+    c.transport.close()
+
+
+def _events_until(c: DeviceClient, kind: p.Msg, timeout: float = 20.0) -> list[p.Event]:
+    seen: list[p.Event] = []
+    while (ev := c.wait_event(timeout)) is not None:
+        seen.append(ev)
+        if ev.kind == kind:
+            return seen
+    raise AssertionError(f"no {kind.name} event; saw {seen}")
+
+
+def test_start_runs_in_the_background_and_stop_ends_it(device: PosixDevice,
+                                                       tmp_path: Path) -> None:
+    c = DeviceClient(SerialTransport(device.url))
+    c.push("ticker", wasm("ticker", tmp_path))
+    c.push("forever", wasm("forever", tmp_path))
+    c.push("calc", wasm("calc", tmp_path))
+    c.start("ticker")
+    seen = _events_until(c, p.Msg.EV_EXIT)
+    assert [(e.kind, e.text) for e in seen] == [(p.Msg.EV_LOG, "tick")] * 5 + [
+        (p.Msg.EV_EXIT, "exit")]
+    c.start("forever")
+    with pytest.raises(DeviceRefused) as e:
+        c.start("ticker")
+    assert e.value.status == p.Status.BUSY and "forever is running" in e.value.message
+    assert c.run("calc", "add", [i32(1), i32(2)]) == [i32(3)]  # RUN works meanwhile
+    c.events.clear()
+    c.stop("forever")
+    assert _events_until(c, p.Msg.EV_EXIT)[-1].text == "stopped"
+    with pytest.raises(DeviceRefused) as e:
+        c.stop("forever")
+    assert e.value.status == p.Status.NOT_FOUND
+    # the store never changes under a running module: a push stops it first
+    c.start("forever")
+    c.events.clear()
+    c.push("other", image(3000, 5))
+    assert _events_until(c, p.Msg.EV_EXIT)[-1].text == "stopped: the module store is changing"
     c.transport.close()

@@ -157,6 +157,29 @@ def run_cmd(name: str, export: str, args: tuple[str, ...], port: str, baud: int,
         click.echo(Value(r.type, r.bits).user())
 
 
+@main.command("start")
+@click.argument("name")
+@click.option("-f", "--follow", is_flag=True,
+              help="Print its log lines and events until it exits.")
+@_link_options
+def start_cmd(name: str, follow: bool, port: str, baud: int, timeout: float) -> None:
+    """Start module NAME's `_start` in the background on the device (one at a time)."""
+    with _client(port, baud, timeout) as c:
+        c.start(name)
+        click.echo(f"started {name}")
+        while follow:
+            ev = c.wait_event(1.0)
+            if ev is None or ev.module != name:
+                continue
+            if ev.kind == p.Msg.EV_LOG:
+                click.echo(ev.text.rstrip("\n"))
+            elif ev.kind in (p.Msg.EV_EXIT, p.Msg.EV_TRAP):
+                click.echo(ev.text, err=ev.kind == p.Msg.EV_TRAP)
+                if ev.kind == p.Msg.EV_TRAP:
+                    sys.exit(2)
+                return
+
+
 @main.command("stop")
 @click.argument("name")
 @_link_options

@@ -19,12 +19,9 @@ static int dev_write(void *ctx, const uint8_t *buf, size_t len)
 {
     wm_device *d = ctx;
     size_t done = 0;
+    /* Spin while the transmitter is full: idling could sleep with nothing to wake us. */
     while (done < len) {
-        size_t n = d->cfg.write(buf + done, len - done);
-        done += n;
-        if (n == 0 && d->cfg.idle != NULL) {
-            d->cfg.idle();
-        }
+        done += d->cfg.write(buf + done, len - done);
     }
     return 0;
 }
@@ -52,7 +49,7 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
         return rc;
     }
     wm_runner_init(&d->runner, cfg->ram, cfg->ram_size, cfg->fuel);
-    wm_runner_ops(&d->runner, &d->runner_ops);
+    wm_runner_ops(&d->runner, &d->runner_ops, &d->store);
     wm_protocol_config pc;
     pc.io.ctx = d;
     pc.io.read = dev_read;
@@ -75,5 +72,6 @@ bool wm_device_poll(wm_device *d)
 {
     uint32_t before = d->rx_bytes;
     (void)wm_protocol_poll(&d->proto);
-    return d->rx_bytes != before;
+    bool running = wm_runner_step(&d->runner, &d->proto);
+    return d->rx_bytes != before || running;
 }

@@ -46,7 +46,8 @@ typedef struct {
 
 /* Mount the store, start the protocol, run autostart modules. 0 or a WM_STORE_* error. */
 int wm_device_boot(wm_device *d, const wm_device_config *cfg);
-/* Handle the bytes waiting on the UART. Returns true if any were. */
+/* Handle the bytes waiting on the UART and give a background module (START) one slice.
+ * Returns true if there was anything to do (do not idle then). */
 bool wm_device_poll(wm_device *d);
 
 #endif

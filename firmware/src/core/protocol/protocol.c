@@ -412,6 +412,10 @@ static int dispatch(wm_protocol *p, const uint8_t *payload, size_t len)
     }
     wm_in in = {body, body_len, 0, false};
     wm_out o = {p->tx_raw + WM_FRAME_HEADER, 0, WM_PROTO_MAX_BODY, false};
+    if ((h.msg == WM_MSG_PUSH_BEGIN || h.msg == WM_MSG_REMOVE) && p->cfg.runner != NULL &&
+        p->cfg.runner->quiesce != NULL) {
+        p->cfg.runner->quiesce(p->cfg.runner->ctx, p);
+    }
     switch (h.msg) {
     case WM_MSG_INFO:
         return do_info(p, &h, &o);

@@ -57,6 +57,9 @@ typedef struct {
                size_t msg_cap);
     int (*start)(void *ctx, struct wm_protocol *p, const char *name, char *msg, size_t cap);
     int (*stop)(void *ctx, struct wm_protocol *p, const char *name, char *msg, size_t cap);
+    /* Called before PUSH_BEGIN and REMOVE: stop anything executing from store images,
+     * because the store may erase or move them. May be NULL. */
+    void (*quiesce)(void *ctx, struct wm_protocol *p);
 } wm_protocol_runner;
 
 typedef struct {

@@ -97,6 +97,12 @@ static wm_err host_yield(wm_instance *inst, void *user, const wm_val *args, wm_v
 void wm_runner_init(wm_runner *r, void *mem, size_t size, uint64_t fuel)
 {
     wm_arena_init(&r->arena, mem, size);
+    r->store = NULL;
+    r->slice = 20000u;
+    r->bg.active = false;
+    r->bg.name[0] = '\0';
+    r->bg.mark = 0;
+    r->bg.inst = NULL;
     wm_limits_default(&r->limits);
     r->fuel = fuel;
     r->proto = NULL;
@@ -238,12 +244,130 @@ static int run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image
     return st;
 }
 
-void wm_runner_ops(wm_runner *r, wm_protocol_runner *ops)
+static void bg_end(wm_runner *r, wm_protocol *p, uint8_t ev, const char *what)
 {
+    (void)wm_protocol_event(p, ev, r->bg.name, what, c_len(what));
+    (void)wm_protocol_event(p, WM_EV_LOG, r->bg.name, what, c_len(what));
+    wm_arena_release(&r->arena, r->bg.mark);
+    r->bg.active = false;
+    r->bg.inst = NULL;
+}
+
+/* Continue the background call; `first` starts it. */
+static void bg_run(wm_runner *r, wm_protocol *p, const wm_func *f)
+{
+    wm_val res[WM_PROTO_MAX_VALUES];
+    wm_error err = {WM_OK, 0, ""};
+    r->proto = p;
+    r->module = r->bg.name;
+    wm_err e = f != NULL ? wm_call(r->bg.inst, f, NULL, 0, res, 0, r->slice, &err)
+                         : wm_resume(r->bg.inst, r->slice, res, 0, &err);
+    if (e == WM_ERR_OUT_OF_FUEL) {
+        return; /* suspended: the next step continues it */
+    }
+    if (e == WM_OK) {
+        bg_end(r, p, WM_EV_EXIT, "exit");
+        return;
+    }
+    char line[128];
+    wm_text t = {line, sizeof line, 0};
+    put_s(&t, "trap: ");
+    put_s(&t, err.msg);
+    bg_end(r, p, WM_EV_TRAP, line);
+}
+
+static int start(void *ctx, wm_protocol *p, const char *name, char *msg, size_t cap)
+{
+    wm_runner *r = ctx;
+    wm_text t = {msg, cap, 0};
+    uint32_t idx = 0;
+    wm_store_info info;
+    const uint8_t *image = NULL;
+    if (r->bg.active) {
+        put_s(&t, "module ");
+        put_s(&t, r->bg.name);
+        put_s(&t, " is running; stop it first");
+        return WM_ST_BUSY;
+    }
+    if (r->store == NULL || wm_store_find(r->store, name, &idx) != WM_STORE_OK ||
+        wm_store_get(r->store, idx, &info) != WM_STORE_OK ||
+        (image = wm_store_image(r->store, idx)) == NULL) {
+        put_s(&t, "no such module");
+        return WM_ST_NOT_FOUND;
+    }
+    size_t mark = wm_arena_mark(&r->arena);
+    r->proto = p;
+    r->module = name;
+    wm_instance *inst = NULL;
+    int st = instantiate(r, image, info.size, &inst, msg, cap);
+    wm_extern ext;
+    if (st == WM_ST_OK && (wm_export(inst, "_start", &ext) != WM_OK ||
+                           ext.kind != WM_EXTERN_FUNC)) {
+        put_s(&t, "no exported function '_start'");
+        st = WM_ST_NOT_FOUND;
+    }
+    if (st != WM_ST_OK) {
+        wm_arena_release(&r->arena, mark);
+        return st;
+    }
+    uint32_t n = 0;
+    while (n < WM_STORE_NAME_MAX && name[n] != '\0') {
+        r->bg.name[n] = name[n];
+        n++;
+    }
+    r->bg.name[n] = '\0';
+    r->bg.mark = mark;
+    r->bg.inst = inst;
+    r->bg.active = true;
+    bg_run(r, p, ext.of.func);
+    return WM_ST_OK;
+}
+
+static int stop(void *ctx, wm_protocol *p, const char *name, char *msg, size_t cap)
+{
+    wm_runner *r = ctx;
+    wm_text t = {msg, cap, 0};
+    size_t i = 0;
+    while (r->bg.active && name[i] != '\0' && name[i] == r->bg.name[i]) {
+        i++;
+    }
+    if (!r->bg.active || name[i] != r->bg.name[i]) {
+        put_s(&t, "module ");
+        put_s(&t, name);
+        put_s(&t, " is not running");
+        return WM_ST_NOT_FOUND;
+    }
+    wm_abort(r->bg.inst);
+    bg_end(r, p, WM_EV_EXIT, "stopped");
+    return WM_ST_OK;
+}
+
+static void quiesce(void *ctx, wm_protocol *p)
+{
+    wm_runner *r = ctx;
+    if (r->bg.active) {
+        /* It executes in place from flash the store is about to change. */
+        wm_abort(r->bg.inst);
+        bg_end(r, p, WM_EV_EXIT, "stopped: the module store is changing");
+    }
+}
+
+bool wm_runner_step(wm_runner *r, wm_protocol *p)
+{
+    if (r->bg.active) {
+        bg_run(r, p, NULL);
+    }
+    return r->bg.active;
+}
+
+void wm_runner_ops(wm_runner *r, wm_protocol_runner *ops, wm_store *store)
+{
+    r->store = store;
     ops->ctx = r;
     ops->run = run;
-    ops->start = NULL;
-    ops->stop = NULL;
+    ops->start = start;
+    ops->stop = stop;
+    ops->quiesce = quiesce;
 }
 
 int wm_runner_validate(void *ctx, const uint8_t *image, uint32_t size)

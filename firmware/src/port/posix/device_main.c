@@ -57,6 +57,12 @@ static int link_read_byte(void)
     return g_link.buf[g_link.pos++];
 }
 
+static void link_idle(void)
+{
+    struct pollfd p = {g_link.out_fd, POLLOUT, 0};
+    (void)poll(&p, 1, 10);
+}
+
 static size_t link_write(const uint8_t *buf, size_t len)
 {
     if (g_link.out_fd < 0 || g_link.down) {
@@ -68,16 +74,12 @@ static size_t link_write(const uint8_t *buf, size_t len)
             g_link.down = 1;
             return len;
         }
+        link_idle(); /* wait for room rather than spin: the core retries at once */
         return 0;
     }
     return (size_t)n;
 }
 
-static void link_idle(void)
-{
-    struct pollfd p = {g_link.out_fd, POLLOUT, 0};
-    (void)poll(&p, 1, 10);
-}
 
 static void link_reset(void)
 {
@@ -110,14 +112,15 @@ static int serve(wm_device *dev, const wm_device_config *cfg, int listen_fd)
     g_link.down = 0;
     for (;;) {
         struct pollfd p[2] = {{g_link.in_fd, POLLIN, 0}, {listen_fd, POLLIN, 0}};
-        int pr = poll(p, listen_fd >= 0 ? 2 : 1, 1000);
+        /* A background module (START) needs the loop turning: do not block then. */
+        int pr = poll(p, listen_fd >= 0 ? 2 : 1, dev->runner.bg.active ? 0 : 1000);
         if (pr < 0 && errno != EINTR) {
             return -1;
         }
-        if (pr <= 0) {
+        if (pr <= 0 && !dev->runner.bg.active) {
             continue;
         }
-        if (listen_fd >= 0 && (p[1].revents & POLLIN) != 0) {
+        if (pr > 0 && listen_fd >= 0 && (p[1].revents & POLLIN) != 0) {
             return 1;
         }
         (void)wm_device_poll(dev);
