@@ -37,7 +37,9 @@ typedef enum wm_err {
     WM_ERR_NOT_FOUND = 8,   /* no export of that name / kind */
     WM_ERR_ARGS = 9,        /* wrong argument count or types for a call */
     WM_ERR_STATE = 10,      /* e.g. wm_call on a suspended instance, wm_resume on idle */
-    WM_ERR_LIMIT = 11       /* a runtime limit of this build / instance is exceeded */
+    WM_ERR_LIMIT = 11,      /* a runtime limit of this build / instance is exceeded */
+    WM_ERR_BLOCKED = 12     /* not a trap: a host function blocked (see wm_host_fn); the
+                               instance is suspended, wm_resume calls that function again */
 } wm_err;
 
 typedef struct wm_error {
@@ -132,7 +134,13 @@ typedef struct wm_extern {
  * Examples: "ii:i" (i32,i32)->i32, ":" ()->(), "F:" (f64)->().
  * The callback returns WM_OK, or an error (usually via wm_trap) that becomes a trap of the
  * calling wasm code. It may call wm_mem_ptr to reach the caller's memory and may call other
- * instances' exports (re-entrancy is supported). */
+ * instances' exports (re-entrancy is supported).
+ * Blocking: returning WM_ERR_BLOCKED suspends the caller *before* the call (its arguments
+ * stay on the wasm stack, results are ignored); wm_call/wm_resume return WM_ERR_BLOCKED and
+ * the next wm_resume makes the same call again. A scheduler uses this for sleep and
+ * receive: the function records what it waits for, blocks, and completes on the retry.
+ * (A nested call - wasm called from a host function - cannot stay blocked: it is dropped
+ * and its caller sees WM_ERR_BLOCKED as an error.) */
 typedef wm_err (*wm_host_fn)(wm_instance *inst, void *user, const wm_val *args,
                              wm_val *results);
 
@@ -249,10 +257,14 @@ wm_err wm_call_export(wm_instance *inst, const char *name, const wm_val *args, u
 /* Continues a suspended call with more fuel; results as for wm_call. */
 wm_err wm_resume(wm_instance *inst, uint64_t fuel, wm_val *results, uint32_t nresults,
                  wm_error *err);
-/* True while a call of this instance is suspended for lack of fuel. */
+/* True while a call of this instance is suspended (out of fuel, yielded or blocked). */
 bool wm_suspended(const wm_instance *inst);
 /* Drops a suspended call (instance becomes idle). */
 void wm_abort(wm_instance *inst);
+/* Makes a running call suspend at its next fuel check point (function entry, loop
+ * back-edge) as if its fuel ran out: for a host function or an interrupt handler that wants
+ * the scheduler to take over soon. The call returns WM_ERR_OUT_OF_FUEL. */
+void wm_yield(wm_instance *inst);
 /* Fuel left after the last wm_call/wm_resume returned. */
 uint64_t wm_fuel_left(const wm_instance *inst);
 

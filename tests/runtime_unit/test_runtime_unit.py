@@ -1,4 +1,4 @@
-"""C unit checks of the runtime core (fuel/resume, limits, re-entrancy, sub-page memory cap,
+"""C unit checks of the runtime core (fuel/resume, blocking host calls, limits, re-entrancy, sub-page memory cap,
 hostile modules, tiny arenas, bit-exact float helpers), built with ASan+UBSan and run per case.
 The C side is tests/runtime_unit/c/runtime_unit.c; modules come from wat/ via wat2wasm."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-CASES = ("fuel", "exhaustion", "reentry", "subpage", "hostile", "arena", "floats")
+CASES = ("fuel", "exhaustion", "reentry", "blocking", "subpage", "hostile", "arena", "floats")
 
 
 @pytest.fixture(scope="module")

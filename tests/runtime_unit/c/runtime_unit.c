@@ -158,6 +158,59 @@ static void case_reentry(void) {
     CHECK(wm_call_export(a, "nope", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_NOT_FOUND);
 }
 
+/* A host function that blocks every other call: the caller suspends before the call,
+ * wm_resume makes it again with the same arguments. */
+static int wait_calls;
+static wm_err wait_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *results) {
+    (void)inst; (void)user;
+    if (wait_calls++ % 2 == 0) return WM_ERR_BLOCKED;
+    results[0].of.i32 = args[0].of.i32 + args[1].of.i32;
+    return WM_OK;
+}
+static wm_err poke_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *results) {
+    (void)user; (void)args; (void)results;
+    wm_yield(inst);
+    return WM_OK;
+}
+
+static void case_blocking(void) {
+    static const wm_host_func hw = {"env", "wait", "ii:i", wait_fn, NULL};
+    static const wm_host_func hp = {"env", "poke", ":", poke_fn, NULL};
+    wm_linker l;
+    wm_linker_init(&l, &arena);
+    CHECK(wm_linker_add_host(&l, &hw) == WM_OK);
+    CHECK(wm_linker_add_host(&l, &hp) == WM_OK);
+    wm_instance *inst = instantiate("block", &l, NULL);
+    wm_val arg = i32v(10), res;
+    wm_error e;
+    wm_err r = wm_call_export(inst, "sum", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e);
+    int blocks = 0;
+    while (r == WM_ERR_BLOCKED) {
+        CHECK(wm_suspended(inst));
+        blocks++;
+        /* a suspended instance refuses new calls until resumed or aborted */
+        CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, 10, &e) == WM_ERR_STATE);
+        r = wm_resume(inst, WM_FUEL_UNLIMITED, &res, 1, &e);
+    }
+    CHECK(r == WM_OK && blocks == 10 && wait_calls == 20);
+    CHECK(res.of.i32 == 10 * 1000 + 45); /* sum of i + 1000 for i < 10 */
+    CHECK(!wm_suspended(inst));
+    /* abort while blocked: the retry is forgotten, the next call starts afresh */
+    wait_calls = 0;
+    CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_BLOCKED);
+    wm_abort(inst);
+    CHECK(!wm_suspended(inst));
+    arg = i32v(1);
+    wait_calls = 1; /* the next call completes at once */
+    CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    CHECK(res.of.i32 == 1000);
+    /* wm_yield from a host function: suspended at the next check point, resumable */
+    arg = i32v(500);
+    CHECK(wm_call_export(inst, "spin", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_OUT_OF_FUEL);
+    CHECK(wm_suspended(inst));
+    CHECK(wm_resume(inst, WM_FUEL_UNLIMITED, &res, 1, &e) == WM_OK && res.of.i32 == 500);
+}
+
 static void case_subpage(void) {
     wm_limits lim;
     wm_limits_default(&lim);
@@ -335,6 +388,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(c, "exhaustion")) case_exhaustion();
     else if (!strcmp(c, "reentry")) case_reentry();
     else if (!strcmp(c, "subpage")) case_subpage();
+    else if (!strcmp(c, "blocking")) case_blocking();
     else if (!strcmp(c, "hostile")) case_hostile();
     else if (!strcmp(c, "arena")) case_arena();
     else if (!strcmp(c, "floats")) case_floats();

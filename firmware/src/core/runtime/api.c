@@ -101,7 +101,7 @@ static wm_err finish(wm_instance *inst, wm_err e, const wm_exec *saved, bool nes
         for (uint32_t i = 0; i < nresults && i < t->nresults; i++)
             wm_slot_to_val(t->results[i], x->result_base[i], &results[i]);
     }
-    if (e == WM_ERR_OUT_OF_FUEL && !nested) return e; /* stays suspended */
+    if ((e == WM_ERR_OUT_OF_FUEL || e == WM_ERR_BLOCKED) && !nested) return e; /* suspended */
     uint64_t fuel = x->fuel;
     if (nested) {
         wm_memcpy(x, saved, sizeof *x); /* a nested call cannot stay suspended: dropped */
@@ -183,6 +183,7 @@ bool wm_suspended(const wm_instance *inst) { return inst->x.state == WM_SUSPENDE
 
 void wm_abort(wm_instance *inst) {
     wm_exec *x = &inst->x;
+    x->retry = NULL;
     x->state = WM_IDLE;
     x->depth = 0;
     x->sp = x->fp = x->stack;
@@ -191,3 +192,6 @@ void wm_abort(wm_instance *inst) {
 }
 
 uint64_t wm_fuel_left(const wm_instance *inst) { return inst->x.fuel; }
+
+/* The interpreter reads x->fuel at every check point, so zero fuel is a yield request. */
+void wm_yield(wm_instance *inst) { inst->x.fuel = 0; }

@@ -15,6 +15,7 @@ const char *wm_err_name(wm_err code) {
     case WM_ERR_ARGS: return "bad arguments";
     case WM_ERR_STATE: return "bad state";
     case WM_ERR_LIMIT: return "limit exceeded";
+    case WM_ERR_BLOCKED: return "blocked";
     }
     return "unknown error";
 }

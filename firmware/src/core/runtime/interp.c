@@ -143,6 +143,11 @@ wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err) {
         goto do_call;
     }
     LOAD_CTX();
+    if (x->retry) { /* resumed after a host function blocked: call it again */
+        callee = x->retry;
+        x->retry = NULL;
+        goto do_call;
+    }
     goto dispatch;
 
 do_call:
@@ -158,6 +163,13 @@ do_call:
         wm_instance *hi = func ? func->inst : inst;
         hi->trap_msg = NULL;
         wm_err e = callee->host->fn(hi, callee->host->user, args, res);
+        if (e == WM_ERR_BLOCKED && func) {
+            /* Suspend before the call: the arguments are still in place above sp. */
+            x->sp = sp + t->nparams;
+            x->retry = callee;
+            x->state = WM_SUSPENDED;
+            return wm_trap_err(err, WM_ERR_BLOCKED, "blocked in a host function");
+        }
         if (e != WM_OK) {
             msg = hi->trap_msg ? hi->trap_msg : "host function failed";
             code = e == WM_ERR_EXHAUSTION ? e : WM_ERR_TRAP;

@@ -237,6 +237,7 @@ typedef struct wm_exec {
     uint64_t *result_base; /* where the outermost call's results land */
     const wm_functype *entry_type;
     uint64_t fuel;
+    const wm_func *retry; /* host function to call again on resume (it blocked) */
     uint8_t state;
 } wm_exec;
 
