@@ -636,6 +636,11 @@ wm_err wm_validate_code(wm_module *m, wm_arena *a, const uint8_t *p, const uint8
     }
     if (!e && p != end) e = wm_fail(err, WM_ERR_MALFORMED, m->bytes, p, "section size mismatch");
     m->nside = v.side_base;
+    /* No branch anywhere: the interpreter still computes `mod->side + first entry` at every
+     * call, which on NULL is undefined behaviour (found by fuzz/fuzz_load.c, regression input
+     * fuzz/regressions/load/side-table-null). Point it at a constant entry nothing reads. */
+    static const wm_side no_side = {0, 0, 0, 0};
+    if (!m->side) m->side = (wm_side *)&no_side;
     a->size = saved_size;
     return e;
 }
