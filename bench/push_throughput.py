@@ -64,7 +64,7 @@ def main() -> None:
     a = ap.parse_args()
     data = filler_module(a.size, 1)
     with tempfile.TemporaryDirectory() as tmp, \
-            PosixDevice(Path(tmp) / "flash.bin", flash_size=1024 * 1024) as dev:
+            PosixDevice(Path(tmp) / "flash.bin", flash_size=1024 * 1024 + 32 * 1024) as dev:
         rows = [measure(dev.url, b, data, a.window) for b in BAUDS]
     if a.json:
         print(json.dumps([asdict(r) for r in rows], indent=2))

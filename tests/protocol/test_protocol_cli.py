@@ -33,9 +33,15 @@ def test_push_ls_rm_reset_logs(device: PosixDevice, tmp_path: Path) -> None:
     assert code == 0
     code, out, _ = _run("ls", *port)
     lines = out.splitlines()
-    assert code == 0 and len(lines) == 2
-    assert lines[0].startswith("blinky") and lines[0].endswith("autostart")
-    assert lines[1].startswith("copy") and "autostart" not in lines[1]
+    assert code == 0 and len(lines) == 4, out
+    assert lines[0].split()[:3] == ["NAME", "STATE", "KIND"]
+    # autostart starts it at once: this filler module has no _start, so it cannot run
+    assert lines[1].startswith("blinky") and lines[1].endswith("autostart")
+    assert lines[1].split()[1] == "failed"
+    assert lines[2].strip() == "last: no exported function '_start' to start (export _start "\
+        "or set entry in the manifest)"
+    assert lines[3].startswith("copy") and lines[3].split()[1] == "idle"
+    assert "autostart" not in lines[3]
     assert _run("reset", *port)[:2] == (0, "reset\n")
     code, out, _ = _run("logs", *port)
     assert code == 0 and "blinky: autostart" in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,16 +90,16 @@ def test_autostart_runs_at_boot_and_a_trapping_module_does_not_brick(
     c.push("bad_boot", wasm("bad_boot", tmp_path), autostart=True)
     c.push("idle", image(2000, 1))
     c.reset()
-    logs = c.logs()
-    assert "calc: hello from calc" in logs
-    assert "bad_boot: trap: unreachable" in logs
+    logs = logs_with(c, "bad_boot: trap: unreachable", "calc: hello from calc")
     assert "idle" not in logs
     c.transport.close()
     device.kill()  # a power cycle: the same at boot
     device.start()
     c = DeviceClient(SerialTransport(device.url))
-    assert "bad_boot: trap: unreachable" in c.logs()
+    logs_with(c, "bad_boot: trap: unreachable")
     assert c.run("calc", "add", [i32(1), i32(1)]) == [i32(2)]
+    states = {m.name: m.state for m in c.modules()}
+    assert states == {"calc": "exited", "bad_boot": "trapped", "idle": "idle"}
     c.transport.close()
 
 
@@ -150,6 +151,17 @@ def test_killed_mid_replace_the_old_module_still_runs(device: PosixDevice,
     c.transport.close()
 
 
+def logs_with(c: DeviceClient, *needles: str, timeout: float = 10.0) -> str:
+    """The device's LOGS once they contain every needle (modules run after boot)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        logs = c.logs()
+        if all(n in logs for n in needles) or time.monotonic() > deadline:
+            assert all(n in logs for n in needles), logs
+            return logs
+        time.sleep(0.05)
+
+
 def _events_until(c: DeviceClient, kind: p.Msg, timeout: float = 20.0) -> list[p.Event]:
     seen: list[p.Event] = []
     while (ev := c.wait_event(timeout)) is not None:
@@ -171,7 +183,7 @@ def test_start_runs_in_the_background_and_stop_ends_it(device: PosixDevice,
         (p.Msg.EV_EXIT, "exit")]
     c.start("forever")
     with pytest.raises(DeviceRefused) as e:
-        c.start("ticker")
+        c.start("forever")
     assert e.value.status == p.Status.BUSY and "forever is running" in e.value.message
     assert c.run("calc", "add", [i32(1), i32(2)]) == [i32(3)]  # RUN works meanwhile
     c.events.clear()
@@ -180,9 +192,12 @@ def test_start_runs_in_the_background_and_stop_ends_it(device: PosixDevice,
     with pytest.raises(DeviceRefused) as e:
         c.stop("forever")
     assert e.value.status == p.Status.NOT_FOUND
-    # the store never changes under a running module: a push stops it first
+    # a push of another module leaves a running one alone; replacing it restarts it
     c.start("forever")
     c.events.clear()
     c.push("other", image(3000, 5))
-    assert _events_until(c, p.Msg.EV_EXIT)[-1].text == "stopped: the module store is changing"
+    assert [m.state for m in c.modules() if m.name == "forever"] == ["ready"]
+    c.push("forever", wasm("forever", tmp_path) + b"\0\x01\x00")  # same code, new bytes
+    assert _events_until(c, p.Msg.EV_EXIT)[-1].text == "stopped: replaced by a new version"
+    assert [m.state for m in c.modules() if m.name == "forever"] == ["ready"]
     c.transport.close()

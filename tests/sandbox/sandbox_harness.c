@@ -65,21 +65,22 @@ static uint64_t now_ms(void *ctx)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void log_line(void *ctx, const char *module, const uint8_t *msg, uint32_t len)
+static void log_line(void *ctx, wm_sb_module *mod, const uint8_t *msg, uint32_t len)
 {
     (void)ctx;
-    printf("log %s ", module);
+    printf("log %s ", mod->manifest.name);
     for (uint32_t i = 0; i < len; i++)
         putchar(msg[i] >= 0x20 && msg[i] < 0x7F ? msg[i] : '?');
     putchar('\n');
 }
 
-static void sleep_hook(void *ctx, wm_sb_module *mod, uint32_t ms)
+static bool sleep_hook(void *ctx, wm_sb_module *mod, uint32_t ms)
 {
     harness *h = ctx;
     (void)mod;
     (void)ms;
     h->sleeps++;
+    return false; /* no scheduler here: sleeping returns at once */
 }
 
 static bool pinned(void *ctx, const char *name, uint16_t v[3])

@@ -1,4 +1,5 @@
-"""Device commands: info, push, ls, run, stop, rm, logs, reset (over a serial line)."""
+"""Device commands over a serial line: info, push, ls, run, start, stop, rm, logs, reset,
+provision."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceRefused, LinkError
 from wasmote.device.transport import SerialTransport
 from wasmote.errors import UsageError
+from wasmote.package.container import is_package, parse_package
+from wasmote.package.keys import key_id, load_private_key, load_public_key
 from wasmote.runtime.values import Value, parse_user_value
 from wasmote.wasm.files import module_from_bytes
 
@@ -67,12 +70,22 @@ def info_cmd(port: str, baud: int, timeout: float) -> None:
     click.echo(f"store:     {_human(i.store_free)} free of {_human(i.store_capacity)}, "
                f"{i.modules} module(s)")
     click.echo(f"features:  {', '.join(i.feature_names()) or 'none'}")
+    if i.features & p.FEAT_SANDBOX:
+        keys = f"{i.keys} key(s), counter {i.key_counter}" if i.keys else "unprovisioned"
+        click.echo(f"keys:      {keys}")
+        click.echo(f"modules:   {i.running} running, {i.slots} slots")
+        click.echo(f"boots:     {i.boots} (last reset: {i.reset_cause_name})")
+        if i.notes:
+            click.echo(f"notes:     {i.notes}")
 
 
 @main.command("push")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--name", help="Module name on the device (default: the file's stem).")
-@click.option("--autostart", is_flag=True, help="Start the module at every boot.")
+@click.option("--name", help="Module name on the device (default: a package's manifest name, "
+                             "else the file's stem).")
+@click.option("--autostart", is_flag=True,
+              help="Start the module now and at every boot (a package's manifest can say "
+                   "so too).")
 @click.option("--no-host-check", is_flag=True,
               help="Skip validating FILE on the host first (the device validates anyway).")
 @_link_options
@@ -84,11 +97,19 @@ def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool,
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
     data = file.read_bytes()
-    if data[:4] != b"\0asm":
-        raise UsageError(f"{file}: not a wasm module (no \\0asm header)")
-    if not no_host_check:
-        module_from_bytes(data, file)  # a bad module fails here with FILE:0xOFFSET: why
-    name = name or file.stem
+    flags_autostart = autostart
+    if is_package(data) and no_host_check:
+        name = name or file.stem
+    elif is_package(data):
+        pkg = parse_package(data, str(file))  # a bad package fails here with FILE:0xOFFSET
+        name = name or pkg.manifest.name
+        flags_autostart = autostart or pkg.manifest.autostart
+    elif data[:4] == b"\0asm":
+        if not no_host_check:
+            module_from_bytes(data, file)  # a bad module fails here with FILE:0xOFFSET: why
+        name = name or file.stem
+    else:
+        raise UsageError(f"{file}: not a wasm module (\\0asm) or a package (\\0wmp)")
     if not _NAME_RE.match(name):
         raise UsageError(f"module name '{name}' must be 1-31 characters of A-Z a-z 0-9 . _ - "
                          "(use --name)")
@@ -103,7 +124,7 @@ def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool,
             done[0] = acked
 
         try:
-            r = c.push(name, data, autostart=autostart, progress=progress)
+            r = c.push(name, data, autostart=flags_autostart, progress=progress)
         except LinkError as e:
             raise LinkError(f"{e}; push {name} was interrupted at {done[0]} of {len(data)} "
                             "bytes: run the same push again to resume") from e
@@ -115,14 +136,24 @@ def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool,
 @main.command("ls")
 @_link_options
 def ls_cmd(port: str, baud: int, timeout: float) -> None:
-    """List the modules installed on the device."""
+    """List the modules installed on the device, with their state and resource use."""
     with _client(port, baud, timeout) as c:
         mods = c.modules()
     if not mods:
         click.echo("no modules")
+        return
+    click.echo(f"{'NAME':<20} {'STATE':<9} {'KIND':<11} {'VERSION':<9} {'SIZE':>8} "
+               f"{'RAM':>9} {'CPU':>6} {'FUEL/S':>9} {'TRAPS':>5} {'RESTARTS':>8}")
     for m in mods:
-        flags = " autostart" if m.autostart else ""
-        click.echo(f"{m.name:<32} {m.size:>8}  {m.sha256.hex()[:16]}{flags}")
+        version = ".".join(map(str, m.version)) if m.kind != "wasm" and m.mem_bytes else "-"
+        ram = _human(m.mem_bytes) if m.mem_bytes else "-"
+        cpu = f"{m.cpu_permille / 10:.1f}%" if m.running else "-"
+        flags = "  autostart" if m.autostart else ""
+        click.echo(f"{m.name:<20} {m.state:<9} {m.kind if m.mem_bytes else '-':<11} "
+                   f"{version:<9} {m.size:>8} {ram:>9} {cpu:>6} {m.fuel_per_s:>9} "
+                   f"{m.traps:>5} {m.restarts:>8}{flags}")
+        if m.last_trap and m.state in ("trapped", "stopped", "backoff", "disabled", "failed"):
+            click.echo(f"{'':<20} last: {m.last_trap}")
 
 
 @main.command("run", context_settings={"ignore_unknown_options": True})
@@ -145,7 +176,7 @@ def run_cmd(name: str, export: str, args: tuple[str, ...], port: str, baud: int,
         wire.append(p.WireValue(v.type, v.bits))
     with _client(port, baud, timeout) as c:
         c.on_event = lambda ev: click.echo(ev.text.rstrip("\n")) \
-            if ev.kind == p.Msg.EV_LOG else None
+            if ev.kind == p.Msg.EV_LOG and ev.module == name else None
         try:
             results = c.run(name, export, wire)
         except DeviceRefused as e:
@@ -226,3 +257,38 @@ def reset_cmd(port: str, baud: int, timeout: float) -> None:
     with _client(port, baud, timeout) as c:
         c.reset()
     click.echo("reset")
+
+
+@main.command("provision")
+@click.option("--pubkey", "-p", "pubkeys", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A public key (.pub) the device will trust; repeat for up to 4.")
+@click.option("--key", "-k", "signer", type=click.Path(exists=True, dir_okay=False,
+                                                        path_type=Path),
+              help="Private key matching one of the device's current keys (needed once the "
+                   "device is provisioned).")
+@click.option("--clear", is_flag=True, help="Remove every key: the device accepts unsigned "
+                                            "packages again.")
+@_link_options
+def provision_cmd(pubkeys: tuple[Path, ...], signer: Path | None, clear: bool, port: str,
+                  baud: int, timeout: float) -> None:
+    """Set the public keys the device trusts. A provisioned device runs only packages signed
+    by one of them and refuses replays of older versions; changing keys needs a signature by
+    a current key. The first provisioning is trust on first use: do it before the device
+    leaves your hands."""
+    if clear == bool(pubkeys):
+        raise UsageError("give --pubkey (one or more) or --clear")
+    keys = [load_public_key(k) for k in pubkeys]
+    sign = None
+    if signer is not None:
+        private = load_private_key(signer)
+        sign = private.sign
+    with _client(port, baud, timeout) as c:
+        c.provision(keys, sign)
+        info = c.info()
+    if clear:
+        click.echo("device unprovisioned: it accepts unsigned packages")
+    else:
+        ids = ", ".join(key_id(k) for k in keys)
+        click.echo(f"device provisioned with {len(keys)} key(s): {ids} "
+                   f"(counter {info.key_counter})")

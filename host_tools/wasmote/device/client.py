@@ -135,6 +135,17 @@ class DeviceClient:
     def stop(self, name: str) -> None:
         self.request(p.Msg.STOP, p.str8(name))
 
+    def provision(self, keys: list[bytes], sign: Callable[[bytes], bytes] | None = None,
+                  counter: int | None = None) -> None:
+        """Replace the device's trusted public keys ([] unprovisions). A provisioned device
+        needs `sign`: an Ed25519 signature by one of its current keys over what it gets."""
+        if counter is None:
+            counter = self.info().key_counter + 1
+        body = p.provision_body(counter, keys)
+        if sign is not None:
+            body += sign(p.PROVISION_DOMAIN + body)
+        self.request(p.Msg.PROVISION, body)
+
     def logs(self) -> str:
         return self.request(p.Msg.LOGS).body.decode("utf-8", "replace")
 

@@ -16,16 +16,20 @@ from types import TracebackType
 
 from wasmote.device.errors import DeviceError
 from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
+from wasmote.posix_build import core_sources
 
 CORE = FIRMWARE_DIR / "src" / "core"
-SOURCES = (
-    *sorted((CORE / "runtime").glob("*.c")),
-    *sorted((CORE / "protocol").glob("*.c")),
-    *sorted((CORE / "store").glob("*.c")),
-    CORE / "crypto" / "sha256.c",
+PORT_SOURCES = (
     FIRMWARE_DIR / "src" / "port" / "posix" / "device_main.c",
     FIRMWARE_DIR / "src" / "port" / "posix" / "flash_file.c",
 )
+
+
+def _sources() -> list[Path]:
+    """Every core component (as the firmware links them) plus the posix port's device."""
+    return [*core_sources(), *PORT_SOURCES]
+
+
 FLAGS = {
     "release": ("-O2",),
     "asan": ("-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
@@ -64,9 +68,9 @@ def build_device(variant: str = "release") -> Path:
            f"-I{CORE}", f"-I{FIRMWARE_DIR / 'include'}",
            # core components include their own headers by bare name (as posix_build does)
            *(f"-I{d}" for d in sorted(CORE.iterdir()) if d.is_dir()),
-           *(str(s) for s in SOURCES)]
+           *(str(s) for s in _sources())]
     h = hashlib.sha256(" ".join(cmd).encode())
-    for f in (*SOURCES, *headers):
+    for f in (*_sources(), *headers):
         h.update(f.read_bytes())
     out_dir = BUILD_DIR / "posix-device" / variant
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -88,8 +92,10 @@ class PosixDevice:
     """A running posix device; `restart()` keeps the flash file (a power cycle)."""
 
     flash: Path
-    flash_size: int = 256 * 1024
+    flash_size: int = 288 * 1024  # a 256 KiB module store + the 32 KiB config area
     sector: int = 4096
+    kv: int = 32 * 1024           # config area (keys, pins, crash counts, module kv data)
+    gpio_log: Path | None = None  # simulated pins: every output change is appended here
     variant: str = "release"
     board: str = "posix"
     fuel: int | None = None  # per RUN call; None = the device's default
@@ -100,7 +106,9 @@ class PosixDevice:
         exe = build_device(self.variant)
         self.proc = subprocess.Popen(
             [str(exe), "--flash", str(self.flash), "--flash-size", str(self.flash_size),
-             "--sector", str(self.sector), "--tcp", "0", "--board", self.board,
+             "--sector", str(self.sector), "--kv", str(self.kv), "--tcp", "0",
+             "--board", self.board,
+             *(["--gpio-log", str(self.gpio_log)] if self.gpio_log is not None else []),
              *(["--fuel", str(self.fuel)] if self.fuel is not None else [])],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert self.proc.stderr is not None
@@ -111,6 +119,10 @@ class PosixDevice:
             raise DeviceError(f"posix device did not start: {line.strip() or 'no output'}")
         self.url = f"socket://{m.group(1)}"
         return self
+
+    @property
+    def store_size(self) -> int:
+        return self.flash_size - self.kv
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

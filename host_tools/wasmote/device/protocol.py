@@ -40,6 +40,7 @@ class Msg(IntEnum):
     REMOVE = 0x09
     LOGS = 0x0A
     RESET = 0x0B
+    PROVISION = 0x0C
     EV_BOOT = 0x80
     EV_LOG = 0x81
     EV_TRAP = 0x82
@@ -63,6 +64,8 @@ class Status(IntEnum):
     BUSY = 13
     BAD_NAME = 14
     BAD_ARGS = 15
+    DENIED = 16
+    NO_RAM = 17
 
 
 def status_name(code: int) -> str:
@@ -76,8 +79,19 @@ FEAT_STORE = 0x1
 FEAT_RUN = 0x2
 FEAT_RESUME = 0x4
 FEAT_EVENTS = 0x8
+FEAT_SANDBOX = 0x10
+FEAT_SCHEDULER = 0x20
+FEAT_AOT = 0x40
 FEATURE_NAMES = {FEAT_STORE: "store", FEAT_RUN: "run", FEAT_RESUME: "resume",
-                 FEAT_EVENTS: "events"}
+                 FEAT_EVENTS: "events", FEAT_SANDBOX: "sandbox", FEAT_SCHEDULER: "scheduler",
+                 FEAT_AOT: "aot"}
+
+# Module states in LIST (firmware/src/core/supervisor/supervisor.h WM_MS_*).
+MODULE_STATES = ("idle", "ready", "sleeping", "waiting", "backoff", "exited", "stopped",
+                 "trapped", "disabled", "failed")
+RUNNING_STATES = frozenset({"ready", "sleeping", "waiting", "backoff"})
+MODULE_KINDS = ("wasm", "package", "package+aot")
+RESET_CAUSES = ("power-on", "software", "watchdog", "fault")
 MODFLAG_AUTOSTART = 0x1
 
 VALUE_TYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64"}
@@ -235,17 +249,36 @@ class DeviceInfo:
     window: int
     firmware_version: str
     board: str
+    keys: int = 0             # provisioned public keys; 0 = unprovisioned
+    key_counter: int = 0      # a signed PROVISION must carry a higher counter
+    aot_arch: int = 0
+    aot_abi: int = 0
+    slots: int = 0
+    running: int = 0
+    boots: int = 0
+    reset_cause: int = 0
+    notes: str = ""
 
     @classmethod
     def decode(cls, body: bytes) -> DeviceInfo:
         r = Reader(body, "INFO")
         version = r.u8()
         r.u8()
-        return cls(version, r.u16(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u16(),
-                   r.u16(), r.str8(), r.str8())
+        base = (version, r.u16(), r.u32(), r.u32(), r.u32(), r.u32(), r.u32(), r.u16(),
+                r.u16(), r.str8(), r.str8())
+        if r.pos == len(body):  # a firmware without the supervisor
+            return cls(*base)
+        return cls(*base, keys=r.u8(), key_counter=r.u32(), aot_arch=r.u8(), aot_abi=r.u16(),
+                   slots=r.u16(), running=r.u16(), boots=r.u32(), reset_cause=r.u8(),
+                   notes=r.str8())
 
     def feature_names(self) -> list[str]:
         return [n for bit, n in FEATURE_NAMES.items() if self.features & bit]
+
+    @property
+    def reset_cause_name(self) -> str:
+        c = self.reset_cause
+        return RESET_CAUSES[c] if c < len(RESET_CAUSES) else f"cause {c}"
 
 
 @dataclass(frozen=True)
@@ -255,10 +288,27 @@ class ModuleEntry:
     flags: int
     generation: int
     sha256: bytes
+    state: str = "idle"
+    kind: str = "wasm"
+    version: tuple[int, int, int] = (0, 0, 0)
+    mem_bytes: int = 0
+    fuel_per_s: int = 0
+    cpu_permille: int = 0
+    traps: int = 0
+    restarts: int = 0
+    last_trap: str = ""
 
     @property
     def autostart(self) -> bool:
         return bool(self.flags & MODFLAG_AUTOSTART)
+
+    @property
+    def running(self) -> bool:
+        return self.state in RUNNING_STATES
+
+
+def _name_of(table: tuple[str, ...], code: int) -> str:
+    return table[code] if code < len(table) else f"?{code}"
 
 
 def decode_list(body: bytes) -> tuple[int, list[ModuleEntry]]:
@@ -268,8 +318,27 @@ def decode_list(body: bytes) -> tuple[int, list[ModuleEntry]]:
     for _ in range(count):
         size, flags, gen = r.u32(), r.u32(), r.u32()
         sha = r.take(32)
-        entries.append(ModuleEntry(r.str8(), size, flags, gen, sha))
+        name = r.str8()
+        state, kind = _name_of(MODULE_STATES, r.u8()), _name_of(MODULE_KINDS, r.u8())
+        version = (r.u16(), r.u16(), r.u16())
+        entries.append(ModuleEntry(name, size, flags, gen, sha, state, kind, version,
+                                   mem_bytes=r.u32(), fuel_per_s=r.u32(),
+                                   cpu_permille=r.u16(), traps=r.u32(), restarts=r.u32(),
+                                   last_trap=r.str8()))
     return total, entries
+
+
+PROVISION_DOMAIN = b"wasmote-provision-v1\0"
+PROVISION_KEYS_MAX = 4
+
+
+def provision_body(counter: int, keys: list[bytes]) -> bytes:
+    """The signed part of a PROVISION request (docs/protocol.md)."""
+    if len(keys) > PROVISION_KEYS_MAX or any(len(k) != 32 for k in keys):
+        raise ProtocolError(f"PROVISION takes 0..{PROVISION_KEYS_MAX} 32-byte public keys")
+    if not 0 <= counter <= 0xFFFFFFFF:
+        raise ProtocolError("PROVISION counter must fit in 32 bits")
+    return struct.pack("<IB", counter, len(keys)) + b"".join(keys)
 
 
 def push_begin_body(name: str, size: int, sha256: bytes, flags: int) -> bytes:

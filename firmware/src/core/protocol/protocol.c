@@ -170,8 +170,11 @@ static int store_error(wm_protocol *p, const wm_frame_header *req, int rc)
     case WM_STORE_EREJECT:
         if (p->cfg.validate_error != NULL) {
             const char *why = p->cfg.validate_error(p->cfg.validate_ctx);
+            const wm_protocol_runner *r = p->cfg.runner;
+            uint16_t st = r != NULL && r->validate_status != NULL
+                              ? r->validate_status(r->ctx) : (uint16_t)WM_ST_INVALID_MODULE;
             if (why != NULL && why[0] != '\0') {
-                return respond_error(p, req, WM_ST_INVALID_MODULE, why);
+                return respond_error(p, req, st, why);
             }
         }
         return respond_error(p, req, WM_ST_INVALID_MODULE,
@@ -181,29 +184,54 @@ static int store_error(wm_protocol *p, const wm_frame_header *req, int rc)
     }
 }
 
-static uint32_t features(const wm_protocol *p)
+static uint32_t features(const wm_protocol *p, const wm_proto_device_state *ds)
 {
     uint32_t f = WM_FEAT_STORE | WM_FEAT_RESUME | WM_FEAT_EVENTS;
-    if (p->cfg.runner != NULL && p->cfg.runner->run != NULL) {
+    const wm_protocol_runner *r = p->cfg.runner;
+    if (r != NULL && r->run != NULL) {
         f |= WM_FEAT_RUN;
+    }
+    if (r != NULL && r->provision != NULL) {
+        f |= WM_FEAT_SANDBOX;
+    }
+    if (r != NULL && r->start != NULL) {
+        f |= WM_FEAT_SCHEDULER;
+    }
+    if (ds->aot_arch != 0) {
+        f |= WM_FEAT_AOT;
     }
     return f;
 }
 
 static int do_info(wm_protocol *p, const wm_frame_header *req, wm_out *o)
 {
+    wm_proto_device_state ds = {p->cfg.free_ram, 0, 0, 0, 0, 0, 0, 0, 0, ""};
+    const wm_protocol_runner *r = p->cfg.runner;
+    if (r != NULL && r->device_state != NULL) {
+        r->device_state(r->ctx, &ds);
+    }
     out_u8(o, WM_PROTO_VERSION);
     out_u8(o, 0);
     out_u16(o, WM_PROTO_MAX_CHUNK);
     out_u32(o, WM_PROTO_MAX_PAYLOAD);
-    out_u32(o, p->cfg.free_ram);
+    out_u32(o, ds.free_ram);
     out_u32(o, wm_store_capacity(p->cfg.store));
     out_u32(o, wm_store_free(p->cfg.store));
-    out_u32(o, features(p));
+    out_u32(o, features(p, &ds));
     out_u16(o, (uint16_t)wm_store_count(p->cfg.store));
     out_u16(o, WM_PROTO_WINDOW);
     out_str8(o, p->cfg.firmware_version);
     out_str8(o, p->cfg.board);
+    /* device state (sandbox, scheduler) */
+    out_u8(o, ds.nkeys);
+    out_u32(o, ds.key_counter);
+    out_u8(o, ds.aot_arch);
+    out_u16(o, ds.aot_abi);
+    out_u16(o, ds.slots);
+    out_u16(o, ds.running);
+    out_u32(o, ds.boots);
+    out_u8(o, ds.reset_cause);
+    out_str8(o, ds.notes != NULL ? ds.notes : "");
     return respond(p, req, WM_ST_OK, o->len);
 }
 
@@ -276,8 +304,15 @@ static int do_list(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out
         if (wm_store_get(p->cfg.store, i, &info) != WM_STORE_OK) {
             break;
         }
+        wm_proto_module_state ms = {0, 0, {0, 0, 0}, 0, 0, 0, 0, 0, ""};
+        const wm_protocol_runner *r = p->cfg.runner;
+        if (r != NULL && r->module_state != NULL) {
+            r->module_state(r->ctx, info.name, &ms);
+        }
+        const char *trap = ms.last_trap != NULL ? ms.last_trap : "";
         /* Stop before an entry that would not fit; the host asks again from there. */
-        if (o->cap - o->len < 4u * 3u + 32u + 1u + c_strlen(info.name)) {
+        if (o->cap - o->len < 4u * 3u + 32u + 1u + c_strlen(info.name) + 30u + 1u +
+                                  (c_strlen(trap) < 255u ? c_strlen(trap) : 255u)) {
             break;
         }
         out_u32(o, info.size);
@@ -285,6 +320,17 @@ static int do_list(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out
         out_u32(o, info.gen);
         out_bytes(o, info.sha256, 32);
         out_str8(o, info.name);
+        out_u8(o, ms.state);
+        out_u8(o, ms.kind);
+        out_u16(o, ms.version[0]);
+        out_u16(o, ms.version[1]);
+        out_u16(o, ms.version[2]);
+        out_u32(o, ms.mem_bytes);
+        out_u32(o, ms.fuel_per_s);
+        out_u16(o, ms.cpu_permille);
+        out_u32(o, ms.traps);
+        out_u32(o, ms.restarts);
+        out_str8(o, trap);
         count++;
     }
     o->body[count_at] = count;
@@ -297,11 +343,59 @@ static int do_remove(wm_protocol *p, const wm_frame_header *req, wm_in *in)
     if (!in_str8(in, name, sizeof name) || in->pos != in->len) {
         return respond_error(p, req, WM_ST_MALFORMED, "malformed REMOVE");
     }
+    uint32_t idx = 0;
+    if (wm_store_find(p->cfg.store, name, &idx) != WM_STORE_OK) {
+        return store_error(p, req, WM_STORE_ENOENT);
+    }
+    const wm_protocol_runner *r = p->cfg.runner;
+    if (r != NULL && r->removing != NULL) {
+        r->removing(r->ctx, p, name); /* stops it: its image is about to be erased */
+    }
     int rc = wm_store_remove(p->cfg.store, name);
     if (rc != WM_STORE_OK) {
         return store_error(p, req, rc);
     }
     return respond(p, req, WM_ST_OK, 0);
+}
+
+static int do_commit(wm_protocol *p, const wm_frame_header *req)
+{
+    wm_store *st = p->cfg.store;
+    char name[WM_STORE_NAME_MAX + 1];
+    name[0] = '\0';
+    if (st->pending) {
+        const char *n = st->recs[st->pending_idx].name;
+        size_t i = 0;
+        for (; i < WM_STORE_NAME_MAX && n[i] != '\0'; i++) {
+            name[i] = n[i];
+        }
+        name[i] = '\0';
+    }
+    int rc = wm_store_commit(st, p->cfg.validate, p->cfg.validate_ctx);
+    if (rc != WM_STORE_OK) {
+        return store_error(p, req, rc);
+    }
+    /* Answer first: starting the new version may take a while and send events. */
+    int sent = respond(p, req, WM_ST_OK, 0);
+    const wm_protocol_runner *r = p->cfg.runner;
+    if (r != NULL && r->installed != NULL) {
+        r->installed(r->ctx, p, name);
+    }
+    return sent;
+}
+
+static int do_provision(wm_protocol *p, const wm_frame_header *req, wm_in *in)
+{
+    const wm_protocol_runner *r = p->cfg.runner;
+    char msg[128];
+    if (r == NULL || r->provision == NULL) {
+        return respond_error(p, req, WM_ST_NOT_SUPPORTED, "this firmware has no sandbox");
+    }
+    msg[0] = '\0';
+    int st = r->provision(r->ctx, in->p, in->len, msg, sizeof msg);
+    msg[sizeof msg - 1u] = '\0';
+    return st == WM_ST_OK ? respond(p, req, WM_ST_OK, 0)
+                          : respond_error(p, req, (uint16_t)st, msg);
 }
 
 static int do_run(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out *o)
@@ -412,10 +506,6 @@ static int dispatch(wm_protocol *p, const uint8_t *payload, size_t len)
     }
     wm_in in = {body, body_len, 0, false};
     wm_out o = {p->tx_raw + WM_FRAME_HEADER, 0, WM_PROTO_MAX_BODY, false};
-    if ((h.msg == WM_MSG_PUSH_BEGIN || h.msg == WM_MSG_REMOVE) && p->cfg.runner != NULL &&
-        p->cfg.runner->quiesce != NULL) {
-        p->cfg.runner->quiesce(p->cfg.runner->ctx, p);
-    }
     switch (h.msg) {
     case WM_MSG_INFO:
         return do_info(p, &h, &o);
@@ -423,10 +513,10 @@ static int dispatch(wm_protocol *p, const uint8_t *payload, size_t len)
         return do_push_begin(p, &h, &in, &o);
     case WM_MSG_PUSH_CHUNK:
         return do_push_chunk(p, &h, &in, &o);
-    case WM_MSG_PUSH_COMMIT: {
-        int rc = wm_store_commit(p->cfg.store, p->cfg.validate, p->cfg.validate_ctx);
-        return rc == WM_STORE_OK ? respond(p, &h, WM_ST_OK, 0) : store_error(p, &h, rc);
-    }
+    case WM_MSG_PUSH_COMMIT:
+        return do_commit(p, &h);
+    case WM_MSG_PROVISION:
+        return do_provision(p, &h, &in);
     case WM_MSG_LIST:
         return do_list(p, &h, &in, &o);
     case WM_MSG_REMOVE:

@@ -47,8 +47,34 @@ typedef struct {
 
 struct wm_protocol;
 
-/* Runs modules for RUN/START/STOP. Each returns a WM_ST_* status; on failure it writes a
- * NUL-terminated message (a trap reason for WM_ST_TRAP) into msg. */
+/* What LIST shows of a module's runtime state (docs/protocol.md). */
+typedef struct {
+    uint8_t state;            /* WM_MS_* of the supervisor */
+    uint8_t kind;             /* 0 bare wasm, 1 package, 2 package running native code */
+    uint16_t version[3];
+    uint32_t mem_bytes;       /* RAM held while loaded */
+    uint32_t fuel_per_s;      /* over the last second */
+    uint16_t cpu_permille;    /* share of wall time over the last second */
+    uint32_t traps, restarts;
+    const char *last_trap;    /* "" if none */
+} wm_proto_module_state;
+
+/* What INFO adds about the device beyond the store. */
+typedef struct {
+    uint32_t free_ram;
+    uint8_t nkeys;            /* provisioned public keys; 0 = unprovisioned */
+    uint32_t key_counter;     /* provisioning counter: a signed PROVISION must exceed it */
+    uint8_t aot_arch;         /* native code this firmware runs (WM_AOT_*), 0 = none */
+    uint16_t aot_abi;
+    uint16_t slots, running;
+    uint32_t boots;
+    uint8_t reset_cause;      /* WM_RESET_* */
+    const char *notes;        /* e.g. "unprovisioned: unsigned packages accepted" */
+} wm_proto_device_state;
+
+/* The application behind the protocol (the supervisor). Each hook returning int gives a
+ * WM_ST_* status and, on failure, a NUL-terminated message in msg (a trap reason for
+ * WM_ST_TRAP). Any hook may be NULL (the request then answers NOT_SUPPORTED). */
 typedef struct {
     void *ctx;
     int (*run)(void *ctx, struct wm_protocol *p, const char *name, const uint8_t *image,
@@ -57,9 +83,15 @@ typedef struct {
                size_t msg_cap);
     int (*start)(void *ctx, struct wm_protocol *p, const char *name, char *msg, size_t cap);
     int (*stop)(void *ctx, struct wm_protocol *p, const char *name, char *msg, size_t cap);
-    /* Called before PUSH_BEGIN and REMOVE: stop anything executing from store images,
-     * because the store may erase or move them. May be NULL. */
-    void (*quiesce)(void *ctx, struct wm_protocol *p);
+    /* After PUSH_COMMIT installed `name` (new or replaced) and before REMOVE erases it. */
+    void (*installed)(void *ctx, struct wm_protocol *p, const char *name);
+    void (*removing)(void *ctx, struct wm_protocol *p, const char *name);
+    void (*module_state)(void *ctx, const char *name, wm_proto_module_state *out);
+    void (*device_state)(void *ctx, wm_proto_device_state *out);
+    /* PROVISION body as received (docs/protocol.md). */
+    int (*provision)(void *ctx, const uint8_t *body, size_t len, char *msg, size_t cap);
+    /* Why the last commit validation refused the image: a WM_ST_* status. */
+    uint16_t (*validate_status)(void *ctx);
 } wm_protocol_runner;
 
 typedef struct {

@@ -37,6 +37,7 @@ enum wm_msg {
     WM_MSG_REMOVE = 0x09,
     WM_MSG_LOGS = 0x0A,
     WM_MSG_RESET = 0x0B,
+    WM_MSG_PROVISION = 0x0C,
     /* events (type WM_FT_EVENT) */
     WM_EV_BOOT = 0x80,
     WM_EV_LOG = 0x81,
@@ -62,6 +63,8 @@ enum wm_status {
     WM_ST_BUSY = 13,
     WM_ST_BAD_NAME = 14,
     WM_ST_BAD_ARGS = 15,
+    WM_ST_DENIED = 16, /* the sandbox policy refused: signature, replay, capabilities */
+    WM_ST_NO_RAM = 17, /* not enough free RAM for the module (stop another one) */
 };
 
 /* INFO feature bits */
@@ -69,6 +72,9 @@ enum wm_status {
 #define WM_FEAT_RUN 0x2u
 #define WM_FEAT_RESUME 0x4u
 #define WM_FEAT_EVENTS 0x8u
+#define WM_FEAT_SANDBOX 0x10u  /* packages, manifests, host API 1, PROVISION */
+#define WM_FEAT_SCHEDULER 0x20u /* START runs modules side by side */
+#define WM_FEAT_AOT 0x40u      /* runs native code from signed packages */
 
 /* Module flags (PUSH_BEGIN, LIST) */
 #define WM_MODFLAG_AUTOSTART 0x1u

@@ -37,7 +37,7 @@ static wm_err h_log(wm_instance *inst, void *user, const wm_val *args, wm_val *r
     if (fault) return ret(results, WM_E_FAULT);
     uint32_t n = (uint32_t)len < WM_LOG_MAX ? (uint32_t)len : WM_LOG_MAX;
     const wm_sb_platform *pl = &mod->host->plat;
-    if (pl->log) pl->log(pl->ctx, mod->manifest.name, n ? p : (const uint8_t *)"", n);
+    if (pl->log) pl->log(pl->ctx, mod, n ? p : (const uint8_t *)"", n);
     return ret(results, (int32_t)n);
 }
 
@@ -59,7 +59,7 @@ static wm_err h_sleep_ms(wm_instance *inst, void *user, const wm_val *args, wm_v
     const wm_sb_platform *pl = &mod->host->plat;
     (void)inst;
     if (arg(args, 0) < 0) return ret(results, WM_E_INVAL);
-    if (pl->sleep) pl->sleep(pl->ctx, mod, (uint32_t)arg(args, 0));
+    if (pl->sleep && pl->sleep(pl->ctx, mod, (uint32_t)arg(args, 0))) return WM_ERR_BLOCKED;
     return ret(results, 0);
 }
 
@@ -69,7 +69,7 @@ static wm_err h_yield(wm_instance *inst, void *user, const wm_val *args, wm_val 
     const wm_sb_platform *pl = &mod->host->plat;
     (void)inst;
     (void)args;
-    if (pl->sleep) pl->sleep(pl->ctx, mod, 0);
+    if (pl->sleep && pl->sleep(pl->ctx, mod, 0)) return WM_ERR_BLOCKED;
     return ret(results, 0);
 }
 
@@ -253,10 +253,9 @@ static wm_err h_receive(wm_instance *inst, void *user, const wm_val *args, wm_va
     uint8_t *buf = range(inst, arg(args, 0), cap, &fault);
     if (fault) return ret(results, WM_E_FAULT);
     const wm_sb_platform *pl = &mod->host->plat;
-    if (mod->ps.count == 0 && timeout != 0 && pl->wait) pl->wait(pl->ctx, mod, timeout);
-    /* the wait hook may have run other modules: the range is re-derived from scratch */
-    buf = range(inst, arg(args, 0), cap, &fault);
-    if (fault) return ret(results, WM_E_FAULT);
+    /* blocked: the whole call, checks included, runs again when the module resumes */
+    if (mod->ps.count == 0 && timeout != 0 && pl->wait && pl->wait(pl->ctx, mod, timeout))
+        return WM_ERR_BLOCKED;
     return ret(results, wm_ps_receive(&mod->ps, buf, (uint32_t)cap));
 }
 

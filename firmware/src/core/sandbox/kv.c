@@ -309,3 +309,32 @@ int wm_kv_delete(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *k
     if (!found || r.val_len == KV_TOMB) return WM_E_NOTFOUND;
     return append_or_compact(kv, ns, ns_len, key, key_len, NULL, 0, true);
 }
+
+int wm_kv_clear_ns(wm_kv *kv, const uint8_t *ns, uint32_t ns_len)
+{
+    /* Delete one live key at a time and rescan: a delete may compact the log under us. */
+    for (;;) {
+        kv_rec r;
+        int rc;
+        bool hit = false;
+        uint8_t key[WM_KV_KEY_MAX];
+        uint8_t key_len = 0;
+        for (uint32_t at = kv->active + 8u; at < kv->end && (rc = next_rec(kv, at, &r)) != 0;
+             at += r.size) {
+            bool m, live;
+            if (rc < 0) return rc;
+            if (!r.valid) continue;
+            if (rec_is(kv, &r, ns, ns_len, NULL, 0, &m)) return WM_E_IO;
+            if (!m) continue;
+            if (is_live(kv, &r, &live)) return WM_E_IO;
+            if (!live) continue;
+            key_len = r.key_len;
+            if (rd(kv, r.at + 8u + ns_len, key, key_len)) return WM_E_IO;
+            hit = true;
+            break;
+        }
+        if (!hit) return 0;
+        rc = wm_kv_delete(kv, ns, ns_len, key, key_len);
+        if (rc != 0) return rc;
+    }
+}

@@ -40,6 +40,9 @@ int wm_kv_set(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
               uint32_t key_len, const uint8_t *val, uint32_t val_len, uint32_t quota);
 int wm_kv_delete(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
                  uint32_t key_len);
+/* Deletes every key of the namespace (a removed module's data, all version pins). 0 or
+ * WM_E_IO; a power cut part-way leaves some keys deleted, never a torn value. */
+int wm_kv_clear_ns(wm_kv *kv, const uint8_t *ns, uint32_t ns_len);
 /* Bytes the namespace holds (key + value of every live key), or WM_E_IO. */
 int wm_kv_usage(wm_kv *kv, const uint8_t *ns, uint32_t ns_len);
 

@@ -126,6 +126,15 @@ static const char *cap_hint(uint8_t cap)
     }
 }
 
+uint64_t wm_sb_initial_memory(const uint8_t *module, uint32_t len)
+{
+    rdr r;
+    if (len < 8u || !section(module, len, 5, &r) || leb(&r) == 0) return 0;
+    (void)byte(&r);
+    uint32_t min = leb(&r);
+    return r.bad ? 0 : (uint64_t)min * 65536u;
+}
+
 int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err)
 {
     const uint8_t *b = mod->pkg.module;

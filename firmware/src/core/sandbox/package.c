@@ -1,5 +1,6 @@
 /* .wmp container and manifest reader, written from docs/module-format.md. */
 #include "package.h"
+#include "sb_api.h"
 
 #include "ed25519.h"
 #include "sha256.h"
@@ -251,13 +252,20 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
 #define NEED(n, what) \
     if (!take(&c, (n), &p)) return fmt(err, c.base + c.pos, "manifest truncated: ", (what))
     NEED(4, "header");
-    if (p[0] != 1u) return fmt(err, c.base, "unknown manifest encoding version", NULL);
+    if (p[0] != 1u && p[0] != 2u)
+        return fmt(err, c.base, "unknown manifest encoding version", NULL);
+    uint8_t enc = p[0];
     if (p[1] != 1u)
         return wm_sb_fail(err, WM_SB_EAPI, c.base + 1, "host API version not implemented "
                           "(this device runs API 1)", NULL, NULL);
     m->api = p[1];
-    if (p[2] & (uint8_t)~1u) return fmt(err, c.base + 2, "manifest: reserved flag bits set", NULL);
+    /* bit 0 autostart; bit 1 restart on trap (encoding 2) */
+    if (p[2] & (uint8_t)~(enc == 2u ? 3u : 1u))
+        return fmt(err, c.base + 2, "manifest: reserved flag bits set", NULL);
     m->autostart = (p[2] & 1u) != 0;
+    m->restart = (p[2] & 2u) != 0;
+    m->cpu = 0;
+    m->queue = WM_QUEUE_DEPTH;
     uint32_t n = p[3];
     uint32_t at = c.base + c.pos;
     NEED(n, "name");
@@ -321,6 +329,14 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
         m->caps[m->ncaps].arg_len = alen;
         m->caps[m->ncaps].arg = arg;
         m->ncaps++;
+    }
+    if (enc == 2u) {
+        at = c.base + c.pos;
+        NEED(5, "limits.cpu and limits.queue");
+        m->cpu = wm_sb_le32(p);
+        m->queue = p[4];
+        if (m->queue < 1u || m->queue > WM_QUEUE_DEPTH)
+            return fmt(err, at + 4, "manifest: limits.queue out of range 1..8", NULL);
     }
 #undef NEED
     if (c.pos != c.len)

@@ -71,12 +71,15 @@ typedef struct wm_pkg_cap {
 typedef struct wm_manifest {
     uint8_t api;
     bool autostart;
+    bool restart;                     /* on_trap = "restart" (encoding 2) */
     char name[WM_PKG_NAME_MAX + 1];   /* NUL-terminated copy */
     uint16_t version[3];              /* major, minor, patch */
     uint32_t mem_bytes;
     uint32_t stack_bytes;
     uint32_t fuel;
     uint32_t kv_quota;
+    uint32_t cpu;                     /* fuel per second, 0 = unlimited (encoding 2) */
+    uint8_t queue;                    /* pubsub queue depth 1..8 (encoding 2; else 8) */
     char entry[WM_PKG_ENTRY_MAX + 1]; /* "" = no entry */
     uint32_t ncaps;
     wm_pkg_cap caps[WM_PKG_CAPS_MAX];

@@ -8,6 +8,9 @@ int wm_ps_attach(wm_ps_bus *bus, wm_ps_endpoint *ep, const wm_manifest *grants)
 {
     wm_sb_mem_set(ep, 0, sizeof *ep);
     ep->grants = grants;
+    /* limits.queue: how many messages may wait for this module (1..WM_QUEUE_DEPTH) */
+    ep->depth = grants->queue >= 1u && grants->queue <= WM_QUEUE_DEPTH ? grants->queue
+                                                                      : WM_QUEUE_DEPTH;
     for (uint32_t i = 0; i < WM_PS_ENDPOINTS_MAX; i++) {
         if (!bus->eps[i]) {
             bus->eps[i] = ep;
@@ -66,7 +69,7 @@ int wm_ps_publish(wm_ps_bus *bus, const wm_ps_endpoint *from, const uint8_t *top
         bool hit = false;
         for (uint32_t s = 0; s < ep->nsubs && !hit; s++)
             hit = wm_ps_matches(ep->subs[s], ep->sub_len[s], topic, topic_len);
-        if (!hit || ep->count == WM_QUEUE_DEPTH) continue;
+        if (!hit || ep->count >= ep->depth) continue;
         wm_ps_msg *m = &ep->queue[(ep->head + ep->count) % WM_QUEUE_DEPTH];
         m->topic_len = (uint8_t)topic_len;
         m->data_len = (uint8_t)data_len;

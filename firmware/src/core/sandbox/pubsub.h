@@ -24,7 +24,7 @@ typedef struct wm_ps_endpoint {
     uint8_t nsubs;
     uint8_t sub_len[WM_SUBSCRIPTIONS_MAX];
     uint8_t subs[WM_SUBSCRIPTIONS_MAX][WM_TOPIC_MAX];
-    uint8_t head, count;
+    uint8_t head, count, depth;
     wm_ps_msg queue[WM_QUEUE_DEPTH];
 } wm_ps_endpoint;
 

@@ -13,30 +13,25 @@ static int load_fail(wm_sb_error *err, int code, uint32_t base, const wm_error *
     return code;
 }
 
-int wm_sb_install(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
-                  uint32_t size, const wm_sb_device *dev, wm_sb_error *err)
+/* Load, link and (unless only checking) instantiate mod->pkg's module under
+ * mod->manifest (already decided). */
+static int install_module(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
+                          bool instantiate, wm_sb_error *err)
 {
-    if (!host || !mod || !arena || !dev)
-        return wm_sb_fail(err, WM_SB_EARG, 0, "install: NULL argument", NULL, NULL);
-    wm_sb_mem_set(mod, 0, sizeof *mod);
-    mod->host = host;
-    int rc = wm_sb_check_install(bytes, size, dev, &mod->pkg, &mod->manifest, &mod->decision,
-                                 err);
-    if (rc) return rc;
     wm_error e = {WM_OK, 0, 0};
     if (wm_load(arena, mod->pkg.module, mod->pkg.module_len, &mod->module, &e) != WM_OK)
         return load_fail(err, e.code == WM_ERR_NO_MEMORY ? WM_SB_ENOMEM : WM_SB_EMODULE,
                          mod->pkg.module_off, &e, "module: ");
-    rc = wm_sb_link(mod, arena, err);
-    if (rc) return rc;
+    int rc = wm_sb_link(mod, arena, err);
+    if (rc || !instantiate) return rc;
     wm_limits lim;
     wm_limits_default(&lim);
     const wm_manifest *m = &mod->manifest;
     lim.stack_slots = m->stack_bytes / 8u;
     lim.call_depth = m->stack_bytes / 32u < 1024u ? m->stack_bytes / 32u : 1024u;
     lim.mem_cap_bytes = m->mem_bytes;
-    /* growth happens in place at the arena's top (the memory is allocated last) */
-    lim.mem_reserve = 0;
+    /* reserve the whole budget now: growth then never depends on what was allocated later */
+    lim.mem_reserve = m->mem_bytes;
     e.code = WM_OK;
     wm_err w = wm_instantiate(arena, mod->module, &mod->linker, &lim, &mod->inst, &e);
     if (w != WM_OK) {
@@ -52,6 +47,77 @@ int wm_sb_install(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const ui
                           NULL);
     mod->attached = true;
     return WM_SB_OK;
+}
+
+/* Policy and manifest: a package's own, or the default one of a bare module (name != NULL). */
+static int decide(wm_sb_host *host, wm_sb_module *mod, const uint8_t *bytes, uint32_t size,
+                  const wm_sb_device *dev, const char *name, wm_sb_error *err)
+{
+    wm_sb_mem_set(mod, 0, sizeof *mod);
+    mod->host = host;
+    if (!name)
+        return wm_sb_check_install(bytes, size, dev, &mod->pkg, &mod->manifest,
+                                   &mod->decision, err);
+    if (dev->nkeys > 0)
+        return wm_sb_fail(err, WM_SB_EUNSIGNED, 0, "a bare .wasm module cannot be signed and "
+                          "the device is provisioned: push a signed package (wasmote "
+                          "package --key)", NULL, NULL);
+    mod->pkg.bytes = bytes;
+    mod->pkg.size = size;
+    mod->pkg.module = bytes;
+    mod->pkg.module_len = size;
+    mod->decision.notes = WM_SB_NOTE_UNSIGNED_OK;
+    wm_manifest *m = &mod->manifest;
+    m->api = 1;
+    uint32_t n = 0;
+    while (name[n] != '\0' && n < WM_PKG_NAME_MAX) {
+        m->name[n] = name[n];
+        n++;
+    }
+    m->name[n] = '\0';
+    m->mem_bytes = WM_SB_DEFAULT_MEMORY;
+    m->stack_bytes = WM_SB_DEFAULT_STACK;
+    m->fuel = WM_SB_DEFAULT_FUEL;
+    static const uint8_t kinds[3] = {WM_CAP_LOG, WM_CAP_TIME, WM_CAP_SLEEP};
+    for (uint32_t i = 0; i < 3u; i++) {
+        m->caps[i].kind = kinds[i];
+        m->caps[i].arg_len = 0;
+        m->caps[i].arg = bytes; /* never read: empty argument */
+    }
+    m->ncaps = 3;
+    /* a bare module gets at least the memory it declares */
+    uint64_t want = wm_sb_initial_memory(bytes, size);
+    if (want > m->mem_bytes) m->mem_bytes = want > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)want;
+    return WM_SB_OK;
+}
+
+int wm_sb_install(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
+                  uint32_t size, const wm_sb_device *dev, wm_sb_error *err)
+{
+    if (!host || !mod || !arena || !dev)
+        return wm_sb_fail(err, WM_SB_EARG, 0, "install: NULL argument", NULL, NULL);
+    int rc = decide(host, mod, bytes, size, dev, NULL, err);
+    return rc ? rc : install_module(host, mod, arena, true, err);
+}
+
+int wm_sb_install_bare(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
+                       const uint8_t *bytes, uint32_t size, const wm_sb_device *dev,
+                       const char *name, wm_sb_error *err)
+{
+    if (!host || !mod || !arena || !dev || !name)
+        return wm_sb_fail(err, WM_SB_EARG, 0, "install: NULL argument", NULL, NULL);
+    int rc = decide(host, mod, bytes, size, dev, name, err);
+    return rc ? rc : install_module(host, mod, arena, true, err);
+}
+
+int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
+                uint32_t size, const wm_sb_device *dev, const char *bare_name,
+                wm_sb_error *err)
+{
+    if (!host || !mod || !arena || !dev)
+        return wm_sb_fail(err, WM_SB_EARG, 0, "check: NULL argument", NULL, NULL);
+    int rc = decide(host, mod, bytes, size, dev, bare_name, err);
+    return rc ? rc : install_module(host, mod, arena, false, err);
 }
 
 void wm_sb_uninstall(wm_sb_module *mod)

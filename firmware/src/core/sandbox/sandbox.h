@@ -21,20 +21,27 @@
 
 #define WM_SB_HOST_FUNCS 13u
 
+/* The manifest defaults (docs/module-format.md), also used for bare modules. */
+#define WM_SB_DEFAULT_MEMORY 65536u
+#define WM_SB_DEFAULT_STACK 8192u
+#define WM_SB_DEFAULT_FUEL 100000u
+
 typedef struct wm_sb_module wm_sb_module;
 
-/* What the port provides; any hook may be NULL (the function then does the minimum). */
+/* What the port provides; any hook may be NULL (the function then does the minimum).
+ * Blocking hooks (sleep, wait) return true to block the calling module: the host function
+ * then returns WM_ERR_BLOCKED, the module is suspended before the call, and the call is made
+ * again when a scheduler resumes it; the hook then returns false (the wait is over). */
 typedef struct wm_sb_platform {
     void *ctx;
     uint64_t (*now_ms)(void *ctx);
     /* One log line of a module (not NUL-terminated, at most WM_LOG_MAX bytes). */
-    void (*log)(void *ctx, const char *module, const uint8_t *msg, uint32_t len);
-    /* Scheduler hook (issue 8): suspend `mod` for ms milliseconds; 0 = yield. NULL = return
-     * at once. */
-    void (*sleep)(void *ctx, wm_sb_module *mod, uint32_t ms);
-    /* receive with an empty queue and timeout != 0: wait until a message may have arrived
-     * or the timeout passed (-1 = forever). NULL = time out at once. */
-    void (*wait)(void *ctx, wm_sb_module *mod, int32_t timeout_ms);
+    void (*log)(void *ctx, wm_sb_module *mod, const uint8_t *msg, uint32_t len);
+    /* sleep_ms(ms) and yield() (ms = 0). NULL = return at once. */
+    bool (*sleep)(void *ctx, wm_sb_module *mod, uint32_t ms);
+    /* receive with an empty queue and timeout != 0 (-1 = forever): block until a message
+     * may have arrived or the timeout passed. NULL = time out at once. */
+    bool (*wait)(void *ctx, wm_sb_module *mod, int32_t timeout_ms);
     const wm_gpio_ops *gpio; /* NULL: no pins */
     wm_kv *kv;               /* NULL: kv_* return WM_E_IO */
 } wm_sb_platform;
@@ -61,10 +68,26 @@ struct wm_sb_module {
 void wm_sb_host_init(wm_sb_host *host, const wm_sb_platform *plat);
 
 /* Checks the package (policy.h), loads and validates the module, applies the link rule and
- * instantiates it with the manifest's limits. Everything is allocated from `arena`; on
- * failure the caller releases it to its mark. `bytes` must outlive the module. */
+ * instantiates it with the manifest's limits. Everything is allocated from `arena`, the
+ * whole memory budget (limits.memory, or less when the module declares a smaller maximum)
+ * included, so memory.grow never fails for lack of RAM and the arena can be trimmed to
+ * what it used. On failure the caller releases the arena to its mark. `bytes` must outlive
+ * the module. */
 int wm_sb_install(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
                   uint32_t size, const wm_sb_device *dev, wm_sb_error *err);
+/* A bare wasm module (no package): what an unprovisioned device runs for `wasmote push
+ * app.wasm`. Refused on a provisioned device (nothing to verify). The manifest is the
+ * default one: named `name`, version 0.0.0, granted log, time and sleep, default limits,
+ * except that the memory budget covers the module's declared initial memory. */
+int wm_sb_install_bare(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
+                       const uint8_t *bytes, uint32_t size, const wm_sb_device *dev,
+                       const char *name, wm_sb_error *err);
+/* Everything an install checks except instantiation (no memory budget allocated): for
+ * validating a push before it is committed. bare_name = NULL for a package. The arena is
+ * scratch (release it afterwards); `mod` is not usable for calls. */
+int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
+                uint32_t size, const wm_sb_device *dev, const char *bare_name,
+                wm_sb_error *err);
 void wm_sb_uninstall(wm_sb_module *mod);
 
 /* Calls an export with the manifest's fuel per slice (WM_ERR_OUT_OF_FUEL suspends; the
@@ -89,5 +112,8 @@ bool wm_sb_granted(const wm_manifest *m, uint8_t cap);
  * also the module's own memory must fit limits.memory. Fills mod->linker with the granted
  * host functions the module imports, nothing else. */
 int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err);
+/* Initial size of the module's own memory in bytes (min pages x 64 KiB; 0 without one).
+ * Safe on any bytes: every read is bounds-checked. */
+uint64_t wm_sb_initial_memory(const uint8_t *module, uint32_t len);
 
 #endif

@@ -142,6 +142,8 @@ int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
 {
     uint32_t s = flash->sector_size;
     st->flash = flash;
+    st->before_move = NULL;
+    st->move_ctx = NULL;
     st->nrecs = 0;
     st->next_gen = 1;
     st->pending = false;
@@ -462,6 +464,9 @@ static int move_record(wm_store *st, uint32_t addr, uint32_t dest)
     }
     if (old.state != WM_REC_LIVE) {
         return WM_STORE_ENOENT;
+    }
+    if (st->before_move != NULL) {
+        st->before_move(st->move_ctx);
     }
     int rc = prepare_run(st, dest, extent(st, old.size));
     if (rc != WM_STORE_OK) {

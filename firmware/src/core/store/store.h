@@ -67,6 +67,10 @@ typedef struct {
     bool pending;
     uint32_t pending_idx;
     uint32_t written;
+    /* Called before compaction moves a live record (its image bytes change place): code
+     * executing in place from it must stop first. May be NULL; set after mounting. */
+    void (*before_move)(void *ctx);
+    void *move_ctx;
 } wm_store;
 
 typedef struct {

@@ -1,10 +1,13 @@
-/* device_main.c - a posix "device": the firmware's device side (core/protocol/device.h:
- * store, protocol, runner) with its flash in a file, speaking over stdin/stdout or one TCP
- * connection at a time. It drives wm_device exactly as a firmware main does, through
- * context-free byte callbacks, so the posix tests exercise the same glue.
+/* device_main.c - a posix "device": the firmware's device side (core/device/device.h:
+ * store, config area, protocol, supervisor) with its flash in a file, speaking over
+ * stdin/stdout or one TCP connection at a time. It drives wm_device exactly as a firmware
+ * main does, through context-free callbacks, so the posix tests exercise the same glue.
+ * GPIO is simulated: led0, led1 (outputs), button0, button1 (inputs, always 0); with
+ * --gpio-log FILE every output change is appended as "MILLIS PIN LEVEL".
  *
- * Usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES]
+ * Usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES] [--kv BYTES]
  *                       [--tcp PORT | --stdio] [--board NAME] [--ram BYTES] [--fuel N]
+ *                       [--gpio-log FILE]
  * With --tcp it listens on 127.0.0.1:PORT (0 = any free port), prints
  * "listening on 127.0.0.1:PORT" on stderr; a new connection replaces the current one (like
  * re-plugging a cable) with all device state kept, so a host can resume a push. RESET
@@ -25,8 +28,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <time.h>
+
+#include "device/device.h"
 #include "flash_file.h"
-#include "protocol/device.h"
+#include "sandbox/gpio.h"
 
 #define FIRMWARE_VERSION "wasmote-posix 0.1.0"
 
@@ -94,6 +100,34 @@ static void set_nonblocking(int fd)
     }
 }
 
+static uint32_t posix_millis(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+/* Simulated pins, and the log of output changes tests read. */
+static const char *const g_pin_names[4] = {"led0", "led1", "button0", "button1"};
+static const uint8_t g_pin_flags[4] = {WM_GPIO_OUT, WM_GPIO_OUT, WM_GPIO_IN, WM_GPIO_IN};
+static uint8_t g_pin_levels[4];
+static wm_gpio_sim g_gpio;
+static wm_gpio_ops g_gpio_logged;
+static FILE *g_gpio_log;
+
+static int gpio_write_logged(void *ctx, uint32_t pin, int level)
+{
+    int rc = g_gpio.ops.write(ctx, pin, level);
+    if (rc == 0 && g_gpio_log != NULL) {
+        fprintf(g_gpio_log, "%u %s %d\n", posix_millis(), g_pin_names[pin], level != 0);
+        fflush(g_gpio_log);
+    }
+    return rc;
+}
+
+/* Kept across RESET (an in-process reboot), like a port's retained RAM. */
+static wm_sup_retained g_retained;
+
 static int boot(wm_device *dev, const wm_device_config *cfg)
 {
     int rc = wm_device_boot(dev, cfg);
@@ -110,23 +144,24 @@ static int serve(wm_device *dev, const wm_device_config *cfg, int listen_fd)
     set_nonblocking(g_link.in_fd);
     g_link.len = g_link.pos = 0;
     g_link.down = 0;
+    bool busy = true;
     for (;;) {
         struct pollfd p[2] = {{g_link.in_fd, POLLIN, 0}, {listen_fd, POLLIN, 0}};
-        /* A background module (START) needs the loop turning: do not block then. */
-        int pr = poll(p, listen_fd >= 0 ? 2 : 1, dev->runner.bg.active ? 0 : 1000);
+        /* Runnable modules need the loop turning; sleeping ones wake within a ms. */
+        int wait_ms = busy ? 0 : wm_sup_running(&dev->sup) > 0 ? 1 : 1000;
+        int pr = poll(p, listen_fd >= 0 ? 2 : 1, wait_ms);
         if (pr < 0 && errno != EINTR) {
             return -1;
-        }
-        if (pr <= 0 && !dev->runner.bg.active) {
-            continue;
         }
         if (pr > 0 && listen_fd >= 0 && (p[1].revents & POLLIN) != 0) {
             return 1;
         }
-        (void)wm_device_poll(dev);
+        busy = wm_device_poll(dev);
         if (g_link.reset) {
             g_link.reset = 0;
-            if (boot(dev, cfg) != 0) {
+            wm_device_config again = *cfg;
+            again.reset_cause = WM_RESET_SOFTWARE;
+            if (boot(dev, &again) != 0) {
                 return -1;
             }
             static const char msg[] = FIRMWARE_VERSION;
@@ -172,8 +207,8 @@ int main(int argc, char **argv)
 {
     static wm_device dev;
     static wm_flash_file flash;
-    const char *flash_path = NULL, *board = "posix";
-    long size = 256 * 1024, sector = 4096, port = -1, ram = 4L * 1024 * 1024;
+    const char *flash_path = NULL, *board = "posix", *gpio_log = NULL;
+    long size = 256 * 1024, sector = 4096, port = -1, ram = 4L * 1024 * 1024, kv = 32 * 1024;
     long long fuel = 100000000LL;
     int use_stdio = 0;
     for (int i = 1; i < argc; i++) {
@@ -200,6 +235,10 @@ int main(int argc, char **argv)
             fuel = strtoll(v, NULL, 0);
         } else if (strcmp(argv[i], "--board") == 0) {
             board = v;
+        } else if (strcmp(argv[i], "--kv") == 0) {
+            kv = strtol(v, NULL, 0);
+        } else if (strcmp(argv[i], "--gpio-log") == 0) {
+            gpio_log = v;
         } else {
             usage();
             return 2;
@@ -207,7 +246,8 @@ int main(int argc, char **argv)
         i++;
     }
     if (flash_path == NULL || (port < 0 && !use_stdio) || size <= 0 || sector <= 0 ||
-        size % sector != 0 || port > 65535 || ram < 4096 || fuel <= 0) {
+        size % sector != 0 || port > 65535 || ram < 4096 || fuel <= 0 || kv < 0 ||
+        kv % sector != 0 || kv >= size) {
         usage();
         return 2;
     }
@@ -223,9 +263,29 @@ int main(int argc, char **argv)
         fprintf(stderr, "wasmote-device: cannot allocate %ld bytes of module RAM\n", ram);
         return 1;
     }
+    if (gpio_log != NULL && (g_gpio_log = fopen(gpio_log, "a")) == NULL) {
+        fprintf(stderr, "wasmote-device: cannot open %s: %s\n", gpio_log, strerror(errno));
+        return 1;
+    }
+    wm_gpio_sim_init(&g_gpio, g_pin_names, g_pin_flags, g_pin_levels, 4);
+    g_gpio_logged = g_gpio.ops;
+    g_gpio_logged.write = gpio_write_logged;
     wm_device_config cfg = {
-        link_read_byte, link_write, link_idle, link_reset, board, FIRMWARE_VERSION,
-        &flash.ops, NULL, 0, 0, arena, (size_t)ram, (uint64_t)fuel,
+        .read_byte = link_read_byte,
+        .write = link_write,
+        .idle = link_idle,
+        .reset = link_reset,
+        .millis = posix_millis,
+        .board = board,
+        .firmware_version = FIRMWARE_VERSION,
+        .flash = &flash.ops,
+        .kv_size = (uint32_t)kv,
+        .ram = arena,
+        .ram_size = (size_t)ram,
+        .run_fuel = (uint64_t)fuel,
+        .gpio = &g_gpio_logged,
+        .retained = &g_retained,
+        .reset_cause = WM_RESET_POWER,
     };
     if (boot(&dev, &cfg) != 0) {
         return 1;

@@ -1,0 +1,117 @@
+#include "device.h"
+
+static int dev_read(void *ctx, uint8_t *buf, size_t cap)
+{
+    wm_device *d = ctx;
+    size_t n = 0;
+    while (n < cap) {
+        int c = d->cfg.read_byte();
+        if (c < 0) {
+            break;
+        }
+        buf[n++] = (uint8_t)c;
+    }
+    d->rx_bytes += (uint32_t)n;
+    return (int)n;
+}
+
+static int dev_write(void *ctx, const uint8_t *buf, size_t len)
+{
+    wm_device *d = ctx;
+    size_t done = 0;
+    /* Spin while the transmitter is full: idling could sleep with nothing to wake us. */
+    while (done < len) {
+        done += d->cfg.write(buf + done, len - done);
+    }
+    return 0;
+}
+
+static void dev_reset(void *ctx)
+{
+    wm_device *d = ctx;
+    d->cfg.reset();
+}
+
+static void dev_event(void *ctx, uint8_t ev, const char *module, const char *text, size_t len)
+{
+    (void)wm_protocol_event(ctx, ev, module, text, len);
+}
+
+int wm_device_boot(wm_device *d, const wm_device_config *cfg)
+{
+    d->cfg = *cfg;
+    d->rx_bytes = 0;
+    d->have_kv = false;
+    const wm_flash_ops *flash = cfg->flash;
+    if (flash == NULL) {
+        if (wm_flash_ram_init(&d->flash_ram, cfg->store_mem, cfg->store_size,
+                              cfg->store_sector) != 0) {
+            return WM_STORE_EGEOMETRY;
+        }
+        flash = &d->flash_ram.ops;
+    }
+    uint32_t kv = cfg->kv_size;
+    if (kv >= flash->size ||
+        wm_flash_window_init(&d->store_win, flash, 0, flash->size - kv) != 0) {
+        return WM_STORE_EGEOMETRY;
+    }
+    int rc = wm_store_mount(&d->store, &d->store_win.ops);
+    if (rc != WM_STORE_OK) {
+        return rc;
+    }
+    if (kv > 0) {
+        if (wm_flash_window_init(&d->kv_win, flash, flash->size - kv, kv) != 0) {
+            return WM_STORE_EGEOMETRY;
+        }
+        rc = wm_kv_mount(&d->kv, &d->kv_win.ops);
+        if (rc != 0) {
+            return rc;
+        }
+        d->have_kv = true;
+    }
+    /* The protocol first: booting the supervisor sends events (autostart, traps). */
+    wm_protocol_config pc;
+    pc.io.ctx = d;
+    pc.io.read = dev_read;
+    pc.io.write = dev_write;
+    pc.io.reset = cfg->reset != NULL ? dev_reset : NULL;
+    pc.store = &d->store;
+    pc.firmware_version = cfg->firmware_version;
+    pc.board = cfg->board;
+    pc.free_ram = (uint32_t)cfg->ram_size;
+    pc.runner = &d->ops;
+    pc.validate = wm_sup_validate;
+    pc.validate_ctx = &d->sup;
+    pc.validate_error = wm_sup_validate_error;
+    wm_protocol_init(&d->proto, &pc);
+    wm_sup_protocol_ops(&d->sup, &d->ops);
+    wm_sup_config sc;
+    sc.ram = cfg->ram;
+    sc.ram_size = cfg->ram_size;
+    sc.millis = cfg->millis;
+    sc.idle = cfg->idle;
+    sc.kick = cfg->kick;
+    sc.gpio = cfg->gpio;
+    sc.kv = d->have_kv ? &d->kv : NULL;
+    sc.store = &d->store;
+    sc.run_fuel = cfg->run_fuel;
+    sc.run_block_ms = 10000u;
+    sc.aot_arch = cfg->aot_arch;
+    sc.aot_abi = cfg->aot_abi;
+    sc.retained = cfg->retained;
+    sc.reset_cause = cfg->reset_cause;
+    sc.event = dev_event;
+    sc.event_ctx = &d->proto;
+    wm_sup_init(&d->sup, &sc);
+    d->store.before_move = wm_sup_store_moving;
+    d->store.move_ctx = &d->sup;
+    return WM_STORE_OK;
+}
+
+bool wm_device_poll(wm_device *d)
+{
+    uint32_t before = d->rx_bytes;
+    (void)wm_protocol_poll(&d->proto);
+    bool ran = wm_sup_step(&d->sup);
+    return d->rx_bytes != before || ran;
+}

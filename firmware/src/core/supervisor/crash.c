@@ -1,0 +1,86 @@
+/* Resets blamed on modules. Before every slice the supervisor writes the module's name into
+ * RAM the port keeps across a reset (cfg.retained) and clears it afterwards. If the device
+ * comes up with a name there, it reset inside that module's slice (watchdog, CPU fault):
+ * the module's count in the config area ("#crash" namespace) goes up, and at
+ * WM_SUP_CRASH_LIMIT it is no longer autostarted, so a bad module cannot boot-loop the
+ * device. A push of the module or a START by hand clears the count. */
+#include "sup_internal.h"
+
+#define RETAINED_MAGIC 0x52544D57u /* "WMTR" */
+
+static const uint8_t k_ns[] = "#crash";
+#define NS_LEN ((uint32_t)(sizeof k_ns - 1u))
+
+uint32_t wm_sup_crash_count(wm_supervisor *s, const char *name)
+{
+    uint8_t v[4];
+    if (s->cfg.kv == NULL ||
+        wm_kv_get(s->cfg.kv, k_ns, NS_LEN, (const uint8_t *)name,
+                  (uint32_t)wm_sup_strlen(name), v, sizeof v) != 4) {
+        return 0;
+    }
+    return wm_sb_le32(v);
+}
+
+void wm_sup_crash_clear(wm_supervisor *s, const char *name)
+{
+    if (s->cfg.kv != NULL && wm_sup_crash_count(s, name) != 0) {
+        (void)wm_kv_delete(s->cfg.kv, k_ns, NS_LEN, (const uint8_t *)name,
+                           (uint32_t)wm_sup_strlen(name));
+    }
+}
+
+void wm_sup_crash_attribute(wm_supervisor *s)
+{
+    wm_sup_retained *r = s->cfg.retained;
+    if (r == NULL) {
+        return;
+    }
+    if (r->magic != RETAINED_MAGIC) { /* power-on: RAM holds nothing of ours */
+        uint8_t *b = (uint8_t *)r;
+        for (size_t i = 0; i < sizeof *r; i++) {
+            b[i] = 0;
+        }
+        r->magic = RETAINED_MAGIC;
+    }
+    r->boots++;
+    r->running[sizeof r->running - 1u] = '\0';
+    if (r->running[0] == '\0' || !wm_store_name_ok(r->running, wm_sup_strlen(r->running))) {
+        r->running[0] = '\0';
+        return;
+    }
+    char name[WM_STORE_NAME_MAX + 1];
+    wm_sup_strcpy(name, r->running, sizeof name);
+    r->running[0] = '\0';
+    uint32_t n = wm_sup_crash_count(s, name) + 1u;
+    uint8_t v[4];
+    wm_sb_put_le32(v, n);
+    if (s->cfg.kv != NULL) {
+        (void)wm_kv_set(s->cfg.kv, k_ns, NS_LEN, (const uint8_t *)name,
+                        (uint32_t)wm_sup_strlen(name), v, sizeof v, 0xFFFFFFFFu);
+    }
+    char line[96];
+    wm_sup_text t;
+    wm_sup_text_init(&t, line, sizeof line);
+    wm_sup_put(&t, "the device reset while this module ran (");
+    wm_sup_put_u(&t, n);
+    wm_sup_put(&t, " of ");
+    wm_sup_put_u(&t, WM_SUP_CRASH_LIMIT);
+    wm_sup_put(&t, " before it is disabled)");
+    wm_sup_emit(s, WM_EV_TRAP, name, line);
+    wm_sup_emit(s, WM_EV_LOG, name, line);
+}
+
+void wm_sup_slice_begin(wm_supervisor *s, const char *name)
+{
+    if (s->cfg.retained != NULL) {
+        wm_sup_strcpy(s->cfg.retained->running, name, sizeof s->cfg.retained->running);
+    }
+}
+
+void wm_sup_slice_end(wm_supervisor *s)
+{
+    if (s->cfg.retained != NULL) {
+        s->cfg.retained->running[0] = '\0';
+    }
+}

@@ -1,0 +1,57 @@
+/* Shared by the supervisor's files (supervisor.c, sup_run.c, keys.c, crash.c); not API. */
+#ifndef WM_SUP_INTERNAL_H
+#define WM_SUP_INTERNAL_H
+
+#include <stddef.h>
+
+#include "supervisor.h"
+
+/* A bounded text builder for messages (no libc in the core). */
+typedef struct {
+    char *buf;
+    size_t cap;
+    size_t len;
+} wm_sup_text;
+
+void wm_sup_text_init(wm_sup_text *t, char *buf, size_t cap);
+void wm_sup_put(wm_sup_text *t, const char *s);
+void wm_sup_put_u(wm_sup_text *t, uint64_t v);
+void wm_sup_put_hex(wm_sup_text *t, uint32_t v);
+size_t wm_sup_strlen(const char *s);
+bool wm_sup_streq(const char *a, const char *b);
+void wm_sup_strcpy(char *dst, const char *src, size_t cap);
+
+void wm_sup_emit(wm_supervisor *s, uint8_t ev, const char *name, const char *text);
+void wm_sup_emit_n(wm_supervisor *s, uint8_t ev, const char *name, const char *text,
+                   size_t len);
+
+/* Loads store module `name` (image at `image`) into `sl`: largest free RAM gap, install
+ * (package or bare), trim the extent. WM_ST_* with the reason in msg. */
+int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *image,
+                uint32_t size, char *msg, size_t cap);
+/* Releases the slot's instance and RAM (aborting a suspended call). */
+void wm_sup_unload(wm_supervisor *s, wm_slot *sl);
+/* True once a blocked slot may continue (deadline passed, message arrived). */
+bool wm_sup_woken(wm_supervisor *s, const wm_slot *sl);
+/* Maps a sandbox refusal to a WM_ST_* status and writes "why" (with the offset). */
+int wm_sup_refusal(const wm_sb_error *err, char *msg, size_t cap);
+
+/* keys.c: provisioning */
+void wm_sup_keys_load(wm_supervisor *s);
+int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, char *msg, size_t cap);
+
+/* crash.c: resets attributed to modules */
+uint32_t wm_sup_crash_count(wm_supervisor *s, const char *name);
+void wm_sup_crash_clear(wm_supervisor *s, const char *name);
+/* At boot: blame the module that was inside a slice when the device reset. */
+void wm_sup_crash_attribute(wm_supervisor *s);
+void wm_sup_slice_begin(wm_supervisor *s, const char *name);
+void wm_sup_slice_end(wm_supervisor *s);
+
+/* sup_run.c */
+int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image,
+               uint32_t size, const char *export_name, const wm_wire_value *args,
+               uint32_t nargs, wm_wire_value *results, uint32_t *nresults, char *msg,
+               size_t cap);
+
+#endif

@@ -1,0 +1,157 @@
+/* RUN: one call of an export on a fresh, temporary instance (s->tmp), released afterwards.
+ * The call runs in slices of the module's fuel with the scheduler stepping in between, so
+ * the started modules keep their timing while a RUN computes or sleeps. */
+#include "sup_internal.h"
+
+static const char *type_name(uint8_t t)
+{
+    switch (t) {
+    case WM_I32:
+        return "i32";
+    case WM_I64:
+        return "i64";
+    case WM_F32:
+        return "f32";
+    case WM_F64:
+        return "f64";
+    case WM_FUNCREF:
+        return "funcref";
+    default:
+        return "externref";
+    }
+}
+
+/* Checks the arguments against the export's signature; WM_ST_OK or a status + message. */
+static int check_args(const wm_func *f, const char *export_name, const wm_wire_value *args,
+                      uint32_t nargs, wm_sup_text *t)
+{
+    uint32_t np = 0, nr = 0;
+    const uint8_t *pt = NULL, *rt = NULL;
+    wm_func_sig(f, &np, &pt, &nr, &rt);
+    bool ok = np == nargs && nr <= WM_PROTO_MAX_VALUES;
+    for (uint32_t i = 0; ok && i < np; i++) {
+        ok = pt[i] == args[i].type;
+    }
+    if (ok) {
+        return WM_ST_OK;
+    }
+    wm_sup_put(t, export_name);
+    wm_sup_put(t, " takes (");
+    for (uint32_t i = 0; i < np; i++) {
+        wm_sup_put(t, i > 0 ? ", " : "");
+        wm_sup_put(t, type_name(pt[i]));
+    }
+    wm_sup_put(t, ")");
+    return WM_ST_BAD_ARGS;
+}
+
+/* Runs the call to completion, trap, or a budget; WM_ST_* with results or the reason. */
+static int call_sliced(wm_supervisor *s, wm_slot *sl, const wm_func *f, const wm_val *in,
+                       uint32_t nargs, wm_val *out, uint32_t nr, wm_sup_text *t)
+{
+    uint64_t slice = sl->sb.manifest.fuel, total = 0;
+    wm_error err = {WM_OK, 0, ""};
+    wm_err e = WM_OK;
+    bool first = true;
+    for (;;) {
+        e = first ? wm_call(sl->sb.inst, f, in, nargs, out, nr, slice, &err)
+                  : wm_resume(sl->sb.inst, slice, out, nr, &err);
+        first = false;
+        uint64_t left = wm_fuel_left(sl->sb.inst);
+        total += e == WM_ERR_OUT_OF_FUEL ? slice : (left <= slice ? slice - left : 0u);
+        if (e == WM_ERR_OUT_OF_FUEL) {
+            if (total >= s->cfg.run_fuel) {
+                wm_abort(sl->sb.inst);
+                wm_sup_put(t, "out of fuel (the call ran too long)");
+                return WM_ST_TRAP;
+            }
+            (void)wm_sup_step(s); /* the started modules get their turn */
+            continue;
+        }
+        if (e == WM_ERR_BLOCKED) {
+            uint64_t since = wm_sup_now(s);
+            while (!wm_sup_woken(s, sl)) {
+                if (wm_sup_now(s) - since > s->cfg.run_block_ms) {
+                    wm_abort(sl->sb.inst);
+                    wm_sup_put(t, "blocked for more than ");
+                    wm_sup_put_u(t, s->cfg.run_block_ms);
+                    wm_sup_put(t, " ms in sleep_ms/receive (RUN waits only that long)");
+                    return WM_ST_TRAP;
+                }
+                if (!wm_sup_step(s) && s->cfg.idle != NULL) {
+                    s->cfg.idle();
+                }
+            }
+            continue;
+        }
+        break;
+    }
+    if (e != WM_OK) {
+        wm_sup_put(t, err.msg);
+        return e == WM_ERR_TRAP || e == WM_ERR_EXHAUSTION ? WM_ST_TRAP : WM_ST_BAD_ARGS;
+    }
+    return WM_ST_OK;
+}
+
+int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image,
+               uint32_t size, const char *export_name, const wm_wire_value *args,
+               uint32_t nargs, wm_wire_value *results, uint32_t *nresults, char *msg,
+               size_t cap)
+{
+    wm_supervisor *s = ctx;
+    wm_slot *sl = &s->tmp;
+    wm_sup_text t;
+    (void)p;
+    wm_sup_text_init(&t, msg, cap);
+    if (s->in_run) {
+        wm_sup_put(&t, "another RUN is in progress");
+        return WM_ST_BUSY;
+    }
+    wm_sup_strcpy(sl->name, name, sizeof sl->name);
+    int st = wm_sup_load(s, sl, name, image, size, msg, cap);
+    if (st != WM_ST_OK) {
+        return st;
+    }
+    s->in_run = true;
+    wm_extern ext;
+    if (wm_export(sl->sb.inst, export_name, &ext) != WM_OK || ext.kind != WM_EXTERN_FUNC) {
+        wm_sup_put(&t, "no exported function '");
+        wm_sup_put(&t, export_name);
+        wm_sup_put(&t, "'");
+        st = WM_ST_NOT_FOUND;
+    } else {
+        st = check_args(ext.of.func, export_name, args, nargs, &t);
+    }
+    uint32_t np = 0, nr = 0;
+    const uint8_t *pt = NULL, *rt = NULL;
+    wm_val in[WM_PROTO_MAX_VALUES], out[WM_PROTO_MAX_VALUES];
+    if (st == WM_ST_OK) {
+        wm_func_sig(ext.of.func, &np, &pt, &nr, &rt);
+        for (uint32_t i = 0; i < nargs; i++) {
+            in[i].type = args[i].type;
+            in[i].of.i64 = 0;
+            if (args[i].type == WM_I32 || args[i].type == WM_F32) {
+                in[i].of.i32 = (uint32_t)args[i].bits;
+            } else {
+                in[i].of.i64 = args[i].bits;
+            }
+        }
+        st = call_sliced(s, sl, ext.of.func, in, nargs, out, nr, &t);
+    }
+    if (st == WM_ST_OK) {
+        for (uint32_t i = 0; i < nr; i++) {
+            results[i].type = rt[i];
+            if (rt[i] == WM_I32 || rt[i] == WM_F32) {
+                results[i].bits = out[i].of.i32;
+            } else if (rt[i] == WM_I64 || rt[i] == WM_F64) {
+                results[i].bits = out[i].of.i64;
+            } else {
+                results[i].bits = 0; /* references do not cross the wire */
+            }
+        }
+        *nresults = nr;
+    }
+    wm_sup_unload(s, sl);
+    s->in_run = false;
+    return st;
+}

@@ -1,0 +1,146 @@
+/* The supervisor: runs the store's modules side by side, each in its own sandbox.
+ *
+ * - Install: a store image is a package (.wmp: policy, signature, manifest, link rule) or,
+ *   on an unprovisioned device, a bare wasm module (default manifest). It gets a slot and
+ *   one contiguous RAM extent from the pool, sized to what it needs (its whole memory budget
+ *   included, so it never runs out of RAM later).
+ * - Scheduling: round robin over the slots that can run, one slice of the manifest's fuel at
+ *   a time; sleep_ms / yield / receive block the module (the host call is retried when it
+ *   wakes), so a blocked module costs nothing. A module past its CPU budget (fuel per
+ *   second) is stopped with "cpu budget exceeded".
+ * - Faults: a trap stops the module (event TRAP) or, with `on_trap = "restart"`, restarts it
+ *   with exponential backoff. A device reset while a module ran (watchdog, CPU fault) is
+ *   counted against that module; after WM_SUP_CRASH_LIMIT such resets it is disabled and not
+ *   started again until re-pushed or started by hand (INFO reports it).
+ * - RUN calls an export on a fresh, temporary instance while the other modules keep their
+ *   time slices.
+ *
+ * No globals, no malloc: the device owns one wm_supervisor. */
+#ifndef WM_SUPERVISOR_H
+#define WM_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../protocol/protocol.h"
+#include "../sandbox/sandbox.h"
+#include "../store/store.h"
+#include "ram_pool.h"
+
+#define WM_SUP_SLOTS 8u
+#define WM_SUP_KEYS_MAX 4u
+#define WM_SUP_CRASH_LIMIT 3u
+#define WM_SUP_BACKOFF_MIN_MS 100u
+#define WM_SUP_BACKOFF_MAX_MS 30000u
+#define WM_SUP_TRAP_MAX 96u
+
+/* Module states (LIST, `wasmote ls`). */
+enum {
+    WM_MS_IDLE = 0,     /* installed, not started since boot */
+    WM_MS_READY = 1,    /* runnable: waiting for its next slice */
+    WM_MS_SLEEPING = 2, /* in sleep_ms / yield */
+    WM_MS_WAITING = 3,  /* in receive, waiting for a message */
+    WM_MS_BACKOFF = 4,  /* trapped, restarting after a delay */
+    WM_MS_EXITED = 5,   /* its entry returned */
+    WM_MS_STOPPED = 6,  /* stopped by STOP, a replace, or its CPU budget */
+    WM_MS_TRAPPED = 7,  /* trapped and not restarted */
+    WM_MS_DISABLED = 8, /* reset the device WM_SUP_CRASH_LIMIT times: not started */
+    WM_MS_FAILED = 9    /* could not start: refused, no entry, no RAM (see last_trap) */
+};
+
+/* Why the last reset happened, as the port knows it. */
+enum { WM_RESET_POWER = 0, WM_RESET_SOFTWARE = 1, WM_RESET_WATCHDOG = 2, WM_RESET_FAULT = 3 };
+
+/* RAM the port keeps across a reset (not zeroed at start-up), for attributing a reset to
+ * the module that was running. */
+typedef struct wm_sup_retained {
+    uint32_t magic;
+    uint32_t boots;
+    char running[WM_STORE_NAME_MAX + 1]; /* module inside a slice, "" between slices */
+} wm_sup_retained;
+
+typedef struct wm_sup_config {
+    void *ram;                 /* module RAM pool */
+    size_t ram_size;
+    uint32_t (*millis)(void);  /* monotonic milliseconds (may wrap) */
+    void (*idle)(void);        /* wait a little (nothing runnable); NULL = spin */
+    void (*kick)(void);        /* feed the watchdog; NULL = none */
+    const wm_gpio_ops *gpio;   /* NULL: no pins */
+    wm_kv *kv;                 /* config area: keys, pins, crash counts, module data */
+    wm_store *store;
+    uint64_t run_fuel;         /* budget of one RUN call */
+    uint32_t run_block_ms;     /* how long a RUN call may stay blocked (sleep/receive) */
+    uint8_t aot_arch;          /* WM_AOT_* this firmware runs, 0 = none */
+    uint16_t aot_abi;
+    wm_sup_retained *retained; /* NULL: resets are not attributed */
+    uint32_t reset_cause;      /* WM_RESET_* */
+    /* Unsolicited events (WM_EV_*) for the host. */
+    void (*event)(void *ctx, uint8_t ev, const char *module, const char *text, size_t len);
+    void *event_ctx;
+} wm_sup_config;
+
+typedef struct wm_slot {
+    uint8_t state;             /* WM_MS_* (WM_MS_IDLE = slot free when name is "") */
+    bool loaded;               /* holds a RAM extent and a live instance */
+    bool in_call;              /* its entry was called; later slices resume it */
+    bool armed;                /* a blocking host call registered its wait */
+    bool forever;              /* WAITING without a timeout */
+    bool reload;               /* the store moved its image: reload at the next step */
+    uint8_t blocked_on;        /* WM_MS_SLEEPING or WM_MS_WAITING while armed */
+    char name[WM_STORE_NAME_MAX + 1];
+    wm_sb_module sb;
+    wm_arena arena;
+    const wm_func *entry;
+    uint32_t nresults;         /* of the entry function */
+    uint64_t wake_ms;
+    uint64_t started_ms;
+    uint32_t backoff_ms;
+    /* statistics */
+    uint64_t fuel_total;
+    uint64_t window_ms;        /* start of the current one-second window */
+    uint32_t window_fuel, window_busy_ms;
+    uint32_t last_fuel_per_s;  /* of the last complete window */
+    uint16_t last_cpu_permille;
+    uint32_t traps, restarts;
+    char last_trap[WM_SUP_TRAP_MAX];
+} wm_slot;
+
+typedef struct wm_supervisor {
+    wm_sup_config cfg;
+    wm_ram_pool pool;
+    wm_sb_host host;
+    wm_sb_device dev;
+    uint8_t keys[WM_SUP_KEYS_MAX][32];
+    uint32_t key_counter;      /* provisioning counter (replay protection for PROVISION) */
+    wm_slot slots[WM_SUP_SLOTS];
+    wm_slot tmp;               /* RUN's instance, and push validation */
+    uint32_t next;             /* round-robin position */
+    uint64_t now;              /* 64-bit milliseconds */
+    uint32_t last_millis;
+    bool in_run;               /* RUN is executing: the step must not start another */
+    char notes[160];           /* INFO's notes: provisioning state, disabled modules */
+    /* commit validation result for the protocol */
+    uint16_t validate_status;
+    char validate_msg[128];
+} wm_supervisor;
+
+/* Loads keys, attributes the last reset (cfg.retained), starts autostart modules. */
+void wm_sup_init(wm_supervisor *s, const wm_sup_config *cfg);
+/* One scheduling step: wakes what is due, gives one module a slice. True if something ran
+ * or is runnable (the caller should not idle). */
+bool wm_sup_step(wm_supervisor *s);
+/* Fills the protocol's runner hooks (RUN, START, STOP, INSTALLED, REMOVING, status, info,
+ * provisioning, commit validation). */
+void wm_sup_protocol_ops(wm_supervisor *s, wm_protocol_runner *ops);
+/* The store's before_move hook (ctx = wm_supervisor*). */
+void wm_sup_store_moving(void *ctx);
+/* Store commit validation (ctx = wm_supervisor*): 0 or -1 with validate_status/_msg set. */
+int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size);
+const char *wm_sup_validate_error(void *ctx);
+/* Current milliseconds (64-bit, from cfg.millis). */
+uint64_t wm_sup_now(wm_supervisor *s);
+/* Slots that are started (READY, SLEEPING, WAITING, BACKOFF). */
+uint32_t wm_sup_running(const wm_supervisor *s);
+
+#endif
