@@ -39,6 +39,29 @@ void wm_port_idle(void);
 /* Resets the board; does not return. */
 void wm_port_reset(void);
 
+/* Why the board reset last: 0 power-on, 1 software (wm_port_reset), 2 watchdog, 3 CPU
+ * fault (the values of WM_RESET_* in core/supervisor/supervisor.h). */
+uint32_t wm_port_reset_cause(void);
+
+/* RAM that keeps its contents across a reset (not across power-off) for the firmware's own
+ * use, at least 64 bytes, 4-byte aligned; *size receives its size. */
+void *wm_port_retained(size_t *size);
+
+/* The watchdog: unless kicked at least every timeout_ms, the board resets with cause 2.
+ * A hardware watchdog where the board has one the port drives, else the port's tick
+ * interrupt (QEMU). Once started it stays on. */
+void wm_port_watchdog_start(uint32_t timeout_ms);
+void wm_port_watchdog_kick(void);
+
+/* Pins modules may use (gpio_pin / gpio_write / gpio_read), or NULL when there are none. */
+struct wm_gpio_ops;
+const struct wm_gpio_ops *wm_port_gpio(void);
+
+/* The driver of the store region (wm_port_info.store: module store, then the config area),
+ * or NULL when the region is RAM (QEMU) and the firmware emulates NOR flash over it. */
+struct wm_flash_ops;
+const struct wm_flash_ops *wm_port_flash(void);
+
 /* The portable firmware main (src/app), called by the port after start-up; never returns. */
 void wm_app_main(void);
 

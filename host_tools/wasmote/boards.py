@@ -34,9 +34,16 @@ class Region:
 
 @dataclass(frozen=True)
 class StoreRegion(Region):
-    """The module store's flash region and its erase unit (emulated in RAM under QEMU)."""
+    """The flash region of the module store and, at its end, the config area (keys, pins,
+    crash counts, module key-value data); its erase unit (emulated in RAM under QEMU)."""
 
     sector: int = 4096
+    kv_size: int = 65536
+
+    @property
+    def modules_size(self) -> int:
+        """Bytes the module store itself gets (INFO's store capacity)."""
+        return self.size - self.kv_size
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,8 @@ def _parse(name: str, raw: dict[str, Any], path: Path) -> Board:
         platforms=tuple(str(p) for p in raw.get("platforms", ())),
         flash=_region(mem["flash"]),
         ram=_region(mem["ram"]),
-        store=StoreRegion(_int(store["base"]), _int(store["size"]), _int(store["sector"])),
+        store=StoreRegion(_int(store["base"]), _int(store["size"]), _int(store["sector"]),
+                          _int(store.get("kv_size", 65536))),
         stack=_int(mem["stack"]),
         uart=Uart(str(wm["uart"]["kind"]), _int(wm["uart"]["base"])),
         qemu=qemu,

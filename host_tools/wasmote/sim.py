@@ -3,8 +3,8 @@
 QEMU runs with `-serial tcp:127.0.0.1:PORT,server=on,wait=on`: it binds the port, then
 holds the guest until the first client connects, so that client sees the firmware from its
 very first byte (banner, self-test). A background sim is made ready by connecting once,
-reading the boot output up to `ready` and checking `ping` -> `pong`; later clients (the
-device commands, pyserial's `socket://127.0.0.1:PORT`) reconnect at will.
+reading the boot output up to `ready` and asking the device protocol for INFO; later
+clients (the device commands, pyserial's `socket://127.0.0.1:PORT`) reconnect at will.
 
 Background sims are recorded in build/sim/<port>.json (pid, port, board) so that
 `wasmote sim stop [URL]` can find them from another process.
@@ -186,33 +186,39 @@ def start_background(board_name: str, *, port: int | None = None, build: bool = 
 
 
 def wait_ready(sim: Sim, timeout: float = 30.0) -> list[str]:
-    """Connects, collects the boot output up to `ready`, checks ping/pong, disconnects."""
+    """Connects, collects the boot output up to `ready`, then checks that the firmware
+    answers the device protocol (INFO) on the same connection. Returns the boot lines and
+    a last line `info: <firmware> on <board>`."""
+    from wasmote.device.client import DeviceClient
+    from wasmote.device.errors import DeviceError
+    from wasmote.device.transport import SerialTransport
+
     deadline = time.monotonic() + timeout
     lines: list[str] = []
     with sim.connect(timeout=0.2) as ser:
         buf = b""
-        ready = False
-        pinged = False
-        while time.monotonic() < deadline:
-            chunk = ser.read(256)
-            buf += chunk
+        while time.monotonic() < deadline and "ready" not in lines:
+            buf += ser.read(256)
             while b"\n" in buf:
                 raw, buf = buf.split(b"\n", 1)
                 line = raw.decode("utf-8", "replace").strip()
                 if line:
                     lines.append(line)
-                if line == "ready":
-                    ready = True
-                if line == "pong" and pinged:
-                    return lines
-            if ready and not pinged:
-                ser.write(b"ping\r\n")
-                pinged = True
             if not sim.alive():
                 raise SimError(f"QEMU for {sim.board} exited during boot: {_log_tail(sim)}")
-    got = lines[-1] if lines else "nothing"
-    raise SimError(f"firmware on {sim.board} did not answer within {timeout:.0f} s "
-                   f"(last line: {got})")
+    if "ready" not in lines:
+        got = lines[-1] if lines else "nothing"
+        raise SimError(f"firmware on {sim.board} did not boot within {timeout:.0f} s "
+                       f"(last line: {got})")
+    transport = SerialTransport(sim.url)
+    try:
+        info = DeviceClient(transport, timeout=2.0, retries=5).info()
+    except DeviceError as e:
+        raise SimError(f"firmware on {sim.board} booted but does not answer: {e}") from e
+    finally:
+        transport.close()
+    lines.append(f"info: {info.firmware_version} on {info.board}")
+    return lines
 
 
 def _log_tail(sim: Sim) -> str:

@@ -1,13 +1,17 @@
 """Every QEMU board: build with PlatformIO, boot, banner, self-test on the real interpreter
-(Cortex-M3/M4F/M33, RV32), ping/pong over the TCP serial line."""
+(Cortex-M3/M4F/M33, RV32), then the device protocol over the TCP serial line."""
 
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
 import wasmote
+from wasmote.device.client import DeviceClient
+from wasmote.device.errors import DeviceError
+from wasmote.device.transport import SerialTransport
 from wasmote import firmware
 from wasmote.boards import load_board
 
@@ -53,21 +57,26 @@ def test_firmware_boots_and_runs_selftest(boot, builds, board, expected_selftest
 
 
 @pytest.mark.qemu
-def test_firmware_line_commands(boot):
-    b = boot("mps2-an386")
-    assert b.command("ping") == "pong"
-    assert b.command("bogus") == "error unknown command"
-    assert b.command("x" * 200) == "error line too long"
-    assert b.command("info").startswith("wasmote ")
-    assert b.command("ping") == "pong"
-
-
-@pytest.mark.qemu
-def test_firmware_reset_reboots(boot):
-    b = boot("riscv32-virt")
-    assert b.command("reset") == "resetting"
-    from .conftest import read_until
-
-    again = read_until(b.ser, "ready", timeout=30)
-    assert any(ln.startswith("wasmote ") for ln in again)
-    assert b.command("ping") == "pong"
+@pytest.mark.parametrize("board", ["mps2-an386", "riscv32-virt"])
+def test_firmware_speaks_the_device_protocol_after_boot(boot, board):
+    b = boot(board)
+    b.ser.close()  # the device commands reconnect, like a user's `wasmote info`
+    t = SerialTransport(b.sim.url)
+    try:
+        c = DeviceClient(t, timeout=2.0)
+        info = c.info()
+        assert info.board == board and info.firmware_version == f"wasmote {wasmote.__version__}"
+        assert {"store", "run", "sandbox", "scheduler"} <= set(info.feature_names())
+        assert info.keys == 0 and "unprovisioned" in info.notes
+        assert info.reset_cause_name == "power-on" and info.boots == 1
+        c.reset()  # RESET reboots: the same device, one boot more, software reset
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                again = c.info()
+                break
+            except DeviceError:
+                assert time.monotonic() < deadline, "no INFO after RESET"
+        assert (again.boots, again.reset_cause_name) == (2, "software")
+    finally:
+        t.close()

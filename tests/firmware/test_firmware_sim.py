@@ -1,5 +1,5 @@
 """`wasmote sim`: background sims through the library and the CLI, several at once, the
-serial URL through pyserial, stop by URL, nothing left running."""
+serial URL through pyserial (the device protocol), stop by URL, nothing left running."""
 
 from __future__ import annotations
 
@@ -7,18 +7,20 @@ import os
 import subprocess
 
 import pytest
-import serial
 
 from wasmote import sim
+from wasmote.device.client import DeviceClient
+from wasmote.device.transport import SerialTransport
 from wasmote.errors import UsageError
 
-from .conftest import read_line
 
-
-def _ping(url: str) -> str:
-    with serial.serial_for_url(url, timeout=0.2) as ser:
-        ser.write(b"ping\r\n")
-        return read_line(ser, 10)
+def _board(url: str) -> str:
+    """The board the firmware at `url` reports over the device protocol (INFO)."""
+    t = SerialTransport(url)
+    try:
+        return DeviceClient(t, timeout=2.0).info().board
+    finally:
+        t.close()
 
 
 @pytest.mark.qemu
@@ -31,17 +33,17 @@ def test_firmware_sim_background_library_two_at_once():
         started.append(b)
         assert a.port != b.port
         assert any(ln.startswith("wasmote ") and "board=mps2-an386" in ln for ln in a.boot_log)
-        assert a.boot_log[-1] == "pong"
+        assert a.boot_log[-1].startswith("info: wasmote ") and "on mps2-an386" in a.boot_log[-1]
         # reconnecting later works (wait=on only holds the very first connection)
-        assert _ping(a.url) == "pong"
-        assert _ping(b.url) == "pong"
+        assert _board(a.url) == "mps2-an386"
+        assert _board(b.url) == "riscv32-virt"
         running = {s.port: s for s in sim.list_sims()}
         assert {a.port, b.port} <= set(running)
         stopped = sim.stop(a.url)
         assert [s.port for s in stopped] == [a.port]
         assert not a.alive()
         assert a.port not in {s.port for s in sim.list_sims()}
-        assert _ping(b.url) == "pong"
+        assert _board(b.url) == "riscv32-virt"
         with pytest.raises(sim.SimError, match="no running simulator"):
             sim.stop(a.url)
     finally:
@@ -67,7 +69,7 @@ def test_firmware_sim_cli_background_and_stop():
     rec = next((s for s in sim.list_sims() if s.port == port), None)
     try:
         assert rec is not None and rec.board == "mps2-an385"
-        assert _ping(url) == "pong"
+        assert _board(url) == "mps2-an385"
         out = subprocess.run(["wasmote", "sim", "stop", url], capture_output=True, text=True,
                              timeout=60)
         assert out.returncode == 0, out.stderr

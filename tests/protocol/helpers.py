@@ -39,3 +39,14 @@ def request(c: DeviceClient, msg: int, body: bytes = b"", seq: int = 100,
 
 def held(c: DeviceClient) -> dict[str, bytes]:
     return {m.name: m.sha256 for m in c.modules()}
+
+
+def logs_with(c: DeviceClient, *needles: str, timeout: float = 10.0) -> str:
+    """The device's LOGS once they contain every needle (modules run after boot)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        logs = c.logs()
+        if all(n in logs for n in needles) or time.monotonic() > deadline:
+            assert all(n in logs for n in needles), logs
+            return logs
+        time.sleep(0.05)

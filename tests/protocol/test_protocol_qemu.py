@@ -1,11 +1,10 @@
-"""The protocol on emulated hardware: the core + a board port + a minimal app main, under
-QEMU (mps2-an386 Cortex-M4F, riscv32-virt), the UART on a TCP socket. Push, run, reset
-with the RAM-emulated flash surviving the reset, autostart."""
+"""The protocol on emulated hardware: the product firmware (PlatformIO build) under QEMU
+(mps2-an386 Cortex-M4F, riscv32-virt), the UART on a TCP socket. Push, run, reset with the
+RAM-emulated flash surviving the reset, autostart."""
 
 from __future__ import annotations
 
 import functools
-import json
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -13,74 +12,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.protocol.conftest import C_DIR
-from tests.protocol.helpers import held, image, sha
+from tests.protocol.helpers import held, image, logs_with, sha
+from wasmote import firmware
 from wasmote.boards import load_board
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.transport import SerialTransport
-from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
+from wasmote.paths import BUILD_DIR
 from wasmote.sim import free_port, qemu_command
 
 pytestmark = pytest.mark.qemu
 WAT = Path(__file__).resolve().parent / "wat"
 
 
-def build_qemu_device(board_name: str, out: Path) -> Path:
-    """Link the core with the board's port and tests/protocol/c/qemu_device_app.c, with the
-    same flags and generated MEMORY block as the firmware's PlatformIO builder."""
-    board = load_board(board_name)
-    raw = json.loads(board.path.read_text())
-    gcc = shutil.which(f"{board.toolchain}-gcc")
-    if gcc is None:
-        pytest.skip(f"{board.toolchain}-gcc not installed")
-    port = FIRMWARE_DIR / "src" / "port" / board.port
-    wm = raw["wasmote"]
-    cflags = raw["build"]["cflags"].split()
-    ldflags = raw["build"].get("ldflags", raw["build"]["cflags"]).split()
-    out.mkdir(parents=True, exist_ok=True)
-    ld = out / "memory.ld"
-    ld.write_text(
-        "MEMORY\n{\n"
-        f"  FLASH (rx) : ORIGIN = 0x{board.flash.base:X}, LENGTH = 0x{board.flash.size:X}\n"
-        f"  STORE (rw) : ORIGIN = 0x{board.store.base:X}, LENGTH = 0x{board.store.size:X}\n"
-        f"  RAM (rwx) : ORIGIN = 0x{board.ram.base:X}, LENGTH = 0x{board.ram.size:X}\n"
-        f"}}\n__stack_size = 0x{board.stack:X};\nINCLUDE {wm['ldsections']}\n")
-    sources = [*sorted((FIRMWARE_DIR / "src" / "core").rglob("*.c")),
-               *sorted(port.glob("*.c")), *sorted(port.glob("*.S")),
-               FIRMWARE_DIR / "src" / "app" / "freestanding.c", C_DIR / "qemu_device_app.c"]
-    defines = [f"-DF_CPU={raw['build'].get('f_cpu', '25000000L')}",
-               f'-DWM_BOARD_NAME="{board.name}"', f'-DWM_CPU_NAME="{board.cpu}"',
-               f"-DWM_UART_BASE=0x{board.uart.base:08X}u",
-               f"-DWM_STORE_SECTOR={board.store.sector}u"]
-    if "rx_irq" in wm["uart"]:
-        defines.append(f"-DWM_UART_RX_IRQ={int(wm['uart']['rx_irq'])}u")
-    # core components include their own headers by bare name (as posix_build does)
-    core_includes = [f"-I{d}" for d in sorted((FIRMWARE_DIR / "src" / "core").iterdir())
-                     if d.is_dir()]
-    objs = []
-    for i, src in enumerate(sources):
-        obj = out / f"{i:03d}_{src.stem}.o"
-        cmd = [gcc, *cflags, "-std=c99", "-Os", "-ffreestanding", "-fno-builtin",
-               "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
-               *defines, f"-I{FIRMWARE_DIR / 'include'}", f"-I{FIRMWARE_DIR / 'src'}",
-               f"-I{FIRMWARE_DIR / 'src' / 'core'}", *core_includes, "-c", str(src),
-               "-o", str(obj)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        objs.append(str(obj))
-    elf = out / "device.elf"
-    proc = subprocess.run([gcc, *ldflags, *objs, "-nostdlib", "-nostartfiles",
-                           "-Wl,--gc-sections", f"-L{port}", "-T", str(ld), "-lgcc",
-                           "-o", str(elf)], capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return elf
-
-
 @functools.cache
 def qemu_elf(board: str) -> Path:
-    """One build per board and test session."""
-    return build_qemu_device(board, BUILD_DIR / "protocol-tests" / f"qemu-device-{board}")
+    """The product firmware (PlatformIO build, cached), copied: a later build may replace it."""
+    out = BUILD_DIR / "protocol-tests" / f"firmware-{board}.elf"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(firmware.build(board).elf, out)
+    return out
 
 
 @pytest.fixture(params=["mps2-an386", "riscv32-virt"])
@@ -117,7 +68,7 @@ def test_push_run_reset_autostart_on_qemu(board: str, qemu_client: DeviceClient,
     c = qemu_client
     info = c.info()
     assert info.board == board and info.protocol_version == 1
-    assert info.store_capacity == load_board(board).store.size
+    assert info.store_capacity == load_board(board).store.modules_size
     assert "run" in info.feature_names()
     calc = _wasm("calc", tmp_path)
     c.push("calc", calc, autostart=True)
@@ -133,7 +84,7 @@ def test_push_run_reset_autostart_on_qemu(board: str, qemu_client: DeviceClient,
         c.run("calc", "boom", [])
     c.reset()  # a real system reset of the emulated board: the RAM store survives it
     assert held(c) == {"calc": sha(calc), "blob": sha(blob)}
-    assert "calc: hello from calc" in c.logs()  # autostart ran at boot
+    logs_with(c, "calc: hello from calc")  # autostart ran at boot
     blob2 = image(9_000, 4)
     c.push("blob", blob2)  # replace
     assert held(c) == {"calc": sha(calc), "blob": sha(blob2)}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import struct
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import wasmote.cli.device_cmds  # noqa: F401  (registers the commands)
-from tests.protocol.helpers import held, image, sha
+from tests.protocol.helpers import held, image, logs_with, sha
 from wasmote.cli import main
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
@@ -149,17 +148,6 @@ def test_killed_mid_replace_the_old_module_still_runs(device: PosixDevice,
     assert held(c) == {"calc": sha(new)}
     assert c.run("calc", "add", [i32(3), i32(5)]) == [i32(8)]
     c.transport.close()
-
-
-def logs_with(c: DeviceClient, *needles: str, timeout: float = 10.0) -> str:
-    """The device's LOGS once they contain every needle (modules run after boot)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        logs = c.logs()
-        if all(n in logs for n in needles) or time.monotonic() > deadline:
-            assert all(n in logs for n in needles), logs
-            return logs
-        time.sleep(0.05)
 
 
 def _events_until(c: DeviceClient, kind: p.Msg, timeout: float = 20.0) -> list[p.Event]:

@@ -1,21 +1,30 @@
-/* The portable firmware main every port calls: banner, boot self-test, then the serial
- * loop. Until the device protocol lands, the loop answers line commands: `ping` -> `pong`,
- * `info` -> the banner again, `reset`. */
+/* The portable firmware main every port calls: banner, boot self-test of the interpreter,
+ * then the device (core/device/device.h) on the UART: module store and config area in the
+ * board's store region, the supervisor running modules in the free RAM, the watchdog. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "console.h"
+#include "device/device.h"
 #include "selftest.h"
 #include "version.h"
 #include "wasmote_port.h"
 
-#define WM_LINE_MAX 80u
+/* Config area at the end of the store region (keys, pins, crash counts, module kv data). */
+#ifndef WM_KV_SIZE
+#define WM_KV_SIZE (64u * 1024u)
+#endif
+/* A firmware hang longer than this resets the board. */
+#define WM_WATCHDOG_MS 2000u
+/* Budget of one RUN call (fuel units: function entries and loop iterations). */
+#define WM_RUN_FUEL 2000000u
 
-typedef struct wm_line {
-    uint8_t buf[WM_LINE_MAX];
-    size_t len;
-    int overflow; /* the current line is too long and is being discarded */
-} wm_line;
+#ifndef WM_AOT_ARCH
+#define WM_AOT_ARCH 0u
+#define WM_AOT_ABI 0u
+#endif
+
+static wm_device g_dev; /* the one place device state lives */
 
 static void wm_banner(const wm_port_info *info)
 {
@@ -29,72 +38,54 @@ static void wm_banner(const wm_port_info *info)
     wm_con_dec(info->ram_free_size);
     wm_con_puts(" store=");
     wm_con_dec(info->store_size);
-#ifdef WM_HAVE_RUNTIME
     wm_con_puts(" runtime=yes\r\n");
-#else
-    wm_con_puts(" runtime=no\r\n");
-#endif
-}
-
-static int wm_line_is(const wm_line *l, const char *word)
-{
-    size_t i = 0;
-    while (word[i] != '\0') {
-        if (i >= l->len || l->buf[i] != (uint8_t)word[i]) {
-            return 0;
-        }
-        i++;
-    }
-    return i == l->len;
-}
-
-static void wm_line_command(const wm_line *l, const wm_port_info *info)
-{
-    if (l->len == 0) {
-        return;
-    }
-    if (wm_line_is(l, "ping")) {
-        wm_con_puts("pong\r\n");
-    } else if (wm_line_is(l, "info")) {
-        wm_banner(info);
-    } else if (wm_line_is(l, "reset")) {
-        wm_con_puts("resetting\r\n");
-        wm_port_reset();
-    } else {
-        wm_con_puts("error unknown command\r\n");
-    }
 }
 
 void wm_app_main(void)
 {
     const wm_port_info *info = wm_port_board_info();
-    wm_line line;
+    size_t retained_size = 0;
+    void *retained = wm_port_retained(&retained_size);
 
     wm_con_puts("\r\n");
     wm_banner(info);
     (void)wm_selftest_run(info->ram_free, info->ram_free_size);
+    wm_device_config c = {
+        .read_byte = wm_port_uart_read,
+        .write = wm_port_uart_write,
+        .idle = wm_port_idle,
+        .reset = wm_port_reset,
+        .millis = wm_port_millis,
+        .kick = wm_port_watchdog_kick,
+        .board = info->board,
+        .firmware_version = "wasmote " WM_FIRMWARE_VERSION,
+        .flash = wm_port_flash(), /* NULL: NOR flash emulated over RAM (QEMU) */
+        .store_mem = info->store,
+        .store_size = (uint32_t)info->store_size,
+        .store_sector = info->store_sector,
+        .kv_size = WM_KV_SIZE,
+        .ram = info->ram_free,
+        .ram_size = info->ram_free_size,
+        .run_fuel = WM_RUN_FUEL,
+        .gpio = wm_port_gpio(),
+        .retained = retained_size >= sizeof(wm_sup_retained) ? retained : NULL,
+        .reset_cause = wm_port_reset_cause(),
+        .aot_arch = WM_AOT_ARCH,
+        .aot_abi = WM_AOT_ABI,
+    };
+    wm_port_watchdog_start(WM_WATCHDOG_MS);
     wm_con_puts("ready\r\n");
-
-    line.len = 0;
-    line.overflow = 0;
-    for (;;) {
-        int c = wm_port_uart_read();
-        if (c < 0) {
+    if (wm_device_boot(&g_dev, &c) != 0) {
+        wm_con_puts("panic: module store unusable (flash geometry)\r\n");
+        for (;;) {
+            wm_port_watchdog_kick(); /* permanent: do not boot-loop, stay silent */
             wm_port_idle();
-            continue;
         }
-        if (c == '\r' || c == '\n') {
-            if (line.overflow) {
-                wm_con_puts("error line too long\r\n");
-            } else {
-                wm_line_command(&line, info);
-            }
-            line.len = 0;
-            line.overflow = 0;
-        } else if (line.len < WM_LINE_MAX) {
-            line.buf[line.len++] = (uint8_t)c;
-        } else {
-            line.overflow = 1;
+    }
+    for (;;) {
+        wm_port_watchdog_kick();
+        if (!wm_device_poll(&g_dev)) {
+            wm_port_idle();
         }
     }
 }

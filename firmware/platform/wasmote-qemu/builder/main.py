@@ -60,6 +60,10 @@ defines = [
 ]
 if "rx_irq" in wm["uart"]:
     defines.append(("WM_UART_RX_IRQ", "%du" % _int(wm["uart"]["rx_irq"])))
+if "kv_size" in mem["store"]:
+    defines.append(("WM_KV_SIZE", "%du" % _int(mem["store"]["kv_size"])))
+if wm.get("gpio", {}).get("kind") == "mps2-fpgaio":
+    defines.append(("WM_FPGAIO_BASE", "0x%08Xu" % _int(wm["gpio"]["base"])))
 
 
 def _runtime_present():

@@ -1,8 +1,10 @@
-/* The mps2 port: CMSDK UART, SysTick millisecond clock, board facts, reset. */
+/* The mps2 port: CMSDK UART, SysTick millisecond clock and software watchdog, FPGAIO LEDs
+ * and buttons, reset cause and retained RAM, board facts, reset. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "mps2_regs.h"
+#include "sandbox/gpio.h"
 #include "wasmote_port.h"
 
 #ifndef WM_CPU_NAME
@@ -11,8 +13,63 @@
 
 extern uint8_t __heap_start, __heap_end, __store_start, __store_end;
 
-/* The port's only mutable state: the tick count, advanced by the SysTick interrupt. */
+/* The port's mutable state: the tick count (SysTick), the watchdog, and what survives a
+ * reset (in .noinit, which start-up neither loads nor zeroes). */
 static volatile uint32_t wm_ticks_ms;
+static volatile uint32_t wm_wdog_timeout_ms; /* 0 = off */
+static volatile uint32_t wm_wdog_kicked_ms;
+
+#define WM_KEEP_MAGIC 0x4B505057u /* "WPPK" */
+static struct {
+    uint32_t magic;
+    uint32_t cause; /* cause of the *next* reset, set just before it happens */
+    uint32_t app[16];
+} wm_keep __attribute__((section(".noinit")));
+static uint32_t wm_boot_cause;
+
+void wm_mps2_boot_cause_init(void);
+void wm_mps2_fault_reset(void);
+
+/* Called once at start-up, before anything can reset the board again. */
+void wm_mps2_boot_cause_init(void)
+{
+    wm_boot_cause = wm_keep.magic == WM_KEEP_MAGIC ? wm_keep.cause : 0u; /* power-on */
+    if (wm_keep.magic != WM_KEEP_MAGIC) {
+        for (size_t i = 0; i < sizeof wm_keep.app / sizeof wm_keep.app[0]; i++) {
+            wm_keep.app[i] = 0;
+        }
+    }
+    wm_keep.magic = WM_KEEP_MAGIC;
+    wm_keep.cause = 0; /* a reset nobody announced (debugger, QEMU monitor) */
+}
+
+static void wm_reset_with(uint32_t cause)
+{
+    wm_keep.cause = cause;
+    __asm__ volatile("dsb" ::: "memory");
+    WM_SCB_AIRCR = (0x5FAu << 16) | (1u << 2); /* VECTKEY | SYSRESETREQ */
+    __asm__ volatile("dsb" ::: "memory");
+    for (;;) {
+    }
+}
+
+void wm_mps2_fault_reset(void) { wm_reset_with(3u); }
+
+uint32_t wm_port_reset_cause(void) { return wm_boot_cause; }
+
+void *wm_port_retained(size_t *size)
+{
+    *size = sizeof wm_keep.app;
+    return wm_keep.app;
+}
+
+void wm_port_watchdog_start(uint32_t timeout_ms)
+{
+    wm_wdog_kicked_ms = wm_ticks_ms;
+    wm_wdog_timeout_ms = timeout_ms;
+}
+
+void wm_port_watchdog_kick(void) { wm_wdog_kicked_ms = wm_ticks_ms; }
 
 void wm_mps2_clock_init(void);
 void wm_mps2_uart_init(void);
@@ -26,7 +83,26 @@ void wm_mps2_clock_init(void)
     WM_SYST_CSR = 0x7u; /* processor clock, interrupt, enable */
 }
 
-void wm_mps2_systick_handler(void) { wm_ticks_ms = wm_ticks_ms + 1u; }
+static void wm_uart_put_blocking(const char *s)
+{
+    while (*s) {
+        while (WM_UART_STATE & WM_UART_STATE_TXFULL) {
+        }
+        WM_UART_DATA = (uint8_t)*s++;
+    }
+}
+
+/* The tick is also the watchdog: thread code that stops kicking (a hang anywhere in the
+ * firmware) is interrupted here and the board resets. */
+void wm_mps2_systick_handler(void)
+{
+    uint32_t now = wm_ticks_ms + 1u;
+    wm_ticks_ms = now;
+    if (wm_wdog_timeout_ms != 0u && now - wm_wdog_kicked_ms > wm_wdog_timeout_ms) {
+        wm_uart_put_blocking("\r\npanic: watchdog, resetting\r\n");
+        wm_reset_with(2u);
+    }
+}
 
 void wm_mps2_uart_init(void)
 {
@@ -65,14 +141,54 @@ void wm_port_idle(void)
     }
 }
 
-void wm_port_reset(void)
+void wm_port_reset(void) { wm_reset_with(1u); }
+
+/* ---- GPIO: the FPGAIO block's user LEDs (outputs) and push buttons (inputs) ---- */
+
+#ifdef WM_FPGAIO_BASE
+#define WM_FPGAIO_LED WM_REG32(WM_FPGAIO_BASE + 0x00u)
+#define WM_FPGAIO_BUTTON WM_REG32(WM_FPGAIO_BASE + 0x08u)
+
+static const char *const wm_pin_names[4] = {"led0", "led1", "button0", "button1"};
+
+static const char *pin_name(void *ctx, uint32_t pin)
 {
-    __asm__ volatile("dsb" ::: "memory");
-    WM_SCB_AIRCR = (0x5FAu << 16) | (1u << 2); /* VECTKEY | SYSRESETREQ */
-    __asm__ volatile("dsb" ::: "memory");
-    for (;;) {
-    }
+    (void)ctx;
+    return pin < 4u ? wm_pin_names[pin] : "";
 }
+
+static uint32_t pin_flags(void *ctx, uint32_t pin)
+{
+    (void)ctx;
+    return pin < 2u ? WM_GPIO_OUT : WM_GPIO_IN;
+}
+
+static int pin_write(void *ctx, uint32_t pin, int level)
+{
+    (void)ctx;
+    if (pin >= 2u) {
+        return -1;
+    }
+    uint32_t bit = 1u << pin;
+    WM_FPGAIO_LED = level ? (WM_FPGAIO_LED | bit) : (WM_FPGAIO_LED & ~bit);
+    return 0;
+}
+
+static int pin_read(void *ctx, uint32_t pin)
+{
+    (void)ctx;
+    if (pin < 2u) {
+        return (int)((WM_FPGAIO_LED >> pin) & 1u);
+    }
+    return pin < 4u ? (int)((WM_FPGAIO_BUTTON >> (pin - 2u)) & 1u) : -1;
+}
+
+static const wm_gpio_ops wm_gpio = {0, 4u, pin_name, pin_flags, pin_write, pin_read};
+
+const struct wm_gpio_ops *wm_port_gpio(void) { return &wm_gpio; }
+#else
+const struct wm_gpio_ops *wm_port_gpio(void) { return 0; }
+#endif
 
 const wm_port_info *wm_port_board_info(void)
 {
@@ -87,3 +203,6 @@ const wm_port_info *wm_port_board_info(void)
     info.store_sector = WM_STORE_SECTOR;
     return &info;
 }
+
+/* The store region is RAM under QEMU: the firmware emulates NOR flash over it. */
+const struct wm_flash_ops *wm_port_flash(void) { return 0; }

@@ -14,6 +14,8 @@ void wm_mps2_systick_handler(void);
 void wm_mps2_uart_rx_handler(void);
 void wm_mps2_clock_init(void);
 void wm_mps2_uart_init(void);
+void wm_mps2_boot_cause_init(void);
+void wm_mps2_fault_reset(void);
 
 typedef void (*wm_vector)(void);
 
@@ -53,6 +55,7 @@ void wm_mps2_reset_handler(void)
     __asm__ volatile("dsb\n\tisb" ::: "memory");
 #endif
     WM_SCB_VTOR = (uint32_t)(uintptr_t)wm_vectors;
+    wm_mps2_boot_cause_init();
     wm_mps2_uart_init();
     wm_mps2_clock_init();
     wm_app_main();
@@ -75,7 +78,7 @@ static void wm_fault_puts(const char *s)
 void wm_mps2_fault_handler(void)
 {
     wm_fault_puts("\r\npanic: cpu fault, resetting\r\n");
-    wm_port_reset();
+    wm_mps2_fault_reset();
 }
 
 void wm_mps2_default_handler(void) {}

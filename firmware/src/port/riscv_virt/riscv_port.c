@@ -44,6 +44,39 @@ extern uint8_t __heap_start, __heap_end, __store_start, __store_end;
 void wm_rv_main(void);
 void wm_rv_fault(void);
 
+/* What survives a reset (in .noinit, which start-up neither loads nor zeroes). */
+#define WM_KEEP_MAGIC 0x4B505057u /* "WPPK" */
+static struct {
+    uint32_t magic;
+    uint32_t cause; /* cause of the *next* reset, set just before it happens */
+    uint32_t app[16];
+} wm_keep __attribute__((section(".noinit")));
+static uint32_t wm_boot_cause;
+
+static void wm_reset_with(uint32_t cause)
+{
+    wm_keep.cause = cause;
+    WM_SIFIVE_TEST = 0x7777u; /* QEMU: system reset */
+    for (;;) {
+    }
+}
+
+uint32_t wm_port_reset_cause(void) { return wm_boot_cause; }
+
+void *wm_port_retained(size_t *size)
+{
+    *size = sizeof wm_keep.app;
+    return wm_keep.app;
+}
+
+/* No watchdog on this port yet: QEMU virt has none and the port takes no interrupts (they
+ * only wake WFI), so a firmware hang is not caught here (docs/firmware.md). */
+void wm_port_watchdog_start(uint32_t timeout_ms) { (void)timeout_ms; }
+void wm_port_watchdog_kick(void) {}
+
+/* QEMU virt has no user pins. */
+const struct wm_gpio_ops *wm_port_gpio(void) { return 0; }
+
 static uint64_t wm_mtime(void)
 {
     uint32_t hi, lo;
@@ -66,6 +99,14 @@ static void wm_uart_init(void)
 
 void wm_rv_main(void)
 {
+    wm_boot_cause = wm_keep.magic == WM_KEEP_MAGIC ? wm_keep.cause : 0u; /* power-on */
+    if (wm_keep.magic != WM_KEEP_MAGIC) {
+        for (size_t i = 0; i < sizeof wm_keep.app / sizeof wm_keep.app[0]; i++) {
+            wm_keep.app[i] = 0;
+        }
+    }
+    wm_keep.magic = WM_KEEP_MAGIC;
+    wm_keep.cause = 0;
     wm_uart_init();
     /* machine external + timer interrupts may wake WFI; mstatus.MIE stays 0 */
     __asm__ volatile("csrw mie, %0" ::"r"((1u << 11) | (1u << 7)));
@@ -85,7 +126,7 @@ static void wm_fault_puts(const char *s)
 void wm_rv_fault(void)
 {
     wm_fault_puts("\r\npanic: cpu fault, resetting\r\n");
-    wm_port_reset();
+    wm_reset_with(3u);
 }
 
 int wm_port_uart_read(void)
@@ -124,12 +165,7 @@ void wm_port_idle(void)
     }
 }
 
-void wm_port_reset(void)
-{
-    WM_SIFIVE_TEST = 0x7777u; /* QEMU: system reset */
-    for (;;) {
-    }
-}
+void wm_port_reset(void) { wm_reset_with(1u); }
 
 const wm_port_info *wm_port_board_info(void)
 {
@@ -144,3 +180,6 @@ const wm_port_info *wm_port_board_info(void)
     info.store_sector = WM_STORE_SECTOR;
     return &info;
 }
+
+/* The store region is RAM under QEMU: the firmware emulates NOR flash over it. */
+const struct wm_flash_ops *wm_port_flash(void) { return 0; }
