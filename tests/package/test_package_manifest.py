@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import pytest
@@ -101,8 +102,9 @@ def test_toml_round_trip():
 
 @pytest.mark.parametrize("data,offset,fragment", [
     (b"", 0, "truncated: encoding version"),
-    (b"\x02", 0, "unknown manifest encoding version 2"),
+    (b"\x03", 0, "unknown manifest encoding version 3"),
     (b"\x01\x01\x02", 2, "reserved flag bits"),
+    (b"\x02\x01\x04", 2, "reserved flag bits"),
     (b"\x01\x01\x00\x00", 3, "name length 0 out of range 1..32"),
     (b"\x01\x01\x00\x21", 3, "name length 33"),
     (b"\x01\x01\x00\x03ab", 4, "truncated: name needs 3 bytes, 2 left"),
@@ -115,6 +117,31 @@ def test_binary_errors(data, offset, fragment):
         decode_manifest(data, base=0x100, source="p.wmp")
     assert info.value.offset == 0x100 + offset
     assert info.value.one_line().startswith(f"p.wmp:0x{0x100 + offset:x}: manifest: ")
+
+
+def test_encoding_2_only_for_its_fields():
+    """cpu, queue and on_trap need encoding 2; everything else keeps encoding 1, so the
+    golden packages and older devices are unaffected."""
+    plain = sample_manifest()
+    assert encode_manifest(plain)[0] == 1
+    for change in ({"cpu_fuel_per_s": 2_000_000}, {"queue_depth": 2}):
+        m = dataclasses.replace(plain, limits=dataclasses.replace(plain.limits, **change))
+        data = encode_manifest(m)
+        assert data[0] == 2 and decode_manifest(data) == m
+    m = dataclasses.replace(plain, on_trap="restart")
+    data = encode_manifest(m)
+    assert data[0] == 2 and data[2] & 2 and decode_manifest(data) == m
+    assert parse_manifest_toml(manifest_to_toml(m)) == m
+    # encoding 2 with none of its fields is not canonical
+    v2_plain = bytes([2]) + encode_manifest(plain)[1:] + b"\0\0\0\0\x08"
+    with pytest.raises(PackageFormatError, match="encoding 2 without any of its fields"):
+        decode_manifest(v2_plain)
+    with pytest.raises(PackageFormatError, match="limits.queue 9 out of range"):
+        decode_manifest(bytes([2]) + encode_manifest(plain)[1:] + b"\1\0\0\0\x09")
+    with pytest.raises(ManifestError, match="on_trap must be one of stop, restart"):
+        parse_manifest_toml('name = "a"\nversion = "1.0.0"\non_trap = "retry"\n')
+    with pytest.raises(ManifestError, match=r"limits.queue = 0 is out of range 1..8"):
+        parse_manifest_toml('name = "a"\nversion = "1.0.0"\n[limits]\nqueue = 0\n')
 
 
 def test_binary_unknown_kind_and_trailing():

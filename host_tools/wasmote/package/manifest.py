@@ -26,7 +26,8 @@ from wasmote.package.capabilities import (
 )
 from wasmote.package.errors import CapabilityError, ManifestError, PackageFormatError
 
-MANIFEST_ENCODING_VERSION = 1
+MANIFEST_ENCODING_VERSION = 1   # written when no encoding-2 field is used
+MANIFEST_ENCODING_V2 = 2        # adds limits.cpu, limits.queue and on_trap = "restart"
 MAX_NAME_BYTES = 32
 MAX_ENTRY_BYTES = 32
 MAX_CAPABILITIES = 32
@@ -34,6 +35,9 @@ MAX_MANIFEST_BYTES = 2048
 U32_MAX = 0xFFFF_FFFF
 
 FLAG_AUTOSTART = 0x01
+FLAG_RESTART = 0x02  # on_trap = "restart" (encoding 2)
+QUEUE_DEPTH_MAX = 8  # host API limit WM_QUEUE_DEPTH (docs/api.md)
+ON_TRAP = ("stop", "restart")
 
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 _ENTRY_RE = re.compile(r"[\x21-\x7e]{1,32}")
@@ -70,6 +74,8 @@ class Limits:
     stack_bytes: int = 8192     # interpreter value + call stack
     fuel_per_slice: int = 100_000  # instructions before the scheduler preempts it
     kv_bytes: int = 0           # persistent key-value quota (keys + values)
+    cpu_fuel_per_s: int = 0     # fuel per second before it is stopped; 0 = no budget
+    queue_depth: int = QUEUE_DEPTH_MAX  # pub/sub messages that may wait for it
 
 
 _LIMIT_RANGES = {  # field -> (toml key, min, max)
@@ -77,6 +83,8 @@ _LIMIT_RANGES = {  # field -> (toml key, min, max)
     "stack_bytes": ("stack", 256, 1 << 20),
     "fuel_per_slice": ("fuel", 1, U32_MAX),
     "kv_bytes": ("kv", 0, 1 << 20),
+    "cpu_fuel_per_s": ("cpu", 0, U32_MAX),
+    "queue_depth": ("queue", 1, QUEUE_DEPTH_MAX),
 }
 DEFAULT_KV_BYTES = 1024  # when `kv` is granted and no quota is given
 
@@ -87,12 +95,21 @@ class Manifest:
     version: Version
     capabilities: tuple[Capability, ...] = ()
     limits: Limits = field(default_factory=Limits)
-    entry: str = ""           # export started by RUN / autostart; "" = none
+    entry: str = ""           # export started by START / autostart; "" = _start
     autostart: bool = False
     api_version: int = API_VERSION
+    on_trap: str = "stop"     # or "restart": restart with backoff after a trap
 
     def __post_init__(self) -> None:
         _check_manifest(self)
+
+    @property
+    def encoding(self) -> int:
+        """The manifest encoding this manifest needs: 2 only for its new fields."""
+        lim = self.limits
+        v2 = self.on_trap != "stop" or lim.cpu_fuel_per_s != 0 or \
+            lim.queue_depth != QUEUE_DEPTH_MAX
+        return MANIFEST_ENCODING_V2 if v2 else MANIFEST_ENCODING_VERSION
 
 
 def _check_manifest(m: Manifest) -> None:
@@ -114,13 +131,16 @@ def _check_manifest(m: Manifest) -> None:
         value = getattr(m.limits, fname)
         if not lo <= value <= hi:
             raise ManifestError(f"limits.{key} = {value} is out of range {lo}..{hi}")
+    if m.on_trap not in ON_TRAP:
+        raise ManifestError(f"on_trap must be one of {', '.join(ON_TRAP)}, got {m.on_trap!r}")
     if m.limits.kv_bytes and not any(c.kind == CapKind.KV for c in m.capabilities):
         raise ManifestError("limits.kv is set but the capability 'kv' is not granted")
 
 
 # --- TOML ------------------------------------------------------------------------------
 
-_TOP_KEYS = {"name", "version", "api", "entry", "autostart", "capabilities", "limits"}
+_TOP_KEYS = {"name", "version", "api", "entry", "autostart", "on_trap", "capabilities",
+             "limits"}
 
 
 def load_manifest(path: str | Path) -> Manifest:
@@ -158,6 +178,7 @@ def _from_doc(doc: dict[str, Any]) -> Manifest:
     api = _get(doc, "api", int, API_VERSION)
     entry = _get(doc, "entry", str, "")
     autostart = _get(doc, "autostart", bool, False)
+    on_trap = _get(doc, "on_trap", str, "stop")
     cap_list = _get(doc, "capabilities", list, [])
     if not all(isinstance(c, str) for c in cap_list):
         raise ManifestError("'capabilities' must be a list of strings")
@@ -172,7 +193,7 @@ def _from_doc(doc: dict[str, Any]) -> Manifest:
     if "kv_bytes" not in values and any(c.kind == CapKind.KV for c in caps):
         values["kv_bytes"] = DEFAULT_KV_BYTES
     return Manifest(name=name, version=version, capabilities=caps, limits=Limits(**values),
-                    entry=entry, autostart=autostart, api_version=api)
+                    entry=entry, autostart=autostart, api_version=api, on_trap=on_trap)
 
 
 def _get(doc: dict[str, Any], key: str, typ: type, default: Any) -> Any:
@@ -217,8 +238,9 @@ _FIXED = struct.Struct("<HHHIIII")  # version major/minor/patch, 4 limits
 def encode_manifest(m: Manifest) -> bytes:
     name = m.name.encode("ascii")
     entry = m.entry.encode("ascii")
-    out = bytearray([MANIFEST_ENCODING_VERSION, m.api_version,
-                     FLAG_AUTOSTART if m.autostart else 0, len(name)])
+    flags = (FLAG_AUTOSTART if m.autostart else 0) | \
+        (FLAG_RESTART if m.on_trap == "restart" else 0)
+    out = bytearray([m.encoding, m.api_version, flags, len(name)])
     out += name
     lim = m.limits
     out += _FIXED.pack(m.version.major, m.version.minor, m.version.patch, lim.memory_bytes,
@@ -228,6 +250,8 @@ def encode_manifest(m: Manifest) -> bytes:
     for cap in m.capabilities:
         arg = cap.arg.encode("ascii")
         out += bytes([cap.kind, len(arg)]) + arg
+    if m.encoding == MANIFEST_ENCODING_V2:
+        out += struct.pack("<IB", lim.cpu_fuel_per_s, lim.queue_depth)
     return bytes(out)
 
 
@@ -271,12 +295,13 @@ def decode_manifest(data: bytes, base: int = 0, source: str = "manifest") -> Man
                                  f"{MAX_MANIFEST_BYTES}", base, source)
     c = _Cursor(data, base, source)
     enc = c.u8("encoding version")
-    if enc != MANIFEST_ENCODING_VERSION:
+    if enc not in (MANIFEST_ENCODING_VERSION, MANIFEST_ENCODING_V2):
         raise c.fail(f"unknown manifest encoding version {enc} (expected "
-                     f"{MANIFEST_ENCODING_VERSION})", 0)
+                     f"{MANIFEST_ENCODING_VERSION} or {MANIFEST_ENCODING_V2})", 0)
     api = c.u8("API version")
     flags = c.u8("flags")
-    if flags & ~FLAG_AUTOSTART:
+    allowed = FLAG_AUTOSTART | (FLAG_RESTART if enc == MANIFEST_ENCODING_V2 else 0)
+    if flags & ~allowed:
         raise c.fail(f"reserved flag bits set (flags=0x{flags:02x})", 2)
     name = c.text("name", MAX_NAME_BYTES, allow_empty=False)
     if not _NAME_RE.fullmatch(name):
@@ -308,13 +333,23 @@ def decode_manifest(data: bytes, base: int = 0, source: str = "manifest") -> Man
         except CapabilityError as e:
             raise c.fail(f"capability {i}: {e}", at) from None
         caps.append(Capability(kind, arg))
+    cpu, queue = 0, QUEUE_DEPTH_MAX
+    if enc == MANIFEST_ENCODING_V2:
+        at_v2 = c.pos
+        cpu, queue = struct.unpack("<IB", c.take(5, "limits.cpu and limits.queue"))
+        if not 1 <= queue <= QUEUE_DEPTH_MAX:
+            raise c.fail(f"limits.queue {queue} out of range 1..{QUEUE_DEPTH_MAX}", at_v2 + 4)
+        if cpu == 0 and queue == QUEUE_DEPTH_MAX and not flags & FLAG_RESTART:
+            # one content, one encoding: nothing here needs encoding 2
+            raise c.fail("encoding 2 without any of its fields (write encoding 1)", 0)
     if c.pos != len(data):
         raise c.fail(f"{len(data) - c.pos} trailing bytes after the capabilities")
     try:
         return Manifest(name=name, version=Version(major, minor, patch),
                         capabilities=tuple(caps),
-                        limits=Limits(mem, stack, fuel, kv), entry=entry,
-                        autostart=bool(flags & FLAG_AUTOSTART), api_version=api)
+                        limits=Limits(mem, stack, fuel, kv, cpu, queue), entry=entry,
+                        autostart=bool(flags & FLAG_AUTOSTART), api_version=api,
+                        on_trap="restart" if flags & FLAG_RESTART else "stop")
     except ManifestError as e:
         raise c.fail(str(e), at_fixed) from None
 
@@ -327,7 +362,13 @@ def manifest_to_toml(m: Manifest) -> str:
         lines.append(f"entry = {json.dumps(m.entry)}")
     if m.autostart:
         lines.append("autostart = true")
+    if m.on_trap != "stop":
+        lines.append(f'on_trap = "{m.on_trap}"')
     lines += [f"capabilities = [{caps}]", "", "[limits]",
               f"memory = {m.limits.memory_bytes}", f"stack = {m.limits.stack_bytes}",
               f"fuel = {m.limits.fuel_per_slice}", f"kv = {m.limits.kv_bytes}"]
+    if m.limits.cpu_fuel_per_s:
+        lines.append(f"cpu = {m.limits.cpu_fuel_per_s}")
+    if m.limits.queue_depth != QUEUE_DEPTH_MAX:
+        lines.append(f"queue = {m.limits.queue_depth}")
     return "\n".join(lines) + "\n"

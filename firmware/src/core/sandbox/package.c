@@ -337,6 +337,8 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
         m->queue = p[4];
         if (m->queue < 1u || m->queue > WM_QUEUE_DEPTH)
             return fmt(err, at + 4, "manifest: limits.queue out of range 1..8", NULL);
+        if (m->cpu == 0 && m->queue == WM_QUEUE_DEPTH && !m->restart) /* canonical */
+            return fmt(err, c.base, "manifest: encoding 2 without any of its fields", NULL);
     }
 #undef NEED
     if (c.pos != c.len)
