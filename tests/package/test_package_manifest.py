@@ -136,7 +136,7 @@ def test_encoding_2_only_for_its_fields():
     v2_plain = bytes([2]) + encode_manifest(plain)[1:] + b"\0\0\0\0\x08"
     with pytest.raises(PackageFormatError, match="encoding 2 without any of its fields"):
         decode_manifest(v2_plain)
-    with pytest.raises(PackageFormatError, match="limits.queue 9 out of range"):
+    with pytest.raises(PackageFormatError, match=r"limits\.queue 9 out of range"):
         decode_manifest(bytes([2]) + encode_manifest(plain)[1:] + b"\1\0\0\0\x09")
     with pytest.raises(ManifestError, match="on_trap must be one of stop, restart"):
         parse_manifest_toml('name = "a"\nversion = "1.0.0"\non_trap = "retry"\n')
