@@ -254,3 +254,21 @@ def test_keeping_dwarf_warns_that_offsets_moved() -> None:
     _, report = strip_bytes(data, StripOptions(keep_sections=frozenset({".debug_line"})))
     assert any(".debug_line" in w for w in report.warnings)
     assert strip_bytes(data)[1].warnings == []
+
+
+def test_memory_stays_when_kept_code_calls_the_host(tmp_path: Path) -> None:
+    """Host functions read the caller's memory through pointers (wasmote.log(ptr, len)):
+    a memory nothing in wasm touches is still needed once an import is called."""
+    src = """(module
+      (import "wasmote" "log" (func $log (param i32 i32) (result i32)))
+      (memory 1)
+      (data (i32.const 16) "hello")
+      (func (export "hi") (result i32) (call $log (i32.const 16) (i32.const 5))))"""
+    wasm = assemble(src)
+    out = read_module(strip_bytes(wasm)[0])
+    assert len(out.mems) == 1 and [d.init for d in out.datas] == [b"hello"]
+    # without any call to the host, nothing can see the memory: it goes
+    alone = assemble('(module (memory 1) (data (i32.const 0) "x") '
+                     '(func (export "f") (result i32) (i32.const 1)))')
+    gone = read_module(strip_bytes(alone)[0])
+    assert gone.mems == [] and gone.datas == []

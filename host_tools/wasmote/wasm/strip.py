@@ -12,7 +12,9 @@ shrunken index space. What counts as observable:
   sees an imported one), or one that could trap at instantiation (offset not a constant, or
   out of the table's/memory's minimum size): removing it would turn a failing instantiation
   into a working one;
-- a memory or table that is exported, imported with such a segment, or used by kept code.
+- a memory or table that is exported, imported with such a segment, or used by kept code;
+- memory 0 when kept code calls an imported function: the host may read or write the
+  caller's memory through pointer arguments (wasmote's host API does).
 
 Dropped too: imports nothing uses (the module then asks the host for fewer capabilities; the
 only change a host can see is that linking needs less), function types nothing uses, and
@@ -243,8 +245,14 @@ class _Marker:
             self.func(m.start)
         # Marking a segment can make a table or memory live, which makes more segments
         # observable: repeat until nothing changes.
+        has_mem0 = bool(m.mems) or self.n_imp_mems > 0
         while True:
             self.drain()
+            # A host function the module calls may read or write the caller's memory 0
+            # through pointer arguments (wasmote's whole host API does): keep it.
+            if has_mem0 and 0 not in self.live.mems and \
+                    any(f < self.n_imp_funcs for f in self.live.funcs):
+                self.live.mems.add(0)
             before = (len(self.live.elems), len(self.live.datas))
             for i, seg in enumerate(m.elems):
                 if seg.mode == "active" and i not in self.live.elems \
