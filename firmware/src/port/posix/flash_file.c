@@ -7,13 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-static int ff_write_back(wm_flash_file *ff, uint32_t addr, uint32_t len)
+static int ff_write_back(wm_flash_file *ff, uint32_t addr, uint32_t len, uint32_t us)
 {
     uint32_t done = 0;
     while (done < len) {
-        ssize_t n = pwrite(ff->fd, ff->mem + addr + done, len - done, (off_t)(addr + done));
+        /* with NOR timing: one 256-byte piece, then its delay */
+        uint32_t piece = us != 0 && len - done > 256u ? 256u : len - done;
+        ssize_t n = pwrite(ff->fd, ff->mem + addr + done, piece, (off_t)(addr + done));
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -21,6 +24,11 @@ static int ff_write_back(wm_flash_file *ff, uint32_t addr, uint32_t len)
             return -1;
         }
         done += (uint32_t)n;
+        if (us != 0) {
+            struct timespec ts = {(time_t)(us / 1000000u), (long)(us % 1000000u) * 1000L};
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+            }
+        }
     }
     return 0;
 }
@@ -42,7 +50,7 @@ static int ff_erase(void *ctx, uint32_t addr)
         return -1;
     }
     memset(ff->mem + addr, 0xFF, ff->ops.sector_size);
-    return ff_write_back(ff, addr, ff->ops.sector_size);
+    return ff_write_back(ff, addr, ff->ops.sector_size, ff->erase_us);
 }
 
 static int ff_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t len)
@@ -54,7 +62,7 @@ static int ff_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t len
     for (uint32_t i = 0; i < len; i++) {
         ff->mem[addr + i] &= buf[i]; /* NOR: programming only clears bits */
     }
-    return ff_write_back(ff, addr, len);
+    return ff_write_back(ff, addr, len, ff->program_us);
 }
 
 int wm_flash_file_open(wm_flash_file *ff, const char *path, uint32_t size, uint32_t sector)
@@ -75,7 +83,14 @@ int wm_flash_file_open(wm_flash_file *ff, const char *path, uint32_t size, uint3
         ssize_t n = pread(ff->fd, ff->mem, size, 0);
         (void)n;
     }
-    if (ftruncate(ff->fd, (off_t)size) != 0 || ff_write_back(ff, 0, size) != 0) {
+    ff->program_us = ff->erase_us = 0;
+    const char *timing = getenv("WASMOTE_FLASH_TIMING");
+    if (timing != NULL) {
+        char *end;
+        ff->program_us = (uint32_t)strtoul(timing, &end, 10);
+        ff->erase_us = *end == ',' ? (uint32_t)strtoul(end + 1, NULL, 10) : 0u;
+    }
+    if (ftruncate(ff->fd, (off_t)size) != 0 || ff_write_back(ff, 0, size, 0) != 0) {
         free(ff->mem);
         close(ff->fd);
         return -1;

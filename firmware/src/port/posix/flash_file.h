@@ -11,6 +11,12 @@ typedef struct {
     int fd;
     uint8_t *mem;
     wm_flash_ops ops;
+    /* Optional NOR timing from the environment, WASMOTE_FLASH_TIMING="P,E": microseconds
+     * per 256 bytes programmed / erased. The file is then written 256 bytes at a time with
+     * that delay after each piece, so a process killed mid-operation leaves a partly
+     * programmed or erased region, as a power cut does to real flash (the power-cut
+     * campaign, tests/campaigns/power_cuts.py). Unset: each operation is one write. */
+    uint32_t program_us, erase_us;
 } wm_flash_file;
 
 /* Open (or create, erased) `path` as a region of `size` bytes in `sector`-byte sectors.
