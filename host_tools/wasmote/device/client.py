@@ -153,11 +153,14 @@ class DeviceClient:
         self.request(p.Msg.RESET)
 
     # ---- push -------------------------------------------------------------------------
-    def push(self, name: str, data: bytes, *, autostart: bool = False,
+    def push(self, name: str, data: bytes, *, autostart: bool | None = None,
              progress: ProgressFn | None = None) -> PushResult:
         """Install `data` as module `name`: a sliding window of chunks with cumulative acks
-        (go-back-N); resumes where the device says an identical earlier push stopped."""
+        (go-back-N); resumes where the device says an identical earlier push stopped.
+        `autostart` None: a package's manifest decides (a bare module does not autostart)."""
         t0 = time.perf_counter()
+        if autostart is None:
+            autostart = _manifest_autostart(data)
         sha = hashlib.sha256(data).digest()
         flags = p.MODFLAG_AUTOSTART if autostart else 0
         begin = self.request(p.Msg.PUSH_BEGIN,
@@ -227,3 +230,17 @@ class DeviceClient:
                 next_off = acked
                 timer = now
         return retransmits
+
+
+def _manifest_autostart(data: bytes) -> bool:
+    """A package's own `autostart`; False for anything else (or a package that does not
+    parse: the device will say what is wrong with it)."""
+    from wasmote.package.container import is_package, parse_package
+    from wasmote.package.errors import PackageError
+
+    if not is_package(data):
+        return False
+    try:
+        return parse_package(data).manifest.autostart
+    except PackageError:
+        return False

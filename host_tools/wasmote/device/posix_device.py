@@ -96,6 +96,7 @@ class PosixDevice:
     sector: int = 4096
     kv: int = 32 * 1024           # config area (keys, pins, crash counts, module kv data)
     gpio_log: Path | None = None  # simulated pins: every output change is appended here
+    retained: Path | None = None  # "retained RAM" in a file: survives kill(), like a reset
     variant: str = "release"
     board: str = "posix"
     fuel: int | None = None  # per RUN call; None = the device's default
@@ -109,6 +110,7 @@ class PosixDevice:
              "--sector", str(self.sector), "--kv", str(self.kv), "--tcp", "0",
              "--board", self.board,
              *(["--gpio-log", str(self.gpio_log)] if self.gpio_log is not None else []),
+             *(["--retained", str(self.retained)] if self.retained is not None else []),
              *(["--fuel", str(self.fuel)] if self.fuel is not None else [])],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert self.proc.stderr is not None

@@ -49,7 +49,7 @@ static int check_args(const wm_func *f, const char *export_name, const wm_wire_v
 static int call_sliced(wm_supervisor *s, wm_slot *sl, const wm_func *f, const wm_val *in,
                        uint32_t nargs, wm_val *out, uint32_t nr, wm_sup_text *t)
 {
-    uint64_t slice = sl->sb.manifest.fuel, total = 0;
+    uint64_t slice = wm_sup_slice(s, sl), total = 0;
     wm_error err = {WM_OK, 0, ""};
     wm_err e = WM_OK;
     bool first = true;

@@ -449,11 +449,17 @@ static void stop_slot(wm_supervisor *s, wm_slot *sl, const char *why)
     announce(s, WM_EV_EXIT, sl->name, why);
 }
 
+uint64_t wm_sup_slice(const wm_supervisor *s, const wm_slot *sl)
+{
+    uint32_t cap = s->cfg.slice_max != 0 ? s->cfg.slice_max : WM_SUP_SLICE_MAX;
+    return sl->sb.manifest.fuel < cap ? sl->sb.manifest.fuel : cap;
+}
+
 static void run_slice(wm_supervisor *s, wm_slot *sl)
 {
     wm_val res[WM_PROTO_MAX_VALUES];
     wm_error err = {WM_OK, 0, ""};
-    uint64_t fuel = sl->sb.manifest.fuel;
+    uint64_t fuel = wm_sup_slice(s, sl);
     uint64_t t0 = wm_sup_now(s);
     wm_sup_slice_begin(s, sl->name);
     wm_err e = sl->in_call ? wm_resume(sl->sb.inst, fuel, res, sl->nresults, &err)

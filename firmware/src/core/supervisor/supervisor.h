@@ -34,6 +34,7 @@
 #define WM_SUP_BACKOFF_MIN_MS 100u
 #define WM_SUP_BACKOFF_MAX_MS 30000u
 #define WM_SUP_TRAP_MAX 96u
+#define WM_SUP_SLICE_MAX 10000u /* default cap of one slice, in fuel */
 
 /* Module states (LIST, `wasmote ls`). */
 enum {
@@ -70,6 +71,8 @@ typedef struct wm_sup_config {
     wm_kv *kv;                 /* config area: keys, pins, crash counts, module data */
     wm_store *store;
     uint64_t run_fuel;         /* budget of one RUN call */
+    uint32_t slice_max;        /* longest slice any module gets (fuel; 0 = the default):
+                                  bounds how late a woken module can run */
     uint32_t run_block_ms;     /* how long a RUN call may stay blocked (sleep/receive) */
     uint8_t aot_arch;          /* WM_AOT_* this firmware runs, 0 = none */
     uint16_t aot_abi;
@@ -140,6 +143,8 @@ int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size);
 const char *wm_sup_validate_error(void *ctx);
 /* Current milliseconds (64-bit, from cfg.millis). */
 uint64_t wm_sup_now(wm_supervisor *s);
+/* Fuel of one slice of `sl`: its manifest's limits.fuel, capped by cfg.slice_max. */
+uint64_t wm_sup_slice(const wm_supervisor *s, const wm_slot *sl);
 /* Slots that are started (READY, SLEEPING, WAITING, BACKOFF). */
 uint32_t wm_sup_running(const wm_supervisor *s);
 

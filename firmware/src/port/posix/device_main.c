@@ -7,7 +7,9 @@
  *
  * Usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES] [--kv BYTES]
  *                       [--tcp PORT | --stdio] [--board NAME] [--ram BYTES] [--fuel N]
- *                       [--gpio-log FILE]
+ *                       [--gpio-log FILE] [--retained FILE]
+ * --retained keeps the "RAM that survives a reset" in FILE, so that killing the process
+ * in the middle of a module's slice and starting it again looks like a watchdog reset.
  * With --tcp it listens on 127.0.0.1:PORT (0 = any free port), prints
  * "listening on 127.0.0.1:PORT" on stderr; a new connection replaces the current one (like
  * re-plugging a cable) with all device state kept, so a host can resume a push. RESET
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -125,8 +128,23 @@ static int gpio_write_logged(void *ctx, uint32_t pin, int level)
     return rc;
 }
 
-/* Kept across RESET (an in-process reboot), like a port's retained RAM. */
-static wm_sup_retained g_retained;
+/* Kept across RESET (an in-process reboot), like a port's retained RAM; with --retained
+ * in a file, across the process being killed too. */
+static wm_sup_retained g_retained_static;
+
+static wm_sup_retained *map_retained(const char *path)
+{
+    if (path == NULL) {
+        return &g_retained_static;
+    }
+    int fd = open(path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0 || ftruncate(fd, (off_t)sizeof(wm_sup_retained)) != 0) {
+        return NULL;
+    }
+    void *m = mmap(NULL, sizeof(wm_sup_retained), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    return m == MAP_FAILED ? NULL : (wm_sup_retained *)m;
+}
 
 static int boot(wm_device *dev, const wm_device_config *cfg)
 {
@@ -173,6 +191,31 @@ static int serve(wm_device *dev, const wm_device_config *cfg, int listen_fd)
     }
 }
 
+/* No host connected: the modules keep running, as on a board with nothing on its UART,
+ * until a client connects. Returns its fd, or -1 on a fatal error. */
+static int await_client(wm_device *dev, int listen_fd)
+{
+    bool busy = true;
+    for (;;) {
+        struct pollfd p = {listen_fd, POLLIN, 0};
+        int wait_ms = busy ? 0 : wm_sup_running(&dev->sup) > 0 ? 1 : 1000;
+        int pr = poll(&p, 1, wait_ms);
+        if (pr < 0 && errno != EINTR) {
+            return -1;
+        }
+        if (pr > 0 && (p.revents & POLLIN) != 0) {
+            int cfd = accept(listen_fd, NULL, NULL);
+            if (cfd >= 0) {
+                return cfd;
+            }
+            if (errno != EINTR && errno != ECONNABORTED) {
+                return -1;
+            }
+        }
+        busy = wm_sup_step(&dev->sup);
+    }
+}
+
 static int listen_tcp(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -200,14 +243,15 @@ static int listen_tcp(int port)
 static void usage(void)
 {
     fprintf(stderr, "usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES]"
-                    " [--tcp PORT | --stdio] [--board NAME] [--ram BYTES] [--fuel N]\n");
+                    " [--kv BYTES] [--tcp PORT | --stdio] [--board NAME] [--ram BYTES]"
+                    " [--fuel N] [--gpio-log FILE] [--retained FILE]\n");
 }
 
 int main(int argc, char **argv)
 {
     static wm_device dev;
     static wm_flash_file flash;
-    const char *flash_path = NULL, *board = "posix", *gpio_log = NULL;
+    const char *flash_path = NULL, *board = "posix", *gpio_log = NULL, *retained = NULL;
     long size = 256 * 1024, sector = 4096, port = -1, ram = 4L * 1024 * 1024, kv = 32 * 1024;
     long long fuel = 100000000LL;
     int use_stdio = 0;
@@ -239,6 +283,8 @@ int main(int argc, char **argv)
             kv = strtol(v, NULL, 0);
         } else if (strcmp(argv[i], "--gpio-log") == 0) {
             gpio_log = v;
+        } else if (strcmp(argv[i], "--retained") == 0) {
+            retained = v;
         } else {
             usage();
             return 2;
@@ -267,6 +313,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "wasmote-device: cannot open %s: %s\n", gpio_log, strerror(errno));
         return 1;
     }
+    wm_sup_retained *kept = map_retained(retained);
+    if (kept == NULL) {
+        fprintf(stderr, "wasmote-device: cannot map %s: %s\n", retained, strerror(errno));
+        return 1;
+    }
     wm_gpio_sim_init(&g_gpio, g_pin_names, g_pin_flags, g_pin_levels, 4);
     g_gpio_logged = g_gpio.ops;
     g_gpio_logged.write = gpio_write_logged;
@@ -284,7 +335,7 @@ int main(int argc, char **argv)
         .ram_size = (size_t)ram,
         .run_fuel = (uint64_t)fuel,
         .gpio = &g_gpio_logged,
-        .retained = &g_retained,
+        .retained = kept,
         .reset_cause = WM_RESET_POWER,
     };
     if (boot(&dev, &cfg) != 0) {
@@ -303,11 +354,8 @@ int main(int argc, char **argv)
         return 1;
     }
     for (;;) {
-        int cfd = accept(lfd, NULL, NULL);
+        int cfd = await_client(&dev, lfd);
         if (cfd < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
             return 1;
         }
         int one = 1;

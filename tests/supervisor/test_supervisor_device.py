@@ -1,0 +1,246 @@
+"""Many modules at once on the posix device: preemption, blocking, timing, CPU budgets,
+crash policy, reset attribution and the boot-loop guard, provisioning and signatures, the
+link rule and the per-module key-value store."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+import wasmote.cli.device_cmds  # noqa: F401  (registers the commands)
+from tests.supervisor.modules import package, wasm
+from wasmote.cli import main
+from wasmote.device import protocol as p
+from wasmote.device.client import DeviceClient
+from wasmote.device.errors import DeviceRefused
+from wasmote.device.posix_device import PosixDevice
+from wasmote.device.transport import SerialTransport
+from wasmote.package.container import Package, parse_package
+from wasmote.package.keys import public_key_bytes, save_private_key, save_public_key, sign_package
+from wasmote.package.manifest import parse_manifest_toml
+
+# The blinker sleeps to a deadline every 50 ms; how late it may wake while a busy loop
+# runs beside it: one slice of the busy module (10000 fuel, about 2 ms on this ASan build)
+# plus host jitter, and a START or push the device handles meanwhile.
+BLINK_TOLERANCE_MS = 20
+
+
+def collect(c: DeviceClient, seconds: float) -> list[p.Event]:
+    events: list[p.Event] = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        ev = c.wait_event(min(left, 0.2))
+        if ev is not None:
+            events.append(ev)
+    return events
+
+
+def state(c: DeviceClient, name: str) -> p.ModuleEntry:
+    return next(m for m in c.modules() if m.name == name)
+
+
+def i32(v: int) -> p.WireValue:
+    return p.WireValue("i32", v & 0xFFFFFFFF)
+
+
+def test_three_modules_share_the_cpu(client: DeviceClient, device: PosixDevice) -> None:
+    c = client
+    for name in ("busy", "blinker", "publisher", "subscriber"):
+        c.push(name, package(name))
+    c.start("busy")  # first: it would starve everything if it were not preempted
+    c.start("subscriber")
+    c.start("blinker")
+    c.start("publisher")
+    events = collect(c, 3.0)
+    late = [int(e.text) for e in events if e.module == "blinker" and e.kind == p.Msg.EV_LOG]
+    assert len(late) >= 2, events
+    assert max(late) <= BLINK_TOLERANCE_MS, late
+    got = [e.text for e in events if e.module == "subscriber"]
+    assert got == ["got 1", "got 2", "got 3", "got 4", "got 5"]  # all 25 messages
+    ends = [(e.kind, e.text) for e in events if e.module == "publisher"]
+    assert ends == [(p.Msg.EV_EXIT, "exit"), (p.Msg.EV_LOG, "exit")]  # event, and in LOGS
+    mods = {m.name: m for m in c.modules()}
+    assert mods["busy"].state == "ready" and mods["busy"].fuel_per_s > 1_000_000
+    assert mods["busy"].cpu_permille > 500  # it gets what the others leave
+    assert mods["blinker"].state in ("sleeping", "ready")
+    assert mods["blinker"].cpu_permille < 100
+    assert mods["subscriber"].state == "waiting"  # blocked in receive: costs nothing
+    assert mods["publisher"].state == "exited"
+    assert mods["busy"].mem_bytes > 0 and mods["busy"].kind == "package"
+    # the led toggled on time (host clock of the simulated pin writes)
+    assert device.gpio_log is not None
+    stamps = [int(ln.split()[0]) for ln in device.gpio_log.read_text().splitlines()
+              if ln.split()[1] == "led0"]
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert len(gaps) >= 40 and all(abs(g - 50) <= BLINK_TOLERANCE_MS for g in gaps), gaps
+    # RUN still works beside them, and STOP ends the busy loop
+    c.push("kvuser", package("kvuser"))
+    assert c.run("kvuser", "get", []) == [i32(-4)]  # WM_E_NOTFOUND
+    c.stop("busy")
+    assert state(c, "busy").state == "stopped"
+
+
+def test_cpu_budget_stops_a_hog_and_the_rest_go_on(client: DeviceClient) -> None:
+    c = client
+    c.push("hog", package("hog"))
+    c.push("blinker", package("blinker"))
+    c.start("blinker")
+    c.start("hog")
+    events = collect(c, 2.5)
+    ends = [e for e in events if e.module == "hog" and e.kind == p.Msg.EV_EXIT]
+    assert len(ends) == 1 and ends[0].text.startswith("cpu budget exceeded: ")
+    assert ends[0].text.endswith("fuel within a second, limit 1000000")
+    hog = state(c, "hog")
+    assert hog.state == "stopped" and hog.last_trap.startswith("cpu budget exceeded")
+    assert hog.mem_bytes == 0  # its RAM went back to the pool
+    after = collect(c, 1.2)
+    assert any(e.module == "blinker" for e in after)  # still blinking
+
+
+def test_trap_restarts_with_backoff(client: DeviceClient) -> None:
+    c = client
+    c.push("crasher", package("crasher"))
+    c.start("crasher")
+    events = collect(c, 2.5)
+    traps = [e.text for e in events if e.kind == p.Msg.EV_TRAP]
+    waits = [e.text for e in events if e.kind == p.Msg.EV_LOG and e.text.startswith("restarting")]
+    assert traps[:3] == ["trap: unreachable"] * 3
+    # exponential backoff: 100, 200, 400 ms ... (it never ran 10 s, so no reset to 100)
+    assert waits[:3] == ["restarting in 100 ms", "restarting in 200 ms", "restarting in 400 ms"]
+    m = state(c, "crasher")
+    assert m.traps >= 3 and m.restarts >= 2 and m.restarts in (m.traps, m.traps - 1)
+    assert m.last_trap == "unreachable"
+    c.stop("crasher")  # stopping a module that is backing off is allowed
+    assert state(c, "crasher").state == "stopped"
+
+
+def test_resets_inside_a_module_are_blamed_and_stop_a_boot_loop(device: PosixDevice) -> None:
+    """Killing the device while the busy module runs looks like a watchdog reset in that
+    module's slice (retained RAM in a file). After three, it is no longer autostarted."""
+    c = DeviceClient(SerialTransport(device.url), timeout=3.0)
+    c.push("busy", package("busy", autostart=True))
+    c.push("blinker", package("blinker", autostart=True))
+    c.transport.close()
+    for n in (1, 2, 3):
+        time.sleep(0.3)  # the busy module is inside a slice nearly all the time
+        device.kill()
+        device.start()
+        c = DeviceClient(SerialTransport(device.url), timeout=3.0)
+        info = c.info()
+        if n < 3:
+            assert "disabled" not in info.notes
+            assert state(c, "busy").state == "ready"
+        c.transport.close()
+    c = DeviceClient(SerialTransport(device.url), timeout=3.0)
+    info = c.info()
+    assert "disabled: busy (reset the device 3 times)" in info.notes
+    assert state(c, "busy").state == "disabled"
+    assert state(c, "blinker").state in ("sleeping", "ready")  # the others still start
+    assert "the device reset while this module ran (3 of 3" in c.logs()
+    c.start("busy")  # by hand: another chance, and the count is cleared
+    assert state(c, "busy").state == "ready"
+    c.stop("busy")
+    c.transport.close()
+
+
+def _signed(name: str, key: Ed25519PrivateKey, version: str = "1.0.0") -> bytes:
+    pkg = parse_package(package(name, version))
+    return sign_package(pkg, key).to_bytes()
+
+
+def test_provisioned_device_runs_only_signed_packages(client: DeviceClient,
+                                                       tmp_path: Path) -> None:
+    c = client
+    a, b = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    pub_a, pub_b = public_key_bytes(a), public_key_bytes(b)
+    c.push("early", package("kvuser"))  # unprovisioned: unsigned is fine
+    c.provision([pub_a])
+    info = c.info()
+    assert (info.keys, info.key_counter) == (1, 1) and "unprovisioned" not in info.notes
+
+    def refused(name: str, data: bytes) -> DeviceRefused:
+        with pytest.raises(DeviceRefused) as e:
+            c.push(name, data)
+        return e.value
+
+    e = refused("bare", wasm("busy"))
+    assert e.status == p.Status.DENIED and "a bare .wasm module cannot be signed" in e.message
+    e = refused("kvuser", package("kvuser"))
+    assert e.status == p.Status.DENIED and "package is not signed" in e.message
+    e = refused("kvuser", _signed("kvuser", b))
+    assert e.status == p.Status.DENIED and "which is not a trusted key" in e.message
+    good = _signed("kvuser", a, "2.0.0")
+    c.push("kvuser", good)
+    assert c.run("kvuser", "put", [i32(5)]) == [i32(0)]
+    tampered = bytearray(good)
+    tampered[len(tampered) // 2] ^= 1
+    e = refused("kvuser", bytes(tampered))
+    assert e.status == p.Status.INVALID_MODULE and "hash" in e.message
+    e = refused("kvuser", _signed("kvuser", a, "1.9.9"))  # a genuine but older package
+    assert e.status == p.Status.DENIED
+    assert "version 1.9.9 is older than the installed 2.0.0 (replay refused)" in e.message
+    # a module installed before provisioning no longer runs: nothing vouches for it
+    with pytest.raises(DeviceRefused) as run_e:
+        c.run("early", "get", [])
+    assert run_e.value.status == p.Status.DENIED
+    # changing the keys needs a signature by a current key and a fresh counter
+    with pytest.raises(DeviceRefused) as pe:
+        c.provision([pub_b])
+    assert pe.value.status == p.Status.DENIED and "must be signed" in pe.value.message
+    with pytest.raises(DeviceRefused) as pe:
+        c.provision([pub_b], sign=b.sign)
+    assert "does not verify with any provisioned key" in pe.value.message
+    with pytest.raises(DeviceRefused) as pe:
+        c.provision([pub_b], sign=a.sign, counter=1)  # a replayed request
+    assert "stale or replayed request: counter 1" in pe.value.message
+    # through the CLI: rotate to a and b, signed by a
+    for key, stem in ((a, "a"), (b, "b")):
+        save_private_key(key, tmp_path / f"{stem}.key")
+        save_public_key(key, tmp_path / f"{stem}.pub")
+    url = c.transport.description
+    c.transport.close()  # the CLI's connection replaces ours, like re-plugging a cable
+    r = CliRunner().invoke(main, ["provision", "-p", str(tmp_path / "a.pub"), "-p",
+                                  str(tmp_path / "b.pub"), "-k", str(tmp_path / "a.key"),
+                                  "--port", url])
+    assert r.exit_code == 0 and "provisioned with 2 key(s)" in r.stdout, r.output
+    c = DeviceClient(SerialTransport(url), timeout=3.0)
+    assert c.info().keys == 2
+    c.push("kvuser", _signed("kvuser", b, "1.0.0"))  # new keys forget the pins
+    assert c.run("kvuser", "get", []) == [i32(5)]  # its data stayed
+    c.provision([], sign=b.sign)
+    assert c.info().keys == 0
+    c.push("bare", wasm("busy"))  # unprovisioned again
+    c.transport.close()
+
+
+def test_link_rule_names_the_ungranted_import(client: DeviceClient) -> None:
+    manifest = parse_manifest_toml('name = "sneaky"\nversion = "1.0.0"\n'
+                                   'capabilities = ["log"]\n')
+    # built without the host's check, as an attacker would
+    data = Package(manifest=manifest, module=wasm("kvuser")).to_bytes()
+    with pytest.raises(DeviceRefused) as e:
+        client.push("sneaky", data)
+    assert e.value.status == p.Status.DENIED
+    assert e.value.message == ("import wasmote.kv_set: not granted by the manifest (needs "
+                               "capability kv)")
+    assert [m.name for m in client.modules()] == []
+
+
+def test_kv_survives_reset_and_goes_with_rm(device: PosixDevice) -> None:
+    c = DeviceClient(SerialTransport(device.url), timeout=3.0)
+    c.push("kvuser", package("kvuser"))
+    assert c.run("kvuser", "put", [i32(1234)]) == [i32(0)]
+    c.transport.close()
+    device.kill()
+    device.start()
+    c = DeviceClient(SerialTransport(device.url), timeout=3.0)
+    assert c.run("kvuser", "get", []) == [i32(1234)]
+    c.remove("kvuser")
+    c.push("kvuser", package("kvuser"))
+    assert c.run("kvuser", "get", []) == [i32(-4)]  # WM_E_NOTFOUND: rm deleted its data
+    c.transport.close()

@@ -1,0 +1,42 @@
+;; Toggles led0 every 50 ms by sleeping until the next deadline; every 20 cycles it logs
+;; the worst lateness (ms past a deadline) seen in those cycles, as decimal digits.
+(module
+  (import "wasmote" "time_ms" (func $now (result i64)))
+  (import "wasmote" "sleep_ms" (func $sleep (param i32) (result i32)))
+  (import "wasmote" "gpio_pin" (func $pin (param i32 i32) (result i32)))
+  (import "wasmote" "gpio_write" (func $write (param i32 i32) (result i32)))
+  (import "wasmote" "log" (func $log (param i32 i32) (result i32)))
+  (memory 1)
+  (data (i32.const 0) "led0")
+  ;; digits of v written so they end at 64; returns where they start
+  (func $utoa (param $v i32) (result i32)
+    (local $at i32)
+    (local.set $at (i32.const 64))
+    (loop $d
+      (local.set $at (i32.sub (local.get $at) (i32.const 1)))
+      (i32.store8 (local.get $at)
+        (i32.add (i32.const 48) (i32.rem_u (local.get $v) (i32.const 10))))
+      (local.set $v (i32.div_u (local.get $v) (i32.const 10)))
+      (br_if $d (local.get $v)))
+    (local.get $at))
+  (func (export "_start")
+    (local $led i32) (local $next i64) (local $late i64) (local $max i64) (local $i i32)
+    (local $at i32)
+    (local.set $led (call $pin (i32.const 0) (i32.const 4)))
+    (local.set $next (call $now))
+    (loop $cycle
+      (local.set $next (i64.add (local.get $next) (i64.const 50)))
+      (local.set $late (i64.sub (local.get $next) (call $now)))
+      (if (i64.gt_s (local.get $late) (i64.const 0))
+        (then (drop (call $sleep (i32.wrap_i64 (local.get $late))))))
+      (local.set $late (i64.sub (call $now) (local.get $next)))
+      (if (i64.gt_s (local.get $late) (local.get $max))
+        (then (local.set $max (local.get $late))))
+      (drop (call $write (local.get $led) (i32.and (local.get $i) (i32.const 1))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (if (i32.eqz (i32.rem_u (local.get $i) (i32.const 20)))
+        (then
+          (local.set $at (call $utoa (i32.wrap_i64 (local.get $max))))
+          (drop (call $log (local.get $at) (i32.sub (i32.const 64) (local.get $at))))
+          (local.set $max (i64.const 0))))
+      (br $cycle))))

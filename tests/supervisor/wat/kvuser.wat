@@ -1,0 +1,15 @@
+;; put(v) stores the i32 v under key "k"; get() returns it, or the negative error code.
+(module
+  (import "wasmote" "kv_set" (func $set (param i32 i32 i32 i32) (result i32)))
+  (import "wasmote" "kv_get" (func $get (param i32 i32 i32 i32) (result i32)))
+  (memory 1)
+  (data (i32.const 0) "k")
+  (func (export "put") (param $v i32) (result i32)
+    (i32.store (i32.const 16) (local.get $v))
+    (call $set (i32.const 0) (i32.const 1) (i32.const 16) (i32.const 4)))
+  (func (export "get") (result i32)
+    (local $r i32)
+    (local.set $r (call $get (i32.const 0) (i32.const 1) (i32.const 32) (i32.const 4)))
+    (if (result i32) (i32.lt_s (local.get $r) (i32.const 0))
+      (then (local.get $r))
+      (else (i32.load (i32.const 32))))))
