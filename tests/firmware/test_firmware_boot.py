@@ -9,11 +9,11 @@ import time
 import pytest
 
 import wasmote
+from wasmote import firmware
+from wasmote.boards import load_board
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceError
 from wasmote.device.transport import SerialTransport
-from wasmote import firmware
-from wasmote.boards import load_board
 
 from .conftest import QEMU_BOARDS, runtime_in_tree
 

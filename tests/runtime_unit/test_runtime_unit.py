@@ -1,5 +1,6 @@
-"""C unit checks of the runtime core (fuel/resume, blocking host calls, limits, re-entrancy, sub-page memory cap,
-hostile modules, tiny arenas, bit-exact float helpers), built with ASan+UBSan and run per case.
+"""C unit checks of the runtime core (fuel/resume, blocking host calls, limits, re-entrancy,
+sub-page memory cap, hostile modules, tiny arenas, bit-exact float helpers), built with
+ASan+UBSan and run per case.
 The C side is tests/runtime_unit/c/runtime_unit.c; modules come from wat/ via wat2wasm."""
 
 from __future__ import annotations
