@@ -136,6 +136,8 @@ wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t
         for (uint32_t i = 0; i < nresults; i++) results[i] = res[i];
         return WM_OK;
     }
+    if (f->inst && f->inst->native) /* AOT-compiled: core/aot runs it natively */
+        return f->inst->mod->native->call(inst, f, args, nargs, results, nresults, fuel, err);
     bool nested = x->state == WM_RUNNING;
     wm_exec saved;
     wm_memcpy(&saved, x, sizeof saved); /* own copy: the core links no memcpy */
@@ -173,6 +175,7 @@ wm_err wm_resume(wm_instance *inst, uint64_t fuel, wm_val *results, uint32_t nre
         return wm_fail(err, WM_ERR_STATE, NULL, NULL, "instance is not suspended");
     if (nresults != x->entry_type->nresults)
         return wm_fail(err, WM_ERR_ARGS, NULL, NULL, "wrong number of results");
+    if (x->native_ops) return x->native_ops->resume(inst, fuel, results, nresults, err);
     x->fuel = fuel;
     x->state = WM_RUNNING;
     wm_err e = wm_run(inst, NULL, err);
@@ -184,6 +187,8 @@ bool wm_suspended(const wm_instance *inst) { return inst->x.state == WM_SUSPENDE
 void wm_abort(wm_instance *inst) {
     wm_exec *x = &inst->x;
     x->retry = NULL;
+    x->native_ops = NULL;
+    x->native_run = NULL;
     x->state = WM_IDLE;
     x->depth = 0;
     x->sp = x->fp = x->stack;

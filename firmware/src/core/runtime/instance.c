@@ -364,6 +364,10 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
     x->stack_end = x->stack + limits->stack_slots;
     x->max_frames = limits->call_depth;
     x->sp = x->fp = x->stack;
+    if (mod->native) { /* native code's per-instance state, before the memory (see below) */
+        wm_err e = mod->native->instantiate(arena, inst, err);
+        if (e) return e;
+    }
     /* memory last, so that it can grow in place at the arena's top */
     if (mod->nmems > mod->nmem_imports) {
         const wm_memtype *mt = &mod->mems[mod->nmem_imports];

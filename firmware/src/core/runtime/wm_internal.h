@@ -124,6 +124,9 @@ struct wm_module {
     wm_side *side;
     size_t ram;
     bool has_datacount;
+    /* Native code bound by core/aot (wm_aot_attach); NULL = interpreted. */
+    const struct wm_native_ops *native;
+    const uint8_t *native_code;
 };
 
 bool wm_is_valtype(uint8_t t);
@@ -239,6 +242,9 @@ typedef struct wm_exec {
     uint64_t fuel;
     const wm_func *retry; /* host function to call again on resume (it blocked) */
     uint8_t state;
+    /* Set while the outermost call (running or suspended) executes native code. */
+    const struct wm_native_ops *native_ops;
+    void *native_run;
 } wm_exec;
 
 struct wm_instance {
@@ -251,6 +257,7 @@ struct wm_instance {
     uint8_t *elem_dropped, *data_dropped;
     wm_exec x;
     const char *trap_msg;
+    void *native; /* per-instance state of native code (core/aot), NULL if interpreted */
 };
 
 struct wm_link_entry {
@@ -259,6 +266,16 @@ struct wm_link_entry {
     wm_instance *inst; /* a whole registered instance (name NULL) */
     wm_extern ext;
 };
+
+/* Native (AOT) execution, provided by core/aot through wm_module.native: the runtime calls
+ * it only through these pointers, so it links without core/aot. */
+typedef struct wm_native_ops {
+    wm_err (*instantiate)(wm_arena *arena, wm_instance *inst, wm_error *err);
+    wm_err (*call)(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t nargs,
+                   wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err);
+    wm_err (*resume)(wm_instance *inst, uint64_t fuel, wm_val *results, uint32_t nresults,
+                     wm_error *err);
+} wm_native_ops;
 
 /* Runs from the saved registers (entry NULL) or calls `entry` with args at x->sp. */
 wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err);
