@@ -80,7 +80,7 @@ class Program:
 PROGRAMS: dict[str, Program] = {
     "wasmote-spec": Program(
         "wasmote-spec",
-        ("src/testing/spec_driver.c", "src/port/posix/spec_main.c"),
+        ("src/testing/spec_driver.c", "src/testing/spec_aot.c", "src/port/posix/spec_main.c"),
         ("src/testing",),
     ),
 }
@@ -92,6 +92,11 @@ INCLUDE_DIR = FIRMWARE_DIR / "include"
 def core_sources() -> list[Path]:
     """Every C source of every core component (runtime/, and whatever else is there)."""
     return sorted(CORE_DIR.rglob("*.c"))
+
+
+def core_asm_sources() -> list[Path]:
+    """Assembly of the core (aot/arch/*.S: each file assembles only for its architecture)."""
+    return sorted(CORE_DIR.rglob("*.S"))
 
 
 def _headers() -> list[Path]:
@@ -160,7 +165,7 @@ def _rel(path: Path) -> str:
 
 
 def _object_name(src: Path) -> str:
-    return _rel(src).strip("/").replace("/", "__").removesuffix(".c") + ".o"
+    return _rel(src).strip("/").replace("/", "__").removesuffix(".c").removesuffix(".S") + ".o"
 
 
 def _compile_all(cmds: list[tuple[list[str], str]]) -> None:
@@ -193,7 +198,7 @@ def build_program(program: str | Program = "wasmote-spec", variant: str = "relea
     program = prog.name
     var = VARIANTS[variant]
     compiler = _compiler(cc)
-    core = core_sources()
+    core = core_sources() + core_asm_sources()
     if not core:
         raise BuildError("posix build", f"no core sources under {CORE_DIR}")
     own = [FIRMWARE_DIR / s for s in prog.sources]

@@ -361,6 +361,9 @@ wm_err wm_sd_init(wm_spec_driver *d, const wm_sd_io *io, void *mem, size_t size)
     wm_limits_default(&d->limits);
     d->fuel = WM_FUEL_UNLIMITED;
     d->suspended_results = 0;
+    d->load = NULL;
+    d->exec_code = NULL;
+    d->exec_ctx = NULL;
     wm_err rc = sd_build_spectest(d);
     d->base_linker = d->linker;
     d->base_mark = wm_arena_mark(&d->arena);
@@ -398,10 +401,14 @@ static void sd_cmd_module(wm_spec_driver *d, const char *name, const char *src, 
         return;
     }
     wm_module *mod = NULL;
-    rc = wm_load(&d->arena, bytes, len, &mod, &e);
+    rc = d->load != NULL ? d->load(d, bytes, len, &mod, &e)
+                         : wm_load(&d->arena, bytes, len, &mod, &e);
     if (rc != WM_OK) {
         wm_arena_release(&d->arena, mark);
-        sd_answer_error(d, rc, &e);
+        if (e.code == WM_OK) /* the hook refused without a runtime error code */
+            sd_driver_error(d, e.msg != NULL ? e.msg : "module loader hook failed");
+        else
+            sd_answer_error(d, rc, &e);
         return;
     }
     wm_instance *inst = NULL;
@@ -668,6 +675,8 @@ static void sd_cmd_limit(wm_spec_driver *d, const char *key, const char *value)
 
 static void sd_cmd_reset(wm_spec_driver *d)
 {
+    if (d->exec_code != NULL)
+        (void)d->exec_code(d->exec_ctx, NULL, 0);
     wm_arena_release(&d->arena, d->base_mark);
     wm_arena_release(&d->meta, d->base_meta_mark);
     d->linker = d->base_linker;

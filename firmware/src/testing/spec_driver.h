@@ -36,6 +36,12 @@
  *                          their arena memory.
  *   mem                    -> ok USED SIZE  (arena bytes, decimal)
  *
+ * A module SRC may also be a package (.wmp, docs/module-format.md): its module is loaded and,
+ * when it carries AOT code for this runtime's architecture (core/aot/aot.h), that code is
+ * attached and runs natively. This harness trusts what it is given: no signature policy
+ * (the device's install path, core/sandbox, applies it). A package for another architecture
+ * runs interpreted; a damaged AOT section is an error (KIND malformed or invalid).
+ *
  * Answers other than ok:
  *   error KIND OFFSET MESSAGE   KIND is malformed | invalid | unlinkable | nomemory |
  *                               notfound | args | state | limit | driver; OFFSET is the byte
@@ -74,7 +80,8 @@ typedef struct wm_sd_io {
 typedef struct wm_sd_named wm_sd_named;
 
 /* All driver state; the port owns it (no globals). */
-typedef struct wm_spec_driver {
+typedef struct wm_spec_driver wm_spec_driver;
+struct wm_spec_driver {
     wm_sd_io io;
     wm_arena arena;        /* modules, instances, module bytes */
     wm_arena meta;         /* names and linker entries (1/16 of the memory) */
@@ -87,7 +94,19 @@ typedef struct wm_spec_driver {
     wm_limits limits;
     uint64_t fuel;
     uint32_t suspended_results; /* result count of the call an outoffuel suspended */
-} wm_spec_driver;
+    /* Optional (set after wm_sd_init; NULL = wm_load): loads a module from SRC's bytes into
+     * d->arena. wm_sd_load_package (spec_aot.c) also takes packages with AOT code. On a
+     * failure that is not the runtime's, it returns an error with err->code WM_OK and a
+     * message (answered as `error driver`). */
+    wm_err (*load)(struct wm_spec_driver *d, const uint8_t *bytes, size_t len,
+                   wm_module **out, wm_error *err);
+    /* Optional (set after wm_sd_init; NULL = AOT code runs in place, as on a device):
+     * returns an executable copy of `len` bytes of AOT code, aligned to 4096, or NULL when
+     * out of space; called with code NULL on `reset` to release every copy. */
+    const uint8_t *(*exec_code)(void *ctx, const uint8_t *code, size_t len);
+    void *exec_ctx;
+    char load_msg[128]; /* a `load` hook's message (err->msg may point here) */
+};
 
 /* Sets up the driver over `mem` (the arena for everything) and builds spectest. */
 wm_err wm_sd_init(wm_spec_driver *d, const wm_sd_io *io, void *mem, size_t size);
@@ -97,6 +116,12 @@ void wm_sd_exec_line(wm_spec_driver *d, char *line);
 
 /* Reads and executes lines until the end of input. `buf` is the line buffer. */
 void wm_sd_run(wm_spec_driver *d, char *buf, size_t cap);
+
+/* A `load` hook (spec_aot.c): a package (.wmp) loads its module and attaches its AOT code
+ * for this architecture, if any (no signature policy: the harness trusts its input); other
+ * bytes load as a plain module. */
+wm_err wm_sd_load_package(wm_spec_driver *d, const uint8_t *bytes, size_t len,
+                          wm_module **out, wm_error *err);
 
 /* A ready-made module_bytes callback for ports that receive modules inline: SRC is the
  * module's bytes as hex (two digits per byte, either case), decoded into the arena. */

@@ -58,10 +58,13 @@ class SectionKind(IntEnum):
 class AotArch(IntEnum):
     """Target of an AOT native-code section (the ABI itself is versioned separately)."""
 
-    THUMBV7EM = 1   # Cortex-M4/M7, Thumb-2
-    RV32IMAC = 2    # 32-bit RISC-V
-    X86_64 = 3      # posix host build
-    XTENSA_LX6 = 4  # ESP32
+    THUMBV7EM = 1      # Cortex-M4F/M7, Thumb-2 with FPv4-SP (hard float)
+    RV32IMAC = 2       # 32-bit RISC-V
+    X86_64 = 3         # posix host build
+    XTENSA_LX6 = 4     # ESP32
+    THUMBV7M = 5       # Cortex-M3 (and FPU-less M4), Thumb-2, soft float
+    THUMBV8M_MAIN = 6  # Cortex-M33, Thumb-2 v8-M Mainline with FPv5-SP
+    AARCH64 = 7        # posix host build on 64-bit Arm
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,13 @@
  * setup failure.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "spec_driver.h"
 
@@ -71,6 +74,48 @@ static wm_err posix_module_bytes(void *ctx, const char *src, wm_arena *arena,
     return rc;
 }
 
+/* AOT code from packages runs from private read+execute mappings (never writable and
+ * executable at once); `reset` (code NULL) unmaps them all. */
+typedef struct posix_exec_map {
+    struct posix_exec_map *next;
+    void *base;
+    size_t size;
+} posix_exec_map;
+
+static const uint8_t *posix_exec_code(void *ctx, const uint8_t *code, size_t len)
+{
+    posix_exec_map **list = (posix_exec_map **)ctx;
+    if (code == NULL) {
+        while (*list != NULL) {
+            posix_exec_map *m = *list;
+            *list = m->next;
+            munmap(m->base, m->size);
+            free(m);
+        }
+        return NULL;
+    }
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t size = (len + page - 1) / page * page;
+    posix_exec_map *m = malloc(sizeof *m);
+    void *p = size ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+                   : MAP_FAILED;
+    if (m == NULL || p == MAP_FAILED) {
+        free(m);
+        return NULL;
+    }
+    memcpy(p, code, len);
+    if (mprotect(p, size, PROT_READ | PROT_EXEC) != 0) {
+        munmap(p, size);
+        free(m);
+        return NULL;
+    }
+    m->base = p;
+    m->size = size;
+    m->next = *list;
+    *list = m;
+    return p;
+}
+
 int main(int argc, char **argv)
 {
     size_t arena_mb = 256;
@@ -97,7 +142,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot build the spectest module: %s\n", wm_err_name(rc));
         return 1;
     }
+    posix_exec_map *maps = NULL;
+    d.load = wm_sd_load_package;
+    d.exec_code = posix_exec_code;
+    d.exec_ctx = &maps;
     wm_sd_run(&d, line, LINE_CAP);
+    posix_exec_code(&maps, NULL, 0);
     free(line);
     free(mem);
     return 0;

@@ -1,0 +1,364 @@
+/* wm_aot_prelude.h - included by the C that the AOT compiler generates from a wasm module
+ * (host_tools/wasmote/aot/translate.py), never by the runtime. Helpers with the spec's
+ * exact semantics (traps, NaNs, rounding), compiled into the module's own code blob.
+ *
+ * The generated file defines WM_AOT_FUEL (0/1) before including this. Compiled with GNU C
+ * extensions (statement expressions, inline asm for the stack pointer), -ffreestanding,
+ * -fno-builtin, -ffp-contract=off, position independent.
+ */
+#ifndef WM_AOT_PRELUDE_H
+#define WM_AOT_PRELUDE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wm_aot_abi.h"
+
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int32_t s32;
+typedef int64_t s64;
+typedef float f32;
+typedef double f64;
+typedef uintptr_t ref;
+
+#define WM_LIKELY(x) __builtin_expect(!!(x), 1)
+#define WM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define WM_FN static inline __attribute__((always_inline))
+#define WM_ENTRY __attribute__((used, noinline, visibility("hidden"), section(".text.wm_entry")))
+
+/* ---- the stack pointer (exhaustion checks) ---- */
+#if defined(__x86_64__)
+#define WM_SP() ({ uintptr_t s_; __asm__("movq %%rsp, %0" : "=r"(s_)); s_; })
+#elif defined(__aarch64__) || defined(__arm__)
+#define WM_SP() ({ uintptr_t s_; __asm__("mov %0, sp" : "=r"(s_)); s_; })
+#elif defined(__riscv)
+#define WM_SP() ({ uintptr_t s_; __asm__("mv %0, sp" : "=r"(s_)); s_; })
+#elif defined(__XTENSA__)
+#define WM_SP() ({ uintptr_t s_; __asm__("mov %0, a1" : "=r"(s_)); s_; })
+#else
+#error "wm_aot_prelude.h: no stack pointer access for this architecture"
+#endif
+
+/* ---- traps and fuel ---- */
+__attribute__((noinline, cold, noreturn)) static void wm_trap(wm_aot_ctx *c, u32 code,
+                                                             uintptr_t fuel)
+{
+    c->rt->trap(c, code, fuel);
+    __builtin_unreachable();
+}
+
+#if WM_AOT_FUEL
+#define FL fl
+#define FUEL_IN() uintptr_t fl = c->fuel
+#define SYNC_OUT() (c->fuel = fl)
+#define SYNC_IN() (fl = c->fuel)
+__attribute__((noinline, cold)) static uintptr_t wm_refuel(wm_aot_ctx *c)
+{
+    return c->rt->refuel(c) - 1u;
+}
+/* One unit at a function entry or a loop back-edge: the slice, then the runtime. */
+#define CHARGE() do { if (WM_UNLIKELY(__builtin_sub_overflow(fl, 1u, &fl))) fl = wm_refuel(c); } while (0)
+/* Bulk operations: one unit per 64 bytes/elements, saturating. */
+#define CHARGE_N(n) do { uintptr_t u_ = (uintptr_t)((u32)(n) >> 6); \
+        if (WM_LIKELY(u_ <= fl)) fl -= u_; else fl = c->rt->charge(c, (u64)(u_ - fl)); } while (0)
+#else
+#define FL 0u
+#define FUEL_IN() do { } while (0)
+#define SYNC_OUT() ((void)0)
+#define SYNC_IN() ((void)0)
+#define CHARGE() do { } while (0)
+#define CHARGE_N(n) ((void)(n))
+#endif
+
+#define TRAP(code) wm_trap(c, (code), FL)
+#define STACK_CHECK() do { if (WM_UNLIKELY(WM_SP() < c->stack_limit)) TRAP(WM_AOT_TRAP_EXHAUSTED); } while (0)
+
+/* ---- linear memory ----
+ * mb: base, msz: accessible bytes (a local, reloaded after calls and memory.grow). An access
+ * of n bytes at a + off is in bounds when a + off + n <= msz, computed without overflow. */
+#if UINTPTR_MAX > 0xffffffffu
+typedef s64 wm_msz_t;
+#define MSZ_LOAD() ((wm_msz_t)*c->mem_bytes)
+#define OOB(a, k) ((s64)(u64)(u32)(a) > msz - (s64)(k))
+#define EA(a, off) (mb + (uintptr_t)(u32)(a) + (uintptr_t)(off))
+#else
+typedef u32 wm_msz_t;
+#define MSZ_LOAD() (*c->mem_bytes)
+/* k = off + n fits in 32 bits here (the compiler traps statically otherwise) */
+#define OOB(a, k) ((u32)(a) > msz - (u32)(k) || msz < (u32)(k))
+#define EA(a, off) (mb + (uintptr_t)((u32)(a) + (u32)(off)))
+#endif
+#define CHK(a, k) do { if (WM_UNLIKELY(OOB(a, k))) TRAP(WM_AOT_TRAP_MEM_OOB); } while (0)
+
+WM_FN u32 wm_ld8(const uint8_t *p) { return p[0]; }
+WM_FN u32 wm_ld16(const uint8_t *p) { uint16_t v; __builtin_memcpy(&v, p, 2); return v; }
+WM_FN u32 wm_ld32(const uint8_t *p) { u32 v; __builtin_memcpy(&v, p, 4); return v; }
+WM_FN u64 wm_ld64(const uint8_t *p) { u64 v; __builtin_memcpy(&v, p, 8); return v; }
+WM_FN f32 wm_ldf32(const uint8_t *p) { f32 v; __builtin_memcpy(&v, p, 4); return v; }
+WM_FN f64 wm_ldf64(const uint8_t *p) { f64 v; __builtin_memcpy(&v, p, 8); return v; }
+WM_FN void wm_st8(uint8_t *p, u32 v) { p[0] = (uint8_t)v; }
+WM_FN void wm_st16(uint8_t *p, u32 v) { uint16_t w = (uint16_t)v; __builtin_memcpy(p, &w, 2); }
+WM_FN void wm_st32(uint8_t *p, u32 v) { __builtin_memcpy(p, &v, 4); }
+WM_FN void wm_st64(uint8_t *p, u64 v) { __builtin_memcpy(p, &v, 8); }
+WM_FN void wm_stf32(uint8_t *p, f32 v) { __builtin_memcpy(p, &v, 4); }
+WM_FN void wm_stf64(uint8_t *p, f64 v) { __builtin_memcpy(p, &v, 8); }
+
+/* memory.copy / memory.fill bodies (the blob links no libc). */
+__attribute__((noinline)) static void wm_memmove(uint8_t *d, const uint8_t *s, u32 n)
+{
+    if (d == s || n == 0) return;
+    if (d < s || d >= s + n) {
+        if ((((uintptr_t)d | (uintptr_t)s) & (sizeof(uintptr_t) - 1u)) == 0) {
+            for (; n >= sizeof(uintptr_t); n -= (u32)sizeof(uintptr_t)) {
+                *(uintptr_t *)(void *)d = *(const uintptr_t *)(const void *)s;
+                d += sizeof(uintptr_t);
+                s += sizeof(uintptr_t);
+            }
+        }
+        while (n--) *d++ = *s++;
+    } else {
+        d += n;
+        s += n;
+        while (n--) *--d = *--s;
+    }
+}
+
+__attribute__((noinline)) static void wm_memset(uint8_t *d, u32 v, u32 n)
+{
+    uintptr_t w = (uintptr_t)(v & 0xffu) * (UINTPTR_MAX / 0xffu);
+    while (n && ((uintptr_t)d & (sizeof(uintptr_t) - 1u))) { *d++ = (uint8_t)v; n--; }
+    for (; n >= sizeof(uintptr_t); n -= (u32)sizeof(uintptr_t)) {
+        *(uintptr_t *)(void *)d = w;
+        d += sizeof(uintptr_t);
+    }
+    while (n--) *d++ = (uint8_t)v;
+}
+
+/* ---- bit patterns of floats ---- */
+WM_FN u32 wm_f32u(f32 f) { u32 u; __builtin_memcpy(&u, &f, 4); return u; }
+WM_FN u64 wm_f64u(f64 f) { u64 u; __builtin_memcpy(&u, &f, 8); return u; }
+WM_FN f32 wm_uf32(u32 u) { f32 f; __builtin_memcpy(&f, &u, 4); return f; }
+WM_FN f64 wm_uf64(u64 u) { f64 f; __builtin_memcpy(&f, &u, 8); return f; }
+
+/* f32 -> f64 with an optimisation barrier: compilers fold demote(promote(x)) to x, which
+ * would keep a signalling NaN signalling (the spec wants it quieted). */
+#if defined(__x86_64__)
+#define WM_FBARRIER(v) __asm__("" : "+x"(v))
+#elif defined(__aarch64__)
+#define WM_FBARRIER(v) __asm__("" : "+w"(v))
+#else
+#define WM_FBARRIER(v) __asm__("" : "+r"(v))
+#endif
+WM_FN f64 wm_promote(f32 x) { f64 d = (f64)x; WM_FBARRIER(d); return d; }
+
+/* ---- integer helpers ---- */
+WM_FN u32 wm_rotl32(u32 a, u32 k) { k &= 31u; return (a << k) | (a >> ((32u - k) & 31u)); }
+WM_FN u32 wm_rotr32(u32 a, u32 k) { k &= 31u; return (a >> k) | (a << ((32u - k) & 31u)); }
+WM_FN u64 wm_rotl64(u64 a, u64 k) { k &= 63u; return (a << k) | (a >> ((64u - k) & 63u)); }
+WM_FN u64 wm_rotr64(u64 a, u64 k) { k &= 63u; return (a >> k) | (a << ((64u - k) & 63u)); }
+WM_FN u32 wm_clz32(u32 a) { return a ? (u32)__builtin_clz(a) : 32u; }
+WM_FN u32 wm_ctz32(u32 a) { return a ? (u32)__builtin_ctz(a) : 32u; }
+WM_FN u64 wm_clz64(u64 a) { return a ? (u64)__builtin_clzll(a) : 64u; }
+WM_FN u64 wm_ctz64(u64 a) { return a ? (u64)__builtin_ctzll(a) : 64u; }
+WM_FN u32 wm_popcnt32(u32 a)
+{
+    a = a - ((a >> 1) & 0x55555555u);
+    a = (a & 0x33333333u) + ((a >> 2) & 0x33333333u);
+    return (((a + (a >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24;
+}
+WM_FN u64 wm_popcnt64(u64 a) { return wm_popcnt32((u32)a) + wm_popcnt32((u32)(a >> 32)); }
+
+/* ---- float helpers, bit-exact with the interpreter (core/runtime/float.c) ---- */
+WM_FN int wm_nan32(u32 a) { return (a & 0x7fffffffu) > 0x7f800000u; }
+WM_FN int wm_nan64(u64 a) { return (a & 0x7fffffffffffffffull) > 0x7ff0000000000000ull; }
+
+WM_FN f32 wm_fmin32(f32 x, f32 y)
+{
+    u32 a = wm_f32u(x), b = wm_f32u(y);
+    if (wm_nan32(a)) return wm_uf32(a | 0x00400000u);
+    if (wm_nan32(b)) return wm_uf32(b | 0x00400000u);
+    if (x == y) return wm_uf32(a | b);
+    return x < y ? x : y;
+}
+WM_FN f32 wm_fmax32(f32 x, f32 y)
+{
+    u32 a = wm_f32u(x), b = wm_f32u(y);
+    if (wm_nan32(a)) return wm_uf32(a | 0x00400000u);
+    if (wm_nan32(b)) return wm_uf32(b | 0x00400000u);
+    if (x == y) return wm_uf32(a & b);
+    return x > y ? x : y;
+}
+WM_FN f64 wm_fmin64(f64 x, f64 y)
+{
+    u64 a = wm_f64u(x), b = wm_f64u(y);
+    if (wm_nan64(a)) return wm_uf64(a | 0x0008000000000000ull);
+    if (wm_nan64(b)) return wm_uf64(b | 0x0008000000000000ull);
+    if (x == y) return wm_uf64(a | b);
+    return x < y ? x : y;
+}
+WM_FN f64 wm_fmax64(f64 x, f64 y)
+{
+    u64 a = wm_f64u(x), b = wm_f64u(y);
+    if (wm_nan64(a)) return wm_uf64(a | 0x0008000000000000ull);
+    if (wm_nan64(b)) return wm_uf64(b | 0x0008000000000000ull);
+    if (x == y) return wm_uf64(a & b);
+    return x > y ? x : y;
+}
+
+/* ceil (0) / floor (1) / trunc (2) / nearest (3) on the bits of a format with mb mantissa
+ * and eb exponent bits. */
+__attribute__((noinline)) static u64 wm_round_bits(u64 a, int mb, int eb, int mode)
+{
+    const u64 sign = 1ull << (mb + eb);
+    const u64 mmask = (1ull << mb) - 1u;
+    const int emax = (1 << eb) - 1, bias = (1 << (eb - 1)) - 1;
+    const u64 one = (u64)bias << mb;
+    int e = (int)((a >> mb) & (u64)emax);
+    int neg = (a & sign) != 0;
+    if (e == emax) return (a & mmask) ? a | (1ull << (mb - 1)) : a;
+    int ue = e - bias;
+    if (ue >= mb) return a;
+    if (ue < 0) {
+        if ((a & ~sign) == 0) return a;
+        switch (mode) {
+        case 0: return neg ? sign : one;
+        case 1: return neg ? (sign | one) : 0;
+        case 2: return a & sign;
+        default: return (ue == -1 && (a & mmask) != 0) ? ((a & sign) | one) : (a & sign);
+        }
+    }
+    u64 frac = mmask >> ue;
+    if ((a & frac) == 0) return a;
+    u64 t = a & ~frac, unit = frac + 1u;
+    switch (mode) {
+    case 0: return neg ? t : t + unit;
+    case 1: return neg ? t + unit : t;
+    case 2: return t;
+    default: {
+        u64 f = a & frac, half = unit >> 1;
+        int odd = ue == 0 ? 1 : (t & unit) != 0;
+        return (f > half || (f == half && odd)) ? t + unit : t;
+    }
+    }
+}
+WM_FN f32 wm_round32(f32 x, int mode) { return wm_uf32((u32)wm_round_bits(wm_f32u(x), 23, 8, mode)); }
+WM_FN f64 wm_round64(f64 x, int mode) { return wm_uf64(wm_round_bits(wm_f64u(x), 52, 11, mode)); }
+
+/* Square roots: the FPU's instruction where it has one (IEEE correctly rounded), otherwise
+ * digit by digit on the bits. */
+#if defined(__x86_64__) || defined(__aarch64__) || (defined(__ARM_FP) && (__ARM_FP & 8))
+#define WM_HW_SQRT64 1
+#endif
+#if defined(__x86_64__) || defined(__aarch64__) || (defined(__ARM_FP) && (__ARM_FP & 4))
+#define WM_HW_SQRT32 1
+#endif
+
+#if !defined(WM_HW_SQRT64) || !defined(WM_HW_SQRT32)
+__attribute__((noinline)) static u64 wm_sqrt_bits64(u64 a)
+{
+    u64 mant = a & ((1ull << 52) - 1u);
+    int e = (int)((a >> 52) & 0x7ff);
+    if (e == 0x7ff) {
+        if (mant) return a | 0x0008000000000000ull;
+        return (a >> 63) ? 0x7ff8000000000000ull : a;
+    }
+    if ((a << 1) == 0) return a;
+    if (a >> 63) return 0x7ff8000000000000ull;
+    if (e == 0) {
+        e = 1;
+        while (!(mant & (1ull << 52))) { mant <<= 1; e--; }
+    } else {
+        mant |= 1ull << 52;
+    }
+    int ex = e - 1075;
+    if (ex & 1) { mant <<= 1; ex -= 1; }
+    u64 q = 0, rem = 0;
+    for (int i = 54; i >= 0; i--) {
+        int p = 2 * i;
+        u64 two = p >= 56 ? (mant >> (p - 56)) & 3u : 0;
+        rem = (rem << 2) | two;
+        u64 t = (q << 2) | 1u;
+        if (rem >= t) { rem -= t; q = (q << 1) | 1u; } else { q <<= 1; }
+    }
+    u64 rb = q & 3u;
+    q >>= 2;
+    int s = (ex - 56) / 2 + 2;
+    if (rb == 3 || (rb == 2 && (rem != 0 || (q & 1u)))) q++;
+    if (q == (1ull << 53)) { q >>= 1; s++; }
+    return ((u64)(52 + s + 1023) << 52) | (q & ((1ull << 52) - 1u));
+}
+#endif
+#if defined(WM_HW_SQRT64)
+WM_FN f64 wm_sqrt64(f64 x) { return __builtin_sqrt(x); }
+#else
+WM_FN f64 wm_sqrt64(f64 x) { return wm_uf64(wm_sqrt_bits64(wm_f64u(x))); }
+#endif
+#if defined(WM_HW_SQRT32)
+WM_FN f32 wm_sqrt32(f32 x) { return __builtin_sqrtf(x); }
+#else
+WM_FN f32 wm_sqrt32(f32 x)
+{
+    u32 a = wm_f32u(x);
+    if (wm_nan32(a)) return wm_uf32(a | 0x00400000u);
+    /* double rounding through f64 is exact for sqrt (53 >= 2*24+2) */
+    return (f32)wm_uf64(wm_sqrt_bits64(wm_f64u((f64)x)));
+}
+#endif
+
+WM_FN f32 wm_copysign32(f32 a, f32 b) { return wm_uf32((wm_f32u(a) & 0x7fffffffu) | (wm_f32u(b) & 0x80000000u)); }
+WM_FN f64 wm_copysign64(f64 a, f64 b) { return wm_uf64((wm_f64u(a) & 0x7fffffffffffffffull) | (wm_f64u(b) & 0x8000000000000000ull)); }
+WM_FN f32 wm_abs32(f32 a) { return wm_uf32(wm_f32u(a) & 0x7fffffffu); }
+WM_FN f64 wm_abs64(f64 a) { return wm_uf64(wm_f64u(a) & 0x7fffffffffffffffull); }
+WM_FN f32 wm_neg32(f32 a) { return wm_uf32(wm_f32u(a) ^ 0x80000000u); }
+WM_FN f64 wm_neg64(f64 a) { return wm_uf64(wm_f64u(a) ^ 0x8000000000000000ull); }
+
+/* ---- float -> int: trapping (T) and saturating (S) ----
+ * In range: -2^31 <= x < 2^31 (s32), -1 < x < 2^32 (u32), likewise for 64 bits. Every bound
+ * is exact in both formats; NaN fails every comparison. */
+#define WM_TRUNC(name, ft, it, lo_ok, hi_ok)                                           \
+    WM_FN it name(wm_aot_ctx *c, uintptr_t fl, ft x)                                   \
+    {                                                                                  \
+        if (WM_UNLIKELY(!((lo_ok) && (hi_ok)))) {                                       \
+            if (x != x) wm_trap(c, WM_AOT_TRAP_INVALID_CONV, fl);                      \
+            wm_trap(c, WM_AOT_TRAP_INT_OVERFLOW, fl);                                  \
+        }                                                                              \
+        return (it)x;                                                                  \
+    }
+WM_TRUNC(wm_trunc_s32_f32, f32, s32, x >= -2147483648.0f, x < 2147483648.0f)
+WM_TRUNC(wm_trunc_u32_f32, f32, u32, x > -1.0f, x < 4294967296.0f)
+WM_TRUNC(wm_trunc_s32_f64, f64, s32, x > -2147483649.0, x < 2147483648.0)
+WM_TRUNC(wm_trunc_u32_f64, f64, u32, x > -1.0, x < 4294967296.0)
+WM_TRUNC(wm_trunc_s64_f32, f32, s64, x >= -9223372036854775808.0f, x < 9223372036854775808.0f)
+WM_TRUNC(wm_trunc_u64_f32, f32, u64, x > -1.0f, x < 18446744073709551616.0f)
+WM_TRUNC(wm_trunc_s64_f64, f64, s64, x >= -9223372036854775808.0, x < 9223372036854775808.0)
+WM_TRUNC(wm_trunc_u64_f64, f64, u64, x > -1.0, x < 18446744073709551616.0)
+
+#define WM_SAT(name, ft, it, lo_ok, hi_ok, lo, hi)                                      \
+    WM_FN it name(ft x)                                                                \
+    {                                                                                  \
+        if (x != x) return 0;                                                          \
+        if (!(lo_ok)) return (it)(lo);                                                 \
+        if (!(hi_ok)) return (it)(hi);                                                 \
+        return (it)x;                                                                  \
+    }
+WM_SAT(wm_sat_s32_f32, f32, s32, x >= -2147483648.0f, x < 2147483648.0f, INT32_MIN, INT32_MAX)
+WM_SAT(wm_sat_u32_f32, f32, u32, x > -1.0f, x < 4294967296.0f, 0, UINT32_MAX)
+WM_SAT(wm_sat_s32_f64, f64, s32, x > -2147483649.0, x < 2147483648.0, INT32_MIN, INT32_MAX)
+WM_SAT(wm_sat_u32_f64, f64, u32, x > -1.0, x < 4294967296.0, 0, UINT32_MAX)
+WM_SAT(wm_sat_s64_f32, f32, s64, x >= -9223372036854775808.0f, x < 9223372036854775808.0f,
+       INT64_MIN, INT64_MAX)
+WM_SAT(wm_sat_u64_f32, f32, u64, x > -1.0f, x < 18446744073709551616.0f, 0, UINT64_MAX)
+WM_SAT(wm_sat_s64_f64, f64, s64, x >= -9223372036854775808.0, x < 9223372036854775808.0,
+       INT64_MIN, INT64_MAX)
+WM_SAT(wm_sat_u64_f64, f64, u64, x > -1.0, x < 18446744073709551616.0, 0, UINT64_MAX)
+
+/* ---- libc symbols a compiler may emit calls to (struct copies, zeroing) ---- */
+__attribute__((visibility("hidden"))) void *memcpy(void *d, const void *s, size_t n);
+__attribute__((visibility("hidden"))) void *memmove(void *d, const void *s, size_t n);
+__attribute__((visibility("hidden"))) void *memset(void *d, int v, size_t n);
+void *memcpy(void *d, const void *s, size_t n) { wm_memmove((uint8_t *)d, (const uint8_t *)s, (u32)n); return d; }
+void *memmove(void *d, const void *s, size_t n) { wm_memmove((uint8_t *)d, (const uint8_t *)s, (u32)n); return d; }
+void *memset(void *d, int v, size_t n) { wm_memset((uint8_t *)d, (u32)v, (u32)n); return d; }
+
+#endif /* WM_AOT_PRELUDE_H */

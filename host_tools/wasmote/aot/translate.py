@@ -1,0 +1,936 @@
+"""wasm -> C: every function of a validated module as a C function with the spec's semantics.
+
+The wasm operand stack becomes C variables named by depth and type (`s3i` is the i32 at
+depth 3), locals become `l<k>`, structured control flow becomes labels and gotos (a branch
+copies the values it carries into the target's slots). The C compiler then does register
+allocation and optimisation; what the generated code adds over plain C is exactly what the
+sandbox needs (docs/aot.md):
+
+- a bounds check on every memory access (`CHK`), traps with the interpreter's reasons,
+- fuel: one unit at every function entry and taken loop back-edge (`CHARGE`), kept in a
+  local between calls and synchronised with the runtime around calls,
+- a stack-pointer check at the entry of every function that calls (`STACK_CHECK`),
+- call_indirect through a per-signature dispatcher: a switch over this module's functions
+  of that signature (PC-relative jump table, no pointers in data), anything else through
+  the runtime with a structural type check.
+
+The helpers and macros are in firmware/src/core/aot/wm_aot_prelude.h; the runtime side of the
+ABI in wm_aot_abi.h.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from wasmote.errors import WasmoteError
+from wasmote.wasm.module import (
+    BLOCK_EMPTY,
+    EXTERNREF,
+    F32,
+    F64,
+    FUNCREF,
+    I32,
+    I64,
+    KIND_FUNC,
+    KIND_MEMORY,
+    FuncType,
+    Instr,
+    Module,
+    valtype_from_blocktype,
+)
+
+CTYPE = {I32: "u32", I64: "u64", F32: "f32", F64: "f64", FUNCREF: "ref", EXTERNREF: "ref"}
+TCHAR = {I32: "i", I64: "l", F32: "f", F64: "d", FUNCREF: "r", EXTERNREF: "r"}
+
+# Trap codes (wm_aot_abi.h).
+TRAP_UNREACHABLE = "WM_AOT_TRAP_UNREACHABLE"
+TRAP_DIV = "WM_AOT_TRAP_DIV_ZERO"
+TRAP_OVF = "WM_AOT_TRAP_INT_OVERFLOW"
+TRAP_MEM = "WM_AOT_TRAP_MEM_OOB"
+TRAP_UNDEF = "WM_AOT_TRAP_UNDEF_ELEM"
+TRAP_UNINIT = "WM_AOT_TRAP_UNINIT_ELEM"
+TRAP_TABLE = "WM_AOT_TRAP_TABLE_OOB"
+
+
+class TranslateError(WasmoteError):
+    """The module uses something the AOT compiler does not translate."""
+
+
+@dataclass(frozen=True)
+class Translation:
+    source: str                 # the C translation unit
+    entries: tuple[int, ...]    # defined-function indices that get an entry (wm_e<j>)
+    sig_hashes: tuple[int, ...]  # per defined function (wm_aot_sig_hash)
+
+
+def sig_hash(ft: FuncType) -> int:
+    """FNV-1a over the value type bytes, ':' between params and results (wm_aot_abi.h)."""
+    h = 2166136261
+    for t in ft.params:
+        h = ((h ^ t) * 16777619) & 0xFFFFFFFF
+    h = ((h ^ 0x3A) * 16777619) & 0xFFFFFFFF
+    for t in ft.results:
+        h = ((h ^ t) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def _hex32(v: int) -> str:
+    return f"0x{v & 0xFFFFFFFF:x}u"
+
+
+def _hex64(v: int) -> str:
+    return f"0x{v & 0xFFFFFFFFFFFFFFFF:x}ull"
+
+
+def to_slot(t: int, expr: str) -> str:
+    """A C value of wasm type t as a 64-bit io slot."""
+    if t == F32:
+        return f"(u64)wm_f32u({expr})"
+    if t == F64:
+        return f"wm_f64u({expr})"
+    return f"(u64)({expr})"
+
+
+def from_slot(t: int, expr: str) -> str:
+    if t == I32:
+        return f"(u32)({expr})"
+    if t == I64:
+        return f"(u64)({expr})"
+    if t == F32:
+        return f"wm_uf32((u32)({expr}))"
+    if t == F64:
+        return f"wm_uf64({expr})"
+    return f"(ref)({expr})"
+
+
+@dataclass
+class _Ctl:
+    kind: str                  # block, loop, if, func
+    label: int
+    base: int                  # stack height where the frame's params start
+    params: tuple[int, ...]
+    results: tuple[int, ...]
+    live: bool                 # reachable when entered
+    branched: bool = False     # a branch targets the end label
+    has_else: bool = False
+
+
+@dataclass
+class _ModuleInfo:
+    mod: Module
+    types: list[FuncType]
+    func_types: list[FuncType]          # every function index, imports first
+    nimports: int
+    global_types: list[tuple[int, bool]]
+    global_consts: dict[int, str]       # immutable defined globals with a constant init
+    mem_static: bool                    # memory size never changes after instantiation
+    result_structs: dict[tuple[int, ...], str] = field(default_factory=dict)
+    dispatchers: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[str, int]] = \
+        field(default_factory=dict)
+
+    def result_type(self, results: tuple[int, ...]) -> str:
+        if not results:
+            return "void"
+        if len(results) == 1:
+            return CTYPE[results[0]]
+        name = self.result_structs.get(results)
+        if name is None:
+            name = f"wm_r{len(self.result_structs)}"
+            self.result_structs[results] = name
+        return name
+
+    def dispatcher(self, ft: FuncType, type_idx: int) -> str:
+        key = (ft.params, ft.results)
+        got = self.dispatchers.get(key)
+        if got is None:
+            got = (f"wm_d{len(self.dispatchers)}", type_idx)
+            self.dispatchers[key] = got
+        return got[0]
+
+
+class _FuncGen:
+    def __init__(self, info: _ModuleInfo, j: int, fuel: bool) -> None:
+        self.info = info
+        self.j = j
+        self.fuel = fuel
+        m = info.mod
+        f = m.funcs[j]
+        self.ftype = info.types[f.type_idx]
+        self.local_types = list(self.ftype.params) + f.local_types()
+        self.instrs = f.instrs
+        self.out: list[str] = []
+        self.stack: list[int] = []
+        self.ctl: list[_Ctl] = []
+        self.slots: set[tuple[int, int]] = set()
+        self.labels = 0
+        self.live = True
+        # known before generating: a call must reload msz whether or not an access follows
+        self.uses_mem = any(i.op in _MEM_OPS for i in self.instrs)
+        self.calls = False
+        self.globals_used: set[int] = set()
+        self.tables_used: set[int] = set()
+
+    # ---- stack ----
+    def slot(self, depth: int, t: int) -> str:
+        ct = TCHAR[t]
+        self.slots.add((depth, t))
+        return f"s{depth}{ct}"
+
+    def push(self, t: int) -> str:
+        self.stack.append(t)
+        return self.slot(len(self.stack) - 1, t)
+
+    def pop(self) -> str:
+        t = self.stack.pop()
+        return self.slot(len(self.stack), t)
+
+    def top(self, n: int = 0) -> tuple[str, int]:
+        t = self.stack[-1 - n]
+        return self.slot(len(self.stack) - 1 - n, t), t
+
+    def emit(self, line: str) -> None:
+        self.out.append("    " + line)
+
+    def trap(self, code: str) -> str:
+        return f"TRAP({code});"
+
+    # ---- control ----
+    def block_type(self, bt: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        if bt == BLOCK_EMPTY:
+            return (), ()
+        if bt < 0:
+            return (), (valtype_from_blocktype(bt),)
+        ft = self.info.types[bt]
+        return ft.params, ft.results
+
+    def branch_code(self, depth: int) -> list[str]:
+        target = self.ctl[-1 - depth]
+        if target.kind == "loop":
+            types = target.params
+            label = f"L{target.label}"
+        else:
+            types = target.results
+            label = "X" if target.kind == "func" else f"B{target.label}"
+            target.branched = True
+        n = len(types)
+        src = len(self.stack) - n
+        code = []
+        for i, t in enumerate(types):
+            if target.base + i != src + i:
+                code.append(f"{self.slot(target.base + i, t)} = {self.slot(src + i, t)};")
+        if target.kind == "loop" and self.fuel:
+            code.append("CHARGE();")
+        code.append(f"goto {label};")
+        return code
+
+    def new_label(self) -> int:
+        self.labels += 1
+        return self.labels
+
+    # ---- the function ----
+    def generate(self) -> str:
+        info = self.info
+        ft = self.ftype
+        self.ctl.append(_Ctl("func", 0, 0, (), ft.results, True))
+        body_start = len(self.out)
+        for ins in self.instrs:
+            self.instr(ins)
+        body = self.out[body_start:]
+        # the final `end` popped the func frame; its results are at depth 0..
+        params = ", ".join(f"{CTYPE[t]} l{i}" for i, t in enumerate(ft.params))
+        sig = f"static {info.result_type(ft.results)} wf{self.j}(wm_aot_ctx *c" + \
+            (f", {params}" if params else "") + ")"
+        lines = [sig + " {", "    FUEL_IN();"]
+        if self.calls:
+            lines.append("    STACK_CHECK();")
+        if self.fuel:
+            lines.append("    CHARGE();")
+        if self.uses_mem:
+            lines.append("    uint8_t *const mb = c->mem; wm_msz_t msz = MSZ_LOAD(); (void)msz;")
+        for g in sorted(self.globals_used):
+            lines.append(f"    uint64_t *const gp{g} = c->globals[{g}];")
+        for t in sorted(self.tables_used):
+            lines.append(f"    uint64_t *const te{t} = c->tables[{t}].elems; "
+                         f"const u32 *const ts{t} = c->tables[{t}].size;")
+        for i, t in enumerate(self.local_types[len(ft.params):], start=len(ft.params)):
+            lines.append(f"    {CTYPE[t]} l{i} = 0;")
+        declared = sorted({(d, TCHAR[t], CTYPE[t]) for d, t in self.slots})
+        for depth, ch, ctype in declared:
+            lines.append(f"    {ctype} s{depth}{ch};")
+        lines += body
+        lines.append("X:")
+        lines.append("    SYNC_OUT();")
+        lines.append("    " + self.return_stmt(ft.results))
+        lines.append("}")
+        return "\n".join(lines)
+
+    def return_stmt(self, results: tuple[int, ...]) -> str:
+        if not results:
+            return "return;"
+        if len(results) == 1:
+            return f"return {self.slot(0, results[0])};"
+        rt = self.info.result_type(results)
+        sets = " ".join(f"r_.v{i} = {self.slot(i, t)};" for i, t in enumerate(results))
+        return f"{{ {rt} r_; {sets} return r_; }}"
+
+    def mem_reload(self) -> None:
+        if self.uses_mem and not self.info.mem_static:
+            self.emit("msz = MSZ_LOAD();")
+
+    # ---- instructions ----
+    def instr(self, ins: Instr) -> None:
+        op = ins.op
+        if not self.live:
+            self.dead_instr(ins)
+            return
+        handler = _HANDLERS.get(op)
+        if handler is not None:
+            handler(self, ins)
+            return
+        simple = _SIMPLE.get(op)
+        if simple is not None:
+            self.simple(*simple)
+            return
+        raise TranslateError(f"AOT: instruction 0x{op:x} at offset 0x{ins.offset:x} is not "
+                             "supported")
+
+    def dead_instr(self, ins: Instr) -> None:
+        """Unreachable code: only the block structure matters."""
+        op = ins.op
+        if op in (0x02, 0x03, 0x04):
+            params, results = self.block_type(ins.imm[0])
+            kind = {0x02: "block", 0x03: "loop", 0x04: "if"}[op]
+            self.ctl.append(_Ctl(kind, self.new_label(), len(self.stack), params, results,
+                                 False))
+        elif op == 0x05:
+            self.op_else(ins)
+        elif op == 0x0B:
+            self.op_end(ins)
+
+    def simple(self, pops: tuple[int, ...], push: int | None, template: str) -> None:
+        args = [self.pop() for _ in pops][::-1]
+        expr = template.format(*args)
+        if push is None:
+            self.emit(expr + ";")
+        else:
+            self.emit(f"{self.push(push)} = {expr};")
+
+    def op_block(self, ins: Instr, kind: str) -> None:
+        params, results = self.block_type(ins.imm[0])
+        lab = self.new_label()
+        self.ctl.append(_Ctl(kind, lab, len(self.stack) - len(params), params, results, True))
+        if kind == "loop":
+            self.out.append(f"L{lab}:;")
+
+    def op_if(self, ins: Instr) -> None:
+        cond = self.pop()
+        params, results = self.block_type(ins.imm[0])
+        lab = self.new_label()
+        self.ctl.append(_Ctl("if", lab, len(self.stack) - len(params), params, results, True))
+        self.emit(f"if (!{cond}) goto E{lab};")
+
+    def op_else(self, ins: Instr) -> None:
+        frame = self.ctl[-1]
+        if self.live:
+            frame.branched = True
+            self.emit(f"goto B{frame.label};")
+        self.out.append(f"E{frame.label}:;")
+        frame.has_else = True
+        del self.stack[frame.base:]
+        self.stack.extend(frame.params)
+        self.live = frame.live
+
+    def op_end(self, ins: Instr) -> None:
+        frame = self.ctl.pop()
+        fell = self.live
+        if frame.kind == "if" and not frame.has_else:
+            self.out.append(f"E{frame.label}:;")
+            fell = fell or frame.live
+        if frame.kind != "loop" and frame.branched:
+            self.out.append(f"B{frame.label}:;" if frame.kind != "func" else "")
+        del self.stack[frame.base:]
+        self.stack.extend(frame.results)
+        if frame.kind == "func":
+            for i, t in enumerate(frame.results):
+                self.slot(i, t)
+            self.live = False
+            return
+        self.live = frame.live and (fell or frame.branched)
+
+    def op_br(self, ins: Instr) -> None:
+        for line in self.branch_code(ins.imm[0]):
+            self.emit(line)
+        self.live = False
+
+    def op_br_if(self, ins: Instr) -> None:
+        cond = self.pop()
+        code = " ".join(self.branch_code(ins.imm[0]))
+        self.emit(f"if ({cond}) {{ {code} }}")
+
+    def op_br_table(self, ins: Instr) -> None:
+        idx = self.pop()
+        *labels, default = ins.imm
+        if all(lab == default for lab in labels):
+            for line in self.branch_code(default):
+                self.emit(line)
+            self.live = False
+            return
+        groups: dict[int, list[int]] = {}
+        for i, lab in enumerate(labels):
+            if lab != default:
+                groups.setdefault(lab, []).append(i)
+        self.emit(f"switch ({idx}) {{")
+        for lab, cases in groups.items():
+            heads = " ".join(f"case {i}:" for i in cases)
+            self.emit(f"{heads} {{ {' '.join(self.branch_code(lab))} }}")
+        self.emit(f"default: {{ {' '.join(self.branch_code(default))} }}")
+        self.emit("}")
+        self.live = False
+
+    def op_return(self, ins: Instr) -> None:
+        for line in self.branch_code(len(self.ctl) - 1):
+            self.emit(line)
+        self.live = False
+
+    def op_unreachable(self, ins: Instr) -> None:
+        self.emit(self.trap(TRAP_UNREACHABLE))
+        self.live = False
+
+    def op_nop(self, ins: Instr) -> None:
+        pass
+
+    def op_drop(self, ins: Instr) -> None:
+        self.pop()
+
+    def op_select(self, ins: Instr) -> None:
+        cond = self.pop()
+        b = self.pop()
+        a, _ = self.top()
+        self.emit(f"if (!{cond}) {a} = {b};")
+
+    def op_local_get(self, ins: Instr) -> None:
+        k = ins.imm[0]
+        self.emit(f"{self.push(self.local_types[k])} = l{k};")
+
+    def op_local_set(self, ins: Instr) -> None:
+        self.emit(f"l{ins.imm[0]} = {self.pop()};")
+
+    def op_local_tee(self, ins: Instr) -> None:
+        self.emit(f"l{ins.imm[0]} = {self.top()[0]};")
+
+    def op_global_get(self, ins: Instr) -> None:
+        g = ins.imm[0]
+        t, _mut = self.info.global_types[g]
+        const = self.info.global_consts.get(g)
+        if const is not None:
+            self.emit(f"{self.push(t)} = {const};")
+            return
+        self.globals_used.add(g)
+        self.emit(f"{self.push(t)} = {from_slot(t, f'*gp{g}')};")
+
+    def op_global_set(self, ins: Instr) -> None:
+        g = ins.imm[0]
+        t, _mut = self.info.global_types[g]
+        self.globals_used.add(g)
+        self.emit(f"*gp{g} = {to_slot(t, self.pop())};")
+
+    # memory
+    def op_load(self, ins: Instr) -> None:
+        op = ins.op
+        size, tmpl, t = _LOADS[op]
+        off = ins.imm[1]
+        addr = self.pop()
+        res = self.push(t)
+        k = off + size
+        if k > 0xFFFFFFFF:
+            self.emit(self.trap(TRAP_MEM))
+            self.emit(f"{res} = 0;")
+            return
+        self.emit(f"CHK({addr}, {k}u); {res} = {tmpl.format(f'EA({addr}, {off}u)')};")
+
+    def op_store(self, ins: Instr) -> None:
+        size, fn, conv = _STORES[ins.op]
+        off = ins.imm[1]
+        val = self.pop()
+        addr = self.pop()
+        k = off + size
+        if k > 0xFFFFFFFF:
+            self.emit(self.trap(TRAP_MEM))
+            return
+        self.emit(f"CHK({addr}, {k}u); {fn}(EA({addr}, {off}u), {conv.format(val)});")
+
+    def op_memory_size(self, ins: Instr) -> None:
+        self.emit(f"{self.push(I32)} = *c->mem_pages;")
+
+    def op_memory_grow(self, ins: Instr) -> None:
+        delta = self.pop()
+        res = self.push(I32)
+        self.emit(f"{res} = c->rt->mem_grow(c, {delta});")
+        self.mem_reload()
+
+    def op_memory_fill(self, ins: Instr) -> None:
+        n, v, d = self.pop(), self.pop(), self.pop()
+        self.emit(f"if (WM_UNLIKELY((u64){d} + {n} > (u64)msz)) {self.trap(TRAP_MEM)}")
+        self.emit(f"CHARGE_N({n}); wm_memset(mb + {d}, {v}, {n});")
+
+    def op_memory_copy(self, ins: Instr) -> None:
+        n, s, d = self.pop(), self.pop(), self.pop()
+        self.emit(f"if (WM_UNLIKELY((u64){s} + {n} > (u64)msz || (u64){d} + {n} > (u64)msz)) "
+                  f"{self.trap(TRAP_MEM)}")
+        self.emit(f"CHARGE_N({n}); wm_memmove(mb + {d}, mb + {s}, {n});")
+
+    def op_memory_init(self, ins: Instr) -> None:
+        n, s, d = self.pop(), self.pop(), self.pop()
+        self.emit(f"SYNC_OUT(); c->rt->mem_init(c, {ins.imm[0]}u, {d}, {s}, {n}); "
+                  f"CHARGE_N({n});")
+
+    def op_data_drop(self, ins: Instr) -> None:
+        self.emit(f"c->rt->data_drop(c, {ins.imm[0]}u);")
+
+    # tables and references
+    def op_table_get(self, ins: Instr) -> None:
+        t = ins.imm[0]
+        self.tables_used.add(t)
+        i = self.pop()
+        res = self.push(FUNCREF)
+        self.emit(f"if (WM_UNLIKELY({i} >= *ts{t})) {self.trap(TRAP_TABLE)} "
+                  f"{res} = (ref)te{t}[{i}];")
+
+    def op_table_set(self, ins: Instr) -> None:
+        t = ins.imm[0]
+        self.tables_used.add(t)
+        v = self.pop()
+        i = self.pop()
+        self.emit(f"if (WM_UNLIKELY({i} >= *ts{t})) {self.trap(TRAP_TABLE)} "
+                  f"te{t}[{i}] = (u64){v};")
+
+    def op_table_size(self, ins: Instr) -> None:
+        t = ins.imm[0]
+        self.tables_used.add(t)
+        self.emit(f"{self.push(I32)} = *ts{t};")
+
+    def op_table_grow(self, ins: Instr) -> None:
+        n = self.pop()
+        init = self.pop()
+        self.emit(f"{self.push(I32)} = c->rt->table_grow(c, {ins.imm[0]}u, {init}, {n});")
+
+    def op_table_fill(self, ins: Instr) -> None:
+        n, v, i = self.pop(), self.pop(), self.pop()
+        self.emit(f"SYNC_OUT(); c->rt->table_fill(c, {ins.imm[0]}u, {i}, {v}, {n}); "
+                  f"CHARGE_N({n});")
+
+    def op_table_copy(self, ins: Instr) -> None:
+        n, s, d = self.pop(), self.pop(), self.pop()
+        dt, st = ins.imm
+        self.emit(f"SYNC_OUT(); c->rt->table_copy(c, {dt}u, {st}u, {d}, {s}, {n}); "
+                  f"CHARGE_N({n});")
+
+    def op_table_init(self, ins: Instr) -> None:
+        n, s, d = self.pop(), self.pop(), self.pop()
+        seg, t = ins.imm
+        self.emit(f"SYNC_OUT(); c->rt->table_init(c, {t}u, {seg}u, {d}, {s}, {n}); "
+                  f"CHARGE_N({n});")
+
+    def op_elem_drop(self, ins: Instr) -> None:
+        self.emit(f"c->rt->elem_drop(c, {ins.imm[0]}u);")
+
+    def op_ref_null(self, ins: Instr) -> None:
+        self.emit(f"{self.push(ins.imm[0])} = 0;")
+
+    def op_ref_is_null(self, ins: Instr) -> None:
+        a = self.pop()
+        self.emit(f"{self.push(I32)} = (u32)({a} == 0);")
+
+    def op_ref_func(self, ins: Instr) -> None:
+        self.emit(f"{self.push(FUNCREF)} = (ref)c->funcs[{ins.imm[0]}];")
+
+    # constants
+    def op_i32_const(self, ins: Instr) -> None:
+        self.emit(f"{self.push(I32)} = {_hex32(ins.imm[0])};")
+
+    def op_i64_const(self, ins: Instr) -> None:
+        self.emit(f"{self.push(I64)} = {_hex64(ins.imm[0])};")
+
+    def op_f32_const(self, ins: Instr) -> None:
+        self.emit(f"{self.push(F32)} = wm_uf32({_hex32(ins.imm[0])});")
+
+    def op_f64_const(self, ins: Instr) -> None:
+        self.emit(f"{self.push(F64)} = wm_uf64({_hex64(ins.imm[0])});")
+
+    # integer division (traps)
+    def op_div(self, ins: Instr) -> None:
+        bits, signed, rem = _DIVS[ins.op]
+        t = I32 if bits == 32 else I64
+        u = "u32" if bits == 32 else "u64"
+        s = "s32" if bits == 32 else "s64"
+        b = self.pop()
+        a = self.pop()
+        r = self.push(t)
+        zero = f"if (WM_UNLIKELY({b} == 0)) {self.trap(TRAP_DIV)}"
+        if not signed:
+            self.emit(f"{zero} {r} = {a} {'%' if rem else '/'} {b};")
+        elif rem:
+            ones = _hex32(-1) if bits == 32 else _hex64(-1)
+            self.emit(f"{zero} {r} = {b} == {ones} ? 0 : ({u})(({s}){a} % ({s}){b});")
+        else:
+            ones = _hex32(-1) if bits == 32 else _hex64(-1)
+            minv = _hex32(1 << 31) if bits == 32 else _hex64(1 << 63)
+            self.emit(f"{zero} if (WM_UNLIKELY({a} == {minv} && {b} == {ones})) "
+                      f"{self.trap(TRAP_OVF)} {r} = ({u})(({s}){a} / ({s}){b});")
+
+    def op_trunc(self, ins: Instr) -> None:
+        name, t = _TRUNCS[ins.op]
+        a = self.pop()
+        self.emit(f"{self.push(t)} = ({CTYPE[t]}){name}(c, FL, {a});")
+
+    # calls
+    def call_args(self, ft: FuncType) -> list[str]:
+        n = len(ft.params)
+        args = [self.slot(len(self.stack) - n + i, t) for i, t in enumerate(ft.params)]
+        del self.stack[len(self.stack) - n:]
+        return args
+
+    def assign_results(self, ft: FuncType, expr: str) -> None:
+        if not ft.results:
+            self.emit(f"{expr};")
+        elif len(ft.results) == 1:
+            self.emit(f"{self.push(ft.results[0])} = {expr};")
+        else:
+            rt = self.info.result_type(ft.results)
+            outs = [self.push(t) for t in ft.results]
+            sets = " ".join(f"{o} = r_.v{i};" for i, o in enumerate(outs))
+            self.emit(f"{{ {rt} r_ = {expr}; {sets} }}")
+
+    def call_via_io(self, ft: FuncType, call: str, args: list[str]) -> None:
+        n = max(len(ft.params), len(ft.results), 1)
+        packs = " ".join(f"io_[{i}] = {to_slot(t, a)};"
+                         for i, (t, a) in enumerate(zip(ft.params, args, strict=True)))
+        outs = [self.push(t) for t in ft.results]
+        unpacks = " ".join(f"{o} = {from_slot(t, f'io_[{i}]')};"
+                           for i, (o, t) in enumerate(zip(outs, ft.results, strict=True)))
+        self.emit(f"{{ u64 io_[{n}]; {packs} SYNC_OUT(); {call}; SYNC_IN(); {unpacks} }}")
+
+    def op_call(self, ins: Instr) -> None:
+        idx = ins.imm[0]
+        ft = self.info.func_types[idx]
+        args = self.call_args(ft)
+        self.calls = True
+        if idx < self.info.nimports:
+            self.call_via_io(ft, f"c->rt->call(c, {idx}u, io_)", args)
+        else:
+            self.emit("SYNC_OUT();")
+            call = f"wf{idx - self.info.nimports}(c" + "".join(f", {a}" for a in args) + ")"
+            self.assign_results(ft, call)
+            self.emit("SYNC_IN();")
+        self.mem_reload()
+
+    def op_call_indirect(self, ins: Instr) -> None:
+        type_idx, t = ins.imm
+        ft = self.info.types[type_idx]
+        self.tables_used.add(t)
+        i = self.pop()
+        args = self.call_args(ft)
+        self.calls = True
+        disp = self.info.dispatcher(ft, type_idx)
+        self.emit(f"if (WM_UNLIKELY({i} >= *ts{t})) {self.trap(TRAP_UNDEF)}")
+        self.emit(f"{{ ref f_ = (ref)te{t}[{i}]; if (WM_UNLIKELY(f_ == 0)) "
+                  f"{self.trap(TRAP_UNINIT)} SYNC_OUT();")
+        call = f"{disp}(c, (f_ - c->own_base) >> c->own_shift, f_" + \
+            "".join(f", {a}" for a in args) + ")"
+        self.assign_results(ft, call)
+        self.emit("SYNC_IN(); }")
+        self.mem_reload()
+
+
+_Handler = Callable[["_FuncGen", Instr], None]
+
+
+def _handler(name: str, *extra: str) -> _Handler:
+    def h(g: _FuncGen, ins: Instr) -> None:
+        getattr(g, name)(ins, *extra)
+    return h
+
+
+_HANDLERS: dict[int, _Handler] = {
+    0x00: _handler("op_unreachable"), 0x01: _handler("op_nop"),
+    0x02: _handler("op_block", "block"), 0x03: _handler("op_block", "loop"),
+    0x04: _handler("op_if"), 0x05: _handler("op_else"), 0x0B: _handler("op_end"),
+    0x0C: _handler("op_br"), 0x0D: _handler("op_br_if"), 0x0E: _handler("op_br_table"),
+    0x0F: _handler("op_return"), 0x10: _handler("op_call"),
+    0x11: _handler("op_call_indirect"), 0x1A: _handler("op_drop"),
+    0x1B: _handler("op_select"), 0x1C: _handler("op_select"),
+    0x20: _handler("op_local_get"), 0x21: _handler("op_local_set"),
+    0x22: _handler("op_local_tee"), 0x23: _handler("op_global_get"),
+    0x24: _handler("op_global_set"), 0x25: _handler("op_table_get"),
+    0x26: _handler("op_table_set"), 0x3F: _handler("op_memory_size"),
+    0x40: _handler("op_memory_grow"), 0x41: _handler("op_i32_const"),
+    0x42: _handler("op_i64_const"), 0x43: _handler("op_f32_const"),
+    0x44: _handler("op_f64_const"),
+    0xD0: _handler("op_ref_null"), 0xD1: _handler("op_ref_is_null"),
+    0xD2: _handler("op_ref_func"),
+    0xFC08: _handler("op_memory_init"), 0xFC09: _handler("op_data_drop"),
+    0xFC0A: _handler("op_memory_copy"), 0xFC0B: _handler("op_memory_fill"),
+    0xFC0C: _handler("op_table_init"), 0xFC0D: _handler("op_elem_drop"),
+    0xFC0E: _handler("op_table_copy"), 0xFC0F: _handler("op_table_grow"),
+    0xFC10: _handler("op_table_size"), 0xFC11: _handler("op_table_fill"),
+}
+
+# loads: op -> (bytes, C expression template over the address, result type)
+_LOADS: dict[int, tuple[int, str, int]] = {
+    0x28: (4, "wm_ld32({})", I32), 0x29: (8, "wm_ld64({})", I64),
+    0x2A: (4, "wm_ldf32({})", F32), 0x2B: (8, "wm_ldf64({})", F64),
+    0x2C: (1, "(u32)(s32)(int8_t)wm_ld8({})", I32), 0x2D: (1, "wm_ld8({})", I32),
+    0x2E: (2, "(u32)(s32)(int16_t)wm_ld16({})", I32), 0x2F: (2, "wm_ld16({})", I32),
+    0x30: (1, "(u64)(s64)(int8_t)wm_ld8({})", I64), 0x31: (1, "(u64)wm_ld8({})", I64),
+    0x32: (2, "(u64)(s64)(int16_t)wm_ld16({})", I64), 0x33: (2, "(u64)wm_ld16({})", I64),
+    0x34: (4, "(u64)(s64)(s32)wm_ld32({})", I64), 0x35: (4, "(u64)wm_ld32({})", I64),
+}
+# stores: op -> (bytes, store function, value conversion)
+_STORES: dict[int, tuple[int, str, str]] = {
+    0x36: (4, "wm_st32", "{}"), 0x37: (8, "wm_st64", "{}"), 0x38: (4, "wm_stf32", "{}"),
+    0x39: (8, "wm_stf64", "{}"), 0x3A: (1, "wm_st8", "{}"), 0x3B: (2, "wm_st16", "{}"),
+    0x3C: (1, "wm_st8", "(u32){}"), 0x3D: (2, "wm_st16", "(u32){}"),
+    0x3E: (4, "wm_st32", "(u32){}"),
+}
+for _op in _LOADS:
+    _HANDLERS[_op] = _handler("op_load")
+for _op in _STORES:
+    _HANDLERS[_op] = _handler("op_store")
+
+# division: op -> (bits, signed, remainder)
+# instructions that need the memory base and size in locals
+_MEM_OPS = frozenset(_LOADS) | frozenset(_STORES) | {0xFC0A, 0xFC0B}
+
+_DIVS = {0x6D: (32, True, False), 0x6E: (32, False, False), 0x6F: (32, True, True),
+         0x70: (32, False, True), 0x7F: (64, True, False), 0x80: (64, False, False),
+         0x81: (64, True, True), 0x82: (64, False, True)}
+for _op in _DIVS:
+    _HANDLERS[_op] = _handler("op_div")
+
+_TRUNCS = {0xA8: ("wm_trunc_s32_f32", I32), 0xA9: ("wm_trunc_u32_f32", I32),
+           0xAA: ("wm_trunc_s32_f64", I32), 0xAB: ("wm_trunc_u32_f64", I32),
+           0xAE: ("wm_trunc_s64_f32", I64), 0xAF: ("wm_trunc_u64_f32", I64),
+           0xB0: ("wm_trunc_s64_f64", I64), 0xB1: ("wm_trunc_u64_f64", I64)}
+for _op in _TRUNCS:
+    _HANDLERS[_op] = _handler("op_trunc")
+
+# Everything else is "pop these, push that": op -> (popped types, pushed type, template).
+_SIMPLE: dict[int, tuple[tuple[int, ...], int | None, str]] = {}
+
+
+def _s(op: int, pops: tuple[int, ...], push: int | None, tmpl: str) -> None:
+    _SIMPLE[op] = (pops, push, tmpl)
+
+
+_II, _LL, _FF, _DD = (I32, I32), (I64, I64), (F32, F32), (F64, F64)
+_s(0x45, (I32,), I32, "(u32)({0} == 0)")
+for _op, _e in zip(range(0x46, 0x50), (
+        "{0} == {1}", "{0} != {1}", "(s32){0} < (s32){1}", "{0} < {1}",
+        "(s32){0} > (s32){1}", "{0} > {1}", "(s32){0} <= (s32){1}", "{0} <= {1}",
+        "(s32){0} >= (s32){1}", "{0} >= {1}"), strict=True):
+    _s(_op, _II, I32, f"(u32)({_e})")
+_s(0x50, (I64,), I32, "(u32)({0} == 0)")
+for _op, _e in zip(range(0x51, 0x5B), (
+        "{0} == {1}", "{0} != {1}", "(s64){0} < (s64){1}", "{0} < {1}",
+        "(s64){0} > (s64){1}", "{0} > {1}", "(s64){0} <= (s64){1}", "{0} <= {1}",
+        "(s64){0} >= (s64){1}", "{0} >= {1}"), strict=True):
+    _s(_op, _LL, I32, f"(u32)({_e})")
+for _base, _pair in ((0x5B, _FF), (0x61, _DD)):
+    for _i, _cmp in enumerate(("==", "!=", "<", ">", "<=", ">=")):
+        _s(_base + _i, _pair, I32, f"(u32)({{0}} {_cmp} {{1}})")
+_s(0x67, (I32,), I32, "wm_clz32({0})")
+_s(0x68, (I32,), I32, "wm_ctz32({0})")
+_s(0x69, (I32,), I32, "wm_popcnt32({0})")
+_s(0x6A, _II, I32, "{0} + {1}")
+_s(0x6B, _II, I32, "{0} - {1}")
+_s(0x6C, _II, I32, "{0} * {1}")
+_s(0x71, _II, I32, "{0} & {1}")
+_s(0x72, _II, I32, "{0} | {1}")
+_s(0x73, _II, I32, "{0} ^ {1}")
+_s(0x74, _II, I32, "{0} << ({1} & 31)")
+_s(0x75, _II, I32, "(u32)((s32){0} >> ({1} & 31))")
+_s(0x76, _II, I32, "{0} >> ({1} & 31)")
+_s(0x77, _II, I32, "wm_rotl32({0}, {1})")
+_s(0x78, _II, I32, "wm_rotr32({0}, {1})")
+_s(0x79, (I64,), I64, "wm_clz64({0})")
+_s(0x7A, (I64,), I64, "wm_ctz64({0})")
+_s(0x7B, (I64,), I64, "wm_popcnt64({0})")
+_s(0x7C, _LL, I64, "{0} + {1}")
+_s(0x7D, _LL, I64, "{0} - {1}")
+_s(0x7E, _LL, I64, "{0} * {1}")
+_s(0x83, _LL, I64, "{0} & {1}")
+_s(0x84, _LL, I64, "{0} | {1}")
+_s(0x85, _LL, I64, "{0} ^ {1}")
+_s(0x86, _LL, I64, "{0} << ({1} & 63)")
+_s(0x87, _LL, I64, "(u64)((s64){0} >> ({1} & 63))")
+_s(0x88, _LL, I64, "{0} >> ({1} & 63)")
+_s(0x89, _LL, I64, "wm_rotl64({0}, {1})")
+_s(0x8A, _LL, I64, "wm_rotr64({0}, {1})")
+for _base, _t, _sfx in ((0x8B, F32, "32"), (0x99, F64, "64")):
+    _s(_base + 0, (_t,), _t, f"wm_abs{_sfx}({{0}})")
+    _s(_base + 1, (_t,), _t, f"wm_neg{_sfx}({{0}})")
+    for _i in range(4):  # ceil floor trunc nearest
+        _s(_base + 2 + _i, (_t,), _t, f"wm_round{_sfx}({{0}}, {_i})")
+    _s(_base + 6, (_t,), _t, f"wm_sqrt{_sfx}({{0}})")
+    _s(_base + 7, (_t, _t), _t, "{0} + {1}")
+    _s(_base + 8, (_t, _t), _t, "{0} - {1}")
+    _s(_base + 9, (_t, _t), _t, "{0} * {1}")
+    _s(_base + 10, (_t, _t), _t, "{0} / {1}")
+    _s(_base + 11, (_t, _t), _t, f"wm_fmin{_sfx}({{0}}, {{1}})")
+    _s(_base + 12, (_t, _t), _t, f"wm_fmax{_sfx}({{0}}, {{1}})")
+    _s(_base + 13, (_t, _t), _t, f"wm_copysign{_sfx}({{0}}, {{1}})")
+_s(0xA7, (I64,), I32, "(u32){0}")
+_s(0xAC, (I32,), I64, "(u64)(s64)(s32){0}")
+_s(0xAD, (I32,), I64, "(u64){0}")
+_s(0xB2, (I32,), F32, "(f32)(s32){0}")
+_s(0xB3, (I32,), F32, "(f32){0}")
+_s(0xB4, (I64,), F32, "(f32)(s64){0}")
+_s(0xB5, (I64,), F32, "(f32){0}")
+_s(0xB6, (F64,), F32, "(f32){0}")
+_s(0xB7, (I32,), F64, "(f64)(s32){0}")
+_s(0xB8, (I32,), F64, "(f64){0}")
+_s(0xB9, (I64,), F64, "(f64)(s64){0}")
+_s(0xBA, (I64,), F64, "(f64){0}")
+_s(0xBB, (F32,), F64, "wm_promote({0})")
+_s(0xBC, (F32,), I32, "wm_f32u({0})")
+_s(0xBD, (F64,), I64, "wm_f64u({0})")
+_s(0xBE, (I32,), F32, "wm_uf32({0})")
+_s(0xBF, (I64,), F64, "wm_uf64({0})")
+_s(0xC0, (I32,), I32, "(u32)(s32)(int8_t){0}")
+_s(0xC1, (I32,), I32, "(u32)(s32)(int16_t){0}")
+_s(0xC2, (I64,), I64, "(u64)(s64)(int8_t){0}")
+_s(0xC3, (I64,), I64, "(u64)(s64)(int16_t){0}")
+_s(0xC4, (I64,), I64, "(u64)(s64)(s32){0}")
+for _i, (_name, _src, _dst) in enumerate((
+        ("wm_sat_s32_f32", F32, I32), ("wm_sat_u32_f32", F32, I32),
+        ("wm_sat_s32_f64", F64, I32), ("wm_sat_u32_f64", F64, I32),
+        ("wm_sat_s64_f32", F32, I64), ("wm_sat_u64_f32", F32, I64),
+        ("wm_sat_s64_f64", F64, I64), ("wm_sat_u64_f64", F64, I64))):
+    _s(0xFC00 + _i, (_src,), _dst, f"({CTYPE[_dst]}){_name}({{0}})")
+
+
+# ---- module level ----------------------------------------------------------------------
+
+
+def _global_consts(mod: Module) -> dict[int, str]:
+    """Immutable globals defined with a constant initialiser fold to literals."""
+    out: dict[int, str] = {}
+    nimp = sum(1 for i in mod.imports if i.kind == 3)
+    for k, g in enumerate(mod.globals):
+        if g.type.mutable or len(g.init) != 2:
+            continue
+        ins = g.init[0]
+        v = ins.imm[0] if ins.imm else 0
+        lit = {0x41: _hex32(v), 0x42: _hex64(v), 0x43: f"wm_uf32({_hex32(v)})",
+               0x44: f"wm_uf64({_hex64(v)})", 0xD0: "0"}.get(ins.op)
+        if lit is not None:
+            out[nimp + k] = lit
+    return out
+
+
+def escaping_functions(mod: Module) -> set[int]:
+    """Function indices the runtime may call: exported, in element segments, referenced by
+    ref.func anywhere, and the start function."""
+    out: set[int] = set()
+    for e in mod.exports:
+        if e.kind == KIND_FUNC:
+            out.add(e.index)
+    if mod.start is not None:
+        out.add(mod.start)
+    exprs: list[list[Instr]] = [g.init for g in mod.globals]
+    for seg in mod.elems:
+        exprs.extend(seg.init)
+        if seg.offset_expr:
+            exprs.append(seg.offset_expr)
+    exprs.extend(f.instrs for f in mod.funcs)
+    for expr in exprs:
+        for ins in expr:
+            if ins.op == 0xD2:
+                out.add(ins.imm[0])
+    return out
+
+
+def _mem_static(mod: Module) -> bool:
+    if any(i.kind == KIND_MEMORY for i in mod.imports):
+        return False
+    if any(e.kind == KIND_MEMORY for e in mod.exports):
+        return False
+    return not any(ins.op == 0x40 for f in mod.funcs for ins in f.instrs)
+
+
+def translate(mod: Module, *, fuel: bool = True, source_name: str = "module") -> Translation:
+    """The C translation unit of a validated module."""
+    func_types = [mod.types[t] for t in mod.func_type_indices()]
+    nimports = mod.num_imported_funcs
+    gtypes = [(g.valtype, g.mutable) for g in mod.global_types()]
+    info = _ModuleInfo(mod, list(mod.types), func_types, nimports, gtypes,
+                       _global_consts(mod), _mem_static(mod))
+    bodies = [_FuncGen(info, j, fuel).generate() for j in range(len(mod.funcs))]
+    escaping = sorted(i - nimports for i in escaping_functions(mod) if i >= nimports)
+
+    out = [f"/* {source_name}: generated by wasmote's AOT compiler - do not edit */",
+           f"#define WM_AOT_FUEL {1 if fuel else 0}",
+           '#include "wm_aot_prelude.h"', ""]
+    for results, name in info.result_structs.items():
+        fields = " ".join(f"{CTYPE[t]} v{i};" for i, t in enumerate(results))
+        out.append(f"typedef struct {{ {fields} }} {name};")
+    for j, f in enumerate(mod.funcs):
+        ft = mod.types[f.type_idx]
+        params = "".join(f", {CTYPE[t]}" for t in ft.params)
+        out.append(f"static {info.result_type(ft.results)} wf{j}(wm_aot_ctx *c{params});")
+    out.append("")
+    out += _dispatchers(info)
+    out += bodies
+    out.append("")
+    out += [_entry(info, j) for j in escaping]
+    sigs = tuple(sig_hash(mod.types[f.type_idx]) for f in mod.funcs)
+    return Translation("\n".join(out) + "\n", tuple(escaping), sigs)
+
+
+def _dispatchers(info: _ModuleInfo) -> list[str]:
+    out = []
+    mod = info.mod
+    for (params, results), (name, type_idx) in info.dispatchers.items():
+        ft = FuncType(params, results)
+        rt = info.result_type(results)
+        decl = "".join(f", {CTYPE[t]} a{i}" for i, t in enumerate(params))
+        args = "".join(f", a{i}" for i in range(len(params)))
+        lines = [f"static {rt} {name}(wm_aot_ctx *c, uintptr_t j, ref f{decl}) {{",
+                 "    switch (j) {"]
+        for j, fn in enumerate(mod.funcs):
+            if mod.types[fn.type_idx] == ft:
+                if results:
+                    lines.append(f"    case {j}: return wf{j}(c{args});")
+                else:
+                    lines.append(f"    case {j}: wf{j}(c{args}); return;")
+        lines.append("    default: break;")
+        lines.append("    }")
+        n = max(len(params), len(results), 1)
+        packs = " ".join(f"io_[{i}] = {to_slot(t, f'a{i}')};" for i, t in enumerate(params))
+        lines.append(f"    u64 io_[{n}]; {packs}")
+        lines.append(f"    c->rt->call_ref(c, f, {type_idx}u, io_);")
+        if len(results) == 1:
+            lines.append(f"    return {from_slot(results[0], 'io_[0]')};")
+        elif results:
+            sets = " ".join(f"r_.v{i} = {from_slot(t, f'io_[{i}]')};"
+                            for i, t in enumerate(results))
+            lines.append(f"    {{ {rt} r_; {sets} return r_; }}")
+        lines.append("}")
+        out.append("\n".join(lines))
+    return out
+
+
+def _entry(info: _ModuleInfo, j: int) -> str:
+    ft = info.types[info.mod.funcs[j].type_idx]
+    args = "".join(f", {from_slot(t, f'io[{i}]')}" for i, t in enumerate(ft.params))
+    call = f"wf{j}(c{args})"
+    if not ft.results:
+        body = f"{call};"
+    elif len(ft.results) == 1:
+        body = f"io[0] = {to_slot(ft.results[0], call)};"
+    else:
+        rt = info.result_type(ft.results)
+        sets = " ".join(f"io[{i}] = {to_slot(t, f'r_.v{i}')};" for i, t in enumerate(ft.results))
+        body = f"{rt} r_ = {call}; {sets}"
+    return f"WM_ENTRY void wm_e{j}(wm_aot_ctx *c, u64 *io) {{ {body} }}"
