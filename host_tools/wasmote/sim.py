@@ -115,9 +115,11 @@ def qemu_command(board: Board, elf: Path, port: int, icount: bool = False) -> li
 
 
 def launch(board_name: str, *, env: str | None = None, port: int | None = None,
-           build: bool = True, icount: bool = False, timeout: float = 10.0) -> Sim:
+           build: bool = True, icount: bool = False, timeout: float = 10.0,
+           qemu_args: tuple[str, ...] = ()) -> Sim:
     """Starts QEMU and returns once it listens; the guest runs when the first client
-    connects. `env` picks another PlatformIO environment of the board (e.g. the spec-test
+    connects. `qemu_args` are appended to QEMU's command line (e.g. tracing the emulated
+    LEDs). `env` picks another PlatformIO environment of the board (e.g. the spec-test
     image). The caller must stop() it (tests: in a finally)."""
     board = load_board(board_name)
     if board.qemu is None:
@@ -146,7 +148,7 @@ def launch(board_name: str, *, env: str | None = None, port: int | None = None,
         with open(log, "wb") as logf:
             try:
                 # Own session: Ctrl-C in a terminal reaches us, and we stop QEMU ourselves.
-                proc = subprocess.Popen(qemu_command(board, elf, p, icount),
+                proc = subprocess.Popen([*qemu_command(board, elf, p, icount), *qemu_args],
                                         stdin=subprocess.DEVNULL, stdout=logf,
                                         stderr=subprocess.STDOUT, start_new_session=True)
             except FileNotFoundError as e:

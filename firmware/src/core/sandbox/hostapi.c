@@ -273,6 +273,10 @@ static const wm_sb_api_entry k_api[WM_SB_HOST_FUNCS] = {
     {"publish", "iiii:i", WM_CAP_PUBSUB, h_publish},
     {"subscribe", "ii:i", WM_CAP_PUBSUB, h_subscribe},
     {"receive", "iii:i", WM_CAP_PUBSUB, h_receive},
+#ifdef WM_FAULT_INJECTION
+    {"fault_hang", ":", 0, wm_sb_fault_hang},
+    {"fault_crash", ":", 0, wm_sb_fault_crash},
+#endif
 };
 
 const wm_sb_api_entry *wm_sb_api(uint32_t *count)

@@ -19,7 +19,13 @@
 #include "sb_util.h"
 #include "wasmote.h"
 
+#ifdef WM_FAULT_INJECTION /* test images only: fault_hang, fault_crash (fault_inject.c) */
+#define WM_SB_HOST_FUNCS 15u
+wm_err wm_sb_fault_hang(wm_instance *inst, void *user, const wm_val *args, wm_val *results);
+wm_err wm_sb_fault_crash(wm_instance *inst, void *user, const wm_val *args, wm_val *results);
+#else
 #define WM_SB_HOST_FUNCS 13u
+#endif
 
 /* The manifest defaults (docs/module-format.md), also used for bare modules. */
 #define WM_SB_DEFAULT_MEMORY 65536u

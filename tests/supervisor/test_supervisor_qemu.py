@@ -1,0 +1,117 @@
+"""The supervisor on emulated hardware (mps2-an386, Cortex-M4F, under QEMU): three modules
+side by side with the blinker on the FPGA LED, the watchdog catching a hung firmware, CPU
+faults blamed on the module that ran, and the boot-loop guard."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.supervisor.modules import package, wasm
+from tests.supervisor.test_supervisor_device import collect, state
+from wasmote import sim
+from wasmote.device import protocol as p
+from wasmote.device.client import DeviceClient
+from wasmote.device.errors import DeviceError
+from wasmote.device.transport import SerialTransport
+
+pytestmark = pytest.mark.qemu
+
+BOARD = "mps2-an386"
+# Slices are 10000 fuel; a busy loop's slice takes a few ms of emulated Cortex-M4. The
+# blinker (50 ms period) may wake that much late, plus host scheduling of QEMU itself.
+QEMU_BLINK_TOLERANCE_MS = 25
+
+
+def _boot(env: str | None, tmp_path: Path, trace: bool = False) -> tuple[sim.Sim, DeviceClient]:
+    args: tuple[str, ...] = ()
+    if trace:  # QEMU's LED model logs every change of the FPGA's user LEDs
+        args = ("-trace", "led_change_intensity", "-D", str(tmp_path / "leds.log"))
+    s = sim.launch(BOARD, env=env, qemu_args=args)
+    try:
+        return s, DeviceClient(SerialTransport(s.url, open_timeout=10.0), timeout=3.0)
+    except BaseException:
+        s.stop()
+        raise
+
+
+@pytest.fixture
+def firmware(tmp_path: Path) -> Iterator[tuple[DeviceClient, Path]]:
+    s, c = _boot(None, tmp_path, trace=True)
+    try:
+        yield c, tmp_path / "leds.log"
+    finally:
+        c.transport.close()
+        s.stop()
+
+
+@pytest.fixture
+def faults_firmware(tmp_path: Path) -> Iterator[DeviceClient]:
+    s, c = _boot(f"{BOARD}-faults", tmp_path)
+    try:
+        yield c
+    finally:
+        c.transport.close()
+        s.stop()
+
+
+def test_three_modules_on_the_board(firmware: tuple[DeviceClient, Path]) -> None:
+    c, leds = firmware
+    for name in ("busy", "blinker", "publisher", "subscriber"):
+        c.push(name, package(name))
+    for name in ("busy", "subscriber", "blinker", "publisher"):
+        c.start(name)
+    events = collect(c, 4.0)
+    late = [int(e.text) for e in events if e.module == "blinker" and e.kind == p.Msg.EV_LOG]
+    assert len(late) >= 2 and max(late) <= QEMU_BLINK_TOLERANCE_MS, late
+    got = [e.text for e in events if e.module == "subscriber"]
+    assert got == ["got 1", "got 2", "got 3", "got 4", "got 5"]
+    mods = {m.name: m for m in c.modules()}
+    assert mods["busy"].state == "ready" and mods["busy"].cpu_permille > 500
+    assert mods["subscriber"].state == "waiting" and mods["publisher"].state == "exited"
+    # the emulated board's LED really blinked: QEMU's LED model saw led0 (USERLED0) change
+    changes = [ln for ln in leds.read_text().splitlines() if "'USERLED0'" in ln]
+    assert len(changes) >= 40, changes[:5]
+
+
+def _wait_boots(c: DeviceClient, boots: int, timeout: float) -> p.DeviceInfo:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            info = c.info()
+            if info.boots >= boots:
+                return info
+        except DeviceError:
+            pass  # rebooting
+        assert time.monotonic() < deadline, f"the device did not reach boot {boots}"
+        time.sleep(0.2)
+
+
+def test_watchdog_and_the_boot_loop_guard(faults_firmware: DeviceClient) -> None:
+    """A module that hangs the firmware: the watchdog resets the board, the reset is blamed
+    on that module, and after three it is no longer started; the blinker runs on."""
+    c = faults_firmware
+    c.push("blinker", package("blinker", autostart=True))
+    c.push("hanger", wasm("hanger"), autostart=True)  # hangs at once, and at every boot
+    info = _wait_boots(c, 4, timeout=60)
+    assert info.reset_cause_name == "watchdog"
+    assert "disabled: hanger (reset the device 3 times)" in info.notes
+    assert state(c, "hanger").state == "disabled"
+    assert state(c, "blinker").state in ("sleeping", "ready")
+    assert any(e.module == "blinker" for e in collect(c, 1.5))
+    logs = c.logs()
+    assert "hanger: the device reset while this module ran (3 of 3" in logs
+
+
+def test_cpu_fault_is_blamed_on_the_module(faults_firmware: DeviceClient) -> None:
+    c = faults_firmware
+    c.push("faulter", wasm("faulter"))
+    before = c.info().boots
+    c.start("faulter")  # its first slice faults the CPU; the port resets the board
+    info = _wait_boots(c, before + 1, timeout=30)
+    assert info.reset_cause_name == "fault"
+    assert "faulter: the device reset while this module ran (1 of 3" in c.logs()
+    assert state(c, "faulter").state == "idle"  # not autostarted: nothing runs it again
