@@ -11,7 +11,9 @@
 #include "package.h"
 #include "sb_api.h"
 
-#define WM_PS_ENDPOINTS_MAX 8u
+#ifndef WM_PS_ENDPOINTS_MAX /* the supervisor's slots plus the RUN instance */
+#define WM_PS_ENDPOINTS_MAX 9u
+#endif
 
 typedef struct wm_ps_msg {
     uint8_t topic_len;

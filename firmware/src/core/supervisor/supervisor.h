@@ -28,7 +28,9 @@
 #include "../store/store.h"
 #include "ram_pool.h"
 
+#ifndef WM_SUP_SLOTS /* modules started at once; each slot costs about 1.9 KiB of RAM */
 #define WM_SUP_SLOTS 8u
+#endif
 #define WM_SUP_KEYS_MAX 4u
 #define WM_SUP_CRASH_LIMIT 3u
 #define WM_SUP_BACKOFF_MIN_MS 100u
