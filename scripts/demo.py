@@ -2,9 +2,11 @@
 
 Every step is a real `wasmote` command, printed before it runs, so the demo doubles as a
 transcript of what a user types: compile C to wasm, validate, inspect and strip it, run it
-on the host build of the runtime, build the firmware with PlatformIO, boot it in QEMU, push
-the module over the serial line, run it there, watch a bad call trap while the device keeps
-answering, and shut the board down.
+on the host build of the runtime, sign it into a package beside a second module, build the
+firmware with PlatformIO, boot it in QEMU, provision the device with our key, push both
+over the serial line (one drives the board's LED on its own), run exports there, watch the
+sandbox refuse what is not signed or not granted, watch a bad call trap while everything
+else carries on, and shut the board down.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     wasm = OUT / "hello.wasm"
     stripped = OUT / "hello.stripped.wasm"
+    key = OUT / "demo"
 
     step("1. Compile a C module to wasm (zig's clang, installed from PyPI)")
     sh(sys.executable, "-m", "ziglang", "cc", "-target", "wasm32-freestanding", "-Os", "-g",
@@ -57,26 +60,48 @@ def main() -> int:
     sh(WASMOTE, "exec", str(stripped), "--invoke", "fib", "20")
     sh(WASMOTE, "exec", str(stripped), "--invoke", "crash", expect=2)
 
-    step(f"4. Build the firmware for {BOARD} with PlatformIO (offline)")
+    step("4. Sign it into a package, and a second module (blink: drives an LED)")
+    sh(WASMOTE, "keys", "generate", "-o", str(key), "--force")
+    sh(WASMOTE, "package", str(stripped), "--manifest", "scripts/demo/hello.toml",
+       "--key", f"{key}.key", "-o", str(OUT / "hello.wmp"))
+    sh(WASMOTE, "cc", "examples/blink/blink.c", "examples/blink/heartbeat.c",
+       "-o", str(OUT / "blink.wasm"), "-m", "examples/blink/blink.toml",
+       "--key", f"{key}.key")
+
+    step(f"5. Build the firmware for {BOARD} with PlatformIO (offline)")
     sh(WASMOTE, "build", "--board", BOARD)
 
-    step("5. Boot it in QEMU, serial line on a TCP socket")
+    step("6. Boot it in QEMU, serial line on a TCP socket")
     url = sh(WASMOTE, "sim", "--board", BOARD, "--background", "--no-build").strip()
     url = url.splitlines()[-1]
     try:
-        step("6. Push the module over the serial line into the device's flash and run it")
+        step("7. Provision the device with our public key: from now on it runs only "
+             "packages we signed")
         sh(WASMOTE, "info", "--port", url)
-        sh(WASMOTE, "push", str(stripped), "--name", "hello", "--port", url)
-        sh(WASMOTE, "ls", "--port", url)
+        sh(WASMOTE, "provision", "--pubkey", f"{key}.pub", "--port", url)
+
+        step("8. Push both over the serial line into the device's flash; blink starts "
+             "itself (autostart) and blinks the board's LED")
+        sh(WASMOTE, "push", str(OUT / "hello.wmp"), "--port", url)
+        sh(WASMOTE, "push", str(OUT / "blink.wmp"), "--port", url)
         sh(WASMOTE, "run", "hello", "--invoke", "fib", "20", "--port", url)
         sh(WASMOTE, "run", "hello", "--invoke", "crc32", "256", "--port", url)
         sh(WASMOTE, "run", "hello", "--invoke", "mean", "f64:1.5", "f64:2.25", "--port", url)
+        sh(WASMOTE, "ls", "--port", url)
 
-        step("7. A bad call traps; the device and its modules carry on")
+        step("9. The sandbox says no: an unsigned module, and a module that wants more "
+             "than its manifest grants")
+        sh(WASMOTE, "push", str(stripped), "--name", "unsigned", "--port", url, expect=1)
+        sh(WASMOTE, "cc", "scripts/demo/sneaky.c", "-o", str(OUT / "sneaky.wasm"),
+           "-m", "scripts/demo/sneaky.toml", expect=1)
+
+        step("10. A bad call traps; the device and its other modules carry on")
         sh(WASMOTE, "run", "hello", "--invoke", "crash", "--port", url, expect=2)
         sh(WASMOTE, "run", "hello", "--invoke", "fib", "30", "--port", url)
+        sh(WASMOTE, "ls", "--port", url)
+        sh(WASMOTE, "logs", "--port", url)
     finally:
-        step("8. Shut the simulated board down")
+        step("11. Shut the simulated board down")
         sh(WASMOTE, "sim", "stop", url)
     print("\ndemo complete")
     return 0
