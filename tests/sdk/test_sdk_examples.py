@@ -1,8 +1,9 @@
 """Every example builds and packages under its own manifest (imports exactly granted), the
 WAT example assembles, and the pure exports run on the posix build via `wasmote exec`.
 
-The examples' host calls (gpio, kv, pubsub) are not run here: `wasmote exec` links no host
-API, and pushing and running them on QEMU needs the protocol in the firmware (not yet).
+The examples' host calls (gpio, kv, pubsub) are not run here (`wasmote exec` links no host
+API): tests/sdk/test_sdk_examples_qemu.py pushes and runs every example on the firmware
+under QEMU.
 """
 
 import subprocess
