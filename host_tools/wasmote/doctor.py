@@ -2,7 +2,8 @@
 when something is missing, the command that fixes it.
 
 Required: what building modules, building the QEMU firmware and the test suite need.
-Optional (reported, never failing): what only real boards need, such as serial permissions.
+Optional (reported, never failing): what only real boards need: their PlatformIO platforms
+and toolchains (from PlatformIO's registry) and serial permissions.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from wasmote.paths import BUILD_DIR
+from wasmote.boards import Board, list_boards
+from wasmote.firmware import missing_platforms
+from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
 
 PIO_CORE_DIR = BUILD_DIR / "pio-core"
 MIN_PYTHON = (3, 11)
@@ -102,6 +105,18 @@ def check_pio_core(core_dir: Path = PIO_CORE_DIR) -> Check:
                  f"python scripts/pio_offline.py {core_dir}   (or ./wasmote.sh test)")
 
 
+def check_board_platform(board: Board, core_dir: Path = PIO_CORE_DIR) -> Check:
+    """A real board builds only with its PlatformIO platform and toolchain, which come from
+    PlatformIO's registry (not reachable everywhere): optional."""
+    name = f"PlatformIO platform for {board.name} ({', '.join(board.platforms)})"
+    missing = missing_platforms(board, core_dir)
+    if not missing:
+        return Check(name, True, "installed", required=False)
+    return Check(name, False, "not installed (needs registry.platformio.org)",
+                 f"PLATFORMIO_CORE_DIR={core_dir} python -m platformio pkg install "
+                 f"-d {FIRMWARE_DIR} -e {board.name}", required=False)
+
+
 def check_serial(uid: int | None = None) -> Check:
     """Serial ports (/dev/ttyUSB*, ttyACM*) belong to group dialout on Debian."""
     uid = os.getuid() if uid is None else uid
@@ -125,7 +140,9 @@ def run_checks() -> list[Check]:
     checks += [partial(check_python_dep, d, w) for d, w in PYTHON_DEPS.items()]
     checks.append(check_zig)
     checks += [partial(check_tool, c, a, w) for c, (a, w) in TOOLS.items()]
-    checks += [check_pio_core, check_serial]
+    checks.append(check_pio_core)
+    checks += [partial(check_board_platform, b) for b in list_boards() if b.registry_only]
+    checks.append(check_serial)
     return [c() for c in checks]
 
 

@@ -2,7 +2,7 @@
 
 The QEMU boards build with the in-repo dev-platform (firmware/platform/wasmote-qemu) and the
 Debian cross compilers; PlatformIO's own build engine (`tool-scons`) is supplied locally from
-PyPI's scons, so no registry access is needed. Real boards (esp32dev, nucleo_f446re) need
+PyPI's scons, so no registry access is needed. Real boards (esp32dev, nucleo_l476rg) need
 their platform from the PlatformIO registry and fail early with one clear line when it is
 not installed.
 """
@@ -125,6 +125,15 @@ def firmware_elf(env: str) -> Path:
     return PIO_BUILD_DIR / env / "firmware.elf"
 
 
+def missing_platforms(board: Board, core_dir: Path | None = None) -> list[str]:
+    """The board's PlatformIO platforms that are not installed in the core dir (only real
+    boards have any: the QEMU boards' platform lives in the repo)."""
+    if not board.registry_only:
+        return []
+    core = PIO_CORE_DIR if core_dir is None else core_dir
+    return [p for p in board.platforms if not (core / "platforms" / p).is_dir()]
+
+
 def check_buildable(board: Board) -> None:
     """Fails early, in one line, for boards whose PlatformIO platform is not installed."""
     if not board.registry_only:
@@ -133,7 +142,7 @@ def check_buildable(board: Board) -> None:
                 raise FirmwareError(f"board {board.name} needs {tool}, which is not installed "
                                     "(run ./wasmote.sh bootstrap)")
         return
-    missing = [p for p in board.platforms if not (PIO_CORE_DIR / "platforms" / p).is_dir()]
+    missing = missing_platforms(board)
     if missing:
         raise FirmwareError(
             f"board {board.name} needs the PlatformIO platform {missing[0]!r} and its "

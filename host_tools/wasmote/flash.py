@@ -2,10 +2,12 @@
 
 ESP32: esptool's Python API writes the bootloader, the partition table and the app at the
 offsets ESP-IDF uses; the partition table is generated here from the port's CSV and checked
-against the board file (the store partition must be where `boards/<board>.json` says), and
-the app image is checked with esptool's image loader before the serial port is opened.
-STM32: PlatformIO's `upload` target. QEMU boards have nothing to flash: `wasmote sim`.
-Everything that can fail without hardware fails before the port is touched.
+against the board file (the app partition must be the board's `memory.flash`, the store
+partition its `memory.store`), and the bootloader and app images are checked with esptool's
+image loader before the serial port is opened. STM32 (NUCLEO-L476RG): PlatformIO's `upload`
+target (ST-LINK; no serial port needed). QEMU boards have nothing to flash: `wasmote sim`.
+Everything that can fail without hardware fails before the port is touched: the board
+file's store geometry, the layout, the toolchain, the images.
 """
 
 from __future__ import annotations
@@ -93,10 +95,31 @@ def parse_partitions_csv(text: str, source: str = "partitions.csv") -> list[Part
     return parts
 
 
+def check_store_geometry(board: Board) -> None:
+    """The store region as the firmware will split it (core/device): whole sectors, the
+    config area (kv_size, taken from the end) at least two sectors, room left for modules.
+    A board file that fails this would boot to "module store unusable"."""
+    st = board.store
+    where = f"{board.path.name}: memory.store"
+    if st.sector < 256 or st.sector & (st.sector - 1):
+        raise FlashError(f"{where}: sector {st.sector} is not a power of two >= 256")
+    if st.size % st.sector:
+        raise FlashError(f"{where}: size {st.size} is not a whole number of "
+                         f"{st.sector}-byte sectors")
+    if st.kv_size % st.sector or st.kv_size < 2 * st.sector:
+        raise FlashError(f"{where}: kv_size {st.kv_size} must be a whole number of sectors, "
+                         f"at least 2 ({2 * st.sector} bytes)")
+    if st.kv_size >= st.size:
+        raise FlashError(f"{where}: kv_size {st.kv_size} leaves no room for modules in "
+                         f"{st.size} bytes")
+
+
 def check_layout(parts: list[Partition], flash_size: int, store_name: str, store_base: int,
-                 store_size: int, table_offset: int = ESP32_PARTITION_TABLE_OFFSET) -> None:
-    """The checks ESP-IDF's gen_esp32part applies, plus: the store partition matches the
-    board file (the runtime finds it by name; the board file documents where it is)."""
+                 store_size: int, table_offset: int = ESP32_PARTITION_TABLE_OFFSET,
+                 app: tuple[str, int, int] | None = None) -> None:
+    """The checks ESP-IDF's gen_esp32part applies, plus: the store partition (and, given
+    `app` = (name, offset, size), the app partition) matches the board file (the runtime
+    finds the store by name; the board file documents where everything is)."""
     if not parts:
         raise FlashError("the partition table is empty")
     prev_end = table_offset + 0x1000  # the table's own sector
@@ -124,6 +147,15 @@ def check_layout(parts: list[Partition], flash_size: int, store_name: str, store
     if (store.offset, store.size) != (store_base, store_size):
         raise FlashError(f"partition {store_name}: 0x{store.offset:x}+0x{store.size:x} in "
                          f"the CSV but 0x{store_base:x}+0x{store_size:x} in the board file")
+    if app is not None:
+        name, base, size = app
+        part = next((p for p in parts if p.name == name), None)
+        if part is None or part.type != 0x00:
+            raise FlashError(f"no app partition named {name!r} (the board file's "
+                             f"memory.flash)")
+        if (part.offset, part.size) != (base, size):
+            raise FlashError(f"partition {name}: 0x{part.offset:x}+0x{part.size:x} in the "
+                             f"CSV but 0x{base:x}+0x{size:x} in the board file")
 
 
 def partition_table_binary(parts: list[Partition]) -> bytes:
@@ -166,20 +198,24 @@ def esp32_layout(board: Board, csv_path: Path = ESP32_PARTITIONS_CSV) -> list[Pa
     flash_size = _FLASH_SIZES.get(str(upload.get("flash_size", "4MB")) if
                                   isinstance(upload, dict) else "4MB", 4 << 20)
     wm = raw.get("wasmote", {})
-    store_raw = wm.get("memory", {}).get("store", {}) if isinstance(wm, dict) else {}
-    store_name = str(store_raw.get("partition", "wasmote"))
+    mem = wm.get("memory", {}) if isinstance(wm, dict) else {}
+    store_name = str(mem.get("store", {}).get("partition", "wasmote"))
+    app_name = str(mem.get("flash", {}).get("partition", "factory"))
+    check_store_geometry(board)
     try:
         text = csv_path.read_text()
     except OSError as e:
         raise FlashError(f"{csv_path}: cannot read: {e.strerror or e}") from None
     parts = parse_partitions_csv(text, str(csv_path))
-    check_layout(parts, flash_size, store_name, board.store.base, board.store.size)
+    check_layout(parts, flash_size, store_name, board.store.base, board.store.size,
+                 app=(app_name, board.flash.base, board.flash.size))
     return parts
 
 
 def check_esp32_app_image(path: Path, chip: str = "esp32") -> str:
-    """Load an app image with esptool (header, segments, checksum, SHA-256) and return a
-    one-line summary; raises FlashError when esptool would refuse it."""
+    """Load an image (app or bootloader: the same format) with esptool (header, segments,
+    checksum, SHA-256) and return a one-line summary; raises FlashError when esptool would
+    refuse it."""
     from esptool.bin_image import LoadFirmwareImage  # slow import: only when flashing
 
     try:
@@ -194,11 +230,52 @@ def check_esp32_app_image(path: Path, chip: str = "esp32") -> str:
     except FlashError:
         raise
     except Exception as e:  # esptool raises FatalError and plain errors for bad images
-        raise FlashError(f"{path}: not a valid {chip} app image: {e}") from None
+        raise FlashError(f"{path}: not a valid {chip} image: {e}") from None
     if not digest_ok:
         raise FlashError(f"{path}: SHA-256 digest mismatch")
     return (f"{path.name}: {chip} image, entry 0x{image.entrypoint:08x}, "
             f"{len(image.segments)} segments, checksum and digest ok")
+
+
+def elf_symbols(elf: Path, toolchain: str) -> dict[str, int]:
+    """Global and absolute symbols of an ELF, through binutils `nm`."""
+    try:
+        out = subprocess.run([f"{toolchain}-nm", str(elf)], capture_output=True, text=True,
+                             check=True).stdout
+    except FileNotFoundError:
+        raise FlashError(f"{toolchain}-nm is not installed (wasmote doctor says how to "
+                         "install it)") from None
+    except subprocess.CalledProcessError as e:
+        raise FlashError(f"{toolchain}-nm failed on {elf}: {e.stderr.strip()}") from None
+    syms: dict[str, int] = {}
+    for line in out.splitlines():
+        cols = line.split()
+        if len(cols) == 3:
+            syms[cols[2]] = int(cols[0], 16)
+    return syms
+
+
+def check_stm32_image(elf: Path, board: Board) -> str:
+    """The linked image against the board file: where the linker script put the image, the
+    store region and its erase unit, and the stack. Returns a one-line summary."""
+    syms = elf_symbols(elf, board.toolchain)
+    want = {"__flash_start": board.flash.base, "__store_start": board.store.base,
+            "__store_end": board.store.end, "__store_sector": board.store.sector,
+            "__stack_top": board.ram.end,
+            "__heap_end": board.ram.end - board.stack}
+    for name, value in want.items():
+        if name not in syms:
+            raise FlashError(f"{elf}: no symbol {name} (not a wasmote {board.name} image?)")
+        if syms[name] != value:
+            raise FlashError(f"{elf}: {name} = 0x{syms[name]:x} but the board file says "
+                             f"0x{value:x} ({board.path.name})")
+    image_end = syms.get("__flash_end", 0)
+    if not board.flash.base < image_end <= board.flash.end:
+        raise FlashError(f"{elf}: the image ends at 0x{image_end:x}, outside the board's "
+                         f"flash 0x{board.flash.base:x}-0x{board.flash.end:x}")
+    return (f"{elf.name}: {image_end - board.flash.base} bytes of flash, store "
+            f"0x{board.store.base:x}+0x{board.store.size:x} in "
+            f"{board.store.size // board.store.sector} sectors, as in {board.path.name}")
 
 
 @dataclass(frozen=True)
@@ -244,6 +321,11 @@ def plan_flash(board_name: str, port: str, build: bool = True) -> FlashPlan:
                              f"(`wasmote build --board {board.name}`)")
         if read_partition_table(images["partitions"].read_bytes()) != parts:
             raise FlashError(f"{images['partitions']} does not match {ESP32_PARTITIONS_CSV}")
+        check_esp32_app_image(images["bootloader"])
+        room = ESP32_PARTITION_TABLE_OFFSET - ESP32_BOOTLOADER_OFFSET
+        if images["bootloader"].stat().st_size > room:
+            raise FlashError(f"{images['bootloader']}: {images['bootloader'].stat().st_size} "
+                             f"bytes, more than the {room} below the partition table")
         check_esp32_app_image(images["app"])
         app = next(p for p in parts if p.type == 0x00)
         if images["app"].stat().st_size > app.size:
@@ -252,24 +334,37 @@ def plan_flash(board_name: str, port: str, build: bool = True) -> FlashPlan:
         return FlashPlan(board, ((ESP32_BOOTLOADER_OFFSET, images["bootloader"]),
                                  (ESP32_PARTITION_TABLE_OFFSET, images["partitions"]),
                                  (app.offset, images["app"])))
-    firmware.check_buildable(board)
+    check_store_geometry(board)
+    if build:
+        elf = firmware.build(board.name).elf  # fails in one line without the toolchain
+    else:
+        firmware.check_buildable(board)
+        elf = firmware.firmware_elf(board.name)
+        if not elf.is_file():
+            raise FlashError(f"{elf} is missing: build the firmware first "
+                             f"(`wasmote build --board {board.name}`)")
+    check_stm32_image(elf, board)
+    # The image is built and checked: PlatformIO only uploads it (`nobuild`), through the
+    # board's protocol (ST-LINK, found over USB; a port matters only for serial uploads).
     cmd = (sys.executable, "-m", "platformio", "run", "-d", str(FIRMWARE_DIR), "-e",
-           board.name, "-t", "upload", "--upload-port", port)
+           board.name, "-t", "nobuild", "-t", "upload",
+           *(("--upload-port", port) if port else ()))
     return FlashPlan(board, command=cmd)
 
 
 def flash(board_name: str, port: str, baud: int = 460800, build: bool = True,
           echo: Callable[[str], None] = print) -> FlashPlan:
     """Build if needed and flash. esptool prints its own per-region progress."""
-    flashable_board(board_name)
-    if not port:
-        raise UsageError("--port is required for a real board (e.g. /dev/ttyUSB0)")
+    board = flashable_board(board_name)
+    if not port and board.port == "esp32":
+        raise UsageError("--port is required for an ESP32 board (e.g. /dev/ttyUSB0)")
     plan = plan_flash(board_name, port, build)
     if plan.command:
-        echo(f"uploading with PlatformIO to {port}")
+        echo(f"building and uploading with PlatformIO ({port or 'ST-LINK over USB'})")
         proc = subprocess.run(plan.command, env=firmware.pio_environ(), check=False)
         if proc.returncode != 0:
-            raise FlashError(f"PlatformIO upload to {port} failed (exit {proc.returncode})")
+            raise FlashError(f"PlatformIO upload of {board.name} failed "
+                             f"(exit {proc.returncode}; its output is above)")
         return plan
     from esptool import cmds  # slow import: only when flashing
 

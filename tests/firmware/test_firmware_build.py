@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import configparser
+import dataclasses
 import itertools
+import json
+import re
+import shlex
 import subprocess
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from wasmote import firmware
+from wasmote import firmware, flash
 from wasmote.boards import BoardError, UnknownBoardError, list_boards, load_board
 from wasmote.cli import main
 from wasmote.paths import FIRMWARE_DIR
@@ -28,6 +33,7 @@ def test_firmware_manifests_are_consistent():
         for lo, hi in itertools.pairwise(regions):
             assert lo.end <= hi.base, f"{b.name}: overlapping regions"
         assert b.store.size % b.store.sector == 0
+        flash.check_store_geometry(b)  # whole sectors, config area >= 2 sectors, room left
         assert b.simulated == (b.name in QEMU_BOARDS)
         assert b.registry_only == (not b.simulated)
 
@@ -85,23 +91,121 @@ def test_firmware_selftest_header_is_generated_from_wat():
         "regenerate: python -m wasmote.firmware gen-selftest"
 
 
-def test_firmware_stm32_port_links_with_the_debian_toolchain(tmp_path):
-    """The nucleo_f446re environment needs PlatformIO's registry; the same sources, flags and
-    linker script still link here with the Debian arm-none-eabi-gcc, so the thin port is
-    at least compile- and link-checked."""
+def _ini_env(name: str) -> configparser.SectionProxy:
+    ini = configparser.ConfigParser(interpolation=None)
+    ini.read(FIRMWARE_DIR / "platformio.ini")
+    return ini[f"env:{name}"]
+
+
+def _filtered_sources(src_filter: str) -> list[Path]:
+    """The files PlatformIO compiles for a build_src_filter of +<dir/> / -<dir/> / -<file>
+    entries (applied in order), as its src filter does."""
     src = FIRMWARE_DIR / "src"
-    sources = sorted(str(p) for p in [*src.glob("core/*/*.c"), *src.glob("app/*.c"),
-                                      *src.glob("port/stm32/*.c")])
+    chosen: set[Path] = set()
+    for sign, pattern in re.findall(r"([+-])<([^>]+)>", src_filter):
+        base = src / pattern.rstrip("/")
+        files = ({p for ext in ("*.c", "*.S") for p in base.rglob(ext)} if base.is_dir()
+                 else {base})
+        chosen = chosen | files if sign == "+" else chosen - files
+    return sorted(chosen)
+
+
+def _define(flags: list[str], name: str) -> str:
+    values = [f.split("=", 1)[1] for f in flags if f.startswith(f"-D{name}=")]
+    assert len(values) == 1, f"-D{name}=... expected once in {flags}"
+    return values[0]
+
+
+def test_firmware_stm32_port_links_with_the_debian_toolchain(tmp_path):
+    """nucleo_l476rg needs PlatformIO's registry (platform ststm32); the same sources, flags
+    and linker script still link here with the Debian arm-none-eabi-gcc (the link flags are
+    what src/port/stm32/pio_build.py adds), so the port is compiled with -Werror, linked
+    against the core and app, and its memory map checked against the board file."""
+    env = _ini_env("nucleo_l476rg")
+    board = load_board("nucleo_l476rg")
+    flags = shlex.split(env["build_flags"])
+    src = FIRMWARE_DIR / "src"
+    includes = [FIRMWARE_DIR / "include", src, src / "core",
+                *sorted(d for d in (src / "core").iterdir() if d.is_dir())]
+    sources = _filtered_sources(env["build_src_filter"])
+    assert src / "port" / "stm32" / "stm32_flash.c" in sources
+    assert not [p for p in sources if "spectest" in p.parts or "posix" in p.parts]
     elf = tmp_path / "nucleo.elf"
-    cmd = ["arm-none-eabi-gcc", "-std=c99", "-Os", "-mcpu=cortex-m4", "-mthumb",
-           "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-ffreestanding", "-fno-builtin",
-           "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror",
-           f"-I{FIRMWARE_DIR / 'include'}", f"-I{src}", f"-I{src / 'core'}",
-           *[f"-I{d}" for d in sorted((src / "core").iterdir()) if d.is_dir()],
-           *sources, "-nostdlib", "-nostartfiles",
-           "-Wl,--gc-sections", "-T", str(src / "port" / "stm32" / "stm32f446re.ld"), "-lgcc",
-           "-o", str(elf)]
+    cmd = ["arm-none-eabi-gcc", *flags, *[f"-I{d}" for d in includes], *map(str, sources),
+           "-nostartfiles", "-nostdlib", "-Wl,--gc-sections", "-T",
+           str(FIRMWARE_DIR / env["board_build.ldscript"]), "-lgcc", "-o", str(elf)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    sizes = firmware.elf_sizes(elf, "arm-none-eabi-size")
-    assert sizes.text < load_board("nucleo_f446re").flash.size
+    # the linker script agrees with the board file (image, store region, sector, stack)
+    summary = flash.check_stm32_image(elf, board)
+    assert "as in nucleo_l476rg.json" in summary
+    # the whole device is in there: runtime self-test, device, flash driver, IWDG, GPIO
+    syms = flash.elf_symbols(elf, board.toolchain)
+    for name in ("wm_app_main", "wm_device_boot", "wm_selftest_run", "wm_port_flash",
+                 "wm_port_watchdog_start", "wm_port_gpio", "wm_call_export"):
+        assert name in syms, name
+    sizes = firmware.elf_sizes(elf, board.size_tool)
+    assert sizes.text + sizes.data <= board.flash.size
+    assert board.ram.size - board.stack - sizes.ram > 64 * 1024  # RAM left for modules
+    # the config area the app carves out is the board file's kv_size
+    assert int(_define(flags, "WM_KV_SIZE").rstrip("uU"), 0) == board.store.kv_size
+
+
+def test_firmware_stm32_image_check_compares_with_the_board_file(tmp_path, monkeypatch):
+    """check_stm32_image compares, not just reads: a board file whose store moved, or an
+    image that is not ours, is refused with what differs."""
+    board = load_board("nucleo_l476rg")
+    syms = {"__flash_start": board.flash.base, "__store_start": board.store.base,
+            "__store_end": board.store.end, "__store_sector": board.store.sector,
+            "__stack_top": board.ram.end, "__heap_end": board.ram.end - board.stack,
+            "__flash_end": board.flash.base + 1000}
+    monkeypatch.setattr(flash, "elf_symbols", lambda _elf, _toolchain: syms)
+    elf = tmp_path / "firmware.elf"
+    assert "1000 bytes of flash" in flash.check_stm32_image(elf, board)
+    moved = dataclasses.replace(board, store=dataclasses.replace(board.store,
+                                                                 base=board.store.base + 2048))
+    with pytest.raises(flash.FlashError, match=r"__store_start = 0x8080000 but the board "
+                                               r"file says 0x8080800"):
+        flash.check_stm32_image(elf, moved)
+    del syms["__store_sector"]
+    with pytest.raises(flash.FlashError, match="no symbol __store_sector"):
+        flash.check_stm32_image(elf, board)
+
+
+def _c_int(text: str, name: str) -> int:
+    m = re.search(rf"#define {name} \(?(\d+)u", text)
+    assert m, f"#define {name} not found"
+    return int(m.group(1))
+
+
+def test_firmware_real_board_ports_agree_with_their_board_files():
+    """What can be read without building: the ports' constants against boards/*.json
+    (clock, UART interrupt, pin names in handle order, store partition, stack, kv size)."""
+    port = FIRMWARE_DIR / "src" / "port"
+    stm = load_board("nucleo_l476rg")
+    stm_raw = json.loads(stm.path.read_text())
+    stm_c = (port / "stm32" / "stm32_port.c").read_text()
+    regs = (port / "stm32" / "stm32l4_regs.h").read_text()
+    assert _c_int(stm_c, "WM_CLOCK_HZ") == stm.clock_hz
+    assert int(stm_raw["build"]["f_cpu"].rstrip("L")) == stm.clock_hz
+    assert _c_int(regs, "WM_USART2_IRQ") == stm_raw["wasmote"]["uart"]["rx_irq"]
+    assert _c_int(regs, "WM_FLASH_PAGE") == stm.store.sector
+    assert stm_raw["upload"]["maximum_size"] == stm.flash.size
+    assert stm_raw["upload"]["maximum_ram_size"] == stm.ram.size
+
+    esp = load_board("esp32dev")
+    esp_raw = json.loads(esp.path.read_text())
+    esp_c = (port / "esp32" / "esp32_port.c").read_text()
+    assert f'WM_STORE_PARTITION "{esp_raw["wasmote"]["memory"]["store"]["partition"]}"' \
+        in esp_c
+    assert f"clock_hz = {esp.clock_hz}u" in esp_c
+    sdkconfig = (FIRMWARE_DIR / "sdkconfig.defaults").read_text()
+    assert f"CONFIG_ESP_MAIN_TASK_STACK_SIZE={esp.stack}\n" in sdkconfig
+    cmake = (FIRMWARE_DIR / "src" / "CMakeLists.txt").read_text()
+    kv = re.search(r"WM_KV_SIZE=(\d+)u", cmake)
+    assert kv and int(kv.group(1)) == esp.store.kv_size
+
+    for raw, text in ((stm_raw, stm_c), (esp_raw, esp_c)):
+        pins = raw["wasmote"]["gpio"]["pins"]
+        at = [text.find(f'"{p}"') for p in pins]
+        assert all(i >= 0 for i in at) and at == sorted(at), (pins, at)

@@ -52,3 +52,18 @@ def test_serial_permission_is_a_warning_with_the_usermod_fix():
     assert c.fix.startswith("sudo usermod -aG dialout nobody")
     assert doctor.all_required_ok([c])  # optional: never fails the doctor
     assert doctor.check_serial(0).ok
+
+
+def test_real_board_platforms_are_optional_with_the_install_command(tmp_path):
+    from wasmote.boards import load_board
+
+    board = load_board("nucleo_l476rg")
+    c = doctor.check_board_platform(board, tmp_path)
+    assert not c.ok and not c.required and c.status == "warning"
+    assert "ststm32" in c.name and "registry.platformio.org" in c.found
+    assert c.fix.endswith("pkg install -d " + str(doctor.FIRMWARE_DIR) + " -e nucleo_l476rg")
+    (tmp_path / "platforms" / "ststm32").mkdir(parents=True)
+    assert doctor.check_board_platform(board, tmp_path).ok
+    r = CliRunner().invoke(main, ["doctor"])
+    assert "PlatformIO platform for esp32dev (espressif32)" in r.output
+    assert "PlatformIO platform for nucleo_l476rg (ststm32)" in r.output

@@ -1,102 +1,150 @@
-/* Nucleo-F446RE port (env nucleo_f446re, PlatformIO platform ststm32, no framework): bare
- * registers, runs on the 16 MHz HSI (no PLL set-up: simplest thing that works), USART2 on
- * PA2/PA3 = the ST-LINK virtual COM port, SysTick milliseconds, module store in flash
- * sector 7. Needs PlatformIO's registry to build; it cannot be built or run here. */
+/* NUCLEO-L476RG port (env nucleo_l476rg; PlatformIO platform ststm32, no framework): bare
+ * registers. 16 MHz HSI16 (no PLL: the simplest clock that gives an exact baud rate),
+ * USART2 on PA2/PA3 = the ST-LINK virtual COM port at 115200 8N1 with an interrupt-fed
+ * receive ring, SysTick milliseconds, the IWDG, reset cause from RCC_CSR, LD2 (PA5) and B1
+ * (PC13) as led0/button0. The store region's flash driver is stm32_flash.c. */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sandbox/gpio.h"
+#include "stm32_port.h"
+#include "stm32l4_regs.h"
 #include "wasmote_port.h"
 
-#define WM_REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#define WM_CLOCK_HZ 16000000u
+#define WM_BAUD 115200u
+#define WM_RX_RING 1024u /* power of two; covers a 25 ms page erase at full line rate */
 
-#define WM_RCC_AHB1ENR WM_REG32(0x40023830u)
-#define WM_RCC_APB1ENR WM_REG32(0x40023840u)
-#define WM_GPIOA_MODER WM_REG32(0x40020000u)
-#define WM_GPIOA_AFRL WM_REG32(0x40020020u)
-#define WM_USART2_SR WM_REG32(0x40004400u)
-#define WM_USART2_DR WM_REG32(0x40004404u)
-#define WM_USART2_BRR WM_REG32(0x40004408u)
-#define WM_USART2_CR1 WM_REG32(0x4000440Cu)
-#define WM_SR_RXNE (1u << 5)
-#define WM_SR_TXE (1u << 7)
+extern uint8_t __heap_start, __heap_end, __store_start, __store_end, __store_sector;
 
-#define WM_SYST_CSR WM_REG32(0xE000E010u)
-#define WM_SYST_RVR WM_REG32(0xE000E014u)
-#define WM_SYST_CVR WM_REG32(0xE000E018u)
-#define WM_SCB_VTOR WM_REG32(0xE000ED08u)
-#define WM_SCB_AIRCR WM_REG32(0xE000ED0Cu)
-#define WM_SCB_CPACR WM_REG32(0xE000ED88u)
-
-#define WM_HSI_HZ 16000000u
-#define WM_STORE_BASE 0x08060000u /* sector 7, 128 KiB (boards/nucleo_f446re.json) */
-#define WM_STORE_SIZE 0x20000u
-
-extern uint32_t __data_load, __data_start, __data_end, __bss_start, __bss_end, __stack_top;
-extern uint8_t __heap_start, __heap_end;
-
-void wm_stm32_reset_handler(void);
-void wm_stm32_fault_handler(void);
-void wm_stm32_systick_handler(void);
-
+/* The port's mutable state: tick count, receive ring (ISR writes head, thread reads tail),
+ * and what survives a reset (in .noinit, which start-up neither loads nor zeroes). */
 static volatile uint32_t wm_ticks_ms;
+static volatile uint32_t wm_rx_head, wm_rx_tail;
+static volatile uint8_t wm_rx_buf[WM_RX_RING];
+static uint32_t wm_boot_cause;
 
-typedef void (*wm_vector)(void);
+#define WM_KEEP_MAGIC 0x4B505057u /* "WPPK" */
+static struct {
+    uint32_t magic;
+    uint32_t cause; /* cause of the *next* software reset, set just before it happens */
+    uint32_t app[16];
+} wm_keep __attribute__((section(".noinit")));
 
-__attribute__((section(".vectors"), used)) static const wm_vector wm_vectors[16] = {
-    [0] = (wm_vector)(uintptr_t)&__stack_top,
-    [1] = wm_stm32_reset_handler,
-    [2] = wm_stm32_fault_handler,
-    [3] = wm_stm32_fault_handler,
-    [4] = wm_stm32_fault_handler,
-    [5] = wm_stm32_fault_handler,
-    [6] = wm_stm32_fault_handler,
-    [15] = wm_stm32_systick_handler,
-};
-
-void wm_stm32_reset_handler(void)
+/* RCC_CSR says which reset it was; a software reset (SYSRESETREQ) is either RESET or a
+ * fault, which only the word left in .noinit tells apart. Power-on, brown-out and the
+ * NRST pin count as power-on (0). */
+static void wm_boot_cause_init(void)
 {
-    uint32_t *src = &__data_load;
-    uint32_t *dst = &__data_start;
-    while (dst < &__data_end) {
-        *dst++ = *src++;
+    uint32_t csr = WM_RCC_CSR;
+    bool kept = wm_keep.magic == WM_KEEP_MAGIC;
+    if (csr & (WM_RCC_CSR_IWDGRSTF | WM_RCC_CSR_WWDGRSTF)) {
+        wm_boot_cause = WM_STM32_RESET_WATCHDOG;
+    } else if (csr & WM_RCC_CSR_SFTRSTF) {
+        wm_boot_cause = kept && wm_keep.cause != 0u ? wm_keep.cause : WM_STM32_RESET_SOFTWARE;
+    } else {
+        wm_boot_cause = 0u;
     }
-    for (dst = &__bss_start; dst < &__bss_end; dst++) {
-        *dst = 0;
+    WM_RCC_CSR |= WM_RCC_CSR_RMVF;
+    if (!kept) {
+        for (size_t i = 0; i < sizeof wm_keep.app / sizeof wm_keep.app[0]; i++) {
+            wm_keep.app[i] = 0;
+        }
     }
-    WM_SCB_CPACR |= (0xFu << 20); /* FPU on before any float instruction */
-    __asm__ volatile("dsb\n\tisb" ::: "memory");
-    WM_SCB_VTOR = (uint32_t)(uintptr_t)wm_vectors;
-
-    WM_RCC_AHB1ENR |= 1u << 0;  /* GPIOA */
-    WM_RCC_APB1ENR |= 1u << 17; /* USART2 */
-    WM_GPIOA_MODER = (WM_GPIOA_MODER & ~(0xFu << 4)) | (0xAu << 4); /* PA2, PA3 alternate */
-    WM_GPIOA_AFRL = (WM_GPIOA_AFRL & ~(0xFFu << 8)) | (0x77u << 8); /* AF7 = USART2 */
-    WM_USART2_BRR = 0x8Bu; /* 16 MHz / (16 * 8.6875) = 115200 baud */
-    WM_USART2_CR1 = (1u << 13) | (1u << 3) | (1u << 2); /* UE, TE, RE */
-
-    WM_SYST_RVR = WM_HSI_HZ / 1000u - 1u;
-    WM_SYST_CVR = 0;
-    WM_SYST_CSR = 0x7u;
-
-    wm_app_main();
-    wm_port_reset();
+    wm_keep.magic = WM_KEEP_MAGIC;
+    wm_keep.cause = 0;
 }
 
-void wm_stm32_fault_handler(void) { wm_port_reset(); }
+static void wm_reset_with(uint32_t cause)
+{
+    wm_keep.cause = cause;
+    __asm__ volatile("dsb" ::: "memory");
+    WM_SCB_AIRCR = (0x5FAu << 16) | (1u << 2); /* VECTKEY | SYSRESETREQ */
+    __asm__ volatile("dsb" ::: "memory");
+    for (;;) {
+    }
+}
+
+void wm_stm32_panic(const char *msg, uint32_t cause)
+{
+    while (*msg) {
+        while (!(WM_USART2_ISR & WM_USART_ISR_TXE)) {
+        }
+        WM_USART2_TDR = (uint8_t)*msg++;
+    }
+    wm_reset_with(cause);
+}
+
+void wm_stm32_board_init(void)
+{
+    wm_boot_cause_init();
+    /* SYSCLK = HSI16; 16 MHz needs no flash wait state in voltage range 1 (reset value). */
+    WM_RCC_CR |= WM_RCC_CR_HSION;
+    while (!(WM_RCC_CR & WM_RCC_CR_HSIRDY)) {
+    }
+    WM_RCC_CFGR = (WM_RCC_CFGR & ~0x3u) | 0x1u;
+    while ((WM_RCC_CFGR & 0xCu) != 0x4u) {
+    }
+
+    WM_RCC_AHB2ENR |= (1u << 0) | (1u << 2); /* GPIOA, GPIOC */
+    WM_RCC_APB1ENR1 |= 1u << 17;             /* USART2 (kernel clock PCLK1 = 16 MHz) */
+    (void)WM_RCC_APB1ENR1;                   /* the clock is on once this read returns */
+    /* PA2/PA3 alternate function 7 (USART2), PA5 output (LD2), PC13 input (B1). Pins reset
+     * to analog mode (11). */
+    WM_GPIO_AFRL(WM_GPIOA_BASE) = (WM_GPIO_AFRL(WM_GPIOA_BASE) & ~(0xFFu << 8)) | (0x77u << 8);
+    WM_GPIO_MODER(WM_GPIOA_BASE) =
+        (WM_GPIO_MODER(WM_GPIOA_BASE) & ~((0x3u << 4) | (0x3u << 6) | (0x3u << 10))) |
+        (0x2u << 4) | (0x2u << 6) | (0x1u << 10);
+    WM_GPIO_MODER(WM_GPIOC_BASE) &= ~(0x3u << 26);
+    WM_GPIO_PUPDR(WM_GPIOC_BASE) &= ~(0x3u << 26); /* the board pulls B1 up */
+
+    WM_USART2_BRR = (WM_CLOCK_HZ + WM_BAUD / 2u) / WM_BAUD; /* oversampling by 16 */
+    WM_USART2_CR1 = WM_USART_CR1_UE | WM_USART_CR1_RE | WM_USART_CR1_TE | WM_USART_CR1_RXNEIE;
+    WM_NVIC_ISER(WM_USART2_IRQ / 32u) = 1u << (WM_USART2_IRQ % 32u);
+
+    WM_SYST_RVR = WM_CLOCK_HZ / 1000u - 1u;
+    WM_SYST_CVR = 0;
+    WM_SYST_CSR = 0x7u; /* processor clock, interrupt, enable */
+}
 
 void wm_stm32_systick_handler(void) { wm_ticks_ms = wm_ticks_ms + 1u; }
 
+/* The receive register holds one byte (87 us at 115200 baud): the interrupt moves each
+ * byte into the ring at once, so flash programming or a busy module cannot lose input. A
+ * byte lost anyway (overrun, full ring) is caught by the protocol's CRC and resent. */
+void wm_stm32_usart2_handler(void)
+{
+    uint32_t isr = WM_USART2_ISR;
+    if (isr & WM_USART_ISR_ERRORS) {
+        WM_USART2_ICR = isr & WM_USART_ISR_ERRORS;
+    }
+    if (isr & WM_USART_ISR_RXNE) {
+        uint8_t b = (uint8_t)WM_USART2_RDR;
+        uint32_t head = wm_rx_head;
+        uint32_t next = (head + 1u) & (WM_RX_RING - 1u);
+        if (next != wm_rx_tail) {
+            wm_rx_buf[head] = b;
+            wm_rx_head = next;
+        }
+    }
+}
+
 int wm_port_uart_read(void)
 {
-    /* no RX interrupt: the line is polled (wm_port_idle sleeps at most 1 ms) */
-    return (WM_USART2_SR & WM_SR_RXNE) ? (int)(WM_USART2_DR & 0xFFu) : -1;
+    uint32_t tail = wm_rx_tail;
+    if (tail == wm_rx_head) {
+        return -1;
+    }
+    int b = wm_rx_buf[tail];
+    wm_rx_tail = (tail + 1u) & (WM_RX_RING - 1u);
+    return b;
 }
 
 size_t wm_port_uart_write(const uint8_t *buf, size_t len)
 {
     size_t n = 0;
-    while (n < len && (WM_USART2_SR & WM_SR_TXE)) {
-        WM_USART2_DR = buf[n++];
+    while (n < len && (WM_USART2_ISR & WM_USART_ISR_TXE)) {
+        WM_USART2_TDR = buf[n++];
     }
     return n;
 }
@@ -105,29 +153,103 @@ uint32_t wm_port_millis(void) { return wm_ticks_ms; }
 
 void wm_port_idle(void)
 {
-    /* at 115200 baud a byte takes 87 us; sleeping a whole tick would overrun the 1-byte
-     * receive register, so only yield briefly */
-    __asm__ volatile("nop");
+    /* With interrupts masked a pending one still ends WFI, so a byte arriving between the
+     * check and the WFI cannot be slept through; SysTick wakes us within 1 ms anyway. */
+    __asm__ volatile("cpsid i" ::: "memory");
+    if (wm_rx_tail == wm_rx_head) {
+        __asm__ volatile("dsb\n\twfi" ::: "memory");
+    }
+    __asm__ volatile("cpsie i" ::: "memory");
 }
 
-void wm_port_reset(void)
+void wm_port_reset(void) { wm_reset_with(WM_STM32_RESET_SOFTWARE); }
+
+uint32_t wm_port_reset_cause(void) { return wm_boot_cause; }
+
+void *wm_port_retained(size_t *size)
 {
-    __asm__ volatile("dsb" ::: "memory");
-    WM_SCB_AIRCR = (0x5FAu << 16) | (1u << 2);
-    for (;;) {
+    *size = sizeof wm_keep.app;
+    return wm_keep.app;
+}
+
+/* IWDG: counter clock LSI / (4 << PR) with the LSI at ~32 kHz, i.e. 8 >> PR ticks per
+ * millisecond; the 12-bit reload picks the smallest prescaler that reaches the timeout
+ * (2 s: PR 2, reload 3999). Up to ~32 s. */
+void wm_port_watchdog_start(uint32_t timeout_ms)
+{
+    uint32_t ms = timeout_ms == 0u ? 1u : (timeout_ms > 32000u ? 32000u : timeout_ms);
+    uint32_t pr = 0;
+    while (pr < 6u && ((ms * 8u) >> pr) > 4096u) {
+        pr++;
     }
+    uint32_t ticks = (ms * 8u) >> pr;
+    WM_IWDG_KR = 0xCCCCu; /* start (also starts the LSI) */
+    WM_IWDG_KR = 0x5555u; /* unlock PR and RLR */
+    WM_IWDG_PR = pr;
+    WM_IWDG_RLR = (ticks > 0u ? ticks : 1u) - 1u;
+    while (WM_IWDG_SR & 0x7u) {
+    }
+    WM_IWDG_KR = 0xAAAAu;
+}
+
+void wm_port_watchdog_kick(void) { WM_IWDG_KR = 0xAAAAu; }
+
+/* ---- GPIO: LD2 (PA5, green LED, active high) and B1 (PC13, user button, active low; read
+ * as 1 while pressed) ---- */
+
+static const char *const wm_pin_names[2] = {"led0", "button0"};
+
+static const char *pin_name(void *ctx, uint32_t pin)
+{
+    (void)ctx;
+    return pin < 2u ? wm_pin_names[pin] : "";
+}
+
+static uint32_t pin_flags(void *ctx, uint32_t pin)
+{
+    (void)ctx;
+    return pin == 0u ? WM_GPIO_OUT : WM_GPIO_IN;
+}
+
+static int pin_write(void *ctx, uint32_t pin, int level)
+{
+    (void)ctx;
+    if (pin != 0u) {
+        return -1;
+    }
+    WM_GPIO_BSRR(WM_GPIOA_BASE) = level ? (1u << 5) : (1u << (5 + 16));
+    return 0;
+}
+
+static int pin_read(void *ctx, uint32_t pin)
+{
+    (void)ctx;
+    if (pin == 0u) {
+        return (int)((WM_GPIO_ODR(WM_GPIOA_BASE) >> 5) & 1u);
+    }
+    return pin == 1u ? (int)(((WM_GPIO_IDR(WM_GPIOC_BASE) >> 13) & 1u) ^ 1u) : -1;
+}
+
+static const wm_gpio_ops wm_gpio = {0, 2u, pin_name, pin_flags, pin_write, pin_read};
+
+const struct wm_gpio_ops *wm_port_gpio(void) { return &wm_gpio; }
+
+bool wm_stm32_in_store(uint32_t addr)
+{
+    return addr >= (uint32_t)(uintptr_t)&__store_start &&
+           addr < (uint32_t)(uintptr_t)&__store_end;
 }
 
 const wm_port_info *wm_port_board_info(void)
 {
     static wm_port_info info;
-    info.board = "nucleo_f446re";
+    info.board = "nucleo_l476rg";
     info.cpu = "cortex-m4f";
-    info.clock_hz = WM_HSI_HZ;
+    info.clock_hz = WM_CLOCK_HZ;
     info.ram_free = &__heap_start;
     info.ram_free_size = (size_t)(&__heap_end - &__heap_start);
-    info.store = (uint8_t *)(uintptr_t)WM_STORE_BASE;
-    info.store_size = WM_STORE_SIZE;
-    info.store_sector = WM_STORE_SIZE;
+    info.store = &__store_start;
+    info.store_size = (size_t)(&__store_end - &__store_start);
+    info.store_sector = (uint32_t)(uintptr_t)&__store_sector;
     return &info;
 }
