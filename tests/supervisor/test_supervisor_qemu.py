@@ -22,8 +22,10 @@ pytestmark = pytest.mark.qemu
 
 BOARD = "mps2-an386"
 # Slices are 10000 fuel; a busy loop's slice takes a few ms of emulated Cortex-M4. The
-# blinker (50 ms period) may wake that much late, plus host scheduling of QEMU itself.
+# blinker (50 ms period) may wake that much late; QEMU itself is a host process, so its
+# worst wake-up of every 20 cycles may also carry host jitter (bounded by the outlier).
 QEMU_BLINK_TOLERANCE_MS = 25
+QEMU_BLINK_OUTLIER_MS = 80
 
 
 def _boot(env: str | None, tmp_path: Path, trace: bool = False) -> tuple[sim.Sim, DeviceClient]:
@@ -66,7 +68,8 @@ def test_three_modules_on_the_board(firmware: tuple[DeviceClient, Path]) -> None
         c.start(name)
     events = collect(c, 4.0)
     late = [int(e.text) for e in events if e.module == "blinker" and e.kind == p.Msg.EV_LOG]
-    assert len(late) >= 2 and max(late) <= QEMU_BLINK_TOLERANCE_MS, late
+    assert len(late) >= 3 and max(late) <= QEMU_BLINK_OUTLIER_MS, late
+    assert sorted(late)[len(late) // 2] <= QEMU_BLINK_TOLERANCE_MS, late  # the median window
     got = [e.text for e in events if e.module == "subscriber"]
     assert got == ["got 1", "got 2", "got 3", "got 4", "got 5"]
     mods = {m.name: m for m in c.modules()}

@@ -16,7 +16,7 @@ from types import TracebackType
 
 from wasmote.device.errors import DeviceError
 from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
-from wasmote.posix_build import core_sources
+from wasmote.posix_build import core_asm_sources, core_sources
 
 CORE = FIRMWARE_DIR / "src" / "core"
 PORT_SOURCES = (
@@ -27,7 +27,7 @@ PORT_SOURCES = (
 
 def _sources() -> list[Path]:
     """Every core component (as the firmware links them) plus the posix port's device."""
-    return [*core_sources(), *PORT_SOURCES]
+    return [*core_sources(), *core_asm_sources(), *PORT_SOURCES]
 
 
 FLAGS = {

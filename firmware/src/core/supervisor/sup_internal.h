@@ -22,6 +22,8 @@ bool wm_sup_streq(const char *a, const char *b);
 void wm_sup_strcpy(char *dst, const char *src, size_t cap);
 
 void wm_sup_emit(wm_supervisor *s, uint8_t ev, const char *name, const char *text);
+/* An event and the same line in the log ring (LOGS). */
+void wm_sup_announce(wm_supervisor *s, uint8_t ev, const char *name, const char *text);
 void wm_sup_emit_n(wm_supervisor *s, uint8_t ev, const char *name, const char *text,
                    size_t len);
 
@@ -29,12 +31,27 @@ void wm_sup_emit_n(wm_supervisor *s, uint8_t ev, const char *name, const char *t
  * (package or bare), trim the extent. WM_ST_* with the reason in msg. */
 int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *image,
                 uint32_t size, char *msg, size_t cap);
+/* The sandbox platform hooks of this supervisor (clock, log, blocking sleep/receive). */
+void wm_sup_platform(wm_supervisor *s, wm_sb_platform *plat);
+bool wm_sup_is_package(const uint8_t *image, uint32_t size);
 /* Releases the slot's instance and RAM (aborting a suspended call). */
 void wm_sup_unload(wm_supervisor *s, wm_slot *sl);
 /* True once a blocked slot may continue (deadline passed, message arrived). */
 bool wm_sup_woken(wm_supervisor *s, const wm_slot *sl);
 /* Maps a sandbox refusal to a WM_ST_* status and writes "why" (with the offset). */
 int wm_sup_refusal(const wm_sb_error *err, char *msg, size_t cap);
+
+/* supervisor.c: slots and lifecycle */
+bool wm_sup_running_state(uint8_t st);
+wm_slot *wm_sup_find(wm_supervisor *s, const char *name);
+/* A free slot, else the record of a module that is not running (its statistics go). */
+wm_slot *wm_sup_claim(wm_supervisor *s);
+void wm_sup_reset_record(wm_slot *sl, const char *name);
+/* Loads the slot's module from the store and prepares its entry; READY on success. */
+int wm_sup_start_slot(wm_supervisor *s, wm_slot *sl, char *msg, size_t cap);
+/* Start with a failure turned into an event and state FAILED. */
+void wm_sup_start_or_report(wm_supervisor *s, wm_slot *sl);
+void wm_sup_stop_slot(wm_supervisor *s, wm_slot *sl, const char *why);
 
 /* keys.c: provisioning */
 void wm_sup_keys_load(wm_supervisor *s);

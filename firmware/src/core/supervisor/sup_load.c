@@ -1,0 +1,176 @@
+/* Loading a store image into a slot (sandbox install in a RAM extent of its own), and the
+ * sandbox's platform hooks: clock, log lines, and the blocking sleep/receive. */
+#include "sup_internal.h"
+
+uint64_t wm_sup_now(wm_supervisor *s)
+{
+    uint32_t m = s->cfg.millis != NULL ? s->cfg.millis() : 0u;
+    s->now += (uint32_t)(m - s->last_millis); /* wrap-safe: unsigned difference */
+    s->last_millis = m;
+    return s->now;
+}
+
+static wm_slot *slot_of(wm_sb_module *m)
+{
+    return (wm_slot *)(void *)((uint8_t *)m - offsetof(wm_slot, sb));
+}
+
+static uint64_t hk_now(void *ctx) { return wm_sup_now(ctx); }
+
+static void hk_log(void *ctx, wm_sb_module *m, const uint8_t *msg, uint32_t len)
+{
+    wm_sup_emit_n(ctx, WM_EV_LOG, slot_of(m)->name, (const char *)msg, len);
+}
+
+/* First call: register the deadline and block; the retry (after the scheduler woke the
+ * module) completes. */
+static bool hk_sleep(void *ctx, wm_sb_module *m, uint32_t ms)
+{
+    wm_slot *sl = slot_of(m);
+    if (sl->armed) {
+        sl->armed = false;
+        return false;
+    }
+    sl->armed = true;
+    sl->blocked_on = WM_MS_SLEEPING;
+    sl->forever = false;
+    sl->wake_ms = wm_sup_now(ctx) + ms;
+    return true;
+}
+
+static bool hk_wait(void *ctx, wm_sb_module *m, int32_t timeout_ms)
+{
+    wm_slot *sl = slot_of(m);
+    if (sl->armed) {
+        sl->armed = false;
+        return false;
+    }
+    sl->armed = true;
+    sl->blocked_on = WM_MS_WAITING;
+    sl->forever = timeout_ms < 0;
+    sl->wake_ms = wm_sup_now(ctx) + (uint32_t)(timeout_ms < 0 ? 0 : timeout_ms);
+    return true;
+}
+
+bool wm_sup_woken(wm_supervisor *s, const wm_slot *sl)
+{
+    uint64_t now = wm_sup_now(s);
+    if (sl->blocked_on == WM_MS_WAITING) {
+        return sl->sb.ps.count > 0 || (!sl->forever && now >= sl->wake_ms);
+    }
+    return now >= sl->wake_ms;
+}
+
+int wm_sup_refusal(const wm_sb_error *err, char *msg, size_t cap)
+{
+    wm_sup_text t;
+    wm_sup_text_init(&t, msg, cap);
+    int st;
+    switch (err->code) {
+    case WM_SB_EUNSIGNED:
+    case WM_SB_ESIG:
+    case WM_SB_EREPLAY:
+    case WM_SB_ELINK:
+    case WM_SB_ELIMIT:
+        st = WM_ST_DENIED;
+        break;
+    case WM_SB_ENOMEM:
+        st = WM_ST_NO_RAM;
+        break;
+    default:
+        st = WM_ST_INVALID_MODULE;
+        break;
+    }
+    const char *why = err->msg;
+    if (err->code == WM_SB_EFORMAT || err->code == WM_SB_EMODULE || err->code == WM_SB_EHASH) {
+        static const char prefix[] = "module: ";
+        bool module = err->code == WM_SB_EMODULE;
+        wm_sup_put(&t, module ? "invalid module at " : "invalid package at ");
+        wm_sup_put_hex(&t, err->offset);
+        wm_sup_put(&t, ": ");
+        size_t i = 0;
+        while (module && prefix[i] != '\0' && why[i] == prefix[i]) {
+            i++;
+        }
+        if (prefix[i] == '\0') {
+            why += i;
+        }
+    }
+    wm_sup_put(&t, why);
+    return st;
+}
+
+bool wm_sup_is_package(const uint8_t *image, uint32_t size)
+{
+    return size >= 4u && image[0] == 0x00 && image[1] == 0x77 && image[2] == 0x6D &&
+           image[3] == 0x70;
+}
+
+int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *image,
+                uint32_t size, char *msg, size_t cap)
+{
+    wm_sup_text t;
+    wm_sup_text_init(&t, msg, cap);
+    wm_extent g;
+    if (!wm_pool_largest(&s->pool, &g) || g.size < 256u) {
+        wm_sup_put(&t, "no free RAM for another module (");
+        wm_sup_put_u(&t, wm_pool_free(&s->pool));
+        wm_sup_put(&t, " bytes free): stop one");
+        return WM_ST_NO_RAM;
+    }
+    wm_arena_init(&sl->arena, g.base, g.size);
+    wm_sb_error err;
+    err.code = 0;
+    err.offset = 0;
+    err.msg[0] = '\0';
+    int rc = wm_sup_is_package(image, size)
+                 ? wm_sb_install(&s->host, &sl->sb, &sl->arena, image, size, &s->dev, &err)
+                 : wm_sb_install_bare(&s->host, &sl->sb, &sl->arena, image, size, &s->dev,
+                                      name, &err);
+    if (rc != WM_SB_OK) {
+        if (rc == WM_SB_ENOMEM) {
+            wm_sup_put(&t, "not enough free RAM for the module's limits (");
+            wm_sup_put_u(&t, g.size);
+            wm_sup_put(&t, " bytes in the largest free block): ");
+            wm_sup_put(&t, err.msg);
+            return WM_ST_NO_RAM;
+        }
+        return wm_sup_refusal(&err, msg, cap);
+    }
+    size_t used = (sl->arena.used + 7u) & ~(size_t)7u;
+    if (used > g.size) {
+        used = g.size;
+    }
+    (void)wm_pool_take(&s->pool, g.base, used); /* inside the gap: cannot fail */
+    sl->arena.size = used;
+    sl->loaded = true;
+    sl->in_call = false;
+    sl->armed = false;
+    return WM_ST_OK;
+}
+
+void wm_sup_unload(wm_supervisor *s, wm_slot *sl)
+{
+    if (!sl->loaded) {
+        return;
+    }
+    if (sl->sb.inst != NULL && wm_suspended(sl->sb.inst)) {
+        wm_abort(sl->sb.inst);
+    }
+    wm_sb_uninstall(&sl->sb);
+    wm_pool_give(&s->pool, sl->arena.base);
+    sl->loaded = false;
+    sl->in_call = false;
+    sl->armed = false;
+}
+
+void wm_sup_platform(wm_supervisor *s, wm_sb_platform *plat)
+{
+    plat->ctx = s;
+    plat->now_ms = hk_now;
+    plat->log = hk_log;
+    plat->sleep = hk_sleep;
+    plat->wait = hk_wait;
+    plat->gpio = s->cfg.gpio;
+    plat->kv = s->cfg.kv;
+}

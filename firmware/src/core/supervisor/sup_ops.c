@@ -1,0 +1,258 @@
+/* The supervisor behind the wire protocol: START, STOP, what a push or a REMOVE changes,
+ * LIST and INFO state, and the validation of a push before it is committed. */
+#include "sup_internal.h"
+
+#include "pins.h"
+
+static int op_start(void *ctx, wm_protocol *p, const char *name, char *msg, size_t cap)
+{
+    wm_supervisor *s = ctx;
+    wm_sup_text t;
+    (void)p;
+    wm_sup_text_init(&t, msg, cap);
+    wm_slot *sl = wm_sup_find(s, name);
+    if (sl != NULL && wm_sup_running_state(sl->state)) {
+        wm_sup_put(&t, "module ");
+        wm_sup_put(&t, name);
+        wm_sup_put(&t, " is running; stop it first");
+        return WM_ST_BUSY;
+    }
+    if (sl == NULL) {
+        sl = wm_sup_claim(s);
+        if (sl == NULL) {
+            wm_sup_put(&t, "all module slots are in use: stop or remove a module");
+            return WM_ST_BUSY;
+        }
+        wm_sup_reset_record(sl, name);
+    }
+    if (sl->state == WM_MS_DISABLED) {
+        wm_sup_crash_clear(s, name); /* started by hand: give it another chance */
+    }
+    int st = wm_sup_start_slot(s, sl, msg, cap);
+    if (st != WM_ST_OK) {
+        sl->state = WM_MS_FAILED;
+        wm_sup_strcpy(sl->last_trap, msg, sizeof sl->last_trap);
+    }
+    return st;
+}
+
+static int op_stop(void *ctx, wm_protocol *p, const char *name, char *msg, size_t cap)
+{
+    wm_supervisor *s = ctx;
+    wm_sup_text t;
+    (void)p;
+    wm_sup_text_init(&t, msg, cap);
+    wm_slot *sl = wm_sup_find(s, name);
+    if (sl == NULL || !wm_sup_running_state(sl->state)) {
+        wm_sup_put(&t, "module ");
+        wm_sup_put(&t, name);
+        wm_sup_put(&t, " is not running");
+        return WM_ST_NOT_FOUND;
+    }
+    wm_sup_stop_slot(s, sl, "stopped");
+    return WM_ST_OK;
+}
+
+static void op_installed(void *ctx, wm_protocol *p, const char *name)
+{
+    wm_supervisor *s = ctx;
+    (void)p;
+    uint32_t idx = 0;
+    wm_store_info info;
+    wm_sup_crash_clear(s, name);
+    if (wm_store_find(s->cfg.store, name, &idx) != WM_STORE_OK ||
+        wm_store_get(s->cfg.store, idx, &info) != WM_STORE_OK) {
+        return;
+    }
+    /* Raise the replay pin of a signed package on a provisioned device. */
+    const uint8_t *image = wm_store_image(s->cfg.store, idx);
+    if (s->dev.nkeys > 0 && image != NULL && wm_sup_is_package(image, info.size)) {
+        wm_package pkg;
+        wm_manifest m;
+        if (wm_pkg_parse(image, info.size, &pkg, NULL) == WM_SB_OK &&
+            wm_pkg_manifest(&pkg, &m, NULL) == WM_SB_OK && s->cfg.kv != NULL) {
+            (void)wm_sb_pin_record(s->cfg.kv, m.name, m.version);
+        }
+    }
+    wm_slot *sl = wm_sup_find(s, name);
+    bool was_running = sl != NULL && wm_sup_running_state(sl->state);
+    if (sl != NULL && sl->loaded) {
+        /* It executes in place from the old image, which the store now deletes. */
+        wm_sup_unload(s, sl);
+        wm_sup_announce(s, WM_EV_EXIT, name, "stopped: replaced by a new version");
+        sl->state = WM_MS_STOPPED;
+    }
+    if (!was_running && (info.flags & WM_MODFLAG_AUTOSTART) == 0) {
+        if (sl != NULL && sl->state == WM_MS_DISABLED) {
+            sl->state = WM_MS_IDLE;
+        }
+        return;
+    }
+    if (sl == NULL) {
+        sl = wm_sup_claim(s);
+        if (sl == NULL) {
+            return;
+        }
+        wm_sup_reset_record(sl, name);
+    }
+    wm_sup_start_or_report(s, sl);
+}
+
+/* The kv namespace of the module `name` (its manifest name, or the store name if bare). */
+static void module_namespace(wm_supervisor *s, const char *name, char *ns, size_t cap)
+{
+    uint32_t idx = 0;
+    wm_store_info info;
+    wm_sup_strcpy(ns, name, cap);
+    if (wm_store_find(s->cfg.store, name, &idx) != WM_STORE_OK ||
+        wm_store_get(s->cfg.store, idx, &info) != WM_STORE_OK) {
+        return;
+    }
+    const uint8_t *image = wm_store_image(s->cfg.store, idx);
+    wm_package pkg;
+    wm_manifest m;
+    if (image != NULL && wm_sup_is_package(image, info.size) &&
+        wm_pkg_parse(image, info.size, &pkg, NULL) == WM_SB_OK &&
+        wm_pkg_manifest(&pkg, &m, NULL) == WM_SB_OK) {
+        wm_sup_strcpy(ns, m.name, cap);
+    }
+}
+
+static void op_removing(void *ctx, wm_protocol *p, const char *name)
+{
+    wm_supervisor *s = ctx;
+    (void)p;
+    wm_slot *sl = wm_sup_find(s, name);
+    if (sl != NULL) {
+        if (wm_sup_running_state(sl->state)) {
+            wm_sup_stop_slot(s, sl, "stopped: removed");
+        }
+        wm_sup_unload(s, sl);
+        sl->name[0] = '\0';
+        sl->state = WM_MS_IDLE;
+    }
+    char ns[WM_PKG_NAME_MAX + 1];
+    module_namespace(s, name, ns, sizeof ns);
+    if (s->cfg.kv != NULL) {
+        /* its data goes with it (documented: `wasmote rm` deletes the module's kv keys) */
+        (void)wm_kv_clear_ns(s->cfg.kv, (const uint8_t *)ns, (uint32_t)wm_sup_strlen(ns));
+    }
+    wm_sup_crash_clear(s, name);
+}
+
+static void op_module_state(void *ctx, const char *name, wm_proto_module_state *out)
+{
+    wm_supervisor *s = ctx;
+    wm_slot *sl = wm_sup_find(s, name);
+    out->last_trap = "";
+    if (sl == NULL) {
+        out->state = WM_MS_IDLE;
+        return;
+    }
+    out->state = sl->state;
+    if (sl->loaded) {
+        const wm_sb_module *m = &sl->sb;
+        out->kind = m->pkg.bytes != m->pkg.module ? (m->decision.aot != NULL ? 2u : 1u) : 0u;
+        out->version[0] = m->manifest.version[0];
+        out->version[1] = m->manifest.version[1];
+        out->version[2] = m->manifest.version[2];
+        out->mem_bytes = (uint32_t)sl->arena.size;
+    }
+    out->fuel_per_s = sl->last_fuel_per_s;
+    out->cpu_permille = sl->last_cpu_permille;
+    out->traps = sl->traps;
+    out->restarts = sl->restarts;
+    out->last_trap = sl->last_trap;
+}
+
+static void op_device_state(void *ctx, wm_proto_device_state *out)
+{
+    wm_supervisor *s = ctx;
+    static const char unprov[] = "unprovisioned: unsigned packages accepted";
+    out->free_ram = (uint32_t)wm_pool_free(&s->pool);
+    out->nkeys = (uint8_t)s->dev.nkeys;
+    out->key_counter = s->key_counter;
+    out->aot_arch = s->cfg.aot_arch;
+    out->aot_abi = s->cfg.aot_abi;
+    out->slots = WM_SUP_SLOTS;
+    out->running = (uint16_t)wm_sup_running(s);
+    out->boots = s->cfg.retained != NULL ? s->cfg.retained->boots : 0u;
+    out->reset_cause = (uint8_t)s->cfg.reset_cause;
+    /* notes: provisioning state, then modules disabled for crashing the device */
+    wm_sup_text t;
+    wm_sup_text_init(&t, s->notes, sizeof s->notes);
+    if (s->dev.nkeys == 0) {
+        wm_sup_put(&t, unprov);
+    }
+    for (uint32_t i = 0; i < WM_SUP_SLOTS; i++) {
+        if (s->slots[i].name[0] != '\0' && s->slots[i].state == WM_MS_DISABLED) {
+            wm_sup_put(&t, t.len > 0 ? "; disabled: " : "disabled: ");
+            wm_sup_put(&t, s->slots[i].name);
+            wm_sup_put(&t, " (reset the device ");
+            wm_sup_put_u(&t, wm_sup_crash_count(s, s->slots[i].name));
+            wm_sup_put(&t, " times)");
+        }
+    }
+    out->notes = s->notes;
+}
+
+static uint16_t op_validate_status(void *ctx) { return ((wm_supervisor *)ctx)->validate_status; }
+
+void wm_sup_protocol_ops(wm_supervisor *s, wm_protocol_runner *ops)
+{
+    ops->ctx = s;
+    ops->run = wm_sup_run;
+    ops->start = op_start;
+    ops->stop = op_stop;
+    ops->installed = op_installed;
+    ops->removing = op_removing;
+    ops->module_state = op_module_state;
+    ops->device_state = op_device_state;
+    ops->provision = wm_sup_provision;
+    ops->validate_status = op_validate_status;
+}
+
+void wm_sup_store_moving(void *ctx)
+{
+    wm_supervisor *s = ctx;
+    for (uint32_t i = 0; i < WM_SUP_SLOTS; i++) {
+        wm_slot *sl = &s->slots[i];
+        if (sl->name[0] == '\0' || !sl->loaded) {
+            continue;
+        }
+        /* It executes in place from an image compaction is about to move. */
+        wm_sup_unload(s, sl);
+        sl->reload = true;
+        wm_sup_announce(s, WM_EV_LOG, sl->name, "restarting: the module store is being compacted");
+    }
+}
+
+int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size)
+{
+    wm_supervisor *s = ctx;
+    wm_store *st = s->cfg.store;
+    const char *name = st->pending ? st->recs[st->pending_idx].name : "module";
+    wm_extent g;
+    s->validate_status = WM_ST_OK;
+    s->validate_msg[0] = '\0';
+    if (!wm_pool_largest(&s->pool, &g)) {
+        wm_sup_strcpy(s->validate_msg, "no free RAM to validate the module: stop a module",
+                      sizeof s->validate_msg);
+        s->validate_status = WM_ST_NO_RAM;
+        return -1;
+    }
+    wm_arena_init(&s->tmp.arena, g.base, g.size);
+    wm_sb_error err;
+    err.code = 0;
+    err.offset = 0;
+    err.msg[0] = '\0';
+    int rc = wm_sb_check(&s->host, &s->tmp.sb, &s->tmp.arena, image, size, &s->dev,
+                         wm_sup_is_package(image, size) ? NULL : name, &err);
+    if (rc == WM_SB_OK) {
+        return 0;
+    }
+    s->validate_status = (uint16_t)wm_sup_refusal(&err, s->validate_msg, sizeof s->validate_msg);
+    return -1;
+}
+
+const char *wm_sup_validate_error(void *ctx) { return ((wm_supervisor *)ctx)->validate_msg; }

@@ -1,0 +1,106 @@
+/* Small text helpers for messages (no libc in the core) and events to the host. */
+#include "sup_internal.h"
+
+void wm_sup_text_init(wm_sup_text *t, char *buf, size_t cap)
+{
+    t->buf = buf;
+    t->cap = cap;
+    t->len = 0;
+    if (cap > 0) {
+        buf[0] = '\0';
+    }
+}
+
+void wm_sup_put(wm_sup_text *t, const char *s)
+{
+    while (s != NULL && *s != '\0' && t->len + 1u < t->cap) {
+        t->buf[t->len++] = *s++;
+    }
+    if (t->cap > 0) {
+        t->buf[t->len] = '\0';
+    }
+}
+
+void wm_sup_put_u(wm_sup_text *t, uint64_t v)
+{
+    char d[21];
+    int n = 0;
+    do {
+        d[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0 && n < 20);
+    char out[21];
+    for (int i = 0; i < n; i++) {
+        out[i] = d[n - 1 - i];
+    }
+    out[n] = '\0';
+    wm_sup_put(t, out);
+}
+
+void wm_sup_put_hex(wm_sup_text *t, uint32_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char d[11];
+    int n = 0;
+    d[n++] = '0';
+    d[n++] = 'x';
+    bool started = false;
+    for (int shift = 28; shift >= 0; shift -= 4) {
+        uint32_t nib = (v >> shift) & 0xFu;
+        if (nib != 0 || started || shift == 0) {
+            d[n++] = hex[nib];
+            started = true;
+        }
+    }
+    d[n] = '\0';
+    wm_sup_put(t, d);
+}
+
+size_t wm_sup_strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n] != '\0') {
+        n++;
+    }
+    return n;
+}
+
+bool wm_sup_streq(const char *a, const char *b)
+{
+    while (*a != '\0' && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+void wm_sup_strcpy(char *dst, const char *src, size_t cap)
+{
+    size_t i = 0;
+    for (; i + 1u < cap && src[i] != '\0'; i++) {
+        dst[i] = src[i];
+    }
+    dst[i] = '\0';
+}
+
+void wm_sup_emit_n(wm_supervisor *s, uint8_t ev, const char *name, const char *text,
+                   size_t len)
+{
+    if (s->cfg.event != NULL) {
+        s->cfg.event(s->cfg.event_ctx, ev, name, text, len);
+    }
+}
+
+void wm_sup_emit(wm_supervisor *s, uint8_t ev, const char *name, const char *text)
+{
+    wm_sup_emit_n(s, ev, name, text, wm_sup_strlen(text));
+}
+
+/* An event and the same line in the log ring (LOGS), as the old runner did. */
+void wm_sup_announce(wm_supervisor *s, uint8_t ev, const char *name, const char *text)
+{
+    wm_sup_emit(s, ev, name, text);
+    if (ev != WM_EV_LOG) {
+        wm_sup_emit(s, WM_EV_LOG, name, text);
+    }
+}
