@@ -37,10 +37,11 @@ static wm_flash_ops wm_flash;
 
 /* Survives every reset but power-on (RTC slow memory, not initialised by the loader). */
 #define WM_KEEP_MAGIC 0x4B505057u /* "WPPK" */
-static RTC_NOINIT_ATTR struct {
+typedef struct {
     uint32_t magic;
     uint32_t app[16];
-} wm_keep;
+} wm_keep_t;
+static wm_keep_t wm_keep RTC_NOINIT_ATTR;
 
 int wm_port_uart_read(void)
 {
