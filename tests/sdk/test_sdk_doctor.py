@@ -6,7 +6,9 @@ import pwd
 from click.testing import CliRunner
 
 from wasmote import doctor
+from wasmote.boards import load_board
 from wasmote.cli import main
+from wasmote.paths import FIRMWARE_DIR
 
 
 def test_doctor_on_this_machine_passes_and_lists_everything():
@@ -55,13 +57,11 @@ def test_serial_permission_is_a_warning_with_the_usermod_fix():
 
 
 def test_real_board_platforms_are_optional_with_the_install_command(tmp_path):
-    from wasmote.boards import load_board
-
     board = load_board("nucleo_l476rg")
     c = doctor.check_board_platform(board, tmp_path)
     assert not c.ok and not c.required and c.status == "warning"
     assert "ststm32" in c.name and "registry.platformio.org" in c.found
-    assert c.fix.endswith("pkg install -d " + str(doctor.FIRMWARE_DIR) + " -e nucleo_l476rg")
+    assert c.fix.endswith(f"pkg install -d {FIRMWARE_DIR} -e nucleo_l476rg")
     (tmp_path / "platforms" / "ststm32").mkdir(parents=True)
     assert doctor.check_board_platform(board, tmp_path).ok
     r = CliRunner().invoke(main, ["doctor"])

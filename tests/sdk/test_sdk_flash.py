@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from esptool.bin_image import ELFSection, ESP32FirmwareImage
 
-from wasmote import flash
+from wasmote import firmware, flash
 from wasmote.boards import load_board
 from wasmote.cli import main
 
@@ -144,7 +144,7 @@ def esp32_images(tmp_path, monkeypatch):
     parts = flash.esp32_layout(load_board("esp32dev"))
     images["partitions"].write_bytes(flash.partition_table_binary(parts))
     monkeypatch.setattr(flash, "esp32_images", lambda _env: images)
-    monkeypatch.setattr(flash.firmware, "check_buildable", lambda _board: None)
+    monkeypatch.setattr(firmware, "check_buildable", lambda _board: None)
     return images
 
 
@@ -179,8 +179,8 @@ def test_stm32_plan_checks_the_image_then_uploads_without_rebuilding(tmp_path, m
             "__store_start": board.store.base, "__store_end": board.store.end,
             "__store_sector": board.store.sector, "__stack_top": board.ram.end,
             "__heap_end": board.ram.end - board.stack}
-    monkeypatch.setattr(flash.firmware, "check_buildable", lambda _board: None)
-    monkeypatch.setattr(flash.firmware, "firmware_elf", lambda _env: elf)
+    monkeypatch.setattr(firmware, "check_buildable", lambda _board: None)
+    monkeypatch.setattr(firmware, "firmware_elf", lambda _env: elf)
     monkeypatch.setattr(flash, "elf_symbols", lambda _elf, _toolchain: syms)
     plan = flash.plan_flash("nucleo_l476rg", "", build=False)
     assert plan.command[-6:] == ("-e", "nucleo_l476rg", "-t", "nobuild", "-t", "upload")
