@@ -80,7 +80,7 @@ class AotBlob:
             raise AotFormatError("AOT payload: bad header size or alignment")
         end = code_off + code_size
         if (entries_off + 4 * n > code_off or types_off + 4 * n > code_off
-                or end > len(data)):
+                or end != len(data)):
             raise AotFormatError("AOT payload: tables or code out of bounds")
         entries = struct.unpack_from(f"<{n}I", data, entries_off)
         types = struct.unpack_from(f"<{n}I", data, types_off)

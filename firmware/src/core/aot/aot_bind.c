@@ -75,8 +75,8 @@ wm_err wm_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t ar
     uint64_t tbytes = (uint64_t)nfuncs * 4u;
     if ((entries & 3u) || (types & 3u) || entries < hsize || types < hsize ||
         (uint64_t)entries + tbytes > code_off || (uint64_t)types + tbytes > code_off ||
-        (code_off & 15u) || (uint64_t)code_off + code_size > len)
-        return bad(err, WM_ERR_MALFORMED, "aot: table or code offsets out of bounds");
+        (code_off & 15u) || (uint64_t)code_off + code_size != len)
+        return bad(err, WM_ERR_MALFORMED, "aot: table or code offsets out of bounds (or the section was truncated)");
     if (((uintptr_t)(code + code_off) & (align - 1u)) != 0)
         return bad(err, WM_ERR_ARGS, "aot: code is not aligned as it was linked");
     if (frame == 0 || frame > (1u << 20))

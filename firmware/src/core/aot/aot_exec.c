@@ -241,11 +241,12 @@ static wm_err aot_call(wm_instance *inst, const wm_func *f, const wm_val *args, 
     uint64_t *io = (uint64_t *)(void *)align_down(hi - 8u * (nio + 1u), 16);
     if ((uintptr_t)io < lo + 512u || hi < lo)
         return wm_trap_err(err, WM_ERR_EXHAUSTION, "call stack exhausted");
-    hi = (uintptr_t)io;
 #if defined(__SANITIZE_ADDRESS__)
     /* frames of an earlier, abandoned coroutine may have left poisoned red zones */
     __asan_unpoison_memory_region((const void *)lo, hi - lo);
+    if (!nested) __asan_unpoison_memory_region(r, sizeof *r);
 #endif
+    hi = (uintptr_t)io;
     wm_exec saved;
     wm_memcpy(&saved, x, sizeof saved);
     for (uint32_t i = 0; i < nargs; i++) io[i] = wm_val_to_slot(&args[i]);

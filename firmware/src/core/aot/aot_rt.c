@@ -19,21 +19,25 @@ static void rt_trap(wm_aot_ctx *c, uint32_t code, uintptr_t fuel)
     }
 }
 
-/* The slice ran out at a check point (it was 0 when one more unit was due). */
+/* The slice ran out at a check point (it was 0 when one more unit was due). Returns the
+ * next slice with that unit charged - or, as the interpreter does, uncharged when the call
+ * had to suspend: the check that suspends is the one the resumed call starts after. */
 static uintptr_t rt_refuel(wm_aot_ctx *c)
 {
     wm_aot_run *r = (wm_aot_run *)c->run;
+    uintptr_t due = 1;
     for (;;) {
         uint64_t have = *r->reserve;
         if (have != 0) {
             uintptr_t take = have > (uint64_t)UINTPTR_MAX ? UINTPTR_MAX : (uintptr_t)have;
             *r->reserve = have - take;
-            return take;
+            return take - due;
         }
         /* Out of fuel: park here, at a clean point; wm_resume refills the reserve. */
         r->status = WM_AOT_SUSPEND;
         r->park_ctx = c;
         wm_aot_park(r, 0);
+        due = 0;
     }
 }
 

@@ -52,7 +52,7 @@ enum {
 #define WM_AOT_H_FRAME 24u      /* largest native stack frame of the code, bytes */
 #define WM_AOT_H_ENTRIES 28u    /* offset of the entry table: NFUNCS u32 code offsets */
 #define WM_AOT_H_CODE 32u       /* offset of the code (16-byte aligned) */
-#define WM_AOT_H_CODE_SIZE 36u
+#define WM_AOT_H_CODE_SIZE 36u  /* the payload ends right after the code */
 #define WM_AOT_H_TYPES 40u      /* offset of NFUNCS u32 type signatures (wm_aot_sig) */
 #define WM_AOT_H_ALIGN 44u      /* alignment the code needs in memory (power of two) */
 #define WM_AOT_H_MODULE_HASH 48u /* 32 bytes: SHA-256 of the wasm module compiled */
@@ -72,7 +72,8 @@ typedef struct wm_aot_ctx wm_aot_ctx;
  * results out (sized for the larger of the two). */
 typedef struct wm_aot_rt {
     void (*trap)(wm_aot_ctx *c, uint32_t code, uintptr_t fuel); /* never returns */
-    uintptr_t (*refuel)(wm_aot_ctx *c);          /* next fuel slice (> 0); may suspend */
+    uintptr_t (*refuel)(wm_aot_ctx *c);          /* next slice, the unit due charged; may
+                                                    suspend (the unit is then forgiven) */
     uintptr_t (*charge)(wm_aot_ctx *c, uint64_t units); /* beyond the slice; returns 0 */
     void (*call)(wm_aot_ctx *c, uint32_t func, uint64_t *io);   /* any function index */
     void (*call_ref)(wm_aot_ctx *c, uintptr_t func, uint32_t type, uint64_t *io);

@@ -55,7 +55,7 @@ __attribute__((noinline, cold, noreturn)) static void wm_trap(wm_aot_ctx *c, u32
 #define SYNC_IN() (fl = c->fuel)
 __attribute__((noinline, cold)) static uintptr_t wm_refuel(wm_aot_ctx *c)
 {
-    return c->rt->refuel(c) - 1u;
+    return c->rt->refuel(c); /* the unit due is charged (or forgiven after a suspension) */
 }
 /* One unit at a function entry or a loop back-edge: the slice, then the runtime. */
 #define CHARGE() do { if (WM_UNLIKELY(__builtin_sub_overflow(fl, 1u, &fl))) fl = wm_refuel(c); } while (0)

@@ -1,0 +1,522 @@
+/* Checks of native (AOT) execution through the public API (wasmote.h + aot.h), posix, built
+ * with ASan+UBSan. Every case runs twice, interpreted and AOT-compiled, and what it observes
+ * (results, error codes, suspension counts, fuel left) must be identical: AOT is invisible
+ * above wasmote.h.
+ * Usage: aot_unit DIR CASE   (DIR holds NAME.wasm and NAME.aot, the AOT section payload)
+ * Prints "ok" and exits 0, or prints why and exits 1. */
+#define _DEFAULT_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "aot.h"
+#include "wasmote.h"
+
+static const char *dir;
+static unsigned char *arena_mem;
+static wm_arena arena;
+static int use_aot;              /* this pass: attach AOT code */
+static uint64_t trace[2][256];   /* what each pass observed */
+static int ntrace[2];
+
+#define CHECK(c) do { if (!(c)) { printf("FAIL %s:%d (%s): %s\n", __FILE__, __LINE__, \
+    use_aot ? "aot" : "interpreter", #c); exit(1); } } while (0)
+
+static void note(uint64_t v)
+{
+    CHECK(ntrace[use_aot] < 256);
+    trace[use_aot][ntrace[use_aot]++] = v;
+}
+
+static void *keep[256]; /* module bytes stay alive while executed in place */
+static int nkeep;
+
+static unsigned char *read_file(const char *name, const char *ext, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.%s", dir, name, ext);
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc((size_t)n + 1);
+    CHECK(b && fread(b, 1, (size_t)n, f) == (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    CHECK(nkeep < 256);
+    keep[nkeep++] = b;
+    return b;
+}
+
+/* AOT code runs from a read+execute mapping (page aligned, as its linker assumed). */
+static const uint8_t *exec_copy(const uint8_t *code, size_t len)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t size = (len + page - 1) / page * page;
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(p != MAP_FAILED);
+    memcpy(p, code, len);
+    CHECK(mprotect(p, size, PROT_READ | PROT_EXEC) == 0);
+    return p;
+}
+
+static wm_module *load(const char *name, int aot)
+{
+    size_t len;
+    unsigned char *b = read_file(name, "wasm", &len);
+    wm_module *m;
+    wm_error e;
+    CHECK(wm_load(&arena, b, len, &m, &e) == WM_OK); /* b is kept: code runs in place */
+    if (aot) {
+        size_t alen;
+        unsigned char *a = read_file(name, "aot", &alen);
+        const uint8_t *code = exec_copy(a, alen);
+        e.msg = NULL;
+        wm_err rc = wm_aot_attach(m, code, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e);
+        if (rc != WM_OK) printf("attach %s: %s\n", name, e.msg);
+        CHECK(rc == WM_OK && wm_aot_attached(m));
+    }
+    return m;
+}
+
+static wm_instance *instantiate_as(const char *name, const wm_linker *l, const wm_limits *lim,
+                                   int aot)
+{
+    wm_module *m = load(name, aot);
+    wm_instance *inst;
+    wm_error e;
+    CHECK(wm_instantiate(&arena, m, l, lim, &inst, &e) == WM_OK);
+    return inst;
+}
+
+static wm_instance *instantiate(const char *name, const wm_linker *l, const wm_limits *lim)
+{
+    return instantiate_as(name, l, lim, use_aot);
+}
+
+static wm_val i32v(uint32_t v) { wm_val x; x.type = WM_I32; x.of.i64 = 0; x.of.i32 = v; return x; }
+static wm_val i64v(uint64_t v) { wm_val x; x.type = WM_I64; x.of.i64 = v; return x; }
+
+/* Calls with a budget, resuming with the same budget until done; returns suspensions. */
+static int call_sliced(wm_instance *inst, const char *f, wm_val arg, uint64_t slice,
+                       wm_val *res)
+{
+    wm_error e;
+    int n = 0;
+    wm_err rc = wm_call_export(inst, f, &arg, 1, res, 1, slice, &e);
+    while (rc == WM_ERR_OUT_OF_FUEL) {
+        CHECK(wm_suspended(inst));
+        CHECK(wm_call_export(inst, f, &arg, 1, res, 1, slice, &e) == WM_ERR_STATE);
+        n++;
+        rc = wm_resume(inst, slice, res, 1, &e);
+    }
+    CHECK(rc == WM_OK);
+    CHECK(!wm_suspended(inst));
+    return n;
+}
+
+/* ---- cases ------------------------------------------------------------------------------- */
+
+static void case_fuel(void)
+{
+    wm_instance *inst = instantiate("loop", NULL, NULL);
+    wm_val arg = i32v(1000), res;
+    wm_error e;
+    CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    CHECK(res.of.i32 == 500500);
+    note(WM_FUEL_UNLIMITED - wm_fuel_left(inst)); /* units used: identical in both engines */
+    /* a loop preempted every 7 units and resumed gives the same result */
+    int n = call_sliced(inst, "sum", arg, 7, &res);
+    CHECK(res.of.i32 == 500500 && n > 100);
+    note((uint64_t)n);
+    note(wm_fuel_left(inst));
+    for (uint64_t budget = 1; budget < 40; budget += 3) {
+        n = call_sliced(inst, "sum", i32v(100), budget, &res);
+        CHECK(res.of.i32 == 5050);
+        note((uint64_t)n);
+        note(wm_fuel_left(inst));
+    }
+    /* recursion is charged at function entry */
+    n = call_sliced(inst, "fib", i32v(15), 10, &res);
+    CHECK(res.of.i32 == 610 && n > 100);
+    note((uint64_t)n);
+    /* back-edges through br_table */
+    n = call_sliced(inst, "table_loop", i32v(500), 9, &res);
+    CHECK(res.of.i32 == 1500);
+    note((uint64_t)n);
+    /* bulk operations: one unit per 64 bytes, saturating */
+    CHECK(wm_call_export(inst, "fill", &arg, 1, &res, 1, 1000, &e) == WM_OK && res.of.i32 == 7);
+    note(wm_fuel_left(inst));
+    arg = i32v(60000);
+    CHECK(wm_call_export(inst, "fill", &arg, 1, &res, 1, 100, &e) == WM_OK && res.of.i32 == 7);
+    note(wm_fuel_left(inst));
+    /* an aborted suspended call leaves the instance usable */
+    arg = i32v(15);
+    CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, 1, &e) == WM_ERR_OUT_OF_FUEL);
+    wm_abort(inst);
+    CHECK(!wm_suspended(inst));
+    CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    CHECK(res.of.i32 == 120);
+    /* a start function that never ends is stopped by the start fuel */
+    wm_module *m = load("hang", use_aot);
+    wm_instance *hung;
+    wm_limits lim;
+    wm_limits_default(&lim);
+    lim.start_fuel = 10000;
+    CHECK(wm_instantiate(&arena, m, NULL, &lim, &hung, &e) == WM_ERR_OUT_OF_FUEL);
+}
+
+static void case_exhaustion(void)
+{
+    wm_limits lim;
+    wm_limits_default(&lim);
+    lim.call_depth = 50;
+    lim.stack_slots = 4096; /* 32 KiB of value stack = native stack of AOT code */
+    wm_instance *inst = instantiate("loop", NULL, &lim);
+    wm_val arg = i32v(0), res;
+    wm_error e;
+    for (int k = 0; k < 3; k++) { /* a trap, never a crash, and again */
+        CHECK(wm_call_export(inst, "deep", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) ==
+              WM_ERR_EXHAUSTION);
+        CHECK(strcmp(e.msg, "call stack exhausted") == 0);
+        wm_val w = i64v(1);
+        CHECK(wm_call_export(inst, "wide", &w, 1, &res, 1, WM_FUEL_UNLIMITED, &e) ==
+              WM_ERR_EXHAUSTION);
+        arg = i32v(10); /* usable afterwards */
+        CHECK(wm_call_export(inst, "fib", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+        CHECK(res.of.i32 == 55);
+        arg = i32v(0);
+    }
+    note(1);
+    /* a stack too small for even one frame */
+    lim.call_depth = 100000;
+    lim.stack_slots = 64;
+    inst = instantiate("loop", NULL, &lim);
+    CHECK(wm_call_export(inst, "deep", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_EXHAUSTION);
+    /* with fuel: exhausted before it runs out */
+    lim.stack_slots = 4096;
+    lim.call_depth = 50;
+    inst = instantiate("loop", NULL, &lim);
+    CHECK(wm_call_export(inst, "deep", &arg, 1, &res, 1, 1u << 30, &e) == WM_ERR_EXHAUSTION);
+}
+
+/* host functions (host.wat) */
+static wm_instance *other;
+static int wait_calls, cb_calls;
+static uint64_t nested_fuel;
+
+static wm_err wait_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    (void)inst; (void)user;
+    if (wait_calls++ % 2 == 0) return WM_ERR_BLOCKED;
+    results[0].of.i32 = args[0].of.i32 + args[1].of.i32;
+    return WM_OK;
+}
+
+static wm_err poke_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    (void)user; (void)args; (void)results;
+    wm_yield(inst);
+    return WM_OK;
+}
+
+static wm_err peek_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    (void)user;
+    uint8_t *p = wm_mem_ptr(inst, args[0].of.i32, 4);
+    if (!p) return wm_trap(inst, "peek out of bounds");
+    results[0].of.i32 = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                        (uint32_t)p[3] << 24;
+    CHECK(wm_mem_ptr(inst, 65533, 4) == NULL);
+    return WM_OK;
+}
+
+static wm_err cb_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    (void)user;
+    wm_val r, r2;
+    wm_error e;
+    cb_calls++;
+    /* re-enter the calling instance, then another one */
+    wm_err rc = wm_call_export(inst, "inner", args, 1, &r, 1, WM_FUEL_UNLIMITED, &e);
+    if (rc) return rc;
+    rc = wm_call_export(other, "inner", &r, 1, &r2, 1, WM_FUEL_UNLIMITED, &e);
+    if (rc) return rc;
+    /* a nested call that runs out of fuel is dropped; the host function sees it */
+    wm_val n = i32v(1000);
+    CHECK(wm_call_export(inst, "spin_inner", &n, 1, &r, 1, nested_fuel, &e) ==
+          (nested_fuel < 1000 ? WM_ERR_OUT_OF_FUEL : WM_OK));
+    CHECK(!wm_suspended(inst));
+    results[0] = r2;
+    return WM_OK;
+}
+
+static wm_err boom_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    (void)user; (void)args; (void)results;
+    return wm_trap(inst, "boom!");
+}
+
+static wm_linker host_linker(void)
+{
+    static const wm_host_func hw = {"env", "wait", "ii:i", wait_fn, NULL};
+    static const wm_host_func hp = {"env", "poke", ":", poke_fn, NULL};
+    static const wm_host_func hk = {"env", "peek", "i:i", peek_fn, NULL};
+    static const wm_host_func hc = {"env", "cb", "i:i", cb_fn, NULL};
+    static const wm_host_func hb = {"env", "boom", ":", boom_fn, NULL};
+    wm_linker l;
+    wm_linker_init(&l, &arena);
+    CHECK(wm_linker_add_host(&l, &hw) == WM_OK);
+    CHECK(wm_linker_add_host(&l, &hp) == WM_OK);
+    CHECK(wm_linker_add_host(&l, &hk) == WM_OK);
+    CHECK(wm_linker_add_host(&l, &hc) == WM_OK);
+    CHECK(wm_linker_add_host(&l, &hb) == WM_OK);
+    return l;
+}
+
+static void case_host(void)
+{
+    wm_linker l = host_linker();
+    wm_instance *inst = instantiate("host", &l, NULL);
+    other = instantiate("host", &l, NULL);
+    wm_val arg = i32v(10), res;
+    wm_error e;
+    /* blocking: suspended before the call, called again on resume, arguments intact */
+    wait_calls = 0;
+    wm_err r = wm_call_export(inst, "sum", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e);
+    int blocks = 0;
+    while (r == WM_ERR_BLOCKED) {
+        CHECK(wm_suspended(inst));
+        blocks++;
+        CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, 10, &e) == WM_ERR_STATE);
+        r = wm_resume(inst, WM_FUEL_UNLIMITED, &res, 1, &e);
+    }
+    CHECK(r == WM_OK && blocks == 10 && wait_calls == 20);
+    CHECK(res.of.i32 == 10 * 1000 + 45);
+    note(WM_FUEL_UNLIMITED - wm_fuel_left(inst));
+    /* abort while blocked: the retry is forgotten */
+    wait_calls = 0;
+    CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_BLOCKED);
+    wm_abort(inst);
+    CHECK(!wm_suspended(inst));
+    arg = i32v(1);
+    wait_calls = 1;
+    CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    CHECK(res.of.i32 == 1000);
+    /* wm_yield from a host function: suspended at the next check point, resumable */
+    arg = i32v(500);
+    CHECK(wm_call_export(inst, "spin", &arg, 1, &res, 1, 5000, &e) == WM_ERR_OUT_OF_FUEL);
+    CHECK(wm_suspended(inst) && wm_fuel_left(inst) == 0);
+    CHECK(wm_resume(inst, 5000, &res, 1, &e) == WM_OK && res.of.i32 == 500);
+    note(wm_fuel_left(inst));
+    /* the host reads the caller's memory */
+    CHECK(wm_call_export(inst, "peek16", NULL, 0, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    CHECK(res.of.i32 == 0x6d736177u); /* "wasm" */
+    /* re-entrancy: the host function calls back into this and another instance */
+    for (nested_fuel = 10; nested_fuel <= 10000; nested_fuel *= 1000) {
+        arg = i32v(5);
+        cb_calls = 0;
+        CHECK(wm_call_export(inst, "outer", &arg, 1, &res, 1, 100000, &e) == WM_OK);
+        CHECK(res.of.i32 == 21 && cb_calls == 1); /* (5*2)*2 + 1 */
+        note(wm_fuel_left(inst));
+    }
+    /* a trap raised by a host function, with its message; usable afterwards */
+    CHECK(wm_call_export(inst, "explode", NULL, 0, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_TRAP);
+    CHECK(strcmp(e.msg, "boom!") == 0);
+    arg = i32v(5);
+    CHECK(wm_call_export(inst, "outer", &arg, 1, &res, 1, 1000, &e) == WM_OK && res.of.i32 == 21);
+}
+
+static void expect_trap(wm_instance *inst, const char *f, const wm_val *args, uint32_t n,
+                        uint32_t nres, const char *msg)
+{
+    wm_val res[1];
+    wm_error e;
+    CHECK(wm_call_export(inst, f, args, n, res, nres, WM_FUEL_UNLIMITED, &e) == WM_ERR_TRAP);
+    if (strcmp(e.msg, msg) != 0) printf("%s: got '%s', want '%s'\n", f, e.msg, msg);
+    CHECK(strcmp(e.msg, msg) == 0);
+    CHECK(!wm_suspended(inst));
+    CHECK(wm_call_export(inst, "ok", NULL, 0, res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    CHECK(res[0].of.i32 == 42);
+}
+
+static void case_traps(void)
+{
+    wm_instance *inst = instantiate("traps", NULL, NULL);
+    wm_val a[2];
+    expect_trap(inst, "unreachable", a, 0, 0, "unreachable");
+    a[0] = i32v(1); a[1] = i32v(0);
+    expect_trap(inst, "div", a, 2, 1, "integer divide by zero");
+    a[0] = i32v(0x80000000u); a[1] = i32v(0xffffffffu);
+    expect_trap(inst, "div", a, 2, 1, "integer overflow");
+    a[0] = i64v(5); a[1] = i64v(0);
+    expect_trap(inst, "rem", a, 2, 1, "integer divide by zero");
+    a[0] = i32v(65528);
+    expect_trap(inst, "load", a, 1, 1, "out of bounds memory access");
+    a[0] = i32v(0xffffffffu);
+    expect_trap(inst, "load", a, 1, 1, "out of bounds memory access");
+    a[0] = i32v(65535);
+    expect_trap(inst, "store", a, 1, 0, "out of bounds memory access");
+    a[0].type = WM_F64; a[0].of.f64 = 0x7ff8000000000000ull;
+    expect_trap(inst, "trunc", a, 1, 1, "invalid conversion to integer");
+    a[0].of.f64 = 0x41e0000000000000ull; /* 2^31 */
+    expect_trap(inst, "trunc", a, 1, 1, "integer overflow");
+    a[0].type = WM_F32; a[0].of.i64 = 0; a[0].of.f32 = 0xbf800000u; /* -1.0 */
+    expect_trap(inst, "truncu", a, 1, 1, "integer overflow");
+    a[0] = i32v(2); a[1] = i32v(1);
+    expect_trap(inst, "call", a, 2, 1, "uninitialized element");
+    a[0] = i32v(4);
+    expect_trap(inst, "call", a, 2, 1, "undefined element");
+    a[0] = i32v(1);
+    expect_trap(inst, "call", a, 2, 1, "indirect call type mismatch");
+    a[0] = i32v(9);
+    expect_trap(inst, "tget", a, 1, 1, "out of bounds table access");
+    a[0] = i32v(65000); a[1] = i32v(1000);
+    expect_trap(inst, "fill", a, 2, 0, "out of bounds memory access");
+    wm_val res;
+    wm_error e;
+    a[0] = i32v(0); a[1] = i32v(41);
+    CHECK(wm_call_export(inst, "call", a, 2, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    CHECK(res.of.i32 == 42);
+    note(res.of.i32);
+}
+
+/* AOT and interpreted instances linked to each other, in every combination. */
+static void case_mixed(void)
+{
+    for (int mode = 0; mode < 4; mode++) {
+        int peer_aot = use_aot && (mode & 1), mixed_aot = use_aot && (mode & 2);
+        wm_instance *peer = instantiate_as("peer", NULL, NULL, peer_aot);
+        wm_linker l;
+        wm_linker_init(&l, &arena);
+        CHECK(wm_linker_add_instance(&l, "peer", peer) == WM_OK);
+        wm_instance *mixed = instantiate_as("mixed", &l, NULL, mixed_aot);
+        wm_val a[2], res;
+        wm_error e;
+        a[0] = i32v(7);
+        CHECK(wm_call_export(mixed, "via_import", a, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+        CHECK(res.of.i32 == 121);
+        a[0] = i32v(0); a[1] = i32v(5);
+        CHECK(wm_call_export(mixed, "via_table", a, 2, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+        CHECK(res.of.i32 == 15);
+        a[0] = i32v(1);
+        CHECK(wm_call_export(mixed, "via_table", a, 2, &res, 1, 1000, &e) == WM_OK);
+        CHECK(res.of.i32 == 25);
+        note(wm_fuel_left(mixed));
+        a[0] = i32v(2);
+        CHECK(wm_call_export(mixed, "via_table", a, 2, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_TRAP);
+        CHECK(strcmp(e.msg, "undefined element") == 0);
+        /* the peer stays usable on its own, with fuel */
+        a[0] = i32v(300);
+        CHECK(call_sliced(peer, "loop", a[0], 50, &res) > 0 && res.of.i32 == 300);
+    }
+}
+
+/* What wm_aot_attach refuses (AOT pass only; the interpreter pass has nothing to attach). */
+static void case_attach(void)
+{
+    if (!use_aot) return;
+    size_t len, alen, tlen;
+    unsigned char *w = read_file("loop", "wasm", &len);
+    unsigned char *a = read_file("loop", "aot", &alen);
+    unsigned char *tw = read_file("traps", "wasm", &tlen);
+    const uint8_t *code = exec_copy(a, alen);
+    wm_module *m, *t;
+    wm_error e;
+    CHECK(wm_load(&arena, w, len, &m, &e) == WM_OK);
+    CHECK(wm_load(&arena, tw, tlen, &t, &e) == WM_OK);
+    /* another architecture or ABI version */
+    CHECK(wm_aot_attach(m, code, alen, WM_AOT_ARCH_SELF == 1 ? 2 : 1, WM_AOT_ABI_VERSION, &e) ==
+          WM_ERR_INVALID);
+    CHECK(strstr(e.msg, "architecture") != NULL);
+    CHECK(wm_aot_attach(m, code, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION + 1, &e) ==
+          WM_ERR_INVALID);
+    CHECK(strstr(e.msg, "ABI") != NULL);
+    /* compiled from another module */
+    CHECK(wm_aot_attach(t, code, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e) != WM_OK);
+    CHECK(!wm_aot_attached(t));
+    /* misaligned */
+    uint8_t *shifted = malloc(alen + 8);
+    memcpy(shifted + 4, a, alen);
+    CHECK(wm_aot_attach(m, shifted + 4, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e) != WM_OK);
+    free(shifted);
+    /* truncated anywhere: refused (code never runs) */
+    for (size_t cut = 0; cut < alen; cut += (cut < 256 ? 1 : 61)) {
+        uint8_t *c = malloc(cut ? cut : 1); /* exact size: ASan sees over-reads */
+        memcpy(c, a, cut);
+        wm_err rc = wm_aot_attach(m, c, cut, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e);
+        free(c);
+        if (rc == WM_OK) printf("truncated to %zu accepted\n", cut);
+        CHECK(rc != WM_OK && !wm_aot_attached(m));
+    }
+    /* every header byte flipped: refused, except the fuel flag (nothing in the runtime
+     * depends on it) and the low bytes of the frame size (any plausible value is accepted:
+     * like the code itself it can only be trusted because the package is authentic) */
+    uint8_t *c = malloc(alen);
+    int accepted = 0;
+    for (size_t i = 0; i < 80; i++) {
+        memcpy(c, a, alen);
+        c[i] ^= 0xff;
+        wm_err rc = wm_aot_attach(m, c, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e);
+        if (rc == WM_OK) {
+            accepted++;
+            CHECK(i == 8 || i == 24 || i == 25);
+            CHECK(wm_load(&arena, w, len, &m, &e) == WM_OK); /* a fresh, unattached one */
+        }
+        CHECK(e.msg != NULL);
+    }
+    /* the type table */
+    memcpy(c, a, alen);
+    uint32_t types = (uint32_t)c[40] | (uint32_t)c[41] << 8;
+    c[types] ^= 1;
+    CHECK(wm_aot_attach(m, c, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e) == WM_ERR_INVALID);
+    CHECK(strstr(e.msg, "type") != NULL);
+    free(c);
+    CHECK(accepted <= 3 && !wm_aot_attached(m));
+    /* a refused module stays interpreted and runs */
+    wm_instance *inst;
+    wm_val arg = i32v(10), res;
+    CHECK(wm_instantiate(&arena, m, NULL, NULL, &inst, &e) == WM_OK);
+    CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    CHECK(res.of.i32 == 55);
+    /* and the genuine section attaches */
+    CHECK(wm_aot_attach(m, code, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e) == WM_OK);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s DIR CASE\n", argv[0]);
+        return 2;
+    }
+    dir = argv[1];
+    static const struct { const char *name; void (*fn)(void); } cases[] = {
+        {"fuel", case_fuel}, {"exhaustion", case_exhaustion}, {"host", case_host},
+        {"traps", case_traps}, {"mixed", case_mixed}, {"attach", case_attach},
+    };
+    size_t size = 64u << 20;
+    arena_mem = malloc(size);
+    CHECK(arena_mem != NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (strcmp(cases[i].name, argv[2]) != 0) continue;
+        for (use_aot = 0; use_aot < 2; use_aot++) {
+            wm_arena_init(&arena, arena_mem, size);
+            cases[i].fn();
+        }
+        use_aot = 1;
+        CHECK(ntrace[0] == ntrace[1]);
+        for (int k = 0; k < ntrace[0]; k++) {
+            if (trace[0][k] != trace[1][k])
+                printf("observation %d: interpreter %llu, aot %llu\n", k,
+                       (unsigned long long)trace[0][k], (unsigned long long)trace[1][k]);
+            CHECK(trace[0][k] == trace[1][k]);
+        }
+        printf("%d observations identical\nok\n", ntrace[0]);
+        return 0;
+    }
+    fprintf(stderr, "unknown case %s\n", argv[2]);
+    return 2;
+}

@@ -1,0 +1,51 @@
+"""Fixtures of the AOT tests: modules from wat/, compiled ahead of time for this host."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from wasmote.aot.compile import compile_wasm
+from wasmote.aot.targets import get_target
+from wasmote.runtime.spec_runner import FileReport, summary_table
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="session")
+def host_target():
+    return get_target("host")
+
+
+@pytest.fixture(scope="session")
+def aot_modules(tmp_path_factory, host_target):
+    """DIR with NAME.wasm and NAME.aot (the AOT section payload) for every wat/NAME.wat."""
+    if shutil.which("wat2wasm") is None:
+        pytest.skip("wat2wasm not installed (scripts/bootstrap.sh installs wabt)")
+    out = tmp_path_factory.mktemp("aot_modules")
+    for wat in sorted((HERE / "wat").glob("*.wat")):
+        wasm = out / f"{wat.stem}.wasm"
+        subprocess.run(["wat2wasm", str(wat), "-o", str(wasm)], check=True)
+        result = compile_wasm(wasm.read_bytes(), host_target, source=str(wasm))
+        (out / f"{wat.stem}.aot").write_bytes(result.aot.code)
+    return out
+
+
+# variant ("release", "asan") -> file name -> report, for the session summary
+_REPORTS = pytest.StashKey[dict[str, dict[str, FileReport]]]()
+
+
+def aot_reports(config: pytest.Config) -> dict[str, dict[str, FileReport]]:
+    return config.stash.setdefault(_REPORTS, {})
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
+                            config: pytest.Config) -> None:
+    for variant, by_file in aot_reports(config).items():
+        if by_file:
+            terminalreporter.write_sep(
+                "=", f"WebAssembly spec suite, AOT-compiled for this host ({variant} driver)")
+            terminalreporter.write_line(summary_table(by_file.values(), f"AOT, {variant}"))

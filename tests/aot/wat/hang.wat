@@ -1,0 +1,4 @@
+(module
+  (func $forever (loop $l (br $l)))
+  (start $forever)
+)
