@@ -49,3 +49,4 @@ from wasmote.cli import firmware_cmds  # noqa: E402,F401
 from wasmote.cli import exec_cmd  # noqa: E402,F401
 from wasmote.cli import device_cmds  # noqa: E402,F401
 from wasmote.cli import sdk_cmds  # noqa: E402,F401
+from wasmote.cli import aot_cmds  # noqa: E402,F401
