@@ -17,7 +17,7 @@ CPU = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
 src = env.subst("$PROJECT_SRC_DIR")  # noqa: F821
 core = os.path.join(src, "core")
 for e in (env, projenv):  # noqa: F821
-    e.Append(CPPPATH=[core] + sorted(d for d in glob.glob(os.path.join(core, "*"))
-                                     if os.path.isdir(d)))
-env.Append(LINKFLAGS=CPU + ["-nostartfiles", "-nostdlib", "-Wl,--gc-sections"])  # noqa: F821
+    e.Append(CPPPATH=[core, *sorted(d for d in glob.glob(os.path.join(core, "*"))
+                                    if os.path.isdir(d))])
+env.Append(LINKFLAGS=[*CPU, "-nostartfiles", "-nostdlib", "-Wl,--gc-sections"])  # noqa: F821
 env.Replace(LIBS=["gcc"])  # noqa: F821
