@@ -134,6 +134,17 @@ def missing_platforms(board: Board, core_dir: Path | None = None) -> list[str]:
     return [p for p in board.platforms if not (core / "platforms" / p).is_dir()]
 
 
+def toolchain_tool(board: Board, tool: str) -> str:
+    """A binutils tool of the board's toolchain (`size`, `nm`): from PATH (the Debian cross
+    tools), else from the PlatformIO toolchain package a real board's build installed
+    (xtensa-esp32-elf-* exists only there). The bare name when neither has it."""
+    name = f"{board.toolchain}-{tool}"
+    if shutil.which(name) is None:
+        for found in sorted((PIO_CORE_DIR / "packages").glob(f"toolchain-*/bin/{name}")):
+            return str(found)
+    return name
+
+
 def check_buildable(board: Board) -> None:
     """Fails early, in one line, for boards whose PlatformIO platform is not installed."""
     if not board.registry_only:
@@ -186,7 +197,7 @@ def build(board_name: str, env: str | None = None, verbose: bool = False) -> Bui
     elf = firmware_elf(env)
     if not elf.is_file():
         raise FirmwareError(f"PlatformIO reported success but {elf} is missing")
-    return BuildResult(board, env, elf, elf_sizes(elf, board.size_tool))
+    return BuildResult(board, env, elf, elf_sizes(elf, toolchain_tool(board, "size")))
 
 
 def elf_sizes(elf: Path, size_tool: str) -> Sizes:

@@ -237,16 +237,17 @@ def check_esp32_app_image(path: Path, chip: str = "esp32") -> str:
             f"{len(image.segments)} segments, checksum and digest ok")
 
 
-def elf_symbols(elf: Path, toolchain: str) -> dict[str, int]:
-    """Global and absolute symbols of an ELF, through binutils `nm`."""
+def elf_symbols(elf: Path, board: Board) -> dict[str, int]:
+    """Global and absolute symbols of an ELF, through the board toolchain's `nm`."""
+    nm = firmware.toolchain_tool(board, "nm")
     try:
-        out = subprocess.run([f"{toolchain}-nm", str(elf)], capture_output=True, text=True,
+        out = subprocess.run([nm, str(elf)], capture_output=True, text=True,
                              check=True).stdout
     except FileNotFoundError:
-        raise FlashError(f"{toolchain}-nm is not installed (wasmote doctor says how to "
+        raise FlashError(f"{nm} is not installed (wasmote doctor says how to "
                          "install it)") from None
     except subprocess.CalledProcessError as e:
-        raise FlashError(f"{toolchain}-nm failed on {elf}: {e.stderr.strip()}") from None
+        raise FlashError(f"{nm} failed on {elf}: {e.stderr.strip()}") from None
     syms: dict[str, int] = {}
     for line in out.splitlines():
         cols = line.split()
@@ -258,7 +259,7 @@ def elf_symbols(elf: Path, toolchain: str) -> dict[str, int]:
 def check_stm32_image(elf: Path, board: Board) -> str:
     """The linked image against the board file: where the linker script put the image, the
     store region and its erase unit, and the stack. Returns a one-line summary."""
-    syms = elf_symbols(elf, board.toolchain)
+    syms = elf_symbols(elf, board)
     want = {"__flash_start": board.flash.base, "__store_start": board.store.base,
             "__store_end": board.store.end, "__store_sector": board.store.sector,
             "__stack_top": board.ram.end,

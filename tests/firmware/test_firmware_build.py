@@ -140,7 +140,7 @@ def test_firmware_stm32_port_links_with_the_debian_toolchain(tmp_path):
     summary = flash.check_stm32_image(elf, board)
     assert "as in nucleo_l476rg.json" in summary
     # the whole device is in there: runtime self-test, device, flash driver, IWDG, GPIO
-    syms = flash.elf_symbols(elf, board.toolchain)
+    syms = flash.elf_symbols(elf, board)
     for name in ("wm_app_main", "wm_device_boot", "wm_selftest_run", "wm_port_flash",
                  "wm_port_watchdog_start", "wm_port_gpio", "wm_call_export"):
         assert name in syms, name
@@ -159,7 +159,7 @@ def test_firmware_stm32_image_check_compares_with_the_board_file(tmp_path, monke
             "__store_end": board.store.end, "__store_sector": board.store.sector,
             "__stack_top": board.ram.end, "__heap_end": board.ram.end - board.stack,
             "__flash_end": board.flash.base + 1000}
-    monkeypatch.setattr(flash, "elf_symbols", lambda _elf, _toolchain: syms)
+    monkeypatch.setattr(flash, "elf_symbols", lambda _elf, _board: syms)
     elf = tmp_path / "firmware.elf"
     assert "1000 bytes of flash" in flash.check_stm32_image(elf, board)
     moved = dataclasses.replace(board, store=dataclasses.replace(board.store,
@@ -209,3 +209,17 @@ def test_firmware_real_board_ports_agree_with_their_board_files():
         pins = raw["wasmote"]["gpio"]["pins"]
         at = [text.find(f'"{p}"') for p in pins]
         assert all(i >= 0 for i in at) and at == sorted(at), (pins, at)
+
+
+def test_firmware_toolchain_tools_come_from_path_or_the_platformio_package(tmp_path,
+                                                                          monkeypatch):
+    """Real boards' binutils (xtensa-esp32-elf-size) exist only in the toolchain package
+    their PlatformIO platform installs; sizes and symbols must find them there."""
+    esp = load_board("esp32dev")
+    assert firmware.toolchain_tool(load_board("nucleo_l476rg"), "nm") == "arm-none-eabi-nm"
+    monkeypatch.setattr(firmware, "PIO_CORE_DIR", tmp_path)
+    assert firmware.toolchain_tool(esp, "size") == "xtensa-esp32-elf-size"  # not found
+    tool = tmp_path / "packages" / "toolchain-xtensa-esp32" / "bin" / "xtensa-esp32-elf-size"
+    tool.parent.mkdir(parents=True)
+    tool.write_text("")
+    assert firmware.toolchain_tool(esp, "size") == str(tool)

@@ -181,7 +181,7 @@ def test_stm32_plan_checks_the_image_then_uploads_without_rebuilding(tmp_path, m
             "__heap_end": board.ram.end - board.stack}
     monkeypatch.setattr(firmware, "check_buildable", lambda _board: None)
     monkeypatch.setattr(firmware, "firmware_elf", lambda _env: elf)
-    monkeypatch.setattr(flash, "elf_symbols", lambda _elf, _toolchain: syms)
+    monkeypatch.setattr(flash, "elf_symbols", lambda _elf, _board: syms)
     plan = flash.plan_flash("nucleo_l476rg", "", build=False)
     assert plan.command[-6:] == ("-e", "nucleo_l476rg", "-t", "nobuild", "-t", "upload")
     plan = flash.plan_flash("nucleo_l476rg", "/dev/ttyACM0", build=False)
