@@ -1,8 +1,8 @@
 /* NUCLEO-L476RG port (env nucleo_l476rg; PlatformIO platform ststm32, no framework): bare
- * registers. 16 MHz HSI16 (no PLL: the simplest clock that gives an exact baud rate),
- * USART2 on PA2/PA3 = the ST-LINK virtual COM port at 115200 8N1 with an interrupt-fed
- * receive ring, SysTick milliseconds, the IWDG, reset cause from RCC_CSR, LD2 (PA5) and B1
- * (PC13) as led0/button0. The store region's flash driver is stm32_flash.c. */
+ * registers. 80 MHz from the PLL on HSI16 (no crystal needed), USART2 on PA2/PA3 = the
+ * ST-LINK virtual COM port at 115200 8N1 with an interrupt-fed receive ring, SysTick
+ * milliseconds, the IWDG, reset cause from RCC_CSR, LD2 (PA5) and B1 (PC13) as
+ * led0/button0. The store region's flash driver is stm32_flash.c. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,7 +11,8 @@
 #include "stm32l4_regs.h"
 #include "wasmote_port.h"
 
-#define WM_CLOCK_HZ 16000000u
+#define WM_CLOCK_HZ 80000000u
+#define WM_HSI_HZ 16000000u /* also the UART's kernel clock, whatever SYSCLK is */
 #define WM_BAUD 115200u
 #define WM_RX_RING 1024u /* power of two; covers a 25 ms page erase at full line rate */
 
@@ -78,16 +79,27 @@ void wm_stm32_panic(const char *msg, uint32_t cause)
 void wm_stm32_board_init(void)
 {
     wm_boot_cause_init();
-    /* SYSCLK = HSI16; 16 MHz needs no flash wait state in voltage range 1 (reset value). */
+    /* SYSCLK = PLL: HSI16 / M 2 * N 20 / R 2 = 80 MHz (VCO in 8 MHz, VCO out 160 MHz), the
+     * part's maximum in voltage range 1 (the reset value), which needs 4 flash wait states
+     * before the switch. AHB and APB prescalers stay 1. */
     WM_RCC_CR |= WM_RCC_CR_HSION;
     while (!(WM_RCC_CR & WM_RCC_CR_HSIRDY)) {
     }
-    WM_RCC_CFGR = (WM_RCC_CFGR & ~0x3u) | 0x1u;
-    while ((WM_RCC_CFGR & 0xCu) != 0x4u) {
+    WM_FLASH_ACR = (WM_FLASH_ACR & ~WM_FLASH_ACR_LATENCY_MASK) | 4u;
+    while ((WM_FLASH_ACR & WM_FLASH_ACR_LATENCY_MASK) != 4u) {
+    }
+    WM_RCC_PLLCFGR = (2u << 0) /* PLLSRC HSI16 */ | ((2u - 1u) << 4) /* M */ |
+                     (20u << 8) /* N */ | (1u << 24) /* PLLREN */ | (0u << 25) /* R = 2 */;
+    WM_RCC_CR |= WM_RCC_CR_PLLON;
+    while (!(WM_RCC_CR & WM_RCC_CR_PLLRDY)) {
+    }
+    WM_RCC_CFGR = (WM_RCC_CFGR & ~0x3u) | 0x3u;
+    while ((WM_RCC_CFGR & 0xCu) != 0xCu) {
     }
 
-    WM_RCC_AHB2ENR |= (1u << 0) | (1u << 2); /* GPIOA, GPIOC */
-    WM_RCC_APB1ENR1 |= 1u << 17;             /* USART2 (kernel clock PCLK1 = 16 MHz) */
+    WM_RCC_AHB2ENR |= (1u << 0) | (1u << 2);                  /* GPIOA, GPIOC */
+    WM_RCC_CCIPR = (WM_RCC_CCIPR & ~(0x3u << 2)) | (0x2u << 2); /* USART2 kernel: HSI16 */
+    WM_RCC_APB1ENR1 |= 1u << 17;                              /* USART2 */
     (void)WM_RCC_APB1ENR1;                   /* the clock is on once this read returns */
     /* PA2/PA3 alternate function 7 (USART2), PA5 output (LD2), PC13 input (B1). Pins reset
      * to analog mode (11). */
@@ -98,7 +110,7 @@ void wm_stm32_board_init(void)
     WM_GPIO_MODER(WM_GPIOC_BASE) &= ~(0x3u << 26);
     WM_GPIO_PUPDR(WM_GPIOC_BASE) &= ~(0x3u << 26); /* the board pulls B1 up */
 
-    WM_USART2_BRR = (WM_CLOCK_HZ + WM_BAUD / 2u) / WM_BAUD; /* oversampling by 16 */
+    WM_USART2_BRR = (WM_HSI_HZ + WM_BAUD / 2u) / WM_BAUD; /* 139, oversampling by 16 */
     WM_USART2_CR1 = WM_USART_CR1_UE | WM_USART_CR1_RE | WM_USART_CR1_TE | WM_USART_CR1_RXNEIE;
     WM_NVIC_ISER(WM_USART2_IRQ / 32u) = 1u << (WM_USART2_IRQ % 32u);
 
