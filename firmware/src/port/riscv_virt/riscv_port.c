@@ -1,6 +1,7 @@
-/* The QEMU riscv virt port: NS16550 UART, CLINT mtime clock, board facts, reset through the
- * SiFive test device. Interrupts stay globally disabled; WFI wakes on a pending timer or UART
- * interrupt (mie), which is all the firmware needs. */
+/* The QEMU riscv virt port: NS16550 UART, CLINT mtime clock with a 1 kHz machine-timer
+ * interrupt that also checks the software watchdog, board facts, reset through the SiFive
+ * test device. The UART interrupt is masked at the PLIC (threshold 1) except while idle, so
+ * it only ends a WFI. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,7 @@ extern uint8_t __heap_start, __heap_end, __store_start, __store_end;
 
 void wm_rv_main(void);
 void wm_rv_fault(void);
+static void wm_fault_puts(const char *s);
 
 /* What survives a reset (in .noinit, which start-up neither loads nor zeroes). */
 #define WM_KEEP_MAGIC 0x4B505057u /* "WPPK" */
@@ -69,10 +71,18 @@ void *wm_port_retained(size_t *size)
     return wm_keep.app;
 }
 
-/* No watchdog on this port yet: QEMU virt has none and the port takes no interrupts (they
- * only wake WFI), so a firmware hang is not caught here (docs/firmware.md). */
-void wm_port_watchdog_start(uint32_t timeout_ms) { (void)timeout_ms; }
-void wm_port_watchdog_kick(void) {}
+/* QEMU virt has no watchdog device: the timer interrupt is the watchdog. */
+static volatile uint32_t wm_ticks;
+static volatile uint32_t wm_wdog_timeout_ms; /* 0 = off */
+static volatile uint32_t wm_wdog_kicked;
+
+void wm_port_watchdog_start(uint32_t timeout_ms)
+{
+    wm_wdog_kicked = wm_ticks;
+    wm_wdog_timeout_ms = timeout_ms;
+}
+
+void wm_port_watchdog_kick(void) { wm_wdog_kicked = wm_ticks; }
 
 /* QEMU virt has no user pins. */
 const struct wm_gpio_ops *wm_port_gpio(void) { return 0; }
@@ -91,10 +101,45 @@ static void wm_uart_init(void)
 {
     WM_UART_LCR = 0x03u; /* 8N1 */
     WM_UART_FCR = 0x01u; /* FIFOs on */
-    WM_UART_IER = 0x01u; /* received-data interrupt: wakes WFI through the PLIC */
+    WM_UART_IER = 0x01u; /* received-data interrupt: ends WFI through the PLIC */
     WM_PLIC_PRIORITY(WM_UART_IRQ) = 1u;
     WM_PLIC_ENABLE_M0 = 1u << WM_UART_IRQ;
-    WM_PLIC_THRESHOLD_M0 = 0u;
+    WM_PLIC_THRESHOLD_M0 = 1u; /* masked until wm_port_idle */
+}
+
+static void wm_timer_next(void)
+{
+    uint64_t at = wm_mtime() + WM_MTIME_HZ / 1000u;
+    /* High word first with an impossible value, so no spurious match in between. */
+    WM_CLINT_MTIMECMP_HI = 0xFFFFFFFFu;
+    WM_CLINT_MTIMECMP_LO = (uint32_t)at;
+    WM_CLINT_MTIMECMP_HI = (uint32_t)(at >> 32);
+}
+
+void wm_rv_trap_c(uint32_t mcause);
+
+/* Interrupts return; exceptions are firmware faults. */
+void wm_rv_trap_c(uint32_t mcause)
+{
+    if ((mcause & 0x80000000u) == 0u) {
+        wm_rv_fault();
+    }
+    uint32_t code = mcause & 0x7FFFFFFFu;
+    if (code == 7u) { /* machine timer: tick, watchdog */
+        uint32_t now = wm_ticks + 1u;
+        wm_ticks = now;
+        if (wm_wdog_timeout_ms != 0u && now - wm_wdog_kicked > wm_wdog_timeout_ms) {
+            wm_fault_puts("\r\npanic: watchdog, resetting\r\n");
+            wm_reset_with(2u);
+        }
+        wm_timer_next();
+    } else if (code == 11u) { /* external (the UART): it ended a WFI; mask it again */
+        uint32_t claim = WM_PLIC_CLAIM_M0;
+        WM_PLIC_THRESHOLD_M0 = 1u;
+        if (claim != 0u) {
+            WM_PLIC_CLAIM_M0 = claim;
+        }
+    }
 }
 
 void wm_rv_main(void)
@@ -108,8 +153,10 @@ void wm_rv_main(void)
     wm_keep.magic = WM_KEEP_MAGIC;
     wm_keep.cause = 0;
     wm_uart_init();
-    /* machine external + timer interrupts may wake WFI; mstatus.MIE stays 0 */
+    wm_timer_next();
+    /* machine timer + external interrupts on, then globally */
     __asm__ volatile("csrw mie, %0" ::"r"((1u << 11) | (1u << 7)));
+    __asm__ volatile("csrsi mstatus, 8");
     wm_app_main();
     wm_port_reset();
 }
@@ -150,19 +197,12 @@ uint32_t wm_port_millis(void) { return (uint32_t)(wm_mtime() / (WM_MTIME_HZ / 10
 
 void wm_port_idle(void)
 {
-    uint64_t wake = wm_mtime() + WM_MTIME_HZ / 1000u;
-    uint32_t claim;
-    /* Program the compare high word first with an impossible value so no spurious match. */
-    WM_CLINT_MTIMECMP_HI = 0xFFFFFFFFu;
-    WM_CLINT_MTIMECMP_LO = (uint32_t)wake;
-    WM_CLINT_MTIMECMP_HI = (uint32_t)(wake >> 32);
+    /* Sleep until the next tick or a received byte (its interrupt is unmasked only here). */
+    WM_PLIC_THRESHOLD_M0 = 0u;
     if (!(WM_UART_LSR & WM_LSR_DR)) {
         __asm__ volatile("wfi");
     }
-    claim = WM_PLIC_CLAIM_M0;
-    if (claim != 0u) {
-        WM_PLIC_CLAIM_M0 = claim; /* complete: the UART line is level, re-raised while data */
-    }
+    WM_PLIC_THRESHOLD_M0 = 1u;
 }
 
 void wm_port_reset(void) { wm_reset_with(1u); }

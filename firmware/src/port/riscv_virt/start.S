@@ -33,10 +33,45 @@ wm_rv_start:
 9:  wfi
     j 9b
 
-    /* Any trap is a firmware fault (interrupts are never enabled globally: they only
-     * wake WFI); report it and reset. */
+    /* Trap entry: interrupts (the 1 kHz machine timer: tick and watchdog; the UART, which
+     * only wakes WFI) return here through mret with every caller-saved register restored;
+     * an exception is a firmware fault and never returns. Runs on the interrupted stack. */
     .align 4
 wm_rv_trap:
-    la sp, __stack_top
-    call wm_rv_fault
-    j wm_rv_trap
+    addi sp, sp, -64
+    sw ra, 0(sp)
+    sw t0, 4(sp)
+    sw t1, 8(sp)
+    sw t2, 12(sp)
+    sw a0, 16(sp)
+    sw a1, 20(sp)
+    sw a2, 24(sp)
+    sw a3, 28(sp)
+    sw a4, 32(sp)
+    sw a5, 36(sp)
+    sw a6, 40(sp)
+    sw a7, 44(sp)
+    sw t3, 48(sp)
+    sw t4, 52(sp)
+    sw t5, 56(sp)
+    sw t6, 60(sp)
+    csrr a0, mcause
+    call wm_rv_trap_c
+    lw ra, 0(sp)
+    lw t0, 4(sp)
+    lw t1, 8(sp)
+    lw t2, 12(sp)
+    lw a0, 16(sp)
+    lw a1, 20(sp)
+    lw a2, 24(sp)
+    lw a3, 28(sp)
+    lw a4, 32(sp)
+    lw a5, 36(sp)
+    lw a6, 40(sp)
+    lw a7, 44(sp)
+    lw t3, 48(sp)
+    lw t4, 52(sp)
+    lw t5, 56(sp)
+    lw t6, 60(sp)
+    addi sp, sp, 64
+    mret
