@@ -68,8 +68,11 @@ static void wm_reset_with(uint32_t cause)
 
 void wm_stm32_panic(const char *msg, uint32_t cause)
 {
-    while (*msg) {
-        while (!(WM_USART2_ISR & WM_USART_ISR_TXE)) {
+    /* Only once the UART runs (a fault during start-up just resets), and never waiting
+     * long for it: the reset matters, the message is a courtesy. */
+    bool up = (WM_RCC_APB1ENR1 & (1u << 17)) && (WM_USART2_CR1 & WM_USART_CR1_UE);
+    while (up && *msg) {
+        for (uint32_t spin = 0; !(WM_USART2_ISR & WM_USART_ISR_TXE) && spin < 100000u; spin++) {
         }
         WM_USART2_TDR = (uint8_t)*msg++;
     }
