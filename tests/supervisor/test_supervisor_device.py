@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import wasmote.cli.device_cmds  # noqa: F401  (registers the commands)
+from tests.protocol.helpers import image
 from tests.supervisor.modules import package, wasm
 from wasmote.cli import main
 from wasmote.device import protocol as p
@@ -254,3 +255,24 @@ def test_kv_survives_reset_and_goes_with_rm(device: PosixDevice) -> None:
     c.push("kvuser", package("kvuser"))
     assert c.run("kvuser", "get", []) == [i32(-4)]  # WM_E_NOTFOUND: rm deleted its data
     c.transport.close()
+
+
+def test_compaction_restarts_the_modules_it_moves(client: DeviceClient) -> None:
+    """Modules execute in place from flash: when a push has to compact the store, the
+    modules whose images move are stopped first and started again from the new place."""
+    c = client
+    fillers = {f"m{i}": image(30_000, 40 + i) for i in range(7)}  # 8 sectors each
+    for name, data in fillers.items():
+        c.push(name, data)
+    c.push("blinker", package("blinker"))  # after the fillers, at the end of the store
+    c.start("blinker")
+    for name in ("m0", "m2", "m4"):
+        c.remove(name)
+    assert c.info().store_free < 90_000  # enough in total, not in one piece
+    c.events.clear()
+    c.push("big", image(90_000, 99))
+    moved = [e.text for e in c.events if e.module == "blinker" and e.kind == p.Msg.EV_LOG]
+    assert "restarting: the module store is being compacted" in moved
+    after = collect(c, 1.5)
+    assert any(e.module == "blinker" for e in after)  # blinking again, from its new place
+    assert state(c, "blinker").state in ("sleeping", "ready")
