@@ -41,7 +41,10 @@ static volatile uint32_t sr_cell;
 static uint32_t sr_state, sr_placed;
 static uint8_t *mem;
 static uint8_t shadow[MAIN_SIZE];
-static unsigned violations, erases, programs;
+static unsigned violations, erases, programs, kicks;
+
+/* The driver kicks the watchdog after each (long) page erase. */
+void wm_port_watchdog_kick(void) { kicks++; }
 static uintptr_t host_page;
 static volatile sig_atomic_t ndirty;
 static uintptr_t dirty[64];
@@ -264,6 +267,7 @@ int main(int argc, char **argv)
     CHECK((wm_fake_flash_acr & (WM_FLASH_ACR_ICEN | WM_FLASH_ACR_DCEN)) ==
               (WM_FLASH_ACR_ICEN | WM_FLASH_ACR_DCEN), "caches not restored");
     CHECK(kv2.seq >= 3u, "the config area switched banks only %u times", (unsigned)kv2.seq - 1u);
+    CHECK(kicks == erases, "%u watchdog kicks for %u page erases", kicks, erases);
     printf("chunk=%u push_d=%s erases=%u double_words=%u kv_bank_switches=%u violations=%u "
            "failures=%u\n", (unsigned)chunk, odd == WM_STORE_OK ? "ok" : "eflash", erases,
            programs, (unsigned)kv2.seq - 1u, violations, failures);

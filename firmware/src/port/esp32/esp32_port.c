@@ -5,6 +5,7 @@
  * store region = the `wasmote` data partition: erased and written with esp_partition_*,
  * read in place through its memory map. One RAM block for the runtime's arenas is taken
  * from the heap at boot. Needs PlatformIO's registry to build: not compiled here. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #define WM_BUTTON_GPIO GPIO_NUM_0
 
 static wm_port_info wm_info;
+static bool wm_wdt_on;
 static const esp_partition_t *wm_part;
 static wm_flash_ops wm_flash;
 
@@ -95,10 +97,15 @@ void wm_port_watchdog_start(uint32_t timeout_ms)
     if (esp_task_wdt_init(&cfg) == ESP_ERR_INVALID_STATE) {
         (void)esp_task_wdt_reconfigure(&cfg);
     }
-    (void)esp_task_wdt_add(NULL);
+    wm_wdt_on = esp_task_wdt_add(NULL) == ESP_OK;
 }
 
-void wm_port_watchdog_kick(void) { (void)esp_task_wdt_reset(); }
+void wm_port_watchdog_kick(void)
+{
+    if (wm_wdt_on) {
+        (void)esp_task_wdt_reset();
+    }
+}
 
 /* ---- GPIO: the DevKit's blue LED (GPIO2, active high) and BOOT button (GPIO0, active
  * low; read as 1 while pressed) ---- */
@@ -159,7 +166,11 @@ static int part_erase(void *ctx, uint32_t addr)
     if (addr >= wm_flash.size || addr % wm_flash.sector_size != 0u) {
         return -1;
     }
-    return esp_partition_erase_range(wm_part, addr, wm_flash.sector_size) == ESP_OK ? 0 : -1;
+    esp_err_t err = esp_partition_erase_range(wm_part, addr, wm_flash.sector_size);
+    /* tens of ms a sector: a long run of erases (an install, a compaction) would outlast
+     * the watchdog, though the firmware is making progress */
+    wm_port_watchdog_kick();
+    return err == ESP_OK ? 0 : -1;
 }
 
 static int part_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t len)

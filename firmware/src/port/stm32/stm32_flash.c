@@ -82,6 +82,9 @@ static int st_erase(void *ctx, uint32_t addr)
                   (page << WM_FLASH_CR_PNB_SHIFT) | bank;
     WM_FLASH_CR |= WM_FLASH_CR_STRT;
     wait_idle();
+    /* ~22 ms a page: an install or compaction erasing hundreds of them in one go would
+     * outlast the watchdog, though the firmware is making progress. */
+    wm_port_watchdog_kick();
     return op_end(acr);
 }
 
