@@ -3,6 +3,7 @@ provision."""
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 import time
@@ -114,8 +115,10 @@ def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool,
         raise UsageError(f"module name '{name}' must be 1-31 characters of A-Z a-z 0-9 . _ - "
                          "(use --name)")
     t0 = time.perf_counter()
+    # The bar is for a terminal; in a log or a pipe it would only leave its label behind.
+    bar_file = sys.stderr if sys.stderr.isatty() else io.StringIO()
     with _client(port, baud, timeout) as c, click.progressbar(
-            length=len(data), label=f"push {name}", file=sys.stderr,
+            length=len(data), label=f"push {name}", file=bar_file,
             show_percent=True, item_show_func=lambda s: s) as bar:
         done = [0]
 
