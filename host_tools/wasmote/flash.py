@@ -349,7 +349,7 @@ def plan_flash(board_name: str, port: str, build: bool = True) -> FlashPlan:
     # board's protocol (ST-LINK, found over USB; a port matters only for serial uploads).
     cmd = (sys.executable, "-m", "platformio", "run", "-d", str(FIRMWARE_DIR), "-e",
            board.name, "-t", "nobuild", "-t", "upload",
-           *(("--upload-port", port) if port else ()))
+           *(("--upload-port", port) if port and port != "auto" else ()))
     return FlashPlan(board, command=cmd)
 
 
@@ -369,6 +369,9 @@ def flash(board_name: str, port: str, baud: int = 460800, build: bool = True,
         return plan
     from esptool import cmds  # slow import: only when flashing
 
+    from wasmote.device.transport import resolve_port
+
+    port = resolve_port(port)  # `auto`: the only USB serial device
     for offset, path in plan.writes:
         echo(f"0x{offset:05x}  {path.name}  ({path.stat().st_size} bytes)")
     try:

@@ -193,3 +193,14 @@ def test_stm32_plan_checks_the_image_then_uploads_without_rebuilding(tmp_path, m
     with pytest.raises(flash.FlashError, match=r"firmware\.elf is missing: build the "
                                                r"firmware first"):
         flash.plan_flash("nucleo_l476rg", "", build=False)
+
+
+def test_esp32_port_auto_is_resolved_only_after_every_offline_check(esp32_images):
+    """`--port auto` picks the only USB serial device; here there is none, which is said
+    in one line, after the layout and images passed (nothing was sent anywhere)."""
+    r = CliRunner().invoke(main, ["flash", "--board", "esp32dev", "--port", "auto",
+                                  "--no-build"])
+    assert r.exit_code != 0
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and "--port auto needs exactly one USB serial device" in lines[0]
+    assert "Traceback" not in r.output

@@ -96,7 +96,8 @@ def doctor_cmd() -> None:
 
 @main.command("flash")
 @click.option("--board", required=True, help="Board name (boards/NAME.json).")
-@click.option("--port", default="", help="Serial port of the board, e.g. /dev/ttyUSB0.")
+@click.option("--port", default="", help="Serial port of the board, e.g. /dev/ttyUSB0, or "
+              "'auto' (the only USB serial device). Not needed for the Nucleo (ST-LINK).")
 @click.option("--baud", type=int, default=460800, show_default=True, help="ESP32 baud rate.")
 @click.option("--no-build", is_flag=True, help="Flash the last build as it is.")
 def flash_cmd(board: str, port: str, baud: int, no_build: bool) -> None:
