@@ -7,7 +7,7 @@ cd "$root"
 
 apt_packages=(
   python3 python3-venv python3-pip git make
-  gcc g++ clang lld libclang-rt-14-dev valgrind
+  gcc g++ clang lld libclang-rt-14-dev llvm valgrind
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   gcc-riscv64-unknown-elf
   qemu-system-arm qemu-system-misc
