@@ -136,6 +136,20 @@ def test_wrong_hash_is_refused_and_nothing_is_installed(client: DeviceClient) ->
     assert held(client) == {}
 
 
+def test_chunks_keep_8_byte_boundaries_except_the_last(client: DeviceClient) -> None:
+    """Flash with ECC programs 8-byte units once: only the image's last chunk may be odd."""
+    data = image(1001, 13)
+    begin = p.push_begin_body("odd", len(data), sha(data), 0)
+    assert request(client, p.Msg.PUSH_BEGIN, begin, seq=1).status == p.Status.OK
+    bad = request(client, p.Msg.PUSH_CHUNK, struct.pack("<I", 0) + data[:100], seq=2)
+    assert bad.status == p.Status.MALFORMED and b"multiple of 8" in bad.body
+    for seq, (lo, hi) in enumerate(((0, 96), (96, 1001)), start=3):  # 96 bytes, then the rest
+        ok = request(client, p.Msg.PUSH_CHUNK, struct.pack("<I", lo) + data[lo:hi], seq=seq)
+        assert ok.status == p.Status.OK
+    assert request(client, p.Msg.PUSH_COMMIT, seq=9).status == p.Status.OK
+    assert held(client) == {"odd": sha(data)}
+
+
 def test_a_retransmitted_request_is_answered_again_not_redone(client: DeviceClient) -> None:
     client.push("once", image(2000, 11))
     first = request(client, p.Msg.REMOVE, p.str8("once"), seq=4242)

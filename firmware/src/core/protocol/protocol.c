@@ -275,6 +275,14 @@ static int do_push_chunk(wm_protocol *p, const wm_frame_header *req, wm_in *in, 
     if (!st->pending) {
         return respond_error(p, req, WM_ST_BAD_STATE, "no push in progress");
     }
+    /* Flash with ECC programs 8-byte units once (STM32L4 and others): every chunk but the
+     * last of the image must keep the writes on 8-byte boundaries. */
+    size_t n = in->len - in->pos;
+    if ((n % 8u) != 0 && (size_t)offset + n != st->recs[st->pending_idx].size) {
+        return respond_error(p, req, WM_ST_MALFORMED,
+                             "PUSH_CHUNK: a chunk before the last must be a multiple of 8 "
+                             "bytes");
+    }
     /* Only the next expected chunk is written; anything else (duplicate, reordered, after a
      * loss) is answered with the cumulative ack so the host goes back to it. */
     if (offset == st->written) {

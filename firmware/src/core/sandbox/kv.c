@@ -1,5 +1,6 @@
 #include "kv.h"
 
+#include "../protocol/crc32.h"
 #include "sb_api.h"
 #include "sb_util.h"
 
@@ -15,16 +16,6 @@ typedef struct {
     uint16_t val_len;
     bool valid;
 } kv_rec;
-
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, uint32_t n)
-{
-    crc = ~crc;
-    for (uint32_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int b = 0; b < 8; b++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-    }
-    return ~crc;
-}
 
 static int rd(const wm_kv *kv, uint32_t addr, uint8_t *buf, uint32_t len)
 {
@@ -67,7 +58,7 @@ static int next_rec(const wm_kv *kv, uint32_t at, kv_rec *r)
     if (bank_end - at < r->size) return 0;
     uint8_t buf[KV_REC_MAX];
     if (rd(kv, at, buf, r->size)) return WM_E_IO;
-    uint32_t crc = crc32_update(0, buf, 8u + data);
+    uint32_t crc = wm_crc32(0, buf, 8u + data);
     const uint8_t *c = buf + r->size - 8u;
     r->valid = wm_sb_le32(c) == crc && wm_sb_le32(c + 4) == 0;
     return 1;
@@ -169,6 +160,8 @@ int wm_kv_mount(wm_kv *kv, const wm_flash_ops *flash)
         return WM_E_INVAL;
     kv->flash = flash;
     kv->bank_size = (flash->size / flash->sector_size / 2u) * flash->sector_size;
+    wm_sb_mem_set(kv->usage, 0, sizeof kv->usage);
+    kv->usage_next = 0;
     uint32_t best = 0, best_seq = 0;
     bool any = false;
     for (uint32_t b = 0; b < 2; b++) {
@@ -209,7 +202,7 @@ static int append(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *
     wm_sb_mem_copy(buf + 8, ns, ns_len);
     wm_sb_mem_copy(buf + 8 + ns_len, key, key_len);
     if (val_len) wm_sb_mem_copy(buf + 8 + ns_len + key_len, val, val_len);
-    wm_sb_put_le32(buf + size - 8u, crc32_update(0, buf, 8u + data));
+    wm_sb_put_le32(buf + size - 8u, wm_crc32(0, buf, 8u + data));
     const wm_flash_ops *f = kv->flash;
     uint32_t at = kv->end;
     /* Whatever happens now, the space is used: never program these slots twice. */
@@ -258,7 +251,23 @@ int wm_kv_get(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
     return r.val_len;
 }
 
-int wm_kv_usage(wm_kv *kv, const uint8_t *ns, uint32_t ns_len)
+static wm_kv_usage_entry *usage_entry(wm_kv *kv, const uint8_t *ns, uint32_t ns_len)
+{
+    for (uint32_t i = 0; i < WM_KV_USAGE_CACHE; i++) {
+        wm_kv_usage_entry *e = &kv->usage[i];
+        if (e->ns_len == ns_len && ns_len > 0 && wm_sb_mem_eq(e->ns, ns, ns_len)) return e;
+    }
+    return NULL;
+}
+
+static void usage_forget(wm_kv *kv, const uint8_t *ns, uint32_t ns_len)
+{
+    wm_kv_usage_entry *e = usage_entry(kv, ns, ns_len);
+    if (e) e->ns_len = 0;
+}
+
+/* The full scan: every live record of the namespace. */
+static int usage_scan(wm_kv *kv, const uint8_t *ns, uint32_t ns_len)
 {
     uint32_t total = 0;
     kv_rec r;
@@ -274,6 +283,28 @@ int wm_kv_usage(wm_kv *kv, const uint8_t *ns, uint32_t ns_len)
         if (live) total += (uint32_t)r.key_len + r.val_len;
     }
     return (int)total;
+}
+
+int wm_kv_usage(wm_kv *kv, const uint8_t *ns, uint32_t ns_len)
+{
+    wm_kv_usage_entry *e = usage_entry(kv, ns, ns_len);
+    if (e) return (int)e->used;
+    int used = usage_scan(kv, ns, ns_len);
+    if (used < 0 || ns_len == 0 || ns_len > sizeof e->ns) return used;
+    e = &kv->usage[kv->usage_next];
+    kv->usage_next = (kv->usage_next + 1u) % WM_KV_USAGE_CACHE;
+    e->ns_len = (uint8_t)ns_len;
+    wm_sb_mem_copy(e->ns, ns, ns_len);
+    e->used = (uint32_t)used;
+    return used;
+}
+
+/* After a set or delete changed the namespace by `old` -> `now` bytes. */
+static void usage_update(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, uint32_t old,
+                         uint32_t now)
+{
+    wm_kv_usage_entry *e = usage_entry(kv, ns, ns_len);
+    if (e) e->used = e->used - old + now;
 }
 
 static int append_or_compact(wm_kv *kv, const uint8_t *ns, uint32_t ns_len,
@@ -297,7 +328,12 @@ int wm_kv_set(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
     int used = wm_kv_usage(kv, ns, ns_len);
     if (used < 0) return used;
     if ((uint64_t)(uint32_t)used - old + key_len + val_len > quota) return WM_E_QUOTA;
-    return append_or_compact(kv, ns, ns_len, key, key_len, val, val_len, false);
+    int rc = append_or_compact(kv, ns, ns_len, key, key_len, val, val_len, false);
+    if (rc == 0)
+        usage_update(kv, ns, ns_len, old, key_len + val_len);
+    else
+        usage_forget(kv, ns, ns_len); /* a failed write may or may not have landed */
+    return rc;
 }
 
 int wm_kv_delete(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
@@ -307,7 +343,12 @@ int wm_kv_delete(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *k
     bool found;
     if (find(kv, ns, ns_len, key, key_len, &r, &found)) return WM_E_IO;
     if (!found || r.val_len == KV_TOMB) return WM_E_NOTFOUND;
-    return append_or_compact(kv, ns, ns_len, key, key_len, NULL, 0, true);
+    int rc = append_or_compact(kv, ns, ns_len, key, key_len, NULL, 0, true);
+    if (rc == 0)
+        usage_update(kv, ns, ns_len, key_len + r.val_len, 0);
+    else
+        usage_forget(kv, ns, ns_len);
+    return rc;
 }
 
 int wm_kv_clear_ns(wm_kv *kv, const uint8_t *ns, uint32_t ns_len)

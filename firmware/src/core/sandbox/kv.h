@@ -18,12 +18,23 @@
 
 #include "flash.h"
 
+/* Bytes a namespace holds, remembered after the first full scan: counting them needs a
+ * pass over the log per record (quadratic), a set must not pay that every time. */
+#define WM_KV_USAGE_CACHE 8u
+typedef struct {
+    uint8_t ns_len; /* 0 = empty entry */
+    uint8_t ns[32];
+    uint32_t used;
+} wm_kv_usage_entry;
+
 typedef struct wm_kv {
     const wm_flash_ops *flash;
     uint32_t bank_size;
     uint32_t active; /* bank start offset */
     uint32_t seq;
     uint32_t end;    /* first free byte of the active bank */
+    wm_kv_usage_entry usage[WM_KV_USAGE_CACHE];
+    uint32_t usage_next; /* the entry to replace next */
 } wm_kv;
 
 /* Mounts the store, formatting it if no bank is valid. 0 or WM_E_IO / WM_E_INVAL (geometry:
