@@ -36,7 +36,8 @@ def device_exe() -> Path:
 
 @pytest.fixture
 def device(tmp_path: Path, device_exe: Path) -> Iterator[PosixDevice]:
-    dev = PosixDevice(tmp_path / "flash.bin", variant="asan")
+    dev = PosixDevice(tmp_path / "flash.bin", variant="asan", gpio_log=tmp_path / "gpio.log",
+                      retained=tmp_path / "retained.bin")
     with dev:
         yield dev
 
