@@ -42,11 +42,18 @@ from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceError, DeviceRefused
 from wasmote.device.posix_device import PosixDevice
-from wasmote.device.transport import Transport
+from wasmote.device.transport import ThrottledTransport, Transport
 
 HERE = Path(__file__).resolve().parent
 NAMES = ("m0", "m1", "m2", "m3", "m4")
 SIZES = (700, 3000, 12000, 30000)
+# The riscv32-virt firmware takes its UART bytes slowly (about 1-2.5 KB/s here: it wakes from
+# WFI on its 1 kHz tick, not on the received byte), and the host's retransmit timer for a
+# line of unknown speed is 0.5 s: over QEMU's TCP serial a full window would be resent before
+# the device has read it, again and again. So under QEMU the line is paced like a 38400-baud
+# UART (the host then allows for the line time) and the images are smaller.
+QEMU_SIZES = (700, 3000, 6000)
+QEMU_BAUD = 38400
 KV_KEYS = 8
 KV_NAME = "kvw"
 # NOR timing for the posix flash file, microseconds per 256 bytes programmed / erased: about
@@ -56,6 +63,7 @@ FLASH_TIMING = "1000,3000"
 
 class Device(Protocol):
     url: str
+    baud: int | None  # pace the line like a UART of this speed (None: as fast as it goes)
 
     def start(self) -> object: ...
 
@@ -160,10 +168,15 @@ def kv_length(v: int) -> int:
     return 8 + v % 193
 
 
+def _line(dev: Device) -> Transport:
+    t = TcpTransport(dev.url, open_timeout=20.0)
+    return t if dev.baud is None else ThrottledTransport(t, dev.baud)
+
+
 def _client(dev: Device, timeout: float = 2.0) -> DeviceClient:
     """A client once the device answers: a booting QEMU guest may drop the first bytes, so
     INFO is tried with a short timeout first (up to 20 s)."""
-    c = DeviceClient(TcpTransport(dev.url, open_timeout=20.0), timeout=0.25, retries=80)
+    c = DeviceClient(_line(dev), timeout=0.25, retries=80)
     try:
         c.info()
     except BaseException:
@@ -263,7 +276,7 @@ class Operation:
                                    p.WireValue("i64", self.kv_value)])
 
 
-def choose(rng: random.Random, model: Model) -> Operation:
+def choose(rng: random.Random, model: Model, sizes: Sequence[int] = SIZES) -> Operation:
     present = sorted(model.modules)
     absent = [n for n in NAMES if n not in model.modules]
     kinds = ["kv", "kv-burst"] + (["install"] if absent else []) + \
@@ -275,7 +288,7 @@ def choose(rng: random.Random, model: Model) -> Operation:
     if kind == "remove":
         return Operation("remove", name)
     tag = rng.getrandbits(62)
-    return Operation(kind, name, Image(tagged_module(tag, rng.choice(SIZES), seed=tag), tag))
+    return Operation(kind, name, Image(tagged_module(tag, rng.choice(sizes), seed=tag), tag))
 
 
 @dataclass
@@ -294,12 +307,12 @@ class Timing:
 
 
 def trial(dev: Device, model: Model, op: Operation, rng: random.Random, timing: Timing,
-          res: DeviceResult) -> None:
+          res: DeviceResult, window: int = 8) -> None:
     """Runs `op`, kills the device at a random moment, restarts and checks it. A third of
     the pushes are cut inside PUSH_COMMIT (hash, validation, commit word, deleting the old
     copy), which is short next to erasing and programming but where a store is at risk."""
-    tracer = TracingTransport(TcpTransport(dev.url, open_timeout=20.0))
-    c = DeviceClient(tracer, timeout=5.0, retries=0, slow_timeout=5.0)
+    tracer = TracingTransport(_line(dev))
+    c = DeviceClient(tracer, timeout=5.0, retries=0, slow_timeout=5.0, window=window)
     took: list[float] = []
     failure: list[str] = []
 
@@ -377,7 +390,8 @@ def resync(dev: Device, model: Model) -> None:
 
 
 def run_device(dev: Device, label: str, trials: int, seed: int, work: Path,
-               progress: Callable[[str], None] | None = None) -> DeviceResult:
+               progress: Callable[[str], None] | None = None, sizes: Sequence[int] = SIZES,
+               window: int = 8) -> DeviceResult:
     res = DeviceResult(label)
     rng = random.Random(seed)
     model = Model()
@@ -385,18 +399,19 @@ def run_device(dev: Device, label: str, trials: int, seed: int, work: Path,
     dev.start()
     try:
         c = _client(dev)
+        c.window = window
         c.push(KV_NAME, kv_package(work))
         timing = Timing()
         for kind in ("install", "replace", "kv", "kv-burst", "remove"):
             op = Operation(kind, kv_key=0, kv_value=1) if kind.startswith("kv") else \
-                Operation(kind, "m0", Image(tagged_module(1, 30000, 1), 1))
+                Operation(kind, "m0", Image(tagged_module(1, max(sizes), 1), 1))
             t0 = time.monotonic()
             op.run(c)
             timing.learn(kind, time.monotonic() - t0, None)
         model.kv = {k: 1 + k for k in range(KV_KEYS)}  # what the kv-burst left
         c.transport.close()
         for i in range(trials):
-            trial(dev, model, choose(rng, model), rng, timing, res)
+            trial(dev, model, choose(rng, model, sizes), rng, timing, res, window)
             if progress and (i + 1) % 50 == 0:
                 progress(f"{label}: {i + 1}/{trials} trials, {res.inconsistent} inconsistent")
     finally:
@@ -407,16 +422,23 @@ def run_device(dev: Device, label: str, trials: int, seed: int, work: Path,
 
 # ---- devices ---------------------------------------------------------------------------------
 
-def posix_device(work: Path) -> PosixDevice:
+class PosixPowerDevice(PosixDevice):
+    """The posix device on NOR-timed flash (WASMOTE_FLASH_TIMING, set for the campaign)."""
+
+    baud: int | None = None
+
+
+def posix_device(work: Path) -> PosixPowerDevice:
     os.environ["WASMOTE_FLASH_TIMING"] = FLASH_TIMING  # inherited by the device process
-    return PosixDevice(work / "posix-flash.bin", variant="asan")
+    return PosixPowerDevice(work / "posix-flash.bin", variant="asan")
 
 
 class QemuDevice:
     """The riscv32-virt firmware under QEMU, its RAM (the store region too) in a file."""
 
-    def __init__(self, elf: Path, ram: Path) -> None:
+    def __init__(self, elf: Path, ram: Path, baud: int | None = QEMU_BAUD) -> None:
         self.elf, self.ram = elf, ram
+        self.baud = baud
         self.url = ""
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -468,7 +490,10 @@ def campaign(trials: int, devices: Sequence[str], seed: int = 1) -> list[DeviceR
                 QemuDevice(qemu_elf(), work / "qemu-ram.img")
             n = trials if name == "posix" else max(1, trials // 3)
             say(f"{name}: {n} trials ...")
-            out.append(run_device(dev, name, n, seed * 100 + k, work, say))
+            if name == "posix":
+                out.append(run_device(dev, name, n, seed * 100 + k, work, say))
+            else:
+                out.append(run_device(dev, name, n, seed * 100 + k, work, say, QEMU_SIZES))
     return out
 
 

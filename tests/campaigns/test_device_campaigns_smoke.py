@@ -14,7 +14,6 @@ import pytest
 
 from tests.campaigns import power_cuts, serial_faults
 from tests.campaigns.modules import tagged_module
-from wasmote.device.posix_device import PosixDevice
 
 needs_wat2wasm = pytest.mark.skipif(shutil.which("wat2wasm") is None,
                                     reason="wat2wasm (wabt) builds the key-value writer")
@@ -34,7 +33,7 @@ def test_pushes_through_a_faulty_line(tmp_path: Path) -> None:
 @needs_wat2wasm
 def test_power_cuts_on_the_posix_device(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WASMOTE_FLASH_TIMING", power_cuts.FLASH_TIMING)
-    dev = PosixDevice(tmp_path / "flash.bin", variant="asan")
+    dev = power_cuts.PosixPowerDevice(tmp_path / "flash.bin", variant="asan")
     r = power_cuts.run_device(dev, "posix", 30, seed=3, work=tmp_path)
     assert (r.inconsistent, r.dead_after_restart) == (0, 0), r.problems
     assert r.consistent == r.trials == 30
@@ -49,9 +48,10 @@ def test_power_cuts_under_qemu(tmp_path: Path) -> None:
     if shutil.which("qemu-system-riscv32") is None:
         pytest.skip("qemu-system-riscv32 not installed")
     dev = power_cuts.QemuDevice(power_cuts.qemu_elf(), tmp_path / "ram.img")
-    r = power_cuts.run_device(dev, "qemu", 4, seed=5, work=tmp_path)
+    r = power_cuts.run_device(dev, "qemu", 3, seed=5, work=tmp_path,
+                              sizes=power_cuts.QEMU_SIZES)
     assert (r.inconsistent, r.dead_after_restart) == (0, 0), r.problems
-    assert r.consistent == 4
+    assert r.consistent == 3
 
 
 @needs_wat2wasm
@@ -59,7 +59,7 @@ def test_the_check_sees_a_module_that_is_not_what_it_claims(tmp_path: Path) -> N
     """Damage the stored image's code behind the store's back (its tag constant): the
     campaign's check must call that inconsistent, so its zeros mean something."""
     flash = tmp_path / "flash.bin"
-    dev = PosixDevice(flash, variant="asan")
+    dev = power_cuts.PosixPowerDevice(flash, variant="asan")
     model = power_cuts.Model()
     dev.start()
     try:
