@@ -16,7 +16,7 @@ Devices:
   qemu   the riscv32-virt firmware under QEMU with its RAM (and so the emulated flash) in a
          host file (memory-backend-file, share=on), killed while the emulated CPU works
 
-    python -m tests.campaigns.power_cuts --trials 600            # posix and qemu
+    python -m tests.campaigns.power_cuts --trials 1000 --qemu-trials 60
     python -m tests.campaigns.power_cuts --trials 50 --device posix
 """
 
@@ -477,7 +477,8 @@ def qemu_elf() -> Path:
     return build("riscv32-virt")
 
 
-def campaign(trials: int, devices: Sequence[str], seed: int = 1) -> list[DeviceResult]:
+def campaign(trials: int, devices: Sequence[str], seed: int = 1,
+             qemu_trials: int = 60) -> list[DeviceResult]:
     out = []
 
     def say(msg: str) -> None:
@@ -488,7 +489,7 @@ def campaign(trials: int, devices: Sequence[str], seed: int = 1) -> list[DeviceR
         for k, name in enumerate(devices):
             dev: Device = posix_device(work) if name == "posix" else \
                 QemuDevice(qemu_elf(), work / "qemu-ram.img")
-            n = trials if name == "posix" else max(1, trials // 3)
+            n = trials if name == "posix" else qemu_trials
             say(f"{name}: {n} trials ...")
             if name == "posix":
                 out.append(run_device(dev, name, n, seed * 100 + k, work, say))
@@ -521,14 +522,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.campaigns.power_cuts",
                                  description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--trials", type=int, default=600,
-                    help="cuts on the posix device (QEMU gets a third as many)")
+    ap.add_argument("--trials", type=int, default=1000, help="cuts on the posix device")
+    ap.add_argument("--qemu-trials", type=int, default=60,
+                    help="cuts under QEMU (each is a QEMU boot and a slow line: seconds)")
     ap.add_argument("--device", choices=("posix", "qemu"), action="append",
                     help="default: both")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
     try:
-        results = campaign(args.trials, args.device or ["posix", "qemu"], args.seed)
+        results = campaign(args.trials, args.device or ["posix", "qemu"], args.seed,
+                           args.qemu_trials)
     except CampaignError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
