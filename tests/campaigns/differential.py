@@ -14,6 +14,8 @@ Engines (pluggable; `--engine` picks, default all available):
   wasmtime   the reference (PyPI wasmtime)
   aot        our AOT compiler (wasmote.aot): the module compiled to native code for this
              host, run by the same driver; joins when wasmote.aot is importable
+  aot-sliced the AOT code suspended and resumed after each unit of fuel (its coroutine
+             stacks)
 
 The spec leaves NaN bit patterns and the call depth of stack exhaustion open: the
 comparison is blind to NaN sign/payload, and once any engine exhausts its stack the rest of
@@ -300,7 +302,7 @@ def _aot_transport(cls: Any, target: Any, inner: DriverProcess) -> Any:
 def make_engines(names: Sequence[str]) -> list[Engine]:
     engines: list[Engine] = []
     for name in names:
-        if name in ("interp", "sliced", "aot"):
+        if name in ("interp", "sliced", "aot", "aot-sliced"):
             exe = posix_build.build_program("wasmote-spec", "release")
             if name == "interp":
                 engines.append(DriverEngine("interp", exe))
@@ -312,8 +314,10 @@ def make_engines(names: Sequence[str]) -> list[Engine]:
                     raise CampaignError(why)
                 from wasmote.aot.spec_transport import AotTransport
                 from wasmote.aot.targets import get_target
-                engines.append(DriverEngine("aot", exe, wrap=functools.partial(
-                    _aot_transport, AotTransport, get_target("host"))))
+                engines.append(DriverEngine(name, exe, slice_fuel=int(name == "aot-sliced"),
+                                            wrap=functools.partial(
+                                                _aot_transport, AotTransport,
+                                                get_target("host"))))
         elif name == "wasmtime":
             engines.append(WasmtimeEngine())
         else:
@@ -322,7 +326,7 @@ def make_engines(names: Sequence[str]) -> list[Engine]:
 
 
 def default_engines() -> list[str]:
-    return ["interp", "sliced", "wasmtime"] + ([] if aot_available() else ["aot"])
+    return ["interp", "sliced", "wasmtime"] + ([] if aot_available() else ["aot", "aot-sliced"])
 
 
 # ---- the campaign -----------------------------------------------------------------------------
@@ -403,7 +407,8 @@ def campaign(modules: int, engine_names: Sequence[str], seed: int = 1) -> DiffRe
                           file=sys.stderr, flush=True)
     finally:
         for e in engines:
-            if isinstance(e, DriverEngine) and e.native_modules() is not None:
+            if isinstance(e, DriverEngine) and e.name == "aot" and \
+                    e.native_modules() is not None:
                 res.aot_native = e.native_modules()
             rep = e.close()
             if rep:
@@ -430,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--modules", type=int, default=2000)
     ap.add_argument("--engine", action="append",
-                    choices=("interp", "sliced", "wasmtime", "aot"),
+                    choices=("interp", "sliced", "wasmtime", "aot", "aot-sliced"),
                     help="repeatable; default: every engine available here")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
