@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "package.h"
+#include "wasmote.h"
 
 /* What the policy needs to know about the device. */
 typedef struct wm_sb_device {
@@ -19,6 +20,11 @@ typedef struct wm_sb_device {
     void *pin_ctx;
     uint8_t arch;     /* WM_AOT_* of this firmware, 0 = none */
     uint16_t aot_abi; /* AOT ABI version the firmware runs, 0 = none */
+    /* Binds an AOT section to the loaded module: core/aot's wm_aot_attach, set together
+     * with arch (WM_AOT_ARCH_SELF) and aot_abi (WM_AOT_ABI_VERSION) by firmware that links
+     * core/aot. NULL: the module is interpreted even when the decision names AOT code. */
+    wm_err (*aot_attach)(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                         uint16_t abi, wm_error *err);
 } wm_sb_device;
 
 /* Notes for INFO / the install response (bit set). */
@@ -32,6 +38,9 @@ enum {
 typedef struct wm_sb_decision {
     const wm_pkg_aot *aot; /* native code to use, or NULL: interpret the wasm */
     uint32_t notes;        /* WM_SB_NOTE_* */
+    /* the device's aot_attach (sandbox.c uses it to bind `aot` after loading the module) */
+    wm_err (*aot_attach)(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                         uint16_t abi, wm_error *err);
 } wm_sb_decision;
 
 /* Parses (wm_pkg_parse), applies the signature policy, then decodes the manifest and checks

@@ -22,6 +22,12 @@ static int install_module(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
     if (wm_load(arena, mod->pkg.module, mod->pkg.module_len, &mod->module, &e) != WM_OK)
         return load_fail(err, e.code == WM_ERR_NO_MEMORY ? WM_SB_ENOMEM : WM_SB_EMODULE,
                          mod->pkg.module_off, &e, "module: ");
+    /* Native code the policy allows (signed, this architecture and ABI; docs/aot.md), run in
+     * place from the package. A device that sets arch must also set aot_attach. */
+    const wm_pkg_aot *aot = mod->decision.aot;
+    if (aot && mod->decision.aot_attach &&
+        mod->decision.aot_attach(mod->module, aot->code, aot->len, aot->arch, aot->abi, &e))
+        return load_fail(err, WM_SB_EMODULE, (uint32_t)(aot->code - mod->pkg.bytes), &e, NULL);
     int rc = wm_sb_link(mod, arena, err);
     if (rc || !instantiate) return rc;
     wm_limits lim;
@@ -55,6 +61,7 @@ static int decide(wm_sb_host *host, wm_sb_module *mod, const uint8_t *bytes, uin
 {
     wm_sb_mem_set(mod, 0, sizeof *mod);
     mod->host = host;
+    mod->decision.aot_attach = dev->aot_attach; /* the policy fills only aot and notes */
     if (!name)
         return wm_sb_check_install(bytes, size, dev, &mod->pkg, &mod->manifest,
                                    &mod->decision, err);
