@@ -4,11 +4,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aot.h"
 #include "app/console.h"
 #include "testing/spec_driver.h"
 #include "wasmote_port.h"
 
-#define WM_SPECTEST_LINE_MAX (64u * 1024u)
+/* One command line; a module travels inline as hex, and AOT packages are larger than the
+ * bare modules (the biggest of the device subset, br_table's, is about 70 KB). */
+#define WM_SPECTEST_LINE_MAX (256u * 1024u)
 
 /* Blocks for one line; drops '\r'. Over-long lines are consumed and reported as -2. */
 static long wm_uart_read_line(void *ctx, char *buf, size_t cap)
@@ -68,6 +71,13 @@ void wm_app_main(void)
             wm_port_idle();
         }
     }
+    /* packages: their AOT code for this CPU runs in place (RAM is executable here) */
+    driver.load = wm_sd_load_package;
+    wm_con_puts("aot=");
+    wm_con_dec(WM_AOT_ARCH_SELF);
+    wm_con_puts(" abi=");
+    wm_con_dec(WM_AOT_ABI_VERSION);
+    wm_con_puts("\r\n");
     wm_con_puts("ready\r\n");
     wm_sd_run(&driver, line, WM_SPECTEST_LINE_MAX);
     wm_port_reset();
