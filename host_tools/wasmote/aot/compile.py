@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -91,7 +92,7 @@ def compile_wasm(wasm: bytes, target: Target, *, fuel: bool = True,
     data = blob.encode()
     if use_cache:
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)
     return CompileResult(AotCode(int(target.arch), 1, data), blob, target, False)

@@ -76,8 +76,11 @@ TARGETS: dict[str, Target] = {
         ("-target", "thumb-freestanding-eabihf", "-mcpu=cortex_m33", "-fPIC"), 4, thumb=True),
     "rv32imac": Target(
         "rv32imac", AotArch.RV32IMAC, "RV32IMAC (soft float)", _RV_GCC,
-        ("-march=rv32imac", "-mabi=ilp32", "-mcmodel=medany", "-fPIC"),
-        ("-target", "riscv32-freestanding", "-mcpu=generic_rv32+m+a+c", "-fPIC"), 4),
+        # -mno-relax: the linker would turn PC-relative addresses near 0 into absolute ones
+        ("-march=rv32imac", "-mabi=ilp32", "-mcmodel=medany", "-fPIC", "-mno-relax",
+         "-Wl,--no-relax"),
+        ("-target", "riscv32-freestanding", "-mcpu=generic_rv32+m+a+c", "-fPIC", "-mno-relax",
+         "-Wl,--no-relax"), 4),
     "xtensa": Target(
         "xtensa", AotArch.XTENSA_LX6, "ESP32 (Xtensa LX6)", "xtensa-esp32-elf-gcc",
         ("-mlongcalls", "-fPIC"), None, 4),

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from wasmote.aot import checks
 from wasmote.errors import WasmoteError
 from wasmote.wasm.module import (
     BLOCK_EMPTY,
@@ -167,6 +168,12 @@ class _FuncGen:
         self.live = True
         # known before generating: a call must reload msz whether or not an access follows
         self.uses_mem = any(i.op in _MEM_OPS for i in self.instrs)
+        # straight-line segments whose accesses share one combined bounds check (checks.py)
+        self.segments = checks.plan(
+            self.instrs, [(len(t.params), len(t.results)) for t in info.func_types],
+            [(len(t.params), len(t.results)) for t in info.types]) if self.uses_mem else {}
+        self.fast: dict[int, tuple[int, int]] = {}
+        self.index = 0
         self.calls = False
         self.globals_used: set[int] = set()
         self.tables_used: set[int] = set()
@@ -234,8 +241,16 @@ class _FuncGen:
         ft = self.ftype
         self.ctl.append(_Ctl("func", 0, 0, (), ft.results, True))
         body_start = len(self.out)
-        for ins in self.instrs:
-            self.instr(ins)
+        i = 0
+        while i < len(self.instrs):
+            seg = self.segments.get(i)
+            if seg is None or not self.live:
+                self.index = i
+                self.instr(self.instrs[i])
+                i += 1
+                continue
+            self.versioned(i, seg)
+            i = seg.end
         body = self.out[body_start:]
         # the final `end` popped the func frame; its results are at depth 0..
         params = ", ".join(f"{CTYPE[t]} l{i}" for i, t in enumerate(ft.params))
@@ -264,6 +279,26 @@ class _FuncGen:
         lines.append("    " + self.return_stmt(ft.results))
         lines.append("}")
         return "\n".join(lines)
+
+    def versioned(self, start: int, seg: checks.Segment) -> None:
+        """The segment twice: grouped accesses unchecked behind one combined check, and as
+        it is (checks.py)."""
+        cond = " && ".join(f"GRP_OK(l{g.local}, {g.c_min}, {g.end})" for g in seg.groups)
+        stack = list(self.stack)
+        self.emit(f"if (WM_LIKELY({cond})) {{")
+        self.fast = seg.fast
+        for i in range(start, seg.end):
+            self.index = i
+            self.instr(self.instrs[i])
+        self.fast = {}
+        after = list(self.stack)
+        self.stack = stack
+        self.emit("} else {")
+        for i in range(start, seg.end):
+            self.index = i
+            self.instr(self.instrs[i])
+        self.emit("}")
+        assert self.stack == after and self.live, "a segment has no control flow"
 
     def return_stmt(self, results: tuple[int, ...]) -> str:
         if not results:
@@ -443,6 +478,11 @@ class _FuncGen:
         addr = self.pop()
         res = self.push(t)
         k = off + size
+        fast = self.fast.get(self.index)
+        if fast is not None:  # covered by the segment's combined check
+            local, c = fast
+            self.emit(f"{res} = {tmpl.format(f'EAF(l{local}, {c + off})')};")
+            return
         if k > 0xFFFFFFFF:
             self.emit(self.trap(TRAP_MEM))
             self.emit(f"{res} = 0;")
@@ -455,6 +495,11 @@ class _FuncGen:
         val = self.pop()
         addr = self.pop()
         k = off + size
+        fast = self.fast.get(self.index)
+        if fast is not None:  # covered by the segment's combined check
+            local, c = fast
+            self.emit(f"{fn}(EAF(l{local}, {c + off}), {conv.format(val)});")
+            return
         if k > 0xFFFFFFFF:
             self.emit(self.trap(TRAP_MEM))
             return

@@ -56,7 +56,7 @@ void wm_aot_enter(wm_aot_ctx *c, wm_aot_run *r)
 static void slice_from_reserve(wm_aot_ctx *c, wm_aot_run *r)
 {
     uint64_t have = *r->reserve;
-    uintptr_t take = have > (uint64_t)UINTPTR_MAX ? UINTPTR_MAX : (uintptr_t)have;
+    uintptr_t take = have > (uint64_t)INTPTR_MAX ? (uintptr_t)INTPTR_MAX : (uintptr_t)have;
     *r->reserve = have - take;
     c->fuel = take;
 }

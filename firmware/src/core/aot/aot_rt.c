@@ -29,7 +29,7 @@ static uintptr_t rt_refuel(wm_aot_ctx *c)
     for (;;) {
         uint64_t have = *r->reserve;
         if (have != 0) {
-            uintptr_t take = have > (uint64_t)UINTPTR_MAX ? UINTPTR_MAX : (uintptr_t)have;
+            uintptr_t take = have > (uint64_t)INTPTR_MAX ? (uintptr_t)INTPTR_MAX : (uintptr_t)have;
             *r->reserve = have - take;
             return take - due;
         }

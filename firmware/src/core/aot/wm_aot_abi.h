@@ -100,7 +100,7 @@ typedef struct wm_aot_table {
  * it enters or re-enters native code of this instance. */
 struct wm_aot_ctx {
     uintptr_t stack_limit;        /* a function that calls traps below this stack pointer */
-    uintptr_t fuel;               /* fuel slice, synchronised at calls and returns */
+    uintptr_t fuel;               /* fuel slice (<= INTPTR_MAX), synchronised at calls */
     uint8_t *mem;                 /* memory 0 (never moves), NULL if none */
     const uint32_t *mem_bytes;    /* accessible bytes of memory 0 */
     const uint32_t *mem_pages;    /* its size in pages (memory.size) */

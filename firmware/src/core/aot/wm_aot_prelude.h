@@ -49,19 +49,22 @@ __attribute__((noinline, cold, noreturn)) static void wm_trap(wm_aot_ctx *c, u32
 }
 
 #if WM_AOT_FUEL
-#define FL fl
-#define FUEL_IN() uintptr_t fl = c->fuel
-#define SYNC_OUT() (c->fuel = fl)
-#define SYNC_IN() (fl = c->fuel)
-__attribute__((noinline, cold)) static uintptr_t wm_refuel(wm_aot_ctx *c)
+/* The slice lives in a signed local (the runtime never hands out more than INTPTR_MAX), so
+ * a charge is a decrement and a branch on the sign. */
+#define FL ((uintptr_t)fl)
+#define FUEL_IN() intptr_t fl = (intptr_t)c->fuel
+#define SYNC_OUT() (c->fuel = (uintptr_t)fl)
+#define SYNC_IN() (fl = (intptr_t)c->fuel)
+__attribute__((noinline, cold)) static intptr_t wm_refuel(wm_aot_ctx *c)
 {
-    return c->rt->refuel(c); /* the unit due is charged (or forgiven after a suspension) */
+    return (intptr_t)c->rt->refuel(c); /* the unit due charged (or forgiven: suspended) */
 }
 /* One unit at a function entry or a loop back-edge: the slice, then the runtime. */
-#define CHARGE() do { if (WM_UNLIKELY(__builtin_sub_overflow(fl, 1u, &fl))) fl = wm_refuel(c); } while (0)
+#define CHARGE() do { if (WM_UNLIKELY(--fl < 0)) fl = wm_refuel(c); } while (0)
 /* Bulk operations: one unit per 64 bytes/elements, saturating. */
-#define CHARGE_N(n) do { uintptr_t u_ = (uintptr_t)((u32)(n) >> 6); \
-        if (WM_LIKELY(u_ <= fl)) fl -= u_; else fl = c->rt->charge(c, (u64)(u_ - fl)); } while (0)
+#define CHARGE_N(n) do { intptr_t u_ = (intptr_t)((u32)(n) >> 6); \
+        if (WM_LIKELY(u_ <= fl)) fl -= u_; \
+        else fl = (intptr_t)c->rt->charge(c, (u64)(u_ - fl)); } while (0)
 #else
 #define FL 0u
 #define FUEL_IN() do { } while (0)
@@ -87,9 +90,17 @@ typedef u32 wm_msz_t;
 #define MSZ_LOAD() (*c->mem_bytes)
 /* k = off + n fits in 32 bits here (the compiler traps statically otherwise) */
 #define OOB(a, k) ((u32)(a) > msz - (u32)(k) || msz < (u32)(k))
-#define EA(a, off) (mb + (uintptr_t)((u32)(a) + (u32)(off)))
+/* checked: a + off + n <= msz, so the sum stays inside the memory (no wrap-around) */
+#define EA(a, off) (mb + (uintptr_t)(u32)(a) + (uintptr_t)(off))
 #endif
 #define CHK(a, k) do { if (WM_UNLIKELY(OOB(a, k))) TRAP(WM_AOT_TRAP_MEM_OOB); } while (0)
+/* A segment's combined check for the accesses at local l + c (i32 add, wrapping), c in
+ * [cmin, end - size]: with l read as signed (compilers index with negative bases), if
+ * l + cmin >= 0 and l + end <= msz in exact integers, then every l + c lies in [0, 2^32),
+ * equals the wrapped sum, and is in bounds. Those accesses then use EAF. */
+#define GRP_OK(l, cmin, end) ((s64)msz >= (s64)(end) - (s64)(cmin) && \
+    (u64)((s64)(s32)(l) + (s64)(cmin)) <= (u64)((s64)msz - ((s64)(end) - (s64)(cmin))))
+#define EAF(l, k) (mb + (intptr_t)(s32)(l) + (intptr_t)(k))
 
 WM_FN u32 wm_ld8(const uint8_t *p) { return p[0]; }
 WM_FN u32 wm_ld16(const uint8_t *p) { uint16_t v; __builtin_memcpy(&v, p, 2); return v; }

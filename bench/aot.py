@@ -1,0 +1,342 @@
+"""AOT speed and size: native C vs our AOT code vs our interpreter (vs wasm3 on the host).
+
+    python -m bench.aot [--kernels crc32,aes] [--no-host] [--no-m4] [--scale X]
+
+Kernels (bench/kernels/*.c, `uint32_t run(uint32_t n)` returning a checksum) are compiled to
+wasm with zig cc -O2; the wasm is AOT-compiled by `wasmote compile` (the same code path) and
+the C is compiled natively by the same compiler the AOT code goes through, for the same
+core. All checksums must agree (wasmtime is the referee). Everything is measured in this run:
+
+- host: instructions (valgrind --tool=callgrind, total Ir) of running the kernel minus the
+  same engine running the empty kernel: native (cc -O2), AOT with fuel (the default), AOT
+  compiled without fuel, our interpreter, wasm3 (PyPI pywasm3);
+- Cortex-M4F (mps2-an386 under QEMU, -icount shift=0): instructions of the call alone, read
+  from a 25 MHz timer (calibrated: 40 instructions per tick): native (arm-none-eabi-gcc -O2,
+  hard float), AOT (executed in place from flash), interpreter (the runtime at -O2); also the
+  load time (package hash + load + attach + instantiate) of AOT and interpreter;
+- sizes: the stripped wasm module vs the AOT section for the host and Cortex-M4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.aot_m4.image import ImageBuildError, build_image
+from bench.interp import (
+    EMPTY,
+    KERNEL_DIR,
+    KERNELS,
+    OUT_DIR,
+    Kernel,
+    KernelBuildError,
+    build_native,
+    build_wasm,
+    callgrind_ir,
+    ir_native,
+    ir_wasm3,
+    ours_script,
+    run_wasmtime,
+)
+from wasmote import posix_build
+from wasmote.aot.blob import AotBlob
+from wasmote.aot.compile import compile_wasm
+from wasmote.aot.targets import get_target
+from wasmote.errors import WasmoteError
+from wasmote.package.container import Package
+from wasmote.package.manifest import Manifest, Version
+from wasmote.paths import FIRMWARE_DIR, REPO_ROOT
+from wasmote.wasm.strip import strip_bytes
+
+AOT_KERNELS: tuple[Kernel, ...] = (
+    *KERNELS,
+    Kernel("aes", 8, "AES-128 CBC of 4 KiB (FIPS-197, byte-oriented)"),
+    Kernel("dct", 6, "JPEG-like 8x8 integer DCT + quantisation, 64x64 image"),
+    Kernel("crc64k", 1, "CRC-32C of 64 KiB, bitwise (no table)"),
+)
+# work per kernel on the Cortex-M4 (one pass: the interpreter is slow under QEMU)
+M4_N = {"crc32": 1, "matmul": 1, "sha256": 2, "quicksort": 1, "fir": 1, "aes": 1, "dct": 1,
+        "crc64k": 1}
+AOT_DIR = OUT_DIR / "aot"
+M4_DIR = REPO_ROOT / "bench" / "aot_m4"
+
+
+def _strip(wasm: Path) -> bytes:
+    return bytes(strip_bytes(wasm.read_bytes())[0])
+
+
+def package(kernel: str, targets: tuple[str, ...], fuel: bool = True) -> tuple[Path, Package]:
+    """The kernel's stripped module with AOT sections for `targets` (cached compiles)."""
+    module = _strip(build_wasm(kernel))
+    aot = tuple(compile_wasm(module, get_target(t), fuel=fuel, source=f"{kernel}.wasm").aot
+                for t in targets)
+    pkg = Package(Manifest(kernel, Version(1, 0, 0)), module, aot)
+    tag = "-".join(targets) + ("" if fuel else "-nofuel")
+    path = AOT_DIR / f"{kernel}.{tag}.wmp"
+    AOT_DIR.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pkg.to_bytes())
+    return path, pkg
+
+
+# ---- host -------------------------------------------------------------------------------------
+
+
+def ir_driver(driver: Path, module: Path, n: int) -> int:
+    return callgrind_ir([str(driver), "--arena-mb", "64"], ours_script(module, n))
+
+
+def run_driver(driver: Path, module: Path, n: int) -> int:
+    out = subprocess.run([str(driver), "--arena-mb", "64"], input=ours_script(module, n),
+                         capture_output=True, text=True, check=True).stdout.split("\n")
+    m = re.match(r"ok i32:([0-9a-f]+)", out[2]) if len(out) > 2 else None
+    if m is None:
+        raise RuntimeError(f"{module.name}: driver answered {out}")
+    return int(m.group(1), 16)
+
+
+@dataclass
+class HostRow:
+    kernel: Kernel
+    n: int
+    checksum: int
+    ir: dict[str, int] = field(default_factory=dict)
+
+
+HOST_ENGINES = ("native", "aot", "aot-nofuel", "interp", "wasm3")
+
+
+def measure_host(kernels: tuple[Kernel, ...], scale: float) -> list[HostRow]:
+    driver = posix_build.build_program("wasmote-spec", "release")
+
+    def modules(k: str) -> dict[str, Path]:
+        return {"aot": package(k, ("host",))[0], "aot-nofuel": package(k, ("host",), False)[0],
+                "interp": build_wasm(k)}
+
+    empty = modules(EMPTY.name)
+    base = {e: ir_driver(driver, p, 1) for e, p in empty.items()}
+    base["native"] = ir_native(build_native(EMPTY.name), 1)
+    base["wasm3"] = ir_wasm3(build_wasm(EMPTY.name), 1)
+    rows = []
+    for k in kernels:
+        n = max(1, round(k.n * scale))
+        mods = modules(k.name)
+        ref = run_wasmtime(build_wasm(k.name), n)
+        for engine, path in mods.items():
+            got = run_driver(driver, path, n)
+            if got != ref:
+                raise RuntimeError(f"{k.name}: {engine} returned {got:08x}, wasmtime {ref:08x}")
+        row = HostRow(k, n, ref)
+        for engine, path in mods.items():
+            row.ir[engine] = ir_driver(driver, path, n) - base[engine]
+        row.ir["native"] = ir_native(build_native(k.name), n) - base["native"]
+        row.ir["wasm3"] = ir_wasm3(build_wasm(k.name), n) - base["wasm3"]
+        rows.append(row)
+    return rows
+
+
+# ---- Cortex-M4 under QEMU -------------------------------------------------------------------
+
+
+def _c_bytes(name: str, data: bytes) -> str:
+    body = ",".join(str(b) for b in data)
+    return (f"static const uint8_t {name}[{len(data)}] __attribute__((aligned(8))) = "
+            f"{{{body}}};\n")
+
+
+def write_bench_data(kernels: tuple[Kernel, ...], path: Path) -> None:
+    out = ["/* generated by bench/aot.py */", "#include <stdint.h>",
+           "typedef struct bench_kernel { const char *name; uint32_t n; "
+           "uint32_t (*native)(uint32_t); const uint8_t *package; uint32_t package_len; } "
+           "bench_kernel;"]
+    rows = []
+    for k in kernels:
+        _, pkg = package(k.name, ("cortex-m4",))
+        data = pkg.to_bytes()
+        out.append(f"uint32_t run_{k.name}(uint32_t n);")
+        out.append(_c_bytes(f"pkg_{k.name}", data))
+        rows.append(f'{{"{k.name}", {M4_N.get(k.name, 1)}u, run_{k.name}, pkg_{k.name}, '
+                    f"{len(data)}u}}")
+    out.append(f"#define BENCH_KERNELS {len(kernels)}u")
+    out.append("static const bench_kernel bench_kernels[] = {\n    " + ",\n    ".join(rows)
+               + "\n};")
+    path.write_text("\n".join(out) + "\n")
+
+
+def build_m4_image(kernels: tuple[Kernel, ...], board_name: str = "mps2-an386") -> Path:
+    """The bench image: runtime + aot + package parser + kernels (native) + the main."""
+    out = AOT_DIR / "m4"
+    out.mkdir(parents=True, exist_ok=True)
+    gen = out / "gen"
+    gen.mkdir(exist_ok=True)
+    write_bench_data(kernels, gen / "aot_bench_data.h")
+    core = FIRMWARE_DIR / "src" / "core"
+    # kernels natively: one translation unit each, `run` renamed
+    units = []
+    for k in kernels:
+        unit = gen / f"native_{k.name}.c"
+        unit.write_text(f'#define run run_{k.name}\n#include "{KERNEL_DIR / (k.name + ".c")}"\n')
+        units.append(unit)
+    sources = [M4_DIR / "aot_bench_main.c", *sorted((core / "runtime").glob("*.c")),
+               *sorted((core / "aot").glob("*.c")), *sorted((core / "aot" / "arch").glob("*.S")),
+               core / "sandbox" / "package.c", core / "sandbox" / "sb_util.c",
+               *sorted((core / "crypto").glob("*.c")),
+               FIRMWARE_DIR / "src" / "app" / "freestanding.c", *units]
+    dirs = (gen, KERNEL_DIR, core, *sorted(p for p in core.iterdir() if p.is_dir()))
+    return build_image(sources, dirs, out, board_name)
+
+
+@dataclass
+class M4Result:
+    calib: int                               # ticks for 2 M instructions
+    run: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)  # sum, ticks
+    load: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def instructions(self, ticks: int) -> float:
+        return ticks * 2_000_000 / self.calib
+
+
+def run_m4(elf: Path, board_name: str = "mps2-an386", timeout: float = 1800.0) -> M4Result:
+    import json
+
+    board = json.loads((REPO_ROOT / "boards" / f"{board_name}.json").read_text())
+    q = board["wasmote"]["qemu"]
+    cmd = [q["system"], "-M", q["machine"], *q.get("args", []), "-kernel", str(elf),
+           "-display", "none", "-monitor", "none", "-serial", "stdio",
+           "-icount", "shift=0,align=off,sleep=off"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert proc.stdout is not None
+    try:
+        for raw in proc.stdout:
+            line = raw.strip()
+            lines.append(line)
+            if line == "done" or line.startswith(("panic", "error")):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("the M4 bench did not finish in time")
+    finally:
+        proc.kill()
+        proc.wait()
+    errors = [ln for ln in lines if ln.startswith(("error", "panic"))]
+    if errors or "done" not in lines:
+        raise RuntimeError(f"M4 bench failed: {errors or lines[-5:]}")
+    res = M4Result(int(next(ln.split()[1] for ln in lines if ln.startswith("calib "))))
+    for ln in lines:
+        f = ln.split()
+        if f and f[0] == "run":
+            res.run[(f[1], f[2])] = (int(f[3]), int(f[4]))
+        elif f and f[0] == "load":
+            res.load[(f[1], f[2])] = int(f[3])
+    return res
+
+
+# ---- report ---------------------------------------------------------------------------------
+
+
+def _m(x: float) -> str:
+    return f"{x / 1e6:.2f}M" if x >= 1e5 else f"{x / 1e3:.1f}k"
+
+
+def _geo(xs: list[float]) -> float:
+    good = [x for x in xs if x > 0]
+    return math.exp(sum(math.log(x) for x in good) / len(good)) if good else float("nan")
+
+
+def host_table(rows: list[HostRow]) -> str:
+    head = ("| kernel | n | native | AOT | AOT no fuel | interp | wasm3 | AOT/native | "
+            "no-fuel/native | interp/AOT | wasm3/AOT |")
+    out = [head, "|" + "---|" * 11]
+    ratios: dict[str, list[float]] = {"an": [], "nn": [], "ia": [], "wa": []}
+    for r in rows:
+        ir = r.ir
+        an, nn = ir["aot"] / ir["native"], ir["aot-nofuel"] / ir["native"]
+        ia, wa = ir["interp"] / ir["aot"], ir["wasm3"] / ir["aot"]
+        for key, v in (("an", an), ("nn", nn), ("ia", ia), ("wa", wa)):
+            ratios[key].append(v)
+        out.append(f"| {r.kernel.name} | {r.n} | {_m(ir['native'])} | {_m(ir['aot'])} | "
+                   f"{_m(ir['aot-nofuel'])} | {_m(ir['interp'])} | {_m(ir['wasm3'])} | "
+                   f"{an:.2f} | {nn:.2f} | {ia:.1f} | {wa:.1f} |")
+    out.append(f"| **geomean** | | | | | | | **{_geo(ratios['an']):.2f}** | "
+               f"{_geo(ratios['nn']):.2f} | **{_geo(ratios['ia']):.1f}** | "
+               f"**{_geo(ratios['wa']):.1f}** |")
+    return "\n".join(out)
+
+
+def m4_table(kernels: tuple[Kernel, ...], res: M4Result) -> str:
+    head = ("| kernel | n | native | AOT | interp | AOT/native | interp/AOT | load AOT | "
+            "load interp |")
+    out = [head, "|" + "---|" * 9]
+    an, ia = [], []
+    for k in kernels:
+        s_nat, t_nat = res.run[(k.name, "native")]
+        s_aot, t_aot = res.run[(k.name, "aot")]
+        s_int, t_int = res.run[(k.name, "interp")]
+        if not s_nat == s_aot == s_int:
+            raise RuntimeError(f"{k.name} on the M4: checksums differ: native {s_nat}, aot "
+                               f"{s_aot}, interp {s_int}")
+        i_nat, i_aot, i_int = (res.instructions(t) for t in (t_nat, t_aot, t_int))
+        an.append(i_aot / i_nat)
+        ia.append(i_int / i_aot)
+        out.append(f"| {k.name} | {M4_N.get(k.name, 1)} | {_m(i_nat)} | {_m(i_aot)} | "
+                   f"{_m(i_int)} | {i_aot / i_nat:.2f} | {i_int / i_aot:.1f} | "
+                   f"{_m(res.instructions(res.load[(k.name, 'aot')]))} | "
+                   f"{_m(res.instructions(res.load[(k.name, 'interp')]))} |")
+    out.append(f"| **geomean** | | | | | **{_geo(an):.2f}** | **{_geo(ia):.1f}** | | |")
+    return "\n".join(out)
+
+
+def size_table(kernels: tuple[Kernel, ...]) -> str:
+    out = ["| kernel | wasm (stripped) | AOT host | AOT Cortex-M4 | M4 code | M4/wasm |",
+           "|" + "---|" * 6]
+    for k in kernels:
+        _, host = package(k.name, ("host",))
+        _, m4 = package(k.name, ("cortex-m4",))
+        wasm = len(m4.module)
+        m4_sec = len(m4.aot[0].code) + 8
+        code = len(AotBlob.decode(m4.aot[0].code).code)
+        out.append(f"| {k.name} | {wasm} | {len(host.aot[0].code) + 8} | {m4_sec} | {code} | "
+                   f"{m4_sec / wasm:.1f} |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--kernels", default="", help="comma-separated subset")
+    ap.add_argument("--scale", type=float, default=1.0, help="host work per kernel")
+    ap.add_argument("--no-host", action="store_true")
+    ap.add_argument("--no-m4", action="store_true")
+    args = ap.parse_args(argv)
+    kernels = tuple(k for k in AOT_KERNELS
+                    if not args.kernels or k.name in args.kernels.split(","))
+    if not args.no_host:
+        print("Host (x86-64): instructions executed, callgrind Ir minus the same engine "
+              "running an empty kernel\n")
+        print(host_table(measure_host(kernels, args.scale)))
+        print()
+    if not args.no_m4:
+        elf = build_m4_image(kernels)
+        print("Cortex-M4F (mps2-an386, QEMU -icount shift=0): instructions of the call "
+              "(timer ticks x 40, calibrated); load = package hash + load + attach + "
+              "instantiate\n")
+        print(m4_table(kernels, run_m4(elf)))
+        print()
+    print("Package sizes (bytes): the stripped module and the AOT sections (header, tables, "
+          "code)\n")
+    print(size_table(kernels))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except (WasmoteError, KernelBuildError, RuntimeError, ImageBuildError,
+            subprocess.CalledProcessError) as e:
+        print(f"bench/aot: {e}", file=sys.stderr)
+        sys.exit(1)

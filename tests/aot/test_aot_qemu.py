@@ -1,0 +1,68 @@
+"""A subset of the spec suite AOT-compiled for Cortex-M4F (mps2-an386) and RV32IMAC
+(riscv32-virt) and run natively on the firmware under QEMU: the spec-test image's driver
+receives each module as a package (hex over the UART), attaches its AOT section in place
+(core/aot, the Thumb-2 / RV32 switch) and runs it. Catches code generation, soft-float,
+libgcc, calling-convention and context-switch bugs the host cannot."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.aot.spec_exclusions import DEVICE_EXCLUSIONS
+from tests.aot.test_aot_spec import module_paths
+from tests.firmware.conftest import read_until, runtime_in_tree
+from wasmote import firmware, sim
+from wasmote.aot.spec_transport import AotTransport
+from wasmote.aot.targets import target_for_board
+from wasmote.package.container import AotArch
+from wasmote.runtime.driver import StreamTransport
+from wasmote.runtime.spec_runner import FileReport, run_spec_file, summary_table
+
+FILES = ["i32", "i64", "f32", "f64", "conversions", "memory", "call_indirect", "br_table",
+         "address", "endianness", "float_exprs", "int_exprs", "fac", "call", "select",
+         "memory_fill", "memory_copy", "traps", "left-to-right", "stack"]
+
+BOARDS = {"mps2-an386": AotArch.THUMBV7EM, "riscv32-virt": AotArch.RV32IMAC}
+
+
+@pytest.fixture(scope="module", params=list(BOARDS))
+def device(request):
+    board = request.param
+    if not runtime_in_tree():
+        pytest.skip("the runtime core is not in the tree")
+    firmware.build(board, env=f"{board}-spectest")
+    s = sim.launch(board, env=f"{board}-spectest", build=False)
+    try:
+        ser = s.connect(timeout=60)
+        ser.timeout = 0.2
+        boot = read_until(ser, "ready", timeout=30)
+        assert f"aot={int(BOARDS[board])} abi=1" in boot, boot
+        ser.timeout = 120  # one answer; big packages take a while over the UART
+        yield AotTransport(StreamTransport(ser), target_for_board(board)), board
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="module")
+def reports():
+    collected: list[FileReport] = []
+    yield collected
+    if collected:
+        print("\n" + summary_table(collected, "spec subset AOT-compiled, on Cortex-M4F "
+                                   "(mps2-an386) and RV32IMAC (riscv32-virt), QEMU"))
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+@pytest.mark.parametrize("name", FILES)
+def test_aot_spec_subset_on_device(name, device, reports, spec_json_dir):
+    transport, board = device
+    json_path = spec_json_dir / name / f"{name}.json"
+    transport.prepare(module_paths(json_path))
+    before = transport.compiled
+    report = run_spec_file(json_path, transport, DEVICE_EXCLUSIONS)
+    reports.append(report)
+    counts = report.counts()
+    assert sum(c["pass"] for c in counts.values()) > 0
+    assert not report.failures and not report.driver_error, f"{board}: " + report.failure_text()
+    assert transport.compiled > before, "no module ran as AOT code"
