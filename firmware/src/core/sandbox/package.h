@@ -35,7 +35,9 @@ enum { WM_PKG_KIND_MANIFEST = 1, WM_PKG_KIND_MODULE = 2, WM_PKG_KIND_AOT = 3,
 enum { WM_CAP_LOG = 1, WM_CAP_TIME = 2, WM_CAP_SLEEP = 3, WM_CAP_GPIO = 4, WM_CAP_KV = 5,
        WM_CAP_PUBSUB = 6 };
 
-enum { WM_AOT_THUMBV7EM = 1, WM_AOT_RV32IMAC = 2, WM_AOT_X86_64 = 3, WM_AOT_XTENSA = 4 };
+/* Architecture codes of AOT sections (core/aot/wm_aot_abi.h has the full list). */
+enum { WM_AOT_THUMBV7EM = 1, WM_AOT_RV32IMAC = 2, WM_AOT_X86_64 = 3, WM_AOT_XTENSA = 4,
+       WM_AOT_THUMBV7M = 5, WM_AOT_THUMBV8MMAIN = 6, WM_AOT_AARCH64 = 7 };
 
 typedef struct wm_pkg_aot {
     uint8_t arch;
