@@ -29,7 +29,7 @@ SEGMENT_BREAK = frozenset({0x00, 0x02, 0x03, 0x04, 0x05, 0x0B, 0x0C, 0x0D, 0x0E,
 LOAD_SIZE = {0x28: 4, 0x29: 8, 0x2A: 4, 0x2B: 8, 0x2C: 1, 0x2D: 1, 0x2E: 2, 0x2F: 2,
              0x30: 1, 0x31: 1, 0x32: 2, 0x33: 2, 0x34: 4, 0x35: 4}
 STORE_SIZE = {0x36: 4, 0x37: 8, 0x38: 4, 0x39: 8, 0x3A: 1, 0x3B: 2, 0x3C: 1, 0x3D: 2, 0x3E: 4}
-_MAX_CONST = 1 << 31
+_MAX_CONST = 1 << 30  # |constant| bound the 32-bit combined check relies on
 
 
 @dataclass(frozen=True)
@@ -109,12 +109,17 @@ def plan(instrs: list[Instr], func_arity: list[tuple[int, int]],
     return out
 
 
-def _analyse(instrs: list[Instr], start: int, end: int, effects: _Effects) -> Segment | None:
+Access = tuple[int, int, int, int, int]  # index, local, version, constant, extent
+
+
+def scan(instrs: list[Instr], start: int, end: int, effects: _Effects
+         ) -> tuple[list[Access], dict[tuple[int, int], list[int]]] | None:
+    """The accesses of instrs[start:end] whose address is a local plus a constant, and
+    where each version of each local is alive: (local, version) -> [first, end)."""
     stack: list[_Sym] = []
     version: dict[int, int] = {}
-    # (local, version) -> [ready, expire): where that value of the local is in the C local
     alive: dict[tuple[int, int], list[int]] = {}
-    accesses: list[tuple[int, int, int, int, int]] = []  # index, local, version, c, extent
+    accesses: list[Access] = []
 
     def pop() -> _Sym:
         return stack.pop() if stack else None
@@ -150,7 +155,8 @@ def _analyse(instrs: list[Instr], start: int, end: int, effects: _Effects) -> Se
             addr = pop()
             size = LOAD_SIZE.get(op) or STORE_SIZE[op]
             # the C local must still hold the value the address was computed from
-            if isinstance(addr, _Local) and addr.version == version.get(addr.local, 0):
+            if (isinstance(addr, _Local) and addr.version == version.get(addr.local, 0)
+                    and addr.c + ins.imm[1] + size < _MAX_CONST):
                 accesses.append((idx, addr.local, addr.version, addr.c,
                                  addr.c + ins.imm[1] + size))
             if op in LOAD_SIZE:
@@ -162,6 +168,15 @@ def _analyse(instrs: list[Instr], start: int, end: int, effects: _Effects) -> Se
             for _ in range(arity[0]):
                 pop()
             stack.extend([None] * arity[1])
+    return accesses, alive
+
+
+def _analyse(instrs: list[Instr], start: int, end: int, effects: _Effects) -> Segment | None:
+    scanned = scan(instrs, start, end, effects)
+    if scanned is None:
+        return None
+    accesses, alive = scanned
+
     # One versioned region per segment, from index r to the end: the groups whose local
     # holds its grouped value at r, and their accesses at or after r. Pick the best r.
     def span(key: tuple[int, int]) -> list[int]:

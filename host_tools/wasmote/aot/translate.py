@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from wasmote.aot import checks
+from wasmote.aot import checks, loops
 from wasmote.errors import WasmoteError
 from wasmote.wasm.module import (
     BLOCK_EMPTY,
@@ -174,6 +174,17 @@ class _FuncGen:
             [(len(t.params), len(t.results)) for t in info.types]) if self.uses_mem else {}
         self.fast: dict[int, tuple[int, int]] = {}
         self.index = 0
+        # counted loops whose accesses are checked once, before the loop (loops.py)
+        self.loops: dict[int, loops.LoopPlan] = {}
+        if self.uses_mem:
+            arity = ([(len(t.params), len(t.results)) for t in info.func_types],
+                     [(len(t.params), len(t.results)) for t in info.types])
+            for k, ins in enumerate(self.instrs):
+                if ins.op == 0x03:
+                    lp = loops.plan_loop(self.instrs, k, *arity)
+                    if lp is not None:
+                        self.loops[k] = lp
+        self.after: dict[int, list[str]] = {}  # labels to place after an instruction
         self.calls = False
         self.globals_used: set[int] = set()
         self.tables_used: set[int] = set()
@@ -243,10 +254,13 @@ class _FuncGen:
         body_start = len(self.out)
         i = 0
         while i < len(self.instrs):
+            if i in self.loops and self.live:
+                self.fast_loop(i, self.loops[i])
             seg = self.segments.get(i)
             if seg is None or not self.live:
                 self.index = i
                 self.instr(self.instrs[i])
+                self.out.extend(self.after.pop(i, []))
                 i += 1
                 continue
             self.versioned(i, seg)
@@ -279,6 +293,28 @@ class _FuncGen:
         lines.append("    " + self.return_stmt(ft.results))
         lines.append("}")
         return "\n".join(lines)
+
+    def fast_loop(self, start: int, plan: loops.LoopPlan) -> None:
+        """A copy of the counted loop at `start` whose hoistable accesses are unchecked,
+        run when the check before it proves them all in bounds; then the normal loop is
+        skipped (its `end` gets the exit label)."""
+        out = self.new_label()
+        stack = list(self.stack)
+        self.emit(f"if (WM_LIKELY({loops.precheck(plan)})) {{")
+        lab = self.new_label()
+        self.ctl.append(_Ctl("loop", lab, len(self.stack), (), (), True))
+        self.out.append(f"L{lab}:;")
+        self.fast = plan.fast
+        for i in range(start + 1, plan.end):  # the body and its br_if
+            self.index = i
+            self.instr(self.instrs[i])
+        self.fast = {}
+        self.ctl.pop()
+        self.stack = stack
+        self.live = True
+        self.emit(f"goto B{out};")
+        self.emit("}")
+        self.after.setdefault(plan.end, []).append(f"B{out}:;")
 
     def versioned(self, start: int, seg: checks.Segment) -> None:
         """The segment twice: grouped accesses unchecked behind one combined check, and as

@@ -98,9 +98,36 @@ typedef u32 wm_msz_t;
  * [cmin, end - size]: with l read as signed (compilers index with negative bases), if
  * l + cmin >= 0 and l + end <= msz in exact integers, then every l + c lies in [0, 2^32),
  * equals the wrapped sum, and is in bounds. Those accesses then use EAF. */
+#if UINTPTR_MAX > 0xffffffffu
 #define GRP_OK(l, cmin, end) ((s64)msz >= (s64)(end) - (s64)(cmin) && \
     (u64)((s64)(s32)(l) + (s64)(cmin)) <= (u64)((s64)msz - ((s64)(end) - (s64)(cmin))))
+#else
+/* 32-bit: the same in 32-bit arithmetic. With |cmin| <= 2^30 (the compiler guarantees it)
+ * and memories below 1 GiB, l + cmin wrapped into [0, msz - span] only when it is exactly
+ * there (a value below -2^31 + cmin cannot wrap that far). */
+#define GRP_OK(l, cmin, end) (msz <= 0x40000000u && msz >= (u32)((end) - (cmin)) && \
+    (u32)((u32)(l) + (u32)(s32)(cmin)) <= msz - (u32)((end) - (cmin)))
+#endif
 #define EAF(l, k) (mb + (intptr_t)(s32)(l) + (intptr_t)(k))
+
+/* Counted loops (host_tools/wasmote/aot/loops.py): a loop that runs while d != 0, d
+ * starting at d0 and moving by t per iteration (mod 2^32), runs this many iterations, or 0
+ * when it would wrap around first (not counted: the loop keeps its per-access checks). */
+WM_FN u64 wm_trips(u32 d0, s32 t)
+{
+    u32 r = t > 0 ? 0u - d0 : d0;
+    u32 at = t > 0 ? (u32)t : 0u - (u32)t;
+    return r % at ? 0 : (u64)(r / at) + 1u;
+}
+/* A base local that is s in iteration 0 and moves by t: in every one of n iterations it
+ * stays an i32 (so the code's (s32) reading of it is exact) and base + [cmin, end) lies in
+ * the memory (exact integers; |t|, |cmin|, end < 2^30, n <= 2^32). */
+WM_FN int wm_range_ok(s64 s, s64 t, u64 n, s64 cmin, s64 end, s64 mem)
+{
+    s64 d = (s64)(n - 1u) * t;
+    s64 lo = s + (d < 0 ? d : 0), hi = s + (d > 0 ? d : 0);
+    return lo >= -2147483648LL && hi <= 2147483647LL && lo + cmin >= 0 && hi + end <= mem;
+}
 
 WM_FN u32 wm_ld8(const uint8_t *p) { return p[0]; }
 WM_FN u32 wm_ld16(const uint8_t *p) { uint16_t v; __builtin_memcpy(&v, p, 2); return v; }

@@ -1,0 +1,287 @@
+"""Bounds checks hoisted out of counted loops (an optimisation of translate.py).
+
+A loop whose body is straight-line code ending in `br_if 0` often counts a local by a
+constant step until it reaches a constant (clang: `local.get $i; i32.const 16; i32.add;
+local.tee $i; br_if 0`), and addresses memory at locals that move by constant steps
+(`$p + 576`, or `$q = $r + $i`). Each such address is a linear function of the iteration
+number, so its whole range over the loop is known at the loop's entry, from the locals'
+values there:
+
+    trips n  = how many iterations until the counter hits the constant (or: not counted)
+    address  = S + i * t + c   for i in [0, n), S and t per base local
+
+If every range lies inside [0, memory size] (and the base locals stay within i32, so that
+the C code's `(s32)` reading of them is exact), one check before the loop covers all those
+accesses: the loop is emitted twice, a fast copy without their checks behind that test,
+and the normal copy (with checks.py's per-iteration combined checks) for everything else.
+Both copies charge fuel and trap identically; they differ only in the checks proved
+redundant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wasmote.aot.checks import (
+    LOAD_SIZE,
+    SEGMENT_BREAK,
+    STORE_SIZE,
+    Access,
+    _Effects,
+    scan,
+)
+from wasmote.wasm.module import BLOCK_EMPTY, Instr
+
+_LIMIT = 1 << 30  # bound on constants and steps (exact 64-bit arithmetic stays far away)
+
+
+@dataclass(frozen=True)
+class Lin:
+    """sum(coef * (s32)local at loop entry) + const + step * iteration (exact integers)."""
+
+    terms: tuple[tuple[int, int], ...]
+    const: int
+    step: int
+
+    def add(self, other: Lin, sign: int = 1) -> Lin | None:
+        t = dict(self.terms)
+        for k, v in other.terms:
+            t[k] = t.get(k, 0) + sign * v
+        out = Lin(tuple(sorted((k, v) for k, v in t.items() if v)), self.const + sign *
+                  other.const, self.step + sign * other.step)
+        return out if out.bounded() else None
+
+    def scale(self, k: int) -> Lin | None:
+        out = Lin(tuple((a, v * k) for a, v in self.terms), self.const * k, self.step * k)
+        return out if out.bounded() else None
+
+    def bounded(self) -> bool:
+        return (abs(self.const) < _LIMIT and abs(self.step) < _LIMIT
+                and all(abs(v) < _LIMIT for _, v in self.terms))
+
+
+@dataclass(frozen=True)
+class BaseRange:
+    local: int
+    start: Lin       # the base local's value in iteration 0 (step = per iteration)
+    c_min: int
+    end: int
+
+
+@dataclass(frozen=True)
+class LoopPlan:
+    end: int                                 # index of the loop's `end`
+    counter: Lin                             # D: the loop runs while D != 0 (mod 2^32)
+    bases: tuple[BaseRange, ...]
+    fast: dict[int, tuple[int, int]]         # instruction index -> (base local, constant)
+
+
+def _matching_end(instrs: list[Instr], i: int) -> int | None:
+    depth = 0
+    for j in range(i, len(instrs)):
+        op = instrs[j].op
+        if op in (0x02, 0x03, 0x04):
+            depth += 1
+        elif op == 0x0B:
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
+              type_arity: list[tuple[int, int]]) -> LoopPlan | None:
+    """A plan for the `loop` at index i, or None when it is not a counted loop with
+    hoistable accesses."""
+    loop = instrs[i]
+    if loop.op != 0x03 or loop.imm[0] != BLOCK_EMPTY:
+        return None
+    end = _matching_end(instrs, i)
+    if end is None or end < i + 2:
+        return None
+    last = instrs[end - 1]
+    if last.op != 0x0D or last.imm[0] != 0:
+        return None
+    body = range(i + 1, end - 1)
+    if any(instrs[k].op in SEGMENT_BREAK for k in body):
+        return None
+    effects = _Effects(func_arity, type_arity)
+    # pass 1: which locals are assigned, and the counters (assigned once, to themselves +k)
+    assigned: dict[int, int] = {}
+    steps: dict[int, int] = {}
+    stack: list[tuple[int, int] | int | None] = []  # (local, c) of a version-0 get, or a const
+    seen: set[int] = set()
+    for k in body:
+        ins = instrs[k]
+        op = ins.op
+        if op == 0x20:
+            loc = ins.imm[0]
+            stack.append((loc, 0) if loc not in seen else None)
+        elif op == 0x41:
+            stack.append(ins.imm[0])
+        elif op == 0x6A:
+            b, a = (stack.pop() if stack else None), (stack.pop() if stack else None)
+            stack.append((a[0], a[1] + b) if isinstance(a, tuple) and isinstance(b, int)
+                         else (b[0], b[1] + a) if isinstance(b, tuple) and isinstance(a, int)
+                         else None)
+        elif op in (0x21, 0x22):
+            v = stack.pop() if stack else None
+            loc = ins.imm[0]
+            assigned[loc] = assigned.get(loc, 0) + 1
+            seen.add(loc)
+            if isinstance(v, tuple) and v[0] == loc and v[1] and abs(v[1]) < _LIMIT:
+                steps[loc] = v[1]
+            if op == 0x22:
+                stack.append(None)
+        else:
+            arity = _arity(ins, effects)
+            if arity is None:
+                return None
+            for _ in range(arity[0]):
+                if stack:
+                    stack.pop()
+            stack.extend([None] * arity[1])
+    counters = {loc: st for loc, st in steps.items() if assigned.get(loc) == 1}
+    # pass 2: linear forms of everything, the accesses and the condition
+    derived: dict[int, Lin] = {}
+    version: dict[int, int] = {}
+    lstack: list[Lin | tuple[str, Lin] | None] = []
+
+    def value_of(loc: int) -> Lin | None:
+        v = version.get(loc, 0)
+        if loc not in assigned:
+            return Lin(((loc, 1),), 0, 0)
+        if loc in counters:
+            st = counters[loc]
+            return Lin(((loc, 1),), st if v else 0, st)
+        return derived.get(loc) if v else None
+
+    for k in body:
+        ins = instrs[k]
+        op = ins.op
+        if op == 0x20:
+            lstack.append(value_of(ins.imm[0]))
+        elif op == 0x41:
+            lstack.append(Lin((), ins.imm[0], 0))
+        elif op in (0x6A, 0x6B, 0x6C, 0x74, 0x47):
+            rhs, lhs = _pop(lstack), _pop(lstack)
+            lstack.append(_combine(op, lhs, rhs))
+        elif op in (0x21, 0x22):
+            val = _pop(lstack)
+            loc = ins.imm[0]
+            version[loc] = version.get(loc, 0) + 1
+            if loc not in counters and assigned.get(loc) == 1 and isinstance(val, Lin):
+                derived[loc] = val
+            if op == 0x22:
+                lstack.append(value_of(loc))
+        elif op in LOAD_SIZE or op in STORE_SIZE:
+            if op in STORE_SIZE:
+                _pop(lstack)
+            _pop(lstack)
+            if op in LOAD_SIZE:
+                lstack.append(None)
+        else:
+            arity = _arity(ins, effects)
+            if arity is None:
+                return None
+            for _ in range(arity[0]):
+                _pop(lstack)
+            lstack.extend([None] * arity[1])
+    cond = _pop(lstack)
+    counter = cond[1] if isinstance(cond, tuple) else cond
+    if not isinstance(counter, Lin) or counter.step == 0:
+        return None
+    # the accesses, now that every base local's form is known (the segment scan's notion
+    # of a base: the address is a local plus a constant, the local holding that value)
+    scanned = scan(instrs, i + 1, end - 1, effects)
+    if scanned is None:
+        return None
+    by_local: dict[int, list[Access]] = {}
+    for acc in scanned[0]:
+        by_local.setdefault(acc[1], []).append(acc)
+    bases = []
+    fast: dict[int, tuple[int, int]] = {}
+    for loc, accs in sorted(by_local.items()):
+        start = _base_form(loc, {a[2] for a in accs}, counters, derived, assigned)
+        if start is None:
+            continue
+        bases.append(BaseRange(loc, start, min(a[3] for a in accs), max(a[4] for a in accs)))
+        for acc in accs:
+            fast[acc[0]] = (loc, acc[3])
+    if not fast:
+        return None
+    return LoopPlan(end, counter, tuple(bases), fast)
+
+
+def _base_form(loc: int, versions: set[int], counters: dict[int, int],
+               derived: dict[int, Lin], assigned: dict[int, int]) -> Lin | None:
+    """The value a base local has where its accesses read it, as a linear form - when all
+    its accesses read the same version of it."""
+    if len(versions) != 1:
+        return None
+    v = versions.pop()
+    if loc not in assigned:
+        return Lin(((loc, 1),), 0, 0)
+    if loc in counters:
+        st = counters[loc]
+        return Lin(((loc, 1),), st if v else 0, st)
+    if v == 1 and loc in derived:
+        return derived[loc]
+    return None
+
+
+def _pop(stack: list[Lin | tuple[str, Lin] | None]) -> Lin | tuple[str, Lin] | None:
+    return stack.pop() if stack else None
+
+
+def _combine(op: int, a: Lin | tuple[str, Lin] | None,
+             b: Lin | tuple[str, Lin] | None) -> Lin | tuple[str, Lin] | None:
+    if not isinstance(a, Lin) or not isinstance(b, Lin):
+        return None
+    if op == 0x6A:
+        return a.add(b)
+    if op == 0x6B:
+        return a.add(b, -1)
+    if op == 0x47:  # i32.ne: the loop runs while a - b != 0
+        d = a.add(b, -1)
+        return ("ne", d) if d is not None else None
+    if op == 0x6C:
+        if not b.terms and not b.step:
+            return a.scale(b.const)
+        if not a.terms and not a.step:
+            return b.scale(a.const)
+        return None
+    if not b.terms and not b.step and 0 <= b.const < 30:  # i32.shl by a constant
+        return a.scale(1 << b.const)
+    return None
+
+
+def _arity(ins: Instr, effects: _Effects) -> tuple[int, int] | None:
+    if ins.op == 0x20 or ins.op == 0x41:
+        return 0, 1
+    if ins.op in (0x21, 0x24):
+        return 1, 0
+    if ins.op == 0x22:
+        return 1, 1
+    return effects.arity(ins)
+
+
+def c_int(v: int) -> str:
+    return f"(s64){v}" if v >= 0 else f"(s64)({v})"
+
+
+def lin_c(lin: Lin, signed: bool) -> str:
+    """C expression of a linear form's value in iteration 0 (locals as read at entry)."""
+    cast = "(s64)(s32)" if signed else "(u32)"
+    parts = [f"{v} * {cast}l{k}" for k, v in lin.terms] + [str(lin.const)]
+    if signed:
+        return "(" + " + ".join(parts) + ")"
+    return "(u32)(" + " + ".join(f"(u32)({p})" for p in parts) + ")"
+
+
+def precheck(plan: LoopPlan) -> str:
+    """The C condition under which the fast copy of the loop runs."""
+    checks = [f"wm_range_ok({lin_c(b.start, True)}, {c_int(b.start.step)}, n_, "
+              f"{c_int(b.c_min)}, {c_int(b.end)}, (s64)msz)" for b in plan.bases]
+    trips = f"wm_trips({lin_c(plan.counter, False)}, {plan.counter.step})"
+    return f"({{ u64 n_ = {trips}; n_ && " + " && ".join(checks) + "; })"

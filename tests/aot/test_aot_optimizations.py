@@ -1,0 +1,138 @@
+"""The AOT compiler's bounds-check optimisations against the interpreter, on generated
+modules built to sit on their edges: combined checks of straight-line segments (checks.py)
+and checks hoisted out of counted loops (loops.py). Loops run with bases that stay in
+bounds, that leave the memory in the last iteration (the trap must come after exactly the
+same stores), that are negative and rely on i32 wrap-around, and that wrap at 2^32; the
+answers and a checksum of the memory afterwards must equal the interpreter's."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from wasmote import posix_build
+from wasmote.aot.compile import compile_wasm
+from wasmote.aot.translate import translate
+from wasmote.package.container import Package
+from wasmote.package.manifest import Manifest, Version
+from wasmote.runtime.driver import DriverProcess
+from wasmote.wasm.reader import read_module
+
+CHECKSUM = """
+  (func (export "checksum") (result i32) (local $i i32) (local $h i32)
+    (loop $l
+      (local.set $h (i32.add (i32.mul (local.get $h) (i32.const 31))
+                             (i32.load (local.get $i))))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 4)))
+                        (i32.const 65536))))
+    (local.get $h))"""
+
+
+def counted_loop(rng: random.Random) -> str:
+    """A loop counting $i by STEP to 0, reading at $p + C (moving by PSTEP) and at a
+    derived $q + $i, storing at $p + C2."""
+    step = rng.choice([1, 2, 4, 8, 16, -4, -8])
+    pstep = rng.choice([0, 4, 8, -4, 192, -768])
+    c1, c2 = rng.choice([0, 4, 576, 41088, -192]), rng.choice([0, 8, 100, -8])
+    o1, o2 = rng.choice([0, 4, 12]), rng.choice([0, 2, 16])
+    ne = rng.random() < 0.5  # the two forms compilers emit for "until $i reaches 0"
+    cond = (f"(i32.ne (local.tee $i (i32.add (local.get $i) (i32.const {step}))) "
+            f"(i32.const 0))" if ne else
+            f"(local.tee $i (i32.add (local.get $i) (i32.const {step})))")
+    sign = -1 if step < 0 else 1  # $i starts on the side it counts from
+    return f"""(module
+  (memory 1)
+  (func (export "run") (param $p i32) (param $q i32) (param $i i32) (result i32)
+    (local $acc i32) (local $r i32)
+    (local.set $i (i32.mul (local.get $i) (i32.const {sign})))
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc)
+        (i32.load offset={o1} (i32.add (local.get $p) (i32.const {c1})))))
+      (local.set $r (i32.add (local.get $q) (local.get $i)))
+      (local.set $acc (i32.xor (local.get $acc) (i32.load16_u offset={o2} (local.get $r))))
+      (i32.store offset={o2} (i32.add (local.get $p) (i32.const {c2})) (local.get $acc))
+      (i64.store8 (i32.add (local.get $p) (i32.const {c1 + 3})) (i64.const 7))
+      (local.set $p (i32.add (local.get $p) (i32.const {pstep})))
+      (br_if $l {cond}))
+    (local.get $acc)){CHECKSUM})
+"""
+
+
+def segment(rng: random.Random) -> str:
+    """Straight-line groups of accesses around two locals, stores between them."""
+    offs = sorted(rng.sample([0, 4, 8, 12, 16, 64, 200, 1000, 4096], 4))
+    cs = [rng.choice([0, 8, -8, 192, -192, 65000]) for _ in offs]
+    body = "\n".join(
+        f"      (i32.store offset={o} (i32.add (local.get $a) (i32.const {c}))"
+        f" (i32.add (i32.load offset={o} (i32.add (local.get $b) (i32.const {c})))"
+        f" (i32.const {k})))"
+        for k, (o, c) in enumerate(zip(offs, cs, strict=True)))
+    return f"""(module
+  (memory 1)
+  (func (export "run") (param $a i32) (param $b i32) (param $x i32) (result i32)
+{body}
+      (i32.load (local.get $a))){CHECKSUM})
+"""
+
+
+# (p, q, -trips * 16): every start is a multiple of every step, so each loop ends
+ARGS = [(0, 0, -64), (100, 4000, -16), (65000, 0, -32), (65532, 65530, -16),
+        (0xFFFFFF00, 0x100, -96), (0x7FFFFFF0, 8, -16), (40000, 60000, -400),
+        (0xFFFFFFFC, 0xFFFFFFFC, -16), (60000, 1000, -4096), (70000, 0, -16)]
+
+
+@pytest.fixture(scope="module")
+def modules(tmp_path_factory, host_target) -> list[tuple[Path, Path]]:
+    rng = random.Random(20261203)
+    out = tmp_path_factory.mktemp("aot_opt")
+    pairs = []
+    for k in range(36):
+        wat = counted_loop(rng) if k % 3 else segment(rng)
+        src = out / f"m{k}.wat"
+        src.write_text(wat)
+        wasm = out / f"m{k}.wasm"
+        subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
+        data = wasm.read_bytes()
+        aot = compile_wasm(data, host_target, source=str(wasm)).aot
+        pkg = out / f"m{k}.wmp"
+        pkg.write_bytes(Package(Manifest(f"m{k}", Version(0, 0, 0)), data, (aot,)).to_bytes())
+        pairs.append((wasm, pkg))
+    return pairs
+
+
+def run(driver: Path, module: Path, calls: list[str]) -> list[str]:
+    with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
+        answers = []
+        for call in calls:
+            assert drv.command(f"module - {drv.module_source(module)}") == "ok"
+            answers.append(drv.command(call))
+            answers.append(drv.command("invoke - checksum"))
+        return answers
+
+
+def test_optimised_checks_match_the_interpreter(modules):
+    driver = posix_build.build_program("wasmote-spec", "release")
+    calls = [f"invoke - run i32:{a & 0xFFFFFFFF:x} i32:{b & 0xFFFFFFFF:x} i32:{c & 0xFFFFFFFF:x}"
+             for a, b, c in ARGS]
+    traps = oks = 0
+    for wasm, pkg in modules:
+        interp = run(driver, wasm, calls)
+        native = run(driver, pkg, calls)
+        diffs = list(zip(calls, interp[::2], native[::2], strict=True))
+        assert native == interp, f"{wasm.name}: {diffs}"
+        traps += sum(a.startswith("trap") for a in interp[::2])
+        oks += sum(a.startswith("ok") for a in interp[::2])
+    assert traps > 50 and oks > 30  # both sides of the edges are exercised
+
+
+def test_the_optimisations_fire(modules):
+    """The generated modules do reach both optimisations (else the test above is moot)."""
+    loops = segments = 0
+    for wasm, _ in modules:
+        c = translate(read_module(wasm.read_bytes())).source
+        loops += c.count("wm_trips(")
+        segments += c.count("GRP_OK(")
+    assert loops >= 10 and segments >= 10, (loops, segments)
