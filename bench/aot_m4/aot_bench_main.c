@@ -1,7 +1,7 @@
 /* Benchmark image for AOT code on a QEMU board (Cortex-M4F, mps2-an386): each kernel runs
  * as native C (compiled into this image by the same GCC), as AOT code (its package lies in
- * flash; the code is executed in place) and in the interpreter (the same package, AOT
- * section not attached). bench/aot.py generates aot_bench_data.h, builds the image, runs QEMU
+ * flash; the code is executed in place), as AOT code compiled without fuel metering, and in
+ * the interpreter (the first package, AOT section not attached). bench/aot.py generates aot_bench_data.h, builds the image, runs QEMU
  * with -icount shift=0 (one instruction = 1 ns of virtual time) and parses the lines:
  *
  *   calib TICKS                       2 M instructions of a known loop
@@ -81,16 +81,17 @@ static void line(const char *what, const char *kernel, const char *engine, int w
 
 /* Loads the kernel's package (as the device's install path would: container and hash, then
  * the module) and, for "aot", attaches its AOT section in place. */
-static int run_wasm(const bench_kernel *k, int aot, wm_arena *arena)
+static int run_wasm(const bench_kernel *k, int aot, int fuel, wm_arena *arena)
 {
-    const char *engine = aot ? "aot" : "interp";
+    const char *engine = !aot ? "interp" : fuel ? "aot" : "aot-nofuel";
     uint32_t t0 = now();
     wm_package pkg;
     wm_sb_error pe;
     wm_error e = {WM_OK, 0, NULL};
     wm_module *m;
     wm_instance *inst;
-    if (wm_pkg_parse(k->package, k->package_len, &pkg, &pe) != 0) {
+    if (wm_pkg_parse(fuel ? k->package : k->nofuel, fuel ? k->package_len : k->nofuel_len,
+                     &pkg, &pe) != 0) {
         put("error package ");
         put(pe.msg);
         put("\r\n");
@@ -148,9 +149,11 @@ void wm_app_main(void)
         line("run", k->name, "native", 1, sum, since(t0));
         wm_arena arena;
         wm_arena_init(&arena, info->ram_free, info->ram_free_size);
-        run_wasm(k, 1, &arena);
+        run_wasm(k, 1, 1, &arena);
         wm_arena_init(&arena, info->ram_free, info->ram_free_size);
-        run_wasm(k, 0, &arena);
+        run_wasm(k, 1, 0, &arena);
+        wm_arena_init(&arena, info->ram_free, info->ram_free_size);
+        run_wasm(k, 0, 1, &arena);
     }
     put("done\r\n");
     for (;;) wm_port_idle();
