@@ -11,6 +11,7 @@ from wasmote.aot.targets import TARGET_NAMES, get_target, target_for_board
 from wasmote.cli import main
 from wasmote.cli.package_cmds import _write_atomic
 from wasmote.errors import UsageError
+from wasmote.package.container import is_package
 from wasmote.package.describe import signature_status
 from wasmote.package.keys import load_private_key, sign_package
 from wasmote.package.manifest import load_manifest
@@ -54,6 +55,9 @@ def compile_cmd(source: Path, targets: tuple[str, ...], boards: tuple[str, ...],
                          f"(targets: {', '.join(TARGET_NAMES)})")
     if not source.is_file():
         raise UsageError(f"{source}: no such file")
+    if manifest_path and is_package(source.read_bytes()[:4]):
+        raise UsageError(f"{source} is a package: it has its manifest already "
+                         "(--manifest applies to a .wasm module)")
     manifest = load_manifest(manifest_path) if manifest_path else None
     key = load_private_key(key_path) if key_path else None
     result = compile_package(source, chosen, manifest=manifest, strip=not no_strip,
