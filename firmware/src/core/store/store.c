@@ -212,18 +212,30 @@ int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
     return WM_STORE_OK;
 }
 
+/* The i-th live record in flash (address) order, as store.h promises. The table itself is
+ * in mount order with installs appended, so a module installed into a freed lower run used
+ * to list after higher ones until the next mount, and LIST changed order across a reboot
+ * (found by fuzz/fuzz_frame.c's remount oracle; fuzz/regressions/frame/list-order). Live
+ * records never share an address; at most WM_STORE_MAX_RECORDS of them, so the selection
+ * stays cheap. */
 static const wm_store_record *live_at(const wm_store *st, uint32_t i)
 {
-    uint32_t n = 0;
-    for (uint32_t k = 0; k < st->nrecs; k++) {
-        if (st->recs[k].state == WM_REC_LIVE) {
-            if (n == i) {
-                return &st->recs[k];
+    const wm_store_record *r = NULL;
+    for (uint32_t n = 0; n <= i; n++) {
+        const wm_store_record *prev = r;
+        r = NULL;
+        for (uint32_t k = 0; k < st->nrecs; k++) {
+            const wm_store_record *c = &st->recs[k];
+            if (c->state == WM_REC_LIVE && (prev == NULL || c->addr > prev->addr) &&
+                (r == NULL || c->addr < r->addr)) {
+                r = c;
             }
-            n++;
+        }
+        if (r == NULL) {
+            return NULL;
         }
     }
-    return NULL;
+    return r;
 }
 
 uint32_t wm_store_count(const wm_store *st)
