@@ -393,8 +393,8 @@ def line_coverage(target: str, inputs: Sequence[Path]) -> dict[str, tuple[int, i
     work.mkdir(parents=True)
     env = dict(os.environ, LLVM_PROFILE_FILE=str(work / "run-%p.profraw"))
     subprocess.run([str(exe), "-runs=0", "-timeout=20", f"-max_len={TARGETS[target].max_len}",
-                    *(str(d) for d in inputs)], env=env, capture_output=True, check=False,
-                   timeout=3600)
+                    *(str(d) for d in inputs if d.exists())], env=env, capture_output=True,
+                   check=False, timeout=3600)
     raws = sorted(work.glob("*.profraw"))
     if not raws:
         raise CampaignError(f"no coverage profile written for {target}")
