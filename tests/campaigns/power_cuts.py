@@ -306,7 +306,8 @@ def trial(dev: Device, model: Model, op: Operation, rng: random.Random, timing: 
           res: DeviceResult, window: int = 8) -> None:
     """Runs `op`, kills the device at a random moment, restarts and checks it. A third of
     the pushes are cut inside PUSH_COMMIT (hash, validation, commit word, deleting the old
-    copy), which is short next to erasing and programming but where a store is at risk."""
+    copy), which is short next to erasing and programming but where a store is at risk; half
+    the key-value writes are cut near the end of the RUN, where the writes are."""
     tracer = TracingTransport(_line(dev))
     c = DeviceClient(tracer, timeout=5.0, retries=0, slow_timeout=5.0, window=window)
     took: list[float] = []
@@ -328,6 +329,10 @@ def trial(dev: Device, model: Model, op: Operation, rng: random.Random, timing: 
     if at_commit:
         tracer.commit_sent.wait(timeout=1.5 * timing.op[op.kind] + 1.0)
         time.sleep(rng.uniform(0, 1.5 * timing.commit))
+    elif op.kind.startswith("kv") and rng.random() < 0.5:
+        # the flash writes come last in a RUN (after loading and instantiating the writer):
+        # half the kv cuts aim at the end of it
+        time.sleep(rng.uniform(0.6, 1.05) * timing.op[op.kind])
     else:
         time.sleep(rng.uniform(0, 1.2 * timing.op[op.kind]))
     dev.kill()
