@@ -677,11 +677,21 @@ static void sd_cmd_reset(wm_spec_driver *d)
 {
     if (d->exec_code != NULL)
         (void)d->exec_code(d->exec_ctx, NULL, 0);
-    wm_arena_release(&d->arena, d->base_mark);
-    wm_arena_release(&d->meta, d->base_meta_mark);
-    d->linker = d->base_linker;
+    /* spectest is built afresh too: its table may hold functions of the modules just
+     * released (a later call_indirect through it must not reach freed memory). */
+    wm_arena_release(&d->arena, 0);
+    wm_arena_release(&d->meta, 0);
+    wm_linker_init(&d->linker, &d->meta);
     d->current = NULL;
     d->named = NULL;
+    wm_err rc = sd_build_spectest(d);
+    d->base_linker = d->linker;
+    d->base_mark = wm_arena_mark(&d->arena);
+    d->base_meta_mark = wm_arena_mark(&d->meta);
+    if (rc != WM_OK) {
+        sd_driver_error(d, "cannot rebuild the spectest module");
+        return;
+    }
     sd_puts(d, "ok\n");
 }
 

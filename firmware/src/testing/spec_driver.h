@@ -32,8 +32,8 @@
  *   limit KEY N            per-instance limits (wm_limits) for later modules: KEY is stack
  *                          (value slots), depth (call depth), memcap (byte budget of a linear
  *                          memory), memreserve (bytes reserved for memory.grow) or tablecap.
- *   reset                  forget every module and registration (keeps spectest); frees
- *                          their arena memory.
+ *   reset                  forget every module and registration and rebuild spectest
+ *                          (its table may hold their functions); frees their arena memory.
  *   mem                    -> ok USED SIZE  (arena bytes, decimal)
  *
  * A module SRC may also be a package (.wmp, docs/module-format.md): its module is loaded and,
