@@ -67,6 +67,8 @@ def build_image(main_c: Path, out: Path, opt: str = "-Os",
     compile_flags = ["-std=c99", opt, *cpu, "-ffreestanding", "-fno-builtin",
                      "-ffunction-sections", "-fdata-sections", *WARN, *defines,
                      f"-I{REPO / 'firmware' / 'include'}", f"-I{CRYPTO_SRC}", f"-I{port_dir}",
+                     # ports include core interface headers (sandbox/gpio.h, store/flash.h)
+                     f"-I{REPO / 'firmware' / 'src' / 'core'}",
                      *[f"-I{d}" for d in include_dirs]]
     objects = []
     for src in sources:

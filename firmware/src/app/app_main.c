@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aot/aot.h"
 #include "console.h"
 #include "device/device.h"
 #include "selftest.h"
@@ -19,10 +20,6 @@
 /* Budget of one RUN call (fuel units: function entries and loop iterations). */
 #define WM_RUN_FUEL 2000000u
 
-#ifndef WM_AOT_ARCH
-#define WM_AOT_ARCH 0u
-#define WM_AOT_ABI 0u
-#endif
 
 static wm_device g_dev; /* the one place device state lives */
 
@@ -70,8 +67,8 @@ void wm_app_main(void)
         .gpio = wm_port_gpio(),
         .retained = retained_size >= sizeof(wm_sup_retained) ? retained : NULL,
         .reset_cause = wm_port_reset_cause(),
-        .aot_arch = WM_AOT_ARCH,
-        .aot_abi = WM_AOT_ABI,
+        .aot_arch = WM_AOT_ARCH_SELF, /* native code of this CPU, from signed packages */
+        .aot_abi = WM_AOT_ABI_VERSION,
     };
     wm_port_watchdog_start(WM_WATCHDOG_MS);
     wm_con_puts("ready\r\n");
