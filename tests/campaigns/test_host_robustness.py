@@ -360,13 +360,14 @@ def test_cli_on_malformed_files(key_files: Path, tmp_path_factory: pytest.TempPa
     (d / "p.wmp").write_bytes(package)
     (d / "bad.toml").write_bytes(toml)
     k = key_files
+    # (exec gets a fuel budget: without one it runs a looping module as long as it loops)
     for args in (["inspect", "m.wasm"], ["inspect", "p.wmp"], ["validate", "m.wasm"],
                  ["strip", "m.wasm", "-o", "s.wasm"],
                  ["package", "m.wasm", "-m", str(k / "m.toml"), "-o", "o.wmp"],
                  ["package", "m.wasm", "-m", "bad.toml", "-o", "o.wmp"],
                  ["verify", "p.wmp", "--pubkey", str(k / "k.pub")],
                  ["sign", "p.wmp", "--key", str(k / "k.key")],
-                 ["exec", "m.wasm", "--invoke", "run"]):
+                 ["exec", "m.wasm", "--invoke", "run", "--fuel", "1000000"]):
         args = [str(d / a) if a.endswith((".wasm", ".wmp", ".toml")) and "/" not in a else a
                 for a in args]
         _cli(args, f"cli: {args[0]}")
