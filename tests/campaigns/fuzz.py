@@ -332,6 +332,7 @@ class FuzzResult:
     corpus: int
     seeds: int
     findings: list[str] = field(default_factory=list)
+    slow: list[str] = field(default_factory=list)  # slow-unit-*: reported, not failures
     line_coverage: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
@@ -357,7 +358,10 @@ def fuzz(target: str, exe: Path, *, seconds: int | None = None, runs: int | None
     artifacts.mkdir(parents=True, exist_ok=True)
     before = set(artifacts.iterdir())
     cmd = [*(["nice", "-n", "10"] if nice else []), str(exe), f"-max_len={TARGETS[target].max_len}",
-           "-timeout=10", "-rss_limit_mb=2048", "-print_final_stats=1",
+           # a unit longer than this is a finding (a hang); ASan builds on a shared, busy
+           # machine run several times slower than alone, hence the margin
+           "-timeout=30", "-report_slow_units=5", "-rss_limit_mb=2048",
+           "-print_final_stats=1",
            f"-artifact_prefix={artifacts}/", f"-seed={seed}"]
     cmd += [f"-max_total_time={seconds}"] if seconds is not None else []
     cmd += [f"-runs={runs}"] if runs is not None else []
@@ -370,14 +374,16 @@ def fuzz(target: str, exe: Path, *, seconds: int | None = None, runs: int | None
     execs = re.search(r"stat::number_of_executed_units:\s+(\d+)", err)
     rate = re.search(r"stat::average_exec_per_sec:\s+(\d+)", err)
     last = status[-1] if status else ("0", "0", "0", "0")
-    findings = [str(p) for p in sorted(set(artifacts.iterdir()) - before)]
+    new = sorted(set(artifacts.iterdir()) - before)
+    findings = [str(p) for p in new if not p.name.startswith("slow-unit-")]
+    slow = [str(p) for p in new if p.name.startswith("slow-unit-")]
     if proc.returncode != 0 and not findings:
         findings.append(f"exit {proc.returncode}: {err[-2000:]}")
     nseeds = sum(len(list(d.iterdir())) for d in seed_dirs if d.is_dir())
     return FuzzResult(target, round(watch.seconds(), 1),
                       int(execs.group(1)) if execs else int(last[0]),
                       int(rate.group(1)) if rate else 0, int(last[1]), int(last[2]),
-                      len(list(corpus.iterdir())), nseeds, findings)
+                      len(list(corpus.iterdir())), nseeds, findings, slow)
 
 
 def line_coverage(target: str, inputs: Sequence[Path]) -> dict[str, tuple[int, int]]:
@@ -443,6 +449,8 @@ def report(results: Sequence[FuzzResult]) -> str:
     for r in results:
         for f in r.findings:
             out.append(f"  finding in {r.target}: {f}")
+        for f in r.slow:
+            out.append(f"  slow input (over 5 s, not a failure) in {r.target}: {f}")
     for r in results:
         if not r.line_coverage:
             continue
