@@ -45,6 +45,8 @@ typedef struct {
     uint32_t reset_cause;       /* WM_RESET_* of this boot */
     uint8_t aot_arch;           /* native code this firmware runs (WM_AOT_*), 0 = none */
     uint16_t aot_abi;
+    wm_err (*aot_attach)(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                         uint16_t abi, wm_error *err); /* core/aot's wm_aot_attach, or NULL */
 } wm_device_config;
 
 typedef struct {

@@ -2,7 +2,6 @@
  * LIST and INFO state, and the validation of a push before it is committed. */
 #include "sup_internal.h"
 
-#include "aot.h"
 #include "pins.h"
 
 static int op_start(void *ctx, wm_protocol *p, const char *name, char *msg, size_t cap)
@@ -153,8 +152,8 @@ static void op_module_state(void *ctx, const char *name, wm_proto_module_state *
     out->state = sl->state;
     if (sl->loaded) {
         const wm_sb_module *m = &sl->sb;
-        bool native = m->decision.aot != NULL && m->module != NULL &&
-                      wm_aot_attached(m->module);
+        /* the install fails if binding the native code fails: installed means attached */
+        bool native = m->decision.aot != NULL && m->decision.aot_attach != NULL;
         out->kind = m->pkg.bytes != m->pkg.module ? (native ? 2u : 1u) : 0u;
         out->version[0] = m->manifest.version[0];
         out->version[1] = m->manifest.version[1];

@@ -3,7 +3,6 @@
  * in keys.c, reset attribution in crash.c. */
 #include "sup_internal.h"
 
-#include "aot.h"
 #include "pins.h"
 
 bool wm_sup_running_state(uint8_t st)
@@ -288,9 +287,9 @@ void wm_sup_init(wm_supervisor *s, const wm_sup_config *cfg)
     s->dev.pin_ctx = cfg->kv;
     s->dev.arch = cfg->aot_arch;
     s->dev.aot_abi = cfg->aot_abi;
-    /* native code only where this build runs it (and only from signed packages: policy) */
-    s->dev.aot_attach = cfg->aot_arch != 0 && cfg->aot_arch == WM_AOT_ARCH_SELF
-                            ? wm_aot_attach : NULL;
+    /* native code only with a binder (core/aot's wm_aot_attach), and only from signed
+     * packages (the policy) */
+    s->dev.aot_attach = cfg->aot_arch != 0 ? cfg->aot_attach : NULL;
     wm_sup_keys_load(s);
     wm_sup_crash_attribute(s);
     /* Autostart, skipping modules that kept resetting the device. */

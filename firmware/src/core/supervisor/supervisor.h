@@ -78,6 +78,10 @@ typedef struct wm_sup_config {
     uint32_t run_block_ms;     /* how long a RUN call may stay blocked (sleep/receive) */
     uint8_t aot_arch;          /* WM_AOT_* this firmware runs, 0 = none */
     uint16_t aot_abi;
+    /* binds native code to a loaded module (core/aot's wm_aot_attach); NULL = none, so a
+     * build without core/aot links */
+    wm_err (*aot_attach)(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                         uint16_t abi, wm_error *err);
     wm_sup_retained *retained; /* NULL: resets are not attributed */
     uint32_t reset_cause;      /* WM_RESET_* */
     /* Unsolicited events (WM_EV_*) for the host. */
