@@ -289,8 +289,10 @@ def choose(rng: random.Random, model: Model, sizes: Sequence[int] = SIZES) -> Op
 
 @dataclass
 class Timing:
-    """How long operations take uninterrupted (learned from the trials the kill came too
-    late for): kill moments are drawn from [0, 1.2 x that]."""
+    """How long operations take uninterrupted, measured on uncut calibration operations every
+    CALIBRATE trials (not from the trials the kill came too late for: those are the short
+    ones, and learning from them would shrink the window toward the start of each operation).
+    Kill moments are drawn from [0, 1.2 x that]."""
 
     op: dict[str, float] = field(default_factory=dict)
     commit: float = 0.005
@@ -342,7 +344,7 @@ def trial(dev: Device, model: Model, op: Operation, rng: random.Random, timing: 
     _bump(res.by_operation, op.kind)
     _bump(res.by_phase, f"{op.kind}: {tracer.phase()}")
     res.problems += failure
-    timing.learn(op.kind, took[0] if took else None, tracer.commit_took)
+    timing.learn(op.kind, None, tracer.commit_took)
     dev.stop()
     try:
         dev.start()
@@ -390,6 +392,33 @@ def resync(dev: Device, model: Model) -> None:
         c.transport.close()
 
 
+CALIBRATE = 25
+
+
+def calibrate(dev: Device, model: Model, timing: Timing, rng: random.Random,
+              sizes: Sequence[int], window: int) -> None:
+    """Times each kind of operation uncut (a module "cal" outside the campaign's names is
+    installed, replaced and removed; the key-value writes are recorded in the model)."""
+    c = _client(dev)
+    c.window = window
+    try:
+        size = rng.choice(sizes)
+        v = rng.getrandbits(62)
+        for op in (Operation("install", "cal", Image(tagged_module(1, size, 1), 1)),
+                   Operation("replace", "cal", Image(tagged_module(2, size, 2), 2)),
+                   Operation("remove", "cal"), Operation("kv", kv_key=v % KV_KEYS, kv_value=v),
+                   Operation("kv-burst", kv_value=v)):
+            t0 = time.monotonic()
+            op.run(c)
+            took = time.monotonic() - t0
+            timing.op[op.kind] = took if op.kind not in timing.op else \
+                0.5 * timing.op[op.kind] + 0.5 * took
+            if op.kind.startswith("kv"):
+                model.kv.update(op.kv_writes())
+    finally:
+        c.transport.close()
+
+
 def run_device(dev: Device, label: str, trials: int, seed: int, work: Path,
                progress: Callable[[str], None] | None = None, sizes: Sequence[int] = SIZES,
                window: int = 8) -> DeviceResult:
@@ -403,15 +432,10 @@ def run_device(dev: Device, label: str, trials: int, seed: int, work: Path,
         c.window = window
         c.push(KV_NAME, kv_package(work))
         timing = Timing()
-        for kind in ("install", "replace", "kv", "kv-burst", "remove"):
-            op = Operation(kind, kv_key=0, kv_value=1) if kind.startswith("kv") else \
-                Operation(kind, "m0", Image(tagged_module(1, max(sizes), 1), 1))
-            t0 = time.monotonic()
-            op.run(c)
-            timing.learn(kind, time.monotonic() - t0, None)
-        model.kv = {k: 1 + k for k in range(KV_KEYS)}  # what the kv-burst left
         c.transport.close()
         for i in range(trials):
+            if i % CALIBRATE == 0:
+                calibrate(dev, model, timing, rng, sizes, window)
             trial(dev, model, choose(rng, model, sizes), rng, timing, res, window)
             if progress and (i + 1) % 50 == 0:
                 progress(f"{label}: {i + 1}/{trials} trials, {res.inconsistent} inconsistent")
