@@ -2,7 +2,9 @@
 fuel suspend/resume and identical fuel accounting, wm_yield and blocking host functions,
 stack exhaustion as a trap, every trap reason leaving the instance usable, re-entrancy,
 AOT and interpreted instances linked together, and what wm_aot_attach refuses. Built with
-ASan+UBSan; the arch switch runs under the sanitizer's fiber annotations."""
+ASan+UBSan; the arch switch runs under the sanitizer's fiber annotations. Built again with
+the isolated mode's runtime side (core/aot/aot_iso.c over a simulated gate, no MPU on a
+host): every observation must be the same there too."""
 
 from __future__ import annotations
 
@@ -17,17 +19,23 @@ CASES = ("fuel", "exhaustion", "host", "traps", "mixed", "attach")
 CORE = FIRMWARE_DIR / "src" / "core"
 
 
-@pytest.fixture(scope="module")
-def aot_unit(tmp_path_factory):
+# "plain": native code as on every port; "iso-sim": the isolated mode's runtime side (user
+# block, gate requests, checked services) with the simulated gate of aot/arch/iso_sim.c.
+@pytest.fixture(scope="module", params=["plain", "iso-sim"])
+def aot_unit(request, tmp_path_factory):
     out = tmp_path_factory.mktemp("aot_unit")
     exe = out / "aot_unit"
     sources = [*sorted((CORE / "runtime").glob("*.c")), *sorted((CORE / "aot").glob("*.c")),
                *sorted((CORE / "aot" / "arch").glob("*.S")), CORE / "crypto" / "sha256.c",
                HERE / "c" / "aot_unit.c"]
+    defines = []
+    if request.param == "iso-sim":
+        sources += sorted((CORE / "aot" / "arch").glob("*.c"))
+        defines = ["-DWM_AOT_ISO_SIM"]
     cmd = ["cc", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-           "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{FIRMWARE_DIR / 'include'}",
-           f"-I{CORE / 'runtime'}", f"-I{CORE / 'aot'}", f"-I{CORE / 'crypto'}",
-           *map(str, sources), "-o", str(exe)]
+           "-std=c99", "-Wall", "-Wextra", "-Werror", *defines, f"-I{FIRMWARE_DIR / 'include'}",
+           f"-I{CORE / 'runtime'}", f"-I{CORE / 'aot'}", f"-I{CORE / 'aot' / 'arch'}",
+           f"-I{CORE / 'crypto'}", *map(str, sources), "-o", str(exe)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return exe

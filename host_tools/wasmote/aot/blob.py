@@ -2,7 +2,8 @@
 
     0   u32 magic "wAOT"          24  u32 largest native frame (bytes)
     4   u32 header size (80)       28  u32 offset of the entry table
-    8   u32 flags (1 = fuel)       32  u32 offset of the code (16-aligned)
+    8   u32 flags (1 = fuel,       32  u32 offset of the code (16-aligned)
+          2 = no bounds checks)
     12  u32 sizeof(wm_aot_ctx)     36  u32 code size
     16  u32 imported functions     40  u32 offset of the type table
     20  u32 defined functions      44  u32 alignment the code needs in memory
@@ -25,6 +26,7 @@ MAGIC = 0x544F4177  # "wAOT"
 HEADER = struct.Struct("<12I32s")
 HEADER_BYTES = HEADER.size  # 80
 FLAG_FUEL = 1
+FLAG_NO_BOUNDS = 2  # no software bounds checks: runs only isolated by an MPU
 NO_ENTRY = 0xFFFFFFFF
 CODE_ALIGN = 16
 
@@ -53,6 +55,10 @@ class AotBlob:
     @property
     def fuel(self) -> bool:
         return bool(self.flags & FLAG_FUEL)
+
+    @property
+    def bounds_checks(self) -> bool:
+        return not self.flags & FLAG_NO_BOUNDS
 
     def encode(self) -> bytes:
         n = len(self.entries)

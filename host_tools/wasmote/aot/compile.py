@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from wasmote.aot.blob import FLAG_FUEL, NO_ENTRY, AotBlob, ctx_size
+from wasmote.aot.blob import FLAG_FUEL, FLAG_NO_BOUNDS, NO_ENTRY, AotBlob, ctx_size
 from wasmote.aot.link import build_image
 from wasmote.aot.targets import Compiler, Target, compiler_for, prelude_dir
 from wasmote.aot.translate import translate
@@ -52,11 +52,15 @@ def _sources_hash() -> str:
     return h.hexdigest()
 
 
-def cache_key(wasm: bytes, target: Target, compiler: Compiler, fuel: bool) -> str:
+def cache_key(wasm: bytes, target: Target, compiler: Compiler, fuel: bool,
+              bounds_checks: bool = True) -> str:
     h = hashlib.sha256()
-    for part in (hashlib.sha256(wasm).hexdigest(), target.name, str(int(target.arch)),
-                 compiler.family, compiler.identity, " ".join(compiler.flags),
-                 str(fuel), _sources_hash()):
+    parts = [hashlib.sha256(wasm).hexdigest(), target.name, str(int(target.arch)),
+             compiler.family, compiler.identity, " ".join(compiler.flags), str(fuel),
+             _sources_hash()]
+    if not bounds_checks:
+        parts.append("no-bounds-checks")
+    for part in parts:
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()
@@ -72,21 +76,25 @@ def load_valid_module(wasm: bytes, source: str) -> Module:
 
 
 def compile_wasm(wasm: bytes, target: Target, *, fuel: bool = True,
-                 compiler: str | None = None, source: str = "module.wasm",
-                 keep_dir: Path | None = None, use_cache: bool = True) -> CompileResult:
-    """The AOT section for `target` of the (already stripped, if wanted) module `wasm`."""
+                 bounds_checks: bool = True, compiler: str | None = None,
+                 source: str = "module.wasm", keep_dir: Path | None = None,
+                 use_cache: bool = True) -> CompileResult:
+    """The AOT section for `target` of the (already stripped, if wanted) module `wasm`.
+    bounds_checks=False: no software bounds checks (MPU benchmarks and tests only; the code
+    carries FLAG_NO_BOUNDS and a device runs it only isolated by its MPU)."""
     comp = compiler_for(target, compiler)
-    key = cache_key(wasm, target, comp, fuel)
+    key = cache_key(wasm, target, comp, fuel, bounds_checks)
     path = CACHE_DIR / f"{key}.aot"
     if use_cache and keep_dir is None and path.is_file():
         data = path.read_bytes()
         return CompileResult(AotCode(int(target.arch), 1, data), AotBlob.decode(data), target,
                              True)
     mod = load_valid_module(wasm, source)
-    tr = translate(mod, fuel=fuel, source_name=Path(source).name)
+    tr = translate(mod, fuel=fuel, bounds_checks=bounds_checks, source_name=Path(source).name)
     image = build_image(tr.source, target, comp, tr.entries, keep_dir=keep_dir)
     entries = tuple(image.entries.get(j, NO_ENTRY) for j in range(len(mod.funcs)))
-    blob = AotBlob(FLAG_FUEL if fuel else 0, ctx_size(target.ptr_bytes),
+    flags = (FLAG_FUEL if fuel else 0) | (0 if bounds_checks else FLAG_NO_BOUNDS)
+    blob = AotBlob(flags, ctx_size(target.ptr_bytes),
                    mod.num_imported_funcs, image.frame, hashlib.sha256(wasm).digest(),
                    entries, tr.sig_hashes, image.code, image.align)
     data = blob.encode()

@@ -2,6 +2,8 @@
  * with ASan+UBSan. Every case runs twice, interpreted and AOT-compiled, and what it observes
  * (results, error codes, suspension counts, fuel left) must be identical: AOT is invisible
  * above wasmote.h.
+ * Built with -DWM_AOT_ISO_SIM, the AOT pass runs isolated (core/aot/aot_iso.c through the
+ * simulated gate of aot/arch/iso_sim.c): the same observations again.
  * Usage: aot_unit DIR CASE   (DIR holds NAME.wasm and NAME.aot, the AOT section payload)
  * Prints "ok" and exits 0, or prints why and exits 1. */
 #define _DEFAULT_SOURCE
@@ -75,7 +77,15 @@ static wm_module *load(const char *name, int aot)
         unsigned char *a = read_file(name, "aot", &alen);
         const uint8_t *code = exec_copy(a, alen);
         e.msg = NULL;
+#if defined(WM_AOT_ISO_SIM)
+        /* isolated (the simulation: the gate and services without an MPU), except a module
+         * that imports a table, which isolation refuses: it calls the isolated peer */
+        wm_err rc = strcmp(name, "mixed") != 0
+            ? wm_aot_attach_isolated(m, code, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e)
+            : wm_aot_attach(m, code, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e);
+#else
         wm_err rc = wm_aot_attach(m, code, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e);
+#endif
         if (rc != WM_OK) printf("attach %s: %s\n", name, e.msg);
         CHECK(rc == WM_OK && wm_aot_attached(m));
     }
@@ -493,6 +503,9 @@ int main(int argc, char **argv)
         return 2;
     }
     dir = argv[1];
+#if defined(WM_AOT_ISO_SIM)
+    CHECK(wm_aot_isolation_init() != 0);
+#endif
     static const struct { const char *name; void (*fn)(void); } cases[] = {
         {"fuel", case_fuel}, {"exhaustion", case_exhaustion}, {"host", case_host},
         {"traps", case_traps}, {"mixed", case_mixed}, {"attach", case_attach},

@@ -38,6 +38,23 @@
 #define WM_AOT_ARCH_SELF 0u
 #endif
 
+/* Isolation (docs/aot.md, "Isolation by the MPU"): native code runs unprivileged with MPU
+ * regions for exactly its code, its memory, its stack and the data it reaches through its
+ * context; every call into the runtime crosses back to privileged code through a gate (SVC),
+ * and a fault becomes a trap of that module. WM_AOT_ISO_PMSA is the MPU architecture this
+ * build programs: 7 (PMSAv7: Cortex-M3/M4/M7), 8 (PMSAv8: Cortex-M33), 0 none. A posix
+ * build with WM_AOT_ISO_SIM runs the same gate and services without protection (tests). */
+#if WM_AOT_ARCH_SELF != 0 && defined(__arm__) && defined(__ARM_ARCH_8M_MAIN__)
+#define WM_AOT_ISO_PMSA 8
+#elif WM_AOT_ARCH_SELF != 0 && defined(__arm__) && \
+    (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__))
+#define WM_AOT_ISO_PMSA 7
+#elif WM_AOT_ARCH_SELF != 0 && defined(WM_AOT_ISO_SIM)
+#define WM_AOT_ISO_PMSA 7
+#else
+#define WM_AOT_ISO_PMSA 0
+#endif
+
 /* Stack bytes kept free below the deepest native frame for runtime helpers and interrupt
  * handlers that run on a module's stack (a port may raise it). */
 #ifndef WM_AOT_STACK_RESERVE
@@ -53,6 +70,19 @@
  * section itself is damaged), with a message saying what. Attach before instantiating. */
 wm_err wm_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
                      uint16_t abi, wm_error *err);
+
+/* As wm_aot_attach, but the module's native code will run isolated (see above): its
+ * instances are laid out for the MPU and every call runs unprivileged. WM_ERR_INVALID when
+ * this build or board cannot isolate (wm_aot_isolation() == 0). */
+wm_err wm_aot_attach_isolated(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                              uint16_t abi, wm_error *err);
+
+/* Sets up isolation once at start-up (the port calls it after wiring the SVCall and
+ * MemManage/BusFault/UsageFault vectors to core/aot: wm_aot_svc_vector, wm_aot_fault_vector).
+ * Returns the PMSA version in use (7, 8), or 0 when the CPU has no usable MPU. */
+int wm_aot_isolation_init(void);
+/* The PMSA version isolation runs with (0: not initialised or not available). */
+int wm_aot_isolation(void);
 
 /* True when `mod` runs native code. */
 int wm_aot_attached(const wm_module *mod);

@@ -41,6 +41,12 @@ static uint32_t log2u(uint32_t v)
 wm_err wm_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
                      uint16_t abi, wm_error *err)
 {
+    return wm_aot_bind(mod, code, len, arch, abi, 0, err);
+}
+
+wm_err wm_aot_bind(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                   uint16_t abi, int isolated, wm_error *err)
+{
     if (!mod || !code) return bad(err, WM_ERR_ARGS, "aot: NULL argument");
     if (WM_AOT_ARCH_SELF == 0)
         return bad(err, WM_ERR_INVALID, "aot: this runtime build cannot run native code");
@@ -66,6 +72,9 @@ wm_err wm_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t ar
     if (hsize < WM_AOT_HEADER_BYTES || hsize > len || (flags & ~WM_AOT_F_KNOWN) != 0 ||
         align == 0 || (align & (align - 1u)) != 0 || align > 4096u)
         return bad(err, WM_ERR_MALFORMED, "aot: bad header size, flags or alignment");
+    if ((flags & WM_AOT_F_NO_BOUNDS) && !isolated)
+        return bad(err, WM_ERR_INVALID, "aot: code without bounds checks runs only isolated "
+                                        "by the MPU");
     if (wm_aot_u32(code, WM_AOT_H_CTX_SIZE) != sizeof(wm_aot_ctx))
         return bad(err, WM_ERR_INVALID, "aot: code was compiled for another context layout");
     if (wm_aot_u32(code, WM_AOT_H_NIMPORTS) != mod->nfunc_imports ||
@@ -94,7 +103,7 @@ wm_err wm_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t ar
     (void)wm_sha256(mod->bytes, mod->len, digest);
     if (wm_memcmp(digest, code + WM_AOT_H_MODULE_HASH, 32) != 0)
         return bad(err, WM_ERR_INVALID, "aot: code was compiled from another module");
-    mod->native = &wm_aot_native_ops;
+    mod->native = isolated ? &wm_aot_native_ops_iso : &wm_aot_native_ops;
     mod->native_code = code;
     return WM_OK;
 }
@@ -125,6 +134,7 @@ static wm_err aot_instantiate(wm_arena *arena, wm_instance *inst, wm_error *err)
     c->rt = &wm_aot_rt_v1;
     c->inst = inst;
     inst->native = ai;
+    if (m->native == &wm_aot_native_ops_iso) return wm_aot_iso_instantiate(arena, inst, ai, err);
     return WM_OK;
 }
 

@@ -53,7 +53,7 @@ void wm_aot_enter(wm_aot_ctx *c, wm_aot_run *r)
 }
 
 /* Takes the next fuel slice out of the reserve into ctx. */
-static void slice_from_reserve(wm_aot_ctx *c, wm_aot_run *r)
+void wm_aot_slice_from_reserve(wm_aot_ctx *c, wm_aot_run *r)
 {
     uint64_t have = *r->reserve;
     uintptr_t take = have > (uint64_t)INTPTR_MAX ? (uintptr_t)INTPTR_MAX : (uintptr_t)have;
@@ -62,7 +62,7 @@ static void slice_from_reserve(wm_aot_ctx *c, wm_aot_run *r)
 }
 
 /* runtime -> native */
-static void switch_in(wm_aot_run *r)
+void wm_aot_switch_in(wm_aot_run *r)
 {
 #if defined(__SANITIZE_ADDRESS__)
     __sanitizer_start_switch_fiber(&r->asan_rt_fake, (const void *)r->lo, r->hi - r->lo);
@@ -88,11 +88,18 @@ void wm_aot_park(wm_aot_run *r, int dying)
 #endif
 }
 
+#if defined(WM_AOT_ISO_SIM)
+void wm_aot_iso_sim_main(wm_aot_run *r); /* aot/arch/iso_sim.c */
+#endif
+
 void wm_aot_coro_main(void *arg)
 {
     wm_aot_run *r = (wm_aot_run *)arg;
 #if defined(__SANITIZE_ADDRESS__)
     __sanitizer_finish_switch_fiber(NULL, &r->asan_rt_bottom, &r->asan_rt_size);
+#endif
+#if defined(WM_AOT_ISO_SIM)
+    if (r->iso) wm_aot_iso_sim_main(r); /* never returns */
 #endif
     r->entry(r->entry_ctx, r->io);
     r->slice = r->entry_ctx->fuel;
@@ -103,7 +110,7 @@ void wm_aot_coro_main(void *arg)
 }
 
 /* Calls what native code asked for (WM_AOT_CALL) on this, the runtime's, stack. */
-static wm_err serve_call(wm_aot_run *r, wm_error *err)
+wm_err wm_aot_serve_call(wm_aot_run *r, wm_error *err)
 {
     wm_aot_ctx *c = r->park_ctx;
     const wm_func *f = r->req_func;
@@ -149,7 +156,7 @@ static wm_err serve_call(wm_aot_run *r, wm_error *err)
                                e2.msg ? e2.msg : "trap");
     }
     for (uint32_t i = 0; i < t->nresults; i++) io[i] = wm_val_to_slot(&res[i]);
-    slice_from_reserve(c, r);
+    wm_aot_slice_from_reserve(c, r);
     return WM_OK;
 }
 
@@ -159,13 +166,13 @@ static wm_err drive(wm_aot_run *r, wm_error *err)
     for (;;) {
         wm_aot_enter(r->park_ctx, r);
         r->status = WM_AOT_RUNNING;
-        switch_in(r);
+        wm_aot_switch_in(r);
         switch (r->status) {
         case WM_AOT_DONE: return WM_OK;
         case WM_AOT_TRAP: return wm_trap_err(err, r->trap_err, r->trap_msg);
         case WM_AOT_SUSPEND: return wm_trap_err(err, WM_ERR_OUT_OF_FUEL, "out of fuel");
         case WM_AOT_CALL: {
-            wm_err e = serve_call(r, err);
+            wm_err e = wm_aot_serve_call(r, err);
             if (e != WM_OK) return e;
             break;
         }
@@ -176,7 +183,7 @@ static wm_err drive(wm_aot_run *r, wm_error *err)
 
 /* Results, fuel and the instance's state after a call ended or parked (as api.c does for
  * the interpreter). */
-static wm_err finish(wm_instance *inst, wm_aot_run *r, wm_err e, const wm_exec *saved,
+wm_err wm_aot_finish(wm_instance *inst, wm_aot_run *r, wm_err e, const wm_exec *saved,
                      bool nested, wm_val *results, uint32_t nresults)
 {
     wm_exec *x = &inst->x;
@@ -262,7 +269,7 @@ static wm_err aot_call(wm_instance *inst, const wm_func *f, const wm_val *args, 
     r->nested = nested;
     r->co_sp = wm_aot_stack_init((void *)hi, r);
     x->fuel = fuel;
-    slice_from_reserve(r->entry_ctx, r);
+    wm_aot_slice_from_reserve(r->entry_ctx, r);
     x->state = WM_RUNNING;
     x->native_ops = f->inst->mod->native;
     x->native_run = r;
@@ -270,7 +277,7 @@ static wm_err aot_call(wm_instance *inst, const wm_func *f, const wm_val *args, 
     x->entry_type = t;
     x->sp = x->stack_end; /* an interpreted call nested in this one finds no room */
     wm_err e = drive(r, err);
-    return finish(inst, r, e, &saved, nested, results, nresults);
+    return wm_aot_finish(inst, r, e, &saved, nested, results, nresults);
 }
 
 static wm_err aot_resume(wm_instance *inst, uint64_t fuel, wm_val *results, uint32_t nresults,
@@ -282,14 +289,12 @@ static wm_err aot_resume(wm_instance *inst, uint64_t fuel, wm_val *results, uint
     x->state = WM_RUNNING;
     wm_err e = WM_OK;
     if (r->status == WM_AOT_CALL) /* blocked in a host function: call it again */
-        e = serve_call(r, err);
+        e = wm_aot_serve_call(r, err);
     if (e == WM_OK) e = drive(r, err);
-    return finish(inst, r, e, x, false, results, nresults);
+    return wm_aot_finish(inst, r, e, x, false, results, nresults);
 }
 
-wm_err wm_aot_instantiate_hook(wm_arena *arena, wm_instance *inst, wm_error *err);
-
-const wm_native_ops wm_aot_native_ops = {wm_aot_instantiate_hook, aot_call, aot_resume};
+const wm_native_ops wm_aot_native_ops = {wm_aot_instantiate_hook, aot_call, aot_resume, NULL};
 
 #else /* no native code on this architecture: wm_aot_attach refuses, nothing runs */
 
@@ -307,8 +312,6 @@ void wm_aot_park(wm_aot_run *r, int dying)
 
 void wm_aot_coro_main(void *run) { (void)run; }
 
-wm_err wm_aot_instantiate_hook(wm_arena *arena, wm_instance *inst, wm_error *err);
-
-const wm_native_ops wm_aot_native_ops = {wm_aot_instantiate_hook, NULL, NULL};
+const wm_native_ops wm_aot_native_ops = {wm_aot_instantiate_hook, NULL, NULL, NULL};
 
 #endif

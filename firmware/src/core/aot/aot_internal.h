@@ -37,6 +37,46 @@ enum {
 
 typedef void (*wm_aot_entry)(wm_aot_ctx *ctx, uint64_t *io);
 
+/* ---- isolated execution (aot_iso.c; the arch parts in aot/arch/iso_*) ----
+ * Services native code asks the runtime for: the index of the wm_aot_rt member it called
+ * (the gate passes it), and DONE when the entry function returned. */
+enum {
+    WM_AOT_SVC_TRAP = 0, WM_AOT_SVC_REFUEL, WM_AOT_SVC_CHARGE, WM_AOT_SVC_CALL,
+    WM_AOT_SVC_CALL_REF, WM_AOT_SVC_MEM_GROW, WM_AOT_SVC_MEM_INIT, WM_AOT_SVC_DATA_DROP,
+    WM_AOT_SVC_TABLE_INIT, WM_AOT_SVC_ELEM_DROP, WM_AOT_SVC_TABLE_COPY, WM_AOT_SVC_TABLE_GROW,
+    WM_AOT_SVC_TABLE_FILL, WM_AOT_SVC_DONE, WM_AOT_SVC_COUNT
+};
+
+/* What the native side of an isolated run left in the arch's state when it came back. */
+enum { WM_AOT_ISO_SERVICE = 1, WM_AOT_ISO_FAULT = 2, WM_AOT_ISO_BAD_SVC = 3 };
+
+#if WM_AOT_ISO_PMSA != 0 && defined(__arm__)
+/* Native registers while parked, and how the handlers left things (aot/arch/iso_thumb.S
+ * reads and writes these offsets). */
+typedef struct wm_aot_iso_cpu {
+    uint32_t psp;        /* +0  native stack pointer (its exception frame) while parked */
+    uint32_t exc;        /* +4  EXC_RETURN back into native code */
+    uint32_t rt_msp;     /* +8  runtime's main stack pointer while native code runs */
+    uint32_t status;     /* +12 WM_AOT_ISO_* */
+    uint32_t ipsr;       /* +16 exception number of a fault */
+    uint32_t cfsr;       /* +20 its fault status */
+    uint32_t mmfar;      /* +24 */
+    uint32_t bfar;       /* +28 */
+    uint32_t r4_r11[8];  /* +32 */
+#if defined(__ARM_FP)
+    uint32_t s16_s31[16]; /* +64 */
+#endif
+} wm_aot_iso_cpu;
+#else
+/* The simulation (WM_AOT_ISO_SIM) and builds without isolation. */
+typedef struct wm_aot_iso_cpu {
+    uint32_t status;
+    uint32_t svc;
+    uint64_t a[5];
+    uintptr_t ret;
+} wm_aot_iso_cpu;
+#endif
+
 /* One call of native code from the runtime (wm_call). The outermost call's record lives at
  * the top of the instance's stack region (so it survives a suspension); a nested call's
  * on the C stack of the nested wm_call. */
@@ -57,6 +97,15 @@ typedef struct wm_aot_run {
     wm_err trap_err;
     uint8_t status;
     uint8_t nested;
+    /* isolated runs */
+    uint8_t iso;
+    uint8_t pending;         /* a service request waits to be (re)served */
+    uint8_t refuel_due;      /* REFUEL: the unit due (0 again after it suspended) */
+    uint32_t svc;            /* WM_AOT_SVC_* of the request */
+    uint64_t a[5];           /* its arguments (after the context) */
+    uintptr_t fuel_cap;      /* the most fuel the native side can legitimately hold */
+    uintptr_t stack_top;     /* end of the stack block (io of the outermost call below) */
+    wm_aot_iso_cpu cpu;
 #if defined(__SANITIZE_ADDRESS__)
     void *asan_rt_fake;
     const void *asan_rt_bottom;
@@ -64,26 +113,118 @@ typedef struct wm_aot_run {
 #endif
 } wm_aot_run;
 
+/* MPU regions of one isolated instance, as the arch programs them (PMSAv7: RBAR/RASR
+ * pairs; PMSAv8: RBAR/RLAR pairs). */
+#define WM_AOT_ISO_REGIONS 8u
+typedef struct wm_aot_iso_map {
+    uint32_t n;
+    uint32_t r[WM_AOT_ISO_REGIONS][2];
+} wm_aot_iso_map;
+
+/* A block native code may touch: [base, base + size), covered by at most `regions` regions
+ * that never reach outside [lo, hi). */
+enum { WM_AOT_ISO_CODE = 0, WM_AOT_ISO_DATA = 1 };
+typedef struct wm_aot_iso_block {
+    uintptr_t base, size, lo, hi;
+    uint8_t kind;
+    uint8_t regions;
+} wm_aot_iso_block;
+
+/* Per isolated instance: what native code sees lives in the user block (module-writable);
+ * everything here is the runtime's. */
+typedef struct wm_aot_iso_inst {
+    wm_aot_ctx *uctx;        /* the context native code gets (in the user block) */
+    uint32_t *umem;          /* [0] accessible bytes, [1] pages of memory 0 */
+    wm_aot_table *utabs;     /* tables as native code sees them */
+    uint32_t *utsize;        /* their sizes */
+    uint64_t *ugval;         /* every global's value */
+    uint8_t *ublock;
+    uintptr_t ublock_size;
+    uintptr_t stack_lo, stack_hi; /* the stack block (value stack = native stack) */
+    uint32_t map_bytes;      /* memory size the map covers */
+    uint8_t map_ok;
+    wm_aot_iso_map map;
+    wm_aot_run top;          /* the outermost call's record: never in module memory */
+    char msg[96];            /* a fault's trap message */
+} wm_aot_iso_inst;
+
 /* Per instance (wm_instance.native). */
 typedef struct wm_aot_inst {
     wm_aot_ctx ctx;
     const uint8_t *code;   /* the payload (header first) */
     uint32_t frame;        /* largest native frame of this code */
+    wm_aot_iso_inst *iso;  /* isolated instances only */
 } wm_aot_inst;
 
 /* Header fields of attached code. */
 static inline uint32_t wm_aot_u32(const uint8_t *code, uint32_t off) { return wm_ld32(code + off); }
 
 extern const wm_native_ops wm_aot_native_ops;
+extern const wm_native_ops wm_aot_native_ops_iso;
 extern const wm_aot_rt wm_aot_rt_v1;
 
 /* aot_exec.c */
 wm_aot_entry wm_aot_entry_of(const wm_func *f);
 /* Points ctx at run `r` (stack limit, run, memory) before native code of ctx runs. */
 void wm_aot_enter(wm_aot_ctx *ctx, wm_aot_run *r);
+/* Switches from the runtime into r's coroutine; returns when it parks. */
+void wm_aot_switch_in(wm_aot_run *r);
 /* Parks the coroutine and hands control to the runtime (status already set); returns when
  * the runtime switches back in. `dying`: never switched back in. */
 void wm_aot_park(wm_aot_run *r, int dying);
 const char *wm_aot_trap_msg(uint32_t code);
+/* Takes the next fuel slice out of the run's reserve into ctx. */
+void wm_aot_slice_from_reserve(wm_aot_ctx *c, wm_aot_run *r);
+/* Calls req_func with req_io on the runtime's stack (WM_AOT_CALL). */
+wm_err wm_aot_serve_call(wm_aot_run *r, wm_error *err);
+/* Results, fuel and state after a call ended or parked. */
+wm_err wm_aot_finish(wm_instance *inst, wm_aot_run *r, wm_err e, const wm_exec *saved,
+                     bool nested, wm_val *results, uint32_t nresults);
+wm_err wm_aot_instantiate_hook(wm_arena *arena, wm_instance *inst, wm_error *err);
+
+/* aot_rt.c: the operations behind the services, shared by both modes: 0 or a trap code */
+uint32_t wm_aot_op_mem_init(wm_instance *inst, uint32_t seg, uint32_t d, uint32_t s,
+                            uint32_t n);
+uint32_t wm_aot_op_table_init(wm_instance *inst, uint32_t tab, uint32_t seg, uint32_t d,
+                              uint32_t s, uint32_t n);
+uint32_t wm_aot_op_table_copy(wm_instance *inst, uint32_t dt, uint32_t st, uint32_t d,
+                              uint32_t s, uint32_t n);
+uint32_t wm_aot_op_table_fill(wm_instance *inst, uint32_t tab, uint32_t at, uint64_t v,
+                              uint32_t n);
+
+/* aot_bind.c: wm_aot_attach's checks; isolated: for wm_aot_attach_isolated (accepts code
+ * without bounds checks, selects the isolated native ops) */
+wm_err wm_aot_bind(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                   uint16_t abi, int isolated, wm_error *err);
+
+/* aot_iso.c */
+wm_err wm_aot_iso_instantiate(wm_arena *arena, wm_instance *inst, wm_aot_inst *ai,
+                              wm_error *err);
+
+/* aot/arch: the isolating half (iso_cortexm.c + iso_thumb.S, or iso_sim.c) */
+#if WM_AOT_ISO_PMSA != 0
+/* Alignment and size granule of a protected block of `bytes` (two regions cover it). */
+size_t wm_aot_iso_granule(uint64_t bytes);
+/* Alignment and size granule for a block of `bytes` that one region covers. */
+void wm_aot_iso_one_region(uint64_t bytes, size_t *align, size_t *round);
+/* The gate block (code native code may run besides its own: the service stubs). */
+void wm_aot_iso_gate_block(wm_aot_iso_block *b);
+/* Region images for `n` blocks, in priority order; -1 when they cannot be expressed. */
+int wm_aot_iso_map_make(wm_aot_iso_map *map, const wm_aot_iso_block *b, unsigned n);
+/* A fresh native context at the top of r's stack ([r->lo, r->hi)) that calls
+ * entry(uctx, r->io) and then asks for WM_AOT_SVC_DONE. */
+void wm_aot_iso_start(wm_aot_run *r, wm_aot_entry entry, wm_aot_ctx *uctx);
+/* Runs native code of r under `map` until it asks for a service or faults. */
+void wm_aot_iso_enter(wm_aot_run *r, const wm_aot_iso_map *map);
+/* After enter: the request (0, *svc and up to 5 arguments after the context) or -1 (a fault,
+ * a bad supervisor call or a request frame outside [r->lo, r->stack_top): msg says what). */
+int wm_aot_iso_request(wm_aot_run *r, uint32_t *svc, uint64_t a[5], char *msg, size_t cap);
+/* Return value of the request just served. */
+void wm_aot_iso_ret(wm_aot_run *r, uintptr_t v);
+/* Native stack pointer of a parked run. */
+uintptr_t wm_aot_iso_sp(const wm_aot_run *r);
+/* The services table native code calls through (the gate). */
+extern const wm_aot_rt wm_aot_iso_gate;
+#endif
 
 #endif /* WM_AOT_INTERNAL_H */

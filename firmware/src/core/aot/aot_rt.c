@@ -53,7 +53,8 @@ static uintptr_t rt_charge(wm_aot_ctx *c, uint64_t units)
 static void call_func(wm_aot_ctx *c, const wm_func *f, uint64_t *io)
 {
     wm_aot_run *r = (wm_aot_run *)c->run;
-    if (f->inst && f->inst->native) {
+    /* (an isolated instance runs only through the runtime: its own regions and gate) */
+    if (f->inst && f->inst->native && f->inst->mod->native != &wm_aot_native_ops_iso) {
         wm_aot_entry entry = wm_aot_entry_of(f);
         if (entry) { /* native code of another instance: call it right here */
             wm_aot_ctx *c2 = &((wm_aot_inst *)f->inst->native)->ctx;
@@ -94,14 +95,45 @@ static uint32_t rt_mem_grow(wm_aot_ctx *c, uint32_t delta)
     return (uint32_t)wm_memory_grow(inst_of(c)->mem, delta);
 }
 
-static void rt_mem_init(wm_aot_ctx *c, uint32_t seg, uint32_t d, uint32_t s, uint32_t n)
+uint32_t wm_aot_op_mem_init(wm_instance *inst, uint32_t seg, uint32_t d, uint32_t s,
+                            uint32_t n)
 {
-    wm_instance *inst = inst_of(c);
     const wm_dataseg *ds = &inst->mod->datas[seg];
     uint32_t len = inst->data_dropped[seg] ? 0 : ds->len;
-    if ((uint64_t)s + n > len || (uint64_t)d + n > inst->mem->bytes)
-        rt_trap(c, WM_AOT_TRAP_MEM_OOB, c->fuel);
+    if ((uint64_t)s + n > len || (uint64_t)d + n > inst->mem->bytes) return WM_AOT_TRAP_MEM_OOB;
     wm_memcpy(inst->mem->data + d, ds->bytes + s, n);
+    return 0;
+}
+
+uint32_t wm_aot_op_table_init(wm_instance *inst, uint32_t tab, uint32_t seg, uint32_t d,
+                              uint32_t s, uint32_t n)
+{
+    return wm_table_init_op(inst, inst->tables[tab], seg, d, s, n) != WM_OK
+               ? (uint32_t)WM_AOT_TRAP_TABLE_OOB : 0u;
+}
+
+uint32_t wm_aot_op_table_copy(wm_instance *inst, uint32_t dt, uint32_t st, uint32_t d,
+                              uint32_t s, uint32_t n)
+{
+    wm_table *td = inst->tables[dt], *ts = inst->tables[st];
+    if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size) return WM_AOT_TRAP_TABLE_OOB;
+    wm_memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(uint64_t));
+    return 0;
+}
+
+uint32_t wm_aot_op_table_fill(wm_instance *inst, uint32_t tab, uint32_t at, uint64_t v,
+                              uint32_t n)
+{
+    wm_table *t = inst->tables[tab];
+    if ((uint64_t)at + n > t->size) return WM_AOT_TRAP_TABLE_OOB;
+    for (uint32_t k = 0; k < n; k++) t->elems[at + k] = v;
+    return 0;
+}
+
+static void rt_mem_init(wm_aot_ctx *c, uint32_t seg, uint32_t d, uint32_t s, uint32_t n)
+{
+    uint32_t t = wm_aot_op_mem_init(inst_of(c), seg, d, s, n);
+    if (t) rt_trap(c, t, c->fuel);
 }
 
 static void rt_data_drop(wm_aot_ctx *c, uint32_t seg) { inst_of(c)->data_dropped[seg] = 1; }
@@ -109,9 +141,8 @@ static void rt_data_drop(wm_aot_ctx *c, uint32_t seg) { inst_of(c)->data_dropped
 static void rt_table_init(wm_aot_ctx *c, uint32_t tab, uint32_t seg, uint32_t d, uint32_t s,
                           uint32_t n)
 {
-    wm_instance *inst = inst_of(c);
-    if (wm_table_init_op(inst, inst->tables[tab], seg, d, s, n) != WM_OK)
-        rt_trap(c, WM_AOT_TRAP_TABLE_OOB, c->fuel);
+    uint32_t t = wm_aot_op_table_init(inst_of(c), tab, seg, d, s, n);
+    if (t) rt_trap(c, t, c->fuel);
 }
 
 static void rt_elem_drop(wm_aot_ctx *c, uint32_t seg) { inst_of(c)->elem_dropped[seg] = 1; }
@@ -119,10 +150,8 @@ static void rt_elem_drop(wm_aot_ctx *c, uint32_t seg) { inst_of(c)->elem_dropped
 static void rt_table_copy(wm_aot_ctx *c, uint32_t dt, uint32_t st, uint32_t d, uint32_t s,
                           uint32_t n)
 {
-    wm_table *td = inst_of(c)->tables[dt], *ts = inst_of(c)->tables[st];
-    if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size)
-        rt_trap(c, WM_AOT_TRAP_TABLE_OOB, c->fuel);
-    wm_memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(uint64_t));
+    uint32_t t = wm_aot_op_table_copy(inst_of(c), dt, st, d, s, n);
+    if (t) rt_trap(c, t, c->fuel);
 }
 
 static uint32_t rt_table_grow(wm_aot_ctx *c, uint32_t tab, uintptr_t init, uint32_t n)
@@ -132,9 +161,8 @@ static uint32_t rt_table_grow(wm_aot_ctx *c, uint32_t tab, uintptr_t init, uint3
 
 static void rt_table_fill(wm_aot_ctx *c, uint32_t tab, uint32_t at, uintptr_t v, uint32_t n)
 {
-    wm_table *t = inst_of(c)->tables[tab];
-    if ((uint64_t)at + n > t->size) rt_trap(c, WM_AOT_TRAP_TABLE_OOB, c->fuel);
-    for (uint32_t k = 0; k < n; k++) t->elems[at + k] = (uint64_t)v;
+    uint32_t t = wm_aot_op_table_fill(inst_of(c), tab, at, (uint64_t)v, n);
+    if (t) rt_trap(c, t, c->fuel);
 }
 
 const wm_aot_rt wm_aot_rt_v1 = {

@@ -59,7 +59,8 @@ enum {
 #define WM_AOT_HEADER_BYTES 80u
 
 #define WM_AOT_F_FUEL 1u        /* fuel is charged (function entry, loop back-edges) */
-#define WM_AOT_F_KNOWN 1u       /* flags this runtime understands */
+#define WM_AOT_F_NO_BOUNDS 2u   /* no software bounds checks: runs only isolated (MPU) */
+#define WM_AOT_F_KNOWN 3u       /* flags this runtime understands */
 
 /* Entry table value of a function the runtime never calls (not exported, not in a table,
  * not referenced): it is reached only by direct calls inside the code. */

@@ -2,7 +2,8 @@
  * (host_tools/wasmote/aot/translate.py), never by the runtime. Helpers with the spec's
  * exact semantics (traps, NaNs, rounding), compiled into the module's own code blob.
  *
- * The generated file defines WM_AOT_FUEL (0/1) before including this. Compiled with GNU C
+ * The generated file defines WM_AOT_FUEL (0/1) and WM_AOT_BOUNDS (0/1: without bounds checks,
+ * for isolated benchmarks only) before including this. Compiled with GNU C
  * extensions (statement expressions, inline asm for the stack pointer), -ffreestanding,
  * -fno-builtin, -ffp-contract=off, position independent.
  */
@@ -93,7 +94,15 @@ typedef u32 wm_msz_t;
 /* checked: a + off + n <= msz, so the sum stays inside the memory (no wrap-around) */
 #define EA(a, off) (mb + (uintptr_t)(u32)(a) + (uintptr_t)(off))
 #endif
+#ifndef WM_AOT_BOUNDS
+#define WM_AOT_BOUNDS 1
+#endif
+#if WM_AOT_BOUNDS
 #define CHK(a, k) do { if (WM_UNLIKELY(OOB(a, k))) TRAP(WM_AOT_TRAP_MEM_OOB); } while (0)
+#else
+/* No software check: an access outside the memory is left to the MPU (docs/aot.md) */
+#define CHK(a, k) ((void)0)
+#endif
 /* A segment's combined check for the accesses at local l + c (i32 add, wrapping), c in
  * [cmin, end - size]: with l read as signed (compilers index with negative bases), if
  * l + cmin >= 0 and l + end <= msz in exact integers, then every l + c lies in [0, 2^32),

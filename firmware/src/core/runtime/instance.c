@@ -88,8 +88,17 @@ wm_err wm_table_new(wm_arena *arena, uint8_t elem_type, uint32_t min, uint32_t m
     return table_make(arena, elem_type, min, max, max != WM_NONE ? max : min, out);
 }
 
+/* Alignment and size granule of a block native code owns (8: no requirement). */
+static size_t granule_of(const wm_module *mod, uint64_t bytes) {
+    size_t g = mod && mod->native && mod->native->granule ? mod->native->granule(bytes) : 8;
+    return g < 8 ? 8 : g;
+}
+
+static uint64_t round_up(uint64_t v, size_t g) { return (v + g - 1) & ~(uint64_t)(g - 1); }
+
 static wm_err memory_make(wm_arena *arena, uint32_t min_pages, uint32_t max_pages,
-                          uint32_t cap_bytes, uint64_t slack, wm_memory **out) {
+                          uint32_t cap_bytes, uint64_t slack, const wm_module *mod,
+                          wm_memory **out) {
     if (min_pages > WM_MAX_PAGES) return WM_ERR_LIMIT;
     wm_memory *m = (wm_memory *)wm_arena_alloc(arena, sizeof(wm_memory), 8);
     if (!m) return WM_ERR_NO_MEMORY;
@@ -99,8 +108,10 @@ static wm_err memory_make(wm_arena *arena, uint32_t min_pages, uint32_t max_page
     if (reserve > lim * WM_PAGE) reserve = lim * WM_PAGE;
     if (reserve > cap_bytes) reserve = cap_bytes;
     if (want > cap_bytes) want = cap_bytes;
-    if (reserve > SIZE_MAX - 16) return WM_ERR_NO_MEMORY;
-    m->data = (uint8_t *)wm_arena_alloc(arena, (size_t)reserve, 8);
+    size_t g = granule_of(mod, reserve);
+    if (reserve > SIZE_MAX - 16 - g) return WM_ERR_NO_MEMORY;
+    reserve = round_up(reserve, g);
+    m->data = (uint8_t *)wm_arena_alloc(arena, (size_t)reserve, g);
     if (!m->data) return WM_ERR_NO_MEMORY;
     wm_memset(m->data, 0, (size_t)want);
     m->pages = min_pages;
@@ -118,7 +129,7 @@ wm_err wm_memory_new(wm_arena *arena, uint32_t min_pages, uint32_t max_pages,
                      uint32_t cap_bytes, wm_memory **out) {
     uint64_t lim = max_pages == WM_NONE ? min_pages : max_pages;
     return memory_make(arena, min_pages, max_pages, cap_bytes,
-                       (lim - min_pages) * (uint64_t)WM_PAGE, out);
+                       (lim - min_pages) * (uint64_t)WM_PAGE, NULL, out);
 }
 
 int32_t wm_memory_grow(wm_memory *m, uint32_t delta) {
@@ -358,7 +369,9 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
     if ((uint64_t)limits->stack_slots * 8 + 8 > SIZE_MAX / 2 ||
         (uint64_t)limits->call_depth * sizeof(wm_frame) + 8 > SIZE_MAX / 2)
         return nomem(err);
-    x->stack = (uint64_t *)wm_arena_alloc(arena, (size_t)limits->stack_slots * 8 + 8, 8);
+    uint64_t sbytes = (uint64_t)limits->stack_slots * 8 + 8;
+    size_t sg = granule_of(mod, sbytes);
+    x->stack = (uint64_t *)wm_arena_alloc(arena, (size_t)round_up(sbytes, sg), sg);
     x->frames = (wm_frame *)wm_arena_alloc(arena, (size_t)limits->call_depth * sizeof(wm_frame) + 8, 8);
     if (!x->stack || !x->frames) return nomem(err);
     x->stack_end = x->stack + limits->stack_slots;
@@ -372,7 +385,7 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
     if (mod->nmems > mod->nmem_imports) {
         const wm_memtype *mt = &mod->mems[mod->nmem_imports];
         wm_err e = memory_make(arena, mt->min, mt->max, limits->mem_cap_bytes,
-                               limits->mem_reserve, &inst->mem);
+                               limits->mem_reserve, mod, &inst->mem);
         if (e) return wm_fail(err, e, NULL, NULL, "out of memory");
     }
     /* active and declarative element segments, in order */

@@ -275,6 +275,10 @@ typedef struct wm_native_ops {
                    wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err);
     wm_err (*resume)(wm_instance *inst, uint64_t fuel, wm_val *results, uint32_t nresults,
                      wm_error *err);
+    /* NULL, or the granule of a block (value stack, memory reservation) of `bytes` that
+     * native code will own: instantiation aligns the block to it and rounds its size up to
+     * a multiple of it (an MPU region covers it exactly; core/aot's isolated mode). */
+    size_t (*granule)(uint64_t bytes);
 } wm_native_ops;
 
 /* Runs from the saved registers (entry NULL) or calls `entry` with args at x->sp. */
