@@ -69,7 +69,10 @@ void wm_app_main(void)
         .reset_cause = wm_port_reset_cause(),
         .aot_arch = WM_AOT_ARCH_SELF, /* native code of this CPU, from signed packages */
         .aot_abi = WM_AOT_ABI_VERSION,
-        .aot_attach = WM_AOT_ARCH_SELF != 0 ? wm_aot_attach : NULL,
+        /* unprivileged under the MPU where the port set that up (docs/aot.md) */
+        .aot_attach = WM_AOT_ARCH_SELF == 0 ? NULL
+                      : wm_aot_isolation() != 0 ? wm_aot_attach_isolated : wm_aot_attach,
+        .aot_isolated = WM_AOT_ARCH_SELF != 0 && wm_aot_isolation() != 0,
     };
     wm_port_watchdog_start(WM_WATCHDOG_MS);
     wm_con_puts("ready\r\n");

@@ -82,9 +82,10 @@ FEAT_EVENTS = 0x8
 FEAT_SANDBOX = 0x10
 FEAT_SCHEDULER = 0x20
 FEAT_AOT = 0x40
+FEAT_AOT_MPU = 0x80  # native code runs unprivileged, isolated by the MPU
 FEATURE_NAMES = {FEAT_STORE: "store", FEAT_RUN: "run", FEAT_RESUME: "resume",
                  FEAT_EVENTS: "events", FEAT_SANDBOX: "sandbox", FEAT_SCHEDULER: "scheduler",
-                 FEAT_AOT: "aot"}
+                 FEAT_AOT: "aot", FEAT_AOT_MPU: "aot-mpu"}
 
 # Module states in LIST (firmware/src/core/supervisor/supervisor.h WM_MS_*).
 MODULE_STATES = ("idle", "ready", "sleeping", "waiting", "backoff", "exited", "stopped",

@@ -100,6 +100,7 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
     sc.aot_arch = cfg->aot_arch;
     sc.aot_abi = cfg->aot_abi;
     sc.aot_attach = cfg->aot_attach;
+    sc.aot_isolated = cfg->aot_isolated;
     sc.retained = cfg->retained;
     sc.reset_cause = cfg->reset_cause;
     sc.event = dev_event;

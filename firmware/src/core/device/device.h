@@ -47,6 +47,8 @@ typedef struct {
     uint16_t aot_abi;
     wm_err (*aot_attach)(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
                          uint16_t abi, wm_error *err); /* core/aot's wm_aot_attach, or NULL */
+    uint8_t aot_isolated;       /* 1: aot_attach isolates native code with the MPU (core/aot's
+                                   wm_aot_attach_isolated; INFO reports "aot-mpu") */
 } wm_device_config;
 
 typedef struct {

@@ -200,12 +200,15 @@ static uint32_t features(const wm_protocol *p, const wm_proto_device_state *ds)
     if (ds->aot_arch != 0) {
         f |= WM_FEAT_AOT;
     }
+    if (ds->aot_arch != 0 && ds->aot_isolated) {
+        f |= WM_FEAT_AOT_MPU;
+    }
     return f;
 }
 
 static int do_info(wm_protocol *p, const wm_frame_header *req, wm_out *o)
 {
-    wm_proto_device_state ds = {p->cfg.free_ram, 0, 0, 0, 0, 0, 0, 0, 0, ""};
+    wm_proto_device_state ds = {p->cfg.free_ram, 0, 0, 0, 0, 0, 0, 0, 0, 0, ""};
     const wm_protocol_runner *r = p->cfg.runner;
     if (r != NULL && r->device_state != NULL) {
         r->device_state(r->ctx, &ds);

@@ -66,6 +66,7 @@ typedef struct {
     uint32_t key_counter;     /* provisioning counter: a signed PROVISION must exceed it */
     uint8_t aot_arch;         /* native code this firmware runs (WM_AOT_*), 0 = none */
     uint16_t aot_abi;
+    uint8_t aot_isolated;     /* native code runs unprivileged under the MPU */
     uint16_t slots, running;
     uint32_t boots;
     uint8_t reset_cause;      /* WM_RESET_* */

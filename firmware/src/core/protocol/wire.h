@@ -75,6 +75,7 @@ enum wm_status {
 #define WM_FEAT_SANDBOX 0x10u  /* packages, manifests, host API 1, PROVISION */
 #define WM_FEAT_SCHEDULER 0x20u /* START runs modules side by side */
 #define WM_FEAT_AOT 0x40u      /* runs native code from signed packages */
+#define WM_FEAT_AOT_MPU 0x80u  /* ... unprivileged, isolated by the MPU */
 
 /* Module flags (PUSH_BEGIN, LIST) */
 #define WM_MODFLAG_AUTOSTART 0x1u

@@ -176,6 +176,7 @@ static void op_device_state(void *ctx, wm_proto_device_state *out)
     out->key_counter = s->key_counter;
     out->aot_arch = s->cfg.aot_arch;
     out->aot_abi = s->cfg.aot_abi;
+    out->aot_isolated = s->cfg.aot_isolated;
     out->slots = WM_SUP_SLOTS;
     out->running = (uint16_t)wm_sup_running(s);
     out->boots = s->cfg.retained != NULL ? s->cfg.retained->boots : 0u;

@@ -1,5 +1,8 @@
 /* Cortex-M start-up for the mps2 boards: vector table, .data/.bss set-up, FPU enable,
- * fault reporting. CPU differences (M3/M4F/M33) are only the FPU enable below. */
+ * fault reporting, and the MPU isolation of native (AOT) code: SVCall and the configurable
+ * faults go to core/aot's handlers (aot/arch/iso_thumb.S), which turn a fault of unprivileged
+ * native code into a trap of its module and hand every other fault back here. CPU
+ * differences (M3/M4F/M33) are only the FPU enable below. */
 #include <stdint.h>
 
 #include "mps2_regs.h"
@@ -17,6 +20,14 @@ void wm_mps2_uart_init(void);
 void wm_mps2_boot_cause_init(void);
 void wm_mps2_fault_reset(void);
 
+/* core/aot (aot.h, aot/arch/iso_thumb.S). Images without core/aot (the crypto bench) get
+ * these weak stand-ins: the plain handlers, and no isolation. */
+void wm_aot_svc_vector(void) __attribute__((weak, alias("wm_mps2_default_handler")));
+void wm_aot_fault_vector(void) __attribute__((weak, alias("wm_mps2_fault_handler")));
+int wm_aot_isolation_init(void) __attribute__((weak));
+int wm_aot_isolation_init(void) { return 0; }
+void wm_aot_iso_firmware_fault(void);
+
 typedef void (*wm_vector)(void);
 
 #define WM_EXTERNAL_IRQS 48
@@ -28,11 +39,11 @@ __attribute__((section(".vectors"), used)) static const wm_vector wm_vectors[16 
     [1] = wm_mps2_reset_handler,
     [2] = wm_mps2_fault_handler,  /* NMI */
     [3] = wm_mps2_fault_handler,  /* HardFault */
-    [4] = wm_mps2_fault_handler,  /* MemManage */
-    [5] = wm_mps2_fault_handler,  /* BusFault */
-    [6] = wm_mps2_fault_handler,  /* UsageFault */
+    [4] = wm_aot_fault_vector,    /* MemManage */
+    [5] = wm_aot_fault_vector,    /* BusFault */
+    [6] = wm_aot_fault_vector,    /* UsageFault */
     [7] = wm_mps2_fault_handler,  /* SecureFault (v8-M) */
-    [11] = wm_mps2_default_handler, /* SVCall */
+    [11] = wm_aot_svc_vector,     /* SVCall: native code's gate */
     [12] = wm_mps2_default_handler, /* DebugMon */
     [14] = wm_mps2_default_handler, /* PendSV */
     [15] = wm_mps2_systick_handler,
@@ -55,6 +66,7 @@ void wm_mps2_reset_handler(void)
     __asm__ volatile("dsb\n\tisb" ::: "memory");
 #endif
     WM_SCB_VTOR = (uint32_t)(uintptr_t)wm_vectors;
+    (void)wm_aot_isolation_init(); /* the MPU for native code, when the CPU has one */
     wm_mps2_boot_cause_init();
     wm_mps2_uart_init();
     wm_mps2_clock_init();
@@ -73,12 +85,15 @@ static void wm_fault_puts(const char *s)
     }
 }
 
-/* A fault in the firmware itself (never in a wasm module: those trap in the interpreter):
- * say so on the UART, then reset so a host sees a fresh banner. */
+/* A fault in the firmware itself (never in a wasm module: those trap in the interpreter, and
+ * a fault of isolated native code is a trap of its module): say so on the UART, then reset
+ * so a host sees a fresh banner. */
 void wm_mps2_fault_handler(void)
 {
     wm_fault_puts("\r\npanic: cpu fault, resetting\r\n");
     wm_mps2_fault_reset();
 }
+
+void wm_aot_iso_firmware_fault(void) { wm_mps2_fault_handler(); }
 
 void wm_mps2_default_handler(void) {}
