@@ -1,8 +1,10 @@
 """A subset of the spec suite AOT-compiled for Cortex-M4F (mps2-an386) and RV32IMAC
 (riscv32-virt) and run natively on the firmware under QEMU: the spec-test image's driver
 receives each module as a package (hex over the UART), attaches its AOT section in place
-(core/aot, the Thumb-2 / RV32 switch) and runs it. Catches code generation, soft-float,
-libgcc, calling-convention and context-switch bugs the host cannot."""
+(core/aot, the Thumb-2 / RV32 switch) and runs it - on the Cortex-M4F isolated, unprivileged
+under the MPU with every runtime service through the SVC gate (docs/aot.md). Catches code
+generation, soft-float, libgcc, calling-convention, context-switch and isolation bugs the
+host cannot."""
 
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ FILES = ["i32", "i64", "f32", "f64", "conversions", "memory", "call_indirect", "
          "traps", "left-to-right", "stack"]
 
 BOARDS = {"mps2-an386": AotArch.THUMBV7EM, "riscv32-virt": AotArch.RV32IMAC}
+# native code runs isolated by the MPU (PMSAv7) on the Cortex-M4F; RV32 has no isolation
+MPU = {"mps2-an386": 7, "riscv32-virt": 0}
 
 
 @pytest.fixture(scope="module", params=list(BOARDS))
@@ -39,7 +43,7 @@ def device(request):
         ser = s.connect(timeout=60)
         ser.timeout = 0.2
         boot = read_until(ser, "ready", timeout=30)
-        assert f"aot={int(BOARDS[board])} abi=1" in boot, boot
+        assert f"aot={int(BOARDS[board])} abi=1 mpu={MPU[board]}" in boot, boot
         ser.timeout = 120  # one answer; big packages take a while over the UART
         yield AotTransport(StreamTransport(ser), target_for_board(board)), board
     finally:

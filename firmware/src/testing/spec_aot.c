@@ -45,5 +45,8 @@ wm_err wm_sd_load_package(wm_spec_driver *d, const uint8_t *bytes, size_t len,
         err->msg = "no executable memory for AOT code";
         return WM_ERR_NO_MEMORY;
     }
+    /* isolated by the MPU where the port set it up (the QEMU images), as the firmware does */
+    if (wm_aot_isolation() != 0)
+        return wm_aot_attach_isolated(*out, code, aot->len, aot->arch, aot->abi, err);
     return wm_aot_attach(*out, code, aot->len, aot->arch, aot->abi, err);
 }

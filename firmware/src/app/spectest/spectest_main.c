@@ -77,6 +77,8 @@ void wm_app_main(void)
     wm_con_dec(WM_AOT_ARCH_SELF);
     wm_con_puts(" abi=");
     wm_con_dec(WM_AOT_ABI_VERSION);
+    wm_con_puts(" mpu="); /* native code isolated by the MPU (PMSA version), 0 = not */
+    wm_con_dec((uint32_t)wm_aot_isolation());
     wm_con_puts("\r\n");
     wm_con_puts("ready\r\n");
     wm_sd_run(&driver, line, WM_SPECTEST_LINE_MAX);

@@ -1,0 +1,145 @@
+"""The MPU isolating native (AOT) code on the product firmware under QEMU (docs/aot.md,
+"Isolation by the MPU"): a provisioned board runs signed AOT modules unprivileged with MPU
+regions for exactly their code, memory, stack and context. Signed but broken native code -
+compiled without bounds checks, or a hand-written hostile payload - is stopped by the MPU:
+the fault is a trap of that module, the firmware and the other modules go on.
+
+Cortex-M4F (mps2-an386, PMSAv7) runs the scenario with other modules; the hostile payload also
+runs on the Cortex-M3 (mps2-an385, PMSAv7, no FPU) and Cortex-M33 (mps2-an505, PMSAv8)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tests.supervisor.hostile_aot import hostile, scribbler
+from tests.supervisor.modules import package
+from tests.supervisor.test_supervisor_device import collect, i32, state
+from wasmote import sim
+from wasmote.aot.compile import compile_wasm
+from wasmote.aot.package import with_aot
+from wasmote.aot.targets import get_target
+from wasmote.device import protocol as p
+from wasmote.device.client import DeviceClient
+from wasmote.device.errors import DeviceRefused
+from wasmote.device.transport import SerialTransport
+from wasmote.package.container import parse_package
+from wasmote.package.keys import public_key_bytes, sign_package
+
+pytestmark = pytest.mark.qemu
+
+TARGETS = {"mps2-an386": "cortex-m4", "mps2-an385": "cortex-m3", "mps2-an505": "cortex-m33"}
+# first word of RAM that is neither a module's nor free: the firmware's .data/.bss
+FIRMWARE_RAM = {"mps2-an386": 0x20000000, "mps2-an385": 0x20000000, "mps2-an505": 0x38000000}
+MPU_OOB = re.compile(r"^out of bounds memory access \(MPU\)( at 0x[0-9a-f]{8})?$")
+
+
+def _boot(board: str) -> tuple[sim.Sim, DeviceClient]:
+    s = sim.launch(board)
+    try:
+        return s, DeviceClient(SerialTransport(s.url, open_timeout=10.0), timeout=3.0)
+    except BaseException:
+        s.stop()
+        raise
+
+
+@pytest.fixture
+def an386() -> Iterator[tuple[DeviceClient, Ed25519PrivateKey]]:
+    s, c = _boot("mps2-an386")
+    try:
+        key = Ed25519PrivateKey.generate()
+        c.provision([public_key_bytes(key)])
+        yield c, key
+    finally:
+        c.transport.close()
+        s.stop()
+
+
+def _native(name: str, key: Ed25519PrivateKey) -> bytes:
+    pkg = parse_package(package(name))
+    pkg = with_aot(pkg, [compile_wasm(pkg.module, get_target("cortex-m4")).aot])
+    return sign_package(pkg, key).to_bytes()
+
+
+def _refusal(c: DeviceClient, name: str, fn: str, args: list[p.WireValue]) -> str:
+    with pytest.raises(DeviceRefused) as exc:
+        c.run(name, fn, args)
+    assert exc.value.status == p.Status.TRAP, exc.value
+    return exc.value.message
+
+
+def test_broken_native_code_is_stopped_by_the_mpu_and_the_rest_go_on(
+        an386: tuple[DeviceClient, Ed25519PrivateKey]) -> None:
+    c, key = an386
+    assert "aot-mpu" in c.info().feature_names()
+    c.push("busy", _native("busy", key))
+    c.push("blinker", sign_package(parse_package(package("blinker")), key).to_bytes())
+    c.push("scribbler", scribbler(key))  # compiled without bounds checks, signed
+    c.start("busy")       # native, never yields
+    c.start("blinker")    # interpreted, LED every 50 ms
+    c.start("scribbler")  # native: fills its memory, sleeps 300 ms, writes one word past it
+    events = collect(c, 3.0)
+    traps = [e for e in events if e.module == "scribbler" and e.kind == p.Msg.EV_TRAP]
+    assert len(traps) == 1, events
+    assert traps[0].text.startswith("trap: out of bounds memory access (MPU) at 0x"), traps
+    at = events.index(traps[0])
+    late = [int(e.text) for e in events[at:] if e.module == "blinker"
+            and e.kind == p.Msg.EV_LOG]
+    assert late and max(late) <= 80, (late, events)  # the blinker kept its period
+    sc = state(c, "scribbler")
+    assert (sc.state, sc.traps) == ("trapped", 1), sc
+    assert MPU_OOB.match(sc.last_trap), sc.last_trap
+    busy = state(c, "busy")
+    assert (busy.kind, busy.state) == ("package+aot", "ready") and busy.fuel_per_s > 0, busy
+    info = c.info()  # the device answers and never reset
+    assert (info.boots, info.reset_cause) == (1, 0), info
+    # the module's own memory is fine; the same word past it traps again (RUN: a fresh
+    # instance, beside the running modules)
+    assert c.run("scribbler", "peek", [i32(0xFFFC)]) == [i32(0)]
+    assert MPU_OOB.match(_refusal(c, "scribbler", "poke", [i32(0x10000), i32(1)]))
+    # compiled as `wasmote compile` does, with its checks: the software check traps first
+    c.push("scribbler", scribbler(key, checks=True))
+    assert _refusal(c, "scribbler", "poke", [i32(0x10000), i32(1)]) == \
+        "out of bounds memory access"
+    assert state(c, "busy").state == "ready" and c.info().boots == 1
+
+
+@pytest.mark.parametrize("board", list(TARGETS))
+def test_hostile_native_code_reaches_nothing_outside_its_regions(board: str) -> None:
+    s, c = _boot(board)
+    try:
+        key = Ed25519PrivateKey.generate()
+        c.provision([public_key_bytes(key)])
+        assert "aot-mpu" in c.info().feature_names()
+        c.push("hostile", hostile(key, TARGETS[board]))
+        # (the wasm behind each export is harmless: what traps below is the native code)
+        assert c.run("hostile", "ok", [i32(41)]) == [i32(42)]
+        ram = FIRMWARE_RAM[board]
+        # the firmware's RAM: read, write
+        assert _refusal(c, "hostile", "peek", [i32(ram)]) == \
+            f"out of bounds memory access (MPU) at {ram:#010x}"
+        assert _refusal(c, "hostile", "poke", [i32(ram + 0x100), i32(0)]) == \
+            f"out of bounds memory access (MPU) at {ram + 0x100:#010x}"
+        # the system control space (CPUID; the MPU's own control register): unprivileged
+        assert _refusal(c, "hostile", "peek", [i32(0xE000ED00)]) == \
+            "bus fault in native code at 0xe000ed00"
+        assert _refusal(c, "hostile", "poke", [i32(0xE000ED94), i32(0)]) == \
+            "bus fault in native code at 0xe000ed94"
+        # firmware code (the vector table's neighbourhood): not executable for it
+        assert _refusal(c, "hostile", "jump", [i32(0x100)]) == \
+            "native code executed outside its code (MPU)"
+        # a supervisor call of its own, not through the gate
+        assert _refusal(c, "hostile", "svc", []) == \
+            "native code made a supervisor call outside the gate"
+        # its stack pointer into the firmware's RAM, then an interrupt stacks onto it
+        assert MPU_OOB.match(_refusal(c, "hostile", "smash", [i32(ram + 0x200)]))
+        # all contained: the module still works, nothing reset
+        assert c.run("hostile", "ok", [i32(1)]) == [i32(2)]
+        info = c.info()
+        assert (info.boots, info.reset_cause) == (1, 0), info
+    finally:
+        c.transport.close()
+        s.stop()
