@@ -385,8 +385,8 @@ def test_cli_on_malformed_device_answers(liar: HostileDevice, real_answers: dict
     d = tmp_path_factory.mktemp("clidev")
     (d / "m.wasm").write_bytes(tagged_module(5, 1500))
     link = ["--port", liar.url, "--timeout", "0.1"]
-    # (run and push wait 30 s / 10 s for a silent device whatever --timeout says: the
-    # library test above drives them with short timeouts instead)
+    # (run and push ping first, but a device that answers INFO and then goes silent makes
+    # them wait 30 s / 10 s per try: the library test above drives them with short timeouts)
     args = data.draw(st.sampled_from([
         ["info"], ["ls"], ["rm", "m"], ["logs"], ["reset"], ["stop", "m"], ["start", "m"],
     ]))

@@ -95,3 +95,39 @@ def test_errors_are_one_line_and_non_zero(device: PosixDevice, tmp_path: Path) -
     code, _, err = _run("info", "--port", "socket://127.0.0.1:1")
     assert code == 3 and err.startswith("error: cannot open socket://127.0.0.1:1")
     assert "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_run_and_push_give_up_on_a_silent_device_within_timeout(tmp_path: Path) -> None:
+    """RUN and PUSH_BEGIN wait long for their answers (a module runs, flash erases); a device
+    that answers nothing at all is reported after --timeout x tries, not after those."""
+    import socket
+    import threading
+    import time
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    conns: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conns.append(srv.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    port = ("--port", f"socket://127.0.0.1:{srv.getsockname()[1]}", "--timeout", "0.2")
+    mod = tmp_path / "m.wasm"
+    mod.write_bytes(image(3000, 2))
+    try:
+        for args in (["run", "m"], ["push", str(mod)]):
+            t0 = time.monotonic()
+            code, _, err = _run(*args, *port)
+            took = time.monotonic() - t0
+            assert code != 0 and "no answer to INFO" in err, (args, err)
+            assert took < 5.0, (args, took)  # 4 tries of 0.2 s, not 30 s or 10 s per try
+    finally:
+        srv.close()
+        for s in conns:
+            s.close()

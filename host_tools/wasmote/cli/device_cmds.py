@@ -127,6 +127,7 @@ def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool,
             done[0] = acked
 
         try:
+            c.ping()  # within --timeout; PUSH_BEGIN may wait 10 s for a flash erase
             r = c.push(name, data, autostart=flags_autostart, progress=progress)
         except LinkError as e:
             raise LinkError(f"{e}; push {name} was interrupted at {done[0]} of {len(data)} "
@@ -180,6 +181,7 @@ def run_cmd(name: str, export: str, args: tuple[str, ...], port: str, baud: int,
     with _client(port, baud, timeout) as c:
         c.on_event = lambda ev: click.echo(ev.text.rstrip("\n")) \
             if ev.kind == p.Msg.EV_LOG and ev.module == name else None
+        c.ping()  # a silent device is reported within --timeout, not the RUN's 30 s
         try:
             results = c.run(name, export, wire)
         except DeviceRefused as e:

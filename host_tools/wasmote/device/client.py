@@ -107,6 +107,11 @@ class DeviceClient:
         return self.events.popleft()
 
     # ---- messages ---------------------------------------------------------------------
+    def ping(self) -> None:
+        """Check the device answers, within the normal timeout and retries: RUN and the push
+        wait much longer for their answers, so a silent device is found here first."""
+        self.request(p.Msg.INFO)
+
     def info(self) -> p.DeviceInfo:
         return p.DeviceInfo.decode(self.request(p.Msg.INFO).body)
 
@@ -189,7 +194,8 @@ class DeviceClient:
         epoch = 0                       # bumped at each go-back
         sent_epoch: dict[int, int] = {}  # seq -> epoch it was sent in
         retransmits = 0
-        rto = self._rto(window * chunk)
+        rto = base_rto = self._rto(window * chunk)
+        ack_gap = 0.0                   # smoothed seconds between acked chunks
         last_progress = timer = time.monotonic()
         stall_limit = self.timeout * (1 + self.retries)
         if progress is not None:
@@ -209,8 +215,15 @@ class DeviceClient:
                 self._checked(p.Msg.PUSH_CHUNK, f)
                 ack = p.Reader(f.body, "PUSH_CHUNK").u32()
                 if ack > acked:
+                    now = time.monotonic()
+                    # The line's speed may be unknown (socket://): learn how often acks come
+                    # and wait a few of those before going back, so a slow reader is not
+                    # flooded with copies of a window it is still working through.
+                    gap = (now - last_progress) / max(1, -(-(ack - acked) // chunk))
+                    ack_gap = gap if ack_gap == 0.0 else 0.8 * ack_gap + 0.2 * gap
+                    rto = max(base_rto, min(4 * window * ack_gap, stall_limit / 2))
                     acked = min(ack, size)
-                    last_progress = timer = time.monotonic()
+                    last_progress = timer = now
                     if progress is not None:
                         progress(acked, size)
                 elif ack < next_off and sent_epoch[f.seq] == epoch:
