@@ -1,5 +1,8 @@
 /* NUCLEO-L476RG start-up: vector table, .data/.bss set-up, FPU enable, fault and NMI
- * handling. The board set-up itself (clock, UART, SysTick, pins) is in stm32_port.c. */
+ * handling, and the MPU isolation of native (AOT) code: as on mps2, SVCall and the
+ * configurable faults go to core/aot's handlers (aot/arch/iso_thumb.S), which turn a fault
+ * of unprivileged native code into a trap of its module and hand every other fault back
+ * here. The board set-up itself (clock, UART, SysTick, pins) is in stm32_port.c. */
 #include <stdint.h>
 
 #include "stm32_port.h"
@@ -12,6 +15,13 @@ void wm_stm32_reset_handler(void);
 void wm_stm32_nmi_handler(void);
 void wm_stm32_fault_handler(void);
 void wm_stm32_default_handler(void);
+/* core/aot (aot/arch/iso_thumb.S, iso_cortexm.c); a build without core/aot links these weak
+ * stand-ins: the plain handlers, and no isolation. */
+void wm_aot_svc_vector(void) __attribute__((weak, alias("wm_stm32_default_handler")));
+void wm_aot_fault_vector(void) __attribute__((weak, alias("wm_stm32_fault_handler")));
+int wm_aot_isolation_init(void) __attribute__((weak));
+int wm_aot_isolation_init(void) { return 0; }
+void wm_aot_iso_firmware_fault(void);
 
 typedef void (*wm_vector)(void);
 
@@ -23,10 +33,10 @@ __attribute__((section(".vectors"), used)) static const wm_vector
         [1] = wm_stm32_reset_handler,
         [2] = wm_stm32_nmi_handler,
         [3] = wm_stm32_fault_handler, /* HardFault */
-        [4] = wm_stm32_fault_handler, /* MemManage */
-        [5] = wm_stm32_fault_handler, /* BusFault */
-        [6] = wm_stm32_fault_handler, /* UsageFault */
-        [11] = wm_stm32_default_handler, /* SVCall */
+        [4] = wm_aot_fault_vector, /* MemManage */
+        [5] = wm_aot_fault_vector, /* BusFault */
+        [6] = wm_aot_fault_vector, /* UsageFault */
+        [11] = wm_aot_svc_vector, /* SVCall: native code's gate */
         [12] = wm_stm32_default_handler, /* DebugMon */
         [14] = wm_stm32_default_handler, /* PendSV */
         [15] = wm_stm32_systick_handler,
@@ -48,6 +58,7 @@ void wm_stm32_reset_handler(void)
     __asm__ volatile("dsb\n\tisb" ::: "memory");
     WM_SCB_VTOR = (uint32_t)(uintptr_t)wm_vectors;
     wm_stm32_board_init();
+    (void)wm_aot_isolation_init(); /* the L476's MPU (PMSAv7, 8 regions) for native code */
     wm_app_main();
     for (;;) {
         wm_port_reset();
@@ -60,6 +71,8 @@ void wm_stm32_fault_handler(void)
 {
     wm_stm32_panic("\r\npanic: cpu fault, resetting\r\n", WM_STM32_RESET_FAULT);
 }
+
+void wm_aot_iso_firmware_fault(void) { wm_stm32_fault_handler(); }
 
 /* The flash raises NMI on a double ECC error. In the store region that is a double word a
  * power cut interrupted while it was being programmed: the read returned garbage, which
