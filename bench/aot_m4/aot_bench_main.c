@@ -1,12 +1,22 @@
 /* Benchmark image for AOT code on a QEMU board (Cortex-M4F, mps2-an386): each kernel runs
  * as native C (compiled into this image by the same GCC), as AOT code (its package lies in
- * flash; the code is executed in place), as AOT code compiled without fuel metering, and in
- * the interpreter (the first package, AOT section not attached). bench/aot.py generates aot_bench_data.h, builds the image, runs QEMU
- * with -icount shift=0 (one instruction = 1 ns of virtual time) and parses the lines:
+ * flash; the code is executed in place), as AOT code compiled without fuel metering, in the
+ * interpreter (the first package, AOT section not attached), and as AOT code isolated by
+ * the MPU the way the product firmware runs signed native code (wm_aot_attach_isolated:
+ * unprivileged, every runtime service through the SVC gate, docs/aot.md), compiled with and
+ * without software bounds checks, with and without fuel. The "-slice" engines run the call
+ * as the supervisor does: slices of WM_SUP_SLICE_MAX fuel, wm_resume after each.
+ * bench/aot.py generates aot_bench_data.h, builds the image, runs QEMU with -icount shift=0
+ * (one instruction = 1 ns of virtual time) and parses the lines:
  *
  *   calib TICKS                       2 M instructions of a known loop
- *   run KERNEL ENGINE CHECKSUM TICKS  the call alone
+ *   isolation PMSA                    what wm_aot_isolation() says (7 on the M4F)
+ *   run KERNEL ENGINE CHECKSUM TICKS  the call alone (all its slices)
+ *   again KERNEL ENGINE CHECKSUM TICKS  a second call on the same instance (kernels with
+ *                                     `again`: the empty one, for the cost of a call)
+ *   slices KERNEL ENGINE COUNT        how many slices the call took
  *   load KERNEL ENGINE TICKS          package check (SHA-256) + load + attach + instantiate
+ *   refused KERNEL                    code without bounds checks was refused unisolated
  *
  * The counter is the CMSDK APB timer 0 (32-bit, 25 MHz: one tick = 40 instructions). */
 #include <stddef.h>
@@ -15,6 +25,7 @@
 #include "aot.h"
 #include "aot_bench_data.h"
 #include "package.h"
+#include "supervisor.h"
 #include "wasmote.h"
 #include "wasmote_port.h"
 
@@ -23,6 +34,27 @@ void wm_app_main(void);
 #define TIMER0_CTRL (*(volatile uint32_t *)0x40000000u)
 #define TIMER0_VALUE (*(volatile uint32_t *)0x40000004u)
 #define TIMER0_RELOAD (*(volatile uint32_t *)0x40000008u)
+
+/* How each engine runs a kernel: AOT or interpreted, isolated or not, which package
+ * (BENCH_V_*), and the fuel of one slice (0: one call with unlimited fuel). */
+typedef struct bench_engine {
+    const char *name;
+    uint8_t aot, iso, variant;
+    uint32_t slice;
+} bench_engine;
+
+static const bench_engine engines[] = {
+    {"aot", 1, 0, BENCH_V_FUEL, 0},
+    {"aot-nofuel", 1, 0, BENCH_V_NOFUEL, 0},
+    {"interp", 0, 0, BENCH_V_FUEL, 0},
+    {"iso", 1, 1, BENCH_V_FUEL, 0},
+    {"iso-nb", 1, 1, BENCH_V_FUEL_NB, 0},
+    {"iso-nofuel", 1, 1, BENCH_V_NOFUEL, 0},
+    {"iso-nofuel-nb", 1, 1, BENCH_V_NOFUEL_NB, 0},
+    {"aot-slice", 1, 0, BENCH_V_FUEL, WM_SUP_SLICE_MAX},
+    {"iso-slice", 1, 1, BENCH_V_FUEL, WM_SUP_SLICE_MAX},
+    {"iso-nb-slice", 1, 1, BENCH_V_FUEL_NB, WM_SUP_SLICE_MAX},
+};
 
 static void put(const char *s)
 {
@@ -79,56 +111,106 @@ static void line(const char *what, const char *kernel, const char *engine, int w
     put("\r\n");
 }
 
-/* Loads the kernel's package (as the device's install path would: container and hash, then
- * the module) and, for "aot", attaches its AOT section in place. */
-static int run_wasm(const bench_kernel *k, int aot, int fuel, wm_arena *arena)
+static void fail(const bench_kernel *k, const char *what, const char *msg)
 {
-    const char *engine = !aot ? "interp" : fuel ? "aot" : "aot-nofuel";
+    put("error ");
+    put(k->name);
+    put(" ");
+    put(what);
+    put(": ");
+    put(msg ? msg : "?");
+    put("\r\n");
+}
+
+/* Parses variant `v` of the kernel's package and loads its module (as the device's install
+ * path would: container and hash, then the module); *a = its AOT section for this CPU. */
+static int load(const bench_kernel *k, unsigned v, wm_arena *arena, wm_module **m,
+                const wm_pkg_aot **a, wm_package *pkg, wm_error *e)
+{
+    wm_sb_error pe;
+    if (wm_pkg_parse(k->pkg[v], k->len[v], pkg, &pe) != 0) {
+        fail(k, "package", pe.msg);
+        return -1;
+    }
+    if (wm_load(arena, pkg->module, pkg->module_len, m, e) != WM_OK) {
+        fail(k, "load", e->msg);
+        return -1;
+    }
+    *a = NULL;
+    for (uint32_t i = 0; i < pkg->naot; i++)
+        if (pkg->aot[i].arch == WM_AOT_ARCH_SELF) *a = &pkg->aot[i];
+    if (!*a) {
+        fail(k, "load", "no AOT section for this CPU");
+        return -1;
+    }
+    return 0;
+}
+
+static int run_wasm(const bench_kernel *k, const bench_engine *g, wm_arena *arena)
+{
     uint32_t t0 = now();
     wm_package pkg;
-    wm_sb_error pe;
     wm_error e = {WM_OK, 0, NULL};
     wm_module *m;
     wm_instance *inst;
-    if (wm_pkg_parse(fuel ? k->package : k->nofuel, fuel ? k->package_len : k->nofuel_len,
-                     &pkg, &pe) != 0) {
-        put("error package ");
-        put(pe.msg);
-        put("\r\n");
+    const wm_pkg_aot *a;
+    if (load(k, g->variant, arena, &m, &a, &pkg, &e) != 0) return -1;
+    if (g->aot && (g->iso ? wm_aot_attach_isolated : wm_aot_attach)(m, a->code, a->len, a->arch,
+                                                                   a->abi, &e) != WM_OK) {
+        fail(k, g->name, e.msg);
         return -1;
-    }
-    if (wm_load(arena, pkg.module, pkg.module_len, &m, &e) != WM_OK) goto fail;
-    if (aot) {
-        const wm_pkg_aot *a = NULL;
-        for (uint32_t i = 0; i < pkg.naot; i++)
-            if (pkg.aot[i].arch == WM_AOT_ARCH_SELF) a = &pkg.aot[i];
-        if (!a) {
-            put("error no AOT section for this CPU\r\n");
-            return -1;
-        }
-        if (wm_aot_attach(m, a->code, a->len, a->arch, a->abi, &e) != WM_OK) goto fail;
     }
     wm_limits lim;
     wm_limits_default(&lim);
     lim.mem_reserve = 0;
     lim.stack_slots = 8192; /* 64 KiB: the interpreter's value stack / AOT's native stack */
-    if (wm_instantiate(arena, m, NULL, &lim, &inst, &e) != WM_OK) goto fail;
-    line("load", k->name, engine, 0, 0, since(t0));
+    if (wm_instantiate(arena, m, NULL, &lim, &inst, &e) != WM_OK) {
+        fail(k, g->name, e.msg);
+        return -1;
+    }
+    line("load", k->name, g->name, 0, 0, since(t0));
     wm_val arg, res;
     arg.type = WM_I32;
     arg.of.i64 = 0;
     arg.of.i32 = k->n;
-    t0 = now();
-    if (wm_call_export(inst, "run", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) != WM_OK) goto fail;
-    line("run", k->name, engine, 1, res.of.i32, since(t0));
+    uint32_t slices = 0, t = 0;
+    wm_err r = WM_OK;
+    for (uint32_t round = 0; round < (k->again && g->aot ? 2u : 1u); round++) {
+        slices = 1;
+        t0 = now();
+        r = wm_call_export(inst, "run", &arg, 1, &res, 1,
+                           g->slice ? g->slice : WM_FUEL_UNLIMITED, &e);
+        while (g->slice && r == WM_ERR_OUT_OF_FUEL) {
+            slices++;
+            r = wm_resume(inst, g->slice, &res, 1, &e);
+        }
+        t = since(t0);
+        if (r != WM_OK) {
+            fail(k, g->name, e.msg);
+            return -1;
+        }
+        /* the first call; again: the same call on the same instance */
+        line(round == 0 ? "run" : "again", k->name, g->name, 1, res.of.i32, t);
+    }
+    line("slices", k->name, g->name, 0, 0, slices);
     return 0;
-fail:
-    put("error ");
+}
+
+/* Code without software bounds checks must be refused unless it runs isolated. */
+static void check_refused(const bench_kernel *k, wm_arena *arena)
+{
+    wm_package pkg;
+    wm_error e = {WM_OK, 0, NULL};
+    wm_module *m;
+    const wm_pkg_aot *a;
+    if (load(k, BENCH_V_FUEL_NB, arena, &m, &a, &pkg, &e) != 0) return;
+    if (wm_aot_attach(m, a->code, a->len, a->arch, a->abi, &e) == WM_OK) {
+        fail(k, "policy", "code without bounds checks attached unisolated");
+        return;
+    }
+    put("refused ");
     put(k->name);
-    put(" ");
-    put(e.msg ? e.msg : "?");
     put("\r\n");
-    return -1;
 }
 
 void wm_app_main(void)
@@ -142,18 +224,22 @@ void wm_app_main(void)
     put(info->board);
     put("\r\n");
     calibrate();
+    put("isolation ");
+    put_u32((uint32_t)wm_aot_isolation());
+    put("\r\n");
+    wm_arena arena;
     for (uint32_t i = 0; i < BENCH_KERNELS; i++) {
         const bench_kernel *k = &bench_kernels[i];
         uint32_t t0 = now();
         uint32_t sum = k->native(k->n);
         line("run", k->name, "native", 1, sum, since(t0));
-        wm_arena arena;
+        for (uint32_t j = 0; j < sizeof engines / sizeof engines[0]; j++) {
+            wm_arena_init(&arena, info->ram_free, info->ram_free_size);
+            if (engines[j].iso && wm_aot_isolation() == 0) continue;
+            run_wasm(k, &engines[j], &arena);
+        }
         wm_arena_init(&arena, info->ram_free, info->ram_free_size);
-        run_wasm(k, 1, 1, &arena);
-        wm_arena_init(&arena, info->ram_free, info->ram_free_size);
-        run_wasm(k, 1, 0, &arena);
-        wm_arena_init(&arena, info->ram_free, info->ram_free_size);
-        run_wasm(k, 0, 1, &arena);
+        check_refused(k, &arena);
     }
     put("done\r\n");
     for (;;) wm_port_idle();

@@ -1,0 +1,36 @@
+"""The Cortex-M4F AOT bench image (bench/aot.py) builds and runs every engine under QEMU:
+native, AOT, interpreter, and AOT isolated by the MPU with and without software bounds
+checks, in one call and in the supervisor's fuel slices. Every checksum must agree, the MPU
+must be on and code without bounds checks must be refused unisolated. Numbers are the
+bench's business (docs/performance.md); this only keeps the image from rotting (it once
+stopped linking when core/aot gained its isolating half in aot/arch/*.c)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.aot import (
+    AOT_KERNELS,
+    EMPTY,
+    MPU_ENGINES,
+    build_m4_image,
+    mpu_table,
+    overheads,
+    run_m4,
+)
+
+pytestmark = [pytest.mark.qemu, pytest.mark.slow]
+
+
+def test_m4_bench_runs_isolated_engines(tmp_path):
+    crc32 = next(k for k in AOT_KERNELS if k.name == "crc32")
+    res = run_m4(build_m4_image((crc32, EMPTY), out=tmp_path / "m4"), timeout=300)
+    assert res.isolation == 7  # PMSAv7 on the Cortex-M4F
+    assert res.refused == {"crc32", "empty"}
+    table = mpu_table((crc32,), res)  # raises when an engine's checksum differs
+    assert "| crc32 |" in table
+    assert "under the MPU" in overheads((crc32,), res)
+    for engine in (*MPU_ENGINES, "native", "interp", "aot-nofuel"):
+        assert res.run[("crc32", engine)][0] == res.run[("crc32", "native")][0], engine
+    assert res.slices[("crc32", "iso-slice")] >= 2  # the sliced call really was cut
+    assert res.again[("empty", "iso")][0] == 1  # run(1) of the empty kernel returns 1
