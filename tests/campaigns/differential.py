@@ -11,6 +11,7 @@ edge-case or random arguments, in the same order on every engine.
 Engines (pluggable; `--engine` picks, default all available):
   interp     our interpreter: the posix build of the runtime core (spec driver, release)
   sliced     the same, every call suspended and resumed after each unit of fuel
+  asan       the interpreter built with ASan+UBSan (its reports are findings too)
   wasmtime   the reference (PyPI wasmtime)
   aot        our AOT compiler (wasmote.aot): the module compiled to native code for this
              host, run by the same driver; joins when wasmote.aot is importable
@@ -173,6 +174,7 @@ class DriverEngine:
         self.proc = DriverProcess(exe, timeout=120)
         self.transport: Any = wrap(self.proc) if wrap else self.proc
         self.slice = slice_fuel
+        self.resumes = 0  # how often fuel slices cut a call (proof that slicing happened)
         if slice_fuel:
             self.proc.command(f"fuel {slice_fuel}")
         for line in setup:  # driver commands, e.g. "limit memcap 4096"
@@ -192,6 +194,7 @@ class DriverEngine:
         a = Answer.parse(self.proc.command(f"invoke $m {escape_name(call.name)} {args}".rstrip()))
         while self.slice and a.kind == "outoffuel":
             a = Answer.parse(self.proc.command(f"resume $m {self.slice}"))
+            self.resumes += 1
         if a.kind == "ok":
             return "ok", [nan_blind(v.type, v.bits) for v in a.values]
         if a.kind == "trap":
@@ -302,7 +305,10 @@ def _aot_transport(cls: Any, target: Any, inner: DriverProcess) -> Any:
 def make_engines(names: Sequence[str]) -> list[Engine]:
     engines: list[Engine] = []
     for name in names:
-        if name in ("interp", "sliced", "aot", "aot-sliced"):
+        if name == "asan":
+            engines.append(DriverEngine(
+                "asan", posix_build.build_program("wasmote-spec", "asan")))
+        elif name in ("interp", "sliced", "aot", "aot-sliced"):
             exe = posix_build.build_program("wasmote-spec", "release")
             if name == "interp":
                 engines.append(DriverEngine("interp", exe))
@@ -344,6 +350,7 @@ class DiffResult:
     mismatches: list[str] = field(default_factory=list)
     engine_reports: list[str] = field(default_factory=list)  # sanitizer / crash output
     aot_native: int | None = None  # modules the AOT engine really ran as native code
+    resumes: int = 0               # calls cut by fuel and resumed (sliced engines)
     seconds: float = 0.0
 
 
@@ -410,6 +417,7 @@ def campaign(modules: int, engine_names: Sequence[str], seed: int = 1) -> DiffRe
             if isinstance(e, DriverEngine) and e.name == "aot" and \
                     e.native_modules() is not None:
                 res.aot_native = e.native_modules()
+            res.resumes += getattr(e, "resumes", 0)
             rep = e.close()
             if rep:
                 res.engine_reports.append(f"{e.name}: {rep}")
@@ -420,10 +428,11 @@ def campaign(modules: int, engine_names: Sequence[str], seed: int = 1) -> DiffRe
 def report(r: DiffResult) -> str:
     t = Table(["engines", "modules tried", "compared", "skipped (imports)", "calls compared",
                "memories compared", "stopped at exhaustion", "refused", "mismatches",
-               "AOT native", "seconds"])
+               "AOT native", "resumes", "seconds"])
     t.add(" ".join(r.engines), r.modules_tried, r.modules_compared, r.modules_skipped,
           r.calls_compared, r.memories_compared, r.exhausted, len(r.refused),
-          len(r.mismatches), "-" if r.aot_native is None else r.aot_native, r.seconds)
+          len(r.mismatches), "-" if r.aot_native is None else r.aot_native, r.resumes,
+          r.seconds)
     lines = [t.render()]
     lines += [f"  {x}" for x in (r.refused + r.mismatches + r.engine_reports)[:30]]
     return "\n".join(lines)
@@ -435,7 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--modules", type=int, default=2000)
     ap.add_argument("--engine", action="append",
-                    choices=("interp", "sliced", "wasmtime", "aot", "aot-sliced"),
+                    choices=("interp", "sliced", "asan", "wasmtime", "aot", "aot-sliced"),
                     help="repeatable; default: every engine available here")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
