@@ -12,8 +12,7 @@ import pytest
 
 from tests.aot.spec_exclusions import DEVICE_EXCLUSIONS
 from tests.aot.test_aot_spec import module_paths
-from tests.firmware.conftest import read_until, runtime_in_tree
-from wasmote import firmware, sim
+from tests.firmware.conftest import spectest_image
 from wasmote.aot.spec_transport import AotTransport
 from wasmote.aot.targets import target_for_board
 from wasmote.package.container import AotArch
@@ -35,19 +34,11 @@ MPU = {"mps2-an386": 7, "riscv32-virt": 0}
 @pytest.fixture(scope="module", params=list(BOARDS))
 def device(request):
     board = request.param
-    if not runtime_in_tree():
-        pytest.skip("the runtime core is not in the tree")
-    firmware.build(board, env=f"{board}-spectest")
-    s = sim.launch(board, env=f"{board}-spectest", build=False)
-    try:
-        ser = s.connect(timeout=60)
-        ser.timeout = 0.2
-        boot = read_until(ser, "ready", timeout=30)
-        assert f"aot={int(BOARDS[board])} abi=1 mpu={MPU[board]}" in boot, boot
-        ser.timeout = 120  # one answer; big packages take a while over the UART
+    # one answer; big packages take a while over the UART
+    with spectest_image(board, answer_timeout=120) as (ser, boot):
+        assert any(f"aot={int(BOARDS[board])} abi=1 mpu={MPU[board]}" in ln for ln in boot), \
+            boot
         yield AotTransport(StreamTransport(ser), target_for_board(board)), board
-    finally:
-        s.stop()
 
 
 @pytest.fixture(scope="module")

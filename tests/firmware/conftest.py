@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,24 @@ def read_until(ser: Any, last: str, timeout: float = 60.0) -> list[str]:
         lines.append(line)
         if line == last or line.startswith("panic"):
             return lines
+
+
+@contextmanager
+def spectest_image(board: str, answer_timeout: float) -> Iterator[tuple[Any, list[str]]]:
+    """The board's spec-test image (env <board>-spectest) booted under QEMU: its serial line,
+    set to wait `answer_timeout` for one answer, and the banner lines up to `ready`."""
+    if not runtime_in_tree():
+        pytest.skip("the runtime core (firmware/src/core/runtime) is not in the tree")
+    firmware.build(board, env=f"{board}-spectest")
+    s = sim.launch(board, env=f"{board}-spectest", build=False)
+    try:
+        ser = s.connect(timeout=60)
+        ser.timeout = 0.2
+        banner = read_until(ser, "ready", timeout=30)
+        ser.timeout = answer_timeout
+        yield ser, banner
+    finally:
+        s.stop()
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,10 @@ from __future__ import annotations
 import pytest
 
 from tests.runtime.spec_exclusions import EXCLUSIONS
-from wasmote import firmware, sim
 from wasmote.runtime.driver import StreamTransport
 from wasmote.runtime.spec_runner import FileReport, run_spec_file, summary_table
 
-from .conftest import read_until, runtime_in_tree
+from .conftest import spectest_image
 
 FILES = ["i32", "i64", "f32", "f64", "conversions", "memory", "address", "align", "endianness",
          "float_exprs", "float_literals", "float_memory", "float_misc", "int_exprs", "f32_bitwise",
@@ -22,19 +21,10 @@ FILES = ["i32", "i64", "f32", "f64", "conversions", "memory", "address", "align"
 @pytest.fixture(scope="module", params=["mps2-an386", "mps2-an385", "riscv32-virt"])
 def device(request):
     board = request.param
-    if not runtime_in_tree():
-        pytest.skip("the runtime core (firmware/src/core/runtime) is not in the tree yet")
-    firmware.build(board, env=f"{board}-spectest")
-    s = sim.launch(board, env=f"{board}-spectest", build=False)
-    try:
-        ser = s.connect(timeout=60)
-        ser.timeout = 0.2
-        boot = read_until(ser, "ready", timeout=30)
+    # readline() of one answer waits up to 60 s: f64 conversions are slowest
+    with spectest_image(board, answer_timeout=60) as (ser, boot):
         assert any(ln.startswith(f"wasmote-spectest board={board}") for ln in boot), boot
-        ser.timeout = 60  # readline() of one answer; f64 conversions are slowest
         yield StreamTransport(ser)
-    finally:
-        s.stop()
 
 
 @pytest.fixture(scope="module")
