@@ -10,10 +10,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
+from tests.cli_invoke import assert_one_error_line as one_error_line
+from tests.cli_invoke import run_cli as run
 from wasmote.aot.blob import AotBlob
-from wasmote.cli import main
 from wasmote.package.container import AotArch, AotCode, read_package
 from wasmote.package.keys import verify_package
 
@@ -30,20 +30,6 @@ def work(tmp_path, monkeypatch):
     (tmp_path / "bad.wasm").write_bytes(b"\0asm\1\0\0\0\x01\x05\x01\x60\x00\x01\x7f\x03")
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        result.output
-    return result
-
-
-def one_error_line(result: Result, fragment: str) -> None:
-    assert result.exit_code != 0
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and fragment in lines[0], result.output
-    assert "Traceback" not in result.output
 
 
 def test_compile_and_exec_like_the_interpreter(work):

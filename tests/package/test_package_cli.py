@@ -2,9 +2,9 @@ import os
 import stat
 
 import pytest
-from click.testing import CliRunner, Result
 
-from wasmote.cli import main
+from tests.cli_invoke import assert_one_error_line as _one_error_line
+from tests.cli_invoke import run_cli as run
 from wasmote.package.container import read_package
 from wasmote.package.describe import describe_package
 
@@ -17,21 +17,6 @@ def work(tmp_path, monkeypatch):
     (tmp_path / "m.toml").write_text(BLINKY_TOML)
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    # A documented failure is a clean exit, never an escaping exception.
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        result.output
-    return result
-
-
-def _one_error_line(result: Result, fragment: str) -> None:
-    assert result.exit_code != 0
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and fragment in lines[0], result.output
-    assert "Traceback" not in result.output
 
 
 def test_full_flow(work):
