@@ -32,6 +32,7 @@
 #include "crypto/sha256.h"
 #include "device/device.h"
 #include "protocol/frame.h"
+#include "fuzz_check.h"
 
 #define STORE_SIZE (72u * 1024u) /* a 64 KiB module store, then an 8 KiB config area */
 #define KV_SIZE (8u * 1024u)
@@ -40,13 +41,6 @@
 #define FEED_MAX (96u * 1024u)
 #define MAX_BOOTS 6u
 #define LIVENESS_SEQ 0xBEEFu
-
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            __builtin_trap();                                                                  \
-        }                                                                                      \
-    } while (0)
 
 /* Harness state: the port side of the device (a port may keep statics; the core does not). */
 static wm_device g_dev;

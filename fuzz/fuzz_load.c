@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "wasmote.h"
+#include "fuzz_check.h"
 
 /* Sized like a board's module RAM: big enough for real modules, small enough that a
  * hostile one hits the limits instead of the host's memory. The module gets one arena and
@@ -27,13 +28,6 @@
 #define CALL_FUEL 5000u
 #define MAX_CALLS 8u
 #define MAX_VALS 16u
-
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            __builtin_trap();                                                                  \
-        }                                                                                      \
-    } while (0)
 
 static uint8_t g_module_mem[MODULE_ARENA] __attribute__((aligned(16)));
 static uint8_t g_inst_mem[2][INSTANCE_ARENA] __attribute__((aligned(16)));

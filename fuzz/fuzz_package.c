@@ -26,19 +26,13 @@
 #include "crypto/sha256.h"
 #include "sandbox/sandbox.h"
 #include "store/flash_ram.h"
+#include "fuzz_check.h"
 
 #define MAX_INPUT (256u * 1024u)
 #define ARENA_SIZE (4u * 1024u * 1024u)
 #define KV_SECTOR 1024u
 #define KV_SIZE 4096u
 #define CALL_FUEL 2000u
-
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            __builtin_trap();                                                                  \
-        }                                                                                      \
-    } while (0)
 
 /* The Ed25519 key of tests/package/golden (seed 00 01 .. 1f). */
 static const uint8_t golden_pub[32] = {
