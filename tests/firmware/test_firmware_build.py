@@ -148,6 +148,7 @@ def test_firmware_stm32_port_links_with_the_debian_toolchain(tmp_path):
     # stand-ins aliased to the port's own handlers
     assert syms["wm_aot_fault_vector"] != syms["wm_stm32_fault_handler"]
     assert syms["wm_aot_svc_vector"] != syms["wm_stm32_default_handler"]
+    assert syms["wm_aot_tick_vector"] != syms["wm_aot_port_tick"]
     sizes = firmware.elf_sizes(elf, board.size_tool)
     assert sizes.text + sizes.data <= board.flash.size
     assert board.ram.size - board.stack - sizes.ram > 64 * 1024  # RAM left for modules

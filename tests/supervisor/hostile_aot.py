@@ -51,6 +51,9 @@ WM_ENTRY void wm_e4(wm_aot_ctx *c, u64 *io)
 /* ok(x) = x + 1 */
 WM_ENTRY void wm_e5(wm_aot_ctx *c, u64 *io)
 { (void)c; io[0] = (u32)io[0] + 1u; }
+/* spin(): a loop without a fuel check, never back to the runtime */
+WM_ENTRY void wm_e6(wm_aot_ctx *c, u64 *io)
+{ (void)c; (void)io; __asm__ volatile("1: b 1b"); }
 """
 
 

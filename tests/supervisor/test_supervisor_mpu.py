@@ -136,6 +136,9 @@ def test_hostile_native_code_reaches_nothing_outside_its_regions(board: str) -> 
             "native code made a supervisor call outside the gate"
         # its stack pointer into the firmware's RAM, then an interrupt stacks onto it
         assert MPU_OOB.match(_refusal(c, "hostile", "smash", [i32(ram + 0x200)]))
+        # a loop that skips its fuel checks: stopped by the tick, long before the watchdog
+        assert _refusal(c, "hostile", "spin", []) == \
+            "native code did not come back to the runtime for 500 ms (stopped by the timer)"
         # all contained: the module still works, nothing reset
         assert c.run("hostile", "ok", [i32(1)]) == [i32(2)]
         info = c.info()

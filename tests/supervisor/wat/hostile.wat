@@ -8,4 +8,5 @@
   (func (export "smash") (param i32))                             ;; moves its SP there and waits
   (func (export "svc"))                                           ;; a supervisor call of its own
   (func (export "ok") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func (export "spin"))                                          ;; loops, never checks fuel
 )

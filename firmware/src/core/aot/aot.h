@@ -55,6 +55,19 @@
 #define WM_AOT_ISO_PMSA 0
 #endif
 
+/* Native code that does not come back to the runtime (its fuel checks call the gate at
+ * least every WM_AOT_ISO_SLICE units; code that skips them, a hostile or broken image, never
+ * does) is stopped by the port's tick after WM_AOT_ISO_STUCK_TICKS ticks (the Cortex-M ports
+ * tick at 1 kHz), a trap of its module, well before the watchdog would reset the board. An
+ * honest slice trips it only if one loop iteration takes over 500 ms / 10000 (~4000 cycles
+ * at 80 MHz). */
+#ifndef WM_AOT_ISO_STUCK_TICKS
+#define WM_AOT_ISO_STUCK_TICKS 500u
+#endif
+#ifndef WM_AOT_ISO_SLICE
+#define WM_AOT_ISO_SLICE 10000u
+#endif
+
 /* Stack bytes kept free below the deepest native frame for runtime helpers and interrupt
  * handlers that run on a module's stack (a port may raise it). */
 #ifndef WM_AOT_STACK_RESERVE

@@ -48,7 +48,8 @@ enum {
 };
 
 /* What the native side of an isolated run left in the arch's state when it came back. */
-enum { WM_AOT_ISO_SERVICE = 1, WM_AOT_ISO_FAULT = 2, WM_AOT_ISO_BAD_SVC = 3 };
+enum { WM_AOT_ISO_SERVICE = 1, WM_AOT_ISO_FAULT = 2, WM_AOT_ISO_BAD_SVC = 3,
+       WM_AOT_ISO_STUCK = 4 };
 
 #if WM_AOT_ISO_PMSA != 0 && defined(__arm__)
 /* Native registers while parked, and how the handlers left things (aot/arch/iso_thumb.S
@@ -66,6 +67,7 @@ typedef struct wm_aot_iso_cpu {
 #if defined(__ARM_FP)
     uint32_t s16_s31[16]; /* +64 */
 #endif
+    uint32_t ticks;      /* ticks since it last left the runtime (wm_aot_iso_tick) */
 } wm_aot_iso_cpu;
 #else
 /* The simulation (WM_AOT_ISO_SIM) and builds without isolation. */

@@ -280,6 +280,17 @@ static uintptr_t iso_grow(wm_instance *inst, uint32_t delta)
     return (uint32_t)wm_memory_grow(mem, delta);
 }
 
+/* At most WM_AOT_ISO_SLICE units per switch-in, the rest back to the reserve: honest code
+ * comes back through the gate (REFUEL) at least that often, so native code that does not for
+ * WM_AOT_ISO_STUCK_TICKS is known to skip its fuel checks (wm_aot_tick_vector). */
+static void iso_cap_slice(wm_aot_run *r, uintptr_t *fuel)
+{
+    if (*fuel > WM_AOT_ISO_SLICE) {
+        *r->reserve += *fuel - WM_AOT_ISO_SLICE;
+        *fuel = WM_AOT_ISO_SLICE;
+    }
+}
+
 static wm_err serve_call(wm_aot_run *r, wm_error *err, const wm_func *f, uint64_t io)
 {
     const wm_functype *t = f->type;
@@ -290,6 +301,7 @@ static wm_err serve_call(wm_aot_run *r, wm_error *err, const wm_func *f, uint64_
     r->status = WM_AOT_CALL;
     wm_err e = wm_aot_serve_call(r, err); /* blocked: pending, made again on resume */
     if (e != WM_OK) return e;
+    iso_cap_slice(r, &ai_of(r->inst)->ctx.fuel);
     r->fuel_cap = ai_of(r->inst)->ctx.fuel;
     return WM_OK;
 }
@@ -321,7 +333,7 @@ static wm_err iso_serve(wm_aot_run *r, wm_error *err)
             r->refuel_due = 0;
             return wm_trap_err(err, WM_ERR_OUT_OF_FUEL, "out of fuel");
         }
-        uintptr_t take = have > (uint64_t)INTPTR_MAX ? (uintptr_t)INTPTR_MAX : (uintptr_t)have;
+        uintptr_t take = have > WM_AOT_ISO_SLICE ? WM_AOT_ISO_SLICE : (uintptr_t)have;
         *r->reserve = have - take;
         ret = take - r->refuel_due;
         r->fuel_cap = ret;
@@ -480,6 +492,7 @@ static wm_err iso_call(wm_instance *inst, const wm_func *f, const wm_val *args, 
     wm_aot_iso_start(r, entry, iso->uctx);
     x->fuel = fuel;
     wm_aot_slice_from_reserve(r->entry_ctx, r);
+    iso_cap_slice(r, &r->entry_ctx->fuel);
     r->fuel_cap = r->entry_ctx->fuel;
     x->state = WM_RUNNING;
     x->native_ops = inst->mod->native;

@@ -19,6 +19,10 @@ void wm_stm32_default_handler(void);
  * stand-ins: the plain handlers, and no isolation. */
 void wm_aot_svc_vector(void) __attribute__((weak, alias("wm_stm32_default_handler")));
 void wm_aot_fault_vector(void) __attribute__((weak, alias("wm_stm32_fault_handler")));
+/* SysTick: core/aot's vector calls the port's tick, then stops native code stuck too long */
+void wm_aot_port_tick(void);
+void wm_aot_port_tick(void) { wm_stm32_systick_handler(); }
+void wm_aot_tick_vector(void) __attribute__((weak, alias("wm_aot_port_tick")));
 int wm_aot_isolation_init(void) __attribute__((weak));
 int wm_aot_isolation_init(void) { return 0; }
 void wm_aot_iso_firmware_fault(void);
@@ -39,7 +43,7 @@ __attribute__((section(".vectors"), used)) static const wm_vector
         [11] = wm_aot_svc_vector, /* SVCall: native code's gate */
         [12] = wm_stm32_default_handler, /* DebugMon */
         [14] = wm_stm32_default_handler, /* PendSV */
-        [15] = wm_stm32_systick_handler,
+        [15] = wm_aot_tick_vector,
         [16 + WM_USART2_IRQ] = wm_stm32_usart2_handler,
 };
 

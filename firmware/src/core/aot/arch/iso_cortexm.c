@@ -161,6 +161,7 @@ void wm_aot_iso_enter(wm_aot_run *r, const wm_aot_iso_map *map)
         }
     }
     r->cpu.status = 0;
+    r->cpu.ticks = 0;
     wm_aot_iso_svc_enter(&r->cpu); /* the MPU goes on and off in the handlers */
 }
 
@@ -208,6 +209,15 @@ static void fault_msg(const wm_aot_iso_cpu *cpu, char *msg, size_t cap)
     }
 }
 
+/* Called by wm_aot_tick_vector (iso_thumb.S) at every tick of the port: 1 when the native
+ * code on the CPU has run WM_AOT_ISO_STUCK_TICKS without coming back to the runtime. */
+int wm_aot_iso_tick(void);
+int wm_aot_iso_tick(void)
+{
+    wm_aot_iso_cpu *cpu = wm_aot_iso_cur;
+    return cpu != NULL && ++cpu->ticks >= WM_AOT_ISO_STUCK_TICKS;
+}
+
 int wm_aot_iso_request(wm_aot_run *r, uint32_t *svc, uint64_t a[5], char *msg, size_t cap)
 {
     const wm_aot_iso_cpu *cpu = &r->cpu;
@@ -216,6 +226,16 @@ int wm_aot_iso_request(wm_aot_run *r, uint32_t *svc, uint64_t a[5], char *msg, s
         return -1;
     }
     size_t at = 0;
+    if (cpu->status == WM_AOT_ISO_STUCK) {
+        put(msg, cap, &at, "native code did not come back to the runtime for ");
+        char d[11];
+        unsigned n = 0;
+        uint32_t v = WM_AOT_ISO_STUCK_TICKS;
+        do d[n++] = (char)('0' + v % 10u); while ((v /= 10u) != 0u && n < 10u);
+        while (n > 0) { char one[2] = {d[--n], '\0'}; put(msg, cap, &at, one); }
+        put(msg, cap, &at, " ms (stopped by the timer)");
+        return -1;
+    }
     if (cpu->status != WM_AOT_ISO_SERVICE) {
         put(msg, cap, &at, "native code made a supervisor call outside the gate");
         return -1;

@@ -12,6 +12,8 @@
  * - wm_aot_fault_vector (MemManage, BusFault, UsageFault): a fault of unprivileged native
  *   code becomes a trap of its run (the runtime continues as if it had parked and never
  *   switches back in); any other fault is the firmware's (wm_aot_iso_firmware_fault).
+ * - wm_aot_tick_vector (SysTick): the port's tick (wm_aot_port_tick), then native code that
+ *   has not come back for WM_AOT_ISO_STUCK_TICKS is ended the same way (wm_aot_iso_tick).
  *
  * Offsets of wm_aot_iso_cpu (aot_internal.h). */
 #if defined(__arm__) && defined(__thumb2__) && \
@@ -33,6 +35,7 @@
 #define ISO_SERVICE 1
 #define ISO_FAULT 2
 #define ISO_BAD_SVC 3
+#define ISO_STUCK 4
 
 #define MPU_CTRL 0xE000ED94
 #define SCB_CFSR 0xE000ED28
@@ -173,6 +176,36 @@ wm_aot_svc_vector:
     movs r1, #ISO_BAD_SVC
     str r1, [r0, #CPU_STATUS]
     b .Lto_runtime_discard
+
+/* The tick: the port's handler first, then native code stuck for too long becomes a trap. */
+    .globl wm_aot_tick_vector
+    .type wm_aot_tick_vector, %function
+    .thumb_func
+    .p2align 2
+wm_aot_tick_vector:
+    push {r4, lr}                /* (r4: 8-byte alignment) */
+    bl wm_aot_port_tick
+    bl wm_aot_iso_tick
+    pop {r4, lr}
+    cmp r0, #0
+    beq .Ltick_done
+    tst lr, #4                   /* from the process stack ... */
+    beq .Ltick_done
+    tst lr, #8                   /* ... in thread mode ... */
+    beq .Ltick_done
+    ldr r1, =wm_aot_iso_cur      /* ... while a run's native code was on the CPU ... */
+    ldr r0, [r1]
+    cmp r0, #0
+    beq .Ltick_done
+    mrs r1, control              /* ... unprivileged */
+    tst r1, #1
+    beq .Ltick_done
+    movs r1, #ISO_STUCK
+    str r1, [r0, #CPU_STATUS]
+    b .Lto_runtime_discard
+.Ltick_done:
+    bx lr
+    .size wm_aot_tick_vector, .-wm_aot_tick_vector
 
 /* A fault: of native code, a trap of its run; otherwise the firmware's. */
     .globl wm_aot_fault_vector
