@@ -1,0 +1,75 @@
+"""A bare-metal QEMU image: some firmware sources plus the board's own start-up and port
+(firmware/src/port/<port>), linked with a MEMORY block generated from boards/<board>.json the
+way the firmware's PlatformIO platform does. The AOT and crypto benches (and their tests)
+build their images with it; any QEMU board of the repo works."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from wasmote.errors import WasmoteError
+from wasmote.paths import BOARDS_DIR, FIRMWARE_DIR
+
+WARN = ["-Wall", "-Wextra", "-Werror"]
+
+
+class ImageBuildError(WasmoteError):
+    """The cross compiler refused; the message carries its output."""
+
+
+def load_board_json(board_name: str) -> dict[str, Any]:
+    board: dict[str, Any] = json.loads((BOARDS_DIR / f"{board_name}.json").read_text())
+    return board
+
+
+def build_bare_image(sources: Sequence[Path], out: Path, elf_name: str, *,
+                     board_name: str = "mps2-an386", opt: str = "-Os",
+                     include_dirs: Sequence[Path] = (),
+                     extra_cflags: Sequence[str] = ()) -> Path:
+    board = load_board_json(board_name)
+    wm = board["wasmote"]
+    port_dir = FIRMWARE_DIR / "src" / "port" / wm["port"]
+    out.mkdir(parents=True, exist_ok=True)
+    mem = wm["memory"]
+    regions = [("FLASH", "rx", mem["flash"]), ("STORE", "rw", mem["store"]),
+               ("RAM", "rwx", mem["ram"])]
+    ld = "MEMORY\n{\n" + "".join(
+        f"    {n} ({a}) : ORIGIN = {int(str(r['base']), 0):#010x}, LENGTH = {int(r['size']):#x}\n"
+        for n, a, r in regions) + f"}}\n__stack_size = {int(mem['stack']):#x};\n"
+    ld += f"INCLUDE {wm['ldsections']}\n"
+    (out / "memory.ld").write_text(ld)
+    cpu = board["build"]["cflags"].split()
+    # Link flags choose libgcc's multilib (which knows no ISA extensions like _zicsr).
+    link_cpu = board["build"].get("ldflags", board["build"]["cflags"]).split()
+    defines = [f"-DF_CPU={board['build']['f_cpu']}", f'-DWM_BOARD_NAME="{board_name}"',
+               f'-DWM_CPU_NAME="{wm["cpu"]}"', f"-DWM_UART_BASE={wm['uart']['base']}u",
+               f"-DWM_STORE_SECTOR={int(mem['store']['sector'])}u"]
+    if "rx_irq" in wm["uart"]:
+        defines.append(f"-DWM_UART_RX_IRQ={int(wm['uart']['rx_irq'])}u")
+    all_sources = [*sources, *sorted(port_dir.glob("*.c")), *sorted(port_dir.glob("*.S"))]
+    gcc = wm["toolchain"] + "-gcc"
+    flags = ["-std=c99", opt, *cpu, "-ffreestanding", "-fno-builtin", *extra_cflags,
+             "-ffunction-sections", "-fdata-sections", *WARN, *defines,
+             f"-I{FIRMWARE_DIR / 'include'}", f"-I{port_dir}",
+             # ports include core interface headers (sandbox/gpio.h, store/flash.h)
+             f"-I{FIRMWARE_DIR / 'src' / 'core'}",
+             *[f"-I{d}" for d in include_dirs]]
+    objects = []
+    for i, src in enumerate(all_sources):
+        obj = out / f"{i:03d}_{src.name}.o"
+        _run([gcc, *flags, "-c", str(src), "-o", str(obj)])
+        objects.append(str(obj))
+    elf = out / elf_name
+    _run([gcc, *link_cpu, *objects, "-nostdlib", "-nostartfiles", "-Wl,--gc-sections",
+          f"-L{port_dir}", f"-T{out / 'memory.ld'}", "-lgcc", "-o", str(elf)])
+    return elf
+
+
+def _run(cmd: list[str]) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise ImageBuildError(f"{' '.join(cmd[:4])}... failed:\n{proc.stderr[-3000:]}")
