@@ -61,6 +61,33 @@ void wm_aot_slice_from_reserve(wm_aot_ctx *c, wm_aot_run *r)
     c->fuel = take;
 }
 
+void wm_aot_run_init(wm_aot_run *r, wm_instance *inst, wm_aot_ctx *ctx, wm_aot_entry entry,
+                     uint64_t *io, uintptr_t lo, uintptr_t hi, bool nested)
+{
+    wm_memset(r, 0, sizeof *r);
+    r->lo = lo;
+    r->hi = hi;
+    r->reserve = &inst->x.fuel;
+    r->inst = inst;
+    r->entry_ctx = ctx;
+    r->park_ctx = ctx;
+    r->entry = entry;
+    r->io = io;
+    r->nested = nested;
+}
+
+void wm_aot_exec_begin(wm_instance *inst, wm_aot_run *r, const wm_functype *t,
+                       const wm_native_ops *ops)
+{
+    wm_exec *x = &inst->x;
+    x->state = WM_RUNNING;
+    x->native_ops = ops;
+    x->native_run = r;
+    x->retry = NULL;
+    x->entry_type = t;
+    x->sp = x->stack_end; /* an interpreted call nested in this one finds no room */
+}
+
 /* runtime -> native */
 void wm_aot_switch_in(wm_aot_run *r)
 {
@@ -257,25 +284,12 @@ static wm_err aot_call(wm_instance *inst, const wm_func *f, const wm_val *args, 
     wm_exec saved;
     wm_memcpy(&saved, x, sizeof saved);
     for (uint32_t i = 0; i < nargs; i++) io[i] = wm_val_to_slot(&args[i]);
-    wm_memset(r, 0, sizeof *r);
-    r->lo = lo;
-    r->hi = hi;
-    r->reserve = &x->fuel;
-    r->inst = inst;
-    r->entry_ctx = &((wm_aot_inst *)f->inst->native)->ctx;
-    r->park_ctx = r->entry_ctx;
-    r->entry = entry;
-    r->io = io;
-    r->nested = nested;
+    wm_aot_run_init(r, inst, &((wm_aot_inst *)f->inst->native)->ctx, entry, io, lo, hi,
+                    nested);
     r->co_sp = wm_aot_stack_init((void *)hi, r);
     x->fuel = fuel;
     wm_aot_slice_from_reserve(r->entry_ctx, r);
-    x->state = WM_RUNNING;
-    x->native_ops = f->inst->mod->native;
-    x->native_run = r;
-    x->retry = NULL;
-    x->entry_type = t;
-    x->sp = x->stack_end; /* an interpreted call nested in this one finds no room */
+    wm_aot_exec_begin(inst, r, t, f->inst->mod->native);
     wm_err e = drive(r, err);
     return wm_aot_finish(inst, r, e, &saved, nested, results, nresults);
 }

@@ -177,6 +177,16 @@ void wm_aot_park(wm_aot_run *r, int dying);
 const char *wm_aot_trap_msg(uint32_t code);
 /* Takes the next fuel slice out of the run's reserve into ctx. */
 void wm_aot_slice_from_reserve(wm_aot_ctx *c, wm_aot_run *r);
+
+/* A call's run record (zeroed first) for entry(ctx, io) with its stack [lo, hi), fuel
+ * reserved from inst's x.fuel. */
+void wm_aot_run_init(wm_aot_run *r, wm_instance *inst, wm_aot_ctx *ctx, wm_aot_entry entry,
+                     uint64_t *io, uintptr_t lo, uintptr_t hi, bool nested);
+
+/* inst's exec state while native code of `ops` (the callee module's) runs r, a call of type
+ * t (wm_aot_finish undoes it). */
+void wm_aot_exec_begin(wm_instance *inst, wm_aot_run *r, const wm_functype *t,
+                       const wm_native_ops *ops);
 /* Calls req_func with req_io on the runtime's stack (WM_AOT_CALL). */
 wm_err wm_aot_serve_call(wm_aot_run *r, wm_error *err);
 /* Results, fuel and state after a call ended or parked. */

@@ -477,29 +477,15 @@ static wm_err iso_call(wm_instance *inst, const wm_func *f, const wm_val *args, 
     wm_exec saved;
     wm_memcpy(&saved, x, sizeof saved);
     for (uint32_t i = 0; i < nargs; i++) io[i] = wm_val_to_slot(&args[i]);
-    wm_memset(r, 0, sizeof *r);
-    r->lo = lo;
-    r->hi = (uintptr_t)io;
+    wm_aot_run_init(r, inst, &ai->ctx, entry, io, lo, (uintptr_t)io, nested);
     r->stack_top = top;
-    r->reserve = &x->fuel;
-    r->inst = inst;
-    r->entry_ctx = &ai->ctx;
-    r->park_ctx = r->entry_ctx;
-    r->entry = entry;
-    r->io = io;
-    r->nested = nested;
     r->iso = 1;
     wm_aot_iso_start(r, entry, iso->uctx);
     x->fuel = fuel;
     wm_aot_slice_from_reserve(r->entry_ctx, r);
     iso_cap_slice(r, &r->entry_ctx->fuel);
     r->fuel_cap = r->entry_ctx->fuel;
-    x->state = WM_RUNNING;
-    x->native_ops = inst->mod->native;
-    x->native_run = r;
-    x->retry = NULL;
-    x->entry_type = t;
-    x->sp = x->stack_end; /* an interpreted call nested in this one finds no room */
+    wm_aot_exec_begin(inst, r, t, inst->mod->native);
     wm_err e = iso_drive(r, err);
     return wm_aot_finish(inst, r, e, &saved, nested, results, nresults);
 }
