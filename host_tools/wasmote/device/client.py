@@ -196,6 +196,7 @@ class DeviceClient:
         retransmits = 0
         rto = base_rto = self._rto(window * chunk)
         ack_gap = 0.0                   # smoothed seconds between acked chunks
+        clean = False                   # no go-back since the last progress
         last_progress = timer = time.monotonic()
         stall_limit = self.timeout * (1 + self.retries)
         if progress is not None:
@@ -218,10 +219,14 @@ class DeviceClient:
                     now = time.monotonic()
                     # The line's speed may be unknown (socket://): learn how often acks come
                     # and wait a few of those before going back, so a slow reader is not
-                    # flooded with copies of a window it is still working through.
-                    gap = (now - last_progress) / max(1, -(-(ack - acked) // chunk))
-                    ack_gap = gap if ack_gap == 0.0 else 0.8 * ack_gap + 0.2 * gap
-                    rto = max(base_rto, min(4 * window * ack_gap, stall_limit / 2))
+                    # flooded with copies of a window it is still working through. Only
+                    # undisturbed progress counts: a gap that spans a loss and its go-back
+                    # would teach the timer to wait for losses.
+                    if clean:
+                        gap = (now - last_progress) / max(1, -(-(ack - acked) // chunk))
+                        ack_gap = gap if ack_gap == 0.0 else 0.8 * ack_gap + 0.2 * gap
+                        rto = max(base_rto, min(4 * window * ack_gap, stall_limit / 2))
+                    clean = True
                     acked = min(ack, size)
                     last_progress = timer = now
                     if progress is not None:
@@ -238,6 +243,7 @@ class DeviceClient:
                                     f"progress from {self.transport.description} for "
                                     f"{stall_limit:g} s; push again to resume")
             if go_back or now - timer > rto:
+                clean = False
                 retransmits += 1
                 epoch += 1
                 next_off = acked
