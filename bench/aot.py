@@ -274,6 +274,15 @@ def run_m4(elf: Path, board_name: str = "mps2-an386", timeout: float = 1800.0) -
 # ---- report ---------------------------------------------------------------------------------
 
 
+def sup_slice_max() -> int:
+    """WM_SUP_SLICE_MAX, the supervisor's slice cap the bench image uses (supervisor.h)."""
+    text = (FIRMWARE_DIR / "src" / "core" / "supervisor" / "supervisor.h").read_text()
+    m = re.search(r"#define WM_SUP_SLICE_MAX (\d+)u", text)
+    if m is None:
+        raise WasmoteError("supervisor.h: WM_SUP_SLICE_MAX not found")
+    return int(m.group(1))
+
+
 def _m(x: float) -> str:
     return f"{x / 1e6:.2f}M" if x >= 1e5 else f"{x / 1e3:.1f}k"
 
@@ -473,7 +482,8 @@ def main(argv: list[str] | None = None) -> int:
               "software bounds checks; fuel metering on unless said\n")
         print(mpu_table(kernels, res))
         print()
-        print("In the supervisor's slices of 10000 fuel (wm_resume after each)\n")
+        print(f"In the supervisor's slices of {sup_slice_max()} fuel (wm_resume after "
+              "each)\n")
         print(slice_table(kernels, res))
         print()
         print(overheads(kernels, res))
