@@ -1,7 +1,9 @@
 """Serial fault campaign: thousands of pushes through a line that drops, flips, duplicates
 and delays (reorders) bytes in both directions, at several error rates, into the posix
 device (the firmware's protocol, store and runtime compiled for this host, ASan+UBSan
-build by default).
+build by default) or, with `--device qemu`, into the riscv32-virt product firmware under
+QEMU (its emulated UART behind the faulty line; its RAM, and so its flash, in a host file,
+so that a restart keeps the store).
 
 After every push a clean connection checks the device:
   - it still answers (else: "stopped answering"; the device is restarted to go on);
@@ -13,6 +15,7 @@ Half of the failed pushes are retried with the same image, which exercises resum
 
     python -m tests.campaigns.serial_faults --pushes 1000       # per rate
     python -m tests.campaigns.serial_faults --pushes 20 --rates 0.001   # a quick look
+    python -m tests.campaigns.serial_faults --device qemu --pushes 250
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ import hashlib
 import random
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from tests.campaigns.common import Stopwatch, Table, TcpTransport, save_report
 from tests.campaigns.modules import tagged_module
@@ -33,6 +38,9 @@ from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceError, DeviceRefused
 from wasmote.device.posix_device import PosixDevice
 from wasmote.device.transport import FaultyTransport
+
+if TYPE_CHECKING:
+    from tests.campaigns.power_cuts import QemuDevice
 
 RATES = (0.0001, 0.0005, 0.001, 0.003)
 NAMES = ("app0", "app1", "app2", "app3")
@@ -56,6 +64,56 @@ class RateResult:
     problems: list[str] = field(default_factory=list)
 
 
+class Line(Protocol):
+    """A device behind the line: the posix device, or firmware under QEMU."""
+
+    url: str
+
+    def alive(self) -> bool: ...
+
+    def restart(self) -> object: ...
+
+    def stop(self) -> None: ...
+
+
+class QemuLine:
+    """The riscv32-virt product firmware under QEMU; a restart keeps its flash (RAM file)."""
+
+    # QEMU's UART is slower than the posix device's socket: longer answers, same retries
+    timeout, slow_timeout = 0.3, 1.0
+
+    def __init__(self, ram: Path) -> None:
+        from tests.campaigns.power_cuts import QemuDevice, qemu_elf
+        self.dev: QemuDevice = QemuDevice(qemu_elf(), ram)
+        self.url = ""
+
+    def start(self) -> QemuLine:
+        self.dev.start()
+        self.url = self.dev.url
+        deadline = time.monotonic() + 30
+        while True:  # booted once it answers
+            try:
+                t = TcpTransport(self.url, open_timeout=10.0)
+                try:
+                    DeviceClient(t, timeout=0.5).info()
+                    return self
+                finally:
+                    t.close()
+            except DeviceError:
+                if time.monotonic() > deadline:
+                    raise
+
+    def alive(self) -> bool:
+        return self.dev.alive()
+
+    def restart(self) -> QemuLine:
+        self.dev.stop()
+        return self.start()
+
+    def stop(self) -> None:
+        self.dev.stop()
+
+
 @dataclass
 class _Image:
     data: bytes
@@ -66,7 +124,7 @@ class _Image:
         return hashlib.sha256(self.data).digest()
 
 
-def _check(dev: PosixDevice, expected: dict[str, _Image], name: str,
+def _check(dev: Line, expected: dict[str, _Image], name: str,
            allowed: list[_Image | None], res: RateResult) -> tuple[bool, _Image | None]:
     """(True, the image `name` holds now: one of `allowed`) after checking the whole
     device; (False, None) with a recorded problem when something is wrong."""
@@ -106,13 +164,21 @@ def _check(dev: PosixDevice, expected: dict[str, _Image], name: str,
         t.close()
 
 
-def run_rate(rate: float, pushes: int, seed: int, variant: str, work: Path) -> RateResult:
+def run_rate(rate: float, pushes: int, seed: int, variant: str, work: Path,
+             device: str = "posix") -> RateResult:
     res = RateResult(rate)
     rng = random.Random(seed)
     watch = Stopwatch()
     expected: dict[str, _Image] = {}
     retry: tuple[str, _Image] | None = None
-    dev = PosixDevice(work / f"flash-{rate:g}.bin", variant=variant).start()
+    dev: Line
+    # localhost answers in milliseconds: short timeouts keep thousands of pushes quick
+    timeout, slow_timeout = 0.1, 0.3
+    if device == "qemu":
+        dev = QemuLine(work / f"ram-{rate:g}.img").start()
+        timeout, slow_timeout = QemuLine.timeout, QemuLine.slow_timeout
+    else:
+        dev = PosixDevice(work / f"flash-{rate:g}.bin", variant=variant).start()
     try:
         for _ in range(pushes):
             if retry is not None and rng.random() < 0.5:
@@ -124,8 +190,7 @@ def run_rate(rate: float, pushes: int, seed: int, variant: str, work: Path) -> R
             retry = None
             old = expected.get(name)
             faulty = FaultyTransport(TcpTransport(dev.url), rate, seed=rng.getrandbits(32))
-            # localhost answers in milliseconds: short timeouts keep thousands of pushes quick
-            c = DeviceClient(faulty, timeout=0.1, retries=5, slow_timeout=0.3)
+            c = DeviceClient(faulty, timeout=timeout, retries=5, slow_timeout=slow_timeout)
             ok = False
             try:
                 r = c.push(name, img.data)
@@ -165,12 +230,13 @@ def run_rate(rate: float, pushes: int, seed: int, variant: str, work: Path) -> R
 
 
 def campaign(pushes: int, rates: Sequence[float], seed: int = 1,
-             variant: str = "asan") -> list[RateResult]:
+             variant: str = "asan", device: str = "posix") -> list[RateResult]:
     """One device per rate, all rates at once (the pushes mostly wait on timeouts)."""
     with tempfile.TemporaryDirectory(prefix="wasmote-serial-") as tmp, \
             ThreadPoolExecutor(max_workers=len(rates)) as pool:
         print(f"{len(rates)} rates x {pushes} pushes ...", file=sys.stderr, flush=True)
-        futs = [pool.submit(run_rate, rate, pushes, seed * 1000 + k, variant, Path(tmp))
+        futs = [pool.submit(run_rate, rate, pushes, seed * 1000 + k, variant, Path(tmp),
+                            device)
                 for k, rate in enumerate(rates)]
         return [f.result() for f in futs]
 
@@ -204,10 +270,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--variant", choices=("asan", "release"), default="asan",
                     help="posix device build (default asan: memory errors end the device)")
+    ap.add_argument("--device", choices=("posix", "qemu"), default="posix",
+                    help="the posix device, or the riscv32-virt firmware under QEMU")
     args = ap.parse_args(argv)
-    results = campaign(args.pushes, args.rates, args.seed, args.variant)
+    results = campaign(args.pushes, args.rates, args.seed, args.variant, args.device)
     print(report(results))
-    save_report("serial_faults", [asdict(r) for r in results])
+    save_report("serial_faults" if args.device == "posix" else "serial_faults_qemu",
+                [asdict(r) for r in results])
     bad = sum(r.wrong_module + r.stopped_answering + r.other_error for r in results)
     return 1 if bad else 0
 

@@ -30,6 +30,18 @@ def test_pushes_through_a_faulty_line(tmp_path: Path) -> None:
     assert noisy.failed_cleanly > 0  # the noisy line really is hopeless for big images
 
 
+@pytest.mark.qemu
+def test_pushes_through_a_faulty_line_into_qemu(tmp_path: Path) -> None:
+    """The same line in front of the riscv32-virt firmware's emulated UART."""
+    if shutil.which("qemu-system-riscv32") is None:
+        pytest.skip("qemu-system-riscv32 not installed")
+    r = serial_faults.run_rate(0.0005, 6, seed=9, variant="asan", work=tmp_path,
+                               device="qemu")
+    assert (r.wrong_module, r.stopped_answering, r.other_error) == (0, 0, 0), r.problems
+    assert r.succeeded + r.failed_cleanly == r.pushes == 6 and r.succeeded >= 3
+    assert r.faults > 0
+
+
 @needs_wat2wasm
 def test_power_cuts_on_the_posix_device(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WASMOTE_FLASH_TIMING", power_cuts.FLASH_TIMING)
