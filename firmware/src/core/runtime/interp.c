@@ -22,15 +22,10 @@
 #define SAVE() do { x->pc = pc; x->stp = stp; x->sp = sp; x->fp = fp; x->func = func; x->tos = tos; } while (0)
 
 /* effective address check: N bytes at (addr + offset) */
-#define EA(N) do {                                                       \
-        wm_skip_uleb(&pc);                                               \
-        uint64_t ea_ = (uint64_t)(uint32_t)tos + wm_fast_u32(&pc);       \
-        if (WM_UNLIKELY(ea_ + (N) > msz)) TRAP("out of bounds memory access"); \
-        p = mb + ea_;                                                    \
-    } while (0)
-#define EAS(N) do {                                                      \
-        wm_skip_uleb(&pc);                                               \
-        uint64_t ea_ = (uint64_t)(uint32_t)sp[-1] + wm_fast_u32(&pc);    \
+#define EA(N) EA_AT((uint32_t)tos, N)
+#define EAS(N) EA_AT((uint32_t)sp[-1], N)
+#define EA_AT(base, N) do {                                              \
+        uint64_t ea_ = (uint64_t)(base) + memarg_offset(&pc);            \
         if (WM_UNLIKELY(ea_ + (N) > msz)) TRAP("out of bounds memory access"); \
         p = mb + ea_;                                                    \
     } while (0)
@@ -87,6 +82,21 @@ static inline void wm_skip_uleb(const uint8_t **pp) {
     while (*p++ & 0x80) {}
     *pp = p;
 }
+
+/* memarg (alignment, offset) -> offset. Both are usually one byte: reading pc[1] is safe
+ * either way (it is the offset's first byte, or the alignment's second). */
+static inline uint32_t memarg_offset(const uint8_t **pp) {
+    const uint8_t *p = *pp;
+    if (WM_LIKELY((p[0] | p[1]) < 0x80)) { *pp = p + 2; return p[1]; }
+    wm_skip_uleb(pp);
+    return wm_fast_u32(pp);
+}
+
+/* Local index: one byte for the first 128 locals. */
+#define LOCAL_IDX(i) do {                                                \
+        i = *pc;                                                         \
+        if (WM_LIKELY(i < 0x80)) pc++; else i = wm_fast_u32(&pc);        \
+    } while (0)
 
 static uint32_t rotl32(uint32_t a, uint32_t k) { k &= 31; return (a << k) | (a >> ((32 - k) & 31)); }
 static uint32_t rotr32(uint32_t a, uint32_t k) { k &= 31; return (a >> k) | (a << ((32 - k) & 31)); }
@@ -269,16 +279,22 @@ dispatch:
             tos = c ? sp[0] : sp[1];
             NEXT();
         }
-        OP(20) PUSH(fp[wm_fast_u32(&pc)]); NEXT();
-        OP(21)
-            fp[wm_fast_u32(&pc)] = tos;
-            if (*pc == 0x20) { pc++; tos = fp[wm_fast_u32(&pc)]; NEXT(); } /* set; get */
+        OP(20) { uint32_t i; LOCAL_IDX(i); PUSH(fp[i]); NEXT(); }
+        OP(21) {
+            uint32_t i;
+            LOCAL_IDX(i);
+            fp[i] = tos;
+            if (*pc == 0x20) { pc++; LOCAL_IDX(i); tos = fp[i]; NEXT(); } /* set; get */
             POPN(1);
             NEXT();
-        OP(22)
-            fp[wm_fast_u32(&pc)] = tos;
+        }
+        OP(22) {
+            uint32_t i;
+            LOCAL_IDX(i);
+            fp[i] = tos;
             if (*pc == 0x0D) { pc++; cond = (uint32_t)tos; POPN(1); goto br_cond; } /* tee; br_if */
             NEXT();
+        }
         OP(23) PUSH(ci->globals[wm_fast_u32(&pc)]->val); NEXT();
         OP(24) ci->globals[wm_fast_u32(&pc)]->val = tos; POPN(1); NEXT();
         OP(25) {
