@@ -344,6 +344,8 @@ dispatch:
             /* i32.const fused with the op that consumes it (peeked, code is validated):
              * saves a dispatch and the spill/reload of the cached top operand. */
             uint32_t k = (uint32_t)wm_fast_s32(&pc);
+            /* add first: by far the commonest consumer (addresses), one compare not a switch */
+            if (*pc == 0x6A) { pc++; tos = (uint32_t)((uint32_t)tos + k); NEXT(); }
             switch (*pc) {
             case 0x21: pc++; fp[wm_fast_u32(&pc)] = k; NEXT();
             case 0x46: CMPK(a == k);
@@ -356,7 +358,6 @@ dispatch:
             case 0x4D: CMPK(a <= k);
             case 0x4E: CMPK((int32_t)a >= (int32_t)k);
             case 0x4F: CMPK(a >= k);
-            case 0x6A: pc++; tos = (uint32_t)((uint32_t)tos + k); NEXT();
             case 0x6B: pc++; tos = (uint32_t)((uint32_t)tos - k); NEXT();
             case 0x6C: pc++; tos = (uint32_t)((uint32_t)tos * k); NEXT();
             case 0x71: pc++; tos = (uint32_t)tos & k; NEXT();
