@@ -11,13 +11,13 @@ import pytest
 
 from bench.aot import (
     AOT_KERNELS,
-    EMPTY,
     MPU_ENGINES,
     build_m4_image,
     mpu_table,
     overheads,
     run_m4,
 )
+from bench.interp import EMPTY
 
 pytestmark = [pytest.mark.qemu, pytest.mark.slow]
 
