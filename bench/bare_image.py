@@ -57,6 +57,7 @@ def build_bare_image(sources: Sequence[Path], out: Path, elf_name: str, *,
              f"-I{FIRMWARE_DIR / 'include'}", f"-I{port_dir}",
              # ports include core interface headers (sandbox/gpio.h, store/flash.h)
              f"-I{FIRMWARE_DIR / 'src' / 'core'}",
+             f"-I{Path(__file__).resolve().parent}",  # bare_console.h
              *[f"-I{d}" for d in include_dirs]]
     objects = []
     for i, src in enumerate(all_sources):

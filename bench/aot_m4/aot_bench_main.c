@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "aot.h"
+#include "bare_console.h"
 #include "aot_bench_data.h"
 #include "package.h"
 #include "supervisor.h"
@@ -56,29 +57,6 @@ static const bench_engine engines[] = {
     {"iso-nb-slice", 1, 1, BENCH_V_FUEL_NB, WM_SUP_SLICE_MAX},
 };
 
-static void put(const char *s)
-{
-    size_t n = 0;
-    while (s[n] != '\0') n++;
-    while (n > 0) {
-        size_t w = wm_port_uart_write((const uint8_t *)s, n);
-        s += w;
-        n -= w;
-    }
-}
-
-static void put_u32(uint32_t v)
-{
-    char buf[11];
-    int i = 10;
-    buf[i] = '\0';
-    do {
-        buf[--i] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0u);
-    put(buf + i);
-}
-
 static uint32_t now(void) { return TIMER0_VALUE; }
 static uint32_t since(uint32_t t0) { return t0 - TIMER0_VALUE; } /* counts down */
 
@@ -89,37 +67,37 @@ static void calibrate(void)
     uint32_t t0 = now();
     __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
     uint32_t t = since(t0);
-    put("calib ");
-    put_u32(t);
-    put("\r\n");
+    bare_put("calib ");
+    bare_put_u32(t);
+    bare_put("\r\n");
 }
 
 static void line(const char *what, const char *kernel, const char *engine, int with_sum,
                  uint32_t sum, uint32_t ticks)
 {
-    put(what);
-    put(" ");
-    put(kernel);
-    put(" ");
-    put(engine);
-    put(" ");
+    bare_put(what);
+    bare_put(" ");
+    bare_put(kernel);
+    bare_put(" ");
+    bare_put(engine);
+    bare_put(" ");
     if (with_sum) {
-        put_u32(sum);
-        put(" ");
+        bare_put_u32(sum);
+        bare_put(" ");
     }
-    put_u32(ticks);
-    put("\r\n");
+    bare_put_u32(ticks);
+    bare_put("\r\n");
 }
 
 static void fail(const bench_kernel *k, const char *what, const char *msg)
 {
-    put("error ");
-    put(k->name);
-    put(" ");
-    put(what);
-    put(": ");
-    put(msg ? msg : "?");
-    put("\r\n");
+    bare_put("error ");
+    bare_put(k->name);
+    bare_put(" ");
+    bare_put(what);
+    bare_put(": ");
+    bare_put(msg ? msg : "?");
+    bare_put("\r\n");
 }
 
 /* Parses variant `v` of the kernel's package and loads its module (as the device's install
@@ -208,9 +186,9 @@ static void check_refused(const bench_kernel *k, wm_arena *arena)
         fail(k, "policy", "code without bounds checks attached unisolated");
         return;
     }
-    put("refused ");
-    put(k->name);
-    put("\r\n");
+    bare_put("refused ");
+    bare_put(k->name);
+    bare_put("\r\n");
 }
 
 void wm_app_main(void)
@@ -220,13 +198,13 @@ void wm_app_main(void)
     TIMER0_RELOAD = 0xFFFFFFFFu;
     TIMER0_VALUE = 0xFFFFFFFFu;
     TIMER0_CTRL = 1u; /* enable, no interrupt */
-    put("\r\naot-bench board=");
-    put(info->board);
-    put("\r\n");
+    bare_put("\r\naot-bench board=");
+    bare_put(info->board);
+    bare_put("\r\n");
     calibrate();
-    put("isolation ");
-    put_u32((uint32_t)wm_aot_isolation());
-    put("\r\n");
+    bare_put("isolation ");
+    bare_put_u32((uint32_t)wm_aot_isolation());
+    bare_put("\r\n");
     wm_arena arena;
     for (uint32_t i = 0; i < BENCH_KERNELS; i++) {
         const bench_kernel *k = &bench_kernels[i];
@@ -241,6 +219,6 @@ void wm_app_main(void)
         wm_arena_init(&arena, info->ram_free, info->ram_free_size);
         check_refused(k, &arena);
     }
-    put("done\r\n");
+    bare_put("done\r\n");
     for (;;) wm_port_idle();
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bare_console.h"
 #include "crypto_bench_vectors.h"
 #include "ed25519.h"
 #include "sha256.h"
@@ -20,31 +21,6 @@ void wm_app_main(void);
 
 #define STACK_PAINT 0x5AA5A55Au
 #define STACK_WINDOW 24576u /* bytes below SP painted for the high-water mark */
-
-static void put(const char *s)
-{
-    size_t n = 0;
-    while (s[n] != '\0') {
-        n++;
-    }
-    while (n > 0) {
-        size_t w = wm_port_uart_write((const uint8_t *)s, n);
-        s += w;
-        n -= w;
-    }
-}
-
-static void put_u32(uint32_t v)
-{
-    char buf[11];
-    int i = 10;
-    buf[i] = '\0';
-    do {
-        buf[--i] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0u);
-    put(buf + i);
-}
 
 #if defined(__arm__)
 #include "mps2_regs.h"
@@ -199,15 +175,15 @@ static __attribute__((noinline)) void measure(const bench_case *c)
     for (i = 0; i < STACK_WINDOW / 4u && bottom[i] == STACK_PAINT; i++) {
     }
     used = sp - (uint32_t)(uintptr_t)&bottom[i];
-    put("case ");
-    put(c->name);
-    put(" cycles=");
-    put_u32(cycles);
-    put(" result=");
-    put_u32(result);
-    put(" stack=");
-    put_u32(i == 0u ? 0xFFFFFFFFu : used);
-    put("\r\n");
+    bare_put("case ");
+    bare_put(c->name);
+    bare_put(" cycles=");
+    bare_put_u32(cycles);
+    bare_put(" result=");
+    bare_put_u32(result);
+    bare_put(" stack=");
+    bare_put_u32(i == 0u ? 0xFFFFFFFFu : used);
+    bare_put("\r\n");
 }
 
 void wm_app_main(void)
@@ -216,13 +192,13 @@ void wm_app_main(void)
     for (i = 0; i < sizeof bench_buf; i++) {
         bench_buf[i] = (uint8_t)(i * 7u + 3u);
     }
-    put("crypto-bench start counter=" COUNTER_NAME " cpu_hz=");
-    put_u32((uint32_t)F_CPU);
-    put("\r\n");
+    bare_put("crypto-bench start counter=" COUNTER_NAME " cpu_hz=");
+    bare_put_u32((uint32_t)F_CPU);
+    bare_put("\r\n");
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         measure(&cases[i]);
     }
-    put("crypto-bench done\r\n");
+    bare_put("crypto-bench done\r\n");
     for (;;) {
         wm_port_idle();
     }

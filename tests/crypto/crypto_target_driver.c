@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bare_console.h"
 #include "ed25519.h"
 #include "sha256.h"
 #include "sha512.h"
@@ -23,36 +24,6 @@ void wm_app_main(void);
 static char line[LINE_MAX];
 static uint8_t data[DATA_MAX];
 
-static void put(const char *s, size_t n)
-{
-    while (n > 0u) {
-        size_t w = wm_port_uart_write((const uint8_t *)s, n);
-        s += w;
-        n -= w;
-    }
-}
-
-static void puts_z(const char *s)
-{
-    size_t n = 0;
-    while (s[n] != '\0') {
-        n++;
-    }
-    put(s, n);
-}
-
-static void put_u32(uint32_t v)
-{
-    char buf[11];
-    int i = 10;
-    buf[i] = '\0';
-    do {
-        buf[--i] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0u);
-    puts_z(buf + i);
-}
-
 static void put_hex(const uint8_t *b, size_t n)
 {
     static const char digits[] = "0123456789abcdef";
@@ -61,7 +32,7 @@ static void put_hex(const uint8_t *b, size_t n)
         char pair[2];
         pair[0] = digits[b[i] >> 4];
         pair[1] = digits[b[i] & 15u];
-        put(pair, 2);
+        bare_write(pair, 2);
     }
 }
 
@@ -136,11 +107,11 @@ static void command(void)
         pos = 1;
         if (hex_field(&pos, pub, 32) != 32 || hex_field(&pos, sig, 64) != 64 ||
             (len = hex_field(&pos, data, DATA_MAX)) < 0) {
-            puts_z("parse-error");
+            bare_put("parse-error");
             return;
         }
         if (line[0] == 'v') {
-            put_u32((uint32_t)wm_ed25519_verify(pub, len ? data : NULL, (size_t)len, sig));
+            bare_put_u32((uint32_t)wm_ed25519_verify(pub, len ? data : NULL, (size_t)len, sig));
         } else {
             wm_ed25519_verify_ctx ctx;
             long chunk = number_field(&pos), off = 0;
@@ -156,33 +127,33 @@ static void command(void)
             if (st == WM_CRYPTO_OK) {
                 st = wm_ed25519_verify_final(&ctx);
             }
-            put_u32((uint32_t)st);
+            bare_put_u32((uint32_t)st);
         }
     } else if (line[0] == 'h' && (line[1] == '2' || line[1] == '5')) {
         pos = 2;
         len = hex_field(&pos, data, DATA_MAX);
         if (len < 0) {
-            puts_z("parse-error");
+            bare_put("parse-error");
         } else if (line[1] == '2') {
-            put_u32((uint32_t)wm_sha256(len ? data : NULL, (size_t)len, digest));
-            puts_z(" ");
+            bare_put_u32((uint32_t)wm_sha256(len ? data : NULL, (size_t)len, digest));
+            bare_put(" ");
             put_hex(digest, 32);
         } else {
-            put_u32((uint32_t)wm_sha512(len ? data : NULL, (size_t)len, digest));
-            puts_z(" ");
+            bare_put_u32((uint32_t)wm_sha512(len ? data : NULL, (size_t)len, digest));
+            bare_put(" ");
             put_hex(digest, 64);
         }
     } else {
-        puts_z("unknown");
+        bare_put("unknown");
     }
 }
 
 void wm_app_main(void)
 {
-    puts_z("crypto-target ready\r\n");
+    bare_put("crypto-target ready\r\n");
     for (;;) {
         read_line();
         command();
-        puts_z("\r\n");
+        bare_put("\r\n");
     }
 }
