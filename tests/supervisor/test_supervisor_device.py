@@ -132,24 +132,28 @@ def test_trap_restarts_with_backoff(client: DeviceClient) -> None:
 
 def test_resets_inside_a_module_are_blamed_and_stop_a_boot_loop(device: PosixDevice) -> None:
     """Killing the device while the busy module runs looks like a watchdog reset in that
-    module's slice (retained RAM in a file). After three, it is no longer autostarted."""
+    module's slice (retained RAM in a file). After three, it is no longer autostarted.
+    A kill that lands outside busy's slice (booting, answering us, the blinker's turn) is
+    not blamed on it, so on a loaded machine it may take a few more."""
     c = DeviceClient(SerialTransport(device.url), timeout=3.0)
     c.push("busy", package("busy", autostart=True))
     c.push("blinker", package("blinker", autostart=True))
     c.transport.close()
-    for n in (1, 2, 3):
+    kills = 0
+    while True:
+        c = DeviceClient(SerialTransport(device.url), timeout=3.0)
+        info = c.info()
+        if "disabled" in info.notes or kills == 8:
+            break
+        busy = state(c, "busy")
+        assert busy.state == "ready", busy  # autostarted again after each reset so far
+        c.transport.close()
         time.sleep(0.3)  # the busy module is inside a slice nearly all the time
         device.kill()
         device.start()
-        c = DeviceClient(SerialTransport(device.url), timeout=3.0)
-        info = c.info()
-        if n < 3:
-            assert "disabled" not in info.notes
-            assert state(c, "busy").state == "ready"
-        c.transport.close()
-    c = DeviceClient(SerialTransport(device.url), timeout=3.0)
-    info = c.info()
-    assert "disabled: busy (reset the device 3 times)" in info.notes
+        kills += 1
+    assert "disabled: busy (reset the device 3 times)" in info.notes, (kills, info.notes)
+    assert kills >= 3
     assert state(c, "busy").state == "disabled"
     assert state(c, "blinker").state in ("sleeping", "ready")  # the others still start
     assert "the device reset while this module ran (3 of 3" in c.logs()
