@@ -125,15 +125,20 @@ class _Image:
 
 
 def _check(dev: Line, expected: dict[str, _Image], name: str,
-           allowed: list[_Image | None], res: RateResult) -> tuple[bool, _Image | None]:
+           allowed: list[_Image | None], res: RateResult,
+           old_unknown: bool = False) -> tuple[bool, _Image | None]:
     """(True, the image `name` holds now: one of `allowed`) after checking the whole
-    device; (False, None) with a recorded problem when something is wrong."""
+    device; (False, None) with a recorded problem when something is wrong. `old_unknown`:
+    what `name` held before is not known (an earlier problem touched it), so anything but
+    the pushed image counts as the old one, (True, None)."""
     t = TcpTransport(dev.url)
     c = DeviceClient(t, timeout=1.0, retries=4)
     try:
         held = {m.name: m.sha256 for m in c.modules()}
         got = held.get(name)
         matches = [a for a in allowed if (a.sha if a else None) == got]
+        if not matches and old_unknown:
+            return True, None
         if not matches:
             res.wrong_module += 1
             res.problems.append(f"{name}: holds {got.hex() if got else None}")
@@ -170,6 +175,7 @@ def run_rate(rate: float, pushes: int, seed: int, variant: str, work: Path,
     rng = random.Random(seed)
     watch = Stopwatch()
     expected: dict[str, _Image] = {}
+    unknown: set[str] = set()  # names an earlier problem touched: their content is unknown
     retry: tuple[str, _Image] | None = None
     dev: Line
     # localhost answers in milliseconds: short timeouts keep thousands of pushes quick
@@ -210,14 +216,17 @@ def run_rate(rate: float, pushes: int, seed: int, variant: str, work: Path,
             res.faults += faulty.stats.total()
             res.bytes_pushed += len(img.data)
             try:
-                good, now = _check(dev, expected, name, [img] if ok else [old, img], res)
+                good, now = _check(dev, expected, name, [img] if ok else [old, img], res,
+                                   old_unknown=not ok and name in unknown)
             except DeviceError:
                 dev.restart()
                 good, now = False, None
             if not good:  # forget what the problem touched: later checks stay meaningful
                 expected.pop(name, None)
+                unknown.add(name)
             elif now is img:
                 expected[name] = img
+                unknown.discard(name)
                 retry = None
             if not dev.alive():
                 res.stopped_answering += 1
