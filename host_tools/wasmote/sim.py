@@ -305,7 +305,7 @@ def _gone(pid: int) -> bool:
 
 
 def _kill_and_wait(pid: int, timeout: float) -> None:
-    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, timeout)):
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 2 * timeout)):
         try:
             os.kill(pid, sig)
         except ProcessLookupError:
@@ -321,3 +321,4 @@ def _kill_and_wait(pid: int, timeout: float) -> None:
             if _gone(pid):
                 return
             time.sleep(0.02)
+    raise SimError(f"QEMU (pid {pid}) is still running after SIGTERM and SIGKILL")

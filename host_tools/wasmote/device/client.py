@@ -197,10 +197,11 @@ class DeviceClient:
         rto = base_rto = self._rto(window * chunk)
         ack_gap = 0.0                   # smoothed seconds between acked chunks
         clean = False                   # no go-back since the last progress
-        # Chunks in flight: the device's window on a good line; after a timeout one chunk,
-        # growing by one per ack (halved when the device reports a gap). A line that loses
-        # or a receiver that lags is not buried under copies it must still read through
-        # after the push gave up (a TCP line to QEMU buffers all of them).
+        # Chunks in flight: the device's window, halved at each timeout without progress and
+        # back to the full window at the next advancing ack. A stalled receiver is not
+        # buried under copies of every window it must still read through after the push
+        # gave up (a TCP line to QEMU buffers them all); a gap the device reports is a
+        # damaged chunk, not congestion: no change.
         cwnd = window
         last_progress = timer = time.monotonic()
         stall_limit = self.timeout * (1 + self.retries)
@@ -232,7 +233,7 @@ class DeviceClient:
                         ack_gap = gap if ack_gap == 0.0 else 0.8 * ack_gap + 0.2 * gap
                         rto = max(base_rto, min(4 * window * ack_gap, stall_limit / 2))
                     clean = True
-                    cwnd = min(window, cwnd + 1)
+                    cwnd = window
                     acked = min(ack, size)
                     last_progress = timer = now
                     if progress is not None:
@@ -249,7 +250,8 @@ class DeviceClient:
                                     f"progress from {self.transport.description} for "
                                     f"{stall_limit:g} s; push again to resume")
             if go_back or now - timer > rto:
-                cwnd = max(1, cwnd // 2) if go_back else 1
+                if not go_back:
+                    cwnd = max(1, cwnd // 2)
                 clean = False
                 retransmits += 1
                 epoch += 1
