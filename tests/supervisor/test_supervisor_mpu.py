@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -18,14 +19,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tests.supervisor.hostile_aot import hostile, scribbler
 from tests.supervisor.modules import package
 from tests.supervisor.test_supervisor_device import collect, i32, state
-from wasmote import sim
+from tests.supervisor.test_supervisor_qemu import _boot
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.package import with_aot
 from wasmote.aot.targets import get_target
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceRefused
-from wasmote.device.transport import SerialTransport
 from wasmote.package.container import parse_package
 from wasmote.package.keys import public_key_bytes, sign_package
 
@@ -37,18 +37,9 @@ FIRMWARE_RAM = {"mps2-an386": 0x20000000, "mps2-an385": 0x20000000, "mps2-an505"
 MPU_OOB = re.compile(r"^out of bounds memory access \(MPU\)( at 0x[0-9a-f]{8})?$")
 
 
-def _boot(board: str) -> tuple[sim.Sim, DeviceClient]:
-    s = sim.launch(board)
-    try:
-        return s, DeviceClient(SerialTransport(s.url, open_timeout=10.0), timeout=3.0)
-    except BaseException:
-        s.stop()
-        raise
-
-
 @pytest.fixture
-def an386() -> Iterator[tuple[DeviceClient, Ed25519PrivateKey]]:
-    s, c = _boot("mps2-an386")
+def an386(tmp_path: Path) -> Iterator[tuple[DeviceClient, Ed25519PrivateKey]]:
+    s, c = _boot(None, tmp_path, board="mps2-an386")
     try:
         key = Ed25519PrivateKey.generate()
         c.provision([public_key_bytes(key)])
@@ -108,8 +99,9 @@ def test_broken_native_code_is_stopped_by_the_mpu_and_the_rest_go_on(
 
 
 @pytest.mark.parametrize("board", list(TARGETS))
-def test_hostile_native_code_reaches_nothing_outside_its_regions(board: str) -> None:
-    s, c = _boot(board)
+def test_hostile_native_code_reaches_nothing_outside_its_regions(board: str,
+                                                                 tmp_path: Path) -> None:
+    s, c = _boot(None, tmp_path, board=board)
     try:
         key = Ed25519PrivateKey.generate()
         c.provision([public_key_bytes(key)])

@@ -177,6 +177,23 @@ wm_aot_svc_vector:
     str r1, [r0, #CPU_STATUS]
     b .Lto_runtime_discard
 
+/* An exception taken from native code: from the process stack, in thread mode, while a
+ * run's native code was on the CPU, unprivileged. Leaves r0 = that run's wm_aot_iso_cpu;
+ * otherwise branches to `other`. Uses lr (EXC_RETURN) and r1. */
+    .macro NATIVE_ON_CPU other
+    tst lr, #4
+    beq \other
+    tst lr, #8
+    beq \other
+    ldr r1, =wm_aot_iso_cur
+    ldr r0, [r1]
+    cmp r0, #0
+    beq \other
+    mrs r1, control
+    tst r1, #1
+    beq \other
+    .endm
+
 /* The tick: the port's handler first, then native code stuck for too long becomes a trap. */
     .globl wm_aot_tick_vector
     .type wm_aot_tick_vector, %function
@@ -189,17 +206,7 @@ wm_aot_tick_vector:
     pop {r4, lr}
     cmp r0, #0
     beq .Ltick_done
-    tst lr, #4                   /* from the process stack ... */
-    beq .Ltick_done
-    tst lr, #8                   /* ... in thread mode ... */
-    beq .Ltick_done
-    ldr r1, =wm_aot_iso_cur      /* ... while a run's native code was on the CPU ... */
-    ldr r0, [r1]
-    cmp r0, #0
-    beq .Ltick_done
-    mrs r1, control              /* ... unprivileged */
-    tst r1, #1
-    beq .Ltick_done
+    NATIVE_ON_CPU .Ltick_done
     movs r1, #ISO_STUCK
     str r1, [r0, #CPU_STATUS]
     b .Lto_runtime_discard
@@ -213,17 +220,7 @@ wm_aot_tick_vector:
     .thumb_func
     .p2align 2
 wm_aot_fault_vector:
-    tst lr, #4                   /* taken from the process stack ... */
-    beq .Lfirmware
-    tst lr, #8                   /* ... in thread mode ... */
-    beq .Lfirmware
-    ldr r1, =wm_aot_iso_cur      /* ... while a run's native code was on the CPU ... */
-    ldr r0, [r1]
-    cmp r0, #0
-    beq .Lfirmware
-    mrs r1, control              /* ... unprivileged */
-    tst r1, #1
-    beq .Lfirmware
+    NATIVE_ON_CPU .Lfirmware
     mrs r1, ipsr
     ubfx r1, r1, #0, #9
     str r1, [r0, #CPU_IPSR]
