@@ -10,6 +10,7 @@ apt_packages=(
   gcc g++ clang lld libclang-rt-14-dev llvm valgrind
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   gcc-riscv64-unknown-elf
+  gcc-xtensa-lx106 binutils-xtensa-lx106
   qemu-system-arm qemu-system-misc
   wabt binaryen
 )
