@@ -14,7 +14,7 @@ import pytest
 from wasmote import firmware, sim
 from wasmote.paths import FIRMWARE_DIR
 
-QEMU_BOARDS = ["mps2-an385", "mps2-an386", "mps2-an505", "riscv32-virt"]
+QEMU_BOARDS = ["mps2-an385", "mps2-an386", "mps2-an505", "riscv32-virt", "xtensa-lx106"]
 
 
 def runtime_in_tree() -> bool:

@@ -1,5 +1,5 @@
 """Every QEMU board: build with PlatformIO, boot, banner, self-test on the real interpreter
-(Cortex-M3/M4F/M33, RV32), then the device protocol over the TCP serial line."""
+(Cortex-M3/M4F/M33, RV32, Xtensa LX106), then the device protocol over the TCP serial line."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_firmware_boots_and_runs_selftest(boot, builds, board, expected_selftest
 
 
 @pytest.mark.qemu
-@pytest.mark.parametrize("board", ["mps2-an386", "riscv32-virt"])
+@pytest.mark.parametrize("board", ["mps2-an386", "riscv32-virt", "xtensa-lx106"])
 def test_firmware_speaks_the_device_protocol_after_boot(boot, board):
     b = boot(board)
     b.ser.close()  # the device commands reconnect, like a user's `wasmote info`

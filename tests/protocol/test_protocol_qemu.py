@@ -1,5 +1,5 @@
 """The protocol on emulated hardware: the product firmware (PlatformIO build) under QEMU
-(mps2-an386 Cortex-M4F, riscv32-virt), the UART on a TCP socket. Push, run, reset with the
+(mps2-an386 Cortex-M4F, riscv32-virt, xtensa-lx106), the UART on a TCP socket. Push, run, reset with the
 RAM-emulated flash surviving the reset, autostart."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def qemu_elf(board: str) -> Path:
     return out
 
 
-@pytest.fixture(params=["mps2-an386", "riscv32-virt"])
+@pytest.fixture(params=["mps2-an386", "riscv32-virt", "xtensa-lx106"])
 def board(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 

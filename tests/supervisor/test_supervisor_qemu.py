@@ -1,6 +1,6 @@
 """The supervisor on emulated hardware under QEMU: three modules side by side with the
-blinker on the FPGA LED (mps2-an386, Cortex-M4F), and on mps2-an386 and riscv32-virt the
-watchdog catching a hung firmware, CPU faults blamed on the module that ran, and the
+blinker on the FPGA LED (mps2-an386, Cortex-M4F), and on mps2-an386, riscv32-virt and
+xtensa-lx106 the watchdog catching a hung firmware, CPU faults blamed on the module that ran, and the
 boot-loop guard."""
 
 from __future__ import annotations
@@ -52,10 +52,10 @@ def firmware(tmp_path: Path) -> Iterator[tuple[DeviceClient, Path]]:
         s.stop()
 
 
-@pytest.fixture(params=[BOARD, "riscv32-virt"])
+@pytest.fixture(params=[BOARD, "riscv32-virt", "xtensa-lx106"])
 def faults_firmware(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DeviceClient]:
-    """The test image with fault injection: mps2 (SysTick watchdog) and RV32 (machine-timer
-    watchdog)."""
+    """The test image with fault injection: mps2 (SysTick watchdog), RV32 (machine-timer
+    watchdog) and the Xtensa LX106 (CCOMPARE0 tick)."""
     board = str(request.param)
     s, c = _boot(f"{board}-faults", tmp_path, board=board)
     try:
