@@ -37,8 +37,10 @@ PYTHON_DEPS: dict[str, str] = {
 TOOLS: dict[str, tuple[str, str]] = {
     "arm-none-eabi-gcc": ("gcc-arm-none-eabi", "Cortex-M firmware"),
     "riscv64-unknown-elf-gcc": ("gcc-riscv64-unknown-elf", "RISC-V firmware"),
+    "xtensa-lx106-elf-gcc": ("gcc-xtensa-lx106", "Xtensa LX106 firmware and AOT code"),
     "qemu-system-arm": ("qemu-system-arm", "simulated mps2 boards"),
     "qemu-system-riscv32": ("qemu-system-misc", "simulated riscv32-virt board"),
+    "qemu-system-xtensa": ("qemu-system-misc", "simulated xtensa-lx106 board"),
     "wat2wasm": ("wabt", "assembling WAT modules"),
     "wasm-opt": ("binaryen", "wasm optimisation (benchmarks)"),
 }

@@ -159,7 +159,7 @@ def check_buildable(board: Board) -> None:
             f"board {board.name} needs the PlatformIO platform {missing[0]!r} and its "
             "toolchain from the PlatformIO registry, which are not installed here (offline?); "
             "build it where registry.platformio.org is reachable, or use a QEMU board "
-            "(mps2-an385, mps2-an386, mps2-an505, riscv32-virt)")
+            "(mps2-an385, mps2-an386, mps2-an505, riscv32-virt, xtensa-lx106)")
 
 
 @contextmanager

@@ -104,7 +104,8 @@ def free_port() -> int:
 def qemu_command(board: Board, elf: Path, port: int, icount: bool = False) -> list[str]:
     if board.qemu is None:
         raise UsageError(f"board {board.name} is real hardware and cannot be simulated "
-                         "(use a QEMU board: mps2-an385, mps2-an386, mps2-an505, riscv32-virt)")
+                         "(use a QEMU board: mps2-an385, mps2-an386, mps2-an505, riscv32-virt, "
+                         "xtensa-lx106)")
     cmd = [board.qemu.system, "-M", board.qemu.machine, *board.qemu.args,
            "-display", "none", "-monitor", "none",
            "-serial", f"tcp:{HOST}:{port},server=on,wait=on,nodelay=on",

@@ -18,7 +18,7 @@ FILES = ["i32", "i64", "f32", "f64", "conversions", "memory", "address", "align"
          "f64_bitwise", "f32_cmp", "f64_cmp"]
 
 
-@pytest.fixture(scope="module", params=["mps2-an386", "mps2-an385", "riscv32-virt"])
+@pytest.fixture(scope="module", params=["mps2-an386", "mps2-an385", "riscv32-virt", "xtensa-lx106"])
 def device(request):
     board = request.param
     # readline() of one answer waits up to 60 s: f64 conversions are slowest
