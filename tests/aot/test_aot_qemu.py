@@ -26,9 +26,11 @@ FILES = ["i32", "i64", "f32", "f64", "conversions", "memory", "call_indirect", "
          "address", "endianness", "int_exprs", "fac", "call", "select", "memory_fill",
          "traps", "left-to-right", "stack"]
 
-BOARDS = {"mps2-an386": AotArch.THUMBV7EM, "riscv32-virt": AotArch.RV32IMAC}
-# native code runs isolated by the MPU (PMSAv7) on the Cortex-M4F; RV32 has no isolation
-MPU = {"mps2-an386": 7, "riscv32-virt": 0}
+BOARDS = {"mps2-an386": AotArch.THUMBV7EM, "riscv32-virt": AotArch.RV32IMAC,
+          "xtensa-lx106": AotArch.XTENSA_LX106}
+# native code runs isolated by the MPU (PMSAv7) on the Cortex-M4F; RV32 and the LX106 have
+# no isolation (software bounds checks)
+MPU = {"mps2-an386": 7, "riscv32-virt": 0, "xtensa-lx106": 0}
 
 
 @pytest.fixture(scope="module", params=list(BOARDS))

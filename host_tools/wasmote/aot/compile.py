@@ -16,7 +16,7 @@ from pathlib import Path
 
 from wasmote.aot.blob import FLAG_FUEL, FLAG_NO_BOUNDS, NO_ENTRY, AotBlob, ctx_size
 from wasmote.aot.link import build_image
-from wasmote.aot.targets import Compiler, Target, compiler_for, prelude_dir
+from wasmote.aot.targets import Compiler, Target, compiler_for, helper_paths, prelude_dir
 from wasmote.aot.translate import translate
 from wasmote.errors import WasmoteError
 from wasmote.package.container import AotCode
@@ -58,6 +58,7 @@ def cache_key(wasm: bytes, target: Target, compiler: Compiler, fuel: bool,
     parts = [hashlib.sha256(wasm).hexdigest(), target.name, str(int(target.arch)),
              compiler.family, compiler.identity, " ".join(compiler.flags), str(fuel),
              _sources_hash()]
+    parts += [hashlib.sha256(p.read_bytes()).hexdigest() for p in helper_paths(target)]
     if not bounds_checks:
         parts.append("no-bounds-checks")
     for part in parts:

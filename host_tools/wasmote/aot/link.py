@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wasmote.aot.elf import Elf, ElfError
-from wasmote.aot.targets import Compiler, Target, prelude_dir, zig_environment
+from wasmote.aot.targets import Compiler, Target, helper_paths, prelude_dir, zig_environment
 from wasmote.errors import WasmoteError
 
 COMMON_CFLAGS = (
@@ -39,8 +39,8 @@ SECTIONS
 {{
     . = {base:#x};
     .text : {{
-        KEEP(*(.text.wm_entry .text.wm_entry.*))
-        *(.text .text.*)
+        KEEP(*(.literal.wm_entry .text.wm_entry .literal.wm_entry.* .text.wm_entry.*))
+        *(.literal .text .literal.* .text.*)
         *(.rodata .rodata.* .srodata .srodata.*)
     }}
     .wm_writable : {{
@@ -133,6 +133,12 @@ def build_image(source: str, target: Target, compiler: Compiler, entries: tuple[
         _run([*compiler.command, *compiler.flags, *COMMON_CFLAGS, *extra,
               compiler.stack_usage_flag, f"-I{prelude_dir()}", "-c", str(c_file),
               "-o", str(obj)], f"compiling the module for {target.name}", env)
+        objects = [obj]
+        for helper in helper_paths(target):
+            objects.append(work / f"{helper.stem}.o")
+            _run([*compiler.command, *compiler.flags, *COMMON_CFLAGS, *extra,
+                  compiler.stack_usage_flag, f"-I{helper.parent}", "-c", str(helper),
+                  "-o", str(objects[-1])], f"compiling {helper.name} for {target.name}", env)
         if compiler.family == "gcc":
             frame = _max_frame_gcc(sorted(work.glob("*.su")))
         else:
@@ -145,8 +151,8 @@ def build_image(source: str, target: Target, compiler: Compiler, entries: tuple[
             libs = ["-lgcc"] if compiler.family == "gcc" else []
             nostd = ["-nostdlib"] if compiler.family == "gcc" else ["-nostartfiles"]
             _run([*compiler.command, *compiler.link_flags, *nostd, "-static",
-                  "-Wl,--gc-sections", "-Wl,--no-undefined", f"-Wl,-T,{script}", str(obj),
-                  *libs, "-o", str(elf_path)], f"linking the module for {target.name}", env)
+                  "-Wl,--gc-sections", "-Wl,--no-undefined", f"-Wl,-T,{script}",
+                  *map(str, objects), *libs, "-o", str(elf_path)], f"linking the module for {target.name}", env)
             images.append(_extract(elf_path, base, entries, target))
     first, second = images
     if first != second:

@@ -40,6 +40,9 @@ class Target:
     zig_flags: tuple[str, ...] | None  # None: zig cannot build for it
     ptr_bytes: int
     thumb: bool = False               # entry points carry the Thumb bit
+    # C sources (under firmware/src) linked into every image before libgcc: the helpers a
+    # toolchain's libgcc lacks (Debian's xtensa-lx106-elf keeps out what the ESP8266 ROM has)
+    helpers: tuple[str, ...] = ()
 
     def objcopy_tool(self) -> str:
         return "objcopy" if self.gcc == "cc" else self.gcc.removesuffix("gcc") + "objcopy"
@@ -47,6 +50,7 @@ class Target:
 
 _ARM_GCC = "arm-none-eabi-gcc"
 _RV_GCC = "riscv64-unknown-elf-gcc"
+_LX106_GCC = "xtensa-lx106-elf-gcc"
 
 
 def _host_target() -> Target:
@@ -81,14 +85,23 @@ TARGETS: dict[str, Target] = {
          "-Wl,--no-relax"),
         ("-target", "riscv32-freestanding", "-mcpu=generic_rv32+m+a+c", "-fPIC", "-mno-relax",
          "-Wl,--no-relax"), 4),
-    "xtensa": Target(
-        "xtensa", AotArch.XTENSA_LX6, "ESP32 (Xtensa LX6)", "xtensa-esp32-elf-gcc",
+    "xtensa-lx106": Target(
+        "xtensa-lx106", AotArch.XTENSA_LX106, "Xtensa LX106 (ESP8266; call0 ABI, soft float)",
+        # Xtensa's -fPIC puts absolute addresses in literal pools; without it calls are
+        # PC-relative CALL0 and only jump tables (off) would hold addresses
+        _LX106_GCC, ("-fno-jump-tables",), None, 4,
+        helpers=("port/xtensa_lx106/lx106_intdiv.c", "port/xtensa_lx106/lx106_softfloat.c")),
+    "esp32": Target(
+        "esp32", AotArch.XTENSA_LX6, "ESP32 (Xtensa LX6, windowed ABI)", "xtensa-esp32-elf-gcc",
         ("-mlongcalls", "-fPIC"), None, 4),
 }
+# older names still accepted
+ALIASES = {"xtensa": "esp32"}
 
 # board manifest `wasmote.cpu` -> target
 BOARD_CPUS = {"cortex-m3": "cortex-m3", "cortex-m4f": "cortex-m4", "cortex-m4": "cortex-m3",
-              "cortex-m33": "cortex-m33", "rv32imac": "rv32imac", "xtensa-lx6": "xtensa"}
+              "cortex-m33": "cortex-m33", "rv32imac": "rv32imac", "xtensa-lx6": "esp32",
+              "lx106": "xtensa-lx106"}
 
 TARGET_NAMES = (*TARGETS, "host")
 
@@ -96,7 +109,7 @@ TARGET_NAMES = (*TARGETS, "host")
 def get_target(name: str) -> Target:
     if name == "host":
         return _host_target()
-    target = TARGETS.get(name)
+    target = TARGETS.get(ALIASES.get(name, name))
     if target is None:
         raise UsageError(f"unknown AOT target {name!r} (known: {', '.join(TARGET_NAMES)})")
     return target
@@ -179,3 +192,8 @@ def compiler_for(target: Target, family: str | None = None) -> Compiler:
 def prelude_dir() -> Path:
     from wasmote.paths import FIRMWARE_DIR
     return FIRMWARE_DIR / "src" / "core" / "aot"
+
+
+def helper_paths(target: Target) -> list[Path]:
+    from wasmote.paths import FIRMWARE_DIR
+    return [FIRMWARE_DIR / "src" / h for h in target.helpers]

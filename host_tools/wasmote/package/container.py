@@ -65,6 +65,7 @@ class AotArch(IntEnum):
     THUMBV7M = 5       # Cortex-M3 (and FPU-less M4), Thumb-2, soft float
     THUMBV8M_MAIN = 6  # Cortex-M33, Thumb-2 v8-M Mainline with FPv5-SP
     AARCH64 = 7        # posix host build on 64-bit Arm
+    XTENSA_LX106 = 8   # ESP8266 (Xtensa LX106), call0 ABI, soft float
 
 
 @dataclass(frozen=True)

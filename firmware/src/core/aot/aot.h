@@ -34,6 +34,8 @@
 #elif defined(__riscv) && __riscv_xlen == 32 && defined(__riscv_mul) && \
     defined(__riscv_compressed) && !defined(__riscv_flen)
 #define WM_AOT_ARCH_SELF WM_AOT_ARCH_RV32IMAC
+#elif defined(__XTENSA__) && defined(__XTENSA_CALL0_ABI__) && defined(__XTENSA_SOFT_FLOAT__)
+#define WM_AOT_ARCH_SELF WM_AOT_ARCH_XTENSA_LX106
 #else
 #define WM_AOT_ARCH_SELF 0u
 #endif

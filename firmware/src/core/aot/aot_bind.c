@@ -16,6 +16,7 @@ const char *wm_aot_arch_name(uint32_t arch)
     case WM_AOT_ARCH_THUMBV7M: return "thumbv7m";
     case WM_AOT_ARCH_THUMBV8MMAIN: return "thumbv8m.main";
     case WM_AOT_ARCH_AARCH64: return "aarch64";
+    case WM_AOT_ARCH_XTENSA_LX106: return "xtensa-lx106";
     default: return "unknown";
     }
 }

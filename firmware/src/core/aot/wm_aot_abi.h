@@ -23,6 +23,7 @@
 #define WM_AOT_ARCH_THUMBV7M 5u     /* Cortex-M3 (and FPU-less M4): Thumb-2, soft float */
 #define WM_AOT_ARCH_THUMBV8MMAIN 6u /* Cortex-M33: Thumb-2 v8-M Mainline, FPv5-SP */
 #define WM_AOT_ARCH_AARCH64 7u      /* posix host on 64-bit Arm, AAPCS64 */
+#define WM_AOT_ARCH_XTENSA_LX106 8u /* ESP8266 (Xtensa LX106): call0 ABI, soft float */
 
 /* Trap reasons native code reports; the runtime turns them into the interpreter's exact
  * messages (wm_aot_trap_msg). */
