@@ -85,7 +85,7 @@ def test_errors_are_one_line(work):
     one_error_line(run("compile", "loop.wasm", "-t", "host", "--manifest", "none.toml"),
                    "none.toml")
     if shutil.which("xtensa-esp32-elf-gcc") is None:
-        one_error_line(run("compile", "loop.wasm", "-t", "xtensa"),
+        one_error_line(run("compile", "loop.wasm", "-t", "esp32"),
                        "xtensa-esp32-elf-gcc not found")
     assert run("compile", "loop.wasm", "-t", "host", "-o", "ok.wmp").exit_code == 0
     one_error_line(run("compile", "ok.wmp", "-t", "host", "--manifest", "x.toml"),

@@ -1,10 +1,10 @@
-"""A subset of the spec suite AOT-compiled for Cortex-M4F (mps2-an386) and RV32IMAC
-(riscv32-virt) and run natively on the firmware under QEMU: the spec-test image's driver
-receives each module as a package (hex over the UART), attaches its AOT section in place
-(core/aot, the Thumb-2 / RV32 switch) and runs it - on the Cortex-M4F isolated, unprivileged
-under the MPU with every runtime service through the SVC gate (docs/aot.md). Catches code
-generation, soft-float, libgcc, calling-convention, context-switch and isolation bugs the
-host cannot."""
+"""A subset of the spec suite AOT-compiled for Cortex-M4F (mps2-an386), RV32IMAC
+(riscv32-virt) and Xtensa LX106 (xtensa-lx106) and run natively on the firmware under QEMU:
+the spec-test image's driver receives each module as a package (hex over the UART),
+attaches its AOT section in place (core/aot, the Thumb-2 / RV32 / call0 switch) and runs it
+- on the Cortex-M4F isolated, unprivileged under the MPU with every runtime service through
+the SVC gate (docs/aot.md). Catches code generation, soft-float, libgcc, calling-convention,
+context-switch and isolation bugs the host cannot."""
 
 from __future__ import annotations
 
@@ -25,6 +25,12 @@ from wasmote.runtime.spec_runner import FileReport, run_spec_file, summary_table
 FILES = ["i32", "i64", "f32", "f64", "conversions", "memory", "call_indirect", "br_table",
          "address", "endianness", "int_exprs", "fac", "call", "select", "memory_fill",
          "traps", "left-to-right", "stack"]
+
+# CI time: on the LX106 the biggest files are left out (AOT compile of the generated C and
+# hex over the emulated UART, 10-40 s each). What is left still covers every helper the port
+# supplies (i64, f32, conversions), PC-relative calls and call_indirect, traps, unaligned
+# accesses (address) and the coroutine switch (stack, call); all 18 pass when run by hand.
+LEFT_OUT = {"xtensa-lx106": {"br_table", "memory", "int_exprs", "f64"}}
 
 BOARDS = {"mps2-an386": AotArch.THUMBV7EM, "riscv32-virt": AotArch.RV32IMAC,
           "xtensa-lx106": AotArch.XTENSA_LX106}
@@ -49,7 +55,8 @@ def reports():
     yield collected
     if collected:
         print("\n" + summary_table(collected, "spec subset AOT-compiled, on Cortex-M4F "
-                                   "(mps2-an386) and RV32IMAC (riscv32-virt), QEMU"))
+                                   "(mps2-an386), RV32IMAC (riscv32-virt), Xtensa LX106 "
+                                   "(xtensa-lx106), QEMU"))
 
 
 @pytest.mark.qemu
@@ -57,6 +64,8 @@ def reports():
 @pytest.mark.parametrize("name", FILES)
 def test_aot_spec_subset_on_device(name, device, reports, spec_json_dir):
     transport, board = device
+    if name in LEFT_OUT.get(board, ()):
+        pytest.skip(f"{name} is left out on {board} to save CI time (see LEFT_OUT)")
     json_path = spec_json_dir / name / f"{name}.json"
     transport.prepare(module_paths(json_path))
     before = transport.compiled

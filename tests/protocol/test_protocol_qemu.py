@@ -1,6 +1,6 @@
 """The protocol on emulated hardware: the product firmware (PlatformIO build) under QEMU
-(mps2-an386 Cortex-M4F, riscv32-virt, xtensa-lx106), the UART on a TCP socket. Push, run, reset with the
-RAM-emulated flash surviving the reset, autostart."""
+(mps2-an386 Cortex-M4F, riscv32-virt, xtensa-lx106), the UART on a TCP socket. Push, run,
+reset with the RAM-emulated flash surviving the reset, autostart."""
 
 from __future__ import annotations
 

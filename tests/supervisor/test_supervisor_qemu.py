@@ -1,7 +1,7 @@
 """The supervisor on emulated hardware under QEMU: three modules side by side with the
 blinker on the FPGA LED (mps2-an386, Cortex-M4F), and on mps2-an386, riscv32-virt and
-xtensa-lx106 the watchdog catching a hung firmware, CPU faults blamed on the module that ran, and the
-boot-loop guard."""
+xtensa-lx106 the watchdog catching a hung firmware, CPU faults blamed on the module that
+ran, and the boot-loop guard."""
 
 from __future__ import annotations
 

@@ -152,7 +152,8 @@ def build_image(source: str, target: Target, compiler: Compiler, entries: tuple[
             nostd = ["-nostdlib"] if compiler.family == "gcc" else ["-nostartfiles"]
             _run([*compiler.command, *compiler.link_flags, *nostd, "-static",
                   "-Wl,--gc-sections", "-Wl,--no-undefined", f"-Wl,-T,{script}",
-                  *map(str, objects), *libs, "-o", str(elf_path)], f"linking the module for {target.name}", env)
+                  *map(str, objects), *libs, "-o", str(elf_path)],
+                 f"linking the module for {target.name}", env)
             images.append(_extract(elf_path, base, entries, target))
     first, second = images
     if first != second:

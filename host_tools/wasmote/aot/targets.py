@@ -95,8 +95,6 @@ TARGETS: dict[str, Target] = {
         "esp32", AotArch.XTENSA_LX6, "ESP32 (Xtensa LX6, windowed ABI)", "xtensa-esp32-elf-gcc",
         ("-mlongcalls", "-fPIC"), None, 4),
 }
-# older names still accepted
-ALIASES = {"xtensa": "esp32"}
 
 # board manifest `wasmote.cpu` -> target
 BOARD_CPUS = {"cortex-m3": "cortex-m3", "cortex-m4f": "cortex-m4", "cortex-m4": "cortex-m3",
@@ -109,7 +107,7 @@ TARGET_NAMES = (*TARGETS, "host")
 def get_target(name: str) -> Target:
     if name == "host":
         return _host_target()
-    target = TARGETS.get(ALIASES.get(name, name))
+    target = TARGETS.get(name)
     if target is None:
         raise UsageError(f"unknown AOT target {name!r} (known: {', '.join(TARGET_NAMES)})")
     return target
@@ -136,6 +134,28 @@ class Compiler:
     @property
     def stack_usage_flag(self) -> str:
         return "-fstack-usage" if self.family == "gcc" else "-fstack-size-section"
+
+
+def pio_package_dirs() -> list[Path]:
+    """Where PlatformIO keeps toolchain packages: this repo's core dir (`wasmote build`),
+    then the user's own (~/.platformio, or PLATFORMIO_CORE_DIR when set elsewhere)."""
+    dirs = [BUILD_DIR / "pio-core" / "packages"]
+    core = os.environ.get("PLATFORMIO_CORE_DIR")
+    dirs.append(Path(core) / "packages" if core else Path.home() / ".platformio" / "packages")
+    return dirs
+
+
+def locate_gcc(gcc: str) -> str | None:
+    """A compiler from PATH, else from an installed PlatformIO toolchain package (the ESP32's
+    xtensa-esp32-elf-gcc comes only from there)."""
+    path = shutil.which(gcc)
+    if path is not None:
+        return path
+    for packages in pio_package_dirs():
+        for found in sorted(packages.glob(f"toolchain-*/bin/{gcc}")):
+            if os.access(found, os.X_OK):
+                return str(found)
+    return None
 
 
 def _zig_cc() -> tuple[str, ...]:
@@ -179,10 +199,11 @@ def compiler_for(target: Target, family: str | None = None) -> Compiler:
         return Compiler("zig", cmd, target.zig_flags, target.zig_flags, _version(cmd))
     if family != "gcc":
         raise UsageError(f"unknown compiler {family!r} (gcc or zig)")
-    path = shutil.which(target.gcc)
+    path = locate_gcc(target.gcc)
     if path is None:
-        hint = {"xtensa": " (PlatformIO installs it with the espressif32 platform: "
-                          "~/.platformio/packages/toolchain-xtensa-esp32/bin)"}.get(
+        hint = {"esp32": " (PlatformIO installs it with the espressif32 platform, in "
+                         "~/.platformio/packages/toolchain-xtensa-esp32*/bin; searched there "
+                         "and in build/pio-core; elsewhere, put its bin folder on PATH)"}.get(
             target.name, " (scripts/bootstrap.sh installs it)")
         raise ToolchainError(f"{target.gcc} not found for AOT target {target.name}{hint}")
     cmd = (path,)
