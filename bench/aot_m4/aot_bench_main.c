@@ -18,7 +18,8 @@
  *   load KERNEL ENGINE TICKS          package check (SHA-256) + load + attach + instantiate
  *   refused KERNEL                    code without bounds checks was refused unisolated
  *
- * The counter is the CMSDK APB timer 0 (32-bit, 25 MHz: one tick = 40 instructions). */
+ * The counter is the CMSDK APB timer 0 on mps2 (32-bit, 25 MHz: one tick = 40 instructions),
+ * CCOUNT on the Xtensa LX106 (xtensa-lx106, 40 MHz: one tick = 25 instructions). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,9 +33,33 @@
 
 void wm_app_main(void);
 
+#if defined(__XTENSA__)
+static uint32_t now(void)
+{
+    uint32_t v;
+    __asm__ volatile("rsr %0, ccount" : "=a"(v));
+    return v;
+}
+static uint32_t since(uint32_t t0) { return now() - t0; } /* counts up */
+static void timer_start(void) {}
+/* Exactly 2 instructions per iteration (addi + bnez). */
+#define CALIB_LOOP(n) __asm__ volatile("1: addi %0, %0, -1\n\tbnez %0, 1b" : "+a"(n))
+#else
 #define TIMER0_CTRL (*(volatile uint32_t *)0x40000000u)
 #define TIMER0_VALUE (*(volatile uint32_t *)0x40000004u)
 #define TIMER0_RELOAD (*(volatile uint32_t *)0x40000008u)
+static uint32_t now(void) { return TIMER0_VALUE; }
+static uint32_t since(uint32_t t0) { return t0 - TIMER0_VALUE; } /* counts down */
+static void timer_start(void)
+{
+    TIMER0_CTRL = 0;
+    TIMER0_RELOAD = 0xFFFFFFFFu;
+    TIMER0_VALUE = 0xFFFFFFFFu;
+    TIMER0_CTRL = 1u; /* enable, no interrupt */
+}
+/* Exactly 2 instructions per iteration (subs + bne). */
+#define CALIB_LOOP(n) __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc")
+#endif
 
 /* How each engine runs a kernel: AOT or interpreted, isolated or not, which package
  * (BENCH_V_*), and the fuel of one slice (0: one call with unlimited fuel). */
@@ -57,15 +82,11 @@ static const bench_engine engines[] = {
     {"iso-nb-slice", 1, 1, BENCH_V_FUEL_NB, WM_SUP_SLICE_MAX},
 };
 
-static uint32_t now(void) { return TIMER0_VALUE; }
-static uint32_t since(uint32_t t0) { return t0 - TIMER0_VALUE; } /* counts down */
-
-/* Exactly 2 instructions per iteration (subs + bne). */
 static void calibrate(void)
 {
     uint32_t n = 1000000u;
     uint32_t t0 = now();
-    __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
+    CALIB_LOOP(n);
     uint32_t t = since(t0);
     bare_put("calib ");
     bare_put_u32(t);
@@ -194,10 +215,7 @@ static void check_refused(const bench_kernel *k, wm_arena *arena)
 void wm_app_main(void)
 {
     const wm_port_info *info = wm_port_board_info();
-    TIMER0_CTRL = 0;
-    TIMER0_RELOAD = 0xFFFFFFFFu;
-    TIMER0_VALUE = 0xFFFFFFFFu;
-    TIMER0_CTRL = 1u; /* enable, no interrupt */
+    timer_start();
     bare_put("\r\naot-bench board=");
     bare_put(info->board);
     bare_put("\r\n");

@@ -88,8 +88,9 @@ TARGETS: dict[str, Target] = {
     "xtensa-lx106": Target(
         "xtensa-lx106", AotArch.XTENSA_LX106, "Xtensa LX106 (ESP8266; call0 ABI, soft float)",
         # Xtensa's -fPIC puts absolute addresses in literal pools; without it calls are
-        # PC-relative CALL0 and only jump tables (off) would hold addresses
-        _LX106_GCC, ("-fno-jump-tables",), None, 4,
+        # PC-relative CALL0 and only jump tables (off) would hold addresses. --no-relax: GNU
+        # ld 2.40's Xtensa relaxation crashes (SIGSEGV) when --gc-sections leaves a tiny image
+        _LX106_GCC, ("-fno-jump-tables", "-Wl,--no-relax"), None, 4,
         helpers=("port/xtensa_lx106/lx106_intdiv.c", "port/xtensa_lx106/lx106_softfloat.c")),
     "esp32": Target(
         "esp32", AotArch.XTENSA_LX6, "ESP32 (Xtensa LX6, windowed ABI)", "xtensa-esp32-elf-gcc",
