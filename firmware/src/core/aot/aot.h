@@ -19,8 +19,11 @@
 #include "wm_aot_abi.h"
 
 /* The architecture code this build of the runtime runs natively (0 = none: AOT sections
- * are ignored and the interpreter runs). It needs an arch switch in aot/arch/. */
-#if defined(__x86_64__)
+ * are ignored and the interpreter runs). It needs an arch switch in aot/arch/.
+ * WM_AOT_DISABLE: a board whose store is not executable (the ESP8266's RAM store). */
+#if defined(WM_AOT_DISABLE)
+#define WM_AOT_ARCH_SELF 0u
+#elif defined(__x86_64__)
 #define WM_AOT_ARCH_SELF WM_AOT_ARCH_X86_64
 #elif defined(__aarch64__)
 #define WM_AOT_ARCH_SELF WM_AOT_ARCH_AARCH64
