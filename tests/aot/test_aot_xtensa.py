@@ -50,14 +50,31 @@ def test_lx106_images_carry_the_helpers_libgcc_lacks(loop_wasm: Path) -> None:
     """i64 multiply and division need __muldi3/__udivdi3, which Debian's lx106 libgcc lacks:
     the port's helpers are linked in, and the image is still position independent."""
     wat = loop_wasm.parent / "div.wat"
+    # i64.rem_s pulls libgcc's own __moddi3, which calls through literals: the relaxed
+    # link turns those into PC-relative calls (with --no-relax the image is not PIC)
     wat.write_text('(module (func (export "d") (param i64 i64) (result i64)'
                    ' (i64.mul (i64.div_u (local.get 0) (local.get 1)) (local.get 1)))'
+                   ' (func (export "r") (param i64 i64) (result i64)'
+                   ' (i64.rem_s (local.get 0) (local.get 1)))'
                    ' (func (export "f") (param f64 f64) (result f64)'
                    ' (f64.div (local.get 0) (local.get 1))))')
     wasm = loop_wasm.parent / "div.wasm"
     subprocess.run(["wat2wasm", str(wat), "-o", str(wasm)], check=True)
     res = compile_wasm(wasm.read_bytes(), get_target("xtensa-lx106"), use_cache=False)
     assert res.blob.code and all(e != 0xFFFFFFFF for e in res.blob.entries)
+
+
+@needs_lx106
+def test_lx106_tiny_image_survives_the_linker_crash(loop_wasm: Path) -> None:
+    """GNU ld 2.40 dies (SIGSEGV) relaxing an Xtensa image that --gc-sections left without
+    relocations (here: a constant function without fuel): the link is retried unrelaxed."""
+    wat = loop_wasm.parent / "tiny.wat"
+    wat.write_text('(module (func (export "z") (result i32) (i32.const 0)))')
+    wasm = loop_wasm.parent / "tiny.wasm"
+    subprocess.run(["wat2wasm", str(wat), "-o", str(wasm)], check=True)
+    res = compile_wasm(wasm.read_bytes(), get_target("xtensa-lx106"), fuel=False,
+                       use_cache=False)
+    assert res.blob.code
 
 
 def test_the_esp32_compiler_is_found_in_platformio_packages(loop_wasm: Path, tmp_path: Path,

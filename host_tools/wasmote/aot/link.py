@@ -77,11 +77,16 @@ class Image:
     align: int                # alignment the image was linked for
 
 
-def _run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> None:
+def _run(cmd: list[str], what: str, env: dict[str, str] | None = None,
+         retry: tuple[str, ...] = ()) -> None:
+    """Runs a compiler or linker; `retry`: flags to run it once more with when a tool it
+    drives dies of a signal (collect2 reports "terminated with signal")."""
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     except OSError as e:
         raise AotBuildError(f"{what}: cannot run {cmd[0]}: {e.strerror or e}") from None
+    if proc.returncode != 0 and retry and "terminated with signal" in proc.stderr:
+        return _run([*cmd[:1], *retry, *cmd[1:]], what, env)
     if proc.returncode != 0:
         raise AotBuildError(f"{what} failed", proc.stderr + proc.stdout)
 
@@ -153,7 +158,7 @@ def build_image(source: str, target: Target, compiler: Compiler, entries: tuple[
             _run([*compiler.command, *compiler.link_flags, *nostd, "-static",
                   "-Wl,--gc-sections", "-Wl,--no-undefined", f"-Wl,-T,{script}",
                   *map(str, objects), *libs, "-o", str(elf_path)],
-                 f"linking the module for {target.name}", env)
+                 f"linking the module for {target.name}", env, target.link_retry)
             images.append(_extract(elf_path, base, entries, target))
     first, second = images
     if first != second:

@@ -43,6 +43,8 @@ class Target:
     # C sources (under firmware/src) linked into every image before libgcc: the helpers a
     # toolchain's libgcc lacks (Debian's xtensa-lx106-elf keeps out what the ESP8266 ROM has)
     helpers: tuple[str, ...] = ()
+    # link flags to try again with when the linker itself crashes (a signal, not an error)
+    link_retry: tuple[str, ...] = ()
 
     def objcopy_tool(self) -> str:
         return "objcopy" if self.gcc == "cc" else self.gcc.removesuffix("gcc") + "objcopy"
@@ -88,15 +90,19 @@ TARGETS: dict[str, Target] = {
     "xtensa-lx106": Target(
         "xtensa-lx106", AotArch.XTENSA_LX106, "Xtensa LX106 (ESP8266; call0 ABI, soft float)",
         # Xtensa's -fPIC puts absolute addresses in literal pools; without it calls are
-        # PC-relative CALL0 and only jump tables (off) would hold addresses. --no-relax: GNU
-        # ld 2.40's Xtensa relaxation crashes (SIGSEGV) when --gc-sections leaves a tiny image
-        _LX106_GCC, ("-fno-jump-tables", "-Wl,--no-relax"), None, 4,
-        helpers=("port/xtensa_lx106/lx106_intdiv.c", "port/xtensa_lx106/lx106_softfloat.c")),
+        # PC-relative CALL0 and only jump tables (off) would hold addresses. libgcc's C helpers
+        # (__moddi3, __fixdfdi, ...) call through literals: the linker's relaxation turns those
+        # calls into CALL0. GNU ld 2.40's Xtensa relaxation crashes (SIGSEGV) when
+        # --gc-sections leaves a tiny image with no relocations; such an image has no calls
+        # to relax, so the link is retried without it.
+        _LX106_GCC, ("-fno-jump-tables",), None, 4,
+        helpers=("port/xtensa_lx106/lx106_intdiv.c", "port/xtensa_lx106/lx106_softfloat.c"),
+        link_retry=("-Wl,--no-relax",)),
     # Not run here (no Espressif toolchain, no ESP32 CPU in QEMU 7.2): the same reasoning as
     # the LX106's, whose GCC backend it shares; -mlongcalls would call through literals
     "esp32": Target(
         "esp32", AotArch.XTENSA_LX6, "ESP32 (Xtensa LX6, windowed ABI)", "xtensa-esp32-elf-gcc",
-        ("-fno-jump-tables", "-Wl,--no-relax"), None, 4),
+        ("-fno-jump-tables",), None, 4, link_retry=("-Wl,--no-relax",)),
 }
 
 # board manifest `wasmote.cpu` -> target
