@@ -138,18 +138,58 @@ WM_FN int wm_range_ok(s64 s, s64 t, u64 n, s64 cmin, s64 end, s64 mem)
     return lo >= -2147483648LL && hi <= 2147483647LL && lo + cmin >= 0 && hi + end <= mem;
 }
 
-WM_FN u32 wm_ld8(const uint8_t *p) { return p[0]; }
+#if defined(__XTENSA__)
+/* Xtensa faults on unaligned loads and stores, so GCC turns a memcpy of 2-8 bytes from a
+ * pointer of unknown alignment into single bytes (a 4-byte load: four byte loads, four byte
+ * stores to the stack, a word load). Wasm accesses are nearly always aligned: test the
+ * address (the memory's base is 8-aligned) and use word accesses, bytes otherwise. */
+typedef uint16_t __attribute__((may_alias, aligned(2))) wm_a16;
+typedef u32 __attribute__((may_alias, aligned(4))) wm_a32;
+#define WM_AL(p, n) WM_LIKELY(((uintptr_t)(p) & ((n) - 1u)) == 0u)
+WM_FN u32 wm_ld16(const uint8_t *p)
+{
+    if (WM_AL(p, 2)) return *(const wm_a16 *)p;
+    uint16_t v; __builtin_memcpy(&v, p, 2); return v;
+}
+WM_FN u32 wm_ld32(const uint8_t *p)
+{
+    if (WM_AL(p, 4)) return *(const wm_a32 *)p;
+    u32 v; __builtin_memcpy(&v, p, 4); return v;
+}
+WM_FN u64 wm_ld64(const uint8_t *p)
+{
+    if (WM_AL(p, 4)) return (u64)((const wm_a32 *)p)[0] | (u64)((const wm_a32 *)p)[1] << 32;
+    u64 v; __builtin_memcpy(&v, p, 8); return v;
+}
+WM_FN void wm_st16(uint8_t *p, u32 v)
+{
+    if (WM_AL(p, 2)) { *(wm_a16 *)p = (uint16_t)v; return; }
+    uint16_t w = (uint16_t)v; __builtin_memcpy(p, &w, 2);
+}
+WM_FN void wm_st32(uint8_t *p, u32 v)
+{
+    if (WM_AL(p, 4)) { *(wm_a32 *)p = v; return; }
+    __builtin_memcpy(p, &v, 4);
+}
+WM_FN void wm_st64(uint8_t *p, u64 v)
+{
+    if (WM_AL(p, 4)) { ((wm_a32 *)p)[0] = (u32)v; ((wm_a32 *)p)[1] = (u32)(v >> 32); return; }
+    __builtin_memcpy(p, &v, 8);
+}
+#else
 WM_FN u32 wm_ld16(const uint8_t *p) { uint16_t v; __builtin_memcpy(&v, p, 2); return v; }
 WM_FN u32 wm_ld32(const uint8_t *p) { u32 v; __builtin_memcpy(&v, p, 4); return v; }
 WM_FN u64 wm_ld64(const uint8_t *p) { u64 v; __builtin_memcpy(&v, p, 8); return v; }
-WM_FN f32 wm_ldf32(const uint8_t *p) { f32 v; __builtin_memcpy(&v, p, 4); return v; }
-WM_FN f64 wm_ldf64(const uint8_t *p) { f64 v; __builtin_memcpy(&v, p, 8); return v; }
-WM_FN void wm_st8(uint8_t *p, u32 v) { p[0] = (uint8_t)v; }
 WM_FN void wm_st16(uint8_t *p, u32 v) { uint16_t w = (uint16_t)v; __builtin_memcpy(p, &w, 2); }
 WM_FN void wm_st32(uint8_t *p, u32 v) { __builtin_memcpy(p, &v, 4); }
 WM_FN void wm_st64(uint8_t *p, u64 v) { __builtin_memcpy(p, &v, 8); }
-WM_FN void wm_stf32(uint8_t *p, f32 v) { __builtin_memcpy(p, &v, 4); }
-WM_FN void wm_stf64(uint8_t *p, f64 v) { __builtin_memcpy(p, &v, 8); }
+#endif
+WM_FN u32 wm_ld8(const uint8_t *p) { return p[0]; }
+WM_FN f32 wm_ldf32(const uint8_t *p) { u32 u = wm_ld32(p); f32 v; __builtin_memcpy(&v, &u, 4); return v; }
+WM_FN f64 wm_ldf64(const uint8_t *p) { u64 u = wm_ld64(p); f64 v; __builtin_memcpy(&v, &u, 8); return v; }
+WM_FN void wm_st8(uint8_t *p, u32 v) { p[0] = (uint8_t)v; }
+WM_FN void wm_stf32(uint8_t *p, f32 v) { u32 u; __builtin_memcpy(&u, &v, 4); wm_st32(p, u); }
+WM_FN void wm_stf64(uint8_t *p, f64 v) { u64 u; __builtin_memcpy(&u, &v, 8); wm_st64(p, u); }
 
 /* memory.copy / memory.fill bodies (the blob links no libc). */
 __attribute__((noinline)) static void wm_memmove(uint8_t *d, const uint8_t *s, u32 n)
