@@ -176,6 +176,10 @@ WM_FN void wm_st64(uint8_t *p, u64 v)
     if (WM_AL(p, 4)) { ((wm_a32 *)p)[0] = (u32)v; ((wm_a32 *)p)[1] = (u32)(v >> 32); return; }
     __builtin_memcpy(p, &v, 8);
 }
+WM_FN f32 wm_ldf32(const uint8_t *p) { u32 u = wm_ld32(p); f32 v; __builtin_memcpy(&v, &u, 4); return v; }
+WM_FN f64 wm_ldf64(const uint8_t *p) { u64 u = wm_ld64(p); f64 v; __builtin_memcpy(&v, &u, 8); return v; }
+WM_FN void wm_stf32(uint8_t *p, f32 v) { u32 u; __builtin_memcpy(&u, &v, 4); wm_st32(p, u); }
+WM_FN void wm_stf64(uint8_t *p, f64 v) { u64 u; __builtin_memcpy(&u, &v, 8); wm_st64(p, u); }
 #else
 WM_FN u32 wm_ld16(const uint8_t *p) { uint16_t v; __builtin_memcpy(&v, p, 2); return v; }
 WM_FN u32 wm_ld32(const uint8_t *p) { u32 v; __builtin_memcpy(&v, p, 4); return v; }
@@ -183,13 +187,13 @@ WM_FN u64 wm_ld64(const uint8_t *p) { u64 v; __builtin_memcpy(&v, p, 8); return 
 WM_FN void wm_st16(uint8_t *p, u32 v) { uint16_t w = (uint16_t)v; __builtin_memcpy(p, &w, 2); }
 WM_FN void wm_st32(uint8_t *p, u32 v) { __builtin_memcpy(p, &v, 4); }
 WM_FN void wm_st64(uint8_t *p, u64 v) { __builtin_memcpy(p, &v, 8); }
+WM_FN f32 wm_ldf32(const uint8_t *p) { f32 v; __builtin_memcpy(&v, p, 4); return v; }
+WM_FN f64 wm_ldf64(const uint8_t *p) { f64 v; __builtin_memcpy(&v, p, 8); return v; }
+WM_FN void wm_stf32(uint8_t *p, f32 v) { __builtin_memcpy(p, &v, 4); }
+WM_FN void wm_stf64(uint8_t *p, f64 v) { __builtin_memcpy(p, &v, 8); }
 #endif
 WM_FN u32 wm_ld8(const uint8_t *p) { return p[0]; }
-WM_FN f32 wm_ldf32(const uint8_t *p) { u32 u = wm_ld32(p); f32 v; __builtin_memcpy(&v, &u, 4); return v; }
-WM_FN f64 wm_ldf64(const uint8_t *p) { u64 u = wm_ld64(p); f64 v; __builtin_memcpy(&v, &u, 8); return v; }
 WM_FN void wm_st8(uint8_t *p, u32 v) { p[0] = (uint8_t)v; }
-WM_FN void wm_stf32(uint8_t *p, f32 v) { u32 u; __builtin_memcpy(&u, &v, 4); wm_st32(p, u); }
-WM_FN void wm_stf64(uint8_t *p, f64 v) { u64 u; __builtin_memcpy(&u, &v, 8); wm_st64(p, u); }
 
 /* memory.copy / memory.fill bodies (the blob links no libc). */
 __attribute__((noinline)) static void wm_memmove(uint8_t *d, const uint8_t *s, u32 n)
