@@ -1,4 +1,4 @@
-"""The Cortex-M4F AOT bench image (bench/aot.py) builds and runs every engine under QEMU:
+"""The AOT bench image (bench/aot.py) on the Cortex-M4F builds and runs every engine under QEMU:
 native, AOT, interpreter, and AOT isolated by the MPU with and without software bounds
 checks, in one call and in the supervisor's fuel slices. Every checksum must agree, the MPU
 must be on and code without bounds checks must be refused unisolated. Numbers are the
@@ -13,6 +13,7 @@ from bench.aot import (
     AOT_KERNELS,
     MPU_ENGINES,
     build_m4_image,
+    m4_table,
     mpu_table,
     overheads,
     run_m4,
@@ -34,3 +35,14 @@ def test_m4_bench_runs_isolated_engines(tmp_path):
         assert res.run[("crc32", engine)][0] == res.run[("crc32", "native")][0], engine
     assert res.slices[("crc32", "iso-slice")] >= 2  # the sliced call really was cut
     assert res.again[("empty", "iso")][0] == 1  # run(1) of the empty kernel returns 1
+
+
+def test_lx106_bench_runs_native_aot_and_interp(tmp_path):
+    """The same image on the Xtensa LX106 (CCOUNT as the counter, the kernels natively with
+    xtensa-lx106-elf-gcc): no MPU, so no isolated engines; every checksum agrees."""
+    crc32 = next(k for k in AOT_KERNELS if k.name == "crc32")
+    res = run_m4(build_m4_image((crc32, EMPTY), "xtensa-lx106", tmp_path / "lx106"),
+                 "xtensa-lx106", timeout=300)
+    assert res.isolation == 0 and res.calib > 0
+    assert "| crc32 |" in m4_table((crc32,), res)  # raises when a checksum differs
+    assert res.run[("crc32", "aot")][0] == res.run[("crc32", "native")][0]
