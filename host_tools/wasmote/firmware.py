@@ -18,7 +18,8 @@ import struct
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,26 +178,46 @@ def _pio_lock() -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def build(board_name: str, env: str | None = None, verbose: bool = False) -> BuildResult:
+def build(board_name: str, env: str | None = None, verbose: bool = False,
+          echo: Callable[[str], None] | None = None) -> BuildResult:
     """Builds the firmware of one board (PlatformIO environment `env`, default the board's
-    name) and returns the ELF and its sizes. Incremental: an unchanged tree costs ~1 s."""
+    name) and returns the ELF and its sizes. Incremental: an unchanged tree costs ~1 s.
+    `echo` gets a line when the build starts, for each file compiled, and at the end (a
+    clean build takes a minute: it must not look hung)."""
     board = load_board(board_name)
     env = env or board.name
     check_buildable(board)
     ensure_tool_scons()
     cmd = [sys.executable, "-m", "platformio", "run", "-d", str(FIRMWARE_DIR), "-e", env]
+    t0 = time.monotonic()
+    if echo is not None:
+        echo(f"building {env} firmware (PlatformIO)")
+    lines: list[str] = []
+    compiled = 0
     with _pio_lock():
-        proc = subprocess.run(cmd, env=pio_environ(), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, check=False)
-    if verbose:
-        sys.stderr.write(proc.stdout)
+        proc = subprocess.Popen(cmd, env=pio_environ(), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if verbose:
+                sys.stderr.write(line)
+            elif echo is not None and line.startswith(("Compiling ", "Linking ")):
+                compiled += line.startswith("Compiling ")
+                what = os.path.basename(line.split()[-1])
+                echo(f"  {env}: {line.split()[0].lower()} {what}")
+        proc.wait()
+    output = "".join(lines)
     if proc.returncode != 0:
-        if "UnknownEnvName" in proc.stdout or "Unknown environment" in proc.stdout:
+        if "UnknownEnvName" in output or "Unknown environment" in output:
             raise FirmwareError(f"no PlatformIO environment {env!r} in firmware/platformio.ini")
-        raise FirmwareBuildError(env, proc.stdout)
+        raise FirmwareBuildError(env, output)
     elf = firmware_elf(env)
     if not elf.is_file():
         raise FirmwareError(f"PlatformIO reported success but {elf} is missing")
+    if echo is not None:
+        what = f"{compiled} file(s) compiled" if compiled else "up to date"
+        echo(f"built {env} in {time.monotonic() - t0:.1f} s ({what})")
     return BuildResult(board, env, elf, elf_sizes(elf, toolchain_tool(board, "size")))
 
 

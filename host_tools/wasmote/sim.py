@@ -6,8 +6,9 @@ very first byte (banner, self-test). A background sim is made ready by connectin
 reading the boot output up to `ready` and asking the device protocol for INFO; later
 clients (the device commands, pyserial's `socket://127.0.0.1:PORT`) reconnect at will.
 
-Background sims are recorded in build/sim/<port>.json (pid, port, board) so that
-`wasmote sim stop [URL]` can find them from another process.
+Background sims are recorded in build/sim/<port>.json (pid, port, board, flash file) so
+that `wasmote sim stop [URL]` can find them from another process. A sim started with a
+flash file keeps its store across restarts (sim_flash.py says how and what a kill loses).
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wasmote import sim_flash
 from wasmote.boards import Board, load_board
+from wasmote.device.holders import clients_of, listeners_of, listening
 from wasmote.errors import UsageError, WasmoteError
 from wasmote.paths import BUILD_DIR
 
@@ -45,6 +50,8 @@ class Sim:
     port: int
     elf: str
     log: str
+    flash: str = ""   # the file its store is kept in across restarts ("" = none)
+    gdb: str = ""     # QEMU's gdbstub socket (persistent sims only)
     boot_log: list[str] = field(default_factory=list)
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
 
@@ -67,9 +74,21 @@ class Sim:
 
         return serial.serial_for_url(self.url, timeout=timeout)
 
+    def save_flash(self) -> None:
+        """Copies the store region from the running guest to its flash file."""
+        if self.flash and self.gdb and self.alive():
+            sim_flash.save(self.gdb, load_board(self.board).store, Path(self.flash))
+
     def stop(self, timeout: float = 5.0) -> None:
-        """Ends QEMU (SIGTERM, then SIGKILL) and forgets the record. Idempotent."""
+        """Saves its flash (if it has a file), ends QEMU (SIGTERM, then SIGKILL) and
+        forgets the record. Idempotent. A flash that could not be saved is reported after
+        QEMU is gone (SimFlashError)."""
+        unsaved: Exception | None = None
         try:
+            try:
+                self.save_flash()
+            except (OSError, WasmoteError) as e:
+                unsaved = e
             if self.proc is not None:
                 if self.proc.poll() is None:
                     self.proc.terminate()
@@ -81,15 +100,19 @@ class Sim:
             elif _is_our_qemu(self.pid, self.port):
                 _kill_and_wait(self.pid, timeout)
         finally:
-            self.record.unlink(missing_ok=True)
-            for path in (Path(self.elf), Path(self.log)):
-                if path.parent == SIM_DIR:
+            if _recorded_pid(self.record) == self.pid:  # never another sim's record
+                self.record.unlink(missing_ok=True)
+            for path in (Path(self.elf), Path(self.log), Path(self.gdb)):
+                if path.parent in (SIM_DIR, _GDB_DIR) and path.name:
                     path.unlink(missing_ok=True)
+        if unsaved is not None:
+            raise sim_flash.SimFlashError(f"stopped {self.board} at {self.url}, but its "
+                                          f"flash was not saved to {self.flash}: {unsaved}")
 
     def save(self) -> None:
         SIM_DIR.mkdir(parents=True, exist_ok=True)
         data = {"board": self.board, "pid": self.pid, "port": self.port, "elf": self.elf,
-                "log": self.log}
+                "log": self.log, "flash": self.flash, "gdb": self.gdb}
         tmp = self.record.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2))
         tmp.replace(self.record)
@@ -99,6 +122,40 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
+
+
+def _recorded_pid(record: Path) -> int | None:
+    try:
+        return int(json.loads(record.read_text())["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def default_flash(board: str) -> Path:
+    """Where `wasmote sim --board B` keeps B's flash unless told otherwise."""
+    return SIM_DIR / f"{board}.flash"
+
+
+# Unix socket paths are limited to 108 bytes: the gdbstub's lives in the temp folder.
+_GDB_DIR = Path(tempfile.gettempdir())
+
+
+def port_taken(port: int) -> str | None:
+    """Why TCP port `port` cannot take a new sim, or None if it is free."""
+    for s in list_sims():
+        if s.port == port:
+            return (f"port {port} is already used by the {s.board} sim (pid {s.pid}); "
+                    f"reach it at {s.url}, stop it with `wasmote sim stop {port}`, or pick "
+                    "another --port (or none: a free one is chosen)")
+    if listening(port):
+        who = ", ".join(str(h) for h in listeners_of(port)) or "another program"
+        return f"TCP port {port} is already in use by {who}; pick another --port"
+    return None
+
+
+def _flash_in_use(flash: Path) -> Sim | None:
+    real = flash.resolve()
+    return next((s for s in list_sims() if s.flash and Path(s.flash).resolve() == real), None)
 
 
 def qemu_command(board: Board, elf: Path, port: int, icount: bool = False) -> list[str]:
@@ -117,18 +174,26 @@ def qemu_command(board: Board, elf: Path, port: int, icount: bool = False) -> li
 
 def launch(board_name: str, *, env: str | None = None, port: int | None = None,
            build: bool = True, icount: bool = False, timeout: float = 10.0,
-           qemu_args: tuple[str, ...] = ()) -> Sim:
+           qemu_args: tuple[str, ...] = (), flash: Path | None = None,
+           echo: Callable[[str], None] | None = None) -> Sim:
     """Starts QEMU and returns once it listens; the guest runs when the first client
     connects. `qemu_args` are appended to QEMU's command line (e.g. tracing the emulated
     LEDs). `env` picks another PlatformIO environment of the board (e.g. the spec-test
-    image). The caller must stop() it (tests: in a finally)."""
+    image). With `flash`, the store is restored from that file when the guest starts
+    (restore_flash) and saved to it at stop(); without, it starts erased and is lost.
+    The caller must stop() it (tests: in a finally)."""
     board = load_board(board_name)
     if board.qemu is None:
         qemu_command(board, Path(), 0)  # raises the clear message
+    if port is not None and (why := port_taken(port)):
+        raise SimError(why)
+    if flash is not None and (other := _flash_in_use(flash)):
+        raise SimError(f"{flash} is the flash of the running {other.board} sim at "
+                       f"{other.url}; stop it first, or use --fresh or another --flash")
     if build:
         from wasmote.firmware import build as build_firmware
 
-        elf = build_firmware(board.name, env=env).elf
+        elf = build_firmware(board.name, env=env, echo=echo).elf
     else:
         from wasmote.firmware import firmware_elf
 
@@ -145,40 +210,60 @@ def launch(board_name: str, *, env: str | None = None, port: int | None = None,
     last = ""
     for _ in range(attempts):
         p = port if port is not None else free_port()
-        log = SIM_DIR / f"{p}.log"
+        # Named after this launch, not only the port: a failed launch never touches the
+        # log of a sim already serving that port.
+        log = SIM_DIR / f"{p}-{os.getpid()}-{time.monotonic_ns()}.log"
+        gdb = _GDB_DIR / f"wasmote-sim-{p}-{os.getpid()}.gdb" if flash is not None else None
+        extra = (["-S", "-gdb", f"unix:{gdb},server=on,wait=off"] if gdb is not None else [])
         with open(log, "wb") as logf:
             try:
                 # Own session: Ctrl-C in a terminal reaches us, and we stop QEMU ourselves.
-                proc = subprocess.Popen([*qemu_command(board, elf, p, icount), *qemu_args],
+                proc = subprocess.Popen([*qemu_command(board, elf, p, icount), *extra,
+                                         *qemu_args],
                                         stdin=subprocess.DEVNULL, stdout=logf,
                                         stderr=subprocess.STDOUT, start_new_session=True)
             except FileNotFoundError as e:
                 raise SimError(f"{board.qemu.system if board.qemu else 'qemu'} is not "
                                "installed (run ./wasmote.sh bootstrap)") from e
-        sim = Sim(board.name, proc.pid, p, str(elf), str(log), proc=proc)
+        sim = Sim(board.name, proc.pid, p, str(elf), str(log),
+                  flash=str(flash.resolve()) if flash is not None else "",
+                  gdb=str(gdb) if gdb is not None else "", proc=proc)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 break
-            if _listening(p):
+            if _listener_is(p, proc.pid):
                 return sim
             time.sleep(0.02)
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         out = log.read_text(errors="replace").strip().splitlines()
+        log.unlink(missing_ok=True)
         last = out[-1] if out else ""
         if "in use" not in last:
             break
+        if port is not None:  # taken between our check and QEMU's bind
+            last = port_taken(port) or last
     elf.unlink(missing_ok=True)
     raise SimError(f"QEMU for {board.name} did not start: {last or 'no listening socket'}")
 
 
+def restore_flash(sim: Sim, timeout: float = 30.0) -> int:
+    """For a sim with a flash file: once QEMU serves its gdbstub (after the serial's first
+    client connected), writes the saved store into the paused guest and lets it run."""
+    if not sim.gdb:
+        return 0
+    return sim_flash.restore(sim.gdb, load_board(sim.board).store, Path(sim.flash),
+                             sim.alive, timeout)
+
+
 def start_background(board_name: str, *, port: int | None = None, build: bool = True,
-                     icount: bool = False, timeout: float = 30.0) -> Sim:
+                     icount: bool = False, timeout: float = 30.0, flash: Path | None = None,
+                     echo: Callable[[str], None] | None = None) -> Sim:
     """Starts a sim that outlives this process, once the firmware has booted and answered
     `ping`; records it in build/sim/. Returns the sim with its boot output."""
-    sim = launch(board_name, port=port, build=build, icount=icount)
+    sim = launch(board_name, port=port, build=build, icount=icount, flash=flash, echo=echo)
     try:
         sim.boot_log = wait_ready(sim, timeout)
         sim.save()
@@ -199,6 +284,9 @@ def wait_ready(sim: Sim, timeout: float = 30.0) -> list[str]:
     deadline = time.monotonic() + timeout
     lines: list[str] = []
     with sim.connect(timeout=0.2) as ser:
+        if sim.gdb:
+            restored = restore_flash(sim, timeout)
+            lines.append(f"flash: {sim.flash} ({'restored' if restored else 'new'})")
         buf = b""
         while time.monotonic() < deadline and "ready" not in lines:
             buf += ser.read(256)
@@ -239,7 +327,8 @@ def list_sims() -> list[Sim]:
         try:
             data = json.loads(rec.read_text())
             sim = Sim(str(data["board"]), int(data["pid"]), int(data["port"]),
-                      str(data["elf"]), str(data["log"]))
+                      str(data["elf"]), str(data["log"]), flash=str(data.get("flash", "")),
+                      gdb=str(data.get("gdb", "")))
         except (OSError, ValueError, KeyError, TypeError):
             rec.unlink(missing_ok=True)
             continue
@@ -258,7 +347,7 @@ def parse_url_port(url: str) -> int:
     prefix = f"socket://{HOST}:"
     if text.startswith(prefix) and text[len(prefix):].isdigit():
         return int(text[len(prefix):])
-    raise UsageError(f"not a simulator URL: {url!r} (expected socket://{HOST}:PORT)")
+    raise UsageError(f"not a simulator URL: {url!r} (expected socket://{HOST}:PORT or PORT)")
 
 
 def stop(url: str | None = None) -> list[Sim]:
@@ -269,21 +358,27 @@ def stop(url: str | None = None) -> list[Sim]:
         sims = [s for s in sims if s.port == port]
         if not sims:
             raise SimError(f"no running simulator at socket://{HOST}:{port}")
+    errors = []
     for s in sims:
-        s.stop()
+        try:
+            s.stop()
+        except WasmoteError as e:  # the others are still stopped
+            errors.append(e.one_line())
+    if errors:
+        raise SimError("; ".join(errors))
     return sims
 
 
-def _listening(port: int) -> bool:
-    """Whether something listens on 127.0.0.1:port, without connecting (a connection
-    would be QEMU's first client and start the guest)."""
-    want = f"0100007F:{port:04X}"
-    try:
-        with open("/proc/net/tcp") as f:
-            return any(ln.split()[1] == want and ln.split()[3] == "0A"
-                       for ln in f.readlines()[1:])
-    except OSError:
-        return False
+def _listener_is(port: int, pid: int) -> bool:
+    """Whether process `pid` listens on 127.0.0.1:port, without connecting (a connection
+    would be QEMU's first client and start the guest). Another process listening there is
+    not our QEMU: it is the sim (or program) that already had the port."""
+    return listening(port) and any(h.pid == pid for h in listeners_of(port))
+
+
+def clients(sim: Sim) -> str:
+    """Who is connected to the sim's UART (for `sim ls`)."""
+    return ", ".join(str(h) for h in clients_of(sim.port)) or "-"
 
 
 def _is_our_qemu(pid: int, port: int) -> bool:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import signal
+import threading
+from pathlib import Path
 from types import FrameType
 
 import click
 
 from wasmote import firmware, sim
 from wasmote.cli import main
+from wasmote.cli.output import emit_json, json_option
+from wasmote.errors import WasmoteError
+
+
+def _progress(line: str) -> None:
+    """Build progress goes to stderr: stdout stays the result (sizes, the sim's URL)."""
+    click.echo(line, err=True)
 
 
 @main.command("build")
@@ -18,7 +27,7 @@ from wasmote.cli import main
 @click.option("-v", "--verbose", is_flag=True, help="Show PlatformIO's output.")
 def build_cmd(boards: tuple[str, ...], env: str | None, verbose: bool) -> None:
     """Build the firmware with PlatformIO (offline) and print its flash/RAM sizes."""
-    results = [firmware.build(b, env=env, verbose=verbose) for b in boards]
+    results = [firmware.build(b, env=env, verbose=verbose, echo=_progress) for b in boards]
     click.echo(firmware.size_table(results))
     for r in results:
         click.echo(f"{r.env}: {r.elf}")
@@ -26,36 +35,60 @@ def build_cmd(boards: tuple[str, ...], env: str | None, verbose: bool) -> None:
 
 @main.group("sim", invoke_without_command=True)
 @click.option("--board", default="mps2-an386", show_default=True, help="QEMU board to boot.")
-@click.option("--port", type=int, default=None, help="TCP port (default: a free one).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="TCP port (default: a free one).")
 @click.option("--background", is_flag=True,
               help="Return once the firmware answers; the last line is the serial URL.")
 @click.option("--icount", is_flag=True,
               help="Deterministic instruction counting (1 instruction = 1 ns virtual time).")
 @click.option("--no-build", is_flag=True, help="Use the last build as it is.")
+@click.option("--flash", "flash", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="File that keeps the board's flash (module store, keys, kv) "
+              "across sim restarts [default: build/sim/BOARD.flash].")
+@click.option("--fresh", is_flag=True,
+              help="Start with an erased flash and keep nothing after stop.")
 @click.pass_context
 def sim_cmd(ctx: click.Context, board: str, port: int | None, background: bool, icount: bool,
-            no_build: bool) -> None:
+            no_build: bool, flash: Path | None, fresh: bool) -> None:
     """Boot the firmware in QEMU with its UART on socket://127.0.0.1:PORT.
 
-    In the foreground it runs until Ctrl-C. `sim stop [URL]` ends background sims,
-    `sim ls` lists them.
+    Like a real board, the sim keeps its flash (installed modules, keys, kv data, boot
+    count) across stop and start, in build/sim/BOARD.flash unless --flash or --fresh.
+    In the foreground it runs until Ctrl-C. `sim stop [PORT]` ends background sims (and
+    saves their flash), `sim ls` lists them.
+
+    \b
+    Examples:
+      wasmote sim --background              # mps2-an386; last line: its URL
+      wasmote sim --board riscv32-virt --background --fresh
+      wasmote sim ls
+      wasmote sim stop                      # all of them
     """
     if ctx.invoked_subcommand is not None:
         return
+    if fresh and flash is not None:
+        raise click.UsageError("--fresh and --flash exclude each other")
+    keep = None if fresh else (flash or sim.default_flash(board))
     if background:
-        s = sim.start_background(board, port=port, build=not no_build, icount=icount)
+        s = sim.start_background(board, port=port, build=not no_build, icount=icount,
+                                 flash=keep, echo=_progress)
         for line in s.boot_log:
             click.echo(f"  {line}")
-        click.echo(f"{s.board} running in QEMU (pid {s.pid}); stop with: wasmote sim stop {s.url}")
+        click.echo(f"{s.board} running in QEMU (pid {s.pid}); stop with: wasmote sim stop "
+                   f"{s.port}")
         click.echo(s.url)
         return
-    s = sim.launch(board, port=port, build=not no_build, icount=icount)
+    s = sim.launch(board, port=port, build=not no_build, icount=icount, flash=keep,
+                   echo=_progress)
     # SIGTERM/SIGHUP end the foreground sim like Ctrl-C does: QEMU must not outlive us.
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
+    if s.gdb:
+        threading.Thread(target=_restore, args=(s,), daemon=True).start()
     try:
+        kept = f"; flash kept in {s.flash}" if s.flash else ""
         click.echo(f"{s.board} in QEMU (pid {s.pid}), UART on TCP port {s.port}; the firmware "
-                   "boots when the first client connects. Ctrl-C stops it.")
+                   f"boots when the first client connects{kept}. Ctrl-C stops it.")
         click.echo(s.url)
         assert s.proc is not None
         code = s.proc.wait()
@@ -66,6 +99,14 @@ def sim_cmd(ctx: click.Context, board: str, port: int | None, background: bool, 
         s.stop()
 
 
+def _restore(s: sim.Sim) -> None:
+    """Foreground sims: the flash goes in when the first client has connected."""
+    try:
+        sim.restore_flash(s, timeout=24 * 3600)
+    except (OSError, WasmoteError) as e:
+        click.echo(f"error: flash not restored: {e}", err=True)
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -73,16 +114,29 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 @sim_cmd.command("stop")
 @click.argument("url", required=False)
 def sim_stop_cmd(url: str | None) -> None:
-    """Stop the background sim at URL (socket://127.0.0.1:PORT), or all of them."""
+    """Stop the background sim at URL (socket://127.0.0.1:PORT or PORT), or all of them.
+
+    A sim's flash is saved to its file first."""
     stopped = sim.stop(url)
     for s in stopped:
-        click.echo(f"stopped {s.board} at {s.url}")
+        kept = f"; flash saved in {s.flash}" if s.flash else ""
+        click.echo(f"stopped {s.board} at {s.url}{kept}")
     if not stopped:
         click.echo("no simulators running")
 
 
 @sim_cmd.command("ls")
-def sim_ls_cmd() -> None:
-    """List running background sims."""
-    for s in sim.list_sims():
-        click.echo(f"{s.url}  {s.board}  pid {s.pid}")
+@json_option
+def sim_ls_cmd(as_json: bool) -> None:
+    """List running background sims: URL, board, pid, flash file, connected clients."""
+    sims = sim.list_sims()
+    if as_json:
+        emit_json([{"url": s.url, "port": s.port, "board": s.board, "pid": s.pid,
+                    "flash": s.flash or None, "clients": sim.clients(s)} for s in sims])
+        return
+    if not sims:
+        click.echo("no simulators running (start one: wasmote sim --background)")
+        return
+    for s in sims:
+        click.echo(f"{s.url}  {s.board}  pid {s.pid}  flash {s.flash or '(fresh, not kept)'}"
+                   f"  clients {sim.clients(s)}")
