@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 import wasmote.cli.device_cmds  # noqa: F401  (registers the commands even before __init__ does)
 from tests.protocol.helpers import image
+from wasmote import sim
 from wasmote.cli import main
 from wasmote.device.posix_device import PosixDevice
 
@@ -58,14 +59,18 @@ class _FakeUsbPort:
 
 
 def test_port_auto_needs_exactly_one_usb_serial_device(monkeypatch: pytest.MonkeyPatch) -> None:
-    for found, listed in (([], "none"), (["/dev/ttyACM0", "/dev/ttyUSB0"],
-                                        "/dev/ttyACM0, /dev/ttyUSB0")):
+    monkeypatch.setattr(sim, "list_sims", lambda: [])
+    for found, said in (([], "found no USB serial device; for a sim, start one (wasmote sim "
+                             "--background) and pass the port it prints. `wasmote ports` "
+                             "lists what there is"),
+                        (["/dev/ttyACM0", "/dev/ttyUSB0"],
+                         "found 2 USB serial devices (/dev/ttyACM0, /dev/ttyUSB0): pass "
+                         "--port (-p) with one")):
         monkeypatch.setattr(serial.tools.list_ports, "comports",
                             lambda found=found: [_FakeUsbPort(d) for d in found])
         code, _, err = _run("ls", "--port", "auto")
         assert code == 3
-        assert err == (f"error: --port auto needs exactly one USB serial device (found: "
-                       f"{listed}); pass --port explicitly\n")
+        assert err == f"error: --port auto {said}\n"
     monkeypatch.setattr(serial.tools.list_ports, "comports",
                         lambda: [_FakeUsbPort("/dev/nonexistent-wasmote-tty")])
     code, _, err = _run("ls", "--port", "auto")  # the one device is picked (and fails to open)

@@ -219,7 +219,7 @@ def test_provisioned_device_runs_only_signed_packages(client: DeviceClient,
         save_public_key(key, tmp_path / f"{stem}.pub")
     url = c.transport.description
     c.transport.close()  # the CLI's connection replaces ours, like re-plugging a cable
-    r = CliRunner().invoke(main, ["provision", "-p", str(tmp_path / "a.pub"), "-p",
+    r = CliRunner().invoke(main, ["provision", "-P", str(tmp_path / "a.pub"), "-P",
                                   str(tmp_path / "b.pub"), "-k", str(tmp_path / "a.key"),
                                   "--port", url])
     assert r.exit_code == 0 and "provisioned with 2 key(s)" in r.stdout, r.output

@@ -3,6 +3,7 @@ provision."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import sys
@@ -15,10 +16,13 @@ from typing import Any, TypeVar
 import click
 
 from wasmote.cli import main
+from wasmote.cli.output import emit_json, escape, event_line, json_option
+from wasmote.device import preflight
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceRefused, LinkError
-from wasmote.device.transport import SerialTransport
+from wasmote.device.ports import parse_port
+from wasmote.device.relay import open_line
 from wasmote.errors import UsageError
 from wasmote.package.container import is_package, parse_package
 from wasmote.package.keys import key_id, load_private_key, load_public_key
@@ -31,18 +35,21 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,31}$")
 
 def _link_options(f: F) -> F:
     f = click.option("--timeout", type=click.FloatRange(min=0.1), default=2.0,
-                     show_default=True, help="Seconds to wait for each answer.")(f)
-    f = click.option("--baud", type=click.IntRange(min=300), default=115200,
-                     show_default=True, envvar="WASMOTE_BAUD", help="Serial line speed.")(f)
-    f = click.option("--port", default="auto", show_default=True, envvar="WASMOTE_PORT",
-                     help="Serial device, socket://HOST:PORT, or 'auto' (the only USB "
-                          "serial device).")(f)
+                     show_default=True, envvar="WASMOTE_TIMEOUT",
+                     help="Seconds to wait for each answer [env WASMOTE_TIMEOUT].")(f)
+    f = click.option("-b", "--baud", type=click.IntRange(min=300), default=115200,
+                     show_default=True, envvar="WASMOTE_BAUD",
+                     help="Serial line speed [env WASMOTE_BAUD].")(f)
+    f = click.option("-p", "--port", default="auto", show_default=True, envvar="WASMOTE_PORT",
+                     help="Serial device, socket://HOST:PORT, a sim's TCP port number, or "
+                          "'auto' (the only USB serial device) [env WASMOTE_PORT].")(f)
     return f
 
 
 @contextmanager
 def _client(port: str, baud: int, timeout: float) -> Iterator[DeviceClient]:
-    t = SerialTransport(port, baud)
+    """A client on the port's line, through the relay every command of that port shares."""
+    t = open_line(parse_port(port), baud)
     try:
         yield DeviceClient(t, timeout=timeout)
     finally:
@@ -58,11 +65,16 @@ def _human(n: float) -> str:
 
 
 @main.command("info")
+@json_option
 @_link_options
-def info_cmd(port: str, baud: int, timeout: float) -> None:
+def info_cmd(as_json: bool, port: str, baud: int, timeout: float) -> None:
     """Show the device's firmware, protocol version, memory and module store."""
     with _client(port, baud, timeout) as c:
         i = c.info()
+    if as_json:
+        emit_json({**dataclasses.asdict(i), "features": i.feature_names(),
+                   "reset_cause": i.reset_cause_name})
+        return
     click.echo(f"firmware:  {i.firmware_version}")
     click.echo(f"board:     {i.board}")
     click.echo(f"protocol:  {i.protocol_version} (max frame {i.max_frame} B, "
@@ -89,16 +101,28 @@ def info_cmd(port: str, baud: int, timeout: float) -> None:
                    "so too).")
 @click.option("--no-host-check", is_flag=True,
               help="Skip validating FILE on the host first (the device validates anyway).")
+@click.option("--force", is_flag=True,
+              help="Push even if the device already holds this exact module.")
 @_link_options
-def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool, port: str,
-             baud: int, timeout: float) -> None:
+def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool, force: bool,
+             port: str, baud: int, timeout: float) -> None:
     """Install FILE on the device (replacing a module of the same name atomically).
 
-    An interrupted push resumes where it stopped when run again with the same file."""
+    An interrupted push resumes where it stopped when run again with the same file. A
+    module the device already holds byte for byte (same name, hash and autostart) is not
+    sent again. A package the device would refuse anyway (unsigned on a provisioned
+    device, a memory limit beyond the device's module RAM) is refused before upload.
+
+    \b
+    Examples:
+      wasmote push hello.wmp -p 4321
+      wasmote push filter.wasm --name filter --autostart -p /dev/ttyUSB0
+    """
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
     data = file.read_bytes()
     flags_autostart = autostart
+    pkg = None
     if is_package(data) and no_host_check:
         name = name or file.stem
     elif is_package(data):
@@ -117,9 +141,22 @@ def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool,
     t0 = time.perf_counter()
     # The bar is for a terminal; in a log or a pipe it would only leave its label behind.
     bar_file = sys.stderr if sys.stderr.isatty() else io.StringIO()
-    with _client(port, baud, timeout) as c, click.progressbar(
-            length=len(data), label=f"push {name}", file=bar_file,
-            show_percent=True, item_show_func=lambda s: s) as bar:
+    with _client(port, baud, timeout) as c:
+        if not no_host_check:
+            info, mods = c.info(), c.modules()
+            same = preflight.already_installed(mods, name, data, flags_autostart)
+            if same and not force:
+                click.echo(f"{name} is already installed, identical ({same}); nothing "
+                           "sent (--force pushes anyway)")
+                return
+            preflight.refuse_early(info, mods, name, pkg, file, data[:4] == b"\0asm")
+        _push_with_progress(c, name, data, flags_autostart, bar_file, t0)
+
+
+def _push_with_progress(c: DeviceClient, name: str, data: bytes, autostart: bool,
+                        bar_file: Any, t0: float) -> None:
+    with click.progressbar(length=len(data), label=f"push {name}", file=bar_file,
+                           show_percent=True, item_show_func=lambda s: s) as bar:
         done = [0]
 
         def progress(acked: int, size: int) -> None:
@@ -128,7 +165,7 @@ def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool,
 
         try:
             c.ping()  # within --timeout; PUSH_BEGIN may wait 10 s for a flash erase
-            r = c.push(name, data, autostart=flags_autostart, progress=progress)
+            r = c.push(name, data, autostart=autostart, progress=progress)
         except LinkError as e:
             raise LinkError(f"{e}; push {name} was interrupted at {done[0]} of {len(data)} "
                             "bytes: run the same push again to resume") from e
@@ -138,11 +175,22 @@ def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool,
 
 
 @main.command("ls")
+@click.option("-l", "--long", "detail", is_flag=True,
+              help="Also each module's memory and stack limits, hash and generation.")
+@json_option
 @_link_options
-def ls_cmd(port: str, baud: int, timeout: float) -> None:
-    """List the modules installed on the device, with their state and resource use."""
+def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float) -> None:
+    """List the modules installed on the device, with their state and resource use.
+
+    KIND, VERSION and RAM come from the store for a module that is not running (RAM is
+    then what it would reserve); TRAPS counts traps of its background runs and of `run`."""
     with _client(port, baud, timeout) as c:
         mods = c.modules()
+    if as_json:
+        emit_json([{**dataclasses.asdict(m), "sha256": m.sha256.hex(),
+                    "version": ".".join(map(str, m.version)), "autostart": m.autostart,
+                    "running": m.running} for m in mods])
+        return
     if not mods:
         click.echo("no modules")
         return
@@ -157,21 +205,32 @@ def ls_cmd(port: str, baud: int, timeout: float) -> None:
                    f"{version:<9} {m.size:>8} {ram:>9} {cpu:>6} {m.fuel_per_s:>9} "
                    f"{m.traps:>5} {m.restarts:>8}{flags}")
         if m.last_trap and m.state in ("trapped", "stopped", "backoff", "disabled", "failed"):
-            click.echo(f"{'':<20} last: {m.last_trap}")
+            click.echo(f"{'':<20} last: {escape(m.last_trap)}")
+        if detail:
+            click.echo(f"{'':<20} sha256 {m.sha256.hex()[:16]}  generation {m.generation}  "
+                       f"flags 0x{m.flags:x}")
 
 
 @main.command("run", context_settings={"ignore_unknown_options": True})
 @click.argument("name")
-@click.option("--invoke", "export", default="_start", show_default=True, metavar="EXPORT",
-              help="Exported function to call.")
+@click.option("--invoke", "export", default="", metavar="EXPORT",
+              help="Exported function to call [default: the manifest's entry, else _start].")
 @click.argument("args", nargs=-1)
 @_link_options
 def run_cmd(name: str, export: str, args: tuple[str, ...], port: str, baud: int,
             timeout: float) -> None:
-    """Run EXPORT of module NAME on the device with ARGS (i32:7, f64:0.5, ...).
+    """Run EXPORT of module NAME on the device with ARGS (i32:7, f64:0.5, ...), once, on a
+    fresh instance.
 
     Prints the module's log lines, then each result as TYPE:VALUE; a trap prints
-    "trap: reason" and exits with status 2."""
+    "trap: reason" and exits with status 2. A missing export is named with the ones that
+    exist.
+
+    \b
+    Examples:
+      wasmote run hello -p 4321                     # its entry
+      wasmote run hello --invoke scale 21 -p 4321   # i32:42
+    """
     values = [parse_user_value(a) for a in args]
     wire = []
     for v in values:
@@ -179,14 +238,14 @@ def run_cmd(name: str, export: str, args: tuple[str, ...], port: str, baud: int,
             raise UsageError(f"{v.type} arguments cannot be sent to a device")
         wire.append(p.WireValue(v.type, v.bits))
     with _client(port, baud, timeout) as c:
-        c.on_event = lambda ev: click.echo(ev.text.rstrip("\n")) \
+        c.on_event = lambda ev: click.echo(escape(ev.text.rstrip("\n"))) \
             if ev.kind == p.Msg.EV_LOG and ev.module == name else None
         c.ping()  # a silent device is reported within --timeout, not the RUN's 30 s
         try:
             results = c.run(name, export, wire)
         except DeviceRefused as e:
             if e.status == p.Status.TRAP:
-                click.echo(f"trap: {e.message}", err=True)
+                click.echo(f"trap: {escape(e.message)}", err=True)
                 sys.exit(2)
             raise
     for r in results:
@@ -199,7 +258,10 @@ def run_cmd(name: str, export: str, args: tuple[str, ...], port: str, baud: int,
               help="Print its log lines and events until it exits.")
 @_link_options
 def start_cmd(name: str, follow: bool, port: str, baud: int, timeout: float) -> None:
-    """Start module NAME's `_start` in the background on the device (one at a time)."""
+    """Start module NAME's entry (the manifest's `entry`, else `_start`) in the background.
+
+    Each started module runs in a slot of its own beside the others (INFO says how many
+    slots); the device restarts it per its manifest if it traps."""
     with _client(port, baud, timeout) as c:
         c.start(name)
         click.echo(f"started {name}")
@@ -208,9 +270,9 @@ def start_cmd(name: str, follow: bool, port: str, baud: int, timeout: float) -> 
             if ev is None or ev.module != name:
                 continue
             if ev.kind == p.Msg.EV_LOG:
-                click.echo(ev.text.rstrip("\n"))
+                click.echo(escape(ev.text.rstrip("\n")))
             elif ev.kind in (p.Msg.EV_EXIT, p.Msg.EV_TRAP):
-                click.echo(ev.text, err=ev.kind == p.Msg.EV_TRAP)
+                click.echo(escape(ev.text), err=ev.kind == p.Msg.EV_TRAP)
                 if ev.kind == p.Msg.EV_TRAP:
                     sys.exit(2)
                 return
@@ -238,21 +300,27 @@ def rm_cmd(name: str, port: str, baud: int, timeout: float) -> None:
 
 @main.command("logs")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new log lines and events.")
+@click.option("-t", "--timestamps", is_flag=True,
+              help="Prefix each followed line with the host's time of arrival.")
 @_link_options
-def logs_cmd(follow: bool, port: str, baud: int, timeout: float) -> None:
-    """Print the device's recent module log lines (and with -f, follow them)."""
+def logs_cmd(follow: bool, timestamps: bool, port: str, baud: int, timeout: float) -> None:
+    """Print the device's recent module log lines (and with -f, follow them).
+
+    With -f it is the monitor to keep open beside every other command of the same port:
+    they share the line through one relay.
+
+    \b
+    Examples:
+      wasmote logs -f -t -p 4321
+    """
     with _client(port, baud, timeout) as c:
-        click.echo(c.logs(), nl=False)
+        click.echo(escape(c.logs(), newlines=True), nl=False)
+        if follow:
+            click.echo(f"following {c.transport.description} (Ctrl-C quits)", err=True)
         while follow:
             ev = c.wait_event(1.0)
-            if ev is None:
-                continue
-            kind = p.Msg(ev.kind).name.removeprefix("EV_").lower() \
-                if ev.kind in p.Msg._value2member_map_ else str(ev.kind)
-            if ev.kind == p.Msg.EV_LOG:
-                click.echo(f"{ev.module}: {ev.text}".rstrip("\n"))
-            else:
-                click.echo(f"[{kind}] {ev.module}: {ev.text}".rstrip("\n"))
+            if ev is not None:
+                click.echo(event_line(ev, timestamps))
 
 
 @main.command("reset")
@@ -265,7 +333,7 @@ def reset_cmd(port: str, baud: int, timeout: float) -> None:
 
 
 @main.command("provision")
-@click.option("--pubkey", "-p", "pubkeys", multiple=True,
+@click.option("--pubkey", "-P", "pubkeys", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A public key (.pub) the device will trust; repeat for up to 4.")
 @click.option("--key", "-k", "signer", type=click.Path(exists=True, dir_okay=False,

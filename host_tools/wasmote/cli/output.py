@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
+from wasmote.device import protocol as p
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -42,10 +44,13 @@ _CONTROL[0x7F] = "\\x7f"
 _CONTROL.update({c: f"\\x{c:02x}" for c in range(0x80, 0xA0)})
 
 
-def escape(text: str) -> str:
+_CONTROL_KEEP_NL = {k: v for k, v in _CONTROL.items() if k != 0x0A}
+
+
+def escape(text: str, newlines: bool = False) -> str:
     """Device text made safe for a terminal: control characters (ESC sequences, CR, BEL,
-    C1 codes) become visible \\xNN escapes; a tab stays."""
-    return text.translate(_CONTROL)
+    C1 codes) become visible \\xNN escapes; a tab stays, and with `newlines` a newline."""
+    return text.translate(_CONTROL_KEEP_NL if newlines else _CONTROL)
 
 
 def stamp(enabled: bool) -> str:
@@ -54,3 +59,13 @@ def stamp(enabled: bool) -> str:
         return ""
     now = datetime.datetime.now()
     return now.strftime("%H:%M:%S.") + f"{now.microsecond // 1000:03d} "
+
+
+def event_line(ev: p.Event, timestamps: bool = False) -> str:
+    """One followed event as a line: `module: text` for a log line, `[kind] module: text`
+    for the others; device text escaped."""
+    kind = p.Msg(ev.kind).name.removeprefix("EV_").lower() \
+        if ev.kind in p.Msg._value2member_map_ else str(ev.kind)
+    text = escape(ev.text.rstrip("\n"))
+    body = f"{ev.module}: {text}" if ev.kind == p.Msg.EV_LOG else f"[{kind}] {ev.module}: {text}"
+    return stamp(timestamps) + body

@@ -45,6 +45,8 @@ class DeviceClient:
         self.chunk = chunk
         self.events: deque[p.Event] = deque(maxlen=1000)
         self.on_event: Callable[[p.Event], None] | None = None
+        # The device's non-protocol output, as passed on by the relay (CONSOLE frames).
+        self.on_console: Callable[[bytes], None] | None = None
         self._decoder = p.FrameDecoder()
         # A random start keeps a new session's seq apart from the device's last answered one.
         self._seq = random.randrange(0x10000)
@@ -71,6 +73,8 @@ class DeviceClient:
                     self.on_event(ev)
             elif f.type == p.FrameType.RESPONSE:
                 out.append(f)
+            elif f.type == p.CONSOLE_FRAME and self.on_console is not None:
+                self.on_console(f.body)
         return out
 
     def request(self, msg: p.Msg, body: bytes = b"", *, timeout: float | None = None,

@@ -28,6 +28,11 @@ class FrameType(IntEnum):
     EVENT = 3
 
 
+# Frame type the line-sharing relay (relay.py) uses to hand its clients the device's output
+# that is not a frame (boot banner, prints). Host-local: never sent to or by a device.
+CONSOLE_FRAME = 0x10
+
+
 class Msg(IntEnum):
     INFO = 0x01
     PUSH_BEGIN = 0x02

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import serial
-import serial.tools.list_ports
 
 from wasmote.device.errors import LinkError
 
@@ -36,13 +35,9 @@ def resolve_port(port: str) -> str:
     """`auto` becomes the only USB serial device; anything else is used as given."""
     if port != "auto":
         return port
-    usb: list[str] = [str(p.device) for p in serial.tools.list_ports.comports()
-                      if p.vid is not None]
-    if len(usb) != 1:
-        found = ", ".join(usb) if usb else "none"
-        raise LinkError(f"--port auto needs exactly one USB serial device (found: {found}); "
-                        "pass --port explicitly")
-    return usb[0]
+    from wasmote.device.ports import resolve_auto
+
+    return resolve_auto()
 
 
 class SerialTransport:

@@ -1,0 +1,81 @@
+"""Fixtures for the everyday-loop tests: a private relay folder per test (so no relay of
+another test or engineer is reused), and every relay started in it gone afterwards."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from queue import Empty, Queue
+from typing import IO
+
+import pytest
+
+from tests.protocol.conftest import client, device, device_exe  # noqa: F401 (fixtures)
+from wasmote.device.relay import relay_pids
+
+
+@pytest.fixture
+def relay_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    # Short: a unix socket's path must fit in 108 bytes.
+    path = Path(tempfile.mkdtemp(prefix="wmr"))
+    monkeypatch.setenv("WASMOTE_RUNTIME_DIR", str(path))
+    monkeypatch.setenv("WASMOTE_RELAY_IDLE", "0.5")
+    monkeypatch.delenv("WASMOTE_RELAY", raising=False)
+    try:
+        yield path
+    finally:
+        for pid in relay_pids(path):
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def wait_gone(pid: int, timeout: float = 30.0) -> bool:
+    """Whether process `pid` (not our child) exits within `timeout`: an upper bound."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return True
+        if stat.rsplit(")", 1)[-1].split()[0] == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class LineReader:
+    """Lines of a child's stream, read by a thread, so a test can wait for one."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[str] = []
+        self._q: Queue[str | None] = Queue()
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._q.put(line.rstrip("\n"))
+        self._q.put(None)
+
+    def wait_for(self, needle: str, timeout: float = 60.0) -> str:
+        """The first line containing `needle`; fails at the (generous) timeout or EOF."""
+        for line in self.lines:
+            if needle in line:
+                return line
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._q.get(timeout=max(0.0, deadline - time.monotonic()))
+            except Empty:
+                raise AssertionError(f"no line with {needle!r} within {timeout} s; got "
+                                     f"{self.lines[-10:]}") from None
+            if line is None:
+                raise AssertionError(f"stream ended without {needle!r}; got {self.lines[-10:]}")
+            self.lines.append(line)
+            if needle in line:
+                return line

@@ -1,0 +1,157 @@
+"""One process owns the line (device/relay.py), against the posix device (a real device
+process over TCP): clients with clashing sequence numbers, a push beside a client asking
+all the time, events to everyone, retransmissions, idle exit, a crashed relay replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.loop.conftest import wait_gone
+from tests.protocol.helpers import image, sha
+from wasmote.device import protocol as p
+from wasmote.device.client import DeviceClient
+from wasmote.device.posix_device import PosixDevice
+from wasmote.device.relay import Splitter, open_line, relay_pids
+
+WAT = Path(__file__).resolve().parents[1] / "protocol" / "wat"
+
+
+def _ticker() -> bytes:
+    return subprocess.run(["wat2wasm", str(WAT / "ticker.wat"), "--output=-"],
+                          capture_output=True, check=True).stdout
+
+
+def test_relay_two_clients_same_seqs_push_beside_queries(device: PosixDevice,
+                                                          relay_dir: Path) -> None:
+    a = DeviceClient(open_line(device.url), timeout=2.0)
+    b = DeviceClient(open_line(device.url), timeout=2.0)
+    assert len(relay_pids(relay_dir)) == 1  # both through the one relay
+    b._seq = a._seq  # the same numbers: only the relay keeps their answers apart
+    big = image(100 * 1024, 7)
+    errors: list[BaseException] = []
+
+    def push() -> None:
+        try:
+            a.push("big", big)
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    t = threading.Thread(target=push)
+    t.start()
+    infos = 0
+    while t.is_alive():
+        assert b.info().board == "posix"  # never a PUSH_CHUNK ack, never a timeout
+        infos += 1
+    t.join()
+    assert not errors, errors
+    assert infos > 0
+    assert {m.name: m.sha256 for m in b.modules()}["big"] == sha(big)
+    # events reach every client; RUN's own log lines included
+    b.push("ticker", _ticker())
+    assert a.run("ticker", "_start", []) == []
+    for c in (a, b):
+        got = []
+        while len(got) < 5:
+            ev = c.wait_event(10.0)
+            assert ev is not None, f"only {got}"
+            if ev.kind == p.Msg.EV_LOG:
+                got.append(ev.text)
+        assert got == ["tick"] * 5
+    a.transport.close()
+    b.transport.close()
+
+
+def test_relay_two_pushes_at_once_and_clashing_seqs(device: PosixDevice,
+                                                    relay_dir: Path) -> None:
+    a = DeviceClient(open_line(device.url), timeout=2.0)
+    b = DeviceClient(open_line(device.url), timeout=2.0)
+    one, two = image(60 * 1024, 1), image(50 * 1024, 2)
+    errors: list[BaseException] = []
+
+    def push(c: DeviceClient, name: str, data: bytes) -> None:
+        try:
+            c.push(name, data)
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    # A second PUSH_BEGIN would abandon the first push on the device: the relay holds it.
+    threads = [threading.Thread(target=push, args=(c, n, d))
+               for c, n, d in ((a, "one", one), (b, "two", two))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert {m.name: m.sha256 for m in a.modules()} == {"one": sha(one), "two": sha(two)}
+    # Same seq, same msg, different modules: without the relay's own numbers the device
+    # would answer the second REMOVE from its cache of the first and remove nothing.
+    b._seq = a._seq
+    a.remove("one")
+    b.remove("two")
+    assert a.modules() == []
+    a.transport.close()
+    b.transport.close()
+
+
+def test_relay_answers_a_retransmission_once(device: PosixDevice, relay_dir: Path) -> None:
+    c = DeviceClient(open_line(device.url), timeout=2.0)
+    c.push("m", image(64, 1))
+    # A REMOVE sent twice under one seq (its answer "lost"): done once, answered twice.
+    frame = p.Frame(p.FrameType.REQUEST, p.Msg.REMOVE, 4242, 0, p.str8("m"))
+    answers = []
+    for _ in range(2):
+        c.transport.write(frame.encode())
+        while True:
+            got = [f for f in c.receive(2.0) if f.seq == 4242]
+            if got:
+                answers += got
+                break
+    assert [f.status for f in answers] == [p.Status.OK, p.Status.OK]
+    assert c.modules() == []
+    c.transport.close()
+
+
+def test_relay_gone_when_idle_and_a_crashed_one_replaced(device: PosixDevice,
+                                                         relay_dir: Path) -> None:
+    c = DeviceClient(open_line(device.url), timeout=2.0)
+    c.info()
+    [pid] = relay_pids(relay_dir)
+    c.transport.close()
+    assert wait_gone(pid), "the relay outlived its last client"
+    assert relay_pids(relay_dir) == []
+    c = DeviceClient(open_line(device.url), timeout=2.0)
+    [pid] = relay_pids(relay_dir)
+    os.kill(pid, signal.SIGKILL)  # a crash: its socket file stays, nobody answers there
+    assert wait_gone(pid)
+    c.transport.close()
+    assert any(relay_dir.glob("*.sock"))
+    c = DeviceClient(open_line(device.url), timeout=2.0)
+    assert c.info().board == "posix"
+    [new] = relay_pids(relay_dir)
+    assert new != pid
+    c.transport.close()
+
+
+def test_relay_splits_console_text_from_frames() -> None:
+    frame = p.Frame(p.FrameType.EVENT, p.Msg.EV_LOG, 1, 0, p.str8("m") + b"hi")
+    s = Splitter()
+    # text glued to a frame (no 0x00 between), a lone frame, then a line on a quiet line
+    out = s.feed(b"boot banner\n" + frame.encode() + frame.encode() + b"ready\n")
+    assert out[0] == b"boot banner\n" and out[1] == frame and out[2] == frame
+    assert s.flush_text() == b"ready\n"
+
+
+@pytest.mark.parametrize("bad", ["127.0.0.1", "socket://127.0.0.1", "socket://h:notaport"])
+def test_relay_never_started_for_a_bad_port(bad: str, relay_dir: Path) -> None:
+    from wasmote.device.ports import parse_port
+    from wasmote.errors import UsageError
+
+    with pytest.raises(UsageError, match="--port"):
+        parse_port(bad)
+    assert relay_pids(relay_dir) == []
