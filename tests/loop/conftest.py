@@ -70,12 +70,12 @@ class LineReader:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                line = self._q.get(timeout=max(0.0, deadline - time.monotonic()))
+                got = self._q.get(timeout=max(0.0, deadline - time.monotonic()))
             except Empty:
                 raise AssertionError(f"no line with {needle!r} within {timeout} s; got "
                                      f"{self.lines[-10:]}") from None
-            if line is None:
+            if got is None:
                 raise AssertionError(f"stream ended without {needle!r}; got {self.lines[-10:]}")
-            self.lines.append(line)
-            if needle in line:
-                return line
+            self.lines.append(got)
+            if needle in got:
+                return got

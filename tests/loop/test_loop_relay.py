@@ -56,7 +56,7 @@ def test_relay_two_clients_same_seqs_push_beside_queries(device: PosixDevice,
     b.push("ticker", _ticker())
     assert a.run("ticker", "_start", []) == []
     for c in (a, b):
-        got = []
+        got: list[str] = []
         while len(got) < 5:
             ev = c.wait_event(10.0)
             assert ev is not None, f"only {got}"

@@ -61,7 +61,8 @@ def test_run_calls_exports_and_returns_results(small_fuel_device: PosixDevice,
         errors[export] = (e.value.status, e.value.message)
     assert errors["boom"][0] == p.Status.TRAP and "unreachable" in errors["boom"][1]
     assert errors["spin"] == (p.Status.TRAP, "out of fuel (the call ran too long)")
-    assert errors["nope"] == (p.Status.NOT_FOUND, "no exported function 'nope'")
+    assert errors["nope"] == (p.Status.NOT_FOUND, "no exported function 'nope'; exports: add, "
+                                                  "mix, hello, boom, spin, _start")
     assert errors["add"] == (p.Status.BAD_ARGS, "add takes (i32, i32)")
     assert c.run("calc", "add", [i32(40), i32(2)]) == [i32(42)]  # still fine after traps
     c.transport.close()

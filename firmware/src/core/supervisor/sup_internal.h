@@ -11,10 +11,14 @@ typedef struct {
     char *buf;
     size_t cap;
     size_t len;
+    bool cut; /* ran out of room: ended with "..." at a word boundary, later puts dropped */
 } wm_sup_text;
 
 void wm_sup_text_init(wm_sup_text *t, char *buf, size_t cap);
 void wm_sup_put(wm_sup_text *t, const char *s);
+void wm_sup_put_n(wm_sup_text *t, const char *s, size_t n);
+/* "; exports: a, b" or "; it exports no function": after a missing export or entry. */
+void wm_sup_put_exports(wm_sup_text *t, const wm_instance *inst);
 void wm_sup_put_u(wm_sup_text *t, uint64_t v);
 void wm_sup_put_hex(wm_sup_text *t, uint32_t v);
 size_t wm_sup_strlen(const char *s);

@@ -131,8 +131,7 @@ int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *
         if (rc == WM_SB_ENOMEM) {
             wm_sup_put(&t, "not enough free RAM for the module's limits (");
             wm_sup_put_u(&t, g.size);
-            wm_sup_put(&t, " bytes in the largest free block): ");
-            wm_sup_put(&t, err.msg);
+            wm_sup_put(&t, " bytes in the largest free block)");
             return WM_ST_NO_RAM;
         }
         return wm_sup_refusal(&err, msg, cap);

@@ -114,10 +114,14 @@ int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image
     }
     s->in_run = true;
     wm_extern ext;
+    if (export_name[0] == '\0') { /* the module's entry, as START would run it */
+        export_name = sl->sb.manifest.entry[0] != '\0' ? sl->sb.manifest.entry : "_start";
+    }
     if (wm_export(sl->sb.inst, export_name, &ext) != WM_OK || ext.kind != WM_EXTERN_FUNC) {
         wm_sup_put(&t, "no exported function '");
         wm_sup_put(&t, export_name);
         wm_sup_put(&t, "'");
+        wm_sup_put_exports(&t, sl->sb.inst);
         st = WM_ST_NOT_FOUND;
     } else {
         st = check_args(ext.of.func, export_name, args, nargs, &t);

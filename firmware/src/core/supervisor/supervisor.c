@@ -80,10 +80,13 @@ int wm_sup_start_slot(wm_supervisor *s, wm_slot *sl, char *msg, size_t cap)
     uint32_t np = 0, nr = 0;
     const uint8_t *pt = NULL, *rt = NULL;
     if (wm_export(sl->sb.inst, entry, &ext) != WM_OK || ext.kind != WM_EXTERN_FUNC) {
-        wm_sup_unload(s, sl);
         wm_sup_put(&t, "no exported function '");
         wm_sup_put(&t, entry);
-        wm_sup_put(&t, "' to start (export _start or set entry in the manifest)");
+        wm_sup_put(&t, sl->sb.manifest.entry[0] != '\0'
+                           ? "', the manifest's entry"
+                           : "' to start (export _start or set entry in the manifest)");
+        wm_sup_put_exports(&t, sl->sb.inst);
+        wm_sup_unload(s, sl);
         return WM_ST_NOT_FOUND;
     }
     wm_func_sig(ext.of.func, &np, &pt, &nr, &rt);
