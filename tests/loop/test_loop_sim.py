@@ -59,10 +59,10 @@ class PtyBridge:
 
     def _pump(self) -> None:
         while not self.stop:
-            ready, _, _ = select.select([self.master, self.sock], [], [], 0.2)
+            ready, _, _ = select.select([self.master, self.sock.fileno()], [], [], 0.2)
             for fd in ready:
                 try:
-                    if fd is self.sock:
+                    if fd == self.sock.fileno():
                         data = self.sock.recv(65536)
                         if not data:
                             return
