@@ -13,7 +13,9 @@ from pathlib import Path
 
 from wasmote.device import protocol as p
 from wasmote.device.errors import DeviceError
+from wasmote.package.build import check_entry
 from wasmote.package.container import Package
+from wasmote.wasm.reader import read_module
 
 
 class PushRefused(DeviceError):
@@ -48,7 +50,10 @@ def refuse_early(info: p.DeviceInfo, modules: list[p.ModuleEntry], name: str,
         raise PushRefused(f"{source}: the device has {info.keys} signing key(s) provisioned "
                           f"and refuses {what}; nothing sent. Package and sign it: "
                           "wasmote package ... --key KEY (or `wasmote sign`)")
-    if pkg is None or not info.features & p.FEAT_SANDBOX:
+    if pkg is None:
+        return
+    check_entry(read_module(pkg.module), pkg.manifest, str(source))
+    if not info.features & p.FEAT_SANDBOX:
         return
     lim = pkg.manifest.limits
     need = lim.memory_bytes + lim.stack_bytes

@@ -65,6 +65,26 @@ def check_memory(module: Module, manifest: Manifest, source: str) -> None:
                                f"{manifest.limits.memory_bytes} bytes")
 
 
+def check_entry(module: Module, manifest: Manifest, source: str) -> None:
+    """The manifest's `entry` (or `_start` for an autostart module without one) must be an
+    exported function without parameters: the device refuses anything else only at START,
+    long after the push."""
+    entry = manifest.entry or ("_start" if manifest.autostart else "")
+    if not entry:
+        return
+    types = module.func_type_indices()
+    funcs = {e.name: e.index for e in module.exports if e.kind == 0}
+    if entry not in funcs:
+        names = ", ".join(funcs) or "none"
+        what = "entry" if manifest.entry else "autostart module's default entry"
+        raise PackageError(f"{source}: the manifest's {what} '{entry}' is not an exported "
+                           f"function (exported functions: {names})")
+    ftype = module.types[types[funcs[entry]]]
+    if ftype.params:
+        raise PackageError(f"{source}: the entry '{entry}' takes {len(ftype.params)} "
+                           "parameter(s); an entry must take none")
+
+
 def _optional(module: str, name: str) -> Callable[..., Any] | None:
     """A toolkit function that may not exist yet in this checkout (strip, validate)."""
     try:
@@ -98,6 +118,7 @@ def build_package(wasm: bytes, manifest: Manifest, source: str = "module.wasm",
     except CapabilityError as e:
         raise CapabilityError(f"{source}: {e}") from None
     check_memory(module, manifest, source)
+    check_entry(module, manifest, source)
     pkg = Package(manifest=manifest, module=wasm)
     pkg.content()  # raises if over the size limit
     return BuildResult(pkg, original_size, strip_fn is not None, validate is not None,
