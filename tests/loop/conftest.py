@@ -54,6 +54,7 @@ class LineReader:
 
     def __init__(self, stream: IO[str]) -> None:
         self.lines: list[str] = []
+        self._seen = 0
         self._q: Queue[str | None] = Queue()
         threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
 
@@ -63,10 +64,12 @@ class LineReader:
         self._q.put(None)
 
     def wait_for(self, needle: str, timeout: float = 60.0) -> str:
-        """The first line containing `needle`; fails at the (generous) timeout or EOF."""
-        for line in self.lines:
-            if needle in line:
-                return line
+        """The next line containing `needle` after the last one returned; fails at the
+        (generous) timeout or EOF."""
+        while self._seen < len(self.lines):
+            self._seen += 1
+            if needle in self.lines[self._seen - 1]:
+                return self.lines[self._seen - 1]
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -77,5 +80,6 @@ class LineReader:
             if got is None:
                 raise AssertionError(f"stream ended without {needle!r}; got {self.lines[-10:]}")
             self.lines.append(got)
+            self._seen = len(self.lines)
             if needle in got:
                 return got

@@ -197,14 +197,15 @@ def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float) ->
     click.echo(f"{'NAME':<20} {'STATE':<9} {'KIND':<11} {'VERSION':<9} {'SIZE':>8} "
                f"{'RAM':>9} {'CPU':>6} {'FUEL/S':>9} {'TRAPS':>5} {'RESTARTS':>8}")
     for m in mods:
-        version = ".".join(map(str, m.version)) if m.kind != "wasm" and m.mem_bytes else "-"
+        version = ".".join(map(str, m.version)) if m.kind != "wasm" else "-"
         ram = _human(m.mem_bytes) if m.mem_bytes else "-"
         cpu = f"{m.cpu_permille / 10:.1f}%" if m.running else "-"
         flags = "  autostart" if m.autostart else ""
-        click.echo(f"{m.name:<20} {m.state:<9} {m.kind if m.mem_bytes else '-':<11} "
+        click.echo(f"{m.name:<20} {m.state:<9} {m.kind:<11} "
                    f"{version:<9} {m.size:>8} {ram:>9} {cpu:>6} {m.fuel_per_s:>9} "
                    f"{m.traps:>5} {m.restarts:>8}{flags}")
-        if m.last_trap and m.state in ("trapped", "stopped", "backoff", "disabled", "failed"):
+        if m.last_trap and (m.traps or m.state in ("trapped", "stopped", "backoff",
+                                                    "disabled", "failed")):
             click.echo(f"{'':<20} last: {escape(m.last_trap)}")
         if detail:
             click.echo(f"{'':<20} sha256 {m.sha256.hex()[:16]}  generation {m.generation}  "

@@ -509,7 +509,9 @@ def run_relay(url: str, baud: int, report: IO[str]) -> int:
     try:
         line: Transport = SerialTransport(url, baud)
     except LinkError as e:
-        report.write(f"error: {e}\n")
+        refused = "://" in url and "Connection refused" in str(e)
+        report.write(f"error: nothing listens at {url} (no sim or device there; `wasmote "
+                     "ports` lists them)\n" if refused else f"error: {e}\n")
         return 1
     sock_path = rdir / f"{name}.sock"
     sock_path.unlink(missing_ok=True)  # a crashed relay's: we hold the lock now

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wasmote.errors import UsageError
+from wasmote.paths import REPO_ROOT
 from wasmote.package.errors import ManifestError
 from wasmote.package.manifest import Manifest, Version
 
@@ -18,7 +19,7 @@ MANIFEST = "wasmote.toml"
 BUILD_SCRIPT = "build.sh"
 
 _MAIN_C = """\
-/* {name}: a wasmote module. Build: ./build.sh   (docs/tutorial.md walks through it) */
+/* {name}: a wasmote module. Build: ./build.sh; README.md says how to try, push and run it. */
 #include "wasmote.h"
 
 /* A pure function: no host calls, so it can be tried on this computer (README.md). */
@@ -36,8 +37,8 @@ __attribute__((export_name("run"))) int32_t run(void) {{
 """
 
 _MANIFEST = """\
-# What the device grants this module (docs/module-format.md). An import the manifest does
-# not grant is refused at install, naming it.
+# What the device grants this module ({format_doc}).
+# An import the manifest does not grant is refused at install, naming it.
 name = "{name}"
 version = "0.1.0"
 entry = "run"
@@ -67,12 +68,15 @@ grants it), `build.sh` the build.
 ./build.sh                                    # -> {name}.wasm and {name}.wmp
 wasmote cc main.c -DHOST_TEST -o pure.wasm    # only the pure functions...
 wasmote exec pure.wasm --invoke scale 21      # ...run on this computer: i32:42
-wasmote push {name}.wmp --port /dev/ttyUSB0   # install on a board
-wasmote run {name} --invoke run --port /dev/ttyUSB0
+wasmote push {name}.wmp -p /dev/ttyUSB0      # install on a board (-p PORT: a sim's)
+wasmote run {name} -p /dev/ttyUSB0            # call its entry (run): i32:42
+wasmote logs -f -p /dev/ttyUSB0               # a monitor: keep it open beside the rest
+wasmote dev -p /dev/ttyUSB0                   # rebuild, re-push, restart on every save
 ```
 
 Adding a host call (e.g. `wm_kv_set`) needs its capability (`"kv"`) in the manifest;
-`./build.sh` says which one is missing. See docs/api.md for the functions.
+`./build.sh` says which one is missing. The functions: {sdk_header} (the SDK header)
+and {api_doc}; `wasmote --help` lists the commands.
 """
 
 _GITIGNORE = "*.wasm\n*.wmp\n"
@@ -95,7 +99,11 @@ class Scaffold:
 
 def project_files(name: str) -> dict[str, str]:
     """File name -> content of a new project called `name`."""
-    fmt = {"name": name, "source": SOURCE, "manifest": MANIFEST}
+    fmt = {"name": name, "source": SOURCE, "manifest": MANIFEST,
+           # where this installation keeps them: the project folder has no docs/ of its own
+           "sdk_header": str(REPO_ROOT / "sdk" / "wasmote.h"),
+           "api_doc": str(REPO_ROOT / "docs" / "api.md"),
+           "format_doc": str(REPO_ROOT / "docs" / "module-format.md")}
     return {SOURCE: _MAIN_C.format(**fmt), MANIFEST: _MANIFEST.format(**fmt),
             BUILD_SCRIPT: _BUILD_SH.format(**fmt), "README.md": _README.format(**fmt),
             ".gitignore": _GITIGNORE}

@@ -140,11 +140,42 @@ static void op_removing(void *ctx, wm_protocol *p, const char *name)
     wm_sup_crash_clear(s, name);
 }
 
+/* Kind, version and RAM of a module that is not loaded, from its manifest in the store
+ * (RAM: what it would reserve, memory + stack). A bare module: kind 0, no version. The
+ * image was fully checked at commit; parsing it again costs one SHA-256 of the package. */
+static void stored_manifest(wm_supervisor *s, const char *name, wm_proto_module_state *out)
+{
+    uint32_t idx = 0;
+    wm_store_info info;
+    const uint8_t *image = NULL;
+    if (wm_store_find(s->cfg.store, name, &idx) != WM_STORE_OK ||
+        wm_store_get(s->cfg.store, idx, &info) != WM_STORE_OK ||
+        (image = wm_store_image(s->cfg.store, idx)) == NULL ||
+        !wm_sup_is_package(image, info.size)) {
+        return;
+    }
+    wm_package pkg;
+    wm_manifest m;
+    wm_sb_error err;
+    if (wm_pkg_parse(image, info.size, &pkg, &err) != WM_SB_OK ||
+        wm_pkg_manifest(&pkg, &m, &err) != WM_SB_OK) {
+        return;
+    }
+    out->kind = 1u;
+    out->version[0] = m.version[0];
+    out->version[1] = m.version[1];
+    out->version[2] = m.version[2];
+    out->mem_bytes = m.mem_bytes + m.stack_bytes;
+}
+
 static void op_module_state(void *ctx, const char *name, wm_proto_module_state *out)
 {
     wm_supervisor *s = ctx;
     wm_slot *sl = wm_sup_find(s, name);
     out->last_trap = "";
+    if (sl == NULL || !sl->loaded) {
+        stored_manifest(s, name, out);
+    }
     if (sl == NULL) {
         out->state = WM_MS_IDLE;
         return;

@@ -157,5 +157,17 @@ int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image
     }
     wm_sup_unload(s, sl);
     s->in_run = false;
+    if (st == WM_ST_TRAP) {
+        /* A trap of a call counts like one of a started run (ls TRAPS, last trap): in the
+         * module's record, claimed like START claims one if it has none yet. */
+        wm_slot *rec = wm_sup_find(s, name);
+        if (rec == NULL && (rec = wm_sup_claim(s)) != NULL) {
+            wm_sup_reset_record(rec, name);
+        }
+        if (rec != NULL) {
+            rec->traps++;
+            wm_sup_strcpy(rec->last_trap, msg, sizeof rec->last_trap);
+        }
+    }
     return st;
 }
