@@ -6,7 +6,8 @@ on the host build of the runtime, sign it into a package beside a second module,
 firmware with PlatformIO, boot it in QEMU, provision the device with our key, push both
 over the serial line (one drives the board's LED on its own), run exports there, watch the
 sandbox refuse what is not signed or not granted, watch a bad call trap while everything
-else carries on, and shut the board down.
+else carries on, shut the board down and boot it again: like a real board, it kept its
+flash (modules, keys).
 """
 
 from __future__ import annotations
@@ -71,9 +72,11 @@ def main() -> int:
     step(f"5. Build the firmware for {BOARD} with PlatformIO (offline)")
     sh(WASMOTE, "build", "--board", BOARD)
 
-    step("6. Boot it in QEMU, serial line on a TCP socket")
-    url = sh(WASMOTE, "sim", "--board", BOARD, "--background", "--no-build").strip()
-    url = url.splitlines()[-1]
+    step("6. Boot it in QEMU, serial line on a TCP socket, flash kept in a file")
+    flash = OUT / f"{BOARD}.flash"
+    flash.unlink(missing_ok=True)  # each demo starts from an erased board
+    url = sh(WASMOTE, "sim", "--board", BOARD, "--background", "--no-build",
+             "--flash", str(flash)).strip().splitlines()[-1]
     try:
         step("7. Provision the device with our public key: from now on it runs only "
              "packages we signed")
@@ -101,7 +104,19 @@ def main() -> int:
         sh(WASMOTE, "ls", "--port", url)
         sh(WASMOTE, "logs", "--port", url)
     finally:
-        step("11. Shut the simulated board down")
+        step("11. Shut the simulated board down (its flash is saved)")
+        sh(WASMOTE, "sim", "stop", url)
+
+    step("12. Boot it again: the modules and the key are still there, blink starts itself")
+    url = sh(WASMOTE, "sim", "--board", BOARD, "--background", "--no-build",
+             "--flash", str(flash)).strip().splitlines()[-1]
+    try:
+        listing = sh(WASMOTE, "ls", "--port", url)
+        if "hello" not in listing or "blink" not in listing:
+            print("demo: the modules did not survive the restart", file=sys.stderr)
+            raise SystemExit(1)
+        sh(WASMOTE, "run", "hello", "--invoke", "fib", "20", "--port", url)
+    finally:
         sh(WASMOTE, "sim", "stop", url)
     print("\ndemo complete")
     return 0

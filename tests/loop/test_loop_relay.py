@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,18 @@ def test_relay_gone_when_idle_and_a_crashed_one_replaced(device: PosixDevice,
     [new] = relay_pids(relay_dir)
     assert new != pid
     c.transport.close()
+
+
+def test_relay_retiring_never_drops_a_client_that_just_came(
+        device: PosixDevice, relay_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Commands one after another, each arriving about when the relay gives up waiting:
+    # one that connects while it retires is served, or served by the next relay.
+    monkeypatch.setenv("WASMOTE_RELAY_IDLE", "0.1")
+    for i in range(25):
+        c = DeviceClient(open_line(device.url), timeout=2.0)
+        assert c.info().board == "posix", i
+        c.transport.close()
+        time.sleep(0.1 * (i % 3) / 2)  # 0, 0.05, 0.1 s: around the idle limit
 
 
 def test_relay_splits_console_text_from_frames() -> None:

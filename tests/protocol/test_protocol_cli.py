@@ -98,7 +98,7 @@ def test_errors_are_one_line_and_non_zero(device: PosixDevice, tmp_path: Path) -
     code, _, err = _run("push", str(truncated), "--no-host-check", *port)  # and on the device
     assert code == 1 and "(INVALID_MODULE)" in err and "invalid module at 0x" in err
     code, _, err = _run("info", "--port", "socket://127.0.0.1:1")
-    assert code == 3 and err.startswith("error: cannot open socket://127.0.0.1:1")
+    assert code == 3 and err.startswith("error: nothing listens at socket://127.0.0.1:1")
     assert "Traceback" not in err and len(err.splitlines()) == 1
 
 

@@ -108,7 +108,8 @@ def test_cpu_budget_stops_a_hog_and_the_rest_go_on(client: DeviceClient) -> None
     assert ends[0].text.endswith("fuel within a second, limit 1000000")
     hog = state(c, "hog")
     assert hog.state == "stopped" and hog.last_trap.startswith("cpu budget exceeded")
-    assert hog.mem_bytes == 0  # its RAM went back to the pool
+    # its RAM went back to the pool: LIST now says what it would reserve (its manifest)
+    assert hog.mem_bytes == 64 * 1024 + 8192
     after = collect(c, 1.2)
     assert any(e.module == "blinker" for e in after)  # still blinking
 

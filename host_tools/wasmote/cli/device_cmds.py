@@ -182,8 +182,9 @@ def _push_with_progress(c: DeviceClient, name: str, data: bytes, autostart: bool
 def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float) -> None:
     """List the modules installed on the device, with their state and resource use.
 
-    KIND, VERSION and RAM come from the store for a module that is not running (RAM is
-    then what it would reserve); TRAPS counts traps of its background runs and of `run`."""
+    KIND, VERSION and RAM come from the store for a module that is not running (RAM, in
+    brackets, is then what its manifest would reserve); TRAPS counts traps of its
+    background runs and of `run`."""
     with _client(port, baud, timeout) as c:
         mods = c.modules()
     if as_json:
@@ -198,7 +199,9 @@ def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float) ->
                f"{'RAM':>9} {'CPU':>6} {'FUEL/S':>9} {'TRAPS':>5} {'RESTARTS':>8}")
     for m in mods:
         version = ".".join(map(str, m.version)) if m.kind != "wasm" else "-"
-        ram = _human(m.mem_bytes) if m.mem_bytes else "-"
+        # held while it runs; otherwise (in brackets) what its manifest would reserve
+        ram = "-" if not m.mem_bytes else _human(m.mem_bytes) if m.running \
+            else f"({_human(m.mem_bytes)})"
         cpu = f"{m.cpu_permille / 10:.1f}%" if m.running else "-"
         flags = "  autostart" if m.autostart else ""
         click.echo(f"{m.name:<20} {m.state:<9} {m.kind:<11} "

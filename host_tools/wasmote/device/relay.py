@@ -253,9 +253,11 @@ def _split_chunk(chunk: bytes) -> list[p.Frame | bytes]:
 
 
 class Relay:
-    def __init__(self, line: Transport, listener: socket.socket, idle: float) -> None:
+    def __init__(self, line: Transport, listener: socket.socket, idle: float,
+                 sock_path: Path | None = None) -> None:
         self.line = line
         self.listener = listener
+        self.sock_path = sock_path
         self.idle = idle
         self.sel = selectors.DefaultSelector()
         self.clients: list[_Client] = []
@@ -315,11 +317,30 @@ class Relay:
             self._dispatch()
             if self.clients:
                 empty_since = now
-            elif now - empty_since >= self.idle:
+            elif now - empty_since >= self.idle and self._retire():
                 break
         for c in list(self.clients):
             self._drop(c)
         self.line.close()
+
+    def _retire(self) -> bool:
+        """Idle: stop taking clients without resetting one that is connecting right now.
+        Once the socket's name is gone no new connection can come; one already waiting in
+        the backlog is accepted and served, and the relay ends when it leaves. Whoever comes
+        meanwhile starts a new relay, which waits for our lock."""
+        if self.sock_path is not None:
+            self.sock_path.unlink(missing_ok=True)
+            self.sock_path = None
+            self.idle = 0.0
+            self._accept_all()
+        return not self.clients
+
+    def _accept_all(self) -> None:
+        while True:
+            before = len(self.clients)
+            self._accept()
+            if len(self.clients) == before:
+                return
 
     def _accept(self) -> None:
         try:
@@ -493,11 +514,29 @@ def run_relay(url: str, baud: int, report: IO[str]) -> int:
     rdir.mkdir(parents=True, exist_ok=True, mode=0o700)
     name = relay_name(url, baud)
     lock = open(rdir / f"{name}.lock", "a+")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        report.write("busy\n")
-        return 0
+    sock_path = rdir / f"{name}.sock"
+    deadline = time.monotonic() + 15.0
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            pass
+        # Another relay owns the port: one that serves (its socket answers: our starter
+        # connects there), or one that is retiring (its socket is gone: we take over when
+        # it has ended).
+        probe = _try_connect(sock_path)
+        if probe is not None:
+            probe.close()
+            report.write("busy\n")
+            return 0
+        if time.monotonic() > deadline:
+            lock.seek(0)
+            owner = lock.read().strip() or "?"
+            report.write(f"error: the relay for {url} (pid {owner}) holds {lock.name} but "
+                         "does not answer; end that process\n")
+            return 1
+        time.sleep(0.02)
     lock.seek(0)
     lock.truncate()
     lock.write(f"{os.getpid()}\n")  # who owns the port (tests, diagnostics)
@@ -513,7 +552,6 @@ def run_relay(url: str, baud: int, report: IO[str]) -> int:
         report.write(f"error: nothing listens at {url} (no sim or device there; `wasmote "
                      "ports` lists them)\n" if refused else f"error: {e}\n")
         return 1
-    sock_path = rdir / f"{name}.sock"
     sock_path.unlink(missing_ok=True)  # a crashed relay's: we hold the lock now
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(sock_path))
@@ -522,11 +560,12 @@ def run_relay(url: str, baud: int, report: IO[str]) -> int:
     report.flush()
     if report is sys.stdout:  # the starter stopped reading: anything later goes to the log
         os.dup2(2, 1)
-    relay = Relay(line, listener, idle_seconds())
+    relay = Relay(line, listener, idle_seconds(), sock_path)
     try:
         relay.serve()
     finally:
-        sock_path.unlink(missing_ok=True)
+        if relay.sock_path is not None:
+            sock_path.unlink(missing_ok=True)
         listener.close()
     return 0
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wasmote.errors import UsageError
-from wasmote.paths import REPO_ROOT
 from wasmote.package.errors import ManifestError
 from wasmote.package.manifest import Manifest, Version
+from wasmote.paths import REPO_ROOT
 
 SOURCE = "main.c"
 MANIFEST = "wasmote.toml"
