@@ -86,7 +86,8 @@ def test_closed_pipe_is_quiet_and_no_colour_off_a_tty(device: PosixDevice, relay
                           stderr=subprocess.PIPE, text=True, timeout=60)
     os.close(w)
     assert proc.stderr == "" and proc.returncode == 141
-    assert not colour_enabled(open(os.devnull, "w"))  # noqa: SIM115
+    with open(os.devnull, "w") as null:
+        assert not colour_enabled(null)
     assert escape("\x1b[2Jred\r\x07\tok") == "\\x1b[2Jred\\x0d\\x07\tok"
 
 
