@@ -355,6 +355,16 @@ def plan_flash(board_name: str, port: str, build: bool = True) -> FlashPlan:
     return FlashPlan(board, command=cmd)
 
 
+def _present_port(port: str) -> str:
+    """`auto` resolved, or a serial device that exists (a URL is taken as given)."""
+    from wasmote.device.transport import resolve_port
+
+    port = resolve_port(port)
+    if "://" not in port and not Path(port).exists():
+        raise UsageError(f"--port {port}: no such serial device (`wasmote ports` lists them)")
+    return port
+
+
 def flash(board_name: str, port: str, baud: int = 460800, build: bool = True,
           echo: Callable[[str], None] = print) -> FlashPlan:
     """Build if needed and flash. esptool prints its own per-region progress."""
@@ -362,6 +372,8 @@ def flash(board_name: str, port: str, baud: int = 460800, build: bool = True,
     if not port and board.port in ("esp32", "esp8266"):
         raise UsageError(f"--port is required for an {board.port.upper()} board "
                          "(e.g. /dev/ttyUSB0)")
+    if board.port == "esp32" and build:
+        port = _present_port(port)  # before a build that takes a minute, not after
     plan = plan_flash(board_name, port, build)
     if plan.command:
         echo(f"building and uploading with PlatformIO ({port or 'ST-LINK over USB'})")

@@ -179,3 +179,8 @@ def test_dev_pushes_on_save(device: PosixDevice, relay_dir: Path, tmp_path: Path
     finally:
         dev.terminate()
         dev.wait(30)
+
+
+def test_flash_checks_the_port_before_building() -> None:
+    code, _, err = _run("flash", "--board", "esp32dev", "--port", "/dev/ttyNOPE9")
+    assert code == 2 and "--port /dev/ttyNOPE9: no such serial device" in err

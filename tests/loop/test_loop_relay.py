@@ -168,3 +168,4 @@ def test_relay_never_started_for_a_bad_port(bad: str, relay_dir: Path) -> None:
     with pytest.raises(UsageError, match="--port"):
         parse_port(bad)
     assert relay_pids(relay_dir) == []
+

@@ -45,7 +45,8 @@ def check_install(pkg: Package, device: Device) -> InstallDecision:
         pinned = (device.pinned or {}).get(pkg.manifest.name)
         if pinned is not None and pkg.manifest.version < pinned:
             raise InstallRefused(f"{pkg.manifest.name}: version {pkg.manifest.version} is "
-                                 f"older than the installed {pinned} (replay refused)")
+                                 f"older than the installed {pinned} (replay refused); rm "
+                                 "keeps pins, provision clears")
     elif pkg.signature is None:
         notes.append("unprovisioned device: unsigned package accepted")
     elif not signature_valid(pkg):

@@ -155,9 +155,14 @@ static int respond_error(wm_protocol *p, const wm_frame_header *req, uint16_t st
 static int store_error(wm_protocol *p, const wm_frame_header *req, int rc)
 {
     switch (rc) {
-    case WM_STORE_ENOSPC:
+    case WM_STORE_ENOSPC: /* which limit, so the user knows what to free */
         return respond_error(p, req, WM_ST_NO_SPACE,
-                             "module store full: no contiguous free space or too many modules");
+                             "module store full: not enough free flash for this module "
+                             "(INFO's store free); remove one (wasmote rm)");
+    case WM_STORE_ETABLE:
+        return respond_error(p, req, WM_ST_NO_SPACE,
+                             "module store full: the most modules it holds are installed "
+                             "(record table, not flash); remove one (wasmote rm)");
     case WM_STORE_ENOENT:
         return respond_error(p, req, WM_ST_NOT_FOUND, "no such module");
     case WM_STORE_EHASH:

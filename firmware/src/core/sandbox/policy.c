@@ -84,7 +84,7 @@ int wm_sb_check_install(const uint8_t *bytes, uint32_t size, const wm_sb_device 
         append_version(err, m->version);
         wm_sb_msg_append(err, " is older than the installed ");
         append_version(err, pin);
-        wm_sb_msg_append(err, " (replay refused)");
+        wm_sb_msg_append(err, " (replay refused); rm keeps pins, provision clears");
         return WM_SB_EREPLAY;
     }
     for (uint32_t i = 0; i < pkg->naot; i++) {

@@ -578,7 +578,7 @@ int wm_store_begin(wm_store *st, const char *name, uint32_t size, const uint8_t 
     }
     /* Keep two table slots spare: one for the new record, one for a replaced old one. */
     if (wm_store_count(st) + 2u > WM_STORE_MAX_RECORDS) {
-        return WM_STORE_ENOSPC;
+        return WM_STORE_ETABLE;
     }
     uint32_t need = extent(st, size), start = 0, best = 0;
     if (!find_run(st, need, &start, &best)) {
@@ -599,7 +599,7 @@ int wm_store_begin(wm_store *st, const char *name, uint32_t size, const uint8_t 
         return prc;
     }
     if (!table_slot(st)) {
-        return WM_STORE_ENOSPC;
+        return WM_STORE_ETABLE;
     }
     wm_store_record *r = &st->recs[st->nrecs];
     int rc = write_header(st, r, start * s, name, nl, size, sha256, flags);

@@ -41,6 +41,7 @@ enum {
     WM_STORE_ESTATE = -6,    /* no install in progress, or one already running */
     WM_STORE_EREJECT = -7,   /* the validate callback rejected the image */
     WM_STORE_EGEOMETRY = -8, /* flash ops unusable (sector size, region size) */
+    WM_STORE_ETABLE = -9,    /* flash has room, the record table does not (too many modules) */
 };
 
 /* Optional loader validation run on the image before commit (0 = accept). */
