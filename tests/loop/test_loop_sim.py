@@ -113,6 +113,20 @@ def _monitor_beside_push_and_run(port: str, tmp: Path) -> None:
 def test_loop_monitor_beside_push_on_sim_socket(a_sim: sim.Sim, relay_dir: Path,
                                                  tmp_path: Path) -> None:
     _monitor_beside_push_and_run(str(a_sim.port), tmp_path)
+    # `wasmote monitor`: the raw console too, e.g. the banner of a reboot, escaped
+    monitor = subprocess.Popen(["wasmote", "monitor", "-p", str(a_sim.port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               stdin=subprocess.DEVNULL)
+    try:
+        assert monitor.stderr is not None and monitor.stdout is not None
+        LineReader(monitor.stderr).wait_for("monitor on")
+        out = LineReader(monitor.stdout)
+        assert _wasmote("reset", "-p", str(a_sim.port)).returncode == 0
+        out.wait_for(f"board={BOARD}")  # the boot banner, outside the protocol
+        out.wait_for("selftest done pass=")
+    finally:
+        monitor.terminate()
+        monitor.wait(30)
 
 
 def test_loop_monitor_beside_push_on_pty(a_sim: sim.Sim, relay_dir: Path,
@@ -184,3 +198,16 @@ def test_loop_sim_keeps_its_flash_across_restart(tmp_path: Path, relay_dir: Path
             sim.launch(BOARD, flash=flash, build=False)
     finally:
         second.stop()
+
+
+def test_loop_push_says_why_aot_code_is_ignored(a_sim: sim.Sim, relay_dir: Path) -> None:
+    from tests.supervisor.test_supervisor_aot import _native
+
+    c = DeviceClient(open_line(a_sim.url), timeout=3.0)
+    try:
+        r = c.push("kvuser", _native("kvuser", None))  # unsigned, on an unprovisioned board
+        assert r.note == ("AOT code ignored: native code runs only from packages signed by "
+                          "a provisioned key")
+        assert c.push("plain", image(300, 1)).note == ""
+    finally:
+        c.transport.close()

@@ -172,6 +172,8 @@ def _push_with_progress(c: DeviceClient, name: str, data: bytes, autostart: bool
     resumed = f", resumed at {r.resumed_from}" if r.resumed_from else ""
     click.echo(f"pushed {name}: {len(data)} bytes in {r.seconds:.2f} s "
                f"({_human(r.throughput)}/s{resumed})")
+    if r.note:
+        click.echo(f"note: {escape(r.note)}", err=True)
 
 
 @main.command("ls")

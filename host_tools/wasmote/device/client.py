@@ -24,6 +24,7 @@ class PushResult:
     resumed_from: int
     seconds: float
     retransmits: int
+    note: str = ""  # the device's note on an accepted module (e.g. AOT code ignored, why)
 
     @property
     def throughput(self) -> float:
@@ -182,8 +183,9 @@ class DeviceClient:
         chunk = max(1, min(self.chunk, max_chunk))
         window = max(1, min(self.window, dev_window or self.window))
         retransmits = self._send_window(data, held, chunk, window, progress)
-        self.request(p.Msg.PUSH_COMMIT, timeout=self.slow_timeout)
-        return PushResult(name, len(data), held, time.perf_counter() - t0, retransmits)
+        commit = self.request(p.Msg.PUSH_COMMIT, timeout=self.slow_timeout)
+        return PushResult(name, len(data), held, time.perf_counter() - t0, retransmits,
+                          commit.body.decode("utf-8", "replace"))
 
     def _rto(self, window_bytes: int) -> float:
         """How long to wait for progress before going back: the base timeout plus the time

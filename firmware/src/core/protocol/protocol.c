@@ -391,8 +391,14 @@ static int do_commit(wm_protocol *p, const wm_frame_header *req)
     if (rc != WM_STORE_OK) {
         return store_error(p, req, rc);
     }
-    /* Answer first: starting the new version may take a while and send events. */
-    int sent = respond(p, req, WM_ST_OK, 0);
+    /* Answer first: starting the new version may take a while and send events. The body
+     * is a note on an accepted module (e.g. its AOT code ignored, and why), else empty. */
+    wm_out o = {p->tx_raw + WM_FRAME_HEADER, 0, WM_PROTO_MAX_BODY, false};
+    if (p->cfg.validate_error != NULL) {
+        const char *note = p->cfg.validate_error(p->cfg.validate_ctx);
+        out_bytes(&o, note, c_strlen(note));
+    }
+    int sent = respond(p, req, WM_ST_OK, o.len);
     const wm_protocol_runner *r = p->cfg.runner;
     if (r != NULL && r->installed != NULL) {
         r->installed(r->ctx, p, name);

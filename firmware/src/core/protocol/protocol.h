@@ -104,7 +104,9 @@ typedef struct {
     const wm_protocol_runner *runner;   /* NULL: RUN/START/STOP answer "not supported" */
     wm_store_validate_fn validate;      /* NULL: hash check only */
     void *validate_ctx;
-    const char *(*validate_error)(void *validate_ctx); /* why validate refused; may be NULL */
+    /* why validate refused, or after an accepted one a note for PUSH_COMMIT's answer ("" =
+     * none); may be NULL */
+    const char *(*validate_error)(void *validate_ctx);
 } wm_protocol_config;
 
 typedef struct wm_protocol {

@@ -283,6 +283,14 @@ int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size)
     int rc = wm_sb_check(&s->host, &s->tmp.sb, &s->tmp.arena, image, size, &s->dev,
                          wm_sup_is_package(image, size) ? NULL : name, &err);
     if (rc == WM_SB_OK) {
+        /* Accepted, but its native code will not run: the commit's answer says why. */
+        uint32_t aot = s->tmp.sb.decision.notes & (WM_SB_NOTE_AOT_UNSIGNED | WM_SB_NOTE_AOT_ABI);
+        if (aot != 0u) {
+            wm_sup_strcpy(s->validate_msg,
+                          wm_sb_note_text(aot & WM_SB_NOTE_AOT_UNSIGNED ? WM_SB_NOTE_AOT_UNSIGNED
+                                                                        : WM_SB_NOTE_AOT_ABI),
+                          sizeof s->validate_msg);
+        }
         return 0;
     }
     s->validate_status = (uint16_t)wm_sup_refusal(&err, s->validate_msg, sizeof s->validate_msg);
