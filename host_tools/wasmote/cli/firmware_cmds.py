@@ -25,9 +25,16 @@ def _progress(line: str) -> None:
               help="Board (boards/<name>.json); repeat for several.")
 @click.option("--env", default=None, help="PlatformIO environment (default: the board's).")
 @click.option("-v", "--verbose", is_flag=True, help="Show PlatformIO's output.")
-def build_cmd(boards: tuple[str, ...], env: str | None, verbose: bool) -> None:
+@json_option
+def build_cmd(boards: tuple[str, ...], env: str | None, verbose: bool, as_json: bool) -> None:
     """Build the firmware with PlatformIO (offline) and print its flash/RAM sizes."""
     results = [firmware.build(b, env=env, verbose=verbose, echo=_progress) for b in boards]
+    if as_json:
+        emit_json([{"board": r.board.name, "env": r.env, "elf": str(r.elf),
+                    "text": r.sizes.text, "data": r.sizes.data, "bss": r.sizes.bss,
+                    "flash": r.sizes.flash, "ram": r.sizes.ram, "ram_free": r.ram_free}
+                   for r in results])
+        return
     click.echo(firmware.size_table(results))
     for r in results:
         click.echo(f"{r.env}: {r.elf}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import click
 from wasmote import doctor as doctor_lib
 from wasmote import flash as flash_lib
 from wasmote.cli import main
+from wasmote.cli.output import emit_json, json_option
 from wasmote.package.keys import load_private_key, sign_package
 from wasmote.package.manifest import load_manifest
 from wasmote.sdk.cc import CompileOptions, compile_module, package_module, write_atomic
@@ -86,10 +88,14 @@ def cc_cmd(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str
 
 
 @main.command("doctor")
-def doctor_cmd() -> None:
+@json_option
+def doctor_cmd(as_json: bool) -> None:
     """Check this machine's setup; print the fix for anything missing (exit 1 if so)."""
     checks = doctor_lib.run_checks()
-    click.echo(doctor_lib.report(checks))
+    if as_json:
+        emit_json([{**dataclasses.asdict(c), "status": c.status} for c in checks])
+    else:
+        click.echo(doctor_lib.report(checks))
     if not doctor_lib.all_required_ok(checks):
         sys.exit(1)
 
