@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from wasmote.cli.output import colour_enabled
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "demo"
 BOARD = "mps2-an386"
@@ -24,7 +26,9 @@ WASMOTE = str(Path(sys.executable).parent / "wasmote")
 
 
 def step(title: str) -> None:
-    print(f"\n\033[1m== {title}\033[0m", flush=True)
+    # bold only on a terminal, and never with NO_COLOR: a log or a pipe gets plain text
+    bold, plain = ("\033[1m", "\033[0m") if colour_enabled() else ("", "")
+    print(f"\n{bold}== {title}{plain}", flush=True)
 
 
 def sh(*args: str, expect: int = 0) -> str:

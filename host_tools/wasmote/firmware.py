@@ -89,6 +89,8 @@ def pio_environ() -> dict[str, str]:
     env["PLATFORMIO_BUILD_DIR"] = str(PIO_BUILD_DIR)
     env.setdefault("PLATFORMIO_SETTING_ENABLE_TELEMETRY", "no")
     env.setdefault("PLATFORMIO_SETTING_CHECK_PLATFORMIO_INTERVAL", "3650")
+    if os.environ.get("NO_COLOR") or not sys.stderr.isatty():
+        env.setdefault("PLATFORMIO_DISABLE_COLOR", "true")  # its output may reach a log
     return env
 
 

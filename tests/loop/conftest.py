@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from queue import Empty, Queue
 from typing import IO
@@ -83,3 +85,19 @@ class LineReader:
             self._seen = len(self.lines)
             if needle in got:
                 return got
+
+
+@contextmanager
+def command_running(args: list[str], ready: str) -> Iterator[LineReader]:
+    """A long-running command (a monitor), once it said `ready` on stderr; its stdout
+    lines; it must still run at the end, then it is ended."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL)
+    try:
+        assert proc.stderr is not None and proc.stdout is not None
+        LineReader(proc.stderr).wait_for(ready)
+        yield LineReader(proc.stdout)
+        assert proc.poll() is None, "it ended early"
+    finally:
+        proc.terminate()
+        proc.wait(30)

@@ -184,3 +184,11 @@ def test_dev_pushes_on_save(device: PosixDevice, relay_dir: Path, tmp_path: Path
 def test_flash_checks_the_port_before_building() -> None:
     code, _, err = _run("flash", "--board", "esp32dev", "--port", "/dev/ttyNOPE9")
     assert code == 2 and "--port /dev/ttyNOPE9: no such serial device" in err
+
+
+def test_demo_writes_no_escape_codes_off_a_terminal(capsys: pytest.CaptureFixture[str]
+                                                    ) -> None:
+    from scripts import demo
+
+    demo.step("a step")
+    assert capsys.readouterr().out == "\n== a step\n"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.loop.conftest import LineReader
+from tests.loop.conftest import command_running
 from tests.protocol.helpers import image
 from wasmote import sim
 from wasmote.boards import load_board
@@ -86,13 +86,7 @@ def _ticker(tmp: Path) -> Path:
 
 
 def _monitor_beside_push_and_run(port: str, tmp: Path) -> None:
-    monitor = subprocess.Popen(["wasmote", "logs", "-f", "-p", port],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               stdin=subprocess.DEVNULL)
-    try:
-        assert monitor.stderr is not None and monitor.stdout is not None
-        LineReader(monitor.stderr).wait_for("following")
-        out = LineReader(monitor.stdout)
+    with command_running(["wasmote", "logs", "-f", "-p", port], "following") as out:
         big = tmp / "big.wasm"
         big.write_bytes(image(48 * 1024, 3))
         r = _wasmote("push", str(big), "-p", port)
@@ -104,29 +98,16 @@ def _monitor_beside_push_and_run(port: str, tmp: Path) -> None:
         out.wait_for("ticker: tick")  # the monitor saw it too, at the same time
         r = _wasmote("push", str(big), "-p", port)
         assert "already installed, identical" in r.stdout, r.stderr
-        assert monitor.poll() is None
-    finally:
-        monitor.terminate()
-        monitor.wait(30)
 
 
 def test_loop_monitor_beside_push_on_sim_socket(a_sim: sim.Sim, relay_dir: Path,
                                                  tmp_path: Path) -> None:
     _monitor_beside_push_and_run(str(a_sim.port), tmp_path)
     # `wasmote monitor`: the raw console too, e.g. the banner of a reboot, escaped
-    monitor = subprocess.Popen(["wasmote", "monitor", "-p", str(a_sim.port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               stdin=subprocess.DEVNULL)
-    try:
-        assert monitor.stderr is not None and monitor.stdout is not None
-        LineReader(monitor.stderr).wait_for("monitor on")
-        out = LineReader(monitor.stdout)
+    with command_running(["wasmote", "monitor", "-p", str(a_sim.port)], "monitor on") as out:
         assert _wasmote("reset", "-p", str(a_sim.port)).returncode == 0
         out.wait_for(f"board={BOARD}")  # the boot banner, outside the protocol
         out.wait_for("selftest done pass=")
-    finally:
-        monitor.terminate()
-        monitor.wait(30)
 
 
 def test_loop_monitor_beside_push_on_pty(a_sim: sim.Sim, relay_dir: Path,
