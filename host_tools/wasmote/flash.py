@@ -373,7 +373,10 @@ def flash(board_name: str, port: str, baud: int = 460800, build: bool = True,
         raise UsageError(f"--port is required for an {board.port.upper()} board "
                          "(e.g. /dev/ttyUSB0)")
     if board.port == "esp32" and build:
-        port = _present_port(port)  # before a build that takes a minute, not after
+        # What is wrong with this machine first (no toolchain), then with the port, and
+        # only then a build that takes a minute.
+        firmware.check_buildable(board)
+        port = _present_port(port)
     plan = plan_flash(board_name, port, build)
     if plan.command:
         echo(f"building and uploading with PlatformIO ({port or 'ST-LINK over USB'})")

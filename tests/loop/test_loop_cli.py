@@ -181,9 +181,16 @@ def test_dev_pushes_on_save(device: PosixDevice, relay_dir: Path, tmp_path: Path
         dev.wait(30)
 
 
-def test_flash_checks_the_port_before_building() -> None:
+def test_flash_checks_the_port_before_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wasmote import firmware
+
+    built = []
+    # as on a machine with the ESP32 toolchain (this one has none)
+    monkeypatch.setattr(firmware, "check_buildable", lambda board: None)
+    monkeypatch.setattr(firmware, "build", lambda *a, **k: built.append(a))
     code, _, err = _run("flash", "--board", "esp32dev", "--port", "/dev/ttyNOPE9")
     assert code == 2 and "--port /dev/ttyNOPE9: no such serial device" in err
+    assert built == []
 
 
 def test_demo_writes_no_escape_codes_off_a_terminal(capsys: pytest.CaptureFixture[str]
