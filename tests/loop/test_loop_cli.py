@@ -103,6 +103,25 @@ def test_json_listings_and_identical_push_skipped(device: PosixDevice, relay_dir
     [entry] = json.loads(_run("ls", "--json", "-p", device.url)[1])
     assert entry["name"] == "m" and entry["size"] == 3000 and len(entry["sha256"]) == 64
     assert json.loads(_run("info", "--json", "-p", device.url)[1])["board"] == "posix"
+    # a package not running: kind, version, limits from its manifest in the store
+    from tests.supervisor.modules import package
+
+    pkg = tmp_path / "kvuser.wmp"
+    pkg.write_bytes(package("kvuser", "1.2.3"))
+    assert _run("push", str(pkg), "-p", device.url)[0] == 0
+    kv = next(e for e in json.loads(_run("ls", "--json", "-p", device.url)[1])
+              if e["name"] == "kvuser")
+    assert (kv["kind"], kv["version"], kv["detail"]) == ("package", "1.2.3", True)
+    assert (kv["mem_limit"], kv["stack_limit"], kv["mem_now"]) == (65536, 8192, 0)
+    assert kv["mem_bytes"] == 65536 + 8192  # what it would reserve
+    out = _run("ls", "-l", "-p", device.url)[1]
+    assert "memory 64.0 KiB (limit), stack 8.0 KiB (limit)" in out
+    c = DeviceClient(open_line(device.url), timeout=2.0)
+    c.push("blinker", package("blinker"))
+    c.start("blinker")  # (memory 1): one page now, of a 64 KiB limit
+    blinker = next(m for m in c.modules(detail=True) if m.name == "blinker")
+    c.transport.close()
+    assert blinker.running and (blinker.mem_now, blinker.mem_limit) == (65536, 65536)
     assert isinstance(json.loads(_run("ports", "--json")[1])["ports"], list)
 
 

@@ -178,7 +178,8 @@ def _push_with_progress(c: DeviceClient, name: str, data: bytes, autostart: bool
 
 @main.command("ls")
 @click.option("-l", "--long", "detail", is_flag=True,
-              help="Also each module's memory and stack limits, hash and generation.")
+              help="Also each module's memory (now and limit), stack limit, hash and "
+                   "generation.")
 @json_option
 @_link_options
 def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float) -> None:
@@ -188,7 +189,7 @@ def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float) ->
     brackets, is then what its manifest would reserve); TRAPS counts traps of its
     background runs and of `run`."""
     with _client(port, baud, timeout) as c:
-        mods = c.modules()
+        mods = c.modules(detail=detail or as_json)
     if as_json:
         emit_json([{**dataclasses.asdict(m), "sha256": m.sha256.hex(),
                     "version": ".".join(map(str, m.version)), "autostart": m.autostart,
@@ -212,6 +213,10 @@ def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float) ->
         if m.last_trap and (m.traps or m.state in ("trapped", "stopped", "backoff",
                                                     "disabled", "failed")):
             click.echo(f"{'':<20} last: {escape(m.last_trap)}")
+        if detail and m.detail and (m.mem_limit or m.stack_limit):
+            now = f"{_human(m.mem_now)} of " if m.mem_now else ""
+            click.echo(f"{'':<20} memory {now}{_human(m.mem_limit)} (limit), stack "
+                       f"{_human(m.stack_limit)} (limit)")
         if detail:
             click.echo(f"{'':<20} sha256 {m.sha256.hex()[:16]}  generation {m.generation}  "
                        f"flags 0x{m.flags:x}")

@@ -120,11 +120,13 @@ class DeviceClient:
     def info(self) -> p.DeviceInfo:
         return p.DeviceInfo.decode(self.request(p.Msg.INFO).body)
 
-    def modules(self) -> list[p.ModuleEntry]:
+    def modules(self, detail: bool = False) -> list[p.ModuleEntry]:
+        """Every installed module; with `detail`, also limits and memory (if the firmware
+        has them: ModuleEntry.detail says)."""
         entries: list[p.ModuleEntry] = []
         while True:
             total, page = p.decode_list(
-                self.request(p.Msg.LIST, struct.pack("<H", len(entries))).body)
+                self.request(p.Msg.LIST, p.list_body(len(entries), detail)).body)
             entries += page
             if len(entries) >= total or not page:
                 return entries

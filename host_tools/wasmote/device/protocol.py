@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from wasmote.device.errors import ProtocolError
@@ -303,6 +303,12 @@ class ModuleEntry:
     traps: int = 0
     restarts: int = 0
     last_trap: str = ""
+    # LIST's detail (asked for, and sent by a firmware that has it): the manifest's memory
+    # and stack limits, and the linear memory it has now (0 when not loaded)
+    detail: bool = False
+    mem_limit: int = 0
+    stack_limit: int = 0
+    mem_now: int = 0
 
     @property
     def autostart(self) -> bool:
@@ -317,9 +323,17 @@ def _name_of(table: tuple[str, ...], code: int) -> str:
     return table[code] if code < len(table) else f"?{code}"
 
 
+LIST_DETAIL = 0x80  # in the answer's count: each entry carries the detail fields
+
+
+def list_body(first: int, detail: bool = False) -> bytes:
+    return struct.pack("<H", first) + (b"\x01" if detail else b"")
+
+
 def decode_list(body: bytes) -> tuple[int, list[ModuleEntry]]:
     r = Reader(body, "LIST")
-    total, count = r.u16(), r.u8()
+    total, raw = r.u16(), r.u8()
+    detail, count = bool(raw & LIST_DETAIL), raw & ~LIST_DETAIL
     entries = []
     for _ in range(count):
         size, flags, gen = r.u32(), r.u32(), r.u32()
@@ -327,10 +341,13 @@ def decode_list(body: bytes) -> tuple[int, list[ModuleEntry]]:
         name = r.str8()
         state, kind = _name_of(MODULE_STATES, r.u8()), _name_of(MODULE_KINDS, r.u8())
         version = (r.u16(), r.u16(), r.u16())
-        entries.append(ModuleEntry(name, size, flags, gen, sha, state, kind, version,
-                                   mem_bytes=r.u32(), fuel_per_s=r.u32(),
-                                   cpu_permille=r.u16(), traps=r.u32(), restarts=r.u32(),
-                                   last_trap=r.str8()))
+        e = ModuleEntry(name, size, flags, gen, sha, state, kind, version,
+                        mem_bytes=r.u32(), fuel_per_s=r.u32(), cpu_permille=r.u16(),
+                        traps=r.u32(), restarts=r.u32(), last_trap=r.str8())
+        if detail:
+            e = replace(e, detail=True, mem_limit=r.u32(), stack_limit=r.u32(),
+                        mem_now=r.u32())
+        entries.append(e)
     return total, entries
 
 

@@ -304,9 +304,15 @@ static int do_push_chunk(wm_protocol *p, const wm_frame_header *req, wm_in *in, 
     return respond(p, req, WM_ST_OK, o->len);
 }
 
+/* LIST: entries from index `start`; a request byte 1 after it asks for each entry's detail
+ * (memory and stack limits, linear memory now), flagged by bit 7 of the answer's count so a
+ * host tells a firmware that ignored the byte. */
+#define LIST_DETAIL 0x80u
+
 static int do_list(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out *o)
 {
     uint16_t start = in_u16(in);
+    bool detail = in->pos < in->len && in_u8(in) == 1u;
     if (in->bad) {
         return respond_error(p, req, WM_ST_MALFORMED, "malformed LIST");
     }
@@ -320,7 +326,7 @@ static int do_list(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out
         if (wm_store_get(p->cfg.store, i, &info) != WM_STORE_OK) {
             break;
         }
-        wm_proto_module_state ms = {0, 0, {0, 0, 0}, 0, 0, 0, 0, 0, ""};
+        wm_proto_module_state ms = {0, 0, {0, 0, 0}, 0, 0, 0, 0, 0, "", 0, 0, 0};
         const wm_protocol_runner *r = p->cfg.runner;
         if (r != NULL && r->module_state != NULL) {
             r->module_state(r->ctx, info.name, &ms);
@@ -328,7 +334,8 @@ static int do_list(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out
         const char *trap = ms.last_trap != NULL ? ms.last_trap : "";
         /* Stop before an entry that would not fit; the host asks again from there. */
         if (o->cap - o->len < 4u * 3u + 32u + 1u + c_strlen(info.name) + 30u + 1u +
-                                  (c_strlen(trap) < 255u ? c_strlen(trap) : 255u)) {
+                                  (c_strlen(trap) < 255u ? c_strlen(trap) : 255u) +
+                                  (detail ? 12u : 0u)) {
             break;
         }
         out_u32(o, info.size);
@@ -347,9 +354,14 @@ static int do_list(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out
         out_u32(o, ms.traps);
         out_u32(o, ms.restarts);
         out_str8(o, trap);
+        if (detail) {
+            out_u32(o, ms.mem_limit);
+            out_u32(o, ms.stack_limit);
+            out_u32(o, ms.mem_now);
+        }
         count++;
     }
-    o->body[count_at] = count;
+    o->body[count_at] = (uint8_t)(count | (detail ? LIST_DETAIL : 0u));
     return respond(p, req, WM_ST_OK, o->len);
 }
 

@@ -57,6 +57,8 @@ typedef struct {
     uint16_t cpu_permille;    /* share of wall time over the last second */
     uint32_t traps, restarts;
     const char *last_trap;    /* "" if none */
+    /* LIST's detail (docs/protocol.md): the manifest's limits, linear memory now */
+    uint32_t mem_limit, stack_limit, mem_now;
 } wm_proto_module_state;
 
 /* What INFO adds about the device beyond the store. */

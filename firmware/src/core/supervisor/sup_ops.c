@@ -166,6 +166,8 @@ static void stored_manifest(wm_supervisor *s, const char *name, wm_proto_module_
     out->version[1] = m.version[1];
     out->version[2] = m.version[2];
     out->mem_bytes = m.mem_bytes + m.stack_bytes;
+    out->mem_limit = m.mem_bytes;
+    out->stack_limit = m.stack_bytes;
 }
 
 static void op_module_state(void *ctx, const char *name, wm_proto_module_state *out)
@@ -190,6 +192,10 @@ static void op_module_state(void *ctx, const char *name, wm_proto_module_state *
         out->version[1] = m->manifest.version[1];
         out->version[2] = m->manifest.version[2];
         out->mem_bytes = (uint32_t)sl->arena.size;
+        out->mem_limit = m->manifest.mem_bytes;
+        out->stack_limit = m->manifest.stack_bytes;
+        const wm_memory *mem = sl->sb.inst != NULL ? wm_instance_memory(sl->sb.inst) : NULL;
+        out->mem_now = mem != NULL ? wm_memory_bytes(mem) : 0u;
     }
     out->fuel_per_s = sl->last_fuel_per_s;
     out->cpu_permille = sl->last_cpu_permille;
