@@ -61,7 +61,7 @@ def test_firmware_sim_rejects_real_boards_and_bad_urls():
 
 @pytest.mark.qemu
 def test_firmware_sim_cli_background_and_stop():
-    proc = subprocess.run(["wasmote", "sim", "--board", "mps2-an385", "--background"],
+    proc = subprocess.run(["wasmote", "sim", "--board", "mps2-an385", "--background", "--fresh"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     url = proc.stdout.strip().splitlines()[-1]
