@@ -23,7 +23,10 @@
  *     response or event, and a known status;
  *   - at the end the device still answers INFO (it never stops answering);
  *   - unless the input damaged the flash: the store mounted afresh lists exactly the
- *     modules the running device lists, and every image hashes to its recorded SHA-256. */
+ *     modules the running device lists, and every image hashes to its recorded SHA-256;
+ *   - no call the device makes into the runtime (wm_call, interposed with -Wl,--wrap)
+ *     carries a reference-typed argument: bits from the wire never become a funcref or an
+ *     externref (issue 14, item 1). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +62,21 @@ static bool g_out_overflow;
 static bool g_saw_liveness;
 static uint32_t g_millis;            /* a clock that advances as the device looks at it */
 static wm_sup_retained g_retained;   /* "RAM kept across resets" */
+
+/* Every wm_call from outside the runtime (RUN, the scheduler's entry calls). */
+wm_err __real_wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t nargs,
+                      wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err);
+wm_err __wrap_wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t nargs,
+                      wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err);
+wm_err __wrap_wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t nargs,
+                      wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err)
+{
+    for (uint32_t i = 0; i < nargs; i++) {
+        CHECK(args[i].type == WM_I32 || args[i].type == WM_I64 || args[i].type == WM_F32 ||
+              args[i].type == WM_F64);
+    }
+    return __real_wm_call(inst, f, args, nargs, results, nresults, fuel, err);
+}
 
 static void check_frame(const uint8_t *enc, size_t len)
 {

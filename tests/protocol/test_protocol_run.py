@@ -190,3 +190,34 @@ def test_start_runs_in_the_background_and_stop_ends_it(device: PosixDevice,
     assert _events_until(c, p.Msg.EV_EXIT)[-1].text == "stopped: replaced by a new version"
     assert [m.state for m in c.modules() if m.name == "forever"] == ["ready"]
     c.transport.close()
+
+
+def raw_run(c: DeviceClient, export: str, args: list[tuple[int, int]]) -> p.Frame:
+    """A RUN whose value types the codec would refuse to send."""
+    body = p.str8("refs") + p.str8(export) + bytes([len(args)])
+    body += b"".join(struct.pack("<BQ", t, bits) for t, bits in args)
+    return c.request(p.Msg.RUN, body)
+
+
+def test_run_never_turns_wire_bits_into_a_reference(client: DeviceClient,
+                                                    tmp_path: Path) -> None:
+    """Issue 14, item 1: a funcref argument from the wire used to reach call_indirect as a
+    raw wm_func pointer (code execution on the board). References are refused at the
+    protocol, and an export with a reference parameter or result is refused by RUN."""
+    client.push("refs", wasm("refs", tmp_path))
+    forged = 0x4141414141414141
+    with pytest.raises(DeviceRefused) as e:
+        raw_run(client, "callref", [(0x70, forged)])
+    assert e.value.status == p.Status.BAD_ARGS and "references" in e.value.message
+    with pytest.raises(DeviceRefused) as e:
+        raw_run(client, "ext", [(0x6F, forged)])
+    assert e.value.status == p.Status.BAD_ARGS
+    # an i64 whose bits are an address does not become a funcref either
+    with pytest.raises(DeviceRefused) as e:
+        raw_run(client, "callref", [(0x7E, forged)])
+    assert e.value.message == ("callref takes a funcref: only i32, i64, f32 and f64 cross "
+                               "the wire (RUN)")
+    with pytest.raises(DeviceRefused) as e:
+        raw_run(client, "own", [])
+    assert e.value.message.startswith("own returns a funcref")
+    assert client.info().firmware_version  # the device is alive and answering

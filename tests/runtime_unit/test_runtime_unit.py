@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-CASES = ("fuel", "exhaustion", "reentry", "blocking", "subpage", "hostile", "arena", "floats")
+CASES = ("fuel", "exhaustion", "reentry", "blocking", "subpage", "hostile", "arena", "floats",
+         "refs")
 
 
 @pytest.fixture(scope="module")

@@ -377,6 +377,41 @@ static void case_floats(void) {
         CHECK(wm_f64_sqrt(edge[i]) == b_of(sqrt(d_of(edge[i]))));
 }
 
+/* wm_call refuses a funcref argument that is not null or a function of the callee's
+ * instance: call_indirect would call through any address (issue 14, item 1). */
+static void case_refs(void) {
+    wm_instance *a = instantiate("refs", NULL, NULL), *b = instantiate("refs", NULL, NULL);
+    wm_extern ca, ob;
+    wm_val own_b, arg, res;
+    wm_error e;
+    CHECK(wm_export(a, "callref", &ca) == WM_OK);
+    CHECK(wm_call_export(b, "own", NULL, 0, &own_b, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    CHECK(own_b.type == WM_FUNCREF && own_b.of.func != NULL);
+    /* a forged address: refused before any code runs */
+    static const unsigned char fake[64] = {0x41};
+    arg.type = WM_FUNCREF;
+    arg.of.func = (const wm_func *)(const void *)fake;
+    CHECK(wm_call(a, ca.of.func, &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_ARGS);
+    CHECK(strstr(e.msg, "funcref") != NULL);
+    /* a pointer into the middle of a real function object */
+    arg.of.func = (const wm_func *)(const void *)((const char *)own_b.of.func + 4);
+    CHECK(wm_call(a, ca.of.func, &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_ARGS);
+    /* another instance's function */
+    arg.of.func = own_b.of.func;
+    CHECK(wm_call(a, ca.of.func, &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_ARGS);
+    /* its own function and null are fine */
+    CHECK(wm_export(b, "callref", &ob) == WM_OK);
+    CHECK(wm_call(b, ob.of.func, &own_b, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    CHECK(res.of.i32 == 7);
+    arg.of.func = NULL;
+    CHECK(wm_call(a, ca.of.func, &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_TRAP);
+    /* an externref stays an opaque word */
+    arg.type = WM_EXTERNREF;
+    arg.of.ext = 0x4141;
+    CHECK(wm_call_export(a, "ext", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    CHECK(res.of.i32 == 0);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) { printf("usage: runtime_unit WASM_DIR CASE\n"); return 2; }
     dir = argv[1];
@@ -392,6 +427,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(c, "hostile")) case_hostile();
     else if (!strcmp(c, "arena")) case_arena();
     else if (!strcmp(c, "floats")) case_floats();
+    else if (!strcmp(c, "refs")) case_refs();
     else { printf("unknown case %s\n", c); return 2; }
     for (int i = 0; i < nkeep; i++) free(keep[i]);
     free(arena_mem);

@@ -165,18 +165,10 @@ static int iso_map(const wm_instance *inst, wm_aot_inst *ai)
 
 /* A function reference native code may hand to the runtime: null, one of this instance's
  * functions, or one it imports. */
-static int ref_ok(const wm_instance *inst, const wm_aot_ctx *c, uint64_t v)
+static int ref_ok(const wm_instance *inst, uint64_t v)
 {
-    if (v == 0) return 1;
     uintptr_t p = (uintptr_t)v;
-    if ((uint64_t)p != v) return 0;
-    uintptr_t off = p - c->own_base;
-    if (p >= c->own_base && (off & (((uintptr_t)1 << c->own_shift) - 1u)) == 0 &&
-        (off >> c->own_shift) < c->nown)
-        return 1;
-    for (uint32_t i = 0; i < inst->mod->nfunc_imports; i++)
-        if (p == (uintptr_t)inst->funcs[i]) return 1;
-    return 0;
+    return (uint64_t)p == v && wm_func_of(inst, (const wm_func *)p);
 }
 
 /* runtime -> user block, before native code runs */
@@ -221,7 +213,7 @@ static int sync_out(wm_instance *inst, wm_aot_inst *ai, wm_aot_run *r)
         wm_global *g = inst->globals[i];
         if (!g->mut) continue;
         uint64_t v = iso->ugval[i];
-        if (g->type == WM_FUNCREF && !ref_ok(inst, c, v)) {
+        if (g->type == WM_FUNCREF && !ref_ok(inst, v)) {
             v = 0;
             bad = -1;
         }
@@ -232,7 +224,7 @@ static int sync_out(wm_instance *inst, wm_aot_inst *ai, wm_aot_run *r)
         const uint64_t *e = iso->utabs[i].elems;
         for (uint32_t k = 0; k < t->size; k++) {
             uint64_t v = e[k];
-            if (t->elem == WM_FUNCREF && !ref_ok(inst, c, v)) {
+            if (t->elem == WM_FUNCREF && !ref_ok(inst, v)) {
                 v = 0;
                 bad = -1;
             }
@@ -349,7 +341,7 @@ static wm_err iso_serve(wm_aot_run *r, wm_error *err)
         break;
     }
     case WM_AOT_SVC_CALL_REF: {
-        if (a[1] >= m->ntypes || !ref_ok(inst, c, a[0]))
+        if (a[1] >= m->ntypes || !ref_ok(inst, a[0]))
             return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
         const wm_func *f = (const wm_func *)(uintptr_t)a[0];
         if (!f) return trap_code(r, err, WM_AOT_TRAP_UNINIT_ELEM);
@@ -392,13 +384,13 @@ static wm_err iso_serve(wm_aot_run *r, wm_error *err)
         break;
     case WM_AOT_SVC_TABLE_GROW:
         if (a[0] >= m->ntables ||
-            (inst->tables[a[0]]->elem == WM_FUNCREF && !ref_ok(inst, c, a[1])))
+            (inst->tables[a[0]]->elem == WM_FUNCREF && !ref_ok(inst, a[1])))
             return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
         ret = (uint32_t)wm_table_grow(inst->tables[a[0]], (uint32_t)a[2], a[1]);
         break;
     case WM_AOT_SVC_TABLE_FILL:
         if (a[0] >= m->ntables ||
-            (inst->tables[a[0]]->elem == WM_FUNCREF && !ref_ok(inst, c, a[2])))
+            (inst->tables[a[0]]->elem == WM_FUNCREF && !ref_ok(inst, a[2])))
             return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
         t = wm_aot_op_table_fill(inst, (uint32_t)a[0], (uint32_t)a[1], a[2], (uint32_t)a[3]);
         if (t) return trap_code(r, err, t);

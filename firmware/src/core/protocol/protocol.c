@@ -449,6 +449,15 @@ static int do_run(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out 
     if (in->bad || in->pos != in->len) {
         return respond_error(p, req, WM_ST_MALFORMED, "malformed RUN");
     }
+    for (uint8_t i = 0; i < nargs; i++) {
+        /* Only numbers: 64 bits from the wire must never become a reference (an address). */
+        uint8_t t = args[i].type;
+        if (t != WM_VT_I32 && t != WM_VT_I64 && t != WM_VT_F32 && t != WM_VT_F64) {
+            return respond_error(p, req, WM_ST_BAD_ARGS,
+                                 "RUN: an argument is not i32, i64, f32 or f64 (references "
+                                 "do not cross the wire)");
+        }
+    }
     const wm_protocol_runner *r = p->cfg.runner;
     if (r == NULL || r->run == NULL) {
         return respond_error(p, req, WM_ST_NOT_SUPPORTED,

@@ -116,6 +116,20 @@ static wm_err finish(wm_instance *inst, wm_err e, const wm_exec *saved, bool nes
     return e;
 }
 
+bool wm_func_of(const wm_instance *inst, const wm_func *f) {
+    if (!f) return true;
+    const wm_module *m = inst->mod;
+    /* compared as integers: `f` may point anywhere, not into `own` */
+    uintptr_t p = (uintptr_t)f, base = (uintptr_t)inst->own;
+    uint32_t nown = m->nfuncs - m->nfunc_imports;
+    if (inst->own && p >= base && (p - base) % sizeof(wm_func) == 0 &&
+        (p - base) / sizeof(wm_func) < nown)
+        return true;
+    for (uint32_t i = 0; i < m->nfunc_imports; i++)
+        if (inst->funcs[i] == f) return true;
+    return false;
+}
+
 wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t nargs,
                wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err) {
     wm_exec *x = &inst->x;
@@ -124,9 +138,16 @@ wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t
         return wm_fail(err, WM_ERR_STATE, NULL, NULL, "instance is suspended");
     if (nargs != t->nparams || nresults != t->nresults)
         return wm_fail(err, WM_ERR_ARGS, NULL, NULL, "wrong number of arguments or results");
-    for (uint32_t i = 0; i < nargs; i++)
+    for (uint32_t i = 0; i < nargs; i++) {
         if (args[i].type != t->params[i])
             return wm_fail(err, WM_ERR_ARGS, NULL, NULL, "argument type mismatch");
+        /* call_indirect and call_ref trust a funcref to be a wm_func: a caller must not be
+         * able to hand in an arbitrary address (interpreted and native code alike). An
+         * externref is an opaque word the runtime never dereferences. */
+        if (args[i].type == WM_FUNCREF && !wm_func_of(f->inst ? f->inst : inst, args[i].of.func))
+            return wm_fail(err, WM_ERR_ARGS, NULL, NULL,
+                           "funcref argument is not null or a function of the instance");
+    }
     if (f->host) { /* no wasm involved */
         wm_val res[16];
         for (uint32_t i = 0; i < t->nresults; i++) { res[i].type = t->results[i]; res[i].of.i64 = 0; }

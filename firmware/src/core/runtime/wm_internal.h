@@ -281,6 +281,9 @@ typedef struct wm_native_ops {
     size_t (*granule)(uint64_t bytes);
 } wm_native_ops;
 
+/* True for null and for the functions instance `inst` holds (its own and its imports): the
+ * only function references that may enter it from outside. */
+bool wm_func_of(const wm_instance *inst, const wm_func *f);
 /* Runs from the saved registers (entry NULL) or calls `entry` with args at x->sp. */
 wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err);
 /* Evaluates a validated constant expression. */

@@ -21,13 +21,30 @@ static const char *type_name(uint8_t t)
     }
 }
 
-/* Checks the arguments against the export's signature; WM_ST_OK or a status + message. */
+static bool number_type(uint8_t t)
+{
+    return t == WM_I32 || t == WM_I64 || t == WM_F32 || t == WM_F64;
+}
+
+/* Checks the export's signature and the arguments against it; WM_ST_OK or a status and a
+ * message. Only numbers cross the wire: a reference parameter would let the peer hand the
+ * runtime an address, a reference result would show it one. */
 static int check_args(const wm_func *f, const char *export_name, const wm_wire_value *args,
                       uint32_t nargs, wm_sup_text *t)
 {
     uint32_t np = 0, nr = 0;
     const uint8_t *pt = NULL, *rt = NULL;
     wm_func_sig(f, &np, &pt, &nr, &rt);
+    for (uint32_t i = 0; i < np + nr; i++) {
+        uint8_t ty = i < np ? pt[i] : rt[i - np];
+        if (!number_type(ty)) {
+            wm_sup_put(t, export_name);
+            wm_sup_put(t, i < np ? " takes a " : " returns a ");
+            wm_sup_put(t, type_name(ty));
+            wm_sup_put(t, ": only i32, i64, f32 and f64 cross the wire (RUN)");
+            return WM_ST_BAD_ARGS;
+        }
+    }
     bool ok = np == nargs && nr <= WM_PROTO_MAX_VALUES;
     for (uint32_t i = 0; ok && i < np; i++) {
         ok = pt[i] == args[i].type;
@@ -147,10 +164,8 @@ int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image
             results[i].type = rt[i];
             if (rt[i] == WM_I32 || rt[i] == WM_F32) {
                 results[i].bits = out[i].of.i32;
-            } else if (rt[i] == WM_I64 || rt[i] == WM_F64) {
-                results[i].bits = out[i].of.i64;
             } else {
-                results[i].bits = 0; /* references do not cross the wire */
+                results[i].bits = out[i].of.i64; /* numbers only: check_args */
             }
         }
         *nresults = nr;
