@@ -135,3 +135,32 @@ def test_unused_grant_noted(work):
     r = run("package", "m.wasm", "-m", "extra.toml", "-o", "x.wmp")
     assert r.exit_code == 0
     assert "note: capability kv is granted but the module imports none" in r.output
+
+
+def test_keys_generate_force_never_follows_links_or_keeps_a_mode(work):
+    """Issue 14, item 12: --force opened the old path for writing, so a private key went
+    through a symlink an attacker planted and kept an existing file's loose mode."""
+    target = work / "elsewhere.txt"
+    target.write_text("not yours")
+    os.symlink(target, work / "dev.key")
+    (work / "dev.pub").write_text("old")
+    os.chmod(work / "dev.pub", 0o666)
+    r = run("keys", "generate", "-o", "dev")
+    assert r.exit_code != 0 and "dev.key already exists" in r.output  # a symlink counts
+    os.symlink(work / "nowhere", work / "other.key")  # dangling: would create its target
+    r = run("keys", "generate", "-o", "other")
+    assert r.exit_code != 0 and not os.path.lexists(work / "nowhere")
+    r = run("keys", "generate", "-o", "dev", "--force")
+    assert r.exit_code == 0, r.output
+    assert target.read_text() == "not yours"  # the link was replaced, not written through
+    assert not os.path.islink(work / "dev.key")
+    assert stat.S_IMODE(os.lstat(work / "dev.key").st_mode) == 0o600
+    # the public key gets the umask's mode, not the old file's 0666
+    assert stat.S_IMODE(os.stat(work / "dev.pub").st_mode) == 0o666 & ~_umask()
+    assert [p.name for p in work.iterdir() if p.name.startswith(".")] == []  # no temp left
+
+
+def _umask() -> int:
+    old = os.umask(0o022)
+    os.umask(old)
+    return old

@@ -9,7 +9,7 @@ import click
 from wasmote.aot.package import compile_package
 from wasmote.aot.targets import TARGET_NAMES, get_target, target_for_board
 from wasmote.cli import main
-from wasmote.cli.package_cmds import _write_atomic
+from wasmote.atomic_file import write_atomic
 from wasmote.errors import UsageError
 from wasmote.package.container import is_package
 from wasmote.package.describe import signature_status
@@ -67,7 +67,7 @@ def compile_cmd(source: Path, targets: tuple[str, ...], boards: tuple[str, ...],
         pkg = sign_package(pkg, key)
     out = output or (source if result.source_kind == "package" else source.with_suffix(".wmp"))
     data = pkg.to_bytes()
-    _write_atomic(out, data)
+    write_atomic(out, data)
     m = pkg.manifest
     for r in result.results:
         cached = ", cached" if r.cached else ""

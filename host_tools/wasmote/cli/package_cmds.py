@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import click
 
+from wasmote.atomic_file import write_atomic
 from wasmote.cli import main
 from wasmote.errors import UsageError
 from wasmote.package.build import build_package_files
@@ -29,21 +29,6 @@ from wasmote.package.manifest import load_manifest
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file and rename, so a failure never leaves half a package."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a package is not a secret
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 @main.command("package")
 @click.argument("module", type=_FILE)
 @click.option("--manifest", "-m", "manifest_path", type=_FILE, required=True,
@@ -61,7 +46,7 @@ def package_cmd(module: Path, manifest_path: Path, key_path: Path | None, no_str
     if key is not None:
         pkg = sign_package(pkg, key)
     data = pkg.to_bytes()
-    _write_atomic(output, data)
+    write_atomic(output, data)
     strip_note = (f"stripped {result.original_size} -> {len(pkg.module)} bytes"
                   if result.stripped else f"{len(pkg.module)} bytes (not stripped)")
     click.echo(f"{output}: {manifest.name} {manifest.version}, module {strip_note}, "
@@ -87,11 +72,11 @@ def keys_generate(base: Path, fmt: str, force: bool) -> None:
     priv_path = base.with_name(base.name + ".key")
     pub_path = base.with_name(base.name + ".pub")
     for p in (priv_path, pub_path):
-        if p.exists() and not force:
+        if os.path.lexists(p) and not force:  # a symlink, dangling or not, counts
             raise UsageError(f"{p} already exists (use --force to overwrite)")
     key = generate_private_key()
-    save_private_key(key, priv_path, "pem" if fmt == "pem" else "raw")
-    save_public_key(key, pub_path, "pem" if fmt == "pem" else "raw")
+    save_private_key(key, priv_path, "pem" if fmt == "pem" else "raw", overwrite=force)
+    save_public_key(key, pub_path, "pem" if fmt == "pem" else "raw", overwrite=force)
     click.echo(f"wrote {priv_path} (keep it secret) and {pub_path}; "
                f"key id {key_id(public_key_bytes(key))}")
 
@@ -120,7 +105,7 @@ def sign_cmd(package: Path, key_path: Path, output: Path | None) -> None:
     replaced = pkg.signature is not None
     pkg = sign_package(pkg, key)
     out = output or package
-    _write_atomic(out, pkg.to_bytes())
+    write_atomic(out, pkg.to_bytes())
     click.echo(f"{out}: signed by key {key_id(public_key_bytes(key))}"
                + (" (replaced the earlier signature)" if replaced else ""))
 

@@ -8,7 +8,6 @@ detects which. Private keys are written unencrypted with mode 0600.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from wasmote.atomic_file import write_atomic
 from wasmote.package.container import SIGNATURE_ALG_ED25519, Package, Signature
 from wasmote.package.errors import KeyFileError, SignatureError
 
@@ -40,28 +40,28 @@ def key_id(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()[:16]
 
 
-def save_private_key(key: Ed25519PrivateKey, path: str | Path, fmt: KeyFormat = "pem") -> None:
+def save_private_key(key: Ed25519PrivateKey, path: str | Path, fmt: KeyFormat = "pem",
+                     overwrite: bool = True) -> None:
+    """Mode 0600 from its first byte, through a new file renamed into place: never written
+    through a symlink, never keeping an old file's mode (wasmote.atomic_file)."""
     if fmt == "pem":
         data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                  serialization.NoEncryption())
     else:
         data = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                  serialization.NoEncryption())
-    # Create with 0600 from the start so the secret is never briefly world-readable.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+    write_atomic(Path(path), data, 0o600, overwrite)
 
 
 def save_public_key(key: Ed25519PublicKey | Ed25519PrivateKey, path: str | Path,
-                    fmt: KeyFormat = "pem") -> None:
+                    fmt: KeyFormat = "pem", overwrite: bool = True) -> None:
     pub = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     if fmt == "pem":
         data = pub.public_bytes(serialization.Encoding.PEM,
                                 serialization.PublicFormat.SubjectPublicKeyInfo)
     else:
         data = public_key_bytes(pub)
-    Path(path).write_bytes(data)
+    write_atomic(Path(path), data, None, overwrite)
 
 
 def _read(path: str | Path) -> bytes:
