@@ -8,8 +8,8 @@ import click
 
 from wasmote.aot.package import compile_package
 from wasmote.aot.targets import TARGET_NAMES, get_target, target_for_board
-from wasmote.cli import main
 from wasmote.atomic_file import write_atomic
+from wasmote.cli import main
 from wasmote.errors import UsageError
 from wasmote.package.container import is_package
 from wasmote.package.describe import signature_status
