@@ -34,6 +34,7 @@ from tests.campaigns.modules import tagged_module
 from wasmote.cli import main as cli
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
+from wasmote.device.errors import ProtocolError
 from wasmote.device.posix_device import PosixDevice
 from wasmote.errors import WasmoteError
 from wasmote.package.capabilities import parse_capabilities
@@ -392,3 +393,42 @@ def test_cli_on_malformed_device_answers(liar: HostileDevice, real_answers: dict
     ]))
     _cli([*args, *link], f"cli: device {args[0]}")
     shutil.rmtree(d)
+
+
+def _list_page(total: int, names: list[str]) -> bytes:
+    """A LIST answer: total, then one entry per name (idle, nothing loaded)."""
+    body = struct.pack("<HB", total, len(names))
+    for n in names:
+        body += struct.pack("<III", 10, 0, 1) + bytes(32) + p.str8(n) + bytes(2)
+        body += struct.pack("<HHHIIHII", 0, 0, 0, 0, 0, 0, 0, 0) + p.str8("")
+    return body
+
+
+def test_ls_is_bounded_by_the_protocol_not_by_the_device(liar: HostileDevice) -> None:
+    """Issue 14, item 14: a device claiming 65535 modules, one per page, made `ls` do a
+    round trip per claimed module. The host now refuses more than LIST_MAX at once and a
+    page that does not add up, so a listing costs at most LIST_MAX round trips."""
+    many = [Answer("answer", 0, _list_page(0xFFFF, [f"m{i}"])) for i in range(50)]
+    liar.script(many)
+    c = DeviceClient(TcpTransport(liar.url), timeout=0.5, retries=0)
+    before = liar.requests
+    try:
+        with pytest.raises(ProtocolError, match="claims 65535 modules, more than the "
+                                                "protocol allows"):
+            c.modules()
+        assert liar.requests - before == 1
+        # within the bound: one per page is slow but finite, and a page past the total fails
+        liar.script([Answer("answer", 0, _list_page(3, [f"m{i}"])) for i in range(3)])
+        assert [m.name for m in c.modules()] == ["m0", "m1", "m2"]
+        liar.script([Answer("answer", 0, _list_page(2, ["a", "b", "c"]))])
+        with pytest.raises(ProtocolError, match="sent 3 modules after saying it has 2"):
+            c.modules()
+        liar.script([Answer("answer", 0, _list_page(3, ["a"])),
+                     Answer("answer", 0, _list_page(4, ["b"]))])
+        with pytest.raises(ProtocolError, match="changed while it was read"):
+            c.modules()
+    finally:
+        c.transport.close()
+    liar.script(many)
+    r = CliRunner().invoke(cli, ["ls", "--port", liar.url, "--timeout", "0.5"])
+    assert r.exit_code != 0 and "more than the protocol allows (64)" in r.output

@@ -122,13 +122,26 @@ class DeviceClient:
 
     def modules(self, detail: bool = False) -> list[p.ModuleEntry]:
         """Every installed module; with `detail`, also limits and memory (if the firmware
-        has them: ModuleEntry.detail says)."""
+        has them: ModuleEntry.detail says). A page per LIST, at most LIST_MAX modules, so a
+        device cannot make the host loop or allocate beyond the protocol's own bound."""
         entries: list[p.ModuleEntry] = []
+        first_total: int | None = None
         while True:
             total, page = p.decode_list(
                 self.request(p.Msg.LIST, p.list_body(len(entries), detail)).body)
+            if total > p.LIST_MAX:
+                raise ProtocolError(f"LIST: the device claims {total} modules, more than the "
+                                    f"protocol allows ({p.LIST_MAX})")
+            if first_total is None:
+                first_total = total
+            elif total != first_total:  # a module came or went meanwhile
+                raise ProtocolError("LIST: the module list changed while it was read; "
+                                    "run the command again")
             entries += page
-            if len(entries) >= total or not page:
+            if len(entries) > total:
+                raise ProtocolError(f"LIST: the device sent {len(entries)} modules after "
+                                    f"saying it has {total}")
+            if len(entries) == total or not page:
                 return entries
 
     def remove(self, name: str) -> None:

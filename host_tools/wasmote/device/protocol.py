@@ -20,6 +20,8 @@ HEADER = struct.Struct("<BBBBHH")
 MAX_CHUNK = 1024
 MAX_PAYLOAD = HEADER.size + MAX_CHUNK + 32 + 4
 NAME_MAX = 31
+WINDOW = 8
+LIST_MAX = 64  # most modules LIST reports: bounds the host's LIST round trips
 
 
 class FrameType(IntEnum):

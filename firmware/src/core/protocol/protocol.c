@@ -317,6 +317,9 @@ static int do_list(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out
         return respond_error(p, req, WM_ST_MALFORMED, "malformed LIST");
     }
     uint32_t total = wm_store_count(p->cfg.store);
+    if (total > WM_PROTO_LIST_MAX) {
+        total = WM_PROTO_LIST_MAX; /* the protocol's bound; a store holds fewer */
+    }
     out_u16(o, (uint16_t)total);
     size_t count_at = o->len;
     out_u8(o, 0);

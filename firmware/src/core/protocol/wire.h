@@ -18,6 +18,9 @@
 #define WM_PROTO_MAX_PAYLOAD (WM_FRAME_HEADER + WM_PROTO_MAX_BODY + WM_FRAME_CRC)
 /* Suggested number of unacknowledged chunks a host may have in flight. */
 #define WM_PROTO_WINDOW 8u
+/* Most modules LIST reports (a store holds at most 23): a host needs at most this many
+ * LIST round trips and refuses a device that claims more. */
+#define WM_PROTO_LIST_MAX 64u
 
 enum wm_frame_type {
     WM_FT_REQUEST = 1,
