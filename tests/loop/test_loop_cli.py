@@ -88,7 +88,8 @@ def test_closed_pipe_is_quiet_and_no_colour_off_a_tty(device: PosixDevice, relay
     assert proc.stderr == "" and proc.returncode == 141
     with open(os.devnull, "w") as null:
         assert not colour_enabled(null)
-    assert escape("\x1b[2Jred\r\x07\tok") == "\\x1b[2Jred\\x0d\\x07\tok"
+    # (a tab too: issue 14 escapes every C0 control; one device string is one line)
+    assert escape("\x1b[2Jred\r\x07\tok") == "\\x1b[2Jred\\x0d\\x07\\x09ok"
 
 
 def test_json_listings_and_identical_push_skipped(device: PosixDevice, relay_dir: Path,

@@ -15,6 +15,7 @@ import click
 
 from wasmote import __version__
 from wasmote.errors import WasmoteError
+from wasmote.terminal_text import escape_controls
 
 
 class _Group(click.Group):
@@ -27,8 +28,9 @@ class _Group(click.Group):
             _quiet_broken_pipe()
             raise  # not reached: it exits
         except WasmoteError as e:
-            click.echo(f"error: {e.one_line()}" if not _has_location(e) else e.one_line(),
-                       err=True)
+            # errors carry device messages: escaped like every other device text
+            line = escape_controls(e.one_line())
+            click.echo(f"error: {line}" if not _has_location(e) else line, err=True)
             sys.exit(e.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)

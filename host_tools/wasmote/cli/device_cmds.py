@@ -75,8 +75,8 @@ def info_cmd(as_json: bool, port: str, baud: int, timeout: float) -> None:
         emit_json({**dataclasses.asdict(i), "features": i.feature_names(),
                    "reset_cause": i.reset_cause_name})
         return
-    click.echo(f"firmware:  {i.firmware_version}")
-    click.echo(f"board:     {i.board}")
+    click.echo(f"firmware:  {escape(i.firmware_version)}")
+    click.echo(f"board:     {escape(i.board)}")
     click.echo(f"protocol:  {i.protocol_version} (max frame {i.max_frame} B, "
                f"chunk {i.max_chunk} B, window {i.window})")
     click.echo(f"free RAM:  {_human(i.free_ram)}")
@@ -89,7 +89,7 @@ def info_cmd(as_json: bool, port: str, baud: int, timeout: float) -> None:
         click.echo(f"modules:   {i.running} running, {i.slots} slots")
         click.echo(f"boots:     {i.boots} (last reset: {i.reset_cause_name})")
         if i.notes:
-            click.echo(f"notes:     {i.notes}")
+            click.echo(f"notes:     {escape(i.notes)}")
 
 
 @main.command("push")
@@ -207,7 +207,7 @@ def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float) ->
             else f"({_human(m.mem_bytes)})"
         cpu = f"{m.cpu_permille / 10:.1f}%" if m.running else "-"
         flags = "  autostart" if m.autostart else ""
-        click.echo(f"{m.name:<20} {m.state:<9} {m.kind:<11} "
+        click.echo(f"{escape(m.name):<20} {m.state:<9} {m.kind:<11} "
                    f"{version:<9} {m.size:>8} {ram:>9} {cpu:>6} {m.fuel_per_s:>9} "
                    f"{m.traps:>5} {m.restarts:>8}{flags}")
         if m.last_trap and (m.traps or m.state in ("trapped", "stopped", "backoff",

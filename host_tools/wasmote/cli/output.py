@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from wasmote.device import protocol as p
+from wasmote.terminal_text import escape_controls
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,18 +40,10 @@ def style(text: str, **kw: Any) -> str:
     return click.style(text, **kw) if colour_enabled() else text
 
 
-_CONTROL = {i: f"\\x{i:02x}" for i in range(0x20) if i not in (0x09,)}
-_CONTROL[0x7F] = "\\x7f"
-_CONTROL.update({c: f"\\x{c:02x}" for c in range(0x80, 0xA0)})
-
-
-_CONTROL_KEEP_NL = {k: v for k, v in _CONTROL.items() if k != 0x0A}
-
-
 def escape(text: str, newlines: bool = False) -> str:
-    """Device text made safe for a terminal: control characters (ESC sequences, CR, BEL,
-    C1 codes) become visible \\xNN escapes; a tab stays, and with `newlines` a newline."""
-    return text.translate(_CONTROL_KEEP_NL if newlines else _CONTROL)
+    """Device text made safe for a terminal (wasmote.terminal_text, the one place that
+    decides what is escaped); with `newlines` the host's own line breaks stay."""
+    return escape_controls(text, keep_newlines=newlines)
 
 
 def stamp(enabled: bool) -> str:
@@ -64,8 +57,4 @@ def stamp(enabled: bool) -> str:
 def event_line(ev: p.Event, timestamps: bool = False) -> str:
     """One followed event as a line: `module: text` for a log line, `[kind] module: text`
     for the others; device text escaped."""
-    kind = p.Msg(ev.kind).name.removeprefix("EV_").lower() \
-        if ev.kind in p.Msg._value2member_map_ else str(ev.kind)
-    text = escape(ev.text.rstrip("\n"))
-    body = f"{ev.module}: {text}" if ev.kind == p.Msg.EV_LOG else f"[{kind}] {ev.module}: {text}"
-    return stamp(timestamps) + body
+    return stamp(timestamps) + ev.render()

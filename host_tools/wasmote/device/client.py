@@ -171,8 +171,12 @@ class DeviceClient:
             body += sign(p.PROVISION_DOMAIN + body)
         self.request(p.Msg.PROVISION, body)
 
+    def log_lines(self) -> list[p.LogLine]:
+        return p.decode_logs(self.request(p.Msg.LOGS).body)
+
     def logs(self) -> str:
-        return self.request(p.Msg.LOGS).body.decode("utf-8", "replace")
+        """The LOGS ring as text, one `module: text` line per entry, safe to print."""
+        return "".join(line.render() + "\n" for line in self.log_lines())
 
     def reset(self) -> None:
         self.request(p.Msg.RESET)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from wasmote.device.errors import ProtocolError
+from wasmote.terminal_text import escape_controls, escape_line
 
 PROTO_VERSION = 1
 HEADER = struct.Struct("<BBBBHH")
@@ -397,6 +398,27 @@ def decode_values(body: bytes) -> list[WireValue]:
 
 
 @dataclass(frozen=True)
+class LogLine:
+    """One entry of the device's LOGS ring: which module, what it logged."""
+
+    module: str
+    text: str
+
+    def render(self) -> str:
+        """`module: text`, safe to print (controls escaped: one entry, one line)."""
+        return f"{escape_controls(self.module)}: {escape_line(self.text)}"
+
+
+def decode_logs(body: bytes) -> list[LogLine]:
+    """LOGS: entries of (str8 module, str8 text), oldest first, to the end of the body."""
+    r = Reader(body, "LOGS")
+    out = []
+    while r.pos < len(body):
+        out.append(LogLine(r.str8(), r.str8()))
+    return out
+
+
+@dataclass(frozen=True)
 class Event:
     """An unsolicited device event: a module's log line, trap, exit, or a boot."""
 
@@ -409,3 +431,15 @@ class Event:
         r = Reader(f.body, "event")
         name = r.str8()
         return cls(f.msg, name, f.body[r.pos:].decode("utf-8", "replace"))
+
+    @property
+    def kind_name(self) -> str:
+        k = self.kind
+        return Msg(k).name.removeprefix("EV_").lower() if k in Msg._value2member_map_ \
+            else f"event 0x{int(k):02x}"
+
+    def render(self) -> str:
+        """What a monitor prints: `module: text` for a log line, `[kind] module: text`
+        otherwise, controls escaped."""
+        line = f"{escape_controls(self.module)}: {escape_line(self.text)}"
+        return line if self.kind == Msg.EV_LOG else f"[{self.kind_name}] {line}"

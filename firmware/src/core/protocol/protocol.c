@@ -520,12 +520,7 @@ static int do_start_stop(wm_protocol *p, const wm_frame_header *req, wm_in *in)
 
 static int do_logs(wm_protocol *p, const wm_frame_header *req, wm_out *o)
 {
-    size_t n = p->log_len < o->cap ? p->log_len : o->cap;
-    size_t start = (p->log_head + WM_PROTO_LOG_SIZE - n) % WM_PROTO_LOG_SIZE;
-    for (size_t i = 0; i < n; i++) {
-        o->body[i] = p->log[(start + i) % WM_PROTO_LOG_SIZE];
-    }
-    o->len = n;
+    o->len = wm_log_ring_copy(&p->log, o->body, o->cap);
     return respond(p, req, WM_ST_OK, o->len);
 }
 
@@ -595,8 +590,7 @@ void wm_protocol_init(wm_protocol *p, const wm_protocol_config *cfg)
     p->last_seq = 0;
     p->last_msg = 0;
     p->ev_seq = 0;
-    p->log_head = 0;
-    p->log_len = 0;
+    wm_log_ring_init(&p->log);
     p->reset_requested = false;
     p->frames_ok = 0;
     p->frames_bad = 0;
@@ -669,27 +663,7 @@ int wm_protocol_event(wm_protocol *p, uint8_t ev, const char *name, const char *
                       size_t len)
 {
     if (ev == WM_EV_LOG) {
-        /* Keep "name: text\n" in the ring, overwriting the oldest bytes. */
-        size_t nl = c_strlen(name);
-        for (size_t i = 0; i < nl + 2u + len + 1u; i++) {
-            uint8_t c;
-            if (i < nl) {
-                c = (uint8_t)name[i];
-            } else if (i == nl) {
-                c = ':';
-            } else if (i == nl + 1u) {
-                c = ' ';
-            } else if (i < nl + 2u + len) {
-                c = (uint8_t)text[i - nl - 2u];
-            } else {
-                c = '\n';
-            }
-            p->log[p->log_head] = c;
-            p->log_head = (p->log_head + 1u) % WM_PROTO_LOG_SIZE;
-            if (p->log_len < WM_PROTO_LOG_SIZE) {
-                p->log_len++;
-            }
-        }
+        wm_log_ring_add(&p->log, name, c_strlen(name), text, len);
     }
     wm_out o = {p->ev_raw + WM_FRAME_HEADER, 0, WM_PROTO_EVENT_MAX, false};
     out_str8(&o, name);

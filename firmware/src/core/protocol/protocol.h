@@ -23,11 +23,11 @@
 
 #include "../store/store.h"
 #include "cobs.h"
+#include "log_ring.h"
 #include "wire.h"
 
 #define WM_PROTO_MAX_ENCODED (WM_COBS_MAX_ENCODED(WM_PROTO_MAX_PAYLOAD) + 1u)
 #define WM_PROTO_EVENT_MAX 256u
-#define WM_PROTO_LOG_SIZE 1024u
 #define WM_PROTO_MAX_VALUES 8u
 
 typedef struct {
@@ -128,9 +128,7 @@ typedef struct wm_protocol {
     uint8_t ev_enc[WM_COBS_MAX_ENCODED(WM_PROTO_EVENT_MAX + WM_FRAME_HEADER +
                                        WM_FRAME_CRC) + 1u];
     uint16_t ev_seq;
-    uint8_t log[WM_PROTO_LOG_SIZE]; /* ring of recent log text for LOGS */
-    size_t log_head;
-    size_t log_len;
+    wm_log_ring log; /* recent log lines for LOGS */
     bool reset_requested;
     /* counters for diagnostics and tests */
     uint32_t frames_ok;
