@@ -83,18 +83,20 @@ def main() -> int:
              "--flash", str(flash)).strip().splitlines()[-1]
     try:
         step("7. Provision the device with our public key: from now on it runs only "
-             "packages we signed")
+             "packages we signed, and answers management requests (run, ls, logs, ...) only "
+             "with a token signed by our key (--key, or WASMOTE_KEY)")
         sh(WASMOTE, "info", "--port", url)
         sh(WASMOTE, "provision", "--pubkey", f"{key}.pub", "--port", url)
+        link = ["--port", url, "--key", f"{key}.key"]
 
         step("8. Push both over the serial line into the device's flash; blink starts "
              "itself (autostart) and blinks the board's LED")
         sh(WASMOTE, "push", str(OUT / "hello.wmp"), "--port", url)
         sh(WASMOTE, "push", str(OUT / "blink.wmp"), "--port", url)
-        sh(WASMOTE, "run", "hello", "--invoke", "fib", "20", "--port", url)
-        sh(WASMOTE, "run", "hello", "--invoke", "crc32", "256", "--port", url)
-        sh(WASMOTE, "run", "hello", "--invoke", "mean", "f64:1.5", "f64:2.25", "--port", url)
-        sh(WASMOTE, "ls", "--port", url)
+        sh(WASMOTE, "run", "hello", "--invoke", "fib", "20", *link)
+        sh(WASMOTE, "run", "hello", "--invoke", "crc32", "256", *link)
+        sh(WASMOTE, "run", "hello", "--invoke", "mean", "f64:1.5", "f64:2.25", *link)
+        sh(WASMOTE, "ls", *link)
 
         step("9. The sandbox says no: an unsigned module, and a module that wants more "
              "than its manifest grants")
@@ -103,10 +105,10 @@ def main() -> int:
            "-m", "scripts/demo/sneaky.toml", expect=1)
 
         step("10. A bad call traps; the device and its other modules carry on")
-        sh(WASMOTE, "run", "hello", "--invoke", "crash", "--port", url, expect=2)
-        sh(WASMOTE, "run", "hello", "--invoke", "fib", "30", "--port", url)
-        sh(WASMOTE, "ls", "--port", url)
-        sh(WASMOTE, "logs", "--port", url)
+        sh(WASMOTE, "run", "hello", "--invoke", "crash", *link, expect=2)
+        sh(WASMOTE, "run", "hello", "--invoke", "fib", "30", *link)
+        sh(WASMOTE, "ls", *link)
+        sh(WASMOTE, "logs", *link)
     finally:
         step("11. Shut the simulated board down (its flash is saved)")
         sh(WASMOTE, "sim", "stop", url)

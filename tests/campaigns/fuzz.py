@@ -54,7 +54,8 @@ CORE = FIRMWARE_DIR / "src" / "core"
 INCLUDE = FIRMWARE_DIR / "include"
 
 # The core components the targets exercise (others, e.g. work in progress, stay out).
-COMPONENTS = ("runtime", "protocol", "store", "crypto", "sandbox", "device", "supervisor")
+COMPONENTS = ("runtime", "protocol", "store", "crypto", "sandbox", "device", "supervisor",
+              "random")
 WARN = ("-std=c99", "-Wall", "-Wextra", "-Werror")
 # core objects: sanitizers + coverage instrumentation, no libFuzzer main; harness: the main.
 FLAVORS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -251,7 +252,21 @@ def _frame_seeds(modules: list[bytes]) -> list[bytes]:
         seeds.append(frame_push(i % 8, pkg, flags=1) + frame_request(p.Msg.LIST, b"\0\0")
                      + b"\xe1" + frame_request(p.Msg.INFO)
                      + frame_request(p.Msg.RUN, p.run_body(f"m{i % 8}", "run", [])))
-    seeds.append(frame_request(p.Msg.PROVISION, p.provision_body(1, [bytes(range(32))]))
+    seeds.append(frame_request(p.Msg.PROVISION,
+                               p.provision_body(0, [(bytes(range(32)), p.ROLES_ALL)]))
+                 + frame_request(p.Msg.INFO))
+    # a provisioned device: requests without a token, with a malformed or a stale one
+    provisioned = frame_request(p.Msg.PROVISION,
+                                p.provision_body(0, [(bytes(range(32)), p.ROLES_ALL)]))
+    fake = bytes(range(32)) + bytes(p.AUTH_NONCE_BYTES) + bytes(64)
+    seeds.append(provisioned + frame_request(p.Msg.NONCE)
+                 + frame_request(p.Msg.LIST, b"\0\0")
+                 + frame_request(p.Msg.LIST, b"\0\0" + fake, flags=p.FRAME_FLAG_AUTH)
+                 + frame_request(p.Msg.SUBSCRIBE, b"\x3c\0" + fake, flags=p.FRAME_FLAG_AUTH)
+                 + frame_request(p.Msg.RUN, p.run_body("m0", "run", []) + fake[:40],
+                                 flags=p.FRAME_FLAG_AUTH)
+                 + frame_request(p.Msg.PROVISION, p.provision_body(0, []) + fake,
+                                 flags=p.FRAME_FLAG_AUTH)
                  + frame_request(p.Msg.INFO))
     return seeds
 

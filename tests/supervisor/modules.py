@@ -20,6 +20,7 @@ MANIFESTS: dict[str, tuple[list[str], str]] = {
     "subscriber": (["pubsub:t/*", "log"], ""),
     "crasher": (["sleep"], 'on_trap = "restart"\n'),
     "kvuser": (["kv"], ""),
+    "talker": (["log"], ""),
 }
 
 

@@ -56,6 +56,8 @@ def test_signed_aot_runs_natively_beside_interpreted_modules(board: DeviceClient
     c.stop("busy")
     key = Ed25519PrivateKey.generate()
     c.provision([public_key_bytes(key)])
+    c.key = key  # management now needs tokens, and module events a subscription
+    c.subscribe(p.SUBSCRIBE_MAX_S)
     c.push("kvuser", _native("kvuser", key))
     c.push("busy", _native("busy", key))
     c.push("blinker", sign_package(parse_package(package("blinker")), key).to_bytes())

@@ -178,6 +178,7 @@ def test_provisioned_device_runs_only_signed_packages(client: DeviceClient,
     c.provision([pub_a])
     info = c.info()
     assert (info.keys, info.key_counter) == (1, 1) and "unprovisioned" not in info.notes
+    c.key = a  # management requests now carry tokens signed by a
 
     def refused(name: str, data: bytes) -> DeviceRefused:
         with pytest.raises(DeviceRefused) as e:
@@ -204,16 +205,16 @@ def test_provisioned_device_runs_only_signed_packages(client: DeviceClient,
     with pytest.raises(DeviceRefused) as run_e:
         c.run("early", "get", [])
     assert run_e.value.status == p.Status.DENIED
-    # changing the keys needs a signature by a current key and a fresh counter
+    # changing the keys needs a token by a current admin key (tests/supervisor/
+    # test_supervisor_auth.py tries the attacks)
+    c.key = None
     with pytest.raises(DeviceRefused) as pe:
         c.provision([pub_b])
-    assert pe.value.status == p.Status.DENIED and "must be signed" in pe.value.message
+    assert pe.value.status == p.Status.AUTH and "admin role" in pe.value.message
+    c.key = b
     with pytest.raises(DeviceRefused) as pe:
-        c.provision([pub_b], sign=b.sign)
-    assert "does not verify with any provisioned key" in pe.value.message
-    with pytest.raises(DeviceRefused) as pe:
-        c.provision([pub_b], sign=a.sign, counter=1)  # a replayed request
-    assert "stale or replayed request: counter 1" in pe.value.message
+        c.provision([pub_b])
+    assert "not provisioned with" in pe.value.message
     # through the CLI: rotate to a and b, signed by a
     for key, stem in ((a, "a"), (b, "b")):
         save_private_key(key, tmp_path / f"{stem}.key")
@@ -224,11 +225,13 @@ def test_provisioned_device_runs_only_signed_packages(client: DeviceClient,
                                   str(tmp_path / "b.pub"), "-k", str(tmp_path / "a.key"),
                                   "--port", url])
     assert r.exit_code == 0 and "provisioned with 2 key(s)" in r.stdout, r.output
-    c = DeviceClient(SerialTransport(url), timeout=3.0)
+    c = DeviceClient(SerialTransport(url), timeout=3.0, key=b)
     assert c.info().keys == 2
-    c.push("kvuser", _signed("kvuser", b, "1.0.0"))  # new keys forget the pins
+    e = refused("kvuser", _signed("kvuser", b, "1.0.0"))  # the pin survived the rotation
+    assert "older than the installed 2.0.0" in e.message
+    c.push("kvuser", _signed("kvuser", b, "2.0.1"))
     assert c.run("kvuser", "get", []) == [i32(5)]  # its data stayed
-    c.provision([], sign=b.sign)
+    c.provision([])
     assert c.info().keys == 0
     c.push("bare", wasm("busy"))  # unprovisioned again
     c.transport.close()

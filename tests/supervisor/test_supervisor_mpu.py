@@ -43,6 +43,8 @@ def an386(tmp_path: Path) -> Iterator[tuple[DeviceClient, Ed25519PrivateKey]]:
     try:
         key = Ed25519PrivateKey.generate()
         c.provision([public_key_bytes(key)])
+        c.key = key  # management now needs tokens, and module events a subscription
+        c.subscribe(p.SUBSCRIBE_MAX_S)
         yield c, key
     finally:
         c.transport.close()
@@ -105,6 +107,7 @@ def test_hostile_native_code_reaches_nothing_outside_its_regions(board: str,
     try:
         key = Ed25519PrivateKey.generate()
         c.provision([public_key_bytes(key)])
+        c.key = key
         assert "aot-mpu" in c.info().feature_names()
         c.push("hostile", hostile(key, TARGETS[board]))
         # (the wasm behind each export is harmless: what traps below is the native code)

@@ -4,7 +4,9 @@ provision."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
+import operator
 import re
 import sys
 import time
@@ -19,7 +21,7 @@ from wasmote.cli import main
 from wasmote.cli.output import emit_json, escape, event_line, json_option
 from wasmote.device import preflight
 from wasmote.device import protocol as p
-from wasmote.device.client import DeviceClient
+from wasmote.device.client import DeviceClient, manifest_autostart
 from wasmote.device.errors import DeviceRefused, LinkError
 from wasmote.device.ports import parse_port
 from wasmote.device.relay import open_line
@@ -46,14 +48,44 @@ def _link_options(f: F) -> F:
     return f
 
 
+def _key_option(f: F) -> F:
+    return click.option(
+        "--key", "-k", "key", type=click.Path(dir_okay=False, path_type=Path),
+        envvar="WASMOTE_KEY", show_envvar=True,
+        help="Private key with the operate role (admin for provision): a provisioned device "
+             "accepts management requests only with a token signed by it [env WASMOTE_KEY].")(f)
+
+
 @contextmanager
-def _client(port: str, baud: int, timeout: float) -> Iterator[DeviceClient]:
-    """A client on the port's line, through the relay every command of that port shares."""
+def _client(port: str, baud: int, timeout: float,
+            key: Path | None = None) -> Iterator[DeviceClient]:
+    """A client on the port's line, through the relay every command of that port shares;
+    with `key` it signs a token for each management request of a provisioned device."""
+    private = load_private_key(key) if key is not None else None  # a bad key fails first
     t = open_line(parse_port(port), baud)
     try:
-        yield DeviceClient(t, timeout=timeout)
+        yield DeviceClient(t, timeout=timeout, key=private)
     finally:
         t.close()
+
+
+# A subscription lasts this long; a follower renews it at half of it.
+_SUBSCRIPTION_S = 60
+
+
+def _follow_events(c: DeviceClient) -> Iterator[p.Event | None]:
+    """Subscribes now (a provisioned device sends module output only to a subscriber),
+    then yields events as they come (None every second without one), renewing."""
+    c.subscribe(_SUBSCRIPTION_S)
+    return _events(c, time.monotonic())
+
+
+def _events(c: DeviceClient, renewed: float) -> Iterator[p.Event | None]:
+    while True:
+        if time.monotonic() - renewed > _SUBSCRIPTION_S / 2:
+            c.subscribe(_SUBSCRIPTION_S)
+            renewed = time.monotonic()
+        yield c.wait_event(1.0)
 
 
 def _human(n: float) -> str:
@@ -73,7 +105,8 @@ def info_cmd(as_json: bool, port: str, baud: int, timeout: float) -> None:
         i = c.info()
     if as_json:
         emit_json({**dataclasses.asdict(i), "features": i.feature_names(),
-                   "reset_cause": i.reset_cause_name})
+                   "reset_cause": i.reset_cause_name, "device_id": i.device_id.hex(),
+                   "random": i.random_kind_name})
         return
     click.echo(f"firmware:  {escape(i.firmware_version)}")
     click.echo(f"board:     {escape(i.board)}")
@@ -84,10 +117,13 @@ def info_cmd(as_json: bool, port: str, baud: int, timeout: float) -> None:
                f"{i.modules} module(s)")
     click.echo(f"features:  {', '.join(i.feature_names()) or 'none'}")
     if i.features & p.FEAT_SANDBOX:
-        keys = f"{i.keys} key(s), counter {i.key_counter}" if i.keys else "unprovisioned"
+        keys = f"{i.keys} key(s), changed {i.key_counter} time(s)" if i.keys else \
+            "unprovisioned"
         click.echo(f"keys:      {keys}")
         click.echo(f"modules:   {i.running} running, {i.slots} slots")
         click.echo(f"boots:     {i.boots} (last reset: {i.reset_cause_name})")
+        if i.device_id:
+            click.echo(f"device id: {i.device_id.hex()} (random: {i.random_kind_name})")
         if i.notes:
             click.echo(f"notes:     {escape(i.notes)}")
 
@@ -104,8 +140,9 @@ def info_cmd(as_json: bool, port: str, baud: int, timeout: float) -> None:
 @click.option("--force", is_flag=True,
               help="Push even if the device already holds this exact module.")
 @_link_options
+@_key_option
 def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool, force: bool,
-             port: str, baud: int, timeout: float) -> None:
+             port: str, baud: int, timeout: float, key: Path | None) -> None:
     """Install FILE on the device (replacing a module of the same name atomically).
 
     An interrupted push resumes where it stopped when run again with the same file. A
@@ -141,9 +178,15 @@ def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool,
     t0 = time.perf_counter()
     # The bar is for a terminal; in a log or a pipe it would only leave its label behind.
     bar_file = sys.stderr if sys.stderr.isatty() else io.StringIO()
-    with _client(port, baud, timeout) as c:
+    with _client(port, baud, timeout, key) as c:
+        info = c.info()
+        if info.keys and autostart and not manifest_autostart(data):
+            raise UsageError("--autostart: on a provisioned device a signed package's own "
+                             "manifest decides (set autostart = true in the manifest and "
+                             "sign it again)")
         if not no_host_check:
-            info, mods = c.info(), c.modules()
+            # the push itself is open; the listing needs a token on a provisioned device
+            mods = _modules_if_allowed(c)
             same = preflight.already_installed(mods, name, data, flags_autostart)
             if same and not force:
                 click.echo(f"{name} is already installed, identical ({same}); nothing "
@@ -151,6 +194,17 @@ def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool,
                 return
             preflight.refuse_early(info, mods, name, pkg, file, data[:4] == b"\0asm")
         _push_with_progress(c, name, data, flags_autostart, bar_file, t0)
+
+
+def _modules_if_allowed(c: DeviceClient) -> list[p.ModuleEntry]:
+    """The device's modules, or [] when it is provisioned and we hold no operator key (the
+    identical-module check is then skipped: the push needs no token)."""
+    try:
+        return c.modules()
+    except DeviceRefused as e:
+        if e.status != p.Status.AUTH:
+            raise
+        return []
 
 
 def _push_with_progress(c: DeviceClient, name: str, data: bytes, autostart: bool,
@@ -182,13 +236,15 @@ def _push_with_progress(c: DeviceClient, name: str, data: bytes, autostart: bool
                    "generation.")
 @json_option
 @_link_options
-def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float) -> None:
+@_key_option
+def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float,
+           key: Path | None) -> None:
     """List the modules installed on the device, with their state and resource use.
 
     KIND, VERSION and RAM come from the store for a module that is not running (RAM, in
     brackets, is then what its manifest would reserve); TRAPS counts traps of its
     background runs and of `run`."""
-    with _client(port, baud, timeout) as c:
+    with _client(port, baud, timeout, key) as c:
         mods = c.modules(detail=detail or as_json)
     if as_json:
         emit_json([{**dataclasses.asdict(m), "sha256": m.sha256.hex(),
@@ -228,8 +284,9 @@ def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float) ->
               help="Exported function to call [default: the manifest's entry, else _start].")
 @click.argument("args", nargs=-1)
 @_link_options
+@_key_option
 def run_cmd(name: str, export: str, args: tuple[str, ...], port: str, baud: int,
-            timeout: float) -> None:
+            timeout: float, key: Path | None) -> None:
     """Run EXPORT of module NAME on the device with ARGS (i32:7, f64:0.5, ...), once, on a
     fresh instance.
 
@@ -248,8 +305,8 @@ def run_cmd(name: str, export: str, args: tuple[str, ...], port: str, baud: int,
         if v.type not in p.VALUE_CODES or v.bits is None:
             raise UsageError(f"{v.type} arguments cannot be sent to a device")
         wire.append(p.WireValue(v.type, v.bits))
-    with _client(port, baud, timeout) as c:
-        c.on_event = lambda ev: click.echo(escape(ev.text.rstrip("\n"))) \
+    with _client(port, baud, timeout, key) as c:
+        c.on_event = lambda ev: click.echo(escape(ev.text.rstrip("\r\n"))) \
             if ev.kind == p.Msg.EV_LOG and ev.module == name else None
         c.ping()  # a silent device is reported within --timeout, not the RUN's 30 s
         try:
@@ -268,16 +325,18 @@ def run_cmd(name: str, export: str, args: tuple[str, ...], port: str, baud: int,
 @click.option("-f", "--follow", is_flag=True,
               help="Print its log lines and events until it exits.")
 @_link_options
-def start_cmd(name: str, follow: bool, port: str, baud: int, timeout: float) -> None:
+@_key_option
+def start_cmd(name: str, follow: bool, port: str, baud: int, timeout: float,
+              key: Path | None) -> None:
     """Start module NAME's entry (the manifest's `entry`, else `_start`) in the background.
 
     Each started module runs in a slot of its own beside the others (INFO says how many
     slots); the device restarts it per its manifest if it traps."""
-    with _client(port, baud, timeout) as c:
+    with _client(port, baud, timeout, key) as c:
+        events = _follow_events(c) if follow else iter(())  # before it can say anything
         c.start(name)
         click.echo(f"started {name}")
-        while follow:
-            ev = c.wait_event(1.0)
+        for ev in events:
             if ev is None or ev.module != name:
                 continue
             if ev.kind == p.Msg.EV_LOG:
@@ -292,9 +351,10 @@ def start_cmd(name: str, follow: bool, port: str, baud: int, timeout: float) -> 
 @main.command("stop")
 @click.argument("name")
 @_link_options
-def stop_cmd(name: str, port: str, baud: int, timeout: float) -> None:
+@_key_option
+def stop_cmd(name: str, port: str, baud: int, timeout: float, key: Path | None) -> None:
     """Stop the running module NAME."""
-    with _client(port, baud, timeout) as c:
+    with _client(port, baud, timeout, key) as c:
         c.stop(name)
     click.echo(f"stopped {name}")
 
@@ -302,9 +362,10 @@ def stop_cmd(name: str, port: str, baud: int, timeout: float) -> None:
 @main.command("rm")
 @click.argument("name")
 @_link_options
-def rm_cmd(name: str, port: str, baud: int, timeout: float) -> None:
+@_key_option
+def rm_cmd(name: str, port: str, baud: int, timeout: float, key: Path | None) -> None:
     """Remove module NAME from the device's store."""
-    with _client(port, baud, timeout) as c:
+    with _client(port, baud, timeout, key) as c:
         c.remove(name)
     click.echo(f"removed {name}")
 
@@ -314,7 +375,9 @@ def rm_cmd(name: str, port: str, baud: int, timeout: float) -> None:
 @click.option("-t", "--timestamps", is_flag=True,
               help="Prefix each followed line with the host's time of arrival.")
 @_link_options
-def logs_cmd(follow: bool, timestamps: bool, port: str, baud: int, timeout: float) -> None:
+@_key_option
+def logs_cmd(follow: bool, timestamps: bool, port: str, baud: int, timeout: float,
+             key: Path | None) -> None:
     """Print the device's recent module log lines (and with -f, follow them).
 
     With -f it is the monitor to keep open beside every other command of the same port:
@@ -324,55 +387,86 @@ def logs_cmd(follow: bool, timestamps: bool, port: str, baud: int, timeout: floa
     Examples:
       wasmote logs -f -t -p 4321
     """
-    with _client(port, baud, timeout) as c:
-        click.echo(escape(c.logs(), newlines=True), nl=False)
-        if follow:
-            click.echo(f"following {c.transport.description} (Ctrl-C quits)", err=True)
-        while follow:
-            ev = c.wait_event(1.0)
+    with _client(port, baud, timeout, key) as c:
+        click.echo(c.logs(), nl=False)  # rendered line by line, escaped (LogLine.render)
+        if not follow:
+            return
+        click.echo(f"following {c.transport.description} (Ctrl-C quits)", err=True)
+        for ev in _follow_events(c):
             if ev is not None:
                 click.echo(event_line(ev, timestamps))
 
 
 @main.command("reset")
 @_link_options
-def reset_cmd(port: str, baud: int, timeout: float) -> None:
+@_key_option
+def reset_cmd(port: str, baud: int, timeout: float, key: Path | None) -> None:
     """Restart the device (modules marked autostart start again)."""
-    with _client(port, baud, timeout) as c:
+    with _client(port, baud, timeout, key) as c:
         c.reset()
     click.echo("reset")
 
 
+_KEY_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
 @main.command("provision")
-@click.option("--pubkey", "-P", "pubkeys", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A public key (.pub) the device will trust; repeat for up to 4.")
-@click.option("--key", "-k", "signer", type=click.Path(exists=True, dir_okay=False,
-                                                        path_type=Path),
-              help="Private key matching one of the device's current keys (needed once the "
-                   "device is provisioned).")
+@click.option("--pubkey", "-P", "pubkeys", multiple=True, type=_KEY_FILE,
+              help="A public key (.pub) the device trusts for everything: signing packages, "
+                   "managing it, changing its keys. Repeatable.")
+@click.option("--package-key", "package_keys", multiple=True, type=_KEY_FILE,
+              help="A public key trusted only to sign packages (a build server).")
+@click.option("--operator-key", "operator_keys", multiple=True, type=_KEY_FILE,
+              help="A public key trusted only for management: ls, run, start, stop, rm, "
+                   "logs, reset (a fleet gateway).")
+@click.option("--admin-key", "admin_keys", multiple=True, type=_KEY_FILE,
+              help="A public key trusted only to change the keys and clear version pins.")
+@click.option("--key", "-k", "signer", type=_KEY_FILE, envvar="WASMOTE_KEY",
+              show_envvar=True,
+              help="Private key with the admin role (needed once the device is provisioned).")
 @click.option("--clear", is_flag=True, help="Remove every key: the device accepts unsigned "
                                             "packages again.")
+@click.option("--clear-pins", is_flag=True,
+              help="Forget every version pin (rollback protection): with new keys, or alone "
+                   "to keep the keys. Nothing else clears them.")
 @_link_options
-def provision_cmd(pubkeys: tuple[Path, ...], signer: Path | None, clear: bool, port: str,
-                  baud: int, timeout: float) -> None:
-    """Set the public keys the device trusts. A provisioned device runs only packages signed
-    by one of them and refuses replays of older versions; changing keys needs a signature by
-    a current key. The first provisioning is trust on first use: do it before the device
-    leaves your hands."""
-    if clear == bool(pubkeys):
-        raise UsageError("give --pubkey (one or more) or --clear")
-    keys = [load_public_key(k) for k in pubkeys]
-    sign = None
-    if signer is not None:
-        private = load_private_key(signer)
-        sign = private.sign
-    with _client(port, baud, timeout) as c:
-        c.provision(keys, sign)
+def provision_cmd(pubkeys: tuple[Path, ...], package_keys: tuple[Path, ...],
+                  operator_keys: tuple[Path, ...], admin_keys: tuple[Path, ...],
+                  signer: Path | None, clear: bool, clear_pins: bool, port: str, baud: int,
+                  timeout: float) -> None:
+    """Set the public keys the device trusts, each with its roles (at most 4 keys; between
+    them every role: package, operate, admin). A provisioned device runs only packages signed
+    by a package key, refuses replays of older versions, and answers management requests
+    only with a token signed by an operator key, bound to its device id and a fresh nonce.
+    The first provisioning is trust on first use: do it before the device leaves your hands."""
+    roles = [(k, p.ROLES_ALL) for k in pubkeys] + [(k, p.ROLE_PACKAGE) for k in package_keys]
+    roles += [(k, p.ROLE_OPERATE) for k in operator_keys]
+    roles += [(k, p.ROLE_ADMIN) for k in admin_keys]
+    if clear and roles:
+        raise UsageError("--clear removes every key: give no keys with it")
+    if not clear and not roles and not clear_pins:
+        raise UsageError("give keys (--pubkey, --package-key, --operator-key, --admin-key), "
+                         "--clear or --clear-pins")
+    keys = [(load_public_key(k), r) for k, r in roles]
+    if keys and functools.reduce(operator.or_, (r for _, r in keys)) != p.ROLES_ALL:
+        missing = [n for bit, n in p.ROLE_NAMES.items()
+                   if not any(r & bit for _, r in keys)]
+        raise UsageError(f"no key has the {', '.join(missing)} role: the device needs every "
+                         "role held by some key (--pubkey gives one key all of them)")
+    with _client(port, baud, timeout, signer) as c:
+        c.provision(keys, clear_pins=clear_pins, keep_keys=not roles and not clear)
         info = c.info()
+    pins = "; version pins cleared" if clear_pins else ""
     if clear:
-        click.echo("device unprovisioned: it accepts unsigned packages")
+        click.echo(f"device unprovisioned: it accepts unsigned packages{pins}")
+    elif not roles:
+        click.echo("version pins cleared; keys unchanged")
     else:
-        ids = ", ".join(key_id(k) for k in keys)
+        ids = ", ".join(f"{key_id(k)} ({_role_text(r)})" for k, r in keys)
         click.echo(f"device provisioned with {len(keys)} key(s): {ids} "
-                   f"(counter {info.key_counter})")
+                   f"(key change {info.key_counter}){pins}")
+
+
+def _role_text(roles: int) -> str:
+    return "all roles" if roles == p.ROLES_ALL else \
+        "+".join(n for bit, n in p.ROLE_NAMES.items() if roles & bit)

@@ -7,12 +7,15 @@ import random
 import struct
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from wasmote.device import protocol as p
 from wasmote.device.errors import DeviceRefused, DeviceTimeout, ProtocolError
 from wasmote.device.transport import Transport
+from wasmote.package.keys import public_key_bytes
 
 ProgressFn = Callable[[int, int], None]
 
@@ -36,8 +39,13 @@ class DeviceClient:
     """One host end of the protocol. Not thread-safe: one request at a time."""
 
     def __init__(self, transport: Transport, *, timeout: float = 2.0, retries: int = 3,
-                 window: int = 8, chunk: int = p.MAX_CHUNK, slow_timeout: float = 10.0) -> None:
+                 window: int = 8, chunk: int = p.MAX_CHUNK, slow_timeout: float = 10.0,
+                 key: Ed25519PrivateKey | None = None) -> None:
         self.transport = transport
+        # Signs a token for each management request on a provisioned device (operator or
+        # admin key); None: requests go without one (enough on an unprovisioned device).
+        self.key = key
+        self._provisioned: bool | None = None  # learnt from NONCE
         self.timeout = timeout
         # PUSH_BEGIN erases flash and PUSH_COMMIT hashes the image: allow them longer.
         self.slow_timeout = max(timeout, slow_timeout)
@@ -57,8 +65,8 @@ class DeviceClient:
         self._seq = (self._seq + 1) & 0xFFFF
         return self._seq
 
-    def send(self, msg: p.Msg, seq: int, body: bytes = b"") -> None:
-        self.transport.write(p.Frame(p.FrameType.REQUEST, msg, seq, 0, body).encode())
+    def send(self, msg: p.Msg, seq: int, body: bytes = b"", flags: int = 0) -> None:
+        self.transport.write(p.Frame(p.FrameType.REQUEST, msg, seq, 0, body, flags).encode())
 
     def receive(self, timeout: float) -> list[p.Frame]:
         """Responses that arrived within `timeout` (events are queued, not returned)."""
@@ -81,12 +89,28 @@ class DeviceClient:
     def request(self, msg: p.Msg, body: bytes = b"", *, timeout: float | None = None,
                 retries: int | None = None) -> p.Frame:
         """Send and wait for the matching response, retransmitting (same seq: the device
-        answers a repeat without redoing it). Error statuses raise DeviceRefused."""
+        answers a repeat without redoing it). Error statuses raise DeviceRefused.
+
+        A management request (not in OPEN_MSGS) to a provisioned device carries a token:
+        with a key, the client asks NONCE (which also says whether the device is
+        provisioned) and signs device id, nonce, message and body. Each request has its own
+        nonce, so this works through a relay that shares the line among processes."""
+        flags = 0
+        if msg not in p.OPEN_MSGS and self.key is not None and self._provisioned is not False:
+            n = self.nonce()
+            if n.auth_required:
+                pub = public_key_bytes(self.key)
+                sig = self.key.sign(p.auth_message(n.device_id, n.nonce, msg, body))
+                body, flags = body + pub + n.nonce + sig, p.FRAME_FLAG_AUTH
+        return self._request(msg, body, flags, timeout, retries)
+
+    def _request(self, msg: p.Msg, body: bytes, flags: int, timeout: float | None,
+                 retries: int | None) -> p.Frame:
         per_try = self.timeout if timeout is None else timeout
         tries = 1 + (self.retries if retries is None else retries)
         seq = self._next_seq()
         for _ in range(tries):
-            self.send(msg, seq, body)
+            self.send(msg, seq, body, flags)
             deadline = time.monotonic() + per_try
             while (left := deadline - time.monotonic()) > 0:
                 for f in self.receive(min(left, 0.2)):
@@ -119,6 +143,13 @@ class DeviceClient:
 
     def info(self) -> p.DeviceInfo:
         return p.DeviceInfo.decode(self.request(p.Msg.INFO).body)
+
+    def nonce(self) -> p.Nonce:
+        """A fresh single-use nonce (open to anyone); also tells whether the device wants
+        tokens."""
+        n = p.Nonce.decode(self.request(p.Msg.NONCE).body)
+        self._provisioned = n.auth_required
+        return n
 
     def modules(self, detail: bool = False) -> list[p.ModuleEntry]:
         """Every installed module; with `detail`, also limits and memory (if the firmware
@@ -160,16 +191,21 @@ class DeviceClient:
     def stop(self, name: str) -> None:
         self.request(p.Msg.STOP, p.str8(name))
 
-    def provision(self, keys: list[bytes], sign: Callable[[bytes], bytes] | None = None,
-                  counter: int | None = None) -> None:
-        """Replace the device's trusted public keys ([] unprovisions). A provisioned device
-        needs `sign`: an Ed25519 signature by one of its current keys over what it gets."""
-        if counter is None:
-            counter = self.info().key_counter + 1
-        body = p.provision_body(counter, keys)
-        if sign is not None:
-            body += sign(p.PROVISION_DOMAIN + body)
-        self.request(p.Msg.PROVISION, body)
+    def provision(self, keys: Sequence[bytes | tuple[bytes, int]], *, clear_pins: bool = False,
+                  keep_keys: bool = False) -> None:
+        """Replace the device's trusted public keys ([] unprovisions), each with its roles
+        (a bare key gets every role). A provisioned device needs the client's key to hold
+        the admin role. Version pins stay unless `clear_pins`; `keep_keys` (with no keys)
+        changes only the pins."""
+        flags = (p.PROV_CLEAR_PINS if clear_pins else 0) | (p.PROV_KEEP_KEYS if keep_keys else 0)
+        entries = [k if isinstance(k, tuple) else (k, p.ROLES_ALL) for k in keys]
+        self.request(p.Msg.PROVISION, p.provision_body(flags, entries))
+        self._provisioned = None
+
+    def subscribe(self, seconds: int) -> None:
+        """Receive module events for `seconds` (0 ends it); needed on a provisioned device,
+        harmless elsewhere."""
+        self.request(p.Msg.SUBSCRIBE, struct.pack("<H", seconds))
 
     def log_lines(self) -> list[p.LogLine]:
         return p.decode_logs(self.request(p.Msg.LOGS).body)
@@ -189,7 +225,7 @@ class DeviceClient:
         `autostart` None: a package's manifest decides (a bare module does not autostart)."""
         t0 = time.perf_counter()
         if autostart is None:
-            autostart = _manifest_autostart(data)
+            autostart = manifest_autostart(data)
         sha = hashlib.sha256(data).digest()
         flags = p.MODFLAG_AUTOSTART if autostart else 0
         begin = self.request(p.Msg.PUSH_BEGIN,
@@ -285,7 +321,7 @@ class DeviceClient:
         return retransmits
 
 
-def _manifest_autostart(data: bytes) -> bool:
+def manifest_autostart(data: bytes) -> bool:
     """A package's own `autostart`; False for anything else (or a package that does not
     parse: the device will say what is wrong with it)."""
     from wasmote.package.container import is_package, parse_package

@@ -100,6 +100,7 @@ class PosixDevice:
     variant: str = "release"
     board: str = "posix"
     fuel: int | None = None  # per RUN call; None = the device's default
+    entropy: str = "os"      # "jitter": only clock jitter, like a board without an RNG
     url: str = ""
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -111,7 +112,8 @@ class PosixDevice:
              "--board", self.board,
              *(["--gpio-log", str(self.gpio_log)] if self.gpio_log is not None else []),
              *(["--retained", str(self.retained)] if self.retained is not None else []),
-             *(["--fuel", str(self.fuel)] if self.fuel is not None else [])],
+             *(["--fuel", str(self.fuel)] if self.fuel is not None else []),
+             "--entropy", self.entropy],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert self.proc.stderr is not None
         line = self.proc.stderr.readline().decode(errors="replace")

@@ -49,6 +49,8 @@ class Msg(IntEnum):
     LOGS = 0x0A
     RESET = 0x0B
     PROVISION = 0x0C
+    NONCE = 0x0D
+    SUBSCRIBE = 0x0E
     EV_BOOT = 0x80
     EV_LOG = 0x81
     EV_TRAP = 0x82
@@ -74,6 +76,7 @@ class Status(IntEnum):
     BAD_ARGS = 15
     DENIED = 16
     NO_RAM = 17
+    AUTH = 18  # provisioned device: the request needs a valid token (NONCE, --key)
 
 
 def status_name(code: int) -> str:
@@ -102,6 +105,27 @@ RUNNING_STATES = frozenset({"ready", "sleeping", "waiting", "backoff"})
 MODULE_KINDS = ("wasm", "package", "package+aot")
 RESET_CAUSES = ("power-on", "software", "watchdog", "fault")
 MODFLAG_AUTOSTART = 0x1
+
+# Management authentication (docs/protocol.md "Authentication", firmware protocol/auth.h).
+FRAME_FLAG_AUTH = 0x01
+DEVICE_ID_BYTES = 16
+AUTH_NONCE_BYTES = 16
+AUTH_TRAILER = 32 + AUTH_NONCE_BYTES + 64
+AUTH_DOMAIN = b"wasmote-auth-v1\0"
+ROLE_PACKAGE = 0x1
+ROLE_OPERATE = 0x2
+ROLE_ADMIN = 0x4
+ROLES_ALL = 0x7
+ROLE_NAMES = {ROLE_PACKAGE: "package", ROLE_OPERATE: "operate", ROLE_ADMIN: "admin"}
+PROV_CLEAR_PINS = 0x1
+PROV_KEEP_KEYS = 0x2
+NONCE_AUTH_REQUIRED = 0x1
+SUBSCRIBE_MAX_S = 3600
+# Open to anyone on the line even on a provisioned device; every other request needs a
+# token (the device's role_needed() in protocol.c).
+OPEN_MSGS = frozenset({Msg.INFO, Msg.NONCE, Msg.PUSH_BEGIN, Msg.PUSH_CHUNK, Msg.PUSH_COMMIT})
+# Where the device's random numbers come from (INFO; core/random/random.h WM_RANDOM_*).
+RANDOM_KINDS = {0: "none", 1: "hardware", 2: "seeded DRBG"}
 
 VALUE_TYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64"}
 VALUE_CODES = {v: k for k, v in VALUE_TYPES.items()}
@@ -267,6 +291,8 @@ class DeviceInfo:
     boots: int = 0
     reset_cause: int = 0
     notes: str = ""
+    device_id: bytes = b""    # made once by the device; every signed request binds it
+    random_kind: int = 0      # RANDOM_KINDS
 
     @classmethod
     def decode(cls, body: bytes) -> DeviceInfo:
@@ -277,9 +303,15 @@ class DeviceInfo:
                 r.u16(), r.str8(), r.str8())
         if r.pos == len(body):  # a firmware without the supervisor
             return cls(*base)
-        return cls(*base, keys=r.u8(), key_counter=r.u32(), aot_arch=r.u8(), aot_abi=r.u16(),
-                   slots=r.u16(), running=r.u16(), boots=r.u32(), reset_cause=r.u8(),
-                   notes=r.str8())
+        state = (r.u8(), r.u32(), r.u8(), r.u16(), r.u16(), r.u16(), r.u32(), r.u8(),
+                 r.str8())  # keys .. notes
+        if r.pos == len(body):  # a firmware without device identity
+            return cls(*base, *state)
+        return cls(*base, *state, r.take(DEVICE_ID_BYTES), r.u8())
+
+    @property
+    def random_kind_name(self) -> str:
+        return RANDOM_KINDS.get(self.random_kind, f"kind {self.random_kind}")
 
     def feature_names(self) -> list[str]:
         return [n for bit, n in FEATURE_NAMES.items() if self.features & bit]
@@ -354,17 +386,37 @@ def decode_list(body: bytes) -> tuple[int, list[ModuleEntry]]:
     return total, entries
 
 
-PROVISION_DOMAIN = b"wasmote-provision-v1\0"
 PROVISION_KEYS_MAX = 4
 
 
-def provision_body(counter: int, keys: list[bytes]) -> bytes:
-    """The signed part of a PROVISION request (docs/protocol.md)."""
-    if len(keys) > PROVISION_KEYS_MAX or any(len(k) != 32 for k in keys):
+def provision_body(flags: int, keys: list[tuple[bytes, int]]) -> bytes:
+    """PROVISION: u8 flags | u8 n | n x (32-byte key, u8 roles) (docs/protocol.md)."""
+    if len(keys) > PROVISION_KEYS_MAX or any(len(k) != 32 for k, _ in keys):
         raise ProtocolError(f"PROVISION takes 0..{PROVISION_KEYS_MAX} 32-byte public keys")
-    if not 0 <= counter <= 0xFFFFFFFF:
-        raise ProtocolError("PROVISION counter must fit in 32 bits")
-    return struct.pack("<IB", counter, len(keys)) + b"".join(keys)
+    if any(not 0 < roles <= ROLES_ALL for _, roles in keys):
+        raise ProtocolError("PROVISION: each key needs a non-empty set of roles")
+    return bytes([flags, len(keys)]) + b"".join(k + bytes([roles]) for k, roles in keys)
+
+
+@dataclass(frozen=True)
+class Nonce:
+    """A NONCE answer: whether the device wants tokens, its id, one fresh nonce."""
+
+    auth_required: bool
+    device_id: bytes
+    nonce: bytes
+
+    @classmethod
+    def decode(cls, body: bytes) -> Nonce:
+        r = Reader(body, "NONCE")
+        flags = r.u8()
+        return cls(bool(flags & NONCE_AUTH_REQUIRED), r.take(DEVICE_ID_BYTES),
+                   r.take(AUTH_NONCE_BYTES))
+
+
+def auth_message(device_id: bytes, nonce: bytes, msg: int, body: bytes) -> bytes:
+    """What the token's Ed25519 signature covers (firmware protocol/auth.h)."""
+    return AUTH_DOMAIN + device_id + nonce + bytes([msg]) + body
 
 
 def push_begin_body(name: str, size: int, sha256: bytes, flags: int) -> bytes:

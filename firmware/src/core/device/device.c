@@ -12,6 +12,10 @@ static int dev_read(void *ctx, uint8_t *buf, size_t cap)
         buf[n++] = (uint8_t)c;
     }
     d->rx_bytes += (uint32_t)n;
+    if (n > 0) { /* when bytes arrive is timing the line adds to the random pool */
+        uint32_t t = d->cfg.millis != NULL ? d->cfg.millis() : 0u;
+        wm_random_stir(&d->sup.rng, t ^ (d->rx_bytes << 16) ^ buf[0]);
+    }
     return (int)n;
 }
 
@@ -30,6 +34,12 @@ static void dev_reset(void *ctx)
 {
     wm_device *d = ctx;
     d->cfg.reset();
+}
+
+static int dev_entropy(void *ctx, uint8_t *buf, size_t len)
+{
+    const wm_device *d = ctx;
+    return d->cfg.entropy(buf, len);
 }
 
 static void dev_event(void *ctx, uint8_t ev, const char *module, const char *text, size_t len)
@@ -83,6 +93,7 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
     pc.validate = wm_sup_validate;
     pc.validate_ctx = &d->sup;
     pc.validate_error = wm_sup_validate_error;
+    pc.millis = cfg->millis;
     wm_protocol_init(&d->proto, &pc);
     wm_sup_protocol_ops(&d->sup, &d->ops);
     wm_sup_config sc;
@@ -105,6 +116,8 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
     sc.reset_cause = cfg->reset_cause;
     sc.event = dev_event;
     sc.event_ctx = &d->proto;
+    sc.entropy = cfg->entropy != NULL ? dev_entropy : NULL;
+    sc.entropy_ctx = d;
     wm_sup_init(&d->sup, &sc);
     d->store.before_move = wm_sup_store_moving;
     d->store.move_ctx = &d->sup;

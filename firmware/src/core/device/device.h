@@ -49,6 +49,10 @@ typedef struct {
                          uint16_t abi, wm_error *err); /* core/aot's wm_aot_attach, or NULL */
     uint8_t aot_isolated;       /* 1: aot_attach isolates native code with the MPU (core/aot's
                                    wm_aot_attach_isolated; INFO reports "aot-mpu") */
+    /* The board's entropy (wasmote_port.h wm_port_entropy): fills buf, returns
+     * WM_RANDOM_HARDWARE, WM_RANDOM_SEEDED (jitter only) or <0. NULL: none (then only a
+     * seed kept in the config area seeds the device's random numbers). */
+    int (*entropy)(uint8_t *buf, size_t len);
 } wm_device_config;
 
 typedef struct {

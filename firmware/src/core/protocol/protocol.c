@@ -213,7 +213,7 @@ static uint32_t features(const wm_protocol *p, const wm_proto_device_state *ds)
 
 static int do_info(wm_protocol *p, const wm_frame_header *req, wm_out *o)
 {
-    wm_proto_device_state ds = {p->cfg.free_ram, 0, 0, 0, 0, 0, 0, 0, 0, 0, ""};
+    wm_proto_device_state ds = {p->cfg.free_ram, 0, 0, 0, 0, 0, 0, 0, 0, 0, "", NULL, 0};
     const wm_protocol_runner *r = p->cfg.runner;
     if (r != NULL && r->device_state != NULL) {
         r->device_state(r->ctx, &ds);
@@ -240,6 +240,10 @@ static int do_info(wm_protocol *p, const wm_frame_header *req, wm_out *o)
     out_u32(o, ds.boots);
     out_u8(o, ds.reset_cause);
     out_str8(o, ds.notes != NULL ? ds.notes : "");
+    /* identity: the id every signed request binds, and where its randomness comes from */
+    static const uint8_t no_id[WM_DEVICE_ID_BYTES] = {0};
+    out_bytes(o, ds.device_id != NULL ? ds.device_id : no_id, WM_DEVICE_ID_BYTES);
+    out_u8(o, ds.random_kind);
     return respond(p, req, WM_ST_OK, o->len);
 }
 
@@ -329,7 +333,7 @@ static int do_list(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out
         if (wm_store_get(p->cfg.store, i, &info) != WM_STORE_OK) {
             break;
         }
-        wm_proto_module_state ms = {0, 0, {0, 0, 0}, 0, 0, 0, 0, 0, "", 0, 0, 0};
+        wm_proto_module_state ms = {info.flags, 0, 0, {0, 0, 0}, 0, 0, 0, 0, 0, "", 0, 0, 0};
         const wm_protocol_runner *r = p->cfg.runner;
         if (r != NULL && r->module_state != NULL) {
             r->module_state(r->ctx, info.name, &ms);
@@ -342,7 +346,7 @@ static int do_list(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out
             break;
         }
         out_u32(o, info.size);
-        out_u32(o, info.flags);
+        out_u32(o, ms.flags);
         out_u32(o, info.gen);
         out_bytes(o, info.sha256, 32);
         out_str8(o, info.name);
@@ -475,8 +479,10 @@ static int do_run(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out 
         return respond_error(p, req, WM_ST_NOT_SUPPORTED, "store is not memory-mapped");
     }
     msg[0] = '\0';
+    p->run_name = name; /* its own events go out during the call (wm_protocol_event) */
     int st = r->run(r->ctx, p, name, image, info.size, export_name, args, nargs, results,
                     &nresults, msg, sizeof msg);
+    p->run_name = NULL;
     if (st != WM_ST_OK) {
         msg[sizeof msg - 1u] = '\0';
         return respond_error(p, req, (uint16_t)st, msg);
@@ -524,6 +530,133 @@ static int do_logs(wm_protocol *p, const wm_frame_header *req, wm_out *o)
     return respond(p, req, WM_ST_OK, o->len);
 }
 
+static uint32_t now_ms(const wm_protocol *p)
+{
+    return p->cfg.millis != NULL ? p->cfg.millis() : 0u;
+}
+
+static void identity(const wm_protocol *p, wm_auth_identity *id)
+{
+    const wm_protocol_runner *r = p->cfg.runner;
+    id->device_id = NULL;
+    id->keys = NULL;
+    id->nkeys = 0;
+    if (r != NULL && r->identity != NULL) {
+        r->identity(r->ctx, id);
+    }
+}
+
+/* The role a message needs on a provisioned device; 0: open to anyone on the line (INFO,
+ * NONCE, and the push: a package proves itself by its signature). */
+static uint8_t role_needed(uint8_t msg)
+{
+    switch (msg) {
+    case WM_MSG_INFO:
+    case WM_MSG_NONCE:
+    case WM_MSG_PUSH_BEGIN:
+    case WM_MSG_PUSH_CHUNK:
+    case WM_MSG_PUSH_COMMIT:
+        return 0;
+    case WM_MSG_PROVISION:
+        return WM_ROLE_ADMIN;
+    default: /* LIST, RUN, START, STOP, REMOVE, LOGS, RESET, SUBSCRIBE, and anything new */
+        return WM_ROLE_OPERATE;
+    }
+}
+
+static int do_nonce(wm_protocol *p, const wm_frame_header *req, wm_out *o)
+{
+    const wm_protocol_runner *r = p->cfg.runner;
+    uint8_t fresh[WM_AUTH_NONCE_BYTES];
+    if (r == NULL || r->random == NULL || r->random(r->ctx, fresh, sizeof fresh) != 0) {
+        return respond_error(p, req, WM_ST_NOT_SUPPORTED, "this device has no random source");
+    }
+    wm_auth_identity id;
+    identity(p, &id);
+    static const uint8_t no_id[WM_DEVICE_ID_BYTES] = {0};
+    wm_auth_issue(&p->auth, fresh, now_ms(p));
+    out_u8(o, id.nkeys > 0 ? (uint8_t)WM_NONCE_AUTH_REQUIRED : 0u);
+    out_bytes(o, id.device_id != NULL ? id.device_id : no_id, WM_DEVICE_ID_BYTES);
+    out_bytes(o, fresh, sizeof fresh);
+    return respond(p, req, WM_ST_OK, o->len);
+}
+
+static int do_subscribe(wm_protocol *p, const wm_frame_header *req, wm_in *in)
+{
+    uint16_t seconds = in_u16(in);
+    if (in->bad || in->pos != in->len || seconds > WM_SUBSCRIBE_MAX_S) {
+        return respond_error(p, req, WM_ST_MALFORMED,
+                             "malformed SUBSCRIBE (u16 seconds, at most 3600; 0 ends it)");
+    }
+    p->subscribed = seconds > 0;
+    p->sub_start_ms = now_ms(p);
+    p->sub_ms = (uint32_t)seconds * 1000u;
+    return respond(p, req, WM_ST_OK, 0);
+}
+
+/* Whether an event about `name` may go out: always on an unprovisioned device and for the
+ * device's own events (no module); else during a subscription or that module's RUN. */
+static bool event_allowed(const wm_protocol *p, const char *name)
+{
+    wm_auth_identity id;
+    identity(p, &id);
+    if (id.nkeys == 0 || name == NULL || name[0] == '\0') {
+        return true;
+    }
+    if (p->subscribed && (p->cfg.millis == NULL ||
+                          (uint32_t)(now_ms(p) - p->sub_start_ms) < p->sub_ms)) {
+        return true;
+    }
+    const char *a = p->run_name, *b = name;
+    while (a != NULL && *a != '\0' && *a == *b) {
+        a++;
+        b++;
+    }
+    return a != NULL && *a == *b;
+}
+
+/* Checks the token a request carries, or that it needs none, and strips the trailer. True
+ * to go on; false when a refusal was sent (*sent: its result, < 0 on a write error). */
+static bool authorized(wm_protocol *p, const wm_frame_header *h, size_t *body_len,
+                       const uint8_t *body, int *sent)
+{
+    static const char *const role_names[] = {"", "package", "operate", "", "admin"};
+    wm_auth_identity id;
+    identity(p, &id);
+    uint8_t role = role_needed(h->msg);
+    if ((h->flags & WM_FRAME_FLAG_AUTH) != 0) {
+        if (*body_len < WM_AUTH_TRAILER) {
+            *sent = respond_error(p, h, WM_ST_MALFORMED, "malformed authentication trailer");
+            return false;
+        }
+        if (id.nkeys > 0) {
+            int rc = wm_auth_check(&p->auth, &id, role, h->msg, body, *body_len, now_ms(p));
+            if (rc != WM_AUTH_OK) {
+                *sent = respond_error(p, h, WM_ST_AUTH, wm_auth_error(rc));
+                return false;
+            }
+        }
+        *body_len -= WM_AUTH_TRAILER; /* unprovisioned: nothing to check it against */
+        return true;
+    }
+    if (role != 0 && id.nkeys > 0) {
+        char m[128];
+        size_t n = 0;
+        const char *parts[] = {"the device is provisioned: this request needs a token "
+                               "signed by a key with the ",
+                               role_names[role], " role (NONCE first; wasmote --key)"};
+        for (size_t i = 0; i < 3u; i++) {
+            for (const char *c = parts[i]; *c != '\0' && n + 1u < sizeof m; c++) {
+                m[n++] = *c;
+            }
+        }
+        m[n] = '\0';
+        *sent = respond_error(p, h, WM_ST_AUTH, m);
+        return false;
+    }
+    return true;
+}
+
 static int dispatch(wm_protocol *p, const uint8_t *payload, size_t len)
 {
     wm_frame_header h;
@@ -545,9 +678,20 @@ static int dispatch(wm_protocol *p, const uint8_t *payload, size_t len)
         /* Retransmitted request: its response was lost. Answer again, do not redo it. */
         return send_raw(p, p->tx_enc, p->tx_len);
     }
+    if ((h.flags & (uint8_t)~WM_FRAME_FLAG_AUTH) != 0) {
+        return respond_error(p, &h, WM_ST_MALFORMED, "unknown frame flags");
+    }
+    int sent = 0;
+    if (!authorized(p, &h, &body_len, body, &sent)) {
+        return sent;
+    }
     wm_in in = {body, body_len, 0, false};
     wm_out o = {p->tx_raw + WM_FRAME_HEADER, 0, WM_PROTO_MAX_BODY, false};
     switch (h.msg) {
+    case WM_MSG_NONCE:
+        return do_nonce(p, &h, &o);
+    case WM_MSG_SUBSCRIBE:
+        return do_subscribe(p, &h, &in);
     case WM_MSG_INFO:
         return do_info(p, &h, &o);
     case WM_MSG_PUSH_BEGIN:
@@ -591,6 +735,11 @@ void wm_protocol_init(wm_protocol *p, const wm_protocol_config *cfg)
     p->last_msg = 0;
     p->ev_seq = 0;
     wm_log_ring_init(&p->log);
+    wm_auth_pool_init(&p->auth);
+    p->subscribed = false;
+    p->sub_start_ms = 0;
+    p->sub_ms = 0;
+    p->run_name = NULL;
     p->reset_requested = false;
     p->frames_ok = 0;
     p->frames_bad = 0;
@@ -601,6 +750,7 @@ void wm_protocol_link_lost(wm_protocol *p)
     p->rx_len = 0;
     p->rx_overflow = false;
     p->have_last = false;
+    p->subscribed = false; /* whoever connects next has not subscribed */
 }
 
 int wm_protocol_feed(wm_protocol *p, const uint8_t *data, size_t len)
@@ -664,6 +814,9 @@ int wm_protocol_event(wm_protocol *p, uint8_t ev, const char *name, const char *
 {
     if (ev == WM_EV_LOG) {
         wm_log_ring_add(&p->log, name, c_strlen(name), text, len);
+    }
+    if (!event_allowed(p, name)) {
+        return 0; /* kept for an authenticated LOGS; not shown to the line */
     }
     wm_out o = {p->ev_raw + WM_FRAME_HEADER, 0, WM_PROTO_EVENT_MAX, false};
     out_str8(&o, name);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "../store/store.h"
+#include "auth.h"
 #include "cobs.h"
 #include "log_ring.h"
 #include "wire.h"
@@ -49,6 +50,7 @@ struct wm_protocol;
 
 /* What LIST shows of a module's runtime state (docs/protocol.md). */
 typedef struct {
+    uint32_t flags;           /* module flags in effect (prefilled with the stored ones) */
     uint8_t state;            /* WM_MS_* of the supervisor */
     uint8_t kind;             /* 0 bare wasm, 1 package, 2 package running native code */
     uint16_t version[3];
@@ -73,6 +75,8 @@ typedef struct {
     uint32_t boots;
     uint8_t reset_cause;      /* WM_RESET_* */
     const char *notes;        /* e.g. "unprovisioned: unsigned packages accepted" */
+    const uint8_t *device_id; /* WM_DEVICE_ID_BYTES, or NULL (INFO sends zeros) */
+    uint8_t random_kind;      /* WM_RANDOM_* of core/random */
 } wm_proto_device_state;
 
 /* The application behind the protocol (the supervisor). Each hook returning int gives a
@@ -95,6 +99,10 @@ typedef struct {
     int (*provision)(void *ctx, const uint8_t *body, size_t len, char *msg, size_t cap);
     /* Why the last commit validation refused the image: a WM_ST_* status. */
     uint16_t (*validate_status)(void *ctx);
+    /* The device id and provisioned keys (NULL: unprovisioned, no authentication). */
+    void (*identity)(void *ctx, wm_auth_identity *out);
+    /* Random bytes for nonces: 0, or <0 (NULL or failing: NONCE is not supported). */
+    int (*random)(void *ctx, uint8_t *buf, size_t len);
 } wm_protocol_runner;
 
 typedef struct {
@@ -109,6 +117,7 @@ typedef struct {
     /* why validate refused, or after an accepted one a note for PUSH_COMMIT's answer ("" =
      * none); may be NULL */
     const char *(*validate_error)(void *validate_ctx);
+    uint32_t (*millis)(void); /* nonce lifetime and subscriptions; NULL: time stands still */
 } wm_protocol_config;
 
 typedef struct wm_protocol {
@@ -129,6 +138,11 @@ typedef struct wm_protocol {
                                        WM_FRAME_CRC) + 1u];
     uint16_t ev_seq;
     wm_log_ring log; /* recent log lines for LOGS */
+    wm_auth_pool auth;
+    /* events on a provisioned device: while a subscription lasts, or a RUN's own */
+    bool subscribed;
+    uint32_t sub_start_ms, sub_ms;
+    const char *run_name;     /* the module a RUN in progress calls, or NULL */
     bool reset_requested;
     /* counters for diagnostics and tests */
     uint32_t frames_ok;
@@ -145,7 +159,9 @@ int wm_protocol_feed(wm_protocol *p, const uint8_t *data, size_t len);
 /* The link dropped: forget the partial frame and the retransmit cache; a push in progress
  * stays open so the host can resume it. */
 void wm_protocol_link_lost(wm_protocol *p);
-/* Send an event (WM_EV_*) about module `name`; WM_EV_LOG text is also kept for LOGS. */
+/* Send an event (WM_EV_*) about module `name`; WM_EV_LOG text is also kept for LOGS. On a
+ * provisioned device an event that carries module output goes out only while an
+ * authenticated SUBSCRIBE lasts, or during the authenticated RUN of that module. */
 int wm_protocol_event(wm_protocol *p, uint8_t ev, const char *name, const char *text,
                       size_t len);
 

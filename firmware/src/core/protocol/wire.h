@@ -22,6 +22,27 @@
  * LIST round trips and refuses a device that claims more. */
 #define WM_PROTO_LIST_MAX 64u
 
+/* Frame flags (requests). */
+#define WM_FRAME_FLAG_AUTH 0x01u /* the body ends with an authentication trailer (auth.h) */
+
+/* Device identity and management authentication (docs/protocol.md, docs/security.md). */
+#define WM_DEVICE_ID_BYTES 16u
+#define WM_AUTH_NONCE_BYTES 16u
+#define WM_AUTH_TRAILER (32u + WM_AUTH_NONCE_BYTES + 64u) /* pub | nonce | sig */
+/* Key roles (PROVISION): what a provisioned key may do. */
+#define WM_ROLE_PACKAGE 0x1u /* sign packages */
+#define WM_ROLE_OPERATE 0x2u /* management: LIST, RUN, START, STOP, REMOVE, LOGS, RESET,
+                                SUBSCRIBE */
+#define WM_ROLE_ADMIN 0x4u   /* PROVISION: change the keys, clear version pins */
+#define WM_ROLES_ALL 0x7u
+/* PROVISION flags */
+#define WM_PROV_CLEAR_PINS 0x1u /* forget every version pin (only this clears them) */
+#define WM_PROV_KEEP_KEYS 0x2u  /* leave the keys as they are (n must be 0) */
+/* NONCE response flags */
+#define WM_NONCE_AUTH_REQUIRED 0x1u /* provisioned: management requests need a token */
+/* Longest event subscription (SUBSCRIBE), seconds. */
+#define WM_SUBSCRIBE_MAX_S 3600u
+
 enum wm_frame_type {
     WM_FT_REQUEST = 1,
     WM_FT_RESPONSE = 2,
@@ -41,6 +62,8 @@ enum wm_msg {
     WM_MSG_LOGS = 0x0A,
     WM_MSG_RESET = 0x0B,
     WM_MSG_PROVISION = 0x0C,
+    WM_MSG_NONCE = 0x0D,
+    WM_MSG_SUBSCRIBE = 0x0E,
     /* events (type WM_FT_EVENT) */
     WM_EV_BOOT = 0x80,
     WM_EV_LOG = 0x81,
@@ -68,6 +91,7 @@ enum wm_status {
     WM_ST_BAD_ARGS = 15,
     WM_ST_DENIED = 16, /* the sandbox policy refused: signature, replay, capabilities */
     WM_ST_NO_RAM = 17, /* not enough free RAM for the module (stop another one) */
+    WM_ST_AUTH = 18,   /* provisioned device: the request needs a valid token (NONCE) */
 };
 
 /* INFO feature bits */

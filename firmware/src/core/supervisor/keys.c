@@ -1,56 +1,95 @@
-/* Provisioning: the device's trusted Ed25519 public keys, kept in the config area (the kv
- * store, namespace "#keys", which no module name can equal).
+/* Provisioning: the device's trusted Ed25519 public keys and their roles, kept in the
+ * config area (kv namespace "#keys", which no module name can equal).
  *
- * PROVISION body: u32 counter | u8 n (0..4) | n x 32-byte public keys | [64-byte signature]
- * An unprovisioned device accepts any request (trust on first use: provision before the
- * device leaves your hands). A provisioned one requires the signature, by one of its current
- * keys, over "wasmote-provision-v1\0" || the body before the signature, and a counter above
- * the stored one, so a captured request cannot be replayed. n = 0 unprovisions. Every
- * change of keys forgets the version pins (docs/security.md). */
+ * Record: u32 generation | u8 n | n x (32-byte key, u8 roles)    (a record of the first
+ * format, u32 counter | u8 n | n x 32-byte key, reads as keys with every role)
+ *
+ * PROVISION body: u8 flags | u8 n (0..4) | n x (32-byte key, u8 roles). Who may send it is
+ * the protocol's business (protocol/auth.h): anyone on an unprovisioned device (trust on
+ * first use), else only a token by a key with the admin role, bound to this device's id and
+ * a nonce it issued, so a captured request works nowhere else and never again. The
+ * generation is counted here, never taken from the wire: nobody can set it to lock the
+ * owner out. Version pins survive a change of keys; only the CLEAR_PINS flag (in a signed
+ * request on a provisioned device) clears them. */
 #include "sup_internal.h"
 
-#include "ed25519.h"
 #include "pins.h"
 
 static const uint8_t k_ns[] = "#keys";
 static const uint8_t k_key[] = "keys";
 static const uint8_t k_pins_ns[] = "#pins";
-static const char k_domain[] = "wasmote-provision-v1"; /* + NUL = 21 bytes */
 
 #define NS_LEN(a) ((uint32_t)(sizeof(a) - 1u))
+#define ENTRY 33u /* key + roles */
+
+static void use_keys(wm_supervisor *s, const uint8_t *entries, uint32_t n, uint32_t stride)
+{
+    s->nkeys = 0;
+    s->dev.nkeys = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *e = entries + stride * i;
+        wm_sb_mem_copy(s->keys[i].pub, e, 32u);
+        s->keys[i].roles = stride == ENTRY ? (uint8_t)(e[32] & WM_ROLES_ALL) : WM_ROLES_ALL;
+        if ((s->keys[i].roles & WM_ROLE_PACKAGE) != 0) {
+            wm_sb_mem_copy(s->pkg_keys[s->dev.nkeys++], e, 32u);
+        }
+    }
+    s->nkeys = n;
+}
 
 void wm_sup_keys_load(wm_supervisor *s)
 {
-    uint8_t v[5u + 32u * WM_SUP_KEYS_MAX];
+    uint8_t v[5u + ENTRY * WM_SUP_KEYS_MAX];
+    s->nkeys = 0;
     s->dev.nkeys = 0;
     s->key_counter = 0;
     if (s->cfg.kv == NULL) {
         return;
     }
     int n = wm_kv_get(s->cfg.kv, k_ns, NS_LEN(k_ns), k_key, NS_LEN(k_key), v, sizeof v);
-    if (n < 5 || (uint32_t)n != 5u + 32u * v[4] || v[4] > WM_SUP_KEYS_MAX) {
+    if (n < 5 || v[4] > WM_SUP_KEYS_MAX) {
         return; /* none, or unreadable: unprovisioned */
     }
-    s->key_counter = wm_sb_le32(v);
-    for (uint32_t i = 0; i < v[4]; i++) {
-        wm_sb_mem_copy(s->keys[i], v + 5u + 32u * i, 32u);
+    uint32_t stride = (uint32_t)n == 5u + ENTRY * v[4] ? ENTRY
+                      : (uint32_t)n == 5u + 32u * v[4] ? 32u : 0u;
+    if (stride == 0) {
+        return;
     }
-    s->dev.nkeys = v[4];
+    s->key_counter = wm_sb_le32(v);
+    use_keys(s, v + 5, v[4], stride);
 }
 
-static bool signed_by_current_key(const wm_supervisor *s, const uint8_t *body, size_t signed_len,
-                                  const uint8_t *sig)
+/* The new key list is sound: known roles, no key twice, and (unless it is empty) every
+ * role held by some key, so the device stays manageable. */
+static bool keys_ok(const uint8_t *e, uint32_t n, wm_sup_text *t)
 {
-    uint8_t msg[sizeof k_domain + 5u + 32u * WM_SUP_KEYS_MAX];
-    wm_sb_mem_copy(msg, k_domain, sizeof k_domain); /* includes the NUL */
-    wm_sb_mem_copy(msg + sizeof k_domain, body, signed_len);
-    for (uint32_t i = 0; i < s->dev.nkeys; i++) {
-        if (wm_ed25519_verify(s->keys[i], msg, sizeof k_domain + signed_len, sig) ==
-            WM_CRYPTO_OK) {
-            return true;
+    uint8_t all = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t roles = e[ENTRY * i + 32u];
+        if (roles == 0 || (roles & (uint8_t)~WM_ROLES_ALL) != 0) {
+            wm_sup_put(t, "PROVISION: a key's roles must be a non-empty set of package (1), "
+                          "operate (2), admin (4)");
+            return false;
         }
+        for (uint32_t j = 0; j < i; j++) {
+            if (wm_sb_mem_eq(e + ENTRY * i, e + ENTRY * j, 32u)) {
+                wm_sup_put(t, "PROVISION: the same key twice");
+                return false;
+            }
+        }
+        all |= roles;
     }
-    return false;
+    if (n > 0 && all != WM_ROLES_ALL) {
+        wm_sup_put(t, "PROVISION: no key has the ");
+        wm_sup_put(t, (all & WM_ROLE_ADMIN) == 0     ? "admin role (nobody could change the "
+                                                       "keys again)"
+                      : (all & WM_ROLE_PACKAGE) == 0 ? "package role (nothing could be "
+                                                       "installed)"
+                                                     : "operate role (the device could not "
+                                                       "be managed)");
+        return false;
+    }
+    return true;
 }
 
 int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, char *msg, size_t cap)
@@ -58,50 +97,106 @@ int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, char *msg, size
     wm_supervisor *s = ctx;
     wm_sup_text t;
     wm_sup_text_init(&t, msg, cap);
-    if (len < 5u || body[4] > WM_SUP_KEYS_MAX) {
-        wm_sup_put(&t, "malformed PROVISION (at most 4 keys)");
+    if (len < 2u || body[1] > WM_SUP_KEYS_MAX || len != 2u + ENTRY * body[1]) {
+        wm_sup_put(&t, "malformed PROVISION (u8 flags, u8 n <= 4, n x (key, roles))");
         return WM_ST_MALFORMED;
     }
-    uint32_t n = body[4];
-    size_t signed_len = 5u + 32u * n;
-    bool has_sig = len == signed_len + 64u;
-    if (len != signed_len && !has_sig) {
-        wm_sup_put(&t, "malformed PROVISION: wrong length");
+    uint8_t flags = body[0];
+    uint32_t n = body[1];
+    if ((flags & (uint8_t)~(WM_PROV_CLEAR_PINS | WM_PROV_KEEP_KEYS)) != 0 ||
+        ((flags & WM_PROV_KEEP_KEYS) != 0 && n != 0)) {
+        wm_sup_put(&t, "PROVISION: unknown flags, or keys given with KEEP_KEYS");
         return WM_ST_MALFORMED;
     }
-    uint32_t counter = wm_sb_le32(body);
-    if (s->dev.nkeys > 0) {
-        if (!has_sig) {
-            wm_sup_put(&t, "the device is provisioned: the request must be signed by one of "
-                           "its keys (--key)");
-            return WM_ST_DENIED;
-        }
-        if (!signed_by_current_key(s, body, signed_len, body + signed_len)) {
-            wm_sup_put(&t, "signature does not verify with any provisioned key");
-            return WM_ST_DENIED;
-        }
-        if (counter <= s->key_counter) {
-            wm_sup_put(&t, "stale or replayed request: counter ");
-            wm_sup_put_u(&t, counter);
-            wm_sup_put(&t, " is not above the device's ");
-            wm_sup_put_u(&t, s->key_counter);
-            return WM_ST_DENIED;
-        }
+    if (!keys_ok(body + 2, n, &t)) {
+        return WM_ST_BAD_ARGS;
+    }
+    if (s->nkeys == 0 && (flags & WM_PROV_CLEAR_PINS) != 0) {
+        /* pins outlive unprovisioning; only an admin of a provisioned device drops them */
+        wm_sup_put(&t, "PROVISION: version pins can only be cleared by an admin key of a "
+                       "provisioned device");
+        return WM_ST_DENIED;
+    }
+    if (s->nkeys == 0 && n == 0) {
+        return WM_ST_OK; /* unprovisioned already: nothing to write (no flash wear) */
     }
     if (s->cfg.kv == NULL) {
         wm_sup_put(&t, "this device has no config area");
         return WM_ST_NOT_SUPPORTED;
     }
-    int rc = wm_kv_set(s->cfg.kv, k_ns, NS_LEN(k_ns), k_key, NS_LEN(k_key), body,
-                       (uint32_t)signed_len, 0xFFFFFFFFu);
-    if (rc == 0) {
+    int rc = 0;
+    if ((flags & WM_PROV_KEEP_KEYS) == 0) {
+        uint8_t rec[5u + ENTRY * WM_SUP_KEYS_MAX];
+        wm_sb_put_le32(rec, s->key_counter + 1u);
+        rec[4] = (uint8_t)n;
+        wm_sb_mem_copy(rec + 5, body + 2, ENTRY * n);
+        rc = wm_kv_set(s->cfg.kv, k_ns, NS_LEN(k_ns), k_key, NS_LEN(k_key), rec,
+                       5u + ENTRY * n, 0xFFFFFFFFu);
+    }
+    /* keys first: a power cut in between leaves the pins, never fewer of them */
+    if (rc == 0 && (flags & WM_PROV_CLEAR_PINS) != 0) {
         rc = wm_kv_clear_ns(s->cfg.kv, k_pins_ns, NS_LEN(k_pins_ns));
     }
+    wm_sup_keys_load(s);
     if (rc != 0) {
         wm_sup_put(&t, "config area write failed; the old keys are kept");
-        wm_sup_keys_load(s);
         return WM_ST_FLASH_ERROR;
     }
-    wm_sup_keys_load(s);
+    wm_sup_recheck(s);
     return WM_ST_OK;
+}
+
+/* Whether the loaded module in `sl` may go on under the current keys: WM_SB_OK, or the
+ * reason in err. A package is checked as at install (signature policy, pin, whether native
+ * code may run); a bare module only while the device is unprovisioned. */
+static int still_allowed(wm_supervisor *s, const wm_slot *sl, wm_sb_error *err)
+{
+    uint32_t idx = 0;
+    wm_store_info info;
+    const uint8_t *image = NULL;
+    if (wm_store_find(s->cfg.store, sl->name, &idx) != WM_STORE_OK ||
+        wm_store_get(s->cfg.store, idx, &info) != WM_STORE_OK ||
+        (image = wm_store_image(s->cfg.store, idx)) == NULL) {
+        return WM_SB_OK; /* not ours to judge: it goes with its store record */
+    }
+    if (!wm_sup_is_package(image, info.size)) {
+        if (s->dev.nkeys == 0) {
+            return WM_SB_OK;
+        }
+        return wm_sb_fail(err, WM_SB_EUNSIGNED, 0, "a bare module is not signed", NULL, NULL);
+    }
+    wm_package pkg;
+    wm_manifest m;
+    wm_sb_decision d;
+    int rc = wm_sb_check_install(image, info.size, &s->dev, &pkg, &m, &d, err);
+    bool native = sl->sb.decision.aot != NULL && sl->sb.decision.aot_attach != NULL;
+    if (rc == WM_SB_OK && native && (d.aot == NULL || d.aot_attach == NULL)) {
+        return wm_sb_fail(err, WM_SB_EUNSIGNED, 0, "its native code is no longer trusted "
+                          "(start it again to run it interpreted)", NULL, NULL);
+    }
+    return rc;
+}
+
+void wm_sup_recheck(wm_supervisor *s)
+{
+    for (uint32_t i = 0; i < WM_SUP_SLOTS; i++) {
+        wm_slot *sl = &s->slots[i];
+        if (sl->name[0] == '\0' || !sl->loaded) {
+            continue; /* not running: its next start installs it through the policy */
+        }
+        wm_sb_error err;
+        err.code = 0;
+        err.offset = 0;
+        err.msg[0] = '\0';
+        if (still_allowed(s, sl, &err) == WM_SB_OK) {
+            continue;
+        }
+        char line[WM_SUP_TRAP_MAX];
+        wm_sup_text t;
+        wm_sup_text_init(&t, line, sizeof line);
+        wm_sup_put(&t, "stopped by new keys: ");
+        wm_sup_put(&t, err.msg);
+        wm_sup_strcpy(sl->last_trap, line, sizeof sl->last_trap);
+        wm_sup_stop_slot(s, sl, line);
+    }
 }

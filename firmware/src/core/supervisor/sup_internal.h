@@ -60,6 +60,17 @@ void wm_sup_stop_slot(wm_supervisor *s, wm_slot *sl, const char *why);
 /* keys.c: provisioning */
 void wm_sup_keys_load(wm_supervisor *s);
 int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, char *msg, size_t cap);
+/* Stops every loaded module the current keys no longer allow, saying why (after PROVISION). */
+void wm_sup_recheck(wm_supervisor *s);
+
+/* identity.c: the random source, the device id (config area), the protocol's hooks */
+void wm_sup_identity_init(wm_supervisor *s);
+void wm_sup_identity(void *ctx, wm_auth_identity *out);
+int wm_sup_random(void *ctx, uint8_t *buf, size_t len);
+
+/* Whether store module `info` starts at boot: on a provisioned device a package's own
+ * (signed) manifest decides, never the flag of the push; elsewhere the push flag. */
+bool wm_sup_autostart(wm_supervisor *s, const wm_store_info *info, const uint8_t *image);
 
 /* crash.c: resets attributed to modules */
 uint32_t wm_sup_crash_count(wm_supervisor *s, const char *name);

@@ -82,7 +82,7 @@ static void op_installed(void *ctx, wm_protocol *p, const char *name)
         wm_sup_announce(s, WM_EV_EXIT, name, "stopped: replaced by a new version");
         sl->state = WM_MS_STOPPED;
     }
-    if (!was_running && (info.flags & WM_MODFLAG_AUTOSTART) == 0) {
+    if (!was_running && !wm_sup_autostart(s, &info, image)) {
         if (sl != NULL && sl->state == WM_MS_DISABLED) {
             sl->state = WM_MS_IDLE;
         }
@@ -170,10 +170,48 @@ static void stored_manifest(wm_supervisor *s, const char *name, wm_proto_module_
     out->stack_limit = m.stack_bytes;
 }
 
+/* The manifest's autostart bit of a committed package image, read in place without
+ * hashing (the image was verified when it was committed; every read is bounds-checked). */
+static bool manifest_autostart(const uint8_t *image, uint32_t size)
+{
+    if (size < WM_PKG_HEADER_SIZE + 8u) {
+        return false;
+    }
+    wm_package pkg;
+    wm_manifest m;
+    wm_sb_mem_set(&pkg, 0, sizeof pkg);
+    uint32_t len = wm_sb_le32(image + WM_PKG_HEADER_SIZE + 4u);
+    if (image[WM_PKG_HEADER_SIZE] != WM_PKG_KIND_MANIFEST || len > WM_PKG_MANIFEST_MAX ||
+        len > size - WM_PKG_HEADER_SIZE - 8u) {
+        return false;
+    }
+    pkg.manifest = image + WM_PKG_HEADER_SIZE + 8u;
+    pkg.manifest_len = len;
+    pkg.manifest_off = WM_PKG_HEADER_SIZE + 8u;
+    return wm_pkg_manifest(&pkg, &m, NULL) == WM_SB_OK && m.autostart;
+}
+
+bool wm_sup_autostart(wm_supervisor *s, const wm_store_info *info, const uint8_t *image)
+{
+    if (s->nkeys == 0) {
+        return (info->flags & WM_MODFLAG_AUTOSTART) != 0;
+    }
+    return image != NULL && wm_sup_is_package(image, info->size) &&
+           manifest_autostart(image, info->size);
+}
+
 static void op_module_state(void *ctx, const char *name, wm_proto_module_state *out)
 {
     wm_supervisor *s = ctx;
     wm_slot *sl = wm_sup_find(s, name);
+    uint32_t idx = 0;
+    wm_store_info info;
+    if (wm_store_find(s->cfg.store, name, &idx) == WM_STORE_OK &&
+        wm_store_get(s->cfg.store, idx, &info) == WM_STORE_OK) {
+        bool on = wm_sup_autostart(s, &info, wm_store_image(s->cfg.store, idx));
+        out->flags = on ? (out->flags | WM_MODFLAG_AUTOSTART)
+                        : (out->flags & ~(uint32_t)WM_MODFLAG_AUTOSTART);
+    }
     out->last_trap = "";
     if (sl == NULL || !sl->loaded) {
         stored_manifest(s, name, out);
@@ -209,7 +247,9 @@ static void op_device_state(void *ctx, wm_proto_device_state *out)
     wm_supervisor *s = ctx;
     static const char unprov[] = "unprovisioned: unsigned packages accepted";
     out->free_ram = (uint32_t)wm_pool_free(&s->pool);
-    out->nkeys = (uint8_t)s->dev.nkeys;
+    out->nkeys = (uint8_t)s->nkeys;
+    out->device_id = s->device_id;
+    out->random_kind = wm_random_kind(&s->rng);
     out->key_counter = s->key_counter;
     out->aot_arch = s->cfg.aot_arch;
     out->aot_abi = s->cfg.aot_abi;
@@ -221,7 +261,7 @@ static void op_device_state(void *ctx, wm_proto_device_state *out)
     /* notes: provisioning state, then modules disabled for crashing the device */
     wm_sup_text t;
     wm_sup_text_init(&t, s->notes, sizeof s->notes);
-    if (s->dev.nkeys == 0) {
+    if (s->nkeys == 0) {
         wm_sup_put(&t, unprov);
     }
     for (uint32_t i = 0; i < WM_SUP_SLOTS; i++) {
@@ -250,6 +290,8 @@ void wm_sup_protocol_ops(wm_supervisor *s, wm_protocol_runner *ops)
     ops->device_state = op_device_state;
     ops->provision = wm_sup_provision;
     ops->validate_status = op_validate_status;
+    ops->identity = wm_sup_identity;
+    ops->random = wm_sup_random;
 }
 
 void wm_sup_store_moving(void *ctx)

@@ -284,7 +284,7 @@ void wm_sup_init(wm_supervisor *s, const wm_sup_config *cfg)
     wm_sb_platform plat;
     wm_sup_platform(s, &plat);
     wm_sb_host_init(&s->host, &plat);
-    s->dev.keys = (const uint8_t(*)[32])s->keys;
+    s->dev.keys = (const uint8_t(*)[32])s->pkg_keys;
     s->dev.nkeys = 0;
     s->dev.pinned = cfg->kv != NULL ? wm_sb_pin_lookup : NULL;
     s->dev.pin_ctx = cfg->kv;
@@ -295,12 +295,13 @@ void wm_sup_init(wm_supervisor *s, const wm_sup_config *cfg)
     s->dev.aot_attach = cfg->aot_arch != 0 ? cfg->aot_attach : NULL;
     wm_sup_keys_load(s);
     wm_sup_crash_attribute(s);
+    wm_sup_identity_init(s);
     /* Autostart, skipping modules that kept resetting the device. */
     wm_store *st = cfg->store;
     for (uint32_t i = 0; i < wm_store_count(st); i++) {
         wm_store_info info;
         if (wm_store_get(st, i, &info) != WM_STORE_OK ||
-            (info.flags & WM_MODFLAG_AUTOSTART) == 0) {
+            !wm_sup_autostart(s, &info, wm_store_image(st, i))) {
             continue;
         }
         wm_slot *sl = wm_sup_claim(s);

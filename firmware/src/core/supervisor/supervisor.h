@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "../protocol/protocol.h"
+#include "../random/random.h"
 #include "../sandbox/sandbox.h"
 #include "../store/store.h"
 #include "ram_pool.h"
@@ -88,6 +89,10 @@ typedef struct wm_sup_config {
     /* Unsolicited events (WM_EV_*) for the host. */
     void (*event)(void *ctx, uint8_t ev, const char *module, const char *text, size_t len);
     void *event_ctx;
+    /* The port's entropy source (core/random/random.h); NULL: only the seed kept in the
+     * config area makes one boot's randomness differ from the last. */
+    wm_entropy_fn entropy;
+    void *entropy_ctx;
 } wm_sup_config;
 
 typedef struct wm_slot {
@@ -121,8 +126,12 @@ typedef struct wm_supervisor {
     wm_ram_pool pool;
     wm_sb_host host;
     wm_sb_device dev;
-    uint8_t keys[WM_SUP_KEYS_MAX][32];
-    uint32_t key_counter;      /* provisioning counter (replay protection for PROVISION) */
+    wm_auth_key keys[WM_SUP_KEYS_MAX]; /* provisioned keys and their roles (WM_ROLE_*) */
+    uint32_t nkeys;            /* 0: unprovisioned */
+    uint8_t pkg_keys[WM_SUP_KEYS_MAX][32]; /* those with the package role: the sandbox's */
+    uint32_t key_counter;      /* key changes so far (INFO); the device counts, no one else */
+    wm_random rng;             /* nonces, the device id (and WASI random_get) */
+    uint8_t device_id[WM_DEVICE_ID_BYTES]; /* made once, kept in the config area */
     wm_slot slots[WM_SUP_SLOTS];
     wm_slot tmp;               /* RUN's instance, and push validation */
     uint32_t next;             /* round-robin position */

@@ -7,13 +7,15 @@
  *
  * Usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES] [--kv BYTES]
  *                       [--tcp PORT | --stdio] [--board NAME] [--ram BYTES] [--fuel N]
- *                       [--gpio-log FILE] [--retained FILE]
+ *                       [--gpio-log FILE] [--retained FILE] [--entropy os|jitter]
  * --retained keeps the "RAM that survives a reset" in FILE, so that killing the process
  * in the middle of a module's slice and starting it again looks like a watchdog reset.
  * With --tcp it listens on 127.0.0.1:PORT (0 = any free port), prints
  * "listening on 127.0.0.1:PORT" on stderr; a new connection replaces the current one (like
  * re-plugging a cable) with all device state kept, so a host can resume a push. RESET
  * boots again (re-mount, autostart) keeping the flash, like a reboot.
+ * Entropy: the OS's getrandom (INFO: "hardware"), or with --entropy jitter only clock
+ * jitter, as a board without an RNG has (INFO: "seeded DRBG").
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -108,6 +111,34 @@ static uint32_t posix_millis(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+/* The OS's random bytes: on a host this is the "hardware" source. */
+static int os_entropy(uint8_t *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = getrandom(buf + done, len - done, 0);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    return WM_RANDOM_HARDWARE;
+}
+
+/* What a board without an RNG has: the low bits of a fast clock read in a loop. */
+static int jitter_entropy(uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        buf[i] = (uint8_t)ts.tv_nsec;
+    }
+    return WM_RANDOM_SEEDED;
 }
 
 /* Simulated pins, and the log of output changes tests read. */
@@ -244,7 +275,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES]"
                     " [--kv BYTES] [--tcp PORT | --stdio] [--board NAME] [--ram BYTES]"
-                    " [--fuel N] [--gpio-log FILE] [--retained FILE]\n");
+                    " [--fuel N] [--gpio-log FILE] [--retained FILE] [--entropy os|jitter]\n");
 }
 
 int main(int argc, char **argv)
@@ -252,6 +283,7 @@ int main(int argc, char **argv)
     static wm_device dev;
     static wm_flash_file flash;
     const char *flash_path = NULL, *board = "posix", *gpio_log = NULL, *retained = NULL;
+    const char *entropy = "os";
     long size = 256 * 1024, sector = 4096, port = -1, ram = 4L * 1024 * 1024, kv = 32 * 1024;
     long long fuel = 100000000LL;
     int use_stdio = 0;
@@ -285,6 +317,8 @@ int main(int argc, char **argv)
             gpio_log = v;
         } else if (strcmp(argv[i], "--retained") == 0) {
             retained = v;
+        } else if (strcmp(argv[i], "--entropy") == 0) {
+            entropy = v;
         } else {
             usage();
             return 2;
@@ -293,7 +327,8 @@ int main(int argc, char **argv)
     }
     if (flash_path == NULL || (port < 0 && !use_stdio) || size <= 0 || sector <= 0 ||
         size % sector != 0 || port > 65535 || ram < 4096 || fuel <= 0 || kv < 0 ||
-        kv % sector != 0 || kv >= size) {
+        kv % sector != 0 || kv >= size ||
+        (strcmp(entropy, "os") != 0 && strcmp(entropy, "jitter") != 0)) {
         usage();
         return 2;
     }
@@ -337,6 +372,7 @@ int main(int argc, char **argv)
         .gpio = &g_gpio_logged,
         .retained = kept,
         .reset_cause = WM_RESET_POWER,
+        .entropy = strcmp(entropy, "jitter") == 0 ? jitter_entropy : os_entropy,
     };
     if (boot(&dev, &cfg) != 0) {
         return 1;
