@@ -53,6 +53,13 @@ void *wm_port_retained(size_t *size);
 void wm_port_watchdog_start(uint32_t timeout_ms);
 void wm_port_watchdog_kick(void);
 
+/* Entropy for the device's random numbers (core/random/random.h: device id, protocol
+ * nonces, WASI random_get): fills buf and returns WM_RANDOM_HARDWARE (1) when the bytes
+ * come from a true entropy source (an RNG peripheral), WM_RANDOM_SEEDED (2) when they are
+ * only timing jitter (QEMU boards have no RNG), or -1. The core conditions whatever it gets
+ * through a DRBG and keeps a seed across boots; the port only delivers raw bytes. */
+int wm_port_entropy(uint8_t *buf, size_t len);
+
 /* Pins modules may use (gpio_pin / gpio_write / gpio_read), or NULL when there are none. */
 struct wm_gpio_ops;
 const struct wm_gpio_ops *wm_port_gpio(void);

@@ -125,3 +125,49 @@ def test_store_persists_across_qemu_restarts_on_riscv_virt(tmp_path: Path) -> No
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_board_refuses_forged_references_and_unauthenticated_management(
+        tmp_path: Path) -> None:
+    """Issue 14 on the Cortex-M4 board: a funcref from the wire no longer reaches
+    call_indirect (item 1: it gave code execution, then an unsigned PROVISION); the board
+    has an id and jitter-seeded randomness (item 3) and, once provisioned, answers
+    management requests only with a token (item 5)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from tests.protocol.test_protocol_run import raw_run
+    from wasmote.device.errors import DeviceRefused
+    from wasmote.package.keys import public_key_bytes
+
+    elf = qemu_elf("mps2-an386")
+    port = free_port()
+    proc = subprocess.Popen(qemu_command(load_board("mps2-an386"), elf, port),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        c = DeviceClient(SerialTransport(f"socket://127.0.0.1:{port}", open_timeout=10.0),
+                         timeout=5.0)
+        info = c.info()
+        assert info.random_kind_name == "seeded DRBG" and info.device_id != bytes(16)
+        c.push("refs", _wasm("refs", tmp_path))
+        for t in (0x70, 0x6F):
+            with pytest.raises(DeviceRefused) as e:
+                raw_run(c, "callref", [(t, 0x20000000)])
+            assert e.value.status == p.Status.BAD_ARGS
+        with pytest.raises(DeviceRefused) as e:
+            raw_run(c, "callref", [(0x7E, 0x20000000)])
+        assert e.value.status == p.Status.BAD_ARGS and "takes a funcref" in e.value.message
+        assert c.info().keys == 0  # the attack's next step (an unsigned key) never happens
+        key = Ed25519PrivateKey.generate()
+        c.provision([public_key_bytes(key)])
+        with pytest.raises(DeviceRefused) as e:
+            c.modules()
+        assert e.value.status == p.Status.AUTH
+        c.key = key
+        assert [m.name for m in c.modules()] == ["refs"]
+        c.remove("refs")
+        assert c.modules() == []
+        c.transport.close()
+    finally:
+        proc.kill()
+        proc.wait()

@@ -73,6 +73,7 @@ void wm_app_main(void)
         .aot_attach = WM_AOT_ARCH_SELF == 0 ? NULL
                       : wm_aot_isolation() != 0 ? wm_aot_attach_isolated : wm_aot_attach,
         .aot_isolated = WM_AOT_ARCH_SELF != 0 && wm_aot_isolation() != 0,
+        .entropy = wm_port_entropy,
     };
     wm_port_watchdog_start(WM_WATCHDOG_MS);
     wm_con_puts("ready\r\n");

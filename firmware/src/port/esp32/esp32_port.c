@@ -10,16 +10,19 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bootloader_random.h"
 #include "driver/gpio.h"
 #include "driver/uart.h"
 #include "esp_attr.h"
 #include "esp_heap_caps.h"
 #include "esp_partition.h"
+#include "esp_random.h"
 #include "esp_system.h"
 #include "esp_task_wdt.h"
 #include "esp_timer.h"
 #include "freertos/FreeRTOS.h"
 #include "freertos/task.h"
+#include "random/random.h"
 #include "sandbox/gpio.h"
 #include "store/flash.h"
 #include "wasmote_port.h"
@@ -60,6 +63,21 @@ size_t wm_port_uart_write(const uint8_t *buf, size_t len)
 }
 
 uint32_t wm_port_millis(void) { return (uint32_t)(esp_timer_get_time() / 1000); }
+
+/* The ESP32's hardware RNG. Its bytes are truly random only while the RF subsystem or the
+ * SAR ADC entropy source runs: this firmware uses neither radio nor ADC, so it turns the
+ * latter on (bootloader_random_enable) before the first use and leaves it on. */
+static bool wm_rng_on;
+
+int wm_port_entropy(uint8_t *buf, size_t len)
+{
+    if (!wm_rng_on) {
+        bootloader_random_enable();
+        wm_rng_on = true;
+    }
+    esp_fill_random(buf, len);
+    return WM_RANDOM_HARDWARE;
+}
 
 void wm_port_idle(void) { vTaskDelay(1); }
 

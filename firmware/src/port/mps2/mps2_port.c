@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "mps2_regs.h"
+#include "random/random.h"
 #include "sandbox/gpio.h"
 #include "wasmote_port.h"
 
@@ -132,6 +133,26 @@ size_t wm_port_uart_write(const uint8_t *buf, size_t len)
 }
 
 uint32_t wm_port_millis(void) { return wm_ticks_ms; }
+
+/* No RNG on these boards (nor in QEMU's models): jitter only. Each byte folds eight reads
+ * of SysTick's current value (the CPU clock, 24 bits) taken around a UART status read; in
+ * QEMU without -icount the counter follows the host's clock, so the reads differ by the
+ * host's scheduling noise. Under -icount it is deterministic: then only the seed the core
+ * keeps across boots separates one boot from the next (docs/security.md). */
+int wm_port_entropy(uint8_t *buf, size_t len)
+{
+    uint32_t acc = WM_SYST_CVR;
+    for (size_t i = 0; i < len; i++) {
+        for (uint32_t k = 0; k < 8u; k++) {
+            for (uint32_t spin = acc & 7u; spin > 0; spin--) {
+                (void)WM_UART_STATE;
+            }
+            acc = (acc << 5) ^ (acc >> 27) ^ WM_SYST_CVR;
+        }
+        buf[i] = (uint8_t)(acc ^ (acc >> 8) ^ (acc >> 16));
+    }
+    return WM_RANDOM_SEEDED;
+}
 
 void wm_port_idle(void)
 {

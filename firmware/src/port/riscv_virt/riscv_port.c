@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "random/random.h"
 #include "wasmote_port.h"
 
 #define WM_REG8(addr) (*(volatile uint8_t *)(uintptr_t)(addr))
@@ -199,6 +200,24 @@ size_t wm_port_uart_write(const uint8_t *buf, size_t len)
 }
 
 uint32_t wm_port_millis(void) { return (uint32_t)(wm_mtime() / (WM_MTIME_HZ / 1000u)); }
+
+/* QEMU virt has an RNG only as a virtio device we do not drive: jitter of the CLINT's
+ * mtime (10 MHz, from the host's clock without -icount) read around a UART status read.
+ * Deterministic under -icount: then only the seed the core keeps across boots helps. */
+int wm_port_entropy(uint8_t *buf, size_t len)
+{
+    uint32_t acc = (uint32_t)wm_mtime();
+    for (size_t i = 0; i < len; i++) {
+        for (uint32_t k = 0; k < 8u; k++) {
+            for (uint32_t spin = acc & 7u; spin > 0; spin--) {
+                (void)WM_UART_LSR;
+            }
+            acc = (acc << 5) ^ (acc >> 27) ^ (uint32_t)wm_mtime();
+        }
+        buf[i] = (uint8_t)(acc ^ (acc >> 8) ^ (acc >> 16));
+    }
+    return WM_RANDOM_SEEDED;
+}
 
 void wm_port_idle(void)
 {

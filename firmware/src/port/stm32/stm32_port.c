@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "random/random.h"
 #include "sandbox/gpio.h"
 #include "stm32_port.h"
 #include "stm32l4_regs.h"
@@ -165,6 +166,36 @@ size_t wm_port_uart_write(const uint8_t *buf, size_t len)
 }
 
 uint32_t wm_port_millis(void) { return wm_ticks_ms; }
+
+/* The STM32L4's true RNG. It needs a 48 MHz CLK48: the MSI, which start-up leaves running
+ * but no longer uses once SYSCLK is the PLL, is switched to its 48 MHz range for it. A
+ * seed or clock error (SECS/CECS) fails the call rather than deliver suspect bytes. */
+int wm_port_entropy(uint8_t *buf, size_t len)
+{
+    if (!(WM_RCC_AHB2ENR & WM_RCC_AHB2ENR_RNGEN)) {
+        while (!(WM_RCC_CR & WM_RCC_CR_MSIRDY)) {
+        }
+        WM_RCC_CR = (WM_RCC_CR & ~(0xFu << 4)) | WM_RCC_CR_MSIRANGE_48M | WM_RCC_CR_MSIRGSEL;
+        WM_RCC_CCIPR = (WM_RCC_CCIPR & ~(3u << 26)) | WM_RCC_CCIPR_CLK48SEL_MSI;
+        WM_RCC_AHB2ENR |= WM_RCC_AHB2ENR_RNGEN;
+        (void)WM_RCC_AHB2ENR; /* the clock is on once this read returns */
+        WM_RNG_CR |= WM_RNG_CR_RNGEN;
+    }
+    for (size_t i = 0; i < len; i += 4u) {
+        uint32_t spins = 0;
+        while (!(WM_RNG_SR & WM_RNG_SR_DRDY)) {
+            if ((WM_RNG_SR & (WM_RNG_SR_SECS | WM_RNG_SR_CECS)) || ++spins > 100000u) {
+                WM_RNG_SR = ~WM_RNG_SR_SEIS; /* clear, so that the next call tries again */
+                return -1;
+            }
+        }
+        uint32_t w = WM_RNG_DR;
+        for (size_t b = 0; b < 4u && i + b < len; b++) {
+            buf[i + b] = (uint8_t)(w >> (8u * b));
+        }
+    }
+    return WM_RANDOM_HARDWARE;
+}
 
 void wm_port_idle(void)
 {

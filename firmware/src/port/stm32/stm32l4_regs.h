@@ -60,6 +60,21 @@
 #define WM_USART_ISR_RXNE (1u << 5)
 #define WM_USART_ISR_TXE (1u << 7)
 
+/* RNG (AHB2), clocked by CLK48; RM0351 section 24 */
+#define WM_RNG_CR WM_REG32(0x50060800u)
+#define WM_RNG_SR WM_REG32(0x50060804u)
+#define WM_RNG_DR WM_REG32(0x50060808u)
+#define WM_RNG_CR_RNGEN (1u << 2)
+#define WM_RNG_SR_DRDY (1u << 0)
+#define WM_RNG_SR_CECS (1u << 1)
+#define WM_RNG_SR_SECS (1u << 2)
+#define WM_RNG_SR_SEIS (1u << 6)
+#define WM_RCC_AHB2ENR_RNGEN (1u << 18)
+#define WM_RCC_CR_MSIRDY (1u << 1)
+#define WM_RCC_CR_MSIRGSEL (1u << 3)
+#define WM_RCC_CR_MSIRANGE_48M (11u << 4)
+#define WM_RCC_CCIPR_CLK48SEL_MSI (3u << 26)
+
 /* IWDG, clocked by the ~32 kHz LSI */
 #define WM_IWDG_KR WM_REG32(0x40003000u)
 #define WM_IWDG_PR WM_REG32(0x40003004u)
