@@ -10,9 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "bare_console.h"
 #include "crypto_bench_vectors.h"
 #include "ed25519.h"
+#include "random.h"
 #include "sha256.h"
 #include "sha512.h"
 #include "wasmote_port.h"
@@ -147,6 +149,51 @@ static uint32_t run_verify_tampered(void)
                                        bench_sig_4k_tampered);
 }
 
+/* The management link's per-request costs (protocol/auth.c, core/random). */
+static wm_random bench_rng;
+static wm_auth_pool bench_pool;
+
+static int bench_entropy(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    for (size_t i = 0; i < len; i++) {
+        buf[i] = (uint8_t)(i * 13u + 5u);
+    }
+    return WM_RANDOM_SEEDED;
+}
+
+static uint32_t run_nonce_drbg(void)
+{
+    uint8_t n[WM_AUTH_NONCE_BYTES];
+    return (uint32_t)wm_random_bytes(&bench_rng, n, sizeof n) + n[0] * 0u;
+}
+
+static uint32_t check_run_token(const uint8_t *nonce)
+{
+    wm_auth_key key;
+    wm_auth_identity id = {bench_auth_device_id, &key, 1u};
+    size_t len = sizeof bench_auth_request;
+    for (size_t i = 0; i < 32u; i++) {
+        key.pub[i] = bench_auth_request[len - WM_AUTH_TRAILER + i];
+    }
+    key.roles = WM_ROLES_ALL;
+    wm_auth_pool_init(&bench_pool);
+    wm_auth_issue(&bench_pool, nonce, 0u);
+    return (uint32_t)wm_auth_check(&bench_pool, &id, WM_ROLE_OPERATE, BENCH_AUTH_MSG,
+                                   bench_auth_request, len, 1u);
+}
+
+static uint32_t run_auth_token(void)
+{
+    return check_run_token(bench_auth_nonce);
+}
+
+static uint32_t run_auth_unknown_nonce(void)
+{
+    static const uint8_t other[WM_AUTH_NONCE_BYTES] = {1};
+    return check_run_token(other);
+}
+
 static const bench_case cases[] = {
     {"empty", run_nothing},
     {"calibration_2M_insns", run_calibration},
@@ -156,6 +203,9 @@ static const bench_case cases[] = {
     {"verify_rfc_test1024_1023B", run_verify_1023},
     {"verify_4096B", run_verify_4k},
     {"verify_4096B_tampered", run_verify_tampered},
+    {"nonce_drbg_16B", run_nonce_drbg},
+    {"auth_token_RUN", run_auth_token},
+    {"auth_unknown_nonce_RUN", run_auth_unknown_nonce},
 };
 
 /* Paints the stack below the current stack pointer, runs the case, and reports how deep
@@ -192,6 +242,7 @@ void wm_app_main(void)
     for (i = 0; i < sizeof bench_buf; i++) {
         bench_buf[i] = (uint8_t)(i * 7u + 3u);
     }
+    wm_random_init(&bench_rng, bench_entropy, NULL, NULL, 0);
     bare_put("crypto-bench start counter=" COUNTER_NAME " cpu_hz=");
     bare_put_u32((uint32_t)F_CPU);
     bare_put("\r\n");

@@ -32,9 +32,9 @@ class TargetImage:
 
 
 def build_image(main_c: Path, out: Path, opt: str = "-Os",
-                include_dirs: tuple[Path, ...] = (), board_name: str = "mps2-an386"
-                ) -> TargetImage:
-    elf = build_bare_image([*sorted(CRYPTO_SRC.glob("*.c")), main_c], out,
+                include_dirs: tuple[Path, ...] = (), board_name: str = "mps2-an386",
+                extra_sources: tuple[Path, ...] = ()) -> TargetImage:
+    elf = build_bare_image([*sorted(CRYPTO_SRC.glob("*.c")), *extra_sources, main_c], out,
                            main_c.stem + ".elf", board_name=board_name, opt=opt,
                            include_dirs=[CRYPTO_SRC, *include_dirs])
     return TargetImage(elf, load_board_json(board_name))

@@ -13,6 +13,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CRYPTO_SRC = REPO_ROOT / "firmware" / "src" / "core" / "crypto"
+RANDOM_SRC = REPO_ROOT / "firmware" / "src" / "core" / "random"  # the DRBG on top of it
 HARNESS_SRC = Path(__file__).resolve().parent / "crypto_harness.c"
 BUILD_DIR = REPO_ROOT / "build" / "crypto-test"
 
@@ -35,8 +36,8 @@ def _compiler() -> str:
 def build_harness(variant: str) -> Path:
     """Compiles the driver once per source/flag combination; later runs reuse it."""
     cc = _compiler()
-    sources = [*sorted(CRYPTO_SRC.glob("*.c")), HARNESS_SRC]
-    headers = sorted(CRYPTO_SRC.glob("*.h"))
+    sources = [*sorted(CRYPTO_SRC.glob("*.c")), *sorted(RANDOM_SRC.glob("*.c")), HARNESS_SRC]
+    headers = sorted([*CRYPTO_SRC.glob("*.h"), *RANDOM_SRC.glob("*.h")])
     flags = STRICT + VARIANTS[variant]
     key = hashlib.sha256()
     for path in sources + headers:
@@ -47,7 +48,8 @@ def build_harness(variant: str) -> Path:
     if exe.exists():
         return exe
     out_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [cc, *flags, f"-I{CRYPTO_SRC}", *map(str, sources), "-o", str(exe) + ".tmp"]
+    cmd = [cc, *flags, f"-I{CRYPTO_SRC}", f"-I{RANDOM_SRC}", *map(str, sources), "-o",
+           str(exe) + ".tmp"]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         pytest.fail(f"building the crypto harness failed:\n{' '.join(cmd)}\n{proc.stderr}")

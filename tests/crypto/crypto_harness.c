@@ -21,6 +21,8 @@
 #include <string.h>
 
 #include "ed25519.h"
+#include "hmac_sha256.h"
+#include "random.h"
 #include "fe25519.h"
 #include "ge25519.h"
 #include "sc25519.h"
@@ -215,6 +217,19 @@ static int misuse(void)
     return ok;
 }
 
+/* An entropy source that hands out a fixed string (the DRBG test's "entropy input"). */
+static const uint8_t *drbg_entropy_bytes;
+static size_t drbg_entropy_len;
+
+static int drbg_entropy(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    for (size_t i = 0; i < len; i++) {
+        buf[i] = i < drbg_entropy_len ? drbg_entropy_bytes[i] : 0u;
+    }
+    return WM_RANDOM_SEEDED;
+}
+
 int main(void)
 {
     char *line = NULL;
@@ -246,6 +261,38 @@ int main(void)
             }
             if (r != 0) printf("error");
             free(data);
+        } else if (strcmp(arg[0], "hmac") == 0 && n == 3) {
+            size_t klen, mlen;
+            uint8_t *key = unhex(arg[1], &klen), *msg = unhex(arg[2], &mlen);
+            uint8_t mac[32];
+            wm_hmac_sha256_ctx c;
+            wm_hmac_sha256_init(&c, key, klen);
+            wm_hmac_sha256_update(&c, msg, mlen);
+            wm_hmac_sha256_final(&c, mac);
+            puthex(mac, 32);
+            free(key);
+            free(msg);
+        } else if (strcmp(arg[0], "drbg") == 0 && n == 5) {
+            /* drbg ENTROPY EXTRA BYTES COUNT: COUNT outputs of BYTES each, concatenated */
+            size_t elen, xlen;
+            uint8_t *ent = unhex(arg[1], &elen), *extra = unhex(arg[2], &xlen);
+            size_t bytes = (size_t)strtoul(arg[3], NULL, 10);
+            unsigned long count = strtoul(arg[4], NULL, 10);
+            uint8_t *out = malloc(bytes + 1u);
+            wm_random r;
+            drbg_entropy_bytes = ent;
+            drbg_entropy_len = elen;
+            wm_random_init(&r, drbg_entropy, NULL, xlen ? extra : NULL, xlen);
+            for (unsigned long i = 0; i < count; i++) {
+                if (wm_random_bytes(&r, out, bytes) != 0) {
+                    printf("error");
+                    break;
+                }
+                puthex(out, bytes);
+            }
+            free(out);
+            free(ent);
+            free(extra);
         } else if (strcmp(arg[0], "verify") == 0 && n == 4) {
             size_t len;
             uint8_t *pub = unhex_exact(arg[1], 32), *sig = unhex_exact(arg[2], 64);

@@ -2,13 +2,15 @@
 
 void wm_hmac_sha256_init(wm_hmac_sha256_ctx *c, const uint8_t *key, size_t key_len)
 {
-    uint8_t k[WM_SHA256_BLOCK_SIZE] = {0};
+    uint8_t k[WM_SHA256_BLOCK_SIZE];
+    for (size_t i = 0; i < sizeof k; i++) { /* a loop: the core links no memset */
+        k[i] = i < key_len ? key[i] : 0u;
+    }
     if (key_len > WM_SHA256_BLOCK_SIZE) { /* a long key is hashed first */
-        (void)wm_sha256(key, key_len, k);
-    } else {
-        for (size_t i = 0; i < key_len; i++) {
-            k[i] = key[i];
+        for (size_t i = 0; i < sizeof k; i++) {
+            k[i] = 0;
         }
+        (void)wm_sha256(key, key_len, k);
     }
     uint8_t ikey[WM_SHA256_BLOCK_SIZE];
     for (size_t i = 0; i < WM_SHA256_BLOCK_SIZE; i++) {
