@@ -95,14 +95,21 @@ class DeviceClient:
         with a key, the client asks NONCE (which also says whether the device is
         provisioned) and signs device id, nonce, message and body. Each request has its own
         nonce, so this works through a relay that shares the line among processes."""
-        flags = 0
-        if msg not in p.OPEN_MSGS and self.key is not None and self._provisioned is not False:
-            n = self.nonce()
-            if n.auth_required:
-                pub = public_key_bytes(self.key)
-                sig = self.key.sign(p.auth_message(n.device_id, n.nonce, msg, body))
-                body, flags = body + pub + n.nonce + sig, p.FRAME_FLAG_AUTH
-        return self._request(msg, body, flags, timeout, retries)
+        if msg in p.OPEN_MSGS or self.key is None:
+            return self._request(msg, body, 0, timeout, retries)
+        if self._provisioned is False:  # learnt earlier; someone may have provisioned since
+            try:
+                return self._request(msg, body, 0, timeout, retries)
+            except DeviceRefused as e:
+                if e.status != p.Status.AUTH:
+                    raise
+        n = self.nonce()
+        if not n.auth_required:
+            return self._request(msg, body, 0, timeout, retries)
+        pub = public_key_bytes(self.key)
+        sig = self.key.sign(p.auth_message(n.device_id, n.nonce, msg, body))
+        return self._request(msg, body + pub + n.nonce + sig, p.FRAME_FLAG_AUTH, timeout,
+                             retries)
 
     def _request(self, msg: p.Msg, body: bytes, flags: int, timeout: float | None,
                  retries: int | None) -> p.Frame:

@@ -94,6 +94,7 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
     pc.validate_ctx = &d->sup;
     pc.validate_error = wm_sup_validate_error;
     pc.millis = cfg->millis;
+    pc.kick = cfg->kick;
     wm_protocol_init(&d->proto, &pc);
     wm_sup_protocol_ops(&d->sup, &d->ops);
     wm_sup_config sc;

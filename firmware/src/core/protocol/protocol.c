@@ -773,6 +773,9 @@ int wm_protocol_feed(wm_protocol *p, const uint8_t *data, size_t len)
             if (dispatch(p, p->rx_dec, dec) != 0) {
                 return -1;
             }
+            if (p->cfg.kick != NULL) {
+                p->cfg.kick();
+            }
             if (p->reset_requested && p->cfg.io.reset != NULL) {
                 /* Nothing after a RESET belongs to this boot: stop here (a port whose
                  * reset returns boots again before handling more input). */

@@ -264,7 +264,17 @@ static void op_device_state(void *ctx, wm_proto_device_state *out)
     if (s->nkeys == 0) {
         wm_sup_put(&t, unprov);
     }
+    uint32_t disabled = 0;
     for (uint32_t i = 0; i < WM_SUP_SLOTS; i++) {
+        disabled += s->slots[i].name[0] != '\0' && s->slots[i].state == WM_MS_DISABLED ? 1u : 0u;
+    }
+    if (s->nkeys > 0 && disabled > 0) {
+        /* INFO is open: on a provisioned device module names are for operators (LIST) */
+        wm_sup_put_u(&t, disabled);
+        wm_sup_put(&t, " module(s) disabled: they reset the device repeatedly (wasmote ls)");
+        disabled = 0;
+    }
+    for (uint32_t i = 0; i < WM_SUP_SLOTS && disabled > 0; i++) {
         if (s->slots[i].name[0] != '\0' && s->slots[i].state == WM_MS_DISABLED) {
             wm_sup_put(&t, t.len > 0 ? "; disabled: " : "disabled: ");
             wm_sup_put(&t, s->slots[i].name);
