@@ -151,12 +151,9 @@ int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, char *msg, size
  * code may run); a bare module only while the device is unprovisioned. */
 static int still_allowed(wm_supervisor *s, const wm_slot *sl, wm_sb_error *err)
 {
-    uint32_t idx = 0;
     wm_store_info info;
-    const uint8_t *image = NULL;
-    if (wm_store_find(s->cfg.store, sl->name, &idx) != WM_STORE_OK ||
-        wm_store_get(s->cfg.store, idx, &info) != WM_STORE_OK ||
-        (image = wm_store_image(s->cfg.store, idx)) == NULL) {
+    const uint8_t *image = wm_sup_store_image(s, sl->name, &info);
+    if (image == NULL) {
         return WM_SB_OK; /* not ours to judge: it goes with its store record */
     }
     if (!wm_sup_is_package(image, info.size)) {

@@ -46,6 +46,8 @@ bool wm_sup_woken(wm_supervisor *s, const wm_slot *sl);
 int wm_sup_refusal(const wm_sb_error *err, char *msg, size_t cap);
 
 /* supervisor.c: slots and lifecycle */
+/* The store image of module `name` (in place) and its record, or NULL if there is none. */
+const uint8_t *wm_sup_store_image(wm_supervisor *s, const char *name, wm_store_info *info);
 bool wm_sup_running_state(uint8_t st);
 wm_slot *wm_sup_find(wm_supervisor *s, const char *name);
 /* A free slot, else the record of a module that is not running (its statistics go). */

@@ -204,11 +204,10 @@ static void op_module_state(void *ctx, const char *name, wm_proto_module_state *
 {
     wm_supervisor *s = ctx;
     wm_slot *sl = wm_sup_find(s, name);
-    uint32_t idx = 0;
     wm_store_info info;
-    if (wm_store_find(s->cfg.store, name, &idx) == WM_STORE_OK &&
-        wm_store_get(s->cfg.store, idx, &info) == WM_STORE_OK) {
-        bool on = wm_sup_autostart(s, &info, wm_store_image(s->cfg.store, idx));
+    const uint8_t *image = wm_sup_store_image(s, name, &info);
+    if (image != NULL) {
+        bool on = wm_sup_autostart(s, &info, image);
         out->flags = on ? (out->flags | WM_MODFLAG_AUTOSTART)
                         : (out->flags & ~(uint32_t)WM_MODFLAG_AUTOSTART);
     }

@@ -57,17 +57,24 @@ void wm_sup_reset_record(wm_slot *sl, const char *name)
     sl->state = WM_MS_IDLE;
 }
 
+const uint8_t *wm_sup_store_image(wm_supervisor *s, const char *name, wm_store_info *info)
+{
+    uint32_t idx = 0;
+    if (wm_store_find(s->cfg.store, name, &idx) != WM_STORE_OK ||
+        wm_store_get(s->cfg.store, idx, info) != WM_STORE_OK) {
+        return NULL;
+    }
+    return wm_store_image(s->cfg.store, idx);
+}
+
 /* Loads the slot's module from the store and prepares its entry; READY on success. */
 int wm_sup_start_slot(wm_supervisor *s, wm_slot *sl, char *msg, size_t cap)
 {
     wm_sup_text t;
     wm_sup_text_init(&t, msg, cap);
-    uint32_t idx = 0;
     wm_store_info info;
-    const uint8_t *image = NULL;
-    if (wm_store_find(s->cfg.store, sl->name, &idx) != WM_STORE_OK ||
-        wm_store_get(s->cfg.store, idx, &info) != WM_STORE_OK ||
-        (image = wm_store_image(s->cfg.store, idx)) == NULL) {
+    const uint8_t *image = wm_sup_store_image(s, sl->name, &info);
+    if (image == NULL) {
         wm_sup_put(&t, "no such module");
         return WM_ST_NOT_FOUND;
     }
