@@ -181,6 +181,9 @@ void wm_sup_recheck(wm_supervisor *s)
         if (sl->name[0] == '\0' || !sl->loaded) {
             continue; /* not running: its next start installs it through the policy */
         }
+        if (s->cfg.kick != NULL) {
+            s->cfg.kick(); /* each check hashes and verifies a package: ~2 M instructions+ */
+        }
         wm_sb_error err;
         err.code = 0;
         err.offset = 0;
