@@ -2,6 +2,9 @@
 
 #include "frame.h"
 
+/* What INFO and NONCE send as the id of a device that has none. */
+static const uint8_t k_no_id[WM_DEVICE_ID_BYTES] = {0};
+
 /* A response being built: body bytes go straight into tx_raw after the header. */
 typedef struct {
     uint8_t *body;
@@ -241,8 +244,7 @@ static int do_info(wm_protocol *p, const wm_frame_header *req, wm_out *o)
     out_u8(o, ds.reset_cause);
     out_str8(o, ds.notes != NULL ? ds.notes : "");
     /* identity: the id every signed request binds, and where its randomness comes from */
-    static const uint8_t no_id[WM_DEVICE_ID_BYTES] = {0};
-    out_bytes(o, ds.device_id != NULL ? ds.device_id : no_id, WM_DEVICE_ID_BYTES);
+    out_bytes(o, ds.device_id != NULL ? ds.device_id : k_no_id, WM_DEVICE_ID_BYTES);
     out_u8(o, ds.random_kind);
     return respond(p, req, WM_ST_OK, o->len);
 }
@@ -573,10 +575,9 @@ static int do_nonce(wm_protocol *p, const wm_frame_header *req, wm_out *o)
     }
     wm_auth_identity id;
     identity(p, &id);
-    static const uint8_t no_id[WM_DEVICE_ID_BYTES] = {0};
     wm_auth_issue(&p->auth, fresh, now_ms(p));
     out_u8(o, id.nkeys > 0 ? (uint8_t)WM_NONCE_AUTH_REQUIRED : 0u);
-    out_bytes(o, id.device_id != NULL ? id.device_id : no_id, WM_DEVICE_ID_BYTES);
+    out_bytes(o, id.device_id != NULL ? id.device_id : k_no_id, WM_DEVICE_ID_BYTES);
     out_bytes(o, fresh, sizeof fresh);
     return respond(p, req, WM_ST_OK, o->len);
 }
