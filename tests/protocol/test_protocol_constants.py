@@ -39,3 +39,37 @@ def test_messages_statuses_and_limits_match_wire_h() -> None:
     assert c["WM_MODFLAG_AUTOSTART"] == p.MODFLAG_AUTOSTART
     assert {c[f"WM_VT_{t.upper()}"]: t for t in ("i32", "i64", "f32", "f64")} == \
         p.VALUE_TYPES
+
+
+def test_authentication_constants_match_wire_h() -> None:
+    c = wire_constants()
+    assert c["WM_FRAME_FLAG_AUTH"] == p.FRAME_FLAG_AUTH
+    assert c["WM_DEVICE_ID_BYTES"] == p.DEVICE_ID_BYTES
+    assert c["WM_AUTH_NONCE_BYTES"] == p.AUTH_NONCE_BYTES
+    assert 32 + c["WM_AUTH_NONCE_BYTES"] + 64 == p.AUTH_TRAILER
+    assert c["WM_AUTH_NONCES"] == p.AUTH_NONCES
+    assert c["WM_AUTH_NONCE_MS"] == p.AUTH_NONCE_MS
+    roles = {k.removeprefix("WM_ROLE_"): v for k, v in c.items() if k.startswith("WM_ROLE_")}
+    assert roles == {n.upper(): bit for bit, n in p.ROLE_NAMES.items()}
+    assert c["WM_ROLES_ALL"] == p.ROLES_ALL
+    assert (c["WM_PROV_CLEAR_PINS"], c["WM_PROV_KEEP_KEYS"]) == (p.PROV_CLEAR_PINS,
+                                                                 p.PROV_KEEP_KEYS)
+    assert c["WM_NONCE_AUTH_REQUIRED"] == p.NONCE_AUTH_REQUIRED
+    assert c["WM_SUBSCRIBE_MAX_S"] == p.SUBSCRIBE_MAX_S
+    # the signed message's domain, and the random kinds INFO reports (core/random)
+    auth_c = (WIRE_H.parent / "auth.c").read_text()
+    assert f'"{p.AUTH_DOMAIN[:-1].decode()}"' in auth_c
+    random_h = (WIRE_H.parent.parent / "random" / "random.h").read_text()
+    kinds = dict(re.findall(r"WM_RANDOM_(\w+) = (\d)", random_h))
+    assert {int(v): k for k, v in kinds.items()} == {0: "NONE", 1: "HARDWARE", 2: "SEEDED"}
+    assert {int(v) for v in kinds.values()} == set(p.RANDOM_KINDS)
+
+
+def test_the_open_messages_are_the_devices() -> None:
+    """The host sends a token with every message but these: the ones the dispatcher's
+    role_needed() answers 0 for."""
+    src = (WIRE_H.parent / "protocol.c").read_text()
+    body = src[src.index("static uint8_t role_needed"):]
+    open_cases = body[:body.index("return 0;")]
+    names = set(re.findall(r"case WM_MSG_(\w+):", open_cases))
+    assert names == {m.name for m in p.OPEN_MSGS}

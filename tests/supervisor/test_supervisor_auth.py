@@ -166,7 +166,7 @@ def test_tokens_are_single_use_bound_to_the_device_and_the_body(
         t.transport.close()
     # the pool keeps 8 outstanding nonces: the oldest of 9 is gone
     early = _token(c, owner, p.Msg.LIST, b"\0\0")
-    for _ in range(p.AUTH_NONCE_BYTES // 2):
+    for _ in range(p.AUTH_NONCES):
         c.nonce()
     assert _raw(c, p.Msg.LIST, early, p.FRAME_FLAG_AUTH).status == p.Status.AUTH
     # malformed: a flag the device does not know, a trailer cut short

@@ -19,9 +19,6 @@
 
 #include "wire.h"
 
-#define WM_AUTH_NONCES 8u        /* outstanding nonces; the oldest goes when a 9th is asked */
-#define WM_AUTH_NONCE_MS 60000u  /* a nonce not used within this is refused */
-
 typedef struct {
     uint8_t pub[32];
     uint8_t roles; /* WM_ROLE_* */

@@ -29,6 +29,8 @@
 #define WM_DEVICE_ID_BYTES 16u
 #define WM_AUTH_NONCE_BYTES 16u
 #define WM_AUTH_TRAILER (32u + WM_AUTH_NONCE_BYTES + 64u) /* pub | nonce | sig */
+#define WM_AUTH_NONCES 8u       /* outstanding nonces; the oldest goes when a 9th is asked */
+#define WM_AUTH_NONCE_MS 60000u /* a nonce not used within this is refused */
 /* Key roles (PROVISION): what a provisioned key may do. */
 #define WM_ROLE_PACKAGE 0x1u /* sign packages */
 #define WM_ROLE_OPERATE 0x2u /* management: LIST, RUN, START, STOP, REMOVE, LOGS, RESET,
