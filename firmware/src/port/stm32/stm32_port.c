@@ -173,9 +173,13 @@ uint32_t wm_port_millis(void) { return wm_ticks_ms; }
 int wm_port_entropy(uint8_t *buf, size_t len)
 {
     if (!(WM_RCC_AHB2ENR & WM_RCC_AHB2ENR_RNGEN)) {
+        WM_RCC_CR |= WM_RCC_CR_MSION; /* on since reset, unless something turned it off */
         while (!(WM_RCC_CR & WM_RCC_CR_MSIRDY)) {
         }
+        /* the range may change while the MSI is ready (RM0351 6.2.3) */
         WM_RCC_CR = (WM_RCC_CR & ~(0xFu << 4)) | WM_RCC_CR_MSIRANGE_48M | WM_RCC_CR_MSIRGSEL;
+        while (!(WM_RCC_CR & WM_RCC_CR_MSIRDY)) {
+        }
         WM_RCC_CCIPR = (WM_RCC_CCIPR & ~(3u << 26)) | WM_RCC_CCIPR_CLK48SEL_MSI;
         WM_RCC_AHB2ENR |= WM_RCC_AHB2ENR_RNGEN;
         (void)WM_RCC_AHB2ENR; /* the clock is on once this read returns */

@@ -70,6 +70,7 @@
 #define WM_RNG_SR_SECS (1u << 2)
 #define WM_RNG_SR_SEIS (1u << 6)
 #define WM_RCC_AHB2ENR_RNGEN (1u << 18)
+#define WM_RCC_CR_MSION (1u << 0)
 #define WM_RCC_CR_MSIRDY (1u << 1)
 #define WM_RCC_CR_MSIRGSEL (1u << 3)
 #define WM_RCC_CR_MSIRANGE_48M (11u << 4)
