@@ -171,3 +171,26 @@ def test_board_refuses_forged_references_and_unauthenticated_management(
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.mark.parametrize("board_name", ["mps2-an386", "riscv32-virt"])
+def test_fresh_boards_get_different_ids_from_jitter_alone(board_name: str) -> None:
+    """Item 3 on boards without an RNG: two fresh boots of the same image (empty flash, no
+    seed kept yet) still make different device ids and nonces, from timer jitter alone."""
+    seen = []
+    for _ in range(2):
+        port = free_port()
+        proc = subprocess.Popen(qemu_command(load_board(board_name), qemu_elf(board_name), port),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            c = DeviceClient(SerialTransport(f"socket://127.0.0.1:{port}", open_timeout=10.0),
+                             timeout=5.0)
+            info = c.info()
+            assert info.random_kind_name == "seeded DRBG"
+            seen.append((info.device_id, c.nonce().nonce))
+            c.transport.close()
+        finally:
+            proc.kill()
+            proc.wait()
+    assert seen[0][0] != seen[1][0] and seen[0][1] != seen[1][1]
