@@ -311,6 +311,8 @@ def test_cli_uses_the_configured_key(provisioned: DeviceClient, owner: Ed25519Pr
     monkeypatch.setenv("WASMOTE_KEY", str(tmp_path / "owner.key"))
     r = CliRunner().invoke(main, ["ls", "--port", url])
     assert r.exit_code == 0 and "talker" in r.output, r.output
+    r = CliRunner().invoke(main, ["start", "-f", "talker", "--port", url])  # subscribes
+    assert r.exit_code == 0 and r.output.count("secret reading 42") == 3, r.output
     r = CliRunner().invoke(main, ["info", "--port", url])
     assert r.exit_code == 0 and "device id:" in r.output and "random: hardware" in r.output
     r = CliRunner().invoke(main, ["push", "--autostart", "--port", url, str(tmp_path / "x")])
