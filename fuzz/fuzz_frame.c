@@ -26,7 +26,10 @@
  *     modules the running device lists, and every image hashes to its recorded SHA-256;
  *   - no call the device makes into the runtime (wm_call, interposed with -Wl,--wrap)
  *     carries a reference-typed argument: bits from the wire never become a funcref or an
- *     externref (issue 14, item 1). */
+ *     externref (issue 14, item 1);
+ *   - on a provisioned device every request frame without a token, other than INFO, NONCE
+ *     and the push, is answered AUTH, whatever its body: nothing the fuzzer sends (it
+ *     cannot sign) reaches a management command (issue 14, item 5). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,6 +81,17 @@ wm_err __wrap_wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, u
     return __real_wm_call(inst, f, args, nargs, results, nresults, fuel, err);
 }
 
+/* The request frame the item-5 oracle watches (armed while the device is provisioned). */
+static bool g_auth_armed;
+static uint16_t g_auth_seq;
+static uint8_t g_auth_msg;
+
+static bool open_msg(uint8_t msg)
+{
+    return msg == WM_MSG_INFO || msg == WM_MSG_NONCE || msg == WM_MSG_PUSH_BEGIN ||
+           msg == WM_MSG_PUSH_CHUNK || msg == WM_MSG_PUSH_COMMIT;
+}
+
 static void check_frame(const uint8_t *enc, size_t len)
 {
     static uint8_t dec[WM_PROTO_MAX_PAYLOAD];
@@ -91,6 +105,11 @@ static void check_frame(const uint8_t *enc, size_t len)
     CHECK(h.type == WM_FT_RESPONSE || h.type == WM_FT_EVENT);
     CHECK(h.status <= WM_ST_AUTH); /* the last status wire.h defines */
     CHECK(body_len <= WM_PROTO_MAX_BODY);
+    if (g_auth_armed && h.type == WM_FT_RESPONSE && h.seq == g_auth_seq &&
+        h.msg == g_auth_msg) {
+        CHECK(h.status == WM_ST_AUTH);
+        g_auth_armed = false;
+    }
     if (h.type == WM_FT_RESPONSE && h.seq == LIVENESS_SEQ && h.msg == WM_MSG_INFO &&
         h.status == WM_ST_OK) {
         g_saw_liveness = true;
@@ -285,6 +304,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_out_len = 0;
     g_out_overflow = false;
     g_saw_liveness = false;
+    g_auth_armed = false;
     g_seq = 1;
     unsigned boots = 0;
     bool damaged = false;
@@ -301,6 +321,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint8_t flags = data[i];
             i += 3u;
             n = n < size - i ? n : size - i;
+            g_auth_armed = (op & 0x40u) == 0 && flags == 0 && g_dev.sup.nkeys > 0 &&
+                           !open_msg(op & 0x3Fu);
+            g_auth_seq = g_seq;
+            g_auth_msg = op & 0x3Fu;
             feed_frame((op & 0x40u) ? 2u : WM_PROTO_VERSION, op & 0x3Fu, flags, g_seq++,
                        data + i, n);
             i += n;
@@ -337,6 +361,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             continue;
         }
         run(&cfg, &boots);
+        g_auth_armed = false;
     }
     run(&cfg, &boots);
 
