@@ -4,6 +4,7 @@ reset with the RAM-emulated flash surviving the reset, autostart."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import shutil
 import subprocess
@@ -11,13 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.protocol.helpers import held, image, logs_with, sha
+from tests.protocol.test_protocol_run import raw_run
 from wasmote import firmware
 from wasmote.boards import load_board
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
+from wasmote.device.errors import DeviceRefused
 from wasmote.device.transport import SerialTransport
+from wasmote.package.keys import public_key_bytes
 from wasmote.paths import BUILD_DIR
 from wasmote.sim import free_port, qemu_command
 
@@ -39,8 +44,9 @@ def board(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def qemu_client(board: str) -> Iterator[DeviceClient]:
+@contextlib.contextmanager
+def booted(board: str, timeout: float = 3.0) -> Iterator[DeviceClient]:
+    """A fresh boot of the product firmware (empty flash) and a client on its UART."""
     elf = qemu_elf(board)
     port = free_port()
     proc = subprocess.Popen(qemu_command(load_board(board), elf, port),
@@ -48,13 +54,19 @@ def qemu_client(board: str) -> Iterator[DeviceClient]:
                             stderr=subprocess.PIPE)
     try:
         t = SerialTransport(f"socket://127.0.0.1:{port}", open_timeout=10.0)
-        yield DeviceClient(t, timeout=3.0)
+        yield DeviceClient(t, timeout=timeout)
         t.close()
     finally:
         proc.kill()
         proc.wait()
         if proc.stderr is not None:
             proc.stderr.close()
+
+
+@pytest.fixture
+def qemu_client(board: str) -> Iterator[DeviceClient]:
+    with booted(board) as c:
+        yield c
 
 
 def _wasm(name: str, tmp: Path) -> bytes:
@@ -133,20 +145,7 @@ def test_board_refuses_forged_references_and_unauthenticated_management(
     call_indirect (item 1: it gave code execution, then an unsigned PROVISION); the board
     has an id and jitter-seeded randomness (item 3) and, once provisioned, answers
     management requests only with a token (item 5)."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from tests.protocol.test_protocol_run import raw_run
-    from wasmote.device.errors import DeviceRefused
-    from wasmote.package.keys import public_key_bytes
-
-    elf = qemu_elf("mps2-an386")
-    port = free_port()
-    proc = subprocess.Popen(qemu_command(load_board("mps2-an386"), elf, port),
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        c = DeviceClient(SerialTransport(f"socket://127.0.0.1:{port}", open_timeout=10.0),
-                         timeout=5.0)
+    with booted("mps2-an386", timeout=5.0) as c:
         info = c.info()
         assert info.random_kind_name == "seeded DRBG" and info.device_id != bytes(16)
         c.push("refs", _wasm("refs", tmp_path))
@@ -167,10 +166,6 @@ def test_board_refuses_forged_references_and_unauthenticated_management(
         assert [m.name for m in c.modules()] == ["refs"]
         c.remove("refs")
         assert c.modules() == []
-        c.transport.close()
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.mark.parametrize("board_name", ["mps2-an386", "riscv32-virt"])
@@ -179,18 +174,8 @@ def test_fresh_boards_get_different_ids_from_jitter_alone(board_name: str) -> No
     seed kept yet) still make different device ids and nonces, from timer jitter alone."""
     seen = []
     for _ in range(2):
-        port = free_port()
-        proc = subprocess.Popen(qemu_command(load_board(board_name), qemu_elf(board_name), port),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        try:
-            c = DeviceClient(SerialTransport(f"socket://127.0.0.1:{port}", open_timeout=10.0),
-                             timeout=5.0)
+        with booted(board_name, timeout=5.0) as c:
             info = c.info()
             assert info.random_kind_name == "seeded DRBG"
             seen.append((info.device_id, c.nonce().nonce))
-            c.transport.close()
-        finally:
-            proc.kill()
-            proc.wait()
     assert seen[0][0] != seen[1][0] and seen[0][1] != seen[1][1]
