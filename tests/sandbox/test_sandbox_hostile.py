@@ -303,7 +303,7 @@ def test_pins_persist_in_the_kv_store(harness: Path, tmp_path: Path) -> None:
          "refused 5 "),
         (dev.install(2, package(good, "other", ["log"], version="0.0.1", key=KEY)), "ok"),
         (dev.install(1, package(good, "app", ["log"], version="2.1.0", key=KEY)), "ok"),
-        (dev.cmd("pinclear app"), "0"),          # re-provisioning clears the pins
+        (dev.cmd("pinclear app"), "0"),          # an explicit, signed clear drops the pin
         (dev.install(1, package(good, "app", ["log"], version="1.0.0", key=KEY)), "ok"),
         (dev.cmd("pinrecord 1"), "ok"),
         (dev.install(1, package(good, "app", ["log"], version="0.9.0", key=KEY)),

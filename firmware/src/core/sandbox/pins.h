@@ -14,7 +14,8 @@ bool wm_sb_pin_lookup(void *ctx, const char *name, uint16_t version[3]);
 /* Raises the pin of `name` to `version` (never lowers it); 0 or WM_E_IO. Call after a
  * package was installed on a provisioned device. */
 int wm_sb_pin_record(wm_kv *kv, const char *name, const uint16_t version[3]);
-/* Forgets every pin of a name (for re-provisioning); 0, WM_E_NOTFOUND or WM_E_IO. */
+/* Forgets every pin of a name; 0, WM_E_NOTFOUND or WM_E_IO. (PROVISION with CLEAR_PINS
+ * clears the whole namespace; a change of keys keeps the pins.) */
 int wm_sb_pin_clear(wm_kv *kv, const char *name);
 
 #endif
