@@ -176,6 +176,18 @@ def test_tokens_are_single_use_bound_to_the_device_and_the_body(
     assert c.info().keys == 1
 
 
+def test_interleaved_host_processes_share_the_line(provisioned: DeviceClient,
+                                                   owner: Ed25519PrivateKey) -> None:
+    """Item 5 through a relay (issue 18): several processes ask nonces, sign and send in any
+    interleaving, under sequence numbers the relay picks; each token stands on its own."""
+    c = provisioned
+    bodies = [(p.Msg.LIST, b"\0\0"), (p.Msg.RUN, p.run_body("talker", "say", [])),
+              (p.Msg.LOGS, b""), (p.Msg.SUBSCRIBE, struct.pack("<H", 5))]
+    tokens = [(msg, _token(c, owner, msg, body)) for msg, body in bodies]  # all nonces first
+    for msg, token in reversed(tokens):  # then the requests, last asked first
+        assert _raw(c, msg, token, p.FRAME_FLAG_AUTH).status == p.Status.OK, msg
+
+
 def test_module_output_needs_a_subscription(provisioned: DeviceClient,
                                             owner: Ed25519PrivateKey) -> None:
     """Item 5: log lines, traps and exits carry module data: a provisioned device sends
