@@ -168,9 +168,9 @@ def test_board_refuses_forged_references_and_unauthenticated_management(
         assert c.modules() == []
 
 
-@pytest.mark.parametrize("board_name", ["mps2-an386", "riscv32-virt"])
+@pytest.mark.parametrize("board_name", ["mps2-an386", "riscv32-virt", "xtensa-lx106"])
 def test_fresh_boards_get_different_ids_from_jitter_alone(board_name: str) -> None:
-    """Item 3 on boards without an RNG: two fresh boots of the same image (empty flash, no
+    """Item 3 on the boards without an RNG: two fresh boots of the same image (empty flash, no
     seed kept yet) still make different device ids and nonces, from timer jitter alone."""
     seen = []
     for _ in range(2):

@@ -3,6 +3,7 @@
 #ifndef WM_TEST_USER_INTERFACE_H
 #define WM_TEST_USER_INTERFACE_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 enum rst_reason {
     REASON_DEFAULT_RST = 0,
@@ -22,4 +23,5 @@ void system_restart(void);
 void system_soft_wdt_feed(void);
 uint32_t system_get_free_heap_size(void);
 bool wifi_set_opmode_current(uint8_t opmode);
+int os_get_random(unsigned char *buf, size_t len);
 #endif

@@ -22,6 +22,7 @@
 #include <uart.h>
 #include <user_interface.h>
 
+#include "random/random.h"
 #include "sandbox/gpio.h"
 #include "wasmote_port.h"
 
@@ -62,6 +63,14 @@ size_t wm_port_uart_write(const uint8_t *buf, size_t len)
 }
 
 uint32_t wm_port_millis(void) { return (uint32_t)millis(); }
+
+/* The SDK's os_get_random reads the ESP8266's random number register, whose noise source
+ * is the radio: with Wi-Fi off (this firmware never starts it) its quality is unknown, so
+ * it counts as seeding material only, like timing jitter (INFO: "seeded DRBG"). */
+int wm_port_entropy(uint8_t *buf, size_t len)
+{
+    return os_get_random(buf, len) == 0 ? WM_RANDOM_SEEDED : -1;
+}
 
 /* The SDK's own tasks (and its watchdog feeding) run when the loop yields. */
 void wm_port_idle(void) { delay(1); }

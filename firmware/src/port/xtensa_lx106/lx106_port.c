@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "random/random.h"
 #include "wasmote_port.h"
 
 #define WM_REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
@@ -225,6 +226,24 @@ size_t wm_port_uart_write(const uint8_t *buf, size_t len)
 }
 
 uint32_t wm_port_millis(void) { return wm_ticks; }
+
+/* No RNG on the lx60: jitter of CCOUNT (from the host's clock under QEMU without -icount)
+ * read around a UART status read, as on the other QEMU boards; deterministic under
+ * -icount, where only the seed the core keeps across boots separates one boot's numbers. */
+int wm_port_entropy(uint8_t *buf, size_t len)
+{
+    uint32_t acc = wm_ccount();
+    for (size_t i = 0; i < len; i++) {
+        for (uint32_t k = 0; k < 8u; k++) {
+            for (uint32_t spin = acc & 7u; spin > 0; spin--) {
+                (void)WM_UART_LSR;
+            }
+            acc = (acc << 5) ^ (acc >> 27) ^ wm_ccount();
+        }
+        buf[i] = (uint8_t)(acc ^ (acc >> 8) ^ (acc >> 16));
+    }
+    return WM_RANDOM_SEEDED;
+}
 
 void wm_port_idle(void)
 {
