@@ -117,11 +117,12 @@ def main() -> int:
     url = sh(WASMOTE, "sim", "--board", BOARD, "--background", "--no-build",
              "--flash", str(flash)).strip().splitlines()[-1]
     try:
-        listing = sh(WASMOTE, "ls", "--port", url)
+        link = ["--port", url, "--key", f"{key}.key"]
+        listing = sh(WASMOTE, "ls", *link)
         if "hello" not in listing or "blink" not in listing:
             print("demo: the modules did not survive the restart", file=sys.stderr)
             raise SystemExit(1)
-        sh(WASMOTE, "run", "hello", "--invoke", "fib", "20", "--port", url)
+        sh(WASMOTE, "run", "hello", "--invoke", "fib", "20", *link)
     finally:
         sh(WASMOTE, "sim", "stop", url)
     print("\ndemo complete")
