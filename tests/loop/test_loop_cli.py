@@ -131,14 +131,15 @@ def test_unsigned_package_refused_before_upload(device: PosixDevice, relay_dir: 
     from tests.supervisor.modules import package
     from wasmote.package.keys import generate_private_key, public_key_bytes
 
+    key = generate_private_key()
     c = DeviceClient(open_line(device.url), timeout=2.0)
-    c.provision([public_key_bytes(generate_private_key())])
+    c.provision([public_key_bytes(key)])
     c.transport.close()
     pkg = tmp_path / "kvuser.wmp"
     pkg.write_bytes(package("kvuser"))
     code, _, err = _run("push", str(pkg), "-p", device.url)
     assert code == 1 and "refuses an unsigned package; nothing sent" in err
-    c = DeviceClient(open_line(device.url), timeout=2.0)
+    c = DeviceClient(open_line(device.url), timeout=2.0, key=key)  # LIST needs a token now
     assert c.modules() == []  # not even a PUSH_BEGIN: nothing half-written
     c.transport.close()
 
