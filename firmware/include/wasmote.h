@@ -240,6 +240,29 @@ uint8_t *wm_mem_ptr(wm_instance *inst, uint32_t addr, uint32_t len);
  * static message. */
 wm_err wm_trap(wm_instance *inst, const char *msg);
 
+/* For host callbacks: charges `units` of fuel for work done on the caller's behalf (bytes
+ * copied, output written). Saturates at zero: the call then suspends at its next check
+ * point, so the work a host function does in one slice is bounded by its largest single
+ * call plus what the slice's fuel paid for. */
+void wm_charge(wm_instance *inst, uint64_t units);
+
+/* ---- where a trap happened --------------------------------------------------------------- */
+
+#define WM_TRACE_MAX 8u
+
+/* One wasm frame: the function index (imports included) and the byte offset, from the start
+ * of the code section's payload (as DWARF line tables count), of a byte inside the
+ * instruction that trapped or made the call. */
+typedef struct wm_trace_frame {
+    uint32_t func;
+    uint32_t offset;
+} wm_trace_frame;
+
+/* The wasm call stack of the last trap (or call stack exhaustion) of a call made on `inst`,
+ * innermost frame first, at most WM_TRACE_MAX frames. 0 when nothing was recorded: no trap
+ * since the last call, or the trap happened in native (AOT) code, which keeps no frames. */
+uint32_t wm_trap_trace(const wm_instance *inst, const wm_trace_frame **frames);
+
 /* ---- calling ------------------------------------------------------------------------------ */
 
 #define WM_FUEL_UNLIMITED UINT64_MAX

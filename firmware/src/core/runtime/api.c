@@ -92,6 +92,16 @@ wm_err wm_trap(wm_instance *inst, const char *msg) {
     return WM_ERR_TRAP;
 }
 
+void wm_charge(wm_instance *inst, uint64_t units) {
+    wm_exec *x = &inst->x;
+    x->fuel = x->fuel > units ? x->fuel - units : 0;
+}
+
+uint32_t wm_trap_trace(const wm_instance *inst, const wm_trace_frame **frames) {
+    *frames = inst->trace;
+    return inst->ntrace;
+}
+
 /* Collects results and brings the exec state back after a call ended (any outcome). */
 static wm_err finish(wm_instance *inst, wm_err e, const wm_exec *saved, bool nested,
                      wm_val *results, uint32_t nresults) {
@@ -136,6 +146,7 @@ wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t
     const wm_functype *t = f->type;
     if (x->state == WM_SUSPENDED)
         return wm_fail(err, WM_ERR_STATE, NULL, NULL, "instance is suspended");
+    if (x->state == WM_IDLE) inst->ntrace = 0; /* an outermost call: a new trace */
     if (nargs != t->nparams || nresults != t->nresults)
         return wm_fail(err, WM_ERR_ARGS, NULL, NULL, "wrong number of arguments or results");
     for (uint32_t i = 0; i < nargs; i++) {

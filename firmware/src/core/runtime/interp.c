@@ -130,6 +130,23 @@ void wm_slot_to_val(uint8_t type, uint64_t s, wm_val *v) {
 
 uint64_t wm_val_to_slot(const wm_val *v) { return val_to_slot(v); }
 
+void wm_trace_record(wm_instance *inst, const wm_func *func, const uint8_t *pc) {
+    const wm_exec *x = &inst->x;
+    uint32_t n = 0, d = x->depth;
+    while (func && func->def && pc && n < WM_TRACE_MAX) {
+        const wm_module *m = func->inst->mod;
+        wm_trace_frame *t = &inst->trace[n++];
+        t->func = (uint32_t)(func->def - m->funcs) + m->nfunc_imports;
+        /* pc is past the opcode (or its immediates): pc - 1 lies inside the instruction */
+        t->offset = m->code && pc > m->code ? (uint32_t)(pc - 1 - m->code) : 0u;
+        if (d == 0) break;
+        const wm_frame *fr = &x->frames[--d];
+        func = fr->func; /* the caller, or NULL at the bottom of this call */
+        pc = fr->pc;
+    }
+    inst->ntrace = n;
+}
+
 wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err) {
     wm_exec *x = &inst->x;
     const uint8_t *pc = x->pc, *fend = NULL;
@@ -708,6 +725,7 @@ suspend:
 
 out:
     SAVE();
+    wm_trace_record(inst, func, pc);
     return wm_trap_err(err, code, msg);
 
 done:

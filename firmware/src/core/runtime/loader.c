@@ -526,6 +526,7 @@ wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **ou
                 break;
             }
             code_seen = true;
+            m->code = cat; /* trap traces report offsets from here (as DWARF does) */
             e = wm_validate_code(m, arena, L.r.p, send, L.declared, err);
             if (!e) L.r.p = send;
             break;

@@ -122,6 +122,7 @@ struct wm_module {
     wm_elemseg *elems;
     wm_dataseg *datas;
     wm_side *side;
+    const uint8_t *code;            /* code section payload (its function count) */
     size_t ram;
     bool has_datacount;
     /* Native code bound by core/aot (wm_aot_attach); NULL = interpreted. */
@@ -258,6 +259,9 @@ struct wm_instance {
     wm_exec x;
     const char *trap_msg;
     void *native; /* per-instance state of native code (core/aot), NULL if interpreted */
+    /* The wasm call stack of the last trap of a call made on this instance (interp.c). */
+    uint32_t ntrace;
+    wm_trace_frame trace[WM_TRACE_MAX];
 };
 
 struct wm_link_entry {
@@ -284,6 +288,11 @@ typedef struct wm_native_ops {
 /* True for null and for the functions instance `inst` holds (its own and its imports): the
  * only function references that may enter it from outside. */
 bool wm_func_of(const wm_instance *inst, const wm_func *f);
+
+/* Records the call stack at a trap: the trapping function at `pc`, then the callers in the
+ * frames above the bottom of the current call (interp.c). */
+void wm_trace_record(wm_instance *inst, const wm_func *func, const uint8_t *pc);
+
 /* Runs from the saved registers (entry NULL) or calls `entry` with args at x->sp. */
 wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err);
 /* Evaluates a validated constant expression. */
