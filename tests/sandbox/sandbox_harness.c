@@ -13,6 +13,10 @@
  *   kvcut                      -> power cuts at every flash step of a set; ok N
  *   kvfuzz SEED N              random set/delete/get/remount against a model; ok OPS
  *   api                        the host function table: NAME/SIG/CAP ...
+ *   imports                    every import table: MODULE.NAME/SIG/CAP/STUB ... (STUB 1:
+ *                              an ungranted one links a stub)
+ * A call that ends in proc_exit answers "exit N"; a trap "trap MESSAGE [wasm ...]". Output
+ * (WASI fd_write) comes as "out NAME FLAGS HEX" lines; random bytes are a fixed sequence.
  *   kvpins                     pins come from the kv store (pins.c) from now on
  *   pinrecord SLOT             record the version of the module in SLOT as its pin
  *   pinclear NAME              forget the pin of NAME
@@ -55,6 +59,7 @@ typedef struct {
     wm_flash_ram flash;
     wm_kv kv;
     unsigned sleeps;
+    uint32_t random_next;
 } harness;
 
 static uint64_t now_ms(void *ctx)
@@ -72,6 +77,23 @@ static void log_line(void *ctx, wm_sb_module *mod, const uint8_t *msg, uint32_t 
     for (uint32_t i = 0; i < len; i++)
         putchar(msg[i] >= 0x20 && msg[i] < 0x7F ? msg[i] : '?');
     putchar('\n');
+}
+
+static void output_piece(void *ctx, wm_sb_module *mod, const uint8_t *data, uint32_t len,
+                         uint32_t flags)
+{
+    (void)ctx;
+    printf("out %s %u ", mod->manifest.name, flags);
+    for (uint32_t i = 0; i < len; i++) printf("%02x", data[i]);
+    printf("\n");
+}
+
+/* A fixed sequence: tests check that random_get fills what it is given, not its entropy. */
+static int fixed_random(void *ctx, uint8_t *buf, uint32_t len)
+{
+    harness *h = ctx;
+    for (uint32_t i = 0; i < len; i++) buf[i] = (uint8_t)(h->random_next++ * 151u + 7u);
+    return 0;
 }
 
 static bool sleep_hook(void *ctx, wm_sb_module *mod, uint32_t ms)
@@ -173,8 +195,12 @@ static void cmd_call(harness *h, int slot, const char *name, char *rest)
     } else if (rc == WM_ERR_OUT_OF_FUEL) {
         wm_abort(h->mods[slot].inst);
         printf("fuel\n");
+    } else if (wm_sb_exited(&h->mods[slot], &nres)) {
+        printf("exit %u\n", nres);
     } else if (rc == WM_ERR_TRAP || rc == WM_ERR_EXHAUSTION) {
-        printf("trap %s\n", e.msg ? e.msg : "");
+        char text[160];
+        wm_sb_trap_text(&h->mods[slot], e.msg, text, sizeof text);
+        printf("trap %s\n", text);
     } else {
         printf("error %s %s\n", wm_err_name(rc), e.msg ? e.msg : "");
     }
@@ -348,7 +374,8 @@ int main(void)
     memset(h.kv_mem, 0xFF, sizeof h.kv_mem);
     wm_flash_ram_init(&h.flash, h.kv_mem, KV_SIZE, KV_SECTOR);
     if (wm_kv_mount(&h.kv, &h.flash.ops)) return 2;
-    wm_sb_platform plat = {&h, now_ms, log_line, sleep_hook, NULL, &h.gpio.ops, &h.kv};
+    wm_sb_platform plat = {&h, now_ms, log_line, sleep_hook, NULL, &h.gpio.ops, &h.kv,
+                           output_piece, fixed_random, NULL};
     wm_sb_host_init(&h.host, &plat);
     h.dev.keys = (const uint8_t(*)[32])h.keys;
     h.dev.pinned = pinned;
@@ -406,6 +433,17 @@ int main(void)
             const wm_sb_api_entry *e = wm_sb_api(&n);
             for (uint32_t i = 0; i < n; i++)
                 printf("%s%s/%s/%u", i ? " " : "", e[i].name, e[i].sig, e[i].cap);
+            printf("\n");
+        } else if (strcmp(cmd, "imports") == 0) {
+            uint32_t ns;
+            const wm_sb_import_set *sets = wm_sb_import_sets(&ns);
+            for (uint32_t k = 0; k < ns; k++) {
+                uint32_t n;
+                const wm_sb_api_entry *e = sets[k].table(&n);
+                for (uint32_t i = 0; i < n; i++)
+                    printf("%s%s.%s/%s/%u/%d", k || i ? " " : "", sets[k].module, e[i].name,
+                           e[i].sig, e[i].cap, sets[k].denied != NULL);
+            }
             printf("\n");
         } else if (strcmp(cmd, "kvpins") == 0) {
             h.dev.pinned = wm_sb_pin_lookup;

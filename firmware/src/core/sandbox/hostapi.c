@@ -14,17 +14,21 @@ static wm_err ret(wm_val *results, int32_t v)
 
 static int32_t arg(const wm_val *args, uint32_t i) { return (int32_t)args[i].of.i32; }
 
-/* [ptr, ptr+len) inside the instance's memory 0 (len >= 0 checked by the caller). NULL and
- * *fault set when not; a zero-length range at the very end is valid but never dereferenced. */
-static uint8_t *range(wm_instance *inst, int32_t ptr, int32_t len, bool *fault)
+uint8_t *wm_sb_range(wm_instance *inst, uint32_t ptr, uint32_t len, bool *fault)
 {
     wm_memory *mem = wm_instance_memory(inst);
     uint64_t size = mem ? wm_memory_bytes(mem) : 0u;
-    *fault = (uint64_t)(uint32_t)ptr + (uint64_t)(uint32_t)len > size;
+    *fault = (uint64_t)ptr + (uint64_t)len > size;
     if (*fault || len == 0) return NULL;
-    uint8_t *p = wm_mem_ptr(inst, (uint32_t)ptr, (uint32_t)len);
+    uint8_t *p = wm_mem_ptr(inst, ptr, len);
     *fault = p == NULL;
     return p;
+}
+
+/* The same for the API's int32 arguments (len >= 0 checked by the caller). */
+static uint8_t *range(wm_instance *inst, int32_t ptr, int32_t len, bool *fault)
+{
+    return wm_sb_range(inst, (uint32_t)ptr, (uint32_t)len, fault);
 }
 
 static wm_err h_log(wm_instance *inst, void *user, const wm_val *args, wm_val *results)

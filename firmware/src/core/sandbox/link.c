@@ -1,8 +1,11 @@
 /* The link-time capability check (docs/security.md, rule 5): every import must be a host
- * function of API v1 with the exact signature and granted by the manifest; only those are
- * put into the module's linker, so an ungranted function has no path to be called.
+ * function the sandbox provides (module wasmote: API v1; wasi_snapshot_preview1: the WASI
+ * subset; env: AssemblyScript's runtime imports) with the exact signature, and granted by
+ * the manifest; only those are put into the module's linker, so an ungranted function has
+ * no path to be called. An ungranted WASI function links a stub that answers ENOTCAPABLE
+ * (wasi-libc programs import more than they call).
  *
- * Reads the import, type, memory and start sections straight from the module bytes (already
+ * Reads the import, type and memory sections straight from the module bytes (already
  * validated by wm_load, but every read is still bounds-checked). */
 #include "sandbox.h"
 
@@ -101,14 +104,47 @@ static bool str_eq(const uint8_t *s, uint32_t n, const char *z)
     return wm_sb_str_eq_n(z, s, n);
 }
 
-/* "import M.N" into the error message, names escaped. */
+static const char *type_name(char t)
+{
+    switch (t) {
+    case 'i': return "i32";
+    case 'I': return "i64";
+    case 'f': return "f32";
+    case 'F': return "f64";
+    case 'r': return "funcref";
+    case 'e': return "externref";
+    default: return "?";
+    }
+}
+
+/* Appends a signature string ("ii:i") as "(i32, i32) -> (i32)". */
+static void append_sig(wm_sb_error *err, const char *sig)
+{
+    wm_sb_msg_append(err, " (");
+    bool first = true;
+    for (const char *p = sig; *p; p++) {
+        if (*p == ':') {
+            wm_sb_msg_append(err, ") -> (");
+            first = true;
+            continue;
+        }
+        if (!first) wm_sb_msg_append(err, ", ");
+        wm_sb_msg_append(err, type_name(*p));
+        first = false;
+    }
+    wm_sb_msg_append(err, ")");
+}
+
+/* "import M.N (signature)" into the error message, names escaped. */
 static int link_fail(wm_sb_error *err, int code, uint32_t off, const uint8_t *m, uint32_t ml,
-                     const uint8_t *n, uint32_t nl, const char *what, const char *more)
+                     const uint8_t *n, uint32_t nl, const char *sig, const char *what,
+                     const char *more)
 {
     wm_sb_fail(err, code, off, "import ", NULL, NULL);
-    wm_sb_msg_append_n(err, m, ml > 32u ? 32u : ml);
+    wm_sb_msg_append_n(err, m, ml > 24u ? 24u : ml);
     wm_sb_msg_append(err, ".");
     wm_sb_msg_append_n(err, n, nl > 32u ? 32u : nl);
+    if (sig) append_sig(err, sig);
     wm_sb_msg_append(err, what);
     wm_sb_msg_append(err, more);
     return code;
@@ -122,6 +158,7 @@ static const char *cap_hint(uint8_t cap)
     case WM_CAP_SLEEP: return "sleep)";
     case WM_CAP_GPIO: return "gpio:PIN)";
     case WM_CAP_KV: return "kv)";
+    case WM_CAP_RANDOM: return "random)";
     default: return "pubsub:PATTERN)";
     }
 }
@@ -135,21 +172,24 @@ uint64_t wm_sb_initial_memory(const uint8_t *module, uint32_t len)
     return r.bad ? 0 : (uint64_t)min * 65536u;
 }
 
+/* The import set named by `m` (ml bytes), or NULL. */
+static const wm_sb_import_set *import_set(const uint8_t *m, uint32_t ml)
+{
+    uint32_t n;
+    const wm_sb_import_set *sets = wm_sb_import_sets(&n);
+    for (uint32_t i = 0; i < n; i++)
+        if (str_eq(m, ml, sets[i].module)) return &sets[i];
+    return NULL;
+}
+
 int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err)
 {
     const uint8_t *b = mod->pkg.module;
     uint32_t len = mod->pkg.module_len, base = mod->pkg.module_off;
-    uint32_t napi;
-    const wm_sb_api_entry *api = wm_sb_api(&napi);
     rdr r;
     wm_linker_init(&mod->linker, arena);
+    mod->funcs = NULL;
     mod->nfuncs = 0;
-    /* The runtime runs a start function with unlimited fuel: refuse it rather than let a
-     * module hang the install (docs/security.md, device enforcement). */
-    if (section(b, len, 8, &r))
-        return wm_sb_fail(err, WM_SB_ELIMIT, base, "module has a start function, which "
-                          "the sandbox does not run (no fuel limit at instantiation)", NULL,
-                          NULL);
     if (section(b, len, 5, &r)) {
         uint32_t n = leb(&r);
         if (n > 0) {
@@ -160,12 +200,20 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err)
                 wm_sb_msg_append_u(err, min);
                 wm_sb_msg_append(err, " pages does not fit limits.memory = ");
                 wm_sb_msg_append_u(err, mod->manifest.mem_bytes);
+                wm_sb_msg_append(err, " (raise it, or link with a smaller initial memory)");
                 return WM_SB_ELIMIT;
             }
         }
     }
     if (!section(b, len, 2, &r)) return WM_SB_OK;
     uint32_t n = leb(&r);
+    if (r.bad || n > (len - r.pos) / 4u) /* an import takes at least 4 bytes */
+        return wm_sb_fail(err, WM_SB_EMODULE, base, "import section unreadable", NULL, NULL);
+    /* one host function record per import at most (the arena is the module's own RAM) */
+    mod->funcs = n ? wm_arena_alloc(arena, n * sizeof(wm_host_func), sizeof(void *)) : NULL;
+    if (n && !mod->funcs)
+        return wm_sb_fail(err, WM_SB_ENOMEM, base, "out of memory linking imports", NULL,
+                          NULL);
     for (uint32_t i = 0; i < n && !r.bad; i++) {
         uint32_t at = base + (uint32_t)(r.p - b) + r.pos;
         uint32_t ml = leb(&r);
@@ -174,38 +222,50 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err)
         const uint8_t *nm = bytes(&r, nl);
         uint8_t kind = byte(&r);
         if (r.bad) break;
-        if (!str_eq(m, ml, "wasmote"))
-            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl,
-                             ": the device provides only module 'wasmote'", NULL);
         if (kind != 0)
-            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl,
+            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl, NULL,
                              ": the device provides only functions", NULL);
         uint32_t type = leb(&r);
+        char sig[20];
+        bool sig_ok = type_sig(b, len, type, sig, sizeof sig);
+        const char *shown = sig_ok ? sig : NULL;
+        const wm_sb_import_set *set = import_set(m, ml);
+        if (!set)
+            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl, shown,
+                             ": no such import module (the device provides wasmote, "
+                             "wasi_snapshot_preview1 and env)", NULL);
+        uint32_t napi;
+        const wm_sb_api_entry *api = set->table(&napi);
         const wm_sb_api_entry *e = NULL;
         for (uint32_t j = 0; j < napi; j++)
             if (str_eq(nm, nl, api[j].name)) e = &api[j];
         if (!e)
-            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl,
-                             ": no such host function in API version 1", NULL);
-        char sig[16];
-        if (!type_sig(b, len, type, sig, sizeof sig) ||
-            !wm_sb_str_eq_n(e->sig, (const uint8_t *)sig, wm_sb_str_len(sig)))
-            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl,
-                             ": signature does not match the host function", NULL);
-        if (!wm_sb_granted(&mod->manifest, e->cap))
-            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl,
-                             ": not granted by the manifest (needs capability ",
-                             cap_hint(e->cap));
+            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl, shown,
+                             ": no such host function", NULL);
+        if (!sig_ok || !wm_sb_str_eq_n(e->sig, (const uint8_t *)sig, wm_sb_str_len(sig))) {
+            link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl, shown,
+                      ": signature does not match the host function's", NULL);
+            append_sig(err, e->sig);
+            return WM_SB_ELINK;
+        }
+        wm_host_fn fn = e->fn;
+        if (!wm_sb_granted(&mod->manifest, e->cap)) {
+            if (!set->denied)
+                return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl, NULL,
+                                 ": not granted by the manifest (needs capability ",
+                                 cap_hint(e->cap));
+            fn = set->denied; /* WASI: linked, answers "not capable" */
+        }
         bool have = false;
         for (uint32_t j = 0; j < mod->nfuncs; j++)
-            if (mod->funcs[j].name == e->name) have = true;
+            if (mod->funcs[j].name == e->name && mod->funcs[j].module == set->module)
+                have = true;
         if (have) continue;
-        if (mod->nfuncs == WM_SB_HOST_FUNCS) break;
         wm_host_func *hf = &mod->funcs[mod->nfuncs++];
-        hf->module = "wasmote";
+        hf->module = set->module;
         hf->name = e->name;
         hf->sig = e->sig;
-        hf->fn = e->fn;
+        hf->fn = fn;
         hf->user = mod;
         if (wm_linker_add_host(&mod->linker, hf) != WM_OK)
             return wm_sb_fail(err, WM_SB_ENOMEM, at, "out of memory linking imports", NULL,

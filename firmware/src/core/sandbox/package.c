@@ -244,6 +244,38 @@ static bool take(mcur *c, uint32_t n, const uint8_t **out)
 }
 
 
+/* A list of (u8 count, count x (u8 length, bytes)): arguments, or environment entries
+ * (KEY=VALUE, KEY non-empty without '='). No NUL byte anywhere: they become C strings. */
+static int strings(mcur *c, bool env, uint8_t *count, const uint8_t **out, uint32_t *len,
+                   wm_sb_error *err)
+{
+    const uint8_t *p;
+    uint32_t at = c->base + c->pos;
+    if (!take(c, 1, &p)) return fmt(err, at, "manifest truncated: ", env ? "environment" :
+                                    "arguments");
+    uint32_t n = p[0];
+    if (n > (env ? WM_PKG_ENV_MAX : WM_PKG_ARGS_MAX))
+        return fmt(err, at, env ? "manifest: more than 32 environment entries" :
+                   "manifest: more than 32 arguments", NULL);
+    *count = (uint8_t)n;
+    *out = c->p + c->pos;
+    for (uint32_t i = 0; i < n; i++) {
+        at = c->base + c->pos;
+        if (!take(c, 1, &p)) return fmt(err, at, "manifest truncated: ", "a string length");
+        uint32_t sl = p[0];
+        if (!take(c, sl, &p)) return fmt(err, at, "manifest truncated: ", "a string");
+        uint32_t eq = sl;
+        for (uint32_t k = 0; k < sl; k++) {
+            if (p[k] == 0) return fmt(err, at + 1 + k, "manifest: NUL byte in a string", NULL);
+            if (p[k] == '=' && eq == sl) eq = k;
+        }
+        if (env && (eq == 0 || eq == sl))
+            return fmt(err, at, "manifest: environment entry is not KEY=VALUE", NULL);
+    }
+    *len = (uint32_t)(c->p + c->pos - *out);
+    return WM_SB_OK;
+}
+
 int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
 {
     mcur c = {pkg->manifest, pkg->manifest_len, 0, pkg->manifest_off};
@@ -252,15 +284,15 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
 #define NEED(n, what) \
     if (!take(&c, (n), &p)) return fmt(err, c.base + c.pos, "manifest truncated: ", (what))
     NEED(4, "header");
-    if (p[0] != 1u && p[0] != 2u)
+    if (p[0] < 1u || p[0] > 3u)
         return fmt(err, c.base, "unknown manifest encoding version", NULL);
     uint8_t enc = p[0];
     if (p[1] != 1u)
         return wm_sb_fail(err, WM_SB_EAPI, c.base + 1, "host API version not implemented "
                           "(this device runs API 1)", NULL, NULL);
     m->api = p[1];
-    /* bit 0 autostart; bit 1 restart on trap (encoding 2) */
-    if (p[2] & (uint8_t)~(enc == 2u ? 3u : 1u))
+    /* bit 0 autostart; bit 1 restart on trap (encoding 2 and 3) */
+    if (p[2] & (uint8_t)~(enc >= 2u ? 3u : 1u))
         return fmt(err, c.base + 2, "manifest: reserved flag bits set", NULL);
     m->autostart = (p[2] & 1u) != 0;
     m->restart = (p[2] & 2u) != 0;
@@ -310,7 +342,7 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
         const uint8_t *arg;
         if (!take(&c, alen, &arg))
             return fmt(err, at + 1, "manifest truncated: ", "capability argument");
-        if (kind < WM_CAP_LOG || kind > WM_CAP_PUBSUB)
+        if (kind < WM_CAP_LOG || kind > WM_CAP_RANDOM)
             return fmt(err, at, "manifest: unknown capability kind", NULL);
         bool ok;
         if (kind == WM_CAP_GPIO)
@@ -330,15 +362,24 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
         m->caps[m->ncaps].arg = arg;
         m->ncaps++;
     }
-    if (enc == 2u) {
+    if (enc >= 2u) {
         at = c.base + c.pos;
         NEED(5, "limits.cpu and limits.queue");
         m->cpu = wm_sb_le32(p);
         m->queue = p[4];
         if (m->queue < 1u || m->queue > WM_QUEUE_DEPTH)
             return fmt(err, at + 4, "manifest: limits.queue out of range 1..8", NULL);
-        if (m->cpu == 0 && m->queue == WM_QUEUE_DEPTH && !m->restart) /* canonical */
+        if (enc == 2u && m->cpu == 0 && m->queue == WM_QUEUE_DEPTH && !m->restart)
             return fmt(err, c.base, "manifest: encoding 2 without any of its fields", NULL);
+    }
+    if (enc == 3u) {
+        int rc = strings(&c, false, &m->nargs, &m->args, &m->args_len, err);
+        if (rc) return rc;
+        rc = strings(&c, true, &m->nenv, &m->env, &m->env_len, err);
+        if (rc) return rc;
+        if (m->nargs == 0 && m->nenv == 0) /* canonical: nothing here needs encoding 3 */
+            return fmt(err, c.base, "manifest: encoding 3 without arguments or environment",
+                       NULL);
     }
 #undef NEED
     if (c.pos != c.len)

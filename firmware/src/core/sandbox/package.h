@@ -33,7 +33,12 @@ enum { WM_PKG_KIND_MANIFEST = 1, WM_PKG_KIND_MODULE = 2, WM_PKG_KIND_AOT = 3,
        WM_PKG_KIND_HASH = 0x80, WM_PKG_KIND_SIGNATURE = 0x81 };
 
 enum { WM_CAP_LOG = 1, WM_CAP_TIME = 2, WM_CAP_SLEEP = 3, WM_CAP_GPIO = 4, WM_CAP_KV = 5,
-       WM_CAP_PUBSUB = 6 };
+       WM_CAP_PUBSUB = 6, WM_CAP_RANDOM = 7 };
+
+/* Program arguments and environment (manifest encoding 3): at most this many strings of
+ * at most 255 bytes each, no NUL byte; an environment entry is KEY=VALUE. */
+#define WM_PKG_ARGS_MAX 32u
+#define WM_PKG_ENV_MAX 32u
 
 /* Architecture codes of AOT sections (core/aot/wm_aot_abi.h has the full list). */
 enum { WM_AOT_THUMBV7EM = 1, WM_AOT_RV32IMAC = 2, WM_AOT_X86_64 = 3, WM_AOT_XTENSA = 4,
@@ -85,6 +90,11 @@ typedef struct wm_manifest {
     char entry[WM_PKG_ENTRY_MAX + 1]; /* "" = no entry */
     uint32_t ncaps;
     wm_pkg_cap caps[WM_PKG_CAPS_MAX];
+    /* encoding 3: arguments after the program name (WASI argv[1..]) and environment, each
+     * in place as n strings of (u8 length, bytes); checked at parse time */
+    uint8_t nargs, nenv;
+    const uint8_t *args, *env;
+    uint32_t args_len, env_len;
 } wm_manifest;
 
 /* Steps 1-4 of the reader requirements: header, sections, content hash (SHA-256 over

@@ -38,15 +38,36 @@ static int install_module(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
     lim.mem_cap_bytes = m->mem_bytes;
     /* reserve the whole budget now: growth then never depends on what was allocated later */
     lim.mem_reserve = m->mem_bytes;
+    /* A start function (AssemblyScript emits one) runs at install with at most one slice of
+     * fuel: it cannot hold the device longer than any other slice. */
+    lim.start_fuel = m->fuel < WM_SB_START_FUEL_MAX ? m->fuel : WM_SB_START_FUEL_MAX;
     e.code = WM_OK;
     wm_err w = wm_instantiate(arena, mod->module, &mod->linker, &lim, &mod->inst, &e);
     if (w != WM_OK) {
-        int code = w == WM_ERR_UNLINKABLE ? WM_SB_ELINK
-                 : w == WM_ERR_NO_MEMORY ? WM_SB_ENOMEM : WM_SB_ELIMIT;
-        if (w == WM_ERR_NO_MEMORY)
-            return wm_sb_fail(err, code, 0, "instantiate: out of memory (arena too small for "
-                              "the limits)", NULL, NULL);
-        return load_fail(err, code, 0, &e, "instantiate: ");
+        switch (w) {
+        case WM_ERR_NO_MEMORY:
+            return wm_sb_fail(err, WM_SB_ENOMEM, 0, "instantiate: out of memory (arena too "
+                              "small for the limits)", NULL, NULL);
+        case WM_ERR_UNLINKABLE: return load_fail(err, WM_SB_ELINK, 0, &e, "instantiate: ");
+        case WM_ERR_OUT_OF_FUEL:
+            wm_sb_fail(err, WM_SB_ETRAP, 0, "the start function ran out of its fuel (",
+                       NULL, NULL);
+            wm_sb_msg_append_u(err, (uint32_t)lim.start_fuel);
+            wm_sb_msg_append(err, ", one slice)");
+            return WM_SB_ETRAP;
+        case WM_ERR_BLOCKED:
+            return wm_sb_fail(err, WM_SB_ETRAP, 0, "the start function called a blocking "
+                              "host function (sleep, receive, yield)", NULL, NULL);
+        case WM_ERR_TRAP:
+        case WM_ERR_EXHAUSTION:
+            if (!err) return WM_SB_ETRAP;
+            err->code = WM_SB_ETRAP;
+            err->offset = 0;
+            wm_sb_trap_text(mod, e.msg, err->msg, WM_SB_MSG_MAX);
+            wm_sb_msg_append(err, " (while instantiating)");
+            return WM_SB_ETRAP;
+        default: return load_fail(err, WM_SB_ELIMIT, 0, &e, "instantiate: ");
+        }
     }
     if (wm_ps_attach(&host->bus, &mod->ps, &mod->manifest) != 0)
         return wm_sb_fail(err, WM_SB_ENOMEM, 0, "too many modules on the message bus", NULL,
@@ -85,13 +106,13 @@ static int decide(wm_sb_host *host, wm_sb_module *mod, const uint8_t *bytes, uin
     m->mem_bytes = WM_SB_DEFAULT_MEMORY;
     m->stack_bytes = WM_SB_DEFAULT_STACK;
     m->fuel = WM_SB_DEFAULT_FUEL;
-    static const uint8_t kinds[3] = {WM_CAP_LOG, WM_CAP_TIME, WM_CAP_SLEEP};
-    for (uint32_t i = 0; i < 3u; i++) {
+    static const uint8_t kinds[4] = {WM_CAP_LOG, WM_CAP_TIME, WM_CAP_SLEEP, WM_CAP_RANDOM};
+    for (uint32_t i = 0; i < 4u; i++) {
         m->caps[i].kind = kinds[i];
         m->caps[i].arg_len = 0;
         m->caps[i].arg = bytes; /* never read: empty argument */
     }
-    m->ncaps = 3;
+    m->ncaps = 4;
     /* a bare module gets at least the memory it declares */
     uint64_t want = wm_sb_initial_memory(bytes, size);
     if (want > m->mem_bytes) m->mem_bytes = want > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)want;
@@ -132,6 +153,64 @@ void wm_sb_uninstall(wm_sb_module *mod)
     if (mod->attached) wm_ps_detach(&mod->host->bus, &mod->ps);
     mod->attached = false;
     mod->inst = NULL;
+}
+
+bool wm_sb_exited(const wm_sb_module *mod, uint32_t *code)
+{
+    if (code) *code = mod->wasi.exit_code;
+    return mod->wasi.exited;
+}
+
+static void put_hex(char *out, uint32_t cap, uint32_t *n, uint32_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    bool started = false;
+    for (int shift = 28; shift >= 0; shift -= 4) {
+        uint32_t d = (v >> shift) & 15u;
+        if (!d && !started && shift) continue;
+        started = true;
+        if (*n + 1u < cap) out[(*n)++] = hex[d];
+    }
+}
+
+static void put_str(char *out, uint32_t cap, uint32_t *n, const char *s)
+{
+    while (s && *s && *n + 1u < cap) out[(*n)++] = *s++;
+}
+
+static void put_dec(char *out, uint32_t cap, uint32_t *n, uint32_t v)
+{
+    char d[10];
+    uint32_t k = 0;
+    do {
+        d[k++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    while (k && *n + 1u < cap) out[(*n)++] = d[--k];
+}
+
+void wm_sb_trap_text(const wm_sb_module *mod, const char *msg, char *out, uint32_t cap)
+{
+    uint32_t n = 0;
+    if (cap == 0) return;
+    put_str(out, cap, &n, mod->wasi.has_text ? mod->wasi.text : msg ? msg : "trap");
+    const wm_trace_frame *f;
+    uint32_t k = mod->inst ? wm_trap_trace(mod->inst, &f) : 0u;
+    /* whole frames only: the host must never read a cut offset as a real one */
+    uint32_t shown = 0;
+    for (uint32_t i = 0; i < k; i++) {
+        char frame[28];
+        uint32_t m = 0;
+        put_str(frame, sizeof frame, &m, i ? " <- " : " [wasm ");
+        put_dec(frame, sizeof frame, &m, f[i].func);
+        put_str(frame, sizeof frame, &m, "@0x");
+        put_hex(frame, sizeof frame, &m, f[i].offset);
+        if (n + m + 2u > cap) break; /* room for "]" and the NUL stays */
+        for (uint32_t j = 0; j < m; j++) out[n++] = frame[j];
+        shown++;
+    }
+    if (shown) out[n++] = ']';
+    out[n] = '\0';
 }
 
 wm_err wm_sb_call(wm_sb_module *mod, const char *name, const wm_val *args, uint32_t nargs,

@@ -17,6 +17,7 @@
 #include "policy.h"
 #include "pubsub.h"
 #include "sb_util.h"
+#include "wasi/wasi_state.h"
 #include "wasmote.h"
 
 #ifdef WM_FAULT_INJECTION /* test images only: fault_hang, fault_crash (fault_inject.c) */
@@ -31,8 +32,16 @@ wm_err wm_sb_fault_crash(wm_instance *inst, void *user, const wm_val *args, wm_v
 #define WM_SB_DEFAULT_MEMORY 65536u
 #define WM_SB_DEFAULT_STACK 8192u
 #define WM_SB_DEFAULT_FUEL 100000u
+/* Most fuel a start function gets at install (the supervisor's default slice). */
+#define WM_SB_START_FUEL_MAX 10000u
 
 typedef struct wm_sb_module wm_sb_module;
+
+/* Flags of a piece of a module's stdout/stderr (wm_sb_platform.output). */
+enum {
+    WM_SB_OUT_STDERR = 1u,  /* fd 2; else fd 1 */
+    WM_SB_OUT_PARTIAL = 2u  /* the line goes on: no newline after this piece */
+};
 
 /* What the port provides; any hook may be NULL (the function then does the minimum).
  * Blocking hooks (sleep, wait) return true to block the calling module: the host function
@@ -50,6 +59,17 @@ typedef struct wm_sb_platform {
     bool (*wait)(void *ctx, wm_sb_module *mod, int32_t timeout_ms);
     const wm_gpio_ops *gpio; /* NULL: no pins */
     wm_kv *kv;               /* NULL: kv_* return WM_E_IO */
+    /* A piece of the module's stdout or stderr (WASI fd_write to fd 1 or 2), in order: at
+     * most WM_LOG_MAX bytes, any byte values, the newline that ended it removed (flags
+     * WM_SB_OUT_*). NULL: each piece goes to log() as a line. */
+    void (*output)(void *ctx, wm_sb_module *mod, const uint8_t *data, uint32_t len,
+                   uint32_t flags);
+    /* Fills buf with len unpredictable bytes (random_get, env.seed): 0, or -1 when there is
+     * no source (random_get then answers EIO). NULL: no source. */
+    int (*random)(void *ctx, uint8_t *buf, uint32_t len);
+    /* Wall-clock time, nanoseconds since 1970-01-01 UTC; false when the board does not know
+     * it. NULL or false: WASI's realtime clock counts from boot (starts at 1970). */
+    bool (*realtime_ns)(void *ctx, uint64_t *ns);
 } wm_sb_platform;
 
 typedef struct wm_sb_host {
@@ -65,10 +85,11 @@ struct wm_sb_module {
     wm_module *module;
     wm_instance *inst;
     wm_linker linker;
-    wm_host_func funcs[WM_SB_HOST_FUNCS]; /* the linked ones; must outlive the instance */
+    wm_host_func *funcs; /* the linked ones (in the arena); must outlive the instance */
     uint32_t nfuncs;
     wm_ps_endpoint ps;
     bool attached;
+    wm_wasi_state wasi; /* WASI and AssemblyScript: fds, exit status, trap text */
 };
 
 void wm_sb_host_init(wm_sb_host *host, const wm_sb_platform *plat);
@@ -83,7 +104,8 @@ int wm_sb_install(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const ui
                   uint32_t size, const wm_sb_device *dev, wm_sb_error *err);
 /* A bare wasm module (no package): what an unprovisioned device runs for `wasmote push
  * app.wasm`. Refused on a provisioned device (nothing to verify). The manifest is the
- * default one: named `name`, version 0.0.0, granted log, time and sleep, default limits,
+ * default one: named `name`, version 0.0.0, granted log, time, sleep and random (what a
+ * WASI program expects), default limits,
  * except that the memory budget covers the module's declared initial memory. */
 int wm_sb_install_bare(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
                        const uint8_t *bytes, uint32_t size, const wm_sb_device *dev,
@@ -97,11 +119,22 @@ int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint
 void wm_sb_uninstall(wm_sb_module *mod);
 
 /* Calls an export with the manifest's fuel per slice (WM_ERR_OUT_OF_FUEL suspends; the
- * caller resumes or aborts). */
+ * caller resumes or aborts). A WASI module that called proc_exit returns WM_ERR_TRAP with
+ * mod->wasi.exited set (wm_sb_exited). */
 wm_err wm_sb_call(wm_sb_module *mod, const char *name, const wm_val *args, uint32_t nargs,
                   wm_val *results, uint32_t nresults, wm_error *err);
 
-/* ---- used by link.c / hostapi.c ---- */
+/* True when the module ended itself with WASI proc_exit (status in *code): the trap the
+ * last call returned is that exit, not a fault. */
+bool wm_sb_exited(const wm_sb_module *mod, uint32_t *code);
+
+/* Text of the last trap of `mod`'s instance: `msg` (the runtime's message for the call)
+ * or the module's own (AssemblyScript abort), then its wasm call stack as
+ * " [wasm F@0xOFF <- F@0xOFF ...]" (function index, code-section offset; docs/api.md), for
+ * the host to symbolize. */
+void wm_sb_trap_text(const wm_sb_module *mod, const char *msg, char *out, uint32_t cap);
+
+/* ---- used by link.c / hostapi.c / wasi ---- */
 
 typedef struct wm_sb_api_entry {
     const char *name;
@@ -110,9 +143,22 @@ typedef struct wm_sb_api_entry {
     wm_host_fn fn;
 } wm_sb_api_entry;
 
+/* An import module the sandbox provides: its functions, and what links when the manifest
+ * does not grant one (`denied`: a stub returning an error; NULL: the import is refused). */
+typedef struct wm_sb_import_set {
+    const char *module;
+    const wm_sb_api_entry *(*table)(uint32_t *count);
+    wm_host_fn denied;
+} wm_sb_import_set;
+
 /* Host API version 1 (docs/api.md), in a fixed order. */
 const wm_sb_api_entry *wm_sb_api(uint32_t *count);
+/* Every import module: "wasmote", "wasi_snapshot_preview1", "env" (AssemblyScript). */
+const wm_sb_import_set *wm_sb_import_sets(uint32_t *count);
 bool wm_sb_granted(const wm_manifest *m, uint8_t cap);
+/* [ptr, ptr+len) inside the instance's memory 0, or NULL with *fault set when not (a
+ * zero-length range inside or at the end is valid and gives NULL without a fault). */
+uint8_t *wm_sb_range(wm_instance *inst, uint32_t ptr, uint32_t len, bool *fault);
 
 /* Link rule: every import provided (module "wasmote", name, exact signature) and granted;
  * also the module's own memory must fit limits.memory. Fills mod->linker with the granted

@@ -22,7 +22,9 @@ enum {
     WM_SB_ELINK = 8,     /* an import is not provided, has the wrong type, or not granted */
     WM_SB_ELIMIT = 9,    /* the module does not fit its manifest limits */
     WM_SB_ENOMEM = 10,   /* arena or slot table exhausted */
-    WM_SB_EARG = 11      /* bad call from the firmware (NULL, state) */
+    WM_SB_EARG = 11,     /* bad call from the firmware (NULL, state) */
+    WM_SB_ETRAP = 12     /* instantiation trapped: a data/element segment or the start
+                            function (trap, out of its fuel, a blocking call) */
 };
 
 /* An install/link refusal: code (WM_SB_E*), byte offset (in the package or module, when it
