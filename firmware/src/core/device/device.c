@@ -60,9 +60,11 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
         }
         flash = &d->flash_ram.ops;
     }
+    const wm_flash_ops *kv_flash = cfg->kv_flash != NULL ? cfg->kv_flash : flash;
     uint32_t kv = cfg->kv_size;
-    if (kv >= flash->size ||
-        wm_flash_window_init(&d->store_win, flash, 0, flash->size - kv) != 0) {
+    uint32_t store_size = cfg->kv_flash != NULL ? flash->size : flash->size - kv;
+    if (kv > kv_flash->size || (cfg->kv_flash == NULL && kv >= flash->size) ||
+        wm_flash_window_init(&d->store_win, flash, 0, store_size) != 0) {
         return WM_STORE_EGEOMETRY;
     }
     int rc = wm_store_mount(&d->store, &d->store_win.ops);
@@ -70,7 +72,7 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
         return rc;
     }
     if (kv > 0) {
-        if (wm_flash_window_init(&d->kv_win, flash, flash->size - kv, kv) != 0) {
+        if (wm_flash_window_init(&d->kv_win, kv_flash, kv_flash->size - kv, kv) != 0) {
             return WM_STORE_EGEOMETRY;
         }
         rc = wm_kv_mount(&d->kv, &d->kv_win.ops);
@@ -119,6 +121,7 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
     sc.event_ctx = &d->proto;
     sc.entropy = cfg->entropy != NULL ? dev_entropy : NULL;
     sc.entropy_ctx = d;
+    sc.realtime_ns = cfg->realtime_ns;
     wm_sup_init(&d->sup, &sc);
     d->store.before_move = wm_sup_store_moving;
     d->store.move_ctx = &d->sup;

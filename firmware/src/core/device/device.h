@@ -53,6 +53,10 @@ typedef struct {
      * WM_RANDOM_HARDWARE, WM_RANDOM_SEEDED (jitter only) or <0. NULL: none (then only a
      * seed kept in the config area seeds the device's random numbers). */
     int (*entropy)(uint8_t *buf, size_t len);
+    bool (*realtime_ns)(uint64_t *ns); /* wall clock; NULL = none (realtime counts from boot) */
+    /* A separate flash for the config area (kv_size bytes at its start), e.g. a file the
+     * host keeps between runs; NULL = the end of the store region. */
+    const wm_flash_ops *kv_flash;
 } wm_device_config;
 
 typedef struct {

@@ -818,6 +818,9 @@ int wm_protocol_event(wm_protocol *p, uint8_t ev, const char *name, const char *
 {
     if (ev == WM_EV_LOG) {
         wm_log_ring_add(&p->log, name, c_strlen(name), text, len);
+    } else if (ev == WM_EV_OUTPUT && len >= 1u) {
+        /* after the flags byte; each piece an entry of the ring */
+        wm_log_ring_add(&p->log, name, c_strlen(name), text + 1, len - 1u);
     }
     if (!event_allowed(p, name)) {
         return 0; /* kept for an authenticated LOGS; not shown to the line */

@@ -71,7 +71,12 @@ enum wm_msg {
     WM_EV_LOG = 0x81,
     WM_EV_TRAP = 0x82,
     WM_EV_EXIT = 0x83,
+    WM_EV_OUTPUT = 0x84, /* a piece of a module's stdout/stderr: u8 flags (WM_OUT_*), bytes */
 };
+
+/* Flags of an OUTPUT event's piece. */
+#define WM_OUT_STDERR 0x1u  /* fd 2, else fd 1 */
+#define WM_OUT_PARTIAL 0x2u /* no newline after this piece: the line goes on */
 
 /* Response status codes; a non-zero status carries a UTF-8 message as its body. */
 enum wm_status {
@@ -94,6 +99,7 @@ enum wm_status {
     WM_ST_DENIED = 16, /* the sandbox policy refused: signature, replay, capabilities */
     WM_ST_NO_RAM = 17, /* not enough free RAM for the module (stop another one) */
     WM_ST_AUTH = 18,   /* provisioned device: the request needs a valid token (NONCE) */
+    WM_ST_EXITED = 19, /* RUN: the module ended itself (WASI proc_exit); body "exit status N" */
 };
 
 /* INFO feature bits */

@@ -45,6 +45,14 @@ bool wm_sup_woken(wm_supervisor *s, const wm_slot *sl);
 /* Maps a sandbox refusal to a WM_ST_* status and writes "why" (with the offset). */
 int wm_sup_refusal(const wm_sb_error *err, char *msg, size_t cap);
 
+/* The function a WASI reactor wants called before any other export: its `_initialize`,
+ * unless it is a command (exports `_start`) or `export_name` is _initialize itself. */
+const wm_func *wm_sup_reactor_init(wm_instance *inst, const char *export_name);
+/* "exit status N" of a module that called proc_exit. */
+void wm_sup_exit_text(wm_sup_text *t, uint32_t code);
+/* Text of the last trap of the slot's module (its call stack appended). */
+void wm_sup_trap_text(const wm_slot *sl, const wm_error *err, char *out, size_t cap);
+
 /* supervisor.c: slots and lifecycle */
 /* The store image of module `name` (in place) and its record, or NULL if there is none. */
 const uint8_t *wm_sup_store_image(wm_supervisor *s, const char *name, wm_store_info *info);

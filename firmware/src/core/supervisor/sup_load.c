@@ -2,6 +2,8 @@
  * sandbox's platform hooks: clock, log lines, and the blocking sleep/receive. */
 #include "sup_internal.h"
 
+#include "sb_api.h"
+
 uint64_t wm_sup_now(wm_supervisor *s)
 {
     uint32_t m = s->cfg.millis != NULL ? s->cfg.millis() : 0u;
@@ -20,6 +22,43 @@ static uint64_t hk_now(void *ctx) { return wm_sup_now(ctx); }
 static void hk_log(void *ctx, wm_sb_module *m, const uint8_t *msg, uint32_t len)
 {
     wm_sup_emit_n(ctx, WM_EV_LOG, slot_of(m)->name, (const char *)msg, len);
+}
+
+/* An OUTPUT event: the flags byte, then the piece (at most WM_LOG_MAX bytes). */
+static void hk_output(void *ctx, wm_sb_module *m, const uint8_t *data, uint32_t len,
+                      uint32_t flags)
+{
+    char ev[1 + WM_LOG_MAX];
+    if (len > WM_LOG_MAX) {
+        len = WM_LOG_MAX;
+    }
+    ev[0] = (char)(((flags & WM_SB_OUT_STDERR) ? WM_OUT_STDERR : 0u) |
+                   ((flags & WM_SB_OUT_PARTIAL) ? WM_OUT_PARTIAL : 0u));
+    for (uint32_t i = 0; i < len; i++) {
+        ev[1 + i] = (char)data[i];
+    }
+    wm_sup_emit_n(ctx, WM_EV_OUTPUT, slot_of(m)->name, ev, 1u + len);
+}
+
+/* random_get and env.seed draw from the device's DRBG (core/random, issue 14), in requests
+ * it accepts; -1 when it was never seeded. */
+static int hk_random(void *ctx, uint8_t *buf, uint32_t len)
+{
+    while (len > 0) {
+        uint32_t n = len < WM_RANDOM_MAX_REQUEST ? len : WM_RANDOM_MAX_REQUEST;
+        if (wm_sup_random(ctx, buf, n) != 0) {
+            return -1;
+        }
+        buf += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static bool hk_realtime(void *ctx, uint64_t *ns)
+{
+    wm_supervisor *s = ctx;
+    return s->cfg.realtime_ns != NULL && s->cfg.realtime_ns(ns);
 }
 
 /* First call: register the deadline and block; the retry (after the scheduler woke the
@@ -76,6 +115,9 @@ int wm_sup_refusal(const wm_sb_error *err, char *msg, size_t cap)
         break;
     case WM_SB_ENOMEM:
         st = WM_ST_NO_RAM;
+        break;
+    case WM_SB_ETRAP:
+        st = WM_ST_TRAP;
         break;
     default:
         st = WM_ST_INVALID_MODULE;
@@ -172,4 +214,7 @@ void wm_sup_platform(wm_supervisor *s, wm_sb_platform *plat)
     plat->wait = hk_wait;
     plat->gpio = s->cfg.gpio;
     plat->kv = s->cfg.kv;
+    plat->output = hk_output;
+    plat->random = hk_random;
+    plat->realtime_ns = hk_realtime;
 }

@@ -104,8 +104,19 @@ static int call_sliced(wm_supervisor *s, wm_slot *sl, const wm_func *f, const wm
         break;
     }
     if (e != WM_OK) {
-        wm_sup_put(t, err.msg);
-        return e == WM_ERR_TRAP || e == WM_ERR_EXHAUSTION ? WM_ST_TRAP : WM_ST_BAD_ARGS;
+        uint32_t code = 0;
+        if (wm_sb_exited(&sl->sb, &code)) {
+            wm_sup_exit_text(t, code);
+            return WM_ST_EXITED;
+        }
+        if (e != WM_ERR_TRAP && e != WM_ERR_EXHAUSTION) {
+            wm_sup_put(t, err.msg);
+            return WM_ST_BAD_ARGS;
+        }
+        char why[WM_SUP_TRAP_MAX];
+        wm_sup_trap_text(sl, &err, why, sizeof why);
+        wm_sup_put(t, why);
+        return WM_ST_TRAP;
     }
     return WM_ST_OK;
 }
@@ -157,7 +168,12 @@ int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image
                 in[i].of.i64 = args[i].bits;
             }
         }
-        st = call_sliced(s, sl, ext.of.func, in, nargs, out, nr, &t);
+        /* a WASI reactor is initialized first */
+        const wm_func *init = wm_sup_reactor_init(sl->sb.inst, export_name);
+        st = init != NULL ? call_sliced(s, sl, init, NULL, 0, NULL, 0, &t) : WM_ST_OK;
+        if (st == WM_ST_OK) {
+            st = call_sliced(s, sl, ext.of.func, in, nargs, out, nr, &t);
+        }
     }
     if (st == WM_ST_OK) {
         for (uint32_t i = 0; i < nr; i++) {

@@ -67,6 +67,30 @@ const uint8_t *wm_sup_store_image(wm_supervisor *s, const char *name, wm_store_i
     return wm_store_image(s->cfg.store, idx);
 }
 
+const wm_func *wm_sup_reactor_init(wm_instance *inst, const char *export_name)
+{
+    wm_extern ext;
+    if (wm_sup_streq(export_name, "_initialize") || wm_export(inst, "_start", &ext) == WM_OK ||
+        wm_export(inst, "_initialize", &ext) != WM_OK || ext.kind != WM_EXTERN_FUNC) {
+        return NULL;
+    }
+    uint32_t np = 0, nr = 0;
+    const uint8_t *pt = NULL, *rt = NULL;
+    wm_func_sig(ext.of.func, &np, &pt, &nr, &rt);
+    return np == 0 && nr == 0 ? ext.of.func : NULL;
+}
+
+void wm_sup_exit_text(wm_sup_text *t, uint32_t code)
+{
+    wm_sup_put(t, "exit status ");
+    wm_sup_put_u(t, code);
+}
+
+void wm_sup_trap_text(const wm_slot *sl, const wm_error *err, char *out, size_t cap)
+{
+    wm_sb_trap_text(&sl->sb, err->msg, out, (uint32_t)cap);
+}
+
 /* Loads the slot's module from the store and prepares its entry; READY on success. */
 int wm_sup_start_slot(wm_supervisor *s, wm_slot *sl, char *msg, size_t cap)
 {
@@ -105,6 +129,7 @@ int wm_sup_start_slot(wm_supervisor *s, wm_slot *sl, char *msg, size_t cap)
         return WM_ST_BAD_ARGS;
     }
     sl->entry = ext.of.func;
+    sl->init = wm_sup_reactor_init(sl->sb.inst, entry);
     sl->nresults = nr;
     sl->state = WM_MS_READY;
     sl->started_ms = wm_sup_now(s);
@@ -190,16 +215,28 @@ uint64_t wm_sup_slice(const wm_supervisor *s, const wm_slot *sl)
     return sl->sb.manifest.fuel < cap ? sl->sb.manifest.fuel : cap;
 }
 
+static void exited(wm_supervisor *s, wm_slot *sl, uint32_t code)
+{
+    wm_sup_text t;
+    wm_sup_text_init(&t, sl->last_trap, sizeof sl->last_trap);
+    wm_sup_exit_text(&t, code);
+    wm_sup_unload(s, sl);
+    sl->state = WM_MS_EXITED;
+    wm_sup_announce(s, WM_EV_EXIT, sl->name, sl->last_trap);
+}
+
 static void run_slice(wm_supervisor *s, wm_slot *sl)
 {
     wm_val res[WM_PROTO_MAX_VALUES];
     wm_error err = {WM_OK, 0, ""};
     uint64_t fuel = wm_sup_slice(s, sl);
     uint64_t t0 = wm_sup_now(s);
+    /* a reactor's _initialize first, then the entry */
+    const wm_func *f = sl->init != NULL ? sl->init : sl->entry;
+    uint32_t nres = sl->init != NULL ? 0u : sl->nresults;
     wm_sup_slice_begin(s, sl->name);
-    wm_err e = sl->in_call ? wm_resume(sl->sb.inst, fuel, res, sl->nresults, &err)
-                           : wm_call(sl->sb.inst, sl->entry, NULL, 0, res, sl->nresults, fuel,
-                                     &err);
+    wm_err e = sl->in_call ? wm_resume(sl->sb.inst, fuel, res, nres, &err)
+                           : wm_call(sl->sb.inst, f, NULL, 0, res, nres, fuel, &err);
     wm_sup_slice_end(s);
     sl->in_call = true;
     uint64_t left = wm_fuel_left(sl->sb.inst);
@@ -216,13 +253,26 @@ static void run_slice(wm_supervisor *s, wm_slot *sl)
         sl->state = sl->blocked_on;
         break;
     case WM_OK:
+        if (sl->init != NULL) { /* initialized: the entry runs from the next slice */
+            sl->init = NULL;
+            sl->in_call = false;
+            break;
+        }
         wm_sup_unload(s, sl);
         sl->state = WM_MS_EXITED;
         wm_sup_announce(s, WM_EV_EXIT, sl->name, "exit");
         return;
-    default:
-        trapped(s, sl, err.msg != NULL ? err.msg : "trap");
+    default: {
+        uint32_t code = 0;
+        if (wm_sb_exited(&sl->sb, &code)) {
+            exited(s, sl, code);
+            return;
+        }
+        char why[WM_SUP_TRAP_MAX];
+        wm_sup_trap_text(sl, &err, why, sizeof why);
+        trapped(s, sl, why);
         return;
+    }
     }
     uint32_t budget = sl->sb.manifest.cpu;
     if (budget != 0 && sl->window_fuel > budget) {

@@ -36,7 +36,7 @@
 #define WM_SUP_CRASH_LIMIT 3u
 #define WM_SUP_BACKOFF_MIN_MS 100u
 #define WM_SUP_BACKOFF_MAX_MS 30000u
-#define WM_SUP_TRAP_MAX 96u
+#define WM_SUP_TRAP_MAX 160u /* a trap's message and its wasm call stack */
 #define WM_SUP_SLICE_MAX 10000u /* default cap of one slice, in fuel */
 
 /* Module states (LIST, `wasmote ls`). */
@@ -46,7 +46,8 @@ enum {
     WM_MS_SLEEPING = 2, /* in sleep_ms / yield */
     WM_MS_WAITING = 3,  /* in receive, waiting for a message */
     WM_MS_BACKOFF = 4,  /* trapped, restarting after a delay */
-    WM_MS_EXITED = 5,   /* its entry returned */
+    WM_MS_EXITED = 5,   /* its entry returned, or it called WASI proc_exit (last_trap then
+                           says "exit status N") */
     WM_MS_STOPPED = 6,  /* stopped by STOP, a replace, or its CPU budget */
     WM_MS_TRAPPED = 7,  /* trapped and not restarted */
     WM_MS_DISABLED = 8, /* reset the device WM_SUP_CRASH_LIMIT times: not started */
@@ -93,6 +94,8 @@ typedef struct wm_sup_config {
      * config area makes one boot's randomness differ from the last. */
     wm_entropy_fn entropy;
     void *entropy_ctx;
+    /* Wall-clock nanoseconds since 1970 (false: unknown); NULL = the board has no clock. */
+    bool (*realtime_ns)(uint64_t *ns);
 } wm_sup_config;
 
 typedef struct wm_slot {
@@ -107,6 +110,7 @@ typedef struct wm_slot {
     wm_sb_module sb;
     wm_arena arena;
     const wm_func *entry;
+    const wm_func *init;       /* a WASI reactor's _initialize, called before the entry */
     uint32_t nresults;         /* of the entry function */
     uint64_t wake_ms;
     uint64_t started_ms;
@@ -138,7 +142,8 @@ typedef struct wm_supervisor {
     uint64_t now;              /* 64-bit milliseconds */
     uint32_t last_millis;
     bool in_run;               /* RUN is executing: the step must not start another */
-    char notes[160];           /* INFO's notes: provisioning state, disabled modules */
+    char notes[200];           /* INFO's notes: provisioning state, random source,
+                                  disabled modules */
     /* commit validation result for the protocol */
     uint16_t validate_status;
     char validate_msg[128];

@@ -8,6 +8,10 @@
  * Usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES] [--kv BYTES]
  *                       [--tcp PORT | --stdio] [--board NAME] [--ram BYTES] [--fuel N]
  *                       [--gpio-log FILE] [--retained FILE] [--entropy os|jitter]
+ *                       [--kv-file FILE]
+ * --kv-file keeps the config area (keys, pins, module kv data; --kv bytes) in a file of
+ * its own, so it outlives a store that is thrown away (`wasmote exec --kv DIR`). The
+ * realtime clock WASI programs read is the host's.
  * --retained keeps the "RAM that survives a reset" in FILE, so that killing the process
  * in the middle of a module's slice and starting it again looks like a watchdog reset.
  * With --tcp it listens on 127.0.0.1:PORT (0 = any free port), prints
@@ -104,6 +108,16 @@ static void set_nonblocking(int fd)
     if (fl >= 0) {
         (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
     }
+}
+
+static bool posix_realtime_ns(uint64_t *ns)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
+        return false;
+    }
+    *ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return true;
 }
 
 static uint32_t posix_millis(void)
@@ -275,13 +289,15 @@ static void usage(void)
 {
     fprintf(stderr, "usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES]"
                     " [--kv BYTES] [--tcp PORT | --stdio] [--board NAME] [--ram BYTES]"
-                    " [--fuel N] [--gpio-log FILE] [--retained FILE] [--entropy os|jitter]\n");
+                    " [--fuel N] [--gpio-log FILE] [--retained FILE] [--entropy os|jitter]"
+                    " [--kv-file FILE]\n");
 }
 
 int main(int argc, char **argv)
 {
     static wm_device dev;
-    static wm_flash_file flash;
+    static wm_flash_file flash, kv_flash;
+    const char *kv_path = NULL;
     const char *flash_path = NULL, *board = "posix", *gpio_log = NULL, *retained = NULL;
     const char *entropy = "os";
     long size = 256 * 1024, sector = 4096, port = -1, ram = 4L * 1024 * 1024, kv = 32 * 1024;
@@ -319,6 +335,8 @@ int main(int argc, char **argv)
             retained = v;
         } else if (strcmp(argv[i], "--entropy") == 0) {
             entropy = v;
+        } else if (strcmp(argv[i], "--kv-file") == 0) {
+            kv_path = v;
         } else {
             usage();
             return 2;
@@ -327,7 +345,7 @@ int main(int argc, char **argv)
     }
     if (flash_path == NULL || (port < 0 && !use_stdio) || size <= 0 || sector <= 0 ||
         size % sector != 0 || port > 65535 || ram < 4096 || fuel <= 0 || kv < 0 ||
-        kv % sector != 0 || kv >= size ||
+        kv % sector != 0 || (kv >= size && kv_path == NULL) ||
         (strcmp(entropy, "os") != 0 && strcmp(entropy, "jitter") != 0)) {
         usage();
         return 2;
@@ -335,6 +353,12 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (wm_flash_file_open(&flash, flash_path, (uint32_t)size, (uint32_t)sector) != 0) {
         fprintf(stderr, "wasmote-device: cannot open flash file %s: %s\n", flash_path,
+                strerror(errno));
+        return 1;
+    }
+    if (kv_path != NULL &&
+        wm_flash_file_open(&kv_flash, kv_path, (uint32_t)kv, (uint32_t)sector) != 0) {
+        fprintf(stderr, "wasmote-device: cannot open kv file %s: %s\n", kv_path,
                 strerror(errno));
         return 1;
     }
@@ -373,6 +397,8 @@ int main(int argc, char **argv)
         .retained = kept,
         .reset_cause = WM_RESET_POWER,
         .entropy = strcmp(entropy, "jitter") == 0 ? jitter_entropy : os_entropy,
+        .realtime_ns = posix_realtime_ns,
+        .kv_flash = kv_path != NULL ? &kv_flash.ops : NULL,
     };
     if (boot(&dev, &cfg) != 0) {
         return 1;
