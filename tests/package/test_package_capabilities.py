@@ -8,6 +8,7 @@ from wasmote.package.capabilities import (
     HostFunction,
     check_imports,
     check_topic,
+    denied_imports,
     granted_functions,
     parse_capabilities,
     parse_capability,
@@ -99,12 +100,28 @@ def test_check_imports_accepts_granted():
     (_imp("time_ms"), r"import wasmote.time_ms: not granted by the manifest "
                       r"\(needs capability time\)"),
     (_imp("publish"), "needs capability pubsub:PATTERN"),
-    (FuncImport("env", "log", ("i32", "i32"), ("i32",)), "import env.log: the device provides "
-                                                          "only module 'wasmote'"),
+    (FuncImport("env", "log", ("i32", "i32"), ("i32",)),
+     r"import env.log \(i32, i32\) -> \(i32\): no such host function"),
+    (FuncImport("posix", "fork", (), ()), r"import posix.fork \(\) -> \(\): no such import "
+                                          "module .the device provides wasmote, "
+                                          "wasi_snapshot_preview1 and env."),
     (FuncImport("wasmote", "fopen", (), ()), "no such host function"),
-    (_imp("log", params=("i32",)), r"signature \(i32\) -> \(i32\) does not match the host "
-                                   r"function \(i32, i32\) -> \(i32\)"),
+    (_imp("log", params=("i32",)), r"import wasmote.log \(i32\) -> \(i32\): signature does "
+                                   r"not match the host function's \(i32, i32\) -> \(i32\)"),
+    (FuncImport("wasi_snapshot_preview1", "fd_write", ("i32",), ("i32",)),
+     r"signature does not match the host function's \(i32, i32, i32, i32\) -> \(i32\)"),
+    (FuncImport("env", "seed", (), ("f64",)), r"import env.seed: not granted by the manifest "
+                                               r"\(needs capability random\)"),
 ])
 def test_check_imports_rejects(imp, fragment):
     with pytest.raises(CapabilityError, match=fragment):
         check_imports([imp], parse_capabilities(["log"]))
+
+
+def test_ungranted_wasi_links_a_stub():
+    """An ungranted WASI function still links (it answers ENOTCAPABLE); the host says so."""
+    imps = [FuncImport("wasi_snapshot_preview1", "random_get", ("i32", "i32"), ("i32",)),
+            FuncImport("wasi_snapshot_preview1", "proc_exit", ("i32",), ())]
+    check_imports(imps, [])
+    assert denied_imports(imps, []) == ["wasi_snapshot_preview1.random_get (needs random)"]
+    assert denied_imports(imps, parse_capabilities(["random"])) == []

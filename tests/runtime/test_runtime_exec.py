@@ -1,4 +1,5 @@
-"""`wasmote exec` against real modules built with wat2wasm, on the posix build."""
+"""`wasmote exec` against real modules built with wat2wasm, on the posix device (the
+firmware's device side built for this host)."""
 
 from __future__ import annotations
 
@@ -64,14 +65,17 @@ def test_results_and_formats(module, spec_driver_release):
 
 
 def test_traps_exit_2(module, spec_driver_release):
+    # no names in the module: the frame is its function index and offset within it
     assert cli(str(module), "--invoke", "div", "1", "0") == \
-        (2, "", "trap: integer divide by zero\n")
-    assert cli(str(module), "--invoke", "oob") == (2, "", "trap: out of bounds memory access\n")
+        (2, "", "trap: integer divide by zero in func[1]+0x4\n")
+    assert cli(str(module), "--invoke", "oob") == \
+        (2, "", "trap: out of bounds memory access in func[7]+0x4\n")
     code, out, err = cli(str(module), "--invoke", "rec")
-    assert (code, out) == (2, "") and "call stack exhausted" in err
+    assert (code, out) == (2, "") and "call stack exhausted in func[9]" in err
     with pytest.raises(Trap) as e:
         run_export(ExecRequest(module, "div", ("i32:-2147483648", "-1")))
     assert e.value.reason == "integer overflow"
+    assert [f.func for f in e.value.frames] == [1]
 
 
 def test_fuel(module, spec_driver_release):
@@ -131,4 +135,5 @@ def test_exec_console_script(module, spec_driver_release):
         pytest.skip("the wasmote console script is not installed in this environment")
     p = subprocess.run([exe, "exec", str(module), "--invoke", "div", "7", "0"],
                        capture_output=True, text=True, check=False)
-    assert (p.returncode, p.stdout, p.stderr) == (2, "", "trap: integer divide by zero\n")
+    assert (p.returncode, p.stdout, p.stderr) == \
+        (2, "", "trap: integer divide by zero in func[1]+0x4\n")

@@ -55,6 +55,7 @@ class Msg(IntEnum):
     EV_LOG = 0x81
     EV_TRAP = 0x82
     EV_EXIT = 0x83
+    EV_OUTPUT = 0x84  # a piece of a module's stdout/stderr: u8 flags (OUT_*), bytes
 
 
 class Status(IntEnum):
@@ -77,6 +78,7 @@ class Status(IntEnum):
     DENIED = 16
     NO_RAM = 17
     AUTH = 18  # provisioned device: the request needs a valid token (NONCE, --key)
+    EXITED = 19  # RUN: the module ended itself with WASI proc_exit ("exit status N")
 
 
 def status_name(code: int) -> str:
@@ -105,6 +107,8 @@ RUNNING_STATES = frozenset({"ready", "sleeping", "waiting", "backoff"})
 MODULE_KINDS = ("wasm", "package", "package+aot")
 RESET_CAUSES = ("power-on", "software", "watchdog", "fault")
 MODFLAG_AUTOSTART = 0x1
+OUT_STDERR = 0x1   # OUTPUT event: fd 2, else fd 1
+OUT_PARTIAL = 0x2  # OUTPUT event: no newline after this piece
 
 # Management authentication (docs/protocol.md "Authentication", firmware protocol/auth.h).
 FRAME_FLAG_AUTH = 0x01
@@ -474,17 +478,22 @@ def decode_logs(body: bytes) -> list[LogLine]:
 
 @dataclass(frozen=True)
 class Event:
-    """An unsolicited device event: a module's log line, trap, exit, or a boot."""
+    """An unsolicited device event: a module's log line, trap, exit, output, or a boot.
+    `data` is the body after the module name, as sent (`text` is it decoded for display)."""
 
     kind: Msg | int
     module: str
     text: str
+    data: bytes = b""
 
     @classmethod
     def from_frame(cls, f: Frame) -> Event:
         r = Reader(f.body, "event")
         name = r.str8()
-        return cls(f.msg, name, f.body[r.pos:].decode("utf-8", "replace"))
+        data = f.body[r.pos:]
+        if f.msg == Msg.EV_OUTPUT and not data:
+            raise ProtocolError("OUTPUT event without its flags byte")
+        return cls(f.msg, name, data.decode("utf-8", "replace"), data)
 
     @property
     def kind_name(self) -> str:
@@ -493,7 +502,22 @@ class Event:
             else f"event 0x{int(k):02x}"
 
     def render(self) -> str:
-        """What a monitor prints: `module: text` for a log line, `[kind] module: text`
-        otherwise, controls escaped."""
+        """What a monitor prints: `module: text` for a log line or a piece of output,
+        `[kind] module: text` otherwise, controls escaped."""
+        if self.kind == Msg.EV_OUTPUT:
+            text = self.output_bytes().decode("utf-8", "replace").rstrip("\n")
+            where = " (stderr)" if self.stderr else ""
+            return f"{escape_controls(self.module)}{where}: {escape_line(text)}"
         line = f"{escape_controls(self.module)}: {escape_line(self.text)}"
         return line if self.kind == Msg.EV_LOG else f"[{self.kind_name}] {line}"
+
+    @property
+    def stderr(self) -> bool:
+        """OUTPUT: the piece is of stderr (else stdout)."""
+        return bool(self.data[:1] and self.data[0] & OUT_STDERR)
+
+    def output_bytes(self) -> bytes:
+        """OUTPUT: the exact bytes of the stream this piece stands for (its newline back
+        unless the line goes on)."""
+        flags = self.data[0] if self.data else OUT_PARTIAL
+        return self.data[1:] + (b"" if flags & OUT_PARTIAL else b"\n")

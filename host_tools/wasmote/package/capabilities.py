@@ -5,8 +5,11 @@ imports from module "wasmote" with their exact wasm signatures and the capabilit
 grants each. The device links an import only if the manifest grants it (docs/security.md),
 so the packager applies the same check on the host to fail early with the same message.
 
+The other import modules (WASI preview 1, AssemblyScript's `env`) are in wasi_imports.py;
+`check_imports` applies the link rule to all of them.
+
 Grammar of a capability string (docs/module-format.md):
-    log | time | sleep | kv | gpio:PIN | gpio:* | pubsub:PATTERN
+    log | time | sleep | kv | random | gpio:PIN | gpio:* | pubsub:PATTERN
     PIN      = [a-z][a-z0-9_]{0,31}
     PATTERN  = "*" | SEGMENT ("/" SEGMENT)* ["/*"]      (at most 32 bytes)
     SEGMENT  = [A-Za-z0-9_-]+
@@ -36,6 +39,7 @@ class CapKind(IntEnum):
     GPIO = 4
     KV = 5
     PUBSUB = 6
+    RANDOM = 7  # random_get / env.seed (WASI)
 
 
 # Kinds whose capability takes an argument after ':' (the others take none).
@@ -186,24 +190,41 @@ class FuncImport:
     results: tuple[str, ...]
 
 
+def _import_sets() -> dict[str, tuple[dict[str, HostFunction], bool]]:
+    """Import module -> (its functions, whether an ungranted one still links a stub)."""
+    from wasmote.package import wasi_imports as w  # it builds on this module's types
+
+    return {IMPORT_MODULE: (HOST_FUNCTIONS, False), w.WASI_MODULE: (w.WASI_FUNCTIONS, True),
+            w.AS_MODULE: (w.AS_FUNCTIONS, False)}
+
+
+def lookup_import(module: str, name: str) -> HostFunction | None:
+    """The host function an import of `module`.`name` would link, or None."""
+    table = _import_sets().get(module)
+    return table[0].get(name) if table else None
+
+
 def check_imports(imports: Iterable[FuncImport], caps: Iterable[Capability]) -> None:
-    """Apply the device's link rule on the host: provided, same signature, and granted."""
-    granted = granted_functions(caps)
+    """Apply the device's link rule on the host: provided, same signature, and granted (an
+    ungranted WASI function links a stub that answers ENOTCAPABLE)."""
+    kinds = {c.kind for c in caps}
+    sets = _import_sets()
     for imp in imports:
+        sig = HostFunction(imp.name, imp.params, imp.results, None).signature()
         what = f"import {imp.module}.{imp.name}"
-        if imp.module != IMPORT_MODULE:
-            raise CapabilityError(f"{what}: the device provides only module "
-                                  f"{IMPORT_MODULE!r}")
-        func = HOST_FUNCTIONS.get(imp.name)
+        entry = sets.get(imp.module)
+        if entry is None:
+            *first, last = sets
+            raise CapabilityError(f"{what} {sig}: no such import module (the device "
+                                  f"provides {', '.join(first)} and {last})")
+        table, stub_if_denied = entry
+        func = table.get(imp.name)
         if func is None:
-            raise CapabilityError(f"{what}: no such host function in API version "
-                                  f"{API_VERSION}")
+            raise CapabilityError(f"{what} {sig}: no such host function")
         if (imp.params, imp.results) != (func.params, func.results):
-            got = HostFunction(imp.name, imp.params, imp.results, None).signature()
-            raise CapabilityError(f"{what}: signature {got} does not match the host "
-                                  f"function {func.signature()}")
-        if func.name not in granted:
-            assert func.kind is not None
+            raise CapabilityError(f"{what} {sig}: signature does not match the host "
+                                  f"function's {func.signature()}")
+        if func.kind is not None and func.kind not in kinds and not stub_if_denied:
             hint = {CapKind.GPIO: "gpio:PIN", CapKind.PUBSUB: "pubsub:PATTERN"}.get(
                 func.kind, func.kind.name.lower())
             raise CapabilityError(f"{what}: not granted by the manifest (needs capability "
@@ -213,6 +234,17 @@ def check_imports(imports: Iterable[FuncImport], caps: Iterable[Capability]) -> 
 def unused_capabilities(imports: Iterable[FuncImport],
                         caps: Iterable[Capability]) -> list[Capability]:
     """Grants none of whose functions the module imports (least privilege: drop them)."""
-    used = {HOST_FUNCTIONS[i.name].kind for i in imports
-            if i.module == IMPORT_MODULE and i.name in HOST_FUNCTIONS}
+    used = {f.kind for i in imports if (f := lookup_import(i.module, i.name)) is not None}
     return [c for c in caps if c.kind not in used]
+
+
+def denied_imports(imports: Iterable[FuncImport], caps: Iterable[Capability]) -> list[str]:
+    """WASI imports that link a stub (ENOTCAPABLE) because their capability is not granted:
+    worth a note, since the program may expect them to work."""
+    kinds = {c.kind for c in caps}
+    out = []
+    for i in imports:
+        f = lookup_import(i.module, i.name)
+        if f is not None and f.kind is not None and f.kind not in kinds:
+            out.append(f"{i.module}.{i.name} (needs {f.kind.name.lower()})")
+    return out

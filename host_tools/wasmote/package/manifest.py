@@ -28,6 +28,10 @@ from wasmote.package.errors import CapabilityError, ManifestError, PackageFormat
 
 MANIFEST_ENCODING_VERSION = 1   # written when no encoding-2 field is used
 MANIFEST_ENCODING_V2 = 2        # adds limits.cpu, limits.queue and on_trap = "restart"
+MANIFEST_ENCODING_V3 = 3        # encoding 2, then program arguments and environment (WASI)
+MAX_ARGS = 32                   # arguments after the program name (argv[1..])
+MAX_ENV = 32                    # environment entries
+MAX_STRING_BYTES = 255          # one argument or KEY=VALUE entry, UTF-8
 MAX_NAME_BYTES = 32
 MAX_ENTRY_BYTES = 32
 MAX_CAPABILITIES = 32
@@ -99,13 +103,17 @@ class Manifest:
     autostart: bool = False
     api_version: int = API_VERSION
     on_trap: str = "stop"     # or "restart": restart with backoff after a trap
+    args: tuple[str, ...] = ()             # WASI argv after the program name (its name)
+    env: tuple[tuple[str, str], ...] = ()  # WASI environment, in order
 
     def __post_init__(self) -> None:
         _check_manifest(self)
 
     @property
     def encoding(self) -> int:
-        """The manifest encoding this manifest needs: 2 only for its new fields."""
+        """The manifest encoding this manifest needs: 2 or 3 only for their new fields."""
+        if self.args or self.env:
+            return MANIFEST_ENCODING_V3
         lim = self.limits
         v2 = self.on_trap != "stop" or lim.cpu_fuel_per_s != 0 or \
             lim.queue_depth != QUEUE_DEPTH_MAX
@@ -135,12 +143,37 @@ def _check_manifest(m: Manifest) -> None:
         raise ManifestError(f"on_trap must be one of {', '.join(ON_TRAP)}, got {m.on_trap!r}")
     if m.limits.kv_bytes and not any(c.kind == CapKind.KV for c in m.capabilities):
         raise ManifestError("limits.kv is set but the capability 'kv' is not granted")
+    _check_strings(m)
+
+
+def _check_string(what: str, text: object) -> None:
+    if not isinstance(text, str):
+        raise ManifestError(f"{what} must be a string, got {_toml_type(text)}")
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw) > MAX_STRING_BYTES or "\0" in text:
+        raise ManifestError(f"{what} {text[:40]!r}: at most {MAX_STRING_BYTES} bytes of UTF-8 "
+                            f"without NUL")
+
+
+def _check_strings(m: Manifest) -> None:
+    if len(m.args) > MAX_ARGS:
+        raise ManifestError(f"too many args: {len(m.args)} (at most {MAX_ARGS})")
+    if len(m.env) > MAX_ENV:
+        raise ManifestError(f"too many env entries: {len(m.env)} (at most {MAX_ENV})")
+    for a in m.args:
+        _check_string("argument", a)
+    for key, value in m.env:
+        _check_string("env key", key)
+        _check_string(f"env.{key}", value)
+        if not key or "=" in key:
+            raise ManifestError(f"env key {key!r}: not empty, without '='")
+        _check_string(f"env entry {key}", f"{key}={value}")
 
 
 # --- TOML ------------------------------------------------------------------------------
 
 _TOP_KEYS = {"name", "version", "api", "entry", "autostart", "on_trap", "capabilities",
-             "limits"}
+             "limits", "args", "env"}
 
 
 def load_manifest(path: str | Path) -> Manifest:
@@ -192,8 +225,15 @@ def _from_doc(doc: dict[str, Any]) -> Manifest:
     values = {keys[k]: _size(f"limits.{k}", v) for k, v in limits_doc.items()}
     if "kv_bytes" not in values and any(c.kind == CapKind.KV for c in caps):
         values["kv_bytes"] = DEFAULT_KV_BYTES
+    args = _get(doc, "args", list, [])
+    env_doc = _get(doc, "env", dict, {})
+    for i, a in enumerate(args):
+        _check_string(f"args[{i}]", a)
+    for k, v in env_doc.items():
+        _check_string(f"env.{k}", v)
     return Manifest(name=name, version=version, capabilities=caps, limits=Limits(**values),
-                    entry=entry, autostart=autostart, api_version=api, on_trap=on_trap)
+                    entry=entry, autostart=autostart, api_version=api, on_trap=on_trap,
+                    args=tuple(args), env=tuple(env_doc.items()))
 
 
 def _get(doc: dict[str, Any], key: str, typ: type, default: Any) -> Any:
@@ -217,6 +257,11 @@ def _toml_type(value: object) -> str:
         if isinstance(value, typ) and not (typ is int and isinstance(value, bool)):
             return name
     return type(value).__name__
+
+
+def parse_size(key: str, value: object) -> int:
+    """A size as the manifest writes it ("64KiB", "4K", 65536), named `key` in errors."""
+    return _size(key, value)
 
 
 def _size(key: str, value: object) -> int:
@@ -250,8 +295,22 @@ def encode_manifest(m: Manifest) -> bytes:
     for cap in m.capabilities:
         arg = cap.arg.encode("ascii")
         out += bytes([cap.kind, len(arg)]) + arg
-    if m.encoding == MANIFEST_ENCODING_V2:
+    if m.encoding >= MANIFEST_ENCODING_V2:
         out += struct.pack("<IB", lim.cpu_fuel_per_s, lim.queue_depth)
+    if m.encoding == MANIFEST_ENCODING_V3:
+        out += _strings(m.args)
+        out += _strings([f"{k}={v}" for k, v in m.env])
+    if len(out) > MAX_MANIFEST_BYTES:
+        raise ManifestError(f"the manifest encodes to {len(out)} bytes, more than "
+                            f"{MAX_MANIFEST_BYTES} (fewer or shorter args/env)")
+    return bytes(out)
+
+
+def _strings(items: list[str] | tuple[str, ...]) -> bytes:
+    out = bytearray([len(items)])
+    for text in items:
+        raw = text.encode("utf-8", "surrogatepass")
+        out += bytes([len(raw)]) + raw
     return bytes(out)
 
 
@@ -295,12 +354,12 @@ def decode_manifest(data: bytes, base: int = 0, source: str = "manifest") -> Man
                                  f"{MAX_MANIFEST_BYTES}", base, source)
     c = _Cursor(data, base, source)
     enc = c.u8("encoding version")
-    if enc not in (MANIFEST_ENCODING_VERSION, MANIFEST_ENCODING_V2):
+    if enc not in (MANIFEST_ENCODING_VERSION, MANIFEST_ENCODING_V2, MANIFEST_ENCODING_V3):
         raise c.fail(f"unknown manifest encoding version {enc} (expected "
-                     f"{MANIFEST_ENCODING_VERSION} or {MANIFEST_ENCODING_V2})", 0)
+                     f"{MANIFEST_ENCODING_VERSION}..{MANIFEST_ENCODING_V3})", 0)
     api = c.u8("API version")
     flags = c.u8("flags")
-    allowed = FLAG_AUTOSTART | (FLAG_RESTART if enc == MANIFEST_ENCODING_V2 else 0)
+    allowed = FLAG_AUTOSTART | (FLAG_RESTART if enc >= MANIFEST_ENCODING_V2 else 0)
     if flags & ~allowed:
         raise c.fail(f"reserved flag bits set (flags=0x{flags:02x})", 2)
     name = c.text("name", MAX_NAME_BYTES, allow_empty=False)
@@ -334,14 +393,27 @@ def decode_manifest(data: bytes, base: int = 0, source: str = "manifest") -> Man
             raise c.fail(f"capability {i}: {e}", at) from None
         caps.append(Capability(kind, arg))
     cpu, queue = 0, QUEUE_DEPTH_MAX
-    if enc == MANIFEST_ENCODING_V2:
+    if enc >= MANIFEST_ENCODING_V2:
         at_v2 = c.pos
         cpu, queue = struct.unpack("<IB", c.take(5, "limits.cpu and limits.queue"))
         if not 1 <= queue <= QUEUE_DEPTH_MAX:
             raise c.fail(f"limits.queue {queue} out of range 1..{QUEUE_DEPTH_MAX}", at_v2 + 4)
-        if cpu == 0 and queue == QUEUE_DEPTH_MAX and not flags & FLAG_RESTART:
+        if enc == MANIFEST_ENCODING_V2 and cpu == 0 and queue == QUEUE_DEPTH_MAX and \
+                not flags & FLAG_RESTART:
             # one content, one encoding: nothing here needs encoding 2
             raise c.fail("encoding 2 without any of its fields (write encoding 1)", 0)
+    args: list[str] = []
+    env: list[tuple[str, str]] = []
+    if enc == MANIFEST_ENCODING_V3:
+        args = _read_strings(c, "arguments", MAX_ARGS)
+        for i, item in enumerate(_read_strings(c, "environment", MAX_ENV)):
+            key, eq, value = item.partition("=")
+            if not key or not eq:
+                raise c.fail(f"environment entry {i} {item[:40]!r} is not KEY=VALUE")
+            env.append((key, value))
+        if not args and not env:
+            raise c.fail("encoding 3 without arguments or environment (write encoding 1 "
+                         "or 2)", 0)
     if c.pos != len(data):
         raise c.fail(f"{len(data) - c.pos} trailing bytes after the capabilities")
     try:
@@ -349,9 +421,28 @@ def decode_manifest(data: bytes, base: int = 0, source: str = "manifest") -> Man
                         capabilities=tuple(caps),
                         limits=Limits(mem, stack, fuel, kv, cpu, queue), entry=entry,
                         autostart=bool(flags & FLAG_AUTOSTART), api_version=api,
-                        on_trap="restart" if flags & FLAG_RESTART else "stop")
+                        on_trap="restart" if flags & FLAG_RESTART else "stop",
+                        args=tuple(args), env=tuple(env))
     except ManifestError as e:
         raise c.fail(str(e), at_fixed) from None
+
+
+def _read_strings(c: _Cursor, what: str, limit: int) -> list[str]:
+    at = c.pos
+    n = c.u8(f"{what} count")
+    if n > limit:
+        raise c.fail(f"{n} {what}, more than {limit}", at)
+    out = []
+    for i in range(n):
+        at = c.pos
+        raw = c.take(c.u8(f"{what} {i} length"), f"{what} {i}")
+        if 0 in raw:
+            raise c.fail(f"{what} {i}: NUL byte", at)
+        try:
+            out.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise c.fail(f"{what} {i}: not UTF-8", at) from None
+    return out
 
 
 def manifest_to_toml(m: Manifest) -> str:
@@ -371,4 +462,8 @@ def manifest_to_toml(m: Manifest) -> str:
         lines.append(f"cpu = {m.limits.cpu_fuel_per_s}")
     if m.limits.queue_depth != QUEUE_DEPTH_MAX:
         lines.append(f"queue = {m.limits.queue_depth}")
+    if m.args:
+        lines.insert(2, f"args = [{', '.join(json.dumps(a) for a in m.args)}]")
+    if m.env:
+        lines += ["", "[env]", *(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in m.env)]
     return "\n".join(lines) + "\n"

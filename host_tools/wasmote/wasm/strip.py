@@ -94,6 +94,9 @@ class StripReport:
     removed_elems: int = 0
     removed_datas: int = 0
     warnings: list[str] = field(default_factory=list)
+    # function index in the input -> in the output, for the functions kept (a trap's call
+    # stack on a device names the stripped ones; wasmote.debug maps them back)
+    func_map: dict[int, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         parts = [f"{n} {what}" for n, what in (
@@ -605,6 +608,7 @@ def strip_module(m: Module, options: StripOptions = StripOptions(),
         out = Module(**{f: getattr(m, f) for f in _MODULE_FIELDS})
         out.customs = list(m.customs)
         func_map = {i: i for i in range(m.num_imported_funcs + len(m.funcs))}
+    rep.func_map = dict(func_map)
     _strip_customs(out, options.keep_sections, rep)
     _drop_empty_sections(out)
     local_maps = _compact_all_locals(out)
@@ -653,3 +657,17 @@ def _strip_valid(module: Module, size: int, options: StripOptions) -> tuple[byte
         raise StripError(f"internal error: stripped output does not validate: {e}") from e
     report.size_after = len(out)
     return out, report
+
+
+def drop_custom_sections(data: bytes) -> bytes:
+    """`data` without its custom sections, every other section kept byte for byte (so code
+    offsets, which DWARF and trap reports count from the code section, do not change).
+    `data` must be a well-formed module (read it first)."""
+    out = bytearray(data[:8])
+    pos = 8
+    while pos < len(data):
+        size, body = leb128.decode_unsigned(data, pos + 1, 32)
+        if data[pos] != 0:
+            out += data[pos:body + size]
+        pos = body + size
+    return bytes(out)
