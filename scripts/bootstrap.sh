@@ -45,3 +45,21 @@ fi
 
 # PlatformIO's registry is unreachable: supply its build engine (tool-scons) locally.
 .venv/bin/python scripts/pio_offline.py "$root/build/pio-core"
+
+# AssemblyScript from npm, for AssemblyScript modules (`wasmote new --lang assemblyscript`)
+# and their tests, into build/npm. It needs Node >= 20 (Debian 12's own nodejs is 18).
+as_version=0.28.20
+as_dir=build/npm
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if (( node_major < 20 )); then
+  echo "bootstrap: AssemblyScript $as_version needs Node.js >= 20, found" \
+       "$(node --version 2>/dev/null || echo none): AssemblyScript modules will not build and" \
+       "their tests skip. To fix: install Node 20 from NodeSource" \
+       "(curl -fsSL https://deb.nodesource.com/setup_20.x | sudo bash - &&" \
+       "sudo apt-get install -y nodejs), then run this again." >&2
+elif [[ ! -x $as_dir/node_modules/.bin/asc || $(cat "$as_dir/.version" 2>/dev/null) != "$as_version" ]]; then
+  echo "bootstrap: installing AssemblyScript $as_version (npm) into $as_dir"
+  mkdir -p "$as_dir"
+  npm install --prefix "$as_dir" --no-audit --no-fund --silent "assemblyscript@$as_version"
+  echo "$as_version" > "$as_dir/.version"
+fi

@@ -9,6 +9,7 @@ import click
 
 from wasmote.atomic_file import write_atomic
 from wasmote.cli import main
+from wasmote.debug.files import write_debug_file
 from wasmote.errors import UsageError
 from wasmote.package.build import build_package_files
 from wasmote.package.container import read_package
@@ -51,6 +52,8 @@ def package_cmd(module: Path, manifest_path: Path, key_path: Path | None, no_str
                   if result.stripped else f"{len(pkg.module)} bytes (not stripped)")
     click.echo(f"{output}: {manifest.name} {manifest.version}, module {strip_note}, "
                f"package {len(data)} bytes, {signature_status(pkg)}")
+    if result.stripped and (kept := write_debug_file(output, module.read_bytes())):
+        click.echo(f"{kept}: names and debug info for trap reports (stays here)")
     for cap in result.unused:
         click.echo(f"note: capability {cap} is granted but the module imports none of its "
                    f"functions (drop it from the manifest)", err=True)

@@ -1,4 +1,4 @@
-"""Commands for module authors and board owners: new, cc, doctor, flash."""
+"""Commands for module authors and board owners: new, cc, asc, doctor, flash."""
 
 from __future__ import annotations
 
@@ -7,14 +7,23 @@ import sys
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from wasmote import doctor as doctor_lib
 from wasmote import flash as flash_lib
 from wasmote.cli import main
 from wasmote.cli.output import emit_json, json_option
+from wasmote.debug.files import write_debug_file
 from wasmote.package.keys import load_private_key, sign_package
-from wasmote.package.manifest import load_manifest
-from wasmote.sdk.cc import CompileOptions, compile_module, package_module, write_atomic
+from wasmote.package.manifest import Manifest, load_manifest
+from wasmote.sdk.asc import RUNTIMES, AscOptions, compile_assemblyscript
+from wasmote.sdk.cc import (
+    CompileOptions,
+    CompileResult,
+    compile_module,
+    package_module,
+    write_atomic,
+)
 from wasmote.sdk.scaffold import BUILD_SCRIPT, new_project
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
@@ -47,7 +56,9 @@ def new_cmd(name: str, parent: Path, force: bool) -> None:
 @click.option("--memory", "memory", type=int, default=65536, show_default=True,
               help="Initial linear memory in bytes (whole 64 KiB pages).")
 @click.option("--wasi", is_flag=True,
-              help="Link against WASI libc (host testing only: devices provide no WASI).")
+              help="Link against WASI libc (printf, malloc, ...; a reactor: exports only, "
+                   "_initialize runs first). For a program with main, use zig cc -target "
+                   "wasm32-wasi (wasmote new --lang zig-wasi).")
 @click.option("-g", "debug", is_flag=True, help="Keep DWARF (implies --no-strip).")
 @click.option("--no-strip", is_flag=True, help="Keep names and custom sections.")
 @click.option("--no-werror", is_flag=True, help="Warnings do not fail the build.")
@@ -69,9 +80,17 @@ def cc_cmd(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str
     opts = CompileOptions(sources=sources, output=output, opt=f"-O{opt}", wasi=wasi,
                           exports=exports, stack_size=stack, initial_memory=memory,
                           include_dirs=includes, defines=defines, debug=debug,
-                          werror=not no_werror, strip=not (no_strip or debug))
-    res = compile_module(opts)
-    note = f"stripped {res.compiled_size} -> {res.size}" if opts.strip else f"{res.size}"
+                          werror=not no_werror, strip=not (no_strip or debug),
+                          debug_file=manifest is not None)
+    _package_result(compile_module(opts), opts.strip, manifest, package_path, output, key)
+
+
+def _package_result(res: CompileResult, stripped: bool, manifest: Manifest | None,
+                    package_path: Path | None, output: Path,
+                    key: Ed25519PrivateKey | None) -> None:
+    """Reports a compiled module; with a manifest, packages it (and keeps its names and
+    DWARF beside the package as NAME.debug.wasm, for trap reports)."""
+    note = f"stripped {res.compiled_size} -> {res.size}" if stripped else f"{res.size}"
     click.echo(f"{res.output}: {note} bytes")
     if manifest is None:
         return
@@ -82,9 +101,39 @@ def cc_cmd(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str
     write_atomic(out, data)
     click.echo(f"{out}: {manifest.name} {manifest.version}, package {len(data)} bytes"
                + (", signed" if key else ", unsigned"))
+    write_debug_file(out, res.unstripped)
     for cap in built.unused:
         click.echo(f"note: capability {cap} is granted but the module imports none of its "
                    f"functions (drop it from the manifest)", err=True)
+
+
+@main.command("asc")
+@click.argument("sources", nargs=-1, required=True, type=_FILE)
+@click.option("-o", "--output", type=_FILE, required=True, help="Module to write (.wasm).")
+@click.option("--runtime", type=click.Choice(list(RUNTIMES)), default="stub", show_default=True,
+              help="AssemblyScript's memory manager: stub (never frees, smallest), "
+                   "incremental (garbage collector).")
+@click.option("-O", "opt", type=click.Choice(["0", "1", "2", "3", "s", "z"]), default="3",
+              show_default=True, help="Optimisation level.")
+@click.option("--no-strip", is_flag=True, help="Keep names and custom sections.")
+@click.option("-m", "--manifest", "manifest_path", type=_FILE,
+              help="Also check the module against this manifest and write a package.")
+@click.option("--package", "package_path", type=_FILE,
+              help="Package to write (default: OUTPUT with .wmp).")
+@click.option("-k", "--key", "key_path", type=_FILE, help="Sign the package with this key.")
+def asc_cmd(sources: tuple[Path, ...], output: Path, runtime: str, opt: str, no_strip: bool,
+            manifest_path: Path | None, package_path: Path | None,
+            key_path: Path | None) -> None:
+    """Compile AssemblyScript SOURCES to a wasm module for wasmote (asc from npm, installed
+    by the bootstrap; needs Node.js >= 20)."""
+    if (package_path or key_path) and manifest_path is None:
+        raise click.UsageError("--package and --key need --manifest")
+    manifest = load_manifest(manifest_path) if manifest_path else None
+    key = load_private_key(key_path) if key_path else None
+    opts = AscOptions(sources, output, runtime=runtime,
+                      opt="-O3" if opt == "3" else f"-O{opt}", strip=not no_strip)
+    _package_result(compile_assemblyscript(opts), opts.strip, manifest, package_path, output,
+                    key)
 
 
 @main.command("doctor")

@@ -76,7 +76,7 @@ def line_table(customs: dict[str, bytes]) -> LineTable | None:
     A broken table is a WasmoteError (the debug file is not what it claims)."""
     if ".debug_line" not in customs or ".debug_info" not in customs:
         return None
-    from elftools.dwarf.dwarfinfo import DebugSectionDescriptor, DWARFInfo, DwarfConfig
+    from elftools.dwarf.dwarfinfo import DebugSectionDescriptor, DwarfConfig, DWARFInfo
 
     def sec(name: str) -> DebugSectionDescriptor | None:
         data = customs.get(f".debug_{name}")

@@ -55,6 +55,20 @@ def module_func_imports(module: Module) -> list[FuncImport]:
     return out
 
 
+# How each toolchain links a module for a small memory (its defaults: zig/clang wasm32-wasi
+# 16 MiB of stack and 257 pages; wasm32-freestanding 17 pages; Rust 1 MiB of stack).
+SMALL_MEMORY_FLAGS = ("zig/clang: -Wl,--initial-memory=65536 -Wl,-z,stack-size=8192; Rust: "
+                      "-C link-arg=--initial-memory=65536 -C link-arg=-zstack-size=8192; "
+                      "asc: --initialMemory 1")
+
+
+def memory_advice(pages: int) -> str:
+    """What to do about a module that starts with `pages` of memory on a small device."""
+    kib = pages * WASM_PAGE // 1024
+    return (f"give it limits.memory = \"{kib}KiB\" (or more, for its heap) in the manifest, "
+            f"or link it smaller ({SMALL_MEMORY_FLAGS})")
+
+
 def check_memory(module: Module, manifest: Manifest, source: str) -> None:
     """The device refuses a module whose initial memory exceeds limits.memory."""
     for mem in module.mem_types():
@@ -62,7 +76,8 @@ def check_memory(module: Module, manifest: Manifest, source: str) -> None:
         if need > manifest.limits.memory_bytes:
             raise PackageError(f"{source}: the module starts with {mem.limits.min} memory "
                                f"pages ({need} bytes) but limits.memory is "
-                               f"{manifest.limits.memory_bytes} bytes")
+                               f"{manifest.limits.memory_bytes} bytes: "
+                               f"{memory_advice(mem.limits.min)}")
 
 
 def check_entry(module: Module, manifest: Manifest, source: str) -> None:

@@ -6,8 +6,9 @@ under its manifest. A bare module runs under the manifest an unprovisioned devic
 one (`wasmote push app.wasm`): named after the file, granted log, time, sleep and random,
 default limits; its memory limit is what it declares plus 1 MiB to grow into (libc's heap:
 a desktop toolchain's defaults then run here, and a note says what a device needs).
-`caps`, `memory`, `env` and the program arguments change that. More modules may run beside it (`others`: started first,
-e.g. pub/sub partners); the run ends when the first one does.
+`caps`, `memory`, `env` and the program arguments change that. More modules may run
+beside it (`others`: started first, e.g. pub/sub partners); the run ends when the first
+one does.
 
 Exit codes (`wasmote exec --help`): the module's own status when it calls WASI proc_exit,
 else 0 ok; 1 the module cannot be loaded, linked or instantiated (or bad usage); 2 it
@@ -22,13 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wasmote.debug.files import debug_path_for
 from wasmote.debug.symbols import DebugInfo, DebugMismatch, describe
 from wasmote.debug.trace import TrapReport, parse_trap
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceError, DeviceRefused
 from wasmote.errors import UsageError, WasmoteError
-from wasmote.package.build import module_func_imports
+from wasmote.package.build import memory_advice, module_func_imports
 from wasmote.package.capabilities import check_imports, denied_imports, parse_capabilities
 from wasmote.package.container import Package, is_package, parse_package
 from wasmote.package.errors import CapabilityError, ManifestError
@@ -138,7 +140,9 @@ LogFn = Callable[[str, str], None]
 
 
 @dataclass
-class _Loaded:
+class Loaded:
+    """A module ready to push: the package and what symbolizes its traps."""
+
     path: Path
     name: str
     image: bytes          # what is pushed: a package
@@ -147,27 +151,12 @@ class _Loaded:
     debug: bytes | None   # the unstripped module, when at hand
 
 
-def debug_path_for(package: Path) -> Path:
-    """Where `wasmote package`/`cc` keep a package's unstripped module: NAME.debug.wasm."""
-    return package.with_name(package.name.removesuffix(".wmp") + ".debug.wasm")
-
-
 def _bare_name(path: Path) -> str:
     name = _NAME_BAD.sub("_", path.stem)[:31] or "module"
     return name if name[0].isalnum() else "m" + name[:30]
 
 
-def memory_advice(declared: int) -> str:
-    """What to do about a module that starts with more memory than a small device gives."""
-    return (f"it starts with {declared // WASM_PAGE} pages ({declared // 1024} KiB) of memory; "
-            f"a device gives {DEVICE_DEFAULT_MEMORY // 1024} KiB unless limits.memory says "
-            "more. Link it smaller: zig/clang -Wl,--initial-memory=131072 "
-            "-Wl,-z,stack-size=16384; Rust -C link-arg=--initial-memory=131072 -C "
-            "link-arg=-zstack-size=16384; asc --initialMemory 1 --maximumMemory 2; or raise "
-            "limits.memory in the manifest")
-
-
-def _load(path: Path, req: ExecRequest, main: bool, notes: list[str]) -> _Loaded:
+def _load(path: Path, req: ExecRequest, main: bool, notes: list[str]) -> Loaded:
     if not path.is_file():
         raise WasmoteError(f"{path}: no such file")
     data = path.read_bytes()
@@ -181,14 +170,17 @@ def _load(path: Path, req: ExecRequest, main: bool, notes: list[str]) -> _Loaded
                              "arguments are for bare modules")
         debug_file = req.debug if main and req.debug else debug_path_for(path)
         debug = debug_file.read_bytes() if debug_file.is_file() else None
-        return _Loaded(path, pkg.manifest.name[:31], data, pkg.module,
+        return Loaded(path, pkg.manifest.name[:31], data, pkg.module,
                        _module(path, pkg.module), debug)
     parsed = _module(path, data)
     caps = parse_capabilities(req.caps if req.caps is not None else DEFAULT_CAPS)
     declared = max((m.limits.min * WASM_PAGE for m in parsed.mem_types()), default=0)
     memory = req.memory if req.memory is not None else max(WASM_PAGE, declared + GROW_ROOM)
     if declared > DEVICE_DEFAULT_MEMORY and req.memory is None:
-        notes.append(f"{path.name}: {memory_advice(declared)}")
+        notes.append(f"{path.name}: it starts with {declared // WASM_PAGE} pages of memory, "
+                     f"more than a device gives a module by default ("
+                     f"{DEVICE_DEFAULT_MEMORY // 1024} KiB): "
+                     f"{memory_advice(declared // WASM_PAGE)}")
     try:
         manifest = Manifest(name=_bare_name(path), version=Version(0, 0, 0),
                             capabilities=caps, limits=Limits(memory_bytes=memory),
@@ -204,7 +196,7 @@ def _load(path: Path, req: ExecRequest, main: bool, notes: list[str]) -> _Loaded
     # names and DWARF stay here for the trap report; the device needs none of them
     runs = drop_custom_sections(data)
     image = Package(manifest=manifest, module=runs).to_bytes()
-    return _Loaded(path, manifest.name, image, runs, parsed, data)
+    return Loaded(path, manifest.name, image, runs, parsed, data)
 
 
 def _module(path: Path, data: bytes) -> Module:
@@ -214,7 +206,7 @@ def _module(path: Path, data: bytes) -> Module:
         raise ModuleLoadError(path, e.offset, e.message) from None
 
 
-def _symbolize(report: TrapReport, mod: _Loaded, notes: list[str]) -> Trap:
+def _symbolize(report: TrapReport, mod: Loaded, notes: list[str]) -> Trap:
     info = None
     if report.frames and mod.debug is not None:
         try:
@@ -226,14 +218,11 @@ def _symbolize(report: TrapReport, mod: _Loaded, notes: list[str]) -> Trap:
     return Trap(report, describe(report, info))
 
 
-def exec_module(req: ExecRequest, on_output: OutputFn | None = None,
-                on_log: LogFn | None = None) -> ExecResult:
-    """Runs `req.module` (and `req.others` beside it) on the posix device; see the module
-    docstring. Raises ModuleLoadError, InstantiateError, OutOfFuel or WasmoteError for
-    what stops it before or instead of a result; a trap is in the result."""
+def prepare(req: ExecRequest) -> tuple[list[Loaded], list[str]]:
+    """Reads and checks `req.module` and `req.others` and packages bare ones: the modules to
+    push, the first the one that runs; and notes for the user."""
     if req.fuel is not None and req.fuel <= 0:
         raise WasmoteError("--fuel must be a positive number of units")
-    values = [parse_user_value(a) for a in req.args] if req.export is not None else []
     notes: list[str] = []
     mods = [_load(req.module, req, True, notes),
             *(_load(o, req, False, notes) for o in req.others)]
@@ -241,16 +230,23 @@ def exec_module(req: ExecRequest, on_output: OutputFn | None = None,
     if len(set(names)) != len(names):
         raise UsageError(f"two modules are named {next(n for n in names if names.count(n) > 1)}"
                          " (a package's manifest name, else the file name)")
-    main = mods[0]
-    res = ExecResult(main.name, notes=notes)
     for m in mods:
         caps = parse_package(m.image).manifest.capabilities
         for d in denied_imports(module_func_imports(m.parsed), caps):
-            res.notes.append(f"{m.name}: {d} is not granted: it answers ENOTCAPABLE")
+            notes.append(f"{m.name}: {d} is not granted: it answers ENOTCAPABLE")
+    return mods, notes
+
+
+def exec_module(req: ExecRequest, on_output: OutputFn | None = None,
+                on_log: LogFn | None = None) -> ExecResult:
+    """Runs `req.module` (and `req.others` beside it) on the posix device; see the module
+    docstring. Raises ModuleLoadError, InstantiateError, OutOfFuel or WasmoteError for
+    what stops it before or instead of a result; a trap is in the result."""
+    mods, notes = prepare(req)
     try:
         with HostDevice([m.image for m in mods], kv_dir=req.kv_dir, run_fuel=req.fuel,
                         variant=req.variant) as dev:
-            _run(dev, req, mods, values, res, on_output, on_log)
+            res = run_prepared(dev.client, mods, req, on_output, on_log)
             res.gpio = dev.gpio_changes()
     except DeviceRefused:
         raise
@@ -258,16 +254,38 @@ def exec_module(req: ExecRequest, on_output: OutputFn | None = None,
         # The runtime must refuse or trap, never crash: if it did, say so plainly.
         raise WasmoteError(f"{req.module}: the runtime failed (a wasmote bug, please report "
                            f"it with this module): {e}") from e
+    res.notes[:0] = notes
     return res
 
 
-def _run(dev: HostDevice, req: ExecRequest, mods: list[_Loaded], values: list[Value],
+def run_prepared(c: DeviceClient, mods: list[Loaded], req: ExecRequest,
+                 on_output: OutputFn | None = None, on_log: LogFn | None = None,
+                 remove: bool = False) -> ExecResult:
+    """Pushes `mods` to the device behind `c` (the posix device, or a board), starts the
+    others, runs the first (its export with req.args, or its entry) and collects what it
+    did. `remove`: take them off the device afterwards (a board's store is small)."""
+    values = [parse_user_value(a) for a in req.args] if req.export is not None else []
+    res = ExecResult(mods[0].name)
+    try:
+        _run(c, req, mods, values, res, on_output, on_log)
+    finally:
+        c.on_event = None
+        if remove:
+            for m in mods:
+                try:
+                    c.remove(m.name)
+                except DeviceRefused:
+                    pass  # never pushed (refused), or already gone
+    return res
+
+
+def _run(c: DeviceClient, req: ExecRequest, mods: list[Loaded], values: list[Value],
          res: ExecResult, on_output: OutputFn | None, on_log: LogFn | None) -> None:
-    c = dev.client
     main = mods[0]
     ended: list[p.Event] = []
 
     def event(ev: p.Event) -> None:
+        c.events.clear()  # handled here; the client's queue only bounds memory
         if ev.kind == p.Msg.EV_OUTPUT:
             data = ev.output_bytes()
             if ev.module == main.name:
@@ -278,12 +296,13 @@ def _run(dev: HostDevice, req: ExecRequest, mods: list[_Loaded], values: list[Va
             if on_output is not None:
                 on_output(ev.module, ev.stderr, data)
         elif ev.kind == p.Msg.EV_LOG:
+            if ended and ev.module == main.name and ev.text == ended[0].text:
+                return  # the supervisor logs its exit/trap line too: shown once, by the caller
             res.logs.append(f"{ev.module}: {ev.text}")
             if on_log is not None:
                 on_log(ev.module, ev.text)
         elif ev.kind in (p.Msg.EV_EXIT, p.Msg.EV_TRAP) and ev.module == main.name:
             ended.append(ev)
-        c.events.clear()  # handled here; the client's queue only bounds memory
 
     c.on_event = event
     for m in mods:
@@ -318,13 +337,13 @@ def _run(dev: HostDevice, req: ExecRequest, mods: list[_Loaded], values: list[Va
     text = ev.text
     if ev.kind == p.Msg.EV_TRAP:
         res.trap = _symbolize(parse_trap(text.removeprefix("trap: ")), main, res.notes)
-    elif (m := _EXIT_RE.match(text)) is not None:
-        res.exit_status = int(m.group(1))
+    elif (status := _EXIT_RE.match(text)) is not None:
+        res.exit_status = int(status.group(1))
     elif text != "exit":
         raise WasmoteError(f"{main.name}: {text}")
 
 
-def _start(c: DeviceClient, m: _Loaded) -> None:
+def _start(c: DeviceClient, m: Loaded) -> None:
     try:
         c.start(m.name)
     except DeviceRefused as e:
@@ -333,7 +352,7 @@ def _start(c: DeviceClient, m: _Loaded) -> None:
         raise WasmoteError(f"{m.path}: {e.message}") from None
 
 
-def _run_refused(e: DeviceRefused, req: ExecRequest, main: _Loaded, res: ExecResult) -> None:
+def _run_refused(e: DeviceRefused, req: ExecRequest, main: Loaded, res: ExecResult) -> None:
     if e.status == p.Status.EXITED and (m := _EXIT_RE.match(e.message)) is not None:
         res.exit_status = int(m.group(1))
     elif e.status == p.Status.TRAP and e.message.startswith("out of fuel (the call ran"):

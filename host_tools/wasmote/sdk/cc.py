@@ -62,6 +62,7 @@ class CompileOptions:
     werror: bool = True
     strip: bool = True
     extra_flags: tuple[str, ...] = field(default=())
+    debug_file: bool = False  # compile with DWARF for the unstripped copy (result.unstripped)
 
     def __post_init__(self) -> None:
         if not self.sources:
@@ -84,6 +85,7 @@ class CompileResult:
     output: Path
     compiled_size: int   # as the linker wrote it
     size: int            # after strip (== compiled_size without strip)
+    unstripped: bytes = b""  # as the linker wrote it: names and DWARF for trap reports
 
 
 def zig_command() -> list[str]:
@@ -111,7 +113,7 @@ def compile_flags(opts: CompileOptions) -> list[str]:
     flags = [*(WASI_FLAGS if opts.wasi else FREESTANDING_FLAGS), *WARNING_FLAGS]
     if opts.werror:
         flags.append("-Werror")
-    flags += [opts.opt, "-g" if opts.debug else "-g0"]
+    flags += [opts.opt, "-g" if opts.debug or opts.debug_file else "-g0"]
     flags += [f"-Wl,-z,stack-size={opts.stack_size}",
               f"-Wl,--initial-memory={opts.initial_memory}"]
     flags += [f"-Wl,--export={name}" for name in opts.exports]
@@ -145,13 +147,12 @@ def compile_module(opts: CompileOptions) -> CompileResult:
             first = next((ln for ln in diag.splitlines() if "error" in ln),
                          diag.splitlines()[0] if diag else "no diagnostics")
             raise CompileError(f"compile failed: {first.strip()}", diag)
-        data = tmp.read_bytes()
-        compiled = len(data)
+        data = raw = tmp.read_bytes()
         if opts.strip:
             data = bytes(strip_bytes(data)[0])
             tmp.write_bytes(data)
         tmp.replace(out)
-    return CompileResult(out, compiled, len(data))
+    return CompileResult(out, len(raw), len(data), raw)
 
 
 def package_module(result: CompileResult, manifest: Manifest) -> BuildResult:
