@@ -4,6 +4,7 @@ the interpreter, packages in and out, signatures, and damaged AOT sections refus
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from dataclasses import replace
@@ -32,6 +33,10 @@ def work(tmp_path, monkeypatch):
     return tmp_path
 
 
+def _no_frames(output: str) -> str:
+    return re.sub(r"^(trap: .*?) in .*$", r"\1", output, flags=re.M)
+
+
 def test_compile_and_exec_like_the_interpreter(work):
     r = run("compile", "loop.wasm", "--target", "host", "--no-strip", "-o", "loop.wmp")
     assert r.exit_code == 0, r.output
@@ -42,7 +47,8 @@ def test_compile_and_exec_like_the_interpreter(work):
                  ["--invoke", "deep", "1"], ["--invoke", "sum", "100000", "--fuel", "50"]):
         a = run("exec", "loop.wasm", *args)
         b = run("exec", "loop.wmp", *args)
-        assert (a.exit_code, a.output) == (b.exit_code, b.output), args
+        # native code keeps no wasm frames: a trap report ends before " in FUNCTION"
+        assert (a.exit_code, _no_frames(a.output)) == (b.exit_code, b.output), args
     assert run("exec", "loop.wmp", "--invoke", "sum", "100").output.strip() == "i32:5050"
     r = run("exec", "loop.wmp", "--invoke", "deep", "1")
     assert r.exit_code == 2 and "call stack exhausted" in r.output
@@ -50,7 +56,7 @@ def test_compile_and_exec_like_the_interpreter(work):
     assert r.exit_code == 2
     assert run("compile", "traps.wasm", "-t", "host", "--no-strip").exit_code == 0
     r2 = run("exec", "traps.wmp", "--invoke", "div", "1", "0")
-    assert (r2.exit_code, r2.output) == (r.exit_code, r.output)
+    assert (r2.exit_code, r2.output) == (r.exit_code, _no_frames(r.output))
 
 
 def test_compile_a_package_for_more_targets_and_sign(work):
@@ -109,7 +115,8 @@ def test_damaged_sections_are_refused_cleanly(work):
     # another ABI version: the package runs interpreted (the section is not for this runtime)
     _rewrite_aot(work / "l.wmp", work / "abi.wmp", code, abi=2)
     r = run("exec", "abi.wmp", "--invoke", "sum", "10")
-    assert r.exit_code == 1 and "ABI" in r.output, r.output
+    assert r.exit_code == 0 and "i32:55" in r.output, r.output
+    assert "AOT code ignored: ABI version 2" in r.output, r.output
     # compiled from another module
     other = replace(blob, module_hash=bytes(32)).encode()
     _rewrite_aot(work / "l.wmp", work / "other.wmp", other)

@@ -31,14 +31,17 @@ def test_default_flags_are_freestanding_small_and_include_the_sdk(tmp_path):
               "-Wl,-z,stack-size=8192", "-Wl,--initial-memory=65536"):
         assert f in flags, f
     assert str(SDK_INCLUDE_DIR) in flags
-    assert not any("wasi" in f for f in flags)
+    assert "wasm32-wasi" not in flags and not any(f.startswith("-mexec") for f in flags)
 
 
 def test_wasi_only_when_asked_and_exports_added(tmp_path):
-    flags = compile_flags(opts(tmp_path, wasi=True, exports=("f", "g"), opt="-O2"))
-    assert flags[:2] == ["-target", "wasm32-wasi"]
+    flags = compile_flags(opts(tmp_path, wasi="reactor", exports=("f", "g"), opt="-O2"))
+    assert flags[:2] == ["-target", "wasm32-wasi"] and "-mexec-model=reactor" in flags
     assert "-nostdlib" not in flags and "-O2" in flags
     assert "-Wl,--export=f" in flags and "-Wl,--export=g" in flags
+    command = compile_flags(opts(tmp_path, wasi="command"))
+    assert command[:2] == ["-target", "wasm32-wasi"] and "-mexec-model=reactor" not in command
+    assert "-Wl,--no-entry" not in command
 
 
 @pytest.mark.parametrize("kw, msg", [

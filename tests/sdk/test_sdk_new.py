@@ -1,18 +1,30 @@
-"""wasmote new: the scaffold builds, with its own build script, into a module the device
-accepts under the scaffolded manifest."""
+"""wasmote new: each language's scaffold builds, with its own build script, into a module
+the device accepts under the scaffolded manifest, and runs on this computer as it will on
+the device (`wasmote exec` links the host API: no special host build)."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from tests.sdk.sdk_helpers import assert_module_fits_manifest, package_module_bytes
 from wasmote.cli import main
 from wasmote.package.manifest import load_manifest
-from wasmote.runtime.exec import ExecRequest, run_export
+from wasmote.runtime.exec import ExecRequest, exec_module, run_export
+from wasmote.sdk.asc import asc_path
+from wasmote.sdk.cc import CompileError
 from wasmote.sdk.scaffold import new_project
+
+
+def _build(folder: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    proc = subprocess.run(["./build.sh"], cwd=folder, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
 
 
 def test_new_project_builds_with_its_script_into_a_granted_module(tmp_path):
@@ -21,10 +33,9 @@ def test_new_project_builds_with_its_script_into_a_granted_module(tmp_path):
     folder = tmp_path / "hello_mod"
     assert sorted(p.name for p in folder.iterdir()) == [
         ".gitignore", "README.md", "build.sh", "main.c", "wasmote.toml"]
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-    proc = subprocess.run(["./build.sh"], cwd=folder, env=env, capture_output=True, text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    r = CliRunner().invoke(main, ["new", "x", "--dir", str(tmp_path), "--lang", "rust"])
+    assert r.exit_code == 2 and "rust" in r.output
+    proc = _build(folder)
     assert "note:" not in proc.stderr  # the manifest grants nothing unused
     manifest = load_manifest(folder / "wasmote.toml")
     assert manifest.name == "hello_mod" and manifest.entry == "run"
@@ -34,12 +45,36 @@ def test_new_project_builds_with_its_script_into_a_granted_module(tmp_path):
     assert_module_fits_manifest(wasm, manifest)
 
 
-def test_new_project_pure_build_runs_on_the_host(tmp_path):
+def test_new_project_runs_on_the_host_with_its_host_calls(tmp_path):
     sc = new_project("pure", tmp_path)
-    out = tmp_path / "pure.wasm"
-    r = CliRunner().invoke(main, ["cc", str(sc.source), "-DHOST_TEST", "-o", str(out)])
-    assert r.exit_code == 0, r.output
-    assert [v.user() for v in run_export(ExecRequest(out, "scale", ("21",)))] == ["i32:42"]
+    _build(sc.folder)
+    pkg = sc.folder / "pure.wmp"
+    assert [v.user() for v in run_export(ExecRequest(pkg, "scale", ("21",)))] == ["i32:42"]
+    res = exec_module(ExecRequest(pkg))  # its entry, `run`, logs through the host API
+    assert res.logs == ["pure: hello from pure"] and res.exit_code == 0
+
+
+def test_new_zig_wasi_project(tmp_path):
+    sc = new_project("wprog", tmp_path, lang="zig-wasi")
+    _build(sc.folder)
+    assert (sc.folder / "wprog.debug.wasm").is_file()
+    res = exec_module(ExecRequest(sc.folder / "wprog.wmp"))
+    assert res.exit_code == 0 and res.stdout.startswith(
+        b"hello from wprog, 0 argument(s)\nv[3] = 1.50, uptime "), res
+
+
+def test_new_assemblyscript_project(tmp_path):
+    try:
+        asc_path()
+    except CompileError as e:
+        pytest.skip(str(e))
+    sc = new_project("asmod", tmp_path, lang="assemblyscript")
+    assert sc.source == sc.folder / "assembly" / "index.ts"
+    _build(sc.folder)
+    res = exec_module(ExecRequest(sc.folder / "asmod.wmp"))
+    assert res.logs == ["asmod: trace: hello from asmod"] and res.exit_code == 0
+    got = run_export(ExecRequest(sc.folder / "asmod.wmp", "scale", ("21",)))
+    assert [v.user() for v in got] == ["i32:42"]
 
 
 def test_new_refuses_to_overwrite_and_bad_names(tmp_path):

@@ -19,6 +19,8 @@ import click
 
 from wasmote.cli import main
 from wasmote.cli.output import emit_json, escape, event_line, json_option
+from wasmote.cli.terminal import StreamPrinter
+from wasmote.debug.locate import find_debug_info, symbolize_text
 from wasmote.device import preflight
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient, manifest_autostart
@@ -86,6 +88,35 @@ def _events(c: DeviceClient, renewed: float) -> Iterator[p.Event | None]:
             c.subscribe(_SUBSCRIPTION_S)
             renewed = time.monotonic()
         yield c.wait_event(1.0)
+
+
+def _debug_option(f: F) -> F:
+    return click.option("--debug", "debug_places", multiple=True,
+                        type=click.Path(exists=True, path_type=Path),
+                        help="Where the module's package and its NAME.debug.wasm are (a "
+                             "folder or file; repeatable; default: the current folder), "
+                             "to name the source of a trap.")(f)
+
+
+class _Symbolizer:
+    """Trap texts of the device's modules with names and lines, when the package a module
+    was pushed from (matched by its hash) has its debug file at hand."""
+
+    def __init__(self, c: DeviceClient, places: tuple[Path, ...]) -> None:
+        self.c = c
+        self.places = places or (Path("."),)
+        self._hashes: dict[str, bytes] | None = None
+
+    def trap(self, module: str, text: str) -> str:
+        if self._hashes is None:
+            self._hashes = {m.name: m.sha256 for m in self.c.modules()}
+        sha = self._hashes.get(module)
+        info = find_debug_info(sha, self.places) if sha is not None else None
+        return symbolize_text(text, info)
+
+
+def _echo_output(printer: StreamPrinter, ev: p.Event) -> None:
+    click.echo(printer.text(ev.module, ev.stderr, ev.output_bytes()), nl=False, err=ev.stderr)
 
 
 def _human(n: float) -> str:
@@ -267,7 +298,7 @@ def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float,
                    f"{version:<9} {m.size:>8} {ram:>9} {cpu:>6} {m.fuel_per_s:>9} "
                    f"{m.traps:>5} {m.restarts:>8}{flags}")
         if m.last_trap and (m.traps or m.state in ("trapped", "stopped", "backoff",
-                                                    "disabled", "failed")):
+                                                    "disabled", "failed", "exited")):
             click.echo(f"{'':<20} last: {escape(m.last_trap)}")
         if detail and m.detail and (m.mem_limit or m.stack_limit):
             now = f"{_human(m.mem_now)} of " if m.mem_now else ""
@@ -283,16 +314,19 @@ def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float,
 @click.option("--invoke", "export", default="", metavar="EXPORT",
               help="Exported function to call [default: the manifest's entry, else _start].")
 @click.argument("args", nargs=-1)
+@_debug_option
 @_link_options
 @_key_option
-def run_cmd(name: str, export: str, args: tuple[str, ...], port: str, baud: int,
-            timeout: float, key: Path | None) -> None:
+def run_cmd(name: str, export: str, args: tuple[str, ...], debug_places: tuple[Path, ...],
+            port: str, baud: int, timeout: float, key: Path | None) -> None:
     """Run EXPORT of module NAME on the device with ARGS (i32:7, f64:0.5, ...), once, on a
     fresh instance.
 
-    Prints the module's log lines, then each result as TYPE:VALUE; a trap prints
-    "trap: reason" and exits with status 2. A missing export is named with the ones that
-    exist.
+    Prints the module's log lines and output, then each result as TYPE:VALUE. A trap
+    prints "trap: reason in function (file:line) <- ..." (names and lines when the
+    package's debug file is at hand, see --debug) and exits with status 2; a WASI module
+    that ends itself with proc_exit exits with its status. A missing export is named with
+    the ones that exist.
 
     \b
     Examples:
@@ -305,16 +339,28 @@ def run_cmd(name: str, export: str, args: tuple[str, ...], port: str, baud: int,
         if v.type not in p.VALUE_CODES or v.bits is None:
             raise UsageError(f"{v.type} arguments cannot be sent to a device")
         wire.append(p.WireValue(v.type, v.bits))
+    printer = StreamPrinter(prefix=False)
+
+    def event(ev: p.Event) -> None:
+        if ev.module != name:
+            return
+        if ev.kind == p.Msg.EV_LOG:
+            click.echo(escape(ev.text.rstrip("\r\n")))
+        elif ev.kind == p.Msg.EV_OUTPUT:
+            _echo_output(printer, ev)
+
     with _client(port, baud, timeout, key) as c:
-        c.on_event = lambda ev: click.echo(escape(ev.text.rstrip("\r\n"))) \
-            if ev.kind == p.Msg.EV_LOG and ev.module == name else None
+        c.on_event = event
         c.ping()  # a silent device is reported within --timeout, not the RUN's 30 s
         try:
             results = c.run(name, export, wire)
         except DeviceRefused as e:
             if e.status == p.Status.TRAP:
-                click.echo(f"trap: {escape(e.message)}", err=True)
+                trap = _Symbolizer(c, debug_places).trap(name, e.message)
+                click.echo(f"trap: {escape(trap)}", err=True)
                 sys.exit(2)
+            if e.status == p.Status.EXITED:
+                sys.exit(int(e.message.rpartition(" ")[2] or 0) & 0xFF)
             raise
     for r in results:
         click.echo(Value(r.type, r.bits).user())
@@ -323,15 +369,18 @@ def run_cmd(name: str, export: str, args: tuple[str, ...], port: str, baud: int,
 @main.command("start")
 @click.argument("name")
 @click.option("-f", "--follow", is_flag=True,
-              help="Print its log lines and events until it exits.")
+              help="Print its log lines, output and events until it exits.")
+@_debug_option
 @_link_options
 @_key_option
-def start_cmd(name: str, follow: bool, port: str, baud: int, timeout: float,
-              key: Path | None) -> None:
+def start_cmd(name: str, follow: bool, debug_places: tuple[Path, ...], port: str, baud: int,
+              timeout: float, key: Path | None) -> None:
     """Start module NAME's entry (the manifest's `entry`, else `_start`) in the background.
 
     Each started module runs in a slot of its own beside the others (INFO says how many
-    slots); the device restarts it per its manifest if it traps."""
+    slots); the device restarts it per its manifest if it traps. With -f: exits 2 on a
+    trap (named from the debug file, see --debug), or with the module's proc_exit status."""
+    printer = StreamPrinter(prefix=False)
     with _client(port, baud, timeout, key) as c:
         events = _follow_events(c) if follow else iter(())  # before it can say anything
         c.start(name)
@@ -341,11 +390,16 @@ def start_cmd(name: str, follow: bool, port: str, baud: int, timeout: float,
                 continue
             if ev.kind == p.Msg.EV_LOG:
                 click.echo(escape(ev.text.rstrip("\n")))
-            elif ev.kind in (p.Msg.EV_EXIT, p.Msg.EV_TRAP):
-                click.echo(escape(ev.text), err=ev.kind == p.Msg.EV_TRAP)
-                if ev.kind == p.Msg.EV_TRAP:
-                    sys.exit(2)
-                return
+            elif ev.kind == p.Msg.EV_OUTPUT:
+                _echo_output(printer, ev)
+            elif ev.kind == p.Msg.EV_TRAP:
+                trap = _Symbolizer(c, debug_places).trap(name, ev.text.removeprefix("trap: "))
+                click.echo(f"trap: {escape(trap)}", err=True)
+                sys.exit(2)
+            elif ev.kind == p.Msg.EV_EXIT:
+                click.echo(escape(ev.text))
+                status = ev.text.removeprefix("exit status ")
+                sys.exit(int(status) & 0xFF if status.isdigit() else 0)
 
 
 @main.command("stop")
@@ -374,10 +428,11 @@ def rm_cmd(name: str, port: str, baud: int, timeout: float, key: Path | None) ->
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new log lines and events.")
 @click.option("-t", "--timestamps", is_flag=True,
               help="Prefix each followed line with the host's time of arrival.")
+@_debug_option
 @_link_options
 @_key_option
-def logs_cmd(follow: bool, timestamps: bool, port: str, baud: int, timeout: float,
-             key: Path | None) -> None:
+def logs_cmd(follow: bool, timestamps: bool, debug_places: tuple[Path, ...], port: str,
+             baud: int, timeout: float, key: Path | None) -> None:
     """Print the device's recent module log lines (and with -f, follow them).
 
     With -f it is the monitor to keep open beside every other command of the same port:
@@ -392,8 +447,18 @@ def logs_cmd(follow: bool, timestamps: bool, port: str, baud: int, timeout: floa
         if not follow:
             return
         click.echo(f"following {c.transport.description} (Ctrl-C quits)", err=True)
+        symbols = _Symbolizer(c, debug_places)
+        printer = StreamPrinter(prefix=True)
         for ev in _follow_events(c):
-            if ev is not None:
+            if ev is None:
+                continue
+            if ev.kind == p.Msg.EV_OUTPUT:
+                _echo_output(printer, ev)
+            elif ev.kind == p.Msg.EV_TRAP:  # named from the module's debug file, if here
+                trap = symbols.trap(ev.module, ev.text.removeprefix("trap: "))
+                click.echo(event_line(dataclasses.replace(ev, text=f"trap: {trap}"),
+                                      timestamps))
+            else:
                 click.echo(event_line(ev, timestamps))
 
 

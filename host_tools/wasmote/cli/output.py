@@ -55,6 +55,6 @@ def stamp(enabled: bool) -> str:
 
 
 def event_line(ev: p.Event, timestamps: bool = False) -> str:
-    """One followed event as a line: `module: text` for a log line, `[kind] module: text`
-    for the others; device text escaped."""
+    """One followed event as a line: `module: text` for a log line or a piece of output,
+    `[kind] module: text` for the others; device text escaped."""
     return stamp(timestamps) + ev.render()

@@ -24,7 +24,7 @@ from wasmote.sdk.cc import (
     package_module,
     write_atomic,
 )
-from wasmote.sdk.scaffold import BUILD_SCRIPT, new_project
+from wasmote.sdk.scaffold import BUILD_SCRIPT, LANGS, new_project
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -34,9 +34,12 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 @click.option("--dir", "parent", type=click.Path(file_okay=False, path_type=Path),
               default=Path("."), show_default=True, help="Create the project folder here.")
 @click.option("--force", is_flag=True, help="Overwrite files of an existing project.")
-def new_cmd(name: str, parent: Path, force: bool) -> None:
-    """Create a module project NAME/ (C source, manifest, build script)."""
-    sc = new_project(name, parent, force)
+@click.option("--lang", type=click.Choice(list(LANGS)), default="c", show_default=True,
+              help="c: C with the SDK header; zig-wasi: C with libc (printf, malloc) over "
+                   "WASI; assemblyscript: AssemblyScript (needs Node.js >= 20).")
+def new_cmd(name: str, parent: Path, force: bool, lang: str) -> None:
+    """Create a module project NAME/ (source, manifest, build script, README)."""
+    sc = new_project(name, parent, force, lang)
     click.echo(f"created {sc.folder}/ ({', '.join(p.name for p in sc.files)})")
     click.echo(f"next: cd {sc.folder} && ./{BUILD_SCRIPT}")
 
@@ -59,6 +62,9 @@ def new_cmd(name: str, parent: Path, force: bool) -> None:
               help="Link against WASI libc (printf, malloc, ...; a reactor: exports only, "
                    "_initialize runs first). For a program with main, use zig cc -target "
                    "wasm32-wasi (wasmote new --lang zig-wasi).")
+@click.option("--main", "command", is_flag=True,
+              help="A WASI program with main() and libc (a command: _start); implies "
+                   "--wasi.")
 @click.option("-g", "debug", is_flag=True, help="Keep DWARF (implies --no-strip).")
 @click.option("--no-strip", is_flag=True, help="Keep names and custom sections.")
 @click.option("--no-werror", is_flag=True, help="Warnings do not fail the build.")
@@ -69,7 +75,7 @@ def new_cmd(name: str, parent: Path, force: bool) -> None:
 @click.option("-k", "--key", "key_path", type=_FILE, help="Sign the package with this key.")
 def cc_cmd(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ...],
            includes: tuple[Path, ...], defines: tuple[str, ...], stack: int, memory: int,
-           wasi: bool, debug: bool, no_strip: bool, no_werror: bool,
+           wasi: bool, command: bool, debug: bool, no_strip: bool, no_werror: bool,
            manifest_path: Path | None, package_path: Path | None,
            key_path: Path | None) -> None:
     """Compile C SOURCES to a wasm module for wasmote (zig cc, no WASI, stripped)."""
@@ -77,7 +83,8 @@ def cc_cmd(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str
         raise click.UsageError("--package and --key need --manifest")
     manifest = load_manifest(manifest_path) if manifest_path else None
     key = load_private_key(key_path) if key_path else None
-    opts = CompileOptions(sources=sources, output=output, opt=f"-O{opt}", wasi=wasi,
+    opts = CompileOptions(sources=sources, output=output, opt=f"-O{opt}",
+                          wasi="command" if command else "reactor" if wasi else "",
                           exports=exports, stack_size=stack, initial_memory=memory,
                           include_dirs=includes, defines=defines, debug=debug,
                           werror=not no_werror, strip=not (no_strip or debug),

@@ -1,18 +1,16 @@
-"""Text from a module on the terminal: its bytes are its own, so control characters (escape
-sequences that could rewrite the screen) are shown escaped; newlines and tabs pass."""
+"""A module's stdout/stderr on the terminal: its bytes are its own, so they are shown
+escaped like all device text (cli/output.py: control characters as \\xNN; newlines and
+tabs pass), in pieces that may end mid-line."""
 
 from __future__ import annotations
 
-import re
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from wasmote.cli.output import escape
 
 
 def terminal_safe(data: bytes | str) -> str:
-    """`data` decoded as UTF-8 (bad bytes as \\xNN), control characters but \\n and \\t as
-    \\xNN."""
+    """`data` decoded as UTF-8 (bad bytes as \\xNN) and escaped, newlines kept."""
     text = data.decode("utf-8", "backslashreplace") if isinstance(data, bytes) else data
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return escape(text, newlines=True)
 
 
 class StreamPrinter:

@@ -28,6 +28,8 @@ class Device:
     pinned: Mapping[str, Version] | None = None  # highest version installed, per name
     arch: int | None = None                      # AotArch of the device
     aot_abi: int | None = None                   # AOT ABI version the firmware runs
+    # host only (`wasmote exec`'s posix device): unsigned native code runs unprovisioned
+    aot_unsigned: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def check_install(pkg: Package, device: Device) -> InstallDecision:
         notes.append("unprovisioned device: signature not checked against any trusted key")
 
     aot = next((a for a in pkg.aot if a.arch == device.arch), None)
-    if aot is not None and not provisioned:
+    if aot is not None and not provisioned and not device.aot_unsigned:
         notes.append("AOT code ignored: native code runs only from packages signed by a "
                      "provisioned key")
         aot = None

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wasmote.aot.blob import ABI_VERSION as AOT_ABI_VERSION
+from wasmote.aot.targets import get_target
 from wasmote.debug.files import debug_path_for
 from wasmote.debug.symbols import DebugInfo, DebugMismatch, describe
 from wasmote.debug.trace import TrapReport, parse_trap
@@ -170,6 +172,7 @@ def _load(path: Path, req: ExecRequest, main: bool, notes: list[str]) -> Loaded:
                              "arguments are for bare modules")
         debug_file = req.debug if main and req.debug else debug_path_for(path)
         debug = debug_file.read_bytes() if debug_file.is_file() else None
+        _aot_notes(path, pkg, notes)
         return Loaded(path, pkg.manifest.name[:31], data, pkg.module,
                        _module(path, pkg.module), debug)
     parsed = _module(path, data)
@@ -199,6 +202,18 @@ def _load(path: Path, req: ExecRequest, main: bool, notes: list[str]) -> Loaded:
     return Loaded(path, manifest.name, image, runs, parsed, data)
 
 
+def _aot_notes(path: Path, pkg: Package, notes: list[str]) -> None:
+    """What the posix device does with the package's native code for this host."""
+    try:
+        arch = get_target("host").arch
+    except WasmoteError:
+        return
+    for a in pkg.aot:
+        if a.arch == arch and a.abi_version != AOT_ABI_VERSION:
+            notes.append(f"{path}: AOT code ignored: ABI version {a.abi_version}, this "
+                         f"runtime runs {AOT_ABI_VERSION} (interpreted instead)")
+
+
 def _module(path: Path, data: bytes) -> Module:
     try:
         return module_from_bytes(data, path)
@@ -207,10 +222,12 @@ def _module(path: Path, data: bytes) -> Module:
 
 
 def _symbolize(report: TrapReport, mod: Loaded, notes: list[str]) -> Trap:
+    """The trap with names and lines from the debug file (else the module that ran: its
+    names if it kept them, and offsets within functions)."""
     info = None
-    if report.frames and mod.debug is not None:
+    if report.frames:
         try:
-            info = DebugInfo(mod.debug, mod.module)
+            info = DebugInfo(mod.debug if mod.debug is not None else mod.module, mod.module)
         except DebugMismatch as e:
             notes.append(f"{mod.path}: {e}")
         except (WasmoteError, WasmError) as e:

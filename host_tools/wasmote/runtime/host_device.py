@@ -63,7 +63,8 @@ class HostDevice:
                "--kv", str(KV_BYTES), "--kv-file", str(kv_dir / KV_FILE),
                "--ram", str(self.ram + sum(8 * len(i) for i in self.images)),
                "--fuel", str(self.run_fuel or RUN_FUEL_UNLIMITED),
-               "--gpio-log", str(self.gpio_log), "--board", "posix (wasmote exec)"]
+               "--gpio-log", str(self.gpio_log), "--board", "posix (wasmote exec)",
+               "--aot"]  # runs a package's native code for this host, signed or not
         try:
             self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                           stderr=subprocess.PIPE)

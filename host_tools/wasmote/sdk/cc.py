@@ -27,10 +27,13 @@ SDK_INCLUDE_DIR = REPO_ROOT / "sdk"
 # zig cc enables UBSan at low -O levels; a freestanding module has no runtime for it.
 FREESTANDING_FLAGS: tuple[str, ...] = ("-target", "wasm32-freestanding", "-nostdlib",
                                        "-Wl,--no-entry", "-fno-sanitize=undefined")
-# WASI gives libc (printf, malloc) at the price of wasi_snapshot_preview1 imports, which
-# the device does not provide: useful for host-side testing only.
-WASI_FLAGS: tuple[str, ...] = ("-target", "wasm32-wasi", "-mexec-model=reactor",
-                               "-fno-sanitize=undefined")
+# WASI gives libc (printf, malloc) through wasi_snapshot_preview1 imports, which the device
+# provides as far as a microcontroller can (docs/wasi.md): a reactor (exports, _initialize
+# first) or a command (main, _start).
+WASI_FLAGS: dict[str, tuple[str, ...]] = {
+    "reactor": ("-target", "wasm32-wasi", "-mexec-model=reactor", "-fno-sanitize=undefined"),
+    "command": ("-target", "wasm32-wasi", "-fno-sanitize=undefined"),
+}
 WARNING_FLAGS: tuple[str, ...] = ("-std=c99", "-Wall", "-Wextra")
 DEFAULT_STACK = 8192
 DEFAULT_MEMORY = 65536
@@ -52,7 +55,7 @@ class CompileOptions:
     sources: tuple[Path, ...]
     output: Path
     opt: str = "-Os"
-    wasi: bool = False
+    wasi: str = ""                         # "", "reactor" or "command" (WASI_FLAGS)
     exports: tuple[str, ...] = ()          # besides functions marked export_name(...)
     stack_size: int = DEFAULT_STACK
     initial_memory: int = DEFAULT_MEMORY
@@ -67,6 +70,8 @@ class CompileOptions:
     def __post_init__(self) -> None:
         if not self.sources:
             raise CompileError("no C source given")
+        if self.wasi and self.wasi not in WASI_FLAGS:
+            raise CompileError(f"bad WASI kind {self.wasi!r} (reactor or command)")
         if self.opt not in ("-O0", "-O1", "-O2", "-O3", "-Os", "-Oz"):
             raise CompileError(f"bad optimisation level {self.opt!r} (use -Os, -Oz, -O2...)")
         if self.stack_size < 1024 or self.stack_size % 16:
@@ -110,7 +115,7 @@ def zig_version() -> str:
 
 def compile_flags(opts: CompileOptions) -> list[str]:
     """The whole zig cc argument list except the sources and the output."""
-    flags = [*(WASI_FLAGS if opts.wasi else FREESTANDING_FLAGS), *WARNING_FLAGS]
+    flags = [*(WASI_FLAGS[opts.wasi] if opts.wasi else FREESTANDING_FLAGS), *WARNING_FLAGS]
     if opts.werror:
         flags.append("-Werror")
     flags += [opts.opt, "-g" if opts.debug or opts.debug_file else "-g0"]

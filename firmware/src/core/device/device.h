@@ -53,6 +53,7 @@ typedef struct {
      * WM_RANDOM_HARDWARE, WM_RANDOM_SEEDED (jitter only) or <0. NULL: none (then only a
      * seed kept in the config area seeds the device's random numbers). */
     int (*entropy)(uint8_t *buf, size_t len);
+    uint8_t aot_unsigned;       /* host only (wasmote exec): run unsigned native code too */
     bool (*realtime_ns)(uint64_t *ns); /* wall clock; NULL = none (realtime counts from boot) */
     /* A separate flash for the config area (kv_size bytes at its start), e.g. a file the
      * host keeps between runs; NULL = the end of the store region. */

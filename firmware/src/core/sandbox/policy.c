@@ -89,7 +89,7 @@ int wm_sb_check_install(const uint8_t *bytes, uint32_t size, const wm_sb_device 
     }
     for (uint32_t i = 0; i < pkg->naot; i++) {
         if (dev->arch == 0 || pkg->aot[i].arch != dev->arch) continue;
-        if (!provisioned)
+        if (!provisioned && !dev->aot_unsigned)
             d->notes |= WM_SB_NOTE_AOT_UNSIGNED;
         else if (pkg->aot[i].abi != dev->aot_abi)
             d->notes |= WM_SB_NOTE_AOT_ABI;

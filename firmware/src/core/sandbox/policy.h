@@ -25,6 +25,10 @@ typedef struct wm_sb_device {
      * core/aot. NULL: the module is interpreted even when the decision names AOT code. */
     wm_err (*aot_attach)(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
                          uint16_t abi, wm_error *err);
+    /* Host only (the posix device `wasmote exec` runs): an unprovisioned device runs the
+     * native code of unsigned packages too (the user's own code on the user's computer).
+     * Firmware never sets it. */
+    bool aot_unsigned;
 } wm_sb_device;
 
 /* Notes for INFO / the install response (bit set). */

@@ -350,6 +350,7 @@ void wm_sup_init(wm_supervisor *s, const wm_sup_config *cfg)
     /* native code only with a binder (core/aot's wm_aot_attach), and only from signed
      * packages (the policy) */
     s->dev.aot_attach = cfg->aot_arch != 0 ? cfg->aot_attach : NULL;
+    s->dev.aot_unsigned = cfg->aot_unsigned != 0;
     wm_sup_keys_load(s);
     wm_sup_crash_attribute(s);
     wm_sup_identity_init(s);

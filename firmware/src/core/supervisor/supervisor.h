@@ -85,6 +85,7 @@ typedef struct wm_sup_config {
     wm_err (*aot_attach)(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
                          uint16_t abi, wm_error *err);
     uint8_t aot_isolated;      /* 1: aot_attach runs native code isolated by the MPU */
+    uint8_t aot_unsigned;      /* host only: run unsigned native code (wm_sb_device) */
     wm_sup_retained *retained; /* NULL: resets are not attributed */
     uint32_t reset_cause;      /* WM_RESET_* */
     /* Unsolicited events (WM_EV_*) for the host. */

@@ -12,6 +12,10 @@
  * --kv-file keeps the config area (keys, pins, module kv data; --kv bytes) in a file of
  * its own, so it outlives a store that is thrown away (`wasmote exec --kv DIR`). The
  * realtime clock WASI programs read is the host's.
+ * --aot runs the native code of packages compiled for this host (`wasmote compile -t
+ * host`), signed or not: `wasmote exec` runs the user's own code on the user's computer.
+ * Each load maps its code read+execute once (never writable and executable at once); the
+ * mappings stay until the process ends, which is what exec's short runs need.
  * --retained keeps the "RAM that survives a reset" in FILE, so that killing the process
  * in the middle of a module's slice and starting it again looks like a watchdog reset.
  * With --tcp it listens on 127.0.0.1:PORT (0 = any free port), prints
@@ -22,6 +26,7 @@
  * jitter, as a board without an RNG has (INFO: "seeded DRBG").
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,6 +45,7 @@
 
 #include <time.h>
 
+#include "aot/aot.h"
 #include "device/device.h"
 #include "flash_file.h"
 #include "sandbox/gpio.h"
@@ -118,6 +124,32 @@ static bool posix_realtime_ns(uint64_t *ns)
     }
     *ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     return true;
+}
+
+/* Native code runs from a private read+execute copy of the package's AOT section. */
+static wm_err posix_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                               uint16_t abi, wm_error *err)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t size = (len + page - 1) / page * page;
+    void *p = size ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                          0)
+                   : MAP_FAILED;
+    if (p == MAP_FAILED) {
+        err->code = WM_ERR_NO_MEMORY;
+        err->offset = 0;
+        err->msg = "no executable memory for AOT code";
+        return WM_ERR_NO_MEMORY;
+    }
+    memcpy(p, code, len);
+    if (mprotect(p, size, PROT_READ | PROT_EXEC) != 0) {
+        munmap(p, size);
+        err->code = WM_ERR_NO_MEMORY;
+        err->offset = 0;
+        err->msg = "no executable memory for AOT code";
+        return WM_ERR_NO_MEMORY;
+    }
+    return wm_aot_attach(mod, p, len, arch, abi, err);
 }
 
 static uint32_t posix_millis(void)
@@ -290,7 +322,7 @@ static void usage(void)
     fprintf(stderr, "usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES]"
                     " [--kv BYTES] [--tcp PORT | --stdio] [--board NAME] [--ram BYTES]"
                     " [--fuel N] [--gpio-log FILE] [--retained FILE] [--entropy os|jitter]"
-                    " [--kv-file FILE]\n");
+                    " [--kv-file FILE] [--aot]\n");
 }
 
 int main(int argc, char **argv)
@@ -302,11 +334,15 @@ int main(int argc, char **argv)
     const char *entropy = "os";
     long size = 256 * 1024, sector = 4096, port = -1, ram = 4L * 1024 * 1024, kv = 32 * 1024;
     long long fuel = 100000000LL;
-    int use_stdio = 0;
+    int use_stdio = 0, aot = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--stdio") == 0) {
             use_stdio = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--aot") == 0) {
+            aot = 1;
             continue;
         }
         if (v == NULL) {
@@ -399,6 +435,10 @@ int main(int argc, char **argv)
         .entropy = strcmp(entropy, "jitter") == 0 ? jitter_entropy : os_entropy,
         .realtime_ns = posix_realtime_ns,
         .kv_flash = kv_path != NULL ? &kv_flash.ops : NULL,
+        .aot_arch = aot ? WM_AOT_ARCH_SELF : 0u,
+        .aot_abi = aot ? WM_AOT_ABI_VERSION : 0u,
+        .aot_attach = aot && WM_AOT_ARCH_SELF != 0 ? posix_aot_attach : NULL,
+        .aot_unsigned = (uint8_t)aot,
     };
     if (boot(&dev, &cfg) != 0) {
         return 1;
