@@ -195,7 +195,7 @@ static void cmd_call(harness *h, int slot, const char *name, char *rest)
     } else if (rc == WM_ERR_OUT_OF_FUEL) {
         wm_abort(h->mods[slot].inst);
         printf("fuel\n");
-    } else if (wm_sb_exited(&h->mods[slot], &nres)) {
+    } else if (wm_sb_exited(&h->mods[slot], e.msg, &nres)) {
         printf("exit %u\n", nres);
     } else if (rc == WM_ERR_TRAP || rc == WM_ERR_EXHAUSTION) {
         char text[160];

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -45,11 +45,12 @@ def wat(name: str, tmp: Path) -> bytes:
 
 def package(wasm: bytes, name: str, caps: list[str], *, version: str = "1.0.0",
             memory: int = 65536, fuel: int = 20000, kv: int = 0, stack: int = 8192,
-            key: Ed25519PrivateKey | None = None) -> bytes:
+            key: Ed25519PrivateKey | None = None, args: tuple[str, ...] = (),
+            env: tuple[tuple[str, str], ...] = ()) -> bytes:
     manifest = Manifest(name=name, version=Version.parse(version),
                         capabilities=parse_capabilities(caps),
                         limits=Limits(memory_bytes=memory, stack_bytes=stack,
-                                      fuel_per_slice=fuel, kv_bytes=kv))
+                                      fuel_per_slice=fuel, kv_bytes=kv), args=args, env=env)
     pkg = Package(manifest, wasm)
     if key is not None:
         pkg = sign_package(pkg, key)
@@ -66,8 +67,9 @@ def rehash(data: bytes) -> bytes:
 
 @dataclass
 class Run:
-    lines: list[str]   # one answer per command, log lines removed
+    lines: list[str]   # one answer per command, log and output lines removed
     logs: list[str]
+    outs: list[str] = field(default_factory=list)  # "out NAME FLAGS HEX": WASI output
 
 
 class Device:
@@ -94,6 +96,7 @@ class Device:
                               capture_output=True, text=True, timeout=120, check=False)
         assert proc.returncode == 0, f"harness crashed ({proc.returncode}):\n{proc.stderr}"
         out = proc.stdout.splitlines()
-        lines = [ln for ln in out if not ln.startswith("log ")]
+        lines = [ln for ln in out if not ln.startswith(("log ", "out "))]
         assert len(lines) == len(self.script), (self.script, out)
-        return Run(lines, [ln for ln in out if ln.startswith("log ")])
+        return Run(lines, [ln for ln in out if ln.startswith("log ")],
+                   [ln for ln in out if ln.startswith("out ")])

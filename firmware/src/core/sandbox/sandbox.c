@@ -1,5 +1,7 @@
 #include "sandbox.h"
 
+#include "wasi/wasi.h"
+
 void wm_sb_host_init(wm_sb_host *host, const wm_sb_platform *plat)
 {
     host->plat = *plat;
@@ -155,10 +157,11 @@ void wm_sb_uninstall(wm_sb_module *mod)
     mod->inst = NULL;
 }
 
-bool wm_sb_exited(const wm_sb_module *mod, uint32_t *code)
+bool wm_sb_exited(const wm_sb_module *mod, const char *msg, uint32_t *code)
 {
+    if (msg != wm_wasi_exit_msg) return false;
     if (code) *code = mod->wasi.exit_code;
-    return mod->wasi.exited;
+    return true;
 }
 
 static void put_hex(char *out, uint32_t cap, uint32_t *n, uint32_t v)
@@ -193,7 +196,7 @@ void wm_sb_trap_text(const wm_sb_module *mod, const char *msg, char *out, uint32
 {
     uint32_t n = 0;
     if (cap == 0) return;
-    put_str(out, cap, &n, mod->wasi.has_text ? mod->wasi.text : msg ? msg : "trap");
+    put_str(out, cap, &n, msg ? msg : "trap");
     const wm_trace_frame *f;
     uint32_t k = mod->inst ? wm_trap_trace(mod->inst, &f) : 0u;
     /* whole frames only: the host must never read a cut offset as a real one */

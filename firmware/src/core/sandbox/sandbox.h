@@ -119,17 +119,17 @@ int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint
 void wm_sb_uninstall(wm_sb_module *mod);
 
 /* Calls an export with the manifest's fuel per slice (WM_ERR_OUT_OF_FUEL suspends; the
- * caller resumes or aborts). A WASI module that called proc_exit returns WM_ERR_TRAP with
- * mod->wasi.exited set (wm_sb_exited). */
+ * caller resumes or aborts). A WASI module that calls proc_exit ends the call with a trap
+ * that wm_sb_exited recognises. */
 wm_err wm_sb_call(wm_sb_module *mod, const char *name, const wm_val *args, uint32_t nargs,
                   wm_val *results, uint32_t nresults, wm_error *err);
 
-/* True when the module ended itself with WASI proc_exit (status in *code): the trap the
- * last call returned is that exit, not a fault. */
-bool wm_sb_exited(const wm_sb_module *mod, uint32_t *code);
+/* True when a call's trap (`msg`: its wm_error message) is the module ending itself with
+ * WASI proc_exit (status in *code), not a fault. */
+bool wm_sb_exited(const wm_sb_module *mod, const char *msg, uint32_t *code);
 
-/* Text of the last trap of `mod`'s instance: `msg` (the runtime's message for the call)
- * or the module's own (AssemblyScript abort), then its wasm call stack as
+/* Text of the last trap of `mod`'s instance: `msg` (the call's wm_error message, the
+ * module's own for an AssemblyScript abort), then its wasm call stack as
  * " [wasm F@0xOFF <- F@0xOFF ...]" (function index, code-section offset; docs/api.md), for
  * the host to symbolize. */
 void wm_sb_trap_text(const wm_sb_module *mod, const char *msg, char *out, uint32_t cap);

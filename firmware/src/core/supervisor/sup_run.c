@@ -105,7 +105,7 @@ static int call_sliced(wm_supervisor *s, wm_slot *sl, const wm_func *f, const wm
     }
     if (e != WM_OK) {
         uint32_t code = 0;
-        if (wm_sb_exited(&sl->sb, &code)) {
+        if (wm_sb_exited(&sl->sb, err.msg, &code)) {
             wm_sup_exit_text(t, code);
             return WM_ST_EXITED;
         }

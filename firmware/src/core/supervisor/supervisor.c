@@ -264,7 +264,7 @@ static void run_slice(wm_supervisor *s, wm_slot *sl)
         return;
     default: {
         uint32_t code = 0;
-        if (wm_sb_exited(&sl->sb, &code)) {
+        if (wm_sb_exited(&sl->sb, err.msg, &code)) {
             exited(s, sl, code);
             return;
         }

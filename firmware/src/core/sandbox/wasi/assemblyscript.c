@@ -69,7 +69,6 @@ static wm_err as_abort(wm_instance *inst, void *user, const wm_val *args, wm_val
     put_c(&t, ':');
     put_u(&t, wm_wasi_arg(args, 3));
     if (!ok) put_s(&t, " (a string outside memory)");
-    mod->wasi.has_text = true;
     return wm_trap(inst, mod->wasi.text);
 }
 

@@ -38,6 +38,9 @@ enum {
 
 const wm_sb_api_entry *wm_wasi_api(uint32_t *count);
 const wm_sb_api_entry *wm_as_api(uint32_t *count);
+/* The trap message of proc_exit: a trap with exactly this pointer is the module ending
+ * itself (wm_sb_exited), whatever happened in earlier calls. */
+extern const char wm_wasi_exit_msg[];
 /* Linked for a WASI function the manifest does not grant: answers ENOTCAPABLE. */
 wm_err wm_wasi_denied(wm_instance *inst, void *user, const wm_val *args, wm_val *results);
 

@@ -244,14 +244,15 @@ WM_WASI_FN(wm_wasi_poll_oneoff)
 
 /* ---- process ---- */
 
-/* Ends the module: the call traps, and the sandbox's caller sees wasi.exited. */
+const char wm_wasi_exit_msg[] = "exit";
+
+/* Ends the module: the call traps with wm_wasi_exit_msg (wm_sb_exited). */
 WM_WASI_FN(wm_wasi_proc_exit)
 {
     wm_sb_module *mod = user;
     (void)results;
-    mod->wasi.exited = true;
     mod->wasi.exit_code = wm_wasi_arg(args, 0);
-    return wm_trap(inst, "exit");
+    return wm_trap(inst, wm_wasi_exit_msg);
 }
 
 WM_WASI_FN(wm_wasi_proc_raise)

@@ -9,10 +9,8 @@
 
 typedef struct wm_wasi_state {
     uint8_t closed;     /* bit n set: fd n (0..2) was closed by fd_close */
-    bool exited;        /* proc_exit was called: the trap that ends the call is the exit */
-    uint32_t exit_code;
-    bool has_text;      /* `text` holds the module's own trap message (AssemblyScript abort) */
-    char text[WM_WASI_TEXT_MAX];
+    uint32_t exit_code; /* of the last proc_exit (wm_sb_exited says if a trap was one) */
+    char text[WM_WASI_TEXT_MAX]; /* the module's own trap message (AssemblyScript abort) */
 } wm_wasi_state;
 
 #endif

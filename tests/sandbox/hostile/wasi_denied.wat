@@ -1,0 +1,15 @@
+;; WASI functions the manifest does not grant: they link, and answer ENOTCAPABLE (76).
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))
+  (memory 1)
+  (func (export "write") (result i32)
+    (call $fd_write (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 16)))
+  (func (export "random") (result i32) (call $random (i32.const 0) (i32.const 4)))
+  (func (export "clock") (result i32) (call $clock (i32.const 1) (i64.const 0) (i32.const 0)))
+  (func (export "poll") (result i32)
+    (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)))
+  (func (export "yield") (result i32) (call $yield)))
