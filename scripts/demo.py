@@ -61,13 +61,15 @@ def main() -> int:
     sh(WASMOTE, "strip", str(wasm), "-o", str(stripped))
     sh(WASMOTE, "inspect", str(stripped))
 
-    step("3. Run it on the host build of the same C runtime")
+    step("3. Run it on this computer: the device's runtime and host API built for the host "
+         "(a trap names its function and source line)")
     sh(WASMOTE, "exec", str(stripped), "--invoke", "fib", "20")
-    sh(WASMOTE, "exec", str(stripped), "--invoke", "crash", expect=2)
+    sh(WASMOTE, "exec", str(wasm), "--invoke", "crash", expect=2)
 
-    step("4. Sign it into a package, and a second module (blink: drives an LED)")
+    step("4. Sign it into a package (stripped; hello.debug.wasm keeps its names and lines "
+         "here), and a second module (blink: drives an LED)")
     sh(WASMOTE, "keys", "generate", "-o", str(key), "--force")
-    sh(WASMOTE, "package", str(stripped), "--manifest", "scripts/demo/hello.toml",
+    sh(WASMOTE, "package", str(wasm), "--manifest", "scripts/demo/hello.toml",
        "--key", f"{key}.key", "-o", str(OUT / "hello.wmp"))
     sh(WASMOTE, "cc", "examples/blink/blink.c", "examples/blink/heartbeat.c",
        "-o", str(OUT / "blink.wasm"), "-m", "examples/blink/blink.toml",
@@ -104,8 +106,9 @@ def main() -> int:
         sh(WASMOTE, "cc", "scripts/demo/sneaky.c", "-o", str(OUT / "sneaky.wasm"),
            "-m", "scripts/demo/sneaky.toml", expect=1)
 
-        step("10. A bad call traps; the device and its other modules carry on")
-        sh(WASMOTE, "run", "hello", "--invoke", "crash", *link, expect=2)
+        step("10. A bad call traps, named from the debug file kept beside the package; the "
+             "device and its other modules carry on")
+        sh(WASMOTE, "run", "hello", "--invoke", "crash", "--debug", str(OUT), *link, expect=2)
         sh(WASMOTE, "run", "hello", "--invoke", "fib", "30", *link)
         sh(WASMOTE, "ls", *link)
         sh(WASMOTE, "logs", *link)

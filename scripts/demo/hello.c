@@ -28,9 +28,13 @@ EXPORT("crc32") uint32_t crc32(int32_t len) {
 
 EXPORT("mean") double mean(double a, double b) { return (a + b) / 2.0; }
 
-/* Deliberately bad: reads far outside the module's memory. The runtime traps; the device
- * and the other modules carry on. */
+/* Deliberately bad: a driver that reads a hardware register as if it were in the module's
+ * memory. The runtime traps; the device and the other modules carry on, and the report
+ * names the function and line. */
+__attribute__((noinline)) static int32_t read_register(uint32_t address) {
+    return *(volatile int32_t *)address;
+}
+
 EXPORT("crash") int32_t crash(void) {
-    volatile int32_t *p = (volatile int32_t *)0x7ffffff0;
-    return *p;
+    return read_register(0x7ffffff0u) + 1;
 }

@@ -54,9 +54,8 @@ def package_cmd(module: Path, manifest_path: Path, key_path: Path | None, no_str
                f"package {len(data)} bytes, {signature_status(pkg)}")
     if result.stripped and (kept := write_debug_file(output, module.read_bytes())):
         click.echo(f"{kept}: names and debug info for trap reports (stays here)")
-    for cap in result.unused:
-        click.echo(f"note: capability {cap} is granted but the module imports none of its "
-                   f"functions (drop it from the manifest)", err=True)
+    for note in result.notes():
+        click.echo(f"note: {note}", err=True)
 
 
 @main.group("keys")

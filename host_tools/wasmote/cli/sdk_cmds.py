@@ -109,9 +109,8 @@ def _package_result(res: CompileResult, stripped: bool, manifest: Manifest | Non
     click.echo(f"{out}: {manifest.name} {manifest.version}, package {len(data)} bytes"
                + (", signed" if key else ", unsigned"))
     write_debug_file(out, res.unstripped)
-    for cap in built.unused:
-        click.echo(f"note: capability {cap} is granted but the module imports none of its "
-                   f"functions (drop it from the manifest)", err=True)
+    for note in built.notes():
+        click.echo(f"note: {note}", err=True)
 
 
 @main.command("asc")

@@ -18,6 +18,7 @@ from wasmote.package.capabilities import (
     Capability,
     FuncImport,
     check_imports,
+    denied_imports,
     unused_capabilities,
 )
 from wasmote.package.container import Package
@@ -37,6 +38,13 @@ class BuildResult:
     stripped: bool       # whether the strip tool ran on the module
     validated: bool      # whether the validator ran on the module
     unused: tuple[Capability, ...] = ()  # granted, but no import needs them
+    stubbed: tuple[str, ...] = ()  # WASI imports not granted: they answer ENOTCAPABLE
+
+    def notes(self) -> list[str]:
+        """What the user should know about the grants (printed as "note: ...")."""
+        return [*(f"capability {cap} is granted but the module imports none of its "
+                  f"functions (drop it from the manifest)" for cap in self.unused),
+                *(f"{imp} is not granted: it answers ENOTCAPABLE" for imp in self.stubbed)]
 
 
 def module_func_imports(module: Module) -> list[FuncImport]:
@@ -137,7 +145,8 @@ def build_package(wasm: bytes, manifest: Manifest, source: str = "module.wasm",
     pkg = Package(manifest=manifest, module=wasm)
     pkg.content()  # raises if over the size limit
     return BuildResult(pkg, original_size, strip_fn is not None, validate is not None,
-                       tuple(unused_capabilities(imports, manifest.capabilities)))
+                       tuple(unused_capabilities(imports, manifest.capabilities)),
+                       tuple(denied_imports(imports, manifest.capabilities)))
 
 
 def build_package_files(wasm_path: str | Path, manifest: Manifest,
