@@ -17,6 +17,9 @@ def run_cases(client: DeviceClient, cases: list[Case], work: Path,
     with the reason, and the next one runs."""
     outcomes = {}
     for case in cases:
+        if case.unsupported is not None:
+            outcomes[case.id] = judge(case, None, f"not applicable: {case.unsupported}")
+            continue
         try:
             pkg = work / f"{package_name(case)}.wmp"
             pkg.write_bytes(package(case))

@@ -129,8 +129,11 @@ class Outcome:
 
 
 def judge(case: Case, res: ExecResult | None, problem: str = "") -> Outcome:
-    """Compares what happened with the case's specification."""
+    """Compares what happened with the case's specification. A failure of a case that
+    needs what no device has says so first (a reader of a large run sorts by it)."""
     out = Outcome(case, problem=problem)
+    if case.root is not None:
+        out.failures.append("needs a preopened directory (no file system)")
     if res is None:
         out.failures.append(f"did not run: {problem}")
         return out
@@ -147,6 +150,8 @@ def judge(case: Case, res: ExecResult | None, problem: str = "") -> Outcome:
         got = getattr(res, stream)
         if want is not None and got != want:
             out.failures.append(f"{stream} {got[:200]!r}, expected {want[:200]!r}")
+    if case.root is not None and len(out.failures) == 1:
+        out.failures.clear()  # it passed without its directory after all
     return out
 
 

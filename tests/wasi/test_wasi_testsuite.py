@@ -5,6 +5,7 @@ not have, and those must still fail."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,36 @@ def test_a_case_through_the_cli(cases: list[Case], tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     case = next(c for c in cases if c.id == "assemblyscript/proc_exit-failure")
     assert run_cli("exec", str(case.wasm)).exit_code == 33
+
+
+def test_the_executor_reads_every_form_of_specification(wasi_suite_dir: Path,
+                                                         tmp_path: Path) -> None:
+    """Legacy keys with their defaults, the operation form, and operations no device can
+    honour (sockets) marked unsupported; *.cleanup leftovers removed first."""
+    wasm = (wasi_suite_dir / "assemblyscript" / "proc_exit-success.wasm").read_bytes()
+    d = tmp_path / "set"
+    d.mkdir()
+    specs = {
+        "plain": None,
+        "legacy": {"args": ["a", "b c"], "env": {"K": "v=w"}, "exit_code": 3,
+                   "stdout": "out\n"},
+        "ops": {"operations": [{"type": "run", "args": ["x"], "root": "dir"},
+                               {"type": "read", "id": "stderr", "payload": "err"},
+                               {"type": "wait", "exit_code": 4}]},
+        "sockets": {"proposals": ["sockets"],
+                    "operations": [{"type": "run"}, {"type": "connect"}, {"type": "wait"}]},
+    }
+    for name, spec in specs.items():
+        (d / f"{name}.wasm").write_bytes(wasm)
+        if spec is not None:
+            (d / f"{name}.json").write_text(json.dumps(spec))
+    (d / "old.cleanup").write_text("left by an earlier run")
+    cases = {c.name: c for c in discover(d)}
+    assert not (d / "old.cleanup").exists()
+    assert (cases["plain"].args, cases["plain"].exit_code, cases["plain"].stdout) == ((), 0, None)
+    legacy = cases["legacy"]
+    assert (legacy.args, legacy.env, legacy.exit_code, legacy.stdout, legacy.stderr) == \
+        (("a", "b c"), (("K", "v=w"),), 3, b"out\n", None)
+    ops = cases["ops"]
+    assert (ops.args, ops.root, ops.stderr, ops.exit_code) == (("x",), "dir", b"err", 4)
+    assert cases["sockets"].unsupported is not None and ops.unsupported is None
