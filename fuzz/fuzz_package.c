@@ -50,7 +50,7 @@ static bool inside(const wm_package *pkg, const uint8_t *p, uint32_t n)
 
 static void check_error(int rc, const wm_sb_error *err)
 {
-    CHECK(rc > WM_SB_OK && rc <= WM_SB_EARG && err->code == rc);
+    CHECK(rc > WM_SB_OK && rc <= WM_SB_ETRAP && err->code == rc);
     CHECK(memchr(err->msg, 0, sizeof err->msg) != NULL);
 }
 

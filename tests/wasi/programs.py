@@ -45,6 +45,22 @@ def build_tour(out: Path) -> Path:
     return wasm
 
 
+def build_trap(out: Path) -> Path:
+    """trap.c with zig cc -target wasm32-wasi (-O1, DWARF), linked for a small device."""
+    wasm = out / "trap.wasm"
+    subprocess.run([sys.executable, "-m", "ziglang", "cc", "-target", "wasm32-wasi", "-O1",
+                    "-fno-sanitize=undefined", "-Wl,--initial-memory=131072",
+                    "-Wl,-z,stack-size=16384", str(HERE / "trap.c"), "-o", str(wasm)],
+                   check=True)
+    return wasm
+
+
+TRAP_MANIFEST = ('name = "trap"\nversion = "1.0.0"\ncapabilities = ["log"]\n'
+                 '[limits]\nmemory = "192KiB"\n')
+TRAP_WHERE = ("trap: out of bounds memory access in filter_step (trap.c:8) <- main "
+              "(trap.c:15)")
+
+
 def tour_package(wasm: bytes) -> bytes:
     """Stripped, as `wasmote package` makes it (a short push); zig's allocator takes whole
     64 KiB pages: its heap wants about three more than the module starts with."""

@@ -37,8 +37,8 @@ def _env(items: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
               help="Another module or package to start beside it first (e.g. a pub/sub "
                    "partner); repeatable.")
 @click.option("--cap", "caps", multiple=True, metavar="CAP",
-              help=f"Grant this to a bare module (repeatable; replaces the default "
-                   f"{', '.join(DEFAULT_CAPS)}). A package has its manifest's.")
+              help=f"Grant this to the bare modules of the run (repeatable; replaces the "
+                   f"default {', '.join(DEFAULT_CAPS)}). A package has its manifest's.")
 @click.option("--env", "env", multiple=True, metavar="KEY=VALUE",
               help="Environment variable of a bare module (repeatable).")
 @click.option("--memory", metavar="SIZE",

@@ -79,10 +79,7 @@ def cc_cmd(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str
            manifest_path: Path | None, package_path: Path | None,
            key_path: Path | None) -> None:
     """Compile C SOURCES to a wasm module for wasmote (zig cc, no WASI, stripped)."""
-    if (package_path or key_path) and manifest_path is None:
-        raise click.UsageError("--package and --key need --manifest")
-    manifest = load_manifest(manifest_path) if manifest_path else None
-    key = load_private_key(key_path) if key_path else None
+    manifest, key = _manifest_and_key(manifest_path, package_path, key_path)
     opts = CompileOptions(sources=sources, output=output, opt=f"-O{opt}",
                           wasi="command" if command else "reactor" if wasi else "",
                           exports=exports, stack_size=stack, initial_memory=memory,
@@ -90,6 +87,15 @@ def cc_cmd(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str
                           werror=not no_werror, strip=not (no_strip or debug),
                           debug_file=manifest is not None)
     _package_result(compile_module(opts), opts.strip, manifest, package_path, output, key)
+
+
+def _manifest_and_key(manifest_path: Path | None, package_path: Path | None,
+                      key_path: Path | None) -> tuple[Manifest | None,
+                                                     Ed25519PrivateKey | None]:
+    if (package_path or key_path) and manifest_path is None:
+        raise click.UsageError("--package and --key need --manifest")
+    return (load_manifest(manifest_path) if manifest_path else None,
+            load_private_key(key_path) if key_path else None)
 
 
 def _package_result(res: CompileResult, stripped: bool, manifest: Manifest | None,
@@ -132,10 +138,7 @@ def asc_cmd(sources: tuple[Path, ...], output: Path, runtime: str, opt: str, no_
             key_path: Path | None) -> None:
     """Compile AssemblyScript SOURCES to a wasm module for wasmote (asc from npm, installed
     by the bootstrap; needs Node.js >= 20)."""
-    if (package_path or key_path) and manifest_path is None:
-        raise click.UsageError("--package and --key need --manifest")
-    manifest = load_manifest(manifest_path) if manifest_path else None
-    key = load_private_key(key_path) if key_path else None
+    manifest, key = _manifest_and_key(manifest_path, package_path, key_path)
     opts = AscOptions(sources, output, runtime=runtime,
                       opt="-O3" if opt == "3" else f"-O{opt}", strip=not no_strip)
     _package_result(compile_assemblyscript(opts), opts.strip, manifest, package_path, output,

@@ -4,7 +4,8 @@ The engine is the firmware's own device side built for this host (runtime/host_d
 the same sandbox, host API, WASI subset, grants and limits as on a board. A package runs
 under its manifest. A bare module runs under the manifest an unprovisioned device gives
 one (`wasmote push app.wasm`): named after the file, granted log, time, sleep and random,
-default limits; its memory limit is what it declares plus 1 MiB to grow into (libc's heap:
+default limits (and the default kv quota, 1 KiB, with `kv`); its memory limit is what it
+declares plus 1 MiB to grow into (libc's heap:
 a desktop toolchain's defaults then run here, and a note says what a device needs).
 `caps`, `memory`, `env` and the program arguments change that. More modules may run
 beside it (`others`: started first, e.g. pub/sub partners); the run ends when the first
@@ -33,10 +34,15 @@ from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceError, DeviceRefused
 from wasmote.errors import UsageError, WasmoteError
 from wasmote.package.build import memory_advice, module_func_imports
-from wasmote.package.capabilities import check_imports, denied_imports, parse_capabilities
+from wasmote.package.capabilities import (
+    CapKind,
+    check_imports,
+    denied_imports,
+    parse_capabilities,
+)
 from wasmote.package.container import Package, is_package, parse_package
 from wasmote.package.errors import CapabilityError, ManifestError
-from wasmote.package.manifest import Limits, Manifest, Version
+from wasmote.package.manifest import DEFAULT_KV_BYTES, Limits, Manifest, Version
 from wasmote.runtime.host_device import HostDevice
 from wasmote.runtime.values import Value, parse_user_value
 from wasmote.wasm.errors import WasmError
@@ -185,8 +191,10 @@ def _load(path: Path, req: ExecRequest, main: bool, notes: list[str]) -> Loaded:
                      f"{DEVICE_DEFAULT_MEMORY // 1024} KiB): "
                      f"{memory_advice(declared // WASM_PAGE)}")
     try:
+        kv = DEFAULT_KV_BYTES if any(c.kind == CapKind.KV for c in caps) else 0
         manifest = Manifest(name=_bare_name(path), version=Version(0, 0, 0),
-                            capabilities=caps, limits=Limits(memory_bytes=memory),
+                            capabilities=caps, limits=Limits(memory_bytes=memory,
+                                                             kv_bytes=kv),
                             args=tuple(req.args) if main and req.export is None else (),
                             env=tuple(req.env) if main else ())
         check_imports(module_func_imports(parsed), caps)

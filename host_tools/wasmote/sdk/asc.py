@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wasmote.paths import REPO_ROOT
-from wasmote.sdk.cc import CompileError, CompileResult
-from wasmote.wasm.strip import strip_bytes
+from wasmote.sdk.cc import CompileError, CompileResult, compiler_error, finish_output
 
 NPM_DIR = REPO_ROOT / "build" / "npm"
 RUNTIMES = ("stub", "minimal", "incremental")
@@ -78,13 +77,5 @@ def compile_assemblyscript(opts: AscOptions) -> CompileResult:
         except OSError as e:
             raise CompileError(f"cannot run asc: {e}") from None
         if proc.returncode != 0 or not tmp.is_file():
-            diag = (proc.stderr + proc.stdout).strip()
-            first = next((ln for ln in diag.splitlines() if "ERROR" in ln or "error" in ln),
-                         diag.splitlines()[0] if diag else "no diagnostics")
-            raise CompileError(f"asc failed: {first.strip()}", diag)
-        data = raw = tmp.read_bytes()
-        if opts.strip:
-            data = bytes(strip_bytes(data)[0])
-            tmp.write_bytes(data)
-        tmp.replace(out)
-    return CompileResult(out, len(raw), len(data), raw)
+            raise compiler_error("asc", proc.stderr + proc.stdout)
+        return finish_output(tmp, out, opts.strip)

@@ -148,15 +148,26 @@ def compile_module(opts: CompileOptions) -> CompileResult:
         except OSError as e:
             raise CompileError(f"cannot run zig: {e}") from None
         if proc.returncode != 0:
-            diag = proc.stderr.strip()
-            first = next((ln for ln in diag.splitlines() if "error" in ln),
-                         diag.splitlines()[0] if diag else "no diagnostics")
-            raise CompileError(f"compile failed: {first.strip()}", diag)
-        data = raw = tmp.read_bytes()
-        if opts.strip:
-            data = bytes(strip_bytes(data)[0])
-            tmp.write_bytes(data)
-        tmp.replace(out)
+            raise compiler_error("compile", proc.stderr)
+        return finish_output(tmp, out, opts.strip)
+
+
+def compiler_error(what: str, diagnostics: str) -> CompileError:
+    """A compiler's failure as one line (its first error) with the whole text kept."""
+    diag = diagnostics.strip()
+    first = next((ln for ln in diag.splitlines() if "error" in ln.lower()),
+                 diag.splitlines()[0] if diag else "no diagnostics")
+    return CompileError(f"{what} failed: {first.strip()}", diag)
+
+
+def finish_output(tmp: Path, out: Path, strip: bool) -> CompileResult:
+    """Strips the compiler's output `tmp` (if asked) and moves it to `out`, keeping the
+    unstripped bytes for the debug file."""
+    data = raw = tmp.read_bytes()
+    if strip:
+        data = bytes(strip_bytes(data)[0])
+        tmp.write_bytes(data)
+    tmp.replace(out)
     return CompileResult(out, len(raw), len(data), raw)
 
 

@@ -164,56 +164,29 @@ bool wm_sb_exited(const wm_sb_module *mod, const char *msg, uint32_t *code)
     return true;
 }
 
-static void put_hex(char *out, uint32_t cap, uint32_t *n, uint32_t v)
-{
-    static const char hex[] = "0123456789abcdef";
-    bool started = false;
-    for (int shift = 28; shift >= 0; shift -= 4) {
-        uint32_t d = (v >> shift) & 15u;
-        if (!d && !started && shift) continue;
-        started = true;
-        if (*n + 1u < cap) out[(*n)++] = hex[d];
-    }
-}
-
-static void put_str(char *out, uint32_t cap, uint32_t *n, const char *s)
-{
-    while (s && *s && *n + 1u < cap) out[(*n)++] = *s++;
-}
-
-static void put_dec(char *out, uint32_t cap, uint32_t *n, uint32_t v)
-{
-    char d[10];
-    uint32_t k = 0;
-    do {
-        d[k++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v);
-    while (k && *n + 1u < cap) out[(*n)++] = d[--k];
-}
-
 void wm_sb_trap_text(const wm_sb_module *mod, const char *msg, char *out, uint32_t cap)
 {
-    uint32_t n = 0;
+    wm_sb_text t;
     if (cap == 0) return;
-    put_str(out, cap, &n, msg ? msg : "trap");
+    wm_sb_text_init(&t, out, cap);
+    wm_sb_text_put(&t, msg ? msg : "trap");
     const wm_trace_frame *f;
     uint32_t k = mod->inst ? wm_trap_trace(mod->inst, &f) : 0u;
     /* whole frames only: the host must never read a cut offset as a real one */
     uint32_t shown = 0;
     for (uint32_t i = 0; i < k; i++) {
         char frame[28];
-        uint32_t m = 0;
-        put_str(frame, sizeof frame, &m, i ? " <- " : " [wasm ");
-        put_dec(frame, sizeof frame, &m, f[i].func);
-        put_str(frame, sizeof frame, &m, "@0x");
-        put_hex(frame, sizeof frame, &m, f[i].offset);
-        if (n + m + 2u > cap) break; /* room for "]" and the NUL stays */
-        for (uint32_t j = 0; j < m; j++) out[n++] = frame[j];
+        wm_sb_text ft;
+        wm_sb_text_init(&ft, frame, sizeof frame);
+        wm_sb_text_put(&ft, i ? " <- " : " [wasm ");
+        wm_sb_text_put_u(&ft, f[i].func);
+        wm_sb_text_put(&ft, "@0x");
+        wm_sb_text_put_hex(&ft, f[i].offset);
+        if (t.len + ft.len + 2u > cap) break; /* room for "]" and the NUL stays */
+        wm_sb_text_put(&t, frame);
         shown++;
     }
-    if (shown) out[n++] = ']';
-    out[n] = '\0';
+    if (shown) wm_sb_text_put_c(&t, ']');
 }
 
 wm_err wm_sb_call(wm_sb_module *mod, const char *name, const wm_val *args, uint32_t nargs,

@@ -18,16 +18,50 @@ void wm_sb_msg_append(wm_sb_error *err, const char *s)
 
 void wm_sb_msg_append_u(wm_sb_error *err, uint32_t v)
 {
-    char buf[10];
-    size_t n = 0;
+    char out[11];
+    wm_sb_text t;
+    wm_sb_text_init(&t, out, sizeof out);
+    wm_sb_text_put_u(&t, v);
+    wm_sb_msg_append(err, out);
+}
+
+void wm_sb_text_init(wm_sb_text *t, char *buf, uint32_t cap)
+{
+    t->buf = buf;
+    t->cap = cap;
+    t->len = 0;
+    if (cap) buf[0] = '\0';
+}
+
+void wm_sb_text_put_c(wm_sb_text *t, char c)
+{
+    if (t->len + 1u >= t->cap) return;
+    t->buf[t->len++] = c;
+    t->buf[t->len] = '\0';
+}
+
+void wm_sb_text_put(wm_sb_text *t, const char *s)
+{
+    while (s && *s) wm_sb_text_put_c(t, *s++);
+}
+
+void wm_sb_text_put_u(wm_sb_text *t, uint64_t v)
+{
+    char d[20];
+    uint32_t n = 0;
     do {
-        buf[n++] = (char)('0' + v % 10u);
+        d[n++] = (char)('0' + v % 10u);
         v /= 10u;
     } while (v);
-    char out[11];
-    for (size_t i = 0; i < n; i++) out[i] = buf[n - 1 - i];
-    out[n] = '\0';
-    wm_sb_msg_append(err, out);
+    while (n) wm_sb_text_put_c(t, d[--n]);
+}
+
+void wm_sb_text_put_hex(wm_sb_text *t, uint32_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    int shift = 28;
+    while (shift > 0 && !((v >> shift) & 15u)) shift -= 4;
+    for (; shift >= 0; shift -= 4) wm_sb_text_put_c(t, hex[(v >> shift) & 15u]);
 }
 
 int wm_sb_fail(wm_sb_error *err, int code, uint32_t offset, const char *a, const char *b,

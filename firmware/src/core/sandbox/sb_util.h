@@ -45,6 +45,18 @@ void wm_sb_msg_append(wm_sb_error *err, const char *s);
 /* Appends an unsigned decimal number. */
 void wm_sb_msg_append_u(wm_sb_error *err, uint32_t v);
 
+/* A bounded text builder (always NUL-terminated; what does not fit is dropped). */
+typedef struct wm_sb_text {
+    char *buf;
+    uint32_t cap, len;
+} wm_sb_text;
+
+void wm_sb_text_init(wm_sb_text *t, char *buf, uint32_t cap);
+void wm_sb_text_put(wm_sb_text *t, const char *s);
+void wm_sb_text_put_c(wm_sb_text *t, char c);
+void wm_sb_text_put_u(wm_sb_text *t, uint64_t v);
+void wm_sb_text_put_hex(wm_sb_text *t, uint32_t v); /* lower case, no prefix */
+
 bool wm_sb_mem_eq(const void *a, const void *b, size_t n);
 void wm_sb_mem_copy(void *dst, const void *src, size_t n);
 void wm_sb_mem_set(void *dst, uint8_t v, size_t n);

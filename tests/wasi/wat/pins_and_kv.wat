@@ -1,0 +1,20 @@
+;; Drives led0 (simulated in exec) on and off, and counts its runs in kv key "runs".
+(module
+  (import "wasmote" "gpio_pin" (func $pin (param i32 i32) (result i32)))
+  (import "wasmote" "gpio_write" (func $write (param i32 i32) (result i32)))
+  (import "wasmote" "kv_get" (func $get (param i32 i32 i32 i32) (result i32)))
+  (import "wasmote" "kv_set" (func $set (param i32 i32 i32 i32) (result i32)))
+  (memory 1)
+  (data (i32.const 0) "led0")
+  (data (i32.const 16) "runs")
+  (func (export "_start") (local $p i32)
+    (local.set $p (call $pin (i32.const 0) (i32.const 4)))
+    (drop (call $write (local.get $p) (i32.const 1)))
+    (drop (call $write (local.get $p) (i32.const 0)))
+    ;; runs = (kv "runs" or 0) + 1, as 4 bytes at 32
+    (drop (call $get (i32.const 16) (i32.const 4) (i32.const 32) (i32.const 4)))
+    (i32.store (i32.const 32) (i32.add (i32.load (i32.const 32)) (i32.const 1)))
+    (drop (call $set (i32.const 16) (i32.const 4) (i32.const 32) (i32.const 4))))
+  (func (export "runs") (result i32)
+    (drop (call $get (i32.const 16) (i32.const 4) (i32.const 32) (i32.const 4)))
+    (i32.load (i32.const 32))))
