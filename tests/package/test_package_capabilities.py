@@ -97,7 +97,7 @@ def test_check_imports_accepts_granted():
 
 
 @pytest.mark.parametrize("imp,fragment", [
-    (_imp("time_ms"), r"import wasmote.time_ms: not granted by the manifest "
+    (_imp("time_ms"), r"import wasmote.time_ms \(\) -> \(i64\): not granted by the manifest "
                       r"\(needs capability time\)"),
     (_imp("publish"), "needs capability pubsub:PATTERN"),
     (FuncImport("env", "log", ("i32", "i32"), ("i32",)),
@@ -110,7 +110,8 @@ def test_check_imports_accepts_granted():
                                    r"not match the host function's \(i32, i32\) -> \(i32\)"),
     (FuncImport("wasi_snapshot_preview1", "fd_write", ("i32",), ("i32",)),
      r"signature does not match the host function's \(i32, i32, i32, i32\) -> \(i32\)"),
-    (FuncImport("env", "seed", (), ("f64",)), r"import env.seed: not granted by the manifest "
+    (FuncImport("env", "seed", (), ("f64",)), r"import env.seed \(\) -> \(f64\): not granted "
+                                               r"by the manifest "
                                                r"\(needs capability random\)"),
 ])
 def test_check_imports_rejects(imp, fragment):

@@ -69,7 +69,8 @@ def test_tampered_package(work):
 def test_errors_are_one_line(work):
     (work / "nolog.toml").write_text(BLINKY_TOML.replace('"log", ', ""))
     _one_error_line(run("package", "m.wasm", "-m", "nolog.toml", "-o", "x.wmp"),
-                    "m.wasm: import wasmote.log: not granted by the manifest")
+                    "m.wasm: import wasmote.log (i32, i32) -> (i32): not granted by the "
+                    "manifest")
     assert not (work / "x.wmp").exists()
     (work / "bad.toml").write_text("name = ")
     _one_error_line(run("package", "m.wasm", "-m", "bad.toml", "-o", "x.wmp"),
@@ -120,7 +121,7 @@ def test_strip_drops_unused_imports_before_the_grant_check(work):
     assert r.exit_code == 0 and "stripped" in r.output, r.output
     assert "time_ms" not in describe_package(work / "u.wmp")
     _one_error_line(run("package", "u.wasm", "-m", "u.toml", "--no-strip", "-o", "v.wmp"),
-                    "import wasmote.time_ms: not granted by the manifest")
+                    "import wasmote.time_ms () -> (i64): not granted by the manifest")
 
 
 def test_initial_memory_over_the_limit(work):

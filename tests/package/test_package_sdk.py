@@ -83,7 +83,8 @@ def test_blink_packages_with_its_manifest(tmp_path, repo_root):
                              'capabilities = ["log", "gpio:led0"]\n')
     assert build_package(wasm, ok).package.manifest.name == "blink"
     no_gpio = parse_manifest_toml('name = "blink"\nversion = "1.0.0"\ncapabilities = ["log"]\n')
-    with pytest.raises(CapabilityError, match=r"import wasmote\.gpio_pin: not granted"):
+    with pytest.raises(CapabilityError,
+                       match=r"import wasmote\.gpio_pin \(i32, i32\) -> \(i32\): not granted"):
         build_package(wasm, no_gpio, source="blink.wasm")
 
 

@@ -49,7 +49,8 @@ REFUSED_CASES: dict[str, tuple[list[str], int, str]] = {
     "big_memory": ([], 65536, "refused 9 0x"),
 }
 REFUSED_MESSAGES = {
-    "not_granted": "import wasmote.kv_set: not granted by the manifest (needs capability kv)",
+    "not_granted": "import wasmote.kv_set (i32, i32, i32, i32) -> (i32): not granted by the "
+                   "manifest (needs capability kv)",
     "unknown_import": "import wasmote.reboot () -> (i32): no such host function",
     "wrong_signature": "import wasmote.log (i32) -> (i32): signature does not match the host "
                        "function's (i32, i32) -> (i32)",
@@ -279,7 +280,8 @@ def test_yield_needs_no_grant_but_time_does(harness: Path, tmp_path: Path) -> No
     basics = wat("api_basics", tmp_path)
     i = dev.install(1, package(basics, "basics", ["log", "sleep"]))
     run = dev.run()
-    assert "import wasmote.time_ms: not granted by the manifest (needs capability time)" in \
+    assert "import wasmote.time_ms () -> (i64): not granted by the manifest (needs " \
+        "capability time)" in \
         run.lines[i]
 
 

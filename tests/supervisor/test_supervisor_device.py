@@ -247,7 +247,8 @@ def test_link_rule_names_the_ungranted_import(client: DeviceClient) -> None:
     with pytest.raises(DeviceRefused) as e:
         client.push("sneaky", data)
     assert e.value.status == p.Status.DENIED
-    assert e.value.message == ("import wasmote.kv_set: not granted by the manifest (needs "
+    assert e.value.message == ("import wasmote.kv_set (i32, i32, i32, i32) -> (i32): not "
+                               "granted by the manifest (needs "
                                "capability kv)")
     assert [m.name for m in client.modules()] == []
 

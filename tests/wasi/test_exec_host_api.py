@@ -39,7 +39,8 @@ def test_pins_and_kv(mods: Path) -> None:
     res = exec_module(ExecRequest(mods / "pins_and_kv.wasm", "runs", caps=caps))
     assert [v.bits for v in res.values] == [0]  # a temporary kv folder: nothing kept
     r = run_cli("exec", str(mods / "pins_and_kv.wasm"), "--cap", "kv")
-    assert r.exit_code == 1 and "import wasmote.gpio_pin: not granted" in r.stderr
+    assert r.exit_code == 1
+    assert "import wasmote.gpio_pin (i32, i32) -> (i32): not granted" in r.stderr
 
 
 def test_pubsub_between_the_modules_of_a_run(mods: Path) -> None:

@@ -61,4 +61,4 @@ def test_assemblyscript(fib_wasm: dict[str, Path], runtime: str) -> None:
     roll = exec_module(ExecRequest(wasm, "roll")).values[0]
     assert roll.type == "f64"
     r = run_cli("exec", str(wasm), "--invoke", "roll", "--cap", "log")
-    assert r.exit_code == 1 and "import env.seed: not granted" in r.stderr
+    assert r.exit_code == 1 and "import env.seed () -> (f64): not granted" in r.stderr

@@ -227,7 +227,7 @@ def check_imports(imports: Iterable[FuncImport], caps: Iterable[Capability]) -> 
         if func.kind is not None and func.kind not in kinds and not stub_if_denied:
             hint = {CapKind.GPIO: "gpio:PIN", CapKind.PUBSUB: "pubsub:PATTERN"}.get(
                 func.kind, func.kind.name.lower())
-            raise CapabilityError(f"{what}: not granted by the manifest (needs capability "
+            raise CapabilityError(f"{what} {sig}: not granted by the manifest (needs capability "
                                   f"{hint})")
 
 

@@ -251,7 +251,7 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err)
         wm_host_fn fn = e->fn;
         if (!wm_sb_granted(&mod->manifest, e->cap)) {
             if (!set->denied)
-                return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl, NULL,
+                return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl, shown,
                                  ": not granted by the manifest (needs capability ",
                                  cap_hint(e->cap));
             fn = set->denied; /* WASI: linked, answers "not capable" */
