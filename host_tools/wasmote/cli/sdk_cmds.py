@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -27,6 +29,18 @@ from wasmote.sdk.cc import (
 from wasmote.sdk.scaffold import BUILD_SCRIPT, LANGS, new_project
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _package_options(f: F) -> F:
+    """-m/--manifest, --package, -k/--key: check, package and sign what was compiled."""
+    f = click.option("-k", "--key", "key_path", type=_FILE,
+                     help="Sign the package with this key.")(f)
+    f = click.option("--package", "package_path", type=_FILE,
+                     help="Package to write (default: OUTPUT with .wmp).")(f)
+    return click.option("-m", "--manifest", "manifest_path", type=_FILE,
+                        help="Also check the module against this manifest and write a "
+                             "package.")(f)
 
 
 @main.command("new")
@@ -60,19 +74,14 @@ def new_cmd(name: str, parent: Path, force: bool, lang: str) -> None:
               help="Initial linear memory in bytes (whole 64 KiB pages).")
 @click.option("--wasi", is_flag=True,
               help="Link against WASI libc (printf, malloc, ...; a reactor: exports only, "
-                   "_initialize runs first). For a program with main, use zig cc -target "
-                   "wasm32-wasi (wasmote new --lang zig-wasi).")
+                   "_initialize runs first). For a program with main(), --main.")
 @click.option("--main", "command", is_flag=True,
               help="A WASI program with main() and libc (a command: _start); implies "
                    "--wasi.")
 @click.option("-g", "debug", is_flag=True, help="Keep DWARF (implies --no-strip).")
 @click.option("--no-strip", is_flag=True, help="Keep names and custom sections.")
 @click.option("--no-werror", is_flag=True, help="Warnings do not fail the build.")
-@click.option("-m", "--manifest", "manifest_path", type=_FILE,
-              help="Also check the module against this manifest and write a package.")
-@click.option("--package", "package_path", type=_FILE,
-              help="Package to write (default: OUTPUT with .wmp).")
-@click.option("-k", "--key", "key_path", type=_FILE, help="Sign the package with this key.")
+@_package_options
 def cc_cmd(sources: tuple[Path, ...], output: Path, opt: str, exports: tuple[str, ...],
            includes: tuple[Path, ...], defines: tuple[str, ...], stack: int, memory: int,
            wasi: bool, command: bool, debug: bool, no_strip: bool, no_werror: bool,
@@ -128,11 +137,7 @@ def _package_result(res: CompileResult, stripped: bool, manifest: Manifest | Non
 @click.option("-O", "opt", type=click.Choice(["0", "1", "2", "3", "s", "z"]), default="3",
               show_default=True, help="Optimisation level.")
 @click.option("--no-strip", is_flag=True, help="Keep names and custom sections.")
-@click.option("-m", "--manifest", "manifest_path", type=_FILE,
-              help="Also check the module against this manifest and write a package.")
-@click.option("--package", "package_path", type=_FILE,
-              help="Package to write (default: OUTPUT with .wmp).")
-@click.option("-k", "--key", "key_path", type=_FILE, help="Sign the package with this key.")
+@_package_options
 def asc_cmd(sources: tuple[Path, ...], output: Path, runtime: str, opt: str, no_strip: bool,
             manifest_path: Path | None, package_path: Path | None,
             key_path: Path | None) -> None:
