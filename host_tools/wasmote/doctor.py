@@ -32,6 +32,7 @@ PYTHON_DEPS: dict[str, str] = {
     "click": "the CLI", "pyserial": "serial ports", "esptool": "flashing ESP32",
     "platformio": "firmware builds", "scons": "PlatformIO's build engine, offline",
     "cryptography": "package signatures", "ziglang": "compiling C to wasm",
+    "pyelftools": "source lines in trap reports",
 }
 # command -> (apt package, why)
 TOOLS: dict[str, tuple[str, str]] = {
@@ -99,6 +100,18 @@ def check_tool(cmd: str, apt: str, why: str) -> Check:
     return Check(f"{cmd} ({why})", True, _first_line([path, "--version"]))
 
 
+def check_assemblyscript() -> Check:
+    """asc from npm (the bootstrap installs it when Node.js >= 20 is there): optional."""
+    from wasmote.sdk.asc import asc_path
+    from wasmote.sdk.cc import CompileError
+
+    name = "AssemblyScript compiler (wasmote asc, optional)"
+    try:
+        return Check(name, True, str(asc_path()), required=False)
+    except CompileError as e:
+        return Check(name, False, "not installed", f"{e}", required=False)
+
+
 def check_pio_core(core_dir: Path = PIO_CORE_DIR) -> Check:
     scons = core_dir / "packages" / "tool-scons" / "scons.py"
     ok = scons.is_file()
@@ -140,7 +153,7 @@ def check_serial(uid: int | None = None) -> Check:
 def run_checks() -> list[Check]:
     checks: list[Callable[[], Check]] = [check_python]
     checks += [partial(check_python_dep, d, w) for d, w in PYTHON_DEPS.items()]
-    checks.append(check_zig)
+    checks += [check_zig, check_assemblyscript]
     checks += [partial(check_tool, c, a, w) for c, (a, w) in TOOLS.items()]
     checks.append(check_pio_core)
     checks += [partial(check_board_platform, b) for b in list_boards() if b.registry_only]
