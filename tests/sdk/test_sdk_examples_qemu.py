@@ -14,12 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from tests.protocol.helpers import logs_with
-from wasmote import sim
+from tests.sim_client import booted_client
 from wasmote.cli import main
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceError
-from wasmote.device.transport import SerialTransport
 
 pytestmark = pytest.mark.qemu
 
@@ -55,13 +54,9 @@ def packages(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
 @pytest.fixture
 def board(tmp_path: Path) -> Iterator[tuple[DeviceClient, Path]]:
     leds = tmp_path / "leds.log"
-    s = sim.launch("mps2-an386", qemu_args=("-trace", "led_change_intensity", "-D", str(leds)))
-    c = DeviceClient(SerialTransport(s.url, open_timeout=10.0), timeout=3.0)
-    try:
+    with booted_client("mps2-an386", timeout=3.0,
+                       qemu_args=("-trace", "led_change_intensity", "-D", str(leds))) as c:
         yield c, leds
-    finally:
-        c.transport.close()
-        s.stop()
 
 
 def test_examples_run_on_the_board(board: tuple[DeviceClient, Path],

@@ -10,15 +10,14 @@ from collections.abc import Iterator
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.sim_client import booted_client
 from tests.supervisor.modules import package
 from tests.supervisor.test_supervisor_device import collect, state
-from wasmote import sim
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.package import with_aot
 from wasmote.aot.targets import get_target
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
-from wasmote.device.transport import SerialTransport
 from wasmote.package.container import parse_package
 from wasmote.package.keys import public_key_bytes, sign_package
 
@@ -29,13 +28,8 @@ BOARD = "mps2-an386"
 
 @pytest.fixture
 def board() -> Iterator[DeviceClient]:
-    s = sim.launch(BOARD)
-    c = DeviceClient(SerialTransport(s.url, open_timeout=10.0), timeout=3.0)
-    try:
+    with booted_client(BOARD, timeout=3.0) as c:
         yield c
-    finally:
-        c.transport.close()
-        s.stop()
 
 
 def _native(name: str, key: Ed25519PrivateKey | None) -> bytes:

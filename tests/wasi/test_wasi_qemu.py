@@ -11,15 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.sim_client import booted_client
 from tests.wasi import programs as pr
 from tests.wasi.exclusions import EXCLUSIONS
 from tests.wasi.sessions import run_cases
 from tests.wasi.suite import discover
-from wasmote import sim
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceRefused
-from wasmote.device.transport import SerialTransport
 from wasmote.runtime.exec import ExecRequest, exec_module, prepare, run_prepared
 
 pytestmark = pytest.mark.qemu
@@ -29,13 +28,8 @@ TIMEOUT = 60.0  # per case; generous for a loaded machine (each takes well under
 
 @pytest.fixture(scope="module")
 def board() -> Iterator[DeviceClient]:
-    s = sim.launch("mps2-an386")
-    c = DeviceClient(SerialTransport(s.url, open_timeout=10.0), timeout=5.0)
-    try:
+    with booted_client("mps2-an386", timeout=5.0) as c:
         yield c
-    finally:
-        c.transport.close()
-        s.stop()
 
 
 def test_wasi_testsuite_on_mps2_an386(board: DeviceClient, wasi_suite_dir: Path,

@@ -1,0 +1,27 @@
+"""A device client on a freshly booted QEMU board, for the tests that talk to the product
+firmware over its emulated UART."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from wasmote import sim
+from wasmote.device.client import DeviceClient
+from wasmote.device.transport import SerialTransport
+
+
+@contextmanager
+def booted_client(board: str, timeout: float,
+                  qemu_args: tuple[str, ...] = ()) -> Iterator[DeviceClient]:
+    """QEMU running `board`'s firmware (built if needed), a client waiting `timeout` for
+    each answer; both closed afterwards."""
+    s = sim.launch(board, qemu_args=qemu_args)
+    try:
+        c = DeviceClient(SerialTransport(s.url, open_timeout=10.0), timeout=timeout)
+        try:
+            yield c
+        finally:
+            c.transport.close()
+    finally:
+        s.stop()
