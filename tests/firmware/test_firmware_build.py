@@ -72,9 +72,11 @@ def test_firmware_builds_offline_with_sane_sizes(board):
 def test_firmware_cli_build_prints_size_table():
     res = CliRunner().invoke(main, ["build", "--board", "mps2-an386"])
     assert res.exit_code == 0, res.output
-    header, row = res.output.splitlines()[:2]
+    # The table is the command's output (stdout); progress lines go to stderr.
+    header, row = res.stdout.splitlines()[:2]
     assert header.split()[:6] == ["env", "cpu", "text", "data", "bss", "flash"]
     assert row.split()[0] == "mps2-an386"
+    assert "building" in res.stderr
 
 
 def test_firmware_real_board_fails_early_with_one_line():
