@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import wasmote.cli.device_cmds  # noqa: F401  (registers the commands)
-from tests.protocol.helpers import image
+from tests.protocol.helpers import image, sha
 from tests.supervisor.modules import package, wasm
 from wasmote.cli import main
 from wasmote.device import protocol as p
@@ -287,3 +287,40 @@ def test_compaction_restarts_the_modules_it_moves(client: DeviceClient) -> None:
     after = collect(c, 1.5)
     assert any(e.module == "blinker" for e in after)  # blinking again, from its new place
     assert state(c, "blinker").state in ("sleeping", "ready")
+
+
+def test_a_stop_between_a_compaction_and_the_next_step_holds(client: DeviceClient) -> None:
+    """Issue 14 item 10: a compaction unloads the modules it moves and reloads them at the
+    scheduler's next step; a STOP handled in between (here in the same burst of bytes as the
+    PUSH_BEGIN that compacts, so the device handles both before it steps) used to be undone
+    by that reload."""
+    c = client
+    for i in range(7):
+        c.push(f"m{i}", image(30_000, 40 + i))  # 8 sectors each
+    c.push("blinker", package("blinker"))  # after the fillers, at the end of the store
+    c.start("blinker")
+    for name in ("m0", "m2", "m4"):
+        c.remove(name)
+    data = image(90_000, 99)  # fits in total, not in one piece: PUSH_BEGIN compacts
+    begin = p.Frame(p.FrameType.REQUEST, p.Msg.PUSH_BEGIN, 501, 0,
+                    p.push_begin_body("big", len(data), sha(data), 0))
+    stop = p.Frame(p.FrameType.REQUEST, p.Msg.STOP, 502, 0, p.str8("blinker"))
+    c.events.clear()
+    c.transport.write(begin.encode() + stop.encode())
+    answers: dict[int, p.Frame] = {}
+    deadline = time.monotonic() + 30.0
+    while len(answers) < 2 and time.monotonic() < deadline:
+        answers.update({f.seq: f for f in c.receive(0.2)})
+    assert answers[501].status == p.Status.OK and answers[502].status == p.Status.OK, answers
+    moved = [e.text for e in c.events if e.module == "blinker"]
+    assert moved[:2] == ["restarting: the module store is being compacted", "stopped"], moved
+    assert state(c, "blinker").state == "stopped"
+    c.events.clear()
+    # the blinker logs its lateness every 20 cycles of 50 ms: a second of events shows it
+    # blinking again if the reload undid the STOP
+    later = [e for e in collect(c, 1.5) if e.module == "blinker"]
+    assert later == [] and state(c, "blinker").state == "stopped", later
+    c.start("blinker")
+    c.stop("blinker")  # and no stale reload brings it back after a START and STOP either
+    assert [e for e in collect(c, 1.5) if e.module == "blinker" and e.text != "stopped"] == []
+    assert state(c, "blinker").state == "stopped"

@@ -192,6 +192,9 @@ int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *
 
 void wm_sup_unload(wm_supervisor *s, wm_slot *sl)
 {
+    /* Whoever unloads it decides what comes next: a compaction's pending reload is void
+     * (a STOP, a trap, a replace or a remove must not be undone by the next step). */
+    sl->reload = false;
     if (!sl->loaded) {
         return;
     }

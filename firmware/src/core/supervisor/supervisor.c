@@ -301,7 +301,7 @@ bool wm_sup_step(wm_supervisor *s)
             continue;
         }
         roll_window(sl, now);
-        if (sl->reload && !sl->loaded) {
+        if (sl->reload && !sl->loaded && wm_sup_running_state(sl->state)) {
             sl->reload = false;
             wm_sup_start_or_report(s, sl);
         } else if ((sl->state == WM_MS_SLEEPING || sl->state == WM_MS_WAITING) &&

@@ -105,7 +105,8 @@ typedef struct wm_slot {
     bool in_call;              /* its entry was called; later slices resume it */
     bool armed;                /* a blocking host call registered its wait */
     bool forever;              /* WAITING without a timeout */
-    bool reload;               /* the store moved its image: reload at the next step */
+    bool reload;               /* the store moved its image: reload at the next step
+                                  (cleared by anything that unloads it meanwhile) */
     uint8_t blocked_on;        /* WM_MS_SLEEPING or WM_MS_WAITING while armed */
     char name[WM_STORE_NAME_MAX + 1];
     wm_sb_module sb;
