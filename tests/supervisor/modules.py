@@ -18,6 +18,7 @@ MANIFESTS: dict[str, tuple[list[str], str]] = {
     "hog": ([], "[limits]\ncpu = 1000000\n"),  # the busy loop with a CPU budget
     "publisher": (["pubsub:t/*", "sleep"], ""),
     "subscriber": (["pubsub:t/*", "log"], ""),
+    "strict_subscriber": (["pubsub:t/*", "log"], ""),
     "crasher": (["sleep"], 'on_trap = "restart"\n'),
     "kvuser": (["kv"], ""),
     "talker": (["log"], ""),

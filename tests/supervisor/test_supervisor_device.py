@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,37 @@ def test_three_modules_share_the_cpu(client: DeviceClient, device: PosixDevice) 
     assert c.run("kvuser", "get", []) == [i32(-4)]  # WM_E_NOTFOUND
     c.stop("busy")
     assert state(c, "busy").state == "stopped"
+
+
+def events_until(c: DeviceClient, done: Callable[[p.Event], bool],
+                 timeout: float = 30.0) -> list[p.Event]:
+    """Events up to and including the first one `done` accepts (the timeout is only an
+    upper bound: the test waits for the event, not for time)."""
+    events: list[p.Event] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ev = c.wait_event(0.2)
+        if ev is not None:
+            events.append(ev)
+            if done(ev):
+                return events
+    raise AssertionError(f"no such event within {timeout} s: {events}")
+
+
+def test_a_subscriber_waits_for_every_message(client: DeviceClient) -> None:
+    """Issue 14 item 15: a module waiting forever in receive got WM_E_TIMEOUT at its
+    next receive after each message (the retried call did not consume its wait), so the
+    SDK's subscriber, which gives up on an error, exited after its first message."""
+    c = client
+    for name in ("strict_subscriber", "publisher"):
+        c.push(name, package(name))
+    c.start("strict_subscriber")
+    c.start("publisher")  # 25 messages, one every 20 ms, then it exits
+    events = events_until(c, lambda e: e.module == "strict_subscriber" and (
+        e.text == "got 25" or e.kind == p.Msg.EV_EXIT))
+    got = [e.text for e in events if e.module == "strict_subscriber"]
+    assert got == [f"got {i:02d}" for i in range(1, 26)], got
+    assert state(c, "strict_subscriber").state == "waiting"
 
 
 def test_cpu_budget_stops_a_hog_and_the_rest_go_on(client: DeviceClient) -> None:

@@ -257,9 +257,12 @@ static wm_err h_receive(wm_instance *inst, void *user, const wm_val *args, wm_va
     uint8_t *buf = range(inst, arg(args, 0), cap, &fault);
     if (fault) return ret(results, WM_E_FAULT);
     const wm_sb_platform *pl = &mod->host->plat;
-    /* blocked: the whole call, checks included, runs again when the module resumes */
-    if (mod->ps.count == 0 && timeout != 0 && pl->wait && pl->wait(pl->ctx, mod, timeout))
-        return WM_ERR_BLOCKED;
+    /* blocked: the whole call, checks included, runs again when the module resumes. The
+     * hook sees every call that may wait, the retry included even when a message is now
+     * queued, so it can tell a retry from a new wait (it used to be skipped then, and the
+     * module's next receive took the stale retry for its own and returned WM_E_TIMEOUT
+     * although it had asked to wait forever). */
+    if (timeout != 0 && pl->wait && pl->wait(pl->ctx, mod, timeout)) return WM_ERR_BLOCKED;
     return ret(results, wm_ps_receive(&mod->ps, buf, (uint32_t)cap));
 }
 

@@ -54,8 +54,9 @@ typedef struct wm_sb_platform {
     void (*log)(void *ctx, wm_sb_module *mod, const uint8_t *msg, uint32_t len);
     /* sleep_ms(ms) and yield() (ms = 0). NULL = return at once. */
     bool (*sleep)(void *ctx, wm_sb_module *mod, uint32_t ms);
-    /* receive with an empty queue and timeout != 0 (-1 = forever): block until a message
-     * may have arrived or the timeout passed. NULL = time out at once. */
+    /* receive with timeout != 0 (-1 = forever), also when a message is already queued
+     * (mod->ps.count > 0: return false, nothing to wait for): block until a message may
+     * have arrived or the timeout passed. NULL = time out at once. */
     bool (*wait)(void *ctx, wm_sb_module *mod, int32_t timeout_ms);
     const wm_gpio_ops *gpio; /* NULL: no pins */
     wm_kv *kv;               /* NULL: kv_* return WM_E_IO */

@@ -84,6 +84,9 @@ static bool hk_wait(void *ctx, wm_sb_module *m, int32_t timeout_ms)
         sl->armed = false;
         return false;
     }
+    if (m->ps.count > 0) {
+        return false; /* a message is waiting: nothing to block for */
+    }
     sl->armed = true;
     sl->blocked_on = WM_MS_WAITING;
     sl->forever = timeout_ms < 0;
