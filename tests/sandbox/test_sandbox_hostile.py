@@ -108,23 +108,27 @@ def test_hostile_module_is_refused_at_install(harness: Path, tmp_path: Path,
 
 
 def test_kv_quota_overrun_leaves_the_store_unchanged(harness: Path, tmp_path: Path) -> None:
+    """The quota counts flash bytes (issue 14 item 2): a record of namespace "kvA" (3
+    bytes), key k and value v costs 16 + (3 + k + v rounded up to 8)."""
     dev = _device_with_good(harness, tmp_path)
     kv = wat("kv_user", tmp_path)
-    dev.install(1, package(kv, "kvA", ["kv"], kv=64))
+    dev.install(1, package(kv, "kvA", ["kv"], kv=120))
     steps = [
-        ("call 1 set 0 1 40", "ok 0"),        # "a" + 40 bytes = 41
-        ("call 1 set 1 1 40", f"ok {E_QUOTA}"),  # "b" would make 82 > 64
+        ("call 1 set 0 1 40", "ok 0"),        # "a": 16 + 48 = 64 bytes of flash
+        ("call 1 set 1 1 40", f"ok {E_QUOTA}"),  # "b" would make 128 > 120
         ("call 1 get 1 1 0", f"ok {E_NOTFOUND}"),
         ("call 1 get 0 1 0", "ok 40"),         # length only
-        ("call 1 set 0 1 63", "ok 0"),         # replacing counts the old value out: 64
-        ("call 1 set 2 1 0", f"ok {E_QUOTA}"),  # even an empty value needs its key byte
-        ("call 1 get 0 1 256", "ok 63"),
-        ("call 1 got_byte 62", f"ok {0x61 + 63}"),
+        ("call 1 set 0 1 84", "ok 0"),         # replacing counts the old record out: 104
+        ("call 1 set 2 1 0", f"ok {E_QUOTA}"),  # an empty value still takes 24 bytes
+        ("call 1 get 0 1 256", "ok 84"),
+        ("call 1 got_byte 83", f"ok {0x61 + 84}"),
         ("call 1 set 0 33 1", f"ok {E_INVAL}"),  # key longer than 32
         ("call 1 set 0 1 257", f"ok {E_INVAL}"),  # value longer than 256
         ("call 1 del 0 1", "ok 0"),
         ("call 1 del 0 1", f"ok {E_NOTFOUND}"),
         ("call 1 set 1 1 40", "ok 0"),        # the freed quota is usable again
+        ("call 1 set 2 1 37", f"ok {E_QUOTA}"),  # 3 + 1 + 37 = 41 pads to 48: 128 in all
+        ("call 1 set 2 1 36", "ok 0"),        # 3 + 1 + 36 = 40: 56 bytes, exactly 120
         ("call 0 check 5 5", "ok 1010"),
     ]
     idx = [(dev.cmd(c), e) for c, e in steps]
