@@ -29,7 +29,13 @@
  *     externref (issue 14, item 1);
  *   - on a provisioned device every request frame without a token, other than INFO, NONCE
  *     and the push, is answered AUTH, whatever its body: nothing the fuzzer sends (it
- *     cannot sign) reaches a management command (issue 14, item 5). */
+ *     cannot sign) reaches a management command (issue 14, item 5);
+ *   - a module runs only under its own name: every loaded slot's manifest names its store
+ *     record (issue 14 item 7), checked after every record;
+ *   - unless the input damaged the flash: every module key-value record belongs to a module
+ *     in the store (a package claiming another name never wrote into that name's data, and
+ *     rm deleted what it had), module data fits the pool the supervisor gives modules and
+ *     the firmware's records fit their reserve (issue 14 item 2). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,8 +46,8 @@
 #include "protocol/frame.h"
 #include "fuzz_check.h"
 
-#define STORE_SIZE (72u * 1024u) /* a 64 KiB module store, then an 8 KiB config area */
-#define KV_SIZE (8u * 1024u)
+#define STORE_SIZE (96u * 1024u) /* a 64 KiB module store, then a 32 KiB config area */
+#define KV_SIZE (32u * 1024u)     /* room for the firmware's records and module data */
 #define STORE_SECTOR 1024u
 #define RAM_SIZE (256u * 1024u)
 #define FEED_MAX (96u * 1024u)
@@ -252,6 +258,43 @@ static void push(uint8_t op, uint8_t flags, const uint8_t *img, uint16_t size)
     }
 }
 
+/* Every started module runs under its own name (its data and pins are keyed by it). */
+static void check_identity(void)
+{
+    for (uint32_t i = 0; i < WM_SUP_SLOTS; i++) {
+        const wm_slot *sl = &g_dev.sup.slots[i];
+        if (sl->name[0] != '\0' && sl->loaded) {
+            CHECK(strcmp(sl->name, sl->sb.manifest.name) == 0);
+        }
+    }
+}
+
+/* Module data is keyed by store names and within the module pool; the firmware's records
+ * within their reserve. */
+static void check_config_area(void)
+{
+    static wm_kv fresh;
+    memset(&fresh, 0, sizeof fresh);
+    CHECK(wm_kv_mount(&fresh, g_dev.kv.flash) == 0);
+    uint32_t pos = 0, mod = 0, sys = 0;
+    wm_kv_entry e;
+    int rc;
+    while ((rc = wm_kv_next_live(&fresh, &pos, &e)) == 1) {
+        if (e.ns[0] == '#') {
+            sys += e.bytes;
+            continue;
+        }
+        char name[WM_KV_NS_MAX + 1];
+        uint32_t idx = 0;
+        memcpy(name, e.ns, e.ns_len);
+        name[e.ns_len] = '\0';
+        CHECK(wm_store_find(&g_dev.store, name, &idx) == WM_STORE_OK);
+        mod += e.bytes;
+    }
+    CHECK(rc == 0);
+    CHECK(mod <= wm_sup_kv_pool(&fresh) && sys <= WM_SUP_KV_RESERVE);
+}
+
 /* The store as a fresh mount sees it must be the store the device is running on. */
 static void check_store(void)
 {
@@ -362,8 +405,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         run(&cfg, &boots);
         g_auth_armed = false;
+        check_identity();
     }
     run(&cfg, &boots);
+    check_identity();
 
     /* Liveness: after a delimiter (ends any partial frame the input left), INFO answers. */
     static const uint8_t zero = 0;
@@ -373,6 +418,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(g_saw_liveness);
     if (!damaged) {
         check_store();
+        check_config_area();
     }
     return 0;
 }

@@ -113,17 +113,17 @@ static void fix_hash(uint8_t *p, uint32_t n)
     (void)wm_sha256(p, c, p + c + 8u);
 }
 
-static bool pinned(void *ctx, const char *name, uint16_t version[3])
+static int pinned(void *ctx, const char *name, uint16_t version[3])
 {
     (void)ctx;
     /* every module whose name starts with 'p' was installed at 1.2.3 before */
     if (name[0] != 'p') {
-        return false;
+        return 0;
     }
     version[0] = 1;
     version[1] = 2;
     version[2] = 3;
-    return true;
+    return 1;
 }
 
 static wm_val arg_for(uint8_t type, unsigned variant)

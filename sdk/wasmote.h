@@ -37,6 +37,7 @@ extern "C" {
 #define WM_E_FULL       (-8)  /* too many subscriptions */
 #define WM_E_IO         (-9)  /* flash or hardware failure; the old state is kept */
 #define WM_E_UNSUPPORTED (-10) /* the board cannot do this (e.g. write an input pin) */
+#define WM_E_BUDGET     (-11) /* kv: this hour's write budget (limits.kv_write) is spent */
 
 /* Limits every API-1 device provides (larger inputs get WM_E_INVAL unless noted). */
 #define WM_LOG_MAX          128 /* longer log messages are truncated, not refused */

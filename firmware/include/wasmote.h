@@ -241,10 +241,13 @@ uint8_t *wm_mem_ptr(wm_instance *inst, uint32_t addr, uint32_t len);
 wm_err wm_trap(wm_instance *inst, const char *msg);
 
 /* For host callbacks: charges `units` of fuel for work done on the caller's behalf (bytes
- * copied, output written). Saturates at zero: the call then suspends at its next check
- * point, so the work a host function does in one slice is bounded by its largest single
- * call plus what the slice's fuel paid for. */
-void wm_charge(wm_instance *inst, uint64_t units);
+ * copied, output written, flash programmed). Saturates at zero: the call then suspends at
+ * its next check point, so the work a host function does in one slice is bounded by its
+ * largest single call plus what the slice's fuel paid for. Returns the units the call's
+ * fuel could not cover (the supervisor carries them over as a debt). During a host call
+ * the whole fuel of the call is in the interpreter's state (native code hands its slice
+ * back before it calls the runtime: aot_exec.c), so this works for both engines. */
+uint64_t wm_charge(wm_instance *inst, uint64_t units);
 
 /* ---- where a trap happened --------------------------------------------------------------- */
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wasmote import firmware
+from wasmote import config_area, firmware
 from wasmote.boards import Board, load_board
 from wasmote.errors import UsageError, WasmoteError
 from wasmote.paths import FIRMWARE_DIR
@@ -112,6 +112,9 @@ def check_store_geometry(board: Board) -> None:
     if st.kv_size >= st.size:
         raise FlashError(f"{where}: kv_size {st.kv_size} leaves no room for modules in "
                          f"{st.size} bytes")
+    problem = config_area.geometry_problem(st.kv_size, st.sector)
+    if problem is not None:
+        raise FlashError(f"{where}: {problem}")
 
 
 def check_layout(parts: list[Partition], flash_size: int, store_name: str, store_base: int,

@@ -30,7 +30,7 @@ import shutil
 import struct
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -246,12 +246,18 @@ def _frame_seeds(modules: list[bytes]) -> list[bytes]:
     seeds.append(frame_push(0, data, wrong_hash=True) + frame_request(p.Msg.LIST, b"\0\0"))
     seeds.append(frame_push(1, data, commit=False) + FRAME_REBOOT
                  + frame_push(1, data) + frame_request(p.Msg.LIST, b"\0\0"))
-    # packages (the supervisor's sandbox install), autostarted, then a watchdog reset
-    pkgs = _package_seeds(modules[:12], raw=True)
+    # packages (the supervisor's sandbox install), autostarted, then a watchdog reset; each
+    # named as the slot it is pushed to (a module runs only under its own name), and some
+    # claiming the name of another slot, which the device must refuse (issue 14 item 7)
+    pkgs = _package_seeds(modules[:12], raw=True, names=lambda i: f"m{i % 8}")
     for i, pkg in enumerate(pkgs):
-        seeds.append(frame_push(i % 8, pkg, flags=1) + frame_request(p.Msg.LIST, b"\0\0")
+        slot = i // 2 % 8
+        seeds.append(frame_push(slot, pkg, flags=1) + frame_request(p.Msg.LIST, b"\0\0")
                      + b"\xe1" + frame_request(p.Msg.INFO)
-                     + frame_request(p.Msg.RUN, p.run_body(f"m{i % 8}", "run", [])))
+                     + frame_request(p.Msg.RUN, p.run_body(f"m{slot}", "run", []))
+                     + frame_push((slot + 1) % 8, pkg)
+                     + frame_request(p.Msg.RUN, p.run_body(f"m{(slot + 1) % 8}", "run", []))
+                     + frame_request(p.Msg.REMOVE, p.str8(f"m{(slot + 1) % 8}")))
     seeds.append(frame_request(p.Msg.PROVISION,
                                p.provision_body(0, [(bytes(range(32)), p.ROLES_ALL)]))
                  + frame_request(p.Msg.INFO))
@@ -271,8 +277,10 @@ def _frame_seeds(modules: list[bytes]) -> list[bytes]:
     return seeds
 
 
-def _package_seeds(modules: list[bytes], raw: bool = False) -> list[bytes]:
-    """fuzz_package.c inputs (mode byte + package); `raw`: just packages, for pushes."""
+def _package_seeds(modules: list[bytes], raw: bool = False,
+                   names: Callable[[int], str] | None = None) -> list[bytes]:
+    """fuzz_package.c inputs (mode byte + package); `raw`: just packages, for pushes (an
+    unsigned and a signed one per module); `names`: module i's manifest name."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from wasmote.package.capabilities import parse_capabilities
@@ -287,7 +295,7 @@ def _package_seeds(modules: list[bytes], raw: bool = False) -> list[bytes]:
         data = golden.read_bytes()
         seeds += [b"\0" + data, b"\5" + data]
     for i, wasm in enumerate(modules):
-        name = ("p" if i % 3 == 0 else "m") + str(i)
+        name = names(i) if names is not None else ("p" if i % 3 == 0 else "m") + str(i)
         m = Manifest(name=name, version=Version.parse(f"1.{i % 4}.0"), capabilities=caps,
                      entry=next((e for e, _ in _exports(wasm)
                                  if 0 < len(e) <= 32 and all(0x21 <= ord(c) <= 0x7E for c in e)),

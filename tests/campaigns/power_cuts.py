@@ -38,6 +38,7 @@ from typing import Protocol
 
 from tests.campaigns.common import CampaignError, Stopwatch, Table, TcpTransport, save_report
 from tests.campaigns.modules import tagged_module
+from wasmote import config_area
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceError, DeviceRefused
@@ -154,9 +155,13 @@ def kv_package(work: Path) -> bytes:
     wasm = work / "kv_module.wasm"
     subprocess.run(["wat2wasm", str(HERE / "kv_module.wat"), "-o", str(wasm)], check=True,
                    capture_output=True)
+    # The largest write budget the devices (64 KiB config areas) admit: a trial writes at
+    # most a burst of 8 records plus a calibration's 9, within one bucket, which every
+    # restart refills.
     m = Manifest(name=KV_NAME, version=Version.parse("1.0.0"),
                  capabilities=parse_capabilities(["kv"]),
-                 limits=Limits(memory_bytes=65536, fuel_per_slice=100000, kv_bytes=4096))
+                 limits=Limits(memory_bytes=65536, fuel_per_slice=100000, kv_bytes=4096,
+                               kv_write_per_hour=config_area.write_capacity(64 * 1024, 4096)))
     return Package(m, wasm.read_bytes()).to_bytes()
 
 

@@ -52,6 +52,8 @@ def test_sizes():
     ('name = 5\nversion = "1.0.0"', "'name' must be a string, got integer"),
     ('name = "a b"\nversion = "1.0.0"', "bad module name 'a b'"),
     ('name = "' + "a" * 33 + '"\nversion = "1.0.0"', "bad module name"),
+    # the device installs a module under its manifest name: a store name, at most 31
+    ('name = "' + "a" * 32 + '"\nversion = "1.0.0"', "1-31 characters"),
     ('name = "a"\nversion = "1.0.0"\nnmae = 1', "unknown key 'nmae'"),
     ('name = "a"\nversion = "1.0.0"\napi = 2', "unsupported host API version 2"),
     ('name = "a"\nversion = "1.0.0"\napi = true', "'api' must be a integer, got boolean"),
@@ -105,7 +107,7 @@ def test_toml_round_trip():
     (b"\x04", 0, "unknown manifest encoding version 4"),
     (b"\x01\x01\x02", 2, "reserved flag bits"),
     (b"\x02\x01\x04", 2, "reserved flag bits"),
-    (b"\x01\x01\x00\x00", 3, "name length 0 out of range 1..32"),
+    (b"\x01\x01\x00\x00", 3, "name length 0 out of range 1..31"),
     (b"\x01\x01\x00\x21", 3, "name length 33"),
     (b"\x01\x01\x00\x03ab", 4, "truncated: name needs 3 bytes, 2 left"),
     (b"\x01\x01\x00\x01\xff", 4, "name is not ASCII"),
@@ -142,6 +144,40 @@ def test_encoding_2_only_for_its_fields():
         parse_manifest_toml('name = "a"\nversion = "1.0.0"\non_trap = "retry"\n')
     with pytest.raises(ManifestError, match=r"limits.queue = 0 is out of range 1..8"):
         parse_manifest_toml('name = "a"\nversion = "1.0.0"\n[limits]\nqueue = 0\n')
+
+
+def test_encoding_4_only_for_kv_write():
+    """limits.kv_write (flash bytes of kv records per hour, issue 14 item 9) needs encoding
+    4: encoding 3's argument and environment lists (empty here), then the budget; its
+    default keeps the older encodings, and args/env alone still write encoding 3."""
+    plain = sample_manifest()
+    assert plain.limits.kv_write_per_hour == 256
+    m = dataclasses.replace(plain, limits=dataclasses.replace(plain.limits,
+                                                              kv_write_per_hour=4096))
+    data = encode_manifest(m)
+    tail = b"\0\0\0\0\x08" + b"\0\0" + (4096).to_bytes(4, "little")
+    assert data[0] == 4 and data[-len(tail):] == tail
+    assert decode_manifest(data) == m
+    assert parse_manifest_toml(manifest_to_toml(m)) == m
+    with_args = dataclasses.replace(m, args=("-v",), env=(("A", "1"),))
+    data = encode_manifest(with_args)
+    assert data[0] == 4 and decode_manifest(data) == with_args
+    assert parse_manifest_toml(manifest_to_toml(with_args)) == with_args
+    assert encode_manifest(dataclasses.replace(plain, args=("-v",)))[0] == 3
+    assert parse_manifest_toml('name = "a"\nversion = "1.0.0"\ncapabilities = ["kv"]\n'
+                               '[limits]\nkv_write = "4K"\n').limits.kv_write_per_hour == 4096
+    v4 = bytes([4]) + encode_manifest(plain)[1:] + b"\0\0\0\0\x08" + b"\0\0"
+    with pytest.raises(PackageFormatError, match="encoding 4 with the default"):
+        decode_manifest(v4 + (256).to_bytes(4, "little"))
+    with pytest.raises(PackageFormatError, match="encoding 3 without arguments"):
+        decode_manifest(bytes([3]) + v4[1:])
+    no_kv = dataclasses.replace(plain, capabilities=(Capability(CapKind.LOG),),
+                                limits=dataclasses.replace(plain.limits, kv_bytes=0))
+    with pytest.raises(PackageFormatError, match="kv_write is set but 'kv' is not granted"):
+        decode_manifest(bytes([4]) + encode_manifest(no_kv)[1:] + b"\0\0\0\0\x08\0\0" +
+                        (100).to_bytes(4, "little"))
+    with pytest.raises(ManifestError, match="kv_write is set but the capability 'kv'"):
+        parse_manifest_toml('name = "a"\nversion = "1.0.0"\n[limits]\nkv_write = 100\n')
 
 
 def test_binary_unknown_kind_and_trailing():

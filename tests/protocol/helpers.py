@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
@@ -50,3 +51,18 @@ def logs_with(c: DeviceClient, *needles: str, timeout: float = 10.0) -> str:
             assert all(n in logs for n in needles), logs
             return logs
         time.sleep(0.05)
+
+
+def events_until(c: DeviceClient, done: Callable[[p.Event], bool],
+                 timeout: float = 30.0) -> list[p.Event]:
+    """Events up to and including the first one `done` accepts (the timeout is only an
+    upper bound: the test waits for the event, not for time)."""
+    events: list[p.Event] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ev = c.wait_event(0.2)
+        if ev is not None:
+            events.append(ev)
+            if done(ev):
+                return events
+    raise AssertionError(f"no such event within {timeout} s: {events}")

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 import wasmote.cli.device_cmds  # noqa: F401  (registers the commands even before __init__ does)
 from tests.protocol.helpers import image
+from tests.supervisor.modules import package
 from wasmote import sim
 from wasmote.cli import main
 from wasmote.device.posix_device import PosixDevice
@@ -49,6 +50,23 @@ def test_push_ls_rm_reset_logs(device: PosixDevice, tmp_path: Path) -> None:
     assert _run("rm", "copy", *port)[:2] == (0, "removed copy\n")
     assert _run("rm", "blinky", *port)[0] == 0
     assert _run("ls", *port)[1] == "no modules\n"
+
+
+def test_a_package_is_pushed_under_its_own_name(device: PosixDevice, tmp_path: Path) -> None:
+    """Issue 14 item 7: its kv data, pin and crash count go by the manifest name, so a push
+    under another name is refused on the host and, without the host check, by the device."""
+    port = ("--port", device.url)
+    pkg = tmp_path / "kvuser.wmp"
+    pkg.write_bytes(package("kvuser"))
+    code, _, err = _run("push", str(pkg), "--name", "other", *port)
+    assert code == 2 and err == (f"error: {pkg}: the package is named 'kvuser' in its "
+                                 "manifest; a device installs a package only under its own "
+                                 "name (drop --name other)\n")
+    code, _, err = _run("push", str(pkg), "--name", "other", "--no-host-check", *port)
+    assert code == 1 and "(BAD_NAME)" in err and "installed as 'other'" in err
+    code, out, _ = _run("push", str(pkg), *port)
+    assert code == 0 and out.startswith("pushed kvuser: ")
+    assert [ln.split()[0] for ln in _run("ls", *port)[1].splitlines()[1:]] == ["kvuser"]
 
 
 class _FakeUsbPort:

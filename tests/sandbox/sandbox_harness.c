@@ -105,16 +105,16 @@ static bool sleep_hook(void *ctx, wm_sb_module *mod, uint32_t ms)
     return false; /* no scheduler here: sleeping returns at once */
 }
 
-static bool pinned(void *ctx, const char *name, uint16_t v[3])
+static int pinned(void *ctx, const char *name, uint16_t v[3])
 {
     harness *h = ctx;
     for (uint32_t i = 0; i < h->npins; i++) {
         if (strcmp(h->pin_name[i], name) == 0) {
             memcpy(v, h->pin_ver[i], sizeof h->pin_ver[i]);
-            return true;
+            return 1;
         }
     }
-    return false;
+    return 0;
 }
 
 static uint8_t *read_file(const char *path, uint32_t *size)
@@ -380,7 +380,8 @@ int main(void)
     wm_flash_ram_init(&h.flash, h.kv_mem, KV_SIZE, KV_SECTOR);
     if (wm_kv_mount(&h.kv, &h.flash.ops)) return 2;
     wm_sb_platform plat = {&h, now_ms, log_line, sleep_hook, NULL, &h.gpio.ops, &h.kv,
-                           output_piece, fixed_random, NULL};
+                           output_piece, fixed_random, NULL,
+                           NULL, NULL}; /* no kv write budget here: the supervisor's */
     wm_sb_host_init(&h.host, &plat);
     h.dev.keys = (const uint8_t(*)[32])h.keys;
     h.dev.pinned = pinned;

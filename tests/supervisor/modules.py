@@ -6,7 +6,12 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from wasmote.device import protocol as p
 from wasmote.package.build import build_package
+from wasmote.package.container import parse_package
+from wasmote.package.keys import sign_package
 from wasmote.package.manifest import parse_manifest_toml
 
 WAT = Path(__file__).resolve().parent / "wat"
@@ -22,22 +27,47 @@ MANIFESTS: dict[str, tuple[list[str], str]] = {
     "crasher": (["sleep"], 'on_trap = "restart"\n'),
     "kvuser": (["kv"], ""),
     "talker": (["log"], ""),
+    "filler": (["kv"], ""),
+    "rewriter": (["kv", "time", "sleep"], ""),
+    "bigwriter": (["kv", "time", "sleep"], 'entry = "big"\n'),  # rewriter, 256-byte values
 }
 
 
 @cache
 def wasm(name: str) -> bytes:
-    src = WAT / f"{'busy' if name == 'hog' else name}.wat"
+    src = WAT / f"{ {'hog': 'busy', 'bigwriter': 'rewriter'}.get(name, name)}.wat"
     out = subprocess.run(["wat2wasm", str(src), "--output=-"], capture_output=True,
                          check=True)
     return out.stdout
 
 
-def package(name: str, version: str = "1.0.0", autostart: bool = False) -> bytes:
+def package(name: str, version: str = "1.0.0", autostart: bool = False,
+            called: str | None = None, limits: str = "") -> bytes:
+    """Module `name` of wat/ packaged with its manifest, named `called` if given, with
+    `limits` ("kv = 4096\n"...) added to the manifest's [limits]."""
     caps, extra = MANIFESTS[name]
-    toml = (f'name = "{name}"\nversion = "{version}"\nautostart = {str(autostart).lower()}\n'
+    toml = (f'name = "{called or name}"\nversion = "{version}"\n'
+            f"autostart = {str(autostart).lower()}\n"
             f"capabilities = {caps!r}\n".replace("'", '"'))
+    if limits:
+        extra = (extra if "[limits]" in extra else extra + "[limits]\n") + limits
     # top-level keys must come before [limits]
     head, _, limits = extra.partition("[limits]")
     manifest = parse_manifest_toml(toml + head + ("[limits]" + limits if limits else ""))
     return build_package(wasm(name), manifest, source=f"{name}.wat").package.to_bytes()
+
+
+def signed(name: str, key: Ed25519PrivateKey, version: str = "1.0.0", *,
+           autostart: bool = False, called: str | None = None, limits: str = "") -> bytes:
+    """package(...) signed by `key`."""
+    data = package(name, version, autostart=autostart, called=called, limits=limits)
+    return sign_package(parse_package(data), key).to_bytes()
+
+
+def i32(v: int) -> p.WireValue:
+    return p.WireValue("i32", v & 0xFFFFFFFF)
+
+
+def ints(values: list[p.WireValue]) -> list[int]:
+    """i32 results as signed integers."""
+    return [v.bits - (1 << 32) if v.bits & 0x80000000 else v.bits for v in values]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,16 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import wasmote.cli.device_cmds  # noqa: F401  (registers the commands)
-from tests.protocol.helpers import image, sha
-from tests.supervisor.modules import package, wasm
+from tests.protocol.helpers import events_until, image, sha
+from tests.supervisor.modules import i32, package, signed, wasm
 from wasmote.cli import main
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceRefused
 from wasmote.device.posix_device import PosixDevice
 from wasmote.device.transport import SerialTransport
-from wasmote.package.container import Package, parse_package
-from wasmote.package.keys import public_key_bytes, save_private_key, save_public_key, sign_package
+from wasmote.package.container import Package
+from wasmote.package.keys import public_key_bytes, save_private_key, save_public_key
 from wasmote.package.manifest import parse_manifest_toml
 
 # The blinker sleeps to a deadline every 50 ms; how late it may wake while a busy loop
@@ -53,10 +52,6 @@ def collect(c: DeviceClient, seconds: float) -> list[p.Event]:
 
 def state(c: DeviceClient, name: str) -> p.ModuleEntry:
     return next(m for m in c.modules() if m.name == name)
-
-
-def i32(v: int) -> p.WireValue:
-    return p.WireValue("i32", v & 0xFFFFFFFF)
 
 
 def test_three_modules_share_the_cpu(client: DeviceClient, device: PosixDevice) -> None:
@@ -95,21 +90,6 @@ def test_three_modules_share_the_cpu(client: DeviceClient, device: PosixDevice) 
     assert c.run("kvuser", "get", []) == [i32(-4)]  # WM_E_NOTFOUND
     c.stop("busy")
     assert state(c, "busy").state == "stopped"
-
-
-def events_until(c: DeviceClient, done: Callable[[p.Event], bool],
-                 timeout: float = 30.0) -> list[p.Event]:
-    """Events up to and including the first one `done` accepts (the timeout is only an
-    upper bound: the test waits for the event, not for time)."""
-    events: list[p.Event] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ev = c.wait_event(0.2)
-        if ev is not None:
-            events.append(ev)
-            if done(ev):
-                return events
-    raise AssertionError(f"no such event within {timeout} s: {events}")
 
 
 def test_a_subscriber_waits_for_every_message(client: DeviceClient) -> None:
@@ -198,17 +178,12 @@ def test_resets_inside_a_module_are_blamed_and_stop_a_boot_loop(device: PosixDev
     c.transport.close()
 
 
-def _signed(name: str, key: Ed25519PrivateKey, version: str = "1.0.0") -> bytes:
-    pkg = parse_package(package(name, version))
-    return sign_package(pkg, key).to_bytes()
-
-
 def test_provisioned_device_runs_only_signed_packages(client: DeviceClient,
                                                        tmp_path: Path) -> None:
     c = client
     a, b = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     pub_a, pub_b = public_key_bytes(a), public_key_bytes(b)
-    c.push("early", package("kvuser"))  # unprovisioned: unsigned is fine
+    c.push("early", package("kvuser", called="early"))  # unprovisioned: unsigned is fine
     c.provision([pub_a])
     info = c.info()
     assert (info.keys, info.key_counter) == (1, 1) and "unprovisioned" not in info.notes
@@ -223,16 +198,16 @@ def test_provisioned_device_runs_only_signed_packages(client: DeviceClient,
     assert e.status == p.Status.DENIED and "a bare .wasm module cannot be signed" in e.message
     e = refused("kvuser", package("kvuser"))
     assert e.status == p.Status.DENIED and "package is not signed" in e.message
-    e = refused("kvuser", _signed("kvuser", b))
+    e = refused("kvuser", signed("kvuser", b))
     assert e.status == p.Status.DENIED and "which is not a trusted key" in e.message
-    good = _signed("kvuser", a, "2.0.0")
+    good = signed("kvuser", a, "2.0.0")
     c.push("kvuser", good)
     assert c.run("kvuser", "put", [i32(5)]) == [i32(0)]
     tampered = bytearray(good)
     tampered[len(tampered) // 2] ^= 1
     e = refused("kvuser", bytes(tampered))
     assert e.status == p.Status.INVALID_MODULE and "hash" in e.message
-    e = refused("kvuser", _signed("kvuser", a, "1.9.9"))  # a genuine but older package
+    e = refused("kvuser", signed("kvuser", a, "1.9.9"))  # a genuine but older package
     assert e.status == p.Status.DENIED
     assert "version 1.9.9 is older than the installed 2.0.0 (replay refused)" in e.message
     # a module installed before provisioning no longer runs: nothing vouches for it
@@ -261,9 +236,9 @@ def test_provisioned_device_runs_only_signed_packages(client: DeviceClient,
     assert r.exit_code == 0 and "provisioned with 2 key(s)" in r.stdout, r.output
     c = DeviceClient(SerialTransport(url), timeout=3.0, key=b)
     assert c.info().keys == 2
-    e = refused("kvuser", _signed("kvuser", b, "1.0.0"))  # the pin survived the rotation
+    e = refused("kvuser", signed("kvuser", b, "1.0.0"))  # the pin survived the rotation
     assert "older than the installed 2.0.0" in e.message
-    c.push("kvuser", _signed("kvuser", b, "2.0.1"))
+    c.push("kvuser", signed("kvuser", b, "2.0.1"))
     assert c.run("kvuser", "get", []) == [i32(5)]  # its data stayed
     c.provision([])
     assert c.info().keys == 0

@@ -17,8 +17,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.supervisor.hostile_aot import hostile, scribbler
-from tests.supervisor.modules import package
-from tests.supervisor.test_supervisor_device import collect, i32, state
+from tests.supervisor.modules import i32, package
+from tests.supervisor.test_supervisor_device import collect, state
 from tests.supervisor.test_supervisor_qemu import _boot
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.package import with_aot

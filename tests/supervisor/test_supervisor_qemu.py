@@ -10,14 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.supervisor.modules import package, wasm
+from tests.supervisor.modules import i32, ints, package, signed, wasm
 from tests.supervisor.test_supervisor_device import collect, state
-from wasmote import sim
+from wasmote import config_area, sim
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
-from wasmote.device.errors import DeviceError
+from wasmote.device.errors import DeviceError, DeviceRefused
 from wasmote.device.transport import SerialTransport
+from wasmote.package.keys import public_key_bytes
 
 pytestmark = pytest.mark.qemu
 
@@ -123,3 +125,33 @@ def test_cpu_fault_is_blamed_on_the_module(faults_firmware: DeviceClient) -> Non
     assert info.reset_cause_name == "fault"
     assert "faulter: the device reset while this module ran (1 of 3" in c.logs()
     assert state(c, "faulter").state == "idle"  # not autostarted: nothing runs it again
+
+
+def test_the_config_area_keeps_the_firmware_records(tmp_path: Path) -> None:
+    """Issue 14 item 2 on the board's own config area (64 KiB of 4 KiB sectors): a module
+    that fills the pool modules may use, charged in flash bytes, leaves room for the keys,
+    the version pins and key rotation, and rm gives its share back. (The test image's
+    config area is specified for 1000 hours, so the module may write its pool at once.)"""
+    s, c = _boot(f"{BOARD}-faults", tmp_path)
+    try:
+        full = config_area.module_pool(64 * 1024, 4096)
+        burst = f"kv = {full}\nkv_write = {256 * 1024}\n"
+        record = config_area.record_bytes(len("filler"), 4, 0)
+        c.push("filler", package("filler", limits=burst))
+        count, err = ints(c.run("filler", "fill", [i32(0)]))
+        assert (count, err) == (full // record, -6)  # WM_E_QUOTA at exactly its flash bytes
+        a, b = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+        c.provision([public_key_bytes(a)])
+        c.push("busy", signed("busy", a, "2.0.0"))
+        with pytest.raises(DeviceRefused) as e:
+            c.push("busy", signed("busy", a, "1.0.0"))
+        assert "replay refused" in e.value.message  # its pin was written
+        c.provision([public_key_bytes(a), public_key_bytes(b)], sign=a.sign)
+        assert c.info().keys == 2
+        c.remove("filler")
+        c.push("filler", signed("filler", b, limits=burst))
+        assert ints(c.run("filler", "count", [i32(count)])) == [0]
+        assert ints(c.run("filler", "fill", [i32(0)])) == [count, -6]
+    finally:
+        c.transport.close()
+        s.stop()

@@ -161,8 +161,8 @@ def info_cmd(as_json: bool, port: str, baud: int, timeout: float) -> None:
 
 @main.command("push")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--name", help="Module name on the device (default: a package's manifest name, "
-                             "else the file's stem).")
+@click.option("--name", help="Module name on the device for a bare module (default: the "
+                             "file's stem); a package is installed under its manifest name.")
 @click.option("--autostart", is_flag=True,
               help="Start the module now and at every boot (a package's manifest can say "
                    "so too).")
@@ -195,7 +195,12 @@ def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool,
         name = name or file.stem
     elif is_package(data):
         pkg = parse_package(data, str(file))  # a bad package fails here with FILE:0xOFFSET
-        name = name or pkg.manifest.name
+        if name is not None and name != pkg.manifest.name:
+            # its key-value data, version pin and crash count go by that one name
+            raise UsageError(f"{file}: the package is named '{pkg.manifest.name}' in its "
+                             f"manifest; a device installs a package only under its own "
+                             f"name (drop --name {name})")
+        name = pkg.manifest.name
         flags_autostart = autostart or pkg.manifest.autostart
     elif data[:4] == b"\0asm":
         if not no_host_check:

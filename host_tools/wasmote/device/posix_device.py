@@ -92,15 +92,18 @@ class PosixDevice:
     """A running posix device; `restart()` keeps the flash file (a power cycle)."""
 
     flash: Path
-    flash_size: int = 288 * 1024  # a 256 KiB module store + the 32 KiB config area
+    flash_size: int = 320 * 1024  # a 256 KiB module store + the 64 KiB config area
     sector: int = 4096
-    kv: int = 32 * 1024           # config area (keys, pins, crash counts, module kv data)
+    kv: int = 64 * 1024           # config area (keys, pins, crash counts, module kv data),
+                                  # as on every board file
     gpio_log: Path | None = None  # simulated pins: every output change is appended here
     retained: Path | None = None  # "retained RAM" in a file: survives kill(), like a reset
     variant: str = "release"
     board: str = "posix"
     fuel: int | None = None  # per RUN call; None = the device's default
     entropy: str = "os"      # "jitter": only clock jitter, like a board without an RNG
+    erase_counts: Path | None = None  # a u32 erase count per flash sector, kept here
+    kv_lifetime_h: int | None = None  # hours the config area must last (None: ten years)
     url: str = ""
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -113,7 +116,9 @@ class PosixDevice:
              *(["--gpio-log", str(self.gpio_log)] if self.gpio_log is not None else []),
              *(["--retained", str(self.retained)] if self.retained is not None else []),
              *(["--fuel", str(self.fuel)] if self.fuel is not None else []),
-             "--entropy", self.entropy],
+             "--entropy", self.entropy,
+             *(["--erase-counts", str(self.erase_counts)] if self.erase_counts else []),
+             *(["--kv-lifetime", str(self.kv_lifetime_h)] if self.kv_lifetime_h else [])],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert self.proc.stderr is not None
         line = self.proc.stderr.readline().decode(errors="replace")

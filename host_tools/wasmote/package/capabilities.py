@@ -85,7 +85,7 @@ HOST_FUNCTIONS: dict[str, HostFunction] = {f.name: f for f in _FUNCS}
 ERROR_CODES: dict[str, int] = {
     "WM_E_FAULT": -1, "WM_E_INVAL": -2, "WM_E_DENIED": -3, "WM_E_NOTFOUND": -4,
     "WM_E_NOSPACE": -5, "WM_E_QUOTA": -6, "WM_E_TIMEOUT": -7, "WM_E_FULL": -8,
-    "WM_E_IO": -9, "WM_E_UNSUPPORTED": -10,
+    "WM_E_IO": -9, "WM_E_UNSUPPORTED": -10, "WM_E_BUDGET": -11,
 }
 
 

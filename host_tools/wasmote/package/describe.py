@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from wasmote.package.capabilities import granted_functions
+from wasmote.package.capabilities import CapKind, granted_functions
 from wasmote.package.container import Package, read_package
 from wasmote.package.keys import key_id, signature_valid
 from wasmote.wasm.errors import WasmError
@@ -47,7 +47,9 @@ def package_summary(pkg: Package, trusted: list[bytes] | None = None) -> dict[st
         "capabilities": [str(c) for c in m.capabilities],
         "linked_functions": sorted(granted_functions(m.capabilities)),
         "limits": {"memory": m.limits.memory_bytes, "stack": m.limits.stack_bytes,
-                   "fuel": m.limits.fuel_per_slice, "kv": m.limits.kv_bytes},
+                   "fuel": m.limits.fuel_per_slice, "kv": m.limits.kv_bytes,
+                   **({"kv_write": m.limits.kv_write_per_hour}
+                      if any(c.kind == CapKind.KV for c in m.capabilities) else {})},
         "module_bytes": len(pkg.module),
         "module_sha256": hashlib.sha256(pkg.module).hexdigest(),
         "imports": imports,

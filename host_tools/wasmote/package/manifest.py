@@ -29,10 +29,11 @@ from wasmote.package.errors import CapabilityError, ManifestError, PackageFormat
 MANIFEST_ENCODING_VERSION = 1   # written when no encoding-2 field is used
 MANIFEST_ENCODING_V2 = 2        # adds limits.cpu, limits.queue and on_trap = "restart"
 MANIFEST_ENCODING_V3 = 3        # encoding 2, then program arguments and environment (WASI)
+MANIFEST_ENCODING_V4 = 4        # encoding 3 (its lists may be empty), then limits.kv_write
 MAX_ARGS = 32                   # arguments after the program name (argv[1..])
 MAX_ENV = 32                    # environment entries
 MAX_STRING_BYTES = 255          # one argument or KEY=VALUE entry, UTF-8
-MAX_NAME_BYTES = 32
+MAX_NAME_BYTES = 31  # the device stores the module under this name (store.h WM_STORE_NAME_MAX)
 MAX_ENTRY_BYTES = 32
 MAX_CAPABILITIES = 32
 MAX_MANIFEST_BYTES = 2048
@@ -43,7 +44,7 @@ FLAG_RESTART = 0x02  # on_trap = "restart" (encoding 2)
 QUEUE_DEPTH_MAX = 8  # host API limit WM_QUEUE_DEPTH (docs/api.md)
 ON_TRAP = ("stop", "restart")
 
-_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,30}")
 _ENTRY_RE = re.compile(r"[\x21-\x7e]{1,32}")
 _VERSION_RE = re.compile(r"(0|[1-9][0-9]{0,4})\.(0|[1-9][0-9]{0,4})\.(0|[1-9][0-9]{0,4})")
 _SIZE_RE = re.compile(r"\s*([0-9]+)\s*(|K|KiB|M|MiB)\s*")
@@ -80,6 +81,7 @@ class Limits:
     kv_bytes: int = 0           # persistent key-value quota (keys + values)
     cpu_fuel_per_s: int = 0     # fuel per second before it is stopped; 0 = no budget
     queue_depth: int = QUEUE_DEPTH_MAX  # pub/sub messages that may wait for it
+    kv_write_per_hour: int = 256  # flash bytes of kv records it may write in an hour
 
 
 _LIMIT_RANGES = {  # field -> (toml key, min, max)
@@ -89,8 +91,13 @@ _LIMIT_RANGES = {  # field -> (toml key, min, max)
     "kv_bytes": ("kv", 0, 1 << 20),
     "cpu_fuel_per_s": ("cpu", 0, U32_MAX),
     "queue_depth": ("queue", 1, QUEUE_DEPTH_MAX),
+    "kv_write_per_hour": ("kv_write", 0, U32_MAX),
 }
 DEFAULT_KV_BYTES = 1024  # when `kv` is granted and no quota is given
+# limits.kv_write when not given (and in encodings 1 and 2): 12 modules writing 256 bytes an
+# hour wear a 64 KiB config area of 10,000-cycle flash out in no less than 10 years
+# (docs/reliability.md has the arithmetic; the device refuses budgets it cannot sustain).
+DEFAULT_KV_WRITE_PER_HOUR = Limits.kv_write_per_hour
 
 
 @dataclass(frozen=True)
@@ -111,10 +118,12 @@ class Manifest:
 
     @property
     def encoding(self) -> int:
-        """The manifest encoding this manifest needs: 2 or 3 only for their new fields."""
+        """The manifest encoding this manifest needs: 2, 3 or 4 only for their new fields."""
+        lim = self.limits
+        if lim.kv_write_per_hour != DEFAULT_KV_WRITE_PER_HOUR:
+            return MANIFEST_ENCODING_V4
         if self.args or self.env:
             return MANIFEST_ENCODING_V3
-        lim = self.limits
         v2 = self.on_trap != "stop" or lim.cpu_fuel_per_s != 0 or \
             lim.queue_depth != QUEUE_DEPTH_MAX
         return MANIFEST_ENCODING_V2 if v2 else MANIFEST_ENCODING_VERSION
@@ -122,8 +131,8 @@ class Manifest:
 
 def _check_manifest(m: Manifest) -> None:
     if not isinstance(m.name, str) or not _NAME_RE.fullmatch(m.name):
-        raise ManifestError(f"bad module name {m.name!r}: 1-32 characters [A-Za-z0-9_.-] "
-                            f"starting with a letter or digit")
+        raise ManifestError(f"bad module name {m.name!r}: 1-{MAX_NAME_BYTES} characters "
+                            f"[A-Za-z0-9_.-] starting with a letter or digit")
     if m.entry and not _ENTRY_RE.fullmatch(m.entry):
         raise ManifestError(f"bad entry {m.entry!r}: an export name of 1-32 printable ASCII "
                             f"characters without spaces")
@@ -143,6 +152,9 @@ def _check_manifest(m: Manifest) -> None:
         raise ManifestError(f"on_trap must be one of {', '.join(ON_TRAP)}, got {m.on_trap!r}")
     if m.limits.kv_bytes and not any(c.kind == CapKind.KV for c in m.capabilities):
         raise ManifestError("limits.kv is set but the capability 'kv' is not granted")
+    if m.limits.kv_write_per_hour != DEFAULT_KV_WRITE_PER_HOUR and \
+            not any(c.kind == CapKind.KV for c in m.capabilities):
+        raise ManifestError("limits.kv_write is set but the capability 'kv' is not granted")
     _check_strings(m)
 
 
@@ -297,9 +309,11 @@ def encode_manifest(m: Manifest) -> bytes:
         out += bytes([cap.kind, len(arg)]) + arg
     if m.encoding >= MANIFEST_ENCODING_V2:
         out += struct.pack("<IB", lim.cpu_fuel_per_s, lim.queue_depth)
-    if m.encoding == MANIFEST_ENCODING_V3:
+    if m.encoding >= MANIFEST_ENCODING_V3:
         out += _strings(m.args)
         out += _strings([f"{k}={v}" for k, v in m.env])
+    if m.encoding == MANIFEST_ENCODING_V4:
+        out += struct.pack("<I", lim.kv_write_per_hour)
     if len(out) > MAX_MANIFEST_BYTES:
         raise ManifestError(f"the manifest encodes to {len(out)} bytes, more than "
                             f"{MAX_MANIFEST_BYTES} (fewer or shorter args/env)")
@@ -354,9 +368,9 @@ def decode_manifest(data: bytes, base: int = 0, source: str = "manifest") -> Man
                                  f"{MAX_MANIFEST_BYTES}", base, source)
     c = _Cursor(data, base, source)
     enc = c.u8("encoding version")
-    if enc not in (MANIFEST_ENCODING_VERSION, MANIFEST_ENCODING_V2, MANIFEST_ENCODING_V3):
+    if not MANIFEST_ENCODING_VERSION <= enc <= MANIFEST_ENCODING_V4:
         raise c.fail(f"unknown manifest encoding version {enc} (expected "
-                     f"{MANIFEST_ENCODING_VERSION}..{MANIFEST_ENCODING_V3})", 0)
+                     f"{MANIFEST_ENCODING_VERSION}..{MANIFEST_ENCODING_V4})", 0)
     api = c.u8("API version")
     flags = c.u8("flags")
     allowed = FLAG_AUTOSTART | (FLAG_RESTART if enc >= MANIFEST_ENCODING_V2 else 0)
@@ -393,6 +407,7 @@ def decode_manifest(data: bytes, base: int = 0, source: str = "manifest") -> Man
             raise c.fail(f"capability {i}: {e}", at) from None
         caps.append(Capability(kind, arg))
     cpu, queue = 0, QUEUE_DEPTH_MAX
+    kv_write = DEFAULT_KV_WRITE_PER_HOUR
     if enc >= MANIFEST_ENCODING_V2:
         at_v2 = c.pos
         cpu, queue = struct.unpack("<IB", c.take(5, "limits.cpu and limits.queue"))
@@ -404,22 +419,32 @@ def decode_manifest(data: bytes, base: int = 0, source: str = "manifest") -> Man
             raise c.fail("encoding 2 without any of its fields (write encoding 1)", 0)
     args: list[str] = []
     env: list[tuple[str, str]] = []
-    if enc == MANIFEST_ENCODING_V3:
+    if enc >= MANIFEST_ENCODING_V3:
         args = _read_strings(c, "arguments", MAX_ARGS)
         for i, item in enumerate(_read_strings(c, "environment", MAX_ENV)):
             key, eq, value = item.partition("=")
             if not key or not eq:
                 raise c.fail(f"environment entry {i} {item[:40]!r} is not KEY=VALUE")
             env.append((key, value))
-        if not args and not env:
+        if enc == MANIFEST_ENCODING_V3 and not args and not env:
             raise c.fail("encoding 3 without arguments or environment (write encoding 1 "
                          "or 2)", 0)
+    if enc == MANIFEST_ENCODING_V4:
+        at_v4 = c.pos
+        written = struct.unpack("<I", c.take(4, "limits.kv_write"))[0]
+        if written == kv_write:
+            raise c.fail("encoding 4 with the default limits.kv_write (write encoding 1, 2 "
+                         "or 3)", 0)
+        if not any(cap.kind == CapKind.KV for cap in caps):
+            raise c.fail("limits.kv_write is set but 'kv' is not granted", at_v4)
+        kv_write = written
     if c.pos != len(data):
         raise c.fail(f"{len(data) - c.pos} trailing bytes after the capabilities")
     try:
         return Manifest(name=name, version=Version(major, minor, patch),
                         capabilities=tuple(caps),
-                        limits=Limits(mem, stack, fuel, kv, cpu, queue), entry=entry,
+                        limits=Limits(mem, stack, fuel, kv, cpu, queue, kv_write),
+                        entry=entry,
                         autostart=bool(flags & FLAG_AUTOSTART), api_version=api,
                         on_trap="restart" if flags & FLAG_RESTART else "stop",
                         args=tuple(args), env=tuple(env))
@@ -462,6 +487,8 @@ def manifest_to_toml(m: Manifest) -> str:
         lines.append(f"cpu = {m.limits.cpu_fuel_per_s}")
     if m.limits.queue_depth != QUEUE_DEPTH_MAX:
         lines.append(f"queue = {m.limits.queue_depth}")
+    if m.limits.kv_write_per_hour != DEFAULT_KV_WRITE_PER_HOUR:
+        lines.append(f"kv_write = {m.limits.kv_write_per_hour}")
     if m.args:
         lines.insert(2, f"args = [{', '.join(json.dumps(a) for a in m.args)}]")
     if m.env:

@@ -117,6 +117,8 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
     sc.aot_isolated = cfg->aot_isolated;
     sc.aot_unsigned = cfg->aot_unsigned;
     sc.retained = cfg->retained;
+    sc.kv_endurance = cfg->kv_endurance;
+    sc.kv_lifetime_h = cfg->kv_lifetime_h;
     sc.reset_cause = cfg->reset_cause;
     sc.event = dev_event;
     sc.event_ctx = &d->proto;

@@ -42,6 +42,8 @@ typedef struct {
     uint64_t run_fuel;          /* budget of one RUN call */
     const wm_gpio_ops *gpio;    /* board pins (NULL: none) */
     wm_sup_retained *retained;  /* RAM kept across resets (NULL: resets not attributed) */
+    uint32_t kv_endurance;      /* erase cycles the config area's flash takes (0: 10000) */
+    uint32_t kv_lifetime_h;     /* hours it must last (0: ten years) */
     uint32_t reset_cause;       /* WM_RESET_* of this boot */
     uint8_t aot_arch;           /* native code this firmware runs (WM_AOT_*), 0 = none */
     uint16_t aot_abi;

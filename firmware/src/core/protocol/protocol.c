@@ -386,7 +386,14 @@ static int do_remove(wm_protocol *p, const wm_frame_header *req, wm_in *in)
     }
     const wm_protocol_runner *r = p->cfg.runner;
     if (r != NULL && r->removing != NULL) {
-        r->removing(r->ctx, p, name); /* stops it: its image is about to be erased */
+        /* stops it (its image is about to be erased) and deletes its data, or refuses */
+        char msg[128];
+        msg[0] = '\0';
+        int st = r->removing(r->ctx, p, name, msg, sizeof msg);
+        if (st != WM_ST_OK) {
+            msg[sizeof msg - 1u] = '\0';
+            return respond_error(p, req, (uint16_t)st, msg);
+        }
     }
     int rc = wm_store_remove(p->cfg.store, name);
     if (rc != WM_STORE_OK) {

@@ -90,9 +90,10 @@ typedef struct {
                size_t msg_cap);
     int (*start)(void *ctx, struct wm_protocol *p, const char *name, char *msg, size_t cap);
     int (*stop)(void *ctx, struct wm_protocol *p, const char *name, char *msg, size_t cap);
-    /* After PUSH_COMMIT installed `name` (new or replaced) and before REMOVE erases it. */
+    /* After PUSH_COMMIT installed `name` (new or replaced); before REMOVE erases it (any
+     * status but WM_ST_OK refuses the REMOVE, with msg, and the module stays). */
     void (*installed)(void *ctx, struct wm_protocol *p, const char *name);
-    void (*removing)(void *ctx, struct wm_protocol *p, const char *name);
+    int (*removing)(void *ctx, struct wm_protocol *p, const char *name, char *msg, size_t cap);
     void (*module_state)(void *ctx, const char *name, wm_proto_module_state *out);
     void (*device_state)(void *ctx, wm_proto_device_state *out);
     /* PROVISION body as received (docs/protocol.md). */

@@ -92,9 +92,11 @@ wm_err wm_trap(wm_instance *inst, const char *msg) {
     return WM_ERR_TRAP;
 }
 
-void wm_charge(wm_instance *inst, uint64_t units) {
+uint64_t wm_charge(wm_instance *inst, uint64_t units) {
     wm_exec *x = &inst->x;
-    x->fuel = x->fuel > units ? x->fuel - units : 0;
+    uint64_t take = units < x->fuel ? units : x->fuel;
+    x->fuel -= take;
+    return units - take;
 }
 
 uint32_t wm_trap_trace(const wm_instance *inst, const wm_trace_frame **frames) {

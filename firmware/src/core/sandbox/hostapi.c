@@ -185,7 +185,26 @@ static wm_err h_kv_get(wm_instance *inst, void *user, const wm_val *args, wm_val
     if (!kv) return ret(results, WM_E_IO);
     uint32_t nl;
     const uint8_t *n = ns(mod, &nl);
-    return ret(results, wm_kv_get(kv, n, nl, key, (uint32_t)arg(args, 1), buf, (uint32_t)cap));
+    int32_t got = wm_kv_get(kv, n, nl, key, (uint32_t)arg(args, 1), buf, (uint32_t)cap);
+    const wm_sb_platform *pl = &mod->host->plat;
+    if (pl->kv_spent) pl->kv_spent(pl->ctx, mod, 0, kv->work); /* the scan, charged */
+    return ret(results, got);
+}
+
+/* A kv write (val NULL: a delete) within the module's write budget, its flash work charged
+ * to the module afterwards (the platform's kv_budget / kv_spent). */
+static int32_t kv_write(wm_sb_module *mod, wm_kv *kv, const uint8_t *key, uint32_t key_len,
+                        const uint8_t *val, uint32_t val_len)
+{
+    const wm_sb_platform *pl = &mod->host->plat;
+    uint32_t nl;
+    const uint8_t *n = ns(mod, &nl);
+    uint32_t bytes = wm_kv_record_bytes(nl, key_len, val_len);
+    if (pl->kv_budget && !pl->kv_budget(pl->ctx, mod, bytes)) return WM_E_BUDGET;
+    int32_t rc = val ? wm_kv_set(kv, n, nl, key, key_len, val, val_len, mod->manifest.kv_quota)
+                     : wm_kv_delete(kv, n, nl, key, key_len);
+    if (pl->kv_spent) pl->kv_spent(pl->ctx, mod, rc == 0 ? bytes : 0u, kv->work);
+    return rc;
 }
 
 static wm_err h_kv_set(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
@@ -201,10 +220,9 @@ static wm_err h_kv_set(wm_instance *inst, void *user, const wm_val *args, wm_val
     if (fault) return ret(results, WM_E_FAULT);
     wm_kv *kv = mod->host->plat.kv;
     if (!kv) return ret(results, WM_E_IO);
-    uint32_t nl;
-    const uint8_t *n = ns(mod, &nl);
-    return ret(results, wm_kv_set(kv, n, nl, key, (uint32_t)arg(args, 1), val, (uint32_t)vlen,
-                                  mod->manifest.kv_quota));
+    static const uint8_t empty = 0; /* a set of an empty value is not a delete */
+    return ret(results, kv_write(mod, kv, key, (uint32_t)arg(args, 1), val ? val : &empty,
+                                 (uint32_t)vlen));
 }
 
 static wm_err h_kv_delete(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
@@ -215,9 +233,7 @@ static wm_err h_kv_delete(wm_instance *inst, void *user, const wm_val *args, wm_
     if (rc) return ret(results, rc);
     wm_kv *kv = mod->host->plat.kv;
     if (!kv) return ret(results, WM_E_IO);
-    uint32_t nl;
-    const uint8_t *n = ns(mod, &nl);
-    return ret(results, wm_kv_delete(kv, n, nl, key, (uint32_t)arg(args, 1)));
+    return ret(results, kv_write(mod, kv, key, (uint32_t)arg(args, 1), NULL, 0));
 }
 
 /* ---- pubsub ---- */

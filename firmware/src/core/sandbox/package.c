@@ -284,20 +284,21 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
 #define NEED(n, what) \
     if (!take(&c, (n), &p)) return fmt(err, c.base + c.pos, "manifest truncated: ", (what))
     NEED(4, "header");
-    if (p[0] < 1u || p[0] > 3u)
+    if (p[0] < 1u || p[0] > 4u)
         return fmt(err, c.base, "unknown manifest encoding version", NULL);
     uint8_t enc = p[0];
     if (p[1] != 1u)
         return wm_sb_fail(err, WM_SB_EAPI, c.base + 1, "host API version not implemented "
                           "(this device runs API 1)", NULL, NULL);
     m->api = p[1];
-    /* bit 0 autostart; bit 1 restart on trap (encoding 2 and 3) */
+    /* bit 0 autostart; bit 1 restart on trap (encoding 2 and later) */
     if (p[2] & (uint8_t)~(enc >= 2u ? 3u : 1u))
         return fmt(err, c.base + 2, "manifest: reserved flag bits set", NULL);
     m->autostart = (p[2] & 1u) != 0;
     m->restart = (p[2] & 2u) != 0;
     m->cpu = 0;
     m->queue = WM_QUEUE_DEPTH;
+    m->kv_write = WM_PKG_KV_WRITE_DEFAULT;
     uint32_t n = p[3];
     uint32_t at = c.base + c.pos;
     NEED(n, "name");
@@ -372,13 +373,24 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
         if (enc == 2u && m->cpu == 0 && m->queue == WM_QUEUE_DEPTH && !m->restart)
             return fmt(err, c.base, "manifest: encoding 2 without any of its fields", NULL);
     }
-    if (enc == 3u) {
+    if (enc >= 3u) {
         int rc = strings(&c, false, &m->nargs, &m->args, &m->args_len, err);
         if (rc) return rc;
         rc = strings(&c, true, &m->nenv, &m->env, &m->env_len, err);
         if (rc) return rc;
-        if (m->nargs == 0 && m->nenv == 0) /* canonical: nothing here needs encoding 3 */
+        if (enc == 3u && m->nargs == 0 && m->nenv == 0) /* canonical: nothing needs 3 */
             return fmt(err, c.base, "manifest: encoding 3 without arguments or environment",
+                       NULL);
+    }
+    if (enc == 4u) { /* canonical: only for a budget other than the default, with kv */
+        at = c.base + c.pos;
+        NEED(4, "limits.kv_write");
+        m->kv_write = wm_sb_le32(p);
+        if (m->kv_write == WM_PKG_KV_WRITE_DEFAULT)
+            return fmt(err, c.base, "manifest: encoding 4 with the default limits.kv_write",
+                       NULL);
+        if (!kv)
+            return fmt(err, at, "manifest: limits.kv_write is set but 'kv' is not granted",
                        NULL);
     }
 #undef NEED

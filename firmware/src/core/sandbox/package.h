@@ -24,10 +24,14 @@
 #define WM_PKG_MAX_CONTENT (16u * 1024u * 1024u)
 #define WM_PKG_MANIFEST_MAX 2048u
 #define WM_PKG_AOT_MAX 4u
-#define WM_PKG_NAME_MAX 32u
+/* A module is installed under its manifest name (its store name): at most the store's 31. */
+#define WM_PKG_NAME_MAX 31u
 #define WM_PKG_ENTRY_MAX 32u
 #define WM_PKG_CAPS_MAX 32u
 #define WM_PKG_CAP_ARG_MAX 32u
+/* limits.kv_write when a manifest does not say (encodings 1 to 3): flash bytes of kv
+ * records per hour (docs/module-format.md; the arithmetic is in docs/reliability.md). */
+#define WM_PKG_KV_WRITE_DEFAULT 256u
 
 enum { WM_PKG_KIND_MANIFEST = 1, WM_PKG_KIND_MODULE = 2, WM_PKG_KIND_AOT = 3,
        WM_PKG_KIND_HASH = 0x80, WM_PKG_KIND_SIGNATURE = 0x81 };
@@ -35,8 +39,8 @@ enum { WM_PKG_KIND_MANIFEST = 1, WM_PKG_KIND_MODULE = 2, WM_PKG_KIND_AOT = 3,
 enum { WM_CAP_LOG = 1, WM_CAP_TIME = 2, WM_CAP_SLEEP = 3, WM_CAP_GPIO = 4, WM_CAP_KV = 5,
        WM_CAP_PUBSUB = 6, WM_CAP_RANDOM = 7 };
 
-/* Program arguments and environment (manifest encoding 3): at most this many strings of
- * at most 255 bytes each, no NUL byte; an environment entry is KEY=VALUE. */
+/* Program arguments and environment (manifest encodings 3 and 4): at most this many
+ * strings of at most 255 bytes each, no NUL byte; an environment entry is KEY=VALUE. */
 #define WM_PKG_ARGS_MAX 32u
 #define WM_PKG_ENV_MAX 32u
 
@@ -87,10 +91,11 @@ typedef struct wm_manifest {
     uint32_t kv_quota;
     uint32_t cpu;                     /* fuel per second, 0 = unlimited (encoding 2) */
     uint8_t queue;                    /* pubsub queue depth 1..8 (encoding 2; else 8) */
+    uint32_t kv_write;                /* kv flash bytes per hour (encoding 4; else default) */
     char entry[WM_PKG_ENTRY_MAX + 1]; /* "" = no entry */
     uint32_t ncaps;
     wm_pkg_cap caps[WM_PKG_CAPS_MAX];
-    /* encoding 3: arguments after the program name (WASI argv[1..]) and environment, each
+    /* encodings 3, 4: arguments after the program name (WASI argv[1..]) and environment, each
      * in place as n strings of (u8 length, bytes); checked at parse time */
     uint8_t nargs, nenv;
     const uint8_t *args, *env;

@@ -78,8 +78,12 @@ int wm_sb_check_install(const uint8_t *bytes, uint32_t size, const wm_sb_device 
     if (rc) return rc;
     bool provisioned = dev->nkeys > 0;
     uint16_t pin[3];
-    if (provisioned && dev->pinned && dev->pinned(dev->pin_ctx, m->name, pin) &&
-        wm_pkg_version_cmp(m->version, pin) < 0) {
+    int pinned = provisioned && dev->pinned ? dev->pinned(dev->pin_ctx, m->name, pin) : 0;
+    if (pinned < 0)
+        return wm_sb_fail(err, WM_SB_EREPLAY, pkg->manifest_off, m->name, ": its version pin "
+                          "cannot be read from the config area (refused: it could be a "
+                          "replay)", NULL);
+    if (pinned > 0 && wm_pkg_version_cmp(m->version, pin) < 0) {
         wm_sb_fail(err, WM_SB_EREPLAY, pkg->manifest_off, m->name, ": version ", NULL);
         append_version(err, m->version);
         wm_sb_msg_append(err, " is older than the installed ");

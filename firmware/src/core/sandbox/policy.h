@@ -14,9 +14,10 @@
 typedef struct wm_sb_device {
     const uint8_t (*keys)[32]; /* provisioned Ed25519 public keys; none = unprovisioned */
     uint32_t nkeys;
-    /* Highest version installed under `name` (from the config area); false if none. May be
-     * NULL (nothing pinned). */
-    bool (*pinned)(void *ctx, const char *name, uint16_t version[3]);
+    /* Highest version installed under `name` (from the config area): 1 and the version, 0
+     * if none, < 0 if it cannot be read (the package is refused). May be NULL (nothing
+     * pinned). */
+    int (*pinned)(void *ctx, const char *name, uint16_t version[3]);
     void *pin_ctx;
     uint8_t arch;     /* WM_AOT_* of this firmware, 0 = none */
     uint16_t aot_abi; /* AOT ABI version the firmware runs, 0 = none */

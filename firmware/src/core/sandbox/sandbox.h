@@ -71,6 +71,13 @@ typedef struct wm_sb_platform {
     /* Wall-clock time, nanoseconds since 1970-01-01 UTC; false when the board does not know
      * it. NULL or false: WASI's realtime clock counts from boot (starts at 1970). */
     bool (*realtime_ns)(void *ctx, uint64_t *ns);
+    /* kv_set / kv_delete about to append `bytes` of records (wm_kv_record_bytes): false
+     * refuses the write (WM_E_BUDGET, nothing written). NULL: no write budget. */
+    bool (*kv_budget)(void *ctx, wm_sb_module *mod, uint32_t bytes);
+    /* After a kv call: `bytes` of records written (0 for a get, or if refused or failed)
+     * and the work it did (wm_kv.work: bytes programmed and erased, compaction included,
+     * and the records it looked at), to be charged to the module. NULL: not charged. */
+    void (*kv_spent)(void *ctx, wm_sb_module *mod, uint32_t bytes, uint32_t work);
 } wm_sb_platform;
 
 typedef struct wm_sb_host {

@@ -13,6 +13,7 @@
 #define WM_E_FULL (-8)
 #define WM_E_IO (-9)
 #define WM_E_UNSUPPORTED (-10)
+#define WM_E_BUDGET (-11) /* kv: the module's write budget (limits.kv_write) is used up */
 
 #define WM_LOG_MAX 128u
 #define WM_PIN_NAME_MAX 32u

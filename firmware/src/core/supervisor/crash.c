@@ -14,12 +14,17 @@ static const uint8_t k_ns[] = "#crash";
 uint32_t wm_sup_crash_count(wm_supervisor *s, const char *name)
 {
     uint8_t v[4];
-    if (s->cfg.kv == NULL ||
-        wm_kv_get(s->cfg.kv, k_ns, NS_LEN, (const uint8_t *)name,
-                  (uint32_t)wm_sup_strlen(name), v, sizeof v) != 4) {
+    uint32_t n = (uint32_t)wm_sup_strlen(name);
+    if (s->cfg.kv == NULL) {
         return 0;
     }
-    return wm_sb_le32(v);
+    int got = wm_kv_get(s->cfg.kv, k_ns, NS_LEN, (const uint8_t *)name, n, v, sizeof v);
+    if (got == WM_E_NOTFOUND &&
+        wm_kv_torn(s->cfg.kv, k_ns, NS_LEN, (const uint8_t *)name, n) == 0) {
+        return 0;
+    }
+    /* a count that cannot be read is not zero: the guard fails closed */
+    return got == 4 ? wm_sb_le32(v) : WM_SUP_CRASH_LIMIT;
 }
 
 void wm_sup_crash_clear(wm_supervisor *s, const char *name)
@@ -50,23 +55,34 @@ void wm_sup_crash_attribute(wm_supervisor *s)
         return;
     }
     char name[WM_STORE_NAME_MAX + 1];
+    uint32_t idx = 0;
     wm_sup_strcpy(name, r->running, sizeof name);
     r->running[0] = '\0';
+    if (wm_store_find(s->cfg.store, name, &idx) != WM_STORE_OK) {
+        return; /* not installed (any more): nothing to guard, and no record to keep */
+    }
     uint32_t n = wm_sup_crash_count(s, name) + 1u;
     uint8_t v[4];
     wm_sb_put_le32(v, n);
-    if (s->cfg.kv != NULL) {
-        (void)wm_kv_set(s->cfg.kv, k_ns, NS_LEN, (const uint8_t *)name,
-                        (uint32_t)wm_sup_strlen(name), v, sizeof v, 0xFFFFFFFFu);
+    /* Counts are kept for store names only, so "#crash" stays within its share; a count
+     * that cannot be written keeps the module from autostarting this boot instead. */
+    if (s->cfg.kv == NULL || s->locked ||
+        wm_kv_set(s->cfg.kv, k_ns, NS_LEN, (const uint8_t *)name,
+                  (uint32_t)wm_sup_strlen(name), v, sizeof v, WM_SUP_KV_CRASH_BYTES) != 0) {
+        wm_sup_strcpy(s->unrecorded, name, sizeof s->unrecorded);
     }
     char line[96];
     wm_sup_text t;
     wm_sup_text_init(&t, line, sizeof line);
     wm_sup_put(&t, "the device reset while this module ran (");
-    wm_sup_put_u(&t, n);
-    wm_sup_put(&t, " of ");
-    wm_sup_put_u(&t, WM_SUP_CRASH_LIMIT);
-    wm_sup_put(&t, " before it is disabled)");
+    if (s->unrecorded[0] != '\0') {
+        wm_sup_put(&t, "not counted: config area; not started this boot)");
+    } else {
+        wm_sup_put_u(&t, n);
+        wm_sup_put(&t, " of ");
+        wm_sup_put_u(&t, WM_SUP_CRASH_LIMIT);
+        wm_sup_put(&t, " before it is disabled)");
+    }
     wm_sup_emit(s, WM_EV_TRAP, name, line);
     wm_sup_emit(s, WM_EV_LOG, name, line);
 }

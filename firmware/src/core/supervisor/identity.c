@@ -28,7 +28,7 @@ void wm_sup_identity_init(wm_supervisor *s)
     uint8_t next[SEED_BYTES];
     if (kv != NULL && wm_random_bytes(&s->rng, next, sizeof next) == 0) {
         (void)wm_kv_set(kv, k_ns, LEN(k_ns), k_seed, LEN(k_seed), next, sizeof next,
-                        0xFFFFFFFFu);
+                        WM_SUP_KV_OTHER_BYTES);
     }
     if (kv != NULL && wm_kv_get(kv, k_ns, LEN(k_ns), k_id, LEN(k_id), s->device_id,
                                 WM_DEVICE_ID_BYTES) == (int)WM_DEVICE_ID_BYTES) {
@@ -40,16 +40,19 @@ void wm_sup_identity_init(wm_supervisor *s)
     }
     if (kv != NULL) {
         (void)wm_kv_set(kv, k_ns, LEN(k_ns), k_id, LEN(k_id), s->device_id,
-                        WM_DEVICE_ID_BYTES, 0xFFFFFFFFu);
+                        WM_DEVICE_ID_BYTES, WM_SUP_KV_OTHER_BYTES);
     }
 }
 
 void wm_sup_identity(void *ctx, wm_auth_identity *out)
 {
+    /* Locked (the keys record cannot be read): a provisioned device whose one key holds no
+     * role, so every management request is refused, none is open (fail closed). */
+    static const wm_auth_key k_locked = {{0}, 0};
     wm_supervisor *s = ctx;
     out->device_id = s->device_id;
-    out->keys = s->keys;
-    out->nkeys = s->nkeys;
+    out->keys = s->locked ? &k_locked : s->keys;
+    out->nkeys = s->locked ? 1u : s->nkeys;
 }
 
 int wm_sup_random(void *ctx, uint8_t *buf, size_t len)

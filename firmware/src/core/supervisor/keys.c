@@ -40,19 +40,29 @@ static void use_keys(wm_supervisor *s, const uint8_t *entries, uint32_t n, uint3
 void wm_sup_keys_load(wm_supervisor *s)
 {
     uint8_t v[5u + ENTRY * WM_SUP_KEYS_MAX];
+    wm_kv *kv = s->cfg.kv;
     s->nkeys = 0;
     s->dev.nkeys = 0;
     s->key_counter = 0;
-    if (s->cfg.kv == NULL) {
+    s->locked = false;
+    if (kv == NULL) {
         return;
     }
-    int n = wm_kv_get(s->cfg.kv, k_ns, NS_LEN(k_ns), k_key, NS_LEN(k_key), v, sizeof v);
-    if (n < 5 || v[4] > WM_SUP_KEYS_MAX) {
-        return; /* none, or unreadable: unprovisioned */
+    int n = wm_kv_get(kv, k_ns, NS_LEN(k_ns), k_key, NS_LEN(k_key), v, sizeof v);
+    /* Unprovisioned only when there is positively no keys record: one that exists but does
+     * not read back whole (torn, damaged, a flash error, a length of neither format), or
+     * damage in the log it could hide behind, locks the device instead of opening it. */
+    if (n == WM_E_NOTFOUND && !kv->damaged &&
+        wm_kv_torn(kv, k_ns, NS_LEN(k_ns), k_key, NS_LEN(k_key)) == 0) {
+        return;
     }
-    uint32_t stride = (uint32_t)n == 5u + ENTRY * v[4] ? ENTRY
-                      : (uint32_t)n == 5u + 32u * v[4] ? 32u : 0u;
-    if (stride == 0) {
+    uint32_t stride = 0;
+    if (n >= 5 && (uint32_t)n <= sizeof v && v[4] <= WM_SUP_KEYS_MAX) {
+        stride = (uint32_t)n == 5u + ENTRY * v[4] ? ENTRY
+                 : (uint32_t)n == 5u + 32u * v[4] ? 32u : 0u;
+    }
+    if (kv->damaged || stride == 0) {
+        s->locked = true;
         return;
     }
     s->key_counter = wm_sb_le32(v);
@@ -92,10 +102,26 @@ static bool keys_ok(const uint8_t *e, uint32_t n, wm_sup_text *t)
     return true;
 }
 
+int wm_sup_check_unlocked(const wm_supervisor *s, char *msg, size_t cap)
+{
+    wm_sup_text t;
+    wm_sup_text_init(&t, msg, cap);
+    if (!s->locked) {
+        return WM_ST_OK;
+    }
+    wm_sup_put(&t, "the device is locked: its keys record in the config area cannot be read "
+                   "(erase the config area to recover)");
+    return WM_ST_DENIED;
+}
+
 int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, char *msg, size_t cap)
 {
     wm_supervisor *s = ctx;
     wm_sup_text t;
+    int locked = wm_sup_check_unlocked(s, msg, cap);
+    if (locked != WM_ST_OK) {
+        return locked; /* nothing may take over a device whose keys cannot be read */
+    }
     wm_sup_text_init(&t, msg, cap);
     if (len < 2u || body[1] > WM_SUP_KEYS_MAX || len != 2u + ENTRY * body[1]) {
         wm_sup_put(&t, "malformed PROVISION (u8 flags, u8 n <= 4, n x (key, roles))");
@@ -130,8 +156,9 @@ int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, char *msg, size
         wm_sb_put_le32(rec, s->key_counter + 1u);
         rec[4] = (uint8_t)n;
         wm_sb_mem_copy(rec + 5, body + 2, ENTRY * n);
+        /* its share of the config area's reserve (supervisor.h) */
         rc = wm_kv_set(s->cfg.kv, k_ns, NS_LEN(k_ns), k_key, NS_LEN(k_key), rec,
-                       5u + ENTRY * n, 0xFFFFFFFFu);
+                       5u + ENTRY * n, WM_SUP_KV_KEYS_BYTES);
     }
     /* keys first: a power cut in between leaves the pins, never fewer of them */
     if (rc == 0 && (flags & WM_PROV_CLEAR_PINS) != 0) {
@@ -139,7 +166,9 @@ int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, char *msg, size
     }
     wm_sup_keys_load(s);
     if (rc != 0) {
-        wm_sup_put(&t, "config area write failed; the old keys are kept");
+        wm_sup_put(&t, s->locked ? "config area write failed and the keys no longer read "
+                                   "back: the device is locked"
+                                 : "config area write failed; the old keys are kept");
         return WM_ST_FLASH_ERROR;
     }
     wm_sup_recheck(s);

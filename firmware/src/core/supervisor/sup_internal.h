@@ -68,6 +68,8 @@ void wm_sup_start_or_report(wm_supervisor *s, wm_slot *sl);
 void wm_sup_stop_slot(wm_supervisor *s, wm_slot *sl, const char *why);
 
 /* keys.c: provisioning */
+/* Loads the keys; an unreadable keys record (or damage in the config area) locks the
+ * device instead of leaving it unprovisioned. */
 void wm_sup_keys_load(wm_supervisor *s);
 int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, char *msg, size_t cap);
 /* Stops every loaded module the current keys no longer allow, saying why (after PROVISION). */
@@ -81,14 +83,34 @@ int wm_sup_random(void *ctx, uint8_t *buf, size_t len);
 /* Whether store module `info` starts at boot: on a provisioned device a package's own
  * (signed) manifest decides, never the flag of the push; elsewhere the push flag. */
 bool wm_sup_autostart(wm_supervisor *s, const wm_store_info *info, const uint8_t *image);
+/* keys.c: WM_ST_OK, or WM_ST_DENIED with why when the device is locked. */
+int wm_sup_check_unlocked(const wm_supervisor *s, char *msg, size_t cap);
+
+/* sup_kv.c: the config area's shares. WM_ST_OK if the config area can keep what manifest
+ * `m` of module `name` promises next to the installed modules (a replaced version of `name`
+ * does not count), else WM_ST_NO_SPACE / WM_ST_FLASH_ERROR with why. */
+int wm_sup_kv_admit(wm_supervisor *s, const char *name, const wm_manifest *m, char *msg,
+                    size_t cap);
+/* Bytes of kv records per hour this device's config area sustains (its cfg's lifetime). */
+uint64_t wm_sup_kv_writes_sustained(const wm_supervisor *s);
+/* Whether module `name` (limits.kv_write `rate`) may append `bytes` of kv records now. */
+bool wm_sup_kv_budget(wm_supervisor *s, const char *name, uint32_t rate, uint32_t bytes);
+/* It appended `bytes`: taken from its budget. */
+void wm_sup_kv_spent(wm_supervisor *s, const char *name, uint32_t rate, uint32_t bytes);
 
 /* crash.c: resets attributed to modules */
+/* The count, or WM_SUP_CRASH_LIMIT when it cannot be read (fail closed: not autostarted). */
 uint32_t wm_sup_crash_count(wm_supervisor *s, const char *name);
 void wm_sup_crash_clear(wm_supervisor *s, const char *name);
 /* At boot: blame the module that was inside a slice when the device reset. */
 void wm_sup_crash_attribute(wm_supervisor *s);
 void wm_sup_slice_begin(wm_supervisor *s, const char *name);
 void wm_sup_slice_end(wm_supervisor *s);
+
+/* sup_load.c: a module runs only under its own name: WM_ST_OK if manifest `m` names the
+ * store record `name`, else WM_ST_BAD_NAME with why (its kv data, pins and crash counts
+ * are all keyed by that one name). */
+int wm_sup_check_name(const char *name, const wm_manifest *m, char *msg, size_t cap);
 
 /* sup_run.c */
 int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image,

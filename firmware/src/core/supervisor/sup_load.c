@@ -151,10 +151,29 @@ bool wm_sup_is_package(const uint8_t *image, uint32_t size)
            image[3] == 0x70;
 }
 
+int wm_sup_check_name(const char *name, const wm_manifest *m, char *msg, size_t cap)
+{
+    wm_sup_text t;
+    wm_sup_text_init(&t, msg, cap);
+    if (wm_sup_streq(name, m->name)) {
+        return WM_ST_OK;
+    }
+    wm_sup_put(&t, "the package's manifest names '");
+    wm_sup_put(&t, m->name);
+    wm_sup_put(&t, "' but it is installed as '");
+    wm_sup_put(&t, name);
+    wm_sup_put(&t, "': a module runs only under its own name");
+    return WM_ST_BAD_NAME;
+}
+
 int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *image,
                 uint32_t size, char *msg, size_t cap)
 {
     wm_sup_text t;
+    int st = wm_sup_check_unlocked(s, msg, cap);
+    if (st != WM_ST_OK) {
+        return st;
+    }
     wm_sup_text_init(&t, msg, cap);
     wm_extent g;
     if (!wm_pool_largest(&s->pool, &g) || g.size < 256u) {
@@ -180,6 +199,14 @@ int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *
             return WM_ST_NO_RAM;
         }
         return wm_sup_refusal(&err, msg, cap);
+    }
+    /* Installed before names were checked at commit: it must not run as another module
+     * (its kv data and pins are keyed by the manifest name). No code ran: no start
+     * function is allowed. */
+    st = wm_sup_check_name(name, &sl->sb.manifest, msg, cap);
+    if (st != WM_ST_OK) {
+        wm_sb_uninstall(&sl->sb);
+        return st;
     }
     size_t used = (sl->arena.used + 7u) & ~(size_t)7u;
     if (used > g.size) {
@@ -211,6 +238,24 @@ void wm_sup_unload(wm_supervisor *s, wm_slot *sl)
     sl->armed = false;
 }
 
+/* kv writes: within the module's budget (per store name, shared by its RUN calls), and
+ * the flash work charged to its fuel, beyond this slice as a debt paid from the next. */
+static bool hk_kv_budget(void *ctx, wm_sb_module *m, uint32_t bytes)
+{
+    return wm_sup_kv_budget(ctx, slot_of(m)->name, m->manifest.kv_write, bytes);
+}
+
+static void hk_kv_spent(void *ctx, wm_sb_module *m, uint32_t bytes, uint32_t work)
+{
+    wm_supervisor *s = ctx;
+    wm_slot *sl = slot_of(m);
+    wm_sup_kv_spent(s, sl->name, m->manifest.kv_write, bytes);
+    uint64_t rest = wm_charge(m->inst, work / WM_SUP_KV_WORK_PER_FUEL);
+    if (sl != &s->tmp) {
+        sl->fuel_debt += rest; /* (a RUN's call is bounded by its own fuel) */
+    }
+}
+
 void wm_sup_platform(wm_supervisor *s, wm_sb_platform *plat)
 {
     plat->ctx = s;
@@ -223,4 +268,6 @@ void wm_sup_platform(wm_supervisor *s, wm_sb_platform *plat)
     plat->output = hk_output;
     plat->random = hk_random;
     plat->realtime_ns = hk_realtime;
+    plat->kv_budget = hk_kv_budget;
+    plat->kv_spent = hk_kv_spent;
 }

@@ -57,23 +57,13 @@ static void op_installed(void *ctx, wm_protocol *p, const char *name)
 {
     wm_supervisor *s = ctx;
     (void)p;
-    uint32_t idx = 0;
     wm_store_info info;
     wm_sup_crash_clear(s, name);
-    if (wm_store_find(s->cfg.store, name, &idx) != WM_STORE_OK ||
-        wm_store_get(s->cfg.store, idx, &info) != WM_STORE_OK) {
+    const uint8_t *image = wm_sup_store_image(s, name, &info);
+    if (image == NULL) {
         return;
     }
-    /* Raise the replay pin of a signed package on a provisioned device. */
-    const uint8_t *image = wm_store_image(s->cfg.store, idx);
-    if (s->dev.nkeys > 0 && image != NULL && wm_sup_is_package(image, info.size)) {
-        wm_package pkg;
-        wm_manifest m;
-        if (wm_pkg_parse(image, info.size, &pkg, NULL) == WM_SB_OK &&
-            wm_pkg_manifest(&pkg, &m, NULL) == WM_SB_OK && s->cfg.kv != NULL) {
-            (void)wm_sb_pin_record(s->cfg.kv, m.name, m.version);
-        }
-    }
+    /* (the replay pin was raised before the commit: wm_sup_validate) */
     wm_slot *sl = wm_sup_find(s, name);
     bool was_running = sl != NULL && wm_sup_running_state(sl->state);
     if (sl != NULL && sl->loaded) {
@@ -98,30 +88,21 @@ static void op_installed(void *ctx, wm_protocol *p, const char *name)
     wm_sup_start_or_report(s, sl);
 }
 
-/* The kv namespace of the module `name` (its manifest name, or the store name if bare). */
-static void module_namespace(wm_supervisor *s, const char *name, char *ns, size_t cap)
-{
-    uint32_t idx = 0;
-    wm_store_info info;
-    wm_sup_strcpy(ns, name, cap);
-    if (wm_store_find(s->cfg.store, name, &idx) != WM_STORE_OK ||
-        wm_store_get(s->cfg.store, idx, &info) != WM_STORE_OK) {
-        return;
-    }
-    const uint8_t *image = wm_store_image(s->cfg.store, idx);
-    wm_package pkg;
-    wm_manifest m;
-    if (image != NULL && wm_sup_is_package(image, info.size) &&
-        wm_pkg_parse(image, info.size, &pkg, NULL) == WM_SB_OK &&
-        wm_pkg_manifest(&pkg, &m, NULL) == WM_SB_OK) {
-        wm_sup_strcpy(ns, m.name, cap);
-    }
-}
-
-static void op_removing(void *ctx, wm_protocol *p, const char *name)
+static int op_removing(void *ctx, wm_protocol *p, const char *name, char *msg, size_t cap)
 {
     wm_supervisor *s = ctx;
+    wm_sup_text t;
     (void)p;
+    wm_sup_text_init(&t, msg, cap);
+    /* Its data goes with it (`wasmote rm` deletes the module's kv keys): the namespace of
+     * its store name, which is its manifest name (checked at install and load), so no
+     * package can point this at another module's data. All keys go at once, or none. */
+    if (s->cfg.kv != NULL &&
+        wm_kv_clear_ns(s->cfg.kv, (const uint8_t *)name, (uint32_t)wm_sup_strlen(name)) != 0) {
+        wm_sup_put(&t, "could not delete its key-value data (config area write failed): "
+                       "nothing removed");
+        return WM_ST_FLASH_ERROR;
+    }
     wm_slot *sl = wm_sup_find(s, name);
     if (sl != NULL) {
         if (wm_sup_running_state(sl->state)) {
@@ -131,13 +112,8 @@ static void op_removing(void *ctx, wm_protocol *p, const char *name)
         sl->name[0] = '\0';
         sl->state = WM_MS_IDLE;
     }
-    char ns[WM_PKG_NAME_MAX + 1];
-    module_namespace(s, name, ns, sizeof ns);
-    if (s->cfg.kv != NULL) {
-        /* its data goes with it (documented: `wasmote rm` deletes the module's kv keys) */
-        (void)wm_kv_clear_ns(s->cfg.kv, (const uint8_t *)ns, (uint32_t)wm_sup_strlen(ns));
-    }
     wm_sup_crash_clear(s, name);
+    return WM_ST_OK;
 }
 
 /* Kind, version and RAM of a module that is not loaded, from its manifest in the store
@@ -260,8 +236,14 @@ static void op_device_state(void *ctx, wm_proto_device_state *out)
     /* notes: provisioning state, then modules disabled for crashing the device */
     wm_sup_text t;
     wm_sup_text_init(&t, s->notes, sizeof s->notes);
-    if (s->nkeys == 0) {
+    if (s->locked) {
+        wm_sup_put(&t, "locked: the keys record cannot be read");
+    } else if (s->nkeys == 0) {
         wm_sup_put(&t, unprov);
+    }
+    if (s->cfg.kv != NULL && s->cfg.kv->module_pool == 0) {
+        wm_sup_put(&t, t.len > 0 ? "; " : "");
+        wm_sup_put(&t, "config area too small for module data");
     }
     uint32_t disabled = 0;
     for (uint32_t i = 0; i < WM_SUP_SLOTS; i++) {
@@ -337,9 +319,43 @@ int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size)
     err.code = 0;
     err.offset = 0;
     err.msg[0] = '\0';
+    int status = wm_sup_check_unlocked(s, s->validate_msg, sizeof s->validate_msg);
+    if (status != WM_ST_OK) {
+        s->validate_status = (uint16_t)status;
+        return -1;
+    }
+    bool package = wm_sup_is_package(image, size);
     int rc = wm_sb_check(&s->host, &s->tmp.sb, &s->tmp.arena, image, size, &s->dev,
-                         wm_sup_is_package(image, size) ? NULL : name, &err);
-    if (rc == WM_SB_OK) {
+                         package ? NULL : name, &err);
+    if (rc != WM_SB_OK) {
+        s->validate_status =
+            (uint16_t)wm_sup_refusal(&err, s->validate_msg, sizeof s->validate_msg);
+        return -1;
+    }
+    const wm_manifest *m = &s->tmp.sb.manifest;
+    status = wm_sup_check_name(name, m, s->validate_msg, sizeof s->validate_msg);
+    if (status == WM_ST_OK) {
+        status = wm_sup_kv_admit(s, name, m, s->validate_msg, sizeof s->validate_msg);
+    }
+    if (status == WM_ST_OK && package && s->dev.nkeys > 0 && s->cfg.kv != NULL) {
+        /* The replay pin is raised before the commit: a package whose pin cannot be
+         * written is not installed (an unraised pin would let an older one back in). */
+        int pr = wm_sb_pin_record(s->cfg.kv, m->name, m->version);
+        if (pr != 0) {
+            wm_sup_text t;
+            wm_sup_text_init(&t, s->validate_msg, sizeof s->validate_msg);
+            wm_sup_put(&t, pr == WM_E_QUOTA ? "no room for its version pin: the device keeps "
+                                              "pins of at most "
+                                            : "its version pin could not be written "
+                                              "(config area)");
+            if (pr == WM_E_QUOTA) {
+                wm_sup_put_u(&t, WM_SB_PINS_MAX);
+                wm_sup_put(&t, " module names");
+            }
+            status = pr == WM_E_QUOTA ? WM_ST_NO_SPACE : WM_ST_FLASH_ERROR;
+        }
+    }
+    if (status == WM_ST_OK) {
         /* Accepted, but its native code will not run: the commit's answer says why. */
         uint32_t aot = s->tmp.sb.decision.notes & (WM_SB_NOTE_AOT_UNSIGNED | WM_SB_NOTE_AOT_ABI);
         if (aot != 0u) {
@@ -350,7 +366,7 @@ int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size)
         }
         return 0;
     }
-    s->validate_status = (uint16_t)wm_sup_refusal(&err, s->validate_msg, sizeof s->validate_msg);
+    s->validate_status = (uint16_t)status;
     return -1;
 }
 

@@ -231,16 +231,25 @@ static void run_slice(wm_supervisor *s, wm_slot *sl)
     wm_error err = {WM_OK, 0, ""};
     uint64_t fuel = wm_sup_slice(s, sl);
     uint64_t t0 = wm_sup_now(s);
-    /* a reactor's _initialize first, then the entry */
-    const wm_func *f = sl->init != NULL ? sl->init : sl->entry;
-    uint32_t nres = sl->init != NULL ? 0u : sl->nresults;
-    wm_sup_slice_begin(s, sl->name);
-    wm_err e = sl->in_call ? wm_resume(sl->sb.inst, fuel, res, nres, &err)
-                           : wm_call(sl->sb.inst, f, NULL, 0, res, nres, fuel, &err);
-    wm_sup_slice_end(s);
-    sl->in_call = true;
-    uint64_t left = wm_fuel_left(sl->sb.inst);
-    uint64_t used = e == WM_ERR_OUT_OF_FUEL ? fuel : (left <= fuel ? fuel - left : 0u);
+    /* Flash work done for it beyond an earlier slice is paid first: its turns go to the
+     * others until it is (it counts as fuel used, for statistics and limits.cpu too). */
+    uint64_t paid = sl->fuel_debt < fuel ? sl->fuel_debt : fuel;
+    sl->fuel_debt -= paid;
+    fuel -= paid;
+    wm_err e = WM_ERR_OUT_OF_FUEL; /* a turn spent paying: still READY */
+    uint64_t used = paid;
+    if (fuel > 0) {
+        /* a reactor's _initialize first, then the entry */
+        const wm_func *f = sl->init != NULL ? sl->init : sl->entry;
+        uint32_t nres = sl->init != NULL ? 0u : sl->nresults;
+        wm_sup_slice_begin(s, sl->name);
+        e = sl->in_call ? wm_resume(sl->sb.inst, fuel, res, nres, &err)
+                        : wm_call(sl->sb.inst, f, NULL, 0, res, nres, fuel, &err);
+        wm_sup_slice_end(s);
+        sl->in_call = true;
+        uint64_t left = wm_fuel_left(sl->sb.inst);
+        used += e == WM_ERR_OUT_OF_FUEL ? fuel : (left <= fuel ? fuel - left : 0u);
+    }
     uint64_t now = wm_sup_now(s);
     roll_window(sl, now);
     sl->fuel_total += used;
@@ -345,6 +354,10 @@ void wm_sup_init(wm_supervisor *s, const wm_sup_config *cfg)
     s->dev.nkeys = 0;
     s->dev.pinned = cfg->kv != NULL ? wm_sb_pin_lookup : NULL;
     s->dev.pin_ctx = cfg->kv;
+    if (cfg->kv != NULL) {
+        /* modules' data may not crowd out the firmware's records (supervisor.h) */
+        wm_kv_set_module_pool(cfg->kv, wm_sup_kv_pool(cfg->kv));
+    }
     s->dev.arch = cfg->aot_arch;
     s->dev.aot_abi = cfg->aot_abi;
     /* native code only with a binder (core/aot's wm_aot_attach), and only from signed
@@ -368,6 +381,13 @@ void wm_sup_init(wm_supervisor *s, const wm_sup_config *cfg)
             continue;
         }
         wm_sup_reset_record(sl, info.name);
+        if (wm_sup_streq(s->unrecorded, info.name)) {
+            sl->state = WM_MS_FAILED;
+            wm_sup_strcpy(sl->last_trap, "not autostarted: the reset it caused could not be "
+                          "counted in the config area", sizeof sl->last_trap);
+            wm_sup_announce(s, WM_EV_EXIT, info.name, sl->last_trap);
+            continue;
+        }
         if (wm_sup_crash_count(s, info.name) >= WM_SUP_CRASH_LIMIT) {
             sl->state = WM_MS_DISABLED;
             wm_sup_announce(s, WM_EV_EXIT, info.name,

@@ -25,6 +25,7 @@
 
 #include "../protocol/protocol.h"
 #include "../random/random.h"
+#include "../sandbox/pins.h"
 #include "../sandbox/sandbox.h"
 #include "../store/store.h"
 #include "ram_pool.h"
@@ -38,6 +39,30 @@
 #define WM_SUP_BACKOFF_MAX_MS 30000u
 #define WM_SUP_TRAP_MAX 160u /* a trap's message and its wasm call stack */
 #define WM_SUP_SLICE_MAX 10000u /* default cap of one slice, in fuel */
+
+/* The config area (kv) is shared by the modules' data and the firmware's own records, each
+ * '#' namespace held to a share in flash bytes (wm_kv_record_bytes), so no module can crowd
+ * them out. Their sum is the reserve; of the rest, half is the pool all modules' data may
+ * fill (what their limits.kv may promise, checked at install) and half stays free after any
+ * compaction, which bounds how often one is needed (docs/reliability.md has the arithmetic). */
+#define WM_SUP_KV_KEYS_BYTES WM_KV_RECORD_MAX /* "#keys": the key list, one record */
+#define WM_SUP_KV_CRASH_RECORD 64u /* "#crash": one count, any store name */
+#define WM_SUP_KV_CRASH_BYTES (WM_STORE_MAX_RECORDS * WM_SUP_KV_CRASH_RECORD)
+#define WM_SUP_KV_OTHER_BYTES (2u * WM_KV_RECORD_MAX) /* "#dev": id and DRBG seed (96) */
+#define WM_SUP_KV_RESERVE                                                                  \
+    (WM_SUP_KV_KEYS_BYTES + WM_SB_PINS_BYTES + WM_SUP_KV_CRASH_BYTES + WM_SUP_KV_OTHER_BYTES)
+/* What the config area's flash must last: erase cycles per sector and the product lifetime
+ * in hours (10 years). From them and the geometry follows how many bytes of kv records per
+ * hour the modules' write budgets (limits.kv_write) may add up to (wm_sup_kv_write_capacity,
+ * checked at install); wm_sup_config may set other values. */
+#ifndef WM_SUP_KV_ENDURANCE
+#define WM_SUP_KV_ENDURANCE 10000u
+#endif
+#ifndef WM_SUP_KV_LIFETIME_H
+#define WM_SUP_KV_LIFETIME_H 87660u
+#endif
+#define WM_SUP_BUDGETS WM_STORE_MAX_RECORDS /* kv write budgets tracked, one per module */
+#define WM_SUP_KV_WORK_PER_FUEL 8u /* flash bytes programmed or erased per unit of fuel */
 
 /* Module states (LIST, `wasmote ls`). */
 enum {
@@ -86,6 +111,8 @@ typedef struct wm_sup_config {
                          uint16_t abi, wm_error *err);
     uint8_t aot_isolated;      /* 1: aot_attach runs native code isolated by the MPU */
     uint8_t aot_unsigned;      /* host only: run unsigned native code (wm_sb_device) */
+    uint32_t kv_endurance;     /* erase cycles of the config area's flash (0: default) */
+    uint32_t kv_lifetime_h;    /* hours it must last (0: default) */
     wm_sup_retained *retained; /* NULL: resets are not attributed */
     uint32_t reset_cause;      /* WM_RESET_* */
     /* Unsolicited events (WM_EV_*) for the host. */
@@ -114,6 +141,7 @@ typedef struct wm_slot {
     const wm_func *entry;
     const wm_func *init;       /* a WASI reactor's _initialize, called before the entry */
     uint32_t nresults;         /* of the entry function */
+    uint64_t fuel_debt;        /* flash work charged beyond a slice: paid from the next ones */
     uint64_t wake_ms;
     uint64_t started_ms;
     uint32_t backoff_ms;
@@ -126,6 +154,15 @@ typedef struct wm_slot {
     uint32_t traps, restarts;
     char last_trap[WM_SUP_TRAP_MAX];
 } wm_slot;
+
+/* A module's kv write budget: a bucket of flash bytes that fills at limits.kv_write per hour
+ * up to one hour's worth or the largest record if more (full when first used after a
+ * boot). Level in bytes x 3600000 (byte-milliseconds per hour) so refills never round. */
+typedef struct {
+    char name[WM_STORE_NAME_MAX + 1]; /* "" = unused */
+    uint64_t level;
+    uint64_t at_ms;
+} wm_sup_budget;
 
 typedef struct wm_supervisor {
     wm_sup_config cfg;
@@ -144,6 +181,14 @@ typedef struct wm_supervisor {
     uint64_t now;              /* 64-bit milliseconds */
     uint32_t last_millis;
     bool in_run;               /* RUN is executing: the step must not start another */
+    /* The keys record cannot be read (or the config area is damaged before its end): the
+     * device does not fall back to "unprovisioned"; it installs, starts and runs nothing
+     * and refuses PROVISION until the config area is erased (docs/security.md). */
+    bool locked;
+    /* A reset was blamed on this module but its count could not be written: it is not
+     * autostarted this boot (the boot-loop guard fails closed). */
+    char unrecorded[WM_STORE_NAME_MAX + 1];
+    wm_sup_budget budgets[WM_SUP_BUDGETS];
     char notes[200];           /* INFO's notes: provisioning state, random source,
                                   disabled modules */
     /* commit validation result for the protocol */
@@ -170,5 +215,10 @@ uint64_t wm_sup_now(wm_supervisor *s);
 uint64_t wm_sup_slice(const wm_supervisor *s, const wm_slot *sl);
 /* Slots that are started (READY, SLEEPING, WAITING, BACKOFF). */
 uint32_t wm_sup_running(const wm_supervisor *s);
+/* Bytes of the config area `kv` that all modules' data may take (the module pool). */
+uint32_t wm_sup_kv_pool(const wm_kv *kv);
+/* Bytes of kv records per hour the config area sustains for `lifetime_h` hours of
+ * `endurance` erase cycles: what all modules' limits.kv_write may add up to. */
+uint64_t wm_sup_kv_write_capacity(const wm_kv *kv, uint32_t endurance, uint32_t lifetime_h);
 
 #endif

@@ -8,7 +8,7 @@
  * Usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES] [--kv BYTES]
  *                       [--tcp PORT | --stdio] [--board NAME] [--ram BYTES] [--fuel N]
  *                       [--gpio-log FILE] [--retained FILE] [--entropy os|jitter]
- *                       [--kv-file FILE]
+ *                       [--kv-file FILE] [--erase-counts FILE] [--kv-lifetime HOURS]
  * --kv-file keeps the config area (keys, pins, module kv data; --kv bytes) in a file of
  * its own, so it outlives a store that is thrown away (`wasmote exec --kv DIR`). The
  * realtime clock WASI programs read is the host's.
@@ -16,6 +16,10 @@
  * host`), signed or not: `wasmote exec` runs the user's own code on the user's computer.
  * Each load maps its code read+execute once (never writable and executable at once); the
  * mappings stay until the process ends, which is what exec's short runs need.
+ * --erase-counts keeps a u32 erase count per flash sector in FILE (mapped: readable while
+ * the device runs, kept across restarts), for wear measurements. --kv-lifetime is how many
+ * hours the config area must last (default ten years): the modules' write budgets may add
+ * up to what its flash sustains for that long.
  * --retained keeps the "RAM that survives a reset" in FILE, so that killing the process
  * in the middle of a module's slice and starting it again looks like a watchdog reset.
  * With --tcp it listens on 127.0.0.1:PORT (0 = any free port), prints
@@ -209,18 +213,21 @@ static int gpio_write_logged(void *ctx, uint32_t pin, int level)
  * in a file, across the process being killed too. */
 static wm_sup_retained g_retained_static;
 
-static wm_sup_retained *map_retained(const char *path)
+/* A file of `size` bytes mapped shared (created with zeros), or NULL. */
+static void *map_file(const char *path, size_t size)
 {
-    if (path == NULL) {
-        return &g_retained_static;
-    }
     int fd = open(path, O_RDWR | O_CREAT, 0644);
-    if (fd < 0 || ftruncate(fd, (off_t)sizeof(wm_sup_retained)) != 0) {
+    if (fd < 0 || ftruncate(fd, (off_t)size) != 0) {
         return NULL;
     }
-    void *m = mmap(NULL, sizeof(wm_sup_retained), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
-    return m == MAP_FAILED ? NULL : (wm_sup_retained *)m;
+    return m == MAP_FAILED ? NULL : m;
+}
+
+static wm_sup_retained *map_retained(const char *path)
+{
+    return path == NULL ? &g_retained_static : map_file(path, sizeof(wm_sup_retained));
 }
 
 static int boot(wm_device *dev, const wm_device_config *cfg)
@@ -322,7 +329,7 @@ static void usage(void)
     fprintf(stderr, "usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES]"
                     " [--kv BYTES] [--tcp PORT | --stdio] [--board NAME] [--ram BYTES]"
                     " [--fuel N] [--gpio-log FILE] [--retained FILE] [--entropy os|jitter]"
-                    " [--kv-file FILE] [--aot]\n");
+                    " [--kv-file FILE] [--aot] [--erase-counts FILE] [--kv-lifetime HOURS]\n");
 }
 
 int main(int argc, char **argv)
@@ -332,7 +339,9 @@ int main(int argc, char **argv)
     const char *kv_path = NULL;
     const char *flash_path = NULL, *board = "posix", *gpio_log = NULL, *retained = NULL;
     const char *entropy = "os";
-    long size = 256 * 1024, sector = 4096, port = -1, ram = 4L * 1024 * 1024, kv = 32 * 1024;
+    const char *erase_counts = NULL;
+    long kv_lifetime = 0;
+    long size = 320 * 1024, sector = 4096, port = -1, ram = 4L * 1024 * 1024, kv = 64 * 1024;
     long long fuel = 100000000LL;
     int use_stdio = 0, aot = 0;
     for (int i = 1; i < argc; i++) {
@@ -373,6 +382,10 @@ int main(int argc, char **argv)
             entropy = v;
         } else if (strcmp(argv[i], "--kv-file") == 0) {
             kv_path = v;
+        } else if (strcmp(argv[i], "--erase-counts") == 0) {
+            erase_counts = v;
+        } else if (strcmp(argv[i], "--kv-lifetime") == 0) {
+            kv_lifetime = strtol(v, NULL, 0);
         } else {
             usage();
             return 2;
@@ -381,7 +394,8 @@ int main(int argc, char **argv)
     }
     if (flash_path == NULL || (port < 0 && !use_stdio) || size <= 0 || sector <= 0 ||
         size % sector != 0 || port > 65535 || ram < 4096 || fuel <= 0 || kv < 0 ||
-        kv % sector != 0 || (kv >= size && kv_path == NULL) ||
+        kv % sector != 0 || (kv >= size && kv_path == NULL) || kv_lifetime < 0 ||
+        kv_lifetime > 0x7FFFFFFF ||
         (strcmp(entropy, "os") != 0 && strcmp(entropy, "jitter") != 0)) {
         usage();
         return 2;
@@ -396,6 +410,11 @@ int main(int argc, char **argv)
         wm_flash_file_open(&kv_flash, kv_path, (uint32_t)kv, (uint32_t)sector) != 0) {
         fprintf(stderr, "wasmote-device: cannot open kv file %s: %s\n", kv_path,
                 strerror(errno));
+        return 1;
+    }
+    if (erase_counts != NULL &&
+        (flash.erase_counts = map_file(erase_counts, (size_t)(size / sector) * 4u)) == NULL) {
+        fprintf(stderr, "wasmote-device: cannot map %s: %s\n", erase_counts, strerror(errno));
         return 1;
     }
     /* The runtime's arena: every RUN loads, instantiates and releases inside it. */
@@ -431,6 +450,7 @@ int main(int argc, char **argv)
         .run_fuel = (uint64_t)fuel,
         .gpio = &g_gpio_logged,
         .retained = kept,
+        .kv_lifetime_h = (uint32_t)kv_lifetime,
         .reset_cause = WM_RESET_POWER,
         .entropy = strcmp(entropy, "jitter") == 0 ? jitter_entropy : os_entropy,
         .realtime_ns = posix_realtime_ns,

@@ -50,6 +50,9 @@ static int ff_erase(void *ctx, uint32_t addr)
         return -1;
     }
     memset(ff->mem + addr, 0xFF, ff->ops.sector_size);
+    if (ff->erase_counts != NULL) {
+        ff->erase_counts[addr / ff->ops.sector_size]++;
+    }
     return ff_write_back(ff, addr, ff->ops.sector_size, ff->erase_us);
 }
 
@@ -84,6 +87,7 @@ int wm_flash_file_open(wm_flash_file *ff, const char *path, uint32_t size, uint3
         (void)n;
     }
     ff->program_us = ff->erase_us = 0;
+    ff->erase_counts = NULL;
     const char *timing = getenv("WASMOTE_FLASH_TIMING");
     if (timing != NULL) {
         char *end;

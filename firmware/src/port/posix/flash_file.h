@@ -17,6 +17,9 @@ typedef struct {
      * programmed or erased region, as a power cut does to real flash (the power-cut
      * campaign, tests/campaigns/power_cuts.py). Unset: each operation is one write. */
     uint32_t program_us, erase_us;
+    /* Wear statistics: erases per sector (NULL: not counted), e.g. a file the port maps so
+     * a test reads the counts while the device runs (device_main.c --erase-counts). */
+    uint32_t *erase_counts;
 } wm_flash_file;
 
 /* Open (or create, erased) `path` as a region of `size` bytes in `sector`-byte sectors.
