@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "bare_console.h"
+#include "bare_counter.h"
 #include "crypto_bench_vectors.h"
 #include "ed25519.h"
 #include "random.h"
@@ -25,31 +26,6 @@ void wm_app_main(void);
 #define STACK_WINDOW 24576u /* bytes below SP painted for the high-water mark */
 
 #if defined(__arm__)
-#include "mps2_regs.h"
-
-#define COUNTER_NAME "systick"
-
-/* SysTick as a free-running 24-bit down-counter, no interrupt: a case must stay under
- * 2^24 cycles (0.67 s at 25 MHz, 671 M instructions under icount), far above a verify.
- * Returns the start value once the counter has loaded its reload value and runs. */
-static uint32_t counter_start(void)
-{
-    uint32_t v;
-    WM_SYST_CSR = 0;
-    WM_SYST_RVR = 0xFFFFFFu;
-    WM_SYST_CVR = 0;
-    WM_SYST_CSR = 0x5u; /* processor clock, enabled, no interrupt */
-    do {
-        v = WM_SYST_CVR & 0xFFFFFFu;
-    } while (v == 0u);
-    return v;
-}
-
-static uint32_t counter_elapsed(uint32_t start)
-{
-    return (start - (WM_SYST_CVR & 0xFFFFFFu)) & 0xFFFFFFu;
-}
-
 static uint32_t stack_pointer(void)
 {
     uint32_t sp;
@@ -65,25 +41,6 @@ static uint32_t run_calibration(void)
     return n;
 }
 #elif defined(__riscv)
-#define COUNTER_NAME "minstret"
-
-static uint32_t instret(void)
-{
-    uint32_t v;
-    __asm__ volatile("csrr %0, minstret" : "=r"(v));
-    return v;
-}
-
-static uint32_t counter_start(void)
-{
-    return instret();
-}
-
-static uint32_t counter_elapsed(uint32_t start)
-{
-    return instret() - start;
-}
-
 static uint32_t stack_pointer(void)
 {
     uint32_t sp;
