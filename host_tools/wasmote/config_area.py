@@ -70,12 +70,11 @@ def write_capacity(kv_size: int, sector: int, endurance: int = ENDURANCE,
 
 
 def geometry_problem(kv_size: int, sector: int) -> str | None:
-    """Why a config area of `kv_size` bytes in `sector`-byte sectors cannot work, or None."""
+    """Why the firmware cannot mount a config area of `kv_size` bytes in `sector`-byte
+    sectors, or None. (One too small for the reserve still works: its modules get no kv
+    data, module_pool() is 0, and the firmware's records use what there is.)"""
     bank = kv_size // sector // 2 * sector
     if bank > BANK_MAX:
         return (f"kv_size {kv_size} makes banks of {bank} bytes; the firmware mounts at most "
                 f"{BANK_MAX} (two banks of whole sectors)")
-    if capacity(kv_size, sector) <= RESERVE:
-        return (f"kv_size {kv_size} cannot hold the firmware's own records: a bank of "
-                f"{bank} bytes, {RESERVE} of them reserved for keys, pins and crash counts")
     return None

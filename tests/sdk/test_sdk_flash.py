@@ -80,9 +80,7 @@ def test_store_mismatch_with_board_file_is_refused(tmp_path):
                                                  "sectors, at least 2"),
     ({"kv_size": 2048}, "at least 2"),
     ({"kv_size": 512 * 1024}, "leaves no room for modules"),
-    # the firmware's own records (keys, pins, crash counts) need 4592 bytes in a bank, and
-    # the RAM map of superseded records covers banks of up to 32 KiB (issue 14 item 2)
-    ({"kv_size": 8192}, "cannot hold the firmware's own records"),
+    # the RAM map of superseded kv records covers banks of up to 32 KiB (issue 14 item 2)
     ({"kv_size": 128 * 1024}, "makes banks of 65536 bytes; the firmware mounts at most "
                               "32768"),
     ({"sector": 3000}, "not a power of two"),
