@@ -38,6 +38,9 @@ int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *
 /* The sandbox platform hooks of this supervisor (clock, log, blocking sleep/receive). */
 void wm_sup_platform(wm_supervisor *s, wm_sb_platform *plat);
 bool wm_sup_is_package(const uint8_t *image, uint32_t size);
+/* The manifest of a committed store image that is a package (false for a bare module or
+ * one that does not parse), read in place without hashing the package again. */
+bool wm_sup_manifest_of(const uint8_t *image, uint32_t size, wm_manifest *m);
 /* Releases the slot's instance and RAM (aborting a suspended call). */
 void wm_sup_unload(wm_supervisor *s, wm_slot *sl);
 /* True once a blocked slot may continue (deadline passed, message arrived). */

@@ -114,15 +114,6 @@ void wm_sup_kv_spent(wm_supervisor *s, const char *name, uint32_t rate, uint32_t
     }
 }
 
-/* The manifest of a stored module (a bare module has the default one: no kv). */
-static bool stored_manifest(const uint8_t *image, uint32_t size, wm_manifest *m)
-{
-    wm_package pkg;
-    return image != NULL && wm_sup_is_package(image, size) &&
-           wm_pkg_parse(image, size, &pkg, NULL) == WM_SB_OK &&
-           wm_pkg_manifest(&pkg, m, NULL) == WM_SB_OK;
-}
-
 static uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
 
 /* Flash bytes per hour a manifest's module may write (only with the kv capability). */
@@ -166,7 +157,8 @@ int wm_sup_kv_admit(wm_supervisor *s, const char *name, const wm_manifest *m, ch
             replacing = true; /* the version being replaced: its data counts below */
             continue;
         }
-        bool known = stored_manifest(wm_store_image(st, i), info.size, &other);
+        /* (a bare module has the default manifest: no kv) */
+        bool known = wm_sup_manifest_of(wm_store_image(st, i), info.size, &other);
         promised += max_u32(known ? other.kv_quota : 0u, (uint32_t)used);
         writes += known ? writes_of(&other) : 0u;
     }

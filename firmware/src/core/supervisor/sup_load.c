@@ -151,6 +151,26 @@ bool wm_sup_is_package(const uint8_t *image, uint32_t size)
            image[3] == 0x70;
 }
 
+bool wm_sup_manifest_of(const uint8_t *image, uint32_t size, wm_manifest *m)
+{
+    /* In place, without hashing the package again: a committed image was verified when it
+     * was committed, and every read here is bounds-checked. */
+    if (image == NULL || size < WM_PKG_HEADER_SIZE + 8u || !wm_sup_is_package(image, size)) {
+        return false;
+    }
+    wm_package pkg;
+    wm_sb_mem_set(&pkg, 0, sizeof pkg);
+    uint32_t len = wm_sb_le32(image + WM_PKG_HEADER_SIZE + 4u);
+    if (image[WM_PKG_HEADER_SIZE] != WM_PKG_KIND_MANIFEST || len > WM_PKG_MANIFEST_MAX ||
+        len > size - WM_PKG_HEADER_SIZE - 8u) {
+        return false;
+    }
+    pkg.manifest = image + WM_PKG_HEADER_SIZE + 8u;
+    pkg.manifest_len = len;
+    pkg.manifest_off = WM_PKG_HEADER_SIZE + 8u;
+    return wm_pkg_manifest(&pkg, m, NULL) == WM_SB_OK;
+}
+
 int wm_sup_check_name(const char *name, const wm_manifest *m, char *msg, size_t cap)
 {
     wm_sup_text t;

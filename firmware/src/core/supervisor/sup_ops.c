@@ -117,24 +117,13 @@ static int op_removing(void *ctx, wm_protocol *p, const char *name, char *msg, s
 }
 
 /* Kind, version and RAM of a module that is not loaded, from its manifest in the store
- * (RAM: what it would reserve, memory + stack). A bare module: kind 0, no version. The
- * image was fully checked at commit; parsing it again costs one SHA-256 of the package. */
+ * (RAM: what it would reserve, memory + stack). A bare module: kind 0, no version. */
 static void stored_manifest(wm_supervisor *s, const char *name, wm_proto_module_state *out)
 {
-    uint32_t idx = 0;
     wm_store_info info;
-    const uint8_t *image = NULL;
-    if (wm_store_find(s->cfg.store, name, &idx) != WM_STORE_OK ||
-        wm_store_get(s->cfg.store, idx, &info) != WM_STORE_OK ||
-        (image = wm_store_image(s->cfg.store, idx)) == NULL ||
-        !wm_sup_is_package(image, info.size)) {
-        return;
-    }
-    wm_package pkg;
     wm_manifest m;
-    wm_sb_error err;
-    if (wm_pkg_parse(image, info.size, &pkg, &err) != WM_SB_OK ||
-        wm_pkg_manifest(&pkg, &m, &err) != WM_SB_OK) {
+    const uint8_t *image = wm_sup_store_image(s, name, &info);
+    if (image == NULL || !wm_sup_manifest_of(image, info.size, &m)) {
         return;
     }
     out->kind = 1u;
@@ -146,34 +135,13 @@ static void stored_manifest(wm_supervisor *s, const char *name, wm_proto_module_
     out->stack_limit = m.stack_bytes;
 }
 
-/* The manifest's autostart bit of a committed package image, read in place without
- * hashing (the image was verified when it was committed; every read is bounds-checked). */
-static bool manifest_autostart(const uint8_t *image, uint32_t size)
-{
-    if (size < WM_PKG_HEADER_SIZE + 8u) {
-        return false;
-    }
-    wm_package pkg;
-    wm_manifest m;
-    wm_sb_mem_set(&pkg, 0, sizeof pkg);
-    uint32_t len = wm_sb_le32(image + WM_PKG_HEADER_SIZE + 4u);
-    if (image[WM_PKG_HEADER_SIZE] != WM_PKG_KIND_MANIFEST || len > WM_PKG_MANIFEST_MAX ||
-        len > size - WM_PKG_HEADER_SIZE - 8u) {
-        return false;
-    }
-    pkg.manifest = image + WM_PKG_HEADER_SIZE + 8u;
-    pkg.manifest_len = len;
-    pkg.manifest_off = WM_PKG_HEADER_SIZE + 8u;
-    return wm_pkg_manifest(&pkg, &m, NULL) == WM_SB_OK && m.autostart;
-}
-
 bool wm_sup_autostart(wm_supervisor *s, const wm_store_info *info, const uint8_t *image)
 {
     if (s->nkeys == 0) {
         return (info->flags & WM_MODFLAG_AUTOSTART) != 0;
     }
-    return image != NULL && wm_sup_is_package(image, info->size) &&
-           manifest_autostart(image, info->size);
+    wm_manifest m;
+    return wm_sup_manifest_of(image, info->size, &m) && m.autostart;
 }
 
 static void op_module_state(void *ctx, const char *name, wm_proto_module_state *out)
