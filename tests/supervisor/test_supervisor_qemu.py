@@ -142,11 +142,12 @@ def test_the_config_area_keeps_the_firmware_records(tmp_path: Path) -> None:
         assert (count, err) == (full // record, -6)  # WM_E_QUOTA at exactly its flash bytes
         a, b = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
         c.provision([public_key_bytes(a)])
+        c.key = a  # management now needs tokens
         c.push("busy", signed("busy", a, "2.0.0"))
         with pytest.raises(DeviceRefused) as e:
             c.push("busy", signed("busy", a, "1.0.0"))
         assert "replay refused" in e.value.message  # its pin was written
-        c.provision([public_key_bytes(a), public_key_bytes(b)], sign=a.sign)
+        c.provision([public_key_bytes(a), public_key_bytes(b)])
         assert c.info().keys == 2
         c.remove("filler")
         c.push("filler", signed("filler", b, limits=burst))
