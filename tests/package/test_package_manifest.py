@@ -104,7 +104,7 @@ def test_toml_round_trip():
 
 @pytest.mark.parametrize("data,offset,fragment", [
     (b"", 0, "truncated: encoding version"),
-    (b"\x04", 0, "unknown manifest encoding version 4"),
+    (b"\x05", 0, "unknown manifest encoding version 5"),
     (b"\x01\x01\x02", 2, "reserved flag bits"),
     (b"\x02\x01\x04", 2, "reserved flag bits"),
     (b"\x01\x01\x00\x00", 3, "name length 0 out of range 1..31"),

@@ -16,20 +16,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import wasmote.cli.device_cmds  # noqa: F401  (registers the commands)
 from tests.protocol.helpers import logs_with
-from tests.supervisor.modules import package, wasm
+from tests.supervisor.modules import signed, wasm
 from wasmote.cli import main
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceRefused
 from wasmote.device.posix_device import PosixDevice
 from wasmote.device.transport import SerialTransport
-from wasmote.package.container import parse_package
-from wasmote.package.keys import public_key_bytes, save_private_key, save_public_key, sign_package
-
-
-def signed(name: str, key: Ed25519PrivateKey, version: str = "1.0.0",
-           autostart: bool = False) -> bytes:
-    return sign_package(parse_package(package(name, version, autostart)), key).to_bytes()
+from wasmote.package.keys import public_key_bytes, save_private_key, save_public_key
 
 
 def refusal(fn: object, *args: object) -> DeviceRefused:
@@ -240,8 +234,8 @@ def test_a_new_key_set_stops_what_it_no_longer_allows(device: PosixDevice) -> No
     c = DeviceClient(SerialTransport(device.url), timeout=3.0)
     a, b = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     c.push("bare", wasm("busy"))
-    c.push("by_b", signed("busy", b))
-    c.push("by_a", signed("busy", a))
+    c.push("by_b", signed("busy", b, called="by_b"))
+    c.push("by_a", signed("busy", a, called="by_a"))
     for name in ("bare", "by_b", "by_a"):
         c.start(name)
     c.provision([public_key_bytes(a)])
