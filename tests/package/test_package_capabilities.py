@@ -126,3 +126,44 @@ def test_ungranted_wasi_links_a_stub():
     check_imports(imps, [])
     assert denied_imports(imps, []) == ["wasi_snapshot_preview1.random_get (needs random)"]
     assert denied_imports(imps, parse_capabilities(["random"])) == []
+
+
+def test_bridge_grants_parse_print_and_encode():
+    """bridge:out:PATTERN / bridge:in:PATTERN (docs/module-format.md): kinds 13 and 14 with the
+    pattern as argument, printed back as written, kept by the binary manifest."""
+    from wasmote.package.manifest import decode_manifest, encode_manifest, parse_manifest_toml
+
+    caps = parse_capabilities(["pubsub:sensors/*", "bridge:out:sensors/*",
+                               "bridge:in:sensors/cmd"])
+    assert caps[1:] == (Capability(CapKind.BRIDGE_OUT, "sensors/*"),
+                        Capability(CapKind.BRIDGE_IN, "sensors/cmd"))
+    assert [str(c) for c in caps] == ["pubsub:sensors/*", "bridge:out:sensors/*",
+                                      "bridge:in:sensors/cmd"]
+    m = parse_manifest_toml('name = "s"\nversion = "1.0.0"\ncapabilities = '
+                            '["pubsub:sensors/*", "bridge:out:sensors/t"]\n')
+    raw = encode_manifest(m)
+    assert bytes([13, 9]) + b"sensors/t" in raw
+    assert decode_manifest(raw) == m
+
+
+@pytest.mark.parametrize("caps,fragment", [
+    (["bridge:up:x"], "expected bridge:out:PATTERN or bridge:in:PATTERN"),
+    (["bridge:out"], "needs an argument"),
+    (["bridge:in:a//b"], "bad pubsub pattern"),
+    (["pubsub:a/*", "bridge:out:b/*"], "no pubsub grant covers 'b/\\*'"),
+    (["pubsub:a/b", "bridge:in:a/*"], "no pubsub grant covers 'a/\\*'"),
+])
+def test_bad_bridge_grants(caps, fragment):
+    from wasmote.package.manifest import parse_manifest_toml
+
+    text = f'name = "s"\nversion = "1.0.0"\ncapabilities = {caps!r}\n'.replace("'", '"')
+    with pytest.raises(Exception, match=fragment):
+        parse_manifest_toml(text)
+
+
+def test_bridge_grants_count_as_used_by_a_pubsub_module():
+    from wasmote.package.capabilities import unused_capabilities
+
+    caps = parse_capabilities(["pubsub:s/*", "bridge:out:s/*", "log"])
+    assert unused_capabilities([_imp("publish")], caps) == [Capability(CapKind.LOG)]
+    assert unused_capabilities([_imp("log")], caps) == list(caps[:2])

@@ -56,6 +56,7 @@ def test_authentication_constants_match_wire_h() -> None:
                                                                  p.PROV_KEEP_KEYS)
     assert c["WM_NONCE_AUTH_REQUIRED"] == p.NONCE_AUTH_REQUIRED
     assert c["WM_SUBSCRIBE_MAX_S"] == p.SUBSCRIBE_MAX_S
+    assert c["WM_BRIDGE_OUT_PER_S"] == p.BRIDGE_OUT_PER_S
     # the signed message's domain, and the random kinds INFO reports (core/random)
     auth_c = (WIRE_H.parent / "auth.c").read_text()
     assert f'"{p.AUTH_DOMAIN[:-1].decode()}"' in auth_c
@@ -73,3 +74,16 @@ def test_the_open_messages_are_the_devices() -> None:
     open_cases = body[:body.index("return 0;")]
     names = set(re.findall(r"case WM_MSG_(\w+):", open_cases))
     assert names == {m.name for m in p.OPEN_MSGS}
+
+
+def test_capability_kinds_and_pubsub_limits_match_the_device() -> None:
+    """The manifest's capability kinds (package.h) and the pub/sub limits a bridged message
+    obeys (sb_api.h) are the host's."""
+    from wasmote.package.capabilities import MAX_TOPIC_BYTES, CapKind
+
+    sandbox = WIRE_H.parent.parent / "sandbox"
+    kinds = dict(re.findall(r"WM_CAP_(\w+) = (\d+)", (sandbox / "package.h").read_text()))
+    assert {k: int(v) for k, v in kinds.items()} == {k.name: int(k) for k in CapKind}
+    api = dict(re.findall(r"#define (WM_\w+) (\d+)u", (sandbox / "sb_api.h").read_text()))
+    assert int(api["WM_TOPIC_MAX"]) == p.TOPIC_MAX == MAX_TOPIC_BYTES
+    assert int(api["WM_MESSAGE_MAX"]) == p.MESSAGE_MAX

@@ -56,6 +56,9 @@ class DeviceClient:
         self.on_event: Callable[[p.Event], None] | None = None
         # The device's non-protocol output, as passed on by the relay (CONSOLE frames).
         self.on_console: Callable[[bytes], None] | None = None
+        # Bridged publications (BRIDGE_OUT events) go here, not to `events`: their data is
+        # binary, not a log line.
+        self.on_bridge: Callable[[p.BridgeMessage], None] | None = None
         self._decoder = p.FrameDecoder()
         # A random start keeps a new session's seq apart from the device's last answered one.
         self._seq = random.randrange(0x10000)
@@ -72,7 +75,14 @@ class DeviceClient:
         """Responses that arrived within `timeout` (events are queued, not returned)."""
         out: list[p.Frame] = []
         for f in self._decoder.feed(self.transport.read(timeout)):
-            if f.type == p.FrameType.EVENT:
+            if f.type == p.FrameType.EVENT and f.msg == p.Msg.EV_BRIDGE_OUT:
+                try:
+                    bridged = p.BridgeMessage.from_frame(f)
+                except ProtocolError:
+                    continue
+                if self.on_bridge is not None:
+                    self.on_bridge(bridged)
+            elif f.type == p.FrameType.EVENT:
                 try:
                     ev = p.Event.from_frame(f)
                 except ProtocolError:
@@ -213,6 +223,12 @@ class DeviceClient:
         """Receive module events for `seconds` (0 ends it); needed on a provisioned device,
         harmless elsewhere."""
         self.request(p.Msg.SUBSCRIBE, struct.pack("<H", seconds))
+
+    def bridge_in(self, topic: str, data: bytes) -> int:
+        """Hand a message from the network to the modules whose bridge:in grant covers
+        `topic` (and that subscribe to it); returns how many took it."""
+        return p.Reader(self.request(p.Msg.BRIDGE_IN, p.bridge_in_body(topic, data)).body,
+                        "BRIDGE_IN").u8()
 
     def log_lines(self) -> list[p.LogLine]:
         return p.decode_logs(self.request(p.Msg.LOGS).body)

@@ -51,11 +51,13 @@ class Msg(IntEnum):
     PROVISION = 0x0C
     NONCE = 0x0D
     SUBSCRIBE = 0x0E
+    BRIDGE_IN = 0x0F
     EV_BOOT = 0x80
     EV_LOG = 0x81
     EV_TRAP = 0x82
     EV_EXIT = 0x83
     EV_OUTPUT = 0x84  # a piece of a module's stdout/stderr: u8 flags (OUT_*), bytes
+    EV_BRIDGE_OUT = 0x85
 
 
 class Status(IntEnum):
@@ -96,9 +98,10 @@ FEAT_SANDBOX = 0x10
 FEAT_SCHEDULER = 0x20
 FEAT_AOT = 0x40
 FEAT_AOT_MPU = 0x80  # native code runs unprivileged, isolated by the MPU
+FEAT_BRIDGE = 0x100  # BRIDGE_IN and BRIDGE_OUT events (bridge: grants)
 FEATURE_NAMES = {FEAT_STORE: "store", FEAT_RUN: "run", FEAT_RESUME: "resume",
                  FEAT_EVENTS: "events", FEAT_SANDBOX: "sandbox", FEAT_SCHEDULER: "scheduler",
-                 FEAT_AOT: "aot", FEAT_AOT_MPU: "aot-mpu"}
+                 FEAT_AOT: "aot", FEAT_AOT_MPU: "aot-mpu", FEAT_BRIDGE: "bridge"}
 
 # Module states in LIST (firmware/src/core/supervisor/supervisor.h WM_MS_*).
 MODULE_STATES = ("idle", "ready", "sleeping", "waiting", "backoff", "exited", "stopped",
@@ -127,6 +130,9 @@ PROV_CLEAR_PINS = 0x1
 PROV_KEEP_KEYS = 0x2
 NONCE_AUTH_REQUIRED = 0x1
 SUBSCRIBE_MAX_S = 3600
+BRIDGE_OUT_PER_S = 10  # bridged publications a device sends per second (more are dropped)
+TOPIC_MAX = 32         # bytes of a pub/sub topic (docs/api.md)
+MESSAGE_MAX = 64       # bytes of a pub/sub message
 # Open to anyone on the line even on a provisioned device; every other request needs a
 # token (the device's role_needed() in protocol.c).
 OPEN_MSGS = frozenset({Msg.INFO, Msg.NONCE, Msg.PUSH_BEGIN, Msg.PUSH_CHUNK, Msg.PUSH_COMMIT})
@@ -423,6 +429,30 @@ class Nonce:
 def auth_message(device_id: bytes, nonce: bytes, msg: int, body: bytes) -> bytes:
     """What the token's Ed25519 signature covers (firmware protocol/auth.h)."""
     return AUTH_DOMAIN + device_id + nonce + bytes([msg]) + body
+
+
+def bridge_in_body(topic: str, data: bytes) -> bytes:
+    """BRIDGE_IN: str8 topic, then the message to the end of the body."""
+    return str8(topic) + data
+
+
+@dataclass(frozen=True)
+class BridgeMessage:
+    """A BRIDGE_OUT event: module `module` published `data` on `topic` under its bridge:out
+    grant; `dropped` of its publications before this one exceeded the device's rate."""
+
+    module: str
+    topic: str
+    data: bytes
+    dropped: int
+
+    @classmethod
+    def from_frame(cls, f: Frame) -> BridgeMessage:
+        r = Reader(f.body, "BRIDGE_OUT")
+        module = r.str8()
+        dropped = r.u16()
+        topic = r.str8()
+        return cls(module, topic, f.body[r.pos:], dropped)
 
 
 def push_begin_body(name: str, size: int, sha256: bytes, flags: int) -> bytes:

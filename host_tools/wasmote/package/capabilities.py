@@ -10,6 +10,7 @@ The other import modules (WASI preview 1, AssemblyScript's `env`) are in wasi_im
 
 Grammar of a capability string (docs/module-format.md):
     log | time | sleep | kv | random | gpio:PIN | gpio:* | pubsub:PATTERN
+    | bridge:out:PATTERN | bridge:in:PATTERN
     PIN      = [a-z][a-z0-9_]{0,31}
     PATTERN  = "*" | SEGMENT ("/" SEGMENT)* ["/*"]      (at most 32 bytes)
     SEGMENT  = [A-Za-z0-9_-]+
@@ -40,11 +41,18 @@ class CapKind(IntEnum):
     KV = 5
     PUBSUB = 6
     RANDOM = 7  # random_get / env.seed (WASI)
+    # 8..12 are left to the peripheral grants (issue 17, branch periph)
+    BRIDGE_OUT = 13  # "bridge:out:PATTERN": these publications may leave the device
+    BRIDGE_IN = 14   # "bridge:in:PATTERN": messages from the network may reach the module
 
 
 # Kinds whose capability takes an argument after ':' (the others take none).
-_KINDS_WITH_ARG = {CapKind.GPIO, CapKind.PUBSUB}
-_KIND_BY_NAME = {k.name.lower(): k for k in CapKind}
+_KINDS_WITH_ARG = {CapKind.GPIO, CapKind.PUBSUB, CapKind.BRIDGE_OUT, CapKind.BRIDGE_IN}
+BRIDGE_KINDS = (CapKind.BRIDGE_OUT, CapKind.BRIDGE_IN)
+# The text before the argument: "gpio", ..., and "bridge:out" / "bridge:in".
+_PREFIX = {k: ("bridge:" + k.name.removeprefix("BRIDGE_").lower() if k in BRIDGE_KINDS
+               else k.name.lower()) for k in CapKind}
+_KIND_BY_NAME = {name: k for k, name in _PREFIX.items()}
 
 _PIN_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _SEGMENT_RE = re.compile(r"[A-Za-z0-9_-]+")
@@ -97,13 +105,19 @@ class Capability:
     arg: str = ""
 
     def __str__(self) -> str:
-        name = self.kind.name.lower()
+        name = _PREFIX[self.kind]
         return f"{name}:{self.arg}" if self.arg else name
 
 
 def parse_capability(text: str) -> Capability:
     """Parse one capability string; raise CapabilityError saying what is wrong."""
     name, sep, arg = text.partition(":")
+    if name == "bridge":  # bridge:out:PATTERN, bridge:in:PATTERN
+        direction, sep, arg = arg.partition(":")
+        name = f"bridge:{direction}"
+        if name not in _KIND_BY_NAME:
+            raise CapabilityError(f"bad bridge grant {text!r}: expected bridge:out:PATTERN "
+                                  f"or bridge:in:PATTERN")
     kind = _KIND_BY_NAME.get(name)
     if kind is None:
         known = ", ".join(sorted(_KIND_BY_NAME))
@@ -113,8 +127,10 @@ def parse_capability(text: str) -> Capability:
             raise CapabilityError(f"capability {name!r} takes no argument, got {text!r}")
         return Capability(kind)
     if not sep or not arg:
-        raise CapabilityError(f"capability {name!r} needs an argument, e.g. "
-                              f"{'gpio:led0' if kind == CapKind.GPIO else 'pubsub:sensors/*'}")
+        example = {CapKind.GPIO: "gpio:led0", CapKind.PUBSUB: "pubsub:sensors/*",
+                   CapKind.BRIDGE_OUT: "bridge:out:sensors/*",
+                   CapKind.BRIDGE_IN: "bridge:in:commands/NAME/*"}[kind]
+        raise CapabilityError(f"capability {name!r} needs an argument, e.g. {example}")
     validate_argument(kind, arg)
     return Capability(kind, arg)
 
@@ -125,7 +141,7 @@ def validate_argument(kind: CapKind, arg: str) -> None:
         if arg != "*" and not _PIN_RE.fullmatch(arg):
             raise CapabilityError(f"bad gpio pin name {arg!r}: expected '*' or a name of "
                                   f"1-32 characters [a-z0-9_] starting with a letter")
-    elif kind == CapKind.PUBSUB:
+    elif kind in (CapKind.PUBSUB, *BRIDGE_KINDS):
         _check_pattern(arg)
     elif arg:
         raise CapabilityError(f"capability {kind.name.lower()!r} takes no argument")
@@ -161,6 +177,27 @@ def topic_matches(pattern: str, topic: str) -> bool:
     if pattern.endswith("/*"):
         return topic.startswith(pattern[:-1]) and len(topic) > len(pattern) - 1
     return pattern == topic
+
+
+def pattern_covers(grant: str, pattern: str) -> bool:
+    """True if every topic `pattern` matches is matched by `grant` (the device's rule for a
+    subscription: grant '*', equal, or a grant 'P/*' and a pattern starting with 'P/')."""
+    if grant in ("*", pattern):
+        return True
+    return grant.endswith("/*") and pattern.startswith(grant[:-1]) and \
+        len(pattern) > len(grant) - 1
+
+
+def check_bridge_grants(caps: Iterable[Capability]) -> None:
+    """Each bridge grant must lie inside a pubsub grant: the module publishes (out) or
+    subscribes (in) to those topics, so a bridge grant beyond its pub/sub grants could
+    never be used and is most likely a mistake."""
+    caps = tuple(caps)
+    pubsub = [c.arg for c in caps if c.kind == CapKind.PUBSUB]
+    for c in caps:
+        if c.kind in BRIDGE_KINDS and not any(pattern_covers(g, c.arg) for g in pubsub):
+            raise CapabilityError(f"capability {str(c)!r}: no pubsub grant covers "
+                                  f"{c.arg!r} (add pubsub:{c.arg})")
 
 
 def parse_capabilities(texts: Iterable[str]) -> tuple[Capability, ...]:
@@ -226,7 +263,7 @@ def check_imports(imports: Iterable[FuncImport], caps: Iterable[Capability]) -> 
                                   f"function's {func.signature()}")
         if func.kind is not None and func.kind not in kinds and not stub_if_denied:
             hint = {CapKind.GPIO: "gpio:PIN", CapKind.PUBSUB: "pubsub:PATTERN"}.get(
-                func.kind, func.kind.name.lower())
+                func.kind, _PREFIX[func.kind])
             raise CapabilityError(f"{what} {sig}: not granted by the manifest (needs capability "
                                   f"{hint})")
 
@@ -235,6 +272,8 @@ def unused_capabilities(imports: Iterable[FuncImport],
                         caps: Iterable[Capability]) -> list[Capability]:
     """Grants none of whose functions the module imports (least privilege: drop them)."""
     used = {f.kind for i in imports if (f := lookup_import(i.module, i.name)) is not None}
+    if CapKind.PUBSUB in used:  # the bridge grants act on what pub/sub sends and receives
+        used |= set(BRIDGE_KINDS)
     return [c for c in caps if c.kind not in used]
 
 

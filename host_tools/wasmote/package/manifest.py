@@ -18,9 +18,11 @@ from typing import Any
 
 from wasmote.package.capabilities import (
     API_VERSION,
+    BRIDGE_KINDS,
     MAX_ARG_BYTES,
     Capability,
     CapKind,
+    check_bridge_grants,
     parse_capabilities,
     validate_argument,
 )
@@ -228,6 +230,7 @@ def _from_doc(doc: dict[str, Any]) -> Manifest:
     if not all(isinstance(c, str) for c in cap_list):
         raise ManifestError("'capabilities' must be a list of strings")
     caps = parse_capabilities(cap_list)
+    check_bridge_grants(caps)
     limits_doc = _get(doc, "limits", dict, {})
     keys = {key: fname for fname, (key, _, _) in _LIMIT_RANGES.items()}
     unknown = sorted(set(limits_doc) - set(keys))
@@ -401,7 +404,7 @@ def decode_manifest(data: bytes, base: int = 0, source: str = "manifest") -> Man
         arg = c.text(f"capability {i} argument", MAX_ARG_BYTES, allow_empty=True)
         try:
             validate_argument(kind, arg)
-            if kind in (CapKind.GPIO, CapKind.PUBSUB) and not arg:
+            if kind in (CapKind.GPIO, CapKind.PUBSUB, *BRIDGE_KINDS) and not arg:
                 raise CapabilityError(f"{kind.name.lower()} needs an argument")
         except CapabilityError as e:
             raise c.fail(f"capability {i}: {e}", at) from None

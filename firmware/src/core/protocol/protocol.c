@@ -211,6 +211,9 @@ static uint32_t features(const wm_protocol *p, const wm_proto_device_state *ds)
     if (ds->aot_arch != 0 && ds->aot_isolated) {
         f |= WM_FEAT_AOT_MPU;
     }
+    if (r != NULL && r->bridge_in != NULL) {
+        f |= WM_FEAT_BRIDGE;
+    }
     return f;
 }
 
@@ -533,6 +536,28 @@ static int do_start_stop(wm_protocol *p, const wm_frame_header *req, wm_in *in)
     return st == WM_ST_OK ? respond(p, req, WM_ST_OK, 0) : respond_error(p, req, (uint16_t)st, msg);
 }
 
+/* BRIDGE_IN: str8 topic, then the message to the end of the body. */
+static int do_bridge_in(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out *o)
+{
+    const wm_protocol_runner *r = p->cfg.runner;
+    uint8_t tlen = in_u8(in);
+    const uint8_t *topic = in_take(in, tlen);
+    if (topic == NULL) {
+        return respond_error(p, req, WM_ST_MALFORMED, "malformed BRIDGE_IN");
+    }
+    if (r == NULL || r->bridge_in == NULL) {
+        return respond_error(p, req, WM_ST_NOT_SUPPORTED, "this firmware has no bridge");
+    }
+    int n = r->bridge_in(r->ctx, topic, tlen, in->p + in->pos, (uint32_t)(in->len - in->pos));
+    if (n < 0) {
+        return respond_error(p, req, WM_ST_BAD_ARGS,
+                             "BRIDGE_IN: a topic is segments of [A-Za-z0-9_-] joined by '/' "
+                             "(at most 32 bytes), a message at most 64 bytes");
+    }
+    out_u8(o, (uint8_t)(n > 255 ? 255 : n));
+    return respond(p, req, WM_ST_OK, o->len);
+}
+
 static int do_logs(wm_protocol *p, const wm_frame_header *req, wm_out *o)
 {
     o->len = wm_log_ring_copy(&p->log, o->body, o->cap);
@@ -568,7 +593,8 @@ static uint8_t role_needed(uint8_t msg)
         return 0;
     case WM_MSG_PROVISION:
         return WM_ROLE_ADMIN;
-    default: /* LIST, RUN, START, STOP, REMOVE, LOGS, RESET, SUBSCRIBE, and anything new */
+    default: /* LIST, RUN, START, STOP, REMOVE, LOGS, RESET, SUBSCRIBE, BRIDGE_IN, and anything
+                new */
         return WM_ROLE_OPERATE;
     }
 }
@@ -721,6 +747,8 @@ static int dispatch(wm_protocol *p, const uint8_t *payload, size_t len)
         return do_start_stop(p, &h, &in);
     case WM_MSG_LOGS:
         return do_logs(p, &h, &o);
+    case WM_MSG_BRIDGE_IN:
+        return do_bridge_in(p, &h, &in, &o);
     case WM_MSG_RESET:
         if (p->cfg.io.reset == NULL) {
             return respond_error(p, &h, WM_ST_NOT_SUPPORTED, "this port cannot reset");

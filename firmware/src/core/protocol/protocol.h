@@ -104,6 +104,10 @@ typedef struct {
     void (*identity)(void *ctx, wm_auth_identity *out);
     /* Random bytes for nonces: 0, or <0 (NULL or failing: NONCE is not supported). */
     int (*random)(void *ctx, uint8_t *buf, size_t len);
+    /* BRIDGE_IN: a message for the modules whose bridge:in grants cover the topic. The
+     * number of modules that took it, or <0 for a bad topic or length. NULL: no bridge. */
+    int (*bridge_in)(void *ctx, const uint8_t *topic, uint32_t topic_len, const uint8_t *data,
+                     uint32_t data_len);
 } wm_protocol_runner;
 
 typedef struct {

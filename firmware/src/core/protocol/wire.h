@@ -44,6 +44,9 @@
 #define WM_NONCE_AUTH_REQUIRED 0x1u /* provisioned: management requests need a token */
 /* Longest event subscription (SUBSCRIBE), seconds. */
 #define WM_SUBSCRIBE_MAX_S 3600u
+/* Bridged publications (BRIDGE_OUT events) a device sends per second, all modules together;
+ * more are dropped and counted (docs/fleet.md: the line's worst case). */
+#define WM_BRIDGE_OUT_PER_S 10u
 
 enum wm_frame_type {
     WM_FT_REQUEST = 1,
@@ -66,12 +69,14 @@ enum wm_msg {
     WM_MSG_PROVISION = 0x0C,
     WM_MSG_NONCE = 0x0D,
     WM_MSG_SUBSCRIBE = 0x0E,
+    WM_MSG_BRIDGE_IN = 0x0F, /* a message from the network into the device's pub/sub */
     /* events (type WM_FT_EVENT) */
     WM_EV_BOOT = 0x80,
     WM_EV_LOG = 0x81,
     WM_EV_TRAP = 0x82,
     WM_EV_EXIT = 0x83,
     WM_EV_OUTPUT = 0x84, /* a piece of a module's stdout/stderr: u8 flags (WM_OUT_*), bytes */
+    WM_EV_BRIDGE_OUT = 0x85, /* a module's publication under its bridge:out grant */
 };
 
 /* Flags of an OUTPUT event's piece. */
@@ -111,6 +116,7 @@ enum wm_status {
 #define WM_FEAT_SCHEDULER 0x20u /* START runs modules side by side */
 #define WM_FEAT_AOT 0x40u      /* runs native code from signed packages */
 #define WM_FEAT_AOT_MPU 0x80u  /* ... unprivileged, isolated by the MPU */
+#define WM_FEAT_BRIDGE 0x100u  /* BRIDGE_IN and BRIDGE_OUT (bridge: grants) */
 
 /* Module flags (PUSH_BEGIN, LIST) */
 #define WM_MODFLAG_AUTOSTART 0x1u

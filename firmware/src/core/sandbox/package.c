@@ -343,12 +343,13 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
         const uint8_t *arg;
         if (!take(&c, alen, &arg))
             return fmt(err, at + 1, "manifest truncated: ", "capability argument");
-        if (kind < WM_CAP_LOG || kind > WM_CAP_RANDOM)
+        if (kind < WM_CAP_LOG || (kind > WM_CAP_RANDOM && kind < WM_CAP_BRIDGE_OUT) ||
+            kind > WM_CAP_BRIDGE_IN)
             return fmt(err, at, "manifest: unknown capability kind", NULL);
         bool ok;
         if (kind == WM_CAP_GPIO)
             ok = (alen == 1 && arg[0] == '*') || wm_pkg_pin_name_ok(arg, alen);
-        else if (kind == WM_CAP_PUBSUB)
+        else if (kind == WM_CAP_PUBSUB || kind == WM_CAP_BRIDGE_OUT || kind == WM_CAP_BRIDGE_IN)
             ok = wm_pkg_pattern_ok(arg, alen);
         else
             ok = alen == 0;

@@ -36,8 +36,13 @@
 enum { WM_PKG_KIND_MANIFEST = 1, WM_PKG_KIND_MODULE = 2, WM_PKG_KIND_AOT = 3,
        WM_PKG_KIND_HASH = 0x80, WM_PKG_KIND_SIGNATURE = 0x81 };
 
+/* BRIDGE_OUT / BRIDGE_IN (text "bridge:out:PATTERN", "bridge:in:PATTERN") link no
+ * function: they let the module's pub/sub topics under PATTERN leave the device through
+ * the host, or messages from the host enter it (pubsub.h, docs/fleet.md). */
 enum { WM_CAP_LOG = 1, WM_CAP_TIME = 2, WM_CAP_SLEEP = 3, WM_CAP_GPIO = 4, WM_CAP_KV = 5,
-       WM_CAP_PUBSUB = 6, WM_CAP_RANDOM = 7 };
+       WM_CAP_PUBSUB = 6, WM_CAP_RANDOM = 7,
+       /* 8..12 are left to the peripheral grants (issue 17, branch periph) */
+       WM_CAP_BRIDGE_OUT = 13, WM_CAP_BRIDGE_IN = 14 };
 
 /* Program arguments and environment (manifest encodings 3 and 4): at most this many
  * strings of at most 255 bytes each, no NUL byte; an environment entry is KEY=VALUE. */

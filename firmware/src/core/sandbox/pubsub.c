@@ -46,15 +46,38 @@ static bool grant_covers(const wm_pkg_cap *g, const uint8_t *pat, uint32_t plen)
     return false;
 }
 
-static bool granted(const wm_manifest *m, const uint8_t *s, uint32_t n, bool pattern)
+static bool granted_kind(const wm_manifest *m, uint8_t kind, const uint8_t *s, uint32_t n,
+                         bool pattern)
 {
     for (uint32_t i = 0; i < m->ncaps; i++) {
         const wm_pkg_cap *c = &m->caps[i];
-        if (c->kind != WM_CAP_PUBSUB) continue;
+        if (c->kind != kind) continue;
         if (pattern ? grant_covers(c, s, n) : wm_ps_matches(c->arg, c->arg_len, s, n))
             return true;
     }
     return false;
+}
+
+static bool granted(const wm_manifest *m, const uint8_t *s, uint32_t n, bool pattern)
+{
+    return granted_kind(m, WM_CAP_PUBSUB, s, n, pattern);
+}
+
+/* Queues the message for `ep` if one of its subscriptions matches and its queue has room. */
+static bool deliver(wm_ps_endpoint *ep, const uint8_t *topic, uint32_t topic_len,
+                    const uint8_t *data, uint32_t data_len)
+{
+    bool hit = false;
+    for (uint32_t s = 0; s < ep->nsubs && !hit; s++)
+        hit = wm_ps_matches(ep->subs[s], ep->sub_len[s], topic, topic_len);
+    if (!hit || ep->count >= ep->depth) return false;
+    wm_ps_msg *m = &ep->queue[(ep->head + ep->count) % WM_QUEUE_DEPTH];
+    m->topic_len = (uint8_t)topic_len;
+    m->data_len = (uint8_t)data_len;
+    wm_sb_mem_copy(m->bytes, topic, topic_len);
+    if (data_len) wm_sb_mem_copy(m->bytes + topic_len, data, data_len);
+    ep->count++;
+    return true;
 }
 
 int wm_ps_publish(wm_ps_bus *bus, const wm_ps_endpoint *from, const uint8_t *topic,
@@ -65,18 +88,24 @@ int wm_ps_publish(wm_ps_bus *bus, const wm_ps_endpoint *from, const uint8_t *top
     int delivered = 0;
     for (uint32_t i = 0; i < WM_PS_ENDPOINTS_MAX; i++) {
         wm_ps_endpoint *ep = bus->eps[i];
-        if (!ep) continue;
-        bool hit = false;
-        for (uint32_t s = 0; s < ep->nsubs && !hit; s++)
-            hit = wm_ps_matches(ep->subs[s], ep->sub_len[s], topic, topic_len);
-        if (!hit || ep->count >= ep->depth) continue;
-        wm_ps_msg *m = &ep->queue[(ep->head + ep->count) % WM_QUEUE_DEPTH];
-        m->topic_len = (uint8_t)topic_len;
-        m->data_len = (uint8_t)data_len;
-        wm_sb_mem_copy(m->bytes, topic, topic_len);
-        if (data_len) wm_sb_mem_copy(m->bytes + topic_len, data, data_len);
-        ep->count++;
-        delivered++;
+        if (ep && deliver(ep, topic, topic_len, data, data_len)) delivered++;
+    }
+    /* Leaves the device only under a bridge:out grant; not counted as a delivery. */
+    if (bus->out && granted_kind(from->grants, WM_CAP_BRIDGE_OUT, topic, topic_len, false))
+        bus->out(bus->out_ctx, from, topic, topic_len, data, data_len);
+    return delivered;
+}
+
+int wm_ps_inject(wm_ps_bus *bus, const uint8_t *topic, uint32_t topic_len, const uint8_t *data,
+                 uint32_t data_len)
+{
+    if (!wm_pkg_topic_ok(topic, topic_len) || data_len > WM_MESSAGE_MAX) return WM_E_INVAL;
+    int delivered = 0;
+    for (uint32_t i = 0; i < WM_PS_ENDPOINTS_MAX; i++) {
+        wm_ps_endpoint *ep = bus->eps[i];
+        if (ep && granted_kind(ep->grants, WM_CAP_BRIDGE_IN, topic, topic_len, false) &&
+            deliver(ep, topic, topic_len, data, data_len))
+            delivered++;
     }
     return delivered;
 }

@@ -1,7 +1,12 @@
 /* Publish/subscribe between modules: named topics, patterns granted by the manifest
  * (pubsub:PATTERN), bounded per-module queues (docs/api.md). The bus holds pointers to the
  * endpoints of the installed modules; every endpoint owns its queue, so nothing is
- * allocated and a full queue only drops messages for that module. */
+ * allocated and a full queue only drops messages for that module.
+ *
+ * The bridge (docs/fleet.md): a publication whose topic a `bridge:out:PATTERN` grant of the
+ * publisher covers also goes to the bus's `out` hook (the supervisor sends it to the host);
+ * a message from the host (wm_ps_inject) reaches only modules subscribed to its topic whose
+ * `bridge:in:PATTERN` grant covers it. Without a grant there is no path either way. */
 #ifndef WM_SB_PUBSUB_H
 #define WM_SB_PUBSUB_H
 
@@ -30,8 +35,14 @@ typedef struct wm_ps_endpoint {
     wm_ps_msg queue[WM_QUEUE_DEPTH];
 } wm_ps_endpoint;
 
+/* A bridged publication (already checked against the publisher's bridge:out grants). */
+typedef void (*wm_ps_out_fn)(void *ctx, const wm_ps_endpoint *from, const uint8_t *topic,
+                             uint32_t topic_len, const uint8_t *data, uint32_t data_len);
+
 typedef struct wm_ps_bus {
     wm_ps_endpoint *eps[WM_PS_ENDPOINTS_MAX];
+    wm_ps_out_fn out; /* NULL: nothing leaves the device */
+    void *out_ctx;
 } wm_ps_bus;
 
 void wm_ps_bus_init(wm_ps_bus *bus);
@@ -45,6 +56,12 @@ int wm_ps_publish(wm_ps_bus *bus, const wm_ps_endpoint *from, const uint8_t *top
 int wm_ps_subscribe(wm_ps_endpoint *ep, const uint8_t *pattern, uint32_t len);
 /* Bytes written (u8 topic_len, topic, data), WM_E_TIMEOUT when empty, WM_E_NOSPACE. */
 int wm_ps_receive(wm_ps_endpoint *ep, uint8_t *buf, uint32_t cap);
+
+/* A message from outside (the host's BRIDGE_IN): checks the topic and length, then queues
+ * it for every subscriber whose bridge:in grants cover the topic. Returns how many took it,
+ * or WM_E_INVAL. */
+int wm_ps_inject(wm_ps_bus *bus, const uint8_t *topic, uint32_t topic_len, const uint8_t *data,
+                 uint32_t data_len);
 
 /* Pattern semantics: "*" all, "P/x" (slash-star) every topic under P, else equality. */
 bool wm_ps_matches(const uint8_t *pat, uint32_t plen, const uint8_t *topic, uint32_t tlen);

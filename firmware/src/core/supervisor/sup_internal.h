@@ -115,6 +115,11 @@ void wm_sup_slice_end(wm_supervisor *s);
  * are all keyed by that one name). */
 int wm_sup_check_name(const char *name, const wm_manifest *m, char *msg, size_t cap);
 
+/* sup_bridge.c: bridged publications out (rate-limited events), BRIDGE_IN in */
+void wm_sup_bridge_attach(wm_supervisor *s);
+int wm_sup_bridge_in(void *ctx, const uint8_t *topic, uint32_t topic_len, const uint8_t *data,
+                     uint32_t data_len);
+
 /* sup_run.c */
 int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image,
                uint32_t size, const char *export_name, const wm_wire_value *args,

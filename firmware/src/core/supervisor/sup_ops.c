@@ -251,6 +251,7 @@ void wm_sup_protocol_ops(wm_supervisor *s, wm_protocol_runner *ops)
     ops->validate_status = op_validate_status;
     ops->identity = wm_sup_identity;
     ops->random = wm_sup_random;
+    ops->bridge_in = wm_sup_bridge_in;
 }
 
 void wm_sup_store_moving(void *ctx)

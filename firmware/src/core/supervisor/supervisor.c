@@ -350,6 +350,7 @@ void wm_sup_init(wm_supervisor *s, const wm_sup_config *cfg)
     wm_sb_platform plat;
     wm_sup_platform(s, &plat);
     wm_sb_host_init(&s->host, &plat);
+    wm_sup_bridge_attach(s);
     s->dev.keys = (const uint8_t(*)[32])s->pkg_keys;
     s->dev.nkeys = 0;
     s->dev.pinned = cfg->kv != NULL ? wm_sb_pin_lookup : NULL;

@@ -152,6 +152,7 @@ typedef struct wm_slot {
     uint32_t last_fuel_per_s;  /* of the last complete window */
     uint16_t last_cpu_permille;
     uint32_t traps, restarts;
+    uint16_t bridge_dropped;   /* bridged publications dropped since its last one went out */
     char last_trap[WM_SUP_TRAP_MAX];
 } wm_slot;
 
@@ -189,6 +190,8 @@ typedef struct wm_supervisor {
      * autostarted this boot (the boot-loop guard fails closed). */
     char unrecorded[WM_STORE_NAME_MAX + 1];
     wm_sup_budget budgets[WM_SUP_BUDGETS];
+    uint64_t bridge_window_ms; /* the second BRIDGE_OUT events are counted in */
+    uint32_t bridge_sent;      /* ... and how many went out in it (WM_BRIDGE_OUT_PER_S) */
     char notes[200];           /* INFO's notes: provisioning state, random source,
                                   disabled modules */
     /* commit validation result for the protocol */
