@@ -13,6 +13,7 @@ apt_packages=(
   gcc-xtensa-lx106 binutils-xtensa-lx106
   qemu-system-arm qemu-system-misc
   wabt binaryen
+  mosquitto
 )
 
 missing=()

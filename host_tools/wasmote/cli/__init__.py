@@ -103,3 +103,4 @@ from wasmote.cli import device_cmds  # noqa: E402,F401
 from wasmote.cli import sdk_cmds  # noqa: E402,F401
 from wasmote.cli import aot_cmds  # noqa: E402,F401
 from wasmote.cli import loop_cmds  # noqa: E402,F401
+from wasmote.cli import fleet_cmds  # noqa: E402,F401

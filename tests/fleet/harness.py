@@ -1,0 +1,113 @@
+"""Test and benchmark harness of the fleet (not product code): a private Mosquitto on a
+free loopback port with the configuration `wasmote fleet init` generates, gateways as
+processes (`wasmote gateway`) that can be killed, and posix devices on fixed ports (so a
+device that went away comes back at the same URL)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wasmote.fleet.setup import FleetSetup, init_fleet
+from wasmote.sim import free_port
+
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+# the CLI of this environment (the .venv's entry point)
+WASMOTE = str(Path(sys.executable).parent / "wasmote")
+
+
+def mosquitto_missing() -> str | None:
+    """Why the fleet tests cannot run here (the bootstrap installs Mosquitto), or None."""
+    if not Path(MOSQUITTO).exists():
+        return "mosquitto is not installed (scripts/bootstrap.sh installs it)"
+    return None
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@dataclass
+class Broker:
+    setup: FleetSetup
+    port: int
+    proc: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
+
+    @classmethod
+    def create(cls, folder: Path, fleet: str, gateways: list[str],
+               apps: list[str] | None = None) -> Broker:
+        port = free_port()
+        setup = init_fleet(folder, fleet, gateways=gateways, operators=["operator"],
+                           apps=apps or [], hosts=["127.0.0.1", "localhost"], port=port,
+                           bind="127.0.0.1")
+        return cls(setup, port, log=folder / "mosquitto.log")
+
+    def start(self, timeout: float = 30.0) -> Broker:
+        assert self.log is not None
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.setup.broker.conf)],
+                                         stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        deadline = time.monotonic() + timeout
+        while not _listening(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"mosquitto did not start:\n{self.log.read_text()[-2000:]}")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        """SIGTERM: Mosquitto saves its retained messages (persistence) and exits."""
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+    def credentials(self, user: str) -> Path:
+        return self.setup.credentials(user)
+
+
+@dataclass
+class GatewayProcess:
+    """`wasmote gateway` as its own process (kill -9 is a crash)."""
+
+    name: str
+    args: list[str]
+    log: Path
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def start(self) -> GatewayProcess:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen([WASMOTE, "gateway", *self.args],
+                                         stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                         env=env)
+        return self
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
