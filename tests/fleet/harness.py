@@ -11,7 +11,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,3 +113,72 @@ class GatewayProcess:
                 self.proc.kill()
                 self.proc.wait()
             self.proc = None
+
+
+@dataclass
+class QemuBoard:
+    """The product firmware under QEMU, its UART on a fixed TCP port (QEMU listens again
+    after each client leaves, so a provisioning session and then a gateway can connect)."""
+
+    board: str
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"socket://127.0.0.1:{self.port}"
+
+    def start(self) -> QemuBoard:
+        from tests.protocol.test_protocol_qemu import qemu_elf
+        from wasmote.boards import load_board
+        from wasmote.sim import qemu_command
+
+        self.port = self.port or free_port()
+        self.proc = subprocess.Popen(qemu_command(load_board(self.board), qemu_elf(self.board),
+                                                  self.port),
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+
+class Recorder:
+    """Every message of a fleet the operator account can read, kept in arrival order."""
+
+    def __init__(self, creds_file: Path) -> None:
+        from wasmote.fleet.credentials import Credentials
+        from wasmote.fleet.mqtt import MqttLink, client_id
+
+        self.messages: list[tuple[str, bytes]] = []
+        self._lock = threading.Condition()
+        creds = Credentials.load(creds_file)
+        self.link = MqttLink(creds, client_id("recorder"), on_message=self._got)
+        self.link.connect()
+        self.link.subscribe_checked(f"wasmote/{creds.fleet}/#")
+
+    def _got(self, topic: str, payload: bytes, _retained: bool) -> None:
+        with self._lock:
+            self.messages.append((topic, payload))
+            self._lock.notify_all()
+
+    def snapshot(self) -> list[tuple[str, bytes]]:
+        with self._lock:
+            return list(self.messages)
+
+    def wait_for(self, cond: Callable[[list[tuple[str, bytes]]], bool], timeout: float,
+                 what: str) -> list[tuple[str, bytes]]:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not cond(self.messages):
+                left = deadline - time.monotonic()
+                assert left > 0, f"timed out waiting for {what}"
+                self._lock.wait(min(left, 0.5))
+            return list(self.messages)
+
+    def close(self) -> None:
+        self.link.close()

@@ -162,15 +162,36 @@ def _key_option(f: F) -> F:
                         help="The fleet key (signs the deployment).")(f)
 
 
-def _print_progress(dep: Deployment, t: Tally) -> None:
-    for line in rollout_lines(dep, t):
-        click.echo(line)
+class _Progress:
+    """A rollout's header once per message, then its bar: rewritten in place on a
+    terminal, a line per change otherwise."""
+
+    def __init__(self) -> None:
+        self.seq = 0
+        self.tty = sys.stdout.isatty()
+
+    def __call__(self, dep: Deployment, t: Tally) -> None:
+        head, bar, *_ = rollout_lines(dep, t)
+        if dep.seq != self.seq:
+            click.echo(("\n" if self.tty and self.seq else "") + head)
+            self.seq = dep.seq
+        click.echo(("\r" + bar) if self.tty else bar, nl=not self.tty)
+
+    def end(self) -> None:
+        if self.tty and self.seq:
+            click.echo("")
 
 
 def _drive(op: Operator, module: str, wait: bool) -> None:
     if not wait:
         return
-    out = op.drive(module, progress=_print_progress)
+    progress = _Progress()
+    try:
+        out = op.drive(module, progress=progress)
+    finally:
+        progress.end()
+    for line in rollout_lines(out.deployment, out.tally)[2:]:
+        click.echo(line)  # the failures, once
     if out.halted:
         click.echo(f"rollout halted: {out.tally.failed} device(s) failed, more than "
                    f"{out.deployment.max_failures} allowed (wasmote fleet rollback "

@@ -104,6 +104,7 @@ class PosixDevice:
     entropy: str = "os"      # "jitter": only clock jitter, like a board without an RNG
     erase_counts: Path | None = None  # a u32 erase count per flash sector, kept here
     kv_lifetime_h: int | None = None  # hours the config area must last (None: ten years)
+    port: int = 0            # TCP port; 0 picks a free one (then a restart moves it)
     url: str = ""
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -111,7 +112,7 @@ class PosixDevice:
         exe = build_device(self.variant)
         self.proc = subprocess.Popen(
             [str(exe), "--flash", str(self.flash), "--flash-size", str(self.flash_size),
-             "--sector", str(self.sector), "--kv", str(self.kv), "--tcp", "0",
+             "--sector", str(self.sector), "--kv", str(self.kv), "--tcp", str(self.port),
              "--board", self.board,
              *(["--gpio-log", str(self.gpio_log)] if self.gpio_log is not None else []),
              *(["--retained", str(self.retained)] if self.retained is not None else []),

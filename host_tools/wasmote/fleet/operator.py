@@ -51,6 +51,12 @@ class FleetView:
     def max_seq(self) -> int:
         return max((d.seq for d in self.deployments.values()), default=0)
 
+    def gateways_down(self) -> set[str]:
+        return {g for g, p in self.gateways.items() if not p.online}
+
+    def tally(self, dep: Deployment) -> Tally:
+        return tally(dep, self.devices, self.results, self.gateways_down())
+
 
 ProgressFn = Callable[[Deployment, Tally], None]
 
@@ -217,7 +223,9 @@ class Operator:
         module = pkg.manifest.name
         with self._cond:
             cur = self.view.deployments.get(module)
-            known = [d for d in self.view.devices.values() if d.online]
+            down = self.view.gateways_down()
+            known = [d for d in self.view.devices.values()
+                     if d.online and d.gateway not in down]
         if cur is not None and cur.sha256 == sha and not cur.halted and \
                 (cur.group, cur.devices) == (group, devices):
             return cur  # already rolling out (or done): drive it on
@@ -250,7 +258,7 @@ class Operator:
             dep = self.view.deployments.get(module)
             if dep is None:
                 return None
-            return dep, tally(dep, self.view.devices, self.view.results)
+            return dep, self.view.tally(dep)
 
     def drive(self, module: str, *, progress: ProgressFn | None = None,
               timeout: float | None = None) -> Outcome:
@@ -263,7 +271,7 @@ class Operator:
                 dep = self.view.deployments.get(module)
                 if dep is None:
                     raise FleetError(f"no deployment of {module} in fleet {self.creds.fleet}")
-                t = tally(dep, self.view.devices, self.view.results)
+                t = self.view.tally(dep)
                 decision: Decision = decide(dep, t)
             if progress is not None and last != (dep.seq, t):
                 progress(dep, t)

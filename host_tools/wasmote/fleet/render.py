@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from wasmote.fleet.deployment import Deployment
 from wasmote.fleet.operator import FleetView
-from wasmote.fleet.rollout import Tally, tally
+from wasmote.fleet.rollout import Tally
 from wasmote.terminal_text import escape_controls as esc
 
 BAR = 30
@@ -44,7 +44,7 @@ def status_lines(view: FleetView, module: str | None = None) -> list[str]:
         if module is not None and name != module:
             continue
         dep = view.deployments[name]
-        out += rollout_lines(dep, tally(dep, view.devices, view.results))
+        out += rollout_lines(dep, view.tally(dep))
     for name, why in sorted(view.untrusted.items()):
         if module is None or name == module:
             out.append(f"{name}: the broker holds a deployment that is not trusted: "
@@ -59,11 +59,13 @@ def device_lines(view: FleetView) -> list[str]:
         return ["no devices"]
     out = [f"{'DEVICE':<12} {'GATEWAY':<12} {'ONLINE':<6} {'BOARD':<14} {'FIRMWARE':<10} "
            f"MODULES"]
+    down = view.gateways_down()
     for dev in sorted(view.devices.values(), key=lambda d: (d.gateway, d.device)):
+        online = dev.online and dev.gateway not in down
         mods = ", ".join(f"{esc(m.name)} {esc(m.version) or '?'} ({esc(m.state)})"
                          for m in dev.modules) or "-"
         out.append(f"{dev.device[:12]:<12} {esc(dev.gateway):<12} "
-                   f"{'yes' if dev.online else 'no':<6} {esc(dev.board)[:14]:<14} "
+                   f"{'yes' if online else 'no':<6} {esc(dev.board)[:14]:<14} "
                    f"{esc(dev.firmware)[:10]:<10} {mods}")
     gws = ", ".join(f"{esc(g)} ({'online' if p.online else 'offline'})"
                     for g, p in sorted(view.gateways.items()))

@@ -6,7 +6,7 @@ Devices that are offline do not hold a rollout up: they converge when they come 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -36,15 +36,19 @@ class Tally:
 
 
 def tally(dep: Deployment, devices: Mapping[str, DeviceReport],
-          results: Mapping[tuple[str, str], Result]) -> Tally:
+          results: Mapping[tuple[str, str], Result],
+          gateways_down: Collection[str] = ()) -> Tally:
+    """`gateways_down`: gateways whose presence says offline (their last will): their
+    devices' reports are stale, so those devices count as offline."""
     counts = dict.fromkeys(("targets", "online", "healthy", "removed", "failed", "busy",
                             "waiting", "halted", "offline", "unsettled"), 0)
     failures = []
     for dev in devices.values():
         if not dep.targets(dev.device, dev.groups):
             continue
+        online = dev.online and dev.gateway not in gateways_down
         counts["targets"] += 1
-        counts["online"] += dev.online
+        counts["online"] += online
         r = results.get((dev.device, dep.module))
         status = r.status if r is not None and r.rollout == dep.rollout else None
         if status in ("healthy", "removed", "failed"):
@@ -52,7 +56,7 @@ def tally(dep: Deployment, devices: Mapping[str, DeviceReport],
             if status == "failed" and r is not None:
                 failures.append((dev.device, r.detail))
             continue
-        if not dev.online:
+        if not online:
             counts["offline"] += 1
             continue
         if status in ("installing", "verifying"):
