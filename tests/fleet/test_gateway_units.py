@@ -100,7 +100,7 @@ def test_a_hostile_device_cannot_shape_a_topic(tmp_path: Path, module: str, topi
                                                data: bytes) -> None:
     gw, _ = gateway(tmp_path)
     sent: list[str] = []
-    gw.publish = lambda t, payload: sent.append(t)  # type: ignore[method-assign]
+    gw.publish = lambda topic, payload: sent.append(topic)  # type: ignore[method-assign]
     link = DeviceLink(gw, "socket://x")
     link.device_id = "ab" * 16
     link._bridged(p.BridgeMessage(module, topic, data, 0))
