@@ -33,6 +33,7 @@ PYTHON_DEPS: dict[str, str] = {
     "platformio": "firmware builds", "scons": "PlatformIO's build engine, offline",
     "cryptography": "package signatures", "ziglang": "compiling C to wasm",
     "pyelftools": "source lines in trap reports",
+    "paho-mqtt": "fleets over MQTT",
 }
 # command -> (apt package, why)
 TOOLS: dict[str, tuple[str, str]] = {
@@ -112,6 +113,22 @@ def check_assemblyscript() -> Check:
         return Check(name, False, "not installed", f"{e}", required=False)
 
 
+def check_mosquitto() -> Check:
+    """The fleet's broker (the fleet tests start a private one). Debian puts it in /usr/sbin,
+    which a user's PATH may lack."""
+    path = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin")
+    name = "mosquitto (the fleet's MQTT broker)"
+    if path is None:
+        return Check(name, False, "not found", "apt-get install mosquitto")
+    try:
+        out = subprocess.run([path, "-h"], capture_output=True, text=True, timeout=60,
+                             check=False).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return Check(name, False, f"cannot run: {e}", "apt-get install mosquitto")
+    version = next((line for line in out.splitlines() if "version" in line), path)
+    return Check(name, True, version.strip())
+
+
 def check_pio_core(core_dir: Path = PIO_CORE_DIR) -> Check:
     scons = core_dir / "packages" / "tool-scons" / "scons.py"
     ok = scons.is_file()
@@ -155,7 +172,7 @@ def run_checks() -> list[Check]:
     checks += [partial(check_python_dep, d, w) for d, w in PYTHON_DEPS.items()]
     checks += [check_zig, check_assemblyscript]
     checks += [partial(check_tool, c, a, w) for c, (a, w) in TOOLS.items()]
-    checks.append(check_pio_core)
+    checks += [check_mosquitto, check_pio_core]
     checks += [partial(check_board_platform, b) for b in list_boards() if b.registry_only]
     checks.append(check_serial)
     return [c() for c in checks]

@@ -15,6 +15,7 @@ def test_doctor_on_this_machine_passes_and_lists_everything():
     r = CliRunner().invoke(main, ["doctor"])
     assert r.exit_code == 0, r.output
     for name in ("click", "esptool", "platformio", "ziglang", "zig cc", *doctor.TOOLS,
+                 "paho-mqtt", "mosquitto version",
                  "PlatformIO core dir", "dialout"):
         assert name in r.output, name
     assert "all required tools are present" in r.output

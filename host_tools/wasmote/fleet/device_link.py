@@ -56,6 +56,7 @@ class DeviceLink(threading.Thread):
         self._watch: dict[str, Watch] = {}
         self._relist = False
         self._last_report: DeviceReport | None = None
+        self._answered = False
         self.dropped_in = 0
         self.dropped_out = 0
 
@@ -72,36 +73,42 @@ class DeviceLink(threading.Thread):
     # ---- the thread ---------------------------------------------------------------------
     def run(self) -> None:
         backoff = 0.5
+        last_error = ""
         while not self.gw.stopping.is_set():
-            reached = False
+            self._answered = False
             try:
-                reached = self._session()
+                self._session()
             except DeviceError as e:
-                self.gw.log(f"{self.url}: {escape_controls(e.one_line())}")
+                why = escape_controls(e.one_line())
+                self.gw.log(f"{self.url}: {why}")
+                if isinstance(e, DeviceRefused) and why != last_error:
+                    # e.g. AUTH: the device was not provisioned with this gateway's key
+                    self.gw.notice("device", f"{self.url} ({self.device_id or '?'}): {why}")
+                last_error = why
             except OSError as e:
                 self.gw.log(f"{self.url}: {e}")
             finally:
                 self._offline()
-            backoff = 0.5 if reached else min(backoff * 2, BACKOFF_MAX_S)
+            backoff = 0.5 if self._answered else min(backoff * 2, BACKOFF_MAX_S)
             self.gw.stopping.wait(backoff)
 
-    def _session(self) -> bool:
-        """Returns True if the device answered (the next attempt need not back off)."""
+    def _session(self) -> None:
         t = SerialTransport(self.url, self.gw.cfg.baud, open_timeout=1.0)
         try:
             c = DeviceClient(t, timeout=2.0, key=self.gw.cfg.device_key)
             info = c.info()
+            self._answered = True  # the next attempt need not back off
             device_id = info.device_id.hex() if info.device_id else ""
             if not device_id or device_id == "0" * 32:
                 self.gw.notice("device", f"{self.url}: the device reports no id (old "
                                          f"firmware or no random source): not served")
                 self.gw.stopping.wait(30)
-                return False
+                return
             if not self.gw.claim(device_id, self):
                 self.gw.notice("device", f"{self.url}: device id {device_id} is already "
                                          f"served by another port: not served")
                 self.gw.stopping.wait(30)
-                return False
+                return
             if self.device_id != device_id:
                 self._watch.clear()
             self.device_id = device_id
@@ -110,7 +117,6 @@ class DeviceLink(threading.Thread):
             c.on_bridge = self._bridged
             c.on_event = self._event
             self._serve(c, info)
-            return True
         finally:
             t.close()
 
@@ -119,8 +125,12 @@ class DeviceLink(threading.Thread):
         subscribed = 0.0
         while not gw.stopping.is_set():
             if time.monotonic() - subscribed > SUBSCRIPTION_S / 2:
-                c.subscribe(SUBSCRIPTION_S)  # module events and bridged messages
                 subscribed = time.monotonic()
+                try:
+                    c.subscribe(SUBSCRIPTION_S)  # module events and bridged messages
+                except DeviceRefused as e:  # a firmware without SUBSCRIBE: poll only
+                    self.gw.log(f"{self.url}: no event subscription: "
+                                f"{escape_controls(e.message)}")
             generation = gw.generation
             modules = {m.name: m for m in c.modules()}
             self._relist = False
@@ -128,6 +138,7 @@ class DeviceLink(threading.Thread):
             for dep in gw.desired():
                 self._step(c, dep, modules)
             self._verify(modules)
+            self._report(info, modules, online=True)  # what the steps changed, at once
             self._pass_inbox(c)
             # wait for something to do: a new deployment, a message in, an event, the poll
             poll = gw.cfg.verify_poll_s if self._watch else gw.cfg.poll_s
@@ -164,11 +175,19 @@ class DeviceLink(threading.Thread):
         if data is None:
             self._result(dep, "waiting", "the package has not arrived from the broker yet")
             return
-        self._result(dep, "installing")
+        self._result(dep, "installing", f"0/{len(data)} bytes")
         traps = installed.traps if installed is not None else 0
         restarts = installed.restarts if installed is not None else 0
+        quarter = [0]
+
+        def progress(acked: int, size: int) -> None:  # a result at every quarter
+            q = 4 * acked // size if size else 4
+            if q > quarter[0]:
+                quarter[0] = q
+                self._result(dep, "installing", f"{acked}/{size} bytes")
+
         try:
-            c.push(dep.module, data)
+            c.push(dep.module, data, progress=progress)
         except DeviceRefused as e:  # the device said no: that is this device's result
             self._result(dep, "failed", f"install refused: {e.message} ({e.status_name})")
             return

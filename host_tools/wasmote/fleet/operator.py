@@ -13,6 +13,7 @@ import hashlib
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -31,6 +32,8 @@ from wasmote.package.errors import PackageError
 from wasmote.package.keys import sign_package
 from wasmote.package.manifest import Version
 
+NOTICES_KEPT = 1000
+
 
 @dataclass
 class FleetView:
@@ -41,7 +44,9 @@ class FleetView:
     devices: dict[str, DeviceReport] = field(default_factory=dict)
     results: dict[tuple[str, str], Result] = field(default_factory=dict)
     gateways: dict[str, GatewayPresence] = field(default_factory=dict)
-    notices: list[tuple[str, Notice]] = field(default_factory=list)  # (gateway, notice)
+    # (gateway, notice), the most recent NOTICES_KEPT
+    notices: deque[tuple[str, Notice]] = field(
+        default_factory=lambda: deque(maxlen=NOTICES_KEPT))
     packages: dict[str, bytes] = field(default_factory=dict)
     bad_reports: int = 0
     # where each device's report came from: a device id reported by two gateways keeps
@@ -173,7 +178,8 @@ class Operator:
             v = self.view
             return replace(v, deployments=dict(v.deployments), untrusted=dict(v.untrusted),
                            devices=dict(v.devices), results=dict(v.results),
-                           gateways=dict(v.gateways), notices=list(v.notices),
+                           gateways=dict(v.gateways),
+                           notices=deque(v.notices, maxlen=NOTICES_KEPT),
                            packages=dict(v.packages))
 
     # ---- publishing ---------------------------------------------------------------------
