@@ -229,6 +229,7 @@ def _frame_seeds(modules: list[bytes]) -> list[bytes]:
             body += b"".join(struct.pack("<BQ", t, 0x4141414141414141) for t in params)
             s += frame_request(p.Msg.RUN, body)
         s += frame_request(p.Msg.START, p.str8(name))
+        s += frame_request(p.Msg.BRIDGE_IN, p.bridge_in_body("t/x", b"hi"))
         s += frame_request(p.Msg.LOGS)
         s += frame_request(p.Msg.STOP, p.str8(name))
         s += FRAME_REBOOT
@@ -269,6 +270,7 @@ def _frame_seeds(modules: list[bytes]) -> list[bytes]:
                  + frame_request(p.Msg.LIST, b"\0\0")
                  + frame_request(p.Msg.LIST, b"\0\0" + fake, flags=p.FRAME_FLAG_AUTH)
                  + frame_request(p.Msg.SUBSCRIBE, b"\x3c\0" + fake, flags=p.FRAME_FLAG_AUTH)
+                 + frame_request(p.Msg.BRIDGE_IN, p.bridge_in_body("t/x", b"hi"))
                  + frame_request(p.Msg.RUN, p.run_body("m0", "run", []) + fake[:40],
                                  flags=p.FRAME_FLAG_AUTH)
                  + frame_request(p.Msg.PROVISION, p.provision_body(0, []) + fake,
