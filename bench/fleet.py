@@ -30,9 +30,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.fleet.harness import Broker, GatewayProcess, Recorder
+from tests.fleet.harness import Broker, GatewayProcess, Recorder, provision
 from tests.fleet.modules import package
-from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.posix_device import PosixDevice, build_device
 from wasmote.device.transport import SerialTransport
@@ -42,7 +41,6 @@ from wasmote.fleet.operator import Operator
 from wasmote.package.keys import (
     load_private_key,
     load_public_key,
-    public_key_bytes,
     save_private_key,
 )
 from wasmote.sim import free_port
@@ -100,16 +98,6 @@ class SysCounters:
             if time.monotonic() > deadline:
                 raise RuntimeError("no $SYS counters from the broker")
             time.sleep(0.1)
-
-
-def provision(url: str, keys: dict[str, Ed25519PrivateKey], gw: str) -> None:
-    c = DeviceClient(SerialTransport(url, open_timeout=30), timeout=5)
-    try:
-        c.provision([(public_key_bytes(keys["package"]), p.ROLE_PACKAGE),
-                     (public_key_bytes(keys["admin"]), p.ROLE_ADMIN),
-                     (public_key_bytes(keys[gw]), p.ROLE_OPERATE)])
-    finally:
-        c.transport.close()
 
 
 def direct(groups: list[list[str]], keys: list[Ed25519PrivateKey], data: bytes) -> float:

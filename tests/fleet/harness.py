@@ -17,7 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from wasmote.device import protocol as p
+from wasmote.device.client import DeviceClient
+from wasmote.device.transport import SerialTransport
 from wasmote.fleet.setup import FleetSetup, init_fleet
+from wasmote.package.keys import public_key_bytes
 from wasmote.sim import free_port
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
@@ -99,10 +105,8 @@ class GatewayProcess:
         return self
 
     def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
+        _kill(self.proc)
+        self.proc = None
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -141,10 +145,28 @@ class QemuBoard:
         return self
 
     def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
+        _kill(self.proc)
+        self.proc = None
+
+
+def _kill(proc: subprocess.Popen[bytes] | None) -> None:
+    """SIGKILL and reap: a crash, a pulled plug."""
+    if proc is not None:
+        proc.kill()
+        proc.wait()
+
+
+def provision(url: str, keys: dict[str, Ed25519PrivateKey], gateway: str) -> str:
+    """A fleet device's keys: the package key signs packages, the admin key changes keys,
+    its gateway's key manages it. Returns the device id."""
+    c = DeviceClient(SerialTransport(url, open_timeout=30), timeout=5)
+    try:
+        c.provision([(public_key_bytes(keys["package"]), p.ROLE_PACKAGE),
+                     (public_key_bytes(keys["admin"]), p.ROLE_ADMIN),
+                     (public_key_bytes(keys[gateway]), p.ROLE_OPERATE)])
+        return c.info().device_id.hex()
+    finally:
+        c.transport.close()
 
 
 class Recorder:

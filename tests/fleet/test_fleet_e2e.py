@@ -29,12 +29,10 @@ from tests.fleet.harness import (
     QemuBoard,
     Recorder,
     mosquitto_missing,
+    provision,
 )
 from tests.fleet.modules import package
-from wasmote.device import protocol as p
-from wasmote.device.client import DeviceClient
 from wasmote.device.posix_device import PosixDevice
-from wasmote.device.transport import SerialTransport
 from wasmote.fleet.credentials import Credentials
 from wasmote.fleet.deployment import Deployment
 from wasmote.fleet.mqtt import MqttLink, client_id
@@ -44,7 +42,6 @@ from wasmote.fleet.signed import sign
 from wasmote.package.keys import (
     load_private_key,
     load_public_key,
-    public_key_bytes,
     save_private_key,
 )
 from wasmote.sim import free_port
@@ -85,17 +82,6 @@ class Fleet:
     @property
     def all_ids(self) -> list[str]:
         return self.posix_ids + self.qemu_ids
-
-
-def provision(url: str, keys: dict[str, Ed25519PrivateKey], gw: str) -> str:
-    c = DeviceClient(SerialTransport(url, open_timeout=30), timeout=5)
-    try:
-        c.provision([(public_key_bytes(keys["package"]), p.ROLE_PACKAGE),
-                     (public_key_bytes(keys["admin"]), p.ROLE_ADMIN),
-                     (public_key_bytes(keys[gw]), p.ROLE_OPERATE)])
-        return c.info().device_id.hex()
-    finally:
-        c.transport.close()
 
 
 @pytest.fixture(scope="module")
