@@ -118,3 +118,36 @@ def test_messages_in_are_checked_and_bounded(tmp_path: Path) -> None:
     for _ in range(INBOX_MAX + 5):
         link.inbound("commands/x", b"1")
     assert link._inbox.qsize() == INBOX_MAX and link.dropped_in == 7
+
+
+def test_scan_serves_each_usb_serial_device_once(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """--scan: every port with a USB vendor id gets a link, once, as ports appear."""
+    import threading
+    from types import SimpleNamespace
+
+    import serial.tools.list_ports
+
+    ports = [SimpleNamespace(device="socket://127.0.0.1:9", vid=0x0483),
+             SimpleNamespace(device="/dev/ttyS0", vid=None)]  # not USB: not served
+    monkeypatch.setattr(serial.tools.list_ports, "comports", lambda: ports)
+    gw, _ = gateway(tmp_path)
+    real_wait = gw.stopping.wait
+    scans = 0
+
+    def wait(timeout: float | None = None) -> bool:
+        """The scanner's sleep between scans: a port appears, then the gateway stops. (The
+        links' own waits, on their threads, just wait.)"""
+        nonlocal scans
+        if threading.current_thread() is not threading.main_thread():
+            return real_wait(min(timeout or 0.1, 0.1))
+        scans += 1
+        if scans == 1:
+            ports.append(SimpleNamespace(device="socket://127.0.0.1:10", vid=0x1a86))
+        else:
+            gw.stopping.set()
+        return gw.stopping.is_set()
+
+    monkeypatch.setattr(gw.stopping, "wait", wait)
+    gw._scan()
+    assert sorted(gw._links) == ["socket://127.0.0.1:10", "socket://127.0.0.1:9"]
