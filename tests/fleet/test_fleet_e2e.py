@@ -15,6 +15,10 @@ when it comes back."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +37,7 @@ from tests.fleet.harness import (
 )
 from tests.fleet.modules import package
 from wasmote.device.posix_device import PosixDevice
+from wasmote.device.relay import relay_pids
 from wasmote.fleet.credentials import Credentials
 from wasmote.fleet.deployment import Deployment
 from wasmote.fleet.mqtt import MqttLink, client_id
@@ -85,7 +90,26 @@ class Fleet:
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+def relays() -> Iterator[Path]:
+    """A private relay folder (issue 18's relays of gateway B and of the CLI), and every
+    relay started in it gone afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="wmr"))  # short: a unix socket path
+    saved = os.environ.get("WASMOTE_RUNTIME_DIR")
+    os.environ["WASMOTE_RUNTIME_DIR"] = str(path)
+    try:
+        yield path
+    finally:
+        if saved is None:
+            del os.environ["WASMOTE_RUNTIME_DIR"]
+        else:
+            os.environ["WASMOTE_RUNTIME_DIR"] = saved
+        for pid in relay_pids(path):
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory, relays: Path) -> Iterator[Fleet]:
     root = tmp_path_factory.mktemp("fleet-e2e")
     broker = Broker.create(root / "fleet", "plant", ["gwA", "gwB"], apps=["app"]).start()
     keys = {k: Ed25519PrivateKey.generate() for k in ("package", "admin", "gwA", "gwB")}
@@ -102,9 +126,10 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
             for url in [d.url for d in posix[gw]] + [qemu[gw].url]:
                 ids[url] = provision(url, keys, gw)
             save_private_key(keys[gw], root / f"{gw}.key")
+            # gateway B reaches its devices through their relays (shared lines)
             args = ["--credentials", str(broker.credentials(gw)), "--key",
                     str(root / f"{gw}.key"), "--state-dir", str(root / f"state-{gw}"),
-                    "--poll", "1"]
+                    "--poll", "1", *(["--relay"] if gw == "gwB" else [])]
             for url in [d.url for d in posix[gw]] + [qemu[gw].url]:
                 args += ["--device", url]
             gateways[gw] = GatewayProcess(gw, args, root / f"{gw}.log").start()
@@ -190,6 +215,9 @@ def test_fleet_story(fleet: Fleet) -> None:
     # while leaky runs everywhere, many more sensor readings pass; none of leaky's data
     f.rec.wait_for(lambda ms: len(bridged(f, "sensor")) > seen + 60, WAIT, "more readings")
     assert bridged(f, "leaky") == [] and not any("sensors/raw" in t for t, _ in bridged(f))
+    # gateway B shares its lines: `wasmote ls` with B's key reaches a device meanwhile
+    r = run_cli("ls", "--port", f.posix["gwB"][0].url, "--key", str(f.root / "gwB.key"))
+    assert r.exit_code == 0 and "sensor" in r.output and "leaky" in r.output, r.output
     # a message in: echo (bridge:in) on the QEMU boards answers through its bridge:out
     d = deploy(f, "echo", "1.0.0", devices=tuple(sorted(f.qemu_ids)))
     assert not op.drive("echo", timeout=WAIT).halted

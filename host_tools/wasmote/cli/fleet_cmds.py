@@ -90,11 +90,15 @@ def _trusted(creds: Credentials, fleet_keys: tuple[Path, ...]) -> tuple[bytes, .
 @click.option("--baud", type=click.IntRange(min=300), default=115200, show_default=True)
 @click.option("--poll", type=click.FloatRange(min=0.2), default=5.0, show_default=True,
               help="Seconds between looks at an idle device's modules.")
+@click.option("--relay", is_flag=True,
+              help="Reach each device through its relay, so that other wasmote commands "
+                   "on this machine (logs -f, ls, run) share the line with the gateway "
+                   "(a relay process, ~17 MiB, per device).")
 def gateway_cmd(credentials: Path | None, broker: str | None, fleet: str | None,
                 user: str | None, password_file: Path | None, ca: Path | None,
                 fleet_keys: tuple[Path, ...], devices: tuple[str, ...], scan: bool,
                 groups: tuple[str, ...], key: Path | None, state_dir: Path | None,
-                baud: int, poll: float) -> None:
+                baud: int, poll: float, relay: bool) -> None:
     """Connect devices to the fleet's broker and reconcile them toward its deployments."""
     creds = _credentials(credentials, broker, fleet, user, password_file, ca)
     if not devices and not scan:
@@ -102,7 +106,7 @@ def gateway_cmd(credentials: Path | None, broker: str | None, fleet: str | None,
     cfg = GatewayConfig(creds, _trusted(creds, fleet_keys),
                         state_dir or Path(f"gateway-{creds.user}"), tuple(devices), scan,
                         tuple(groups), load_private_key(key) if key is not None else None,
-                        baud, poll)
+                        baud, poll, relay=relay)
     gw = Gateway(cfg, lambda line: click.echo(f"gateway {creds.user}: {line}", err=True))
     signal.signal(signal.SIGTERM, lambda *_: gw.stopping.set())
     click.echo(f"gateway {creds.user}: fleet {creds.fleet} at {creds.broker}, "

@@ -1,16 +1,18 @@
-"""One device of a gateway: a thread that owns its serial line (docs/fleet.md).
+"""One device of a gateway: a thread that holds its serial line (docs/fleet.md).
 
-A session: open the line, INFO (the device id), subscribe to its events with the gateway's
-operate key, then loop: LIST, publish its state, take each deployment's next step
-(reconcile.py: install with the resumable push, verify the module's health for the
-deployment's window, remove, or report waiting/halted), pass bridged messages both ways,
-renew the subscription. Any link failure ends the session: the state says offline, and a
-new session starts when the device answers again. A device refusal (DENIED, NO_SPACE, ...)
-is the result of that device's install, never a retry loop.
+A session: open the line (itself, or through issue 18's relay with --relay), INFO (the
+device id), subscribe to its events with the gateway's operate key, then loop: LIST,
+publish its state, take each deployment's next step (reconcile.py: install with the
+resumable push, verify the module's health for the deployment's window, remove, or report
+waiting/halted), pass bridged messages both ways, renew the subscription. Any link failure
+ends the session: the state says offline, and a new session starts when the device answers
+again. A device refusal (DENIED, NO_SPACE, ...) is the result of that device's install,
+never a retry loop.
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -19,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
-from wasmote.device.errors import DeviceError, DeviceRefused
+from wasmote.device.errors import DeviceError, DeviceRefused, LinkError
+from wasmote.device.relay import open_line
 from wasmote.device.transport import SerialTransport
 from wasmote.fleet.deployment import Deployment
 from wasmote.fleet.reconcile import health, next_step
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
 
 SUBSCRIPTION_S = 60      # renewed at half of it
 INBOX_MAX = 32           # bridged messages waiting for the line; more are dropped
-BACKOFF_MAX_S = 5.0
+BACKOFF_MAX_S = 15.0     # between attempts to reach a device that does not answer
 
 
 @dataclass
@@ -93,7 +96,10 @@ class DeviceLink(threading.Thread):
             self.gw.stopping.wait(backoff)
 
     def _session(self) -> None:
-        t = SerialTransport(self.url, self.gw.cfg.baud, open_timeout=1.0)
+        if "://" not in self.url and not os.path.exists(self.url):
+            raise LinkError(f"{self.url}: no such port")  # unplugged: spawn no relay
+        t = open_line(self.url, self.gw.cfg.baud) if self.gw.cfg.relay else \
+            SerialTransport(self.url, self.gw.cfg.baud, open_timeout=1.0)
         try:
             c = DeviceClient(t, timeout=2.0, key=self.gw.cfg.device_key)
             info = c.info()

@@ -46,6 +46,9 @@ class GatewayConfig:
     device_key: Ed25519PrivateKey | None = None  # operate role on its devices
     baud: int = 115200
     poll_s: float = 5.0                # LIST this often when nothing happens
+    # Through issue 18's relay (other wasmote commands on this machine share the line; a
+    # process, ~17 MiB, per device), or the line held by the gateway itself.
+    relay: bool = False
     verify_poll_s: float = 0.5         # ... and this often while a module is verified
 
     @property
