@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -74,14 +73,8 @@ class Broker:
 
     def stop(self) -> None:
         """SIGTERM: Mosquitto saves its retained messages (persistence) and exits."""
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc = None
+        _terminate(self.proc)
+        self.proc = None
 
     def credentials(self, user: str) -> Path:
         return self.setup.credentials(user)
@@ -109,14 +102,8 @@ class GatewayProcess:
         self.proc = None
 
     def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc = None
+        _terminate(self.proc)
+        self.proc = None
 
 
 @dataclass
@@ -147,6 +134,16 @@ class QemuBoard:
     def stop(self) -> None:
         _kill(self.proc)
         self.proc = None
+
+
+def _terminate(proc: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within 30 s; reaped either way."""
+    if proc is not None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
 
 
 def _kill(proc: subprocess.Popen[bytes] | None) -> None:
