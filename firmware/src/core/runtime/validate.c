@@ -568,9 +568,9 @@ wm_err wm_validate_code(wm_module *m, wm_arena *a, const uint8_t *p, const uint8
     a->size = (size_t)(sbase - a->base);
     v.vcap = (uint32_t)(scratch / 3);
     v.vs = sbase;
-    size_t rest = scratch - v.vcap;
     uint8_t *cbase = (uint8_t *)(((uintptr_t)(sbase + v.vcap) + 7) & ~(uintptr_t)7);
-    rest = (size_t)(sbase + scratch - cbase);
+    /* (a scratch of a few bytes: the alignment may pass its end) */
+    size_t rest = cbase < sbase + scratch ? (size_t)(sbase + scratch - cbase) : 0u;
     v.ccap = (uint32_t)((rest / 2) / sizeof(ctrl));
     v.cs = (ctrl *)(void *)cbase;
     v.runs = (run *)(void *)(cbase + v.ccap * sizeof(ctrl));
