@@ -108,6 +108,11 @@ wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **ou
 
 /* RAM the loaded module occupies in its arena (section tables + side table), in bytes. */
 size_t wm_module_ram(const wm_module *mod);
+/* The largest single fuel charge of the module's code (at most WM_FUEL_REGION_MAX,
+ * 10000): a call runs at most this far past its fuel before it suspends (it then owes
+ * the rest). A scheduler that gives slices of G - stretch fuel bounds every slice to G
+ * units of work (docs/supervisor.md, "Fuel"). */
+uint32_t wm_module_fuel_stretch(const wm_module *mod);
 
 /* ---- externals (imports / exports) ------------------------------------------------------- */
 
@@ -240,15 +245,6 @@ uint8_t *wm_mem_ptr(wm_instance *inst, uint32_t addr, uint32_t len);
  * static message. */
 wm_err wm_trap(wm_instance *inst, const char *msg);
 
-/* For host callbacks: charges `units` of fuel for work done on the caller's behalf (bytes
- * copied, output written, flash programmed). Saturates at zero: the call then suspends at
- * its next check point, so the work a host function does in one slice is bounded by its
- * largest single call plus what the slice's fuel paid for. Returns the units the call's
- * fuel could not cover (the supervisor carries them over as a debt). During a host call
- * the whole fuel of the call is in the interpreter's state (native code hands its slice
- * back before it calls the runtime: aot_exec.c), so this works for both engines. */
-uint64_t wm_charge(wm_instance *inst, uint64_t units);
-
 /* ---- where a trap happened --------------------------------------------------------------- */
 
 #define WM_TRACE_MAX 8u
@@ -271,26 +267,35 @@ uint32_t wm_trap_trace(const wm_instance *inst, const wm_trace_frame **frames);
 #define WM_FUEL_UNLIMITED UINT64_MAX
 
 /* Calls a function with typed args. Results are written only on WM_OK. `fuel` bounds the
- * work (one unit at every function entry and loop back-edge, bulk memory/table operations
- * one per 64 elements; see docs/memory-model.md); on WM_ERR_OUT_OF_FUEL the instance is suspended at a clean point
- * and wm_resume continues it. Any other error (trap) leaves the instance idle and usable.
- * `err` (may be NULL) receives the trap message. */
+ * work: about one unit per simple instruction, charged at check points (a function's entry,
+ * a loop, a call, a return) for the worst path since the previous one, bulk memory/table
+ * operations by their size before they run (docs/supervisor.md, "Fuel"). On
+ * WM_ERR_OUT_OF_FUEL the instance is suspended at a clean point and wm_resume continues
+ * it; a call runs at most one stretch of code between check points (at most
+ * WM_FUEL_REGION_MAX units) past its fuel, which the next wm_resume repays first. Any other
+ * error (trap) leaves the instance idle and usable. `err` (may be NULL) receives the trap
+ * message. */
 wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t nargs,
                wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err);
 /* Same, looked up by export name. */
 wm_err wm_call_export(wm_instance *inst, const char *name, const wm_val *args, uint32_t nargs,
                       wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err);
-/* Continues a suspended call with more fuel; results as for wm_call. */
+/* Continues a suspended call with more fuel; results as for wm_call. Fuel the call still
+ * owes is taken first: with too little, it returns WM_ERR_OUT_OF_FUEL at once. */
 wm_err wm_resume(wm_instance *inst, uint64_t fuel, wm_val *results, uint32_t nresults,
                  wm_error *err);
 /* True while a call of this instance is suspended (out of fuel, yielded or blocked). */
 bool wm_suspended(const wm_instance *inst);
 /* Drops a suspended call (instance becomes idle). */
 void wm_abort(wm_instance *inst);
-/* Makes a running call suspend at its next fuel check point (function entry, loop
- * back-edge) as if its fuel ran out: for a host function or an interrupt handler that wants
- * the scheduler to take over soon. The call returns WM_ERR_OUT_OF_FUEL. */
+/* Makes a running call suspend at its next fuel check point as if its fuel ran out: for a
+ * host function or an interrupt handler that wants the scheduler to take over soon. The
+ * call returns WM_ERR_OUT_OF_FUEL. */
 void wm_yield(wm_instance *inst);
+/* Charges `units` of fuel to the running call of `inst` for work a host function does (or
+ * did) for it, e.g. bytes written or flash erased. With too little left the call owes the
+ * rest: it suspends at its next check point and the next wm_resume repays it first. */
+uint64_t wm_charge(wm_instance *inst, uint64_t units);
 /* Fuel left after the last wm_call/wm_resume returned. */
 uint64_t wm_fuel_left(const wm_instance *inst);
 

@@ -1,6 +1,7 @@
 """C unit checks of the runtime core (fuel/resume, blocking host calls, limits, re-entrancy,
-sub-page memory cap, hostile modules, tiny arenas, bit-exact float helpers), built with
-ASan+UBSan and run per case.
+sub-page memory cap, hostile modules, tiny arenas, bit-exact float helpers, what fuel
+bounds: straight-line code, locals, bulk work, host work), built with ASan+UBSan and run
+per case.
 The C side is tests/runtime_unit/c/runtime_unit.c; modules come from wat/ via wat2wasm."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 CASES = ("fuel", "exhaustion", "reentry", "blocking", "subpage", "hostile", "arena", "floats",
-         "refs")
+         "refs", "straight", "bulk")
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +44,16 @@ def test_runtime_unit(unit_build, case):
                           timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), (
         proc.stdout[-2000:] + proc.stderr[-4000:])
+
+
+def test_fuel_weights_agree(unit_build):
+    """The AOT compiler charges what the interpreter charges only if host_tools' fuel
+    table is the runtime's (firmware/src/core/runtime/fuel.c, wm_fuel.h)."""
+    from wasmote.wasm import fuel
+    exe, wasm_dir = unit_build
+    out = subprocess.run([str(exe), str(wasm_dir), "weights"], capture_output=True,
+                         text=True, timeout=60, check=True).stdout.splitlines()
+    consts = dict(zip(out[0].split()[::2], map(int, out[0].split()[1::2]), strict=True))
+    assert consts == {name: getattr(fuel, name) for name in consts}
+    c_weights = {int(op, 16): int(w) for op, w in (line.split() for line in out[1:])}
+    assert c_weights == {op: fuel.weight(op) for op in c_weights}

@@ -48,32 +48,57 @@ static wm_instance *instantiate(const char *name, const wm_linker *l, const wm_l
 
 static wm_val i32v(uint32_t v) { wm_val x; x.type = WM_I32; x.of.i64 = 0; x.of.i32 = v; return x; }
 
+/* Runs export `name` in slices of `slice` fuel until it ends; returns the fuel it used (all
+ * the fuel given minus what was left) and counts the suspensions. */
+static uint64_t run_sliced(wm_instance *inst, const char *name, const wm_val *args,
+                           uint32_t nargs, wm_val *res, uint32_t nres, uint64_t slice,
+                           int *suspensions) {
+    wm_error e;
+    uint64_t given = slice;
+    int n = 0;
+    wm_err rc = wm_call_export(inst, name, args, nargs, res, nres, slice, &e);
+    while (rc == WM_ERR_OUT_OF_FUEL) {
+        CHECK(wm_suspended(inst));
+        CHECK(wm_fuel_left(inst) == 0);
+        n++;
+        given += slice;
+        rc = wm_resume(inst, slice, res, nres, &e);
+    }
+    CHECK(rc == WM_OK && !wm_suspended(inst));
+    if (suspensions) *suspensions = n;
+    return given - wm_fuel_left(inst);
+}
+
 static void case_fuel(void) {
     wm_instance *inst = instantiate("loop", NULL, NULL);
     wm_val arg = i32v(1000), res;
     wm_error e;
-    CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    /* sum(n): entry 2, the loop entered 2, each of n turns 12 (charged at the branch
+     * back), the return 6 (the last test, the result, the end; +1 for returning) */
+    CHECK(run_sliced(inst, "sum", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, NULL) == 12010);
     CHECK(res.of.i32 == 500500);
-    /* small budgets: suspended many times, same answer in the end */
-    int suspensions = 0;
-    wm_err rc = wm_call_export(inst, "sum", &arg, 1, &res, 1, 7, &e);
-    while (rc == WM_ERR_OUT_OF_FUEL) {
-        CHECK(wm_suspended(inst));
-        CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, 7, &e) == WM_ERR_STATE);
-        suspensions++;
-        rc = wm_resume(inst, 7, &res, 1, &e);
+    /* any slicing charges the same: a stopped check point owes or keeps, never forgets */
+    static const uint64_t slices[] = {1, 7, 12, 13, 100, 12009, 12010};
+    for (size_t i = 0; i < sizeof slices / sizeof slices[0]; i++) {
+        int n;
+        CHECK(run_sliced(inst, "sum", &arg, 1, &res, 1, slices[i], &n) == 12010);
+        CHECK(res.of.i32 == 500500);
+        CHECK((uint64_t)n == (12010 + slices[i] - 1) / slices[i] - 1);
     }
-    CHECK(rc == WM_OK && res.of.i32 == 500500);
-    CHECK(suspensions > 100 && suspensions < 1000);
-    CHECK(!wm_suspended(inst));
-    /* recursion is charged at function entry */
+    /* a suspended instance refuses a new call */
+    CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, 7, &e) == WM_ERR_OUT_OF_FUEL);
+    CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, 7, &e) == WM_ERR_STATE);
+    wm_abort(inst);
+    /* recursion: every call and return is a check point */
     arg = i32v(15);
-    suspensions = 0;
-    rc = wm_call_export(inst, "fib", &arg, 1, &res, 1, 10, &e);
-    while (rc == WM_ERR_OUT_OF_FUEL) { suspensions++; rc = wm_resume(inst, 10, &res, 1, &e); }
-    CHECK(rc == WM_OK && res.of.i32 == 610 && suspensions > 100);
+    uint64_t fib = run_sliced(inst, "fib", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, NULL);
+    CHECK(res.of.i32 == 610);
+    int n;
+    CHECK(run_sliced(inst, "fib", &arg, 1, &res, 1, 10, &n) == fib && res.of.i32 == 610);
+    CHECK(n > 100);
+    /* with no fuel at all nothing runs: the entry charges first */
+    CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, 0, &e) == WM_ERR_OUT_OF_FUEL);
     /* an aborted suspended call leaves the instance usable */
-    CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, 1, &e) == WM_ERR_OUT_OF_FUEL);
     wm_abort(inst);
     CHECK(wm_call_export(inst, "sum", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
     CHECK(res.of.i32 == 120);
@@ -88,6 +113,210 @@ static void case_fuel(void) {
     CHECK(wm_load(&arena, b, len, &m, &e) == WM_OK);
     CHECK(wm_instantiate(&arena, m, NULL, &lim, &hung, &e) == WM_ERR_OUT_OF_FUEL);
     free(b);
+}
+
+/* ---- what fuel bounds ---- */
+
+/* A module of one function `f` (no params, no results, `nlocals` i64 locals) whose body
+ * is `body` (without its final end). */
+static unsigned char *module_of(const unsigned char *body, size_t blen, uint32_t nlocals,
+                                size_t *len) {
+    static const unsigned char head[] = {0, 'a', 's', 'm', 1, 0, 0, 0,
+                                         1, 4, 1, 0x60, 0, 0, /* type () -> () */
+                                         3, 2, 1, 0,          /* one function */
+                                         7, 5, 1, 1, 'f', 0, 0}; /* export "f" */
+    unsigned char locals[16], size[8], secsize[8];
+    size_t nl = 0, ns = 0, nss = 0;
+    locals[nl++] = 0;
+    if (nlocals) {
+        locals[0] = 1;
+        for (uint32_t v = nlocals;; v >>= 7) {
+            locals[nl++] = (unsigned char)((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+            if (v < 0x80) break;
+        }
+        locals[nl++] = 0x7E;
+    }
+    size_t fsize = nl + blen + 1;
+    for (size_t v = fsize;; v >>= 7) {
+        size[ns++] = (unsigned char)((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+        if (v < 0x80) break;
+    }
+    size_t csize = 1 + ns + fsize;
+    for (size_t v = csize;; v >>= 7) {
+        secsize[nss++] = (unsigned char)((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+        if (v < 0x80) break;
+    }
+    *len = sizeof head + 1 + nss + csize;
+    unsigned char *b = malloc(*len), *p = b;
+    CHECK(b != NULL);
+    memcpy(p, head, sizeof head); p += sizeof head;
+    *p++ = 10; memcpy(p, secsize, nss); p += nss;
+    *p++ = 1; memcpy(p, size, ns); p += ns;
+    memcpy(p, locals, nl); p += nl;
+    memcpy(p, body, blen); p += blen;
+    *p++ = 0x0B;
+    CHECK((size_t)(p - b) == *len);
+    return b;
+}
+
+static wm_err load_body(const unsigned char *body, size_t blen, uint32_t nlocals,
+                        wm_instance **inst, wm_error *e) {
+    size_t len;
+    unsigned char *b = module_of(body, blen, nlocals, &len);
+    wm_module *m;
+    wm_err rc = wm_load(&arena, b, len, &m, e);
+    if (rc != WM_OK) {
+        free(b);
+        return rc;
+    }
+    CHECK(nkeep < 64);
+    keep[nkeep++] = b;
+    return wm_instantiate(&arena, m, NULL, NULL, inst, e);
+}
+
+/* `pairs` times (i32.const 0, drop): 2 units each, no check point in between */
+static unsigned char *straight(size_t pairs, size_t *blen) {
+    unsigned char *body = malloc(pairs * 3);
+    CHECK(body != NULL);
+    for (size_t i = 0; i < pairs; i++) {
+        body[3 * i] = 0x41;
+        body[3 * i + 1] = 0;
+        body[3 * i + 2] = 0x1A;
+    }
+    *blen = pairs * 3;
+    return body;
+}
+
+static void case_straight(void) {
+    wm_instance *inst;
+    wm_error e;
+    size_t blen;
+    /* 140 KB of straight-line code (~93000 units) between two check points: refused, it
+     * would run that long past any fuel */
+    unsigned char *body = straight(140 * 1024 / 3, &blen);
+    CHECK(load_body(body, blen, 0, &inst, &e) == WM_ERR_LIMIT);
+    CHECK(strstr(e.msg, "too much code between fuel check points") != NULL);
+    free(body);
+    /* the most there may be: WM_FUEL_REGION_MAX units up to the return (its end included) */
+    body = straight((WM_FUEL_REGION_MAX - 1) / 2, &blen);
+    CHECK(load_body(body, blen, 0, &inst, &e) == WM_OK);
+    free(body);
+    body = straight((WM_FUEL_REGION_MAX - 1) / 2 + 1, &blen);
+    CHECK(load_body(body, blen, 0, &inst, &e) == WM_ERR_LIMIT);
+    free(body);
+    /* it is charged, whatever the slices: entry 2, return 1 + 2 per pair + 1 */
+    body = straight(1000, &blen);
+    CHECK(load_body(body, blen, 0, &inst, &e) == WM_OK);
+    free(body);
+    for (uint64_t slice = 1; slice <= 4096; slice *= 4)
+        CHECK(run_sliced(inst, "f", NULL, 0, NULL, 0, slice, NULL) == 2 + 1 + 2000 + 1);
+    /* many locals: their zeroing is charged at entry, before it is done */
+    static const unsigned char nop = 0x01;
+    uint32_t most = (WM_FUEL_REGION_MAX - WM_FUEL_ENTRY) * WM_FUEL_LOCALS;
+    CHECK(load_body(&nop, 1, most + WM_FUEL_LOCALS, &inst, &e) == WM_ERR_LIMIT);
+    CHECK(strstr(e.msg, "too many locals") != NULL);
+    wm_limits lim;
+    wm_limits_default(&lim);
+    lim.stack_slots = most + 64;
+    size_t len;
+    unsigned char *b = module_of(&nop, 1, most, &len);
+    wm_module *m;
+    CHECK(wm_load(&arena, b, len, &m, &e) == WM_OK);
+    CHECK(wm_instantiate(&arena, m, NULL, &lim, &inst, &e) == WM_OK);
+    keep[nkeep++] = b;
+    CHECK(wm_call_export(inst, "f", NULL, 0, NULL, 0, WM_FUEL_REGION_MAX - 1, &e) ==
+          WM_ERR_OUT_OF_FUEL);
+    CHECK(wm_fuel_left(inst) == 0);
+    wm_abort(inst);
+    CHECK(run_sliced(inst, "f", NULL, 0, NULL, 0, 100, NULL) == WM_FUEL_REGION_MAX + 1 + 2);
+}
+
+static wm_err host_work(wm_instance *inst, void *user, const wm_val *args, wm_val *results) {
+    (void)user;
+    (void)results;
+    wm_charge(inst, args[0].of.i32);
+    return WM_OK;
+}
+
+static void call3(wm_instance *inst, const char *f, uint32_t a, uint32_t b, uint32_t c,
+                  uint64_t slice, uint64_t expect) {
+    wm_val args[3] = {i32v(a), i32v(b), i32v(c)};
+    CHECK(run_sliced(inst, f, args, 3, NULL, 0, slice, NULL) == expect);
+}
+
+static void case_bulk(void) {
+    static const wm_host_func work = {"env", "work", "i:", host_work, NULL};
+    wm_linker l;
+    wm_linker_init(&l, &arena);
+    CHECK(wm_linker_add_host(&l, &work) == WM_OK);
+    wm_instance *inst = instantiate("bulk", &l, NULL);
+    uint8_t *mem = wm_memory_data(wm_instance_memory(inst));
+    wm_val arg, res;
+    wm_error e;
+    /* memory.fill of 1 MiB on 100 fuel: it fills what the fuel pays for and stops */
+    wm_val a3[3] = {i32v(0), i32v(0xAB), i32v(1u << 20)};
+    CHECK(wm_call_export(inst, "fill", a3, 3, NULL, 0, 100, &e) == WM_ERR_OUT_OF_FUEL);
+    uint32_t done = (100 - 2) * WM_FUEL_BYTES; /* after the entry's 2 */
+    CHECK(mem[done - 1] == 0xAB && mem[done] == 0);
+    uint64_t given = 100;
+    wm_err rc;
+    do {
+        given += 100;
+        rc = wm_resume(inst, 100, NULL, 0, &e);
+    } while (rc == WM_ERR_OUT_OF_FUEL);
+    CHECK(rc == WM_OK && mem[(1u << 20) - 1] == 0xAB && mem[1u << 20] == 0);
+    /* entry 2, (1 MiB / 32) units, return 1 + 3 gets + 2 + end */
+    uint64_t fill_cost = 2 + (1u << 20) / WM_FUEL_BYTES + 7;
+    CHECK(given - wm_fuel_left(inst) == fill_cost);
+    call3(inst, "fill", 0, 0, 1u << 20, 1000, fill_cost);
+    call3(inst, "fill", 0, 0, 1u << 20, WM_FUEL_UNLIMITED, fill_cost);
+    /* out of bounds traps before anything is charged or written */
+    a3[0] = i32v(17u << 16);
+    a3[2] = i32v(1);
+    CHECK(wm_call_export(inst, "fill", a3, 3, NULL, 0, 3, &e) == WM_ERR_TRAP);
+    /* memory.copy in pieces, overlapping both ways, equals memmove */
+    for (int way = 0; way < 2; way++) {
+        static uint8_t want[1 << 17];
+        for (uint32_t i = 0; i < sizeof want; i++) mem[i] = (uint8_t)(i * 7 + i / 251);
+        uint32_t d = way ? 1000 : 0, s = way ? 0 : 1000, n = (1u << 17) - 1000;
+        memcpy(want, mem, sizeof want);
+        memmove(want + d, want + s, n);
+        call3(inst, "copy", d, s, n, 13, 2 + n / WM_FUEL_BYTES + 7);
+        CHECK(memcmp(want, mem, sizeof want) == 0);
+    }
+    /* memory.init from a passive segment */
+    memset(mem, 0, 64);
+    call3(inst, "init", 3, 1, 60, 1, 2 + 60 / WM_FUEL_BYTES + 7);
+    CHECK(memcmp(mem + 3, "123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY", 60) == 0);
+    /* memory.grow zeroes the new pages in pieces the fuel pays for, then grows */
+    memset(mem + (17u << 16), 0x5A, 1u << 16); /* (scribbled past the end: zeroed again) */
+    arg = i32v(16);
+    CHECK(run_sliced(inst, "grow", &arg, 1, &res, 1, 500, NULL) ==
+          2 + (16u << 16) / WM_FUEL_BYTES + 7); /* + get, grow (4), end; returning 1 */
+    CHECK(res.of.i32 == 17 && wm_memory_pages(wm_instance_memory(inst)) == 33);
+    for (uint32_t i = 17u << 16; i < 33u << 16; i++) CHECK(mem[i] == 0);
+    arg = i32v(64); /* past the maximum: no work, no charge for it */
+    CHECK(run_sliced(inst, "grow", &arg, 1, &res, 1, 1, NULL) == 2 + 7);
+    CHECK(res.of.i32 == 0xFFFFFFFFu);
+    /* tables: fill and copy in pieces; init walks its segment, grow fills: paid in full */
+    wm_val a2[2] = {i32v(0), i32v(64)};
+    CHECK(run_sliced(inst, "tfill", a2, 2, NULL, 0, 3, NULL) ==
+          2 + 64 / WM_FUEL_ELEMS + (1 + 1 + 1 + 2 + 1 + 1));
+    call3(inst, "tcopy", 1, 0, 63, 2, 2 + 63 / WM_FUEL_ELEMS + 7);
+    call3(inst, "tinit", 0, 8, 8, 1, 2 + 16 / WM_FUEL_ELEMS + 7);
+    arg = i32v(192);
+    CHECK(run_sliced(inst, "tgrow", &arg, 1, &res, 1, 5, NULL) ==
+          2 + 1 + 1 + 192 / WM_FUEL_ELEMS + 2 + 1 + 1 + 0);
+    CHECK(res.of.i32 == 64);
+    arg = i32v(255);
+    CHECK(run_sliced(inst, "tnull", &arg, 1, &res, 1, 5, NULL) > 0 && res.of.i32 == 1);
+    /* a host function's work (wm_charge) beyond the slice is owed and repaid first */
+    wm_val w[2] = {i32v(1000), i32v(10)};
+    uint64_t base = run_sliced(inst, "work", (wm_val[]){i32v(0), i32v(10)}, 2, NULL, 0,
+                               WM_FUEL_UNLIMITED, NULL);
+    int n;
+    CHECK(run_sliced(inst, "work", w, 2, NULL, 0, 300, &n) == base + 10000);
+    CHECK(n >= 30);
 }
 
 static void case_exhaustion(void) {
@@ -317,7 +546,7 @@ static void case_hostile(void) {
 static void case_arena(void) {
     size_t len;
     unsigned char *b = read_wasm("loop", &len);
-    for (size_t size = 0; size < 4096; size += 7) {
+    for (size_t size = 0; size < 4096; size += size < 1024 ? 1 : 7) {
         wm_arena a;
         unsigned char *mem = malloc(size ? size : 1);
         wm_module *m;
@@ -426,6 +655,16 @@ int main(int argc, char **argv) {
     else if (!strcmp(c, "blocking")) case_blocking();
     else if (!strcmp(c, "hostile")) case_hostile();
     else if (!strcmp(c, "arena")) case_arena();
+    else if (!strcmp(c, "straight")) case_straight();
+    else if (!strcmp(c, "weights")) { /* for test_fuel_weights_agree: prints, no "ok" */
+        printf("REGION_MAX %u ENTRY %u LOCALS %u RETURN %u VALUES %u BYTES %u ELEMS %u\n",
+               WM_FUEL_REGION_MAX, WM_FUEL_ENTRY, WM_FUEL_LOCALS, WM_FUEL_RETURN,
+               WM_FUEL_VALUES, WM_FUEL_BYTES, WM_FUEL_ELEMS);
+        for (uint32_t op = 0; op < 0x100; op++) printf("%x %u\n", op, wm_fuel_weight(op));
+        for (uint32_t op = 0xFC00; op < 0xFC20; op++) printf("%x %u\n", op, wm_fuel_weight(op));
+        return 0;
+    }
+    else if (!strcmp(c, "bulk")) case_bulk();
     else if (!strcmp(c, "floats")) case_floats();
     else if (!strcmp(c, "refs")) case_refs();
     else { printf("unknown case %s\n", c); return 2; }

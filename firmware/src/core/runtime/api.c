@@ -92,13 +92,6 @@ wm_err wm_trap(wm_instance *inst, const char *msg) {
     return WM_ERR_TRAP;
 }
 
-uint64_t wm_charge(wm_instance *inst, uint64_t units) {
-    wm_exec *x = &inst->x;
-    uint64_t take = units < x->fuel ? units : x->fuel;
-    x->fuel -= take;
-    return units - take;
-}
-
 uint32_t wm_trap_trace(const wm_instance *inst, const wm_trace_frame **frames) {
     *frames = inst->trace;
     return inst->ntrace;
@@ -123,6 +116,8 @@ static wm_err finish(wm_instance *inst, wm_err e, const wm_exec *saved, bool nes
         x->sp = x->fp = x->stack;
         x->func = NULL;
         x->pc = NULL;
+        x->owed = 0; /* what a host function charged in the last stretch: the call is over */
+        x->grow_done = 0;
     }
     x->fuel = nested ? saved->fuel : fuel;
     return e;
@@ -187,6 +182,8 @@ wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t
     }
     x->pc = NULL;
     x->fuel = fuel;
+    x->owed = 0;
+    x->grow_done = 0;
     x->state = WM_RUNNING;
     x->result_base = base;
     x->entry_type = t;
@@ -209,6 +206,18 @@ wm_err wm_resume(wm_instance *inst, uint64_t fuel, wm_val *results, uint32_t nre
         return wm_fail(err, WM_ERR_STATE, NULL, NULL, "instance is not suspended");
     if (nresults != x->entry_type->nresults)
         return wm_fail(err, WM_ERR_ARGS, NULL, NULL, "wrong number of results");
+    /* Fuel owed first (the call then stays suspended while it owes), fuel kept added. */
+    if (x->owed > 0) {
+        if (fuel < (uint64_t)x->owed) {
+            x->owed -= (int64_t)fuel;
+            return wm_trap_err(err, WM_ERR_OUT_OF_FUEL, "out of fuel");
+        }
+        fuel -= (uint64_t)x->owed;
+    } else if (x->owed < 0) {
+        uint64_t kept = (uint64_t)-x->owed;
+        fuel = fuel > UINT64_MAX - kept ? UINT64_MAX : fuel + kept;
+    }
+    x->owed = 0;
     if (x->native_ops) return x->native_ops->resume(inst, fuel, results, nresults, err);
     x->fuel = fuel;
     x->state = WM_RUNNING;
@@ -221,6 +230,8 @@ bool wm_suspended(const wm_instance *inst) { return inst->x.state == WM_SUSPENDE
 void wm_abort(wm_instance *inst) {
     wm_exec *x = &inst->x;
     x->retry = NULL;
+    x->owed = 0;
+    x->grow_done = 0;
     x->native_ops = NULL;
     x->native_run = NULL;
     x->state = WM_IDLE;
@@ -234,3 +245,16 @@ uint64_t wm_fuel_left(const wm_instance *inst) { return inst->x.fuel; }
 
 /* The interpreter reads x->fuel at every check point, so zero fuel is a yield request. */
 void wm_yield(wm_instance *inst) { inst->x.fuel = 0; }
+
+uint64_t wm_charge(wm_instance *inst, uint64_t units) {
+    wm_exec *x = &inst->x;
+    if (x->fuel >= units) {
+        x->fuel -= units;
+        return 0;
+    }
+    /* owed: the next check point suspends the call and the next slices repay it first */
+    uint64_t more = units - x->fuel, room = (uint64_t)INT64_MAX - (uint64_t)x->owed;
+    x->owed += (int64_t)(more < room ? more : room);
+    x->fuel = 0;
+    return more;
+}

@@ -132,34 +132,74 @@ wm_err wm_memory_new(wm_arena *arena, uint32_t min_pages, uint32_t max_pages,
                        (lim - min_pages) * (uint64_t)WM_PAGE, NULL, out);
 }
 
-int32_t wm_memory_grow(wm_memory *m, uint32_t delta) {
+int32_t wm_memory_grow_part(wm_memory *m, uint32_t delta, uint64_t *zeroed, uint64_t max,
+                            uint64_t *done) {
     uint32_t old = m->pages;
+    *done = 0;
     if (delta == 0) return (int32_t)old;
     uint64_t np = (uint64_t)old + delta;
-    if (np > m->max_pages) return -1;
     uint64_t nb = np * WM_PAGE;
-    if (nb > m->cap) return -1; /* the byte budget is a hard limit */
+    /* the byte budget is a hard limit */
+    if (np > m->max_pages || nb > m->cap) {
+        *zeroed = 0;
+        return -1;
+    }
     if (nb > m->reserved) {
         wm_arena *a = m->arena;
         uint64_t extra = nb - m->reserved;
         /* extend in place only while this memory is the arena's last allocation */
-        if (m->data + m->reserved != a->base + a->used || extra > a->size - a->used) return -1;
+        if (m->data + m->reserved != a->base + a->used || extra > a->size - a->used) {
+            *zeroed = 0;
+            return -1;
+        }
         a->used += (size_t)extra;
         m->reserved = nb;
     }
-    wm_memset(m->data + m->bytes, 0, (size_t)(nb - m->bytes));
+    /* the new bytes were never accessible (or, with MPU-isolated native code that has no
+     * bounds checks, may have been written past the end): zeroed, in pieces */
+    uint64_t left = nb - m->bytes - *zeroed;
+    uint64_t step = left < max ? left : max;
+    wm_memset(m->data + m->bytes + *zeroed, 0, (size_t)step);
+    *done = step;
+    if (step < left) {
+        *zeroed += step;
+        return WM_GROW_MORE;
+    }
+    *zeroed = 0;
     m->pages = (uint32_t)np;
     m->bytes = (uint32_t)nb;
     return (int32_t)old;
 }
 
-int32_t wm_table_grow(wm_table *t, uint32_t delta, uint64_t init) {
+int32_t wm_memory_grow(wm_memory *m, uint32_t delta) {
+    uint64_t zeroed = 0, done;
+    return wm_memory_grow_part(m, delta, &zeroed, UINT64_MAX, &done);
+}
+
+int32_t wm_table_grow_part(wm_table *t, uint32_t delta, uint64_t init, uint64_t *set,
+                           uint64_t max, uint64_t *done) {
     uint32_t old = t->size;
     uint64_t ns = (uint64_t)old + delta;
-    if (ns > t->max || ns > t->cap) return -1;
-    for (uint32_t i = old; i < ns; i++) t->elems[i] = init;
+    *done = 0;
+    if (ns > t->max || ns > t->cap) {
+        *set = 0;
+        return -1;
+    }
+    uint64_t left = delta - *set, step = left < max ? left : max;
+    for (uint64_t i = 0; i < step; i++) t->elems[old + *set + i] = init;
+    *done = step;
+    if (step < left) {
+        *set += step;
+        return WM_GROW_MORE;
+    }
+    *set = 0;
     t->size = (uint32_t)ns;
     return (int32_t)old;
+}
+
+int32_t wm_table_grow(wm_table *t, uint32_t delta, uint64_t init) {
+    uint64_t set = 0, done;
+    return wm_table_grow_part(t, delta, init, &set, UINT64_MAX, &done);
 }
 
 /* ---- linker ---- */

@@ -1,6 +1,16 @@
 /* interp.c - the interpreter. Executes validated code in place; wasm calls push frames
  * in the instance's frame array (never recursing on the C stack), so a call can be
- * suspended for fuel and resumed, and deep wasm recursion cannot overflow the C stack. */
+ * suspended for fuel and resumed, and deep wasm recursion cannot overflow the C stack.
+ *
+ * Fuel (docs/supervisor.md, "Fuel"): check points charge what the validator computed for
+ * the code that ran since the previous one (at a function's entry: its frame and locals;
+ * at a loop entered or branched back to, a call, a return); bulk work is charged by its
+ * size before it is done, in pieces the fuel pays for; work a host function charges, and
+ * table.init's walk, right after it is done. A charge the fuel does not cover suspends the
+ * call: after it, owing the rest (x->owed > 0), or before the instruction, keeping what was
+ * left (x->owed < 0) so that it runs again on resume (calls, returns, bulk operations).
+ * Both give the same fuel left after every resume and the same suspensions as AOT code,
+ * which always owes. */
 #include "wm_internal.h"
 
 #define MAX_HOST_VALS 16
@@ -15,9 +25,14 @@
         fend = func->def->end;                            \
     } while (0)
 
-/* Bulk operations charge fuel by size (1 unit per 64 elements), so that a budget also
- * bounds them; the charge saturates at 0 and the next check point suspends. */
-#define CHARGE(n) do { uint64_t c_ = (uint64_t)(n) >> 6; x->fuel = x->fuel > c_ ? x->fuel - c_ : 0; } while (0)
+/* A check point charging k: suspends after it, owing what the fuel did not cover. */
+#define CHECK_POINT(k) do {                                                 \
+        uint64_t k_ = (k);                                                  \
+        if (WM_LIKELY(x->fuel >= k_)) x->fuel -= k_;                        \
+        else { x->owed += (int64_t)(k_ - x->fuel); x->fuel = 0; goto suspend; } \
+    } while (0)
+/* Suspends before the instruction at `at` (it runs again on resume), keeping the fuel. */
+#define STOP_BEFORE(at) do { pc = (at); goto stop_before; } while (0)
 
 #define SAVE() do { x->pc = pc; x->stp = stp; x->sp = sp; x->fp = fp; x->func = func; x->tos = tos; } while (0)
 
@@ -109,6 +124,20 @@ static uint32_t ctz64(uint64_t a) { return a ? (uint32_t)__builtin_ctzll(a) : 64
 static uint32_t pop32(uint32_t a) { return (uint32_t)__builtin_popcount(a); }
 static uint32_t pop64(uint64_t a) { return (uint32_t)__builtin_popcountll(a); }
 
+/* Bulk work of n elements, `per` of them a unit, charged before it is done: how many to do
+ * now. All n when the fuel pays for them; otherwise what it pays for, the fuel is then 0
+ * and the caller suspends before the instruction with the rest of the work as operands. */
+static uint32_t bulk_take(wm_exec *x, uint32_t n, uint32_t per) {
+    uint64_t units = n / per;
+    if (WM_LIKELY(x->fuel >= units)) {
+        x->fuel -= units;
+        return n;
+    }
+    uint32_t m = (uint32_t)(x->fuel * per);
+    x->fuel = 0;
+    return m;
+}
+
 static uint64_t val_to_slot(const wm_val *v) {
     switch (v->type) {
     case WM_I32: case WM_F32: return v->of.i32;
@@ -169,12 +198,13 @@ wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err) {
         pc = NULL; /* the frame pushed below marks the bottom of this call */
         goto do_call;
     }
-    LOAD_CTX();
-    if (x->retry) { /* resumed after a host function blocked: call it again */
+    if (x->retry) { /* a host function blocked, or a callee's entry had too little fuel */
         callee = x->retry;
         x->retry = NULL;
+        if (func) LOAD_CTX(); /* (no caller: the call's entry function itself) */
         goto do_call;
     }
+    LOAD_CTX();
     goto dispatch;
 
 do_call:
@@ -210,6 +240,7 @@ do_call:
         }
         POPN(1);
         LOAD_CTX();
+        if (WM_UNLIKELY(x->owed > 0)) goto suspend; /* it charged more than was left */
         goto dispatch;
     } else {
         const wm_funcdef *d = callee->def;
@@ -228,8 +259,7 @@ do_call:
         stp = callee->inst->mod->side + d->side;
         if (callee->inst == ci) fend = d->end; /* same instance: memory etc. unchanged */
         else LOAD_CTX();
-        if (x->fuel == 0) goto suspend;
-        x->fuel--;
+        CHECK_POINT(d->fuel_entry); /* the frame and its locals */
     }
 
 dispatch:
@@ -242,7 +272,14 @@ dispatch:
 #endif
         OP(00) TRAP("unreachable");
         OP(01) NEXT();
-        OP(02) OP(03) wm_skip_uleb(&pc); NEXT();
+        OP(02) wm_skip_uleb(&pc); NEXT();
+        OP(03) { /* a loop entered from above: the code since the last check point */
+            uint32_t k = WM_SIDE_FUEL_IN(stp);
+            wm_skip_uleb(&pc);
+            stp++;
+            CHECK_POINT(k);
+            NEXT();
+        }
         OP(04) {
             uint32_t c = (uint32_t)tos;
             POPN(1);
@@ -272,10 +309,17 @@ dispatch:
         }
         OP(0F) goto do_return;
         OP(10)
+            /* the call's check point, before anything else: too little fuel stops here */
+            if (WM_UNLIKELY(x->fuel < WM_SIDE_FUEL_CALL(stp))) STOP_BEFORE(pc - 1);
+            x->fuel -= WM_SIDE_FUEL_CALL(stp);
+            stp++;
             callee = ci->funcs[wm_fast_u32(&pc)];
             *sp++ = tos; /* spill: arguments contiguous in memory */
             goto do_call;
         OP(11) {
+            if (WM_UNLIKELY(x->fuel < WM_SIDE_FUEL_CALL(stp))) STOP_BEFORE(pc - 1);
+            x->fuel -= WM_SIDE_FUEL_CALL(stp);
+            stp++;
             uint32_t ti = wm_fast_u32(&pc), tab = wm_fast_u32(&pc);
             wm_table *t = ci->tables[tab];
             uint32_t i = (uint32_t)tos;
@@ -351,12 +395,22 @@ dispatch:
         OP(3B) OP(3D) EAS(2); wm_st16(p, (uint16_t)tos); POPN(2); NEXT();
         OP(3E) EAS(4); wm_st32(p, (uint32_t)tos); POPN(2); NEXT();
         OP(3F) pc++; PUSH(ci->mem->pages); NEXT();
-        OP(40)
+        OP(40) { /* the new bytes are zeroed in the pieces the fuel pays for, then it grows */
+            uint64_t can = x->fuel > UINT64_MAX / WM_FUEL_BYTES ? UINT64_MAX
+                                                                 : x->fuel * WM_FUEL_BYTES;
+            uint64_t done = 0;
+            int32_t r = wm_memory_grow_part(ci->mem, U32(-1), &x->grow_done, can, &done);
+            if (WM_UNLIKELY(r == WM_GROW_MORE)) { /* done == can: all the fuel went */
+                x->fuel = 0;
+                STOP_BEFORE(pc - 1);
+            }
+            x->fuel -= done / WM_FUEL_BYTES;
             pc++;
-            tos = (uint32_t)wm_memory_grow(ci->mem, U32(-1));
+            tos = (uint32_t)r;
             mb = ci->mem->data;
             msz = ci->mem->bytes;
             NEXT();
+        }
         OP(41) {
             /* i32.const fused with the op that consumes it (peeked, code is validated):
              * saves a dispatch and the spill/reload of the cached top operand. */
@@ -577,6 +631,7 @@ dispatch:
         OP(D1) tos = tos == 0; NEXT();
         OP(D2) PUSH((uint64_t)(uintptr_t)ci->funcs[wm_fast_u32(&pc)]); NEXT();
         OP(FC) {
+            const uint8_t *op0 = pc - 1;
             uint32_t sub = wm_fast_u32(&pc);
             switch (sub) {
             case 0: case 1: case 2: case 3: {
@@ -589,46 +644,68 @@ dispatch:
                 tos = wm_trunc_sat_f64_i64(d, (sub & 1) == 0);
                 break;
             }
+            /* Bulk operations: bounds first (the spec's trap), then the fuel, then the
+             * work. What the fuel does not pay for stays as the instruction's operands
+             * (the destination and source moved past the part done) and the call stops
+             * before it; memory.copy and table.copy overlapping forwards do the end first. */
             case 8: {
                 uint32_t seg = wm_fast_u32(&pc);
                 pc++;
                 uint32_t n = U32(-1), s = U32(-2), d = U32(-3);
                 const wm_dataseg *ds = &ci->mod->datas[seg];
                 uint32_t len = ci->data_dropped[seg] ? 0 : ds->len;
-                POPN(3);
                 if ((uint64_t)s + n > len || (uint64_t)d + n > msz)
                     TRAP("out of bounds memory access");
-                CHARGE(n);
-                wm_memcpy(mb + d, ds->bytes + s, n);
+                uint32_t m = bulk_take(x, n, WM_FUEL_BYTES);
+                wm_memcpy(mb + d, ds->bytes + s, m);
+                if (WM_UNLIKELY(m < n)) {
+                    sp[-2] = d + m; sp[-1] = s + m; tos = n - m;
+                    STOP_BEFORE(op0);
+                }
+                POPN(3);
                 break;
             }
             case 9: ci->data_dropped[wm_fast_u32(&pc)] = 1; break;
             case 10: {
                 pc += 2;
                 uint32_t n = U32(-1), s = U32(-2), d = U32(-3);
-                POPN(3);
                 if ((uint64_t)s + n > msz || (uint64_t)d + n > msz)
                     TRAP("out of bounds memory access");
-                CHARGE(n);
+                uint32_t m = bulk_take(x, n, WM_FUEL_BYTES);
+                if (WM_UNLIKELY(m < n)) {
+                    if (d > s) { /* overlapping forwards: the end first */
+                        wm_memmove(mb + d + (n - m), mb + s + (n - m), m);
+                    } else {
+                        wm_memmove(mb + d, mb + s, m);
+                        sp[-2] = d + m; sp[-1] = s + m;
+                    }
+                    tos = n - m;
+                    STOP_BEFORE(op0);
+                }
+                POPN(3);
                 wm_memmove(mb + d, mb + s, n);
                 break;
             }
             case 11: {
                 pc++;
                 uint32_t n = U32(-1), v = U32(-2), d = U32(-3);
-                POPN(3);
                 if ((uint64_t)d + n > msz) TRAP("out of bounds memory access");
-                CHARGE(n);
-                wm_memset(mb + d, (int)(v & 0xff), n);
+                uint32_t m = bulk_take(x, n, WM_FUEL_BYTES);
+                wm_memset(mb + d, (int)(v & 0xff), m);
+                if (WM_UNLIKELY(m < n)) {
+                    sp[-2] = d + m; tos = n - m;
+                    STOP_BEFORE(op0);
+                }
+                POPN(3);
                 break;
             }
-            case 12: {
+            case 12: { /* walks its segment from the start: charged after, a check point */
                 uint32_t seg = wm_fast_u32(&pc), tab = wm_fast_u32(&pc);
                 uint32_t n = U32(-1), s = U32(-2), d = U32(-3);
                 POPN(3);
-                CHARGE(n);
                 if (wm_table_init_op(ci, ci->tables[tab], seg, d, s, n) != WM_OK)
                     TRAP("out of bounds table access");
+                CHECK_POINT(((uint64_t)s + n) / WM_FUEL_ELEMS);
                 break;
             }
             case 13: ci->elem_dropped[wm_fast_u32(&pc)] = 1; break;
@@ -636,19 +713,38 @@ dispatch:
                 wm_table *td = ci->tables[wm_fast_u32(&pc)];
                 wm_table *ts = ci->tables[wm_fast_u32(&pc)];
                 uint32_t n = U32(-1), s = U32(-2), d = U32(-3);
-                POPN(3);
                 if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size)
                     TRAP("out of bounds table access");
-                CHARGE(n);
+                uint32_t m = bulk_take(x, n, WM_FUEL_ELEMS);
+                if (WM_UNLIKELY(m < n)) {
+                    if (td == ts && d > s) {
+                        wm_memmove(td->elems + d + (n - m), ts->elems + s + (n - m),
+                                   (size_t)m * sizeof(uint64_t));
+                    } else {
+                        wm_memmove(td->elems + d, ts->elems + s, (size_t)m * sizeof(uint64_t));
+                        sp[-2] = d + m; sp[-1] = s + m;
+                    }
+                    tos = n - m;
+                    STOP_BEFORE(op0);
+                }
+                POPN(3);
                 wm_memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(uint64_t));
                 break;
             }
-            case 15: {
+            case 15: { /* as memory.grow: the new elements set in pieces, then it grows */
                 wm_table *t = ci->tables[wm_fast_u32(&pc)];
-                uint32_t n = (uint32_t)tos;
-                uint64_t init = SLOT(-2);
+                uint64_t can = x->fuel > UINT64_MAX / WM_FUEL_ELEMS ? UINT64_MAX
+                                                                     : x->fuel * WM_FUEL_ELEMS;
+                uint64_t done = 0;
+                int32_t r = wm_table_grow_part(t, (uint32_t)tos, SLOT(-2), &x->grow_done, can,
+                                               &done);
+                if (WM_UNLIKELY(r == WM_GROW_MORE)) {
+                    x->fuel = 0;
+                    STOP_BEFORE(op0);
+                }
+                x->fuel -= done / WM_FUEL_ELEMS;
                 sp--;
-                tos = (uint32_t)wm_table_grow(t, n, init);
+                tos = (uint32_t)r;
                 break;
             }
             case 16: PUSH(ci->tables[wm_fast_u32(&pc)]->size); break;
@@ -656,10 +752,14 @@ dispatch:
                 wm_table *t = ci->tables[wm_fast_u32(&pc)];
                 uint32_t n = U32(-1), i = U32(-3);
                 uint64_t v = SLOT(-2);
-                POPN(3);
                 if ((uint64_t)i + n > t->size) TRAP("out of bounds table access");
-                CHARGE(n);
-                for (uint32_t k = 0; k < n; k++) t->elems[i + k] = v;
+                uint32_t m = bulk_take(x, n, WM_FUEL_ELEMS);
+                for (uint32_t k = 0; k < m; k++) t->elems[i + k] = v;
+                if (WM_UNLIKELY(m < n)) {
+                    sp[-2] = i + m; tos = n - m;
+                    STOP_BEFORE(op0);
+                }
+                POPN(3);
                 break;
             }
             default: TRAP("illegal opcode");
@@ -683,15 +783,20 @@ dispatch:
         pc = pc - 1 + stp->pc; /* every branch arrives here with pc just past its opcode */
         int32_t back = stp->pc;
         stp += stp->st;
-        if (back <= 0) { /* loop back-edge: charge fuel */
-            if (x->fuel == 0) goto suspend;
-            x->fuel--;
+        if (back <= 0) { /* back to a loop: its entry holds the fuel of its body */
+            uint32_t k = WM_SIDE_FUEL_BACK(stp);
+            stp++;
+            CHECK_POINT(k);
         }
         NEXT();
     }
     }
 
 do_return: {
+        /* the return's check point; every return comes here just past a one-byte opcode
+         * (return, or the function's end), which runs again if the fuel is too little */
+        if (WM_UNLIKELY(x->fuel < func->def->fuel_ret)) STOP_BEFORE(pc - 1);
+        x->fuel -= func->def->fuel_ret;
         uint32_t n = func->type->nresults;
         *sp++ = tos;
         uint64_t *src = sp - n;
@@ -717,8 +822,15 @@ do_return: {
         goto dispatch;
     }
 
-suspend:
+suspend: /* after a check point that charged more than was left (x->owed) */
     SAVE();
+    x->fuel = 0;
+    x->state = WM_SUSPENDED;
+    return wm_trap_err(err, WM_ERR_OUT_OF_FUEL, "out of fuel");
+
+stop_before: /* before a check point or bulk work: what is left is kept for the resume */
+    SAVE();
+    x->owed -= (int64_t)x->fuel;
     x->fuel = 0;
     x->state = WM_SUSPENDED;
     return wm_trap_err(err, WM_ERR_OUT_OF_FUEL, "out of fuel");

@@ -560,3 +560,5 @@ fail:
 }
 
 size_t wm_module_ram(const wm_module *mod) { return mod->ram; }
+
+uint32_t wm_module_fuel_stretch(const wm_module *mod) { return mod->fuel_stretch; }

@@ -1,12 +1,20 @@
 /* validate.c - type-checks function bodies (the spec's validation algorithm) and builds
- * the side table the interpreter uses for branches. Working stacks live in scratch space
- * carved from the top of the arena and released afterwards; a module that needs more
- * than that is rejected (bounded memory), never overflows. */
+ * the side table the interpreter uses for branches and fuel. Working stacks live in scratch
+ * space carved from the top of the arena and released afterwards; a module that needs more
+ * than that is rejected (bounded memory), never overflows.
+ *
+ * Fuel (docs/supervisor.md, "Fuel"): check points are a function's entry, a loop (entered
+ * from above, and at every branch back to it), a call and a return. Each charges the worst
+ * path of the code since the previous check point, summed with wm_fuel_weight: the
+ * validator walks the code forward keeping that sum (`d`) for the current path, the
+ * largest one over the branches to each label, and writes it into the loop's or call's
+ * side entry or the function's return fuel when it reaches the check point. */
 #include "wm_internal.h"
 
 #define TRY(x) do { wm_err e_ = (x); if (e_) return e_; } while (0)
 #define UNKNOWN 0 /* operand of unknown type (after unreachable) */
 #define NOCHAIN (-1)
+#define DEAD UINT32_MAX /* fuel of a path that cannot run (after br, return, unreachable) */
 
 typedef struct ctrl {
     uint8_t op; /* 0 function, 0x02 block, 0x03 loop, 0x04 if, 0x05 else */
@@ -18,6 +26,8 @@ typedef struct ctrl {
     uint32_t start_side;   /* loop: side index at the loop start */
     int32_t pending;       /* chain of forward branch entries to patch at `end` */
     int32_t if_entry;      /* if: entry taken when the condition is false */
+    uint32_t dbr;          /* fuel: the largest d of the forward branches to this label */
+    uint32_t dif;          /* if: d at the `if` (where the false edge starts) */
 } ctrl;
 
 typedef struct run { uint32_t end; uint8_t type; } run;
@@ -35,6 +45,9 @@ typedef struct V {
     const wm_functype *ft;
     uint32_t side_base, nside; /* module-wide index of the first entry, entries so far */
     wm_err full; /* what running out of scratch means: arena too small, or a hard limit */
+    uint32_t d;   /* fuel of the code since the last check point on this path, or DEAD */
+    uint32_t ret; /* the largest d at a return */
+    uint32_t stretch; /* the largest charge so far (wm_module_fuel_stretch) */
 } V;
 
 static wm_err inval(V *v, const uint8_t *at, const char *msg) {
@@ -77,6 +90,39 @@ static void set_unreachable(V *v) {
     ctrl *c = &v->cs[v->cn - 1];
     v->vn = c->height;
     c->unreachable = 1;
+    v->d = DEAD;
+}
+
+static uint32_t dmax(uint32_t a, uint32_t b) {
+    if (a == DEAD) return b;
+    if (b == DEAD) return a;
+    return a > b ? a : b;
+}
+
+/* The current path runs an instruction of weight w. */
+static wm_err fuel_add(V *v, uint32_t w, const uint8_t *at) {
+    if (v->d == DEAD) return WM_OK;
+    if (w > WM_FUEL_REGION_MAX - v->d)
+        return wm_fail(v->err, WM_ERR_LIMIT, v->m->bytes, at,
+                       "too much code between fuel check points (a loop, call or return)");
+    v->d += w;
+    return WM_OK;
+}
+
+/* The current path branches to label `depth`: back to a loop (its back-edge fuel), out of
+ * the function (a return) or forward to a block's end. */
+static void fuel_branch(V *v, uint32_t depth) {
+    ctrl *c = &v->cs[v->cn - 1 - depth];
+    if (v->d == DEAD) return;
+    if (c->op == 0x03) {
+        wm_side *s = &v->m->side[v->side_base + c->start_side];
+        s->st = (int32_t)dmax((uint32_t)s->st, v->d);
+        v->stretch = dmax(v->stretch, v->d);
+    } else if (c->op == 0) {
+        v->ret = dmax(v->ret, v->d);
+    } else {
+        c->dbr = dmax(c->dbr, v->d);
+    }
 }
 
 static wm_err push_ctrl(V *v, uint8_t op, uint32_t np, const uint8_t *p, uint32_t nr,
@@ -95,6 +141,8 @@ static wm_err push_ctrl(V *v, uint8_t op, uint32_t np, const uint8_t *p, uint32_
     c->start_side = v->nside;
     c->pending = NOCHAIN;
     c->if_entry = NOCHAIN;
+    c->dbr = DEAD;
+    c->dif = DEAD;
     return pushes(v, np, p);
 }
 
@@ -129,6 +177,27 @@ static wm_err emit(V *v, const uint8_t *origin, uint32_t depth, uint32_t height)
         c->pending = (int32_t)v->nside;
     }
     v->nside++;
+    return WM_OK;
+}
+
+/* The side entry of a loop or a call: the fuel its check point charges. */
+static wm_err fuel_point(V *v, const uint8_t *at, uint32_t fuel) {
+    wm_side *s = new_entry(v);
+    if (!s) return wm_fail(v->err, WM_ERR_NO_MEMORY, v->m->bytes, at, "out of memory");
+    if (fuel == DEAD) fuel = 0;
+    v->stretch = dmax(v->stretch, fuel);
+    s->pc = (int32_t)fuel;
+    s->st = 0;
+    s->keep = 0;
+    s->drop = 0;
+    v->nside++;
+    return WM_OK;
+}
+
+/* The code since the last check point ends at one (a loop from above, a call). */
+static wm_err fuel_check_point(V *v, const uint8_t *at) {
+    TRY(fuel_point(v, at, v->d));
+    if (v->d != DEAD) v->d = 0;
     return WM_OK;
 }
 
@@ -265,6 +334,9 @@ static wm_err body(V *v, wm_funcdef *fd) {
         uint8_t t = 0, t2 = 0;
         if (r->p >= code_end) return wm_fail(v->err, WM_ERR_MALFORMED, m->bytes, at, "unexpected end");
         op = *r->p++;
+        /* branches and calls add their values' share, 0xFC ops weigh by their sub-opcode */
+        if (op != 0x0C && op != 0x0D && op != 0x0E && op != 0x10 && op != 0x11 && op != 0xFC)
+            TRY(fuel_add(v, wm_fuel_weight(op), at));
         switch (op) {
         case 0x00: set_unreachable(v); break;
         case 0x01: break;
@@ -274,7 +346,12 @@ static wm_err body(V *v, wm_funcdef *fd) {
             TRY(blocktype(v, &np, &p, &nr, &rs));
             if (op == 0x04) TRY(pop(v, WM_I32, NULL));
             TRY(pops(v, np, p));
-            if (op == 0x04) {
+            if (op == 0x03) { /* entered from above: a check point; its entry keeps the fuel */
+                uint32_t idx = v->nside;
+                TRY(fuel_check_point(v, at));
+                TRY(push_ctrl(v, op, np, p, nr, rs));
+                v->cs[v->cn - 1].start_side = idx;
+            } else if (op == 0x04) {
                 /* the false edge: patched at else/end */
                 wm_side *s = new_entry(v);
                 if (!s) return wm_fail(v->err, WM_ERR_NO_MEMORY, m->bytes, at, "out of memory");
@@ -285,6 +362,7 @@ static wm_err body(V *v, wm_funcdef *fd) {
                 TRY(push_ctrl(v, op, np, p, nr, rs));
                 v->cs[v->cn - 1].if_entry = (int32_t)v->nside;
                 v->cs[v->cn - 1].start_side = v->nside;
+                v->cs[v->cn - 1].dif = v->d;
                 v->nside++;
             } else {
                 TRY(push_ctrl(v, op, np, p, nr, rs));
@@ -301,6 +379,9 @@ static wm_err body(V *v, wm_funcdef *fd) {
             c->if_entry = NOCHAIN;
             c->op = 0x05;
             c->unreachable = 0;
+            c->dbr = dmax(c->dbr, v->d); /* the then-arm jumps to the end */
+            v->d = c->dif;               /* the else-arm starts where the false edge does */
+            c->dif = DEAD;
             TRY(pushes(v, c->nparams, c->params));
             break;
         }
@@ -316,6 +397,8 @@ static wm_err body(V *v, wm_funcdef *fd) {
                 patch(v, c->if_entry, r->p);
             }
             patch(v, c->pending, c->op == 0 ? at : r->p);
+            if (c->op == 0) v->ret = dmax(v->ret, v->d); /* falls out of the function */
+            else v->d = dmax(dmax(v->d, c->dbr), c->dif);
             v->cn--;
             if (v->cn == 0) break;
             TRY(pushes(v, c->nresults, c->results));
@@ -326,9 +409,11 @@ static wm_err body(V *v, wm_funcdef *fd) {
             const uint8_t *ts = NULL;
             TRY(wm_rd_u32(r, &x));
             TRY(label_types(v, x, at, &n, &ts));
+            TRY(fuel_add(v, wm_fuel_weight(op) + n / WM_FUEL_VALUES, at));
             if (op == 0x0D) TRY(pop(v, WM_I32, NULL));
             TRY(pops(v, n, ts));
             TRY(emit(v, at, x, v->vn + n));
+            fuel_branch(v, x);
             if (op == 0x0C) set_unreachable(v);
             else TRY(pushes(v, n, ts));
             break;
@@ -361,17 +446,20 @@ static wm_err body(V *v, wm_funcdef *fd) {
                 }
             }
             r->p = list;
+            TRY(fuel_add(v, wm_fuel_weight(op) + arity / WM_FUEL_VALUES, at));
             for (k = 0; k <= n; k++) {
                 x = wm_fast_u32(&r->p);
                 ctrl *c = &v->cs[v->cn - 1];
                 uint32_t h = v->vn - c->height >= arity ? v->vn : c->height + arity;
                 TRY(emit(v, at, x, h));
+                fuel_branch(v, x);
             }
             set_unreachable(v);
             break;
         }
         case 0x0F:
             TRY(pops(v, v->ft->nresults, v->ft->results));
+            v->ret = dmax(v->ret, v->d);
             set_unreachable(v);
             break;
         case 0x10: {
@@ -380,6 +468,9 @@ static wm_err body(V *v, wm_funcdef *fd) {
             const wm_functype *ft = m->func_types[x];
             TRY(pops(v, ft->nparams, ft->params));
             TRY(pushes(v, ft->nresults, ft->results));
+            TRY(fuel_add(v, wm_fuel_weight(op) + (ft->nparams + ft->nresults) / WM_FUEL_VALUES,
+                         at));
+            TRY(fuel_check_point(v, at));
             break;
         }
         case 0x11: {
@@ -393,6 +484,9 @@ static wm_err body(V *v, wm_funcdef *fd) {
             TRY(pop(v, WM_I32, NULL));
             TRY(pops(v, ft->nparams, ft->params));
             TRY(pushes(v, ft->nresults, ft->results));
+            TRY(fuel_add(v, wm_fuel_weight(op) + (ft->nparams + ft->nresults) / WM_FUEL_VALUES,
+                         at));
+            TRY(fuel_check_point(v, at));
             break;
         }
         case 0xD0:
@@ -467,6 +561,7 @@ static wm_err body(V *v, wm_funcdef *fd) {
         case 0x44: { const uint8_t *b; TRY(wm_rd_bytes(r, 8, &b)); TRY(push(v, WM_F64)); break; }
         case 0xFC: {
             TRY(wm_rd_u32(r, &x));
+            TRY(fuel_add(v, wm_fuel_weight(0xFC00u | (x < 0xFFu ? x : 0xFFu)), at));
             switch (x) {
             case 0: case 1: case 4: case 5:
                 TRY(pop(v, WM_F32, NULL)); TRY(push(v, x < 4 ? WM_I32 : WM_I64)); break;
@@ -623,6 +718,14 @@ wm_err wm_validate_code(wm_module *m, wm_arena *a, const uint8_t *p, const uint8
         if (e) break;
         v.nlocals_total = (uint32_t)total;
         fd->nlocals = (uint32_t)(total - v.ft->nparams);
+        /* zeroing the locals is charged at entry, before it is done */
+        uint64_t entry_fuel = WM_FUEL_ENTRY + (uint64_t)fd->nlocals / WM_FUEL_LOCALS;
+        if (entry_fuel > WM_FUEL_REGION_MAX) {
+            e = wm_fail(err, WM_ERR_LIMIT, m->bytes, hr.p,
+                        "too many locals (their zeroing costs too much fuel for one check point)");
+            break;
+        }
+        fd->fuel_entry = (uint32_t)entry_fuel;
         fd->code = hr.p;
         fd->end = fend;
         fd->side = v.side_base;
@@ -630,11 +733,26 @@ wm_err wm_validate_code(wm_module *m, wm_arena *a, const uint8_t *p, const uint8
         v.r.end = fend;
         v.vn = v.vmax = v.cn = 0;
         v.nside = 0;
+        v.d = 0;
+        v.ret = DEAD;
         e = body(&v, fd);
+        fd->fuel_ret = WM_FUEL_RETURN + v.ft->nresults / WM_FUEL_VALUES +
+                       (v.ret == DEAD ? 0u : v.ret);
+        v.stretch = dmax(v.stretch, dmax(fd->fuel_entry, fd->fuel_ret));
         v.side_base += v.nside;
         p = fend;
     }
     if (!e && p != end) e = wm_fail(err, WM_ERR_MALFORMED, m->bytes, p, "section size mismatch");
+    /* table.init walks a passive segment from its start: at most all of it */
+    for (uint32_t i = 0; i < m->nelems && !e; i++) {
+        uint32_t walk = m->elems[i].count / WM_FUEL_ELEMS;
+        if (m->elems[i].mode != WM_SEG_PASSIVE) continue;
+        if (walk > WM_FUEL_REGION_MAX)
+            e = wm_fail(err, WM_ERR_LIMIT, m->bytes, m->elems[i].items,
+                        "passive element segment too long (table.init's fuel)");
+        v.stretch = dmax(v.stretch, walk);
+    }
+    m->fuel_stretch = v.stretch;
     m->nside = v.side_base;
     /* No branch anywhere: the interpreter still computes `mod->side + first entry` at every
      * call, which on NULL is undefined behaviour (found by fuzz/fuzz_load.c, regression input

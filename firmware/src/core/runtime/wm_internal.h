@@ -3,6 +3,7 @@
 #define WM_INTERNAL_H
 
 #include "wasmote.h"
+#include "wm_fuel.h"
 
 #include <limits.h>
 
@@ -71,14 +72,22 @@ typedef struct wm_export {
     uint32_t index;
 } wm_exportdef;
 
-/* One entry per branch site, in code order: the interpreter walks the side table in step
- * with the code, so a taken branch finds its target without rescanning. */
+/* One entry per branch site, loop and call, in code order: the interpreter walks the side
+ * table in step with the code, so a taken branch finds its target without rescanning, and
+ * a loop or call finds the fuel its check point charges (validate.c). A loop's back-edges
+ * target its entry. */
 typedef struct wm_side {
-    int32_t pc;    /* target - branch opcode address */
-    int32_t st;    /* target side entry - this entry */
+    int32_t pc;    /* branch: target - branch opcode address; loop, call: fuel (see below) */
+    int32_t st;    /* branch: target side entry - this entry; loop: fuel at a back-edge */
     uint16_t keep; /* values carried to the target */
     uint16_t drop; /* values removed below them */
 } wm_side;
+/* Fuel a loop charges when entered from above (the code since the last check point) and
+ * when a branch goes back to it (its body); fuel a call charges (the code since the last
+ * check point, the call included). */
+#define WM_SIDE_FUEL_IN(s) ((uint32_t)(s)->pc)
+#define WM_SIDE_FUEL_BACK(s) ((uint32_t)(s)->st)
+#define WM_SIDE_FUEL_CALL(s) ((uint32_t)(s)->pc)
 
 typedef struct wm_funcdef {
     const wm_functype *type;
@@ -87,6 +96,8 @@ typedef struct wm_funcdef {
     uint32_t nlocals;    /* declared locals (params excluded) */
     uint32_t max_height; /* operand stack high-water mark, in slots */
     uint32_t side;       /* first side entry */
+    uint32_t fuel_entry; /* charged at entry: frame and locals */
+    uint32_t fuel_ret;   /* charged at a return: the most code since a check point + results */
 } wm_funcdef;
 
 enum { WM_SEG_ACTIVE = 0, WM_SEG_PASSIVE = 1, WM_SEG_DECLARATIVE = 2 };
@@ -124,6 +135,7 @@ struct wm_module {
     wm_side *side;
     const uint8_t *code;            /* code section payload (its function count) */
     size_t ram;
+    uint32_t fuel_stretch; /* the largest single fuel charge (wm_module_fuel_stretch) */
     bool has_datacount;
     /* Native code bound by core/aot (wm_aot_attach); NULL = interpreted. */
     const struct wm_native_ops *native;
@@ -240,7 +252,13 @@ typedef struct wm_exec {
     const wm_func *func;
     uint64_t *result_base; /* where the outermost call's results land */
     const wm_functype *entry_type;
-    uint64_t fuel;
+    uint64_t fuel;        /* fuel left to this call (never negative while it runs) */
+    /* While suspended: fuel the call owes (> 0: its last check point charged more than it
+     * had) or keeps (< 0: it stopped before a check point it will pass again on resume;
+     * wm_resume adds the fuel back). While running: fuel a host function charged beyond
+     * what was left (wm_charge), repaid at the next check point. */
+    int64_t owed;
+    uint64_t grow_done;   /* bytes / elements a suspended memory.grow / table.grow filled */
     const wm_func *retry; /* host function to call again on resume (it blocked) */
     uint8_t state;
     /* Set while the outermost call (running or suspended) executes native code. */
@@ -302,6 +320,15 @@ uint64_t wm_val_to_slot(const wm_val *v);
 wm_err wm_table_init_op(wm_instance *inst, wm_table *t, uint32_t seg, uint32_t dst,
                         uint32_t src, uint32_t n);
 int32_t wm_memory_grow(wm_memory *m, uint32_t delta);
+/* memory.grow that zeroes at most `max` of the new bytes per call (*done: how many this
+ * time): WM_GROW_MORE until they are all zeroed (*zeroed keeps count between calls; 0 when
+ * it returns anything else), then the old size in pages or -1, as wm_memory_grow. */
+#define WM_GROW_MORE (-2)
+int32_t wm_memory_grow_part(wm_memory *m, uint32_t delta, uint64_t *zeroed, uint64_t max,
+                            uint64_t *done);
+/* The same for table.grow: at most `max` of the new elements set per call. */
+int32_t wm_table_grow_part(wm_table *t, uint32_t delta, uint64_t init, uint64_t *set,
+                           uint64_t max, uint64_t *done);
 int32_t wm_table_grow(wm_table *t, uint32_t delta, uint64_t init);
 wm_err wm_trap_err(wm_error *err, wm_err code, const char *msg);
 

@@ -1,0 +1,25 @@
+;; Bulk work that fuel must pay for before it is done (tests/runtime_unit, case "bulk").
+(module
+  (import "env" "work" (func $work (param i32)))
+  (memory (export "mem") 17 64)
+  (table $t 64 256 funcref)
+  (elem $e func $nop $nop $nop $nop $nop $nop $nop $nop $nop $nop $nop $nop $nop $nop $nop $nop)
+  (data $d "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+  (func $nop)
+  (func (export "fill") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "copy") (param i32 i32 i32) (memory.copy (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "init") (param i32 i32 i32) (memory.init $d (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "tfill") (param i32 i32) (table.fill $t (local.get 0) (ref.func $nop) (local.get 1)))
+  (func (export "tcopy") (param i32 i32 i32) (table.copy $t $t (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "tinit") (param i32 i32 i32) (table.init $t $e (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "tgrow") (param i32) (result i32) (table.grow $t (ref.null func) (local.get 0)))
+  (func (export "tnull") (param i32) (result i32) (ref.is_null (table.get $t (local.get 0))))
+  ;; a host function that charges for its work (wm_charge), n times
+  (func (export "work") (param i32 i32)
+    (block $done (loop $again
+      (br_if $done (i32.eqz (local.get 1)))
+      (call $work (local.get 0))
+      (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
+      (br $again))))
+)
