@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from wasmote import posix_build
+from wasmote.aot.blob import ABI_VERSION
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.targets import get_target
 from wasmote.package.container import AotCode, Package
@@ -29,13 +30,15 @@ def packages(aot_modules, host_target, tmp_path_factory):
     (out / "signer.pub").write_bytes(public_key_bytes(key))
     wasm = (aot_modules / "loop.wasm").read_bytes()
     manifest = Manifest("loopy", Version(1, 0, 0), limits=Limits(fuel_per_slice=50))
-    aot = AotCode(int(host_target.arch), 1, (aot_modules / "loop.aot").read_bytes())
+    aot = AotCode(int(host_target.arch), ABI_VERSION,
+                  (aot_modules / "loop.aot").read_bytes())
     pkg = Package(manifest, wasm, (aot,))
     (out / "signed.wmp").write_bytes(sign_package(pkg, key).to_bytes())
     (out / "unsigned.wmp").write_bytes(pkg.to_bytes())
     m4 = compile_wasm(wasm, get_target("cortex-m4")).aot
     (out / "otherarch.wmp").write_bytes(sign_package(replace(pkg, aot=(m4,)), key).to_bytes())
-    other = AotCode(int(host_target.arch), 1, (aot_modules / "traps.aot").read_bytes())
+    other = AotCode(int(host_target.arch), ABI_VERSION,
+                    (aot_modules / "traps.aot").read_bytes())
     (out / "mismatch.wmp").write_bytes(
         sign_package(replace(pkg, aot=(other,)), key).to_bytes())
     data = bytearray(sign_package(pkg, key).to_bytes())

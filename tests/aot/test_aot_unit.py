@@ -1,5 +1,6 @@
 """Native (AOT) execution against the interpreter, case by case (tests/aot/c/aot_unit.c):
-fuel suspend/resume and identical fuel accounting, wm_yield and blocking host functions,
+fuel suspend/resume and identical fuel accounting (bulk work and host work in every
+slicing included), wm_yield and blocking host functions,
 stack exhaustion as a trap, every trap reason leaving the instance usable, re-entrancy,
 AOT and interpreted instances linked together, and what wm_aot_attach refuses. Built with
 ASan+UBSan; the arch switch runs under the sanitizer's fiber annotations. Built again with
@@ -15,7 +16,7 @@ import pytest
 from wasmote.paths import FIRMWARE_DIR
 
 HERE = __import__("pathlib").Path(__file__).resolve().parent
-CASES = ("fuel", "exhaustion", "host", "traps", "mixed", "attach")
+CASES = ("fuel", "exhaustion", "host", "traps", "mixed", "attach", "bulk")
 CORE = FIRMWARE_DIR / "src" / "core"
 
 

@@ -17,7 +17,7 @@ from functools import cache
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.supervisor.modules import WAT
-from wasmote.aot.blob import AotBlob, ctx_size
+from wasmote.aot.blob import ABI_VERSION, AotBlob, ctx_size
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.link import build_image
 from wasmote.aot.package import with_aot
@@ -93,7 +93,7 @@ def hostile_aot(target: str = "cortex-m4") -> AotCode:
     blob = AotBlob(0, ctx_size(tgt.ptr_bytes), mod.num_imported_funcs, image.frame,
                    hashlib.sha256(wasm).digest(), tuple(image.entries[j] for j in range(n)),
                    types, image.code, image.align)
-    return AotCode(int(tgt.arch), 1, blob.encode())
+    return AotCode(int(tgt.arch), ABI_VERSION, blob.encode())
 
 
 def hostile(key: Ed25519PrivateKey, target: str = "cortex-m4") -> bytes:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from wasmote.errors import WasmoteError
 
-ABI_VERSION = 1
+ABI_VERSION = 2  # wm_aot_abi.h
 MAGIC = 0x544F4177  # "wAOT"
 HEADER = struct.Struct("<12I32s")
 HEADER_BYTES = HEADER.size  # 80

@@ -14,13 +14,21 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from wasmote.aot.blob import FLAG_FUEL, FLAG_NO_BOUNDS, NO_ENTRY, AotBlob, ctx_size
+from wasmote.aot.blob import (
+    ABI_VERSION,
+    FLAG_FUEL,
+    FLAG_NO_BOUNDS,
+    NO_ENTRY,
+    AotBlob,
+    ctx_size,
+)
 from wasmote.aot.link import build_image
 from wasmote.aot.targets import Compiler, Target, compiler_for, helper_paths, prelude_dir
 from wasmote.aot.translate import translate
 from wasmote.errors import WasmoteError
 from wasmote.package.container import AotCode
 from wasmote.paths import BUILD_DIR
+from wasmote.wasm import fuel as fuel_rule
 from wasmote.wasm.errors import WasmError
 from wasmote.wasm.module import Module
 from wasmote.wasm.reader import read_module
@@ -43,10 +51,12 @@ class CompileResult:
 
 @cache
 def _sources_hash() -> str:
-    """Hash of the AOT compiler itself: its Python and the C headers the code includes."""
+    """Hash of the AOT compiler itself: its Python, the fuel rule it compiles in and the C
+    headers the code includes."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for p in sorted(here.glob("*.py")) + sorted(prelude_dir().glob("wm_aot_*.h")):
+    for p in [*sorted(here.glob("*.py")), Path(fuel_rule.__file__),
+              *sorted(prelude_dir().glob("wm_aot_*.h"))]:
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()
@@ -88,7 +98,8 @@ def compile_wasm(wasm: bytes, target: Target, *, fuel: bool = True,
     path = CACHE_DIR / f"{key}.aot"
     if use_cache and keep_dir is None and path.is_file():
         data = path.read_bytes()
-        return CompileResult(AotCode(int(target.arch), 1, data), AotBlob.decode(data), target,
+        return CompileResult(AotCode(int(target.arch), ABI_VERSION, data), AotBlob.decode(data),
+                             target,
                              True)
     mod = load_valid_module(wasm, source)
     tr = translate(mod, fuel=fuel, bounds_checks=bounds_checks, source_name=Path(source).name)
@@ -104,4 +115,4 @@ def compile_wasm(wasm: bytes, target: Target, *, fuel: bool = True,
         tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)
-    return CompileResult(AotCode(int(target.arch), 1, data), blob, target, False)
+    return CompileResult(AotCode(int(target.arch), ABI_VERSION, data), blob, target, False)

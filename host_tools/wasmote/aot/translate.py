@@ -7,8 +7,10 @@ allocation and optimisation; what the generated code adds over plain C is exactl
 sandbox needs (docs/aot.md):
 
 - a bounds check on every memory access (`CHK`), traps with the interpreter's reasons,
-- fuel: one unit at every function entry and taken loop back-edge (`CHARGE`), kept in a
-  local between calls and synchronised with the runtime around calls,
+- fuel: at every check point (function entry, a loop entered from above and every branch
+  back to it, a call, a return) `CHARGE(k)` with the k the interpreter charges there
+  (wasmote.wasm.fuel), kept in a local between calls and synchronised with the runtime
+  around calls; bulk work charged by size in the pieces the fuel pays for,
 - a stack-pointer check at the entry of every function that calls (`STACK_CHECK`),
 - call_indirect through a per-signature dispatcher: a switch over this module's functions
   of that signature (PC-relative jump table, no pointers in data), anything else through
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 
 from wasmote.aot import checks, loops
 from wasmote.errors import WasmoteError
+from wasmote.wasm import fuel as fuel_rule
 from wasmote.wasm.module import (
     BLOCK_EMPTY,
     EXTERNREF,
@@ -115,6 +118,7 @@ class _Ctl:
     live: bool                 # reachable when entered
     branched: bool = False     # a branch targets the end label
     has_else: bool = False
+    at: int = -1               # loop: its instruction index (its fuel)
 
 
 @dataclass
@@ -155,6 +159,8 @@ class _FuncGen:
         self.info = info
         self.j = j
         self.fuel = fuel
+        # what each check point charges, by the interpreter's rule
+        self.costs = fuel_rule.plan(info.mod, j) if fuel else fuel_rule.FuncFuel(0, 0)
         m = info.mod
         f = m.funcs[j]
         self.ftype = info.types[f.type_idx]
@@ -240,7 +246,7 @@ class _FuncGen:
             if target.base + i != src + i:
                 code.append(f"{self.slot(target.base + i, t)} = {self.slot(src + i, t)};")
         if target.kind == "loop" and self.fuel:
-            code.append("CHARGE();")
+            code.append(f"CHARGE({self.costs.loop_back[target.at]});")
         code.append(f"goto {label};")
         return code
 
@@ -276,7 +282,7 @@ class _FuncGen:
         if self.calls:
             lines.append("    STACK_CHECK();")
         if self.fuel:
-            lines.append("    CHARGE();")
+            lines.append(f"    CHARGE({self.costs.entry});")
         if self.uses_mem:
             lines.append("    uint8_t *const mb = c->mem; wm_msz_t msz = MSZ_LOAD(); (void)msz;")
         for g in sorted(self.globals_used):
@@ -291,6 +297,8 @@ class _FuncGen:
             lines.append(f"    {ctype} s{depth}{ch};")
         lines += body
         lines.append("X:")
+        if self.fuel:
+            lines.append(f"    CHARGE({self.costs.ret});")
         lines.append("    SYNC_OUT();")
         lines.append("    " + self.return_stmt(ft.results))
         lines.append("}")
@@ -304,7 +312,8 @@ class _FuncGen:
         stack = list(self.stack)
         self.emit(f"if (WM_LIKELY({loops.precheck(plan)})) {{")
         lab = self.new_label()
-        self.ctl.append(_Ctl("loop", lab, len(self.stack), (), (), True))
+        self.ctl.append(_Ctl("loop", lab, len(self.stack), (), (), True, at=start))
+        self.loop_entry(start)
         self.out.append(f"L{lab}:;")
         self.fast = plan.fast
         for i in range(start + 1, plan.end):  # the body and its br_if
@@ -389,11 +398,18 @@ class _FuncGen:
         else:
             self.emit(f"{self.push(push)} = {expr};")
 
+    def loop_entry(self, at: int) -> None:
+        """A loop entered from above is a check point (branches back to it charge too)."""
+        if self.fuel:
+            self.emit(f"CHARGE({self.costs.loop_in[at]});")
+
     def op_block(self, ins: Instr, kind: str) -> None:
         params, results = self.block_type(ins.imm[0])
         lab = self.new_label()
-        self.ctl.append(_Ctl(kind, lab, len(self.stack) - len(params), params, results, True))
+        self.ctl.append(_Ctl(kind, lab, len(self.stack) - len(params), params, results, True,
+                             at=self.index))
         if kind == "loop":
+            self.loop_entry(self.index)
             self.out.append(f"L{lab}:;")
 
     def op_if(self, ins: Instr) -> None:
@@ -546,27 +562,28 @@ class _FuncGen:
     def op_memory_size(self, ins: Instr) -> None:
         self.emit(f"{self.push(I32)} = *c->mem_pages;")
 
+    # Bulk work is charged by size before it is done, in the pieces the fuel pays for (in
+    # the prelude's wm_fill / wm_copy, and the runtime's services for the others).
     def op_memory_grow(self, ins: Instr) -> None:
         delta = self.pop()
         res = self.push(I32)
-        self.emit(f"{res} = c->rt->mem_grow(c, {delta});")
+        self.emit(f"SYNC_OUT(); {res} = c->rt->mem_grow(c, {delta}); SYNC_IN();")
         self.mem_reload()
 
     def op_memory_fill(self, ins: Instr) -> None:
         n, v, d = self.pop(), self.pop(), self.pop()
         self.emit(f"if (WM_UNLIKELY((u64){d} + {n} > (u64)msz)) {self.trap(TRAP_MEM)}")
-        self.emit(f"CHARGE_N({n}); wm_memset(mb + {d}, {v}, {n});")
+        self.emit(f"FUEL_OF(wm_fill(c, FUEL_ARG, mb + {d}, {v}, {n}));")
 
     def op_memory_copy(self, ins: Instr) -> None:
         n, s, d = self.pop(), self.pop(), self.pop()
         self.emit(f"if (WM_UNLIKELY((u64){s} + {n} > (u64)msz || (u64){d} + {n} > (u64)msz)) "
                   f"{self.trap(TRAP_MEM)}")
-        self.emit(f"CHARGE_N({n}); wm_memmove(mb + {d}, mb + {s}, {n});")
+        self.emit(f"FUEL_OF(wm_copy(c, FUEL_ARG, mb, {d}, {s}, {n}));")
 
     def op_memory_init(self, ins: Instr) -> None:
         n, s, d = self.pop(), self.pop(), self.pop()
-        self.emit(f"SYNC_OUT(); c->rt->mem_init(c, {ins.imm[0]}u, {d}, {s}, {n}); "
-                  f"CHARGE_N({n});")
+        self.emit(f"SYNC_OUT(); c->rt->mem_init(c, {ins.imm[0]}u, {d}, {s}, {n}); SYNC_IN();")
 
     def op_data_drop(self, ins: Instr) -> None:
         self.emit(f"c->rt->data_drop(c, {ins.imm[0]}u);")
@@ -596,24 +613,24 @@ class _FuncGen:
     def op_table_grow(self, ins: Instr) -> None:
         n = self.pop()
         init = self.pop()
-        self.emit(f"{self.push(I32)} = c->rt->table_grow(c, {ins.imm[0]}u, {init}, {n});")
+        self.emit(f"SYNC_OUT(); {self.push(I32)} = c->rt->table_grow(c, {ins.imm[0]}u, "
+                  f"{init}, {n}); SYNC_IN();")
 
     def op_table_fill(self, ins: Instr) -> None:
         n, v, i = self.pop(), self.pop(), self.pop()
-        self.emit(f"SYNC_OUT(); c->rt->table_fill(c, {ins.imm[0]}u, {i}, {v}, {n}); "
-                  f"CHARGE_N({n});")
+        self.emit(f"SYNC_OUT(); c->rt->table_fill(c, {ins.imm[0]}u, {i}, {v}, {n}); SYNC_IN();")
 
     def op_table_copy(self, ins: Instr) -> None:
         n, s, d = self.pop(), self.pop(), self.pop()
         dt, st = ins.imm
-        self.emit(f"SYNC_OUT(); c->rt->table_copy(c, {dt}u, {st}u, {d}, {s}, {n}); "
-                  f"CHARGE_N({n});")
+        self.emit(f"SYNC_OUT(); c->rt->table_copy(c, {dt}u, {st}u, {d}, {s}, {n}); SYNC_IN();")
 
     def op_table_init(self, ins: Instr) -> None:
+        """It walks its segment from the start: charged after, as a check point."""
         n, s, d = self.pop(), self.pop(), self.pop()
         seg, t = ins.imm
-        self.emit(f"SYNC_OUT(); c->rt->table_init(c, {t}u, {seg}u, {d}, {s}, {n}); "
-                  f"CHARGE_N({n});")
+        self.emit(f"SYNC_OUT(); c->rt->table_init(c, {t}u, {seg}u, {d}, {s}, {n}); SYNC_IN(); "
+                  f"CHARGE(((u64){s} + {n}) / WM_FUEL_ELEMS);")
 
     def op_elem_drop(self, ins: Instr) -> None:
         self.emit(f"c->rt->elem_drop(c, {ins.imm[0]}u);")
@@ -694,11 +711,17 @@ class _FuncGen:
                            for i, (o, t) in enumerate(zip(outs, ft.results, strict=True)))
         self.emit(f"{{ u64 io_[{n}]; {packs} SYNC_OUT(); {call}; SYNC_IN(); {unpacks} }}")
 
+    def call_check_point(self) -> None:
+        """A call charges the code since the last check point, before anything else."""
+        if self.fuel:
+            self.emit(f"CHARGE({self.costs.call[self.index]});")
+
     def op_call(self, ins: Instr) -> None:
         idx = ins.imm[0]
         ft = self.info.func_types[idx]
         args = self.call_args(ft)
         self.calls = True
+        self.call_check_point()
         if idx < self.info.nimports:
             self.call_via_io(ft, f"c->rt->call(c, {idx}u, io_)", args)
         else:
@@ -715,6 +738,7 @@ class _FuncGen:
         i = self.pop()
         args = self.call_args(ft)
         self.calls = True
+        self.call_check_point()
         disp = self.info.dispatcher(ft, type_idx)
         self.emit(f"if (WM_UNLIKELY({i} >= *ts{t})) {self.trap(TRAP_UNDEF)}")
         self.emit(f"{{ ref f_ = (ref)te{t}[{i}]; if (WM_UNLIKELY(f_ == 0)) "
@@ -958,6 +982,8 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     out = [f"/* {source_name}: generated by wasmote's AOT compiler - do not edit */",
            f"#define WM_AOT_FUEL {1 if fuel else 0}",
            f"#define WM_AOT_BOUNDS {1 if bounds_checks else 0}",
+           f"#define WM_FUEL_BYTES {fuel_rule.BYTES}u",
+           f"#define WM_FUEL_ELEMS {fuel_rule.ELEMS}u",
            '#include "wm_aot_prelude.h"', ""]
     for results, name in info.result_structs.items():
         fields = " ".join(f"{CTYPE[t]} v{i};" for i, t in enumerate(results))

@@ -20,7 +20,7 @@ static const char *dir;
 static unsigned char *arena_mem;
 static wm_arena arena;
 static int use_aot;              /* this pass: attach AOT code */
-static uint64_t trace[2][256];   /* what each pass observed */
+static uint64_t trace[2][1024];  /* what each pass observed */
 static int ntrace[2];
 
 #define CHECK(c) do { if (!(c)) { printf("FAIL %s:%d (%s): %s\n", __FILE__, __LINE__, \
@@ -28,7 +28,7 @@ static int ntrace[2];
 
 static void note(uint64_t v)
 {
-    CHECK(ntrace[use_aot] < 256);
+    CHECK(ntrace[use_aot] < 1024);
     trace[use_aot][ntrace[use_aot]++] = v;
 }
 
@@ -157,11 +157,12 @@ static void case_fuel(void)
     n = call_sliced(inst, "table_loop", i32v(500), 9, &res);
     CHECK(res.of.i32 == 1500);
     note((uint64_t)n);
-    /* bulk operations: one unit per 64 bytes, saturating */
+    /* bulk operations: charged by size before they run, in the pieces the fuel pays for */
     CHECK(wm_call_export(inst, "fill", &arg, 1, &res, 1, 1000, &e) == WM_OK && res.of.i32 == 7);
     note(wm_fuel_left(inst));
-    arg = i32v(60000);
-    CHECK(wm_call_export(inst, "fill", &arg, 1, &res, 1, 100, &e) == WM_OK && res.of.i32 == 7);
+    n = call_sliced(inst, "fill", i32v(60000), 100, &res);
+    CHECK(res.of.i32 == 7 && n > 30);
+    note((uint64_t)n);
     note(wm_fuel_left(inst));
     /* an aborted suspended call leaves the instance usable */
     arg = i32v(15);
@@ -340,6 +341,86 @@ static void case_host(void)
     CHECK(wm_call_export(inst, "outer", &arg, 1, &res, 1, 1000, &e) == WM_OK && res.of.i32 == 21);
 }
 
+/* ---- bulk work and host work, in every slicing (tests/runtime_unit/wat/bulk.wat) ---- */
+
+static wm_err host_work(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    (void)user;
+    (void)results;
+    wm_charge(inst, args[0].of.i32);
+    return WM_OK;
+}
+
+/* Calls export f in slices of `slice` fuel; notes the suspensions and the fuel left. */
+static void sliced(wm_instance *inst, const char *f, const wm_val *args, uint32_t nargs,
+                   uint32_t nres, uint64_t slice)
+{
+    wm_val res[1];
+    wm_error e;
+    uint64_t n = 0;
+    wm_err rc = wm_call_export(inst, f, args, nargs, res, nres, slice, &e);
+    while (rc == WM_ERR_OUT_OF_FUEL) {
+        CHECK(wm_suspended(inst) && wm_fuel_left(inst) == 0);
+        n++;
+        rc = wm_resume(inst, slice, res, nres, &e);
+    }
+    CHECK(rc == WM_OK);
+    note(n);
+    note(wm_fuel_left(inst));
+    if (nres) note(res[0].of.i32);
+}
+
+static uint64_t checksum(const uint8_t *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+static void case_bulk(void)
+{
+    static const wm_host_func work = {"env", "work", "i:", host_work, NULL};
+    static const uint64_t slices[] = {1, 2, 7, 100, 5000, WM_FUEL_UNLIMITED};
+    wm_linker l;
+    wm_linker_init(&l, &arena);
+    CHECK(wm_linker_add_host(&l, &work) == WM_OK);
+    wm_limits lim;
+    wm_limits_default(&lim);
+    lim.table_cap = 256;
+    wm_instance *inst = instantiate("bulk", &l, &lim);
+    uint8_t *mem = wm_memory_data(wm_instance_memory(inst));
+    for (size_t k = 0; k < sizeof slices / sizeof slices[0]; k++) {
+        uint64_t sl = slices[k];
+        wm_val a[3] = {i32v(5), i32v(0xC3), i32v(70000)};
+        sliced(inst, "fill", a, 3, 0, sl);
+        a[0] = i32v(1000); a[1] = i32v(3); a[2] = i32v(65000);
+        sliced(inst, "copy", a, 3, 0, sl); /* overlapping forwards */
+        a[0] = i32v(2); a[1] = i32v(900); a[2] = i32v(64000);
+        sliced(inst, "copy", a, 3, 0, sl); /* backwards */
+        a[0] = i32v(7); a[1] = i32v(2); a[2] = i32v(50);
+        sliced(inst, "init", a, 3, 0, sl);
+        note(checksum(mem, 17u << 16));
+        a[0] = i32v(sl == 1 ? 2 : 1);
+        sliced(inst, "grow", a, 1, 1, sl);
+        note(wm_memory_pages(wm_instance_memory(inst)));
+        a[0] = i32v(3); a[1] = i32v(40);
+        sliced(inst, "tfill", a, 2, 0, sl);
+        a[0] = i32v(10); a[1] = i32v(0); a[2] = i32v(50);
+        sliced(inst, "tcopy", a, 3, 0, sl);
+        a[0] = i32v(0); a[1] = i32v(4); a[2] = i32v(12);
+        sliced(inst, "tinit", a, 3, 0, sl);
+        a[0] = i32v(6);
+        sliced(inst, "tgrow", a, 1, 1, sl);
+        a[0] = i32v(250); a[1] = i32v(9);
+        sliced(inst, "work", a, 2, 0, sl);
+    }
+    /* out of bounds: trapped before any charge or write, in both engines */
+    wm_val a[3] = {i32v(64u << 16), i32v(1), i32v(2)};
+    wm_error e;
+    CHECK(wm_call_export(inst, "fill", a, 3, NULL, 0, 1000, &e) == WM_ERR_TRAP);
+    note(wm_fuel_left(inst));
+}
+
 static void expect_trap(wm_instance *inst, const char *f, const wm_val *args, uint32_t n,
                         uint32_t nres, const char *msg)
 {
@@ -509,6 +590,7 @@ int main(int argc, char **argv)
     static const struct { const char *name; void (*fn)(void); } cases[] = {
         {"fuel", case_fuel}, {"exhaustion", case_exhaustion}, {"host", case_host},
         {"traps", case_traps}, {"mixed", case_mixed}, {"attach", case_attach},
+        {"bulk", case_bulk},
     };
     size_t size = 64u << 20;
     arena_mem = malloc(size);

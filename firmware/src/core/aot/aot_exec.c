@@ -184,6 +184,10 @@ wm_err wm_aot_serve_call(wm_aot_run *r, wm_error *err)
     }
     for (uint32_t i = 0; i < t->nresults; i++) io[i] = wm_val_to_slot(&res[i]);
     wm_aot_slice_from_reserve(c, r);
+    if (r->inst->x.owed > 0) { /* charged more than was left (wm_charge): */
+        r->status = WM_AOT_SUSPEND;          /* suspended right after the call, as the */
+        return wm_trap_err(err, WM_ERR_OUT_OF_FUEL, "out of fuel"); /* interpreter does */
+    }
     return WM_OK;
 }
 
@@ -288,6 +292,8 @@ static wm_err aot_call(wm_instance *inst, const wm_func *f, const wm_val *args, 
                     nested);
     r->co_sp = wm_aot_stack_init((void *)hi, r);
     x->fuel = fuel;
+    x->owed = 0;
+    x->grow_done = 0;
     wm_aot_slice_from_reserve(r->entry_ctx, r);
     wm_aot_exec_begin(inst, r, t, f->inst->mod->native);
     wm_err e = drive(r, err);

@@ -41,7 +41,7 @@ typedef void (*wm_aot_entry)(wm_aot_ctx *ctx, uint64_t *io);
  * Services native code asks the runtime for: the index of the wm_aot_rt member it called
  * (the gate passes it), and DONE when the entry function returned. */
 enum {
-    WM_AOT_SVC_TRAP = 0, WM_AOT_SVC_REFUEL, WM_AOT_SVC_CHARGE, WM_AOT_SVC_CALL,
+    WM_AOT_SVC_TRAP = 0, WM_AOT_SVC_REFUEL, WM_AOT_SVC_CALL,
     WM_AOT_SVC_CALL_REF, WM_AOT_SVC_MEM_GROW, WM_AOT_SVC_MEM_INIT, WM_AOT_SVC_DATA_DROP,
     WM_AOT_SVC_TABLE_INIT, WM_AOT_SVC_ELEM_DROP, WM_AOT_SVC_TABLE_COPY, WM_AOT_SVC_TABLE_GROW,
     WM_AOT_SVC_TABLE_FILL, WM_AOT_SVC_DONE, WM_AOT_SVC_COUNT
@@ -102,7 +102,7 @@ typedef struct wm_aot_run {
     /* isolated runs */
     uint8_t iso;
     uint8_t pending;         /* a service request waits to be (re)served */
-    uint8_t refuel_due;      /* REFUEL: the unit due (0 again after it suspended) */
+    uint8_t refuel_waited;   /* REFUEL for bulk work (fl 0): it suspended once already */
     uint32_t svc;            /* WM_AOT_SVC_* of the request */
     uint64_t a[5];           /* its arguments (after the context) */
     uintptr_t fuel_cap;      /* the most fuel the native side can legitimately hold */
@@ -194,15 +194,24 @@ wm_err wm_aot_finish(wm_instance *inst, wm_aot_run *r, wm_err e, const wm_exec *
                      bool nested, wm_val *results, uint32_t nresults);
 wm_err wm_aot_instantiate_hook(wm_arena *arena, wm_instance *inst, wm_error *err);
 
-/* aot_rt.c: the operations behind the services, shared by both modes: 0 or a trap code */
+/* aot_rt.c: the operations behind the services, shared by both modes: 0 or a trap code.
+ * Bulk ones check the bounds of all n elements, then do the first m (what the slice paid
+ * for, wm_aot_bulk_pays; table_copy advances its operands past them). */
 uint32_t wm_aot_op_mem_init(wm_instance *inst, uint32_t seg, uint32_t d, uint32_t s,
-                            uint32_t n);
+                            uint32_t n, uint32_t m);
 uint32_t wm_aot_op_table_init(wm_instance *inst, uint32_t tab, uint32_t seg, uint32_t d,
                               uint32_t s, uint32_t n);
-uint32_t wm_aot_op_table_copy(wm_instance *inst, uint32_t dt, uint32_t st, uint32_t d,
-                              uint32_t s, uint32_t n);
+uint32_t wm_aot_op_table_copy(wm_instance *inst, uint32_t dt, uint32_t st, uint32_t *d,
+                              uint32_t *s, uint32_t *n, uint32_t m);
 uint32_t wm_aot_op_table_fill(wm_instance *inst, uint32_t tab, uint32_t at, uint64_t v,
-                              uint32_t n);
+                              uint32_t n, uint32_t m);
+/* Of n elements at `per` a unit, how many the slice pays for; the slice after paying them;
+ * how many elements it pays for at most. */
+uint32_t wm_aot_bulk_pays(uintptr_t slice, uint32_t n, uint32_t per);
+uintptr_t wm_aot_bulk_paid(uintptr_t slice, uint32_t n, uint32_t m, uint32_t per);
+uint64_t wm_aot_bulk_can(uintptr_t slice, uint32_t per);
+/* wm_aot_rt.refuel with slices of at most `cap` (parks the coroutine to suspend). */
+intptr_t wm_aot_refuel(wm_aot_ctx *c, intptr_t fl, uintptr_t cap);
 
 /* aot_bind.c: wm_aot_attach's checks; isolated: for wm_aot_attach_isolated (accepts code
  * without bounds checks, selects the isolated native ops) */

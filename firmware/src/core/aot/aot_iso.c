@@ -207,8 +207,8 @@ static int sync_out(wm_instance *inst, wm_aot_inst *ai, wm_aot_run *r)
     wm_aot_ctx *c = &ai->ctx;
     const wm_module *m = inst->mod;
     int bad = 0;
-    uintptr_t fuel = iso->uctx->fuel;
-    c->fuel = fuel > r->fuel_cap ? r->fuel_cap : fuel;
+    intptr_t fuel = (intptr_t)iso->uctx->fuel;
+    c->fuel = fuel < 0 ? 0u : (uintptr_t)fuel > r->fuel_cap ? r->fuel_cap : (uintptr_t)fuel;
     for (uint32_t i = 0; i < m->nglobals; i++) {
         wm_global *g = inst->globals[i];
         if (!g->mut) continue;
@@ -262,14 +262,49 @@ static int io_ok(const wm_aot_run *r, uint64_t io, uint32_t n)
            (uint64_t)n * 8u <= r->stack_top - io;
 }
 
-/* memory.grow, never past the reservation (the regions must cover it exactly) */
-static uintptr_t iso_grow(wm_instance *inst, uint32_t delta)
+/* Bulk work inside a service spent the slice: the next one from the call's budget, or false
+ * when there is none (the call then suspends with the request pending, re-served on resume
+ * with the operands advanced past the work done). */
+static int iso_more(wm_aot_run *r, wm_aot_ctx *c)
 {
+    uint64_t have = *r->reserve;
+    if (have == 0) return 0;
+    uintptr_t take = have > WM_AOT_ISO_SLICE ? WM_AOT_ISO_SLICE : (uintptr_t)have;
+    *r->reserve = have - take;
+    c->fuel = take;
+    r->fuel_cap = take;
+    return 1;
+}
+
+static wm_err iso_suspend(wm_aot_run *r, wm_error *err)
+{
+    r->status = WM_AOT_SUSPEND;
+    return wm_trap_err(err, WM_ERR_OUT_OF_FUEL, "out of fuel");
+}
+
+/* memory.grow, never past the reservation (the regions must cover it exactly); the new
+ * bytes zeroed in the pieces the fuel pays for (progress in the call's grow_done). */
+static wm_err iso_grow(wm_aot_run *r, wm_aot_ctx *c, uint32_t delta, uintptr_t *ret,
+                       wm_error *err)
+{
+    wm_instance *inst = r->inst;
     wm_memory *mem = inst->mem;
-    if (!mem) return 0xFFFFFFFFu;
+    *ret = 0xFFFFFFFFu;
+    if (!mem) return WM_OK;
     uint64_t nb = ((uint64_t)mem->pages + delta) * WM_PAGE;
-    if (nb > mem->reserved && nb <= mem->cap) return 0xFFFFFFFFu; /* would move the end */
-    return (uint32_t)wm_memory_grow(mem, delta);
+    if (nb > mem->reserved && nb <= mem->cap) return WM_OK; /* would move the end */
+    for (;;) {
+        uint64_t done;
+        int32_t g = wm_memory_grow_part(mem, delta, &inst->x.grow_done,
+                                        wm_aot_bulk_can(c->fuel, WM_FUEL_BYTES), &done);
+        if (g != WM_GROW_MORE) {
+            c->fuel -= (uintptr_t)(done / WM_FUEL_BYTES);
+            *ret = (uint32_t)g;
+            return WM_OK;
+        }
+        c->fuel = 0;
+        if (!iso_more(r, c)) return iso_suspend(r, err);
+    }
 }
 
 /* At most WM_AOT_ISO_SLICE units per switch-in, the rest back to the reserve: honest code
@@ -292,6 +327,10 @@ static wm_err serve_call(wm_aot_run *r, wm_error *err, const wm_func *f, uint64_
     r->req_io = (uint64_t *)(uintptr_t)io;
     r->status = WM_AOT_CALL;
     wm_err e = wm_aot_serve_call(r, err); /* blocked: pending, made again on resume */
+    if (e == WM_ERR_OUT_OF_FUEL) { /* served, but it charged more than was left */
+        r->pending = 0;
+        wm_aot_iso_ret(r, 0);
+    }
     if (e != WM_OK) return e;
     iso_cap_slice(r, &ai_of(r->inst)->ctx.fuel);
     r->fuel_cap = ai_of(r->inst)->ctx.fuel;
@@ -318,22 +357,31 @@ static wm_err iso_serve(wm_aot_run *r, wm_error *err)
     case WM_AOT_SVC_TRAP:
         c->fuel = a[1] > r->fuel_cap ? r->fuel_cap : (uintptr_t)a[1];
         return trap_code(r, err, a[0] < WM_AOT_TRAP_COUNT ? (uint32_t)a[0] : 0u);
-    case WM_AOT_SVC_REFUEL: {
+    case WM_AOT_SVC_REFUEL: { /* as wm_aot_refuel; suspended, it is served again */
+        intptr_t fl = (intptr_t)(uintptr_t)a[0];
         uint64_t have = *r->reserve;
-        if (have == 0) { /* suspend at this check point; resumed, it is served again */
-            r->status = WM_AOT_SUSPEND;
-            r->refuel_due = 0;
-            return wm_trap_err(err, WM_ERR_OUT_OF_FUEL, "out of fuel");
+        if (fl >= 0) { /* bulk work wants more: suspends once when there is none */
+            if (have == 0 && !r->refuel_waited) {
+                r->refuel_waited = 1;
+                return iso_suspend(r, err);
+            }
+            ret = have > WM_AOT_ISO_SLICE ? WM_AOT_ISO_SLICE : (uintptr_t)have;
+            *r->reserve = have - ret;
+        } else { /* a check point owes -fl */
+            uint64_t want = (uint64_t)WM_AOT_ISO_SLICE + (uint64_t)-(int64_t)fl;
+            uintptr_t take = have > want ? (uintptr_t)want : (uintptr_t)have;
+            *r->reserve = have - take;
+            fl += (intptr_t)take;
+            if (fl < 0) {
+                r->a[0] = (uint64_t)(uintptr_t)fl;
+                return iso_suspend(r, err);
+            }
+            ret = (uintptr_t)fl;
         }
-        uintptr_t take = have > WM_AOT_ISO_SLICE ? WM_AOT_ISO_SLICE : (uintptr_t)have;
-        *r->reserve = have - take;
-        ret = take - r->refuel_due;
+        r->refuel_waited = 0;
         r->fuel_cap = ret;
         break;
     }
-    case WM_AOT_SVC_CHARGE:
-        *r->reserve = *r->reserve > a[0] ? *r->reserve - a[0] : 0;
-        break;
     case WM_AOT_SVC_CALL: {
         if (a[0] >= m->nfuncs) return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
         wm_err e = serve_call(r, err, inst->funcs[a[0]], a[1]);
@@ -351,14 +399,25 @@ static wm_err iso_serve(wm_aot_run *r, wm_error *err)
         if (e != WM_OK) return e;
         break;
     }
-    case WM_AOT_SVC_MEM_GROW:
-        ret = iso_grow(inst, (uint32_t)a[0]);
+    case WM_AOT_SVC_MEM_GROW: {
+        wm_err e = iso_grow(r, c, (uint32_t)a[0], &ret, err);
+        if (e != WM_OK) return e;
         break;
-    case WM_AOT_SVC_MEM_INIT:
+    }
+    case WM_AOT_SVC_MEM_INIT: /* in pieces, the pending request's operands advanced */
         if (a[0] >= m->ndatas || !inst->mem) return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
-        t = wm_aot_op_mem_init(inst, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
-                               (uint32_t)a[3]);
-        if (t) return trap_code(r, err, t);
+        for (;;) {
+            uint32_t n = (uint32_t)r->a[3], p = wm_aot_bulk_pays(c->fuel, n, WM_FUEL_BYTES);
+            t = wm_aot_op_mem_init(inst, (uint32_t)a[0], (uint32_t)r->a[1], (uint32_t)r->a[2],
+                                   n, p);
+            if (t) return trap_code(r, err, t);
+            c->fuel = wm_aot_bulk_paid(c->fuel, n, p, WM_FUEL_BYTES);
+            if (p == n) break;
+            r->a[1] += p;
+            r->a[2] += p;
+            r->a[3] -= p;
+            if (!iso_more(r, c)) return iso_suspend(r, err);
+        }
         break;
     case WM_AOT_SVC_DATA_DROP:
         if (a[0] >= m->ndatas) return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
@@ -378,22 +437,52 @@ static wm_err iso_serve(wm_aot_run *r, wm_error *err)
     case WM_AOT_SVC_TABLE_COPY:
         if (a[0] >= m->ntables || a[1] >= m->ntables)
             return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
-        t = wm_aot_op_table_copy(inst, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
-                                 (uint32_t)a[3], (uint32_t)a[4]);
-        if (t) return trap_code(r, err, t);
+        for (;;) {
+            uint32_t d = (uint32_t)r->a[2], s = (uint32_t)r->a[3], n = (uint32_t)r->a[4];
+            uint32_t n0 = n, p = wm_aot_bulk_pays(c->fuel, n, WM_FUEL_ELEMS);
+            t = wm_aot_op_table_copy(inst, (uint32_t)a[0], (uint32_t)a[1], &d, &s, &n, p);
+            if (t) return trap_code(r, err, t);
+            c->fuel = wm_aot_bulk_paid(c->fuel, n0, p, WM_FUEL_ELEMS);
+            if (n == 0) break;
+            r->a[2] = d;
+            r->a[3] = s;
+            r->a[4] = n;
+            if (!iso_more(r, c)) return iso_suspend(r, err);
+        }
         break;
-    case WM_AOT_SVC_TABLE_GROW:
+    case WM_AOT_SVC_TABLE_GROW: {
         if (a[0] >= m->ntables ||
             (inst->tables[a[0]]->elem == WM_FUNCREF && !ref_ok(inst, a[1])))
             return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
-        ret = (uint32_t)wm_table_grow(inst->tables[a[0]], (uint32_t)a[2], a[1]);
+        for (;;) {
+            uint64_t done;
+            int32_t g = wm_table_grow_part(inst->tables[a[0]], (uint32_t)a[2], a[1],
+                                           &inst->x.grow_done,
+                                           wm_aot_bulk_can(c->fuel, WM_FUEL_ELEMS), &done);
+            if (g != WM_GROW_MORE) {
+                c->fuel -= (uintptr_t)(done / WM_FUEL_ELEMS);
+                ret = (uint32_t)g;
+                break;
+            }
+            c->fuel = 0;
+            if (!iso_more(r, c)) return iso_suspend(r, err);
+        }
         break;
+    }
     case WM_AOT_SVC_TABLE_FILL:
         if (a[0] >= m->ntables ||
             (inst->tables[a[0]]->elem == WM_FUNCREF && !ref_ok(inst, a[2])))
             return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
-        t = wm_aot_op_table_fill(inst, (uint32_t)a[0], (uint32_t)a[1], a[2], (uint32_t)a[3]);
-        if (t) return trap_code(r, err, t);
+        for (;;) {
+            uint32_t n = (uint32_t)r->a[3], p = wm_aot_bulk_pays(c->fuel, n, WM_FUEL_ELEMS);
+            t = wm_aot_op_table_fill(inst, (uint32_t)a[0], (uint32_t)r->a[1], a[2], n, p);
+            if (t) return trap_code(r, err, t);
+            c->fuel = wm_aot_bulk_paid(c->fuel, n, p, WM_FUEL_ELEMS);
+            if (p == n) break;
+            r->a[1] += p;
+            r->a[3] -= p;
+            if (!iso_more(r, c)) return iso_suspend(r, err);
+        }
         break;
     default:
         return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
@@ -433,7 +522,7 @@ static wm_err iso_drive(wm_aot_run *r, wm_error *err)
         r->svc = svc;
         wm_memcpy(r->a, a, sizeof a);
         r->pending = 1;
-        if (svc == WM_AOT_SVC_REFUEL) r->refuel_due = 1;
+        r->refuel_waited = 0;
     }
 }
 
@@ -474,6 +563,8 @@ static wm_err iso_call(wm_instance *inst, const wm_func *f, const wm_val *args, 
     r->iso = 1;
     wm_aot_iso_start(r, entry, iso->uctx);
     x->fuel = fuel;
+    x->owed = 0;
+    x->grow_done = 0;
     wm_aot_slice_from_reserve(r->entry_ctx, r);
     iso_cap_slice(r, &r->entry_ctx->fuel);
     r->fuel_cap = r->entry_ctx->fuel;

@@ -1,4 +1,4 @@
-/* wm_aot_abi.h - the contract between AOT-compiled native code and the runtime (ABI v1).
+/* wm_aot_abi.h - the contract between AOT-compiled native code and the runtime (ABI v2).
  *
  * Included by the runtime (core/aot/) and by every C file the host's AOT compiler generates
  * (host_tools/wasmote/aot/), so both sides see one definition. Freestanding: stdint only.
@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define WM_AOT_ABI_VERSION 1u
+#define WM_AOT_ABI_VERSION 2u /* 2: fuel by weights (wm_fuel.h), refuel(c, fl) */
 
 /* Architecture codes of the package's AOT section (docs/module-format.md). */
 #define WM_AOT_ARCH_THUMBV7EM 1u    /* Cortex-M4F / M7: Thumb-2, FPv4-SP, hard float */
@@ -59,7 +59,7 @@ enum {
 #define WM_AOT_H_MODULE_HASH 48u /* 32 bytes: SHA-256 of the wasm module compiled */
 #define WM_AOT_HEADER_BYTES 80u
 
-#define WM_AOT_F_FUEL 1u        /* fuel is charged (function entry, loop back-edges) */
+#define WM_AOT_F_FUEL 1u        /* fuel is charged (check points and bulk work, wm_fuel.h) */
 #define WM_AOT_F_NO_BOUNDS 2u   /* no software bounds checks: runs only isolated (MPU) */
 #define WM_AOT_F_KNOWN 3u       /* flags this runtime understands */
 
@@ -74,9 +74,11 @@ typedef struct wm_aot_ctx wm_aot_ctx;
  * results out (sized for the larger of the two). */
 typedef struct wm_aot_rt {
     void (*trap)(wm_aot_ctx *c, uint32_t code, uintptr_t fuel); /* never returns */
-    uintptr_t (*refuel)(wm_aot_ctx *c);          /* next slice, the unit due charged; may
-                                                    suspend (the unit is then forgiven) */
-    uintptr_t (*charge)(wm_aot_ctx *c, uint64_t units); /* beyond the slice; returns 0 */
+    /* More fuel for the slice `fl`: fl < 0, a check point owes -fl: returns fl >= 0 (fuel
+     * taken from the call's budget; the call suspends while it has none). fl == 0, bulk work
+     * wants more: returns the next slice (> 0; after a suspension whatever the resume gave,
+     * possibly 0). */
+    intptr_t (*refuel)(wm_aot_ctx *c, intptr_t fl);
     void (*call)(wm_aot_ctx *c, uint32_t func, uint64_t *io);   /* any function index */
     void (*call_ref)(wm_aot_ctx *c, uintptr_t func, uint32_t type, uint64_t *io);
     uint32_t (*mem_grow)(wm_aot_ctx *c, uint32_t delta);
@@ -102,7 +104,7 @@ typedef struct wm_aot_table {
  * it enters or re-enters native code of this instance. */
 struct wm_aot_ctx {
     uintptr_t stack_limit;        /* a function that calls traps below this stack pointer */
-    uintptr_t fuel;               /* fuel slice (<= INTPTR_MAX), synchronised at calls */
+    uintptr_t fuel;               /* fuel slice (an intptr_t >= 0), synchronised at calls */
     uint8_t *mem;                 /* memory 0 (never moves), NULL if none */
     const uint32_t *mem_bytes;    /* accessible bytes of memory 0 */
     const uint32_t *mem_pages;    /* its size in pages (memory.size) */

@@ -2,8 +2,9 @@
  * (host_tools/wasmote/aot/translate.py), never by the runtime. Helpers with the spec's
  * exact semantics (traps, NaNs, rounding), compiled into the module's own code blob.
  *
- * The generated file defines WM_AOT_FUEL (0/1) and WM_AOT_BOUNDS (0/1: without bounds checks,
- * for isolated benchmarks only) before including this. Compiled with GNU C
+ * The generated file defines WM_AOT_FUEL (0/1), WM_AOT_BOUNDS (0/1: without bounds checks,
+ * for isolated benchmarks only), WM_FUEL_BYTES and WM_FUEL_ELEMS (wm_fuel.h's, from
+ * host_tools/wasmote/wasm/fuel.py) before including this. Compiled with GNU C
  * extensions (statement expressions, inline asm for the stack pointer), -ffreestanding,
  * -fno-builtin, -ffp-contract=off, position independent.
  */
@@ -51,28 +52,46 @@ __attribute__((noinline, cold, noreturn)) static void wm_trap(wm_aot_ctx *c, u32
 
 #if WM_AOT_FUEL
 /* The slice lives in a signed local (the runtime never hands out more than INTPTR_MAX), so
- * a charge is a decrement and a branch on the sign. */
+ * a charge is a subtraction and a branch on the sign. Check points (docs/supervisor.md,
+ * "Fuel") charge what the compiler computed for the code since the previous one; a slice
+ * that goes negative asks the runtime for more, which may suspend the call right there
+ * (owing the rest). */
 #define FL ((uintptr_t)fl)
 #define FUEL_IN() intptr_t fl = (intptr_t)c->fuel
 #define SYNC_OUT() (c->fuel = (uintptr_t)fl)
 #define SYNC_IN() (fl = (intptr_t)c->fuel)
-__attribute__((noinline, cold)) static intptr_t wm_refuel(wm_aot_ctx *c)
+__attribute__((noinline, cold)) static intptr_t wm_refuel(wm_aot_ctx *c, intptr_t fl)
 {
-    return (intptr_t)c->rt->refuel(c); /* the unit due charged (or forgiven: suspended) */
+    return c->rt->refuel(c, fl);
 }
-/* One unit at a function entry or a loop back-edge: the slice, then the runtime. */
-#define CHARGE() do { if (WM_UNLIKELY(--fl < 0)) fl = wm_refuel(c); } while (0)
-/* Bulk operations: one unit per 64 bytes/elements, saturating. */
-#define CHARGE_N(n) do { intptr_t u_ = (intptr_t)((u32)(n) >> 6); \
-        if (WM_LIKELY(u_ <= fl)) fl -= u_; \
-        else fl = (intptr_t)c->rt->charge(c, (u64)(u_ - fl)); } while (0)
+#define CHARGE(k) do { fl -= (intptr_t)(k); if (WM_UNLIKELY(fl < 0)) fl = wm_refuel(c, fl); } while (0)
+/* Bulk work of n elements, `per` a unit, charged before it is done: how many of them the
+ * slice pays for now (all n, charged; or fewer, the slice is then 0 and the caller does them
+ * and asks wm_refuel(c, 0) for more, which suspends the call when it has none left). */
+WM_FN u32 wm_bulk_take(intptr_t *fl, u32 n, u32 per)
+{
+    intptr_t u = (intptr_t)(n / per);
+    if (WM_LIKELY(u <= *fl)) {
+        *fl -= u;
+        return n;
+    }
+    u32 m = (u32)*fl * per;
+    *fl = 0;
+    return m;
+}
+#define BULK_MORE(fl) ((fl) = wm_refuel(c, 0))
+#define FUEL_ARG fl
+#define FUEL_OF(e) (fl = (e))
 #else
 #define FL 0u
 #define FUEL_IN() do { } while (0)
 #define SYNC_OUT() ((void)0)
 #define SYNC_IN() ((void)0)
-#define CHARGE() do { } while (0)
-#define CHARGE_N(n) ((void)(n))
+#define CHARGE(k) do { } while (0)
+WM_FN u32 wm_bulk_take(intptr_t *fl, u32 n, u32 per) { (void)fl; (void)per; return n; }
+#define BULK_MORE(fl) ((void)0)
+#define FUEL_ARG 0
+#define FUEL_OF(e) ((void)(e))
 #endif
 
 #define TRAP(code) wm_trap(c, (code), FL)
@@ -224,6 +243,45 @@ __attribute__((noinline)) static void wm_memset(uint8_t *d, u32 v, u32 n)
         d += sizeof(uintptr_t);
     }
     while (n--) *d++ = (uint8_t)v;
+}
+
+/* memory.fill / memory.copy (bounds already checked) in the pieces the fuel pays for, as the
+ * interpreter does them: a copy overlapping forwards does its end first. Returns the slice
+ * left (a returned value, not a pointer: the slice stays in a register elsewhere). */
+__attribute__((noinline)) static intptr_t wm_fill(wm_aot_ctx *c, intptr_t fl, uint8_t *p,
+                                                  u32 v, u32 n)
+{
+    (void)c;
+    for (;;) {
+        u32 m = wm_bulk_take(&fl, n, WM_FUEL_BYTES);
+        wm_memset(p, v, m);
+        if (m == n) return fl;
+        p += m;
+        n -= m;
+        BULK_MORE(fl);
+    }
+}
+
+__attribute__((noinline)) static intptr_t wm_copy(wm_aot_ctx *c, intptr_t fl, uint8_t *mb,
+                                                  u32 d, u32 s, u32 n)
+{
+    (void)c;
+    for (;;) {
+        u32 m = wm_bulk_take(&fl, n, WM_FUEL_BYTES);
+        if (m == n) {
+            wm_memmove(mb + d, mb + s, n);
+            return fl;
+        }
+        if (d > s) {
+            wm_memmove(mb + d + (n - m), mb + s + (n - m), m);
+        } else {
+            wm_memmove(mb + d, mb + s, m);
+            d += m;
+            s += m;
+        }
+        n -= m;
+        BULK_MORE(fl);
+    }
 }
 
 /* ---- bit patterns of floats ---- */

@@ -31,7 +31,8 @@
 wm_aot_iso_cpu *volatile wm_aot_iso_cur;
 static int g_pmsa; /* set once at start-up by wm_aot_isolation_init */
 
-/* iso_thumb.S */
+/* iso_thumb.S: its stubs number the services as WM_AOT_SVC_* does (DONE's is written there) */
+typedef char wm_aot_svc_done_is_12[WM_AOT_SVC_DONE == 12 && WM_AOT_SVC_COUNT == 13 ? 1 : -1];
 void wm_aot_iso_svc_enter(wm_aot_iso_cpu *cpu);
 extern const uint8_t wm_aot_gate_start[], wm_aot_gate_end[];
 void wm_aot_gate_done(void);
@@ -262,12 +263,7 @@ int wm_aot_iso_request(wm_aot_run *r, uint32_t *svc, uint64_t a[5], char *msg, s
         w[4] = ((const uint32_t *)args)[0];
         w[5] = ((const uint32_t *)args)[1];
     }
-    if (*svc == WM_AOT_SVC_CHARGE) { /* (ctx, uint64_t): r2:r3 */
-        a[0] = (uint64_t)w[2] | ((uint64_t)w[3] << 32);
-        a[1] = a[2] = a[3] = a[4] = 0;
-    } else {
-        for (unsigned i = 0; i < 5u; i++) a[i] = w[i + 1u];
-    }
+    for (unsigned i = 0; i < 5u; i++) a[i] = w[i + 1u];
     return 0;
 }
 

@@ -80,10 +80,9 @@ static void g_trap(wm_aot_ctx *c, uint32_t code, uintptr_t fuel)
     for (;;) {
     }
 }
-static uintptr_t g_refuel(wm_aot_ctx *c) { return gate(c, WM_AOT_SVC_REFUEL, 0, 0, 0, 0, 0); }
-static uintptr_t g_charge(wm_aot_ctx *c, uint64_t u)
+static intptr_t g_refuel(wm_aot_ctx *c, intptr_t fl)
 {
-    return gate(c, WM_AOT_SVC_CHARGE, u, 0, 0, 0, 0);
+    return (intptr_t)gate(c, WM_AOT_SVC_REFUEL, (uint64_t)(uintptr_t)fl, 0, 0, 0, 0);
 }
 static void g_call(wm_aot_ctx *c, uint32_t f, uint64_t *io)
 {
@@ -123,7 +122,7 @@ static void g_table_fill(wm_aot_ctx *c, uint32_t t, uint32_t at, uintptr_t v, ui
 }
 
 const wm_aot_rt wm_aot_iso_gate = {
-    g_trap,       g_refuel,     g_charge,      g_call,       g_call_ref,
+    g_trap,       g_refuel,     g_call,        g_call_ref,
     g_mem_grow,   g_mem_init,   g_data_drop,   g_table_init, g_elem_drop,
     g_table_copy, g_table_grow, g_table_fill,
 };

@@ -49,7 +49,7 @@ wm_aot_gate_start:
     .globl wm_aot_iso_gate
     .type wm_aot_iso_gate, %object
 wm_aot_iso_gate: /* wm_aot_rt, in its member order (= WM_AOT_SVC_*) */
-    .word g_trap, g_refuel, g_charge, g_call, g_call_ref, g_mem_grow, g_mem_init
+    .word g_trap, g_refuel, g_call, g_call_ref, g_mem_grow, g_mem_init
     .word g_data_drop, g_table_init, g_elem_drop, g_table_copy, g_table_grow, g_table_fill
     .size wm_aot_iso_gate, .-wm_aot_iso_gate
 
@@ -66,24 +66,23 @@ wm_aot_iso_gate: /* wm_aot_rt, in its member order (= WM_AOT_SVC_*) */
     .p2align 3
     STUB g_trap, 0
     STUB g_refuel, 1
-    STUB g_charge, 2
-    STUB g_call, 3
-    STUB g_call_ref, 4
-    STUB g_mem_grow, 5
-    STUB g_mem_init, 6
-    STUB g_data_drop, 7
-    STUB g_table_init, 8
-    STUB g_elem_drop, 9
-    STUB g_table_copy, 10
-    STUB g_table_grow, 11
-    STUB g_table_fill, 12
+    STUB g_call, 2
+    STUB g_call_ref, 3
+    STUB g_mem_grow, 4
+    STUB g_mem_init, 5
+    STUB g_data_drop, 6
+    STUB g_table_init, 7
+    STUB g_elem_drop, 8
+    STUB g_table_copy, 9
+    STUB g_table_grow, 10
+    STUB g_table_fill, 11
 
 /* the entry function returns here (WM_AOT_SVC_DONE); never switched back into */
     .globl wm_aot_gate_done
     .type wm_aot_gate_done, %function
     .thumb_func
 wm_aot_gate_done:
-    mov.w ip, #13
+    mov.w ip, #12
     svc #0
 1:  b 1b
     .size wm_aot_gate_done, .-wm_aot_gate_done
