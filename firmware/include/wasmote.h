@@ -265,6 +265,16 @@ uint32_t wm_trap_trace(const wm_instance *inst, const wm_trace_frame **frames);
 /* ---- calling ------------------------------------------------------------------------------ */
 
 #define WM_FUEL_UNLIMITED UINT64_MAX
+/* The most any one fuel charge of a module may be: the code between two check points, a
+ * function's entry (its locals), table.init's walk of a passive segment. A module with more
+ * is refused (WM_ERR_LIMIT). Charges come after the work (bulk work excepted), so a call runs
+ * at most one such stretch past its fuel (wm_module_fuel_stretch: the largest of a module).
+ * Real code needs up to ~9300 (Embench's nsichneu; docs/supervisor.md, "Fuel"). */
+#define WM_FUEL_REGION_MAX 10000u
+/* What a call of a host function costs the caller, charged when it is made (native code
+ * isolated by the MPU makes a trip through its gate); the host function charges its own
+ * work on top (wm_charge). */
+#define WM_FUEL_HOST 80u
 
 /* Calls a function with typed args. Results are written only on WM_OK. `fuel` bounds the
  * work: about one unit per simple instruction, charged at check points (a function's entry,
@@ -293,8 +303,10 @@ void wm_abort(wm_instance *inst);
  * call returns WM_ERR_OUT_OF_FUEL. */
 void wm_yield(wm_instance *inst);
 /* Charges `units` of fuel to the running call of `inst` for work a host function does (or
- * did) for it, e.g. bytes written or flash erased. With too little left the call owes the
- * rest: it suspends at its next check point and the next wm_resume repays it first. */
+ * did) for it, e.g. bytes written or flash erased (interpreted and native code alike). With
+ * too little left the call owes the rest: it suspends at its next check point and the
+ * next wm_resume repays the debt first (no caller needs to carry it). Returns the units the
+ * fuel left did not cover (now owed), for statistics. */
 uint64_t wm_charge(wm_instance *inst, uint64_t units);
 /* Fuel left after the last wm_call/wm_resume returned. */
 uint64_t wm_fuel_left(const wm_instance *inst);

@@ -55,5 +55,8 @@ def test_fuel_weights_agree(unit_build):
                          text=True, timeout=60, check=True).stdout.splitlines()
     consts = dict(zip(out[0].split()[::2], map(int, out[0].split()[1::2]), strict=True))
     assert consts == {name: getattr(fuel, name) for name in consts}
-    c_weights = {int(op, 16): int(w) for op, w in (line.split() for line in out[1:])}
+    c_i64 = {int(n): int(w) for _, n, w in (ln.split() for ln in out[1:] if ln[:4] == "i64 ")}
+    assert c_i64 == {n: fuel.i64_const(n) for n in c_i64}
+    c_weights = {int(op, 16): int(w) for op, w in (ln.split() for ln in out[1:]
+                                                   if ln[:4] != "i64 ")}
     assert c_weights == {op: fuel.weight(op) for op in c_weights}

@@ -24,6 +24,7 @@ from wasmote.package.capabilities import (
 from wasmote.package.container import Package
 from wasmote.package.errors import CapabilityError, PackageError
 from wasmote.package.manifest import Manifest
+from wasmote.wasm import fuel
 from wasmote.wasm.errors import WasmError
 from wasmote.wasm.module import KIND_FUNC, KIND_NAMES, VALTYPE_NAMES, Module
 from wasmote.wasm.reader import read_module
@@ -131,6 +132,7 @@ def build_package(wasm: bytes, manifest: Manifest, source: str = "module.wasm",
         if strip_fn is not None:
             wasm = bytes(strip_fn(wasm)[0])  # (stripped bytes, report)
             module = read_module(wasm)
+        fuel.check_module(module)  # what the device refuses: too much between check points
     except WasmError as e:
         raise PackageError(e.one_line(source)) from None
     except WasmoteError as e:

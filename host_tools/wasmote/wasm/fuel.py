@@ -26,22 +26,23 @@ ENTRY = 2
 LOCALS = 8
 RETURN = 1
 VALUES = 8
-BYTES = 32
-ELEMS = 4
+BYTES = 8
+ELEMS = 2
+HOST = 80
 
 _WEIGHTS: dict[int, int] = {
-    0x10: 3, 0x11: 4, 0x40: 4,
+    0x10: 3, 0x11: 4, 0x40: 50,
     0x7F: 4, 0x80: 4, 0x81: 4, 0x82: 4,
-    0x8D: 2, 0x8E: 2, 0x8F: 2, 0x90: 2, 0x91: 2,
-    0x9B: 3, 0x9C: 3, 0x9D: 3, 0x9E: 3, 0x9F: 16,
-    0xA0: 3, 0xA1: 3, 0xA2: 3, 0xA3: 6, 0xA4: 2, 0xA5: 2,
+    0x8D: 3, 0x8E: 3, 0x8F: 3, 0x90: 3, 0x91: 60,
+    0x9B: 3, 0x9C: 3, 0x9D: 3, 0x9E: 3, 0x9F: 60,
+    0xA0: 3, 0xA1: 3, 0xA2: 3, 0xA3: 20, 0xA4: 3, 0xA5: 3,
     0x61: 2, 0x62: 2, 0x63: 2, 0x64: 2, 0x65: 2, 0x66: 2,
-    0xA8: 3, 0xA9: 3, 0xAA: 3, 0xAB: 3, 0xAE: 3, 0xAF: 3, 0xB0: 3, 0xB1: 3,
+    0xA8: 6, 0xA9: 6, 0xAA: 6, 0xAB: 6, 0xAE: 10, 0xAF: 10, 0xB0: 10, 0xB1: 10,
     0xB4: 2, 0xB5: 2, 0xB6: 2, 0xB7: 2, 0xB8: 2, 0xB9: 2, 0xBA: 2, 0xBB: 2,
 }
 _FC_WEIGHTS: dict[int, int] = {
-    0: 3, 1: 3, 2: 3, 3: 3, 4: 3, 5: 3, 6: 3, 7: 3,
-    8: 2, 10: 2, 11: 2, 12: 2, 14: 2, 15: 2, 17: 2,
+    0: 6, 1: 6, 2: 6, 3: 6, 4: 10, 5: 10, 6: 10, 7: 10,
+    10: 2, 11: 2, 16: 1,
 }
 
 
@@ -49,8 +50,21 @@ def weight(op: int) -> int:
     """The weight of an instruction (`op` as Instr.op: 0xFC00 | n for 0xFC-prefixed ones),
     without the share of the values a branch, call or return carries."""
     if op >= 0xFC00:
-        return _FC_WEIGHTS.get(op & 0xFF, 1)
+        return _FC_WEIGHTS.get(op & 0xFF, 50)
     return _WEIGHTS.get(op, 1)
+
+
+def i64_const(imm_bytes: int) -> int:
+    """What an i64.const adds for an immediate of that many bytes (wm_fuel_i64_const)."""
+    return max(0, imm_bytes - 2)
+
+
+def _s64_len(v: int) -> int:
+    n = 1
+    while not (-64 <= v < 64):
+        v >>= 7
+        n += 1
+    return n
 
 
 class FuelLimitError(ValidationError):
@@ -132,6 +146,11 @@ def plan(mod: Module, j: int) -> FuncFuel:
         op = ins.op
         if op not in (0x0C, 0x0D, 0x0E, 0x10, 0x11):
             add(weight(op), ins.offset)
+        if op == 0x42:  # its immediate as encoded (read from bytes), else as the writer would
+            nxt = f.instrs[i + 1].offset
+            size = nxt - ins.offset - 1 if ins.offset and nxt > ins.offset else \
+                _s64_len(ins.imm[0])
+            add(i64_const(size), ins.offset)
         if op in (0x02, 0x03, 0x04):
             params, results = _block_type(mod, ins.imm[0])
             if op == 0x03:

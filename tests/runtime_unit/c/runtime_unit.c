@@ -265,8 +265,9 @@ static void case_bulk(void) {
         rc = wm_resume(inst, 100, NULL, 0, &e);
     } while (rc == WM_ERR_OUT_OF_FUEL);
     CHECK(rc == WM_OK && mem[(1u << 20) - 1] == 0xAB && mem[1u << 20] == 0);
-    /* entry 2, (1 MiB / 32) units, return 1 + 3 gets + 2 + end */
+    /* entry 2, its size, return: 1 + 3 gets + the fill (2) + end */
     uint64_t fill_cost = 2 + (1u << 20) / WM_FUEL_BYTES + 7;
+    uint32_t slow = wm_fuel_weight(0xFC08); /* memory.init, tables: (a gate trip in AOT) */
     CHECK(given - wm_fuel_left(inst) == fill_cost);
     call3(inst, "fill", 0, 0, 1u << 20, 1000, fill_cost);
     call3(inst, "fill", 0, 0, 1u << 20, WM_FUEL_UNLIMITED, fill_cost);
@@ -286,36 +287,40 @@ static void case_bulk(void) {
     }
     /* memory.init from a passive segment */
     memset(mem, 0, 64);
-    call3(inst, "init", 3, 1, 60, 1, 2 + 60 / WM_FUEL_BYTES + 7);
+    call3(inst, "init", 3, 1, 60, 1, 2 + 60 / WM_FUEL_BYTES + 5 + slow);
     CHECK(memcmp(mem + 3, "123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY", 60) == 0);
     /* memory.grow zeroes the new pages in pieces the fuel pays for, then grows */
     memset(mem + (17u << 16), 0x5A, 1u << 16); /* (scribbled past the end: zeroed again) */
     arg = i32v(16);
     CHECK(run_sliced(inst, "grow", &arg, 1, &res, 1, 500, NULL) ==
-          2 + (16u << 16) / WM_FUEL_BYTES + 7); /* + get, grow (4), end; returning 1 */
+          2 + (16u << 16) / WM_FUEL_BYTES + 3 + wm_fuel_weight(0x40)); /* + get, end, 1 */
     CHECK(res.of.i32 == 17 && wm_memory_pages(wm_instance_memory(inst)) == 33);
     for (uint32_t i = 17u << 16; i < 33u << 16; i++) CHECK(mem[i] == 0);
     arg = i32v(64); /* past the maximum: no work, no charge for it */
-    CHECK(run_sliced(inst, "grow", &arg, 1, &res, 1, 1, NULL) == 2 + 7);
+    CHECK(run_sliced(inst, "grow", &arg, 1, &res, 1, 1, NULL) == 2 + 3 + wm_fuel_weight(0x40));
     CHECK(res.of.i32 == 0xFFFFFFFFu);
     /* tables: fill and copy in pieces; init walks its segment, grow fills: paid in full */
     wm_val a2[2] = {i32v(0), i32v(64)};
     CHECK(run_sliced(inst, "tfill", a2, 2, NULL, 0, 3, NULL) ==
-          2 + 64 / WM_FUEL_ELEMS + (1 + 1 + 1 + 2 + 1 + 1));
-    call3(inst, "tcopy", 1, 0, 63, 2, 2 + 63 / WM_FUEL_ELEMS + 7);
-    call3(inst, "tinit", 0, 8, 8, 1, 2 + 16 / WM_FUEL_ELEMS + 7);
+          2 + 64 / WM_FUEL_ELEMS + (1 + 1 + 1 + slow + 1 + 1));
+    call3(inst, "tcopy", 1, 0, 63, 2, 2 + 63 / WM_FUEL_ELEMS + 5 + slow);
+    call3(inst, "tinit", 0, 8, 8, 1, 2 + 16 / WM_FUEL_ELEMS + 5 + slow);
     arg = i32v(192);
     CHECK(run_sliced(inst, "tgrow", &arg, 1, &res, 1, 5, NULL) ==
-          2 + 1 + 1 + 192 / WM_FUEL_ELEMS + 2 + 1 + 1 + 0);
+          2 + 1 + 1 + 192 / WM_FUEL_ELEMS + slow + 1 + 1 + 0);
     CHECK(res.of.i32 == 64);
     arg = i32v(255);
     CHECK(run_sliced(inst, "tnull", &arg, 1, &res, 1, 5, NULL) > 0 && res.of.i32 == 1);
-    /* a host function's work (wm_charge) beyond the slice is owed and repaid first */
+    /* a host function's work (wm_charge) beyond the slice is owed and repaid first; each
+     * call of it costs WM_FUEL_HOST on top */
     wm_val w[2] = {i32v(1000), i32v(10)};
-    uint64_t base = run_sliced(inst, "work", (wm_val[]){i32v(0), i32v(10)}, 2, NULL, 0,
+    uint64_t base = run_sliced(inst, "work", (wm_val[]){i32v(0), i32v(0)}, 2, NULL, 0,
                                WM_FUEL_UNLIMITED, NULL);
+    uint64_t ten = run_sliced(inst, "work", (wm_val[]){i32v(0), i32v(10)}, 2, NULL, 0,
+                              WM_FUEL_UNLIMITED, NULL);
+    CHECK(ten > base + 10 * WM_FUEL_HOST);
     int n;
-    CHECK(run_sliced(inst, "work", w, 2, NULL, 0, 300, &n) == base + 10000);
+    CHECK(run_sliced(inst, "work", w, 2, NULL, 0, 300, &n) == ten + 10000);
     CHECK(n >= 30);
 }
 
@@ -657,9 +662,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(c, "arena")) case_arena();
     else if (!strcmp(c, "straight")) case_straight();
     else if (!strcmp(c, "weights")) { /* for test_fuel_weights_agree: prints, no "ok" */
-        printf("REGION_MAX %u ENTRY %u LOCALS %u RETURN %u VALUES %u BYTES %u ELEMS %u\n",
-               WM_FUEL_REGION_MAX, WM_FUEL_ENTRY, WM_FUEL_LOCALS, WM_FUEL_RETURN,
-               WM_FUEL_VALUES, WM_FUEL_BYTES, WM_FUEL_ELEMS);
+        printf("REGION_MAX %u ENTRY %u LOCALS %u RETURN %u VALUES %u BYTES %u ELEMS %u "
+               "HOST %u\n", WM_FUEL_REGION_MAX, WM_FUEL_ENTRY, WM_FUEL_LOCALS,
+               WM_FUEL_RETURN, WM_FUEL_VALUES, WM_FUEL_BYTES, WM_FUEL_ELEMS, WM_FUEL_HOST);
+        for (uint32_t n = 0; n <= 10; n++) printf("i64 %u %u\n", n, wm_fuel_i64_const(n));
         for (uint32_t op = 0; op < 0x100; op++) printf("%x %u\n", op, wm_fuel_weight(op));
         for (uint32_t op = 0xFC00; op < 0xFC20; op++) printf("%x %u\n", op, wm_fuel_weight(op));
         return 0;

@@ -159,6 +159,7 @@ wm_err wm_aot_serve_call(wm_aot_run *r, wm_error *err)
     if (f->host) {
         wm_instance *hi = (wm_instance *)c->inst;
         hi->trap_msg = NULL;
+        wm_charge(r->inst, WM_FUEL_HOST); /* as the interpreter: owed if short */
         e = f->host->fn(hi, f->host->user, args, res);
         if (e == WM_ERR_BLOCKED && !r->nested)
             return wm_trap_err(err, WM_ERR_BLOCKED, "blocked in a host function");

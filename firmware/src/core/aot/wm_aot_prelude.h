@@ -227,9 +227,17 @@ __attribute__((noinline)) static void wm_memmove(uint8_t *d, const uint8_t *s, u
             }
         }
         while (n--) *d++ = *s++;
-    } else {
+    } else { /* from the end (a word at a time when both ends are aligned alike) */
         d += n;
         s += n;
+        if ((((uintptr_t)d ^ (uintptr_t)s) & (sizeof(uintptr_t) - 1u)) == 0) {
+            while (n && ((uintptr_t)d & (sizeof(uintptr_t) - 1u))) { *--d = *--s; n--; }
+            for (; n >= sizeof(uintptr_t); n -= (u32)sizeof(uintptr_t)) {
+                d -= sizeof(uintptr_t);
+                s -= sizeof(uintptr_t);
+                *(uintptr_t *)(void *)d = *(const uintptr_t *)(const void *)s;
+            }
+        }
         while (n--) *--d = *--s;
     }
 }

@@ -111,6 +111,7 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
     sc.run_fuel = cfg->run_fuel;
     sc.run_block_ms = 10000u;
     sc.slice_max = 0; /* the supervisor's default */
+    sc.log_byte_fuel = cfg->log_byte_fuel;
     sc.aot_arch = cfg->aot_arch;
     sc.aot_abi = cfg->aot_abi;
     sc.aot_attach = cfg->aot_attach;

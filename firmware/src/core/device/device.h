@@ -60,6 +60,8 @@ typedef struct {
     /* A separate flash for the config area (kv_size bytes at its start), e.g. a file the
      * host keeps between runs; NULL = the end of the store region. */
     const wm_flash_ops *kv_flash;
+    uint32_t log_byte_fuel;     /* fuel per byte of a module's log line (0: the default; a
+                                   port with a slow line charges what a byte takes to send) */
 } wm_device_config;
 
 typedef struct {

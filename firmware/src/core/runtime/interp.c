@@ -219,6 +219,7 @@ do_call:
         SAVE();
         wm_instance *hi = func ? func->inst : inst;
         hi->trap_msg = NULL;
+        wm_charge(inst, WM_FUEL_HOST); /* owed if short: suspends right after the call */
         wm_err e = callee->host->fn(hi, callee->host->user, args, res);
         if (e == WM_ERR_BLOCKED && func) {
             /* Suspend before the call: the arguments are still in place above sp. */

@@ -556,7 +556,13 @@ static wm_err body(V *v, wm_funcdef *fd) {
         case 0x3F: TRY(zero_byte(v)); TRY(push(v, WM_I32)); break;
         case 0x40: TRY(zero_byte(v)); TRY(pop(v, WM_I32, NULL)); TRY(push(v, WM_I32)); break;
         case 0x41: { int32_t c; TRY(wm_rd_s32(r, &c)); TRY(push(v, WM_I32)); break; }
-        case 0x42: { int64_t c; TRY(wm_rd_s64(r, &c)); TRY(push(v, WM_I64)); break; }
+        case 0x42: {
+            int64_t c;
+            TRY(wm_rd_s64(r, &c));
+            TRY(fuel_add(v, wm_fuel_i64_const((uint32_t)(r->p - at - 1)), at));
+            TRY(push(v, WM_I64));
+            break;
+        }
         case 0x43: { const uint8_t *b; TRY(wm_rd_bytes(r, 4, &b)); TRY(push(v, WM_F32)); break; }
         case 0x44: { const uint8_t *b; TRY(wm_rd_bytes(r, 8, &b)); TRY(push(v, WM_F64)); break; }
         case 0xFC: {

@@ -14,12 +14,10 @@
 
 #include <stdint.h>
 
-/* The most any one charge of a module may be: the code between two check points, a
- * function's entry (its locals), table.init's walk of a passive segment. A module with
- * more is refused (WM_ERR_LIMIT). Charges come after the work (bulk work excepted), so a
- * call runs at most one such stretch past its fuel (wm_module_fuel_stretch: the largest
- * of this module). Real code needs up to ~9300 (Embench's nsichneu; docs/supervisor.md). */
-#define WM_FUEL_REGION_MAX 10000u
+#include "wasmote.h"
+
+/* WM_FUEL_REGION_MAX (the most any one charge may be) and WM_FUEL_HOST (a host function
+ * call) are in wasmote.h: embedders need them. */
 /* Function entry: frame set-up, plus one unit per WM_FUEL_LOCALS locals zeroed. */
 #define WM_FUEL_ENTRY 2u
 #define WM_FUEL_LOCALS 8u
@@ -30,12 +28,14 @@
 /* Bulk work, charged before it is done: bytes per unit (memory.fill / copy / init and the
  * zeroing of memory.grow) and table elements per unit (table.fill / copy / grow, and the
  * elements table.init walks: its source offset plus its length). */
-#define WM_FUEL_BYTES 32u
-#define WM_FUEL_ELEMS 4u
-
+#define WM_FUEL_BYTES 8u
+#define WM_FUEL_ELEMS 2u
 /* The weight of one instruction: `op` is the opcode, 0xFC00 | n for the 0xFC-prefixed
  * ones (as host_tools' Instr.op). Branches, calls and returns add their values' share
  * (WM_FUEL_VALUES) on top; see validate.c. */
 uint32_t wm_fuel_weight(uint32_t op);
+/* What an i64.const adds for an immediate of that many bytes (the interpreter decodes a
+ * long one byte by byte; up to 10 bytes, padded or not). */
+uint32_t wm_fuel_i64_const(uint32_t imm_bytes);
 
 #endif

@@ -14,6 +14,20 @@ static wm_err ret(wm_val *results, int32_t v)
 
 static int32_t arg(const wm_val *args, uint32_t i) { return (int32_t)args[i].of.i32; }
 
+void wm_sb_charge(wm_sb_module *mod, uint64_t units)
+{
+    if (mod->inst) wm_charge(mod->inst, units);
+}
+
+static uint32_t log_byte_fuel(const wm_sb_module *mod)
+{
+    uint32_t f = mod->host->plat.log_byte_fuel;
+    return f != 0 ? f : WM_SB_FUEL_LOG_BYTE;
+}
+
+/* kv calls scan the config area's active bank */
+static uint32_t kv_fuel(const wm_kv *kv) { return 1u + kv->bank_size / WM_SB_FUEL_KV_BYTES; }
+
 uint8_t *wm_sb_range(wm_instance *inst, uint32_t ptr, uint32_t len, bool *fault)
 {
     wm_memory *mem = wm_instance_memory(inst);
@@ -41,6 +55,7 @@ static wm_err h_log(wm_instance *inst, void *user, const wm_val *args, wm_val *r
     if (fault) return ret(results, WM_E_FAULT);
     uint32_t n = (uint32_t)len < WM_LOG_MAX ? (uint32_t)len : WM_LOG_MAX;
     const wm_sb_platform *pl = &mod->host->plat;
+    wm_charge(inst, (uint64_t)n * log_byte_fuel(mod));
     if (pl->log) pl->log(pl->ctx, mod, n ? p : (const uint8_t *)"", n);
     return ret(results, (int32_t)n);
 }
@@ -249,6 +264,7 @@ static wm_err h_publish(wm_instance *inst, void *user, const wm_val *args, wm_va
     if (fault) return ret(results, WM_E_FAULT);
     const uint8_t *data = range(inst, arg(args, 2), dlen, &fault);
     if (fault) return ret(results, WM_E_FAULT);
+    wm_charge(inst, WM_SB_FUEL_PUBLISH);
     return ret(results, wm_ps_publish(&mod->host->bus, &mod->ps, topic, (uint32_t)tlen, data,
                                       (uint32_t)dlen));
 }
@@ -280,6 +296,42 @@ static wm_err h_receive(wm_instance *inst, void *user, const wm_val *args, wm_va
      * although it had asked to wait forever). */
     if (timeout != 0 && pl->wait && pl->wait(pl->ctx, mod, timeout)) return WM_ERR_BLOCKED;
     return ret(results, wm_ps_receive(&mod->ps, buf, (uint32_t)cap));
+}
+
+/* The most one call of a host function the module imports charges. */
+static uint64_t host_fuel_max(const wm_sb_module *mod)
+{
+    uint64_t most = 0, f = 0;
+    for (uint32_t i = 0; i < mod->nfuncs; i++) { /* (each call: WM_FUEL_HOST on top) */
+        wm_host_fn fn = mod->funcs[i].fn;
+        if (fn == h_log)
+            f = (uint64_t)WM_LOG_MAX * log_byte_fuel(mod);
+        else if (fn == h_publish)
+            f = WM_SB_FUEL_PUBLISH;
+        else if ((fn == h_kv_get || fn == h_kv_set || fn == h_kv_delete) && mod->host->plat.kv)
+            f = kv_fuel(mod->host->plat.kv);
+        else
+            f = 0;
+        if (f > most) most = f;
+    }
+    return mod->nfuncs ? most + WM_FUEL_HOST : 0u;
+}
+
+uint32_t wm_sb_fuel_stretch(const wm_sb_module *mod)
+{
+    uint64_t most = mod->module ? wm_module_fuel_stretch(mod->module) : 0u;
+    uint64_t host = host_fuel_max(mod);
+    if (host > most) most = host;
+    return most > UINT32_MAX ? UINT32_MAX : (uint32_t)most;
+}
+
+uint64_t wm_sb_slice_fuel(const wm_sb_module *mod, uint32_t cap)
+{
+    uint32_t want = mod->manifest.fuel < cap ? mod->manifest.fuel : cap;
+    /* A call runs up to one stretch past its fuel (check points charge after the code they
+     * pay for): with that much less, a slice does at most `want` units of work. */
+    uint32_t stretch = wm_sb_fuel_stretch(mod);
+    return want > stretch ? want - stretch : 1u;
 }
 
 static const wm_sb_api_entry k_api[WM_SB_HOST_FUNCS] = {

@@ -35,6 +35,14 @@ wm_err wm_sb_fault_crash(wm_instance *inst, void *user, const wm_val *args, wm_v
 /* Most fuel a start function gets at install (the supervisor's default slice). */
 #define WM_SB_START_FUEL_MAX 10000u
 
+/* Fuel host functions charge for their own work (wm_charge), on top of the runtime's
+ * WM_FUEL_HOST per call: a log line per byte (its event frame built and sent), a kv call per
+ * bytes of the config area it may scan, a publish for matching every endpoint and copying.
+ * docs/supervisor.md, "Fuel", has the measurements behind them. */
+#define WM_SB_FUEL_LOG_BYTE 2u
+#define WM_SB_FUEL_KV_BYTES 64u
+#define WM_SB_FUEL_PUBLISH 10u
+
 typedef struct wm_sb_module wm_sb_module;
 
 /* Flags of a piece of a module's stdout/stderr (wm_sb_platform.output). */
@@ -78,6 +86,9 @@ typedef struct wm_sb_platform {
      * and the work it did (wm_kv.work: bytes programmed and erased, compaction included,
      * and the records it looked at), to be charged to the module. NULL: not charged. */
     void (*kv_spent)(void *ctx, wm_sb_module *mod, uint32_t bytes, uint32_t work);
+    /* Fuel a log line costs per byte (0: WM_SB_FUEL_LOG_BYTE): what sending a byte of it
+     * takes on this device, so that a log flood is bounded in time on a slow line too. */
+    uint32_t log_byte_fuel;
 } wm_sb_platform;
 
 typedef struct wm_sb_host {
@@ -125,6 +136,17 @@ int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint
                 uint32_t size, const wm_sb_device *dev, const char *bare_name,
                 wm_sb_error *err);
 void wm_sb_uninstall(wm_sb_module *mod);
+
+/* Charges `units` of fuel to the module's running call for work a host function does for
+ * it (wm_charge): the hook for host functions and what they call (kv, flash). */
+void wm_sb_charge(wm_sb_module *mod, uint64_t units);
+/* The most one call of this module can run past its fuel before it suspends: its code's
+ * largest charge (wm_module_fuel_stretch) or a host function's. A slice of G - stretch fuel
+ * does at most G units of work. */
+uint32_t wm_sb_fuel_stretch(const wm_sb_module *mod);
+/* Fuel of one slice whose work must stay within `cap` units: the manifest's limits.fuel
+ * capped by `cap`, minus the module's stretch (at least 1). */
+uint64_t wm_sb_slice_fuel(const wm_sb_module *mod, uint32_t cap);
 
 /* Calls an export with the manifest's fuel per slice (WM_ERR_OUT_OF_FUEL suspends; the
  * caller resumes or aborts). A WASI module that calls proc_exit ends the call with a trap

@@ -270,10 +270,8 @@ static void hk_kv_spent(void *ctx, wm_sb_module *m, uint32_t bytes, uint32_t wor
     wm_supervisor *s = ctx;
     wm_slot *sl = slot_of(m);
     wm_sup_kv_spent(s, sl->name, m->manifest.kv_write, bytes);
-    uint64_t rest = wm_charge(m->inst, work / WM_SUP_KV_WORK_PER_FUEL);
-    if (sl != &s->tmp) {
-        sl->fuel_debt += rest; /* (a RUN's call is bounded by its own fuel) */
-    }
+    /* beyond the fuel left it is owed: the call suspends and its next slices repay it */
+    (void)wm_charge(m->inst, work / WM_SUP_KV_WORK_PER_FUEL);
 }
 
 void wm_sup_platform(wm_supervisor *s, wm_sb_platform *plat)
@@ -290,4 +288,5 @@ void wm_sup_platform(wm_supervisor *s, wm_sb_platform *plat)
     plat->realtime_ns = hk_realtime;
     plat->kv_budget = hk_kv_budget;
     plat->kv_spent = hk_kv_spent;
+    plat->log_byte_fuel = s->cfg.log_byte_fuel;
 }

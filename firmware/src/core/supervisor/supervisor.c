@@ -211,8 +211,8 @@ void wm_sup_stop_slot(wm_supervisor *s, wm_slot *sl, const char *why)
 
 uint64_t wm_sup_slice(const wm_supervisor *s, const wm_slot *sl)
 {
-    uint32_t cap = s->cfg.slice_max != 0 ? s->cfg.slice_max : WM_SUP_SLICE_MAX;
-    return sl->sb.manifest.fuel < cap ? sl->sb.manifest.fuel : cap;
+    return wm_sb_slice_fuel(&sl->sb, s->cfg.slice_max != 0 ? s->cfg.slice_max
+                                                            : WM_SUP_SLICE_MAX);
 }
 
 static void exited(wm_supervisor *s, wm_slot *sl, uint32_t code)

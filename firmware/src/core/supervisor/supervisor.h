@@ -38,7 +38,7 @@
 #define WM_SUP_BACKOFF_MIN_MS 100u
 #define WM_SUP_BACKOFF_MAX_MS 30000u
 #define WM_SUP_TRAP_MAX 160u /* a trap's message and its wasm call stack */
-#define WM_SUP_SLICE_MAX 10000u /* default cap of one slice, in fuel */
+#define WM_SUP_SLICE_MAX 10000u /* default cap of one slice's work, in fuel */
 
 /* The config area (kv) is shared by the modules' data and the firmware's own records, each
  * '#' namespace held to a share in flash bytes (wm_kv_record_bytes), so no module can crowd
@@ -100,8 +100,10 @@ typedef struct wm_sup_config {
     wm_kv *kv;                 /* config area: keys, pins, crash counts, module data */
     wm_store *store;
     uint64_t run_fuel;         /* budget of one RUN call */
-    uint32_t slice_max;        /* longest slice any module gets (fuel; 0 = the default):
-                                  bounds how late a woken module can run */
+    uint32_t slice_max;        /* most work of one slice of any module (fuel; 0 = the
+                                  default): bounds how late a woken module can run */
+    uint32_t log_byte_fuel;    /* fuel per byte of a module's log line: what sending it
+                                  takes here (a slow line: more); 0 = WM_SB_FUEL_LOG_BYTE */
     uint32_t run_block_ms;     /* how long a RUN call may stay blocked (sleep/receive) */
     uint8_t aot_arch;          /* WM_AOT_* this firmware runs, 0 = none */
     uint16_t aot_abi;
@@ -214,7 +216,9 @@ int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size);
 const char *wm_sup_validate_error(void *ctx);
 /* Current milliseconds (64-bit, from cfg.millis). */
 uint64_t wm_sup_now(wm_supervisor *s);
-/* Fuel of one slice of `sl`: its manifest's limits.fuel, capped by cfg.slice_max. */
+/* Fuel of one slice of `sl`: its manifest's limits.fuel capped by cfg.slice_max, minus the
+ * most a call of it can run past its fuel (wm_sb_fuel_stretch; at least 1): no slice does
+ * more work than the cap (docs/supervisor.md, "Fuel"). */
 uint64_t wm_sup_slice(const wm_supervisor *s, const wm_slot *sl);
 /* Slots that are started (READY, SLEEPING, WAITING, BACKOFF). */
 uint32_t wm_sup_running(const wm_supervisor *s);
