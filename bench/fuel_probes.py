@@ -140,14 +140,16 @@ MANY_LOCALS = 32000  # zeroed at entry: 4002 units (limits.stack 320 KiB holds t
 
 
 def module(probes: list[tuple[str, bytes]], *, pages: tuple[int, int] = (2, 16),
-           many: int = 1) -> bytes:
-    """A module exporting each (name, run body) as `name(n)` (see the module docstring)."""
+           many: int = 1, start: bool = False) -> bytes:
+    """A module exporting each (name, run body) as `name(n)` (see the module docstring);
+    with `start`, also `_start()`: the first probe with n = 0 (2^32 turns)."""
     types = [b"\x60\x01\x7f\x00", b"\x60\x00\x00", b"\x60\x02\x7f\x7f\x01\x7f",
              b"\x60\x04\x7f\x7f\x7f\x7f\x01\x7f"]
     imports = [_name("wasmote") + _name("log") + b"\x00\x02",
                _name("wasmote") + _name("kv_get") + b"\x00\x03",
                _name("wasmote") + _name("publish") + b"\x00\x03"]
     funcs = [b"\x01", b"\x01"] + [b"\x00"] * len(probes)  # empty, many, probes
+    funcs += [b"\x01"] if start else []
     table = [b"\x70\x00" + uleb(8)]
     mem = [b"\x01" + uleb(pages[0]) + uleb(pages[1])]
     glob = [b"\x7e\x01\x42" + sleb(0x1234_5678_9ABC) + b"\x0b",
@@ -155,6 +157,7 @@ def module(probes: list[tuple[str, bytes]], *, pages: tuple[int, int] = (2, 16),
             b"\x7d\x01\x43" + struct.pack("<f", 0.0) + b"\x0b",
             b"\x7c\x01\x44" + struct.pack("<d", 0.0) + b"\x0b"]
     exports = [_name(name) + b"\x00" + uleb(5 + k) for k, (name, _) in enumerate(probes)]
+    exports += [_name("_start") + b"\x00" + uleb(5 + len(probes))] if start else []
     # active: the table full of `empty`; passive: 64 of them for table.init
     elems = [b"\x00" + i32c(0) + b"\x0b" + _vec([uleb(F_EMPTY)] * 8),
              b"\x01\x00" + _vec([uleb(F_EMPTY)] * 64)]
@@ -165,6 +168,7 @@ def module(probes: list[tuple[str, bytes]], *, pages: tuple[int, int] = (2, 16),
     code = [b"\x00\x0b",  # empty
             _vec([uleb(many) + b"\x7e"]) + b"\x0b"]
     code += [locals_run + _prologue() + body + b"\x0b" for _, body in probes]
+    code += [b"\x00" + i32c(0) + b"\x10" + uleb(5) + b"\x0b"] if start else []
     code_entries = [uleb(len(c)) + c for c in code]
     return (b"\0asm\x01\0\0\0" + _section(1, _vec(types)) + _section(2, _vec(imports)) +
             _section(3, _vec(funcs)) + _section(4, _vec(table)) + _section(5, _vec(mem)) +
