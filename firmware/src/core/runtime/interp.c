@@ -176,6 +176,167 @@ void wm_trace_record(wm_instance *inst, const wm_func *func, const uint8_t *pc) 
     inst->ntrace = n;
 }
 
+/* ---- bulk operations, out of wm_run's hot loop (their locals would crowd its registers) ----
+ * They work on the saved registers: x->pc just past the sub-opcode (memory.grow: past its
+ * opcode), the operands in x->tos (top) and x->sp[-1], x->sp[-2]. Bounds first (the spec's
+ * trap), then the fuel, then the work; what the fuel does not pay for stays as the
+ * instruction's operands (destination and source moved past the part done; a copy
+ * overlapping forwards does its end first) and the call stops before the instruction. */
+enum { BULK_DONE, BULK_STOP, BULK_SUSPEND, BULK_TRAP_MEM, BULK_TRAP_TABLE, BULK_ILLEGAL };
+#define GROW 0x100u /* bulk_op's code for memory.grow */
+
+__attribute__((noinline)) static int bulk_op(wm_exec *x, wm_instance *ci, uint32_t sub) {
+    const uint8_t *pc = x->pc;
+    uint64_t *sp = x->sp;
+    uint64_t tos = x->tos;
+    uint8_t *mb = ci->mem ? ci->mem->data : NULL;
+    uint64_t msz = ci->mem ? ci->mem->bytes : 0;
+    int r = BULK_DONE;
+    switch (sub) {
+    case GROW: { /* the new bytes are zeroed in the pieces the fuel pays for, then it grows */
+        uint64_t can = x->fuel > UINT64_MAX / WM_FUEL_BYTES ? UINT64_MAX
+                                                             : x->fuel * WM_FUEL_BYTES;
+        uint64_t done = 0;
+        int32_t g = wm_memory_grow_part(ci->mem, (uint32_t)tos, &x->grow_done, can, &done);
+        if (g == WM_GROW_MORE) { /* done == can: all the fuel went */
+            x->fuel = 0;
+            return BULK_STOP;
+        }
+        x->fuel -= done / WM_FUEL_BYTES;
+        pc++;
+        tos = (uint32_t)g;
+        break;
+    }
+    case 8: {
+        uint32_t seg = wm_fast_u32(&pc);
+        pc++;
+        uint32_t n = (uint32_t)tos, s = (uint32_t)sp[-1], d = (uint32_t)sp[-2];
+        const wm_dataseg *ds = &ci->mod->datas[seg];
+        uint32_t len = ci->data_dropped[seg] ? 0 : ds->len;
+        if ((uint64_t)s + n > len || (uint64_t)d + n > msz) return BULK_TRAP_MEM;
+        uint32_t m = bulk_take(x, n, WM_FUEL_BYTES);
+        wm_memcpy(mb + d, ds->bytes + s, m);
+        if (m < n) {
+            sp[-2] = d + m; sp[-1] = s + m; x->tos = n - m;
+            return BULK_STOP;
+        }
+        sp -= 3;
+        tos = *sp;
+        break;
+    }
+    case 9: ci->data_dropped[wm_fast_u32(&pc)] = 1; break;
+    case 10: {
+        pc += 2;
+        uint32_t n = (uint32_t)tos, s = (uint32_t)sp[-1], d = (uint32_t)sp[-2];
+        if ((uint64_t)s + n > msz || (uint64_t)d + n > msz) return BULK_TRAP_MEM;
+        uint32_t m = bulk_take(x, n, WM_FUEL_BYTES);
+        if (m < n) {
+            if (d > s) { /* overlapping forwards: the end first */
+                wm_memmove(mb + d + (n - m), mb + s + (n - m), m);
+            } else {
+                wm_memmove(mb + d, mb + s, m);
+                sp[-2] = d + m; sp[-1] = s + m;
+            }
+            x->tos = n - m;
+            return BULK_STOP;
+        }
+        wm_memmove(mb + d, mb + s, n);
+        sp -= 3;
+        tos = *sp;
+        break;
+    }
+    case 11: {
+        pc++;
+        uint32_t n = (uint32_t)tos, v = (uint32_t)sp[-1], d = (uint32_t)sp[-2];
+        if ((uint64_t)d + n > msz) return BULK_TRAP_MEM;
+        uint32_t m = bulk_take(x, n, WM_FUEL_BYTES);
+        wm_memset(mb + d, (int)(v & 0xff), m);
+        if (m < n) {
+            sp[-2] = d + m; x->tos = n - m;
+            return BULK_STOP;
+        }
+        sp -= 3;
+        tos = *sp;
+        break;
+    }
+    case 12: { /* walks its segment from the start: charged after, as a check point */
+        uint32_t seg = wm_fast_u32(&pc), tab = wm_fast_u32(&pc);
+        uint32_t n = (uint32_t)tos, s = (uint32_t)sp[-1], d = (uint32_t)sp[-2];
+        sp -= 3;
+        tos = *sp;
+        if (wm_table_init_op(ci, ci->tables[tab], seg, d, s, n) != WM_OK) return BULK_TRAP_TABLE;
+        uint64_t u = ((uint64_t)s + n) / WM_FUEL_ELEMS;
+        if (x->fuel >= u) {
+            x->fuel -= u;
+        } else { /* suspended after it, owing the rest (wm_run's `suspend`) */
+            x->owed += (int64_t)(u - x->fuel);
+            x->fuel = 0;
+            r = BULK_SUSPEND;
+        }
+        break;
+    }
+    case 13: ci->elem_dropped[wm_fast_u32(&pc)] = 1; break;
+    case 14: {
+        wm_table *td = ci->tables[wm_fast_u32(&pc)];
+        wm_table *ts = ci->tables[wm_fast_u32(&pc)];
+        uint32_t n = (uint32_t)tos, s = (uint32_t)sp[-1], d = (uint32_t)sp[-2];
+        if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size) return BULK_TRAP_TABLE;
+        uint32_t m = bulk_take(x, n, WM_FUEL_ELEMS);
+        if (m < n) {
+            if (td == ts && d > s) {
+                wm_memmove(td->elems + d + (n - m), ts->elems + s + (n - m),
+                           (size_t)m * sizeof(uint64_t));
+            } else {
+                wm_memmove(td->elems + d, ts->elems + s, (size_t)m * sizeof(uint64_t));
+                sp[-2] = d + m; sp[-1] = s + m;
+            }
+            x->tos = n - m;
+            return BULK_STOP;
+        }
+        wm_memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(uint64_t));
+        sp -= 3;
+        tos = *sp;
+        break;
+    }
+    case 15: { /* as memory.grow: the new elements set in pieces, then it grows */
+        wm_table *t = ci->tables[wm_fast_u32(&pc)];
+        uint64_t can = x->fuel > UINT64_MAX / WM_FUEL_ELEMS ? UINT64_MAX
+                                                             : x->fuel * WM_FUEL_ELEMS;
+        uint64_t done = 0;
+        int32_t g = wm_table_grow_part(t, (uint32_t)tos, sp[-1], &x->grow_done, can, &done);
+        if (g == WM_GROW_MORE) {
+            x->fuel = 0;
+            return BULK_STOP;
+        }
+        x->fuel -= done / WM_FUEL_ELEMS;
+        sp--;
+        tos = (uint32_t)g;
+        break;
+    }
+    case 16: *sp++ = tos; tos = ci->tables[wm_fast_u32(&pc)]->size; break;
+    case 17: {
+        wm_table *t = ci->tables[wm_fast_u32(&pc)];
+        uint32_t n = (uint32_t)tos, i = (uint32_t)sp[-2];
+        uint64_t v = sp[-1];
+        if ((uint64_t)i + n > t->size) return BULK_TRAP_TABLE;
+        uint32_t m = bulk_take(x, n, WM_FUEL_ELEMS);
+        for (uint32_t k = 0; k < m; k++) t->elems[i + k] = v;
+        if (m < n) {
+            sp[-2] = i + m; x->tos = n - m;
+            return BULK_STOP;
+        }
+        sp -= 3;
+        tos = *sp;
+        break;
+    }
+    default: return BULK_ILLEGAL;
+    }
+    x->pc = pc;
+    x->sp = sp;
+    x->tos = tos;
+    return r;
+}
+
 wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err) {
     wm_exec *x = &inst->x;
     const uint8_t *pc = x->pc, *fend = NULL;
@@ -396,18 +557,12 @@ dispatch:
         OP(3B) OP(3D) EAS(2); wm_st16(p, (uint16_t)tos); POPN(2); NEXT();
         OP(3E) EAS(4); wm_st32(p, (uint32_t)tos); POPN(2); NEXT();
         OP(3F) pc++; PUSH(ci->mem->pages); NEXT();
-        OP(40) { /* the new bytes are zeroed in the pieces the fuel pays for, then it grows */
-            uint64_t can = x->fuel > UINT64_MAX / WM_FUEL_BYTES ? UINT64_MAX
-                                                                 : x->fuel * WM_FUEL_BYTES;
-            uint64_t done = 0;
-            int32_t r = wm_memory_grow_part(ci->mem, U32(-1), &x->grow_done, can, &done);
-            if (WM_UNLIKELY(r == WM_GROW_MORE)) { /* done == can: all the fuel went */
-                x->fuel = 0;
-                STOP_BEFORE(pc - 1);
-            }
-            x->fuel -= done / WM_FUEL_BYTES;
-            pc++;
-            tos = (uint32_t)r;
+        OP(40) { /* out of line too (bulk_op) */
+            SAVE();
+            int r = bulk_op(x, ci, GROW);
+            pc = x->pc;
+            tos = x->tos;
+            if (WM_UNLIKELY(r == BULK_STOP)) STOP_BEFORE(pc - 1);
             mb = ci->mem->data;
             msz = ci->mem->bytes;
             NEXT();
@@ -645,125 +800,22 @@ dispatch:
                 tos = wm_trunc_sat_f64_i64(d, (sub & 1) == 0);
                 break;
             }
-            /* Bulk operations: bounds first (the spec's trap), then the fuel, then the
-             * work. What the fuel does not pay for stays as the instruction's operands
-             * (the destination and source moved past the part done) and the call stops
-             * before it; memory.copy and table.copy overlapping forwards do the end first. */
-            case 8: {
-                uint32_t seg = wm_fast_u32(&pc);
-                pc++;
-                uint32_t n = U32(-1), s = U32(-2), d = U32(-3);
-                const wm_dataseg *ds = &ci->mod->datas[seg];
-                uint32_t len = ci->data_dropped[seg] ? 0 : ds->len;
-                if ((uint64_t)s + n > len || (uint64_t)d + n > msz)
-                    TRAP("out of bounds memory access");
-                uint32_t m = bulk_take(x, n, WM_FUEL_BYTES);
-                wm_memcpy(mb + d, ds->bytes + s, m);
-                if (WM_UNLIKELY(m < n)) {
-                    sp[-2] = d + m; sp[-1] = s + m; tos = n - m;
-                    STOP_BEFORE(op0);
+            default: { /* bulk operations and the rest: out of line (see bulk_op) */
+                SAVE();
+                int r = bulk_op(x, ci, sub);
+                pc = x->pc;
+                sp = x->sp;
+                tos = x->tos;
+                switch (r) {
+                case BULK_STOP: STOP_BEFORE(op0);
+                case BULK_SUSPEND: goto suspend;
+                case BULK_TRAP_MEM: TRAP("out of bounds memory access");
+                case BULK_TRAP_TABLE: TRAP("out of bounds table access");
+                case BULK_ILLEGAL: TRAP("illegal opcode");
+                default: break;
                 }
-                POPN(3);
                 break;
             }
-            case 9: ci->data_dropped[wm_fast_u32(&pc)] = 1; break;
-            case 10: {
-                pc += 2;
-                uint32_t n = U32(-1), s = U32(-2), d = U32(-3);
-                if ((uint64_t)s + n > msz || (uint64_t)d + n > msz)
-                    TRAP("out of bounds memory access");
-                uint32_t m = bulk_take(x, n, WM_FUEL_BYTES);
-                if (WM_UNLIKELY(m < n)) {
-                    if (d > s) { /* overlapping forwards: the end first */
-                        wm_memmove(mb + d + (n - m), mb + s + (n - m), m);
-                    } else {
-                        wm_memmove(mb + d, mb + s, m);
-                        sp[-2] = d + m; sp[-1] = s + m;
-                    }
-                    tos = n - m;
-                    STOP_BEFORE(op0);
-                }
-                POPN(3);
-                wm_memmove(mb + d, mb + s, n);
-                break;
-            }
-            case 11: {
-                pc++;
-                uint32_t n = U32(-1), v = U32(-2), d = U32(-3);
-                if ((uint64_t)d + n > msz) TRAP("out of bounds memory access");
-                uint32_t m = bulk_take(x, n, WM_FUEL_BYTES);
-                wm_memset(mb + d, (int)(v & 0xff), m);
-                if (WM_UNLIKELY(m < n)) {
-                    sp[-2] = d + m; tos = n - m;
-                    STOP_BEFORE(op0);
-                }
-                POPN(3);
-                break;
-            }
-            case 12: { /* walks its segment from the start: charged after, a check point */
-                uint32_t seg = wm_fast_u32(&pc), tab = wm_fast_u32(&pc);
-                uint32_t n = U32(-1), s = U32(-2), d = U32(-3);
-                POPN(3);
-                if (wm_table_init_op(ci, ci->tables[tab], seg, d, s, n) != WM_OK)
-                    TRAP("out of bounds table access");
-                CHECK_POINT(((uint64_t)s + n) / WM_FUEL_ELEMS);
-                break;
-            }
-            case 13: ci->elem_dropped[wm_fast_u32(&pc)] = 1; break;
-            case 14: {
-                wm_table *td = ci->tables[wm_fast_u32(&pc)];
-                wm_table *ts = ci->tables[wm_fast_u32(&pc)];
-                uint32_t n = U32(-1), s = U32(-2), d = U32(-3);
-                if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size)
-                    TRAP("out of bounds table access");
-                uint32_t m = bulk_take(x, n, WM_FUEL_ELEMS);
-                if (WM_UNLIKELY(m < n)) {
-                    if (td == ts && d > s) {
-                        wm_memmove(td->elems + d + (n - m), ts->elems + s + (n - m),
-                                   (size_t)m * sizeof(uint64_t));
-                    } else {
-                        wm_memmove(td->elems + d, ts->elems + s, (size_t)m * sizeof(uint64_t));
-                        sp[-2] = d + m; sp[-1] = s + m;
-                    }
-                    tos = n - m;
-                    STOP_BEFORE(op0);
-                }
-                POPN(3);
-                wm_memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(uint64_t));
-                break;
-            }
-            case 15: { /* as memory.grow: the new elements set in pieces, then it grows */
-                wm_table *t = ci->tables[wm_fast_u32(&pc)];
-                uint64_t can = x->fuel > UINT64_MAX / WM_FUEL_ELEMS ? UINT64_MAX
-                                                                     : x->fuel * WM_FUEL_ELEMS;
-                uint64_t done = 0;
-                int32_t r = wm_table_grow_part(t, (uint32_t)tos, SLOT(-2), &x->grow_done, can,
-                                               &done);
-                if (WM_UNLIKELY(r == WM_GROW_MORE)) {
-                    x->fuel = 0;
-                    STOP_BEFORE(op0);
-                }
-                x->fuel -= done / WM_FUEL_ELEMS;
-                sp--;
-                tos = (uint32_t)r;
-                break;
-            }
-            case 16: PUSH(ci->tables[wm_fast_u32(&pc)]->size); break;
-            case 17: {
-                wm_table *t = ci->tables[wm_fast_u32(&pc)];
-                uint32_t n = U32(-1), i = U32(-3);
-                uint64_t v = SLOT(-2);
-                if ((uint64_t)i + n > t->size) TRAP("out of bounds table access");
-                uint32_t m = bulk_take(x, n, WM_FUEL_ELEMS);
-                for (uint32_t k = 0; k < m; k++) t->elems[i + k] = v;
-                if (WM_UNLIKELY(m < n)) {
-                    sp[-2] = i + m; tos = n - m;
-                    STOP_BEFORE(op0);
-                }
-                POPN(3);
-                break;
-            }
-            default: TRAP("illegal opcode");
             }
             NEXT();
         }
