@@ -13,6 +13,7 @@ import pytest
 from tests.aot.spec_exclusions import DEVICE_EXCLUSIONS
 from tests.aot.test_aot_spec import module_paths
 from tests.firmware.conftest import spectest_image
+from wasmote.aot.blob import ABI_VERSION
 from wasmote.aot.spec_transport import AotTransport
 from wasmote.aot.targets import target_for_board
 from wasmote.package.container import AotArch
@@ -45,8 +46,8 @@ def device(request):
     board = request.param
     # one answer; big packages take a while over the UART
     with spectest_image(board, answer_timeout=120) as (ser, boot):
-        assert any(f"aot={int(BOARDS[board])} abi=1 mpu={MPU[board]}" in ln for ln in boot), \
-            boot
+        assert any(f"aot={int(BOARDS[board])} abi={ABI_VERSION} mpu={MPU[board]}" in ln
+                   for ln in boot), boot
         yield AotTransport(StreamTransport(ser), target_for_board(board)), board
 
 

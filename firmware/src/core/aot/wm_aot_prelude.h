@@ -253,6 +253,7 @@ __attribute__((noinline)) static void wm_memset(uint8_t *d, u32 v, u32 n)
     while (n--) *d++ = (uint8_t)v;
 }
 
+#if defined(WM_FUEL_BYTES) /* (generated code: hand-written payloads do no bulk work) */
 /* memory.fill / memory.copy (bounds already checked) in the pieces the fuel pays for, as the
  * interpreter does them: a copy overlapping forwards does its end first. Returns the slice
  * left (a returned value, not a pointer: the slice stays in a register elsewhere). */
@@ -291,6 +292,7 @@ __attribute__((noinline)) static intptr_t wm_copy(wm_aot_ctx *c, intptr_t fl, ui
         BULK_MORE(fl);
     }
 }
+#endif
 
 /* ---- bit patterns of floats ---- */
 WM_FN u32 wm_f32u(f32 f) { u32 u; __builtin_memcpy(&u, &f, 4); return u; }
