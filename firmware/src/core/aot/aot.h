@@ -63,14 +63,16 @@
 /* Native code that does not come back to the runtime (its fuel checks call the gate at
  * least every WM_AOT_ISO_SLICE units; code that skips them, a hostile or broken image, never
  * does) is stopped by the port's tick after WM_AOT_ISO_STUCK_TICKS ticks (the Cortex-M ports
- * tick at 1 kHz), a trap of its module, well before the watchdog would reset the board. An
- * honest slice trips it only if one loop iteration takes over 500 ms / 10000 (~4000 cycles
- * at 80 MHz). */
+ * tick at 1 kHz), a trap of its module, well before the watchdog would reset the board.
+ * Honest code cannot trip it: a unit of fuel buys at most ~32 instructions on a Cortex-M4F
+ * (docs/supervisor.md, "Fuel"), so 40000 units are at most ~1.3 M instructions, 51 ms at
+ * 25 MHz (soft-float cores pay more for float arithmetic per unit; still well under it).
+ * Fewer units per trip cost more gate trips (10000 cost isolated code ~10 %). */
 #ifndef WM_AOT_ISO_STUCK_TICKS
 #define WM_AOT_ISO_STUCK_TICKS 500u
 #endif
 #ifndef WM_AOT_ISO_SLICE
-#define WM_AOT_ISO_SLICE 10000u
+#define WM_AOT_ISO_SLICE 40000u
 #endif
 
 /* Stack bytes kept free below the deepest native frame for runtime helpers and interrupt
