@@ -1,7 +1,7 @@
 """Differential testing of the interpreter against wasmtime, at the size the runtime issue
 asked for: 150 random valid modules from binaryen's translate-to-fuzz, every export called
 on our interpreter (release), the same built with ASan+UBSan, the same suspended and resumed
-after every unit of fuel, and wasmtime; results, traps and final memory must agree and the
+in slices of 1-97 units of fuel, and wasmtime; results, traps and final memory must agree and the
 sanitizers stay silent. The machinery is the differential campaign's
 (tests/campaigns/differential.py, docs/reliability.md), which also runs the AOT engines."""
 
