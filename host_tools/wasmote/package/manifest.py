@@ -79,7 +79,7 @@ class Limits:
 
     memory_bytes: int = 65536   # linear memory the module may have (grow beyond fails)
     stack_bytes: int = 8192     # interpreter value + call stack
-    fuel_per_slice: int = 100_000  # instructions before the scheduler preempts it
+    fuel_per_slice: int = 100_000  # work (fuel) before the scheduler preempts it
     kv_bytes: int = 0           # persistent key-value quota (keys + values)
     cpu_fuel_per_s: int = 0     # fuel per second before it is stopped; 0 = no budget
     queue_depth: int = QUEUE_DEPTH_MAX  # pub/sub messages that may wait for it
