@@ -99,7 +99,7 @@ def test_errors_are_one_line(work):
                    "already")
 
 
-def _rewrite_aot(src: Path, dst: Path, code: bytes, abi: int = 1) -> None:
+def _rewrite_aot(src: Path, dst: Path, code: bytes, abi: int = ABI_VERSION) -> None:
     pkg = read_package(src)
     aot = AotCode(pkg.aot[0].arch, abi, code)
     dst.write_bytes(replace(pkg, aot=(aot,), signature=None).to_bytes())
@@ -114,7 +114,7 @@ def test_damaged_sections_are_refused_cleanly(work):
     r = run("exec", "cut.wmp", "--invoke", "sum", "1")
     assert r.exit_code == 1 and "aot: table or code offsets" in r.output, r.output
     # another ABI version: the package runs interpreted (the section is not for this runtime)
-    _rewrite_aot(work / "l.wmp", work / "abi.wmp", code, abi=2)
+    _rewrite_aot(work / "l.wmp", work / "abi.wmp", code, abi=ABI_VERSION + 1)
     r = run("exec", "abi.wmp", "--invoke", "sum", "10")
     assert r.exit_code == 0 and "i32:55" in r.output, r.output
     assert "AOT code ignored: ABI version 2" in r.output, r.output

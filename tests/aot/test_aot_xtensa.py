@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_invoke import run_cli as run
+from wasmote.aot.blob import ABI_VERSION
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.targets import compiler_for, get_target, target_for_board
 from wasmote.package.container import AotArch, read_package
@@ -42,7 +43,7 @@ def test_compile_for_the_lx106_by_target_and_by_board(loop_wasm: Path,
         [AotArch.XTENSA_LX106]
     r = run("compile", "loop.wasm", "--board", "xtensa-lx106", "-o", "b.wmp")
     assert r.exit_code == 0, r.output
-    assert "xtensa_lx106 ABI 1" in run("inspect", "b.wmp").output
+    assert f"xtensa_lx106 ABI {ABI_VERSION}" in run("inspect", "b.wmp").output
 
 
 @needs_lx106
