@@ -32,7 +32,8 @@ def _env(items: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
               help="Call this export with ARGS (else: run the module's entry, _start or the "
                    "manifest's, with ARGS as its program arguments).")
 @click.option("--fuel", type=click.IntRange(min=1), default=None,
-              help="Budget of the --invoke call, in fuel units (default: none).")
+              help="Budget of the --invoke call, in fuel units (about one per simple "
+                   "instruction; default: none).")
 @click.option("--with", "others", multiple=True, type=_FILE, metavar="MODULE",
               help="Another module or package to start beside it first (e.g. a pub/sub "
                    "partner); repeatable.")
