@@ -119,8 +119,7 @@ def build(pkgs: list[Pkg], out: Path) -> Path:
                *sorted((core / "aot" / "arch").glob("*.c")),
                *sorted((core / "aot" / "arch").glob("*.S")),
                *sorted((core / "sandbox").glob("*.c")), *sorted((core / "crypto").glob("*.c")),
-               *(core / "protocol" / f for f in ("protocol.c", "frame.c", "cobs.c",
-                                                 "crc32.c")),
+               *sorted((core / "protocol").glob("*.c")),
                *(core / "store" / f for f in ("store.c", "flash_ram.c")),
                FIRMWARE_DIR / "src" / "app" / "freestanding.c"]
     dirs = (gen, core, *sorted(p for p in core.iterdir() if p.is_dir()))
@@ -211,8 +210,9 @@ def attack_pkgs(res: Result, top: int = 4) -> list[Pkg]:
                 worst[name] = (snippets[name], snippet_weight(snippets[name]))
     out = []
     for a in attacks(worst):
-        out.append(Pkg(a.name.replace(":", "_").replace(".", "_").replace("-", "_")[:30],
-                       a.wasm, a.memory, [Probe(a.name, "run", a.n, True, 12)]))
+        out.append(Pkg(a.pkg_name or
+                       a.name.replace(":", "_").replace(".", "_").replace("-", "_")[:30],
+                       a.wasm, a.memory, [Probe(a.name, "run", a.n, True, a.slices)]))
     return out
 
 

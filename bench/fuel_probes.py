@@ -245,6 +245,8 @@ class Attack:
     wasm: bytes
     n: int            # run(n)
     memory: int       # limits.memory, bytes
+    pkg_name: str = ""  # the module's name (default: from the attack's)
+    slices: int = 12    # slices run (and measured)
 
 
 def attacks(worst: dict[str, tuple[bytes, int]]) -> list[Attack]:
@@ -275,6 +277,10 @@ def attacks(worst: dict[str, tuple[bytes, int]]) -> list[Attack]:
                                       many=MANY_LOCALS), big, 2 << 16),
         Attack("host:log-flood", host(get(Z) + i32c(128) + b"\x10" + uleb(F_LOG) + b"\x1a"),
                big, 2 << 16),
+        # empty lines from a module named "l": the device's log ring full of 3-byte entries
+        # (341 of them: 40 slices of ~15 lines fill it)
+        Attack("host:log-flood-empty", host(get(Z) + get(Z) + b"\x10" + uleb(F_LOG) + b"\x1a"),
+               big, 2 << 16, "l", 40),
         Attack("host:kv-flood", host(get(Z) + i32c(1) + i32c(64) + i32c(16) + b"\x10" +
                                      uleb(F_KV) + b"\x1a"), big, 2 << 16),
         Attack("host:publish-flood", host(i32c(300) + i32c(3) + get(Z) + i32c(64) + b"\x10" +

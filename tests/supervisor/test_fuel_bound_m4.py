@@ -4,7 +4,8 @@ supervisor's slices, interpreted, as AOT code and as AOT code isolated by the MP
 slice may run longer than SLICE_BOUND instructions: the cap (WM_SUP_SLICE_MAX units of
 work) times the most instructions a unit buys (bench/fuel.py measures ~32; docs/supervisor.md,
 "Fuel"), with a little room. On main before the fix, the straight-line attack alone ran a
-slice of ~10000 x 2000 instructions (one unit per loop turn) and the log flood ~10000 lines.
+slice of ~10000 x 2000 instructions (one unit per loop turn) and the log flood ~10000 lines;
+before log lines were charged per line too, the empty-line flood ran slices of 1.6 M.
 """
 
 from __future__ import annotations
@@ -38,10 +39,11 @@ TRUNC = get(C) + b"\xae" + keep(I64)  # f32 -> i64 trapping conversion, kept in 
 
 
 def _attacks() -> list[Pkg]:
-    def one(name: str, body: bytes, memory: int = 2 << 16, **kw: object) -> Pkg:
+    def one(name: str, body: bytes, memory: int = 2 << 16, pkg: str = "", slices: int = 8,
+            **kw: object) -> Pkg:
         wasm = module([("run", body)], **kw)  # type: ignore[arg-type]
-        return Pkg(name.replace(":", "_").replace("-", "_"), wasm, memory,
-                   [Probe(name, "run", 1 << 30, True, 8)])
+        return Pkg(pkg or name.replace(":", "_").replace("-", "_"), wasm, memory,
+                   [Probe(name, "run", 1 << 30, True, slices)])
     trunc = snippet_weight(TRUNC)
     return [
         one("straight:trunc", loop(straight(TRUNC, trunc), 1)),
@@ -50,6 +52,10 @@ def _attacks() -> list[Pkg]:
                                          b"\xfc\x0a\x00\x00", 1), 16 << 16, pages=(16, 16)),
         one("locals:entry", loop(b"\x10" + uleb(F_MANY), 1), many=MANY_LOCALS),
         one("host:log-flood", loop(get(Z) + i32c(128) + b"\x10" + uleb(F_LOG) + b"\x1a", 4)),
+        # empty lines from a module named "l" fill the device's log ring with 3-byte entries
+        # (~15 lines a slice, 341 fill it); each line after that compacts the ring
+        one("host:log-ring", loop(get(Z) + get(Z) + b"\x10" + uleb(F_LOG) + b"\x1a", 4),
+            pkg="l", slices=30),
     ]
 
 
@@ -63,6 +69,6 @@ def test_no_slice_runs_past_its_bound(tmp_path):
         assert n >= 2, (label, engine)  # it was preempted, not finished
         assert slice_fuel + stretch <= 10_000 or slice_fuel == 1, (label, engine)
         assert res.instructions(most) <= SLICE_BOUND, (label, engine, res.instructions(most))
-    assert len(seen) == 5 * 3
+    assert len(seen) == 6 * 3
     # the attacks do bite: the interpreter's straight-line stretch alone is most of a slice
     assert res.instructions(res.slices[("straight:trunc", "interp")][3]) > SLICE_BOUND / 2

@@ -23,29 +23,64 @@ void wm_log_ring_init(wm_log_ring *r)
     r->len = 0;
 }
 
-static void drop_at(wm_log_ring *r, size_t at)
+static size_t next_own(const wm_log_ring *r, size_t at, const char *name, size_t name_len)
 {
-    size_t n = entry_len(r->buf + at);
-    for (size_t i = at; i + n < r->len; i++) {
-        r->buf[i] = r->buf[i + n];
+    while (at < r->len && !same_name(r->buf + at, name, name_len)) {
+        at += entry_len(r->buf + at);
     }
-    r->len -= n;
+    return at;
 }
 
-/* The entry to drop so that `name` can add a line: its own oldest when it holds half the
- * ring or more, else the oldest of all. */
-static size_t victim(const wm_log_ring *r, const char *name, size_t name_len)
+/* Makes room for `need` bytes by dropping whole entries, one at a time by the fair share: a
+ * module that holds half the ring or more drops its own oldest line, anyone else the oldest
+ * line of all. The entries dropped are therefore all those before `cut_all` and `name`'s
+ * before `cut_own`; they are chosen first and the ring is compacted once, so the work is one
+ * pass over the ring however many small entries a long line displaces (the sandbox's log
+ * call charges that bound: WM_SB_FUEL_LOG). */
+static void make_room(wm_log_ring *r, const char *name, size_t name_len, size_t need)
 {
-    size_t own = 0, first_own = r->len;
+    size_t own = 0;
     for (size_t at = 0; at < r->len; at += entry_len(r->buf + at)) {
         if (same_name(r->buf + at, name, name_len)) {
             own += entry_len(r->buf + at);
-            if (first_own == r->len) {
-                first_own = at;
-            }
         }
     }
-    return own * 2u >= WM_LOG_RING_SIZE && first_own < r->len ? first_own : 0u;
+    size_t room = WM_LOG_RING_SIZE - r->len, cut_all = 0, cut_own = 0;
+    size_t first_own = next_own(r, 0, name, name_len); /* the oldest own entry still kept */
+    while (room < need) { /* need <= 512: emptying the ring always makes room */
+        size_t at;
+        if (own * 2u >= WM_LOG_RING_SIZE && first_own < r->len) {
+            at = first_own;
+            cut_own = at + entry_len(r->buf + at);
+        } else {
+            at = cut_all; /* the oldest entry still kept: skip own ones already dropped */
+            while (at < cut_own && same_name(r->buf + at, name, name_len)) {
+                at += entry_len(r->buf + at);
+            }
+            cut_all = at + entry_len(r->buf + at);
+        }
+        size_t n = entry_len(r->buf + at);
+        if (same_name(r->buf + at, name, name_len)) {
+            own -= n;
+        }
+        room += n;
+        size_t from = cut_all > cut_own ? cut_all : cut_own;
+        if (first_own < from) {
+            first_own = next_own(r, from, name, name_len);
+        }
+    }
+    size_t w = 0;
+    for (size_t at = 0; at < r->len;) {
+        size_t n = entry_len(r->buf + at);
+        if (at >= cut_all && !(at < cut_own && same_name(r->buf + at, name, name_len))) {
+            for (size_t i = 0; i < n; i++) {
+                r->buf[w + i] = r->buf[at + i];
+            }
+            w += n;
+        }
+        at += n;
+    }
+    r->len = w;
 }
 
 void wm_log_ring_add(wm_log_ring *r, const char *name, size_t name_len, const char *text,
@@ -58,8 +93,8 @@ void wm_log_ring_add(wm_log_ring *r, const char *name, size_t name_len, const ch
         text_len = WM_LOG_RING_TEXT_MAX;
     }
     size_t need = 2u + name_len + text_len; /* <= 512: always fits an emptied ring */
-    while (WM_LOG_RING_SIZE - r->len < need) {
-        drop_at(r, victim(r, name, name_len));
+    if (WM_LOG_RING_SIZE - r->len < need) {
+        make_room(r, name, name_len, need);
     }
     uint8_t *e = r->buf + r->len;
     e[0] = (uint8_t)name_len;

@@ -6,7 +6,9 @@
  * own oldest line; anyone else drops the oldest line of all. A module flooding the log
  * therefore evicts others' lines only until it holds half the ring: the others keep their
  * most recent lines, up to half the ring less one line. No allocation: the buffer is
- * inside the struct. */
+ * inside the struct. Adding a line is at most one pass over the ring (the entries it
+ * displaces are chosen first, then the ring is compacted once): a module's log call is
+ * charged that bound (sandbox.h, WM_SB_FUEL_LOG_LINE). */
 #ifndef WM_LOG_RING_H
 #define WM_LOG_RING_H
 

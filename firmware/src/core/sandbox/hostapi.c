@@ -55,7 +55,7 @@ static wm_err h_log(wm_instance *inst, void *user, const wm_val *args, wm_val *r
     if (fault) return ret(results, WM_E_FAULT);
     uint32_t n = (uint32_t)len < WM_LOG_MAX ? (uint32_t)len : WM_LOG_MAX;
     const wm_sb_platform *pl = &mod->host->plat;
-    wm_charge(inst, (uint64_t)n * log_byte_fuel(mod));
+    wm_charge(inst, WM_SB_FUEL_LOG_LINE + (uint64_t)n * log_byte_fuel(mod));
     if (pl->log) pl->log(pl->ctx, mod, n ? p : (const uint8_t *)"", n);
     return ret(results, (int32_t)n);
 }
@@ -305,7 +305,7 @@ static uint64_t host_fuel_max(const wm_sb_module *mod)
     for (uint32_t i = 0; i < mod->nfuncs; i++) { /* (each call: WM_FUEL_HOST on top) */
         wm_host_fn fn = mod->funcs[i].fn;
         if (fn == h_log)
-            f = (uint64_t)WM_LOG_MAX * log_byte_fuel(mod);
+            f = WM_SB_FUEL_LOG_LINE + (uint64_t)WM_LOG_MAX * log_byte_fuel(mod);
         else if (fn == h_publish)
             f = WM_SB_FUEL_PUBLISH;
         else if ((fn == h_kv_get || fn == h_kv_set || fn == h_kv_delete) && mod->host->plat.kv)

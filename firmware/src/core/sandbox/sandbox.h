@@ -36,9 +36,12 @@ wm_err wm_sb_fault_crash(wm_instance *inst, void *user, const wm_val *args, wm_v
 #define WM_SB_START_FUEL_MAX 10000u
 
 /* Fuel host functions charge for their own work (wm_charge), on top of the runtime's
- * WM_FUEL_HOST per call: a log line per byte (its event frame built and sent), a kv call per
- * bytes of the config area it may scan, a publish for matching every endpoint and copying.
- * docs/supervisor.md, "Fuel", has the measurements behind them. */
+ * WM_FUEL_HOST per call: a log line per line (the device keeps it in its 1 KiB log ring,
+ * which an entry may have to compact: up to ~15 000 instructions on the Cortex-M4) and per
+ * byte (its event frame built and sent), a kv call per bytes of the config area it may
+ * scan, a publish for matching every endpoint and copying. docs/supervisor.md, "Fuel", has
+ * the measurements behind them. */
+#define WM_SB_FUEL_LOG_LINE 500u
 #define WM_SB_FUEL_LOG_BYTE 2u
 #define WM_SB_FUEL_KV_BYTES 64u
 #define WM_SB_FUEL_PUBLISH 10u
