@@ -381,7 +381,8 @@ int main(void)
     if (wm_kv_mount(&h.kv, &h.flash.ops)) return 2;
     wm_sb_platform plat = {&h, now_ms, log_line, sleep_hook, NULL, &h.gpio.ops, &h.kv,
                            output_piece, fixed_random, NULL,
-                           NULL, NULL}; /* no kv write budget here: the supervisor's */
+                           NULL, NULL, /* no kv write budget here: the supervisor's */
+                           0};         /* log_byte_fuel: the default */
     wm_sb_host_init(&h.host, &plat);
     h.dev.keys = (const uint8_t(*)[32])h.keys;
     h.dev.pinned = pinned;
