@@ -60,6 +60,22 @@ def test_hostile_pointers_are_checked(harness: Path, tmp_path: Path) -> None:
     assert run.outs[2:] == ["out wp 2 " + "00" * 128] * 8
 
 
+def test_output_takes_what_the_fuel_pays_for(harness: Path, tmp_path: Path) -> None:
+    """Each piece of output is an event and a log ring entry (500 units, as a log line): one
+    fd_write of 1 KiB of newlines takes only the pieces its slice's fuel pays for, a short
+    write, instead of 1024 ring entries in one slice (issue 14, item 4)."""
+    fuel = 20000
+    dev = Device(harness, tmp_path)
+    dev.install(0, package(wat("wasi_pointers", tmp_path), "wp", WASI_CAPS, fuel=fuel))
+    call, written = dev.cmd("call 0 write_lines"), dev.cmd("call 0 written")
+    run = dev.run()
+    assert run.lines[call] == "ok 0", run.lines[call]
+    n = int(run.lines[written].split()[1])
+    cost = 4 + 500  # WM_WASI_FUEL_PER_OUT_BYTE + WM_WASI_FUEL_PER_PIECE
+    assert 0 < n <= fuel // cost + 1, n  # all 1024 before
+    assert run.outs == ["out wp 0 "] * n
+
+
 def test_ungranted_wasi_functions_answer_not_capable(harness: Path, tmp_path: Path) -> None:
     dev = Device(harness, tmp_path)
     dev.install(0, package(wat("wasi_denied", tmp_path), "wd", []))

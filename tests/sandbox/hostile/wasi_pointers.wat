@@ -24,6 +24,12 @@
   (func (export "written") (result i32) (i32.load (i32.const 300)))
   (func (export "write_stderr") (result i32)
     (call $fd_write (i32.const 2) (i32.const 200) (i32.const 1) (i32.const 300)))
+  ;; 1 KiB of newlines at 2048 and its iovec {2048, 1024} at 248: 1024 pieces of output
+  (func (export "write_lines") (result i32)
+    (memory.fill (i32.const 2048) (i32.const 10) (i32.const 1024))
+    (i32.store (i32.const 248) (i32.const 2048))
+    (i32.store (i32.const 252) (i32.const 1024))
+    (call $fd_write (i32.const 1) (i32.const 248) (i32.const 1) (i32.const 300)))
   (func (export "write_long") (result i32)
     (call $fd_write (i32.const 1) (i32.const 240) (i32.const 1) (i32.const 300)))
   (func (export "iov_array_past_end") (result i32)

@@ -4,6 +4,7 @@
 #include "sandbox.h"
 
 #include "sb_api.h"
+#include "wasi/wasi.h"
 
 static wm_err ret(wm_val *results, int32_t v)
 {
@@ -308,6 +309,8 @@ static uint64_t host_fuel_max(const wm_sb_module *mod)
             f = WM_SB_FUEL_LOG_LINE + (uint64_t)WM_LOG_MAX * log_byte_fuel(mod);
         else if (fn == h_publish)
             f = WM_SB_FUEL_PUBLISH;
+        else if (fn == wm_wasi_fd_write) /* takes what the fuel pays for, overshoots by: */
+            f = WM_WASI_FUEL_PER_OUT_BYTE + 2u * (uint64_t)WM_WASI_FUEL_PER_PIECE;
         else if ((fn == h_kv_get || fn == h_kv_set || fn == h_kv_delete) && mod->host->plat.kv)
             f = kv_fuel(mod->host->plat.kv);
         else

@@ -40,9 +40,10 @@ static int install_module(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
     lim.mem_cap_bytes = m->mem_bytes;
     /* reserve the whole budget now: growth then never depends on what was allocated later */
     lim.mem_reserve = m->mem_bytes;
-    /* A start function (AssemblyScript emits one) runs at install with at most one slice of
-     * fuel: it cannot hold the device longer than any other slice. */
-    lim.start_fuel = m->fuel < WM_SB_START_FUEL_MAX ? m->fuel : WM_SB_START_FUEL_MAX;
+    /* A start function (AssemblyScript emits one) runs at install with the fuel of one
+     * slice (work at most WM_SB_START_FUEL_MAX units, its stretch included): it cannot hold
+     * the device longer than any other slice. */
+    lim.start_fuel = wm_sb_slice_fuel(mod, WM_SB_START_FUEL_MAX);
     e.code = WM_OK;
     wm_err w = wm_instantiate(arena, mod->module, &mod->linker, &lim, &mod->inst, &e);
     if (w != WM_OK) {

@@ -34,6 +34,11 @@ enum {
 /* Fuel charged for host work, on top of the call itself: output goes through a UART that
  * is far slower than the interpreter, so a byte costs several units. */
 #define WM_WASI_FUEL_PER_OUT_BYTE 4u
+/* ... and each piece of output (an OUTPUT event and an entry of the device's log ring,
+ * which may have to compact the ring: as a log line, WM_SB_FUEL_LOG_LINE). fd_write takes
+ * only the bytes the fuel left pays for (a short write), so one call overshoots its fuel
+ * by at most a byte and two pieces. */
+#define WM_WASI_FUEL_PER_PIECE WM_SB_FUEL_LOG_LINE
 #define WM_WASI_FUEL_PER_RANDOM_BYTE 1u
 
 const wm_sb_api_entry *wm_wasi_api(uint32_t *count);

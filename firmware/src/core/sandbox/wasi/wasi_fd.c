@@ -33,8 +33,10 @@ bool wm_wasi_stdio_open(const wm_sb_module *mod, uint32_t fd)
 
 typedef struct {
     wm_sb_module *mod;
-    uint32_t flags; /* WM_SB_OUT_STDERR or 0 */
+    uint32_t flags;  /* WM_SB_OUT_STDERR or 0 */
     uint32_t len;
+    uint64_t spent;  /* fuel the bytes and pieces taken so far cost */
+    uint64_t budget; /* the fuel left when the call began */
     uint8_t buf[WM_LOG_MAX];
 } piece;
 
@@ -49,9 +51,17 @@ static void emit(piece *o, bool line_ends)
     o->len = 0;
 }
 
-static void put_bytes(piece *o, const uint8_t *p, uint32_t n)
+/* Takes the bytes of p the fuel left pays for (the call's first byte always, so that it
+ * makes progress): a byte WM_WASI_FUEL_PER_OUT_BYTE, a piece it ends WM_WASI_FUEL_PER_PIECE
+ * more (each piece is an event and a log ring entry). Returns how many it took: the rest
+ * is a short write, which libc retries in the next slice. */
+static uint32_t put_bytes(piece *o, const uint8_t *p, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
+        bool ends = p[i] == '\n' || o->len + 1u == WM_LOG_MAX;
+        uint64_t cost = WM_WASI_FUEL_PER_OUT_BYTE + (ends ? WM_WASI_FUEL_PER_PIECE : 0u);
+        if (o->spent > 0 && o->spent + cost > o->budget) return i;
+        o->spent += cost;
         if (p[i] == '\n') {
             emit(o, true);
             continue;
@@ -59,6 +69,7 @@ static void put_bytes(piece *o, const uint8_t *p, uint32_t n)
         o->buf[o->len++] = p[i];
         if (o->len == WM_LOG_MAX) emit(o, false);
     }
+    return n;
 }
 
 /* The iovec array [iovs, iovs + n*8): every entry checked against memory before any byte
@@ -93,17 +104,23 @@ wm_err wm_wasi_fd_write(wm_instance *inst, void *user, const wm_val *args, wm_va
     out.mod = mod;
     out.flags = fd == 2u ? (uint32_t)WM_SB_OUT_STDERR : 0u;
     out.len = 0;
+    out.spent = 0;
+    out.budget = wm_fuel_left(inst);
     uint32_t done = 0;
     for (uint32_t i = 0; i < n && done < WM_WASI_WRITE_MAX; i++) {
         uint32_t len = wm_sb_le32(iov + 8u * i + 4u);
         if (len > WM_WASI_WRITE_MAX - done) len = WM_WASI_WRITE_MAX - done;
         const uint8_t *p = wm_sb_range(inst, wm_sb_le32(iov + 8u * i), len, &fault);
-        if (p) put_bytes(&out, p, len);
-        done += len;
+        uint32_t took = p ? put_bytes(&out, p, len) : len;
+        done += took;
+        if (took < len) break;
     }
-    if (out.len) emit(&out, false);
+    if (out.len) {
+        emit(&out, false);
+        out.spent += WM_WASI_FUEL_PER_PIECE;
+    }
     wm_sb_put_le32(nwritten, done);
-    wm_charge(inst, (uint64_t)done * WM_WASI_FUEL_PER_OUT_BYTE);
+    wm_charge(inst, out.spent); /* past the fuel left by at most a byte and two pieces */
     return wm_wasi_ret(results, WM_WASI_ESUCCESS);
 }
 
