@@ -118,7 +118,9 @@ def build(pkgs: list[Pkg], out: Path) -> Path:
                *sorted((core / "aot").glob("*.c")),
                *sorted((core / "aot" / "arch").glob("*.c")),
                *sorted((core / "aot" / "arch").glob("*.S")),
-               *sorted((core / "sandbox").glob("*.c")), *sorted((core / "crypto").glob("*.c")),
+               *sorted((core / "sandbox").glob("*.c")),
+               *sorted((core / "sandbox" / "wasi").glob("*.c")),
+               *sorted((core / "crypto").glob("*.c")),
                *sorted((core / "protocol").glob("*.c")),
                *(core / "store" / f for f in ("store.c", "flash_ram.c")),
                FIRMWARE_DIR / "src" / "app" / "freestanding.c"]

@@ -361,6 +361,8 @@ wm_err wm_sd_init(wm_spec_driver *d, const wm_sd_io *io, void *mem, size_t size)
     wm_limits_default(&d->limits);
     d->fuel = WM_FUEL_UNLIMITED;
     d->suspended_results = 0;
+    d->nslices = d->next_slice = 0;
+    d->resumes = 0;
     d->load = NULL;
     d->exec_code = NULL;
     d->exec_ctx = NULL;
@@ -532,6 +534,12 @@ static void sd_cmd_invoke(wm_spec_driver *d, const char *name, const char *field
     if (wm_suspended(inst))
         wm_abort(inst);
     rc = wm_call(inst, ext.of.func, args, argc, results, nr, d->fuel, &e);
+    while (rc == WM_ERR_OUT_OF_FUEL && d->nslices > 0) {
+        uint32_t f = d->slices[d->next_slice];
+        d->next_slice = (d->next_slice + 1u) % d->nslices;
+        d->resumes++;
+        rc = wm_resume(inst, f, results, nr, &e);
+    }
     if (rc == WM_ERR_OUT_OF_FUEL) {
         d->suspended_results = nr;
     }
@@ -755,6 +763,23 @@ void wm_sd_exec_line(wm_spec_driver *d, char *line)
         }
         d->fuel = f == 0 ? WM_FUEL_UNLIMITED : f;
         sd_puts(d, "ok\n");
+    } else if (sd_streq(cmd, "slices") && n - 1u <= WM_SD_MAX_SLICES) {
+        uint32_t k = 0;
+        for (uint32_t i = 1; i < n; i++) {
+            uint64_t f = 0;
+            if (!sd_parse_dec(tok[i], &f) || f == 0 || f > UINT32_MAX) {
+                sd_driver_error(d, "usage: slices FUEL... (each > 0)");
+                return;
+            }
+            d->slices[k++] = (uint32_t)f;
+        }
+        d->nslices = k;
+        d->next_slice = 0;
+        sd_puts(d, "ok\n");
+    } else if (sd_streq(cmd, "resumes") && n == 1) {
+        sd_puts(d, "ok ");
+        sd_put_dec(d, d->resumes);
+        sd_puts(d, "\n");
     } else if (sd_streq(cmd, "resume") && n == 3) {
         if (sd_unescape(tok[1]) < 0) {
             sd_driver_error(d, "bad %-escape in name");

@@ -29,6 +29,10 @@
  *   resume NAME N          continue NAME's call suspended by outoffuel with N more fuel
  *                          (decimal) -> the call's answer (maybe outoffuel again). An invoke
  *                          on a suspended module drops the suspended call first.
+ *   slices N...            (at most 16; none to stop) an invoke that runs out of fuel is
+ *                          resumed by the driver itself with these fuels in turn until it
+ *                          ends: exact suspension without a round trip per slice.
+ *   resumes                -> ok N: how often those slices cut a call so far.
  *   limit KEY N            per-instance limits (wm_limits) for later modules: KEY is stack
  *                          (value slots), depth (call depth), memcap (byte budget of a linear
  *                          memory), memreserve (bytes reserved for memory.grow) or tablecap.
@@ -63,6 +67,8 @@
 #include "wasmote.h"
 
 /* What the port provides. */
+#define WM_SD_MAX_SLICES 16u
+
 typedef struct wm_sd_io {
     void *ctx;
     /* Reads the next line into buf (without the line end, NUL-terminated, at most cap-1
@@ -94,6 +100,11 @@ struct wm_spec_driver {
     wm_limits limits;
     uint64_t fuel;
     uint32_t suspended_results; /* result count of the call an outoffuel suspended */
+    /* `slices A B ...`: a call that runs out of fuel is resumed here, with these fuels in
+     * turn, until it ends (no round trip per slice); none: it answers outoffuel. */
+    uint32_t slices[WM_SD_MAX_SLICES];
+    uint32_t nslices, next_slice;
+    uint64_t resumes; /* how often those slices cut a call (`resumes`) */
     /* Optional (set after wm_sd_init; NULL = wm_load): loads a module from SRC's bytes into
      * d->arena. wm_sd_load_package (spec_aot.c) also takes packages with AOT code. On a
      * failure that is not the runtime's, it returns an error with err->code WM_OK and a
