@@ -32,11 +32,11 @@ import math
 import re
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.aot_m4.image import ImageBuildError, build_image
+from bench.bare_image import run_icount
 from bench.interp import (
     EMPTY,
     KERNEL_DIR,
@@ -231,31 +231,7 @@ class M4Result:
 
 
 def run_m4(elf: Path, board_name: str = "mps2-an386", timeout: float = 1800.0) -> M4Result:
-    import json
-
-    board = json.loads((REPO_ROOT / "boards" / f"{board_name}.json").read_text())
-    q = board["wasmote"]["qemu"]
-    cmd = [q["system"], "-M", q["machine"], *q.get("args", []), "-kernel", str(elf),
-           "-display", "none", "-monitor", "none", "-serial", "stdio",
-           "-icount", "shift=0,align=off,sleep=off"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    assert proc.stdout is not None
-    try:
-        for raw in proc.stdout:
-            line = raw.strip()
-            lines.append(line)
-            if line == "done" or line.startswith(("panic", "error")):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("the M4 bench did not finish in time")
-    finally:
-        proc.kill()
-        proc.wait()
-    errors = [ln for ln in lines if ln.startswith(("error", "panic"))]
-    if errors or "done" not in lines:
-        raise RuntimeError(f"M4 bench failed: {errors or lines[-5:]}")
+    lines = run_icount(elf, "M4 bench", board_name=board_name, timeout=timeout)
     res = M4Result(int(next(ln.split()[1] for ln in lines if ln.startswith("calib "))))
     for ln in lines:
         f = ln.split()

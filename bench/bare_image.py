@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,36 @@ class ImageBuildError(WasmoteError):
 def load_board_json(board_name: str) -> dict[str, Any]:
     board: dict[str, Any] = json.loads((BOARDS_DIR / f"{board_name}.json").read_text())
     return board
+
+
+def run_icount(elf: Path, what: str, *, board_name: str = "mps2-an386",
+               timeout: float = 1800.0) -> list[str]:
+    """The lines a bench image prints on the board's UART, run under QEMU with `-icount
+    shift=0` (one instruction per virtual nanosecond: counts are deterministic) until it
+    prints `done`; an `error` or `panic` line, or no `done`, raises."""
+    q = load_board_json(board_name)["wasmote"]["qemu"]
+    cmd = [q["system"], "-M", q["machine"], *q.get("args", []), "-kernel", str(elf),
+           "-display", "none", "-monitor", "none", "-serial", "stdio",
+           "-icount", "shift=0,align=off,sleep=off"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert proc.stdout is not None
+    try:
+        for raw in proc.stdout:
+            line = raw.strip()
+            lines.append(line)
+            if line == "done" or line.startswith(("panic", "error")):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the {what} did not finish in time")
+    finally:
+        proc.kill()
+        proc.wait()
+    errors = [ln for ln in lines if ln.startswith(("error", "panic"))]
+    if errors or "done" not in lines:
+        raise RuntimeError(f"{what} failed: {errors or lines[-5:]}")
+    return lines
 
 
 def build_bare_image(sources: Sequence[Path], out: Path, elf_name: str, *,

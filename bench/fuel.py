@@ -23,15 +23,13 @@ docs/supervisor.md ("Fuel") has the tables and the bound they give.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.aot import _c_bytes
 from bench.aot_m4.image import build_image
+from bench.bare_image import run_icount
 from bench.fuel_probes import (
     REPS,
     Attack,
@@ -47,7 +45,7 @@ from wasmote.aot.targets import get_target
 from wasmote.package.build import build_package
 from wasmote.package.keys import generate_private_key, public_key_bytes, sign_package
 from wasmote.package.manifest import parse_manifest_toml
-from wasmote.paths import BUILD_DIR, FIRMWARE_DIR, REPO_ROOT
+from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
 from wasmote.wasm import fuel
 from wasmote.wasm.reader import read_module
 
@@ -141,29 +139,7 @@ class Result:
 
 
 def run(elf: Path, timeout: float = 3600.0) -> Result:
-    board = json.loads((REPO_ROOT / "boards" / "mps2-an386.json").read_text())
-    q = board["wasmote"]["qemu"]
-    cmd = [q["system"], "-M", q["machine"], *q.get("args", []), "-kernel", str(elf),
-           "-display", "none", "-monitor", "none", "-serial", "stdio",
-           "-icount", "shift=0,align=off,sleep=off"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    assert proc.stdout is not None
-    try:
-        for raw in proc.stdout:
-            line = raw.strip()
-            lines.append(line)
-            if line == "done" or line.startswith("panic"):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("the fuel bench did not finish in time")
-    finally:
-        proc.kill()
-        proc.wait()
-    errors = [ln for ln in lines if ln.startswith(("error", "panic"))]
-    if errors or "done" not in lines:
-        raise RuntimeError(f"fuel bench failed: {errors or lines[-5:]}")
+    lines = run_icount(elf, "fuel bench", timeout=timeout)
     res = Result()
     for ln in lines:
         f = ln.split()
