@@ -259,7 +259,8 @@ void wm_sup_unload(wm_supervisor *s, wm_slot *sl)
 }
 
 /* kv writes: within the module's budget (per store name, shared by its RUN calls), and
- * the flash work charged to its fuel, beyond this slice as a debt paid from the next. */
+ * the flash work charged to its fuel (wm_charge: beyond this slice the call owes it and
+ * its next slices repay it). */
 static bool hk_kv_budget(void *ctx, wm_sb_module *m, uint32_t bytes)
 {
     return wm_sup_kv_budget(ctx, slot_of(m)->name, m->manifest.kv_write, bytes);

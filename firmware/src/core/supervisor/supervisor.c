@@ -231,13 +231,11 @@ static void run_slice(wm_supervisor *s, wm_slot *sl)
     wm_error err = {WM_OK, 0, ""};
     uint64_t fuel = wm_sup_slice(s, sl);
     uint64_t t0 = wm_sup_now(s);
-    /* Flash work done for it beyond an earlier slice is paid first: its turns go to the
-     * others until it is (it counts as fuel used, for statistics and limits.cpu too). */
-    uint64_t paid = sl->fuel_debt < fuel ? sl->fuel_debt : fuel;
-    sl->fuel_debt -= paid;
-    fuel -= paid;
-    wm_err e = WM_ERR_OUT_OF_FUEL; /* a turn spent paying: still READY */
-    uint64_t used = paid;
+    /* Work charged beyond an earlier slice (flash work, wm_charge) is owed by the call:
+     * wm_resume repays it first, so its turns go to the others until it is paid (a turn
+     * spent paying returns OUT_OF_FUEL and counts as fuel used, for limits.cpu too). */
+    wm_err e = WM_ERR_OUT_OF_FUEL;
+    uint64_t used = 0;
     if (fuel > 0) {
         /* a reactor's _initialize first, then the entry */
         const wm_func *f = sl->init != NULL ? sl->init : sl->entry;

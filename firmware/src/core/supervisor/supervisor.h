@@ -143,7 +143,6 @@ typedef struct wm_slot {
     const wm_func *entry;
     const wm_func *init;       /* a WASI reactor's _initialize, called before the entry */
     uint32_t nresults;         /* of the entry function */
-    uint64_t fuel_debt;        /* flash work charged beyond a slice: paid from the next ones */
     uint64_t wake_ms;
     uint64_t started_ms;
     uint32_t backoff_ms;
