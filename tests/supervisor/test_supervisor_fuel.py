@@ -14,8 +14,8 @@ import pytest
 
 from tests.protocol.conftest import device_exe
 from tests.supervisor import fuel_attacks
-from tests.supervisor.modules import package
-from tests.supervisor.test_supervisor_device import i32, state
+from tests.supervisor.modules import i32, package
+from tests.supervisor.test_supervisor_device import state
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceRefused
