@@ -1,11 +1,15 @@
 """AOT speed and size: native C vs our AOT code vs our interpreter (vs wasm3 on the host).
 
-    python -m bench.aot [--kernels crc32,aes] [--no-host] [--no-m4] [--no-lx106] [--scale X]
+    python -m bench.aot [--kernels crc32,aes|kernels|programs] [--no-host] [--no-m4]
+                        [--no-lx106] [--no-interp] [--no-mpu] [--scale X]
 
-Kernels (bench/kernels/*.c, `uint32_t run(uint32_t n)` returning a checksum) are compiled to
-wasm with zig cc -O2; the wasm is AOT-compiled by `wasmote compile` (the same code path) and
-the C is compiled natively by the same compiler the AOT code goes through, for the same
-core. All checksums must agree (wasmtime is the referee). Everything is measured in this run:
+Workloads (bench/workloads.py: the kernels of bench/kernels/ and the programs nobody here
+wrote, Embench-IoT and CoreMark from ../shared/bench-programs/; C with `uint32_t
+run(uint32_t n)` returning a checksum) are compiled to wasm with zig cc -O2; the wasm is
+AOT-compiled by `wasmote compile` (the same code path) and the C is compiled natively by the
+same compiler the AOT code goes through, for the same core. All checksums must agree
+(wasmtime is the referee) and the programs must pass their own verification. Everything is
+measured in this run (tables per family: kernels, programs):
 
 - host: instructions (valgrind --tool=callgrind, total Ir) of running the kernel minus the
   same engine running the empty kernel: native (cc -O2), AOT with fuel (the default), AOT
@@ -23,6 +27,11 @@ core. All checksums must agree (wasmtime is the referee). Everything is measured
   (native: xtensa-lx106-elf-gcc -O2, call0 ABI, soft float through the port's helpers),
   counted with CCOUNT (calibrated: 25 instructions per tick); no MPU, so no isolated runs;
 - sizes: the stripped wasm module vs the AOT section for the host and Cortex-M4.
+
+The M4 images hold as many workloads as fit the board's flash (all four packages of each);
+the bench builds and runs as many images as it needs. --no-interp leaves out the
+interpreter (and wasm3), --no-mpu the isolated and sliced engines: quicker runs while
+working on the translator.
 """
 
 from __future__ import annotations
@@ -36,21 +45,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.aot_m4.image import ImageBuildError, build_image
-from bench.bare_image import run_icount
+from bench.bare_image import load_board_json, run_icount
 from bench.interp import (
-    EMPTY,
-    KERNEL_DIR,
-    KERNELS,
     OUT_DIR,
-    Kernel,
-    KernelBuildError,
-    build_native,
-    build_wasm,
     callgrind_ir,
     ir_native,
     ir_wasm3,
     ours_script,
+    run_native,
     run_wasmtime,
+)
+from bench.workloads import (
+    EMPTY,
+    KERNELS,
+    MORE_KERNELS,
+    PROGRAMS,
+    PROGRAMS_LEFT_OUT,
+    Workload,
+    by_name,
+    c_name,
+    check_verified,
+    select,
 )
 from wasmote import posix_build
 from wasmote.aot.blob import AotBlob
@@ -62,15 +77,8 @@ from wasmote.package.manifest import Manifest, Version
 from wasmote.paths import FIRMWARE_DIR, REPO_ROOT
 from wasmote.wasm.strip import strip_bytes
 
-AOT_KERNELS: tuple[Kernel, ...] = (
-    *KERNELS,
-    Kernel("aes", 8, "AES-128 CBC of 4 KiB (FIPS-197, byte-oriented)"),
-    Kernel("dct", 6, "JPEG-like 8x8 integer DCT + quantisation, 64x64 image"),
-    Kernel("crc64k", 1, "CRC-32C of 64 KiB, bitwise (no table)"),
-)
-# work per kernel on the Cortex-M4 (one pass: the interpreter is slow under QEMU)
-M4_N = {"crc32": 1, "matmul": 1, "sha256": 2, "quicksort": 1, "fir": 1, "aes": 1, "dct": 1,
-        "crc64k": 1}
+AOT_KERNELS: tuple[Workload, ...] = (*KERNELS, *MORE_KERNELS)
+POOL: tuple[Workload, ...] = (*AOT_KERNELS, *PROGRAMS)
 AOT_DIR = OUT_DIR / "aot"
 M4_DIR = REPO_ROOT / "bench" / "aot_m4"
 
@@ -81,9 +89,9 @@ def _strip(wasm: Path) -> bytes:
 
 def package(kernel: str, targets: tuple[str, ...], fuel: bool = True,
             bounds_checks: bool = True) -> tuple[Path, Package]:
-    """The kernel's stripped module with AOT sections for `targets` (cached compiles);
+    """The workload's stripped module with AOT sections for `targets` (cached compiles);
     bounds_checks=False: code that a device runs only isolated by its MPU."""
-    module = _strip(build_wasm(kernel))
+    module = _strip(by_name(kernel).wasm())
     aot = tuple(compile_wasm(module, get_target(t), fuel=fuel, bounds_checks=bounds_checks,
                              source=f"{kernel}.wasm").aot
                 for t in targets)
@@ -113,7 +121,7 @@ def run_driver(driver: Path, module: Path, n: int) -> int:
 
 @dataclass
 class HostRow:
-    kernel: Kernel
+    kernel: Workload
     n: int
     checksum: int
     ir: dict[str, int] = field(default_factory=dict)
@@ -122,22 +130,30 @@ class HostRow:
 HOST_ENGINES = ("native", "aot", "aot-nofuel", "interp", "wasm3")
 
 
-def measure_host(kernels: tuple[Kernel, ...], scale: float) -> list[HostRow]:
+def measure_host(kernels: tuple[Workload, ...], scale: float,
+                 interp: bool = True) -> list[HostRow]:
+    """interp=False: without the interpreter and wasm3 (their columns stay empty)."""
     driver = posix_build.build_program("wasmote-spec", "release")
 
     def modules(k: str) -> dict[str, Path]:
-        return {"aot": package(k, ("host",))[0], "aot-nofuel": package(k, ("host",), False)[0],
-                "interp": build_wasm(k)}
+        mods = {"aot": package(k, ("host",))[0], "aot-nofuel": package(k, ("host",), False)[0]}
+        if interp:
+            mods["interp"] = by_name(k).wasm()
+        return mods
 
     empty = modules(EMPTY.name)
     base = {e: ir_driver(driver, p, 1) for e, p in empty.items()}
-    base["native"] = ir_native(build_native(EMPTY.name), 1)
-    base["wasm3"] = ir_wasm3(build_wasm(EMPTY.name), 1)
+    base["native"] = ir_native(EMPTY.native(), 1)
+    if interp:
+        base["wasm3"] = ir_wasm3(EMPTY.wasm(), 1)
     rows = []
     for k in kernels:
         n = max(1, round(k.n * scale))
         mods = modules(k.name)
-        ref = run_wasmtime(build_wasm(k.name), n)
+        ref = run_wasmtime(k.wasm(), n)
+        check_verified(k, ref)
+        if run_native(k.native(), n, 1)[0] != ref:
+            raise RuntimeError(f"{k.name}: native C disagrees with wasmtime")
         for engine, path in mods.items():
             got = run_driver(driver, path, n)
             if got != ref:
@@ -145,8 +161,9 @@ def measure_host(kernels: tuple[Kernel, ...], scale: float) -> list[HostRow]:
         row = HostRow(k, n, ref)
         for engine, path in mods.items():
             row.ir[engine] = ir_driver(driver, path, n) - base[engine]
-        row.ir["native"] = ir_native(build_native(k.name), n) - base["native"]
-        row.ir["wasm3"] = ir_wasm3(build_wasm(k.name), n) - base["wasm3"]
+        row.ir["native"] = ir_native(k.native(), n) - base["native"]
+        if interp:
+            row.ir["wasm3"] = ir_wasm3(k.wasm(), n) - base["wasm3"]
         rows.append(row)
     return rows
 
@@ -166,8 +183,10 @@ M4_VARIANTS = (("FUEL", True, True), ("NOFUEL", False, True), ("FUEL_NB", True, 
                ("NOFUEL_NB", False, False))
 
 
-def write_bench_data(kernels: tuple[Kernel, ...], path: Path, target: str = "cortex-m4") -> None:
+def write_bench_data(kernels: tuple[Workload, ...], path: Path, target: str = "cortex-m4",
+                     interp: bool = True, mpu: bool = True) -> None:
     out = ["/* generated by bench/aot.py */", "#include <stdint.h>",
+           f"#define BENCH_INTERP {int(interp)}", f"#define BENCH_MPU {int(mpu)}",
            *(f"#define BENCH_V_{name} {i}u" for i, (name, _, _) in enumerate(M4_VARIANTS)),
            f"#define BENCH_VARIANTS {len(M4_VARIANTS)}u",
            "typedef struct bench_kernel { const char *name; uint32_t n; "
@@ -175,14 +194,15 @@ def write_bench_data(kernels: tuple[Kernel, ...], path: Path, target: str = "cor
            "uint32_t len[BENCH_VARIANTS]; uint32_t again; } bench_kernel;"]
     rows = []
     for k in kernels:
-        out.append(f"uint32_t run_{k.name}(uint32_t n);")
+        cname = c_name(k.name)
+        out.append(f"uint32_t run_{cname}(uint32_t n);")
         names, lens = [], []
         for name, fuel, checks in M4_VARIANTS:
             data = package(k.name, (target,), fuel, checks)[1].to_bytes()
-            out.append(_c_bytes(f"pkg_{k.name}_{name.lower()}", data))
-            names.append(f"pkg_{k.name}_{name.lower()}")
+            out.append(_c_bytes(f"pkg_{cname}_{name.lower()}", data))
+            names.append(f"pkg_{cname}_{name.lower()}")
             lens.append(f"{len(data)}u")
-        rows.append(f'{{"{k.name}", {M4_N.get(k.name, 1)}u, run_{k.name}, '
+        rows.append(f'{{"{k.name}", {k.m4_n}u, run_{cname}, '
                     f"{{{', '.join(names)}}}, {{{', '.join(lens)}}}, {int(k == EMPTY)}u}}")
     out.append(f"#define BENCH_KERNELS {len(kernels)}u")
     out.append("static const bench_kernel bench_kernels[] = {\n    " + ",\n    ".join(rows)
@@ -190,30 +210,60 @@ def write_bench_data(kernels: tuple[Kernel, ...], path: Path, target: str = "cor
     path.write_text("\n".join(out) + "\n")
 
 
-def build_m4_image(kernels: tuple[Kernel, ...], board_name: str = "mps2-an386",
-                   out: Path | None = None) -> Path:
-    """The bench image: runtime + aot + package parser + kernels (native) + the main."""
+M4_BOARD = "mps2-an386"
+M4_RUNTIME_FLASH = 512 * 1024  # the runtime, the main and slack: what a batch leaves free
+
+
+def m4_flash_need(k: Workload, board_name: str = M4_BOARD) -> int:
+    """Bytes of flash a workload takes in a bench image: its packages and native code (the
+    object file's size, an upper bound)."""
+    cpu = load_board_json(board_name)
+    obj = k.arm_object(cpu["wasmote"]["toolchain"], cpu["build"]["cflags"].split())
+    target = target_for_board(board_name).name
+    return obj.stat().st_size + sum(
+        len(package(k.name, (target,), fuel, checks)[1].to_bytes())
+        for _, fuel, checks in M4_VARIANTS)
+
+
+def m4_batches(kernels: tuple[Workload, ...], board_name: str = M4_BOARD
+               ) -> list[tuple[Workload, ...]]:
+    """The workloads in groups that each fit one image's flash, in order."""
+    flash = int(load_board_json(board_name)["wasmote"]["memory"]["flash"]["size"])
+    budget = flash - M4_RUNTIME_FLASH
+    batches: list[list[Workload]] = [[]]
+    used = 0
+    for k in kernels:
+        need = m4_flash_need(k, board_name)
+        if batches[-1] and used + need > budget:
+            batches.append([])
+            used = 0
+        batches[-1].append(k)
+        used += need
+    return [tuple(b) for b in batches]
+
+
+def build_m4_image(kernels: tuple[Workload, ...], board_name: str = M4_BOARD,
+                   out: Path | None = None, interp: bool = True, mpu: bool = True) -> Path:
+    """The bench image: runtime + aot + package parser + workloads (native) + the main."""
     out = out or AOT_DIR / "m4"
     out.mkdir(parents=True, exist_ok=True)
     gen = out / "gen"
     gen.mkdir(exist_ok=True)
-    write_bench_data(kernels, gen / "aot_bench_data.h", target_for_board(board_name).name)
+    write_bench_data(kernels, gen / "aot_bench_data.h", target_for_board(board_name).name,
+                     interp, mpu)
+    board = load_board_json(board_name)
+    natives = [k.arm_object(board["wasmote"]["toolchain"], board["build"]["cflags"].split())
+               for k in kernels]
     core = FIRMWARE_DIR / "src" / "core"
-    # kernels natively: one translation unit each, `run` renamed
-    units = []
-    for k in kernels:
-        unit = gen / f"native_{k.name}.c"
-        unit.write_text(f'#define run run_{k.name}\n#include "{KERNEL_DIR / (k.name + ".c")}"\n')
-        units.append(unit)
     sources = [M4_DIR / "aot_bench_main.c", *sorted((core / "runtime").glob("*.c")),
                *sorted((core / "aot").glob("*.c")),
                *sorted((core / "aot" / "arch").glob("*.c")),  # the isolating half (MPU)
                *sorted((core / "aot" / "arch").glob("*.S")),
                core / "sandbox" / "package.c", core / "sandbox" / "sb_util.c",
                *sorted((core / "crypto").glob("*.c")),
-               FIRMWARE_DIR / "src" / "app" / "freestanding.c", *units]
-    dirs = (gen, KERNEL_DIR, core, *sorted(p for p in core.iterdir() if p.is_dir()))
-    return build_image(sources, dirs, out, board_name)
+               FIRMWARE_DIR / "src" / "app" / "freestanding.c"]
+    dirs = (gen, core, *sorted(p for p in core.iterdir() if p.is_dir()))
+    return build_image(sources, dirs, out, board_name, objects=natives)
 
 
 @dataclass
@@ -230,7 +280,7 @@ class M4Result:
         return ticks * 2_000_000 / self.calib
 
 
-def run_m4(elf: Path, board_name: str = "mps2-an386", timeout: float = 1800.0) -> M4Result:
+def run_m4(elf: Path, board_name: str = M4_BOARD, timeout: float = 1800.0) -> M4Result:
     lines = run_icount(elf, "M4 bench", board_name=board_name, timeout=timeout)
     res = M4Result(int(next(ln.split()[1] for ln in lines if ln.startswith("calib "))))
     for ln in lines:
@@ -248,6 +298,30 @@ def run_m4(elf: Path, board_name: str = "mps2-an386", timeout: float = 1800.0) -
         elif f and f[0] == "refused":
             res.refused.add(f[1])
     return res
+
+
+def measure_m4(kernels: tuple[Workload, ...], board_name: str = M4_BOARD,
+               interp: bool = True, mpu: bool = True) -> M4Result:
+    """Every workload (and the empty kernel, for the fixed costs) on a QEMU board (the M4
+    unless said), in as many images as they need; one result."""
+    total: M4Result | None = None
+    for i, batch in enumerate(m4_batches((*kernels, EMPTY), board_name)):
+        elf = build_m4_image(batch, board_name, AOT_DIR / f"{board_name}-{i}", interp, mpu)
+        res = run_m4(elf, board_name)
+        if total is None:
+            total = res
+            continue
+        if abs(res.calib - total.calib) > total.calib // 100:
+            raise RuntimeError(f"the M4 images disagree on the calibration loop: "
+                               f"{total.calib} vs {res.calib} ticks")
+        total.run.update(res.run)
+        total.load.update(res.load)
+        total.again.update(res.again)
+        total.slices.update(res.slices)
+        total.refused |= res.refused
+        total.isolation = total.isolation or res.isolation
+    assert total is not None
+    return total
 
 
 # ---- report ---------------------------------------------------------------------------------
@@ -271,55 +345,72 @@ def _geo(xs: list[float]) -> float:
     return math.exp(sum(math.log(x) for x in good) / len(good)) if good else float("nan")
 
 
+def _r(num: float | None, den: float | None, digits: int = 2) -> str:
+    return "-" if not num or not den else f"{num / den:.{digits}f}"
+
+
+def _g(xs: list[float], digits: int = 2) -> str:
+    return "-" if not xs else f"{_geo(xs):.{digits}f}"
+
+
 def host_table(rows: list[HostRow]) -> str:
-    head = ("| kernel | n | native | AOT | AOT no fuel | interp | wasm3 | AOT/native | "
+    head = ("| workload | n | native | AOT | AOT no fuel | interp | wasm3 | AOT/native | "
             "no-fuel/native | interp/AOT | wasm3/AOT |")
     out = [head, "|" + "---|" * 11]
     ratios: dict[str, list[float]] = {"an": [], "nn": [], "ia": [], "wa": []}
     for r in rows:
-        ir = r.ir
-        an, nn = ir["aot"] / ir["native"], ir["aot-nofuel"] / ir["native"]
-        ia, wa = ir["interp"] / ir["aot"], ir["wasm3"] / ir["aot"]
-        for key, v in (("an", an), ("nn", nn), ("ia", ia), ("wa", wa)):
-            ratios[key].append(v)
-        out.append(f"| {r.kernel.name} | {r.n} | {_m(ir['native'])} | {_m(ir['aot'])} | "
-                   f"{_m(ir['aot-nofuel'])} | {_m(ir['interp'])} | {_m(ir['wasm3'])} | "
-                   f"{an:.2f} | {nn:.2f} | {ia:.1f} | {wa:.1f} |")
-    out.append(f"| **geomean** | | | | | | | **{_geo(ratios['an']):.2f}** | "
-               f"{_geo(ratios['nn']):.2f} | **{_geo(ratios['ia']):.1f}** | "
-               f"**{_geo(ratios['wa']):.1f}** |")
+        ir: dict[str, float | None] = {e: r.ir.get(e) for e in HOST_ENGINES}
+        for key, num, den in (("an", "aot", "native"), ("nn", "aot-nofuel", "native"),
+                              ("ia", "interp", "aot"), ("wa", "wasm3", "aot")):
+            a, b = ir[num], ir[den]
+            if a and b:
+                ratios[key].append(a / b)
+        cells = " | ".join("-" if ir[e] is None else _m(ir[e] or 0)
+                           for e in ("native", "aot", "aot-nofuel", "interp", "wasm3"))
+        out.append(f"| {r.kernel.name} | {r.n} | {cells} | {_r(ir['aot'], ir['native'])} | "
+                   f"{_r(ir['aot-nofuel'], ir['native'])} | {_r(ir['interp'], ir['aot'], 1)} | "
+                   f"{_r(ir['wasm3'], ir['aot'], 1)} |")
+    out.append(f"| **geomean** | | | | | | | **{_g(ratios['an'])}** | {_g(ratios['nn'])} | "
+               f"**{_g(ratios['ia'], 1)}** | **{_g(ratios['wa'], 1)}** |")
     return "\n".join(out)
 
 
-def m4_table(kernels: tuple[Kernel, ...], res: M4Result) -> str:
-    head = ("| kernel | n | native | AOT | AOT no fuel | interp | AOT/native | "
-            "no-fuel/native | interp/AOT | load AOT | load interp |")
-    out = [head, "|" + "---|" * 11]
-    an, nn, ia = [], [], []
+def m4_table(kernels: tuple[Workload, ...], res: M4Result) -> str:
+    """AOT (with and without fuel) and the interpreter against native, and the load of a
+    package as AOT code and as a module to interpret."""
+    head = ("| workload | n | native | AOT | AOT no fuel | interp | AOT/native | "
+            "no-fuel/native | interp/AOT | load AOT | load interp | load AOT/interp |")
+    out = [head, "|" + "---|" * 12]
+    cols: dict[str, list[float]] = {"an": [], "nn": [], "ia": [], "ll": []}
     for k in kernels:
-        s_nat, t_nat = res.run[(k.name, "native")]
-        s_aot, t_aot = res.run[(k.name, "aot")]
-        s_nof, t_nof = res.run[(k.name, "aot-nofuel")]
-        s_int, t_int = res.run[(k.name, "interp")]
-        if not s_nat == s_aot == s_nof == s_int:
-            raise RuntimeError(f"{k.name} on the M4: checksums differ: native {s_nat}, aot "
-                               f"{s_aot}, no fuel {s_nof}, interp {s_int}")
-        i_nat, i_aot, i_nof, i_int = (res.instructions(t) for t in (t_nat, t_aot, t_nof,
-                                                                      t_int))
-        an.append(i_aot / i_nat)
-        nn.append(i_nof / i_nat)
-        ia.append(i_int / i_aot)
-        out.append(f"| {k.name} | {M4_N.get(k.name, 1)} | {_m(i_nat)} | {_m(i_aot)} | "
-                   f"{_m(i_nof)} | {_m(i_int)} | {i_aot / i_nat:.2f} | {i_nof / i_nat:.2f} | "
-                   f"{i_int / i_aot:.1f} | "
-                   f"{_m(res.instructions(res.load[(k.name, 'aot')]))} | "
-                   f"{_m(res.instructions(res.load[(k.name, 'interp')]))} |")
-    out.append(f"| **geomean** | | | | | | **{_geo(an):.2f}** | {_geo(nn):.2f} | "
-               f"**{_geo(ia):.1f}** | | |")
+        sums = {e: res.run[(k.name, e)][0] for e in ("native", "aot", "aot-nofuel", "interp")
+                if (k.name, e) in res.run}
+        if len(set(sums.values())) != 1 or "aot" not in sums:
+            raise RuntimeError(f"{k.name} on the M4: checksums differ or missing: {sums}")
+        check_verified(k, sums["native"])
+        ins = {e: res.instructions(res.run[(k.name, e)][1]) for e in sums}
+        load = {e: res.instructions(res.load[(k.name, e)]) for e in ("aot", "interp")
+                if (k.name, e) in res.load}
+        i_int, l_int = ins.get("interp"), load.get("interp")
+        for key, num, den in (("an", ins["aot"], ins["native"]),
+                              ("nn", ins["aot-nofuel"], ins["native"]),
+                              ("ia", i_int, ins["aot"]), ("ll", load["aot"], l_int)):
+            if num and den:
+                cols[key].append(num / den)
+        out.append(f"| {k.name} | {k.m4_n} | {_m(ins['native'])} | {_m(ins['aot'])} | "
+                   f"{_m(ins['aot-nofuel'])} | {'-' if i_int is None else _m(i_int)} | "
+                   f"{_r(ins['aot'], ins['native'])} | {_r(ins['aot-nofuel'], ins['native'])} | "
+                   f"{_r(i_int, ins['aot'], 1)} | {_m(load['aot'])} | "
+                   f"{'-' if l_int is None else _m(l_int)} | {_r(load['aot'], l_int)} |")
+    out.append(f"| **geomean** | | | | | | **{_g(cols['an'])}** | {_g(cols['nn'])} | "
+               f"**{_g(cols['ia'], 1)}** | | | {_g(cols['ll'])} |")
+    worst = max((res.instructions(res.run[(k.name, 'aot')][1])
+                 / res.instructions(res.run[(k.name, 'native')][1]), k.name) for k in kernels)
+    out.append(f"\n(highest AOT/native: {worst[1]} {worst[0]:.2f})")
     return "\n".join(out)
 
 
-def ratio_by_core_table(kernels: tuple[Kernel, ...], cores: dict[str, M4Result]) -> str:
+def ratio_by_core_table(kernels: tuple[Workload, ...], cores: dict[str, M4Result]) -> str:
     """AOT/native and interp/AOT side by side, one column per core."""
     names = list(cores)
     out = ["| kernel | " + " | ".join(f"AOT/native {n}" for n in names) + " | "
@@ -341,7 +432,7 @@ def ratio_by_core_table(kernels: tuple[Kernel, ...], cores: dict[str, M4Result])
     return "\n".join(out)
 
 
-def _checked(kernels: tuple[Kernel, ...], res: M4Result, engines: tuple[str, ...]) -> None:
+def _checked(kernels: tuple[Workload, ...], res: M4Result, engines: tuple[str, ...]) -> None:
     """Every engine of every kernel ran and returned native's checksum; isolation was on and
     the device refused code without bounds checks outside it."""
     if res.isolation == 0:
@@ -363,7 +454,7 @@ MPU_ENGINES = ("aot", "iso", "iso-nb", "aot-nofuel", "iso-nofuel", "iso-nofuel-n
                "aot-slice", "iso-slice", "iso-nb-slice")
 
 
-def mpu_table(kernels: tuple[Kernel, ...], res: M4Result) -> str:
+def mpu_table(kernels: tuple[Workload, ...], res: M4Result) -> str:
     """Isolated by the MPU, with and without software bounds checks, against native and
     unisolated AOT (all with fuel; ratio columns without fuel)."""
     _checked(kernels, res, MPU_ENGINES)
@@ -388,7 +479,7 @@ def mpu_table(kernels: tuple[Kernel, ...], res: M4Result) -> str:
     return "\n".join(out)
 
 
-def slice_table(kernels: tuple[Kernel, ...], res: M4Result) -> str:
+def slice_table(kernels: tuple[Workload, ...], res: M4Result) -> str:
     """The call in the supervisor's slices (WM_SUP_SLICE_MAX fuel, then wm_resume): each
     slice end is a suspension, under the MPU two more trips through the gate."""
     head = ("| kernel | slices | AOT sliced/native | MPU sliced/native | "
@@ -407,7 +498,7 @@ def slice_table(kernels: tuple[Kernel, ...], res: M4Result) -> str:
     return "\n".join(out)
 
 
-def overheads(kernels: tuple[Kernel, ...], res: M4Result) -> str:
+def overheads(kernels: tuple[Workload, ...], res: M4Result) -> str:
     """Per call (the empty kernel), per slice (over all kernels) and load, AOT vs isolated."""
     _checked((EMPTY,), res, ("aot", "iso"))
     ins = res.instructions
@@ -431,7 +522,7 @@ def overheads(kernels: tuple[Kernel, ...], res: M4Result) -> str:
             f"{_m(load['iso'])} instructions")
 
 
-def bounds_size_table(kernels: tuple[Kernel, ...]) -> str:
+def bounds_size_table(kernels: tuple[Workload, ...]) -> str:
     out = ["| kernel | M4 code, bounds checks | M4 code, no checks | smaller by |",
            "|" + "---|" * 4]
     for k in kernels:
@@ -442,7 +533,7 @@ def bounds_size_table(kernels: tuple[Kernel, ...]) -> str:
     return "\n".join(out)
 
 
-def size_table(kernels: tuple[Kernel, ...]) -> str:
+def size_table(kernels: tuple[Workload, ...]) -> str:
     out = ["| kernel | wasm (stripped) | AOT host | AOT Cortex-M4 | M4 code | M4/wasm |",
            "|" + "---|" * 6]
     for k in kernels:
@@ -456,74 +547,105 @@ def size_table(kernels: tuple[Kernel, ...]) -> str:
     return "\n".join(out)
 
 
+def families(kernels: tuple[Workload, ...]) -> list[tuple[str, tuple[Workload, ...]]]:
+    """The selection split into the tables' families (each with its own geomean)."""
+    kern = tuple(k for k in kernels if k.suite == "kernel")
+    progs = tuple(k for k in kernels if k.suite != "kernel")
+    return [(t, ks) for t, ks in (("Kernels", kern),
+                                  ("Programs nobody here wrote (Embench-IoT, CoreMark)", progs))
+            if ks]
+
+
+def left_out() -> str:
+    if not PROGRAMS_LEFT_OUT:
+        return "Every Embench-IoT program of ../shared/bench-programs/ builds freestanding."
+    return "Left out: " + "; ".join(f"{k} ({v})" for k, v in PROGRAMS_LEFT_OUT.items())
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("--kernels", default="", help="comma-separated subset")
-    ap.add_argument("--scale", type=float, default=1.0, help="host work per kernel")
+    ap.add_argument("--kernels", default="",
+                    help="comma-separated workloads; `kernels` or `programs` for a family "
+                         "(default: all)")
+    ap.add_argument("--scale", type=float, default=1.0, help="host work per workload")
     ap.add_argument("--no-host", action="store_true")
     ap.add_argument("--no-m4", action="store_true")
     ap.add_argument("--no-lx106", action="store_true", help="skip the Xtensa LX106 run")
+    ap.add_argument("--no-interp", action="store_true",
+                    help="leave out the interpreter (and wasm3)")
+    ap.add_argument("--no-mpu", action="store_true",
+                    help="leave out the isolated and sliced engines on the M4")
+    ap.add_argument("--no-sizes", action="store_true")
     args = ap.parse_args(argv)
-    kernels = tuple(k for k in AOT_KERNELS
-                    if not args.kernels or k.name in args.kernels.split(","))
+    kernels = select(POOL, args.kernels)
+    interp, mpu = not args.no_interp, not args.no_mpu
+    if any(k.suite != "kernel" for k in kernels):
+        print(left_out() + "\n")
     if not args.no_host:
-        print("Host (x86-64): instructions executed, callgrind Ir minus the same engine "
-              "running an empty kernel\n")
-        print(host_table(measure_host(kernels, args.scale)))
-        print()
+        rows = measure_host(kernels, args.scale, interp)
+        for title, ks in families(kernels):
+            print(f"{title}. Host (x86-64): instructions executed, callgrind Ir minus the same "
+                  "engine running an empty kernel\n")
+            print(host_table([r for r in rows if r.kernel in ks]))
+            print()
     cores: dict[str, M4Result] = {}
     if not args.no_m4:
-        elf = build_m4_image((*kernels, EMPTY))
-        res = run_m4(elf)
+        res = measure_m4(kernels, interp=interp, mpu=mpu)
         cores["M4F"] = res
-        print("Cortex-M4F (mps2-an386, QEMU -icount shift=0): instructions of the call "
-              "(timer ticks x 40, calibrated); load = package hash + load + attach + "
-              "instantiate\n")
-        print(m4_table(kernels, res))
+        for title, ks in families(kernels):
+            print(f"{title}. Cortex-M4F (mps2-an386, QEMU -icount shift=0): instructions of "
+                  "the call (timer ticks x 40, calibrated); load = package hash + load + "
+                  "attach + instantiate\n")
+            print(m4_table(ks, res))
+            print()
+        if mpu:
+            print(f"Bounds checks vs the MPU (PMSAv{res.isolation}): AOT isolated as the "
+                  "product runs signed native code (unprivileged, SVC gate), compiled with "
+                  "and without software bounds checks; fuel metering on unless said\n")
+            for title, ks in families(kernels):
+                print(f"{title}:\n")
+                print(mpu_table(ks, res))
+                print()
+            print(f"In the supervisor's slices of {sup_slice_max()} fuel (wm_resume after "
+                  "each)\n")
+            for title, ks in families(kernels):
+                print(f"{title}:\n")
+                print(slice_table(ks, res))
+                print()
+            print(overheads(kernels, res))
+            print()
+    if not args.no_lx106:
+        lx = measure_m4(kernels, "xtensa-lx106", interp=interp, mpu=False)
+        cores["LX106"] = lx
+        for title, ks in families(kernels):
+            print(f"{title}. Xtensa LX106 (xtensa-lx106, QEMU -icount shift=0): instructions "
+                  "of the call (CCOUNT ticks x 25, calibrated); load = package hash + load + "
+                  "attach + instantiate\n")
+            print(m4_table(ks, lx))
+            print()
+    if len(cores) > 1 and interp:
+        print("By core (QEMU -icount): AOT/native and interp/AOT\n")
+        print(ratio_by_core_table(kernels, cores))
         print()
-        print(f"Bounds checks vs the MPU (PMSAv{res.isolation}): AOT isolated as the product "
-              "runs signed native code (unprivileged, SVC gate), compiled with and without "
-              "software bounds checks; fuel metering on unless said\n")
-        print(mpu_table(kernels, res))
-        print()
-        print(f"In the supervisor's slices of {sup_slice_max()} fuel (wm_resume after "
-              "each)\n")
-        print(slice_table(kernels, res))
-        print()
-        print(overheads(kernels, res))
-        print()
+    if not args.no_sizes:
         print("AOT code size for Cortex-M4 (with fuel), with and without bounds checks "
               "(bytes)\n")
         print(bounds_size_table(kernels))
         print()
-    if not args.no_lx106:
-        elf = build_m4_image((*kernels, EMPTY), "xtensa-lx106", AOT_DIR / "lx106")
-        lx = run_m4(elf, "xtensa-lx106")
-        cores["LX106"] = lx
-        print("Xtensa LX106 (xtensa-lx106, QEMU -icount shift=0): instructions of the call "
-              "(CCOUNT ticks x 25, calibrated); load = package hash + load + attach + "
-              "instantiate\n")
-        print(m4_table(kernels, lx))
+        print("Package sizes (bytes): the stripped module and the AOT sections (header, "
+              "tables, code)\n")
+        print(size_table(kernels))
         print()
-    if len(cores) > 1:
-        print("By core (QEMU -icount): AOT/native and interp/AOT\n")
-        print(ratio_by_core_table(kernels, cores))
-        print()
-    print("Package sizes (bytes): the stripped module and the AOT sections (header, tables, "
-          "code)\n")
-    print(size_table(kernels))
-    print()
-    rep = posix_build.arm_core_size(("aot",))
-    print(f"Flash cost of AOT support on the device: core/aot built -Os for Cortex-M4, "
-          f"{rep.text + rep.data} bytes of objects (before linking; plus the arch switch, "
-          f"~100 bytes of assembly)")
+        rep = posix_build.arm_core_size(("aot",))
+        print(f"Flash cost of AOT support on the device: core/aot built -Os for Cortex-M4, "
+              f"{rep.text + rep.data} bytes of objects (before linking; plus the arch switch, "
+              f"~100 bytes of assembly)")
     return 0
 
 
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except (WasmoteError, KernelBuildError, RuntimeError, ImageBuildError,
-            subprocess.CalledProcessError) as e:
+    except (WasmoteError, RuntimeError, ImageBuildError, subprocess.CalledProcessError) as e:
         print(f"bench/aot: {e}", file=sys.stderr)
         sys.exit(1)

@@ -60,7 +60,9 @@ def run_icount(elf: Path, what: str, *, board_name: str = "mps2-an386",
 def build_bare_image(sources: Sequence[Path], out: Path, elf_name: str, *,
                      board_name: str = "mps2-an386", opt: str = "-Os",
                      include_dirs: Sequence[Path] = (),
-                     extra_cflags: Sequence[str] = ()) -> Path:
+                     extra_cflags: Sequence[str] = (),
+                     objects: Sequence[Path] = ()) -> Path:
+    """`objects`: prebuilt relocatable objects linked in as they are (bench/workloads.py)."""
     board = load_board_json(board_name)
     wm = board["wasmote"]
     port_dir = FIRMWARE_DIR / "src" / "port" / wm["port"]
@@ -90,13 +92,13 @@ def build_bare_image(sources: Sequence[Path], out: Path, elf_name: str, *,
              f"-I{FIRMWARE_DIR / 'src' / 'core'}",
              f"-I{Path(__file__).resolve().parent}",  # bare_console.h
              *[f"-I{d}" for d in include_dirs]]
-    objects = []
+    linked = [str(o) for o in objects]
     for i, src in enumerate(all_sources):
         obj = out / f"{i:03d}_{src.name}.o"
         _run([gcc, *flags, "-c", str(src), "-o", str(obj)])
-        objects.append(str(obj))
+        linked.append(str(obj))
     elf = out / elf_name
-    _run([gcc, *link_cpu, *objects, "-nostdlib", "-nostartfiles", "-Wl,--gc-sections",
+    _run([gcc, *link_cpu, *linked, "-nostdlib", "-nostartfiles", "-Wl,--gc-sections",
           f"-L{port_dir}", f"-T{out / 'memory.ld'}", "-lgcc", "-o", str(elf)])
     return elf
 

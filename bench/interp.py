@@ -1,11 +1,13 @@
-"""Interpreter speed: our core (posix build) vs wasm3 vs native C, on the same kernels.
+"""Interpreter speed: our core (posix build) vs wasm3 vs native C, on the same workloads.
 
-    python -m bench.interp [--scale X] [--no-callgrind] [--kernels crc32,sha256]
+    python -m bench.interp [--scale X] [--no-callgrind] [--kernels crc32,sha256|programs]
 
-Kernels (bench/kernels/*.c, freestanding C, `uint32_t run(uint32_t n)` returning a
-checksum) are compiled to wasm with zig cc (-O2) and to native code with cc -O2. Each runs
-on: our interpreter (the posix `wasmote-spec` driver, release build), wasm3 (PyPI pywasm3,
-inside Python) and native. All checksums must agree (wasmtime is the referee).
+Workloads (bench/workloads.py: the kernels of bench/kernels/, and with `--kernels programs`
+the Embench-IoT and CoreMark programs from ../shared/bench-programs/; freestanding C,
+`uint32_t run(uint32_t n)` returning a checksum) are compiled to wasm with zig cc (-O2) and
+to native code with cc -O2. Each runs on: our interpreter (the posix `wasmote-spec` driver,
+release build), wasm3 (PyPI pywasm3, inside Python) and native. All checksums must agree
+(wasmtime is the referee), and the programs must pass their own verification.
 
 Two measures, both taken in this run:
 - instructions (valgrind --tool=callgrind, total Ir of the process) of running the kernel
@@ -18,9 +20,7 @@ Then the size of the core built -Os for Cortex-M4 (arm-none-eabi-size).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import math
-import os
 import re
 import shutil
 import subprocess
@@ -29,79 +29,34 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.workloads import (
+    KERNELS,
+    PROGRAMS,
+    Workload,
+    WorkloadBuildError,
+    by_name,
+    check_verified,
+    select,
+)
 from wasmote import posix_build
 from wasmote.errors import WasmoteError
-from wasmote.paths import BUILD_DIR, REPO_ROOT
+from wasmote.paths import BUILD_DIR
 from wasmote.runtime.driver import Answer, DriverProcess, escape_name
 
-KERNEL_DIR = REPO_ROOT / "bench" / "kernels"
 OUT_DIR = BUILD_DIR / "bench-kernels"
 
-WASM_FLAGS = ("-target", "wasm32-freestanding", "-O2", "-nostdlib", "-Wl,--no-entry",
-              "-fno-sanitize=undefined", "-ffp-contract=off", "-std=c99", "-Wall", "-Wextra",
-              "-Werror", "-g0", "-Wl,-z,stack-size=32768")
-NATIVE_FLAGS = ("-O2", "-ffp-contract=off", "-std=c99", "-Wall", "-Wextra", "-Werror")
-
-
-@dataclass(frozen=True)
-class Kernel:
-    name: str
-    n: int  # work units for one measured run (scaled by --scale)
-    what: str
-
-
-KERNELS: tuple[Kernel, ...] = (
-    Kernel("crc32", 40, "CRC-32 of 16 KiB, table driven"),
-    Kernel("matmul", 6, "48x48 i32 matrix multiply"),
-    Kernel("sha256", 20, "SHA-256 of 4 KiB"),
-    Kernel("quicksort", 3, "quicksort of 10k i32"),
-    Kernel("fir", 10, "f32 32-tap FIR + biquad, 2048 samples"),
-)
-EMPTY = Kernel("empty", 1, "baseline")
-
-
-class KernelBuildError(RuntimeError):
-    """A kernel did not compile."""
-
-
-def _key(*parts: bytes) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(p)
-        h.update(b"\0")
-    return h.hexdigest()[:16]
-
-
-def _sources(kernel: str) -> list[bytes]:
-    return [(KERNEL_DIR / "kernel.h").read_bytes(), (KERNEL_DIR / f"{kernel}.c").read_bytes()]
-
-
-def _build(cmd: list[str], out: Path) -> Path:
-    if out.exists():
-        return out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
-    res = subprocess.run([*cmd, "-o", str(tmp)], capture_output=True, text=True, check=False)
-    if res.returncode != 0:
-        tmp.unlink(missing_ok=True)
-        raise KernelBuildError(f"{' '.join(cmd)}:\n{res.stderr.strip()}")
-    tmp.replace(out)
-    return out
+Kernel = Workload  # the name the interpreter and AOT benches grew up with
+KernelBuildError = WorkloadBuildError
 
 
 def build_wasm(kernel: str) -> Path:
-    """bench/kernels/<kernel>.c -> wasm (cached by source + flags)."""
-    key = _key(*_sources(kernel), " ".join(WASM_FLAGS).encode())
-    return _build([sys.executable, "-m", "ziglang", "cc", *WASM_FLAGS,
-                   str(KERNEL_DIR / f"{kernel}.c")], OUT_DIR / f"{kernel}.{key}.wasm")
+    """The workload's wasm module (bench/workloads.py, cached)."""
+    return by_name(kernel).wasm()
 
 
 def build_native(kernel: str) -> Path:
-    """bench/kernels/<kernel>.c + native_main.c -> host executable (cached)."""
-    main = KERNEL_DIR / "native_main.c"
-    key = _key(*_sources(kernel), main.read_bytes(), " ".join(NATIVE_FLAGS).encode())
-    return _build(["cc", *NATIVE_FLAGS, str(KERNEL_DIR / f"{kernel}.c"), str(main)],
-                  OUT_DIR / f"{kernel}.{key}.native")
+    """The workload's host executable (bench/workloads.py, cached)."""
+    return by_name(kernel).native()
 
 
 # ---- engines ---------------------------------------------------------------------------------
@@ -257,6 +212,7 @@ def measure(kernels: tuple[Kernel, ...], scale: float, reps: int, callgrind: boo
         if not ref == c_ours == c_w3 == c_nat:
             raise RuntimeError(f"{k.name}: checksums differ: wasmtime {ref}, ours {c_ours}, "
                                f"wasm3 {c_w3}, native {c_nat}")
+        check_verified(k, ref)
         ir: dict[str, int] = {}
         if callgrind:
             ir = {"ours": ir_ours(driver, wasm, n) - base["ours"],
@@ -346,7 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=float, default=1.0, help="multiply each kernel's work")
     ap.add_argument("--reps", type=int, default=3, help="wall-time repetitions")
     ap.add_argument("--no-callgrind", action="store_true", help="wall time only")
-    ap.add_argument("--kernels", default="", help="comma-separated subset")
+    ap.add_argument("--kernels", default="",
+                    help="comma-separated subset of the kernels and programs; `programs` "
+                         "for all the programs nobody here wrote (default: the kernels)")
     ap.add_argument("--annotate", metavar="KERNEL", default="",
                     help="instead: profile our interpreter on KERNEL, print its hottest lines")
     args = ap.parse_args(argv)
@@ -356,8 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"unknown kernel {args.annotate}")
         print(annotate(k.name, max(1, round(k.n * args.scale / 4))))
         return 0
-    chosen = tuple(k for k in KERNELS
-                   if not args.kernels or k.name in args.kernels.split(","))
+    chosen = select((*KERNELS, *PROGRAMS), args.kernels) if args.kernels else KERNELS
     callgrind = not args.no_callgrind and shutil.which("valgrind") is not None
     if not args.no_callgrind and not callgrind:
         print("valgrind not found: wall time only", file=sys.stderr)
@@ -371,6 +328,6 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except (WasmoteError, KernelBuildError, RuntimeError) as e:
+    except (WasmoteError, RuntimeError) as e:
         print(f"bench/interp: {e}", file=sys.stderr)
         sys.exit(1)

@@ -6,7 +6,9 @@
  * unprivileged, every runtime service through the SVC gate, docs/aot.md), compiled with and
  * without software bounds checks, with and without fuel. The "-slice" engines run the call
  * as the supervisor does: slices of WM_SUP_SLICE_MAX fuel, wm_resume after each.
- * bench/aot.py generates aot_bench_data.h, builds the image, runs QEMU with -icount shift=0
+ * bench/aot.py generates aot_bench_data.h (the workloads, and BENCH_INTERP / BENCH_MPU: 0
+ * leaves out the interpreter / the isolated and sliced engines), builds the image, runs
+ * QEMU with -icount shift=0
  * (one instruction = 1 ns of virtual time) and parses the lines:
  *
  *   calib TICKS                       2 M instructions of a known loop
@@ -230,12 +232,14 @@ void wm_app_main(void)
         uint32_t sum = k->native(k->n);
         line("run", k->name, "native", 1, sum, since(t0));
         for (uint32_t j = 0; j < sizeof engines / sizeof engines[0]; j++) {
+            const bench_engine *g = &engines[j];
             wm_arena_init(&arena, info->ram_free, info->ram_free_size);
-            if (engines[j].iso && wm_aot_isolation() == 0) continue;
-            run_wasm(k, &engines[j], &arena);
+            if (g->iso && wm_aot_isolation() == 0) continue;
+            if ((!BENCH_INTERP && !g->aot) || (!BENCH_MPU && (g->iso || g->slice))) continue;
+            run_wasm(k, g, &arena);
         }
         wm_arena_init(&arena, info->ram_free, info->ram_free_size);
-        check_refused(k, &arena);
+        if (BENCH_MPU) check_refused(k, &arena);
     }
     bare_put("done\r\n");
     for (;;) wm_port_idle();

@@ -18,7 +18,7 @@ from bench.aot import (
     overheads,
     run_m4,
 )
-from bench.interp import EMPTY
+from bench.workloads import EMPTY
 
 pytestmark = [pytest.mark.qemu, pytest.mark.slow]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.interp import KERNELS, build_native, build_wasm, run_native, run_ours, run_wasmtime
+from bench.interp import build_native, build_wasm, run_native, run_ours, run_wasmtime
+from bench.workloads import KERNELS
 from wasmote.runtime.driver import Answer, DriverProcess
 
 
