@@ -54,6 +54,7 @@ from bench.interp import (
     ours_script,
     run_native,
     run_wasmtime,
+    wasm3_error,
 )
 from bench.workloads import (
     EMPTY,
@@ -125,6 +126,7 @@ class HostRow:
     n: int
     checksum: int
     ir: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # engines that could not run it, why
 
 
 HOST_ENGINES = ("native", "aot", "aot-nofuel", "interp", "wasm3")
@@ -163,7 +165,10 @@ def measure_host(kernels: tuple[Workload, ...], scale: float,
             row.ir[engine] = ir_driver(driver, path, n) - base[engine]
         row.ir["native"] = ir_native(k.native(), n) - base["native"]
         if interp:
-            row.ir["wasm3"] = ir_wasm3(k.wasm(), n) - base["wasm3"]
+            try:
+                row.ir["wasm3"] = ir_wasm3(k.wasm(), n) - base["wasm3"]
+            except RuntimeError as e:  # wasm3 is a reference, not ours: note and go on
+                row.notes.append(f"wasm3 failed on {k.name}: {wasm3_error(str(e))}")
         rows.append(row)
     return rows
 
@@ -372,6 +377,9 @@ def host_table(rows: list[HostRow]) -> str:
                    f"{_r(ir['wasm3'], ir['aot'], 1)} |")
     out.append(f"| **geomean** | | | | | | | **{_g(ratios['an'])}** | {_g(ratios['nn'])} | "
                f"**{_g(ratios['ia'], 1)}** | **{_g(ratios['wa'], 1)}** |")
+    notes = [n for r in rows for n in r.notes]
+    if notes:
+        out.append("\n" + "\n".join(f"- {n}" for n in notes))
     return "\n".join(out)
 
 

@@ -103,6 +103,12 @@ print(r & 0xFFFFFFFF, best)
 """
 
 
+def wasm3_error(stderr: str) -> str:
+    """The last line of a failed wasm3 run (its Python exception)."""
+    lines = [ln for ln in stderr.splitlines() if ln.strip() and not ln.startswith("==")]
+    return lines[-1].strip() if lines else "failed"
+
+
 def run_wasm3(wasm: Path, n: int, reps: int) -> tuple[int, float]:
     out = subprocess.run([sys.executable, "-c", WASM3_SNIPPET, str(wasm), str(n), str(reps)],
                          capture_output=True, text=True, check=True).stdout.split()
@@ -165,8 +171,9 @@ class Row:
     kernel: Kernel
     n: int
     checksum: int
-    wall: dict[str, float]
-    ir: dict[str, int]
+    wall: dict[str, float | None]
+    ir: dict[str, int | None]
+    note: str = ""  # an engine that could not run it, and why
 
 
 def _ratio(a: float | None, b: float | None) -> str:
@@ -175,8 +182,8 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}"
 
 
-def _pct(with_fuel: int, without: int) -> str:
-    if without <= 0:
+def _pct(with_fuel: int | None, without: int | None) -> str:
+    if with_fuel is None or without is None or without <= 0:
         return "-"
     return f"{100.0 * (with_fuel - without) / without:+.1f}%"
 
@@ -190,6 +197,20 @@ def _geomean(xs: list[float]) -> str:
 
 def _fmt_ir(x: int | None) -> str:
     return "-" if x is None else f"{x / 1e6:.1f}M"
+
+
+def _ms(x: float | None) -> str:
+    return "-" if x is None else f"{x * 1e3:.2f}"
+
+
+def _ratios(rows: list[Row], what: str, a: str, b: str) -> list[float]:
+    out = []
+    for r in rows:
+        d: dict[str, int | None] | dict[str, float | None] = getattr(r, what)
+        x, y = d.get(a), d.get(b)
+        if x and y:
+            out.append(x / y)
+    return out
 
 
 def measure(kernels: tuple[Kernel, ...], scale: float, reps: int, callgrind: bool) -> list[Row]:
@@ -207,19 +228,24 @@ def measure(kernels: tuple[Kernel, ...], scale: float, reps: int, callgrind: boo
         wasm, native = build_wasm(k.name), build_native(k.name)
         ref = run_wasmtime(wasm, n)
         c_ours, w_ours = run_ours(driver, wasm, n, reps)
-        c_w3, w_w3 = run_wasm3(wasm, n, reps)
+        note = ""
+        try:
+            c_w3, w_w3 = run_wasm3(wasm, n, reps)
+        except subprocess.CalledProcessError as e:  # a reference's bug: noted, not fatal
+            c_w3, w_w3, note = ref, None, f"wasm3 failed on {k.name}: {wasm3_error(e.stderr)}"
         c_nat, w_nat = run_native(native, n, reps)
         if not ref == c_ours == c_w3 == c_nat:
             raise RuntimeError(f"{k.name}: checksums differ: wasmtime {ref}, ours {c_ours}, "
                                f"wasm3 {c_w3}, native {c_nat}")
         check_verified(k, ref)
-        ir: dict[str, int] = {}
+        ir: dict[str, int | None] = {}
         if callgrind:
             ir = {"ours": ir_ours(driver, wasm, n) - base["ours"],
                   "ours+fuel": ir_ours(driver, wasm, n, BIG_FUEL) - base["ours+fuel"],
-                  "wasm3": ir_wasm3(wasm, n) - base["wasm3"],
+                  "wasm3": None if note else ir_wasm3(wasm, n) - base["wasm3"],
                   "native": ir_native(native, n) - base["native"]}
-        rows.append(Row(k, n, ref, {"ours": w_ours, "wasm3": w_w3, "native": w_nat}, ir))
+        rows.append(Row(k, n, ref, {"ours": w_ours, "wasm3": w_w3, "native": w_nat}, ir,
+                        note))
     return rows
 
 
@@ -238,8 +264,8 @@ def report(rows: list[Row], callgrind: bool) -> str:
                        f"{_ratio(r.ir['ours'], r.ir['native']):>13}"
                        f"{_pct(r.ir['ours+fuel'], r.ir['ours']):>9}")
         out.append(f"{'geomean':<10}{'':>4} {'':>10}{'':>10}{'':>10}"
-                   f"{_geomean([r.ir['ours'] / r.ir['wasm3'] for r in rows]):>12}"
-                   f"{_geomean([r.ir['ours'] / r.ir['native'] for r in rows]):>13}")
+                   f"{_geomean(_ratios(rows, 'ir', 'ours', 'wasm3')):>12}"
+                   f"{_geomean(_ratios(rows, 'ir', 'ours', 'native')):>13}")
         out.append("(fuel on: extra instructions of ours when run with a budget, vs. none)")
         out.append("")
     out.append("Wall time of the call alone, best of the repetitions:")
@@ -248,15 +274,16 @@ def report(rows: list[Row], callgrind: bool) -> str:
     out += [head, "-" * len(head)]
     for r in rows:
         w = r.wall
-        out.append(f"{r.kernel.name:<10}{r.n:>4} {w['ours'] * 1e3:>10.2f}"
-                   f"{w['wasm3'] * 1e3:>10.2f}{w['native'] * 1e3:>10.2f}"
+        out.append(f"{r.kernel.name:<10}{r.n:>4} {_ms(w['ours']):>10}"
+                   f"{_ms(w['wasm3']):>10}{_ms(w['native']):>10}"
                    f"{_ratio(w['ours'], w['wasm3']):>12}{_ratio(w['ours'], w['native']):>13}"
                    f"  {r.checksum:08x}")
     out.append(f"{'geomean':<10}{'':>4} {'':>10}{'':>10}{'':>10}"
-               f"{_geomean([r.wall['ours'] / r.wall['wasm3'] for r in rows]):>12}"
-               f"{_geomean([r.wall['ours'] / r.wall['native'] for r in rows]):>13}")
+               f"{_geomean(_ratios(rows, 'wall', 'ours', 'wasm3')):>12}"
+               f"{_geomean(_ratios(rows, 'wall', 'ours', 'native')):>13}")
     out.append("(native: gcc -O2, which may vectorise; wall times vary with machine load, "
                "instruction counts do not)")
+    out += [r.note for r in rows if r.note]
     return "\n".join(out)
 
 

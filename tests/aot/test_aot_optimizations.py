@@ -1,9 +1,12 @@
 """The AOT compiler's bounds-check optimisations against the interpreter, on generated
-modules built to sit on their edges: combined checks of straight-line segments (checks.py)
-and checks hoisted out of counted loops (loops.py). Loops run with bases that stay in
-bounds, that leave the memory in the last iteration (the trap must come after exactly the
-same stores), that are negative and rely on i32 wrap-around, and that wrap at 2^32; the
-answers and a checksum of the memory afterwards must equal the interpreter's."""
+modules built to sit on their edges: combined checks of straight-line segments (checks.py),
+checks hoisted out of counted loops (loops.py) and checks left out where the address range
+lies within the declared memory (ranges.py: constant addresses, tables indexed by masked or
+loaded bytes, right up to the last byte of the page and one byte past it). Loops run with
+bases that stay in bounds, that leave the memory in the last iteration (the trap must come
+after exactly the same stores), that are negative and rely on i32 wrap-around, and that
+wrap at 2^32; the answers and a checksum of the memory afterwards must equal the
+interpreter's."""
 
 from __future__ import annotations
 
@@ -78,6 +81,32 @@ def segment(rng: random.Random) -> str:
 """
 
 
+def table(rng: random.Random) -> str:
+    """Tables at constant addresses indexed by masked, shifted and loaded values (ranges.py),
+    whose last entry ends exactly at the end of the page - or one byte past it."""
+    mask, sh = rng.choice([(255, 2), (255, 0), (15, 3), (0xFFF, 1), (7, 2)])
+    size = rng.choice([4, 2, 1])
+    span = (mask << sh) + size
+    over = rng.choice([0, 0, 1])  # 1: the last entry sticks out of the memory by a byte
+    off = rng.choice([0, 4, 40])
+    base = 65536 - span - off + over
+    load = {4: "i32.load", 2: "i32.load16_u", 1: "i32.load8_u"}[size]
+    c = rng.choice([0, 100, 65532, 65533])
+    return f"""(module
+  (memory 1)
+  (func (export "run") (param $p i32) (param $q i32) (param $x i32) (result i32)
+    (local $k i32) (local $acc i32)
+    (local.set $k (i32.and (local.get $x) (i32.const {mask})))
+    (local.set $acc ({load} offset={off}
+      (i32.add (i32.const {base}) (i32.shl (local.get $k) (i32.const {sh})))))
+    (local.set $acc (i32.add (local.get $acc) (i32.load8_u offset=65280
+      (i32.load8_u (local.get $q)))))
+    (i32.store8 (i32.rem_u (local.get $p) (i32.const 65536)) (local.get $acc))
+    (i32.store16 offset=2 (i32.const {c}) (local.get $acc))
+    (local.get $acc)){CHECKSUM})
+"""
+
+
 # (p, q, -trips * 16): every start is a multiple of every step, so each loop ends
 ARGS = [(0, 0, -64), (100, 4000, -16), (65000, 0, -32), (65532, 65530, -16),
         (0xFFFFFF00, 0x100, -96), (0x7FFFFFF0, 8, -16), (40000, 60000, -400),
@@ -89,8 +118,8 @@ def modules(tmp_path_factory, host_target) -> list[tuple[Path, Path]]:
     rng = random.Random(20261203)
     out = tmp_path_factory.mktemp("aot_opt")
     pairs = []
-    for k in range(36):
-        wat = counted_loop(rng) if k % 3 else segment(rng)
+    for k in range(48):
+        wat = (counted_loop, segment, counted_loop, table)[k % 4](rng)
         src = out / f"m{k}.wat"
         src.write_text(wat)
         wasm = out / f"m{k}.wasm"
@@ -113,12 +142,18 @@ def run(driver: Path, module: Path, calls: list[str]) -> list[str]:
         return answers
 
 
+# table modules: x hits every mask's last entry (-1) and more; p and q any address
+TABLE_ARGS = [(0, 0, -1), (65535, 65535, 255), (70000, 100, 0), (7, 65535, 0xFFF),
+              (0xFFFFFFFF, 3, 15), (1, 2, 0x7FFFFFFF), (65536, 0, 6), (12345, 54321, -256),
+              (65534, 0, 4094), (2, 65534, 254)]
+
+
 def test_optimised_checks_match_the_interpreter(modules):
     driver = posix_build.build_program("wasmote-spec", "release")
-    calls = [f"invoke - run i32:{a & 0xFFFFFFFF:x} i32:{b & 0xFFFFFFFF:x} i32:{c & 0xFFFFFFFF:x}"
-             for a, b, c in ARGS]
     traps = oks = 0
-    for wasm, pkg in modules:
+    for k, (wasm, pkg) in enumerate(modules):
+        calls = [f"invoke - run i32:{a & 0xFFFFFFFF:x} i32:{b & 0xFFFFFFFF:x} "
+                 f"i32:{c & 0xFFFFFFFF:x}" for a, b, c in (TABLE_ARGS if k % 4 == 3 else ARGS)]
         interp = run(driver, wasm, calls)
         native = run(driver, pkg, calls)
         diffs = list(zip(calls, interp[::2], native[::2], strict=True))
@@ -129,10 +164,15 @@ def test_optimised_checks_match_the_interpreter(modules):
 
 
 def test_the_optimisations_fire(modules):
-    """The generated modules do reach both optimisations (else the test above is moot)."""
-    loops = segments = 0
+    """The generated modules do reach every optimisation (else the test above is moot)."""
+    loops = segments = unchecked = checked = 0
     for wasm, _ in modules:
         c = translate(read_module(wasm.read_bytes())).source
         loops += c.count("wm_trips(")
         segments += c.count("GRP_OK(")
+        run = next(f for f in c.split("\nstatic ") if f.startswith("u32 wf0(wm_aot_ctx *c, u32 l0"))
+        if "65280" in run:  # a table module: the accesses of run
+            unchecked += sum(1 for ln in run.splitlines() if "EA(" in ln and "CHK" not in ln)
+            checked += sum(1 for ln in run.splitlines() if "EA(" in ln and "CHK" in ln)
     assert loops >= 10 and segments >= 10, (loops, segments)
+    assert unchecked >= 20 and checked >= 5, (unchecked, checked)

@@ -16,7 +16,7 @@ import pytest
 from wasmote.paths import FIRMWARE_DIR
 
 HERE = __import__("pathlib").Path(__file__).resolve().parent
-CASES = ("fuel", "exhaustion", "host", "traps", "mixed", "attach", "bulk")
+CASES = ("fuel", "exhaustion", "host", "traps", "mixed", "attach", "bulk", "capped")
 CORE = FIRMWARE_DIR / "src" / "core"
 
 

@@ -90,8 +90,10 @@ class _Effects:
 
 
 def plan(instrs: list[Instr], func_arity: list[tuple[int, int]],
-         type_arity: list[tuple[int, int]]) -> dict[int, Segment]:
-    """Segment start index -> plan, for the segments worth versioning."""
+         type_arity: list[tuple[int, int]], skip: frozenset[int] = frozenset()
+         ) -> dict[int, Segment]:
+    """Segment start index -> plan, for the segments worth versioning (accesses in `skip`
+    need no check and take no part)."""
     effects = _Effects(func_arity, type_arity)
     out: dict[int, Segment] = {}
     i, n = 0, len(instrs)
@@ -102,7 +104,7 @@ def plan(instrs: list[Instr], func_arity: list[tuple[int, int]],
         j = i
         while j < n and instrs[j].op not in SEGMENT_BREAK:
             j += 1
-        seg = _analyse(instrs, i, j, effects)
+        seg = _analyse(instrs, i, j, effects, skip)
         if seg is not None:
             out[seg.start] = seg
         i = j
@@ -112,10 +114,12 @@ def plan(instrs: list[Instr], func_arity: list[tuple[int, int]],
 Access = tuple[int, int, int, int, int]  # index, local, version, constant, extent
 
 
-def scan(instrs: list[Instr], start: int, end: int, effects: _Effects
+def scan(instrs: list[Instr], start: int, end: int, effects: _Effects,
+         skip: frozenset[int] = frozenset()
          ) -> tuple[list[Access], dict[tuple[int, int], list[int]]] | None:
-    """The accesses of instrs[start:end] whose address is a local plus a constant, and
-    where each version of each local is alive: (local, version) -> [first, end)."""
+    """The accesses of instrs[start:end] whose address is a local plus a constant (but not
+    those in `skip`), and where each version of each local is alive: (local, version) ->
+    [first, end)."""
     stack: list[_Sym] = []
     version: dict[int, int] = {}
     alive: dict[tuple[int, int], list[int]] = {}
@@ -156,7 +160,7 @@ def scan(instrs: list[Instr], start: int, end: int, effects: _Effects
             size = LOAD_SIZE.get(op) or STORE_SIZE[op]
             # the C local must still hold the value the address was computed from
             if (isinstance(addr, _Local) and addr.version == version.get(addr.local, 0)
-                    and addr.c + ins.imm[1] + size < _MAX_CONST):
+                    and addr.c + ins.imm[1] + size < _MAX_CONST and idx not in skip):
                 accesses.append((idx, addr.local, addr.version, addr.c,
                                  addr.c + ins.imm[1] + size))
             if op in LOAD_SIZE:
@@ -171,8 +175,9 @@ def scan(instrs: list[Instr], start: int, end: int, effects: _Effects
     return accesses, alive
 
 
-def _analyse(instrs: list[Instr], start: int, end: int, effects: _Effects) -> Segment | None:
-    scanned = scan(instrs, start, end, effects)
+def _analyse(instrs: list[Instr], start: int, end: int, effects: _Effects,
+             skip: frozenset[int]) -> Segment | None:
+    scanned = scan(instrs, start, end, effects, skip)
     if scanned is None:
         return None
     accesses, alive = scanned

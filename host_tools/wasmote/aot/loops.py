@@ -90,9 +90,10 @@ def _matching_end(instrs: list[Instr], i: int) -> int | None:
 
 
 def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
-              type_arity: list[tuple[int, int]]) -> LoopPlan | None:
+              type_arity: list[tuple[int, int]], skip: frozenset[int] = frozenset()
+              ) -> LoopPlan | None:
     """A plan for the `loop` at index i, or None when it is not a counted loop with
-    hoistable accesses."""
+    hoistable accesses (those in `skip` need no check)."""
     loop = instrs[i]
     if loop.op != 0x03 or loop.imm[0] != BLOCK_EMPTY:
         return None
@@ -193,7 +194,7 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
         return None
     # the accesses, now that every base local's form is known (the segment scan's notion
     # of a base: the address is a local plus a constant, the local holding that value)
-    scanned = scan(instrs, i + 1, end - 1, effects)
+    scanned = scan(instrs, i + 1, end - 1, effects, skip)
     if scanned is None:
         return None
     by_local: dict[int, list[Access]] = {}

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from wasmote.aot import checks, loops
+from wasmote.aot import checks, loops, ranges
 from wasmote.errors import WasmoteError
 from wasmote.wasm import fuel as fuel_rule
 from wasmote.wasm.module import (
@@ -130,6 +130,10 @@ class _ModuleInfo:
     global_types: list[tuple[int, bool]]
     global_consts: dict[int, str]       # immutable defined globals with a constant init
     mem_static: bool                    # memory size never changes after instantiation
+    # bytes memory 0 has whenever the code runs (the entries check it; 0: nothing assumed)
+    mem_min: int = 0
+    # per defined function: the intervals of its values (None without bounds checks)
+    value_ranges: list[ranges.Ranges | None] = field(default_factory=list)
     result_structs: dict[tuple[int, ...], str] = field(default_factory=dict)
     dispatchers: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[str, int]] = \
         field(default_factory=dict)
@@ -176,10 +180,13 @@ class _FuncGen:
         self.uses_mem = any(i.op in _MEM_OPS for i in self.instrs)
         # without bounds checks (bounds=False) there is nothing to combine or hoist
         plan_checks = self.uses_mem and bounds
+        # accesses that need no check: their address range lies within info.mem_min
+        self.static = self.static_accesses() if plan_checks else frozenset()
         # straight-line segments whose accesses share one combined bounds check (checks.py)
         self.segments = checks.plan(
             self.instrs, [(len(t.params), len(t.results)) for t in info.func_types],
-            [(len(t.params), len(t.results)) for t in info.types]) if plan_checks else {}
+            [(len(t.params), len(t.results)) for t in info.types],
+            self.static) if plan_checks else {}
         self.fast: dict[int, tuple[int, int]] = {}
         self.index = 0
         # counted loops whose accesses are checked once, before the loop (loops.py)
@@ -189,13 +196,25 @@ class _FuncGen:
                      [(len(t.params), len(t.results)) for t in info.types])
             for k, ins in enumerate(self.instrs):
                 if ins.op == 0x03:
-                    lp = loops.plan_loop(self.instrs, k, *arity)
+                    lp = loops.plan_loop(self.instrs, k, *arity, skip=self.static)
                     if lp is not None:
                         self.loops[k] = lp
         self.after: dict[int, list[str]] = {}  # labels to place after an instruction
         self.calls = False
         self.globals_used: set[int] = set()
         self.tables_used: set[int] = set()
+
+    def static_accesses(self) -> frozenset[int]:
+        r = self.info.value_ranges[self.j] if self.info.value_ranges else None
+        if r is None:
+            return frozenset()
+        out = set()
+        for i, a in r.addr.items():
+            ins = self.instrs[i]
+            size = checks.LOAD_SIZE.get(ins.op) or checks.STORE_SIZE.get(ins.op) or 0
+            if a is not None and a.hi + ins.imm[1] + size <= self.info.mem_min:
+                out.add(i)
+        return frozenset(out)
 
     # ---- stack ----
     def slot(self, depth: int, t: int) -> str:
@@ -541,7 +560,7 @@ class _FuncGen:
             self.emit(self.trap(TRAP_MEM))
             self.emit(f"{res} = 0;")
             return
-        self.emit(f"CHK({addr}, {k}u); {res} = {tmpl.format(f'EA({addr}, {off}u)')};")
+        self.emit(f"{self.check(addr, k)}{res} = {tmpl.format(f'EA({addr}, {off}u)')};")
 
     def op_store(self, ins: Instr) -> None:
         size, fn, conv = _STORES[ins.op]
@@ -557,7 +576,17 @@ class _FuncGen:
         if k > 0xFFFFFFFF:
             self.emit(self.trap(TRAP_MEM))
             return
-        self.emit(f"CHK({addr}, {k}u); {fn}(EA({addr}, {off}u), {conv.format(val)});")
+        self.emit(f"{self.check(addr, k)}{fn}(EA({addr}, {off}u), {conv.format(val)});")
+
+    def check(self, addr: str, k: int) -> str:
+        """The bounds check of the access at `self.index` (k = offset + size): none when
+        its whole address range lies within the memory the code may assume (ranges.py),
+        one comparison when k does, the full check otherwise."""
+        if self.index in self.static:
+            return ""
+        if k <= self.info.mem_min:
+            return f"CHKM({addr}, {k}u); "
+        return f"CHK({addr}, {k}u); "
 
     def op_memory_size(self, ins: Instr) -> None:
         self.emit(f"{self.push(I32)} = *c->mem_pages;")
@@ -976,6 +1005,8 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     gtypes = [(g.valtype, g.mutable) for g in mod.global_types()]
     info = _ModuleInfo(mod, list(mod.types), func_types, nimports, gtypes,
                        _global_consts(mod), _mem_static(mod))
+    if bounds_checks:
+        info.value_ranges, info.mem_min = _static_memory(mod, func_types)
     bodies = [_FuncGen(info, j, fuel, bounds_checks).generate() for j in range(len(mod.funcs))]
     escaping = sorted(i - nimports for i in escaping_functions(mod) if i >= nimports)
 
@@ -999,6 +1030,36 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     out += [_entry(info, j) for j in escaping]
     sigs = tuple(sig_hash(mod.types[f.type_idx]) for f in mod.funcs)
     return Translation("\n".join(out) + "\n", tuple(escaping), sigs)
+
+
+def _static_memory(mod: Module, func_types: list[FuncType]
+                   ) -> tuple[list[ranges.Ranges | None], int]:
+    """The value intervals of every function (ranges.py) and the memory size the code may
+    assume: the largest extent (offset + size, or address range + offset + size) of an
+    access that then needs no check or a simpler one, never above the declared minimum."""
+    mems = mod.mem_types()
+    limit = mems[0].limits.min * 65536 if mems else 0
+    if limit == 0:
+        return [None] * len(mod.funcs), 0
+    fa = [(len(t.params), len(t.results)) for t in func_types]
+    ta = [(len(t.params), len(t.results)) for t in mod.types]
+    out: list[ranges.Ranges | None] = []
+    need = 0
+    for f in mod.funcs:
+        ft = mod.types[f.type_idx]
+        r = ranges.analyse(f.instrs, list(ft.params) + f.local_types(), len(ft.params), ta,
+                           fa, ta)
+        out.append(r)
+        for i, ins in enumerate(f.instrs):
+            size = checks.LOAD_SIZE.get(ins.op) or checks.STORE_SIZE.get(ins.op)
+            if size is None:
+                continue
+            k = ins.imm[1] + size
+            a = r.addr.get(i)
+            extent = a.hi + k if a is not None and a.hi + k <= limit else k
+            if extent <= limit:
+                need = max(need, extent)
+    return out, need
 
 
 def _dispatchers(info: _ModuleInfo) -> list[str]:
@@ -1046,4 +1107,6 @@ def _entry(info: _ModuleInfo, j: int) -> str:
         rt = info.result_type(ft.results)
         sets = " ".join(f"io[{i}] = {to_slot(t, f'r_.v{i}')};" for i, t in enumerate(ft.results))
         body = f"{rt} r_ = {call}; {sets}"
+    if info.mem_min:
+        body = f"MEM_MIN({info.mem_min}u); {body}"
     return f"WM_ENTRY void wm_e{j}(wm_aot_ctx *c, u64 *io) {{ {body} }}"

@@ -475,6 +475,34 @@ static void case_traps(void)
     note(res.of.i32);
 }
 
+/* A memory capped below its declared minimum (docs/memory-model.md): the interpreter runs
+ * what stays within the cap; AOT code that relies on the declared minimum (accesses it
+ * compiled without a check) refuses every call with its own message. Uncapped, both run. */
+static void case_capped(void)
+{
+    wm_limits lim;
+    wm_limits_default(&lim);
+    wm_instance *full = instantiate("capped", NULL, &lim);
+    wm_val res;
+    wm_error e;
+    CHECK(wm_call_export(full, "low", NULL, 0, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    note(res.of.i32);
+    CHECK(wm_call_export(full, "high", NULL, 0, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    note(res.of.i32);
+    lim.mem_cap_bytes = 4096;
+    wm_instance *small = instantiate("capped", NULL, &lim);
+    wm_err rc = wm_call_export(small, "low", NULL, 0, &res, 1, WM_FUEL_UNLIMITED, &e);
+    if (use_aot) {
+        CHECK(rc == WM_ERR_TRAP && strcmp(e.msg, "memory smaller than the AOT code requires") == 0);
+    } else {
+        CHECK(rc == WM_OK && res.of.i32 == 42);
+    }
+    rc = wm_call_export(small, "high", NULL, 0, &res, 1, WM_FUEL_UNLIMITED, &e);
+    CHECK(rc == WM_ERR_TRAP);
+    CHECK(strcmp(e.msg, use_aot ? "memory smaller than the AOT code requires"
+                                : "out of bounds memory access") == 0);
+}
+
 /* AOT and interpreted instances linked to each other, in every combination. */
 static void case_mixed(void)
 {
@@ -591,6 +619,7 @@ int main(int argc, char **argv)
         {"fuel", case_fuel}, {"exhaustion", case_exhaustion}, {"host", case_host},
         {"traps", case_traps}, {"mixed", case_mixed}, {"attach", case_attach},
         {"bulk", case_bulk},
+        {"capped", case_capped},
     };
     size_t size = 64u << 20;
     arena_mem = malloc(size);

@@ -15,6 +15,7 @@ static const char *const trap_msgs[WM_AOT_TRAP_COUNT] = {
     "indirect call type mismatch",
     "out of bounds table access",
     "call stack exhausted",
+    "memory smaller than the AOT code requires",
 };
 
 const char *wm_aot_trap_msg(uint32_t code)

@@ -38,7 +38,8 @@ enum {
     WM_AOT_TRAP_SIG_MISMATCH = 8,
     WM_AOT_TRAP_TABLE_OOB = 9,
     WM_AOT_TRAP_EXHAUSTED = 10,
-    WM_AOT_TRAP_COUNT = 11
+    WM_AOT_TRAP_MEM_SMALL = 11, /* memory 0 smaller than the code assumes (MEM_MIN) */
+    WM_AOT_TRAP_COUNT = 12
 };
 
 /* Header of the AOT payload after the package's 8-byte AOT section header (arch, flags,

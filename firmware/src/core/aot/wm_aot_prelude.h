@@ -118,10 +118,22 @@ typedef u32 wm_msz_t;
 #endif
 #if WM_AOT_BOUNDS
 #define CHK(a, k) do { if (WM_UNLIKELY(OOB(a, k))) TRAP(WM_AOT_TRAP_MEM_OOB); } while (0)
+/* k <= the memory the entries guarantee (MEM_MIN), so msz - k does not wrap: one compare */
+#if UINTPTR_MAX > 0xffffffffu
+#define CHKM(a, k) CHK(a, k)
+#else
+#define CHKM(a, k) do { if (WM_UNLIKELY((u32)(a) > msz - (u32)(k))) TRAP(WM_AOT_TRAP_MEM_OOB); } while (0)
+#endif
 #else
 /* No software check: an access outside the memory is left to the MPU (docs/aot.md) */
 #define CHK(a, k) ((void)0)
+#define CHKM(a, k) ((void)0)
 #endif
+/* At every entry from the runtime: memory 0 has at least the bytes the code relies on
+ * without checking (host_tools/wasmote/aot/ranges.py). Memory never shrinks, so this holds
+ * for the whole call; only a memory capped below its declared minimum fails it. */
+#define MEM_MIN(n) do { if (WM_UNLIKELY(*c->mem_bytes < (n))) \
+        wm_trap(c, WM_AOT_TRAP_MEM_SMALL, c->fuel); } while (0)
 /* A segment's combined check for the accesses at local l + c (i32 add, wrapping), c in
  * [cmin, end - size]: with l read as signed (compilers index with negative bases), if
  * l + cmin >= 0 and l + end <= msz in exact integers, then every l + c lies in [0, 2^32),
