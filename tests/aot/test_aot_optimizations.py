@@ -176,3 +176,64 @@ def test_the_optimisations_fire(modules):
             checked += sum(1 for ln in run.splitlines() if "EA(" in ln and "CHK" in ln)
     assert loops >= 10 and segments >= 10, (loops, segments)
     assert unchecked >= 20 and checked >= 5, (unchecked, checked)
+
+
+EDGES = """(module
+  (memory 1)
+  (data (i32.const 10) "\\ff\\fe")
+  ;; a loaded byte plus 65280: the last byte of the page at most, so no check is needed
+  (func (export "edge") (param $q i32) (result i32)
+    (i32.load8_u offset=65280 (i32.load8_u (local.get $q))))
+  ;; one byte further: 65536 is outside the memory, the check must stay
+  (func (export "past") (param $q i32) (result i32)
+    (i32.load8_u offset=65281 (i32.load8_u (local.get $q))))
+  ;; a local that only ever holds 0 or x & 255 (ranges.py's flow-insensitive interval),
+  ;; 4 bytes at 65277 + it: 65532 at most, the last valid start; at 65278 + it, one past
+  (func (export "local") (param $x i32) (result i32) (local $k i32)
+    (local.set $k (i32.and (local.get $x) (i32.const 255)))
+    (i32.load offset=65277 (local.get $k)))
+  (func (export "local_past") (param $x i32) (result i32) (local $k i32)
+    (local.set $k (i32.and (local.get $x) (i32.const 255)))
+    (i32.load offset=65278 (local.get $k)))
+  ;; a 16-bit table at 65532 indexed by (x & 3) << 1: entries 0 and 1 in, 2 and 3 out
+  (func (export "table") (param $x i32) (result i32)
+    (i32.load16_u (i32.add (i32.const 65532)
+                           (i32.shl (i32.and (local.get $x) (i32.const 3)) (i32.const 1))))))
+"""
+
+# (call, argument, in bounds?)
+EDGE_CALLS = [("edge", 10, True), ("edge", 11, True), ("past", 11, True), ("past", 10, False),
+              ("local", 255, True), ("local", 0x1FF, True), ("local_past", 254, True),
+              ("local_past", 255, False), ("local_past", 0xFFFFFFFF, False),
+              ("table", 0, True), ("table", 1, True), ("table", 2, False), ("table", 7, False)]
+
+
+def test_an_access_outside_the_proven_range_still_traps(tmp_path, host_target):
+    """The accesses whose range reaches the last byte of the memory go unchecked; one byte
+    further they keep their check and trap exactly as the interpreter does (a range one
+    too wide in ranges.py or translate.py would let the AOT code read past the memory)."""
+    src = tmp_path / "edges.wat"
+    src.write_text(EDGES)
+    wasm = tmp_path / "edges.wasm"
+    subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
+    data = wasm.read_bytes()
+    source = translate(read_module(data)).source
+    bodies = [f for f in source.split("\nstatic ") if f.startswith("u32 wf") and "{" in f]
+    fn = dict(zip(("edge", "past", "local", "local_past", "table"), bodies, strict=True))
+    # checked accesses per function (the load of q itself is always checked: a parameter)
+    checked = {name: f.count("CHK") for name, f in fn.items()}
+    assert checked == {"edge": 1, "past": 2, "local": 0, "local_past": 1, "table": 1}
+    pkg = tmp_path / "edges.wmp"
+    aot = compile_wasm(data, host_target, source=str(wasm)).aot
+    pkg.write_bytes(Package(Manifest("edges", Version(0, 0, 0)), data, (aot,)).to_bytes())
+    driver = posix_build.build_program("wasmote-spec", "release")
+    for module in (wasm, pkg):
+        with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
+            for name, arg, inside in EDGE_CALLS:
+                assert drv.command(f"module - {drv.module_source(module)}") == "ok"
+                got = drv.command(f"invoke - {name} i32:{arg:x}")
+                if inside:
+                    assert got.startswith("ok"), (module.name, name, arg, got)
+                else:
+                    assert got.startswith("trap") and "out of bounds" in got, \
+                        (module.name, name, arg, got)
