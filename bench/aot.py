@@ -41,6 +41,7 @@ import math
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -564,6 +565,15 @@ def families(kernels: tuple[Workload, ...]) -> list[tuple[str, tuple[Workload, .
             if ks]
 
 
+def by_family(kernels: tuple[Workload, ...], heading: Callable[[str], str],
+              table: Callable[[tuple[Workload, ...]], str]) -> None:
+    """Print one table per family of the selection, each under its heading."""
+    for title, ks in families(kernels):
+        print(heading(title))
+        print(table(ks))
+        print()
+
+
 def left_out() -> str:
     if not PROGRAMS_LEFT_OUT:
         return "Every Embench-IoT program of ../shared/bench-programs/ builds freestanding."
@@ -591,46 +601,32 @@ def main(argv: list[str] | None = None) -> int:
         print(left_out() + "\n")
     if not args.no_host:
         rows = measure_host(kernels, args.scale, interp)
-        for title, ks in families(kernels):
-            print(f"{title}. Host (x86-64): instructions executed, callgrind Ir minus the same "
-                  "engine running an empty kernel\n")
-            print(host_table([r for r in rows if r.kernel in ks]))
-            print()
+        by_family(kernels, lambda t: f"{t}. Host (x86-64): instructions executed, callgrind "
+                  "Ir minus the same engine running an empty kernel\n",
+                  lambda ks: host_table([r for r in rows if r.kernel in ks]))
     cores: dict[str, M4Result] = {}
     if not args.no_m4:
         res = measure_m4(kernels, interp=interp, mpu=mpu)
         cores["M4F"] = res
-        for title, ks in families(kernels):
-            print(f"{title}. Cortex-M4F (mps2-an386, QEMU -icount shift=0): instructions of "
-                  "the call (timer ticks x 40, calibrated); load = package hash + load + "
-                  "attach + instantiate\n")
-            print(m4_table(ks, res))
-            print()
+        by_family(kernels, lambda t: f"{t}. Cortex-M4F (mps2-an386, QEMU -icount shift=0): "
+                  "instructions of the call (timer ticks x 40, calibrated); load = package "
+                  "hash + load + attach + instantiate\n", lambda ks: m4_table(ks, res))
         if mpu:
             print(f"Bounds checks vs the MPU (PMSAv{res.isolation}): AOT isolated as the "
                   "product runs signed native code (unprivileged, SVC gate), compiled with "
                   "and without software bounds checks; fuel metering on unless said\n")
-            for title, ks in families(kernels):
-                print(f"{title}:\n")
-                print(mpu_table(ks, res))
-                print()
+            by_family(kernels, lambda t: f"{t}:\n", lambda ks: mpu_table(ks, res))
             print(f"In the supervisor's slices of {sup_slice_max()} fuel (wm_resume after "
                   "each)\n")
-            for title, ks in families(kernels):
-                print(f"{title}:\n")
-                print(slice_table(ks, res))
-                print()
+            by_family(kernels, lambda t: f"{t}:\n", lambda ks: slice_table(ks, res))
             print(overheads(kernels, res))
             print()
     if not args.no_lx106:
         lx = measure_m4(kernels, "xtensa-lx106", interp=interp, mpu=False)
         cores["LX106"] = lx
-        for title, ks in families(kernels):
-            print(f"{title}. Xtensa LX106 (xtensa-lx106, QEMU -icount shift=0): instructions "
-                  "of the call (CCOUNT ticks x 25, calibrated); load = package hash + load + "
-                  "attach + instantiate\n")
-            print(m4_table(ks, lx))
-            print()
+        by_family(kernels, lambda t: f"{t}. Xtensa LX106 (xtensa-lx106, QEMU -icount "
+                  "shift=0): instructions of the call (CCOUNT ticks x 25, calibrated); load = "
+                  "package hash + load + attach + instantiate\n", lambda ks: m4_table(ks, lx))
     if len(cores) > 1 and interp:
         print("By core (QEMU -icount): AOT/native and interp/AOT\n")
         print(ratio_by_core_table(kernels, cores))
