@@ -105,6 +105,9 @@ class PosixDevice:
     erase_counts: Path | None = None  # a u32 erase count per flash sector, kept here
     kv_lifetime_h: int | None = None  # hours the config area must last (None: ten years)
     port: int = 0            # TCP port; 0 picks a free one (then a restart moves it)
+    # "cpu": the device's milliseconds count only its own work and waits (its CPU time), so
+    # a loaded host slows it down without making its modules late: tests of the scheduler
+    clock: str = "host"
     url: str = ""
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -117,7 +120,7 @@ class PosixDevice:
              *(["--gpio-log", str(self.gpio_log)] if self.gpio_log is not None else []),
              *(["--retained", str(self.retained)] if self.retained is not None else []),
              *(["--fuel", str(self.fuel)] if self.fuel is not None else []),
-             "--entropy", self.entropy,
+             "--entropy", self.entropy, "--clock", self.clock,
              *(["--erase-counts", str(self.erase_counts)] if self.erase_counts else []),
              *(["--kv-lifetime", str(self.kv_lifetime_h)] if self.kv_lifetime_h else [])],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

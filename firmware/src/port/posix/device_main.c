@@ -8,7 +8,8 @@
  * Usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES] [--kv BYTES]
  *                       [--tcp PORT | --stdio] [--board NAME] [--ram BYTES] [--fuel N]
  *                       [--gpio-log FILE] [--retained FILE] [--entropy os|jitter]
- *                       [--kv-file FILE] [--erase-counts FILE] [--kv-lifetime HOURS]
+ *                       [--kv-file FILE] [--aot] [--erase-counts FILE]
+ *                       [--kv-lifetime HOURS] [--clock host|cpu]
  * --kv-file keeps the config area (keys, pins, module kv data; --kv bytes) in a file of
  * its own, so it outlives a store that is thrown away (`wasmote exec --kv DIR`). The
  * realtime clock WASI programs read is the host's.
@@ -28,6 +29,9 @@
  * boots again (re-mount, autostart) keeping the flash, like a reboot.
  * Entropy: the OS's getrandom (INFO: "hardware"), or with --entropy jitter only clock
  * jitter, as a board without an RNG has (INFO: "seeded DRBG").
+ * Clock: the host's monotonic clock, or with --clock cpu the device's own time (see
+ * device_millis), which a loaded host slows down but cannot make late: for tests that
+ * assert how late the scheduler wakes a module, like QEMU's -icount for a board.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
@@ -55,6 +59,43 @@
 #include "sandbox/gpio.h"
 
 #define FIRMWARE_VERSION "wasmote-posix 0.1.0"
+
+static uint64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* --clock cpu: the device's time is the CPU time of its thread (the work it did) plus the
+ * time it waited in poll, each wait counted at most as long as it asked for. A host that
+ * runs other processes delays the device as a whole; a module's lateness in this time is
+ * then only what the device itself did meanwhile (other modules' slices, requests), not
+ * how long the host kept it off the CPU. */
+static struct {
+    int cpu;
+    uint64_t waited_ns;
+} g_clock;
+
+static uint32_t device_millis(void)
+{
+    uint64_t ns = g_clock.cpu ? clock_ns(CLOCK_THREAD_CPUTIME_ID) + g_clock.waited_ns
+                              : clock_ns(CLOCK_MONOTONIC);
+    return (uint32_t)(ns / 1000000u);
+}
+
+/* poll() that credits the cpu clock with its wait, up to the timeout it asked for. */
+static int poll_waiting(struct pollfd *p, nfds_t n, int timeout_ms)
+{
+    uint64_t t0 = g_clock.cpu && timeout_ms > 0 ? clock_ns(CLOCK_MONOTONIC) : 0u;
+    int pr = poll(p, n, timeout_ms);
+    if (t0 != 0u) {
+        uint64_t waited = clock_ns(CLOCK_MONOTONIC) - t0;
+        uint64_t asked = (uint64_t)timeout_ms * 1000000u;
+        g_clock.waited_ns += waited < asked ? waited : asked;
+    }
+    return pr;
+}
 
 /* The port's UART: a buffered non-blocking fd pair (a port may keep statics; the core not). */
 static struct {
@@ -86,7 +127,7 @@ static int link_read_byte(void)
 static void link_idle(void)
 {
     struct pollfd p = {g_link.out_fd, POLLOUT, 0};
-    (void)poll(&p, 1, 10);
+    (void)poll_waiting(&p, 1, 10);
 }
 
 static size_t link_write(const uint8_t *buf, size_t len)
@@ -156,13 +197,6 @@ static wm_err posix_aot_attach(wm_module *mod, const uint8_t *code, size_t len, 
     return wm_aot_attach(mod, p, len, arch, abi, err);
 }
 
-static uint32_t posix_millis(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
-
 /* The OS's random bytes: on a host this is the "hardware" source. */
 static int os_entropy(uint8_t *buf, size_t len)
 {
@@ -203,7 +237,7 @@ static int gpio_write_logged(void *ctx, uint32_t pin, int level)
 {
     int rc = g_gpio.ops.write(ctx, pin, level);
     if (rc == 0 && g_gpio_log != NULL) {
-        fprintf(g_gpio_log, "%u %s %d\n", posix_millis(), g_pin_names[pin], level != 0);
+        fprintf(g_gpio_log, "%u %s %d\n", device_millis(), g_pin_names[pin], level != 0);
         fflush(g_gpio_log);
     }
     return rc;
@@ -251,7 +285,7 @@ static int serve(wm_device *dev, const wm_device_config *cfg, int listen_fd)
         struct pollfd p[2] = {{g_link.in_fd, POLLIN, 0}, {listen_fd, POLLIN, 0}};
         /* Runnable modules need the loop turning; sleeping ones wake within a ms. */
         int wait_ms = busy ? 0 : wm_sup_running(&dev->sup) > 0 ? 1 : 1000;
-        int pr = poll(p, listen_fd >= 0 ? 2 : 1, wait_ms);
+        int pr = poll_waiting(p, listen_fd >= 0 ? 2 : 1, wait_ms);
         if (pr < 0 && errno != EINTR) {
             return -1;
         }
@@ -283,7 +317,7 @@ static int await_client(wm_device *dev, int listen_fd)
     for (;;) {
         struct pollfd p = {listen_fd, POLLIN, 0};
         int wait_ms = busy ? 0 : wm_sup_running(&dev->sup) > 0 ? 1 : 1000;
-        int pr = poll(&p, 1, wait_ms);
+        int pr = poll_waiting(&p, 1, wait_ms);
         if (pr < 0 && errno != EINTR) {
             return -1;
         }
@@ -329,7 +363,8 @@ static void usage(void)
     fprintf(stderr, "usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES]"
                     " [--kv BYTES] [--tcp PORT | --stdio] [--board NAME] [--ram BYTES]"
                     " [--fuel N] [--gpio-log FILE] [--retained FILE] [--entropy os|jitter]"
-                    " [--kv-file FILE] [--aot] [--erase-counts FILE] [--kv-lifetime HOURS]\n");
+                    " [--kv-file FILE] [--aot] [--erase-counts FILE] [--kv-lifetime HOURS]"
+                    " [--clock host|cpu]\n");
 }
 
 int main(int argc, char **argv)
@@ -338,7 +373,7 @@ int main(int argc, char **argv)
     static wm_flash_file flash, kv_flash;
     const char *kv_path = NULL;
     const char *flash_path = NULL, *board = "posix", *gpio_log = NULL, *retained = NULL;
-    const char *entropy = "os";
+    const char *entropy = "os", *clock = "host";
     const char *erase_counts = NULL;
     long kv_lifetime = 0;
     long size = 320 * 1024, sector = 4096, port = -1, ram = 4L * 1024 * 1024, kv = 64 * 1024;
@@ -386,6 +421,8 @@ int main(int argc, char **argv)
             erase_counts = v;
         } else if (strcmp(argv[i], "--kv-lifetime") == 0) {
             kv_lifetime = strtol(v, NULL, 0);
+        } else if (strcmp(argv[i], "--clock") == 0) {
+            clock = v;
         } else {
             usage();
             return 2;
@@ -396,10 +433,12 @@ int main(int argc, char **argv)
         size % sector != 0 || port > 65535 || ram < 4096 || fuel <= 0 || kv < 0 ||
         kv % sector != 0 || (kv >= size && kv_path == NULL) || kv_lifetime < 0 ||
         kv_lifetime > 0x7FFFFFFF ||
-        (strcmp(entropy, "os") != 0 && strcmp(entropy, "jitter") != 0)) {
+        (strcmp(entropy, "os") != 0 && strcmp(entropy, "jitter") != 0) ||
+        (strcmp(clock, "host") != 0 && strcmp(clock, "cpu") != 0)) {
         usage();
         return 2;
     }
+    g_clock.cpu = strcmp(clock, "cpu") == 0;
     signal(SIGPIPE, SIG_IGN);
     if (wm_flash_file_open(&flash, flash_path, (uint32_t)size, (uint32_t)sector) != 0) {
         fprintf(stderr, "wasmote-device: cannot open flash file %s: %s\n", flash_path,
@@ -440,7 +479,7 @@ int main(int argc, char **argv)
         .write = link_write,
         .idle = link_idle,
         .reset = link_reset,
-        .millis = posix_millis,
+        .millis = device_millis,
         .board = board,
         .firmware_version = FIRMWARE_VERSION,
         .flash = &flash.ops,
