@@ -34,11 +34,15 @@ def device_exe() -> Path:
     return build_device("asan")
 
 
+def posix_device(tmp_path: Path, clock: str = "host") -> PosixDevice:
+    """The tests' posix device: ASan build, flash, pin log and retained RAM in `tmp_path`."""
+    return PosixDevice(tmp_path / "flash.bin", variant="asan", gpio_log=tmp_path / "gpio.log",
+                       retained=tmp_path / "retained.bin", clock=clock)
+
+
 @pytest.fixture
 def device(tmp_path: Path, device_exe: Path) -> Iterator[PosixDevice]:
-    dev = PosixDevice(tmp_path / "flash.bin", variant="asan", gpio_log=tmp_path / "gpio.log",
-                      retained=tmp_path / "retained.bin")
-    with dev:
+    with posix_device(tmp_path) as dev:
         yield dev
 
 

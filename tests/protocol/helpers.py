@@ -42,8 +42,9 @@ def held(c: DeviceClient) -> dict[str, bytes]:
     return {m.name: m.sha256 for m in c.modules()}
 
 
-def logs_with(c: DeviceClient, *needles: str, timeout: float = 10.0) -> str:
-    """The device's LOGS once they contain every needle (modules run after boot)."""
+def logs_with(c: DeviceClient, *needles: str, timeout: float = 60.0) -> str:
+    """The device's LOGS once they contain every needle (modules run after boot; the timeout
+    is only an upper bound for a device that never logs them)."""
     deadline = time.monotonic() + timeout
     while True:
         logs = c.logs()
