@@ -13,10 +13,11 @@ from wasmote.device.transport import SerialTransport
 
 @contextmanager
 def booted_client(board: str, timeout: float,
-                  qemu_args: tuple[str, ...] = ()) -> Iterator[DeviceClient]:
+                  qemu_args: tuple[str, ...] = (),
+                  icount: sim.Icount = False) -> Iterator[DeviceClient]:
     """QEMU running `board`'s firmware (built if needed), a client waiting `timeout` for
-    each answer; both closed afterwards."""
-    s = sim.launch(board, qemu_args=qemu_args)
+    each answer; both closed afterwards. `icount`: as sim.launch's."""
+    s = sim.launch(board, qemu_args=qemu_args, icount=icount)
     try:
         c = DeviceClient(SerialTransport(s.url, open_timeout=10.0), timeout=timeout)
         try:

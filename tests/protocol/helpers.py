@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
@@ -42,16 +43,23 @@ def held(c: DeviceClient) -> dict[str, bytes]:
     return {m.name: m.sha256 for m in c.modules()}
 
 
-def logs_with(c: DeviceClient, *needles: str, timeout: float = 60.0) -> str:
-    """The device's LOGS once they contain every needle (modules run after boot; the timeout
-    is only an upper bound for a device that never logs them)."""
+T = TypeVar("T")
+
+
+def until(get: Callable[[], T], ok: Callable[[T], bool], timeout: float = 60.0) -> T:
+    """get() once ok() holds for it, else the last one at the timeout (only an upper bound:
+    the caller asserts on what it got, waiting for the state, not for time)."""
     deadline = time.monotonic() + timeout
-    while True:
-        logs = c.logs()
-        if all(n in logs for n in needles) or time.monotonic() > deadline:
-            assert all(n in logs for n in needles), logs
-            return logs
+    while not ok(got := get()) and time.monotonic() < deadline:
         time.sleep(0.05)
+    return got
+
+
+def logs_with(c: DeviceClient, *needles: str, timeout: float = 60.0) -> str:
+    """The device's LOGS once they contain every needle (modules run after boot)."""
+    logs = until(c.logs, lambda text: all(n in text for n in needles), timeout)
+    assert all(n in logs for n in needles), logs
+    return logs
 
 
 def events_until(c: DeviceClient, done: Callable[[p.Event], bool],

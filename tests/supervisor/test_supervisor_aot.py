@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.sim_client import booted_client
 from tests.supervisor.modules import package
-from tests.supervisor.test_supervisor_device import collect, state
+from tests.supervisor.test_supervisor_device import collect_until, logged, state
+from tests.supervisor.test_supervisor_qemu import QEMU_BLINK_TOLERANCE_MS, QEMU_EVENT_DEADLINE_S
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.package import with_aot
 from wasmote.aot.targets import get_target
@@ -28,7 +29,8 @@ BOARD = "mps2-an386"
 
 @pytest.fixture
 def board() -> Iterator[DeviceClient]:
-    with booted_client(BOARD, timeout=3.0) as c:
+    # the blinker's timing: in instructions
+    with booted_client(BOARD, timeout=3.0, icount="while-running") as c:
         yield c
 
 
@@ -58,9 +60,10 @@ def test_signed_aot_runs_natively_beside_interpreted_modules(board: DeviceClient
     assert c.run("kvuser", "get", []) == [p.WireValue("i32", 9)]  # same data, native code
     c.start("busy")     # native, never yields: preempted at its fuel slices
     c.start("blinker")  # interpreted beside it
-    events = collect(c, 3.0)
-    late = [int(e.text) for e in events if e.module == "blinker" and e.kind == p.Msg.EV_LOG]
-    assert late and max(late) <= 80, late
+    events = collect_until(c, lambda evs: len(logged(evs, "blinker")) >= 1,  # 20 wake-ups
+                           QEMU_EVENT_DEADLINE_S)
+    late = [int(text) for text in logged(events, "blinker")]
+    assert max(late) <= QEMU_BLINK_TOLERANCE_MS, late
     busy = state(c, "busy")
     assert (busy.kind, busy.state) == ("package+aot", "ready") and busy.fuel_per_s > 0
     assert state(c, "blinker").kind == "package"
