@@ -122,10 +122,10 @@ def test_errors_are_one_line_and_non_zero(device: PosixDevice, tmp_path: Path) -
 
 def test_run_and_push_give_up_on_a_silent_device_within_timeout(tmp_path: Path) -> None:
     """RUN and PUSH_BEGIN wait long for their answers (a module runs, flash erases); a device
-    that answers nothing at all is reported after --timeout x tries, not after those."""
+    that answers nothing at all is reported after --timeout x tries, not after those (the
+    message says how long the client waited: no clock of the host's is asserted)."""
     import socket
     import threading
-    import time
 
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
@@ -145,11 +145,9 @@ def test_run_and_push_give_up_on_a_silent_device_within_timeout(tmp_path: Path) 
     mod.write_bytes(image(3000, 2))
     try:
         for args in (["run", "m"], ["push", str(mod)]):
-            t0 = time.monotonic()
             code, _, err = _run(*args, *port)
-            took = time.monotonic() - t0
             assert code != 0 and "no answer to INFO" in err, (args, err)
-            assert took < 5.0, (args, took)  # 4 tries of 0.2 s, not 30 s or 10 s per try
+            assert "after 4 tries of 0.2 s" in err, (args, err)  # not 30 s or 10 s per try
     finally:
         srv.close()
         for s in conns:

@@ -178,7 +178,7 @@ def test_push_resumes_after_a_disconnect(device: PosixDevice) -> None:
 
 def test_killing_the_device_mid_push_keeps_the_old_module(device: PosixDevice) -> None:
     old, new = image(40_000, 14), image(50_000, 15)
-    c = DeviceClient(SerialTransport(device.url), timeout=0.5, retries=1, slow_timeout=0.5)
+    c = DeviceClient(SerialTransport(device.url))
     c.push("app", old)
 
     def pull_the_plug(acked: int, size: int) -> None:

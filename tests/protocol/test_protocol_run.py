@@ -131,7 +131,7 @@ def test_killed_mid_replace_the_old_module_still_runs(device: PosixDevice,
     # the same code plus 60 KB of custom section: a different, larger valid module
     pad = image(60_000, 21)[8:]
     new = old + pad
-    c = DeviceClient(SerialTransport(device.url), timeout=0.5, retries=1, slow_timeout=0.5)
+    c = DeviceClient(SerialTransport(device.url))
     c.push("calc", old)
 
     def pull_the_plug(acked: int, size: int) -> None:

@@ -6,7 +6,6 @@ a new key set does to running modules (item 6), version pins across key rotation
 from __future__ import annotations
 
 import struct
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import wasmote.cli.device_cmds  # noqa: F401  (registers the commands)
-from tests.protocol.helpers import logs_with
+from tests.protocol.helpers import logs_with, until
 from tests.supervisor.modules import signed, wasm
 from wasmote.cli import main
 from wasmote.device import protocol as p
@@ -200,17 +199,15 @@ def test_module_output_needs_a_subscription(provisioned: DeviceClient,
     c.start("talker")
     got: list[tuple[int, str]] = []
     while len(got) < 4:
-        ev = c.wait_event(10.0)
+        ev = c.wait_event(60.0)  # (an upper bound: the lines come at once)
         assert ev is not None, got
         got.append((ev.kind, ev.text))
     assert got == [(p.Msg.EV_LOG, "secret reading 42")] * 3 + [(p.Msg.EV_EXIT, "exit")]
     c.subscribe(0)  # ended: quiet again
     c.events.clear()
     c.start("talker")
-    deadline = time.monotonic() + 10.0  # an upper bound: the wait is for the third exit
-    while c.logs().count("talker: exit") < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert c.logs().count("talker: exit") == 3
+    logs = until(c.logs, lambda text: text.count("talker: exit") >= 3)  # the third exit
+    assert logs.count("talker: exit") == 3
     assert [e for e in c.events if e.module] == []
 
 
