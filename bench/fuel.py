@@ -75,7 +75,7 @@ class Pkg:
 
 def package(pkg: Pkg, key: object) -> bytes:
     toml = (f'name = "{pkg.name}"\nversion = "1.0.0"\n'
-            'capabilities = ["log", "kv", "pubsub:t/*"]\n'
+            'capabilities = ["log", "kv", "pubsub:t/*", "random"]\n'
             f'[limits]\nmemory = {pkg.memory}\nstack = "320KiB"\n')
     built = build_package(pkg.wasm, parse_manifest_toml(toml), source=f"{pkg.name}.wasm",
                           strip=False).package
@@ -119,6 +119,7 @@ def build(pkgs: list[Pkg], out: Path) -> Path:
                *sorted((core / "sandbox").glob("*.c")),
                *sorted((core / "sandbox" / "wasi").glob("*.c")),
                *sorted((core / "crypto").glob("*.c")),
+               *sorted((core / "random").glob("*.c")),
                *sorted((core / "protocol").glob("*.c")),
                *(core / "store" / f for f in ("store.c", "flash_ram.c")),
                FIRMWARE_DIR / "src" / "app" / "freestanding.c"]

@@ -56,9 +56,6 @@ N, A, B, C, D, E, Z, F, C2, D2 = range(10)
 LOCAL_TYPES = (I32, I64, F32, F64, I64, I32, I32, F32, F64)  # A..D2 (params excluded)
 SECOND = {F32: C2, F64: D2}  # a float op's second operand
 BY_TYPE = {I32: A, I64: B, F32: C, F64: D}
-# call targets: 0-2 imports (log, kv_get, publish), 3 the empty function, 4 run, 5 many locals
-F_LOG, F_KV, F_PUB, F_EMPTY, F_RUN, F_MANY = range(6)
-MANY_LOCALS = (fuel.REGION_MAX - fuel.ENTRY) * fuel.LOCALS  # the most one entry pays for
 
 
 def get(i: int) -> bytes:
@@ -134,13 +131,16 @@ def _name(s: str) -> bytes:
 
 
 # call targets: 0-2 imports (log, kv_get, publish), 3 the empty function, 4 the one with
-# many locals, 5.. the probes
+# many locals, 5.. the probes. A module made with `random` imports WASI's random_get as well,
+# as function 3 (F_RANDOM): its own functions then come one later (only the random attacks
+# call it, so that the other modules' slices are not shortened by its charge).
 F_LOG, F_KV, F_PUB, F_EMPTY, F_MANY = range(5)
+F_RANDOM = 3
 MANY_LOCALS = 32000  # zeroed at entry: 4002 units (limits.stack 320 KiB holds them)
 
 
 def module(probes: list[tuple[str, bytes]], *, pages: tuple[int, int] = (2, 16),
-           many: int = 1, start: bool = False) -> bytes:
+           many: int = 1, start: bool = False, random: bool = False) -> bytes:
     """A module exporting each (name, run body) as `name(n)` (see the module docstring);
     with `start`, also `_start()`: the first probe with n = 0 (2^32 turns)."""
     types = [b"\x60\x01\x7f\x00", b"\x60\x00\x00", b"\x60\x02\x7f\x7f\x01\x7f",
@@ -148,6 +148,8 @@ def module(probes: list[tuple[str, bytes]], *, pages: tuple[int, int] = (2, 16),
     imports = [_name("wasmote") + _name("log") + b"\x00\x02",
                _name("wasmote") + _name("kv_get") + b"\x00\x03",
                _name("wasmote") + _name("publish") + b"\x00\x03"]
+    imports += [_name("wasi_snapshot_preview1") + _name("random_get") + b"\x00\x02"] * random
+    first = len(imports)  # the empty function; many locals next, then the probes
     funcs = [b"\x01", b"\x01"] + [b"\x00"] * len(probes)  # empty, many, probes
     funcs += [b"\x01"] if start else []
     table = [b"\x70\x00" + uleb(8)]
@@ -156,11 +158,11 @@ def module(probes: list[tuple[str, bytes]], *, pages: tuple[int, int] = (2, 16),
             b"\x7f\x01" + i32c(0) + b"\x0b",
             b"\x7d\x01\x43" + struct.pack("<f", 0.0) + b"\x0b",
             b"\x7c\x01\x44" + struct.pack("<d", 0.0) + b"\x0b"]
-    exports = [_name(name) + b"\x00" + uleb(5 + k) for k, (name, _) in enumerate(probes)]
-    exports += [_name("_start") + b"\x00" + uleb(5 + len(probes))] if start else []
+    exports = [_name(name) + b"\x00" + uleb(first + 2 + k) for k, (name, _) in enumerate(probes)]
+    exports += [_name("_start") + b"\x00" + uleb(first + 2 + len(probes))] if start else []
     # active: the table full of `empty`; passive: 64 of them for table.init
-    elems = [b"\x00" + i32c(0) + b"\x0b" + _vec([uleb(F_EMPTY)] * 8),
-             b"\x01\x00" + _vec([uleb(F_EMPTY)] * 64)]
+    elems = [b"\x00" + i32c(0) + b"\x0b" + _vec([uleb(first)] * 8),
+             b"\x01\x00" + _vec([uleb(first)] * 64)]
     # passive: 256 bytes for memory.init; active: the topic publish sends to, at 300
     data = [b"\x01" + _vec([bytes([i & 0xFF]) for i in range(256)]),
             b"\x00" + i32c(300) + b"\x0b" + _vec([b"t", b"/", b"a"])]
@@ -168,7 +170,7 @@ def module(probes: list[tuple[str, bytes]], *, pages: tuple[int, int] = (2, 16),
     code = [b"\x00\x0b",  # empty
             _vec([uleb(many) + b"\x7e"]) + b"\x0b"]
     code += [locals_run + _prologue() + body + b"\x0b" for _, body in probes]
-    code += [b"\x00" + i32c(0) + b"\x10" + uleb(5) + b"\x0b"] if start else []
+    code += [b"\x00" + i32c(0) + b"\x10" + uleb(first + 2) + b"\x0b"] if start else []
     code_entries = [uleb(len(c)) + c for c in code]
     return (b"\0asm\x01\0\0\0" + _section(1, _vec(types)) + _section(2, _vec(imports)) +
             _section(3, _vec(funcs)) + _section(4, _vec(table)) + _section(5, _vec(mem)) +
@@ -249,6 +251,18 @@ class Attack:
     slices: int = 12    # slices run (and measured)
 
 
+def random_flood() -> bytes:
+    """One random byte per call: each call is a whole DRBG request (its update steps)."""
+    return module([("run", loop(get(Z) + i32c(1) + b"\x10" + uleb(F_RANDOM) + b"\x1a", 4))],
+                  random=True)
+
+
+def random_big() -> bytes:
+    """64 KiB in one random_get (filled 64 bytes a slice)."""
+    return module([("run", loop(get(Z) + i32c(1 << 16) + b"\x10" + uleb(F_RANDOM) + b"\x1a",
+                                1))], random=True)
+
+
 def attacks(worst: dict[str, tuple[bytes, int]]) -> list[Attack]:
     """The attacks on a slice's length, run as the supervisor runs them. `worst` names
     snippets (with their weight) of the costliest instructions per unit of fuel, each made
@@ -285,5 +299,7 @@ def attacks(worst: dict[str, tuple[bytes, int]]) -> list[Attack]:
                                      uleb(F_KV) + b"\x1a"), big, 2 << 16),
         Attack("host:publish-flood", host(i32c(300) + i32c(3) + get(Z) + i32c(64) + b"\x10" +
                                           uleb(F_PUB) + b"\x1a"), big, 2 << 16),
+        Attack("host:random-flood", random_flood(), big, 2 << 16),
+        Attack("host:random-64KiB", random_big(), big, 2 << 16),
     ]
     return out

@@ -25,6 +25,8 @@ from bench.fuel_probes import (
     keep,
     loop,
     module,
+    random_big,
+    random_flood,
     straight,
     uleb,
 )
@@ -56,6 +58,11 @@ def _attacks() -> list[Pkg]:
         # (~15 lines a slice, 341 fill it); each line after that compacts the ring
         one("host:log-ring", loop(get(Z) + get(Z) + b"\x10" + uleb(F_LOG) + b"\x1a", 4),
             pkg="l", slices=30),
+        # each call a DRBG request; one request of 64 KiB (filled 64 bytes a slice)
+        Pkg("random_flood", random_flood(), 2 << 16,
+            [Probe("host:random-flood", "run", 1 << 30, True, 8)]),
+        Pkg("random_big", random_big(), 2 << 16,
+            [Probe("host:random-64KiB", "run", 1 << 30, True, 8)]),
     ]
 
 
@@ -69,6 +76,6 @@ def test_no_slice_runs_past_its_bound(tmp_path):
         assert n >= 2, (label, engine)  # it was preempted, not finished
         assert slice_fuel + stretch <= 10_000 or slice_fuel == 1, (label, engine)
         assert res.instructions(most) <= SLICE_BOUND, (label, engine, res.instructions(most))
-    assert len(seen) == 6 * 3
+    assert len(seen) == 8 * 3
     # the attacks do bite: the interpreter's straight-line stretch alone is most of a slice
     assert res.instructions(res.slices[("straight:trunc", "interp")][3]) > SLICE_BOUND / 2

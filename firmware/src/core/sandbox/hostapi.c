@@ -311,6 +311,8 @@ static uint64_t host_fuel_max(const wm_sb_module *mod)
             f = WM_SB_FUEL_PUBLISH;
         else if (fn == wm_wasi_fd_write) /* takes what the fuel pays for, overshoots by: */
             f = WM_WASI_FUEL_PER_OUT_BYTE + 2u * (uint64_t)WM_WASI_FUEL_PER_PIECE;
+        else if (fn == wm_wasi_random_get || fn == wm_as_seed)
+            f = WM_WASI_FUEL_RANDOM_MAX;
         else if ((fn == h_kv_get || fn == h_kv_set || fn == h_kv_delete) && mod->host->plat.kv)
             f = kv_fuel(mod->host->plat.kv);
         else

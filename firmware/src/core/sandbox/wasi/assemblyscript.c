@@ -123,7 +123,7 @@ static wm_err as_trace(wm_instance *inst, void *user, const wm_val *args, wm_val
 
 /* 53 random bits as an integer-valued double (never NaN): AssemblyScript reinterprets it
  * as the seed of Math.random. Without a source the call traps (its result would lie). */
-static wm_err as_seed(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+wm_err wm_as_seed(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
 {
     wm_sb_module *mod = user;
     const wm_sb_platform *pl = &mod->host->plat;
@@ -131,6 +131,7 @@ static wm_err as_seed(wm_instance *inst, void *user, const wm_val *args, wm_val 
     (void)args;
     if (!pl->random || pl->random(pl->ctx, b, sizeof b) != 0)
         return wm_trap(inst, "seed: no random source on this device");
+    wm_charge(inst, WM_WASI_FUEL_PER_RANDOM_CALL + sizeof b * WM_WASI_FUEL_PER_RANDOM_BYTE);
     uint64_t v = 0;
     for (int i = 0; i < 7; i++) v = (v << 8) | b[i];
     union {
@@ -146,7 +147,7 @@ static wm_err as_seed(wm_instance *inst, void *user, const wm_val *args, wm_val 
 static const wm_sb_api_entry k_as[] = {
     {"abort", "iiii:", 0, as_abort},
     {"trace", "iiFFFFF:", WM_CAP_LOG, as_trace},
-    {"seed", ":F", WM_CAP_RANDOM, as_seed},
+    {"seed", ":F", WM_CAP_RANDOM, wm_as_seed},
 };
 
 const wm_sb_api_entry *wm_as_api(uint32_t *count)

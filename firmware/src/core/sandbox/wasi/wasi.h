@@ -39,7 +39,18 @@ enum {
  * only the bytes the fuel left pays for (a short write), so one call overshoots its fuel
  * by at most a byte and two pieces. */
 #define WM_WASI_FUEL_PER_PIECE WM_SB_FUEL_LOG_LINE
-#define WM_WASI_FUEL_PER_RANDOM_BYTE 1u
+/* Random bytes come from the device's HMAC-DRBG: each request costs its SP 800-90A update
+ * steps (about nine SHA-256 compressions twice, some 150 000 instructions on a Cortex-M4,
+ * a reseed from the port's source every 1024 requests) and each 32 bytes one HMAC. A
+ * random_get fills at most WM_WASI_RANDOM_PIECE bytes per slice: a longer request yields
+ * between pieces and completes over several slices (the call blocks, as sleep does), so no
+ * request runs one long slice. env.seed (8 bytes) is one request. */
+#define WM_WASI_RANDOM_PIECE 64u
+#define WM_WASI_FUEL_PER_RANDOM_CALL 6000u
+#define WM_WASI_FUEL_PER_RANDOM_BYTE 16u
+/* The most one call of random_get or env.seed charges (hostapi.c: shortens the slice). */
+#define WM_WASI_FUEL_RANDOM_MAX \
+    (WM_WASI_FUEL_PER_RANDOM_CALL + WM_WASI_RANDOM_PIECE * WM_WASI_FUEL_PER_RANDOM_BYTE)
 
 const wm_sb_api_entry *wm_wasi_api(uint32_t *count);
 const wm_sb_api_entry *wm_as_api(uint32_t *count);
@@ -89,5 +100,7 @@ WM_WASI_FN(wm_wasi_proc_exit);
 WM_WASI_FN(wm_wasi_proc_raise);
 WM_WASI_FN(wm_wasi_sched_yield);
 WM_WASI_FN(wm_wasi_random_get);
+/* AssemblyScript's env.seed (assemblyscript.c): one DRBG request, charged as random_get's. */
+wm_err wm_as_seed(wm_instance *inst, void *user, const wm_val *args, wm_val *results);
 
 #endif

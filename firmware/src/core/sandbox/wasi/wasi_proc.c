@@ -276,14 +276,35 @@ WM_WASI_FN(wm_wasi_sched_yield)
 WM_WASI_FN(wm_wasi_random_get)
 {
     wm_sb_module *mod = user;
-    uint32_t len = wm_wasi_arg(args, 1);
+    wm_wasi_state *st = &mod->wasi;
+    uint32_t ptr = wm_wasi_arg(args, 0), len = wm_wasi_arg(args, 1);
     bool fault;
-    uint8_t *buf = wm_sb_range(inst, wm_wasi_arg(args, 0), len, &fault);
+    uint8_t *buf = wm_sb_range(inst, ptr, len, &fault);
     if (fault) return wm_wasi_ret(results, WM_WASI_EFAULT);
     if (len == 0) return wm_wasi_ret(results, WM_WASI_ESUCCESS);
     const wm_sb_platform *pl = &mod->host->plat;
-    if (!pl->random || pl->random(pl->ctx, buf, len) != 0)
-        return wm_wasi_ret(results, WM_WASI_EIO);
-    wm_charge(inst, (uint64_t)len * WM_WASI_FUEL_PER_RANDOM_BYTE);
+    if (!pl->random) return wm_wasi_ret(results, WM_WASI_EIO);
+    uint32_t done = 0;
+    if (st->random_done != 0) {
+        /* The retry of a call blocked between pieces finds its yield armed (sleep answers
+         * false and disarms it). Anything else (a call dropped while blocked) starts over,
+         * after the yield this has just armed. */
+        bool retry = pl->sleep != NULL && !pl->sleep(pl->ctx, mod, 0);
+        if (retry && st->random_ptr == ptr && st->random_len == len) done = st->random_done;
+        st->random_done = 0;
+        if (!retry && pl->sleep != NULL) return WM_ERR_BLOCKED;
+    }
+    do {
+        uint32_t n = len - done < WM_WASI_RANDOM_PIECE ? len - done : WM_WASI_RANDOM_PIECE;
+        if (pl->random(pl->ctx, buf + done, n) != 0) return wm_wasi_ret(results, WM_WASI_EIO);
+        wm_charge(inst, WM_WASI_FUEL_PER_RANDOM_CALL + (uint64_t)n * WM_WASI_FUEL_PER_RANDOM_BYTE);
+        done += n;
+        if (done < len && pl->sleep != NULL && pl->sleep(pl->ctx, mod, 0)) {
+            st->random_ptr = ptr;
+            st->random_len = len;
+            st->random_done = done;
+            return WM_ERR_BLOCKED; /* the next slice continues (results are ignored) */
+        }
+    } while (done < len); /* (a platform without a scheduler: all pieces now, each charged) */
     return wm_wasi_ret(results, WM_WASI_ESUCCESS);
 }
