@@ -64,6 +64,11 @@ int wm_port_entropy(uint8_t *buf, size_t len);
 struct wm_gpio_ops;
 const struct wm_gpio_ops *wm_port_gpio(void);
 
+/* The buses, UARTs, ADC channels and PWM outputs modules may be granted (periph_ops.h),
+ * or NULL when the board offers none. */
+struct wm_periph_ops;
+const struct wm_periph_ops *wm_port_periph(void);
+
 /* The driver of the store region (wm_port_info.store: module store, then the config area),
  * or NULL when the region is RAM (QEMU) and the firmware emulates NOR flash over it. */
 struct wm_flash_ops;

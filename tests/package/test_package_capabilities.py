@@ -77,10 +77,14 @@ def test_topic_has_no_wildcard():
 
 
 def test_grants_per_kind():
-    assert granted_functions([]) == {"yield"}
+    always = {"yield", "periph_close"}  # neither grants any power
+    assert granted_functions([]) == always
     assert granted_functions([Capability(CapKind.GPIO, "led0")]) == {
-        "yield", "gpio_pin", "gpio_read", "gpio_write"}
-    every = parse_capabilities(["log", "time", "sleep", "kv", "gpio:*", "pubsub:*"])
+        *always, "gpio_pin", "gpio_read", "gpio_write"}
+    assert granted_functions([Capability(CapKind.I2C, "0/0x48")]) == {
+        *always, "i2c_open", "i2c_read", "i2c_write", "i2c_write_read"}
+    every = parse_capabilities(["log", "time", "sleep", "kv", "gpio:*", "pubsub:*",
+                                "i2c:0/*", "spi:0/*", "uart:aux", "adc:vin0", "pwm:led1"])
     assert granted_functions(every) == set(HOST_FUNCTIONS)
 
 

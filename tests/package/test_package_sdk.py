@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from wasmote.package.build import build_package, module_func_imports
-from wasmote.package.capabilities import ERROR_CODES, HOST_FUNCTIONS, check_imports
+from wasmote.package.capabilities import ERROR_CODES, HOST_FUNCTIONS, LIMITS, check_imports
 from wasmote.package.errors import CapabilityError, PackageError
 from wasmote.package.manifest import parse_manifest_toml
 from wasmote.wasm.reader import read_module
@@ -29,6 +29,14 @@ __attribute__((export_name("run"))) int64_t run(void) {
     acc += wm_kv_set("k", 1, "v", 1) + wm_kv_get("k", 1, buf, 4) + wm_kv_delete("k", 1);
     acc += wm_subscribe("sensors/*", 9) + wm_publish("sensors/t", 9, "x", 1);
     acc += wm_receive(buf, (int32_t)sizeof buf, 0);
+    int32_t i2c = wm_i2c_open_addr(0, 0x48), spi = wm_spi_open_str("0/0");
+    acc += wm_i2c_write(i2c, buf, 1) + wm_i2c_read(i2c, buf, 2);
+    acc += wm_i2c_write_read(i2c, buf, 1, buf, 2) + wm_i2c_open_str("temp0");
+    acc += wm_spi_transfer(spi, buf, 1, buf, 3);
+    int32_t uart = wm_uart_open_str("aux"), adc = wm_adc_open_str("vin0");
+    acc += wm_uart_write(uart, "x", 1) + wm_uart_read(uart, buf, 4, 0) + wm_adc_read(adc);
+    int32_t pwm = wm_pwm_open_str("led1");
+    acc += wm_pwm_set(pwm, 1000, 32768) + wm_periph_close(pwm);
     return acc;
 }
 """
@@ -75,6 +83,20 @@ def test_error_codes_in_header_and_docs(repo_root):
         assert re.search(rf"\|\s*{value}\s*\|\s*`{name}`", api), name
     for name in HOST_FUNCTIONS:
         assert f"`{name}`" in api, name
+
+
+def test_codes_and_limits_are_the_same_everywhere(repo_root):
+    """capabilities.py, the authors' header, the device's sb_api.h and docs/api.md."""
+    header = (repo_root / "sdk" / "wasmote.h").read_text()
+    device = (repo_root / "firmware" / "src" / "core" / "sandbox" / "sb_api.h").read_text()
+    api = (repo_root / "docs" / "api.md").read_text()
+    in_device = {m[1]: int(m[2]) for m in
+                 re.finditer(r"#define (WM_E_\w+)\s+\((-\d+)\)", device)}
+    assert in_device == ERROR_CODES
+    for name, value in LIMITS.items():
+        assert re.search(rf"#define {name}\s+{value}\b", header), name
+        assert re.search(rf"#define {name}\s+{value}u\b", device), name
+        assert re.search(rf"\|\s*`{name}`\s*\|\s*{value}\s*\|", api), name
 
 
 def test_blink_packages_with_its_manifest(tmp_path, repo_root):

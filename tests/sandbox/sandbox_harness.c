@@ -20,6 +20,11 @@
  *   kvpins                     pins come from the kv store (pins.c) from now on
  *   pinrecord SLOT             record the version of the module in SLOT as its pin
  *   pinclear NAME              forget the pin of NAME
+ *   sleepms MS                 -> ok after MS milliseconds
+ *   sim WHAT [ARGS]            the SIMULATED peripherals (port/posix/sim_periph.h):
+ *     temp MILLI | stretch POLLS | jam CLOCKS | adc CH CODE | uart TEXT  -> ok
+ *     addressed ADDR -> times the address went out on the wires
+ *     ee ADDR N -> N EEPROM bytes in hex | pwm CH -> HZ DUTY | busy -> bus lock bits
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -30,6 +35,7 @@
 #include "flash_ram.h"
 #include "pins.h"
 #include "sandbox.h"
+#include "sim_periph.h"
 
 #define SLOTS 4
 #define ARENA_SIZE (512u * 1024u)
@@ -60,6 +66,7 @@ typedef struct {
     wm_kv kv;
     unsigned sleeps;
     uint32_t random_next;
+    wm_sim_periph periph;
 } harness;
 
 static uint64_t now_ms(void *ctx)
@@ -103,6 +110,47 @@ static bool sleep_hook(void *ctx, wm_sb_module *mod, uint32_t ms)
     (void)ms;
     h->sleeps++;
     return false; /* no scheduler here: sleeping returns at once */
+}
+
+static uint64_t now_ms64(void) { return now_ms(NULL); }
+
+static void cmd_sim(harness *h, const char *what, const char *line)
+{
+    wm_sim_periph *s = &h->periph;
+    long a = 0, b = 0;
+    char text[256] = "";
+    int n = sscanf(line, "%*s %*s %ld %ld", &a, &b);
+    if (strcmp(what, "temp") == 0 && n >= 1) {
+        s->temp_mc = (int32_t)a;
+    } else if (strcmp(what, "stretch") == 0 && n >= 1) {
+        s->stretch = (uint32_t)a;
+        s->stretch_left = 0;
+        s->d_scl = 1;
+    } else if (strcmp(what, "jam") == 0 && n >= 1) {
+        s->jam = (uint32_t)a;
+    } else if (strcmp(what, "adc") == 0 && n >= 2 && a >= 0 && a < 4) {
+        s->adc_in[a] = (uint8_t)b;
+    } else if (strcmp(what, "uart") == 0 && sscanf(line, "%*s %*s %255s", text) == 1) {
+        (void)s->ops.uart_write(s, 0, (const uint8_t *)text, (uint32_t)strlen(text));
+    } else if (strcmp(what, "addressed") == 0 && n >= 1 && a >= 0 && a < 128) {
+        printf("%u\n", s->addressed[a]);
+        return;
+    } else if (strcmp(what, "ee") == 0 && n >= 2 && a >= 0 && b > 0 &&
+               a + b <= (long)WM_SIM_EEPROM_SIZE) {
+        for (long i = 0; i < b; i++) printf("%02x", s->ee[a + i]);
+        printf("\n");
+        return;
+    } else if (strcmp(what, "pwm") == 0 && n >= 1 && a >= 0 && a < 2) {
+        printf("%u %u\n", s->pwm_hz[a], s->pwm_duty[a]);
+        return;
+    } else if (strcmp(what, "busy") == 0) {
+        printf("%u %u\n", h->host.i2c_busy, h->host.spi_busy);
+        return;
+    } else {
+        printf("error bad sim command\n");
+        return;
+    }
+    printf("ok\n");
 }
 
 static int pinned(void *ctx, const char *name, uint16_t v[3])
@@ -379,10 +427,12 @@ int main(void)
     memset(h.kv_mem, 0xFF, sizeof h.kv_mem);
     wm_flash_ram_init(&h.flash, h.kv_mem, KV_SIZE, KV_SECTOR);
     if (wm_kv_mount(&h.kv, &h.flash.ops)) return 2;
+    wm_sim_periph_init(&h.periph, now_ms64);
     wm_sb_platform plat = {&h, now_ms, log_line, sleep_hook, NULL, &h.gpio.ops, &h.kv,
                            output_piece, fixed_random, NULL,
                            NULL, NULL, /* no kv write budget here: the supervisor's */
-                           0};         /* log_byte_fuel: the default */
+                           0,          /* log_byte_fuel: the default */
+                           &h.periph.ops};
     wm_sb_host_init(&h.host, &plat);
     h.dev.keys = (const uint8_t(*)[32])h.keys;
     h.dev.pinned = pinned;
@@ -462,6 +512,12 @@ int main(void)
             printf(wm_sb_pin_record(&h.kv, m->name, m->version) == 0 ? "ok\n" : "error\n");
         } else if (strcmp(cmd, "pinclear") == 0) {
             printf("%d\n", wm_sb_pin_clear(&h.kv, a));
+        } else if (strcmp(cmd, "sleepms") == 0) {
+            struct timespec ts = {0, atol(a) * 1000000L};
+            nanosleep(&ts, NULL);
+            printf("ok\n");
+        } else if (strcmp(cmd, "sim") == 0) {
+            cmd_sim(&h, a, line);
         } else if (strcmp(cmd, "sleeps") == 0) {
             printf("%u\n", h.sleeps);
         } else {

@@ -33,7 +33,9 @@ def pub_hex(key: Ed25519PrivateKey) -> str:
 
 
 def build_harness(variant: str = "asan") -> Path:
-    prog = posix_build.Program("sandbox-harness", (str(HERE / "sandbox_harness.c"),))
+    prog = posix_build.Program("sandbox-harness", (str(HERE / "sandbox_harness.c"),
+                                                   "src/port/posix/sim_periph.c"),
+                               ("src/port/posix",))
     return posix_build.build_program(prog, variant)
 
 

@@ -65,6 +65,7 @@ void wm_app_main(void)
         .ram_size = info->ram_free_size,
         .run_fuel = WM_RUN_FUEL,
         .gpio = wm_port_gpio(),
+        .periph = wm_port_periph(),
         .retained = retained_size >= sizeof(wm_sup_retained) ? retained : NULL,
         .reset_cause = wm_port_reset_cause(),
         .aot_arch = WM_AOT_ARCH_SELF, /* native code of this CPU, from signed packages */

@@ -22,6 +22,7 @@ CORE = FIRMWARE_DIR / "src" / "core"
 PORT_SOURCES = (
     FIRMWARE_DIR / "src" / "port" / "posix" / "device_main.c",
     FIRMWARE_DIR / "src" / "port" / "posix" / "flash_file.c",
+    FIRMWARE_DIR / "src" / "port" / "posix" / "sim_periph.c",
 )
 
 
@@ -98,6 +99,7 @@ class PosixDevice:
                                   # as on every board file
     gpio_log: Path | None = None  # simulated pins: every output change is appended here
     retained: Path | None = None  # "retained RAM" in a file: survives kill(), like a reset
+    tmp105: Path | None = None    # the simulated TMP105 reads millidegrees C from this file
     variant: str = "release"
     board: str = "posix"
     fuel: int | None = None  # per RUN call; None = the device's default
@@ -119,6 +121,7 @@ class PosixDevice:
              "--board", self.board,
              *(["--gpio-log", str(self.gpio_log)] if self.gpio_log is not None else []),
              *(["--retained", str(self.retained)] if self.retained is not None else []),
+             *(["--tmp105", str(self.tmp105)] if self.tmp105 is not None else []),
              *(["--fuel", str(self.fuel)] if self.fuel is not None else []),
              "--entropy", self.entropy, "--clock", self.clock,
              *(["--erase-counts", str(self.erase_counts)] if self.erase_counts else []),

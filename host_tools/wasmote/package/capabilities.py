@@ -10,6 +10,8 @@ The other import modules (WASI preview 1, AssemblyScript's `env`) are in wasi_im
 
 Grammar of a capability string (docs/module-format.md):
     log | time | sleep | kv | random | gpio:PIN | gpio:* | pubsub:PATTERN
+    | i2c:BUS/0xAA | i2c:BUS/* | i2c:NAME | spi:BUS/CS | spi:BUS/* | spi:NAME
+    | uart:NAME | adc:NAME | pwm:NAME                    (package/peripherals.py)
     | bridge:out:PATTERN | bridge:in:PATTERN
     PIN      = [a-z][a-z0-9_]{0,31}
     PATTERN  = "*" | SEGMENT ("/" SEGMENT)* ["/*"]      (at most 32 bytes)
@@ -23,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
+from wasmote.package import peripherals
 from wasmote.package.errors import CapabilityError
 
 API_VERSION = 1
@@ -41,18 +44,33 @@ class CapKind(IntEnum):
     KV = 5
     PUBSUB = 6
     RANDOM = 7  # random_get / env.seed (WASI)
-    # 8..12 are left to the peripheral grants (issue 17, branch periph)
+    I2C = 8
+    SPI = 9
+    UART = 10
+    ADC = 11
+    PWM = 12
     BRIDGE_OUT = 13  # "bridge:out:PATTERN": these publications may leave the device
     BRIDGE_IN = 14   # "bridge:in:PATTERN": messages from the network may reach the module
 
 
+PERIPHERAL_KINDS = (CapKind.I2C, CapKind.SPI, CapKind.UART, CapKind.ADC, CapKind.PWM)
 # Kinds whose capability takes an argument after ':' (the others take none).
-_KINDS_WITH_ARG = {CapKind.GPIO, CapKind.PUBSUB, CapKind.BRIDGE_OUT, CapKind.BRIDGE_IN}
+_KINDS_WITH_ARG = {CapKind.GPIO, CapKind.PUBSUB, CapKind.BRIDGE_OUT, CapKind.BRIDGE_IN,
+                   *PERIPHERAL_KINDS}
 BRIDGE_KINDS = (CapKind.BRIDGE_OUT, CapKind.BRIDGE_IN)
 # The text before the argument: "gpio", ..., and "bridge:out" / "bridge:in".
 _PREFIX = {k: ("bridge:" + k.name.removeprefix("BRIDGE_").lower() if k in BRIDGE_KINDS
                else k.name.lower()) for k in CapKind}
 _KIND_BY_NAME = {name: k for k, name in _PREFIX.items()}
+# What `needs capability ...` says for each kind with an argument (the device's link.c too).
+_HINTS = {CapKind.GPIO: "gpio:PIN", CapKind.PUBSUB: "pubsub:PATTERN",
+          CapKind.I2C: "i2c:BUS/ADDR or i2c:NAME", CapKind.SPI: "spi:BUS/CS or spi:NAME",
+          CapKind.UART: "uart:NAME", CapKind.ADC: "adc:NAME", CapKind.PWM: "pwm:NAME"}
+_EXAMPLES = {CapKind.GPIO: "gpio:led0", CapKind.PUBSUB: "pubsub:sensors/*",
+             CapKind.I2C: "i2c:0/0x48", CapKind.SPI: "spi:0/0", CapKind.UART: "uart:aux",
+             CapKind.ADC: "adc:vin0", CapKind.PWM: "pwm:led1",
+             CapKind.BRIDGE_OUT: "bridge:out:sensors/*",
+             CapKind.BRIDGE_IN: "bridge:in:commands/NAME/*"}
 
 _PIN_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _SEGMENT_RE = re.compile(r"[A-Za-z0-9_-]+")
@@ -86,6 +104,20 @@ _FUNCS = [
     HostFunction("publish", (_I32, _I32, _I32, _I32), (_I32,), CapKind.PUBSUB),
     HostFunction("subscribe", (_I32, _I32), (_I32,), CapKind.PUBSUB),
     HostFunction("receive", (_I32, _I32, _I32), (_I32,), CapKind.PUBSUB),
+    HostFunction("i2c_open", (_I32, _I32), (_I32,), CapKind.I2C),
+    HostFunction("i2c_write", (_I32, _I32, _I32), (_I32,), CapKind.I2C),
+    HostFunction("i2c_read", (_I32, _I32, _I32), (_I32,), CapKind.I2C),
+    HostFunction("i2c_write_read", (_I32,) * 5, (_I32,), CapKind.I2C),
+    HostFunction("spi_open", (_I32, _I32), (_I32,), CapKind.SPI),
+    HostFunction("spi_transfer", (_I32,) * 5, (_I32,), CapKind.SPI),
+    HostFunction("uart_open", (_I32, _I32), (_I32,), CapKind.UART),
+    HostFunction("uart_write", (_I32, _I32, _I32), (_I32,), CapKind.UART),
+    HostFunction("uart_read", (_I32,) * 4, (_I32,), CapKind.UART),
+    HostFunction("adc_open", (_I32, _I32), (_I32,), CapKind.ADC),
+    HostFunction("adc_read", (_I32,), (_I32,), CapKind.ADC),
+    HostFunction("pwm_open", (_I32, _I32), (_I32,), CapKind.PWM),
+    HostFunction("pwm_set", (_I32, _I32, _I32), (_I32,), CapKind.PWM),
+    HostFunction("periph_close", (_I32,), (_I32,), None),
 ]
 HOST_FUNCTIONS: dict[str, HostFunction] = {f.name: f for f in _FUNCS}
 
@@ -93,7 +125,15 @@ HOST_FUNCTIONS: dict[str, HostFunction] = {f.name: f for f in _FUNCS}
 ERROR_CODES: dict[str, int] = {
     "WM_E_FAULT": -1, "WM_E_INVAL": -2, "WM_E_DENIED": -3, "WM_E_NOTFOUND": -4,
     "WM_E_NOSPACE": -5, "WM_E_QUOTA": -6, "WM_E_TIMEOUT": -7, "WM_E_FULL": -8,
-    "WM_E_IO": -9, "WM_E_UNSUPPORTED": -10, "WM_E_BUDGET": -11,
+    "WM_E_IO": -9, "WM_E_UNSUPPORTED": -10, "WM_E_BUDGET": -11, "WM_E_NACK": -12,
+}
+
+# Limits of API version 1 (sdk/wasmote.h, docs/api.md; the device's sandbox/sb_api.h).
+LIMITS: dict[str, int] = {
+    "WM_LOG_MAX": 128, "WM_PIN_NAME_MAX": 32, "WM_KV_KEY_MAX": 32, "WM_KV_VALUE_MAX": 256,
+    "WM_TOPIC_MAX": 32, "WM_MESSAGE_MAX": 64, "WM_QUEUE_DEPTH": 8, "WM_SUBSCRIPTIONS_MAX": 4,
+    "WM_PERIPH_NAME_MAX": 32, "WM_PERIPH_HANDLES": 8, "WM_I2C_MAX": 64, "WM_SPI_MAX": 64,
+    "WM_UART_MAX": 64, "WM_PWM_HZ_MAX": 1_000_000,
 }
 
 
@@ -127,17 +167,21 @@ def parse_capability(text: str) -> Capability:
             raise CapabilityError(f"capability {name!r} takes no argument, got {text!r}")
         return Capability(kind)
     if not sep or not arg:
-        example = {CapKind.GPIO: "gpio:led0", CapKind.PUBSUB: "pubsub:sensors/*",
-                   CapKind.BRIDGE_OUT: "bridge:out:sensors/*",
-                   CapKind.BRIDGE_IN: "bridge:in:commands/NAME/*"}[kind]
-        raise CapabilityError(f"capability {name!r} needs an argument, e.g. {example}")
+        raise CapabilityError(f"capability {name!r} needs an argument, e.g. "
+                              f"{_EXAMPLES[kind]}")
     validate_argument(kind, arg)
     return Capability(kind, arg)
 
 
 def validate_argument(kind: CapKind, arg: str) -> None:
-    """Check a gpio pin name or pubsub pattern; also used for the binary manifest."""
-    if kind == CapKind.GPIO:
+    """Check a gpio pin name, pubsub pattern or peripheral target; also used for the
+    binary manifest."""
+    if kind in PERIPHERAL_KINDS:
+        try:
+            peripherals.check_argument(kind.name.lower(), arg)
+        except peripherals.PeripheralError as e:
+            raise CapabilityError(str(e)) from None
+    elif kind == CapKind.GPIO:
         if arg != "*" and not _PIN_RE.fullmatch(arg):
             raise CapabilityError(f"bad gpio pin name {arg!r}: expected '*' or a name of "
                                   f"1-32 characters [a-z0-9_] starting with a letter")
@@ -262,8 +306,7 @@ def check_imports(imports: Iterable[FuncImport], caps: Iterable[Capability]) -> 
             raise CapabilityError(f"{what} {sig}: signature does not match the host "
                                   f"function's {func.signature()}")
         if func.kind is not None and func.kind not in kinds and not stub_if_denied:
-            hint = {CapKind.GPIO: "gpio:PIN", CapKind.PUBSUB: "pubsub:PATTERN"}.get(
-                func.kind, _PREFIX[func.kind])
+            hint = _HINTS.get(func.kind, _PREFIX[func.kind])
             raise CapabilityError(f"{what} {sig}: not granted by the manifest (needs capability "
                                   f"{hint})")
 

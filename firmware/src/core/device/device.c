@@ -106,6 +106,7 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
     sc.idle = cfg->idle;
     sc.kick = cfg->kick;
     sc.gpio = cfg->gpio;
+    sc.periph = cfg->periph;
     sc.kv = d->have_kv ? &d->kv : NULL;
     sc.store = &d->store;
     sc.run_fuel = cfg->run_fuel;

@@ -41,6 +41,7 @@ typedef struct {
     size_t ram_size;
     uint64_t run_fuel;          /* budget of one RUN call */
     const wm_gpio_ops *gpio;    /* board pins (NULL: none) */
+    const wm_periph_ops *periph; /* board buses and channels for modules (NULL: none) */
     wm_sup_retained *retained;  /* RAM kept across resets (NULL: resets not attributed) */
     uint32_t kv_endurance;      /* erase cycles the config area's flash takes (0: 10000) */
     uint32_t kv_lifetime_h;     /* hours it must last (0: ten years) */

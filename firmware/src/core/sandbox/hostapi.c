@@ -3,17 +3,10 @@
  * come back as negative results; no host function traps. */
 #include "sandbox.h"
 
+#include "hostcall.h"
+#include "periph_api.h"
 #include "sb_api.h"
 #include "wasi/wasi.h"
-
-static wm_err ret(wm_val *results, int32_t v)
-{
-    results[0].type = WM_I32;
-    results[0].of.i32 = (uint32_t)v;
-    return WM_OK;
-}
-
-static int32_t arg(const wm_val *args, uint32_t i) { return (int32_t)args[i].of.i32; }
 
 void wm_sb_charge(wm_sb_module *mod, uint64_t units)
 {
@@ -38,12 +31,6 @@ uint8_t *wm_sb_range(wm_instance *inst, uint32_t ptr, uint32_t len, bool *fault)
     uint8_t *p = wm_mem_ptr(inst, ptr, len);
     *fault = p == NULL;
     return p;
-}
-
-/* The same for the API's int32 arguments (len >= 0 checked by the caller). */
-static uint8_t *range(wm_instance *inst, int32_t ptr, int32_t len, bool *fault)
-{
-    return wm_sb_range(inst, (uint32_t)ptr, (uint32_t)len, fault);
 }
 
 static wm_err h_log(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
@@ -353,6 +340,20 @@ static const wm_sb_api_entry k_api[WM_SB_HOST_FUNCS] = {
     {"publish", "iiii:i", WM_CAP_PUBSUB, h_publish},
     {"subscribe", "ii:i", WM_CAP_PUBSUB, h_subscribe},
     {"receive", "iii:i", WM_CAP_PUBSUB, h_receive},
+    {"i2c_open", "ii:i", WM_CAP_I2C, wm_sb_i2c_open},
+    {"i2c_write", "iii:i", WM_CAP_I2C, wm_sb_i2c_write},
+    {"i2c_read", "iii:i", WM_CAP_I2C, wm_sb_i2c_read},
+    {"i2c_write_read", "iiiii:i", WM_CAP_I2C, wm_sb_i2c_write_read},
+    {"spi_open", "ii:i", WM_CAP_SPI, wm_sb_spi_open},
+    {"spi_transfer", "iiiii:i", WM_CAP_SPI, wm_sb_spi_transfer},
+    {"uart_open", "ii:i", WM_CAP_UART, wm_sb_uart_open},
+    {"uart_write", "iii:i", WM_CAP_UART, wm_sb_uart_write},
+    {"uart_read", "iiii:i", WM_CAP_UART, wm_sb_uart_read},
+    {"adc_open", "ii:i", WM_CAP_ADC, wm_sb_adc_open},
+    {"adc_read", "i:i", WM_CAP_ADC, wm_sb_adc_read},
+    {"pwm_open", "ii:i", WM_CAP_PWM, wm_sb_pwm_open},
+    {"pwm_set", "iii:i", WM_CAP_PWM, wm_sb_pwm_set},
+    {"periph_close", "i:i", 0, wm_sb_periph_close},
 #ifdef WM_FAULT_INJECTION
     {"fault_hang", ":", 0, wm_sb_fault_hang},
     {"fault_crash", ":", 0, wm_sb_fault_crash},

@@ -159,6 +159,11 @@ static const char *cap_hint(uint8_t cap)
     case WM_CAP_GPIO: return "gpio:PIN)";
     case WM_CAP_KV: return "kv)";
     case WM_CAP_RANDOM: return "random)";
+    case WM_CAP_I2C: return "i2c:BUS/ADDR or i2c:NAME)";
+    case WM_CAP_SPI: return "spi:BUS/CS or spi:NAME)";
+    case WM_CAP_UART: return "uart:NAME)";
+    case WM_CAP_ADC: return "adc:NAME)";
+    case WM_CAP_PWM: return "pwm:NAME)";
     default: return "pubsub:PATTERN)";
     }
 }

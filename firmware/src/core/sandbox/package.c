@@ -1,5 +1,6 @@
 /* .wmp container and manifest reader, written from docs/module-format.md. */
 #include "package.h"
+#include "periph_target.h"
 #include "sb_api.h"
 
 #include "ed25519.h"
@@ -343,14 +344,15 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
         const uint8_t *arg;
         if (!take(&c, alen, &arg))
             return fmt(err, at + 1, "manifest truncated: ", "capability argument");
-        if (kind < WM_CAP_LOG || (kind > WM_CAP_RANDOM && kind < WM_CAP_BRIDGE_OUT) ||
-            kind > WM_CAP_BRIDGE_IN)
+        if (kind < WM_CAP_LOG || kind > WM_CAP_LAST)
             return fmt(err, at, "manifest: unknown capability kind", NULL);
         bool ok;
         if (kind == WM_CAP_GPIO)
             ok = (alen == 1 && arg[0] == '*') || wm_pkg_pin_name_ok(arg, alen);
         else if (kind == WM_CAP_PUBSUB || kind == WM_CAP_BRIDGE_OUT || kind == WM_CAP_BRIDGE_IN)
             ok = wm_pkg_pattern_ok(arg, alen);
+        else if (wm_periph_kind(kind))
+            ok = wm_periph_arg_ok(kind, arg, alen);
         else
             ok = alen == 0;
         if (!ok) return fmt(err, at + 1, "manifest: bad capability argument", NULL);

@@ -40,9 +40,9 @@ enum { WM_PKG_KIND_MANIFEST = 1, WM_PKG_KIND_MODULE = 2, WM_PKG_KIND_AOT = 3,
  * function: they let the module's pub/sub topics under PATTERN leave the device through
  * the host, or messages from the host enter it (pubsub.h, docs/fleet.md). */
 enum { WM_CAP_LOG = 1, WM_CAP_TIME = 2, WM_CAP_SLEEP = 3, WM_CAP_GPIO = 4, WM_CAP_KV = 5,
-       WM_CAP_PUBSUB = 6, WM_CAP_RANDOM = 7,
-       /* 8..12 are left to the peripheral grants (issue 17, branch periph) */
-       WM_CAP_BRIDGE_OUT = 13, WM_CAP_BRIDGE_IN = 14 };
+       WM_CAP_PUBSUB = 6, WM_CAP_RANDOM = 7, WM_CAP_I2C = 8, WM_CAP_SPI = 9, WM_CAP_UART = 10,
+       WM_CAP_ADC = 11, WM_CAP_PWM = 12, WM_CAP_BRIDGE_OUT = 13, WM_CAP_BRIDGE_IN = 14 };
+#define WM_CAP_LAST WM_CAP_BRIDGE_IN
 
 /* Program arguments and environment (manifest encodings 3 and 4): at most this many
  * strings of at most 255 bytes each, no NUL byte; an environment entry is KEY=VALUE. */

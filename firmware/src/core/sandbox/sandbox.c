@@ -1,10 +1,13 @@
 #include "sandbox.h"
 
 #include "wasi/wasi.h"
+#include "periph_api.h"
 
 void wm_sb_host_init(wm_sb_host *host, const wm_sb_platform *plat)
 {
     host->plat = *plat;
+    host->i2c_busy = 0;
+    host->spi_busy = 0;
     wm_ps_bus_init(&host->bus);
 }
 
@@ -153,6 +156,7 @@ int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint
 
 void wm_sb_uninstall(wm_sb_module *mod)
 {
+    if (mod->attached) wm_sb_periph_release(mod);
     if (mod->attached) wm_ps_detach(&mod->host->bus, &mod->ps);
     mod->attached = false;
     mod->inst = NULL;

@@ -14,18 +14,21 @@
 #include "gpio.h"
 #include "kv.h"
 #include "package.h"
+#include "periph_ops.h"
+#include "periph_target.h"
 #include "policy.h"
 #include "pubsub.h"
+#include "sb_api.h"
 #include "sb_util.h"
 #include "wasi/wasi_state.h"
 #include "wasmote.h"
 
 #ifdef WM_FAULT_INJECTION /* test images only: fault_hang, fault_crash (fault_inject.c) */
-#define WM_SB_HOST_FUNCS 15u
+#define WM_SB_HOST_FUNCS 29u
 wm_err wm_sb_fault_hang(wm_instance *inst, void *user, const wm_val *args, wm_val *results);
 wm_err wm_sb_fault_crash(wm_instance *inst, void *user, const wm_val *args, wm_val *results);
 #else
-#define WM_SB_HOST_FUNCS 13u
+#define WM_SB_HOST_FUNCS 27u
 #endif
 
 /* The manifest defaults (docs/module-format.md), also used for bare modules. */
@@ -92,11 +95,15 @@ typedef struct wm_sb_platform {
     /* Fuel a log line costs per byte (0: WM_SB_FUEL_LOG_BYTE): what sending a byte of it
      * takes on this device, so that a log flood is bounded in time on a slow line too. */
     uint32_t log_byte_fuel;
+    const wm_periph_ops *periph; /* NULL: no buses or channels (periph_ops.h) */
 } wm_sb_platform;
 
 typedef struct wm_sb_host {
     wm_sb_platform plat;
     wm_ps_bus bus;
+    /* A bit per I2C / SPI bus inside a transaction: held only within one host call, so
+     * transactions of different modules never interleave (periph_api.c). */
+    uint16_t i2c_busy, spi_busy;
 } wm_sb_host;
 
 struct wm_sb_module {
@@ -112,6 +119,9 @@ struct wm_sb_module {
     wm_ps_endpoint ps;
     bool attached;
     wm_wasi_state wasi; /* WASI and AssemblyScript: fds, exit status, trap text */
+    /* Open peripheral handles (kind 0 = free); a handle is the index. */
+    wm_periph_target periph[WM_PERIPH_HANDLES];
+    uint8_t wait_uart; /* 1 + the UART a blocked uart_read waits on, 0 = none */
 };
 
 void wm_sb_host_init(wm_sb_host *host, const wm_sb_platform *plat);
@@ -138,6 +148,8 @@ int wm_sb_install_bare(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
 int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
                 uint32_t size, const wm_sb_device *dev, const char *bare_name,
                 wm_sb_error *err);
+/* Releases what the module holds outside its arena: its message-bus endpoint, and its PWM
+ * outputs (set to 0 %: a stopped module drives nothing). */
 void wm_sb_uninstall(wm_sb_module *mod);
 
 /* Charges `units` of fuel to the module's running call for work a host function does for
@@ -150,6 +162,9 @@ uint32_t wm_sb_fuel_stretch(const wm_sb_module *mod);
 /* Fuel of one slice whose work must stay within `cap` units: the manifest's limits.fuel
  * capped by `cap`, minus the module's stretch (at least 1). */
 uint64_t wm_sb_slice_fuel(const wm_sb_module *mod, uint32_t cap);
+/* True once a module blocked in receive or uart_read has something to take (the
+ * scheduler's wake-up test; the deadline is the platform's). */
+bool wm_sb_wait_ready(const wm_sb_module *mod);
 
 /* Calls an export with the manifest's fuel per slice (WM_ERR_OUT_OF_FUEL suspends; the
  * caller resumes or aborts). A WASI module that calls proc_exit ends the call with a trap

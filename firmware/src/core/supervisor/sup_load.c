@@ -98,7 +98,7 @@ bool wm_sup_woken(wm_supervisor *s, const wm_slot *sl)
 {
     uint64_t now = wm_sup_now(s);
     if (sl->blocked_on == WM_MS_WAITING) {
-        return sl->sb.ps.count > 0 || (!sl->forever && now >= sl->wake_ms);
+        return wm_sb_wait_ready(&sl->sb) || (!sl->forever && now >= sl->wake_ms);
     }
     return now >= sl->wake_ms;
 }
@@ -290,4 +290,5 @@ void wm_sup_platform(wm_supervisor *s, wm_sb_platform *plat)
     plat->kv_budget = hk_kv_budget;
     plat->kv_spent = hk_kv_spent;
     plat->log_byte_fuel = s->cfg.log_byte_fuel;
+    plat->periph = s->cfg.periph;
 }

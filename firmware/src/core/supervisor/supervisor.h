@@ -97,6 +97,7 @@ typedef struct wm_sup_config {
     void (*idle)(void);        /* wait a little (nothing runnable); NULL = spin */
     void (*kick)(void);        /* feed the watchdog; NULL = none */
     const wm_gpio_ops *gpio;   /* NULL: no pins */
+    const wm_periph_ops *periph; /* NULL: no buses or channels for modules */
     wm_kv *kv;                 /* config area: keys, pins, crash counts, module data */
     wm_store *store;
     uint64_t run_fuel;         /* budget of one RUN call */

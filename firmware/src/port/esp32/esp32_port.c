@@ -162,6 +162,8 @@ static const wm_gpio_ops wm_gpio = {0, 2u, pin_name, pin_flags, pin_write, pin_r
 
 const struct wm_gpio_ops *wm_port_gpio(void) { return &wm_gpio; }
 
+const struct wm_periph_ops *wm_port_periph(void) { return 0; }
+
 /* ---- the store region: the `wasmote` partition. SPI NOR flash: erase sets a 4 KiB sector
  * to 0xFF, a write only clears bits; IDF flushes the cache of mapped pages it writes. ---- */
 

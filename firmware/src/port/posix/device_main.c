@@ -3,13 +3,16 @@
  * stdin/stdout or one TCP connection at a time. It drives wm_device exactly as a firmware
  * main does, through context-free callbacks, so the posix tests exercise the same glue.
  * GPIO is simulated: led0, led1 (outputs), button0, button1 (inputs, always 0); with
- * --gpio-log FILE every output change is appended as "MILLIS PIN LEVEL".
+ * --gpio-log FILE every output change is appended as "MILLIS PIN LEVEL". Buses, UART, ADC
+ * and PWM are SIMULATED too (sim_periph.h: a TMP105 and an AT24C32 on a line-level I2C
+ * bus, ...); with --tmp105 FILE the sensor reads its temperature (millidegrees Celsius)
+ * from FILE at every conversion.
  *
  * Usage: wasmote-device --flash FILE [--flash-size BYTES] [--sector BYTES] [--kv BYTES]
  *                       [--tcp PORT | --stdio] [--board NAME] [--ram BYTES] [--fuel N]
  *                       [--gpio-log FILE] [--retained FILE] [--entropy os|jitter]
  *                       [--kv-file FILE] [--aot] [--erase-counts FILE]
- *                       [--kv-lifetime HOURS] [--clock host|cpu]
+ *                       [--kv-lifetime HOURS] [--clock host|cpu] [--tmp105 FILE]
  * --kv-file keeps the config area (keys, pins, module kv data; --kv bytes) in a file of
  * its own, so it outlives a store that is thrown away (`wasmote exec --kv DIR`). The
  * realtime clock WASI programs read is the host's.
@@ -57,6 +60,7 @@
 #include "device/device.h"
 #include "flash_file.h"
 #include "sandbox/gpio.h"
+#include "sim_periph.h"
 
 #define FIRMWARE_VERSION "wasmote-posix 0.1.0"
 
@@ -243,6 +247,10 @@ static int gpio_write_logged(void *ctx, uint32_t pin, int level)
     return rc;
 }
 
+static uint64_t posix_millis64(void) { return posix_millis(); }
+
+static wm_sim_periph g_periph; /* SIMULATED buses and channels (sim_periph.h) */
+
 /* Kept across RESET (an in-process reboot), like a port's retained RAM; with --retained
  * in a file, across the process being killed too. */
 static wm_sup_retained g_retained_static;
@@ -364,7 +372,7 @@ static void usage(void)
                     " [--kv BYTES] [--tcp PORT | --stdio] [--board NAME] [--ram BYTES]"
                     " [--fuel N] [--gpio-log FILE] [--retained FILE] [--entropy os|jitter]"
                     " [--kv-file FILE] [--aot] [--erase-counts FILE] [--kv-lifetime HOURS]"
-                    " [--clock host|cpu]\n");
+                    " [--clock host|cpu] [--tmp105 FILE]\n");
 }
 
 int main(int argc, char **argv)
@@ -377,6 +385,7 @@ int main(int argc, char **argv)
     const char *erase_counts = NULL;
     long kv_lifetime = 0;
     long size = 320 * 1024, sector = 4096, port = -1, ram = 4L * 1024 * 1024, kv = 64 * 1024;
+    const char *tmp105 = NULL;
     long long fuel = 100000000LL;
     int use_stdio = 0, aot = 0;
     for (int i = 1; i < argc; i++) {
@@ -423,6 +432,8 @@ int main(int argc, char **argv)
             kv_lifetime = strtol(v, NULL, 0);
         } else if (strcmp(argv[i], "--clock") == 0) {
             clock = v;
+        } else if (strcmp(argv[i], "--tmp105") == 0) {
+            tmp105 = v;
         } else {
             usage();
             return 2;
@@ -472,6 +483,8 @@ int main(int argc, char **argv)
         return 1;
     }
     wm_gpio_sim_init(&g_gpio, g_pin_names, g_pin_flags, g_pin_levels, 4);
+    wm_sim_periph_init(&g_periph, posix_millis64);
+    g_periph.temp_file = tmp105;
     g_gpio_logged = g_gpio.ops;
     g_gpio_logged.write = gpio_write_logged;
     wm_device_config cfg = {
@@ -488,6 +501,7 @@ int main(int argc, char **argv)
         .ram_size = (size_t)ram,
         .run_fuel = (uint64_t)fuel,
         .gpio = &g_gpio_logged,
+        .periph = &g_periph.ops,
         .retained = kept,
         .kv_lifetime_h = (uint32_t)kv_lifetime,
         .reset_cause = WM_RESET_POWER,

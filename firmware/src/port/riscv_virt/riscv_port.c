@@ -88,6 +88,8 @@ void wm_port_watchdog_kick(void) { wm_wdog_kicked = wm_ticks; }
 /* QEMU virt has no user pins. */
 const struct wm_gpio_ops *wm_port_gpio(void) { return 0; }
 
+const struct wm_periph_ops *wm_port_periph(void) { return 0; }
+
 static uint64_t wm_mtime(void)
 {
     uint32_t hi, lo;

@@ -284,6 +284,8 @@ static const wm_gpio_ops wm_gpio = {0, 2u, pin_name, pin_flags, pin_write, pin_r
 
 const struct wm_gpio_ops *wm_port_gpio(void) { return &wm_gpio; }
 
+const struct wm_periph_ops *wm_port_periph(void) { return 0; }
+
 bool wm_stm32_in_store(uint32_t addr)
 {
     return addr >= (uint32_t)(uintptr_t)&__store_start &&
