@@ -1,14 +1,17 @@
 """Board descriptions: boards/<name>.json (a PlatformIO board manifest plus our `wasmote`
-section: port, CPU, toolchain, memory map, module-store region, UART, QEMU machine)."""
+section: port, CPU, toolchain, memory map, module-store region, UART, QEMU machine and the
+devices it attaches, the peripherals modules may be granted)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wasmote.board_periph import Peripherals, parse_peripherals
 from wasmote.errors import UsageError, WasmoteError
+from wasmote.package.peripherals import PeripheralError
 from wasmote.paths import BOARDS_DIR
 
 
@@ -48,11 +51,13 @@ class StoreRegion(Region):
 
 @dataclass(frozen=True)
 class Qemu:
-    """How QEMU runs the board: `system` binary, `-M machine`, extra arguments."""
+    """How QEMU runs the board: `system` binary, `-M machine`, extra arguments, and the
+    emulated parts `wasmote sim` attaches (`-device` specs, e.g. a TMP105 on the I2C bus)."""
 
     system: str
     machine: str
     args: tuple[str, ...] = ()
+    devices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class Board:
     qemu: Qemu | None
     registry_only: bool
     path: Path
+    peripherals: Peripherals = field(default_factory=Peripherals)
 
     @property
     def size_tool(self) -> str:
@@ -108,6 +114,8 @@ def load_board(name: str, boards_dir: Path = BOARDS_DIR) -> Board:
         return _parse(name, raw, path)
     except json.JSONDecodeError as e:
         raise BoardError(f"{path}:{e.lineno}: not valid JSON: {e.msg}") from e
+    except PeripheralError as e:
+        raise BoardError(f"{path}: {e}") from e
     except (KeyError, TypeError, ValueError) as e:
         raise BoardError(f"{path}: bad or missing field in the 'wasmote' section: {e}") from e
 
@@ -131,7 +139,8 @@ def _parse(name: str, raw: dict[str, Any], path: Path) -> Board:
     mem = wm["memory"]
     store = mem["store"]
     q = wm.get("qemu")
-    qemu = (Qemu(str(q["system"]), str(q["machine"]), tuple(str(a) for a in q.get("args", ())))
+    qemu = (Qemu(str(q["system"]), str(q["machine"]), tuple(str(a) for a in q.get("args", ())),
+                 tuple(str(d) for d in q.get("devices", ())))
             if q else None)
     return Board(
         name=name,
@@ -150,4 +159,5 @@ def _parse(name: str, raw: dict[str, Any], path: Path) -> Board:
         qemu=qemu,
         registry_only=bool(wm.get("registry_only", False)),
         path=path,
+        peripherals=parse_peripherals(wm.get("peripherals")),
     )

@@ -127,9 +127,9 @@ def parse_names(names: Mapping[str, str], source: str = "peripherals.names") -> 
 
 
 def names_string(names: Mapping[str, str]) -> str:
-    """The table as the firmware reads it (WM_PERIPH_NAMES): "temp0=i2c:0/0x48;aux=uart:0"."""
+    """The table as the firmware reads it (WM_PERIPH_NAMES): "temp0=i2c:0/0x48,aux=uart:0"."""
     parse_names(names)
-    return ";".join(f"{n}={v}" for n, v in names.items())
+    return ",".join(f"{n}={v}" for n, v in names.items())
 
 
 def resolve(kind: str, arg: str, names: Mapping[str, Target]) -> Target | None:

@@ -66,6 +66,46 @@ if wm.get("gpio", {}).get("kind") == "mps2-fpgaio":
     defines.append(("WM_FPGAIO_BASE", "0x%08Xu" % _int(wm["gpio"]["base"])))
 
 
+def _periph_defines(per):
+    """The board file's peripherals as the port's defines: controllers as comma lists
+    (bus 0 first), the names as one string (the table modules' grants may use)."""
+    out = []
+
+    def hexes(units, key):
+        return ",".join("0x%08Xu" % _int(u[key]) for u in units)
+
+    i2c, spi, uart = per.get("i2c", []), per.get("spi", []), per.get("uart", [])
+    adc, pwm = per.get("adc", []), per.get("pwm", [])
+    if i2c:
+        out += [("WM_I2C_BASES", hexes(i2c, "base")), ("WM_I2C_HZ", "%du" % _int(i2c[0]["hz"]))]
+    if spi:
+        out += [("WM_SPI_BASES", hexes(spi, "base")), ("WM_SPI_HZ", "%du" % _int(spi[0]["hz"])),
+                ("WM_SPI_CS", "%du" % _int(spi[0].get("cs", 1)))]
+    if uart:
+        if len(uart) > 2:
+            raise ValueError("the mps2 port's vector table has two auxiliary UART slots")
+        out += [("WM_AUX_UART_BASES", hexes(uart, "base")),
+                ("WM_AUX_UART_IRQS", ",".join("%du" % _int(u["rx_irq"]) for u in uart))]
+        out += [("WM_AUX_UART_IRQ%d" % i, "%du" % _int(u["rx_irq"])) for i, u in enumerate(uart)]
+    if adc:
+        bus = adc[0]["spi"].split("/")
+        out += [("WM_ADC_SPI_BUS", "%du" % int(bus[0])), ("WM_ADC_SPI_CS", "%du" % int(bus[1])),
+                ("WM_ADC_CHANNELS", ",".join("%du" % _int(a["channel"]) for a in adc))]
+    if pwm:
+        out += [("WM_PWM_TIMER_BASE", "0x%08Xu" % _int(pwm[0]["base"])),
+                ("WM_PWM_TIMER_IRQ", "%du" % _int(pwm[0]["irq"])),
+                ("WM_PWM_LED", "%du" % _int(pwm[0]["led"])),
+                ("WM_PWM_MAX_HZ", "%du" % _int(pwm[0]["max_hz"]))]
+    names = per.get("names", {})
+    out.append(("WM_PERIPH_NAMES",
+                env.StringifyMacro(",".join("%s=%s" % (k, v) for k, v in names.items()))))
+    return out
+
+
+if wm.get("peripherals"):
+    defines += _periph_defines(wm["peripherals"])
+
+
 def _runtime_present():
     """True once the core defines (not just declares) wm_call_export: until the runtime
     lands the app boots without its self-test instead of failing to link."""

@@ -21,7 +21,7 @@
 typedef struct wm_periph_ops {
     void *ctx;
     /* The board's names of devices and channels (boards/<board>.json "peripherals.names",
-     * passed by the build as WM_PERIPH_NAMES): "temp0=i2c:0/0x48;aux=uart:0;...".
+     * passed by the build as WM_PERIPH_NAMES): "temp0=i2c:0/0x48,aux=uart:0,...".
      * NULL or "" = none. Trusted board data, still parsed strictly (periph_target.c). */
     const char *names;
     uint8_t i2c_buses;

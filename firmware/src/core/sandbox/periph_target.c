@@ -67,7 +67,7 @@ static bool lookup_name(uint8_t kind, const uint8_t *s, uint32_t n, const char *
     const uint8_t *p = (const uint8_t *)names;
     while (*p) {
         const uint8_t *e = p;
-        while (*e && *e != ';') e++;
+        while (*e && *e != ',') e++;
         /* entry [p, e): NAME=KIND:SPEC */
         uint32_t len = (uint32_t)(e - p), eq = 0;
         while (eq < len && p[eq] != '=') eq++;

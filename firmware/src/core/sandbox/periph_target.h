@@ -10,7 +10,7 @@
  *   i2c:NAME  spi:NAME              a board's named device ("temp0" = i2c:0/0x48)
  *
  * BUS and CS are decimal 0..15 without leading zeros; NAME is [a-z][a-z0-9_]{0,31}. The
- * board's names come from wm_periph_ops.names: "temp0=i2c:0/0x48;aux=uart:0;...". */
+ * board's names come from wm_periph_ops.names: "temp0=i2c:0/0x48,aux=uart:0,...". */
 #ifndef WM_SB_PERIPH_TARGET_H
 #define WM_SB_PERIPH_TARGET_H
 

@@ -24,8 +24,8 @@
 #include "periph_ops.h"
 
 #define WM_SIM_PERIPH_NAMES                                                               \
-    "temp0=i2c:0/0x48;eeprom0=i2c:0/0x50;adc0=spi:0/0;loop0=spi:0/1;aux=uart:0;"          \
-    "vin0=adc:0;vin1=adc:1;led1=pwm:0;fan0=pwm:1"
+    "temp0=i2c:0/0x48,eeprom0=i2c:0/0x50,adc0=spi:0/0,loop0=spi:0/1,aux=uart:0,"          \
+    "vin0=adc:0,vin1=adc:1,led1=pwm:0,fan0=pwm:1"
 #define WM_SIM_TMP105_ADDR 0x48u
 #define WM_SIM_EEPROM_ADDR 0x50u
 #define WM_SIM_BAD_ADDR 0x2Au
