@@ -191,7 +191,10 @@ static int pin_write(void *ctx, uint32_t pin, int level)
         return -1;
     }
     uint32_t bit = 1u << pin;
+    /* the PWM's timer interrupt writes the same register (mps2_periph.c) */
+    __asm__ volatile("cpsid i" ::: "memory");
     WM_FPGAIO_LED = level ? (WM_FPGAIO_LED | bit) : (WM_FPGAIO_LED & ~bit);
+    __asm__ volatile("cpsie i" ::: "memory");
     return 0;
 }
 

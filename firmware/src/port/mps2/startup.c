@@ -18,6 +18,9 @@ void wm_mps2_uart_rx_handler(void);
 void wm_mps2_clock_init(void);
 void wm_mps2_uart_init(void);
 void wm_mps2_boot_cause_init(void);
+void wm_mps2_periph_init(void);
+void wm_mps2_aux_uart_handler(void);
+void wm_mps2_pwm_timer_handler(void);
 void wm_mps2_fault_reset(void);
 
 /* core/aot (aot.h, aot/arch/iso_thumb.S). Images without core/aot (the crypto bench) get
@@ -52,6 +55,15 @@ __attribute__((section(".vectors"), used)) static const wm_vector wm_vectors[16 
     [14] = wm_mps2_default_handler, /* PendSV */
     [15] = wm_aot_tick_vector,
     [16 + WM_UART_RX_IRQ] = wm_mps2_uart_rx_handler,
+#ifdef WM_AUX_UART_IRQ0 /* modules' UARTs (mps2_periph.c) */
+    [16 + WM_AUX_UART_IRQ0] = wm_mps2_aux_uart_handler,
+#endif
+#ifdef WM_AUX_UART_IRQ1
+    [16 + WM_AUX_UART_IRQ1] = wm_mps2_aux_uart_handler,
+#endif
+#ifdef WM_PWM_TIMER_IRQ
+    [16 + WM_PWM_TIMER_IRQ] = wm_mps2_pwm_timer_handler,
+#endif
 };
 
 void wm_mps2_reset_handler(void)
@@ -73,6 +85,7 @@ void wm_mps2_reset_handler(void)
     (void)wm_aot_isolation_init(); /* the MPU for native code, when the CPU has one */
     wm_mps2_boot_cause_init();
     wm_mps2_uart_init();
+    wm_mps2_periph_init();
     wm_mps2_clock_init();
     wm_app_main();
     for (;;) {
