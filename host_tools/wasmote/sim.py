@@ -9,6 +9,10 @@ clients (the device commands, pyserial's `socket://127.0.0.1:PORT`) reconnect at
 Background sims are recorded in build/sim/<port>.json (pid, port, board, flash file) so
 that `wasmote sim stop [URL]` can find them from another process. A sim started with a
 flash file keeps its store across restarts (sim_flash.py says how and what a kill loses).
+
+The emulated parts the board file lists (a TMP105 on the I2C bus, ...) are attached, more
+with `devices`; each module UART gets a TCP port of its own and QMP a socket
+(sim_devices.py, qmp.py).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from wasmote import sim_flash
+from wasmote import sim_devices, sim_flash
 from wasmote.boards import Board, load_board
 from wasmote.device.holders import clients_of, listeners_of, listening
 from wasmote.errors import UsageError, WasmoteError
@@ -63,6 +67,8 @@ class Sim:
     gdb: str = ""     # QEMU's gdbstub socket (persistent sims only)
     boot_log: list[str] = field(default_factory=list)
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
+    qmp: str = ""  # QMP socket (qmp.QmpClient)
+    aux: dict[str, int] = field(default_factory=dict)  # module UART name -> TCP port
 
     @property
     def url(self) -> str:
@@ -111,7 +117,7 @@ class Sim:
         finally:
             if _recorded_pid(self.record) == self.pid:  # never another sim's record
                 self.record.unlink(missing_ok=True)
-            for path in (Path(self.elf), Path(self.log), Path(self.gdb)):
+            for path in (Path(self.elf), Path(self.log), Path(self.gdb), Path(self.qmp)):
                 if path.parent in (SIM_DIR, _GDB_DIR) and path.name:
                     path.unlink(missing_ok=True)
         if unsaved is not None:
@@ -121,7 +127,8 @@ class Sim:
     def save(self) -> None:
         SIM_DIR.mkdir(parents=True, exist_ok=True)
         data = {"board": self.board, "pid": self.pid, "port": self.port, "elf": self.elf,
-                "log": self.log, "flash": self.flash, "gdb": self.gdb}
+                "log": self.log, "flash": self.flash, "gdb": self.gdb, "qmp": self.qmp,
+                "aux": self.aux}
         tmp = self.record.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2))
         tmp.replace(self.record)
@@ -184,13 +191,14 @@ def qemu_command(board: Board, elf: Path, port: int, icount: Icount = False) -> 
 def launch(board_name: str, *, env: str | None = None, port: int | None = None,
            build: bool = True, icount: Icount = False, timeout: float = 10.0,
            qemu_args: tuple[str, ...] = (), flash: Path | None = None,
-           echo: Callable[[str], None] | None = None) -> Sim:
+           echo: Callable[[str], None] | None = None, devices: tuple[str, ...] = ()) -> Sim:
     """Starts QEMU and returns once it listens; the guest runs when the first client
     connects. `qemu_args` are appended to QEMU's command line (e.g. tracing the emulated
     LEDs). `env` picks another PlatformIO environment of the board (e.g. the spec-test
     image). `icount`: the guest's clock from its instruction count (ICOUNT_ARGS). With
     `flash`, the store is restored from that file when the guest starts (restore_flash)
-    and saved to it at stop(); without, it starts erased and is lost.
+    and saved to it at stop(); without, it starts erased and is lost. The board's
+    emulated parts are attached, and `devices` (QEMU -device specs, sim_devices.py).
     The caller must stop() it (tests: in a finally)."""
     board = load_board(board_name)
     if board.qemu is None:
@@ -216,6 +224,7 @@ def launch(board_name: str, *, env: str | None = None, port: int | None = None,
     image = SIM_DIR / f"{board.name}-{os.getpid()}-{time.monotonic_ns()}.elf"
     shutil.copyfile(elf, image)
     elf = image
+    specs = sim_devices.device_specs(board, devices)
     attempts = 1 if port is not None else 3
     last = ""
     for _ in range(attempts):
@@ -225,6 +234,11 @@ def launch(board_name: str, *, env: str | None = None, port: int | None = None,
         log = SIM_DIR / f"{p}-{os.getpid()}-{time.monotonic_ns()}.log"
         gdb = _GDB_DIR / f"wasmote-sim-{p}-{os.getpid()}.gdb" if flash is not None else None
         extra = (["-S", "-gdb", f"unix:{gdb},server=on,wait=off"] if gdb is not None else [])
+        qmp = _GDB_DIR / f"wasmote-sim-{p}-{os.getpid()}.qmp"
+        qmp.unlink(missing_ok=True)
+        aux = [sim_devices.AuxUart(name, serial, free_port())
+               for name, serial in sim_devices.aux_uarts(board)]
+        extra += sim_devices.qemu_args(specs, qmp, aux, HOST)
         with open(log, "wb") as logf:
             try:
                 # Own session: Ctrl-C in a terminal reaches us, and we stop QEMU ourselves.
@@ -237,7 +251,8 @@ def launch(board_name: str, *, env: str | None = None, port: int | None = None,
                                "installed (run ./wasmote.sh bootstrap)") from e
         sim = Sim(board.name, proc.pid, p, str(elf), str(log),
                   flash=str(flash.resolve()) if flash is not None else "",
-                  gdb=str(gdb) if gdb is not None else "", proc=proc)
+                  gdb=str(gdb) if gdb is not None else "", proc=proc, qmp=str(qmp),
+                  aux={a.name: a.port for a in aux})
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -270,10 +285,12 @@ def restore_flash(sim: Sim, timeout: float = 30.0) -> int:
 
 def start_background(board_name: str, *, port: int | None = None, build: bool = True,
                      icount: bool = False, timeout: float = 30.0, flash: Path | None = None,
-                     echo: Callable[[str], None] | None = None) -> Sim:
+                     echo: Callable[[str], None] | None = None,
+                     devices: tuple[str, ...] = ()) -> Sim:
     """Starts a sim that outlives this process, once the firmware has booted and answered
     `ping`; records it in build/sim/. Returns the sim with its boot output."""
-    sim = launch(board_name, port=port, build=build, icount=icount, flash=flash, echo=echo)
+    sim = launch(board_name, port=port, build=build, icount=icount, flash=flash, echo=echo,
+                 devices=devices)
     try:
         sim.boot_log = wait_ready(sim, timeout)
         sim.save()
@@ -338,7 +355,8 @@ def list_sims() -> list[Sim]:
             data = json.loads(rec.read_text())
             sim = Sim(str(data["board"]), int(data["pid"]), int(data["port"]),
                       str(data["elf"]), str(data["log"]), flash=str(data.get("flash", "")),
-                      gdb=str(data.get("gdb", "")))
+                      gdb=str(data.get("gdb", "")), qmp=str(data.get("qmp", "")),
+                      aux={str(k): int(v) for k, v in dict(data.get("aux", {})).items()})
         except (OSError, ValueError, KeyError, TypeError):
             rec.unlink(missing_ok=True)
             continue

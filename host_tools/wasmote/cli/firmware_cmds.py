@@ -9,10 +9,11 @@ from types import FrameType
 
 import click
 
-from wasmote import firmware, sim
+from wasmote import firmware, sim, sim_devices
 from wasmote.cli import main
 from wasmote.cli.output import emit_json, json_option
-from wasmote.errors import WasmoteError
+from wasmote.errors import UsageError, WasmoteError
+from wasmote.qmp import QmpClient
 
 
 def _progress(line: str) -> None:
@@ -54,21 +55,27 @@ def build_cmd(boards: tuple[str, ...], env: str | None, verbose: bool, as_json: 
               "across sim restarts [default: build/sim/BOARD.flash].")
 @click.option("--fresh", is_flag=True,
               help="Start with an erased flash and keep nothing after stop.")
+@click.option("--device", "devices", multiple=True, metavar="SPEC",
+              help="Attach another emulated part (QEMU -device spec, e.g. "
+                   "tmp105,address=0x49,id=temp1); one with a board device's id replaces it.")
 @click.pass_context
 def sim_cmd(ctx: click.Context, board: str, port: int | None, background: bool, icount: bool,
-            no_build: bool, flash: Path | None, fresh: bool) -> None:
+            no_build: bool, flash: Path | None, fresh: bool, devices: tuple[str, ...]) -> None:
     """Boot the firmware in QEMU with its UART on socket://127.0.0.1:PORT.
 
     Like a real board, the sim keeps its flash (installed modules, keys, kv data, boot
     count) across stop and start, in build/sim/BOARD.flash unless --flash or --fresh.
-    In the foreground it runs until Ctrl-C. `sim stop [PORT]` ends background sims (and
-    saves their flash), `sim ls` lists them.
+    The parts the board file lists (e.g. a TMP105 at 0x48 on I2C bus 0) are attached;
+    `sim set ID PROPERTY VALUE` changes what one measures. In the foreground it runs
+    until Ctrl-C. `sim stop [PORT]` ends background sims (and saves their flash), `sim ls`
+    lists them.
 
     \b
     Examples:
       wasmote sim --background              # mps2-an386; last line: its URL
       wasmote sim --board riscv32-virt --background --fresh
       wasmote sim ls
+      wasmote sim set temp0 temperature 23500   # the emulated TMP105, in m°C
       wasmote sim stop                      # all of them
     """
     if ctx.invoked_subcommand is not None:
@@ -78,15 +85,17 @@ def sim_cmd(ctx: click.Context, board: str, port: int | None, background: bool, 
     keep = None if fresh else (flash or sim.default_flash(board))
     if background:
         s = sim.start_background(board, port=port, build=not no_build, icount=icount,
-                                 flash=keep, echo=_progress)
+                                 flash=keep, echo=_progress, devices=devices)
         for line in s.boot_log:
             click.echo(f"  {line}")
+        for name, aux_port in s.aux.items():
+            click.echo(f"  uart {name}: socket://{sim.HOST}:{aux_port}")
         click.echo(f"{s.board} running in QEMU (pid {s.pid}); stop with: wasmote sim stop "
                    f"{s.port}")
         click.echo(s.url)
         return
     s = sim.launch(board, port=port, build=not no_build, icount=icount, flash=keep,
-                   echo=_progress)
+                   echo=_progress, devices=devices)
     # SIGTERM/SIGHUP end the foreground sim like Ctrl-C does: QEMU must not outlive us.
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
@@ -147,3 +156,42 @@ def sim_ls_cmd(as_json: bool) -> None:
     for s in sims:
         click.echo(f"{s.url}  {s.board}  pid {s.pid}  flash {s.flash or '(fresh, not kept)'}"
                    f"  clients {sim.clients(s)}")
+
+
+def _one_sim(url: str | None) -> sim.Sim:
+    sims = sim.list_sims()
+    if url is not None:
+        port = sim.parse_url_port(url)
+        sims = [s for s in sims if s.port == port]
+    if len(sims) != 1:
+        raise UsageError("no background sim running" if not sims else
+                         "several sims are running: say which with --port URL")
+    if not sims[0].qmp:
+        raise UsageError(f"the sim at {sims[0].url} has no QMP socket (started by an older "
+                         "wasmote)")
+    return sims[0]
+
+
+_PORT = click.option("--port", "url", default=None, help="The sim (default: the only one).")
+
+
+@sim_cmd.command("set", context_settings={"ignore_unknown_options": True})  # -4250
+@click.argument("device")
+@click.argument("prop")
+@click.argument("value", type=int)
+@_PORT
+def sim_set_cmd(device: str, prop: str, value: int, url: str | None) -> None:
+    """Set PROPERTY of the emulated part DEVICE (its id), e.g.
+    `wasmote sim set temp0 temperature 23500` (millidegrees C)."""
+    with QmpClient(_one_sim(url).qmp) as q:
+        q.qom_set(sim_devices.qom_path(device), prop, value)
+
+
+@sim_cmd.command("get")
+@click.argument("device")
+@click.argument("prop")
+@_PORT
+def sim_get_cmd(device: str, prop: str, url: str | None) -> None:
+    """Print PROPERTY of the emulated part DEVICE (its id)."""
+    with QmpClient(_one_sim(url).qmp) as q:
+        click.echo(q.qom_get(sim_devices.qom_path(device), prop))
