@@ -48,8 +48,8 @@ def wat(name: str, tmp: Path) -> bytes:
 def package(wasm: bytes, name: str, caps: list[str], *, version: str = "1.0.0",
             memory: int = 65536, fuel: int = 20000, kv: int = 0, stack: int = 8192,
             key: Ed25519PrivateKey | None = None, args: tuple[str, ...] = (),
-            env: tuple[tuple[str, str], ...] = ()) -> bytes:
-    manifest = Manifest(name=name, version=Version.parse(version),
+            env: tuple[tuple[str, str], ...] = (), entry: str = "") -> bytes:
+    manifest = Manifest(name=name, version=Version.parse(version), entry=entry,
                         capabilities=parse_capabilities(caps),
                         limits=Limits(memory_bytes=memory, stack_bytes=stack,
                                       fuel_per_slice=fuel, kv_bytes=kv), args=args, env=env)

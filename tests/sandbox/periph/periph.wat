@@ -1,7 +1,8 @@
 ;; Every peripheral host function, passed through: the tests drive them with any
 ;; arguments (bad handles, ranges past the end of memory, lengths over the limits).
 ;; Strings for the *_open calls are put in memory by the test (store8) or taken from the
-;; data segment at 0x100: "0/0x48", 0x110: "0/0x50", 0x120: "temp0", 0x130: "eeprom0".
+;; data segment at 0x100: "0/0x48", 0x110: "0/0x50", 0x120: "temp0", 0x130: "eeprom0",
+;; 0x140 "vin0", 0x148 "vin1", 0x150 "adc0", 0x158 "aux", 0x160 "led1".
 (module
   (import "wasmote" "i2c_open" (func $i2c_open (param i32 i32) (result i32)))
   (import "wasmote" "i2c_write" (func $i2c_write (param i32 i32 i32) (result i32)))
@@ -24,6 +25,11 @@
   (data (i32.const 0x110) "0/0x50")
   (data (i32.const 0x120) "temp0")
   (data (i32.const 0x130) "eeprom0")
+  (data (i32.const 0x140) "vin0")
+  (data (i32.const 0x148) "vin1")
+  (data (i32.const 0x150) "adc0")
+  (data (i32.const 0x158) "aux")
+  (data (i32.const 0x160) "led1")
   (func (export "store8") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
   (func (export "load8") (param i32) (result i32) (i32.load8_u (local.get 0)))
   (func (export "i2c_open") (param i32 i32) (result i32)
@@ -64,6 +70,47 @@
       (then (local.get $r))
       (else (i32.or (i32.shl (i32.load8_u (i32.const 0x204)) (i32.const 8))
                     (i32.load8_u (i32.const 0x205))))))
+  ;; open then read in one call (`wasmote run` instantiates afresh for every call)
+  (func (export "open_temp") (param i32 i32) (result i32) (local $h i32)
+    (local.set $h (call $i2c_open (local.get 0) (local.get 1)))
+    (if (result i32) (i32.lt_s (local.get $h) (i32.const 0))
+      (then (local.get $h)) (else (call $temp (local.get $h)))))
+  (func (export "open_adc") (param i32 i32) (result i32) (local $h i32)
+    (local.set $h (call $adc_open (local.get 0) (local.get 1)))
+    (if (result i32) (i32.lt_s (local.get $h) (i32.const 0))
+      (then (local.get $h)) (else (call $adc_read (local.get $h)))))
+  ;; the MAX1111 through spi_transfer: control byte, then the 8-bit result in 2 bytes
+  (func (export "open_spi_adc") (param i32 i32 i32) (result i32) (local $h i32) (local $r i32)
+    (local.set $h (call $spi_open (local.get 0) (local.get 1)))
+    (if (i32.lt_s (local.get $h) (i32.const 0)) (then (return (local.get $h))))
+    (i32.store8 (i32.const 0x300) (local.get 2))
+    (local.set $r (call $spi_transfer (local.get $h) (i32.const 0x300) (i32.const 1)
+      (i32.const 0x310) (i32.const 3)))
+    (if (i32.lt_s (local.get $r) (i32.const 0)) (then (return (local.get $r))))
+    (i32.or (i32.shl (i32.load8_u (i32.const 0x311)) (i32.const 2))
+            (i32.shr_u (i32.load8_u (i32.const 0x312)) (i32.const 6))))
+  (func $write_all (param $u i32) (param $n i32) (local $p i32) (local $w i32)
+    (local.set $p (i32.const 0x400))
+    (block $done
+      (loop $more
+        (br_if $done (i32.le_s (local.get $n) (i32.const 0)))
+        (local.set $w (call $uart_write (local.get $u) (local.get $p) (local.get $n)))
+        (br_if $done (i32.lt_s (local.get $w) (i32.const 0)))
+        (local.set $p (i32.add (local.get $p) (local.get $w)))
+        (local.set $n (i32.sub (local.get $n) (local.get $w)))
+        (br $more))))
+  ;; An entry: PWM on led1 at 5 Hz, 50 %, then echo the aux UART forever (it sleeps in
+  ;; uart_read until bytes come).
+  (func (export "pwm_echo") (result i32) (local $u i32) (local $n i32) (local $p i32)
+    (local.set $p (call $pwm_open (i32.const 0x160) (i32.const 4)))
+    (drop (call $pwm_set (local.get $p) (i32.const 5) (i32.const 32768)))
+    (local.set $u (call $uart_open (i32.const 0x158) (i32.const 3)))
+    (loop $again
+      (local.set $n (call $uart_read (local.get $u) (i32.const 0x400) (i32.const 64)
+        (i32.const -1)))
+      (call $write_all (local.get $u) (local.get $n))
+      (br $again))
+    (i32.const 0))
   ;; n temperature reads as fast as it goes; returns how many succeeded
   (func (export "flood") (param $h i32) (param $n i32) (result i32) (local $ok i32)
     (block $done
