@@ -134,12 +134,14 @@ __attribute__((export_name("temperature"))) int32_t temperature(void) {
     return rc < 0 ? rc : mc;
 }
 
-/* ... and one register, for checking the arithmetic against the raw values. */
-__attribute__((export_name("reg"))) int32_t reg(int32_t r) {
-    uint8_t b;
+/* ... and four registers from r, big-endian in one i32 (one transaction), for checking
+ * the arithmetic against the raw values. */
+__attribute__((export_name("reg4"))) int32_t reg4(int32_t r) {
+    uint8_t b[4];
     int32_t rc = start();
     if (rc == 0) {
-        rc = reg_read((uint8_t)r, &b, 1);
+        rc = reg_read((uint8_t)r, b, 4);
     }
-    return rc < 0 ? rc : b;
+    return rc < 0 ? rc : (int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+                                   (uint32_t)b[2] << 8 | b[3]);
 }

@@ -42,7 +42,7 @@ def test_argument_grammar(kind: str, arg: str, ok: bool) -> None:
 
 
 def test_needs_an_argument() -> None:
-    with pytest.raises(CapabilityError, match="needs an argument, e.g. i2c:0/0x48"):
+    with pytest.raises(CapabilityError, match=r"needs an argument, e\.g\. i2c:0/0x48"):
         parse_capability("i2c")
 
 

@@ -172,3 +172,34 @@ def test_spi_adc_uart_and_pwm(board: sim.Sim, packages: dict[str, Path],
             break
         time.sleep(0.2)
     assert len(changes) >= 6, changes
+
+
+def _signed(v: int, bits: int) -> int:
+    return v - (1 << bits) if v & (1 << (bits - 1)) else v
+
+
+def datasheet_pressure(coef: bytes, p_raw: int, t_raw: int) -> tuple[float, float]:
+    """Infineon DPS310 datasheet, 4.9.1 and 8.11, single oversampling (kP = kT = 524288)."""
+    r = coef
+    c0 = _signed(r[0] << 4 | r[1] >> 4, 12)
+    c1 = _signed((r[1] & 0xF) << 8 | r[2], 12)
+    c00 = _signed(r[3] << 12 | r[4] << 4 | r[5] >> 4, 20)
+    c10 = _signed((r[5] & 0xF) << 16 | r[6] << 8 | r[7], 20)
+    c01, c11, c20, c21, c30 = (_signed(r[i] << 8 | r[i + 1], 16) for i in range(8, 18, 2))
+    p, t = p_raw / 524288, t_raw / 524288
+    pa = c00 + p * (c10 + p * (c20 + p * c30)) + t * c01 + t * p * (c11 + p * c21)
+    return pa, (c0 * 0.5 + c1 * t) * 1000
+
+
+def test_dps310_compensates_as_the_datasheet_says(board: sim.Sim,
+                                                  packages: dict[str, Path]) -> None:
+    url = board.url
+    cli("push", str(packages["dps310"]), "--port", url)
+    regs = b"".join(result(cli("run", "dps310", "--invoke", "reg4", str(r), "--port", url))
+                    .to_bytes(4, "big", signed=True) for r in range(0x00, 0x24, 4))
+    p_raw = _signed(int.from_bytes(regs[0:3], "big"), 24)
+    t_raw = _signed(int.from_bytes(regs[3:6], "big"), 24)
+    pa, mc = datasheet_pressure(regs[0x10:0x22], p_raw, t_raw)
+    assert 30000 < pa < 110000, pa  # a pressure somewhere on Earth
+    assert result(cli("run", "dps310", "--invoke", "pressure", "--port", url)) == round(pa)
+    assert result(cli("run", "dps310", "--invoke", "temperature", "--port", url)) == round(mc)
