@@ -12,6 +12,10 @@ from click.testing import CliRunner
 
 from tests.sdk.sdk_helpers import assert_module_fits_manifest, package_module_bytes
 from wasmote.cli import main
+from wasmote.device.client import DeviceClient
+from wasmote.device.posix_device import PosixDevice
+from wasmote.device.protocol import WireValue
+from wasmote.device.transport import SerialTransport
 from wasmote.package.manifest import load_manifest
 from wasmote.runtime.exec import ExecRequest, exec_module, run_export
 from wasmote.sdk.asc import asc_path
@@ -89,3 +93,28 @@ def test_new_refuses_to_overwrite_and_bad_names(tmp_path):
     r = CliRunner().invoke(main, ["new", "bad name!", "--dir", str(tmp_path)])
     assert r.exit_code == 2 and "bad module name" in r.output
     assert not (tmp_path / "bad name!").exists()
+
+
+def test_i2c_sensor_template_reads_the_simulated_sensor(tmp_path):
+    """`new --template i2c-sensor` builds with its script into a driver that reads the
+    posix device's SIMULATED TMP105 (temp0), whose temperature the test sets in a file."""
+    r = CliRunner().invoke(main, ["new", "thermo", "--dir", str(tmp_path),
+                                  "--template", "i2c-sensor"])
+    assert r.exit_code == 0, r.output
+    folder = tmp_path / "thermo"
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    proc = subprocess.run(["./build.sh"], cwd=folder, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "note:" not in proc.stderr  # it uses every grant
+    manifest = load_manifest(folder / "wasmote.toml")
+    assert str(manifest.capabilities[0]) == "i2c:temp0"
+    temp = tmp_path / "temp.txt"
+    temp.write_text("-12625\n")
+    with PosixDevice(tmp_path / "flash.bin", tmp105=temp) as dev:
+        c = DeviceClient(SerialTransport(dev.url), timeout=5.0)
+        try:
+            c.push("thermo", (folder / "thermo.wmp").read_bytes())
+            assert c.run("thermo", "read", []) == [WireValue("i32", (-12625) & 0xFFFFFFFF)]
+        finally:
+            c.transport.close()

@@ -26,7 +26,7 @@ from wasmote.sdk.cc import (
     package_module,
     write_atomic,
 )
-from wasmote.sdk.scaffold import BUILD_SCRIPT, LANGS, new_project
+from wasmote.sdk.scaffold import BUILD_SCRIPT, LANGS, TEMPLATES, new_project
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,9 +51,11 @@ def _package_options(f: F) -> F:
 @click.option("--lang", type=click.Choice(list(LANGS)), default="c", show_default=True,
               help="c: C with the SDK header; zig-wasi: C with libc (printf, malloc) over "
                    "WASI; assemblyscript: AssemblyScript (needs Node.js >= 20).")
-def new_cmd(name: str, parent: Path, force: bool, lang: str) -> None:
+@click.option("--template", type=click.Choice(TEMPLATES), default="module", show_default=True,
+              help="i2c-sensor: a driver for a sensor on I2C (reads the board's temp0; C).")
+def new_cmd(name: str, parent: Path, force: bool, lang: str, template: str) -> None:
     """Create a module project NAME/ (source, manifest, build script, README)."""
-    sc = new_project(name, parent, force, lang)
+    sc = new_project(name, parent, force, lang, template)
     click.echo(f"created {sc.folder}/ ({', '.join(p.name for p in sc.files)})")
     click.echo(f"next: cd {sc.folder} && ./{BUILD_SCRIPT}")
 

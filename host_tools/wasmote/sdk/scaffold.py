@@ -7,6 +7,7 @@ the device's own runtime and host API) and push it:
 - zig-wasi: a C program with main() and libc (printf, malloc) against WASI, built by
   `wasmote cc --main`;
 - assemblyscript: AssemblyScript, built by `wasmote asc` (npm's compiler).
+`--template i2c-sensor` (C only) makes a sensor driver instead (driver_template.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from wasmote.errors import UsageError
 from wasmote.package.errors import ManifestError
 from wasmote.package.manifest import Manifest, Version
 from wasmote.paths import REPO_ROOT
+from wasmote.sdk.driver_template import i2c_sensor_files
 
 MANIFEST = "wasmote.toml"
 BUILD_SCRIPT = "build.sh"
@@ -228,10 +230,17 @@ class Scaffold:
         return self.folder / MANIFEST
 
 
-def project_files(name: str, lang: str = "c") -> dict[str, str]:
+TEMPLATES = ("module", "i2c-sensor")
+
+
+def project_files(name: str, lang: str = "c", template: str = "module") -> dict[str, str]:
     """File name -> content of a new project called `name` in `lang`."""
     if lang not in _FILES:
         raise UsageError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
+    if template not in TEMPLATES:
+        raise UsageError(f"unknown template {template!r} (known: {', '.join(TEMPLATES)})")
+    if template != "module" and lang != "c":
+        raise UsageError(f"the {template} template is in C: use --lang c")
     fmt = {"name": name,
            # where this installation keeps them: the project folder has no docs/ of its own
            "sdk_header": str(REPO_ROOT / "sdk" / "wasmote.h"),
@@ -240,18 +249,20 @@ def project_files(name: str, lang: str = "c") -> dict[str, str]:
            "wasi_doc": str(REPO_ROOT / "docs" / "wasi.md")}
     files = {f: text.format(**fmt) for f, text in _FILES[lang].items()}
     files[".gitignore"] = _GITIGNORE
+    if template == "i2c-sensor":
+        files.update(i2c_sensor_files(name, fmt["api_doc"], str(REPO_ROOT / "boards")))
     return files
 
 
 def new_project(name: str, parent: Path = Path("."), force: bool = False,
-                lang: str = "c") -> Scaffold:
+                lang: str = "c", template: str = "module") -> Scaffold:
     """Create folder `parent/name` with a module project; never overwrites unless `force`."""
     try:
         Manifest(name=name, version=Version(0, 1, 0))  # the manifest's name rule
     except ManifestError as e:
         raise UsageError(str(e)) from None
     folder = parent / name
-    files = project_files(name, lang)
+    files = project_files(name, lang, template)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} exists and is not a folder")
     clashes = [f for f in files if (folder / f).exists()]

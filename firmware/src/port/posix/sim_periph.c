@@ -34,7 +34,7 @@ static void tmp_load(wm_sim_periph *s)
     }
     /* 8.8 fixed point as the part's register, cut to the configured resolution (R1:R0) */
     int16_t raw = (int16_t)(s->temp_mc * 256 / 1000);
-    uint16_t mask = (uint16_t)(0xFF80u >> ((s->tmp_cfg >> 5) & 3u)) & 0xFFF0u;
+    uint16_t mask = (uint16_t)(0xFF80u | (0xFF80u >> ((s->tmp_cfg >> 5) & 3u)));
     uint16_t v = (uint16_t)raw & mask;
     switch (s->tmp_ptr & 3u) {
     case 0: s->tmp_out[0] = (uint8_t)(v >> 8), s->tmp_out[1] = (uint8_t)v; break;
