@@ -5,7 +5,7 @@
  * transaction, compensates them (dps310_comp.c) and publishes the pressure on
  * sensors/pressure in pascals. The manifest grants only the sensor (i2c:baro0). */
 #include "wasmote.h"
-#include "decimal.h"
+#include "../pubsub/decimal.h"
 #include "dps310_comp.h"
 
 #ifndef PERIOD_MS

@@ -5,7 +5,7 @@
  * then a read-back that must match. The manifest grants the EEPROM by its board name
  * (i2c:eeprom0) and nothing else on the bus. */
 #include "wasmote.h"
-#include "decimal.h"
+#include "../pubsub/decimal.h"
 #include "ring.h"
 
 #define TOPIC "sensors/temperature"

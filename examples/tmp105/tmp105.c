@@ -4,13 +4,31 @@
  * logs it ("21.500 C"). The manifest grants the sensor by its board name (i2c:temp0), the
  * topic, and nothing else: any other address on the bus answers WM_E_DENIED. */
 #include "wasmote.h"
-#include "decimal.h"
+#include "../pubsub/decimal.h"
 #include "tmp105_convert.h"
 
 #ifndef PERIOD_MS
 #define PERIOD_MS 1000
 #endif
 #define TOPIC "sensors/temperature"
+#define MILLI_TEXT_MAX 13 /* "-2147483.648" */
+
+/* Millidegrees as "21.500" (no terminator); returns the length. */
+static int32_t format_milli(int32_t milli, char *out) {
+    int32_t n = 0;
+    int32_t whole = milli / 1000, frac = milli % 1000;
+    if (milli < 0) {
+        out[n++] = '-';
+        whole = -whole;
+        frac = -frac;
+    }
+    n += format_decimal(whole, out + n);
+    out[n++] = '.';
+    out[n++] = (char)('0' + frac / 100);
+    out[n++] = (char)('0' + frac / 10 % 10);
+    out[n++] = (char)('0' + frac % 10);
+    return n;
+}
 
 static int32_t open_sensor(void) {
     int32_t dev = wm_i2c_open_str("temp0");

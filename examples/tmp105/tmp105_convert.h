@@ -7,11 +7,8 @@
 #define TMP105_REG_CONFIG 0x01
 #define TMP105_CONFIG_12BIT 0x60 /* R1 R0 = 11: 0.0625 C steps, conversions up to 320 ms */
 #define TMP105_CONVERSION_MS 320
-#define MILLI_TEXT_MAX 13        /* "-2147483.648" */
 
 /* The temperature register (12 bits left-justified, two's complement) in millidegrees C. */
 int32_t tmp105_millic(uint8_t msb, uint8_t lsb);
-/* Millidegrees as "21.500" (no terminator); returns the length. */
-int32_t format_milli(int32_t milli, char *out);
 
 #endif

@@ -15,7 +15,7 @@ from wasmote import sim
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 EX = REPO / "examples"
-DECIMAL = (str(EX / "pubsub" / "decimal.c"), "-I", str(EX / "pubsub"))
+DECIMAL = (str(EX / "pubsub" / "decimal.c"),)
 PERIOD = ("-DPERIOD_MS=200",)  # the drivers' 1 s period, shortened for the tests
 
 # package name -> (sources and flags, manifest)

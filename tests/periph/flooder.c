@@ -3,7 +3,7 @@
  * 18 calibration bytes come back identical every time; it also keeps trying the other
  * devices on the bus, which must stay denied. Logs "flood: ok N bad M denied D". */
 #include "wasmote.h"
-#include "decimal.h"
+#include "../../examples/pubsub/decimal.h"
 
 static uint8_t first[18], again[18];
 

@@ -1,9 +1,9 @@
 """Every example builds and packages under its own manifest (imports exactly granted), the
 WAT example assembles, and the pure exports run on the posix build via `wasmote exec`.
 
-The examples' host calls (gpio, kv, pubsub) are not run here (`wasmote exec` links no host
-API): tests/sdk/test_sdk_examples_qemu.py pushes and runs every example on the firmware
-under QEMU.
+The examples' host calls (gpio, kv, pubsub, i2c) are not run here (`wasmote exec` links no
+host API): tests/sdk/test_sdk_examples_qemu.py pushes and runs the examples on the firmware
+under QEMU, tests/periph/test_periph_qemu.py the sensor drivers against QEMU's sensors.
 """
 
 import subprocess
@@ -23,6 +23,9 @@ C_MODULES = [  # folder, sources, manifest
     ("sensor_filter", ("sensor.c", "filter.c"), "sensor_filter.toml"),
     ("pubsub", ("publisher.c", "decimal.c"), "publisher.toml"),
     ("pubsub", ("subscriber.c", "decimal.c"), "subscriber.toml"),
+    ("tmp105", ("tmp105.c", "tmp105_convert.c", "../pubsub/decimal.c"), "tmp105.toml"),
+    ("eeprom_logger", ("logger.c", "ring.c", "../pubsub/decimal.c"), "eeprom_logger.toml"),
+    ("dps310", ("dps310.c", "dps310_comp.c", "../pubsub/decimal.c"), "dps310.toml"),
 ]
 
 
@@ -76,6 +79,13 @@ PURE = [  # folder, source, export, args, result
     ("pubsub", "decimal.c", "decimal_roundtrip", ("2147483647",), "i32:2147483647"),
     ("pubsub", "decimal.c", "decimal_roundtrip", ("0",), "i32:0"),
     ("pubsub", "decimal.c", "decimal_length", ("-1234",), "i32:5"),
+    ("tmp105", "tmp105_convert.c", "millic", ("0x15", "0x80"), "i32:21500"),
+    ("tmp105", "tmp105_convert.c", "millic", ("0xf8", "0xc0"), "i32:-7250"),
+    ("tmp105", "tmp105_convert.c", "millic", ("0x7f", "0xf0"), "i32:127937"),
+    ("eeprom_logger", "ring.c", "ring_roundtrip", ("5", "-1234"), "i32:-1234"),
+    ("eeprom_logger", "ring.c", "ring_roundtrip", ("16777215", "23437"), "i32:23437"),
+    ("dps310", "dps310_comp.c", "signed24", ("0xfe2fee",), "i32:-118802"),
+    ("dps310", "dps310_comp.c", "signed24", ("0x7fffff",), "i32:8388607"),
 ]
 
 
