@@ -4,10 +4,11 @@ Every step is a real `wasmote` command, printed before it runs, so the demo doub
 transcript of what a user types: compile C to wasm, validate, inspect and strip it, run it
 on the host build of the runtime, sign it into a package beside a second module, build the
 firmware with PlatformIO, boot it in QEMU, provision the device with our key, push both
-over the serial line (one drives the board's LED on its own), run exports there, watch the
-sandbox refuse what is not signed or not granted, watch a bad call trap while everything
-else carries on, shut the board down and boot it again: like a real board, it kept its
-flash (modules, keys).
+over the serial line (one drives the board's LED on its own), run exports there, run a
+sensor driver against the emulated TMP105 on the board's I2C bus while the temperature
+changes, watch the sandbox refuse what is not signed or not granted, watch a bad call trap
+while everything else carries on, shut the board down and boot it again: like a real
+board, it kept its flash (modules, keys).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from wasmote.cli.output import colour_enabled
@@ -100,23 +102,38 @@ def main() -> int:
         sh(WASMOTE, "run", "hello", "--invoke", "mean", "f64:1.5", "f64:2.25", *link)
         sh(WASMOTE, "ls", *link)
 
-        step("9. The sandbox says no: an unsigned module, and a module that wants more "
+        step("9. A sensor driver as a module: the TMP105 driver, granted only the board's "
+             "temp0 (i2c:0/0x48), reads QEMU's emulated sensor and publishes every second")
+        sh(WASMOTE, "cc", "examples/tmp105/tmp105.c", "examples/tmp105/tmp105_convert.c",
+           "examples/pubsub/decimal.c", "-o", str(OUT / "tmp105.wasm"),
+           "-m", "examples/tmp105/tmp105.toml", "--key", f"{key}.key")
+        sh(WASMOTE, "push", str(OUT / "tmp105.wmp"), "--port", url)
+        for milli in ("21500", "-4250"):
+            sh(WASMOTE, "sim", "set", "temp0", "temperature", milli, "--port", url)
+            time.sleep(1.5)  # the driver reads once a second
+            sh(WASMOTE, "run", "tmp105", "--invoke", "read", *link)
+        logs = sh(WASMOTE, "logs", *link)
+        if "tmp105: -4.250 C" not in logs:
+            print("demo: the driver did not report the new temperature", file=sys.stderr)
+            raise SystemExit(1)
+
+        step("10. The sandbox says no: an unsigned module, and a module that wants more "
              "than its manifest grants")
         sh(WASMOTE, "push", str(stripped), "--name", "unsigned", "--port", url, expect=1)
         sh(WASMOTE, "cc", "scripts/demo/sneaky.c", "-o", str(OUT / "sneaky.wasm"),
            "-m", "scripts/demo/sneaky.toml", expect=1)
 
-        step("10. A bad call traps, named from the debug file kept beside the package; the "
+        step("11. A bad call traps, named from the debug file kept beside the package; the "
              "device and its other modules carry on")
         sh(WASMOTE, "run", "hello", "--invoke", "crash", "--debug", str(OUT), *link, expect=2)
         sh(WASMOTE, "run", "hello", "--invoke", "fib", "30", *link)
         sh(WASMOTE, "ls", *link)
         sh(WASMOTE, "logs", *link)
     finally:
-        step("11. Shut the simulated board down (its flash is saved)")
+        step("12. Shut the simulated board down (its flash is saved)")
         sh(WASMOTE, "sim", "stop", url)
 
-    step("12. Boot it again: the modules and the key are still there, blink starts itself")
+    step("13. Boot it again: the modules and the key are still there, blink starts itself")
     url = sh(WASMOTE, "sim", "--board", BOARD, "--background", "--no-build",
              "--flash", str(flash)).strip().splitlines()[-1]
     try:

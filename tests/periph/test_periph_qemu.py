@@ -51,8 +51,8 @@ def wait_logs(url: str, pattern: str, timeout: float = 20.0) -> list[str]:
 def test_tmp105_reports_what_qmp_sets(board: sim.Sim, packages: dict[str, Path]) -> None:
     url = board.url
     cli("push", str(packages["tmp105"]), "--port", url)     # autostarts: reads, publishes
-    for milli in (21500, -7250, 36125):
-        if milli > 30000:                                       # `wasmote sim set`...
+    for milli in (21500, -7250, 36125):  # the first two by the CLI (a negative one too)
+        if milli < 30000:                                       # `wasmote sim set`...
             cli("sim", "set", "temp0", "temperature", str(milli), "--port", url)
             assert cli("sim", "get", "temp0", "temperature", "--port", url).strip() == \
                 str(milli)
