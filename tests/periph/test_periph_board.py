@@ -4,6 +4,7 @@ grammar, the boards' name tables and what the firmware gets of them."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from wasmote.package.peripherals import (
     names_string,
     parse_names,
 )
+from wasmote.paths import FIRMWARE_DIR
 
 
 @pytest.mark.parametrize("kind,arg,ok", [
@@ -110,3 +112,59 @@ def test_sim_device_options() -> None:
     assert "tcp:127.0.0.1:4444,server=on,wait=off,nodelay=on" in args
     with pytest.raises(UsageError, match="bad device id"):
         sim_devices.qom_path("../x")
+
+
+def _c_define(text: str, name: str) -> str:
+    m = re.search(rf"#define {name}\s+(\S.*?)\s*(?:/\*.*)?$", text, re.MULTILINE)
+    assert m, f"#define {name} not found"
+    return m[1]
+
+
+def _gpio(name: str) -> str:
+    """'GPIO21' -> 'GPIO_NUM_21' (ESP-IDF's name)."""
+    assert re.fullmatch(r"GPIO\d+", name), name
+    return f"GPIO_NUM_{name[4:]}"
+
+
+def test_real_board_ports_wire_what_their_board_files_say() -> None:
+    """The STM32 and ESP32 ports cannot be built with their vendors' platforms here: their
+    constants (names, clocks, pins, channels, interrupt) are held to the board files."""
+    port = FIRMWARE_DIR / "src" / "port"
+    stm = load_board("nucleo_l476rg").peripherals
+    c = (port / "stm32" / "stm32_periph.c").read_text()
+    regs = (port / "stm32" / "stm32l4_regs.h").read_text()
+    assert _c_define(c, "WM_PERIPH_NAMES") == f'"{stm.names_string()}"'
+    assert _c_define(c, "WM_I2C_HZ") == f"{stm.i2c[0].int('hz')}u"
+    assert _c_define(c, "WM_SPI_HZ") == f"{stm.spi[0].int('hz')}u"
+    assert int(_c_define(c, "WM_CLOCK_HZ").rstrip("u")) // 32 == stm.spi[0].int("hz")
+    assert _c_define(c, "WM_AUX_BAUD") == f"{stm.uart[0].int('baud')}u"
+    assert _c_define(regs, "WM_USART1_IRQ") == f"{stm.uart[0].int('rx_irq')}u"
+    assert _c_define(c, "WM_PWM_MAX_HZ") == f"{stm.pwm[0].int('max_hz')}u"
+    channels = re.search(r"wm_adc_channels\[\] = \{([^}]*)\}", c)
+    assert channels and [int(x.strip().rstrip("u")) for x in channels[1].split(",")] == \
+        [a.int("channel") for a in stm.adc]
+    # the pins the code drives (its alternate-function table and the chip select)
+    used = {(f"P{p}", int(n)) for p, n in
+            re.findall(r"\{WM_GPIO([A-H])_BASE, (\d+), \d+, (?:true|false)\}", c)}
+    used.add(("PB", int(_c_define(c, "WM_SPI_CS0_PIN").rstrip("u"))))
+    fields = [u.fields for kind in ("i2c", "spi", "uart", "pwm") for u in stm.units(kind)]
+    pins = [f[k] for f in fields for k in ("scl", "sda", "sck", "miso", "mosi", "tx", "rx",
+                                           "pin") if k in f]
+    pins += [p for f in fields for p in f.get("cs_pins", [])]
+    assert used == {(p[:2], int(p[2:])) for p in pins}
+    esp = load_board("esp32dev").peripherals
+    e = (port / "esp32" / "esp32_periph.c").read_text()
+    assert _c_define(e, "WM_PERIPH_NAMES") == f'"{esp.names_string()}"'
+    for key, define in (("sda", "WM_I2C_SDA"), ("scl", "WM_I2C_SCL")):
+        assert _c_define(e, define) == _gpio(esp.i2c[0].fields[key])
+    for key, define in (("sck", "WM_SPI_SCK"), ("miso", "WM_SPI_MISO"), ("mosi", "WM_SPI_MOSI")):
+        assert _c_define(e, define) == _gpio(esp.spi[0].fields[key])
+    assert _c_define(e, "WM_SPI_CS0") == _gpio(esp.spi[0].fields["cs_pins"][0])
+    assert _c_define(e, "WM_AUX_UART") == f"UART_NUM_{esp.uart[0].int('port')}"
+    assert _c_define(e, "WM_AUX_TX") == _gpio(esp.uart[0].fields["tx"])
+    assert _c_define(e, "WM_AUX_RX") == _gpio(esp.uart[0].fields["rx"])
+    assert _c_define(e, "WM_PWM_GPIO") == _gpio(esp.pwm[0].fields["pin"])
+    assert _c_define(e, "WM_PWM_MAX_HZ") == f"{esp.pwm[0].int('max_hz')}u"
+    assert _c_define(e, "WM_I2C_HZ") == f"{esp.i2c[0].int('hz')}u"
+    assert _c_define(e, "WM_SPI_HZ") == f"{esp.spi[0].int('hz')}u"
+    assert re.findall(r"ADC_CHANNEL_(\d)", e) == [str(a.int("channel")) for a in esp.adc]

@@ -4,7 +4,8 @@
  * RTC slow memory, GPIO2 (on-board LED) and GPIO0 (BOOT button) as led0/button0, and the
  * store region = the `wasmote` data partition: erased and written with esp_partition_*,
  * read in place through its memory map. One RAM block for the runtime's arenas is taken
- * from the heap at boot. Needs PlatformIO's registry to build: not compiled here. */
+ * from the heap at boot. Modules' buses and channels are esp32_periph.c. Needs
+ * PlatformIO's registry to build: not compiled here. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,8 @@
 #define WM_BUTTON_GPIO GPIO_NUM_0
 
 static wm_port_info wm_info;
+
+void wm_esp32_periph_init(void);
 static bool wm_wdt_on;
 static const esp_partition_t *wm_part;
 static wm_flash_ops wm_flash;
@@ -162,7 +165,6 @@ static const wm_gpio_ops wm_gpio = {0, 2u, pin_name, pin_flags, pin_write, pin_r
 
 const struct wm_gpio_ops *wm_port_gpio(void) { return &wm_gpio; }
 
-const struct wm_periph_ops *wm_port_periph(void) { return 0; }
 
 /* ---- the store region: the `wasmote` partition. SPI NOR flash: erase sets a 4 KiB sector
  * to 0xFF, a write only clears bits; IDF flushes the cache of mapped pages it writes. ---- */
@@ -234,6 +236,7 @@ static void wm_board_init(void)
                                   .intr_type = GPIO_INTR_DISABLE};
     ESP_ERROR_CHECK(gpio_config(&led));
     ESP_ERROR_CHECK(gpio_config(&button));
+    wm_esp32_periph_init(); /* modules' buses (esp32_periph.c): their heap before the arena */
 
     wm_info.board = "esp32dev";
     wm_info.cpu = "xtensa-lx6";

@@ -2,7 +2,8 @@
  * registers. 80 MHz from the PLL on HSI16 (no crystal needed), USART2 on PA2/PA3 = the
  * ST-LINK virtual COM port at 115200 8N1 with an interrupt-fed receive ring, SysTick
  * milliseconds, the IWDG, reset cause from RCC_CSR, LD2 (PA5) and B1 (PC13) as
- * led0/button0. The store region's flash driver is stm32_flash.c. */
+ * led0/button0. The store region's flash driver is stm32_flash.c; modules' buses and
+ * channels are stm32_periph.c. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -121,6 +122,7 @@ void wm_stm32_board_init(void)
     WM_SYST_RVR = WM_CLOCK_HZ / 1000u - 1u;
     WM_SYST_CVR = 0;
     WM_SYST_CSR = 0x7u; /* processor clock, interrupt, enable */
+    wm_stm32_periph_init(); /* what modules may be granted (stm32_periph.c) */
 }
 
 void wm_stm32_systick_handler(void) { wm_ticks_ms = wm_ticks_ms + 1u; }
@@ -283,8 +285,6 @@ static int pin_read(void *ctx, uint32_t pin)
 static const wm_gpio_ops wm_gpio = {0, 2u, pin_name, pin_flags, pin_write, pin_read};
 
 const struct wm_gpio_ops *wm_port_gpio(void) { return &wm_gpio; }
-
-const struct wm_periph_ops *wm_port_periph(void) { return 0; }
 
 bool wm_stm32_in_store(uint32_t addr)
 {

@@ -12,6 +12,9 @@ enum { WM_STM32_RESET_SOFTWARE = 1u, WM_STM32_RESET_WATCHDOG = 2u, WM_STM32_RESE
 void wm_stm32_board_init(void);
 void wm_stm32_systick_handler(void);
 void wm_stm32_usart2_handler(void);
+/* The buses and channels modules may be granted (stm32_periph.c); from board init. */
+void wm_stm32_periph_init(void);
+void wm_stm32_usart1_handler(void);
 /* Writes msg by polling the UART (fine from any handler), then resets with that cause. */
 void wm_stm32_panic(const char *msg, uint32_t cause);
 /* Whether a flash address lies in the store region. */

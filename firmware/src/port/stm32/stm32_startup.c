@@ -44,6 +44,7 @@ __attribute__((section(".vectors"), used)) static const wm_vector
         [12] = wm_stm32_default_handler, /* DebugMon */
         [14] = wm_stm32_default_handler, /* PendSV */
         [15] = wm_aot_tick_vector,
+        [16 + WM_USART1_IRQ] = wm_stm32_usart1_handler, /* modules' UART */
         [16 + WM_USART2_IRQ] = wm_stm32_usart2_handler,
 };
 

@@ -113,4 +113,86 @@
 #define WM_FLASH_BANK_SIZE 0x80000u
 #define WM_FLASH_PAGE 2048u
 
+/* ---- what modules may be granted (stm32_periph.c) ---- */
+#define WM_RCC_APB2ENR WM_REG32(0x40021060u)
+#define WM_GPIOB_BASE 0x48000400u
+#define WM_GPIO_OTYPER(b) WM_REG32((b) + 0x04u)
+#define WM_GPIO_OSPEEDR(b) WM_REG32((b) + 0x08u)
+#define WM_GPIO_AFRH(b) WM_REG32((b) + 0x24u)
+#define WM_GPIO_ASCR(b) WM_REG32((b) + 0x2Cu) /* L47x/L48x: analog switch to the ADC */
+
+/* I2C1 (I2C v2: hardware START/STOP, byte counts, clock stretching) */
+#define WM_I2C1_BASE 0x40005400u
+#define WM_I2C_CR1(b) WM_REG32((b) + 0x00u)
+#define WM_I2C_CR2(b) WM_REG32((b) + 0x04u)
+#define WM_I2C_TIMINGR(b) WM_REG32((b) + 0x10u)
+#define WM_I2C_ISR(b) WM_REG32((b) + 0x18u)
+#define WM_I2C_ICR(b) WM_REG32((b) + 0x1Cu)
+#define WM_I2C_RXDR(b) WM_REG32((b) + 0x24u)
+#define WM_I2C_TXDR(b) WM_REG32((b) + 0x28u)
+#define WM_I2C_CR1_PE (1u << 0)
+#define WM_I2C_CR2_RD_WRN (1u << 10)
+#define WM_I2C_CR2_START (1u << 13)
+#define WM_I2C_CR2_STOP (1u << 14)
+#define WM_I2C_CR2_AUTOEND (1u << 25)
+#define WM_I2C_ISR_TXIS (1u << 1)
+#define WM_I2C_ISR_RXNE (1u << 2)
+#define WM_I2C_ISR_NACKF (1u << 4)
+#define WM_I2C_ISR_STOPF (1u << 5)
+#define WM_I2C_ISR_TC (1u << 6)
+#define WM_I2C_ISR_BERR (1u << 8)
+#define WM_I2C_ISR_ARLO (1u << 9)
+#define WM_I2C_ISR_BUSY (1u << 15)
+#define WM_I2C_TIMING_100K_80MHZ 0x10909CECu /* RM0351 timing for I2CCLK = PCLK1 80 MHz */
+
+/* SPI2 */
+#define WM_SPI2_BASE 0x40003800u
+#define WM_SPI_CR1(b) WM_REG32((b) + 0x00u)
+#define WM_SPI_CR2(b) WM_REG32((b) + 0x04u)
+#define WM_SPI_SR(b) WM_REG32((b) + 0x08u)
+#define WM_SPI_DR8(b) (*(volatile uint8_t *)(uintptr_t)((b) + 0x0Cu)) /* 8-bit access */
+#define WM_SPI_CR1_MSTR (1u << 2)
+#define WM_SPI_CR1_SPE (1u << 6)
+#define WM_SPI_CR1_SSI (1u << 8)
+#define WM_SPI_CR1_SSM (1u << 9)
+#define WM_SPI_CR2_FRXTH (1u << 12)
+#define WM_SPI_SR_RXNE (1u << 0)
+#define WM_SPI_SR_TXE (1u << 1)
+
+/* USART1 (the modules' UART on D8/D2); NVIC interrupt 37. Same layout as USART2. */
+#define WM_USART1_BASE 0x40013800u
+#define WM_USART1_IRQ 37u
+#define WM_USART_CR1(b) WM_REG32((b) + 0x00u)
+#define WM_USART_BRR(b) WM_REG32((b) + 0x0Cu)
+#define WM_USART_ISR(b) WM_REG32((b) + 0x1Cu)
+#define WM_USART_ICR(b) WM_REG32((b) + 0x20u)
+#define WM_USART_RDR(b) WM_REG32((b) + 0x24u)
+#define WM_USART_TDR(b) WM_REG32((b) + 0x28u)
+
+/* ADC1 and the ADC common registers */
+#define WM_ADC1_BASE 0x50040000u
+#define WM_ADC_ISR WM_REG32(WM_ADC1_BASE + 0x00u)
+#define WM_ADC_CR WM_REG32(WM_ADC1_BASE + 0x08u)
+#define WM_ADC_SMPR1 WM_REG32(WM_ADC1_BASE + 0x14u)
+#define WM_ADC_SQR1 WM_REG32(WM_ADC1_BASE + 0x30u)
+#define WM_ADC_DR WM_REG32(WM_ADC1_BASE + 0x40u)
+#define WM_ADC_CCR WM_REG32(0x50040308u)
+#define WM_ADC_ISR_ADRDY (1u << 0)
+#define WM_ADC_ISR_EOC (1u << 2)
+#define WM_ADC_CR_ADEN (1u << 0)
+#define WM_ADC_CR_ADSTART (1u << 2)
+#define WM_ADC_CR_ADVREGEN (1u << 28)
+#define WM_ADC_CR_DEEPPWD (1u << 29)
+#define WM_ADC_CR_ADCAL (1u << 31)
+
+/* TIM3 (PWM on channel 1) */
+#define WM_TIM3_BASE 0x40000400u
+#define WM_TIM_CR1 WM_REG32(WM_TIM3_BASE + 0x00u)
+#define WM_TIM_EGR WM_REG32(WM_TIM3_BASE + 0x14u)
+#define WM_TIM_CCMR1 WM_REG32(WM_TIM3_BASE + 0x18u)
+#define WM_TIM_CCER WM_REG32(WM_TIM3_BASE + 0x20u)
+#define WM_TIM_PSC WM_REG32(WM_TIM3_BASE + 0x28u)
+#define WM_TIM_ARR WM_REG32(WM_TIM3_BASE + 0x2Cu)
+#define WM_TIM_CCR1 WM_REG32(WM_TIM3_BASE + 0x34u)
+
 #endif /* WM_STM32L4_REGS_H */
