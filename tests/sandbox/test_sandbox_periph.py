@@ -82,6 +82,11 @@ def test_grant_down_to_the_address(harness: Path, tmp_path: Path, periph_wasm: b
         (opener(dev, 3, "i2c_open", "nosuch"), f"ok {E['NOTFOUND']}"),  # granted, not here
         (opener(dev, 3, "i2c_open", "0/0x48"), f"ok {E['DENIED']}"),
     ]
+    # 12-bit resolution (config register 0x60), a negative temperature: -7.25 C = 0xf8c0
+    put(dev, 1, SCRATCH + 64, bytes([0x01, 0x60]))
+    checks += [(dev.cmd(f"call 1 i2c_write 0 {SCRATCH + 64} 2"), "ok 2"),
+               (dev.cmd("sim temp -7250"), "ok"),
+               (dev.cmd("call 1 temp 0"), f"ok {0xF8C0}")]
     seen_50 = dev.cmd("sim addressed 80")  # 0x50: only module 2's open... which never probes
     run = dev.run()
     for i, want in checks:
