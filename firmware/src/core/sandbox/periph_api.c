@@ -350,10 +350,11 @@ void wm_sb_periph_release(wm_sb_module *mod)
     mod->wait_uart = 0;
 }
 
+/* Blocked in uart_read: only its UART wakes it (a message would end the read early with
+ * WM_E_TIMEOUT); blocked in receive: a message. */
 bool wm_sb_wait_ready(const wm_sb_module *mod)
 {
-    if (mod->ps.count > 0) return true;
     const wm_periph_ops *o = ops_of(mod);
-    if (mod->wait_uart == 0 || !o || !o->uart_ready) return false;
-    return o->uart_ready(o->ctx, mod->wait_uart - 1u) > 0;
+    if (mod->wait_uart == 0) return mod->ps.count > 0;
+    return o && o->uart_ready && o->uart_ready(o->ctx, mod->wait_uart - 1u) > 0;
 }

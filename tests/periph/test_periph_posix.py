@@ -1,0 +1,47 @@
+"""Peripherals under the supervisor on the posix device (its SIMULATED parts, port/posix/
+sim_periph.c): what the scheduler does around a module waiting on a UART."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+from tests.protocol.helpers import logs_with
+from tests.sandbox.sandbox_support import package
+from wasmote.device.client import DeviceClient
+from wasmote.device.posix_device import PosixDevice
+from wasmote.device.transport import SerialTransport
+
+HERE = Path(__file__).resolve().parent
+
+
+def _wat(name: str, tmp: Path) -> bytes:
+    out = tmp / f"{name}.wasm"
+    subprocess.run(["wat2wasm", str(HERE / "wat" / f"{name}.wat"), "-o", str(out)],
+                   check=True)
+    return out.read_bytes()
+
+
+def test_uart_read_waits_for_its_uart_not_for_messages(tmp_path: Path) -> None:
+    """A module asleep in uart_read(-1) is not woken by a message in its queue (which would
+    end the read early with WM_E_TIMEOUT): only bytes on its UART end the wait."""
+    waiter = package(_wat("uart_waiter", tmp_path), "waiter",
+                     ["pubsub:uart/*", "uart:aux", "log"], entry="run")
+    poker = package(_wat("uart_poker", tmp_path), "poker",
+                    ["pubsub:uart/*", "uart:aux", "sleep"], entry="run")
+    with PosixDevice(tmp_path / "flash.bin") as dev:
+        c = DeviceClient(SerialTransport(dev.url), timeout=5.0)
+        try:
+            c.push("waiter", waiter)
+            c.push("poker", poker)
+            c.start("waiter")
+            deadline = time.monotonic() + 30
+            while {m.name: m.state for m in c.modules()}["waiter"] != "waiting":
+                assert time.monotonic() < deadline, "the waiter never blocked"
+                time.sleep(0.05)
+            c.start("poker")  # a message for the waiter now, its bytes 200 ms later
+            logs = logs_with(c, "waiter: read ")
+            assert "waiter: read 2" in logs, logs
+        finally:
+            c.transport.close()
