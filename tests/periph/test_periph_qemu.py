@@ -203,3 +203,24 @@ def test_dps310_compensates_as_the_datasheet_says(board: sim.Sim,
     assert 30000 < pa < 110000, pa  # a pressure somewhere on Earth
     assert result(cli("run", "dps310", "--invoke", "pressure", "--port", url)) == round(pa)
     assert result(cli("run", "dps310", "--invoke", "temperature", "--port", url)) == round(mc)
+
+
+def test_sim_cli_attaches_another_part(packages: dict[str, Path], tmp_path: Path) -> None:
+    """`wasmote sim --device` adds a part beside the board's; `sim set` drives it."""
+    r = run_cli("sim", "--background", "--device", "tmp105,address=0x49,id=temp1")
+    assert r.exit_code == 0, r.output
+    url = r.output.strip().splitlines()[-1]
+    assert re.search(r"uart aux: socket://127\.0\.0\.1:\d+", r.output), r.output
+    try:
+        cli("sim", "set", "temp1", "temperature", "30000", "--port", url)
+        pkg = tmp_path / "q.wmp"
+        pkg.write_bytes(package(packages["periph.wasm"].read_bytes(), "q",
+                                ["i2c:0/0x49", "spi:adc0", "uart:aux", "adc:vin0",
+                                 "pwm:led1"]))
+        cli("push", str(pkg), "--port", url)
+        assert result(cli("run", "q", "--invoke", "open_temp", str(0x168), "6", "--port",
+                          url)) == 0x1E00  # 30 C at 9 bits, from the new part at 0x49
+        assert result(cli("run", "q", "--invoke", "open_temp", str(0x100), "6", "--port",
+                          url)) == ERROR_CODES["WM_E_DENIED"]  # the board's own at 0x48
+    finally:
+        assert run_cli("sim", "stop", url).exit_code == 0

@@ -2,7 +2,7 @@
 ;; arguments (bad handles, ranges past the end of memory, lengths over the limits).
 ;; Strings for the *_open calls are put in memory by the test (store8) or taken from the
 ;; data segment at 0x100: "0/0x48", 0x110: "0/0x50", 0x120: "temp0", 0x130: "eeprom0",
-;; 0x140 "vin0", 0x148 "vin1", 0x150 "adc0", 0x158 "aux", 0x160 "led1".
+;; 0x140 "vin0", 0x148 "vin1", 0x150 "adc0", 0x158 "aux", 0x160 "led1", 0x168 "0/0x49".
 (module
   (import "wasmote" "i2c_open" (func $i2c_open (param i32 i32) (result i32)))
   (import "wasmote" "i2c_write" (func $i2c_write (param i32 i32 i32) (result i32)))
@@ -30,6 +30,7 @@
   (data (i32.const 0x150) "adc0")
   (data (i32.const 0x158) "aux")
   (data (i32.const 0x160) "led1")
+  (data (i32.const 0x168) "0/0x49")
   (func (export "store8") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
   (func (export "load8") (param i32) (result i32) (i32.load8_u (local.get 0)))
   (func (export "i2c_open") (param i32 i32) (result i32)
