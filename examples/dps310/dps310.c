@@ -96,19 +96,9 @@ __attribute__((export_name("run"))) int32_t run(void) {
     for (;;) {
         int32_t pa, mc;
         if (measure(&pa, &mc) == 0) {
-            char msg[DECIMAL_MAX], line[48];
-            int32_t n = format_decimal(pa, msg);
-            wm_publish(TOPIC, wm_strlen(TOPIC), msg, n);
-            const char *pre = "dps310: Pa ";
-            int32_t k = 0;
-            while (pre[k]) {
-                line[k] = pre[k];
-                k++;
-            }
-            for (int32_t i = 0; i < n; i++) {
-                line[k++] = msg[i];
-            }
-            wm_log(line, k);
+            char msg[DECIMAL_MAX];
+            wm_publish(TOPIC, wm_strlen(TOPIC), msg, format_decimal(pa, msg));
+            log_decimal("dps310: Pa ", pa);
         }
         wm_sleep_ms(PERIOD_MS);
     }

@@ -86,21 +86,11 @@ static int32_t append(int32_t value) {
     return 0;
 }
 
-static void log_number(const char *what, int32_t v) {
-    char line[64];
-    int32_t n = 0;
-    for (const char *s = what; *s; s++) {
-        line[n++] = *s;
-    }
-    n += format_decimal(v, line + n);
-    wm_log(line, n);
-}
-
 /* The entry: every reading published on the topic goes into the ring. */
 __attribute__((export_name("run"))) int32_t run(void) {
     int32_t rc = scan();
     if (rc < 0) {
-        log_number("eeprom_logger: cannot read the EEPROM: ", rc);
+        log_decimal("eeprom_logger: cannot read the EEPROM: ", rc);
         return rc;
     }
     wm_subscribe(TOPIC, wm_strlen(TOPIC));
@@ -112,9 +102,9 @@ __attribute__((export_name("run"))) int32_t run(void) {
         }
         rc = append(value);
         if (rc < 0) {
-            log_number("eeprom_logger: append failed: ", rc);
+            log_decimal("eeprom_logger: append failed: ", rc);
         } else if (count % 10 == 0) {
-            log_number("eeprom_logger: records written: ", count);
+            log_decimal("eeprom_logger: records written: ", count);
         }
     }
 }
@@ -124,6 +114,15 @@ __attribute__((export_name("count"))) int32_t count(void) {
     int32_t rc = scan(), n = 0, v;
     for (int32_t i = 0; rc == 0 && i < RING_RECORDS; i++) {
         n += ring_decode(image + i * RING_RECORD, &v) != 0;
+    }
+    return rc < 0 ? rc : n;
+}
+
+/* ... how many stored readings differ from `value`, ... */
+__attribute__((export_name("differ"))) int32_t differ(int32_t value) {
+    int32_t rc = scan(), n = 0, v;
+    for (int32_t i = 0; rc == 0 && i < RING_RECORDS; i++) {
+        n += ring_decode(image + i * RING_RECORD, &v) != 0 && v != value;
     }
     return rc < 0 ? rc : n;
 }

@@ -1,6 +1,8 @@
 /* Readings travel as decimal text, so any subscriber (or a human reading logs) can use them. */
 #include "decimal.h"
 
+#include "wasmote.h"
+
 /* Writes value in decimal (no terminator); returns the length (1..11). */
 int32_t format_decimal(int32_t value, char *out) {
     char tmp[DECIMAL_MAX];
@@ -45,6 +47,16 @@ int32_t parse_decimal(const char *s, int32_t len, int32_t *value) {
     }
     *value = (int32_t)acc;
     return 0;
+}
+
+int32_t log_decimal(const char *text, int32_t value) {
+    char line[WM_LOG_MAX];
+    int32_t n = 0;
+    while (*text && n < WM_LOG_MAX - DECIMAL_MAX) {
+        line[n++] = *text++;
+    }
+    n += format_decimal(value, line + n);
+    return wm_log(line, n);
 }
 
 /* Self-check export: format then parse; returns value when both work (tests call it). */

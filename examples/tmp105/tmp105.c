@@ -55,27 +55,17 @@ static int32_t read_millic(int32_t dev, int32_t *out) {
     return 0;
 }
 
-static void log_error(const char *what, int32_t rc) {
-    char line[48];
-    int32_t n = 0;
-    for (const char *s = what; *s; s++) {
-        line[n++] = *s;
-    }
-    n += format_decimal(rc, line + n);
-    wm_log(line, n);
-}
-
 /* The entry (manifest: entry = "run"). */
 __attribute__((export_name("run"))) int32_t run(void) {
     int32_t dev = open_sensor();
     if (dev < 0) {
-        log_error("tmp105: no sensor: ", dev);
+        log_decimal("tmp105: no sensor: ", dev);
         return dev;
     }
     for (;;) {
         int32_t milli, rc = read_millic(dev, &milli);
         if (rc < 0) {
-            log_error("tmp105: read failed: ", rc); /* e.g. WM_E_NACK: try again later */
+            log_decimal("tmp105: read failed: ", rc); /* e.g. WM_E_NACK: try again later */
         } else {
             char msg[DECIMAL_MAX], line[MILLI_TEXT_MAX + 2];
             int32_t n = format_decimal(milli, msg);

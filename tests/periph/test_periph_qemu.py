@@ -118,13 +118,17 @@ def test_two_drivers_share_the_bus_with_a_flooder(board: sim.Sim,
         time.sleep(0.5)
     assert answered > 0
     logs = cli("logs", "--port", url)
+    # the log ring is shared (the flooder's lines evict the others): what it still holds...
     readings = re.findall(r"tmp105: (-?\d+\.\d+) C", logs)
-    assert len(readings) >= 10 and set(readings) == {"23.437"}, readings
+    assert readings and set(readings) == {"23.437"}, readings
     assert "append failed" not in logs and "read failed" not in logs, logs[-2000:]
     floods = re.findall(r"flood: ok (\d+) bad (\d+) denied (\d+)", logs)
     assert floods, logs[-2000:]
     ok, bad, denied = map(int, floods[-1])
     assert ok >= 256 and bad == 0 and denied > 0, floods[-1]
+    # ...and every reading stored, each read and written by whole transactions
+    assert result(cli("run", "eeprom_logger", "--invoke", "differ", "23437", "--port",
+                      url)) == 0
     assert result(cli("run", "eeprom_logger", "--invoke", "gaps", "--port", url)) == 0
     assert result(cli("run", "eeprom_logger", "--invoke", "last", "--port", url)) == 23437
     assert result(cli("run", "eeprom_logger", "--invoke", "count", "--port", url)) >= 40
