@@ -440,9 +440,12 @@ def _kill_and_wait(pid: int, timeout: float) -> None:
                 done, _ = os.waitpid(pid, os.WNOHANG)  # our child: reap it
                 if done:
                     return
+                ours = True
             except ChildProcessError:
-                pass
-            if _gone(pid):
+                ours = False
+            # A zombie counts as gone only when it is not ours: QEMU's main thread shows Z
+            # while its other threads still exit, and our waitpid cannot reap it yet.
+            if not ours and _gone(pid):
                 return
             time.sleep(0.02)
     raise SimError(f"QEMU (pid {pid}) is still running after SIGTERM and SIGKILL")
