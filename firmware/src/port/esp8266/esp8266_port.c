@@ -136,6 +136,9 @@ static const wm_gpio_ops wm_gpio = {0, 2u, pin_name, pin_flags, pin_write, pin_r
 
 const struct wm_gpio_ops *wm_port_gpio(void) { return &wm_gpio; }
 
+/* No buses or channels for modules on this board. */
+const struct wm_periph_ops *wm_port_periph(void) { return 0; }
+
 /* The store region is RAM: the firmware emulates NOR flash over it (see the top). */
 const struct wm_flash_ops *wm_port_flash(void) { return NULL; }
 

@@ -116,6 +116,9 @@ void wm_port_watchdog_kick(void) { wm_wdog_kicked = wm_ticks; }
 /* The lx60's LEDs are not traced by QEMU: no user pins. */
 const struct wm_gpio_ops *wm_port_gpio(void) { return 0; }
 
+/* No buses or channels for modules on this board. */
+const struct wm_periph_ops *wm_port_periph(void) { return 0; }
+
 static void wm_uart_init(void)
 {
     WM_UART_LCR = 0x03u; /* 8N1 */
