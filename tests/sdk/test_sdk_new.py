@@ -3,6 +3,7 @@ the device accepts under the scaffolded manifest, and runs on this computer as i
 the device (`wasmote exec` links the host API: no special host build)."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,6 +110,8 @@ def test_i2c_sensor_template_reads_the_simulated_sensor(tmp_path):
     assert "note:" not in proc.stderr  # it uses every grant
     manifest = load_manifest(folder / "wasmote.toml")
     assert str(manifest.capabilities[0]) == "i2c:temp0"
+    for f in ("main.c", "wasmote.toml", "README.md"):  # no docs/ in the user's folder
+        assert not re.search(r"(?<![\w/])docs/", (folder / f).read_text()), f
     temp = tmp_path / "temp.txt"
     temp.write_text("-12625\n")
     with PosixDevice(tmp_path / "flash.bin", tmp105=temp) as dev:

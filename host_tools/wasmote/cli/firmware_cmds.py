@@ -181,8 +181,11 @@ _PORT = click.option("--port", "url", default=None, help="The sim (default: the 
 @click.argument("value", type=int)
 @_PORT
 def sim_set_cmd(device: str, prop: str, value: int, url: str | None) -> None:
-    """Set PROPERTY of the emulated part DEVICE (its id), e.g.
-    `wasmote sim set temp0 temperature 23500` (millidegrees C)."""
+    """Set PROPERTY of the emulated part DEVICE (its id) to VALUE.
+
+    \b
+    Example: the TMP105 the mps2 boards attach as temp0, in millidegrees C:
+      wasmote sim set temp0 temperature 23500"""
     with QmpClient(_one_sim(url).qmp) as q:
         q.qom_set(sim_devices.qom_path(device), prop, value)
 
