@@ -160,17 +160,16 @@ static const uint32_t wm_aux_irq[] = {WM_AUX_UART_IRQS};
 static volatile uint8_t wm_aux_ring[WM_AUX_COUNT][WM_AUX_RING];
 static volatile uint32_t wm_aux_head[WM_AUX_COUNT], wm_aux_tail[WM_AUX_COUNT];
 
-/* One handler for every auxiliary UART (their RX vectors all point here). */
+/* One handler for every auxiliary UART (their RX vectors all point here). With a ring
+ * full the byte stays in its UART (QEMU holds the rest back) until a module reads. */
 void wm_mps2_aux_uart_handler(void)
 {
     for (uint32_t u = 0; u < WM_AUX_COUNT; u++) {
         uint32_t b = wm_aux_base[u];
-        while (AUX_STATE(b) & WM_UART_STATE_RXFULL) {
-            uint8_t c = (uint8_t)AUX_DATA(b);
-            if (wm_aux_head[u] - wm_aux_tail[u] < WM_AUX_RING) { /* full: drop newest */
-                wm_aux_ring[u][wm_aux_head[u] % WM_AUX_RING] = c;
-                wm_aux_head[u]++;
-            }
+        while ((AUX_STATE(b) & WM_UART_STATE_RXFULL) &&
+               wm_aux_head[u] - wm_aux_tail[u] < WM_AUX_RING) {
+            wm_aux_ring[u][wm_aux_head[u] % WM_AUX_RING] = (uint8_t)AUX_DATA(b);
+            wm_aux_head[u]++;
         }
         AUX_INTCLR(b) = WM_UART_INT_RX;
     }
@@ -189,18 +188,22 @@ static int wm_aux_read(void *ctx, uint32_t uart, uint8_t *buf, uint32_t cap)
 {
     (void)ctx;
     if (uart >= WM_AUX_COUNT) return WM_E_INVAL;
-    uint32_t n = 0;
+    uint32_t n = 0, b = wm_aux_base[uart];
+    __asm__ volatile("cpsid i" ::: "memory");
     while (n < cap && wm_aux_tail[uart] != wm_aux_head[uart]) {
         buf[n++] = wm_aux_ring[uart][wm_aux_tail[uart] % WM_AUX_RING];
         wm_aux_tail[uart]++;
     }
+    if (n < cap && (AUX_STATE(b) & WM_UART_STATE_RXFULL)) buf[n++] = (uint8_t)AUX_DATA(b);
+    __asm__ volatile("cpsie i" ::: "memory");
     return (int)n;
 }
 
 static int wm_aux_ready(void *ctx, uint32_t uart)
 {
     (void)ctx;
-    return uart < WM_AUX_COUNT && wm_aux_tail[uart] != wm_aux_head[uart];
+    return uart < WM_AUX_COUNT && (wm_aux_tail[uart] != wm_aux_head[uart] ||
+                                   (AUX_STATE(wm_aux_base[uart]) & WM_UART_STATE_RXFULL));
 }
 
 static void aux_init(void)

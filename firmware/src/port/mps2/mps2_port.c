@@ -14,11 +14,14 @@
 
 extern uint8_t __heap_start, __heap_end, __store_start, __store_end;
 
-/* The port's mutable state: the tick count (SysTick), the watchdog, and what survives a
- * reset (in .noinit, which start-up neither loads nor zeroes). */
+/* The port's mutable state: the tick count (SysTick), the watchdog, the console's receive
+ * ring, and what survives a reset (in .noinit, which start-up neither loads nor zeroes). */
 static volatile uint32_t wm_ticks_ms;
 static volatile uint32_t wm_wdog_timeout_ms; /* 0 = off */
 static volatile uint32_t wm_wdog_kicked_ms;
+#define WM_RX_RING 1024u /* power of two, about a frame of the protocol */
+static volatile uint8_t wm_rx_ring[WM_RX_RING]; /* the interrupt writes head, we read tail */
+static volatile uint32_t wm_rx_head, wm_rx_tail;
 
 #define WM_KEEP_MAGIC 0x4B505057u /* "WPPK" */
 static struct {
@@ -112,15 +115,32 @@ void wm_mps2_uart_init(void)
     WM_NVIC_ISER(WM_UART_RX_IRQ / 32u) = 1u << (WM_UART_RX_IRQ % 32u);
 }
 
-/* Only there to end WFI when a byte arrives; the byte is read by wm_port_uart_read. */
-void wm_mps2_uart_rx_handler(void) { WM_UART_INTCLEAR = WM_UART_INT_RX; }
+/* The UART holds one received byte: the interrupt moves each into the ring at once, so the
+ * host's bytes keep coming while a module's slice runs (without it the console got one
+ * byte per slice, and a module busy on its bus stalled a push). With the ring full the
+ * byte stays in the UART: QEMU then holds the rest back, a real line would lose it and
+ * the protocol resend it. */
+void wm_mps2_uart_rx_handler(void)
+{
+    while ((WM_UART_STATE & WM_UART_STATE_RXFULL) && wm_rx_head - wm_rx_tail < WM_RX_RING) {
+        wm_rx_ring[wm_rx_head % WM_RX_RING] = (uint8_t)WM_UART_DATA;
+        wm_rx_head = wm_rx_head + 1u;
+    }
+    WM_UART_INTCLEAR = WM_UART_INT_RX;
+}
 
 int wm_port_uart_read(void)
 {
-    if (WM_UART_STATE & WM_UART_STATE_RXFULL) {
-        return (int)(WM_UART_DATA & 0xFFu);
+    int c = -1;
+    __asm__ volatile("cpsid i" ::: "memory");
+    if (wm_rx_tail != wm_rx_head) {
+        c = wm_rx_ring[wm_rx_tail % WM_RX_RING];
+        wm_rx_tail = wm_rx_tail + 1u;
+    } else if (WM_UART_STATE & WM_UART_STATE_RXFULL) {
+        c = (int)(WM_UART_DATA & 0xFFu); /* it came while the ring was full */
     }
-    return -1;
+    __asm__ volatile("cpsie i" ::: "memory");
+    return c;
 }
 
 size_t wm_port_uart_write(const uint8_t *buf, size_t len)
@@ -156,10 +176,14 @@ int wm_port_entropy(uint8_t *buf, size_t len)
 
 void wm_port_idle(void)
 {
-    /* Sleep unless a byte is already waiting; SysTick or the UART wakes us. */
-    if (!(WM_UART_STATE & WM_UART_STATE_RXFULL)) {
-        __asm__ volatile("wfi");
+    /* Sleep unless a byte is already waiting; SysTick or the UART wakes us. With interrupts
+     * masked a pending one still ends WFI, so a byte arriving after the check is not slept
+     * through. */
+    __asm__ volatile("cpsid i" ::: "memory");
+    if (wm_rx_tail == wm_rx_head && !(WM_UART_STATE & WM_UART_STATE_RXFULL)) {
+        __asm__ volatile("dsb\n\twfi" ::: "memory");
     }
+    __asm__ volatile("cpsie i" ::: "memory");
 }
 
 void wm_port_reset(void) { wm_reset_with(1u); }
