@@ -156,8 +156,10 @@ int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint
 
 void wm_sb_uninstall(wm_sb_module *mod)
 {
-    if (mod->attached) wm_sb_periph_release(mod);
-    if (mod->attached) wm_ps_detach(&mod->host->bus, &mod->ps);
+    if (mod->attached) {
+        wm_sb_periph_release(mod);
+        wm_ps_detach(&mod->host->bus, &mod->ps);
+    }
     mod->attached = false;
     mod->inst = NULL;
 }
