@@ -138,7 +138,7 @@ For another sensor: set `DEVICE` (a board name from {boards_dir}, or `"0/0xAA"`)
 the register constants and `convert()`, and the grant in `wasmote.toml` (`i2c:NAME` or
 `i2c:0/0xAA`). `wm_i2c_write_read` is one transaction (repeated START), so another
 module on the same bus can never get between your register address and its data. Errors
-are negative codes: `WM_E_NACK` (-11) nothing answered, `WM_E_DENIED` (-3) not granted,
+are negative codes: `WM_E_NACK` (-12) nothing answered, `WM_E_DENIED` (-3) not granted,
 `WM_E_TIMEOUT` (-7) the bus was held too long.
 """
 
