@@ -87,8 +87,8 @@ def test_denied_address_and_ungranted_import(board: sim.Sim, packages: dict[str,
     bare.write_bytes(package(wasm, "bare", caps))
     r = run_cli("push", str(bare), "--no-host-check", "--port", url)
     assert r.exit_code == 1
-    assert "import wasmote.i2c_open: not granted by the manifest (needs capability " \
-           "i2c:BUS/ADDR or i2c:NAME)" in r.output, r.output
+    assert "import wasmote.i2c_open (i32, i32) -> (i32): not granted by the manifest " \
+           "(needs capability i2c:BUS/ADDR or i2c:NAME)" in r.output, r.output
     assert "bare" not in cli("ls", "--port", url)
 
 
