@@ -30,7 +30,7 @@
 #include "../store/store.h"
 #include "ram_pool.h"
 
-#ifndef WM_SUP_SLOTS /* modules started at once; each slot costs about 1.8 KiB of RAM */
+#ifndef WM_SUP_SLOTS /* modules started at once; each slot costs about 1.9 KiB of RAM */
 #define WM_SUP_SLOTS 8u
 #endif
 #define WM_SUP_KEYS_MAX 4u
