@@ -94,6 +94,10 @@ def test_new_refuses_to_overwrite_and_bad_names(tmp_path):
     r = CliRunner().invoke(main, ["new", "bad name!", "--dir", str(tmp_path)])
     assert r.exit_code == 2 and "bad module name" in r.output
     assert not (tmp_path / "bad name!").exists()
+    r = CliRunner().invoke(main, ["new", "drv", "--dir", str(tmp_path), "--template",
+                                  "i2c-sensor", "--lang", "zig-wasi"])
+    assert r.exit_code == 2 and "the i2c-sensor template is in C: use --lang c" in r.output
+    assert not (tmp_path / "drv").exists()
 
 
 def test_i2c_sensor_template_reads_the_simulated_sensor(tmp_path):
