@@ -286,7 +286,10 @@ static wm_err h_receive(wm_instance *inst, void *user, const wm_val *args, wm_va
     return ret(results, wm_ps_receive(&mod->ps, buf, (uint32_t)cap));
 }
 
-/* The most one call of a host function the module imports charges. */
+/* The most one call of a host function the module imports charges. Not the peripheral
+ * calls' bus time (periph_api.c, up to 11730 units for a 64+64-byte I2C transaction at
+ * 100 kHz): more than a slice, it would cut every bus user's slices to 1 unit; what a
+ * transaction overruns is owed (docs/supervisor.md, "Bus time is the caller's"). */
 static uint64_t host_fuel_max(const wm_sb_module *mod)
 {
     uint64_t most = 0, f = 0;
