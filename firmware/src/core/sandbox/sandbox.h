@@ -11,10 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../periph/periph_ops.h"
 #include "gpio.h"
 #include "kv.h"
 #include "package.h"
-#include "periph_ops.h"
 #include "periph_target.h"
 #include "policy.h"
 #include "pubsub.h"
