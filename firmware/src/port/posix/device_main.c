@@ -247,7 +247,7 @@ static int gpio_write_logged(void *ctx, uint32_t pin, int level)
     return rc;
 }
 
-static uint64_t posix_millis64(void) { return posix_millis(); }
+static uint64_t device_millis64(void) { return device_millis(); }
 
 static wm_sim_periph g_periph; /* SIMULATED buses and channels (sim_periph.h) */
 
@@ -483,7 +483,7 @@ int main(int argc, char **argv)
         return 1;
     }
     wm_gpio_sim_init(&g_gpio, g_pin_names, g_pin_flags, g_pin_levels, 4);
-    wm_sim_periph_init(&g_periph, posix_millis64);
+    wm_sim_periph_init(&g_periph, device_millis64);
     g_periph.temp_file = tmp105;
     g_gpio_logged = g_gpio.ops;
     g_gpio_logged.write = gpio_write_logged;
