@@ -1,17 +1,14 @@
 """Make a package from a wasm module and a manifest, checking it the way the device will.
 
-The module is read (and validated and stripped when those tools are available), its imports
+The module is read, validated and (unless asked not to) stripped, its imports
 are checked against the manifest's capabilities with the device's link rule, and the result
 is a `Package` ready to write or sign.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from wasmote.errors import WasmoteError
 from wasmote.package.capabilities import (
@@ -28,6 +25,8 @@ from wasmote.wasm import fuel
 from wasmote.wasm.errors import WasmError
 from wasmote.wasm.module import KIND_FUNC, KIND_NAMES, VALTYPE_NAMES, Module
 from wasmote.wasm.reader import read_module
+from wasmote.wasm.strip import strip_bytes
+from wasmote.wasm.validator import validate_module
 
 WASM_PAGE = 65536
 
@@ -37,7 +36,6 @@ class BuildResult:
     package: Package
     original_size: int
     stripped: bool       # whether the strip tool ran on the module
-    validated: bool      # whether the validator ran on the module
     unused: tuple[Capability, ...] = ()  # granted, but no import needs them
     stubbed: tuple[str, ...] = ()  # WASI imports not granted: they answer ENOTCAPABLE
 
@@ -109,28 +107,15 @@ def check_entry(module: Module, manifest: Manifest, source: str) -> None:
                            "parameter(s); an entry must take none")
 
 
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    """A toolkit function that may not exist yet in this checkout (strip, validate)."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return None
-    func = getattr(mod, name, None)
-    return func if callable(func) else None
-
-
 def build_package(wasm: bytes, manifest: Manifest, source: str = "module.wasm",
                   strip: bool = True) -> BuildResult:
     """Check `wasm` against `manifest` and wrap both in a package (unsigned)."""
     original_size = len(wasm)
     try:
         module = read_module(wasm)
-        validate = _optional("wasmote.wasm.validator", "validate_module")
-        if validate is not None:
-            validate(module)
-        strip_fn = _optional("wasmote.wasm.strip", "strip_bytes") if strip else None
-        if strip_fn is not None:
-            wasm = bytes(strip_fn(wasm)[0])  # (stripped bytes, report)
+        validate_module(module)  # never optional: a package holds only valid code
+        if strip:
+            wasm = bytes(strip_bytes(wasm)[0])  # (stripped bytes, report)
             module = read_module(wasm)
         fuel.check_module(module)  # what the device refuses: too much between check points
     except WasmError as e:
@@ -146,7 +131,7 @@ def build_package(wasm: bytes, manifest: Manifest, source: str = "module.wasm",
     check_entry(module, manifest, source)
     pkg = Package(manifest=manifest, module=wasm)
     pkg.content()  # raises if over the size limit
-    return BuildResult(pkg, original_size, strip_fn is not None, validate is not None,
+    return BuildResult(pkg, original_size, strip,
                        tuple(unused_capabilities(imports, manifest.capabilities)),
                        tuple(denied_imports(imports, manifest.capabilities)))
 
