@@ -88,8 +88,12 @@ def build_bare_image(sources: Sequence[Path], out: Path, elf_name: str, *,
     flags = ["-std=c99", opt, *cpu, "-ffreestanding", "-fno-builtin", *extra_cflags,
              "-ffunction-sections", "-fdata-sections", *WARN, *defines,
              f"-I{FIRMWARE_DIR / 'include'}", f"-I{port_dir}",
-             # ports include core interface headers (sandbox/gpio.h, store/flash.h)
+             # ports include core interface headers (sandbox/gpio.h, store/flash.h, and by
+             # bare name periph/ and sandbox/ ones), as the firmware build puts every core
+             # folder on the path
              f"-I{FIRMWARE_DIR / 'src' / 'core'}",
+             *[f"-I{d}" for d in sorted((FIRMWARE_DIR / 'src' / 'core').iterdir())
+               if d.is_dir()],
              f"-I{Path(__file__).resolve().parent}",  # bare_console.h
              *[f"-I{d}" for d in include_dirs]]
     linked = [str(o) for o in objects]
