@@ -245,6 +245,30 @@ def test_bus_time_is_charged_to_the_caller(harness: Path, tmp_path: Path,
     assert run.lines[fed] == "ok 100"
 
 
+def test_clock_stretching_is_charged_to_the_caller(harness: Path, tmp_path: Path,
+                                                   periph_wasm: bytes) -> None:
+    """A part that stretches the clock (within the port's bound) makes each register read
+    wait 3 x 3000 polls of 2.5 us = 22.5 ms, but its bus time is 480 us. Charged only the
+    bus time, 100 such reads fitted one 100k-fuel slice: 2.3 s of bus time for 100 ms of
+    fuel. The wait is fuel too, and a timed-out transaction pays the port's whole bound."""
+    dev = Device(harness, tmp_path)
+    install(dev, 0, periph_wasm, ["i2c:0/*", *PERIPH_CAPS], fuel=100_000)
+    bad = opener(dev, 0, "i2c_open", "0/0x2a")
+    good = opener(dev, 0, "i2c_open", "0/0x48")
+    calm = dev.cmd("call 0 flood 1 100")       # the TMP105 does not stretch: affordable
+    dev.cmd("sim stretch 3000")
+    stretched = dev.cmd("call 0 flood 0 100")
+    one = dev.cmd("call 0 flood 0 4")          # four of them fit: 4 x 22 980 fuel
+    dev.cmd("sim stretch 1000000000")
+    stuck = dev.cmd("call 0 flood 0 4")        # 480 + 25 000 each for the timeouts
+    run = dev.run()
+    assert (run.lines[bad], run.lines[good]) == ("ok 0", "ok 1")
+    assert run.lines[calm] == "ok 100"
+    assert run.lines[stretched] == "fuel"
+    assert run.lines[one] == "ok 4"
+    assert run.lines[stuck] == "fuel"
+
+
 def test_spi_uart_adc_pwm(harness: Path, tmp_path: Path, periph_wasm: bytes) -> None:
     dev = Device(harness, tmp_path)
     install(dev, 0, periph_wasm, ["i2c:temp0", *PERIPH_CAPS])

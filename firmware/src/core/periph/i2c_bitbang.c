@@ -145,7 +145,10 @@ int wm_i2c_bb_xfer(const wm_i2c_lines *l, uint32_t addr, const uint8_t *w, uint3
     }
     stop(&b);
     if (b.timeout) return WM_E_TIMEOUT;
-    return ack == 0 ? 0 : ack > 0 ? WM_E_NACK : WM_E_IO;
+    if (ack != 0) return ack > 0 ? WM_E_NACK : WM_E_IO;
+    /* the stretching it waited through: the caller pays for it (periph_api.c) */
+    uint64_t us = ((uint64_t)(l->stretch_budget - b.budget) * l->poll_ns + 999u) / 1000u;
+    return us > 0x7FFFFFFFu ? 0x7FFFFFFF : (int)us;
 }
 
 int wm_i2c_bb_recover(const wm_i2c_lines *l)

@@ -24,10 +24,14 @@ typedef struct wm_i2c_lines {
     void (*delay)(void *ctx);
     /* Polls of SCL a whole transaction may spend waiting for a stretching device. */
     uint32_t stretch_budget;
+    /* How long one such poll lasts, in nanoseconds (the delay between polls): turns the
+     * polls a transaction waited into the microseconds the sandbox charges. */
+    uint32_t poll_ns;
 } wm_i2c_lines;
 
-/* One transaction (see wm_periph_ops.i2c_xfer): 0, WM_E_NACK, WM_E_TIMEOUT or WM_E_IO.
- * Always leaves the bus idle (STOP sent) unless SDA is stuck. */
+/* One transaction (see wm_periph_ops.i2c_xfer): on success the microseconds it waited on a
+ * stretching device (>= 0), else WM_E_NACK, WM_E_TIMEOUT or WM_E_IO. Always leaves the bus
+ * idle (STOP sent) unless SDA is stuck. */
 int wm_i2c_bb_xfer(const wm_i2c_lines *l, uint32_t addr, const uint8_t *w, uint32_t wn,
                    uint8_t *r, uint32_t rn);
 

@@ -32,10 +32,16 @@ typedef struct wm_periph_ops {
     uint8_t pwms;       /* PWM outputs */
     uint32_t i2c_hz;    /* bus clocks: the sandbox charges bus time to the caller */
     uint32_t spi_hz;
+    /* The most one I2C transaction may wait on clock stretching before it answers
+     * WM_E_TIMEOUT, in microseconds (the port's bound): what a timed-out transaction
+     * is charged on top of its bus time. */
+    uint32_t i2c_wait_max_us;
 
     /* One whole I2C transaction on `bus` with the 7-bit address `addr`: START, addr+W,
      * w[0..wn) then, if rn > 0, a repeated START, addr+R, r[0..rn) (the last byte NACKed),
-     * then STOP. wn == 0: a plain read; rn == 0: a plain write. 0 on success, WM_E_NACK
+     * then STOP. wn == 0: a plain read; rn == 0: a plain write. On success the
+     * microseconds it waited on clock stretching (0 if the controller cannot tell), charged
+     * to the caller like bus time (a slice stays bounded by its fuel); WM_E_NACK
      * (the address or a written byte was not acknowledged; STOP sent), WM_E_TIMEOUT (a
      * device stretched the clock past the port's bound), WM_E_IO (SDA stuck low). */
     int (*i2c_xfer)(void *ctx, uint32_t bus, uint32_t addr, const uint8_t *w, uint32_t wn,

@@ -140,8 +140,14 @@ static int32_t i2c_txn(wm_instance *inst, wm_sb_module *mod, int32_t h, const ui
     uint64_t bits = 9u * (1u + wn + (wn && rn ? 1u : 0u) + rn) + 3u;
     wm_charge(inst, wm_periph_bus_fuel(bits, o->i2c_hz));
     if (!bus_lock(mod->host, WM_CAP_I2C, t->bus)) return WM_E_IO;
-    rc = port_result(o->i2c_xfer(o->ctx, t->bus, t->unit, wbuf, wn, rbuf, rn));
+    int x = o->i2c_xfer(o->ctx, t->bus, t->unit, wbuf, wn, rbuf, rn);
     bus_unlock(mod->host, WM_CAP_I2C, t->bus);
+    /* Time spent waiting on a stretching device is bus time too (1 fuel a microsecond):
+     * what a successful transaction waited, the port's whole bound for a timed-out one.
+     * Beyond the fuel left it is owed, so a flood of stretched transactions cannot hold
+     * the CPU for more than one transaction past its slice. */
+    wm_charge(inst, x > 0 ? (uint64_t)x : x == WM_E_TIMEOUT ? o->i2c_wait_max_us : 0u);
+    rc = port_result(x);
     if (rc) return rc;
     for (uint32_t i = 0; i < rn; i++) rp[i] = rbuf[i];
     return (int32_t)(rn ? rn : wn);

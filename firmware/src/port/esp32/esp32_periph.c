@@ -154,6 +154,7 @@ static const wm_periph_ops wm_periph = {
     .adcs = (uint8_t)WM_ADC_COUNT,
     .pwms = 1,
     .i2c_hz = WM_I2C_HZ,
+    .i2c_wait_max_us = WM_I2C_TIMEOUT_MS * 1000u,
     .spi_hz = WM_SPI_HZ,
     .i2c_xfer = i2c_xfer,
     .spi_xfer = spi_xfer,

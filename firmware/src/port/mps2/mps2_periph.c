@@ -36,6 +36,7 @@ void wm_mps2_pwm_timer_handler(void);
 /* I2C clock stretching: polls of SCL a transaction may wait, each a quarter bit long:
  * 4000 x 2.5 us = 10 ms at 100 kHz (SMBus allows a device 25 ms per transaction). */
 #define WM_I2C_STRETCH_POLLS 4000u
+#define WM_I2C_POLL_NS (250000000u / WM_I2C_HZ) /* a quarter bit */
 
 /* ---- I2C on SBCon ---- */
 #ifdef WM_I2C_BASES
@@ -78,7 +79,7 @@ static int wm_i2c_xfer(void *ctx, uint32_t bus, uint32_t addr, const uint8_t *w,
     (void)ctx;
     if (bus >= WM_I2C_COUNT) return WM_E_INVAL;
     wm_i2c_lines l = {(void *)(uintptr_t)wm_i2c_base[bus], sb_scl, sb_sda, sb_get_scl,
-                      sb_get_sda, sb_delay, WM_I2C_STRETCH_POLLS};
+                      sb_get_sda, sb_delay, WM_I2C_STRETCH_POLLS, WM_I2C_POLL_NS};
     return wm_i2c_bb_xfer(&l, addr, w, wn, r, rn);
 }
 #else
@@ -321,6 +322,7 @@ static const wm_periph_ops wm_periph = {
     .pwms = (uint8_t)WM_PWM_COUNT,
 #ifdef WM_I2C_HZ
     .i2c_hz = WM_I2C_HZ,
+    .i2c_wait_max_us = WM_I2C_STRETCH_POLLS * (250000000u / WM_I2C_HZ) / 1000u,
 #endif
 #ifdef WM_SPI_HZ
     .spi_hz = WM_SPI_HZ,

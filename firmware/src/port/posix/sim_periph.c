@@ -348,7 +348,7 @@ void wm_sim_periph_init(wm_sim_periph *s, uint64_t (*now_ms)(void))
     s->adc_in[0] = 0xF0;
     s->adc_in[1] = 0x80;
     s->lines = (wm_i2c_lines){s, line_scl, line_sda, line_get_scl, line_get_sda, NULL,
-                              WM_SIM_STRETCH_BUDGET};
+                              WM_SIM_STRETCH_BUDGET, WM_SIM_POLL_NS};
     s->ops.ctx = s;
     s->ops.names = WM_SIM_PERIPH_NAMES;
     s->ops.i2c_buses = 1;
@@ -359,6 +359,7 @@ void wm_sim_periph_init(wm_sim_periph *s, uint64_t (*now_ms)(void))
     s->ops.pwms = 2;
     s->ops.i2c_hz = 100000u;
     s->ops.spi_hz = 1000000u;
+    s->ops.i2c_wait_max_us = (uint32_t)((uint64_t)WM_SIM_STRETCH_BUDGET * WM_SIM_POLL_NS / 1000u);
     s->ops.i2c_xfer = sim_i2c;
     s->ops.spi_xfer = sim_spi;
     s->ops.uart_write = sim_uart_write;

@@ -32,6 +32,7 @@
 #define WM_SIM_EEPROM_SIZE 4096u
 #define WM_SIM_EEPROM_PAGE 32u
 #define WM_SIM_STRETCH_BUDGET 10000u /* SCL polls one transaction may wait */
+#define WM_SIM_POLL_NS 2500u /* a poll as long as a quarter bit at 100 kHz, as on mps2 */
 #define WM_SIM_UART_RING 256u
 
 typedef struct wm_sim_periph {

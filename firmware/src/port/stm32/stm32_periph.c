@@ -34,8 +34,10 @@
 #define WM_AUX_RING 256u     /* power of two */
 #define WM_PWM_MAX_HZ 1000000u
 /* 200000 polls of ~12 cycles: 30 ms, beyond a 64-byte transaction at 100 kHz (6 ms) plus
- * the 25 ms SMBus lets a device stretch the clock */
+ * the 25 ms SMBus lets a device stretch the clock. For the whole transaction: a budget per
+ * byte let a device that stretches every byte hold one transaction for seconds. */
 #define WM_I2C_POLLS 200000u
+#define WM_I2C_WAIT_MAX_US 30000u
 #define WM_SPI_POLLS 10000u
 #define WM_ADC_POLLS 100000u
 
@@ -121,7 +123,7 @@ static void pins_af(uint32_t first, uint32_t n)
 static int i2c_recover(void)
 {
     static const wm_i2c_lines lines = {NULL, line_scl, line_sda, line_get_scl, line_get_sda,
-                                       quarter_bit, 4000u};
+                                       quarter_bit, 4000u, 0u /* recovery only */};
     WM_I2C_CR1(WM_I2C1_BASE) = 0; /* PE = 0: the block lets go and resets its state */
     line_scl(NULL, 1);
     line_sda(NULL, 1);
@@ -133,10 +135,11 @@ static int i2c_recover(void)
     return rc;
 }
 
-/* Waits for `flag`; a NACK, a bus error or lost arbitration ends the wait early. */
-static int i2c_wait(uint32_t flag)
+/* Waits for `flag` within the transaction's poll budget; a NACK, a bus error or lost
+ * arbitration ends the wait early. */
+static int i2c_wait(uint32_t flag, uint32_t *polls)
 {
-    for (uint32_t n = 0; n < WM_I2C_POLLS; n++) {
+    for (; *polls > 0; (*polls)--) {
         uint32_t isr = WM_I2C_ISR(WM_I2C1_BASE);
         if (isr & flag) return 0;
         if (isr & WM_I2C_ISR_NACKF) return WM_E_NACK;
@@ -154,26 +157,28 @@ static int i2c_xfer(void *ctx, uint32_t bus, uint32_t addr, const uint8_t *w, ui
     if ((WM_I2C_ISR(b) & WM_I2C_ISR_BUSY) && i2c_recover() != 0) return WM_E_IO;
     WM_I2C_ICR(b) = WM_I2C_ISR_NACKF | WM_I2C_ISR_STOPF | WM_I2C_ISR_BERR | WM_I2C_ISR_ARLO;
     int rc = 0;
+    uint32_t polls = WM_I2C_POLLS;
     if (wn > 0 || rn == 0) { /* software end when a read follows: TC, then repeated START */
         WM_I2C_CR2(b) = (addr << 1) | (wn << 16) | WM_I2C_CR2_START |
                         (rn == 0 ? WM_I2C_CR2_AUTOEND : 0u);
         for (uint32_t i = 0; i < wn && rc == 0; i++) {
-            rc = i2c_wait(WM_I2C_ISR_TXIS);
+            rc = i2c_wait(WM_I2C_ISR_TXIS, &polls);
             if (rc == 0) WM_I2C_TXDR(b) = w[i];
         }
-        if (rc == 0) rc = i2c_wait(rn > 0 ? WM_I2C_ISR_TC : WM_I2C_ISR_STOPF);
+        if (rc == 0) rc = i2c_wait(rn > 0 ? WM_I2C_ISR_TC : WM_I2C_ISR_STOPF, &polls);
     }
     if (rc == 0 && rn > 0) {
         WM_I2C_CR2(b) = (addr << 1) | WM_I2C_CR2_RD_WRN | (rn << 16) | WM_I2C_CR2_START |
                         WM_I2C_CR2_AUTOEND;
         for (uint32_t i = 0; i < rn && rc == 0; i++) {
-            rc = i2c_wait(WM_I2C_ISR_RXNE);
+            rc = i2c_wait(WM_I2C_ISR_RXNE, &polls);
             if (rc == 0) r[i] = (uint8_t)WM_I2C_RXDR(b);
         }
-        if (rc == 0) rc = i2c_wait(WM_I2C_ISR_STOPF);
+        if (rc == 0) rc = i2c_wait(WM_I2C_ISR_STOPF, &polls);
     }
     if (rc == WM_E_NACK) {
-        (void)i2c_wait(WM_I2C_ISR_STOPF); /* the block sends STOP after a NACK itself */
+        uint32_t stop_polls = WM_I2C_POLLS; /* the block sends STOP after a NACK itself */
+        (void)i2c_wait(WM_I2C_ISR_STOPF, &stop_polls);
     } else if (rc != 0) {
         (void)i2c_recover(); /* stretched too long or a bus error: reset, free the bus */
     }
@@ -313,6 +318,7 @@ static const wm_periph_ops wm_periph = {
     .adcs = (uint8_t)WM_ADC_COUNT,
     .pwms = 1,
     .i2c_hz = WM_I2C_HZ,
+    .i2c_wait_max_us = WM_I2C_WAIT_MAX_US,
     .spi_hz = WM_SPI_HZ,
     .i2c_xfer = i2c_xfer,
     .spi_xfer = spi_xfer,
