@@ -45,3 +45,34 @@ def test_uart_read_waits_for_its_uart_not_for_messages(tmp_path: Path) -> None:
             assert "waiter: read 2" in logs, logs
         finally:
             c.transport.close()
+
+
+def test_a_read_woken_by_its_bytes_leaves_no_wait_armed(tmp_path: Path) -> None:
+    """uart_read(-1) woken by bytes on its UART returned them without consuming the wait it
+    had armed, so the module's next blocking call (here a second uart_read(-1)) returned
+    WM_E_TIMEOUT at once instead of waiting (the bug receive had, issue 14 item 15)."""
+    reader = package(_wat("uart_twice", tmp_path), "twice", ["uart:aux", "log"], entry="run")
+    poker = package(_wat("uart_poker", tmp_path), "poker",
+                    ["pubsub:uart/*", "uart:aux", "sleep"], entry="run")
+    with PosixDevice(tmp_path / "flash.bin") as dev:
+        c = DeviceClient(SerialTransport(dev.url), timeout=5.0)
+        try:
+            c.push("twice", reader)
+            c.push("poker", poker)
+            c.start("twice")
+            deadline = time.monotonic() + 30
+            while {m.name: m.state for m in c.modules()}["twice"] != "waiting":
+                assert time.monotonic() < deadline, "the reader never blocked"
+                time.sleep(0.05)
+            c.start("poker")
+            logs_with(c, "twice: read 2")
+            # nothing blocks between the first read's log and the second read: the next
+            # settled state is the second wait (or, with the wait left armed, the exit)
+            while (state := {m.name: m.state for m in c.modules()}["twice"]) not in (
+                    "waiting", "exited"):
+                assert time.monotonic() < deadline + 60, state
+                time.sleep(0.05)
+            assert state == "waiting", c.logs()
+            assert "twice: read -7" not in c.logs()
+        finally:
+            c.transport.close()

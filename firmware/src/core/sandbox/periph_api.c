@@ -267,21 +267,27 @@ WM_PERIPH_API(wm_sb_uart_read)
     const wm_periph_target *t = handle(mod, arg(args, 0), WM_CAP_UART, &rc);
     if (!t) return ret(results, rc);
     const wm_periph_ops *o = ops_of(mod);
+    const wm_sb_platform *pl = &mod->host->plat;
+    /* The retry of a read that blocked (wait_uart set) first consumes the wait it armed,
+     * bytes or not: left armed, the module's next blocking call (a read, sleep_ms) took
+     * it for its own retry and returned at once (receive's bug, issue 14 item 15). */
+    bool retry = mod->wait_uart != 0;
+    mod->wait_uart = 0;
+    if (retry && pl->wait && pl->wait(pl->ctx, mod, timeout)) {
+        mod->wait_uart = (uint8_t)(t->unit + 1u); /* (nothing armed after all: wait now) */
+        return WM_ERR_BLOCKED;
+    }
     uint8_t buf[WM_UART_MAX];
     int n = o->uart_read(o->ctx, t->unit, buf, (uint32_t)cap);
-    if (n < 0) {
-        mod->wait_uart = 0;
-        return ret(results, port_result(n));
-    }
+    if (n < 0) return ret(results, port_result(n));
     if (n == 0) {
-        const wm_sb_platform *pl = &mod->host->plat;
         mod->wait_uart = (uint8_t)(t->unit + 1u);
         /* blocked: the whole call, checks included, runs again when the module resumes */
-        if (timeout != 0 && pl->wait && pl->wait(pl->ctx, mod, timeout)) return WM_ERR_BLOCKED;
+        if (!retry && timeout != 0 && pl->wait && pl->wait(pl->ctx, mod, timeout))
+            return WM_ERR_BLOCKED;
         mod->wait_uart = 0;
-        return ret(results, WM_E_TIMEOUT);
+        return ret(results, WM_E_TIMEOUT); /* polled, timed out, or a retry woken for nothing */
     }
-    mod->wait_uart = 0;
     if (n > cap) n = cap;
     wm_charge(inst, 1u + (uint32_t)n / 8u);
     for (int i = 0; i < n; i++) p[i] = buf[i];
