@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.protocol.helpers import logs_with
@@ -23,28 +24,46 @@ def _wat(name: str, tmp: Path) -> bytes:
     return out.read_bytes()
 
 
-def test_uart_read_waits_for_its_uart_not_for_messages(tmp_path: Path) -> None:
-    """A module asleep in uart_read(-1) is not woken by a message in its queue (which would
-    end the read early with WM_E_TIMEOUT): only bytes on its UART end the wait."""
-    waiter = package(_wat("uart_waiter", tmp_path), "waiter",
-                     ["pubsub:uart/*", "uart:aux", "log"], entry="run")
+def _state_in(c: DeviceClient, name: str, states: tuple[str, ...]) -> str:
+    """Polls LIST until module `name` is in one of `states` (60 s only as an upper bound)."""
+    deadline = time.monotonic() + 60
+    while (state := {m.name: m.state for m in c.modules()}[name]) not in states:
+        assert time.monotonic() < deadline, f"{name} stayed {state}, never {states}"
+        time.sleep(0.05)
+    return state
+
+
+def _poke_a_blocked_reader(tmp_path: Path, reader: bytes, name: str,
+                           check: Callable[[DeviceClient], None]) -> None:
+    """Pushes the reader and the poker (a message on uart/poke, then "hi" on the aux UART
+    200 ms later), starts the reader, and once it waits in uart_read starts the poker and
+    hands the client to `check`."""
     poker = package(_wat("uart_poker", tmp_path), "poker",
                     ["pubsub:uart/*", "uart:aux", "sleep"], entry="run")
     with PosixDevice(tmp_path / "flash.bin") as dev:
         c = DeviceClient(SerialTransport(dev.url), timeout=5.0)
         try:
-            c.push("waiter", waiter)
+            c.push(name, reader)
             c.push("poker", poker)
-            c.start("waiter")
-            deadline = time.monotonic() + 30
-            while {m.name: m.state for m in c.modules()}["waiter"] != "waiting":
-                assert time.monotonic() < deadline, "the waiter never blocked"
-                time.sleep(0.05)
-            c.start("poker")  # a message for the waiter now, its bytes 200 ms later
-            logs = logs_with(c, "waiter: read ")
-            assert "waiter: read 2" in logs, logs
+            c.start(name)
+            _state_in(c, name, ("waiting",))
+            c.start("poker")
+            check(c)
         finally:
             c.transport.close()
+
+
+def test_uart_read_waits_for_its_uart_not_for_messages(tmp_path: Path) -> None:
+    """A module asleep in uart_read(-1) is not woken by a message in its queue (which would
+    end the read early with WM_E_TIMEOUT): only bytes on its UART end the wait."""
+    waiter = package(_wat("uart_waiter", tmp_path), "waiter",
+                     ["pubsub:uart/*", "uart:aux", "log"], entry="run")
+
+    def check(c: DeviceClient) -> None:
+        logs = logs_with(c, "waiter: read ")
+        assert "waiter: read 2" in logs, logs
+
+    _poke_a_blocked_reader(tmp_path, waiter, "waiter", check)
 
 
 def test_a_read_woken_by_its_bytes_leaves_no_wait_armed(tmp_path: Path) -> None:
@@ -52,27 +71,12 @@ def test_a_read_woken_by_its_bytes_leaves_no_wait_armed(tmp_path: Path) -> None:
     had armed, so the module's next blocking call (here a second uart_read(-1)) returned
     WM_E_TIMEOUT at once instead of waiting (the bug receive had, issue 14 item 15)."""
     reader = package(_wat("uart_twice", tmp_path), "twice", ["uart:aux", "log"], entry="run")
-    poker = package(_wat("uart_poker", tmp_path), "poker",
-                    ["pubsub:uart/*", "uart:aux", "sleep"], entry="run")
-    with PosixDevice(tmp_path / "flash.bin") as dev:
-        c = DeviceClient(SerialTransport(dev.url), timeout=5.0)
-        try:
-            c.push("twice", reader)
-            c.push("poker", poker)
-            c.start("twice")
-            deadline = time.monotonic() + 30
-            while {m.name: m.state for m in c.modules()}["twice"] != "waiting":
-                assert time.monotonic() < deadline, "the reader never blocked"
-                time.sleep(0.05)
-            c.start("poker")
-            logs_with(c, "twice: read 2")
-            # nothing blocks between the first read's log and the second read: the next
-            # settled state is the second wait (or, with the wait left armed, the exit)
-            while (state := {m.name: m.state for m in c.modules()}["twice"]) not in (
-                    "waiting", "exited"):
-                assert time.monotonic() < deadline + 60, state
-                time.sleep(0.05)
-            assert state == "waiting", c.logs()
-            assert "twice: read -7" not in c.logs()
-        finally:
-            c.transport.close()
+
+    def check(c: DeviceClient) -> None:
+        logs_with(c, "twice: read 2")
+        # nothing blocks between the first read's log and the second read: the next
+        # settled state is the second wait (or, with the wait left armed, the exit)
+        assert _state_in(c, "twice", ("waiting", "exited")) == "waiting", c.logs()
+        assert "twice: read -7" not in c.logs()
+
+    _poke_a_blocked_reader(tmp_path, reader, "twice", check)
