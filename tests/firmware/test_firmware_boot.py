@@ -30,7 +30,8 @@ def expected_selftest() -> dict[str, firmware.SelftestResult]:
 @pytest.mark.parametrize("board", QEMU_BOARDS)
 def test_firmware_boots_and_runs_selftest(boot, builds, board, expected_selftest):
     b = boot(board)
-    banner = next(ln for ln in b.lines if ln.startswith("wasmote "))
+    banner = next((ln for ln in b.lines if ln.startswith("wasmote ")), None)
+    assert banner is not None, f"{board}: no banner in the boot output: {b.lines}"
     m = BANNER.fullmatch(banner)
     assert m, banner
     version, name, cpu, clock, ram_free, store, runtime = m.groups()
