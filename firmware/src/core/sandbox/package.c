@@ -100,6 +100,11 @@ static int parse_sections(const uint8_t *b, uint32_t count, uint32_t clen, wm_pa
     return WM_SB_OK;
 }
 
+bool wm_pkg_has_magic(const uint8_t *bytes, uint32_t size)
+{
+    return bytes != NULL && size >= 4u && wm_sb_mem_eq(bytes, k_magic, 4);
+}
+
 int wm_pkg_parse(const uint8_t *b, uint32_t size, wm_package *pkg, wm_sb_error *err)
 {
     if (!b || !pkg) return wm_sb_fail(err, WM_SB_EARG, 0, "no package", NULL, NULL);
@@ -285,7 +290,7 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
 #define NEED(n, what) \
     if (!take(&c, (n), &p)) return fmt(err, c.base + c.pos, "manifest truncated: ", (what))
     NEED(4, "header");
-    if (p[0] < 1u || p[0] > 4u)
+    if (p[0] < 1u || p[0] > WM_PKG_ENCODING_MAX)
         return fmt(err, c.base, "unknown manifest encoding version", NULL);
     uint8_t enc = p[0];
     if (p[1] != 1u)

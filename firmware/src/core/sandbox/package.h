@@ -23,6 +23,8 @@
 #define WM_PKG_MAX_SECTIONS 16u
 #define WM_PKG_MAX_CONTENT (16u * 1024u * 1024u)
 #define WM_PKG_MANIFEST_MAX 2048u
+/* Manifest encodings this reader knows: 1 to this (docs/module-format.md). */
+#define WM_PKG_ENCODING_MAX 4u
 #define WM_PKG_AOT_MAX 4u
 /* A module is installed under its manifest name (its store name): at most the store's 31. */
 #define WM_PKG_NAME_MAX 31u
@@ -106,6 +108,9 @@ typedef struct wm_manifest {
     const uint8_t *args, *env;
     uint32_t args_len, env_len;
 } wm_manifest;
+
+/* Whether bytes start with the package magic "\0wmp" (the one copy of it, package.c). */
+bool wm_pkg_has_magic(const uint8_t *bytes, uint32_t size);
 
 /* Steps 1-4 of the reader requirements: header, sections, content hash (SHA-256 over
  * [0, C)), signature section shape. Does not verify the signature (policy.h does). */

@@ -147,8 +147,7 @@ int wm_sup_refusal(const wm_sb_error *err, char *msg, size_t cap)
 
 bool wm_sup_is_package(const uint8_t *image, uint32_t size)
 {
-    return size >= 4u && image[0] == 0x00 && image[1] == 0x77 && image[2] == 0x6D &&
-           image[3] == 0x70;
+    return wm_pkg_has_magic(image, size);
 }
 
 bool wm_sup_manifest_of(const uint8_t *image, uint32_t size, wm_manifest *m)
