@@ -43,6 +43,16 @@ from wasmote.wasm.module import (
     Module,
     valtype_from_blocktype,
 )
+from wasmote.wasm.opcodes import (
+    NAME_TO_OP,
+    OP_ELSE,
+    OP_END,
+    OP_REF_FUNC,
+    OP_REF_NULL,
+    OP_SELECT_T,
+    OPS,
+    op_name,
+)
 
 CTYPE = {I32: "u32", I64: "u64", F32: "f32", F64: "f64", FUNCREF: "ref", EXTERNREF: "ref"}
 TCHAR = {I32: "i", I64: "l", F32: "f", F64: "d", FUNCREF: "r", EXTERNREF: "r"}
@@ -195,7 +205,7 @@ class _FuncGen:
             arity = ([(len(t.params), len(t.results)) for t in info.func_types],
                      [(len(t.params), len(t.results)) for t in info.types])
             for k, ins in enumerate(self.instrs):
-                if ins.op == 0x03:
+                if ins.op == _OP_LOOP:
                     lp = loops.plan_loop(self.instrs, k, *arity, skip=self.static)
                     if lp is not None:
                         self.loops[k] = lp
@@ -399,14 +409,14 @@ class _FuncGen:
     def dead_instr(self, ins: Instr) -> None:
         """Unreachable code: only the block structure matters."""
         op = ins.op
-        if op in (0x02, 0x03, 0x04):
+        if op in (_OP_BLOCK, _OP_LOOP, _OP_IF):
             params, results = self.block_type(ins.imm[0])
-            kind = {0x02: "block", 0x03: "loop", 0x04: "if"}[op]
+            kind = OPS[op].name
             self.ctl.append(_Ctl(kind, self.new_label(), len(self.stack), params, results,
                                  False))
-        elif op == 0x05:
+        elif op == OP_ELSE:
             self.op_else(ins)
-        elif op == 0x0B:
+        elif op == OP_END:
             self.op_end(ins)
 
     def simple(self, pops: tuple[int, ...], push: int | None, template: str) -> None:
@@ -788,162 +798,176 @@ def _handler(name: str, *extra: str) -> _Handler:
     return h
 
 
+def _op(name: str) -> int:
+    """The opcode of an instruction named as in the table (wasm/opcodes.py)."""
+    return NAME_TO_OP[name]
+
+
+def _pushed(op: int) -> int:
+    """The one type an instruction of the table pushes."""
+    (t,) = OPS[op].pushes or ()
+    return t
+
+
+def _bytes(op: int) -> int:
+    """The access size of a load or store: its natural alignment (wasm/opcodes.py)."""
+    align = OPS[op].align
+    assert align is not None, op_name(op)
+    return 1 << align
+
+
+_OP_BLOCK, _OP_LOOP, _OP_IF = _op("block"), _op("loop"), _op("if")
+_OP_MEMORY_GROW = _op("memory.grow")
+
 _HANDLERS: dict[int, _Handler] = {
-    0x00: _handler("op_unreachable"), 0x01: _handler("op_nop"),
-    0x02: _handler("op_block", "block"), 0x03: _handler("op_block", "loop"),
-    0x04: _handler("op_if"), 0x05: _handler("op_else"), 0x0B: _handler("op_end"),
-    0x0C: _handler("op_br"), 0x0D: _handler("op_br_if"), 0x0E: _handler("op_br_table"),
-    0x0F: _handler("op_return"), 0x10: _handler("op_call"),
-    0x11: _handler("op_call_indirect"), 0x1A: _handler("op_drop"),
-    0x1B: _handler("op_select"), 0x1C: _handler("op_select"),
-    0x20: _handler("op_local_get"), 0x21: _handler("op_local_set"),
-    0x22: _handler("op_local_tee"), 0x23: _handler("op_global_get"),
-    0x24: _handler("op_global_set"), 0x25: _handler("op_table_get"),
-    0x26: _handler("op_table_set"), 0x3F: _handler("op_memory_size"),
-    0x40: _handler("op_memory_grow"), 0x41: _handler("op_i32_const"),
-    0x42: _handler("op_i64_const"), 0x43: _handler("op_f32_const"),
-    0x44: _handler("op_f64_const"),
-    0xD0: _handler("op_ref_null"), 0xD1: _handler("op_ref_is_null"),
-    0xD2: _handler("op_ref_func"),
-    0xFC08: _handler("op_memory_init"), 0xFC09: _handler("op_data_drop"),
-    0xFC0A: _handler("op_memory_copy"), 0xFC0B: _handler("op_memory_fill"),
-    0xFC0C: _handler("op_table_init"), 0xFC0D: _handler("op_elem_drop"),
-    0xFC0E: _handler("op_table_copy"), 0xFC0F: _handler("op_table_grow"),
-    0xFC10: _handler("op_table_size"), 0xFC11: _handler("op_table_fill"),
+    _op(name): _handler(*how) for name, how in {
+        "unreachable": ("op_unreachable",), "nop": ("op_nop",),
+        "block": ("op_block", "block"), "loop": ("op_block", "loop"), "if": ("op_if",),
+        "else": ("op_else",), "end": ("op_end",), "br": ("op_br",), "br_if": ("op_br_if",),
+        "br_table": ("op_br_table",), "return": ("op_return",), "call": ("op_call",),
+        "call_indirect": ("op_call_indirect",), "drop": ("op_drop",),
+        "select": ("op_select",), "local.get": ("op_local_get",),
+        "local.set": ("op_local_set",), "local.tee": ("op_local_tee",),
+        "global.get": ("op_global_get",), "global.set": ("op_global_set",),
+        "table.get": ("op_table_get",), "table.set": ("op_table_set",),
+        "memory.size": ("op_memory_size",), "memory.grow": ("op_memory_grow",),
+        "i32.const": ("op_i32_const",), "i64.const": ("op_i64_const",),
+        "f32.const": ("op_f32_const",), "f64.const": ("op_f64_const",),
+        "ref.null": ("op_ref_null",), "ref.is_null": ("op_ref_is_null",),
+        "ref.func": ("op_ref_func",), "memory.init": ("op_memory_init",),
+        "data.drop": ("op_data_drop",), "memory.copy": ("op_memory_copy",),
+        "memory.fill": ("op_memory_fill",), "table.init": ("op_table_init",),
+        "elem.drop": ("op_elem_drop",), "table.copy": ("op_table_copy",),
+        "table.grow": ("op_table_grow",), "table.size": ("op_table_size",),
+        "table.fill": ("op_table_fill",),
+    }.items()
 }
+_HANDLERS[OP_SELECT_T] = _handler("op_select")
 
 # loads: op -> (bytes, C expression template over the address, result type)
 _LOADS: dict[int, tuple[int, str, int]] = {
-    0x28: (4, "wm_ld32({})", I32), 0x29: (8, "wm_ld64({})", I64),
-    0x2A: (4, "wm_ldf32({})", F32), 0x2B: (8, "wm_ldf64({})", F64),
-    0x2C: (1, "(u32)(s32)(int8_t)wm_ld8({})", I32), 0x2D: (1, "wm_ld8({})", I32),
-    0x2E: (2, "(u32)(s32)(int16_t)wm_ld16({})", I32), 0x2F: (2, "wm_ld16({})", I32),
-    0x30: (1, "(u64)(s64)(int8_t)wm_ld8({})", I64), 0x31: (1, "(u64)wm_ld8({})", I64),
-    0x32: (2, "(u64)(s64)(int16_t)wm_ld16({})", I64), 0x33: (2, "(u64)wm_ld16({})", I64),
-    0x34: (4, "(u64)(s64)(s32)wm_ld32({})", I64), 0x35: (4, "(u64)wm_ld32({})", I64),
+    _op(name): (_bytes(_op(name)), tmpl, _pushed(_op(name))) for name, tmpl in {
+        "i32.load": "wm_ld32({})", "i64.load": "wm_ld64({})",
+        "f32.load": "wm_ldf32({})", "f64.load": "wm_ldf64({})",
+        "i32.load8_s": "(u32)(s32)(int8_t)wm_ld8({})", "i32.load8_u": "wm_ld8({})",
+        "i32.load16_s": "(u32)(s32)(int16_t)wm_ld16({})", "i32.load16_u": "wm_ld16({})",
+        "i64.load8_s": "(u64)(s64)(int8_t)wm_ld8({})", "i64.load8_u": "(u64)wm_ld8({})",
+        "i64.load16_s": "(u64)(s64)(int16_t)wm_ld16({})", "i64.load16_u": "(u64)wm_ld16({})",
+        "i64.load32_s": "(u64)(s64)(s32)wm_ld32({})", "i64.load32_u": "(u64)wm_ld32({})",
+    }.items()
 }
 # stores: op -> (bytes, store function, value conversion)
 _STORES: dict[int, tuple[int, str, str]] = {
-    0x36: (4, "wm_st32", "{}"), 0x37: (8, "wm_st64", "{}"), 0x38: (4, "wm_stf32", "{}"),
-    0x39: (8, "wm_stf64", "{}"), 0x3A: (1, "wm_st8", "{}"), 0x3B: (2, "wm_st16", "{}"),
-    0x3C: (1, "wm_st8", "(u32){}"), 0x3D: (2, "wm_st16", "(u32){}"),
-    0x3E: (4, "wm_st32", "(u32){}"),
+    _op(name): (_bytes(_op(name)), fn, conv) for name, (fn, conv) in {
+        "i32.store": ("wm_st32", "{}"), "i64.store": ("wm_st64", "{}"),
+        "f32.store": ("wm_stf32", "{}"), "f64.store": ("wm_stf64", "{}"),
+        "i32.store8": ("wm_st8", "{}"), "i32.store16": ("wm_st16", "{}"),
+        "i64.store8": ("wm_st8", "(u32){}"), "i64.store16": ("wm_st16", "(u32){}"),
+        "i64.store32": ("wm_st32", "(u32){}"),
+    }.items()
 }
-for _op in _LOADS:
-    _HANDLERS[_op] = _handler("op_load")
-for _op in _STORES:
-    _HANDLERS[_op] = _handler("op_store")
+for _o in _LOADS:
+    _HANDLERS[_o] = _handler("op_load")
+for _o in _STORES:
+    _HANDLERS[_o] = _handler("op_store")
+
+# instructions that need the memory base and size in locals
+_MEM_OPS = frozenset(_LOADS) | frozenset(_STORES) | {_op("memory.copy"), _op("memory.fill")}
 
 # division: op -> (bits, signed, remainder)
-# instructions that need the memory base and size in locals
-_MEM_OPS = frozenset(_LOADS) | frozenset(_STORES) | {0xFC0A, 0xFC0B}
+_DIVS = {_op(f"i{bits}.{kind}"): (bits, kind.endswith("_s"), kind.startswith("rem"))
+         for bits in (32, 64) for kind in ("div_s", "div_u", "rem_s", "rem_u")}
+for _o in _DIVS:
+    _HANDLERS[_o] = _handler("op_div")
 
-_DIVS = {0x6D: (32, True, False), 0x6E: (32, False, False), 0x6F: (32, True, True),
-         0x70: (32, False, True), 0x7F: (64, True, False), 0x80: (64, False, False),
-         0x81: (64, True, True), 0x82: (64, False, True)}
-for _op in _DIVS:
-    _HANDLERS[_op] = _handler("op_div")
+# trapping float-to-int: op -> (C function, result type)
+_TRUNCS = {_op(f"{d}.trunc_{s}_{sign}"): (f"wm_trunc_{sign}{d[1:]}_{s}", _pushed(
+    _op(f"{d}.trunc_{s}_{sign}"))) for d in ("i32", "i64") for s in ("f32", "f64")
+    for sign in ("s", "u")}
+for _o in _TRUNCS:
+    _HANDLERS[_o] = _handler("op_trunc")
 
-_TRUNCS = {0xA8: ("wm_trunc_s32_f32", I32), 0xA9: ("wm_trunc_u32_f32", I32),
-           0xAA: ("wm_trunc_s32_f64", I32), 0xAB: ("wm_trunc_u32_f64", I32),
-           0xAE: ("wm_trunc_s64_f32", I64), 0xAF: ("wm_trunc_u64_f32", I64),
-           0xB0: ("wm_trunc_s64_f64", I64), 0xB1: ("wm_trunc_u64_f64", I64)}
-for _op in _TRUNCS:
-    _HANDLERS[_op] = _handler("op_trunc")
-
-# Everything else is "pop these, push that": op -> (popped types, pushed type, template).
+# Everything else is "pop these, push that" with the types of the table (wasm/opcodes.py):
+# op -> (popped types, pushed type, template).
 _SIMPLE: dict[int, tuple[tuple[int, ...], int | None, str]] = {}
 
 
-def _s(op: int, pops: tuple[int, ...], push: int | None, tmpl: str) -> None:
-    _SIMPLE[op] = (pops, push, tmpl)
+def _s(name: str, tmpl: str) -> None:
+    op = _op(name)
+    pops, pushes = OPS[op].pops, OPS[op].pushes
+    assert pops is not None and pushes is not None and len(pushes) <= 1, name
+    _SIMPLE[op] = (pops, pushes[0] if pushes else None, tmpl)
 
 
-_II, _LL, _FF, _DD = (I32, I32), (I64, I64), (F32, F32), (F64, F64)
-_s(0x45, (I32,), I32, "(u32)({0} == 0)")
-for _op, _e in zip(range(0x46, 0x50), (
-        "{0} == {1}", "{0} != {1}", "(s32){0} < (s32){1}", "{0} < {1}",
-        "(s32){0} > (s32){1}", "{0} > {1}", "(s32){0} <= (s32){1}", "{0} <= {1}",
-        "(s32){0} >= (s32){1}", "{0} >= {1}"), strict=True):
-    _s(_op, _II, I32, f"(u32)({_e})")
-_s(0x50, (I64,), I32, "(u32)({0} == 0)")
-for _op, _e in zip(range(0x51, 0x5B), (
-        "{0} == {1}", "{0} != {1}", "(s64){0} < (s64){1}", "{0} < {1}",
-        "(s64){0} > (s64){1}", "{0} > {1}", "(s64){0} <= (s64){1}", "{0} <= {1}",
-        "(s64){0} >= (s64){1}", "{0} >= {1}"), strict=True):
-    _s(_op, _LL, I32, f"(u32)({_e})")
-for _base, _pair in ((0x5B, _FF), (0x61, _DD)):
-    for _i, _cmp in enumerate(("==", "!=", "<", ">", "<=", ">=")):
-        _s(_base + _i, _pair, I32, f"(u32)({{0}} {_cmp} {{1}})")
-_s(0x67, (I32,), I32, "wm_clz32({0})")
-_s(0x68, (I32,), I32, "wm_ctz32({0})")
-_s(0x69, (I32,), I32, "wm_popcnt32({0})")
-_s(0x6A, _II, I32, "{0} + {1}")
-_s(0x6B, _II, I32, "{0} - {1}")
-_s(0x6C, _II, I32, "{0} * {1}")
-_s(0x71, _II, I32, "{0} & {1}")
-_s(0x72, _II, I32, "{0} | {1}")
-_s(0x73, _II, I32, "{0} ^ {1}")
-_s(0x74, _II, I32, "{0} << ({1} & 31)")
-_s(0x75, _II, I32, "(u32)((s32){0} >> ({1} & 31))")
-_s(0x76, _II, I32, "{0} >> ({1} & 31)")
-_s(0x77, _II, I32, "wm_rotl32({0}, {1})")
-_s(0x78, _II, I32, "wm_rotr32({0}, {1})")
-_s(0x79, (I64,), I64, "wm_clz64({0})")
-_s(0x7A, (I64,), I64, "wm_ctz64({0})")
-_s(0x7B, (I64,), I64, "wm_popcnt64({0})")
-_s(0x7C, _LL, I64, "{0} + {1}")
-_s(0x7D, _LL, I64, "{0} - {1}")
-_s(0x7E, _LL, I64, "{0} * {1}")
-_s(0x83, _LL, I64, "{0} & {1}")
-_s(0x84, _LL, I64, "{0} | {1}")
-_s(0x85, _LL, I64, "{0} ^ {1}")
-_s(0x86, _LL, I64, "{0} << ({1} & 63)")
-_s(0x87, _LL, I64, "(u64)((s64){0} >> ({1} & 63))")
-_s(0x88, _LL, I64, "{0} >> ({1} & 63)")
-_s(0x89, _LL, I64, "wm_rotl64({0}, {1})")
-_s(0x8A, _LL, I64, "wm_rotr64({0}, {1})")
-for _base, _t, _sfx in ((0x8B, F32, "32"), (0x99, F64, "64")):
-    _s(_base + 0, (_t,), _t, f"wm_abs{_sfx}({{0}})")
-    _s(_base + 1, (_t,), _t, f"wm_neg{_sfx}({{0}})")
-    for _i in range(4):  # ceil floor trunc nearest
-        _s(_base + 2 + _i, (_t,), _t, f"wm_round{_sfx}({{0}}, {_i})")
-    _s(_base + 6, (_t,), _t, f"wm_sqrt{_sfx}({{0}})")
-    _s(_base + 7, (_t, _t), _t, "{0} + {1}")
-    _s(_base + 8, (_t, _t), _t, "{0} - {1}")
-    _s(_base + 9, (_t, _t), _t, "{0} * {1}")
-    _s(_base + 10, (_t, _t), _t, "{0} / {1}")
-    _s(_base + 11, (_t, _t), _t, f"wm_fmin{_sfx}({{0}}, {{1}})")
-    _s(_base + 12, (_t, _t), _t, f"wm_fmax{_sfx}({{0}}, {{1}})")
-    _s(_base + 13, (_t, _t), _t, f"wm_copysign{_sfx}({{0}}, {{1}})")
-_s(0xA7, (I64,), I32, "(u32){0}")
-_s(0xAC, (I32,), I64, "(u64)(s64)(s32){0}")
-_s(0xAD, (I32,), I64, "(u64){0}")
-_s(0xB2, (I32,), F32, "(f32)(s32){0}")
-_s(0xB3, (I32,), F32, "(f32){0}")
-_s(0xB4, (I64,), F32, "(f32)(s64){0}")
-_s(0xB5, (I64,), F32, "(f32){0}")
-_s(0xB6, (F64,), F32, "(f32){0}")
-_s(0xB7, (I32,), F64, "(f64)(s32){0}")
-_s(0xB8, (I32,), F64, "(f64){0}")
-_s(0xB9, (I64,), F64, "(f64)(s64){0}")
-_s(0xBA, (I64,), F64, "(f64){0}")
-_s(0xBB, (F32,), F64, "wm_promote({0})")
-_s(0xBC, (F32,), I32, "wm_f32u({0})")
-_s(0xBD, (F64,), I64, "wm_f64u({0})")
-_s(0xBE, (I32,), F32, "wm_uf32({0})")
-_s(0xBF, (I64,), F64, "wm_uf64({0})")
-_s(0xC0, (I32,), I32, "(u32)(s32)(int8_t){0}")
-_s(0xC1, (I32,), I32, "(u32)(s32)(int16_t){0}")
-_s(0xC2, (I64,), I64, "(u64)(s64)(int8_t){0}")
-_s(0xC3, (I64,), I64, "(u64)(s64)(int16_t){0}")
-_s(0xC4, (I64,), I64, "(u64)(s64)(s32){0}")
-for _i, (_name, _src, _dst) in enumerate((
-        ("wm_sat_s32_f32", F32, I32), ("wm_sat_u32_f32", F32, I32),
-        ("wm_sat_s32_f64", F64, I32), ("wm_sat_u32_f64", F64, I32),
-        ("wm_sat_s64_f32", F32, I64), ("wm_sat_u64_f32", F32, I64),
-        ("wm_sat_s64_f64", F64, I64), ("wm_sat_u64_f64", F64, I64))):
-    _s(0xFC00 + _i, (_src,), _dst, f"({CTYPE[_dst]}){_name}({{0}})")
+_s("i32.eqz", "(u32)({0} == 0)")
+_s("i64.eqz", "(u32)({0} == 0)")
+for _bits in ("32", "64"):
+    for _cmp, _e in zip(
+            ("eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"), (
+            "{0} == {1}", "{0} != {1}", "(sB){0} < (sB){1}", "{0} < {1}",
+            "(sB){0} > (sB){1}", "{0} > {1}", "(sB){0} <= (sB){1}", "{0} <= {1}",
+            "(sB){0} >= (sB){1}", "{0} >= {1}"), strict=True):
+        _s(f"i{_bits}.{_cmp}", f"(u32)({_e.replace('sB', 's' + _bits)})")
+for _t in ("f32", "f64"):
+    for _cmp, _c in zip(("eq", "ne", "lt", "gt", "le", "ge"),
+                        ("==", "!=", "<", ">", "<=", ">="), strict=True):
+        _s(f"{_t}.{_cmp}", f"(u32)({{0}} {_c} {{1}})")
+for _bits, _mask in (("32", 31), ("64", 63)):
+    _i = f"i{_bits}"
+    _s(f"{_i}.clz", f"wm_clz{_bits}({{0}})")
+    _s(f"{_i}.ctz", f"wm_ctz{_bits}({{0}})")
+    _s(f"{_i}.popcnt", f"wm_popcnt{_bits}({{0}})")
+    _s(f"{_i}.add", "{0} + {1}")
+    _s(f"{_i}.sub", "{0} - {1}")
+    _s(f"{_i}.mul", "{0} * {1}")
+    _s(f"{_i}.and", "{0} & {1}")
+    _s(f"{_i}.or", "{0} | {1}")
+    _s(f"{_i}.xor", "{0} ^ {1}")
+    _s(f"{_i}.shl", f"{{0}} << ({{1}} & {_mask})")
+    _s(f"{_i}.shr_s", f"(u{_bits})((s{_bits}){{0}} >> ({{1}} & {_mask}))")
+    _s(f"{_i}.shr_u", f"{{0}} >> ({{1}} & {_mask})")
+    _s(f"{_i}.rotl", f"wm_rotl{_bits}({{0}}, {{1}})")
+    _s(f"{_i}.rotr", f"wm_rotr{_bits}({{0}}, {{1}})")
+for _t, _sfx in (("f32", "32"), ("f64", "64")):
+    _s(f"{_t}.abs", f"wm_abs{_sfx}({{0}})")
+    _s(f"{_t}.neg", f"wm_neg{_sfx}({{0}})")
+    for _k, _round in enumerate(("ceil", "floor", "trunc", "nearest")):
+        _s(f"{_t}.{_round}", f"wm_round{_sfx}({{0}}, {_k})")
+    _s(f"{_t}.sqrt", f"wm_sqrt{_sfx}({{0}})")
+    _s(f"{_t}.add", "{0} + {1}")
+    _s(f"{_t}.sub", "{0} - {1}")
+    _s(f"{_t}.mul", "{0} * {1}")
+    _s(f"{_t}.div", "{0} / {1}")
+    _s(f"{_t}.min", f"wm_fmin{_sfx}({{0}}, {{1}})")
+    _s(f"{_t}.max", f"wm_fmax{_sfx}({{0}}, {{1}})")
+    _s(f"{_t}.copysign", f"wm_copysign{_sfx}({{0}}, {{1}})")
+_s("i32.wrap_i64", "(u32){0}")
+_s("i64.extend_i32_s", "(u64)(s64)(s32){0}")
+_s("i64.extend_i32_u", "(u64){0}")
+_s("f32.convert_i32_s", "(f32)(s32){0}")
+_s("f32.convert_i32_u", "(f32){0}")
+_s("f32.convert_i64_s", "(f32)(s64){0}")
+_s("f32.convert_i64_u", "(f32){0}")
+_s("f32.demote_f64", "(f32){0}")
+_s("f64.convert_i32_s", "(f64)(s32){0}")
+_s("f64.convert_i32_u", "(f64){0}")
+_s("f64.convert_i64_s", "(f64)(s64){0}")
+_s("f64.convert_i64_u", "(f64){0}")
+_s("f64.promote_f32", "wm_promote({0})")
+_s("i32.reinterpret_f32", "wm_f32u({0})")
+_s("i64.reinterpret_f64", "wm_f64u({0})")
+_s("f32.reinterpret_i32", "wm_uf32({0})")
+_s("f64.reinterpret_i64", "wm_uf64({0})")
+_s("i32.extend8_s", "(u32)(s32)(int8_t){0}")
+_s("i32.extend16_s", "(u32)(s32)(int16_t){0}")
+_s("i64.extend8_s", "(u64)(s64)(int8_t){0}")
+_s("i64.extend16_s", "(u64)(s64)(int16_t){0}")
+_s("i64.extend32_s", "(u64)(s64)(s32){0}")
+for _d in ("i32", "i64"):
+    for _f in ("f32", "f64"):
+        for _sign in ("s", "u"):
+            _s(f"{_d}.trunc_sat_{_f}_{_sign}",
+               f"({CTYPE[I32 if _d == 'i32' else I64]})wm_sat_{_sign}{_d[1:]}_{_f}({{0}})")
 
 
 # ---- module level ----------------------------------------------------------------------
@@ -958,8 +982,9 @@ def _global_consts(mod: Module) -> dict[int, str]:
             continue
         ins = g.init[0]
         v = ins.imm[0] if ins.imm else 0
-        lit = {0x41: _hex32(v), 0x42: _hex64(v), 0x43: f"wm_uf32({_hex32(v)})",
-               0x44: f"wm_uf64({_hex64(v)})", 0xD0: "0"}.get(ins.op)
+        lit = {_op("i32.const"): _hex32(v), _op("i64.const"): _hex64(v),
+               _op("f32.const"): f"wm_uf32({_hex32(v)})",
+               _op("f64.const"): f"wm_uf64({_hex64(v)})", OP_REF_NULL: "0"}.get(ins.op)
         if lit is not None:
             out[nimp + k] = lit
     return out
@@ -982,7 +1007,7 @@ def escaping_functions(mod: Module) -> set[int]:
     exprs.extend(f.instrs for f in mod.funcs)
     for expr in exprs:
         for ins in expr:
-            if ins.op == 0xD2:
+            if ins.op == OP_REF_FUNC:
                 out.add(ins.imm[0])
     return out
 
@@ -992,7 +1017,7 @@ def _mem_static(mod: Module) -> bool:
         return False
     if any(e.kind == KIND_MEMORY for e in mod.exports):
         return False
-    return not any(ins.op == 0x40 for f in mod.funcs for ins in f.instrs)
+    return not any(ins.op == _OP_MEMORY_GROW for f in mod.funcs for ins in f.instrs)
 
 
 def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,

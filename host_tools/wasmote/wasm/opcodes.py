@@ -184,6 +184,7 @@ OP_ELSE = 0x05
 OP_REF_FUNC = 0xD2
 OP_REF_NULL = 0xD0
 OP_GLOBAL_GET = 0x23
+OP_SELECT_T = 0x1C  # select with value types (the table's other "select")
 
 NAME_TO_OP: dict[str, int] = {}
 for _k, _v in OPS.items():
