@@ -109,6 +109,11 @@ def _source(key: str) -> str:
     return SOURCES[key].read_text()
 
 
+@cache
+def _constants(key: str) -> dict[str, Value]:
+    return parse_c_constants(_source(key))
+
+
 def _name_regex_max(rx: re.Pattern[str]) -> int:
     """The longest name a name regex accepts (names of 'a' up to 300 characters)."""
     return max(n for n in range(1, 300) if rx.fullmatch("a" * n))
@@ -179,7 +184,7 @@ def mismatches(constants: Callable[[str], dict[str, Value]]) -> list[str]:
 
 
 def test_every_shared_constant_is_the_same_on_both_sides() -> None:
-    bad = mismatches(lambda key: parse_c_constants(_source(key)))
+    bad = mismatches(_constants)
     assert not bad, "\n".join(bad)
 
 
@@ -201,7 +206,7 @@ def test_a_planted_mismatch_fails_the_check(key: str, name: str) -> None:
     planted = parse_c_constants(_planted(_source(key), name))
 
     def constants(k: str) -> dict[str, Value]:
-        return planted if k == key else parse_c_constants(_source(k))
+        return planted if k == key else _constants(k)
 
     assert any(f"{key} {name} =" in m for m in mismatches(constants))
 
