@@ -912,35 +912,26 @@ for _t in ("f32", "f64"):
     for _cmp, _c in zip(("eq", "ne", "lt", "gt", "le", "ge"),
                         ("==", "!=", "<", ">", "<=", ">="), strict=True):
         _s(f"{_t}.{_cmp}", f"(u32)({{0}} {_c} {{1}})")
+# C operators and runtime helpers by instruction name: {0}, {1} are the operands
+for _t in ("i32", "i64", "f32", "f64"):
+    _ops = {"add": "+", "sub": "-", "mul": "*"} | (
+        {"and": "&", "or": "|", "xor": "^"} if _t[0] == "i" else {"div": "/"})
+    for _name, _c in _ops.items():
+        _s(f"{_t}.{_name}", f"{{0}} {_c} {{1}}")
+    _unary = ("clz", "ctz", "popcnt") if _t[0] == "i" else ("abs", "neg", "sqrt")
+    for _name in _unary:
+        _s(f"{_t}.{_name}", f"wm_{_name}{_t[1:]}({{0}})")
+    _binary = {"rotl": "rotl", "rotr": "rotr"} if _t[0] == "i" else {
+        "min": "fmin", "max": "fmax", "copysign": "copysign"}
+    for _name, _fn in _binary.items():
+        _s(f"{_t}.{_name}", f"wm_{_fn}{_t[1:]}({{0}}, {{1}})")
 for _bits, _mask in (("32", 31), ("64", 63)):
-    _i = f"i{_bits}"
-    _s(f"{_i}.clz", f"wm_clz{_bits}({{0}})")
-    _s(f"{_i}.ctz", f"wm_ctz{_bits}({{0}})")
-    _s(f"{_i}.popcnt", f"wm_popcnt{_bits}({{0}})")
-    _s(f"{_i}.add", "{0} + {1}")
-    _s(f"{_i}.sub", "{0} - {1}")
-    _s(f"{_i}.mul", "{0} * {1}")
-    _s(f"{_i}.and", "{0} & {1}")
-    _s(f"{_i}.or", "{0} | {1}")
-    _s(f"{_i}.xor", "{0} ^ {1}")
-    _s(f"{_i}.shl", f"{{0}} << ({{1}} & {_mask})")
-    _s(f"{_i}.shr_s", f"(u{_bits})((s{_bits}){{0}} >> ({{1}} & {_mask}))")
-    _s(f"{_i}.shr_u", f"{{0}} >> ({{1}} & {_mask})")
-    _s(f"{_i}.rotl", f"wm_rotl{_bits}({{0}}, {{1}})")
-    _s(f"{_i}.rotr", f"wm_rotr{_bits}({{0}}, {{1}})")
-for _t, _sfx in (("f32", "32"), ("f64", "64")):
-    _s(f"{_t}.abs", f"wm_abs{_sfx}({{0}})")
-    _s(f"{_t}.neg", f"wm_neg{_sfx}({{0}})")
+    _s(f"i{_bits}.shl", f"{{0}} << ({{1}} & {_mask})")
+    _s(f"i{_bits}.shr_s", f"(u{_bits})((s{_bits}){{0}} >> ({{1}} & {_mask}))")
+    _s(f"i{_bits}.shr_u", f"{{0}} >> ({{1}} & {_mask})")
+for _t in ("f32", "f64"):
     for _k, _round in enumerate(("ceil", "floor", "trunc", "nearest")):
-        _s(f"{_t}.{_round}", f"wm_round{_sfx}({{0}}, {_k})")
-    _s(f"{_t}.sqrt", f"wm_sqrt{_sfx}({{0}})")
-    _s(f"{_t}.add", "{0} + {1}")
-    _s(f"{_t}.sub", "{0} - {1}")
-    _s(f"{_t}.mul", "{0} * {1}")
-    _s(f"{_t}.div", "{0} / {1}")
-    _s(f"{_t}.min", f"wm_fmin{_sfx}({{0}}, {{1}})")
-    _s(f"{_t}.max", f"wm_fmax{_sfx}({{0}}, {{1}})")
-    _s(f"{_t}.copysign", f"wm_copysign{_sfx}({{0}}, {{1}})")
+        _s(f"{_t}.{_round}", f"wm_round{_t[1:]}({{0}}, {_k})")
 _s("i32.wrap_i64", "(u32){0}")
 _s("i64.extend_i32_s", "(u64)(s64)(s32){0}")
 _s("i64.extend_i32_u", "(u64){0}")
