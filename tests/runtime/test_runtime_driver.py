@@ -94,7 +94,9 @@ def test_limits_and_fuel(wasm, spec_driver_release):
         assert ask(d, "invoke - store i32:3e7").raw == "ok"  # byte 999: the last one
         assert ask(d, "invoke - store i32:3e8").raw == "trap out of bounds memory access"
         assert ask(d, "invoke - grow i32:1").raw == "ok i32:ffffffff"
-        assert ask(d, "fuel 5").kind == "ok"
+        # fuel is weighted (~one unit per simple instruction, docs/supervisor.md "Fuel"):
+        # 40 units pay for deep(1), two calls, not for deep(32), 33 calls
+        assert ask(d, "fuel 40").kind == "ok"
         assert ask(d, "invoke - deep i32:20").kind == "outoffuel"
         assert ask(d, "invoke - deep i32:1").raw == "ok i32:0"  # usable after running out
         assert ask(d, "fuel 0").kind == "ok"
