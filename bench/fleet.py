@@ -32,8 +32,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.fleet.harness import Broker, GatewayProcess, Recorder, provision
 from tests.fleet.modules import package
+from tests.harness.posix_device import PosixDevice
 from wasmote.device.client import DeviceClient
-from wasmote.device.posix_device import PosixDevice, build_device
 from wasmote.device.transport import SerialTransport
 from wasmote.fleet.credentials import Credentials
 from wasmote.fleet.mqtt import MqttLink, client_id
@@ -43,6 +43,7 @@ from wasmote.package.keys import (
     load_public_key,
     save_private_key,
 )
+from wasmote.runtime.host_device import build_device
 from wasmote.sim import free_port
 
 GATEWAYS = 4

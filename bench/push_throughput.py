@@ -20,9 +20,10 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tests.harness.posix_device import PosixDevice, filler_module
+from tests.harness.transports import ThrottledTransport
 from wasmote.device.client import DeviceClient
-from wasmote.device.posix_device import PosixDevice, filler_module
-from wasmote.device.transport import SerialTransport, ThrottledTransport
+from wasmote.device.transport import SerialTransport
 
 BAUDS = (115200, 921600)
 

@@ -25,9 +25,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tests.harness.posix_device import PosixDevice, filler_module
 from wasmote import sim
 from wasmote.device.client import DeviceClient
-from wasmote.device.posix_device import PosixDevice, filler_module
 from wasmote.device.relay import open_line
 from wasmote.device.transport import SerialTransport, Transport
 

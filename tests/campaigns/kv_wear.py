@@ -30,11 +30,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tests.campaigns.common import Table, save_report
+from tests.harness import posix_device
+from tests.harness.posix_device import PosixDevice
 from tests.supervisor.modules import package
 from wasmote import config_area
-from wasmote.device import posix_device
 from wasmote.device.client import DeviceClient
-from wasmote.device.posix_device import PosixDevice
 from wasmote.device.transport import SerialTransport
 
 KV, SECTOR = 64 * 1024, 4096  # the config area of every board file, and the posix device's

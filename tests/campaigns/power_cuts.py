@@ -38,12 +38,13 @@ from typing import Protocol
 
 from tests.campaigns.common import CampaignError, Stopwatch, Table, TcpTransport, save_report
 from tests.campaigns.modules import tagged_module
+from tests.harness.posix_device import PosixDevice
+from tests.harness.transports import ThrottledTransport
 from wasmote import config_area
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceError, DeviceRefused
-from wasmote.device.posix_device import PosixDevice
-from wasmote.device.transport import ThrottledTransport, Transport
+from wasmote.device.transport import Transport
 
 HERE = Path(__file__).resolve().parent
 NAMES = ("m0", "m1", "m2", "m3", "m4")

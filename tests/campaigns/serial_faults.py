@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from tests.campaigns.common import Stopwatch, Table, TcpTransport, save_report
 from tests.campaigns.modules import tagged_module
+from tests.harness.posix_device import PosixDevice
+from tests.harness.transports import FaultyTransport
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceError, DeviceRefused
-from wasmote.device.posix_device import PosixDevice
-from wasmote.device.transport import FaultyTransport
 
 if TYPE_CHECKING:
     from tests.campaigns.power_cuts import QemuDevice

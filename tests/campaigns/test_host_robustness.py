@@ -31,11 +31,11 @@ from hypothesis import strategies as st
 from tests.campaigns.common import CAMPAIGN_DIR, TcpTransport, spec_modules, wat_modules
 from tests.campaigns.hostile_device import Answer, HostileDevice
 from tests.campaigns.modules import tagged_module
+from tests.harness.posix_device import PosixDevice
 from wasmote.cli import main as cli
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import ProtocolError
-from wasmote.device.posix_device import PosixDevice
 from wasmote.errors import WasmoteError
 from wasmote.package.capabilities import parse_capabilities
 from wasmote.package.container import Package, parse_package

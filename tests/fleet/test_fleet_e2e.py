@@ -36,7 +36,7 @@ from tests.fleet.harness import (
     provision,
 )
 from tests.fleet.modules import package
-from wasmote.device.posix_device import PosixDevice
+from tests.harness.posix_device import PosixDevice
 from wasmote.device.relay import relay_pids
 from wasmote.fleet.credentials import Credentials
 from wasmote.fleet.deployment import Deployment

@@ -14,13 +14,13 @@ import pytest
 from click.testing import CliRunner
 
 from scripts import cli_reference
+from tests.harness.posix_device import PosixDevice
 from tests.loop.conftest import LineReader
 from wasmote.cli import main
 from wasmote.cli.output import colour_enabled, escape
 from wasmote.config import load_config
 from wasmote.device.client import DeviceClient
 from wasmote.device.ports import parse_port
-from wasmote.device.posix_device import PosixDevice
 from wasmote.device.relay import open_line
 from wasmote.errors import UsageError
 from wasmote.package.errors import PackageError

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.posix_device import PosixDevice
 from tests.loop.conftest import wait_gone
 from tests.protocol.helpers import image, sha
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
-from wasmote.device.posix_device import PosixDevice
 from wasmote.device.relay import Splitter, open_line, relay_pids
 
 WAT = Path(__file__).resolve().parents[1] / "protocol" / "wat"

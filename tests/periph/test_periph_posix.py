@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.harness.posix_device import PosixDevice
 from tests.protocol.helpers import logs_with
 from tests.sandbox.sandbox_support import package
 from wasmote.device.client import DeviceClient
-from wasmote.device.posix_device import PosixDevice
 from wasmote.device.transport import SerialTransport
 
 HERE = Path(__file__).resolve().parent

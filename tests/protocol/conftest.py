@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.posix_device import PosixDevice
 from wasmote.device.client import DeviceClient
-from wasmote.device.posix_device import PosixDevice, build_device
 from wasmote.device.transport import SerialTransport
 from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
+from wasmote.runtime.host_device import build_device
 
 C_DIR = Path(__file__).resolve().parent / "c"
 CORE = FIRMWARE_DIR / "src" / "core"

@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from tests.harness.posix_device import filler_module
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
-from wasmote.device.posix_device import filler_module
 
 
 def image(size: int, seed: int) -> bytes:

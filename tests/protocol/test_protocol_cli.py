@@ -9,11 +9,11 @@ import serial.tools.list_ports
 from click.testing import CliRunner
 
 import wasmote.cli.device_cmds  # noqa: F401  (registers the commands even before __init__ does)
+from tests.harness.posix_device import PosixDevice
 from tests.protocol.helpers import image
 from tests.supervisor.modules import package
 from wasmote import sim
 from wasmote.cli import main
-from wasmote.device.posix_device import PosixDevice
 
 
 def _run(*args: str) -> tuple[int, str, str]:

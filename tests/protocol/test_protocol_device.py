@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.posix_device import PosixDevice
+from tests.harness.transports import CuttingTransport
 from tests.protocol.helpers import held, image, request, sha
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceRefused, DeviceTimeout, LinkError
-from wasmote.device.posix_device import PosixDevice
-from wasmote.device.transport import CuttingTransport, PipeTransport, SerialTransport
+from wasmote.device.transport import PipeTransport, SerialTransport
 
 
 def test_info_reports_the_device(client: DeviceClient) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.harness.posix_device import PosixDevice
+from tests.harness.transports import FaultyTransport
 from tests.protocol.helpers import held, image, sha
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceError
-from wasmote.device.posix_device import PosixDevice
-from wasmote.device.transport import FaultyTransport, SerialTransport
+from wasmote.device.transport import SerialTransport
 
 
 @pytest.mark.parametrize(("kinds", "rate", "seed"), [

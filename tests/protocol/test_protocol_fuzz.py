@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 import struct
 
+from tests.harness.posix_device import PosixDevice
 from tests.protocol.helpers import image, sha
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
-from wasmote.device.posix_device import PosixDevice
 
 
 def _seeds() -> list[p.Frame]:

@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 import wasmote.cli.device_cmds  # noqa: F401  (registers the commands)
+from tests.harness.posix_device import PosixDevice
 from tests.protocol.helpers import held, image, logs_with, sha
 from wasmote.cli import main
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceError, DeviceRefused
-from wasmote.device.posix_device import PosixDevice
 from wasmote.device.transport import SerialTransport
 
 WAT = Path(__file__).resolve().parent / "wat"

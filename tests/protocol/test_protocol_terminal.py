@@ -12,10 +12,10 @@ from click.testing import CliRunner
 
 import wasmote.cli.device_cmds  # noqa: F401  (registers the commands)
 from tests.campaigns.hostile_device import Answer, HostileDevice
+from tests.harness.posix_device import PosixDevice
 from wasmote.cli import main
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
-from wasmote.device.posix_device import PosixDevice
 from wasmote.device.transport import SerialTransport
 from wasmote.terminal_text import escape_controls
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.harness.posix_device import PosixDevice
 from tests.sdk.sdk_helpers import assert_module_fits_manifest, package_module_bytes
 from wasmote.cli import main
 from wasmote.device.client import DeviceClient
-from wasmote.device.posix_device import PosixDevice
 from wasmote.device.protocol import WireValue
 from wasmote.device.transport import SerialTransport
 from wasmote.package.manifest import load_manifest

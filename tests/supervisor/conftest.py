@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.posix_device import PosixDevice
 from tests.protocol.conftest import client, device_exe, posix_device
-from wasmote.device.posix_device import PosixDevice
 
 __all__ = ["client", "device", "device_exe"]
 

@@ -14,13 +14,13 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import wasmote.cli.device_cmds  # noqa: F401  (registers the commands)
+from tests.harness.posix_device import PosixDevice
 from tests.protocol.helpers import logs_with, until
 from tests.supervisor.modules import signed, wasm
 from wasmote.cli import main
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceRefused
-from wasmote.device.posix_device import PosixDevice
 from wasmote.device.transport import SerialTransport
 from wasmote.package.keys import public_key_bytes, save_private_key, save_public_key
 

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.harness.posix_device import PosixDevice
 from tests.protocol.conftest import CORE
 from tests.supervisor.modules import i32, ints, package, signed, wasm
 from wasmote import config_area
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceRefused
-from wasmote.device.posix_device import PosixDevice
 from wasmote.device.transport import SerialTransport
 from wasmote.package.keys import public_key_bytes
 

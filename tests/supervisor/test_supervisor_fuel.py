@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.posix_device import PosixDevice
 from tests.protocol.conftest import device_exe
 from tests.supervisor import fuel_attacks
 from tests.supervisor.modules import i32, package
@@ -19,7 +20,6 @@ from tests.supervisor.test_supervisor_device import state
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceRefused
-from wasmote.device.posix_device import PosixDevice
 from wasmote.device.transport import SerialTransport
 
 __all__ = ["device_exe"]

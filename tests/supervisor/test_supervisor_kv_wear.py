@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.posix_device import PosixDevice
 from tests.protocol.helpers import events_until
 from tests.supervisor.modules import i32, ints, package
 from wasmote import config_area
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceRefused
-from wasmote.device.posix_device import PosixDevice
 from wasmote.device.transport import SerialTransport
 from wasmote.package.manifest import DEFAULT_KV_WRITE_PER_HOUR
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.cli_invoke import run_cli
+from tests.harness.posix_device import PosixDevice
 from tests.wasi import programs as pr
-from wasmote.device.posix_device import PosixDevice
 
 
 def test_run_start_ls_logs(tmp_path: Path, tour_wasm: Path) -> None:

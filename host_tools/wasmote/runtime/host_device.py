@@ -1,8 +1,9 @@
 """The firmware's device side on this computer, for `wasmote exec`: the posix device
 (firmware/src/port/posix/device_main.c: module store, sandbox, host API, WASI, supervisor)
 as a child process spoken to over a pipe with the wire protocol, exactly as a board is over
-its UART. Its module store lives in a temporary folder; its config area (module kv data)
-in a file of the kv folder, so kv data outlives the run when that folder is named.
+its UART; built here (build_device, cached; the tests' harness runs the same build). Its
+module store lives in a temporary folder; its config area (module kv data) in a file of the
+kv folder, so kv data outlives the run when that folder is named.
 
 Simulated here (named as such wherever they show): the pins led0, led1 (outputs), button0,
 button1 (inputs, always 0), whose output changes are read back from the device's log.
@@ -10,6 +11,9 @@ button1 (inputs, always 0), whose output changes are read back from the device's
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -18,9 +22,60 @@ from types import TracebackType
 
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceError
-from wasmote.device.posix_device import build_device
 from wasmote.device.transport import PipeTransport
 from wasmote.errors import WasmoteError
+from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
+from wasmote.posix_build import core_asm_sources, core_sources
+
+CORE = FIRMWARE_DIR / "src" / "core"
+PORT_SOURCES = (
+    FIRMWARE_DIR / "src" / "port" / "posix" / "device_main.c",
+    FIRMWARE_DIR / "src" / "port" / "posix" / "flash_file.c",
+    FIRMWARE_DIR / "src" / "port" / "posix" / "sim_periph.c",
+)
+
+
+def _sources() -> list[Path]:
+    """Every core component (as the firmware links them) plus the posix port's device."""
+    return [*core_sources(), *core_asm_sources(), *PORT_SOURCES]
+
+
+FLAGS = {
+    "release": ("-O2",),
+    "asan": ("-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
+             "-fno-sanitize-recover=all"),
+}
+
+
+def build_device(variant: str = "release") -> Path:
+    """Compile wasmote-device (cached by a hash of sources, headers and flags)."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        raise DeviceError("no C compiler found (install gcc) to build the posix device")
+    headers = sorted([*(FIRMWARE_DIR / "src").rglob("*.h"),
+                      *(FIRMWARE_DIR / "include").rglob("*.h")])
+    cmd = [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", *FLAGS[variant],
+           f"-I{CORE}", f"-I{FIRMWARE_DIR / 'include'}",
+           # core components include their own headers by bare name (as posix_build does)
+           *(f"-I{d}" for d in sorted(CORE.iterdir()) if d.is_dir()),
+           *(str(s) for s in _sources())]
+    h = hashlib.sha256(" ".join(cmd).encode())
+    for f in (*_sources(), *headers):
+        h.update(f.read_bytes())
+    out_dir = BUILD_DIR / "posix-device" / variant
+    out_dir.mkdir(parents=True, exist_ok=True)
+    exe, stamp = out_dir / "wasmote-device", out_dir / "wasmote-device.stamp"
+    with open(out_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if exe.is_file() and stamp.is_file() and stamp.read_text() == h.hexdigest():
+            return exe
+        proc = subprocess.run([*cmd, "-o", str(exe)], capture_output=True, text=True,
+                              check=False)
+        if proc.returncode != 0:
+            raise DeviceError(f"building the posix device failed:\n{proc.stderr[-3000:]}")
+        stamp.write_text(h.hexdigest())
+    return exe
+
 
 SECTOR = 4096
 KV_BYTES = 64 * 1024          # the config area, as on the QEMU boards

@@ -1,41 +1,22 @@
-"""The posix "device": the firmware's protocol + store compiled for this host, flash in a
-file, reachable on 127.0.0.1 over TCP (pyserial's socket:// URL). Tests and benchmarks
+"""The posix "device" as tests and benchmarks run it: the firmware's device side built for
+this host (wasmote.runtime.host_device.build_device, which `wasmote exec` uses too), flash in
+a file, reachable on 127.0.0.1 over TCP (pyserial's socket:// URL). Tests and benchmarks
 talk to it exactly as to a board on a serial line."""
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import random
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 from wasmote.device.errors import DeviceError
-from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
-from wasmote.posix_build import core_asm_sources, core_sources
 
-CORE = FIRMWARE_DIR / "src" / "core"
-PORT_SOURCES = (
-    FIRMWARE_DIR / "src" / "port" / "posix" / "device_main.c",
-    FIRMWARE_DIR / "src" / "port" / "posix" / "flash_file.c",
-    FIRMWARE_DIR / "src" / "port" / "posix" / "sim_periph.c",
-)
-
-
-def _sources() -> list[Path]:
-    """Every core component (as the firmware links them) plus the posix port's device."""
-    return [*core_sources(), *core_asm_sources(), *PORT_SOURCES]
-
-
-FLAGS = {
-    "release": ("-O2",),
-    "asan": ("-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
-             "-fno-sanitize-recover=all"),
-}
+# Named here on purpose: start() looks it up in this module, so a campaign can run another
+# build in its place (tests/campaigns/kv_wear.py --exe).
+from wasmote.runtime.host_device import build_device as build_device
 
 
 def _leb(n: int) -> bytes:
@@ -56,36 +37,6 @@ def filler_module(size: int, seed: int) -> bytes:
             payload = random.Random(seed).randbytes(content - 4)
             return b"\0asm\1\0\0\0" + b"\0" + _leb(content) + b"\x03pad" + payload
     raise ValueError(f"cannot make a {size}-byte module")
-
-
-def build_device(variant: str = "release") -> Path:
-    """Compile wasmote-device (cached by a hash of sources, headers and flags)."""
-    cc = shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        raise DeviceError("no C compiler found (install gcc) to build the posix device")
-    headers = sorted([*(FIRMWARE_DIR / "src").rglob("*.h"),
-                      *(FIRMWARE_DIR / "include").rglob("*.h")])
-    cmd = [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", *FLAGS[variant],
-           f"-I{CORE}", f"-I{FIRMWARE_DIR / 'include'}",
-           # core components include their own headers by bare name (as posix_build does)
-           *(f"-I{d}" for d in sorted(CORE.iterdir()) if d.is_dir()),
-           *(str(s) for s in _sources())]
-    h = hashlib.sha256(" ".join(cmd).encode())
-    for f in (*_sources(), *headers):
-        h.update(f.read_bytes())
-    out_dir = BUILD_DIR / "posix-device" / variant
-    out_dir.mkdir(parents=True, exist_ok=True)
-    exe, stamp = out_dir / "wasmote-device", out_dir / "wasmote-device.stamp"
-    with open(out_dir / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if exe.is_file() and stamp.is_file() and stamp.read_text() == h.hexdigest():
-            return exe
-        proc = subprocess.run([*cmd, "-o", str(exe)], capture_output=True, text=True,
-                              check=False)
-        if proc.returncode != 0:
-            raise DeviceError(f"building the posix device failed:\n{proc.stderr[-3000:]}")
-        stamp.write_text(h.hexdigest())
-    return exe
 
 
 @dataclass
