@@ -38,10 +38,10 @@ from bench.workloads import (
     check_verified,
     select,
 )
+from tests.harness.spec_driver import Answer, DriverProcess, escape_name
 from wasmote import posix_build
 from wasmote.errors import WasmoteError
 from wasmote.paths import BUILD_DIR
-from wasmote.runtime.driver import Answer, DriverProcess, escape_name
 
 OUT_DIR = BUILD_DIR / "bench-kernels"
 

@@ -76,7 +76,7 @@ PY_MAY_USE: dict[str, set[str]] = {
     "debug": {"wasm", "package"},
     "sdk": {"wasm", "package"},
     "device": {"wasm", "package"},
-    "aot": {"wasm", "package", "runtime"},  # debt (issue 15): aot <-> runtime
+    "aot": {"wasm", "package"},
     "runtime": {"wasm", "package", "aot", "debug", "device"},
     "fleet": {"package", "device"},
     "cli": {"wasm", "package", "debug", "sdk", "device", "aot", "runtime", "fleet"},
@@ -87,7 +87,7 @@ def _imports(path: Path) -> set[str]:
     out = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module:
-            if node.level == 0 and node.module.split(".")[0] == "wasmote":
+            if node.level == 0 and node.module.split(".")[0] in ("wasmote", "tests", "bench"):
                 out.add(".".join(node.module.split(".")[:2]))
             elif node.level == 2:
                 out.add("wasmote." + node.module.split(".")[0])

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.spec_runner import FileReport, summary_table
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.targets import get_target
-from wasmote.runtime.spec_runner import FileReport, summary_table
 
 HERE = Path(__file__).resolve().parent
 

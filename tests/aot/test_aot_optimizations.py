@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.translate import translate
 from wasmote.package.container import Package
 from wasmote.package.manifest import Manifest, Version
-from wasmote.runtime.driver import DriverProcess
 from wasmote.wasm.reader import read_module
 
 CHECKSUM = """

@@ -13,12 +13,12 @@ import pytest
 from tests.aot.spec_exclusions import DEVICE_EXCLUSIONS
 from tests.aot.test_aot_spec import module_paths
 from tests.firmware.conftest import spectest_image
+from tests.harness.aot_spec_transport import AotTransport
+from tests.harness.spec_driver import StreamTransport
+from tests.harness.spec_runner import FileReport, run_spec_file, summary_table
 from wasmote.aot.blob import ABI_VERSION
-from wasmote.aot.spec_transport import AotTransport
 from wasmote.aot.targets import target_for_board
 from wasmote.package.container import AotArch
-from wasmote.runtime.driver import StreamTransport
-from wasmote.runtime.spec_runner import FileReport, run_spec_file, summary_table
 
 # The subset first; then files that exercise other code paths and cost little over
 # the UART (float_exprs and memory_copy are left to the host run: ~100 modules each travel

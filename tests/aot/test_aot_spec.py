@@ -17,12 +17,12 @@ import pytest
 
 from tests.aot.spec_exclusions import EXCLUSIONS
 from tests.conftest import SPEC_JSON_DIR
+from tests.harness.aot_spec_transport import AotTransport
+from tests.harness.spec_driver import DriverProcess
+from tests.harness.spec_runner import FileReport, run_spec_file
 from tests.runtime.test_runtime_spec import nan_blind
 from wasmote import posix_build
-from wasmote.aot.spec_transport import AotTransport
 from wasmote.aot.targets import Target
-from wasmote.runtime.driver import DriverProcess
-from wasmote.runtime.spec_runner import FileReport, run_spec_file
 
 from .conftest import aot_reports
 

@@ -44,8 +44,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tests.campaigns.common import CAMPAIGN_DIR, CampaignError, Stopwatch, Table, save_report
+from tests.harness.spec_driver import Answer, DriverProcess, escape_name, list_exports
 from wasmote import posix_build
-from wasmote.runtime.driver import Answer, DriverProcess, escape_name, list_exports
 from wasmote.runtime.values import Value
 
 FEATURES = ("--mvp-features", "--enable-sign-ext", "--enable-mutable-globals",
@@ -302,7 +302,7 @@ def _wt_bits(typ: str, v: Any) -> int | None:
 def aot_available() -> str | None:
     """None if the AOT engine can run here, else why not."""
     try:
-        from wasmote.aot.spec_transport import AotTransport  # noqa: F401
+        from tests.harness.aot_spec_transport import AotTransport  # noqa: F401
         from wasmote.aot.targets import get_target
         get_target("host")
     except ImportError as e:
@@ -332,7 +332,7 @@ def make_engines(names: Sequence[str]) -> list[Engine]:
                 why = aot_available()
                 if why:
                     raise CampaignError(why)
-                from wasmote.aot.spec_transport import AotTransport
+                from tests.harness.aot_spec_transport import AotTransport
                 from wasmote.aot.targets import get_target
                 engines.append(DriverEngine(name, exe, sliced=name == "aot-sliced",
                                             wrap=functools.partial(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.harness.spec_driver import StreamTransport
+from tests.harness.spec_runner import FileReport, run_spec_file, summary_table
 from tests.runtime.spec_exclusions import EXCLUSIONS
-from wasmote.runtime.driver import StreamTransport
-from wasmote.runtime.spec_runner import FileReport, run_spec_file, summary_table
 
 from .conftest import spectest_image
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.spec_runner import summary_table
 from tests.runtime.spec_reports import reports
 from wasmote import posix_build
-from wasmote.runtime.spec_runner import summary_table
 
 
 @pytest.fixture(scope="session")

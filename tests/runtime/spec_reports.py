@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wasmote.runtime.spec_runner import FileReport
+from tests.harness.spec_runner import FileReport
 
 # variant ("release", "asan") -> file name -> report
 REPORTS_KEY = pytest.StashKey[dict[str, dict[str, FileReport]]]()

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from wasmote.runtime.driver import (
+from tests.harness.spec_driver import (
     Answer,
     DriverError,
     DriverProcess,

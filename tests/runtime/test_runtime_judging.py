@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from wasmote.runtime.driver import DriverError
-from wasmote.runtime.spec_runner import run_spec_file, summary_table
+from tests.harness.spec_driver import DriverError
+from tests.harness.spec_runner import run_spec_file, summary_table
 
 
 class ScriptedDriver:

@@ -7,7 +7,7 @@ import pytest
 
 from bench.interp import build_native, build_wasm, run_native, run_ours, run_wasmtime
 from bench.workloads import KERNELS
-from wasmote.runtime.driver import Answer, DriverProcess
+from tests.harness.spec_driver import Answer, DriverProcess
 
 
 @pytest.mark.parametrize("kernel", KERNELS, ids=[k.name for k in KERNELS])

@@ -1,7 +1,7 @@
 """The WebAssembly core spec suite through the posix driver, per JSON file.
 
 Every command type that applies to a binary runtime is run and judged (see
-wasmote.runtime.spec_runner); text-format assert_malformed counts as n/a. The same files
+tests.harness.spec_runner); text-format assert_malformed counts as n/a. The same files
 then run on the ASan+UBSan build, which must report nothing and answer byte-identically.
 A table per command type is printed at the end of the session (conftest.py).
 """
@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SPEC_JSON_DIR
+from tests.harness.spec_driver import DriverProcess
+from tests.harness.spec_runner import FileReport, run_spec_file
 from tests.runtime.spec_exclusions import EXCLUSIONS
 from tests.runtime.spec_reports import reports
-from wasmote.runtime.driver import DriverProcess
-from wasmote.runtime.spec_runner import FileReport, run_spec_file
 
 SPEC_FILES = (sorted(p.name for p in SPEC_JSON_DIR.iterdir() if (p / f"{p.name}.json").is_file())
               if SPEC_JSON_DIR.is_dir() else ["(spec suite missing)"])

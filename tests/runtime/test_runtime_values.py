@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wasmote.runtime.driver import Answer, escape_name, unescape_name
-from wasmote.runtime.spec_runner import value_matches
+from tests.harness.spec_driver import Answer, escape_name, unescape_name
+from tests.harness.spec_runner import value_matches
 from wasmote.runtime.values import Value, ValueError_, f32_from_bits, parse_user_value
 
 

@@ -1,2 +1,2 @@
-"""Host-side access to the runtime core through its posix build: values, the command
-driver, the spec-suite runner and `wasmote exec`."""
+"""Host-side access to the runtime core through its posix build: values and `wasmote exec`
+(the spec-suite driver and runner are test harness: tests/harness/)."""

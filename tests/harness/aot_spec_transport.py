@@ -16,12 +16,12 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from tests.harness.spec_driver import Transport
 from wasmote.aot.compile import AotCompileError, compile_wasm, load_valid_module
 from wasmote.aot.targets import Target
 from wasmote.package.container import Package
 from wasmote.package.manifest import Manifest, Version
 from wasmote.paths import BUILD_DIR
-from wasmote.runtime.driver import Transport
 
 SPEC_MANIFEST = Manifest("spec", Version(0, 0, 0))
 PACKAGE_DIR = BUILD_DIR / "aot-packages"

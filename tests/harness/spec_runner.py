@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.harness.spec_driver import Answer, DriverError, Transport, escape_name
 from wasmote.errors import WasmoteError
-from wasmote.runtime.driver import Answer, DriverError, Transport, escape_name
 from wasmote.runtime.values import NUM_TYPES, Value
 
 COMMAND_TYPES = (
