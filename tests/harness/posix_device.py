@@ -17,15 +17,7 @@ from wasmote.device.errors import DeviceError
 # Named here on purpose: start() looks it up in this module, so a campaign can run another
 # build in its place (tests/campaigns/kv_wear.py --exe).
 from wasmote.runtime.host_device import build_device as build_device
-
-
-def _leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
+from wasmote.wasm.leb128 import encode_unsigned
 
 
 def filler_module(size: int, seed: int) -> bytes:
@@ -33,9 +25,9 @@ def filler_module(size: int, seed: int) -> bytes:
     module whose custom section "pad" holds deterministic random bytes."""
     for leb_len in range(1, 6):
         content = size - 8 - 1 - leb_len
-        if content >= 4 and len(_leb(content)) == leb_len:
+        if content >= 4 and len(encode_unsigned(content)) == leb_len:
             payload = random.Random(seed).randbytes(content - 4)
-            return b"\0asm\1\0\0\0" + b"\0" + _leb(content) + b"\x03pad" + payload
+            return b"\0asm\1\0\0\0" + b"\0" + encode_unsigned(content) + b"\x03pad" + payload
     raise ValueError(f"cannot make a {size}-byte module")
 
 
