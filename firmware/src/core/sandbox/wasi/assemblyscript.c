@@ -125,13 +125,10 @@ static wm_err as_trace(wm_instance *inst, void *user, const wm_val *args, wm_val
  * as the seed of Math.random. Without a source the call traps (its result would lie). */
 wm_err wm_as_seed(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
 {
-    wm_sb_module *mod = user;
-    const wm_sb_platform *pl = &mod->host->plat;
     uint8_t b[8];
     (void)args;
-    if (!pl->random || pl->random(pl->ctx, b, sizeof b) != 0)
+    if (wm_wasi_draw_random(inst, user, b, sizeof b) != 0)
         return wm_trap(inst, "seed: no random source on this device");
-    wm_charge(inst, WM_WASI_FUEL_PER_RANDOM_CALL + sizeof b * WM_WASI_FUEL_PER_RANDOM_BYTE);
     uint64_t v = 0;
     for (int i = 0; i < 7; i++) v = (v << 8) | b[i];
     union {

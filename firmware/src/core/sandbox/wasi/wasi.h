@@ -48,9 +48,11 @@ enum {
 #define WM_WASI_RANDOM_PIECE 64u
 #define WM_WASI_FUEL_PER_RANDOM_CALL 6000u
 #define WM_WASI_FUEL_PER_RANDOM_BYTE 16u
+/* What one request of n random bytes charges. */
+#define WM_WASI_RANDOM_FUEL(n) \
+    (WM_WASI_FUEL_PER_RANDOM_CALL + (uint64_t)(n) * WM_WASI_FUEL_PER_RANDOM_BYTE)
 /* The most one call of random_get or env.seed charges (hostapi.c: shortens the slice). */
-#define WM_WASI_FUEL_RANDOM_MAX \
-    (WM_WASI_FUEL_PER_RANDOM_CALL + WM_WASI_RANDOM_PIECE * WM_WASI_FUEL_PER_RANDOM_BYTE)
+#define WM_WASI_FUEL_RANDOM_MAX WM_WASI_RANDOM_FUEL(WM_WASI_RANDOM_PIECE)
 
 const wm_sb_api_entry *wm_wasi_api(uint32_t *count);
 const wm_sb_api_entry *wm_as_api(uint32_t *count);
@@ -100,6 +102,9 @@ WM_WASI_FN(wm_wasi_proc_exit);
 WM_WASI_FN(wm_wasi_proc_raise);
 WM_WASI_FN(wm_wasi_sched_yield);
 WM_WASI_FN(wm_wasi_random_get);
+/* One request of n bytes from the device's random source, charged WM_WASI_RANDOM_FUEL(n):
+ * 0, or -1 when the device has no source (random_get and env.seed). */
+int wm_wasi_draw_random(wm_instance *inst, wm_sb_module *mod, uint8_t *buf, uint32_t n);
 /* AssemblyScript's env.seed (assemblyscript.c): one DRBG request, charged as random_get's. */
 wm_err wm_as_seed(wm_instance *inst, void *user, const wm_val *args, wm_val *results);
 

@@ -273,6 +273,14 @@ WM_WASI_FN(wm_wasi_sched_yield)
     return wm_wasi_ret(results, WM_WASI_ESUCCESS);
 }
 
+int wm_wasi_draw_random(wm_instance *inst, wm_sb_module *mod, uint8_t *buf, uint32_t n)
+{
+    const wm_sb_platform *pl = &mod->host->plat;
+    if (!pl->random || pl->random(pl->ctx, buf, n) != 0) return -1;
+    wm_charge(inst, WM_WASI_RANDOM_FUEL(n));
+    return 0;
+}
+
 WM_WASI_FN(wm_wasi_random_get)
 {
     wm_sb_module *mod = user;
@@ -296,8 +304,8 @@ WM_WASI_FN(wm_wasi_random_get)
     }
     do {
         uint32_t n = len - done < WM_WASI_RANDOM_PIECE ? len - done : WM_WASI_RANDOM_PIECE;
-        if (pl->random(pl->ctx, buf + done, n) != 0) return wm_wasi_ret(results, WM_WASI_EIO);
-        wm_charge(inst, WM_WASI_FUEL_PER_RANDOM_CALL + (uint64_t)n * WM_WASI_FUEL_PER_RANDOM_BYTE);
+        if (wm_wasi_draw_random(inst, mod, buf + done, n) != 0)
+            return wm_wasi_ret(results, WM_WASI_EIO);
         done += n;
         if (done < len && pl->sleep != NULL && pl->sleep(pl->ctx, mod, 0)) {
             st->random_ptr = ptr;
