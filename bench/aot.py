@@ -268,7 +268,7 @@ def build_m4_image(kernels: tuple[Workload, ...], board_name: str = M4_BOARD,
                core / "sandbox" / "package.c", core / "sandbox" / "sb_util.c",
                *sorted((core / "crypto").glob("*.c")),
                FIRMWARE_DIR / "src" / "app" / "freestanding.c"]
-    dirs = (gen, core, *sorted(p for p in core.iterdir() if p.is_dir()))
+    dirs = (gen,)  # (every core folder is on build_bare_image's path)
     return build_image(sources, dirs, out, board_name, objects=natives)
 
 

@@ -123,7 +123,7 @@ def build(pkgs: list[Pkg], out: Path) -> Path:
                *sorted((core / "protocol").glob("*.c")),
                *(core / "store" / f for f in ("store.c", "flash_ram.c")),
                FIRMWARE_DIR / "src" / "app" / "freestanding.c"]
-    dirs = (gen, core, *sorted(p for p in core.iterdir() if p.is_dir()))
+    dirs = (gen,)  # (every core folder is on build_bare_image's path)
     return build_image(sources, dirs, out)
 
 

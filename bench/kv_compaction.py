@@ -38,7 +38,6 @@ def build() -> Path:
     pool = config_area.module_pool(KV, SECTOR)
     return build_bare_image(sources, BUILD_DIR / "bench" / "kv_m4", "kv_bench.elf",
                             board_name=BOARD, opt="-Os",
-                            include_dirs=[CORE / "sandbox", CORE / "store"],
                             extra_cflags=[f"-DKV_POOL={pool}u"])
 
 

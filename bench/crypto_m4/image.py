@@ -36,5 +36,5 @@ def build_image(main_c: Path, out: Path, opt: str = "-Os",
                 extra_sources: tuple[Path, ...] = ()) -> TargetImage:
     elf = build_bare_image([*sorted(CRYPTO_SRC.glob("*.c")), *extra_sources, main_c], out,
                            main_c.stem + ".elf", board_name=board_name, opt=opt,
-                           include_dirs=[CRYPTO_SRC, *include_dirs])
+                           include_dirs=include_dirs)
     return TargetImage(elf, load_board_json(board_name))
