@@ -97,6 +97,11 @@ def test_examples_run_on_the_board(board: tuple[DeviceClient, Path],
     states = {m.name: m.state for m in c.modules()}
     assert states["blink"] == "sleeping" or states["blink"] == "ready"
     assert states["subscriber"] == "waiting"
-    time.sleep(0.5)
-    changes = [ln for ln in leds.read_text().splitlines() if "'USERLED0'" in ln]
-    assert len(changes) >= 4, changes  # the heartbeat on the emulated LED
+    # the heartbeat on the emulated LED: waited for (four changes), 60 s only as a bound
+    deadline = time.monotonic() + 60
+    while True:
+        changes = [ln for ln in leds.read_text().splitlines() if "'USERLED0'" in ln]
+        if len(changes) >= 4 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert len(changes) >= 4, changes
