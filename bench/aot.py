@@ -261,7 +261,8 @@ def build_m4_image(kernels: tuple[Workload, ...], board_name: str = M4_BOARD,
     natives = [k.arm_object(board["wasmote"]["toolchain"], board["build"]["cflags"].split())
                for k in kernels]
     core = FIRMWARE_DIR / "src" / "core"
-    sources = [M4_DIR / "aot_bench_main.c", *sorted((core / "runtime").glob("*.c")),
+    sources = [M4_DIR / "aot_bench_main.c", *sorted((core / "base").glob("*.c")),
+               *sorted((core / "runtime").glob("*.c")),
                *sorted((core / "aot").glob("*.c")),
                *sorted((core / "aot" / "arch").glob("*.c")),  # the isolating half (MPU)
                *sorted((core / "aot" / "arch").glob("*.S")),

@@ -181,7 +181,8 @@ def build_bench_image(opt: str, board: str = "mps2-an386") -> TargetImage:
         core = CRYPTO_SRC.parent
         return build_image(BENCH_SRC / "crypto_bench_main.c", out, opt,
                            (out, core / "protocol", core / "random"), board,
-                           (core / "protocol" / "auth.c", core / "random" / "random.c"))
+                           (core / "protocol" / "auth.c", core / "random" / "random.c",
+                            core / "base" / "wm_mem.c"))
     except ImageBuildError as exc:
         raise BenchError(str(exc)) from exc
 

@@ -112,7 +112,8 @@ def build(pkgs: list[Pkg], out: Path) -> Path:
     gen.mkdir(exist_ok=True)
     write_data(pkgs, gen / "fuel_bench_data.h")
     core = FIRMWARE_DIR / "src" / "core"
-    sources = [M4_DIR / "fuel_bench_main.c", *sorted((core / "runtime").glob("*.c")),
+    sources = [M4_DIR / "fuel_bench_main.c", *sorted((core / "base").glob("*.c")),
+               *sorted((core / "runtime").glob("*.c")),
                *sorted((core / "aot").glob("*.c")),
                *sorted((core / "aot" / "arch").glob("*.c")),
                *sorted((core / "aot" / "arch").glob("*.S")),

@@ -41,6 +41,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/wm_bytes.h"
 #include "crypto/sha256.h"
 #include "device/device.h"
 #include "protocol/frame.h"
@@ -240,8 +241,8 @@ static void push(uint8_t op, uint8_t flags, const uint8_t *img, uint16_t size)
         sha[0] ^= 1u;
     }
     /* PUSH_BEGIN: u32 size, u32 flags, sha, str8 name */
-    wm_put_u32(body, size);
-    wm_put_u32(body + 4, flags);
+    wm_st32(body, size);
+    wm_st32(body + 4, flags);
     memcpy(body + 8, sha, 32);
     body[40] = 2;
     body[41] = 'm';
@@ -249,7 +250,7 @@ static void push(uint8_t op, uint8_t flags, const uint8_t *img, uint16_t size)
     feed_frame(WM_PROTO_VERSION, WM_MSG_PUSH_BEGIN, 0, g_seq++, body, 43);
     for (uint32_t off = 0; off < size; off += WM_PROTO_MAX_CHUNK) {
         uint32_t n = size - off < WM_PROTO_MAX_CHUNK ? size - off : WM_PROTO_MAX_CHUNK;
-        wm_put_u32(body, off);
+        wm_st32(body, off);
         memcpy(body + 4, img + off, n);
         feed_frame(WM_PROTO_VERSION, WM_MSG_PUSH_CHUNK, 0, g_seq++, body, 4u + n);
     }

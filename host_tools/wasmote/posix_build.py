@@ -348,13 +348,15 @@ class LinkedSize:
 
 
 def arm_linked_size() -> LinkedSize:
-    """Links runtime/ + the spec driver for Cortex-M4 (-Os, gc-sections, -lgcc) and sizes it."""
+    """Links runtime/ (with base/) + the spec driver for Cortex-M4 (-Os, gc-sections, -lgcc)
+    and sizes it."""
     gcc = shutil.which("arm-none-eabi-gcc")
     size = shutil.which("arm-none-eabi-size")
     if gcc is None or size is None:
         raise ToolMissingError("arm-none-eabi-gcc/arm-none-eabi-size not found "
                                "(apt-get install gcc-arm-none-eabi)")
-    runtime = sorted((CORE_DIR / "runtime").glob("*.c"))
+    runtime = [*sorted((CORE_DIR / "base").glob("*.c")),  # the layer the runtime stands on
+               *sorted((CORE_DIR / "runtime").glob("*.c"))]
     driver = FIRMWARE_DIR / "src" / "testing" / "spec_driver.c"
     out_dir = BUILD_DIR / "cortex-m4-size"
     flags = [*ARM_FLAGS, *_include_flags(None), f"-I{driver.parent}"]

@@ -26,7 +26,8 @@ CORE = FIRMWARE_DIR / "src" / "core"
 def aot_unit(request, tmp_path_factory):
     out = tmp_path_factory.mktemp("aot_unit")
     exe = out / "aot_unit"
-    sources = [*sorted((CORE / "runtime").glob("*.c")), *sorted((CORE / "aot").glob("*.c")),
+    sources = [*sorted((CORE / "base").glob("*.c")), *sorted((CORE / "runtime").glob("*.c")),
+               *sorted((CORE / "aot").glob("*.c")),
                *sorted((CORE / "aot" / "arch").glob("*.S")), CORE / "crypto" / "sha256.c",
                HERE / "c" / "aot_unit.c"]
     defines = []
@@ -35,7 +36,8 @@ def aot_unit(request, tmp_path_factory):
         defines = ["-DWM_AOT_ISO_SIM"]
     cmd = ["cc", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
            "-std=c99", "-Wall", "-Wextra", "-Werror", *defines, f"-I{FIRMWARE_DIR / 'include'}",
-           f"-I{CORE / 'runtime'}", f"-I{CORE / 'aot'}", f"-I{CORE / 'aot' / 'arch'}",
+           f"-I{CORE / 'base'}", f"-I{CORE / 'runtime'}", f"-I{CORE / 'aot'}",
+           f"-I{CORE / 'aot' / 'arch'}",
            f"-I{CORE / 'crypto'}", *map(str, sources), "-o", str(exe)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-4000:]

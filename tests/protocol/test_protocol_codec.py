@@ -43,7 +43,7 @@ def test_crc_matches_the_ieee_check_value() -> None:
 
 def test_c_codec_agrees_with_python() -> None:
     exe = build_c_test("codec_check", [CORE / "protocol" / "cobs.c",
-                                       CORE / "protocol" / "crc32.c"])
+                                       CORE / "base" / "wm_crc32.c"])
     rng = random.Random(5)
     cases = [b"", b"\x00", b"\x00" * 300, bytes(range(1, 255)), bytes(range(1, 256)),
              bytes(range(256)) * 3]

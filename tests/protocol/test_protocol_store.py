@@ -10,7 +10,7 @@ from tests.protocol.conftest import CORE, build_c_test
 
 def test_store_survives_a_power_cut_at_every_flash_operation() -> None:
     exe = build_c_test("store_powercut", [CORE / "store" / "store.c",
-                                          CORE / "protocol" / "crc32.c",
+                                          *sorted((CORE / "base").glob("*.c")),
                                           CORE / "crypto" / "sha256.c"])
     proc = subprocess.run([str(exe)], capture_output=True, text=True, check=False,
                           timeout=120)

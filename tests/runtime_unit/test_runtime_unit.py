@@ -26,11 +26,13 @@ def unit_build(tmp_path_factory, repo_root):
     for wat in sorted((HERE / "wat").glob("*.wat")):
         subprocess.run(["wat2wasm", str(wat), "-o", str(out / f"{wat.stem}.wasm")], check=True)
     runtime = repo_root / "firmware" / "src" / "core" / "runtime"
+    base = runtime.parent / "base"  # the layer the runtime stands on
     exe = out / "runtime_unit"
     cmd = ["cc", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
            "-std=c99", "-Wall", "-Wextra", "-Werror",
-           f"-I{repo_root / 'firmware' / 'include'}", f"-I{runtime}",
-           *map(str, sorted(runtime.glob("*.c"))), str(HERE / "c" / "runtime_unit.c"),
+           f"-I{repo_root / 'firmware' / 'include'}", f"-I{base}", f"-I{runtime}",
+           *map(str, sorted(base.glob("*.c"))), *map(str, sorted(runtime.glob("*.c"))),
+           str(HERE / "c" / "runtime_unit.c"),
            "-lm", "-o", str(exe)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-4000:]

@@ -97,7 +97,8 @@ int main(void) {
     exe = tmp_path / "layout"
     include = CORE.parent.parent / "include"
     subprocess.run(["cc", "-std=c99", f"-I{CORE}", f"-I{CORE}/sandbox", f"-I{CORE}/store",
-                    f"-I{CORE}/crypto", f"-I{include}", str(src), "-o", str(exe)], check=True)
+                    f"-I{CORE}/crypto", f"-I{CORE}/base", f"-I{include}", str(src), "-o",
+                    str(exe)], check=True)
     got = [int(x) for x in subprocess.run([str(exe)], capture_output=True, text=True,
                                           check=True).stdout.split()]
     a = config_area

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "protocol/cobs.h"
-#include "protocol/crc32.h"
+#include "base/wm_crc32.h"
 
 static unsigned char in[8192], enc[8300], dec[8192];
 static char line[20000];

@@ -1,6 +1,7 @@
 #include "auth.h"
 
 #include "ed25519.h"
+#include "wm_mem.h"
 
 static const char k_domain[] = "wasmote-auth-v1"; /* + its NUL: 16 bytes */
 
@@ -23,15 +24,6 @@ void wm_auth_issue(wm_auth_pool *a, const uint8_t fresh[WM_AUTH_NONCE_BYTES], ui
     a->next = (i + 1u) % WM_AUTH_NONCES;
 }
 
-static bool same(const uint8_t *a, const uint8_t *b, size_t n)
-{
-    uint8_t d = 0;
-    for (size_t i = 0; i < n; i++) {
-        d |= (uint8_t)(a[i] ^ b[i]);
-    }
-    return d == 0;
-}
-
 int wm_auth_check(wm_auth_pool *a, const wm_auth_identity *id, uint8_t role, uint8_t msg,
                   const uint8_t *body, size_t len, uint32_t now_ms)
 {
@@ -44,7 +36,7 @@ int wm_auth_check(wm_auth_pool *a, const wm_auth_identity *id, uint8_t role, uin
     const uint8_t *sig = nonce + WM_AUTH_NONCE_BYTES;
     const wm_auth_key *key = NULL;
     for (uint32_t i = 0; i < id->nkeys && key == NULL; i++) {
-        if (same(id->keys[i].pub, pub, 32)) {
+        if (wm_memeq(id->keys[i].pub, pub, 32)) {
             key = &id->keys[i];
         }
     }
@@ -56,7 +48,7 @@ int wm_auth_check(wm_auth_pool *a, const wm_auth_identity *id, uint8_t role, uin
     }
     uint32_t slot = WM_AUTH_NONCES;
     for (uint32_t i = 0; i < WM_AUTH_NONCES && slot == WM_AUTH_NONCES; i++) {
-        if (a->live[i] && same(a->nonce[i], nonce, WM_AUTH_NONCE_BYTES)) {
+        if (a->live[i] && wm_memeq(a->nonce[i], nonce, WM_AUTH_NONCE_BYTES)) {
             slot = i;
         }
     }

@@ -1,7 +1,9 @@
 #include "frame.h"
 
 #include "cobs.h"
-#include "crc32.h"
+#include "wm_bytes.h"
+#include "wm_crc32.h"
+#include "wm_mem.h"
 
 int wm_frame_parse(const uint8_t *payload, size_t len, wm_frame_header *hdr,
                    const uint8_t **body, size_t *body_len)
@@ -10,15 +12,15 @@ int wm_frame_parse(const uint8_t *payload, size_t len, wm_frame_header *hdr,
         return WM_FRAME_ESHORT;
     }
     size_t n = len - WM_FRAME_CRC;
-    if (wm_crc32(0, payload, n) != wm_get_u32(payload + n)) {
+    if (wm_crc32(0, payload, n) != wm_ld32(payload + n)) {
         return WM_FRAME_ECRC;
     }
     hdr->version = payload[0];
     hdr->type = payload[1];
     hdr->msg = payload[2];
     hdr->flags = payload[3];
-    hdr->seq = wm_get_u16(payload + 4);
-    hdr->status = wm_get_u16(payload + 6);
+    hdr->seq = wm_ld16(payload + 4);
+    hdr->status = wm_ld16(payload + 6);
     *body = payload + WM_FRAME_HEADER;
     *body_len = n - WM_FRAME_HEADER;
     return WM_FRAME_OK;
@@ -37,15 +39,13 @@ int wm_frame_build(const wm_frame_header *hdr, const uint8_t *body, size_t body_
     scratch[1] = hdr->type;
     scratch[2] = hdr->msg;
     scratch[3] = hdr->flags;
-    wm_put_u16(scratch + 4, hdr->seq);
-    wm_put_u16(scratch + 6, hdr->status);
+    wm_st16(scratch + 4, hdr->seq);
+    wm_st16(scratch + 6, hdr->status);
     /* body may already live in scratch (responses are built in place): move, not copy. */
     if (body != scratch + WM_FRAME_HEADER) {
-        for (size_t i = 0; i < body_len; i++) {
-            scratch[WM_FRAME_HEADER + i] = body[i];
-        }
+        wm_memmove(scratch + WM_FRAME_HEADER, body, body_len);
     }
-    wm_put_u32(scratch + n, wm_crc32(0, scratch, n));
+    wm_st32(scratch + n, wm_crc32(0, scratch, n));
     size_t enc = 0;
     if (out_cap < 1 || wm_cobs_encode(scratch, n + WM_FRAME_CRC, out, out_cap - 1, &enc) != 0) {
         return WM_FRAME_ESPACE;

@@ -34,27 +34,4 @@ int wm_frame_build(const wm_frame_header *hdr, const uint8_t *body, size_t body_
                    uint8_t *scratch, size_t scratch_cap, uint8_t *out, size_t out_cap,
                    size_t *out_len);
 
-/* Little-endian helpers used by the protocol and the store. */
-static inline uint16_t wm_get_u16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-static inline uint32_t wm_get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-static inline void wm_put_u16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-static inline void wm_put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
 #endif

@@ -1,5 +1,7 @@
 #include "log_ring.h"
 
+#include "wm_mem.h"
+
 static size_t entry_len(const uint8_t *e)
 {
     return 2u + e[0] + e[1u + e[0]];
@@ -73,9 +75,7 @@ static void make_room(wm_log_ring *r, const char *name, size_t name_len, size_t 
     for (size_t at = 0; at < r->len;) {
         size_t n = entry_len(r->buf + at);
         if (at >= cut_all && !(at < cut_own && same_name(r->buf + at, name, name_len))) {
-            for (size_t i = 0; i < n; i++) {
-                r->buf[w + i] = r->buf[at + i];
-            }
+            wm_memmove(r->buf + w, r->buf + at, n);
             w += n;
         }
         at += n;
@@ -98,13 +98,9 @@ void wm_log_ring_add(wm_log_ring *r, const char *name, size_t name_len, const ch
     }
     uint8_t *e = r->buf + r->len;
     e[0] = (uint8_t)name_len;
-    for (size_t i = 0; i < name_len; i++) {
-        e[1u + i] = (uint8_t)name[i];
-    }
+    wm_memcpy(e + 1, name, name_len);
     e[1u + name_len] = (uint8_t)text_len;
-    for (size_t i = 0; i < text_len; i++) {
-        e[2u + name_len + i] = (uint8_t)text[i];
-    }
+    wm_memcpy(e + 2u + name_len, text, text_len);
     r->len += need;
 }
 
@@ -114,8 +110,6 @@ size_t wm_log_ring_copy(const wm_log_ring *r, uint8_t *out, size_t cap)
     while (r->len - from > cap) {
         from += entry_len(r->buf + from);
     }
-    for (size_t i = from; i < r->len; i++) {
-        out[i - from] = r->buf[i];
-    }
+    wm_memcpy(out, r->buf + from, r->len - from);
     return r->len - from;
 }

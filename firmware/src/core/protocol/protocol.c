@@ -1,6 +1,8 @@
 #include "protocol.h"
 
 #include "frame.h"
+#include "wm_bytes.h"
+#include "wm_mem.h"
 
 /* What INFO and NONCE send as the id of a device that has none. */
 static const uint8_t k_no_id[WM_DEVICE_ID_BYTES] = {0};
@@ -21,25 +23,13 @@ typedef struct {
     bool bad;
 } wm_in;
 
-static size_t c_strlen(const char *s)
-{
-    size_t n = 0;
-    while (s != NULL && s[n] != '\0') {
-        n++;
-    }
-    return n;
-}
-
 static void out_bytes(wm_out *o, const void *data, size_t n)
 {
-    const uint8_t *d = (const uint8_t *)data;
     if (n > o->cap - o->len) {
         o->overflow = true;
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        o->body[o->len + i] = d[i];
-    }
+    wm_memcpy(o->body + o->len, data, n);
     o->len += n;
 }
 
@@ -51,20 +41,20 @@ static void out_u8(wm_out *o, uint8_t v)
 static void out_u16(wm_out *o, uint16_t v)
 {
     uint8_t b[2];
-    wm_put_u16(b, v);
+    wm_st16(b, v);
     out_bytes(o, b, 2);
 }
 
 static void out_u32(wm_out *o, uint32_t v)
 {
     uint8_t b[4];
-    wm_put_u32(b, v);
+    wm_st32(b, v);
     out_bytes(o, b, 4);
 }
 
 static void out_str8(wm_out *o, const char *s)
 {
-    size_t n = c_strlen(s);
+    size_t n = wm_strlen(s);
     if (n > 255u) {
         n = 255u;
     }
@@ -92,13 +82,13 @@ static uint8_t in_u8(wm_in *in)
 static uint16_t in_u16(wm_in *in)
 {
     const uint8_t *b = in_take(in, 2);
-    return b != NULL ? wm_get_u16(b) : 0u;
+    return b != NULL ? wm_ld16(b) : 0u;
 }
 
 static uint32_t in_u32(wm_in *in)
 {
     const uint8_t *b = in_take(in, 4);
-    return b != NULL ? wm_get_u32(b) : 0u;
+    return b != NULL ? wm_ld32(b) : 0u;
 }
 
 static uint64_t in_u64(wm_in *in)
@@ -151,7 +141,7 @@ static int respond_error(wm_protocol *p, const wm_frame_header *req, uint16_t st
                          const char *msg)
 {
     wm_out o = {p->tx_raw + WM_FRAME_HEADER, 0, WM_PROTO_MAX_BODY, false};
-    out_bytes(&o, msg, c_strlen(msg));
+    out_bytes(&o, msg, wm_strlen(msg));
     return respond(p, req, status, o.len);
 }
 
@@ -260,7 +250,7 @@ static int do_push_begin(wm_protocol *p, const wm_frame_header *req, wm_in *in, 
     if (!in_str8(in, name, sizeof name) || in->pos != in->len || sha == NULL) {
         return respond_error(p, req, WM_ST_MALFORMED, "malformed PUSH_BEGIN");
     }
-    if (!wm_store_name_ok(name, c_strlen(name))) {
+    if (!wm_store_name_ok(name, wm_strlen(name))) {
         return respond_error(p, req, WM_ST_BAD_NAME,
                              "module name must be 1-31 characters of A-Z a-z 0-9 . _ -");
     }
@@ -345,8 +335,8 @@ static int do_list(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out
         }
         const char *trap = ms.last_trap != NULL ? ms.last_trap : "";
         /* Stop before an entry that would not fit; the host asks again from there. */
-        if (o->cap - o->len < 4u * 3u + 32u + 1u + c_strlen(info.name) + 30u + 1u +
-                                  (c_strlen(trap) < 255u ? c_strlen(trap) : 255u) +
+        if (o->cap - o->len < 4u * 3u + 32u + 1u + wm_strlen(info.name) + 30u + 1u +
+                                  (wm_strlen(trap) < 255u ? wm_strlen(trap) : 255u) +
                                   (detail ? 12u : 0u)) {
             break;
         }
@@ -427,7 +417,7 @@ static int do_commit(wm_protocol *p, const wm_frame_header *req)
     wm_out o = {p->tx_raw + WM_FRAME_HEADER, 0, WM_PROTO_MAX_BODY, false};
     if (p->cfg.validate_error != NULL) {
         const char *note = p->cfg.validate_error(p->cfg.validate_ctx);
-        out_bytes(&o, note, c_strlen(note));
+        out_bytes(&o, note, wm_strlen(note));
     }
     int sent = respond(p, req, WM_ST_OK, o.len);
     const wm_protocol_runner *r = p->cfg.runner;
@@ -641,12 +631,7 @@ static bool event_allowed(const wm_protocol *p, const char *name)
                           (uint32_t)(now_ms(p) - p->sub_start_ms) < p->sub_ms)) {
         return true;
     }
-    const char *a = p->run_name, *b = name;
-    while (a != NULL && *a != '\0' && *a == *b) {
-        a++;
-        b++;
-    }
-    return a != NULL && *a == *b;
+    return p->run_name != NULL && wm_streq(p->run_name, name);
 }
 
 /* Checks the token a request carries, or that it needs none, and strips the trailer. True
@@ -852,10 +837,10 @@ int wm_protocol_event(wm_protocol *p, uint8_t ev, const char *name, const char *
                       size_t len)
 {
     if (ev == WM_EV_LOG) {
-        wm_log_ring_add(&p->log, name, c_strlen(name), text, len);
+        wm_log_ring_add(&p->log, name, wm_strlen(name), text, len);
     } else if (ev == WM_EV_OUTPUT && len >= 1u) {
         /* after the flags byte; each piece an entry of the ring */
-        wm_log_ring_add(&p->log, name, c_strlen(name), text + 1, len - 1u);
+        wm_log_ring_add(&p->log, name, wm_strlen(name), text + 1, len - 1u);
     }
     if (!event_allowed(p, name)) {
         return 0; /* kept for an authenticated LOGS; not shown to the line */

@@ -240,10 +240,6 @@ wm_err wm_linker_add_instance(wm_linker *l, const char *as, wm_instance *inst) {
     return link_add(l, as, NULL, inst, none);
 }
 
-static bool name_eq(const char *s, const uint8_t *n, uint32_t len) {
-    return wm_strlen(s) == len && wm_memcmp(s, n, len) == 0;
-}
-
 static wm_extern export_of(const wm_instance *inst, const wm_exportdef *x) {
     wm_extern e;
     e.kind = x->kind;
@@ -268,10 +264,10 @@ static bool find_export(const wm_instance *inst, const uint8_t *name, uint32_t l
 
 static bool resolve(const wm_linker *l, const wm_import *im, wm_extern *out) {
     for (const wm_link_entry *e = l ? l->head : NULL; e; e = e->next) {
-        if (!name_eq(e->module, im->mod, im->mod_len)) continue;
+        if (!wm_streq_n(e->module, im->mod, im->mod_len)) continue;
         if (e->inst) {
             if (find_export(e->inst, im->name, im->name_len, out)) return true;
-        } else if (name_eq(e->name, im->name, im->name_len)) {
+        } else if (wm_streq_n(e->name, im->name, im->name_len)) {
             *out = e->ext;
             return true;
         }

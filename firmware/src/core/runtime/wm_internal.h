@@ -3,7 +3,9 @@
 #define WM_INTERNAL_H
 
 #include "wasmote.h"
+#include "wm_bytes.h"
 #include "wm_fuel.h"
+#include "wm_mem.h"
 
 #include <limits.h>
 
@@ -18,29 +20,6 @@
 #define WM_PAGE 65536u
 #define WM_MAX_PAGES 65536u
 #define WM_NONE UINT32_MAX /* "no maximum" / "no start function" */
-
-/* ---- own libc-like helpers (mem.c) ---- */
-void wm_memcpy(void *dst, const void *src, size_t n);
-void wm_memmove(void *dst, const void *src, size_t n);
-void wm_memset(void *dst, int v, size_t n);
-int wm_memcmp(const void *a, const void *b, size_t n);
-size_t wm_strlen(const char *s);
-
-/* Little-endian, alignment-free access: byte-wise so that Cortex-M0 and big-endian hosts
- * behave; compilers fuse these into single loads where that is legal. */
-static inline uint16_t wm_ld16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static inline uint32_t wm_ld32(const uint8_t *p) {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-static inline uint64_t wm_ld64(const uint8_t *p) {
-    return (uint64_t)wm_ld32(p) | ((uint64_t)wm_ld32(p + 4) << 32);
-}
-static inline void wm_st16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static inline void wm_st32(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
-}
-static inline void wm_st64(uint8_t *p, uint64_t v) { wm_st32(p, (uint32_t)v); wm_st32(p + 4, (uint32_t)(v >> 32)); }
 
 /* ---- module ---- */
 typedef struct wm_functype {

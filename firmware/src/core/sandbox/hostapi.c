@@ -87,7 +87,7 @@ static bool pin_granted(const wm_manifest *m, const char *name)
     for (uint32_t i = 0; i < m->ncaps; i++) {
         const wm_pkg_cap *c = &m->caps[i];
         if (c->kind != WM_CAP_GPIO) continue;
-        if ((c->arg_len == 1 && c->arg[0] == '*') || wm_sb_str_eq_n(name, c->arg, c->arg_len))
+        if ((c->arg_len == 1 && c->arg[0] == '*') || wm_streq_n(name, c->arg, c->arg_len))
             return true;
     }
     return false;
@@ -99,7 +99,7 @@ static bool pin_granted_n(const wm_manifest *m, const uint8_t *name, uint32_t n)
         const wm_pkg_cap *c = &m->caps[i];
         if (c->kind != WM_CAP_GPIO) continue;
         if ((c->arg_len == 1 && c->arg[0] == '*') ||
-            (c->arg_len == n && wm_sb_mem_eq(c->arg, name, n)))
+            (c->arg_len == n && wm_memeq(c->arg, name, n)))
             return true;
     }
     return false;
@@ -117,7 +117,7 @@ static wm_err h_gpio_pin(wm_instance *inst, void *user, const wm_val *args, wm_v
     if (!pin_granted_n(&mod->manifest, name, (uint32_t)len)) return ret(results, WM_E_DENIED);
     const wm_gpio_ops *g = mod->host->plat.gpio;
     for (uint32_t i = 0; g && i < g->count; i++)
-        if (wm_sb_str_eq_n(g->name(g->ctx, i), name, (uint32_t)len))
+        if (wm_streq_n(g->name(g->ctx, i), name, (uint32_t)len))
             return ret(results, (int32_t)i);
     return ret(results, WM_E_NOTFOUND);
 }
@@ -170,7 +170,7 @@ static const uint8_t *key_arg(wm_instance *inst, const wm_val *args, int32_t *rc
 
 static const uint8_t *ns(const wm_sb_module *mod, uint32_t *len)
 {
-    *len = (uint32_t)wm_sb_str_len(mod->manifest.name);
+    *len = (uint32_t)wm_strlen(mod->manifest.name);
     return (const uint8_t *)mod->manifest.name;
 }
 

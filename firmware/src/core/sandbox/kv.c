@@ -1,6 +1,6 @@
 #include "kv.h"
 
-#include "../protocol/crc32.h"
+#include "wm_crc32.h"
 #include "sb_api.h"
 #include "sb_util.h"
 
@@ -33,7 +33,7 @@ typedef struct {
 static int rd(const wm_kv *kv, uint32_t addr, uint8_t *buf, uint32_t len)
 {
     if (kv->flash->mapped) {
-        wm_sb_mem_copy(buf, kv->flash->mapped + addr, len);
+        wm_memcpy(buf, kv->flash->mapped + addr, len);
         return 0;
     }
     return kv->flash->read(kv->flash->ctx, addr, buf, len) == 0 ? 0 : WM_E_IO;
@@ -79,10 +79,10 @@ static int next_hdr(wm_kv *kv, uint32_t at, kv_rec *r)
     r->at = at;
     r->ns_len = h[0];
     r->key_len = h[1];
-    r->val_len = wm_sb_le16(h + 2);
+    r->val_len = wm_ld16(h + 2);
     uint32_t vlen = r->val_len == KV_TOMB ? 0u : r->val_len;
     if (r->ns_len == 0 || r->ns_len > WM_KV_NS_MAX || r->key_len == 0 ||
-        r->key_len > WM_KV_KEY_MAX || vlen > WM_KV_VALUE_MAX || wm_sb_le32(h + 4) != 0)
+        r->key_len > WM_KV_KEY_MAX || vlen > WM_KV_VALUE_MAX || wm_ld32(h + 4) != 0)
         return 0;
     r->size = wm_kv_record_bytes(r->ns_len, r->key_len, vlen);
     return bank_end(kv) - at < r->size ? 0 : 1;
@@ -97,7 +97,7 @@ static int rec_valid(const wm_kv *kv, const kv_rec *r, bool *valid)
     const uint8_t *buf = view(kv, r->at, r->size, copy);
     if (!buf) return WM_E_IO;
     const uint8_t *c = buf + r->size - 8u;
-    *valid = wm_sb_le32(c) == wm_crc32(0, buf, 8u + data) && wm_sb_le32(c + 4) == 0;
+    *valid = wm_ld32(c) == wm_crc32(0, buf, 8u + data) && wm_ld32(c + 4) == 0;
     return 0;
 }
 
@@ -110,8 +110,8 @@ static int rec_is(const wm_kv *kv, const kv_rec *r, const uint8_t *ns, uint32_t 
     if (r->ns_len != ns_len || (key && r->key_len != key_len)) return 0;
     const uint8_t *buf = view(kv, r->at + 8u, (uint32_t)r->ns_len + r->key_len, copy);
     if (!buf) return WM_E_IO;
-    *match = wm_sb_mem_eq(buf, ns, ns_len) &&
-             (!key || wm_sb_mem_eq(buf + ns_len, key, key_len));
+    *match = wm_memeq(buf, ns, ns_len) &&
+             (!key || wm_memeq(buf + ns_len, key, key_len));
     return 0;
 }
 
@@ -189,7 +189,7 @@ static int find_dead(wm_kv *kv)
 {
     kv_rec r;
     int rc;
-    wm_sb_mem_set(kv->dead, 0, sizeof kv->dead);
+    wm_memset(kv->dead, 0, sizeof kv->dead);
     /* one pass while the ids fit the table, more (doubling) when they do not */
     for (uint32_t passes = 1;; passes *= 2u) {
         bool full = false;
@@ -229,7 +229,7 @@ static int find_dead(wm_kv *kv)
             }
         }
         if (!full) return 0;
-        wm_sb_mem_set(kv->dead, 0, sizeof kv->dead);
+        wm_memset(kv->dead, 0, sizeof kv->dead);
     }
 }
 
@@ -313,14 +313,14 @@ static int program(wm_kv *kv, uint32_t addr, const uint8_t *buf, uint32_t len)
 static int write_header(wm_kv *kv, uint32_t base, uint32_t seq)
 {
     uint8_t h[8];
-    wm_sb_put_le32(h, KV_MAGIC);
-    wm_sb_put_le32(h + 4, seq);
+    wm_st32(h, KV_MAGIC);
+    wm_st32(h + 4, seq);
     return program(kv, base, h, 8);
 }
 
 static void usage_reset(wm_kv *kv)
 {
-    wm_sb_mem_set(kv->usage, 0, sizeof kv->usage);
+    wm_memset(kv->usage, 0, sizeof kv->usage);
     kv->usage_next = 0;
 }
 
@@ -341,8 +341,8 @@ int wm_kv_mount(wm_kv *kv, const wm_flash_ops *flash)
         uint8_t h[8];
         uint32_t base = b * kv->bank_size;
         if (rd(kv, base, h, 8)) return WM_E_IO;
-        uint32_t seq = wm_sb_le32(h + 4);
-        if (wm_sb_le32(h) != KV_MAGIC || seq == 0xFFFFFFFFu) continue;
+        uint32_t seq = wm_ld32(h + 4);
+        if (wm_ld32(h) != KV_MAGIC || seq == 0xFFFFFFFFu) continue;
         if (!any || seq > best_seq) {
             best = base;
             best_seq = seq;
@@ -379,15 +379,15 @@ static uint32_t encode(const kv_op *op, uint8_t buf[WM_KV_RECORD_MAX])
     uint32_t vlen = op->tomb ? 0u : op->val_len;
     uint32_t data = op->ns_len + op->key_len + vlen;
     uint32_t size = wm_kv_record_bytes(op->ns_len, op->key_len, vlen);
-    wm_sb_mem_set(buf, 0, size);
+    wm_memset(buf, 0, size);
     buf[0] = (uint8_t)op->ns_len;
     buf[1] = (uint8_t)op->key_len;
     buf[2] = (uint8_t)(op->tomb ? 0xFFu : vlen);
     buf[3] = (uint8_t)(op->tomb ? 0xFFu : vlen >> 8);
-    wm_sb_mem_copy(buf + 8, op->ns, op->ns_len);
-    wm_sb_mem_copy(buf + 8 + op->ns_len, op->key, op->key_len);
-    if (vlen) wm_sb_mem_copy(buf + 8 + op->ns_len + op->key_len, op->val, vlen);
-    wm_sb_put_le32(buf + size - 8u, wm_crc32(0, buf, 8u + data));
+    wm_memcpy(buf + 8, op->ns, op->ns_len);
+    wm_memcpy(buf + 8 + op->ns_len, op->key, op->key_len);
+    if (vlen) wm_memcpy(buf + 8 + op->ns_len + op->key_len, op->val, vlen);
+    wm_st32(buf + size - 8u, wm_crc32(0, buf, 8u + data));
     return size;
 }
 
@@ -439,7 +439,7 @@ static int compact(wm_kv *kv, const kv_op *op)
     kv->active = other;
     kv->seq++;
     kv->end = out;
-    wm_sb_mem_set(kv->dead, 0, sizeof kv->dead); /* everything copied is live */
+    wm_memset(kv->dead, 0, sizeof kv->dead); /* everything copied is live */
     kv->module_live = mod;
     kv->system_live = sys;
     kv->totals_ok = true;
@@ -496,7 +496,7 @@ static wm_kv_usage_entry *usage_entry(wm_kv *kv, const uint8_t *ns, uint32_t ns_
 {
     for (uint32_t i = 0; i < WM_KV_USAGE_CACHE; i++) {
         wm_kv_usage_entry *e = &kv->usage[i];
-        if (e->ns_len == ns_len && ns_len > 0 && wm_sb_mem_eq(e->ns, ns, ns_len)) return e;
+        if (e->ns_len == ns_len && ns_len > 0 && wm_memeq(e->ns, ns, ns_len)) return e;
     }
     return NULL;
 }
@@ -528,7 +528,7 @@ int wm_kv_usage(wm_kv *kv, const uint8_t *ns, uint32_t ns_len)
     e = &kv->usage[kv->usage_next];
     kv->usage_next = (kv->usage_next + 1u) % WM_KV_USAGE_CACHE;
     e->ns_len = (uint8_t)ns_len;
-    wm_sb_mem_copy(e->ns, ns, ns_len);
+    wm_memcpy(e->ns, ns, ns_len);
     e->used = (uint32_t)used;
     return used;
 }

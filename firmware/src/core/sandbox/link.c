@@ -99,11 +99,6 @@ static bool type_sig(const uint8_t *mod, uint32_t len, uint32_t idx, char *sig, 
     return !r.bad;
 }
 
-static bool str_eq(const uint8_t *s, uint32_t n, const char *z)
-{
-    return wm_sb_str_eq_n(z, s, n);
-}
-
 static const char *type_name(char t)
 {
     switch (t) {
@@ -183,7 +178,7 @@ static const wm_sb_import_set *import_set(const uint8_t *m, uint32_t ml)
     uint32_t n;
     const wm_sb_import_set *sets = wm_sb_import_sets(&n);
     for (uint32_t i = 0; i < n; i++)
-        if (str_eq(m, ml, sets[i].module)) return &sets[i];
+        if (wm_streq_n(sets[i].module, m, ml)) return &sets[i];
     return NULL;
 }
 
@@ -243,11 +238,11 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err)
         const wm_sb_api_entry *api = set->table(&napi);
         const wm_sb_api_entry *e = NULL;
         for (uint32_t j = 0; j < napi; j++)
-            if (str_eq(nm, nl, api[j].name)) e = &api[j];
+            if (wm_streq_n(api[j].name, nm, nl)) e = &api[j];
         if (!e)
             return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl, shown,
                              ": no such host function", NULL);
-        if (!sig_ok || !wm_sb_str_eq_n(e->sig, (const uint8_t *)sig, wm_sb_str_len(sig))) {
+        if (!sig_ok || !wm_streq_n(e->sig, (const uint8_t *)sig, wm_strlen(sig))) {
             link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl, shown,
                       ": signature does not match the host function's", NULL);
             append_sig(err, e->sig);

@@ -32,8 +32,8 @@ static int parse_sections(const uint8_t *b, uint32_t count, uint32_t clen, wm_pa
         if (clen - pos < 8u) /* pos <= clen holds: it starts at 16 and only grows to clen */
             return fmt(err, pos, "section header runs past the end of the content", NULL);
         uint8_t kind = b[pos], flags = b[pos + 1];
-        uint32_t len = wm_sb_le32(b + pos + 4);
-        if (wm_sb_le16(b + pos + 2) != 0)
+        uint32_t len = wm_ld32(b + pos + 4);
+        if (wm_ld16(b + pos + 2) != 0)
             return fmt(err, pos + 2, "section: reserved field is not zero", NULL);
         uint32_t start = pos + 8u;
         /* 64-bit arithmetic: len is hostile and may be close to 2^32 */
@@ -61,7 +61,7 @@ static int parse_sections(const uint8_t *b, uint32_t count, uint32_t clen, wm_pa
             pkg->manifest_len = len;
             pkg->manifest_off = start;
         } else if (i == 1) {
-            if (len < 4u || !wm_sb_mem_eq(b + start, k_wasm_magic, 4))
+            if (len < 4u || !wm_memeq(b + start, k_wasm_magic, 4))
                 return fmt(err, start, "MODULE section does not start with the wasm magic",
                            NULL);
             pkg->module = b + start;
@@ -72,7 +72,7 @@ static int parse_sections(const uint8_t *b, uint32_t count, uint32_t clen, wm_pa
                 return fmt(err, pos, "AOT sections must come before optional sections", NULL);
             if (len < 8u) return fmt(err, start, "AOT section shorter than its header", NULL);
             const uint8_t *a = b + start;
-            if (a[1] != 0 || wm_sb_le32(a + 4) != 0)
+            if (a[1] != 0 || wm_ld32(a + 4) != 0)
                 return fmt(err, start + 1, "AOT section: reserved fields are not zero", NULL);
             for (uint32_t j = 0; j < pkg->naot; j++)
                 if (pkg->aot[j].arch == a[0])
@@ -82,7 +82,7 @@ static int parse_sections(const uint8_t *b, uint32_t count, uint32_t clen, wm_pa
                 return fmt(err, start, "AOT section: too many architectures", NULL);
             wm_pkg_aot *dst = &pkg->aot[pkg->naot++];
             dst->arch = a[0];
-            dst->abi = wm_sb_le16(a + 2);
+            dst->abi = wm_ld16(a + 2);
             dst->code = a + 8;
             dst->len = len - 8u;
         } else if (known) {
@@ -102,31 +102,31 @@ static int parse_sections(const uint8_t *b, uint32_t count, uint32_t clen, wm_pa
 
 bool wm_pkg_has_magic(const uint8_t *bytes, uint32_t size)
 {
-    return bytes != NULL && size >= 4u && wm_sb_mem_eq(bytes, k_magic, 4);
+    return bytes != NULL && size >= 4u && wm_memeq(bytes, k_magic, 4);
 }
 
 int wm_pkg_parse(const uint8_t *b, uint32_t size, wm_package *pkg, wm_sb_error *err)
 {
     if (!b || !pkg) return wm_sb_fail(err, WM_SB_EARG, 0, "no package", NULL, NULL);
-    wm_sb_mem_set(pkg, 0, sizeof *pkg);
+    wm_memset(pkg, 0, sizeof *pkg);
     /* 1: header */
     if (size < WM_PKG_HEADER_SIZE) {
-        if (size >= 4 && !wm_sb_mem_eq(b, k_magic, 4))
+        if (size >= 4 && !wm_memeq(b, k_magic, 4))
             return fmt(err, 0, "not a wasmote package (bad magic)", NULL);
         return fmt(err, size, "truncated header", NULL);
     }
-    if (!wm_sb_mem_eq(b, k_magic, 4)) {
+    if (!wm_memeq(b, k_magic, 4)) {
         return fmt(err, 0, "not a wasmote package (bad magic)",
-                   wm_sb_mem_eq(b, k_wasm_magic, 4) ? ": a bare wasm module" : NULL);
+                   wm_memeq(b, k_wasm_magic, 4) ? ": a bare wasm module" : NULL);
     }
     if (b[4] != WM_PKG_FORMAT_VERSION)
         return fmt(err, 4, "unsupported package format version", NULL);
     if (b[5] != 0) return fmt(err, 5, "reserved header flags set", NULL);
-    if (wm_sb_le32(b + 12) != 0) return fmt(err, 12, "reserved header field is not zero", NULL);
-    uint32_t count = wm_sb_le16(b + 6);
+    if (wm_ld32(b + 12) != 0) return fmt(err, 12, "reserved header field is not zero", NULL);
+    uint32_t count = wm_ld16(b + 6);
     if (count < 2u || count > WM_PKG_MAX_SECTIONS)
         return fmt(err, 6, "section count out of range 2..16", NULL);
-    uint32_t clen = wm_sb_le32(b + 8);
+    uint32_t clen = wm_ld32(b + 8);
     if ((clen & 7u) || clen < WM_PKG_HEADER_SIZE || clen > WM_PKG_MAX_CONTENT)
         return fmt(err, 8, "content length not a multiple of 8 in 16..16 MiB", NULL);
     if ((uint64_t)clen + WM_PKG_HASH_SECTION_SIZE > size)
@@ -140,12 +140,12 @@ int wm_pkg_parse(const uint8_t *b, uint32_t size, wm_package *pkg, wm_sb_error *
     if (rc) return rc;
     /* 3: hash section and the hash itself */
     const uint8_t *h = b + clen;
-    if (h[0] != WM_PKG_KIND_HASH || h[1] != 0 || wm_sb_le16(h + 2) != 0 ||
-        wm_sb_le32(h + 4) != 32u)
+    if (h[0] != WM_PKG_KIND_HASH || h[1] != 0 || wm_ld16(h + 2) != 0 ||
+        wm_ld32(h + 4) != 32u)
         return fmt(err, clen, "expected the hash section (kind 0x80, length 32)", NULL);
     if (wm_sha256(b, clen, pkg->hash) != WM_CRYPTO_OK)
         return wm_sb_fail(err, WM_SB_EHASH, clen, "cannot hash the content", NULL, NULL);
-    if (!wm_sb_mem_eq(pkg->hash, h + 8, 32))
+    if (!wm_memeq(pkg->hash, h + 8, 32))
         return wm_sb_fail(err, WM_SB_EHASH, clen + 8u,
                           "content hash mismatch: the package is corrupted or was modified",
                           NULL, NULL);
@@ -156,7 +156,7 @@ int wm_pkg_parse(const uint8_t *b, uint32_t size, wm_package *pkg, wm_sb_error *
     const uint8_t *s = b + pos;
     if (s[0] != WM_PKG_KIND_SIGNATURE)
         return fmt(err, pos, "after the hash section: expected the signature section", NULL);
-    if (s[1] != 0 || wm_sb_le16(s + 2) != 0 || wm_sb_le32(s + 4) != 100u)
+    if (s[1] != 0 || wm_ld16(s + 2) != 0 || wm_ld32(s + 4) != 100u)
         return fmt(err, pos, "signature section: expected flags 0 and length 100", NULL);
     if (size - pos != WM_PKG_SIG_SECTION_SIZE)
         return fmt(err, size - pos < WM_PKG_SIG_SECTION_SIZE ? size : pos + 112u,
@@ -176,8 +176,8 @@ int wm_pkg_verify_with(const wm_package *pkg, const uint8_t pub[32], wm_sb_error
 {
     /* message = "wasmote-package-v1" 00 || SHA-256(content): 51 bytes */
     uint8_t msg[sizeof k_sig_domain + 32];
-    wm_sb_mem_copy(msg, k_sig_domain, sizeof k_sig_domain);
-    wm_sb_mem_copy(msg + sizeof k_sig_domain, pkg->hash, 32);
+    wm_memcpy(msg, k_sig_domain, sizeof k_sig_domain);
+    wm_memcpy(msg + sizeof k_sig_domain, pkg->hash, 32);
     if (!pkg->is_signed ||
         wm_ed25519_verify(pub, msg, sizeof msg, pkg->signature) != WM_CRYPTO_OK)
         return wm_sb_fail(err, WM_SB_ESIG, pkg->content_len + WM_PKG_HASH_SECTION_SIZE,
@@ -286,7 +286,7 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
 {
     mcur c = {pkg->manifest, pkg->manifest_len, 0, pkg->manifest_off};
     const uint8_t *p;
-    wm_sb_mem_set(m, 0, sizeof *m);
+    wm_memset(m, 0, sizeof *m);
 #define NEED(n, what) \
     if (!take(&c, (n), &p)) return fmt(err, c.base + c.pos, "manifest truncated: ", (what))
     NEED(4, "header");
@@ -317,11 +317,11 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
     }
     at = c.base + c.pos;
     NEED(22, "version and limits");
-    for (int i = 0; i < 3; i++) m->version[i] = wm_sb_le16(p + 2 * i);
-    m->mem_bytes = wm_sb_le32(p + 6);
-    m->stack_bytes = wm_sb_le32(p + 10);
-    m->fuel = wm_sb_le32(p + 14);
-    m->kv_quota = wm_sb_le32(p + 18);
+    for (int i = 0; i < 3; i++) m->version[i] = wm_ld16(p + 2 * i);
+    m->mem_bytes = wm_ld32(p + 6);
+    m->stack_bytes = wm_ld32(p + 10);
+    m->fuel = wm_ld32(p + 14);
+    m->kv_quota = wm_ld32(p + 18);
     if (m->stack_bytes < 256u || m->stack_bytes > 1048576u)
         return fmt(err, at + 10, "manifest: limits.stack out of range 256..1048576", NULL);
     if (m->fuel < 1u) return fmt(err, at + 14, "manifest: limits.fuel must be >= 1", NULL);
@@ -363,7 +363,7 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
         if (!ok) return fmt(err, at + 1, "manifest: bad capability argument", NULL);
         for (uint32_t j = 0; j < m->ncaps; j++)
             if (m->caps[j].kind == kind && m->caps[j].arg_len == alen &&
-                wm_sb_mem_eq(m->caps[j].arg, arg, alen))
+                wm_memeq(m->caps[j].arg, arg, alen))
                 return fmt(err, at, "manifest: a capability is listed twice", NULL);
         if (kind == WM_CAP_KV) kv = true;
         m->caps[m->ncaps].kind = kind;
@@ -374,7 +374,7 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
     if (enc >= 2u) {
         at = c.base + c.pos;
         NEED(5, "limits.cpu and limits.queue");
-        m->cpu = wm_sb_le32(p);
+        m->cpu = wm_ld32(p);
         m->queue = p[4];
         if (m->queue < 1u || m->queue > WM_QUEUE_DEPTH)
             return fmt(err, at + 4, "manifest: limits.queue out of range 1..8", NULL);
@@ -393,7 +393,7 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
     if (enc == 4u) { /* canonical: only for a budget other than the default, with kv */
         at = c.base + c.pos;
         NEED(4, "limits.kv_write");
-        m->kv_write = wm_sb_le32(p);
+        m->kv_write = wm_ld32(p);
         if (m->kv_write == WM_PKG_KV_WRITE_DEFAULT)
             return fmt(err, c.base, "manifest: encoding 4 with the default limits.kv_write",
                        NULL);

@@ -63,7 +63,7 @@ static bool lookup_name(uint8_t kind, const uint8_t *s, uint32_t n, const char *
 {
     if (!names) return false;
     const char *kname = k_kind_names[kind - WM_CAP_I2C];
-    uint32_t klen = (uint32_t)wm_sb_str_len(kname);
+    uint32_t klen = (uint32_t)wm_strlen(kname);
     const uint8_t *p = (const uint8_t *)names;
     while (*p) {
         const uint8_t *e = p;
@@ -71,10 +71,10 @@ static bool lookup_name(uint8_t kind, const uint8_t *s, uint32_t n, const char *
         /* entry [p, e): NAME=KIND:SPEC */
         uint32_t len = (uint32_t)(e - p), eq = 0;
         while (eq < len && p[eq] != '=') eq++;
-        if (eq == n && eq < len && wm_sb_mem_eq(p, s, n)) {
+        if (eq == n && eq < len && wm_memeq(p, s, n)) {
             const uint8_t *rhs = p + eq + 1;
             uint32_t rlen = len - eq - 1;
-            if (rlen <= klen || !wm_sb_mem_eq(rhs, kname, klen) || rhs[klen] != ':')
+            if (rlen <= klen || !wm_memeq(rhs, kname, klen) || rhs[klen] != ':')
                 return false;
             const uint8_t *spec = rhs + klen + 1;
             uint32_t slen = rlen - klen - 1;
@@ -125,7 +125,7 @@ bool wm_periph_name_granted(const wm_manifest *m, uint8_t kind, const uint8_t *s
 {
     for (uint32_t i = 0; i < m->ncaps; i++) {
         const wm_pkg_cap *c = &m->caps[i];
-        if (c->kind == kind && c->arg_len == n && wm_sb_mem_eq(c->arg, s, n)) return true;
+        if (c->kind == kind && c->arg_len == n && wm_memeq(c->arg, s, n)) return true;
     }
     return false;
 }

@@ -9,7 +9,7 @@ static const uint8_t k_ns[] = "#pins";
 
 static uint32_t name_len(const char *name)
 {
-    size_t n = wm_sb_str_len(name);
+    size_t n = wm_strlen(name);
     return n > WM_KV_KEY_MAX ? 0u : (uint32_t)n;
 }
 
@@ -24,7 +24,7 @@ int wm_sb_pin_lookup(void *ctx, const char *name, uint16_t version[3])
     if (got == WM_E_NOTFOUND && wm_kv_torn(ctx, k_ns, NS_LEN, (const uint8_t *)name, n) == 0)
         return 0;
     if (got != 6) return WM_E_IO;
-    for (int i = 0; i < 3; i++) version[i] = wm_sb_le16(v + 2 * i);
+    for (int i = 0; i < 3; i++) version[i] = wm_ld16(v + 2 * i);
     return 1;
 }
 

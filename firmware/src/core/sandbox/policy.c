@@ -49,7 +49,7 @@ static int signature_policy(const wm_package *pkg, const wm_sb_device *dev, uint
         return wm_sb_fail(err, WM_SB_EUNSIGNED, sig_at, "package is not signed (the device "
                           "is provisioned)", NULL, NULL);
     for (uint32_t i = 0; i < dev->nkeys; i++) {
-        if (!wm_sb_mem_eq(dev->keys[i], pkg->signer, 32)) continue;
+        if (!wm_memeq(dev->keys[i], pkg->signer, 32)) continue;
         if (wm_pkg_verify_with(pkg, dev->keys[i], NULL) == WM_SB_OK) return WM_SB_OK;
         wm_sb_fail(err, WM_SB_ESIG, sig_at, "signature by ", NULL, NULL);
         append_key_id(err, pkg->signer);

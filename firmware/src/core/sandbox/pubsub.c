@@ -2,11 +2,11 @@
 
 #include "sb_util.h"
 
-void wm_ps_bus_init(wm_ps_bus *bus) { wm_sb_mem_set(bus, 0, sizeof *bus); }
+void wm_ps_bus_init(wm_ps_bus *bus) { wm_memset(bus, 0, sizeof *bus); }
 
 int wm_ps_attach(wm_ps_bus *bus, wm_ps_endpoint *ep, const wm_manifest *grants)
 {
-    wm_sb_mem_set(ep, 0, sizeof *ep);
+    wm_memset(ep, 0, sizeof *ep);
     ep->grants = grants;
     /* limits.queue: how many messages may wait for this module (1..WM_QUEUE_DEPTH) */
     ep->depth = grants->queue >= 1u && grants->queue <= WM_QUEUE_DEPTH ? grants->queue
@@ -30,8 +30,8 @@ bool wm_ps_matches(const uint8_t *pat, uint32_t plen, const uint8_t *topic, uint
 {
     if (plen == 1 && pat[0] == '*') return true;
     if (plen >= 2 && pat[plen - 1] == '*' && pat[plen - 2] == '/')
-        return tlen > plen - 1 && wm_sb_mem_eq(pat, topic, plen - 1);
-    return plen == tlen && wm_sb_mem_eq(pat, topic, plen);
+        return tlen > plen - 1 && wm_memeq(pat, topic, plen - 1);
+    return plen == tlen && wm_memeq(pat, topic, plen);
 }
 
 /* A grant covers a whole subscription pattern: grant "*", equal, or "P/x" with the pattern
@@ -40,9 +40,9 @@ static bool grant_covers(const wm_pkg_cap *g, const uint8_t *pat, uint32_t plen)
 {
     uint32_t gl = g->arg_len;
     if (gl == 1 && g->arg[0] == '*') return true;
-    if (gl == plen && wm_sb_mem_eq(g->arg, pat, plen)) return true;
+    if (gl == plen && wm_memeq(g->arg, pat, plen)) return true;
     if (gl >= 2 && g->arg[gl - 1] == '*' && g->arg[gl - 2] == '/')
-        return plen > gl - 1 && wm_sb_mem_eq(g->arg, pat, gl - 1);
+        return plen > gl - 1 && wm_memeq(g->arg, pat, gl - 1);
     return false;
 }
 
@@ -74,8 +74,8 @@ static bool deliver(wm_ps_endpoint *ep, const uint8_t *topic, uint32_t topic_len
     wm_ps_msg *m = &ep->queue[(ep->head + ep->count) % WM_QUEUE_DEPTH];
     m->topic_len = (uint8_t)topic_len;
     m->data_len = (uint8_t)data_len;
-    wm_sb_mem_copy(m->bytes, topic, topic_len);
-    if (data_len) wm_sb_mem_copy(m->bytes + topic_len, data, data_len);
+    wm_memcpy(m->bytes, topic, topic_len);
+    if (data_len) wm_memcpy(m->bytes + topic_len, data, data_len);
     ep->count++;
     return true;
 }
@@ -115,9 +115,9 @@ int wm_ps_subscribe(wm_ps_endpoint *ep, const uint8_t *pattern, uint32_t len)
     if (!wm_pkg_pattern_ok(pattern, len)) return WM_E_INVAL;
     if (!granted(ep->grants, pattern, len, true)) return WM_E_DENIED;
     for (uint32_t s = 0; s < ep->nsubs; s++)
-        if (ep->sub_len[s] == len && wm_sb_mem_eq(ep->subs[s], pattern, len)) return 0;
+        if (ep->sub_len[s] == len && wm_memeq(ep->subs[s], pattern, len)) return 0;
     if (ep->nsubs == WM_SUBSCRIPTIONS_MAX) return WM_E_FULL;
-    wm_sb_mem_copy(ep->subs[ep->nsubs], pattern, len);
+    wm_memcpy(ep->subs[ep->nsubs], pattern, len);
     ep->sub_len[ep->nsubs++] = (uint8_t)len;
     return 0;
 }
@@ -129,7 +129,7 @@ int wm_ps_receive(wm_ps_endpoint *ep, uint8_t *buf, uint32_t cap)
     uint32_t n = 1u + m->topic_len + m->data_len;
     if (n > cap) return WM_E_NOSPACE;
     buf[0] = m->topic_len;
-    wm_sb_mem_copy(buf + 1, m->bytes, (uint32_t)m->topic_len + m->data_len);
+    wm_memcpy(buf + 1, m->bytes, (uint32_t)m->topic_len + m->data_len);
     ep->head = (uint8_t)((ep->head + 1u) % WM_QUEUE_DEPTH);
     ep->count--;
     return (int)n;

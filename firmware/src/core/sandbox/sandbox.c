@@ -86,7 +86,7 @@ static int install_module(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
 static int decide(wm_sb_host *host, wm_sb_module *mod, const uint8_t *bytes, uint32_t size,
                   const wm_sb_device *dev, const char *name, wm_sb_error *err)
 {
-    wm_sb_mem_set(mod, 0, sizeof *mod);
+    wm_memset(mod, 0, sizeof *mod);
     mod->host = host;
     mod->decision.aot_attach = dev->aot_attach; /* the policy fills only aot and notes */
     if (!name)

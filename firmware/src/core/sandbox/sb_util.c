@@ -3,7 +3,7 @@
 void wm_sb_msg_append_n(wm_sb_error *err, const uint8_t *s, size_t n)
 {
     if (!err) return;
-    size_t len = wm_sb_str_len(err->msg);
+    size_t len = wm_strlen(err->msg);
     for (size_t i = 0; i < n && len + 1 < WM_SB_MSG_MAX; i++) {
         uint8_t ch = s[i];
         err->msg[len++] = (char)((ch >= 0x20 && ch < 0x7F) ? ch : '?');
@@ -13,7 +13,7 @@ void wm_sb_msg_append_n(wm_sb_error *err, const uint8_t *s, size_t n)
 
 void wm_sb_msg_append(wm_sb_error *err, const char *s)
 {
-    if (s) wm_sb_msg_append_n(err, (const uint8_t *)s, wm_sb_str_len(s));
+    if (s) wm_sb_msg_append_n(err, (const uint8_t *)s, wm_strlen(s));
 }
 
 void wm_sb_msg_append_u(wm_sb_error *err, uint32_t v)
@@ -76,55 +76,4 @@ int wm_sb_fail(wm_sb_error *err, int code, uint32_t offset, const char *a, const
         wm_sb_msg_append(err, c);
     }
     return code;
-}
-
-bool wm_sb_mem_eq(const void *a, const void *b, size_t n)
-{
-    const uint8_t *x = a, *y = b;
-    uint8_t diff = 0;
-    for (size_t i = 0; i < n; i++) diff |= (uint8_t)(x[i] ^ y[i]);
-    return diff == 0;
-}
-
-void wm_sb_mem_copy(void *dst, const void *src, size_t n)
-{
-    uint8_t *d = dst;
-    const uint8_t *s = src;
-    for (size_t i = 0; i < n; i++) d[i] = s[i];
-}
-
-void wm_sb_mem_set(void *dst, uint8_t v, size_t n)
-{
-    uint8_t *d = dst;
-    for (size_t i = 0; i < n; i++) d[i] = v;
-}
-
-size_t wm_sb_str_len(const char *s)
-{
-    size_t n = 0;
-    while (s[n]) n++;
-    return n;
-}
-
-bool wm_sb_str_eq_n(const char *s, const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '\0' || (uint8_t)s[i] != b[i]) return false;
-    return s[n] == '\0';
-}
-
-uint16_t wm_sb_le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-
-uint32_t wm_sb_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
-void wm_sb_put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
 }

@@ -1,11 +1,14 @@
-/* Small freestanding helpers shared by the sandbox: error reports with a text message,
- * byte comparison/copy and little-endian reads. No libc in the core. */
+/* Error reports with a text message and a bounded text builder, shared by the sandbox (the
+ * byte, string and little-endian helpers are base's wm_mem.h and wm_bytes.h). */
 #ifndef WM_SB_UTIL_H
 #define WM_SB_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "wm_bytes.h"
+#include "wm_mem.h"
 
 #define WM_SB_MSG_MAX 128u
 
@@ -56,16 +59,5 @@ void wm_sb_text_put(wm_sb_text *t, const char *s);
 void wm_sb_text_put_c(wm_sb_text *t, char c);
 void wm_sb_text_put_u(wm_sb_text *t, uint64_t v);
 void wm_sb_text_put_hex(wm_sb_text *t, uint32_t v); /* lower case, no prefix */
-
-bool wm_sb_mem_eq(const void *a, const void *b, size_t n);
-void wm_sb_mem_copy(void *dst, const void *src, size_t n);
-void wm_sb_mem_set(void *dst, uint8_t v, size_t n);
-size_t wm_sb_str_len(const char *s);
-/* True if the NUL-terminated `s` equals the `n` bytes at `b`. */
-bool wm_sb_str_eq_n(const char *s, const uint8_t *b, size_t n);
-
-uint16_t wm_sb_le16(const uint8_t *p);
-uint32_t wm_sb_le32(const uint8_t *p);
-void wm_sb_put_le32(uint8_t *p, uint32_t v);
 
 #endif

@@ -1,7 +1,9 @@
 #include "store.h"
 
 #include "../crypto/sha256.h"
-#include "../protocol/crc32.h"
+#include "wm_bytes.h"
+#include "wm_crc32.h"
+#include "wm_mem.h"
 
 #define OFF_MAGIC 0u
 #define OFF_GEN 4u
@@ -14,40 +16,6 @@
 #define OFF_COMMIT 96u
 #define OFF_DELETE 104u
 #define ERASED32 0xFFFFFFFFu
-
-/* The store keeps its own tiny helpers: the core may not call libc. */
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static bool bytes_eq(const uint8_t *a, const uint8_t *b, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        if (a[i] != b[i]) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool name_eq(const char *a, const char *b)
-{
-    size_t i = 0;
-    while (a[i] != '\0' && a[i] == b[i]) {
-        i++;
-    }
-    return a[i] == b[i];
-}
 
 static size_t name_len(const char *s)
 {
@@ -123,7 +91,7 @@ static int delete_older(wm_store *st, const char *name, const wm_store_record *k
         wm_store_record *oldest = NULL;
         for (uint32_t i = 0; i < st->nrecs; i++) {
             wm_store_record *r = &st->recs[i];
-            if (r != keep && r->state == WM_REC_LIVE && name_eq(r->name, name) &&
+            if (r != keep && r->state == WM_REC_LIVE && wm_streq(r->name, name) &&
                 (oldest == NULL || r->gen < oldest->gen)) {
                 oldest = r;
             }
@@ -158,10 +126,10 @@ int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
         if (flash->read(flash->ctx, pos, h, sizeof h) != 0) {
             return WM_STORE_EFLASH;
         }
-        uint32_t size = rd32(h + OFF_SIZE);
+        uint32_t size = wm_ld32(h + OFF_SIZE);
         size_t nl = name_len((const char *)h + OFF_NAME);
-        bool valid = rd32(h + OFF_MAGIC) == WM_STORE_MAGIC &&
-                     rd32(h + OFF_CRC) == wm_crc32(0, h, OFF_CRC) &&
+        bool valid = wm_ld32(h + OFF_MAGIC) == WM_STORE_MAGIC &&
+                     wm_ld32(h + OFF_CRC) == wm_crc32(0, h, OFF_CRC) &&
                      size <= flash->size - WM_STORE_HEADER_SIZE &&
                      wm_store_name_ok((const char *)h + OFF_NAME, nl) &&
                      pos + extent(st, size) * s <= flash->size;
@@ -172,19 +140,17 @@ int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
         if (table_slot(st)) {
             wm_store_record *r = &st->recs[st->nrecs++];
             r->addr = pos;
-            r->gen = rd32(h + OFF_GEN);
+            r->gen = wm_ld32(h + OFF_GEN);
             r->size = size;
-            r->flags = rd32(h + OFF_FLAGS);
-            r->state = (rd32(h + OFF_COMMIT) == WM_STORE_COMMITTED &&
-                        rd32(h + OFF_DELETE) == ERASED32)
+            r->flags = wm_ld32(h + OFF_FLAGS);
+            r->state = (wm_ld32(h + OFF_COMMIT) == WM_STORE_COMMITTED &&
+                        wm_ld32(h + OFF_DELETE) == ERASED32)
                            ? WM_REC_LIVE
                            : WM_REC_DEAD;
             for (uint32_t k = 0; k <= WM_STORE_NAME_MAX; k++) {
                 r->name[k] = k < nl ? (char)h[OFF_NAME + k] : '\0';
             }
-            for (uint32_t k = 0; k < 32u; k++) {
-                r->sha256[k] = h[OFF_SHA + k];
-            }
+            wm_memcpy(r->sha256, h + OFF_SHA, 32);
             if (r->gen >= st->next_gen) {
                 st->next_gen = r->gen + 1u;
             }
@@ -200,7 +166,7 @@ int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
         wm_store_record *newest = r;
         for (uint32_t k = 0; k < st->nrecs; k++) {
             wm_store_record *o = &st->recs[k];
-            if (o->state == WM_REC_LIVE && name_eq(o->name, r->name) && o->gen > newest->gen) {
+            if (o->state == WM_REC_LIVE && wm_streq(o->name, r->name) && o->gen > newest->gen) {
                 newest = o;
             }
         }
@@ -265,7 +231,7 @@ int wm_store_find(const wm_store *st, const char *name, uint32_t *i)
 {
     const wm_store_record *r;
     for (uint32_t k = 0; (r = live_at(st, k)) != NULL; k++) {
-        if (name_eq(r->name, name)) {
+        if (wm_streq(r->name, name)) {
             *i = k;
             return WM_STORE_OK;
         }
@@ -398,20 +364,16 @@ static int write_header(wm_store *st, wm_store_record *r, uint32_t addr, const c
                         size_t nl, uint32_t size, const uint8_t sha256[32], uint32_t flags)
 {
     uint8_t h[HDR_PROGRAMMED];
-    for (uint32_t k = 0; k < sizeof h; k++) {
-        h[k] = 0xFFu;
-    }
-    wr32(h + OFF_MAGIC, WM_STORE_MAGIC);
-    wr32(h + OFF_GEN, st->next_gen);
-    wr32(h + OFF_SIZE, size);
-    wr32(h + OFF_FLAGS, flags);
+    wm_memset(h, 0xFF, sizeof h);
+    wm_st32(h + OFF_MAGIC, WM_STORE_MAGIC);
+    wm_st32(h + OFF_GEN, st->next_gen);
+    wm_st32(h + OFF_SIZE, size);
+    wm_st32(h + OFF_FLAGS, flags);
     for (uint32_t k = 0; k <= WM_STORE_NAME_MAX; k++) {
         h[OFF_NAME + k] = k < nl ? (uint8_t)name[k] : 0u;
     }
-    for (uint32_t k = 0; k < 32u; k++) {
-        h[OFF_SHA + k] = sha256[k];
-    }
-    wr32(h + OFF_CRC, wm_crc32(0, h, OFF_CRC));
+    wm_memcpy(h + OFF_SHA, sha256, 32);
+    wm_st32(h + OFF_CRC, wm_crc32(0, h, OFF_CRC));
     r->addr = addr;
     r->gen = st->next_gen;
     r->size = size;
@@ -420,9 +382,7 @@ static int write_header(wm_store *st, wm_store_record *r, uint32_t addr, const c
     for (uint32_t k = 0; k <= WM_STORE_NAME_MAX; k++) {
         r->name[k] = k < nl ? name[k] : '\0';
     }
-    for (uint32_t k = 0; k < 32u; k++) {
-        r->sha256[k] = sha256[k];
-    }
+    wm_memcpy(r->sha256, sha256, 32);
     if (st->flash->program(st->flash->ctx, addr, h, sizeof h) != 0) {
         return WM_STORE_EFLASH;
     }
@@ -443,7 +403,7 @@ static int verify_image(wm_store *st, const wm_store_record *r)
         }
         (void)wm_sha256_update(&h, buf, n);
     }
-    if (wm_sha256_final(&h, digest) != WM_CRYPTO_OK || !bytes_eq(digest, r->sha256, 32)) {
+    if (wm_sha256_final(&h, digest) != WM_CRYPTO_OK || !wm_memeq(digest, r->sha256, 32)) {
         return WM_STORE_EHASH;
     }
     return WM_STORE_OK;
@@ -452,10 +412,10 @@ static int verify_image(wm_store *st, const wm_store_record *r)
 static int program_commit(wm_store *st, wm_store_record *r)
 {
     uint8_t word[4], back[4];
-    wr32(word, WM_STORE_COMMITTED);
+    wm_st32(word, WM_STORE_COMMITTED);
     if (st->flash->program(st->flash->ctx, r->addr + OFF_COMMIT, word, 4) != 0 ||
         st->flash->read(st->flash->ctx, r->addr + OFF_COMMIT, back, 4) != 0 ||
-        rd32(back) != WM_STORE_COMMITTED) {
+        wm_ld32(back) != WM_STORE_COMMITTED) {
         return WM_STORE_EFLASH;
     }
     r->state = WM_REC_LIVE;
@@ -677,8 +637,8 @@ bool wm_store_pending_matches(const wm_store *st, const char *name, uint32_t siz
         return false;
     }
     const wm_store_record *r = &st->recs[st->pending_idx];
-    if (!name_eq(r->name, name) || r->size != size || r->flags != flags ||
-        !bytes_eq(r->sha256, sha256, 32)) {
+    if (!wm_streq(r->name, name) || r->size != size || r->flags != flags ||
+        !wm_memeq(r->sha256, sha256, 32)) {
         return false;
     }
     *written = st->written;

@@ -14,7 +14,7 @@ static const uint8_t k_ns[] = "#crash";
 uint32_t wm_sup_crash_count(wm_supervisor *s, const char *name)
 {
     uint8_t v[4];
-    uint32_t n = (uint32_t)wm_sup_strlen(name);
+    uint32_t n = (uint32_t)wm_strlen(name);
     if (s->cfg.kv == NULL) {
         return 0;
     }
@@ -24,14 +24,14 @@ uint32_t wm_sup_crash_count(wm_supervisor *s, const char *name)
         return 0;
     }
     /* a count that cannot be read is not zero: the guard fails closed */
-    return got == 4 ? wm_sb_le32(v) : WM_SUP_CRASH_LIMIT;
+    return got == 4 ? wm_ld32(v) : WM_SUP_CRASH_LIMIT;
 }
 
 void wm_sup_crash_clear(wm_supervisor *s, const char *name)
 {
     if (s->cfg.kv != NULL && wm_sup_crash_count(s, name) != 0) {
         (void)wm_kv_delete(s->cfg.kv, k_ns, NS_LEN, (const uint8_t *)name,
-                           (uint32_t)wm_sup_strlen(name));
+                           (uint32_t)wm_strlen(name));
     }
 }
 
@@ -50,7 +50,7 @@ void wm_sup_crash_attribute(wm_supervisor *s)
     }
     r->boots++;
     r->running[sizeof r->running - 1u] = '\0';
-    if (r->running[0] == '\0' || !wm_store_name_ok(r->running, wm_sup_strlen(r->running))) {
+    if (r->running[0] == '\0' || !wm_store_name_ok(r->running, wm_strlen(r->running))) {
         r->running[0] = '\0';
         return;
     }
@@ -63,12 +63,12 @@ void wm_sup_crash_attribute(wm_supervisor *s)
     }
     uint32_t n = wm_sup_crash_count(s, name) + 1u;
     uint8_t v[4];
-    wm_sb_put_le32(v, n);
+    wm_st32(v, n);
     /* Counts are kept for store names only, so "#crash" stays within its share; a count
      * that cannot be written keeps the module from autostarting this boot instead. */
     if (s->cfg.kv == NULL || s->locked ||
         wm_kv_set(s->cfg.kv, k_ns, NS_LEN, (const uint8_t *)name,
-                  (uint32_t)wm_sup_strlen(name), v, sizeof v, WM_SUP_KV_CRASH_BYTES) != 0) {
+                  (uint32_t)wm_strlen(name), v, sizeof v, WM_SUP_KV_CRASH_BYTES) != 0) {
         wm_sup_strcpy(s->unrecorded, name, sizeof s->unrecorded);
     }
     char line[96];

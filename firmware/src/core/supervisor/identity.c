@@ -35,7 +35,7 @@ void wm_sup_identity_init(wm_supervisor *s)
         return;
     }
     if (wm_random_bytes(&s->rng, s->device_id, WM_DEVICE_ID_BYTES) != 0) {
-        wm_sb_mem_set(s->device_id, 0, WM_DEVICE_ID_BYTES);
+        wm_memset(s->device_id, 0, WM_DEVICE_ID_BYTES);
         return;
     }
     if (kv != NULL) {

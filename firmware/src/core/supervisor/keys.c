@@ -28,10 +28,10 @@ static void use_keys(wm_supervisor *s, const uint8_t *entries, uint32_t n, uint3
     s->dev.nkeys = 0;
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *e = entries + stride * i;
-        wm_sb_mem_copy(s->keys[i].pub, e, 32u);
+        wm_memcpy(s->keys[i].pub, e, 32u);
         s->keys[i].roles = stride == ENTRY ? (uint8_t)(e[32] & WM_ROLES_ALL) : WM_ROLES_ALL;
         if ((s->keys[i].roles & WM_ROLE_PACKAGE) != 0) {
-            wm_sb_mem_copy(s->pkg_keys[s->dev.nkeys++], e, 32u);
+            wm_memcpy(s->pkg_keys[s->dev.nkeys++], e, 32u);
         }
     }
     s->nkeys = n;
@@ -65,7 +65,7 @@ void wm_sup_keys_load(wm_supervisor *s)
         s->locked = true;
         return;
     }
-    s->key_counter = wm_sb_le32(v);
+    s->key_counter = wm_ld32(v);
     use_keys(s, v + 5, v[4], stride);
 }
 
@@ -82,7 +82,7 @@ static bool keys_ok(const uint8_t *e, uint32_t n, wm_sup_text *t)
             return false;
         }
         for (uint32_t j = 0; j < i; j++) {
-            if (wm_sb_mem_eq(e + ENTRY * i, e + ENTRY * j, 32u)) {
+            if (wm_memeq(e + ENTRY * i, e + ENTRY * j, 32u)) {
                 wm_sup_put(t, "PROVISION: the same key twice");
                 return false;
             }
@@ -153,9 +153,9 @@ int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, char *msg, size
     int rc = 0;
     if ((flags & WM_PROV_KEEP_KEYS) == 0) {
         uint8_t rec[5u + ENTRY * WM_SUP_KEYS_MAX];
-        wm_sb_put_le32(rec, s->key_counter + 1u);
+        wm_st32(rec, s->key_counter + 1u);
         rec[4] = (uint8_t)n;
-        wm_sb_mem_copy(rec + 5, body + 2, ENTRY * n);
+        wm_memcpy(rec + 5, body + 2, ENTRY * n);
         /* its share of the config area's reserve (supervisor.h) */
         rc = wm_kv_set(s->cfg.kv, k_ns, NS_LEN(k_ns), k_key, NS_LEN(k_key), rec,
                        5u + ENTRY * n, WM_SUP_KV_KEYS_BYTES);

@@ -33,10 +33,10 @@ static void bridge_out(void *ctx, const wm_ps_endpoint *from, const uint8_t *top
     body[n++] = (uint8_t)(sl->bridge_dropped & 0xFFu);
     body[n++] = (uint8_t)(sl->bridge_dropped >> 8);
     body[n++] = (uint8_t)topic_len;
-    wm_sb_mem_copy(body + n, topic, topic_len);
+    wm_memcpy(body + n, topic, topic_len);
     n += topic_len;
     if (data_len > 0u) {
-        wm_sb_mem_copy(body + n, data, data_len);
+        wm_memcpy(body + n, data, data_len);
         n += data_len;
     }
     sl->bridge_dropped = 0;

@@ -5,8 +5,10 @@
 #include <stddef.h>
 
 #include "supervisor.h"
+#include "wm_bytes.h"
+#include "wm_mem.h"
 
-/* A bounded text builder for messages (no libc in the core). */
+/* A bounded text builder for messages. */
 typedef struct {
     char *buf;
     size_t cap;
@@ -21,8 +23,6 @@ void wm_sup_put_n(wm_sup_text *t, const char *s, size_t n);
 void wm_sup_put_exports(wm_sup_text *t, const wm_instance *inst);
 void wm_sup_put_u(wm_sup_text *t, uint64_t v);
 void wm_sup_put_hex(wm_sup_text *t, uint32_t v);
-size_t wm_sup_strlen(const char *s);
-bool wm_sup_streq(const char *a, const char *b);
 void wm_sup_strcpy(char *dst, const char *src, size_t cap);
 
 void wm_sup_emit(wm_supervisor *s, uint8_t ev, const char *name, const char *text);

@@ -67,7 +67,7 @@ static wm_sup_budget *budget_of(wm_supervisor *s, const char *name, uint32_t rat
     for (uint32_t i = 0; i < WM_SUP_BUDGETS; i++) {
         wm_sup_budget *b = &s->budgets[i];
         uint32_t idx = 0;
-        if (b->name[0] != '\0' && wm_sup_streq(b->name, name)) {
+        if (b->name[0] != '\0' && wm_streq(b->name, name)) {
             return b;
         }
         /* an unused entry, or one of a module that is no longer installed */
@@ -147,13 +147,13 @@ int wm_sup_kv_admit(wm_supervisor *s, const char *name, const wm_manifest *m, ch
         if (wm_store_get(st, i, &info) != WM_STORE_OK) {
             continue;
         }
-        int used = wm_kv_usage(kv, (const uint8_t *)info.name, (uint32_t)wm_sup_strlen(info.name));
+        int used = wm_kv_usage(kv, (const uint8_t *)info.name, (uint32_t)wm_strlen(info.name));
         if (used < 0) {
             wm_sup_put(&t, "config area unreadable");
             return WM_ST_FLASH_ERROR;
         }
         owned += (uint32_t)used;
-        if (wm_sup_streq(info.name, name)) {
+        if (wm_streq(info.name, name)) {
             replacing = true; /* the version being replaced: its data counts below */
             continue;
         }
@@ -162,7 +162,7 @@ int wm_sup_kv_admit(wm_supervisor *s, const char *name, const wm_manifest *m, ch
         promised += max_u32(known ? other.kv_quota : 0u, (uint32_t)used);
         writes += known ? writes_of(&other) : 0u;
     }
-    int mine = wm_kv_usage(kv, (const uint8_t *)name, (uint32_t)wm_sup_strlen(name));
+    int mine = wm_kv_usage(kv, (const uint8_t *)name, (uint32_t)wm_strlen(name));
     int live = wm_kv_module_live(kv);
     if (mine < 0 || live < 0) {
         wm_sup_put(&t, "config area unreadable");

@@ -158,8 +158,8 @@ bool wm_sup_manifest_of(const uint8_t *image, uint32_t size, wm_manifest *m)
         return false;
     }
     wm_package pkg;
-    wm_sb_mem_set(&pkg, 0, sizeof pkg);
-    uint32_t len = wm_sb_le32(image + WM_PKG_HEADER_SIZE + 4u);
+    wm_memset(&pkg, 0, sizeof pkg);
+    uint32_t len = wm_ld32(image + WM_PKG_HEADER_SIZE + 4u);
     if (image[WM_PKG_HEADER_SIZE] != WM_PKG_KIND_MANIFEST || len > WM_PKG_MANIFEST_MAX ||
         len > size - WM_PKG_HEADER_SIZE - 8u) {
         return false;
@@ -174,7 +174,7 @@ int wm_sup_check_name(const char *name, const wm_manifest *m, char *msg, size_t 
 {
     wm_sup_text t;
     wm_sup_text_init(&t, msg, cap);
-    if (wm_sup_streq(name, m->name)) {
+    if (wm_streq(name, m->name)) {
         return WM_ST_OK;
     }
     wm_sup_put(&t, "the package's manifest names '");

@@ -98,7 +98,7 @@ static int op_removing(void *ctx, wm_protocol *p, const char *name, char *msg, s
      * its store name, which is its manifest name (checked at install and load), so no
      * package can point this at another module's data. All keys go at once, or none. */
     if (s->cfg.kv != NULL &&
-        wm_kv_clear_ns(s->cfg.kv, (const uint8_t *)name, (uint32_t)wm_sup_strlen(name)) != 0) {
+        wm_kv_clear_ns(s->cfg.kv, (const uint8_t *)name, (uint32_t)wm_strlen(name)) != 0) {
         wm_sup_put(&t, "could not delete its key-value data (config area write failed): "
                        "nothing removed");
         return WM_ST_FLASH_ERROR;

@@ -1,4 +1,4 @@
-/* Small text helpers for messages (no libc in the core) and events to the host. */
+/* Small text helpers for messages and events to the host. */
 #include "sup_internal.h"
 
 void wm_sup_text_init(wm_sup_text *t, char *buf, size_t cap)
@@ -109,24 +109,6 @@ void wm_sup_put_hex(wm_sup_text *t, uint32_t v)
     wm_sup_put(t, d);
 }
 
-size_t wm_sup_strlen(const char *s)
-{
-    size_t n = 0;
-    while (s[n] != '\0') {
-        n++;
-    }
-    return n;
-}
-
-bool wm_sup_streq(const char *a, const char *b)
-{
-    while (*a != '\0' && *a == *b) {
-        a++;
-        b++;
-    }
-    return *a == *b;
-}
-
 void wm_sup_strcpy(char *dst, const char *src, size_t cap)
 {
     wm_sup_text t; /* a message too long for dst is cut at a word, like any other */
@@ -144,7 +126,7 @@ void wm_sup_emit_n(wm_supervisor *s, uint8_t ev, const char *name, const char *t
 
 void wm_sup_emit(wm_supervisor *s, uint8_t ev, const char *name, const char *text)
 {
-    wm_sup_emit_n(s, ev, name, text, wm_sup_strlen(text));
+    wm_sup_emit_n(s, ev, name, text, wm_strlen(text));
 }
 
 /* An event and the same line in the log ring (LOGS), as the old runner did. */

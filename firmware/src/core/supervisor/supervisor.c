@@ -23,7 +23,7 @@ uint32_t wm_sup_running(const wm_supervisor *s)
 wm_slot *wm_sup_find(wm_supervisor *s, const char *name)
 {
     for (uint32_t i = 0; i < WM_SUP_SLOTS; i++) {
-        if (s->slots[i].name[0] != '\0' && wm_sup_streq(s->slots[i].name, name)) {
+        if (s->slots[i].name[0] != '\0' && wm_streq(s->slots[i].name, name)) {
             return &s->slots[i];
         }
     }
@@ -70,7 +70,7 @@ const uint8_t *wm_sup_store_image(wm_supervisor *s, const char *name, wm_store_i
 const wm_func *wm_sup_reactor_init(wm_instance *inst, const char *export_name)
 {
     wm_extern ext;
-    if (wm_sup_streq(export_name, "_initialize") || wm_export(inst, "_start", &ext) == WM_OK ||
+    if (wm_streq(export_name, "_initialize") || wm_export(inst, "_start", &ext) == WM_OK ||
         wm_export(inst, "_initialize", &ext) != WM_OK || ext.kind != WM_EXTERN_FUNC) {
         return NULL;
     }
@@ -380,7 +380,7 @@ void wm_sup_init(wm_supervisor *s, const wm_sup_config *cfg)
             continue;
         }
         wm_sup_reset_record(sl, info.name);
-        if (wm_sup_streq(s->unrecorded, info.name)) {
+        if (wm_streq(s->unrecorded, info.name)) {
             sl->state = WM_MS_FAILED;
             wm_sup_strcpy(sl->last_trap, "not autostarted: the reset it caused could not be "
                           "counted in the config area", sizeof sl->last_trap);

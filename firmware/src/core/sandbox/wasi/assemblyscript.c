@@ -18,7 +18,7 @@ static bool put_as_string(wm_sb_text *t, wm_instance *inst, uint32_t ptr)
     }
     const uint8_t *hdr = ptr >= 4u ? wm_sb_range(inst, ptr - 4u, 4, &fault) : NULL;
     if (!hdr) return false;
-    uint32_t len = wm_sb_le32(hdr) & ~1u;
+    uint32_t len = wm_ld32(hdr) & ~1u;
     const uint8_t *s = wm_sb_range(inst, ptr, len, &fault);
     if (fault) return false;
     for (uint32_t i = 0; i < len && t->len + 1u < t->cap; i += 2) {

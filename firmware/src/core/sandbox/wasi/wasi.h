@@ -65,8 +65,6 @@ wm_err wm_wasi_denied(wm_instance *inst, void *user, const wm_val *args, wm_val 
 /* ---- helpers of this folder ---- */
 wm_err wm_wasi_ret(wm_val *results, uint32_t errno_value);
 static inline uint32_t wm_wasi_arg(const wm_val *args, uint32_t i) { return args[i].of.i32; }
-/* Writes v little-endian at p (already range-checked). */
-void wm_wasi_put64(uint8_t *p, uint64_t v);
 /* True if fd is one of 0..2 and not closed. */
 bool wm_wasi_stdio_open(const wm_sb_module *mod, uint32_t fd);
 /* Monotonic nanoseconds from the platform's millisecond clock. */

@@ -18,12 +18,6 @@ wm_err wm_wasi_ret(wm_val *results, uint32_t errno_value)
     return WM_OK;
 }
 
-void wm_wasi_put64(uint8_t *p, uint64_t v)
-{
-    wm_sb_put_le32(p, (uint32_t)v);
-    wm_sb_put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
 bool wm_wasi_stdio_open(const wm_sb_module *mod, uint32_t fd)
 {
     return fd <= 2u && !(mod->wasi.closed & (1u << fd));
@@ -81,7 +75,7 @@ static uint32_t check_iovs(wm_instance *inst, uint32_t iovs, uint32_t n, const u
     *arr = wm_sb_range(inst, iovs, n * 8u, &fault);
     if (fault) return WM_WASI_EFAULT;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t buf = wm_sb_le32(*arr + 8u * i), len = wm_sb_le32(*arr + 8u * i + 4u);
+        uint32_t buf = wm_ld32(*arr + 8u * i), len = wm_ld32(*arr + 8u * i + 4u);
         (void)wm_sb_range(inst, buf, len, &fault);
         if (fault) return WM_WASI_EFAULT;
     }
@@ -108,9 +102,9 @@ wm_err wm_wasi_fd_write(wm_instance *inst, void *user, const wm_val *args, wm_va
     out.budget = wm_fuel_left(inst);
     uint32_t done = 0;
     for (uint32_t i = 0; i < n && done < WM_WASI_WRITE_MAX; i++) {
-        uint32_t len = wm_sb_le32(iov + 8u * i + 4u);
+        uint32_t len = wm_ld32(iov + 8u * i + 4u);
         if (len > WM_WASI_WRITE_MAX - done) len = WM_WASI_WRITE_MAX - done;
-        const uint8_t *p = wm_sb_range(inst, wm_sb_le32(iov + 8u * i), len, &fault);
+        const uint8_t *p = wm_sb_range(inst, wm_ld32(iov + 8u * i), len, &fault);
         uint32_t took = p ? put_bytes(&out, p, len) : len;
         done += took;
         if (took < len) break;
@@ -119,7 +113,7 @@ wm_err wm_wasi_fd_write(wm_instance *inst, void *user, const wm_val *args, wm_va
         emit(&out, false);
         out.spent += WM_WASI_FUEL_PER_PIECE;
     }
-    wm_sb_put_le32(nwritten, done);
+    wm_st32(nwritten, done);
     wm_charge(inst, out.spent); /* past the fuel left by at most a byte and two pieces */
     return wm_wasi_ret(results, WM_WASI_ESUCCESS);
 }
@@ -136,7 +130,7 @@ wm_err wm_wasi_fd_read(wm_instance *inst, void *user, const wm_val *args, wm_val
     const uint8_t *iov = NULL;
     uint32_t rc = check_iovs(inst, wm_wasi_arg(args, 1), wm_wasi_arg(args, 2), &iov);
     if (rc) return wm_wasi_ret(results, rc);
-    wm_sb_put_le32(nread, 0);
+    wm_st32(nread, 0);
     return wm_wasi_ret(results, WM_WASI_ESUCCESS);
 }
 
@@ -149,9 +143,9 @@ wm_err wm_wasi_fd_fdstat_get(wm_instance *inst, void *user, const wm_val *args,
     if (!wm_wasi_stdio_open(mod, fd)) return wm_wasi_ret(results, WM_WASI_EBADF);
     uint8_t *st = wm_sb_range(inst, wm_wasi_arg(args, 1), 24, &fault);
     if (fault) return wm_wasi_ret(results, WM_WASI_EFAULT);
-    wm_sb_mem_set(st, 0, 24);
+    wm_memset(st, 0, 24);
     st[0] = FILETYPE_CHARACTER_DEVICE; /* no seek or tell right: libc treats it as a tty */
-    wm_wasi_put64(st + 8, (fd == 0 ? RIGHT_FD_READ : RIGHT_FD_WRITE) | RIGHT_POLL_FD_READWRITE);
+    wm_st64(st + 8, (fd == 0 ? RIGHT_FD_READ : RIGHT_FD_WRITE) | RIGHT_POLL_FD_READWRITE);
     return wm_wasi_ret(results, WM_WASI_ESUCCESS);
 }
 
@@ -164,9 +158,9 @@ wm_err wm_wasi_fd_filestat_get(wm_instance *inst, void *user, const wm_val *args
         return wm_wasi_ret(results, WM_WASI_EBADF);
     uint8_t *st = wm_sb_range(inst, wm_wasi_arg(args, 1), 64, &fault);
     if (fault) return wm_wasi_ret(results, WM_WASI_EFAULT);
-    wm_sb_mem_set(st, 0, 64);
+    wm_memset(st, 0, 64);
     st[16] = FILETYPE_CHARACTER_DEVICE;
-    wm_wasi_put64(st + 24, 1); /* nlink */
+    wm_st64(st + 24, 1); /* nlink */
     return wm_wasi_ret(results, WM_WASI_ESUCCESS);
 }
 

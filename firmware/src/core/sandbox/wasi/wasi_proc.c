@@ -33,7 +33,7 @@ static strset env_of(const wm_sb_module *mod)
 static void set_sizes(const strset *s, uint32_t *count, uint32_t *bytes)
 {
     *count = s->n + (s->first ? 1u : 0u);
-    *bytes = s->first ? (uint32_t)wm_sb_str_len(s->first) + 1u : 0u;
+    *bytes = s->first ? (uint32_t)wm_strlen(s->first) + 1u : 0u;
     const uint8_t *p = s->list;
     for (uint32_t i = 0; i < s->n; i++) {
         *bytes += p[0] + 1u;
@@ -50,8 +50,8 @@ static wm_err sizes_get(wm_instance *inst, const strset *s, const wm_val *args,
     if (f1 || f2) return wm_wasi_ret(results, WM_WASI_EFAULT);
     uint32_t n, bytes;
     set_sizes(s, &n, &bytes);
-    wm_sb_put_le32(count, n);
-    wm_sb_put_le32(size, bytes);
+    wm_st32(count, n);
+    wm_st32(size, bytes);
     return wm_wasi_ret(results, WM_WASI_ESUCCESS);
 }
 
@@ -67,17 +67,17 @@ static wm_err strings_get(wm_instance *inst, const strset *s, const wm_val *args
     if (f1 || f2) return wm_wasi_ret(results, WM_WASI_EFAULT);
     uint32_t at = 0, k = 0;
     if (s->first) {
-        uint32_t len = (uint32_t)wm_sb_str_len(s->first);
-        wm_sb_put_le32(v, buf);
-        wm_sb_mem_copy(b, s->first, len);
+        uint32_t len = (uint32_t)wm_strlen(s->first);
+        wm_st32(v, buf);
+        wm_memcpy(b, s->first, len);
         b[len] = 0;
         at = len + 1u;
         k = 1;
     }
     const uint8_t *p = s->list;
     for (uint32_t i = 0; i < s->n; i++, k++) {
-        wm_sb_put_le32(v + 4u * k, buf + at);
-        wm_sb_mem_copy(b + at, p + 1, p[0]);
+        wm_st32(v + 4u * k, buf + at);
+        wm_memcpy(b + at, p + 1, p[0]);
         b[at + p[0]] = 0;
         at += p[0] + 1u;
         p += 1u + p[0];
@@ -149,7 +149,7 @@ WM_WASI_FN(wm_wasi_clock_res_get)
     if (fault) return wm_wasi_ret(results, WM_WASI_EFAULT);
     const wm_sb_platform *pl = &((wm_sb_module *)user)->host->plat;
     bool fine = id == CLOCK_REALTIME && pl->realtime_ns && pl->realtime_ns(pl->ctx, &ns);
-    wm_wasi_put64(out, fine ? 1000u : NS_PER_MS);
+    wm_st64(out, fine ? 1000u : NS_PER_MS);
     return wm_wasi_ret(results, WM_WASI_ESUCCESS);
 }
 
@@ -161,21 +161,16 @@ WM_WASI_FN(wm_wasi_clock_time_get)
     if (rc) return wm_wasi_ret(results, rc);
     uint8_t *out = wm_sb_range(inst, wm_wasi_arg(args, 2), 8, &fault);
     if (fault) return wm_wasi_ret(results, WM_WASI_EFAULT);
-    wm_wasi_put64(out, ns);
+    wm_st64(out, ns);
     return wm_wasi_ret(results, WM_WASI_ESUCCESS);
 }
 
 /* ---- poll_oneoff: clock subscriptions sleep; stdio is always ready ---- */
 
-static uint64_t le64(const uint8_t *p)
-{
-    return (uint64_t)wm_sb_le32(p) | ((uint64_t)wm_sb_le32(p + 4) << 32);
-}
-
 static void put_event(uint8_t *ev, const uint8_t *sub, uint32_t error, uint8_t type)
 {
-    wm_sb_mem_set(ev, 0, EVENT_SIZE);
-    wm_sb_mem_copy(ev, sub, 8); /* userdata */
+    wm_memset(ev, 0, EVENT_SIZE);
+    wm_memcpy(ev, sub, 8); /* userdata */
     ev[8] = (uint8_t)error;
     ev[9] = (uint8_t)(error >> 8);
     ev[10] = type;
@@ -184,8 +179,8 @@ static void put_event(uint8_t *ev, const uint8_t *sub, uint32_t error, uint8_t t
 /* Nanoseconds until a clock subscription fires (0 = due), or a WASI errno in *err. */
 static uint64_t clock_wait(const wm_sb_module *mod, const uint8_t *sub, uint32_t *err)
 {
-    uint64_t now, timeout = le64(sub + 24);
-    *err = clock_now(mod, wm_sb_le32(sub + 16), &now);
+    uint64_t now, timeout = wm_ld64(sub + 24);
+    *err = clock_now(mod, wm_ld32(sub + 16), &now);
     if (*err) return 0;
     if (sub[40] & 1u) /* abstime */
         return timeout > now ? timeout - now : 0;
@@ -217,7 +212,7 @@ WM_WASI_FN(wm_wasi_poll_oneoff)
             else if (wait < soonest)
                 soonest = wait;
         } else if (tag == EVENT_FD_READ || tag == EVENT_FD_WRITE) {
-            uint32_t fd = wm_sb_le32(s + 16);
+            uint32_t fd = wm_ld32(s + 16);
             bool ok = wm_wasi_stdio_open(mod, fd) && (tag == EVENT_FD_READ) == (fd == 0);
             put_event(evs + ready++ * EVENT_SIZE, s, ok ? 0u : (uint32_t)WM_WASI_EBADF, tag);
         } else {
@@ -238,7 +233,7 @@ WM_WASI_FN(wm_wasi_poll_oneoff)
                 put_event(evs + ready++ * EVENT_SIZE, s, err, EVENT_CLOCK);
         }
     }
-    wm_sb_put_le32(nevents, ready);
+    wm_st32(nevents, ready);
     return wm_wasi_ret(results, WM_WASI_ESUCCESS);
 }
 

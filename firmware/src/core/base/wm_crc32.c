@@ -1,4 +1,4 @@
-#include "crc32.h"
+#include "wm_crc32.h"
 
 /* Nibble table: 64 bytes of const data instead of a 1 KiB byte table (flash is scarce). */
 static const uint32_t k_nibble[16] = {

@@ -1,7 +1,9 @@
-/* mem.c - the core's own memcpy/memset: the core links against no libc. A word at a time
- * where both ends allow it (bulk operations are charged per byte count, wm_fuel.h: a copy
- * between differently aligned ends, byte by byte, is the worst case the rate covers). */
-#include "wm_internal.h"
+/* The core's memcpy/memset (wm_mem.h says why not libc's). A word at a time where both ends
+ * allow it (bulk operations are charged per byte count, wm_fuel.h: a copy between
+ * differently aligned ends, byte by byte, is the worst case the rate covers). */
+#include "wm_mem.h"
+
+#include <stdint.h>
 
 /* words of memory whose declared type is bytes (an arena) */
 #if defined(__GNUC__)
@@ -61,8 +63,30 @@ int wm_memcmp(const void *a, const void *b, size_t n) {
     return 0;
 }
 
+bool wm_memeq(const void *a, const void *b, size_t n) {
+    const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
+    uint8_t diff = 0;
+    for (size_t i = 0; i < n; i++) diff |= (uint8_t)(x[i] ^ y[i]);
+    return diff == 0;
+}
+
 size_t wm_strlen(const char *s) {
     size_t n = 0;
-    while (s[n]) n++;
+    while (s && s[n]) n++;
     return n;
+}
+
+bool wm_streq(const char *a, const char *b) {
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+bool wm_streq_n(const char *s, const void *b, size_t n) {
+    const uint8_t *p = (const uint8_t *)b;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\0' || (uint8_t)s[i] != p[i]) return false;
+    return s[n] == '\0';
 }
