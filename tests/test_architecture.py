@@ -70,6 +70,41 @@ def test_the_core_includes_no_port_header_and_calls_no_malloc() -> None:
     assert not wrong, "\n".join(wrong)
 
 
+def _store_fields() -> set[str]:
+    """The members of the wm_store struct (store.h), private to core/store."""
+    text = (CORE / "store" / "store.h").read_text()
+    body = re.search(r"typedef struct \{([^{}]*)\} wm_store;", text)
+    assert body, "store.h: no wm_store struct"
+    decls = re.sub(r"/\*.*?\*/", "", body.group(1), flags=re.S)
+    return set(re.findall(r"(\w+)\s*(?:\[[^]]*\])?\s*;", decls)) | \
+        set(re.findall(r"\(\s*\*\s*(\w+)\s*\)", decls))
+
+
+def _store_field_reads(text: str, fields: set[str]) -> list[str]:
+    """`x->field` / `x.field` where x names a wm_store (a variable, parameter or member
+    declared `wm_store` in this text, or any named st/store) and field is private."""
+    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", text, flags=re.S)
+    names = {"st", "store"} | set(re.findall(r"\bwm_store\s*\*?\s*(?:const\s+)?(\w+)", code))
+    pattern = re.compile(rf"\b({'|'.join(sorted(names))})\s*(?:->|\.)\s*"
+                         rf"({'|'.join(sorted(fields))})\b")
+    return [m.group(0) for m in pattern.finditer(code)]
+
+
+def test_no_layer_reads_the_stores_fields() -> None:
+    fields = _store_fields()
+    assert {"recs", "pending", "written"} <= fields
+    planted = "void f(wm_protocol *p) { wm_store *s = p->cfg.store; (void)s->recs[0]; }"
+    assert _store_field_reads(planted, fields) == ["s->recs"]
+    assert _store_field_reads("int g(wm_store *st) { return st->pending; }", fields)
+    wrong = []
+    for src in sorted((CORE.parent).rglob("*.[ch]")):
+        if src.relative_to(CORE.parent).parts[:2] == ("core", "store"):
+            continue
+        wrong += [f"{src.relative_to(ROOT)}: {hit} (ask store.h's functions)"
+                  for hit in _store_field_reads(src.read_text(errors="replace"), fields)]
+    assert not wrong, "\n".join(wrong)
+
+
 # host-tool package -> the wasmote packages it may import (shared leaves are free)
 PY_MAY_USE: dict[str, set[str]] = {
     "wasm": set(),

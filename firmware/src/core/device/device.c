@@ -128,8 +128,7 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
     sc.entropy_ctx = d;
     sc.realtime_ns = cfg->realtime_ns;
     wm_sup_init(&d->sup, &sc);
-    d->store.before_move = wm_sup_store_moving;
-    d->store.move_ctx = &d->sup;
+    wm_store_on_move(&d->store, wm_sup_store_moving, &d->sup);
     return WM_STORE_OK;
 }
 

@@ -279,27 +279,30 @@ static int do_push_chunk(wm_protocol *p, const wm_frame_header *req, wm_in *in, 
     if (in->bad || in->len - in->pos > WM_PROTO_MAX_CHUNK) {
         return respond_error(p, req, WM_ST_MALFORMED, "malformed PUSH_CHUNK");
     }
-    if (!st->pending) {
+    wm_store_info pending;
+    uint32_t written;
+    if (!wm_store_pending(st, &pending, &written)) {
         return respond_error(p, req, WM_ST_BAD_STATE, "no push in progress");
     }
     /* Flash with ECC programs 8-byte units once (STM32L4 and others): every chunk but the
      * last of the image must keep the writes on 8-byte boundaries. */
     size_t n = in->len - in->pos;
-    if ((n % 8u) != 0 && (size_t)offset + n != st->recs[st->pending_idx].size) {
+    if ((n % 8u) != 0 && (size_t)offset + n != pending.size) {
         return respond_error(p, req, WM_ST_MALFORMED,
                              "PUSH_CHUNK: a chunk before the last must be a multiple of 8 "
                              "bytes");
     }
     /* Only the next expected chunk is written; anything else (duplicate, reordered, after a
      * loss) is answered with the cumulative ack so the host goes back to it. */
-    if (offset == st->written) {
+    if (offset == written) {
         int rc = wm_store_write(st, offset, in->p + in->pos, (uint32_t)(in->len - in->pos));
         if (rc != WM_STORE_OK) {
             wm_store_abort(st);
             return store_error(p, req, rc);
         }
+        written += (uint32_t)n;
     }
-    out_u32(o, st->written);
+    out_u32(o, written);
     return respond(p, req, WM_ST_OK, o->len);
 }
 
@@ -400,13 +403,11 @@ static int do_commit(wm_protocol *p, const wm_frame_header *req)
     wm_store *st = p->cfg.store;
     char name[WM_STORE_NAME_MAX + 1];
     name[0] = '\0';
-    if (st->pending) {
-        const char *n = st->recs[st->pending_idx].name;
-        size_t i = 0;
-        for (; i < WM_STORE_NAME_MAX && n[i] != '\0'; i++) {
-            name[i] = n[i];
-        }
-        name[i] = '\0';
+    wm_store_info pending;
+    uint32_t written;
+    if (wm_store_pending(st, &pending, &written)) {
+        size_t n = wm_strlen(pending.name); /* at most WM_STORE_NAME_MAX: the store's own */
+        wm_memcpy(name, pending.name, n + 1u);
     }
     int rc = wm_store_commit(st, p->cfg.validate, p->cfg.validate_ctx);
     if (rc != WM_STORE_OK) {

@@ -630,19 +630,29 @@ int wm_store_commit(wm_store *st, wm_store_validate_fn validate, void *vctx)
     return delete_older(st, r->name, r);
 }
 
-bool wm_store_pending_matches(const wm_store *st, const char *name, uint32_t size,
-                              const uint8_t sha256[32], uint32_t flags, uint32_t *written)
+bool wm_store_pending(const wm_store *st, wm_store_info *out, uint32_t *written)
 {
     if (!st->pending) {
         return false;
     }
     const wm_store_record *r = &st->recs[st->pending_idx];
-    if (!wm_streq(r->name, name) || r->size != size || r->flags != flags ||
-        !wm_memeq(r->sha256, sha256, 32)) {
-        return false;
-    }
+    *out = (wm_store_info){r->name, r->size, r->flags, r->gen, r->sha256};
     *written = st->written;
     return true;
+}
+
+bool wm_store_pending_matches(const wm_store *st, const char *name, uint32_t size,
+                              const uint8_t sha256[32], uint32_t flags, uint32_t *written)
+{
+    wm_store_info r;
+    return wm_store_pending(st, &r, written) && wm_streq(r.name, name) && r.size == size &&
+           r.flags == flags && wm_memeq(r.sha256, sha256, 32);
+}
+
+void wm_store_on_move(wm_store *st, void (*fn)(void *ctx), void *ctx)
+{
+    st->before_move = fn;
+    st->move_ctx = ctx;
 }
 
 int wm_store_remove(wm_store *st, const char *name)

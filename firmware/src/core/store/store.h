@@ -59,6 +59,8 @@ typedef struct {
 
 enum { WM_REC_LIVE = 1, WM_REC_DEAD = 2, WM_REC_PENDING = 3 };
 
+/* Private to store/: every other layer asks through the functions below (a check in
+ * tests/test_architecture.py fails on a field read elsewhere). */
 typedef struct {
     const wm_flash_ops *flash;
     wm_store_record recs[WM_STORE_MAX_RECORDS];
@@ -68,8 +70,7 @@ typedef struct {
     bool pending;
     uint32_t pending_idx;
     uint32_t written;
-    /* Called before compaction moves a live record (its image bytes change place): code
-     * executing in place from it must stop first. May be NULL; set after mounting. */
+    /* wm_store_on_move */
     void (*before_move)(void *ctx);
     void *move_ctx;
 } wm_store;
@@ -104,6 +105,9 @@ int wm_store_begin(wm_store *st, const char *name, uint32_t size, const uint8_t 
 int wm_store_write(wm_store *st, uint32_t offset, const uint8_t *data, uint32_t len);
 int wm_store_commit(wm_store *st, wm_store_validate_fn validate, void *vctx);
 void wm_store_abort(wm_store *st);
+/* The install in progress (between begin and commit/abort): its name, size, flags and
+ * sha256 in `out`, the bytes written so far in `written`; false when there is none. */
+bool wm_store_pending(const wm_store *st, wm_store_info *out, uint32_t *written);
 /* If an install of exactly this module is in progress, its byte count so far. */
 bool wm_store_pending_matches(const wm_store *st, const char *name, uint32_t size,
                               const uint8_t sha256[32], uint32_t flags, uint32_t *written);
@@ -114,6 +118,9 @@ int wm_store_remove(wm_store *st, const char *name);
  * Each move is a copy + commit + delete, safe against power cuts like a replace.
  * wm_store_begin calls it when the space exists but is fragmented. */
 int wm_store_compact(wm_store *st);
+/* Called before compaction moves a live record (its image bytes change place): code
+ * executing in place from it must stop first. `fn` may be NULL; set after mounting. */
+void wm_store_on_move(wm_store *st, void (*fn)(void *ctx), void *ctx);
 
 /* 1..31 bytes of [A-Za-z0-9._-]. */
 bool wm_store_name_ok(const char *name, size_t len);

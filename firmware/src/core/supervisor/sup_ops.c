@@ -272,8 +272,10 @@ void wm_sup_store_moving(void *ctx)
 int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size)
 {
     wm_supervisor *s = ctx;
-    wm_store *st = s->cfg.store;
-    const char *name = st->pending ? st->recs[st->pending_idx].name : "module";
+    wm_store_info pending;
+    uint32_t written;
+    const char *name =
+        wm_store_pending(s->cfg.store, &pending, &written) ? pending.name : "module";
     wm_extent g;
     s->validate_status = WM_ST_OK;
     s->validate_msg[0] = '\0';
