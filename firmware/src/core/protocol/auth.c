@@ -16,9 +16,7 @@ void wm_auth_pool_init(wm_auth_pool *a)
 void wm_auth_issue(wm_auth_pool *a, const uint8_t fresh[WM_AUTH_NONCE_BYTES], uint32_t now_ms)
 {
     uint32_t i = a->next;
-    for (uint32_t b = 0; b < WM_AUTH_NONCE_BYTES; b++) {
-        a->nonce[i][b] = fresh[b];
-    }
+    wm_memcpy(a->nonce[i], fresh, WM_AUTH_NONCE_BYTES);
     a->issued_ms[i] = now_ms;
     a->live[i] = true;
     a->next = (i + 1u) % WM_AUTH_NONCES;

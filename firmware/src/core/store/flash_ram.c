@@ -1,14 +1,14 @@
 #include "flash_ram.h"
 
+#include "wm_mem.h"
+
 static int fr_read(void *ctx, uint32_t addr, uint8_t *buf, uint32_t len)
 {
     wm_flash_ram *f = ctx;
     if (addr > f->ops.size || len > f->ops.size - addr) {
         return -1;
     }
-    for (uint32_t i = 0; i < len; i++) {
-        buf[i] = f->base[addr + i];
-    }
+    wm_memcpy(buf, f->base + addr, len);
     return 0;
 }
 
@@ -18,9 +18,7 @@ static int fr_erase(void *ctx, uint32_t addr)
     if (addr >= f->ops.size || addr % f->ops.sector_size != 0) {
         return -1;
     }
-    for (uint32_t i = 0; i < f->ops.sector_size; i++) {
-        f->base[addr + i] = 0xFFu;
-    }
+    wm_memset(f->base + addr, 0xFF, f->ops.sector_size);
     return 0;
 }
 

@@ -42,10 +42,7 @@ void wm_sup_crash_attribute(wm_supervisor *s)
         return;
     }
     if (r->magic != RETAINED_MAGIC) { /* power-on: RAM holds nothing of ours */
-        uint8_t *b = (uint8_t *)r;
-        for (size_t i = 0; i < sizeof *r; i++) {
-            b[i] = 0;
-        }
+        wm_memset(r, 0, sizeof *r);
         r->magic = RETAINED_MAGIC;
     }
     r->boots++;

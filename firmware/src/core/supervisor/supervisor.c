@@ -49,10 +49,7 @@ wm_slot *wm_sup_claim(wm_supervisor *s)
 
 void wm_sup_reset_record(wm_slot *sl, const char *name)
 {
-    uint8_t *b = (uint8_t *)sl;
-    for (size_t i = 0; i < sizeof *sl; i++) {
-        b[i] = 0;
-    }
+    wm_memset(sl, 0, sizeof *sl);
     wm_sup_strcpy(sl->name, name, sizeof sl->name);
     sl->state = WM_MS_IDLE;
 }
@@ -338,10 +335,7 @@ bool wm_sup_step(wm_supervisor *s)
 
 void wm_sup_init(wm_supervisor *s, const wm_sup_config *cfg)
 {
-    uint8_t *b = (uint8_t *)s;
-    for (size_t i = 0; i < sizeof *s; i++) {
-        b[i] = 0;
-    }
+    wm_memset(s, 0, sizeof *s);
     s->cfg = *cfg;
     s->last_millis = cfg->millis != NULL ? cfg->millis() : 0u;
     wm_pool_init(&s->pool, cfg->ram, cfg->ram_size);
