@@ -5,6 +5,8 @@
  *   v PUB SIG MSG    -> wm_ed25519_verify status (MSG "-" = empty)
  *   s PUB SIG MSG N  -> the same through the streaming API, fed in N-byte chunks
  *   h2 HEX / h5 HEX  -> SHA-256 / SHA-512 digest ("-" = empty)
+ *   u2 OFF HEX       -> SHA-256 digest of HEX placed at an address that is OFF (0-7) past
+ *                       a multiple of 8: whole blocks hashed from unaligned input
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +25,7 @@ void wm_app_main(void);
 /* Test image only: the firmware core itself keeps no global state. */
 static char line[LINE_MAX];
 static uint8_t data[DATA_MAX];
+static uint8_t odd[DATA_MAX + 8u];
 
 static void put_hex(const uint8_t *b, size_t n)
 {
@@ -142,6 +145,18 @@ static void command(void)
             bare_put_u32((uint32_t)wm_sha512(len ? data : NULL, (size_t)len, digest));
             bare_put(" ");
             put_hex(digest, 64);
+        }
+    } else if (line[0] == 'u' && line[1] == '2') {
+        pos = 2;
+        long off = number_field(&pos);
+        uint8_t *at = odd + (((uintptr_t)off - (uintptr_t)odd) & 7u);
+        len = hex_field(&pos, at, DATA_MAX);
+        if (len < 0) {
+            bare_put("parse-error");
+        } else {
+            bare_put_u32((uint32_t)wm_sha256(len ? at : NULL, (size_t)len, digest));
+            bare_put(" ");
+            put_hex(digest, 32);
         }
     } else {
         bare_put("unknown");
