@@ -1,7 +1,9 @@
 """AOT sections through the device's install path (core/sandbox: policy, then attach):
 native code only from packages signed by a provisioned key, for this architecture and AOT
 ABI; otherwise interpreted (or refused, as any unsigned package on a provisioned device).
-A section compiled from another module is refused; a tampered one fails the hash. The C
+A section compiled from another module is refused, at the commit's check (wm_sb_check)
+also on an unprovisioned device (loading a committed image does not hash the module again);
+a tampered one fails the hash. The C
 side is tests/aot/c/aot_sandbox.c, built with ASan+UBSan against the whole core."""
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from wasmote import posix_build
-from wasmote.aot.blob import ABI_VERSION
+from wasmote.aot.blob import ABI_VERSION, AotBlob
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.targets import get_target
 from wasmote.package.container import AotCode, Package
@@ -41,6 +43,11 @@ def packages(aot_modules, host_target, tmp_path_factory):
                     (aot_modules / "traps.aot").read_bytes())
     (out / "mismatch.wmp").write_bytes(
         sign_package(replace(pkg, aot=(other,)), key).to_bytes())
+    # the same code and tables, claiming other module bytes: only the module hash tells
+    blob = AotBlob.decode(aot.code)
+    wrong = replace(aot, code=replace(blob, module_hash=bytes(32)).encode())
+    (out / "wronghash.wmp").write_bytes(
+        sign_package(replace(pkg, aot=(wrong,)), key).to_bytes())
     data = bytearray(sign_package(pkg, key).to_bytes())
     at = data.find(aot.code[-64:])
     data[at + 10] ^= 0x40  # a code byte of the AOT section

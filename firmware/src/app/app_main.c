@@ -73,6 +73,9 @@ void wm_app_main(void)
         /* unprivileged under the MPU where the port set that up (docs/aot.md) */
         .aot_attach = WM_AOT_ARCH_SELF == 0 ? NULL
                       : wm_aot_isolation() != 0 ? wm_aot_attach_isolated : wm_aot_attach,
+        .aot_attach_committed = WM_AOT_ARCH_SELF == 0 ? NULL
+                                : wm_aot_isolation() != 0 ? wm_aot_attach_isolated_committed
+                                                          : wm_aot_attach_committed,
         .aot_isolated = WM_AOT_ARCH_SELF != 0 && wm_aot_isolation() != 0,
         .entropy = wm_port_entropy,
     };

@@ -88,6 +88,21 @@ static int install(const char *name, wm_sb_device dev, int *native, uint32_t *no
     return rc;
 }
 
+/* The commit's check of NAME (wm_sb_check, no instantiation); returns its code. */
+static int check(const char *name, wm_sb_device dev, char *msg, size_t msg_len)
+{
+    static wm_sb_module mod;
+    wm_arena arena;
+    wm_arena_init(&arena, arena_mem, 1u << 20);
+    uint32_t size;
+    const uint8_t *pkg = map_package(name, &size);
+    wm_sb_error err;
+    memset(&err, 0, sizeof err);
+    int rc = wm_sb_check(&host, &mod, &arena, pkg, size, &dev, NULL, &err);
+    snprintf(msg, msg_len, "%s", err.msg);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     CHECK(argc == 2);
@@ -135,6 +150,26 @@ int main(int argc, char **argv)
     CHECK(install("mismatch.wmp", device(1, 1, WM_AOT_ABI_VERSION), &native, &notes, msg,
                   sizeof msg) == WM_SB_EMODULE);
     CHECK(strncmp(msg, "aot: ", 5) == 0);
+    /* tables that match the module, but compiled from other bytes: the module hash says so */
+    CHECK(install("wronghash.wmp", device(1, 1, WM_AOT_ABI_VERSION), &native, &notes, msg,
+                  sizeof msg) == WM_SB_EMODULE);
+    CHECK(strstr(msg, "another module") != NULL);
+    /* loading a committed image binds without hashing the module again... */
+    wm_sb_device committed = device(1, 1, WM_AOT_ABI_VERSION);
+    committed.aot_attach = wm_aot_attach_committed;
+    CHECK(install("signed.wmp", committed, &native, &notes, msg, sizeof msg) == WM_SB_OK);
+    CHECK(native == 1);
+    /* ...because the commit's check hashes it: provisioned, and unprovisioned too (the device
+     * interprets it now, but would run the section once provisioned) */
+    CHECK(check("wronghash.wmp", device(1, 1, WM_AOT_ABI_VERSION), msg, sizeof msg) ==
+          WM_SB_EMODULE);
+    CHECK(check("wronghash.wmp", device(0, 1, WM_AOT_ABI_VERSION), msg, sizeof msg) ==
+          WM_SB_EMODULE);
+    CHECK(strstr(msg, "another module") != NULL);
+    CHECK(check("signed.wmp", device(0, 1, WM_AOT_ABI_VERSION), msg, sizeof msg) == WM_SB_OK);
+    /* firmware that cannot run native code has nothing to bind */
+    CHECK(check("wronghash.wmp", device(0, 0, WM_AOT_ABI_VERSION), msg, sizeof msg) ==
+          WM_SB_OK);
     /* a byte of the AOT section changed after signing: the hash catches it first */
     CHECK(install("tampered.wmp", device(1, 1, WM_AOT_ABI_VERSION), &native, &notes, msg,
                   sizeof msg) == WM_SB_EHASH);

@@ -97,6 +97,16 @@ wm_err wm_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t ar
 wm_err wm_aot_attach_isolated(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
                               uint16_t abi, wm_error *err);
 
+/* As wm_aot_attach / wm_aot_attach_isolated with every check but the module's SHA-256: for
+ * a section of a stored image that passed the full check (wm_sb_check, at its commit) and
+ * whose package content hash the caller has verified since (wm_pkg_parse at every load),
+ * which covers the module and the section: the same bytes, so the same binding. Loading
+ * then hashes once (the package), not twice (the package and the module). */
+wm_err wm_aot_attach_committed(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                               uint16_t abi, wm_error *err);
+wm_err wm_aot_attach_isolated_committed(wm_module *mod, const uint8_t *code, size_t len,
+                                        uint8_t arch, uint16_t abi, wm_error *err);
+
 /* Sets up isolation once at start-up (the port calls it after wiring the SVCall and
  * MemManage/BusFault/UsageFault vectors to core/aot: wm_aot_svc_vector, wm_aot_fault_vector).
  * Returns the PMSA version in use (7, 8), or 0 when the CPU has no usable MPU. */

@@ -45,9 +45,16 @@ wm_err wm_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t ar
     return wm_aot_bind(mod, code, len, arch, abi, 0, err);
 }
 
-wm_err wm_aot_bind(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
-                   uint16_t abi, int isolated, wm_error *err)
+wm_err wm_aot_attach_committed(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                               uint16_t abi, wm_error *err)
 {
+    return wm_aot_bind(mod, code, len, arch, abi, WM_AOT_BIND_COMMITTED, err);
+}
+
+wm_err wm_aot_bind(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                   uint16_t abi, unsigned how, wm_error *err)
+{
+    int isolated = (how & WM_AOT_BIND_ISOLATED) != 0;
     if (!mod || !code) return bad(err, WM_ERR_ARGS, "aot: NULL argument");
     if (WM_AOT_ARCH_SELF == 0)
         return bad(err, WM_ERR_INVALID, "aot: this runtime build cannot run native code");
@@ -100,10 +107,15 @@ wm_err wm_aot_bind(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch
             wm_aot_sig_hash(t->params, t->nparams, t->results, t->nresults))
             return bad(err, WM_ERR_INVALID, "aot: a function's type differs from the module");
     }
-    uint8_t digest[32];
-    (void)wm_sha256(mod->bytes, mod->len, digest);
-    if (wm_memcmp(digest, code + WM_AOT_H_MODULE_HASH, 32) != 0)
-        return bad(err, WM_ERR_INVALID, "aot: code was compiled from another module");
+    /* The most expensive check (as many instructions as hashing the package again) is made
+     * once, when the image is committed; a stored image's content hash, verified at every
+     * load, then proves these are the bytes it was made on. */
+    if (!(how & WM_AOT_BIND_COMMITTED)) {
+        uint8_t digest[32];
+        (void)wm_sha256(mod->bytes, mod->len, digest);
+        if (wm_memcmp(digest, code + WM_AOT_H_MODULE_HASH, 32) != 0)
+            return bad(err, WM_ERR_INVALID, "aot: code was compiled from another module");
+    }
     mod->native = isolated ? &wm_aot_native_ops_iso : &wm_aot_native_ops;
     mod->native_code = code;
     return WM_OK;

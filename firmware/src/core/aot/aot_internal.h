@@ -213,10 +213,14 @@ uint64_t wm_aot_bulk_can(uintptr_t slice, uint32_t per);
 /* wm_aot_rt.refuel with slices of at most `cap` (parks the coroutine to suspend). */
 intptr_t wm_aot_refuel(wm_aot_ctx *c, intptr_t fl, uintptr_t cap);
 
-/* aot_bind.c: wm_aot_attach's checks; isolated: for wm_aot_attach_isolated (accepts code
- * without bounds checks, selects the isolated native ops) */
+/* How wm_aot_bind binds: ISOLATED for wm_aot_attach_isolated (accepts code without bounds
+ * checks, selects the isolated native ops); COMMITTED for the *_committed attaches (all the
+ * checks but the module's SHA-256, verified when the image was committed). */
+enum { WM_AOT_BIND_ISOLATED = 1u, WM_AOT_BIND_COMMITTED = 2u };
+
+/* aot_bind.c: wm_aot_attach's checks */
 wm_err wm_aot_bind(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
-                   uint16_t abi, int isolated, wm_error *err);
+                   uint16_t abi, unsigned how, wm_error *err);
 
 /* aot_iso.c */
 wm_err wm_aot_iso_instantiate(wm_arena *arena, wm_instance *inst, wm_aot_inst *ai,

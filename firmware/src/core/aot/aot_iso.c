@@ -587,15 +587,6 @@ static wm_err iso_resume(wm_instance *inst, uint64_t fuel, wm_val *results, uint
 const wm_native_ops wm_aot_native_ops_iso = {wm_aot_instantiate_hook, iso_call, iso_resume,
                                              wm_aot_iso_granule};
 
-wm_err wm_aot_attach_isolated(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
-                              uint16_t abi, wm_error *err)
-{
-    if (wm_aot_isolation() == 0)
-        return wm_fail(err, WM_ERR_INVALID, NULL, NULL,
-                       "aot: this runtime cannot isolate native code (no MPU set up)");
-    return wm_aot_bind(mod, code, len, arch, abi, 1, err);
-}
-
 #else /* no isolation in this build */
 
 const wm_native_ops wm_aot_native_ops_iso = {wm_aot_instantiate_hook, NULL, NULL, NULL};
@@ -613,16 +604,25 @@ int wm_aot_isolation_init(void) { return 0; }
 
 int wm_aot_isolation(void) { return 0; }
 
+#endif
+
+static wm_err attach_isolated(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                              uint16_t abi, unsigned how, wm_error *err)
+{
+    if (wm_aot_isolation() == 0)
+        return wm_fail(err, WM_ERR_INVALID, NULL, NULL,
+                       "aot: this runtime cannot isolate native code (no MPU set up)");
+    return wm_aot_bind(mod, code, len, arch, abi, WM_AOT_BIND_ISOLATED | how, err);
+}
+
 wm_err wm_aot_attach_isolated(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
                               uint16_t abi, wm_error *err)
 {
-    (void)mod;
-    (void)code;
-    (void)len;
-    (void)arch;
-    (void)abi;
-    return wm_fail(err, WM_ERR_INVALID, NULL, NULL,
-                   "aot: this runtime cannot isolate native code (no MPU)");
+    return attach_isolated(mod, code, len, arch, abi, 0, err);
 }
 
-#endif
+wm_err wm_aot_attach_isolated_committed(wm_module *mod, const uint8_t *code, size_t len,
+                                        uint8_t arch, uint16_t abi, wm_error *err)
+{
+    return attach_isolated(mod, code, len, arch, abi, WM_AOT_BIND_COMMITTED, err);
+}

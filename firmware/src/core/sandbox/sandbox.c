@@ -151,7 +151,19 @@ int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint
     if (!host || !mod || !arena || !dev)
         return wm_sb_fail(err, WM_SB_EARG, 0, "check: NULL argument", NULL, NULL);
     int rc = decide(host, mod, bytes, size, dev, bare_name, err);
-    return rc ? rc : install_module(host, mod, arena, false, err);
+    if (!rc) rc = install_module(host, mod, arena, false, err);
+    if (rc || mod->decision.aot || !dev->aot_attach) return rc;
+    /* Loading a stored image does not hash its module again (wm_aot_attach_committed): the
+     * binding is checked here, before the commit, also for native code this device does not
+     * run yet (unprovisioned) but would run once provisioned. */
+    for (uint32_t i = 0; i < mod->pkg.naot; i++) {
+        const wm_pkg_aot *a = &mod->pkg.aot[i];
+        wm_error e = {WM_OK, 0, 0};
+        if (a->arch == dev->arch && a->abi == dev->aot_abi &&
+            dev->aot_attach(mod->module, a->code, a->len, a->arch, a->abi, &e))
+            return load_fail(err, WM_SB_EMODULE, (uint32_t)(a->code - mod->pkg.bytes), &e, NULL);
+    }
+    return WM_SB_OK;
 }
 
 void wm_sb_uninstall(wm_sb_module *mod)

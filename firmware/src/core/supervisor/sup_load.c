@@ -206,8 +206,15 @@ int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *
     err.code = 0;
     err.offset = 0;
     err.msg[0] = '\0';
+    /* Images come from the store: each passed wm_sb_check, the module hash binding its
+     * native code included, before it was committed, and wm_sb_install verifies its
+     * content hash again. So the package is hashed once per load, not the module again. */
+    wm_sb_device dev = s->dev;
+    if (dev.aot_attach != NULL && s->cfg.aot_attach_committed != NULL) {
+        dev.aot_attach = s->cfg.aot_attach_committed;
+    }
     int rc = wm_sup_is_package(image, size)
-                 ? wm_sb_install(&s->host, &sl->sb, &sl->arena, image, size, &s->dev, &err)
+                 ? wm_sb_install(&s->host, &sl->sb, &sl->arena, image, size, &dev, &err)
                  : wm_sb_install_bare(&s->host, &sl->sb, &sl->arena, image, size, &s->dev,
                                       name, &err);
     if (rc != WM_SB_OK) {

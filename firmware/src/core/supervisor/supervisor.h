@@ -112,6 +112,10 @@ typedef struct wm_sup_config {
      * build without core/aot links */
     wm_err (*aot_attach)(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
                          uint16_t abi, wm_error *err);
+    /* the same without the module's SHA-256 (core/aot's wm_aot_attach_committed), for
+     * loading stored images: their commit checked it with aot_attach. NULL: aot_attach */
+    wm_err (*aot_attach_committed)(wm_module *mod, const uint8_t *code, size_t len,
+                                   uint8_t arch, uint16_t abi, wm_error *err);
     uint8_t aot_isolated;      /* 1: aot_attach runs native code isolated by the MPU */
     uint8_t aot_unsigned;      /* host only: run unsigned native code (wm_sb_device) */
     uint32_t kv_endurance;     /* erase cycles of the config area's flash (0: default) */

@@ -175,9 +175,12 @@ static bool posix_realtime_ns(uint64_t *ns)
     return true;
 }
 
+typedef wm_err (*aot_attach_fn)(wm_module *mod, const uint8_t *code, size_t len,
+                                uint8_t arch, uint16_t abi, wm_error *err);
+
 /* Native code runs from a private read+execute copy of the package's AOT section. */
-static wm_err posix_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
-                               uint16_t abi, wm_error *err)
+static wm_err posix_aot_copy(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                             uint16_t abi, wm_error *err, aot_attach_fn attach)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t size = (len + page - 1) / page * page;
@@ -198,7 +201,20 @@ static wm_err posix_aot_attach(wm_module *mod, const uint8_t *code, size_t len, 
         err->msg = "no executable memory for AOT code";
         return WM_ERR_NO_MEMORY;
     }
-    return wm_aot_attach(mod, p, len, arch, abi, err);
+    return attach(mod, p, len, arch, abi, err);
+}
+
+static wm_err posix_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                               uint16_t abi, wm_error *err)
+{
+    return posix_aot_copy(mod, code, len, arch, abi, err, wm_aot_attach);
+}
+
+/* Loading a committed image: its module hash was checked before the commit. */
+static wm_err posix_aot_attach_committed(wm_module *mod, const uint8_t *code, size_t len,
+                                         uint8_t arch, uint16_t abi, wm_error *err)
+{
+    return posix_aot_copy(mod, code, len, arch, abi, err, wm_aot_attach_committed);
 }
 
 /* The OS's random bytes: on a host this is the "hardware" source. */
@@ -511,6 +527,7 @@ int main(int argc, char **argv)
         .aot_arch = aot ? WM_AOT_ARCH_SELF : 0u,
         .aot_abi = aot ? WM_AOT_ABI_VERSION : 0u,
         .aot_attach = aot && WM_AOT_ARCH_SELF != 0 ? posix_aot_attach : NULL,
+        .aot_attach_committed = aot && WM_AOT_ARCH_SELF != 0 ? posix_aot_attach_committed : NULL,
         .aot_unsigned = (uint8_t)aot,
     };
     if (boot(&dev, &cfg) != 0) {
