@@ -17,7 +17,10 @@
  *   again KERNEL ENGINE CHECKSUM TICKS  a second call on the same instance (kernels with
  *                                     `again`: the empty one, for the cost of a call)
  *   slices KERNEL ENGINE COUNT        how many slices the call took
- *   load KERNEL ENGINE TICKS          package check (SHA-256) + load + attach + instantiate
+ *   load KERNEL ENGINE TICKS          package check (SHA-256) + load + attach + instantiate;
+ *                                     attach as a device loads a stored image (without the
+ *                                     module's SHA-256, wm_aot_attach_committed), except
+ *                                     "aot-full": with it (wm_aot_attach, the commit's check)
  *   refused KERNEL                    code without bounds checks was refused unisolated
  *
  * The counter is the CMSDK APB timer 0 on mps2 (32-bit, 25 MHz: one tick = 40 instructions),
@@ -64,24 +67,27 @@ static void timer_start(void)
 #endif
 
 /* How each engine runs a kernel: AOT or interpreted, isolated or not, which package
- * (BENCH_V_*), and the fuel of one slice (0: one call with unlimited fuel). */
+ * (BENCH_V_*), and the fuel of one slice (0: one call with unlimited fuel); full: attach
+ * with the module's SHA-256 (the check before a commit) instead of as a stored image. */
 typedef struct bench_engine {
     const char *name;
     uint8_t aot, iso, variant;
     uint32_t slice;
+    uint8_t full;
 } bench_engine;
 
 static const bench_engine engines[] = {
-    {"aot", 1, 0, BENCH_V_FUEL, 0},
-    {"aot-nofuel", 1, 0, BENCH_V_NOFUEL, 0},
-    {"interp", 0, 0, BENCH_V_FUEL, 0},
-    {"iso", 1, 1, BENCH_V_FUEL, 0},
-    {"iso-nb", 1, 1, BENCH_V_FUEL_NB, 0},
-    {"iso-nofuel", 1, 1, BENCH_V_NOFUEL, 0},
-    {"iso-nofuel-nb", 1, 1, BENCH_V_NOFUEL_NB, 0},
-    {"aot-slice", 1, 0, BENCH_V_FUEL, WM_SUP_SLICE_MAX},
-    {"iso-slice", 1, 1, BENCH_V_FUEL, WM_SUP_SLICE_MAX},
-    {"iso-nb-slice", 1, 1, BENCH_V_FUEL_NB, WM_SUP_SLICE_MAX},
+    {"aot", 1, 0, BENCH_V_FUEL, 0, 0},
+    {"aot-full", 1, 0, BENCH_V_FUEL, 0, 1},
+    {"aot-nofuel", 1, 0, BENCH_V_NOFUEL, 0, 0},
+    {"interp", 0, 0, BENCH_V_FUEL, 0, 0},
+    {"iso", 1, 1, BENCH_V_FUEL, 0, 0},
+    {"iso-nb", 1, 1, BENCH_V_FUEL_NB, 0, 0},
+    {"iso-nofuel", 1, 1, BENCH_V_NOFUEL, 0, 0},
+    {"iso-nofuel-nb", 1, 1, BENCH_V_NOFUEL_NB, 0, 0},
+    {"aot-slice", 1, 0, BENCH_V_FUEL, WM_SUP_SLICE_MAX, 0},
+    {"iso-slice", 1, 1, BENCH_V_FUEL, WM_SUP_SLICE_MAX, 0},
+    {"iso-nb-slice", 1, 1, BENCH_V_FUEL_NB, WM_SUP_SLICE_MAX, 0},
 };
 
 static void calibrate(void)
@@ -156,8 +162,10 @@ static int run_wasm(const bench_kernel *k, const bench_engine *g, wm_arena *aren
     wm_instance *inst;
     const wm_pkg_aot *a;
     if (load(k, g->variant, arena, &m, &a, &pkg, &e) != 0) return -1;
-    if (g->aot && (g->iso ? wm_aot_attach_isolated : wm_aot_attach)(m, a->code, a->len, a->arch,
-                                                                   a->abi, &e) != WM_OK) {
+    wm_err (*attach)(wm_module *, const uint8_t *, size_t, uint8_t, uint16_t, wm_error *) =
+        g->full ? (g->iso ? wm_aot_attach_isolated : wm_aot_attach)
+                : (g->iso ? wm_aot_attach_isolated_committed : wm_aot_attach_committed);
+    if (g->aot && attach(m, a->code, a->len, a->arch, a->abi, &e) != WM_OK) {
         fail(k, g->name, e.msg);
         return -1;
     }
