@@ -54,19 +54,29 @@ static wm_sb_device device(int provisioned, int with_attach, uint16_t abi)
     return d;
 }
 
-/* Installs NAME; returns the install code; on success runs sum(100) in fuel slices. */
-static int install(const char *name, wm_sb_device dev, int *native, uint32_t *notes,
-                   char *msg, size_t msg_len)
+/* wm_sb_install of NAME into mod, or only the commit's check of it (wm_sb_check); returns
+ * its code, the message in msg. */
+static int sandbox_op(const char *name, wm_sb_device dev, int check_only, wm_sb_module *mod,
+                      char *msg, size_t msg_len)
 {
-    static wm_sb_module mod;
     wm_arena arena;
     wm_arena_init(&arena, arena_mem, 1u << 20);
     uint32_t size;
     const uint8_t *pkg = map_package(name, &size);
     wm_sb_error err;
     memset(&err, 0, sizeof err);
-    int rc = wm_sb_install(&host, &mod, &arena, pkg, size, &dev, &err);
+    int rc = check_only ? wm_sb_check(&host, mod, &arena, pkg, size, &dev, NULL, &err)
+                        : wm_sb_install(&host, mod, &arena, pkg, size, &dev, &err);
     snprintf(msg, msg_len, "%s", err.msg);
+    return rc;
+}
+
+/* Installs NAME; returns the install code; on success runs sum(100) in fuel slices. */
+static int install(const char *name, wm_sb_device dev, int *native, uint32_t *notes,
+                   char *msg, size_t msg_len)
+{
+    static wm_sb_module mod;
+    int rc = sandbox_op(name, dev, 0, &mod, msg, msg_len);
     if (rc != WM_SB_OK) return rc;
     *native = wm_aot_attached(mod.module);
     *notes = mod.decision.notes;
@@ -92,15 +102,7 @@ static int install(const char *name, wm_sb_device dev, int *native, uint32_t *no
 static int check(const char *name, wm_sb_device dev, char *msg, size_t msg_len)
 {
     static wm_sb_module mod;
-    wm_arena arena;
-    wm_arena_init(&arena, arena_mem, 1u << 20);
-    uint32_t size;
-    const uint8_t *pkg = map_package(name, &size);
-    wm_sb_error err;
-    memset(&err, 0, sizeof err);
-    int rc = wm_sb_check(&host, &mod, &arena, pkg, size, &dev, NULL, &err);
-    snprintf(msg, msg_len, "%s", err.msg);
-    return rc;
+    return sandbox_op(name, dev, 1, &mod, msg, msg_len);
 }
 
 int main(int argc, char **argv)
