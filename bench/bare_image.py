@@ -61,8 +61,10 @@ def build_bare_image(sources: Sequence[Path], out: Path, elf_name: str, *,
                      board_name: str = "mps2-an386", opt: str = "-Os",
                      include_dirs: Sequence[Path] = (),
                      extra_cflags: Sequence[str] = (),
-                     objects: Sequence[Path] = ()) -> Path:
-    """`objects`: prebuilt relocatable objects linked in as they are (bench/workloads.py)."""
+                     objects: Sequence[Path] = (),
+                     link_flags: Sequence[str] = ()) -> Path:
+    """`objects`: prebuilt relocatable objects linked in as they are (bench/workloads.py);
+    `link_flags`: after every object, before libgcc (a map file, a library)."""
     board = load_board_json(board_name)
     wm = board["wasmote"]
     port_dir = FIRMWARE_DIR / "src" / "port" / wm["port"]
@@ -103,7 +105,7 @@ def build_bare_image(sources: Sequence[Path], out: Path, elf_name: str, *,
         linked.append(str(obj))
     elf = out / elf_name
     _run([gcc, *link_cpu, *linked, "-nostdlib", "-nostartfiles", "-Wl,--gc-sections",
-          f"-L{port_dir}", f"-T{out / 'memory.ld'}", "-lgcc", "-o", str(elf)])
+          f"-L{port_dir}", f"-T{out / 'memory.ld'}", *link_flags, "-lgcc", "-o", str(elf)])
     return elf
 
 

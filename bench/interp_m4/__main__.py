@@ -1,0 +1,3 @@
+from bench.interp_m4.measure import entry
+
+entry()
