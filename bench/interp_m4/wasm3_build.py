@@ -3,8 +3,9 @@ bench time into build/, never committed), compiled for the board's CPU with the 
 bench image (-Os, the board's -mcpu/-mfpu, function and data sections) and linked into one
 relocatable object.
 
-wasm3 is built as its README suggests for a microcontroller: error strings off and 1 KiB code
-pages (d_m3VerboseErrorMessages=0, d_m3CodePageAlignSize=1024), everything else its defaults.
+wasm3 gets two of the settings its m3_config_platforms.h gives Arduino/PlatformIO builds:
+error strings off and 1 KiB code pages (d_m3VerboseErrorMessages=0,
+d_m3CodePageAlignSize=1024), everything else its defaults.
 Unlike our core it is compiled without -ffreestanding/-fno-builtin: it is written against a
 hosted C library and does its unaligned memory access through memcpy, which it expects the
 compiler to inline."""
