@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "bare_console.h"
+#include "bare_counter.h"
 #include "interp_m4_data.h"
 #include "wasmote_port.h"
 
@@ -34,24 +35,27 @@
 
 void wm_app_main(void);
 
-#define TIMER0_CTRL (*(volatile uint32_t *)0x40000000u)
-#define TIMER0_VALUE (*(volatile uint32_t *)0x40000004u)
-#define TIMER0_RELOAD (*(volatile uint32_t *)0x40000008u)
-
 /* Stack and module value stacks: the same 64 KiB for both engines. */
 #define VALUE_STACK_BYTES (64u * 1024u)
 #define PAINT 0xA5C3E1F7u
 
 extern uint32_t __heap_end[]; /* the lowest address of the stack (mps2_sections.ld) */
 
-static uint32_t since(uint32_t t0) { return t0 - TIMER0_VALUE; } /* counts down */
+#define SYST_COUNTFLAG (1u << 16) /* the counter reached 0 since CSR was last read */
 
-static void timer_start(void)
+/* counter_start with COUNTFLAG cleared (reading CSR clears it; starting may set it). */
+static uint32_t start(void)
 {
-    TIMER0_CTRL = 0;
-    TIMER0_RELOAD = 0xFFFFFFFFu;
-    TIMER0_VALUE = 0xFFFFFFFFu;
-    TIMER0_CTRL = 1u; /* enable, no interrupt */
+    uint32_t t0 = counter_start();
+    (void)WM_SYST_CSR;
+    return t0;
+}
+
+/* Ticks since start, or UINT32_MAX when the counter wrapped in between. */
+static uint32_t since(uint32_t t0)
+{
+    uint32_t t = counter_elapsed(t0);
+    return (WM_SYST_CSR & SYST_COUNTFLAG) ? UINT32_MAX : t;
 }
 
 static void out(const char *what, const char *name, int with_sum, uint32_t sum, uint32_t v)
@@ -106,7 +110,7 @@ static int run_one(const bench_module *b, const wm_port_info *info)
 {
     bench_heap_reset(info->ram_free, info->ram_free_size);
     uintptr_t top = stack_paint();
-    uint32_t t0 = TIMER0_VALUE;
+    uint32_t t0 = start();
     IM3Environment env = m3_NewEnvironment();
     IM3Runtime rt = env ? m3_NewRuntime(env, VALUE_STACK_BYTES, NULL) : NULL;
     if (!rt) {
@@ -125,7 +129,7 @@ static int run_one(const bench_module *b, const wm_port_info *info)
     out("load", b->name, 0, 0, since(t0));
     for (int round = 0; round < 2; round++) {
         uint32_t sum = 0;
-        t0 = TIMER0_VALUE;
+        t0 = start();
         r = m3_CallV(f, b->n);
         uint32_t t = since(t0);
         if (!r) r = m3_GetResultsV(f, &sum);
@@ -149,7 +153,7 @@ static int run_one(const bench_module *b, const wm_port_info *info)
     wm_arena arena;
     wm_arena_init(&arena, info->ram_free, info->ram_free_size);
     uintptr_t top = stack_paint();
-    uint32_t t0 = TIMER0_VALUE;
+    uint32_t t0 = start();
     wm_error e = {WM_OK, 0, NULL};
     wm_module *m;
     wm_instance *inst;
@@ -168,7 +172,7 @@ static int run_one(const bench_module *b, const wm_port_info *info)
     arg.of.i64 = 0;
     arg.of.i32 = b->n;
     for (int round = 0; round < 2; round++) {
-        t0 = TIMER0_VALUE;
+        t0 = start();
         wm_err r = wm_call_export(inst, "run", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e);
         uint32_t t = since(t0);
         if (r != WM_OK) {
@@ -187,10 +191,9 @@ static int run_one(const bench_module *b, const wm_port_info *info)
 void wm_app_main(void)
 {
     const wm_port_info *info = wm_port_board_info();
-    timer_start();
     bare_put("\r\ninterp-m4 engine=" ENGINE_NAME "\r\n");
     uint32_t n = 1000000u;
-    uint32_t t0 = TIMER0_VALUE;
+    uint32_t t0 = start();
     /* Exactly 2 instructions per iteration (subs + bne). */
     __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
     out("calib", "loop", 0, 0, since(t0));

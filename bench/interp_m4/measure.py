@@ -8,8 +8,9 @@ stripped; the same bytes go into two bare-metal images (bench/interp_m4/image.py
 engine, both -Os for the board's CPU. Ours interprets the module in place from flash; wasm3
 (from PyPI's pywasm3 0.5.0 sdist) parses it from flash and compiles it into RAM.
 
-- instructions of the call run(n), n = the workload's M4 units, read from a 25 MHz timer
-  calibrated against a loop of 2 M instructions, minus the same engine's call of the empty
+- instructions of the call run(n), n = the workload's M4 units, read from SysTick (25 MHz,
+  24 bits: a call must stay under 671 M instructions) calibrated against a loop of 2 M
+  instructions, minus the same engine's call of the empty
   kernel; the first call (wasm3 compiles each function there, lazily) and a second one;
 - load: parse + validate + instantiate (wasm3: parse, load, compile `run`);
 - flash: the engine (from the link map: everything but the bench main and the port, libgcc
@@ -47,6 +48,7 @@ from wasmote.wasm.strip import strip_bytes
 
 OUT_DIR = BUILD_DIR / "bench-interp-m4"
 BOARD = "mps2-an386"
+WRAPPED = 0xFFFFFFFF  # what the image prints for a measure that wrapped the counter
 
 
 @dataclass
@@ -79,6 +81,9 @@ def run_engine(engine: str, modules: list[Module]) -> EngineRun:
         f = ln.split()
         if not f:
             continue
+        if f[0] in ("run", "warm", "load") and f[-1] == str(WRAPPED):
+            raise RuntimeError(f"{engine}: {f[0]} of {f[1]} ran past the 24-bit counter "
+                               f"(over 671 M instructions): give it a smaller m4_n")
         if f[0] in ("run", "warm"):
             getattr(res, f[0])[f[1]] = (int(f[2]), int(f[3]))
         elif f[0] in ("load", "heap", "stack"):
@@ -163,15 +168,37 @@ def report(rows: list[Row], runs: dict[str, EngineRun]) -> str:
     return "\n".join(out)
 
 
+def markdown(rows: list[Row], runs: dict[str, EngineRun]) -> str:
+    """The table of docs/performance.md."""
+    out = ["| workload | n | ours | wasm3 | ours/wasm3 | warm | load ours | load wasm3 | module "
+           "| flash ours | flash wasm3 | RAM ours | RAM wasm3 |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        cells = [r.w.name, str(r.w.m4_n), _m(r.instr["ours"]), _m(r.instr["wasm3"]),
+                 f"{r.instr['ours'] / r.instr['wasm3']:.2f}",
+                 f"{r.warm['ours'] / r.warm['wasm3']:.2f}", _m(r.load["ours"]),
+                 _m(r.load["wasm3"]), _k(r.module_len), _k(r.flash["ours"]),
+                 _k(r.flash["wasm3"]), _k(r.ram["ours"]), _k(r.ram["wasm3"])]
+        out.append("| " + " | ".join(cells) + " |")
+    out.append(f"| **geomean** | | | | **{_geo([r.instr['ours'] / r.instr['wasm3'] for r in rows])}"
+               f"** | **{_geo([r.warm['ours'] / r.warm['wasm3'] for r in rows])}** "
+               "| | | | | | | |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--kernels", default="",
                     help="comma-separated workloads; `kernels` or `programs` for a family "
                          "(default: the kernels of bench/interp.py)")
+    ap.add_argument("--markdown", action="store_true", help="the table as markdown too")
     args = ap.parse_args(argv)
     chosen = select((*KERNELS, *PROGRAMS), args.kernels) if args.kernels else KERNELS
     rows, runs = measure(chosen)
     print(report(rows, runs))
+    if args.markdown:
+        print()
+        print(markdown(rows, runs))
     if any(w.suite != "kernel" for w in chosen) and PROGRAMS_LEFT_OUT:
         print("Left out: " + "; ".join(f"{k} ({v})" for k, v in PROGRAMS_LEFT_OUT.items()))
     return 0
