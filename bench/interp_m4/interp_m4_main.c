@@ -88,10 +88,12 @@ static uintptr_t stack_pointer(void)
     return sp;
 }
 
-/* Paints the free stack below the caller's frame; returns where painting stopped. */
+/* Paints the free stack below the caller's frame; returns where painting stopped: a few
+ * words below this leaf's own stack pointer (it calls nothing), so what the engine uses is
+ * measured from the caller's frame to within about 64 bytes. */
 static __attribute__((noinline)) uintptr_t stack_paint(void)
 {
-    uintptr_t top = (stack_pointer() - 256u) & ~(uintptr_t)3u;
+    uintptr_t top = (stack_pointer() - 32u) & ~(uintptr_t)3u;
     for (volatile uint32_t *p = __heap_end; (uintptr_t)p < top; p++) *p = PAINT;
     return top;
 }
