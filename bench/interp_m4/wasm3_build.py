@@ -41,11 +41,14 @@ def wasm3_sources() -> Path:
     archive = SDIST_DIR / f"{name}.tar.gz"
     if res.returncode != 0 or not archive.is_file():
         raise WorkloadBuildError(f"pip download {PYWASM3} failed:\n{res.stderr[-2000:]}")
-    with tarfile.open(archive) as tar:
-        members = [m for m in tar.getmembers()
-                   if m.isfile() and m.name.startswith(f"{name}/wasm3/")
-                   and not Path(m.name).is_absolute() and ".." not in Path(m.name).parts]
-        tar.extractall(SDIST_DIR, members=members, filter="data")
+    with tarfile.open(archive) as tar:  # only wasm3/'s regular files, by their base name
+        for m in tar.getmembers():
+            parts = Path(m.name).parts
+            if m.isfile() and parts[:2] == (name, "wasm3") and len(parts) == 3:
+                data = tar.extractfile(m)
+                if data is not None:
+                    src.mkdir(parents=True, exist_ok=True)
+                    (src / parts[2]).write_bytes(data.read())
     if not (src / "wasm3.h").is_file():
         raise WorkloadBuildError(f"{archive} holds no wasm3/wasm3.h")
     return src
