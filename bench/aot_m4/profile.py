@@ -36,7 +36,11 @@ from wasmote.wasm.reader import read_module
 from wasmote.wasm.strip import StripOptions, strip_bytes
 
 _IN_ASM = re.compile(r"^0x([0-9a-f]+):")
-_TRACE = re.compile(r"^Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/")
+# QEMU 7.2: "Trace cpu: host-code [cs_base/pc/flags/cflags]"; the low 9 bits of cflags
+# (CF_COUNT_MASK), when not 0, cap the block at that many instructions: -icount translates
+# such a one-off shorter copy of a block when its budget ends inside the block
+_TRACE = re.compile(r"^Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/[0-9a-f]+/([0-9a-f]+)\]")
+_CF_COUNT_MASK = 0x1ff
 
 
 @dataclass
@@ -87,29 +91,38 @@ _COUNTS: Counter[int] = Counter()
 
 
 def _parse(log: Path) -> None:
+    """Executions per guest instruction. A block's instructions are those of its longest
+    translation (a capped copy, above, must not replace them), and an execution of a capped
+    copy counts only its first instructions."""
     blocks: dict[int, list[int]] = {}
-    tb_exec: Counter[int] = Counter()
+    tb_exec: Counter[tuple[int, int]] = Counter()
     current: list[int] | None = None
+
+    def close() -> None:
+        if current and len(current) > len(blocks.get(current[0], ())):
+            blocks[current[0]] = current
+
     with open(log, errors="replace") as f:
         for line in f:
             if line.startswith("Trace"):
+                close()
+                current = None
                 m = _TRACE.match(line)
                 if m:
-                    tb_exec[int(m.group(1), 16)] += 1
-                current = None
+                    tb_exec[(int(m.group(1), 16), int(m.group(2), 16) & _CF_COUNT_MASK)] += 1
             elif line.startswith("IN:"):
+                close()
                 current = []
             elif current is not None:
                 m = _IN_ASM.match(line)
                 if m:
-                    addr = int(m.group(1), 16)
-                    if not current:
-                        blocks[addr] = current
-                    current.append(addr)
+                    current.append(int(m.group(1), 16))
                 elif not line.strip():
+                    close()
                     current = None
-    for start, n in tb_exec.items():
-        for addr in blocks.get(start, [start]):
+    close()
+    for (start, cap), n in tb_exec.items():
+        for addr in blocks.get(start, [start])[:cap or None]:
             _COUNTS[addr] += n
 
 

@@ -267,22 +267,16 @@ def _arity(ins: Instr, effects: _Effects) -> tuple[int, int] | None:
     return effects.arity(ins)
 
 
-def c_int(v: int) -> str:
-    return f"(s64){v}" if v >= 0 else f"(s64)({v})"
-
-
-def lin_c(lin: Lin, signed: bool) -> str:
-    """C expression of a linear form's value in iteration 0 (locals as read at entry)."""
-    cast = "(s64)(s32)" if signed else "(u32)"
-    parts = [f"{v} * {cast}l{k}" for k, v in lin.terms] + [str(lin.const)]
-    if signed:
-        return "(" + " + ".join(parts) + ")"
+def lin_c(lin: Lin) -> str:
+    """C expression of a linear form's value in iteration 0 (locals as read at entry), in
+    u32: wrapped as the i32 arithmetic that computes it in the loop wraps."""
+    parts = [f"{v} * (u32)l{k}" for k, v in lin.terms] + [str(lin.const)]
     return "(u32)(" + " + ".join(f"(u32)({p})" for p in parts) + ")"
 
 
 def precheck(plan: LoopPlan) -> str:
     """The C condition under which the fast copy of the loop runs."""
-    checks = [f"wm_range_ok({lin_c(b.start, True)}, {c_int(b.start.step)}, n_, "
-              f"{c_int(b.c_min)}, {c_int(b.end)}, (s64)msz)" for b in plan.bases]
-    trips = f"wm_trips({lin_c(plan.counter, False)}, {plan.counter.step})"
+    checks = [f"RANGE_OK({lin_c(b.start)}, {b.start.step}, n_, {b.c_min}, {b.end})"
+              for b in plan.bases]
+    trips = f"wm_trips({lin_c(plan.counter)}, {plan.counter.step})"
     return f"({{ u64 n_ = {trips}; n_ && " + " && ".join(checks) + "; })"

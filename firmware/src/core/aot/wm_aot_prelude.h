@@ -159,15 +159,40 @@ WM_FN u64 wm_trips(u32 d0, s32 t)
     u32 at = t > 0 ? (u32)t : 0u - (u32)t;
     return r % at ? 0 : (u64)(r / at) + 1u;
 }
-/* A base local that is s in iteration 0 and moves by t: in every one of n iterations it
- * stays an i32 (so the code's (s32) reading of it is exact) and base + [cmin, end) lies in
- * the memory (exact integers; |t|, |cmin|, end < 2^30, n <= 2^32). */
+/* A base local that is s in iteration 0 (its wrapped value) and moves by t: in every one
+ * of n iterations it stays an i32 (so the code's (s32) reading of it moves by exactly t)
+ * and base + [cmin, end) lies in the memory (exact integers; |t|, |cmin|, |end| < 2^30,
+ * end > cmin, 1 <= n <= 2^32). */
 WM_FN int wm_range_ok(s64 s, s64 t, u64 n, s64 cmin, s64 end, s64 mem)
 {
     s64 d = (s64)(n - 1u) * t;
     s64 lo = s + (d < 0 ? d : 0), hi = s + (d > 0 ? d : 0);
     return lo >= -2147483648LL && hi <= 2147483647LL && lo + cmin >= 0 && hi + end <= mem;
 }
+/* The same on 32-bit targets in 32-bit arithmetic (the 64-bit one costs ~30 instructions a
+ * base on a Cortex-M4, paid at every entry of loops that often run only a few times). It
+ * also asks that the base moves less than 2^29 in all and a memory of at most 2^29 bytes
+ * (else the loop keeps its checks). Then the lowest address X = (s32)s + cmin (less the
+ * distance when counting down) lies in (-2^31 - 2^30 - 2^29, 2^31 + 2^30): a negative X
+ * reads as more than 2^29 unsigned, an X of 2^31 or more is above 2^29 too, so the
+ * unsigned test below holds only when X is exactly in [0, mem - span]; every base value
+ * then lies in (-2^30, 2^30 + 2^29), an i32. tests/aot/test_aot_loop_range.py holds it
+ * against wm_range_ok. */
+#define WM_RANGE32_LIMIT (1u << 29)
+WM_FN int wm_range_ok32(u32 s, s32 t, u64 n, s32 cmin, s32 end, u32 mem)
+{
+    u32 m = (u32)(n - 1u), at = t > 0 ? (u32)t : 0u - (u32)t;
+    if (mem > WM_RANGE32_LIMIT || (at && m > (WM_RANGE32_LIMIT - 1u) / at)) return 0;
+    u32 d = m * at;
+    u32 w = d + (u32)(end - cmin);
+    u32 x = s + (u32)cmin - (t < 0 ? d : 0u);
+    return mem >= w && x <= mem - w;
+}
+#if UINTPTR_MAX > 0xffffffffu
+#define RANGE_OK(s, t, n, cmin, end) wm_range_ok((s64)(s32)(s), (t), (n), (cmin), (end), msz)
+#else
+#define RANGE_OK(s, t, n, cmin, end) wm_range_ok32((s), (t), (n), (cmin), (end), msz)
+#endif
 
 #if defined(__XTENSA__)
 /* Xtensa faults on unaligned loads and stores, so GCC turns a memcpy of 2-8 bytes from a
