@@ -237,3 +237,40 @@ def test_an_access_outside_the_proven_range_still_traps(tmp_path, host_target):
                 else:
                     assert got.startswith("trap") and "out of bounds" in got, \
                         (module.name, name, arg, got)
+
+
+# a loop too big for GCC's small-function inlining (growth limits): only the called-once
+# rule would fold it into its caller
+_MIX_STEPS = "\n".join(
+    f"      (local.set $s (i32.xor (i32.rotl (local.get $s) (i32.const {k + 1}))"
+    f" (i32.mul (i32.load offset={4 * k} (local.get $p)) (local.get $n))))" for k in range(8))
+CALLED_ONCE = f"""(module
+  (memory 1)
+  (func $mix (param $p i32) (param $n i32) (result i32) (local $s i32)
+    (loop $l
+{_MIX_STEPS}
+      (local.set $p (i32.add (local.get $p) (i32.const 32)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $s))
+  (func (export "run") (param $n i32) (result i32)
+    (i32.add (call $mix (i32.const 16) (local.get $n)) (i32.const 1))))
+"""
+
+
+def test_functions_called_once_stay_apart(tmp_path, host_target):
+    """GCC keeps a wasm function called from one place as a function of its own, as the
+    native build of the same C does (link.py, -fno-inline-functions-called-once): folded
+    into its caller, a whole program's loops share one register allocation."""
+    src = tmp_path / "once.wat"
+    src.write_text(CALLED_ONCE)
+    wasm = tmp_path / "once.wasm"
+    subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    compile_wasm(wasm.read_bytes(), host_target, source=str(wasm), keep_dir=keep,
+                 use_cache=False)
+    syms = subprocess.run(["nm", str(keep / "module-0.elf")], capture_output=True, text=True,
+                          check=True).stdout.split()
+    # GCC may specialise it (wf0.constprop.0: its constant argument), not fold it
+    assert any(s == "wf0" or s.startswith("wf0.") for s in syms), \
+        f"the function called once was folded into its caller: {syms}"
