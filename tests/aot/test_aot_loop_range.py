@@ -77,7 +77,7 @@ step = st.integers(-(LIMIT - 1), LIMIT - 1)
 const = st.integers(-(LIMIT - 1), LIMIT - 2)
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(s=u32, t=step, n=st.integers(1, 1 << 32), c=const, span=st.integers(1, 64),
        mem=st.one_of(small_mem, u32))
 def test_random_loops(lib: ctypes.CDLL, s: int, t: int, n: int, c: int, span: int,
@@ -85,7 +85,7 @@ def test_random_loops(lib: ctypes.CDLL, s: int, t: int, n: int, c: int, span: in
     check(lib, s, t, n, c, min(c + span, LIMIT - 1), mem)
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(mem=st.sampled_from([65536, 4 * 65536, SMALL]),
        t=st.sampled_from([-8, -4, -1, 0, 1, 2, 4, 80]), n=st.integers(1, 70000),
        c=st.integers(-64, 64), span=st.integers(1, 8),
