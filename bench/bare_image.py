@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from wasmote.build_desc import build_desc
 from wasmote.errors import WasmoteError
 from wasmote.paths import BOARDS_DIR, FIRMWARE_DIR
-
-WARN = ["-Wall", "-Wextra", "-Werror"]
 
 
 class ImageBuildError(WasmoteError):
@@ -57,6 +56,33 @@ def run_icount(elf: Path, what: str, *, board_name: str = "mps2-an386",
     return lines
 
 
+def compile_flags(board: dict[str, Any], board_name: str, opt: str,
+                  include_dirs: Sequence[Path] = (),
+                  extra_cflags: Sequence[str] = ()) -> list[str]:
+    """A bare image's compile flags: the build description's target flags (with the bench's
+    optimisation), the board's CPU and defines, the firmware's include path and the port's."""
+    wm = board["wasmote"]
+    mem = wm["memory"]
+    desc = build_desc()
+    defines = [f"-DF_CPU={board['build']['f_cpu']}", f'-DWM_BOARD_NAME="{board_name}"',
+               f'-DWM_CPU_NAME="{wm["cpu"]}"', f"-DWM_UART_BASE={wm['uart']['base']}u",
+               f"-DWM_STORE_SECTOR={int(mem['store']['sector'])}u"]
+    if "rx_irq" in wm["uart"]:
+        defines.append(f"-DWM_UART_RX_IRQ={int(wm['uart']['rx_irq'])}u")
+    port_dir = FIRMWARE_DIR / "src" / "port" / wm["port"]
+    return [*desc.target_flags(opt), *board["build"]["cflags"].split(), *extra_cflags,
+            *defines, f"-I{port_dir}", *desc.include_flags(),
+            f"-I{Path(__file__).resolve().parent}",  # bare_console.h
+            *[f"-I{d}" for d in include_dirs]]
+
+
+def target_link_flags(board: dict[str, Any]) -> list[str]:
+    """The link's CPU flags (they choose libgcc's multilib, which knows no ISA extensions
+    like _zicsr) and the build description's target link flags."""
+    return [*board["build"].get("ldflags", board["build"]["cflags"]).split(),
+            *build_desc().link]
+
+
 def build_bare_image(sources: Sequence[Path], out: Path, elf_name: str, *,
                      board_name: str = "mps2-an386", opt: str = "-Os",
                      include_dirs: Sequence[Path] = (),
@@ -77,35 +103,17 @@ def build_bare_image(sources: Sequence[Path], out: Path, elf_name: str, *,
         for n, a, r in regions) + f"}}\n__stack_size = {int(mem['stack']):#x};\n"
     ld += f"INCLUDE {wm['ldsections']}\n"
     (out / "memory.ld").write_text(ld)
-    cpu = board["build"]["cflags"].split()
-    # Link flags choose libgcc's multilib (which knows no ISA extensions like _zicsr).
-    link_cpu = board["build"].get("ldflags", board["build"]["cflags"]).split()
-    defines = [f"-DF_CPU={board['build']['f_cpu']}", f'-DWM_BOARD_NAME="{board_name}"',
-               f'-DWM_CPU_NAME="{wm["cpu"]}"', f"-DWM_UART_BASE={wm['uart']['base']}u",
-               f"-DWM_STORE_SECTOR={int(mem['store']['sector'])}u"]
-    if "rx_irq" in wm["uart"]:
-        defines.append(f"-DWM_UART_RX_IRQ={int(wm['uart']['rx_irq'])}u")
     all_sources = [*sources, *sorted(port_dir.glob("*.c")), *sorted(port_dir.glob("*.S"))]
     gcc = wm["toolchain"] + "-gcc"
-    flags = ["-std=c99", opt, *cpu, "-ffreestanding", "-fno-builtin", *extra_cflags,
-             "-ffunction-sections", "-fdata-sections", *WARN, *defines,
-             f"-I{FIRMWARE_DIR / 'include'}", f"-I{port_dir}",
-             # ports include core interface headers (sandbox/gpio.h, store/flash.h, and by
-             # bare name periph/ and sandbox/ ones), as the firmware build puts every core
-             # folder on the path
-             f"-I{FIRMWARE_DIR / 'src' / 'core'}",
-             *[f"-I{d}" for d in sorted((FIRMWARE_DIR / 'src' / 'core').iterdir())
-               if d.is_dir()],
-             f"-I{Path(__file__).resolve().parent}",  # bare_console.h
-             *[f"-I{d}" for d in include_dirs]]
+    flags = compile_flags(board, board_name, opt, include_dirs, extra_cflags)
     linked = [str(o) for o in objects]
     for i, src in enumerate(all_sources):
         obj = out / f"{i:03d}_{src.name}.o"
         _run([gcc, *flags, "-c", str(src), "-o", str(obj)])
         linked.append(str(obj))
     elf = out / elf_name
-    _run([gcc, *link_cpu, *linked, "-nostdlib", "-nostartfiles", "-Wl,--gc-sections",
-          f"-L{port_dir}", f"-T{out / 'memory.ld'}", *link_flags, "-lgcc", "-o", str(elf)])
+    _run([gcc, *target_link_flags(board), *linked, f"-L{port_dir}", f"-T{out / 'memory.ld'}",
+          *link_flags, *(f"-l{lib}" for lib in build_desc().libs), "-o", str(elf)])
     return elf
 
 

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.bare_image import WARN, ImageBuildError, build_bare_image, load_board_json
+from bench.bare_image import ImageBuildError, build_bare_image, load_board_json
+from wasmote.build_desc import build_desc
 from wasmote.paths import FIRMWARE_DIR
 
 __all__ = ["CRYPTO_SRC", "WARN", "ImageBuildError", "TargetImage", "build_image"]
 
 CRYPTO_SRC = FIRMWARE_DIR / "src" / "core" / "crypto"
+WARN = list(build_desc().warnings)  # the firmware's warnings (firmware/build.json)
 
 
 @dataclass

@@ -21,10 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from wasmote.build_desc import build_desc
 from wasmote.errors import WasmoteError
 from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
-
-WARN_FLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror")
 
 
 class BuildError(WasmoteError):
@@ -90,13 +89,13 @@ INCLUDE_DIR = FIRMWARE_DIR / "include"
 
 
 def core_sources() -> list[Path]:
-    """Every C source of every core component (runtime/, and whatever else is there)."""
-    return sorted(CORE_DIR.rglob("*.c"))
+    """Every C source of the core's components (firmware/build.json lists them)."""
+    return build_desc().core_sources(".c")
 
 
 def core_asm_sources() -> list[Path]:
     """Assembly of the core (aot/arch/*.S: each file assembles only for its architecture)."""
-    return sorted(CORE_DIR.rglob("*.S"))
+    return build_desc().core_sources(".S")
 
 
 def _headers() -> list[Path]:
@@ -104,10 +103,7 @@ def _headers() -> list[Path]:
 
 
 def _include_flags(program: Program | None) -> list[str]:
-    flags = [f"-I{INCLUDE_DIR}", f"-I{CORE_DIR}"]
-    # Core components include their own private headers relative to their folder.
-    flags += [f"-I{d}" for d in sorted(p for p in CORE_DIR.iterdir() if p.is_dir())] \
-        if CORE_DIR.is_dir() else []
+    flags = build_desc().include_flags()
     if program is not None:
         flags += [f"-I{FIRMWARE_DIR / d}" for d in program.include_dirs]
     return flags
@@ -175,6 +171,12 @@ def _compile_all(cmds: list[tuple[list[str], str]]) -> None:
             fut.result()
 
 
+def compile_flags(variant: Variant, program: Program | None = None) -> list[str]:
+    """The flags the posix build compiles with: the build description's (-std, warnings,
+    defines, include path), the variant's, the program's own include folders."""
+    return [*build_desc().common_flags(), *variant.cflags, *_include_flags(program)]
+
+
 def build_dir(variant: str) -> Path:
     return BUILD_DIR / "posix" / variant
 
@@ -205,7 +207,7 @@ def build_program(program: str | Program = "wasmote-spec", variant: str = "relea
     for s in own:
         if not s.is_file():
             raise BuildError("posix build", f"missing program source {s}")
-    cflags = [*WARN_FLAGS, *var.cflags, *_include_flags(prog)]
+    cflags = compile_flags(var, prog)
     out_dir = build_dir(variant)
     exe = out_dir / program
     key = _hash_inputs([compiler, *cflags, *var.ldflags], [*core, *own, *_headers()])
@@ -262,8 +264,12 @@ class SizeReport:
         return sum(o.bss for o in self.objects)
 
 
-ARM_FLAGS = ("-std=c99", "-Os", "-mcpu=cortex-m4", "-mthumb", "-ffreestanding",
-             "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra", "-Werror")
+ARM_CPU = ("-mcpu=cortex-m4", "-mthumb")
+
+
+def arm_flags() -> list[str]:
+    """The Cortex-M4 size build's flags: the build description's target flags."""
+    return [*build_desc().target_flags(), *ARM_CPU]
 
 
 def arm_core_size(components: Sequence[str] | None = None) -> SizeReport:
@@ -281,7 +287,7 @@ def arm_core_size(components: Sequence[str] | None = None) -> SizeReport:
                if components is None or s.relative_to(CORE_DIR).parts[0] in components]
     if not sources:
         raise BuildError("cortex-m4 build", f"no core sources under {CORE_DIR}")
-    flags = [*ARM_FLAGS, *_include_flags(None)]
+    flags = [*arm_flags(), *_include_flags(None)]
     out_dir = BUILD_DIR / "cortex-m4-size"
     with _locked(out_dir):
         objs = [out_dir / _object_name(s) for s in sources]
@@ -294,7 +300,7 @@ def arm_core_size(components: Sequence[str] | None = None) -> SizeReport:
         f = line.split()
         if len(f) >= 6:
             rows.append(ObjectSize(Path(f[5]).name, int(f[0]), int(f[1]), int(f[2])))
-    return SizeReport(tuple(ARM_FLAGS), tuple(rows))
+    return SizeReport(tuple(flags), tuple(rows))
 
 
 _SIZE_ENTRY = r"""
@@ -359,7 +365,7 @@ def arm_linked_size() -> LinkedSize:
                *sorted((CORE_DIR / "runtime").glob("*.c"))]
     driver = FIRMWARE_DIR / "src" / "testing" / "spec_driver.c"
     out_dir = BUILD_DIR / "cortex-m4-size"
-    flags = [*ARM_FLAGS, *_include_flags(None), f"-I{driver.parent}"]
+    flags = [*arm_flags(), *_include_flags(None), f"-I{driver.parent}"]
     with _locked(out_dir):
         entry = out_dir / "size_entry.c"
         entry.write_text(_SIZE_ENTRY)

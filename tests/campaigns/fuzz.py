@@ -45,6 +45,7 @@ from tests.campaigns.common import (
     spec_modules,
     wat_modules,
 )
+from wasmote.build_desc import build_desc
 from wasmote.paths import BUILD_DIR, FIRMWARE_DIR, REPO_ROOT
 
 FUZZ_DIR = REPO_ROOT / "fuzz"
@@ -53,10 +54,10 @@ OUT = BUILD_DIR / "fuzz"
 CORE = FIRMWARE_DIR / "src" / "core"
 INCLUDE = FIRMWARE_DIR / "include"
 
-# The core components the targets exercise (others, e.g. work in progress, stay out).
+# The core components the targets exercise (of firmware/build.json's; aot/ and periph/ stay
+# out: native code and peripheral drivers do not run on the host).
 COMPONENTS = ("base", "runtime", "protocol", "store", "crypto", "sandbox", "device",
               "supervisor", "random")
-WARN = ("-std=c99", "-Wall", "-Wextra", "-Werror")
 # core objects: sanitizers + coverage instrumentation, no libFuzzer main; harness: the main.
 FLAVORS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "asan": (("-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=fuzzer-no-link,address,undefined",
@@ -110,11 +111,6 @@ def _clang() -> str:
                         "libclang-rt-14-dev)")
 
 
-def _includes() -> list[str]:
-    return [f"-I{INCLUDE}", f"-I{CORE}", *(f"-I{d}" for d in sorted(CORE.iterdir())
-                                           if d.is_dir())]
-
-
 def _headers_key() -> bytes:
     h = hashlib.sha256()
     for f in sorted([*INCLUDE.rglob("*.h"), *(FIRMWARE_DIR / "src").rglob("*.h")]):
@@ -128,15 +124,22 @@ def _compile(cmd: list[str], what: str) -> None:
         raise CampaignError(f"{what} failed:\n{(proc.stderr + proc.stdout)[-3000:]}")
 
 
+def compile_flags(flavor: str) -> list[str]:
+    """The fuzzers' compile flags: the build description's (-std, warnings, defines, include
+    path) and the flavor's instrumentation."""
+    desc = build_desc()
+    return [*desc.common_flags(), *FLAVORS[flavor][0], *desc.include_flags()]
+
+
 def build(target: str, flavor: str = "asan") -> Path:
     """The libFuzzer binary of `target` (core objects cached per source, shared by all
     targets of a flavor)."""
-    cflags, ldflags = FLAVORS[flavor]
+    ldflags = FLAVORS[flavor][1]
     cc = _clang()
     out = OUT / flavor
     obj_dir = out / "obj"
     obj_dir.mkdir(parents=True, exist_ok=True)
-    flags = [*WARN, *cflags, *_includes()]
+    flags = compile_flags(flavor)
     hk = _headers_key()
     with open(out / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from wasmote import firmware, flash
 from wasmote.boards import BoardError, UnknownBoardError, list_boards, load_board
+from wasmote.build_desc import build_desc
 from wasmote.cli import main
 from wasmote.paths import FIRMWARE_DIR
 
@@ -132,17 +133,17 @@ def test_firmware_stm32_port_links_with_the_debian_toolchain(tmp_path):
     against the core and app, and its memory map checked against the board file."""
     env = _ini_env("nucleo_l476rg")
     board = load_board("nucleo_l476rg")
-    flags = shlex.split(env["build_flags"])
+    desc = build_desc()
+    # what pio_build.py adds to the environment's build_flags
+    flags = [*shlex.split(env["build_flags"]), *desc.target_flags(), *desc.debug]
     src = FIRMWARE_DIR / "src"
-    includes = [FIRMWARE_DIR / "include", src, src / "core",
-                *sorted(d for d in (src / "core").iterdir() if d.is_dir())]
     sources = _filtered_sources(env["build_src_filter"])
     assert src / "port" / "stm32" / "stm32_flash.c" in sources
     assert not [p for p in sources if "spectest" in p.parts or "posix" in p.parts]
     elf = tmp_path / "nucleo.elf"
-    cmd = ["arm-none-eabi-gcc", *flags, *[f"-I{d}" for d in includes], *map(str, sources),
-           "-nostartfiles", "-nostdlib", "-Wl,--gc-sections", "-T",
-           str(FIRMWARE_DIR / env["board_build.ldscript"]), "-lgcc", "-o", str(elf)]
+    cmd = ["arm-none-eabi-gcc", *flags, *desc.include_flags(), *map(str, sources),
+           *desc.link, "-T", str(FIRMWARE_DIR / env["board_build.ldscript"]),
+           *(f"-l{lib}" for lib in desc.libs), "-o", str(elf)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     # the linker script agrees with the board file (image, store region, sector, stack)

@@ -2,8 +2,6 @@
 
 #include "console.h"
 
-#ifdef WM_HAVE_RUNTIME
-
 #include "selftest_wasm.h"
 #include "wasmote.h"
 
@@ -98,15 +96,3 @@ unsigned wm_selftest_run(uint8_t *ram, size_t ram_size)
     wm_con_puts("\r\n");
     return fails;
 }
-
-#else /* the runtime core is not in this build yet: say so instead of pretending */
-
-unsigned wm_selftest_run(uint8_t *ram, size_t ram_size)
-{
-    (void)ram;
-    (void)ram_size;
-    wm_con_puts("selftest skipped: runtime not built\r\n");
-    return 0;
-}
-
-#endif

@@ -25,9 +25,8 @@ from wasmote.device.errors import DeviceError
 from wasmote.device.transport import PipeTransport
 from wasmote.errors import WasmoteError
 from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
-from wasmote.posix_build import core_asm_sources, core_sources
+from wasmote.posix_build import VARIANTS, compile_flags, core_asm_sources, core_sources
 
-CORE = FIRMWARE_DIR / "src" / "core"
 PORT_SOURCES = (
     FIRMWARE_DIR / "src" / "port" / "posix" / "device_main.c",
     FIRMWARE_DIR / "src" / "port" / "posix" / "flash_file.c",
@@ -40,13 +39,6 @@ def _sources() -> list[Path]:
     return [*core_sources(), *core_asm_sources(), *PORT_SOURCES]
 
 
-FLAGS = {
-    "release": ("-O2",),
-    "asan": ("-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
-             "-fno-sanitize-recover=all"),
-}
-
-
 def build_device(variant: str = "release") -> Path:
     """Compile wasmote-device (cached by a hash of sources, headers and flags)."""
     cc = shutil.which("cc") or shutil.which("gcc")
@@ -54,11 +46,8 @@ def build_device(variant: str = "release") -> Path:
         raise DeviceError("no C compiler found (install gcc) to build the posix device")
     headers = sorted([*(FIRMWARE_DIR / "src").rglob("*.h"),
                       *(FIRMWARE_DIR / "include").rglob("*.h")])
-    cmd = [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", *FLAGS[variant],
-           f"-I{CORE}", f"-I{FIRMWARE_DIR / 'include'}",
-           # core components include their own headers by bare name (as posix_build does)
-           *(f"-I{d}" for d in sorted(CORE.iterdir()) if d.is_dir()),
-           *(str(s) for s in _sources())]
+    var = VARIANTS[variant]  # the posix build's variants: the same flags as its programs
+    cmd = [cc, *compile_flags(var), *var.ldflags, *(str(s) for s in _sources())]
     h = hashlib.sha256(" ".join(cmd).encode())
     for f in (*_sources(), *headers):
         h.update(f.read_bytes())

@@ -4,13 +4,13 @@ Everything board-specific comes from the board manifest (boards/<name>.json):
 `build.cflags` (CPU/ABI flags for compile and link), `build.f_cpu`, and our `wasmote`
 section: tool prefix, port folder, CPU name, UART, memory map and module-store region.
 The linker script's MEMORY block is generated from that memory map, so the manifest is the
-single source of truth; the port supplies the SECTIONS part. No newlib: -nostdlib, the core
-brings its own memcpy/memset, libgcc supplies soft-float and 64-bit division helpers.
+single source of truth; the port supplies the SECTIONS part. Flags, include path and
+components common to every build come from firmware/build.json. No newlib: -nostdlib, the
+core brings its own memcpy/memset, libgcc supplies soft-float and 64-bit division helpers.
 """
 
-import glob
+import json
 import os
-import re
 
 from SCons.Script import AlwaysBuild, Default, DefaultEnvironment
 
@@ -106,49 +106,30 @@ if wm.get("peripherals"):
     defines += _periph_defines(wm["peripherals"])
 
 
-def _runtime_present():
-    """True once the core defines (not just declares) wm_call_export: until the runtime
-    lands the app boots without its self-test instead of failing to link."""
-    pattern = re.compile(r"\bwm_call_export\s*\([^;{]*\)\s*\{")
-    for path in glob.glob(os.path.join(src_dir, "core", "runtime", "*.c")):
-        with open(path, encoding="utf-8", errors="replace") as f:
-            if pattern.search(f.read()):
-                return True
-    return False
-
-
-if _runtime_present():
-    defines.append(("WM_HAVE_RUNTIME", 1))
-
-common = cpu_flags + [
-    "-Os",
-    "-g",
-    "-ffreestanding",
-    "-fno-builtin",
-    "-ffunction-sections",
-    "-fdata-sections",
-    "-Wall",
-    "-Wextra",
-    "-Werror",
-]
+# The flags and folders every build of the firmware shares (firmware/build.json, the one
+# build description; wasmote.build_desc reads it for the host's builds).
+with open(os.path.join(project_dir, "build.json"), encoding="utf-8") as f:
+    desc = json.load(f)
+target = desc["target"]
+defines += desc["defines"]
+core_dir = os.path.join(src_dir, "core")
 env.Append(
     ASFLAGS=cpu_flags,
     ASPPFLAGS=cpu_flags,
-    CFLAGS=["-std=c99"],
-    CCFLAGS=common,
+    CFLAGS=["-std=" + desc["c_std"]],
+    CCFLAGS=cpu_flags + [target["optimize"]] + target["debug"] + target["codegen"]
+    + desc["warnings"],
     CPPDEFINES=defines,
-    # Like the posix build: core components include each other's headers by bare name.
-    CPPPATH=[env.subst("$PROJECT_INCLUDE_DIR"), src_dir, os.path.join(src_dir, "core")]
-    + sorted(d for d in glob.glob(os.path.join(src_dir, "core", "*")) if os.path.isdir(d)),
+    # core components include each other's headers by bare name
+    CPPPATH=[os.path.join(project_dir, d) for d in desc["include_dirs"]]
+    + [os.path.join(core_dir, c) for c in desc["components"]],
     LINKFLAGS=link_cpu_flags
+    + target["link"]
     + [
-        "-nostdlib",
-        "-nostartfiles",
-        "-Wl,--gc-sections",
         "-Wl,-Map," + os.path.join(build_dir, "firmware.map"),
         "-L" + port_dir,
     ],
-    LIBS=["gcc"],
+    LIBS=target["libs"],
 )
 
 # MEMORY block from the manifest, then the port's sections.
