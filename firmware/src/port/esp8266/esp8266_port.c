@@ -22,6 +22,7 @@
 #include <uart.h>
 #include <user_interface.h>
 
+#include "port/shared/reset_keep.h"
 #include "random/random.h"
 #include "sandbox/gpio.h"
 #include "wasmote_port.h"
@@ -39,12 +40,7 @@ static uart_t *wm_uart;
 
 /* Survives a reset but power-on: .noinit is neither loaded nor zeroed by the core's start-up
  * (the Arduino core's linker script keeps such a section in DRAM). */
-#define WM_KEEP_MAGIC 0x4B505057u /* "WPPK" */
-static struct {
-    uint32_t magic;
-    uint32_t cause; /* set just before a software reset */
-    uint32_t app[16];
-} wm_keep __attribute__((section(".noinit")));
+static wm_keep wm_kept __attribute__((section(".noinit")));
 static uint32_t wm_boot_cause;
 
 int wm_port_uart_read(void)
@@ -77,7 +73,7 @@ void wm_port_idle(void) { delay(1); }
 
 void wm_port_reset(void)
 {
-    wm_keep.cause = 1u;
+    wm_kept.cause = 1u;
     system_restart();
     for (;;) {
         delay(1);
@@ -86,11 +82,7 @@ void wm_port_reset(void)
 
 uint32_t wm_port_reset_cause(void) { return wm_boot_cause; }
 
-void *wm_port_retained(size_t *size)
-{
-    *size = sizeof wm_keep.app;
-    return wm_keep.app;
-}
+void *wm_port_retained(size_t *size) { return wm_keep_app(&wm_kept, size); }
 
 /* The SDK's software watchdog (about 3.2 s) and the chip's hardware one (about 8 s) are
  * always on and not adjustable: a firmware that neither kicks nor idles that long resets
@@ -165,11 +157,7 @@ void wm_esp8266_start(void);
 void wm_esp8266_start(void)
 {
     wm_boot_cause = cause_from_sdk();
-    if (wm_boot_cause == 0u || wm_keep.magic != WM_KEEP_MAGIC) {
-        memset(wm_keep.app, 0, sizeof wm_keep.app);
-        wm_keep.magic = WM_KEEP_MAGIC;
-    }
-    wm_keep.cause = 0u;
+    wm_keep_start(&wm_kept, wm_boot_cause == 0u || !wm_keep_valid(&wm_kept));
     wifi_set_opmode_current(NULL_MODE); /* no radio: its RAM and time go to the modules */
     wm_uart = uart_init(UART0, WM_BAUD, UART_8N1, UART_FULL, 1, WM_RX_BUF, false);
     pinMode(WM_LED_GPIO, OUTPUT);

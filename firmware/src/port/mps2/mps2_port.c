@@ -4,6 +4,8 @@
 #include <stdint.h>
 
 #include "mps2_regs.h"
+#include "port/shared/reset_keep.h"
+#include "port/shared/soft_watchdog.h"
 #include "random/random.h"
 #include "sandbox/gpio.h"
 #include "wasmote_port.h"
@@ -17,39 +19,23 @@ extern uint8_t __heap_start, __heap_end, __store_start, __store_end;
 /* The port's mutable state: the tick count (SysTick), the watchdog, the console's receive
  * ring, and what survives a reset (in .noinit, which start-up neither loads nor zeroes). */
 static volatile uint32_t wm_ticks_ms;
-static volatile uint32_t wm_wdog_timeout_ms; /* 0 = off */
-static volatile uint32_t wm_wdog_kicked_ms;
+static wm_soft_watchdog wm_wdog;
 #define WM_RX_RING 1024u /* power of two, about a frame of the protocol */
 static volatile uint8_t wm_rx_ring[WM_RX_RING]; /* the interrupt writes head, we read tail */
 static volatile uint32_t wm_rx_head, wm_rx_tail;
 
-#define WM_KEEP_MAGIC 0x4B505057u /* "WPPK" */
-static struct {
-    uint32_t magic;
-    uint32_t cause; /* cause of the *next* reset, set just before it happens */
-    uint32_t app[16];
-} wm_keep __attribute__((section(".noinit")));
+static wm_keep wm_kept __attribute__((section(".noinit")));
 static uint32_t wm_boot_cause;
 
 void wm_mps2_boot_cause_init(void);
 void wm_mps2_fault_reset(void);
 
 /* Called once at start-up, before anything can reset the board again. */
-void wm_mps2_boot_cause_init(void)
-{
-    wm_boot_cause = wm_keep.magic == WM_KEEP_MAGIC ? wm_keep.cause : 0u; /* power-on */
-    if (wm_keep.magic != WM_KEEP_MAGIC) {
-        for (size_t i = 0; i < sizeof wm_keep.app / sizeof wm_keep.app[0]; i++) {
-            wm_keep.app[i] = 0;
-        }
-    }
-    wm_keep.magic = WM_KEEP_MAGIC;
-    wm_keep.cause = 0; /* a reset nobody announced (debugger, QEMU monitor) */
-}
+void wm_mps2_boot_cause_init(void) { wm_boot_cause = wm_keep_boot(&wm_kept); }
 
 static void wm_reset_with(uint32_t cause)
 {
-    wm_keep.cause = cause;
+    wm_kept.cause = cause;
     __asm__ volatile("dsb" ::: "memory");
     WM_SCB_AIRCR = (0x5FAu << 16) | (1u << 2); /* VECTKEY | SYSRESETREQ */
     __asm__ volatile("dsb" ::: "memory");
@@ -61,19 +47,14 @@ void wm_mps2_fault_reset(void) { wm_reset_with(3u); }
 
 uint32_t wm_port_reset_cause(void) { return wm_boot_cause; }
 
-void *wm_port_retained(size_t *size)
-{
-    *size = sizeof wm_keep.app;
-    return wm_keep.app;
-}
+void *wm_port_retained(size_t *size) { return wm_keep_app(&wm_kept, size); }
 
 void wm_port_watchdog_start(uint32_t timeout_ms)
 {
-    wm_wdog_kicked_ms = wm_ticks_ms;
-    wm_wdog_timeout_ms = timeout_ms;
+    wm_soft_watchdog_start(&wm_wdog, wm_ticks_ms, timeout_ms);
 }
 
-void wm_port_watchdog_kick(void) { wm_wdog_kicked_ms = wm_ticks_ms; }
+void wm_port_watchdog_kick(void) { wm_soft_watchdog_kick(&wm_wdog, wm_ticks_ms); }
 
 void wm_mps2_clock_init(void);
 void wm_mps2_uart_init(void);
@@ -102,7 +83,7 @@ void wm_mps2_systick_handler(void)
 {
     uint32_t now = wm_ticks_ms + 1u;
     wm_ticks_ms = now;
-    if (wm_wdog_timeout_ms != 0u && now - wm_wdog_kicked_ms > wm_wdog_timeout_ms) {
+    if (wm_soft_watchdog_expired(&wm_wdog, now)) {
         wm_uart_put_blocking("\r\npanic: watchdog, resetting\r\n");
         wm_reset_with(2u);
     }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "mps2_regs.h"
+#include "port/shared/aot_weak_vectors.h"
 #include "wasmote_port.h"
 
 extern uint32_t __data_load, __data_start, __data_end, __bss_start, __bss_end, __stack_top;
@@ -23,17 +24,8 @@ void wm_mps2_aux_uart_handler(void);
 void wm_mps2_pwm_timer_handler(void);
 void wm_mps2_fault_reset(void);
 
-/* core/aot (aot.h, aot/arch/iso_thumb.S). Images without core/aot (the crypto bench) get
- * these weak stand-ins: the plain handlers, and no isolation. */
-void wm_aot_svc_vector(void) __attribute__((weak, alias("wm_mps2_default_handler")));
-void wm_aot_fault_vector(void) __attribute__((weak, alias("wm_mps2_fault_handler")));
-/* SysTick: core/aot's vector calls the port's tick, then stops native code stuck too long */
-void wm_aot_port_tick(void);
-void wm_aot_port_tick(void) { wm_mps2_systick_handler(); }
-void wm_aot_tick_vector(void) __attribute__((weak, alias("wm_aot_port_tick")));
-int wm_aot_isolation_init(void) __attribute__((weak));
-int wm_aot_isolation_init(void) { return 0; }
-void wm_aot_iso_firmware_fault(void);
+/* core/aot (aot.h, aot/arch/iso_thumb.S), or weak stand-ins without it */
+WM_AOT_WEAK_VECTORS(wm_mps2_default_handler, wm_mps2_fault_handler, wm_mps2_systick_handler);
 
 typedef void (*wm_vector)(void);
 

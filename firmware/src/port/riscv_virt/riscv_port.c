@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "port/shared/reset_keep.h"
+#include "port/shared/soft_watchdog.h"
 #include "random/random.h"
 #include "wasmote_port.h"
 
@@ -48,17 +50,12 @@ void wm_rv_fault(void);
 static void wm_fault_puts(const char *s);
 
 /* What survives a reset (in .noinit, which start-up neither loads nor zeroes). */
-#define WM_KEEP_MAGIC 0x4B505057u /* "WPPK" */
-static struct {
-    uint32_t magic;
-    uint32_t cause; /* cause of the *next* reset, set just before it happens */
-    uint32_t app[16];
-} wm_keep __attribute__((section(".noinit")));
+static wm_keep wm_kept __attribute__((section(".noinit")));
 static uint32_t wm_boot_cause;
 
 static void wm_reset_with(uint32_t cause)
 {
-    wm_keep.cause = cause;
+    wm_kept.cause = cause;
     WM_SIFIVE_TEST = 0x7777u; /* QEMU: system reset */
     for (;;) {
     }
@@ -66,24 +63,18 @@ static void wm_reset_with(uint32_t cause)
 
 uint32_t wm_port_reset_cause(void) { return wm_boot_cause; }
 
-void *wm_port_retained(size_t *size)
-{
-    *size = sizeof wm_keep.app;
-    return wm_keep.app;
-}
+void *wm_port_retained(size_t *size) { return wm_keep_app(&wm_kept, size); }
 
 /* QEMU virt has no watchdog device: the timer interrupt is the watchdog. */
 static volatile uint32_t wm_ticks;
-static volatile uint32_t wm_wdog_timeout_ms; /* 0 = off */
-static volatile uint32_t wm_wdog_kicked;
+static wm_soft_watchdog wm_wdog;
 
 void wm_port_watchdog_start(uint32_t timeout_ms)
 {
-    wm_wdog_kicked = wm_ticks;
-    wm_wdog_timeout_ms = timeout_ms;
+    wm_soft_watchdog_start(&wm_wdog, wm_ticks, timeout_ms);
 }
 
-void wm_port_watchdog_kick(void) { wm_wdog_kicked = wm_ticks; }
+void wm_port_watchdog_kick(void) { wm_soft_watchdog_kick(&wm_wdog, wm_ticks); }
 
 /* QEMU virt has no user pins. */
 const struct wm_gpio_ops *wm_port_gpio(void) { return 0; }
@@ -136,7 +127,7 @@ void wm_rv_trap_c(uint32_t mcause)
     if (code == 7u) { /* machine timer: tick, watchdog */
         uint32_t now = wm_ticks + 1u;
         wm_ticks = now;
-        if (wm_wdog_timeout_ms != 0u && now - wm_wdog_kicked > wm_wdog_timeout_ms) {
+        if (wm_soft_watchdog_expired(&wm_wdog, now)) {
             wm_fault_puts("\r\npanic: watchdog, resetting\r\n");
             wm_reset_with(2u);
         }
@@ -152,14 +143,7 @@ void wm_rv_trap_c(uint32_t mcause)
 
 void wm_rv_main(void)
 {
-    wm_boot_cause = wm_keep.magic == WM_KEEP_MAGIC ? wm_keep.cause : 0u; /* power-on */
-    if (wm_keep.magic != WM_KEEP_MAGIC) {
-        for (size_t i = 0; i < sizeof wm_keep.app / sizeof wm_keep.app[0]; i++) {
-            wm_keep.app[i] = 0;
-        }
-    }
-    wm_keep.magic = WM_KEEP_MAGIC;
-    wm_keep.cause = 0;
+    wm_boot_cause = wm_keep_boot(&wm_kept);
     wm_uart_init();
     wm_timer_next();
     /* machine timer + external interrupts on, then globally */

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "port/shared/reset_keep.h"
 #include "random/random.h"
 #include "sandbox/gpio.h"
 #include "stm32_port.h"
@@ -27,12 +28,7 @@ static volatile uint32_t wm_rx_head, wm_rx_tail;
 static volatile uint8_t wm_rx_buf[WM_RX_RING];
 static uint32_t wm_boot_cause;
 
-#define WM_KEEP_MAGIC 0x4B505057u /* "WPPK" */
-static struct {
-    uint32_t magic;
-    uint32_t cause; /* cause of the *next* software reset, set just before it happens */
-    uint32_t app[16];
-} wm_keep __attribute__((section(".noinit")));
+static wm_keep wm_kept __attribute__((section(".noinit")));
 
 /* RCC_CSR says which reset it was; a software reset (SYSRESETREQ) is either RESET or a
  * fault, which only the word left in .noinit tells apart. Power-on, brown-out and the
@@ -40,27 +36,21 @@ static struct {
 static void wm_boot_cause_init(void)
 {
     uint32_t csr = WM_RCC_CSR;
-    bool kept = wm_keep.magic == WM_KEEP_MAGIC;
+    uint32_t announced = wm_keep_announced(&wm_kept);
     if (csr & (WM_RCC_CSR_IWDGRSTF | WM_RCC_CSR_WWDGRSTF)) {
         wm_boot_cause = WM_STM32_RESET_WATCHDOG;
     } else if (csr & WM_RCC_CSR_SFTRSTF) {
-        wm_boot_cause = kept && wm_keep.cause != 0u ? wm_keep.cause : WM_STM32_RESET_SOFTWARE;
+        wm_boot_cause = announced != 0u ? announced : WM_STM32_RESET_SOFTWARE;
     } else {
         wm_boot_cause = 0u;
     }
     WM_RCC_CSR |= WM_RCC_CSR_RMVF;
-    if (!kept) {
-        for (size_t i = 0; i < sizeof wm_keep.app / sizeof wm_keep.app[0]; i++) {
-            wm_keep.app[i] = 0;
-        }
-    }
-    wm_keep.magic = WM_KEEP_MAGIC;
-    wm_keep.cause = 0;
+    wm_keep_start(&wm_kept, !wm_keep_valid(&wm_kept));
 }
 
 static void wm_reset_with(uint32_t cause)
 {
-    wm_keep.cause = cause;
+    wm_kept.cause = cause;
     __asm__ volatile("dsb" ::: "memory");
     WM_SCB_AIRCR = (0x5FAu << 16) | (1u << 2); /* VECTKEY | SYSRESETREQ */
     __asm__ volatile("dsb" ::: "memory");
@@ -218,11 +208,7 @@ void wm_port_reset(void) { wm_reset_with(WM_STM32_RESET_SOFTWARE); }
 
 uint32_t wm_port_reset_cause(void) { return wm_boot_cause; }
 
-void *wm_port_retained(size_t *size)
-{
-    *size = sizeof wm_keep.app;
-    return wm_keep.app;
-}
+void *wm_port_retained(size_t *size) { return wm_keep_app(&wm_kept, size); }
 
 /* IWDG: counter clock LSI / (4 << PR) with the LSI at ~32 kHz, i.e. 8 >> PR ticks per
  * millisecond; the 12-bit reload picks the smallest prescaler that reaches the timeout

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "stm32_port.h"
+#include "port/shared/aot_weak_vectors.h"
 #include "stm32l4_regs.h"
 #include "wasmote_port.h"
 
@@ -15,17 +16,8 @@ void wm_stm32_reset_handler(void);
 void wm_stm32_nmi_handler(void);
 void wm_stm32_fault_handler(void);
 void wm_stm32_default_handler(void);
-/* core/aot (aot/arch/iso_thumb.S, iso_cortexm.c); a build without core/aot links these weak
- * stand-ins: the plain handlers, and no isolation. */
-void wm_aot_svc_vector(void) __attribute__((weak, alias("wm_stm32_default_handler")));
-void wm_aot_fault_vector(void) __attribute__((weak, alias("wm_stm32_fault_handler")));
-/* SysTick: core/aot's vector calls the port's tick, then stops native code stuck too long */
-void wm_aot_port_tick(void);
-void wm_aot_port_tick(void) { wm_stm32_systick_handler(); }
-void wm_aot_tick_vector(void) __attribute__((weak, alias("wm_aot_port_tick")));
-int wm_aot_isolation_init(void) __attribute__((weak));
-int wm_aot_isolation_init(void) { return 0; }
-void wm_aot_iso_firmware_fault(void);
+/* core/aot (aot/arch/iso_thumb.S, iso_cortexm.c), or weak stand-ins without it */
+WM_AOT_WEAK_VECTORS(wm_stm32_default_handler, wm_stm32_fault_handler, wm_stm32_systick_handler);
 
 typedef void (*wm_vector)(void);
 
