@@ -12,7 +12,7 @@ apt_packages=(
   gcc-riscv64-unknown-elf
   gcc-xtensa-lx106 binutils-xtensa-lx106
   qemu-system-arm qemu-system-misc
-  wabt binaryen
+  wabt binaryen clang-format
   mosquitto
 )
 

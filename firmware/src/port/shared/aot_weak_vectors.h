@@ -7,14 +7,14 @@
 #ifndef WM_PORT_SHARED_AOT_WEAK_VECTORS_H
 #define WM_PORT_SHARED_AOT_WEAK_VECTORS_H
 
-#define WM_AOT_WEAK_VECTORS(DEFAULT, FAULT, TICK)                                          \
-    void wm_aot_svc_vector(void) __attribute__((weak, alias(#DEFAULT)));                   \
-    void wm_aot_fault_vector(void) __attribute__((weak, alias(#FAULT)));                   \
-    void wm_aot_port_tick(void);                                                           \
-    void wm_aot_port_tick(void) { TICK(); }                                                \
-    void wm_aot_tick_vector(void) __attribute__((weak, alias("wm_aot_port_tick")));        \
-    int wm_aot_isolation_init(void) __attribute__((weak));                                 \
-    int wm_aot_isolation_init(void) { return 0; }                                          \
+#define WM_AOT_WEAK_VECTORS(DEFAULT, FAULT, TICK)                                   \
+    void wm_aot_svc_vector(void) __attribute__((weak, alias(#DEFAULT)));            \
+    void wm_aot_fault_vector(void) __attribute__((weak, alias(#FAULT)));            \
+    void wm_aot_port_tick(void);                                                    \
+    void wm_aot_port_tick(void) { TICK(); }                                         \
+    void wm_aot_tick_vector(void) __attribute__((weak, alias("wm_aot_port_tick"))); \
+    int wm_aot_isolation_init(void) __attribute__((weak));                          \
+    int wm_aot_isolation_init(void) { return 0; }                                   \
     void wm_aot_iso_firmware_fault(void)
 
 #endif

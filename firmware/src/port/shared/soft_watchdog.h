@@ -13,8 +13,7 @@ typedef struct wm_soft_watchdog {
     volatile uint32_t kicked_ms;
 } wm_soft_watchdog;
 
-static inline void wm_soft_watchdog_start(wm_soft_watchdog *w, uint32_t now_ms,
-                                          uint32_t timeout_ms)
+static inline void wm_soft_watchdog_start(wm_soft_watchdog *w, uint32_t now_ms, uint32_t timeout_ms)
 {
     w->kicked_ms = now_ms;
     w->timeout_ms = timeout_ms;
