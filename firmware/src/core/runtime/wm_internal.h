@@ -164,9 +164,10 @@ static inline int32_t wm_fast_s32(const uint8_t **pp) {
     uint32_t v = p[0];
     /* sign-extend from the last payload bit (arithmetic >> on int32_t, as GCC/clang do) */
     if (WM_LIKELY(v < 0x80)) { *pp = p + 1; return (int32_t)(v << 25) >> 25; }
-    v = (v & 0x7f) | ((uint32_t)(p[1] & 0x7f) << 7);
+    /* two bytes (constants 64..8191): p[1] whole, its top bit cleared below if it is set */
+    v = (v & 0x7f) | ((uint32_t)p[1] << 7);
     if (p[1] < 0x80) { *pp = p + 2; return (int32_t)(v << 18) >> 18; }
-    v |= (uint32_t)(p[2] & 0x7f) << 14;
+    v = (v & 0x3fff) | ((uint32_t)(p[2] & 0x7f) << 14);
     if (p[2] < 0x80) { *pp = p + 3; return (int32_t)(v << 11) >> 11; }
     v |= (uint32_t)(p[3] & 0x7f) << 21;
     if (p[3] < 0x80) { *pp = p + 4; return (int32_t)(v << 4) >> 4; }
@@ -177,7 +178,9 @@ static inline int32_t wm_fast_s32(const uint8_t **pp) {
 static inline int64_t wm_fast_s64(const uint8_t **pp) {
     const uint8_t *p = *pp;
     uint64_t v = 0;
-    uint32_t shift = 0, b;
+    uint32_t shift = 0, b = p[0];
+    /* one byte (-64..63) is most i64.const (shift counts, masks, small steps) */
+    if (WM_LIKELY(b < 0x80)) { *pp = p + 1; return (int64_t)((uint64_t)b << 57) >> 57; }
     do {
         b = *p++;
         if (shift < 64) v |= (uint64_t)(b & 0x7f) << shift;
