@@ -22,7 +22,6 @@
         ci = func->inst;                                  \
         mb = ci->mem ? ci->mem->data : NULL;              \
         msz = ci->mem ? ci->mem->bytes : 0;               \
-        fend = func->def->end;                            \
     } while (0)
 
 /* A check point charging k: suspends after it, owing what the fuel did not cover. */
@@ -339,7 +338,7 @@ __attribute__((noinline)) static int bulk_op(wm_exec *x, wm_instance *ci, uint32
 
 wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err) {
     wm_exec *x = &inst->x;
-    const uint8_t *pc = x->pc, *fend = NULL;
+    const uint8_t *pc = x->pc;
     const wm_side *stp = x->stp;
     uint64_t *sp = x->sp, *fp = x->fp, tos = x->tos;
     const wm_func *func = x->func, *callee = NULL;
@@ -419,8 +418,7 @@ do_call:
         for (uint32_t i = 0; i < d->nlocals; i++) *sp++ = 0;
         pc = d->code;
         stp = callee->inst->mod->side + d->side;
-        if (callee->inst == ci) fend = d->end; /* same instance: memory etc. unchanged */
-        else LOAD_CTX();
+        if (callee->inst != ci) LOAD_CTX(); /* else memory etc. unchanged */
         CHECK_POINT(d->fuel_entry); /* the frame and its locals */
     }
 
@@ -450,7 +448,7 @@ dispatch:
         }
         OP(05) goto take;
         OP(0B)
-            if (pc == fend) goto do_return;
+            if (pc == func->def->end) goto do_return;
             NEXT();
         OP(0C) goto take;
         OP(0D)
@@ -502,17 +500,28 @@ dispatch:
             tos = c ? sp[0] : sp[1];
             NEXT();
         }
-        OP(20) { uint32_t i; LOCAL_IDX(i); PUSH(fp[i]); NEXT(); }
+        OP(20) {
+            /* the commonest instruction: its one-byte form without a join with the long one */
+            if (WM_LIKELY(*pc < 0x80)) { size_t i = *pc++; PUSH(fp[i]); NEXT(); }
+            uint32_t i = wm_fast_u32(&pc);
+            PUSH(fp[i]);
+            NEXT();
+        }
         OP(21) {
-            uint32_t i;
+            size_t i;
             LOCAL_IDX(i);
             fp[i] = tos;
-            if (*pc == 0x20) { pc++; LOCAL_IDX(i); tos = fp[i]; NEXT(); } /* set; get */
+            if (*pc == 0x20) { /* set; get */
+                pc++;
+                if (WM_LIKELY(*pc < 0x80)) { tos = fp[*pc++]; NEXT(); }
+                tos = fp[wm_fast_u32(&pc)];
+                NEXT();
+            }
             POPN(1);
             NEXT();
         }
         OP(22) {
-            uint32_t i;
+            size_t i;
             LOCAL_IDX(i);
             fp[i] = tos;
             if (*pc == 0x0D) { pc++; cond = (uint32_t)tos; POPN(1); goto br_cond; } /* tee; br_if */
@@ -595,6 +604,9 @@ dispatch:
             case 0x76: pc++; tos = (uint32_t)tos >> (k & 31); NEXT();
             case 0x77: pc++; tos = rotl32((uint32_t)tos, k); NEXT();
             case 0x78: pc++; tos = rotr32((uint32_t)tos, k); NEXT();
+            /* a load from a constant address: a global variable (its address in the offset) */
+            case 0x28: PUSH(k); pc++; EA(4); tos = wm_ld32(p); NEXT();
+            case 0x2D: PUSH(k); pc++; EA(1); tos = p[0]; NEXT();
             default: PUSH(k); NEXT();
             }
         }
@@ -870,8 +882,7 @@ do_return: {
         stp = fr->stp;
         fp = fr->fp;
         func = fr->func;
-        if (func->inst == ci) fend = func->def->end;
-        else LOAD_CTX();
+        if (func->inst != ci) LOAD_CTX();
         goto dispatch;
     }
 
