@@ -77,6 +77,15 @@
 #define BINF32(op) do { float b = FA32(-1), a = FA32(-2); sp--; tos = wm_f32b(a op b); } while (0)
 #define BINF64(op) do { double b = FA64(-1), a = FA64(-2); sp--; tos = wm_f64b(a op b); } while (0)
 
+/* Paths that cost flash for speed (a second copy of a handler's common form, a fused
+ * pair): left out where the build asks for size (-Os, the firmware images), which keep
+ * the compact forms; same behaviour either way. */
+#if defined(__OPTIMIZE_SIZE__)
+#define WM_SPEED_PATHS 0
+#else
+#define WM_SPEED_PATHS 1
+#endif
+
 /* Dispatch: with GCC/clang, computed goto (one indirect jump per handler predicts far
  * better than a shared switch jump); otherwise a plain switch. */
 #if defined(__GNUC__) && !defined(WM_NO_COMPUTED_GOTO)
@@ -502,8 +511,13 @@ dispatch:
         }
         OP(20) {
             /* the commonest instruction: its one-byte form without a join with the long one */
+#if WM_SPEED_PATHS
             if (WM_LIKELY(*pc < 0x80)) { size_t i = *pc++; PUSH(fp[i]); NEXT(); }
-            uint32_t i = wm_fast_u32(&pc);
+            size_t i = wm_fast_u32(&pc);
+#else
+            size_t i;
+            LOCAL_IDX(i);
+#endif
             PUSH(fp[i]);
             NEXT();
         }
@@ -513,8 +527,13 @@ dispatch:
             fp[i] = tos;
             if (*pc == 0x20) { /* set; get */
                 pc++;
+#if WM_SPEED_PATHS
                 if (WM_LIKELY(*pc < 0x80)) { tos = fp[*pc++]; NEXT(); }
                 tos = fp[wm_fast_u32(&pc)];
+#else
+                LOCAL_IDX(i);
+                tos = fp[i];
+#endif
                 NEXT();
             }
             POPN(1);
@@ -604,9 +623,11 @@ dispatch:
             case 0x76: pc++; tos = (uint32_t)tos >> (k & 31); NEXT();
             case 0x77: pc++; tos = rotl32((uint32_t)tos, k); NEXT();
             case 0x78: pc++; tos = rotr32((uint32_t)tos, k); NEXT();
+#if WM_SPEED_PATHS
             /* a load from a constant address: a global variable (its address in the offset) */
             case 0x28: PUSH(k); pc++; EA(4); tos = wm_ld32(p); NEXT();
             case 0x2D: PUSH(k); pc++; EA(1); tos = p[0]; NEXT();
+#endif
             default: PUSH(k); NEXT();
             }
         }
