@@ -1,6 +1,7 @@
 """C unit checks of the runtime core (fuel/resume, blocking host calls, limits, re-entrancy,
 sub-page memory cap, hostile modules, tiny arenas, bit-exact float helpers, what fuel
-bounds: straight-line code, locals, bulk work, host work), built with ASan+UBSan and run
+bounds: straight-line code, locals, bulk work, host work; the interpreter's LEB128 decoders
+in every valid length), built with ASan+UBSan and run
 per case.
 The C side is tests/runtime_unit/c/runtime_unit.c; modules come from wat/ via wat2wasm."""
 
@@ -14,7 +15,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 CASES = ("fuel", "exhaustion", "reentry", "blocking", "subpage", "hostile", "arena", "floats",
-         "refs", "straight", "bulk")
+         "refs", "straight", "bulk", "leb")
 
 
 @pytest.fixture(scope="module")

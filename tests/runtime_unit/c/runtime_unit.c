@@ -646,6 +646,65 @@ static void case_refs(void) {
     CHECK(res.of.i32 == 0);
 }
 
+/* The interpreter's trusted LEB128 decoders (wm_fast_u32/s32/s64, fast paths for the short
+ * forms) against the value encoded, in every length from the shortest to the longest
+ * valid one (padded forms are what linkers emit), each in a buffer of exactly its
+ * length so that ASan catches a read past it. */
+static void leb_encode(int64_t v, unsigned len, uint8_t *out) { /* len <= 10 */
+    for (unsigned i = 0; i < len; i++) {
+        uint8_t b = (uint8_t)((uint64_t)(v >> (i * 7)) & 0x7f); /* padding: the sign */
+        out[i] = (uint8_t)(b | (i + 1 < len ? 0x80 : 0));
+    }
+}
+
+static unsigned leb_min_len(int64_t v, int is_signed) {
+    unsigned len = 1;
+    if (is_signed) {
+        while (len < 10 && !(v >= -(1ll << (7 * len - 1)) && v < (1ll << (7 * len - 1)))) len++;
+    } else {
+        while (len < 10 && (uint64_t)v >> (7 * len)) len++;
+    }
+    return len;
+}
+
+static void leb_check(int64_t v, int kind) { /* kind: 0 u32, 1 s32, 2 s64 */
+    unsigned max = kind == 2 ? 10 : 5;
+    for (unsigned len = leb_min_len(v, kind != 0); len <= max; len++) {
+        uint8_t *buf = malloc(len);
+        CHECK(buf != NULL);
+        leb_encode(v, len, buf);
+        const uint8_t *p = buf;
+        if (kind == 0) CHECK(wm_fast_u32(&p) == (uint32_t)v);
+        else if (kind == 1) CHECK(wm_fast_s32(&p) == (int32_t)v);
+        else CHECK(wm_fast_s64(&p) == v);
+        CHECK(p == buf + len);
+        free(buf);
+    }
+}
+
+static void case_leb(void) {
+    static const int64_t edges[] = {0, 1, -1, 63, 64, -64, -65, 127, 128, 8191, 8192, -8192,
+                                     -8193, 16383, 16384, (1 << 20) - 1, 1 << 20, -(1 << 20),
+                                     -(1 << 20) - 1, (1 << 27) - 1, 1 << 27, -(1 << 27),
+                                     -(1 << 27) - 1, INT32_MAX, INT32_MIN, 34820, 51203};
+    uint64_t r = 0x9E3779B97F4A7C15ull;
+    for (unsigned i = 0; i < sizeof edges / sizeof edges[0] + 20000; i++) {
+        int64_t v;
+        if (i < sizeof edges / sizeof edges[0]) {
+            v = edges[i];
+        } else { /* xorshift, scaled to every magnitude */
+            r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+            v = (int64_t)(r >> (r % 64));
+            if (r & 1) v = -v;
+        }
+        leb_check((int64_t)(uint32_t)v, 0);
+        leb_check((int64_t)(int32_t)(uint32_t)v, 1);
+        leb_check(v, 2);
+    }
+    leb_check(INT64_MIN, 2);
+    leb_check(INT64_MAX, 2);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) { printf("usage: runtime_unit WASM_DIR CASE\n"); return 2; }
     dir = argv[1];
@@ -673,6 +732,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(c, "bulk")) case_bulk();
     else if (!strcmp(c, "floats")) case_floats();
     else if (!strcmp(c, "refs")) case_refs();
+    else if (!strcmp(c, "leb")) case_leb();
     else { printf("unknown case %s\n", c); return 2; }
     for (int i = 0; i < nkeep; i++) free(keep[i]);
     free(arena_mem);
