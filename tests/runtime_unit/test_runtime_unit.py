@@ -1,8 +1,7 @@
 """C unit checks of the runtime core (fuel/resume, blocking host calls, limits, re-entrancy,
 sub-page memory cap, hostile modules, tiny arenas, bit-exact float helpers, what fuel
 bounds: straight-line code, locals, bulk work, host work; the interpreter's LEB128 decoders
-in every valid length), built with ASan+UBSan and run
-per case.
+in every valid length), built with ASan+UBSan and run per case.
 The C side is tests/runtime_unit/c/runtime_unit.c; modules come from wat/ via wat2wasm."""
 
 from __future__ import annotations
