@@ -78,12 +78,15 @@
 #define BINF64(op) do { double b = FA64(-1), a = FA64(-2); sp--; tos = wm_f64b(a op b); } while (0)
 
 /* Paths that cost flash for speed (a second copy of a handler's common form, a fused
- * pair): left out where the build asks for size (-Os, the firmware images), which keep
- * the compact forms; same behaviour either way. */
+ * pair; about 200 bytes on Thumb-2): left out where the build asks for size (-Os, the
+ * firmware images), which keep the compact forms, unless the build sets WM_SPEED_PATHS;
+ * same behaviour either way. */
+#ifndef WM_SPEED_PATHS
 #if defined(__OPTIMIZE_SIZE__)
 #define WM_SPEED_PATHS 0
 #else
 #define WM_SPEED_PATHS 1
+#endif
 #endif
 
 /* Dispatch: with GCC/clang, computed goto (one indirect jump per handler predicts far
