@@ -267,7 +267,7 @@ def build_m4_image(kernels: tuple[Workload, ...], board_name: str = M4_BOARD,
                *sorted((core / "aot").glob("*.c")),
                *sorted((core / "aot" / "arch").glob("*.c")),  # the isolating half (MPU)
                *sorted((core / "aot" / "arch").glob("*.S")),
-               core / "sandbox" / "package.c", core / "sandbox" / "sb_util.c",
+               core / "sandbox" / "package.c",
                *sorted((core / "crypto").glob("*.c")),
                FIRMWARE_DIR / "src" / "app" / "freestanding.c"]
     dirs = (gen,)  # (every core folder is on build_bare_image's path)

@@ -48,10 +48,14 @@ static bool inside(const wm_package *pkg, const uint8_t *p, uint32_t n)
            n <= pkg->size - (uint32_t)(p - pkg->bytes);
 }
 
-static void check_error(int rc, const wm_sb_error *err)
+/* A refusal: one of the statuses a package can get, the same in the message, and its text
+ * NUL-terminated inside its buffer. */
+static void check_error(int rc, const wm_msg *err)
 {
-    CHECK(rc > WM_SB_OK && rc <= WM_SB_ETRAP && err->code == rc);
-    CHECK(memchr(err->msg, 0, sizeof err->msg) != NULL);
+    CHECK(rc == WM_ST_INVALID_MODULE || rc == WM_ST_DENIED || rc == WM_ST_NO_RAM ||
+          rc == WM_ST_TRAP);
+    CHECK(err->status == (wm_status)rc);
+    CHECK(err->len < err->cap && memchr(err->buf, 0, err->cap) != NULL);
 }
 
 static void check_parsed(const wm_package *pkg)
@@ -71,7 +75,9 @@ static void check_parsed(const wm_package *pkg)
 static void check_all(const uint8_t *p, uint32_t n)
 {
     wm_package pkg;
-    wm_sb_error err;
+    char err_buf[WM_MSG_MAX];
+    wm_msg err;
+    wm_msg_init(&err, err_buf, sizeof err_buf);
     int rc = wm_pkg_parse(p, n, &pkg, &err);
     if (rc != 0) {
         check_error(rc, &err);
@@ -164,7 +170,9 @@ static void install(const uint8_t *p, uint32_t n, bool provisioned)
 
     wm_arena arena;
     wm_arena_init(&arena, g_arena_mem, sizeof g_arena_mem);
-    wm_sb_error err;
+    char err_buf[WM_MSG_MAX];
+    wm_msg err;
+    wm_msg_init(&err, err_buf, sizeof err_buf);
     int rc = wm_sb_install(&host, &mod, &arena, p, n, &dev, &err);
     if (rc != 0) {
         check_error(rc, &err);
@@ -238,7 +246,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 2: {
         wm_package pkg;
         wm_manifest m;
-        wm_sb_error err;
+        char err_buf[WM_MSG_MAX];
+        wm_msg err;
+        wm_msg_init(&err, err_buf, sizeof err_buf);
         memset(&pkg, 0, sizeof pkg);
         pkg.bytes = p;
         pkg.size = n;

@@ -134,9 +134,11 @@ static void fail(const bench_kernel *k, const char *what, const char *msg)
 static int load(const bench_kernel *k, unsigned v, wm_arena *arena, wm_module **m,
                 const wm_pkg_aot **a, wm_package *pkg, wm_error *e)
 {
-    wm_sb_error pe;
+    char pe_buf[WM_MSG_MAX];
+    wm_msg pe;
+    wm_msg_init(&pe, pe_buf, sizeof pe_buf);
     if (wm_pkg_parse(k->pkg[v], k->len[v], pkg, &pe) != 0) {
-        fail(k, "package", pe.msg);
+        fail(k, "package", pe.buf);
         return -1;
     }
     if (wm_load(arena, pkg->module, pkg->module_len, m, e) != WM_OK) {

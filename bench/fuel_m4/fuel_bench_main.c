@@ -222,12 +222,14 @@ static void run_pkg(wm_sb_host *host, const bench_pkg *pk, const engine *en)
     }
     wm_arena arena;
     wm_arena_init(&arena, g_arena, sizeof g_arena);
-    wm_sb_error err;
+    char err_buf[WM_MSG_MAX];
+    wm_msg err;
+    wm_msg_init(&err, err_buf, sizeof err_buf);
     if (wm_sb_install(host, &mod, &arena, pk->bytes, pk->len, &dev, &err) != 0) {
         for (uint32_t i = 0; i < pk->nprobes; i++) {
             put_line("refused", pk->probes[i].label, en->name);
             bare_put(" ");
-            bare_put(err.msg);
+            bare_put(err.buf);
             bare_put("\r\n");
         }
         return;

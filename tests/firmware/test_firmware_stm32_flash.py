@@ -17,7 +17,7 @@ from wasmote.paths import FIRMWARE_DIR
 
 HERE = Path(__file__).parent / "fake_stm32l4"
 CORE_SOURCES = ("store/store.c", "store/flash_window.c", "crypto/sha256.c",
-                "base/wm_crc32.c", "base/wm_mem.c", "sandbox/kv.c", "sandbox/sb_util.c")
+                "base/wm_crc32.c", "base/wm_mem.c", "sandbox/kv.c")
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
-"""Every constant the device and the host share is the same on both sides: wire.h (the
-device's one source) against wasmote.device.protocol (the host codec)."""
+"""Every constant the device and the host share is the same on both sides: wire.h and the
+core's one status vocabulary base/wm_status.h (the device's sources) against
+wasmote.device.protocol (the host codec)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from wasmote.device import protocol as p
 from wasmote.paths import FIRMWARE_DIR
 
 WIRE_H = FIRMWARE_DIR / "src" / "core" / "protocol" / "wire.h"
+STATUS_H = FIRMWARE_DIR / "src" / "core" / "base" / "wm_status.h"
 
 
 def wire_constants() -> dict[str, int]:
-    text = WIRE_H.read_text()
+    text = WIRE_H.read_text() + STATUS_H.read_text()
     out = {}
     for name, value in re.findall(r"^\s*#define\s+(WM_\w+)\s+\(?(0x[0-9A-Fa-f]+|\d+)u?\)?",
                                   text, re.M):

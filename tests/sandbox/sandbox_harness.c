@@ -201,11 +201,13 @@ static void cmd_install(harness *h, int slot, const char *path)
         return;
     }
     wm_arena_init(&h->arena[slot], h->arena_mem[slot], ARENA_SIZE);
-    wm_sb_error err;
+    char err_buf[WM_MSG_MAX];
+    wm_msg err;
+    wm_msg_init(&err, err_buf, sizeof err_buf);
     int rc = wm_sb_install(&h->host, &h->mods[slot], &h->arena[slot], h->pkg[slot], size,
                            &h->dev, &err);
     if (rc) {
-        printf("refused %d 0x%x %s\n", err.code, (unsigned)err.offset, err.msg);
+        printf("refused %d 0x%x %s\n", err.status, (unsigned)err.offset, err.buf);
         return;
     }
     h->live[slot] = true;
@@ -247,7 +249,9 @@ static void cmd_call(harness *h, int slot, const char *name, char *rest)
         printf("exit %u\n", nres);
     } else if (rc == WM_ERR_TRAP || rc == WM_ERR_EXHAUSTION) {
         char text[160];
-        wm_sb_trap_text(&h->mods[slot], e.msg, text, sizeof text);
+        wm_msg t;
+        wm_msg_init(&t, text, sizeof text);
+        wm_sb_trap_text(&h->mods[slot], e.msg, &t);
         printf("trap %s\n", text);
     } else {
         printf("error %s %s\n", wm_err_name(rc), e.msg ? e.msg : "");

@@ -13,6 +13,11 @@ from pathlib import Path
 import pytest
 
 from tests.sandbox.sandbox_support import KEY, Device, package, pub_hex, rehash, wat
+from wasmote.device.protocol import Status
+
+# A refusal's status is the wire's (firmware/src/core/base/wm_status.h): what kind of
+# refusal it is within one status is in its text.
+DENIED, INVALID, TRAP = int(Status.DENIED), int(Status.INVALID_MODULE), int(Status.TRAP)
 
 E_FAULT, E_INVAL, E_DENIED, E_NOTFOUND, E_QUOTA = -1, -2, -3, -4, -6
 ALL_CAPS = ["log", "time", "sleep", "kv", "gpio:*", "pubsub:*"]
@@ -41,12 +46,12 @@ RUNTIME_CASES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
 
 # name -> (capabilities, memory limit, expected refusal prefix)
 REFUSED_CASES: dict[str, tuple[list[str], int, str]] = {
-    "not_granted": (["log"], 65536, "refused 8 0x"),
-    "unknown_import": ([], 65536, "refused 8 0x"),
-    "wrong_signature": (["log"], 65536, "refused 8 0x"),
-    "foreign_module": ([], 65536, "refused 8 0x"),
-    "start_loop": ([], 65536, "refused 12 0x"),
-    "big_memory": ([], 65536, "refused 9 0x"),
+    "not_granted": (["log"], 65536, f"refused {DENIED} 0x"),
+    "unknown_import": ([], 65536, f"refused {DENIED} 0x"),
+    "wrong_signature": (["log"], 65536, f"refused {DENIED} 0x"),
+    "foreign_module": ([], 65536, f"refused {DENIED} 0x"),
+    "start_loop": ([], 65536, f"refused {TRAP} 0x"),
+    "big_memory": ([], 65536, f"refused {DENIED} 0x"),
 }
 REFUSED_MESSAGES = {
     "not_granted": "import wasmote.kv_set (i32, i32, i32, i32) -> (i32): not granted by the "
@@ -244,14 +249,14 @@ def test_signed_hostile_packages(harness: Path, tmp_path: Path) -> None:
     corrupted = bytearray(v2)
     corrupted[at] ^= 1  # hash not fixed: corruption
     steps = [
-        (dev.install(1, refixed), "refused 4 "),
+        (dev.install(1, refixed), f"refused {DENIED} "),
         (dev.cmd("call 0 check 1 1"), "ok 1002"),
-        (dev.install(1, bytes(corrupted)), "refused 2 "),
+        (dev.install(1, bytes(corrupted)), f"refused {INVALID} "),
         (dev.cmd("pin app 1 3 0"), "ok"),
         (dev.install(1, package(good, "app", ["log"], version="1.2.9", key=KEY)),
-         "refused 5 "),
+         f"refused {DENIED} "),
         (dev.install(1, package(good, "app", ["log"], version="1.3.0", key=KEY)), "ok"),
-        (dev.install(1, package(good, "app", ["log"], version="1.3.0")), "refused 3 "),
+        (dev.install(1, package(good, "app", ["log"], version="1.3.0")), f"refused {DENIED} "),
         (dev.cmd("call 0 check 1 2"), "ok 2003"),
     ]
     run = dev.run()
@@ -310,23 +315,24 @@ def test_pins_persist_in_the_kv_store(harness: Path, tmp_path: Path) -> None:
         (dev.install(1, package(good, "app", ["log"], version="2.1.0", key=KEY)), "ok"),
         (dev.cmd("pinrecord 1"), "ok"),
         (dev.install(1, package(good, "app", ["log"], version="1.9.0", key=KEY)),
-         "refused 5 "),
+         f"refused {DENIED} "),
         (dev.cmd("kvremount"), "ok"),           # a reset
         (dev.install(1, package(good, "app", ["log"], version="2.0.9", key=KEY)),
-         "refused 5 "),
+         f"refused {DENIED} "),
         (dev.install(2, package(good, "other", ["log"], version="0.0.1", key=KEY)), "ok"),
         (dev.install(1, package(good, "app", ["log"], version="2.1.0", key=KEY)), "ok"),
         (dev.cmd("pinclear app"), "0"),          # an explicit, signed clear drops the pin
         (dev.install(1, package(good, "app", ["log"], version="1.0.0", key=KEY)), "ok"),
         (dev.cmd("pinrecord 1"), "ok"),
         (dev.install(1, package(good, "app", ["log"], version="0.9.0", key=KEY)),
-         "refused 5 "),
+         f"refused {DENIED} "),
     ]
     run = dev.run()
     for i, expected in steps:
         assert run.lines[i].startswith(expected), (dev.script[i], run.lines[i])
     assert "app: version 2.0.9 is older than the installed 2.1.0 (replay refused)" in \
         run.lines[steps[4][0]]
+    assert all("(replay refused)" in run.lines[steps[k][0]] for k in (2, 10))
 
 
 ARITY = {"log": 2, "sleep_ms": 1, "gpio_pin": 2, "gpio_write": 2, "gpio_read": 1,

@@ -22,6 +22,7 @@ from tests.sandbox.sandbox_support import (
     pub_hex,
     rehash,
 )
+from wasmote.device.protocol import Status
 from wasmote.package.capabilities import HOST_FUNCTIONS, parse_capabilities
 from wasmote.package.container import AotCode, Package, parse_package
 from wasmote.package.errors import PackageError
@@ -29,6 +30,8 @@ from wasmote.package.keys import public_key_bytes, sign_package
 from wasmote.package.manifest import Limits, Manifest, Version
 from wasmote.package.policy import Device as PolicyDevice
 from wasmote.package.policy import check_install
+
+DENIED, INVALID = int(Status.DENIED), int(Status.INVALID_MODULE)  # wm_status.h
 
 EMPTY_WASM = b"\x00asm\x01\x00\x00\x00"
 NOTE_KEYS = {"unprovisioned device: unsigned": "unsigned",
@@ -48,7 +51,7 @@ def test_golden_packages(harness: Path, tmp_path: Path) -> None:
              (dev.cmd(f"provision {GOLDEN_PUB}"), "ok"),
              (dev.install(2, signed), "ok"),
              (dev.cmd("call 2 run"), "ok 5"),
-             (dev.install(3, unsigned), "refused 3 0xe0 package is not signed")]
+             (dev.install(3, unsigned), f"refused {DENIED} 0xe0 package is not signed")]
     run = dev.run()
     for i, expected in steps:
         assert run.lines[i].startswith(expected), (dev.script[i], run.lines[i])
@@ -209,11 +212,13 @@ def test_device_refuses_what_it_cannot_parse(harness: Path, tmp_path: Path) -> N
     dev = Device(harness, tmp_path)
     good = (GOLDEN / "hello-unsigned.wmp").read_bytes()
     cases = [
-        (EMPTY_WASM * 2, "refused 1 0x0 not a wasmote package (bad magic): a bare wasm module"),
-        (good[:10], "refused 1 0xa truncated header"),
-        (good[:-1], "refused 1 "),
-        (good + b"\0" * 8, "refused 1 "),
-        (good[:4] + b"\x02" + good[5:], "refused 1 0x4 unsupported package format version"),
+        (EMPTY_WASM * 2,
+         f"refused {INVALID} 0x0 not a wasmote package (bad magic): a bare wasm module"),
+        (good[:10], f"refused {INVALID} 0xa truncated header"),
+        (good[:-1], f"refused {INVALID} "),
+        (good + b"\0" * 8, f"refused {INVALID} "),
+        (good[:4] + b"\x02" + good[5:],
+         f"refused {INVALID} 0x4 unsupported package format version"),
     ]
     idx = [(dev.install(0, data), exp) for data, exp in cases]
     dev.cmd(f"provision {pub_hex(KEY)}")

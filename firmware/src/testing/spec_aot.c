@@ -20,9 +20,11 @@ wm_err wm_sd_load_package(wm_spec_driver *d, const uint8_t *bytes, size_t len,
     if (len < 4 || bytes[0] != 0 || bytes[1] != 'w' || bytes[2] != 'm' || bytes[3] != 'p')
         return wm_load(&d->arena, bytes, len, out, err);
     wm_package pkg;
-    wm_sb_error pe;
+    char pe_buf[WM_MSG_MAX];
+    wm_msg pe;
+    wm_msg_init(&pe, pe_buf, sizeof pe_buf);
     if (len > UINT32_MAX || wm_pkg_parse(bytes, (uint32_t)len, &pkg, &pe) != 0) {
-        sd_copy_msg(d, len > UINT32_MAX ? "package too large" : pe.msg);
+        sd_copy_msg(d, len > UINT32_MAX ? "package too large" : pe.buf);
         err->code = WM_ERR_MALFORMED;
         err->offset = len > UINT32_MAX ? 0 : pe.offset;
         err->msg = d->load_msg;

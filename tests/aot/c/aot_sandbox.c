@@ -63,11 +63,12 @@ static int sandbox_op(const char *name, wm_sb_device dev, int check_only, wm_sb_
     wm_arena_init(&arena, arena_mem, 1u << 20);
     uint32_t size;
     const uint8_t *pkg = map_package(name, &size);
-    wm_sb_error err;
-    memset(&err, 0, sizeof err);
+    char err_buf[WM_MSG_MAX];
+    wm_msg err;
+    wm_msg_init(&err, err_buf, sizeof err_buf);
     int rc = check_only ? wm_sb_check(&host, mod, &arena, pkg, size, &dev, NULL, &err)
                         : wm_sb_install(&host, mod, &arena, pkg, size, &dev, &err);
-    snprintf(msg, msg_len, "%s", err.msg);
+    snprintf(msg, msg_len, "%s", err.buf);
     return rc;
 }
 
@@ -77,7 +78,7 @@ static int install(const char *name, wm_sb_device dev, int *native, uint32_t *no
 {
     static wm_sb_module mod;
     int rc = sandbox_op(name, dev, 0, &mod, msg, msg_len);
-    if (rc != WM_SB_OK) return rc;
+    if (rc != WM_ST_OK) return rc;
     *native = wm_aot_attached(mod.module);
     *notes = mod.decision.notes;
     CHECK(*native == 0 || mod.decision.aot != NULL);
@@ -124,57 +125,57 @@ int main(int argc, char **argv)
 
     /* provisioned, signed, this architecture and ABI: native */
     CHECK(install("signed.wmp", device(1, 1, WM_AOT_ABI_VERSION), &native, &notes, msg,
-                  sizeof msg) == WM_SB_OK);
+                  sizeof msg) == WM_ST_OK);
     CHECK(native == 1);
     /* ... but firmware without an attach hook interprets it */
     CHECK(install("signed.wmp", device(1, 0, WM_AOT_ABI_VERSION), &native, &notes, msg,
-                  sizeof msg) == WM_SB_OK);
+                  sizeof msg) == WM_ST_OK);
     CHECK(native == 0);
     /* a device running another AOT ABI version interprets it */
     CHECK(install("signed.wmp", device(1, 1, WM_AOT_ABI_VERSION + 1), &native, &notes, msg,
-                  sizeof msg) == WM_SB_OK);
+                  sizeof msg) == WM_ST_OK);
     CHECK(native == 0 && (notes & WM_SB_NOTE_AOT_ABI));
     /* an unprovisioned device never runs native code: interpreted, with a note */
     CHECK(install("signed.wmp", device(0, 1, WM_AOT_ABI_VERSION), &native, &notes, msg,
-                  sizeof msg) == WM_SB_OK);
+                  sizeof msg) == WM_ST_OK);
     CHECK(native == 0 && (notes & WM_SB_NOTE_AOT_UNSIGNED));
     CHECK(install("unsigned.wmp", device(0, 1, WM_AOT_ABI_VERSION), &native, &notes, msg,
-                  sizeof msg) == WM_SB_OK);
+                  sizeof msg) == WM_ST_OK);
     CHECK(native == 0);
     /* a provisioned device refuses unsigned packages altogether */
     CHECK(install("unsigned.wmp", device(1, 1, WM_AOT_ABI_VERSION), &native, &notes, msg,
-                  sizeof msg) == WM_SB_EUNSIGNED);
+                  sizeof msg) == WM_ST_DENIED);
     /* AOT code only for another architecture: interpreted */
     CHECK(install("otherarch.wmp", device(1, 1, WM_AOT_ABI_VERSION), &native, &notes, msg,
-                  sizeof msg) == WM_SB_OK);
+                  sizeof msg) == WM_ST_OK);
     CHECK(native == 0);
     /* signed, but the section belongs to another module: refused, saying why */
     CHECK(install("mismatch.wmp", device(1, 1, WM_AOT_ABI_VERSION), &native, &notes, msg,
-                  sizeof msg) == WM_SB_EMODULE);
+                  sizeof msg) == WM_ST_INVALID_MODULE);
     CHECK(strncmp(msg, "aot: ", 5) == 0);
     /* tables that match the module, but compiled from other bytes: the module hash says so */
     CHECK(install("wronghash.wmp", device(1, 1, WM_AOT_ABI_VERSION), &native, &notes, msg,
-                  sizeof msg) == WM_SB_EMODULE);
+                  sizeof msg) == WM_ST_INVALID_MODULE);
     CHECK(strstr(msg, "another module") != NULL);
     /* loading a committed image binds without hashing the module again... */
     wm_sb_device committed = device(1, 1, WM_AOT_ABI_VERSION);
     committed.aot_attach = wm_aot_attach_committed;
-    CHECK(install("signed.wmp", committed, &native, &notes, msg, sizeof msg) == WM_SB_OK);
+    CHECK(install("signed.wmp", committed, &native, &notes, msg, sizeof msg) == WM_ST_OK);
     CHECK(native == 1);
     /* ...because the commit's check hashes it: provisioned, and unprovisioned too (the device
      * interprets it now, but would run the section once provisioned) */
     CHECK(check("wronghash.wmp", device(1, 1, WM_AOT_ABI_VERSION), msg, sizeof msg) ==
-          WM_SB_EMODULE);
+          WM_ST_INVALID_MODULE);
     CHECK(check("wronghash.wmp", device(0, 1, WM_AOT_ABI_VERSION), msg, sizeof msg) ==
-          WM_SB_EMODULE);
+          WM_ST_INVALID_MODULE);
     CHECK(strstr(msg, "another module") != NULL);
-    CHECK(check("signed.wmp", device(0, 1, WM_AOT_ABI_VERSION), msg, sizeof msg) == WM_SB_OK);
+    CHECK(check("signed.wmp", device(0, 1, WM_AOT_ABI_VERSION), msg, sizeof msg) == WM_ST_OK);
     /* firmware that cannot run native code has nothing to bind */
     CHECK(check("wronghash.wmp", device(0, 0, WM_AOT_ABI_VERSION), msg, sizeof msg) ==
-          WM_SB_OK);
+          WM_ST_OK);
     /* a byte of the AOT section changed after signing: the hash catches it first */
     CHECK(install("tampered.wmp", device(1, 1, WM_AOT_ABI_VERSION), &native, &notes, msg,
-                  sizeof msg) == WM_SB_EHASH);
+                  sizeof msg) == WM_ST_INVALID_MODULE);
     printf("ok\n");
     free(arena_mem);
     return 0;

@@ -169,7 +169,7 @@ static int push(wm_store *st, const char *name, uint32_t size, uint32_t seed, ui
         rc = wm_store_write(st, off, image + off, size - off < chunk ? size - off : chunk);
     }
     if (rc == WM_STORE_OK) {
-        rc = wm_store_commit(st, NULL, NULL);
+        rc = wm_store_commit(st, NULL, NULL, NULL);
     } else {
         wm_store_abort(st);
     }

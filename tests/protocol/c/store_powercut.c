@@ -122,7 +122,7 @@ static int install(wm_store *st, const char *name, uint32_t size, uint32_t seed,
         rc = wm_store_write(st, off, img + off, n);
     }
     if (rc == WM_STORE_OK) {
-        rc = wm_store_commit(st, NULL, NULL);
+        rc = wm_store_commit(st, NULL, NULL, NULL);
     } else {
         wm_store_abort(st);
     }
@@ -337,7 +337,7 @@ static void unit_tests(void)
     /* wrong hash: rejected, nothing becomes live */
     CHECK(wm_store_begin(&st, "liar", 10, sha, 0) == WM_STORE_OK, "begin liar");
     CHECK(wm_store_write(&st, 0, (const uint8_t *)"0123456789", 10) == WM_STORE_OK, "w");
-    CHECK(wm_store_commit(&st, NULL, NULL) == WM_STORE_EHASH, "hash mismatch");
+    CHECK(wm_store_commit(&st, NULL, NULL, NULL) == WM_STORE_EHASH, "hash mismatch");
     CHECK(wm_store_count(&st) == 0, "liar not live");
     /* out-of-order write refused */
     CHECK(wm_store_begin(&st, "x", 10, sha, 0) == WM_STORE_OK, "begin x");

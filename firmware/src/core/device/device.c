@@ -94,7 +94,6 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
     pc.runner = &d->ops;
     pc.validate = wm_sup_validate;
     pc.validate_ctx = &d->sup;
-    pc.validate_error = wm_sup_validate_error;
     pc.millis = cfg->millis;
     pc.kick = cfg->kick;
     wm_protocol_init(&d->proto, &pc);

@@ -145,7 +145,31 @@ static int respond_error(wm_protocol *p, const wm_frame_header *req, uint16_t st
     return respond(p, req, status, o.len);
 }
 
-static int store_error(wm_protocol *p, const wm_frame_header *req, int rc)
+/* A refusal as the core's layers built it (base/wm_msg.h), unchanged: the text, after its
+ * place for an invalid package or module ("invalid module at 0x1a: "). */
+static int respond_msg(wm_protocol *p, const wm_frame_header *req, int status, const wm_msg *m)
+{
+    wm_msg body; /* the response body (WM_PROTO_MAX_BODY holds a place and WM_MSG_MAX) */
+    wm_msg_init(&body, (char *)(p->tx_raw + WM_FRAME_HEADER), WM_PROTO_MAX_BODY);
+    if (m->where != NULL) {
+        wm_msg_put(&body, "invalid ");
+        wm_msg_put(&body, m->where);
+        wm_msg_put(&body, " at ");
+        wm_msg_put_hex(&body, m->offset);
+        wm_msg_put(&body, ": ");
+    }
+    wm_msg_put(&body, m->buf);
+    return respond(p, req, (uint16_t)status, body.len);
+}
+
+/* A fresh message for a hook's refusal, in buf[WM_MSG_MAX]. */
+static wm_msg *fresh_msg(wm_msg *m, char *buf)
+{
+    wm_msg_init(m, buf, WM_MSG_MAX);
+    return m;
+}
+
+static int store_error(wm_protocol *p, const wm_frame_header *req, int rc, const wm_msg *why)
 {
     switch (rc) {
     case WM_STORE_ENOSPC: /* which limit, so the user knows what to free */
@@ -166,14 +190,9 @@ static int store_error(wm_protocol *p, const wm_frame_header *req, int rc)
     case WM_STORE_ESTATE:
         return respond_error(p, req, WM_ST_BAD_STATE, "no complete push in progress");
     case WM_STORE_EREJECT:
-        if (p->cfg.validate_error != NULL) {
-            const char *why = p->cfg.validate_error(p->cfg.validate_ctx);
-            const wm_protocol_runner *r = p->cfg.runner;
-            uint16_t st = r != NULL && r->validate_status != NULL
-                              ? r->validate_status(r->ctx) : (uint16_t)WM_ST_INVALID_MODULE;
-            if (why != NULL && why[0] != '\0') {
-                return respond_error(p, req, st, why);
-            }
+        if (why != NULL && why->len > 0) {
+            return respond_msg(p, req, why->status != WM_ST_OK ? why->status
+                                                               : WM_ST_INVALID_MODULE, why);
         }
         return respond_error(p, req, WM_ST_INVALID_MODULE,
                              "the loader rejected the module; push abandoned");
@@ -262,7 +281,7 @@ static int do_push_begin(wm_protocol *p, const wm_frame_header *req, wm_in *in, 
         }
         int rc = wm_store_begin(p->cfg.store, name, size, sha, flags);
         if (rc != WM_STORE_OK) {
-            return store_error(p, req, rc);
+            return store_error(p, req, rc, NULL);
         }
         held = 0;
     }
@@ -298,7 +317,7 @@ static int do_push_chunk(wm_protocol *p, const wm_frame_header *req, wm_in *in, 
         int rc = wm_store_write(st, offset, in->p + in->pos, (uint32_t)(in->len - in->pos));
         if (rc != WM_STORE_OK) {
             wm_store_abort(st);
-            return store_error(p, req, rc);
+            return store_error(p, req, rc, NULL);
         }
         written += (uint32_t)n;
     }
@@ -378,22 +397,21 @@ static int do_remove(wm_protocol *p, const wm_frame_header *req, wm_in *in)
     }
     uint32_t idx = 0;
     if (wm_store_find(p->cfg.store, name, &idx) != WM_STORE_OK) {
-        return store_error(p, req, WM_STORE_ENOENT);
+        return store_error(p, req, WM_STORE_ENOENT, NULL);
     }
     const wm_protocol_runner *r = p->cfg.runner;
     if (r != NULL && r->removing != NULL) {
         /* stops it (its image is about to be erased) and deletes its data, or refuses */
-        char msg[128];
-        msg[0] = '\0';
-        int st = r->removing(r->ctx, p, name, msg, sizeof msg);
+        char buf[WM_MSG_MAX];
+        wm_msg msg;
+        int st = r->removing(r->ctx, p, name, fresh_msg(&msg, buf));
         if (st != WM_ST_OK) {
-            msg[sizeof msg - 1u] = '\0';
-            return respond_error(p, req, (uint16_t)st, msg);
+            return respond_msg(p, req, st, &msg);
         }
     }
     int rc = wm_store_remove(p->cfg.store, name);
     if (rc != WM_STORE_OK) {
-        return store_error(p, req, rc);
+        return store_error(p, req, rc, NULL);
     }
     return respond(p, req, WM_ST_OK, 0);
 }
@@ -409,18 +427,15 @@ static int do_commit(wm_protocol *p, const wm_frame_header *req)
         size_t n = wm_strlen(pending.name); /* at most WM_STORE_NAME_MAX: the store's own */
         wm_memcpy(name, pending.name, n + 1u);
     }
-    int rc = wm_store_commit(st, p->cfg.validate, p->cfg.validate_ctx);
+    char buf[WM_MSG_MAX];
+    wm_msg why;
+    int rc = wm_store_commit(st, p->cfg.validate, p->cfg.validate_ctx, fresh_msg(&why, buf));
     if (rc != WM_STORE_OK) {
-        return store_error(p, req, rc);
+        return store_error(p, req, rc, &why);
     }
     /* Answer first: starting the new version may take a while and send events. The body
      * is a note on an accepted module (e.g. its AOT code ignored, and why), else empty. */
-    wm_out o = {p->tx_raw + WM_FRAME_HEADER, 0, WM_PROTO_MAX_BODY, false};
-    if (p->cfg.validate_error != NULL) {
-        const char *note = p->cfg.validate_error(p->cfg.validate_ctx);
-        out_bytes(&o, note, wm_strlen(note));
-    }
-    int sent = respond(p, req, WM_ST_OK, o.len);
+    int sent = respond_msg(p, req, WM_ST_OK, &why);
     const wm_protocol_runner *r = p->cfg.runner;
     if (r != NULL && r->installed != NULL) {
         r->installed(r->ctx, p, name);
@@ -431,20 +446,19 @@ static int do_commit(wm_protocol *p, const wm_frame_header *req)
 static int do_provision(wm_protocol *p, const wm_frame_header *req, wm_in *in)
 {
     const wm_protocol_runner *r = p->cfg.runner;
-    char msg[128];
+    char buf[WM_MSG_MAX];
+    wm_msg msg;
     if (r == NULL || r->provision == NULL) {
         return respond_error(p, req, WM_ST_NOT_SUPPORTED, "this firmware has no sandbox");
     }
-    msg[0] = '\0';
-    int st = r->provision(r->ctx, in->p, in->len, msg, sizeof msg);
-    msg[sizeof msg - 1u] = '\0';
-    return st == WM_ST_OK ? respond(p, req, WM_ST_OK, 0)
-                          : respond_error(p, req, (uint16_t)st, msg);
+    int st = r->provision(r->ctx, in->p, in->len, fresh_msg(&msg, buf));
+    return st == WM_ST_OK ? respond(p, req, WM_ST_OK, 0) : respond_msg(p, req, st, &msg);
 }
 
 static int do_run(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out *o)
 {
-    char name[WM_STORE_NAME_MAX + 1], export_name[64], msg[128];
+    char name[WM_STORE_NAME_MAX + 1], export_name[64], buf[WM_MSG_MAX];
+    wm_msg msg;
     wm_wire_value args[WM_PROTO_MAX_VALUES], results[WM_PROTO_MAX_VALUES];
     uint32_t idx = 0, nresults = 0;
     bool ok = in_str8(in, name, sizeof name) && in_str8(in, export_name, sizeof export_name);
@@ -481,14 +495,12 @@ static int do_run(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out 
     if (image == NULL || wm_store_get(p->cfg.store, idx, &info) != WM_STORE_OK) {
         return respond_error(p, req, WM_ST_NOT_SUPPORTED, "store is not memory-mapped");
     }
-    msg[0] = '\0';
     p->run_name = name; /* its own events go out during the call (wm_protocol_event) */
     int st = r->run(r->ctx, p, name, image, info.size, export_name, args, nargs, results,
-                    &nresults, msg, sizeof msg);
+                    &nresults, fresh_msg(&msg, buf));
     p->run_name = NULL;
     if (st != WM_ST_OK) {
-        msg[sizeof msg - 1u] = '\0';
-        return respond_error(p, req, (uint16_t)st, msg);
+        return respond_msg(p, req, st, &msg);
     }
     if (nresults > WM_PROTO_MAX_VALUES) {
         nresults = WM_PROTO_MAX_VALUES;
@@ -504,13 +516,14 @@ static int do_run(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out 
 
 static int do_start_stop(wm_protocol *p, const wm_frame_header *req, wm_in *in)
 {
-    char name[WM_STORE_NAME_MAX + 1], msg[128];
+    char name[WM_STORE_NAME_MAX + 1], buf[WM_MSG_MAX];
+    wm_msg msg;
     uint32_t idx = 0;
     if (!in_str8(in, name, sizeof name) || in->pos != in->len) {
         return respond_error(p, req, WM_ST_MALFORMED, "malformed START/STOP");
     }
     const wm_protocol_runner *r = p->cfg.runner;
-    int (*fn)(void *, struct wm_protocol *, const char *, char *, size_t) = NULL;
+    int (*fn)(void *, struct wm_protocol *, const char *, wm_msg *) = NULL;
     if (r != NULL) {
         fn = req->msg == WM_MSG_START ? r->start : r->stop;
     }
@@ -521,10 +534,8 @@ static int do_start_stop(wm_protocol *p, const wm_frame_header *req, wm_in *in)
     if (wm_store_find(p->cfg.store, name, &idx) != WM_STORE_OK) {
         return respond_error(p, req, WM_ST_NOT_FOUND, "no such module");
     }
-    msg[0] = '\0';
-    int st = fn(r->ctx, p, name, msg, sizeof msg);
-    msg[sizeof msg - 1u] = '\0';
-    return st == WM_ST_OK ? respond(p, req, WM_ST_OK, 0) : respond_error(p, req, (uint16_t)st, msg);
+    int st = fn(r->ctx, p, name, fresh_msg(&msg, buf));
+    return st == WM_ST_OK ? respond(p, req, WM_ST_OK, 0) : respond_msg(p, req, st, &msg);
 }
 
 /* BRIDGE_IN: str8 topic, then the message to the end of the body. */

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../base/wm_msg.h"
 #include "../store/store.h"
 #include "auth.h"
 #include "cobs.h"
@@ -80,26 +81,24 @@ typedef struct {
 } wm_proto_device_state;
 
 /* The application behind the protocol (the supervisor). Each hook returning int gives a
- * WM_ST_* status and, on failure, a NUL-terminated message in msg (a trap reason for
- * WM_ST_TRAP). Any hook may be NULL (the request then answers NOT_SUPPORTED). */
+ * wm_status and, on failure, the refusal in msg (an empty WM_MSG_MAX message the protocol
+ * hands in; a trap reason for WM_ST_TRAP), which becomes the response unchanged. Any hook
+ * may be NULL (the request then answers NOT_SUPPORTED). */
 typedef struct {
     void *ctx;
     int (*run)(void *ctx, struct wm_protocol *p, const char *name, const uint8_t *image,
                uint32_t size, const char *export_name, const wm_wire_value *args,
-               uint32_t nargs, wm_wire_value *results, uint32_t *nresults, char *msg,
-               size_t msg_cap);
-    int (*start)(void *ctx, struct wm_protocol *p, const char *name, char *msg, size_t cap);
-    int (*stop)(void *ctx, struct wm_protocol *p, const char *name, char *msg, size_t cap);
+               uint32_t nargs, wm_wire_value *results, uint32_t *nresults, wm_msg *msg);
+    int (*start)(void *ctx, struct wm_protocol *p, const char *name, wm_msg *msg);
+    int (*stop)(void *ctx, struct wm_protocol *p, const char *name, wm_msg *msg);
     /* After PUSH_COMMIT installed `name` (new or replaced); before REMOVE erases it (any
      * status but WM_ST_OK refuses the REMOVE, with msg, and the module stays). */
     void (*installed)(void *ctx, struct wm_protocol *p, const char *name);
-    int (*removing)(void *ctx, struct wm_protocol *p, const char *name, char *msg, size_t cap);
+    int (*removing)(void *ctx, struct wm_protocol *p, const char *name, wm_msg *msg);
     void (*module_state)(void *ctx, const char *name, wm_proto_module_state *out);
     void (*device_state)(void *ctx, wm_proto_device_state *out);
     /* PROVISION body as received (docs/protocol.md). */
-    int (*provision)(void *ctx, const uint8_t *body, size_t len, char *msg, size_t cap);
-    /* Why the last commit validation refused the image: a WM_ST_* status. */
-    uint16_t (*validate_status)(void *ctx);
+    int (*provision)(void *ctx, const uint8_t *body, size_t len, wm_msg *msg);
     /* The device id and provisioned keys (NULL: unprovisioned, no authentication). */
     void (*identity)(void *ctx, wm_auth_identity *out);
     /* Random bytes for nonces: 0, or <0 (NULL or failing: NONCE is not supported). */
@@ -117,11 +116,10 @@ typedef struct {
     const char *board;
     uint32_t free_ram;
     const wm_protocol_runner *runner;   /* NULL: RUN/START/STOP answer "not supported" */
-    wm_store_validate_fn validate;      /* NULL: hash check only */
+    /* NULL: hash check only. Its refusal (status, place, text) is PUSH_COMMIT's answer;
+     * an accepted module's note (text with WM_ST_OK) is the body of its OK. */
+    wm_store_validate_fn validate;
     void *validate_ctx;
-    /* why validate refused, or after an accepted one a note for PUSH_COMMIT's answer ("" =
-     * none); may be NULL */
-    const char *(*validate_error)(void *validate_ctx);
     uint32_t (*millis)(void); /* nonce lifetime and subscriptions; NULL: time stands still */
     /* Fed after every request: a burst of requests that each cost a signature check
      * (~70 ms on a 25 MHz M4) must not look like a firmware hang. NULL: none. */

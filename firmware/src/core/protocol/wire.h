@@ -7,6 +7,8 @@
 #ifndef WM_WIRE_H
 #define WM_WIRE_H
 
+#include "../base/wm_status.h"
+
 #define WM_PROTO_VERSION 1u
 
 #define WM_FRAME_HEADER 8u
@@ -54,7 +56,7 @@ enum wm_frame_type {
     WM_FT_EVENT = 3,
 };
 
-enum wm_msg {
+enum wm_msg_type {
     WM_MSG_INFO = 0x01,
     WM_MSG_PUSH_BEGIN = 0x02,
     WM_MSG_PUSH_CHUNK = 0x03,
@@ -83,29 +85,8 @@ enum wm_msg {
 #define WM_OUT_STDERR 0x1u  /* fd 2, else fd 1 */
 #define WM_OUT_PARTIAL 0x2u /* no newline after this piece: the line goes on */
 
-/* Response status codes; a non-zero status carries a UTF-8 message as its body. */
-enum wm_status {
-    WM_ST_OK = 0,
-    WM_ST_MALFORMED = 1,
-    WM_ST_UNKNOWN_MSG = 2,
-    WM_ST_BAD_VERSION = 3,
-    WM_ST_NOT_FOUND = 4,
-    WM_ST_NO_SPACE = 5,
-    WM_ST_HASH_MISMATCH = 6,
-    WM_ST_BAD_STATE = 7,
-    WM_ST_INVALID_MODULE = 8,
-    WM_ST_FLASH_ERROR = 9,
-    WM_ST_NOT_SUPPORTED = 10,
-    WM_ST_TOO_LARGE = 11,
-    WM_ST_TRAP = 12,
-    WM_ST_BUSY = 13,
-    WM_ST_BAD_NAME = 14,
-    WM_ST_BAD_ARGS = 15,
-    WM_ST_DENIED = 16, /* the sandbox policy refused: signature, replay, capabilities */
-    WM_ST_NO_RAM = 17, /* not enough free RAM for the module (stop another one) */
-    WM_ST_AUTH = 18,   /* provisioned device: the request needs a valid token (NONCE) */
-    WM_ST_EXITED = 19, /* RUN: the module ended itself (WASI proc_exit); body "exit status N" */
-};
+/* Response status codes (wm_status.h, the core's one vocabulary); a non-zero status
+ * carries a UTF-8 message as its body. */
 
 /* INFO feature bits */
 #define WM_FEAT_STORE 0x1u

@@ -113,35 +113,35 @@ static const char *type_name(char t)
 }
 
 /* Appends a signature string ("ii:i") as "(i32, i32) -> (i32)". */
-static void append_sig(wm_sb_error *err, const char *sig)
+static void append_sig(wm_msg *err, const char *sig)
 {
-    wm_sb_msg_append(err, " (");
+    wm_msg_put(err, " (");
     bool first = true;
     for (const char *p = sig; *p; p++) {
         if (*p == ':') {
-            wm_sb_msg_append(err, ") -> (");
+            wm_msg_put(err, ") -> (");
             first = true;
             continue;
         }
-        if (!first) wm_sb_msg_append(err, ", ");
-        wm_sb_msg_append(err, type_name(*p));
+        if (!first) wm_msg_put(err, ", ");
+        wm_msg_put(err, type_name(*p));
         first = false;
     }
-    wm_sb_msg_append(err, ")");
+    wm_msg_put(err, ")");
 }
 
 /* "import M.N (signature)" into the error message, names escaped. */
-static int link_fail(wm_sb_error *err, int code, uint32_t off, const uint8_t *m, uint32_t ml,
+static int link_fail(wm_msg *err, wm_status code, uint32_t off, const uint8_t *m, uint32_t ml,
                      const uint8_t *n, uint32_t nl, const char *sig, const char *what,
                      const char *more)
 {
-    wm_sb_fail(err, code, off, "import ", NULL, NULL);
-    wm_sb_msg_append_n(err, m, ml > 24u ? 24u : ml);
-    wm_sb_msg_append(err, ".");
-    wm_sb_msg_append_n(err, n, nl > 32u ? 32u : nl);
+    wm_msg_fail_at(err, code, NULL, off, "import ");
+    wm_msg_put_input(err, m, ml > 24u ? 24u : ml);
+    wm_msg_put(err, ".");
+    wm_msg_put_input(err, n, nl > 32u ? 32u : nl);
     if (sig) append_sig(err, sig);
-    wm_sb_msg_append(err, what);
-    wm_sb_msg_append(err, more);
+    wm_msg_put(err, what);
+    wm_msg_put(err, more);
     return code;
 }
 
@@ -182,7 +182,7 @@ static const wm_sb_import_set *import_set(const uint8_t *m, uint32_t ml)
     return NULL;
 }
 
-int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err)
+int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_msg *err)
 {
     const uint8_t *b = mod->pkg.module;
     uint32_t len = mod->pkg.module_len, base = mod->pkg.module_off;
@@ -196,24 +196,24 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err)
             (void)byte(&r);
             uint32_t min = leb(&r);
             if (!r.bad && (uint64_t)min * 65536u > mod->manifest.mem_bytes) {
-                wm_sb_fail(err, WM_SB_ELIMIT, base, "initial memory of ", NULL, NULL);
-                wm_sb_msg_append_u(err, min);
-                wm_sb_msg_append(err, " pages does not fit limits.memory = ");
-                wm_sb_msg_append_u(err, mod->manifest.mem_bytes);
-                wm_sb_msg_append(err, " (raise it, or link with a smaller initial memory)");
-                return WM_SB_ELIMIT;
+                wm_msg_fail_at(err, WM_ST_DENIED, NULL, base, "initial memory of ");
+                wm_msg_put_u(err, min);
+                wm_msg_put(err, " pages does not fit limits.memory = ");
+                wm_msg_put_u(err, mod->manifest.mem_bytes);
+                wm_msg_put(err, " (raise it, or link with a smaller initial memory)");
+                return WM_ST_DENIED;
             }
         }
     }
-    if (!section(b, len, 2, &r)) return WM_SB_OK;
+    if (!section(b, len, 2, &r)) return WM_ST_OK;
     uint32_t n = leb(&r);
     if (r.bad || n > (len - r.pos) / 4u) /* an import takes at least 4 bytes */
-        return wm_sb_fail(err, WM_SB_EMODULE, base, "import section unreadable", NULL, NULL);
+        return wm_msg_fail_at(err, WM_ST_INVALID_MODULE, "module", base,
+                              "import section unreadable");
     /* one host function record per import at most (the arena is the module's own RAM) */
     mod->funcs = n ? wm_arena_alloc(arena, n * sizeof(wm_host_func), sizeof(void *)) : NULL;
     if (n && !mod->funcs)
-        return wm_sb_fail(err, WM_SB_ENOMEM, base, "out of memory linking imports", NULL,
-                          NULL);
+        return wm_msg_fail_at(err, WM_ST_NO_RAM, NULL, base, "out of memory linking imports");
     for (uint32_t i = 0; i < n && !r.bad; i++) {
         uint32_t at = base + (uint32_t)(r.p - b) + r.pos;
         uint32_t ml = leb(&r);
@@ -223,7 +223,7 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err)
         uint8_t kind = byte(&r);
         if (r.bad) break;
         if (kind != 0)
-            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl, NULL,
+            return link_fail(err, WM_ST_DENIED, at, m, ml, nm, nl, NULL,
                              ": the device provides only functions", NULL);
         uint32_t type = leb(&r);
         char sig[20];
@@ -231,7 +231,7 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err)
         const char *shown = sig_ok ? sig : NULL;
         const wm_sb_import_set *set = import_set(m, ml);
         if (!set)
-            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl, shown,
+            return link_fail(err, WM_ST_DENIED, at, m, ml, nm, nl, shown,
                              ": no such import module (the device provides wasmote, "
                              "wasi_snapshot_preview1 and env)", NULL);
         uint32_t napi;
@@ -240,18 +240,18 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err)
         for (uint32_t j = 0; j < napi; j++)
             if (wm_streq_n(api[j].name, nm, nl)) e = &api[j];
         if (!e)
-            return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl, shown,
+            return link_fail(err, WM_ST_DENIED, at, m, ml, nm, nl, shown,
                              ": no such host function", NULL);
         if (!sig_ok || !wm_streq_n(e->sig, (const uint8_t *)sig, wm_strlen(sig))) {
-            link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl, shown,
+            link_fail(err, WM_ST_DENIED, at, m, ml, nm, nl, shown,
                       ": signature does not match the host function's", NULL);
             append_sig(err, e->sig);
-            return WM_SB_ELINK;
+            return WM_ST_DENIED;
         }
         wm_host_fn fn = e->fn;
         if (!wm_sb_granted(&mod->manifest, e->cap)) {
             if (!set->denied)
-                return link_fail(err, WM_SB_ELINK, at, m, ml, nm, nl, shown,
+                return link_fail(err, WM_ST_DENIED, at, m, ml, nm, nl, shown,
                                  ": not granted by the manifest (needs capability ",
                                  cap_hint(e->cap));
             fn = set->denied; /* WASI: linked, answers "not capable" */
@@ -268,10 +268,10 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err)
         hf->fn = fn;
         hf->user = mod;
         if (wm_linker_add_host(&mod->linker, hf) != WM_OK)
-            return wm_sb_fail(err, WM_SB_ENOMEM, at, "out of memory linking imports", NULL,
-                              NULL);
+            return wm_msg_fail_at(err, WM_ST_NO_RAM, NULL, at, "out of memory linking imports");
     }
-    if (r.bad) return wm_sb_fail(err, WM_SB_EMODULE, base, "import section unreadable", NULL,
-                                 NULL);
-    return WM_SB_OK;
+    if (r.bad)
+        return wm_msg_fail_at(err, WM_ST_INVALID_MODULE, "module", base,
+                              "import section unreadable");
+    return WM_ST_OK;
 }

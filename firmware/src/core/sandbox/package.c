@@ -10,9 +10,11 @@ static const uint8_t k_magic[4] = {0x00, 0x77, 0x6D, 0x70};
 static const uint8_t k_wasm_magic[4] = {0x00, 0x61, 0x73, 0x6D};
 static const char k_sig_domain[] = "wasmote-package-v1"; /* + NUL = 19 bytes */
 
-static int fmt(wm_sb_error *err, uint32_t off, const char *a, const char *b)
+static int fmt(wm_msg *err, uint32_t off, const char *a, const char *b)
 {
-    return wm_sb_fail(err, WM_SB_EFORMAT, off, a, b, NULL);
+    wm_msg_fail_at(err, WM_ST_INVALID_MODULE, "package", off, a);
+    wm_msg_put(err, b);
+    return WM_ST_INVALID_MODULE;
 }
 
 static bool all_zero(const uint8_t *p, uint32_t n)
@@ -24,7 +26,7 @@ static bool all_zero(const uint8_t *p, uint32_t n)
 
 /* Step 2: the N content sections lie back to back in [16, C). */
 static int parse_sections(const uint8_t *b, uint32_t count, uint32_t clen, wm_package *pkg,
-                          wm_sb_error *err)
+                          wm_msg *err)
 {
     uint32_t pos = WM_PKG_HEADER_SIZE;
     bool seen_optional = false;
@@ -97,7 +99,7 @@ static int parse_sections(const uint8_t *b, uint32_t count, uint32_t clen, wm_pa
     if (pos != clen)
         return fmt(err, pos, "bytes between the last section and the end of the content",
                    NULL);
-    return WM_SB_OK;
+    return WM_ST_OK;
 }
 
 bool wm_pkg_has_magic(const uint8_t *bytes, uint32_t size)
@@ -105,9 +107,9 @@ bool wm_pkg_has_magic(const uint8_t *bytes, uint32_t size)
     return bytes != NULL && size >= 4u && wm_memeq(bytes, k_magic, 4);
 }
 
-int wm_pkg_parse(const uint8_t *b, uint32_t size, wm_package *pkg, wm_sb_error *err)
+int wm_pkg_parse(const uint8_t *b, uint32_t size, wm_package *pkg, wm_msg *err)
 {
-    if (!b || !pkg) return wm_sb_fail(err, WM_SB_EARG, 0, "no package", NULL, NULL);
+    if (!b || !pkg) return wm_msg_fail(err, WM_ST_BAD_ARGS, "no package");
     wm_memset(pkg, 0, sizeof *pkg);
     /* 1: header */
     if (size < WM_PKG_HEADER_SIZE) {
@@ -144,14 +146,15 @@ int wm_pkg_parse(const uint8_t *b, uint32_t size, wm_package *pkg, wm_sb_error *
         wm_ld32(h + 4) != 32u)
         return fmt(err, clen, "expected the hash section (kind 0x80, length 32)", NULL);
     if (wm_sha256(b, clen, pkg->hash) != WM_CRYPTO_OK)
-        return wm_sb_fail(err, WM_SB_EHASH, clen, "cannot hash the content", NULL, NULL);
+        return wm_msg_fail_at(err, WM_ST_INVALID_MODULE, "package", clen,
+                              "cannot hash the content");
     if (!wm_memeq(pkg->hash, h + 8, 32))
-        return wm_sb_fail(err, WM_SB_EHASH, clen + 8u,
-                          "content hash mismatch: the package is corrupted or was modified",
-                          NULL, NULL);
+        return wm_msg_fail_at(err, WM_ST_INVALID_MODULE, "package", clen + 8u,
+                              "content hash mismatch: the package is corrupted or was "
+                              "modified");
     /* 4: optional signature section, and nothing after it */
     uint32_t pos = clen + WM_PKG_HASH_SECTION_SIZE;
-    if (pos == size) return WM_SB_OK;
+    if (pos == size) return WM_ST_OK;
     if (size - pos < 8u) return fmt(err, pos, "trailing bytes after the hash section", NULL);
     const uint8_t *s = b + pos;
     if (s[0] != WM_PKG_KIND_SIGNATURE)
@@ -169,10 +172,10 @@ int wm_pkg_parse(const uint8_t *b, uint32_t size, wm_package *pkg, wm_sb_error *
     pkg->is_signed = true;
     pkg->signer = s + 12;
     pkg->signature = s + 44;
-    return WM_SB_OK;
+    return WM_ST_OK;
 }
 
-int wm_pkg_verify_with(const wm_package *pkg, const uint8_t pub[32], wm_sb_error *err)
+int wm_pkg_verify_with(const wm_package *pkg, const uint8_t pub[32], wm_msg *err)
 {
     /* message = "wasmote-package-v1" 00 || SHA-256(content): 51 bytes */
     uint8_t msg[sizeof k_sig_domain + 32];
@@ -180,9 +183,10 @@ int wm_pkg_verify_with(const wm_package *pkg, const uint8_t pub[32], wm_sb_error
     wm_memcpy(msg + sizeof k_sig_domain, pkg->hash, 32);
     if (!pkg->is_signed ||
         wm_ed25519_verify(pub, msg, sizeof msg, pkg->signature) != WM_CRYPTO_OK)
-        return wm_sb_fail(err, WM_SB_ESIG, pkg->content_len + WM_PKG_HASH_SECTION_SIZE,
-                          "signature does not verify", NULL, NULL);
-    return WM_SB_OK;
+        return wm_msg_fail_at(err, WM_ST_DENIED, NULL,
+                              pkg->content_len + WM_PKG_HASH_SECTION_SIZE,
+                              "signature does not verify");
+    return WM_ST_OK;
 }
 
 int wm_pkg_version_cmp(const uint16_t a[3], const uint16_t b[3])
@@ -253,7 +257,7 @@ static bool take(mcur *c, uint32_t n, const uint8_t **out)
 /* A list of (u8 count, count x (u8 length, bytes)): arguments, or environment entries
  * (KEY=VALUE, KEY non-empty without '='). No NUL byte anywhere: they become C strings. */
 static int strings(mcur *c, bool env, uint8_t *count, const uint8_t **out, uint32_t *len,
-                   wm_sb_error *err)
+                   wm_msg *err)
 {
     const uint8_t *p;
     uint32_t at = c->base + c->pos;
@@ -279,10 +283,10 @@ static int strings(mcur *c, bool env, uint8_t *count, const uint8_t **out, uint3
             return fmt(err, at, "manifest: environment entry is not KEY=VALUE", NULL);
     }
     *len = (uint32_t)(c->p + c->pos - *out);
-    return WM_SB_OK;
+    return WM_ST_OK;
 }
 
-int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
+int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_msg *err)
 {
     mcur c = {pkg->manifest, pkg->manifest_len, 0, pkg->manifest_off};
     const uint8_t *p;
@@ -294,8 +298,8 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
         return fmt(err, c.base, "unknown manifest encoding version", NULL);
     uint8_t enc = p[0];
     if (p[1] != 1u)
-        return wm_sb_fail(err, WM_SB_EAPI, c.base + 1, "host API version not implemented "
-                          "(this device runs API 1)", NULL, NULL);
+        return wm_msg_fail_at(err, WM_ST_INVALID_MODULE, NULL, c.base + 1,
+                              "host API version not implemented (this device runs API 1)");
     m->api = p[1];
     /* bit 0 autostart; bit 1 restart on trap (encoding 2 and later) */
     if (p[2] & (uint8_t)~(enc >= 2u ? 3u : 1u))
@@ -407,5 +411,5 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_sb_error *err)
                    NULL);
     if (m->kv_quota && !kv)
         return fmt(err, c.base, "manifest: limits.kv is set but 'kv' is not granted", NULL);
-    return WM_SB_OK;
+    return WM_ST_OK;
 }

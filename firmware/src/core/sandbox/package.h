@@ -3,7 +3,7 @@
  * The parser reads in place from a buffer that may be memory-mapped flash: it never writes
  * to it and keeps pointers into it (module bytes, capability arguments), so the buffer must
  * outlive the parsed package. Every length and offset is checked before it is used; any
- * violation is reported with the offset and what is wrong (wm_sb_error).
+ * violation is reported with the offset and what is wrong (wm_msg).
  *
  * Order (as the format doc requires): wm_pkg_parse checks the header, the sections, the
  * content hash and the shape of the signature section; the caller then applies the
@@ -114,13 +114,13 @@ bool wm_pkg_has_magic(const uint8_t *bytes, uint32_t size);
 
 /* Steps 1-4 of the reader requirements: header, sections, content hash (SHA-256 over
  * [0, C)), signature section shape. Does not verify the signature (policy.h does). */
-int wm_pkg_parse(const uint8_t *bytes, uint32_t size, wm_package *out, wm_sb_error *err);
+int wm_pkg_parse(const uint8_t *bytes, uint32_t size, wm_package *out, wm_msg *err);
 
-/* Verifies the signature against one public key (0 or WM_SB_ESIG). */
-int wm_pkg_verify_with(const wm_package *pkg, const uint8_t pub[32], wm_sb_error *err);
+/* Verifies the signature against one public key (0 or WM_ST_DENIED). */
+int wm_pkg_verify_with(const wm_package *pkg, const uint8_t pub[32], wm_msg *err);
 
 /* Step 5: decodes and validates the manifest payload. */
-int wm_pkg_manifest(const wm_package *pkg, wm_manifest *out, wm_sb_error *err);
+int wm_pkg_manifest(const wm_package *pkg, wm_manifest *out, wm_msg *err);
 
 /* Compares versions as (major, minor, patch): <0, 0, >0. */
 int wm_pkg_version_cmp(const uint16_t a[3], const uint16_t b[3]);

@@ -3,7 +3,7 @@
 #include "sha256.h"
 
 /* Appends "key 0123456789abcdef" (first 8 bytes of SHA-256(pub), as the host's key_id). */
-static void append_key_id(wm_sb_error *err, const uint8_t pub[32])
+static void append_key_id(wm_msg *err, const uint8_t pub[32])
 {
     static const char hex[] = "0123456789abcdef";
     uint8_t d[32];
@@ -14,59 +14,59 @@ static void append_key_id(wm_sb_error *err, const uint8_t pub[32])
         out[2 * i + 1] = hex[d[i] & 15u];
     }
     out[16] = '\0';
-    wm_sb_msg_append(err, "key ");
-    wm_sb_msg_append(err, out);
+    wm_msg_put(err, "key ");
+    wm_msg_put(err, out);
 }
 
-static void append_version(wm_sb_error *err, const uint16_t v[3])
+static void append_version(wm_msg *err, const uint16_t v[3])
 {
     for (int i = 0; i < 3; i++) {
-        if (i) wm_sb_msg_append(err, ".");
-        wm_sb_msg_append_u(err, v[i]);
+        if (i) wm_msg_put(err, ".");
+        wm_msg_put_u(err, v[i]);
     }
 }
 
 static int signature_policy(const wm_package *pkg, const wm_sb_device *dev, uint32_t *notes,
-                            wm_sb_error *err)
+                            wm_msg *err)
 {
     uint32_t sig_at = pkg->content_len + WM_PKG_HASH_SECTION_SIZE;
     if (dev->nkeys == 0) {
         if (!pkg->is_signed) {
             *notes |= WM_SB_NOTE_UNSIGNED_OK;
-            return WM_SB_OK;
+            return WM_ST_OK;
         }
         /* Still refuse a signature that is present but wrong: it means tampering. */
-        if (wm_pkg_verify_with(pkg, pkg->signer, NULL) != WM_SB_OK) {
-            wm_sb_fail(err, WM_SB_ESIG, sig_at, "signature by ", NULL, NULL);
+        if (wm_pkg_verify_with(pkg, pkg->signer, NULL) != WM_ST_OK) {
+            wm_msg_fail_at(err, WM_ST_DENIED, NULL, sig_at, "signature by ");
             append_key_id(err, pkg->signer);
-            wm_sb_msg_append(err, " does not verify");
-            return WM_SB_ESIG;
+            wm_msg_put(err, " does not verify");
+            return WM_ST_DENIED;
         }
         *notes |= WM_SB_NOTE_SIG_UNTRUSTED;
-        return WM_SB_OK;
+        return WM_ST_OK;
     }
     if (!pkg->is_signed)
-        return wm_sb_fail(err, WM_SB_EUNSIGNED, sig_at, "package is not signed (the device "
-                          "is provisioned)", NULL, NULL);
+        return wm_msg_fail_at(err, WM_ST_DENIED, NULL, sig_at,
+                              "package is not signed (the device is provisioned)");
     for (uint32_t i = 0; i < dev->nkeys; i++) {
         if (!wm_memeq(dev->keys[i], pkg->signer, 32)) continue;
-        if (wm_pkg_verify_with(pkg, dev->keys[i], NULL) == WM_SB_OK) return WM_SB_OK;
-        wm_sb_fail(err, WM_SB_ESIG, sig_at, "signature by ", NULL, NULL);
+        if (wm_pkg_verify_with(pkg, dev->keys[i], NULL) == WM_ST_OK) return WM_ST_OK;
+        wm_msg_fail_at(err, WM_ST_DENIED, NULL, sig_at, "signature by ");
         append_key_id(err, pkg->signer);
-        wm_sb_msg_append(err, " does not verify: modified after signing or forged");
-        return WM_SB_ESIG;
+        wm_msg_put(err, " does not verify: modified after signing or forged");
+        return WM_ST_DENIED;
     }
-    wm_sb_fail(err, WM_SB_ESIG, sig_at + 12u, "package is signed by ", NULL, NULL);
+    wm_msg_fail_at(err, WM_ST_DENIED, NULL, sig_at + 12u, "package is signed by ");
     append_key_id(err, pkg->signer);
-    wm_sb_msg_append(err, ", which is not a trusted key");
-    return WM_SB_ESIG;
+    wm_msg_put(err, ", which is not a trusted key");
+    return WM_ST_DENIED;
 }
 
 int wm_sb_check_install(const uint8_t *bytes, uint32_t size, const wm_sb_device *dev,
-                        wm_package *pkg, wm_manifest *m, wm_sb_decision *d, wm_sb_error *err)
+                        wm_package *pkg, wm_manifest *m, wm_sb_decision *d, wm_msg *err)
 {
     if (!dev || !pkg || !m || !d)
-        return wm_sb_fail(err, WM_SB_EARG, 0, "check_install: NULL argument", NULL, NULL);
+        return wm_msg_fail(err, WM_ST_BAD_ARGS, "check_install: NULL argument");
     d->aot = NULL;
     d->notes = 0;
     int rc = wm_pkg_parse(bytes, size, pkg, err);
@@ -79,17 +79,20 @@ int wm_sb_check_install(const uint8_t *bytes, uint32_t size, const wm_sb_device 
     bool provisioned = dev->nkeys > 0;
     uint16_t pin[3];
     int pinned = provisioned && dev->pinned ? dev->pinned(dev->pin_ctx, m->name, pin) : 0;
-    if (pinned < 0)
-        return wm_sb_fail(err, WM_SB_EREPLAY, pkg->manifest_off, m->name, ": its version pin "
-                          "cannot be read from the config area (refused: it could be a "
-                          "replay)", NULL);
+    if (pinned < 0) {
+        wm_msg_fail_at(err, WM_ST_DENIED, NULL, pkg->manifest_off, m->name);
+        wm_msg_put(err, ": its version pin cannot be read from the config area (refused: it "
+                        "could be a replay)");
+        return WM_ST_DENIED;
+    }
     if (pinned > 0 && wm_pkg_version_cmp(m->version, pin) < 0) {
-        wm_sb_fail(err, WM_SB_EREPLAY, pkg->manifest_off, m->name, ": version ", NULL);
+        wm_msg_fail_at(err, WM_ST_DENIED, NULL, pkg->manifest_off, m->name);
+        wm_msg_put(err, ": version ");
         append_version(err, m->version);
-        wm_sb_msg_append(err, " is older than the installed ");
+        wm_msg_put(err, " is older than the installed ");
         append_version(err, pin);
-        wm_sb_msg_append(err, " (replay refused); rm keeps pins, provision clears");
-        return WM_SB_EREPLAY;
+        wm_msg_put(err, " (replay refused); rm keeps pins, provision clears");
+        return WM_ST_DENIED;
     }
     for (uint32_t i = 0; i < pkg->naot; i++) {
         if (dev->arch == 0 || pkg->aot[i].arch != dev->arch) continue;
@@ -100,7 +103,7 @@ int wm_sb_check_install(const uint8_t *bytes, uint32_t size, const wm_sb_device 
         else
             d->aot = &pkg->aot[i];
     }
-    return WM_SB_OK;
+    return WM_ST_OK;
 }
 
 const char *wm_sb_note_text(uint32_t note)

@@ -49,10 +49,10 @@ typedef struct wm_sb_decision {
 } wm_sb_decision;
 
 /* Parses (wm_pkg_parse), applies the signature policy, then decodes the manifest and checks
- * the pin. On success fills pkg, manifest and decision; else returns WM_SB_E* with `err`. */
+ * the pin. On success fills pkg, manifest and decision; else the refusal's status, with `err`. */
 int wm_sb_check_install(const uint8_t *bytes, uint32_t size, const wm_sb_device *dev,
                         wm_package *pkg, wm_manifest *manifest, wm_sb_decision *decision,
-                        wm_sb_error *err);
+                        wm_msg *err);
 
 /* Text of one note bit (static). */
 const char *wm_sb_note_text(uint32_t note);

@@ -11,28 +11,33 @@ void wm_sb_host_init(wm_sb_host *host, const wm_sb_platform *plat)
     wm_ps_bus_init(&host->bus);
 }
 
-static int load_fail(wm_sb_error *err, int code, uint32_t base, const wm_error *e,
+/* A runtime error (wm_err, the runtime's finer vocabulary) as the sandbox's refusal: the
+ * one place the two meet. An invalid module says so at its offset in the pushed image. */
+static int load_fail(wm_msg *err, wm_status code, uint32_t base, const wm_error *e,
                      const char *what)
 {
-    wm_sb_fail(err, code, base + (e ? e->offset : 0u), what, e ? e->msg : NULL, NULL);
+    wm_msg_fail_at(err, code, code == WM_ST_INVALID_MODULE ? "module" : NULL,
+                   base + (e ? e->offset : 0u), what);
+    wm_msg_put(err, e ? e->msg : NULL);
     return code;
 }
 
 /* Load, link and (unless only checking) instantiate mod->pkg's module under
  * mod->manifest (already decided). */
 static int install_module(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
-                          bool instantiate, wm_sb_error *err)
+                          bool instantiate, wm_msg *err)
 {
     wm_error e = {WM_OK, 0, 0};
     if (wm_load(arena, mod->pkg.module, mod->pkg.module_len, &mod->module, &e) != WM_OK)
-        return load_fail(err, e.code == WM_ERR_NO_MEMORY ? WM_SB_ENOMEM : WM_SB_EMODULE,
-                         mod->pkg.module_off, &e, "module: ");
+        return load_fail(err, e.code == WM_ERR_NO_MEMORY ? WM_ST_NO_RAM : WM_ST_INVALID_MODULE,
+                         mod->pkg.module_off, &e, NULL);
     /* Native code the policy allows (signed, this architecture and ABI; docs/aot.md), run in
      * place from the package. A device that sets arch must also set aot_attach. */
     const wm_pkg_aot *aot = mod->decision.aot;
     if (aot && mod->decision.aot_attach &&
         mod->decision.aot_attach(mod->module, aot->code, aot->len, aot->arch, aot->abi, &e))
-        return load_fail(err, WM_SB_EMODULE, (uint32_t)(aot->code - mod->pkg.bytes), &e, NULL);
+        return load_fail(err, WM_ST_INVALID_MODULE, (uint32_t)(aot->code - mod->pkg.bytes), &e,
+                         NULL);
     int rc = wm_sb_link(mod, arena, err);
     if (rc || !instantiate) return rc;
     wm_limits lim;
@@ -52,39 +57,35 @@ static int install_module(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
     if (w != WM_OK) {
         switch (w) {
         case WM_ERR_NO_MEMORY:
-            return wm_sb_fail(err, WM_SB_ENOMEM, 0, "instantiate: out of memory (arena too "
-                              "small for the limits)", NULL, NULL);
-        case WM_ERR_UNLINKABLE: return load_fail(err, WM_SB_ELINK, 0, &e, "instantiate: ");
+            return wm_msg_fail(err, WM_ST_NO_RAM,
+                               "instantiate: out of memory (arena too small for the limits)");
+        case WM_ERR_UNLINKABLE: return load_fail(err, WM_ST_DENIED, 0, &e, "instantiate: ");
         case WM_ERR_OUT_OF_FUEL:
-            wm_sb_fail(err, WM_SB_ETRAP, 0, "the start function ran out of its fuel (",
-                       NULL, NULL);
-            wm_sb_msg_append_u(err, (uint32_t)lim.start_fuel);
-            wm_sb_msg_append(err, ", one slice)");
-            return WM_SB_ETRAP;
+            wm_msg_fail(err, WM_ST_TRAP, "the start function ran out of its fuel (");
+            wm_msg_put_u(err, (uint32_t)lim.start_fuel);
+            wm_msg_put(err, ", one slice)");
+            return WM_ST_TRAP;
         case WM_ERR_BLOCKED:
-            return wm_sb_fail(err, WM_SB_ETRAP, 0, "the start function called a blocking "
-                              "host function (sleep, receive, yield)", NULL, NULL);
+            return wm_msg_fail(err, WM_ST_TRAP, "the start function called a blocking host "
+                                                "function (sleep, receive, yield)");
         case WM_ERR_TRAP:
         case WM_ERR_EXHAUSTION:
-            if (!err) return WM_SB_ETRAP;
-            err->code = WM_SB_ETRAP;
-            err->offset = 0;
-            wm_sb_trap_text(mod, e.msg, err->msg, WM_SB_MSG_MAX);
-            wm_sb_msg_append(err, " (while instantiating)");
-            return WM_SB_ETRAP;
-        default: return load_fail(err, WM_SB_ELIMIT, 0, &e, "instantiate: ");
+            wm_msg_fail(err, WM_ST_TRAP, NULL);
+            wm_sb_trap_text(mod, e.msg, err);
+            wm_msg_put(err, " (while instantiating)");
+            return WM_ST_TRAP;
+        default: return load_fail(err, WM_ST_DENIED, 0, &e, "instantiate: ");
         }
     }
     if (wm_ps_attach(&host->bus, &mod->ps, &mod->manifest) != 0)
-        return wm_sb_fail(err, WM_SB_ENOMEM, 0, "too many modules on the message bus", NULL,
-                          NULL);
+        return wm_msg_fail(err, WM_ST_NO_RAM, "too many modules on the message bus");
     mod->attached = true;
-    return WM_SB_OK;
+    return WM_ST_OK;
 }
 
 /* Policy and manifest: a package's own, or the default one of a bare module (name != NULL). */
 static int decide(wm_sb_host *host, wm_sb_module *mod, const uint8_t *bytes, uint32_t size,
-                  const wm_sb_device *dev, const char *name, wm_sb_error *err)
+                  const wm_sb_device *dev, const char *name, wm_msg *err)
 {
     wm_memset(mod, 0, sizeof *mod);
     mod->host = host;
@@ -93,9 +94,9 @@ static int decide(wm_sb_host *host, wm_sb_module *mod, const uint8_t *bytes, uin
         return wm_sb_check_install(bytes, size, dev, &mod->pkg, &mod->manifest,
                                    &mod->decision, err);
     if (dev->nkeys > 0)
-        return wm_sb_fail(err, WM_SB_EUNSIGNED, 0, "a bare .wasm module cannot be signed and "
+        return wm_msg_fail(err, WM_ST_DENIED, "a bare .wasm module cannot be signed and "
                           "the device is provisioned: push a signed package (wasmote "
-                          "package --key)", NULL, NULL);
+                          "package --key)");
     mod->pkg.bytes = bytes;
     mod->pkg.size = size;
     mod->pkg.module = bytes;
@@ -122,34 +123,34 @@ static int decide(wm_sb_host *host, wm_sb_module *mod, const uint8_t *bytes, uin
     /* a bare module gets at least the memory it declares */
     uint64_t want = wm_sb_initial_memory(bytes, size);
     if (want > m->mem_bytes) m->mem_bytes = want > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)want;
-    return WM_SB_OK;
+    return WM_ST_OK;
 }
 
 int wm_sb_install(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
-                  uint32_t size, const wm_sb_device *dev, wm_sb_error *err)
+                  uint32_t size, const wm_sb_device *dev, wm_msg *err)
 {
     if (!host || !mod || !arena || !dev)
-        return wm_sb_fail(err, WM_SB_EARG, 0, "install: NULL argument", NULL, NULL);
+        return wm_msg_fail(err, WM_ST_BAD_ARGS, "install: NULL argument");
     int rc = decide(host, mod, bytes, size, dev, NULL, err);
     return rc ? rc : install_module(host, mod, arena, true, err);
 }
 
 int wm_sb_install_bare(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
                        const uint8_t *bytes, uint32_t size, const wm_sb_device *dev,
-                       const char *name, wm_sb_error *err)
+                       const char *name, wm_msg *err)
 {
     if (!host || !mod || !arena || !dev || !name)
-        return wm_sb_fail(err, WM_SB_EARG, 0, "install: NULL argument", NULL, NULL);
+        return wm_msg_fail(err, WM_ST_BAD_ARGS, "install: NULL argument");
     int rc = decide(host, mod, bytes, size, dev, name, err);
     return rc ? rc : install_module(host, mod, arena, true, err);
 }
 
 int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
                 uint32_t size, const wm_sb_device *dev, const char *bare_name,
-                wm_sb_error *err)
+                wm_msg *err)
 {
     if (!host || !mod || !arena || !dev)
-        return wm_sb_fail(err, WM_SB_EARG, 0, "check: NULL argument", NULL, NULL);
+        return wm_msg_fail(err, WM_ST_BAD_ARGS, "check: NULL argument");
     int rc = decide(host, mod, bytes, size, dev, bare_name, err);
     if (!rc) rc = install_module(host, mod, arena, false, err);
     if (rc || mod->decision.aot || !dev->aot_attach) return rc;
@@ -161,9 +162,10 @@ int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint
         wm_error e = {WM_OK, 0, 0};
         if (a->arch == dev->arch && a->abi == dev->aot_abi &&
             dev->aot_attach(mod->module, a->code, a->len, a->arch, a->abi, &e))
-            return load_fail(err, WM_SB_EMODULE, (uint32_t)(a->code - mod->pkg.bytes), &e, NULL);
+            return load_fail(err, WM_ST_INVALID_MODULE, (uint32_t)(a->code - mod->pkg.bytes),
+                             &e, NULL);
     }
-    return WM_SB_OK;
+    return WM_ST_OK;
 }
 
 void wm_sb_uninstall(wm_sb_module *mod)
@@ -183,29 +185,27 @@ bool wm_sb_exited(const wm_sb_module *mod, const char *msg, uint32_t *code)
     return true;
 }
 
-void wm_sb_trap_text(const wm_sb_module *mod, const char *msg, char *out, uint32_t cap)
+void wm_sb_trap_text(const wm_sb_module *mod, const char *msg, wm_msg *out)
 {
-    wm_sb_text t;
-    if (cap == 0) return;
-    wm_sb_text_init(&t, out, cap);
-    wm_sb_text_put(&t, msg ? msg : "trap");
+    if (out == NULL) return;
+    wm_msg_put(out, msg ? msg : "trap");
     const wm_trace_frame *f;
     uint32_t k = mod->inst ? wm_trap_trace(mod->inst, &f) : 0u;
     /* whole frames only: the host must never read a cut offset as a real one */
     uint32_t shown = 0;
     for (uint32_t i = 0; i < k; i++) {
         char frame[28];
-        wm_sb_text ft;
-        wm_sb_text_init(&ft, frame, sizeof frame);
-        wm_sb_text_put(&ft, i ? " <- " : " [wasm ");
-        wm_sb_text_put_u(&ft, f[i].func);
-        wm_sb_text_put(&ft, "@0x");
-        wm_sb_text_put_hex(&ft, f[i].offset);
-        if (t.len + ft.len + 2u > cap) break; /* room for "]" and the NUL stays */
-        wm_sb_text_put(&t, frame);
+        wm_msg ft;
+        wm_msg_init(&ft, frame, sizeof frame);
+        wm_msg_put(&ft, i ? " <- " : " [wasm ");
+        wm_msg_put_u(&ft, f[i].func);
+        wm_msg_put_c(&ft, '@');
+        wm_msg_put_hex(&ft, f[i].offset);
+        if (out->len + ft.len + 2u > out->cap) break; /* room for "]" and the NUL stays */
+        wm_msg_put(out, frame);
         shown++;
     }
-    if (shown) wm_sb_text_put_c(&t, ']');
+    if (shown) wm_msg_put_c(out, ']');
 }
 
 wm_err wm_sb_call(wm_sb_module *mod, const char *name, const wm_val *args, uint32_t nargs,

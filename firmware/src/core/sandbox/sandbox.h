@@ -133,7 +133,7 @@ void wm_sb_host_init(wm_sb_host *host, const wm_sb_platform *plat);
  * what it used. On failure the caller releases the arena to its mark. `bytes` must outlive
  * the module. */
 int wm_sb_install(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
-                  uint32_t size, const wm_sb_device *dev, wm_sb_error *err);
+                  uint32_t size, const wm_sb_device *dev, wm_msg *err);
 /* A bare wasm module (no package): what an unprovisioned device runs for `wasmote push
  * app.wasm`. Refused on a provisioned device (nothing to verify). The manifest is the
  * default one: named `name`, version 0.0.0, granted log, time, sleep and random (what a
@@ -141,13 +141,13 @@ int wm_sb_install(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const ui
  * except that the memory budget covers the module's declared initial memory. */
 int wm_sb_install_bare(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
                        const uint8_t *bytes, uint32_t size, const wm_sb_device *dev,
-                       const char *name, wm_sb_error *err);
+                       const char *name, wm_msg *err);
 /* Everything an install checks except instantiation (no memory budget allocated): for
  * validating a push before it is committed. bare_name = NULL for a package. The arena is
  * scratch (release it afterwards); `mod` is not usable for calls. */
 int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
                 uint32_t size, const wm_sb_device *dev, const char *bare_name,
-                wm_sb_error *err);
+                wm_msg *err);
 /* Releases what the module holds outside its arena: its message-bus endpoint, and its PWM
  * outputs (set to 0 %: a stopped module drives nothing). */
 void wm_sb_uninstall(wm_sb_module *mod);
@@ -176,11 +176,11 @@ wm_err wm_sb_call(wm_sb_module *mod, const char *name, const wm_val *args, uint3
  * WASI proc_exit (status in *code), not a fault. */
 bool wm_sb_exited(const wm_sb_module *mod, const char *msg, uint32_t *code);
 
-/* Text of the last trap of `mod`'s instance: `msg` (the call's wm_error message, the
- * module's own for an AssemblyScript abort), then its wasm call stack as
+/* Appends to `out` the text of the last trap of `mod`'s instance: `msg` (the call's wm_error
+ * message, the module's own for an AssemblyScript abort), then its wasm call stack as
  * " [wasm F@0xOFF <- F@0xOFF ...]" (function index, code-section offset; docs/api.md), for
  * the host to symbolize. */
-void wm_sb_trap_text(const wm_sb_module *mod, const char *msg, char *out, uint32_t cap);
+void wm_sb_trap_text(const wm_sb_module *mod, const char *msg, wm_msg *out);
 
 /* ---- used by link.c / hostapi.c / wasi ---- */
 
@@ -211,7 +211,7 @@ uint8_t *wm_sb_range(wm_instance *inst, uint32_t ptr, uint32_t len, bool *fault)
 /* Link rule: every import provided (module "wasmote", name, exact signature) and granted;
  * also the module's own memory must fit limits.memory. Fills mod->linker with the granted
  * host functions the module imports, nothing else. */
-int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_sb_error *err);
+int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_msg *err);
 /* Initial size of the module's own memory in bytes (min pages x 64 KiB; 0 without one).
  * Safe on any bytes: every read is bounds-checked. */
 uint64_t wm_sb_initial_memory(const uint8_t *module, uint32_t len);

@@ -600,7 +600,7 @@ void wm_store_abort(wm_store *st)
     }
 }
 
-int wm_store_commit(wm_store *st, wm_store_validate_fn validate, void *vctx)
+int wm_store_commit(wm_store *st, wm_store_validate_fn validate, void *vctx, wm_msg *why)
 {
     if (!st->pending) {
         return WM_STORE_ESTATE;
@@ -618,7 +618,7 @@ int wm_store_commit(wm_store *st, wm_store_validate_fn validate, void *vctx)
         return rc;
     }
     if (validate != NULL && st->flash->mapped != NULL &&
-        validate(vctx, st->flash->mapped + r->addr + WM_STORE_HEADER_SIZE, r->size) != 0) {
+        validate(vctx, st->flash->mapped + r->addr + WM_STORE_HEADER_SIZE, r->size, why) != 0) {
         wm_store_abort(st);
         return WM_STORE_EREJECT;
     }

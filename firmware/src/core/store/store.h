@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../base/wm_msg.h"
 #include "flash.h"
 
 #define WM_STORE_NAME_MAX 31u
@@ -44,8 +45,10 @@ enum {
     WM_STORE_ETABLE = -9,    /* flash has room, the record table does not (too many modules) */
 };
 
-/* Optional loader validation run on the image before commit (0 = accept). */
-typedef int (*wm_store_validate_fn)(void *ctx, const uint8_t *image, uint32_t size);
+/* Optional loader validation run on the image before commit (0 = accept); the reason of a
+ * refusal, or a note on an accepted image, goes into `why` (may be NULL). */
+typedef int (*wm_store_validate_fn)(void *ctx, const uint8_t *image, uint32_t size,
+                                    wm_msg *why);
 
 typedef struct {
     uint32_t addr;
@@ -103,7 +106,7 @@ uint32_t wm_store_free(const wm_store *st);
 int wm_store_begin(wm_store *st, const char *name, uint32_t size, const uint8_t sha256[32],
                    uint32_t flags);
 int wm_store_write(wm_store *st, uint32_t offset, const uint8_t *data, uint32_t len);
-int wm_store_commit(wm_store *st, wm_store_validate_fn validate, void *vctx);
+int wm_store_commit(wm_store *st, wm_store_validate_fn validate, void *vctx, wm_msg *why);
 void wm_store_abort(wm_store *st);
 /* The install in progress (between begin and commit/abort): its name, size, flags and
  * sha256 in `out`, the bytes written so far in `written`; false when there is none. */

@@ -69,16 +69,16 @@ void wm_sup_crash_attribute(wm_supervisor *s)
         wm_sup_strcpy(s->unrecorded, name, sizeof s->unrecorded);
     }
     char line[96];
-    wm_sup_text t;
-    wm_sup_text_init(&t, line, sizeof line);
-    wm_sup_put(&t, "the device reset while this module ran (");
+    wm_msg t;
+    wm_msg_init(&t, line, sizeof line);
+    wm_msg_put(&t, "the device reset while this module ran (");
     if (s->unrecorded[0] != '\0') {
-        wm_sup_put(&t, "not counted: config area; not started this boot)");
+        wm_msg_put(&t, "not counted: config area; not started this boot)");
     } else {
-        wm_sup_put_u(&t, n);
-        wm_sup_put(&t, " of ");
-        wm_sup_put_u(&t, WM_SUP_CRASH_LIMIT);
-        wm_sup_put(&t, " before it is disabled)");
+        wm_msg_put_u(&t, n);
+        wm_msg_put(&t, " of ");
+        wm_msg_put_u(&t, WM_SUP_CRASH_LIMIT);
+        wm_msg_put(&t, " before it is disabled)");
     }
     wm_sup_emit(s, WM_EV_TRAP, name, line);
     wm_sup_emit(s, WM_EV_LOG, name, line);

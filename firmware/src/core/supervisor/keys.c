@@ -70,28 +70,28 @@ void wm_sup_keys_load(wm_supervisor *s)
 }
 
 /* The new key list is sound: known roles, no key twice, and (unless it is empty) every
- * role held by some key, so the device stays manageable. */
-static bool keys_ok(const uint8_t *e, uint32_t n, wm_sup_text *t)
+ * role held by some key, so the device stays manageable. Else false, why in t. */
+static bool keys_ok(const uint8_t *e, uint32_t n, wm_msg *t)
 {
     uint8_t all = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint8_t roles = e[ENTRY * i + 32u];
         if (roles == 0 || (roles & (uint8_t)~WM_ROLES_ALL) != 0) {
-            wm_sup_put(t, "PROVISION: a key's roles must be a non-empty set of package (1), "
-                          "operate (2), admin (4)");
+            wm_msg_fail(t, WM_ST_BAD_ARGS, "PROVISION: a key's roles must be a non-empty set "
+                                           "of package (1), operate (2), admin (4)");
             return false;
         }
         for (uint32_t j = 0; j < i; j++) {
             if (wm_memeq(e + ENTRY * i, e + ENTRY * j, 32u)) {
-                wm_sup_put(t, "PROVISION: the same key twice");
+                wm_msg_fail(t, WM_ST_BAD_ARGS, "PROVISION: the same key twice");
                 return false;
             }
         }
         all |= roles;
     }
     if (n > 0 && all != WM_ROLES_ALL) {
-        wm_sup_put(t, "PROVISION: no key has the ");
-        wm_sup_put(t, (all & WM_ROLE_ADMIN) == 0     ? "admin role (nobody could change the "
+        wm_msg_fail(t, WM_ST_BAD_ARGS, "PROVISION: no key has the ");
+        wm_msg_put(t, (all & WM_ROLE_ADMIN) == 0     ? "admin role (nobody could change the "
                                                        "keys again)"
                       : (all & WM_ROLE_PACKAGE) == 0 ? "package role (nothing could be "
                                                        "installed)"
@@ -102,53 +102,47 @@ static bool keys_ok(const uint8_t *e, uint32_t n, wm_sup_text *t)
     return true;
 }
 
-int wm_sup_check_unlocked(const wm_supervisor *s, char *msg, size_t cap)
+int wm_sup_check_unlocked(const wm_supervisor *s, wm_msg *msg)
 {
-    wm_sup_text t;
-    wm_sup_text_init(&t, msg, cap);
     if (!s->locked) {
         return WM_ST_OK;
     }
-    wm_sup_put(&t, "the device is locked: its keys record in the config area cannot be read "
-                   "(erase the config area to recover)");
-    return WM_ST_DENIED;
+    return wm_msg_fail(msg, WM_ST_DENIED, "the device is locked: its keys record in the config "
+                                          "area cannot be read (erase the config area to "
+                                          "recover)");
 }
 
-int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, char *msg, size_t cap)
+int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, wm_msg *msg)
 {
     wm_supervisor *s = ctx;
-    wm_sup_text t;
-    int locked = wm_sup_check_unlocked(s, msg, cap);
+    int locked = wm_sup_check_unlocked(s, msg);
     if (locked != WM_ST_OK) {
         return locked; /* nothing may take over a device whose keys cannot be read */
     }
-    wm_sup_text_init(&t, msg, cap);
     if (len < 2u || body[1] > WM_SUP_KEYS_MAX || len != 2u + ENTRY * body[1]) {
-        wm_sup_put(&t, "malformed PROVISION (u8 flags, u8 n <= 4, n x (key, roles))");
-        return WM_ST_MALFORMED;
+        return wm_msg_fail(msg, WM_ST_MALFORMED,
+                           "malformed PROVISION (u8 flags, u8 n <= 4, n x (key, roles))");
     }
     uint8_t flags = body[0];
     uint32_t n = body[1];
     if ((flags & (uint8_t)~(WM_PROV_CLEAR_PINS | WM_PROV_KEEP_KEYS)) != 0 ||
         ((flags & WM_PROV_KEEP_KEYS) != 0 && n != 0)) {
-        wm_sup_put(&t, "PROVISION: unknown flags, or keys given with KEEP_KEYS");
-        return WM_ST_MALFORMED;
+        return wm_msg_fail(msg, WM_ST_MALFORMED,
+                           "PROVISION: unknown flags, or keys given with KEEP_KEYS");
     }
-    if (!keys_ok(body + 2, n, &t)) {
+    if (!keys_ok(body + 2, n, msg)) {
         return WM_ST_BAD_ARGS;
     }
     if (s->nkeys == 0 && (flags & WM_PROV_CLEAR_PINS) != 0) {
         /* pins outlive unprovisioning; only an admin of a provisioned device drops them */
-        wm_sup_put(&t, "PROVISION: version pins can only be cleared by an admin key of a "
-                       "provisioned device");
-        return WM_ST_DENIED;
+        return wm_msg_fail(msg, WM_ST_DENIED, "PROVISION: version pins can only be cleared by "
+                                              "an admin key of a provisioned device");
     }
     if (s->nkeys == 0 && n == 0) {
         return WM_ST_OK; /* unprovisioned already: nothing to write (no flash wear) */
     }
     if (s->cfg.kv == NULL) {
-        wm_sup_put(&t, "this device has no config area");
-        return WM_ST_NOT_SUPPORTED;
+        return wm_msg_fail(msg, WM_ST_NOT_SUPPORTED, "this device has no config area");
     }
     int rc = 0;
     if ((flags & WM_PROV_KEEP_KEYS) == 0) {
@@ -166,39 +160,39 @@ int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, char *msg, size
     }
     wm_sup_keys_load(s);
     if (rc != 0) {
-        wm_sup_put(&t, s->locked ? "config area write failed and the keys no longer read "
-                                   "back: the device is locked"
-                                 : "config area write failed; the old keys are kept");
-        return WM_ST_FLASH_ERROR;
+        return wm_msg_fail(msg, WM_ST_FLASH_ERROR,
+                           s->locked ? "config area write failed and the keys no longer read "
+                                       "back: the device is locked"
+                                     : "config area write failed; the old keys are kept");
     }
     wm_sup_recheck(s);
     return WM_ST_OK;
 }
 
-/* Whether the loaded module in `sl` may go on under the current keys: WM_SB_OK, or the
+/* Whether the loaded module in `sl` may go on under the current keys: WM_ST_OK, or the
  * reason in err. A package is checked as at install (signature policy, pin, whether native
  * code may run); a bare module only while the device is unprovisioned. */
-static int still_allowed(wm_supervisor *s, const wm_slot *sl, wm_sb_error *err)
+static int still_allowed(wm_supervisor *s, const wm_slot *sl, wm_msg *err)
 {
     wm_store_info info;
     const uint8_t *image = wm_sup_store_image(s, sl->name, &info);
     if (image == NULL) {
-        return WM_SB_OK; /* not ours to judge: it goes with its store record */
+        return WM_ST_OK; /* not ours to judge: it goes with its store record */
     }
     if (!wm_sup_is_package(image, info.size)) {
         if (s->dev.nkeys == 0) {
-            return WM_SB_OK;
+            return WM_ST_OK;
         }
-        return wm_sb_fail(err, WM_SB_EUNSIGNED, 0, "a bare module is not signed", NULL, NULL);
+        return wm_msg_fail(err, WM_ST_DENIED, "a bare module is not signed");
     }
     wm_package pkg;
     wm_manifest m;
     wm_sb_decision d;
     int rc = wm_sb_check_install(image, info.size, &s->dev, &pkg, &m, &d, err);
     bool native = sl->sb.decision.aot != NULL && sl->sb.decision.aot_attach != NULL;
-    if (rc == WM_SB_OK && native && (d.aot == NULL || d.aot_attach == NULL)) {
-        return wm_sb_fail(err, WM_SB_EUNSIGNED, 0, "its native code is no longer trusted "
-                          "(start it again to run it interpreted)", NULL, NULL);
+    if (rc == WM_ST_OK && native && (d.aot == NULL || d.aot_attach == NULL)) {
+        return wm_msg_fail(err, WM_ST_DENIED, "its native code is no longer trusted "
+                          "(start it again to run it interpreted)");
     }
     return rc;
 }
@@ -213,18 +207,16 @@ void wm_sup_recheck(wm_supervisor *s)
         if (s->cfg.kick != NULL) {
             s->cfg.kick(); /* each check hashes and verifies a package: ~2 M instructions+ */
         }
-        wm_sb_error err;
-        err.code = 0;
-        err.offset = 0;
-        err.msg[0] = '\0';
-        if (still_allowed(s, sl, &err) == WM_SB_OK) {
+        char why[WM_MSG_MAX], line[WM_SUP_TRAP_MAX];
+        wm_msg err;
+        wm_msg_init(&err, why, sizeof why);
+        if (still_allowed(s, sl, &err) == WM_ST_OK) {
             continue;
         }
-        char line[WM_SUP_TRAP_MAX];
-        wm_sup_text t;
-        wm_sup_text_init(&t, line, sizeof line);
-        wm_sup_put(&t, "stopped by new keys: ");
-        wm_sup_put(&t, err.msg);
+        wm_msg t;
+        wm_msg_init(&t, line, sizeof line);
+        wm_msg_put(&t, "stopped by new keys: ");
+        wm_msg_put(&t, why);
         wm_sup_strcpy(sl->last_trap, line, sizeof sl->last_trap);
         wm_sup_stop_slot(s, sl, line);
     }

@@ -8,21 +8,8 @@
 #include "wm_bytes.h"
 #include "wm_mem.h"
 
-/* A bounded text builder for messages. */
-typedef struct {
-    char *buf;
-    size_t cap;
-    size_t len;
-    bool cut; /* ran out of room: ended with "..." at a word boundary, later puts dropped */
-} wm_sup_text;
-
-void wm_sup_text_init(wm_sup_text *t, char *buf, size_t cap);
-void wm_sup_put(wm_sup_text *t, const char *s);
-void wm_sup_put_n(wm_sup_text *t, const char *s, size_t n);
 /* "; exports: a, b" or "; it exports no function": after a missing export or entry. */
-void wm_sup_put_exports(wm_sup_text *t, const wm_instance *inst);
-void wm_sup_put_u(wm_sup_text *t, uint64_t v);
-void wm_sup_put_hex(wm_sup_text *t, uint32_t v);
+void wm_sup_put_exports(wm_msg *t, const wm_instance *inst);
 void wm_sup_strcpy(char *dst, const char *src, size_t cap);
 
 void wm_sup_emit(wm_supervisor *s, uint8_t ev, const char *name, const char *text);
@@ -34,7 +21,7 @@ void wm_sup_emit_n(wm_supervisor *s, uint8_t ev, const char *name, const char *t
 /* Loads store module `name` (image at `image`) into `sl`: largest free RAM gap, install
  * (package or bare), trim the extent. WM_ST_* with the reason in msg. */
 int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *image,
-                uint32_t size, char *msg, size_t cap);
+                uint32_t size, wm_msg *msg);
 /* The sandbox platform hooks of this supervisor (clock, log, blocking sleep/receive). */
 void wm_sup_platform(wm_supervisor *s, wm_sb_platform *plat);
 bool wm_sup_is_package(const uint8_t *image, uint32_t size);
@@ -45,16 +32,14 @@ bool wm_sup_manifest_of(const uint8_t *image, uint32_t size, wm_manifest *m);
 void wm_sup_unload(wm_supervisor *s, wm_slot *sl);
 /* True once a blocked slot may continue (deadline passed, message arrived). */
 bool wm_sup_woken(wm_supervisor *s, const wm_slot *sl);
-/* Maps a sandbox refusal to a WM_ST_* status and writes "why" (with the offset). */
-int wm_sup_refusal(const wm_sb_error *err, char *msg, size_t cap);
 
 /* The function a WASI reactor wants called before any other export: its `_initialize`,
  * unless it is a command (exports `_start`) or `export_name` is _initialize itself. */
 const wm_func *wm_sup_reactor_init(wm_instance *inst, const char *export_name);
 /* "exit status N" of a module that called proc_exit. */
-void wm_sup_exit_text(wm_sup_text *t, uint32_t code);
-/* Text of the last trap of the slot's module (its call stack appended). */
-void wm_sup_trap_text(const wm_slot *sl, const wm_error *err, char *out, size_t cap);
+void wm_sup_exit_text(wm_msg *t, uint32_t code);
+/* Appends the text of the last trap of the slot's module (its call stack included). */
+void wm_sup_trap_text(const wm_slot *sl, const wm_error *err, wm_msg *out);
 
 /* supervisor.c: slots and lifecycle */
 /* The store image of module `name` (in place) and its record, or NULL if there is none. */
@@ -65,7 +50,7 @@ wm_slot *wm_sup_find(wm_supervisor *s, const char *name);
 wm_slot *wm_sup_claim(wm_supervisor *s);
 void wm_sup_reset_record(wm_slot *sl, const char *name);
 /* Loads the slot's module from the store and prepares its entry; READY on success. */
-int wm_sup_start_slot(wm_supervisor *s, wm_slot *sl, char *msg, size_t cap);
+int wm_sup_start_slot(wm_supervisor *s, wm_slot *sl, wm_msg *msg);
 /* Start with a failure turned into an event and state FAILED. */
 void wm_sup_start_or_report(wm_supervisor *s, wm_slot *sl);
 void wm_sup_stop_slot(wm_supervisor *s, wm_slot *sl, const char *why);
@@ -74,7 +59,7 @@ void wm_sup_stop_slot(wm_supervisor *s, wm_slot *sl, const char *why);
 /* Loads the keys; an unreadable keys record (or damage in the config area) locks the
  * device instead of leaving it unprovisioned. */
 void wm_sup_keys_load(wm_supervisor *s);
-int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, char *msg, size_t cap);
+int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, wm_msg *msg);
 /* Stops every loaded module the current keys no longer allow, saying why (after PROVISION). */
 void wm_sup_recheck(wm_supervisor *s);
 
@@ -87,13 +72,12 @@ int wm_sup_random(void *ctx, uint8_t *buf, size_t len);
  * (signed) manifest decides, never the flag of the push; elsewhere the push flag. */
 bool wm_sup_autostart(wm_supervisor *s, const wm_store_info *info, const uint8_t *image);
 /* keys.c: WM_ST_OK, or WM_ST_DENIED with why when the device is locked. */
-int wm_sup_check_unlocked(const wm_supervisor *s, char *msg, size_t cap);
+int wm_sup_check_unlocked(const wm_supervisor *s, wm_msg *msg);
 
 /* sup_kv.c: the config area's shares. WM_ST_OK if the config area can keep what manifest
  * `m` of module `name` promises next to the installed modules (a replaced version of `name`
  * does not count), else WM_ST_NO_SPACE / WM_ST_FLASH_ERROR with why. */
-int wm_sup_kv_admit(wm_supervisor *s, const char *name, const wm_manifest *m, char *msg,
-                    size_t cap);
+int wm_sup_kv_admit(wm_supervisor *s, const char *name, const wm_manifest *m, wm_msg *msg);
 /* Bytes of kv records per hour this device's config area sustains (its cfg's lifetime). */
 uint64_t wm_sup_kv_writes_sustained(const wm_supervisor *s);
 /* Whether module `name` (limits.kv_write `rate`) may append `bytes` of kv records now. */
@@ -113,7 +97,7 @@ void wm_sup_slice_end(wm_supervisor *s);
 /* sup_load.c: a module runs only under its own name: WM_ST_OK if manifest `m` names the
  * store record `name`, else WM_ST_BAD_NAME with why (its kv data, pins and crash counts
  * are all keyed by that one name). */
-int wm_sup_check_name(const char *name, const wm_manifest *m, char *msg, size_t cap);
+int wm_sup_check_name(const char *name, const wm_manifest *m, wm_msg *msg);
 
 /* sup_bridge.c: bridged publications out (rate-limited events), BRIDGE_IN in */
 void wm_sup_bridge_attach(wm_supervisor *s);
@@ -123,7 +107,6 @@ int wm_sup_bridge_in(void *ctx, const uint8_t *topic, uint32_t topic_len, const 
 /* sup_run.c */
 int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image,
                uint32_t size, const char *export_name, const wm_wire_value *args,
-               uint32_t nargs, wm_wire_value *results, uint32_t *nresults, char *msg,
-               size_t cap);
+               uint32_t nargs, wm_wire_value *results, uint32_t *nresults, wm_msg *msg);
 
 #endif

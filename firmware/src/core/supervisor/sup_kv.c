@@ -122,18 +122,15 @@ static uint32_t writes_of(const wm_manifest *m)
     return wm_sb_granted(m, WM_CAP_KV) ? m->kv_write : 0u;
 }
 
-int wm_sup_kv_admit(wm_supervisor *s, const char *name, const wm_manifest *m, char *msg,
-                    size_t cap)
+int wm_sup_kv_admit(wm_supervisor *s, const char *name, const wm_manifest *m, wm_msg *msg)
 {
-    wm_sup_text t;
-    wm_sup_text_init(&t, msg, cap);
     wm_kv *kv = s->cfg.kv;
     if (m->kv_quota == 0 && writes_of(m) == 0) {
         return WM_ST_OK;
     }
     if (kv == NULL) {
-        wm_sup_put(&t, "the module uses kv but this device has no config area");
-        return WM_ST_NO_SPACE;
+        return wm_msg_fail(msg, WM_ST_NO_SPACE,
+                           "the module uses kv but this device has no config area");
     }
     /* Promised to the others: each installed module's quota, or the data it holds if that
      * is more (a quota lowered by a replace); plus data no installed module owns. And the
@@ -149,8 +146,7 @@ int wm_sup_kv_admit(wm_supervisor *s, const char *name, const wm_manifest *m, ch
         }
         int used = wm_kv_usage(kv, (const uint8_t *)info.name, (uint32_t)wm_strlen(info.name));
         if (used < 0) {
-            wm_sup_put(&t, "config area unreadable");
-            return WM_ST_FLASH_ERROR;
+            return wm_msg_fail(msg, WM_ST_FLASH_ERROR, "config area unreadable");
         }
         owned += (uint32_t)used;
         if (wm_streq(info.name, name)) {
@@ -165,8 +161,7 @@ int wm_sup_kv_admit(wm_supervisor *s, const char *name, const wm_manifest *m, ch
     int mine = wm_kv_usage(kv, (const uint8_t *)name, (uint32_t)wm_strlen(name));
     int live = wm_kv_module_live(kv);
     if (mine < 0 || live < 0) {
-        wm_sup_put(&t, "config area unreadable");
-        return WM_ST_FLASH_ERROR;
+        return wm_msg_fail(msg, WM_ST_FLASH_ERROR, "config area unreadable");
     }
     if (!replacing) {
         owned += (uint32_t)mine; /* a new name's leftover data (none, normally) */
@@ -180,21 +175,21 @@ int wm_sup_kv_admit(wm_supervisor *s, const char *name, const wm_manifest *m, ch
         return WM_ST_OK;
     }
     if (need <= pool) {
-        wm_sup_put(&t, "limits.kv_write ");
-        wm_sup_put_u(&t, writes_of(m));
-        wm_sup_put(&t, " does not fit: the config area lasts its lifetime at ");
-        wm_sup_put_u(&t, sustained);
-        wm_sup_put(&t, " bytes/h, ");
-        wm_sup_put_u(&t, writes - writes_of(m));
-        wm_sup_put(&t, " given to others");
+        wm_msg_fail(msg, WM_ST_NO_SPACE, "limits.kv_write ");
+        wm_msg_put_u(msg, writes_of(m));
+        wm_msg_put(msg, " does not fit: the config area lasts its lifetime at ");
+        wm_msg_put_u(msg, sustained);
+        wm_msg_put(msg, " bytes/h, ");
+        wm_msg_put_u(msg, writes - writes_of(m));
+        wm_msg_put(msg, " given to others");
         return WM_ST_NO_SPACE;
     }
-    wm_sup_put(&t, "limits.kv ");
-    wm_sup_put_u(&t, m->kv_quota);
-    wm_sup_put(&t, " does not fit: the config area keeps ");
-    wm_sup_put_u(&t, pool);
-    wm_sup_put(&t, " bytes for module data, ");
-    wm_sup_put_u(&t, promised);
-    wm_sup_put(&t, " promised to others");
+    wm_msg_fail(msg, WM_ST_NO_SPACE, "limits.kv ");
+    wm_msg_put_u(msg, m->kv_quota);
+    wm_msg_put(msg, " does not fit: the config area keeps ");
+    wm_msg_put_u(msg, pool);
+    wm_msg_put(msg, " bytes for module data, ");
+    wm_msg_put_u(msg, promised);
+    wm_msg_put(msg, " promised to others");
     return WM_ST_NO_SPACE;
 }

@@ -103,48 +103,6 @@ bool wm_sup_woken(wm_supervisor *s, const wm_slot *sl)
     return now >= sl->wake_ms;
 }
 
-int wm_sup_refusal(const wm_sb_error *err, char *msg, size_t cap)
-{
-    wm_sup_text t;
-    wm_sup_text_init(&t, msg, cap);
-    int st;
-    switch (err->code) {
-    case WM_SB_EUNSIGNED:
-    case WM_SB_ESIG:
-    case WM_SB_EREPLAY:
-    case WM_SB_ELINK:
-    case WM_SB_ELIMIT:
-        st = WM_ST_DENIED;
-        break;
-    case WM_SB_ENOMEM:
-        st = WM_ST_NO_RAM;
-        break;
-    case WM_SB_ETRAP:
-        st = WM_ST_TRAP;
-        break;
-    default:
-        st = WM_ST_INVALID_MODULE;
-        break;
-    }
-    const char *why = err->msg;
-    if (err->code == WM_SB_EFORMAT || err->code == WM_SB_EMODULE || err->code == WM_SB_EHASH) {
-        static const char prefix[] = "module: ";
-        bool module = err->code == WM_SB_EMODULE;
-        wm_sup_put(&t, module ? "invalid module at " : "invalid package at ");
-        wm_sup_put_hex(&t, err->offset);
-        wm_sup_put(&t, ": ");
-        size_t i = 0;
-        while (module && prefix[i] != '\0' && why[i] == prefix[i]) {
-            i++;
-        }
-        if (prefix[i] == '\0') {
-            why += i;
-        }
-    }
-    wm_sup_put(&t, why);
-    return st;
-}
-
 bool wm_sup_is_package(const uint8_t *image, uint32_t size)
 {
     return wm_pkg_has_magic(image, size);
@@ -167,45 +125,37 @@ bool wm_sup_manifest_of(const uint8_t *image, uint32_t size, wm_manifest *m)
     pkg.manifest = image + WM_PKG_HEADER_SIZE + 8u;
     pkg.manifest_len = len;
     pkg.manifest_off = WM_PKG_HEADER_SIZE + 8u;
-    return wm_pkg_manifest(&pkg, m, NULL) == WM_SB_OK;
+    return wm_pkg_manifest(&pkg, m, NULL) == WM_ST_OK;
 }
 
-int wm_sup_check_name(const char *name, const wm_manifest *m, char *msg, size_t cap)
+int wm_sup_check_name(const char *name, const wm_manifest *m, wm_msg *msg)
 {
-    wm_sup_text t;
-    wm_sup_text_init(&t, msg, cap);
     if (wm_streq(name, m->name)) {
         return WM_ST_OK;
     }
-    wm_sup_put(&t, "the package's manifest names '");
-    wm_sup_put(&t, m->name);
-    wm_sup_put(&t, "' but it is installed as '");
-    wm_sup_put(&t, name);
-    wm_sup_put(&t, "': a module runs only under its own name");
+    wm_msg_fail(msg, WM_ST_BAD_NAME, "the package's manifest names '");
+    wm_msg_put(msg, m->name);
+    wm_msg_put(msg, "' but it is installed as '");
+    wm_msg_put(msg, name);
+    wm_msg_put(msg, "': a module runs only under its own name");
     return WM_ST_BAD_NAME;
 }
 
 int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *image,
-                uint32_t size, char *msg, size_t cap)
+                uint32_t size, wm_msg *msg)
 {
-    wm_sup_text t;
-    int st = wm_sup_check_unlocked(s, msg, cap);
+    int st = wm_sup_check_unlocked(s, msg);
     if (st != WM_ST_OK) {
         return st;
     }
-    wm_sup_text_init(&t, msg, cap);
     wm_extent g;
     if (!wm_pool_largest(&s->pool, &g) || g.size < 256u) {
-        wm_sup_put(&t, "no free RAM for another module (");
-        wm_sup_put_u(&t, wm_pool_free(&s->pool));
-        wm_sup_put(&t, " bytes free): stop one");
+        wm_msg_fail(msg, WM_ST_NO_RAM, "no free RAM for another module (");
+        wm_msg_put_u(msg, wm_pool_free(&s->pool));
+        wm_msg_put(msg, " bytes free): stop one");
         return WM_ST_NO_RAM;
     }
     wm_arena_init(&sl->arena, g.base, g.size);
-    wm_sb_error err;
-    err.code = 0;
-    err.offset = 0;
-    err.msg[0] = '\0';
     /* Images come from the store: each passed wm_sb_check, the module hash binding its
      * native code included, before it was committed, and wm_sb_install verifies its
      * content hash again. So the package is hashed once per load, not the module again. */
@@ -213,23 +163,24 @@ int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *
     if (dev.aot_attach != NULL && s->cfg.aot_attach_committed != NULL) {
         dev.aot_attach = s->cfg.aot_attach_committed;
     }
+    /* The sandbox's refusal is the answer as it is; only a lack of RAM says how much the
+     * supervisor had (the sandbox does not know the pool). */
     int rc = wm_sup_is_package(image, size)
-                 ? wm_sb_install(&s->host, &sl->sb, &sl->arena, image, size, &dev, &err)
+                 ? wm_sb_install(&s->host, &sl->sb, &sl->arena, image, size, &dev, msg)
                  : wm_sb_install_bare(&s->host, &sl->sb, &sl->arena, image, size, &s->dev,
-                                      name, &err);
-    if (rc != WM_SB_OK) {
-        if (rc == WM_SB_ENOMEM) {
-            wm_sup_put(&t, "not enough free RAM for the module's limits (");
-            wm_sup_put_u(&t, g.size);
-            wm_sup_put(&t, " bytes in the largest free block)");
-            return WM_ST_NO_RAM;
-        }
-        return wm_sup_refusal(&err, msg, cap);
+                                      name, msg);
+    if (rc == WM_ST_NO_RAM) {
+        wm_msg_fail(msg, WM_ST_NO_RAM, "not enough free RAM for the module's limits (");
+        wm_msg_put_u(msg, g.size);
+        wm_msg_put(msg, " bytes in the largest free block)");
+    }
+    if (rc != WM_ST_OK) {
+        return rc;
     }
     /* Installed before names were checked at commit: it must not run as another module
      * (its kv data and pins are keyed by the manifest name). No code ran: no start
      * function is allowed. */
-    st = wm_sup_check_name(name, &sl->sb.manifest, msg, cap);
+    st = wm_sup_check_name(name, &sl->sb.manifest, msg);
     if (st != WM_ST_OK) {
         wm_sb_uninstall(&sl->sb);
         return st;

@@ -4,49 +4,45 @@
 
 #include "pins.h"
 
-static int op_start(void *ctx, wm_protocol *p, const char *name, char *msg, size_t cap)
+static int op_start(void *ctx, wm_protocol *p, const char *name, wm_msg *msg)
 {
     wm_supervisor *s = ctx;
-    wm_sup_text t;
     (void)p;
-    wm_sup_text_init(&t, msg, cap);
     wm_slot *sl = wm_sup_find(s, name);
     if (sl != NULL && wm_sup_running_state(sl->state)) {
-        wm_sup_put(&t, "module ");
-        wm_sup_put(&t, name);
-        wm_sup_put(&t, " is running; stop it first");
+        wm_msg_fail(msg, WM_ST_BUSY, "module ");
+        wm_msg_put(msg, name);
+        wm_msg_put(msg, " is running; stop it first");
         return WM_ST_BUSY;
     }
     if (sl == NULL) {
         sl = wm_sup_claim(s);
         if (sl == NULL) {
-            wm_sup_put(&t, "all module slots are in use: stop or remove a module");
-            return WM_ST_BUSY;
+            return wm_msg_fail(msg, WM_ST_BUSY,
+                               "all module slots are in use: stop or remove a module");
         }
         wm_sup_reset_record(sl, name);
     }
     if (sl->state == WM_MS_DISABLED) {
         wm_sup_crash_clear(s, name); /* started by hand: give it another chance */
     }
-    int st = wm_sup_start_slot(s, sl, msg, cap);
+    int st = wm_sup_start_slot(s, sl, msg);
     if (st != WM_ST_OK) {
         sl->state = WM_MS_FAILED;
-        wm_sup_strcpy(sl->last_trap, msg, sizeof sl->last_trap);
+        wm_sup_strcpy(sl->last_trap, msg->buf, sizeof sl->last_trap);
     }
     return st;
 }
 
-static int op_stop(void *ctx, wm_protocol *p, const char *name, char *msg, size_t cap)
+static int op_stop(void *ctx, wm_protocol *p, const char *name, wm_msg *msg)
 {
     wm_supervisor *s = ctx;
-    wm_sup_text t;
     (void)p;
-    wm_sup_text_init(&t, msg, cap);
     wm_slot *sl = wm_sup_find(s, name);
     if (sl == NULL || !wm_sup_running_state(sl->state)) {
-        wm_sup_put(&t, "module ");
-        wm_sup_put(&t, name);
-        wm_sup_put(&t, " is not running");
+        wm_msg_fail(msg, WM_ST_NOT_FOUND, "module ");
+        wm_msg_put(msg, name);
+        wm_msg_put(msg, " is not running");
         return WM_ST_NOT_FOUND;
     }
     wm_sup_stop_slot(s, sl, "stopped");
@@ -88,20 +84,17 @@ static void op_installed(void *ctx, wm_protocol *p, const char *name)
     wm_sup_start_or_report(s, sl);
 }
 
-static int op_removing(void *ctx, wm_protocol *p, const char *name, char *msg, size_t cap)
+static int op_removing(void *ctx, wm_protocol *p, const char *name, wm_msg *msg)
 {
     wm_supervisor *s = ctx;
-    wm_sup_text t;
     (void)p;
-    wm_sup_text_init(&t, msg, cap);
     /* Its data goes with it (`wasmote rm` deletes the module's kv keys): the namespace of
      * its store name, which is its manifest name (checked at install and load), so no
      * package can point this at another module's data. All keys go at once, or none. */
     if (s->cfg.kv != NULL &&
         wm_kv_clear_ns(s->cfg.kv, (const uint8_t *)name, (uint32_t)wm_strlen(name)) != 0) {
-        wm_sup_put(&t, "could not delete its key-value data (config area write failed): "
-                       "nothing removed");
-        return WM_ST_FLASH_ERROR;
+        return wm_msg_fail(msg, WM_ST_FLASH_ERROR, "could not delete its key-value data "
+                                                   "(config area write failed): nothing removed");
     }
     wm_slot *sl = wm_sup_find(s, name);
     if (sl != NULL) {
@@ -202,16 +195,16 @@ static void op_device_state(void *ctx, wm_proto_device_state *out)
     out->boots = s->cfg.retained != NULL ? s->cfg.retained->boots : 0u;
     out->reset_cause = (uint8_t)s->cfg.reset_cause;
     /* notes: provisioning state, then modules disabled for crashing the device */
-    wm_sup_text t;
-    wm_sup_text_init(&t, s->notes, sizeof s->notes);
+    wm_msg t;
+    wm_msg_init(&t, s->notes, sizeof s->notes);
     if (s->locked) {
-        wm_sup_put(&t, "locked: the keys record cannot be read");
+        wm_msg_put(&t, "locked: the keys record cannot be read");
     } else if (s->nkeys == 0) {
-        wm_sup_put(&t, unprov);
+        wm_msg_put(&t, unprov);
     }
     if (s->cfg.kv != NULL && s->cfg.kv->module_pool == 0) {
-        wm_sup_put(&t, t.len > 0 ? "; " : "");
-        wm_sup_put(&t, "config area too small for module data");
+        wm_msg_put(&t, t.len > 0 ? "; " : "");
+        wm_msg_put(&t, "config area too small for module data");
     }
     uint32_t disabled = 0;
     for (uint32_t i = 0; i < WM_SUP_SLOTS; i++) {
@@ -219,23 +212,21 @@ static void op_device_state(void *ctx, wm_proto_device_state *out)
     }
     if (s->nkeys > 0 && disabled > 0) {
         /* INFO is open: on a provisioned device module names are for operators (LIST) */
-        wm_sup_put_u(&t, disabled);
-        wm_sup_put(&t, " module(s) disabled: they reset the device repeatedly (wasmote ls)");
+        wm_msg_put_u(&t, disabled);
+        wm_msg_put(&t, " module(s) disabled: they reset the device repeatedly (wasmote ls)");
         disabled = 0;
     }
     for (uint32_t i = 0; i < WM_SUP_SLOTS && disabled > 0; i++) {
         if (s->slots[i].name[0] != '\0' && s->slots[i].state == WM_MS_DISABLED) {
-            wm_sup_put(&t, t.len > 0 ? "; disabled: " : "disabled: ");
-            wm_sup_put(&t, s->slots[i].name);
-            wm_sup_put(&t, " (reset the device ");
-            wm_sup_put_u(&t, wm_sup_crash_count(s, s->slots[i].name));
-            wm_sup_put(&t, " times)");
+            wm_msg_put(&t, t.len > 0 ? "; disabled: " : "disabled: ");
+            wm_msg_put(&t, s->slots[i].name);
+            wm_msg_put(&t, " (reset the device ");
+            wm_msg_put_u(&t, wm_sup_crash_count(s, s->slots[i].name));
+            wm_msg_put(&t, " times)");
         }
     }
     out->notes = s->notes;
 }
-
-static uint16_t op_validate_status(void *ctx) { return ((wm_supervisor *)ctx)->validate_status; }
 
 void wm_sup_protocol_ops(wm_supervisor *s, wm_protocol_runner *ops)
 {
@@ -248,7 +239,6 @@ void wm_sup_protocol_ops(wm_supervisor *s, wm_protocol_runner *ops)
     ops->module_state = op_module_state;
     ops->device_state = op_device_state;
     ops->provision = wm_sup_provision;
-    ops->validate_status = op_validate_status;
     ops->identity = wm_sup_identity;
     ops->random = wm_sup_random;
     ops->bridge_in = wm_sup_bridge_in;
@@ -269,7 +259,7 @@ void wm_sup_store_moving(void *ctx)
     }
 }
 
-int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size)
+int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size, wm_msg *why)
 {
     wm_supervisor *s = ctx;
     wm_store_info pending;
@@ -277,68 +267,49 @@ int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size)
     const char *name =
         wm_store_pending(s->cfg.store, &pending, &written) ? pending.name : "module";
     wm_extent g;
-    s->validate_status = WM_ST_OK;
-    s->validate_msg[0] = '\0';
     if (!wm_pool_largest(&s->pool, &g)) {
-        wm_sup_strcpy(s->validate_msg, "no free RAM to validate the module: stop a module",
-                      sizeof s->validate_msg);
-        s->validate_status = WM_ST_NO_RAM;
+        wm_msg_fail(why, WM_ST_NO_RAM, "no free RAM to validate the module: stop a module");
         return -1;
     }
     wm_arena_init(&s->tmp.arena, g.base, g.size);
-    wm_sb_error err;
-    err.code = 0;
-    err.offset = 0;
-    err.msg[0] = '\0';
-    int status = wm_sup_check_unlocked(s, s->validate_msg, sizeof s->validate_msg);
-    if (status != WM_ST_OK) {
-        s->validate_status = (uint16_t)status;
-        return -1;
+    int status = wm_sup_check_unlocked(s, why);
+    if (status == WM_ST_OK) {
+        bool package = wm_sup_is_package(image, size);
+        status = wm_sb_check(&s->host, &s->tmp.sb, &s->tmp.arena, image, size, &s->dev,
+                             package ? NULL : name, why);
     }
-    bool package = wm_sup_is_package(image, size);
-    int rc = wm_sb_check(&s->host, &s->tmp.sb, &s->tmp.arena, image, size, &s->dev,
-                         package ? NULL : name, &err);
-    if (rc != WM_SB_OK) {
-        s->validate_status =
-            (uint16_t)wm_sup_refusal(&err, s->validate_msg, sizeof s->validate_msg);
+    if (status != WM_ST_OK) {
         return -1;
     }
     const wm_manifest *m = &s->tmp.sb.manifest;
-    status = wm_sup_check_name(name, m, s->validate_msg, sizeof s->validate_msg);
+    status = wm_sup_check_name(name, m, why);
     if (status == WM_ST_OK) {
-        status = wm_sup_kv_admit(s, name, m, s->validate_msg, sizeof s->validate_msg);
+        status = wm_sup_kv_admit(s, name, m, why);
     }
-    if (status == WM_ST_OK && package && s->dev.nkeys > 0 && s->cfg.kv != NULL) {
+    if (status == WM_ST_OK && wm_sup_is_package(image, size) && s->dev.nkeys > 0 &&
+        s->cfg.kv != NULL) {
         /* The replay pin is raised before the commit: a package whose pin cannot be
          * written is not installed (an unraised pin would let an older one back in). */
         int pr = wm_sb_pin_record(s->cfg.kv, m->name, m->version);
-        if (pr != 0) {
-            wm_sup_text t;
-            wm_sup_text_init(&t, s->validate_msg, sizeof s->validate_msg);
-            wm_sup_put(&t, pr == WM_E_QUOTA ? "no room for its version pin: the device keeps "
-                                              "pins of at most "
-                                            : "its version pin could not be written "
-                                              "(config area)");
-            if (pr == WM_E_QUOTA) {
-                wm_sup_put_u(&t, WM_SB_PINS_MAX);
-                wm_sup_put(&t, " module names");
-            }
-            status = pr == WM_E_QUOTA ? WM_ST_NO_SPACE : WM_ST_FLASH_ERROR;
+        if (pr == WM_E_QUOTA) {
+            status = wm_msg_fail(why, WM_ST_NO_SPACE, "no room for its version pin: the "
+                                                      "device keeps pins of at most ");
+            wm_msg_put_u(why, WM_SB_PINS_MAX);
+            wm_msg_put(why, " module names");
+        } else if (pr != 0) {
+            status = wm_msg_fail(why, WM_ST_FLASH_ERROR,
+                                 "its version pin could not be written (config area)");
         }
     }
-    if (status == WM_ST_OK) {
-        /* Accepted, but its native code will not run: the commit's answer says why. */
-        uint32_t aot = s->tmp.sb.decision.notes & (WM_SB_NOTE_AOT_UNSIGNED | WM_SB_NOTE_AOT_ABI);
-        if (aot != 0u) {
-            wm_sup_strcpy(s->validate_msg,
-                          wm_sb_note_text(aot & WM_SB_NOTE_AOT_UNSIGNED ? WM_SB_NOTE_AOT_UNSIGNED
-                                                                        : WM_SB_NOTE_AOT_ABI),
-                          sizeof s->validate_msg);
-        }
-        return 0;
+    if (status != WM_ST_OK) {
+        return -1;
     }
-    s->validate_status = (uint16_t)status;
-    return -1;
+    /* Accepted, but its native code will not run: the commit's answer says why. */
+    uint32_t aot = s->tmp.sb.decision.notes & (WM_SB_NOTE_AOT_UNSIGNED | WM_SB_NOTE_AOT_ABI);
+    if (aot != 0u) {
+        wm_msg_fail(why, WM_ST_OK,
+                    wm_sb_note_text(aot & WM_SB_NOTE_AOT_UNSIGNED ? WM_SB_NOTE_AOT_UNSIGNED
+                                                                  : WM_SB_NOTE_AOT_ABI));
+    }
+    return 0;
 }
-
-const char *wm_sup_validate_error(void *ctx) { return ((wm_supervisor *)ctx)->validate_msg; }

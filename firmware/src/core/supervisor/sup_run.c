@@ -30,7 +30,7 @@ static bool number_type(uint8_t t)
  * message. Only numbers cross the wire: a reference parameter would let the peer hand the
  * runtime an address, a reference result would show it one. */
 static int check_args(const wm_func *f, const char *export_name, const wm_wire_value *args,
-                      uint32_t nargs, wm_sup_text *t)
+                      uint32_t nargs, wm_msg *t)
 {
     uint32_t np = 0, nr = 0;
     const uint8_t *pt = NULL, *rt = NULL;
@@ -38,10 +38,10 @@ static int check_args(const wm_func *f, const char *export_name, const wm_wire_v
     for (uint32_t i = 0; i < np + nr; i++) {
         uint8_t ty = i < np ? pt[i] : rt[i - np];
         if (!number_type(ty)) {
-            wm_sup_put(t, export_name);
-            wm_sup_put(t, i < np ? " takes a " : " returns a ");
-            wm_sup_put(t, type_name(ty));
-            wm_sup_put(t, ": only i32, i64, f32 and f64 cross the wire (RUN)");
+            wm_msg_fail(t, WM_ST_BAD_ARGS, export_name);
+            wm_msg_put(t, i < np ? " takes a " : " returns a ");
+            wm_msg_put(t, type_name(ty));
+            wm_msg_put(t, ": only i32, i64, f32 and f64 cross the wire (RUN)");
             return WM_ST_BAD_ARGS;
         }
     }
@@ -52,19 +52,19 @@ static int check_args(const wm_func *f, const char *export_name, const wm_wire_v
     if (ok) {
         return WM_ST_OK;
     }
-    wm_sup_put(t, export_name);
-    wm_sup_put(t, " takes (");
+    wm_msg_fail(t, WM_ST_BAD_ARGS, export_name);
+    wm_msg_put(t, " takes (");
     for (uint32_t i = 0; i < np; i++) {
-        wm_sup_put(t, i > 0 ? ", " : "");
-        wm_sup_put(t, type_name(pt[i]));
+        wm_msg_put(t, i > 0 ? ", " : "");
+        wm_msg_put(t, type_name(pt[i]));
     }
-    wm_sup_put(t, ")");
+    wm_msg_put(t, ")");
     return WM_ST_BAD_ARGS;
 }
 
 /* Runs the call to completion, trap, or a budget; WM_ST_* with results or the reason. */
 static int call_sliced(wm_supervisor *s, wm_slot *sl, const wm_func *f, const wm_val *in,
-                       uint32_t nargs, wm_val *out, uint32_t nr, wm_sup_text *t)
+                       uint32_t nargs, wm_val *out, uint32_t nr, wm_msg *t)
 {
     uint64_t slice = wm_sup_slice(s, sl), total = 0;
     wm_error err = {WM_OK, 0, ""};
@@ -79,8 +79,7 @@ static int call_sliced(wm_supervisor *s, wm_slot *sl, const wm_func *f, const wm
         if (e == WM_ERR_OUT_OF_FUEL) {
             if (total >= s->cfg.run_fuel) {
                 wm_abort(sl->sb.inst);
-                wm_sup_put(t, "out of fuel (the call ran too long)");
-                return WM_ST_TRAP;
+                return wm_msg_fail(t, WM_ST_TRAP, "out of fuel (the call ran too long)");
             }
             (void)wm_sup_step(s); /* the started modules get their turn */
             continue;
@@ -90,9 +89,9 @@ static int call_sliced(wm_supervisor *s, wm_slot *sl, const wm_func *f, const wm
             while (!wm_sup_woken(s, sl)) {
                 if (wm_sup_now(s) - since > s->cfg.run_block_ms) {
                     wm_abort(sl->sb.inst);
-                    wm_sup_put(t, "blocked for more than ");
-                    wm_sup_put_u(t, s->cfg.run_block_ms);
-                    wm_sup_put(t, " ms in sleep_ms/receive (RUN waits only that long)");
+                    wm_msg_fail(t, WM_ST_TRAP, "blocked for more than ");
+                    wm_msg_put_u(t, s->cfg.run_block_ms);
+                    wm_msg_put(t, " ms in sleep_ms/receive (RUN waits only that long)");
                     return WM_ST_TRAP;
                 }
                 if (!wm_sup_step(s) && s->cfg.idle != NULL) {
@@ -106,16 +105,15 @@ static int call_sliced(wm_supervisor *s, wm_slot *sl, const wm_func *f, const wm
     if (e != WM_OK) {
         uint32_t code = 0;
         if (wm_sb_exited(&sl->sb, err.msg, &code)) {
+            wm_msg_fail(t, WM_ST_EXITED, NULL);
             wm_sup_exit_text(t, code);
             return WM_ST_EXITED;
         }
         if (e != WM_ERR_TRAP && e != WM_ERR_EXHAUSTION) {
-            wm_sup_put(t, err.msg);
-            return WM_ST_BAD_ARGS;
+            return wm_msg_fail(t, WM_ST_BAD_ARGS, err.msg);
         }
-        char why[WM_SUP_TRAP_MAX];
-        wm_sup_trap_text(sl, &err, why, sizeof why);
-        wm_sup_put(t, why);
+        wm_msg_fail(t, WM_ST_TRAP, NULL);
+        wm_sup_trap_text(sl, &err, t);
         return WM_ST_TRAP;
     }
     return WM_ST_OK;
@@ -123,20 +121,16 @@ static int call_sliced(wm_supervisor *s, wm_slot *sl, const wm_func *f, const wm
 
 int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image,
                uint32_t size, const char *export_name, const wm_wire_value *args,
-               uint32_t nargs, wm_wire_value *results, uint32_t *nresults, char *msg,
-               size_t cap)
+               uint32_t nargs, wm_wire_value *results, uint32_t *nresults, wm_msg *msg)
 {
     wm_supervisor *s = ctx;
     wm_slot *sl = &s->tmp;
-    wm_sup_text t;
     (void)p;
-    wm_sup_text_init(&t, msg, cap);
     if (s->in_run) {
-        wm_sup_put(&t, "another RUN is in progress");
-        return WM_ST_BUSY;
+        return wm_msg_fail(msg, WM_ST_BUSY, "another RUN is in progress");
     }
     wm_sup_strcpy(sl->name, name, sizeof sl->name);
-    int st = wm_sup_load(s, sl, name, image, size, msg, cap);
+    int st = wm_sup_load(s, sl, name, image, size, msg);
     if (st != WM_ST_OK) {
         return st;
     }
@@ -146,13 +140,12 @@ int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image
         export_name = sl->sb.manifest.entry[0] != '\0' ? sl->sb.manifest.entry : "_start";
     }
     if (wm_export(sl->sb.inst, export_name, &ext) != WM_OK || ext.kind != WM_EXTERN_FUNC) {
-        wm_sup_put(&t, "no exported function '");
-        wm_sup_put(&t, export_name);
-        wm_sup_put(&t, "'");
-        wm_sup_put_exports(&t, sl->sb.inst);
-        st = WM_ST_NOT_FOUND;
+        st = wm_msg_fail(msg, WM_ST_NOT_FOUND, "no exported function '");
+        wm_msg_put(msg, export_name);
+        wm_msg_put(msg, "'");
+        wm_sup_put_exports(msg, sl->sb.inst);
     } else {
-        st = check_args(ext.of.func, export_name, args, nargs, &t);
+        st = check_args(ext.of.func, export_name, args, nargs, msg);
     }
     uint32_t np = 0, nr = 0;
     const uint8_t *pt = NULL, *rt = NULL;
@@ -170,9 +163,9 @@ int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image
         }
         /* a WASI reactor is initialized first */
         const wm_func *init = wm_sup_reactor_init(sl->sb.inst, export_name);
-        st = init != NULL ? call_sliced(s, sl, init, NULL, 0, NULL, 0, &t) : WM_ST_OK;
+        st = init != NULL ? call_sliced(s, sl, init, NULL, 0, NULL, 0, msg) : WM_ST_OK;
         if (st == WM_ST_OK) {
-            st = call_sliced(s, sl, ext.of.func, in, nargs, out, nr, &t);
+            st = call_sliced(s, sl, ext.of.func, in, nargs, out, nr, msg);
         }
     }
     if (st == WM_ST_OK) {
@@ -197,7 +190,7 @@ int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image
         }
         if (rec != NULL) {
             rec->traps++;
-            wm_sup_strcpy(rec->last_trap, msg, sizeof rec->last_trap);
+            wm_sup_strcpy(rec->last_trap, msg->buf, sizeof rec->last_trap);
         }
     }
     return st;

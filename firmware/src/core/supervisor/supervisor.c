@@ -77,29 +77,26 @@ const wm_func *wm_sup_reactor_init(wm_instance *inst, const char *export_name)
     return np == 0 && nr == 0 ? ext.of.func : NULL;
 }
 
-void wm_sup_exit_text(wm_sup_text *t, uint32_t code)
+void wm_sup_exit_text(wm_msg *t, uint32_t code)
 {
-    wm_sup_put(t, "exit status ");
-    wm_sup_put_u(t, code);
+    wm_msg_put(t, "exit status ");
+    wm_msg_put_u(t, code);
 }
 
-void wm_sup_trap_text(const wm_slot *sl, const wm_error *err, char *out, size_t cap)
+void wm_sup_trap_text(const wm_slot *sl, const wm_error *err, wm_msg *out)
 {
-    wm_sb_trap_text(&sl->sb, err->msg, out, (uint32_t)cap);
+    wm_sb_trap_text(&sl->sb, err->msg, out);
 }
 
 /* Loads the slot's module from the store and prepares its entry; READY on success. */
-int wm_sup_start_slot(wm_supervisor *s, wm_slot *sl, char *msg, size_t cap)
+int wm_sup_start_slot(wm_supervisor *s, wm_slot *sl, wm_msg *msg)
 {
-    wm_sup_text t;
-    wm_sup_text_init(&t, msg, cap);
     wm_store_info info;
     const uint8_t *image = wm_sup_store_image(s, sl->name, &info);
     if (image == NULL) {
-        wm_sup_put(&t, "no such module");
-        return WM_ST_NOT_FOUND;
+        return wm_msg_fail(msg, WM_ST_NOT_FOUND, "no such module");
     }
-    int st = wm_sup_load(s, sl, sl->name, image, info.size, msg, cap);
+    int st = wm_sup_load(s, sl, sl->name, image, info.size, msg);
     if (st != WM_ST_OK) {
         return st;
     }
@@ -108,21 +105,21 @@ int wm_sup_start_slot(wm_supervisor *s, wm_slot *sl, char *msg, size_t cap)
     uint32_t np = 0, nr = 0;
     const uint8_t *pt = NULL, *rt = NULL;
     if (wm_export(sl->sb.inst, entry, &ext) != WM_OK || ext.kind != WM_EXTERN_FUNC) {
-        wm_sup_put(&t, "no exported function '");
-        wm_sup_put(&t, entry);
-        wm_sup_put(&t, sl->sb.manifest.entry[0] != '\0'
+        wm_msg_fail(msg, WM_ST_NOT_FOUND, "no exported function '");
+        wm_msg_put(msg, entry);
+        wm_msg_put(msg, sl->sb.manifest.entry[0] != '\0'
                            ? "', the manifest's entry"
                            : "' to start (export _start or set entry in the manifest)");
-        wm_sup_put_exports(&t, sl->sb.inst);
+        wm_sup_put_exports(msg, sl->sb.inst);
         wm_sup_unload(s, sl);
         return WM_ST_NOT_FOUND;
     }
     wm_func_sig(ext.of.func, &np, &pt, &nr, &rt);
     if (np != 0 || nr > WM_PROTO_MAX_VALUES) {
         wm_sup_unload(s, sl);
-        wm_sup_put(&t, "the entry '");
-        wm_sup_put(&t, entry);
-        wm_sup_put(&t, "' must take no parameters");
+        wm_msg_fail(msg, WM_ST_BAD_ARGS, "the entry '");
+        wm_msg_put(msg, entry);
+        wm_msg_put(msg, "' must take no parameters");
         return WM_ST_BAD_ARGS;
     }
     sl->entry = ext.of.func;
@@ -139,17 +136,19 @@ int wm_sup_start_slot(wm_supervisor *s, wm_slot *sl, char *msg, size_t cap)
 /* Start with a failure turned into an event (autostart, restart, replace). */
 void wm_sup_start_or_report(wm_supervisor *s, wm_slot *sl)
 {
-    char msg[128], line[160];
-    int st = wm_sup_start_slot(s, sl, msg, sizeof msg);
+    char why[WM_MSG_MAX], line[160];
+    wm_msg msg;
+    wm_msg_init(&msg, why, sizeof why);
+    int st = wm_sup_start_slot(s, sl, &msg);
     if (st == WM_ST_OK) {
         return;
     }
     sl->state = WM_MS_FAILED;
-    wm_sup_strcpy(sl->last_trap, msg, sizeof sl->last_trap);
-    wm_sup_text t;
-    wm_sup_text_init(&t, line, sizeof line);
-    wm_sup_put(&t, "failed to start: ");
-    wm_sup_put(&t, msg);
+    wm_sup_strcpy(sl->last_trap, why, sizeof sl->last_trap);
+    wm_msg t;
+    wm_msg_init(&t, line, sizeof line);
+    wm_msg_put(&t, "failed to start: ");
+    wm_msg_put(&t, why);
     wm_sup_announce(s, WM_EV_EXIT, sl->name, line);
 }
 
@@ -170,15 +169,15 @@ static void roll_window(wm_slot *sl, uint64_t now)
 static void trapped(wm_supervisor *s, wm_slot *sl, const char *why)
 {
     char line[WM_SUP_TRAP_MAX + 16];
-    wm_sup_text t;
+    wm_msg t;
     uint64_t now = wm_sup_now(s);
     bool restart = sl->sb.manifest.restart;
     bool ran_long = now - sl->started_ms >= 10000u;
     sl->traps++;
     wm_sup_strcpy(sl->last_trap, why, sizeof sl->last_trap);
-    wm_sup_text_init(&t, line, sizeof line);
-    wm_sup_put(&t, "trap: ");
-    wm_sup_put(&t, why);
+    wm_msg_init(&t, line, sizeof line);
+    wm_msg_put(&t, "trap: ");
+    wm_msg_put(&t, why);
     wm_sup_announce(s, WM_EV_TRAP, sl->name, line);
     wm_sup_unload(s, sl);
     if (!restart) {
@@ -192,10 +191,10 @@ static void trapped(wm_supervisor *s, wm_slot *sl, const char *why)
                                                                        : sl->backoff_ms * 2u);
     sl->wake_ms = now + sl->backoff_ms;
     sl->state = WM_MS_BACKOFF;
-    wm_sup_text_init(&t, line, sizeof line);
-    wm_sup_put(&t, "restarting in ");
-    wm_sup_put_u(&t, sl->backoff_ms);
-    wm_sup_put(&t, " ms");
+    wm_msg_init(&t, line, sizeof line);
+    wm_msg_put(&t, "restarting in ");
+    wm_msg_put_u(&t, sl->backoff_ms);
+    wm_msg_put(&t, " ms");
     wm_sup_emit(s, WM_EV_LOG, sl->name, line);
 }
 
@@ -214,8 +213,8 @@ uint64_t wm_sup_slice(const wm_supervisor *s, const wm_slot *sl)
 
 static void exited(wm_supervisor *s, wm_slot *sl, uint32_t code)
 {
-    wm_sup_text t;
-    wm_sup_text_init(&t, sl->last_trap, sizeof sl->last_trap);
+    wm_msg t;
+    wm_msg_init(&t, sl->last_trap, sizeof sl->last_trap);
     wm_sup_exit_text(&t, code);
     wm_sup_unload(s, sl);
     sl->state = WM_MS_EXITED;
@@ -273,7 +272,9 @@ static void run_slice(wm_supervisor *s, wm_slot *sl)
             return;
         }
         char why[WM_SUP_TRAP_MAX];
-        wm_sup_trap_text(sl, &err, why, sizeof why);
+        wm_msg t;
+        wm_msg_init(&t, why, sizeof why);
+        wm_sup_trap_text(sl, &err, &t);
         trapped(s, sl, why);
         return;
     }
@@ -281,12 +282,12 @@ static void run_slice(wm_supervisor *s, wm_slot *sl)
     uint32_t budget = sl->sb.manifest.cpu;
     if (budget != 0 && sl->window_fuel > budget) {
         char line[96];
-        wm_sup_text t;
-        wm_sup_text_init(&t, line, sizeof line);
-        wm_sup_put(&t, "cpu budget exceeded: ");
-        wm_sup_put_u(&t, sl->window_fuel);
-        wm_sup_put(&t, " fuel within a second, limit ");
-        wm_sup_put_u(&t, budget);
+        wm_msg t;
+        wm_msg_init(&t, line, sizeof line);
+        wm_msg_put(&t, "cpu budget exceeded: ");
+        wm_msg_put_u(&t, sl->window_fuel);
+        wm_msg_put(&t, " fuel within a second, limit ");
+        wm_msg_put_u(&t, budget);
         wm_sup_strcpy(sl->last_trap, line, sizeof sl->last_trap);
         wm_sup_stop_slot(s, sl, line);
     }

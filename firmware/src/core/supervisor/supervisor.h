@@ -200,9 +200,6 @@ typedef struct wm_supervisor {
     uint32_t bridge_sent;      /* ... and how many went out in it (WM_BRIDGE_OUT_PER_S) */
     char notes[200];           /* INFO's notes: provisioning state, random source,
                                   disabled modules */
-    /* commit validation result for the protocol */
-    uint16_t validate_status;
-    char validate_msg[128];
 } wm_supervisor;
 
 /* Loads keys, attributes the last reset (cfg.retained), starts autostart modules. */
@@ -215,9 +212,9 @@ bool wm_sup_step(wm_supervisor *s);
 void wm_sup_protocol_ops(wm_supervisor *s, wm_protocol_runner *ops);
 /* The store's before_move hook (ctx = wm_supervisor*). */
 void wm_sup_store_moving(void *ctx);
-/* Store commit validation (ctx = wm_supervisor*): 0 or -1 with validate_status/_msg set. */
-int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size);
-const char *wm_sup_validate_error(void *ctx);
+/* Store commit validation (ctx = wm_supervisor*): 0, or -1 with the refusal in `why`; an
+ * accepted module's note (e.g. why its native code will not run) also goes into `why`. */
+int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size, wm_msg *why);
 /* Current milliseconds (64-bit, from cfg.millis). */
 uint64_t wm_sup_now(wm_supervisor *s);
 /* Fuel of one slice of `sl`: its manifest's limits.fuel capped by cfg.slice_max, minus the

@@ -9,11 +9,11 @@
 #include "../sb_api.h"
 
 /* An AssemblyScript string at ptr (0 = null). False when it is not inside memory. */
-static bool put_as_string(wm_sb_text *t, wm_instance *inst, uint32_t ptr)
+static bool put_as_string(wm_msg *t, wm_instance *inst, uint32_t ptr)
 {
     bool fault;
     if (ptr == 0) {
-        wm_sb_text_put(t, "null");
+        wm_msg_put(t, "null");
         return true;
     }
     const uint8_t *hdr = ptr >= 4u ? wm_sb_range(inst, ptr - 4u, 4, &fault) : NULL;
@@ -23,7 +23,7 @@ static bool put_as_string(wm_sb_text *t, wm_instance *inst, uint32_t ptr)
     if (fault) return false;
     for (uint32_t i = 0; i < len && t->len + 1u < t->cap; i += 2) {
         uint16_t u = (uint16_t)(s[i] | (s[i + 1] << 8));
-        wm_sb_text_put_c(t, u >= 0x20 && u < 0x7F ? (char)u : '?');
+        wm_msg_put_c(t, u >= 0x20 && u < 0x7F ? (char)u : '?');
     }
     return true;
 }
@@ -31,23 +31,23 @@ static bool put_as_string(wm_sb_text *t, wm_instance *inst, uint32_t ptr)
 static wm_err as_abort(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
 {
     wm_sb_module *mod = user;
-    wm_sb_text t;
-    wm_sb_text_init(&t, mod->wasi.text, sizeof mod->wasi.text);
+    wm_msg t;
+    wm_msg_init(&t, mod->wasi.text, sizeof mod->wasi.text);
     (void)results;
-    wm_sb_text_put(&t, "abort: ");
+    wm_msg_put(&t, "abort: ");
     bool ok = put_as_string(&t, inst, wm_wasi_arg(args, 0));
-    wm_sb_text_put(&t, " at ");
+    wm_msg_put(&t, " at ");
     ok = put_as_string(&t, inst, wm_wasi_arg(args, 1)) && ok;
-    wm_sb_text_put_c(&t, ':');
-    wm_sb_text_put_u(&t, wm_wasi_arg(args, 2));
-    wm_sb_text_put_c(&t, ':');
-    wm_sb_text_put_u(&t, wm_wasi_arg(args, 3));
-    if (!ok) wm_sb_text_put(&t, " (a string outside memory)");
+    wm_msg_put_c(&t, ':');
+    wm_msg_put_u(&t, wm_wasi_arg(args, 2));
+    wm_msg_put_c(&t, ':');
+    wm_msg_put_u(&t, wm_wasi_arg(args, 3));
+    if (!ok) wm_msg_put(&t, " (a string outside memory)");
     return wm_trap(inst, mod->wasi.text);
 }
 
 /* A double as a short decimal: integers exactly below 2^53, else 6 significant digits. */
-static void put_f64(wm_sb_text *t, uint64_t bits)
+static void put_f64(wm_msg *t, uint64_t bits)
 {
     union {
         uint64_t u;
@@ -56,19 +56,19 @@ static void put_f64(wm_sb_text *t, uint64_t bits)
     c.u = bits;
     double v = c.d;
     if (v != v) {
-        wm_sb_text_put(t, "NaN");
+        wm_msg_put(t, "NaN");
         return;
     }
     if (v < 0) {
-        wm_sb_text_put_c(t, '-');
+        wm_msg_put_c(t, '-');
         v = -v;
     }
     if (v > 1.7976931348623157e308) {
-        wm_sb_text_put(t, "Infinity");
+        wm_msg_put(t, "Infinity");
         return;
     }
     if (v < 9007199254740992.0 && v == (double)(uint64_t)v) {
-        wm_sb_text_put_u(t, (uint64_t)v);
+        wm_msg_put_u(t, (uint64_t)v);
         return;
     }
     int exp10 = 0;
@@ -92,13 +92,13 @@ static void put_f64(wm_sb_text *t, uint64_t bits)
     }
     int last = 5;
     while (last > 0 && d[last] == '0') last--;
-    wm_sb_text_put_c(t, d[0]);
-    if (last > 0) wm_sb_text_put_c(t, '.');
-    for (int i = 1; i <= last; i++) wm_sb_text_put_c(t, d[i]);
+    wm_msg_put_c(t, d[0]);
+    if (last > 0) wm_msg_put_c(t, '.');
+    for (int i = 1; i <= last; i++) wm_msg_put_c(t, d[i]);
     if (exp10 != 0) {
-        wm_sb_text_put_c(t, 'e');
-        wm_sb_text_put_c(t, exp10 < 0 ? '-' : '+');
-        wm_sb_text_put_u(t, (uint64_t)(exp10 < 0 ? -exp10 : exp10));
+        wm_msg_put_c(t, 'e');
+        wm_msg_put_c(t, exp10 < 0 ? '-' : '+');
+        wm_msg_put_u(t, (uint64_t)(exp10 < 0 ? -exp10 : exp10));
     }
 }
 
@@ -106,14 +106,14 @@ static wm_err as_trace(wm_instance *inst, void *user, const wm_val *args, wm_val
 {
     wm_sb_module *mod = user;
     char line[WM_LOG_MAX + 1];
-    wm_sb_text t;
-    wm_sb_text_init(&t, line, sizeof line);
+    wm_msg t;
+    wm_msg_init(&t, line, sizeof line);
     (void)results;
-    wm_sb_text_put(&t, "trace: ");
-    if (!put_as_string(&t, inst, wm_wasi_arg(args, 0))) wm_sb_text_put(&t, "(outside memory)");
+    wm_msg_put(&t, "trace: ");
+    if (!put_as_string(&t, inst, wm_wasi_arg(args, 0))) wm_msg_put(&t, "(outside memory)");
     uint32_t n = wm_wasi_arg(args, 1);
     for (uint32_t i = 0; i < n && i < 5u; i++) {
-        wm_sb_text_put(&t, i ? ", " : " ");
+        wm_msg_put(&t, i ? ", " : " ");
         put_f64(&t, args[2 + i].of.f64);
     }
     const wm_sb_platform *pl = &mod->host->plat;
