@@ -33,7 +33,8 @@ MAIN = Path(__file__).resolve().parent / "kv_m4" / "kv_bench_main.c"
 
 
 def build() -> Path:
-    sources = [CORE / "sandbox" / "kv.c", *sorted((CORE / "base").glob("*.c")), CORE / "store" / "flash_ram.c", MAIN]
+    sources = [CORE / "sandbox" / "kv.c", *sorted((CORE / "base").glob("*.c")),
+               CORE / "store" / "flash_ram.c", MAIN]
     pool = config_area.module_pool(KV, SECTOR)
     return build_bare_image(sources, BUILD_DIR / "bench" / "kv_m4", "kv_bench.elf",
                             board_name=BOARD, opt="-Os",
