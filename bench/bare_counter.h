@@ -41,15 +41,9 @@ static inline uint32_t instret(void)
     return v;
 }
 
-static inline uint32_t counter_start(void)
-{
-    return instret();
-}
+static inline uint32_t counter_start(void) { return instret(); }
 
-static inline uint32_t counter_elapsed(uint32_t start)
-{
-    return instret() - start;
-}
+static inline uint32_t counter_elapsed(uint32_t start) { return instret() - start; }
 #else
 #error "bare_counter.h: no counter for this CPU"
 #endif

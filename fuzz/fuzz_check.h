@@ -4,11 +4,11 @@
 #ifndef WM_FUZZ_CHECK_H
 #define WM_FUZZ_CHECK_H
 
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            __builtin_trap();                                                                  \
-        }                                                                                      \
+#define CHECK(cond)           \
+    do {                      \
+        if (!(cond)) {        \
+            __builtin_trap(); \
+        }                     \
     } while (0)
 
 #endif

@@ -48,7 +48,7 @@
 #include "fuzz_check.h"
 
 #define STORE_SIZE (96u * 1024u) /* a 64 KiB module store, then a 32 KiB config area */
-#define KV_SIZE (32u * 1024u)     /* room for the firmware's records and module data */
+#define KV_SIZE (32u * 1024u)    /* room for the firmware's records and module data */
 #define STORE_SECTOR 1024u
 #define RAM_SIZE (256u * 1024u)
 #define FEED_MAX (96u * 1024u)
@@ -70,8 +70,8 @@ static uint8_t g_out[WM_PROTO_MAX_ENCODED + 16u];
 static size_t g_out_len;
 static bool g_out_overflow;
 static bool g_saw_liveness;
-static uint32_t g_millis;            /* a clock that advances as the device looks at it */
-static wm_sup_retained g_retained;   /* "RAM kept across resets" */
+static uint32_t g_millis;          /* a clock that advances as the device looks at it */
+static wm_sup_retained g_retained; /* "RAM kept across resets" */
 
 /* Every wm_call from outside the runtime (RUN, the scheduler's entry calls). */
 wm_err __real_wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t nargs,
@@ -112,8 +112,7 @@ static void check_frame(const uint8_t *enc, size_t len)
     CHECK(h.type == WM_FT_RESPONSE || h.type == WM_FT_EVENT);
     CHECK(h.status <= WM_ST_AUTH); /* the last status wire.h defines */
     CHECK(body_len <= WM_PROTO_MAX_BODY);
-    if (g_auth_armed && h.type == WM_FT_RESPONSE && h.seq == g_auth_seq &&
-        h.msg == g_auth_msg) {
+    if (g_auth_armed && h.type == WM_FT_RESPONSE && h.seq == g_auth_seq && h.msg == g_auth_msg) {
         CHECK(h.status == WM_ST_AUTH);
         g_auth_armed = false;
     }
@@ -141,15 +140,9 @@ static size_t tx(const uint8_t *buf, size_t len)
     return len;
 }
 
-static uint32_t millis(void)
-{
-    return g_millis += 1u;
-}
+static uint32_t millis(void) { return g_millis += 1u; }
 
-static void idle(void)
-{
-    g_millis += 10u;
-}
+static void idle(void) { g_millis += 10u; }
 
 /* Deterministic "jitter", so that a run replays exactly (NONCE works, nothing is secret). */
 static int entropy(uint8_t *buf, size_t len)
@@ -160,15 +153,9 @@ static int entropy(uint8_t *buf, size_t len)
     return WM_RANDOM_SEEDED;
 }
 
-static int rx_byte(void)
-{
-    return g_feed_pos < g_feed_len ? g_feed[g_feed_pos++] : -1;
-}
+static int rx_byte(void) { return g_feed_pos < g_feed_len ? g_feed[g_feed_pos++] : -1; }
 
-static void do_reset(void)
-{
-    g_reset = true; /* like the posix port: the main loop boots again */
-}
+static void do_reset(void) { g_reset = true; /* like the posix port: the main loop boots again */ }
 
 static void feed(const uint8_t *p, size_t n)
 {
@@ -365,12 +352,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint8_t flags = data[i];
             i += 3u;
             n = n < size - i ? n : size - i;
-            g_auth_armed = (op & 0x40u) == 0 && flags == 0 && g_dev.sup.nkeys > 0 &&
-                           !open_msg(op & 0x3Fu);
+            g_auth_armed =
+                (op & 0x40u) == 0 && flags == 0 && g_dev.sup.nkeys > 0 && !open_msg(op & 0x3Fu);
             g_auth_seq = g_seq;
             g_auth_msg = op & 0x3Fu;
-            feed_frame((op & 0x40u) ? 2u : WM_PROTO_VERSION, op & 0x3Fu, flags, g_seq++,
-                       data + i, n);
+            feed_frame((op & 0x40u) ? 2u : WM_PROTO_VERSION, op & 0x3Fu, flags, g_seq++, data + i,
+                       n);
             i += n;
         } else if (op < 0xC0u) {
             size_t n = i < size ? data[i++] : 0u;

@@ -51,8 +51,7 @@ static const wm_host_func spectest_funcs[] = {
     {"spectest", "print_f64_f64", "FF:", nop, NULL},
 };
 
-static bool add_global(wm_linker *l, wm_arena *a, const char *name, uint8_t type,
-                       uint64_t bits)
+static bool add_global(wm_linker *l, wm_arena *a, const char *name, uint8_t type, uint64_t bits)
 {
     wm_val v;
     memset(&v, 0, sizeof v);
@@ -104,15 +103,10 @@ static wm_val arg_for(uint8_t type, unsigned variant)
     uint64_t bits = edge[variant % 4u];
     switch (type) {
     case WM_I32:
-    case WM_F32:
-        v.of.i32 = (uint32_t)(bits >> 32) | (uint32_t)(bits & 1u);
-        break;
+    case WM_F32: v.of.i32 = (uint32_t)(bits >> 32) | (uint32_t)(bits & 1u); break;
     case WM_I64:
-    case WM_F64:
-        v.of.i64 = bits;
-        break;
-    default: /* references: null */
-        break;
+    case WM_F64: v.of.i64 = bits; break;
+    default: /* references: null */ break;
     }
     return v;
 }

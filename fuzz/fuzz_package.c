@@ -108,8 +108,8 @@ static void fix_hash(uint8_t *p, uint32_t n)
     if (n < 16u) {
         return;
     }
-    uint32_t c = (uint32_t)p[8] | ((uint32_t)p[9] << 8) | ((uint32_t)p[10] << 16) |
-                 ((uint32_t)p[11] << 24);
+    uint32_t c =
+        (uint32_t)p[8] | ((uint32_t)p[9] << 8) | ((uint32_t)p[10] << 16) | ((uint32_t)p[11] << 24);
     if (c < 16u || c > n || n - c < 40u) {
         return;
     }
@@ -236,9 +236,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(p != NULL);
     memcpy(p, data + 1, n);
     switch (mode % 7u) {
-    case 0:
-        check_all(p, n);
-        break;
+    case 0: check_all(p, n); break;
     case 1:
         fix_hash(p, n);
         check_all(p, n);

@@ -189,8 +189,8 @@ static int run_wasm(const bench_kernel *k, const bench_engine *g, wm_arena *aren
     for (uint32_t round = 0; round < (k->again && g->aot ? 2u : 1u); round++) {
         slices = 1;
         t0 = now();
-        r = wm_call_export(inst, "run", &arg, 1, &res, 1,
-                           g->slice ? g->slice : WM_FUEL_UNLIMITED, &e);
+        r = wm_call_export(inst, "run", &arg, 1, &res, 1, g->slice ? g->slice : WM_FUEL_UNLIMITED,
+                           &e);
         while (g->slice && r == WM_ERR_OUT_OF_FUEL) {
             slices++;
             r = wm_resume(inst, g->slice, &res, 1, &e);

@@ -64,10 +64,7 @@ typedef struct {
     uint32_t (*run)(void);
 } bench_case;
 
-static uint32_t run_nothing(void)
-{
-    return 0;
-}
+static uint32_t run_nothing(void) { return 0; }
 
 static uint8_t bench_buf[4096];
 
@@ -140,10 +137,7 @@ static uint32_t check_run_token(const uint8_t *nonce)
                                    bench_auth_request, len, 1u);
 }
 
-static uint32_t run_auth_token(void)
-{
-    return check_run_token(bench_auth_nonce);
-}
+static uint32_t run_auth_token(void) { return check_run_token(bench_auth_nonce); }
 
 static uint32_t run_auth_unknown_nonce(void)
 {

@@ -2,7 +2,8 @@
 #include "wasmote.h"
 #include "heartbeat.h"
 
-__attribute__((export_name("run"))) int32_t run(void) {
+__attribute__((export_name("run"))) int32_t run(void)
+{
     int32_t led = wm_gpio_pin_str("led0");
     if (led < 0) {
         wm_log_str("blink: led0 is not available");

@@ -19,7 +19,7 @@
 #define REG_CFG_REG 0x09
 #define REG_COEF 0x10
 #define REG_COEF_SRCE 0x28
-#define MEAS_READY 0xC0      /* COEF_RDY | SENSOR_RDY */
+#define MEAS_READY 0xC0 /* COEF_RDY | SENSOR_RDY */
 /* Background pressure and temperature. The top four bits are read-only status on the
  * part; writing them as ones changes nothing there, and keeps QEMU's model (which stores
  * the whole byte) reporting its sensor and coefficients ready. */
@@ -28,16 +28,19 @@
 static int32_t dev = -1;
 static dps310_coef coef;
 
-static int32_t reg_read(uint8_t reg, uint8_t *buf, int32_t n) {
+static int32_t reg_read(uint8_t reg, uint8_t *buf, int32_t n)
+{
     return wm_i2c_write_read(dev, &reg, 1, buf, n);
 }
 
-static int32_t reg_write(uint8_t reg, uint8_t value) {
+static int32_t reg_write(uint8_t reg, uint8_t value)
+{
     uint8_t w[2] = {reg, value};
     return wm_i2c_write(dev, w, 2);
 }
 
-static int32_t start(void) {
+static int32_t start(void)
+{
     uint8_t b, raw[DPS310_COEF_BYTES];
     int32_t rc;
     if (dev >= 0) {
@@ -64,9 +67,9 @@ static int32_t start(void) {
         return rc;
     }
     dps310_unpack(raw, &coef);
-    if ((rc = reg_write(REG_PRS_CFG, 0x00)) < 0 ||          /* 1 Hz, single oversampling */
-        (rc = reg_write(REG_TMP_CFG, b & 0x80)) < 0 ||      /* the coefficients' sensor */
-        (rc = reg_write(REG_CFG_REG, 0x00)) < 0 ||          /* no result shift below 8x */
+    if ((rc = reg_write(REG_PRS_CFG, 0x00)) < 0 ||     /* 1 Hz, single oversampling */
+        (rc = reg_write(REG_TMP_CFG, b & 0x80)) < 0 || /* the coefficients' sensor */
+        (rc = reg_write(REG_CFG_REG, 0x00)) < 0 ||     /* no result shift below 8x */
         (rc = reg_write(REG_MEAS_CFG, MEAS_CONTINUOUS)) < 0) {
         return rc;
     }
@@ -74,7 +77,8 @@ static int32_t start(void) {
 }
 
 /* Both results in one six-byte read: pressure then temperature, 24 bits each. */
-static int32_t measure(int32_t *pascal, int32_t *millic) {
+static int32_t measure(int32_t *pascal, int32_t *millic)
+{
     uint8_t r[6];
     int32_t rc = reg_read(REG_PSR_B2, r, 6);
     if (rc < 0) {
@@ -87,7 +91,8 @@ static int32_t measure(int32_t *pascal, int32_t *millic) {
     return 0;
 }
 
-__attribute__((export_name("run"))) int32_t run(void) {
+__attribute__((export_name("run"))) int32_t run(void)
+{
     int32_t rc = start();
     if (rc < 0) {
         wm_log_str("dps310: no sensor");
@@ -105,7 +110,8 @@ __attribute__((export_name("run"))) int32_t run(void) {
 }
 
 /* On demand (`wasmote run dps310 --invoke pressure`): compensated pressure in Pa ... */
-__attribute__((export_name("pressure"))) int32_t pressure(void) {
+__attribute__((export_name("pressure"))) int32_t pressure(void)
+{
     int32_t rc = start(), pa = 0, mc = 0;
     if (rc == 0) {
         wm_sleep_ms(100); /* the first continuous measurement */
@@ -115,7 +121,8 @@ __attribute__((export_name("pressure"))) int32_t pressure(void) {
 }
 
 /* ... the compensated temperature in millidegrees C, ... */
-__attribute__((export_name("temperature"))) int32_t temperature(void) {
+__attribute__((export_name("temperature"))) int32_t temperature(void)
+{
     int32_t rc = start(), pa = 0, mc = 0;
     if (rc == 0) {
         wm_sleep_ms(100);
@@ -126,12 +133,14 @@ __attribute__((export_name("temperature"))) int32_t temperature(void) {
 
 /* ... and four registers from r, big-endian in one i32 (one transaction), for checking
  * the arithmetic against the raw values. */
-__attribute__((export_name("reg4"))) int32_t reg4(int32_t r) {
+__attribute__((export_name("reg4"))) int32_t reg4(int32_t r)
+{
     uint8_t b[4];
     int32_t rc = start();
     if (rc == 0) {
         rc = reg_read((uint8_t)r, b, 4);
     }
-    return rc < 0 ? rc : (int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-                                   (uint32_t)b[2] << 8 | b[3]);
+    return rc < 0 ? rc
+                  : (int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+                              b[3]);
 }

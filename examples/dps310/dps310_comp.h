@@ -4,8 +4,8 @@
 #define DPS310_COMP_H
 #include <stdint.h>
 
-#define DPS310_COEF_BYTES 18        /* registers 0x10..0x21 */
-#define DPS310_SCALE_1X 524288.0    /* kP = kT for single oversampling */
+#define DPS310_COEF_BYTES 18     /* registers 0x10..0x21 */
+#define DPS310_SCALE_1X 524288.0 /* kP = kT for single oversampling */
 
 typedef struct {
     int32_t c0, c1, c00, c10, c01, c11, c20, c21, c30;

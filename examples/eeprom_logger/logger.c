@@ -17,7 +17,8 @@ static int32_t next_slot;
 static uint32_t next_seq = 1;
 static int32_t verify_failures;
 
-static int32_t open_eeprom(void) {
+static int32_t open_eeprom(void)
+{
     if (dev < 0) {
         dev = wm_i2c_open_str("eeprom0");
     }
@@ -25,7 +26,8 @@ static int32_t open_eeprom(void) {
 }
 
 /* A transaction that retries while the part is busy with its write cycle. */
-static int32_t read_at(uint16_t addr, uint8_t *buf, int32_t n) {
+static int32_t read_at(uint16_t addr, uint8_t *buf, int32_t n)
+{
     uint8_t a[2] = {(uint8_t)(addr >> 8), (uint8_t)addr};
     int32_t rc = WM_E_NACK;
     for (int32_t i = 0; i < WRITE_CYCLE_POLLS && rc == WM_E_NACK; i++) {
@@ -38,7 +40,8 @@ static int32_t read_at(uint16_t addr, uint8_t *buf, int32_t n) {
 }
 
 /* Reads the whole ring (8 reads of 64 bytes) and finds where the next record goes. */
-static int32_t scan(void) {
+static int32_t scan(void)
+{
     if (open_eeprom() < 0) {
         return dev;
     }
@@ -55,7 +58,8 @@ static int32_t scan(void) {
     return 0;
 }
 
-static int32_t append(int32_t value) {
+static int32_t append(int32_t value)
+{
     uint8_t w[2 + RING_RECORD], back[RING_RECORD];
     uint16_t addr = (uint16_t)(RING_BASE + next_slot * RING_RECORD);
     w[0] = (uint8_t)(addr >> 8);
@@ -87,7 +91,8 @@ static int32_t append(int32_t value) {
 }
 
 /* The entry: every reading published on the topic goes into the ring. */
-__attribute__((export_name("run"))) int32_t run(void) {
+__attribute__((export_name("run"))) int32_t run(void)
+{
     int32_t rc = scan();
     if (rc < 0) {
         log_decimal("eeprom_logger: cannot read the EEPROM: ", rc);
@@ -110,7 +115,8 @@ __attribute__((export_name("run"))) int32_t run(void) {
 }
 
 /* For `wasmote run`: the valid records in the ring, ... */
-__attribute__((export_name("count"))) int32_t count(void) {
+__attribute__((export_name("count"))) int32_t count(void)
+{
     int32_t rc = scan(), n = 0, v;
     for (int32_t i = 0; rc == 0 && i < RING_RECORDS; i++) {
         n += ring_decode(image + i * RING_RECORD, &v) != 0;
@@ -119,7 +125,8 @@ __attribute__((export_name("count"))) int32_t count(void) {
 }
 
 /* ... how many stored readings differ from `value`, ... */
-__attribute__((export_name("differ"))) int32_t differ(int32_t value) {
+__attribute__((export_name("differ"))) int32_t differ(int32_t value)
+{
     int32_t rc = scan(), n = 0, v;
     for (int32_t i = 0; rc == 0 && i < RING_RECORDS; i++) {
         n += ring_decode(image + i * RING_RECORD, &v) != 0 && v != value;
@@ -128,7 +135,8 @@ __attribute__((export_name("differ"))) int32_t differ(int32_t value) {
 }
 
 /* ... the newest value, ... */
-__attribute__((export_name("last"))) int32_t last(void) {
+__attribute__((export_name("last"))) int32_t last(void)
+{
     int32_t rc = scan(), v = 0;
     if (rc < 0) {
         return rc;
@@ -140,7 +148,8 @@ __attribute__((export_name("last"))) int32_t last(void) {
 /* ... and how many records are out of sequence: walking back from the newest, each
  * valid record's number must be one less than the one after it (0 for a ring written by
  * whole, uninterleaved transactions). */
-__attribute__((export_name("gaps"))) int32_t gaps(void) {
+__attribute__((export_name("gaps"))) int32_t gaps(void)
+{
     int32_t rc = scan(), bad = 0, v;
     if (rc < 0) {
         return rc;

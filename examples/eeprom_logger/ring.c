@@ -3,7 +3,8 @@
 
 /* CRC-8, polynomial 0x07, initial value 0xFF: neither an erased (0xFF) nor a zeroed
  * record passes. */
-uint8_t ring_crc8(const uint8_t *p, int32_t n) {
+uint8_t ring_crc8(const uint8_t *p, int32_t n)
+{
     uint8_t crc = 0xFF;
     for (int32_t i = 0; i < n; i++) {
         crc ^= p[i];
@@ -14,7 +15,8 @@ uint8_t ring_crc8(const uint8_t *p, int32_t n) {
     return crc;
 }
 
-void ring_encode(uint32_t seq, int32_t value, uint8_t out[RING_RECORD]) {
+void ring_encode(uint32_t seq, int32_t value, uint8_t out[RING_RECORD])
+{
     uint32_t v = (uint32_t)value;
     for (int i = 0; i < 3; i++) {
         out[i] = (uint8_t)(seq >> (8 * i));
@@ -25,7 +27,8 @@ void ring_encode(uint32_t seq, int32_t value, uint8_t out[RING_RECORD]) {
     out[7] = ring_crc8(out, 7);
 }
 
-uint32_t ring_decode(const uint8_t in[RING_RECORD], int32_t *value) {
+uint32_t ring_decode(const uint8_t in[RING_RECORD], int32_t *value)
+{
     if (ring_crc8(in, 7) != in[7]) {
         return 0;
     }
@@ -35,7 +38,8 @@ uint32_t ring_decode(const uint8_t in[RING_RECORD], int32_t *value) {
     return seq;
 }
 
-int32_t ring_newest(const uint8_t *image, uint32_t *seq) {
+int32_t ring_newest(const uint8_t *image, uint32_t *seq)
+{
     int32_t best = -1, value;
     *seq = 0;
     for (int32_t i = 0; i < RING_RECORDS; i++) {
@@ -49,8 +53,8 @@ int32_t ring_newest(const uint8_t *image, uint32_t *seq) {
 }
 
 /* Pure export for the host tests: a record encoded then decoded gives the value back. */
-__attribute__((export_name("ring_roundtrip"))) int32_t ring_roundtrip(int32_t seq,
-                                                                    int32_t value) {
+__attribute__((export_name("ring_roundtrip"))) int32_t ring_roundtrip(int32_t seq, int32_t value)
+{
     uint8_t rec[RING_RECORD];
     int32_t out = 0;
     ring_encode((uint32_t)seq, value, rec);

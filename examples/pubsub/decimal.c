@@ -4,7 +4,8 @@
 #include "wasmote.h"
 
 /* Writes value in decimal (no terminator); returns the length (1..11). */
-int32_t format_decimal(int32_t value, char *out) {
+int32_t format_decimal(int32_t value, char *out)
+{
     char tmp[DECIMAL_MAX];
     int32_t n = 0;
     int32_t len = 0;
@@ -24,7 +25,8 @@ int32_t format_decimal(int32_t value, char *out) {
 }
 
 /* Parses [-]digits; returns 0 and sets *value, or -1 if malformed or out of range. */
-int32_t parse_decimal(const char *s, int32_t len, int32_t *value) {
+int32_t parse_decimal(const char *s, int32_t len, int32_t *value)
+{
     int32_t i = 0;
     int64_t acc = 0;
     int neg = 0;
@@ -49,7 +51,8 @@ int32_t parse_decimal(const char *s, int32_t len, int32_t *value) {
     return 0;
 }
 
-int32_t log_decimal(const char *text, int32_t value) {
+int32_t log_decimal(const char *text, int32_t value)
+{
     char line[WM_LOG_MAX];
     int32_t n = 0;
     while (*text && n < WM_LOG_MAX - DECIMAL_MAX) {
@@ -60,7 +63,8 @@ int32_t log_decimal(const char *text, int32_t value) {
 }
 
 /* Self-check export: format then parse; returns value when both work (tests call it). */
-__attribute__((export_name("decimal_roundtrip"))) int32_t decimal_roundtrip(int32_t value) {
+__attribute__((export_name("decimal_roundtrip"))) int32_t decimal_roundtrip(int32_t value)
+{
     char buf[DECIMAL_MAX];
     int32_t out = 0;
     int32_t n = format_decimal(value, buf);
@@ -70,7 +74,8 @@ __attribute__((export_name("decimal_roundtrip"))) int32_t decimal_roundtrip(int3
     return out;
 }
 
-__attribute__((export_name("decimal_length"))) int32_t decimal_length(int32_t value) {
+__attribute__((export_name("decimal_length"))) int32_t decimal_length(int32_t value)
+{
     char buf[DECIMAL_MAX];
     return format_decimal(value, buf);
 }

@@ -7,7 +7,8 @@
 
 static char buf[WM_RECEIVE_BUF_MIN];
 
-__attribute__((export_name("run"))) int32_t run(void) {
+__attribute__((export_name("run"))) int32_t run(void)
+{
     int32_t sum = 0;
     int32_t count = 0;
     int32_t r = wm_subscribe(PATTERN, wm_strlen(PATTERN));

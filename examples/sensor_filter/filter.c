@@ -2,7 +2,8 @@
  * average (alpha = 1/4). Integer only: no float unit needed, same result on every board. */
 #include "filter.h"
 
-__attribute__((export_name("median3"))) int32_t median3(int32_t a, int32_t b, int32_t c) {
+__attribute__((export_name("median3"))) int32_t median3(int32_t a, int32_t b, int32_t c)
+{
     if (a > b) {
         int32_t t = a;
         a = b;
@@ -15,12 +16,14 @@ __attribute__((export_name("median3"))) int32_t median3(int32_t a, int32_t b, in
 }
 
 /* ema += (sample - ema) / 4, in 24.8 fixed point; returns the new ema_q8. */
-__attribute__((export_name("ema_step"))) int32_t ema_step(int32_t ema_q8, int32_t sample) {
+__attribute__((export_name("ema_step"))) int32_t ema_step(int32_t ema_q8, int32_t sample)
+{
     int32_t target = sample * 256;
     return ema_q8 + (target - ema_q8) / 4;
 }
 
-void filter_init(filter_state *s) {
+void filter_init(filter_state *s)
+{
     s->version = FILTER_STATE_VERSION;
     s->count = 0;
     s->prev[0] = 0;
@@ -29,7 +32,8 @@ void filter_init(filter_state *s) {
 }
 
 /* Returns the filtered value (rounded to an integer). */
-int32_t filter_step(filter_state *s, int32_t sample) {
+int32_t filter_step(filter_state *s, int32_t sample)
+{
     int32_t m;
     if (s->count < 2) {
         m = sample; /* too few samples for a median yet */

@@ -4,10 +4,10 @@
 
 /* State kept in the module's key-value store between calls (and reboots). */
 typedef struct {
-    int32_t version;   /* FILTER_STATE_VERSION: a stored state of another layout is reset */
-    int32_t count;     /* samples seen */
-    int32_t prev[2];   /* the last two raw samples, for the median */
-    int32_t ema_q8;    /* the smoothed value, fixed point with 8 fraction bits */
+    int32_t version; /* FILTER_STATE_VERSION: a stored state of another layout is reset */
+    int32_t count;   /* samples seen */
+    int32_t prev[2]; /* the last two raw samples, for the median */
+    int32_t ema_q8;  /* the smoothed value, fixed point with 8 fraction bits */
 } filter_state;
 
 #define FILTER_STATE_VERSION 1

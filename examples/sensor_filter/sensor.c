@@ -7,7 +7,8 @@
 #define STATE_KEY "filter"
 #define HIGH_ALARM 800
 
-__attribute__((export_name("feed"))) int32_t feed(int32_t sample) {
+__attribute__((export_name("feed"))) int32_t feed(int32_t sample)
+{
     filter_state s;
     int32_t n = wm_kv_get(STATE_KEY, 6, &s, (int32_t)sizeof s);
     if (n != (int32_t)sizeof s || s.version != FILTER_STATE_VERSION) {
@@ -25,7 +26,8 @@ __attribute__((export_name("feed"))) int32_t feed(int32_t sample) {
 }
 
 /* Forget the history (e.g. after recalibrating the sensor). */
-__attribute__((export_name("reset"))) int32_t reset(void) {
+__attribute__((export_name("reset"))) int32_t reset(void)
+{
     int32_t r = wm_kv_delete(STATE_KEY, 6);
     return r == WM_E_NOTFOUND ? WM_OK : r;
 }

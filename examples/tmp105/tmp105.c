@@ -14,7 +14,8 @@
 #define MILLI_TEXT_MAX 13 /* "-2147483.648" */
 
 /* Millidegrees as "21.500" (no terminator); returns the length. */
-static int32_t format_milli(int32_t milli, char *out) {
+static int32_t format_milli(int32_t milli, char *out)
+{
     int32_t n = 0;
     int32_t whole = milli / 1000, frac = milli % 1000;
     if (milli < 0) {
@@ -30,7 +31,8 @@ static int32_t format_milli(int32_t milli, char *out) {
     return n;
 }
 
-static int32_t open_sensor(void) {
+static int32_t open_sensor(void)
+{
     int32_t dev = wm_i2c_open_str("temp0");
     if (dev < 0) {
         return dev;
@@ -45,7 +47,8 @@ static int32_t open_sensor(void) {
 }
 
 /* One reading in millidegrees into *out; 0 or the host API's error code. */
-static int32_t read_millic(int32_t dev, int32_t *out) {
+static int32_t read_millic(int32_t dev, int32_t *out)
+{
     uint8_t reg = TMP105_REG_TEMP, raw[2];
     int32_t rc = wm_i2c_write_read(dev, &reg, 1, raw, 2);
     if (rc < 0) {
@@ -56,7 +59,8 @@ static int32_t read_millic(int32_t dev, int32_t *out) {
 }
 
 /* The entry (manifest: entry = "run"). */
-__attribute__((export_name("run"))) int32_t run(void) {
+__attribute__((export_name("run"))) int32_t run(void)
+{
     int32_t dev = open_sensor();
     if (dev < 0) {
         log_decimal("tmp105: no sensor: ", dev);
@@ -80,7 +84,8 @@ __attribute__((export_name("run"))) int32_t run(void) {
 }
 
 /* One reading on demand (`wasmote run tmp105 --invoke read`): millidegrees C. */
-__attribute__((export_name("read"))) int32_t read(void) {
+__attribute__((export_name("read"))) int32_t read(void)
+{
     int32_t milli, dev = open_sensor();
     if (dev < 0) {
         return dev;

@@ -44,8 +44,8 @@ typedef enum wm_err {
 
 typedef struct wm_error {
     wm_err code;
-    uint32_t offset;  /* byte offset in the module binary (load/validate), else 0 */
-    const char *msg;  /* static string, never NULL when code != WM_OK */
+    uint32_t offset; /* byte offset in the module binary (load/validate), else 0 */
+    const char *msg; /* static string, never NULL when code != WM_OK */
 } wm_error;
 
 /* Static name of an error code, e.g. "trap". */
@@ -103,8 +103,7 @@ typedef struct wm_val {
 
 /* Decodes and fully validates a module. `bytes` must outlive the module (executed in place).
  * On failure nothing of the module remains usable (release the arena to a mark to reclaim). */
-wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **out,
-               wm_error *err);
+wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **out, wm_error *err);
 
 /* RAM the loaded module occupies in its arena (section tables + side table), in bytes. */
 size_t wm_module_ram(const wm_module *mod);
@@ -146,8 +145,7 @@ typedef struct wm_extern {
  * receive: the function records what it waits for, blocks, and completes on the retry.
  * (A nested call - wasm called from a host function - cannot stay blocked: it is dropped
  * and its caller sees WM_ERR_BLOCKED as an error.) */
-typedef wm_err (*wm_host_fn)(wm_instance *inst, void *user, const wm_val *args,
-                             wm_val *results);
+typedef wm_err (*wm_host_fn)(wm_instance *inst, void *user, const wm_val *args, wm_val *results);
 
 typedef struct wm_host_func {
     const char *module;
@@ -163,11 +161,10 @@ wm_err wm_host_func_new(wm_arena *arena, const wm_host_func *hf, const wm_func *
 /* Host-made tables/memories/globals, e.g. for the spec tests' `spectest` module.
  * max = UINT32_MAX means "no maximum". */
 wm_err wm_global_new(wm_arena *arena, wm_val init, bool mutable_, wm_global **out);
-wm_err wm_table_new(wm_arena *arena, uint8_t elem_type, uint32_t min, uint32_t max,
-                    wm_table **out);
+wm_err wm_table_new(wm_arena *arena, uint8_t elem_type, uint32_t min, uint32_t max, wm_table **out);
 /* cap_bytes: byte budget of the memory (see wm_limits.mem_cap_bytes). */
-wm_err wm_memory_new(wm_arena *arena, uint32_t min_pages, uint32_t max_pages,
-                     uint32_t cap_bytes, wm_memory **out);
+wm_err wm_memory_new(wm_arena *arena, uint32_t min_pages, uint32_t max_pages, uint32_t cap_bytes,
+                     wm_memory **out);
 
 /* A linker: named externals that imports resolve against. Entries are arena-allocated
  * nodes; names are not copied (must outlive the linker). Later entries shadow earlier ones. */
@@ -222,8 +219,8 @@ wm_err wm_export_at(const wm_instance *inst, uint32_t i, const char **name, uint
                     wm_extern *out);
 
 /* Signature of a function: types are wm_valtype codes. */
-void wm_func_sig(const wm_func *f, uint32_t *nparams, const uint8_t **params,
-                 uint32_t *nresults, const uint8_t **results);
+void wm_func_sig(const wm_func *f, uint32_t *nparams, const uint8_t **params, uint32_t *nresults,
+                 const uint8_t **results);
 
 wm_val wm_global_value(const wm_global *g);
 /* Looks up an exported global by name (the spec's `get` action). */

@@ -13,12 +13,12 @@
 
 /* Facts about the board, constant for the life of the firmware. */
 typedef struct wm_port_info {
-    const char *board;   /* board manifest name, e.g. "mps2-an386" */
-    const char *cpu;     /* e.g. "cortex-m4f", "rv32imac" */
-    uint32_t clock_hz;   /* CPU clock */
-    uint8_t *ram_free;   /* RAM not used by the image or the stack: arenas live here */
+    const char *board; /* board manifest name, e.g. "mps2-an386" */
+    const char *cpu;   /* e.g. "cortex-m4f", "rv32imac" */
+    uint32_t clock_hz; /* CPU clock */
+    uint8_t *ram_free; /* RAM not used by the image or the stack: arenas live here */
     size_t ram_free_size;
-    uint8_t *store;      /* module-store flash region (memory-mapped; RAM on QEMU) */
+    uint8_t *store; /* module-store flash region (memory-mapped; RAM on QEMU) */
     size_t store_size;
     uint32_t store_sector; /* erase unit of the store region, bytes */
 } wm_port_info;

@@ -3,7 +3,8 @@
 
 #define EXPORT(name) __attribute__((export_name(name)))
 
-EXPORT("fib") int32_t fib(int32_t n) {
+EXPORT("fib") int32_t fib(int32_t n)
+{
     int32_t a = 0, b = 1;
     for (int32_t i = 0; i < n; i++) {
         int32_t t = a + b;
@@ -16,7 +17,8 @@ EXPORT("fib") int32_t fib(int32_t n) {
 /* Checksum of a buffer in the module's own linear memory. */
 static uint8_t buf[256];
 
-EXPORT("crc32") uint32_t crc32(int32_t len) {
+EXPORT("crc32") uint32_t crc32(int32_t len)
+{
     uint32_t crc = 0xFFFFFFFFu;
     for (int32_t i = 0; i < len && i < (int32_t)sizeof buf; i++) {
         buf[i] = (uint8_t)i;
@@ -31,10 +33,9 @@ EXPORT("mean") double mean(double a, double b) { return (a + b) / 2.0; }
 /* Deliberately bad: a driver that reads a hardware register as if it were in the module's
  * memory. The runtime traps; the device and the other modules carry on, and the report
  * names the function and line. */
-__attribute__((noinline)) static int32_t read_register(uint32_t address) {
+__attribute__((noinline)) static int32_t read_register(uint32_t address)
+{
     return *(volatile int32_t *)address;
 }
 
-EXPORT("crash") int32_t crash(void) {
-    return read_register(0x7ffffff0u) + 1;
-}
+EXPORT("crash") int32_t crash(void) { return read_register(0x7ffffff0u) + 1; }

@@ -126,13 +126,20 @@ static void cmd_fe(char **arg)
     uint8_t *ab = unhex_exact(arg[1], 32), *bb = unhex_exact(arg[2], 32);
     (void)wm_fe25519_frombytes(&a, ab);
     (void)wm_fe25519_frombytes(&b, bb);
-    if (strcmp(arg[0], "add") == 0) wm_fe25519_add(&r, &a, &b);
-    else if (strcmp(arg[0], "sub") == 0) wm_fe25519_sub(&r, &a, &b);
-    else if (strcmp(arg[0], "mul") == 0) wm_fe25519_mul(&r, &a, &b);
-    else if (strcmp(arg[0], "sq") == 0) wm_fe25519_sq(&r, &a);
-    else if (strcmp(arg[0], "inv") == 0) wm_fe25519_invert(&r, &a);
-    else if (strcmp(arg[0], "pow22523") == 0) wm_fe25519_pow22523(&r, &a);
-    else if (strcmp(arg[0], "neg") == 0) wm_fe25519_neg(&r, &a);
+    if (strcmp(arg[0], "add") == 0)
+        wm_fe25519_add(&r, &a, &b);
+    else if (strcmp(arg[0], "sub") == 0)
+        wm_fe25519_sub(&r, &a, &b);
+    else if (strcmp(arg[0], "mul") == 0)
+        wm_fe25519_mul(&r, &a, &b);
+    else if (strcmp(arg[0], "sq") == 0)
+        wm_fe25519_sq(&r, &a);
+    else if (strcmp(arg[0], "inv") == 0)
+        wm_fe25519_invert(&r, &a);
+    else if (strcmp(arg[0], "pow22523") == 0)
+        wm_fe25519_pow22523(&r, &a);
+    else if (strcmp(arg[0], "neg") == 0)
+        wm_fe25519_neg(&r, &a);
     else {
         fprintf(stderr, "bad fe op\n");
         exit(2);
@@ -162,9 +169,7 @@ static void cmd_fechain(char **arg)
         case 'r': wm_fe25519_sub(&x, &b, &x); break;
         case 'n': wm_fe25519_neg(&x, &x); break;
         case 'i': wm_fe25519_invert(&x, &x); break;
-        default:
-            fprintf(stderr, "bad chain op\n");
-            exit(2);
+        default: fprintf(stderr, "bad chain op\n"); exit(2);
         }
         /* The operand takes part too: b = b * x keeps it loose as well. */
         if (*op == 'm') wm_fe25519_mul(&b, &b, &x);

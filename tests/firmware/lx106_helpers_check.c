@@ -26,18 +26,38 @@ static uint64_t rnd(void)
     return seed;
 }
 
-static uint32_t f2u(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static uint64_t d2u(double f) { uint64_t u; memcpy(&u, &f, 8); return u; }
-static float u2f(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
-static double u2d(uint64_t u) { double f; memcpy(&f, &u, 8); return f; }
+static uint32_t f2u(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+static uint64_t d2u(double f)
+{
+    uint64_t u;
+    memcpy(&u, &f, 8);
+    return u;
+}
+static float u2f(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+static double u2d(uint64_t u)
+{
+    double f;
+    memcpy(&f, &u, 8);
+    return f;
+}
 
 static uint32_t pick32(void)
 {
     switch (rnd() % 8) {
-    case 0: return (uint32_t)(rnd() & 0x807FFFFFu);                 /* zero or subnormal */
-    case 1: return 0x7F800000u | (uint32_t)(rnd() & 0x807FFFFFu);   /* inf or NaN */
-    case 2: return (uint32_t)rnd() & 0x80000000u;                   /* signed zero */
-    case 3: return ((uint32_t)rnd() & 0x80FFFFFFu) | 0x3F000000u;   /* near 1 */
+    case 0: return (uint32_t)(rnd() & 0x807FFFFFu);               /* zero or subnormal */
+    case 1: return 0x7F800000u | (uint32_t)(rnd() & 0x807FFFFFu); /* inf or NaN */
+    case 2: return (uint32_t)rnd() & 0x80000000u;                 /* signed zero */
+    case 3: return ((uint32_t)rnd() & 0x80FFFFFFu) | 0x3F000000u; /* near 1 */
     default: return (uint32_t)rnd();
     }
 }

@@ -7,7 +7,8 @@
 
 static uint8_t first[18], again[18];
 
-static int32_t put(char *out, const char *s, int32_t v) {
+static int32_t put(char *out, const char *s, int32_t v)
+{
     int32_t n = 0;
     while (*s) {
         out[n++] = *s++;
@@ -15,7 +16,8 @@ static int32_t put(char *out, const char *s, int32_t v) {
     return n + format_decimal(v, out + n);
 }
 
-__attribute__((export_name("run"))) int32_t run(void) {
+__attribute__((export_name("run"))) int32_t run(void)
+{
     int32_t h = wm_i2c_open_str("baro0"), ok = 0, bad = 0, denied = 0;
     uint8_t reg = 0x10;
     if (h < 0 || wm_i2c_write_read(h, &reg, 1, first, 18) != 18) {

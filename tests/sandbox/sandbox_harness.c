@@ -43,8 +43,8 @@
 #define KV_SIZE 4096u
 
 static const char *const pin_names[] = {"led0", "led1", "button0", "switch0"};
-static const uint8_t pin_flags[] = {WM_GPIO_OUT | WM_GPIO_IN, WM_GPIO_OUT | WM_GPIO_IN,
-                                    WM_GPIO_IN, WM_GPIO_IN};
+static const uint8_t pin_flags[] = {WM_GPIO_OUT | WM_GPIO_IN, WM_GPIO_OUT | WM_GPIO_IN, WM_GPIO_IN,
+                                    WM_GPIO_IN};
 
 typedef struct {
     wm_sb_host host;
@@ -81,8 +81,7 @@ static void log_line(void *ctx, wm_sb_module *mod, const uint8_t *msg, uint32_t 
 {
     (void)ctx;
     printf("log %s ", mod->manifest.name);
-    for (uint32_t i = 0; i < len; i++)
-        putchar(msg[i] >= 0x20 && msg[i] < 0x7F ? msg[i] : '?');
+    for (uint32_t i = 0; i < len; i++) putchar(msg[i] >= 0x20 && msg[i] < 0x7F ? msg[i] : '?');
     putchar('\n');
 }
 
@@ -204,8 +203,8 @@ static void cmd_install(harness *h, int slot, const char *path)
     char err_buf[WM_MSG_MAX];
     wm_msg err;
     wm_msg_init(&err, err_buf, sizeof err_buf);
-    int rc = wm_sb_install(&h->host, &h->mods[slot], &h->arena[slot], h->pkg[slot], size,
-                           &h->dev, &err);
+    int rc =
+        wm_sb_install(&h->host, &h->mods[slot], &h->arena[slot], h->pkg[slot], size, &h->dev, &err);
     if (rc) {
         printf("refused %d 0x%x %s\n", err.status, (unsigned)err.offset, err.buf);
         return;
@@ -240,8 +239,10 @@ static void cmd_call(harness *h, int slot, const char *name, char *rest)
     wm_error e = {WM_OK, 0, 0};
     wm_err rc = wm_sb_call(&h->mods[slot], name, args, n, res, nres > 1 ? 1 : nres, &e);
     if (rc == WM_OK) {
-        if (nres) printf("ok %d\n", (int32_t)res[0].of.i32);
-        else printf("ok\n");
+        if (nres)
+            printf("ok %d\n", (int32_t)res[0].of.i32);
+        else
+            printf("ok\n");
     } else if (rc == WM_ERR_OUT_OF_FUEL) {
         wm_abort(h->mods[slot].inst);
         printf("fuel\n");
@@ -432,10 +433,19 @@ int main(void)
     wm_flash_ram_init(&h.flash, h.kv_mem, KV_SIZE, KV_SECTOR);
     if (wm_kv_mount(&h.kv, &h.flash.ops)) return 2;
     wm_sim_periph_init(&h.periph, now_ms64);
-    wm_sb_platform plat = {&h, now_ms, log_line, sleep_hook, NULL, &h.gpio.ops, &h.kv,
-                           output_piece, fixed_random, NULL,
-                           NULL, NULL, /* no kv write budget here: the supervisor's */
-                           0,          /* log_byte_fuel: the default */
+    wm_sb_platform plat = {&h,
+                           now_ms,
+                           log_line,
+                           sleep_hook,
+                           NULL,
+                           &h.gpio.ops,
+                           &h.kv,
+                           output_piece,
+                           fixed_random,
+                           NULL,
+                           NULL,
+                           NULL, /* no kv write budget here: the supervisor's */
+                           0,    /* log_byte_fuel: the default */
                            &h.periph.ops};
     wm_sb_host_init(&h.host, &plat);
     h.dev.keys = (const uint8_t(*)[32])h.keys;
@@ -465,14 +475,18 @@ int main(void)
             printf("ok\n");
         } else if (strcmp(cmd, "install") == 0) {
             int s = atoi(a);
-            if (s < 0 || s >= SLOTS) printf("error bad slot\n");
-            else cmd_install(&h, s, b);
+            if (s < 0 || s >= SLOTS)
+                printf("error bad slot\n");
+            else
+                cmd_install(&h, s, b);
         } else if (strcmp(cmd, "call") == 0) {
             int s = atoi(a);
             char rest[1024] = "";
             if (off > 0) snprintf(rest, sizeof rest, "%s", line + off);
-            if (s < 0 || s >= SLOTS) printf("error bad slot\n");
-            else cmd_call(&h, s, b, rest);
+            if (s < 0 || s >= SLOTS)
+                printf("error bad slot\n");
+            else
+                cmd_call(&h, s, b, rest);
         } else if (strcmp(cmd, "uninstall") == 0) {
             int s = atoi(a);
             if (s >= 0 && s < SLOTS && h.live[s]) wm_sb_uninstall(&h.mods[s]);

@@ -20,7 +20,6 @@
 /* Budget of one RUN call (fuel units: function entries and loop iterations). */
 #define WM_RUN_FUEL 2000000u
 
-
 static wm_device g_dev; /* the one place device state lives */
 
 static void wm_banner(const wm_port_info *info)
@@ -71,9 +70,10 @@ void wm_app_main(void)
         .aot_arch = WM_AOT_ARCH_SELF, /* native code of this CPU, from signed packages */
         .aot_abi = WM_AOT_ABI_VERSION,
         /* unprivileged under the MPU where the port set that up (docs/aot.md) */
-        .aot_attach = WM_AOT_ARCH_SELF == 0 ? NULL
-                      : wm_aot_isolation() != 0 ? wm_aot_attach_isolated : wm_aot_attach,
-        .aot_attach_committed = WM_AOT_ARCH_SELF == 0 ? NULL
+        .aot_attach = WM_AOT_ARCH_SELF == 0     ? NULL
+                      : wm_aot_isolation() != 0 ? wm_aot_attach_isolated
+                                                : wm_aot_attach,
+        .aot_attach_committed = WM_AOT_ARCH_SELF == 0     ? NULL
                                 : wm_aot_isolation() != 0 ? wm_aot_attach_isolated_committed
                                                           : wm_aot_attach_committed,
         .aot_isolated = WM_AOT_ARCH_SELF != 0 && wm_aot_isolation() != 0,

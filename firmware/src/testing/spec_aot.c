@@ -9,13 +9,12 @@
 static void sd_copy_msg(wm_spec_driver *d, const char *msg)
 {
     size_t i = 0;
-    for (; msg[i] != '\0' && i + 1 < sizeof d->load_msg; i++)
-        d->load_msg[i] = msg[i];
+    for (; msg[i] != '\0' && i + 1 < sizeof d->load_msg; i++) d->load_msg[i] = msg[i];
     d->load_msg[i] = '\0';
 }
 
-wm_err wm_sd_load_package(wm_spec_driver *d, const uint8_t *bytes, size_t len,
-                          wm_module **out, wm_error *err)
+wm_err wm_sd_load_package(wm_spec_driver *d, const uint8_t *bytes, size_t len, wm_module **out,
+                          wm_error *err)
 {
     if (len < 4 || bytes[0] != 0 || bytes[1] != 'w' || bytes[2] != 'm' || bytes[3] != 'p')
         return wm_load(&d->arena, bytes, len, out, err);
@@ -32,15 +31,12 @@ wm_err wm_sd_load_package(wm_spec_driver *d, const uint8_t *bytes, size_t len,
     }
     const wm_pkg_aot *aot = NULL;
     for (uint32_t i = 0; i < pkg.naot; i++) {
-        if (WM_AOT_ARCH_SELF != 0 && pkg.aot[i].arch == WM_AOT_ARCH_SELF)
-            aot = &pkg.aot[i];
+        if (WM_AOT_ARCH_SELF != 0 && pkg.aot[i].arch == WM_AOT_ARCH_SELF) aot = &pkg.aot[i];
     }
     wm_err rc = wm_load(&d->arena, pkg.module, pkg.module_len, out, err);
-    if (rc != WM_OK || aot == NULL)
-        return rc;
+    if (rc != WM_OK || aot == NULL) return rc;
     const uint8_t *code = aot->code;
-    if (d->exec_code != NULL)
-        code = d->exec_code(d->exec_ctx, aot->code, aot->len);
+    if (d->exec_code != NULL) code = d->exec_code(d->exec_ctx, aot->code, aot->len);
     if (code == NULL) {
         err->code = WM_OK;
         err->offset = 0;

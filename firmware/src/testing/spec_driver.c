@@ -17,8 +17,7 @@ struct wm_sd_named {
 static size_t sd_strlen(const char *s)
 {
     size_t n = 0;
-    while (s[n] != '\0')
-        n++;
+    while (s[n] != '\0') n++;
     return n;
 }
 
@@ -31,10 +30,7 @@ static bool sd_streq(const char *a, const char *b)
     return *a == *b;
 }
 
-static void sd_puts(wm_spec_driver *d, const char *s)
-{
-    d->io.write(d->io.ctx, s, sd_strlen(s));
-}
+static void sd_puts(wm_spec_driver *d, const char *s) { d->io.write(d->io.ctx, s, sd_strlen(s)); }
 
 static void sd_put_hex(wm_spec_driver *d, uint64_t v)
 {
@@ -62,12 +58,9 @@ static void sd_put_dec(wm_spec_driver *d, uint64_t v)
 
 static int sd_hexdigit(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
@@ -77,8 +70,7 @@ static bool sd_parse_hex(const char *s, uint64_t *out)
     size_t n = 0;
     for (; s[n] != '\0'; n++) {
         int h = sd_hexdigit(s[n]);
-        if (h < 0 || n >= 16)
-            return false;
+        if (h < 0 || n >= 16) return false;
         v = (v << 4) | (uint64_t)h;
     }
     *out = v;
@@ -90,11 +82,9 @@ static bool sd_parse_dec(const char *s, uint64_t *out)
     uint64_t v = 0;
     size_t n = 0;
     for (; s[n] != '\0'; n++) {
-        if (s[n] < '0' || s[n] > '9')
-            return false;
+        if (s[n] < '0' || s[n] > '9') return false;
         unsigned digit = (unsigned)(s[n] - '0');
-        if (v > (UINT64_MAX - digit) / 10)
-            return false;
+        if (v > (UINT64_MAX - digit) / 10) return false;
         v = v * 10 + digit;
     }
     *out = v;
@@ -114,8 +104,7 @@ static long sd_unescape(char *s)
         if (*r == '%') {
             int hi = sd_hexdigit(r[1]);
             int lo = hi < 0 ? -1 : sd_hexdigit(r[2]);
-            if (lo < 0)
-                return -1;
+            if (lo < 0) return -1;
             *w++ = (char)((hi << 4) | lo);
             r += 2;
         } else {
@@ -133,8 +122,7 @@ static const char *sd_strdup(wm_spec_driver *d, const char *s)
     size_t n = sd_strlen(s) + 1;
     char *c = wm_arena_alloc(&d->meta, n, 1);
     if (c != NULL) {
-        for (size_t i = 0; i < n; i++)
-            c[i] = s[i];
+        for (size_t i = 0; i < n; i++) c[i] = s[i];
     }
     return c;
 }
@@ -229,7 +217,7 @@ static bool sd_parse_value(const char *tok, wm_val *v)
     static const struct {
         const char *name;
         uint8_t type;
-    } types[] = {{"i32", WM_I32}, {"i64", WM_I64}, {"f32", WM_F32},
+    } types[] = {{"i32", WM_I32}, {"i64", WM_I64},         {"f32", WM_F32},
                  {"f64", WM_F64}, {"funcref", WM_FUNCREF}, {"externref", WM_EXTERNREF}};
     char name[12];
     size_t n = 0;
@@ -237,13 +225,11 @@ static bool sd_parse_value(const char *tok, wm_val *v)
         name[n] = tok[n];
         n++;
     }
-    if (tok[n] != ':')
-        return false;
+    if (tok[n] != ':') return false;
     name[n] = '\0';
     const char *bits = tok + n + 1;
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-        if (!sd_streq(name, types[i].name))
-            continue;
+        if (!sd_streq(name, types[i].name)) continue;
         uint64_t x = 0;
         v->type = types[i].type;
         if (v->type == WM_FUNCREF || v->type == WM_EXTERNREF) {
@@ -254,16 +240,13 @@ static bool sd_parse_value(const char *tok, wm_val *v)
                     v->of.ext = 0;
                 return true;
             }
-            if (v->type == WM_FUNCREF || !sd_parse_hex(bits, &x) || x >= UINTPTR_MAX)
-                return false;
+            if (v->type == WM_FUNCREF || !sd_parse_hex(bits, &x) || x >= UINTPTR_MAX) return false;
             v->of.ext = (uintptr_t)x + 1;
             return true;
         }
-        if (!sd_parse_hex(bits, &x))
-            return false;
+        if (!sd_parse_hex(bits, &x)) return false;
         if (v->type == WM_I32 || v->type == WM_F32) {
-            if (x > UINT32_MAX)
-                return false;
+            if (x > UINT32_MAX) return false;
             if (v->type == WM_I32)
                 v->of.i32 = (uint32_t)x;
             else
@@ -303,8 +286,7 @@ static wm_err sd_add_global(wm_spec_driver *d, const char *name, wm_val v)
 {
     wm_extern ext;
     wm_err rc = wm_global_new(&d->arena, v, false, &ext.of.global);
-    if (rc != WM_OK)
-        return rc;
+    if (rc != WM_OK) return rc;
     ext.kind = WM_EXTERN_GLOBAL;
     return wm_linker_add(&d->linker, "spectest", name, ext);
 }
@@ -318,29 +300,23 @@ static wm_err sd_build_spectest(wm_spec_driver *d)
     wm_val v;
     v.type = WM_I32;
     v.of.i32 = 666;
-    if (rc == WM_OK)
-        rc = sd_add_global(d, "global_i32", v);
+    if (rc == WM_OK) rc = sd_add_global(d, "global_i32", v);
     v.type = WM_I64;
     v.of.i64 = 666;
-    if (rc == WM_OK)
-        rc = sd_add_global(d, "global_i64", v);
+    if (rc == WM_OK) rc = sd_add_global(d, "global_i64", v);
     v.type = WM_F32;
     v.of.f32 = 0x4426a666u; /* 666.6f */
-    if (rc == WM_OK)
-        rc = sd_add_global(d, "global_f32", v);
+    if (rc == WM_OK) rc = sd_add_global(d, "global_f32", v);
     v.type = WM_F64;
     v.of.f64 = 0x4084d4cccccccccdull; /* 666.6 */
-    if (rc == WM_OK)
-        rc = sd_add_global(d, "global_f64", v);
+    if (rc == WM_OK) rc = sd_add_global(d, "global_f64", v);
     wm_extern ext;
-    if (rc == WM_OK)
-        rc = wm_table_new(&d->arena, WM_FUNCREF, 10, 20, &ext.of.table);
+    if (rc == WM_OK) rc = wm_table_new(&d->arena, WM_FUNCREF, 10, 20, &ext.of.table);
     if (rc == WM_OK) {
         ext.kind = WM_EXTERN_TABLE;
         rc = wm_linker_add(&d->linker, "spectest", "table", ext);
     }
-    if (rc == WM_OK)
-        rc = wm_memory_new(&d->arena, 1, 2, 2u * 65536u, &ext.of.memory);
+    if (rc == WM_OK) rc = wm_memory_new(&d->arena, 1, 2, 2u * 65536u, &ext.of.memory);
     if (rc == WM_OK) {
         ext.kind = WM_EXTERN_MEMORY;
         rc = wm_linker_add(&d->linker, "spectest", "memory", ext);
@@ -377,11 +353,9 @@ wm_err wm_sd_init(wm_spec_driver *d, const wm_sd_io *io, void *mem, size_t size)
 
 static wm_instance *sd_find(wm_spec_driver *d, const char *name)
 {
-    if (sd_streq(name, "-"))
-        return d->current;
+    if (sd_streq(name, "-")) return d->current;
     for (wm_sd_named *n = d->named; n != NULL; n = n->next) {
-        if (sd_streq(n->name, name))
-            return n->inst;
+        if (sd_streq(n->name, name)) return n->inst;
     }
     return NULL;
 }
@@ -419,8 +393,7 @@ static void sd_cmd_module(wm_spec_driver *d, const char *name, const char *src, 
         /* A start function or segment that trapped may already have written this module's
          * functions into shared tables, so its memory must stay; other failures happen
          * before anything is shared. */
-        if (rc != WM_ERR_TRAP && rc != WM_ERR_EXHAUSTION)
-            wm_arena_release(&d->arena, mark);
+        if (rc != WM_ERR_TRAP && rc != WM_ERR_EXHAUSTION) wm_arena_release(&d->arena, mark);
         sd_answer_error(d, rc, &e);
         return;
     }
@@ -488,16 +461,14 @@ static bool sd_export(const wm_instance *inst, const char *field, size_t len, ui
             out->kind != kind)
             continue;
         size_t k = 0;
-        while (k < len && name[k] == field[k])
-            k++;
-        if (k == len)
-            return true;
+        while (k < len && name[k] == field[k]) k++;
+        if (k == len) return true;
     }
     return false;
 }
 
-static void sd_cmd_invoke(wm_spec_driver *d, const char *name, const char *field,
-                          size_t field_len, char **argv, uint32_t argc)
+static void sd_cmd_invoke(wm_spec_driver *d, const char *name, const char *field, size_t field_len,
+                          char **argv, uint32_t argc)
 {
     wm_instance *inst = sd_find(d, name);
     if (inst == NULL) {
@@ -531,8 +502,7 @@ static void sd_cmd_invoke(wm_spec_driver *d, const char *name, const char *field
         }
     }
     /* A call left suspended by an earlier outoffuel that nobody resumed is dropped. */
-    if (wm_suspended(inst))
-        wm_abort(inst);
+    if (wm_suspended(inst)) wm_abort(inst);
     rc = wm_call(inst, ext.of.func, args, argc, results, nr, d->fuel, &e);
     while (rc == WM_ERR_OUT_OF_FUEL && d->nslices > 0) {
         uint32_t f = d->slices[d->next_slice];
@@ -603,8 +573,7 @@ static char sd_type_letter(uint8_t t)
  * of `exports`). */
 static void sd_put_name(wm_spec_driver *d, const char *name, uint32_t len)
 {
-    if (len == 0)
-        sd_puts(d, "%");
+    if (len == 0) sd_puts(d, "%");
     for (uint32_t i = 0; i < len; i++) {
         uint8_t c = (uint8_t)name[i];
         if (c > 0x20 && c < 0x7f && c != '%' && c != ':') {
@@ -630,8 +599,7 @@ static void sd_cmd_exports(wm_spec_driver *d, const char *name)
         const char *ename = NULL;
         uint32_t len = 0;
         wm_extern ext;
-        if (wm_export_at(inst, i, &ename, &len, &ext) != WM_OK || ext.kind > 3)
-            continue;
+        if (wm_export_at(inst, i, &ename, &len, &ext) != WM_OK || ext.kind > 3) continue;
         sd_puts(d, " ");
         sd_puts(d, kinds[ext.kind]);
         sd_puts(d, ":");
@@ -683,8 +651,7 @@ static void sd_cmd_limit(wm_spec_driver *d, const char *key, const char *value)
 
 static void sd_cmd_reset(wm_spec_driver *d)
 {
-    if (d->exec_code != NULL)
-        (void)d->exec_code(d->exec_ctx, NULL, 0);
+    if (d->exec_code != NULL) (void)d->exec_code(d->exec_ctx, NULL, 0);
     /* spectest is built afresh too: its table may hold functions of the modules just
      * released (a later call_indirect through it must not reach freed memory). */
     wm_arena_release(&d->arena, 0);
@@ -714,10 +681,8 @@ void wm_sd_exec_line(wm_spec_driver *d, char *line)
             return;
         }
         tok[n++] = p;
-        while (*p != '\0' && *p != ' ')
-            p++;
-        if (*p == ' ')
-            *p++ = '\0';
+        while (*p != '\0' && *p != ' ') p++;
+        if (*p == ' ') *p++ = '\0';
     }
     if (n == 0) {
         sd_driver_error(d, "empty command");
@@ -806,8 +771,7 @@ void wm_sd_run(wm_spec_driver *d, char *buf, size_t cap)
 {
     for (;;) {
         long n = d->io.read_line(d->io.ctx, buf, cap);
-        if (n == -1)
-            return;
+        if (n == -1) return;
         if (n < 0) {
             sd_driver_error(d, "line too long");
             continue;
@@ -816,22 +780,19 @@ void wm_sd_run(wm_spec_driver *d, char *buf, size_t cap)
     }
 }
 
-wm_err wm_sd_hex_module_bytes(void *ctx, const char *src, wm_arena *arena,
-                              const uint8_t **bytes, size_t *len)
+wm_err wm_sd_hex_module_bytes(void *ctx, const char *src, wm_arena *arena, const uint8_t **bytes,
+                              size_t *len)
 {
     (void)ctx;
     size_t n = sd_strlen(src);
-    if (n % 2 != 0)
-        return WM_ERR_NOT_FOUND;
+    if (n % 2 != 0) return WM_ERR_NOT_FOUND;
     /* One spare byte so that an empty module still gets a non-NULL buffer. */
     uint8_t *buf = wm_arena_alloc(arena, n / 2 + 1, 8);
-    if (buf == NULL)
-        return WM_ERR_NO_MEMORY;
+    if (buf == NULL) return WM_ERR_NO_MEMORY;
     for (size_t i = 0; i < n / 2; i++) {
         int hi = sd_hexdigit(src[2 * i]);
         int lo = sd_hexdigit(src[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return WM_ERR_NOT_FOUND;
+        if (hi < 0 || lo < 0) return WM_ERR_NOT_FOUND;
         buf[i] = (uint8_t)((hi << 4) | lo);
     }
     *bytes = buf;

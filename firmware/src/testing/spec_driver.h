@@ -79,8 +79,8 @@ typedef struct wm_sd_io {
     /* Turns a (decoded) module source token into the module's bytes, allocated from `arena`
      * so they live exactly as long as the module. Returns WM_OK, WM_ERR_NO_MEMORY or
      * WM_ERR_NOT_FOUND (source unreadable / not valid hex). */
-    wm_err (*module_bytes)(void *ctx, const char *src, wm_arena *arena,
-                           const uint8_t **bytes, size_t *len);
+    wm_err (*module_bytes)(void *ctx, const char *src, wm_arena *arena, const uint8_t **bytes,
+                           size_t *len);
 } wm_sd_io;
 
 typedef struct wm_sd_named wm_sd_named;
@@ -89,14 +89,14 @@ typedef struct wm_sd_named wm_sd_named;
 typedef struct wm_spec_driver wm_spec_driver;
 struct wm_spec_driver {
     wm_sd_io io;
-    wm_arena arena;        /* modules, instances, module bytes */
-    wm_arena meta;         /* names and linker entries (1/16 of the memory) */
+    wm_arena arena; /* modules, instances, module bytes */
+    wm_arena meta;  /* names and linker entries (1/16 of the memory) */
     wm_linker linker;
     wm_linker base_linker; /* the linker right after spectest was added (for reset) */
     size_t base_mark;      /* arena mark right after spectest was built (for reset) */
     size_t base_meta_mark;
     wm_instance *current;
-    wm_sd_named *named;    /* list of NAME -> instance, in the meta arena */
+    wm_sd_named *named; /* list of NAME -> instance, in the meta arena */
     wm_limits limits;
     uint64_t fuel;
     uint32_t suspended_results; /* result count of the call an outoffuel suspended */
@@ -109,8 +109,8 @@ struct wm_spec_driver {
      * d->arena. wm_sd_load_package (spec_aot.c) also takes packages with AOT code. On a
      * failure that is not the runtime's, it returns an error with err->code WM_OK and a
      * message (answered as `error driver`). */
-    wm_err (*load)(struct wm_spec_driver *d, const uint8_t *bytes, size_t len,
-                   wm_module **out, wm_error *err);
+    wm_err (*load)(struct wm_spec_driver *d, const uint8_t *bytes, size_t len, wm_module **out,
+                   wm_error *err);
     /* Optional (set after wm_sd_init; NULL = AOT code runs in place, as on a device):
      * returns an executable copy of `len` bytes of AOT code, aligned to 4096, or NULL when
      * out of space; called with code NULL on `reset` to release every copy. */
@@ -131,12 +131,12 @@ void wm_sd_run(wm_spec_driver *d, char *buf, size_t cap);
 /* A `load` hook (spec_aot.c): a package (.wmp) loads its module and attaches its AOT code
  * for this architecture, if any (no signature policy: the harness trusts its input); other
  * bytes load as a plain module. */
-wm_err wm_sd_load_package(wm_spec_driver *d, const uint8_t *bytes, size_t len,
-                          wm_module **out, wm_error *err);
+wm_err wm_sd_load_package(wm_spec_driver *d, const uint8_t *bytes, size_t len, wm_module **out,
+                          wm_error *err);
 
 /* A ready-made module_bytes callback for ports that receive modules inline: SRC is the
  * module's bytes as hex (two digits per byte, either case), decoded into the arena. */
-wm_err wm_sd_hex_module_bytes(void *ctx, const char *src, wm_arena *arena,
-                              const uint8_t **bytes, size_t *len);
+wm_err wm_sd_hex_module_bytes(void *ctx, const char *src, wm_arena *arena, const uint8_t **bytes,
+                              size_t *len);
 
 #endif /* WM_SPEC_DRIVER_H */

@@ -13,8 +13,13 @@
 #include "aot.h"
 #include "sandbox.h"
 
-#define CHECK(c) do { if (!(c)) { printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); \
-    exit(1); } } while (0)
+#define CHECK(c)                                                \
+    do {                                                        \
+        if (!(c)) {                                             \
+            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); \
+            exit(1);                                            \
+        }                                                       \
+    } while (0)
 
 static const char *dir;
 
@@ -73,8 +78,8 @@ static int sandbox_op(const char *name, wm_sb_device dev, int check_only, wm_sb_
 }
 
 /* Installs NAME; returns the install code; on success runs sum(100) in fuel slices. */
-static int install(const char *name, wm_sb_device dev, int *native, uint32_t *notes,
-                   char *msg, size_t msg_len)
+static int install(const char *name, wm_sb_device dev, int *native, uint32_t *notes, char *msg,
+                   size_t msg_len)
 {
     static wm_sb_module mod;
     int rc = sandbox_op(name, dev, 0, &mod, msg, msg_len);
@@ -171,8 +176,7 @@ int main(int argc, char **argv)
     CHECK(strstr(msg, "another module") != NULL);
     CHECK(check("signed.wmp", device(0, 1, WM_AOT_ABI_VERSION), msg, sizeof msg) == WM_ST_OK);
     /* firmware that cannot run native code has nothing to bind */
-    CHECK(check("wronghash.wmp", device(0, 0, WM_AOT_ABI_VERSION), msg, sizeof msg) ==
-          WM_ST_OK);
+    CHECK(check("wronghash.wmp", device(0, 0, WM_AOT_ABI_VERSION), msg, sizeof msg) == WM_ST_OK);
     /* a byte of the AOT section changed after signing: the hash catches it first */
     CHECK(install("tampered.wmp", device(1, 1, WM_AOT_ABI_VERSION), &native, &notes, msg,
                   sizeof msg) == WM_ST_INVALID_MODULE);

@@ -19,12 +19,18 @@
 static const char *dir;
 static unsigned char *arena_mem;
 static wm_arena arena;
-static int use_aot;              /* this pass: attach AOT code */
-static uint64_t trace[2][1024];  /* what each pass observed */
+static int use_aot;             /* this pass: attach AOT code */
+static uint64_t trace[2][1024]; /* what each pass observed */
 static int ntrace[2];
 
-#define CHECK(c) do { if (!(c)) { printf("FAIL %s:%d (%s): %s\n", __FILE__, __LINE__, \
-    use_aot ? "aot" : "interpreter", #c); exit(1); } } while (0)
+#define CHECK(c)                                                                                 \
+    do {                                                                                         \
+        if (!(c)) {                                                                              \
+            printf("FAIL %s:%d (%s): %s\n", __FILE__, __LINE__, use_aot ? "aot" : "interpreter", \
+                   #c);                                                                          \
+            exit(1);                                                                             \
+        }                                                                                        \
+    } while (0)
 
 static void note(uint64_t v)
 {
@@ -80,9 +86,10 @@ static wm_module *load(const char *name, int aot)
 #if defined(WM_AOT_ISO_SIM)
         /* isolated (the simulation: the gate and services without an MPU), except a module
          * that imports a table, which isolation refuses: it calls the isolated peer */
-        wm_err rc = strcmp(name, "mixed") != 0
-            ? wm_aot_attach_isolated(m, code, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e)
-            : wm_aot_attach(m, code, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e);
+        wm_err rc =
+            strcmp(name, "mixed") != 0
+                ? wm_aot_attach_isolated(m, code, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e)
+                : wm_aot_attach(m, code, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e);
 #else
         wm_err rc = wm_aot_attach(m, code, alen, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e);
 #endif
@@ -107,12 +114,24 @@ static wm_instance *instantiate(const char *name, const wm_linker *l, const wm_l
     return instantiate_as(name, l, lim, use_aot);
 }
 
-static wm_val i32v(uint32_t v) { wm_val x; x.type = WM_I32; x.of.i64 = 0; x.of.i32 = v; return x; }
-static wm_val i64v(uint64_t v) { wm_val x; x.type = WM_I64; x.of.i64 = v; return x; }
+static wm_val i32v(uint32_t v)
+{
+    wm_val x;
+    x.type = WM_I32;
+    x.of.i64 = 0;
+    x.of.i32 = v;
+    return x;
+}
+static wm_val i64v(uint64_t v)
+{
+    wm_val x;
+    x.type = WM_I64;
+    x.of.i64 = v;
+    return x;
+}
 
 /* Calls with a budget, resuming with the same budget until done; returns suspensions. */
-static int call_sliced(wm_instance *inst, const char *f, wm_val arg, uint64_t slice,
-                       wm_val *res)
+static int call_sliced(wm_instance *inst, const char *f, wm_val arg, uint64_t slice, wm_val *res)
 {
     wm_error e;
     int n = 0;
@@ -206,7 +225,8 @@ static void case_exhaustion(void)
     lim.call_depth = 100000;
     lim.stack_slots = 64;
     inst = instantiate("loop", NULL, &lim);
-    CHECK(wm_call_export(inst, "deep", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_EXHAUSTION);
+    CHECK(wm_call_export(inst, "deep", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) ==
+          WM_ERR_EXHAUSTION);
     /* with fuel: exhausted before it runs out */
     lim.stack_slots = 4096;
     lim.call_depth = 50;
@@ -221,7 +241,8 @@ static uint64_t nested_fuel;
 
 static wm_err wait_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
 {
-    (void)inst; (void)user;
+    (void)inst;
+    (void)user;
     if (wait_calls++ % 2 == 0) return WM_ERR_BLOCKED;
     results[0].of.i32 = args[0].of.i32 + args[1].of.i32;
     return WM_OK;
@@ -229,7 +250,9 @@ static wm_err wait_fn(wm_instance *inst, void *user, const wm_val *args, wm_val 
 
 static wm_err poke_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
 {
-    (void)user; (void)args; (void)results;
+    (void)user;
+    (void)args;
+    (void)results;
     wm_yield(inst);
     return WM_OK;
 }
@@ -239,8 +262,8 @@ static wm_err peek_fn(wm_instance *inst, void *user, const wm_val *args, wm_val 
     (void)user;
     uint8_t *p = wm_mem_ptr(inst, args[0].of.i32, 4);
     if (!p) return wm_trap(inst, "peek out of bounds");
-    results[0].of.i32 = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                        (uint32_t)p[3] << 24;
+    results[0].of.i32 =
+        (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
     CHECK(wm_mem_ptr(inst, 65533, 4) == NULL);
     return WM_OK;
 }
@@ -267,7 +290,9 @@ static wm_err cb_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *r
 
 static wm_err boom_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
 {
-    (void)user; (void)args; (void)results;
+    (void)user;
+    (void)args;
+    (void)results;
     return wm_trap(inst, "boom!");
 }
 
@@ -393,25 +418,37 @@ static void case_bulk(void)
         uint64_t sl = slices[k];
         wm_val a[3] = {i32v(5), i32v(0xC3), i32v(70000)};
         sliced(inst, "fill", a, 3, 0, sl);
-        a[0] = i32v(1000); a[1] = i32v(3); a[2] = i32v(65000);
+        a[0] = i32v(1000);
+        a[1] = i32v(3);
+        a[2] = i32v(65000);
         sliced(inst, "copy", a, 3, 0, sl); /* overlapping forwards */
-        a[0] = i32v(2); a[1] = i32v(900); a[2] = i32v(64000);
+        a[0] = i32v(2);
+        a[1] = i32v(900);
+        a[2] = i32v(64000);
         sliced(inst, "copy", a, 3, 0, sl); /* backwards */
-        a[0] = i32v(7); a[1] = i32v(2); a[2] = i32v(50);
+        a[0] = i32v(7);
+        a[1] = i32v(2);
+        a[2] = i32v(50);
         sliced(inst, "init", a, 3, 0, sl);
         note(checksum(mem, 17u << 16));
         a[0] = i32v(sl == 1 ? 2 : 1);
         sliced(inst, "grow", a, 1, 1, sl);
         note(wm_memory_pages(wm_instance_memory(inst)));
-        a[0] = i32v(3); a[1] = i32v(40);
+        a[0] = i32v(3);
+        a[1] = i32v(40);
         sliced(inst, "tfill", a, 2, 0, sl);
-        a[0] = i32v(10); a[1] = i32v(0); a[2] = i32v(50);
+        a[0] = i32v(10);
+        a[1] = i32v(0);
+        a[2] = i32v(50);
         sliced(inst, "tcopy", a, 3, 0, sl);
-        a[0] = i32v(0); a[1] = i32v(4); a[2] = i32v(12);
+        a[0] = i32v(0);
+        a[1] = i32v(4);
+        a[2] = i32v(12);
         sliced(inst, "tinit", a, 3, 0, sl);
         a[0] = i32v(6);
         sliced(inst, "tgrow", a, 1, 1, sl);
-        a[0] = i32v(250); a[1] = i32v(9);
+        a[0] = i32v(250);
+        a[1] = i32v(9);
         sliced(inst, "work", a, 2, 0, sl);
     }
     /* out of bounds: trapped before any charge or write, in both engines */
@@ -439,11 +476,14 @@ static void case_traps(void)
     wm_instance *inst = instantiate("traps", NULL, NULL);
     wm_val a[2];
     expect_trap(inst, "unreachable", a, 0, 0, "unreachable");
-    a[0] = i32v(1); a[1] = i32v(0);
+    a[0] = i32v(1);
+    a[1] = i32v(0);
     expect_trap(inst, "div", a, 2, 1, "integer divide by zero");
-    a[0] = i32v(0x80000000u); a[1] = i32v(0xffffffffu);
+    a[0] = i32v(0x80000000u);
+    a[1] = i32v(0xffffffffu);
     expect_trap(inst, "div", a, 2, 1, "integer overflow");
-    a[0] = i64v(5); a[1] = i64v(0);
+    a[0] = i64v(5);
+    a[1] = i64v(0);
     expect_trap(inst, "rem", a, 2, 1, "integer divide by zero");
     a[0] = i32v(65528);
     expect_trap(inst, "load", a, 1, 1, "out of bounds memory access");
@@ -451,13 +491,17 @@ static void case_traps(void)
     expect_trap(inst, "load", a, 1, 1, "out of bounds memory access");
     a[0] = i32v(65535);
     expect_trap(inst, "store", a, 1, 0, "out of bounds memory access");
-    a[0].type = WM_F64; a[0].of.f64 = 0x7ff8000000000000ull;
+    a[0].type = WM_F64;
+    a[0].of.f64 = 0x7ff8000000000000ull;
     expect_trap(inst, "trunc", a, 1, 1, "invalid conversion to integer");
     a[0].of.f64 = 0x41e0000000000000ull; /* 2^31 */
     expect_trap(inst, "trunc", a, 1, 1, "integer overflow");
-    a[0].type = WM_F32; a[0].of.i64 = 0; a[0].of.f32 = 0xbf800000u; /* -1.0 */
+    a[0].type = WM_F32;
+    a[0].of.i64 = 0;
+    a[0].of.f32 = 0xbf800000u; /* -1.0 */
     expect_trap(inst, "truncu", a, 1, 1, "integer overflow");
-    a[0] = i32v(2); a[1] = i32v(1);
+    a[0] = i32v(2);
+    a[1] = i32v(1);
     expect_trap(inst, "call", a, 2, 1, "uninitialized element");
     a[0] = i32v(4);
     expect_trap(inst, "call", a, 2, 1, "undefined element");
@@ -465,11 +509,13 @@ static void case_traps(void)
     expect_trap(inst, "call", a, 2, 1, "indirect call type mismatch");
     a[0] = i32v(9);
     expect_trap(inst, "tget", a, 1, 1, "out of bounds table access");
-    a[0] = i32v(65000); a[1] = i32v(1000);
+    a[0] = i32v(65000);
+    a[1] = i32v(1000);
     expect_trap(inst, "fill", a, 2, 0, "out of bounds memory access");
     wm_val res;
     wm_error e;
-    a[0] = i32v(0); a[1] = i32v(41);
+    a[0] = i32v(0);
+    a[1] = i32v(41);
     CHECK(wm_call_export(inst, "call", a, 2, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
     CHECK(res.of.i32 == 42);
     note(res.of.i32);
@@ -518,7 +564,8 @@ static void case_mixed(void)
         a[0] = i32v(7);
         CHECK(wm_call_export(mixed, "via_import", a, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
         CHECK(res.of.i32 == 121);
-        a[0] = i32v(0); a[1] = i32v(5);
+        a[0] = i32v(0);
+        a[1] = i32v(5);
         CHECK(wm_call_export(mixed, "via_table", a, 2, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
         CHECK(res.of.i32 == 15);
         a[0] = i32v(1);
@@ -526,7 +573,8 @@ static void case_mixed(void)
         CHECK(res.of.i32 == 25);
         note(wm_fuel_left(mixed));
         a[0] = i32v(2);
-        CHECK(wm_call_export(mixed, "via_table", a, 2, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_TRAP);
+        CHECK(wm_call_export(mixed, "via_table", a, 2, &res, 1, WM_FUEL_UNLIMITED, &e) ==
+              WM_ERR_TRAP);
         CHECK(strcmp(e.msg, "undefined element") == 0);
         /* the peer stays usable on its own, with fuel */
         a[0] = i32v(300);
@@ -615,11 +663,13 @@ int main(int argc, char **argv)
 #if defined(WM_AOT_ISO_SIM)
     CHECK(wm_aot_isolation_init() != 0);
 #endif
-    static const struct { const char *name; void (*fn)(void); } cases[] = {
-        {"fuel", case_fuel}, {"exhaustion", case_exhaustion}, {"host", case_host},
-        {"traps", case_traps}, {"mixed", case_mixed}, {"attach", case_attach},
-        {"bulk", case_bulk},
-        {"capped", case_capped},
+    static const struct {
+        const char *name;
+        void (*fn)(void);
+    } cases[] = {
+        {"fuel", case_fuel},   {"exhaustion", case_exhaustion}, {"host", case_host},
+        {"traps", case_traps}, {"mixed", case_mixed},           {"attach", case_attach},
+        {"bulk", case_bulk},   {"capped", case_capped},
     };
     size_t size = 64u << 20;
     arena_mem = malloc(size);

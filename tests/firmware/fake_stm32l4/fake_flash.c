@@ -147,13 +147,13 @@ static void fill(uint8_t *p, uint32_t n, uint32_t seed)
 }
 
 static unsigned failures;
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            failures++;                                                                   \
-            fprintf(stderr, "check failed: " __VA_ARGS__);                                \
-            fprintf(stderr, "\n");                                                        \
-        }                                                                                 \
+#define CHECK(cond, ...)                                   \
+    do {                                                   \
+        if (!(cond)) {                                     \
+            failures++;                                    \
+            fprintf(stderr, "check failed: " __VA_ARGS__); \
+            fprintf(stderr, "\n");                         \
+        }                                                  \
     } while (0)
 
 static uint8_t image[40000];
@@ -244,8 +244,9 @@ int main(int argc, char **argv)
         uint32_t len = 120u + (n * 37u) % 80u;
         fill(val, len, n);
         snprintf(key, sizeof key, "k%u", (unsigned)(n % 23u));
-        CHECK(wm_kv_set(&kv, (const uint8_t *)"mod", 3, (const uint8_t *)key, strlen(key), val,
-                        len, 100000u) == 0, "kv set %u", (unsigned)n);
+        CHECK(wm_kv_set(&kv, (const uint8_t *)"mod", 3, (const uint8_t *)key, strlen(key), val, len,
+                        100000u) == 0,
+              "kv set %u", (unsigned)n);
         if (n % 97u == 0u) {
             int d = wm_kv_delete(&kv, (const uint8_t *)"mod", 3, (const uint8_t *)"k5", 2);
             CHECK(d == 0 || (n < 5u && d == WM_E_NOTFOUND), "kv delete: %d", d);
@@ -265,11 +266,13 @@ int main(int argc, char **argv)
 
     CHECK(wm_fake_flash_cr & WM_FLASH_CR_LOCK, "flash left unlocked");
     CHECK((wm_fake_flash_acr & (WM_FLASH_ACR_ICEN | WM_FLASH_ACR_DCEN)) ==
-              (WM_FLASH_ACR_ICEN | WM_FLASH_ACR_DCEN), "caches not restored");
+              (WM_FLASH_ACR_ICEN | WM_FLASH_ACR_DCEN),
+          "caches not restored");
     CHECK(kv2.seq >= 3u, "the config area switched banks only %u times", (unsigned)kv2.seq - 1u);
     CHECK(kicks == erases, "%u watchdog kicks for %u page erases", kicks, erases);
     printf("chunk=%u push_d=%s erases=%u double_words=%u kv_bank_switches=%u violations=%u "
-           "failures=%u\n", (unsigned)chunk, odd == WM_STORE_OK ? "ok" : "eflash", erases,
-           programs, (unsigned)kv2.seq - 1u, violations, failures);
+           "failures=%u\n",
+           (unsigned)chunk, odd == WM_STORE_OK ? "ok" : "eflash", erases, programs,
+           (unsigned)kv2.seq - 1u, violations, failures);
     return violations == 0u && failures == 0u ? 0 : 1;
 }

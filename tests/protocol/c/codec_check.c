@@ -22,9 +22,8 @@ int main(void)
         }
         size_t e = 0, d = 0;
         if (wm_cobs_encode(in, n, enc, sizeof enc, &e) != 0 ||
-            wm_cobs_decode(enc, e, dec, sizeof dec, &d) != 0 || d != n ||
-            memcmp(in, dec, n) != 0 || memchr(enc, 0, e) != NULL ||
-            e > WM_COBS_MAX_ENCODED(n)) {
+            wm_cobs_decode(enc, e, dec, sizeof dec, &d) != 0 || d != n || memcmp(in, dec, n) != 0 ||
+            memchr(enc, 0, e) != NULL || e > WM_COBS_MAX_ENCODED(n)) {
             printf("MISMATCH\n");
             continue;
         }

@@ -87,18 +87,18 @@ static int sim_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t le
 }
 
 static sim_flash g_flash;
-static wm_flash_ops g_ops = {&g_flash, SECTOR, SECTOR * NSECT, NULL, sim_read, sim_erase,
-                             sim_program};
+static wm_flash_ops g_ops = {&g_flash, SECTOR,    SECTOR *NSECT, NULL,
+                             sim_read, sim_erase, sim_program};
 static int g_failures;
 
-#define CHECK(cond, ...)                                                                      \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                       \
-            printf(__VA_ARGS__);                                                              \
-            printf("\n");                                                                     \
-            g_failures++;                                                                     \
-        }                                                                                     \
+#define CHECK(cond, ...)                                \
+    do {                                                \
+        if (!(cond)) {                                  \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+            printf(__VA_ARGS__);                        \
+            printf("\n");                               \
+            g_failures++;                               \
+        }                                               \
     } while (0)
 
 static void make_image(uint8_t *buf, uint32_t size, uint32_t seed)
@@ -166,20 +166,14 @@ static int mount(wm_store *st)
 
 typedef int (*op_fn)(wm_store *st);
 
-static int op_replace_a(wm_store *st)
-{
-    return install(st, "alpha", 9000, 2, 0);
-}
+static int op_replace_a(wm_store *st) { return install(st, "alpha", 9000, 2, 0); }
 
 static int op_install_c(wm_store *st)
 {
     return install(st, "gamma", 5000, 3, WM_MODFLAG_AUTOSTART);
 }
 
-static int op_remove_b(wm_store *st)
-{
-    return wm_store_remove(st, "beta");
-}
+static int op_remove_b(wm_store *st) { return wm_store_remove(st, "beta"); }
 
 /* Run `op` once uncut to count its flash ops, then once per cut point k = 0..ops with power
  * lost at op k; after each, remount and classify `name`. Returns the number of bad runs. */
@@ -224,8 +218,8 @@ static int sweep(const char *label, void (*setup)(wm_store *), op_fn op, const c
         /* the store must stay usable: one more install after the cut works and survives */
         int rc2 = install(&st, "delta", 3000, 1, 0);
         wm_store st2;
-        CHECK(rc2 == WM_STORE_OK || rc2 == WM_STORE_ENOSPC, "%s: install after cut rc=%d",
-              label, rc2);
+        CHECK(rc2 == WM_STORE_OK || rc2 == WM_STORE_ENOSPC, "%s: install after cut rc=%d", label,
+              rc2);
         CHECK(mount(&st2) == WM_STORE_OK && holds(&st2, name, seeds, sizes, 3) == h,
               "%s: state changed by a later install (cut %ld)", label, k);
     }
@@ -269,10 +263,7 @@ static void setup_fragmented(wm_store *st)
           "setup removes");
 }
 
-static int op_install_big(wm_store *st)
-{
-    return install(st, "big", BIG_SIZE, 77, 0);
-}
+static int op_install_big(wm_store *st) { return install(st, "big", BIG_SIZE, 77, 0); }
 
 static void sweep_compaction(void)
 {
@@ -365,8 +356,7 @@ static void unit_tests(void)
     uint32_t i;
     wm_store_info info;
     CHECK(wm_store_find(&st2, "again", &i) == WM_STORE_OK &&
-              wm_store_get(&st2, i, &info) == WM_STORE_OK &&
-              info.flags == WM_MODFLAG_AUTOSTART,
+              wm_store_get(&st2, i, &info) == WM_STORE_OK && info.flags == WM_MODFLAG_AUTOSTART,
           "flags persist");
     printf("unit: failures=%d\n", g_failures);
 }

@@ -13,12 +13,19 @@ static const char *dir;
 static unsigned char *arena_mem;
 static wm_arena arena;
 
-#define CHECK(c) do { if (!(c)) { printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); exit(1); } } while (0)
+#define CHECK(c)                                                \
+    do {                                                        \
+        if (!(c)) {                                             \
+            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); \
+            exit(1);                                            \
+        }                                                       \
+    } while (0)
 
 static void *keep[64]; /* module bytes stay alive while executed in place; freed at exit */
 static int nkeep;
 
-static unsigned char *read_wasm(const char *name, size_t *len) {
+static unsigned char *read_wasm(const char *name, size_t *len)
+{
     char path[512];
     snprintf(path, sizeof path, "%s/%s.wasm", dir, name);
     FILE *f = fopen(path, "rb");
@@ -33,7 +40,8 @@ static unsigned char *read_wasm(const char *name, size_t *len) {
     return b;
 }
 
-static wm_instance *instantiate(const char *name, const wm_linker *l, const wm_limits *lim) {
+static wm_instance *instantiate(const char *name, const wm_linker *l, const wm_limits *lim)
+{
     size_t len;
     unsigned char *b = read_wasm(name, &len);
     wm_module *m;
@@ -46,13 +54,20 @@ static wm_instance *instantiate(const char *name, const wm_linker *l, const wm_l
     return inst;
 }
 
-static wm_val i32v(uint32_t v) { wm_val x; x.type = WM_I32; x.of.i64 = 0; x.of.i32 = v; return x; }
+static wm_val i32v(uint32_t v)
+{
+    wm_val x;
+    x.type = WM_I32;
+    x.of.i64 = 0;
+    x.of.i32 = v;
+    return x;
+}
 
 /* Runs export `name` in slices of `slice` fuel until it ends; returns the fuel it used (all
  * the fuel given minus what was left) and counts the suspensions. */
-static uint64_t run_sliced(wm_instance *inst, const char *name, const wm_val *args,
-                           uint32_t nargs, wm_val *res, uint32_t nres, uint64_t slice,
-                           int *suspensions) {
+static uint64_t run_sliced(wm_instance *inst, const char *name, const wm_val *args, uint32_t nargs,
+                           wm_val *res, uint32_t nres, uint64_t slice, int *suspensions)
+{
     wm_error e;
     uint64_t given = slice;
     int n = 0;
@@ -69,7 +84,8 @@ static uint64_t run_sliced(wm_instance *inst, const char *name, const wm_val *ar
     return given - wm_fuel_left(inst);
 }
 
-static void case_fuel(void) {
+static void case_fuel(void)
+{
     wm_instance *inst = instantiate("loop", NULL, NULL);
     wm_val arg = i32v(1000), res;
     wm_error e;
@@ -120,11 +136,12 @@ static void case_fuel(void) {
 /* A module of one function `f` (no params, no results, `nlocals` i64 locals) whose body
  * is `body` (without its final end). */
 static unsigned char *module_of(const unsigned char *body, size_t blen, uint32_t nlocals,
-                                size_t *len) {
-    static const unsigned char head[] = {0, 'a', 's', 'm', 1, 0, 0, 0,
-                                         1, 4, 1, 0x60, 0, 0, /* type () -> () */
-                                         3, 2, 1, 0,          /* one function */
-                                         7, 5, 1, 1, 'f', 0, 0}; /* export "f" */
+                                size_t *len)
+{
+    static const unsigned char head[] = {0, 'a', 's', 'm', 1,    0, 0,
+                                         0, 1,   4,   1,   0x60, 0, 0,  /* type () -> () */
+                                         3, 2,   1,   0,                /* one function */
+                                         7, 5,   1,   1,   'f',  0, 0}; /* export "f" */
     unsigned char locals[16], size[8], secsize[8];
     size_t nl = 0, ns = 0, nss = 0;
     locals[nl++] = 0;
@@ -149,18 +166,26 @@ static unsigned char *module_of(const unsigned char *body, size_t blen, uint32_t
     *len = sizeof head + 1 + nss + csize;
     unsigned char *b = malloc(*len), *p = b;
     CHECK(b != NULL);
-    memcpy(p, head, sizeof head); p += sizeof head;
-    *p++ = 10; memcpy(p, secsize, nss); p += nss;
-    *p++ = 1; memcpy(p, size, ns); p += ns;
-    memcpy(p, locals, nl); p += nl;
-    memcpy(p, body, blen); p += blen;
+    memcpy(p, head, sizeof head);
+    p += sizeof head;
+    *p++ = 10;
+    memcpy(p, secsize, nss);
+    p += nss;
+    *p++ = 1;
+    memcpy(p, size, ns);
+    p += ns;
+    memcpy(p, locals, nl);
+    p += nl;
+    memcpy(p, body, blen);
+    p += blen;
     *p++ = 0x0B;
     CHECK((size_t)(p - b) == *len);
     return b;
 }
 
 static wm_err load_body(const unsigned char *body, size_t blen, uint32_t nlocals,
-                        wm_instance **inst, wm_error *e) {
+                        wm_instance **inst, wm_error *e)
+{
     size_t len;
     unsigned char *b = module_of(body, blen, nlocals, &len);
     wm_module *m;
@@ -175,7 +200,8 @@ static wm_err load_body(const unsigned char *body, size_t blen, uint32_t nlocals
 }
 
 /* `pairs` times (i32.const 0, drop): 2 units each, no check point in between */
-static unsigned char *straight(size_t pairs, size_t *blen) {
+static unsigned char *straight(size_t pairs, size_t *blen)
+{
     unsigned char *body = malloc(pairs * 3);
     CHECK(body != NULL);
     for (size_t i = 0; i < pairs; i++) {
@@ -187,7 +213,8 @@ static unsigned char *straight(size_t pairs, size_t *blen) {
     return body;
 }
 
-static void case_straight(void) {
+static void case_straight(void)
+{
     wm_instance *inst;
     wm_error e;
     size_t blen;
@@ -231,7 +258,8 @@ static void case_straight(void) {
     CHECK(run_sliced(inst, "f", NULL, 0, NULL, 0, 100, NULL) == WM_FUEL_REGION_MAX + 1 + 2);
 }
 
-static wm_err host_work(wm_instance *inst, void *user, const wm_val *args, wm_val *results) {
+static wm_err host_work(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
     (void)user;
     (void)results;
     wm_charge(inst, args[0].of.i32);
@@ -239,12 +267,14 @@ static wm_err host_work(wm_instance *inst, void *user, const wm_val *args, wm_va
 }
 
 static void call3(wm_instance *inst, const char *f, uint32_t a, uint32_t b, uint32_t c,
-                  uint64_t slice, uint64_t expect) {
+                  uint64_t slice, uint64_t expect)
+{
     wm_val args[3] = {i32v(a), i32v(b), i32v(c)};
     CHECK(run_sliced(inst, f, args, 3, NULL, 0, slice, NULL) == expect);
 }
 
-static void case_bulk(void) {
+static void case_bulk(void)
+{
     static const wm_host_func work = {"env", "work", "i:", host_work, NULL};
     wm_linker l;
     wm_linker_init(&l, &arena);
@@ -314,8 +344,8 @@ static void case_bulk(void) {
     /* a host function's work (wm_charge) beyond the slice is owed and repaid first; each
      * call of it costs WM_FUEL_HOST on top */
     wm_val w[2] = {i32v(1000), i32v(10)};
-    uint64_t base = run_sliced(inst, "work", (wm_val[]){i32v(0), i32v(0)}, 2, NULL, 0,
-                               WM_FUEL_UNLIMITED, NULL);
+    uint64_t base =
+        run_sliced(inst, "work", (wm_val[]){i32v(0), i32v(0)}, 2, NULL, 0, WM_FUEL_UNLIMITED, NULL);
     uint64_t ten = run_sliced(inst, "work", (wm_val[]){i32v(0), i32v(10)}, 2, NULL, 0,
                               WM_FUEL_UNLIMITED, NULL);
     CHECK(ten > base + 10 * WM_FUEL_HOST);
@@ -324,7 +354,8 @@ static void case_bulk(void) {
     CHECK(n >= 30);
 }
 
-static void case_exhaustion(void) {
+static void case_exhaustion(void)
+{
     wm_limits lim;
     wm_limits_default(&lim);
     lim.call_depth = 50;
@@ -332,7 +363,8 @@ static void case_exhaustion(void) {
     wm_instance *inst = instantiate("loop", NULL, &lim);
     wm_val arg = i32v(0), res;
     wm_error e;
-    CHECK(wm_call_export(inst, "deep", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_EXHAUSTION);
+    CHECK(wm_call_export(inst, "deep", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) ==
+          WM_ERR_EXHAUSTION);
     CHECK(strcmp(e.msg, "call stack exhausted") == 0);
     arg = i32v(10); /* depth 10 fits */
     CHECK(wm_call_export(inst, "fib", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
@@ -342,13 +374,15 @@ static void case_exhaustion(void) {
     lim.stack_slots = 64;
     inst = instantiate("loop", NULL, &lim);
     arg = i32v(0);
-    CHECK(wm_call_export(inst, "deep", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_EXHAUSTION);
+    CHECK(wm_call_export(inst, "deep", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) ==
+          WM_ERR_EXHAUSTION);
 }
 
 static wm_instance *other;
 static int cb_calls;
 
-static wm_err cb(wm_instance *inst, void *user, const wm_val *args, wm_val *results) {
+static wm_err cb(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
     (void)user;
     wm_val r;
     wm_error e;
@@ -363,12 +397,16 @@ static wm_err cb(wm_instance *inst, void *user, const wm_val *args, wm_val *resu
     return WM_OK;
 }
 
-static wm_err boom(wm_instance *inst, void *user, const wm_val *args, wm_val *results) {
-    (void)user; (void)args; (void)results;
+static wm_err boom(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    (void)user;
+    (void)args;
+    (void)results;
     return wm_trap(inst, "boom!");
 }
 
-static void case_reentry(void) {
+static void case_reentry(void)
+{
     static const wm_host_func hcb = {"env", "cb", "i:i", cb, NULL};
     static const wm_host_func hboom = {"env", "boom", ":", boom, NULL};
     wm_linker l;
@@ -395,19 +433,25 @@ static void case_reentry(void) {
 /* A host function that blocks every other call: the caller suspends before the call,
  * wm_resume makes it again with the same arguments. */
 static int wait_calls;
-static wm_err wait_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *results) {
-    (void)inst; (void)user;
+static wm_err wait_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    (void)inst;
+    (void)user;
     if (wait_calls++ % 2 == 0) return WM_ERR_BLOCKED;
     results[0].of.i32 = args[0].of.i32 + args[1].of.i32;
     return WM_OK;
 }
-static wm_err poke_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *results) {
-    (void)user; (void)args; (void)results;
+static wm_err poke_fn(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
+{
+    (void)user;
+    (void)args;
+    (void)results;
     wm_yield(inst);
     return WM_OK;
 }
 
-static void case_blocking(void) {
+static void case_blocking(void)
+{
     static const wm_host_func hw = {"env", "wait", "ii:i", wait_fn, NULL};
     static const wm_host_func hp = {"env", "poke", ":", poke_fn, NULL};
     wm_linker l;
@@ -440,12 +484,14 @@ static void case_blocking(void) {
     CHECK(res.of.i32 == 1000);
     /* wm_yield from a host function: suspended at the next check point, resumable */
     arg = i32v(500);
-    CHECK(wm_call_export(inst, "spin", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_ERR_OUT_OF_FUEL);
+    CHECK(wm_call_export(inst, "spin", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) ==
+          WM_ERR_OUT_OF_FUEL);
     CHECK(wm_suspended(inst));
     CHECK(wm_resume(inst, WM_FUEL_UNLIMITED, &res, 1, &e) == WM_OK && res.of.i32 == 500);
 }
 
-static void case_subpage(void) {
+static void case_subpage(void)
+{
     wm_limits lim;
     wm_limits_default(&lim);
     lim.mem_cap_bytes = 4096;
@@ -476,10 +522,15 @@ static void case_subpage(void) {
 }
 
 static uint32_t rng = 12345;
-static uint32_t next_rand(void) { rng = rng * 1103515245u + 12345u; return rng >> 8; }
+static uint32_t next_rand(void)
+{
+    rng = rng * 1103515245u + 12345u;
+    return rng >> 8;
+}
 
 /* Truncated and mutated modules must be rejected or accepted, never crash (run under ASan). */
-static void case_hostile(void) {
+static void case_hostile(void)
+{
     const char *names[] = {"loop", "reent", "mem"};
     unsigned char *copy = malloc(65536);
     int rejected = 0, total = 0;
@@ -503,7 +554,8 @@ static void case_hostile(void) {
             wm_error e;
             memcpy(copy, b, len);
             int flips = 1 + (int)(next_rand() % 4);
-            for (int f = 0; f < flips; f++) copy[8 + next_rand() % (len - 8)] = (unsigned char)next_rand();
+            for (int f = 0; f < flips; f++)
+                copy[8 + next_rand() % (len - 8)] = (unsigned char)next_rand();
             unsigned char *t = malloc(len);
             memcpy(t, copy, len);
             if (wm_load(&arena, t, len, &m, &e) == WM_OK) {
@@ -548,7 +600,8 @@ static void case_hostile(void) {
     CHECK(wm_load(&arena, datacount_only, sizeof datacount_only, &m, &e) == WM_ERR_MALFORMED);
 }
 
-static void case_arena(void) {
+static void case_arena(void)
+{
     size_t len;
     unsigned char *b = read_wasm("loop", &len);
     for (size_t size = 0; size < 4096; size += size < 1024 ? 1 : 7) {
@@ -573,16 +626,40 @@ static void case_arena(void) {
     free(b);
 }
 
-static uint64_t rand64(void) { return ((uint64_t)next_rand() << 40) ^ ((uint64_t)next_rand() << 20) ^ next_rand(); }
+static uint64_t rand64(void)
+{
+    return ((uint64_t)next_rand() << 40) ^ ((uint64_t)next_rand() << 20) ^ next_rand();
+}
 
-static double d_of(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
-static uint64_t b_of(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
-static float f_of(uint32_t b) { float d; memcpy(&d, &b, 4); return d; }
-static uint32_t fb_of(float d) { uint32_t b; memcpy(&b, &d, 4); return b; }
+static double d_of(uint64_t b)
+{
+    double d;
+    memcpy(&d, &b, 8);
+    return d;
+}
+static uint64_t b_of(double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, 8);
+    return b;
+}
+static float f_of(uint32_t b)
+{
+    float d;
+    memcpy(&d, &b, 4);
+    return d;
+}
+static uint32_t fb_of(float d)
+{
+    uint32_t b;
+    memcpy(&b, &d, 4);
+    return b;
+}
 
 /* Bit-exact float helpers against the host libm on random and edge bit patterns
  * (NaNs excluded: their payload rules are the spec suite's job). */
-static void case_floats(void) {
+static void case_floats(void)
+{
     for (int i = 0; i < 400000; i++) {
         uint64_t a = rand64();
         if (i % 4 == 1) a = b_of((double)(int64_t)(rand64() % 2000001) / 4.0 - 250000.0);
@@ -605,15 +682,23 @@ static void case_floats(void) {
         CHECK(wm_f32_round(f, 3) == fb_of(nearbyintf(x)));
     }
     /* subnormals and extremes */
-    uint64_t edge[] = {1, 2, 3, 0x000fffffffffffffull, 0x0010000000000000ull, 0x7fefffffffffffffull,
-                       0x7ff0000000000000ull, 0x3fe0000000000000ull, 0x3ff8000000000000ull};
+    uint64_t edge[] = {1,
+                       2,
+                       3,
+                       0x000fffffffffffffull,
+                       0x0010000000000000ull,
+                       0x7fefffffffffffffull,
+                       0x7ff0000000000000ull,
+                       0x3fe0000000000000ull,
+                       0x3ff8000000000000ull};
     for (unsigned i = 0; i < sizeof edge / sizeof edge[0]; i++)
         CHECK(wm_f64_sqrt(edge[i]) == b_of(sqrt(d_of(edge[i]))));
 }
 
 /* wm_call refuses a funcref argument that is not null or a function of the callee's
  * instance: call_indirect would call through any address (issue 14, item 1). */
-static void case_refs(void) {
+static void case_refs(void)
+{
     wm_instance *a = instantiate("refs", NULL, NULL), *b = instantiate("refs", NULL, NULL);
     wm_extern ca, ob;
     wm_val own_b, arg, res;
@@ -650,14 +735,16 @@ static void case_refs(void) {
  * forms) against the value encoded, in every length from the shortest to the longest
  * valid one (padded forms are what linkers emit), each in a buffer of exactly its
  * length so that ASan catches a read past it. */
-static void leb_encode(int64_t v, unsigned len, uint8_t *out) { /* len <= 10 */
+static void leb_encode(int64_t v, unsigned len, uint8_t *out)
+{ /* len <= 10 */
     for (unsigned i = 0; i < len; i++) {
         uint8_t b = (uint8_t)((uint64_t)(v >> (i * 7)) & 0x7f); /* padding: the sign */
         out[i] = (uint8_t)(b | (i + 1 < len ? 0x80 : 0));
     }
 }
 
-static unsigned leb_min_len(int64_t v, int is_signed) {
+static unsigned leb_min_len(int64_t v, int is_signed)
+{
     unsigned len = 1;
     if (is_signed) {
         while (len < 10 && !(v >= -(1ll << (7 * len - 1)) && v < (1ll << (7 * len - 1)))) len++;
@@ -667,33 +754,63 @@ static unsigned leb_min_len(int64_t v, int is_signed) {
     return len;
 }
 
-static void leb_check(int64_t v, int kind) { /* kind: 0 u32, 1 s32, 2 s64 */
+static void leb_check(int64_t v, int kind)
+{ /* kind: 0 u32, 1 s32, 2 s64 */
     unsigned max = kind == 2 ? 10 : 5;
     for (unsigned len = leb_min_len(v, kind != 0); len <= max; len++) {
         uint8_t *buf = malloc(len);
         CHECK(buf != NULL);
         leb_encode(v, len, buf);
         const uint8_t *p = buf;
-        if (kind == 0) CHECK(wm_fast_u32(&p) == (uint32_t)v);
-        else if (kind == 1) CHECK(wm_fast_s32(&p) == (int32_t)v);
-        else CHECK(wm_fast_s64(&p) == v);
+        if (kind == 0)
+            CHECK(wm_fast_u32(&p) == (uint32_t)v);
+        else if (kind == 1)
+            CHECK(wm_fast_s32(&p) == (int32_t)v);
+        else
+            CHECK(wm_fast_s64(&p) == v);
         CHECK(p == buf + len);
         free(buf);
     }
 }
 
-static void case_leb(void) {
-    static const int64_t edges[] = {0, 1, -1, 63, 64, -64, -65, 127, 128, 8191, 8192, -8192,
-                                     -8193, 16383, 16384, (1 << 20) - 1, 1 << 20, -(1 << 20),
-                                     -(1 << 20) - 1, (1 << 27) - 1, 1 << 27, -(1 << 27),
-                                     -(1 << 27) - 1, INT32_MAX, INT32_MIN, 34820, 51203};
+static void case_leb(void)
+{
+    static const int64_t edges[] = {0,
+                                    1,
+                                    -1,
+                                    63,
+                                    64,
+                                    -64,
+                                    -65,
+                                    127,
+                                    128,
+                                    8191,
+                                    8192,
+                                    -8192,
+                                    -8193,
+                                    16383,
+                                    16384,
+                                    (1 << 20) - 1,
+                                    1 << 20,
+                                    -(1 << 20),
+                                    -(1 << 20) - 1,
+                                    (1 << 27) - 1,
+                                    1 << 27,
+                                    -(1 << 27),
+                                    -(1 << 27) - 1,
+                                    INT32_MAX,
+                                    INT32_MIN,
+                                    34820,
+                                    51203};
     uint64_t r = 0x9E3779B97F4A7C15ull;
     for (unsigned i = 0; i < sizeof edges / sizeof edges[0] + 20000; i++) {
         int64_t v;
         if (i < sizeof edges / sizeof edges[0]) {
             v = edges[i];
         } else { /* xorshift, scaled to every magnitude */
-            r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
             v = (int64_t)(r >> (r % 64));
             if (r & 1) v = -v;
         }
@@ -705,35 +822,54 @@ static void case_leb(void) {
     leb_check(INT64_MAX, 2);
 }
 
-int main(int argc, char **argv) {
-    if (argc != 3) { printf("usage: runtime_unit WASM_DIR CASE\n"); return 2; }
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        printf("usage: runtime_unit WASM_DIR CASE\n");
+        return 2;
+    }
     dir = argv[1];
     size_t size = 64u << 20;
     arena_mem = malloc(size);
     wm_arena_init(&arena, arena_mem, size);
     const char *c = argv[2];
-    if (!strcmp(c, "fuel")) case_fuel();
-    else if (!strcmp(c, "exhaustion")) case_exhaustion();
-    else if (!strcmp(c, "reentry")) case_reentry();
-    else if (!strcmp(c, "subpage")) case_subpage();
-    else if (!strcmp(c, "blocking")) case_blocking();
-    else if (!strcmp(c, "hostile")) case_hostile();
-    else if (!strcmp(c, "arena")) case_arena();
-    else if (!strcmp(c, "straight")) case_straight();
+    if (!strcmp(c, "fuel"))
+        case_fuel();
+    else if (!strcmp(c, "exhaustion"))
+        case_exhaustion();
+    else if (!strcmp(c, "reentry"))
+        case_reentry();
+    else if (!strcmp(c, "subpage"))
+        case_subpage();
+    else if (!strcmp(c, "blocking"))
+        case_blocking();
+    else if (!strcmp(c, "hostile"))
+        case_hostile();
+    else if (!strcmp(c, "arena"))
+        case_arena();
+    else if (!strcmp(c, "straight"))
+        case_straight();
     else if (!strcmp(c, "weights")) { /* for test_fuel_weights_agree: prints, no "ok" */
         printf("REGION_MAX %u ENTRY %u LOCALS %u RETURN %u VALUES %u BYTES %u ELEMS %u "
-               "HOST %u\n", WM_FUEL_REGION_MAX, WM_FUEL_ENTRY, WM_FUEL_LOCALS,
-               WM_FUEL_RETURN, WM_FUEL_VALUES, WM_FUEL_BYTES, WM_FUEL_ELEMS, WM_FUEL_HOST);
+               "HOST %u\n",
+               WM_FUEL_REGION_MAX, WM_FUEL_ENTRY, WM_FUEL_LOCALS, WM_FUEL_RETURN, WM_FUEL_VALUES,
+               WM_FUEL_BYTES, WM_FUEL_ELEMS, WM_FUEL_HOST);
         for (uint32_t n = 0; n <= 10; n++) printf("i64 %u %u\n", n, wm_fuel_i64_const(n));
         for (uint32_t op = 0; op < 0x100; op++) printf("%x %u\n", op, wm_fuel_weight(op));
         for (uint32_t op = 0xFC00; op < 0xFC20; op++) printf("%x %u\n", op, wm_fuel_weight(op));
         return 0;
+    } else if (!strcmp(c, "bulk"))
+        case_bulk();
+    else if (!strcmp(c, "floats"))
+        case_floats();
+    else if (!strcmp(c, "refs"))
+        case_refs();
+    else if (!strcmp(c, "leb"))
+        case_leb();
+    else {
+        printf("unknown case %s\n", c);
+        return 2;
     }
-    else if (!strcmp(c, "bulk")) case_bulk();
-    else if (!strcmp(c, "floats")) case_floats();
-    else if (!strcmp(c, "refs")) case_refs();
-    else if (!strcmp(c, "leb")) case_leb();
-    else { printf("unknown case %s\n", c); return 2; }
     for (int i = 0; i < nkeep; i++) free(keep[i]);
     free(arena_mem);
     printf("ok\n");

@@ -3,10 +3,7 @@
 
 int table[4];
 
-__attribute__((noinline)) int filter_step(int i)
-{
-    return table[i * 1000000];
-}
+__attribute__((noinline)) int filter_step(int i) { return table[i * 1000000]; }
 
 int main(int argc, char **argv)
 {

@@ -88,8 +88,8 @@
  * compiled from exactly this module (SHA-256). On failure the module is left interpreted:
  * WM_ERR_INVALID (does not belong to this runtime or module) or WM_ERR_MALFORMED (the
  * section itself is damaged), with a message saying what. Attach before instantiating. */
-wm_err wm_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
-                     uint16_t abi, wm_error *err);
+wm_err wm_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch, uint16_t abi,
+                     wm_error *err);
 
 /* As wm_aot_attach, but the module's native code will run isolated (see above): its
  * instances are laid out for the MPU and every call runs unprivileged. WM_ERR_INVALID when

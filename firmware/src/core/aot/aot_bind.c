@@ -39,8 +39,8 @@ static uint32_t log2u(uint32_t v)
     return n;
 }
 
-wm_err wm_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
-                     uint16_t abi, wm_error *err)
+wm_err wm_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch, uint16_t abi,
+                     wm_error *err)
 {
     return wm_aot_bind(mod, code, len, arch, abi, 0, err);
 }
@@ -51,8 +51,8 @@ wm_err wm_aot_attach_committed(wm_module *mod, const uint8_t *code, size_t len, 
     return wm_aot_bind(mod, code, len, arch, abi, WM_AOT_BIND_COMMITTED, err);
 }
 
-wm_err wm_aot_bind(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
-                   uint16_t abi, unsigned how, wm_error *err)
+wm_err wm_aot_bind(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch, uint16_t abi,
+                   unsigned how, wm_error *err)
 {
     int isolated = (how & WM_AOT_BIND_ISOLATED) != 0;
     if (!mod || !code) return bad(err, WM_ERR_ARGS, "aot: NULL argument");
@@ -81,8 +81,9 @@ wm_err wm_aot_bind(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch
         align == 0 || (align & (align - 1u)) != 0 || align > 4096u)
         return bad(err, WM_ERR_MALFORMED, "aot: bad header size, flags or alignment");
     if ((flags & WM_AOT_F_NO_BOUNDS) && !isolated)
-        return bad(err, WM_ERR_INVALID, "aot: code without bounds checks runs only isolated "
-                                        "by the MPU");
+        return bad(err, WM_ERR_INVALID,
+                   "aot: code without bounds checks runs only isolated "
+                   "by the MPU");
     if (wm_aot_u32(code, WM_AOT_H_CTX_SIZE) != sizeof(wm_aot_ctx))
         return bad(err, WM_ERR_INVALID, "aot: code was compiled for another context layout");
     if (wm_aot_u32(code, WM_AOT_H_NIMPORTS) != mod->nfunc_imports ||
@@ -93,7 +94,8 @@ wm_err wm_aot_bind(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch
     if ((entries & 3u) || (types & 3u) || entries < hsize || types < hsize ||
         (uint64_t)entries + tbytes > code_off || (uint64_t)types + tbytes > code_off ||
         (code_off & 15u) || (uint64_t)code_off + code_size != len)
-        return bad(err, WM_ERR_MALFORMED, "aot: table or code offsets out of bounds (or the section was truncated)");
+        return bad(err, WM_ERR_MALFORMED,
+                   "aot: table or code offsets out of bounds (or the section was truncated)");
     if (((uintptr_t)(code + code_off) & (align - 1u)) != 0)
         return bad(err, WM_ERR_ARGS, "aot: code is not aligned as it was linked");
     if (frame == 0 || frame > (1u << 20))
@@ -128,7 +130,8 @@ static wm_err aot_instantiate(wm_arena *arena, wm_instance *inst, wm_error *err)
     uint64_t **globals = (uint64_t **)wm_arena_alloc(arena, (m->nglobals + 1) * sizeof(void *), 8);
     wm_aot_table *tables =
         (wm_aot_table *)wm_arena_alloc(arena, (m->ntables + 1) * sizeof(wm_aot_table), 8);
-    if (!ai || !globals || !tables) return wm_fail(err, WM_ERR_NO_MEMORY, NULL, NULL, "out of memory");
+    if (!ai || !globals || !tables)
+        return wm_fail(err, WM_ERR_NO_MEMORY, NULL, NULL, "out of memory");
     wm_memset(ai, 0, sizeof *ai);
     for (uint32_t i = 0; i < m->nglobals; i++) globals[i] = &inst->globals[i]->val;
     for (uint32_t i = 0; i < m->ntables; i++) {

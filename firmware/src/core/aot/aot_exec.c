@@ -175,9 +175,10 @@ wm_err wm_aot_serve_call(wm_aot_run *r, wm_error *err)
         e = wm_call(callee, f, args, t->nparams, res, t->nresults, *r->reserve, &e2);
         if (callee->x.state == WM_SUSPENDED) {
             wm_abort(callee);
-            return wm_trap_err(err, WM_ERR_TRAP, e == WM_ERR_BLOCKED
-                               ? "blocked in a host function called by interpreted code"
-                               : "out of fuel in interpreted code called by native code");
+            return wm_trap_err(err, WM_ERR_TRAP,
+                               e == WM_ERR_BLOCKED
+                                   ? "blocked in a host function called by interpreted code"
+                                   : "out of fuel in interpreted code called by native code");
         }
         *r->reserve = wm_fuel_left(callee);
         if (e != WM_OK)
@@ -186,8 +187,8 @@ wm_err wm_aot_serve_call(wm_aot_run *r, wm_error *err)
     }
     for (uint32_t i = 0; i < t->nresults; i++) io[i] = wm_val_to_slot(&res[i]);
     wm_aot_slice_from_reserve(c, r);
-    if (r->inst->x.owed > 0) { /* charged more than was left (wm_charge): */
-        r->status = WM_AOT_SUSPEND;          /* suspended right after the call, as the */
+    if (r->inst->x.owed > 0) {      /* charged more than was left (wm_charge): */
+        r->status = WM_AOT_SUSPEND; /* suspended right after the call, as the */
         return wm_trap_err(err, WM_ERR_OUT_OF_FUEL, "out of fuel"); /* interpreter does */
     }
     return WM_OK;
@@ -216,8 +217,8 @@ static wm_err drive(wm_aot_run *r, wm_error *err)
 
 /* Results, fuel and the instance's state after a call ended or parked (as api.c does for
  * the interpreter). */
-wm_err wm_aot_finish(wm_instance *inst, wm_aot_run *r, wm_err e, const wm_exec *saved,
-                     bool nested, wm_val *results, uint32_t nresults)
+wm_err wm_aot_finish(wm_instance *inst, wm_aot_run *r, wm_err e, const wm_exec *saved, bool nested,
+                     wm_val *results, uint32_t nresults)
 {
     wm_exec *x = &inst->x;
     if (e == WM_OK) {
@@ -290,8 +291,7 @@ static wm_err aot_call(wm_instance *inst, const wm_func *f, const wm_val *args, 
     wm_exec saved;
     wm_memcpy(&saved, x, sizeof saved);
     for (uint32_t i = 0; i < nargs; i++) io[i] = wm_val_to_slot(&args[i]);
-    wm_aot_run_init(r, inst, &((wm_aot_inst *)f->inst->native)->ctx, entry, io, lo, hi,
-                    nested);
+    wm_aot_run_init(r, inst, &((wm_aot_inst *)f->inst->native)->ctx, entry, io, lo, hi, nested);
     r->co_sp = wm_aot_stack_init((void *)hi, r);
     x->fuel = fuel;
     x->owed = 0;

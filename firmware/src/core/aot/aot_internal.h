@@ -41,33 +41,42 @@ typedef void (*wm_aot_entry)(wm_aot_ctx *ctx, uint64_t *io);
  * Services native code asks the runtime for: the index of the wm_aot_rt member it called
  * (the gate passes it), and DONE when the entry function returned. */
 enum {
-    WM_AOT_SVC_TRAP = 0, WM_AOT_SVC_REFUEL, WM_AOT_SVC_CALL,
-    WM_AOT_SVC_CALL_REF, WM_AOT_SVC_MEM_GROW, WM_AOT_SVC_MEM_INIT, WM_AOT_SVC_DATA_DROP,
-    WM_AOT_SVC_TABLE_INIT, WM_AOT_SVC_ELEM_DROP, WM_AOT_SVC_TABLE_COPY, WM_AOT_SVC_TABLE_GROW,
-    WM_AOT_SVC_TABLE_FILL, WM_AOT_SVC_DONE, WM_AOT_SVC_COUNT
+    WM_AOT_SVC_TRAP = 0,
+    WM_AOT_SVC_REFUEL,
+    WM_AOT_SVC_CALL,
+    WM_AOT_SVC_CALL_REF,
+    WM_AOT_SVC_MEM_GROW,
+    WM_AOT_SVC_MEM_INIT,
+    WM_AOT_SVC_DATA_DROP,
+    WM_AOT_SVC_TABLE_INIT,
+    WM_AOT_SVC_ELEM_DROP,
+    WM_AOT_SVC_TABLE_COPY,
+    WM_AOT_SVC_TABLE_GROW,
+    WM_AOT_SVC_TABLE_FILL,
+    WM_AOT_SVC_DONE,
+    WM_AOT_SVC_COUNT
 };
 
 /* What the native side of an isolated run left in the arch's state when it came back. */
-enum { WM_AOT_ISO_SERVICE = 1, WM_AOT_ISO_FAULT = 2, WM_AOT_ISO_BAD_SVC = 3,
-       WM_AOT_ISO_STUCK = 4 };
+enum { WM_AOT_ISO_SERVICE = 1, WM_AOT_ISO_FAULT = 2, WM_AOT_ISO_BAD_SVC = 3, WM_AOT_ISO_STUCK = 4 };
 
 #if WM_AOT_ISO_PMSA != 0 && defined(__arm__)
 /* Native registers while parked, and how the handlers left things (aot/arch/iso_thumb.S
  * reads and writes these offsets). */
 typedef struct wm_aot_iso_cpu {
-    uint32_t psp;        /* +0  native stack pointer (its exception frame) while parked */
-    uint32_t exc;        /* +4  EXC_RETURN back into native code */
-    uint32_t rt_msp;     /* +8  runtime's main stack pointer while native code runs */
-    uint32_t status;     /* +12 WM_AOT_ISO_* */
-    uint32_t ipsr;       /* +16 exception number of a fault */
-    uint32_t cfsr;       /* +20 its fault status */
-    uint32_t mmfar;      /* +24 */
-    uint32_t bfar;       /* +28 */
-    uint32_t r4_r11[8];  /* +32 */
+    uint32_t psp;       /* +0  native stack pointer (its exception frame) while parked */
+    uint32_t exc;       /* +4  EXC_RETURN back into native code */
+    uint32_t rt_msp;    /* +8  runtime's main stack pointer while native code runs */
+    uint32_t status;    /* +12 WM_AOT_ISO_* */
+    uint32_t ipsr;      /* +16 exception number of a fault */
+    uint32_t cfsr;      /* +20 its fault status */
+    uint32_t mmfar;     /* +24 */
+    uint32_t bfar;      /* +28 */
+    uint32_t r4_r11[8]; /* +32 */
 #if defined(__ARM_FP)
     uint32_t s16_s31[16]; /* +64 */
 #endif
-    uint32_t ticks;      /* ticks since it last left the runtime (wm_aot_iso_tick) */
+    uint32_t ticks; /* ticks since it last left the runtime (wm_aot_iso_tick) */
 } wm_aot_iso_cpu;
 #else
 /* The simulation (WM_AOT_ISO_SIM) and builds without isolation. */
@@ -83,12 +92,12 @@ typedef struct wm_aot_iso_cpu {
  * the top of the instance's stack region (so it survives a suspension); a nested call's
  * on the C stack of the nested wm_call. */
 typedef struct wm_aot_run {
-    void *rt_sp;             /* runtime's stack pointer while native code runs */
-    void *co_sp;             /* native stack pointer while parked */
-    uintptr_t lo, hi;        /* the coroutine's stack: [lo, hi) */
-    uint64_t *reserve;       /* fuel not in a slice: the calling instance's x.fuel */
-    wm_instance *inst;       /* the calling instance (its x holds the call's state) */
-    wm_aot_ctx *entry_ctx;   /* ctx of the entry function */
+    void *rt_sp;           /* runtime's stack pointer while native code runs */
+    void *co_sp;           /* native stack pointer while parked */
+    uintptr_t lo, hi;      /* the coroutine's stack: [lo, hi) */
+    uint64_t *reserve;     /* fuel not in a slice: the calling instance's x.fuel */
+    wm_instance *inst;     /* the calling instance (its x holds the call's state) */
+    wm_aot_ctx *entry_ctx; /* ctx of the entry function */
     wm_aot_entry entry;
     uint64_t *io;            /* arguments in, results out */
     wm_aot_ctx *park_ctx;    /* ctx of the native code that parked (suspend/call) */
@@ -101,12 +110,12 @@ typedef struct wm_aot_run {
     uint8_t nested;
     /* isolated runs */
     uint8_t iso;
-    uint8_t pending;         /* a service request waits to be (re)served */
-    uint8_t refuel_waited;   /* REFUEL for bulk work (fl 0): it suspended once already */
-    uint32_t svc;            /* WM_AOT_SVC_* of the request */
-    uint64_t a[5];           /* its arguments (after the context) */
-    uintptr_t fuel_cap;      /* the most fuel the native side can legitimately hold */
-    uintptr_t stack_top;     /* end of the stack block (io of the outermost call below) */
+    uint8_t pending;       /* a service request waits to be (re)served */
+    uint8_t refuel_waited; /* REFUEL for bulk work (fl 0): it suspended once already */
+    uint32_t svc;          /* WM_AOT_SVC_* of the request */
+    uint64_t a[5];         /* its arguments (after the context) */
+    uintptr_t fuel_cap;    /* the most fuel the native side can legitimately hold */
+    uintptr_t stack_top;   /* end of the stack block (io of the outermost call below) */
     wm_aot_iso_cpu cpu;
 #if defined(__SANITIZE_ADDRESS__)
     void *asan_rt_fake;
@@ -135,27 +144,27 @@ typedef struct wm_aot_iso_block {
 /* Per isolated instance: what native code sees lives in the user block (module-writable);
  * everything here is the runtime's. */
 typedef struct wm_aot_iso_inst {
-    wm_aot_ctx *uctx;        /* the context native code gets (in the user block) */
-    uint32_t *umem;          /* [0] accessible bytes, [1] pages of memory 0 */
-    wm_aot_table *utabs;     /* tables as native code sees them */
-    uint32_t *utsize;        /* their sizes */
-    uint64_t *ugval;         /* every global's value */
+    wm_aot_ctx *uctx;    /* the context native code gets (in the user block) */
+    uint32_t *umem;      /* [0] accessible bytes, [1] pages of memory 0 */
+    wm_aot_table *utabs; /* tables as native code sees them */
+    uint32_t *utsize;    /* their sizes */
+    uint64_t *ugval;     /* every global's value */
     uint8_t *ublock;
     uintptr_t ublock_size;
     uintptr_t stack_lo, stack_hi; /* the stack block (value stack = native stack) */
-    uint32_t map_bytes;      /* memory size the map covers */
+    uint32_t map_bytes;           /* memory size the map covers */
     uint8_t map_ok;
     wm_aot_iso_map map;
-    wm_aot_run top;          /* the outermost call's record: never in module memory */
-    char msg[96];            /* a fault's trap message */
+    wm_aot_run top; /* the outermost call's record: never in module memory */
+    char msg[96];   /* a fault's trap message */
 } wm_aot_iso_inst;
 
 /* Per instance (wm_instance.native). */
 typedef struct wm_aot_inst {
     wm_aot_ctx ctx;
-    const uint8_t *code;   /* the payload (header first) */
-    uint32_t frame;        /* largest native frame of this code */
-    wm_aot_iso_inst *iso;  /* isolated instances only */
+    const uint8_t *code;  /* the payload (header first) */
+    uint32_t frame;       /* largest native frame of this code */
+    wm_aot_iso_inst *iso; /* isolated instances only */
 } wm_aot_inst;
 
 /* Header fields of attached code. */
@@ -190,21 +199,21 @@ void wm_aot_exec_begin(wm_instance *inst, wm_aot_run *r, const wm_functype *t,
 /* Calls req_func with req_io on the runtime's stack (WM_AOT_CALL). */
 wm_err wm_aot_serve_call(wm_aot_run *r, wm_error *err);
 /* Results, fuel and state after a call ended or parked. */
-wm_err wm_aot_finish(wm_instance *inst, wm_aot_run *r, wm_err e, const wm_exec *saved,
-                     bool nested, wm_val *results, uint32_t nresults);
+wm_err wm_aot_finish(wm_instance *inst, wm_aot_run *r, wm_err e, const wm_exec *saved, bool nested,
+                     wm_val *results, uint32_t nresults);
 wm_err wm_aot_instantiate_hook(wm_arena *arena, wm_instance *inst, wm_error *err);
 
 /* aot_rt.c: the operations behind the services, shared by both modes: 0 or a trap code.
  * Bulk ones check the bounds of all n elements, then do the first m (what the slice paid
  * for, wm_aot_bulk_pays; table_copy advances its operands past them). */
-uint32_t wm_aot_op_mem_init(wm_instance *inst, uint32_t seg, uint32_t d, uint32_t s,
-                            uint32_t n, uint32_t m);
-uint32_t wm_aot_op_table_init(wm_instance *inst, uint32_t tab, uint32_t seg, uint32_t d,
-                              uint32_t s, uint32_t n);
-uint32_t wm_aot_op_table_copy(wm_instance *inst, uint32_t dt, uint32_t st, uint32_t *d,
-                              uint32_t *s, uint32_t *n, uint32_t m);
-uint32_t wm_aot_op_table_fill(wm_instance *inst, uint32_t tab, uint32_t at, uint64_t v,
-                              uint32_t n, uint32_t m);
+uint32_t wm_aot_op_mem_init(wm_instance *inst, uint32_t seg, uint32_t d, uint32_t s, uint32_t n,
+                            uint32_t m);
+uint32_t wm_aot_op_table_init(wm_instance *inst, uint32_t tab, uint32_t seg, uint32_t d, uint32_t s,
+                              uint32_t n);
+uint32_t wm_aot_op_table_copy(wm_instance *inst, uint32_t dt, uint32_t st, uint32_t *d, uint32_t *s,
+                              uint32_t *n, uint32_t m);
+uint32_t wm_aot_op_table_fill(wm_instance *inst, uint32_t tab, uint32_t at, uint64_t v, uint32_t n,
+                              uint32_t m);
 /* Of n elements at `per` a unit, how many the slice pays for; the slice after paying them;
  * how many elements it pays for at most. */
 uint32_t wm_aot_bulk_pays(uintptr_t slice, uint32_t n, uint32_t per);
@@ -219,12 +228,11 @@ intptr_t wm_aot_refuel(wm_aot_ctx *c, intptr_t fl, uintptr_t cap);
 enum { WM_AOT_BIND_ISOLATED = 1u, WM_AOT_BIND_COMMITTED = 2u };
 
 /* aot_bind.c: wm_aot_attach's checks */
-wm_err wm_aot_bind(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
-                   uint16_t abi, unsigned how, wm_error *err);
+wm_err wm_aot_bind(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch, uint16_t abi,
+                   unsigned how, wm_error *err);
 
 /* aot_iso.c */
-wm_err wm_aot_iso_instantiate(wm_arena *arena, wm_instance *inst, wm_aot_inst *ai,
-                              wm_error *err);
+wm_err wm_aot_iso_instantiate(wm_arena *arena, wm_instance *inst, wm_aot_inst *ai, wm_error *err);
 
 /* aot/arch: the isolating half (iso_cortexm.c + iso_thumb.S, or iso_sim.c) */
 #if WM_AOT_ISO_PMSA != 0

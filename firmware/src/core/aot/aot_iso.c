@@ -64,8 +64,7 @@ static ub_layout ub_plan(const wm_module *m, wm_instance *inst)
     return l;
 }
 
-wm_err wm_aot_iso_instantiate(wm_arena *arena, wm_instance *inst, wm_aot_inst *ai,
-                              wm_error *err)
+wm_err wm_aot_iso_instantiate(wm_arena *arena, wm_instance *inst, wm_aot_inst *ai, wm_error *err)
 {
     const wm_module *m = inst->mod;
     if (m->ntable_imports != 0)
@@ -284,8 +283,7 @@ static wm_err iso_suspend(wm_aot_run *r, wm_error *err)
 
 /* memory.grow, never past the reservation (the regions must cover it exactly); the new
  * bytes zeroed in the pieces the fuel pays for (progress in the call's grow_done). */
-static wm_err iso_grow(wm_aot_run *r, wm_aot_ctx *c, uint32_t delta, uintptr_t *ret,
-                       wm_error *err)
+static wm_err iso_grow(wm_aot_run *r, wm_aot_ctx *c, uint32_t delta, uintptr_t *ret, wm_error *err)
 {
     wm_instance *inst = r->inst;
     wm_memory *mem = inst->mem;
@@ -327,7 +325,7 @@ static wm_err serve_call(wm_aot_run *r, wm_error *err, const wm_func *f, uint64_
     r->req_io = (uint64_t *)(uintptr_t)io;
     r->status = WM_AOT_CALL;
     wm_err e = wm_aot_serve_call(r, err); /* blocked: pending, made again on resume */
-    if (e == WM_ERR_OUT_OF_FUEL) { /* served, but it charged more than was left */
+    if (e == WM_ERR_OUT_OF_FUEL) {        /* served, but it charged more than was left */
         r->pending = 0;
         wm_aot_iso_ret(r, 0);
     }
@@ -368,7 +366,7 @@ static wm_err iso_serve(wm_aot_run *r, wm_error *err)
             ret = have > WM_AOT_ISO_SLICE ? WM_AOT_ISO_SLICE : (uintptr_t)have;
             *r->reserve = have - ret;
         } else { /* a check point owes -fl */
-            uint64_t want = (uint64_t)WM_AOT_ISO_SLICE + (uint64_t)-(int64_t)fl;
+            uint64_t want = (uint64_t)WM_AOT_ISO_SLICE + (uint64_t) - (int64_t)fl;
             uintptr_t take = have > want ? (uintptr_t)want : (uintptr_t)have;
             *r->reserve = have - take;
             fl += (intptr_t)take;
@@ -408,8 +406,8 @@ static wm_err iso_serve(wm_aot_run *r, wm_error *err)
         if (a[0] >= m->ndatas || !inst->mem) return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
         for (;;) {
             uint32_t n = (uint32_t)r->a[3], p = wm_aot_bulk_pays(c->fuel, n, WM_FUEL_BYTES);
-            t = wm_aot_op_mem_init(inst, (uint32_t)a[0], (uint32_t)r->a[1], (uint32_t)r->a[2],
-                                   n, p);
+            t = wm_aot_op_mem_init(inst, (uint32_t)a[0], (uint32_t)r->a[1], (uint32_t)r->a[2], n,
+                                   p);
             if (t) return trap_code(r, err, t);
             c->fuel = wm_aot_bulk_paid(c->fuel, n, p, WM_FUEL_BYTES);
             if (p == n) break;
@@ -451,14 +449,13 @@ static wm_err iso_serve(wm_aot_run *r, wm_error *err)
         }
         break;
     case WM_AOT_SVC_TABLE_GROW: {
-        if (a[0] >= m->ntables ||
-            (inst->tables[a[0]]->elem == WM_FUNCREF && !ref_ok(inst, a[1])))
+        if (a[0] >= m->ntables || (inst->tables[a[0]]->elem == WM_FUNCREF && !ref_ok(inst, a[1])))
             return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
         for (;;) {
             uint64_t done;
-            int32_t g = wm_table_grow_part(inst->tables[a[0]], (uint32_t)a[2], a[1],
-                                           &inst->x.grow_done,
-                                           wm_aot_bulk_can(c->fuel, WM_FUEL_ELEMS), &done);
+            int32_t g =
+                wm_table_grow_part(inst->tables[a[0]], (uint32_t)a[2], a[1], &inst->x.grow_done,
+                                   wm_aot_bulk_can(c->fuel, WM_FUEL_ELEMS), &done);
             if (g != WM_GROW_MORE) {
                 c->fuel -= (uintptr_t)(done / WM_FUEL_ELEMS);
                 ret = (uint32_t)g;
@@ -470,8 +467,7 @@ static wm_err iso_serve(wm_aot_run *r, wm_error *err)
         break;
     }
     case WM_AOT_SVC_TABLE_FILL:
-        if (a[0] >= m->ntables ||
-            (inst->tables[a[0]]->elem == WM_FUNCREF && !ref_ok(inst, a[2])))
+        if (a[0] >= m->ntables || (inst->tables[a[0]]->elem == WM_FUNCREF && !ref_ok(inst, a[2])))
             return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
         for (;;) {
             uint32_t n = (uint32_t)r->a[3], p = wm_aot_bulk_pays(c->fuel, n, WM_FUEL_ELEMS);
@@ -484,8 +480,7 @@ static wm_err iso_serve(wm_aot_run *r, wm_error *err)
             if (!iso_more(r, c)) return iso_suspend(r, err);
         }
         break;
-    default:
-        return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
+    default: return iso_trap(r, err, WM_ERR_TRAP, k_bad_request);
     }
     r->pending = 0;
     wm_aot_iso_ret(r, ret);
@@ -591,8 +586,7 @@ const wm_native_ops wm_aot_native_ops_iso = {wm_aot_instantiate_hook, iso_call, 
 
 const wm_native_ops wm_aot_native_ops_iso = {wm_aot_instantiate_hook, NULL, NULL, NULL};
 
-wm_err wm_aot_iso_instantiate(wm_arena *arena, wm_instance *inst, wm_aot_inst *ai,
-                              wm_error *err)
+wm_err wm_aot_iso_instantiate(wm_arena *arena, wm_instance *inst, wm_aot_inst *ai, wm_error *err)
 {
     (void)arena;
     (void)inst;

@@ -106,8 +106,8 @@ uintptr_t wm_aot_bulk_paid(uintptr_t slice, uint32_t n, uint32_t m, uint32_t per
     return m == n ? slice - n / per : 0u;
 }
 
-uint32_t wm_aot_op_mem_init(wm_instance *inst, uint32_t seg, uint32_t d, uint32_t s,
-                            uint32_t n, uint32_t m)
+uint32_t wm_aot_op_mem_init(wm_instance *inst, uint32_t seg, uint32_t d, uint32_t s, uint32_t n,
+                            uint32_t m)
 {
     const wm_dataseg *ds = &inst->mod->datas[seg];
     uint32_t len = inst->data_dropped[seg] ? 0 : ds->len;
@@ -116,15 +116,16 @@ uint32_t wm_aot_op_mem_init(wm_instance *inst, uint32_t seg, uint32_t d, uint32_
     return 0;
 }
 
-uint32_t wm_aot_op_table_init(wm_instance *inst, uint32_t tab, uint32_t seg, uint32_t d,
-                              uint32_t s, uint32_t n)
+uint32_t wm_aot_op_table_init(wm_instance *inst, uint32_t tab, uint32_t seg, uint32_t d, uint32_t s,
+                              uint32_t n)
 {
     return wm_table_init_op(inst, inst->tables[tab], seg, d, s, n) != WM_OK
-               ? (uint32_t)WM_AOT_TRAP_TABLE_OOB : 0u;
+               ? (uint32_t)WM_AOT_TRAP_TABLE_OOB
+               : 0u;
 }
 
-uint32_t wm_aot_op_table_copy(wm_instance *inst, uint32_t dt, uint32_t st, uint32_t *d,
-                              uint32_t *s, uint32_t *n, uint32_t m)
+uint32_t wm_aot_op_table_copy(wm_instance *inst, uint32_t dt, uint32_t st, uint32_t *d, uint32_t *s,
+                              uint32_t *n, uint32_t m)
 {
     wm_table *td = inst->tables[dt], *ts = inst->tables[st];
     if ((uint64_t)*s + *n > ts->size || (uint64_t)*d + *n > td->size) return WM_AOT_TRAP_TABLE_OOB;
@@ -140,8 +141,8 @@ uint32_t wm_aot_op_table_copy(wm_instance *inst, uint32_t dt, uint32_t st, uint3
     return 0;
 }
 
-uint32_t wm_aot_op_table_fill(wm_instance *inst, uint32_t tab, uint32_t at, uint64_t v,
-                              uint32_t n, uint32_t m)
+uint32_t wm_aot_op_table_fill(wm_instance *inst, uint32_t tab, uint32_t at, uint64_t v, uint32_t n,
+                              uint32_t m)
 {
     wm_table *t = inst->tables[tab];
     if ((uint64_t)at + n > t->size) return WM_AOT_TRAP_TABLE_OOB;
@@ -236,9 +237,8 @@ static void rt_table_fill(wm_aot_ctx *c, uint32_t tab, uint32_t at, uintptr_t v,
 }
 
 const wm_aot_rt wm_aot_rt_v1 = {
-    rt_trap,      rt_refuel,     rt_call,       rt_call_ref,
-    rt_mem_grow,  rt_mem_init,   rt_data_drop,  rt_table_init, rt_elem_drop,
-    rt_table_copy, rt_table_grow, rt_table_fill,
+    rt_trap,      rt_refuel,     rt_call,      rt_call_ref,   rt_mem_grow,   rt_mem_init,
+    rt_data_drop, rt_table_init, rt_elem_drop, rt_table_copy, rt_table_grow, rt_table_fill,
 };
 
 #else

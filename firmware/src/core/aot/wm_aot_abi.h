@@ -46,23 +46,23 @@ enum {
  * ABI version, reserved). Little-endian u32 fields at these byte offsets: */
 #define WM_AOT_MAGIC 0x544f4177u /* "wAOT" */
 #define WM_AOT_H_MAGIC 0u
-#define WM_AOT_H_SIZE 4u        /* header bytes (the code starts at or after this) */
-#define WM_AOT_H_FLAGS 8u       /* WM_AOT_F_* */
-#define WM_AOT_H_CTX_SIZE 12u   /* sizeof(wm_aot_ctx) as the compiler saw it */
-#define WM_AOT_H_NIMPORTS 16u   /* imported functions of the module */
-#define WM_AOT_H_NFUNCS 20u     /* defined functions of the module */
-#define WM_AOT_H_FRAME 24u      /* largest native stack frame of the code, bytes */
-#define WM_AOT_H_ENTRIES 28u    /* offset of the entry table: NFUNCS u32 code offsets */
-#define WM_AOT_H_CODE 32u       /* offset of the code (16-byte aligned) */
-#define WM_AOT_H_CODE_SIZE 36u  /* the payload ends right after the code */
-#define WM_AOT_H_TYPES 40u      /* offset of NFUNCS u32 type signatures (wm_aot_sig) */
-#define WM_AOT_H_ALIGN 44u      /* alignment the code needs in memory (power of two) */
+#define WM_AOT_H_SIZE 4u         /* header bytes (the code starts at or after this) */
+#define WM_AOT_H_FLAGS 8u        /* WM_AOT_F_* */
+#define WM_AOT_H_CTX_SIZE 12u    /* sizeof(wm_aot_ctx) as the compiler saw it */
+#define WM_AOT_H_NIMPORTS 16u    /* imported functions of the module */
+#define WM_AOT_H_NFUNCS 20u      /* defined functions of the module */
+#define WM_AOT_H_FRAME 24u       /* largest native stack frame of the code, bytes */
+#define WM_AOT_H_ENTRIES 28u     /* offset of the entry table: NFUNCS u32 code offsets */
+#define WM_AOT_H_CODE 32u        /* offset of the code (16-byte aligned) */
+#define WM_AOT_H_CODE_SIZE 36u   /* the payload ends right after the code */
+#define WM_AOT_H_TYPES 40u       /* offset of NFUNCS u32 type signatures (wm_aot_sig) */
+#define WM_AOT_H_ALIGN 44u       /* alignment the code needs in memory (power of two) */
 #define WM_AOT_H_MODULE_HASH 48u /* 32 bytes: SHA-256 of the wasm module compiled */
 #define WM_AOT_HEADER_BYTES 80u
 
-#define WM_AOT_F_FUEL 1u        /* fuel is charged (check points and bulk work, wm_fuel.h) */
-#define WM_AOT_F_NO_BOUNDS 2u   /* no software bounds checks: runs only isolated (MPU) */
-#define WM_AOT_F_KNOWN 3u       /* flags this runtime understands */
+#define WM_AOT_F_FUEL 1u      /* fuel is charged (check points and bulk work, wm_fuel.h) */
+#define WM_AOT_F_NO_BOUNDS 2u /* no software bounds checks: runs only isolated (MPU) */
+#define WM_AOT_F_KNOWN 3u     /* flags this runtime understands */
 
 /* Entry table value of a function the runtime never calls (not exported, not in a table,
  * not referenced): it is reached only by direct calls inside the code. */
@@ -80,13 +80,13 @@ typedef struct wm_aot_rt {
      * wants more: returns the next slice (> 0; after a suspension whatever the resume gave,
      * possibly 0). */
     intptr_t (*refuel)(wm_aot_ctx *c, intptr_t fl);
-    void (*call)(wm_aot_ctx *c, uint32_t func, uint64_t *io);   /* any function index */
+    void (*call)(wm_aot_ctx *c, uint32_t func, uint64_t *io); /* any function index */
     void (*call_ref)(wm_aot_ctx *c, uintptr_t func, uint32_t type, uint64_t *io);
     uint32_t (*mem_grow)(wm_aot_ctx *c, uint32_t delta);
     void (*mem_init)(wm_aot_ctx *c, uint32_t seg, uint32_t dst, uint32_t src, uint32_t n);
     void (*data_drop)(wm_aot_ctx *c, uint32_t seg);
-    void (*table_init)(wm_aot_ctx *c, uint32_t table, uint32_t seg, uint32_t dst,
-                       uint32_t src, uint32_t n);
+    void (*table_init)(wm_aot_ctx *c, uint32_t table, uint32_t seg, uint32_t dst, uint32_t src,
+                       uint32_t n);
     void (*elem_drop)(wm_aot_ctx *c, uint32_t seg);
     void (*table_copy)(wm_aot_ctx *c, uint32_t dt, uint32_t st, uint32_t dst, uint32_t src,
                        uint32_t n);
@@ -104,26 +104,26 @@ typedef struct wm_aot_table {
 /* Per instance. The first two fields are per running call: the runtime sets them whenever
  * it enters or re-enters native code of this instance. */
 struct wm_aot_ctx {
-    uintptr_t stack_limit;        /* a function that calls traps below this stack pointer */
-    uintptr_t fuel;               /* fuel slice (an intptr_t >= 0), synchronised at calls */
-    uint8_t *mem;                 /* memory 0 (never moves), NULL if none */
-    const uint32_t *mem_bytes;    /* accessible bytes of memory 0 */
-    const uint32_t *mem_pages;    /* its size in pages (memory.size) */
-    uint64_t *const *globals;     /* every global's 64-bit value, by global index */
-    const wm_aot_table *tables;   /* by table index */
-    const void *const *funcs;     /* function objects (funcref values), by function index */
-    uintptr_t own_base;           /* address of the first defined function's object */
-    uint32_t own_shift;           /* log2 of the size of a function object */
-    uint32_t nown;                /* defined functions */
+    uintptr_t stack_limit;      /* a function that calls traps below this stack pointer */
+    uintptr_t fuel;             /* fuel slice (an intptr_t >= 0), synchronised at calls */
+    uint8_t *mem;               /* memory 0 (never moves), NULL if none */
+    const uint32_t *mem_bytes;  /* accessible bytes of memory 0 */
+    const uint32_t *mem_pages;  /* its size in pages (memory.size) */
+    uint64_t *const *globals;   /* every global's 64-bit value, by global index */
+    const wm_aot_table *tables; /* by table index */
+    const void *const *funcs;   /* function objects (funcref values), by function index */
+    uintptr_t own_base;         /* address of the first defined function's object */
+    uint32_t own_shift;         /* log2 of the size of a function object */
+    uint32_t nown;              /* defined functions */
     const wm_aot_rt *rt;
-    void *run;                    /* runtime: the call being executed */
-    void *inst;                   /* runtime: the wm_instance */
+    void *run;  /* runtime: the call being executed */
+    void *inst; /* runtime: the wm_instance */
 };
 
 /* A function's signature as the type table records it: FNV-1a over the wasm value type
  * bytes of the parameters, ':', and of the results (the compiler computes the same). */
-static inline uint32_t wm_aot_sig_hash(const uint8_t *params, uint32_t np,
-                                       const uint8_t *results, uint32_t nr)
+static inline uint32_t wm_aot_sig_hash(const uint8_t *params, uint32_t np, const uint8_t *results,
+                                       uint32_t nr)
 {
     uint32_t h = 2166136261u;
     for (uint32_t i = 0; i < np; i++) h = (h ^ params[i]) * 16777619u;

@@ -31,20 +31,40 @@ typedef uintptr_t ref;
 
 /* ---- the stack pointer (exhaustion checks) ---- */
 #if defined(__x86_64__)
-#define WM_SP() ({ uintptr_t s_; __asm__("movq %%rsp, %0" : "=r"(s_)); s_; })
+#define WM_SP()                               \
+    ({                                        \
+        uintptr_t s_;                         \
+        __asm__("movq %%rsp, %0" : "=r"(s_)); \
+        s_;                                   \
+    })
 #elif defined(__aarch64__) || defined(__arm__)
-#define WM_SP() ({ uintptr_t s_; __asm__("mov %0, sp" : "=r"(s_)); s_; })
+#define WM_SP()                           \
+    ({                                    \
+        uintptr_t s_;                     \
+        __asm__("mov %0, sp" : "=r"(s_)); \
+        s_;                               \
+    })
 #elif defined(__riscv)
-#define WM_SP() ({ uintptr_t s_; __asm__("mv %0, sp" : "=r"(s_)); s_; })
+#define WM_SP()                          \
+    ({                                   \
+        uintptr_t s_;                    \
+        __asm__("mv %0, sp" : "=r"(s_)); \
+        s_;                              \
+    })
 #elif defined(__XTENSA__)
-#define WM_SP() ({ uintptr_t s_; __asm__("mov %0, a1" : "=r"(s_)); s_; })
+#define WM_SP()                           \
+    ({                                    \
+        uintptr_t s_;                     \
+        __asm__("mov %0, a1" : "=r"(s_)); \
+        s_;                               \
+    })
 #else
 #error "wm_aot_prelude.h: no stack pointer access for this architecture"
 #endif
 
 /* ---- traps and fuel ---- */
 __attribute__((noinline, cold, noreturn)) static void wm_trap(wm_aot_ctx *c, u32 code,
-                                                             uintptr_t fuel)
+                                                              uintptr_t fuel)
 {
     c->rt->trap(c, code, fuel);
     __builtin_unreachable();
@@ -64,7 +84,11 @@ __attribute__((noinline, cold)) static intptr_t wm_refuel(wm_aot_ctx *c, intptr_
 {
     return c->rt->refuel(c, fl);
 }
-#define CHARGE(k) do { fl -= (intptr_t)(k); if (WM_UNLIKELY(fl < 0)) fl = wm_refuel(c, fl); } while (0)
+#define CHARGE(k)                                       \
+    do {                                                \
+        fl -= (intptr_t)(k);                            \
+        if (WM_UNLIKELY(fl < 0)) fl = wm_refuel(c, fl); \
+    } while (0)
 /* Bulk work of n elements, `per` a unit, charged before it is done: how many of them the
  * slice pays for now (all n, charged; or fewer, the slice is then 0 and the caller does them
  * and asks wm_refuel(c, 0) for more, which suspends the call when it has none left). */
@@ -84,18 +108,30 @@ WM_FN u32 wm_bulk_take(intptr_t *fl, u32 n, u32 per)
 #define FUEL_OF(e) (fl = (e))
 #else
 #define FL 0u
-#define FUEL_IN() do { } while (0)
+#define FUEL_IN() \
+    do {          \
+    } while (0)
 #define SYNC_OUT() ((void)0)
 #define SYNC_IN() ((void)0)
-#define CHARGE(k) do { } while (0)
-WM_FN u32 wm_bulk_take(intptr_t *fl, u32 n, u32 per) { (void)fl; (void)per; return n; }
+#define CHARGE(k) \
+    do {          \
+    } while (0)
+WM_FN u32 wm_bulk_take(intptr_t *fl, u32 n, u32 per)
+{
+    (void)fl;
+    (void)per;
+    return n;
+}
 #define BULK_MORE(fl) ((void)0)
 #define FUEL_ARG 0
 #define FUEL_OF(e) ((void)(e))
 #endif
 
 #define TRAP(code) wm_trap(c, (code), FL)
-#define STACK_CHECK() do { if (WM_UNLIKELY(WM_SP() < c->stack_limit)) TRAP(WM_AOT_TRAP_EXHAUSTED); } while (0)
+#define STACK_CHECK()                                                           \
+    do {                                                                        \
+        if (WM_UNLIKELY(WM_SP() < c->stack_limit)) TRAP(WM_AOT_TRAP_EXHAUSTED); \
+    } while (0)
 
 /* ---- linear memory ----
  * mb: base, msz: accessible bytes (a local, reloaded after calls and memory.grow). An access
@@ -117,12 +153,18 @@ typedef u32 wm_msz_t;
 #define WM_AOT_BOUNDS 1
 #endif
 #if WM_AOT_BOUNDS
-#define CHK(a, k) do { if (WM_UNLIKELY(OOB(a, k))) TRAP(WM_AOT_TRAP_MEM_OOB); } while (0)
+#define CHK(a, k)                                              \
+    do {                                                       \
+        if (WM_UNLIKELY(OOB(a, k))) TRAP(WM_AOT_TRAP_MEM_OOB); \
+    } while (0)
 /* k <= the memory the entries guarantee (MEM_MIN), so msz - k does not wrap: one compare */
 #if UINTPTR_MAX > 0xffffffffu
 #define CHKM(a, k) CHK(a, k)
 #else
-#define CHKM(a, k) do { if (WM_UNLIKELY((u32)(a) > msz - (u32)(k))) TRAP(WM_AOT_TRAP_MEM_OOB); } while (0)
+#define CHKM(a, k)                                                             \
+    do {                                                                       \
+        if (WM_UNLIKELY((u32)(a) > msz - (u32)(k))) TRAP(WM_AOT_TRAP_MEM_OOB); \
+    } while (0)
 #endif
 #else
 /* No software check: an access outside the memory is left to the MPU (docs/aot.md) */
@@ -132,21 +174,25 @@ typedef u32 wm_msz_t;
 /* At every entry from the runtime: memory 0 has at least the bytes the code relies on
  * without checking (host_tools/wasmote/aot/ranges.py). Memory never shrinks, so this holds
  * for the whole call; only a memory capped below its declared minimum fails it. */
-#define MEM_MIN(n) do { if (WM_UNLIKELY(*c->mem_bytes < (n))) \
-        wm_trap(c, WM_AOT_TRAP_MEM_SMALL, c->fuel); } while (0)
+#define MEM_MIN(n)                                                                        \
+    do {                                                                                  \
+        if (WM_UNLIKELY(*c->mem_bytes < (n))) wm_trap(c, WM_AOT_TRAP_MEM_SMALL, c->fuel); \
+    } while (0)
 /* A segment's combined check for the accesses at local l + c (i32 add, wrapping), c in
  * [cmin, end - size]: with l read as signed (compilers index with negative bases), if
  * l + cmin >= 0 and l + end <= msz in exact integers, then every l + c lies in [0, 2^32),
  * equals the wrapped sum, and is in bounds. Those accesses then use EAF. */
 #if UINTPTR_MAX > 0xffffffffu
-#define GRP_OK(l, cmin, end) ((s64)msz >= (s64)(end) - (s64)(cmin) && \
-    (u64)((s64)(s32)(l) + (s64)(cmin)) <= (u64)((s64)msz - ((s64)(end) - (s64)(cmin))))
+#define GRP_OK(l, cmin, end)                 \
+    ((s64)msz >= (s64)(end) - (s64)(cmin) && \
+     (u64)((s64)(s32)(l) + (s64)(cmin)) <= (u64)((s64)msz - ((s64)(end) - (s64)(cmin))))
 #else
 /* 32-bit: the same in 32-bit arithmetic. With |cmin| <= 2^30 (the compiler guarantees it)
  * and memories below 1 GiB, l + cmin wrapped into [0, msz - span] only when it is exactly
  * there (a value below -2^31 + cmin cannot wrap that far). */
-#define GRP_OK(l, cmin, end) (msz <= 0x40000000u && msz >= (u32)((end) - (cmin)) && \
-    (u32)((u32)(l) + (u32)(s32)(cmin)) <= msz - (u32)((end) - (cmin)))
+#define GRP_OK(l, cmin, end)                               \
+    (msz <= 0x40000000u && msz >= (u32)((end) - (cmin)) && \
+     (u32)((u32)(l) + (u32)(s32)(cmin)) <= msz - (u32)((end) - (cmin)))
 #endif
 #define EAF(l, k) (mb + (intptr_t)(s32)(l) + (intptr_t)(k))
 
@@ -201,50 +247,118 @@ WM_FN int wm_range_ok32(u32 s, s32 t, u64 n, s32 cmin, s32 end, u32 mem)
  * address (the memory's base is 8-aligned) and use word accesses, bytes otherwise. */
 typedef uint16_t __attribute__((may_alias, aligned(2))) wm_a16;
 typedef u32 __attribute__((may_alias, aligned(4))) wm_a32;
-#define WM_AL(p, n) WM_LIKELY(((uintptr_t)(p) & ((n) - 1u)) == 0u)
+#define WM_AL(p, n) WM_LIKELY(((uintptr_t)(p) & ((n)-1u)) == 0u)
 WM_FN u32 wm_ld16(const uint8_t *p)
 {
     if (WM_AL(p, 2)) return *(const wm_a16 *)p;
-    uint16_t v; __builtin_memcpy(&v, p, 2); return v;
+    uint16_t v;
+    __builtin_memcpy(&v, p, 2);
+    return v;
 }
 WM_FN u32 wm_ld32(const uint8_t *p)
 {
     if (WM_AL(p, 4)) return *(const wm_a32 *)p;
-    u32 v; __builtin_memcpy(&v, p, 4); return v;
+    u32 v;
+    __builtin_memcpy(&v, p, 4);
+    return v;
 }
 WM_FN u64 wm_ld64(const uint8_t *p)
 {
     if (WM_AL(p, 4)) return (u64)((const wm_a32 *)p)[0] | (u64)((const wm_a32 *)p)[1] << 32;
-    u64 v; __builtin_memcpy(&v, p, 8); return v;
+    u64 v;
+    __builtin_memcpy(&v, p, 8);
+    return v;
 }
 WM_FN void wm_st16(uint8_t *p, u32 v)
 {
-    if (WM_AL(p, 2)) { *(wm_a16 *)p = (uint16_t)v; return; }
-    uint16_t w = (uint16_t)v; __builtin_memcpy(p, &w, 2);
+    if (WM_AL(p, 2)) {
+        *(wm_a16 *)p = (uint16_t)v;
+        return;
+    }
+    uint16_t w = (uint16_t)v;
+    __builtin_memcpy(p, &w, 2);
 }
 WM_FN void wm_st32(uint8_t *p, u32 v)
 {
-    if (WM_AL(p, 4)) { *(wm_a32 *)p = v; return; }
+    if (WM_AL(p, 4)) {
+        *(wm_a32 *)p = v;
+        return;
+    }
     __builtin_memcpy(p, &v, 4);
 }
 WM_FN void wm_st64(uint8_t *p, u64 v)
 {
-    if (WM_AL(p, 4)) { ((wm_a32 *)p)[0] = (u32)v; ((wm_a32 *)p)[1] = (u32)(v >> 32); return; }
+    if (WM_AL(p, 4)) {
+        ((wm_a32 *)p)[0] = (u32)v;
+        ((wm_a32 *)p)[1] = (u32)(v >> 32);
+        return;
+    }
     __builtin_memcpy(p, &v, 8);
 }
-WM_FN f32 wm_ldf32(const uint8_t *p) { u32 u = wm_ld32(p); f32 v; __builtin_memcpy(&v, &u, 4); return v; }
-WM_FN f64 wm_ldf64(const uint8_t *p) { u64 u = wm_ld64(p); f64 v; __builtin_memcpy(&v, &u, 8); return v; }
-WM_FN void wm_stf32(uint8_t *p, f32 v) { u32 u; __builtin_memcpy(&u, &v, 4); wm_st32(p, u); }
-WM_FN void wm_stf64(uint8_t *p, f64 v) { u64 u; __builtin_memcpy(&u, &v, 8); wm_st64(p, u); }
+WM_FN f32 wm_ldf32(const uint8_t *p)
+{
+    u32 u = wm_ld32(p);
+    f32 v;
+    __builtin_memcpy(&v, &u, 4);
+    return v;
+}
+WM_FN f64 wm_ldf64(const uint8_t *p)
+{
+    u64 u = wm_ld64(p);
+    f64 v;
+    __builtin_memcpy(&v, &u, 8);
+    return v;
+}
+WM_FN void wm_stf32(uint8_t *p, f32 v)
+{
+    u32 u;
+    __builtin_memcpy(&u, &v, 4);
+    wm_st32(p, u);
+}
+WM_FN void wm_stf64(uint8_t *p, f64 v)
+{
+    u64 u;
+    __builtin_memcpy(&u, &v, 8);
+    wm_st64(p, u);
+}
 #else
-WM_FN u32 wm_ld16(const uint8_t *p) { uint16_t v; __builtin_memcpy(&v, p, 2); return v; }
-WM_FN u32 wm_ld32(const uint8_t *p) { u32 v; __builtin_memcpy(&v, p, 4); return v; }
-WM_FN u64 wm_ld64(const uint8_t *p) { u64 v; __builtin_memcpy(&v, p, 8); return v; }
-WM_FN void wm_st16(uint8_t *p, u32 v) { uint16_t w = (uint16_t)v; __builtin_memcpy(p, &w, 2); }
+WM_FN u32 wm_ld16(const uint8_t *p)
+{
+    uint16_t v;
+    __builtin_memcpy(&v, p, 2);
+    return v;
+}
+WM_FN u32 wm_ld32(const uint8_t *p)
+{
+    u32 v;
+    __builtin_memcpy(&v, p, 4);
+    return v;
+}
+WM_FN u64 wm_ld64(const uint8_t *p)
+{
+    u64 v;
+    __builtin_memcpy(&v, p, 8);
+    return v;
+}
+WM_FN void wm_st16(uint8_t *p, u32 v)
+{
+    uint16_t w = (uint16_t)v;
+    __builtin_memcpy(p, &w, 2);
+}
 WM_FN void wm_st32(uint8_t *p, u32 v) { __builtin_memcpy(p, &v, 4); }
 WM_FN void wm_st64(uint8_t *p, u64 v) { __builtin_memcpy(p, &v, 8); }
-WM_FN f32 wm_ldf32(const uint8_t *p) { f32 v; __builtin_memcpy(&v, p, 4); return v; }
-WM_FN f64 wm_ldf64(const uint8_t *p) { f64 v; __builtin_memcpy(&v, p, 8); return v; }
+WM_FN f32 wm_ldf32(const uint8_t *p)
+{
+    f32 v;
+    __builtin_memcpy(&v, p, 4);
+    return v;
+}
+WM_FN f64 wm_ldf64(const uint8_t *p)
+{
+    f64 v;
+    __builtin_memcpy(&v, p, 8);
+    return v;
+}
 WM_FN void wm_stf32(uint8_t *p, f32 v) { __builtin_memcpy(p, &v, 4); }
 WM_FN void wm_stf64(uint8_t *p, f64 v) { __builtin_memcpy(p, &v, 8); }
 #endif
@@ -268,7 +382,10 @@ __attribute__((noinline)) static void wm_memmove(uint8_t *d, const uint8_t *s, u
         d += n;
         s += n;
         if ((((uintptr_t)d ^ (uintptr_t)s) & (sizeof(uintptr_t) - 1u)) == 0) {
-            while (n && ((uintptr_t)d & (sizeof(uintptr_t) - 1u))) { *--d = *--s; n--; }
+            while (n && ((uintptr_t)d & (sizeof(uintptr_t) - 1u))) {
+                *--d = *--s;
+                n--;
+            }
             for (; n >= sizeof(uintptr_t); n -= (u32)sizeof(uintptr_t)) {
                 d -= sizeof(uintptr_t);
                 s -= sizeof(uintptr_t);
@@ -282,7 +399,10 @@ __attribute__((noinline)) static void wm_memmove(uint8_t *d, const uint8_t *s, u
 __attribute__((noinline)) static void wm_memset(uint8_t *d, u32 v, u32 n)
 {
     uintptr_t w = (uintptr_t)(v & 0xffu) * (UINTPTR_MAX / 0xffu);
-    while (n && ((uintptr_t)d & (sizeof(uintptr_t) - 1u))) { *d++ = (uint8_t)v; n--; }
+    while (n && ((uintptr_t)d & (sizeof(uintptr_t) - 1u))) {
+        *d++ = (uint8_t)v;
+        n--;
+    }
     for (; n >= sizeof(uintptr_t); n -= (u32)sizeof(uintptr_t)) {
         *(uintptr_t *)(void *)d = w;
         d += sizeof(uintptr_t);
@@ -294,8 +414,8 @@ __attribute__((noinline)) static void wm_memset(uint8_t *d, u32 v, u32 n)
 /* memory.fill / memory.copy (bounds already checked) in the pieces the fuel pays for, as the
  * interpreter does them: a copy overlapping forwards does its end first. Returns the slice
  * left (a returned value, not a pointer: the slice stays in a register elsewhere). */
-__attribute__((noinline)) static intptr_t wm_fill(wm_aot_ctx *c, intptr_t fl, uint8_t *p,
-                                                  u32 v, u32 n)
+__attribute__((noinline)) static intptr_t wm_fill(wm_aot_ctx *c, intptr_t fl, uint8_t *p, u32 v,
+                                                  u32 n)
 {
     (void)c;
     for (;;) {
@@ -308,8 +428,8 @@ __attribute__((noinline)) static intptr_t wm_fill(wm_aot_ctx *c, intptr_t fl, ui
     }
 }
 
-__attribute__((noinline)) static intptr_t wm_copy(wm_aot_ctx *c, intptr_t fl, uint8_t *mb,
-                                                  u32 d, u32 s, u32 n)
+__attribute__((noinline)) static intptr_t wm_copy(wm_aot_ctx *c, intptr_t fl, uint8_t *mb, u32 d,
+                                                  u32 s, u32 n)
 {
     (void)c;
     for (;;) {
@@ -332,10 +452,30 @@ __attribute__((noinline)) static intptr_t wm_copy(wm_aot_ctx *c, intptr_t fl, ui
 #endif
 
 /* ---- bit patterns of floats ---- */
-WM_FN u32 wm_f32u(f32 f) { u32 u; __builtin_memcpy(&u, &f, 4); return u; }
-WM_FN u64 wm_f64u(f64 f) { u64 u; __builtin_memcpy(&u, &f, 8); return u; }
-WM_FN f32 wm_uf32(u32 u) { f32 f; __builtin_memcpy(&f, &u, 4); return f; }
-WM_FN f64 wm_uf64(u64 u) { f64 f; __builtin_memcpy(&f, &u, 8); return f; }
+WM_FN u32 wm_f32u(f32 f)
+{
+    u32 u;
+    __builtin_memcpy(&u, &f, 4);
+    return u;
+}
+WM_FN u64 wm_f64u(f64 f)
+{
+    u64 u;
+    __builtin_memcpy(&u, &f, 8);
+    return u;
+}
+WM_FN f32 wm_uf32(u32 u)
+{
+    f32 f;
+    __builtin_memcpy(&f, &u, 4);
+    return f;
+}
+WM_FN f64 wm_uf64(u64 u)
+{
+    f64 f;
+    __builtin_memcpy(&f, &u, 8);
+    return f;
+}
 
 /* f32 -> f64 with an optimisation barrier: compilers fold demote(promote(x)) to x, which
  * would keep a signalling NaN signalling (the spec wants it quieted). */
@@ -346,13 +486,34 @@ WM_FN f64 wm_uf64(u64 u) { f64 f; __builtin_memcpy(&f, &u, 8); return f; }
 #else
 #define WM_FBARRIER(v) __asm__("" : "+r"(v))
 #endif
-WM_FN f64 wm_promote(f32 x) { f64 d = (f64)x; WM_FBARRIER(d); return d; }
+WM_FN f64 wm_promote(f32 x)
+{
+    f64 d = (f64)x;
+    WM_FBARRIER(d);
+    return d;
+}
 
 /* ---- integer helpers ---- */
-WM_FN u32 wm_rotl32(u32 a, u32 k) { k &= 31u; return (a << k) | (a >> ((32u - k) & 31u)); }
-WM_FN u32 wm_rotr32(u32 a, u32 k) { k &= 31u; return (a >> k) | (a << ((32u - k) & 31u)); }
-WM_FN u64 wm_rotl64(u64 a, u64 k) { k &= 63u; return (a << k) | (a >> ((64u - k) & 63u)); }
-WM_FN u64 wm_rotr64(u64 a, u64 k) { k &= 63u; return (a >> k) | (a << ((64u - k) & 63u)); }
+WM_FN u32 wm_rotl32(u32 a, u32 k)
+{
+    k &= 31u;
+    return (a << k) | (a >> ((32u - k) & 31u));
+}
+WM_FN u32 wm_rotr32(u32 a, u32 k)
+{
+    k &= 31u;
+    return (a >> k) | (a << ((32u - k) & 31u));
+}
+WM_FN u64 wm_rotl64(u64 a, u64 k)
+{
+    k &= 63u;
+    return (a << k) | (a >> ((64u - k) & 63u));
+}
+WM_FN u64 wm_rotr64(u64 a, u64 k)
+{
+    k &= 63u;
+    return (a >> k) | (a << ((64u - k) & 63u));
+}
 WM_FN u32 wm_clz32(u32 a) { return a ? (u32)__builtin_clz(a) : 32u; }
 WM_FN u32 wm_ctz32(u32 a) { return a ? (u32)__builtin_ctz(a) : 32u; }
 WM_FN u64 wm_clz64(u64 a) { return a ? (u64)__builtin_clzll(a) : 64u; }
@@ -438,7 +599,10 @@ __attribute__((noinline)) static u64 wm_round_bits(u64 a, int mb, int eb, int mo
     }
     }
 }
-WM_FN f32 wm_round32(f32 x, int mode) { return wm_uf32((u32)wm_round_bits(wm_f32u(x), 23, 8, mode)); }
+WM_FN f32 wm_round32(f32 x, int mode)
+{
+    return wm_uf32((u32)wm_round_bits(wm_f32u(x), 23, 8, mode));
+}
 WM_FN f64 wm_round64(f64 x, int mode) { return wm_uf64(wm_round_bits(wm_f64u(x), 52, 11, mode)); }
 
 /* Square roots: the FPU's instruction where it has one (IEEE correctly rounded), otherwise
@@ -463,25 +627,39 @@ __attribute__((noinline)) static u64 wm_sqrt_bits64(u64 a)
     if (a >> 63) return 0x7ff8000000000000ull;
     if (e == 0) {
         e = 1;
-        while (!(mant & (1ull << 52))) { mant <<= 1; e--; }
+        while (!(mant & (1ull << 52))) {
+            mant <<= 1;
+            e--;
+        }
     } else {
         mant |= 1ull << 52;
     }
     int ex = e - 1075;
-    if (ex & 1) { mant <<= 1; ex -= 1; }
+    if (ex & 1) {
+        mant <<= 1;
+        ex -= 1;
+    }
     u64 q = 0, rem = 0;
     for (int i = 54; i >= 0; i--) {
         int p = 2 * i;
         u64 two = p >= 56 ? (mant >> (p - 56)) & 3u : 0;
         rem = (rem << 2) | two;
         u64 t = (q << 2) | 1u;
-        if (rem >= t) { rem -= t; q = (q << 1) | 1u; } else { q <<= 1; }
+        if (rem >= t) {
+            rem -= t;
+            q = (q << 1) | 1u;
+        } else {
+            q <<= 1;
+        }
     }
     u64 rb = q & 3u;
     q >>= 2;
     int s = (ex - 56) / 2 + 2;
     if (rb == 3 || (rb == 2 && (rem != 0 || (q & 1u)))) q++;
-    if (q == (1ull << 53)) { q >>= 1; s++; }
+    if (q == (1ull << 53)) {
+        q >>= 1;
+        s++;
+    }
     return ((u64)(52 + s + 1023) << 52) | (q & ((1ull << 52) - 1u));
 }
 #endif
@@ -502,8 +680,14 @@ WM_FN f32 wm_sqrt32(f32 x)
 }
 #endif
 
-WM_FN f32 wm_copysign32(f32 a, f32 b) { return wm_uf32((wm_f32u(a) & 0x7fffffffu) | (wm_f32u(b) & 0x80000000u)); }
-WM_FN f64 wm_copysign64(f64 a, f64 b) { return wm_uf64((wm_f64u(a) & 0x7fffffffffffffffull) | (wm_f64u(b) & 0x8000000000000000ull)); }
+WM_FN f32 wm_copysign32(f32 a, f32 b)
+{
+    return wm_uf32((wm_f32u(a) & 0x7fffffffu) | (wm_f32u(b) & 0x80000000u));
+}
+WM_FN f64 wm_copysign64(f64 a, f64 b)
+{
+    return wm_uf64((wm_f64u(a) & 0x7fffffffffffffffull) | (wm_f64u(b) & 0x8000000000000000ull));
+}
 WM_FN f32 wm_abs32(f32 a) { return wm_uf32(wm_f32u(a) & 0x7fffffffu); }
 WM_FN f64 wm_abs64(f64 a) { return wm_uf64(wm_f64u(a) & 0x7fffffffffffffffull); }
 WM_FN f32 wm_neg32(f32 a) { return wm_uf32(wm_f32u(a) ^ 0x80000000u); }
@@ -512,14 +696,14 @@ WM_FN f64 wm_neg64(f64 a) { return wm_uf64(wm_f64u(a) ^ 0x8000000000000000ull); 
 /* ---- float -> int: trapping (T) and saturating (S) ----
  * In range: -2^31 <= x < 2^31 (s32), -1 < x < 2^32 (u32), likewise for 64 bits. Every bound
  * is exact in both formats; NaN fails every comparison. */
-#define WM_TRUNC(name, ft, it, lo_ok, hi_ok)                                           \
-    WM_FN it name(wm_aot_ctx *c, uintptr_t fl, ft x)                                   \
-    {                                                                                  \
-        if (WM_UNLIKELY(!((lo_ok) && (hi_ok)))) {                                       \
-            if (x != x) wm_trap(c, WM_AOT_TRAP_INVALID_CONV, fl);                      \
-            wm_trap(c, WM_AOT_TRAP_INT_OVERFLOW, fl);                                  \
-        }                                                                              \
-        return (it)x;                                                                  \
+#define WM_TRUNC(name, ft, it, lo_ok, hi_ok)                      \
+    WM_FN it name(wm_aot_ctx *c, uintptr_t fl, ft x)              \
+    {                                                             \
+        if (WM_UNLIKELY(!((lo_ok) && (hi_ok)))) {                 \
+            if (x != x) wm_trap(c, WM_AOT_TRAP_INVALID_CONV, fl); \
+            wm_trap(c, WM_AOT_TRAP_INT_OVERFLOW, fl);             \
+        }                                                         \
+        return (it)x;                                             \
     }
 WM_TRUNC(wm_trunc_s32_f32, f32, s32, x >= -2147483648.0f, x < 2147483648.0f)
 WM_TRUNC(wm_trunc_u32_f32, f32, u32, x > -1.0f, x < 4294967296.0f)
@@ -530,13 +714,13 @@ WM_TRUNC(wm_trunc_u64_f32, f32, u64, x > -1.0f, x < 18446744073709551616.0f)
 WM_TRUNC(wm_trunc_s64_f64, f64, s64, x >= -9223372036854775808.0, x < 9223372036854775808.0)
 WM_TRUNC(wm_trunc_u64_f64, f64, u64, x > -1.0, x < 18446744073709551616.0)
 
-#define WM_SAT(name, ft, it, lo_ok, hi_ok, lo, hi)                                      \
-    WM_FN it name(ft x)                                                                \
-    {                                                                                  \
-        if (x != x) return 0;                                                          \
-        if (!(lo_ok)) return (it)(lo);                                                 \
-        if (!(hi_ok)) return (it)(hi);                                                 \
-        return (it)x;                                                                  \
+#define WM_SAT(name, ft, it, lo_ok, hi_ok, lo, hi) \
+    WM_FN it name(ft x)                            \
+    {                                              \
+        if (x != x) return 0;                      \
+        if (!(lo_ok)) return (it)(lo);             \
+        if (!(hi_ok)) return (it)(hi);             \
+        return (it)x;                              \
     }
 WM_SAT(wm_sat_s32_f32, f32, s32, x >= -2147483648.0f, x < 2147483648.0f, INT32_MIN, INT32_MAX)
 WM_SAT(wm_sat_u32_f32, f32, u32, x > -1.0f, x < 4294967296.0f, 0, UINT32_MAX)
@@ -545,16 +729,28 @@ WM_SAT(wm_sat_u32_f64, f64, u32, x > -1.0, x < 4294967296.0, 0, UINT32_MAX)
 WM_SAT(wm_sat_s64_f32, f32, s64, x >= -9223372036854775808.0f, x < 9223372036854775808.0f,
        INT64_MIN, INT64_MAX)
 WM_SAT(wm_sat_u64_f32, f32, u64, x > -1.0f, x < 18446744073709551616.0f, 0, UINT64_MAX)
-WM_SAT(wm_sat_s64_f64, f64, s64, x >= -9223372036854775808.0, x < 9223372036854775808.0,
-       INT64_MIN, INT64_MAX)
+WM_SAT(wm_sat_s64_f64, f64, s64, x >= -9223372036854775808.0, x < 9223372036854775808.0, INT64_MIN,
+       INT64_MAX)
 WM_SAT(wm_sat_u64_f64, f64, u64, x > -1.0, x < 18446744073709551616.0, 0, UINT64_MAX)
 
 /* ---- libc symbols a compiler may emit calls to (struct copies, zeroing) ---- */
 __attribute__((visibility("hidden"))) void *memcpy(void *d, const void *s, size_t n);
 __attribute__((visibility("hidden"))) void *memmove(void *d, const void *s, size_t n);
 __attribute__((visibility("hidden"))) void *memset(void *d, int v, size_t n);
-void *memcpy(void *d, const void *s, size_t n) { wm_memmove((uint8_t *)d, (const uint8_t *)s, (u32)n); return d; }
-void *memmove(void *d, const void *s, size_t n) { wm_memmove((uint8_t *)d, (const uint8_t *)s, (u32)n); return d; }
-void *memset(void *d, int v, size_t n) { wm_memset((uint8_t *)d, (u32)v, (u32)n); return d; }
+void *memcpy(void *d, const void *s, size_t n)
+{
+    wm_memmove((uint8_t *)d, (const uint8_t *)s, (u32)n);
+    return d;
+}
+void *memmove(void *d, const void *s, size_t n)
+{
+    wm_memmove((uint8_t *)d, (const uint8_t *)s, (u32)n);
+    return d;
+}
+void *memset(void *d, int v, size_t n)
+{
+    wm_memset((uint8_t *)d, (u32)v, (u32)n);
+    return d;
+}
 
 #endif /* WM_AOT_PRELUDE_H */

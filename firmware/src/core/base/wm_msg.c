@@ -91,15 +91,9 @@ void wm_msg_put_n(wm_msg *m, const char *s, size_t n)
     }
 }
 
-void wm_msg_put(wm_msg *m, const char *s)
-{
-    wm_msg_put_n(m, s, (size_t)-1);
-}
+void wm_msg_put(wm_msg *m, const char *s) { wm_msg_put_n(m, s, (size_t)-1); }
 
-void wm_msg_put_c(wm_msg *m, char c)
-{
-    wm_msg_put_n(m, &c, 1);
-}
+void wm_msg_put_c(wm_msg *m, char c) { wm_msg_put_n(m, &c, 1); }
 
 void wm_msg_put_input(wm_msg *m, const uint8_t *s, size_t n)
 {

@@ -13,10 +13,7 @@ static const uint32_t wm_fe25519_2p[10] = {
     0x3fffffeu, 0x7fffffeu, 0x3fffffeu, 0x7fffffeu, 0x3fffffeu,
 };
 
-static unsigned limb_bits(unsigned i)
-{
-    return (i & 1u) ? 25u : 26u;
-}
+static unsigned limb_bits(unsigned i) { return (i & 1u) ? 25u : 26u; }
 
 /* Carries limbs below 2^31 into carried form: one pass, the top carry folded
  * as 19 (2^255 = 19 mod p), then limb 0 carried once more into limb 1.
@@ -160,36 +157,26 @@ void wm_fe25519_mul(wm_fe25519 *out, const wm_fe25519 *f, const wm_fe25519 *g)
     const uint32_t g5_19 = 19u * g5, g6_19 = 19u * g6, g7_19 = 19u * g7, g8_19 = 19u * g8;
     const uint32_t g9_19 = 19u * g9;
     uint64_t h[10];
-    h[0] = M(f0, g0) + M(f1_2, g9_19) + M(f2, g8_19) + M(f3_2, g7_19) +
-           M(f4, g6_19) + M(f5_2, g5_19) + M(f6, g4_19) + M(f7_2, g3_19) +
-           M(f8, g2_19) + M(f9_2, g1_19);
-    h[1] = M(f0, g1) + M(f1, g0) + M(f2, g9_19) + M(f3, g8_19) +
-           M(f4, g7_19) + M(f5, g6_19) + M(f6, g5_19) + M(f7, g4_19) +
-           M(f8, g3_19) + M(f9, g2_19);
-    h[2] = M(f0, g2) + M(f1_2, g1) + M(f2, g0) + M(f3_2, g9_19) +
-           M(f4, g8_19) + M(f5_2, g7_19) + M(f6, g6_19) + M(f7_2, g5_19) +
-           M(f8, g4_19) + M(f9_2, g3_19);
-    h[3] = M(f0, g3) + M(f1, g2) + M(f2, g1) + M(f3, g0) +
-           M(f4, g9_19) + M(f5, g8_19) + M(f6, g7_19) + M(f7, g6_19) +
-           M(f8, g5_19) + M(f9, g4_19);
-    h[4] = M(f0, g4) + M(f1_2, g3) + M(f2, g2) + M(f3_2, g1) +
-           M(f4, g0) + M(f5_2, g9_19) + M(f6, g8_19) + M(f7_2, g7_19) +
-           M(f8, g6_19) + M(f9_2, g5_19);
-    h[5] = M(f0, g5) + M(f1, g4) + M(f2, g3) + M(f3, g2) +
-           M(f4, g1) + M(f5, g0) + M(f6, g9_19) + M(f7, g8_19) +
-           M(f8, g7_19) + M(f9, g6_19);
-    h[6] = M(f0, g6) + M(f1_2, g5) + M(f2, g4) + M(f3_2, g3) +
-           M(f4, g2) + M(f5_2, g1) + M(f6, g0) + M(f7_2, g9_19) +
-           M(f8, g8_19) + M(f9_2, g7_19);
-    h[7] = M(f0, g7) + M(f1, g6) + M(f2, g5) + M(f3, g4) +
-           M(f4, g3) + M(f5, g2) + M(f6, g1) + M(f7, g0) +
-           M(f8, g9_19) + M(f9, g8_19);
-    h[8] = M(f0, g8) + M(f1_2, g7) + M(f2, g6) + M(f3_2, g5) +
-           M(f4, g4) + M(f5_2, g3) + M(f6, g2) + M(f7_2, g1) +
-           M(f8, g0) + M(f9_2, g9_19);
-    h[9] = M(f0, g9) + M(f1, g8) + M(f2, g7) + M(f3, g6) +
-           M(f4, g5) + M(f5, g4) + M(f6, g3) + M(f7, g2) +
-           M(f8, g1) + M(f9, g0);
+    h[0] = M(f0, g0) + M(f1_2, g9_19) + M(f2, g8_19) + M(f3_2, g7_19) + M(f4, g6_19) +
+           M(f5_2, g5_19) + M(f6, g4_19) + M(f7_2, g3_19) + M(f8, g2_19) + M(f9_2, g1_19);
+    h[1] = M(f0, g1) + M(f1, g0) + M(f2, g9_19) + M(f3, g8_19) + M(f4, g7_19) + M(f5, g6_19) +
+           M(f6, g5_19) + M(f7, g4_19) + M(f8, g3_19) + M(f9, g2_19);
+    h[2] = M(f0, g2) + M(f1_2, g1) + M(f2, g0) + M(f3_2, g9_19) + M(f4, g8_19) + M(f5_2, g7_19) +
+           M(f6, g6_19) + M(f7_2, g5_19) + M(f8, g4_19) + M(f9_2, g3_19);
+    h[3] = M(f0, g3) + M(f1, g2) + M(f2, g1) + M(f3, g0) + M(f4, g9_19) + M(f5, g8_19) +
+           M(f6, g7_19) + M(f7, g6_19) + M(f8, g5_19) + M(f9, g4_19);
+    h[4] = M(f0, g4) + M(f1_2, g3) + M(f2, g2) + M(f3_2, g1) + M(f4, g0) + M(f5_2, g9_19) +
+           M(f6, g8_19) + M(f7_2, g7_19) + M(f8, g6_19) + M(f9_2, g5_19);
+    h[5] = M(f0, g5) + M(f1, g4) + M(f2, g3) + M(f3, g2) + M(f4, g1) + M(f5, g0) + M(f6, g9_19) +
+           M(f7, g8_19) + M(f8, g7_19) + M(f9, g6_19);
+    h[6] = M(f0, g6) + M(f1_2, g5) + M(f2, g4) + M(f3_2, g3) + M(f4, g2) + M(f5_2, g1) + M(f6, g0) +
+           M(f7_2, g9_19) + M(f8, g8_19) + M(f9_2, g7_19);
+    h[7] = M(f0, g7) + M(f1, g6) + M(f2, g5) + M(f3, g4) + M(f4, g3) + M(f5, g2) + M(f6, g1) +
+           M(f7, g0) + M(f8, g9_19) + M(f9, g8_19);
+    h[8] = M(f0, g8) + M(f1_2, g7) + M(f2, g6) + M(f3_2, g5) + M(f4, g4) + M(f5_2, g3) + M(f6, g2) +
+           M(f7_2, g1) + M(f8, g0) + M(f9_2, g9_19);
+    h[9] = M(f0, g9) + M(f1, g8) + M(f2, g7) + M(f3, g6) + M(f4, g5) + M(f5, g4) + M(f6, g3) +
+           M(f7, g2) + M(f8, g1) + M(f9, g0);
     carry64(out, h);
 }
 
@@ -205,14 +192,14 @@ void wm_fe25519_sq(wm_fe25519 *out, const wm_fe25519 *f)
     const uint32_t f9_19 = 19u * f9;
     const uint32_t f7_38 = 38u * f7, f9_38 = 38u * f9;
     uint64_t h[10];
-    h[0] = M(f0, f0) + M(f1_2, f9_38) + M(f2_2, f8_19) +
-           M(f3_2, f7_38) + M(f4_2, f6_19) + M(f5_2, f5_19);
+    h[0] = M(f0, f0) + M(f1_2, f9_38) + M(f2_2, f8_19) + M(f3_2, f7_38) + M(f4_2, f6_19) +
+           M(f5_2, f5_19);
     h[1] = M(f0_2, f1) + M(f2_2, f9_19) + M(f3_2, f8_19) + M(f4_2, f7_19) + M(f5_2, f6_19);
-    h[2] = M(f0_2, f2) + M(f1_2, f1) + M(f3_2, f9_38) +
-           M(f4_2, f8_19) + M(f5_2, f7_38) + M(f6, f6_19);
+    h[2] =
+        M(f0_2, f2) + M(f1_2, f1) + M(f3_2, f9_38) + M(f4_2, f8_19) + M(f5_2, f7_38) + M(f6, f6_19);
     h[3] = M(f0_2, f3) + M(f1_2, f2) + M(f4_2, f9_19) + M(f5_2, f8_19) + M(f6_2, f7_19);
-    h[4] = M(f0_2, f4) + M(f1_2, f3_2) + M(f2, f2) +
-           M(f5_2, f9_38) + M(f6_2, f8_19) + M(f7_2, f7_19);
+    h[4] =
+        M(f0_2, f4) + M(f1_2, f3_2) + M(f2, f2) + M(f5_2, f9_38) + M(f6_2, f8_19) + M(f7_2, f7_19);
     h[5] = M(f0_2, f5) + M(f1_2, f4) + M(f2_2, f3) + M(f6_2, f9_19) + M(f7_2, f8_19);
     h[6] = M(f0_2, f6) + M(f1_2, f5_2) + M(f2_2, f4) + M(f3_2, f3) + M(f7_2, f9_38) + M(f8, f8_19);
     h[7] = M(f0_2, f7) + M(f1_2, f6) + M(f2_2, f5) + M(f3_2, f4) + M(f8_2, f9_19);
@@ -241,16 +228,16 @@ static void pow_2_250_minus_1(wm_fe25519 *out, wm_fe25519 *z3, const wm_fe25519 
 {
     wm_fe25519 e5, e10, e20, e40, e50, e100, e200, t;
     wm_fe25519_sq(&t, a);
-    wm_fe25519_mul(z3, &t, a);                 /* a^(2^2 - 1) */
-    sq_times_mul(&t, z3, 2, z3);               /* a^(2^4 - 1) */
-    sq_times_mul(&e5, &t, 1, a);               /* a^(2^5 - 1) */
-    sq_times_mul(&e10, &e5, 5, &e5);           /* a^(2^10 - 1) */
-    sq_times_mul(&e20, &e10, 10, &e10);        /* a^(2^20 - 1) */
-    sq_times_mul(&e40, &e20, 20, &e20);        /* a^(2^40 - 1) */
-    sq_times_mul(&e50, &e40, 10, &e10);        /* a^(2^50 - 1) */
-    sq_times_mul(&e100, &e50, 50, &e50);       /* a^(2^100 - 1) */
-    sq_times_mul(&e200, &e100, 100, &e100);    /* a^(2^200 - 1) */
-    sq_times_mul(out, &e200, 50, &e50);        /* a^(2^250 - 1) */
+    wm_fe25519_mul(z3, &t, a);              /* a^(2^2 - 1) */
+    sq_times_mul(&t, z3, 2, z3);            /* a^(2^4 - 1) */
+    sq_times_mul(&e5, &t, 1, a);            /* a^(2^5 - 1) */
+    sq_times_mul(&e10, &e5, 5, &e5);        /* a^(2^10 - 1) */
+    sq_times_mul(&e20, &e10, 10, &e10);     /* a^(2^20 - 1) */
+    sq_times_mul(&e40, &e20, 20, &e20);     /* a^(2^40 - 1) */
+    sq_times_mul(&e50, &e40, 10, &e10);     /* a^(2^50 - 1) */
+    sq_times_mul(&e100, &e50, 50, &e50);    /* a^(2^100 - 1) */
+    sq_times_mul(&e200, &e100, 100, &e100); /* a^(2^200 - 1) */
+    sq_times_mul(out, &e200, 50, &e50);     /* a^(2^250 - 1) */
 }
 
 void wm_fe25519_invert(wm_fe25519 *out, const wm_fe25519 *a)

@@ -5,24 +5,19 @@
 /* Curve constants as carried limbs (radix 2^25.5, see fe25519.h), computed from their definitions:
  * d = -121665/121666, 2d, sqrt(-1) = 2^((p-1)/4), and the base point
  * B = (x, 4/5) with x even (RFC 8032 section 5.1). */
-static const wm_fe25519 wm_ge25519_d = {{
-    0x35978a3, 0x0d37284, 0x3156ebd, 0x06a0a0e, 0x001c029,
-    0x179e898, 0x3a03cbb, 0x1ce7198, 0x2e2b6ff, 0x1480db3}};
-static const wm_fe25519 wm_ge25519_d2 = {{
-    0x2b2f159, 0x1a6e509, 0x22add7a, 0x0d4141d, 0x0038052,
-    0x0f3d130, 0x3407977, 0x19ce331, 0x1c56dff, 0x0901b67}};
-static const wm_fe25519 wm_ge25519_sqrtm1 = {{
-    0x20ea0b0, 0x186c9d2, 0x08f189d, 0x035697f, 0x0bd0c60,
-    0x1fbd7a7, 0x2804c9e, 0x1e16569, 0x004fc1d, 0x0ae0c92}};
-static const wm_fe25519 wm_ge25519_bx = {{
-    0x325d51a, 0x18b5823, 0x0f6592a, 0x104a92d, 0x1a4b31d,
-    0x1d6dc5c, 0x27118fe, 0x07fd814, 0x13cd6e5, 0x085a4db}};
-static const wm_fe25519 wm_ge25519_by = {{
-    0x2666658, 0x1999999, 0x0cccccc, 0x1333333, 0x1999999,
-    0x0666666, 0x3333333, 0x0cccccc, 0x2666666, 0x1999999}};
-static const wm_fe25519 wm_ge25519_bt = {{
-    0x1b7dda3, 0x1a2ace9, 0x25eadbb, 0x003ba8a, 0x083c27e,
-    0x0abe37d, 0x1274732, 0x0ccacdd, 0x0fd78b7, 0x19e1d7c}};
+static const wm_fe25519 wm_ge25519_d = {{0x35978a3, 0x0d37284, 0x3156ebd, 0x06a0a0e, 0x001c029,
+                                         0x179e898, 0x3a03cbb, 0x1ce7198, 0x2e2b6ff, 0x1480db3}};
+static const wm_fe25519 wm_ge25519_d2 = {{0x2b2f159, 0x1a6e509, 0x22add7a, 0x0d4141d, 0x0038052,
+                                          0x0f3d130, 0x3407977, 0x19ce331, 0x1c56dff, 0x0901b67}};
+static const wm_fe25519 wm_ge25519_sqrtm1 = {{0x20ea0b0, 0x186c9d2, 0x08f189d, 0x035697f, 0x0bd0c60,
+                                              0x1fbd7a7, 0x2804c9e, 0x1e16569, 0x004fc1d,
+                                              0x0ae0c92}};
+static const wm_fe25519 wm_ge25519_bx = {{0x325d51a, 0x18b5823, 0x0f6592a, 0x104a92d, 0x1a4b31d,
+                                          0x1d6dc5c, 0x27118fe, 0x07fd814, 0x13cd6e5, 0x085a4db}};
+static const wm_fe25519 wm_ge25519_by = {{0x2666658, 0x1999999, 0x0cccccc, 0x1333333, 0x1999999,
+                                          0x0666666, 0x3333333, 0x0cccccc, 0x2666666, 0x1999999}};
+static const wm_fe25519 wm_ge25519_bt = {{0x1b7dda3, 0x1a2ace9, 0x25eadbb, 0x003ba8a, 0x083c27e,
+                                          0x0abe37d, 0x1274732, 0x0ccacdd, 0x0fd78b7, 0x19e1d7c}};
 
 void wm_ge25519_identity(wm_ge25519 *out)
 {

@@ -10,38 +10,28 @@ static const uint32_t wm_sha256_iv[8] = {
 
 /* First 32 bits of the fractional parts of the cube roots of the first 64 primes. */
 static const uint32_t wm_sha256_k[64] = {
-    0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u,
-    0x3956c25bu, 0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u,
-    0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u,
-    0x72be5d74u, 0x80deb1feu, 0x9bdc06a7u, 0xc19bf174u,
-    0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu,
-    0x2de92c6fu, 0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau,
-    0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u,
-    0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u,
-    0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu, 0x53380d13u,
-    0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u,
-    0xa2bfe8a1u, 0xa81a664bu, 0xc24b8b70u, 0xc76c51a3u,
-    0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u,
-    0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u,
-    0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
-    0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u,
-    0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u,
+    0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u,
+    0xab1c5ed5u, 0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu,
+    0x9bdc06a7u, 0xc19bf174u, 0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu,
+    0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau, 0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u,
+    0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u, 0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu,
+    0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u, 0xa2bfe8a1u, 0xa81a664bu,
+    0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u, 0x19a4c116u,
+    0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
+    0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u,
+    0xc67178f2u,
 };
 
 /* Only 2^61 - 1 bytes fit in the 64-bit bit-length field of the padding. */
 #define WM_SHA256_MAX_BYTES ((uint64_t)0x1fffffffffffffffull)
 
-static uint32_t rotr32(uint32_t x, unsigned n)
-{
-    return (x >> n) | (x << (32u - n));
-}
+static uint32_t rotr32(uint32_t x, unsigned n) { return (x >> n) | (x << (32u - n)); }
 
 /* Written as four byte loads: GCC and clang turn this into one word load and a byte
  * reverse (ldr + rev on a Cortex-M3/M4/M33) where unaligned loads are allowed. */
 static uint32_t load_be32(const uint8_t *p)
 {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
-           (uint32_t)p[3];
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
 }
 
 static void store_be32(uint8_t *p, uint32_t v)
@@ -65,13 +55,13 @@ static void store_be32(uint8_t *p, uint32_t v)
 /* One round; the caller rotates the names instead of moving eight words per round.
  * Maj(a,b,c) = ((a^b) & (b^c)) ^ b, and this round's a^b is the next round's b^c: it is
  * passed on in ab/bc (three operations instead of four). */
-#define WM_SHA_ROUND(a, b, c, d, e, f, g, h, i)                                          \
-    do {                                                                                 \
-        uint32_t t1_ = (h) + WM_SHA_S1(e) + WM_SHA_CH(e, f, g) + k[i] + w[i];           \
-        (d) += t1_;                                                                      \
-        ab = (a) ^ (b);                                                                  \
-        (h) = t1_ + WM_SHA_S0(a) + ((ab & bc) ^ (b));                                    \
-        bc = ab;                                                                         \
+#define WM_SHA_ROUND(a, b, c, d, e, f, g, h, i)                               \
+    do {                                                                      \
+        uint32_t t1_ = (h) + WM_SHA_S1(e) + WM_SHA_CH(e, f, g) + k[i] + w[i]; \
+        (d) += t1_;                                                           \
+        ab = (a) ^ (b);                                                       \
+        (h) = t1_ + WM_SHA_S0(a) + ((ab & bc) ^ (b));                         \
+        bc = ab;                                                              \
     } while (0)
 
 static void sha256_compress(uint32_t state[8], const uint8_t block[WM_SHA256_BLOCK_SIZE])
@@ -204,8 +194,7 @@ wm_crypto_status wm_sha256_final(wm_sha256_ctx *ctx, uint8_t digest[WM_SHA256_DI
     return WM_CRYPTO_OK;
 }
 
-wm_crypto_status wm_sha256(const uint8_t *data, size_t len,
-                           uint8_t digest[WM_SHA256_DIGEST_SIZE])
+wm_crypto_status wm_sha256(const uint8_t *data, size_t len, uint8_t digest[WM_SHA256_DIGEST_SIZE])
 {
     wm_sha256_ctx ctx;
     wm_crypto_status st = wm_sha256_init(&ctx);

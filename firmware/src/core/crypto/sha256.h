@@ -24,7 +24,6 @@ wm_crypto_status wm_sha256_init(wm_sha256_ctx *ctx);
 wm_crypto_status wm_sha256_update(wm_sha256_ctx *ctx, const uint8_t *data, size_t len);
 wm_crypto_status wm_sha256_final(wm_sha256_ctx *ctx, uint8_t digest[WM_SHA256_DIGEST_SIZE]);
 /* One-shot convenience over init/update/final. */
-wm_crypto_status wm_sha256(const uint8_t *data, size_t len,
-                           uint8_t digest[WM_SHA256_DIGEST_SIZE]);
+wm_crypto_status wm_sha256(const uint8_t *data, size_t len, uint8_t digest[WM_SHA256_DIGEST_SIZE]);
 
 #endif

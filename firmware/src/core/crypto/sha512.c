@@ -32,10 +32,7 @@ static const uint64_t wm_sha512_k[80] = {
     0x4cc5d4becb3e42b6ull, 0x597f299cfc657e2aull, 0x5fcb6fab3ad6faecull, 0x6c44198c4a475817ull,
 };
 
-static uint64_t rotr64(uint64_t x, unsigned n)
-{
-    return (x >> n) | (x << (64u - n));
-}
+static uint64_t rotr64(uint64_t x, unsigned n) { return (x >> n) | (x << (64u - n)); }
 
 static uint64_t load_be64(const uint8_t *p)
 {
@@ -186,8 +183,7 @@ wm_crypto_status wm_sha512_final(wm_sha512_ctx *ctx, uint8_t digest[WM_SHA512_DI
     return WM_CRYPTO_OK;
 }
 
-wm_crypto_status wm_sha512(const uint8_t *data, size_t len,
-                           uint8_t digest[WM_SHA512_DIGEST_SIZE])
+wm_crypto_status wm_sha512(const uint8_t *data, size_t len, uint8_t digest[WM_SHA512_DIGEST_SIZE])
 {
     wm_sha512_ctx ctx;
     wm_crypto_status st = wm_sha512_init(&ctx);

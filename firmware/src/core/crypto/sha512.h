@@ -22,7 +22,6 @@ wm_crypto_status wm_sha512_init(wm_sha512_ctx *ctx);
 /* data may be NULL only when len == 0. */
 wm_crypto_status wm_sha512_update(wm_sha512_ctx *ctx, const uint8_t *data, size_t len);
 wm_crypto_status wm_sha512_final(wm_sha512_ctx *ctx, uint8_t digest[WM_SHA512_DIGEST_SIZE]);
-wm_crypto_status wm_sha512(const uint8_t *data, size_t len,
-                           uint8_t digest[WM_SHA512_DIGEST_SIZE]);
+wm_crypto_status wm_sha512(const uint8_t *data, size_t len, uint8_t digest[WM_SHA512_DIGEST_SIZE]);
 
 #endif

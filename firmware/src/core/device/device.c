@@ -54,8 +54,8 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
     d->have_kv = false;
     const wm_flash_ops *flash = cfg->flash;
     if (flash == NULL) {
-        if (wm_flash_ram_init(&d->flash_ram, cfg->store_mem, cfg->store_size,
-                              cfg->store_sector) != 0) {
+        if (wm_flash_ram_init(&d->flash_ram, cfg->store_mem, cfg->store_size, cfg->store_sector) !=
+            0) {
             return WM_STORE_EGEOMETRY;
         }
         flash = &d->flash_ram.ops;

@@ -127,8 +127,8 @@ static void stop(bb *b)
     dly(b);
 }
 
-int wm_i2c_bb_xfer(const wm_i2c_lines *l, uint32_t addr, const uint8_t *w, uint32_t wn,
-                   uint8_t *r, uint32_t rn)
+int wm_i2c_bb_xfer(const wm_i2c_lines *l, uint32_t addr, const uint8_t *w, uint32_t wn, uint8_t *r,
+                   uint32_t rn)
 {
     bb b = {l, l->stretch_budget, false};
     int rc = start(&b);

@@ -32,8 +32,8 @@ typedef struct wm_i2c_lines {
 /* One transaction (see wm_periph_ops.i2c_xfer): on success the microseconds it waited on a
  * stretching device (>= 0), else WM_E_NACK, WM_E_TIMEOUT or WM_E_IO. Always leaves the bus
  * idle (STOP sent) unless SDA is stuck. */
-int wm_i2c_bb_xfer(const wm_i2c_lines *l, uint32_t addr, const uint8_t *w, uint32_t wn,
-                   uint8_t *r, uint32_t rn);
+int wm_i2c_bb_xfer(const wm_i2c_lines *l, uint32_t addr, const uint8_t *w, uint32_t wn, uint8_t *r,
+                   uint32_t rn);
 
 /* Nine clocks with SDA released, then STOP: frees a device caught mid-byte. 0, or WM_E_IO
  * if SDA is still low. */

@@ -26,11 +26,11 @@ typedef struct wm_periph_ops {
     const char *names;
     uint8_t i2c_buses;
     uint8_t spi_buses;
-    uint8_t spi_cs;     /* chip selects on every SPI bus (0..spi_cs-1) */
-    uint8_t uarts;      /* auxiliary UARTs (never the console) */
-    uint8_t adcs;       /* ADC channels */
-    uint8_t pwms;       /* PWM outputs */
-    uint32_t i2c_hz;    /* bus clocks: the sandbox charges bus time to the caller */
+    uint8_t spi_cs;  /* chip selects on every SPI bus (0..spi_cs-1) */
+    uint8_t uarts;   /* auxiliary UARTs (never the console) */
+    uint8_t adcs;    /* ADC channels */
+    uint8_t pwms;    /* PWM outputs */
+    uint32_t i2c_hz; /* bus clocks: the sandbox charges bus time to the caller */
     uint32_t spi_hz;
     /* The most one I2C transaction may wait on clock stretching before it answers
      * WM_E_TIMEOUT, in microseconds (the port's bound): what a timed-out transaction

@@ -71,17 +71,11 @@ int wm_auth_check(wm_auth_pool *a, const wm_auth_identity *id, uint8_t role, uin
 const char *wm_auth_error(int code)
 {
     switch (code) {
-    case WM_AUTH_ESHAPE:
-        return "malformed authentication trailer";
-    case WM_AUTH_EKEY:
-        return "the request is signed by a key this device was not provisioned with";
-    case WM_AUTH_EROLE:
-        return "the signing key lacks the role this request needs";
-    case WM_AUTH_ENONCE:
-        return "unknown, used or expired nonce (ask NONCE again)";
-    case WM_AUTH_ESIG:
-        return "the request's signature does not verify";
-    default:
-        return "authentication failed";
+    case WM_AUTH_ESHAPE: return "malformed authentication trailer";
+    case WM_AUTH_EKEY: return "the request is signed by a key this device was not provisioned with";
+    case WM_AUTH_EROLE: return "the signing key lacks the role this request needs";
+    case WM_AUTH_ENONCE: return "unknown, used or expired nonce (ask NONCE again)";
+    case WM_AUTH_ESIG: return "the request's signature does not verify";
+    default: return "authentication failed";
     }
 }

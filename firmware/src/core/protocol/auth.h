@@ -26,9 +26,9 @@ typedef struct {
 
 /* What the device is and whom it trusts (the supervisor's provisioned keys). */
 typedef struct {
-    const uint8_t *device_id;  /* WM_DEVICE_ID_BYTES */
+    const uint8_t *device_id; /* WM_DEVICE_ID_BYTES */
     const wm_auth_key *keys;
-    uint32_t nkeys;            /* 0: unprovisioned, nothing is checked */
+    uint32_t nkeys; /* 0: unprovisioned, nothing is checked */
 } wm_auth_identity;
 
 typedef struct {
@@ -40,11 +40,11 @@ typedef struct {
 
 enum {
     WM_AUTH_OK = 0,
-    WM_AUTH_ESHAPE = 1,   /* the trailer does not fit the body */
-    WM_AUTH_EKEY = 2,     /* not a provisioned key */
-    WM_AUTH_EROLE = 3,    /* the key lacks the role */
-    WM_AUTH_ENONCE = 4,   /* never issued, already used, or expired */
-    WM_AUTH_ESIG = 5,     /* the signature does not verify */
+    WM_AUTH_ESHAPE = 1, /* the trailer does not fit the body */
+    WM_AUTH_EKEY = 2,   /* not a provisioned key */
+    WM_AUTH_EROLE = 3,  /* the key lacks the role */
+    WM_AUTH_ENONCE = 4, /* never issued, already used, or expired */
+    WM_AUTH_ESIG = 5,   /* the signature does not verify */
 };
 
 void wm_auth_pool_init(wm_auth_pool *a);

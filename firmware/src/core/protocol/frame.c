@@ -5,8 +5,8 @@
 #include "wm_crc32.h"
 #include "wm_mem.h"
 
-int wm_frame_parse(const uint8_t *payload, size_t len, wm_frame_header *hdr,
-                   const uint8_t **body, size_t *body_len)
+int wm_frame_parse(const uint8_t *payload, size_t len, wm_frame_header *hdr, const uint8_t **body,
+                   size_t *body_len)
 {
     if (len < WM_FRAME_HEADER + WM_FRAME_CRC) {
         return WM_FRAME_ESHORT;
@@ -31,8 +31,8 @@ int wm_frame_build(const wm_frame_header *hdr, const uint8_t *body, size_t body_
                    size_t *out_len)
 {
     size_t n = WM_FRAME_HEADER + body_len;
-    if (scratch_cap < WM_FRAME_HEADER + WM_FRAME_CRC || body_len > scratch_cap - WM_FRAME_HEADER -
-        WM_FRAME_CRC) {
+    if (scratch_cap < WM_FRAME_HEADER + WM_FRAME_CRC ||
+        body_len > scratch_cap - WM_FRAME_HEADER - WM_FRAME_CRC) {
         return WM_FRAME_ESPACE;
     }
     scratch[0] = hdr->version;

@@ -18,15 +18,15 @@ typedef struct {
 
 enum {
     WM_FRAME_OK = 0,
-    WM_FRAME_ESHORT = -1,   /* shorter than header + crc */
-    WM_FRAME_ECRC = -2,     /* crc mismatch: drop silently, the sender retransmits */
-    WM_FRAME_ESPACE = -3,   /* output buffer too small */
+    WM_FRAME_ESHORT = -1, /* shorter than header + crc */
+    WM_FRAME_ECRC = -2,   /* crc mismatch: drop silently, the sender retransmits */
+    WM_FRAME_ESPACE = -3, /* output buffer too small */
 };
 
 /* Check a decoded payload; on success *body points inside `payload`. The version is not
  * checked here so that the dispatcher can answer a wrong version with an error. */
-int wm_frame_parse(const uint8_t *payload, size_t len, wm_frame_header *hdr,
-                   const uint8_t **body, size_t *body_len);
+int wm_frame_parse(const uint8_t *payload, size_t len, wm_frame_header *hdr, const uint8_t **body,
+                   size_t *body_len);
 
 /* Build header + body + crc into `scratch`, then COBS-encode it into `out` followed by the
  * 0x00 delimiter. */

@@ -2,10 +2,7 @@
 
 #include "wm_mem.h"
 
-static size_t entry_len(const uint8_t *e)
-{
-    return 2u + e[0] + e[1u + e[0]];
-}
+static size_t entry_len(const uint8_t *e) { return 2u + e[0] + e[1u + e[0]]; }
 
 static int same_name(const uint8_t *e, const char *name, size_t name_len)
 {
@@ -20,10 +17,7 @@ static int same_name(const uint8_t *e, const char *name, size_t name_len)
     return 1;
 }
 
-void wm_log_ring_init(wm_log_ring *r)
-{
-    r->len = 0;
-}
+void wm_log_ring_init(wm_log_ring *r) { r->len = 0; }
 
 static size_t next_own(const wm_log_ring *r, size_t at, const char *name, size_t name_len)
 {

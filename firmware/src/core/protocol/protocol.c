@@ -33,10 +33,7 @@ static void out_bytes(wm_out *o, const void *data, size_t n)
     o->len += n;
 }
 
-static void out_u8(wm_out *o, uint8_t v)
-{
-    out_bytes(o, &v, 1);
-}
+static void out_u8(wm_out *o, uint8_t v) { out_bytes(o, &v, 1); }
 
 static void out_u16(wm_out *o, uint16_t v)
 {
@@ -127,8 +124,8 @@ static int send_raw(wm_protocol *p, const uint8_t *data, size_t len)
 static int respond(wm_protocol *p, const wm_frame_header *req, uint16_t status, size_t body_len)
 {
     wm_frame_header h = {WM_PROTO_VERSION, WM_FT_RESPONSE, req->msg, 0, req->seq, status};
-    if (wm_frame_build(&h, p->tx_raw + WM_FRAME_HEADER, body_len, p->tx_raw,
-                       sizeof p->tx_raw, p->tx_enc, sizeof p->tx_enc, &p->tx_len) != 0) {
+    if (wm_frame_build(&h, p->tx_raw + WM_FRAME_HEADER, body_len, p->tx_raw, sizeof p->tx_raw,
+                       p->tx_enc, sizeof p->tx_enc, &p->tx_len) != 0) {
         return -1;
     }
     p->have_last = true;
@@ -180,8 +177,7 @@ static int store_error(wm_protocol *p, const wm_frame_header *req, int rc, const
         return respond_error(p, req, WM_ST_NO_SPACE,
                              "module store full: the most modules it holds are installed "
                              "(record table, not flash); remove one (wasmote rm)");
-    case WM_STORE_ENOENT:
-        return respond_error(p, req, WM_ST_NOT_FOUND, "no such module");
+    case WM_STORE_ENOENT: return respond_error(p, req, WM_ST_NOT_FOUND, "no such module");
     case WM_STORE_EHASH:
         return respond_error(p, req, WM_ST_HASH_MISMATCH,
                              "image in flash does not match its sha256; push abandoned");
@@ -191,13 +187,12 @@ static int store_error(wm_protocol *p, const wm_frame_header *req, int rc, const
         return respond_error(p, req, WM_ST_BAD_STATE, "no complete push in progress");
     case WM_STORE_EREJECT:
         if (why != NULL && why->len > 0) {
-            return respond_msg(p, req, why->status != WM_ST_OK ? why->status
-                                                               : WM_ST_INVALID_MODULE, why);
+            return respond_msg(p, req, why->status != WM_ST_OK ? why->status : WM_ST_INVALID_MODULE,
+                               why);
         }
         return respond_error(p, req, WM_ST_INVALID_MODULE,
                              "the loader rejected the module; push abandoned");
-    default:
-        return respond_error(p, req, WM_ST_FLASH_ERROR, "flash operation failed");
+    default: return respond_error(p, req, WM_ST_FLASH_ERROR, "flash operation failed");
     }
 }
 
@@ -496,8 +491,8 @@ static int do_run(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out 
         return respond_error(p, req, WM_ST_NOT_SUPPORTED, "store is not memory-mapped");
     }
     p->run_name = name; /* its own events go out during the call (wm_protocol_event) */
-    int st = r->run(r->ctx, p, name, image, info.size, export_name, args, nargs, results,
-                    &nresults, fresh_msg(&msg, buf));
+    int st = r->run(r->ctx, p, name, image, info.size, export_name, args, nargs, results, &nresults,
+                    fresh_msg(&msg, buf));
     p->run_name = NULL;
     if (st != WM_ST_OK) {
         return respond_msg(p, req, st, &msg);
@@ -591,10 +586,8 @@ static uint8_t role_needed(uint8_t msg)
     case WM_MSG_NONCE:
     case WM_MSG_PUSH_BEGIN:
     case WM_MSG_PUSH_CHUNK:
-    case WM_MSG_PUSH_COMMIT:
-        return 0;
-    case WM_MSG_PROVISION:
-        return WM_ROLE_ADMIN;
+    case WM_MSG_PUSH_COMMIT: return 0;
+    case WM_MSG_PROVISION: return WM_ROLE_ADMIN;
     default: /* LIST, RUN, START, STOP, REMOVE, LOGS, RESET, SUBSCRIBE, BRIDGE_IN, and anything
                 new */
         return WM_ROLE_OPERATE;
@@ -639,8 +632,8 @@ static bool event_allowed(const wm_protocol *p, const char *name)
     if (id.nkeys == 0 || name == NULL || name[0] == '\0') {
         return true;
     }
-    if (p->subscribed && (p->cfg.millis == NULL ||
-                          (uint32_t)(now_ms(p) - p->sub_start_ms) < p->sub_ms)) {
+    if (p->subscribed &&
+        (p->cfg.millis == NULL || (uint32_t)(now_ms(p) - p->sub_start_ms) < p->sub_ms)) {
         return true;
     }
     return p->run_name != NULL && wm_streq(p->run_name, name);
@@ -719,41 +712,27 @@ static int dispatch(wm_protocol *p, const uint8_t *payload, size_t len)
     wm_in in = {body, body_len, 0, false};
     wm_out o = {p->tx_raw + WM_FRAME_HEADER, 0, WM_PROTO_MAX_BODY, false};
     switch (h.msg) {
-    case WM_MSG_NONCE:
-        return do_nonce(p, &h, &o);
-    case WM_MSG_SUBSCRIBE:
-        return do_subscribe(p, &h, &in);
-    case WM_MSG_INFO:
-        return do_info(p, &h, &o);
-    case WM_MSG_PUSH_BEGIN:
-        return do_push_begin(p, &h, &in, &o);
-    case WM_MSG_PUSH_CHUNK:
-        return do_push_chunk(p, &h, &in, &o);
-    case WM_MSG_PUSH_COMMIT:
-        return do_commit(p, &h);
-    case WM_MSG_PROVISION:
-        return do_provision(p, &h, &in);
-    case WM_MSG_LIST:
-        return do_list(p, &h, &in, &o);
-    case WM_MSG_REMOVE:
-        return do_remove(p, &h, &in);
-    case WM_MSG_RUN:
-        return do_run(p, &h, &in, &o);
+    case WM_MSG_NONCE: return do_nonce(p, &h, &o);
+    case WM_MSG_SUBSCRIBE: return do_subscribe(p, &h, &in);
+    case WM_MSG_INFO: return do_info(p, &h, &o);
+    case WM_MSG_PUSH_BEGIN: return do_push_begin(p, &h, &in, &o);
+    case WM_MSG_PUSH_CHUNK: return do_push_chunk(p, &h, &in, &o);
+    case WM_MSG_PUSH_COMMIT: return do_commit(p, &h);
+    case WM_MSG_PROVISION: return do_provision(p, &h, &in);
+    case WM_MSG_LIST: return do_list(p, &h, &in, &o);
+    case WM_MSG_REMOVE: return do_remove(p, &h, &in);
+    case WM_MSG_RUN: return do_run(p, &h, &in, &o);
     case WM_MSG_START:
-    case WM_MSG_STOP:
-        return do_start_stop(p, &h, &in);
-    case WM_MSG_LOGS:
-        return do_logs(p, &h, &o);
-    case WM_MSG_BRIDGE_IN:
-        return do_bridge_in(p, &h, &in, &o);
+    case WM_MSG_STOP: return do_start_stop(p, &h, &in);
+    case WM_MSG_LOGS: return do_logs(p, &h, &o);
+    case WM_MSG_BRIDGE_IN: return do_bridge_in(p, &h, &in, &o);
     case WM_MSG_RESET:
         if (p->cfg.io.reset == NULL) {
             return respond_error(p, &h, WM_ST_NOT_SUPPORTED, "this port cannot reset");
         }
         p->reset_requested = true;
         return respond(p, &h, WM_ST_OK, 0);
-    default:
-        return respond_error(p, &h, WM_ST_UNKNOWN_MSG, "unknown message type");
+    default: return respond_error(p, &h, WM_ST_UNKNOWN_MSG, "unknown message type");
     }
 }
 
@@ -800,8 +779,7 @@ int wm_protocol_feed(wm_protocol *p, const uint8_t *data, size_t len)
         }
         size_t dec = 0;
         bool whole = !p->rx_overflow && p->rx_len > 0;
-        if (whole && wm_cobs_decode(p->rx_enc, p->rx_len, p->rx_dec, sizeof p->rx_dec,
-                                    &dec) == 0) {
+        if (whole && wm_cobs_decode(p->rx_enc, p->rx_len, p->rx_dec, sizeof p->rx_dec, &dec) == 0) {
             p->rx_len = 0;
             if (dispatch(p, p->rx_dec, dec) != 0) {
                 return -1;
@@ -845,8 +823,7 @@ int wm_protocol_poll(wm_protocol *p)
     }
 }
 
-int wm_protocol_event(wm_protocol *p, uint8_t ev, const char *name, const char *text,
-                      size_t len)
+int wm_protocol_event(wm_protocol *p, uint8_t ev, const char *name, const char *text, size_t len)
 {
     if (ev == WM_EV_LOG) {
         wm_log_ring_add(&p->log, name, wm_strlen(name), text, len);
@@ -863,8 +840,8 @@ int wm_protocol_event(wm_protocol *p, uint8_t ev, const char *name, const char *
     out_bytes(&o, text, len < room ? len : room);
     wm_frame_header h = {WM_PROTO_VERSION, WM_FT_EVENT, ev, 0, p->ev_seq++, 0};
     size_t n = 0;
-    if (wm_frame_build(&h, o.body, o.len, p->ev_raw, sizeof p->ev_raw, p->ev_enc,
-                       sizeof p->ev_enc, &n) != 0) {
+    if (wm_frame_build(&h, o.body, o.len, p->ev_raw, sizeof p->ev_raw, p->ev_enc, sizeof p->ev_enc,
+                       &n) != 0) {
         return -1;
     }
     return send_raw(p, p->ev_enc, n);

@@ -51,15 +51,15 @@ struct wm_protocol;
 
 /* What LIST shows of a module's runtime state (docs/protocol.md). */
 typedef struct {
-    uint32_t flags;           /* module flags in effect (prefilled with the stored ones) */
-    uint8_t state;            /* WM_MS_* of the supervisor */
-    uint8_t kind;             /* 0 bare wasm, 1 package, 2 package running native code */
+    uint32_t flags; /* module flags in effect (prefilled with the stored ones) */
+    uint8_t state;  /* WM_MS_* of the supervisor */
+    uint8_t kind;   /* 0 bare wasm, 1 package, 2 package running native code */
     uint16_t version[3];
-    uint32_t mem_bytes;       /* RAM held while loaded */
-    uint32_t fuel_per_s;      /* over the last second */
-    uint16_t cpu_permille;    /* share of wall time over the last second */
+    uint32_t mem_bytes;    /* RAM held while loaded */
+    uint32_t fuel_per_s;   /* over the last second */
+    uint16_t cpu_permille; /* share of wall time over the last second */
     uint32_t traps, restarts;
-    const char *last_trap;    /* "" if none */
+    const char *last_trap; /* "" if none */
     /* LIST's detail (docs/protocol.md): the manifest's limits, linear memory now */
     uint32_t mem_limit, stack_limit, mem_now;
 } wm_proto_module_state;
@@ -67,11 +67,11 @@ typedef struct {
 /* What INFO adds about the device beyond the store. */
 typedef struct {
     uint32_t free_ram;
-    uint8_t nkeys;            /* provisioned public keys; 0 = unprovisioned */
-    uint32_t key_counter;     /* provisioning counter: a signed PROVISION must exceed it */
-    uint8_t aot_arch;         /* native code this firmware runs (WM_AOT_*), 0 = none */
+    uint8_t nkeys;        /* provisioned public keys; 0 = unprovisioned */
+    uint32_t key_counter; /* provisioning counter: a signed PROVISION must exceed it */
+    uint8_t aot_arch;     /* native code this firmware runs (WM_AOT_*), 0 = none */
     uint16_t aot_abi;
-    uint8_t aot_isolated;     /* native code runs unprivileged under the MPU */
+    uint8_t aot_isolated; /* native code runs unprivileged under the MPU */
     uint16_t slots, running;
     uint32_t boots;
     uint8_t reset_cause;      /* WM_RESET_* */
@@ -87,8 +87,8 @@ typedef struct {
 typedef struct {
     void *ctx;
     int (*run)(void *ctx, struct wm_protocol *p, const char *name, const uint8_t *image,
-               uint32_t size, const char *export_name, const wm_wire_value *args,
-               uint32_t nargs, wm_wire_value *results, uint32_t *nresults, wm_msg *msg);
+               uint32_t size, const char *export_name, const wm_wire_value *args, uint32_t nargs,
+               wm_wire_value *results, uint32_t *nresults, wm_msg *msg);
     int (*start)(void *ctx, struct wm_protocol *p, const char *name, wm_msg *msg);
     int (*stop)(void *ctx, struct wm_protocol *p, const char *name, wm_msg *msg);
     /* After PUSH_COMMIT installed `name` (new or replaced); before REMOVE erases it (any
@@ -115,7 +115,7 @@ typedef struct {
     const char *firmware_version;
     const char *board;
     uint32_t free_ram;
-    const wm_protocol_runner *runner;   /* NULL: RUN/START/STOP answer "not supported" */
+    const wm_protocol_runner *runner; /* NULL: RUN/START/STOP answer "not supported" */
     /* NULL: hash check only. Its refusal (status, place, text) is PUSH_COMMIT's answer;
      * an accepted module's note (text with WM_ST_OK) is the body of its OK. */
     wm_store_validate_fn validate;
@@ -140,15 +140,14 @@ typedef struct wm_protocol {
     uint16_t last_seq;
     uint8_t last_msg;
     uint8_t ev_raw[WM_PROTO_EVENT_MAX + WM_FRAME_HEADER + WM_FRAME_CRC];
-    uint8_t ev_enc[WM_COBS_MAX_ENCODED(WM_PROTO_EVENT_MAX + WM_FRAME_HEADER +
-                                       WM_FRAME_CRC) + 1u];
+    uint8_t ev_enc[WM_COBS_MAX_ENCODED(WM_PROTO_EVENT_MAX + WM_FRAME_HEADER + WM_FRAME_CRC) + 1u];
     uint16_t ev_seq;
     wm_log_ring log; /* recent log lines for LOGS */
     wm_auth_pool auth;
     /* events on a provisioned device: while a subscription lasts, or a RUN's own */
     bool subscribed;
     uint32_t sub_start_ms, sub_ms;
-    const char *run_name;     /* the module a RUN in progress calls, or NULL */
+    const char *run_name; /* the module a RUN in progress calls, or NULL */
     bool reset_requested;
     /* counters for diagnostics and tests */
     uint32_t frames_ok;
@@ -168,7 +167,6 @@ void wm_protocol_link_lost(wm_protocol *p);
 /* Send an event (WM_EV_*) about module `name`; WM_EV_LOG text is also kept for LOGS. On a
  * provisioned device an event that carries module output goes out only while an
  * authenticated SUBSCRIBE lasts, or during the authenticated RUN of that module. */
-int wm_protocol_event(wm_protocol *p, uint8_t ev, const char *name, const char *text,
-                      size_t len);
+int wm_protocol_event(wm_protocol *p, uint8_t ev, const char *name, const char *text, size_t len);
 
 #endif

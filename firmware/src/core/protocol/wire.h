@@ -35,9 +35,9 @@
 #define WM_AUTH_NONCE_MS 60000u /* a nonce not used within this is refused */
 /* Key roles (PROVISION): what a provisioned key may do. */
 #define WM_ROLE_PACKAGE 0x1u /* sign packages */
-#define WM_ROLE_OPERATE 0x2u /* management: LIST, RUN, START, STOP, REMOVE, LOGS, RESET,
-                                SUBSCRIBE */
-#define WM_ROLE_ADMIN 0x4u   /* PROVISION: change the keys, clear version pins */
+/* management: LIST, RUN, START, STOP, REMOVE, LOGS, RESET, SUBSCRIBE */
+#define WM_ROLE_OPERATE 0x2u
+#define WM_ROLE_ADMIN 0x4u /* PROVISION: change the keys, clear version pins */
 #define WM_ROLES_ALL 0x7u
 /* PROVISION flags */
 #define WM_PROV_CLEAR_PINS 0x1u /* forget every version pin (only this clears them) */
@@ -77,7 +77,7 @@ enum wm_msg_type {
     WM_EV_LOG = 0x81,
     WM_EV_TRAP = 0x82,
     WM_EV_EXIT = 0x83,
-    WM_EV_OUTPUT = 0x84, /* a piece of a module's stdout/stderr: u8 flags (WM_OUT_*), bytes */
+    WM_EV_OUTPUT = 0x84,     /* a piece of a module's stdout/stderr: u8 flags (WM_OUT_*), bytes */
     WM_EV_BRIDGE_OUT = 0x85, /* a module's publication under its bridge:out grant */
 };
 
@@ -93,11 +93,11 @@ enum wm_msg_type {
 #define WM_FEAT_RUN 0x2u
 #define WM_FEAT_RESUME 0x4u
 #define WM_FEAT_EVENTS 0x8u
-#define WM_FEAT_SANDBOX 0x10u  /* packages, manifests, host API 1, PROVISION */
+#define WM_FEAT_SANDBOX 0x10u   /* packages, manifests, host API 1, PROVISION */
 #define WM_FEAT_SCHEDULER 0x20u /* START runs modules side by side */
-#define WM_FEAT_AOT 0x40u      /* runs native code from signed packages */
-#define WM_FEAT_AOT_MPU 0x80u  /* ... unprivileged, isolated by the MPU */
-#define WM_FEAT_BRIDGE 0x100u  /* BRIDGE_IN and BRIDGE_OUT (bridge: grants) */
+#define WM_FEAT_AOT 0x40u       /* runs native code from signed packages */
+#define WM_FEAT_AOT_MPU 0x80u   /* ... unprivileged, isolated by the MPU */
+#define WM_FEAT_BRIDGE 0x100u   /* BRIDGE_IN and BRIDGE_OUT (bridge: grants) */
 
 /* Module flags (PUSH_BEGIN, LIST) */
 #define WM_MODFLAG_AUTOSTART 0x1u

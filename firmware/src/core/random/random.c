@@ -4,8 +4,8 @@
 #include "hmac_sha256.h"
 
 /* K = HMAC(K, V || tag || data...); V = HMAC(K, V): one half of the update function. */
-static void update_half(wm_random *r, uint8_t tag, const uint8_t *a, size_t alen,
-                        const uint8_t *b, size_t blen)
+static void update_half(wm_random *r, uint8_t tag, const uint8_t *a, size_t alen, const uint8_t *b,
+                        size_t blen)
 {
     wm_hmac_sha256_ctx h;
     wm_hmac_sha256_init(&h, r->k, sizeof r->k);
@@ -120,10 +120,7 @@ int wm_random_bytes(wm_random *r, uint8_t *out, size_t len)
     return 0;
 }
 
-uint8_t wm_random_kind(const wm_random *r)
-{
-    return r->kind;
-}
+uint8_t wm_random_kind(const wm_random *r) { return r->kind; }
 
 const char *wm_random_kind_name(uint8_t kind)
 {

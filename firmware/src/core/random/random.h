@@ -29,10 +29,10 @@ typedef int (*wm_entropy_fn)(void *ctx, uint8_t *buf, size_t len);
 
 typedef struct {
     uint8_t k[32], v[32];
-    uint32_t requests;  /* since the last reseed */
-    uint32_t pool[4];   /* stirred event timing, folded in at the next request */
+    uint32_t requests; /* since the last reseed */
+    uint32_t pool[4];  /* stirred event timing, folded in at the next request */
     uint32_t stirred;
-    uint8_t kind;       /* WM_RANDOM_*: the best source that seeded it */
+    uint8_t kind; /* WM_RANDOM_*: the best source that seeded it */
     wm_entropy_fn source;
     void *source_ctx;
 } wm_random;

@@ -1,8 +1,8 @@
 /* api.c - calling exports (with fuel, suspension and re-entrancy) and introspection. */
 #include "wm_internal.h"
 
-static bool find_n(const wm_instance *inst, const char *name, size_t n,
-                   wm_exportdef const **out) {
+static bool find_n(const wm_instance *inst, const char *name, size_t n, wm_exportdef const **out)
+{
     const wm_module *m = inst->mod;
     for (uint32_t i = 0; i < m->nexports; i++)
         if (m->exports[i].len == n && !wm_memcmp(m->exports[i].name, name, n)) {
@@ -12,7 +12,8 @@ static bool find_n(const wm_instance *inst, const char *name, size_t n,
     return false;
 }
 
-static wm_extern ext_of(const wm_instance *inst, const wm_exportdef *x) {
+static wm_extern ext_of(const wm_instance *inst, const wm_exportdef *x)
+{
     wm_extern e;
     e.kind = x->kind;
     switch (x->kind) {
@@ -24,18 +25,21 @@ static wm_extern ext_of(const wm_instance *inst, const wm_exportdef *x) {
     return e;
 }
 
-static bool find(const wm_instance *inst, const char *name, wm_exportdef const **out) {
+static bool find(const wm_instance *inst, const char *name, wm_exportdef const **out)
+{
     return find_n(inst, name, wm_strlen(name), out);
 }
 
-wm_err wm_export_n(const wm_instance *inst, const char *name, size_t len, wm_extern *out) {
+wm_err wm_export_n(const wm_instance *inst, const char *name, size_t len, wm_extern *out)
+{
     const wm_exportdef *x;
     if (!find_n(inst, name, len, &x)) return WM_ERR_NOT_FOUND;
     *out = ext_of(inst, x);
     return WM_OK;
 }
 
-wm_err wm_export(const wm_instance *inst, const char *name, wm_extern *out) {
+wm_err wm_export(const wm_instance *inst, const char *name, wm_extern *out)
+{
     const wm_exportdef *x;
     if (!find(inst, name, &x)) return WM_ERR_NOT_FOUND;
     *out = ext_of(inst, x);
@@ -45,7 +49,8 @@ wm_err wm_export(const wm_instance *inst, const char *name, wm_extern *out) {
 uint32_t wm_export_count(const wm_instance *inst) { return inst->mod->nexports; }
 
 wm_err wm_export_at(const wm_instance *inst, uint32_t i, const char **name, uint32_t *name_len,
-                    wm_extern *out) {
+                    wm_extern *out)
+{
     if (i >= inst->mod->nexports) return WM_ERR_NOT_FOUND;
     const wm_exportdef *x = &inst->mod->exports[i];
     *name = (const char *)x->name;
@@ -54,21 +59,24 @@ wm_err wm_export_at(const wm_instance *inst, uint32_t i, const char **name, uint
     return WM_OK;
 }
 
-void wm_func_sig(const wm_func *f, uint32_t *nparams, const uint8_t **params,
-                 uint32_t *nresults, const uint8_t **results) {
+void wm_func_sig(const wm_func *f, uint32_t *nparams, const uint8_t **params, uint32_t *nresults,
+                 const uint8_t **results)
+{
     *nparams = f->type->nparams;
     *params = f->type->params;
     *nresults = f->type->nresults;
     *results = f->type->results;
 }
 
-wm_val wm_global_value(const wm_global *g) {
+wm_val wm_global_value(const wm_global *g)
+{
     wm_val v;
     wm_slot_to_val(g->type, g->val, &v);
     return v;
 }
 
-wm_err wm_global_get(const wm_instance *inst, const char *name, wm_val *out) {
+wm_err wm_global_get(const wm_instance *inst, const char *name, wm_val *out)
+{
     const wm_exportdef *x;
     if (!find(inst, name, &x) || x->kind != WM_EXTERN_GLOBAL) return WM_ERR_NOT_FOUND;
     *out = wm_global_value(inst->globals[x->index]);
@@ -81,25 +89,29 @@ uint32_t wm_memory_bytes(const wm_memory *m) { return m->bytes; }
 uint8_t *wm_memory_data(wm_memory *m) { return m->data; }
 uint32_t wm_table_size(const wm_table *t) { return t->size; }
 
-uint8_t *wm_mem_ptr(wm_instance *inst, uint32_t addr, uint32_t len) {
+uint8_t *wm_mem_ptr(wm_instance *inst, uint32_t addr, uint32_t len)
+{
     wm_memory *m = inst->mem;
     if (!m || (uint64_t)addr + len > m->bytes) return NULL;
     return m->data + addr;
 }
 
-wm_err wm_trap(wm_instance *inst, const char *msg) {
+wm_err wm_trap(wm_instance *inst, const char *msg)
+{
     inst->trap_msg = msg;
     return WM_ERR_TRAP;
 }
 
-uint32_t wm_trap_trace(const wm_instance *inst, const wm_trace_frame **frames) {
+uint32_t wm_trap_trace(const wm_instance *inst, const wm_trace_frame **frames)
+{
     *frames = inst->trace;
     return inst->ntrace;
 }
 
 /* Collects results and brings the exec state back after a call ended (any outcome). */
 static wm_err finish(wm_instance *inst, wm_err e, const wm_exec *saved, bool nested,
-                     wm_val *results, uint32_t nresults) {
+                     wm_val *results, uint32_t nresults)
+{
     wm_exec *x = &inst->x;
     if (e == WM_OK) {
         const wm_functype *t = x->entry_type;
@@ -123,7 +135,8 @@ static wm_err finish(wm_instance *inst, wm_err e, const wm_exec *saved, bool nes
     return e;
 }
 
-bool wm_func_of(const wm_instance *inst, const wm_func *f) {
+bool wm_func_of(const wm_instance *inst, const wm_func *f)
+{
     if (!f) return true;
     const wm_module *m = inst->mod;
     /* compared as integers: `f` may point anywhere, not into `own` */
@@ -138,7 +151,8 @@ bool wm_func_of(const wm_instance *inst, const wm_func *f) {
 }
 
 wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t nargs,
-               wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err) {
+               wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err)
+{
     wm_exec *x = &inst->x;
     const wm_functype *t = f->type;
     if (x->state == WM_SUSPENDED)
@@ -158,7 +172,10 @@ wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t
     }
     if (f->host) { /* no wasm involved */
         wm_val res[16];
-        for (uint32_t i = 0; i < t->nresults; i++) { res[i].type = t->results[i]; res[i].of.i64 = 0; }
+        for (uint32_t i = 0; i < t->nresults; i++) {
+            res[i].type = t->results[i];
+            res[i].of.i64 = 0;
+        }
         inst->trap_msg = NULL;
         wm_err e = f->host->fn(inst, f->host->user, args, res);
         if (e) return wm_trap_err(err, e, inst->trap_msg ? inst->trap_msg : "host function failed");
@@ -192,7 +209,8 @@ wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t
 }
 
 wm_err wm_call_export(wm_instance *inst, const char *name, const wm_val *args, uint32_t nargs,
-                      wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err) {
+                      wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err)
+{
     const wm_exportdef *x;
     if (!find(inst, name, &x) || x->kind != WM_EXTERN_FUNC)
         return wm_fail(err, WM_ERR_NOT_FOUND, NULL, NULL, "unknown export");
@@ -200,7 +218,8 @@ wm_err wm_call_export(wm_instance *inst, const char *name, const wm_val *args, u
 }
 
 wm_err wm_resume(wm_instance *inst, uint64_t fuel, wm_val *results, uint32_t nresults,
-                 wm_error *err) {
+                 wm_error *err)
+{
     wm_exec *x = &inst->x;
     if (x->state != WM_SUSPENDED)
         return wm_fail(err, WM_ERR_STATE, NULL, NULL, "instance is not suspended");
@@ -227,7 +246,8 @@ wm_err wm_resume(wm_instance *inst, uint64_t fuel, wm_val *results, uint32_t nre
 
 bool wm_suspended(const wm_instance *inst) { return inst->x.state == WM_SUSPENDED; }
 
-void wm_abort(wm_instance *inst) {
+void wm_abort(wm_instance *inst)
+{
     wm_exec *x = &inst->x;
     x->retry = NULL;
     x->owed = 0;
@@ -246,7 +266,8 @@ uint64_t wm_fuel_left(const wm_instance *inst) { return inst->x.fuel; }
 /* The interpreter reads x->fuel at every check point, so zero fuel is a yield request. */
 void wm_yield(wm_instance *inst) { inst->x.fuel = 0; }
 
-uint64_t wm_charge(wm_instance *inst, uint64_t units) {
+uint64_t wm_charge(wm_instance *inst, uint64_t units)
+{
     wm_exec *x = &inst->x;
     if (x->fuel >= units) {
         x->fuel -= units;

@@ -1,7 +1,8 @@
 /* error.c - error codes, names and the helper that fills a wm_error. */
 #include "wm_internal.h"
 
-const char *wm_err_name(wm_err code) {
+const char *wm_err_name(wm_err code)
+{
     switch (code) {
     case WM_OK: return "ok";
     case WM_ERR_MALFORMED: return "malformed";
@@ -20,8 +21,8 @@ const char *wm_err_name(wm_err code) {
     return "unknown error";
 }
 
-wm_err wm_fail(wm_error *err, wm_err code, const uint8_t *base, const uint8_t *at,
-               const char *msg) {
+wm_err wm_fail(wm_error *err, wm_err code, const uint8_t *base, const uint8_t *at, const char *msg)
+{
     if (err) {
         err->code = code;
         err->offset = (base && at && at >= base) ? (uint32_t)(at - base) : 0;
@@ -30,6 +31,7 @@ wm_err wm_fail(wm_error *err, wm_err code, const uint8_t *base, const uint8_t *a
     return code;
 }
 
-wm_err wm_trap_err(wm_error *err, wm_err code, const char *msg) {
+wm_err wm_trap_err(wm_error *err, wm_err code, const char *msg)
+{
     return wm_fail(err, code, NULL, NULL, msg);
 }

@@ -11,28 +11,32 @@ static bool nan32(uint32_t a) { return (a & 0x7fffffffu) > 0x7f800000u; }
 static bool nan64(uint64_t a) { return (a & 0x7fffffffffffffffull) > 0x7ff0000000000000ull; }
 
 /* min/max: a NaN operand gives a (quieted) NaN; -0 is below +0 */
-uint32_t wm_f32_min(uint32_t a, uint32_t b) {
+uint32_t wm_f32_min(uint32_t a, uint32_t b)
+{
     if (nan32(a)) return a | F32_QUIET;
     if (nan32(b)) return b | F32_QUIET;
     float x = wm_f32(a), y = wm_f32(b);
     if (x == y) return a | b;
     return x < y ? a : b;
 }
-uint32_t wm_f32_max(uint32_t a, uint32_t b) {
+uint32_t wm_f32_max(uint32_t a, uint32_t b)
+{
     if (nan32(a)) return a | F32_QUIET;
     if (nan32(b)) return b | F32_QUIET;
     float x = wm_f32(a), y = wm_f32(b);
     if (x == y) return a & b;
     return x > y ? a : b;
 }
-uint64_t wm_f64_min(uint64_t a, uint64_t b) {
+uint64_t wm_f64_min(uint64_t a, uint64_t b)
+{
     if (nan64(a)) return a | F64_QUIET;
     if (nan64(b)) return b | F64_QUIET;
     double x = wm_f64(a), y = wm_f64(b);
     if (x == y) return a | b;
     return x < y ? a : b;
 }
-uint64_t wm_f64_max(uint64_t a, uint64_t b) {
+uint64_t wm_f64_max(uint64_t a, uint64_t b)
+{
     if (nan64(a)) return a | F64_QUIET;
     if (nan64(b)) return b | F64_QUIET;
     double x = wm_f64(a), y = wm_f64(b);
@@ -41,7 +45,8 @@ uint64_t wm_f64_max(uint64_t a, uint64_t b) {
 }
 
 /* ceil/floor/trunc/nearest for a format with `mb` mantissa and `eb` exponent bits */
-static uint64_t round_bits(uint64_t a, int mb, int eb, int mode) {
+static uint64_t round_bits(uint64_t a, int mb, int eb, int mode)
+{
     const uint64_t sign = 1ull << (mb + eb);
     const uint64_t mmask = (1ull << mb) - 1;
     const int emax = (1 << eb) - 1, bias = (1 << (eb - 1)) - 1;
@@ -79,7 +84,8 @@ uint32_t wm_f32_round(uint32_t a, int mode) { return (uint32_t)round_bits(a, 23,
 uint64_t wm_f64_round(uint64_t a, int mode) { return round_bits(a, 52, 11, mode); }
 
 /* Correctly rounded square root, digit by digit on the mantissa. */
-uint64_t wm_f64_sqrt(uint64_t a) {
+uint64_t wm_f64_sqrt(uint64_t a)
+{
     uint64_t mant = a & ((1ull << 52) - 1);
     int e = (int)((a >> 52) & 0x7ff);
     if (e == 0x7ff) {
@@ -90,36 +96,52 @@ uint64_t wm_f64_sqrt(uint64_t a) {
     if (a >> 63) return F64_CANON;
     if (e == 0) {
         e = 1;
-        while (!(mant & (1ull << 52))) { mant <<= 1; e--; }
+        while (!(mant & (1ull << 52))) {
+            mant <<= 1;
+            e--;
+        }
     } else {
         mant |= 1ull << 52;
     }
     int ex = e - 1075; /* value = mant * 2^ex */
-    if (ex & 1) { mant <<= 1; ex -= 1; }
+    if (ex & 1) {
+        mant <<= 1;
+        ex -= 1;
+    }
     uint64_t q = 0, rem = 0;
     for (int i = 54; i >= 0; i--) { /* radicand = mant << 56, two bits per step */
         int p = 2 * i;
         uint64_t two = p >= 56 ? (mant >> (p - 56)) & 3 : 0;
         rem = (rem << 2) | two;
         uint64_t t = (q << 2) | 1;
-        if (rem >= t) { rem -= t; q = (q << 1) | 1; } else { q <<= 1; }
+        if (rem >= t) {
+            rem -= t;
+            q = (q << 1) | 1;
+        } else {
+            q <<= 1;
+        }
     }
     uint64_t rb = q & 3;
     q >>= 2;
     int s = (ex - 56) / 2 + 2;
     if (rb == 3 || (rb == 2 && (rem != 0 || (q & 1)))) q++;
-    if (q == (1ull << 53)) { q >>= 1; s++; }
+    if (q == (1ull << 53)) {
+        q >>= 1;
+        s++;
+    }
     return ((uint64_t)(52 + s + 1023) << 52) | (q & ((1ull << 52) - 1));
 }
 
-uint32_t wm_f32_sqrt(uint32_t a) {
+uint32_t wm_f32_sqrt(uint32_t a)
+{
     if (nan32(a)) return a | F32_QUIET;
     /* double rounding through f64 is exact for sqrt (53 >= 2*24+2) */
     double d = (double)wm_f32(a);
     return wm_f32b((float)wm_f64(wm_f64_sqrt(wm_f64b(d))));
 }
 
-bool wm_trunc_f64_i32(uint64_t a, bool sign, uint32_t *out, bool *nan) {
+bool wm_trunc_f64_i32(uint64_t a, bool sign, uint32_t *out, bool *nan)
+{
     double d = wm_f64(a);
     *nan = nan64(a);
     if (*nan) return false;
@@ -133,7 +155,8 @@ bool wm_trunc_f64_i32(uint64_t a, bool sign, uint32_t *out, bool *nan) {
     return true;
 }
 
-bool wm_trunc_f64_i64(uint64_t a, bool sign, uint64_t *out, bool *nan) {
+bool wm_trunc_f64_i64(uint64_t a, bool sign, uint64_t *out, bool *nan)
+{
     double d = wm_f64(a);
     *nan = nan64(a);
     if (*nan) return false;
@@ -147,7 +170,8 @@ bool wm_trunc_f64_i64(uint64_t a, bool sign, uint64_t *out, bool *nan) {
     return true;
 }
 
-uint32_t wm_trunc_sat_f64_i32(uint64_t a, bool sign) {
+uint32_t wm_trunc_sat_f64_i32(uint64_t a, bool sign)
+{
     uint32_t r;
     bool nan;
     if (wm_trunc_f64_i32(a, sign, &r, &nan)) return r;
@@ -157,7 +181,8 @@ uint32_t wm_trunc_sat_f64_i32(uint64_t a, bool sign) {
     return neg ? 0 : 0xffffffffu;
 }
 
-uint64_t wm_trunc_sat_f64_i64(uint64_t a, bool sign) {
+uint64_t wm_trunc_sat_f64_i64(uint64_t a, bool sign)
+{
     uint64_t r;
     bool nan;
     if (wm_trunc_f64_i64(a, sign, &r, &nan)) return r;

@@ -2,9 +2,14 @@
  * applied in order and a trapping one leaves earlier writes in place). */
 #include "wm_internal.h"
 
-#define TRY(x) do { wm_err e_ = (x); if (e_) return e_; } while (0)
+#define TRY(x)             \
+    do {                   \
+        wm_err e_ = (x);   \
+        if (e_) return e_; \
+    } while (0)
 
-void wm_limits_default(wm_limits *l) {
+void wm_limits_default(wm_limits *l)
+{
     l->stack_slots = 16384;
     l->call_depth = 1024;
     l->mem_cap_bytes = 64u * 1024 * 1024;
@@ -13,9 +18,13 @@ void wm_limits_default(wm_limits *l) {
     l->start_fuel = WM_FUEL_UNLIMITED;
 }
 
-static wm_err nomem(wm_error *err) { return wm_fail(err, WM_ERR_NO_MEMORY, NULL, NULL, "out of memory"); }
+static wm_err nomem(wm_error *err)
+{
+    return wm_fail(err, WM_ERR_NO_MEMORY, NULL, NULL, "out of memory");
+}
 
-static uint8_t sig_letter(char c) {
+static uint8_t sig_letter(char c)
+{
     switch (c) {
     case 'i': return WM_I32;
     case 'I': return WM_I64;
@@ -27,10 +36,14 @@ static uint8_t sig_letter(char c) {
     }
 }
 
-wm_err wm_host_func_new(wm_arena *arena, const wm_host_func *hf, const wm_func **out) {
+wm_err wm_host_func_new(wm_arena *arena, const wm_host_func *hf, const wm_func **out)
+{
     size_t n = wm_strlen(hf->sig), colon = n;
     for (size_t i = 0; i < n; i++)
-        if (hf->sig[i] == ':') { colon = i; break; }
+        if (hf->sig[i] == ':') {
+            colon = i;
+            break;
+        }
     if (colon == n || colon > 16 || n - colon - 1 > 16) return WM_ERR_ARGS;
     wm_func *f = (wm_func *)wm_arena_alloc(arena, sizeof(wm_func), 8);
     wm_functype *t = (wm_functype *)wm_arena_alloc(arena, sizeof(wm_functype), 8);
@@ -55,7 +68,8 @@ wm_err wm_host_func_new(wm_arena *arena, const wm_host_func *hf, const wm_func *
     return WM_OK;
 }
 
-wm_err wm_global_new(wm_arena *arena, wm_val init, bool mutable_, wm_global **out) {
+wm_err wm_global_new(wm_arena *arena, wm_val init, bool mutable_, wm_global **out)
+{
     wm_global *g = (wm_global *)wm_arena_alloc(arena, sizeof(wm_global), 8);
     if (!g) return WM_ERR_NO_MEMORY;
     g->type = init.type;
@@ -66,7 +80,8 @@ wm_err wm_global_new(wm_arena *arena, wm_val init, bool mutable_, wm_global **ou
 }
 
 static wm_err table_make(wm_arena *arena, uint8_t elem, uint32_t min, uint32_t max, uint32_t cap,
-                         wm_table **out) {
+                         wm_table **out)
+{
     uint32_t reserve = max < cap ? max : cap;
     if (reserve < min) reserve = min;
     if ((uint64_t)reserve * sizeof(uint64_t) > SIZE_MAX / 2) return WM_ERR_NO_MEMORY;
@@ -83,13 +98,14 @@ static wm_err table_make(wm_arena *arena, uint8_t elem, uint32_t min, uint32_t m
     return WM_OK;
 }
 
-wm_err wm_table_new(wm_arena *arena, uint8_t elem_type, uint32_t min, uint32_t max,
-                    wm_table **out) {
+wm_err wm_table_new(wm_arena *arena, uint8_t elem_type, uint32_t min, uint32_t max, wm_table **out)
+{
     return table_make(arena, elem_type, min, max, max != WM_NONE ? max : min, out);
 }
 
 /* Alignment and size granule of a block native code owns (8: no requirement). */
-static size_t granule_of(const wm_module *mod, uint64_t bytes) {
+static size_t granule_of(const wm_module *mod, uint64_t bytes)
+{
     size_t g = mod && mod->native && mod->native->granule ? mod->native->granule(bytes) : 8;
     return g < 8 ? 8 : g;
 }
@@ -97,8 +113,8 @@ static size_t granule_of(const wm_module *mod, uint64_t bytes) {
 static uint64_t round_up(uint64_t v, size_t g) { return (v + g - 1) & ~(uint64_t)(g - 1); }
 
 static wm_err memory_make(wm_arena *arena, uint32_t min_pages, uint32_t max_pages,
-                          uint32_t cap_bytes, uint64_t slack, const wm_module *mod,
-                          wm_memory **out) {
+                          uint32_t cap_bytes, uint64_t slack, const wm_module *mod, wm_memory **out)
+{
     if (min_pages > WM_MAX_PAGES) return WM_ERR_LIMIT;
     wm_memory *m = (wm_memory *)wm_arena_alloc(arena, sizeof(wm_memory), 8);
     if (!m) return WM_ERR_NO_MEMORY;
@@ -125,15 +141,17 @@ static wm_err memory_make(wm_arena *arena, uint32_t min_pages, uint32_t max_page
     return WM_OK;
 }
 
-wm_err wm_memory_new(wm_arena *arena, uint32_t min_pages, uint32_t max_pages,
-                     uint32_t cap_bytes, wm_memory **out) {
+wm_err wm_memory_new(wm_arena *arena, uint32_t min_pages, uint32_t max_pages, uint32_t cap_bytes,
+                     wm_memory **out)
+{
     uint64_t lim = max_pages == WM_NONE ? min_pages : max_pages;
     return memory_make(arena, min_pages, max_pages, cap_bytes,
                        (lim - min_pages) * (uint64_t)WM_PAGE, NULL, out);
 }
 
 int32_t wm_memory_grow_part(wm_memory *m, uint32_t delta, uint64_t *zeroed, uint64_t max,
-                            uint64_t *done) {
+                            uint64_t *done)
+{
     uint32_t old = m->pages;
     *done = 0;
     if (delta == 0) return (int32_t)old;
@@ -171,13 +189,15 @@ int32_t wm_memory_grow_part(wm_memory *m, uint32_t delta, uint64_t *zeroed, uint
     return (int32_t)old;
 }
 
-int32_t wm_memory_grow(wm_memory *m, uint32_t delta) {
+int32_t wm_memory_grow(wm_memory *m, uint32_t delta)
+{
     uint64_t zeroed = 0, done;
     return wm_memory_grow_part(m, delta, &zeroed, UINT64_MAX, &done);
 }
 
-int32_t wm_table_grow_part(wm_table *t, uint32_t delta, uint64_t init, uint64_t *set,
-                           uint64_t max, uint64_t *done) {
+int32_t wm_table_grow_part(wm_table *t, uint32_t delta, uint64_t init, uint64_t *set, uint64_t max,
+                           uint64_t *done)
+{
     uint32_t old = t->size;
     uint64_t ns = (uint64_t)old + delta;
     *done = 0;
@@ -197,20 +217,23 @@ int32_t wm_table_grow_part(wm_table *t, uint32_t delta, uint64_t init, uint64_t 
     return (int32_t)old;
 }
 
-int32_t wm_table_grow(wm_table *t, uint32_t delta, uint64_t init) {
+int32_t wm_table_grow(wm_table *t, uint32_t delta, uint64_t init)
+{
     uint64_t set = 0, done;
     return wm_table_grow_part(t, delta, init, &set, UINT64_MAX, &done);
 }
 
 /* ---- linker ---- */
 
-void wm_linker_init(wm_linker *l, wm_arena *arena) {
+void wm_linker_init(wm_linker *l, wm_arena *arena)
+{
     l->arena = arena;
     l->head = NULL;
 }
 
 static wm_err link_add(wm_linker *l, const char *module, const char *name, wm_instance *inst,
-                       wm_extern ext) {
+                       wm_extern ext)
+{
     wm_link_entry *e = (wm_link_entry *)wm_arena_alloc(l->arena, sizeof(wm_link_entry), 8);
     if (!e) return WM_ERR_NO_MEMORY;
     e->module = module;
@@ -222,25 +245,29 @@ static wm_err link_add(wm_linker *l, const char *module, const char *name, wm_in
     return WM_OK;
 }
 
-wm_err wm_linker_add(wm_linker *l, const char *module, const char *name, wm_extern ext) {
+wm_err wm_linker_add(wm_linker *l, const char *module, const char *name, wm_extern ext)
+{
     return link_add(l, module, name, NULL, ext);
 }
 
-wm_err wm_linker_add_host(wm_linker *l, const wm_host_func *hf) {
+wm_err wm_linker_add_host(wm_linker *l, const wm_host_func *hf)
+{
     wm_extern ext;
     ext.kind = WM_EXTERN_FUNC;
     TRY(wm_host_func_new(l->arena, hf, &ext.of.func));
     return link_add(l, hf->module, hf->name, NULL, ext);
 }
 
-wm_err wm_linker_add_instance(wm_linker *l, const char *as, wm_instance *inst) {
+wm_err wm_linker_add_instance(wm_linker *l, const char *as, wm_instance *inst)
+{
     wm_extern none;
     none.kind = 0;
     none.of.func = NULL;
     return link_add(l, as, NULL, inst, none);
 }
 
-static wm_extern export_of(const wm_instance *inst, const wm_exportdef *x) {
+static wm_extern export_of(const wm_instance *inst, const wm_exportdef *x)
+{
     wm_extern e;
     e.kind = x->kind;
     switch (x->kind) {
@@ -252,7 +279,8 @@ static wm_extern export_of(const wm_instance *inst, const wm_exportdef *x) {
     return e;
 }
 
-static bool find_export(const wm_instance *inst, const uint8_t *name, uint32_t len, wm_extern *out) {
+static bool find_export(const wm_instance *inst, const uint8_t *name, uint32_t len, wm_extern *out)
+{
     const wm_module *m = inst->mod;
     for (uint32_t i = 0; i < m->nexports; i++)
         if (m->exports[i].len == len && !wm_memcmp(m->exports[i].name, name, len)) {
@@ -262,7 +290,8 @@ static bool find_export(const wm_instance *inst, const uint8_t *name, uint32_t l
     return false;
 }
 
-static bool resolve(const wm_linker *l, const wm_import *im, wm_extern *out) {
+static bool resolve(const wm_linker *l, const wm_import *im, wm_extern *out)
+{
     for (const wm_link_entry *e = l ? l->head : NULL; e; e = e->next) {
         if (!wm_streq_n(e->module, im->mod, im->mod_len)) continue;
         if (e->inst) {
@@ -275,22 +304,33 @@ static bool resolve(const wm_linker *l, const wm_import *im, wm_extern *out) {
     return false;
 }
 
-static bool limits_ok(uint32_t have_min, uint32_t have_max, uint32_t want_min, uint32_t want_max) {
+static bool limits_ok(uint32_t have_min, uint32_t have_max, uint32_t want_min, uint32_t want_max)
+{
     if (have_min < want_min) return false;
     if (want_max == WM_NONE) return true;
     return have_max != WM_NONE && have_max <= want_max;
 }
 
-uint64_t wm_eval_const(const wm_instance *inst, const uint8_t **expr) {
+uint64_t wm_eval_const(const wm_instance *inst, const uint8_t **expr)
+{
     const uint8_t *p = *expr;
     uint8_t op = *p++;
     uint64_t v = 0;
     switch (op) {
     case 0x41: v = (uint32_t)wm_fast_s32(&p); break;
     case 0x42: v = (uint64_t)wm_fast_s64(&p); break;
-    case 0x43: v = wm_ld32(p); p += 4; break;
-    case 0x44: v = wm_ld64(p); p += 8; break;
-    case 0xD0: p++; v = 0; break;
+    case 0x43:
+        v = wm_ld32(p);
+        p += 4;
+        break;
+    case 0x44:
+        v = wm_ld64(p);
+        p += 8;
+        break;
+    case 0xD0:
+        p++;
+        v = 0;
+        break;
     case 0xD2: v = (uint64_t)(uintptr_t)inst->funcs[wm_fast_u32(&p)]; break;
     case 0x23: v = inst->globals[wm_fast_u32(&p)]->val; break;
     default: break;
@@ -300,27 +340,32 @@ uint64_t wm_eval_const(const wm_instance *inst, const uint8_t **expr) {
     return v;
 }
 
-wm_err wm_table_init_op(wm_instance *inst, wm_table *t, uint32_t seg, uint32_t dst,
-                        uint32_t src, uint32_t n) {
+wm_err wm_table_init_op(wm_instance *inst, wm_table *t, uint32_t seg, uint32_t dst, uint32_t src,
+                        uint32_t n)
+{
     const wm_elemseg *s = &inst->mod->elems[seg];
     uint32_t count = inst->elem_dropped[seg] ? 0 : s->count;
     if ((uint64_t)src + n > count || (uint64_t)dst + n > t->size) return WM_ERR_TRAP;
     const uint8_t *p = s->items;
     for (uint32_t i = 0; i < src + n; i++) {
         uint64_t v;
-        if (s->exprs) v = wm_eval_const(inst, &p);
-        else v = (uint64_t)(uintptr_t)inst->funcs[wm_fast_u32(&p)];
+        if (s->exprs)
+            v = wm_eval_const(inst, &p);
+        else
+            v = (uint64_t)(uintptr_t)inst->funcs[wm_fast_u32(&p)];
         if (i >= src) t->elems[dst + i - src] = v;
     }
     return WM_OK;
 }
 
-static wm_err unlinkable(wm_error *err, const wm_module *m, const wm_import *im, const char *msg) {
+static wm_err unlinkable(wm_error *err, const wm_module *m, const wm_import *im, const char *msg)
+{
     return wm_fail(err, WM_ERR_UNLINKABLE, m->bytes, im->mod, msg);
 }
 
 wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *linker,
-                      const wm_limits *limits, wm_instance **out, wm_error *err) {
+                      const wm_limits *limits, wm_instance **out, wm_error *err)
+{
     wm_limits deflim;
     if (!limits) {
         wm_limits_default(&deflim);
@@ -332,7 +377,8 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
     wm_memset(inst, 0, sizeof *inst);
     inst->mod = mod;
     inst->funcs = (const wm_func **)wm_arena_alloc(arena, (mod->nfuncs + 1) * sizeof(void *), 8);
-    inst->own = (wm_func *)wm_arena_alloc(arena, (mod->nfuncs - mod->nfunc_imports + 1) * sizeof(wm_func), 8);
+    inst->own = (wm_func *)wm_arena_alloc(
+        arena, (mod->nfuncs - mod->nfunc_imports + 1) * sizeof(wm_func), 8);
     inst->tables = (wm_table **)wm_arena_alloc(arena, (mod->ntables + 1) * sizeof(void *), 8);
     inst->globals = (wm_global **)wm_arena_alloc(arena, (mod->nglobals + 1) * sizeof(void *), 8);
     inst->elem_dropped = (uint8_t *)wm_arena_alloc(arena, mod->nelems + 1, 1);
@@ -363,7 +409,8 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
             break;
         case WM_EXTERN_MEMORY: {
             wm_memory *mm = e.of.memory;
-            if (!limits_ok(mm->pages, mm->has_max ? mm->max_pages : WM_NONE, im->d.mt.min, im->d.mt.max))
+            if (!limits_ok(mm->pages, mm->has_max ? mm->max_pages : WM_NONE, im->d.mt.min,
+                           im->d.mt.max))
                 return unlinkable(err, mod, im, "incompatible import type");
             inst->mem = mm;
             break;
@@ -408,7 +455,8 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
     uint64_t sbytes = (uint64_t)limits->stack_slots * 8 + 8;
     size_t sg = granule_of(mod, sbytes);
     x->stack = (uint64_t *)wm_arena_alloc(arena, (size_t)round_up(sbytes, sg), sg);
-    x->frames = (wm_frame *)wm_arena_alloc(arena, (size_t)limits->call_depth * sizeof(wm_frame) + 8, 8);
+    x->frames =
+        (wm_frame *)wm_arena_alloc(arena, (size_t)limits->call_depth * sizeof(wm_frame) + 8, 8);
     if (!x->stack || !x->frames) return nomem(err);
     x->stack_end = x->stack + limits->stack_slots;
     x->max_frames = limits->call_depth;
@@ -420,8 +468,8 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
     /* memory last, so that it can grow in place at the arena's top */
     if (mod->nmems > mod->nmem_imports) {
         const wm_memtype *mt = &mod->mems[mod->nmem_imports];
-        wm_err e = memory_make(arena, mt->min, mt->max, limits->mem_cap_bytes,
-                               limits->mem_reserve, mod, &inst->mem);
+        wm_err e = memory_make(arena, mt->min, mt->max, limits->mem_cap_bytes, limits->mem_reserve,
+                               mod, &inst->mem);
         if (e) return wm_fail(err, e, NULL, NULL, "out of memory");
     }
     /* active and declarative element segments, in order */
@@ -448,7 +496,8 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
         inst->data_dropped[i] = 1;
     }
     if (mod->start != WM_NONE) {
-        wm_err e = wm_call(inst, inst->funcs[mod->start], NULL, 0, NULL, 0, limits->start_fuel, err);
+        wm_err e =
+            wm_call(inst, inst->funcs[mod->start], NULL, 0, NULL, 0, limits->start_fuel, err);
         if (e == WM_ERR_OUT_OF_FUEL) wm_abort(inst); /* not resumable: the instance is unusable */
         if (e) return e;
     }

@@ -2,7 +2,11 @@
  * bodies (validate.c). Arrays come from the arena; names and code stay in the buffer. */
 #include "wm_internal.h"
 
-#define TRY(x) do { wm_err e_ = (x); if (e_) return e_; } while (0)
+#define TRY(x)             \
+    do {                   \
+        wm_err e_ = (x);   \
+        if (e_) return e_; \
+    } while (0)
 
 typedef struct loader {
     wm_module *m;
@@ -20,46 +24,55 @@ typedef struct loader {
     const uint32_t *def_func_types_pos; /* start of the function section's vector */
 } loader;
 
-static wm_err bad(loader *L, wm_err code, const uint8_t *at, const char *msg) {
+static wm_err bad(loader *L, wm_err code, const uint8_t *at, const char *msg)
+{
     return wm_fail(L->err, code, L->m->bytes, at, msg);
 }
 
-static void *alloc(loader *L, size_t n, size_t size) {
+static void *alloc(loader *L, size_t n, size_t size)
+{
     if (n == 0) return L->a->base + L->a->used; /* never dereferenced */
     if (size && n > SIZE_MAX / size) return NULL;
     return wm_arena_alloc(L->a, n * size, 8);
 }
 
-#define NEED(ptr) do { if (!(ptr)) return bad(L, WM_ERR_NO_MEMORY, L->r.p, "out of memory"); } while (0)
+#define NEED(ptr)                                                             \
+    do {                                                                      \
+        if (!(ptr)) return bad(L, WM_ERR_NO_MEMORY, L->r.p, "out of memory"); \
+    } while (0)
 
-bool wm_is_valtype(uint8_t t) {
+bool wm_is_valtype(uint8_t t)
+{
     return t == WM_I32 || t == WM_I64 || t == WM_F32 || t == WM_F64 || t == WM_FUNCREF ||
            t == WM_EXTERNREF;
 }
 
-bool wm_functype_eq(const wm_functype *a, const wm_functype *b) {
+bool wm_functype_eq(const wm_functype *a, const wm_functype *b)
+{
     if (a == b) return true;
     return a->nparams == b->nparams && a->nresults == b->nresults &&
            wm_memcmp(a->params, b->params, a->nparams) == 0 &&
            wm_memcmp(a->results, b->results, a->nresults) == 0;
 }
 
-static wm_err rd_count(loader *L, uint32_t *n) {
+static wm_err rd_count(loader *L, uint32_t *n)
+{
     TRY(wm_rd_u32(&L->r, n));
     /* every entry takes at least one byte: reject absurd counts before allocating */
-    if (*n > (size_t)(L->r.end - L->r.p))
-        return bad(L, WM_ERR_MALFORMED, L->r.p, "unexpected end");
+    if (*n > (size_t)(L->r.end - L->r.p)) return bad(L, WM_ERR_MALFORMED, L->r.p, "unexpected end");
     return WM_OK;
 }
 
-static wm_err rd_valtype(loader *L, uint8_t *t) {
+static wm_err rd_valtype(loader *L, uint8_t *t)
+{
     const uint8_t *at = L->r.p;
     TRY(wm_rd_u8(&L->r, t));
     if (!wm_is_valtype(*t)) return bad(L, WM_ERR_MALFORMED, at, "malformed value type");
     return WM_OK;
 }
 
-static wm_err rd_reftype(loader *L, uint8_t *t) {
+static wm_err rd_reftype(loader *L, uint8_t *t)
+{
     const uint8_t *at = L->r.p;
     TRY(wm_rd_u8(&L->r, t));
     if (*t != WM_FUNCREF && *t != WM_EXTERNREF)
@@ -67,7 +80,8 @@ static wm_err rd_reftype(loader *L, uint8_t *t) {
     return WM_OK;
 }
 
-static wm_err rd_limits(loader *L, uint32_t *min, uint32_t *max, bool *has_max) {
+static wm_err rd_limits(loader *L, uint32_t *min, uint32_t *max, bool *has_max)
+{
     const uint8_t *at = L->r.p;
     uint8_t flag;
     TRY(wm_rd_u8(&L->r, &flag)); /* a flag byte, not a LEB */
@@ -81,7 +95,8 @@ static wm_err rd_limits(loader *L, uint32_t *min, uint32_t *max, bool *has_max) 
     return WM_OK;
 }
 
-static wm_err rd_tabletype(loader *L, wm_tabletype *t) {
+static wm_err rd_tabletype(loader *L, wm_tabletype *t)
+{
     bool has_max;
     TRY(rd_reftype(L, &t->elem));
     TRY(rd_limits(L, &t->min, &t->max, &has_max));
@@ -89,7 +104,8 @@ static wm_err rd_tabletype(loader *L, wm_tabletype *t) {
     return WM_OK;
 }
 
-static wm_err rd_memtype(loader *L, wm_memtype *t) {
+static wm_err rd_memtype(loader *L, wm_memtype *t)
+{
     const uint8_t *at = L->r.p;
     bool has_max;
     TRY(rd_limits(L, &t->min, &t->max, &has_max));
@@ -98,7 +114,8 @@ static wm_err rd_memtype(loader *L, wm_memtype *t) {
     return WM_OK;
 }
 
-static wm_err rd_globaltype(loader *L, wm_globaltype *g) {
+static wm_err rd_globaltype(loader *L, wm_globaltype *g)
+{
     const uint8_t *at;
     TRY(rd_valtype(L, &g->type));
     at = L->r.p;
@@ -108,7 +125,8 @@ static wm_err rd_globaltype(loader *L, wm_globaltype *g) {
     return WM_OK;
 }
 
-wm_err wm_check_const(wm_module *m, wm_reader *r, uint8_t type, uint8_t *declared) {
+wm_err wm_check_const(wm_module *m, wm_reader *r, uint8_t type, uint8_t *declared)
+{
     uint8_t op, got = 0;
     uint32_t n = 0;
     for (;;) {
@@ -117,10 +135,30 @@ wm_err wm_check_const(wm_module *m, wm_reader *r, uint8_t type, uint8_t *declare
         if (op == 0x0B) break;
         n++;
         switch (op) {
-        case 0x41: { int32_t v; TRY(wm_rd_s32(r, &v)); got = WM_I32; break; }
-        case 0x42: { int64_t v; TRY(wm_rd_s64(r, &v)); got = WM_I64; break; }
-        case 0x43: { const uint8_t *b; TRY(wm_rd_bytes(r, 4, &b)); got = WM_F32; break; }
-        case 0x44: { const uint8_t *b; TRY(wm_rd_bytes(r, 8, &b)); got = WM_F64; break; }
+        case 0x41: {
+            int32_t v;
+            TRY(wm_rd_s32(r, &v));
+            got = WM_I32;
+            break;
+        }
+        case 0x42: {
+            int64_t v;
+            TRY(wm_rd_s64(r, &v));
+            got = WM_I64;
+            break;
+        }
+        case 0x43: {
+            const uint8_t *b;
+            TRY(wm_rd_bytes(r, 4, &b));
+            got = WM_F32;
+            break;
+        }
+        case 0x44: {
+            const uint8_t *b;
+            TRY(wm_rd_bytes(r, 8, &b));
+            got = WM_F64;
+            break;
+        }
         case 0xD0: {
             TRY(wm_rd_u8(r, &got));
             if (got != WM_FUNCREF && got != WM_EXTERNREF)
@@ -130,7 +168,8 @@ wm_err wm_check_const(wm_module *m, wm_reader *r, uint8_t type, uint8_t *declare
         case 0xD2: {
             uint32_t f;
             TRY(wm_rd_u32(r, &f));
-            if (f >= m->nfuncs) return wm_fail(r->err, WM_ERR_INVALID, r->base, at, "unknown function");
+            if (f >= m->nfuncs)
+                return wm_fail(r->err, WM_ERR_INVALID, r->base, at, "unknown function");
             if (declared) declared[f] = 1;
             got = WM_FUNCREF;
             break;
@@ -149,12 +188,14 @@ wm_err wm_check_const(wm_module *m, wm_reader *r, uint8_t type, uint8_t *declare
             return wm_fail(r->err, WM_ERR_INVALID, r->base, at, "constant expression required");
         }
     }
-    if (n != 1 || got != type) return wm_fail(r->err, WM_ERR_INVALID, r->base, r->p, "type mismatch");
+    if (n != 1 || got != type)
+        return wm_fail(r->err, WM_ERR_INVALID, r->base, r->p, "type mismatch");
     return WM_OK;
 }
 
 /* Builds the index spaces (imports first) once the defining section is behind us. */
-static wm_err build_spaces(loader *L, uint32_t rank) {
+static wm_err build_spaces(loader *L, uint32_t rank)
+{
     wm_module *m = L->m;
     if (rank > 3 && !L->funcs_built) {
         L->funcs_built = true;
@@ -166,7 +207,8 @@ static wm_err build_spaces(loader *L, uint32_t rank) {
             if (m->imports[i].kind == WM_EXTERN_FUNC)
                 m->func_types[m->imports[i].index] = &m->types[m->imports[i].d.type];
         if (L->ndefined_funcs) {
-            wm_reader rr = {(const uint8_t *)L->def_func_types_pos, m->bytes + m->len, m->bytes, L->err};
+            wm_reader rr = {(const uint8_t *)L->def_func_types_pos, m->bytes + m->len, m->bytes,
+                            L->err};
             for (uint32_t i = 0; i < L->ndefined_funcs; i++) {
                 uint32_t t;
                 const uint8_t *at = rr.p;
@@ -181,8 +223,10 @@ static wm_err build_spaces(loader *L, uint32_t rank) {
         m->ntables = m->ntable_imports + L->ndef_tables;
         NEED(m->tables = (wm_tabletype *)alloc(L, m->ntables, sizeof(wm_tabletype)));
         for (uint32_t i = 0; i < m->nimports; i++)
-            if (m->imports[i].kind == WM_EXTERN_TABLE) m->tables[m->imports[i].index] = m->imports[i].d.tt;
-        for (uint32_t i = 0; i < L->ndef_tables; i++) m->tables[m->ntable_imports + i] = L->def_tables[i];
+            if (m->imports[i].kind == WM_EXTERN_TABLE)
+                m->tables[m->imports[i].index] = m->imports[i].d.tt;
+        for (uint32_t i = 0; i < L->ndef_tables; i++)
+            m->tables[m->ntable_imports + i] = L->def_tables[i];
     }
     if (rank > 5 && !L->mems_built) {
         L->mems_built = true;
@@ -190,7 +234,8 @@ static wm_err build_spaces(loader *L, uint32_t rank) {
         if (m->nmems > 1) return bad(L, WM_ERR_INVALID, L->r.p, "multiple memories");
         NEED(m->mems = (wm_memtype *)alloc(L, m->nmems, sizeof(wm_memtype)));
         for (uint32_t i = 0; i < m->nimports; i++)
-            if (m->imports[i].kind == WM_EXTERN_MEMORY) m->mems[m->imports[i].index] = m->imports[i].d.mt;
+            if (m->imports[i].kind == WM_EXTERN_MEMORY)
+                m->mems[m->imports[i].index] = m->imports[i].d.mt;
         for (uint32_t i = 0; i < L->ndef_mems; i++) m->mems[m->nmem_imports + i] = L->def_mems[i];
     }
     if (rank > 6 && !L->globals_built) {
@@ -199,13 +244,15 @@ static wm_err build_spaces(loader *L, uint32_t rank) {
             m->nglobals = m->nglobal_imports;
             NEED(m->globals = (wm_globaltype *)alloc(L, m->nglobals, sizeof(wm_globaltype)));
             for (uint32_t i = 0; i < m->nimports; i++)
-                if (m->imports[i].kind == WM_EXTERN_GLOBAL) m->globals[m->imports[i].index] = m->imports[i].d.gt;
+                if (m->imports[i].kind == WM_EXTERN_GLOBAL)
+                    m->globals[m->imports[i].index] = m->imports[i].d.gt;
         }
     }
     return WM_OK;
 }
 
-static wm_err sec_type(loader *L) {
+static wm_err sec_type(loader *L)
+{
     wm_module *m = L->m;
     TRY(rd_count(L, &m->ntypes));
     NEED(m->types = (wm_functype *)alloc(L, m->ntypes, sizeof(wm_functype)));
@@ -225,7 +272,8 @@ static wm_err sec_type(loader *L) {
     return WM_OK;
 }
 
-static wm_err sec_import(loader *L) {
+static wm_err sec_import(loader *L)
+{
     wm_module *m = L->m;
     TRY(rd_count(L, &m->nimports));
     NEED(m->imports = (wm_import *)alloc(L, m->nimports, sizeof(wm_import)));
@@ -255,14 +303,14 @@ static wm_err sec_import(loader *L) {
             TRY(rd_globaltype(L, &im->d.gt));
             im->index = m->nglobal_imports++;
             break;
-        default:
-            return bad(L, WM_ERR_MALFORMED, at, "malformed import kind");
+        default: return bad(L, WM_ERR_MALFORMED, at, "malformed import kind");
         }
     }
     return WM_OK;
 }
 
-static wm_err sec_function(loader *L) {
+static wm_err sec_function(loader *L)
+{
     TRY(rd_count(L, &L->ndefined_funcs));
     L->def_func_types_pos = (const uint32_t *)(const void *)L->r.p;
     for (uint32_t i = 0; i < L->ndefined_funcs; i++) {
@@ -272,28 +320,32 @@ static wm_err sec_function(loader *L) {
     return WM_OK;
 }
 
-static wm_err sec_table(loader *L) {
+static wm_err sec_table(loader *L)
+{
     TRY(rd_count(L, &L->ndef_tables));
     NEED(L->def_tables = (wm_tabletype *)alloc(L, L->ndef_tables, sizeof(wm_tabletype)));
     for (uint32_t i = 0; i < L->ndef_tables; i++) TRY(rd_tabletype(L, &L->def_tables[i]));
     return WM_OK;
 }
 
-static wm_err sec_memory(loader *L) {
+static wm_err sec_memory(loader *L)
+{
     TRY(rd_count(L, &L->ndef_mems));
     NEED(L->def_mems = (wm_memtype *)alloc(L, L->ndef_mems, sizeof(wm_memtype)));
     for (uint32_t i = 0; i < L->ndef_mems; i++) TRY(rd_memtype(L, &L->def_mems[i]));
     return WM_OK;
 }
 
-static wm_err sec_global(loader *L) {
+static wm_err sec_global(loader *L)
+{
     wm_module *m = L->m;
     TRY(rd_count(L, &L->ndef_globals));
     m->nglobals = m->nglobal_imports + L->ndef_globals;
     NEED(m->globals = (wm_globaltype *)alloc(L, m->nglobals, sizeof(wm_globaltype)));
     L->def_globals = m->globals;
     for (uint32_t i = 0; i < m->nimports; i++)
-        if (m->imports[i].kind == WM_EXTERN_GLOBAL) m->globals[m->imports[i].index] = m->imports[i].d.gt;
+        if (m->imports[i].kind == WM_EXTERN_GLOBAL)
+            m->globals[m->imports[i].index] = m->imports[i].d.gt;
     for (uint32_t i = 0; i < L->ndef_globals; i++) {
         wm_globaltype *g = &m->globals[m->nglobal_imports + i];
         TRY(rd_globaltype(L, g));
@@ -303,7 +355,8 @@ static wm_err sec_global(loader *L) {
     return WM_OK;
 }
 
-static wm_err sec_export(loader *L) {
+static wm_err sec_export(loader *L)
+{
     wm_module *m = L->m;
     TRY(rd_count(L, &m->nexports));
     NEED(m->exports = (wm_exportdef *)alloc(L, m->nexports, sizeof(wm_exportdef)));
@@ -336,7 +389,8 @@ static wm_err sec_export(loader *L) {
     return WM_OK;
 }
 
-static wm_err sec_start(loader *L) {
+static wm_err sec_start(loader *L)
+{
     wm_module *m = L->m;
     const uint8_t *at = L->r.p;
     TRY(wm_rd_u32(&L->r, &m->start));
@@ -346,12 +400,14 @@ static wm_err sec_start(loader *L) {
     return WM_OK;
 }
 
-static wm_err rd_offset(loader *L, const uint8_t **off) {
+static wm_err rd_offset(loader *L, const uint8_t **off)
+{
     *off = L->r.p;
     return wm_check_const(L->m, &L->r, WM_I32, L->declared);
 }
 
-static wm_err sec_elem(loader *L) {
+static wm_err sec_elem(loader *L)
+{
     wm_module *m = L->m;
     TRY(rd_count(L, &m->nelems));
     NEED(m->elems = (wm_elemseg *)alloc(L, m->nelems, sizeof(wm_elemseg)));
@@ -403,7 +459,8 @@ static wm_err sec_elem(loader *L) {
     return WM_OK;
 }
 
-static wm_err sec_data(loader *L) {
+static wm_err sec_data(loader *L)
+{
     wm_module *m = L->m;
     TRY(rd_count(L, &m->ndatas));
     if (L->has_datacount && m->ndatas != L->datacount)
@@ -432,13 +489,14 @@ static wm_err sec_data(loader *L) {
     return WM_OK;
 }
 
-static int rank_of(uint8_t id) {
+static int rank_of(uint8_t id)
+{
     static const uint8_t rank[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
     return id <= 12 ? rank[id] : -1;
 }
 
-wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **out,
-               wm_error *err) {
+wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **out, wm_error *err)
+{
     static const uint8_t magic[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
     size_t mark = wm_arena_mark(arena);
     loader L;
@@ -522,7 +580,8 @@ wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **ou
             const uint8_t *cat = L.r.p;
             if ((e = wm_rd_u32(&L.r, &n))) break;
             if (n != L.ndefined_funcs) {
-                e = bad(&L, WM_ERR_MALFORMED, cat, "function and code section have inconsistent lengths");
+                e = bad(&L, WM_ERR_MALFORMED, cat,
+                        "function and code section have inconsistent lengths");
                 break;
             }
             code_seen = true;
@@ -531,7 +590,10 @@ wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **ou
             if (!e) L.r.p = send;
             break;
         }
-        case 11: e = sec_data(&L); data_seen = true; break;
+        case 11:
+            e = sec_data(&L);
+            data_seen = true;
+            break;
         default: break;
         }
         if (e) goto fail;
@@ -548,7 +610,8 @@ wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **ou
     }
     if (!data_seen) m->ndatas = 0; /* it held the data count for validating code */
     if (L.has_datacount && m->ndatas != L.datacount) {
-        e = bad(&L, WM_ERR_MALFORMED, L.r.p, "data count and data section have inconsistent lengths");
+        e = bad(&L, WM_ERR_MALFORMED, L.r.p,
+                "data count and data section have inconsistent lengths");
         goto fail;
     }
     m->ram = wm_arena_mark(arena) - mark;

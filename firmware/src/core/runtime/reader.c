@@ -1,18 +1,21 @@
 /* reader.c - bounds-checked decoding of the binary format (LEB128, names, bytes). */
 #include "wm_internal.h"
 
-static wm_err eof(wm_reader *r) {
+static wm_err eof(wm_reader *r)
+{
     return wm_fail(r->err, WM_ERR_MALFORMED, r->base, r->p, "unexpected end");
 }
 
-wm_err wm_rd_u8(wm_reader *r, uint8_t *v) {
+wm_err wm_rd_u8(wm_reader *r, uint8_t *v)
+{
     if (r->p >= r->end) return eof(r);
     *v = *r->p++;
     return WM_OK;
 }
 
 /* Unsigned LEB128 of at most `bits` bits; unused bits of the last byte must be zero. */
-static wm_err rd_uleb(wm_reader *r, uint32_t bits, uint64_t *v) {
+static wm_err rd_uleb(wm_reader *r, uint32_t bits, uint64_t *v)
+{
     uint64_t x = 0;
     uint32_t shift = 0;
     const uint8_t *start = r->p;
@@ -34,7 +37,8 @@ static wm_err rd_uleb(wm_reader *r, uint32_t bits, uint64_t *v) {
     return WM_OK;
 }
 
-static wm_err rd_sleb(wm_reader *r, uint32_t bits, int64_t *v) {
+static wm_err rd_sleb(wm_reader *r, uint32_t bits, int64_t *v)
+{
     uint64_t x = 0;
     uint32_t shift = 0;
     const uint8_t *start = r->p;
@@ -63,7 +67,8 @@ static wm_err rd_sleb(wm_reader *r, uint32_t bits, int64_t *v) {
     return WM_OK;
 }
 
-wm_err wm_rd_u32(wm_reader *r, uint32_t *v) {
+wm_err wm_rd_u32(wm_reader *r, uint32_t *v)
+{
     uint64_t x = 0;
     wm_err e = rd_uleb(r, 32, &x);
     if (e) return e;
@@ -71,7 +76,8 @@ wm_err wm_rd_u32(wm_reader *r, uint32_t *v) {
     return WM_OK;
 }
 
-wm_err wm_rd_s32(wm_reader *r, int32_t *v) {
+wm_err wm_rd_s32(wm_reader *r, int32_t *v)
+{
     int64_t x = 0;
     wm_err e = rd_sleb(r, 32, &x);
     if (e) return e;
@@ -82,23 +88,35 @@ wm_err wm_rd_s32(wm_reader *r, int32_t *v) {
 wm_err wm_rd_s33(wm_reader *r, int64_t *v) { return rd_sleb(r, 33, v); }
 wm_err wm_rd_s64(wm_reader *r, int64_t *v) { return rd_sleb(r, 64, v); }
 
-wm_err wm_rd_bytes(wm_reader *r, uint32_t n, const uint8_t **out) {
+wm_err wm_rd_bytes(wm_reader *r, uint32_t n, const uint8_t **out)
+{
     if ((size_t)(r->end - r->p) < n) return eof(r);
     *out = r->p;
     r->p += n;
     return WM_OK;
 }
 
-static bool utf8_ok(const uint8_t *s, uint32_t n) {
+static bool utf8_ok(const uint8_t *s, uint32_t n)
+{
     uint32_t i = 0;
     while (i < n) {
         uint8_t c = s[i];
         uint32_t len, cp;
-        if (c < 0x80) { i++; continue; }
-        if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1f; }
-        else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0f; }
-        else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-        else return false;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            cp = c & 0x07;
+        } else
+            return false;
         if (n - i < len) return false;
         for (uint32_t k = 1; k < len; k++) {
             if ((s[i + k] & 0xC0) != 0x80) return false;
@@ -112,7 +130,8 @@ static bool utf8_ok(const uint8_t *s, uint32_t n) {
     return true;
 }
 
-wm_err wm_rd_name(wm_reader *r, const uint8_t **name, uint32_t *len) {
+wm_err wm_rd_name(wm_reader *r, const uint8_t **name, uint32_t *len)
+{
     wm_err e = wm_rd_u32(r, len);
     if (e) return e;
     if ((e = wm_rd_bytes(r, *len, name))) return e;
@@ -121,7 +140,8 @@ wm_err wm_rd_name(wm_reader *r, const uint8_t **name, uint32_t *len) {
     return WM_OK;
 }
 
-void wm_skip_memarg(const uint8_t **pp) {
+void wm_skip_memarg(const uint8_t **pp)
+{
     (void)wm_fast_u32(pp);
     (void)wm_fast_u32(pp);
 }

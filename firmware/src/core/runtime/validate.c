@@ -11,7 +11,11 @@
  * side entry or the function's return fuel when it reaches the check point. */
 #include "wm_internal.h"
 
-#define TRY(x) do { wm_err e_ = (x); if (e_) return e_; } while (0)
+#define TRY(x)             \
+    do {                   \
+        wm_err e_ = (x);   \
+        if (e_) return e_; \
+    } while (0)
 #define UNKNOWN 0 /* operand of unknown type (after unreachable) */
 #define NOCHAIN (-1)
 #define DEAD UINT32_MAX /* fuel of a path that cannot run (after br, return, unreachable) */
@@ -22,15 +26,18 @@ typedef struct ctrl {
     uint32_t height;
     uint32_t nparams, nresults;
     const uint8_t *params, *results;
-    const uint8_t *start;  /* loop: first body instruction */
-    uint32_t start_side;   /* loop: side index at the loop start */
-    int32_t pending;       /* chain of forward branch entries to patch at `end` */
-    int32_t if_entry;      /* if: entry taken when the condition is false */
-    uint32_t dbr;          /* fuel: the largest d of the forward branches to this label */
-    uint32_t dif;          /* if: d at the `if` (where the false edge starts) */
+    const uint8_t *start; /* loop: first body instruction */
+    uint32_t start_side;  /* loop: side index at the loop start */
+    int32_t pending;      /* chain of forward branch entries to patch at `end` */
+    int32_t if_entry;     /* if: entry taken when the condition is false */
+    uint32_t dbr;         /* fuel: the largest d of the forward branches to this label */
+    uint32_t dif;         /* if: d at the `if` (where the false edge starts) */
 } ctrl;
 
-typedef struct run { uint32_t end; uint8_t type; } run;
+typedef struct run {
+    uint32_t end;
+    uint8_t type;
+} run;
 
 typedef struct V {
     wm_module *m;
@@ -38,24 +45,29 @@ typedef struct V {
     wm_error *err;
     const uint8_t *declared;
     wm_reader r;
-    uint8_t *vs; uint32_t vn, vcap, vmax;
-    ctrl *cs; uint32_t cn, ccap;
-    run *runs; uint32_t nruns, rcap;
+    uint8_t *vs;
+    uint32_t vn, vcap, vmax;
+    ctrl *cs;
+    uint32_t cn, ccap;
+    run *runs;
+    uint32_t nruns, rcap;
     uint32_t nlocals_total;
     const wm_functype *ft;
     uint32_t side_base, nside; /* module-wide index of the first entry, entries so far */
-    wm_err full; /* what running out of scratch means: arena too small, or a hard limit */
-    uint32_t d;   /* fuel of the code since the last check point on this path, or DEAD */
-    uint32_t ret; /* the largest d at a return */
+    wm_err full;      /* what running out of scratch means: arena too small, or a hard limit */
+    uint32_t d;       /* fuel of the code since the last check point on this path, or DEAD */
+    uint32_t ret;     /* the largest d at a return */
     uint32_t stretch; /* the largest charge so far (wm_module_fuel_stretch) */
 } V;
 
-static wm_err inval(V *v, const uint8_t *at, const char *msg) {
+static wm_err inval(V *v, const uint8_t *at, const char *msg)
+{
     return wm_fail(v->err, WM_ERR_INVALID, v->m->bytes, at, msg);
 }
 static wm_err mism(V *v) { return inval(v, v->r.p, "type mismatch"); }
 
-static wm_err push(V *v, uint8_t t) {
+static wm_err push(V *v, uint8_t t)
+{
     if (v->vn >= v->vcap || v->vn >= 65535)
         return wm_fail(v->err, v->full, v->m->bytes, v->r.p, "operand stack too deep");
     v->vs[v->vn++] = t;
@@ -63,7 +75,8 @@ static wm_err push(V *v, uint8_t t) {
     return WM_OK;
 }
 
-static wm_err pop(V *v, uint8_t expect, uint8_t *got) {
+static wm_err pop(V *v, uint8_t expect, uint8_t *got)
+{
     ctrl *c = &v->cs[v->cn - 1];
     uint8_t t;
     if (v->vn == c->height) {
@@ -77,30 +90,35 @@ static wm_err pop(V *v, uint8_t expect, uint8_t *got) {
     return WM_OK;
 }
 
-static wm_err pops(V *v, uint32_t n, const uint8_t *types) {
+static wm_err pops(V *v, uint32_t n, const uint8_t *types)
+{
     while (n--) TRY(pop(v, types[n], NULL));
     return WM_OK;
 }
-static wm_err pushes(V *v, uint32_t n, const uint8_t *types) {
+static wm_err pushes(V *v, uint32_t n, const uint8_t *types)
+{
     for (uint32_t i = 0; i < n; i++) TRY(push(v, types[i]));
     return WM_OK;
 }
 
-static void set_unreachable(V *v) {
+static void set_unreachable(V *v)
+{
     ctrl *c = &v->cs[v->cn - 1];
     v->vn = c->height;
     c->unreachable = 1;
     v->d = DEAD;
 }
 
-static uint32_t dmax(uint32_t a, uint32_t b) {
+static uint32_t dmax(uint32_t a, uint32_t b)
+{
     if (a == DEAD) return b;
     if (b == DEAD) return a;
     return a > b ? a : b;
 }
 
 /* The current path runs an instruction of weight w. */
-static wm_err fuel_add(V *v, uint32_t w, const uint8_t *at) {
+static wm_err fuel_add(V *v, uint32_t w, const uint8_t *at)
+{
     if (v->d == DEAD) return WM_OK;
     if (w > WM_FUEL_REGION_MAX - v->d)
         return wm_fail(v->err, WM_ERR_LIMIT, v->m->bytes, at,
@@ -111,7 +129,8 @@ static wm_err fuel_add(V *v, uint32_t w, const uint8_t *at) {
 
 /* The current path branches to label `depth`: back to a loop (its back-edge fuel), out of
  * the function (a return) or forward to a block's end. */
-static void fuel_branch(V *v, uint32_t depth) {
+static void fuel_branch(V *v, uint32_t depth)
+{
     ctrl *c = &v->cs[v->cn - 1 - depth];
     if (v->d == DEAD) return;
     if (c->op == 0x03) {
@@ -126,7 +145,8 @@ static void fuel_branch(V *v, uint32_t depth) {
 }
 
 static wm_err push_ctrl(V *v, uint8_t op, uint32_t np, const uint8_t *p, uint32_t nr,
-                        const uint8_t *r) {
+                        const uint8_t *r)
+{
     if (v->cn >= v->ccap)
         return wm_fail(v->err, v->full, v->m->bytes, v->r.p, "blocks nested too deeply");
     ctrl *c = &v->cs[v->cn++];
@@ -150,7 +170,8 @@ static wm_side *entry(V *v, uint32_t i) { return &v->m->side[v->side_base + i]; 
 
 /* Side entries are allocated one by one; nothing else is allocated while code is validated,
  * so they form one contiguous array. */
-static wm_side *new_entry(V *v) {
+static wm_side *new_entry(V *v)
+{
     wm_side *s = (wm_side *)wm_arena_alloc(v->a, sizeof(wm_side), 4);
     if (!s) return NULL;
     if (!v->m->side) v->m->side = s;
@@ -159,7 +180,8 @@ static wm_side *new_entry(V *v) {
 }
 
 /* Appends a side entry for a branch at `origin` to label depth `depth`. */
-static wm_err emit(V *v, const uint8_t *origin, uint32_t depth, uint32_t height) {
+static wm_err emit(V *v, const uint8_t *origin, uint32_t depth, uint32_t height)
+{
     ctrl *c = &v->cs[v->cn - 1 - depth];
     wm_side *s = new_entry(v);
     if (!s) return wm_fail(v->err, WM_ERR_NO_MEMORY, v->m->bytes, origin, "out of memory");
@@ -181,7 +203,8 @@ static wm_err emit(V *v, const uint8_t *origin, uint32_t depth, uint32_t height)
 }
 
 /* The side entry of a loop or a call: the fuel its check point charges. */
-static wm_err fuel_point(V *v, const uint8_t *at, uint32_t fuel) {
+static wm_err fuel_point(V *v, const uint8_t *at, uint32_t fuel)
+{
     wm_side *s = new_entry(v);
     if (!s) return wm_fail(v->err, WM_ERR_NO_MEMORY, v->m->bytes, at, "out of memory");
     if (fuel == DEAD) fuel = 0;
@@ -195,13 +218,15 @@ static wm_err fuel_point(V *v, const uint8_t *at, uint32_t fuel) {
 }
 
 /* The code since the last check point ends at one (a loop from above, a call). */
-static wm_err fuel_check_point(V *v, const uint8_t *at) {
+static wm_err fuel_check_point(V *v, const uint8_t *at)
+{
     TRY(fuel_point(v, at, v->d));
     if (v->d != DEAD) v->d = 0;
     return WM_OK;
 }
 
-static void patch(V *v, int32_t chain, const uint8_t *target) {
+static void patch(V *v, int32_t chain, const uint8_t *target)
+{
     while (chain != NOCHAIN) {
         wm_side *s = entry(v, (uint32_t)chain);
         int32_t next = s->st;
@@ -212,43 +237,71 @@ static void patch(V *v, int32_t chain, const uint8_t *target) {
 }
 
 static wm_err label_types(V *v, uint32_t depth, const uint8_t *at, uint32_t *n,
-                          const uint8_t **types) {
+                          const uint8_t **types)
+{
     if (depth >= v->cn) return inval(v, at, "unknown label");
     ctrl *c = &v->cs[v->cn - 1 - depth];
-    if (c->op == 0x03) { *n = c->nparams; *types = c->params; }
-    else { *n = c->nresults; *types = c->results; }
+    if (c->op == 0x03) {
+        *n = c->nparams;
+        *types = c->params;
+    } else {
+        *n = c->nresults;
+        *types = c->results;
+    }
     return WM_OK;
 }
 
-static wm_err local_type(V *v, uint32_t idx, const uint8_t *at, uint8_t *t) {
-    if (idx < v->ft->nparams) { *t = v->ft->params[idx]; return WM_OK; }
+static wm_err local_type(V *v, uint32_t idx, const uint8_t *at, uint8_t *t)
+{
+    if (idx < v->ft->nparams) {
+        *t = v->ft->params[idx];
+        return WM_OK;
+    }
     if (idx >= v->nlocals_total) return inval(v, at, "unknown local");
     uint32_t lo = 0, hi = v->nruns;
     while (lo < hi) { /* first run whose end > idx */
         uint32_t mid = (lo + hi) / 2;
-        if (v->runs[mid].end > idx) hi = mid; else lo = mid + 1;
+        if (v->runs[mid].end > idx)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
     *t = v->runs[lo].type;
     return WM_OK;
 }
 
-static wm_err blocktype(V *v, uint32_t *np, const uint8_t **p, uint32_t *nr, const uint8_t **r) {
+static wm_err blocktype(V *v, uint32_t *np, const uint8_t **p, uint32_t *nr, const uint8_t **r)
+{
     const uint8_t *at = v->r.p;
     if (at >= v->r.end) return wm_fail(v->err, WM_ERR_MALFORMED, v->m->bytes, at, "unexpected end");
     uint8_t b = *at;
     *np = 0;
     *p = at;
-    if (b == 0x40) { v->r.p++; *nr = 0; *r = at; return WM_OK; }
-    if (wm_is_valtype(b)) { v->r.p++; *nr = 1; *r = at; return WM_OK; }
+    if (b == 0x40) {
+        v->r.p++;
+        *nr = 0;
+        *r = at;
+        return WM_OK;
+    }
+    if (wm_is_valtype(b)) {
+        v->r.p++;
+        *nr = 1;
+        *r = at;
+        return WM_OK;
+    }
     int64_t idx;
     TRY(wm_rd_s33(&v->r, &idx));
     if (idx < 0 || (uint64_t)idx >= v->m->ntypes) return inval(v, at, "unknown type");
     const wm_functype *t = &v->m->types[idx];
-    *np = t->nparams; *p = t->params; *nr = t->nresults; *r = t->results;
+    *np = t->nparams;
+    *p = t->params;
+    *nr = t->nresults;
+    *r = t->results;
     return WM_OK;
 }
 
-static wm_err memarg(V *v, uint32_t maxalign) {
+static wm_err memarg(V *v, uint32_t maxalign)
+{
     const uint8_t *at = v->r.p;
     uint32_t align, off;
     TRY(wm_rd_u32(&v->r, &align));
@@ -258,7 +311,8 @@ static wm_err memarg(V *v, uint32_t maxalign) {
     return WM_OK;
 }
 
-static wm_err zero_byte(V *v) {
+static wm_err zero_byte(V *v)
+{
     const uint8_t *at = v->r.p;
     uint8_t b;
     TRY(wm_rd_u8(&v->r, &b));
@@ -267,7 +321,8 @@ static wm_err zero_byte(V *v) {
     return WM_OK;
 }
 
-static wm_err table_idx(V *v, uint32_t *t) {
+static wm_err table_idx(V *v, uint32_t *t)
+{
     const uint8_t *at = v->r.p;
     TRY(wm_rd_u32(&v->r, t));
     if (*t >= v->m->ntables) return inval(v, at, "unknown table");
@@ -276,25 +331,26 @@ static wm_err table_idx(V *v, uint32_t *t) {
 
 /* numeric opcodes 0x45..0xC4: operand types a, b (0 = none) and result r */
 static const char numsig[0xC5 - 0x45][4] = {
-    "i i", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii",      /* 45-4F */
-    "I i", "IIi", "IIi", "IIi", "IIi", "IIi", "IIi", "IIi", "IIi", "IIi", "IIi",      /* 50-5A */
-    "ffi", "ffi", "ffi", "ffi", "ffi", "ffi",                                         /* 5B-60 */
-    "FFi", "FFi", "FFi", "FFi", "FFi", "FFi",                                         /* 61-66 */
-    "i i", "i i", "i i",                                                              /* 67-69 */
-    "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii",
-    "I I", "I I", "I I",                                                              /* 79-7B */
-    "III", "III", "III", "III", "III", "III", "III", "III", "III", "III", "III", "III", "III", "III", "III",
-    "f f", "f f", "f f", "f f", "f f", "f f", "f f",                                  /* 8B-91 */
-    "fff", "fff", "fff", "fff", "fff", "fff", "fff",                                  /* 92-98 */
-    "F F", "F F", "F F", "F F", "F F", "F F", "F F",                                  /* 99-9F */
-    "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF",                                  /* A0-A6 */
-    "I i", "f i", "f i", "F i", "F i", "i I", "i I", "f I", "f I", "F I", "F I",      /* A7-B1 */
-    "i f", "i f", "I f", "I f", "F f", "i F", "i F", "I F", "I F", "f F",             /* B2-BB */
-    "f i", "F I", "i f", "I F",                                                       /* BC-BF */
-    "i i", "i i", "I I", "I I", "I I",                                                /* C0-C4 */
+    "i i", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", /* 45-4F */
+    "I i", "IIi", "IIi", "IIi", "IIi", "IIi", "IIi", "IIi", "IIi", "IIi", "IIi", /* 50-5A */
+    "ffi", "ffi", "ffi", "ffi", "ffi", "ffi",                                    /* 5B-60 */
+    "FFi", "FFi", "FFi", "FFi", "FFi", "FFi",                                    /* 61-66 */
+    "i i", "i i", "i i",                                                         /* 67-69 */
+    "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii", "iii",
+    "iii", "iii", "iii", "iii", "I I", "I I", "I I", /* 79-7B */
+    "III", "III", "III", "III", "III", "III", "III", "III", "III", "III", "III",
+    "III", "III", "III", "III", "f f", "f f", "f f", "f f", "f f", "f f", "f f", /* 8B-91 */
+    "fff", "fff", "fff", "fff", "fff", "fff", "fff",                             /* 92-98 */
+    "F F", "F F", "F F", "F F", "F F", "F F", "F F",                             /* 99-9F */
+    "FFF", "FFF", "FFF", "FFF", "FFF", "FFF", "FFF",                             /* A0-A6 */
+    "I i", "f i", "f i", "F i", "F i", "i I", "i I", "f I", "f I", "F I", "F I", /* A7-B1 */
+    "i f", "i f", "I f", "I f", "F f", "i F", "i F", "I F", "I F", "f F",        /* B2-BB */
+    "f i", "F I", "i f", "I F",                                                  /* BC-BF */
+    "i i", "i i", "I I", "I I", "I I",                                           /* C0-C4 */
 };
 
-static uint8_t letter(char c) {
+static uint8_t letter(char c)
+{
     switch (c) {
     case 'i': return WM_I32;
     case 'I': return WM_I64;
@@ -304,7 +360,8 @@ static uint8_t letter(char c) {
     }
 }
 
-static wm_err sig_op(V *v, const char *s) {
+static wm_err sig_op(V *v, const char *s)
+{
     uint8_t a = letter(s[0]), b = letter(s[1]), r = letter(s[2]);
     if (b) TRY(pop(v, b, NULL));
     if (a) TRY(pop(v, a, NULL));
@@ -316,13 +373,15 @@ static const char load_type[] = "iIfFiiiiIIIIII";
 static const uint8_t store_align[] = {2, 3, 2, 3, 0, 1, 0, 1, 2};
 static const char store_type[] = "iIfFiiIII";
 
-static wm_err check_func_ref(V *v, uint32_t f, const uint8_t *at) {
+static wm_err check_func_ref(V *v, uint32_t f, const uint8_t *at)
+{
     if (f >= v->m->nfuncs) return inval(v, at, "unknown function");
     if (!v->declared[f]) return inval(v, at, "undeclared function reference");
     return WM_OK;
 }
 
-static wm_err body(V *v, wm_funcdef *fd) {
+static wm_err body(V *v, wm_funcdef *fd)
+{
     wm_module *m = v->m;
     wm_reader *r = &v->r;
     const uint8_t *code_end = r->end;
@@ -332,7 +391,8 @@ static wm_err body(V *v, wm_funcdef *fd) {
         uint8_t op;
         uint32_t x, y;
         uint8_t t = 0, t2 = 0;
-        if (r->p >= code_end) return wm_fail(v->err, WM_ERR_MALFORMED, m->bytes, at, "unexpected end");
+        if (r->p >= code_end)
+            return wm_fail(v->err, WM_ERR_MALFORMED, m->bytes, at, "unexpected end");
         op = *r->p++;
         /* branches and calls add their values' share, 0xFC ops weigh by their sub-opcode */
         if (op != 0x0C && op != 0x0D && op != 0x0E && op != 0x10 && op != 0x11 && op != 0xFC)
@@ -340,7 +400,9 @@ static wm_err body(V *v, wm_funcdef *fd) {
         switch (op) {
         case 0x00: set_unreachable(v); break;
         case 0x01: break;
-        case 0x02: case 0x03: case 0x04: {
+        case 0x02:
+        case 0x03:
+        case 0x04: {
             uint32_t np = 0, nr = 0;
             const uint8_t *p = NULL, *rs = NULL;
             TRY(blocktype(v, &np, &p, &nr, &rs));
@@ -391,20 +453,22 @@ static wm_err body(V *v, wm_funcdef *fd) {
             if (v->vn != c->height) return mism(v);
             if (c->op == 0x04) {
                 /* if without else: the false edge must type-check as an empty else */
-                if (c->nparams != c->nresults ||
-                    wm_memcmp(c->params, c->results, c->nparams) != 0)
+                if (c->nparams != c->nresults || wm_memcmp(c->params, c->results, c->nparams) != 0)
                     return mism(v);
                 patch(v, c->if_entry, r->p);
             }
             patch(v, c->pending, c->op == 0 ? at : r->p);
-            if (c->op == 0) v->ret = dmax(v->ret, v->d); /* falls out of the function */
-            else v->d = dmax(dmax(v->d, c->dbr), c->dif);
+            if (c->op == 0)
+                v->ret = dmax(v->ret, v->d); /* falls out of the function */
+            else
+                v->d = dmax(dmax(v->d, c->dbr), c->dif);
             v->cn--;
             if (v->cn == 0) break;
             TRY(pushes(v, c->nresults, c->results));
             break;
         }
-        case 0x0C: case 0x0D: {
+        case 0x0C:
+        case 0x0D: {
             uint32_t n = 0;
             const uint8_t *ts = NULL;
             TRY(wm_rd_u32(r, &x));
@@ -414,8 +478,10 @@ static wm_err body(V *v, wm_funcdef *fd) {
             TRY(pops(v, n, ts));
             TRY(emit(v, at, x, v->vn + n));
             fuel_branch(v, x);
-            if (op == 0x0C) set_unreachable(v);
-            else TRY(pushes(v, n, ts));
+            if (op == 0x0C)
+                set_unreachable(v);
+            else
+                TRY(pushes(v, n, ts));
             break;
         }
         case 0x0E: {
@@ -431,8 +497,10 @@ static wm_err body(V *v, wm_funcdef *fd) {
                 uint32_t ln = 0;
                 TRY(wm_rd_u32(r, &x));
                 TRY(label_types(v, x, la, &ln, &ts));
-                if (k == 0) arity = ln;
-                else if (ln != arity) return mism(v);
+                if (k == 0)
+                    arity = ln;
+                else if (ln != arity)
+                    return mism(v);
                 /* each target's types must match the operands (checked without popping) */
                 ctrl *c = &v->cs[v->cn - 1];
                 for (uint32_t i = 0; i < ln; i++) {
@@ -506,7 +574,8 @@ static wm_err body(V *v, wm_funcdef *fd) {
             TRY(push(v, WM_FUNCREF));
             break;
         case 0x1A: TRY(pop(v, UNKNOWN, NULL)); break;
-        case 0x1B: case 0x1C: {
+        case 0x1B:
+        case 0x1C: {
             if (op == 0x1C) {
                 TRY(wm_rd_u32(r, &x));
                 if (x != 1) return inval(v, at, "invalid result arity");
@@ -529,33 +598,56 @@ static wm_err body(V *v, wm_funcdef *fd) {
             }
             break;
         }
-        case 0x20: case 0x21: case 0x22:
+        case 0x20:
+        case 0x21:
+        case 0x22:
             TRY(wm_rd_u32(r, &x));
             TRY(local_type(v, x, at, &t));
-            if (op == 0x20) TRY(push(v, t));
+            if (op == 0x20)
+                TRY(push(v, t));
             else {
                 TRY(pop(v, t, NULL));
                 if (op == 0x22) TRY(push(v, t));
             }
             break;
-        case 0x23: case 0x24:
+        case 0x23:
+        case 0x24:
             TRY(wm_rd_u32(r, &x));
             if (x >= m->nglobals) return inval(v, at, "unknown global");
-            if (op == 0x23) TRY(push(v, m->globals[x].type));
+            if (op == 0x23)
+                TRY(push(v, m->globals[x].type));
             else {
                 if (!m->globals[x].mut) return inval(v, at, "global is immutable");
                 TRY(pop(v, m->globals[x].type, NULL));
             }
             break;
-        case 0x25: case 0x26:
+        case 0x25:
+        case 0x26:
             TRY(table_idx(v, &x));
             t = m->tables[x].elem;
-            if (op == 0x25) { TRY(pop(v, WM_I32, NULL)); TRY(push(v, t)); }
-            else { TRY(pop(v, t, NULL)); TRY(pop(v, WM_I32, NULL)); }
+            if (op == 0x25) {
+                TRY(pop(v, WM_I32, NULL));
+                TRY(push(v, t));
+            } else {
+                TRY(pop(v, t, NULL));
+                TRY(pop(v, WM_I32, NULL));
+            }
             break;
-        case 0x3F: TRY(zero_byte(v)); TRY(push(v, WM_I32)); break;
-        case 0x40: TRY(zero_byte(v)); TRY(pop(v, WM_I32, NULL)); TRY(push(v, WM_I32)); break;
-        case 0x41: { int32_t c; TRY(wm_rd_s32(r, &c)); TRY(push(v, WM_I32)); break; }
+        case 0x3F:
+            TRY(zero_byte(v));
+            TRY(push(v, WM_I32));
+            break;
+        case 0x40:
+            TRY(zero_byte(v));
+            TRY(pop(v, WM_I32, NULL));
+            TRY(push(v, WM_I32));
+            break;
+        case 0x41: {
+            int32_t c;
+            TRY(wm_rd_s32(r, &c));
+            TRY(push(v, WM_I32));
+            break;
+        }
         case 0x42: {
             int64_t c;
             TRY(wm_rd_s64(r, &c));
@@ -563,33 +655,67 @@ static wm_err body(V *v, wm_funcdef *fd) {
             TRY(push(v, WM_I64));
             break;
         }
-        case 0x43: { const uint8_t *b; TRY(wm_rd_bytes(r, 4, &b)); TRY(push(v, WM_F32)); break; }
-        case 0x44: { const uint8_t *b; TRY(wm_rd_bytes(r, 8, &b)); TRY(push(v, WM_F64)); break; }
+        case 0x43: {
+            const uint8_t *b;
+            TRY(wm_rd_bytes(r, 4, &b));
+            TRY(push(v, WM_F32));
+            break;
+        }
+        case 0x44: {
+            const uint8_t *b;
+            TRY(wm_rd_bytes(r, 8, &b));
+            TRY(push(v, WM_F64));
+            break;
+        }
         case 0xFC: {
             TRY(wm_rd_u32(r, &x));
             TRY(fuel_add(v, wm_fuel_weight(0xFC00u | (x < 0xFFu ? x : 0xFFu)), at));
             switch (x) {
-            case 0: case 1: case 4: case 5:
-                TRY(pop(v, WM_F32, NULL)); TRY(push(v, x < 4 ? WM_I32 : WM_I64)); break;
-            case 2: case 3: case 6: case 7:
-                TRY(pop(v, WM_F64, NULL)); TRY(push(v, x < 4 ? WM_I32 : WM_I64)); break;
-            case 8: case 9: {
+            case 0:
+            case 1:
+            case 4:
+            case 5:
+                TRY(pop(v, WM_F32, NULL));
+                TRY(push(v, x < 4 ? WM_I32 : WM_I64));
+                break;
+            case 2:
+            case 3:
+            case 6:
+            case 7:
+                TRY(pop(v, WM_F64, NULL));
+                TRY(push(v, x < 4 ? WM_I32 : WM_I64));
+                break;
+            case 8:
+            case 9: {
                 const uint8_t *da = r->p;
                 TRY(wm_rd_u32(r, &y));
                 if (!m->has_datacount)
-                    return wm_fail(v->err, WM_ERR_MALFORMED, m->bytes, da, "data count section required");
+                    return wm_fail(v->err, WM_ERR_MALFORMED, m->bytes, da,
+                                   "data count section required");
                 if (x == 8) TRY(zero_byte(v));
                 if (y >= m->ndatas) return inval(v, da, "unknown data segment");
-                if (x == 8) { TRY(pop(v, WM_I32, NULL)); TRY(pop(v, WM_I32, NULL)); TRY(pop(v, WM_I32, NULL)); }
+                if (x == 8) {
+                    TRY(pop(v, WM_I32, NULL));
+                    TRY(pop(v, WM_I32, NULL));
+                    TRY(pop(v, WM_I32, NULL));
+                }
                 break;
             }
-            case 10: TRY(zero_byte(v)); TRY(zero_byte(v)); /* fall through */
-                TRY(pop(v, WM_I32, NULL)); TRY(pop(v, WM_I32, NULL)); TRY(pop(v, WM_I32, NULL));
+            case 10:
+                TRY(zero_byte(v));
+                TRY(zero_byte(v)); /* fall through */
+                TRY(pop(v, WM_I32, NULL));
+                TRY(pop(v, WM_I32, NULL));
+                TRY(pop(v, WM_I32, NULL));
                 break;
-            case 11: TRY(zero_byte(v));
-                TRY(pop(v, WM_I32, NULL)); TRY(pop(v, WM_I32, NULL)); TRY(pop(v, WM_I32, NULL));
+            case 11:
+                TRY(zero_byte(v));
+                TRY(pop(v, WM_I32, NULL));
+                TRY(pop(v, WM_I32, NULL));
+                TRY(pop(v, WM_I32, NULL));
                 break;
-            case 12: case 13: {
+            case 12:
+            case 13: {
                 const uint8_t *ea = r->p;
                 uint32_t ti = 0;
                 TRY(wm_rd_u32(r, &y));
@@ -597,7 +723,9 @@ static wm_err body(V *v, wm_funcdef *fd) {
                 if (y >= m->nelems) return inval(v, ea, "unknown elem segment");
                 if (x == 12) {
                     if (m->tables[ti].elem != m->elems[y].elem) return mism(v);
-                    TRY(pop(v, WM_I32, NULL)); TRY(pop(v, WM_I32, NULL)); TRY(pop(v, WM_I32, NULL));
+                    TRY(pop(v, WM_I32, NULL));
+                    TRY(pop(v, WM_I32, NULL));
+                    TRY(pop(v, WM_I32, NULL));
                 }
                 break;
             }
@@ -605,19 +733,27 @@ static wm_err body(V *v, wm_funcdef *fd) {
                 TRY(table_idx(v, &x));
                 TRY(table_idx(v, &y));
                 if (m->tables[x].elem != m->tables[y].elem) return mism(v);
-                TRY(pop(v, WM_I32, NULL)); TRY(pop(v, WM_I32, NULL)); TRY(pop(v, WM_I32, NULL));
+                TRY(pop(v, WM_I32, NULL));
+                TRY(pop(v, WM_I32, NULL));
+                TRY(pop(v, WM_I32, NULL));
                 break;
             case 15:
                 TRY(table_idx(v, &x));
-                TRY(pop(v, WM_I32, NULL)); TRY(pop(v, m->tables[x].elem, NULL)); TRY(push(v, WM_I32));
+                TRY(pop(v, WM_I32, NULL));
+                TRY(pop(v, m->tables[x].elem, NULL));
+                TRY(push(v, WM_I32));
                 break;
-            case 16: TRY(table_idx(v, &x)); TRY(push(v, WM_I32)); break;
+            case 16:
+                TRY(table_idx(v, &x));
+                TRY(push(v, WM_I32));
+                break;
             case 17:
                 TRY(table_idx(v, &x));
-                TRY(pop(v, WM_I32, NULL)); TRY(pop(v, m->tables[x].elem, NULL)); TRY(pop(v, WM_I32, NULL));
+                TRY(pop(v, WM_I32, NULL));
+                TRY(pop(v, m->tables[x].elem, NULL));
+                TRY(pop(v, WM_I32, NULL));
                 break;
-            default:
-                return wm_fail(v->err, WM_ERR_MALFORMED, m->bytes, at, "illegal opcode");
+            default: return wm_fail(v->err, WM_ERR_MALFORMED, m->bytes, at, "illegal opcode");
             }
             break;
         }
@@ -644,7 +780,8 @@ static wm_err body(V *v, wm_funcdef *fd) {
 }
 
 wm_err wm_validate_code(wm_module *m, wm_arena *a, const uint8_t *p, const uint8_t *end,
-                        const uint8_t *declared_refs, wm_error *err) {
+                        const uint8_t *declared_refs, wm_error *err)
+{
     uint32_t ndef = m->nfuncs - m->nfunc_imports;
     V v;
     wm_memset(&v, 0, sizeof v);
@@ -742,8 +879,8 @@ wm_err wm_validate_code(wm_module *m, wm_arena *a, const uint8_t *p, const uint8
         v.d = 0;
         v.ret = DEAD;
         e = body(&v, fd);
-        fd->fuel_ret = WM_FUEL_RETURN + v.ft->nresults / WM_FUEL_VALUES +
-                       (v.ret == DEAD ? 0u : v.ret);
+        fd->fuel_ret =
+            WM_FUEL_RETURN + v.ft->nresults / WM_FUEL_VALUES + (v.ret == DEAD ? 0u : v.ret);
         v.stretch = dmax(v.stretch, dmax(fd->fuel_entry, fd->fuel_ret));
         v.side_base += v.nside;
         p = fend;

@@ -27,16 +27,24 @@ typedef struct wm_functype {
     const uint8_t *params, *results; /* point into the module bytes (valtypes are 1 byte) */
 } wm_functype;
 
-typedef struct wm_tabletype { uint8_t elem; uint32_t min, max; } wm_tabletype;
-typedef struct wm_memtype { uint32_t min, max; } wm_memtype;
-typedef struct wm_globaltype { uint8_t type, mut; const uint8_t *init; } wm_globaltype;
+typedef struct wm_tabletype {
+    uint8_t elem;
+    uint32_t min, max;
+} wm_tabletype;
+typedef struct wm_memtype {
+    uint32_t min, max;
+} wm_memtype;
+typedef struct wm_globaltype {
+    uint8_t type, mut;
+    const uint8_t *init;
+} wm_globaltype;
 
 typedef struct wm_import {
     const uint8_t *mod, *name;
     uint32_t mod_len, name_len;
     uint8_t kind;
-    uint32_t index; /* index in the function/table/memory/global space */
-    union { /* by kind */
+    uint32_t index;    /* index in the function/table/memory/global space */
+    union {            /* by kind */
         uint32_t type; /* function: type index */
         wm_tabletype tt;
         wm_memtype mt;
@@ -99,8 +107,8 @@ typedef struct wm_dataseg {
 struct wm_module {
     const uint8_t *bytes;
     size_t len;
-    uint32_t ntypes, nimports, nfuncs, nfunc_imports, ntables, ntable_imports, nmems,
-        nmem_imports, nglobals, nglobal_imports, nexports, nelems, ndatas, nside, start;
+    uint32_t ntypes, nimports, nfuncs, nfunc_imports, ntables, ntable_imports, nmems, nmem_imports,
+        nglobals, nglobal_imports, nexports, nelems, ndatas, nside, start;
     wm_functype *types;
     wm_import *imports;
     const wm_functype **func_types; /* every function, imports first */
@@ -112,7 +120,7 @@ struct wm_module {
     wm_elemseg *elems;
     wm_dataseg *datas;
     wm_side *side;
-    const uint8_t *code;            /* code section payload (its function count) */
+    const uint8_t *code; /* code section payload (its function count) */
     size_t ram;
     uint32_t fuel_stretch; /* the largest single fuel charge (wm_module_fuel_stretch) */
     bool has_datacount;
@@ -133,8 +141,7 @@ typedef struct wm_reader {
     wm_error *err;
 } wm_reader;
 
-wm_err wm_fail(wm_error *err, wm_err code, const uint8_t *base, const uint8_t *at,
-               const char *msg);
+wm_err wm_fail(wm_error *err, wm_err code, const uint8_t *base, const uint8_t *at, const char *msg);
 wm_err wm_rd_u8(wm_reader *r, uint8_t *v);
 wm_err wm_rd_u32(wm_reader *r, uint32_t *v);
 wm_err wm_rd_s32(wm_reader *r, int32_t *v);
@@ -145,42 +152,72 @@ wm_err wm_rd_name(wm_reader *r, const uint8_t **name, uint32_t *len);
 
 /* Fast trusted decoders for validated code. */
 /* Unrolled: validated code never has more than 5 bytes for a 32-bit LEB. */
-static inline uint32_t wm_fast_u32(const uint8_t **pp) {
+static inline uint32_t wm_fast_u32(const uint8_t **pp)
+{
     const uint8_t *p = *pp;
     uint32_t v = p[0];
-    if (WM_LIKELY(v < 0x80)) { *pp = p + 1; return v; }
+    if (WM_LIKELY(v < 0x80)) {
+        *pp = p + 1;
+        return v;
+    }
     v = (v & 0x7f) | ((uint32_t)p[1] << 7);
-    if (p[1] < 0x80) { *pp = p + 2; return v; }
+    if (p[1] < 0x80) {
+        *pp = p + 2;
+        return v;
+    }
     v = (v & 0x3fff) | ((uint32_t)p[2] << 14);
-    if (p[2] < 0x80) { *pp = p + 3; return v; }
+    if (p[2] < 0x80) {
+        *pp = p + 3;
+        return v;
+    }
     v = (v & 0x1fffff) | ((uint32_t)p[3] << 21);
-    if (p[3] < 0x80) { *pp = p + 4; return v; }
+    if (p[3] < 0x80) {
+        *pp = p + 4;
+        return v;
+    }
     v = (v & 0xfffffff) | ((uint32_t)p[4] << 28);
     *pp = p + 5;
     return v;
 }
-static inline int32_t wm_fast_s32(const uint8_t **pp) {
+static inline int32_t wm_fast_s32(const uint8_t **pp)
+{
     const uint8_t *p = *pp;
     uint32_t v = p[0];
     /* sign-extend from the last payload bit (arithmetic >> on int32_t, as GCC/clang do) */
-    if (WM_LIKELY(v < 0x80)) { *pp = p + 1; return (int32_t)(v << 25) >> 25; }
+    if (WM_LIKELY(v < 0x80)) {
+        *pp = p + 1;
+        return (int32_t)(v << 25) >> 25;
+    }
     /* two bytes (constants 64..8191): p[1] whole, its top bit cleared below if it is set */
     v = (v & 0x7f) | ((uint32_t)p[1] << 7);
-    if (p[1] < 0x80) { *pp = p + 2; return (int32_t)(v << 18) >> 18; }
+    if (p[1] < 0x80) {
+        *pp = p + 2;
+        return (int32_t)(v << 18) >> 18;
+    }
     v = (v & 0x3fff) | ((uint32_t)(p[2] & 0x7f) << 14);
-    if (p[2] < 0x80) { *pp = p + 3; return (int32_t)(v << 11) >> 11; }
+    if (p[2] < 0x80) {
+        *pp = p + 3;
+        return (int32_t)(v << 11) >> 11;
+    }
     v |= (uint32_t)(p[3] & 0x7f) << 21;
-    if (p[3] < 0x80) { *pp = p + 4; return (int32_t)(v << 4) >> 4; }
+    if (p[3] < 0x80) {
+        *pp = p + 4;
+        return (int32_t)(v << 4) >> 4;
+    }
     v |= (uint32_t)p[4] << 28;
     *pp = p + 5;
     return (int32_t)v;
 }
-static inline int64_t wm_fast_s64(const uint8_t **pp) {
+static inline int64_t wm_fast_s64(const uint8_t **pp)
+{
     const uint8_t *p = *pp;
     uint64_t v = 0;
     uint32_t shift = 0, b = p[0];
     /* one byte (-64..63) is most i64.const (shift counts, masks, small steps) */
-    if (WM_LIKELY(b < 0x80)) { *pp = p + 1; return (int64_t)((uint64_t)b << 57) >> 57; }
+    if (WM_LIKELY(b < 0x80)) {
+        *pp = p + 1;
+        return (int64_t)((uint64_t)b << 57) >> 57;
+    }
     do {
         b = *p++;
         if (shift < 64) v |= (uint64_t)(b & 0x7f) << shift;
@@ -197,13 +234,20 @@ wm_err wm_check_const(wm_module *m, wm_reader *r, uint8_t type, uint8_t *declare
 /* ---- instances ---- */
 struct wm_func {
     const wm_functype *type;
-    wm_instance *inst;       /* owning instance (NULL for host functions) */
-    const wm_funcdef *def;   /* NULL for host functions */
+    wm_instance *inst;     /* owning instance (NULL for host functions) */
+    const wm_funcdef *def; /* NULL for host functions */
     const wm_host_func *host;
 };
 
-struct wm_global { uint8_t type, mut; uint64_t val; };
-struct wm_table { uint8_t elem; uint32_t size, max, cap; uint64_t *elems; };
+struct wm_global {
+    uint8_t type, mut;
+    uint64_t val;
+};
+struct wm_table {
+    uint8_t elem;
+    uint32_t size, max, cap;
+    uint64_t *elems;
+};
 /* pages: logical size (memory.size); bytes: accessible = min(pages * 64 KiB, cap);
  * reserved: bytes owned in the arena (grows in place only while at the arena's top) */
 struct wm_memory {
@@ -234,7 +278,7 @@ typedef struct wm_exec {
     const wm_func *func;
     uint64_t *result_base; /* where the outermost call's results land */
     const wm_functype *entry_type;
-    uint64_t fuel;        /* fuel left to this call (never negative while it runs) */
+    uint64_t fuel; /* fuel left to this call (never negative while it runs) */
     /* While suspended: fuel the call owes (> 0: its last check point charged more than it
      * had) or keeps (< 0: it stopped before a check point it will pass again on resume;
      * wm_resume adds the fuel back). While running: fuel a host function charged beyond
@@ -299,8 +343,8 @@ wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err);
 uint64_t wm_eval_const(const wm_instance *inst, const uint8_t **expr);
 void wm_slot_to_val(uint8_t type, uint64_t s, wm_val *v);
 uint64_t wm_val_to_slot(const wm_val *v);
-wm_err wm_table_init_op(wm_instance *inst, wm_table *t, uint32_t seg, uint32_t dst,
-                        uint32_t src, uint32_t n);
+wm_err wm_table_init_op(wm_instance *inst, wm_table *t, uint32_t seg, uint32_t dst, uint32_t src,
+                        uint32_t n);
 int32_t wm_memory_grow(wm_memory *m, uint32_t delta);
 /* memory.grow that zeroes at most `max` of the new bytes per call (*done: how many this
  * time): WM_GROW_MORE until they are all zeroed (*zeroed keeps count between calls; 0 when
@@ -309,8 +353,8 @@ int32_t wm_memory_grow(wm_memory *m, uint32_t delta);
 int32_t wm_memory_grow_part(wm_memory *m, uint32_t delta, uint64_t *zeroed, uint64_t max,
                             uint64_t *done);
 /* The same for table.grow: at most `max` of the new elements set per call. */
-int32_t wm_table_grow_part(wm_table *t, uint32_t delta, uint64_t init, uint64_t *set,
-                           uint64_t max, uint64_t *done);
+int32_t wm_table_grow_part(wm_table *t, uint32_t delta, uint64_t init, uint64_t *set, uint64_t max,
+                           uint64_t *done);
 int32_t wm_table_grow(wm_table *t, uint32_t delta, uint64_t init);
 wm_err wm_trap_err(wm_error *err, wm_err code, const char *msg);
 
@@ -329,9 +373,41 @@ bool wm_trunc_f64_i64(uint64_t a, bool sign, uint64_t *out, bool *nan);
 uint32_t wm_trunc_sat_f64_i32(uint64_t a, bool sign);
 uint64_t wm_trunc_sat_f64_i64(uint64_t a, bool sign);
 
-static inline float wm_f32(uint32_t b) { union { uint32_t u; float f; } c; c.u = b; return c.f; }
-static inline double wm_f64(uint64_t b) { union { uint64_t u; double f; } c; c.u = b; return c.f; }
-static inline uint32_t wm_f32b(float f) { union { uint32_t u; float f; } c; c.f = f; return c.u; }
-static inline uint64_t wm_f64b(double f) { union { uint64_t u; double f; } c; c.f = f; return c.u; }
+static inline float wm_f32(uint32_t b)
+{
+    union {
+        uint32_t u;
+        float f;
+    } c;
+    c.u = b;
+    return c.f;
+}
+static inline double wm_f64(uint64_t b)
+{
+    union {
+        uint64_t u;
+        double f;
+    } c;
+    c.u = b;
+    return c.f;
+}
+static inline uint32_t wm_f32b(float f)
+{
+    union {
+        uint32_t u;
+        float f;
+    } c;
+    c.f = f;
+    return c.u;
+}
+static inline uint64_t wm_f64b(double f)
+{
+    union {
+        uint64_t u;
+        double f;
+    } c;
+    c.f = f;
+    return c.u;
+}
 
 #endif

@@ -98,8 +98,7 @@ static bool pin_granted_n(const wm_manifest *m, const uint8_t *name, uint32_t n)
     for (uint32_t i = 0; i < m->ncaps; i++) {
         const wm_pkg_cap *c = &m->caps[i];
         if (c->kind != WM_CAP_GPIO) continue;
-        if ((c->arg_len == 1 && c->arg[0] == '*') ||
-            (c->arg_len == n && wm_memeq(c->arg, name, n)))
+        if ((c->arg_len == 1 && c->arg[0] == '*') || (c->arg_len == n && wm_memeq(c->arg, name, n)))
             return true;
     }
     return false;
@@ -117,8 +116,7 @@ static wm_err h_gpio_pin(wm_instance *inst, void *user, const wm_val *args, wm_v
     if (!pin_granted_n(&mod->manifest, name, (uint32_t)len)) return ret(results, WM_E_DENIED);
     const wm_gpio_ops *g = mod->host->plat.gpio;
     for (uint32_t i = 0; g && i < g->count; i++)
-        if (wm_streq_n(g->name(g->ctx, i), name, (uint32_t)len))
-            return ret(results, (int32_t)i);
+        if (wm_streq_n(g->name(g->ctx, i), name, (uint32_t)len)) return ret(results, (int32_t)i);
     return ret(results, WM_E_NOTFOUND);
 }
 
@@ -224,8 +222,8 @@ static wm_err h_kv_set(wm_instance *inst, void *user, const wm_val *args, wm_val
     wm_kv *kv = mod->host->plat.kv;
     if (!kv) return ret(results, WM_E_IO);
     static const uint8_t empty = 0; /* a set of an empty value is not a delete */
-    return ret(results, kv_write(mod, kv, key, (uint32_t)arg(args, 1), val ? val : &empty,
-                                 (uint32_t)vlen));
+    return ret(results,
+               kv_write(mod, kv, key, (uint32_t)arg(args, 1), val ? val : &empty, (uint32_t)vlen));
 }
 
 static wm_err h_kv_delete(wm_instance *inst, void *user, const wm_val *args, wm_val *results)

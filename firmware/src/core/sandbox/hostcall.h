@@ -18,10 +18,7 @@ static inline wm_err ret(wm_val *results, int32_t v)
     return WM_OK;
 }
 
-static inline int32_t arg(const wm_val *args, uint32_t i)
-{
-    return (int32_t)args[i].of.i32;
-}
+static inline int32_t arg(const wm_val *args, uint32_t i) { return (int32_t)args[i].of.i32; }
 
 /* [ptr, ptr+len) inside the instance's memory 0 (len >= 0 checked by the caller): the
  * API's int32 arguments through wm_sb_range (sandbox.h). */

@@ -92,8 +92,8 @@ static int next_hdr(wm_kv *kv, uint32_t at, kv_rec *r)
 static int rec_valid(const wm_kv *kv, const kv_rec *r, bool *valid)
 {
     uint8_t copy[WM_KV_RECORD_MAX];
-    uint32_t data = (uint32_t)r->ns_len + r->key_len +
-                    (r->val_len == KV_TOMB ? 0u : (uint32_t)r->val_len);
+    uint32_t data =
+        (uint32_t)r->ns_len + r->key_len + (r->val_len == KV_TOMB ? 0u : (uint32_t)r->val_len);
     const uint8_t *buf = view(kv, r->at, r->size, copy);
     if (!buf) return WM_E_IO;
     const uint8_t *c = buf + r->size - 8u;
@@ -110,8 +110,7 @@ static int rec_is(const wm_kv *kv, const kv_rec *r, const uint8_t *ns, uint32_t 
     if (r->ns_len != ns_len || (key && r->key_len != key_len)) return 0;
     const uint8_t *buf = view(kv, r->at + 8u, (uint32_t)r->ns_len + r->key_len, copy);
     if (!buf) return WM_E_IO;
-    *match = wm_memeq(buf, ns, ns_len) &&
-             (!key || wm_memeq(buf + ns_len, key, key_len));
+    *match = wm_memeq(buf, ns, ns_len) && (!key || wm_memeq(buf + ns_len, key, key_len));
     return 0;
 }
 
@@ -133,8 +132,8 @@ static void mark_dead(wm_kv *kv, uint32_t at)
 
 /* The current record of (ns, key): the last valid one no later valid record superseded
  * (possibly a delete); found=false if none. Superseded records are skipped unread. */
-static int find(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
-                uint32_t key_len, kv_rec *out, bool *found)
+static int find(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key, uint32_t key_len,
+                kv_rec *out, bool *found)
 {
     *found = false;
     kv_rec r;
@@ -247,8 +246,10 @@ static int count_totals(wm_kv *kv)
         if (is_live(kv, &r, &live)) return WM_E_IO;
         if (!live) continue;
         if (rd(kv, r.at + 8u, &first, 1)) return WM_E_IO;
-        if (is_system(&first, 1)) sys += r.size;
-        else mod += r.size;
+        if (is_system(&first, 1))
+            sys += r.size;
+        else
+            mod += r.size;
     }
     kv->module_live = mod;
     kv->system_live = sys;
@@ -256,10 +257,7 @@ static int count_totals(wm_kv *kv)
     return 0;
 }
 
-static int totals(wm_kv *kv)
-{
-    return kv->totals_ok ? 0 : count_totals(kv);
-}
+static int totals(wm_kv *kv) { return kv->totals_ok ? 0 : count_totals(kv); }
 
 static int scan_end(wm_kv *kv)
 {
@@ -424,16 +422,20 @@ static int compact(wm_kv *kv, const kv_op *op)
         if (limit - out < r.size) return WM_E_IO;
         if (rd(kv, r.at, buf, r.size) || program(kv, out, buf, r.size)) return WM_E_IO;
         out += r.size;
-        if (is_system(buf + 8, r.ns_len)) sys += r.size;
-        else mod += r.size;
+        if (is_system(buf + 8, r.ns_len))
+            sys += r.size;
+        else
+            mod += r.size;
     }
     if (op->key && !op->tomb) {
         uint32_t size = encode(op, buf);
         if (limit - out < size) return WM_E_IO;
         if (program_record(kv, out, buf, size)) return WM_E_IO;
         out += size;
-        if (is_system(op->ns, op->ns_len)) sys += size;
-        else mod += size;
+        if (is_system(op->ns, op->ns_len))
+            sys += size;
+        else
+            mod += size;
     }
     if (write_header(kv, other, kv->seq + 1u)) return WM_E_IO;
     kv->active = other;
@@ -461,22 +463,20 @@ static int apply(wm_kv *kv, const kv_op *op, const kv_rec *cur)
     return rc;
 }
 
-int wm_kv_get(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
-              uint32_t key_len, uint8_t *buf, uint32_t cap)
+int wm_kv_get(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key, uint32_t key_len,
+              uint8_t *buf, uint32_t cap)
 {
     kv_rec r;
     bool found;
     kv->work = 0;
     if (find(kv, ns, ns_len, key, key_len, &r, &found)) return WM_E_IO;
     if (!found || r.val_len == KV_TOMB) return WM_E_NOTFOUND;
-    if (r.val_len <= cap && r.val_len > 0 &&
-        rd(kv, r.at + 8u + ns_len + key_len, buf, r.val_len))
+    if (r.val_len <= cap && r.val_len > 0 && rd(kv, r.at + 8u + ns_len + key_len, buf, r.val_len))
         return WM_E_IO;
     return r.val_len;
 }
 
-int wm_kv_torn(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
-               uint32_t key_len)
+int wm_kv_torn(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key, uint32_t key_len)
 {
     kv_rec r;
     int rc;
@@ -541,8 +541,10 @@ static void account(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, uint32_t old,
     wm_kv_usage_entry *e = usage_entry(kv, ns, ns_len);
     if (e) e->used = e->used - old + now;
     if (compacted || !kv->totals_ok) return;
-    if (is_system(ns, ns_len)) kv->system_live = kv->system_live - old + now;
-    else kv->module_live = kv->module_live - old + now;
+    if (is_system(ns, ns_len))
+        kv->system_live = kv->system_live - old + now;
+    else
+        kv->module_live = kv->module_live - old + now;
 }
 
 /* A failed write may or may not have landed: count again when next needed. */
@@ -559,8 +561,8 @@ static bool lengths_ok(uint32_t ns_len, uint32_t key_len)
     return ns_len >= 1u && ns_len <= WM_KV_NS_MAX && key_len >= 1u && key_len <= WM_KV_KEY_MAX;
 }
 
-int wm_kv_set(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
-              uint32_t key_len, const uint8_t *val, uint32_t val_len, uint32_t quota)
+int wm_kv_set(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key, uint32_t key_len,
+              const uint8_t *val, uint32_t val_len, uint32_t quota)
 {
     kv_rec r;
     bool found;
@@ -573,9 +575,8 @@ int wm_kv_set(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
     if (used < 0) return used;
     if ((uint64_t)(uint32_t)used - old + now > quota) return WM_E_QUOTA;
     /* the firmware's namespaces may use the whole bank, modules only their pool */
-    uint64_t after = is_system(ns, ns_len)
-                         ? (uint64_t)kv->module_live + kv->system_live - old + now
-                         : (uint64_t)kv->module_live - old + now;
+    uint64_t after = is_system(ns, ns_len) ? (uint64_t)kv->module_live + kv->system_live - old + now
+                                           : (uint64_t)kv->module_live - old + now;
     uint32_t limit = is_system(ns, ns_len) ? wm_kv_capacity(kv) : kv->module_pool;
     if (after > limit) return WM_E_QUOTA;
     kv_op op = {ns, ns_len, key, key_len, val, val_len, false};
@@ -626,8 +627,7 @@ int wm_kv_next_live(wm_kv *kv, uint32_t *pos, wm_kv_entry *e)
 {
     kv_rec r;
     int rc;
-    uint32_t at = *pos < kv->active + WM_KV_HEADER_BYTES ? kv->active + WM_KV_HEADER_BYTES
-                                                          : *pos;
+    uint32_t at = *pos < kv->active + WM_KV_HEADER_BYTES ? kv->active + WM_KV_HEADER_BYTES : *pos;
     for (; at < kv->end && (rc = next_hdr(kv, at, &r)) != 0; at += r.size) {
         bool live;
         if (rc < 0) return rc;

@@ -29,7 +29,7 @@
 #include "flash.h"
 
 #define WM_KV_NS_MAX 32u
-#define WM_KV_HEADER_BYTES 8u  /* of a bank */
+#define WM_KV_HEADER_BYTES 8u     /* of a bank */
 #define WM_KV_RECORD_OVERHEAD 16u /* slot 0 and the commit slot */
 #define WM_KV_ALIGN 8u
 /* The largest record: a 32-byte namespace and key, a 256-byte value (sb_api.h limits). */
@@ -54,7 +54,7 @@ typedef struct wm_kv {
     uint32_t bank_size;
     uint32_t active; /* bank start offset */
     uint32_t seq;
-    uint32_t end;    /* first free byte of the active bank */
+    uint32_t end; /* first free byte of the active bank */
     /* Live bytes all module namespaces together may hold (default: the whole bank); the
      * rest is kept for the '#' namespaces and as free space after a compaction. */
     uint32_t module_pool;
@@ -97,19 +97,18 @@ int wm_kv_module_live(wm_kv *kv);
 /* 1 if the newest record of (ns, key) in the log is not a valid one (a write torn by a
  * power cut, or damaged, after whatever wm_kv_get returns), 0 if not, WM_E_IO. For records
  * that must not silently fall back to an older value or to none (the device's keys). */
-int wm_kv_torn(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
-               uint32_t key_len);
+int wm_kv_torn(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key, uint32_t key_len);
 
 /* Value length (>= 0) and, when it fits `cap`, the value copied to buf; WM_E_NOTFOUND,
  * WM_E_IO. Lengths must already be checked (key 1..32, ns 1..32). */
-int wm_kv_get(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
-              uint32_t key_len, uint8_t *buf, uint32_t cap);
+int wm_kv_get(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key, uint32_t key_len,
+              uint8_t *buf, uint32_t cap);
 /* 0, WM_E_INVAL (lengths), WM_E_QUOTA (the namespace would hold more than `quota` bytes,
  * or module namespaces together more than module_pool; the store is unchanged), WM_E_IO
  * (flash failure; the old value is kept). Usage and quota count flash bytes. A '#'
  * namespace is checked against the whole bank instead of the module pool. */
-int wm_kv_set(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,
-              uint32_t key_len, const uint8_t *val, uint32_t val_len, uint32_t quota);
+int wm_kv_set(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key, uint32_t key_len,
+              const uint8_t *val, uint32_t val_len, uint32_t quota);
 /* 0, WM_E_NOTFOUND, WM_E_IO. Never fails for lack of space (a full bank compacts the key
  * away instead of appending a tombstone). */
 int wm_kv_delete(wm_kv *kv, const uint8_t *ns, uint32_t ns_len, const uint8_t *key,

@@ -88,8 +88,13 @@ static bool type_sig(const uint8_t *mod, uint32_t len, uint32_t idx, char *sig, 
             for (uint32_t i = 0; i < k && !r.bad; i++) {
                 uint8_t vt = byte(&r);
                 if (t != idx) continue;
-                char ch = vt == 0x7F ? 'i' : vt == 0x7E ? 'I' : vt == 0x7D ? 'f'
-                        : vt == 0x7C ? 'F' : vt == 0x70 ? 'r' : vt == 0x6F ? 'e' : '?';
+                char ch = vt == 0x7F   ? 'i'
+                          : vt == 0x7E ? 'I'
+                          : vt == 0x7D ? 'f'
+                          : vt == 0x7C ? 'F'
+                          : vt == 0x70 ? 'r'
+                          : vt == 0x6F ? 'e'
+                                       : '?';
                 if (o + 1 >= cap) return false;
                 sig[o++] = ch;
             }
@@ -233,15 +238,16 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_msg *err)
         if (!set)
             return link_fail(err, WM_ST_DENIED, at, m, ml, nm, nl, shown,
                              ": no such import module (the device provides wasmote, "
-                             "wasi_snapshot_preview1 and env)", NULL);
+                             "wasi_snapshot_preview1 and env)",
+                             NULL);
         uint32_t napi;
         const wm_sb_api_entry *api = set->table(&napi);
         const wm_sb_api_entry *e = NULL;
         for (uint32_t j = 0; j < napi; j++)
             if (wm_streq_n(api[j].name, nm, nl)) e = &api[j];
         if (!e)
-            return link_fail(err, WM_ST_DENIED, at, m, ml, nm, nl, shown,
-                             ": no such host function", NULL);
+            return link_fail(err, WM_ST_DENIED, at, m, ml, nm, nl, shown, ": no such host function",
+                             NULL);
         if (!sig_ok || !wm_streq_n(e->sig, (const uint8_t *)sig, wm_strlen(sig))) {
             link_fail(err, WM_ST_DENIED, at, m, ml, nm, nl, shown,
                       ": signature does not match the host function's", NULL);
@@ -258,8 +264,7 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_msg *err)
         }
         bool have = false;
         for (uint32_t j = 0; j < mod->nfuncs; j++)
-            if (mod->funcs[j].name == e->name && mod->funcs[j].module == set->module)
-                have = true;
+            if (mod->funcs[j].name == e->name && mod->funcs[j].module == set->module) have = true;
         if (have) continue;
         wm_host_func *hf = &mod->funcs[mod->nfuncs++];
         hf->module = set->module;

@@ -45,8 +45,7 @@ static int parse_sections(const uint8_t *b, uint32_t count, uint32_t clen, wm_pa
         uint32_t end = start + len;
         if (!all_zero(b + end, (uint32_t)padded - end))
             return fmt(err, end, "section padding bytes are not zero", NULL);
-        if (flags & (uint8_t)~1u)
-            return fmt(err, pos + 1, "section: reserved flag bits set", NULL);
+        if (flags & (uint8_t)~1u) return fmt(err, pos + 1, "section: reserved flag bits set", NULL);
         bool known = kind == WM_PKG_KIND_MANIFEST || kind == WM_PKG_KIND_MODULE ||
                      kind == WM_PKG_KIND_AOT || kind == WM_PKG_KIND_HASH ||
                      kind == WM_PKG_KIND_SIGNATURE;
@@ -64,8 +63,7 @@ static int parse_sections(const uint8_t *b, uint32_t count, uint32_t clen, wm_pa
             pkg->manifest_off = start;
         } else if (i == 1) {
             if (len < 4u || !wm_memeq(b + start, k_wasm_magic, 4))
-                return fmt(err, start, "MODULE section does not start with the wasm magic",
-                           NULL);
+                return fmt(err, start, "MODULE section does not start with the wasm magic", NULL);
             pkg->module = b + start;
             pkg->module_len = len;
             pkg->module_off = start;
@@ -78,8 +76,7 @@ static int parse_sections(const uint8_t *b, uint32_t count, uint32_t clen, wm_pa
                 return fmt(err, start + 1, "AOT section: reserved fields are not zero", NULL);
             for (uint32_t j = 0; j < pkg->naot; j++)
                 if (pkg->aot[j].arch == a[0])
-                    return fmt(err, start, "AOT section: a second one for an architecture",
-                               NULL);
+                    return fmt(err, start, "AOT section: a second one for an architecture", NULL);
             if (pkg->naot == WM_PKG_AOT_MAX)
                 return fmt(err, start, "AOT section: too many architectures", NULL);
             wm_pkg_aot *dst = &pkg->aot[pkg->naot++];
@@ -97,8 +94,7 @@ static int parse_sections(const uint8_t *b, uint32_t count, uint32_t clen, wm_pa
         pos = (uint32_t)padded;
     }
     if (pos != clen)
-        return fmt(err, pos, "bytes between the last section and the end of the content",
-                   NULL);
+        return fmt(err, pos, "bytes between the last section and the end of the content", NULL);
     return WM_ST_OK;
 }
 
@@ -132,8 +128,7 @@ int wm_pkg_parse(const uint8_t *b, uint32_t size, wm_package *pkg, wm_msg *err)
     if ((clen & 7u) || clen < WM_PKG_HEADER_SIZE || clen > WM_PKG_MAX_CONTENT)
         return fmt(err, 8, "content length not a multiple of 8 in 16..16 MiB", NULL);
     if ((uint64_t)clen + WM_PKG_HASH_SECTION_SIZE > size)
-        return fmt(err, size, "truncated: the content and hash section need more bytes",
-                   NULL);
+        return fmt(err, size, "truncated: the content and hash section need more bytes", NULL);
     pkg->bytes = b;
     pkg->size = size;
     pkg->content_len = clen;
@@ -142,8 +137,7 @@ int wm_pkg_parse(const uint8_t *b, uint32_t size, wm_package *pkg, wm_msg *err)
     if (rc) return rc;
     /* 3: hash section and the hash itself */
     const uint8_t *h = b + clen;
-    if (h[0] != WM_PKG_KIND_HASH || h[1] != 0 || wm_ld16(h + 2) != 0 ||
-        wm_ld32(h + 4) != 32u)
+    if (h[0] != WM_PKG_KIND_HASH || h[1] != 0 || wm_ld16(h + 2) != 0 || wm_ld32(h + 4) != 32u)
         return fmt(err, clen, "expected the hash section (kind 0x80, length 32)", NULL);
     if (wm_sha256(b, clen, pkg->hash) != WM_CRYPTO_OK)
         return wm_msg_fail_at(err, WM_ST_INVALID_MODULE, "package", clen,
@@ -164,7 +158,7 @@ int wm_pkg_parse(const uint8_t *b, uint32_t size, wm_package *pkg, wm_msg *err)
     if (size - pos != WM_PKG_SIG_SECTION_SIZE)
         return fmt(err, size - pos < WM_PKG_SIG_SECTION_SIZE ? size : pos + 112u,
                    size - pos < WM_PKG_SIG_SECTION_SIZE ? "signature section: truncated"
-                                                       : "trailing bytes after the signature",
+                                                        : "trailing bytes after the signature",
                    NULL);
     if (s[8] != 1u) return fmt(err, pos + 8u, "signature section: unknown algorithm", NULL);
     if (s[9] | s[10] | s[11] | s[108] | s[109] | s[110] | s[111])
@@ -181,10 +175,8 @@ int wm_pkg_verify_with(const wm_package *pkg, const uint8_t pub[32], wm_msg *err
     uint8_t msg[sizeof k_sig_domain + 32];
     wm_memcpy(msg, k_sig_domain, sizeof k_sig_domain);
     wm_memcpy(msg + sizeof k_sig_domain, pkg->hash, 32);
-    if (!pkg->is_signed ||
-        wm_ed25519_verify(pub, msg, sizeof msg, pkg->signature) != WM_CRYPTO_OK)
-        return wm_msg_fail_at(err, WM_ST_DENIED, NULL,
-                              pkg->content_len + WM_PKG_HASH_SECTION_SIZE,
+    if (!pkg->is_signed || wm_ed25519_verify(pub, msg, sizeof msg, pkg->signature) != WM_CRYPTO_OK)
+        return wm_msg_fail_at(err, WM_ST_DENIED, NULL, pkg->content_len + WM_PKG_HASH_SECTION_SIZE,
                               "signature does not verify");
     return WM_ST_OK;
 }
@@ -253,7 +245,6 @@ static bool take(mcur *c, uint32_t n, const uint8_t **out)
     return true;
 }
 
-
 /* A list of (u8 count, count x (u8 length, bytes)): arguments, or environment entries
  * (KEY=VALUE, KEY non-empty without '='). No NUL byte anywhere: they become C strings. */
 static int strings(mcur *c, bool env, uint8_t *count, const uint8_t **out, uint32_t *len,
@@ -261,12 +252,14 @@ static int strings(mcur *c, bool env, uint8_t *count, const uint8_t **out, uint3
 {
     const uint8_t *p;
     uint32_t at = c->base + c->pos;
-    if (!take(c, 1, &p)) return fmt(err, at, "manifest truncated: ", env ? "environment" :
-                                    "arguments");
+    if (!take(c, 1, &p))
+        return fmt(err, at, "manifest truncated: ", env ? "environment" : "arguments");
     uint32_t n = p[0];
     if (n > (env ? WM_PKG_ENV_MAX : WM_PKG_ARGS_MAX))
-        return fmt(err, at, env ? "manifest: more than 32 environment entries" :
-                   "manifest: more than 32 arguments", NULL);
+        return fmt(err, at,
+                   env ? "manifest: more than 32 environment entries"
+                       : "manifest: more than 32 arguments",
+                   NULL);
     *count = (uint8_t)n;
     *out = c->p + c->pos;
     for (uint32_t i = 0; i < n; i++) {
@@ -302,7 +295,7 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_msg *err)
                               "host API version not implemented (this device runs API 1)");
     m->api = p[1];
     /* bit 0 autostart; bit 1 restart on trap (encoding 2 and later) */
-    if (p[2] & (uint8_t)~(enc >= 2u ? 3u : 1u))
+    if (p[2] & (uint8_t) ~(enc >= 2u ? 3u : 1u))
         return fmt(err, c.base + 2, "manifest: reserved flag bits set", NULL);
     m->autostart = (p[2] & 1u) != 0;
     m->restart = (p[2] & 2u) != 0;
@@ -343,8 +336,11 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_msg *err)
     }
     NEED(1, "capability count");
     uint32_t k = p[0];
-    if (k > WM_PKG_CAPS_MAX) return fmt(err, c.base + c.pos - 1, "manifest: more than 32 "
-                                        "capabilities", NULL);
+    if (k > WM_PKG_CAPS_MAX)
+        return fmt(err, c.base + c.pos - 1,
+                   "manifest: more than 32 "
+                   "capabilities",
+                   NULL);
     bool kv = false;
     for (uint32_t i = 0; i < k; i++) {
         at = c.base + c.pos;
@@ -391,24 +387,20 @@ int wm_pkg_manifest(const wm_package *pkg, wm_manifest *m, wm_msg *err)
         rc = strings(&c, true, &m->nenv, &m->env, &m->env_len, err);
         if (rc) return rc;
         if (enc == 3u && m->nargs == 0 && m->nenv == 0) /* canonical: nothing needs 3 */
-            return fmt(err, c.base, "manifest: encoding 3 without arguments or environment",
-                       NULL);
+            return fmt(err, c.base, "manifest: encoding 3 without arguments or environment", NULL);
     }
     if (enc == 4u) { /* canonical: only for a budget other than the default, with kv */
         at = c.base + c.pos;
         NEED(4, "limits.kv_write");
         m->kv_write = wm_ld32(p);
         if (m->kv_write == WM_PKG_KV_WRITE_DEFAULT)
-            return fmt(err, c.base, "manifest: encoding 4 with the default limits.kv_write",
-                       NULL);
+            return fmt(err, c.base, "manifest: encoding 4 with the default limits.kv_write", NULL);
         if (!kv)
-            return fmt(err, at, "manifest: limits.kv_write is set but 'kv' is not granted",
-                       NULL);
+            return fmt(err, at, "manifest: limits.kv_write is set but 'kv' is not granted", NULL);
     }
 #undef NEED
     if (c.pos != c.len)
-        return fmt(err, c.base + c.pos, "manifest: trailing bytes after the capabilities",
-                   NULL);
+        return fmt(err, c.base + c.pos, "manifest: trailing bytes after the capabilities", NULL);
     if (m->kv_quota && !kv)
         return fmt(err, c.base, "manifest: limits.kv is set but 'kv' is not granted", NULL);
     return WM_ST_OK;

@@ -35,15 +35,33 @@
  * records per hour (docs/module-format.md; the arithmetic is in docs/reliability.md). */
 #define WM_PKG_KV_WRITE_DEFAULT 256u
 
-enum { WM_PKG_KIND_MANIFEST = 1, WM_PKG_KIND_MODULE = 2, WM_PKG_KIND_AOT = 3,
-       WM_PKG_KIND_HASH = 0x80, WM_PKG_KIND_SIGNATURE = 0x81 };
+enum {
+    WM_PKG_KIND_MANIFEST = 1,
+    WM_PKG_KIND_MODULE = 2,
+    WM_PKG_KIND_AOT = 3,
+    WM_PKG_KIND_HASH = 0x80,
+    WM_PKG_KIND_SIGNATURE = 0x81
+};
 
 /* BRIDGE_OUT / BRIDGE_IN (text "bridge:out:PATTERN", "bridge:in:PATTERN") link no
  * function: they let the module's pub/sub topics under PATTERN leave the device through
  * the host, or messages from the host enter it (pubsub.h, docs/fleet.md). */
-enum { WM_CAP_LOG = 1, WM_CAP_TIME = 2, WM_CAP_SLEEP = 3, WM_CAP_GPIO = 4, WM_CAP_KV = 5,
-       WM_CAP_PUBSUB = 6, WM_CAP_RANDOM = 7, WM_CAP_I2C = 8, WM_CAP_SPI = 9, WM_CAP_UART = 10,
-       WM_CAP_ADC = 11, WM_CAP_PWM = 12, WM_CAP_BRIDGE_OUT = 13, WM_CAP_BRIDGE_IN = 14 };
+enum {
+    WM_CAP_LOG = 1,
+    WM_CAP_TIME = 2,
+    WM_CAP_SLEEP = 3,
+    WM_CAP_GPIO = 4,
+    WM_CAP_KV = 5,
+    WM_CAP_PUBSUB = 6,
+    WM_CAP_RANDOM = 7,
+    WM_CAP_I2C = 8,
+    WM_CAP_SPI = 9,
+    WM_CAP_UART = 10,
+    WM_CAP_ADC = 11,
+    WM_CAP_PWM = 12,
+    WM_CAP_BRIDGE_OUT = 13,
+    WM_CAP_BRIDGE_IN = 14
+};
 #define WM_CAP_LAST WM_CAP_BRIDGE_IN
 
 /* Program arguments and environment (manifest encodings 3 and 4): at most this many
@@ -52,8 +70,15 @@ enum { WM_CAP_LOG = 1, WM_CAP_TIME = 2, WM_CAP_SLEEP = 3, WM_CAP_GPIO = 4, WM_CA
 #define WM_PKG_ENV_MAX 32u
 
 /* Architecture codes of AOT sections (core/aot/wm_aot_abi.h has the full list). */
-enum { WM_AOT_THUMBV7EM = 1, WM_AOT_RV32IMAC = 2, WM_AOT_X86_64 = 3, WM_AOT_XTENSA = 4,
-       WM_AOT_THUMBV7M = 5, WM_AOT_THUMBV8MMAIN = 6, WM_AOT_AARCH64 = 7 };
+enum {
+    WM_AOT_THUMBV7EM = 1,
+    WM_AOT_RV32IMAC = 2,
+    WM_AOT_X86_64 = 3,
+    WM_AOT_XTENSA = 4,
+    WM_AOT_THUMBV7M = 5,
+    WM_AOT_THUMBV8MMAIN = 6,
+    WM_AOT_AARCH64 = 7
+};
 
 typedef struct wm_pkg_aot {
     uint8_t arch;
@@ -74,24 +99,24 @@ typedef struct wm_package {
     uint32_t module_off;
     wm_pkg_aot aot[WM_PKG_AOT_MAX];
     uint32_t naot;
-    uint8_t hash[32];          /* SHA-256 of [0, C), recomputed and checked */
+    uint8_t hash[32]; /* SHA-256 of [0, C), recomputed and checked */
     bool is_signed;
-    const uint8_t *signer;     /* 32-byte public key in the signature section */
-    const uint8_t *signature;  /* 64 bytes */
+    const uint8_t *signer;    /* 32-byte public key in the signature section */
+    const uint8_t *signature; /* 64 bytes */
 } wm_package;
 
 typedef struct wm_pkg_cap {
-    uint8_t kind;            /* WM_CAP_* */
+    uint8_t kind; /* WM_CAP_* */
     uint8_t arg_len;
-    const uint8_t *arg;      /* in place in the package */
+    const uint8_t *arg; /* in place in the package */
 } wm_pkg_cap;
 
 typedef struct wm_manifest {
     uint8_t api;
     bool autostart;
-    bool restart;                     /* on_trap = "restart" (encoding 2) */
-    char name[WM_PKG_NAME_MAX + 1];   /* NUL-terminated copy */
-    uint16_t version[3];              /* major, minor, patch */
+    bool restart;                   /* on_trap = "restart" (encoding 2) */
+    char name[WM_PKG_NAME_MAX + 1]; /* NUL-terminated copy */
+    uint16_t version[3];            /* major, minor, patch */
     uint32_t mem_bytes;
     uint32_t stack_bytes;
     uint32_t fuel;

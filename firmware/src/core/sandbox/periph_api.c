@@ -45,8 +45,7 @@ static bool exists(const wm_periph_ops *o, const wm_periph_target *t)
 }
 
 /* *_open(name, len): the argument, the grant, then the board. */
-static int32_t open_target(wm_instance *inst, wm_sb_module *mod, uint8_t kind,
-                           const wm_val *args)
+static int32_t open_target(wm_instance *inst, wm_sb_module *mod, uint8_t kind, const wm_val *args)
 {
     int32_t len = arg(args, 1);
     bool fault;
@@ -57,7 +56,7 @@ static int32_t open_target(wm_instance *inst, wm_sb_module *mod, uint8_t kind,
     int rc = wm_periph_parse(kind, s, (uint32_t)len, names_of(mod), false, &t);
     if (rc == WM_E_NOTFOUND) /* a name the board lacks: only its grantee may learn that */
         return wm_periph_name_granted(&mod->manifest, kind, s, (uint32_t)len) ? WM_E_NOTFOUND
-                                                                               : WM_E_DENIED;
+                                                                              : WM_E_DENIED;
     if (rc) return rc;
     if (!wm_periph_granted(&mod->manifest, names_of(mod), &t)) return WM_E_DENIED;
     if (!exists(ops_of(mod), &t)) return WM_E_NOTFOUND;
@@ -72,8 +71,7 @@ static int32_t open_target(wm_instance *inst, wm_sb_module *mod, uint8_t kind,
 
 /* The handle's target, re-checked against the grant on every call; NULL and *rc when it is
  * not an open handle of this kind. */
-static const wm_periph_target *handle(const wm_sb_module *mod, int32_t h, uint8_t kind,
-                                      int32_t *rc)
+static const wm_periph_target *handle(const wm_sb_module *mod, int32_t h, uint8_t kind, int32_t *rc)
 {
     if (h < 0 || h >= (int32_t)WM_PERIPH_HANDLES || mod->periph[h].kind != kind) {
         *rc = WM_E_NOTFOUND;
@@ -114,7 +112,7 @@ static bool bus_lock(wm_sb_host *h, uint8_t kind, uint8_t bus)
 static void bus_unlock(wm_sb_host *h, uint8_t kind, uint8_t bus)
 {
     uint16_t *busy = kind == WM_CAP_I2C ? &h->i2c_busy : &h->spi_busy;
-    *busy &= (uint16_t)~(1u << bus);
+    *busy &= (uint16_t) ~(1u << bus);
 }
 
 #define MOD() wm_sb_module *mod = user
@@ -154,8 +152,7 @@ static int32_t i2c_txn(wm_instance *inst, wm_sb_module *mod, int32_t h, const ui
 }
 
 /* i2c_write(h, buf, len) and i2c_read(h, buf, len): 1..WM_I2C_MAX bytes. */
-static int32_t i2c_one_way(wm_instance *inst, wm_sb_module *mod, const wm_val *args,
-                           bool write)
+static int32_t i2c_one_way(wm_instance *inst, wm_sb_module *mod, const wm_val *args, bool write)
 {
     int32_t len = arg(args, 2);
     bool fault;
@@ -329,8 +326,7 @@ WM_PERIPH_API(wm_sb_pwm_set)
     if (!t) return ret(results, rc);
     const wm_periph_ops *o = ops_of(mod);
     wm_charge(inst, WM_PERIPH_FUEL_PWM);
-    return ret(results, port_result(o->pwm_set(o->ctx, t->unit, (uint32_t)hz,
-                                               (uint32_t)duty)));
+    return ret(results, port_result(o->pwm_set(o->ctx, t->unit, (uint32_t)hz, (uint32_t)duty)));
 }
 
 static void pwm_off(wm_sb_module *mod, const wm_periph_target *t)

@@ -74,8 +74,7 @@ static bool lookup_name(uint8_t kind, const uint8_t *s, uint32_t n, const char *
         if (eq == n && eq < len && wm_memeq(p, s, n)) {
             const uint8_t *rhs = p + eq + 1;
             uint32_t rlen = len - eq - 1;
-            if (rlen <= klen || !wm_memeq(rhs, kname, klen) || rhs[klen] != ':')
-                return false;
+            if (rlen <= klen || !wm_memeq(rhs, kname, klen) || rhs[klen] != ':') return false;
             const uint8_t *spec = rhs + klen + 1;
             uint32_t slen = rlen - klen - 1;
             if (is_bus_kind(kind)) return parse_numeric(kind, spec, slen, false, out);
@@ -99,12 +98,11 @@ bool wm_periph_arg_ok(uint8_t kind, const uint8_t *s, uint32_t n)
     return parse_numeric(kind, s, n, true, &t);
 }
 
-int wm_periph_parse(uint8_t kind, const uint8_t *s, uint32_t n, const char *names,
-                    bool allow_any, wm_periph_target *out)
+int wm_periph_parse(uint8_t kind, const uint8_t *s, uint32_t n, const char *names, bool allow_any,
+                    wm_periph_target *out)
 {
     if (!wm_periph_kind(kind) || n == 0 || n > WM_PERIPH_NAME_MAX) return WM_E_INVAL;
-    if (wm_pkg_pin_name_ok(s, n))
-        return lookup_name(kind, s, n, names, out) ? 0 : WM_E_NOTFOUND;
+    if (wm_pkg_pin_name_ok(s, n)) return lookup_name(kind, s, n, names, out) ? 0 : WM_E_NOTFOUND;
     return parse_numeric(kind, s, n, allow_any, out) ? 0 : WM_E_INVAL;
 }
 

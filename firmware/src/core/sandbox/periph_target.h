@@ -26,10 +26,7 @@ typedef struct wm_periph_target {
     bool any;     /* BUS/ *: every unit of the bus (grants only) */
 } wm_periph_target;
 
-static inline bool wm_periph_kind(uint8_t kind)
-{
-    return kind >= WM_CAP_I2C && kind <= WM_CAP_PWM;
-}
+static inline bool wm_periph_kind(uint8_t kind) { return kind >= WM_CAP_I2C && kind <= WM_CAP_PWM; }
 
 /* The capability argument grammar for kinds I2C..PWM. */
 bool wm_periph_arg_ok(uint8_t kind, const uint8_t *s, uint32_t n);
@@ -37,8 +34,8 @@ bool wm_periph_arg_ok(uint8_t kind, const uint8_t *s, uint32_t n);
 /* Parses an argument of `kind`: the numeric forms, or a NAME looked up in `names`.
  * 0, WM_E_INVAL (not the grammar), or WM_E_NOTFOUND (the board has no such name of this
  * kind). `allow_any` admits BUS/ * (grants, not opens). */
-int wm_periph_parse(uint8_t kind, const uint8_t *s, uint32_t n, const char *names,
-                    bool allow_any, wm_periph_target *out);
+int wm_periph_parse(uint8_t kind, const uint8_t *s, uint32_t n, const char *names, bool allow_any,
+                    wm_periph_target *out);
 
 /* True if one of the manifest's grants of t->kind covers `t`. */
 bool wm_periph_granted(const wm_manifest *m, const char *names, const wm_periph_target *t);

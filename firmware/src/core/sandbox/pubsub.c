@@ -9,8 +9,8 @@ int wm_ps_attach(wm_ps_bus *bus, wm_ps_endpoint *ep, const wm_manifest *grants)
     wm_memset(ep, 0, sizeof *ep);
     ep->grants = grants;
     /* limits.queue: how many messages may wait for this module (1..WM_QUEUE_DEPTH) */
-    ep->depth = grants->queue >= 1u && grants->queue <= WM_QUEUE_DEPTH ? grants->queue
-                                                                      : WM_QUEUE_DEPTH;
+    ep->depth =
+        grants->queue >= 1u && grants->queue <= WM_QUEUE_DEPTH ? grants->queue : WM_QUEUE_DEPTH;
     for (uint32_t i = 0; i < WM_PS_ENDPOINTS_MAX; i++) {
         if (!bus->eps[i]) {
             bus->eps[i] = ep;
@@ -52,8 +52,7 @@ static bool granted_kind(const wm_manifest *m, uint8_t kind, const uint8_t *s, u
     for (uint32_t i = 0; i < m->ncaps; i++) {
         const wm_pkg_cap *c = &m->caps[i];
         if (c->kind != kind) continue;
-        if (pattern ? grant_covers(c, s, n) : wm_ps_matches(c->arg, c->arg_len, s, n))
-            return true;
+        if (pattern ? grant_covers(c, s, n) : wm_ps_matches(c->arg, c->arg_len, s, n)) return true;
     }
     return false;
 }

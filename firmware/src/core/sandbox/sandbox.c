@@ -24,8 +24,8 @@ static int load_fail(wm_msg *err, wm_status code, uint32_t base, const wm_error 
 
 /* Load, link and (unless only checking) instantiate mod->pkg's module under
  * mod->manifest (already decided). */
-static int install_module(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
-                          bool instantiate, wm_msg *err)
+static int install_module(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, bool instantiate,
+                          wm_msg *err)
 {
     wm_error e = {WM_OK, 0, 0};
     if (wm_load(arena, mod->pkg.module, mod->pkg.module_len, &mod->module, &e) != WM_OK)
@@ -66,8 +66,9 @@ static int install_module(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
             wm_msg_put(err, ", one slice)");
             return WM_ST_TRAP;
         case WM_ERR_BLOCKED:
-            return wm_msg_fail(err, WM_ST_TRAP, "the start function called a blocking host "
-                                                "function (sleep, receive, yield)");
+            return wm_msg_fail(err, WM_ST_TRAP,
+                               "the start function called a blocking host "
+                               "function (sleep, receive, yield)");
         case WM_ERR_TRAP:
         case WM_ERR_EXHAUSTION:
             wm_msg_fail(err, WM_ST_TRAP, NULL);
@@ -91,12 +92,13 @@ static int decide(wm_sb_host *host, wm_sb_module *mod, const uint8_t *bytes, uin
     mod->host = host;
     mod->decision.aot_attach = dev->aot_attach; /* the policy fills only aot and notes */
     if (!name)
-        return wm_sb_check_install(bytes, size, dev, &mod->pkg, &mod->manifest,
-                                   &mod->decision, err);
+        return wm_sb_check_install(bytes, size, dev, &mod->pkg, &mod->manifest, &mod->decision,
+                                   err);
     if (dev->nkeys > 0)
-        return wm_msg_fail(err, WM_ST_DENIED, "a bare .wasm module cannot be signed and "
-                          "the device is provisioned: push a signed package (wasmote "
-                          "package --key)");
+        return wm_msg_fail(err, WM_ST_DENIED,
+                           "a bare .wasm module cannot be signed and "
+                           "the device is provisioned: push a signed package (wasmote "
+                           "package --key)");
     mod->pkg.bytes = bytes;
     mod->pkg.size = size;
     mod->pkg.module = bytes;
@@ -135,9 +137,8 @@ int wm_sb_install(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const ui
     return rc ? rc : install_module(host, mod, arena, true, err);
 }
 
-int wm_sb_install_bare(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
-                       const uint8_t *bytes, uint32_t size, const wm_sb_device *dev,
-                       const char *name, wm_msg *err)
+int wm_sb_install_bare(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
+                       uint32_t size, const wm_sb_device *dev, const char *name, wm_msg *err)
 {
     if (!host || !mod || !arena || !dev || !name)
         return wm_msg_fail(err, WM_ST_BAD_ARGS, "install: NULL argument");
@@ -146,8 +147,7 @@ int wm_sb_install_bare(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
 }
 
 int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
-                uint32_t size, const wm_sb_device *dev, const char *bare_name,
-                wm_msg *err)
+                uint32_t size, const wm_sb_device *dev, const char *bare_name, wm_msg *err)
 {
     if (!host || !mod || !arena || !dev)
         return wm_msg_fail(err, WM_ST_BAD_ARGS, "check: NULL argument");
@@ -162,8 +162,8 @@ int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint
         wm_error e = {WM_OK, 0, 0};
         if (a->arch == dev->arch && a->abi == dev->aot_abi &&
             dev->aot_attach(mod->module, a->code, a->len, a->arch, a->abi, &e))
-            return load_fail(err, WM_ST_INVALID_MODULE, (uint32_t)(a->code - mod->pkg.bytes),
-                             &e, NULL);
+            return load_fail(err, WM_ST_INVALID_MODULE, (uint32_t)(a->code - mod->pkg.bytes), &e,
+                             NULL);
     }
     return WM_ST_OK;
 }
@@ -212,6 +212,5 @@ wm_err wm_sb_call(wm_sb_module *mod, const char *name, const wm_val *args, uint3
                   wm_val *results, uint32_t nresults, wm_error *err)
 {
     if (!mod->inst) return WM_ERR_STATE;
-    return wm_call_export(mod->inst, name, args, nargs, results, nresults, mod->manifest.fuel,
-                          err);
+    return wm_call_export(mod->inst, name, args, nargs, results, nresults, mod->manifest.fuel, err);
 }

@@ -53,8 +53,8 @@ typedef struct wm_sb_module wm_sb_module;
 
 /* Flags of a piece of a module's stdout/stderr (wm_sb_platform.output). */
 enum {
-    WM_SB_OUT_STDERR = 1u,  /* fd 2; else fd 1 */
-    WM_SB_OUT_PARTIAL = 2u  /* the line goes on: no newline after this piece */
+    WM_SB_OUT_STDERR = 1u, /* fd 2; else fd 1 */
+    WM_SB_OUT_PARTIAL = 2u /* the line goes on: no newline after this piece */
 };
 
 /* What the port provides; any hook may be NULL (the function then does the minimum).
@@ -77,8 +77,7 @@ typedef struct wm_sb_platform {
     /* A piece of the module's stdout or stderr (WASI fd_write to fd 1 or 2), in order: at
      * most WM_LOG_MAX bytes, any byte values, the newline that ended it removed (flags
      * WM_SB_OUT_*). NULL: each piece goes to log() as a line. */
-    void (*output)(void *ctx, wm_sb_module *mod, const uint8_t *data, uint32_t len,
-                   uint32_t flags);
+    void (*output)(void *ctx, wm_sb_module *mod, const uint8_t *data, uint32_t len, uint32_t flags);
     /* Fills buf with len unpredictable bytes (random_get, env.seed): 0, or -1 when there is
      * no source (random_get then answers EIO). NULL: no source. */
     int (*random)(void *ctx, uint8_t *buf, uint32_t len);
@@ -139,15 +138,13 @@ int wm_sb_install(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const ui
  * default one: named `name`, version 0.0.0, granted log, time, sleep and random (what a
  * WASI program expects), default limits,
  * except that the memory budget covers the module's declared initial memory. */
-int wm_sb_install_bare(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena,
-                       const uint8_t *bytes, uint32_t size, const wm_sb_device *dev,
-                       const char *name, wm_msg *err);
+int wm_sb_install_bare(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
+                       uint32_t size, const wm_sb_device *dev, const char *name, wm_msg *err);
 /* Everything an install checks except instantiation (no memory budget allocated): for
  * validating a push before it is committed. bare_name = NULL for a package. The arena is
  * scratch (release it afterwards); `mod` is not usable for calls. */
 int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
-                uint32_t size, const wm_sb_device *dev, const char *bare_name,
-                wm_msg *err);
+                uint32_t size, const wm_sb_device *dev, const char *bare_name, wm_msg *err);
 /* Releases what the module holds outside its arena: its message-bus endpoint, and its PWM
  * outputs (set to 0 %: a stopped module drives nothing). */
 void wm_sb_uninstall(wm_sb_module *mod);
@@ -186,8 +183,8 @@ void wm_sb_trap_text(const wm_sb_module *mod, const char *msg, wm_msg *out);
 
 typedef struct wm_sb_api_entry {
     const char *name;
-    const char *sig;  /* wasmote.h signature string */
-    uint8_t cap;      /* WM_CAP_*, 0 = always linked */
+    const char *sig; /* wasmote.h signature string */
+    uint8_t cap;     /* WM_CAP_*, 0 = always linked */
     wm_host_fn fn;
 } wm_sb_api_entry;
 

@@ -24,11 +24,11 @@
 #define WM_MESSAGE_MAX 64u
 #define WM_QUEUE_DEPTH 8u
 #define WM_SUBSCRIPTIONS_MAX 4u
-#define WM_PERIPH_NAME_MAX 32u  /* bytes of the device/channel argument of an *_open */
-#define WM_PERIPH_HANDLES 8u    /* peripheral handles open at once, per module */
-#define WM_I2C_MAX 64u          /* bytes of one I2C write or read segment */
-#define WM_SPI_MAX 64u          /* bytes of one SPI transfer */
-#define WM_UART_MAX 64u         /* bytes of one uart_write / uart_read */
-#define WM_PWM_HZ_MAX 1000000u  /* highest frequency pwm_set accepts (a board may do less) */
+#define WM_PERIPH_NAME_MAX 32u /* bytes of the device/channel argument of an *_open */
+#define WM_PERIPH_HANDLES 8u   /* peripheral handles open at once, per module */
+#define WM_I2C_MAX 64u         /* bytes of one I2C write or read segment */
+#define WM_SPI_MAX 64u         /* bytes of one SPI transfer */
+#define WM_UART_MAX 64u        /* bytes of one uart_write / uart_read */
+#define WM_PWM_HZ_MAX 1000000u /* highest frequency pwm_set accepts (a board may do less) */
 
 #endif

@@ -17,9 +17,9 @@
 
 typedef struct wm_flash_ops {
     void *ctx;
-    uint32_t sector_size;       /* power of two, >= 256 */
-    uint32_t size;              /* region size, a multiple of sector_size */
-    const uint8_t *mapped;      /* region readable in place (XIP / RAM), or NULL */
+    uint32_t sector_size;  /* power of two, >= 256 */
+    uint32_t size;         /* region size, a multiple of sector_size */
+    const uint8_t *mapped; /* region readable in place (XIP / RAM), or NULL */
     int (*read)(void *ctx, uint32_t addr, uint8_t *buf, uint32_t len);
     int (*erase)(void *ctx, uint32_t addr);
     int (*program)(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t len);

@@ -52,9 +52,8 @@ static int mark_deleted(wm_store *st, wm_store_record *r)
 {
     static const uint8_t zero[4] = {0, 0, 0, 0};
     r->state = WM_REC_DEAD;
-    return st->flash->program(st->flash->ctx, r->addr + OFF_DELETE, zero, 4) == 0
-               ? WM_STORE_OK
-               : WM_STORE_EFLASH;
+    return st->flash->program(st->flash->ctx, r->addr + OFF_DELETE, zero, 4) == 0 ? WM_STORE_OK
+                                                                                  : WM_STORE_EFLASH;
 }
 
 static void drop_record(wm_store *st, uint32_t i)
@@ -262,10 +261,7 @@ const uint8_t *wm_store_image(const wm_store *st, uint32_t i)
     return st->flash->mapped + r->addr + WM_STORE_HEADER_SIZE;
 }
 
-uint32_t wm_store_capacity(const wm_store *st)
-{
-    return st->flash->size;
-}
+uint32_t wm_store_capacity(const wm_store *st) { return st->flash->size; }
 
 static bool sector_in_use(const wm_store *st, uint32_t sec)
 {
@@ -584,8 +580,8 @@ int wm_store_write(wm_store *st, uint32_t offset, const uint8_t *data, uint32_t 
     if (len == 0) {
         return WM_STORE_OK;
     }
-    if (st->flash->program(st->flash->ctx, r->addr + WM_STORE_HEADER_SIZE + offset, data,
-                           len) != 0) {
+    if (st->flash->program(st->flash->ctx, r->addr + WM_STORE_HEADER_SIZE + offset, data, len) !=
+        0) {
         return WM_STORE_EFLASH;
     }
     st->written += len;

@@ -47,8 +47,7 @@ enum {
 
 /* Optional loader validation run on the image before commit (0 = accept); the reason of a
  * refusal, or a note on an accepted image, goes into `why` (may be NULL). */
-typedef int (*wm_store_validate_fn)(void *ctx, const uint8_t *image, uint32_t size,
-                                    wm_msg *why);
+typedef int (*wm_store_validate_fn)(void *ctx, const uint8_t *image, uint32_t size, wm_msg *why);
 
 typedef struct {
     uint32_t addr;

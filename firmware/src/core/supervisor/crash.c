@@ -64,8 +64,8 @@ void wm_sup_crash_attribute(wm_supervisor *s)
     /* Counts are kept for store names only, so "#crash" stays within its share; a count
      * that cannot be written keeps the module from autostarting this boot instead. */
     if (s->cfg.kv == NULL || s->locked ||
-        wm_kv_set(s->cfg.kv, k_ns, NS_LEN, (const uint8_t *)name,
-                  (uint32_t)wm_strlen(name), v, sizeof v, WM_SUP_KV_CRASH_BYTES) != 0) {
+        wm_kv_set(s->cfg.kv, k_ns, NS_LEN, (const uint8_t *)name, (uint32_t)wm_strlen(name), v,
+                  sizeof v, WM_SUP_KV_CRASH_BYTES) != 0) {
         wm_sup_strcpy(s->unrecorded, name, sizeof s->unrecorded);
     }
     char line[96];

@@ -39,8 +39,8 @@ void wm_sup_identity_init(wm_supervisor *s)
         return;
     }
     if (kv != NULL) {
-        (void)wm_kv_set(kv, k_ns, LEN(k_ns), k_id, LEN(k_id), s->device_id,
-                        WM_DEVICE_ID_BYTES, WM_SUP_KV_OTHER_BYTES);
+        (void)wm_kv_set(kv, k_ns, LEN(k_ns), k_id, LEN(k_id), s->device_id, WM_DEVICE_ID_BYTES,
+                        WM_SUP_KV_OTHER_BYTES);
     }
 }
 

@@ -59,7 +59,8 @@ void wm_sup_keys_load(wm_supervisor *s)
     uint32_t stride = 0;
     if (n >= 5 && (uint32_t)n <= sizeof v && v[4] <= WM_SUP_KEYS_MAX) {
         stride = (uint32_t)n == 5u + ENTRY * v[4] ? ENTRY
-                 : (uint32_t)n == 5u + 32u * v[4] ? 32u : 0u;
+                 : (uint32_t)n == 5u + 32u * v[4] ? 32u
+                                                  : 0u;
     }
     if (kv->damaged || stride == 0) {
         s->locked = true;
@@ -77,8 +78,9 @@ static bool keys_ok(const uint8_t *e, uint32_t n, wm_msg *t)
     for (uint32_t i = 0; i < n; i++) {
         uint8_t roles = e[ENTRY * i + 32u];
         if (roles == 0 || (roles & (uint8_t)~WM_ROLES_ALL) != 0) {
-            wm_msg_fail(t, WM_ST_BAD_ARGS, "PROVISION: a key's roles must be a non-empty set "
-                                           "of package (1), operate (2), admin (4)");
+            wm_msg_fail(t, WM_ST_BAD_ARGS,
+                        "PROVISION: a key's roles must be a non-empty set "
+                        "of package (1), operate (2), admin (4)");
             return false;
         }
         for (uint32_t j = 0; j < i; j++) {
@@ -107,9 +109,10 @@ int wm_sup_check_unlocked(const wm_supervisor *s, wm_msg *msg)
     if (!s->locked) {
         return WM_ST_OK;
     }
-    return wm_msg_fail(msg, WM_ST_DENIED, "the device is locked: its keys record in the config "
-                                          "area cannot be read (erase the config area to "
-                                          "recover)");
+    return wm_msg_fail(msg, WM_ST_DENIED,
+                       "the device is locked: its keys record in the config "
+                       "area cannot be read (erase the config area to "
+                       "recover)");
 }
 
 int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, wm_msg *msg)
@@ -125,7 +128,7 @@ int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, wm_msg *msg)
     }
     uint8_t flags = body[0];
     uint32_t n = body[1];
-    if ((flags & (uint8_t)~(WM_PROV_CLEAR_PINS | WM_PROV_KEEP_KEYS)) != 0 ||
+    if ((flags & (uint8_t) ~(WM_PROV_CLEAR_PINS | WM_PROV_KEEP_KEYS)) != 0 ||
         ((flags & WM_PROV_KEEP_KEYS) != 0 && n != 0)) {
         return wm_msg_fail(msg, WM_ST_MALFORMED,
                            "PROVISION: unknown flags, or keys given with KEEP_KEYS");
@@ -135,8 +138,9 @@ int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, wm_msg *msg)
     }
     if (s->nkeys == 0 && (flags & WM_PROV_CLEAR_PINS) != 0) {
         /* pins outlive unprovisioning; only an admin of a provisioned device drops them */
-        return wm_msg_fail(msg, WM_ST_DENIED, "PROVISION: version pins can only be cleared by "
-                                              "an admin key of a provisioned device");
+        return wm_msg_fail(msg, WM_ST_DENIED,
+                           "PROVISION: version pins can only be cleared by "
+                           "an admin key of a provisioned device");
     }
     if (s->nkeys == 0 && n == 0) {
         return WM_ST_OK; /* unprovisioned already: nothing to write (no flash wear) */
@@ -151,8 +155,8 @@ int wm_sup_provision(void *ctx, const uint8_t *body, size_t len, wm_msg *msg)
         rec[4] = (uint8_t)n;
         wm_memcpy(rec + 5, body + 2, ENTRY * n);
         /* its share of the config area's reserve (supervisor.h) */
-        rc = wm_kv_set(s->cfg.kv, k_ns, NS_LEN(k_ns), k_key, NS_LEN(k_key), rec,
-                       5u + ENTRY * n, WM_SUP_KV_KEYS_BYTES);
+        rc = wm_kv_set(s->cfg.kv, k_ns, NS_LEN(k_ns), k_key, NS_LEN(k_key), rec, 5u + ENTRY * n,
+                       WM_SUP_KV_KEYS_BYTES);
     }
     /* keys first: a power cut in between leaves the pins, never fewer of them */
     if (rc == 0 && (flags & WM_PROV_CLEAR_PINS) != 0) {
@@ -191,8 +195,9 @@ static int still_allowed(wm_supervisor *s, const wm_slot *sl, wm_msg *err)
     int rc = wm_sb_check_install(image, info.size, &s->dev, &pkg, &m, &d, err);
     bool native = sl->sb.decision.aot != NULL && sl->sb.decision.aot_attach != NULL;
     if (rc == WM_ST_OK && native && (d.aot == NULL || d.aot_attach == NULL)) {
-        return wm_msg_fail(err, WM_ST_DENIED, "its native code is no longer trusted "
-                          "(start it again to run it interpreted)");
+        return wm_msg_fail(err, WM_ST_DENIED,
+                           "its native code is no longer trusted "
+                           "(start it again to run it interpreted)");
     }
     return rc;
 }

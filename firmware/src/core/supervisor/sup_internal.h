@@ -15,8 +15,7 @@ void wm_sup_strcpy(char *dst, const char *src, size_t cap);
 void wm_sup_emit(wm_supervisor *s, uint8_t ev, const char *name, const char *text);
 /* An event and the same line in the log ring (LOGS). */
 void wm_sup_announce(wm_supervisor *s, uint8_t ev, const char *name, const char *text);
-void wm_sup_emit_n(wm_supervisor *s, uint8_t ev, const char *name, const char *text,
-                   size_t len);
+void wm_sup_emit_n(wm_supervisor *s, uint8_t ev, const char *name, const char *text, size_t len);
 
 /* Loads store module `name` (image at `image`) into `sl`: largest free RAM gap, install
  * (package or bare), trim the extent. WM_ST_* with the reason in msg. */
@@ -105,8 +104,8 @@ int wm_sup_bridge_in(void *ctx, const uint8_t *topic, uint32_t topic_len, const 
                      uint32_t data_len);
 
 /* sup_run.c */
-int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image,
-               uint32_t size, const char *export_name, const wm_wire_value *args,
-               uint32_t nargs, wm_wire_value *results, uint32_t *nresults, wm_msg *msg);
+int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image, uint32_t size,
+               const char *export_name, const wm_wire_value *args, uint32_t nargs,
+               wm_wire_value *results, uint32_t *nresults, wm_msg *msg);
 
 #endif

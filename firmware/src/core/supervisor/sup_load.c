@@ -25,8 +25,7 @@ static void hk_log(void *ctx, wm_sb_module *m, const uint8_t *msg, uint32_t len)
 }
 
 /* An OUTPUT event: the flags byte, then the piece (at most WM_LOG_MAX bytes). */
-static void hk_output(void *ctx, wm_sb_module *m, const uint8_t *data, uint32_t len,
-                      uint32_t flags)
+static void hk_output(void *ctx, wm_sb_module *m, const uint8_t *data, uint32_t len, uint32_t flags)
 {
     char ev[1 + WM_LOG_MAX];
     if (len > WM_LOG_MAX) {
@@ -165,10 +164,10 @@ int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *
     }
     /* The sandbox's refusal is the answer as it is; only a lack of RAM says how much the
      * supervisor had (the sandbox does not know the pool). */
-    int rc = wm_sup_is_package(image, size)
-                 ? wm_sb_install(&s->host, &sl->sb, &sl->arena, image, size, &dev, msg)
-                 : wm_sb_install_bare(&s->host, &sl->sb, &sl->arena, image, size, &s->dev,
-                                      name, msg);
+    int rc =
+        wm_sup_is_package(image, size)
+            ? wm_sb_install(&s->host, &sl->sb, &sl->arena, image, size, &dev, msg)
+            : wm_sb_install_bare(&s->host, &sl->sb, &sl->arena, image, size, &s->dev, name, msg);
     if (rc == WM_ST_NO_RAM) {
         wm_msg_fail(msg, WM_ST_NO_RAM, "not enough free RAM for the module's limits (");
         wm_msg_put_u(msg, g.size);

@@ -93,8 +93,9 @@ static int op_removing(void *ctx, wm_protocol *p, const char *name, wm_msg *msg)
      * package can point this at another module's data. All keys go at once, or none. */
     if (s->cfg.kv != NULL &&
         wm_kv_clear_ns(s->cfg.kv, (const uint8_t *)name, (uint32_t)wm_strlen(name)) != 0) {
-        return wm_msg_fail(msg, WM_ST_FLASH_ERROR, "could not delete its key-value data "
-                                                   "(config area write failed): nothing removed");
+        return wm_msg_fail(msg, WM_ST_FLASH_ERROR,
+                           "could not delete its key-value data "
+                           "(config area write failed): nothing removed");
     }
     wm_slot *sl = wm_sup_find(s, name);
     if (sl != NULL) {
@@ -264,8 +265,7 @@ int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size, wm_msg *why)
     wm_supervisor *s = ctx;
     wm_store_info pending;
     uint32_t written;
-    const char *name =
-        wm_store_pending(s->cfg.store, &pending, &written) ? pending.name : "module";
+    const char *name = wm_store_pending(s->cfg.store, &pending, &written) ? pending.name : "module";
     wm_extent g;
     if (!wm_pool_largest(&s->pool, &g)) {
         wm_msg_fail(why, WM_ST_NO_RAM, "no free RAM to validate the module: stop a module");
@@ -292,8 +292,9 @@ int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size, wm_msg *why)
          * written is not installed (an unraised pin would let an older one back in). */
         int pr = wm_sb_pin_record(s->cfg.kv, m->name, m->version);
         if (pr == WM_E_QUOTA) {
-            status = wm_msg_fail(why, WM_ST_NO_SPACE, "no room for its version pin: the "
-                                                      "device keeps pins of at most ");
+            status = wm_msg_fail(why, WM_ST_NO_SPACE,
+                                 "no room for its version pin: the "
+                                 "device keeps pins of at most ");
             wm_msg_put_u(why, WM_SB_PINS_MAX);
             wm_msg_put(why, " module names");
         } else if (pr != 0) {

@@ -6,18 +6,12 @@
 static const char *type_name(uint8_t t)
 {
     switch (t) {
-    case WM_I32:
-        return "i32";
-    case WM_I64:
-        return "i64";
-    case WM_F32:
-        return "f32";
-    case WM_F64:
-        return "f64";
-    case WM_FUNCREF:
-        return "funcref";
-    default:
-        return "externref";
+    case WM_I32: return "i32";
+    case WM_I64: return "i64";
+    case WM_F32: return "f32";
+    case WM_F64: return "f64";
+    case WM_FUNCREF: return "funcref";
+    default: return "externref";
     }
 }
 
@@ -119,9 +113,9 @@ static int call_sliced(wm_supervisor *s, wm_slot *sl, const wm_func *f, const wm
     return WM_ST_OK;
 }
 
-int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image,
-               uint32_t size, const char *export_name, const wm_wire_value *args,
-               uint32_t nargs, wm_wire_value *results, uint32_t *nresults, wm_msg *msg)
+int wm_sup_run(void *ctx, wm_protocol *p, const char *name, const uint8_t *image, uint32_t size,
+               const char *export_name, const wm_wire_value *args, uint32_t nargs,
+               wm_wire_value *results, uint32_t *nresults, wm_msg *msg)
 {
     wm_supervisor *s = ctx;
     wm_slot *sl = &s->tmp;

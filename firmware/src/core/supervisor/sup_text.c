@@ -28,8 +28,7 @@ void wm_sup_strcpy(char *dst, const char *src, size_t cap)
     wm_msg_put(&t, src);
 }
 
-void wm_sup_emit_n(wm_supervisor *s, uint8_t ev, const char *name, const char *text,
-                   size_t len)
+void wm_sup_emit_n(wm_supervisor *s, uint8_t ev, const char *name, const char *text, size_t len)
 {
     if (s->cfg.event != NULL) {
         s->cfg.event(s->cfg.event_ctx, ev, name, text, len);

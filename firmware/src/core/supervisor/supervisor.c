@@ -7,8 +7,7 @@
 
 bool wm_sup_running_state(uint8_t st)
 {
-    return st == WM_MS_READY || st == WM_MS_SLEEPING || st == WM_MS_WAITING ||
-           st == WM_MS_BACKOFF;
+    return st == WM_MS_READY || st == WM_MS_SLEEPING || st == WM_MS_WAITING || st == WM_MS_BACKOFF;
 }
 
 uint32_t wm_sup_running(const wm_supervisor *s)
@@ -108,8 +107,8 @@ int wm_sup_start_slot(wm_supervisor *s, wm_slot *sl, wm_msg *msg)
         wm_msg_fail(msg, WM_ST_NOT_FOUND, "no exported function '");
         wm_msg_put(msg, entry);
         wm_msg_put(msg, sl->sb.manifest.entry[0] != '\0'
-                           ? "', the manifest's entry"
-                           : "' to start (export _start or set entry in the manifest)");
+                            ? "', the manifest's entry"
+                            : "' to start (export _start or set entry in the manifest)");
         wm_sup_put_exports(msg, sl->sb.inst);
         wm_sup_unload(s, sl);
         return WM_ST_NOT_FOUND;
@@ -188,7 +187,7 @@ static void trapped(wm_supervisor *s, wm_slot *sl, const char *why)
     sl->backoff_ms = (ran_long || sl->backoff_ms == 0)
                          ? WM_SUP_BACKOFF_MIN_MS
                          : (sl->backoff_ms * 2u > WM_SUP_BACKOFF_MAX_MS ? WM_SUP_BACKOFF_MAX_MS
-                                                                       : sl->backoff_ms * 2u);
+                                                                        : sl->backoff_ms * 2u);
     sl->wake_ms = now + sl->backoff_ms;
     sl->state = WM_MS_BACKOFF;
     wm_msg_init(&t, line, sizeof line);
@@ -207,8 +206,7 @@ void wm_sup_stop_slot(wm_supervisor *s, wm_slot *sl, const char *why)
 
 uint64_t wm_sup_slice(const wm_supervisor *s, const wm_slot *sl)
 {
-    return wm_sb_slice_fuel(&sl->sb, s->cfg.slice_max != 0 ? s->cfg.slice_max
-                                                            : WM_SUP_SLICE_MAX);
+    return wm_sb_slice_fuel(&sl->sb, s->cfg.slice_max != 0 ? s->cfg.slice_max : WM_SUP_SLICE_MAX);
 }
 
 static void exited(wm_supervisor *s, wm_slot *sl, uint32_t code)
@@ -250,11 +248,8 @@ static void run_slice(wm_supervisor *s, wm_slot *sl)
     sl->window_fuel += (uint32_t)used;
     sl->window_busy_ms += (uint32_t)(now - t0);
     switch (e) {
-    case WM_ERR_OUT_OF_FUEL:
-        break; /* preempted: stays READY */
-    case WM_ERR_BLOCKED:
-        sl->state = sl->blocked_on;
-        break;
+    case WM_ERR_OUT_OF_FUEL: break; /* preempted: stays READY */
+    case WM_ERR_BLOCKED: sl->state = sl->blocked_on; break;
     case WM_OK:
         if (sl->init != NULL) { /* initialized: the entry runs from the next slice */
             sl->init = NULL;
@@ -377,16 +372,18 @@ void wm_sup_init(wm_supervisor *s, const wm_sup_config *cfg)
         wm_sup_reset_record(sl, info.name);
         if (wm_streq(s->unrecorded, info.name)) {
             sl->state = WM_MS_FAILED;
-            wm_sup_strcpy(sl->last_trap, "not autostarted: the reset it caused could not be "
-                          "counted in the config area", sizeof sl->last_trap);
+            wm_sup_strcpy(sl->last_trap,
+                          "not autostarted: the reset it caused could not be "
+                          "counted in the config area",
+                          sizeof sl->last_trap);
             wm_sup_announce(s, WM_EV_EXIT, info.name, sl->last_trap);
             continue;
         }
         if (wm_sup_crash_count(s, info.name) >= WM_SUP_CRASH_LIMIT) {
             sl->state = WM_MS_DISABLED;
             wm_sup_announce(s, WM_EV_EXIT, info.name,
-                     "disabled: it reset the device repeatedly (start it by hand or push it "
-                     "again)");
+                            "disabled: it reset the device repeatedly (start it by hand or push it "
+                            "again)");
             continue;
         }
         wm_sup_emit(s, WM_EV_LOG, info.name, "autostart");

@@ -37,7 +37,7 @@
 #define WM_SUP_CRASH_LIMIT 3u
 #define WM_SUP_BACKOFF_MIN_MS 100u
 #define WM_SUP_BACKOFF_MAX_MS 30000u
-#define WM_SUP_TRAP_MAX 160u /* a trap's message and its wasm call stack */
+#define WM_SUP_TRAP_MAX 160u    /* a trap's message and its wasm call stack */
 #define WM_SUP_SLICE_MAX 10000u /* default cap of one slice's work, in fuel */
 
 /* The config area (kv) is shared by the modules' data and the firmware's own records, each
@@ -46,10 +46,10 @@
  * fill (what their limits.kv may promise, checked at install) and half stays free after any
  * compaction, which bounds how often one is needed (docs/reliability.md has the arithmetic). */
 #define WM_SUP_KV_KEYS_BYTES WM_KV_RECORD_MAX /* "#keys": the key list, one record */
-#define WM_SUP_KV_CRASH_RECORD 64u /* "#crash": one count, any store name */
+#define WM_SUP_KV_CRASH_RECORD 64u            /* "#crash": one count, any store name */
 #define WM_SUP_KV_CRASH_BYTES (WM_STORE_MAX_RECORDS * WM_SUP_KV_CRASH_RECORD)
 #define WM_SUP_KV_OTHER_BYTES (2u * WM_KV_RECORD_MAX) /* "#dev": id and DRBG seed (96) */
-#define WM_SUP_KV_RESERVE                                                                  \
+#define WM_SUP_KV_RESERVE \
     (WM_SUP_KV_KEYS_BYTES + WM_SB_PINS_BYTES + WM_SUP_KV_CRASH_BYTES + WM_SUP_KV_OTHER_BYTES)
 /* What the config area's flash must last: erase cycles per sector and the product lifetime
  * in hours (10 years). From them and the geometry follows how many bytes of kv records per
@@ -62,7 +62,7 @@
 #define WM_SUP_KV_LIFETIME_H 87660u
 #endif
 #define WM_SUP_BUDGETS WM_STORE_MAX_RECORDS /* kv write budgets tracked, one per module */
-#define WM_SUP_KV_WORK_PER_FUEL 8u /* flash bytes programmed or erased per unit of fuel */
+#define WM_SUP_KV_WORK_PER_FUEL 8u          /* flash bytes programmed or erased per unit of fuel */
 
 /* Module states (LIST, `wasmote ls`). */
 enum {
@@ -91,22 +91,22 @@ typedef struct wm_sup_retained {
 } wm_sup_retained;
 
 typedef struct wm_sup_config {
-    void *ram;                 /* module RAM pool */
+    void *ram; /* module RAM pool */
     size_t ram_size;
-    uint32_t (*millis)(void);  /* monotonic milliseconds (may wrap) */
-    void (*idle)(void);        /* wait a little (nothing runnable); NULL = spin */
-    void (*kick)(void);        /* feed the watchdog; NULL = none */
-    const wm_gpio_ops *gpio;   /* NULL: no pins */
+    uint32_t (*millis)(void);    /* monotonic milliseconds (may wrap) */
+    void (*idle)(void);          /* wait a little (nothing runnable); NULL = spin */
+    void (*kick)(void);          /* feed the watchdog; NULL = none */
+    const wm_gpio_ops *gpio;     /* NULL: no pins */
     const wm_periph_ops *periph; /* NULL: no buses or channels for modules */
-    wm_kv *kv;                 /* config area: keys, pins, crash counts, module data */
+    wm_kv *kv;                   /* config area: keys, pins, crash counts, module data */
     wm_store *store;
-    uint64_t run_fuel;         /* budget of one RUN call */
-    uint32_t slice_max;        /* most work of one slice of any module (fuel; 0 = the
+    uint64_t run_fuel;      /* budget of one RUN call */
+    uint32_t slice_max;     /* most work of one slice of any module (fuel; 0 = the
                                   default): bounds how late a woken module can run */
-    uint32_t log_byte_fuel;    /* fuel per byte of a module's log line: what sending it
+    uint32_t log_byte_fuel; /* fuel per byte of a module's log line: what sending it
                                   takes here (a slow line: more); 0 = WM_SB_FUEL_LOG_BYTE */
-    uint32_t run_block_ms;     /* how long a RUN call may stay blocked (sleep/receive) */
-    uint8_t aot_arch;          /* WM_AOT_* this firmware runs, 0 = none */
+    uint32_t run_block_ms;  /* how long a RUN call may stay blocked (sleep/receive) */
+    uint8_t aot_arch;       /* WM_AOT_* this firmware runs, 0 = none */
     uint16_t aot_abi;
     /* binds native code to a loaded module (core/aot's wm_aot_attach); NULL = none, so a
      * build without core/aot links */
@@ -114,8 +114,8 @@ typedef struct wm_sup_config {
                          uint16_t abi, wm_error *err);
     /* the same without the module's SHA-256 (core/aot's wm_aot_attach_committed), for
      * loading stored images: their commit checked it with aot_attach. NULL: aot_attach */
-    wm_err (*aot_attach_committed)(wm_module *mod, const uint8_t *code, size_t len,
-                                   uint8_t arch, uint16_t abi, wm_error *err);
+    wm_err (*aot_attach_committed)(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                                   uint16_t abi, wm_error *err);
     uint8_t aot_isolated;      /* 1: aot_attach runs native code isolated by the MPU */
     uint8_t aot_unsigned;      /* host only: run unsigned native code (wm_sb_device) */
     uint32_t kv_endurance;     /* erase cycles of the config area's flash (0: default) */
@@ -134,31 +134,31 @@ typedef struct wm_sup_config {
 } wm_sup_config;
 
 typedef struct wm_slot {
-    uint8_t state;             /* WM_MS_* (WM_MS_IDLE = slot free when name is "") */
-    bool loaded;               /* holds a RAM extent and a live instance */
-    bool in_call;              /* its entry was called; later slices resume it */
-    bool armed;                /* a blocking host call registered its wait */
-    bool forever;              /* WAITING without a timeout */
-    bool reload;               /* the store moved its image: reload at the next step
+    uint8_t state;      /* WM_MS_* (WM_MS_IDLE = slot free when name is "") */
+    bool loaded;        /* holds a RAM extent and a live instance */
+    bool in_call;       /* its entry was called; later slices resume it */
+    bool armed;         /* a blocking host call registered its wait */
+    bool forever;       /* WAITING without a timeout */
+    bool reload;        /* the store moved its image: reload at the next step
                                   (cleared by anything that unloads it meanwhile) */
-    uint8_t blocked_on;        /* WM_MS_SLEEPING or WM_MS_WAITING while armed */
+    uint8_t blocked_on; /* WM_MS_SLEEPING or WM_MS_WAITING while armed */
     char name[WM_STORE_NAME_MAX + 1];
     wm_sb_module sb;
     wm_arena arena;
     const wm_func *entry;
-    const wm_func *init;       /* a WASI reactor's _initialize, called before the entry */
-    uint32_t nresults;         /* of the entry function */
+    const wm_func *init; /* a WASI reactor's _initialize, called before the entry */
+    uint32_t nresults;   /* of the entry function */
     uint64_t wake_ms;
     uint64_t started_ms;
     uint32_t backoff_ms;
     /* statistics */
     uint64_t fuel_total;
-    uint64_t window_ms;        /* start of the current one-second window */
+    uint64_t window_ms; /* start of the current one-second window */
     uint32_t window_fuel, window_busy_ms;
-    uint32_t last_fuel_per_s;  /* of the last complete window */
+    uint32_t last_fuel_per_s; /* of the last complete window */
     uint16_t last_cpu_permille;
     uint32_t traps, restarts;
-    uint16_t bridge_dropped;   /* bridged publications dropped since its last one went out */
+    uint16_t bridge_dropped; /* bridged publications dropped since its last one went out */
     char last_trap[WM_SUP_TRAP_MAX];
 } wm_slot;
 
@@ -176,18 +176,18 @@ typedef struct wm_supervisor {
     wm_ram_pool pool;
     wm_sb_host host;
     wm_sb_device dev;
-    wm_auth_key keys[WM_SUP_KEYS_MAX]; /* provisioned keys and their roles (WM_ROLE_*) */
-    uint32_t nkeys;            /* 0: unprovisioned */
+    wm_auth_key keys[WM_SUP_KEYS_MAX];     /* provisioned keys and their roles (WM_ROLE_*) */
+    uint32_t nkeys;                        /* 0: unprovisioned */
     uint8_t pkg_keys[WM_SUP_KEYS_MAX][32]; /* those with the package role: the sandbox's */
-    uint32_t key_counter;      /* key changes so far (INFO); the device counts, no one else */
-    wm_random rng;             /* nonces, the device id (and WASI random_get) */
+    uint32_t key_counter; /* key changes so far (INFO); the device counts, no one else */
+    wm_random rng;        /* nonces, the device id (and WASI random_get) */
     uint8_t device_id[WM_DEVICE_ID_BYTES]; /* made once, kept in the config area */
     wm_slot slots[WM_SUP_SLOTS];
-    wm_slot tmp;               /* RUN's instance, and push validation */
-    uint32_t next;             /* round-robin position */
-    uint64_t now;              /* 64-bit milliseconds */
+    wm_slot tmp;   /* RUN's instance, and push validation */
+    uint32_t next; /* round-robin position */
+    uint64_t now;  /* 64-bit milliseconds */
     uint32_t last_millis;
-    bool in_run;               /* RUN is executing: the step must not start another */
+    bool in_run; /* RUN is executing: the step must not start another */
     /* The keys record cannot be read (or the config area is damaged before its end): the
      * device does not fall back to "unprovisioned"; it installs, starts and runs nothing
      * and refuses PROVISION until the config area is erased (docs/security.md). */

@@ -117,8 +117,7 @@ static int aux_ready(void *ctx, uint32_t uart)
 {
     size_t n = 0;
     (void)ctx;
-    return uart == 0 && wm_aux_ok && uart_get_buffered_data_len(WM_AUX_UART, &n) == ESP_OK &&
-           n > 0;
+    return uart == 0 && wm_aux_ok && uart_get_buffered_data_len(WM_AUX_UART, &n) == ESP_OK && n > 0;
 }
 
 static int adc_read(void *ctx, uint32_t ch)
@@ -168,23 +167,30 @@ static const wm_periph_ops wm_periph = {
 /* Each block that fails to come up answers WM_E_IO; the firmware runs without it. */
 void wm_esp32_periph_init(void)
 {
-    const i2c_config_t i2c = {.mode = I2C_MODE_MASTER, .sda_io_num = WM_I2C_SDA,
-                              .scl_io_num = WM_I2C_SCL, .sda_pullup_en = GPIO_PULLUP_ENABLE,
+    const i2c_config_t i2c = {.mode = I2C_MODE_MASTER,
+                              .sda_io_num = WM_I2C_SDA,
+                              .scl_io_num = WM_I2C_SCL,
+                              .sda_pullup_en = GPIO_PULLUP_ENABLE,
                               .scl_pullup_en = GPIO_PULLUP_ENABLE,
                               .master.clk_speed = WM_I2C_HZ};
     wm_i2c_ok = i2c_param_config(WM_I2C_PORT, &i2c) == ESP_OK &&
                 i2c_driver_install(WM_I2C_PORT, I2C_MODE_MASTER, 0, 0, 0) == ESP_OK;
 
-    const spi_bus_config_t bus = {.mosi_io_num = WM_SPI_MOSI, .miso_io_num = WM_SPI_MISO,
-                                  .sclk_io_num = WM_SPI_SCK, .quadwp_io_num = -1,
-                                  .quadhd_io_num = -1, .max_transfer_sz = WM_SPI_MAX};
-    const spi_device_interface_config_t dev = {.mode = 0, .clock_speed_hz = WM_SPI_HZ,
-                                               .spics_io_num = WM_SPI_CS0, .queue_size = 1};
+    const spi_bus_config_t bus = {.mosi_io_num = WM_SPI_MOSI,
+                                  .miso_io_num = WM_SPI_MISO,
+                                  .sclk_io_num = WM_SPI_SCK,
+                                  .quadwp_io_num = -1,
+                                  .quadhd_io_num = -1,
+                                  .max_transfer_sz = WM_SPI_MAX};
+    const spi_device_interface_config_t dev = {
+        .mode = 0, .clock_speed_hz = WM_SPI_HZ, .spics_io_num = WM_SPI_CS0, .queue_size = 1};
     wm_spi_ok = spi_bus_initialize(WM_SPI_HOST, &bus, SPI_DMA_DISABLED) == ESP_OK &&
                 spi_bus_add_device(WM_SPI_HOST, &dev, &wm_spi_dev) == ESP_OK;
 
-    const uart_config_t uart = {.baud_rate = WM_AUX_BAUD, .data_bits = UART_DATA_8_BITS,
-                                .parity = UART_PARITY_DISABLE, .stop_bits = UART_STOP_BITS_1,
+    const uart_config_t uart = {.baud_rate = WM_AUX_BAUD,
+                                .data_bits = UART_DATA_8_BITS,
+                                .parity = UART_PARITY_DISABLE,
+                                .stop_bits = UART_STOP_BITS_1,
                                 .flow_ctrl = UART_HW_FLOWCTRL_DISABLE,
                                 .source_clk = UART_SCLK_DEFAULT};
     wm_aux_ok = uart_driver_install(WM_AUX_UART, WM_AUX_RX_BUF, 0, 0, NULL, 0) == ESP_OK &&
@@ -200,12 +206,15 @@ void wm_esp32_periph_init(void)
 
     const ledc_timer_config_t timer = {.speed_mode = LEDC_LOW_SPEED_MODE,
                                        .duty_resolution = LEDC_TIMER_10_BIT,
-                                       .timer_num = LEDC_TIMER_0, .freq_hz = 1000,
+                                       .timer_num = LEDC_TIMER_0,
+                                       .freq_hz = 1000,
                                        .clk_cfg = LEDC_AUTO_CLK};
     const ledc_channel_config_t pwm = {.gpio_num = WM_PWM_GPIO,
                                        .speed_mode = LEDC_LOW_SPEED_MODE,
-                                       .channel = LEDC_CHANNEL_0, .timer_sel = LEDC_TIMER_0,
-                                       .duty = 0, .hpoint = 0};
+                                       .channel = LEDC_CHANNEL_0,
+                                       .timer_sel = LEDC_TIMER_0,
+                                       .duty = 0,
+                                       .hpoint = 0};
     wm_pwm_ok = ledc_timer_config(&timer) == ESP_OK && ledc_channel_config(&pwm) == ESP_OK;
 }
 

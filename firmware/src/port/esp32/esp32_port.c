@@ -89,16 +89,12 @@ void wm_port_reset(void) { esp_restart(); }
 uint32_t wm_port_reset_cause(void)
 {
     switch (esp_reset_reason()) {
-    case ESP_RST_SW:
-        return 1u; /* esp_restart: RESET */
+    case ESP_RST_SW: return 1u; /* esp_restart: RESET */
     case ESP_RST_TASK_WDT:
     case ESP_RST_INT_WDT:
-    case ESP_RST_WDT:
-        return 2u;
-    case ESP_RST_PANIC:
-        return 3u;
-    default:
-        return 0u; /* power-on, brown-out, EN pin, deep sleep, unknown */
+    case ESP_RST_WDT: return 2u;
+    case ESP_RST_PANIC: return 3u;
+    default: return 0u; /* power-on, brown-out, EN pin, deep sleep, unknown */
     }
 }
 
@@ -164,7 +160,6 @@ static int pin_read(void *ctx, uint32_t pin)
 static const wm_gpio_ops wm_gpio = {0, 2u, pin_name, pin_flags, pin_write, pin_read};
 
 const struct wm_gpio_ops *wm_port_gpio(void) { return &wm_gpio; }
-
 
 /* ---- the store region: the `wasmote` partition. SPI NOR flash: erase sets a 4 KiB sector
  * to 0xFF, a write only clears bits; IDF flushes the cache of mapped pages it writes. ---- */
@@ -252,8 +247,8 @@ static void wm_board_init(void)
     if (wm_part != NULL) {
         const void *map = NULL;
         esp_partition_mmap_handle_t handle;
-        if (esp_partition_mmap(wm_part, 0, wm_part->size, ESP_PARTITION_MMAP_DATA, &map,
-                               &handle) != ESP_OK) {
+        if (esp_partition_mmap(wm_part, 0, wm_part->size, ESP_PARTITION_MMAP_DATA, &map, &handle) !=
+            ESP_OK) {
             map = NULL; /* reads go through esp_partition_read instead */
         }
         wm_flash.ctx = NULL;

@@ -28,10 +28,10 @@
 #include "wasmote_port.h"
 
 #define WM_BAUD 115200
-#define WM_RX_BUF 1024                   /* the driver's receive ring, bytes */
-#define WM_STORE_BYTES 24576u            /* boards/esp8266.json memory.store.size */
-#define WM_STORE_SECTOR_BYTES 4096u      /* boards/esp8266.json memory.store.sector */
-#define WM_ARENA_RESERVE (12u * 1024u)   /* heap left to the core (Wi-Fi off) */
+#define WM_RX_BUF 1024                 /* the driver's receive ring, bytes */
+#define WM_STORE_BYTES 24576u          /* boards/esp8266.json memory.store.size */
+#define WM_STORE_SECTOR_BYTES 4096u    /* boards/esp8266.json memory.store.sector */
+#define WM_ARENA_RESERVE (12u * 1024u) /* heap left to the core (Wi-Fi off) */
 #define WM_LED_GPIO 2
 #define WM_BUTTON_GPIO 0
 
@@ -140,15 +140,11 @@ static uint32_t cause_from_sdk(void)
 {
     const struct rst_info *r = system_get_rst_info();
     switch (r != NULL ? r->reason : REASON_DEFAULT_RST) {
-    case REASON_SOFT_RESTART:
-        return 1u;
+    case REASON_SOFT_RESTART: return 1u;
     case REASON_WDT_RST:
-    case REASON_SOFT_WDT_RST:
-        return 2u;
-    case REASON_EXCEPTION_RST:
-        return 3u;
-    default:
-        return 0u; /* power-on, deep-sleep wake, external reset */
+    case REASON_SOFT_WDT_RST: return 2u;
+    case REASON_EXCEPTION_RST: return 3u;
+    default: return 0u; /* power-on, deep-sleep wake, external reset */
     }
 }
 

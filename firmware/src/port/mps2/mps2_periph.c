@@ -51,15 +51,19 @@ static const uint32_t wm_i2c_base[] = {WM_I2C_BASES};
 static void sb_scl(void *ctx, int v)
 {
     uint32_t b = (uint32_t)(uintptr_t)ctx;
-    if (v) SB_SET(b) = SB_SCL;
-    else SB_CLR(b) = SB_SCL;
+    if (v)
+        SB_SET(b) = SB_SCL;
+    else
+        SB_CLR(b) = SB_SCL;
 }
 
 static void sb_sda(void *ctx, int v)
 {
     uint32_t b = (uint32_t)(uintptr_t)ctx;
-    if (v) SB_SET(b) = SB_SDA;
-    else SB_CLR(b) = SB_SDA;
+    if (v)
+        SB_SET(b) = SB_SDA;
+    else
+        SB_CLR(b) = SB_SDA;
 }
 
 static int sb_get_scl(void *ctx) { return (SB_CTRL((uint32_t)(uintptr_t)ctx) & SB_SCL) != 0; }
@@ -78,8 +82,14 @@ static int wm_i2c_xfer(void *ctx, uint32_t bus, uint32_t addr, const uint8_t *w,
 {
     (void)ctx;
     if (bus >= WM_I2C_COUNT) return WM_E_INVAL;
-    wm_i2c_lines l = {(void *)(uintptr_t)wm_i2c_base[bus], sb_scl, sb_sda, sb_get_scl,
-                      sb_get_sda, sb_delay, WM_I2C_STRETCH_POLLS, WM_I2C_POLL_NS};
+    wm_i2c_lines l = {(void *)(uintptr_t)wm_i2c_base[bus],
+                      sb_scl,
+                      sb_sda,
+                      sb_get_scl,
+                      sb_get_sda,
+                      sb_delay,
+                      WM_I2C_STRETCH_POLLS,
+                      WM_I2C_POLL_NS};
     return wm_i2c_bb_xfer(&l, addr, w, wn, r, rn);
 }
 #else
@@ -211,8 +221,7 @@ static void aux_init(void)
 {
     for (uint32_t u = 0; u < WM_AUX_COUNT; u++) {
         AUX_BAUDDIV(wm_aux_base[u]) = 16u;
-        AUX_CTRL(wm_aux_base[u]) =
-            WM_UART_CTRL_TXEN | WM_UART_CTRL_RXEN | WM_UART_CTRL_RXIRQEN;
+        AUX_CTRL(wm_aux_base[u]) = WM_UART_CTRL_TXEN | WM_UART_CTRL_RXEN | WM_UART_CTRL_RXIRQEN;
         WM_NVIC_ISER(wm_aux_irq[u] / 32u) = 1u << (wm_aux_irq[u] % 32u);
     }
 }

@@ -20,7 +20,7 @@ extern uint8_t __heap_start, __heap_end, __store_start, __store_end;
  * ring, and what survives a reset (in .noinit, which start-up neither loads nor zeroes). */
 static volatile uint32_t wm_ticks_ms;
 static wm_soft_watchdog wm_wdog;
-#define WM_RX_RING 1024u /* power of two, about a frame of the protocol */
+#define WM_RX_RING 1024u                        /* power of two, about a frame of the protocol */
 static volatile uint8_t wm_rx_ring[WM_RX_RING]; /* the interrupt writes head, we read tail */
 static volatile uint32_t wm_rx_head, wm_rx_tail;
 

@@ -32,17 +32,17 @@ typedef void (*wm_vector)(void);
 #define WM_EXTERNAL_IRQS 48
 
 /* Exceptions 1..15 then external interrupts; the UART RX interrupt only wakes WFI. */
-__attribute__((section(".vectors"), used)) static const wm_vector wm_vectors[16 +
-                                                                            WM_EXTERNAL_IRQS] = {
+__attribute__((section(".vectors"),
+               used)) static const wm_vector wm_vectors[16 + WM_EXTERNAL_IRQS] = {
     [0] = (wm_vector)(uintptr_t)&__stack_top,
     [1] = wm_mps2_reset_handler,
-    [2] = wm_mps2_fault_handler,  /* NMI */
-    [3] = wm_mps2_fault_handler,  /* HardFault */
-    [4] = wm_aot_fault_vector,    /* MemManage */
-    [5] = wm_aot_fault_vector,    /* BusFault */
-    [6] = wm_aot_fault_vector,    /* UsageFault */
-    [7] = wm_mps2_fault_handler,  /* SecureFault (v8-M) */
-    [11] = wm_aot_svc_vector,     /* SVCall: native code's gate */
+    [2] = wm_mps2_fault_handler,    /* NMI */
+    [3] = wm_mps2_fault_handler,    /* HardFault */
+    [4] = wm_aot_fault_vector,      /* MemManage */
+    [5] = wm_aot_fault_vector,      /* BusFault */
+    [6] = wm_aot_fault_vector,      /* UsageFault */
+    [7] = wm_mps2_fault_handler,    /* SecureFault (v8-M) */
+    [11] = wm_aot_svc_vector,       /* SVCall: native code's gate */
     [12] = wm_mps2_default_handler, /* DebugMon */
     [14] = wm_mps2_default_handler, /* PendSV */
     [15] = wm_aot_tick_vector,

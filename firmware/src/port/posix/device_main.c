@@ -151,7 +151,6 @@ static size_t link_write(const uint8_t *buf, size_t len)
     return (size_t)n;
 }
 
-
 static void link_reset(void)
 {
     g_link.reset = 1; /* main loop boots again once the response is out */
@@ -175,8 +174,8 @@ static bool posix_realtime_ns(uint64_t *ns)
     return true;
 }
 
-typedef wm_err (*aot_attach_fn)(wm_module *mod, const uint8_t *code, size_t len,
-                                uint8_t arch, uint16_t abi, wm_error *err);
+typedef wm_err (*aot_attach_fn)(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
+                                uint16_t abi, wm_error *err);
 
 /* Native code runs from a private read+execute copy of the package's AOT section. */
 static wm_err posix_aot_copy(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
@@ -184,8 +183,7 @@ static wm_err posix_aot_copy(wm_module *mod, const uint8_t *code, size_t len, ui
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t size = (len + page - 1) / page * page;
-    void *p = size ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-                          0)
+    void *p = size ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
                    : MAP_FAILED;
     if (p == MAP_FAILED) {
         err->code = WM_ERR_NO_MEMORY;
@@ -474,8 +472,7 @@ int main(int argc, char **argv)
     }
     if (kv_path != NULL &&
         wm_flash_file_open(&kv_flash, kv_path, (uint32_t)kv, (uint32_t)sector) != 0) {
-        fprintf(stderr, "wasmote-device: cannot open kv file %s: %s\n", kv_path,
-                strerror(errno));
+        fprintf(stderr, "wasmote-device: cannot open kv file %s: %s\n", kv_path, strerror(errno));
         return 1;
     }
     if (erase_counts != NULL &&

@@ -17,9 +17,10 @@ static int wire_sda(const wm_sim_periph *s) { return s->m_sda && s->d_sda && !s-
 
 static int device_at(uint32_t addr)
 {
-    return addr == WM_SIM_TMP105_ADDR ? DEV_TMP105
-         : addr == WM_SIM_EEPROM_ADDR ? DEV_EEPROM
-         : addr == WM_SIM_BAD_ADDR ? DEV_BAD : DEV_NONE;
+    return addr == WM_SIM_TMP105_ADDR   ? DEV_TMP105
+           : addr == WM_SIM_EEPROM_ADDR ? DEV_EEPROM
+           : addr == WM_SIM_BAD_ADDR    ? DEV_BAD
+                                        : DEV_NONE;
 }
 
 /* ---- TMP105: pointer register, then 1-2 data bytes (TI SBOS358) ---- */
@@ -214,8 +215,10 @@ static void scl_fall(wm_sim_periph *s)
         }
         break;
     case ST_ACK_IN:
-        if (s->bits) tx_next(s);
-        else s->state = ST_IGNORE;
+        if (s->bits)
+            tx_next(s);
+        else
+            s->state = ST_IGNORE;
         break;
     default: break;
     }
@@ -228,8 +231,10 @@ static void line_scl(void *ctx, int v)
     s->m_scl = v ? 1 : 0;
     int after = wire_scl(s);
     if (before != after) {
-        if (after) scl_rise(s);
-        else scl_fall(s);
+        if (after)
+            scl_rise(s);
+        else
+            scl_fall(s);
     }
 }
 
@@ -270,8 +275,7 @@ static int sim_i2c(void *ctx, uint32_t bus, uint32_t addr, const uint8_t *w, uin
     return wm_i2c_bb_xfer(&s->lines, addr, w, wn, r, rn);
 }
 
-static int sim_spi(void *ctx, uint32_t bus, uint32_t cs, const uint8_t *tx, uint8_t *rx,
-                   uint32_t n)
+static int sim_spi(void *ctx, uint32_t bus, uint32_t cs, const uint8_t *tx, uint8_t *rx, uint32_t n)
 {
     wm_sim_periph *s = ctx;
     if (bus != 0 || cs > 1) return WM_E_INVAL;
@@ -347,8 +351,14 @@ void wm_sim_periph_init(wm_sim_periph *s, uint64_t (*now_ms)(void))
     for (uint32_t i = 0; i < WM_SIM_EEPROM_SIZE; i++) s->ee[i] = 0xFF; /* erased */
     s->adc_in[0] = 0xF0;
     s->adc_in[1] = 0x80;
-    s->lines = (wm_i2c_lines){s, line_scl, line_sda, line_get_scl, line_get_sda, NULL,
-                              WM_SIM_STRETCH_BUDGET, WM_SIM_POLL_NS};
+    s->lines = (wm_i2c_lines){s,
+                              line_scl,
+                              line_sda,
+                              line_get_scl,
+                              line_get_sda,
+                              NULL,
+                              WM_SIM_STRETCH_BUDGET,
+                              WM_SIM_POLL_NS};
     s->ops.ctx = s;
     s->ops.names = WM_SIM_PERIPH_NAMES;
     s->ops.i2c_buses = 1;

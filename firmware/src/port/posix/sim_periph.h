@@ -23,8 +23,8 @@
 #include "i2c_bitbang.h"
 #include "periph_ops.h"
 
-#define WM_SIM_PERIPH_NAMES                                                               \
-    "temp0=i2c:0/0x48,eeprom0=i2c:0/0x50,adc0=spi:0/0,loop0=spi:0/1,aux=uart:0,"          \
+#define WM_SIM_PERIPH_NAMES                                                      \
+    "temp0=i2c:0/0x48,eeprom0=i2c:0/0x50,adc0=spi:0/0,loop0=spi:0/1,aux=uart:0," \
     "vin0=adc:0,vin1=adc:1,led1=pwm:0,fan0=pwm:1"
 #define WM_SIM_TMP105_ADDR 0x48u
 #define WM_SIM_EEPROM_ADDR 0x50u
@@ -32,7 +32,7 @@
 #define WM_SIM_EEPROM_SIZE 4096u
 #define WM_SIM_EEPROM_PAGE 32u
 #define WM_SIM_STRETCH_BUDGET 10000u /* SCL polls one transaction may wait */
-#define WM_SIM_POLL_NS 2500u /* a poll as long as a quarter bit at 100 kHz, as on mps2 */
+#define WM_SIM_POLL_NS 2500u         /* a poll as long as a quarter bit at 100 kHz, as on mps2 */
 #define WM_SIM_UART_RING 256u
 
 typedef struct wm_sim_periph {
@@ -43,11 +43,11 @@ typedef struct wm_sim_periph {
     /* the bus state machine of the devices' side */
     int state;
     uint8_t shift, bits;
-    int active;        /* index of the addressed device, -1 = none */
-    bool reading;      /* the addressed device transmits */
-    bool addressing;   /* the next byte is an address */
+    int active;      /* index of the addressed device, -1 = none */
+    bool reading;    /* the addressed device transmits */
+    bool addressing; /* the next byte is an address */
     /* TMP105 */
-    int32_t temp_mc;   /* millidegrees Celsius */
+    int32_t temp_mc; /* millidegrees Celsius */
     const char *temp_file;
     uint8_t tmp_ptr, tmp_cfg, tmp_out[2], tmp_in, tmp_nout;
     int16_t tmp_limit[2];

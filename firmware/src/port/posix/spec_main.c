@@ -21,17 +21,14 @@
 static long posix_read_line(void *ctx, char *buf, size_t cap)
 {
     (void)ctx;
-    if (fgets(buf, (int)cap, stdin) == NULL)
-        return -1;
+    if (fgets(buf, (int)cap, stdin) == NULL) return -1;
     size_t n = strlen(buf);
     if (n > 0 && buf[n - 1] == '\n') {
         buf[--n] = '\0';
-        if (n > 0 && buf[n - 1] == '\r')
-            buf[--n] = '\0';
+        if (n > 0 && buf[n - 1] == '\r') buf[--n] = '\0';
         return (long)n;
     }
-    if (feof(stdin))
-        return (long)n;
+    if (feof(stdin)) return (long)n;
     /* Too long: drop the rest of the line so the next one starts clean. */
     int c;
     while ((c = getchar()) != EOF && c != '\n') {
@@ -44,17 +41,15 @@ static void posix_write(void *ctx, const char *data, size_t len)
     (void)ctx;
     fwrite(data, 1, len, stdout);
     /* The host waits for each answer, so push it out at every line end. */
-    if (len > 0 && data[len - 1] == '\n')
-        fflush(stdout);
+    if (len > 0 && data[len - 1] == '\n') fflush(stdout);
 }
 
-static wm_err posix_module_bytes(void *ctx, const char *src, wm_arena *arena,
-                                 const uint8_t **bytes, size_t *len)
+static wm_err posix_module_bytes(void *ctx, const char *src, wm_arena *arena, const uint8_t **bytes,
+                                 size_t *len)
 {
     (void)ctx;
     FILE *f = fopen(src, "rb");
-    if (f == NULL)
-        return WM_ERR_NOT_FOUND;
+    if (f == NULL) return WM_ERR_NOT_FOUND;
     wm_err rc = WM_ERR_NOT_FOUND;
     if (fseek(f, 0, SEEK_END) == 0) {
         long size = ftell(f);

@@ -44,8 +44,8 @@ static uint32_t op_begin(void)
 static int op_end(uint32_t acr)
 {
     uint32_t sr = WM_FLASH_SR;
-    WM_FLASH_CR = (WM_FLASH_CR & ~(WM_FLASH_CR_PG | WM_FLASH_CR_PER | WM_FLASH_CR_PNB_MASK |
-                                   WM_FLASH_CR_BKER)) |
+    WM_FLASH_CR = (WM_FLASH_CR &
+                   ~(WM_FLASH_CR_PG | WM_FLASH_CR_PER | WM_FLASH_CR_PNB_MASK | WM_FLASH_CR_BKER)) |
                   WM_FLASH_CR_LOCK;
     WM_FLASH_ACR |= WM_FLASH_ACR_ICRST | WM_FLASH_ACR_DCRST; /* only while disabled */
     WM_FLASH_ACR &= ~(WM_FLASH_ACR_ICRST | WM_FLASH_ACR_DCRST);
@@ -90,8 +90,7 @@ static int st_erase(void *ctx, uint32_t addr)
 
 static uint32_t rd_le32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static int st_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t len)

@@ -29,9 +29,9 @@
 #define WM_PERIPH_NAMES "uart1=uart:0,a0=adc:0,a1=adc:1,d5=pwm:0"
 #define WM_CLOCK_HZ 80000000u /* SYSCLK = HCLK = PCLK1 = PCLK2 (stm32_port.c) */
 #define WM_I2C_HZ 100000u
-#define WM_SPI_HZ 2500000u   /* PCLK1 / 32: CR1.BR = 4 */
+#define WM_SPI_HZ 2500000u /* PCLK1 / 32: CR1.BR = 4 */
 #define WM_AUX_BAUD 115200u
-#define WM_AUX_RING 256u     /* power of two */
+#define WM_AUX_RING 256u /* power of two */
 #define WM_PWM_MAX_HZ 1000000u
 /* 200000 polls of ~12 cycles: 30 ms, beyond a 64-byte transaction at 100 kHz (6 ms) plus
  * the 25 ms SMBus lets a device stretch the clock. For the whole transaction: a budget per
@@ -69,8 +69,8 @@ static volatile uint32_t wm_aux_head, wm_aux_tail;
 static void pin_mode(uint32_t port, uint32_t pin, uint32_t mode, uint32_t af, bool od)
 {
     WM_GPIO_MODER(port) = (WM_GPIO_MODER(port) & ~(3u << (2 * pin))) | (mode << (2 * pin));
-    WM_GPIO_OTYPER(port) = od ? WM_GPIO_OTYPER(port) | (1u << pin)
-                              : WM_GPIO_OTYPER(port) & ~(1u << pin);
+    WM_GPIO_OTYPER(port) =
+        od ? WM_GPIO_OTYPER(port) | (1u << pin) : WM_GPIO_OTYPER(port) & ~(1u << pin);
     WM_GPIO_OSPEEDR(port) |= 2u << (2 * pin);
     if (pin < 8u)
         WM_GPIO_AFRL(port) = (WM_GPIO_AFRL(port) & ~(0xFu << (4 * pin))) | (af << (4 * pin));
@@ -122,8 +122,8 @@ static void pins_af(uint32_t first, uint32_t n)
 
 static int i2c_recover(void)
 {
-    static const wm_i2c_lines lines = {NULL, line_scl, line_sda, line_get_scl, line_get_sda,
-                                       quarter_bit, 4000u, 0u /* recovery only */};
+    static const wm_i2c_lines lines = {NULL,         line_scl,    line_sda, line_get_scl,
+                                       line_get_sda, quarter_bit, 4000u,    0u /* recovery only */};
     WM_I2C_CR1(WM_I2C1_BASE) = 0; /* PE = 0: the block lets go and resets its state */
     line_scl(NULL, 1);
     line_sda(NULL, 1);
@@ -159,8 +159,8 @@ static int i2c_xfer(void *ctx, uint32_t bus, uint32_t addr, const uint8_t *w, ui
     int rc = 0;
     uint32_t polls = WM_I2C_POLLS;
     if (wn > 0 || rn == 0) { /* software end when a read follows: TC, then repeated START */
-        WM_I2C_CR2(b) = (addr << 1) | (wn << 16) | WM_I2C_CR2_START |
-                        (rn == 0 ? WM_I2C_CR2_AUTOEND : 0u);
+        WM_I2C_CR2(b) =
+            (addr << 1) | (wn << 16) | WM_I2C_CR2_START | (rn == 0 ? WM_I2C_CR2_AUTOEND : 0u);
         for (uint32_t i = 0; i < wn && rc == 0; i++) {
             rc = i2c_wait(WM_I2C_ISR_TXIS, &polls);
             if (rc == 0) WM_I2C_TXDR(b) = w[i];
@@ -168,8 +168,8 @@ static int i2c_xfer(void *ctx, uint32_t bus, uint32_t addr, const uint8_t *w, ui
         if (rc == 0) rc = i2c_wait(rn > 0 ? WM_I2C_ISR_TC : WM_I2C_ISR_STOPF, &polls);
     }
     if (rc == 0 && rn > 0) {
-        WM_I2C_CR2(b) = (addr << 1) | WM_I2C_CR2_RD_WRN | (rn << 16) | WM_I2C_CR2_START |
-                        WM_I2C_CR2_AUTOEND;
+        WM_I2C_CR2(b) =
+            (addr << 1) | WM_I2C_CR2_RD_WRN | (rn << 16) | WM_I2C_CR2_START | WM_I2C_CR2_AUTOEND;
         for (uint32_t i = 0; i < rn && rc == 0; i++) {
             rc = i2c_wait(WM_I2C_ISR_RXNE, &polls);
             if (rc == 0) r[i] = (uint8_t)WM_I2C_RXDR(b);
@@ -204,8 +204,10 @@ static int spi_xfer(void *ctx, uint32_t bus, uint32_t cs, const uint8_t *tx, uin
         polls = 0;
         while (!(WM_SPI_SR(b) & WM_SPI_SR_RXNE) && ++polls < WM_SPI_POLLS) {
         }
-        if (polls == WM_SPI_POLLS) rc = WM_E_IO;
-        else rx[i] = WM_SPI_DR8(b);
+        if (polls == WM_SPI_POLLS)
+            rc = WM_E_IO;
+        else
+            rx[i] = WM_SPI_DR8(b);
     }
     WM_GPIO_BSRR(WM_GPIOB_BASE) = 1u << WM_SPI_CS0_PIN;
     return rc;
@@ -304,7 +306,7 @@ static int pwm_set(void *ctx, uint32_t ch, uint32_t hz, uint32_t duty)
     WM_TIM_PSC = psc;
     WM_TIM_ARR = arr;
     WM_TIM_CCR1 = (uint32_t)(((uint64_t)(arr + 1u) * duty) >> 16);
-    WM_TIM_EGR = 1u; /* UG: load them now */
+    WM_TIM_EGR = 1u;             /* UG: load them now */
     WM_TIM_CR1 = (1u << 7) | 1u; /* ARPE, CEN */
     return 0;
 }
@@ -331,15 +333,14 @@ static const wm_periph_ops wm_periph = {
 
 void wm_stm32_periph_init(void)
 {
-    WM_RCC_AHB2ENR |= (1u << 1) | (1u << 13);                   /* GPIOB, ADC */
-    WM_RCC_APB1ENR1 |= (1u << 1) | (1u << 14) | (1u << 21);     /* TIM3, SPI2, I2C1 */
-    WM_RCC_APB2ENR |= 1u << 14;                                 /* USART1 */
+    WM_RCC_AHB2ENR |= (1u << 1) | (1u << 13);               /* GPIOB, ADC */
+    WM_RCC_APB1ENR1 |= (1u << 1) | (1u << 14) | (1u << 21); /* TIM3, SPI2, I2C1 */
+    WM_RCC_APB2ENR |= 1u << 14;                             /* USART1 */
     WM_RCC_CCIPR = (WM_RCC_CCIPR & ~((3u << 0) | (3u << 12) | (3u << 28))) |
                    (3u << 28); /* USART1 and I2C1 on PCLK, the ADC on SYSCLK */
     (void)WM_RCC_APB2ENR;
     /* I2C1's pins pulled up (PB8, PB9), every alternate-function pin set */
-    WM_GPIO_PUPDR(WM_GPIOB_BASE) =
-        (WM_GPIO_PUPDR(WM_GPIOB_BASE) & ~(0xFu << 16)) | (0x5u << 16);
+    WM_GPIO_PUPDR(WM_GPIOB_BASE) = (WM_GPIO_PUPDR(WM_GPIOB_BASE) & ~(0xFu << 16)) | (0x5u << 16);
     pins_af(0, sizeof wm_af_pins / sizeof wm_af_pins[0]);
     WM_I2C_TIMINGR(WM_I2C1_BASE) = WM_I2C_TIMING_100K_80MHZ;
     WM_I2C_CR1(WM_I2C1_BASE) = WM_I2C_CR1_PE;

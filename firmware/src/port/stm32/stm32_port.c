@@ -83,8 +83,8 @@ void wm_stm32_board_init(void)
     WM_FLASH_ACR = (WM_FLASH_ACR & ~WM_FLASH_ACR_LATENCY_MASK) | 4u;
     while ((WM_FLASH_ACR & WM_FLASH_ACR_LATENCY_MASK) != 4u) {
     }
-    WM_RCC_PLLCFGR = (2u << 0) /* PLLSRC HSI16 */ | ((2u - 1u) << 4) /* M */ |
-                     (20u << 8) /* N */ | (1u << 24) /* PLLREN */ | (0u << 25) /* R = 2 */;
+    WM_RCC_PLLCFGR = (2u << 0) /* PLLSRC HSI16 */ | ((2u - 1u) << 4) /* M */ | (20u << 8) /* N */ |
+                     (1u << 24) /* PLLREN */ | (0u << 25) /* R = 2 */;
     WM_RCC_CR |= WM_RCC_CR_PLLON;
     while (!(WM_RCC_CR & WM_RCC_CR_PLLRDY)) {
     }
@@ -92,16 +92,16 @@ void wm_stm32_board_init(void)
     while ((WM_RCC_CFGR & 0xCu) != 0xCu) {
     }
 
-    WM_RCC_AHB2ENR |= (1u << 0) | (1u << 2);                  /* GPIOA, GPIOC */
+    WM_RCC_AHB2ENR |= (1u << 0) | (1u << 2);                    /* GPIOA, GPIOC */
     WM_RCC_CCIPR = (WM_RCC_CCIPR & ~(0x3u << 2)) | (0x2u << 2); /* USART2 kernel: HSI16 */
-    WM_RCC_APB1ENR1 |= 1u << 17;                              /* USART2 */
-    (void)WM_RCC_APB1ENR1;                   /* the clock is on once this read returns */
+    WM_RCC_APB1ENR1 |= 1u << 17;                                /* USART2 */
+    (void)WM_RCC_APB1ENR1; /* the clock is on once this read returns */
     /* PA2/PA3 alternate function 7 (USART2), PA5 output (LD2), PC13 input (B1). Pins reset
      * to analog mode (11). */
     WM_GPIO_AFRL(WM_GPIOA_BASE) = (WM_GPIO_AFRL(WM_GPIOA_BASE) & ~(0xFFu << 8)) | (0x77u << 8);
     WM_GPIO_MODER(WM_GPIOA_BASE) =
-        (WM_GPIO_MODER(WM_GPIOA_BASE) & ~((0x3u << 4) | (0x3u << 6) | (0x3u << 10))) |
-        (0x2u << 4) | (0x2u << 6) | (0x1u << 10);
+        (WM_GPIO_MODER(WM_GPIOA_BASE) & ~((0x3u << 4) | (0x3u << 6) | (0x3u << 10))) | (0x2u << 4) |
+        (0x2u << 6) | (0x1u << 10);
     WM_GPIO_MODER(WM_GPIOC_BASE) &= ~(0x3u << 26);
     WM_GPIO_PUPDR(WM_GPIOC_BASE) &= ~(0x3u << 26); /* the board pulls B1 up */
 
@@ -111,7 +111,7 @@ void wm_stm32_board_init(void)
 
     WM_SYST_RVR = WM_CLOCK_HZ / 1000u - 1u;
     WM_SYST_CVR = 0;
-    WM_SYST_CSR = 0x7u; /* processor clock, interrupt, enable */
+    WM_SYST_CSR = 0x7u;     /* processor clock, interrupt, enable */
     wm_stm32_periph_init(); /* what modules may be granted (stm32_periph.c) */
 }
 
@@ -274,8 +274,7 @@ const struct wm_gpio_ops *wm_port_gpio(void) { return &wm_gpio; }
 
 bool wm_stm32_in_store(uint32_t addr)
 {
-    return addr >= (uint32_t)(uintptr_t)&__store_start &&
-           addr < (uint32_t)(uintptr_t)&__store_end;
+    return addr >= (uint32_t)(uintptr_t)&__store_start && addr < (uint32_t)(uintptr_t)&__store_end;
 }
 
 const wm_port_info *wm_port_board_info(void)

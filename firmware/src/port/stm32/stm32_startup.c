@@ -23,21 +23,21 @@ typedef void (*wm_vector)(void);
 
 /* Exceptions 1..15, then external interrupts up to USART2 (38), the last one used. The
  * others are never enabled; a stray one would vector to 0 and end in the fault handler. */
-__attribute__((section(".vectors"), used)) static const wm_vector
-    wm_vectors[16 + WM_USART2_IRQ + 1] = {
-        [0] = (wm_vector)(uintptr_t)&__stack_top,
-        [1] = wm_stm32_reset_handler,
-        [2] = wm_stm32_nmi_handler,
-        [3] = wm_stm32_fault_handler, /* HardFault */
-        [4] = wm_aot_fault_vector, /* MemManage */
-        [5] = wm_aot_fault_vector, /* BusFault */
-        [6] = wm_aot_fault_vector, /* UsageFault */
-        [11] = wm_aot_svc_vector, /* SVCall: native code's gate */
-        [12] = wm_stm32_default_handler, /* DebugMon */
-        [14] = wm_stm32_default_handler, /* PendSV */
-        [15] = wm_aot_tick_vector,
-        [16 + WM_USART1_IRQ] = wm_stm32_usart1_handler, /* modules' UART */
-        [16 + WM_USART2_IRQ] = wm_stm32_usart2_handler,
+__attribute__((section(".vectors"),
+               used)) static const wm_vector wm_vectors[16 + WM_USART2_IRQ + 1] = {
+    [0] = (wm_vector)(uintptr_t)&__stack_top,
+    [1] = wm_stm32_reset_handler,
+    [2] = wm_stm32_nmi_handler,
+    [3] = wm_stm32_fault_handler,    /* HardFault */
+    [4] = wm_aot_fault_vector,       /* MemManage */
+    [5] = wm_aot_fault_vector,       /* BusFault */
+    [6] = wm_aot_fault_vector,       /* UsageFault */
+    [11] = wm_aot_svc_vector,        /* SVCall: native code's gate */
+    [12] = wm_stm32_default_handler, /* DebugMon */
+    [14] = wm_stm32_default_handler, /* PendSV */
+    [15] = wm_aot_tick_vector,
+    [16 + WM_USART1_IRQ] = wm_stm32_usart1_handler, /* modules' UART */
+    [16 + WM_USART2_IRQ] = wm_stm32_usart2_handler,
 };
 
 void wm_stm32_reset_handler(void)

@@ -15,7 +15,7 @@
 #define FP_SIG_MASK (FP_IMPLICIT - 1u)
 #define FP_SIGN (FP_ONE << (FP_W - 1))
 #define FP_ABS (FP_SIGN - 1u)
-#define FP_EXP_MAX ((int)((FP_ABS >> FP_SIG)))     /* all-ones exponent */
+#define FP_EXP_MAX ((int)((FP_ABS >> FP_SIG))) /* all-ones exponent */
 #define FP_INF ((FP_UINT)FP_EXP_MAX << FP_SIG)
 #define FP_QUIET (FP_ONE << (FP_SIG - 1))
 #define FP_QNAN (FP_INF | FP_QUIET)

@@ -116,8 +116,8 @@ int wm_aot_iso_map_make(wm_aot_iso_map *map, const wm_aot_iso_block *b, unsigned
         int code = b[i].kind == WM_AOT_ISO_CODE;
 #if WM_AOT_ISO_PMSA == 7
         if (wm_mpu_v7_cover((uint32_t)b[i].base, (uint32_t)b[i].size, (uint32_t)b[i].lo,
-                            (uint32_t)b[i].hi, code ? ATTR_CODE : ATTR_DATA, max,
-                            &map->r[used], &k) != 0)
+                            (uint32_t)b[i].hi, code ? ATTR_CODE : ATTR_DATA, max, &map->r[used],
+                            &k) != 0)
             return -1;
 #else
         if (wm_mpu_v8_cover((uint32_t)b[i].base, (uint32_t)b[i].size, (uint32_t)b[i].lo,
@@ -186,7 +186,7 @@ static void fault_msg(const wm_aot_iso_cpu *cpu, char *msg, size_t cap)
     size_t at = 0;
     uint32_t cfsr = cpu->cfsr;
     msg[0] = '\0';
-    if (cpu->ipsr == 4u) { /* MemManage */
+    if (cpu->ipsr == 4u) {           /* MemManage */
         if ((cfsr & 0x3Bu) == 0x01u) /* IACCVIOL alone: a fetch outside its code */
             put(msg, cap, &at, "native code executed outside its code (MPU)");
         else
@@ -232,8 +232,12 @@ int wm_aot_iso_request(wm_aot_run *r, uint32_t *svc, uint64_t a[5], char *msg, s
         char d[11];
         unsigned n = 0;
         uint32_t v = WM_AOT_ISO_STUCK_TICKS;
-        do d[n++] = (char)('0' + v % 10u); while ((v /= 10u) != 0u && n < 10u);
-        while (n > 0) { char one[2] = {d[--n], '\0'}; put(msg, cap, &at, one); }
+        do d[n++] = (char)('0' + v % 10u);
+        while ((v /= 10u) != 0u && n < 10u);
+        while (n > 0) {
+            char one[2] = {d[--n], '\0'};
+            put(msg, cap, &at, one);
+        }
         put(msg, cap, &at, " ms (stopped by the timer)");
         return -1;
     }
@@ -246,8 +250,9 @@ int wm_aot_iso_request(wm_aot_run *r, uint32_t *svc, uint64_t a[5], char *msg, s
     uintptr_t psp = cpu->psp;
     uintptr_t fsize = (cpu->exc & 0x10u) ? 32u : 104u;
     if ((psp & 7u) != 0 || psp < r->lo || psp > r->stack_top || r->stack_top - psp < fsize) {
-        put(msg, cap, &at, "native code called the runtime with its stack pointer outside "
-                           "its stack");
+        put(msg, cap, &at,
+            "native code called the runtime with its stack pointer outside "
+            "its stack");
         return -1;
     }
     const uint32_t *f = (const uint32_t *)psp;
@@ -256,8 +261,9 @@ int wm_aot_iso_request(wm_aot_run *r, uint32_t *svc, uint64_t a[5], char *msg, s
     if (*svc == WM_AOT_SVC_TABLE_INIT || *svc == WM_AOT_SVC_TABLE_COPY) {
         uintptr_t args = psp + fsize + ((f[7] & 0x200u) ? 4u : 0u);
         if (args > r->stack_top || r->stack_top - args < 8u) {
-            put(msg, cap, &at, "native code called the runtime with its stack pointer "
-                               "outside its stack");
+            put(msg, cap, &at,
+                "native code called the runtime with its stack pointer "
+                "outside its stack");
             return -1;
         }
         w[4] = ((const uint32_t *)args)[0];

@@ -100,13 +100,19 @@ static void g_mem_init(wm_aot_ctx *c, uint32_t seg, uint32_t d, uint32_t s, uint
 {
     gate(c, WM_AOT_SVC_MEM_INIT, seg, d, s, n, 0);
 }
-static void g_data_drop(wm_aot_ctx *c, uint32_t seg) { gate(c, WM_AOT_SVC_DATA_DROP, seg, 0, 0, 0, 0); }
+static void g_data_drop(wm_aot_ctx *c, uint32_t seg)
+{
+    gate(c, WM_AOT_SVC_DATA_DROP, seg, 0, 0, 0, 0);
+}
 static void g_table_init(wm_aot_ctx *c, uint32_t t, uint32_t seg, uint32_t d, uint32_t s,
                          uint32_t n)
 {
     gate(c, WM_AOT_SVC_TABLE_INIT, t, seg, d, s, n);
 }
-static void g_elem_drop(wm_aot_ctx *c, uint32_t seg) { gate(c, WM_AOT_SVC_ELEM_DROP, seg, 0, 0, 0, 0); }
+static void g_elem_drop(wm_aot_ctx *c, uint32_t seg)
+{
+    gate(c, WM_AOT_SVC_ELEM_DROP, seg, 0, 0, 0, 0);
+}
 static void g_table_copy(wm_aot_ctx *c, uint32_t dt, uint32_t st, uint32_t d, uint32_t s,
                          uint32_t n)
 {
@@ -122,9 +128,8 @@ static void g_table_fill(wm_aot_ctx *c, uint32_t t, uint32_t at, uintptr_t v, ui
 }
 
 const wm_aot_rt wm_aot_iso_gate = {
-    g_trap,       g_refuel,     g_call,        g_call_ref,
-    g_mem_grow,   g_mem_init,   g_data_drop,   g_table_init, g_elem_drop,
-    g_table_copy, g_table_grow, g_table_fill,
+    g_trap,      g_refuel,     g_call,      g_call_ref,   g_mem_grow,   g_mem_init,
+    g_data_drop, g_table_init, g_elem_drop, g_table_copy, g_table_grow, g_table_fill,
 };
 
 /* The coroutine's body (wm_aot_coro_main hands over): entry, then DONE. */

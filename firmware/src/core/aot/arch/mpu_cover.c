@@ -34,9 +34,8 @@ int wm_mpu_v7_cover(uint32_t base, uint32_t size, uint32_t lo, uint32_t hi, uint
     return -1;
 }
 
-int wm_mpu_v8_cover(uint32_t base, uint32_t size, uint32_t lo, uint32_t hi,
-                    uint32_t rbar_attr, uint32_t rlar_attr, unsigned max, uint32_t (*out)[2],
-                    unsigned *n)
+int wm_mpu_v8_cover(uint32_t base, uint32_t size, uint32_t lo, uint32_t hi, uint32_t rbar_attr,
+                    uint32_t rlar_attr, unsigned max, uint32_t (*out)[2], unsigned *n)
 {
     *n = 0;
     if (size == 0) return 0;

@@ -16,9 +16,8 @@ int wm_mpu_v7_cover(uint32_t base, uint32_t size, uint32_t lo, uint32_t hi, uint
 
 /* PMSAv8 (ARMv8-M): base and limit with 32-byte granules. out[0][0] = RBAR (base |
  * rbar_attr: SH, AP, XN), out[0][1] = RLAR (limit | rlar_attr: AttrIndx | EN). */
-int wm_mpu_v8_cover(uint32_t base, uint32_t size, uint32_t lo, uint32_t hi,
-                    uint32_t rbar_attr, uint32_t rlar_attr, unsigned max, uint32_t (*out)[2],
-                    unsigned *n);
+int wm_mpu_v8_cover(uint32_t base, uint32_t size, uint32_t lo, uint32_t hi, uint32_t rbar_attr,
+                    uint32_t rlar_attr, unsigned max, uint32_t (*out)[2], unsigned *n);
 
 /* Alignment and size granule of a block of `bytes` that `regions` (1 or 2) PMSAv7 regions
  * cover exactly once it is aligned to *align and its size rounded up to *round. */

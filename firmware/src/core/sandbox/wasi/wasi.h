@@ -28,9 +28,9 @@ enum {
 };
 
 /* Bounds on one call's host work (a longer write is a short write; libc loops). */
-#define WM_WASI_IOV_MAX 1024u      /* iovecs in one fd_write/fd_read (wasi-libc's IOV_MAX) */
-#define WM_WASI_WRITE_MAX 1024u    /* bytes one fd_write takes */
-#define WM_WASI_POLL_MAX 32u       /* subscriptions in one poll_oneoff */
+#define WM_WASI_IOV_MAX 1024u   /* iovecs in one fd_write/fd_read (wasi-libc's IOV_MAX) */
+#define WM_WASI_WRITE_MAX 1024u /* bytes one fd_write takes */
+#define WM_WASI_POLL_MAX 32u    /* subscriptions in one poll_oneoff */
 /* Fuel charged for host work, on top of the call itself: output goes through a UART that
  * is far slower than the interpreter, so a byte costs several units. */
 #define WM_WASI_FUEL_PER_OUT_BYTE 4u
@@ -50,7 +50,7 @@ enum {
 #define WM_WASI_FUEL_PER_RANDOM_BYTE 16u
 /* What one request of n random bytes charges. */
 #define WM_WASI_RANDOM_FUEL(n) \
-    (WM_WASI_FUEL_PER_RANDOM_CALL + (uint64_t)(n) * WM_WASI_FUEL_PER_RANDOM_BYTE)
+    (WM_WASI_FUEL_PER_RANDOM_CALL + (uint64_t)(n)*WM_WASI_FUEL_PER_RANDOM_BYTE)
 /* The most one call of random_get or env.seed charges (hostapi.c: shortens the slice). */
 #define WM_WASI_FUEL_RANDOM_MAX WM_WASI_RANDOM_FUEL(WM_WASI_RANDOM_PIECE)
 
@@ -70,10 +70,9 @@ bool wm_wasi_stdio_open(const wm_sb_module *mod, uint32_t fd);
 /* Monotonic nanoseconds from the platform's millisecond clock. */
 uint64_t wm_wasi_now_ns(const wm_sb_module *mod);
 
-
 /* The functions of the import table (wasi_table.c), by file. */
-#define WM_WASI_FN(name) wm_err name(wm_instance *inst, void *user, const wm_val *args, \
-                                     wm_val *results)
+#define WM_WASI_FN(name) \
+    wm_err name(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
 /* wasi_fd.c */
 WM_WASI_FN(wm_wasi_fd_write);
 WM_WASI_FN(wm_wasi_fd_read);
@@ -81,8 +80,8 @@ WM_WASI_FN(wm_wasi_fd_fdstat_get);
 WM_WASI_FN(wm_wasi_fd_filestat_get);
 WM_WASI_FN(wm_wasi_fd_close);
 WM_WASI_FN(wm_wasi_fd_fdstat_set_flags);
-WM_WASI_FN(wm_wasi_fd_spipe);   /* seek, tell, pread, pwrite */
-WM_WASI_FN(wm_wasi_fd_notsup);  /* advise, allocate, sync, set_rights, set_size, ... */
+WM_WASI_FN(wm_wasi_fd_spipe);  /* seek, tell, pread, pwrite */
+WM_WASI_FN(wm_wasi_fd_notsup); /* advise, allocate, sync, set_rights, set_size, ... */
 WM_WASI_FN(wm_wasi_fd_readdir);
 WM_WASI_FN(wm_wasi_fd_prestat); /* prestat_get, prestat_dir_name */
 WM_WASI_FN(wm_wasi_path);       /* path_* with the directory fd first */

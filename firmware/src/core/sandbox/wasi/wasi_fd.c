@@ -27,7 +27,7 @@ bool wm_wasi_stdio_open(const wm_sb_module *mod, uint32_t fd)
 
 typedef struct {
     wm_sb_module *mod;
-    uint32_t flags;  /* WM_SB_OUT_STDERR or 0 */
+    uint32_t flags; /* WM_SB_OUT_STDERR or 0 */
     uint32_t len;
     uint64_t spent;  /* fuel the bytes and pieces taken so far cost */
     uint64_t budget; /* the fuel left when the call began */
@@ -134,8 +134,7 @@ wm_err wm_wasi_fd_read(wm_instance *inst, void *user, const wm_val *args, wm_val
     return wm_wasi_ret(results, WM_WASI_ESUCCESS);
 }
 
-wm_err wm_wasi_fd_fdstat_get(wm_instance *inst, void *user, const wm_val *args,
-                              wm_val *results)
+wm_err wm_wasi_fd_fdstat_get(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
 {
     wm_sb_module *mod = user;
     uint32_t fd = wm_wasi_arg(args, 0);
@@ -149,13 +148,11 @@ wm_err wm_wasi_fd_fdstat_get(wm_instance *inst, void *user, const wm_val *args,
     return wm_wasi_ret(results, WM_WASI_ESUCCESS);
 }
 
-wm_err wm_wasi_fd_filestat_get(wm_instance *inst, void *user, const wm_val *args,
-                                wm_val *results)
+wm_err wm_wasi_fd_filestat_get(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
 {
     wm_sb_module *mod = user;
     bool fault;
-    if (!wm_wasi_stdio_open(mod, wm_wasi_arg(args, 0)))
-        return wm_wasi_ret(results, WM_WASI_EBADF);
+    if (!wm_wasi_stdio_open(mod, wm_wasi_arg(args, 0))) return wm_wasi_ret(results, WM_WASI_EBADF);
     uint8_t *st = wm_sb_range(inst, wm_wasi_arg(args, 1), 64, &fault);
     if (fault) return wm_wasi_ret(results, WM_WASI_EFAULT);
     wm_memset(st, 0, 64);
@@ -175,18 +172,16 @@ wm_err wm_wasi_fd_close(wm_instance *inst, void *user, const wm_val *args, wm_va
 }
 
 wm_err wm_wasi_fd_fdstat_set_flags(wm_instance *inst, void *user, const wm_val *args,
-                                    wm_val *results)
+                                   wm_val *results)
 {
     wm_sb_module *mod = user;
     (void)inst;
-    if (!wm_wasi_stdio_open(mod, wm_wasi_arg(args, 0)))
-        return wm_wasi_ret(results, WM_WASI_EBADF);
+    if (!wm_wasi_stdio_open(mod, wm_wasi_arg(args, 0))) return wm_wasi_ret(results, WM_WASI_EBADF);
     return wm_wasi_ret(results, wm_wasi_arg(args, 1) == 0 ? WM_WASI_ESUCCESS : WM_WASI_ENOTSUP);
 }
 
 /* An open stdio fd answers `on_stdio`, any other fd EBADF. */
-static wm_err fd_answer(const wm_sb_module *mod, uint32_t fd, uint32_t on_stdio,
-                        wm_val *results)
+static wm_err fd_answer(const wm_sb_module *mod, uint32_t fd, uint32_t on_stdio, wm_val *results)
 {
     return wm_wasi_ret(results, wm_wasi_stdio_open(mod, fd) ? on_stdio : WM_WASI_EBADF);
 }
@@ -232,8 +227,7 @@ wm_err wm_wasi_path(wm_instance *inst, void *user, const wm_val *args, wm_val *r
     return path_answer(user, args, 0, results);
 }
 
-wm_err wm_wasi_path_symlink(wm_instance *inst, void *user, const wm_val *args,
-                             wm_val *results)
+wm_err wm_wasi_path_symlink(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
 {
     (void)inst;
     return path_answer(user, args, 2, results);
@@ -244,4 +238,3 @@ wm_err wm_wasi_sock(wm_instance *inst, void *user, const wm_val *args, wm_val *r
     (void)inst;
     return fd_answer(user, wm_wasi_arg(args, 0), WM_WASI_ENOTSOCK, results);
 }
-

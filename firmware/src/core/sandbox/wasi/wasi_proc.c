@@ -2,8 +2,12 @@
  * in poll_oneoff (a blocking call, like sleep_ms), exit, yield, random bytes. */
 #include "wasi.h"
 
-enum { CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME = 2,
-       CLOCK_THREAD_CPUTIME = 3 };
+enum {
+    CLOCK_REALTIME = 0,
+    CLOCK_MONOTONIC = 1,
+    CLOCK_PROCESS_CPUTIME = 2,
+    CLOCK_THREAD_CPUTIME = 3
+};
 enum { EVENT_CLOCK = 0, EVENT_FD_READ = 1, EVENT_FD_WRITE = 2 };
 #define SUBSCRIPTION_SIZE 48u
 #define EVENT_SIZE 32u
@@ -41,8 +45,7 @@ static void set_sizes(const strset *s, uint32_t *count, uint32_t *bytes)
     }
 }
 
-static wm_err sizes_get(wm_instance *inst, const strset *s, const wm_val *args,
-                        wm_val *results)
+static wm_err sizes_get(wm_instance *inst, const strset *s, const wm_val *args, wm_val *results)
 {
     bool f1, f2;
     uint8_t *count = wm_sb_range(inst, wm_wasi_arg(args, 0), 4, &f1);
@@ -56,8 +59,7 @@ static wm_err sizes_get(wm_instance *inst, const strset *s, const wm_val *args,
 }
 
 /* Pointers at vec (n x u32), NUL-terminated strings at buf; both checked whole first. */
-static wm_err strings_get(wm_instance *inst, const strset *s, const wm_val *args,
-                          wm_val *results)
+static wm_err strings_get(wm_instance *inst, const strset *s, const wm_val *args, wm_val *results)
 {
     uint32_t n, bytes, vec = wm_wasi_arg(args, 0), buf = wm_wasi_arg(args, 1);
     bool f1, f2;
@@ -127,14 +129,10 @@ static uint32_t clock_now(const wm_sb_module *mod, uint32_t id, uint64_t *ns)
         if (pl->realtime_ns && pl->realtime_ns(pl->ctx, ns)) return 0;
         *ns = wm_wasi_now_ns(mod);
         return 0;
-    case CLOCK_MONOTONIC:
-        *ns = wm_wasi_now_ns(mod);
-        return 0;
+    case CLOCK_MONOTONIC: *ns = wm_wasi_now_ns(mod); return 0;
     case CLOCK_PROCESS_CPUTIME:
-    case CLOCK_THREAD_CPUTIME:
-        return WM_WASI_ENOTSUP; /* no per-module CPU clock */
-    default:
-        return WM_WASI_EINVAL;
+    case CLOCK_THREAD_CPUTIME: return WM_WASI_ENOTSUP; /* no per-module CPU clock */
+    default: return WM_WASI_EINVAL;
     }
 }
 
