@@ -1,8 +1,10 @@
 """The device's install policy (docs/security.md) as a reference model on the host.
 
-The firmware implements this in C; this model states the same rules executably, so tests
-and `wasmote verify` agree with the document: signature policy by provisioning state,
-version pinning against replay, and when AOT native code may be used.
+The firmware implements this in C (core/sandbox/policy.c); this model states the same rules
+executably: signature policy by provisioning state, version pinning against replay, and
+when AOT native code may be used. tests/sandbox/test_sandbox_package.py holds the two
+together (the device's install decision on golden and mutated packages against
+check_install). `wasmote verify` checks only hash, signature and trusted key (keys.py).
 """
 
 from __future__ import annotations
