@@ -34,6 +34,9 @@ if ((check)); then
       bad=1
     fi
   done
+  if ((bad)); then
+    echo "format_c: the files above differ from .clang-format; scripts/format_c.sh formats them" >&2
+  fi
   exit "$bad"
 fi
 clang-format --style=file -i "${files[@]}"
