@@ -38,14 +38,18 @@ def relay_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def wait_gone(pid: int, timeout: float = 30.0) -> bool:
-    """Whether process `pid` (not our child) exits within `timeout`: an upper bound."""
+    """Whether process `pid` (perhaps not our child) has ended within `timeout` (an upper
+    bound): gone, or a zombie whose every thread has ended. A killed relay's main thread is
+    a zombie while its line-reader thread is still exiting with the listening socket open:
+    a client connecting then is reset (seen under load)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
+            tasks = os.listdir(f"/proc/{pid}/task")
         except OSError:
             return True
-        if stat.rsplit(")", 1)[-1].split()[0] == "Z":
+        if stat.rsplit(")", 1)[-1].split()[0] == "Z" and tasks == [str(pid)]:
             return True
         time.sleep(0.05)
     return False
