@@ -57,8 +57,18 @@ def build_trap(out: Path) -> Path:
 
 TRAP_MANIFEST = ('name = "trap"\nversion = "1.0.0"\ncapabilities = ["log"]\n'
                  '[limits]\nmemory = "192KiB"\n')
-TRAP_WHERE = ("trap: out of bounds memory access in filter_step (trap.c:8) <- main "
-              "(trap.c:15)")
+
+
+def _line_of(text: str, path: Path) -> int:
+    """The 1-based line of `path` that holds `text` (the report's lines follow the source,
+    whatever its layout)."""
+    [n] = [i for i, ln in enumerate(path.read_text().splitlines(), 1) if text in ln]
+    return n
+
+
+TRAP_WHERE = ("trap: out of bounds memory access in filter_step "
+              f"(trap.c:{_line_of('return table[', HERE / 'trap.c')}) <- main "
+              f"(trap.c:{_line_of('return filter_step(', HERE / 'trap.c')})")
 
 
 def tour_package(wasm: bytes) -> bytes:
