@@ -61,8 +61,7 @@ class BuildDesc:
     def target_flags(self, optimize: str | None = None) -> list[str]:
         """A bare-metal image's compile flags before the CPU's: common flags, optimisation
         (the description's unless a bench asks for another) and freestanding codegen."""
-        return [f"-std={self.c_std}", optimize or self.optimize, *self.codegen,
-                *self.warnings, *(f"-D{d}" for d in self.defines)]
+        return [*self.common_flags(), optimize or self.optimize, *self.codegen]
 
     def core_sources(self, suffix: str = ".c") -> list[Path]:
         """Every source of the listed components (`.S`: assembly)."""
