@@ -13,6 +13,7 @@
 
 #if WM_AOT_ISO_PMSA != 0 && defined(__arm__)
 
+#include "../../base/wm_msg.h"
 #include "mpu_cover.h"
 
 #define REG(a) (*(volatile uint32_t *)(uintptr_t)(a))
@@ -166,47 +167,44 @@ void wm_aot_iso_enter(wm_aot_run *r, const wm_aot_iso_map *map)
     wm_aot_iso_svc_enter(&r->cpu); /* the MPU goes on and off in the handlers */
 }
 
-static void put(char *msg, size_t cap, size_t *at, const char *s)
+/* " at 0x" and a fault address in all eight digits (a register's width, as a debugger shows
+ * it; wm_msg_put_hex drops leading zeros). */
+static void put_address(wm_msg *m, uint32_t v)
 {
-    while (*s != '\0' && *at + 1u < cap) msg[(*at)++] = *s++;
-    msg[*at] = '\0';
+    char h[15] = " at 0x";
+    for (int i = 0; i < 8; i++) h[6 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 0xFu];
+    h[14] = '\0';
+    wm_msg_put(m, h);
 }
 
-static void put_hex(char *msg, size_t cap, size_t *at, uint32_t v)
+/* A request whose stack pointer (or its stack arguments) lies outside the run's stack. */
+static int stack_outside(char *msg, size_t cap)
 {
-    char h[11] = "0x";
-    for (int i = 0; i < 8; i++) h[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 0xFu];
-    h[10] = '\0';
-    put(msg, cap, at, h);
+    wm_msg m;
+    wm_msg_init(&m, msg, cap);
+    wm_msg_put(&m, "native code called the runtime with its stack pointer outside its stack");
+    return -1;
 }
 
 /* The trap message of a fault of native code. */
-static void fault_msg(const wm_aot_iso_cpu *cpu, char *msg, size_t cap)
+static void fault_msg(const wm_aot_iso_cpu *cpu, wm_msg *m)
 {
-    size_t at = 0;
     uint32_t cfsr = cpu->cfsr;
-    msg[0] = '\0';
     if (cpu->ipsr == 4u) {           /* MemManage */
         if ((cfsr & 0x3Bu) == 0x01u) /* IACCVIOL alone: a fetch outside its code */
-            put(msg, cap, &at, "native code executed outside its code (MPU)");
+            wm_msg_put(m, "native code executed outside its code (MPU)");
         else
-            put(msg, cap, &at, "out of bounds memory access (MPU)");
-        if (cfsr & 0x80u) { /* MMARVALID */
-            put(msg, cap, &at, " at ");
-            put_hex(msg, cap, &at, cpu->mmfar);
-        }
-    } else if (cpu->ipsr == 5u) { /* BusFault */
-        put(msg, cap, &at, "bus fault in native code");
-        if (cfsr & 0x8000u) {
-            put(msg, cap, &at, " at ");
-            put_hex(msg, cap, &at, cpu->bfar);
-        }
-    } else if (cfsr & (1u << 20)) { /* UsageFault STKOF (v8-M) */
-        put(msg, cap, &at, "call stack exhausted (native stack limit)");
+            wm_msg_put(m, "out of bounds memory access (MPU)");
+        if (cfsr & 0x80u) put_address(m, cpu->mmfar); /* MMARVALID */
+    } else if (cpu->ipsr == 5u) {                     /* BusFault */
+        wm_msg_put(m, "bus fault in native code");
+        if (cfsr & 0x8000u) put_address(m, cpu->bfar); /* BFARVALID */
+    } else if (cfsr & (1u << 20)) {                    /* UsageFault STKOF (v8-M) */
+        wm_msg_put(m, "call stack exhausted (native stack limit)");
     } else if (cfsr & (1u << 24)) {
-        put(msg, cap, &at, "unaligned access in native code");
+        wm_msg_put(m, "unaligned access in native code");
     } else {
-        put(msg, cap, &at, "invalid instruction in native code");
+        wm_msg_put(m, "invalid instruction in native code");
     }
 }
 
@@ -222,27 +220,18 @@ int wm_aot_iso_tick(void)
 int wm_aot_iso_request(wm_aot_run *r, uint32_t *svc, uint64_t a[5], char *msg, size_t cap)
 {
     const wm_aot_iso_cpu *cpu = &r->cpu;
-    if (cpu->status == WM_AOT_ISO_FAULT) {
-        fault_msg(cpu, msg, cap);
-        return -1;
-    }
-    size_t at = 0;
-    if (cpu->status == WM_AOT_ISO_STUCK) {
-        put(msg, cap, &at, "native code did not come back to the runtime for ");
-        char d[11];
-        unsigned n = 0;
-        uint32_t v = WM_AOT_ISO_STUCK_TICKS;
-        do d[n++] = (char)('0' + v % 10u);
-        while ((v /= 10u) != 0u && n < 10u);
-        while (n > 0) {
-            char one[2] = {d[--n], '\0'};
-            put(msg, cap, &at, one);
+    if (cpu->status != WM_AOT_ISO_SERVICE) { /* the message only on the way out */
+        wm_msg m;
+        wm_msg_init(&m, msg, cap);
+        if (cpu->status == WM_AOT_ISO_FAULT) {
+            fault_msg(cpu, &m);
+        } else if (cpu->status == WM_AOT_ISO_STUCK) {
+            wm_msg_put(&m, "native code did not come back to the runtime for ");
+            wm_msg_put_u(&m, WM_AOT_ISO_STUCK_TICKS);
+            wm_msg_put(&m, " ms (stopped by the timer)");
+        } else {
+            wm_msg_put(&m, "native code made a supervisor call outside the gate");
         }
-        put(msg, cap, &at, " ms (stopped by the timer)");
-        return -1;
-    }
-    if (cpu->status != WM_AOT_ISO_SERVICE) {
-        put(msg, cap, &at, "native code made a supervisor call outside the gate");
         return -1;
     }
     /* the request's exception frame (r0-r3, r12, lr, pc, xPSR [, FP state]) and the two
@@ -250,10 +239,7 @@ int wm_aot_iso_request(wm_aot_run *r, uint32_t *svc, uint64_t a[5], char *msg, s
     uintptr_t psp = cpu->psp;
     uintptr_t fsize = (cpu->exc & 0x10u) ? 32u : 104u;
     if ((psp & 7u) != 0 || psp < r->lo || psp > r->stack_top || r->stack_top - psp < fsize) {
-        put(msg, cap, &at,
-            "native code called the runtime with its stack pointer outside "
-            "its stack");
-        return -1;
+        return stack_outside(msg, cap);
     }
     const uint32_t *f = (const uint32_t *)psp;
     uint32_t w[6] = {f[0], f[1], f[2], f[3], 0, 0};
@@ -261,10 +247,7 @@ int wm_aot_iso_request(wm_aot_run *r, uint32_t *svc, uint64_t a[5], char *msg, s
     if (*svc == WM_AOT_SVC_TABLE_INIT || *svc == WM_AOT_SVC_TABLE_COPY) {
         uintptr_t args = psp + fsize + ((f[7] & 0x200u) ? 4u : 0u);
         if (args > r->stack_top || r->stack_top - args < 8u) {
-            put(msg, cap, &at,
-                "native code called the runtime with its stack pointer "
-                "outside its stack");
-            return -1;
+            return stack_outside(msg, cap);
         }
         w[4] = ((const uint32_t *)args)[0];
         w[5] = ((const uint32_t *)args)[1];
