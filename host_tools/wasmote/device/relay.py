@@ -26,6 +26,12 @@ Socket, lock and log live in `WASMOTE_RUNTIME_DIR` (default `$XDG_RUNTIME_DIR/wa
 `/tmp/wasmote-UID`), named after the port. The relay holds an flock on its lock file for
 its whole life: a relay that crashed leaves a socket nobody answers and a free lock, and the
 next command replaces it. `WASMOTE_RELAY=0` makes commands open the line themselves.
+
+A relay greets every client it accepts (GREETING, before any other byte), and a command
+uses a relay only once it has been greeted. A killed relay's socket can still take a
+connection for a few milliseconds while its last threads exit (the kernel queues it, then
+resets it): without a greeting that connection is "no relay", not a broken line, and the
+command starts a replacement, which waits for the dying one's lock.
 """
 
 from __future__ import annotations
@@ -56,6 +62,12 @@ _LONG = {p.Msg.RUN: 40.0, p.Msg.PUSH_BEGIN: 15.0, p.Msg.PUSH_COMMIT: 15.0}
 _SHORT = 4.0          # seconds a request holds the line without an answer
 _CLIENT_BUFFER = 4 << 20  # a client that reads nothing for this long is dropped
 _CACHE = 32           # responses remembered per client for its retransmissions
+# The relay's first bytes to every client it accepts: proof that a live relay took the
+# connection. Read whole by the client before anything else, so no frame decoder sees it.
+GREETING = b"wasmote-relay 1\n"
+# An upper bound on a live relay's accept: its loop never blocks, so only a stopped or
+# wedged relay (or a very loaded machine: then the command just tries again) misses it.
+_GREETING_WAIT = 2.0
 
 
 def runtime_dir() -> Path:
@@ -131,14 +143,29 @@ class RelayTransport:
         self._s.close()
 
 
-def _try_connect(path: Path) -> socket.socket | None:
+def _connect_greeted(path: Path, wait: float = _GREETING_WAIT) -> socket.socket | None:
+    """A connection to the relay at `path` that has greeted us; None if no live relay
+    took it within `wait` seconds: no socket, refused, or reset or closed before the
+    greeting (a crashed relay whose threads are still exiting), or silent."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    deadline = time.monotonic() + wait
+    got = b""
     try:
+        s.settimeout(wait)  # a full backlog blocks connect()
         s.connect(str(path))
-        return s
-    except (FileNotFoundError, ConnectionRefusedError):
+        while len(got) < len(GREETING):
+            s.settimeout(max(1e-3, deadline - time.monotonic()))
+            more = s.recv(len(GREETING) - len(got))
+            if not more:
+                break
+            got += more
+    except OSError:  # not there, refused, reset, timed out
+        pass
+    if got != GREETING:
         s.close()
         return None
+    s.settimeout(None)
+    return s
 
 
 def open_line(url: str, baud: int = 115200, timeout: float = 10.0) -> Transport:
@@ -152,17 +179,20 @@ def open_line(url: str, baud: int = 115200, timeout: float = 10.0) -> Transport:
     sock_path = rdir / f"{name}.sock"
     deadline = time.monotonic() + timeout
     while True:
-        s = _try_connect(sock_path)
+        s = _connect_greeted(sock_path)
         if s is not None:
             return RelayTransport(s, url, line_baud)
+        if time.monotonic() > deadline:
+            raise LinkError(f"no relay for {url} answers on {sock_path} within {timeout:g} "
+                            f"s (started one, or one holds its lock); its log: "
+                            f"{sock_path.with_suffix('.log')}")
+        # No relay greeted us: none runs, or it crashed (perhaps a moment ago: its lock
+        # may still be held while it exits). A new one waits for that lock, bounded.
         verdict = _spawn(url, baud, rdir)
-        if verdict == "ready":
-            continue
-        if verdict != "busy" or time.monotonic() > deadline:
-            raise LinkError(verdict if verdict != "busy" else
-                            f"the relay for {url} holds its lock but does not answer on "
-                            f"{sock_path}")
-        time.sleep(0.05)  # another command's relay is binding its socket right now
+        if verdict not in ("ready", "busy"):
+            raise LinkError(verdict)
+        if verdict == "busy":  # another command's relay is binding its socket right now
+            time.sleep(0.05)
 
 
 def _spawn(url: str, baud: int, rdir: Path) -> str:
@@ -351,6 +381,7 @@ class Relay:
         c = _Client(sock)
         self.clients.append(c)
         self.sel.register(sock, selectors.EVENT_READ, c)
+        self._send(c, GREETING)  # first: nothing is broadcast to c before this
 
     def _drop(self, c: _Client) -> None:
         if c in self.clients:
@@ -522,10 +553,10 @@ def run_relay(url: str, baud: int, report: IO[str]) -> int:
             break
         except BlockingIOError:
             pass
-        # Another relay owns the port: one that serves (its socket answers: our starter
-        # connects there), or one that is retiring (its socket is gone: we take over when
-        # it has ended).
-        probe = _try_connect(sock_path)
+        # Another relay owns the port: one that serves (it greets: our starter connects
+        # there), or one that is retiring (its socket is gone) or dying (it cannot greet):
+        # we take over when it has ended.
+        probe = _connect_greeted(sock_path)
         if probe is not None:
             probe.close()
             report.write("busy\n")
