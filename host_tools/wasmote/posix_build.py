@@ -98,8 +98,14 @@ def core_asm_sources() -> list[Path]:
     return build_desc().core_sources(".S")
 
 
-def _headers() -> list[Path]:
-    return sorted(set(INCLUDE_DIR.rglob("*.h")) | set((FIRMWARE_DIR / "src").rglob("*.h")))
+def _headers(program: Program | None = None) -> list[Path]:
+    """The headers a build may read: the firmware's, and those of the program's own include
+    folders (a test's, outside firmware/), so editing one rebuilds."""
+    found = set(INCLUDE_DIR.rglob("*.h")) | set((FIRMWARE_DIR / "src").rglob("*.h"))
+    if program is not None:
+        for d in program.include_dirs:
+            found |= set((FIRMWARE_DIR / d).rglob("*.h"))
+    return sorted(found)
 
 
 def _include_flags(program: Program | None) -> list[str]:
@@ -210,7 +216,7 @@ def build_program(program: str | Program = "wasmote-spec", variant: str = "relea
     cflags = compile_flags(var, prog)
     out_dir = build_dir(variant)
     exe = out_dir / program
-    key = _hash_inputs([compiler, *cflags, *var.ldflags], [*core, *own, *_headers()])
+    key = _hash_inputs([compiler, *cflags, *var.ldflags], [*core, *own, *_headers(prog)])
     stamp = out_dir / f"{program}.stamp"
     with _locked(out_dir):
         if not force and exe.is_file() and stamp.is_file() and stamp.read_text() == key:

@@ -32,15 +32,25 @@ def test_spec_driver_builds_and_is_cached(spec_driver_release):
     assert (again.stat().st_mtime_ns, stamp.read_text()) == before
 
 
-def test_source_change_rebuilds(private_build_dir):
+def test_source_or_own_header_change_rebuilds(private_build_dir):
+    # A program's own include folder counts too: a test's (tests/harness/c) is outside
+    # firmware/, where the core's headers are.
+    inc = private_build_dir / "inc"
+    inc.mkdir()
     src = private_build_dir / "probe_main.c"
-    prog = Program("probe", (str(src),))
-    src.write_text(MAIN.replace("VERSION", "1"))
-    exe = posix_build.build_program(prog, "release")
-    assert subprocess.run([exe], capture_output=True, text=True).stdout.split()[1] == "1"
-    src.write_text(MAIN.replace("VERSION", "2"))
-    exe = posix_build.build_program(prog, "release")
-    assert subprocess.run([exe], capture_output=True, text=True).stdout.split()[1] == "2"
+    prog = Program("probe", (str(src),), (str(inc),))
+
+    def version() -> str:
+        exe = posix_build.build_program(prog, "release")
+        return subprocess.run([exe], capture_output=True, text=True).stdout.split()[1]
+
+    (inc / "probe.h").write_text("#define VERSION 1\n")
+    src.write_text('#include "probe.h"\n' + MAIN)
+    assert version() == "1"
+    (inc / "probe.h").write_text("#define VERSION 2\n")
+    assert version() == "2"  # the header alone changed
+    src.write_text('#include "probe.h"\n' + MAIN.replace("VERSION)", "VERSION + 1)"))
+    assert version() == "3"  # the source alone changed
 
 
 def test_compile_error_carries_compiler_message(private_build_dir):
