@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness import c_harness
 from wasmote import posix_build
 from wasmote.aot.blob import ABI_VERSION, AotBlob
 from wasmote.aot.compile import compile_wasm
@@ -57,7 +58,8 @@ def packages(aot_modules, host_target, tmp_path_factory):
 
 def test_aot_install_policy(packages):
     exe = posix_build.build_program(
-        posix_build.Program("aot_sandbox", (str(HERE / "c" / "aot_sandbox.c"),)), "asan")
+        posix_build.Program("aot_sandbox", (str(HERE / "c" / "aot_sandbox.c"),),
+                            (str(c_harness.INCLUDE_DIR),)), "asan")
     proc = subprocess.run([str(exe), str(packages)], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), (

@@ -13,6 +13,7 @@ import subprocess
 
 import pytest
 
+from tests.harness import c_harness
 from wasmote.paths import FIRMWARE_DIR
 
 HERE = __import__("pathlib").Path(__file__).resolve().parent
@@ -38,7 +39,8 @@ def aot_unit(request, tmp_path_factory):
            "-std=c99", "-Wall", "-Wextra", "-Werror", *defines, f"-I{FIRMWARE_DIR / 'include'}",
            f"-I{CORE / 'base'}", f"-I{CORE / 'runtime'}", f"-I{CORE / 'aot'}",
            f"-I{CORE / 'aot' / 'arch'}",
-           f"-I{CORE / 'crypto'}", *map(str, sources), "-o", str(exe)]
+           f"-I{CORE / 'crypto'}", f"-I{c_harness.INCLUDE_DIR}", *map(str, sources),
+           "-o", str(exe)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return exe

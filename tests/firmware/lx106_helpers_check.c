@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness.h"
 #include "lx106_helpers.h"
 
 #define H(name) WM_LX106_HELPER(name)
@@ -24,31 +25,6 @@ static uint64_t rnd(void)
     seed ^= seed >> 7;
     seed ^= seed << 17;
     return seed;
-}
-
-static uint32_t f2u(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-static uint64_t d2u(double f)
-{
-    uint64_t u;
-    memcpy(&u, &f, 8);
-    return u;
-}
-static float u2f(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-static double u2d(uint64_t u)
-{
-    double f;
-    memcpy(&f, &u, 8);
-    return f;
 }
 
 static uint32_t pick32(void)
@@ -83,14 +59,14 @@ static void report(const char *op, uint64_t a, uint64_t b, uint64_t got, uint64_
 
 static void f32_eq(const char *op, uint32_t a, uint32_t b, uint32_t got, uint32_t want)
 {
-    if (isnan(u2f(want)) ? !(isnan(u2f(got)) && (got & 0x400000u)) : got != want) {
+    if (isnan(f32_of(want)) ? !(isnan(f32_of(got)) && (got & 0x400000u)) : got != want) {
         report(op, a, b, got, want);
     }
 }
 
 static void f64_eq(const char *op, uint64_t a, uint64_t b, uint64_t got, uint64_t want)
 {
-    if (isnan(u2d(want)) ? !(isnan(u2d(got)) && (got & 0x8000000000000ull)) : got != want) {
+    if (isnan(f64_of(want)) ? !(isnan(f64_of(got)) && (got & 0x8000000000000ull)) : got != want) {
         report(op, a, b, got, want);
     }
 }
@@ -112,28 +88,28 @@ int main(int argc, char **argv)
             b = a ^ (uint32_t)(rnd() & 0x800000FFu);
             d = c ^ (rnd() & 0x80000000000000FFull);
         }
-        volatile float fa = u2f(a), fb = u2f(b);
-        volatile double da = u2d(c), db = u2d(d);
-        f32_eq("addsf3", a, b, f2u(H(addsf3)(fa, fb)), f2u(fa + fb));
-        f32_eq("subsf3", a, b, f2u(H(subsf3)(fa, fb)), f2u(fa - fb));
-        f32_eq("mulsf3", a, b, f2u(H(mulsf3)(fa, fb)), f2u(fa * fb));
-        f64_eq("adddf3", c, d, d2u(H(adddf3)(da, db)), d2u(da + db));
-        f64_eq("subdf3", c, d, d2u(H(subdf3)(da, db)), d2u(da - db));
-        f64_eq("muldf3", c, d, d2u(H(muldf3)(da, db)), d2u(da * db));
-        f64_eq("divdf3", c, d, d2u(H(divdf3)(da, db)), d2u(da / db));
-        f64_eq("extendsfdf2", a, 0, d2u(H(extendsfdf2)(fa)), d2u((double)fa));
-        f32_eq("truncdfsf2", (uint32_t)(c >> 32), (uint32_t)c, f2u(H(truncdfsf2)(da)),
-               f2u((float)da));
+        volatile float fa = f32_of(a), fb = f32_of(b);
+        volatile double da = f64_of(c), db = f64_of(d);
+        f32_eq("addsf3", a, b, f32_bits(H(addsf3)(fa, fb)), f32_bits(fa + fb));
+        f32_eq("subsf3", a, b, f32_bits(H(subsf3)(fa, fb)), f32_bits(fa - fb));
+        f32_eq("mulsf3", a, b, f32_bits(H(mulsf3)(fa, fb)), f32_bits(fa * fb));
+        f64_eq("adddf3", c, d, f64_bits(H(adddf3)(da, db)), f64_bits(da + db));
+        f64_eq("subdf3", c, d, f64_bits(H(subdf3)(da, db)), f64_bits(da - db));
+        f64_eq("muldf3", c, d, f64_bits(H(muldf3)(da, db)), f64_bits(da * db));
+        f64_eq("divdf3", c, d, f64_bits(H(divdf3)(da, db)), f64_bits(da / db));
+        f64_eq("extendsfdf2", a, 0, f64_bits(H(extendsfdf2)(fa)), f64_bits((double)fa));
+        f32_eq("truncdfsf2", (uint32_t)(c >> 32), (uint32_t)c, f32_bits(H(truncdfsf2)(da)),
+               f32_bits((float)da));
         int32_t si = (int32_t)a;
         uint32_t ui = b;
         if (i % 3 == 0) { /* small magnitudes too */
             si >>= rnd() % 31;
             ui >>= rnd() % 31;
         }
-        f32_eq("floatsisf", a, 0, f2u(H(floatsisf)(si)), f2u((float)si));
-        f32_eq("floatunsisf", b, 0, f2u(H(floatunsisf)(ui)), f2u((float)ui));
-        f64_eq("floatsidf", a, 0, d2u(H(floatsidf)(si)), d2u((double)si));
-        f64_eq("floatunsidf", b, 0, d2u(H(floatunsidf)(ui)), d2u((double)ui));
+        f32_eq("floatsisf", a, 0, f32_bits(H(floatsisf)(si)), f32_bits((float)si));
+        f32_eq("floatunsisf", b, 0, f32_bits(H(floatunsisf)(ui)), f32_bits((float)ui));
+        f64_eq("floatsidf", a, 0, f64_bits(H(floatsidf)(si)), f64_bits((double)si));
+        f64_eq("floatunsidf", b, 0, f64_bits(H(floatunsidf)(ui)), f64_bits((double)ui));
         /* float -> int only in range (the runtime range-checks before converting) */
         if (!isnan(da) && da > -2147483649.0 && da < 2147483648.0) {
             int_eq("fixdfsi", c, 0, (uint32_t)H(fixdfsi)(da), (uint32_t)(int32_t)da);

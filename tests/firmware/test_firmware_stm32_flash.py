@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness import c_harness
 from wasmote.boards import load_board
 from wasmote.paths import FIRMWARE_DIR
 
@@ -37,6 +38,7 @@ def fake_flash(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cmd = ["gcc", "-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror",
            "-fsanitize=undefined", "-fno-sanitize-recover=all", "-no-pie",
            f"-I{out}", f"-I{FIRMWARE_DIR / 'include'}", f"-I{core}",
+           f"-I{c_harness.INCLUDE_DIR}",
            *[f"-I{d}" for d in sorted(core.iterdir()) if d.is_dir()],
            str(out / "stm32_flash.c"), str(out / "fake_flash.c"),
            *[str(core / s) for s in CORE_SOURCES],

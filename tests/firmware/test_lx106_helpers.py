@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from tests.harness import c_harness
 from wasmote.paths import FIRMWARE_DIR
 
 PORT = FIRMWARE_DIR / "src" / "port" / "xtensa_lx106"
@@ -17,7 +18,8 @@ CHECK = Path(__file__).resolve().parent / "lx106_helpers_check.c"
 def test_lx106_helpers_match_the_host(tmp_path: Path) -> None:
     exe = tmp_path / "check"
     subprocess.run(["cc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror",
-                    "-DWM_LX106_HELPER_PREFIX=wm_host_", f"-I{PORT}", str(CHECK),
+                    "-DWM_LX106_HELPER_PREFIX=wm_host_", f"-I{PORT}",
+                    f"-I{c_harness.INCLUDE_DIR}", str(CHECK),
                     str(PORT / "lx106_softfloat.c"), str(PORT / "lx106_intdiv.c"),
                     "-lm", "-o", str(exe)], check=True)
     proc = subprocess.run([str(exe), "1000000"], capture_output=True, text=True, check=False)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness import c_harness
 from tests.harness.posix_device import PosixDevice
 from wasmote.device.client import DeviceClient
 from wasmote.device.transport import SerialTransport
@@ -24,7 +25,7 @@ def build_c_test(name: str, sources: list[Path]) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = ["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-O1", "-g",
            "-fsanitize=address,undefined", "-fno-sanitize-recover=all", f"-I{CORE}",
-           f"-I{CORE / 'base'}",
+           f"-I{CORE / 'base'}", f"-I{c_harness.INCLUDE_DIR}",
            str(C_DIR / f"{name}.c"), *(str(s) for s in sources), "-o", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr

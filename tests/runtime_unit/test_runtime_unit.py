@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness import c_harness
+
 HERE = Path(__file__).resolve().parent
 CASES = ("fuel", "exhaustion", "reentry", "blocking", "subpage", "hostile", "arena", "floats",
          "refs", "straight", "bulk", "leb")
@@ -31,6 +33,7 @@ def unit_build(tmp_path_factory, repo_root):
     cmd = ["cc", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
            "-std=c99", "-Wall", "-Wextra", "-Werror",
            f"-I{repo_root / 'firmware' / 'include'}", f"-I{base}", f"-I{runtime}",
+           f"-I{c_harness.INCLUDE_DIR}",
            *map(str, sorted(base.glob("*.c"))), *map(str, sorted(runtime.glob("*.c"))),
            str(HERE / "c" / "runtime_unit.c"),
            "-lm", "-o", str(exe)]

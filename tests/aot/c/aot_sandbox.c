@@ -11,15 +11,8 @@
 #include <unistd.h>
 
 #include "aot.h"
+#include "harness.h"
 #include "sandbox.h"
-
-#define CHECK(c)                                                \
-    do {                                                        \
-        if (!(c)) {                                             \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); \
-            exit(1);                                            \
-        }                                                       \
-    } while (0)
 
 static const char *dir;
 

@@ -16,21 +16,15 @@
 #include "aot.h"
 #include "wasmote.h"
 
+static int use_aot; /* this pass: attach AOT code (a failed check names the pass) */
+#define CHECK_CONTEXT (use_aot ? "aot" : "interpreter")
+#include "harness.h"
+
 static const char *dir;
 static unsigned char *arena_mem;
 static wm_arena arena;
-static int use_aot;             /* this pass: attach AOT code */
 static uint64_t trace[2][1024]; /* what each pass observed */
 static int ntrace[2];
-
-#define CHECK(c)                                                                                 \
-    do {                                                                                         \
-        if (!(c)) {                                                                              \
-            printf("FAIL %s:%d (%s): %s\n", __FILE__, __LINE__, use_aot ? "aot" : "interpreter", \
-                   #c);                                                                          \
-            exit(1);                                                                             \
-        }                                                                                        \
-    } while (0)
 
 static void note(uint64_t v)
 {
@@ -41,19 +35,11 @@ static void note(uint64_t v)
 static void *keep[256]; /* module bytes stay alive while executed in place */
 static int nkeep;
 
-static unsigned char *read_file(const char *name, const char *ext, size_t *len)
+static unsigned char *read_module(const char *name, const char *ext, size_t *len)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s.%s", dir, name, ext);
-    FILE *f = fopen(path, "rb");
-    CHECK(f != NULL);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)n + 1);
-    CHECK(b && fread(b, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
+    unsigned char *b = read_file(path, len);
     CHECK(nkeep < 256);
     keep[nkeep++] = b;
     return b;
@@ -74,13 +60,13 @@ static const uint8_t *exec_copy(const uint8_t *code, size_t len)
 static wm_module *load(const char *name, int aot)
 {
     size_t len;
-    unsigned char *b = read_file(name, "wasm", &len);
+    unsigned char *b = read_module(name, "wasm", &len);
     wm_module *m;
     wm_error e;
     CHECK(wm_load(&arena, b, len, &m, &e) == WM_OK); /* b is kept: code runs in place */
     if (aot) {
         size_t alen;
-        unsigned char *a = read_file(name, "aot", &alen);
+        unsigned char *a = read_module(name, "aot", &alen);
         const uint8_t *code = exec_copy(a, alen);
         e.msg = NULL;
 #if defined(WM_AOT_ISO_SIM)
@@ -112,22 +98,6 @@ static wm_instance *instantiate_as(const char *name, const wm_linker *l, const w
 static wm_instance *instantiate(const char *name, const wm_linker *l, const wm_limits *lim)
 {
     return instantiate_as(name, l, lim, use_aot);
-}
-
-static wm_val i32v(uint32_t v)
-{
-    wm_val x;
-    x.type = WM_I32;
-    x.of.i64 = 0;
-    x.of.i32 = v;
-    return x;
-}
-static wm_val i64v(uint64_t v)
-{
-    wm_val x;
-    x.type = WM_I64;
-    x.of.i64 = v;
-    return x;
 }
 
 /* Calls with a budget, resuming with the same budget until done; returns suspensions. */
@@ -587,9 +557,9 @@ static void case_attach(void)
 {
     if (!use_aot) return;
     size_t len, alen, tlen;
-    unsigned char *w = read_file("loop", "wasm", &len);
-    unsigned char *a = read_file("loop", "aot", &alen);
-    unsigned char *tw = read_file("traps", "wasm", &tlen);
+    unsigned char *w = read_module("loop", "wasm", &len);
+    unsigned char *a = read_module("loop", "aot", &alen);
+    unsigned char *tw = read_module("traps", "wasm", &tlen);
     const uint8_t *code = exec_copy(a, alen);
     wm_module *m, *t;
     wm_error e;

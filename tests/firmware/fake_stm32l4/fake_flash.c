@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "crypto/sha256.h"
+#include "harness.h"
 #include "sandbox/kv.h"
 #include "sandbox/sb_api.h"
 #include "store/flash.h"
@@ -146,16 +147,6 @@ static void fill(uint8_t *p, uint32_t n, uint32_t seed)
     }
 }
 
-static unsigned failures;
-#define CHECK(cond, ...)                                   \
-    do {                                                   \
-        if (!(cond)) {                                     \
-            failures++;                                    \
-            fprintf(stderr, "check failed: " __VA_ARGS__); \
-            fprintf(stderr, "\n");                         \
-        }                                                  \
-    } while (0)
-
 static uint8_t image[40000];
 
 /* A push as the protocol does it: begin, chunks in order, commit. */
@@ -214,65 +205,65 @@ int main(int argc, char **argv)
 
     const wm_flash_ops *flash = wm_port_flash();
     static wm_flash_window store_win, kv_win;
-    CHECK(wm_flash_window_init(&store_win, flash, 0, flash->size - KV_SIZE) == 0, "window");
-    CHECK(wm_flash_window_init(&kv_win, flash, flash->size - KV_SIZE, KV_SIZE) == 0, "window");
+    EXPECT(wm_flash_window_init(&store_win, flash, 0, flash->size - KV_SIZE) == 0, "window");
+    EXPECT(wm_flash_window_init(&kv_win, flash, flash->size - KV_SIZE, KV_SIZE) == 0, "window");
 
     /* the module store: installs, a replace, a removal, compaction, a remount */
     static wm_store st;
-    CHECK(wm_store_mount(&st, &store_win.ops) == WM_STORE_OK, "mount");
-    CHECK(push(&st, "a", 700, 1, 1024) == WM_STORE_OK, "push a");
-    CHECK(push(&st, "b", 5000, 2, 1024) == WM_STORE_OK, "push b");
-    CHECK(push(&st, "c", 30001, 3, 1024) == WM_STORE_OK, "push c");
-    CHECK(push(&st, "b", 6144, 4, 1024) == WM_STORE_OK, "replace b");
-    CHECK(wm_store_remove(&st, "a") == WM_STORE_OK, "remove a");
-    CHECK(wm_store_compact(&st) == WM_STORE_OK, "compact");
+    EXPECT(wm_store_mount(&st, &store_win.ops) == WM_STORE_OK, "mount");
+    EXPECT(push(&st, "a", 700, 1, 1024) == WM_STORE_OK, "push a");
+    EXPECT(push(&st, "b", 5000, 2, 1024) == WM_STORE_OK, "push b");
+    EXPECT(push(&st, "c", 30001, 3, 1024) == WM_STORE_OK, "push c");
+    EXPECT(push(&st, "b", 6144, 4, 1024) == WM_STORE_OK, "replace b");
+    EXPECT(wm_store_remove(&st, "a") == WM_STORE_OK, "remove a");
+    EXPECT(wm_store_compact(&st) == WM_STORE_OK, "compact");
     /* the chunk size under test (a protocol client may choose any) */
     int odd = push(&st, "d", 9999, 5, chunk);
-    CHECK(odd == WM_STORE_OK || odd == WM_STORE_EFLASH, "push d: %d", odd);
+    EXPECT(odd == WM_STORE_OK || odd == WM_STORE_EFLASH, "push d: %d", odd);
     static wm_store again;
-    CHECK(wm_store_mount(&again, &store_win.ops) == WM_STORE_OK, "remount");
-    CHECK(holds(&again, "b", 6144, 4) && holds(&again, "c", 30001, 3), "contents");
-    CHECK(!holds(&again, "a", 700, 1), "a removed");
-    CHECK(odd != WM_STORE_OK || holds(&again, "d", 9999, 5), "d");
+    EXPECT(wm_store_mount(&again, &store_win.ops) == WM_STORE_OK, "remount");
+    EXPECT(holds(&again, "b", 6144, 4) && holds(&again, "c", 30001, 3), "contents");
+    EXPECT(!holds(&again, "a", 700, 1), "a removed");
+    EXPECT(odd != WM_STORE_OK || holds(&again, "d", 9999, 5), "d");
 
     /* the config area: enough sets to switch banks several times, deletes, a remount */
     static wm_kv kv;
-    CHECK(wm_kv_mount(&kv, &kv_win.ops) == 0, "kv mount");
+    EXPECT(wm_kv_mount(&kv, &kv_win.ops) == 0, "kv mount");
     uint8_t val[200], got[200];
     char key[8];
     for (uint32_t n = 0; n < KV_SETS; n++) {
         uint32_t len = 120u + (n * 37u) % 80u;
         fill(val, len, n);
         snprintf(key, sizeof key, "k%u", (unsigned)(n % 23u));
-        CHECK(wm_kv_set(&kv, (const uint8_t *)"mod", 3, (const uint8_t *)key, strlen(key), val, len,
-                        100000u) == 0,
-              "kv set %u", (unsigned)n);
+        EXPECT(wm_kv_set(&kv, (const uint8_t *)"mod", 3, (const uint8_t *)key, strlen(key), val,
+                         len, 100000u) == 0,
+               "kv set %u", (unsigned)n);
         if (n % 97u == 0u) {
             int d = wm_kv_delete(&kv, (const uint8_t *)"mod", 3, (const uint8_t *)"k5", 2);
-            CHECK(d == 0 || (n < 5u && d == WM_E_NOTFOUND), "kv delete: %d", d);
+            EXPECT(d == 0 || (n < 5u && d == WM_E_NOTFOUND), "kv delete: %d", d);
         }
     }
     static wm_kv kv2;
-    CHECK(wm_kv_mount(&kv2, &kv_win.ops) == 0, "kv remount");
+    EXPECT(wm_kv_mount(&kv2, &kv_win.ops) == 0, "kv remount");
     for (uint32_t n = KV_SETS - 23u; n < KV_SETS; n++) {
         uint32_t len = 120u + (n * 37u) % 80u;
         fill(val, len, n);
         snprintf(key, sizeof key, "k%u", (unsigned)(n % 23u));
         int r = wm_kv_get(&kv2, (const uint8_t *)"mod", 3, (const uint8_t *)key, strlen(key), got,
                           sizeof got);
-        CHECK(r == (int)len && memcmp(got, val, len) == 0, "kv get %s", key);
+        EXPECT(r == (int)len && memcmp(got, val, len) == 0, "kv get %s", key);
     }
-    CHECK(wm_kv_clear_ns(&kv2, (const uint8_t *)"mod", 3) == 0, "kv clear");
+    EXPECT(wm_kv_clear_ns(&kv2, (const uint8_t *)"mod", 3) == 0, "kv clear");
 
-    CHECK(wm_fake_flash_cr & WM_FLASH_CR_LOCK, "flash left unlocked");
-    CHECK((wm_fake_flash_acr & (WM_FLASH_ACR_ICEN | WM_FLASH_ACR_DCEN)) ==
-              (WM_FLASH_ACR_ICEN | WM_FLASH_ACR_DCEN),
-          "caches not restored");
-    CHECK(kv2.seq >= 3u, "the config area switched banks only %u times", (unsigned)kv2.seq - 1u);
-    CHECK(kicks == erases, "%u watchdog kicks for %u page erases", kicks, erases);
+    EXPECT(wm_fake_flash_cr & WM_FLASH_CR_LOCK, "flash left unlocked");
+    EXPECT((wm_fake_flash_acr & (WM_FLASH_ACR_ICEN | WM_FLASH_ACR_DCEN)) ==
+               (WM_FLASH_ACR_ICEN | WM_FLASH_ACR_DCEN),
+           "caches not restored");
+    EXPECT(kv2.seq >= 3u, "the config area switched banks only %u times", (unsigned)kv2.seq - 1u);
+    EXPECT(kicks == erases, "%u watchdog kicks for %u page erases", kicks, erases);
     printf("chunk=%u push_d=%s erases=%u double_words=%u kv_bank_switches=%u violations=%u "
            "failures=%u\n",
            (unsigned)chunk, odd == WM_STORE_OK ? "ok" : "eflash", erases, programs,
-           (unsigned)kv2.seq - 1u, violations, failures);
-    return violations == 0u && failures == 0u ? 0 : 1;
+           (unsigned)kv2.seq - 1u, violations, *expect_failures());
+    return violations == 0u && *expect_failures() == 0u ? 0 : 1;
 }

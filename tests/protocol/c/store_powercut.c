@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto/sha256.h"
+#include "harness.h"
 #include "protocol/wire.h"
 #include "store/store.h"
 
@@ -89,17 +90,6 @@ static int sim_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t le
 static sim_flash g_flash;
 static wm_flash_ops g_ops = {&g_flash, SECTOR,    SECTOR *NSECT, NULL,
                              sim_read, sim_erase, sim_program};
-static int g_failures;
-
-#define CHECK(cond, ...)                                \
-    do {                                                \
-        if (!(cond)) {                                  \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-            printf(__VA_ARGS__);                        \
-            printf("\n");                               \
-            g_failures++;                               \
-        }                                               \
-    } while (0)
 
 static void make_image(uint8_t *buf, uint32_t size, uint32_t seed)
 {
@@ -191,11 +181,11 @@ static int sweep(const char *label, void (*setup)(wm_store *), op_fn op, const c
     g_flash.ops = 0;
     int rc = op(&st);
     long total = g_flash.ops;
-    CHECK(rc == WM_STORE_OK, "%s: uncut op failed rc=%d", label, rc);
+    EXPECT(rc == WM_STORE_OK, "%s: uncut op failed rc=%d", label, rc);
     int n_before = 0, n_after = 0, bad = 0;
     for (long k = 0; k <= total; k++) {
         memcpy(g_flash.mem, snapshot, sizeof snapshot);
-        CHECK(mount(&st) == WM_STORE_OK, "%s: mount before cut", label);
+        EXPECT(mount(&st) == WM_STORE_OK, "%s: mount before cut", label);
         g_flash.budget = k;
         (void)op(&st);
         if (mount(&st) != WM_STORE_OK) {
@@ -218,21 +208,21 @@ static int sweep(const char *label, void (*setup)(wm_store *), op_fn op, const c
         /* the store must stay usable: one more install after the cut works and survives */
         int rc2 = install(&st, "delta", 3000, 1, 0);
         wm_store st2;
-        CHECK(rc2 == WM_STORE_OK || rc2 == WM_STORE_ENOSPC, "%s: install after cut rc=%d", label,
-              rc2);
-        CHECK(mount(&st2) == WM_STORE_OK && holds(&st2, name, seeds, sizes, 3) == h,
-              "%s: state changed by a later install (cut %ld)", label, k);
+        EXPECT(rc2 == WM_STORE_OK || rc2 == WM_STORE_ENOSPC, "%s: install after cut rc=%d", label,
+               rc2);
+        EXPECT(mount(&st2) == WM_STORE_OK && holds(&st2, name, seeds, sizes, 3) == h,
+               "%s: state changed by a later install (cut %ld)", label, k);
     }
     printf("%s%s: cut points=%ld old=%d new=%d inconsistent=%d\n", label,
            g_partial ? "+partial" : "", total + 1, n_before, n_after, bad);
-    g_failures += bad;
+    *expect_failures() += (unsigned)bad;
     return bad;
 }
 
 static void setup_ab(wm_store *st)
 {
-    CHECK(install(st, "alpha", 6000, 1, 0) == WM_STORE_OK, "setup alpha");
-    CHECK(install(st, "beta", 6000, 1, 0) == WM_STORE_OK, "setup beta");
+    EXPECT(install(st, "alpha", 6000, 1, 0) == WM_STORE_OK, "setup alpha");
+    EXPECT(install(st, "beta", 6000, 1, 0) == WM_STORE_OK, "setup beta");
 }
 
 /* Make the free space lie only in dead records: replace alpha until the region wrapped. */
@@ -240,10 +230,10 @@ static void setup_wrapped(wm_store *st)
 {
     setup_ab(st);
     for (int i = 0; i < 5; i++) {
-        CHECK(install(st, "alpha", i % 2 ? 6000 : 9000, i % 2 ? 1 : 2, 0) == WM_STORE_OK,
-              "setup replace %d", i);
+        EXPECT(install(st, "alpha", i % 2 ? 6000 : 9000, i % 2 ? 1 : 2, 0) == WM_STORE_OK,
+               "setup replace %d", i);
     }
-    CHECK(install(st, "alpha", 6000, 1, 0) == WM_STORE_OK, "setup last");
+    EXPECT(install(st, "alpha", 6000, 1, 0) == WM_STORE_OK, "setup last");
 }
 
 /* Fragmented store: seven 2-sector modules, every other one removed. Installing a module
@@ -256,11 +246,11 @@ static void setup_fragmented(wm_store *st)
     char name[8];
     for (uint32_t i = 1; i <= 7; i++) {
         snprintf(name, sizeof name, "m%u", (unsigned)i);
-        CHECK(install(st, name, FRAG_SIZE, 40u + i, 0) == WM_STORE_OK, "setup %s", name);
+        EXPECT(install(st, name, FRAG_SIZE, 40u + i, 0) == WM_STORE_OK, "setup %s", name);
     }
-    CHECK(wm_store_remove(st, "m2") == WM_STORE_OK && wm_store_remove(st, "m4") == WM_STORE_OK &&
-              wm_store_remove(st, "m6") == WM_STORE_OK,
-          "setup removes");
+    EXPECT(wm_store_remove(st, "m2") == WM_STORE_OK && wm_store_remove(st, "m4") == WM_STORE_OK &&
+               wm_store_remove(st, "m6") == WM_STORE_OK,
+           "setup removes");
 }
 
 static int op_install_big(wm_store *st) { return install(st, "big", BIG_SIZE, 77, 0); }
@@ -272,13 +262,13 @@ static void sweep_compaction(void)
     memset(g_flash.mem, 0xFF, sizeof g_flash.mem);
     mount(&st);
     setup_fragmented(&st);
-    CHECK(wm_store_free(&st) < BIG_SIZE, "store is fragmented (largest run %u)",
-          wm_store_free(&st));
+    EXPECT(wm_store_free(&st) < BIG_SIZE, "store is fragmented (largest run %u)",
+           wm_store_free(&st));
     memcpy(snapshot, g_flash.mem, sizeof snapshot);
     g_flash.ops = 0;
     int rc = op_install_big(&st);
     long total = g_flash.ops;
-    CHECK(rc == WM_STORE_OK, "compaction made room: rc=%d", rc);
+    EXPECT(rc == WM_STORE_OK, "compaction made room: rc=%d", rc);
     int absent = 0, present = 0, bad = 0;
     for (long k = 0; k <= total; k++) {
         memcpy(g_flash.mem, snapshot, sizeof snapshot);
@@ -305,11 +295,11 @@ static void sweep_compaction(void)
                    wm_store_count(&st));
         }
         /* the interrupted install can always be redone */
-        CHECK(h == 77 || op_install_big(&st) == WM_STORE_OK, "redo after cut %ld", k);
+        EXPECT(h == 77 || op_install_big(&st) == WM_STORE_OK, "redo after cut %ld", k);
     }
     printf("compaction%s: cut points=%ld old=%d new=%d inconsistent=%d\n",
            g_partial ? "+partial" : "", total + 1, absent, present, bad);
-    g_failures += bad;
+    *expect_failures() += (unsigned)bad;
 }
 
 static void unit_tests(void)
@@ -317,22 +307,22 @@ static void unit_tests(void)
     wm_store st;
     uint8_t sha[32] = {0};
     memset(g_flash.mem, 0xFF, sizeof g_flash.mem);
-    CHECK(mount(&st) == WM_STORE_OK, "mount empty");
-    CHECK(wm_store_count(&st) == 0, "empty count");
-    CHECK(wm_store_free(&st) == SECTOR * NSECT - WM_STORE_HEADER_SIZE, "free %u",
-          wm_store_free(&st));
-    CHECK(wm_store_begin(&st, "bad name", 10, sha, 0) == WM_STORE_EINVAL, "name check");
-    CHECK(wm_store_begin(&st, "", 10, sha, 0) == WM_STORE_EINVAL, "empty name");
-    CHECK(wm_store_begin(&st, "x", 0, sha, 0) == WM_STORE_EINVAL, "zero size");
-    CHECK(install(&st, "big", SECTOR * NSECT, 1, 0) == WM_STORE_EINVAL, "too big");
+    EXPECT(mount(&st) == WM_STORE_OK, "mount empty");
+    EXPECT(wm_store_count(&st) == 0, "empty count");
+    EXPECT(wm_store_free(&st) == SECTOR * NSECT - WM_STORE_HEADER_SIZE, "free %u",
+           wm_store_free(&st));
+    EXPECT(wm_store_begin(&st, "bad name", 10, sha, 0) == WM_STORE_EINVAL, "name check");
+    EXPECT(wm_store_begin(&st, "", 10, sha, 0) == WM_STORE_EINVAL, "empty name");
+    EXPECT(wm_store_begin(&st, "x", 0, sha, 0) == WM_STORE_EINVAL, "zero size");
+    EXPECT(install(&st, "big", SECTOR * NSECT, 1, 0) == WM_STORE_EINVAL, "too big");
     /* wrong hash: rejected, nothing becomes live */
-    CHECK(wm_store_begin(&st, "liar", 10, sha, 0) == WM_STORE_OK, "begin liar");
-    CHECK(wm_store_write(&st, 0, (const uint8_t *)"0123456789", 10) == WM_STORE_OK, "w");
-    CHECK(wm_store_commit(&st, NULL, NULL, NULL) == WM_STORE_EHASH, "hash mismatch");
-    CHECK(wm_store_count(&st) == 0, "liar not live");
+    EXPECT(wm_store_begin(&st, "liar", 10, sha, 0) == WM_STORE_OK, "begin liar");
+    EXPECT(wm_store_write(&st, 0, (const uint8_t *)"0123456789", 10) == WM_STORE_OK, "w");
+    EXPECT(wm_store_commit(&st, NULL, NULL, NULL) == WM_STORE_EHASH, "hash mismatch");
+    EXPECT(wm_store_count(&st) == 0, "liar not live");
     /* out-of-order write refused */
-    CHECK(wm_store_begin(&st, "x", 10, sha, 0) == WM_STORE_OK, "begin x");
-    CHECK(wm_store_write(&st, 5, (const uint8_t *)"01234", 5) == WM_STORE_EINVAL, "order");
+    EXPECT(wm_store_begin(&st, "x", 10, sha, 0) == WM_STORE_OK, "begin x");
+    EXPECT(wm_store_write(&st, 5, (const uint8_t *)"01234", 5) == WM_STORE_EINVAL, "order");
     wm_store_abort(&st);
     /* fill up: flash-full is a clean error and loses nothing */
     int n = 0;
@@ -341,24 +331,24 @@ static void unit_tests(void)
         snprintf(name, sizeof name, "m%d", n);
         int rc = install(&st, name, 3 * SECTOR, (uint32_t)n + 10u, 0);
         if (rc != WM_STORE_OK) {
-            CHECK(rc == WM_STORE_ENOSPC, "full rc=%d", rc);
+            EXPECT(rc == WM_STORE_ENOSPC, "full rc=%d", rc);
             break;
         }
     }
-    CHECK(n == 4, "installed %d modules of 3 sectors + header into 16 sectors", n);
-    CHECK(wm_store_remove(&st, "m1") == WM_STORE_OK, "remove");
-    CHECK(wm_store_remove(&st, "m1") == WM_STORE_ENOENT, "remove twice");
-    CHECK(install(&st, "again", 3 * SECTOR, 99, WM_MODFLAG_AUTOSTART) == WM_STORE_OK,
-          "reuse removed space");
+    EXPECT(n == 4, "installed %d modules of 3 sectors + header into 16 sectors", n);
+    EXPECT(wm_store_remove(&st, "m1") == WM_STORE_OK, "remove");
+    EXPECT(wm_store_remove(&st, "m1") == WM_STORE_ENOENT, "remove twice");
+    EXPECT(install(&st, "again", 3 * SECTOR, 99, WM_MODFLAG_AUTOSTART) == WM_STORE_OK,
+           "reuse removed space");
     wm_store st2;
-    CHECK(mount(&st2) == WM_STORE_OK && wm_store_count(&st2) == 4, "remount count %u",
-          wm_store_count(&st2));
+    EXPECT(mount(&st2) == WM_STORE_OK && wm_store_count(&st2) == 4, "remount count %u",
+           wm_store_count(&st2));
     uint32_t i;
     wm_store_info info;
-    CHECK(wm_store_find(&st2, "again", &i) == WM_STORE_OK &&
-              wm_store_get(&st2, i, &info) == WM_STORE_OK && info.flags == WM_MODFLAG_AUTOSTART,
-          "flags persist");
-    printf("unit: failures=%d\n", g_failures);
+    EXPECT(wm_store_find(&st2, "again", &i) == WM_STORE_OK &&
+               wm_store_get(&st2, i, &info) == WM_STORE_OK && info.flags == WM_MODFLAG_AUTOSTART,
+           "flags persist");
+    printf("unit: failures=%u\n", *expect_failures());
 }
 
 int main(void)
@@ -371,6 +361,6 @@ int main(void)
         sweep("replace-wrapped", setup_wrapped, op_replace_a, "alpha", 1, 2);
         sweep_compaction();
     }
-    printf("total failures=%d\n", g_failures);
-    return g_failures == 0 ? 0 : 1;
+    printf("total failures=%u\n", *expect_failures());
+    return *expect_failures() == 0 ? 0 : 1;
 }

@@ -9,17 +9,11 @@
 #include "wasmote.h"
 #include "wm_internal.h" /* float helpers, checked against the host's libm */
 
+#include "harness.h" /* after wasmote.h: its value builders */
+
 static const char *dir;
 static unsigned char *arena_mem;
 static wm_arena arena;
-
-#define CHECK(c)                                                \
-    do {                                                        \
-        if (!(c)) {                                             \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); \
-            exit(1);                                            \
-        }                                                       \
-    } while (0)
 
 static void *keep[64]; /* module bytes stay alive while executed in place; freed at exit */
 static int nkeep;
@@ -28,16 +22,7 @@ static unsigned char *read_wasm(const char *name, size_t *len)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s.wasm", dir, name);
-    FILE *f = fopen(path, "rb");
-    CHECK(f != NULL);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)n);
-    CHECK(b && fread(b, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
+    return read_file(path, len);
 }
 
 static wm_instance *instantiate(const char *name, const wm_linker *l, const wm_limits *lim)
@@ -52,15 +37,6 @@ static wm_instance *instantiate(const char *name, const wm_linker *l, const wm_l
     CHECK(nkeep < 64);
     keep[nkeep++] = b; /* code executes in place: the bytes must outlive the instance */
     return inst;
-}
-
-static wm_val i32v(uint32_t v)
-{
-    wm_val x;
-    x.type = WM_I32;
-    x.of.i64 = 0;
-    x.of.i32 = v;
-    return x;
 }
 
 /* Runs export `name` in slices of `slice` fuel until it ends; returns the fuel it used (all
@@ -631,55 +607,30 @@ static uint64_t rand64(void)
     return ((uint64_t)next_rand() << 40) ^ ((uint64_t)next_rand() << 20) ^ next_rand();
 }
 
-static double d_of(uint64_t b)
-{
-    double d;
-    memcpy(&d, &b, 8);
-    return d;
-}
-static uint64_t b_of(double d)
-{
-    uint64_t b;
-    memcpy(&b, &d, 8);
-    return b;
-}
-static float f_of(uint32_t b)
-{
-    float d;
-    memcpy(&d, &b, 4);
-    return d;
-}
-static uint32_t fb_of(float d)
-{
-    uint32_t b;
-    memcpy(&b, &d, 4);
-    return b;
-}
-
 /* Bit-exact float helpers against the host libm on random and edge bit patterns
  * (NaNs excluded: their payload rules are the spec suite's job). */
 static void case_floats(void)
 {
     for (int i = 0; i < 400000; i++) {
         uint64_t a = rand64();
-        if (i % 4 == 1) a = b_of((double)(int64_t)(rand64() % 2000001) / 4.0 - 250000.0);
+        if (i % 4 == 1) a = f64_bits((double)(int64_t)(rand64() % 2000001) / 4.0 - 250000.0);
         if (i % 4 == 2) a &= 0x800fffffffffffffull | ((uint64_t)(1023 + next_rand() % 60) << 52);
-        double d = d_of(a);
+        double d = f64_of(a);
         if (isnan(d)) continue;
-        CHECK(wm_f64_sqrt(a) == b_of(sqrt(d)) || (d < 0 && isnan(d_of(wm_f64_sqrt(a)))));
-        CHECK(wm_f64_round(a, 0) == b_of(ceil(d)));
-        CHECK(wm_f64_round(a, 1) == b_of(floor(d)));
-        CHECK(wm_f64_round(a, 2) == b_of(trunc(d)));
-        CHECK(wm_f64_round(a, 3) == b_of(nearbyint(d)));
+        CHECK(wm_f64_sqrt(a) == f64_bits(sqrt(d)) || (d < 0 && isnan(f64_of(wm_f64_sqrt(a)))));
+        CHECK(wm_f64_round(a, 0) == f64_bits(ceil(d)));
+        CHECK(wm_f64_round(a, 1) == f64_bits(floor(d)));
+        CHECK(wm_f64_round(a, 2) == f64_bits(trunc(d)));
+        CHECK(wm_f64_round(a, 3) == f64_bits(nearbyint(d)));
         uint32_t f = (uint32_t)a;
-        if (i % 4 == 3) f = fb_of((float)((int32_t)(next_rand() % 20001) - 10000) / 8.0f);
-        float x = f_of(f);
+        if (i % 4 == 3) f = f32_bits((float)((int32_t)(next_rand() % 20001) - 10000) / 8.0f);
+        float x = f32_of(f);
         if (isnan(x)) continue;
-        CHECK(wm_f32_sqrt(f) == fb_of(sqrtf(x)) || (x < 0 && isnan(f_of(wm_f32_sqrt(f)))));
-        CHECK(wm_f32_round(f, 0) == fb_of(ceilf(x)));
-        CHECK(wm_f32_round(f, 1) == fb_of(floorf(x)));
-        CHECK(wm_f32_round(f, 2) == fb_of(truncf(x)));
-        CHECK(wm_f32_round(f, 3) == fb_of(nearbyintf(x)));
+        CHECK(wm_f32_sqrt(f) == f32_bits(sqrtf(x)) || (x < 0 && isnan(f32_of(wm_f32_sqrt(f)))));
+        CHECK(wm_f32_round(f, 0) == f32_bits(ceilf(x)));
+        CHECK(wm_f32_round(f, 1) == f32_bits(floorf(x)));
+        CHECK(wm_f32_round(f, 2) == f32_bits(truncf(x)));
+        CHECK(wm_f32_round(f, 3) == f32_bits(nearbyintf(x)));
     }
     /* subnormals and extremes */
     uint64_t edge[] = {1,
@@ -692,7 +643,7 @@ static void case_floats(void)
                        0x3fe0000000000000ull,
                        0x3ff8000000000000ull};
     for (unsigned i = 0; i < sizeof edge / sizeof edge[0]; i++)
-        CHECK(wm_f64_sqrt(edge[i]) == b_of(sqrt(d_of(edge[i]))));
+        CHECK(wm_f64_sqrt(edge[i]) == f64_bits(sqrt(f64_of(edge[i]))));
 }
 
 /* wm_call refuses a funcref argument that is not null or a function of the callee's
