@@ -40,8 +40,9 @@ def relay_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def wait_gone(pid: int, timeout: float = 30.0) -> bool:
     """Whether process `pid` (perhaps not our child) has ended within `timeout` (an upper
     bound): gone, or a zombie whose every thread has ended. A killed relay's main thread is
-    a zombie while its line-reader thread is still exiting with the listening socket open:
-    a client connecting then is reset (seen under load)."""
+    a zombie while its line-reader thread is still exiting with the listening socket open
+    (a client connecting then is reset before the relay's greeting: open_line starts a new
+    relay, test_relay_dying_one_is_replaced_not_reported)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
