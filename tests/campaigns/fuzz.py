@@ -6,6 +6,8 @@ Targets (fuzz/*.c, each documents its input format and oracles):
            supervisor, driven through core/device/device.h on RAM-emulated NOR flash
   package  package container and manifest parser, signature policy and Ed25519 check,
            install (load + link + instantiate) and host API calls (core/sandbox, crypto)
+  hostcalls  the host calls a module makes, with hostile arguments: peripherals (on the
+           posix port's simulated buses), gpio, kv, pubsub, WASI and AssemblyScript imports
 
 Seeds come from the spec suite, the project's own modules and real C programs compiled to
 wasm; fuzz/regressions/<target>/ keeps one input per fixed finding (the normal test suite
@@ -45,6 +47,7 @@ from tests.campaigns.common import (
     spec_modules,
     wat_modules,
 )
+from tests.campaigns.hostcall_seeds import hostcall_seeds
 from wasmote.build_desc import build_desc
 from wasmote.paths import BUILD_DIR, FIRMWARE_DIR, REPO_ROOT
 
@@ -76,6 +79,8 @@ class Target:
     max_len: int
     focus: tuple[str, ...]  # core files (relative to src/core) whose line coverage we report
     wrap: tuple[str, ...] = ()  # core functions the harness interposes (-Wl,--wrap=NAME)
+    # sources outside COMPONENTS linked into this target only (relative to firmware/src)
+    extra: tuple[str, ...] = ()
 
     @property
     def source(self) -> Path:
@@ -97,6 +102,13 @@ TARGETS: dict[str, Target] = {
                                          "sandbox/link.c", "sandbox/sandbox.c",
                                          "sandbox/hostapi.c", "crypto/ed25519.c",
                                          "crypto/ge25519.c", "crypto/sc25519.c")),
+    "hostcalls": Target("hostcalls", 4096, ("sandbox/periph_api.c", "sandbox/periph_target.c",
+                                            "sandbox/hostapi.c", "sandbox/pubsub.c",
+                                            "sandbox/wasi/wasi_fd.c", "sandbox/wasi/wasi_proc.c",
+                                            "sandbox/wasi/assemblyscript.c",
+                                            "periph/i2c_bitbang.c"),
+                        # the simulated buses of the posix port and its bit-bang I2C master
+                        extra=("core/periph/i2c_bitbang.c", "port/posix/sim_periph.c")),
 }
 
 
@@ -169,12 +181,14 @@ def build(target: str, flavor: str = "asan") -> Path:
             _compile(["ar", "rcs", str(lib), *(str(o) for o in objs)], "archiving the core")
         exe = out / f"fuzz_{target}"
         src = TARGETS[target].source
+        extra = [str(FIRMWARE_DIR / "src" / e) for e in TARGETS[target].extra]
         ldflags = (*ldflags, *(f"-Wl,--wrap={f}" for f in TARGETS[target].wrap))
         key = hashlib.sha256(lib.read_bytes() + hk + src.read_bytes()
+                             + b"".join(Path(e).read_bytes() for e in extra)
                              + " ".join([cc, *flags, *ldflags]).encode()).hexdigest()
         stamp = exe.with_suffix(".key")
         if not (exe.is_file() and stamp.is_file() and stamp.read_text() == key):
-            _compile([cc, *flags, *ldflags, str(src), str(lib), "-o", str(exe)],
+            _compile([cc, *flags, *ldflags, str(src), *extra, str(lib), "-o", str(exe)],
                      f"building fuzz_{target}")
             stamp.write_text(key)
     return exe
@@ -331,6 +345,8 @@ def write_seeds(target: str, dest: Path, full: bool = True) -> int:
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
+    if target == "hostcalls":  # its own package: sessions of calls, no modules
+        return _write_unique(dest, hostcall_seeds())
     work = OUT / "wat"
     own = [p.read_bytes() for p in wat_modules(work)]
     if full:
@@ -343,6 +359,10 @@ def write_seeds(target: str, dest: Path, full: bool = True) -> int:
         spec = [p.read_bytes() for p in spec_modules()[::40]]
         pool = small + [m for m in spec if len(m) < 4000]
         items = _frame_seeds(pool) if target == "frame" else _package_seeds(pool)
+    return _write_unique(dest, items)
+
+
+def _write_unique(dest: Path, items: Sequence[bytes]) -> int:
     seen = set()
     for data in items:
         h = hashlib.sha1(data).hexdigest()
