@@ -43,6 +43,9 @@
  *     ops are interposed and check each target against the grants this harness wrote (its
  *     own table of the simulated board, not periph_target.c), and that the port is handed
  *     bounce buffers, never module memory;
+ *   - poll_oneoff reports a clock subscription as fired only once the harness's clock (which
+ *     the platform's sleep hook advances by exactly what it is asked) has passed the
+ *     soonest one, or the longest sleep the platform takes (0x7FFFFFFF ms);
  *   - log and output pieces are at most WM_LOG_MAX bytes. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -143,7 +146,8 @@ typedef struct {
     wm_flash_ram flash;
     wm_kv kv;
     uint64_t clock_ms;
-    bool armed; /* a blocking hook's wait is under way: the retry returns "over" */
+    uint64_t call_ms; /* the clock when the current call began */
+    bool armed;       /* a blocking hook's wait is under way: the retry returns "over" */
     uint32_t random_next;
     uint8_t *mem;      /* linear memory during a call (NULL: none) */
     uint32_t mem_size; /* its accessible bytes */
@@ -178,7 +182,7 @@ static bool block_once(uint32_t ms)
         return false;
     }
     g.armed = true;
-    g.clock_ms += ms > 10000u ? 10000u : ms;
+    g.clock_ms += ms; /* exactly the time asked for (poll_oneoff's oracle counts on it) */
     return true;
 }
 
@@ -655,6 +659,35 @@ static void spans_of(const entry *e, const wm_val *a, spans *sp)
     }
 }
 
+/* poll_oneoff reported a clock subscription as fired (error 0): then the soonest valid
+ * clock subscription (from the memory before the call) is due, i.e. the call slept at
+ * least that long, up to the longest sleep the platform takes (0x7FFFFFFF ms). */
+static void check_poll_clock(const wm_val *a)
+{
+    uint32_t subs = a[0].of.i32, evs = a[1].of.i32, n = a[2].of.i32, nev;
+    memcpy(&nev, g.mem + a[3].of.i32, 4);
+    CHECK(nev <= n);
+    bool fired = false;
+    for (uint32_t i = 0; i < nev && i < n; i++) {
+        const uint8_t *ev = g.mem + evs + 32u * i;
+        fired = fired || (ev[10] == 0 && ev[8] == 0 && ev[9] == 0);
+    }
+    if (!fired) return;
+    uint64_t soonest = UINT64_MAX, now0 = g.call_ms * 1000000u;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *sub = g_shadow + subs + 48u * i;
+        uint32_t id;
+        uint64_t t, wait;
+        memcpy(&id, sub + 16, 4);
+        memcpy(&t, sub + 24, 8);
+        if (sub[8] != 0 || id > 1u) continue;
+        wait = (sub[40] & 1u) ? (t > now0 ? t - now0 : 0u) : t;
+        if (wait < soonest) soonest = wait;
+    }
+    uint64_t slept_ns = (g.clock_ms - g.call_ms) * 1000000u, cap = 0x7FFFFFFFull * 1000000u;
+    CHECK(slept_ns >= (soonest < cap ? soonest : cap));
+}
+
 static bool wasi_errno_known(uint32_t e)
 {
     switch (e) {
@@ -689,9 +722,10 @@ static void check_memory(const spans *sp, bool refused)
     CHECK(memcmp(g.mem, g_shadow, g.mem_size) == 0);
 }
 
-static void check_result(const entry *e, const spans *sp, wm_err rc, const wm_error *err,
-                         uint32_t r)
+static void check_result(const entry *e, const wm_val *args, const spans *sp, wm_err rc,
+                         const wm_error *err, uint64_t r64)
 {
+    uint32_t r = (uint32_t)r64;
     bool wasmote = strcmp(e->module, "wasmote") == 0, wasi = !wasmote && strcmp(e->module, "env");
     if (rc == WM_ERR_TRAP) {
         /* only what ends the module traps */
@@ -707,7 +741,10 @@ static void check_result(const entry *e, const spans *sp, wm_err rc, const wm_er
         if (sp->s[k].len_ok && !in) any_out = true;
         if (!in) all_in = false;
     }
-    if (wasmote) {
+    if (wasmote && strchr(e->e->sig, ':')[1] == 'I') { /* time_ms: never negative */
+        CHECK((int64_t)r64 >= 0);
+        check_memory(sp, true);
+    } else if (wasmote) {
         int32_t v = (int32_t)r;
         CHECK(v >= WM_E_NACK);
         if (!sp->lens_ok)
@@ -724,6 +761,7 @@ static void check_result(const entry *e, const spans *sp, wm_err rc, const wm_er
         if (e->denied_stub) CHECK(r == WM_WASI_ENOTCAPABLE);
         if (r == WM_WASI_ESUCCESS) CHECK(sp->lens_ok && all_in);
         if (r == WM_WASI_EFAULT) CHECK(!all_in); /* (WASI checks fds and ranges first) */
+        if (r == WM_WASI_ESUCCESS && is(e, "poll_oneoff")) check_poll_clock(args);
         check_memory(sp, r != WM_WASI_ESUCCESS);
     } else {
         check_memory(sp, true); /* trace and seed write nothing */
@@ -814,6 +852,7 @@ static void call(input *in, const entry *e, uint32_t k)
     if (g.mem) POISON(g.mem + g.mem_size, g.mem_max - g.mem_size);
     wm_error err;
     memset(&err, 0, sizeof err);
+    g.call_ms = g.clock_ms;
     wm_err rc = run(name, args, np, res, has_result(sig) ? 1u : 0u, &err);
     if (g.mem) UNPOISON(g.mem + g.mem_size, g.mem_max - g.mem_size);
     if (rc == WM_ERR_OUT_OF_FUEL || rc == WM_ERR_BLOCKED) {
@@ -821,14 +860,15 @@ static void call(input *in, const entry *e, uint32_t k)
         check_memory(&sp, false);
         return;
     }
-    uint32_t r = rc == WM_OK && has_result(sig) ? res[0].of.i32 : 0u;
+    char rt = strchr(sig, ':')[1];
+    uint64_t r = rc != WM_OK || !rt ? 0u : rt == 'I' || rt == 'F' ? res[0].of.i64 : res[0].of.i32;
     if (getenv("FUZZ_HOSTCALLS_TRACE")) { /* triage: each call as it is checked */
         fprintf(stderr, "%s.%s(", e->module, e->e->name);
         for (uint32_t i = 0; i < np; i++)
             fprintf(stderr, "%s%lld", i ? ", " : "", (long long)(int32_t)args[i].of.i32);
-        fprintf(stderr, ") -> rc %d result %d (memory %u)\n", (int)rc, (int)r, g.mem_size);
+        fprintf(stderr, ") -> rc %d result %lld (memory %u)\n", (int)rc, (long long)r, g.mem_size);
     }
-    check_result(e, &sp, rc, &err, r);
+    check_result(e, args, &sp, rc, &err, r);
 }
 
 static void catalog(void)

@@ -221,7 +221,7 @@ WM_WASI_FN(wm_wasi_poll_oneoff)
         /* Sleep until the soonest clock (rounded up to the device's milliseconds; one that
          * is due already yields). The call is made again when the module wakes (the sleep
          * hook then answers "over"): the soonest ones have fired. */
-        uint64_t ms = (soonest + NS_PER_MS - 1u) / NS_PER_MS;
+        uint64_t ms = soonest / NS_PER_MS + (soonest % NS_PER_MS != 0u); /* (no +999999: wraps) */
         const wm_sb_platform *pl = &mod->host->plat;
         if (pl->sleep && pl->sleep(pl->ctx, mod, ms > 0x7FFFFFFFu ? 0x7FFFFFFFu : (uint32_t)ms))
             return WM_ERR_BLOCKED;
