@@ -580,49 +580,53 @@ static void set_size(uint32_t n, uint32_t *count, uint32_t *bytes, bool argv)
 
 static bool is(const entry *e, const char *name) { return strcmp(e->e->name, name) == 0; }
 
+/* The (ptr, len) argument pairs of the wasmote API (docs/api.md): the pointer's index
+ * (the length follows it), the length's bounds, and whether the call may write there. */
+typedef struct {
+    uint8_t ptr;
+    int32_t lo, hi; /* hi 0: no such pair */
+    bool out;
+} range_arg;
+
 #define LEN_MAX 0x7FFFFFFF
+static const struct {
+    const char *name;
+    range_arg r[2];
+} k_ranges[] = {
+    {"log", {{0, 0, LEN_MAX, false}}},
+    {"gpio_pin", {{0, 1, WM_PIN_NAME_MAX, false}}},
+    {"kv_get", {{0, 1, WM_KV_KEY_MAX, false}, {2, 0, LEN_MAX, true}}},
+    {"kv_set", {{0, 1, WM_KV_KEY_MAX, false}, {2, 0, WM_KV_VALUE_MAX, false}}},
+    {"kv_delete", {{0, 1, WM_KV_KEY_MAX, false}}},
+    {"publish", {{0, 1, WM_TOPIC_MAX, false}, {2, 0, WM_MESSAGE_MAX, false}}},
+    {"subscribe", {{0, 1, WM_TOPIC_MAX, false}}},
+    {"receive", {{0, 0, LEN_MAX, true}}},
+    {"i2c_open", {{0, 1, WM_PERIPH_NAME_MAX, false}}},
+    {"spi_open", {{0, 1, WM_PERIPH_NAME_MAX, false}}},
+    {"uart_open", {{0, 1, WM_PERIPH_NAME_MAX, false}}},
+    {"adc_open", {{0, 1, WM_PERIPH_NAME_MAX, false}}},
+    {"pwm_open", {{0, 1, WM_PERIPH_NAME_MAX, false}}},
+    {"i2c_write", {{1, 1, WM_I2C_MAX, false}}},
+    {"i2c_read", {{1, 1, WM_I2C_MAX, true}}},
+    {"i2c_write_read", {{1, 1, WM_I2C_MAX, false}, {3, 1, WM_I2C_MAX, true}}},
+    {"spi_transfer", {{1, 0, WM_SPI_MAX, false}, {3, 0, WM_SPI_MAX, true}}},
+    {"uart_write", {{1, 0, WM_UART_MAX, false}}},
+    {"uart_read", {{1, 1, WM_UART_MAX, true}}},
+};
+
 static void spans_of(const entry *e, const wm_val *a, spans *sp)
 {
     sp->n = 0;
     sp->lens_ok = true;
     if (e->denied_stub) return;
     if (strcmp(e->module, "wasmote") == 0) {
-        if (is(e, "log"))
-            add_arg(sp, a, 0, 1, 0, LEN_MAX, false);
-        else if (is(e, "gpio_pin"))
-            add_arg(sp, a, 0, 1, 1, WM_PIN_NAME_MAX, false);
-        else if (is(e, "kv_get")) {
-            add_arg(sp, a, 0, 1, 1, WM_KV_KEY_MAX, false);
-            add_arg(sp, a, 2, 3, 0, LEN_MAX, true);
-        } else if (is(e, "kv_set")) {
-            add_arg(sp, a, 0, 1, 1, WM_KV_KEY_MAX, false);
-            add_arg(sp, a, 2, 3, 0, WM_KV_VALUE_MAX, false);
-        } else if (is(e, "kv_delete"))
-            add_arg(sp, a, 0, 1, 1, WM_KV_KEY_MAX, false);
-        else if (is(e, "publish")) {
-            add_arg(sp, a, 0, 1, 1, WM_TOPIC_MAX, false);
-            add_arg(sp, a, 2, 3, 0, WM_MESSAGE_MAX, false);
-        } else if (is(e, "subscribe"))
-            add_arg(sp, a, 0, 1, 1, WM_TOPIC_MAX, false);
-        else if (is(e, "receive"))
-            add_arg(sp, a, 0, 1, 0, LEN_MAX, true);
-        else if (is(e, "i2c_open") || is(e, "spi_open") || is(e, "uart_open") ||
-                 is(e, "adc_open") || is(e, "pwm_open"))
-            add_arg(sp, a, 0, 1, 1, WM_PERIPH_NAME_MAX, false);
-        else if (is(e, "i2c_write"))
-            add_arg(sp, a, 1, 2, 1, WM_I2C_MAX, false);
-        else if (is(e, "i2c_read"))
-            add_arg(sp, a, 1, 2, 1, WM_I2C_MAX, true);
-        else if (is(e, "i2c_write_read")) {
-            add_arg(sp, a, 1, 2, 1, WM_I2C_MAX, false);
-            add_arg(sp, a, 3, 4, 1, WM_I2C_MAX, true);
-        } else if (is(e, "spi_transfer")) {
-            add_arg(sp, a, 1, 2, 0, WM_SPI_MAX, false);
-            add_arg(sp, a, 3, 4, 0, WM_SPI_MAX, true);
-        } else if (is(e, "uart_write"))
-            add_arg(sp, a, 1, 2, 0, WM_UART_MAX, false);
-        else if (is(e, "uart_read"))
-            add_arg(sp, a, 1, 2, 1, WM_UART_MAX, true);
+        for (uint32_t i = 0; i < sizeof k_ranges / sizeof k_ranges[0]; i++) {
+            if (!is(e, k_ranges[i].name)) continue;
+            for (uint32_t k = 0; k < 2 && k_ranges[i].r[k].hi; k++) {
+                const range_arg *r = &k_ranges[i].r[k];
+                add_arg(sp, a, r->ptr, r->ptr + 1u, r->lo, r->hi, r->out);
+            }
+        }
         return;
     }
     if (strcmp(e->module, "env") == 0) return; /* abort, trace: read only; seed: a result */
