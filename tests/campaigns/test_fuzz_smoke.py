@@ -5,6 +5,7 @@ coverage it always reaches (so a harness that stops getting past the first check
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -58,3 +59,24 @@ def test_short_fuzz_session_finds_nothing(binaries: dict[str, Path], target: str
     assert r.findings == [], "\n".join(r.findings)
     assert r.execs >= runs
     assert r.cov >= min_cov, f"fuzz_{target} reached only cov {r.cov}"
+
+
+def test_hostcall_seeds_follow_the_harness() -> None:
+    """The seed writer's grant list and function catalog are the harness's (k_caps, and the
+    import tables in the device's order), so each seed calls what it names."""
+    from tests.campaigns import hostcall_seeds as hs
+
+    src = (fuzz.FUZZ_DIR / "fuzz_hostcalls.c").read_text()
+    caps = src[src.index("k_caps[] = {"):]
+    caps = caps[:caps.index("};")]
+    rows = re.findall(r'\{WM_CAP_(\w+), "([^"]*)"', caps)
+    assert tuple(f"{k.lower()}:{a}" if a else k.lower() for k, a in rows) == hs.CAPS
+    names = []
+    for table, path in (("k_api", "hostapi.c"), ("k_wasi", "wasi/wasi_table.c"),
+                        ("k_as", "wasi/assemblyscript.c")):
+        text = (fuzz.CORE / "sandbox" / path).read_text()
+        body = text[text.index(f"{table}["):]
+        body = body[:body.index("};")]
+        # (fault_hang, fault_crash: test images only, not in the fuzz build)
+        names += [n for n in re.findall(r'\{"(\w+)", "', body) if not n.startswith("fault_")]
+    assert names == [n for n, _ in hs.CATALOG]
