@@ -58,7 +58,8 @@ CORE = FIRMWARE_DIR / "src" / "core"
 INCLUDE = FIRMWARE_DIR / "include"
 
 # The core components the targets exercise (of firmware/build.json's; aot/ and periph/ stay
-# out: native code and peripheral drivers do not run on the host).
+# out: native code and peripheral drivers do not run on the host, except the bit-bang I2C
+# master, which fuzz_hostcalls links through its Target.extra to drive the simulated bus).
 COMPONENTS = ("base", "runtime", "protocol", "store", "crypto", "sandbox", "device",
               "supervisor", "random")
 # core objects: sanitizers + coverage instrumentation, no libFuzzer main; harness: the main.
