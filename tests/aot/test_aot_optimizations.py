@@ -2,11 +2,11 @@
 modules built to sit on their edges: combined checks of straight-line segments (checks.py),
 checks hoisted out of counted loops (loops.py) and checks left out where the address range
 lies within the declared memory (ranges.py: constant addresses, tables indexed by masked or
-loaded bytes, right up to the last byte of the page and one byte past it). Loops run with
-bases that stay in bounds, that leave the memory in the last iteration (the trap must come
-after exactly the same stores), that are negative and rely on i32 wrap-around, and that
-wrap at 2^32; the answers and a checksum of the memory afterwards must equal the
-interpreter's."""
+loaded bytes, right up to the last byte of the page and one byte past it) or where an
+earlier access proved it on every path (dominated.py). Loops run with bases that stay in
+bounds, that leave the memory in the last iteration (the trap must come after exactly the
+same stores), that are negative and rely on i32 wrap-around, and that wrap at 2^32; the
+answers and a checksum of the memory afterwards must equal the interpreter's."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ CHECKSUM = """
     (local.get $h))"""
 
 
-def counted_loop(rng: random.Random) -> str:
+def counted_loop(rng: random.Random) -> tuple[list[tuple[int, int, int]], str]:
     """A loop counting $i by STEP to 0, reading at $p + C (moving by PSTEP) and at a
     derived $q + $i, storing at $p + C2."""
     step = rng.choice([1, 2, 4, 8, 16, -4, -8])
@@ -46,7 +46,7 @@ def counted_loop(rng: random.Random) -> str:
             f"(i32.const 0))" if ne else
             f"(local.tee $i (i32.add (local.get $i) (i32.const {step})))")
     sign = -1 if step < 0 else 1  # $i starts on the side it counts from
-    return f"""(module
+    return ARGS, f"""(module
   (memory 1)
   (func (export "run") (param $p i32) (param $q i32) (param $i i32) (result i32)
     (local $acc i32) (local $r i32)
@@ -64,7 +64,7 @@ def counted_loop(rng: random.Random) -> str:
 """
 
 
-def segment(rng: random.Random) -> str:
+def segment(rng: random.Random) -> tuple[list[tuple[int, int, int]], str]:
     """Straight-line groups of accesses around two locals, stores between them."""
     offs = sorted(rng.sample([0, 4, 8, 12, 16, 64, 200, 1000, 4096], 4))
     cs = [rng.choice([0, 8, -8, 192, -192, 65000]) for _ in offs]
@@ -73,7 +73,7 @@ def segment(rng: random.Random) -> str:
         f" (i32.add (i32.load offset={o} (i32.add (local.get $b) (i32.const {c})))"
         f" (i32.const {k})))"
         for k, (o, c) in enumerate(zip(offs, cs, strict=True)))
-    return f"""(module
+    return ARGS, f"""(module
   (memory 1)
   (func (export "run") (param $a i32) (param $b i32) (param $x i32) (result i32)
 {body}
@@ -81,7 +81,7 @@ def segment(rng: random.Random) -> str:
 """
 
 
-def table(rng: random.Random) -> str:
+def table(rng: random.Random) -> tuple[list[tuple[int, int, int]], str]:
     """Tables at constant addresses indexed by masked, shifted and loaded values (ranges.py),
     whose last entry ends exactly at the end of the page - or one byte past it."""
     mask, sh = rng.choice([(255, 2), (255, 0), (15, 3), (0xFFF, 1), (7, 2)])
@@ -92,7 +92,7 @@ def table(rng: random.Random) -> str:
     base = 65536 - span - off + over
     load = {4: "i32.load", 2: "i32.load16_u", 1: "i32.load8_u"}[size]
     c = rng.choice([0, 100, 65532, 65533])
-    return f"""(module
+    return TABLE_ARGS, f"""(module
   (memory 1)
   (func (export "run") (param $p i32) (param $q i32) (param $x i32) (result i32)
     (local $k i32) (local $acc i32)
@@ -107,19 +107,56 @@ def table(rng: random.Random) -> str:
 """
 
 
+def branches(rng: random.Random) -> tuple[list[tuple[int, int, int]], str]:
+    """Accesses through one local on several paths (dominated.py): proved by an earlier
+    access on every path - or on only some (an if without else, a loop's back-edge), or
+    before the local changed on one of them. The last kind must keep their checks."""
+    o = [rng.choice([0, 2, 4, 8, 12, 96]) for _ in range(6)]
+    d, s = rng.choice([65000, -4, 4]), rng.choice([200, 64, -2])
+    return BRANCH_ARGS, f"""(module
+  (memory 1)
+  (func (export "run") (param $p i32) (param $q i32) (param $x i32) (result i32)
+    (local $acc i32)
+    (local.set $acc (i32.load offset=100 (local.get $p)))
+    (if (i32.and (local.get $x) (i32.const 1))
+      (then (local.set $acc (i32.load offset={o[0]} (local.get $p))))
+      (else (local.set $p (i32.add (local.get $p) (i32.const {d})))))
+    (local.set $acc (i32.add (local.get $acc) (i32.load16_u offset={o[1]} (local.get $p))))
+    (i32.store8 offset={o[2]} (local.get $p) (local.get $acc))
+    (if (i32.and (local.get $x) (i32.const 4))
+      (then (local.set $acc (i32.add (local.get $acc) (i32.load offset=60 (local.get $q))))))
+    (local.set $acc (i32.add (local.get $acc) (i32.load offset=50 (local.get $q))))
+    (if (i32.eq (local.get $x) (i32.const 8)) (then (return (local.get $acc))))
+    (local.set $acc (i32.add (local.get $acc) (i32.load offset=100 (local.get $q))))
+    (block $b (loop $l
+      (local.set $acc (i32.add (local.get $acc) (i32.load8_u offset={o[3]} (local.get $q))))
+      (br_if $b (i32.eqz (local.get $x)))
+      (i32.store16 offset={o[4]} (local.get $q) (local.get $acc))
+      (local.set $acc (i32.xor (local.get $acc) (i32.load offset={o[5]} (local.get $q))))
+      (local.set $x (i32.shr_u (local.get $x) (i32.const 2)))
+      (if (i32.and (local.get $x) (i32.const 2))
+        (then (local.set $q (i32.add (local.get $q) (i32.const {s})))))
+      (br $l)))
+    (i32.load8_u offset={o[3]} (local.get $q))){CHECKSUM})
+"""
+
+
 # (p, q, -trips * 16): every start is a multiple of every step, so each loop ends
 ARGS = [(0, 0, -64), (100, 4000, -16), (65000, 0, -32), (65532, 65530, -16),
         (0xFFFFFF00, 0x100, -96), (0x7FFFFFF0, 8, -16), (40000, 60000, -400),
         (0xFFFFFFFC, 0xFFFFFFFC, -16), (60000, 1000, -4096), (70000, 0, -16)]
 
 
+GENERATORS = (counted_loop, segment, counted_loop, table, branches)
+
+
 @pytest.fixture(scope="module")
-def modules(tmp_path_factory, host_target) -> list[tuple[Path, Path]]:
+def modules(tmp_path_factory, host_target) -> list[tuple[Path, Path, list[tuple[int, int, int]]]]:
     rng = random.Random(20261203)
     out = tmp_path_factory.mktemp("aot_opt")
     pairs = []
-    for k in range(48):
-        wat = (counted_loop, segment, counted_loop, table)[k % 4](rng)
+    for k in range(50):
+        args, wat = GENERATORS[k % len(GENERATORS)](rng)
         src = out / f"m{k}.wat"
         src.write_text(wat)
         wasm = out / f"m{k}.wasm"
@@ -128,7 +165,7 @@ def modules(tmp_path_factory, host_target) -> list[tuple[Path, Path]]:
         aot = compile_wasm(data, host_target, source=str(wasm)).aot
         pkg = out / f"m{k}.wmp"
         pkg.write_bytes(Package(Manifest(f"m{k}", Version(0, 0, 0)), data, (aot,)).to_bytes())
-        pairs.append((wasm, pkg))
+        pairs.append((wasm, pkg, args))
     return pairs
 
 
@@ -147,13 +184,20 @@ TABLE_ARGS = [(0, 0, -1), (65535, 65535, 255), (70000, 100, 0), (7, 65535, 0xFFF
               (0xFFFFFFFF, 3, 15), (1, 2, 0x7FFFFFFF), (65536, 0, 6), (12345, 54321, -256),
               (65534, 0, 4094), (2, 65534, 254)]
 
+# branch modules: both arms, short and long loops, addresses at the end of the memory
+BRANCH_ARGS = [(0, 0, 0), (65400, 65300, 1), (536, 65336, 2), (100, 65334, 0xFF),
+               (65432, 65400, 0x5555), (0xFFFFFFFC, 8, 3), (536, 65300, 0xAAAA),
+               (65476, 0, 0xF0), (65420, 65400, 0xA), (65440, 65334, 0x1B), (1, 65420, 0x2),
+               (65482, 65332, 0x22), (0, 65484, 0x2), (7, 65483, 0), (0, 65400, 0x2B),
+               (0, 65484, 8), (0, 65482, 8)]
+
 
 def test_optimised_checks_match_the_interpreter(modules):
     driver = posix_build.build_program("wasmote-spec", "release")
     traps = oks = 0
-    for k, (wasm, pkg) in enumerate(modules):
+    for wasm, pkg, args in modules:
         calls = [f"invoke - run i32:{a & 0xFFFFFFFF:x} i32:{b & 0xFFFFFFFF:x} "
-                 f"i32:{c & 0xFFFFFFFF:x}" for a, b, c in (TABLE_ARGS if k % 4 == 3 else ARGS)]
+                 f"i32:{c & 0xFFFFFFFF:x}" for a, b, c in args]
         interp = run(driver, wasm, calls)
         native = run(driver, pkg, calls)
         diffs = list(zip(calls, interp[::2], native[::2], strict=True))
@@ -165,8 +209,8 @@ def test_optimised_checks_match_the_interpreter(modules):
 
 def test_the_optimisations_fire(modules):
     """The generated modules do reach every optimisation (else the test above is moot)."""
-    loops = segments = unchecked = checked = 0
-    for wasm, _ in modules:
+    loops = segments = unchecked = checked = branch_unchecked = 0
+    for k, (wasm, _, _) in enumerate(modules):
         c = translate(read_module(wasm.read_bytes())).source
         loops += c.count("wm_trips(")
         segments += c.count("GRP_OK(")
@@ -174,8 +218,12 @@ def test_the_optimisations_fire(modules):
         if "65280" in run:  # a table module: the accesses of run
             unchecked += sum(1 for ln in run.splitlines() if "EA(" in ln and "CHK" not in ln)
             checked += sum(1 for ln in run.splitlines() if "EA(" in ln and "CHK" in ln)
+        if GENERATORS[k % len(GENERATORS)] is branches:  # proved by earlier accesses
+            branch_unchecked += sum(1 for ln in run.splitlines()
+                                    if "EA(" in ln and "CHK" not in ln)
     assert loops >= 10 and segments >= 10, (loops, segments)
     assert unchecked >= 20 and checked >= 5, (unchecked, checked)
+    assert branch_unchecked >= 10, branch_unchecked
 
 
 EDGES = """(module

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from wasmote.aot import checks, loops, ranges
+from wasmote.aot import checks, dominated, loops, ranges
 from wasmote.errors import WasmoteError
 from wasmote.wasm import fuel as fuel_rule
 from wasmote.wasm.module import (
@@ -190,8 +190,13 @@ class _FuncGen:
         self.uses_mem = any(i.op in _MEM_OPS for i in self.instrs)
         # without bounds checks (bounds=False) there is nothing to combine or hoist
         plan_checks = self.uses_mem and bounds
-        # accesses that need no check: their address range lies within info.mem_min
+        # accesses that need no check: their address range lies within info.mem_min, or an
+        # earlier access on every path proved them (dominated.py)
         self.static = self.static_accesses() if plan_checks else frozenset()
+        if plan_checks:
+            self.static |= dominated.proven(
+                self.instrs, [(len(t.params), len(t.results)) for t in info.types],
+                [(len(t.params), len(t.results)) for t in info.func_types])
         # straight-line segments whose accesses share one combined bounds check (checks.py)
         self.segments = checks.plan(
             self.instrs, [(len(t.params), len(t.results)) for t in info.func_types],
@@ -590,8 +595,9 @@ class _FuncGen:
 
     def check(self, addr: str, k: int) -> str:
         """The bounds check of the access at `self.index` (k = offset + size): none when
-        its whole address range lies within the memory the code may assume (ranges.py),
-        one comparison when k does, the full check otherwise."""
+        its whole address range lies within the memory the code may assume (ranges.py) or
+        an earlier access proved it (dominated.py), one comparison when k lies within that
+        memory, the full check otherwise."""
         if self.index in self.static:
             return ""
         if k <= self.info.mem_min:

@@ -1,0 +1,70 @@
+"""Accesses whose bounds an earlier access proved on every path (aot/dominated.py): which
+ones it leaves unchecked, and, as important, which it must not (an if without else, a
+loop's back-edge, a local assigned on one path, a larger extent, a block a branch leaves
+early). tests/aot/test_aot_optimizations.py runs such code against the interpreter at
+the memory's edges."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from wasmote.aot import dominated
+from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE
+from wasmote.wasm.reader import read_module
+
+# Each access says in its comment whether it must be proved: P yes, C no (checked).
+FUNCS = """(module
+  (memory 1)
+  (func (param $p i32) (param $q i32) (param $x i32) (result i32) (local $a i32)
+    (local.set $a (i32.load offset=8 (local.get $p)))                    ;; C first
+    (local.set $a (i32.load16_u offset=8 (local.get $p)))                ;; P smaller extent
+    (local.set $a (i32.load offset=9 (local.get $p)))                    ;; C one byte more
+    (if (local.get $x)
+      (then (local.set $a (i32.load offset=40 (local.get $q))))          ;; C
+      (else (local.set $a (i32.load offset=40 (local.get $q)))))         ;; C
+    (local.set $a (i32.load offset=36 (local.get $q)))                   ;; P both arms
+    (if (local.get $x) (then (drop (i32.load offset=100 (local.get $q))))) ;; C
+    (local.set $a (i32.load offset=100 (local.get $q)))                  ;; C one arm only
+    (local.set $a (i32.load offset=97 (local.get $q)))                   ;; P
+    (if (local.get $x) (then (local.set $q (local.get $x))))
+    (local.set $a (i32.load offset=40 (local.get $q)))                   ;; C q changed
+    (i32.store offset=12 (i32.add (local.get $p) (i32.const 4)) (local.get $a)) ;; C
+    (i32.store8 offset=15 (i32.add (local.get $p) (i32.const 4)) (local.get $a)) ;; P
+    (block $b
+      (br_if $b (local.get $x))
+      (drop (i32.load offset=200 (local.get $p))))                       ;; C
+    (local.set $a (i32.load offset=200 (local.get $p)))                  ;; C skipped by br_if
+    (loop $l
+      (local.set $a (i32.load offset=200 (local.get $p)))                ;; C back-edge
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br_if $l (local.get $x)))
+    (local.set $a (i32.load offset=200 (local.get $p)))                  ;; C p moved
+    (loop $m
+      (local.set $a (i32.load offset=500 (local.get $q)))                ;; C
+      (local.set $a (i32.load offset=496 (local.get $q)))                ;; P
+      (br_if $m (local.get $x)))
+    (local.set $a (i32.load offset=500 (local.get $q)))                  ;; P loop ran once
+    (local.get $a)))
+"""
+
+
+def _accesses(tmp_path: Path) -> tuple[list[int], frozenset[int], list[str]]:
+    src = tmp_path / "d.wat"
+    src.write_text(FUNCS)
+    wasm = tmp_path / "d.wasm"
+    subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
+    mod = read_module(wasm.read_bytes())
+    instrs = mod.funcs[0].instrs
+    at = [i for i, ins in enumerate(instrs) if ins.op in LOAD_SIZE or ins.op in STORE_SIZE]
+    types = [(len(t.params), len(t.results)) for t in mod.types]
+    funcs = [types[f.type_idx] for f in mod.funcs]
+    marks = [ln.split(";;")[1].split()[0] for ln in FUNCS.splitlines() if ";; " in ln]
+    return at, dominated.proven(instrs, types, funcs), marks
+
+
+def test_only_accesses_proved_on_every_path_go_unchecked(tmp_path):
+    at, proven, marks = _accesses(tmp_path)
+    assert len(at) == len(marks)
+    got = ["P" if i in proven else "C" for i in at]
+    assert got == marks, list(zip(marks, got, strict=True))
