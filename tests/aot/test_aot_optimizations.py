@@ -1,9 +1,10 @@
 """The AOT compiler's bounds-check optimisations against the interpreter, on generated
 modules built to sit on their edges: combined checks of straight-line segments (checks.py),
-checks hoisted out of counted loops (loops.py) and checks left out where the address range
-lies within the declared memory (ranges.py: constant addresses, tables indexed by masked or
-loaded bytes, right up to the last byte of the page and one byte past it) or where an
-earlier access proved it on every path (dominated.py). Loops run with bases that stay in
+checks hoisted out of counted loops (loops.py) and out of loops whose bases do not change
+(guards.py), and checks left out where the address range lies within the declared memory
+(ranges.py: constant addresses, tables indexed by masked or loaded bytes, right up to the
+last byte of the page and one byte past it) or where an earlier access proved it on every
+path (dominated.py). Loops run with bases that stay in
 bounds, that leave the memory in the last iteration (the trap must come after exactly the
 same stores), that are negative and rely on i32 wrap-around, and that wrap at 2^32; the
 answers and a checksum of the memory afterwards must equal the interpreter's."""
@@ -141,13 +142,46 @@ def branches(rng: random.Random) -> tuple[list[tuple[int, int, int]], str]:
 """
 
 
+def walk(rng: random.Random) -> tuple[list[tuple[int, int, int]], str]:
+    """A loop that is not counted (it walks a table until a negative byte, at most $x
+    times): accesses at parameters plus a masked index, a loaded byte or a select between
+    constants (guards.py), with tables ending at the memory's last byte or one past it."""
+    mask, o1 = rng.choice([255, 63, 7]), rng.choice([0, 4, 200])
+    c1, c2 = rng.choice([(0, 100), (1000, 60000), (65280, 16)])
+    p_fit = 65536 - mask - o1 - 1  # the table's last byte is the memory's last
+    q_fit = 65536 - max(mask, 255) - max(c1, c2) - 1
+    args = [(0, 0, 300), (p_fit, 0, mask), (p_fit + 1, 0, mask), (p_fit + 1, 0, mask - 1),
+            (0, q_fit, mask), (0, q_fit + 1, mask), (7, q_fit + 1, 2), (p_fit, q_fit, 40),
+            (0xFFFFFF00, 4, 9), (65200, 1000, 200), (4, 0xFFFFFFF0, 3), (0xFFFFFFFF, 0, 0),
+            (0xFFFFFFFC, 0, 8), (0, 0xFFFFFFFF, 0)]
+    return args, f"""(module
+  (memory 1)
+  (func (export "run") (param $p i32) (param $q i32) (param $x i32) (result i32)
+    (local $k i32) (local $acc i32)
+    (local.set $k (local.get $x))
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (i32.load8_u offset={o1}
+        (i32.add (local.get $p) (local.tee $k (i32.and (local.get $k) (i32.const {mask})))))))
+      (i32.store8 (i32.add (i32.add (local.get $q) (local.get $k))
+        (select (i32.const {c1}) (i32.const {c2}) (i32.and (local.get $acc) (i32.const 1))))
+        (i32.sub (local.get $acc) (local.get $x)))
+      (local.set $acc (i32.add (local.get $acc)
+        (i32.load8_u (i32.add (local.get $q) (i32.load8_u (local.get $k))))))
+      (local.set $k (i32.load8_s (i32.add (local.get $q) (local.get $k))))
+      (local.set $x (i32.sub (local.get $x) (i32.const 1)))
+      (br_if $l (i32.and (i32.ge_s (local.get $k) (i32.const 0))
+                         (i32.gt_s (local.get $x) (i32.const 0)))))
+    (local.get $acc)){CHECKSUM})
+"""
+
+
 # (p, q, -trips * 16): every start is a multiple of every step, so each loop ends
 ARGS = [(0, 0, -64), (100, 4000, -16), (65000, 0, -32), (65532, 65530, -16),
         (0xFFFFFF00, 0x100, -96), (0x7FFFFFF0, 8, -16), (40000, 60000, -400),
         (0xFFFFFFFC, 0xFFFFFFFC, -16), (60000, 1000, -4096), (70000, 0, -16)]
 
 
-GENERATORS = (counted_loop, segment, counted_loop, table, branches)
+GENERATORS = (counted_loop, segment, table, branches, walk, counted_loop)
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +189,7 @@ def modules(tmp_path_factory, host_target) -> list[tuple[Path, Path, list[tuple[
     rng = random.Random(20261203)
     out = tmp_path_factory.mktemp("aot_opt")
     pairs = []
-    for k in range(50):
+    for k in range(54):
         args, wat = GENERATORS[k % len(GENERATORS)](rng)
         src = out / f"m{k}.wat"
         src.write_text(wat)
@@ -209,21 +243,26 @@ def test_optimised_checks_match_the_interpreter(modules):
 
 def test_the_optimisations_fire(modules):
     """The generated modules do reach every optimisation (else the test above is moot)."""
-    loops = segments = unchecked = checked = branch_unchecked = 0
+    loops = segments = unchecked = checked = branch_unchecked = guarded = 0
     for k, (wasm, _, _) in enumerate(modules):
+        kind = GENERATORS[k % len(GENERATORS)]
         c = translate(read_module(wasm.read_bytes())).source
         loops += c.count("wm_trips(")
-        segments += c.count("GRP_OK(")
         run = next(f for f in c.split("\nstatic ") if f.startswith("u32 wf0(wm_aot_ctx *c, u32 l0"))
-        if "65280" in run:  # a table module: the accesses of run
+        if kind is segment:
+            segments += run.count("GRP_OK(")
+        if kind is table:  # the accesses of run
             unchecked += sum(1 for ln in run.splitlines() if "EA(" in ln and "CHK" not in ln)
             checked += sum(1 for ln in run.splitlines() if "EA(" in ln and "CHK" in ln)
-        if GENERATORS[k % len(GENERATORS)] is branches:  # proved by earlier accesses
+        if kind is branches:  # proved by earlier accesses
             branch_unchecked += sum(1 for ln in run.splitlines()
                                     if "EA(" in ln and "CHK" not in ln)
+        if kind is walk:  # the guarded copy of the loop
+            guarded += run.count("GRP_OK(l")
     assert loops >= 10 and segments >= 10, (loops, segments)
     assert unchecked >= 20 and checked >= 5, (unchecked, checked)
     assert branch_unchecked >= 10, branch_unchecked
+    assert guarded >= 18, guarded
 
 
 EDGES = """(module

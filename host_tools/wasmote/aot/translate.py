@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from wasmote.aot import checks, dominated, loops, ranges
+from wasmote.aot import checks, dominated, guards, loops, ranges
 from wasmote.errors import WasmoteError
 from wasmote.wasm import fuel as fuel_rule
 from wasmote.wasm.module import (
@@ -206,14 +206,23 @@ class _FuncGen:
         self.index = 0
         # counted loops whose accesses are checked once, before the loop (loops.py)
         self.loops: dict[int, loops.LoopPlan] = {}
+        # loops whose invariant bases are checked once, before the loop (guards.py)
+        self.guards: dict[int, guards.GuardPlan] = {}
+        self.unchecked: frozenset[int] = frozenset()  # a guarded copy's accesses
         if plan_checks:
             arity = ([(len(t.params), len(t.results)) for t in info.func_types],
                      [(len(t.params), len(t.results)) for t in info.types])
+            vr = info.value_ranges[j] if info.value_ranges else None
             for k, ins in enumerate(self.instrs):
                 if ins.op == _OP_LOOP:
                     lp = loops.plan_loop(self.instrs, k, *arity, skip=self.static)
                     if lp is not None:
                         self.loops[k] = lp
+                    skip = self.static | (frozenset(lp.fast) if lp else frozenset())
+                    gp = guards.plan_guards(self.instrs, k, *arity,
+                                            vr.locals if vr else (), skip)
+                    if gp is not None:
+                        self.guards[k] = gp
         self.after: dict[int, list[str]] = {}  # labels to place after an instruction
         self.calls = False
         self.globals_used: set[int] = set()
@@ -296,8 +305,8 @@ class _FuncGen:
         body_start = len(self.out)
         i = 0
         while i < len(self.instrs):
-            if i in self.loops and self.live:
-                self.fast_loop(i, self.loops[i])
+            if (i in self.loops or i in self.guards) and self.live:
+                self.fast_loop(i, self.loops.get(i), self.guards.get(i))
             seg = self.segments.get(i)
             if seg is None or not self.live:
                 self.index = i
@@ -338,28 +347,35 @@ class _FuncGen:
         lines.append("}")
         return "\n".join(lines)
 
-    def fast_loop(self, start: int, plan: loops.LoopPlan) -> None:
-        """A copy of the counted loop at `start` whose hoistable accesses are unchecked,
-        run when the check before it proves them all in bounds; then the normal loop is
-        skipped (its `end` gets the exit label)."""
+    def fast_loop(self, start: int, plan: loops.LoopPlan | None,
+                  guard: guards.GuardPlan | None) -> None:
+        """A copy of the loop at `start` whose hoistable accesses (a counted loop's,
+        loops.py; those at invariant bases, guards.py) are unchecked, run when the check
+        before it proves them all in bounds; then the normal loop is skipped (its `end`
+        gets the exit label)."""
         out = self.new_label()
         stack = list(self.stack)
-        self.emit(f"if (WM_LIKELY({loops.precheck(plan)})) {{")
+        conds = ([loops.precheck(plan)] if plan else []) + \
+            ([guards.guard_c(guard)] if guard else [])
+        self.emit(f"if (WM_LIKELY({' && '.join(conds)})) {{")
         lab = self.new_label()
         self.ctl.append(_Ctl("loop", lab, len(self.stack), (), (), True, at=start))
         self.loop_entry(start)
         self.out.append(f"L{lab}:;")
-        self.fast = plan.fast
-        for i in range(start + 1, plan.end):  # the body and its br_if
+        self.fast = plan.fast if plan else {}
+        self.unchecked = guard.unchecked if guard else frozenset()
+        end = plan.end if plan else guard.end if guard else start
+        for i in range(start + 1, end):  # the body and its br_if
             self.index = i
             self.instr(self.instrs[i])
         self.fast = {}
+        self.unchecked = frozenset()
         self.ctl.pop()
         self.stack = stack
         self.live = True
         self.emit(f"goto B{out};")
         self.emit("}")
-        self.after.setdefault(plan.end, []).append(f"B{out}:;")
+        self.after.setdefault(end, []).append(f"B{out}:;")
 
     def versioned(self, start: int, seg: checks.Segment) -> None:
         """The segment twice: grouped accesses unchecked behind one combined check, and as
@@ -598,7 +614,7 @@ class _FuncGen:
         its whole address range lies within the memory the code may assume (ranges.py) or
         an earlier access proved it (dominated.py), one comparison when k lies within that
         memory, the full check otherwise."""
-        if self.index in self.static:
+        if self.index in self.static or self.index in self.unchecked:
             return ""
         if k <= self.info.mem_min:
             return f"CHKM({addr}, {k}u); "

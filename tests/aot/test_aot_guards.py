@@ -1,0 +1,94 @@
+"""The guards of loops whose bases do not change (aot/guards.py): exactly which addresses
+one test at the loop's entry covers, and with which bounds. An interval one byte too
+narrow lets the unchecked copy read past the memory, where the host's own mapping often
+hides it; tests/aot/test_aot_optimizations.py runs such loops against the interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE
+from wasmote.aot.guards import Guard, plan_guards
+from wasmote.aot.ranges import Interval
+from wasmote.wasm.module import Module
+from wasmote.wasm.reader import read_module
+
+# $p, $q, $r: never assigned in the loop; $k: assigned; $t: assigned, between 0 and 9
+# whenever read (ranges.py's interval, given below). The accesses are numbered in the
+# order they execute; U: the guard covers it, C: it keeps its check.
+LOOP = """(module
+  (memory 1)
+  (func (param $p i32) (param $q i32) (param $r i32) (local $k i32) (local $t i32)
+    (loop $l
+      (drop (i32.load8_u offset=3 (i32.add (local.get $p)
+        (local.tee $k (i32.and (local.get $k) (i32.const 255))))))  ;; 1 U p + [0, 255] + 3
+      (drop (i32.load16_u (i32.add (local.get $q)                   ;; 3 U q + [-128, 127]
+        (i32.load8_s (local.get $k)))))                             ;; 2 U [0, 255]
+      (drop (i32.load (i32.add (local.get $q)                       ;; 4 U q + [-8, 100]
+        (select (i32.const -8) (i32.const 100) (local.get $k)))))
+      (drop (i32.load8_u (i32.add (local.get $r)                    ;; 6 U r + [-32768, 32767]
+        (i32.load16_s (local.get $p)))))                            ;; 5 U p
+      (i32.store16 offset=2 (i32.add (local.get $q)                 ;; 7 U q + [0, 36] + 2
+        (i32.shl (local.get $t) (i32.const 2))) (i32.const 0))
+      (drop (i32.load8_u (i32.add (local.get $p)                    ;; 8 U p + [0, 6]
+        (i32.rem_u (local.get $k) (i32.const 7)))))
+      (drop (i32.load (i32.sub (local.get $p) (local.get $q))))     ;; 9 C
+      (drop (i32.load (i32.add (local.get $p) (local.get $q))))     ;; 10 C
+      (drop (i32.load (i32.add (local.get $p)                       ;; 12 C
+        (i32.load (local.get $q)))))                                ;; 11 U q
+      (drop (i32.load8_u (i32.and (local.get $k) (i32.const 255)))) ;; 13 U [0, 255]
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br_if $l (local.get $k))))
+  (func (param $p i32) (local $k i32)
+    (loop $l
+      (drop (i32.load8_u (i32.add (local.get $p) (local.get $k))))
+      (if (local.get $k) (then (local.set $p (i32.const 0))))
+      (br_if $l (local.get $k))))
+  (func (param $p i32) (local $k i32)
+    (loop $l
+      (drop (i32.load8_u (i32.add (local.get $p) (i32.and (local.get $k) (i32.const 3)))))
+      (local.set $p (i32.add (local.get $p) (local.get $k)))
+      (br_if $l (local.get $k)))))
+"""
+UNCHECKED = [True] * 8 + [False, False, True, False, True]
+GUARDS = {Guard(0, 0, 259), Guard(1, -128, 129), Guard(2, -32768, 32768), Guard(None, 0, 256)}
+
+
+def _module(tmp_path: Path) -> Module:
+    src = tmp_path / "g.wat"
+    src.write_text(LOOP)
+    wasm = tmp_path / "g.wasm"
+    subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
+    return read_module(wasm.read_bytes())
+
+
+def _plan(mod: Module, f: int, **kw):  # type: ignore[no-untyped-def]
+    instrs = mod.funcs[f].instrs
+    types = [(len(t.params), len(t.results)) for t in mod.types]
+    funcs = [types[fn.type_idx] for fn in mod.funcs]
+    loop = next(i for i, ins in enumerate(instrs) if ins.op == 0x03)
+    accesses = [i for i, ins in enumerate(instrs) if ins.op in LOAD_SIZE or ins.op in STORE_SIZE]
+    return plan_guards(instrs, loop, funcs, types, **kw), accesses
+
+
+def test_the_guards_cover_exactly_the_bounded_addresses(tmp_path):
+    mod = _module(tmp_path)
+    plan, accesses = _plan(mod, 0, local_ranges=(None, None, None, None, Interval(0, 9)))
+    assert plan is not None
+    assert set(plan.guards) == GUARDS
+    assert [a in plan.unchecked for a in accesses] == UNCHECKED
+    # without ranges.py's interval of $t the store keeps its check
+    plan2, _ = _plan(mod, 0)
+    assert plan2 is not None and set(plan2.guards) == GUARDS
+    assert [a in plan2.unchecked for a in accesses] == [*UNCHECKED[:6], False, *UNCHECKED[7:]]
+    # an access that needs no check already (ranges.py, dominated.py) takes no part
+    plan3, _ = _plan(mod, 0, skip=frozenset(accesses[:1]))
+    assert plan3 is not None and Guard(0, 0, 7) in plan3.guards
+
+
+def test_a_loop_with_control_flow_or_an_assigned_base_has_none(tmp_path):
+    mod = _module(tmp_path)
+    assert _plan(mod, 1)[0] is None
+    plan, _ = _plan(mod, 2)  # only the masked index is known: no base, no guard
+    assert plan is None
