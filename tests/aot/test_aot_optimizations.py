@@ -361,3 +361,46 @@ def test_functions_called_once_stay_apart(tmp_path, host_target):
     # GCC may specialise it (wf0.constprop.0: its constant argument), not fold it
     assert any(s == "wf0" or s.startswith("wf0.") for s in syms), \
         f"the function called once was folded into its caller: {syms}"
+
+
+GROWS = """(module
+  (memory 1)
+  (table 1 funcref)
+  (elem (i32.const 0) $grow)
+  (func $grow (drop (memory.grow (i32.const 1))))
+  (func $mid (call $grow))
+  (func $pure (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func $indirect (call_indirect (i32.const 0)))
+  ;; each reads past the first page, valid only once a call grew the memory
+  (func (export "direct") (result i32)
+    (drop (call $pure (i32.load (i32.const 60000))))
+    (call $mid)
+    (i32.load (i32.const 70000)))
+  (func (export "through_table") (result i32)
+    (drop (call $pure (i32.load (i32.const 60000))))
+    (call $indirect)
+    (i32.load (i32.const 140000))))
+"""
+
+
+def test_the_memory_size_is_read_again_after_a_call_that_may_grow_it(tmp_path, host_target):
+    """After a call to a function that cannot grow the memory (no memory.grow, import or
+    call_indirect on any path) the code keeps the size it had; after any other call it
+    reads it again (translate.py, _may_grow): the accesses past the first page succeed."""
+    src = tmp_path / "grows.wat"
+    src.write_text(GROWS)
+    wasm = tmp_path / "grows.wasm"
+    subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
+    data = wasm.read_bytes()
+    source = translate(read_module(data)).source
+    bodies = {f.split("(")[0].split()[-1]: f for f in source.split("\nstatic ") if "{" in f}
+    # the entry's load, and one after the call that grows (not after $pure)
+    assert bodies["wf4"].count("MSZ_LOAD()") == 2 and bodies["wf5"].count("MSZ_LOAD()") == 2
+    pkg = tmp_path / "grows.wmp"
+    aot = compile_wasm(data, host_target, source=str(wasm)).aot
+    pkg.write_bytes(Package(Manifest("grows", Version(0, 0, 0)), data, (aot,)).to_bytes())
+    driver = posix_build.build_program("wasmote-spec", "release")
+    with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
+        assert drv.command(f"module - {drv.module_source(pkg)}") == "ok"
+        assert drv.command("invoke - direct") == "ok i32:0"
+        assert drv.command("invoke - through_table") == "ok i32:0"

@@ -144,6 +144,8 @@ class _ModuleInfo:
     mem_min: int = 0
     # per defined function: the intervals of its values (None without bounds checks)
     value_ranges: list[ranges.Ranges | None] = field(default_factory=list)
+    # per defined function: a call to it may change the memory's size (_may_grow)
+    may_grow: list[bool] = field(default_factory=list)
     result_structs: dict[tuple[int, ...], str] = field(default_factory=dict)
     dispatchers: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[str, int]] = \
         field(default_factory=dict)
@@ -406,7 +408,12 @@ class _FuncGen:
         sets = " ".join(f"r_.v{i} = {self.slot(i, t)};" for i, t in enumerate(results))
         return f"{{ {rt} r_; {sets} return r_; }}"
 
-    def mem_reload(self) -> None:
+    def mem_reload(self, callee: int | None = None) -> None:
+        """msz again after something that may have grown the memory (`callee`: a call to
+        that function index, which may not: _may_grow)."""
+        if callee is not None and callee >= self.info.nimports and \
+                not self.info.may_grow[callee - self.info.nimports]:
+            return
         if self.uses_mem and not self.info.mem_static:
             self.emit("msz = MSZ_LOAD();")
 
@@ -790,7 +797,7 @@ class _FuncGen:
             call = f"wf{idx - self.info.nimports}(c" + "".join(f", {a}" for a in args) + ")"
             self.assign_results(ft, call)
             self.emit("SYNC_IN();")
-        self.mem_reload()
+        self.mem_reload(idx)
 
     def op_call_indirect(self, ins: Instr) -> None:
         type_idx, t = ins.imm
@@ -840,6 +847,7 @@ def _bytes(op: int) -> int:
 
 _OP_BLOCK, _OP_LOOP, _OP_IF = _op("block"), _op("loop"), _op("if")
 _OP_MEMORY_GROW = _op("memory.grow")
+_OP_CALL, _OP_CALL_INDIRECT = _op("call"), _op("call_indirect")
 
 _HANDLERS: dict[int, _Handler] = {
     _op(name): _handler(*how) for name, how in {
@@ -1025,6 +1033,24 @@ def escaping_functions(mod: Module) -> set[int]:
     return out
 
 
+def _may_grow(mod: Module) -> list[bool]:
+    """Per defined function: can a call to it change the memory's size? Only memory.grow
+    can, and whatever a call leaves this module's own code for (imports; call_indirect,
+    which may reach one), directly or through the functions it calls."""
+    nimp = mod.num_imported_funcs
+    grows = [any(i.op in (_OP_MEMORY_GROW, _OP_CALL_INDIRECT) or
+                 (i.op == _OP_CALL and i.imm[0] < nimp) for i in f.instrs) for f in mod.funcs]
+    callees = [{i.imm[0] - nimp for i in f.instrs if i.op == _OP_CALL and i.imm[0] >= nimp}
+               for f in mod.funcs]
+    changed = True
+    while changed:
+        changed = False
+        for j, cs in enumerate(callees):
+            if not grows[j] and any(grows[k] for k in cs):
+                grows[j] = changed = True
+    return grows
+
+
 def _mem_static(mod: Module) -> bool:
     if any(i.kind == KIND_MEMORY for i in mod.imports):
         return False
@@ -1043,6 +1069,7 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     gtypes = [(g.valtype, g.mutable) for g in mod.global_types()]
     info = _ModuleInfo(mod, list(mod.types), func_types, nimports, gtypes,
                        _global_consts(mod), _mem_static(mod))
+    info.may_grow = _may_grow(mod)
     if bounds_checks:
         info.value_ranges, info.mem_min = _static_memory(mod, func_types)
     bodies = [_FuncGen(info, j, fuel, bounds_checks).generate() for j in range(len(mod.funcs))]
