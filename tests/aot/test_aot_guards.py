@@ -49,6 +49,21 @@ LOOP = """(module
     (loop $l
       (drop (i32.load8_u (i32.add (local.get $p) (i32.and (local.get $k) (i32.const 3)))))
       (local.set $p (i32.add (local.get $p) (local.get $k)))
+      (br_if $l (local.get $k))))
+  (func (param $p i32) (param $q i32) (param $r i32)
+    (local $k i32) (local $a i32) (local $b i32) (local $c i32)
+    (local.set $a (i32.add (local.get $p) (i32.const 100)))   ;; p + 100
+    (local.set $b (i32.add (i32.const -4) (local.get $a)))    ;; p + 96
+    (local.set $c (i32.add (local.get $q) (i32.const 8)))
+    (local.set $q (i32.const 0))                              ;; c is no longer q + 8
+    (i32.add (local.get $r) (i32.const 1))
+    (local.set $r (local.get $r))                             ;; r assigned while r + 1 waits
+    (local.set $k)                                            ;; k is not r + 1
+    (loop $l
+      (drop (i32.load8_u (i32.add (local.get $a) (i32.and (local.get $k) (i32.const 15)))))
+      (drop (i32.load8_u (i32.add (local.get $b) (i32.and (local.get $k) (i32.const 3)))))
+      (drop (i32.load8_u (i32.add (local.get $c) (i32.and (local.get $k) (i32.const 3)))))
+      (drop (i32.load8_u (local.get $k)))
       (br_if $l (local.get $k)))))
 """
 UNCHECKED = [True] * 8 + [False, False, True, False, True]
@@ -92,3 +107,12 @@ def test_a_loop_with_control_flow_or_an_assigned_base_has_none(tmp_path):
     assert _plan(mod, 1)[0] is None
     plan, _ = _plan(mod, 2)  # only the masked index is known: no base, no guard
     assert plan is None
+
+
+def test_locals_set_from_a_base_before_the_loop_share_its_guard(tmp_path):
+    """a = p + 100 and b = a - 4 before the loop: their tables are guarded as p's; c was
+    q + 8 until q changed, k was read off r before r was assigned: each keeps its own."""
+    plan, accesses = _plan(_module(tmp_path), 3)
+    assert plan is not None
+    assert set(plan.guards) == {Guard(0, 96, 116), Guard(6, 0, 4), Guard(3, 0, 1)}
+    assert [a in plan.unchecked for a in accesses] == [True] * 4

@@ -147,6 +147,7 @@ def walk(rng: random.Random) -> tuple[list[tuple[int, int, int]], str]:
     times): accesses at parameters plus a masked index, a loaded byte or a select between
     constants (guards.py), with tables ending at the memory's last byte or one past it."""
     mask, o1 = rng.choice([255, 63, 7]), rng.choice([0, 4, 200])
+    a = rng.choice([-4, 0, 2, o1 + mask - 3])  # r's table: within p's, or just outside it
     c1, c2 = rng.choice([(0, 100), (1000, 60000), (65280, 16)])
     p_fit = 65536 - mask - o1 - 1  # the table's last byte is the memory's last
     q_fit = 65536 - max(mask, 255) - max(c1, c2) - 1
@@ -157,11 +158,14 @@ def walk(rng: random.Random) -> tuple[list[tuple[int, int, int]], str]:
     return args, f"""(module
   (memory 1)
   (func (export "run") (param $p i32) (param $q i32) (param $x i32) (result i32)
-    (local $k i32) (local $acc i32)
+    (local $k i32) (local $acc i32) (local $r i32)
     (local.set $k (local.get $x))
+    (local.set $r (i32.add (local.get $p) (i32.const {a})))  ;; guarded as p + {a}
     (loop $l
       (local.set $acc (i32.add (local.get $acc) (i32.load8_u offset={o1}
         (i32.add (local.get $p) (local.tee $k (i32.and (local.get $k) (i32.const {mask})))))))
+      (local.set $acc (i32.xor (local.get $acc) (i32.load8_u (i32.add (local.get $r)
+        (i32.and (local.get $k) (i32.const 3))))))
       (i32.store8 (i32.add (i32.add (local.get $q) (local.get $k))
         (select (i32.const {c1}) (i32.const {c2}) (i32.and (local.get $acc) (i32.const 1))))
         (i32.sub (local.get $acc) (local.get $x)))

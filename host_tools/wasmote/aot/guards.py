@@ -135,6 +135,8 @@ def plan_guards(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
         return None
     assigned = {instrs[k].imm[0] for k in body if instrs[k].op in (0x21, 0x22)}
     effects = _Effects(func_arity, type_arity)
+    aliases = {b: ac for b, ac in _entry_aliases(instrs, i, effects).items()
+               if b not in assigned and ac[0] not in assigned}
     current: dict[int, Form | None] = {}  # assigned locals, once assigned this iteration
     stack: list[Form | None] = []
     found: dict[int, tuple[Form, int]] = {}  # access -> (address form, offset + size)
@@ -147,7 +149,10 @@ def plan_guards(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
         op = ins.op
         if op == 0x20:
             loc = ins.imm[0]
-            if loc not in assigned:
+            if loc in aliases:  # the same base as another local, moved by a constant
+                base, off = aliases[loc]
+                stack.append(Form(base, off, off).ok())
+            elif loc not in assigned:
                 stack.append(Form(loc, 0, 0))
             elif loc in current:
                 stack.append(current[loc])
@@ -200,6 +205,55 @@ def plan_guards(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
         return None
     return GuardPlan(end, tuple(sorted(guards, key=lambda g: -1 if g.local is None else g.local)),
                      unchecked)
+
+
+def _entry_aliases(instrs: list[Instr], i: int, effects: _Effects
+                   ) -> dict[int, tuple[int, int]]:
+    """Locals that hold another local plus a constant (wrapping) where the loop at i is
+    entered: assigned so in the straight-line code that leads to it (every path to the
+    loop runs all of it), and neither assigned again before the loop. Accesses based on
+    them then share that local's guard (xgboost: three tables at node_base + constant)."""
+    s = i
+    while s > 0 and instrs[s - 1].op not in SEGMENT_BREAK:
+        s -= 1
+    out: dict[int, tuple[int, int]] = {}
+    stack: list[tuple[int, int] | int | None] = []  # (local, c), a constant, or unknown
+
+    def pop() -> tuple[int, int] | int | None:
+        return stack.pop() if stack else None
+
+    for k in range(s, i):
+        ins = instrs[k]
+        op = ins.op
+        if op == 0x20:
+            loc = ins.imm[0]
+            stack.append(out.get(loc, (loc, 0)))
+        elif op == 0x41:
+            stack.append(ins.imm[0])
+        elif op == 0x6A:
+            b, a = pop(), pop()
+            if isinstance(a, int) and isinstance(b, tuple):
+                a, b = b, a
+            stack.append((a[0], a[1] + b) if isinstance(a, tuple) and isinstance(b, int)
+                         else None)
+        elif op in (0x21, 0x22):
+            v, loc = pop(), ins.imm[0]
+            for x in [x for x, (a, _) in out.items() if a == loc or x == loc]:
+                del out[x]
+            # values read before this assignment no longer equal loc plus a constant
+            stack = [None if isinstance(e, tuple) and e[0] == loc else e for e in stack]
+            if isinstance(v, tuple) and v[0] != loc and abs(v[1]) < _BOUND:
+                out[loc] = v
+            if op == 0x22:
+                stack.append(None)
+        else:
+            arity = effects.arity(ins)
+            if arity is None:
+                return {}
+            for _ in range(arity[0]):
+                pop()
+            stack.extend([None] * arity[1])
+    return out
 
 
 def _interval(local_ranges: tuple[Rng, ...], loc: int) -> Form | None:
