@@ -28,8 +28,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wasmote.aot.checks import LOAD_SIZE, SEGMENT_BREAK, STORE_SIZE, _Effects
+from wasmote.aot.loops import straight_loop
 from wasmote.aot.ranges import Rng
-from wasmote.wasm.module import BLOCK_EMPTY, Instr
+from wasmote.wasm.module import Instr
 
 # |lo|, |hi| stay below this (GRP_OK's 32-bit form needs |cmin| <= 2^30)
 _BOUND = 1 << 29
@@ -103,36 +104,15 @@ def _binary(op: int, a: Form | None, b: Form | None) -> Form | None:
     return None
 
 
-def _matching_end(instrs: list[Instr], i: int) -> int | None:
-    depth = 0
-    for j in range(i, len(instrs)):
-        op = instrs[j].op
-        if op in (0x02, 0x03, 0x04):
-            depth += 1
-        elif op == 0x0B:
-            depth -= 1
-            if depth == 0:
-                return j
-    return None
-
-
 def plan_guards(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
                 type_arity: list[tuple[int, int]], local_ranges: tuple[Rng, ...] = (),
                 skip: frozenset[int] = frozenset()) -> GuardPlan | None:
     """The guards of the `loop` at index i, or None when it has no access they cover
     (those in `skip` need no check already)."""
-    loop = instrs[i]
-    if loop.op != 0x03 or loop.imm[0] != BLOCK_EMPTY:
-        return None
-    end = _matching_end(instrs, i)
-    if end is None or end < i + 2:
-        return None
-    last = instrs[end - 1]
-    if last.op != 0x0D or last.imm[0] != 0:
+    end = straight_loop(instrs, i)
+    if end is None:
         return None
     body = range(i + 1, end - 1)
-    if any(instrs[k].op in SEGMENT_BREAK for k in body):
-        return None
     assigned = {instrs[k].imm[0] for k in body if instrs[k].op in (0x21, 0x22)}
     effects = _Effects(func_arity, type_arity)
     aliases = {b: ac for b, ac in _entry_aliases(instrs, i, effects).items()

@@ -89,11 +89,9 @@ def _matching_end(instrs: list[Instr], i: int) -> int | None:
     return None
 
 
-def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
-              type_arity: list[tuple[int, int]], skip: frozenset[int] = frozenset()
-              ) -> LoopPlan | None:
-    """A plan for the `loop` at index i, or None when it is not a counted loop with
-    hoistable accesses (those in `skip` need no check)."""
+def straight_loop(instrs: list[Instr], i: int) -> int | None:
+    """The index of the `end` of the `loop` at i when its body is straight-line code
+    ending in `br_if 0` (and it has no block type), else None."""
     loop = instrs[i]
     if loop.op != 0x03 or loop.imm[0] != BLOCK_EMPTY:
         return None
@@ -103,9 +101,20 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
     last = instrs[end - 1]
     if last.op != 0x0D or last.imm[0] != 0:
         return None
-    body = range(i + 1, end - 1)
-    if any(instrs[k].op in SEGMENT_BREAK for k in body):
+    if any(instrs[k].op in SEGMENT_BREAK for k in range(i + 1, end - 1)):
         return None
+    return end
+
+
+def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
+              type_arity: list[tuple[int, int]], skip: frozenset[int] = frozenset()
+              ) -> LoopPlan | None:
+    """A plan for the `loop` at index i, or None when it is not a counted loop with
+    hoistable accesses (those in `skip` need no check)."""
+    end = straight_loop(instrs, i)
+    if end is None:
+        return None
+    body = range(i + 1, end - 1)
     effects = _Effects(func_arity, type_arity)
     # pass 1: which locals are assigned, and the counters (assigned once, to themselves +k)
     assigned: dict[int, int] = {}
