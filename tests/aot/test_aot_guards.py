@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE
-from wasmote.aot.guards import Guard, plan_guards
+from wasmote.aot.guards import Guard, GuardPlan, plan_guards
 from wasmote.aot.ranges import Interval
 from wasmote.wasm.module import Module
 from wasmote.wasm.reader import read_module
@@ -78,7 +79,7 @@ def _module(tmp_path: Path) -> Module:
     return read_module(wasm.read_bytes())
 
 
-def _plan(mod: Module, f: int, **kw):  # type: ignore[no-untyped-def]
+def _plan(mod: Module, f: int, **kw: Any) -> tuple[GuardPlan | None, list[int]]:
     instrs = mod.funcs[f].instrs
     types = [(len(t.params), len(t.results)) for t in mod.types]
     funcs = [types[fn.type_idx] for fn in mod.funcs]
