@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wasmote.wasm.module import Instr
+from wasmote.wasm.module import BLOCK_EMPTY, Instr
 from wasmote.wasm.opcodes import OPS
 
 # instructions that end a segment (control flow; `unreachable` too)
@@ -62,6 +62,15 @@ class _Const:
 
 
 _Sym = _Local | _Const | None
+
+
+def block_arity(bt: int, type_arity: list[tuple[int, int]]) -> tuple[int, int]:
+    """(params, results) of a block type: empty, one value type, or a type index."""
+    if bt == BLOCK_EMPTY:
+        return 0, 0
+    if bt < 0:
+        return 0, 1
+    return type_arity[bt]
 
 
 class _Effects:

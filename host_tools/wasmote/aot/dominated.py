@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE, _Effects
-from wasmote.wasm.module import BLOCK_EMPTY, Instr
+from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE, _Effects, block_arity
+from wasmote.wasm.module import Instr
 
 _MAX_CONST = 1 << 30
 
@@ -65,11 +65,7 @@ class _Pass:
         self.proven: set[int] = set()
 
     def arity(self, bt: int) -> tuple[int, int]:
-        if bt == BLOCK_EMPTY:
-            return 0, 0
-        if bt < 0:
-            return 0, 1
-        return self.block_arity[bt]
+        return block_arity(bt, self.block_arity)
 
     def branch(self, ctl: list[_Frame], depth: int, st: State) -> None:
         f = ctl[-1 - depth]

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE, _Effects
-from wasmote.wasm.module import BLOCK_EMPTY, I32, Instr
+from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE, _Effects, block_arity
+from wasmote.wasm.module import I32, Instr
 
 U32 = 0xFFFFFFFF
 _WIDEN_AFTER = 4  # a local whose interval grew this often is unknown
@@ -112,11 +112,7 @@ class _Walk:
         self.addr: dict[int, Rng] = {}
 
     def arity(self, bt: int) -> tuple[int, int]:
-        if bt == BLOCK_EMPTY:
-            return 0, 0
-        if bt < 0:
-            return 0, 1
-        return self.block_arity[bt]
+        return block_arity(bt, self.block_arity)
 
     def assign(self, k: int, v: Rng) -> None:
         if k not in self.assigned:
