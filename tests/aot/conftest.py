@@ -15,6 +15,15 @@ from wasmote.aot.targets import get_target
 HERE = Path(__file__).resolve().parent
 
 
+def wat_to_wasm(folder: Path, name: str, wat: str) -> Path:
+    """folder/NAME.wasm assembled from the text `wat` (kept beside it as NAME.wat)."""
+    src = folder / f"{name}.wat"
+    src.write_text(wat)
+    wasm = folder / f"{name}.wasm"
+    subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
+    return wasm
+
+
 @pytest.fixture(scope="session")
 def host_target():
     return get_target("host")

@@ -6,9 +6,9 @@ the memory's edges."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
+from tests.aot.conftest import wat_to_wasm
 from wasmote.aot import dominated
 from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE
 from wasmote.wasm.reader import read_module
@@ -50,10 +50,7 @@ FUNCS = """(module
 
 
 def _accesses(tmp_path: Path) -> tuple[list[int], frozenset[int], list[str]]:
-    src = tmp_path / "d.wat"
-    src.write_text(FUNCS)
-    wasm = tmp_path / "d.wasm"
-    subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
+    wasm = wat_to_wasm(tmp_path, "d", FUNCS)
     mod = read_module(wasm.read_bytes())
     instrs = mod.funcs[0].instrs
     at = [i for i, ins in enumerate(instrs) if ins.op in LOAD_SIZE or ins.op in STORE_SIZE]

@@ -5,10 +5,10 @@ hides it; tests/aot/test_aot_optimizations.py runs such loops against the interp
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
+from tests.aot.conftest import wat_to_wasm
 from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE
 from wasmote.aot.guards import Guard, GuardPlan, plan_guards
 from wasmote.aot.ranges import Interval
@@ -72,10 +72,7 @@ GUARDS = {Guard(0, 0, 259), Guard(1, -128, 129), Guard(2, -32768, 32768), Guard(
 
 
 def _module(tmp_path: Path) -> Module:
-    src = tmp_path / "g.wat"
-    src.write_text(LOOP)
-    wasm = tmp_path / "g.wasm"
-    subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
+    wasm = wat_to_wasm(tmp_path, "g", LOOP)
     return read_module(wasm.read_bytes())
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.aot.conftest import wat_to_wasm
 from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
 from wasmote.aot.compile import compile_wasm
@@ -195,10 +196,7 @@ def modules(tmp_path_factory, host_target) -> list[tuple[Path, Path, list[tuple[
     pairs = []
     for k in range(54):
         args, wat = GENERATORS[k % len(GENERATORS)](rng)
-        src = out / f"m{k}.wat"
-        src.write_text(wat)
-        wasm = out / f"m{k}.wasm"
-        subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
+        wasm = wat_to_wasm(out, f"m{k}", wat)
         data = wasm.read_bytes()
         aot = compile_wasm(data, host_target, source=str(wasm)).aot
         pkg = out / f"m{k}.wmp"
@@ -303,10 +301,7 @@ def test_an_access_outside_the_proven_range_still_traps(tmp_path, host_target):
     """The accesses whose range reaches the last byte of the memory go unchecked; one byte
     further they keep their check and trap exactly as the interpreter does (a range one
     too wide in ranges.py or translate.py would let the AOT code read past the memory)."""
-    src = tmp_path / "edges.wat"
-    src.write_text(EDGES)
-    wasm = tmp_path / "edges.wasm"
-    subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
+    wasm = wat_to_wasm(tmp_path, "edges", EDGES)
     data = wasm.read_bytes()
     source = translate(read_module(data)).source
     bodies = [f for f in source.split("\nstatic ") if f.startswith("u32 wf") and "{" in f]
@@ -352,10 +347,7 @@ def test_functions_called_once_stay_apart(tmp_path, host_target):
     """GCC keeps a wasm function called from one place as a function of its own, as the
     native build of the same C does (link.py, -fno-inline-functions-called-once): folded
     into its caller, a whole program's loops share one register allocation."""
-    src = tmp_path / "once.wat"
-    src.write_text(CALLED_ONCE)
-    wasm = tmp_path / "once.wasm"
-    subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
+    wasm = wat_to_wasm(tmp_path, "once", CALLED_ONCE)
     keep = tmp_path / "keep"
     keep.mkdir()
     compile_wasm(wasm.read_bytes(), host_target, source=str(wasm), keep_dir=keep,
@@ -391,10 +383,7 @@ def test_the_memory_size_is_read_again_after_a_call_that_may_grow_it(tmp_path, h
     """After a call to a function that cannot grow the memory (no memory.grow, import or
     call_indirect on any path) the code keeps the size it had; after any other call it
     reads it again (translate.py, _may_grow): the accesses past the first page succeed."""
-    src = tmp_path / "grows.wat"
-    src.write_text(GROWS)
-    wasm = tmp_path / "grows.wasm"
-    subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
+    wasm = wat_to_wasm(tmp_path, "grows", GROWS)
     data = wasm.read_bytes()
     source = translate(read_module(data)).source
     bodies = {f.split("(")[0].split()[-1]: f for f in source.split("\nstatic ") if "{" in f}
