@@ -84,6 +84,10 @@ PROGRAMS: dict[str, Program] = {
     ),
 }
 
+# The pre-decoded interpreter (docs/predecoded.md) is compiled into the posix build only
+# until stage 2 brings it to the boards (the images stay as they are meanwhile).
+POSIX_DEFINES = ("-DWM_PREDECODE=1",)
+
 CORE_DIR = FIRMWARE_DIR / "src" / "core"
 INCLUDE_DIR = FIRMWARE_DIR / "include"
 
@@ -180,7 +184,8 @@ def _compile_all(cmds: list[tuple[list[str], str]]) -> None:
 def compile_flags(variant: Variant, program: Program | None = None) -> list[str]:
     """The flags the posix build compiles with: the build description's (-std, warnings,
     defines, include path), the variant's, the program's own include folders."""
-    return [*build_desc().common_flags(), *variant.cflags, *_include_flags(program)]
+    return [*build_desc().common_flags(), *POSIX_DEFINES, *variant.cflags,
+            *_include_flags(program)]
 
 
 def build_dir(variant: str) -> Path:

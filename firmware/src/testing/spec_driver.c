@@ -1,5 +1,8 @@
 /* spec_driver.c - see spec_driver.h for the line format. Freestanding: no libc. */
 #include "spec_driver.h"
+#if WM_PREDECODE
+#include "wm_pd.h"
+#endif
 
 #include <stdbool.h>
 
@@ -387,6 +390,20 @@ static void sd_cmd_module(wm_spec_driver *d, const char *name, const char *src, 
             sd_answer_error(d, rc, &e);
         return;
     }
+#if WM_PREDECODE
+    if (d->predecode) {
+        rc = wm_pd_attach_arena(mod, &d->arena, &e);
+        if (rc != WM_OK) {
+            wm_arena_release(&d->arena, mark);
+            sd_answer_error(d, rc, &e);
+            return;
+        }
+        if (mod->pd)
+            d->pd_modules++;
+        else
+            d->pd_in_place++;
+    }
+#endif
     wm_instance *inst = NULL;
     rc = wm_instantiate(&d->arena, mod, &d->linker, &d->limits, &inst, &e);
     if (rc != WM_OK) {
@@ -757,6 +774,16 @@ void wm_sd_exec_line(wm_spec_driver *d, char *line)
         sd_cmd_limit(d, tok[1], tok[2]);
     else if (sd_streq(cmd, "reset") && n == 1)
         sd_cmd_reset(d);
+#if WM_PREDECODE
+    else if (sd_streq(cmd, "predecoded") && n == 1) {
+        /* modules loaded so far that run pre-decoded, and that run in place */
+        sd_puts(d, "ok ");
+        sd_put_dec(d, d->pd_modules);
+        sd_puts(d, " ");
+        sd_put_dec(d, d->pd_in_place);
+        sd_puts(d, "\n");
+    }
+#endif
     else if (sd_streq(cmd, "mem") && n == 1) {
         sd_puts(d, "ok ");
         sd_put_dec(d, d->arena.used + d->meta.used);

@@ -117,6 +117,12 @@ struct wm_spec_driver {
     const uint8_t *(*exec_code)(void *ctx, const uint8_t *code, size_t len);
     void *exec_ctx;
     char load_msg[128]; /* a `load` hook's message (err->msg may point here) */
+#if WM_PREDECODE
+    /* Every module loaded is translated to the pre-decoded form (docs/predecoded.md), in
+     * the arena; one the translator does not cover runs in place. Counts of each. */
+    bool predecode;
+    uint32_t pd_modules, pd_in_place;
+#endif
 };
 
 /* Sets up the driver over `mem` (the arena for everything) and builds spectest. */

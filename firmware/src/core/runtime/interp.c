@@ -304,6 +304,9 @@ void wm_trace_record(wm_instance *inst, const wm_func *func, const uint8_t *pc)
         t->func = (uint32_t)(func->def - m->funcs) + m->nfunc_imports;
         /* pc is past the opcode (or its immediates): pc - 1 lies inside the instruction */
         t->offset = m->code && pc > m->code ? (uint32_t)(pc - 1 - m->code) : 0u;
+#if WM_PREDECODE
+        if (m->pd) t->offset = 0; /* a pc in the form: no code offset kept yet (stage 2) */
+#endif
         if (d == 0) break;
         const wm_frame *fr = &x->frames[--d];
         func = fr->func; /* the caller, or NULL at the bottom of this call */
@@ -481,7 +484,14 @@ __attribute__((noinline)) static int bulk_op(wm_exec *x, wm_instance *ci, uint32
     return r;
 }
 
-wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err)
+#if WM_PREDECODE
+#include "wm_pd.h"
+#define WM_RUN_INPLACE wm_run_inplace /* wm_run (interp_pd.c) chooses the engine */
+#else
+#define WM_RUN_INPLACE wm_run
+#endif
+
+wm_err WM_RUN_INPLACE(wm_instance *inst, const wm_func *entry, wm_error *err)
 {
     wm_exec *x = &inst->x;
     const uint8_t *pc = x->pc;
@@ -579,6 +589,14 @@ do_call:
         if (WM_UNLIKELY(x->owed > 0)) goto suspend; /* it charged more than was left */
         goto dispatch;
     } else {
+#if WM_PREDECODE
+        if (WM_UNLIKELY(callee->inst != ci) && callee->inst->mod->pd) {
+            x->retry = callee; /* a pre-decoded function: interp_pd.c calls it */
+            SAVE();
+            x->state = WM_PD_STATE_SWITCH;
+            return WM_OK;
+        }
+#endif
         const wm_funcdef *d = callee->def;
         if (x->depth >= x->max_frames) EXHAUST();
         /* 64-bit sum: a hostile module may declare ~2^32 locals (32-bit size_t would wrap) */
@@ -1306,7 +1324,16 @@ do_return : {
     stp = fr->stp;
     fp = fr->fp;
     func = fr->func;
-    if (func->inst != ci) LOAD_CTX();
+    if (func->inst != ci) {
+        LOAD_CTX();
+#if WM_PREDECODE
+        if (ci->mod->pd) { /* back to a pre-decoded caller: interp_pd.c continues it */
+            SAVE();
+            x->state = WM_PD_STATE_SWITCH;
+            return WM_OK;
+        }
+#endif
+    }
     goto dispatch;
 }
 

@@ -127,6 +127,9 @@ struct wm_module {
     /* Native code bound by core/aot (wm_aot_attach); NULL = interpreted. */
     const struct wm_native_ops *native;
     const uint8_t *native_code;
+#if WM_PREDECODE
+    const uint8_t *pd; /* the pre-decoded form (wm_pd.h), NULL: the code runs in place */
+#endif
 };
 
 bool wm_is_valtype(uint8_t t);
@@ -339,6 +342,10 @@ void wm_trace_record(wm_instance *inst, const wm_func *func, const uint8_t *pc);
 
 /* Runs from the saved registers (entry NULL) or calls `entry` with args at x->sp. */
 wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err);
+#if WM_PREDECODE
+/* The in-place interpreter (interp.c); wm_run (interp_pd.c) picks it or the pre-decoded one. */
+wm_err wm_run_inplace(wm_instance *inst, const wm_func *entry, wm_error *err);
+#endif
 /* Evaluates a validated constant expression. */
 uint64_t wm_eval_const(const wm_instance *inst, const uint8_t **expr);
 void wm_slot_to_val(uint8_t type, uint64_t s, wm_val *v);

@@ -1,6 +1,7 @@
 /* spec_main.c - the posix spec-suite driver: spec_driver over stdin/stdout.
  *
- * Usage: wasmote-spec [--arena-mb N] [--hex-modules]
+ * Usage: wasmote-spec [--arena-mb N] [--hex-modules] [--predecode]
+ * (--predecode: every module runs on the pre-decoded interpreter where it covers it.)
  * Commands on stdin (see src/testing/spec_driver.h). Module sources are file paths, or with
  * --hex-modules inline hex as a device receives them. Exit status 0 at end of input, 1 on a
  * setup failure.
@@ -114,14 +115,17 @@ static const uint8_t *posix_exec_code(void *ctx, const uint8_t *code, size_t len
 int main(int argc, char **argv)
 {
     size_t arena_mb = 256;
+    bool predecode = false;
     wm_sd_io io = {NULL, posix_read_line, posix_write, posix_module_bytes};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--arena-mb") == 0 && i + 1 < argc) {
             arena_mb = (size_t)strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--predecode") == 0) {
+            predecode = true;
         } else if (strcmp(argv[i], "--hex-modules") == 0) {
             io.module_bytes = wm_sd_hex_module_bytes;
         } else {
-            fprintf(stderr, "usage: %s [--arena-mb N] [--hex-modules]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--arena-mb N] [--hex-modules] [--predecode]\n", argv[0]);
             return 1;
         }
     }
@@ -141,6 +145,7 @@ int main(int argc, char **argv)
     d.load = wm_sd_load_package;
     d.exec_code = posix_exec_code;
     d.exec_ctx = &maps;
+    d.predecode = predecode;
     wm_sd_run(&d, line, LINE_CAP);
     posix_exec_code(&maps, NULL, 0);
     free(line);

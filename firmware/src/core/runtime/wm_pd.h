@@ -1,0 +1,68 @@
+/* wm_pd.h - the pre-decoded form of a module's code (docs/predecoded.md): what the
+ * translator (predecode.c) writes and the pre-decoded interpreter (interp_pd.c) runs.
+ *
+ * Compiled in only where the build defines WM_PREDECODE (the posix build, stage 1): the
+ * firmware images do not carry it yet, so their size and behaviour are unchanged. */
+#ifndef WM_PD_H
+#define WM_PD_H
+
+#include "wm_internal.h"
+
+#define WM_PD_MAGIC 0x44504D57u /* "WMPD", read as a little-endian word */
+/* Bumped whenever a handler index or an operand layout changes: a stored form of another
+ * version is refused (never reinterpreted), so a firmware update cannot misread it. */
+#define WM_PD_VERSION 1u
+#define WM_PD_HEADER 16u /* magic, version, nfuncs, code length; then nfuncs u32 offsets */
+#define WM_PD_MAX_SLOTS 65535u
+#define WM_PD_STATE_SWITCH 3u /* wm_exec.state: the other engine continues the call */
+
+/* Handler indexes that are not a wasm opcode of the same meaning (docs/predecoded.md). */
+enum {
+    PD_COPY = 0x01,      /* dst, src */
+    PD_BRX = 0x02,       /* rel32, fuel32, from, to, n: copy n values, jump, check point */
+    PD_BRX_IF = 0x03,    /* cond, then a PD_BRX payload */
+    PD_BR_UNLESS = 0x04, /* cond, rel32 (if: the false edge) */
+    PD_LOOP = 0x05,      /* fuel32: a loop entered from above (its check point) */
+    PD_BR = 0x0C,        /* rel32 */
+    PD_BR_IF = 0x0D,     /* cond, rel32 */
+    PD_BR_TABLE = 0x0E,  /* index, n32, then n + 1 PD_BRX payloads */
+    PD_RETURN = 0x0F,    /* from: the results are at slots from.. */
+    PD_CALL = 0x10,      /* fuel32, func32, argbase */
+    PD_CALL_IND = 0x11,  /* fuel32, type32, table32, index, argbase */
+    PD_SELECT = 0x1B,    /* dst, a, b, cond */
+    PD_CONST32 = 0x41,   /* dst, imm32 (zero-extended, as an i32 slot) */
+    PD_CONST64 = 0x42,   /* dst, imm64 */
+    PD_SAT = 0xE0,       /* 0xE0 + n: 0xFC n (n < 8): dst, a */
+};
+#define PD_BRX_UNITS 7u
+
+/* Output of a translation: a bounded buffer the caller owns (RAM on posix; stage 2 streams
+ * each function's part into the store). Every write is checked against cap. */
+typedef struct wm_pd_out {
+    uint8_t *buf;
+    size_t cap, len;
+} wm_pd_out;
+
+/* Translates every function of a validated module into `out` (header, offsets, bodies).
+ * scratch: working memory for the translator's stacks (no malloc). Returns WM_ERR_LIMIT
+ * with a message when a function uses an instruction stage 1 does not cover or the form
+ * does not fit: the module then runs in place. */
+wm_err wm_pd_translate(const wm_module *m, wm_pd_out *out, void *scratch, size_t scratch_cap,
+                       wm_error *err);
+/* Checks a form's header against the module (magic, version, function count, code length,
+ * every offset inside the form) and binds it: the module's functions then run pre-decoded. */
+wm_err wm_pd_attach(wm_module *m, const uint8_t *form, size_t len, wm_error *err);
+/* Translates into arena memory (RAM standing in for the store) and attaches; a module the
+ * translator does not cover stays in place (WM_OK, m->pd NULL). */
+wm_err wm_pd_attach_arena(wm_module *m, wm_arena *a, wm_error *err);
+
+/* The pre-decoded interpreter (interp_pd.c). */
+wm_err wm_run_pd(wm_instance *inst, wm_error *err);
+
+static inline const uint16_t *wm_pd_code(const wm_module *m, const wm_funcdef *d)
+{
+    return (const uint16_t *)(const void *)(m->pd + wm_ld32(m->pd + WM_PD_HEADER +
+                                                          4u * (uint32_t)(d - m->funcs)));
+}
+
+#endif
