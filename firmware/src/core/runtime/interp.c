@@ -321,7 +321,6 @@ void wm_trace_record(wm_instance *inst, const wm_func *func, const uint8_t *pc)
  * trap), then the fuel, then the work; what the fuel does not pay for stays as the
  * instruction's operands (destination and source moved past the part done; a copy
  * overlapping forwards does its end first) and the call stops before the instruction. */
-enum { BULK_DONE, BULK_STOP, BULK_SUSPEND, BULK_TRAP_MEM, BULK_TRAP_TABLE, BULK_ILLEGAL };
 #define GROW 0x100u /* bulk_op's code for memory.grow */
 
 __attribute__((noinline)) static int bulk_op(wm_exec *x, wm_instance *ci, uint32_t sub)
@@ -489,6 +488,10 @@ __attribute__((noinline)) static int bulk_op(wm_exec *x, wm_instance *ci, uint32
 #define WM_RUN_INPLACE wm_run_inplace /* wm_run (interp_pd.c) chooses the engine */
 #else
 #define WM_RUN_INPLACE wm_run
+#endif
+
+#if WM_PREDECODE
+int wm_bulk_op(wm_exec *x, wm_instance *ci, uint32_t sub) { return bulk_op(x, ci, sub); }
 #endif
 
 wm_err WM_RUN_INPLACE(wm_instance *inst, const wm_func *entry, wm_error *err)

@@ -183,7 +183,7 @@ wm_err wm_run_pd(wm_instance *inst, wm_error *err)
         &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L0C, &&L0D, &&L0E, &&L0F,
         &&L10, &&L11, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
         &&L_ILL, &&L_ILL, &&L_ILL, &&L1B, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
-        &&L_ILL, &&L_ILL, &&L_ILL, &&L23, &&L24, &&L_ILL, &&L_ILL, &&L_ILL,
+        &&L_ILL, &&L_ILL, &&L_ILL, &&L23, &&L24, &&L25, &&L26, &&L_ILL,
         &&L28, &&L29, &&L2A, &&L2B, &&L2C, &&L2D, &&L2E, &&L2F,
         &&L30, &&L31, &&L32, &&L33, &&L34, &&L35, &&L36, &&L37,
         &&L38, &&L39, &&L3A, &&L3B, &&L3C, &&L3D, &&L3E, &&L3F,
@@ -208,7 +208,7 @@ wm_err wm_run_pd(wm_instance *inst, wm_error *err)
         &&L_ILL, &&LD1, &&LD2, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
         &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
         &&LE0, &&LE1, &&LE2, &&LE3, &&LE4, &&LE5, &&LE6, &&LE7,
-        &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
+        &&LE8, &&LE9, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
         &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
         &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
     };
@@ -645,6 +645,46 @@ dispatch:
                 uint64_t dv = sub < 2 ? wm_f64b((double)wm_f32((uint32_t)A)) : A;
                 D = wm_trunc_sat_f64_i32(dv, (sub & 1) == 0);
                 pc += 2;
+                NEXT();
+            }
+            OP(E8)
+            { /* bulk memory / table operations: interp.c's bulk_op on the slots in place */
+                uint32_t sub = pc[0], top = pc[1];
+                x->pc = func->inst->mod->bytes + LD32(2);
+                x->sp = fp + top;
+                x->tos = fp[top];
+                int r = wm_bulk_op(x, ci, sub);
+                if (r == BULK_STOP) { /* part done: the rest stays as the operands */
+                    fp[top] = x->tos;
+                    STOP_BEFORE(op0);
+                }
+                if (r == BULK_TRAP_MEM) TRAP("out of bounds memory access");
+                if (r == BULK_TRAP_TABLE) TRAP("out of bounds table access");
+                if (r == BULK_ILLEGAL) TRAP("illegal opcode");
+                if (sub == 15) fp[top - 1] = x->tos; /* table.grow's result */
+                pc += 4;
+                if (r == BULK_SUSPEND) goto suspend;
+                NEXT();
+            }
+            OP(E9) D = ci->tables[LD32(1)]->size;
+            pc += 3;
+            NEXT();
+            OP(25)
+            {
+                wm_table *t = ci->tables[LD32(2)];
+                uint32_t i = (uint32_t)A;
+                if (i >= t->size) TRAP("out of bounds table access");
+                D = t->elems[i];
+                pc += 4;
+                NEXT();
+            }
+            OP(26)
+            {
+                wm_table *t = ci->tables[LD32(2)];
+                uint32_t i = (uint32_t)fp[pc[0]];
+                if (i >= t->size) TRAP("out of bounds table access");
+                t->elems[i] = fp[pc[1]];
+                pc += 4;
                 NEXT();
             }
             OP(E4) OP(E5) OP(E6) OP(E7)

@@ -240,6 +240,25 @@ static void unary(T *t, uint16_t o)
     push_slot(t);
 }
 
+/* The immediates of 0xFC `sub`. */
+static void skip_fc(T *t, uint32_t sub)
+{
+    const uint8_t **pp = &t->p;
+    if (sub == 8) {
+        (void)wm_fast_u32(pp);
+        t->p++;
+    } else if (sub == 9 || sub == 13 || sub == 15 || sub == 16 || sub == 17) {
+        (void)wm_fast_u32(pp);
+    } else if (sub == 10) {
+        t->p += 2;
+    } else if (sub == 11) {
+        t->p++;
+    } else if (sub == 12 || sub == 14) {
+        (void)wm_fast_u32(pp);
+        (void)wm_fast_u32(pp);
+    }
+}
+
 /* Unreachable code: its immediates skipped and its side entries passed, nothing emitted. */
 static void skip_dead(T *t, uint8_t o)
 {
@@ -268,15 +287,7 @@ static void skip_dead(T *t, uint8_t o)
     case 0x42: (void)wm_fast_s64(pp); break;
     case 0x43: t->p += 4; break;
     case 0x44: t->p += 8; break;
-    case 0xFC: {
-        uint32_t sub = wm_fast_u32(pp);
-        if (sub == 8) { (void)wm_fast_u32(pp); t->p++; }
-        else if (sub == 9 || sub == 13 || sub == 15 || sub == 16 || sub == 17) (void)wm_fast_u32(pp);
-        else if (sub == 10) t->p += 2;
-        else if (sub == 11) t->p++;
-        else if (sub == 12 || sub == 14) { (void)wm_fast_u32(pp); (void)wm_fast_u32(pp); }
-        break;
-    }
+    case 0xFC: skip_fc(t, wm_fast_u32(pp)); break;
     default:
         if (o >= 0x28 && o <= 0x3E) {
             (void)wm_fast_u32(pp);
@@ -536,6 +547,25 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
             if (o == 0x22) push_pend(t, PK_LOCAL, l);
             break;
         }
+        case 0x25: {
+            uint32_t i = operand(t, t->h - 1);
+            t->h--;
+            op(t, PD_TABLE_GET);
+            dst(t, slot_of(t, t->h));
+            put16(t, (uint16_t)i);
+            put32(t, wm_fast_u32(&t->p));
+            push_slot(t);
+            break;
+        }
+        case 0x26: {
+            uint32_t v = operand(t, t->h - 1), i = operand(t, t->h - 2);
+            t->h -= 2;
+            op(t, PD_TABLE_SET);
+            put16(t, (uint16_t)i);
+            put16(t, (uint16_t)v);
+            put32(t, wm_fast_u32(&t->p));
+            break;
+        }
         case 0x23:
             op(t, 0x23);
             dst(t, slot_of(t, t->h));
@@ -604,8 +634,28 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
             break;
         case 0xFC: {
             uint32_t sub = wm_fast_u32(&t->p);
-            if (sub >= 8) return refuse(t, "instruction not covered by the pre-decoder (stage 1)");
-            unary(t, (uint16_t)(PD_SAT + sub));
+            if (sub < 8) {
+                unary(t, (uint16_t)(PD_SAT + sub));
+                break;
+            }
+            if (sub == 16) {
+                op(t, PD_TABLE_SIZE);
+                dst(t, slot_of(t, t->h));
+                put32(t, wm_fast_u32(&t->p));
+                push_slot(t);
+                break;
+            }
+            if (sub > 17) return refuse(t, "instruction not covered by the pre-decoder");
+            /* the rest run interp.c's bulk_op on their operands in place (contiguous slots) */
+            uint32_t k = sub == 9 || sub == 13 ? 0u : sub == 15 ? 2u : 3u;
+            for (uint32_t i = t->h - k; i < t->h; i++) materialise(t, i);
+            op(t, PD_BULK);
+            put16(t, (uint16_t)sub);
+            put16(t, (uint16_t)(k ? slot_of(t, t->h - 1) : slot_of(t, t->h)));
+            put32(t, (uint32_t)(t->p - m->bytes));
+            skip_fc(t, sub);
+            t->h -= k;
+            if (sub == 15) push_slot(t);
             break;
         }
         default: {

@@ -342,9 +342,15 @@ void wm_trace_record(wm_instance *inst, const wm_func *func, const uint8_t *pc);
 
 /* Runs from the saved registers (entry NULL) or calls `entry` with args at x->sp. */
 wm_err wm_run(wm_instance *inst, const wm_func *entry, wm_error *err);
+/* What the interpreter's out-of-line bulk operations (interp.c's bulk_op) come back with. */
+enum { BULK_DONE, BULK_STOP, BULK_SUSPEND, BULK_TRAP_MEM, BULK_TRAP_TABLE, BULK_ILLEGAL };
 #if WM_PREDECODE
 /* The in-place interpreter (interp.c); wm_run (interp_pd.c) picks it or the pre-decoded one. */
 wm_err wm_run_inplace(wm_instance *inst, const wm_func *entry, wm_error *err);
+/* interp.c's bulk_op for the pre-decoded interpreter: the 0xFC operation `sub` with its
+ * immediates at x->pc (in the module's code), operands as interp.c keeps them (x->tos the
+ * top, x->sp[-1], x->sp[-2] below). */
+int wm_bulk_op(wm_exec *x, wm_instance *ci, uint32_t sub);
 #endif
 /* Evaluates a validated constant expression. */
 uint64_t wm_eval_const(const wm_instance *inst, const uint8_t **expr);

@@ -33,6 +33,11 @@ enum {
     PD_CONST32 = 0x41,   /* dst, imm32 (zero-extended, as an i32 slot) */
     PD_CONST64 = 0x42,   /* dst, imm64 */
     PD_SAT = 0xE0,       /* 0xE0 + n: 0xFC n (n < 8): dst, a */
+    PD_BULK = 0xE8,      /* sub, top, imm32: 0xFC sub (bulk memory / table), operands in
+                          * the slots up to top, immediates at imm32 in the module's code */
+    PD_TABLE_SIZE = 0xE9, /* dst, table32 */
+    PD_TABLE_GET = 0x25,  /* dst, index, table32 */
+    PD_TABLE_SET = 0x26,  /* index, value, table32 */
 };
 #define PD_BRX_UNITS 7u
 
