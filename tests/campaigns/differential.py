@@ -18,6 +18,9 @@ Engines (pluggable; `--engine` picks, default all available):
   aot        our AOT compiler (wasmote.aot): the module compiled to native code for this
              host, run by the same driver; joins when wasmote.aot is importable
   aot-sliced the AOT code suspended and resumed in the same slices (its coroutine stacks)
+  pd, pd-sliced  the interpreter on the pre-decoded form (docs/predecoded.md; the driver's
+             --predecode), whole and in the same slices; a module it would run in place
+             counts as refused
 
 The spec leaves NaN bit patterns and the call depth of stack exhaustion open: the
 comparison is blind to NaN sign/payload, and once any engine exhausts its stack the rest of
@@ -176,9 +179,10 @@ class DriverEngine:
     """The runtime core through its spec driver; `transport` may compile modules first."""
 
     def __init__(self, name: str, exe: Path, *, sliced: bool = False, wrap: Any = None,
-                 setup: Sequence[str] = ()) -> None:
+                 setup: Sequence[str] = (), predecode: bool = False) -> None:
         self.name = name
-        self.proc = DriverProcess(exe, timeout=120)
+        self.predecode = predecode
+        self.proc = DriverProcess(exe, ["--predecode"] if predecode else [], timeout=120)
         self.transport: Any = wrap(self.proc) if wrap else self.proc
         self.sliced = sliced
         if sliced:  # the driver resumes the calls itself: no round trip per slice
@@ -195,6 +199,8 @@ class DriverEngine:
         a = Answer.parse(self.transport.command(f"module $m {self.transport.module_source(path)}"))
         if a.kind != "ok":
             return a.raw
+        if self.predecode and self.proc.command("predecoded").split()[2:] != ["0"]:
+            return "runs in place, not pre-decoded"
         return [(e.name.decode(), e.params, e.results) for e in list_exports(self.proc)
                 if e.kind == "func"]
 
@@ -322,12 +328,15 @@ def make_engines(names: Sequence[str]) -> list[Engine]:
         if name == "asan":
             engines.append(DriverEngine(
                 "asan", posix_build.build_program("wasmote-spec", "asan")))
-        elif name in ("interp", "sliced", "aot", "aot-sliced"):
+        elif name in ("interp", "sliced", "aot", "aot-sliced", "pd", "pd-sliced"):
             exe = posix_build.build_program("wasmote-spec", "release")
             if name == "interp":
                 engines.append(DriverEngine("interp", exe))
             elif name == "sliced":
                 engines.append(DriverEngine("sliced", exe, sliced=True))
+            elif name in ("pd", "pd-sliced"):
+                engines.append(DriverEngine(name, exe, sliced=name == "pd-sliced",
+                                            predecode=True))
             else:
                 why = aot_available()
                 if why:
@@ -365,6 +374,7 @@ class DiffResult:
     engine_reports: list[str] = field(default_factory=list)  # sanitizer / crash output
     aot_native: int | None = None  # modules the AOT engine really ran as native code
     resumes: int = 0               # calls cut by fuel and resumed (sliced engines)
+    resumes_by_engine: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -432,6 +442,7 @@ def campaign(modules: int, engine_names: Sequence[str], seed: int = 1) -> DiffRe
                     e.native_modules() is not None:
                 res.aot_native = e.native_modules()
             res.resumes += getattr(e, "resumes", 0)
+            res.resumes_by_engine[e.name] = getattr(e, "resumes", 0)
             rep = e.close()
             if rep:
                 res.engine_reports.append(f"{e.name}: {rep}")
@@ -458,7 +469,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--modules", type=int, default=2000)
     ap.add_argument("--engine", action="append",
-                    choices=("interp", "sliced", "asan", "wasmtime", "aot", "aot-sliced"),
+                    choices=("interp", "sliced", "asan", "wasmtime", "aot", "aot-sliced",
+                             "pd", "pd-sliced"),
                     help="repeatable; default: every engine available here")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)

@@ -345,6 +345,10 @@ wm_err wm_sd_init(wm_spec_driver *d, const wm_sd_io *io, void *mem, size_t size)
     d->load = NULL;
     d->exec_code = NULL;
     d->exec_ctx = NULL;
+#if WM_PREDECODE
+    d->predecode = false;
+    d->pd_modules = d->pd_in_place = 0;
+#endif
     wm_err rc = sd_build_spectest(d);
     d->base_linker = d->linker;
     d->base_mark = wm_arena_mark(&d->arena);

@@ -176,7 +176,6 @@ wm_err wm_run_pd(wm_instance *inst, wm_error *err)
     uint64_t msz = 0;
     const char *msg = NULL;
     wm_err code = WM_OK;
-    const uint16_t *op0 = pc; /* the current instruction, for a stop before it */
 #if WM_CGOTO
     static const void *const tbl[256] = {
         &&L00, &&L01, &&L02, &&L03, &&L04, &&L05, &&L_ILL, &&L_ILL,
@@ -282,11 +281,9 @@ do_call:
 dispatch:
     for (;;) {
 #if WM_CGOTO
-        op0 = pc;
         NEXT();
         {
 #else
-        op0 = pc;
         switch ((uint8_t)*pc++) {
 #endif
             OP(00) TRAP("unreachable");
@@ -340,7 +337,7 @@ dispatch:
             }
             OP(0F)
         {
-            if (WM_UNLIKELY(x->fuel < func->def->fuel_ret)) STOP_BEFORE(op0);
+            if (WM_UNLIKELY(x->fuel < func->def->fuel_ret)) STOP_BEFORE(pc - 1);
             x->fuel -= func->def->fuel_ret;
             uint32_t n = func->type->nresults;
             const uint64_t *src = fp + pc[0];
@@ -373,7 +370,7 @@ dispatch:
             OP(10)
             {
                 uint32_t fuel = LD32(0);
-                if (WM_UNLIKELY(x->fuel < fuel)) STOP_BEFORE(op0);
+                if (WM_UNLIKELY(x->fuel < fuel)) STOP_BEFORE(pc - 1);
                 x->fuel -= fuel;
                 callee = ci->funcs[LD32(2)];
                 sp = fp + pc[4] + callee->type->nparams;
@@ -383,7 +380,7 @@ dispatch:
             OP(11)
             {
                 uint32_t fuel = LD32(0);
-                if (WM_UNLIKELY(x->fuel < fuel)) STOP_BEFORE(op0);
+                if (WM_UNLIKELY(x->fuel < fuel)) STOP_BEFORE(pc - 1);
                 x->fuel -= fuel;
                 uint32_t ti = LD32(2);
                 wm_table *t = ci->tables[LD32(4)];
@@ -441,7 +438,7 @@ dispatch:
                 int32_t g = wm_memory_grow_part(ci->mem, (uint32_t)A, &x->grow_done, can, &done);
                 if (g == WM_GROW_MORE) {
                     x->fuel = 0;
-                    STOP_BEFORE(op0);
+                    STOP_BEFORE(pc - 1);
                 }
                 x->fuel -= done / WM_FUEL_BYTES;
                 D = (uint32_t)g;
@@ -656,7 +653,7 @@ dispatch:
                 int r = wm_bulk_op(x, ci, sub);
                 if (r == BULK_STOP) { /* part done: the rest stays as the operands */
                     fp[top] = x->tos;
-                    STOP_BEFORE(op0);
+                    STOP_BEFORE(pc - 1);
                 }
                 if (r == BULK_TRAP_MEM) TRAP("out of bounds memory access");
                 if (r == BULK_TRAP_TABLE) TRAP("out of bounds table access");
