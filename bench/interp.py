@@ -9,6 +9,11 @@ to native code with cc -O2. Each runs on: our interpreter (the posix `wasmote-sp
 release build), wasm3 (PyPI pywasm3, inside Python) and native. All checksums must agree
 (wasmtime is the referee), and the programs must pass their own verification.
 
+Our interpreter runs twice: in place (the default) and on the pre-decoded form (the
+driver's --predecode, issue 20 stage 1, docs/predecoded.md: column `pd`), with the form's
+translation cost (instructions of loading the module with --predecode minus without) and
+its size beside the size of the function bodies it was translated from.
+
 Two measures, both taken in this run:
 - instructions (valgrind --tool=callgrind, total Ir of the process) of running the kernel
   minus running the empty kernel in the same engine, so start-up, module loading and
@@ -71,9 +76,13 @@ def ours_script(wasm: Path, n: int, fuel: int = 0) -> str:
             f"invoke - run i32:{n:x}\n")
 
 
-def run_ours(driver: Path, wasm: Path, n: int, reps: int) -> tuple[int, float]:
+PD = ["--predecode"]  # the driver's switch to the pre-decoded interpreter
+
+
+def run_ours(driver: Path, wasm: Path, n: int, reps: int,
+             args: list[str] | None = None) -> tuple[int, float]:
     """(checksum, best wall seconds of the invoke) on our interpreter."""
-    with DriverProcess(driver, timeout=600) as drv:
+    with DriverProcess(driver, args or [], timeout=600) as drv:
         a = Answer.parse(drv.command(f"module - {drv.module_source(wasm)}"))
         if a.kind != "ok":
             raise RuntimeError(f"our runtime refused {wasm.name}: {a.raw}")
@@ -151,8 +160,29 @@ def callgrind_ir(cmd: list[str], stdin: str = "") -> int:
     return int(m.group(1))
 
 
-def ir_ours(driver: Path, wasm: Path, n: int, fuel: int = 0) -> int:
-    return callgrind_ir([str(driver), "--arena-mb", "64"], ours_script(wasm, n, fuel))
+def ir_ours(driver: Path, wasm: Path, n: int, fuel: int = 0,
+            args: list[str] | None = None) -> int:
+    return callgrind_ir([str(driver), "--arena-mb", "64", *(args or [])],
+                        ours_script(wasm, n, fuel))
+
+
+def ir_translate(driver: Path, wasm: Path) -> int:
+    """Instructions the translation to the pre-decoded form adds to loading `wasm`."""
+    load = f"module - {escape_name(str(wasm.resolve()))}\n"
+    cmd = [str(driver), "--arena-mb", "64"]
+    return callgrind_ir([*cmd, *PD], load) - callgrind_ir(cmd, load)
+
+
+def pd_sizes(driver: Path, wasm: Path) -> tuple[int, int]:
+    """(bytes of the pre-decoded form, bytes of the function bodies it translates)."""
+    with DriverProcess(driver, PD, timeout=600) as drv:
+        a = Answer.parse(drv.command(f"module - {drv.module_source(wasm)}"))
+        if a.kind != "ok":
+            raise RuntimeError(f"our runtime refused {wasm.name}: {a.raw}")
+        f = drv.command("predecoded").split()
+    if f[1:3] != ["1", "0"]:
+        raise RuntimeError(f"{wasm.name} was not pre-decoded: {' '.join(f)}")
+    return int(f[3]), int(f[4])
 
 
 def ir_wasm3(wasm: Path, n: int) -> int:
@@ -174,6 +204,9 @@ class Row:
     wall: dict[str, float | None]
     ir: dict[str, int | None]
     note: str = ""  # an engine that could not run it, and why
+    translate_ir: int | None = None  # the pre-decoded form: instructions to translate it
+    form_bytes: int = 0              # its size
+    code_bytes: int = 0              # the function bodies it was translated from
 
 
 def _ratio(a: float | None, b: float | None) -> str:
@@ -199,6 +232,10 @@ def _fmt_ir(x: int | None) -> str:
     return "-" if x is None else f"{x / 1e6:.1f}M"
 
 
+def _fmt_k(x: int | None) -> str:
+    return "-" if x is None else f"{x / 1e3:.1f}K"
+
+
 def _ms(x: float | None) -> str:
     return "-" if x is None else f"{x * 1e3:.2f}"
 
@@ -220,6 +257,7 @@ def measure(kernels: tuple[Kernel, ...], scale: float, reps: int, callgrind: boo
     if callgrind:
         base = {"ours": ir_ours(driver, empty_wasm, 1),
                 "ours+fuel": ir_ours(driver, empty_wasm, 1, BIG_FUEL),
+                "pd": ir_ours(driver, empty_wasm, 1, args=PD),
                 "wasm3": ir_wasm3(empty_wasm, 1),
                 "native": ir_native(empty_native, 1)}
     rows = []
@@ -228,24 +266,28 @@ def measure(kernels: tuple[Kernel, ...], scale: float, reps: int, callgrind: boo
         wasm, native = build_wasm(k.name), build_native(k.name)
         ref = run_wasmtime(wasm, n)
         c_ours, w_ours = run_ours(driver, wasm, n, reps)
+        c_pd, w_pd = run_ours(driver, wasm, n, reps, PD)
         note = ""
         try:
             c_w3, w_w3 = run_wasm3(wasm, n, reps)
         except subprocess.CalledProcessError as e:  # a reference's bug: noted, not fatal
             c_w3, w_w3, note = ref, None, f"wasm3 failed on {k.name}: {wasm3_error(e.stderr)}"
         c_nat, w_nat = run_native(native, n, reps)
-        if not ref == c_ours == c_w3 == c_nat:
+        if not ref == c_ours == c_pd == c_w3 == c_nat:
             raise RuntimeError(f"{k.name}: checksums differ: wasmtime {ref}, ours {c_ours}, "
-                               f"wasm3 {c_w3}, native {c_nat}")
+                               f"pd {c_pd}, wasm3 {c_w3}, native {c_nat}")
+        form, code = pd_sizes(driver, wasm)
         check_verified(k, ref)
         ir: dict[str, int | None] = {}
         if callgrind:
             ir = {"ours": ir_ours(driver, wasm, n) - base["ours"],
                   "ours+fuel": ir_ours(driver, wasm, n, BIG_FUEL) - base["ours+fuel"],
+                  "pd": ir_ours(driver, wasm, n, args=PD) - base["pd"],
                   "wasm3": None if note else ir_wasm3(wasm, n) - base["wasm3"],
                   "native": ir_native(native, n) - base["native"]}
-        rows.append(Row(k, n, ref, {"ours": w_ours, "wasm3": w_w3, "native": w_nat}, ir,
-                        note))
+        rows.append(Row(k, n, ref, {"ours": w_ours, "pd": w_pd, "wasm3": w_w3, "native": w_nat},
+                        ir, note, ir_translate(driver, wasm) if callgrind else None, form,
+                        code))
     return rows
 
 
@@ -268,18 +310,35 @@ def report(rows: list[Row], callgrind: bool) -> str:
                    f"{_geomean(_ratios(rows, 'ir', 'ours', 'native')):>13}")
         out.append("(fuel on: extra instructions of ours when run with a budget, vs. none)")
         out.append("")
+        out.append("The pre-decoded form (pd; docs/predecoded.md) beside the in-place interpreter:")
+        head = (f"{'kernel':<14} {'in place':>10}{'pd':>10}{'pd/wasm3':>10}{'pd/in place':>13}"
+                f"{'translate':>11}{'form B':>9}{'code B':>9}{'form/code':>11}")
+        out += [head, "-" * len(head)]
+        for r in rows:
+            out.append(f"{r.kernel.name:<14} {_fmt_ir(r.ir['ours']):>10}{_fmt_ir(r.ir['pd']):>10}"
+                       f"{_ratio(r.ir['pd'], r.ir['wasm3']):>10}"
+                       f"{_ratio(r.ir['pd'], r.ir['ours']):>13}"
+                       f"{_fmt_k(r.translate_ir):>11}{r.form_bytes:>9}{r.code_bytes:>9}"
+                       f"{_ratio(r.form_bytes, r.code_bytes):>11}")
+        out.append(f"{'geomean':<14} {'':>10}{'':>10}"
+                   f"{_geomean(_ratios(rows, 'ir', 'pd', 'wasm3')):>10}"
+                   f"{_geomean(_ratios(rows, 'ir', 'pd', 'ours')):>13}")
+        out.append("(translate: instructions loading the module with --predecode adds; form: "
+                   "the pre-decoded form's bytes; code: the function bodies' bytes)")
+        out.append("")
     out.append("Wall time of the call alone, best of the repetitions:")
-    head = (f"{'kernel':<10}{'n':>4} {'ours ms':>10}{'wasm3 ms':>10}{'native ms':>10}"
-            f"{'ours/wasm3':>12}{'ours/native':>13}  checksum")
+    head = (f"{'kernel':<10}{'n':>4} {'ours ms':>10}{'pd ms':>10}{'wasm3 ms':>10}"
+            f"{'native ms':>10}{'ours/wasm3':>12}{'pd/wasm3':>10}{'ours/native':>13}  checksum")
     out += [head, "-" * len(head)]
     for r in rows:
         w = r.wall
-        out.append(f"{r.kernel.name:<10}{r.n:>4} {_ms(w['ours']):>10}"
+        out.append(f"{r.kernel.name:<10}{r.n:>4} {_ms(w['ours']):>10}{_ms(w['pd']):>10}"
                    f"{_ms(w['wasm3']):>10}{_ms(w['native']):>10}"
-                   f"{_ratio(w['ours'], w['wasm3']):>12}{_ratio(w['ours'], w['native']):>13}"
-                   f"  {r.checksum:08x}")
-    out.append(f"{'geomean':<10}{'':>4} {'':>10}{'':>10}{'':>10}"
+                   f"{_ratio(w['ours'], w['wasm3']):>12}{_ratio(w['pd'], w['wasm3']):>10}"
+                   f"{_ratio(w['ours'], w['native']):>13}  {r.checksum:08x}")
+    out.append(f"{'geomean':<10}{'':>4} {'':>10}{'':>10}{'':>10}{'':>10}"
                f"{_geomean(_ratios(rows, 'wall', 'ours', 'wasm3')):>12}"
+               f"{_geomean(_ratios(rows, 'wall', 'pd', 'wasm3')):>10}"
                f"{_geomean(_ratios(rows, 'wall', 'ours', 'native')):>13}")
     out.append("(native: gcc -O2, which may vectorise; wall times vary with machine load, "
                "instruction counts do not)")

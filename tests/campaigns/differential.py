@@ -199,7 +199,7 @@ class DriverEngine:
         a = Answer.parse(self.transport.command(f"module $m {self.transport.module_source(path)}"))
         if a.kind != "ok":
             return a.raw
-        if self.predecode and self.proc.command("predecoded").split()[2:] != ["0"]:
+        if self.predecode and self.proc.command("predecoded").split()[2:3] != ["0"]:
             return "runs in place, not pre-decoded"
         return [(e.name.decode(), e.params, e.results) for e in list_exports(self.proc)
                 if e.kind == "func"]

@@ -348,6 +348,7 @@ wm_err wm_sd_init(wm_spec_driver *d, const wm_sd_io *io, void *mem, size_t size)
 #if WM_PREDECODE
     d->predecode = false;
     d->pd_modules = d->pd_in_place = 0;
+    d->pd_form_bytes = d->pd_code_bytes = 0;
 #endif
     wm_err rc = sd_build_spectest(d);
     d->base_linker = d->linker;
@@ -402,9 +403,11 @@ static void sd_cmd_module(wm_spec_driver *d, const char *name, const char *src, 
             sd_answer_error(d, rc, &e);
             return;
         }
-        if (mod->pd)
+        if (mod->pd) {
             d->pd_modules++;
-        else
+            d->pd_form_bytes += wm_pd_form_size(mod);
+            d->pd_code_bytes += wm_pd_code_size(mod);
+        } else
             d->pd_in_place++;
     }
 #endif
@@ -780,11 +783,16 @@ void wm_sd_exec_line(wm_spec_driver *d, char *line)
         sd_cmd_reset(d);
 #if WM_PREDECODE
     else if (sd_streq(cmd, "predecoded") && n == 1) {
-        /* modules loaded so far that run pre-decoded, and that run in place */
+        /* modules loaded so far that run pre-decoded, that run in place; the bytes of the
+         * pre-decoded forms and of the function bodies they were translated from */
         sd_puts(d, "ok ");
         sd_put_dec(d, d->pd_modules);
         sd_puts(d, " ");
         sd_put_dec(d, d->pd_in_place);
+        sd_puts(d, " ");
+        sd_put_dec(d, d->pd_form_bytes);
+        sd_puts(d, " ");
+        sd_put_dec(d, d->pd_code_bytes);
         sd_puts(d, "\n");
     }
 #endif

@@ -122,6 +122,7 @@ struct wm_spec_driver {
      * the arena; one the translator does not cover runs in place. Counts of each. */
     bool predecode;
     uint32_t pd_modules, pd_in_place;
+    uint64_t pd_form_bytes, pd_code_bytes; /* the forms' sizes, their modules' code bodies */
 #endif
 };
 

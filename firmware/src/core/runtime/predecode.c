@@ -719,6 +719,16 @@ wm_err wm_pd_translate(const wm_module *m, wm_pd_out *out, void *scratch, size_t
     return WM_OK;
 }
 
+size_t wm_pd_form_size(const wm_module *m) { return m->pd ? m->pd_len : 0; }
+
+size_t wm_pd_code_size(const wm_module *m)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
+        n += (size_t)(m->funcs[i].end - m->funcs[i].code);
+    return n;
+}
+
 wm_err wm_pd_attach(wm_module *m, const uint8_t *form, size_t len, wm_error *err)
 {
     uint32_t nf = m->nfuncs - m->nfunc_imports;
@@ -736,6 +746,7 @@ wm_err wm_pd_attach(wm_module *m, const uint8_t *form, size_t len, wm_error *err
             return wm_fail(err, WM_ERR_MALFORMED, NULL, NULL, "pre-decoded form: bad offset");
     }
     m->pd = form;
+    m->pd_len = len;
     return WM_OK;
 }
 

@@ -129,6 +129,7 @@ struct wm_module {
     const uint8_t *native_code;
 #if WM_PREDECODE
     const uint8_t *pd; /* the pre-decoded form (wm_pd.h), NULL: the code runs in place */
+    size_t pd_len;
 #endif
 };
 

@@ -61,13 +61,20 @@ wm_err wm_pd_attach(wm_module *m, const uint8_t *form, size_t len, wm_error *err
  * translator does not cover stays in place (WM_OK, m->pd NULL). */
 wm_err wm_pd_attach_arena(wm_module *m, wm_arena *a, wm_error *err);
 
+/* Bytes of a bound form (header and offsets included), and of the function bodies it was
+ * translated from (the code section less its counts and local declarations). */
+size_t wm_pd_form_size(const wm_module *m);
+size_t wm_pd_code_size(const wm_module *m);
+
 /* The pre-decoded interpreter (interp_pd.c). */
 wm_err wm_run_pd(wm_instance *inst, wm_error *err);
 
+#if WM_PREDECODE
 static inline const uint16_t *wm_pd_code(const wm_module *m, const wm_funcdef *d)
 {
     return (const uint16_t *)(const void *)(m->pd + wm_ld32(m->pd + WM_PD_HEADER +
                                                           4u * (uint32_t)(d - m->funcs)));
 }
+#endif
 
 #endif
