@@ -33,7 +33,7 @@ def test_spec_file_predecoded(name, spec_json_dir, spec_driver_release, request)
     assert not report.failures, report.failure_text()
     assert rc == 0, drv.stderr_text()[-2000:]
     assert in_place == 0, f"{in_place} modules ran in place, not pre-decoded"
-    assert translated > 0 or not report.outcomes
+    assert translated > 0 or all(o.type != "assert_return" for o in report.outcomes)
 
 
 # Fuel slices that cut calls at many different points (as the differential campaign's).
@@ -65,8 +65,11 @@ def test_same_fuel_and_suspension_points(kernel, spec_driver_release):
     assert in_place[1] > 1000
 
 
-@pytest.mark.skipif(any(shutil.which(t) is None for t in ("wasm-opt", "wasm2wat", "wat2wasm")),
-                    reason="binaryen and wabt make the modules (scripts/bootstrap.sh installs them)")
+NO_TOOLS = any(shutil.which(t) is None for t in ("wasm-opt", "wasm2wat", "wat2wasm"))
+
+
+@pytest.mark.skipif(NO_TOOLS,
+                    reason="binaryen and wabt make the modules (scripts/bootstrap.sh installs)")
 def test_random_modules_agree_in_place_pre_decoded_and_wasmtime():
     pytest.importorskip("wasmtime", reason="wasmtime (PyPI) is in the dev extras")
     r = d.campaign(16, ["interp", "pd", "sliced", "pd-sliced", "wasmtime"], seed=20)
