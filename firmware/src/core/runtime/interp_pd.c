@@ -99,6 +99,33 @@
         pc += 3;                                      \
         NEXT();                                       \
     }
+#define BINK(e)                                        \
+    {                                                  \
+        uint32_t a = (uint32_t)A, b = LD32(2);         \
+        D = (uint32_t)(e);                             \
+        pc += 4;                                       \
+        NEXT();                                        \
+    }
+#define BR_CMP(e)                                              \
+    {                                                          \
+        uint32_t a = (uint32_t)fp[pc[0]], b = (uint32_t)fp[pc[1]]; \
+        if (e) {                                               \
+            pc += 2 + (int32_t)LD32(2);                        \
+            NEXT();                                            \
+        }                                                      \
+        pc += 4;                                               \
+        NEXT();                                                \
+    }
+#define BRX_CMP(e)                                             \
+    {                                                          \
+        uint32_t a = (uint32_t)fp[pc[0]], b = (uint32_t)fp[pc[1]]; \
+        if (e) {                                               \
+            pc += 2;                                           \
+            goto brx;                                          \
+        }                                                      \
+        pc += 2 + PD_BRX_UNITS;                                \
+        NEXT();                                                \
+    }
 #define BIN64(e)                \
     {                           \
         uint64_t a = A, b = B;  \
@@ -180,8 +207,8 @@ wm_err wm_run_pd(wm_instance *inst, wm_error *err)
     static const void *const tbl[256] = {
         &&L00, &&L01, &&L02, &&L03, &&L04, &&L05, &&L_ILL, &&L_ILL,
         &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L0C, &&L0D, &&L0E, &&L0F,
-        &&L10, &&L11, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
-        &&L_ILL, &&L_ILL, &&L_ILL, &&L1B, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
+        &&L10, &&L11, &&L12, &&L13, &&L14, &&L15, &&L16, &&L17,
+        &&L18, &&L19, &&L1A, &&L1B, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
         &&L_ILL, &&L_ILL, &&L_ILL, &&L23, &&L24, &&L25, &&L26, &&L_ILL,
         &&L28, &&L29, &&L2A, &&L2B, &&L2C, &&L2D, &&L2E, &&L2F,
         &&L30, &&L31, &&L32, &&L33, &&L34, &&L35, &&L36, &&L37,
@@ -202,14 +229,14 @@ wm_err wm_run_pd(wm_instance *inst, wm_error *err)
         &&LA8, &&LA9, &&LAA, &&LAB, &&LAC, &&LAD, &&LAE, &&LAF,
         &&LB0, &&LB1, &&LB2, &&LB3, &&LB4, &&LB5, &&LB6, &&LB7,
         &&LB8, &&LB9, &&LBA, &&LBB, &&LBC, &&LBD, &&LBE, &&LBF,
-        &&LC0, &&LC1, &&LC2, &&LC3, &&LC4, &&L_ILL, &&L_ILL, &&L_ILL,
-        &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
+        &&LC0, &&LC1, &&LC2, &&LC3, &&LC4, &&LC5, &&LC6, &&LC7,
+        &&LC8, &&LC9, &&LCA, &&LCB, &&LCC, &&LCD, &&LCE, &&LCF,
         &&L_ILL, &&LD1, &&LD2, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
         &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
         &&LE0, &&LE1, &&LE2, &&LE3, &&LE4, &&LE5, &&LE6, &&LE7,
         &&LE8, &&LE9, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
-        &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
-        &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
+        &&LF0, &&LF1, &&LF2, &&LF3, &&LF4, &&LF5, &&LF6, &&LF7,
+        &&LF8, &&LF9, &&LFA, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
     };
 #endif
 
@@ -684,6 +711,51 @@ dispatch:
                 pc += 4;
                 NEXT();
             }
+            /* i32 with a constant operand */
+            OP(12) BINK(a + b);
+            OP(13) BINK(a - b);
+            OP(14) BINK(a * b);
+            OP(15) BINK(a & b);
+            OP(16) BINK(a | b);
+            OP(17) BINK(a ^ b);
+            OP(18) BINK(a << (b & 31));
+            OP(19) BINK((uint32_t)((int32_t)a >> (b & 31)));
+            OP(1A) BINK(a >> (b & 31));
+            /* compare and branch */
+            OP(C5)
+            if ((uint32_t)fp[pc[0]] == 0) {
+                pc += 1 + (int32_t)LD32(1);
+                NEXT();
+            }
+            pc += 3;
+            NEXT();
+            OP(C6) BR_CMP(a == b);
+            OP(C7) BR_CMP(a != b);
+            OP(C8) BR_CMP((int32_t)a < (int32_t)b);
+            OP(C9) BR_CMP(a < b);
+            OP(CA) BR_CMP((int32_t)a > (int32_t)b);
+            OP(CB) BR_CMP(a > b);
+            OP(CC) BR_CMP((int32_t)a <= (int32_t)b);
+            OP(CD) BR_CMP(a <= b);
+            OP(CE) BR_CMP((int32_t)a >= (int32_t)b);
+            OP(CF) BR_CMP(a >= b);
+            OP(F0)
+            if ((uint32_t)fp[pc[0]] == 0) {
+                pc += 1;
+                goto brx;
+            }
+            pc += 1 + PD_BRX_UNITS;
+            NEXT();
+            OP(F1) BRX_CMP(a == b);
+            OP(F2) BRX_CMP(a != b);
+            OP(F3) BRX_CMP((int32_t)a < (int32_t)b);
+            OP(F4) BRX_CMP(a < b);
+            OP(F5) BRX_CMP((int32_t)a > (int32_t)b);
+            OP(F6) BRX_CMP(a > b);
+            OP(F7) BRX_CMP((int32_t)a <= (int32_t)b);
+            OP(F8) BRX_CMP(a <= b);
+            OP(F9) BRX_CMP((int32_t)a >= (int32_t)b);
+            OP(FA) BRX_CMP(a >= b);
             OP(E4) OP(E5) OP(E6) OP(E7)
             {
                 uint32_t sub = (uint32_t)(pc[-1] - PD_SAT);

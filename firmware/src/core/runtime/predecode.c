@@ -44,6 +44,8 @@ typedef struct T {
     bool dead;
     size_t fstart;   /* byte position of this function's body */
     size_t last_dst; /* byte position of the last producer's dst field, or NONE */
+    size_t last_pos; /* byte position of the last instruction */
+    uint16_t last_op;
     bool full;
 } T;
 
@@ -70,6 +72,8 @@ static void put64(T *t, uint64_t v)
 static void op(T *t, uint16_t o)
 {
     t->last_dst = NONE;
+    t->last_pos = t->out->len;
+    t->last_op = o;
     put16(t, o);
 }
 static void dst(T *t, uint32_t slot)
@@ -102,7 +106,6 @@ static void materialise(T *t, uint32_t h)
 static void materialise_all(T *t)
 {
     for (uint32_t i = 0; i < t->h; i++) materialise(t, i);
-    t->last_dst = NONE; /* a label may follow: nothing before it can be patched */
 }
 /* The slot an instruction reads the value at height h from. */
 static uint32_t operand(T *t, uint32_t h)
@@ -112,6 +115,27 @@ static uint32_t operand(T *t, uint32_t h)
     if (e->kind == PK_CONST) materialise(t, h);
     return slot_of(t, h);
 }
+/* The i32 compare that computed `cond` (the slot just popped), if it is the instruction
+ * just emitted: taken back (its result feeds nothing else) for a branch that tests it
+ * itself. Returns its opcode (0x45..0x4F) with its operands, or 0. */
+static uint16_t take_compare(T *t, uint32_t cond, uint16_t *a, uint16_t *b)
+{
+    if (t->last_dst == NONE || t->last_dst != t->last_pos + 2 || cond != slot_of(t, t->h) ||
+        t->last_op < 0x45 || t->last_op > 0x4F || t->full ||
+        wm_ld16(t->out->buf + t->last_dst) != cond)
+        return 0;
+    *a = wm_ld16(t->out->buf + t->last_pos + 4);
+    *b = t->last_op == 0x45 ? 0 : wm_ld16(t->out->buf + t->last_pos + 6);
+    t->out->len = t->last_pos;
+    t->last_dst = NONE;
+    return t->last_op;
+}
+static void cmp_operands(T *t, uint16_t cmp, uint16_t a, uint16_t b)
+{
+    put16(t, a);
+    if (cmp != 0x45) put16(t, b);
+}
+
 static bool reads_local(T *t, uint32_t local, uint32_t below)
 {
     for (uint32_t i = 0; i < below; i++)
@@ -369,6 +393,7 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
                 t->h--;
             }
             materialise_all(t);
+            uint16_t ca = 0, cb = 0, cmp = o == 0x04 ? take_compare(t, cond, &ca, &cb) : 0;
             if ((e = push_ctl(t, o, np, nr)) != WM_OK) return e;
             ctl *c = &t->cs[t->cn - 1];
             if (o == 0x03) {
@@ -378,8 +403,19 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
                 c->start = (uint32_t)t->out->len;
                 t->side++;
             } else if (o == 0x04) {
-                op(t, PD_BR_UNLESS);
-                put16(t, (uint16_t)cond);
+                /* the false edge: the inverse compare branches (eqz x: x itself) */
+                static const uint8_t inverse[11] = {0,    0x47, 0x46, 0x4E, 0x4F, 0x4C,
+                                                    0x4D, 0x4A, 0x4B, 0x48, 0x49};
+                if (cmp == 0x45) {
+                    op(t, PD_BR_IF);
+                    put16(t, ca);
+                } else if (cmp) {
+                    op(t, (uint16_t)(PD_BR_CMP + (inverse[cmp - 0x45] - 0x45)));
+                    cmp_operands(t, cmp, ca, cb);
+                } else {
+                    op(t, PD_BR_UNLESS);
+                    put16(t, (uint16_t)cond);
+                }
                 fwd_field(t, &c->if_false);
                 t->side++;
             }
@@ -433,8 +469,12 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
             }
             materialise_all(t);
             bool simple = simple_branch(t, dd);
+            uint16_t ca = 0, cb = 0, cmp = o == 0x0D ? take_compare(t, cond, &ca, &cb) : 0;
             if (o == 0x0C) {
                 op(t, simple ? PD_BR : PD_BRX);
+            } else if (cmp) { /* compare and branch in one */
+                op(t, (uint16_t)((simple ? PD_BR_CMP : PD_BRX_CMP) + (cmp - 0x45)));
+                cmp_operands(t, cmp, ca, cb);
             } else {
                 op(t, simple ? PD_BR_IF : PD_BRX_IF);
                 put16(t, (uint16_t)cond);
@@ -660,7 +700,19 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
         }
         default: {
             int ar = num_arity(o);
-            if (ar == 1) {
+            static const uint8_t kops[9] = {0x6A, 0x6B, 0x6C, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76};
+            int ki = -1;
+            for (int i = 0; i < 9 && ar == 2 && t->ps[t->h - 1].kind == PK_CONST; i++)
+                if (kops[i] == o) ki = i;
+            if (ki >= 0) { /* an i32 operation with a constant: the constant inline */
+                uint32_t k = (uint32_t)t->ps[t->h - 1].v, a = operand(t, t->h - 2);
+                t->h -= 2;
+                op(t, (uint16_t)(PD_K + ki));
+                dst(t, slot_of(t, t->h));
+                put16(t, (uint16_t)a);
+                put32(t, k);
+                push_slot(t);
+            } else if (ar == 1) {
                 unary(t, o);
             } else if (ar == 2) {
                 uint32_t b = operand(t, t->h - 1), a = operand(t, t->h - 2);

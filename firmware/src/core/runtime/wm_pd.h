@@ -32,6 +32,10 @@ enum {
     PD_SELECT = 0x1B,    /* dst, a, b, cond */
     PD_CONST32 = 0x41,   /* dst, imm32 (zero-extended, as an i32 slot) */
     PD_CONST64 = 0x42,   /* dst, imm64 */
+    PD_K = 0x12,         /* 0x12..0x1A: i32 add sub mul and or xor shl shr_s shr_u with a
+                          * constant: dst, a, imm32 */
+    PD_BR_CMP = 0xC5,    /* 0xC5 + (op - 0x45), op an i32 compare: a[, b], rel32 (eqz: a) */
+    PD_BRX_CMP = 0xF0,   /* the same with a PD_BRX payload */
     PD_SAT = 0xE0,       /* 0xE0 + n: 0xFC n (n < 8): dst, a */
     PD_BULK = 0xE8,      /* sub, top, imm32: 0xFC sub (bulk memory / table), operands in
                           * the slots up to top, immediates at imm32 in the module's code */
