@@ -8,6 +8,7 @@ wasmtime (the differential campaign's machinery)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,20 @@ def test_random_modules_agree_in_place_pre_decoded_and_wasmtime():
     assert r.modules_compared >= 10 and r.calls_compared > 50
     # the same suspensions: every check point charged the same on both paths
     assert r.resumes_by_engine["pd-sliced"] == r.resumes_by_engine["sliced"] > 20
+
+
+@pytest.mark.skipif(NO_TOOLS, reason="wat2wasm (wabt) builds the module (scripts/bootstrap.sh)")
+def test_pending_reads_survive_a_write_and_overflow(tmp_path, spec_driver_release):
+    """21 pending reads (more than the translator keeps pending: the oldest go to their
+    slots), then a write to the local half of them read: each must keep the old value."""
+    gets = " ".join(f"local.get {i % 2}" for i in range(20))
+    adds = " ".join("i32.add" for _ in range(20))
+    wat = tmp_path / "pend.wat"
+    wat.write_text(f'(module (func (export "f") (param i32 i32) (result i32) {gets} '
+                   f'i32.const 5 local.set 0 local.get 0 {adds}))')
+    wasm = tmp_path / "pend.wasm"
+    subprocess.run(["wat2wasm", str(wat), "-o", str(wasm)], check=True)
+    for args in ([], PD):
+        with DriverProcess(spec_driver_release, args) as drv:
+            assert drv.command(f"module $m {drv.module_source(wasm)}") == "ok"
+            assert drv.command("invoke $m f i32:1 i32:2") == "ok i32:23"  # 10*1 + 10*2 + 5

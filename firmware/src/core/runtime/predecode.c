@@ -15,6 +15,7 @@
 #define NONE UINT32_MAX
 
 enum { PK_SLOT = 0, PK_LOCAL = 1, PK_CONST = 2 };
+#define PEND_MAX 16u
 
 typedef struct pend {
     uint8_t kind;
@@ -39,6 +40,11 @@ typedef struct T {
     const wm_side *side;
     uint32_t L, h, maxh;
     pend *ps;
+    /* Heights of the pending entries (at most PEND_MAX: the oldest is materialised to make
+     * room), so that what scans them costs a constant per instruction and translation time
+     * stays linear in the code, whatever the stack height (a hostile module's install). */
+    uint32_t pl[PEND_MAX];
+    uint32_t npl;
     ctl *cs;
     uint32_t cn, ccap;
     bool dead;
@@ -103,9 +109,21 @@ static void materialise(T *t, uint32_t h)
     }
     e->kind = PK_SLOT;
 }
+/* Drops the list's entries that no longer stand for a pending value (popped or written). */
+static void prune(T *t)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t->npl; i++) {
+        uint32_t h = t->pl[i];
+        if (h < t->h && t->ps[h].kind != PK_SLOT) t->pl[n++] = h;
+    }
+    t->npl = n;
+}
 static void materialise_all(T *t)
 {
-    for (uint32_t i = 0; i < t->h; i++) materialise(t, i);
+    prune(t);
+    for (uint32_t i = 0; i < t->npl; i++) materialise(t, t->pl[i]);
+    t->npl = 0;
 }
 /* The slot an instruction reads the value at height h from. */
 static uint32_t operand(T *t, uint32_t h)
@@ -138,9 +156,21 @@ static void cmp_operands(T *t, uint16_t cmp, uint16_t a, uint16_t b)
 
 static bool reads_local(T *t, uint32_t local, uint32_t below)
 {
-    for (uint32_t i = 0; i < below; i++)
-        if (t->ps[i].kind == PK_LOCAL && t->ps[i].v == local) return true;
+    prune(t);
+    for (uint32_t i = 0; i < t->npl; i++) {
+        const pend *e = &t->ps[t->pl[i]];
+        if (t->pl[i] < below && e->kind == PK_LOCAL && e->v == local) return true;
+    }
     return false;
+}
+/* Materialises the pending reads of `local` below height `below` (it is about to change). */
+static void materialise_reads(T *t, uint32_t local, uint32_t below)
+{
+    prune(t);
+    for (uint32_t i = 0; i < t->npl; i++) {
+        uint32_t h = t->pl[i];
+        if (h < below && t->ps[h].kind == PK_LOCAL && t->ps[h].v == local) materialise(t, h);
+    }
 }
 static void push_slot(T *t)
 {
@@ -149,6 +179,12 @@ static void push_slot(T *t)
 }
 static void push_pend(T *t, uint8_t kind, uint64_t v)
 {
+    prune(t);
+    if (t->npl == PEND_MAX) { /* the oldest goes to its slot */
+        materialise(t, t->pl[0]);
+        prune(t);
+    }
+    t->pl[t->npl++] = t->h;
     t->ps[t->h].kind = kind;
     t->ps[t->h].v = v;
     t->h++;
@@ -331,6 +367,7 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
     t->cn = 0;
     t->dead = false;
     t->last_dst = NONE;
+    t->npl = 0;
     if ((uint64_t)t->L + d->max_height + 1 > WM_PD_MAX_SLOTS)
         return refuse(t, "frame too large to pre-decode");
     wm_err e = push_ctl(t, 0, 0, d->type->nresults);
@@ -566,8 +603,7 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
                 wm_ld16(t->out->buf + t->last_dst) == slot_of(t, top)) {
                 wm_st16(t->out->buf + t->last_dst, (uint16_t)l); /* the producer writes l */
             } else {
-                for (uint32_t i = 0; i < top; i++)
-                    if (t->ps[i].kind == PK_LOCAL && t->ps[i].v == l) materialise(t, i);
+                materialise_reads(t, l, top);
                 if (v.kind == PK_CONST) {
                     bool small = (v.v >> 32) == 0;
                     op(t, small ? PD_CONST32 : PD_CONST64);
