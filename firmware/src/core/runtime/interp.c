@@ -11,48 +11,7 @@
  * left (x->owed < 0) so that it runs again on resume (calls, returns, bulk operations).
  * Both give the same fuel left after every resume and the same suspensions as AOT code,
  * which always owes. */
-#include "wm_internal.h"
-
-#define MAX_HOST_VALS 16
-
-#define TRAP(m)             \
-    do {                    \
-        msg = (m);          \
-        code = WM_ERR_TRAP; \
-        goto out;           \
-    } while (0)
-#define EXHAUST()                     \
-    do {                              \
-        msg = "call stack exhausted"; \
-        code = WM_ERR_EXHAUSTION;     \
-        goto out;                     \
-    } while (0)
-
-#define LOAD_CTX()                           \
-    do {                                     \
-        ci = func->inst;                     \
-        mb = ci->mem ? ci->mem->data : NULL; \
-        msz = ci->mem ? ci->mem->bytes : 0;  \
-    } while (0)
-
-/* A check point charging k: suspends after it, owing what the fuel did not cover. */
-#define CHECK_POINT(k)                          \
-    do {                                        \
-        uint64_t k_ = (k);                      \
-        if (WM_LIKELY(x->fuel >= k_))           \
-            x->fuel -= k_;                      \
-        else {                                  \
-            x->owed += (int64_t)(k_ - x->fuel); \
-            x->fuel = 0;                        \
-            goto suspend;                       \
-        }                                       \
-    } while (0)
-/* Suspends before the instruction at `at` (it runs again on resume), keeping the fuel. */
-#define STOP_BEFORE(at)   \
-    do {                  \
-        pc = (at);        \
-        goto stop_before; \
-    } while (0)
+#include "wm_interp.h"
 
 #define SAVE()          \
     do {                \
@@ -224,32 +183,6 @@ static inline uint32_t memarg_offset(const uint8_t **pp)
             i = wm_fast_u32(&pc); \
     } while (0)
 
-static uint32_t rotl32(uint32_t a, uint32_t k)
-{
-    k &= 31;
-    return (a << k) | (a >> ((32 - k) & 31));
-}
-static uint32_t rotr32(uint32_t a, uint32_t k)
-{
-    k &= 31;
-    return (a >> k) | (a << ((32 - k) & 31));
-}
-static uint64_t rotl64(uint64_t a, uint64_t k)
-{
-    k &= 63;
-    return (a << k) | (a >> ((64 - k) & 63));
-}
-static uint64_t rotr64(uint64_t a, uint64_t k)
-{
-    k &= 63;
-    return (a >> k) | (a << ((64 - k) & 63));
-}
-static uint32_t clz32(uint32_t a) { return a ? (uint32_t)__builtin_clz(a) : 32; }
-static uint32_t ctz32(uint32_t a) { return a ? (uint32_t)__builtin_ctz(a) : 32; }
-static uint32_t clz64(uint64_t a) { return a ? (uint32_t)__builtin_clzll(a) : 64; }
-static uint32_t ctz64(uint64_t a) { return a ? (uint32_t)__builtin_ctzll(a) : 64; }
-static uint32_t pop32(uint32_t a) { return (uint32_t)__builtin_popcount(a); }
-static uint32_t pop64(uint64_t a) { return (uint32_t)__builtin_popcountll(a); }
 
 /* Bulk work of n elements, `per` of them a unit, charged before it is done: how many to do
  * now. All n when the fuel pays for them; otherwise what it pays for, the fuel is then 0

@@ -10,46 +10,11 @@
  * running engine saves its registers and sets state WM_PD_STATE_SWITCH, the other one
  * continues from them. A module is pre-decoded whole or not at all, so a switch happens
  * only at a call or return between instances. */
+#include "wm_interp.h"
 #include "wm_pd.h"
 
 #if WM_PREDECODE
 
-#define MAX_HOST_VALS 16
-
-#define TRAP(m)             \
-    do {                    \
-        msg = (m);          \
-        code = WM_ERR_TRAP; \
-        goto out;           \
-    } while (0)
-#define EXHAUST()                     \
-    do {                              \
-        msg = "call stack exhausted"; \
-        code = WM_ERR_EXHAUSTION;     \
-        goto out;                     \
-    } while (0)
-#define LOAD_CTX()                           \
-    do {                                     \
-        ci = func->inst;                     \
-        mb = ci->mem ? ci->mem->data : NULL; \
-        msz = ci->mem ? ci->mem->bytes : 0;  \
-    } while (0)
-#define CHECK_POINT(k)                          \
-    do {                                        \
-        uint64_t k_ = (k);                      \
-        if (WM_LIKELY(x->fuel >= k_))           \
-            x->fuel -= k_;                      \
-        else {                                  \
-            x->owed += (int64_t)(k_ - x->fuel); \
-            x->fuel = 0;                        \
-            goto suspend;                       \
-        }                                       \
-    } while (0)
-#define STOP_BEFORE(at)   \
-    do {                  \
-        pc = (at);        \
-        goto stop_before; \
-    } while (0)
 #define SAVE()                                         \
     do {                                               \
         x->pc = (const uint8_t *)(const void *)pc;     \
@@ -167,30 +132,6 @@
         NEXT();                                                                \
     }
 
-static uint32_t rotl32(uint32_t a, uint32_t k)
-{
-    k &= 31;
-    return (a << k) | (a >> ((32 - k) & 31));
-}
-static uint32_t rotr32(uint32_t a, uint32_t k)
-{
-    k &= 31;
-    return (a >> k) | (a << ((32 - k) & 31));
-}
-static uint64_t rotl64(uint64_t a, uint64_t k)
-{
-    k &= 63;
-    return (a << k) | (a >> ((64 - k) & 63));
-}
-static uint64_t rotr64(uint64_t a, uint64_t k)
-{
-    k &= 63;
-    return (a >> k) | (a << ((64 - k) & 63));
-}
-static uint32_t clz32(uint32_t a) { return a ? (uint32_t)__builtin_clz(a) : 32; }
-static uint32_t ctz32(uint32_t a) { return a ? (uint32_t)__builtin_ctz(a) : 32; }
-static uint32_t clz64(uint64_t a) { return a ? (uint32_t)__builtin_clzll(a) : 64; }
-static uint32_t ctz64(uint64_t a) { return a ? (uint32_t)__builtin_ctzll(a) : 64; }
 
 wm_err wm_run_pd(wm_instance *inst, wm_error *err)
 {
@@ -516,7 +457,7 @@ dispatch:
             OP(66) BINF64(a >= b);
             OP(67) UN32(clz32(a));
             OP(68) UN32(ctz32(a));
-            OP(69) UN32(__builtin_popcount(a));
+            OP(69) UN32(pop32(a));
             OP(6A) BIN32(a + b);
             OP(6B) BIN32(a - b);
             OP(6C) BIN32(a * b);
@@ -553,7 +494,7 @@ dispatch:
             OP(78) BIN32(rotr32(a, b));
             OP(79) UN64(clz64(a));
             OP(7A) UN64(ctz64(a));
-            OP(7B) UN64((uint32_t)__builtin_popcountll(a));
+            OP(7B) UN64(pop64(a));
             OP(7C) BIN64(a + b);
             OP(7D) BIN64(a - b);
             OP(7E) BIN64(a * b);

@@ -280,6 +280,15 @@ static wm_err push_ctl(T *t, uint8_t o, uint32_t np, uint32_t nr)
     return WM_OK;
 }
 
+/* An instruction that pushes what its index names (a global, a function, a table's size). */
+static void push_indexed(T *t, uint16_t o, uint32_t index)
+{
+    op(t, o);
+    dst(t, slot_of(t, t->h));
+    put32(t, index);
+    push_slot(t);
+}
+
 static int num_arity(uint8_t o)
 {
     if (o == 0x45 || o == 0x50 || (o >= 0x67 && o <= 0x69) || (o >= 0x79 && o <= 0x7B) ||
@@ -642,12 +651,7 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
             put32(t, wm_fast_u32(&t->p));
             break;
         }
-        case 0x23:
-            op(t, 0x23);
-            dst(t, slot_of(t, t->h));
-            put32(t, wm_fast_u32(&t->p));
-            push_slot(t);
-            break;
+        case 0x23: push_indexed(t, 0x23, wm_fast_u32(&t->p)); break;
         case 0x24: {
             uint32_t v = operand(t, t->h - 1);
             t->h--;
@@ -702,12 +706,7 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
             t->p++;
             push_pend(t, PK_CONST, 0);
             break;
-        case 0xD2:
-            op(t, 0xD2);
-            dst(t, slot_of(t, t->h));
-            put32(t, wm_fast_u32(&t->p));
-            push_slot(t);
-            break;
+        case 0xD2: push_indexed(t, 0xD2, wm_fast_u32(&t->p)); break;
         case 0xFC: {
             uint32_t sub = wm_fast_u32(&t->p);
             if (sub < 8) {
@@ -715,10 +714,7 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
                 break;
             }
             if (sub == 16) {
-                op(t, PD_TABLE_SIZE);
-                dst(t, slot_of(t, t->h));
-                put32(t, wm_fast_u32(&t->p));
-                push_slot(t);
+                push_indexed(t, PD_TABLE_SIZE, wm_fast_u32(&t->p));
                 break;
             }
             if (sub > 17) return refuse(t, "instruction not covered by the pre-decoder");
