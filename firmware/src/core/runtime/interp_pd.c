@@ -192,32 +192,7 @@ wm_err wm_run_pd(wm_instance *inst, wm_error *err)
 
 do_call:
     if (callee->host) {
-        wm_val args[MAX_HOST_VALS], res[MAX_HOST_VALS];
-        const wm_functype *t = callee->type;
-        uint32_t i;
-        sp -= t->nparams;
-        for (i = 0; i < t->nparams; i++) wm_slot_to_val(t->params[i], sp[i], &args[i]);
-        if ((size_t)(x->stack_end - sp) < t->nresults) EXHAUST();
-        for (i = 0; i < t->nresults; i++) {
-            res[i].type = t->results[i];
-            res[i].of.i64 = 0;
-        }
-        SAVE();
-        wm_instance *hi = func->inst;
-        hi->trap_msg = NULL;
-        wm_charge(inst, WM_FUEL_HOST);
-        wm_err e = callee->host->fn(hi, callee->host->user, args, res);
-        if (e == WM_ERR_BLOCKED) {
-            x->sp = sp + t->nparams;
-            x->retry = callee;
-            x->state = WM_SUSPENDED;
-            return wm_trap_err(err, WM_ERR_BLOCKED, "blocked in a host function");
-        }
-        if (e != WM_OK) {
-            msg = hi->trap_msg ? hi->trap_msg : "host function failed";
-            code = e == WM_ERR_EXHAUSTION ? e : WM_ERR_TRAP;
-            goto out;
-        }
+        HOST_CALL();
         for (i = 0; i < t->nresults; i++) sp[i] = wm_val_to_slot(&res[i]);
         LOAD_CTX();
         if (WM_UNLIKELY(x->owed > 0)) goto suspend;
