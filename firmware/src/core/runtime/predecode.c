@@ -55,13 +55,21 @@ typedef struct T {
     bool full;
 } T;
 
+/* Units are stored as the uint16_t the interpreter reads them as (native order: a form is
+ * attached only on a little-endian target, wm_pd_attach), the buffer 4-aligned. */
+static void set16(T *t, size_t pos, uint16_t v) { *(uint16_t *)(void *)(t->out->buf + pos) = v; }
+static void set32(T *t, size_t pos, uint32_t v)
+{
+    set16(t, pos, (uint16_t)v);
+    set16(t, pos + 2, (uint16_t)(v >> 16));
+}
 static void put16(T *t, uint16_t v)
 {
     if (t->out->len + 2 > t->out->cap) {
         t->full = true;
         return;
     }
-    wm_st16(t->out->buf + t->out->len, v);
+    set16(t, t->out->len, v);
     t->out->len += 2;
 }
 static void put32(T *t, uint32_t v)
@@ -202,7 +210,7 @@ static void bind(T *t, uint32_t chain, size_t target)
 {
     while (chain != NONE && !t->full) {
         uint32_t next = wm_ld32(t->out->buf + chain);
-        wm_st32(t->out->buf + chain, (uint32_t)(int32_t)(((int64_t)target - (int64_t)chain) / 2));
+        set32(t, chain, (uint32_t)(int32_t)(((int64_t)target - (int64_t)chain) / 2));
         chain = next;
     }
 }
@@ -610,7 +618,7 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
             }
             if (v.kind == PK_SLOT && t->last_dst != NONE && !reads_local(t, l, top) &&
                 wm_ld16(t->out->buf + t->last_dst) == slot_of(t, top)) {
-                wm_st16(t->out->buf + t->last_dst, (uint16_t)l); /* the producer writes l */
+                set16(t, t->last_dst, (uint16_t)l); /* the producer writes l */
             } else {
                 materialise_reads(t, l, top);
                 if (v.kind == PK_CONST) {
@@ -786,6 +794,8 @@ wm_err wm_pd_translate(const wm_module *m, wm_pd_out *out, void *scratch, size_t
     t.cs = (ctl *)cp;
     t.ccap = (uint32_t)((scratch_cap - (cp - (uintptr_t)scratch)) / sizeof(ctl));
     out->len = 0;
+    if ((uintptr_t)out->buf & 3u)
+        return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, "pre-decoded form buffer not aligned");
     size_t head = WM_PD_HEADER + 4u * (size_t)nf;
     if (out->cap < head) return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, "no room for the pre-decoded form");
     wm_memset(out->buf, 0, head);
@@ -816,8 +826,9 @@ size_t wm_pd_code_size(const wm_module *m)
 wm_err wm_pd_attach(wm_module *m, const uint8_t *form, size_t len, wm_error *err)
 {
     uint32_t nf = m->nfuncs - m->nfunc_imports;
+    const uint16_t one = 1; /* the interpreter reads units natively: little-endian only */
     if (len < WM_PD_HEADER || ((uintptr_t)form & 3u) || wm_ld32(form) != WM_PD_MAGIC ||
-        *(const uint32_t *)(const void *)form != WM_PD_MAGIC) /* a little-endian target */
+        *(const uint8_t *)&one != 1)
         return wm_fail(err, WM_ERR_MALFORMED, NULL, NULL, "not a pre-decoded form");
     if (wm_ld32(form + 4) != WM_PD_VERSION)
         return wm_fail(err, WM_ERR_MALFORMED, NULL, NULL, "pre-decoded form of another version");
@@ -857,7 +868,11 @@ wm_err wm_pd_attach_arena(wm_module *m, wm_arena *a, wm_error *err)
         return WM_OK; /* not covered: in place */
     }
     wm_arena_release(a, mark);
-    buf = wm_arena_alloc(a, out.len, 8); /* the same address: keep only the form */
+    /* keep only the form: the arena gives the same address back */
+    if (wm_arena_alloc(a, out.len, 8) != buf) {
+        wm_arena_release(a, mark);
+        return WM_OK;
+    }
     return wm_pd_attach(m, buf, out.len, err);
 }
 
