@@ -45,8 +45,8 @@ enum {
 };
 #define PD_BRX_UNITS 7u
 
-/* Output of a translation: a bounded, 4-aligned buffer the caller owns (RAM on posix; stage 2 streams
- * each function's part into the store). Every write is checked against cap. */
+/* Output of a translation: a bounded, 4-aligned buffer the caller owns (RAM on posix;
+ * stage 2 streams each function's part into the store). Every write is checked against cap. */
 typedef struct wm_pd_out {
     uint8_t *buf;
     size_t cap, len;
