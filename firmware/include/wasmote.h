@@ -112,6 +112,11 @@ size_t wm_module_ram(const wm_module *mod);
  * the rest). A scheduler that gives slices of G - stretch fuel bounds every slice to G
  * units of work (docs/supervisor.md, "Fuel"). */
 uint32_t wm_module_fuel_stretch(const wm_module *mod);
+/* Function type `idx` of a loaded module: its parameter and result value types (one byte
+ * each, WebAssembly's encoding, in the module's bytes). false if the module has no type
+ * `idx`. Constant time: a linker reads an import's type without rescanning the section. */
+bool wm_module_functype(const wm_module *mod, uint32_t idx, const uint8_t **params,
+                        uint32_t *nparams, const uint8_t **results, uint32_t *nresults);
 
 /* ---- externals (imports / exports) ------------------------------------------------------- */
 

@@ -49,6 +49,8 @@ REFUSED_CASES: dict[str, tuple[list[str], int, str]] = {
     "not_granted": (["log"], 65536, f"refused {DENIED} 0x"),
     "unknown_import": ([], 65536, f"refused {DENIED} 0x"),
     "wrong_signature": (["log"], 65536, f"refused {DENIED} 0x"),
+    "long_signature": (["log"], 65536, f"refused {DENIED} 0x"),
+    "longest_shown_signature": (["log"], 65536, f"refused {DENIED} 0x"),
     "foreign_module": ([], 65536, f"refused {DENIED} 0x"),
     "start_loop": ([], 65536, f"refused {TRAP} 0x"),
     "big_memory": ([], 65536, f"refused {DENIED} 0x"),
@@ -59,6 +61,11 @@ REFUSED_MESSAGES = {
     "unknown_import": "import wasmote.reboot () -> (i32): no such host function",
     "wrong_signature": "import wasmote.log (i32) -> (i32): signature does not match the host "
                        "function's (i32, i32) -> (i32)",
+    # too long to show (20 bytes with its NUL); only the host function's signature
+    "long_signature": "import wasmote.log: signature does not match the host function's "
+                      "(i32, i32) -> (i32)",
+    # (the message is cut after the module's signature: the device's messages are short)
+    "longest_shown_signature": "import wasmote.log (" + ", ".join(["i32"] * 17) + ") -> (i32):",
     "foreign_module": "import posix.fork () -> (): no such import module (the device provides "
                       "wasmote, wasi_snapshot_preview1 and env)",
     # one slice: 10 000 units of work less the module's stretch (its loop body, 2 units)

@@ -625,3 +625,15 @@ fail:
 size_t wm_module_ram(const wm_module *mod) { return mod->ram; }
 
 uint32_t wm_module_fuel_stretch(const wm_module *mod) { return mod->fuel_stretch; }
+
+bool wm_module_functype(const wm_module *mod, uint32_t idx, const uint8_t **params,
+                        uint32_t *nparams, const uint8_t **results, uint32_t *nresults)
+{
+    if (idx >= mod->ntypes) return false;
+    const wm_functype *t = &mod->types[idx];
+    *params = t->params;
+    *nparams = t->nparams;
+    *results = t->results;
+    *nresults = t->nresults;
+    return true;
+}

@@ -68,40 +68,34 @@ static bool section(const uint8_t *mod, uint32_t len, uint8_t id, rdr *out)
     return false;
 }
 
-/* Writes the function type `idx` as a wasmote.h signature string ("ii:i"); false if it
- * cannot be one of ours (too long, unknown type). */
-static bool type_sig(const uint8_t *mod, uint32_t len, uint32_t idx, char *sig, uint32_t cap)
+static char sig_char(uint8_t vt)
 {
-    rdr r;
-    if (!section(mod, len, 1, &r)) return false;
-    uint32_t n = leb(&r);
-    if (idx >= n) return false;
-    for (uint32_t t = 0; t <= idx && !r.bad; t++) {
-        if (byte(&r) != 0x60) return false;
-        uint32_t o = 0;
-        for (int part = 0; part < 2; part++) {
-            uint32_t k = leb(&r);
-            if (part == 1 && t == idx) {
-                if (o + 1 >= cap) return false;
-                sig[o++] = ':';
-            }
-            for (uint32_t i = 0; i < k && !r.bad; i++) {
-                uint8_t vt = byte(&r);
-                if (t != idx) continue;
-                char ch = vt == 0x7F   ? 'i'
-                          : vt == 0x7E ? 'I'
-                          : vt == 0x7D ? 'f'
-                          : vt == 0x7C ? 'F'
-                          : vt == 0x70 ? 'r'
-                          : vt == 0x6F ? 'e'
-                                       : '?';
-                if (o + 1 >= cap) return false;
-                sig[o++] = ch;
-            }
-        }
-        if (t == idx) sig[o] = '\0';
+    switch (vt) {
+    case 0x7F: return 'i';
+    case 0x7E: return 'I';
+    case 0x7D: return 'f';
+    case 0x7C: return 'F';
+    case 0x70: return 'r';
+    case 0x6F: return 'e';
+    default: return '?';
     }
-    return !r.bad;
+}
+
+/* Writes the function type `idx` as a wasmote.h signature string ("ii:i"); false if it
+ * cannot be one of ours (too long, unknown type). Reads the loader's type table: constant
+ * time per import (rescanning the type section made linking imports x types). */
+static bool type_sig(const wm_module *mod, uint32_t idx, char *sig, uint32_t cap)
+{
+    const uint8_t *vt[2];
+    uint32_t k[2], o = 0;
+    if (!wm_module_functype(mod, idx, &vt[0], &k[0], &vt[1], &k[1])) return false;
+    if (k[0] >= cap || k[1] >= cap - k[0] - 1u) return false; /* ':' and '\0' */
+    for (int part = 0; part < 2; part++) {
+        if (part == 1) sig[o++] = ':';
+        for (uint32_t i = 0; i < k[part]; i++) sig[o++] = sig_char(vt[part][i]);
+    }
+    sig[o] = '\0';
+    return true;
 }
 
 static const char *type_name(char t)
@@ -232,7 +226,7 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_msg *err)
                              ": the device provides only functions", NULL);
         uint32_t type = leb(&r);
         char sig[20];
-        bool sig_ok = type_sig(b, len, type, sig, sizeof sig);
+        bool sig_ok = type_sig(mod->module, type, sig, sizeof sig);
         const char *shown = sig_ok ? sig : NULL;
         const wm_sb_import_set *set = import_set(m, ml);
         if (!set)
