@@ -237,7 +237,7 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_msg *err)
         uint32_t napi;
         const wm_sb_api_entry *api = set->table(&napi);
         const wm_sb_api_entry *e = NULL;
-        for (uint32_t j = 0; j < napi; j++)
+        for (uint32_t j = 0; j < napi && !e; j++) /* names are unique in a table */
             if (wm_streq_n(api[j].name, nm, nl)) e = &api[j];
         if (!e)
             return link_fail(err, WM_ST_DENIED, at, m, ml, nm, nl, shown, ": no such host function",
