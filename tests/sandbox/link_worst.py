@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wasmote.wasm.leb128 import encode_unsigned as uleb
+
 WASI = "wasi_snapshot_preview1"
 WASM_TYPES = {"i": 0x7F, "I": 0x7E, "f": 0x7D, "F": 0x7C}
 
@@ -35,18 +37,6 @@ def parse_imports(line: str) -> list[HostImport]:
         if cap == "0" or stub == "1":
             out.append(HostImport(module, name, sig))
     return out
-
-
-def uleb(v: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        if v:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
 
 
 def _name(s: str) -> bytes:
