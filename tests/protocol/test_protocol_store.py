@@ -20,7 +20,8 @@ def test_store_survives_a_power_cut_at_every_flash_operation() -> None:
     rows = re.findall(r"^(\S+): cut points=(\d+) old=(\d+) new=(\d+) inconsistent=(\d+)$",
                       out, re.M)
     labels = {r[0] for r in rows}
-    for scenario in ("replace", "install", "remove", "replace-wrapped", "compaction"):
+    for scenario in ("replace", "install", "remove", "replace-wrapped", "install-tail",
+                     "replace-tail", "compaction"):
         assert scenario in labels and scenario + "+partial" in labels
     for label, cuts, old, new, bad in rows:
         assert int(bad) == 0, label

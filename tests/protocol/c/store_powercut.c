@@ -88,8 +88,9 @@ static int sim_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t le
 }
 
 static sim_flash g_flash;
-static wm_flash_ops g_ops = {&g_flash, SECTOR,    SECTOR *NSECT, NULL,
+static wm_flash_ops g_ops = {&g_flash, SECTOR,    SECTOR *NSECT, g_flash.mem,
                              sim_read, sim_erase, sim_program};
+static long g_want_tail; /* the seed whose install writes a tail in this sweep, 0: none */
 
 static void make_image(uint8_t *buf, uint32_t size, uint32_t seed)
 {
@@ -99,9 +100,51 @@ static void make_image(uint8_t *buf, uint32_t size, uint32_t seed)
     }
 }
 
+/* A tail for the install in progress, written from the commit's validate callback as the
+ * supervisor writes a pre-decoded form: `tail_len` bytes of seed `seed` + 1000. */
+typedef struct {
+    wm_store *st;
+    uint32_t seed, len;
+} tail_job;
+
+static int put_tail(void *ctx, const uint8_t *image, uint32_t size, wm_msg *why)
+{
+    static uint8_t tail[SECTOR * NSECT];
+    tail_job *j = ctx;
+    (void)image, (void)size, (void)why;
+    make_image(tail, j->len, j->seed + 1000u);
+    return wm_store_put_tail(j->st, tail, j->len) == WM_STORE_OK ? 0 : -1;
+}
+
+/* Whether `name`'s tail is the one its seed's install wrote: 1, none: 0, else -1. */
+static int tail_is(wm_store *st, const char *name, uint32_t seed, uint32_t len)
+{
+    static uint8_t want[SECTOR * NSECT];
+    uint32_t i, got_len = 0;
+    if (wm_store_find(st, name, &i) != WM_STORE_OK) {
+        return 0;
+    }
+    const uint8_t *t = wm_store_tail(st, i, &got_len);
+    if (t == NULL) {
+        return 0;
+    }
+    make_image(want, len, seed + 1000u);
+    return got_len == len && memcmp(t, want, len) == 0 ? 1 : -1;
+}
+
+static int install_full(wm_store *st, const char *name, uint32_t size, uint32_t seed,
+                        uint32_t flags, uint32_t tail_len);
+
 /* Install `size` bytes with `seed`, writing in 700-byte pieces like the protocol does. */
 static int install(wm_store *st, const char *name, uint32_t size, uint32_t seed, uint32_t flags)
 {
+    return install_full(st, name, size, seed, flags, 0);
+}
+
+static int install_full(wm_store *st, const char *name, uint32_t size, uint32_t seed,
+                        uint32_t flags, uint32_t tail_len)
+{
+    tail_job job = {st, seed, tail_len};
     static uint8_t img[SECTOR * NSECT];
     uint8_t sha[32];
     make_image(img, size, seed);
@@ -112,7 +155,7 @@ static int install(wm_store *st, const char *name, uint32_t size, uint32_t seed,
         rc = wm_store_write(st, off, img + off, n);
     }
     if (rc == WM_STORE_OK) {
-        rc = wm_store_commit(st, NULL, NULL, NULL);
+        rc = wm_store_commit(st, tail_len > 0 ? put_tail : NULL, &job, NULL);
     } else {
         wm_store_abort(st);
     }
@@ -165,6 +208,18 @@ static int op_install_c(wm_store *st)
 
 static int op_remove_b(wm_store *st) { return wm_store_remove(st, "beta"); }
 
+/* gamma with a 6000-byte tail: image and tail span three sectors */
+#define TAIL_LEN 6000u
+static int op_install_c_tail(wm_store *st)
+{
+    return install_full(st, "gamma", 5000, 3, 0, TAIL_LEN);
+}
+
+static int op_replace_a_tail(wm_store *st)
+{
+    return install_full(st, "alpha", 9000, 2, 0, TAIL_LEN);
+}
+
 /* Run `op` once uncut to count its flash ops, then once per cut point k = 0..ops with power
  * lost at op k; after each, remount and classify `name`. Returns the number of bad runs. */
 static int sweep(const char *label, void (*setup)(wm_store *), op_fn op, const char *name,
@@ -193,6 +248,13 @@ static int sweep(const char *label, void (*setup)(wm_store *), op_fn op, const c
             continue;
         }
         long h = holds(&st, name, seeds, sizes, 3);
+        /* a live image has the whole tail its install wrote, or (installed without) none */
+        int t = h > 0 ? tail_is(&st, name, (uint32_t)h, TAIL_LEN) : 0;
+        if (t < 0 || (t == 0 && h > 0 && g_want_tail == h)) {
+            bad++;
+            printf("  cut at op %ld of %ld: %s's tail is %s\n", k, total, name,
+                   t < 0 ? "damaged" : "missing");
+        }
         /* the other modules must be untouched whatever happened */
         long other = strcmp(name, "beta") != 0 ? holds(&st, "beta", seeds, sizes, 3) : 1;
         uint32_t beta_seed = 1;
@@ -246,7 +308,8 @@ static void setup_fragmented(wm_store *st)
     char name[8];
     for (uint32_t i = 1; i <= 7; i++) {
         snprintf(name, sizeof name, "m%u", (unsigned)i);
-        EXPECT(install(st, name, FRAG_SIZE, 40u + i, 0) == WM_STORE_OK, "setup %s", name);
+        EXPECT(install_full(st, name, FRAG_SIZE, 40u + i, 0, i == 3 ? 1000u : 0u) == WM_STORE_OK,
+               "setup %s", name);
     }
     EXPECT(wm_store_remove(st, "m2") == WM_STORE_OK && wm_store_remove(st, "m4") == WM_STORE_OK &&
                wm_store_remove(st, "m6") == WM_STORE_OK,
@@ -283,6 +346,7 @@ static void sweep_compaction(void)
             snprintf(name, sizeof name, "m%u", (unsigned)i);
             ok = holds(&st, name, &seed, &fsize, 1) == (long)seed;
         }
+        ok = ok && tail_is(&st, "m3", 43u, 1000u) == 1; /* moved with its image, or not */
         long h = holds(&st, "big", &big_seed, &big_size, 1);
         ok = ok && wm_store_count(&st) == (h == 77 ? 5u : 4u);
         if (ok && h == 0) {
@@ -359,6 +423,11 @@ int main(void)
         sweep("install", setup_ab, op_install_c, "gamma", 0, 3);
         sweep("remove", setup_ab, op_remove_b, "beta", 1, 0);
         sweep("replace-wrapped", setup_wrapped, op_replace_a, "alpha", 1, 2);
+        g_want_tail = 3;
+        sweep("install-tail", setup_ab, op_install_c_tail, "gamma", 0, 3);
+        g_want_tail = 2;
+        sweep("replace-tail", setup_ab, op_replace_a_tail, "alpha", 1, 2);
+        g_want_tail = 0;
         sweep_compaction();
     }
     printf("total failures=%u\n", *expect_failures());

@@ -15,6 +15,7 @@
 #define HDR_PROGRAMMED 84u /* bytes 0..83 are written in one program call */
 #define OFF_COMMIT 96u
 #define OFF_DELETE 104u
+#define OFF_TAIL 112u /* u32 tail length, u32 its complement: one slot, programmed once */
 #define ERASED32 0xFFFFFFFFu
 
 static size_t name_len(const char *s)
@@ -46,6 +47,31 @@ static uint32_t extent(const wm_store *st, uint32_t size)
 {
     uint32_t s = st->flash->sector_size;
     return ((WM_STORE_HEADER_SIZE + size) + s - 1u) / s;
+}
+
+/* Image bytes, and the tail after them on an 8-byte boundary (a tail of 0: none). */
+static uint32_t span(uint32_t size, uint32_t tail)
+{
+    return tail == 0 ? size : ((size + 7u) & ~7u) + tail;
+}
+
+static uint32_t rec_extent(const wm_store *st, const wm_store_record *r)
+{
+    return extent(st, span(r->size, r->tail));
+}
+
+/* The tail word as programmed: its length when the pair is consistent (a cut while it was
+ * programmed leaves bits of one half set that the other half has clear), else 0. The tail
+ * word is programmed before any tail byte, so a record whose word did not get through has
+ * only erased sectors past its image. */
+static uint32_t tail_of(const uint8_t *h, uint32_t size, uint32_t region)
+{
+    uint32_t len = wm_ld32(h + OFF_TAIL);
+    if (len != ~wm_ld32(h + OFF_TAIL + 4u) || len == 0 || size > region ||
+        len > region - ((size + 7u) & ~7u)) {
+        return 0;
+    }
+    return len;
 }
 
 static int mark_deleted(wm_store *st, wm_store_record *r)
@@ -126,12 +152,13 @@ int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
             return WM_STORE_EFLASH;
         }
         uint32_t size = wm_ld32(h + OFF_SIZE);
+        uint32_t tail = tail_of(h, size, flash->size - WM_STORE_HEADER_SIZE);
         size_t nl = name_len((const char *)h + OFF_NAME);
         bool valid = wm_ld32(h + OFF_MAGIC) == WM_STORE_MAGIC &&
                      wm_ld32(h + OFF_CRC) == wm_crc32(0, h, OFF_CRC) &&
                      size <= flash->size - WM_STORE_HEADER_SIZE &&
                      wm_store_name_ok((const char *)h + OFF_NAME, nl) &&
-                     pos + extent(st, size) * s <= flash->size;
+                     pos + extent(st, span(size, tail)) * s <= flash->size;
         if (!valid) {
             pos += s; /* erased or garbage sector: free for reuse */
             continue;
@@ -141,6 +168,7 @@ int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
             r->addr = pos;
             r->gen = wm_ld32(h + OFF_GEN);
             r->size = size;
+            r->tail = tail;
             r->flags = wm_ld32(h + OFF_FLAGS);
             r->state = (wm_ld32(h + OFF_COMMIT) == WM_STORE_COMMITTED &&
                         wm_ld32(h + OFF_DELETE) == ERASED32)
@@ -154,7 +182,7 @@ int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
                 st->next_gen = r->gen + 1u;
             }
         }
-        pos += extent(st, size) * s;
+        pos += extent(st, span(size, tail)) * s;
     }
     /* Finish replaces a power cut interrupted: the newest generation of each name wins. */
     for (uint32_t i = 0; i < st->nrecs; i++) {
@@ -223,6 +251,7 @@ int wm_store_get(const wm_store *st, uint32_t i, wm_store_info *out)
     out->flags = r->flags;
     out->gen = r->gen;
     out->sha256 = r->sha256;
+    out->tail = r->tail;
     return WM_STORE_OK;
 }
 
@@ -272,7 +301,7 @@ static bool sector_in_use(const wm_store *st, uint32_t sec)
             continue;
         }
         uint32_t first = r->addr / s;
-        if (sec >= first && sec < first + extent(st, r->size)) {
+        if (sec >= first && sec < first + rec_extent(st, r)) {
             return true;
         }
     }
@@ -335,7 +364,7 @@ static int prepare_run(wm_store *st, uint32_t start, uint32_t need)
     uint32_t s = st->flash->sector_size;
     for (uint32_t k = 0; k < st->nrecs;) {
         wm_store_record *r = &st->recs[k];
-        uint32_t first = r->addr / s, n = extent(st, r->size);
+        uint32_t first = r->addr / s, n = rec_extent(st, r);
         if (r->state == WM_REC_DEAD && first < start + need && start < first + n) {
             for (uint32_t q = 0; q < n; q++) {
                 if (erase_if_dirty(st, (first + q) * s) != WM_STORE_OK) {
@@ -373,6 +402,7 @@ static int write_header(wm_store *st, wm_store_record *r, uint32_t addr, const c
     r->addr = addr;
     r->gen = st->next_gen;
     r->size = size;
+    r->tail = 0;
     r->flags = flags;
     r->state = WM_REC_PENDING;
     for (uint32_t k = 0; k <= WM_STORE_NAME_MAX; k++) {
@@ -418,13 +448,38 @@ static int program_commit(wm_store *st, wm_store_record *r)
     return WM_STORE_OK;
 }
 
+static int copy_bytes(wm_store *st, uint32_t from, uint32_t to, uint32_t len)
+{
+    uint8_t buf[64];
+    for (uint32_t off = 0; off < len; off += sizeof buf) {
+        uint32_t n = len - off < sizeof buf ? len - off : (uint32_t)sizeof buf;
+        if (st->flash->read(st->flash->ctx, from + off, buf, n) != 0 ||
+            st->flash->program(st->flash->ctx, to + off, buf, n) != 0) {
+            return WM_STORE_EFLASH;
+        }
+    }
+    return WM_STORE_OK;
+}
+
+/* Claims `len` tail bytes for record *r: from here on its extent covers them, on flash
+ * (a mount reads the word) as in RAM. */
+static int program_tail_word(wm_store *st, wm_store_record *r, uint32_t len)
+{
+    uint8_t word[8];
+    wm_st32(word, len);
+    wm_st32(word + 4, ~len);
+    r->tail = len;
+    return st->flash->program(st->flash->ctx, r->addr + OFF_TAIL, word, 8) == 0 ? WM_STORE_OK
+                                                                                : WM_STORE_EFLASH;
+}
+
 /* Copy live record `addr` to the free run at `dest` (sectors) as a new generation, commit
  * it, then delete the old copy: the same steps and the same power-cut argument as a
  * replace, and both copies hold identical bytes. */
 static int move_record(wm_store *st, uint32_t addr, uint32_t dest)
 {
     uint32_t s = st->flash->sector_size;
-    wm_store_record old = {0, 0, 0, 0, 0, {0}, {0}};
+    wm_store_record old = {0, 0, 0, 0, 0, 0, {0}, {0}};
     for (uint32_t k = 0; k < st->nrecs; k++) {
         if (st->recs[k].addr == addr && st->recs[k].state == WM_REC_LIVE) {
             old = st->recs[k];
@@ -436,7 +491,7 @@ static int move_record(wm_store *st, uint32_t addr, uint32_t dest)
     if (st->before_move != NULL) {
         st->before_move(st->move_ctx);
     }
-    int rc = prepare_run(st, dest, extent(st, old.size));
+    int rc = prepare_run(st, dest, rec_extent(st, &old));
     if (rc != WM_STORE_OK) {
         return rc;
     }
@@ -450,15 +505,19 @@ static int move_record(wm_store *st, uint32_t addr, uint32_t dest)
         return rc;
     }
     st->nrecs++;
-    uint8_t buf[64];
-    for (uint32_t off = 0; off < old.size; off += sizeof buf) {
-        uint32_t n = old.size - off < sizeof buf ? old.size - off : (uint32_t)sizeof buf;
-        if (st->flash->read(st->flash->ctx, old.addr + WM_STORE_HEADER_SIZE + off, buf, n) != 0 ||
-            st->flash->program(st->flash->ctx, nr->addr + WM_STORE_HEADER_SIZE + off, buf, n) !=
-                0) {
-            nr->state = WM_REC_DEAD;
-            return WM_STORE_EFLASH;
+    rc = copy_bytes(st, old.addr + WM_STORE_HEADER_SIZE, nr->addr + WM_STORE_HEADER_SIZE, old.size);
+    if (rc == WM_STORE_OK && old.tail > 0) {
+        /* the tail moves with its image, under the same commit */
+        uint32_t to = span(old.size, old.tail) - old.tail;
+        rc = program_tail_word(st, nr, old.tail);
+        if (rc == WM_STORE_OK) {
+            rc = copy_bytes(st, old.addr + WM_STORE_HEADER_SIZE + to,
+                            nr->addr + WM_STORE_HEADER_SIZE + to, old.tail);
         }
+    }
+    if (rc != WM_STORE_OK) {
+        nr->state = WM_REC_DEAD;
+        return rc;
     }
     rc = verify_image(st, nr);
     if (rc == WM_STORE_OK) {
@@ -485,19 +544,19 @@ int wm_store_compact(wm_store *st)
         uint32_t lowest = 0xFFFFFFFFu, after = 0;
         for (;;) {
             lowest = 0xFFFFFFFFu;
-            uint32_t size = 0;
+            uint32_t need = 0;
             for (uint32_t k = 0; k < st->nrecs; k++) {
                 const wm_store_record *r = &st->recs[k];
                 if (r->state == WM_REC_LIVE && r->addr >= after && r->addr < lowest) {
                     lowest = r->addr;
-                    size = r->size;
+                    need = rec_extent(st, r);
                 }
             }
             if (lowest == 0xFFFFFFFFu) {
                 break;
             }
             uint32_t start = 0, best = 0;
-            if (find_run_below(st, extent(st, size), lowest / s, &start, &best)) {
+            if (find_run_below(st, need, lowest / s, &start, &best)) {
                 int rc = move_record(st, lowest, start);
                 if (rc != WM_STORE_OK) {
                     return rc;
@@ -632,7 +691,7 @@ bool wm_store_pending(const wm_store *st, wm_store_info *out, uint32_t *written)
         return false;
     }
     const wm_store_record *r = &st->recs[st->pending_idx];
-    *out = (wm_store_info){r->name, r->size, r->flags, r->gen, r->sha256};
+    *out = (wm_store_info){r->name, r->size, r->flags, r->gen, r->sha256, r->tail};
     *written = st->written;
     return true;
 }
@@ -658,4 +717,56 @@ int wm_store_remove(wm_store *st, const char *name)
         return WM_STORE_ENOENT;
     }
     return delete_older(st, name, NULL);
+}
+
+int wm_store_put_tail(wm_store *st, const uint8_t *data, uint32_t len)
+{
+    if (!st->pending) {
+        return WM_STORE_ESTATE;
+    }
+    wm_store_record *r = &st->recs[st->pending_idx];
+    uint32_t s = st->flash->sector_size, first = r->addr / s;
+    if (st->written != r->size || r->tail != 0 || len == 0 ||
+        len > st->flash->size - WM_STORE_HEADER_SIZE - span(r->size, 1u)) {
+        return WM_STORE_EINVAL;
+    }
+    /* The sectors past the image's run must be free: the run was chosen for the image. */
+    uint32_t have = extent(st, r->size), need = extent(st, span(r->size, len));
+    if (first + need > st->flash->size / s) {
+        return WM_STORE_ENOSPC;
+    }
+    for (uint32_t sec = first + have; sec < first + need; sec++) {
+        if (sector_in_use(st, sec)) {
+            return WM_STORE_ENOSPC;
+        }
+    }
+    int rc = need > have ? prepare_run(st, first + have, need - have) : WM_STORE_OK;
+    if (rc == WM_STORE_OK) {
+        rc = program_tail_word(st, &st->recs[st->pending_idx], len);
+    }
+    r = &st->recs[st->pending_idx]; /* prepare_run may have dropped records below it */
+    uint32_t at = r->addr + WM_STORE_HEADER_SIZE + span(r->size, len) - len;
+    if (rc == WM_STORE_OK && st->flash->program(st->flash->ctx, at, data, len) != 0) {
+        rc = WM_STORE_EFLASH;
+    }
+    /* read back: a form the flash did not take is never bound to the module */
+    uint8_t buf[64];
+    for (uint32_t off = 0; rc == WM_STORE_OK && off < len; off += sizeof buf) {
+        uint32_t n = len - off < sizeof buf ? len - off : (uint32_t)sizeof buf;
+        if (st->flash->read(st->flash->ctx, at + off, buf, n) != 0 ||
+            !wm_memeq(buf, data + off, n)) {
+            rc = WM_STORE_EFLASH;
+        }
+    }
+    return rc;
+}
+
+const uint8_t *wm_store_tail(const wm_store *st, uint32_t i, uint32_t *len)
+{
+    const wm_store_record *r = live_at(st, i);
+    if (r == NULL || r->tail == 0 || st->flash->mapped == NULL) {
+        return NULL;
+    }
+    *len = r->tail;
+    return st->flash->mapped + r->addr + WM_STORE_HEADER_SIZE + span(r->size, r->tail) - r->tail;
 }

@@ -5,7 +5,8 @@
  *   +16  name[32] (NUL padded) +48 sha256[32]       +80 u32 crc32 of bytes 0..79
  *   +96  u32 commit word (0xFFFFFFFF = not committed, WM_STORE_COMMITTED = committed)
  *   +104 u32 delete word (0xFFFFFFFF = live, anything else = deleted)
- *   +128 image bytes
+ *   +112 u32 tail length, +116 its complement (erased: no tail)
+ *   +128 image bytes, then on an 8-byte boundary the tail (wm_store_put_tail)
  * Install: erase free sectors, program header (uncommitted), program image, read back and
  * check sha256 (+ the loader's validation), program the commit word, then delete older
  * records of the same name oldest first. A power cut at any step leaves either the old or
@@ -53,6 +54,7 @@ typedef struct {
     uint32_t addr;
     uint32_t gen;
     uint32_t size;
+    uint32_t tail; /* bytes after the image (wm_store_put_tail), 0: none */
     uint32_t flags;
     uint8_t state; /* WM_REC_* */
     char name[WM_STORE_NAME_MAX + 1];
@@ -83,6 +85,7 @@ typedef struct {
     uint32_t flags;
     uint32_t gen;
     const uint8_t *sha256;
+    uint32_t tail; /* bytes of its tail, 0: none */
 } wm_store_info;
 
 /* Scan the region and finish interrupted replaces (programs delete words, never erases). */
@@ -107,6 +110,17 @@ int wm_store_begin(wm_store *st, const char *name, uint32_t size, const uint8_t 
 int wm_store_write(wm_store *st, uint32_t offset, const uint8_t *data, uint32_t len);
 int wm_store_commit(wm_store *st, wm_store_validate_fn validate, void *vctx, wm_msg *why);
 void wm_store_abort(wm_store *st);
+/* A tail for the install in progress, once its whole image is written and before its
+ * commit (the commit's validate callback writes it): bytes derived from the image, e.g. its
+ * pre-decoded form, kept after it in the same record and committed, moved and deleted with
+ * it. The tail word is programmed before the bytes, so a power cut leaves an uncommitted
+ * record covering them (erased whole when reused), never bytes scanned as a header.
+ * ENOSPC when the sectors after the image's run are not free (the image is still
+ * committed without a tail), EFLASH when the bytes did not read back (the record then
+ * carries a tail its user must check before use, as it must anyway). */
+int wm_store_put_tail(wm_store *st, const uint8_t *data, uint32_t len);
+/* The tail of live record i in place (mapped flash), or NULL when it has none. */
+const uint8_t *wm_store_tail(const wm_store *st, uint32_t i, uint32_t *len);
 /* The install in progress (between begin and commit/abort): its name, size, flags and
  * sha256 in `out`, the bytes written so far in `written`; false when there is none. */
 bool wm_store_pending(const wm_store *st, wm_store_info *out, uint32_t *written);
