@@ -39,6 +39,9 @@ def test_messages_statuses_and_limits_match_wire_h() -> None:
     assert c["WM_PROTO_WINDOW"] == p.WINDOW
     assert c["WM_PROTO_LIST_MAX"] == p.LIST_MAX
     assert c["WM_MODFLAG_AUTOSTART"] == p.MODFLAG_AUTOSTART
+    assert (c["WM_CODE_IN_PLACE"], c["WM_CODE_PREDECODED"], c["WM_CODE_REFUSED"]) == \
+        (p.CODE_IN_PLACE, p.CODE_PREDECODED, p.CODE_REFUSED)
+    assert len(p.CODE_NAMES) == 3
     assert {c[f"WM_VT_{t.upper()}"]: t for t in ("i32", "i64", "f32", "f64")} == \
         p.VALUE_TYPES
 

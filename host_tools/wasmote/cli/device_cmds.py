@@ -266,6 +266,18 @@ def _push_with_progress(c: DeviceClient, name: str, data: bytes, autostart: bool
         click.echo(f"note: {escape(r.note)}", err=True)
 
 
+
+def _code_column(m: p.ModuleEntry) -> str:
+    """How its code runs: native (AOT), pre-decoded (with the flash its form takes) or in
+    place (no form stored: the store had no room, or this firmware does not pre-decode)."""
+    if m.kind == "package+aot":
+        return "native"
+    if not m.detail:
+        return "-"  # a firmware without LIST's detail does not say
+    if m.code == "pre-decoded":
+        return f"pre-decoded ({_human(m.form_bytes)})"
+    return m.code
+
 @main.command("ls")
 @click.option("-l", "--long", "detail", is_flag=True,
               help="Also each module's memory (now and limit), stack limit, hash and "
@@ -281,7 +293,7 @@ def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float,
     brackets, is then what its manifest would reserve); TRAPS counts traps of its
     background runs and of `run`."""
     with _client(port, baud, timeout, key) as c:
-        mods = c.modules(detail=detail or as_json)
+        mods = c.modules(detail=True)  # the detail says how the code runs (CODE)
     if as_json:
         emit_json([{**dataclasses.asdict(m), "sha256": m.sha256.hex(),
                     "version": ".".join(map(str, m.version)), "autostart": m.autostart,
@@ -291,7 +303,7 @@ def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float,
         click.echo("no modules")
         return
     click.echo(f"{'NAME':<20} {'STATE':<9} {'KIND':<11} {'VERSION':<9} {'SIZE':>8} "
-               f"{'RAM':>9} {'CPU':>6} {'FUEL/S':>9} {'TRAPS':>5} {'RESTARTS':>8}")
+               f"{'RAM':>9} {'CPU':>6} {'FUEL/S':>9} {'TRAPS':>5} {'RESTARTS':>8}  CODE")
     for m in mods:
         version = ".".join(map(str, m.version)) if m.kind != "wasm" else "-"
         # held while it runs; otherwise (in brackets) what its manifest would reserve
@@ -301,7 +313,7 @@ def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float,
         flags = "  autostart" if m.autostart else ""
         click.echo(f"{escape(m.name):<20} {m.state:<9} {m.kind:<11} "
                    f"{version:<9} {m.size:>8} {ram:>9} {cpu:>6} {m.fuel_per_s:>9} "
-                   f"{m.traps:>5} {m.restarts:>8}{flags}")
+                   f"{m.traps:>5} {m.restarts:>8}  {_code_column(m)}{flags}")
         if m.last_trap and (m.traps or m.state in ("trapped", "stopped", "backoff",
                                                     "disabled", "failed", "exited")):
             click.echo(f"{'':<20} last: {escape(m.last_trap)}")

@@ -110,6 +110,10 @@ RUNNING_STATES = frozenset({"ready", "sleeping", "waiting", "backoff"})
 MODULE_KINDS = ("wasm", "package", "package+aot")
 RESET_CAUSES = ("power-on", "software", "watchdog", "fault")
 MODFLAG_AUTOSTART = 0x1
+# LIST detail: how a module's wasm code runs (wire.h WM_CODE_*: in place, pre-decoded, its
+# stored form refused at load so in place)
+CODE_IN_PLACE, CODE_PREDECODED, CODE_REFUSED = 0, 1, 2
+CODE_NAMES = ("in place", "pre-decoded", "in place (form refused)")
 OUT_STDERR = 0x1   # OUTPUT event: fd 2, else fd 1
 OUT_PARTIAL = 0x2  # OUTPUT event: no newline after this piece
 
@@ -356,6 +360,8 @@ class ModuleEntry:
     mem_limit: int = 0
     stack_limit: int = 0
     mem_now: int = 0
+    code: str = "in place"
+    form_bytes: int = 0  # flash its stored pre-decoded form takes
 
     @property
     def autostart(self) -> bool:
@@ -393,7 +399,8 @@ def decode_list(body: bytes) -> tuple[int, list[ModuleEntry]]:
                         traps=r.u32(), restarts=r.u32(), last_trap=r.str8())
         if detail:
             e = replace(e, detail=True, mem_limit=r.u32(), stack_limit=r.u32(),
-                        mem_now=r.u32())
+                        mem_now=r.u32(), code=_name_of(CODE_NAMES, r.u8()),
+                        form_bytes=r.u32())
         entries.append(e)
     return total, entries
 

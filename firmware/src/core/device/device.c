@@ -116,6 +116,7 @@ int wm_device_boot(wm_device *d, const wm_device_config *cfg)
     sc.aot_abi = cfg->aot_abi;
     sc.aot_attach = cfg->aot_attach;
     sc.aot_attach_committed = cfg->aot_attach_committed;
+    sc.pd = cfg->pd;
     sc.aot_isolated = cfg->aot_isolated;
     sc.aot_unsigned = cfg->aot_unsigned;
     sc.retained = cfg->retained;

@@ -50,6 +50,7 @@ typedef struct {
     uint16_t aot_abi;
     wm_err (*aot_attach)(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
                          uint16_t abi, wm_error *err); /* core/aot's wm_aot_attach, or NULL */
+    const wm_sup_pd_ops *pd; /* the pre-decoder (wm_sup_config.pd), or NULL: in place */
     /* aot_attach without the module's SHA-256, for loading committed images (core/aot's
      * wm_aot_attach_committed / _isolated_committed); NULL: aot_attach */
     wm_err (*aot_attach_committed)(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,

@@ -345,7 +345,7 @@ static int do_list(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out
         if (wm_store_get(p->cfg.store, i, &info) != WM_STORE_OK) {
             break;
         }
-        wm_proto_module_state ms = {info.flags, 0, 0, {0, 0, 0}, 0, 0, 0, 0, 0, "", 0, 0, 0};
+        wm_proto_module_state ms = {info.flags, 0, 0, {0, 0, 0}, 0, 0, 0, 0, 0, "", 0, 0, 0, 0, 0};
         const wm_protocol_runner *r = p->cfg.runner;
         if (r != NULL && r->module_state != NULL) {
             r->module_state(r->ctx, info.name, &ms);
@@ -354,7 +354,7 @@ static int do_list(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out
         /* Stop before an entry that would not fit; the host asks again from there. */
         if (o->cap - o->len < 4u * 3u + 32u + 1u + wm_strlen(info.name) + 30u + 1u +
                                   (wm_strlen(trap) < 255u ? wm_strlen(trap) : 255u) +
-                                  (detail ? 12u : 0u)) {
+                                  (detail ? 17u : 0u)) {
             break;
         }
         out_u32(o, info.size);
@@ -377,6 +377,8 @@ static int do_list(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out
             out_u32(o, ms.mem_limit);
             out_u32(o, ms.stack_limit);
             out_u32(o, ms.mem_now);
+            out_u8(o, ms.code);
+            out_u32(o, ms.form_bytes);
         }
         count++;
     }

@@ -62,6 +62,8 @@ typedef struct {
     const char *last_trap; /* "" if none */
     /* LIST's detail (docs/protocol.md): the manifest's limits, linear memory now */
     uint32_t mem_limit, stack_limit, mem_now;
+    uint8_t code;        /* WM_CODE_*: in place or pre-decoded */
+    uint32_t form_bytes; /* flash its stored pre-decoded form takes, 0: none */
 } wm_proto_module_state;
 
 /* What INFO adds about the device beyond the store. */

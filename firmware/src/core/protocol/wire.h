@@ -102,6 +102,11 @@ enum wm_msg_type {
 /* Module flags (PUSH_BEGIN, LIST) */
 #define WM_MODFLAG_AUTOSTART 0x1u
 
+/* LIST detail: how a module's wasm code runs (docs/predecoded.md). */
+#define WM_CODE_IN_PLACE 0u   /* from the module's bytes: no pre-decoded form is stored */
+#define WM_CODE_PREDECODED 1u /* from its pre-decoded form (stored beside it) */
+#define WM_CODE_REFUSED 2u    /* its stored form failed the load checks: in place */
+
 /* Value types in RUN arguments and results: the wasm type bytes. */
 #define WM_VT_I32 0x7Fu
 #define WM_VT_I64 0x7Eu

@@ -845,14 +845,34 @@ wm_err wm_pd_attach(wm_module *m, const uint8_t *form, size_t len, wm_error *err
     return WM_OK;
 }
 
-wm_err wm_pd_attach_arena(wm_module *m, wm_arena *a, wm_error *err)
+size_t wm_pd_scratch_size(const wm_module *m, uint32_t max_blocks)
 {
-    if (m->native) return WM_OK; /* AOT code: nothing to interpret */
     uint32_t nf = m->nfuncs - m->nfunc_imports;
     uint32_t maxh = 0;
     for (uint32_t i = 0; i < nf; i++)
         if (m->funcs[i].max_height > maxh) maxh = m->funcs[i].max_height;
-    size_t scratch_cap = ((size_t)maxh + 1) * sizeof(pend) + 1024u * sizeof(ctl) + 8u;
+    return ((size_t)maxh + 1) * sizeof(pend) + (size_t)max_blocks * sizeof(ctl) + 8u;
+}
+
+wm_err wm_pd_translate_in(const wm_module *m, uint8_t *mem, size_t cap, size_t *len,
+                          wm_error *err)
+{
+    size_t sc = wm_pd_scratch_size(m, WM_PD_INSTALL_BLOCKS);
+    *len = 0;
+    if (((uintptr_t)mem & 7u) || cap < sc + WM_PD_HEADER + 8u)
+        return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, "no RAM left to pre-decode it");
+    uint8_t *scratch = mem + ((cap - sc) & ~(size_t)7u); /* the end of mem, 8-aligned */
+    wm_pd_out out = {mem, (size_t)(scratch - mem), 0};
+    wm_err e = wm_pd_translate(m, &out, scratch, cap - (size_t)(scratch - mem), err);
+    *len = out.len;
+    return e;
+}
+
+wm_err wm_pd_attach_arena(wm_module *m, wm_arena *a, wm_error *err)
+{
+    if (m->native) return WM_OK; /* AOT code: nothing to interpret */
+    uint32_t nf = m->nfuncs - m->nfunc_imports;
+    size_t scratch_cap = wm_pd_scratch_size(m, 1024u);
     size_t cap = WM_PD_HEADER + 4u * (size_t)nf + 16u * m->len + 64u;
     size_t mark = wm_arena_mark(a);
     uint8_t *buf = wm_arena_alloc(a, cap, 8);

@@ -58,6 +58,16 @@ typedef struct wm_pd_out {
  * does not fit: the module then runs in place. */
 wm_err wm_pd_translate(const wm_module *m, wm_pd_out *out, void *scratch, size_t scratch_cap,
                        wm_error *err);
+/* The translator's scratch for module m with at most max_blocks nested blocks per function. */
+size_t wm_pd_scratch_size(const wm_module *m, uint32_t max_blocks);
+/* Nesting the install-time translation supports (deeper functions: the module runs in
+ * place); bounds its scratch with the module's largest stack height. */
+#define WM_PD_INSTALL_BLOCKS 128u
+/* wm_pd_translate into mem alone (the form at its start, scratch at its end; mem 8-byte
+ * aligned): what a device does at install, in RAM it has for the install. *len: the
+ * form's size. WM_ERR_LIMIT when form and scratch do not fit in cap. */
+wm_err wm_pd_translate_in(const wm_module *m, uint8_t *mem, size_t cap, size_t *len,
+                          wm_error *err);
 /* Checks a form's header against the module (magic, version, function count, code length,
  * every offset inside the form) and binds it: the module's functions then run pre-decoded. */
 wm_err wm_pd_attach(wm_module *m, const uint8_t *form, size_t len, wm_error *err);

@@ -150,6 +150,7 @@ static void op_module_state(void *ctx, const char *name, wm_proto_module_state *
                         : (out->flags & ~(uint32_t)WM_MODFLAG_AUTOSTART);
     }
     out->last_trap = "";
+    wm_sup_form_state(s, name, sl, out);
     if (sl == NULL || !sl->loaded) {
         stored_manifest(s, name, out);
     }
@@ -311,6 +312,9 @@ int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size, wm_msg *why)
         wm_msg_fail(why, WM_ST_OK,
                     wm_sb_note_text(aot & WM_SB_NOTE_AOT_UNSIGNED ? WM_SB_NOTE_AOT_UNSIGNED
                                                                   : WM_SB_NOTE_AOT_ABI));
+    }
+    if (wm_store_pending(s->cfg.store, &pending, &written)) {
+        wm_sup_form_install(s, pending.sha256, why);
     }
     return 0;
 }

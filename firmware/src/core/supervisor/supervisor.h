@@ -90,6 +90,14 @@ typedef struct wm_sup_retained {
     char running[WM_STORE_NAME_MAX + 1]; /* module inside a slice, "" between slices */
 } wm_sup_retained;
 
+/* The pre-decoded form (docs/predecoded.md; core/runtime's wm_pd.h in WM_PREDECODE
+ * builds): translate a validated module at install into `mem` (the form at its start, the
+ * translator's scratch after it, nothing beyond cap), and bind a stored form at load. */
+typedef struct wm_sup_pd_ops {
+    wm_err (*translate)(const wm_module *m, uint8_t *mem, size_t cap, size_t *len, wm_error *err);
+    wm_err (*attach)(wm_module *m, const uint8_t *form, size_t len, wm_error *err);
+} wm_sup_pd_ops;
+
 typedef struct wm_sup_config {
     void *ram; /* module RAM pool */
     size_t ram_size;
@@ -118,6 +126,7 @@ typedef struct wm_sup_config {
                                    uint16_t abi, wm_error *err);
     uint8_t aot_isolated;      /* 1: aot_attach runs native code isolated by the MPU */
     uint8_t aot_unsigned;      /* host only: run unsigned native code (wm_sb_device) */
+    const wm_sup_pd_ops *pd;   /* NULL: interpreted modules run in place */
     uint32_t kv_endurance;     /* erase cycles of the config area's flash (0: default) */
     uint32_t kv_lifetime_h;    /* hours it must last (0: default) */
     wm_sup_retained *retained; /* NULL: resets are not attributed */
@@ -159,6 +168,7 @@ typedef struct wm_slot {
     uint16_t last_cpu_permille;
     uint32_t traps, restarts;
     uint16_t bridge_dropped; /* bridged publications dropped since its last one went out */
+    uint8_t code;            /* WM_CODE_* of its last load (LIST) */
     char last_trap[WM_SUP_TRAP_MAX];
 } wm_slot;
 

@@ -58,6 +58,11 @@
 
 #include "aot/aot.h"
 #include "device/device.h"
+#if WM_PREDECODE
+#include "runtime/wm_pd.h"
+/* modules run pre-decoded, their form stored beside them (docs/predecoded.md) */
+static const wm_sup_pd_ops g_pd_ops = {wm_pd_translate_in, wm_pd_attach};
+#endif
 #include "flash_file.h"
 #include "sandbox/gpio.h"
 #include "sim_periph.h"
@@ -526,6 +531,9 @@ int main(int argc, char **argv)
         .aot_attach = aot && WM_AOT_ARCH_SELF != 0 ? posix_aot_attach : NULL,
         .aot_attach_committed = aot && WM_AOT_ARCH_SELF != 0 ? posix_aot_attach_committed : NULL,
         .aot_unsigned = (uint8_t)aot,
+#if WM_PREDECODE
+        .pd = &g_pd_ops,
+#endif
     };
     if (boot(&dev, &cfg) != 0) {
         return 1;
