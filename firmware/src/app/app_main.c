@@ -7,6 +7,11 @@
 #include "aot/aot.h"
 #include "console.h"
 #include "device/device.h"
+#if WM_PREDECODE
+#include "runtime/wm_pd.h"
+/* modules run pre-decoded from a form stored beside them (docs/predecoded.md) */
+static const wm_sup_pd_ops g_pd_ops = {wm_pd_translate_in, wm_pd_attach};
+#endif
 #include "selftest.h"
 #include "version.h"
 #include "wasmote_port.h"
@@ -78,6 +83,9 @@ void wm_app_main(void)
                                                           : wm_aot_attach_committed,
         .aot_isolated = WM_AOT_ARCH_SELF != 0 && wm_aot_isolation() != 0,
         .entropy = wm_port_entropy,
+#if WM_PREDECODE
+        .pd = &g_pd_ops,
+#endif
     };
     wm_port_watchdog_start(WM_WATCHDOG_MS);
     wm_con_puts("ready\r\n");
