@@ -1,0 +1,3 @@
+from bench.pd_install_m4.measure import entry
+
+entry()
