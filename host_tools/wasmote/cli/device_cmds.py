@@ -291,7 +291,10 @@ def ls_cmd(detail: bool, as_json: bool, port: str, baud: int, timeout: float,
 
     KIND, VERSION and RAM come from the store for a module that is not running (RAM, in
     brackets, is then what its manifest would reserve); TRAPS counts traps of its
-    background runs and of `run`."""
+    background runs and of `run`. CODE says how its code runs: native (AOT), pre-decoded
+    (from a form the device translated at install and keeps beside it in flash, its size
+    in brackets) or in place (no form: the store had no room for one, or this firmware does
+    not pre-decode; "form refused": the stored form failed its checks)."""
     with _client(port, baud, timeout, key) as c:
         mods = c.modules(detail=True)  # the detail says how the code runs (CODE)
     if as_json:
