@@ -66,6 +66,9 @@ def measure(names: str) -> list[Row]:
         f = ln.split()
         if len(f) >= 3 and f[0] in ("load", "pd", "check"):
             got.setdefault(f[1], {})[f[0]] = f[2:]
+        elif f and f[0] == "refused":  # it would run in place: said, not measured
+            print(ln)
+    modules = [m for m in modules if "pd" in got.get(m.name, {})]
     return [Row(m.name, len(m.data), int(got[m.name]["pd"][1]), int(got[m.name]["pd"][2]),
                 instr(got[m.name]["load"][0]), instr(got[m.name]["pd"][0]),
                 instr(got[m.name]["check"][0])) for m in modules]

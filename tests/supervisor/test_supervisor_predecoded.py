@@ -4,6 +4,7 @@ no room for it, or a damaged one, leaves the module running in place, said so.""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,4 +89,22 @@ def test_damaged_form_is_refused_and_the_module_runs_in_place(dev: PosixDevice) 
     c.start("summer")
     assert _entry(c, "summer").code == "in place (form refused)"
     assert "pre-decoded form refused (it does not match the module): runs in place" in c.logs()
+    c.transport.close()
+
+
+def _tall_stacks(height: int) -> bytes:
+    """A valid module whose one function holds `height` values while it opens as many
+    blocks: translating it would walk the whole stack at every block (quadratic)."""
+    body = "(i32.const 0)" * height + "(block)" * height + "(drop)" * height
+    wat = f'(module (func (export "tall") {body}) (func (export "one") (result i32) i32.const 1))'
+    return subprocess.run(["wat2wasm", "-", "--output=-"], input=wat.encode(),
+                          capture_output=True, check=True).stdout
+
+
+def test_a_module_too_costly_to_translate_installs_and_runs_in_place(dev: PosixDevice) -> None:
+    c = _client(dev)
+    r = c.push("tall", _tall_stacks(2000))
+    assert "runs in place: its operand stacks are too tall to pre-decode at install" in r.note
+    assert _entry(c, "tall").code == "in place"
+    assert c.run("tall", "one", []) == [i32(1)]
     c.transport.close()

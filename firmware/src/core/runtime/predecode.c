@@ -859,6 +859,17 @@ wm_err wm_pd_translate_in(const wm_module *m, uint8_t *mem, size_t cap, size_t *
 {
     size_t sc = wm_pd_scratch_size(m, WM_PD_INSTALL_BLOCKS);
     *len = 0;
+    /* The translator's work in a function is at most its bytes x (its largest stack height
+     * + 1) steps (the pending values are walked at block boundaries, branches and local
+     * writes): a hostile module of tall stacks and many branches would make it quadratic,
+     * so the install refuses more than WM_PD_INSTALL_WORK steps per module byte (it then
+     * runs in place) and the commit stays linear in the module's size. */
+    uint64_t work = 0;
+    for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
+        work += (uint64_t)(m->funcs[i].end - m->funcs[i].code) * (m->funcs[i].max_height + 1u);
+    if (work > (uint64_t)WM_PD_INSTALL_WORK * m->len)
+        return wm_fail(err, WM_ERR_LIMIT, NULL, NULL,
+                       "its operand stacks are too tall to pre-decode at install");
     if (((uintptr_t)mem & 7u) || cap < sc + WM_PD_HEADER + 8u)
         return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, "no RAM left to pre-decode it");
     uint8_t *scratch = mem + ((cap - sc) & ~(size_t)7u); /* the end of mem, 8-aligned */

@@ -63,6 +63,8 @@ size_t wm_pd_scratch_size(const wm_module *m, uint32_t max_blocks);
 /* Nesting the install-time translation supports (deeper functions: the module runs in
  * place); bounds its scratch with the module's largest stack height. */
 #define WM_PD_INSTALL_BLOCKS 128u
+/* Translation steps per module byte an install allows (see wm_pd_translate_in). */
+#define WM_PD_INSTALL_WORK 64u
 /* wm_pd_translate into mem alone (the form at its start, scratch at its end; mem 8-byte
  * aligned): what a device does at install, in RAM it has for the install. *len: the
  * form's size. WM_ERR_LIMIT when form and scratch do not fit in cap. */
