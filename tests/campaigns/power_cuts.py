@@ -6,6 +6,8 @@ is started again on the same flash and checked:
     running its `id` export returns that image's tag), every other module is unchanged;
   - every key of the key-value writer holds its old or its new value, intact (the module
     reads it back and checks its shape);
+  - no module's stored pre-decoded form fails its checks (LIST: a form is committed with
+    its module, or the module has none);
   - it goes on working (the next trial pushes, runs and writes again).
 A store that fails any check counts as inconsistent; the campaign must see none.
 
@@ -203,8 +205,13 @@ def check(dev: Device, model: Model, touched: str | None, allowed: list[Image | 
 
 def _check(c: DeviceClient, model: Model, touched: str | None, allowed: list[Image | None],
            kv_allowed: dict[int, list[int | None]]) -> tuple[bool, str, str]:
-    held = {m.name: m.sha256 for m in c.modules()}
+    listed = c.modules(detail=True)
+    held = {m.name: m.sha256 for m in listed}
     outcome = "-"
+    # a pre-decoded form is committed with its module or not at all: never half (issue 20)
+    refused = [m.name for m in listed if m.code == "in place (form refused)"]
+    if refused:
+        return False, outcome, f"{refused}: a stored pre-decoded form does not check out"
     if touched is not None:
         got = held.get(touched)
         matches = [a for a in allowed if (a.sha if a else None) == got]
