@@ -31,6 +31,22 @@ static inline uint32_t counter_elapsed(uint32_t start)
 {
     return (start - (WM_SYST_CVR & 0xFFFFFFu)) & 0xFFFFFFu;
 }
+
+/* counter_start with SysTick's COUNTFLAG cleared (reading CSR clears it; starting may set
+ * it), so counter_since can tell a measure that wrapped. */
+static inline uint32_t counter_start_checked(void)
+{
+    uint32_t t0 = counter_start();
+    (void)WM_SYST_CSR;
+    return t0;
+}
+
+/* Ticks since counter_start_checked, or UINT32_MAX when the counter wrapped in between. */
+static inline uint32_t counter_since(uint32_t t0)
+{
+    uint32_t t = counter_elapsed(t0);
+    return (WM_SYST_CSR & (1u << 16)) ? UINT32_MAX : t;
+}
 #elif defined(__riscv)
 #define COUNTER_NAME "minstret"
 

@@ -41,23 +41,6 @@ void wm_app_main(void);
 
 extern uint32_t __heap_end[]; /* the lowest address of the stack (mps2_sections.ld) */
 
-#define SYST_COUNTFLAG (1u << 16) /* the counter reached 0 since CSR was last read */
-
-/* counter_start with COUNTFLAG cleared (reading CSR clears it; starting may set it). */
-static uint32_t start(void)
-{
-    uint32_t t0 = counter_start();
-    (void)WM_SYST_CSR;
-    return t0;
-}
-
-/* Ticks since start, or UINT32_MAX when the counter wrapped in between. */
-static uint32_t since(uint32_t t0)
-{
-    uint32_t t = counter_elapsed(t0);
-    return (WM_SYST_CSR & SYST_COUNTFLAG) ? UINT32_MAX : t;
-}
-
 static void out(const char *what, const char *name, int with_sum, uint32_t sum, uint32_t v)
 {
     bare_put(what);
@@ -112,7 +95,7 @@ static int run_one(const bench_module *b, const wm_port_info *info)
 {
     bench_heap_reset(info->ram_free, info->ram_free_size);
     uintptr_t top = stack_paint();
-    uint32_t t0 = start();
+    uint32_t t0 = counter_start_checked();
     IM3Environment env = m3_NewEnvironment();
     IM3Runtime rt = env ? m3_NewRuntime(env, VALUE_STACK_BYTES, NULL) : NULL;
     if (!rt) {
@@ -128,12 +111,12 @@ static int run_one(const bench_module *b, const wm_port_info *info)
         fail(b->name, r);
         return -1;
     }
-    out("load", b->name, 0, 0, since(t0));
+    out("load", b->name, 0, 0, counter_since(t0));
     for (int round = 0; round < 2; round++) {
         uint32_t sum = 0;
-        t0 = start();
+        t0 = counter_start_checked();
         r = m3_CallV(f, b->n);
-        uint32_t t = since(t0);
+        uint32_t t = counter_since(t0);
         if (!r) r = m3_GetResultsV(f, &sum);
         if (r) {
             fail(b->name, r);
@@ -155,7 +138,7 @@ static int run_one(const bench_module *b, const wm_port_info *info)
     wm_arena arena;
     wm_arena_init(&arena, info->ram_free, info->ram_free_size);
     uintptr_t top = stack_paint();
-    uint32_t t0 = start();
+    uint32_t t0 = counter_start_checked();
     wm_error e = {WM_OK, 0, NULL};
     wm_module *m;
     wm_instance *inst;
@@ -168,15 +151,15 @@ static int run_one(const bench_module *b, const wm_port_info *info)
         fail(b->name, e.msg);
         return -1;
     }
-    out("load", b->name, 0, 0, since(t0));
+    out("load", b->name, 0, 0, counter_since(t0));
     wm_val arg, res;
     arg.type = WM_I32;
     arg.of.i64 = 0;
     arg.of.i32 = b->n;
     for (int round = 0; round < 2; round++) {
-        t0 = start();
+        t0 = counter_start_checked();
         wm_err r = wm_call_export(inst, "run", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e);
-        uint32_t t = since(t0);
+        uint32_t t = counter_since(t0);
         if (r != WM_OK) {
             fail(b->name, e.msg);
             return -1;
@@ -195,10 +178,10 @@ void wm_app_main(void)
     const wm_port_info *info = wm_port_board_info();
     bare_put("\r\ninterp-m4 engine=" ENGINE_NAME "\r\n");
     uint32_t n = 1000000u;
-    uint32_t t0 = start();
+    uint32_t t0 = counter_start_checked();
     /* Exactly 2 instructions per iteration (subs + bne). */
     __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
-    out("calib", "loop", 0, 0, since(t0));
+    out("calib", "loop", 0, 0, counter_since(t0));
     for (uint32_t i = 0; i < BENCH_MODULES; i++) run_one(&bench_modules[i], info);
     bare_put("done\r\n");
     for (;;) wm_port_idle();

@@ -192,8 +192,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma-separated workloads; `kernels` or `programs` for a family "
                          "(default: the kernels of bench/interp.py)")
     ap.add_argument("--markdown", action="store_true", help="the table as markdown too")
+    ap.add_argument("--install", action="store_true",
+                    help="instead: what the pre-decoded form costs at install "
+                         "(bench/interp_m4/pd_install.py)")
     args = ap.parse_args(argv)
     chosen = select((*KERNELS, *PROGRAMS), args.kernels) if args.kernels else KERNELS
+    if args.install:
+        from bench.interp_m4 import pd_install  # it builds on this module's module_of
+
+        print(pd_install.report(pd_install.measure(chosen)))
+        return 0
     rows, runs = measure(chosen)
     print(report(rows, runs))
     if args.markdown:

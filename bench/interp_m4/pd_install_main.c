@@ -23,21 +23,6 @@
 
 void wm_app_main(void);
 
-#define SYST_COUNTFLAG (1u << 16)
-
-static uint32_t start(void)
-{
-    uint32_t t0 = counter_start();
-    (void)WM_SYST_CSR;
-    return t0;
-}
-
-static uint32_t since(uint32_t t0)
-{
-    uint32_t t = counter_elapsed(t0);
-    return (WM_SYST_CSR & SYST_COUNTFLAG) ? UINT32_MAX : t;
-}
-
 static void put_line(const char *what, const char *name, const uint32_t *v, int n)
 {
     bare_put(what);
@@ -65,19 +50,19 @@ static void one(const bench_module *b, const wm_port_info *info)
     wm_arena_init(&arena, info->ram_free, info->ram_free_size);
     wm_error e = {WM_OK, 0, NULL};
     wm_module *m;
-    uint32_t t0 = start();
+    uint32_t t0 = counter_start_checked();
     if (wm_load(&arena, b->bytes, b->len, &m, &e) != WM_OK) {
         fail(b->name, e.msg);
         return;
     }
-    uint32_t v[3] = {since(t0), 0, 0};
+    uint32_t v[3] = {counter_since(t0), 0, 0};
     put_line("load", b->name, v, 1);
     size_t cap = (arena.size - arena.used) & ~(size_t)7u;
     uint8_t *mem = wm_arena_alloc(&arena, cap - 8u, 8);
     size_t len = 0;
-    t0 = start();
+    t0 = counter_start_checked();
     wm_err r = mem ? wm_pd_translate_in(m, mem, cap - 8u, &len, &e) : WM_ERR_NO_MEMORY;
-    v[0] = since(t0);
+    v[0] = counter_since(t0);
     if (r != WM_OK) {
         bare_put("refused ");
         bare_put(b->name);
@@ -89,11 +74,11 @@ static void one(const bench_module *b, const wm_port_info *info)
     v[1] = (uint32_t)len;
     v[2] = (uint32_t)wm_pd_scratch_size(m, WM_PD_INSTALL_BLOCKS);
     put_line("pd", b->name, v, 3);
-    t0 = start();
+    t0 = counter_start_checked();
     volatile uint32_t crc = wm_crc32(0, mem, len);
     (void)crc;
     r = wm_pd_attach(m, mem, len, &e);
-    v[0] = since(t0);
+    v[0] = counter_since(t0);
     if (r != WM_OK) {
         fail(b->name, e.msg);
         return;
@@ -106,9 +91,9 @@ void wm_app_main(void)
     const wm_port_info *info = wm_port_board_info();
     bare_put("\r\npd-install-m4\r\n");
     uint32_t n = 1000000u;
-    uint32_t t0 = start();
+    uint32_t t0 = counter_start_checked();
     __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
-    uint32_t c = since(t0);
+    uint32_t c = counter_since(t0);
     put_line("calib", "loop", &c, 1);
     for (uint32_t i = 0; i < BENCH_MODULES; i++) one(&bench_modules[i], info);
     bare_put("done\r\n");

@@ -1,6 +1,6 @@
 """Install-time cost of the pre-decoded form on the Cortex-M4 (issue 20, stage 2).
 
-    python -m bench.pd_install_m4 [--kernels crc32,sha256|kernels|programs]
+    python -m bench.interp_m4 --install [--kernels crc32,sha256|kernels|programs]
 
 The workloads of bench/interp_m4 (the same stripped wasm bytes, as const arrays in flash), in
 a bare-metal image of the runtime core built with WM_PREDECODE (mps2-an386 under QEMU
@@ -13,20 +13,17 @@ and the translator's scratch (RAM held only during the install).
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 
 from bench.bare_image import build_bare_image, run_icount
 from bench.interp_m4.image import write_data
 from bench.interp_m4.measure import module_of
-from bench.workloads import KERNELS, PROGRAMS, select
-from wasmote.errors import WasmoteError
+from bench.workloads import Workload
 from wasmote.paths import BUILD_DIR, FIRMWARE_DIR, REPO_ROOT
 
-OUT_DIR = BUILD_DIR / "bench-pd-install-m4"
+OUT_DIR = BUILD_DIR / "bench-interp-m4" / "pd-install"
 BOARD = "mps2-an386"
-HERE = REPO_ROOT / "bench" / "pd_install_m4"
+HERE = REPO_ROOT / "bench" / "interp_m4"
 
 
 @dataclass(frozen=True)
@@ -40,17 +37,16 @@ class Row:
     check: float
 
 
-def measure(names: str) -> list[Row]:
-    chosen = select((*KERNELS, *PROGRAMS), names) if names else KERNELS
+def measure(chosen: tuple[Workload, ...]) -> list[Row]:
     modules = [module_of(w) for w in chosen]
     gen = OUT_DIR / "gen"
     gen.mkdir(parents=True, exist_ok=True)
     write_data(modules, gen / "interp_m4_data.h", wasm3=False)
     core = FIRMWARE_DIR / "src" / "core"
-    sources = [HERE / "pd_install_m4_main.c", *sorted((core / "base").glob("*.c")),
+    sources = [HERE / "pd_install_main.c", *sorted((core / "base").glob("*.c")),
                *sorted((core / "runtime").glob("*.c")),
                FIRMWARE_DIR / "src" / "app" / "freestanding.c"]
-    elf = build_bare_image(sources, OUT_DIR, "pd_install_m4.elf", board_name=BOARD, opt="-Os",
+    elf = build_bare_image(sources, OUT_DIR, "pd_install.elf", board_name=BOARD, opt="-Os",
                            include_dirs=[gen, core / "runtime", core / "base"],
                            extra_cflags=["-DWM_PREDECODE=1"])
     lines = run_icount(elf, "pre-decoded form install bench", board_name=BOARD)
@@ -75,7 +71,9 @@ def measure(names: str) -> list[Row]:
 
 
 def report(rows: list[Row]) -> str:
-    out = [f"{'module':<16} {'bytes':>7} {'form':>7} {'form/mod':>8} {'scratch':>7} "
+    out = ["Instructions on the Cortex-M4 (QEMU -icount); bytes of the stripped module and of "
+           "its pre-decoded form (the store adds a 48-byte prefix)",
+           f"{'module':<16} {'bytes':>7} {'form':>7} {'form/mod':>8} {'scratch':>7} "
            f"{'load':>9} {'translate':>10} {'per byte':>8} {'check':>9}"]
     for r in rows:
         out.append(f"{r.name:<16} {r.module_bytes:>7} {r.form_bytes:>7} "
@@ -83,23 +81,3 @@ def report(rows: list[Row]) -> str:
                    f"{r.load / 1e3:>8.0f}k {r.translate / 1e3:>9.0f}k "
                    f"{r.translate / r.module_bytes:>8.0f} {r.check / 1e3:>8.0f}k")
     return "\n".join(out)
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("--kernels", default="",
-                    help="comma-separated workloads; `kernels` or `programs` for a family "
-                         "(default: the kernels of bench/interp.py)")
-    args = ap.parse_args(argv)
-    print("Instructions on the Cortex-M4 (QEMU -icount); bytes of the stripped module and of "
-          "its pre-decoded form (the store adds a 48-byte prefix)")
-    print(report(measure(args.kernels)))
-    return 0
-
-
-def entry() -> None:
-    try:
-        sys.exit(main())
-    except (WasmoteError, RuntimeError) as e:
-        print(f"bench/pd_install_m4: {e}", file=sys.stderr)
-        sys.exit(1)

@@ -1,3 +1,0 @@
-from bench.pd_install_m4.measure import entry
-
-entry()
