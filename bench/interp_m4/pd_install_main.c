@@ -35,13 +35,11 @@ static void put_line(const char *what, const char *name, const uint32_t *v, int 
     bare_put("\r\n");
 }
 
-static void fail(const char *name, const char *msg)
+/* "error NAME: why" stops the bench; "refused NAME: why": it would run in place */
+static void say(const char *what, const char *name, const char *why)
 {
-    bare_put("error ");
-    bare_put(name);
-    bare_put(": ");
-    bare_put(msg ? msg : "?");
-    bare_put("\r\n");
+    const char *parts[] = {what, " ", name, ": ", why ? why : "?", "\r\n"};
+    for (unsigned i = 0; i < sizeof parts / sizeof parts[0]; i++) bare_put(parts[i]);
 }
 
 static void one(const bench_module *b, const wm_port_info *info)
@@ -52,7 +50,7 @@ static void one(const bench_module *b, const wm_port_info *info)
     wm_module *m;
     uint32_t t0 = counter_start_checked();
     if (wm_load(&arena, b->bytes, b->len, &m, &e) != WM_OK) {
-        fail(b->name, e.msg);
+        say("error", b->name, e.msg);
         return;
     }
     uint32_t v[3] = {counter_since(t0), 0, 0};
@@ -64,11 +62,7 @@ static void one(const bench_module *b, const wm_port_info *info)
     wm_err r = mem ? wm_pd_translate_in(m, mem, cap - 8u, &len, &e) : WM_ERR_NO_MEMORY;
     v[0] = counter_since(t0);
     if (r != WM_OK) {
-        bare_put("refused ");
-        bare_put(b->name);
-        bare_put(": ");
-        bare_put(e.msg ? e.msg : "?");
-        bare_put("\r\n");
+        say("refused", b->name, e.msg);
         return;
     }
     v[1] = (uint32_t)len;
@@ -80,7 +74,7 @@ static void one(const bench_module *b, const wm_port_info *info)
     r = wm_pd_attach(m, mem, len, &e);
     v[0] = counter_since(t0);
     if (r != WM_OK) {
-        fail(b->name, e.msg);
+        say("error", b->name, e.msg);
         return;
     }
     put_line("check", b->name, v, 1);
