@@ -77,14 +77,14 @@ static const uint8_t *stored_form(wm_supervisor *s, const char *name, bool crc, 
     return t + FORM_PREFIX;
 }
 
-void wm_sup_form_attach(wm_supervisor *s, wm_slot *sl)
+void wm_sup_form_attach(wm_supervisor *s, wm_slot *sl, const char *name)
 {
     sl->code = WM_CODE_IN_PLACE;
     uint32_t tail = 0, len = 0;
     if (s->cfg.pd == NULL || native_now(sl) || sl->sb.module == NULL) {
         return;
     }
-    const uint8_t *form = stored_form(s, sl->name, true, &tail, &len);
+    const uint8_t *form = stored_form(s, name, true, &tail, &len);
     if (tail == 0) {
         return; /* none stored (the store had no room, or an older firmware installed it) */
     }
@@ -100,7 +100,7 @@ void wm_sup_form_attach(wm_supervisor *s, wm_slot *sl)
     wm_msg_put(&t, "pre-decoded form refused (");
     wm_msg_put(&t, form == NULL ? "it does not match the module" : e.msg);
     wm_msg_put(&t, "): runs in place");
-    wm_sup_announce(s, WM_EV_LOG, sl->name, text);
+    wm_sup_announce(s, WM_EV_LOG, name, text);
     sl->code = WM_CODE_REFUSED;
 }
 

@@ -102,9 +102,9 @@ int wm_sup_check_name(const char *name, const wm_manifest *m, wm_msg *msg);
  * accepted the module in s->tmp: translate it and write the form as the pending record's
  * tail (if it cannot, the module is installed all the same and `why` says it runs in place). */
 void wm_sup_form_install(wm_supervisor *s, const uint8_t sha256[32], wm_msg *why);
-/* After loading sl's module: bind its stored form if it passes the checks (sl->code says
- * which way it runs; a refused form is said in the log). */
-void wm_sup_form_attach(wm_supervisor *s, wm_slot *sl);
+/* After loading store module `name` into sl: bind its stored form if it passes the checks
+ * (sl->code says which way it runs; a refused form is said in the log). */
+void wm_sup_form_attach(wm_supervisor *s, wm_slot *sl, const char *name);
 /* LIST: how module `name` runs (sl: its slot or NULL) and the flash its form takes. */
 void wm_sup_form_state(wm_supervisor *s, const char *name, const wm_slot *sl,
                        wm_proto_module_state *out);

@@ -190,7 +190,7 @@ int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *
     }
     (void)wm_pool_take(&s->pool, g.base, used); /* inside the gap: cannot fail */
     sl->arena.size = used;
-    wm_sup_form_attach(s, sl);
+    wm_sup_form_attach(s, sl, name);
     sl->loaded = true;
     sl->in_call = false;
     sl->armed = false;
