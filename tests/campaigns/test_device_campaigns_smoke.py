@@ -45,7 +45,7 @@ def test_pushes_through_a_faulty_line_into_qemu(tmp_path: Path) -> None:
 @needs_wat2wasm
 def test_power_cuts_on_the_posix_device(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WASMOTE_FLASH_TIMING", power_cuts.FLASH_TIMING)
-    dev = power_cuts.PosixPowerDevice(tmp_path / "flash.bin", variant="asan")
+    dev = power_cuts.PosixPowerDevice(tmp_path / "flash.bin", variant="asan", predecode=True)
     r = power_cuts.run_device(dev, "posix", 30, seed=3, work=tmp_path)
     assert (r.inconsistent, r.dead_after_restart) == (0, 0), r.problems
     assert r.consistent == r.trials == 30
@@ -71,7 +71,7 @@ def test_the_check_sees_a_module_that_is_not_what_it_claims(tmp_path: Path) -> N
     """Damage the stored image's code behind the store's back (its tag constant): the
     campaign's check must call that inconsistent, so its zeros mean something."""
     flash = tmp_path / "flash.bin"
-    dev = power_cuts.PosixPowerDevice(flash, variant="asan")
+    dev = power_cuts.PosixPowerDevice(flash, variant="asan", predecode=True)
     model = power_cuts.Model()
     dev.start()
     try:

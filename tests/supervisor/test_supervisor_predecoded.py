@@ -40,7 +40,7 @@ def dev(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[PosixDevice]
     # store_sectors: a store of that many 4 KiB sectors (the config area after it)
     sectors = getattr(request, "param", 64)
     with PosixDevice(tmp_path / "flash.bin", flash_size=64 * 1024 + sectors * 4096,
-                     variant="asan") as d:
+                     variant="asan", predecode=True) as d:
         yield d
 
 
