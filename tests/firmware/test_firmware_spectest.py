@@ -27,14 +27,24 @@ LEFT_OUT = {"xtensa-lx106": {"f32_cmp", "f64_cmp", "f64", "f32_bitwise", "f64_bi
                              "float_literals", "int_exprs"}}
 
 
-@pytest.fixture(scope="module", params=["mps2-an386", "mps2-an385", "riscv32-virt", "xtensa-lx106"])
+# The firmware runs modules pre-decoded (docs/predecoded.md), in place where the store has no
+# room for the form: both paths run here, the pre-decoded one on the M4 and on RV32.
+PREDECODED = "+predecoded"
+
+
+@pytest.fixture(scope="module", params=["mps2-an386", "mps2-an386" + PREDECODED, "mps2-an385",
+                                        "riscv32-virt", "riscv32-virt" + PREDECODED,
+                                        "xtensa-lx106"])
 def device(request):
-    """(transport, board)"""
-    board = request.param
+    """(transport, board, pre-decoded?)"""
+    board = request.param.removesuffix(PREDECODED)
+    predecoded = request.param.endswith(PREDECODED)
     # readline() of one answer waits up to 60 s: f64 conversions are slowest
     with spectest_image(board, answer_timeout=60) as (ser, boot):
         assert any(ln.startswith(f"wasmote-spectest board={board}") for ln in boot), boot
-        yield StreamTransport(ser), board
+        transport = StreamTransport(ser)
+        assert transport.command(f"predecode {'on' if predecoded else 'off'}") == "ok"
+        yield transport, board, predecoded
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +61,18 @@ def reports():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", FILES)
 def test_firmware_spec_subset_on_device(name, device, reports, spec_json_dir):
-    transport, board = device
+    transport, board, predecoded = device
     if name in LEFT_OUT.get(board, ()):
         pytest.skip(f"{name} is left out on {board} to save CI time (see LEFT_OUT)")
+    before = [int(v) for v in transport.command("predecoded").split()[1:3]]
     report = run_spec_file(spec_json_dir / name / f"{name}.json", transport, EXCLUSIONS)
     reports.append(report)
     counts = report.counts()
     assert sum(c["pass"] for c in counts.values()) > 0
     assert not report.failures and not report.driver_error, report.failure_text()
+    after = [int(v) for v in transport.command("predecoded").split()[1:3]]
+    translated, in_place = after[0] - before[0], after[1] - before[1]
+    if predecoded:  # every module of the file ran on the pre-decoded path
+        assert translated > 0 and in_place == 0, (translated, in_place)
+    else:
+        assert translated == 0, f"{translated} modules pre-decoded with predecode off"

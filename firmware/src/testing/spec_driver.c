@@ -782,7 +782,13 @@ void wm_sd_exec_line(wm_spec_driver *d, char *line)
     else if (sd_streq(cmd, "reset") && n == 1)
         sd_cmd_reset(d);
 #if WM_PREDECODE
-    else if (sd_streq(cmd, "predecoded") && n == 1) {
+    else if (sd_streq(cmd, "predecode") && n == 2 &&
+             (sd_streq(tok[1], "on") || sd_streq(tok[1], "off"))) {
+        /* modules loaded from now on run pre-decoded (on) or in place (off): a device image
+         * runs both paths over one serial line */
+        d->predecode = sd_streq(tok[1], "on");
+        sd_puts(d, "ok\n");
+    } else if (sd_streq(cmd, "predecoded") && n == 1) {
         /* modules loaded so far that run pre-decoded, that run in place; the bytes of the
          * pre-decoded forms and of the function bodies they were translated from */
         sd_puts(d, "ok ");
