@@ -10,7 +10,8 @@ sandbox needs (docs/aot.md):
 - fuel: at every check point (function entry, a loop entered from above and every branch
   back to it, a call, a return) `CHARGE(k)` with the k the interpreter charges there
   (wasmote.wasm.fuel), kept in a local between calls and synchronised with the runtime
-  around calls; bulk work charged by size in the pieces the fuel pays for,
+  around calls (a function that calls nothing gets it by address and has its entry charged
+  with the call: CHARGE2); bulk work charged by size in the pieces the fuel pays for,
 - a stack-pointer check at the entry of every function that calls (`STACK_CHECK`),
 - call_indirect through a per-signature dispatcher: a switch over this module's functions
   of that signature (PC-relative jump table, no pointers in data), anything else through
@@ -149,6 +150,11 @@ class _ModuleInfo:
     result_structs: dict[tuple[int, ...], str] = field(default_factory=dict)
     dispatchers: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[str, int]] = \
         field(default_factory=dict)
+    # with fuel: every defined function's check points (wasmote.wasm.fuel)
+    fuel_plans: list[fuel_rule.FuncFuel] = field(default_factory=list)
+    # defined functions that call nothing: their entry is charged by whoever calls them,
+    # together with the call's own check point (CHARGE2; nothing lies between the two)
+    precharged: dict[int, int] = field(default_factory=dict)
 
     def result_type(self, results: tuple[int, ...]) -> str:
         if not results:
@@ -176,7 +182,7 @@ class _FuncGen:
         self.j = j
         self.fuel = fuel
         # what each check point charges, by the interpreter's rule
-        self.costs = fuel_rule.plan(info.mod, j) if fuel else fuel_rule.FuncFuel(0, 0)
+        self.costs = info.fuel_plans[j] if fuel else fuel_rule.FuncFuel(0, 0)
         m = info.mod
         f = m.funcs[j]
         self.ftype = info.types[f.type_idx]
@@ -321,12 +327,13 @@ class _FuncGen:
         body = self.out[body_start:]
         # the final `end` popped the func frame; its results are at depth 0..
         params = ", ".join(f"{CTYPE[t]} l{i}" for i, t in enumerate(ft.params))
+        leaf = self.j in info.precharged
         sig = f"static {info.result_type(ft.results)} wf{self.j}(wm_aot_ctx *c" + \
-            (f", {params}" if params else "") + ")"
-        lines = [sig + " {", "    FUEL_IN();"]
+            (" FUEL_P" if leaf else "") + (f", {params}" if params else "") + ")"
+        lines = [sig + " {", "    FUEL_IN_P();" if leaf else "    FUEL_IN();"]
         if self.calls:
             lines.append("    STACK_CHECK();")
-        if self.fuel:
+        if self.fuel and not leaf:
             lines.append(f"    CHARGE({self.costs.entry});")
         if self.uses_mem:
             lines.append("    uint8_t *const mb = c->mem; wm_msz_t msz = MSZ_LOAD(); (void)msz;")
@@ -344,7 +351,7 @@ class _FuncGen:
         lines.append("X:")
         if self.fuel:
             lines.append(f"    CHARGE({self.costs.ret});")
-        lines.append("    SYNC_OUT();")
+        lines.append("    FUEL_RET_P();" if leaf else "    SYNC_OUT();")
         lines.append("    " + self.return_stmt(ft.results))
         lines.append("}")
         return "\n".join(lines)
@@ -779,24 +786,31 @@ class _FuncGen:
                            for i, (o, t) in enumerate(zip(outs, ft.results, strict=True)))
         self.emit(f"{{ u64 io_[{n}]; {packs} SYNC_OUT(); {call}; SYNC_IN(); {unpacks} }}")
 
-    def call_check_point(self) -> None:
-        """A call charges the code since the last check point, before anything else."""
-        if self.fuel:
-            self.emit(f"CHARGE({self.costs.call[self.index]});")
+    def call_check_point(self, callee: int | None = None) -> None:
+        """A call charges the code since the last check point, before anything else; a
+        callee that calls nothing has its entry charged here too (`callee`: defined index)."""
+        if not self.fuel:
+            return
+        k = self.costs.call[self.index]
+        entry = self.info.precharged.get(callee) if callee is not None else None
+        self.emit(f"CHARGE({k});" if entry is None else f"CHARGE2({k}, {entry});")
 
     def op_call(self, ins: Instr) -> None:
         idx = ins.imm[0]
         ft = self.info.func_types[idx]
         args = self.call_args(ft)
         self.calls = True
-        self.call_check_point()
         if idx < self.info.nimports:
+            self.call_check_point()
             self.call_via_io(ft, f"c->rt->call(c, {idx}u, io_)", args)
         else:
-            self.emit("SYNC_OUT();")
-            call = f"wf{idx - self.info.nimports}(c" + "".join(f", {a}" for a in args) + ")"
+            j = idx - self.info.nimports
+            self.call_check_point(j)
+            leaf = j in self.info.precharged
+            call = f"wf{j}(c{' FUEL_A' if leaf else ''}" + "".join(f", {a}" for a in args) + ")"
+            self.emit("{ CALL_IN();" if leaf else "SYNC_OUT();")
             self.assign_results(ft, call)
-            self.emit("SYNC_IN();")
+            self.emit("CALL_OUT(); }" if leaf else "SYNC_IN();")
         self.mem_reload(idx)
 
     def op_call_indirect(self, ins: Instr) -> None:
@@ -848,6 +862,7 @@ def _bytes(op: int) -> int:
 _OP_BLOCK, _OP_LOOP, _OP_IF = _op("block"), _op("loop"), _op("if")
 _OP_MEMORY_GROW = _op("memory.grow")
 _OP_CALL, _OP_CALL_INDIRECT = _op("call"), _op("call_indirect")
+_CALL_OPS = frozenset({_OP_CALL, _OP_CALL_INDIRECT})
 
 _HANDLERS: dict[int, _Handler] = {
     _op(name): _handler(*how) for name, how in {
@@ -1072,6 +1087,10 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     info.may_grow = _may_grow(mod)
     if bounds_checks:
         info.value_ranges, info.mem_min = _static_memory(mod, func_types)
+    if fuel:
+        info.fuel_plans = [fuel_rule.plan(mod, j) for j in range(len(mod.funcs))]
+        info.precharged = {j: info.fuel_plans[j].entry for j, f in enumerate(mod.funcs)
+                           if not any(ins.op in _CALL_OPS for ins in f.instrs)}
     bodies = [_FuncGen(info, j, fuel, bounds_checks).generate() for j in range(len(mod.funcs))]
     escaping = sorted(i - nimports for i in escaping_functions(mod) if i >= nimports)
 
@@ -1087,7 +1106,8 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     for j, f in enumerate(mod.funcs):
         ft = mod.types[f.type_idx]
         params = "".join(f", {CTYPE[t]}" for t in ft.params)
-        out.append(f"static {info.result_type(ft.results)} wf{j}(wm_aot_ctx *c{params});")
+        fuel_p = " FUEL_P" if j in info.precharged else ""
+        out.append(f"static {info.result_type(ft.results)} wf{j}(wm_aot_ctx *c{fuel_p}{params});")
     out.append("")
     out += _dispatchers(info)
     out += bodies
@@ -1140,9 +1160,10 @@ def _dispatchers(info: _ModuleInfo) -> list[str]:
         for j, fn in enumerate(mod.funcs):
             if mod.types[fn.type_idx] == ft:
                 if results:
-                    lines.append(f"    case {j}: return wf{j}(c{args});")
+                    call = _call_from_runtime(info, j, args, f"{rt} r_ = ", "return r_;")
                 else:
-                    lines.append(f"    case {j}: wf{j}(c{args}); return;")
+                    call = _call_from_runtime(info, j, args, "", "return;")
+                lines.append(f"    case {j}: {call}")
         lines.append("    default: break;")
         lines.append("    }")
         n = max(len(params), len(results), 1)
@@ -1160,18 +1181,30 @@ def _dispatchers(info: _ModuleInfo) -> list[str]:
     return out
 
 
+def _call_from_runtime(info: _ModuleInfo, j: int, args: str, bind: str, then: str) -> str:
+    """A call of defined function j with the slice in c->fuel (from an entry or a
+    dispatcher): `bind` takes its result, `then` follows. A function that calls nothing
+    has its entry charged here and the slice passed by address (FUEL_P)."""
+    entry = info.precharged.get(j)
+    if entry is None:
+        return f"{{ {bind}wf{j}(c{args}); {then} }}"
+    return (f"{{ FUEL_IN(); CHARGE({entry}); CALL_IN(); {bind}wf{j}(c FUEL_A{args}); "
+            f"CALL_OUT(); SYNC_OUT(); {then} }}")
+
+
 def _entry(info: _ModuleInfo, j: int) -> str:
     ft = info.types[info.mod.funcs[j].type_idx]
     args = "".join(f", {from_slot(t, f'io[{i}]')}" for i, t in enumerate(ft.params))
-    call = f"wf{j}(c{args})"
     if not ft.results:
-        body = f"{call};"
+        body = _call_from_runtime(info, j, args, "", "")
     elif len(ft.results) == 1:
-        body = f"io[0] = {to_slot(ft.results[0], call)};"
+        rt = info.result_type(ft.results)
+        body = _call_from_runtime(info, j, args, f"{rt} r_ = ",
+                                  f"io[0] = {to_slot(ft.results[0], 'r_')};")
     else:
         rt = info.result_type(ft.results)
         sets = " ".join(f"io[{i}] = {to_slot(t, f'r_.v{i}')};" for i, t in enumerate(ft.results))
-        body = f"{rt} r_ = {call}; {sets}"
+        body = _call_from_runtime(info, j, args, f"{rt} r_ = ", sets)
     if info.mem_min:
         body = f"MEM_MIN({info.mem_min}u); {body}"
     return f"WM_ENTRY void wm_e{j}(wm_aot_ctx *c, u64 *io) {{ {body} }}"

@@ -142,6 +142,21 @@ static void case_fuel(void)
     n = call_sliced(inst, "fib", i32v(15), 10, &res);
     CHECK(res.of.i32 == 610 && n > 100);
     note((uint64_t)n);
+    /* a callee that calls nothing: its entry charged with the call, exactly */
+    wm_instance *leaf = instantiate("leaf", NULL, NULL);
+    arg = i32v(100);
+    CHECK(wm_call_export(leaf, "leaf_loop", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    CHECK(res.of.i32 == 600);
+    note(WM_FUEL_UNLIMITED - wm_fuel_left(leaf));
+    CHECK(wm_call_export(leaf, "leaf", &arg, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    note(WM_FUEL_UNLIMITED - wm_fuel_left(leaf));
+    for (uint64_t budget = 1; budget < 30; budget += 2) {
+        n = call_sliced(leaf, "leaf_loop", i32v(20), budget, &res);
+        CHECK(res.of.i32 == 120);
+        note((uint64_t)n);
+        note(wm_fuel_left(leaf));
+    }
+    arg = i32v(1000);
     /* back-edges through br_table */
     n = call_sliced(inst, "table_loop", i32v(500), 9, &res);
     CHECK(res.of.i32 == 1500);

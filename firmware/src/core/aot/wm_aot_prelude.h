@@ -80,6 +80,20 @@ __attribute__((noinline, cold, noreturn)) static void wm_trap(wm_aot_ctx *c, u32
 #define FUEL_IN() intptr_t fl = (intptr_t)c->fuel
 #define SYNC_OUT() (c->fuel = (uintptr_t)fl)
 #define SYNC_IN() (fl = (intptr_t)c->fuel)
+/* A function that calls nothing gets the slice by address (FUEL_P, FUEL_A) instead of
+ * through c->fuel: GCC inlines most of them, and the caller's slice then stays in its
+ * register, where the stores to c->fuel before and after the call stayed (the runtime's
+ * services, which read c->fuel, might run on the cold paths in between). The address is
+ * of a copy made for the call (CALL_IN/CALL_OUT), never of fl itself: a local whose
+ * address escapes to a callee GCC does not inline may be written by any store through a
+ * pointer and is reloaded after each one. Functions that call keep c->fuel: the extra
+ * argument cost more than the stores where GCC does not inline (recursion). */
+#define FUEL_P , intptr_t *const flp
+#define FUEL_A , &fa_
+#define CALL_IN() intptr_t fa_ = fl
+#define CALL_OUT() (fl = fa_)
+#define FUEL_IN_P() intptr_t fl = *flp
+#define FUEL_RET_P() (*flp = fl)
 __attribute__((noinline, cold)) static intptr_t wm_refuel(wm_aot_ctx *c, intptr_t fl)
 {
     return c->rt->refuel(c, fl);
@@ -88,6 +102,23 @@ __attribute__((noinline, cold)) static intptr_t wm_refuel(wm_aot_ctx *c, intptr_
     do {                                                \
         fl -= (intptr_t)(k);                            \
         if (WM_UNLIKELY(fl < 0)) fl = wm_refuel(c, fl); \
+    } while (0)
+/* Two check points with nothing between them (a call's and its callee's entry): one
+ * subtraction and branch; the cold path charges them one after the other exactly as
+ * CHARGE(a); CHARGE(b) would, so the fuel left and the suspension points are the same. */
+__attribute__((noinline, cold, unused)) static intptr_t wm_refuel2(wm_aot_ctx *c, intptr_t fl,
+                                                                   intptr_t b)
+{
+    fl += b;
+    if (fl < 0) fl = c->rt->refuel(c, fl);
+    fl -= b;
+    if (fl < 0) fl = c->rt->refuel(c, fl);
+    return fl;
+}
+#define CHARGE2(a, b)                                                   \
+    do {                                                                \
+        fl -= (intptr_t)(a) + (intptr_t)(b);                            \
+        if (WM_UNLIKELY(fl < 0)) fl = wm_refuel2(c, fl, (intptr_t)(b)); \
     } while (0)
 /* Bulk work of n elements, `per` a unit, charged before it is done: how many of them the
  * slice pays for now (all n, charged; or fewer, the slice is then 0 and the caller does them
@@ -111,11 +142,18 @@ WM_FN u32 wm_bulk_take(intptr_t *fl, u32 n, u32 per)
 #define FUEL_IN() \
     do {          \
     } while (0)
+#define FUEL_P
+#define FUEL_A
+#define CALL_IN() FUEL_IN()
+#define CALL_OUT() ((void)0)
+#define FUEL_IN_P() FUEL_IN()
+#define FUEL_RET_P() ((void)0)
 #define SYNC_OUT() ((void)0)
 #define SYNC_IN() ((void)0)
 #define CHARGE(k) \
     do {          \
     } while (0)
+#define CHARGE2(a, b) CHARGE(a)
 WM_FN u32 wm_bulk_take(intptr_t *fl, u32 n, u32 per)
 {
     (void)fl;
