@@ -119,6 +119,9 @@ static int call_sliced(wm_instance *inst, const char *f, wm_val arg, uint64_t sl
 
 /* ---- cases ------------------------------------------------------------------------------- */
 
+static void sliced(wm_instance *inst, const char *f, const wm_val *args, uint32_t nargs,
+                   uint32_t nres, uint64_t slice);
+
 static void case_fuel(void)
 {
     wm_instance *inst = instantiate("loop", NULL, NULL);
@@ -154,6 +157,18 @@ static void case_fuel(void)
         n = call_sliced(leaf, "leaf_loop", i32v(20), budget, &res);
         CHECK(res.of.i32 == 120);
         note((uint64_t)n);
+        note(wm_fuel_left(leaf));
+    }
+    wm_val two[2] = {i32v(20), i32v(7)};
+    for (uint64_t budget = 1; budget < 40; budget += 3) {
+        sliced(leaf, "div_loop", two, 2, 1, budget);
+    }
+    /* a trap in the leaf: the fuel left is the interpreter's, in any slice */
+    two[1] = i32v(0);
+    for (uint64_t budget = 5; budget < 60; budget += 6) {
+        wm_err rc = wm_call_export(leaf, "div_loop", two, 2, &res, 1, budget, &e);
+        while (rc == WM_ERR_OUT_OF_FUEL) rc = wm_resume(leaf, budget, &res, 1, &e);
+        CHECK(rc == WM_ERR_TRAP);
         note(wm_fuel_left(leaf));
     }
     arg = i32v(1000);

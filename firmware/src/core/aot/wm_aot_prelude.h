@@ -27,6 +27,7 @@ typedef uintptr_t ref;
 #define WM_LIKELY(x) __builtin_expect(!!(x), 1)
 #define WM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define WM_FN static inline __attribute__((always_inline))
+#define WM_MAYBE_UNUSED __attribute__((unused))
 #define WM_ENTRY __attribute__((used, noinline, visibility("hidden"), section(".text.wm_entry")))
 
 /* ---- the stack pointer (exhaustion checks) ---- */
@@ -120,6 +121,17 @@ __attribute__((noinline, cold, unused)) static intptr_t wm_refuel2(wm_aot_ctx *c
         fl -= (intptr_t)(a) + (intptr_t)(b);                            \
         if (WM_UNLIKELY(fl < 0)) fl = wm_refuel2(c, fl, (intptr_t)(b)); \
     } while (0)
+/* A call of a leaf without loops or bulk work (translate.py's flat leaves), whose only
+ * check points are its entry (e) and its return (r): the call's own (k), e and r in one
+ * subtraction and branch. 1 when the slice covered all three: the caller runs the copy of
+ * the leaf that starts with r given back (FUEL_IN_Q, so a trap reports the fuel left
+ * exactly) and takes it at the end without a check (PAID). 0 otherwise: k and e charged
+ * in order as CHARGE2 does, and the leaf checks its return itself. */
+#define CHARGE3(k, e, r)                                  \
+    (fl -= (intptr_t)(k) + (intptr_t)(e) + (intptr_t)(r), \
+     WM_LIKELY(fl >= 0) ? 1 : (fl = wm_refuel2(c, fl + (intptr_t)(r), (intptr_t)(e)), 0))
+#define FUEL_IN_Q(r) intptr_t fl = *flp + (intptr_t)(r)
+#define PAID(r) (fl -= (intptr_t)(r))
 /* Bulk work of n elements, `per` a unit, charged before it is done: how many of them the
  * slice pays for now (all n, charged; or fewer, the slice is then 0 and the caller does them
  * and asks wm_refuel(c, 0) for more, which suspends the call when it has none left). */
