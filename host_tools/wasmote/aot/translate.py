@@ -155,8 +155,9 @@ class _ModuleInfo:
     # defined functions that call nothing: their entry is charged by whoever calls them,
     # together with the call's own check point (CHARGE2; nothing lies between the two)
     precharged: dict[int, int] = field(default_factory=dict)
-    # leaves without loops or bulk work: their only other check point is the return, which
-    # a direct call charges too, running a copy (wf<j>_q) that need not check it (CHARGE3)
+    # short leaves without loops or bulk work: their only other check point is the return,
+    # which a direct call charges too, running a copy (wf<j>_q) that need not check it
+    # (CHARGE3)
     flat: dict[int, int] = field(default_factory=dict)
 
     def result_type(self, results: tuple[int, ...]) -> str:
@@ -886,6 +887,10 @@ _CALL_OPS = frozenset({_OP_CALL, _OP_CALL_INDIRECT})
 _NOT_FLAT = _CALL_OPS | {_op(name) for name in (
     "loop", "memory.grow", "memory.init", "memory.copy", "memory.fill", "table.init",
     "table.copy", "table.grow", "table.fill")}
+# the longest flat leaf (wasm instructions) that gets a copy: the copy saves a compare and
+# branch per call, and a longer leaf's copy cost more flash than that is worth (statemate's
+# AOT code +41 % with no limit, coremark's +11 %)
+_FLAT_MAX = 64
 
 _HANDLERS: dict[int, _Handler] = {
     _op(name): _handler(*how) for name, how in {
@@ -1115,7 +1120,8 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
         info.precharged = {j: info.fuel_plans[j].entry for j, f in enumerate(mod.funcs)
                            if not any(ins.op in _CALL_OPS for ins in f.instrs)}
         info.flat = {j: info.fuel_plans[j].ret for j, f in enumerate(mod.funcs)
-                     if not any(ins.op in _NOT_FLAT for ins in f.instrs)}
+                     if len(f.instrs) <= _FLAT_MAX
+                     and not any(ins.op in _NOT_FLAT for ins in f.instrs)}
     bodies = [_FuncGen(info, j, fuel, bounds_checks).generate() for j in range(len(mod.funcs))]
     bodies += [_flat_copy(bodies[j], j, r) for j, r in info.flat.items()]
     escaping = sorted(i - nimports for i in escaping_functions(mod) if i >= nimports)
