@@ -24,7 +24,14 @@
         x->func = func;                                \
     } while (0)
 
+/* A 32-bit field is two units, low first. Where unaligned word loads are cheap it is read
+ * as the little-endian word it is (one load instead of two and a shift; the form exists
+ * only on little-endian targets, wm_pd_attach), elsewhere unit by unit. */
+#if defined(__x86_64__) || defined(__i386__) || defined(__ARM_FEATURE_UNALIGNED)
+#define LD32(i) wm_ld32((const uint8_t *)(const void *)(pc + (i)))
+#else
 #define LD32(i) ((uint32_t)pc[i] | ((uint32_t)pc[(i) + 1] << 16))
+#endif
 #define LD64(i) ((uint64_t)LD32(i) | ((uint64_t)LD32((i) + 2) << 32))
 #define D fp[pc[0]]
 #define A fp[pc[1]]
