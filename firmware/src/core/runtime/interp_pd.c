@@ -15,13 +15,19 @@
 
 #if WM_PREDECODE
 
-#define SAVE()                                         \
+/* x->sp is stored wherever sp changes (calls, returns), so the exits from the dispatch loop
+ * need not save it: sp is then dead inside the loop and its register goes to the handlers. */
+#define SAVE_NOSP()                                    \
     do {                                               \
         x->pc = (const uint8_t *)(const void *)pc;     \
         x->stp = NULL;                                 \
-        x->sp = sp;                                    \
         x->fp = fp;                                    \
         x->func = func;                                \
+    } while (0)
+#define SAVE()          \
+    do {                \
+        SAVE_NOSP();    \
+        x->sp = sp;     \
     } while (0)
 
 /* A 32-bit field is two units, low first. Where unaligned word loads are cheap it is read
@@ -198,6 +204,7 @@ wm_err wm_run_pd(wm_instance *inst, wm_error *err)
     goto dispatch;
 
 do_call:
+    x->sp = sp;
     if (callee->host) {
         HOST_CALL();
         for (i = 0; i < t->nresults; i++) sp[i] = wm_val_to_slot(&res[i]);
@@ -223,6 +230,7 @@ do_call:
         func = callee;
         fp = sp - d->type->nparams;
         for (uint32_t i = 0; i < d->nlocals; i++) *sp++ = 0;
+        x->sp = sp;
         pc = wm_pd_code(callee->inst->mod, d);
         if (callee->inst != ci) LOAD_CTX();
         CHECK_POINT(d->fuel_entry);
@@ -293,6 +301,7 @@ dispatch:
             const uint64_t *src = fp + pc[0];
             for (uint32_t k = 0; k < n; k++) fp[k] = src[k];
             sp = fp + n;
+            x->sp = sp;
             wm_frame *fr = &x->frames[--x->depth];
             if (!fr->pc) {
                 func = fr->func;
@@ -697,20 +706,20 @@ dispatch:
     }
 
 suspend:
-    SAVE();
+    SAVE_NOSP();
     x->fuel = 0;
     x->state = WM_SUSPENDED;
     return wm_trap_err(err, WM_ERR_OUT_OF_FUEL, "out of fuel");
 
 stop_before:
-    SAVE();
+    SAVE_NOSP();
     x->owed -= (int64_t)x->fuel;
     x->fuel = 0;
     x->state = WM_SUSPENDED;
     return wm_trap_err(err, WM_ERR_OUT_OF_FUEL, "out of fuel");
 
 out:
-    SAVE();
+    SAVE_NOSP();
     wm_trace_record(inst, func, (const uint8_t *)(const void *)pc);
     return wm_trap_err(err, code, msg);
 }
