@@ -47,10 +47,23 @@
 #define WM_CGOTO 1
 #define OP(n) L##n:
 #define NEXT() goto *tbl[(uint8_t)*pc++] /* a byte: the table bounds any unit */
+/* pc += n then NEXT(), the opcode read at its offset first so it is one load, not an add
+ * and a load (GCC does not fold it itself) */
+#define NEXT_AT(n)                                  \
+    do {                                            \
+        uint32_t op_ = (uint8_t)pc[n];              \
+        pc += (n) + 1;                              \
+        goto *tbl[op_];                             \
+    } while (0)
 #else
 #define WM_CGOTO 0
 #define OP(n) case 0x##n:
 #define NEXT() continue
+#define NEXT_AT(n)    \
+    {                 \
+        pc += (n);    \
+        continue;     \
+    }
 #endif
 
 #define UN32(e)                      \
@@ -58,15 +71,13 @@
         uint32_t a = (uint32_t)A;    \
         (void)a;                     \
         D = (uint32_t)(e);           \
-        pc += 2;                     \
-        NEXT();                      \
+        NEXT_AT(2);                  \
     }
 #define UN64(e)                      \
     {                                \
         uint64_t a = A;              \
         D = (uint64_t)(e);           \
-        pc += 2;                     \
-        NEXT();                      \
+        NEXT_AT(2);                  \
     }
 #define BIN32(e)                                      \
     {                                                 \
@@ -74,15 +85,13 @@
         (void)a;                                      \
         (void)b;                                      \
         D = (uint32_t)(e);                            \
-        pc += 3;                                      \
-        NEXT();                                       \
+        NEXT_AT(3);                                   \
     }
 #define BINK(e)                                        \
     {                                                  \
         uint32_t a = (uint32_t)A, b = LD32(2);         \
         D = (uint32_t)(e);                             \
-        pc += 4;                                       \
-        NEXT();                                        \
+        NEXT_AT(4);                                    \
     }
 #define BR_CMP(e)                                              \
     {                                                          \
@@ -91,8 +100,7 @@
             pc += 2 + (int32_t)LD32(2);                        \
             NEXT();                                            \
         }                                                      \
-        pc += 4;                                               \
-        NEXT();                                                \
+        NEXT_AT(4);                                            \
     }
 #define BRX_CMP(e)                                             \
     {                                                          \
@@ -108,22 +116,19 @@
     {                           \
         uint64_t a = A, b = B;  \
         D = (uint64_t)(e);      \
-        pc += 3;                \
-        NEXT();                 \
+        NEXT_AT(3);             \
     }
 #define BINF32(e)                                                \
     {                                                            \
         float a = wm_f32((uint32_t)A), b = wm_f32((uint32_t)B);  \
         D = (e);                                                 \
-        pc += 3;                                                 \
-        NEXT();                                                  \
+        NEXT_AT(3);                                              \
     }
 #define BINF64(e)                              \
     {                                          \
         double a = wm_f64(A), b = wm_f64(B);   \
         D = (e);                               \
-        pc += 3;                               \
-        NEXT();                                \
+        NEXT_AT(3);                            \
     }
 #define LOADOP(N, e)                                                           \
     {                                                                          \
@@ -131,8 +136,7 @@
         if (WM_UNLIKELY(ea_ + (N) > msz)) TRAP("out of bounds memory access"); \
         const uint8_t *p = mb + ea_;                                           \
         D = (e);                                                               \
-        pc += 4;                                                               \
-        NEXT();                                                                \
+        NEXT_AT(4);                                                            \
     }
 #define STOREOP(N, st)                                                         \
     {                                                                          \
@@ -141,8 +145,7 @@
         uint8_t *p = mb + ea_;                                                 \
         uint64_t v = fp[pc[1]];                                                \
         st;                                                                    \
-        pc += 4;                                                               \
-        NEXT();                                                                \
+        NEXT_AT(4);                                                            \
     }
 
 
@@ -246,8 +249,7 @@ dispatch:
 #endif
             OP(00) TRAP("unreachable");
             OP(01) D = A;
-            pc += 2;
-            NEXT();
+            NEXT_AT(2);
             OP(02)
         brx : {
             uint32_t from = pc[4], to = pc[5], n = pc[6];
@@ -266,8 +268,7 @@ dispatch:
             NEXT();
             OP(04)
             if ((uint32_t)fp[pc[0]]) {
-                pc += 3;
-                NEXT();
+                NEXT_AT(3);
             }
             pc += 1 + (int32_t)LD32(1);
             NEXT();
@@ -285,8 +286,7 @@ dispatch:
                 pc += 1 + (int32_t)LD32(1);
                 NEXT();
             }
-            pc += 3;
-            NEXT();
+            NEXT_AT(3);
             OP(0E)
             {
                 uint32_t i = (uint32_t)fp[pc[0]], n = LD32(1);
@@ -355,14 +355,11 @@ dispatch:
                 goto do_call;
             }
             OP(1B) D = (uint32_t)fp[pc[3]] ? A : B;
-            pc += 4;
-            NEXT();
+            NEXT_AT(4);
             OP(23) D = ci->globals[LD32(1)]->val;
-            pc += 3;
-            NEXT();
+            NEXT_AT(3);
             OP(24) ci->globals[LD32(1)]->val = fp[pc[0]];
-            pc += 3;
-            NEXT();
+            NEXT_AT(3);
             OP(28) LOADOP(4, wm_ld32(p));
             OP(29) LOADOP(8, wm_ld64(p));
             OP(2A) LOADOP(4, wm_ld32(p));
@@ -387,8 +384,7 @@ dispatch:
             OP(3D) STOREOP(2, wm_st16(p, (uint16_t)v));
             OP(3E) STOREOP(4, wm_st32(p, (uint32_t)v));
             OP(3F) D = ci->mem->pages;
-            pc += 1;
-            NEXT();
+            NEXT_AT(1);
             OP(40)
             { /* as interp.c's bulk_op GROW: the new bytes zeroed in pieces the fuel pays for */
                 uint64_t can =
@@ -407,11 +403,9 @@ dispatch:
                 NEXT();
             }
             OP(41) D = LD32(1);
-            pc += 3;
-            NEXT();
+            NEXT_AT(3);
             OP(42) D = LD64(1);
-            pc += 5;
-            NEXT();
+            NEXT_AT(5);
             OP(45) UN32(a == 0);
             OP(46) BIN32(a == b);
             OP(47) BIN32(a != b);
@@ -458,8 +452,7 @@ dispatch:
                 if (b == 0) TRAP("integer divide by zero");
                 if (a == INT32_MIN && b == -1) TRAP("integer overflow");
                 D = (uint32_t)(a / b);
-                pc += 3;
-                NEXT();
+                NEXT_AT(3);
             }
             OP(6E)
             if ((uint32_t)B == 0) TRAP("integer divide by zero");
@@ -469,8 +462,7 @@ dispatch:
                 int32_t a = (int32_t)(uint32_t)A, b = (int32_t)(uint32_t)B;
                 if (b == 0) TRAP("integer divide by zero");
                 D = b == -1 ? 0 : (uint32_t)(a % b);
-                pc += 3;
-                NEXT();
+                NEXT_AT(3);
             }
             OP(70)
             if ((uint32_t)B == 0) TRAP("integer divide by zero");
@@ -495,8 +487,7 @@ dispatch:
                 if (b == 0) TRAP("integer divide by zero");
                 if (a == INT64_MIN && b == -1) TRAP("integer overflow");
                 D = (uint64_t)(a / b);
-                pc += 3;
-                NEXT();
+                NEXT_AT(3);
             }
             OP(80)
             if (B == 0) TRAP("integer divide by zero");
@@ -506,8 +497,7 @@ dispatch:
                 int64_t a = (int64_t)A, b = (int64_t)B;
                 if (b == 0) TRAP("integer divide by zero");
                 D = b == -1 ? 0 : (uint64_t)(a % b);
-                pc += 3;
-                NEXT();
+                NEXT_AT(3);
             }
             OP(82)
             if (B == 0) TRAP("integer divide by zero");
@@ -558,8 +548,7 @@ dispatch:
                 if (!wm_trunc_f64_i32(dv, (o & 1) == 0, &r, &nan))
                     TRAP(nan ? "invalid conversion to integer" : "integer overflow");
                 D = r;
-                pc += 2;
-                NEXT();
+                NEXT_AT(2);
             }
             OP(AC) UN64((uint64_t)(int64_t)(int32_t)(uint32_t)a);
             OP(AD) UN64((uint32_t)a);
@@ -571,8 +560,7 @@ dispatch:
                 if (!wm_trunc_f64_i64(dv, (o & 1) == 0, &r, &nan))
                     TRAP(nan ? "invalid conversion to integer" : "integer overflow");
                 D = r;
-                pc += 2;
-                NEXT();
+                NEXT_AT(2);
             }
             OP(B2) UN32(wm_f32b((float)(int32_t)a));
             OP(B3) UN32(wm_f32b((float)a));
@@ -593,15 +581,13 @@ dispatch:
             OP(C4) UN64((uint64_t)(int64_t)(int32_t)(uint32_t)a);
             OP(D1) UN64(a == 0);
             OP(D2) D = (uint64_t)(uintptr_t)ci->funcs[LD32(1)];
-            pc += 3;
-            NEXT();
+            NEXT_AT(3);
             OP(E0) OP(E1) OP(E2) OP(E3)
             {
                 uint32_t sub = (uint32_t)(pc[-1] - PD_SAT);
                 uint64_t dv = sub < 2 ? wm_f64b((double)wm_f32((uint32_t)A)) : A;
                 D = wm_trunc_sat_f64_i32(dv, (sub & 1) == 0);
-                pc += 2;
-                NEXT();
+                NEXT_AT(2);
             }
             OP(E8)
             { /* bulk memory / table operations: interp.c's bulk_op on the slots in place */
@@ -623,16 +609,14 @@ dispatch:
                 NEXT();
             }
             OP(E9) D = ci->tables[LD32(1)]->size;
-            pc += 3;
-            NEXT();
+            NEXT_AT(3);
             OP(25)
             {
                 wm_table *t = ci->tables[LD32(2)];
                 uint32_t i = (uint32_t)A;
                 if (i >= t->size) TRAP("out of bounds table access");
                 D = t->elems[i];
-                pc += 4;
-                NEXT();
+                NEXT_AT(4);
             }
             OP(26)
             {
@@ -640,8 +624,7 @@ dispatch:
                 uint32_t i = (uint32_t)fp[pc[0]];
                 if (i >= t->size) TRAP("out of bounds table access");
                 t->elems[i] = fp[pc[1]];
-                pc += 4;
-                NEXT();
+                NEXT_AT(4);
             }
             /* i32 with a constant operand */
             OP(12) BINK(a + b);
@@ -659,8 +642,7 @@ dispatch:
                 pc += 1 + (int32_t)LD32(1);
                 NEXT();
             }
-            pc += 3;
-            NEXT();
+            NEXT_AT(3);
             OP(C6) BR_CMP(a == b);
             OP(C7) BR_CMP(a != b);
             OP(C8) BR_CMP((int32_t)a < (int32_t)b);
@@ -693,8 +675,7 @@ dispatch:
                 uint32_t sub = (uint32_t)(pc[-1] - PD_SAT);
                 uint64_t dv = sub < 6 ? wm_f64b((double)wm_f32((uint32_t)A)) : A;
                 D = wm_trunc_sat_f64_i64(dv, (sub & 1) == 0);
-                pc += 2;
-                NEXT();
+                NEXT_AT(2);
             }
 #if WM_CGOTO
         L_ILL:
