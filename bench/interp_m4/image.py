@@ -1,7 +1,9 @@
-"""The two bench images of the M4 interpreter comparison, and where their flash and RAM go.
+"""The three bench images of the M4 interpreter comparison, and where their flash and RAM go.
 
 Each image holds one engine (ours: the runtime core at -Os, the modules interpreted in place
-from flash; wasm3: bench/interp_m4/wasm3_build.py's object, its small C library and newlib's
+from flash; pd: the same core built with WM_PREDECODE, each module translated once after its
+load into the pre-decoded form, kept in RAM, and run from there; wasm3:
+bench/interp_m4/wasm3_build.py's object, its small C library and newlib's
 libm), every module as a const array (interp_m4_data.h) and interp_m4_main.c, with the
 board's start-up and port (bench/bare_image.py). The link map tells what each part costs:
 the engine is everything but the main (which holds the modules) and the port."""
@@ -18,7 +20,7 @@ from bench.interp_m4.wasm3_build import wasm3_object, wasm3_sources
 from wasmote.paths import FIRMWARE_DIR, REPO_ROOT
 
 HERE = REPO_ROOT / "bench" / "interp_m4"
-ENGINES = ("ours", "wasm3")
+ENGINES = ("ours", "pd", "wasm3")
 MAIN = "interp_m4_main.c"
 
 
@@ -51,7 +53,7 @@ def write_data(modules: Sequence[Module], path: Path, wasm3: bool) -> None:
 
 def build(engine: str, modules: Sequence[Module], out: Path,
           board_name: str = "mps2-an386") -> Path:
-    """The image of `engine` (ours | wasm3) running `modules`; its link map beside it."""
+    """The image of `engine` (ours | pd | wasm3) running `modules`; its link map beside it."""
     out.mkdir(parents=True, exist_ok=True)
     gen = out / "gen"
     gen.mkdir(exist_ok=True)
@@ -64,6 +66,7 @@ def build(engine: str, modules: Sequence[Module], out: Path,
     objects: list[Path] = []
     dirs = [gen]
     link = [f"-Wl,-Map={out / 'image.map'}"]
+    cflags: list[str] = []
     if wasm3:
         board = load_board_json(board_name)
         sources.append(HERE / "wasm3_libc.c")
@@ -73,8 +76,12 @@ def build(engine: str, modules: Sequence[Module], out: Path,
         link.append("-lm")
     else:
         sources += sorted((core / "runtime").glob("*.c"))
+        if engine == "pd":
+            cflags.append("-DWM_PREDECODE=1")
+            dirs.append(core / "runtime")  # wm_pd.h
     return build_bare_image(sources, out, f"interp_m4_{engine}.elf", board_name=board_name,
-                            opt="-Os", include_dirs=dirs, objects=objects, link_flags=link)
+                            opt="-Os", include_dirs=dirs, extra_cflags=cflags, objects=objects,
+                            link_flags=link)
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,25 @@
 
 Each workload of bench/workloads.py (default: the five kernels of bench/interp.py; with
 `programs` the Embench-IoT and CoreMark programs) is compiled to wasm (zig cc -O2) and
-stripped; the same bytes go into two bare-metal images (bench/interp_m4/image.py), one per
-engine, both -Os for the board's CPU. Ours interprets the module in place from flash; wasm3
-(from PyPI's pywasm3 0.5.0 sdist) parses it from flash and compiles it into RAM.
+stripped; the same bytes go into three bare-metal images (bench/interp_m4/image.py), one per
+engine, all -Os for the board's CPU. Ours interprets the module in place from flash; pd (ours
+with WM_PREDECODE) translates it once after the load into the pre-decoded form, in RAM here
+(a device keeps it in its flash store; under -icount the count does not depend on where it
+is), and interprets the form; wasm3 (from PyPI's pywasm3 0.5.0 sdist) parses it from flash
+and compiles it into RAM.
 
 - instructions of the call run(n), n = the workload's M4 units, read from SysTick (25 MHz,
   24 bits: a call must stay under 671 M instructions) calibrated against a loop of 2 M
   instructions, minus the same engine's call of the empty
   kernel; the first call (wasm3 compiles each function there, lazily) and a second one;
 - load: parse + validate + instantiate (wasm3: parse, load, compile `run`);
+- install (pd): the translation into the form (wm_pd_translate_in, as a device's commit does)
+  and its attach checks, once per module, not in load;
 - flash: the engine (from the link map: everything but the bench main and the port, libgcc
-  and libm included) + the module's bytes;
+  and libm included) + the module's bytes (pd: + the form's, where a device stores it);
 - RAM: the engine's static data + what it allocated for the module and instance (ours: the
-  arena's use; wasm3: the peak of live heap bytes) + the peak C stack (painted); both give
-  the module a 64 KiB value stack.
+  arena's use, pd: less the form, which a device keeps in flash; wasm3: the peak of live
+  heap bytes) + the peak C stack (painted); all give the module a 64 KiB value stack.
 
 Every checksum must equal native C's (host build) and wasmtime's, and the programs must pass
 their own verification.
@@ -62,6 +67,8 @@ class EngineRun:
     load: dict[str, int] = field(default_factory=dict)
     heap: dict[str, int] = field(default_factory=dict)
     stack: dict[str, int] = field(default_factory=dict)
+    install: dict[str, int] = field(default_factory=dict)         # ticks (pd only)
+    form: dict[str, int] = field(default_factory=dict)            # bytes (pd only)
 
     def instructions(self, ticks: int) -> float:
         return ticks * 2_000_000 / self.calib
@@ -81,13 +88,16 @@ def run_engine(engine: str, modules: list[Module]) -> EngineRun:
         f = ln.split()
         if not f:
             continue
-        if f[0] in ("run", "warm", "load") and f[-1] == str(WRAPPED):
+        ticks = 3 if f[0] in ("run", "warm") else 2   # install: ticks, then the form's bytes
+        if f[0] in ("run", "warm", "load", "install") and f[ticks] == str(WRAPPED):
             raise RuntimeError(f"{engine}: {f[0]} of {f[1]} ran past the 24-bit counter "
                                f"(over 671 M instructions): give it a smaller m4_n")
         if f[0] in ("run", "warm"):
             getattr(res, f[0])[f[1]] = (int(f[2]), int(f[3]))
         elif f[0] in ("load", "heap", "stack"):
             getattr(res, f[0])[f[1]] = int(f[2])
+        elif f[0] == "install":
+            res.install[f[1]], res.form[f[1]] = int(f[2]), int(f[3])
     return res
 
 
@@ -99,6 +109,8 @@ class Row:
     instr: dict[str, float]   # engine -> first call, minus empty
     warm: dict[str, float]    # engine -> second call, minus empty
     load: dict[str, float]
+    install: float            # pd's translation + attach, instructions
+    form_len: int             # pd's form, bytes
     flash: dict[str, int]
     ram: dict[str, int]
 
@@ -106,12 +118,13 @@ class Row:
 def measure(workloads: tuple[Workload, ...]) -> tuple[list[Row], dict[str, EngineRun]]:
     modules = [module_of(w) for w in (*workloads, EMPTY)]
     runs = {e: run_engine(e, modules) for e in ENGINES}
+    pd = runs["pd"]
     rows = []
     for w, m in zip(workloads, modules, strict=False):  # modules: + the empty one
         ref = run_wasmtime(w.wasm(), w.m4_n)
         native = run_native(w.native(), w.m4_n, 1)[0]
         got = {e: r.run[w.name][0] for e, r in runs.items()}
-        if not ref == native == got["ours"] == got["wasm3"]:
+        if not ref == native == got["ours"] == got["pd"] == got["wasm3"]:
             raise RuntimeError(f"{w.name}: checksums differ: native {native:08x}, wasmtime "
                                f"{ref:08x}, " + ", ".join(f"{e} {c:08x}" for e, c in got.items()))
         check_verified(w, ref)
@@ -124,8 +137,11 @@ def measure(workloads: tuple[Workload, ...]) -> tuple[list[Row], dict[str, Engin
             {e: net(r, r.run) for e, r in runs.items()},
             {e: net(r, r.warm) for e, r in runs.items()},
             {e: r.instructions(r.load[w.name]) for e, r in runs.items()},
-            {e: r.footprint.flash + len(m.data) for e, r in runs.items()},
-            {e: r.footprint.ram + r.heap[w.name] + r.stack[w.name] for e, r in runs.items()}))
+            pd.instructions(pd.install[w.name]), pd.form[w.name],
+            {e: r.footprint.flash + len(m.data) + r.form.get(w.name, 0)
+             for e, r in runs.items()},
+            {e: r.footprint.ram + r.heap[w.name] - r.form.get(w.name, 0) + r.stack[w.name]
+             for e, r in runs.items()}))
     return rows, runs
 
 
@@ -142,22 +158,40 @@ def _k(x: int) -> str:
     return f"{x / 1024:.1f}K"
 
 
+def _cells(r: Row) -> list[str]:
+    o, p, w = r.instr["ours"], r.instr["pd"], r.instr["wasm3"]
+    return [r.w.name, str(r.w.m4_n), _m(o), _m(p), _m(w), f"{o / w:.2f}",
+            f"{r.warm['ours'] / r.warm['wasm3']:.2f}", f"{p / w:.2f}",
+            f"{r.warm['pd'] / r.warm['wasm3']:.2f}", _m(r.load["ours"]), _m(r.install),
+            _m(r.load["wasm3"]), _k(r.module_len), _k(r.form_len),
+            *[_k(r.flash[e]) for e in ENGINES], *[_k(r.ram[e]) for e in ENGINES]]
+
+
+_HEAD = ["workload", "n", "ours", "pd", "wasm3", "ours/w3", "warm", "pd/w3", "pd warm",
+         "load ours", "install pd", "load w3", "module", "form", "flash ours", "flash pd",
+         "flash w3", "RAM ours", "RAM pd", "RAM w3"]
+
+
+def _geomeans(rows: list[Row]) -> list[str]:
+    return [_geo([r.instr["ours"] / r.instr["wasm3"] for r in rows]),
+            _geo([r.warm["ours"] / r.warm["wasm3"] for r in rows]),
+            _geo([r.instr["pd"] / r.instr["wasm3"] for r in rows]),
+            _geo([r.warm["pd"] / r.warm["wasm3"] for r in rows])]
+
+
 def report(rows: list[Row], runs: dict[str, EngineRun]) -> str:
-    head = (f"{'workload':<15}{'n':>3}{'ours':>9}{'wasm3':>9}{'o/w3':>6}{'warm o/w3':>10}"
-            f"{'load ours':>10}{'load w3':>9}{'module':>8}{'flash ours':>11}{'flash w3':>9}"
-            f"{'RAM ours':>9}{'RAM w3':>8}")
+    widths = [15, 3, *[9] * 3, 8, 6, 7, 8, *[11] * 3, 8, 7, *[11] * 3, *[9] * 3]
+    line = "".join(f"{h:<{n}}" if i == 0 else f"{h:>{n}}"
+                   for i, (h, n) in enumerate(zip(_HEAD, widths, strict=True)))
     out = ["Instructions of run(n) under QEMU -icount (minus the empty kernel, same engine); "
-           "load = parse + validate + instantiate (wasm3: + compile `run`); flash = engine "
-           "+ module; RAM = static + allocated + peak C stack:", head, "-" * len(head)]
+           "load = parse + validate + instantiate (wasm3: + compile `run`); install = pd's "
+           "translation + attach; flash = engine + module (pd: + form); RAM = static + "
+           "allocated (pd: less the form) + peak C stack:", line, "-" * len(line)]
     for r in rows:
-        out.append(f"{r.w.name:<15}{r.w.m4_n:>3}{_m(r.instr['ours']):>9}"
-                   f"{_m(r.instr['wasm3']):>9}{r.instr['ours'] / r.instr['wasm3']:>6.2f}"
-                   f"{r.warm['ours'] / r.warm['wasm3']:>10.2f}{_m(r.load['ours']):>10}"
-                   f"{_m(r.load['wasm3']):>9}{_k(r.module_len):>8}{_k(r.flash['ours']):>11}"
-                   f"{_k(r.flash['wasm3']):>9}{_k(r.ram['ours']):>9}{_k(r.ram['wasm3']):>8}")
-    out.append(f"{'geomean':<15}{'':>3}{'':>9}{'':>9}"
-               f"{_geo([r.instr['ours'] / r.instr['wasm3'] for r in rows]):>6}"
-               f"{_geo([r.warm['ours'] / r.warm['wasm3'] for r in rows]):>10}")
+        out.append("".join(f"{c:<{n}}" if i == 0 else f"{c:>{n}}"
+                           for i, (c, n) in enumerate(zip(_cells(r), widths, strict=True))))
+    out.append(f"{'geomean':<{sum(widths[:5])}}" + "".join(
+        f"{g:>{n}}" for g, n in zip(_geomeans(rows), widths[5:9], strict=True)))
     out.append("")
     for e, run in runs.items():
         fp = run.footprint
@@ -170,19 +204,10 @@ def report(rows: list[Row], runs: dict[str, EngineRun]) -> str:
 
 def markdown(rows: list[Row], runs: dict[str, EngineRun]) -> str:
     """The table of docs/performance.md."""
-    out = ["| workload | n | ours | wasm3 | ours/wasm3 | warm | load ours | load wasm3 | module "
-           "| flash ours | flash wasm3 | RAM ours | RAM wasm3 |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        cells = [r.w.name, str(r.w.m4_n), _m(r.instr["ours"]), _m(r.instr["wasm3"]),
-                 f"{r.instr['ours'] / r.instr['wasm3']:.2f}",
-                 f"{r.warm['ours'] / r.warm['wasm3']:.2f}", _m(r.load["ours"]),
-                 _m(r.load["wasm3"]), _k(r.module_len), _k(r.flash["ours"]),
-                 _k(r.flash["wasm3"]), _k(r.ram["ours"]), _k(r.ram["wasm3"])]
-        out.append("| " + " | ".join(cells) + " |")
-    out.append(f"| **geomean** | | | | **{_geo([r.instr['ours'] / r.instr['wasm3'] for r in rows])}"
-               f"** | **{_geo([r.warm['ours'] / r.warm['wasm3'] for r in rows])}** "
-               "| | | | | | | |")
+    out = ["| " + " | ".join(_HEAD) + " |", "|" + "---|" * len(_HEAD)]
+    out += ["| " + " | ".join(_cells(r)) + " |" for r in rows]
+    out.append("| **geomean** | | | | | " + " | ".join(f"**{g}**" for g in _geomeans(rows))
+               + " |" + " |" * (len(_HEAD) - 9))
     return "\n".join(out)
 
 
