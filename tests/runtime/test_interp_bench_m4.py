@@ -1,6 +1,7 @@
-"""The M4 interpreter bench (bench/interp_m4): its link-map accounting, and our engine's image
-running a module in place from flash under QEMU with the right checksum. Numbers are the
-bench's business (docs/performance.md); this keeps the image and the parser from rotting.
+"""The M4 interpreter bench (bench/interp_m4): its link-map accounting, and our engines' images
+under QEMU with the right checksum: in place from flash, and pre-decoded (translated once at
+load). Numbers are the bench's business (docs/performance.md); this keeps the images and
+the parser from rotting.
 (wasm3's image needs its sdist from PyPI, fetched by the bench, so it is not built here.)"""
 
 from __future__ import annotations
@@ -61,3 +62,16 @@ def test_our_engine_image_runs_the_module_from_flash():
     assert 16 * 1024 < res.footprint.flash < 128 * 1024
     assert res.instructions(res.run["crc32"][1]) > res.instructions(res.run["empty"][1])
     assert BOARD == "mps2-an386"
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+def test_predecoded_engine_image_translates_once_then_runs_the_form():
+    crc32 = by_name("crc32")
+    res = run_engine("pd", [module_of(crc32), module_of(EMPTY)])
+    assert res.run["crc32"][0] == run_wasmtime(crc32.wasm(), crc32.m4_n)
+    assert res.warm["crc32"][0] == res.run["crc32"][0]
+    # the install line: the module was translated (not left in place) and its form kept
+    assert res.install["crc32"] > 0
+    assert 0 < res.form["crc32"] < res.heap["crc32"]
+    assert res.install.keys() == {"crc32", "empty"}
