@@ -10,7 +10,7 @@ import pytest
 
 from bench.interp import run_wasmtime
 from bench.interp_m4.image import footprints
-from bench.interp_m4.measure import BOARD, module_of, run_engine
+from bench.interp_m4.measure import BOARD, EngineRun, module_of, run_engine
 from bench.workloads import EMPTY, by_name
 
 MAP = """\
@@ -49,28 +49,32 @@ def test_link_map_footprints(tmp_path):
     assert len(fp) == 3
 
 
-@pytest.mark.qemu
-@pytest.mark.slow
-def test_our_engine_image_runs_the_module_from_flash():
+def _crc32_on(engine: str) -> EngineRun:
+    """crc32 and the empty kernel on `engine`'s image, crc32's checksum wasmtime's."""
     crc32 = by_name("crc32")
-    res = run_engine("ours", [module_of(crc32), module_of(EMPTY)])
+    res = run_engine(engine, [module_of(crc32), module_of(EMPTY)])
     assert res.run["crc32"][0] == run_wasmtime(crc32.wasm(), crc32.m4_n)
     assert res.warm["crc32"][0] == res.run["crc32"][0]
     assert res.run["empty"][0] == 1
+    return res
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+def test_our_engine_image_runs_the_module_from_flash():
+    res = _crc32_on("ours")
     assert res.heap["crc32"] > 64 * 1024  # at least the 64 KiB value stack
     assert 0 < res.stack["crc32"] < 4096
     assert 16 * 1024 < res.footprint.flash < 128 * 1024
     assert res.instructions(res.run["crc32"][1]) > res.instructions(res.run["empty"][1])
+    assert not res.install  # in place: nothing translated
     assert BOARD == "mps2-an386"
 
 
 @pytest.mark.qemu
 @pytest.mark.slow
 def test_predecoded_engine_image_translates_once_then_runs_the_form():
-    crc32 = by_name("crc32")
-    res = run_engine("pd", [module_of(crc32), module_of(EMPTY)])
-    assert res.run["crc32"][0] == run_wasmtime(crc32.wasm(), crc32.m4_n)
-    assert res.warm["crc32"][0] == res.run["crc32"][0]
+    res = _crc32_on("pd")
     # the install line: the module was translated (not left in place) and its form kept
     assert res.install["crc32"] > 0
     assert 0 < res.form["crc32"] < res.heap["crc32"]
