@@ -65,19 +65,37 @@ def many_functions(size: int) -> bytes:
             + _section(10, _vec([b"\x02\x00\x0b"] * n)))
 
 
-CASES = {"dense_code": dense_code, "many_functions": many_functions}
+def _name3(i: int) -> bytes:
+    """A 3-character ASCII name (names are UTF-8), most significant character first."""
+    return bytes(0x21 + (i // 90 ** k) % 90 for k in (2, 1, 0))
+
+
+def exports(n: int) -> bytes:
+    """One empty function exported `n` times under 3-character names (counters, most
+    significant first): the most exports a module's bytes hold, names compared at length."""
+    names = [uleb(3) + _name3(i) + b"\x00\x00" for i in range(n)]
+    return (HEADER + _section(1, _vec([VOID])) + _section(3, _vec([b"\x00"]))
+            + _section(7, _vec(names)) + _section(10, _vec([b"\x02\x00\x0b"])))
+
+
+# A small export count and nearly the largest the arena holds (16 bytes an export,
+# 8 more while the loader checks their names; the image's flash holds no more).
+EXPORT_COUNTS = (4000, 120_000)
+def _cases(size: int) -> dict[str, bytes]:
+    return {"dense_code": dense_code(size), "many_functions": many_functions(size),
+            **{f"exports_{n}": exports(n) for n in EXPORT_COUNTS}}
 
 
 def _header(out: Path, size: int) -> None:
     lines = ["#include <stddef.h>", "#include <stdint.h>",
              "typedef struct { const char *name; const uint8_t *bytes; size_t len; } install_case;"]
-    for name, make in CASES.items():
-        data = make(size)
+    cases = _cases(size)
+    for name, data in cases.items():
         body = ",".join(str(b) for b in data)
         lines.append(f"static const uint8_t m_{name}[{len(data)}] = {{{body}}};")
     lines.append("static const install_case install_cases[] = {"
-                 + ",".join(f'{{"{n}", m_{n}, sizeof m_{n}}}' for n in CASES) + "};")
-    lines.append(f"#define INSTALL_CASES {len(CASES)}u")
+                 + ",".join(f'{{"{n}", m_{n}, sizeof m_{n}}}' for n in cases) + "};")
+    lines.append(f"#define INSTALL_CASES {len(cases)}u")
     out.mkdir(parents=True, exist_ok=True)
     (out / "install_modules.h").write_text("\n".join(lines) + "\n")
 

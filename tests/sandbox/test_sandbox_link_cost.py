@@ -41,12 +41,14 @@ def costliest(exe: Path) -> tuple[list[link_worst.HostImport], link_worst.HostIm
     return linkable, next(i for i in linkable if i.name == "periph_close")
 
 
-def link_instructions(exe: Path, tmp: Path, wasm: bytes) -> int:
-    """Instructions the device runs linking and instantiating `wasm` (installed whole)."""
+def link_instructions(exe: Path, tmp: Path, wasm: bytes,
+                      collect: tuple[str, ...] = ("wm_sb_link", "wm_instantiate")) -> int:
+    """Instructions the device runs linking and instantiating `wasm` (installed whole), or
+    inside the `collect` functions."""
     pkg = tmp / "m.wmp"
     pkg.write_bytes(package(wasm, "linkcost", []))
     res = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                          "--toggle-collect=wm_sb_link", "--toggle-collect=wm_instantiate",
+                          *(f"--toggle-collect={f}" for f in collect),
                           str(exe)], input=f"install 0 {pkg}\n", capture_output=True,
                          text=True, timeout=600, check=False)
     assert res.returncode == 0, res.stderr[-2000:]
