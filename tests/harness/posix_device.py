@@ -43,7 +43,7 @@ class PosixDevice:
     gpio_log: Path | None = None  # simulated pins: every output change is appended here
     retained: Path | None = None  # "retained RAM" in a file: survives kill(), like a reset
     tmp105: Path | None = None    # the simulated TMP105 reads millidegrees C from this file
-    predecode: bool = False  # modules run from a pre-decoded form stored beside them
+    predecode: bool = True  # modules run from a pre-decoded form stored beside them
     variant: str = "release"
     board: str = "posix"
     fuel: int | None = None  # per RUN call; None = the device's default
@@ -66,7 +66,7 @@ class PosixDevice:
              *(["--gpio-log", str(self.gpio_log)] if self.gpio_log is not None else []),
              *(["--retained", str(self.retained)] if self.retained is not None else []),
              *(["--tmp105", str(self.tmp105)] if self.tmp105 is not None else []),
-             *(["--predecode"] if self.predecode else []),
+             *([] if self.predecode else ["--in-place"]),
              *(["--fuel", str(self.fuel)] if self.fuel is not None else []),
              "--entropy", self.entropy, "--clock", self.clock,
              *(["--erase-counts", str(self.erase_counts)] if self.erase_counts else []),

@@ -12,6 +12,7 @@
  * Both give the same fuel left after every resume and the same suspensions as AOT code,
  * which always owes. */
 #include "wm_interp.h"
+#include "wm_pd.h"
 
 #define SAVE()          \
     do {                \
@@ -238,7 +239,7 @@ void wm_trace_record(wm_instance *inst, const wm_func *func, const uint8_t *pc)
         /* pc is past the opcode (or its immediates): pc - 1 lies inside the instruction */
         t->offset = m->code && pc > m->code ? (uint32_t)(pc - 1 - m->code) : 0u;
 #if WM_PREDECODE
-        if (m->pd) t->offset = 0; /* a pc in the form: no code offset kept yet (stage 2) */
+        if (m->pd) t->offset = wm_pd_code_offset(m, pc); /* a pc in the form */
 #endif
         if (d == 0) break;
         const wm_frame *fr = &x->frames[--d];

@@ -53,7 +53,18 @@ typedef struct T {
     size_t last_pos; /* byte position of the last instruction */
     uint16_t last_op;
     bool full;
+    size_t trap_pos; /* byte position of this wasm instruction's trapping or calling op, or NONE */
+    wm_pd_map map;
 } T;
+
+/* Handlers that can trap or call: the trace map names their wasm instruction. */
+static bool traps_or_calls(uint16_t o)
+{
+    return o == 0x00 || o == PD_CALL || o == PD_CALL_IND || o == PD_TABLE_GET ||
+           o == PD_TABLE_SET || (o >= 0x28 && o <= 0x3E) || o == 0x40 ||
+           (o >= 0x6D && o <= 0x70) || (o >= 0x7F && o <= 0x82) || (o >= 0xA8 && o <= 0xAB) ||
+           (o >= 0xAE && o <= 0xB1) || o == PD_BULK;
+}
 
 /* Units are stored as the uint16_t the interpreter reads them as (native order: a form is
  * attached only on a little-endian target, wm_pd_attach), the buffer 4-aligned. */
@@ -88,6 +99,7 @@ static void op(T *t, uint16_t o)
     t->last_dst = NONE;
     t->last_pos = t->out->len;
     t->last_op = o;
+    if (traps_or_calls(o)) t->trap_pos = t->out->len;
     put16(t, o);
 }
 static void dst(T *t, uint32_t slot)
@@ -393,6 +405,7 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
         if (t->full) return refuse(t, "no room for the pre-decoded form");
         const uint8_t *at = t->p;
         uint8_t o = *t->p++;
+        t->trap_pos = NONE;
         uint32_t np = 0, nr = 0;
         bool was_dead = false;
         if (t->dead) { /* unreachable code: walk it (blocks, side entries), emit nothing */
@@ -769,6 +782,10 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
             break;
         }
         }
+        /* the offset the in-place path records: its pc past the instruction, less one */
+        if (t->trap_pos != NONE &&
+            !wm_pd_map_add(t->out, &t->map, (uint32_t)t->trap_pos, (uint32_t)(t->p - 1 - m->code)))
+            t->full = true;
     }
     if (t->full) return refuse(t, "no room for the pre-decoded form");
     return WM_OK;
@@ -804,12 +821,17 @@ wm_err wm_pd_translate(const wm_module *m, wm_pd_out *out, void *scratch, size_t
     wm_st32(out->buf + 8, nf);
     wm_st32(out->buf + 12, (uint32_t)m->len);
     out->len = head;
+    t.map.top = out->cap;
     for (uint32_t i = 0; i < nf; i++) {
         if (out->len & 3u) put16(&t, 0); /* bodies start on a word */
         wm_st32(out->buf + WM_PD_HEADER + 4u * i, (uint32_t)out->len);
         wm_err e = translate_func(&t, &m->funcs[i]);
-        if (e) return e;
+        if (e) {
+            out->cap = t.map.top;
+            return e;
+        }
     }
+    wm_pd_map_finish(out, &t.map);
     return WM_OK;
 }
 
@@ -835,9 +857,11 @@ wm_err wm_pd_attach(wm_module *m, const uint8_t *form, size_t len, wm_error *err
     if (wm_ld32(form + 8) != nf || wm_ld32(form + 12) != (uint32_t)m->len ||
         len < WM_PD_HEADER + 4u * (size_t)nf)
         return wm_fail(err, WM_ERR_MALFORMED, NULL, NULL, "pre-decoded form of another module");
+    wm_err me = wm_pd_map_check(form, len, WM_PD_HEADER + 4u * (size_t)nf, err);
+    if (me) return me;
     for (uint32_t i = 0; i < nf; i++) {
         uint32_t off = wm_ld32(form + WM_PD_HEADER + 4u * i);
-        if (off >= len || (off & 1u))
+        if (off >= wm_ld32(form + 16) || (off & 1u))
             return wm_fail(err, WM_ERR_MALFORMED, NULL, NULL, "pre-decoded form: bad offset");
     }
     m->pd = form;

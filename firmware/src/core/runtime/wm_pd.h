@@ -11,8 +11,9 @@
 #define WM_PD_MAGIC 0x44504D57u /* "WMPD", read as a little-endian word */
 /* Bumped whenever a handler index or an operand layout changes: a stored form of another
  * version is refused (never reinterpreted), so a firmware update cannot misread it. */
-#define WM_PD_VERSION 1u
-#define WM_PD_HEADER 16u /* magic, version, nfuncs, code length; then nfuncs u32 offsets */
+#define WM_PD_VERSION 2u
+/* magic, version, nfuncs, code length, trace map offset; then nfuncs u32 offsets */
+#define WM_PD_HEADER 20u
 #define WM_PD_MAX_SLOTS 65535u
 #define WM_PD_STATE_SWITCH 3u /* wm_exec.state: the other engine continues the call */
 
@@ -81,6 +82,21 @@ wm_err wm_pd_attach_arena(wm_module *m, wm_arena *a, wm_error *err);
  * translated from (the code section less its counts and local declarations). */
 size_t wm_pd_form_size(const wm_module *m);
 size_t wm_pd_code_size(const wm_module *m);
+
+/* The trace map (pd_trace.c): the form's tail, one entry per instruction that can trap or
+ * call, read downwards from the form's end. The translator adds entries below out->cap
+ * (which shrinks; w->top is the cap it started from), then moves them above the bodies. */
+typedef struct wm_pd_map {
+    size_t top;
+    uint32_t form, code; /* the last entry: form byte position, code offset */
+} wm_pd_map;
+bool wm_pd_map_add(wm_pd_out *out, wm_pd_map *w, uint32_t form_pos, uint32_t code_off);
+void wm_pd_map_finish(wm_pd_out *out, wm_pd_map *w);
+/* wm_pd_attach's check: every entry inside [bodies, len) and before the map. */
+wm_err wm_pd_map_check(const uint8_t *form, size_t len, size_t bodies, wm_error *err);
+/* The code offset the in-place path records for the instruction pc (a pointer into m's
+ * form past an instruction's handler index) lies in: the trap's, or a caller's call. */
+uint32_t wm_pd_code_offset(const wm_module *m, const uint8_t *pc);
 
 /* The pre-decoded interpreter (interp_pd.c). */
 wm_err wm_run_pd(wm_instance *inst, wm_error *err);

@@ -13,10 +13,10 @@
  *                       [--gpio-log FILE] [--retained FILE] [--entropy os|jitter]
  *                       [--kv-file FILE] [--aot] [--erase-counts FILE]
  *                       [--kv-lifetime HOURS] [--clock host|cpu] [--tmp105 FILE]
- *                       [--predecode]
- * --predecode translates each module at install into its pre-decoded form, stored beside
- * it, and runs that (docs/predecoded.md); off by default until its trap traces carry code
- * offsets (`wasmote exec`'s trap lines need them).
+ *                       [--in-place]
+ * Each module is translated at install into its pre-decoded form, stored beside it, and
+ * runs that (docs/predecoded.md), as on the QEMU images; --in-place turns that off (the
+ * module runs from its code; --predecode, the default, is still accepted).
  * --kv-file keeps the config area (keys, pins, module kv data; --kv bytes) in a file of
  * its own, so it outlives a store that is thrown away (`wasmote exec --kv DIR`). The
  * realtime clock WASI programs read is the host's.
@@ -395,7 +395,7 @@ static void usage(void)
                     " [--kv BYTES] [--tcp PORT | --stdio] [--board NAME] [--ram BYTES]"
                     " [--fuel N] [--gpio-log FILE] [--retained FILE] [--entropy os|jitter]"
                     " [--kv-file FILE] [--aot] [--erase-counts FILE] [--kv-lifetime HOURS]"
-                    " [--clock host|cpu] [--tmp105 FILE] [--predecode]\n");
+                    " [--clock host|cpu] [--tmp105 FILE] [--in-place]\n");
 }
 
 int main(int argc, char **argv)
@@ -410,7 +410,7 @@ int main(int argc, char **argv)
     long size = 320 * 1024, sector = 4096, port = -1, ram = 4L * 1024 * 1024, kv = 64 * 1024;
     const char *tmp105 = NULL;
     long long fuel = 100000000LL;
-    int use_stdio = 0, aot = 0, predecode = 0;
+    int use_stdio = 0, aot = 0, predecode = 1;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--stdio") == 0) {
@@ -421,8 +421,8 @@ int main(int argc, char **argv)
             aot = 1;
             continue;
         }
-        if (strcmp(argv[i], "--predecode") == 0) {
-            predecode = 1;
+        if (strcmp(argv[i], "--predecode") == 0 || strcmp(argv[i], "--in-place") == 0) {
+            predecode = argv[i][2] == 'p';
             continue;
         }
         if (v == NULL) {
