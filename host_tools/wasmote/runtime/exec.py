@@ -118,6 +118,7 @@ class ExecRequest:
     kv_dir: Path | None = None         # keeps the modules' kv data (None: temporary)
     timeout: float | None = None       # seconds before the run is stopped
     debug: Path | None = None          # unstripped module of a package (default: beside it)
+    in_place: bool = False             # run the code itself, not its pre-decoded form
 
 
 @dataclass
@@ -270,7 +271,7 @@ def exec_module(req: ExecRequest, on_output: OutputFn | None = None,
     mods, notes = prepare(req)
     try:
         with HostDevice([m.image for m in mods], kv_dir=req.kv_dir, run_fuel=req.fuel,
-                        variant=req.variant) as dev:
+                        variant=req.variant, in_place=req.in_place) as dev:
             res = run_prepared(dev.client, mods, req, on_output, on_log)
             res.gpio = dev.gpio_changes()
     except DeviceRefused:

@@ -87,6 +87,7 @@ class HostDevice:
     ram: int = 64 << 20           # module RAM pool (virtual memory: pages untouched are free)
     run_fuel: int | None = None   # budget of one RUN; None = unlimited
     variant: str = "release"
+    in_place: bool = False        # the modules run from their code, not a pre-decoded form
     client: DeviceClient = field(init=False)
     gpio_log: Path = field(init=False)
     _tmp: tempfile.TemporaryDirectory[str] = field(init=False)
@@ -108,7 +109,8 @@ class HostDevice:
                "--ram", str(self.ram + sum(8 * len(i) for i in self.images)),
                "--fuel", str(self.run_fuel or RUN_FUEL_UNLIMITED),
                "--gpio-log", str(self.gpio_log), "--board", "posix (wasmote exec)",
-               "--aot"]  # runs a package's native code for this host, signed or not
+               "--aot",  # runs a package's native code for this host, signed or not
+               *(["--in-place"] if self.in_place else [])]
         try:
             self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                           stderr=subprocess.PIPE)

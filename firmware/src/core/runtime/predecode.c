@@ -54,6 +54,7 @@ typedef struct T {
     uint16_t last_op;
     bool full;
     size_t trap_pos; /* byte position of this wasm instruction's trapping or calling op, or NONE */
+    uint32_t trap_code; /* its code offset when not the instruction's last byte, or NONE */
     wm_pd_map map;
 } T;
 
@@ -100,6 +101,8 @@ static void op(T *t, uint16_t o)
     t->last_pos = t->out->len;
     t->last_op = o;
     if (traps_or_calls(o)) t->trap_pos = t->out->len;
+    /* in place, a bulk op's trap leaves pc past its sub-opcode (bulk_op) */
+    if (o == PD_BULK) t->trap_code = (uint32_t)(t->p - 1 - t->m->code);
     put16(t, o);
 }
 static void dst(T *t, uint32_t slot)
@@ -406,6 +409,7 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
         const uint8_t *at = t->p;
         uint8_t o = *t->p++;
         t->trap_pos = NONE;
+        t->trap_code = NONE;
         uint32_t np = 0, nr = 0;
         bool was_dead = false;
         if (t->dead) { /* unreachable code: walk it (blocks, side entries), emit nothing */
@@ -783,8 +787,8 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
         }
         }
         /* the offset the in-place path records: its pc past the instruction, less one */
-        if (t->trap_pos != NONE &&
-            !wm_pd_map_add(t->out, &t->map, (uint32_t)t->trap_pos, (uint32_t)(t->p - 1 - m->code)))
+        uint32_t code_off = t->trap_code != NONE ? t->trap_code : (uint32_t)(t->p - 1 - m->code);
+        if (t->trap_pos != NONE && !wm_pd_map_add(t->out, &t->map, (uint32_t)t->trap_pos, code_off))
             t->full = true;
     }
     if (t->full) return refuse(t, "no room for the pre-decoded form");
