@@ -1,17 +1,21 @@
 """Trap traces on the pre-decoded path (docs/predecoded.md, "Trace map"): the posix device
 runs a module's pre-decoded form by default; a trap there must name, for every frame, the
 same function and code offset as the in-place interpreter (the trapping instruction; for
-callers, their call), or `wasmote exec` names the wrong source lines."""
+callers, their call), or `wasmote exec` names the wrong source lines. The QEMU images run
+forms too: the same traces on mps2-an386 (one boot)."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from wasmote.runtime.exec import ExecRequest, Trap, run_export
+from tests.sim_client import booted_client
+from wasmote.device.client import DeviceClient
+from wasmote.runtime.exec import ExecRequest, Trap, prepare, run_export, run_prepared
 
 # Each trap sits after a few instructions that cannot trap (so offset 0 or a neighbour's
 # offset is wrong), two or three calls deep (direct, and indirect through the table).
@@ -87,3 +91,25 @@ def test_trace_is_the_same_in_place_and_pre_decoded(module: Path, export: str) -
     assert in_place[0] == TRAPS[export] and len(in_place[1]) >= 2, in_place
     assert all(off > 0 for _, off in in_place[1]), in_place
     assert _trace(module, export, in_place=False) == in_place
+
+
+@pytest.fixture(scope="module")
+def board() -> Iterator[DeviceClient]:
+    with booted_client("mps2-an386", timeout=10.0) as c:
+        yield c
+
+
+@pytest.mark.qemu
+def test_trace_on_a_board_is_the_in_place_trace(module: Path, board: DeviceClient) -> None:
+    for export in sorted(TRAPS):
+        req = ExecRequest(module, export, ("i32:1",), timeout=60.0)
+        mods = prepare(req)[0]
+        try:
+            res = run_prepared(board, mods, req)
+            [entry] = [m for m in board.modules(detail=True) if m.name == mods[0].name]
+            assert entry.code == "pre-decoded", entry
+        finally:
+            board.remove(mods[0].name)
+        assert res.trap is not None, export
+        got = res.trap.reason, [(f.func, f.offset) for f in res.trap.frames]
+        assert got == _trace(module, export, in_place=True), export
