@@ -4,8 +4,6 @@ input: malformed commands and mutated modules must get an answer, never a crash.
 from __future__ import annotations
 
 import random
-import shutil
-import subprocess
 
 import pytest
 
@@ -16,6 +14,7 @@ from tests.harness.spec_driver import (
     escape_name,
     list_exports,
 )
+from tests.harness.wat import wat_module
 
 WAT = r"""
 (module
@@ -42,12 +41,7 @@ WAT = r"""
 
 @pytest.fixture(scope="module")
 def wasm(tmp_path_factory):
-    if shutil.which("wat2wasm") is None:
-        pytest.skip("wat2wasm (wabt) is not installed")
-    d = tmp_path_factory.mktemp("drv")
-    (d / "m.wat").write_text(WAT)
-    subprocess.run(["wat2wasm", str(d / "m.wat"), "-o", str(d / "m.wasm")], check=True)
-    return d / "m.wasm"
+    return wat_module(tmp_path_factory, "drv", WAT)
 
 
 def ask(drv: DriverProcess, line: str) -> Answer:

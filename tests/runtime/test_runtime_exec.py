@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import wasmote.cli.exec_cmd  # noqa: F401  (registers `exec` even before cli/__init__ does)
+from tests.harness.wat import wat_module
 from wasmote.cli import main
 from wasmote.runtime.exec import (
     ExecRequest,
@@ -38,12 +39,7 @@ WAT = r"""
 
 @pytest.fixture(scope="module")
 def module(tmp_path_factory):
-    if shutil.which("wat2wasm") is None:
-        pytest.skip("wat2wasm (wabt) is not installed")
-    d = tmp_path_factory.mktemp("exec")
-    (d / "m.wat").write_text(WAT)
-    subprocess.run(["wat2wasm", str(d / "m.wat"), "-o", str(d / "m.wasm")], check=True)
-    return d / "m.wasm"
+    return wat_module(tmp_path_factory, "exec", WAT)
 
 
 def cli(*args: str) -> tuple[int, str, str]:

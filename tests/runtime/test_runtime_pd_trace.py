@@ -6,13 +6,12 @@ forms too: the same traces on mps2-an386 (one boot)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.harness.wat import wat_module
 from tests.sim_client import booted_client
 from wasmote.device.client import DeviceClient
 from wasmote.runtime.exec import ExecRequest, Trap, prepare, run_export, run_prepared
@@ -71,12 +70,7 @@ TRAPS = {
 
 @pytest.fixture(scope="module")
 def module(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("wat2wasm") is None:
-        pytest.skip("wat2wasm (wabt) is not installed")
-    d = tmp_path_factory.mktemp("pd_trace")
-    (d / "m.wat").write_text(WAT)
-    subprocess.run(["wat2wasm", str(d / "m.wat"), "-o", str(d / "m.wasm")], check=True)
-    return d / "m.wasm"
+    return wat_module(tmp_path_factory, "pd_trace", WAT)
 
 
 def _trace(module: Path, export: str, in_place: bool) -> tuple[str, list[tuple[int, int]]]:
