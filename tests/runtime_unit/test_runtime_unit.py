@@ -65,3 +65,23 @@ def test_fuel_weights_agree(unit_build):
     c_weights = {int(op, 16): int(w) for op, w in (ln.split() for ln in out[1:]
                                                    if ln[:4] != "i64 ")}
     assert c_weights == {op: fuel.weight(op) for op in c_weights}
+
+
+def test_damaged_trace_maps_are_refused(unit_build, repo_root, tmp_path):
+    """wm_pd_attach refuses a pre-decoded form whose trace map (docs/predecoded.md) lies
+    outside it, runs past its bounds or names a position past the bodies (pd_map_unit.c)."""
+    _, wasm_dir = unit_build
+    runtime = repo_root / "firmware" / "src" / "core" / "runtime"
+    base = runtime.parent / "base"
+    exe = tmp_path / "pd_map_unit"
+    cmd = ["cc", "-O0", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+           "-std=c99", "-Wall", "-Wextra", "-Werror", "-DWM_PREDECODE=1",
+           f"-I{repo_root / 'firmware' / 'include'}", f"-I{base}", f"-I{runtime}",
+           f"-I{c_harness.INCLUDE_DIR}",
+           *map(str, sorted(base.glob("*.c"))), *map(str, sorted(runtime.glob("*.c"))),
+           str(HERE / "c" / "pd_map_unit.c"), "-lm", "-o", str(exe)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    proc = subprocess.run([str(exe), str(wasm_dir)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), (
+        proc.stdout[-2000:] + proc.stderr[-4000:])
