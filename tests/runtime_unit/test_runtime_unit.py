@@ -27,19 +27,23 @@ def unit_build(tmp_path_factory, repo_root):
     out = tmp_path_factory.mktemp("runtime_unit")
     for wat in sorted((HERE / "wat").glob("*.wat")):
         subprocess.run(["wat2wasm", str(wat), "-o", str(out / f"{wat.stem}.wasm")], check=True)
+    return build_with_runtime(repo_root, HERE / "c" / "runtime_unit.c", out / "runtime_unit",
+                              ["-O1"]), out
+
+
+def build_with_runtime(repo_root: Path, main_c: Path, exe: Path, flags: list[str]) -> Path:
+    """main_c linked with the runtime core and its base layer, ASan+UBSan, -Werror."""
     runtime = repo_root / "firmware" / "src" / "core" / "runtime"
     base = runtime.parent / "base"  # the layer the runtime stands on
-    exe = out / "runtime_unit"
-    cmd = ["cc", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+    cmd = ["cc", *flags, "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
            "-std=c99", "-Wall", "-Wextra", "-Werror",
            f"-I{repo_root / 'firmware' / 'include'}", f"-I{base}", f"-I{runtime}",
            f"-I{c_harness.INCLUDE_DIR}",
            *map(str, sorted(base.glob("*.c"))), *map(str, sorted(runtime.glob("*.c"))),
-           str(HERE / "c" / "runtime_unit.c"),
-           "-lm", "-o", str(exe)]
+           str(main_c), "-lm", "-o", str(exe)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-4000:]
-    return exe, out
+    return exe
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -71,17 +75,8 @@ def test_damaged_trace_maps_are_refused(unit_build, repo_root, tmp_path):
     """wm_pd_attach refuses a pre-decoded form whose trace map (docs/predecoded.md) lies
     outside it, runs past its bounds or names a position past the bodies (pd_map_unit.c)."""
     _, wasm_dir = unit_build
-    runtime = repo_root / "firmware" / "src" / "core" / "runtime"
-    base = runtime.parent / "base"
-    exe = tmp_path / "pd_map_unit"
-    cmd = ["cc", "-O0", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-           "-std=c99", "-Wall", "-Wextra", "-Werror", "-DWM_PREDECODE=1",
-           f"-I{repo_root / 'firmware' / 'include'}", f"-I{base}", f"-I{runtime}",
-           f"-I{c_harness.INCLUDE_DIR}",
-           *map(str, sorted(base.glob("*.c"))), *map(str, sorted(runtime.glob("*.c"))),
-           str(HERE / "c" / "pd_map_unit.c"), "-lm", "-o", str(exe)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    exe = build_with_runtime(repo_root, HERE / "c" / "pd_map_unit.c", tmp_path / "pd_map_unit",
+                             ["-O0", "-DWM_PREDECODE=1"])
     proc = subprocess.run([str(exe), str(wasm_dir)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), (
         proc.stdout[-2000:] + proc.stderr[-4000:])
