@@ -124,9 +124,10 @@ class DebugInfo:
             line = self.lines.lookup(body.instrs[k])
         if name is None:  # the instruction's place in its function (of the module that ran)
             ran_body = self._ran.body(frame.func)
-            at = ran_body.instrs[k] if ran_body is not None and k is not None else frame.offset
-            within = at - ran_body.start if ran_body is not None else at
-            name = f"func[{frame.func}]+0x{within:x}"
+            if ran_body is None or k is None:  # not inside that function: the raw offset
+                name = f"func[{frame.func}]@0x{frame.offset:x}"
+            else:
+                name = f"func[{frame.func}]+0x{ran_body.instrs[k] - ran_body.start:x}"
         return name, line
 
 
