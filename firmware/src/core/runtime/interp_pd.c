@@ -148,7 +148,18 @@
         NEXT_AT(4);                                                            \
     }
 
+/* GCC compiles the dispatch at -Os into one shared indirect jump that every handler
+ * branches back to (it factors the computed gotos and unfactors them only when
+ * optimising for speed), with the table reloaded from the literal pool at each
+ * instruction. The run loop alone is compiled for speed so each handler ends in its own
+ * jump (bench/interp_m4, docs/performance.md). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE_SIZE__)
+#define WM_RUN_LOOP_ATTR __attribute__((optimize("O2", "reorder-blocks-algorithm=simple")))
+#else
+#define WM_RUN_LOOP_ATTR
+#endif
 
+WM_RUN_LOOP_ATTR
 wm_err wm_run_pd(wm_instance *inst, wm_error *err)
 {
     wm_exec *x = &inst->x;
