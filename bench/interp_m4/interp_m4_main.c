@@ -158,8 +158,7 @@ static uint32_t install(const bench_module *b, wm_arena *arena, wm_module *m)
     if (r == WM_OK) {
         wm_arena_release(arena, mark);
         /* keep only the form: the arena gives the same address back */
-        r = wm_arena_alloc(arena, len, 8) == mem ? wm_pd_attach(m, mem, len, &e)
-                                                  : WM_ERR_NO_MEMORY;
+        r = wm_arena_alloc(arena, len, 8) == mem ? wm_pd_attach(m, mem, len, &e) : WM_ERR_NO_MEMORY;
     }
     uint32_t t = counter_since(t0);
     if (r != WM_OK) {

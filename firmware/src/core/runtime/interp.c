@@ -184,7 +184,6 @@ static inline uint32_t memarg_offset(const uint8_t **pp)
             i = wm_fast_u32(&pc); \
     } while (0)
 
-
 /* Bulk work of n elements, `per` of them a unit, charged before it is done: how many to do
  * now. All n when the fuel pays for them; otherwise what it pays for, the fuel is then 0
  * and the caller suspends before the instruction with the rest of the work as operands. */

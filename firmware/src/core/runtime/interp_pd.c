@@ -17,17 +17,17 @@
 
 /* x->sp is stored wherever sp changes (calls, returns), so the exits from the dispatch loop
  * need not save it: sp is then dead inside the loop and its register goes to the handlers. */
-#define SAVE_NOSP()                                    \
-    do {                                               \
-        x->pc = (const uint8_t *)(const void *)pc;     \
-        x->stp = NULL;                                 \
-        x->fp = fp;                                    \
-        x->func = func;                                \
+#define SAVE_NOSP()                                \
+    do {                                           \
+        x->pc = (const uint8_t *)(const void *)pc; \
+        x->stp = NULL;                             \
+        x->fp = fp;                                \
+        x->func = func;                            \
     } while (0)
-#define SAVE()          \
-    do {                \
-        SAVE_NOSP();    \
-        x->sp = sp;     \
+#define SAVE()       \
+    do {             \
+        SAVE_NOSP(); \
+        x->sp = sp;  \
     } while (0)
 
 /* A 32-bit field is two units, low first. Where unaligned word loads are cheap it is read
@@ -49,86 +49,86 @@
 #define NEXT() goto *tbl[(uint8_t)*pc++] /* a byte: the table bounds any unit */
 /* pc += n then NEXT(), the opcode read at its offset first so it is one load, not an add
  * and a load (GCC does not fold it itself) */
-#define NEXT_AT(n)                                  \
-    do {                                            \
-        uint32_t op_ = (uint8_t)pc[n];              \
-        pc += (n) + 1;                              \
-        goto *tbl[op_];                             \
+#define NEXT_AT(n)                     \
+    do {                               \
+        uint32_t op_ = (uint8_t)pc[n]; \
+        pc += (n) + 1;                 \
+        goto *tbl[op_];                \
     } while (0)
 #else
 #define WM_CGOTO 0
 #define OP(n) case 0x##n:
 #define NEXT() continue
-#define NEXT_AT(n)    \
-    {                 \
-        pc += (n);    \
-        continue;     \
+#define NEXT_AT(n) \
+    {              \
+        pc += (n); \
+        continue;  \
     }
 #endif
 
-#define UN32(e)                      \
-    {                                \
-        uint32_t a = (uint32_t)A;    \
-        (void)a;                     \
-        D = (uint32_t)(e);           \
-        NEXT_AT(2);                  \
+#define UN32(e)                   \
+    {                             \
+        uint32_t a = (uint32_t)A; \
+        (void)a;                  \
+        D = (uint32_t)(e);        \
+        NEXT_AT(2);               \
     }
-#define UN64(e)                      \
-    {                                \
-        uint64_t a = A;              \
-        D = (uint64_t)(e);           \
-        NEXT_AT(2);                  \
+#define UN64(e)            \
+    {                      \
+        uint64_t a = A;    \
+        D = (uint64_t)(e); \
+        NEXT_AT(2);        \
     }
-#define BIN32(e)                                      \
-    {                                                 \
-        uint32_t a = (uint32_t)A, b = (uint32_t)B;    \
-        (void)a;                                      \
-        (void)b;                                      \
-        D = (uint32_t)(e);                            \
-        NEXT_AT(3);                                   \
+#define BIN32(e)                                   \
+    {                                              \
+        uint32_t a = (uint32_t)A, b = (uint32_t)B; \
+        (void)a;                                   \
+        (void)b;                                   \
+        D = (uint32_t)(e);                         \
+        NEXT_AT(3);                                \
     }
-#define BINK(e)                                        \
-    {                                                  \
-        uint32_t a = (uint32_t)A, b = LD32(2);         \
-        D = (uint32_t)(e);                             \
-        NEXT_AT(4);                                    \
-    }
-#define BR_CMP(e)                                              \
-    {                                                          \
-        uint32_t a = (uint32_t)fp[pc[0]], b = (uint32_t)fp[pc[1]]; \
-        if (e) {                                               \
-            pc += 2 + (int32_t)LD32(2);                        \
-            NEXT();                                            \
-        }                                                      \
-        NEXT_AT(4);                                            \
-    }
-#define BRX_CMP(e)                                             \
-    {                                                          \
-        uint32_t a = (uint32_t)fp[pc[0]], b = (uint32_t)fp[pc[1]]; \
-        if (e) {                                               \
-            pc += 2;                                           \
-            goto brx;                                          \
-        }                                                      \
-        pc += 2 + PD_BRX_UNITS;                                \
-        NEXT();                                                \
-    }
-#define BIN64(e)                \
-    {                           \
-        uint64_t a = A, b = B;  \
-        D = (uint64_t)(e);      \
-        NEXT_AT(3);             \
-    }
-#define BINF32(e)                                                \
-    {                                                            \
-        float a = wm_f32((uint32_t)A), b = wm_f32((uint32_t)B);  \
-        D = (e);                                                 \
-        NEXT_AT(3);                                              \
-    }
-#define BINF64(e)                              \
+#define BINK(e)                                \
     {                                          \
-        double a = wm_f64(A), b = wm_f64(B);   \
-        D = (e);                               \
-        NEXT_AT(3);                            \
+        uint32_t a = (uint32_t)A, b = LD32(2); \
+        D = (uint32_t)(e);                     \
+        NEXT_AT(4);                            \
+    }
+#define BR_CMP(e)                                                  \
+    {                                                              \
+        uint32_t a = (uint32_t)fp[pc[0]], b = (uint32_t)fp[pc[1]]; \
+        if (e) {                                                   \
+            pc += 2 + (int32_t)LD32(2);                            \
+            NEXT();                                                \
+        }                                                          \
+        NEXT_AT(4);                                                \
+    }
+#define BRX_CMP(e)                                                 \
+    {                                                              \
+        uint32_t a = (uint32_t)fp[pc[0]], b = (uint32_t)fp[pc[1]]; \
+        if (e) {                                                   \
+            pc += 2;                                               \
+            goto brx;                                              \
+        }                                                          \
+        pc += 2 + PD_BRX_UNITS;                                    \
+        NEXT();                                                    \
+    }
+#define BIN64(e)               \
+    {                          \
+        uint64_t a = A, b = B; \
+        D = (uint64_t)(e);     \
+        NEXT_AT(3);            \
+    }
+#define BINF32(e)                                               \
+    {                                                           \
+        float a = wm_f32((uint32_t)A), b = wm_f32((uint32_t)B); \
+        D = (e);                                                \
+        NEXT_AT(3);                                             \
+    }
+#define BINF64(e)                            \
+    {                                        \
+        double a = wm_f64(A), b = wm_f64(B); \
+        D = (e);                             \
+        NEXT_AT(3);                          \
     }
 #define LOADOP(N, e)                                                           \
     {                                                                          \
@@ -173,38 +173,32 @@ wm_err wm_run_pd(wm_instance *inst, wm_error *err)
     wm_err code = WM_OK;
 #if WM_CGOTO
     static const void *const tbl[256] = {
-        &&L00, &&L01, &&L02, &&L03, &&L04, &&L05, &&L_ILL, &&L_ILL,
-        &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L0C, &&L0D, &&L0E, &&L0F,
-        &&L10, &&L11, &&L12, &&L13, &&L14, &&L15, &&L16, &&L17,
-        &&L18, &&L19, &&L1A, &&L1B, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
-        &&L_ILL, &&L_ILL, &&L_ILL, &&L23, &&L24, &&L25, &&L26, &&L_ILL,
-        &&L28, &&L29, &&L2A, &&L2B, &&L2C, &&L2D, &&L2E, &&L2F,
-        &&L30, &&L31, &&L32, &&L33, &&L34, &&L35, &&L36, &&L37,
-        &&L38, &&L39, &&L3A, &&L3B, &&L3C, &&L3D, &&L3E, &&L3F,
-        &&L40, &&L41, &&L42, &&L_ILL, &&L_ILL, &&L45, &&L46, &&L47,
-        &&L48, &&L49, &&L4A, &&L4B, &&L4C, &&L4D, &&L4E, &&L4F,
-        &&L50, &&L51, &&L52, &&L53, &&L54, &&L55, &&L56, &&L57,
-        &&L58, &&L59, &&L5A, &&L5B, &&L5C, &&L5D, &&L5E, &&L5F,
-        &&L60, &&L61, &&L62, &&L63, &&L64, &&L65, &&L66, &&L67,
-        &&L68, &&L69, &&L6A, &&L6B, &&L6C, &&L6D, &&L6E, &&L6F,
-        &&L70, &&L71, &&L72, &&L73, &&L74, &&L75, &&L76, &&L77,
-        &&L78, &&L79, &&L7A, &&L7B, &&L7C, &&L7D, &&L7E, &&L7F,
-        &&L80, &&L81, &&L82, &&L83, &&L84, &&L85, &&L86, &&L87,
-        &&L88, &&L89, &&L8A, &&L8B, &&L8C, &&L8D, &&L8E, &&L8F,
-        &&L90, &&L91, &&L92, &&L93, &&L94, &&L95, &&L96, &&L97,
-        &&L98, &&L99, &&L9A, &&L9B, &&L9C, &&L9D, &&L9E, &&L9F,
-        &&LA0, &&LA1, &&LA2, &&LA3, &&LA4, &&LA5, &&LA6, &&LA7,
-        &&LA8, &&LA9, &&LAA, &&LAB, &&LAC, &&LAD, &&LAE, &&LAF,
-        &&LB0, &&LB1, &&LB2, &&LB3, &&LB4, &&LB5, &&LB6, &&LB7,
-        &&LB8, &&LB9, &&LBA, &&LBB, &&LBC, &&LBD, &&LBE, &&LBF,
-        &&LC0, &&LC1, &&LC2, &&LC3, &&LC4, &&LC5, &&LC6, &&LC7,
-        &&LC8, &&LC9, &&LCA, &&LCB, &&LCC, &&LCD, &&LCE, &&LCF,
-        &&L_ILL, &&LD1, &&LD2, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
-        &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
-        &&LE0, &&LE1, &&LE2, &&LE3, &&LE4, &&LE5, &&LE6, &&LE7,
-        &&LE8, &&LE9, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
-        &&LF0, &&LF1, &&LF2, &&LF3, &&LF4, &&LF5, &&LF6, &&LF7,
-        &&LF8, &&LF9, &&LFA, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
+        &&L00,   &&L01,   &&L02,   &&L03,   &&L04,   &&L05,   &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
+        &&L_ILL, &&L_ILL, &&L0C,   &&L0D,   &&L0E,   &&L0F,   &&L10,   &&L11,   &&L12,   &&L13,
+        &&L14,   &&L15,   &&L16,   &&L17,   &&L18,   &&L19,   &&L1A,   &&L1B,   &&L_ILL, &&L_ILL,
+        &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L23,   &&L24,   &&L25,   &&L26,   &&L_ILL,
+        &&L28,   &&L29,   &&L2A,   &&L2B,   &&L2C,   &&L2D,   &&L2E,   &&L2F,   &&L30,   &&L31,
+        &&L32,   &&L33,   &&L34,   &&L35,   &&L36,   &&L37,   &&L38,   &&L39,   &&L3A,   &&L3B,
+        &&L3C,   &&L3D,   &&L3E,   &&L3F,   &&L40,   &&L41,   &&L42,   &&L_ILL, &&L_ILL, &&L45,
+        &&L46,   &&L47,   &&L48,   &&L49,   &&L4A,   &&L4B,   &&L4C,   &&L4D,   &&L4E,   &&L4F,
+        &&L50,   &&L51,   &&L52,   &&L53,   &&L54,   &&L55,   &&L56,   &&L57,   &&L58,   &&L59,
+        &&L5A,   &&L5B,   &&L5C,   &&L5D,   &&L5E,   &&L5F,   &&L60,   &&L61,   &&L62,   &&L63,
+        &&L64,   &&L65,   &&L66,   &&L67,   &&L68,   &&L69,   &&L6A,   &&L6B,   &&L6C,   &&L6D,
+        &&L6E,   &&L6F,   &&L70,   &&L71,   &&L72,   &&L73,   &&L74,   &&L75,   &&L76,   &&L77,
+        &&L78,   &&L79,   &&L7A,   &&L7B,   &&L7C,   &&L7D,   &&L7E,   &&L7F,   &&L80,   &&L81,
+        &&L82,   &&L83,   &&L84,   &&L85,   &&L86,   &&L87,   &&L88,   &&L89,   &&L8A,   &&L8B,
+        &&L8C,   &&L8D,   &&L8E,   &&L8F,   &&L90,   &&L91,   &&L92,   &&L93,   &&L94,   &&L95,
+        &&L96,   &&L97,   &&L98,   &&L99,   &&L9A,   &&L9B,   &&L9C,   &&L9D,   &&L9E,   &&L9F,
+        &&LA0,   &&LA1,   &&LA2,   &&LA3,   &&LA4,   &&LA5,   &&LA6,   &&LA7,   &&LA8,   &&LA9,
+        &&LAA,   &&LAB,   &&LAC,   &&LAD,   &&LAE,   &&LAF,   &&LB0,   &&LB1,   &&LB2,   &&LB3,
+        &&LB4,   &&LB5,   &&LB6,   &&LB7,   &&LB8,   &&LB9,   &&LBA,   &&LBB,   &&LBC,   &&LBD,
+        &&LBE,   &&LBF,   &&LC0,   &&LC1,   &&LC2,   &&LC3,   &&LC4,   &&LC5,   &&LC6,   &&LC7,
+        &&LC8,   &&LC9,   &&LCA,   &&LCB,   &&LCC,   &&LCD,   &&LCE,   &&LCF,   &&L_ILL, &&LD1,
+        &&LD2,   &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
+        &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&LE0,   &&LE1,   &&LE2,   &&LE3,   &&LE4,   &&LE5,
+        &&LE6,   &&LE7,   &&LE8,   &&LE9,   &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
+        &&LF0,   &&LF1,   &&LF2,   &&LF3,   &&LF4,   &&LF5,   &&LF6,   &&LF7,   &&LF8,   &&LF9,
+        &&LFA,   &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL, &&L_ILL,
     };
 #endif
 
@@ -305,38 +299,38 @@ dispatch:
                 goto brx;
             }
             OP(0F)
-        {
-            if (WM_UNLIKELY(x->fuel < func->def->fuel_ret)) STOP_BEFORE(pc - 1);
-            x->fuel -= func->def->fuel_ret;
-            uint32_t n = func->type->nresults;
-            const uint64_t *src = fp + pc[0];
-            for (uint32_t k = 0; k < n; k++) fp[k] = src[k];
-            sp = fp + n;
-            x->sp = sp;
-            wm_frame *fr = &x->frames[--x->depth];
-            if (!fr->pc) {
-                func = fr->func;
-                pc = NULL;
-                fp = fr->fp;
-                SAVE();
-                return WM_OK;
-            }
-            pc = (const uint16_t *)(const void *)fr->pc;
-            fp = fr->fp;
-            func = fr->func;
-            if (func->inst != ci) {
-                LOAD_CTX();
-                if (!func->inst->mod->pd) { /* back to an in-place caller: its registers */
+            {
+                if (WM_UNLIKELY(x->fuel < func->def->fuel_ret)) STOP_BEFORE(pc - 1);
+                x->fuel -= func->def->fuel_ret;
+                uint32_t n = func->type->nresults;
+                const uint64_t *src = fp + pc[0];
+                for (uint32_t k = 0; k < n; k++) fp[k] = src[k];
+                sp = fp + n;
+                x->sp = sp;
+                wm_frame *fr = &x->frames[--x->depth];
+                if (!fr->pc) {
+                    func = fr->func;
+                    pc = NULL;
+                    fp = fr->fp;
                     SAVE();
-                    x->stp = fr->stp;
-                    x->sp = sp - 1; /* as interp.c's POPN(1) after a return */
-                    x->tos = *x->sp;
-                    x->state = WM_PD_STATE_SWITCH;
                     return WM_OK;
                 }
+                pc = (const uint16_t *)(const void *)fr->pc;
+                fp = fr->fp;
+                func = fr->func;
+                if (func->inst != ci) {
+                    LOAD_CTX();
+                    if (!func->inst->mod->pd) { /* back to an in-place caller: its registers */
+                        SAVE();
+                        x->stp = fr->stp;
+                        x->sp = sp - 1; /* as interp.c's POPN(1) after a return */
+                        x->tos = *x->sp;
+                        x->state = WM_PD_STATE_SWITCH;
+                        return WM_OK;
+                    }
+                }
+                NEXT();
             }
-            NEXT();
-        }
             OP(10)
             {
                 uint32_t fuel = LD32(0);

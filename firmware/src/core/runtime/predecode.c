@@ -23,8 +23,8 @@ typedef struct pend {
 } pend;
 
 typedef struct ctl {
-    uint8_t op;    /* 0 function, 2 block, 3 loop, 4 if, 5 else */
-    uint8_t dead;  /* entered in unreachable code: nothing of it is emitted */
+    uint8_t op;   /* 0 function, 2 block, 3 loop, 4 if, 5 else */
+    uint8_t dead; /* entered in unreachable code: nothing of it is emitted */
     uint32_t height, nparams, nresults;
     uint32_t start;     /* loop: byte position of the body (back-edge target) */
     uint32_t back_fuel; /* loop: fuel a back-edge charges */
@@ -62,9 +62,9 @@ typedef struct T {
 static bool traps_or_calls(uint16_t o)
 {
     return o == 0x00 || o == PD_CALL || o == PD_CALL_IND || o == PD_TABLE_GET ||
-           o == PD_TABLE_SET || (o >= 0x28 && o <= 0x3E) || o == 0x40 ||
-           (o >= 0x6D && o <= 0x70) || (o >= 0x7F && o <= 0x82) || (o >= 0xA8 && o <= 0xAB) ||
-           (o >= 0xAE && o <= 0xB1) || o == PD_BULK;
+           o == PD_TABLE_SET || (o >= 0x28 && o <= 0x3E) || o == 0x40 || (o >= 0x6D && o <= 0x70) ||
+           (o >= 0x7F && o <= 0x82) || (o >= 0xA8 && o <= 0xAB) || (o >= 0xAE && o <= 0xB1) ||
+           o == PD_BULK;
 }
 
 /* Units are stored as the uint16_t the interpreter reads them as (native order: a form is
@@ -358,8 +358,15 @@ static void skip_dead(T *t, uint8_t o)
     switch (o) {
     case 0x0C:
     case 0x0D:
-    case 0x10: (void)wm_fast_u32(pp); t->side++; break;
-    case 0x11: (void)wm_fast_u32(pp); (void)wm_fast_u32(pp); t->side++; break;
+    case 0x10:
+        (void)wm_fast_u32(pp);
+        t->side++;
+        break;
+    case 0x11:
+        (void)wm_fast_u32(pp);
+        (void)wm_fast_u32(pp);
+        t->side++;
+        break;
     case 0x0E: {
         uint32_t n = wm_fast_u32(pp);
         for (uint32_t k = 0; k <= n; k++) (void)wm_fast_u32(pp);
@@ -371,10 +378,17 @@ static void skip_dead(T *t, uint8_t o)
         t->p += n;
         break;
     }
-    case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26: case 0xD2:
-        (void)wm_fast_u32(pp);
-        break;
-    case 0x3F: case 0x40: case 0xD0: t->p++; break;
+    case 0x20:
+    case 0x21:
+    case 0x22:
+    case 0x23:
+    case 0x24:
+    case 0x25:
+    case 0x26:
+    case 0xD2: (void)wm_fast_u32(pp); break;
+    case 0x3F:
+    case 0x40:
+    case 0xD0: t->p++; break;
     case 0x41: (void)wm_fast_s32(pp); break;
     case 0x42: (void)wm_fast_s64(pp); break;
     case 0x43: t->p += 4; break;
@@ -685,8 +699,20 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
             put32(t, wm_fast_u32(&t->p));
             break;
         }
-        case 0x28: case 0x29: case 0x2A: case 0x2B: case 0x2C: case 0x2D: case 0x2E:
-        case 0x2F: case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: {
+        case 0x28:
+        case 0x29:
+        case 0x2A:
+        case 0x2B:
+        case 0x2C:
+        case 0x2D:
+        case 0x2E:
+        case 0x2F:
+        case 0x30:
+        case 0x31:
+        case 0x32:
+        case 0x33:
+        case 0x34:
+        case 0x35: {
             (void)wm_fast_u32(&t->p);
             uint32_t off = wm_fast_u32(&t->p);
             uint32_t a = operand(t, t->h - 1);
@@ -698,8 +724,15 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
             push_slot(t);
             break;
         }
-        case 0x36: case 0x37: case 0x38: case 0x39: case 0x3A: case 0x3B: case 0x3C:
-        case 0x3D: case 0x3E: {
+        case 0x36:
+        case 0x37:
+        case 0x38:
+        case 0x39:
+        case 0x3A:
+        case 0x3B:
+        case 0x3C:
+        case 0x3D:
+        case 0x3E: {
             (void)wm_fast_u32(&t->p);
             uint32_t off = wm_fast_u32(&t->p);
             uint32_t v = operand(t, t->h - 1), a = operand(t, t->h - 2);
@@ -716,7 +749,10 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
             dst(t, slot_of(t, t->h));
             push_slot(t);
             break;
-        case 0x40: t->p++; unary(t, 0x40); break;
+        case 0x40:
+            t->p++;
+            unary(t, 0x40);
+            break;
         case 0x41: push_pend(t, PK_CONST, (uint32_t)wm_fast_s32(&t->p)); break;
         case 0x42: push_pend(t, PK_CONST, (uint64_t)wm_fast_s64(&t->p)); break;
         case 0x43:
@@ -818,7 +854,8 @@ wm_err wm_pd_translate(const wm_module *m, wm_pd_out *out, void *scratch, size_t
     if ((uintptr_t)out->buf & 3u)
         return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, "pre-decoded form buffer not aligned");
     size_t head = WM_PD_HEADER + 4u * (size_t)nf;
-    if (out->cap < head) return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, "no room for the pre-decoded form");
+    if (out->cap < head)
+        return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, "no room for the pre-decoded form");
     wm_memset(out->buf, 0, head);
     wm_st32(out->buf, WM_PD_MAGIC);
     wm_st32(out->buf + 4, WM_PD_VERSION);
@@ -882,8 +919,7 @@ size_t wm_pd_scratch_size(const wm_module *m, uint32_t max_blocks)
     return ((size_t)maxh + 1) * sizeof(pend) + (size_t)max_blocks * sizeof(ctl) + 8u;
 }
 
-wm_err wm_pd_translate_in(const wm_module *m, uint8_t *mem, size_t cap, size_t *len,
-                          wm_error *err)
+wm_err wm_pd_translate_in(const wm_module *m, uint8_t *mem, size_t cap, size_t *len, wm_error *err)
 {
     size_t sc = wm_pd_scratch_size(m, WM_PD_INSTALL_BLOCKS);
     *len = 0;

@@ -52,33 +52,33 @@
  * arguments (the callee's nparams slots below sp) converted, the call made, a block or an
  * error taken; after it, sp is the arguments' base and res[] holds the t->nresults results.
  * Declares args, res, t, i and e. */
-#define HOST_CALL()                                                               \
-    wm_val args[MAX_HOST_VALS], res[MAX_HOST_VALS];                               \
-    const wm_functype *t = callee->type;                                          \
-    uint32_t i;                                                                   \
-    sp -= t->nparams;                                                             \
-    for (i = 0; i < t->nparams; i++) wm_slot_to_val(t->params[i], sp[i], &args[i]); \
-    if ((size_t)(x->stack_end - sp) < t->nresults) EXHAUST();                     \
-    for (i = 0; i < t->nresults; i++) {                                           \
-        res[i].type = t->results[i];                                              \
-        res[i].of.i64 = 0;                                                        \
-    }                                                                             \
-    SAVE();                                                                       \
-    wm_instance *hi = func ? func->inst : inst;                                   \
-    hi->trap_msg = NULL;                                                          \
+#define HOST_CALL()                                                                   \
+    wm_val args[MAX_HOST_VALS], res[MAX_HOST_VALS];                                   \
+    const wm_functype *t = callee->type;                                              \
+    uint32_t i;                                                                       \
+    sp -= t->nparams;                                                                 \
+    for (i = 0; i < t->nparams; i++) wm_slot_to_val(t->params[i], sp[i], &args[i]);   \
+    if ((size_t)(x->stack_end - sp) < t->nresults) EXHAUST();                         \
+    for (i = 0; i < t->nresults; i++) {                                               \
+        res[i].type = t->results[i];                                                  \
+        res[i].of.i64 = 0;                                                            \
+    }                                                                                 \
+    SAVE();                                                                           \
+    wm_instance *hi = func ? func->inst : inst;                                       \
+    hi->trap_msg = NULL;                                                              \
     wm_charge(inst, WM_FUEL_HOST); /* owed if short: suspends right after the call */ \
-    wm_err e = callee->host->fn(hi, callee->host->user, args, res);               \
-    if (e == WM_ERR_BLOCKED && func) {                                            \
-        /* Suspend before the call: the arguments are still in place above sp. */ \
-        x->sp = sp + t->nparams;                                                  \
-        x->retry = callee;                                                        \
-        x->state = WM_SUSPENDED;                                                  \
-        return wm_trap_err(err, WM_ERR_BLOCKED, "blocked in a host function");    \
-    }                                                                             \
-    if (e != WM_OK) {                                                             \
-        msg = hi->trap_msg ? hi->trap_msg : "host function failed";               \
-        code = e == WM_ERR_EXHAUSTION ? e : WM_ERR_TRAP;                          \
-        goto out;                                                                 \
+    wm_err e = callee->host->fn(hi, callee->host->user, args, res);                   \
+    if (e == WM_ERR_BLOCKED && func) {                                                \
+        /* Suspend before the call: the arguments are still in place above sp. */     \
+        x->sp = sp + t->nparams;                                                      \
+        x->retry = callee;                                                            \
+        x->state = WM_SUSPENDED;                                                      \
+        return wm_trap_err(err, WM_ERR_BLOCKED, "blocked in a host function");        \
+    }                                                                                 \
+    if (e != WM_OK) {                                                                 \
+        msg = hi->trap_msg ? hi->trap_msg : "host function failed";                   \
+        code = e == WM_ERR_EXHAUSTION ? e : WM_ERR_TRAP;                              \
+        goto out;                                                                     \
     }
 
 static inline uint32_t rotl32(uint32_t a, uint32_t k)

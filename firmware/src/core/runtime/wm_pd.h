@@ -19,26 +19,26 @@
 
 /* Handler indexes that are not a wasm opcode of the same meaning (docs/predecoded.md). */
 enum {
-    PD_COPY = 0x01,      /* dst, src */
-    PD_BRX = 0x02,       /* rel32, fuel32, from, to, n: copy n values, jump, check point */
-    PD_BRX_IF = 0x03,    /* cond, then a PD_BRX payload */
-    PD_BR_UNLESS = 0x04, /* cond, rel32 (if: the false edge) */
-    PD_LOOP = 0x05,      /* fuel32: a loop entered from above (its check point) */
-    PD_BR = 0x0C,        /* rel32 */
-    PD_BR_IF = 0x0D,     /* cond, rel32 */
-    PD_BR_TABLE = 0x0E,  /* index, n32, then n + 1 PD_BRX payloads */
-    PD_RETURN = 0x0F,    /* from: the results are at slots from.. */
-    PD_CALL = 0x10,      /* fuel32, func32, argbase */
-    PD_CALL_IND = 0x11,  /* fuel32, type32, table32, index, argbase */
-    PD_SELECT = 0x1B,    /* dst, a, b, cond */
-    PD_CONST32 = 0x41,   /* dst, imm32 (zero-extended, as an i32 slot) */
-    PD_CONST64 = 0x42,   /* dst, imm64 */
-    PD_K = 0x12,         /* 0x12..0x1A: i32 add sub mul and or xor shl shr_s shr_u with a
+    PD_COPY = 0x01,       /* dst, src */
+    PD_BRX = 0x02,        /* rel32, fuel32, from, to, n: copy n values, jump, check point */
+    PD_BRX_IF = 0x03,     /* cond, then a PD_BRX payload */
+    PD_BR_UNLESS = 0x04,  /* cond, rel32 (if: the false edge) */
+    PD_LOOP = 0x05,       /* fuel32: a loop entered from above (its check point) */
+    PD_BR = 0x0C,         /* rel32 */
+    PD_BR_IF = 0x0D,      /* cond, rel32 */
+    PD_BR_TABLE = 0x0E,   /* index, n32, then n + 1 PD_BRX payloads */
+    PD_RETURN = 0x0F,     /* from: the results are at slots from.. */
+    PD_CALL = 0x10,       /* fuel32, func32, argbase */
+    PD_CALL_IND = 0x11,   /* fuel32, type32, table32, index, argbase */
+    PD_SELECT = 0x1B,     /* dst, a, b, cond */
+    PD_CONST32 = 0x41,    /* dst, imm32 (zero-extended, as an i32 slot) */
+    PD_CONST64 = 0x42,    /* dst, imm64 */
+    PD_K = 0x12,          /* 0x12..0x1A: i32 add sub mul and or xor shl shr_s shr_u with a
                           * constant: dst, a, imm32 */
-    PD_BR_CMP = 0xC5,    /* 0xC5 + (op - 0x45), op an i32 compare: a[, b], rel32 (eqz: a) */
-    PD_BRX_CMP = 0xF0,   /* the same with a PD_BRX payload */
-    PD_SAT = 0xE0,       /* 0xE0 + n: 0xFC n (n < 8): dst, a */
-    PD_BULK = 0xE8,      /* sub, top, imm32: 0xFC sub (bulk memory / table), operands in
+    PD_BR_CMP = 0xC5,     /* 0xC5 + (op - 0x45), op an i32 compare: a[, b], rel32 (eqz: a) */
+    PD_BRX_CMP = 0xF0,    /* the same with a PD_BRX payload */
+    PD_SAT = 0xE0,        /* 0xE0 + n: 0xFC n (n < 8): dst, a */
+    PD_BULK = 0xE8,       /* sub, top, imm32: 0xFC sub (bulk memory / table), operands in
                           * the slots up to top, immediates at imm32 in the module's code */
     PD_TABLE_SIZE = 0xE9, /* dst, table32 */
     PD_TABLE_GET = 0x25,  /* dst, index, table32 */
@@ -69,8 +69,7 @@ size_t wm_pd_scratch_size(const wm_module *m, uint32_t max_blocks);
 /* wm_pd_translate into mem alone (the form at its start, scratch at its end; mem 8-byte
  * aligned): what a device does at install, in RAM it has for the install. *len: the
  * form's size. WM_ERR_LIMIT when form and scratch do not fit in cap. */
-wm_err wm_pd_translate_in(const wm_module *m, uint8_t *mem, size_t cap, size_t *len,
-                          wm_error *err);
+wm_err wm_pd_translate_in(const wm_module *m, uint8_t *mem, size_t cap, size_t *len, wm_error *err);
 /* Checks a form's header against the module (magic, version, function count, code length,
  * every offset inside the form) and binds it: the module's functions then run pre-decoded. */
 wm_err wm_pd_attach(wm_module *m, const uint8_t *form, size_t len, wm_error *err);
@@ -105,7 +104,7 @@ wm_err wm_run_pd(wm_instance *inst, wm_error *err);
 static inline const uint16_t *wm_pd_code(const wm_module *m, const wm_funcdef *d)
 {
     return (const uint16_t *)(const void *)(m->pd + wm_ld32(m->pd + WM_PD_HEADER +
-                                                          4u * (uint32_t)(d - m->funcs)));
+                                                            4u * (uint32_t)(d - m->funcs)));
 }
 #endif
 
