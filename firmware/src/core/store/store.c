@@ -49,10 +49,13 @@ static uint32_t extent(const wm_store *st, uint32_t size)
     return ((WM_STORE_HEADER_SIZE + size) + s - 1u) / s;
 }
 
-/* Image bytes, and the tail after them on an 8-byte boundary (a tail of 0: none). */
+/* Where a record's tail starts, past its image: the next 8-byte boundary. */
+static uint32_t tail_start(uint32_t size) { return (size + 7u) & ~7u; }
+
+/* Image bytes, and the tail after them (a tail of 0: none). */
 static uint32_t span(uint32_t size, uint32_t tail)
 {
-    return tail == 0 ? size : ((size + 7u) & ~7u) + tail;
+    return tail == 0 ? size : tail_start(size) + tail;
 }
 
 static uint32_t rec_extent(const wm_store *st, const wm_store_record *r)
@@ -68,7 +71,7 @@ static uint32_t tail_of(const uint8_t *h, uint32_t size, uint32_t region)
 {
     uint32_t len = wm_ld32(h + OFF_TAIL);
     if (len != ~wm_ld32(h + OFF_TAIL + 4u) || len == 0 || size > region ||
-        len > region - ((size + 7u) & ~7u)) {
+        len > region - tail_start(size)) {
         return 0;
     }
     return len;
@@ -508,7 +511,7 @@ static int move_record(wm_store *st, uint32_t addr, uint32_t dest)
     rc = copy_bytes(st, old.addr + WM_STORE_HEADER_SIZE, nr->addr + WM_STORE_HEADER_SIZE, old.size);
     if (rc == WM_STORE_OK && old.tail > 0) {
         /* the tail moves with its image, under the same commit */
-        uint32_t to = span(old.size, old.tail) - old.tail;
+        uint32_t to = tail_start(old.size);
         rc = program_tail_word(st, nr, old.tail);
         if (rc == WM_STORE_OK) {
             rc = copy_bytes(st, old.addr + WM_STORE_HEADER_SIZE + to,
@@ -745,7 +748,7 @@ int wm_store_put_tail(wm_store *st, const uint8_t *data, uint32_t len)
         rc = program_tail_word(st, &st->recs[st->pending_idx], len);
     }
     r = &st->recs[st->pending_idx]; /* prepare_run may have dropped records below it */
-    uint32_t at = r->addr + WM_STORE_HEADER_SIZE + span(r->size, len) - len;
+    uint32_t at = r->addr + WM_STORE_HEADER_SIZE + tail_start(r->size);
     if (rc == WM_STORE_OK && st->flash->program(st->flash->ctx, at, data, len) != 0) {
         rc = WM_STORE_EFLASH;
     }
@@ -768,5 +771,5 @@ const uint8_t *wm_store_tail(const wm_store *st, uint32_t i, uint32_t *len)
         return NULL;
     }
     *len = r->tail;
-    return st->flash->mapped + r->addr + WM_STORE_HEADER_SIZE + span(r->size, r->tail) - r->tail;
+    return st->flash->mapped + r->addr + WM_STORE_HEADER_SIZE + tail_start(r->size);
 }
