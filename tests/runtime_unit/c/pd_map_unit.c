@@ -39,23 +39,23 @@ static wm_err attach_damaged(wm_module *m, const uint8_t *form, size_t len,
     return rc;
 }
 
-static void map_past_end(uint8_t *f, size_t len) { wm_st32(f + 16, (uint32_t)len + 2u); }
-static void map_in_header(uint8_t *f, size_t len) { (void)len, wm_st32(f + 16, 8u); }
+static void map_past_end(uint8_t *f, size_t len) { wm_st32(f + WM_PD_AT_MAP, (uint32_t)len + 2u); }
+static void map_in_header(uint8_t *f, size_t len) { (void)len, wm_st32(f + WM_PD_AT_MAP, 8u); }
 static void unterminated(uint8_t *f, size_t len) /* one continuation byte and nothing below */
 {
-    wm_st32(f + 16, (uint32_t)len - 1u);
+    wm_st32(f + WM_PD_AT_MAP, (uint32_t)len - 1u);
     f[len - 1] = 0x80;
 }
 static void entry_past_map(uint8_t *f, size_t len) /* a form delta of 2^31-1 units */
 {
     static const uint8_t big[6] = {0x00, 0x07, 0xFF, 0xFF, 0xFF, 0xFF}; /* read downwards */
-    wm_st32(f + 16, (uint32_t)len - 6u);
+    wm_st32(f + WM_PD_AT_MAP, (uint32_t)len - 6u);
     memcpy(f + len - 6, big, 6);
 }
 static void body_in_map(uint8_t *f, size_t len)
 {
     (void)len;
-    wm_st32(f + WM_PD_HEADER, wm_ld32(f + 16));
+    wm_st32(f + WM_PD_HEADER, wm_ld32(f + WM_PD_AT_MAP));
 }
 
 int main(int argc, char **argv)

@@ -32,7 +32,7 @@ bool wm_pd_map_add(wm_pd_out *out, wm_pd_map *w, uint32_t form_pos, uint32_t cod
 void wm_pd_map_finish(wm_pd_out *out, wm_pd_map *w)
 {
     size_t n = w->top - out->cap;
-    wm_st32(out->buf + 16, (uint32_t)out->len);
+    wm_st32(out->buf + WM_PD_AT_MAP, (uint32_t)out->len);
     for (size_t i = 0; i < n; i++) out->buf[out->len + i] = out->buf[out->cap + i]; /* down */
     out->len += n;
     out->cap = w->top;
@@ -56,7 +56,7 @@ static bool get_down(const uint8_t *lo, const uint8_t **at, uint32_t *v)
 
 wm_err wm_pd_map_check(const uint8_t *form, size_t len, size_t bodies, wm_error *err)
 {
-    uint32_t map = wm_ld32(form + 16);
+    uint32_t map = wm_ld32(form + WM_PD_AT_MAP);
     if (map < bodies || map > len)
         return wm_fail(err, WM_ERR_MALFORMED, NULL, NULL, "pre-decoded form: bad trace map");
     const uint8_t *at = form + len;
@@ -76,7 +76,7 @@ wm_err wm_pd_map_check(const uint8_t *form, size_t len, size_t bodies, wm_error 
 uint32_t wm_pd_code_offset(const wm_module *m, const uint8_t *pc)
 {
     /* cold (a trap): a linear walk to the last entry before pc, which lies inside it */
-    const uint8_t *lo = m->pd + wm_ld32(m->pd + 16), *at = m->pd + m->pd_len;
+    const uint8_t *lo = m->pd + wm_ld32(m->pd + WM_PD_AT_MAP), *at = m->pd + m->pd_len;
     uint32_t pos = (uint32_t)(pc - m->pd), f = 0, c = 0, best = 0, df, dc;
     while (get_down(lo, &at, &df) && get_down(lo, &at, &dc)) {
         f += 2u * df;

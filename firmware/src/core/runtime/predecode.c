@@ -857,10 +857,10 @@ wm_err wm_pd_translate(const wm_module *m, wm_pd_out *out, void *scratch, size_t
     if (out->cap < head)
         return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, "no room for the pre-decoded form");
     wm_memset(out->buf, 0, head);
-    wm_st32(out->buf, WM_PD_MAGIC);
-    wm_st32(out->buf + 4, WM_PD_VERSION);
-    wm_st32(out->buf + 8, nf);
-    wm_st32(out->buf + 12, (uint32_t)m->len);
+    wm_st32(out->buf + WM_PD_AT_MAGIC, WM_PD_MAGIC);
+    wm_st32(out->buf + WM_PD_AT_VERSION, WM_PD_VERSION);
+    wm_st32(out->buf + WM_PD_AT_NFUNCS, nf);
+    wm_st32(out->buf + WM_PD_AT_CODE_LEN, (uint32_t)m->len);
     out->len = head;
     t.map.top = out->cap;
     for (uint32_t i = 0; i < nf; i++) {
@@ -890,19 +890,20 @@ wm_err wm_pd_attach(wm_module *m, const uint8_t *form, size_t len, wm_error *err
 {
     uint32_t nf = m->nfuncs - m->nfunc_imports;
     const uint16_t one = 1; /* the interpreter reads units natively: little-endian only */
-    if (len < WM_PD_HEADER || ((uintptr_t)form & 3u) || wm_ld32(form) != WM_PD_MAGIC ||
-        *(const uint8_t *)&one != 1)
+    if (len < WM_PD_HEADER || ((uintptr_t)form & 3u) ||
+        wm_ld32(form + WM_PD_AT_MAGIC) != WM_PD_MAGIC || *(const uint8_t *)&one != 1)
         return wm_fail(err, WM_ERR_MALFORMED, NULL, NULL, "not a pre-decoded form");
-    if (wm_ld32(form + 4) != WM_PD_VERSION)
+    if (wm_ld32(form + WM_PD_AT_VERSION) != WM_PD_VERSION)
         return wm_fail(err, WM_ERR_MALFORMED, NULL, NULL, "pre-decoded form of another version");
-    if (wm_ld32(form + 8) != nf || wm_ld32(form + 12) != (uint32_t)m->len ||
+    if (wm_ld32(form + WM_PD_AT_NFUNCS) != nf ||
+        wm_ld32(form + WM_PD_AT_CODE_LEN) != (uint32_t)m->len ||
         len < WM_PD_HEADER + 4u * (size_t)nf)
         return wm_fail(err, WM_ERR_MALFORMED, NULL, NULL, "pre-decoded form of another module");
     wm_err me = wm_pd_map_check(form, len, WM_PD_HEADER + 4u * (size_t)nf, err);
     if (me) return me;
     for (uint32_t i = 0; i < nf; i++) {
         uint32_t off = wm_ld32(form + WM_PD_HEADER + 4u * i);
-        if (off >= wm_ld32(form + 16) || (off & 1u))
+        if (off >= wm_ld32(form + WM_PD_AT_MAP) || (off & 1u))
             return wm_fail(err, WM_ERR_MALFORMED, NULL, NULL, "pre-decoded form: bad offset");
     }
     m->pd = form;

@@ -12,7 +12,12 @@
 /* Bumped whenever a handler index or an operand layout changes: a stored form of another
  * version is refused (never reinterpreted), so a firmware update cannot misread it. */
 #define WM_PD_VERSION 2u
-/* magic, version, nfuncs, code length, trace map offset; then nfuncs u32 offsets */
+/* The header's u32 fields, then nfuncs u32 offsets of the function bodies */
+#define WM_PD_AT_MAGIC 0u
+#define WM_PD_AT_VERSION 4u
+#define WM_PD_AT_NFUNCS 8u
+#define WM_PD_AT_CODE_LEN 12u /* the module's length: a form of another module is refused */
+#define WM_PD_AT_MAP 16u      /* where the trace map starts (the bodies end) */
 #define WM_PD_HEADER 20u
 #define WM_PD_MAX_SLOTS 65535u
 #define WM_PD_STATE_SWITCH 3u /* wm_exec.state: the other engine continues the call */
