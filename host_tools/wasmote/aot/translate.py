@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from wasmote.aot import checks, dominated, guards, loops, ranges
+from wasmote.aot import checks, dominated, guards, loops, narrow, ranges
 from wasmote.errors import WasmoteError
 from wasmote.wasm import fuel as fuel_rule
 from wasmote.wasm.module import (
@@ -235,6 +235,10 @@ class _FuncGen:
                                             vr.locals if vr else (), skip)
                     if gp is not None:
                         self.guards[k] = gp
+        # i64.mul of values that fit 32 bits: index -> its narrow C (narrow.py)
+        self.narrow = narrow.plan(self.instrs,
+                                  [(len(t.params), len(t.results)) for t in info.func_types],
+                                  [(len(t.params), len(t.results)) for t in info.types])
         self.after: dict[int, list[str]] = {}  # labels to place after an instruction
         self.calls = False
         self.globals_used: set[int] = set()
@@ -440,7 +444,8 @@ class _FuncGen:
             return
         simple = _SIMPLE.get(op)
         if simple is not None:
-            self.simple(*simple)
+            narrowed = self.narrow.get(self.index)
+            self.simple(*simple[:2], narrowed or simple[2])
             return
         raise TranslateError(f"AOT: instruction 0x{op:x} at offset 0x{ins.offset:x} is not "
                              "supported")
