@@ -19,9 +19,8 @@ result is the same number, so nothing else changes (translate.py, docs/aot.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from wasmote.aot.checks import _Effects, block_arity
+from wasmote.aot.checks import _Effects
+from wasmote.aot.stackwalk import StackWalk
 from wasmote.wasm.module import Instr
 
 _S32 = (-(1 << 31), (1 << 31) - 1)
@@ -86,73 +85,22 @@ def _unary(op: int, a: Iv) -> Iv:
 _UNARY = frozenset({0xAC, 0xAD, 0xC0, 0xC1, 0xC2, 0xC3, 0xC4})
 
 
-@dataclass
-class _Frame:
-    base: int      # stack height below the block's parameters
-    nparams: int
-    nresults: int
+class _Narrow(StackWalk[tuple[int, int]]):
+    def __init__(self, effects: _Effects, type_arity: list[tuple[int, int]]) -> None:
+        super().__init__(type_arity)
+        self.effects = effects
+        # what the locals hold since the last point where paths merge (a loop's head, an
+        # else, an end): a local set on this path keeps its value's interval until then
+        self.local: dict[int, Iv] = {}
+        self.out: dict[int, str] = {}
 
+    def merged(self) -> None:
+        self.local.clear()
 
-def plan(instrs: list[Instr], func_arity: list[tuple[int, int]],
-         type_arity: list[tuple[int, int]]) -> dict[int, str]:
-    """Instruction index -> the C template of each i64.mul that can be done narrow."""
-    effects = _Effects(func_arity, type_arity)
-    out: dict[int, str] = {}
-    stack: list[Iv] = []
-    # what the locals hold since the last point where paths merge (a loop's head, an else,
-    # an end): a local set on this path keeps its value's interval until then
-    local: dict[int, Iv] = {}
-    ctl: list[_Frame] = [_Frame(0, 0, 0)]
-    live = True
-    dead = 0  # blocks opened inside unreachable code
-
-    def pop() -> Iv:
-        return stack.pop() if len(stack) > ctl[-1].base else None
-
-    def restart(results: bool) -> None:
-        local.clear()
-        f = ctl[-1]
-        del stack[f.base:]
-        stack.extend([None] * (f.nresults if results else f.nparams))
-
-    for idx, ins in enumerate(instrs):
+    def step(self, idx: int, ins: Instr) -> bool:
         op = ins.op
-        if not live:  # unreachable: only the nesting matters
-            if op in (0x02, 0x03, 0x04):
-                dead += 1
-            elif op == 0x0B and dead:
-                dead -= 1
-            elif op == 0x05 and not dead:
-                restart(False)
-                live = True
-            elif op == 0x0B:
-                restart(True)
-                ctl.pop()
-                if not ctl:
-                    break
-                live = True
-            continue
-        if op in (0x02, 0x03, 0x04):
-            if op == 0x04:
-                pop()
-            if op == 0x03:
-                local.clear()
-            np, nr = block_arity(ins.imm[0], type_arity)
-            for _ in range(np):
-                pop()
-            ctl.append(_Frame(len(stack), np, nr))
-            stack.extend([None] * np)
-        elif op == 0x05:
-            restart(False)
-        elif op == 0x0B:
-            restart(True)
-            ctl.pop()
-            if not ctl:
-                break
-        elif op in (0x00, 0x0C, 0x0E, 0x0F):
-            live = False
-            dead = 0
-        elif op in (0x41, 0x42):  # i32.const, i64.const: read as signed
+        stack, pop = self.stack, self.pop
+        if op in (0x41, 0x42):  # i32.const, i64.const: read as signed
             bits = 32 if op == 0x41 else 64
             c = ins.imm[0] & ((1 << bits) - 1)
             c -= (c >> (bits - 1)) << bits
@@ -160,9 +108,9 @@ def plan(instrs: list[Instr], func_arity: list[tuple[int, int]],
         elif op == 0x0D:  # br_if: the condition goes, the values stay
             pop()
         elif op == 0x20:
-            stack.append(local.get(ins.imm[0]))
+            stack.append(self.local.get(ins.imm[0]))
         elif op in (0x21, 0x22):
-            value = local[ins.imm[0]] = pop()
+            value = self.local[ins.imm[0]] = pop()
             if op == 0x22:  # local.tee: the value stays
                 stack.append(value)
         elif op in _LOADS:
@@ -172,9 +120,9 @@ def plan(instrs: list[Instr], func_arity: list[tuple[int, int]],
             b, a = pop(), pop()
             if op == I64_MUL:
                 if _within(a, _S32) and _within(b, _S32):
-                    out[idx] = MUL_S32
+                    self.out[idx] = MUL_S32
                 elif _within(a, _U32) and _within(b, _U32):
-                    out[idx] = MUL_U32
+                    self.out[idx] = MUL_U32
             stack.append(_binary(op, a, b))
         elif op in _AND:  # a non-negative operand bounds the result
             b, a = pop(), pop()
@@ -190,10 +138,18 @@ def plan(instrs: list[Instr], func_arity: list[tuple[int, int]],
         elif op in _UNARY:
             stack.append(_unary(op, pop()))
         else:
-            ar = effects.arity(ins)
+            ar = self.effects.arity(ins)
             if ar is None:  # not translated either (translate.py says so): stop here
-                break
+                return False
             for _ in range(ar[0]):
                 pop()
             stack.extend([None] * ar[1])
-    return out
+        return True
+
+
+def plan(instrs: list[Instr], func_arity: list[tuple[int, int]],
+         type_arity: list[tuple[int, int]]) -> dict[int, str]:
+    """Instruction index -> the C template of each i64.mul that can be done narrow."""
+    w = _Narrow(_Effects(func_arity, type_arity), type_arity)
+    w.walk(instrs)
+    return w.out

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE, _Effects, block_arity
+from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE, _Effects
+from wasmote.aot.stackwalk import StackWalk
 from wasmote.wasm.module import I32, Instr
 
 U32 = 0xFFFFFFFF
@@ -91,28 +92,17 @@ _TEST = frozenset({0x45, 0x50} | set(range(0x51, 0x5B)) | set(range(0x5B, 0x67))
 _LOADED = {0x2D: 255, 0x2F: 65535}  # load8_u, load16_u
 
 
-@dataclass
-class _Frame:
-    base: int      # stack height below the block's parameters
-    nparams: int
-    nresults: int
-
-
-class _Walk:
+class _Walk(StackWalk[Interval]):
     """One pass over a function body with the current local intervals: what each local is
     assigned, and the interval of every access's address."""
 
-    def __init__(self, instrs: list[Instr], local_ranges: list[Rng],
-                 block_arity: list[tuple[int, int]], effects: _Effects) -> None:
-        self.instrs = instrs
+    def __init__(self, local_ranges: list[Rng], block_arity: list[tuple[int, int]],
+                 effects: _Effects) -> None:
+        super().__init__(block_arity)
         self.locals = local_ranges
-        self.block_arity = block_arity
         self.effects = effects
         self.assigned: dict[int, Rng] = {}
         self.addr: dict[int, Rng] = {}
-
-    def arity(self, bt: int) -> tuple[int, int]:
-        return block_arity(bt, self.block_arity)
 
     def assign(self, k: int, v: Rng) -> None:
         if k not in self.assigned:
@@ -121,93 +111,48 @@ class _Walk:
         prev = self.assigned[k]
         self.assigned[k] = None if prev is None or v is None else prev.join(v)
 
-    def run(self) -> None:
-        stack: list[Rng] = []
-        ctl: list[_Frame] = [_Frame(0, 0, 0)]
-        live = True
-        dead = 0  # blocks opened inside unreachable code
-
-        def pop() -> Rng:
-            return stack.pop() if len(stack) > ctl[-1].base else None
-
-        def restart(results: bool) -> None:
-            f = ctl[-1]
-            del stack[f.base:]
-            stack.extend([None] * (f.nresults if results else f.nparams))
-
-        for idx, ins in enumerate(self.instrs):
-            op = ins.op
-            if not live:  # unreachable: only the nesting matters (assignments never run)
-                if op in (0x02, 0x03, 0x04):
-                    dead += 1
-                elif op == 0x0B and dead:
-                    dead -= 1
-                elif op == 0x05 and not dead:
-                    restart(False)
-                    live = True
-                elif op == 0x0B:
-                    restart(True)
-                    ctl.pop()
-                    if not ctl:
-                        return
-                    live = True
-                continue
-            if op in (0x02, 0x03, 0x04):
-                if op == 0x04:
-                    pop()
-                np, nr = self.arity(ins.imm[0])
-                for _ in range(np):
-                    pop()
-                ctl.append(_Frame(len(stack), np, nr))
-                stack.extend([None] * np)
-            elif op == 0x05:
-                restart(False)
-            elif op == 0x0B:
-                restart(True)  # the results stay, on the enclosing frame's stack
-                ctl.pop()
-                if not ctl:
-                    return
-            elif op in (0x00, 0x0C, 0x0E, 0x0F):
-                live = False
-                dead = 0
-            elif op == 0x20:
-                stack.append(self.locals[ins.imm[0]])
-            elif op in (0x21, 0x22):
-                v = pop()
-                self.assign(ins.imm[0], v)
-                if op == 0x22:
-                    stack.append(v)
-            elif op == 0x41:
-                stack.append(Interval(ins.imm[0] & U32, ins.imm[0] & U32))
-            elif op in LOAD_SIZE or op in STORE_SIZE:
-                if op in STORE_SIZE:
-                    pop()
-                self.addr[idx] = pop()
-                if op in LOAD_SIZE:
-                    stack.append(Interval(0, _LOADED[op]) if op in _LOADED else None)
-            elif op in _BINARY:
-                b, a = pop(), pop()
-                stack.append(_binary(op, a, b))
-            elif op in _TEST:
-                for _ in range(1 if op in (0x45, 0x50) else 2):
-                    pop()
-                stack.append(Interval(0, 1))
-            elif op in (0x67, 0x68, 0x69):  # clz ctz popcnt
+    def step(self, idx: int, ins: Instr) -> bool:
+        op = ins.op
+        stack, pop = self.stack, self.pop
+        if op == 0x20:
+            stack.append(self.locals[ins.imm[0]])
+        elif op in (0x21, 0x22):
+            v = pop()
+            self.assign(ins.imm[0], v)
+            if op == 0x22:
+                stack.append(v)
+        elif op == 0x41:
+            stack.append(Interval(ins.imm[0] & U32, ins.imm[0] & U32))
+        elif op in LOAD_SIZE or op in STORE_SIZE:
+            if op in STORE_SIZE:
                 pop()
-                stack.append(Interval(0, 32))
-            elif op in (0x1B, 0x1C):  # select
+            self.addr[idx] = pop()
+            if op in LOAD_SIZE:
+                stack.append(Interval(0, _LOADED[op]) if op in _LOADED else None)
+        elif op in _BINARY:
+            b, a = pop(), pop()
+            stack.append(_binary(op, a, b))
+        elif op in _TEST:
+            for _ in range(1 if op in (0x45, 0x50) else 2):
                 pop()
-                b, a = pop(), pop()
-                stack.append(a.join(b) if a is not None and b is not None else None)
-            elif op == 0x0D:
+            stack.append(Interval(0, 1))
+        elif op in (0x67, 0x68, 0x69):  # clz ctz popcnt
+            pop()
+            stack.append(Interval(0, 32))
+        elif op in (0x1B, 0x1C):  # select
+            pop()
+            b, a = pop(), pop()
+            stack.append(a.join(b) if a is not None and b is not None else None)
+        elif op == 0x0D:
+            pop()
+        else:
+            ar = self.effects.arity(ins)
+            if ar is None:
+                raise ValueError(f"ranges: no stack effect for 0x{op:x}")
+            for _ in range(ar[0]):
                 pop()
-            else:
-                ar = self.effects.arity(ins)
-                if ar is None:
-                    raise ValueError(f"ranges: no stack effect for 0x{op:x}")
-                for _ in range(ar[0]):
-                    pop()
-                stack.extend([None] * ar[1])
+            stack.extend([None] * ar[1])
+        return True
 
 
 @dataclass(frozen=True)
@@ -225,8 +170,8 @@ def analyse(instrs: list[Instr], local_types: list[int], nparams: int,
                       for i, t in enumerate(local_types)]
     grew = [0] * len(cur)
     while True:
-        w = _Walk(instrs, cur, block_arity, effects)
-        w.run()
+        w = _Walk(cur, block_arity, effects)
+        w.walk(instrs)
         changed = False
         for k, v in w.assigned.items():
             old = cur[k]
