@@ -17,7 +17,7 @@ from tests.harness import c_harness
 from wasmote.paths import FIRMWARE_DIR
 
 HERE = __import__("pathlib").Path(__file__).resolve().parent
-CASES = ("fuel", "exhaustion", "host", "traps", "mixed", "attach", "bulk", "capped")
+CASES = ("fuel", "exhaustion", "host", "traps", "mixed", "attach", "bulk", "capped", "exits")
 CORE = FIRMWARE_DIR / "src" / "core"
 
 

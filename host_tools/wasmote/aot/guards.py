@@ -17,7 +17,9 @@ earlier: the test only chooses the copy; a failing access traps in the checked o
 the same access, after the same stores.
 
 A loop qualifies when its body is straight-line code (calls allowed: they cannot assign
-the caller's locals, and memory only grows) ending in `br_if 0`. Each i32 value of one
+the caller's locals, and memory only grows) ending in `br_if 0`, and possibly leaving in the
+middle by `br_if` outwards (an iteration that leaves makes only some of its accesses, each
+in the same range). Each i32 value of one
 iteration is evaluated to such a form or to unknown. A local the body assigns is known,
 before its first assignment in the iteration, only by ranges.py's interval of it (every
 value it ever holds), and after it by what was assigned.
@@ -109,7 +111,7 @@ def plan_guards(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
                 skip: frozenset[int] = frozenset()) -> GuardPlan | None:
     """The guards of the `loop` at index i, or None when it has no access they cover
     (those in `skip` need no check already)."""
-    end = straight_loop(instrs, i)
+    end = straight_loop(instrs, i, exits=True)
     if end is None:
         return None
     body = range(i + 1, end - 1)

@@ -16,6 +16,15 @@ accesses: the loop is emitted twice, a fast copy without their checks behind tha
 and the normal copy (with checks.py's per-iteration combined checks) for everything else.
 Both copies charge fuel and trap identically; they differ only in the checks proved
 redundant.
+
+The body may also leave the loop in the middle (`br_if` to a label outside it: a search or
+an insertion sort's `while (a[i] > key)`). The counter still bounds the iterations: every
+iteration that runs, including the one that leaves, is one of the n, and its accesses up to
+where it leaves are among those of the full iteration. So the same ranges cover them; an
+early exit only means fewer of them run. A `br_if 0` in the middle (the next iteration
+starts before the counter moved) or any other branch keeps the loop out. A local assigned
+more than once per iteration has one linear form per assignment (huffbench's `$v`: first a
+loaded word, then `$b + $i`); its accesses must all read the same one.
 """
 
 from __future__ import annotations
@@ -74,6 +83,9 @@ class LoopPlan:
     counter: Lin                             # D: the loop runs while D != 0 (mod 2^32)
     bases: tuple[BaseRange, ...]
     fast: dict[int, tuple[int, int]]         # instruction index -> (base local, constant)
+    # the body may leave the loop in the middle (br_if outwards): the counter bounds the
+    # iterations, not their number (a fuel plan must not count on all of them)
+    exits: bool = False
 
 
 def _matching_end(instrs: list[Instr], i: int) -> int | None:
@@ -89,9 +101,10 @@ def _matching_end(instrs: list[Instr], i: int) -> int | None:
     return None
 
 
-def straight_loop(instrs: list[Instr], i: int) -> int | None:
+def straight_loop(instrs: list[Instr], i: int, exits: bool = False) -> int | None:
     """The index of the `end` of the `loop` at i when its body is straight-line code
-    ending in `br_if 0` (and it has no block type), else None."""
+    ending in `br_if 0` (and it has no block type), else None. With `exits`, the body may
+    also leave the loop in the middle by `br_if` to a label outside it."""
     loop = instrs[i]
     if loop.op != 0x03 or loop.imm[0] != BLOCK_EMPTY:
         return None
@@ -101,8 +114,10 @@ def straight_loop(instrs: list[Instr], i: int) -> int | None:
     last = instrs[end - 1]
     if last.op != 0x0D or last.imm[0] != 0:
         return None
-    if any(instrs[k].op in SEGMENT_BREAK for k in range(i + 1, end - 1)):
-        return None
+    for k in range(i + 1, end - 1):
+        ins = instrs[k]
+        if ins.op in SEGMENT_BREAK and not (exits and ins.op == 0x0D and ins.imm[0] > 0):
+            return None
     return end
 
 
@@ -111,7 +126,7 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
               ) -> LoopPlan | None:
     """A plan for the `loop` at index i, or None when it is not a counted loop with
     hoistable accesses (those in `skip` need no check)."""
-    end = straight_loop(instrs, i)
+    end = straight_loop(instrs, i, exits=True)
     if end is None:
         return None
     body = range(i + 1, end - 1)
@@ -153,7 +168,7 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
             stack.extend([None] * arity[1])
     counters = {loc: st for loc, st in steps.items() if assigned.get(loc) == 1}
     # pass 2: linear forms of everything, the accesses and the condition
-    derived: dict[int, Lin] = {}
+    derived: dict[tuple[int, int], Lin] = {}  # (local, version) -> its value
     version: dict[int, int] = {}
     lstack: list[Lin | tuple[str, Lin] | None] = []
 
@@ -164,7 +179,7 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
         if loc in counters:
             st = counters[loc]
             return Lin(((loc, 1),), st if v else 0, st)
-        return derived.get(loc) if v else None
+        return derived.get((loc, v))
 
     for k in body:
         ins = instrs[k]
@@ -180,8 +195,8 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
             val = _pop(lstack)
             loc = ins.imm[0]
             version[loc] = version.get(loc, 0) + 1
-            if loc not in counters and assigned.get(loc) == 1 and isinstance(val, Lin):
-                derived[loc] = val
+            if loc not in counters and isinstance(val, Lin):
+                derived[(loc, version[loc])] = val
             if op == 0x22:
                 lstack.append(value_of(loc))
         elif op in LOAD_SIZE or op in STORE_SIZE:
@@ -220,11 +235,12 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
             fast[acc[0]] = (loc, acc[3])
     if not fast:
         return None
-    return LoopPlan(end, counter, tuple(bases), fast)
+    exits = any(instrs[k].op == 0x0D for k in body)
+    return LoopPlan(end, counter, tuple(bases), fast, exits)
 
 
 def _base_form(loc: int, versions: set[int], counters: dict[int, int],
-               derived: dict[int, Lin], assigned: dict[int, int]) -> Lin | None:
+               derived: dict[tuple[int, int], Lin], assigned: dict[int, int]) -> Lin | None:
     """The value a base local has where its accesses read it, as a linear form - when all
     its accesses read the same version of it."""
     if len(versions) != 1:
@@ -235,9 +251,7 @@ def _base_form(loc: int, versions: set[int], counters: dict[int, int],
     if loc in counters:
         st = counters[loc]
         return Lin(((loc, 1),), st if v else 0, st)
-    if v == 1 and loc in derived:
-        return derived[loc]
-    return None
+    return derived.get((loc, v))
 
 
 def _pop(stack: list[Lin | tuple[str, Lin] | None]) -> Lin | tuple[str, Lin] | None:

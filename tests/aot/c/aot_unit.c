@@ -521,6 +521,49 @@ static void case_traps(void)
     note(res.of.i32);
 }
 
+/* A loop that leaves in the middle while its bases move (exits.wat; loops.py checks the
+ * range every iteration the counter allows can reach before the loop and runs a copy without
+ * checks). Each call: fuel left, trap message, result, the memory after; in slices too. */
+static void case_exits(void)
+{
+    static const struct {
+        uint32_t w, b, i, key, zero_at; /* zero_at: where the loop finds its key */
+        int trap;
+    } calls[] = {
+        {1000, 5000, 50, 5, 60000, 0},         /* every iteration, in bounds */
+        {1000, 5000, 50, 5, 1080, 0},          /* leaves at i = 20 */
+        {65532 - 4 * 9, 5000, 9, 5, 0, 1},     /* word store past the end: first iteration */
+        {1000, 0xFFFFFFFFu, 10, 5, 60000, 1},  /* byte load at -1: last iteration (i = 0) */
+        {0xFFFFFFF0u, 5000, 10, 5, 60000, 1},  /* word load at -4: mid-way (i = 3) */
+        {0xFFFFFFF0u, 5000, 10, 5, 8, 0},      /* would trap at i = 3, leaves at i = 6 */
+        {100, 5000, 0xFFFFFFFBu, 5, 60000, 1}, /* i < 0: not counted, traps at p = -4 */
+        {65536 - 8 - 4 * 30, 65535 - 31, 30, 5, 60000, 0}, /* both ends of the memory */
+        {65536 - 8 - 4 * 30, 65535 - 30, 30, 5, 60000, 1}, /* one byte past: first */
+    };
+    wm_instance *inst = instantiate("exits", NULL, NULL);
+    uint8_t *mem = wm_memory_data(wm_instance_memory(inst));
+    for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++) {
+        wm_val a[4] = {i32v(calls[k].w), i32v(calls[k].b), i32v(calls[k].i), i32v(calls[k].key)};
+        wm_val z = i32v(calls[k].zero_at), res;
+        wm_error e;
+        CHECK(wm_call_export(inst, "prep", &z, 1, NULL, 0, WM_FUEL_UNLIMITED, &e) == WM_OK);
+        wm_err rc = wm_call_export(inst, "shift", a, 4, &res, 1, 100000, &e);
+        if (calls[k].trap) {
+            CHECK(rc == WM_ERR_TRAP && strcmp(e.msg, "out of bounds memory access") == 0);
+        } else {
+            CHECK(rc == WM_OK);
+            note(res.of.i32);
+        }
+        note(wm_fuel_left(inst));
+        note(checksum(mem, 1u << 16));
+        if (!calls[k].trap) { /* suspended inside the loop and resumed: the same */
+            CHECK(wm_call_export(inst, "prep", &z, 1, NULL, 0, WM_FUEL_UNLIMITED, &e) == WM_OK);
+            sliced(inst, "shift", a, 4, 1, 7);
+            note(checksum(mem, 1u << 16));
+        }
+    }
+}
+
 /* A memory capped below its declared minimum (docs/memory-model.md): the interpreter runs
  * what stays within the cap; AOT code that relies on the declared minimum (accesses it
  * compiled without a check) refuses every call with its own message. Uncapped, both run. */
@@ -669,7 +712,7 @@ int main(int argc, char **argv)
     } cases[] = {
         {"fuel", case_fuel},   {"exhaustion", case_exhaustion}, {"host", case_host},
         {"traps", case_traps}, {"mixed", case_mixed},           {"attach", case_attach},
-        {"bulk", case_bulk},   {"capped", case_capped},
+        {"bulk", case_bulk},   {"capped", case_capped},         {"exits", case_exits},
     };
     size_t size = 64u << 20;
     arena_mem = malloc(size);
