@@ -29,6 +29,8 @@ int range_ok64(u32 s, s32 t, u64 n, s32 cmin, s32 end, u32 mem)
 { return wm_range_ok((s64)(s32)s, t, n, cmin, end, mem); }
 int range_ok32(u32 s, s32 t, u64 n, s32 cmin, s32 end, u32 mem)
 { return wm_range_ok32(s, t, n, cmin, end, mem); }
+int grp_okm32(u32 l, s32 cmin, s32 end, u32 msz)
+{ return wm_grp_okm32(l, cmin, (u32)(end - cmin), msz); }
 """
 LIMIT = 1 << 30          # loops.py and checks.py keep |t|, |cmin|, |end| below this
 SMALL = 1 << 29          # wm_range_ok32's own bound on the memory and the distance
@@ -52,6 +54,8 @@ def lib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
     for f in (dll.range_ok64, dll.range_ok32):
         f.argtypes = args
         f.restype = ctypes.c_int
+    dll.grp_okm32.argtypes = [ctypes.c_uint32, ctypes.c_int32, ctypes.c_int32, ctypes.c_uint32]
+    dll.grp_okm32.restype = ctypes.c_int
     return dll
 
 
@@ -109,3 +113,41 @@ def test_wrapping_and_sign_edges(lib: ctypes.CDLL) -> None:
                                   (-4, 4), (65532, 65536)):
                     for mem in (0, 65536, SMALL, SMALL + 1, 1 << 31, 0xFFFFFFFF):
                         check(lib, s, t, n, cmin, end, mem)
+
+
+# The combined check of one base (checks.py, guards.py) in its one-compare form (GRP_OKM),
+# emitted when span = end - cmin is within the memory every entry guarantees (msz >= span)
+# and 2^30: it must never accept l + [cmin, end) outside [0, msz) (l read as s32, exact
+# integers), and must accept all of it within the first 2^30 bytes.
+def check_grp(lib: ctypes.CDLL, lv: int, cmin: int, span: int, msz: int) -> None:
+    base = lv - (1 << 32) if lv >= 1 << 31 else lv
+    want = base + cmin >= 0 and base + cmin + span <= msz
+    got = bool(lib.grp_okm32(lv, cmin, cmin + span, msz))
+    assert not got or want, f"GRP_OKM accepts an access outside {(lv, cmin, span, msz)}"
+    if base + cmin + span <= min(msz, 1 << 30):
+        assert got == want, (lv, cmin, span, msz)
+
+
+@settings(max_examples=600, deadline=None)
+@given(lv=u32, cmin=st.integers(-(LIMIT - 1), LIMIT - 1), span=st.integers(1, LIMIT),
+       extra=st.one_of(st.integers(0, 1 << 20), u32), near=st.integers(-70, 70),
+       at_end=st.booleans())
+def test_the_one_compare_group_check(lib: ctypes.CDLL, lv: int, cmin: int, span: int,
+                                     extra: int, near: int, at_end: bool) -> None:
+    msz = min(span + extra, (1 << 32) - 1)  # msz >= span: what MEM_MIN guarantees
+    check_grp(lib, lv, cmin, span, msz)
+    # bases that put the group a few bytes around 0 or the memory's end
+    edge = (msz - span - cmin + near) if at_end else (near - cmin)
+    check_grp(lib, edge & 0xFFFFFFFF, cmin, span, msz)
+
+
+def test_the_one_compare_group_check_at_the_edges(lib: ctypes.CDLL) -> None:
+    for span in (1, 4, 256, 65536, LIMIT):
+        for cmin in (0, -4, 65532, -(LIMIT - 1), LIMIT - 1):
+            for msz in {span, span + 1, 65536, LIMIT, LIMIT + 1, 1 << 31, (1 << 32) - 1}:
+                if msz < span:
+                    continue
+                for x in (-(1 << 31) - 4, -(1 << 31), -span - 1, -2, -1, 0, 1,
+                          msz - span - 1, msz - span, msz - span + 1, LIMIT - span,
+                          LIMIT - span + 1, (1 << 31) - 1, (1 << 31) + 3):
+                    check_grp(lib, (x - cmin) & 0xFFFFFFFF, cmin, span, msz)

@@ -64,6 +64,14 @@ class _Const:
 _Sym = _Local | _Const | None
 
 
+def grp_ok(local: str, c_min: int, end: int, mem_min: int) -> str:
+    """The C test that local + [c_min, end) lies in the memory (exact integers): the
+    prelude's one-compare form when the span is within the memory every entry guarantees
+    (MEM_MIN) and 2^30, the general one otherwise."""
+    m = "M" if end - c_min <= min(mem_min, 1 << 30) else ""
+    return f"GRP_OK{m}({local}, {c_min}, {end})"
+
+
 def block_arity(bt: int, type_arity: list[tuple[int, int]]) -> tuple[int, int]:
     """(params, results) of a block type: empty, one value type, or a type index."""
     if bt == BLOCK_EMPTY:

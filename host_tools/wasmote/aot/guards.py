@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wasmote.aot.checks import LOAD_SIZE, SEGMENT_BREAK, STORE_SIZE, _Effects
+from wasmote.aot.checks import LOAD_SIZE, SEGMENT_BREAK, STORE_SIZE, _Effects, grp_ok
 from wasmote.aot.loops import straight_loop
 from wasmote.aot.ranges import Rng
 from wasmote.wasm.module import Instr
@@ -244,7 +244,8 @@ def _interval(local_ranges: tuple[Rng, ...], loc: int) -> Form | None:
     return Form(None, r.lo, r.hi).ok() if r is not None else None
 
 
-def guard_c(plan: GuardPlan) -> str:
-    """The C condition under which the unchecked copy of the loop runs."""
-    return " && ".join(f"GRP_OK({'0' if g.local is None else f'l{g.local}'}, {g.c_min}, "
-                       f"{g.end})" for g in plan.guards)
+def guard_c(plan: GuardPlan, mem_min: int) -> str:
+    """The C condition under which the unchecked copy of the loop runs (mem_min: the
+    memory every entry guarantees)."""
+    return " && ".join(grp_ok('0' if g.local is None else f'l{g.local}', g.c_min, g.end,
+                              mem_min) for g in plan.guards)

@@ -373,7 +373,7 @@ class _FuncGen:
         out = self.new_label()
         stack = list(self.stack)
         conds = ([loops.precheck(plan)] if plan else []) + \
-            ([guards.guard_c(guard)] if guard else [])
+            ([guards.guard_c(guard, self.info.mem_min)] if guard else [])
         self.emit(f"if (WM_LIKELY({' && '.join(conds)})) {{")
         lab = self.new_label()
         self.ctl.append(_Ctl("loop", lab, len(self.stack), (), (), True, at=start))
@@ -397,7 +397,8 @@ class _FuncGen:
     def versioned(self, start: int, seg: checks.Segment) -> None:
         """The segment twice: grouped accesses unchecked behind one combined check, and as
         it is (checks.py)."""
-        cond = " && ".join(f"GRP_OK(l{g.local}, {g.c_min}, {g.end})" for g in seg.groups)
+        cond = " && ".join(checks.grp_ok(f"l{g.local}", g.c_min, g.end, self.info.mem_min)
+                           for g in seg.groups)
         stack = list(self.stack)
         self.emit(f"if (WM_LIKELY({cond})) {{")
         self.fast = seg.fast

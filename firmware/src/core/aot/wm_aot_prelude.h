@@ -244,6 +244,23 @@ typedef u32 wm_msz_t;
     (msz <= 0x40000000u && msz >= (u32)((end) - (cmin)) && \
      (u32)((u32)(l) + (u32)(s32)(cmin)) <= msz - (u32)((end) - (cmin)))
 #endif
+/* The same when span = end - cmin is at most the memory the entries guarantee (MEM_MIN) and
+ * at most 2^30 (the compiler emits it only then). 32-bit: lim = min(msz, 2^30) >= span, so
+ * lim - span does not wrap and one compare remains; l + cmin wrapped lies in [0, lim - span]
+ * only when exactly there (|cmin| <= 2^30, as above), and then every access lies below
+ * lim <= msz. lim changes only where msz does (calls that may grow the memory): the compiler
+ * computes it outside loops without them. tests/aot/test_aot_loop_range.py holds it against
+ * the exact rule. */
+WM_FN int wm_grp_okm32(u32 l, s32 cmin, u32 span, u32 msz)
+{
+    u32 lim = msz < 0x40000000u ? msz : 0x40000000u;
+    return l + (u32)cmin <= lim - span;
+}
+#if UINTPTR_MAX > 0xffffffffu
+#define GRP_OKM(l, cmin, end) GRP_OK(l, cmin, end)
+#else
+#define GRP_OKM(l, cmin, end) wm_grp_okm32((u32)(l), (cmin), (u32)((end) - (cmin)), msz)
+#endif
 #define EAF(l, k) (mb + (intptr_t)(s32)(l) + (intptr_t)(k))
 
 /* Counted loops (host_tools/wasmote/aot/loops.py): a loop that runs while d != 0, d
