@@ -397,8 +397,7 @@ class _FuncGen:
     def versioned(self, start: int, seg: checks.Segment) -> None:
         """The segment twice: grouped accesses unchecked behind one combined check, and as
         it is (checks.py)."""
-        cond = " && ".join(checks.grp_ok(f"l{g.local}", g.c_min, g.end, self.info.mem_min)
-                           for g in seg.groups)
+        cond = " && ".join(f"GRP_OK(l{g.local}, {g.c_min}, {g.end})" for g in seg.groups)
         stack = list(self.stack)
         self.emit(f"if (WM_LIKELY({cond})) {{")
         self.fast = seg.fast
