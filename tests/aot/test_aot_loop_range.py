@@ -128,7 +128,7 @@ def check_grp(lib: ctypes.CDLL, lv: int, cmin: int, span: int, msz: int) -> None
         assert got == want, (lv, cmin, span, msz)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(lv=u32, cmin=st.integers(-(LIMIT - 1), LIMIT - 1), span=st.integers(1, LIMIT),
        extra=st.one_of(st.integers(0, 1 << 20), u32), near=st.integers(-70, 70),
        at_end=st.booleans())
