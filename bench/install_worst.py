@@ -1,14 +1,18 @@
 """The longest the device's install takes on the Cortex-M4F (mps2-an386 under QEMU,
--icount shift=0: SysTick ticks once per 40 instructions, the board's 25 MHz clock), beside
-the supervisor's 2 s watchdog.
+-icount shift=0: SysTick ticks once per 40 instructions, the board's 25 MHz clock), and
+the longest stretch of it between two watchdog kicks, beside the supervisor's 2 s
+watchdog.
 
-A bare-metal image (bench/install_m4/install_bench_main.c) runs the runtime's wm_load
-(decode and validate) and wm_instantiate on modules as large as the store lets a package
-be (PACKAGE_BYTES: the mps2 store less its key-value area), each shaped to make one part
-of the install costly: one function of the densest validated code, or as many small
-functions as the module's bytes allow. The install's other parts are taken from their own
-measurements: SHA-256 of the package (docs/crypto.md: 34 instructions a byte, the store's
-read-back hash) and the import link (docs/reliability.md, "The cost of linking").
+A bare-metal image (bench/install_m4/install_bench_main.c) runs the package hash
+(wm_sha256_metered), the runtime's wm_load_metered (decode and validate) and
+wm_instantiate on modules as large as the store lets a package be (PACKAGE_BYTES: the
+mps2 store less its key-value area), each shaped to make one part of the install costly:
+one function of the densest validated code, as many small functions as the module's
+bytes allow, the most exports the loader takes, one br_table of every target the bytes
+hold, one function type of as many parameters, one custom section's name as long as the
+module. The kicks come from the install's work meter (core/base/wm_work.h); the worst
+gap is the most instructions between two of them (or the step's start or end). The
+import link is measured on its own (docs/reliability.md, "The cost of linking").
 
     python -m bench.install_worst
 """
@@ -17,11 +21,13 @@ from __future__ import annotations
 
 import argparse
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.bare_image import build_bare_image, run_icount
 from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
 from wasmote.wasm.leb128 import encode_unsigned as uleb
+from wasmote.wasm.validator import MAX_EXPORTS
 
 BOARD = "mps2-an386"
 INSNS_PER_TICK = 40  # SysTick on the 25 MHz CPU clock, one instruction per ns
@@ -29,7 +35,6 @@ CLOCK_HZ = 25_000_000
 WATCHDOG_MS = 2000
 PACKAGE_BYTES = 1024 * 1024 - 64 * 1024  # mps2-an386's store less its key-value area
 MANY_FUNCTIONS = 68_000  # what 3.5 MiB of arena holds (the device's pool is smaller)
-SHA256_PER_BYTE = 34  # docs/crypto.md, Cortex-M4F
 CORE = FIRMWARE_DIR / "src" / "core"
 HERE = Path(__file__).resolve().parent / "install_m4"
 
@@ -78,12 +83,47 @@ def exports(n: int) -> bytes:
             + _section(7, _vec(names)) + _section(10, _vec([b"\x02\x00\x0b"])))
 
 
-# A small export count and nearly the largest the arena holds (16 bytes an export,
-# 8 more while the loader checks their names; the image's flash holds no more).
-EXPORT_COUNTS = (4000, 120_000)
+def imports(n: int) -> bytes:
+    """`n` function imports env.a of type () -> () (the loader refuses more than
+    WM_MAX_IMPORTS by their count, before reading one)."""
+    entry = uleb(3) + b"env" + uleb(1) + b"a" + b"\x00\x00"
+    return HEADER + _section(1, _vec([VOID])) + _section(2, _vec([entry] * n))
+
+
+def br_table(size: int) -> bytes:
+    """One function: `block; i32.const 0; br_table 0 0 ... 0; end` with every target the
+    module's bytes hold (one byte each): the validator's and translator's longest
+    single instruction."""
+    n = size - 64
+    body = b"\x00\x02\x40\x41\x00\x0e" + uleb(n) + b"\x00" * (n + 1) + b"\x0b\x0b"
+    return (HEADER + _section(1, _vec([VOID])) + _section(3, _vec([b"\x00"]))
+            + _section(10, _vec([uleb(len(body)) + body])))
+
+
+def wide_type(size: int) -> bytes:
+    """One function type of as many i32 parameters as the module's bytes hold."""
+    n = size - 64
+    return HEADER + _section(1, _vec([b"\x60" + uleb(n) + b"\x7f" * n + b"\x00"]))
+
+
+def long_name(size: int) -> bytes:
+    """One custom section whose name (checked as UTF-8, in one go) is the whole module."""
+    n = size - 64
+    return HEADER + _section(0, uleb(n) + b"a" * n)
+
+
+# The most exports the loader takes (WM_MAX_EXPORTS) and one more (refused at the count).
+EXPORT_COUNTS = (MAX_EXPORTS, MAX_EXPORTS + 1)
+# The image's flash (4 MiB, code included) holds two modules of the largest size: the
+# shapes whose worst gap does not grow with the module are an eighth of it.
+SMALL = 8
+
+
 def _cases(size: int) -> dict[str, bytes]:
     return {"dense_code": dense_code(size), "many_functions": many_functions(size),
-            **{f"exports_{n}": exports(n) for n in EXPORT_COUNTS}}
+            **{f"exports_{n}": exports(n) for n in EXPORT_COUNTS},
+            "br_table": br_table(size // SMALL), "wide_type": wide_type(size // SMALL),
+            "long_name": long_name(size // SMALL)}
 
 
 def _header(out: Path, size: int) -> None:
@@ -104,32 +144,50 @@ def build(size: int = PACKAGE_BYTES) -> Path:
     out = BUILD_DIR / "bench" / "install_m4"
     _header(out / "gen", size)
     sources = [*sorted((CORE / "runtime").glob("*.c")), *sorted((CORE / "base").glob("*.c")),
-               HERE / "install_bench_main.c"]
+               CORE / "crypto" / "sha256.c", HERE / "install_bench_main.c"]
     return build_bare_image(sources, out, "install_bench.elf", board_name=BOARD, opt="-Os",
-                            include_dirs=(out / "gen", HERE.parent))
+                            include_dirs=(out / "gen", HERE.parent, CORE / "crypto"))
 
 
-def run(elf: Path) -> dict[tuple[str, str], tuple[int, int]]:
-    res: dict[tuple[str, str], tuple[int, int]] = {}
+@dataclass(frozen=True)
+class Step:
+    """One step of one case: its instructions, its result (wm_err) and the most
+    instructions between two of its watchdog kicks (or its start or end)."""
+
+    insns: int
+    rc: int
+    worst_gap: int
+    kicks: int
+
+
+def run(elf: Path) -> dict[tuple[str, str], Step]:
+    steps: dict[tuple[str, str], tuple[int, int]] = {}
+    gaps: dict[tuple[str, str], tuple[int, int]] = {}
     for line in run_icount(elf, "install bench"):
         m = re.search(r"install (\S+) (\S+) ticks=(\d+) rc=(\d+)", line)
         if m:
-            res[(m.group(1), m.group(2))] = (int(m.group(3)) * INSNS_PER_TICK, int(m.group(4)))
-    return res
+            steps[(m.group(1), m.group(2))] = (int(m.group(3)) * INSNS_PER_TICK,
+                                               int(m.group(4)))
+        g = re.search(r"gap (\S+) (\S+) ticks=(\d+) kicks=(\d+)", line)
+        if g:
+            gaps[(g.group(1), g.group(2))] = (int(g.group(3)) * INSNS_PER_TICK, int(g.group(4)))
+    return {k: Step(insns, rc, *gaps.get(k, (0, 0))) for k, (insns, rc) in steps.items()}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.parse_args()
     r = run(build())
-    sha = SHA256_PER_BYTE * PACKAGE_BYTES
     print(f"Cortex-M4F (mps2-an386, QEMU -icount shift=0), modules of ~{PACKAGE_BYTES} bytes")
-    print("| step | module | instructions | ms at 25 MHz | result |")
-    print("| --- | --- | --- | --- | --- |")
-    print(f"| SHA-256 of the package (34/byte, docs/crypto.md) | any | {sha:,} | "
-          f"{sha / CLOCK_HZ * 1e3:.0f} | - |")
-    for (what, name), (insns, rc) in r.items():
-        print(f"| {what} | {name} | {insns:,} | {insns / CLOCK_HZ * 1e3:.0f} | rc={rc} |")
+    print("| step | module | instructions | ms at 25 MHz | result | kicks | worst gap "
+          "(instructions) |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for (what, name), s in r.items():
+        print(f"| {what} | {name} | {s.insns:,} | {s.insns / CLOCK_HZ * 1e3:.0f} | rc={s.rc} | "
+              f"{s.kicks} | {s.worst_gap:,} |")
+    worst = max(s.worst_gap for s in r.values())
+    print(f"worst gap between kicks: {worst:,} instructions "
+          f"({worst / CLOCK_HZ * 1e3:.0f} ms at 25 MHz; the watchdog: {WATCHDOG_MS} ms)")
 
 
 if __name__ == "__main__":

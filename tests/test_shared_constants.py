@@ -25,6 +25,7 @@ from wasmote.cli import device_cmds
 from wasmote.device import protocol
 from wasmote.package import capabilities, container, manifest
 from wasmote.paths import FIRMWARE_DIR
+from wasmote.wasm import validator
 
 CORE = FIRMWARE_DIR / "src" / "core"
 SOURCES: dict[str, Path] = {
@@ -36,6 +37,7 @@ SOURCES: dict[str, Path] = {
     "supervisor.h": CORE / "supervisor" / "supervisor.h",
     "wm_aot_abi.h": CORE / "aot" / "wm_aot_abi.h",
     "wasmote.h": FIRMWARE_DIR.parent / "sdk" / "wasmote.h",
+    "wm_internal.h": CORE / "runtime" / "wm_internal.h",
 }
 
 Value = int | bytes
@@ -157,6 +159,9 @@ ROWS: list[tuple[str, str, Value]] = [
     ("store.h", "WM_STORE_NAME_MAX", manifest.MAX_NAME_BYTES),
     ("store.h", "WM_STORE_NAME_MAX", protocol.NAME_MAX),
     ("store.h", "WM_STORE_NAME_MAX", _name_regex_max(device_cmds._NAME_RE)),
+    # what the loader takes (wasm/validator.py refuses more before sending)
+    ("wm_internal.h", "WM_MAX_IMPORTS", validator.MAX_IMPORTS),
+    ("wm_internal.h", "WM_MAX_EXPORTS", validator.MAX_EXPORTS),
     # the wire (device/protocol.py) beyond tests/protocol's table
     ("wire.h", "WM_PROTO_MAX_PAYLOAD", protocol.MAX_PAYLOAD),
     ("supervisor.h", "WM_SUP_KEYS_MAX", protocol.PROVISION_KEYS_MAX),

@@ -214,7 +214,7 @@ static void run_probe(wm_sb_module *mod, const bench_probe *p, const engine *en)
 static void run_pkg(wm_sb_host *host, const bench_pkg *pk, const engine *en)
 {
     static wm_sb_module mod;
-    wm_sb_device dev = {&k_pub, 1u, NULL, NULL, 0, 0, NULL, false};
+    wm_sb_device dev = {&k_pub, 1u, NULL, NULL, 0, 0, NULL, false, NULL};
     if (en->aot) {
         dev.arch = WM_AOT_ARCH_SELF;
         dev.aot_abi = WM_AOT_ABI_VERSION;

@@ -104,6 +104,12 @@ typedef struct wm_val {
 /* Decodes and fully validates a module. `bytes` must outlive the module (executed in place).
  * On failure nothing of the module remains usable (release the arena to a mark to reclaim). */
 wm_err wm_load(wm_arena *arena, const uint8_t *bytes, size_t len, wm_module **out, wm_error *err);
+/* wm_load, charging its work to `work` (core/base/wm_work.h, NULL: none): an install's
+ * owner feeds the watchdog from it at bounded intervals while a large module validates. The
+ * module keeps it for later install-time passes over it (link, the pre-decoded form). */
+struct wm_work;
+wm_err wm_load_metered(wm_arena *arena, const uint8_t *bytes, size_t len, struct wm_work *work,
+                       wm_module **out, wm_error *err);
 
 /* RAM the loaded module occupies in its arena (section tables + side table), in bytes. */
 size_t wm_module_ram(const wm_module *mod);

@@ -15,6 +15,8 @@
  *   api                        the host function table: NAME/SIG/CAP ...
  *   imports                    every import table: MODULE.NAME/SIG/CAP/STUB ... (STUB 1:
  *                              an ungranted one links a stub)
+ *   kicks                      watchdog kicks of the install work meter since the last
+ *                              `kicks` (core/base/wm_work.h) -> N
  * A call that ends in proc_exit answers "exit N"; a trap "trap MESSAGE [wasm ...]". Output
  * (WASI fd_write) comes as "out NAME FLAGS HEX" lines; random bytes are a fixed sequence.
  *   kvpins                     pins come from the kv store (pins.c) from now on
@@ -59,6 +61,7 @@ typedef struct {
     uint16_t pin_ver[8][3];
     uint32_t npins;
     wm_sb_device dev;
+    wm_work work; /* the install's work meter: counts the kicks it would give */
     uint8_t levels[4];
     wm_gpio_sim gpio;
     uint8_t kv_mem[KV_SIZE];
@@ -451,6 +454,8 @@ int main(void)
     h.dev.keys = (const uint8_t(*)[32])h.keys;
     h.dev.pinned = pinned;
     h.dev.pin_ctx = &h;
+    wm_work_init(&h.work, NULL);
+    h.dev.work = &h.work;
     while (fgets(line, sizeof line, stdin)) {
         char cmd[32] = "", a[256] = "", b[256] = "";
         int off = 0;
@@ -520,6 +525,9 @@ int main(void)
                            e[i].sig, e[i].cap, sets[k].denied != NULL);
             }
             printf("\n");
+        } else if (strcmp(cmd, "kicks") == 0) {
+            printf("%u\n", (unsigned)h.work.kicks);
+            wm_work_init(&h.work, NULL);
         } else if (strcmp(cmd, "kvpins") == 0) {
             h.dev.pinned = wm_sb_pin_lookup;
             h.dev.pin_ctx = &h.kv;

@@ -37,6 +37,11 @@ _KIND_WORDS = {KIND_FUNC: "function", KIND_TABLE: "table", KIND_MEMORY: "memory"
                KIND_GLOBAL: "global"}
 UNKNOWN = 0  # the bottom type of an unreachable (polymorphic) stack
 MAX_PAGES = 65536
+# The most imports and exports the device's loader takes (WM_MAX_IMPORTS / WM_MAX_EXPORTS,
+# firmware/src/core/runtime/wm_internal.h): `wasmote build` and `push` refuse more before
+# anything is sent.
+MAX_IMPORTS = 2048
+MAX_EXPORTS = 1024
 _CONST_OPS = (0x41, 0x42, 0x43, 0x44, 0xD0, OP_REF_FUNC, OP_GLOBAL_GET)
 
 
@@ -83,6 +88,11 @@ def _validate_module(mod: Module) -> None:
         datas=mod.data_count if mod.data_count is not None else len(mod.datas),
         refs=set(),
     )
+    for what, count, cap in (("import", len(mod.imports), MAX_IMPORTS),
+                             ("export", len(mod.exports), MAX_EXPORTS)):
+        if count > cap:
+            raise ValidationError(f"too many {what}s: {count} (the device takes at most {cap})",
+                                  0, what)
     ntypes = len(mod.types)
     for imp in mod.imports:
         where = imp.offset

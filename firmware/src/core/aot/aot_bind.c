@@ -114,7 +114,7 @@ wm_err wm_aot_bind(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch
      * load, then proves these are the bytes it was made on. */
     if (!(how & WM_AOT_BIND_COMMITTED)) {
         uint8_t digest[32];
-        (void)wm_sha256(mod->bytes, mod->len, digest);
+        (void)wm_sha256_metered(mod->bytes, mod->len, digest, mod->work);
         if (wm_memcmp(digest, code + WM_AOT_H_MODULE_HASH, 32) != 0)
             return bad(err, WM_ERR_INVALID, "aot: code was compiled from another module");
     }

@@ -2,6 +2,8 @@
  * (Cortex-M: 34 instructions per byte, bench/crypto_verify.py; the rolled loop was 64). */
 #include "sha256.h"
 
+#include "../base/wm_work.h"
+
 /* First 32 bits of the fractional parts of the square roots of the first 8 primes. */
 static const uint32_t wm_sha256_iv[8] = {
     0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
@@ -196,10 +198,18 @@ wm_crypto_status wm_sha256_final(wm_sha256_ctx *ctx, uint8_t digest[WM_SHA256_DI
 
 wm_crypto_status wm_sha256(const uint8_t *data, size_t len, uint8_t digest[WM_SHA256_DIGEST_SIZE])
 {
+    return wm_sha256_metered(data, len, digest, NULL);
+}
+
+wm_crypto_status wm_sha256_metered(const uint8_t *data, size_t len,
+                                   uint8_t digest[WM_SHA256_DIGEST_SIZE], struct wm_work *work)
+{
     wm_sha256_ctx ctx;
     wm_crypto_status st = wm_sha256_init(&ctx);
-    if (st == WM_CRYPTO_OK) {
-        st = wm_sha256_update(&ctx, data, len);
+    for (size_t off = 0; st == WM_CRYPTO_OK && off < len; off += WM_WORK_KICK_UNITS) {
+        size_t n = len - off < WM_WORK_KICK_UNITS ? len - off : WM_WORK_KICK_UNITS;
+        st = wm_sha256_update(&ctx, data + off, n);
+        wm_work_charge(work, (uint32_t)n);
     }
     if (st == WM_CRYPTO_OK) {
         st = wm_sha256_final(&ctx, digest);

@@ -25,5 +25,10 @@ wm_crypto_status wm_sha256_update(wm_sha256_ctx *ctx, const uint8_t *data, size_
 wm_crypto_status wm_sha256_final(wm_sha256_ctx *ctx, uint8_t digest[WM_SHA256_DIGEST_SIZE]);
 /* One-shot convenience over init/update/final. */
 wm_crypto_status wm_sha256(const uint8_t *data, size_t len, uint8_t digest[WM_SHA256_DIGEST_SIZE]);
+/* wm_sha256 in slices, charging each slice's bytes to `work` (core/base/wm_work.h; NULL:
+ * none): a package's hash at install feeds the watchdog while it runs. */
+struct wm_work;
+wm_crypto_status wm_sha256_metered(const uint8_t *data, size_t len,
+                                   uint8_t digest[WM_SHA256_DIGEST_SIZE], struct wm_work *work);
 
 #endif

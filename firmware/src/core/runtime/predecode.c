@@ -13,6 +13,8 @@
 #if WM_PREDECODE
 
 #define NONE UINT32_MAX
+/* Work units (wm_work.h) an instruction's translation is charged, as the validator's. */
+#define WM_PD_WORK_OP_UNITS 4u
 
 enum { PK_SLOT = 0, PK_LOCAL = 1, PK_CONST = 2 };
 #define PEND_MAX 16u
@@ -227,6 +229,7 @@ static void bind(T *t, uint32_t chain, size_t target)
         uint32_t next = wm_ld32(t->out->buf + chain);
         set32(t, chain, (uint32_t)(int32_t)(((int64_t)target - (int64_t)chain) / 2));
         chain = next;
+        wm_work_charge(t->m->work, 1u); /* one `end` may bind every branch before it */
     }
 }
 static void back_field(T *t, size_t target)
@@ -422,6 +425,7 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
         if (t->full) return refuse(t, "no room for the pre-decoded form");
         const uint8_t *at = t->p;
         uint8_t o = *t->p++;
+        wm_work_charge(m->work, WM_PD_WORK_OP_UNITS);
         t->trap_pos = NONE;
         t->trap_code = NONE;
         uint32_t np = 0, nr = 0;
@@ -582,6 +586,7 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
             put32(t, n);
             for (uint32_t k = 0; k <= n; k++) {
                 uint32_t dd = wm_fast_u32(&t->p);
+                wm_work_charge(m->work, WM_PD_WORK_OP_UNITS);
                 brx_payload(t, dd);
                 t->side++;
             }

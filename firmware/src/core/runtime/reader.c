@@ -130,13 +130,24 @@ static bool utf8_ok(const uint8_t *s, uint32_t n)
     return true;
 }
 
-wm_err wm_rd_name(wm_reader *r, const uint8_t **name, uint32_t *len)
+wm_err wm_rd_name(wm_reader *r, const uint8_t **name, uint32_t *len, wm_work *work)
 {
     wm_err e = wm_rd_u32(r, len);
     if (e) return e;
     if ((e = wm_rd_bytes(r, *len, name))) return e;
-    if (!utf8_ok(*name, *len))
-        return wm_fail(r->err, WM_ERR_MALFORMED, r->base, *name, "malformed UTF-8 encoding");
+    /* A name may be as long as the module: checked a quantum of work at a time, each piece
+     * ending before a byte that starts a character (so a sequence is never cut, and a
+     * string is valid exactly when its pieces are). */
+    const uint8_t *s = *name;
+    uint32_t n = *len, i = 0;
+    while (i < n) {
+        uint32_t k = n - i < WM_WORK_KICK_UNITS ? n - i : WM_WORK_KICK_UNITS;
+        while (i + k < n && (s[i + k] & 0xC0u) == 0x80u && k < WM_WORK_KICK_UNITS + 3u) k++;
+        if (!utf8_ok(s + i, k))
+            return wm_fail(r->err, WM_ERR_MALFORMED, r->base, *name, "malformed UTF-8 encoding");
+        wm_work_charge(work, k);
+        i += k;
+    }
     return WM_OK;
 }
 

@@ -17,6 +17,9 @@
         if (e_) return e_; \
     } while (0)
 #define UNKNOWN 0 /* operand of unknown type (after unreachable) */
+/* Work units an instruction's validation is charged (wm_work.h: units are about bytes
+ * decoded; an instruction is 1-3 bytes and validates in ~200 instructions on the M4). */
+#define WM_WORK_OP_UNITS 4u
 #define NOCHAIN (-1)
 #define DEAD UINT32_MAX /* fuel of a path that cannot run (after br, return, unreachable) */
 
@@ -233,6 +236,7 @@ static void patch(V *v, int32_t chain, const uint8_t *target)
         s->pc = (int32_t)((target - v->m->bytes) - s->pc);
         s->st = (int32_t)v->nside - chain;
         chain = next;
+        wm_work_charge(v->m->work, 1u); /* one `end` may patch every branch before it */
     }
 }
 
@@ -394,6 +398,7 @@ static wm_err body(V *v, wm_funcdef *fd)
         if (r->p >= code_end)
             return wm_fail(v->err, WM_ERR_MALFORMED, m->bytes, at, "unexpected end");
         op = *r->p++;
+        wm_work_charge(m->work, WM_WORK_OP_UNITS);
         /* branches and calls add their values' share, 0xFC ops weigh by their sub-opcode */
         if (op != 0x0C && op != 0x0D && op != 0x0E && op != 0x10 && op != 0x11 && op != 0xFC)
             TRY(fuel_add(v, wm_fuel_weight(op), at));
@@ -495,6 +500,7 @@ static wm_err body(V *v, wm_funcdef *fd)
             for (k = 0; k <= n; k++) {
                 const uint8_t *la = r->p;
                 uint32_t ln = 0;
+                wm_work_charge(m->work, WM_WORK_OP_UNITS); /* a target is checked twice */
                 TRY(wm_rd_u32(r, &x));
                 TRY(label_types(v, x, la, &ln, &ts));
                 if (k == 0)
@@ -516,6 +522,7 @@ static wm_err body(V *v, wm_funcdef *fd)
             r->p = list;
             TRY(fuel_add(v, wm_fuel_weight(op) + arity / WM_FUEL_VALUES, at));
             for (k = 0; k <= n; k++) {
+                wm_work_charge(m->work, WM_WORK_OP_UNITS);
                 x = wm_fast_u32(&r->p);
                 ctrl *c = &v->cs[v->cn - 1];
                 uint32_t h = v->vn - c->height >= arity ? v->vn : c->height + arity;
@@ -844,6 +851,7 @@ wm_err wm_validate_code(wm_module *m, wm_arena *a, const uint8_t *p, const uint8
                 e = wm_fail(err, WM_ERR_MALFORMED, m->bytes, ta, "malformed value type");
                 break;
             }
+            wm_work_charge(m->work, (uint32_t)(hr.p - ta));
             total += cnt;
             if (total > UINT32_MAX) {
                 e = wm_fail(err, WM_ERR_MALFORMED, m->bytes, ta, "too many locals");
@@ -872,6 +880,7 @@ wm_err wm_validate_code(wm_module *m, wm_arena *a, const uint8_t *p, const uint8
         fd->code = hr.p;
         fd->end = fend;
         fd->side = v.side_base;
+        wm_work_charge(m->work, WM_WORK_OP_UNITS); /* the function's entry and return */
         v.r.p = hr.p;
         v.r.end = fend;
         v.vn = v.vmax = v.cn = 0;

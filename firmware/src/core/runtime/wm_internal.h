@@ -6,6 +6,7 @@
 #include "wm_bytes.h"
 #include "wm_fuel.h"
 #include "wm_mem.h"
+#include "wm_work.h"
 
 #include <limits.h>
 
@@ -20,6 +21,14 @@
 #define WM_PAGE 65536u
 #define WM_MAX_PAGES 65536u
 #define WM_NONE UINT32_MAX /* "no maximum" / "no start function" */
+/* The most imports and exports a module may have; the host refuses more before sending
+ * (wasmote/wasm/validator.py). Real modules have far fewer (the spec suite: 18 imports,
+ * 479 exports; WASI programs ~10 imports, a few exports). The caps bound the loader's
+ * tables (an import 36 bytes, 72 KiB at the cap; an export 16, 8 more while its name is
+ * checked: 24 KiB) and the export name check, the one loop that does not feed the
+ * watchdog as it goes (~1.2 M instructions on the Cortex-M4 at the cap). */
+#define WM_MAX_IMPORTS 2048u
+#define WM_MAX_EXPORTS 1024u
 
 /* ---- module ---- */
 typedef struct wm_functype {
@@ -124,6 +133,9 @@ struct wm_module {
     size_t ram;
     uint32_t fuel_stretch; /* the largest single fuel charge (wm_module_fuel_stretch) */
     bool has_datacount;
+    /* Install-time passes over the module (load, link, the pre-decoded translator) charge
+     * their work here (wm_work.h); never touched while the module runs. NULL: none. */
+    wm_work *work;
     /* Native code bound by core/aot (wm_aot_attach); NULL = interpreted. */
     const struct wm_native_ops *native;
     const uint8_t *native_code;
@@ -152,7 +164,8 @@ wm_err wm_rd_s32(wm_reader *r, int32_t *v);
 wm_err wm_rd_s33(wm_reader *r, int64_t *v);
 wm_err wm_rd_s64(wm_reader *r, int64_t *v);
 wm_err wm_rd_bytes(wm_reader *r, uint32_t n, const uint8_t **out);
-wm_err wm_rd_name(wm_reader *r, const uint8_t **name, uint32_t *len);
+/* A name (length, UTF-8 bytes), charging its check to `work` (NULL: none). */
+wm_err wm_rd_name(wm_reader *r, const uint8_t **name, uint32_t *len, wm_work *work);
 
 /* Fast trusted decoders for validated code. */
 /* Unrolled: validated code never has more than 5 bytes for a 32-bit LEB. */

@@ -215,6 +215,8 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_msg *err)
         return wm_msg_fail_at(err, WM_ST_NO_RAM, NULL, base, "out of memory linking imports");
     for (uint32_t i = 0; i < n && !r.bad; i++) {
         uint32_t at = base + (uint32_t)(r.p - b) + r.pos;
+        /* an import's lookup: the host table and the functions linked so far */
+        wm_work_charge(mod->work, 64u);
         uint32_t ml = leb(&r);
         const uint8_t *m = bytes(&r, ml);
         uint32_t nl = leb(&r);

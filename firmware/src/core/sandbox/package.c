@@ -105,6 +105,12 @@ bool wm_pkg_has_magic(const uint8_t *bytes, uint32_t size)
 
 int wm_pkg_parse(const uint8_t *b, uint32_t size, wm_package *pkg, wm_msg *err)
 {
+    return wm_pkg_parse_metered(b, size, NULL, pkg, err);
+}
+
+int wm_pkg_parse_metered(const uint8_t *b, uint32_t size, struct wm_work *work, wm_package *pkg,
+                         wm_msg *err)
+{
     if (!b || !pkg) return wm_msg_fail(err, WM_ST_BAD_ARGS, "no package");
     wm_memset(pkg, 0, sizeof *pkg);
     /* 1: header */
@@ -139,7 +145,7 @@ int wm_pkg_parse(const uint8_t *b, uint32_t size, wm_package *pkg, wm_msg *err)
     const uint8_t *h = b + clen;
     if (h[0] != WM_PKG_KIND_HASH || h[1] != 0 || wm_ld16(h + 2) != 0 || wm_ld32(h + 4) != 32u)
         return fmt(err, clen, "expected the hash section (kind 0x80, length 32)", NULL);
-    if (wm_sha256(b, clen, pkg->hash) != WM_CRYPTO_OK)
+    if (wm_sha256_metered(b, clen, pkg->hash, work) != WM_CRYPTO_OK)
         return wm_msg_fail_at(err, WM_ST_INVALID_MODULE, "package", clen,
                               "cannot hash the content");
     if (!wm_memeq(pkg->hash, h + 8, 32))

@@ -140,6 +140,10 @@ bool wm_pkg_has_magic(const uint8_t *bytes, uint32_t size);
 /* Steps 1-4 of the reader requirements: header, sections, content hash (SHA-256 over
  * [0, C)), signature section shape. Does not verify the signature (policy.h does). */
 int wm_pkg_parse(const uint8_t *bytes, uint32_t size, wm_package *out, wm_msg *err);
+/* The same, charging the content hash's work to `work` (core/base/wm_work.h; NULL: none). */
+struct wm_work;
+int wm_pkg_parse_metered(const uint8_t *bytes, uint32_t size, struct wm_work *work, wm_package *out,
+                         wm_msg *err);
 
 /* Verifies the signature against one public key (0 or WM_ST_DENIED). */
 int wm_pkg_verify_with(const wm_package *pkg, const uint8_t pub[32], wm_msg *err);

@@ -69,7 +69,7 @@ int wm_sb_check_install(const uint8_t *bytes, uint32_t size, const wm_sb_device 
         return wm_msg_fail(err, WM_ST_BAD_ARGS, "check_install: NULL argument");
     d->aot = NULL;
     d->notes = 0;
-    int rc = wm_pkg_parse(bytes, size, pkg, err);
+    int rc = wm_pkg_parse_metered(bytes, size, dev->work, pkg, err);
     if (rc) return rc;
     /* Authenticate before any parser looks at the manifest or the module. */
     rc = signature_policy(pkg, dev, &d->notes, err);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../base/wm_work.h"
 #include "package.h"
 #include "wasmote.h"
 
@@ -30,6 +31,9 @@ typedef struct wm_sb_device {
      * native code of unsigned packages too (the user's own code on the user's computer).
      * Firmware never sets it. */
     bool aot_unsigned;
+    /* Install-time work meter (core/base/wm_work.h): the package hash, the loader, the
+     * link and the pre-decoded translator charge it and it feeds the watchdog. NULL: none. */
+    wm_work *work;
 } wm_sb_device;
 
 /* Notes for INFO / the install response (bit set). */

@@ -25,10 +25,12 @@ static int load_fail(wm_msg *err, wm_status code, uint32_t base, const wm_error 
 /* Load, link and (unless only checking) instantiate mod->pkg's module under
  * mod->manifest (already decided). */
 static int install_module(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, bool instantiate,
-                          wm_msg *err)
+                          wm_work *work, wm_msg *err)
 {
     wm_error e = {WM_OK, 0, 0};
-    if (wm_load(arena, mod->pkg.module, mod->pkg.module_len, &mod->module, &e) != WM_OK)
+    mod->work = work;
+    if (wm_load_metered(arena, mod->pkg.module, mod->pkg.module_len, work, &mod->module, &e) !=
+        WM_OK)
         return load_fail(err, e.code == WM_ERR_NO_MEMORY ? WM_ST_NO_RAM : WM_ST_INVALID_MODULE,
                          mod->pkg.module_off, &e, NULL);
     /* Native code the policy allows (signed, this architecture and ABI; docs/aot.md), run in
@@ -134,7 +136,7 @@ int wm_sb_install(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const ui
     if (!host || !mod || !arena || !dev)
         return wm_msg_fail(err, WM_ST_BAD_ARGS, "install: NULL argument");
     int rc = decide(host, mod, bytes, size, dev, NULL, err);
-    return rc ? rc : install_module(host, mod, arena, true, err);
+    return rc ? rc : install_module(host, mod, arena, true, dev->work, err);
 }
 
 int wm_sb_install_bare(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
@@ -143,7 +145,7 @@ int wm_sb_install_bare(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, con
     if (!host || !mod || !arena || !dev || !name)
         return wm_msg_fail(err, WM_ST_BAD_ARGS, "install: NULL argument");
     int rc = decide(host, mod, bytes, size, dev, name, err);
-    return rc ? rc : install_module(host, mod, arena, true, err);
+    return rc ? rc : install_module(host, mod, arena, true, dev->work, err);
 }
 
 int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint8_t *bytes,
@@ -152,7 +154,7 @@ int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint
     if (!host || !mod || !arena || !dev)
         return wm_msg_fail(err, WM_ST_BAD_ARGS, "check: NULL argument");
     int rc = decide(host, mod, bytes, size, dev, bare_name, err);
-    if (!rc) rc = install_module(host, mod, arena, false, err);
+    if (!rc) rc = install_module(host, mod, arena, false, dev->work, err);
     if (rc || mod->decision.aot || !dev->aot_attach) return rc;
     /* Loading a stored image does not hash its module again (wm_aot_attach_committed): the
      * binding is checked here, before the commit, also for native code this device does not

@@ -121,6 +121,7 @@ struct wm_sb_module {
     /* Open peripheral handles (kind 0 = free); a handle is the index. */
     wm_periph_target periph[WM_PERIPH_HANDLES];
     uint8_t wait_uart; /* 1 + the UART a blocked uart_read waits on, 0 = none */
+    wm_work *work;     /* the install's work meter (wm_sb_device.work), for the link */
 };
 
 void wm_sb_host_init(wm_sb_host *host, const wm_sb_platform *plat);

@@ -140,6 +140,7 @@ int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
     st->flash = flash;
     st->before_move = NULL;
     st->move_ctx = NULL;
+    st->work = NULL;
     st->nrecs = 0;
     st->next_gen = 1;
     st->pending = false;
@@ -431,6 +432,7 @@ static int verify_image(wm_store *st, const wm_store_record *r)
             return WM_STORE_EFLASH;
         }
         (void)wm_sha256_update(&h, buf, n);
+        wm_work_charge(st->work, n);
     }
     if (wm_sha256_final(&h, digest) != WM_CRYPTO_OK || !wm_memeq(digest, r->sha256, 32)) {
         return WM_STORE_EHASH;
@@ -712,6 +714,8 @@ void wm_store_on_move(wm_store *st, void (*fn)(void *ctx), void *ctx)
     st->before_move = fn;
     st->move_ctx = ctx;
 }
+
+void wm_store_on_work(wm_store *st, wm_work *work) { st->work = work; }
 
 int wm_store_remove(wm_store *st, const char *name)
 {

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "../base/wm_msg.h"
+#include "../base/wm_work.h"
 #include "flash.h"
 
 #define WM_STORE_NAME_MAX 31u
@@ -77,6 +78,7 @@ typedef struct {
     /* wm_store_on_move */
     void (*before_move)(void *ctx);
     void *move_ctx;
+    wm_work *work; /* wm_store_on_work */
 } wm_store;
 
 typedef struct {
@@ -137,6 +139,9 @@ int wm_store_compact(wm_store *st);
 /* Called before compaction moves a live record (its image bytes change place): code
  * executing in place from it must stop first. `fn` may be NULL; set after mounting. */
 void wm_store_on_move(wm_store *st, void (*fn)(void *ctx), void *ctx);
+/* The commit's read-back hash charges its bytes to `work` (core/base/wm_work.h), which
+ * feeds the watchdog during the hash of a large image. NULL: none. */
+void wm_store_on_work(wm_store *st, wm_work *work);
 
 /* 1..31 bytes of [A-Za-z0-9._-]. */
 bool wm_store_name_ok(const char *name, size_t len);

@@ -35,6 +35,7 @@ void wm_sup_form_install(wm_supervisor *s, const uint8_t sha256[32], wm_msg *why
                WM_OK) {
         why_not = e.msg != NULL ? e.msg : "the pre-decoder refused it";
     } else {
+        wm_work_kick(&s->work); /* the form's CRC and its write start a fresh quantum */
         wm_st32(mem, FORM_MAGIC);
         wm_st32(mem + 4, (uint32_t)len);
         wm_st32(mem + 8, wm_crc32(0, mem + FORM_PREFIX, len));

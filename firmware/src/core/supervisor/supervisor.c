@@ -353,6 +353,9 @@ void wm_sup_init(wm_supervisor *s, const wm_sup_config *cfg)
      * packages (the policy) */
     s->dev.aot_attach = cfg->aot_arch != 0 ? cfg->aot_attach : NULL;
     s->dev.aot_unsigned = cfg->aot_unsigned != 0;
+    wm_work_init(&s->work, cfg->kick);
+    s->dev.work = &s->work;
+    wm_store_on_work(cfg->store, &s->work);
     wm_sup_keys_load(s);
     wm_sup_crash_attribute(s);
     wm_sup_identity_init(s);

@@ -210,6 +210,9 @@ typedef struct wm_supervisor {
     uint32_t bridge_sent;      /* ... and how many went out in it (WM_BRIDGE_OUT_PER_S) */
     char notes[200];           /* INFO's notes: provisioning state, random source,
                                   disabled modules */
+    /* Install-time work (hash, load, link, pre-decode) feeds cfg.kick through it, every
+     * WM_WORK_KICK_UNITS (core/base/wm_work.h); a module's run never does. */
+    wm_work work;
 } wm_supervisor;
 
 /* Loads keys, attributes the last reset (cfg.retained), starts autostart modules. */

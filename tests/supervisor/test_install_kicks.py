@@ -1,0 +1,110 @@
+"""The install's long loops feed the watchdog as they go (core/base/wm_work.h).
+
+Each module is shaped so that one loop of the install does nearly all its work (the
+package hash, the validator's instructions, its function headers, a br_table's targets,
+a function type's parameters, the exports); installed into the sandbox harness (posix
+release build), the work meter must have kicked at least once per WM_WORK_KICK_UNITS of
+the work that loop charges: a loop whose charge is removed drops the count far below
+(only the package hash's ~64 kicks per MB would remain). The instructions between kicks
+on the Cortex-M4 are measured by `python -m bench.install_worst` (docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bench import install_worst as shapes
+from tests.sandbox.sandbox_support import build_harness, package
+from wasmote.paths import FIRMWARE_DIR
+from wasmote.wasm.leb128 import decode_unsigned
+from wasmote.wasm.validator import MAX_EXPORTS, MAX_IMPORTS
+
+WORK_H = FIRMWARE_DIR / "src" / "core" / "base" / "wm_work.h"
+QUANTUM = int(re.search(r"#define WM_WORK_KICK_UNITS (\d+)u", WORK_H.read_text())
+              .group(1))  # type: ignore[union-attr]
+OP_UNITS = 4  # an instruction's charge (validate.c, WM_WORK_OP_UNITS)
+SIZE = 128 * 1024  # fits the harness's 512 KiB arena with its side tables
+
+
+def _steps(size: int) -> int:
+    return (size - 64) // 10
+
+
+def _funcs(size: int) -> int:
+    return min((size - 64) // 4, shapes.MANY_FUNCTIONS)
+
+
+# shape, its module, and the units the loader must charge for it (at least)
+CASES: dict[str, tuple[Callable[[int], bytes], Callable[[int], int]]] = {
+    # five instructions a step (loop, local.get, local.get, i32.add, local.set; end)
+    "dense_code": (shapes.dense_code, lambda n: _steps(n) * 6 * OP_UNITS),
+    # each function: its entry and its `end`
+    "many_functions": (lambda n: shapes.many_functions(n // 4),
+                       lambda n: _funcs(n // 4) * 2 * OP_UNITS),
+    # each target checked, then given its side-table entry (one each: an eighth fits)
+    "br_table": (lambda n: shapes.br_table(n // 8), lambda n: (n // 8 - 64) * 2 * OP_UNITS),
+    # each parameter read
+    "wide_type": (shapes.wide_type, lambda n: n - 64),
+    # each export and its name check: 8 units a byte, 6 bytes an export
+    "exports": (lambda n: shapes.exports(MAX_EXPORTS),
+                lambda n: MAX_EXPORTS * 6 * 8),
+}
+
+
+@pytest.fixture(scope="module")
+def harness() -> Path:
+    return build_harness("release")
+
+
+def _install_kicks(exe: Path, tmp: Path, wasm: bytes) -> tuple[str, int, int]:
+    pkg = package(wasm, "kicks", [], memory=0)
+    path = tmp / "m.wmp"
+    path.write_bytes(pkg)
+    out = subprocess.run([str(exe)], input=f"install 0 {path}\nkicks\n", capture_output=True,
+                         text=True, timeout=120, check=True).stdout.splitlines()
+    return out[0], int(out[-1]), len(pkg)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_every_long_install_loop_kicks_per_quantum_of_its_work(harness: Path, tmp_path: Path,
+                                                               name: str) -> None:
+    make, units = CASES[name]
+    wasm = make(SIZE)
+    answer, kicks, pkg_bytes = _install_kicks(harness, tmp_path, wasm)
+    # loaded (8000 functions' instances may not fit the harness's arena: that is after)
+    assert answer.startswith("ok") or "instantiate: out of memory" in answer, answer
+    hashed = pkg_bytes // QUANTUM  # the package's content hash
+    loop = units(SIZE) // QUANTUM
+    per_mb = kicks * (1 << 20) // pkg_bytes
+    assert kicks >= hashed + loop, (f"{kicks} kicks ({per_mb} per MB of package); the hash "
+                                    f"alone gives {hashed}, the loop must add {loop}")
+
+
+@pytest.mark.parametrize(("what", "make", "cap", "section"), [
+    ("exports", shapes.exports, MAX_EXPORTS, 7),
+    ("imports", shapes.imports, MAX_IMPORTS, 2),
+])
+def test_one_past_a_count_cap_is_refused_at_the_count(harness: Path, tmp_path: Path, what: str,
+                                                      make: Callable[[int], bytes], cap: int,
+                                                      section: int) -> None:
+    wasm = make(cap + 1)
+    answer, _, _ = _install_kicks(harness, tmp_path, wasm)
+    m = re.match(rf"refused \d+ 0x([0-9a-f]+) too many {what} \(the limit is (\d+)\)", answer)
+    assert m is not None, answer
+    assert int(m.group(2)) == cap
+    pos, at = 8, None  # the count: right after the section's id and size
+    while pos < len(wasm):
+        sid = wasm[pos]
+        size, body = decode_unsigned(wasm, pos + 1, 32)
+        if sid == section:
+            at = body
+        pos = body + size
+    pkg = package(wasm, "kicks", [], memory=0)
+    assert at is not None and int(m.group(1), 16) == pkg.index(wasm) + at, (answer, at)
+    if what == "exports":  # and the cap itself loads (the kick test installs it too)
+        assert _install_kicks(harness, tmp_path, make(cap))[0].startswith("ok")
