@@ -40,9 +40,14 @@ SCALED = ("-icount", "shift=5,align=off,sleep=on")
 LARGEST = 1024 * 1024 - 64 * 1024 - 4096
 
 
+# A request's timeout: short, because the first push to a freshly booted QEMU board waits
+# one timeout before its retry is answered (seen on main too, not yet understood).
+TIMEOUT = 30.0
+
+
 @pytest.fixture
 def device() -> Iterator[DeviceClient]:
-    with booted_client(BOARD, timeout=120.0, icount="while-running") as c:
+    with booted_client(BOARD, timeout=TIMEOUT, icount="while-running") as c:
         yield c
 
 
@@ -52,7 +57,7 @@ def _info(device: DeviceClient) -> p.DeviceInfo:
 
 def test_the_largest_package_of_dense_code_loads_within_the_watchdog(tmp_path: Path) -> None:
     flash = tmp_path / "store.bin"
-    with booted_client(BOARD, timeout=300.0, icount="while-running", flash=flash) as c:
+    with booted_client(BOARD, timeout=TIMEOUT, icount="while-running", flash=flash) as c:
         c.push("dense", dense_code(LARGEST), autostart=True)
     # A boot that resets in the load never answers (the client's timeout ends the test);
     # boots counts this QEMU's boots in RAM a reset keeps.
