@@ -9,9 +9,10 @@ sandbox needs (docs/aot.md):
 - a bounds check on every memory access (`CHK`), traps with the interpreter's reasons,
 - fuel: at every check point (function entry, a loop entered from above and every branch
   back to it, a call, a return) `CHARGE(k)` with the k the interpreter charges there
-  (wasmote.wasm.fuel), kept in a local between calls and synchronised with the runtime
-  around calls (a function that calls nothing gets it by address and has its entry charged
-  with the call: CHARGE2); bulk work charged by size in the pieces the fuel pays for,
+  (wasmote.wasm.fuel), kept in a local; a function that returns nothing or one i32 takes
+  it as an argument and returns it (wm_rf), another that calls nothing by address, the
+  rest through the runtime's c->fuel; every call charges its callee's entry with its own
+  check point (CHARGE2); bulk work charged by size in the pieces the fuel pays for,
 - a stack-pointer check at the entry of every function that calls (`STACK_CHECK`),
 - call_indirect through a per-signature dispatcher: a switch over this module's functions
   of that signature (PC-relative jump table, no pointers in data), anything else through
@@ -152,13 +153,50 @@ class _ModuleInfo:
         field(default_factory=dict)
     # with fuel: every defined function's check points (wasmote.wasm.fuel)
     fuel_plans: list[fuel_rule.FuncFuel] = field(default_factory=list)
-    # defined functions that call nothing: their entry is charged by whoever calls them,
-    # together with the call's own check point (CHARGE2; nothing lies between the two)
+    # defined functions that call nothing (their entry, like every function's, is charged
+    # by whoever calls them: CHARGE2), with that entry's charge
     precharged: dict[int, int] = field(default_factory=dict)
     # short leaves without loops or bulk work: their only other check point is the return,
     # which a direct call charges too, running a copy (wf<j>_q) that need not check it
     # (CHARGE3)
     flat: dict[int, int] = field(default_factory=dict)
+
+    def fuel_in_regs(self, j: int) -> bool:
+        """Does defined function j take the slice as an argument and give it back with its
+        result (wm_rf)? With fuel, every function that returns nothing or one i32, which
+        fit in two return registers together; the others get it by address (FUEL_P, a
+        function that calls nothing) or in c->fuel."""
+        return bool(self.fuel_plans) and \
+            self.types[self.mod.funcs[j].type_idx].results in ((), (I32,))
+
+    def call_parts(self, j: int, fn: str, args: str) -> tuple[str, str, str]:
+        """A call of defined function j (named `fn`: wf<j> or its copy) with the slice in
+        the caller's `fl`, as C: what comes before, the expression of its result (or of
+        the call, without results), what comes after. `args`: each after a comma."""
+        if self.fuel_in_regs(j):
+            if self.types[self.mod.funcs[j].type_idx].results:
+                return f"const wm_rf rf_ = {fn}(fl, c{args}); fl = RF_FL(rf_);", "RF_V(rf_)", ""
+            return f"fl = {fn}(fl, c{args});", "", ""
+        if j in self.precharged:
+            return "CALL_IN();", f"{fn}(c FUEL_A{args})", "CALL_OUT();"
+        return "SYNC_OUT();", f"{fn}(c{args})", "SYNC_IN();"
+
+    def wf_type(self, j: int) -> str:
+        """The C return type of wf<j>."""
+        results = self.types[self.mod.funcs[j].type_idx].results
+        if self.fuel_in_regs(j):
+            return "wm_rf" if results else "intptr_t"
+        return self.result_type(results)
+
+    def wf_params(self, j: int, params: str) -> str:
+        """The parameter list of wf<j> (`params`: the wasm parameters, each after a comma).
+        FUEL_R puts the slice first: it comes back in the first return register, so
+        between two calls it stays where it is (for a function that returns nothing)."""
+        if self.fuel_in_regs(j):
+            return f"intptr_t fl, wm_aot_ctx *c{params}"
+        if j in self.precharged:
+            return f"wm_aot_ctx *c FUEL_P{params}"
+        return f"wm_aot_ctx *c{params}"
 
     def result_type(self, results: tuple[int, ...]) -> str:
         if not results:
@@ -336,13 +374,16 @@ class _FuncGen:
         # the final `end` popped the func frame; its results are at depth 0..
         params = ", ".join(f"{CTYPE[t]} l{i}" for i, t in enumerate(ft.params))
         leaf = self.j in info.precharged
-        sig = f"static {info.result_type(ft.results)} wf{self.j}(wm_aot_ctx *c" + \
-            (" FUEL_P" if leaf else "") + (f", {params}" if params else "") + ")"
-        lines = [sig + " {", "    FUEL_IN_P();" if leaf else "    FUEL_IN();"]
+        regs = info.fuel_in_regs(self.j)
+        sig = f"static {info.wf_type(self.j)} wf{self.j}(" + \
+            info.wf_params(self.j, f", {params}" if params else "") + ")"
+        lines = [sig + " {"]
+        if not regs:
+            lines.append("    FUEL_IN_P();" if leaf else "    FUEL_IN();")
         if self.calls:
-            lines.append("    STACK_CHECK();")
-        if self.fuel and not leaf:
-            lines.append(f"    CHARGE({self.costs.entry});")
+            # the entry was charged by the caller (CHARGE2): an exhausted stack gives it
+            # back, the interpreter checks its stack before it charges an entry
+            lines.append(f"    STACK_CHECK({self.costs.entry if self.fuel else 0});")
         if self.uses_mem:
             lines.append("    uint8_t *const mb = c->mem; wm_msz_t msz = MSZ_LOAD(); (void)msz;")
         for g in sorted(self.globals_used):
@@ -359,8 +400,12 @@ class _FuncGen:
         lines.append("X:")
         if self.fuel:
             lines.append(f"    CHARGE({self.costs.ret});")
-        lines.append("    FUEL_RET_P();" if leaf else "    SYNC_OUT();")
-        lines.append("    " + self.return_stmt(ft.results))
+        if regs:
+            ret = f"RF_MAKE({self.slot(0, I32)}, fl)" if ft.results else "fl"
+            lines.append(f"    return {ret};")
+        else:
+            lines.append("    FUEL_RET_P();" if leaf else "    SYNC_OUT();")
+            lines.append("    " + self.return_stmt(ft.results))
         lines.append("}")
         return "\n".join(lines)
 
@@ -797,23 +842,36 @@ class _FuncGen:
 
     def call_check_point(self, callee: int | None = None) -> None:
         """A call charges the code since the last check point, before anything else; a
-        callee that calls nothing has its entry charged here too (`callee`: defined index)."""
+        defined callee has its entry charged here too (`callee`: defined index)."""
         if not self.fuel:
             return
         k = self.costs.call[self.index]
-        entry = self.info.precharged.get(callee) if callee is not None else None
+        entry = self.info.fuel_plans[callee].entry if callee is not None else None
         self.emit(f"CHARGE({k});" if entry is None else f"CHARGE2({k}, {entry});")
+
+    def call_defined(self, j: int, ft: FuncType, fn: str, args: list[str]) -> None:
+        """The call itself of defined function j (`fn`: wf<j> or its copy), the slice in
+        `fl` before and after it."""
+        before, expr, after = self.info.call_parts(j, fn, "".join(f", {a}" for a in args))
+        self.emit("{ " + before)
+        if expr:
+            self.assign_results(ft, expr)
+        self.emit(after + " }")
 
     def call_flat(self, j: int, ft: FuncType, args: list[str]) -> None:
         """A call of a flat leaf: the call's check point, the leaf's entry and its return in
         one subtraction and branch; covered, the copy that does not check its return runs,
         else the two are charged in order (CHARGE3's cold path) and the leaf checks its own."""
         k = self.costs.call[self.index]
-        a = "".join(f", {x}" for x in args)
-        self.emit(f"{{ const int q_ = CHARGE3({k}, {self.info.precharged[j]}, "
-                  f"{self.info.flat[j]}); CALL_IN();")
-        self.assign_results(ft, f"(q_ ? wf{j}_q(c FUEL_A{a}) : wf{j}(c FUEL_A{a}))")
-        self.emit("CALL_OUT(); }")
+        e, r = self.info.precharged[j], self.info.flat[j]
+        stack = list(self.stack)
+        self.emit(f"if (CHARGE3({k}, {e}, {r})) {{")
+        self.call_defined(j, ft, f"wf{j}_q", args)
+        after, self.stack = self.stack, stack
+        self.emit(f"}} else {{ CHARGE3_SHORT({e}, {r});")
+        self.call_defined(j, ft, f"wf{j}", args)
+        assert self.stack == after
+        self.emit("}")
 
     def op_call(self, ins: Instr) -> None:
         idx = ins.imm[0]
@@ -827,14 +885,9 @@ class _FuncGen:
             j = idx - self.info.nimports
             if j in self.info.flat:
                 self.call_flat(j, ft, args)
-                self.mem_reload(idx)
-                return
-            self.call_check_point(j)
-            leaf = j in self.info.precharged
-            call = f"wf{j}(c{' FUEL_A' if leaf else ''}" + "".join(f", {a}" for a in args) + ")"
-            self.emit("{ CALL_IN();" if leaf else "SYNC_OUT();")
-            self.assign_results(ft, call)
-            self.emit("CALL_OUT(); }" if leaf else "SYNC_IN();")
+            else:
+                self.call_check_point(j)
+                self.call_defined(j, ft, f"wf{j}", args)
         self.mem_reload(idx)
 
     def op_call_indirect(self, ins: Instr) -> None:
@@ -1143,11 +1196,13 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     for j, f in enumerate(mod.funcs):
         ft = mod.types[f.type_idx]
         params = "".join(f", {CTYPE[t]}" for t in ft.params)
-        fuel_p = " FUEL_P" if j in info.precharged else ""
-        out.append(f"static {info.result_type(ft.results)} wf{j}(wm_aot_ctx *c{fuel_p}{params});")
+        # a flat leaf's checking copy runs only when the slice ran short at the call
+        # (CHARGE3's cold path): kept out of line so that GCC inlines only the other copy
+        cold = "WM_COLD " if j in info.flat else ""
+        out.append(f"{cold}static {info.wf_type(j)} wf{j}({info.wf_params(j, params)});")
         if j in info.flat:
-            out.append(f"WM_MAYBE_UNUSED static {info.result_type(ft.results)} "
-                       f"wf{j}_q(wm_aot_ctx *c FUEL_P{params});")
+            out.append(f"WM_MAYBE_UNUSED static {info.wf_type(j)} "
+                       f"wf{j}_q({info.wf_params(j, params)});")
     out.append("")
     out += _dispatchers(info)
     out += bodies
@@ -1162,13 +1217,17 @@ def _flat_copy(body: str, j: int, ret: int) -> str:
     already (CHARGE3): it starts with the fuel that was left before that charge and takes
     it at the end without checking (the slice covered it)."""
     lines = body.split("\n")
-    assert lines[0].count(f" wf{j}(") == 1 and lines[1] == "    FUEL_IN_P();"
+    assert lines[0].count(f" wf{j}(") == 1
     at = lines.index(f"    CHARGE({ret});")
     assert lines[at - 1] == "X:" and sum("CHARGE(" in ln for ln in lines) == 1, j
     assert not any("SYNC_IN" in ln or "FUEL_OF" in ln for ln in lines), j
     lines[0] = lines[0].replace(f" wf{j}(", f" wf{j}_q(")
-    lines[1] = f"    FUEL_IN_Q({ret});"
     lines[at] = f"    PAID({ret});"
+    if lines[1] == "    FUEL_IN_P();":
+        lines[1] = f"    FUEL_IN_Q({ret});"
+    else:  # the slice came as an argument (wm_rf)
+        assert "intptr_t fl," in lines[0], j
+        lines.insert(1, f"    FUEL_IN_QR({ret});")
     return "\n".join(lines)
 
 
@@ -1238,13 +1297,22 @@ def _dispatchers(info: _ModuleInfo) -> list[str]:
 
 def _call_from_runtime(info: _ModuleInfo, j: int, args: str, bind: str, then: str) -> str:
     """A call of defined function j with the slice in c->fuel (from an entry or a
-    dispatcher): `bind` takes its result, `then` follows. A function that calls nothing
-    has its entry charged here and the slice passed by address (FUEL_P)."""
-    entry = info.precharged.get(j)
-    if entry is None:
+    dispatcher): `bind` takes its result, `then` follows. The entry is charged here, as a
+    direct call charges it (a flat leaf's return too, CHARGE3)."""
+    if not info.fuel_plans:
         return f"{{ {bind}wf{j}(c{args}); {then} }}"
-    return (f"{{ FUEL_IN(); CHARGE({entry}); CALL_IN(); {bind}wf{j}(c FUEL_A{args}); "
-            f"CALL_OUT(); SYNC_OUT(); {then} }}")
+
+    def call(fn: str) -> str:
+        before, expr, after = info.call_parts(j, fn, args)
+        return f"{before} {bind + expr + ';' if expr else ''} {after} SYNC_OUT(); {then}"
+
+    entry = info.fuel_plans[j].entry
+    ret = info.flat.get(j)
+    if ret is None:
+        return f"{{ FUEL_IN(); CHARGE({entry}); {call(f'wf{j}')} }}"
+    # the call's own check point was the caller's
+    return (f"{{ FUEL_IN(); if (CHARGE3(0, {entry}, {ret})) {{ {call(f'wf{j}_q')} }} "
+            f"else {{ CHARGE3_SHORT({entry}, {ret}); {call(f'wf{j}')} }} }}")
 
 
 def _entry(info: _ModuleInfo, j: int) -> str:

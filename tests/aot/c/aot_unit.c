@@ -171,6 +171,11 @@ static void case_fuel(void)
         CHECK(rc == WM_ERR_TRAP);
         note(wm_fuel_left(leaf));
     }
+    /* calls of functions that call, in each convention for the slice (calls.wat) */
+    wm_instance *calls = instantiate("calls", NULL, NULL);
+    for (uint64_t budget = 1; budget < 80; budget += 4) {
+        sliced(calls, "run", &arg, 1, 1, budget);
+    }
     arg = i32v(1000);
     /* back-edges through br_table */
     n = call_sliced(inst, "table_loop", i32v(500), 9, &res);

@@ -28,6 +28,7 @@ typedef uintptr_t ref;
 #define WM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define WM_FN static inline __attribute__((always_inline))
 #define WM_MAYBE_UNUSED __attribute__((unused))
+#define WM_COLD __attribute__((noinline, cold))
 #define WM_ENTRY __attribute__((used, noinline, visibility("hidden"), section(".text.wm_entry")))
 
 /* ---- the stack pointer (exhaustion checks) ---- */
@@ -87,14 +88,35 @@ __attribute__((noinline, cold, noreturn)) static void wm_trap(wm_aot_ctx *c, u32
  * services, which read c->fuel, might run on the cold paths in between). The address is
  * of a copy made for the call (CALL_IN/CALL_OUT), never of fl itself: a local whose
  * address escapes to a callee GCC does not inline may be written by any store through a
- * pointer and is reloaded after each one. Functions that call keep c->fuel: the extra
- * argument cost more than the stores where GCC does not inline (recursion). */
+ * pointer and is reloaded after each one. A function that returns nothing or one i32
+ * takes the slice by value instead (wm_rf, below), leaf or not: that costs no memory at
+ * all where GCC does not inline (recursion), where an address or c->fuel costs a store
+ * and a load on each side of the call. */
 #define FUEL_P , intptr_t *const flp
 #define FUEL_A , &fa_
 #define CALL_IN() intptr_t fa_ = fl
 #define CALL_OUT() (fl = fa_)
 #define FUEL_IN_P() intptr_t fl = *flp
 #define FUEL_RET_P() (*flp = fl)
+/* A function that returns nothing or one i32 takes the slice as its first argument
+ * (`intptr_t fl`) and returns it, with its result, in two registers (wm_rf: a u64 on
+ * 32-bit targets, a two-word struct on 64-bit ones, which their ABIs return in registers),
+ * the slice in the first: no store of c->fuel before a call, no load after it, none at the
+ * callee's entry and return, and between two calls it stays in the first register. */
+#if UINTPTR_MAX > 0xffffffffu
+typedef struct {
+    intptr_t fl;
+    u64 v;
+} wm_rf;
+#define RF_MAKE(v, f) ((wm_rf){(f), (u64)(v)})
+#define RF_V(r) ((u32)(r).v)
+#define RF_FL(r) ((r).fl)
+#else
+typedef u64 wm_rf;
+#define RF_MAKE(v, f) ((u64)(u32)(f) | (u64)(u32)(v) << 32)
+#define RF_V(r) ((u32)((r) >> 32))
+#define RF_FL(r) ((intptr_t)(s32)(u32)(r))
+#endif
 __attribute__((noinline, cold)) static intptr_t wm_refuel(wm_aot_ctx *c, intptr_t fl)
 {
     return c->rt->refuel(c, fl);
@@ -123,14 +145,16 @@ __attribute__((noinline, cold, unused)) static intptr_t wm_refuel2(wm_aot_ctx *c
     } while (0)
 /* A call of a leaf without loops or bulk work (translate.py's flat leaves), whose only
  * check points are its entry (e) and its return (r): the call's own (k), e and r in one
- * subtraction and branch. 1 when the slice covered all three: the caller runs the copy of
- * the leaf that starts with r given back (FUEL_IN_Q, so a trap reports the fuel left
- * exactly) and takes it at the end without a check (PAID). 0 otherwise: k and e charged
- * in order as CHARGE2 does, and the leaf checks its return itself. */
-#define CHARGE3(k, e, r)                                  \
-    (fl -= (intptr_t)(k) + (intptr_t)(e) + (intptr_t)(r), \
-     WM_LIKELY(fl >= 0) ? 1 : (fl = wm_refuel2(c, fl + (intptr_t)(r), (intptr_t)(e)), 0))
+ * subtraction and branch. True when the slice covered all three: the caller runs the copy
+ * of the leaf that starts with r given back (FUEL_IN_Q, so a trap reports the fuel left
+ * exactly) and takes it at the end without a check (PAID). False otherwise: the caller
+ * then charges k and e in order as CHARGE2 does (CHARGE3_SHORT), and the leaf checks its
+ * return itself. A condition of an if/else with a call in each branch, not a value: in a
+ * large function GCC would not thread a flag through to the call. */
+#define CHARGE3(k, e, r) WM_LIKELY((fl -= (intptr_t)(k) + (intptr_t)(e) + (intptr_t)(r)) >= 0)
+#define CHARGE3_SHORT(e, r) (fl = wm_refuel2(c, fl + (intptr_t)(r), (intptr_t)(e)))
 #define FUEL_IN_Q(r) intptr_t fl = *flp + (intptr_t)(r)
+#define FUEL_IN_QR(r) (fl += (intptr_t)(r))
 #define PAID(r) (fl -= (intptr_t)(r))
 /* Bulk work of n elements, `per` a unit, charged before it is done: how many of them the
  * slice pays for now (all n, charged; or fewer, the slice is then 0 and the caller does them
@@ -178,9 +202,13 @@ WM_FN u32 wm_bulk_take(intptr_t *fl, u32 n, u32 per)
 #endif
 
 #define TRAP(code) wm_trap(c, (code), FL)
-#define STACK_CHECK()                                                           \
-    do {                                                                        \
-        if (WM_UNLIKELY(WM_SP() < c->stack_limit)) TRAP(WM_AOT_TRAP_EXHAUSTED); \
+/* At the entry of a function that calls. Its caller charged the entry (e, 0 without fuel)
+ * with the call; the interpreter checks its stack before it charges an entry, so the trap
+ * gives e back and reports the fuel left as the interpreter would. */
+#define STACK_CHECK(e)                                              \
+    do {                                                            \
+        if (WM_UNLIKELY(WM_SP() < c->stack_limit))                  \
+            wm_trap(c, WM_AOT_TRAP_EXHAUSTED, FL + (uintptr_t)(e)); \
     } while (0)
 
 /* ---- linear memory ----
