@@ -251,9 +251,9 @@ def test_the_optimisations_fire(modules):
         kind = GENERATORS[k % len(GENERATORS)]
         c = translate(read_module(wasm.read_bytes())).source
         loops += c.count("wm_trips(")
-        # (a function that returns one i32 takes the fuel slice first and returns it)
-        run = next(f for f in c.split("\nstatic ")
-                   if re.match(r"wm_rf wf0\(intptr_t fl, wm_aot_ctx \*c, u32 l0", f))
+        # (the fuel slice: first and returned with the result, wm_rf; by address, FUEL_P)
+        run = next(f for f in c.split("\nstatic ") if re.match(
+            r"(wm_rf|u32) wf0\((intptr_t fl, )?wm_aot_ctx \*c( FUEL_P)?, u32 l0", f))
         if kind is segment:
             segments += len(re.findall(r"GRP_OKM?\(", run))
         if kind is table:  # the accesses of run

@@ -89,9 +89,9 @@ __attribute__((noinline, cold, noreturn)) static void wm_trap(wm_aot_ctx *c, u32
  * of a copy made for the call (CALL_IN/CALL_OUT), never of fl itself: a local whose
  * address escapes to a callee GCC does not inline may be written by any store through a
  * pointer and is reloaded after each one. A function that returns nothing or one i32
- * takes the slice by value instead (wm_rf, below), leaf or not: that costs no memory at
- * all where GCC does not inline (recursion), where an address or c->fuel costs a store
- * and a load on each side of the call. */
+ * (but a flat leaf) takes the slice by value instead (wm_rf, below), leaf or not: that
+ * costs no memory at all where GCC does not inline (recursion), where an address or
+ * c->fuel costs a store and a load on each side of the call. */
 #define FUEL_P , intptr_t *const flp
 #define FUEL_A , &fa_
 #define CALL_IN() intptr_t fa_ = fl
@@ -154,7 +154,6 @@ __attribute__((noinline, cold, unused)) static intptr_t wm_refuel2(wm_aot_ctx *c
 #define CHARGE3(k, e, r) WM_LIKELY((fl -= (intptr_t)(k) + (intptr_t)(e) + (intptr_t)(r)) >= 0)
 #define CHARGE3_SHORT(e, r) (fl = wm_refuel2(c, fl + (intptr_t)(r), (intptr_t)(e)))
 #define FUEL_IN_Q(r) intptr_t fl = *flp + (intptr_t)(r)
-#define FUEL_IN_QR(r) (fl += (intptr_t)(r))
 #define PAID(r) (fl -= (intptr_t)(r))
 /* Bulk work of n elements, `per` a unit, charged before it is done: how many of them the
  * slice pays for now (all n, charged; or fewer, the slice is then 0 and the caller does them
