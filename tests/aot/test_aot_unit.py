@@ -17,7 +17,8 @@ from tests.harness import c_harness
 from wasmote.paths import FIRMWARE_DIR
 
 HERE = __import__("pathlib").Path(__file__).resolve().parent
-CASES = ("fuel", "exhaustion", "host", "traps", "mixed", "attach", "bulk", "capped", "exits")
+CASES = ("fuel", "exhaustion", "host", "traps", "mixed", "attach", "bulk", "capped", "exits",
+         "loopfuel")
 CORE = FIRMWARE_DIR / "src" / "core"
 
 

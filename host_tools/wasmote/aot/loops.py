@@ -123,10 +123,11 @@ def straight_loop(instrs: list[Instr], i: int, exits: bool = False) -> int | Non
 
 
 def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
-              type_arity: list[tuple[int, int]], skip: frozenset[int] = frozenset()
-              ) -> LoopPlan | None:
+              type_arity: list[tuple[int, int]], skip: frozenset[int] = frozenset(),
+              accesses: bool = True) -> LoopPlan | None:
     """A plan for the `loop` at index i, or None when it is not a counted loop with
-    hoistable accesses (those in `skip` need no check)."""
+    hoistable accesses (those in `skip` need no check; accesses=False: any counted loop,
+    its plan without accesses, for loopfuel.py)."""
     end = straight_loop(instrs, i, exits=True)
     if end is None:
         return None
@@ -217,6 +218,8 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
     counter = cond[1] if isinstance(cond, tuple) else cond
     if not isinstance(counter, Lin) or counter.step == 0:
         return None
+    if not accesses:
+        return LoopPlan(end, counter, (), {})
     # the accesses, now that every base local's form is known (the segment scan's notion
     # of a base: the address is a local plus a constant, the local holding that value)
     scanned = scan(instrs, i + 1, end - 1, effects, skip)

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from wasmote.aot import checks, dominated, guards, loops, narrow, ranges
+from wasmote.aot import checks, dominated, guards, loopfuel, loops, narrow, ranges
 from wasmote.errors import WasmoteError
 from wasmote.wasm import fuel as fuel_rule
 from wasmote.wasm.module import (
@@ -131,6 +131,7 @@ class _Ctl:
     branched: bool = False     # a branch targets the end label
     has_else: bool = False
     at: int = -1               # loop: its instruction index (its fuel)
+    counts: str = ""           # loop: branches back counted in this variable, not charged
 
 
 @dataclass
@@ -278,6 +279,17 @@ class _FuncGen:
         self.narrow = narrow.plan(self.instrs,
                                   [(len(t.params), len(t.results)) for t in info.func_types],
                                   [(len(t.params), len(t.results)) for t in info.types])
+        # counted loops whose fuel is paid once, before the loop (loopfuel.py)
+        self.loopfuel: dict[int, loopfuel.FuelLoop] = {}
+        if fuel:
+            arity = ([(len(t.params), len(t.results)) for t in info.func_types],
+                     [(len(t.params), len(t.results)) for t in info.types])
+            for k, ins in enumerate(self.instrs):
+                if ins.op == _OP_LOOP:
+                    fp = loopfuel.plan(self.instrs, k, *arity, self.costs.loop_in[k],
+                                       self.costs.loop_back[k])
+                    if fp is not None:
+                        self.loopfuel[k] = fp
         self.after: dict[int, list[str]] = {}  # labels to place after an instruction
         self.calls = False
         self.globals_used: set[int] = set()
@@ -343,7 +355,9 @@ class _FuncGen:
         for i, t in enumerate(types):
             if target.base + i != src + i:
                 code.append(f"{self.slot(target.base + i, t)} = {self.slot(src + i, t)};")
-        if target.kind == "loop" and self.fuel:
+        if target.counts:
+            code.append(f"{target.counts}++;")
+        elif target.kind == "loop" and self.fuel:
             code.append(f"CHARGE({self.costs.loop_back[target.at]});")
         code.append(f"goto {label};")
         return code
@@ -360,8 +374,8 @@ class _FuncGen:
         body_start = len(self.out)
         i = 0
         while i < len(self.instrs):
-            if (i in self.loops or i in self.guards) and self.live:
-                self.fast_loop(i, self.loops.get(i), self.guards.get(i))
+            if (i in self.loops or i in self.guards or i in self.loopfuel) and self.live:
+                self.fast_loop(i, self.loops.get(i), self.guards.get(i), self.loopfuel.get(i))
             seg = self.segments.get(i)
             if seg is None or not self.live:
                 self.index = i
@@ -411,26 +425,33 @@ class _FuncGen:
         return "\n".join(lines)
 
     def fast_loop(self, start: int, plan: loops.LoopPlan | None,
-                  guard: guards.GuardPlan | None) -> None:
+                  guard: guards.GuardPlan | None, paid: loopfuel.FuelLoop | None) -> None:
         """A copy of the loop at `start` whose hoistable accesses (a counted loop's,
-        loops.py; those at invariant bases, guards.py) are unchecked, run when the check
-        before it proves them all in bounds; then the normal loop is skipped (its `end`
-        gets the exit label)."""
+        loops.py; those at invariant bases, guards.py) are unchecked and whose branches
+        back charge nothing (its fuel paid at once, loopfuel.py), run when the tests before
+        it prove them all in bounds and the slice holds the loop's fuel; then the normal
+        loop is skipped (its `end` gets the exit label)."""
         out = self.new_label()
         stack = list(self.stack)
         conds = ([loops.precheck(plan)] if plan else []) + \
-            ([guards.guard_c(guard, self.info.mem_min)] if guard else [])
+            ([guards.guard_c(guard, self.info.mem_min)] if guard else []) + \
+            ([loopfuel.covered(paid)] if paid else [])
         self.emit(f"if (WM_LIKELY({' && '.join(conds)})) {{")
         lab = self.new_label()
-        self.ctl.append(_Ctl("loop", lab, len(self.stack), (), (), True, at=start))
+        self.ctl.append(_Ctl("loop", lab, len(self.stack), (), (), True, at=start,
+                             counts=loopfuel.iterations(lab) if paid else ""))
         self.loop_entry(start)
+        for line in loopfuel.copy_open(paid, lab) if paid else []:
+            self.emit(line)
         self.out.append(f"L{lab}:;")
         self.fast = plan.fast if plan else {}
         self.unchecked = guard.unchecked if guard else frozenset()
-        end = plan.end if plan else guard.end if guard else start
+        end = plan.end if plan else guard.end if guard else paid.end if paid else start
         for i in range(start + 1, end):  # the body and its br_if
             self.index = i
             self.instr(self.instrs[i])
+        for line in loopfuel.copy_close(paid, lab) if paid else []:
+            self.emit(line)
         self.fast = {}
         self.unchecked = frozenset()
         self.ctl.pop()

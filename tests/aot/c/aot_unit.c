@@ -23,12 +23,13 @@ static int use_aot; /* this pass: attach AOT code (a failed check names the pass
 static const char *dir;
 static unsigned char *arena_mem;
 static wm_arena arena;
-static uint64_t trace[2][1024]; /* what each pass observed */
+#define TRACE_MAX 65536 /* observations a case may make */
+static uint64_t trace[2][TRACE_MAX]; /* what each pass observed */
 static int ntrace[2];
 
 static void note(uint64_t v)
 {
-    CHECK(ntrace[use_aot] < 1024);
+    CHECK(ntrace[use_aot] < TRACE_MAX);
     trace[use_aot][ntrace[use_aot]++] = v;
 }
 
@@ -569,6 +570,77 @@ static void case_exits(void)
     }
 }
 
+/* Counted loops whose fuel is paid once (loopfuel.wat, host_tools/wasmote/aot/loopfuel.py):
+ * in every slice from 1 to past the call's whole fuel, the suspensions, the fuel left and the
+ * result (or the trap) are the interpreter's. */
+static void every_slice(wm_instance *inst, const char *f, const wm_val *args, uint32_t nargs)
+{
+    wm_val res;
+    wm_error e;
+    wm_err rc = wm_call_export(inst, f, args, nargs, &res, 1, WM_FUEL_UNLIMITED, &e);
+    uint64_t total = WM_FUEL_UNLIMITED - wm_fuel_left(inst);
+    note((uint64_t)rc);
+    note(total);
+    for (uint64_t sl = 1; sl <= total + 2; sl++) {
+        uint64_t n = 0;
+        rc = wm_call_export(inst, f, args, nargs, &res, 1, sl, &e);
+        while (rc == WM_ERR_OUT_OF_FUEL) {
+            CHECK(wm_fuel_left(inst) == 0);
+            n++;
+            rc = wm_resume(inst, sl, &res, 1, &e);
+        }
+        CHECK(rc == WM_OK || rc == WM_ERR_TRAP);
+        note((uint64_t)rc);
+        note(n);
+        note(wm_fuel_left(inst));
+        note(rc == WM_OK ? res.of.i32 : 0);
+    }
+}
+
+/* A loop of about 2^28 or 2^32 iterations against small slices: it must suspend in the
+ * first slice (a test that wrapped would run it through). */
+static void suspends(wm_instance *inst, const char *f, uint32_t arg)
+{
+    wm_val a = i32v(arg), res;
+    wm_error e;
+    for (uint64_t sl = 1; sl < 200; sl += 7) {
+        wm_err rc = wm_call_export(inst, f, &a, 1, &res, 1, sl, &e);
+        for (int k = 0; k < 3 && rc == WM_ERR_OUT_OF_FUEL; k++) rc = wm_resume(inst, sl, &res, 1, &e);
+        CHECK(rc == WM_ERR_OUT_OF_FUEL);
+        note(wm_fuel_left(inst));
+        wm_abort(inst);
+    }
+}
+
+static void case_loopfuel(void)
+{
+    wm_instance *inst = instantiate("loopfuel", NULL, NULL);
+    wm_val a[2] = {i32v(0), i32v(400)};
+    every_slice(inst, "fill4", a, 2); /* mem[4i] = 4i below 400 */
+    a[0] = i32v(65536 - 40), a[1] = i32v(65536 + 40);
+    every_slice(inst, "fill4", a, 2); /* traps in iteration 10 */
+    uint32_t ns[] = {1, 2, 13, 100};
+    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+        a[0] = i32v(ns[k]);
+        every_slice(inst, "up", a, 1);
+        every_slice(inst, "guarded", a, 1);
+        a[0] = i32v(3 * ns[k]);
+        every_slice(inst, "down3", a, 1);
+    }
+    a[0] = i32v(0);
+    every_slice(inst, "guarded", a, 1); /* no iterations */
+    for (uint32_t d = 0; d < 13; d += 3) { /* divides by zero in iteration d (none at 12) */
+        a[0] = i32v(12), a[1] = i32v(d);
+        every_slice(inst, "div", a, 2);
+    }
+    a[0] = i32v(50), a[1] = i32v(80);
+    every_slice(inst, "early", a, 2); /* leaves in iteration 20 */
+    a[0] = i32v(7), a[1] = i32v(9);
+    every_slice(inst, "nested", a, 2);
+    suspends(inst, "wrap16", (1u << 28) + 1u);
+    suspends(inst, "wrap16", 0); /* 2^32 iterations */
+}
+
 /* A memory capped below its declared minimum (docs/memory-model.md): the interpreter runs
  * what stays within the cap; AOT code that relies on the declared minimum (accesses it
  * compiled without a check) refuses every call with its own message. Uncapped, both run. */
@@ -718,6 +790,7 @@ int main(int argc, char **argv)
         {"fuel", case_fuel},   {"exhaustion", case_exhaustion}, {"host", case_host},
         {"traps", case_traps}, {"mixed", case_mixed},           {"attach", case_attach},
         {"bulk", case_bulk},   {"capped", case_capped},         {"exits", case_exits},
+        {"loopfuel", case_loopfuel},
     };
     size_t size = 64u << 20;
     arena_mem = malloc(size);

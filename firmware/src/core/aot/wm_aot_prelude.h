@@ -170,6 +170,11 @@ WM_FN u32 wm_bulk_take(intptr_t *fl, u32 n, u32 per)
     return m;
 }
 #define BULK_MORE(fl) ((fl) = wm_refuel(c, 0))
+/* A counted loop's charges paid once (host_tools/wasmote/aot/loopfuel.py): the slice holds
+ * an entry charge e and m branches back charging k > 0 each (m < 2^32): m * k + e <= fl,
+ * tested as m <= (fl - e) / k, which cannot wrap (a division by a constant: a multiply). */
+#define FUEL_COVERS(m, k, e) \
+    (fl >= (intptr_t)(e) && (u32)(m) <= (uintptr_t)(fl - (intptr_t)(e)) / (uintptr_t)(k))
 #define FUEL_ARG fl
 #define FUEL_OF(e) (fl = (e))
 #else
