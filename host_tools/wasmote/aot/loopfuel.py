@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wasmote.aot import loops
-from wasmote.wasm.module import Instr
+from wasmote.wasm.module import BLOCK_EMPTY, Instr
 
 # what the charge-free copy cannot hold: check points of their own (calls) and work charged
 # by size or through the runtime's services, which read and write the slice themselves
@@ -52,11 +52,83 @@ def plan(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
     """The plan for the `loop` at index i (charging `entry` when entered from above and
     `back` at each branch back), or None when its fuel is not known at its entry."""
     counted = loops.plan_loop(instrs, i, func_arity, type_arity, accesses=False)
-    if counted is None:
+    if counted is not None:
+        end, counter = counted.end, counted.counter
+    else:
+        found = _branching(instrs, i)
+        if found is None:
+            return None
+        end, counter = found
+    if any(instrs[k].op in _CHARGING for k in range(i + 1, end)):
         return None
-    if any(instrs[k].op in _CHARGING for k in range(i + 1, counted.end)):
+    return FuelLoop(end, counter, entry, back)
+
+
+def _branching(instrs: list[Instr], i: int) -> tuple[int, loops.Lin] | None:
+    """A loop with blocks, ifs and exits in its body (loops.py takes only straight-line
+    ones) that still has a trip count bound at its entry: its only branch back is the
+    `br_if 0` that ends it, whose condition is `c != b`, `c != const` or `c` for a local c
+    stepped once per iteration at the body's top level (`c = c + s`: every path to that
+    `br_if` passes it) and a local b the body never assigns. Then the loop runs at most
+    wm_trips(...) times (an exit leaves earlier). (end, the condition's linear form)."""
+    if instrs[i].op != 0x03 or instrs[i].imm[0] != BLOCK_EMPTY:
         return None
-    return FuelLoop(counted.end, counted.counter, entry, back)
+    end = loops._matching_end(instrs, i)
+    if end is None or end < i + 2 or instrs[end - 1].op != 0x0D or instrs[end - 1].imm[0]:
+        return None
+    depth = 0
+    assigned: dict[int, list[int]] = {}
+    for k in range(i + 1, end - 1):
+        ins = instrs[k]
+        op = ins.op
+        if op == 0x03:
+            return None
+        if op in (0x02, 0x04):
+            depth += 1
+        elif op == 0x0B:
+            depth -= 1
+        elif op in (0x0C, 0x0D) and ins.imm[0] == depth:
+            return None      # another branch back
+        elif op == 0x0E and depth in ins.imm:
+            return None
+        elif op in (0x21, 0x22):
+            assigned.setdefault(ins.imm[0], []).append(k if depth == 0 else -1)
+    # the counter's update: local.get c; i32.const s; i32.add; local.set/tee c (top level)
+    steps: dict[int, tuple[int, int]] = {}   # c -> (index of its set/tee, s)
+    for c, at in assigned.items():
+        k = at[0]
+        if len(at) == 1 and k >= i + 4 and instrs[k - 3].op == 0x20 and \
+                instrs[k - 3].imm[0] == c and instrs[k - 2].op == 0x41 and \
+                instrs[k - 1].op == 0x6A and 0 < abs(instrs[k - 2].imm[0]) < 1 << 30:
+            steps[c] = (k, instrs[k - 2].imm[0])
+    # the condition, right before the br_if: its operands and what they read
+    cond = end - 2
+    if instrs[cond].op == 0x47:
+        ops = [cond - 2, cond - 1]
+    else:
+        ops = [cond]
+    terms: dict[int, int] = {}
+    const = step = 0
+    for sign, k in zip((1, -1), ops, strict=False):
+        ins = instrs[k]
+        if ins.op == 0x41:
+            const += sign * ins.imm[0]
+        elif ins.op in (0x20, 0x22) and ins.imm[0] in steps:
+            c = ins.imm[0]
+            upd, st = steps[c]
+            if step or (ins.op == 0x22 and upd != k):
+                return None
+            terms[c] = terms.get(c, 0) + sign
+            const += sign * st if upd <= k else 0
+            step = sign * st
+        elif ins.op == 0x20 and ins.imm[0] not in assigned:
+            terms[ins.imm[0]] = terms.get(ins.imm[0], 0) + sign
+        else:
+            return None
+    if len(ops) == 2 and ops[0] != cond - 2:
+        return None
+    lin = loops.Lin(tuple(sorted((k, v) for k, v in terms.items() if v)), const, step)
+    return (end, lin) if step and lin.bounded() else None
 
 
 def iterations(label: int) -> str:
@@ -80,7 +152,12 @@ def copy_open(fl: FuelLoop, label: int) -> list[str]:
             f"#define FL ((uintptr_t)(fl - (intptr_t){it} * {fl.back}))"]
 
 
+def leave(it: str, back: int) -> str:
+    """C statement where the copy leaves the loop (falls out, branches out, returns): the
+    branches back it took, charged (covered at the entry, so no check)."""
+    return f"fl -= (intptr_t){it} * {back};"
+
+
 def copy_close(fl: FuelLoop, label: int) -> list[str]:
-    """C lines where the copy falls out of the loop: the branches back it took, charged
-    (covered at the entry, so no check)."""
-    return [f"fl -= (intptr_t){iterations(label)} * {fl.back};", '#pragma pop_macro("FL")']
+    """C lines where the copy falls out of the loop."""
+    return [leave(iterations(label), fl.back), '#pragma pop_macro("FL")']

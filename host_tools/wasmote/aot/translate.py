@@ -351,7 +351,9 @@ class _FuncGen:
             target.branched = True
         n = len(types)
         src = len(self.stack) - n
-        code = []
+        # leaving a loop copy that counts its branches back: charge them (loopfuel.py)
+        code = [loopfuel.leave(f.counts, self.costs.loop_back[f.at])
+                for f in self.ctl[len(self.ctl) - depth:] if f.counts]
         for i, t in enumerate(types):
             if target.base + i != src + i:
                 code.append(f"{self.slot(target.base + i, t)} = {self.slot(src + i, t)};")

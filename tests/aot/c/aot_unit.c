@@ -637,6 +637,12 @@ static void case_loopfuel(void)
     every_slice(inst, "early", a, 2); /* leaves in iteration 20 */
     a[0] = i32v(7), a[1] = i32v(9);
     every_slice(inst, "nested", a, 2);
+    wm_val b[3] = {i32v(30), i32v(1000), i32v(99)};
+    every_slice(inst, "branchy", b, 3); /* all 30 iterations */
+    b[1] = i32v(100);
+    every_slice(inst, "branchy", b, 3); /* returns in iteration 9 */
+    b[1] = i32v(1000), b[2] = i32v(17);
+    every_slice(inst, "branchy", b, 3); /* traps in iteration 17 */
     suspends(inst, "wrap16", (1u << 28) + 1u);
     suspends(inst, "wrap16", 0); /* 2^32 iterations */
 }

@@ -1,6 +1,6 @@
 ;; Counted loops whose fuel is paid once before a copy that charges nothing (loopfuel.py):
-;; up, down, by steps of 3 and 4, no iterations, 2^32 iterations, traps in iteration j, a
-;; loop that leaves early (not counted: the ordinary loop), nested. Run in every slice, the
+;; up, down, by steps of 3 and 4, no iterations, 2^32 iterations, traps in iteration j,
+;; loops with branches that leave early (br_if out, return), nested. Run in every slice, the
 ;; fuel left and the suspensions must be the interpreter's.
 (module
   (memory 1)
@@ -49,7 +49,7 @@
       nop nop nop nop nop nop nop nop nop nop nop
       (br_if $l (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
     (local.get $n))
-  ;; counted, but leaves early when mem[4i] is $stop (the ordinary loop)
+  ;; counted, leaves early when mem[4i] is $stop (charging the iterations run)
   (func (export "early") (param $n i32) (param $stop i32) (result i32) (local $i i32)
     (block $out
       (loop $l
@@ -57,6 +57,18 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $l (i32.ne (local.get $i) (local.get $n)))))
     (local.get $i))
+  ;; branches in the body (if/else), a return when acc passes $cap, a trap when $i reaches
+  ;; $bad (unreachable)
+  (func (export "branchy") (param $n i32) (param $cap i32) (param $bad i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (loop $l
+      (if (i32.and (local.get $i) (i32.const 1))
+        (then (local.set $acc (i32.add (local.get $acc) (i32.mul (local.get $i) (i32.const 3)))))
+        (else (local.set $acc (i32.sub (local.get $acc) (i32.const 1)))))
+      (if (i32.gt_s (local.get $acc) (local.get $cap)) (then (return (i32.const -1))))
+      (if (i32.eq (local.get $i) (local.get $bad)) (then unreachable))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (local.get $acc))
   ;; an outer loop around an inner counted one
   (func (export "nested") (param $n i32) (param $m i32) (result i32)
     (local $i i32) (local $j i32) (local $acc i32)
