@@ -7,17 +7,20 @@ count n is known at its entry (loops.py's counted loops: straight-line body endi
 `br_if 0`, a counter moving by a constant step until it hits a value the loop does not
 change) and whose body has no other check point (no call, no bulk work, no memory.grow),
 the loop's fuel is known at its entry: the entry's own charge e plus (n - 1) * k for the
-n - 1 branches back. When the slice holds all of it, no charge in the loop could go
-negative, so none could have suspended: the translator runs a copy of the loop without
-charges behind that test, and the ordinary loop otherwise (it suspends where the
-interpreter does).
+n - 1 branches back. A loop with blocks, ifs and exits in its body qualifies too when its
+only branch back is the final `br_if 0` on a counter stepped once at the body's top level
+(_branching): it runs at most n times, and its fuel is at most that. When the slice holds
+all of it, no charge in the loop could go negative, so none could have suspended: the
+translator runs a copy of the loop without charges behind that test, and the ordinary loop
+otherwise (it suspends where the interpreter does).
 
 The copy counts the branches back it took (`it`) instead of charging them and charges
-it * k when it leaves, so the fuel left is the interpreter's after the loop. Inside the
-copy the fuel a trap reports (the prelude's FL) is fl - it * k, the interpreter's fuel at
-that trap: its charges of the iterations done so far, not of the ones to come. The test
-computes (n - 1) * k + e in 64 bits: n <= 2^32 and k <= REGION_MAX, so it cannot wrap, and
-a trip count near 2^32 against a small slice takes the ordinary loop.
+it * k where it leaves (falls out, branches out, returns: translate.py's branch_code), so
+the fuel left is the interpreter's after the loop. Inside the copy the fuel a trap reports
+(the prelude's FL) is fl - it * k, the interpreter's fuel at that trap: its charges of the
+iterations done so far, not of the ones to come. The test (the prelude's FUEL_COVERS) is
+n - 1 <= (fl - e) / k, with no product that could wrap: a trip count near 2^32 against a
+small slice takes the ordinary loop.
 """
 
 from __future__ import annotations
