@@ -40,12 +40,21 @@ _CHARGING = frozenset({
 })
 
 
+# the longest loop body (wasm instructions) that gets a copy: a charge saved per iteration
+# is under 1 % of a longer body, and the copy doubles its code (nsichneu's one loop of 9 207
+# instructions: 1.69 M -> 2.25 M instructions on the M4 with a copy; the aes kernel's of
+# 529: 0.93 M -> 1.10 M)
+_BODY_MAX = 256
+
+
 @dataclass(frozen=True)
 class FuelLoop:
     """A counted loop whose fuel the slice can cover at its entry."""
 
     end: int              # index of the loop's `end`
-    counter: loops.Lin    # the loop runs while this is not 0 (loops.LoopPlan.counter)
+    cmp: str              # the loop runs again while: "ne" counter != 0, "ltu"/"lts"
+    counter: loops.Lin    # counter < bound (unsigned/signed; counter.step > 0)
+    bound: loops.Lin | None
     entry: int            # the loop entry's charge (from above)
     back: int             # every branch back's charge
 
@@ -55,25 +64,26 @@ def plan(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
     """The plan for the `loop` at index i (charging `entry` when entered from above and
     `back` at each branch back), or None when its fuel is not known at its entry."""
     counted = loops.plan_loop(instrs, i, func_arity, type_arity, accesses=False)
-    if counted is not None:
-        end, counter = counted.end, counted.counter
-    else:
-        found = _branching(instrs, i)
-        if found is None:
-            return None
-        end, counter = found
-    if any(instrs[k].op in _CHARGING for k in range(i + 1, end)):
+    found = (counted.end, "ne", counted.counter, None) if counted is not None else \
+        _branching(instrs, i)
+    if found is None:
         return None
-    return FuelLoop(end, counter, entry, back)
+    end, cmp, counter, bound = found
+    if end - i > _BODY_MAX or any(instrs[k].op in _CHARGING for k in range(i + 1, end)):
+        return None
+    return FuelLoop(end, cmp, counter, bound, entry, back)
 
 
-def _branching(instrs: list[Instr], i: int) -> tuple[int, loops.Lin] | None:
+def _branching(instrs: list[Instr], i: int
+               ) -> tuple[int, str, loops.Lin, loops.Lin | None] | None:
     """A loop with blocks, ifs and exits in its body (loops.py takes only straight-line
     ones) that still has a trip count bound at its entry: its only branch back is the
     `br_if 0` that ends it, whose condition is `c != b`, `c != const` or `c` for a local c
     stepped once per iteration at the body's top level (`c = c + s`: every path to that
-    `br_if` passes it) and a local b the body never assigns. Then the loop runs at most
-    wm_trips(...) times (an exit leaves earlier). (end, the condition's linear form)."""
+    `br_if` passes it) and a local b the body never assigns; or `c < b`, `b > c` (signed
+    or not) with s > 0. Then the loop branches back at most wm_trips(...) - 1 or
+    wm_backs_lt*(...) times (an exit leaves earlier). (end, "ne" and the linear form of
+    c - b, or "ltu"/"lts" and those of c and b)."""
     if instrs[i].op != 0x03 or instrs[i].imm[0] != BLOCK_EMPTY:
         return None
     end = loops._matching_end(instrs, i)
@@ -104,34 +114,47 @@ def _branching(instrs: list[Instr], i: int) -> tuple[int, loops.Lin] | None:
                 instrs[k - 3].imm[0] == c and instrs[k - 2].op == 0x41 and \
                 instrs[k - 1].op == 0x6A and 0 < abs(instrs[k - 2].imm[0]) < 1 << 30:
             steps[c] = (k, instrs[k - 2].imm[0])
-    # the condition, right before the br_if: its operands and what they read
+    # the condition, right before the br_if: its operands, as linear forms
     cond = end - 2
-    if instrs[cond].op == 0x47:
-        ops = [cond - 2, cond - 1]
+    op = instrs[cond].op
+    if op in _COMPARE:
+        x, y = _operand(instrs, cond - 2, steps, assigned), \
+            _operand(instrs, cond - 1, steps, assigned)
     else:
-        ops = [cond]
-    terms: dict[int, int] = {}
-    const = step = 0
-    for sign, k in zip((1, -1), ops, strict=False):
-        ins = instrs[k]
-        if ins.op == 0x41:
-            const += sign * ins.imm[0]
-        elif ins.op in (0x20, 0x22) and ins.imm[0] in steps:
-            c = ins.imm[0]
-            upd, st = steps[c]
-            if step or (ins.op == 0x22 and upd != k):
-                return None
-            terms[c] = terms.get(c, 0) + sign
-            const += sign * st if upd <= k else 0
-            step = sign * st
-        elif ins.op == 0x20 and ins.imm[0] not in assigned:
-            terms[ins.imm[0]] = terms.get(ins.imm[0], 0) + sign
-        else:
-            return None
-    if len(ops) == 2 and ops[0] != cond - 2:
+        x, y = _operand(instrs, cond, steps, assigned), loops.Lin((), 0, 0)
+        op = 0x47
+    if x is None or y is None:
         return None
-    lin = loops.Lin(tuple(sorted((k, v) for k, v in terms.items() if v)), const, step)
-    return (end, lin) if step and lin.bounded() else None
+    if op == 0x47:  # runs again while x - y != 0
+        d = x.add(y, -1)
+        return (end, "ne", d, None) if d is not None and d.step else None
+    if op in (0x4A, 0x4C):  # gt: y < x
+        x, y = y, x
+    if x.step <= 0 or y.step:
+        return None
+    return end, "lts" if op in (0x48, 0x4A) else "ltu", x, y
+
+
+# i32.ne, lt_s, lt_u, gt_s, gt_u
+_COMPARE = frozenset({0x47, 0x48, 0x49, 0x4A, 0x4B})
+
+
+def _operand(instrs: list[Instr], k: int, steps: dict[int, tuple[int, int]],
+             assigned: dict[int, list[int]]) -> loops.Lin | None:
+    """The value instruction k pushes as a linear form (its value in the first iteration,
+    its step): a constant, a local the body never assigns, or a counter (read before or
+    after its update; the update's own tee), else None."""
+    ins = instrs[k]
+    if ins.op == 0x41:
+        return loops.Lin((), ins.imm[0], 0) if abs(ins.imm[0]) < 1 << 30 else None
+    if ins.op == 0x20 and ins.imm[0] not in assigned:
+        return loops.Lin(((ins.imm[0], 1),), 0, 0)
+    if ins.op in (0x20, 0x22) and ins.imm[0] in steps:
+        upd, st = steps[ins.imm[0]]
+        if ins.op == 0x22 and upd != k:
+            return None
+        return loops.Lin(((ins.imm[0], 1),), st if upd <= k else 0, st)
+    return None
 
 
 def iterations(label: int) -> str:
@@ -143,6 +166,10 @@ def covered(fl: FuelLoop) -> str:
     """The C condition (before the loop's entry charge) under which the slice holds the
     whole loop's fuel: the entry and n - 1 branches back, n its trip count (0: not counted,
     the ordinary loop runs)."""
+    if fl.bound is not None:
+        backs = f"wm_backs_{fl.cmp}({loops.lin_c(fl.counter)}, {fl.counter.step}, " \
+            f"{loops.lin_c(fl.bound)})"
+        return f"FUEL_COVERS({backs}, {fl.back}, {fl.entry})"
     trips = f"wm_trips({loops.lin_c(fl.counter)}, {fl.counter.step})"
     return f"({{ u64 n_ = {trips}; n_ && FUEL_COVERS(n_ - 1u, {fl.back}, {fl.entry}); }})"
 

@@ -597,14 +597,15 @@ static void every_slice(wm_instance *inst, const char *f, const wm_val *args, ui
     }
 }
 
-/* A loop of about 2^28 or 2^32 iterations against small slices: it must suspend in the
- * first slice (a test that wrapped would run it through). */
-static void suspends(wm_instance *inst, const char *f, uint32_t arg)
+/* A loop of 2^28 to 2^32 iterations against small slices: it must suspend in the first
+ * slice (a test that wrapped, or missed a counter stepping over its range, would run it
+ * through). */
+static void suspends(wm_instance *inst, const char *f, const wm_val *a, uint32_t nargs)
 {
-    wm_val a = i32v(arg), res;
+    wm_val res;
     wm_error e;
     for (uint64_t sl = 1; sl < 200; sl += 7) {
-        wm_err rc = wm_call_export(inst, f, &a, 1, &res, 1, sl, &e);
+        wm_err rc = wm_call_export(inst, f, a, nargs, &res, 1, sl, &e);
         for (int k = 0; k < 3 && rc == WM_ERR_OUT_OF_FUEL; k++) rc = wm_resume(inst, sl, &res, 1, &e);
         CHECK(rc == WM_ERR_OUT_OF_FUEL);
         note(wm_fuel_left(inst));
@@ -643,8 +644,20 @@ static void case_loopfuel(void)
     every_slice(inst, "branchy", b, 3); /* returns in iteration 9 */
     b[1] = i32v(1000), b[2] = i32v(17);
     every_slice(inst, "branchy", b, 3); /* traps in iteration 17 */
-    suspends(inst, "wrap16", (1u << 28) + 1u);
-    suspends(inst, "wrap16", 0); /* 2^32 iterations */
+    a[0] = i32v((1u << 28) + 1u);
+    suspends(inst, "wrap16", a, 1);
+    a[0] = i32v(0);
+    suspends(inst, "wrap16", a, 1); /* 2^32 iterations */
+    int32_t lt[][2] = {{0, 40}, {0, 41}, {100, 40}, {-8, 4}, {0, 0}};
+    for (size_t k = 0; k < sizeof lt / sizeof lt[0]; k++) {
+        a[0] = i32v((uint32_t)lt[k][0]), a[1] = i32v((uint32_t)lt[k][1]);
+        every_slice(inst, "ltu", a, 2);
+        every_slice(inst, "gts", a, 2);
+    }
+    a[0] = i32v(0xFFFFFFF1u), a[1] = i32v(0xFFFFFFFEu);
+    suspends(inst, "ltu", a, 2); /* steps over 2^32: about 2^32 / 3 iterations */
+    a[0] = i32v(0x7FFFFFF1u), a[1] = i32v(0x7FFFFFFEu);
+    suspends(inst, "gts", a, 2); /* steps over 2^31 - 1 */
 }
 
 /* A memory capped below its declared minimum (docs/memory-model.md): the interpreter runs

@@ -1,5 +1,6 @@
 ;; Counted loops whose fuel is paid once before a copy that charges nothing (loopfuel.py):
-;; up, down, by steps of 3 and 4, no iterations, 2^32 iterations, traps in iteration j,
+;; up, down, by steps of 3 and 4, while != and while < (signed, unsigned, with the counter
+;; stepping over its range's end), no iterations, 2^32 iterations, traps in iteration j,
 ;; loops with branches that leave early (br_if out, return), nested. Run in every slice, the
 ;; fuel left and the suspensions must be the interpreter's.
 (module
@@ -68,6 +69,20 @@
       (if (i32.gt_s (local.get $acc) (local.get $cap)) (then (return (i32.const -1))))
       (if (i32.eq (local.get $i) (local.get $bad)) (then unreachable))
       (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (local.get $acc))
+  ;; i from $a by 3 while i < $n, unsigned (i steps over 2^32 and comes back below $n when
+  ;; $n > 2^32 - 3)
+  (func (export "ltu") (param $i i32) (param $n i32) (result i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.xor (i32.rotl (local.get $acc) (i32.const 5)) (local.get $i)))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 3))) (local.get $n))))
+    (local.get $acc))
+  ;; i from $a by 3 while $n > i, signed (over 2^31 - 1 it comes back negative)
+  (func (export "gts") (param $i i32) (param $n i32) (result i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 3)))
+      (br_if $l (i32.gt_s (local.get $n) (local.get $i))))
     (local.get $acc))
   ;; an outer loop around an inner counted one
   (func (export "nested") (param $n i32) (param $m i32) (result i32)

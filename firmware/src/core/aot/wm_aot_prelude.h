@@ -174,7 +174,22 @@ WM_FN u32 wm_bulk_take(intptr_t *fl, u32 n, u32 per)
  * an entry charge e and m branches back charging k > 0 each (m < 2^32): m * k + e <= fl,
  * tested as m <= (fl - e) / k, which cannot wrap (a division by a constant: a multiply). */
 #define FUEL_COVERS(m, k, e) \
-    (fl >= (intptr_t)(e) && (u32)(m) <= (uintptr_t)(fl - (intptr_t)(e)) / (uintptr_t)(k))
+    (fl >= (intptr_t)(e) && (u64)(m) <= (u64)((uintptr_t)(fl - (intptr_t)(e)) / (uintptr_t)(k)))
+/* How often a loop that runs again while x < b branches back, x being x1 at the first test
+ * and growing by s > 0 (unsigned, signed): 0 if x1 >= b, else until x reaches b; 2^32 (no
+ * slice pays for that) when x could step over the end of its range and come back below b. */
+WM_FN u64 wm_backs_ltu(u32 x1, s32 s, u32 b)
+{
+    if (x1 >= b) return 0;
+    if (b > 0u - (u32)s) return 1ull << 32;
+    return (u64)((b - 1u - x1) / (u32)s) + 1u;
+}
+WM_FN u64 wm_backs_lts(u32 x1, s32 s, u32 b)
+{
+    if ((s32)x1 >= (s32)b) return 0;
+    if ((s32)b > INT32_MAX - s + 1) return 1ull << 32;
+    return (u64)((b - 1u - x1) / (u32)s) + 1u;
+}
 #define FUEL_ARG fl
 #define FUEL_OF(e) (fl = (e))
 #else
