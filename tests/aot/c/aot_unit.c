@@ -23,7 +23,7 @@ static int use_aot; /* this pass: attach AOT code (a failed check names the pass
 static const char *dir;
 static unsigned char *arena_mem;
 static wm_arena arena;
-#define TRACE_MAX 65536 /* observations a case may make */
+#define TRACE_MAX (1 << 19) /* observations a case may make */
 static uint64_t trace[2][TRACE_MAX]; /* what each pass observed */
 static int ntrace[2];
 
@@ -571,7 +571,8 @@ static void case_exits(void)
 }
 
 /* Counted loops whose fuel is paid once (loopfuel.wat, host_tools/wasmote/aot/loopfuel.py):
- * in every slice from 1 to past the call's whole fuel, the suspensions, the fuel left and the
+ * in every slice from 1 to past the call's whole fuel, the suspensions (and where they
+ * happened: the memory word the loops store their counter in), the fuel left and the
  * result (or the trap) are the interpreter's. */
 static void every_slice(wm_instance *inst, const char *f, const wm_val *args, uint32_t nargs)
 {
@@ -587,6 +588,9 @@ static void every_slice(wm_instance *inst, const char *f, const wm_val *args, ui
         while (rc == WM_ERR_OUT_OF_FUEL) {
             CHECK(wm_fuel_left(inst) == 0);
             n++;
+            uint32_t w; /* where it suspended: the loops store their counter at 0 */
+            memcpy(&w, wm_memory_data(wm_instance_memory(inst)), 4);
+            note(w);
             rc = wm_resume(inst, sl, &res, 1, &e);
         }
         CHECK(rc == WM_OK || rc == WM_ERR_TRAP);
@@ -650,14 +654,17 @@ static void case_loopfuel(void)
     suspends(inst, "wrap16", a, 1); /* 2^32 iterations */
     int32_t lt[][2] = {{0, 40}, {0, 41}, {100, 40}, {-8, 4}, {0, 0}};
     for (size_t k = 0; k < sizeof lt / sizeof lt[0]; k++) {
-        a[0] = i32v((uint32_t)lt[k][0]), a[1] = i32v((uint32_t)lt[k][1]);
-        every_slice(inst, "ltu", a, 2);
-        every_slice(inst, "gts", a, 2);
+        wm_val c[3] = {i32v((uint32_t)lt[k][0]), i32v((uint32_t)lt[k][1]), i32v(0)};
+        every_slice(inst, "ltu", c, 3);
+        c[2] = i32v(0x80000000u);
+        every_slice(inst, "gts", c, 3);
     }
-    a[0] = i32v(0xFFFFFFF1u), a[1] = i32v(0xFFFFFFFEu);
-    suspends(inst, "ltu", a, 2); /* steps over 2^32: about 2^32 / 3 iterations */
-    a[0] = i32v(0x7FFFFFF1u), a[1] = i32v(0x7FFFFFFEu);
-    suspends(inst, "gts", a, 2); /* steps over 2^31 - 1 */
+    /* stepping over 2^32 (and 2^31 - 1): five branches back, where the first test's
+     * distance to the end would make four */
+    wm_val c[3] = {i32v(0xFFFFFFF1u), i32v(0xFFFFFFFEu), i32v(100)};
+    every_slice(inst, "ltu", c, 3);
+    c[0] = i32v(0x7FFFFFF1u), c[1] = i32v(0x7FFFFFFEu), c[2] = i32v(0);
+    every_slice(inst, "gts", c, 3);
 }
 
 /* A memory capped below its declared minimum (docs/memory-model.md): the interpreter runs
