@@ -401,3 +401,25 @@ def test_the_memory_size_is_read_again_after_a_call_that_may_grow_it(tmp_path, h
         assert drv.command(f"module - {drv.module_source(pkg)}") == "ok"
         assert drv.command("invoke - direct") == "ok i32:0"
         assert drv.command("invoke - through_table") == "ok i32:0"
+
+
+def _leaf_with_br_table(targets: int) -> str:
+    labels = " ".join(str(i % 2) for i in range(targets))
+    return f"""(module
+  (func $pick (param i32) (result i32)
+    (block (block (br_table {labels} 0 (local.get 0))) (return (i32.const 1)))
+    (i32.const 2))
+  (func (export "run") (param i32) (result i32) (call $pick (local.get 0))))
+"""
+
+
+def test_a_leaf_long_in_br_table_targets_gets_no_copy(tmp_path):
+    """A short leaf's calls run a copy of it (CHARGE3); its length counts a br_table's
+    targets, each of which is code: the spec's br_table module (one br_table of thousands of
+    targets in a leaf of few instructions) grew to 66 KB of M4 code with the copy, more than
+    the MPU's regions could cover."""
+    def copies(targets: int) -> bool:
+        wasm = wat_to_wasm(tmp_path, f"brt{targets}", _leaf_with_br_table(targets))
+        return "wf0_q(" in translate(read_module(wasm.read_bytes())).source
+    assert copies(8)
+    assert not copies(200)

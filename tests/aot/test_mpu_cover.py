@@ -81,7 +81,7 @@ def test_v7_cover_covers_the_block_and_nothing_outside_the_window(
     hi = min(1 << 32, base + size + slack_hi)
     regions = v7_cover(lib, base, size, lo, hi & 0xFFFF_FFFF, ATTR, mx)
     if regions is None:
-        return  # refused: the caller traps ("cannot be covered by the MPU"), never maps more
+        return  # refused: the caller traps ("the MPU cannot cover ..."), never maps more
     assert 1 <= len(regions) <= mx
     spans = sorted(sp for rbar, rasr in regions for sp in v7_spans(rbar, rasr, ATTR))
     assert spans[0][0] >= lo and spans[-1][1] <= hi, (spans, lo, hi)

@@ -973,6 +973,14 @@ _NOT_FLAT = _CALL_OPS | {_op(name) for name in (
 # branch per call, and a longer leaf's copy cost more flash than that is worth (statemate's
 # AOT code +41 % with no limit, coremark's +11 %)
 _FLAT_MAX = 64
+_OP_BR_TABLE = _op("br_table")
+
+
+def _flat_size(instrs: list[Instr]) -> int:
+    """A leaf's length against _FLAT_MAX: its instructions, a br_table's every target one
+    more (each is code: one br_table of 10 000 targets is a 30 KB function on the M4, and
+    its copy made the spec's br_table module's code too large for the MPU to cover)."""
+    return sum(1 + (len(i.imm) if i.op == _OP_BR_TABLE else 0) for i in instrs)
 
 _HANDLERS: dict[int, _Handler] = {
     _op(name): _handler(*how) for name, how in {
@@ -1202,7 +1210,7 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
         info.precharged = {j: info.fuel_plans[j].entry for j, f in enumerate(mod.funcs)
                            if not any(ins.op in _CALL_OPS for ins in f.instrs)}
         info.flat = {j: info.fuel_plans[j].ret for j, f in enumerate(mod.funcs)
-                     if len(f.instrs) <= _FLAT_MAX
+                     if _flat_size(f.instrs) <= _FLAT_MAX
                      and not any(ins.op in _NOT_FLAT for ins in f.instrs)}
     bodies = [_FuncGen(info, j, fuel, bounds_checks).generate() for j in range(len(mod.funcs))]
     bodies += [_flat_copy(bodies[j], j, r) for j, r in info.flat.items()]

@@ -23,7 +23,7 @@ static int use_aot; /* this pass: attach AOT code (a failed check names the pass
 static const char *dir;
 static unsigned char *arena_mem;
 static wm_arena arena;
-#define TRACE_MAX (1 << 19) /* observations a case may make */
+#define TRACE_MAX (1 << 19)          /* observations a case may make */
 static uint64_t trace[2][TRACE_MAX]; /* what each pass observed */
 static int ntrace[2];
 
@@ -610,7 +610,8 @@ static void suspends(wm_instance *inst, const char *f, const wm_val *a, uint32_t
     wm_error e;
     for (uint64_t sl = 1; sl < 200; sl += 7) {
         wm_err rc = wm_call_export(inst, f, a, nargs, &res, 1, sl, &e);
-        for (int k = 0; k < 3 && rc == WM_ERR_OUT_OF_FUEL; k++) rc = wm_resume(inst, sl, &res, 1, &e);
+        for (int k = 0; k < 3 && rc == WM_ERR_OUT_OF_FUEL; k++)
+            rc = wm_resume(inst, sl, &res, 1, &e);
         CHECK(rc == WM_ERR_OUT_OF_FUEL);
         note(wm_fuel_left(inst));
         wm_abort(inst);
@@ -633,7 +634,7 @@ static void case_loopfuel(void)
         every_slice(inst, "down3", a, 1);
     }
     a[0] = i32v(0);
-    every_slice(inst, "guarded", a, 1); /* no iterations */
+    every_slice(inst, "guarded", a, 1);    /* no iterations */
     for (uint32_t d = 0; d < 13; d += 3) { /* divides by zero in iteration d (none at 12) */
         a[0] = i32v(12), a[1] = i32v(d);
         every_slice(inst, "div", a, 2);
@@ -813,9 +814,9 @@ int main(int argc, char **argv)
         const char *name;
         void (*fn)(void);
     } cases[] = {
-        {"fuel", case_fuel},   {"exhaustion", case_exhaustion}, {"host", case_host},
-        {"traps", case_traps}, {"mixed", case_mixed},           {"attach", case_attach},
-        {"bulk", case_bulk},   {"capped", case_capped},         {"exits", case_exits},
+        {"fuel", case_fuel},         {"exhaustion", case_exhaustion}, {"host", case_host},
+        {"traps", case_traps},       {"mixed", case_mixed},           {"attach", case_attach},
+        {"bulk", case_bulk},         {"capped", case_capped},         {"exits", case_exits},
         {"loopfuel", case_loopfuel},
     };
     size_t size = 64u << 20;

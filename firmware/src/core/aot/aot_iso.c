@@ -502,7 +502,7 @@ static wm_err iso_drive(wm_aot_run *r, wm_error *err)
         uint32_t bytes = inst->mem ? inst->mem->bytes : 0;
         if ((bytes != iso->map_bytes || !iso->map_ok) && iso_map(inst, ai) != 0)
             return iso_trap(r, err, WM_ERR_TRAP,
-                            "aot: the instance's memory cannot be covered by the MPU");
+                            "aot: the MPU cannot cover the instance's code, stack and memory");
         sync_in(inst, ai, r);
         r->status = WM_AOT_RUNNING;
         wm_aot_iso_enter(r, &iso->map);
