@@ -61,7 +61,7 @@ def test_a_loop_left_in_the_middle_is_checked_once_for_every_iteration(tmp_path)
     source = translate(mod).source
     shift = next(f for f in source.split("\nstatic ")  # (the fuel slice by value: wm_rf)
                  if f.startswith(("u32 wf1(", "wm_rf wf1(")) and "{" in f)
-    fast, checked = shift.split("wm_trips(")[1].split("\n    }\n", 1)
+    fast, checked = shift.split("wm_trips(", 1)[1].split("\n    }\n", 1)
     assert fast.count("EAF(") == 4 and "CHK" not in fast
     assert checked.count("CHKM(") >= 2
 
