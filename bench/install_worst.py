@@ -27,7 +27,7 @@ from pathlib import Path
 from bench.bare_image import build_bare_image, run_icount
 from wasmote.paths import BUILD_DIR, FIRMWARE_DIR
 from wasmote.wasm.leb128 import encode_unsigned as uleb
-from wasmote.wasm.validator import MAX_EXPORTS
+from wasmote.wasm.validator import MAX_EXPORTS, MAX_TYPE_VALUES
 
 BOARD = "mps2-an386"
 INSNS_PER_TICK = 40  # SysTick on the 25 MHz CPU clock, one instruction per ns
@@ -100,10 +100,23 @@ def br_table(size: int) -> bytes:
             + _section(10, _vec([uleb(len(body)) + body])))
 
 
-def wide_type(size: int) -> bytes:
-    """One function type of as many i32 parameters as the module's bytes hold."""
-    n = size - 64
-    return HEADER + _section(1, _vec([b"\x60" + uleb(n) + b"\x7f" * n + b"\x00"]))
+_WIDE = b"\x60" + (uleb(MAX_TYPE_VALUES) + b"\x7f" * MAX_TYPE_VALUES) * 2
+
+
+def wide_types(size: int) -> bytes:
+    """As many function types of the most i32 parameters and results the loader takes
+    (WM_MAX_TYPE_VALUES) as the module's bytes hold."""
+    return HEADER + _section(1, _vec([_WIDE] * ((size - 64) // len(_WIDE))))
+
+
+def wide_calls(size: int) -> bytes:
+    """One function of the widest type, (128 x i32) -> (128 x i32): `unreachable`, then
+    `call 0` over and over: each call of two bytes pops and pushes 256 values, the
+    validator's most work per byte."""
+    n = (size - 64) // 2
+    body = b"\x00\x00" + b"\x10\x00" * n + b"\x0b"
+    return (HEADER + _section(1, _vec([_WIDE])) + _section(3, _vec([b"\x00"]))
+            + _section(10, _vec([uleb(len(body)) + body])))
 
 
 def long_name(size: int) -> bytes:
@@ -122,7 +135,8 @@ SMALL = 8
 def _cases(size: int) -> dict[str, bytes]:
     return {"dense_code": dense_code(size), "many_functions": many_functions(size),
             **{f"exports_{n}": exports(n) for n in EXPORT_COUNTS},
-            "br_table": br_table(size // SMALL), "wide_type": wide_type(size // SMALL),
+            "br_table": br_table(size // SMALL), "wide_types": wide_types(size // SMALL),
+            "wide_calls": wide_calls(size // SMALL),
             "long_name": long_name(size // SMALL)}
 
 

@@ -162,6 +162,7 @@ ROWS: list[tuple[str, str, Value]] = [
     # what the loader takes (wasm/validator.py refuses more before sending)
     ("wm_internal.h", "WM_MAX_IMPORTS", validator.MAX_IMPORTS),
     ("wm_internal.h", "WM_MAX_EXPORTS", validator.MAX_EXPORTS),
+    ("wm_internal.h", "WM_MAX_TYPE_VALUES", validator.MAX_TYPE_VALUES),
     # the wire (device/protocol.py) beyond tests/protocol's table
     ("wire.h", "WM_PROTO_MAX_PAYLOAD", protocol.MAX_PAYLOAD),
     ("supervisor.h", "WM_SUP_KEYS_MAX", protocol.PROVISION_KEYS_MAX),

@@ -22,7 +22,8 @@ from bench import install_worst as shapes
 from tests.sandbox.sandbox_support import build_harness, package
 from wasmote.paths import FIRMWARE_DIR
 from wasmote.wasm.leb128 import decode_unsigned
-from wasmote.wasm.validator import MAX_EXPORTS, MAX_IMPORTS
+from wasmote.wasm.leb128 import encode_unsigned as uleb
+from wasmote.wasm.validator import MAX_EXPORTS, MAX_IMPORTS, MAX_TYPE_VALUES
 
 WORK_H = FIRMWARE_DIR / "src" / "core" / "base" / "wm_work.h"
 QUANTUM = int(re.search(r"#define WM_WORK_KICK_UNITS (\d+)u", WORK_H.read_text())
@@ -48,8 +49,12 @@ CASES: dict[str, tuple[Callable[[int], bytes], Callable[[int], int]]] = {
                        lambda n: _funcs(n // 4) * 2 * OP_UNITS),
     # each target checked, then given its side-table entry (one each: an eighth fits)
     "br_table": (lambda n: shapes.br_table(n // 8), lambda n: (n // 8 - 64) * 2 * OP_UNITS),
-    # each parameter read
-    "wide_type": (shapes.wide_type, lambda n: n - 64),
+    # each parameter and result read (a type of 128 + 128 is 261 bytes)
+    "wide_types": (shapes.wide_types, lambda n: (n - 64) // 261 * 2 * MAX_TYPE_VALUES),
+    # each call: its 128 values popped and 128 pushed (two bytes; a call has a side-table
+    # entry: an eighth fits)
+    "wide_calls": (lambda n: shapes.wide_calls(n // 8),
+                   lambda n: (n // 8 - 64) // 2 * 2 * MAX_TYPE_VALUES),
     # each export and its name check: 8 units a byte, 6 bytes an export
     "exports": (lambda n: shapes.exports(MAX_EXPORTS),
                 lambda n: MAX_EXPORTS * 6 * 8),
@@ -108,3 +113,20 @@ def test_one_past_a_count_cap_is_refused_at_the_count(harness: Path, tmp_path: P
     assert at is not None and int(m.group(1), 16) == pkg.index(wasm) + at, (answer, at)
     if what == "exports":  # and the cap itself loads (the kick test installs it too)
         assert _install_kicks(harness, tmp_path, make(cap))[0].startswith("ok")
+
+
+def _one_type(params: int, results: int) -> bytes:
+    t = b"\x60" + uleb(params) + b"\x7f" * params + uleb(results) + b"\x7f" * results
+    return shapes.HEADER + shapes._section(1, shapes._vec([t]))
+
+
+@pytest.mark.parametrize(("params", "results", "what"), [
+    (MAX_TYPE_VALUES + 1, 0, "parameters"), (0, MAX_TYPE_VALUES + 1, "results")])
+def test_a_type_one_value_too_wide_is_refused(harness: Path, tmp_path: Path, params: int,
+                                              results: int, what: str) -> None:
+    answer, _, _ = _install_kicks(harness, tmp_path, _one_type(params, results))
+    assert re.match(rf"refused \d+ 0x[0-9a-f]+ too many {what} in a type \(the limit is "
+                    rf"{MAX_TYPE_VALUES}\)", answer), answer
+    ok, _, _ = _install_kicks(harness, tmp_path, _one_type(params - 1 if params else 0,
+                                                           results - 1 if results else 0))
+    assert ok.startswith("ok"), ok

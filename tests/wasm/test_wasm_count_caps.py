@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bench.install_worst import exports, imports
+from bench.install_worst import HEADER, _section, _vec, exports, imports
 from tests.cli_invoke import assert_one_error_line, run_cli
 from wasmote.wasm.errors import ValidationError
+from wasmote.wasm.leb128 import encode_unsigned as uleb
 from wasmote.wasm.reader import read_module
-from wasmote.wasm.validator import MAX_EXPORTS, MAX_IMPORTS, validate_module
+from wasmote.wasm.validator import MAX_EXPORTS, MAX_IMPORTS, MAX_TYPE_VALUES, validate_module
 
 
 def _section_at(wasm: bytes, sid: int) -> int:
@@ -39,3 +40,16 @@ def test_push_refuses_it_before_connecting(tmp_path: Path) -> None:
     # a port nothing listens on: a push that got past the check would fail to connect
     r = run_cli("push", str(f), "--port", "tcp://127.0.0.1:9")
     assert_one_error_line(r, f"too many exports: {MAX_EXPORTS + 1}")
+
+
+@pytest.mark.parametrize("what", ["parameters", "results"])
+def test_a_type_one_value_too_wide_is_refused(what: str) -> None:
+    def module(n: int) -> bytes:
+        vals = uleb(n) + b"\x7f" * n
+        t = b"\x60" + (vals + b"\x00" if what == "parameters" else b"\x00" + vals)
+        return HEADER + _section(1, _vec([t]))
+    validate_module(read_module(module(MAX_TYPE_VALUES)))
+    with pytest.raises(ValidationError) as e:
+        validate_module(read_module(module(MAX_TYPE_VALUES + 1)))
+    assert e.value.message == (f"too many {what} in type 0: {MAX_TYPE_VALUES + 1} (the device "
+                               f"takes at most {MAX_TYPE_VALUES})")

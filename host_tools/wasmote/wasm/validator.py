@@ -42,7 +42,14 @@ MAX_PAGES = 65536
 # anything is sent.
 MAX_IMPORTS = 2048
 MAX_EXPORTS = 1024
+# The most parameters, and the most results, of a function type (WM_MAX_TYPE_VALUES): the
+# device's validation time grows with a type's width (wm_internal.h says why).
+MAX_TYPE_VALUES = 128
 _CONST_OPS = (0x41, 0x42, 0x43, 0x44, 0xD0, OP_REF_FUNC, OP_GLOBAL_GET)
+
+
+def _types_offset(mod: Module) -> int:
+    return next((s.offset for s in mod.sections if s.kind == "type"), 0)
 
 
 def _tname(t: int) -> str:
@@ -93,6 +100,11 @@ def _validate_module(mod: Module) -> None:
         if count > cap:
             raise ValidationError(f"too many {what}s: {count} (the device takes at most {cap})",
                                   0, what)
+    for i, ft in enumerate(mod.types):
+        for what, n in (("parameters", len(ft.params)), ("results", len(ft.results))):
+            if n > MAX_TYPE_VALUES:
+                raise ValidationError(f"too many {what} in type {i}: {n} (the device takes at "
+                                      f"most {MAX_TYPE_VALUES})", _types_offset(mod), "type")
     ntypes = len(mod.types)
     for imp in mod.imports:
         where = imp.offset

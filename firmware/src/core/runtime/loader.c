@@ -269,13 +269,19 @@ static wm_err sec_type(loader *L)
         uint8_t form, vt;
         TRY(wm_rd_u8(&L->r, &form));
         if (form != 0x60) return bad(L, WM_ERR_MALFORMED, at, "integer representation too long");
+        const uint8_t *cat = L->r.p;
         TRY(wm_rd_u32(&L->r, &t->nparams));
+        if (t->nparams > WM_MAX_TYPE_VALUES)
+            return bad(L, WM_ERR_LIMIT, cat, "too many parameters in a type (the limit is 128)");
         t->params = L->r.p;
         for (uint32_t k = 0; k < t->nparams; k++) {
             TRY(rd_valtype(L, &vt));
             wm_work_charge(m->work, 1u);
         }
+        cat = L->r.p;
         TRY(wm_rd_u32(&L->r, &t->nresults));
+        if (t->nresults > WM_MAX_TYPE_VALUES)
+            return bad(L, WM_ERR_LIMIT, cat, "too many results in a type (the limit is 128)");
         t->results = L->r.p;
         for (uint32_t k = 0; k < t->nresults; k++) {
             TRY(rd_valtype(L, &vt));

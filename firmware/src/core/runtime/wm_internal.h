@@ -29,6 +29,13 @@
  * watchdog as it goes (~1.2 M instructions on the Cortex-M4 at the cap). */
 #define WM_MAX_IMPORTS 2048u
 #define WM_MAX_EXPORTS 1024u
+/* The most parameters, and the most results, of a function type (shared with the host's
+ * validator). Validating a call, a block's entry or a function's `end` pops and pushes a
+ * type's values, so a hostile module's validation time is its size times this (each value
+ * is charged to the install's work meter: the watchdog is fed, the install still takes that
+ * long). The spec suite's widest type has 100 parameters and 16 results; compilers pass
+ * more than a few values through memory. */
+#define WM_MAX_TYPE_VALUES 128u
 
 /* ---- module ---- */
 typedef struct wm_functype {
