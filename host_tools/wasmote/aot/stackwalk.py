@@ -10,6 +10,7 @@ locals hold along a path, forgets it where paths meet (`merged`).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -26,7 +27,7 @@ class _Frame:
     nresults: int
 
 
-class StackWalk(Generic[V]):
+class StackWalk(ABC, Generic[V]):
     def __init__(self, type_arity: list[tuple[int, int]]) -> None:
         self.type_arity = type_arity
         self.stack: list[V | None] = []
@@ -35,9 +36,9 @@ class StackWalk(Generic[V]):
     def pop(self) -> V | None:
         return self.stack.pop() if len(self.stack) > self.ctl[-1].base else None
 
+    @abstractmethod
     def step(self, idx: int, ins: Instr) -> bool:
         """The effect of a non-control instruction on the stack; False: stop the walk."""
-        raise NotImplementedError
 
     def merged(self) -> None:
         """Paths meet here: a loop's head, an else, an end."""
