@@ -89,10 +89,12 @@ class Sim:
 
         return serial.serial_for_url(self.url, timeout=timeout)
 
-    def save_flash(self) -> None:
-        """Copies the store region from the running guest to its flash file."""
+    def save_flash(self, resume: bool = False) -> None:
+        """Copies the store region from the running guest to its flash file (the guest
+        pauses; with `resume` it goes on afterwards)."""
         if self.flash and self.gdb and self.alive():
-            sim_flash.save(self.gdb, load_board(self.board).store, Path(self.flash))
+            sim_flash.save(self.gdb, load_board(self.board).store, Path(self.flash),
+                           resume=resume)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Saves its flash (if it has a file), ends QEMU (SIGTERM, then SIGKILL) and

@@ -116,12 +116,16 @@ def restore(gdb_path: str, store: StoreRegion, image: Path, alive: object,
     return len(data)
 
 
-def save(gdb_path: str, store: StoreRegion, image: Path, timeout: float = 10.0) -> None:
-    """Reads the store region from the running guest (pausing it) into `image`."""
+def save(gdb_path: str, store: StoreRegion, image: Path, timeout: float = 10.0,
+         resume: bool = False) -> None:
+    """Reads the store region from the running guest (pausing it) into `image`; with
+    `resume` the guest then goes on (else it stays paused, as before QEMU ends)."""
     link = _connect(gdb_path, lambda: True, timeout)
     try:
         parts = [link.read(store.base + off, min(_READ_CHUNK, store.size - off))
                  for off in range(0, store.size, _READ_CHUNK)]
+        if resume:
+            link.command("D")  # detach: the guest goes on
     finally:
         link.close()
     image.parent.mkdir(parents=True, exist_ok=True)

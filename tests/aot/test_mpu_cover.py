@@ -7,46 +7,17 @@ regions are all that separates a module's native code from the firmware."""
 from __future__ import annotations
 
 import ctypes
-import shutil
-import subprocess
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from wasmote.paths import FIRMWARE_DIR
-
-SRC = FIRMWARE_DIR / "src" / "core" / "aot" / "arch" / "mpu_cover.c"
-U32 = ctypes.c_uint32
-Regions = U32 * 2 * 8
+from tests.aot.mpu_cover_lib import U32, Regions, build, v7_cover
 
 
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
-    cc = shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        pytest.skip("no host C compiler (scripts/bootstrap.sh installs build-essential)")
-    so = tmp_path_factory.mktemp("mpu") / "libmpucover.so"
-    subprocess.run([cc, "-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
-                    "-fsanitize=undefined", "-fno-sanitize-recover=all", str(SRC), "-o",
-                    str(so)], check=True)
-    dll = ctypes.CDLL(str(so))
-    dll.wm_mpu_v7_cover.argtypes = [U32, U32, U32, U32, U32, ctypes.c_uint, Regions,
-                                    ctypes.POINTER(ctypes.c_uint)]
-    dll.wm_mpu_v8_cover.argtypes = [U32, U32, U32, U32, U32, U32, ctypes.c_uint, Regions,
-                                    ctypes.POINTER(ctypes.c_uint)]
-    dll.wm_mpu_v7_layout.argtypes = [ctypes.c_uint64, ctypes.c_uint, ctypes.POINTER(U32),
-                                     ctypes.POINTER(U32)]
-    return dll
-
-
-def v7_cover(lib: ctypes.CDLL, base: int, size: int, lo: int, hi: int, attr: int,
-             mx: int) -> list[tuple[int, int]] | None:
-    out = Regions()
-    n = ctypes.c_uint(99)
-    if lib.wm_mpu_v7_cover(base, size, lo, hi, attr, mx, out, ctypes.byref(n)) != 0:
-        return None
-    return [(out[i][0], out[i][1]) for i in range(n.value)]
+    return build(tmp_path_factory.mktemp("mpu"))
 
 
 def v7_spans(rbar: int, rasr: int, attr: int) -> list[tuple[int, int]]:

@@ -214,7 +214,7 @@ static void cmd_install(harness *h, int slot, const char *path)
     }
     h->live[slot] = true;
     printf("ok");
-    for (uint32_t b = 1; b <= WM_SB_NOTE_AOT_ABI; b <<= 1)
+    for (uint32_t b = 1; b <= WM_SB_NOTE_AOT_MPU; b <<= 1)
         if (h->mods[slot].decision.notes & b) printf(" [%s]", wm_sb_note_text(b));
     if (h->mods[slot].decision.aot) printf(" [aot %u]", h->mods[slot].decision.aot->arch);
     printf("\n");

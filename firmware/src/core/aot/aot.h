@@ -93,7 +93,9 @@ wm_err wm_aot_attach(wm_module *mod, const uint8_t *code, size_t len, uint8_t ar
 
 /* As wm_aot_attach, but the module's native code will run isolated (see above): its
  * instances are laid out for the MPU and every call runs unprivileged. WM_ERR_INVALID when
- * this build or board cannot isolate (wm_aot_isolation() == 0). */
+ * this build or board cannot isolate (wm_aot_isolation() == 0); WM_ERR_LIMIT when the MPU's
+ * regions cannot cover the code where it lies (too large for them at that address): the
+ * section is sound, and the module can run interpreted. */
 wm_err wm_aot_attach_isolated(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,
                               uint16_t abi, wm_error *err);
 

@@ -119,6 +119,20 @@ wm_err wm_aot_iso_instantiate(wm_arena *arena, wm_instance *inst, wm_aot_inst *a
     return WM_OK;
 }
 
+/* The block of a bound section's code (what its MPU regions may cover: the 4 KiB granules
+ * around it, never more). */
+static void code_block(const uint8_t *code, wm_aot_iso_block *b)
+{
+    uintptr_t cb = (uintptr_t)(code + wm_aot_u32(code, WM_AOT_H_CODE));
+    uintptr_t cs = wm_aot_u32(code, WM_AOT_H_CODE_SIZE);
+    b->base = cb;
+    b->size = cs;
+    b->lo = down(cb, WM_AOT_ISO_CODE_GRAIN);
+    b->hi = up(cb + cs, WM_AOT_ISO_CODE_GRAIN);
+    b->kind = WM_AOT_ISO_CODE;
+    b->regions = 2;
+}
+
 /* The regions of an instance: gate, code, user block, stack, memory (what it can access now,
  * never beyond its reservation). */
 static int iso_map(const wm_instance *inst, wm_aot_inst *ai)
@@ -127,15 +141,7 @@ static int iso_map(const wm_instance *inst, wm_aot_inst *ai)
     wm_aot_iso_block b[5];
     unsigned n = 0;
     wm_aot_iso_gate_block(&b[n++]);
-    const uint8_t *code = ai->code;
-    uintptr_t cb = (uintptr_t)(code + wm_aot_u32(code, WM_AOT_H_CODE));
-    uintptr_t cs = wm_aot_u32(code, WM_AOT_H_CODE_SIZE);
-    b[n].base = cb;
-    b[n].size = cs;
-    b[n].lo = down(cb, WM_AOT_ISO_CODE_GRAIN);
-    b[n].hi = up(cb + cs, WM_AOT_ISO_CODE_GRAIN);
-    b[n].kind = WM_AOT_ISO_CODE;
-    b[n++].regions = 2;
+    code_block(ai->code, &b[n++]);
     b[n].base = b[n].lo = (uintptr_t)iso->ublock;
     b[n].size = iso->ublock_size;
     b[n].hi = b[n].base + b[n].size;
@@ -158,6 +164,16 @@ static int iso_map(const wm_instance *inst, wm_aot_inst *ai)
     iso->map_bytes = bytes;
     iso->map_ok = wm_aot_iso_map_make(&iso->map, b, n) == 0;
     return iso->map_ok ? 0 : -1;
+}
+
+/* Whether the MPU can cover a bound section's code with its two regions (and the gate). */
+static int code_coverable(const uint8_t *code)
+{
+    wm_aot_iso_block b[2];
+    wm_aot_iso_map map;
+    wm_aot_iso_gate_block(&b[0]);
+    code_block(code, &b[1]);
+    return wm_aot_iso_map_make(&map, b, 2) == 0;
 }
 
 /* ---- the copies ------------------------------------------------------------------------ */
@@ -584,6 +600,12 @@ const wm_native_ops wm_aot_native_ops_iso = {wm_aot_instantiate_hook, iso_call, 
 
 #else /* no isolation in this build */
 
+static int code_coverable(const uint8_t *code)
+{
+    (void)code;
+    return 1;
+}
+
 const wm_native_ops wm_aot_native_ops_iso = {wm_aot_instantiate_hook, NULL, NULL, NULL};
 
 wm_err wm_aot_iso_instantiate(wm_arena *arena, wm_instance *inst, wm_aot_inst *ai, wm_error *err)
@@ -606,7 +628,18 @@ static wm_err attach_isolated(wm_module *mod, const uint8_t *code, size_t len, u
     if (wm_aot_isolation() == 0)
         return wm_fail(err, WM_ERR_INVALID, NULL, NULL,
                        "aot: this runtime cannot isolate native code (no MPU set up)");
-    return wm_aot_bind(mod, code, len, arch, abi, WM_AOT_BIND_ISOLATED | how, err);
+    wm_err e = wm_aot_bind(mod, code, len, arch, abi, WM_AOT_BIND_ISOLATED | how, err);
+    if (e != WM_OK) return e;
+    /* The code's regions depend only on where the section lies: a section they cannot cover
+     * (too large for two regions at this address) is refused here, where the caller can
+     * still interpret the module, not at its first call. */
+    if (!code_coverable(code)) {
+        mod->native = NULL;
+        mod->native_code = NULL;
+        return wm_fail(err, WM_ERR_LIMIT, NULL, NULL,
+                       "aot: the MPU cannot cover this native code where it is stored");
+    }
+    return WM_OK;
 }
 
 wm_err wm_aot_attach_isolated(wm_module *mod, const uint8_t *code, size_t len, uint8_t arch,

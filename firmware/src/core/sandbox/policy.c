@@ -116,6 +116,9 @@ const char *wm_sb_note_text(uint32_t note)
         return "AOT code ignored: native code runs only from packages signed by a "
                "provisioned key";
     case WM_SB_NOTE_AOT_ABI: return "AOT code ignored: ABI version mismatch";
+    case WM_SB_NOTE_AOT_MPU:
+        return "AOT code ignored: the MPU's regions cannot cover its native code where it "
+               "is stored (the wasm runs instead)";
     default: return "";
     }
 }

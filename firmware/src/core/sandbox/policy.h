@@ -41,7 +41,8 @@ enum {
     WM_SB_NOTE_UNSIGNED_OK = 1u << 0,   /* unprovisioned: unsigned package accepted */
     WM_SB_NOTE_SIG_UNTRUSTED = 1u << 1, /* unprovisioned: signature not checked against a key */
     WM_SB_NOTE_AOT_UNSIGNED = 1u << 2,  /* AOT ignored: needs a provisioned key */
-    WM_SB_NOTE_AOT_ABI = 1u << 3        /* AOT ignored: ABI version mismatch */
+    WM_SB_NOTE_AOT_ABI = 1u << 3,       /* AOT ignored: ABI version mismatch */
+    WM_SB_NOTE_AOT_MPU = 1u << 4        /* AOT ignored: the MPU cannot cover its code here */
 };
 
 typedef struct wm_sb_decision {

@@ -36,10 +36,20 @@ static int install_module(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, 
     /* Native code the policy allows (signed, this architecture and ABI; docs/aot.md), run in
      * place from the package. A device that sets arch must also set aot_attach. */
     const wm_pkg_aot *aot = mod->decision.aot;
-    if (aot && mod->decision.aot_attach &&
-        mod->decision.aot_attach(mod->module, aot->code, aot->len, aot->arch, aot->abi, &e))
-        return load_fail(err, WM_ST_INVALID_MODULE, (uint32_t)(aot->code - mod->pkg.bytes), &e,
-                         NULL);
+    if (aot && mod->decision.aot_attach) {
+        wm_err a =
+            mod->decision.aot_attach(mod->module, aot->code, aot->len, aot->arch, aot->abi, &e);
+        if (a == WM_ERR_LIMIT) {
+            /* Sound, but the MPU cannot isolate it where it lies now (an image's address
+             * changes when the store compacts): the wasm runs instead, and says so. */
+            mod->decision.aot = NULL;
+            mod->decision.notes |= WM_SB_NOTE_AOT_MPU;
+            e.code = WM_OK;
+        } else if (a != WM_OK) {
+            return load_fail(err, WM_ST_INVALID_MODULE, (uint32_t)(aot->code - mod->pkg.bytes), &e,
+                             NULL);
+        }
+    }
     int rc = wm_sb_link(mod, arena, err);
     if (rc || !instantiate) return rc;
     wm_limits lim;
@@ -155,7 +165,8 @@ int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint
         return wm_msg_fail(err, WM_ST_BAD_ARGS, "check: NULL argument");
     int rc = decide(host, mod, bytes, size, dev, bare_name, err);
     if (!rc) rc = install_module(host, mod, arena, false, dev->work, err);
-    if (rc || mod->decision.aot || !dev->aot_attach) return rc;
+    if (rc || mod->decision.aot || (mod->decision.notes & WM_SB_NOTE_AOT_MPU) || !dev->aot_attach)
+        return rc;
     /* Loading a stored image does not hash its module again (wm_aot_attach_committed): the
      * binding is checked here, before the commit, also for native code this device does not
      * run yet (unprovisioned) but would run once provisioned. */
@@ -163,7 +174,8 @@ int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint
         const wm_pkg_aot *a = &mod->pkg.aot[i];
         wm_error e = {WM_OK, 0, 0};
         if (a->arch == dev->arch && a->abi == dev->aot_abi &&
-            dev->aot_attach(mod->module, a->code, a->len, a->arch, a->abi, &e))
+            dev->aot_attach(mod->module, a->code, a->len, a->arch, a->abi, &e) != WM_OK &&
+            e.code != WM_ERR_LIMIT)
             return load_fail(err, WM_ST_INVALID_MODULE, (uint32_t)(a->code - mod->pkg.bytes), &e,
                              NULL);
     }

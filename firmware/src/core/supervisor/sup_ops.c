@@ -161,7 +161,8 @@ static void op_module_state(void *ctx, const char *name, wm_proto_module_state *
     out->state = sl->state;
     if (sl->loaded) {
         const wm_sb_module *m = &sl->sb;
-        /* the install fails if binding the native code fails: installed means attached */
+        /* the install fails if binding the native code fails, or (the MPU cannot cover it
+         * where it lies) interprets it and clears the decision: aot set means attached */
         bool native = m->decision.aot != NULL && m->decision.aot_attach != NULL;
         out->kind = m->pkg.bytes != m->pkg.module ? (native ? 2u : 1u) : 0u;
         out->version[0] = m->manifest.version[0];
@@ -307,11 +308,10 @@ int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size, wm_msg *why)
         return -1;
     }
     /* Accepted, but its native code will not run: the commit's answer says why. */
-    uint32_t aot = s->tmp.sb.decision.notes & (WM_SB_NOTE_AOT_UNSIGNED | WM_SB_NOTE_AOT_ABI);
+    uint32_t aot = s->tmp.sb.decision.notes &
+                   (WM_SB_NOTE_AOT_UNSIGNED | WM_SB_NOTE_AOT_ABI | WM_SB_NOTE_AOT_MPU);
     if (aot != 0u) {
-        wm_msg_fail(why, WM_ST_OK,
-                    wm_sb_note_text(aot & WM_SB_NOTE_AOT_UNSIGNED ? WM_SB_NOTE_AOT_UNSIGNED
-                                                                  : WM_SB_NOTE_AOT_ABI));
+        wm_msg_fail(why, WM_ST_OK, wm_sb_note_text(aot & (0u - aot))); /* the lowest one */
     }
     if (wm_store_pending(s->cfg.store, &pending, &written)) {
         wm_sup_form_install(s, pending.sha256, why);
