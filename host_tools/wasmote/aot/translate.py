@@ -290,6 +290,12 @@ class _FuncGen:
                                        self.costs.loop_back[k])
                     if fp is not None:
                         self.loopfuel[k] = fp
+        elif self.segments:
+            # without fuel, such a loop gets its charge-free copy's shape (loopfuel.py)
+            arity = ([(len(t.params), len(t.results)) for t in info.func_types],
+                     [(len(t.params), len(t.results)) for t in info.types])
+            self.segments = loopfuel.unversioned(self.instrs, *arity, self.segments,
+                                                 set(self.loops) | set(self.guards))
         self.after: dict[int, list[str]] = {}  # labels to place after an instruction
         self.calls = False
         self.globals_used: set[int] = set()
