@@ -117,14 +117,58 @@ typedef u64 wm_rf;
 #define RF_V(r) ((u32)((r) >> 32))
 #define RF_FL(r) ((intptr_t)(s32)(u32)(r))
 #endif
-__attribute__((noinline, cold)) static intptr_t wm_refuel(wm_aot_ctx *c, intptr_t fl)
+/* `used`: wm_refuel_keep calls it by name */
+__attribute__((noinline, cold, used)) static intptr_t wm_refuel(wm_aot_ctx *c, intptr_t fl)
 {
     return c->rt->refuel(c, fl);
 }
-#define CHARGE(k)                                       \
-    do {                                                \
-        fl -= (intptr_t)(k);                            \
-        if (WM_UNLIKELY(fl < 0)) fl = wm_refuel(c, fl); \
+#if defined(__thumb2__) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+/* A check point's cold call of the runtime that keeps r1-r3 and r12. An ordinary call
+ * clobbers them (and lr), so GCC keeps no value that lives across a check point in them,
+ * and in a loop every value does: they all compete for r4-r11 and the rest spill
+ * (xgboost's loop over trees loaded and stored the stack 4 times more an iteration). This
+ * trampoline keeps them around the call (28 bytes of stack at most; it aligns sp to 8 for
+ * the call, which a caller GCC takes for a leaf need not have); the FP registers a call
+ * may clobber are declared clobbered instead: no cost where the code has no floats. */
+__attribute__((naked, noinline, cold, used)) static void wm_refuel_keep(void)
+{
+    __asm__("push {r1, r2, r3, r4, ip, lr}\n\t"
+            "mov ip, r0\n\t" /* wm_refuel(c, fl) */
+            "mov r0, r1\n\t"
+            "mov r1, ip\n\t"
+            "mov r4, sp\n\t"
+            "bic ip, r4, #7\n\t"
+            "mov sp, ip\n\t"
+            "bl wm_refuel\n\t"
+            "mov sp, r4\n\t"
+            "pop {r1, r2, r3, r4, ip, pc}\n\t");
+}
+#if defined(__ARM_FP)
+#define WM_FP_CALL_CLOBBERS                                                                   \
+    , "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", \
+        "s14", "s15"
+#else
+#define WM_FP_CALL_CLOBBERS
+#endif
+/* wm_refuel(c, fl) through wm_refuel_keep: the slice in r0 and back there (where a function
+ * that takes it by value has it: no move on the cold path), c in r1 */
+WM_FN intptr_t wm_refuel_k(wm_aot_ctx *c, intptr_t fl)
+{
+    register intptr_t r0 __asm__("r0") = fl;
+    register wm_aot_ctx *r1 __asm__("r1") = c;
+    __asm__ volatile("bl wm_refuel_keep"
+                     : "+r"(r0)
+                     : "r"(r1)
+                     : "lr", "cc", "memory" WM_FP_CALL_CLOBBERS);
+    return r0;
+}
+#else
+#define wm_refuel_k wm_refuel
+#endif
+#define CHARGE(k)                                         \
+    do {                                                  \
+        fl -= (intptr_t)(k);                              \
+        if (WM_UNLIKELY(fl < 0)) fl = wm_refuel_k(c, fl); \
     } while (0)
 /* Two check points with nothing between them (a call's and its callee's entry): one
  * subtraction and branch; the cold path charges them one after the other exactly as
