@@ -18,7 +18,7 @@ from bench.aot import (
     overheads,
     run_m4,
 )
-from bench.workloads import EMPTY
+from bench.workloads import EMPTY, by_name, programs_available
 
 pytestmark = [pytest.mark.qemu, pytest.mark.slow]
 
@@ -36,6 +36,21 @@ def test_m4_bench_runs_isolated_engines(tmp_path):
     assert res.slices[("crc32", "iso-slice")] >= 2  # the sliced call really was cut
     assert res.again[("empty", "iso")][0] == 1  # run(1) of the empty kernel returns 1
 
+
+
+@pytest.mark.skipif(not programs_available(), reason="../shared/bench-programs is absent")
+def test_m4_sliced_aot_keeps_its_registers_across_refuel(tmp_path):
+    """xgboost's loop over trees keeps values in r1-r3 and r12 across its check points
+    (the prelude's wm_refuel_keep saves them around the runtime's refuel): cut into the
+    supervisor's slices, each slice's end a refuel that suspends the call and a resume that
+    comes back there, and refuelled every 40 000 units under the MPU, it must still compute
+    what native code does."""
+    xgb = by_name("xgboost")
+    res = run_m4(build_m4_image((xgb,), out=tmp_path / "m4", interp=False), timeout=900)
+    native = res.run[("xgboost", "native")][0]
+    for engine in ("aot", "aot-slice", "iso", "iso-slice", "iso-nb-slice"):
+        assert res.run[("xgboost", engine)][0] == native, engine
+    assert res.slices[("xgboost", "aot-slice")] >= 100  # each slice end went through refuel
 
 def test_lx106_bench_runs_native_aot_and_interp(tmp_path):
     """The same image on the Xtensa LX106 (CCOUNT as the counter, the kernels natively with
