@@ -423,3 +423,42 @@ def test_a_leaf_long_in_br_table_targets_gets_no_copy(tmp_path):
         return "wf0_q(" in translate(read_module(wasm.read_bytes())).source
     assert copies(8)
     assert not copies(200)
+
+
+# accesses of k = 1 and k = 48 in one function: both check against msz - 48 (CHKL)
+ONE_LIMIT = """(module
+  (memory 1)
+  (func (export "mixed") (param $p i32) (param $q i32) (result i32)
+    (i32.add (i32.load8_u (local.get $p))
+             (i32.wrap_i64 (i64.load offset=40 (local.get $q))))))
+"""
+
+# (p, q, in bounds?): a byte load above the shared limit (msz - 48) up to the last byte
+ONE_LIMIT_CALLS = [(0, 0, True), (65488, 0, True), (65535, 0, True), (65536, 0, False),
+                   (0xFFFFFFFF, 0, False), (0, 65488, True), (0, 65489, False),
+                   (0, 0xFFFFFFD8, False)]
+
+
+def test_accesses_sharing_one_limit_trap_exactly(tmp_path, host_target):
+    """A function's accesses of small k check against one limit, msz minus their largest k
+    (translate.py's check, the prelude's CHKL); an address above it but in bounds for its
+    own k takes the exact second compare and succeeds, one byte further it traps (a limit
+    without the second compare would trap the byte load at 65 535)."""
+    wasm = wat_to_wasm(tmp_path, "one_limit", ONE_LIMIT)
+    data = wasm.read_bytes()
+    source = translate(read_module(data)).source
+    assert "CHKL(" in source and "CHKM(" not in source and "km = 48u" in source
+    pkg = tmp_path / "one_limit.wmp"
+    aot = compile_wasm(data, host_target, source=str(wasm)).aot
+    pkg.write_bytes(Package(Manifest("one_limit", Version(0, 0, 0)), data, (aot,)).to_bytes())
+    driver = posix_build.build_program("wasmote-spec", "release")
+    for module in (wasm, pkg):
+        with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
+            assert drv.command(f"module - {drv.module_source(module)}") == "ok"
+            for p, q, inside in ONE_LIMIT_CALLS:
+                got = drv.command(f"invoke - mixed i32:{p:x} i32:{q:x}")
+                if inside:
+                    assert got.startswith("ok"), (module.name, p, q, got)
+                else:
+                    assert got.startswith("trap") and "out of bounds" in got, \
+                        (module.name, p, q, got)

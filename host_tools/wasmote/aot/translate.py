@@ -240,6 +240,11 @@ class _FuncGen:
         self.live = True
         # known before generating: a call must reload msz whether or not an access follows
         self.uses_mem = any(i.op in _MEM_OPS for i in self.instrs)
+        # the k of the accesses checked against the function's one limit (check())
+        self.limit_ks: list[int] = []
+        # only without loops: in a loop GCC keeps each k's msz - k out of the loop, and
+        # folds the shared limit's two compares back into a per-iteration a + k > msz
+        self.one_limit = not any(i.op == _OP_LOOP for i in self.instrs)
         # without bounds checks (bounds=False) there is nothing to combine or hoist
         plan_checks = self.uses_mem and bounds
         # accesses that need no check: their address range lies within info.mem_min, or an
@@ -409,6 +414,8 @@ class _FuncGen:
             lines.append(f"    STACK_CHECK({self.costs.entry if self.fuel else 0});")
         if self.uses_mem:
             lines.append("    uint8_t *const mb = c->mem; wm_msz_t msz = MSZ_LOAD(); (void)msz;")
+            lines.append(f"    const u32 km = {max(self.limit_ks, default=0)}u; "
+                         "wm_msz_t mlim = MLIM(); (void)km; (void)mlim;")
         for g in sorted(self.globals_used):
             lines.append(f"    uint64_t *const gp{g} = c->globals[{g}];")
         for t in sorted(self.tables_used):
@@ -505,7 +512,7 @@ class _FuncGen:
                 not self.info.may_grow[callee - self.info.nimports]:
             return
         if self.uses_mem and not self.info.mem_static:
-            self.emit("msz = MSZ_LOAD();")
+            self.emit("msz = MSZ_LOAD(); mlim = MLIM();")
 
     # ---- instructions ----
     def instr(self, ins: Instr) -> None:
@@ -714,6 +721,9 @@ class _FuncGen:
         memory, the full check otherwise."""
         if self.index in self.static or self.index in self.unchecked:
             return ""
+        if self.one_limit and k <= min(self.info.mem_min, _LIMIT_K_MAX):
+            self.limit_ks.append(k)
+            return f"CHKL({addr}, {k}u); "
         if k <= self.info.mem_min:
             return f"CHKM({addr}, {k}u); "
         return f"CHK({addr}, {k}u); "
@@ -979,6 +989,10 @@ _NOT_FLAT = _CALL_OPS | {_op(name) for name in (
 # branch per call, and a longer leaf's copy cost more flash than that is worth (statemate's
 # AOT code +41 % with no limit, coremark's +11 %)
 _FLAT_MAX = 64
+# Accesses with k = offset + size up to this share one bounds-check limit per function
+# (CHKL: msz - the largest such k): a larger k would send ordinary accesses near the end of
+# the memory to the second compare.
+_LIMIT_K_MAX = 64
 _OP_BR_TABLE = _op("br_table")
 
 

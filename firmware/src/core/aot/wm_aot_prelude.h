@@ -307,10 +307,26 @@ typedef u32 wm_msz_t;
         if (WM_UNLIKELY((u32)(a) > msz - (u32)(k))) TRAP(WM_AOT_TRAP_MEM_OOB); \
     } while (0)
 #endif
+/* The accesses of a function whose k is at most km (its largest such k, <= MEM_MIN) check
+ * against one limit, mlim = msz - km, that GCC keeps in one register, where a limit a k
+ * (CHKM) kept up to one register per distinct k live across the function (callee-saved
+ * registers pushed at each entry, the limits recomputed after calls). a <= mlim proves
+ * a + k <= msz; above it the exact test a - mlim <= km - k (a > mlim: no wrap) runs on the
+ * cold path, so the trap is exactly CHKM's. The same form on 64-bit targets (the host's
+ * spec run tests it). */
+#define MLIM() (msz - (wm_msz_t)km)
+#define CHKL(a, k)                                                            \
+    do {                                                                      \
+        if (WM_UNLIKELY((wm_msz_t)(u32)(a) > mlim) &&                         \
+            WM_UNLIKELY((wm_msz_t)(u32)(a)-mlim > (wm_msz_t)(km - (u32)(k)))) \
+            TRAP(WM_AOT_TRAP_MEM_OOB);                                        \
+    } while (0)
 #else
 /* No software check: an access outside the memory is left to the MPU (docs/aot.md) */
 #define CHK(a, k) ((void)0)
 #define CHKM(a, k) ((void)0)
+#define CHKL(a, k) ((void)0)
+#define MLIM() msz
 #endif
 /* At every entry from the runtime: memory 0 has at least the bytes the code relies on
  * without checking (host_tools/wasmote/aot/ranges.py). Memory never shrinks, so this holds
