@@ -268,11 +268,24 @@ WM_FN u32 wm_bulk_take(intptr_t *fl, u32 n, u32 per)
 /* At the entry of a function that calls. Its caller charged the entry (e, 0 without fuel)
  * with the call; the interpreter checks its stack before it charges an entry, so the trap
  * gives e back and reports the fuel left as the interpreter would. */
+#if defined(__thumb2__)
+/* Thumb-2 compares sp with a register directly (GCC copies sp to a register first when it
+ * reads WM_SP(): an instruction at each entry); the trap path is the function's one. */
+#define STACK_CHECK(e)                                                                      \
+    do {                                                                                    \
+        __asm__ goto("cmp sp, %0\n\tbcc %l[wm_sx]" : : "r"(c->stack_limit) : "cc" : wm_sx); \
+        if (0) {                                                                            \
+        wm_sx:                                                                              \
+            wm_trap(c, WM_AOT_TRAP_EXHAUSTED, FL + (uintptr_t)(e));                         \
+        }                                                                                   \
+    } while (0)
+#else
 #define STACK_CHECK(e)                                              \
     do {                                                            \
         if (WM_UNLIKELY(WM_SP() < c->stack_limit))                  \
             wm_trap(c, WM_AOT_TRAP_EXHAUSTED, FL + (uintptr_t)(e)); \
     } while (0)
+#endif
 
 /* ---- linear memory ----
  * mb: base, msz: accessible bytes (a local, reloaded after calls and memory.grow). An access
