@@ -22,6 +22,7 @@ from tests.aot.conftest import wat_to_wasm
 from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
 from wasmote.aot.compile import compile_wasm
+from wasmote.aot.targets import Target
 from wasmote.aot.translate import translate
 from wasmote.package.container import Package
 from wasmote.package.manifest import Manifest, Version
@@ -313,20 +314,29 @@ def test_an_access_outside_the_proven_range_still_traps(tmp_path, host_target):
     # checked accesses per function (the load of q itself is always checked: a parameter)
     checked = {name: f.count("CHK") for name, f in fn.items()}
     assert checked == {"edge": 1, "past": 2, "local": 0, "local_past": 1, "table": 1}
-    pkg = tmp_path / "edges.wmp"
+    _in_bounds_or_trap(tmp_path, host_target, wasm,
+                       [(f"{name} i32:{arg:x}", inside) for name, arg, inside in EDGE_CALLS])
+
+
+def _in_bounds_or_trap(tmp_path: Path, host_target: Target, wasm: Path,
+                       calls: list[tuple[str, bool]]) -> None:
+    """Each call (`invoke` arguments, in bounds?) on a fresh instance, interpreted and AOT:
+    ok when in bounds, an out-of-bounds trap otherwise."""
+    data = wasm.read_bytes()
+    pkg = tmp_path / f"{wasm.stem}.wmp"
     aot = compile_wasm(data, host_target, source=str(wasm)).aot
-    pkg.write_bytes(Package(Manifest("edges", Version(0, 0, 0)), data, (aot,)).to_bytes())
+    pkg.write_bytes(Package(Manifest(wasm.stem, Version(0, 0, 0)), data, (aot,)).to_bytes())
     driver = posix_build.build_program("wasmote-spec", "release")
     for module in (wasm, pkg):
         with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
-            for name, arg, inside in EDGE_CALLS:
+            for args, inside in calls:
                 assert drv.command(f"module - {drv.module_source(module)}") == "ok"
-                got = drv.command(f"invoke - {name} i32:{arg:x}")
+                got = drv.command(f"invoke - {args}")
                 if inside:
-                    assert got.startswith("ok"), (module.name, name, arg, got)
+                    assert got.startswith("ok"), (module.name, args, got)
                 else:
                     assert got.startswith("trap") and "out of bounds" in got, \
-                        (module.name, name, arg, got)
+                        (module.name, args, got)
 
 
 # a loop too big for GCC's small-function inlining (growth limits): only the called-once
@@ -448,17 +458,5 @@ def test_accesses_sharing_one_limit_trap_exactly(tmp_path, host_target):
     data = wasm.read_bytes()
     source = translate(read_module(data)).source
     assert "CHKL(" in source and "CHKM(" not in source and "km = 48u" in source
-    pkg = tmp_path / "one_limit.wmp"
-    aot = compile_wasm(data, host_target, source=str(wasm)).aot
-    pkg.write_bytes(Package(Manifest("one_limit", Version(0, 0, 0)), data, (aot,)).to_bytes())
-    driver = posix_build.build_program("wasmote-spec", "release")
-    for module in (wasm, pkg):
-        with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
-            assert drv.command(f"module - {drv.module_source(module)}") == "ok"
-            for p, q, inside in ONE_LIMIT_CALLS:
-                got = drv.command(f"invoke - mixed i32:{p:x} i32:{q:x}")
-                if inside:
-                    assert got.startswith("ok"), (module.name, p, q, got)
-                else:
-                    assert got.startswith("trap") and "out of bounds" in got, \
-                        (module.name, p, q, got)
+    _in_bounds_or_trap(tmp_path, host_target, wasm,
+                       [(f"mixed i32:{p:x} i32:{q:x}", inside) for p, q, inside in ONE_LIMIT_CALLS])
