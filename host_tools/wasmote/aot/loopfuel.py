@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wasmote.aot import checks, loops
+from wasmote.aot.loopcost import LoopCosts
 from wasmote.wasm.module import BLOCK_EMPTY, Instr
 
 # what the charge-free copy cannot hold: check points of their own (calls) and work charged
@@ -60,9 +61,11 @@ class FuelLoop:
 
 
 def plan(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
-         type_arity: list[tuple[int, int]], entry: int, back: int) -> FuelLoop | None:
+         type_arity: list[tuple[int, int]], entry: int, back: int,
+         costs: LoopCosts | None = None) -> FuelLoop | None:
     """The plan for the `loop` at index i (charging `entry` when entered from above and
-    `back` at each branch back), or None when its fuel is not known at its entry."""
+    `back` at each branch back), or None when its fuel is not known at its entry or, by
+    `costs`, the loop is too short for the entry test (loopcost.py)."""
     counted = loops.plan_loop(instrs, i, func_arity, type_arity, accesses=False)
     found = (counted.end, "ne", counted.counter, None) if counted is not None else \
         _branching(instrs, i)
@@ -70,6 +73,8 @@ def plan(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
         return None
     end, cmp, counter, bound = found
     if end - i > _BODY_MAX or any(instrs[k].op in _CHARGING for k in range(i + 1, end)):
+        return None
+    if costs is not None and not costs.worth_fuel_copy(i, cmp, counter, bound):
         return None
     return FuelLoop(end, cmp, counter, bound, entry, back)
 
@@ -159,7 +164,7 @@ def _operand(instrs: list[Instr], k: int, steps: dict[int, tuple[int, int]],
 
 def unversioned(instrs: list[Instr], func_arity: list[tuple[int, int]],
                 type_arity: list[tuple[int, int]], segments: dict[int, checks.Segment],
-                copied: set[int]) -> dict[int, checks.Segment]:
+                copied: set[int], costs: LoopCosts | None = None) -> dict[int, checks.Segment]:
     """Without fuel: `segments` (checks.py) less those in the body of a loop that the fuel
     build runs as its charge-free copy and for which no other copy (loops.py, guards.py:
     the loops in `copied`) is made. The copy is emitted without segments and GCC makes a
@@ -167,12 +172,13 @@ def unversioned(instrs: list[Instr], func_arity: list[tuple[int, int]],
     arms each compute that test, so the test becomes a 0/1 value joined after it, and its
     combined check reloads a literal every iteration (md5sum's 64-step round loop: 3.53 M
     M4 instructions without fuel against 2.98 M with). Without fuel there is nothing to
-    test at the entry, so the loop itself takes that shape, not a second copy."""
+    test at the entry, so the loop itself takes that shape, not a second copy (a loop too
+    short for the copy, by `costs`, keeps its segments as in the fuel build)."""
     out = dict(segments)
     for i, ins in enumerate(instrs):
         if ins.op != 0x03 or i in copied:
             continue
-        fl = plan(instrs, i, func_arity, type_arity, 0, 0)
+        fl = plan(instrs, i, func_arity, type_arity, 0, 0, costs)
         if fl is not None:
             for k in range(i + 1, fl.end):
                 out.pop(k, None)

@@ -30,6 +30,7 @@ loaded word, then `$b + $i`); its accesses must all read the same one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wasmote.aot.checks import (
     LOAD_SIZE,
@@ -40,6 +41,9 @@ from wasmote.aot.checks import (
     scan,
 )
 from wasmote.wasm.module import BLOCK_EMPTY, Instr
+
+if TYPE_CHECKING:
+    from wasmote.aot.loopcost import LoopCosts
 
 _LIMIT = 1 << 30  # bound on constants and steps (exact 64-bit arithmetic stays far away)
 _MIN_TRIPS = 4    # fewer iterations: the checked copy (see precheck)
@@ -124,10 +128,11 @@ def straight_loop(instrs: list[Instr], i: int, exits: bool = False) -> int | Non
 
 def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
               type_arity: list[tuple[int, int]], skip: frozenset[int] = frozenset(),
-              accesses: bool = True) -> LoopPlan | None:
+              accesses: bool = True, costs: LoopCosts | None = None) -> LoopPlan | None:
     """A plan for the `loop` at index i, or None when it is not a counted loop with
     hoistable accesses (those in `skip` need no check; accesses=False: any counted loop,
-    its plan without accesses, for loopfuel.py)."""
+    its plan without accesses, for loopfuel.py) or, by `costs`, one too short for its
+    entry test (loopcost.py)."""
     end = straight_loop(instrs, i, exits=True)
     if end is None:
         return None
@@ -240,7 +245,8 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
     if not fast:
         return None
     exits = any(instrs[k].op == 0x0D for k in body)
-    return LoopPlan(end, counter, tuple(bases), fast, exits)
+    plan = LoopPlan(end, counter, tuple(bases), fast, exits)
+    return plan if costs is None or costs.worth_versioning(plan, i) else None
 
 
 def _base_form(loc: int, versions: set[int], counters: dict[int, int],

@@ -43,6 +43,9 @@ class StackWalk(ABC, Generic[V]):
     def merged(self) -> None:
         """Paths meet here: a loop's head, an else, an end."""
 
+    def loop_head(self, idx: int) -> None:
+        """The loop at idx starts here: what the path into it holds, before it merges."""
+
     def _restart(self, results: bool) -> None:
         self.merged()
         f = self.ctl[-1]
@@ -73,6 +76,7 @@ class StackWalk(ABC, Generic[V]):
                 if op == 0x04:
                     self.pop()
                 if op == 0x03:
+                    self.loop_head(idx)
                     self.merged()
                 np, nr = block_arity(ins.imm[0], self.type_arity)
                 for _ in range(np):

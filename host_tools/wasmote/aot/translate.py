@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from wasmote.aot import checks, dominated, guards, loopfuel, loops, narrow, ranges
+from wasmote.aot import checks, dominated, guards, loopcost, loopfuel, loops, narrow, ranges
 from wasmote.errors import WasmoteError
 from wasmote.wasm import fuel as fuel_rule
 from wasmote.wasm.module import (
@@ -261,6 +261,12 @@ class _FuncGen:
             self.static) if plan_checks else {}
         self.fast: dict[int, tuple[int, int]] = {}
         self.index = 0
+        # which loops run too few times for a second copy's entry test (loopcost.py)
+        vranges = info.value_ranges[j] if info.value_ranges else None
+        self.loop_costs = loopcost.LoopCosts(
+            self.instrs, [(len(t.params), len(t.results)) for t in info.func_types],
+            [(len(t.params), len(t.results)) for t in info.types],
+            vranges.locals if vranges else ())
         # counted loops whose accesses are checked once, before the loop (loops.py)
         self.loops: dict[int, loops.LoopPlan] = {}
         # loops whose invariant bases are checked once, before the loop (guards.py)
@@ -272,7 +278,8 @@ class _FuncGen:
             vr = info.value_ranges[j] if info.value_ranges else None
             for k, ins in enumerate(self.instrs):
                 if ins.op == _OP_LOOP:
-                    lp = loops.plan_loop(self.instrs, k, *arity, skip=self.static)
+                    lp = loops.plan_loop(self.instrs, k, *arity, skip=self.static,
+                                         costs=self.loop_costs)
                     if lp is not None:
                         self.loops[k] = lp
                     skip = self.static | (frozenset(lp.fast) if lp else frozenset())
@@ -292,7 +299,7 @@ class _FuncGen:
             for k, ins in enumerate(self.instrs):
                 if ins.op == _OP_LOOP:
                     fp = loopfuel.plan(self.instrs, k, *arity, self.costs.loop_in[k],
-                                       self.costs.loop_back[k])
+                                       self.costs.loop_back[k], self.loop_costs)
                     if fp is not None:
                         self.loopfuel[k] = fp
         elif self.segments:
@@ -300,7 +307,8 @@ class _FuncGen:
             arity = ([(len(t.params), len(t.results)) for t in info.func_types],
                      [(len(t.params), len(t.results)) for t in info.types])
             self.segments = loopfuel.unversioned(self.instrs, *arity, self.segments,
-                                                 set(self.loops) | set(self.guards))
+                                                 set(self.loops) | set(self.guards),
+                                                 self.loop_costs)
         self.after: dict[int, list[str]] = {}  # labels to place after an instruction
         self.calls = False
         self.globals_used: set[int] = set()
@@ -609,7 +617,12 @@ class _FuncGen:
 
     def op_br_if(self, ins: Instr) -> None:
         cond = self.pop()
+        target = self.ctl[-1 - ins.imm[0]]
         code = " ".join(self.branch_code(ins.imm[0]))
+        # a loop known to run only a few times: how likely its branch back is (loopcost.py)
+        hint = self.loop_costs.back_hint(target.at) if target.kind == "loop" else None
+        if hint is not None:
+            cond = f"WM_BACK({cond}, {hint})"
         self.emit(f"if ({cond}) {{ {code} }}")
 
     def op_br_table(self, ins: Instr) -> None:

@@ -26,6 +26,13 @@ typedef uintptr_t ref;
 
 #define WM_LIKELY(x) __builtin_expect(!!(x), 1)
 #define WM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* A loop's branch back taken with probability p (translate.py: a loop known to run only a
+ * few times, loopcost.py); compilers without the builtin take the plain condition. */
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 9)
+#define WM_BACK(x, p) __builtin_expect_with_probability(!!(x), 1, (p))
+#else
+#define WM_BACK(x, p) (x)
+#endif
 #define WM_FN static inline __attribute__((always_inline))
 #define WM_MAYBE_UNUSED __attribute__((unused))
 #define WM_COLD __attribute__((noinline, cold))
