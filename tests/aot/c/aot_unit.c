@@ -618,6 +618,32 @@ static void suspends(wm_instance *inst, const char *f, const wm_val *a, uint32_t
     }
 }
 
+/* Loops whose trip count is bounded at their entry (loopcost.wat, host_tools/wasmote/aot/
+ * loopcost.py): the short ones run without a second copy, the long ones with both; in every
+ * slice they suspend, trap and leave the fuel and the memory as the interpreter does. */
+static void case_loopcost(void)
+{
+    wm_instance *inst = instantiate("loopcost", NULL, NULL);
+    /* (p, q, n): in bounds; q leaving the memory in the last iteration, the first; p
+     * leaving it in the third; no iterations; 63 iterations, in bounds and trapping in 45 */
+    uint32_t rem[][3] = {{16, 4, 3},      {16, 4, 7},      {100, 65372, 3},
+                         {100, 65373, 3}, {100, 65453, 2}, {65520, 0, 3},
+                         {0, 0, 0},       {8, 8, 63},      {8, 62000, 63}};
+    const char *names[] = {"short", "long", "short_up"};
+    for (size_t f = 0; f < sizeof names / sizeof names[0]; f++)
+        for (size_t k = 0; k < sizeof rem / sizeof rem[0]; k++) {
+            wm_val a[3] = {i32v(rem[k][0]), i32v(rem[k][1]), i32v(rem[k][2])};
+            every_slice(inst, names[f], a, 3);
+        }
+    /* (q, n): 3, 2, 1 iterations; the load leaving the memory in the second, the 70th */
+    uint32_t lt[][2] = {{4, 3}, {4, 2}, {4, 0}, {65500, 3}, {4, 255}, {4, 200}, {60000, 255}};
+    for (size_t k = 0; k < sizeof lt / sizeof lt[0]; k++) {
+        wm_val a[2] = {i32v(lt[k][0]), i32v(lt[k][1])};
+        every_slice(inst, "short_lt", a, 2);
+        every_slice(inst, "long_lt", a, 2);
+    }
+}
+
 static void case_loopfuel(void)
 {
     wm_instance *inst = instantiate("loopfuel", NULL, NULL);
@@ -817,7 +843,7 @@ int main(int argc, char **argv)
         {"fuel", case_fuel},         {"exhaustion", case_exhaustion}, {"host", case_host},
         {"traps", case_traps},       {"mixed", case_mixed},           {"attach", case_attach},
         {"bulk", case_bulk},         {"capped", case_capped},         {"exits", case_exits},
-        {"loopfuel", case_loopfuel},
+        {"loopfuel", case_loopfuel}, {"loopcost", case_loopcost},
     };
     size_t size = 64u << 20;
     arena_mem = malloc(size);
