@@ -161,6 +161,14 @@ class _ModuleInfo:
     # which a direct call charges too, running a copy (wf<j>_q) that need not check it
     # (CHARGE3)
     flat: dict[int, int] = field(default_factory=dict)
+    # (parameter count, result count) of every function index and of every type: what the
+    # stack walks (checks, dominated, loops, guards, narrow, loopfuel, loopcost) take
+    func_arity: list[tuple[int, int]] = field(init=False)
+    type_arity: list[tuple[int, int]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.func_arity = [(len(t.params), len(t.results)) for t in self.func_types]
+        self.type_arity = [(len(t.params), len(t.results)) for t in self.types]
 
     def fuel_in_regs(self, j: int) -> bool:
         """Does defined function j take the slice as an argument and give it back with its
@@ -250,63 +258,47 @@ class _FuncGen:
         # accesses that need no check: their address range lies within info.mem_min, or an
         # earlier access on every path proved them (dominated.py)
         self.static = self.static_accesses() if plan_checks else frozenset()
+        fa, ta = info.func_arity, info.type_arity
+        vr = info.value_ranges[j] if info.value_ranges else None
         if plan_checks:
-            self.static |= dominated.proven(
-                self.instrs, [(len(t.params), len(t.results)) for t in info.types],
-                [(len(t.params), len(t.results)) for t in info.func_types])
+            self.static |= dominated.proven(self.instrs, ta, fa)
         # straight-line segments whose accesses share one combined bounds check (checks.py)
-        self.segments = checks.plan(
-            self.instrs, [(len(t.params), len(t.results)) for t in info.func_types],
-            [(len(t.params), len(t.results)) for t in info.types],
-            self.static) if plan_checks else {}
+        self.segments = checks.plan(self.instrs, fa, ta, self.static) if plan_checks else {}
         self.fast: dict[int, tuple[int, int]] = {}
         self.index = 0
         # which loops run too few times for a second copy's entry test (loopcost.py)
-        vranges = info.value_ranges[j] if info.value_ranges else None
-        self.loop_costs = loopcost.LoopCosts(
-            self.instrs, [(len(t.params), len(t.results)) for t in info.func_types],
-            [(len(t.params), len(t.results)) for t in info.types],
-            vranges.locals if vranges else ())
+        self.loop_costs = loopcost.LoopCosts(self.instrs, fa, ta, vr.locals if vr else ())
         # counted loops whose accesses are checked once, before the loop (loops.py)
         self.loops: dict[int, loops.LoopPlan] = {}
         # loops whose invariant bases are checked once, before the loop (guards.py)
         self.guards: dict[int, guards.GuardPlan] = {}
         self.unchecked: frozenset[int] = frozenset()  # a guarded copy's accesses
         if plan_checks:
-            arity = ([(len(t.params), len(t.results)) for t in info.func_types],
-                     [(len(t.params), len(t.results)) for t in info.types])
-            vr = info.value_ranges[j] if info.value_ranges else None
             for k, ins in enumerate(self.instrs):
                 if ins.op == _OP_LOOP:
-                    lp = loops.plan_loop(self.instrs, k, *arity, skip=self.static,
+                    lp = loops.plan_loop(self.instrs, k, fa, ta, skip=self.static,
                                          costs=self.loop_costs)
                     if lp is not None:
                         self.loops[k] = lp
                     skip = self.static | (frozenset(lp.fast) if lp else frozenset())
-                    gp = guards.plan_guards(self.instrs, k, *arity,
+                    gp = guards.plan_guards(self.instrs, k, fa, ta,
                                             vr.locals if vr else (), skip)
                     if gp is not None:
                         self.guards[k] = gp
         # i64.mul of values that fit 32 bits: index -> its narrow C (narrow.py)
-        self.narrow = narrow.plan(self.instrs,
-                                  [(len(t.params), len(t.results)) for t in info.func_types],
-                                  [(len(t.params), len(t.results)) for t in info.types])
+        self.narrow = narrow.plan(self.instrs, fa, ta)
         # counted loops whose fuel is paid once, before the loop (loopfuel.py)
         self.loopfuel: dict[int, loopfuel.FuelLoop] = {}
         if fuel:
-            arity = ([(len(t.params), len(t.results)) for t in info.func_types],
-                     [(len(t.params), len(t.results)) for t in info.types])
             for k, ins in enumerate(self.instrs):
                 if ins.op == _OP_LOOP:
-                    fp = loopfuel.plan(self.instrs, k, *arity, self.costs.loop_in[k],
+                    fp = loopfuel.plan(self.instrs, k, fa, ta, self.costs.loop_in[k],
                                        self.costs.loop_back[k], self.loop_costs)
                     if fp is not None:
                         self.loopfuel[k] = fp
         elif self.segments:
             # without fuel, such a loop gets its charge-free copy's shape (loopfuel.py)
-            arity = ([(len(t.params), len(t.results)) for t in info.func_types],
-                     [(len(t.params), len(t.results)) for t in info.types])
-            self.segments = loopfuel.unversioned(self.instrs, *arity, self.segments,
+            self.segments = loopfuel.unversioned(self.instrs, fa, ta, self.segments,
                                                  set(self.loops) | set(self.guards),
                                                  self.loop_costs)
         self.after: dict[int, list[str]] = {}  # labels to place after an instruction
@@ -1237,7 +1229,7 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
                        _global_consts(mod), _mem_static(mod))
     info.may_grow = _may_grow(mod)
     if bounds_checks:
-        info.value_ranges, info.mem_min = _static_memory(mod, func_types)
+        info.value_ranges, info.mem_min = _static_memory(mod, info.func_arity, info.type_arity)
     if fuel:
         info.fuel_plans = [fuel_rule.plan(mod, j) for j in range(len(mod.funcs))]
         info.precharged = {j: info.fuel_plans[j].entry for j, f in enumerate(mod.funcs)
@@ -1292,7 +1284,7 @@ def _flat_copy(body: str, j: int, ret: int) -> str:
     return "\n".join(lines)
 
 
-def _static_memory(mod: Module, func_types: list[FuncType]
+def _static_memory(mod: Module, fa: list[tuple[int, int]], ta: list[tuple[int, int]]
                    ) -> tuple[list[ranges.Ranges | None], int]:
     """The value intervals of every function (ranges.py) and the memory size the code may
     assume: the largest extent (offset + size, or address range + offset + size) of an
@@ -1301,8 +1293,6 @@ def _static_memory(mod: Module, func_types: list[FuncType]
     limit = mems[0].limits.min * 65536 if mems else 0
     if limit == 0:
         return [None] * len(mod.funcs), 0
-    fa = [(len(t.params), len(t.results)) for t in func_types]
-    ta = [(len(t.params), len(t.results)) for t in mod.types]
     out: list[ranges.Ranges | None] = []
     need = 0
     for f in mod.funcs:
