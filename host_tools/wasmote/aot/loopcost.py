@@ -143,7 +143,6 @@ class LoopCosts:
             self.most_trips_lt(i, counter, bound, cmp == "lts")
         return most is None or (most - 1) * FUEL_BACK > FUEL_TEST
 
-
     def back_hint(self, i: int) -> str | None:
         """For the loop at i known to run at most `most` < _MIN_TRIPS times (so it gets no
         copy): the probability of its branch back, (most - 1) / most, as a C literal. GCC
@@ -155,6 +154,6 @@ class LoopCosts:
             counted = loops.plan_loop(self.instrs, i, self.func_arity, self.type_arity,
                                       accesses=False)
             most = self.most_trips(i, counted.counter) if counted is not None else None
-            self._short[i] = most if most is not None and most < loops._MIN_TRIPS else None
+            self._short[i] = most if most is not None and most < _MIN_TRIPS else None
         most = self._short[i]
         return None if most is None else f"{(most - 1) / most:.2f}"

@@ -91,7 +91,7 @@ def _branching(instrs: list[Instr], i: int
     c - b, or "ltu"/"lts" and those of c and b)."""
     if instrs[i].op != 0x03 or instrs[i].imm[0] != BLOCK_EMPTY:
         return None
-    end = loops._matching_end(instrs, i)
+    end = loops.matching_end(instrs, i)
     if end is None or end < i + 2 or instrs[end - 1].op != 0x0D or instrs[end - 1].imm[0]:
         return None
     depth = 0

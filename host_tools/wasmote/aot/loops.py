@@ -93,7 +93,8 @@ class LoopPlan:
     exits: bool = False
 
 
-def _matching_end(instrs: list[Instr], i: int) -> int | None:
+def matching_end(instrs: list[Instr], i: int) -> int | None:
+    """The index of the `end` of the block, loop or if at i (None: the body ends first)."""
     depth = 0
     for j in range(i, len(instrs)):
         op = instrs[j].op
@@ -113,7 +114,7 @@ def straight_loop(instrs: list[Instr], i: int, exits: bool = False) -> int | Non
     loop = instrs[i]
     if loop.op != 0x03 or loop.imm[0] != BLOCK_EMPTY:
         return None
-    end = _matching_end(instrs, i)
+    end = matching_end(instrs, i)
     if end is None or end < i + 2:
         return None
     last = instrs[end - 1]
