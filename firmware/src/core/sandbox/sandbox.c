@@ -172,10 +172,11 @@ int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint
      * run yet (unprovisioned) but would run once provisioned. */
     for (uint32_t i = 0; i < mod->pkg.naot; i++) {
         const wm_pkg_aot *a = &mod->pkg.aot[i];
+        if (a->arch != dev->arch || a->abi != dev->aot_abi) continue;
         wm_error e = {WM_OK, 0, 0};
-        if (a->arch == dev->arch && a->abi == dev->aot_abi &&
-            dev->aot_attach(mod->module, a->code, a->len, a->arch, a->abi, &e) != WM_OK &&
-            e.code != WM_ERR_LIMIT)
+        /* (WM_ERR_LIMIT: sound, but the MPU cannot cover it here; install_module's case) */
+        wm_err r = dev->aot_attach(mod->module, a->code, a->len, a->arch, a->abi, &e);
+        if (r != WM_OK && r != WM_ERR_LIMIT)
             return load_fail(err, WM_ST_INVALID_MODULE, (uint32_t)(a->code - mod->pkg.bytes), &e,
                              NULL);
     }
