@@ -12,6 +12,7 @@ one of them must be one the MPU cannot cover."""
 
 from __future__ import annotations
 
+import ctypes
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ def _package(wasm: bytes, version: str, key: Ed25519PrivateKey) -> tuple[bytes, 
     return sign_package(with_aot(pkg, [aot]), key).to_bytes(), aot.code
 
 
-def _coverable(lib: object, flash: bytes, store_base: int, payload: bytes) -> bool:
+def _coverable(lib: ctypes.CDLL, flash: bytes, store_base: int, payload: bytes) -> bool:
     """What the device decides for the stored payload: can two regions cover its code?"""
     at = flash.find(payload[:HEADER.size])
     assert at >= 0 and flash.find(payload[:HEADER.size], at + 1) < 0, "one stored copy"
@@ -75,7 +76,7 @@ def _coverable(lib: object, flash: bytes, store_base: int, payload: bytes) -> bo
     code_off, code_size = fields[8], fields[9]
     base = store_base + at + code_off
     lo, hi = base & ~(CODE_GRAIN - 1), -(-(base + code_size) // CODE_GRAIN) * CODE_GRAIN
-    return v7_cover(lib, base, code_size, lo, hi, 0, 2) is not None  # type: ignore[arg-type]
+    return v7_cover(lib, base, code_size, lo, hi, 0, 2) is not None
 
 
 def test_native_code_the_mpu_cannot_cover_runs_its_wasm_and_says_so(tmp_path: Path) -> None:
