@@ -268,12 +268,20 @@ def test_fleet_story(fleet: Fleet) -> None:
         m = report(f, dev).module("app")
         assert m is not None and m.sha256 == good_sha
     for dev in set(bad.stage) & set(f.qemu_ids):  # no sensor there: if it got it, it runs
-        # the halt may come while it is still in its health window: wait for the verdict
+        # the halt may come while it is still in its health window: wait for the verdict;
+        # or before it started (the two posix devices trap first; QEMU is the slowest on a
+        # loaded machine): then it never got 1.1.0 and still runs 1.0.0, as the rest do
         def steps(dev: str = dev) -> list[str]:
             return [r.status for r in history(f, dev, "app") if r.rollout == bad.rollout]
         op.wait_for(lambda: steps()[-1:] not in (["installing"], ["verifying"]), WAIT,
                     f"the verdict on {dev}")
-        assert "failed" not in steps() and steps()[-1:] in ([], ["healthy"]), steps()
+        assert "failed" not in steps(), steps()
+        if steps()[-1:] in (["waiting"], ["halted"]):
+            assert set(steps()) <= {"waiting", "halted"}, steps()
+            m = report(f, dev).module("app")
+            assert m is not None and m.sha256 == good_sha
+        else:
+            assert steps()[-1:] in ([], ["healthy"]), steps()
 
     # 4. rollback: 1.0.0's content as 1.1.1, signed by the package key, everywhere
     back = op.rollback("app", f.keys["package"], health_s=HEALTH)
