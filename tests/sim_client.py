@@ -9,7 +9,53 @@ from pathlib import Path
 
 from wasmote import sim
 from wasmote.device.client import DeviceClient
-from wasmote.device.transport import SerialTransport
+from wasmote.device.transport import SerialTransport, Transport
+
+# An upper bound on a boot (the banner comes before the store's autostart), for a loaded
+# machine; the wait ends at the banner.
+BOOT_TIMEOUT = 120.0
+_BANNER_END = b"\nready\r\n"  # firmware/src/app/app_main.c
+
+
+class _Replaying:
+    """A transport that first returns bytes already read from the line (what followed the
+    boot banner), then reads the line."""
+
+    def __init__(self, inner: Transport, first: bytes) -> None:
+        self.inner = inner
+        self.description = inner.description
+        self.baud = inner.baud
+        self._first = first
+
+    def write(self, data: bytes) -> None:
+        self.inner.write(data)
+
+    def read(self, timeout: float) -> bytes:
+        if self._first:
+            data, self._first = self._first, b""
+            return data
+        return self.inner.read(timeout)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _after_banner(line: Transport, board: str) -> bytes:
+    """Reads the boot output up to the `ready` line and returns what followed it. QEMU
+    starts the guest when the first client connects (wait=on); bytes that reach the UART
+    before the firmware has enabled its receiver are dropped, as on a real board, so a
+    request sent at once was lost and answered only after one client timeout."""
+    buf = b""
+    silent = 0.0
+    while silent < BOOT_TIMEOUT:
+        data = line.read(0.5)
+        silent += 0.0 if data else 0.5
+        buf += data
+        at = buf.find(_BANNER_END)
+        if at >= 0:
+            return buf[at + len(_BANNER_END):]
+    raise AssertionError(f"{board}: no `ready` in the boot output after {BOOT_TIMEOUT:g} s "
+                         f"of silence: {buf[-300:]!r}")
 
 
 @contextmanager
@@ -17,17 +63,19 @@ def booted_client(board: str, timeout: float,
                   qemu_args: tuple[str, ...] = (),
                   icount: sim.Icount = False,
                   flash: Path | None = None) -> Iterator[DeviceClient]:
-    """QEMU running `board`'s firmware (built if needed), a client waiting `timeout` for
-    each answer; both closed afterwards. `icount`, `flash`: as sim.launch's (the store is
-    restored from `flash` and saved to it at the end)."""
+    """QEMU running `board`'s firmware (built if needed), booted up to its `ready` banner,
+    and a client waiting `timeout` for each answer; both closed afterwards. `icount`,
+    `flash`: as sim.launch's (the store is restored from `flash` and saved to it at the
+    end)."""
     s = sim.launch(board, qemu_args=qemu_args, icount=icount, flash=flash)
     try:
-        c = DeviceClient(SerialTransport(s.url, open_timeout=10.0), timeout=timeout)
+        line = SerialTransport(s.url, open_timeout=10.0)
         try:
             if flash is not None:
                 sim.restore_flash(s)  # the guest waits, paused, until its store is written
-            yield c
+            rest = _after_banner(line, board)
+            yield DeviceClient(_Replaying(line, rest), timeout=timeout)
         finally:
-            c.transport.close()
+            line.close()
     finally:
         s.stop()

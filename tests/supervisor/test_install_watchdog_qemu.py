@@ -40,8 +40,8 @@ SCALED = ("-icount", "shift=5,align=off,sleep=on")
 LARGEST = 1024 * 1024 - 64 * 1024 - 4096
 
 
-# A request's timeout: short, because the first push to a freshly booted QEMU board waits
-# one timeout before its retry is answered (seen on main too, not yet understood).
+# A request's timeout: an upper bound (the longest answer here is the commit of the largest
+# package, ~145 M instructions).
 TIMEOUT = 30.0
 
 
