@@ -40,8 +40,10 @@ class _Replaying:
         self.inner.close()
 
 
-def _after_banner(line: Transport, board: str) -> bytes:
-    """Reads the boot output up to the `ready` line and returns what followed it. QEMU
+def past_banner(line: Transport, what: str) -> Transport:
+    """`line` after the firmware's boot output up to its `ready` line (what followed that
+    is read first). Wait for it before the first request to a board that QEMU started
+    with the connection: QEMU
     starts the guest when the first client connects (wait=on); bytes that reach the UART
     before the firmware has enabled its receiver are dropped, as on a real board, so a
     request sent at once was lost and answered only after one client timeout."""
@@ -53,8 +55,8 @@ def _after_banner(line: Transport, board: str) -> bytes:
         buf += data
         at = buf.find(_BANNER_END)
         if at >= 0:
-            return buf[at + len(_BANNER_END):]
-    raise AssertionError(f"{board}: no `ready` in the boot output after {BOOT_TIMEOUT:g} s "
+            return _Replaying(line, buf[at + len(_BANNER_END):])
+    raise AssertionError(f"{what}: no `ready` in the boot output after {BOOT_TIMEOUT:g} s "
                          f"of silence: {buf[-300:]!r}")
 
 
@@ -73,8 +75,7 @@ def booted_client(board: str, timeout: float,
         try:
             if flash is not None:
                 sim.restore_flash(s)  # the guest waits, paused, until its store is written
-            rest = _after_banner(line, board)
-            yield DeviceClient(_Replaying(line, rest), timeout=timeout)
+            yield DeviceClient(past_banner(line, board), timeout=timeout)
         finally:
             line.close()
     finally:

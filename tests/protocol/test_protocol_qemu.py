@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.protocol.helpers import held, image, logs_with, sha
 from tests.protocol.test_protocol_run import raw_run
+from tests.sim_client import past_banner
 from wasmote import firmware
 from wasmote.boards import load_board
 from wasmote.device import protocol as p
@@ -53,7 +54,8 @@ def booted(board: str, timeout: float = 3.0) -> Iterator[DeviceClient]:
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     try:
-        t = SerialTransport(f"socket://127.0.0.1:{port}", open_timeout=10.0)
+        t = past_banner(SerialTransport(f"socket://127.0.0.1:{port}", open_timeout=10.0),
+                        board)
         yield DeviceClient(t, timeout=timeout)
         t.close()
     finally:
@@ -119,8 +121,8 @@ def test_store_persists_across_qemu_restarts_on_riscv_virt(tmp_path: Path) -> No
                     "-machine", "memory-backend=ram"]
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        return proc, DeviceClient(SerialTransport(f"socket://127.0.0.1:{port}",
-                                                  open_timeout=10.0), timeout=3.0)
+        line = SerialTransport(f"socket://127.0.0.1:{port}", open_timeout=10.0)
+        return proc, DeviceClient(past_banner(line, board.name), timeout=3.0)
 
     data = image(12_000, 5)
     proc, c = boot()

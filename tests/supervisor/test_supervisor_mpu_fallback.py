@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.aot.mpu_cover_lib import build, v7_cover
 from tests.package.helpers import wat_to_wasm
+from tests.sim_client import past_banner
 from tests.supervisor.modules import ints
 from wasmote import sim
 from wasmote.aot.blob import HEADER
@@ -88,8 +89,9 @@ def test_native_code_the_mpu_cannot_cover_runs_its_wasm_and_says_so(tmp_path: Pa
     decided: list[bool] = []
     s = sim.launch(BOARD, flash=flash_file)
     try:
-        c = DeviceClient(SerialTransport(s.url, open_timeout=10.0), timeout=60.0)
+        line = SerialTransport(s.url, open_timeout=10.0)
         sim.restore_flash(s)  # (a fresh store: the file does not exist yet)
+        c = DeviceClient(past_banner(line, BOARD), timeout=60.0)
         c.provision([public_key_bytes(key)])
         c.key = key
         for attempt in range(4):

@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.protocol.helpers import events_until, until
+from tests.sim_client import past_banner
 from tests.supervisor.modules import i32, ints, package, signed, wasm
 from tests.supervisor.test_supervisor_device import collect_until, logged, state
 from wasmote import config_area, sim
@@ -45,7 +46,8 @@ def _boot(env: str | None, tmp_path: Path, trace: bool = False,
         args = ("-trace", "led_change_intensity", "-D", str(tmp_path / "leds.log"))
     s = sim.launch(board, env=env, qemu_args=args, icount=icount)
     try:
-        return s, DeviceClient(SerialTransport(s.url, open_timeout=10.0), timeout=3.0)
+        line = past_banner(SerialTransport(s.url, open_timeout=10.0), board)
+        return s, DeviceClient(line, timeout=3.0)
     except BaseException:
         s.stop()
         raise
