@@ -8,13 +8,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from wasmote import sim
+from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.transport import SerialTransport, Transport
 
 # An upper bound on a boot (the banner comes before the store's autostart), for a loaded
 # machine; the wait ends at the banner.
 BOOT_TIMEOUT = 120.0
-_BANNER_END = b"\nready\r\n"  # firmware/src/app/app_main.c
+_BANNER_END = b"\n" + p.BOOT_READY_LINE
 
 
 class _Replaying:

@@ -38,6 +38,7 @@ SOURCES: dict[str, Path] = {
     "wm_aot_abi.h": CORE / "aot" / "wm_aot_abi.h",
     "wasmote.h": FIRMWARE_DIR.parent / "sdk" / "wasmote.h",
     "wm_internal.h": CORE / "runtime" / "wm_internal.h",
+    "app_main.c": FIRMWARE_DIR / "src" / "app" / "app_main.c",
 }
 
 Value = int | bytes
@@ -166,6 +167,7 @@ ROWS: list[tuple[str, str, Value]] = [
     # the wire (device/protocol.py) beyond tests/protocol's table
     ("wire.h", "WM_PROTO_MAX_PAYLOAD", protocol.MAX_PAYLOAD),
     ("supervisor.h", "WM_SUP_KEYS_MAX", protocol.PROVISION_KEYS_MAX),
+    ("app_main.c", "k_ready_line", protocol.BOOT_READY_LINE),
     # the AOT payload (aot/blob.py)
     ("wm_aot_abi.h", "WM_AOT_ABI_VERSION", blob.ABI_VERSION),
     ("wm_aot_abi.h", "WM_AOT_MAGIC", blob.MAGIC),

@@ -308,8 +308,10 @@ def wait_ready(sim: Sim, timeout: float = 30.0) -> list[str]:
     a last line `info: <firmware> on <board>`."""
     from wasmote.device.client import DeviceClient
     from wasmote.device.errors import DeviceError
+    from wasmote.device.protocol import BOOT_READY_LINE
     from wasmote.device.transport import SerialTransport
 
+    ready = BOOT_READY_LINE.decode().strip()
     deadline = time.monotonic() + timeout
     lines: list[str] = []
     with sim.connect(timeout=0.2) as ser:
@@ -317,7 +319,7 @@ def wait_ready(sim: Sim, timeout: float = 30.0) -> list[str]:
             restored = restore_flash(sim, timeout)
             lines.append(f"flash: {sim.flash} ({'restored' if restored else 'new'})")
         buf = b""
-        while time.monotonic() < deadline and "ready" not in lines:
+        while time.monotonic() < deadline and ready not in lines:
             buf += ser.read(256)
             while b"\n" in buf:
                 raw, buf = buf.split(b"\n", 1)
@@ -326,7 +328,7 @@ def wait_ready(sim: Sim, timeout: float = 30.0) -> list[str]:
                     lines.append(line)
             if not sim.alive():
                 raise SimError(f"QEMU for {sim.board} exited during boot: {_log_tail(sim)}")
-    if "ready" not in lines:
+    if ready not in lines:
         got = lines[-1] if lines else "nothing"
         raise SimError(f"firmware on {sim.board} did not boot within {timeout:.0f} s "
                        f"(last line: {got})")

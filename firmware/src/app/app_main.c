@@ -42,6 +42,10 @@ static void wm_banner(const wm_port_info *info)
     wm_con_puts(" runtime=yes\r\n");
 }
 
+/* Hosts wait for this line before their first request (bytes that reach the UART while
+ * the board boots are lost): device/protocol.py BOOT_READY_LINE. */
+static const char k_ready_line[] = "ready\r\n";
+
 void wm_app_main(void)
 {
     const wm_port_info *info = wm_port_board_info();
@@ -88,7 +92,7 @@ void wm_app_main(void)
 #endif
     };
     wm_port_watchdog_start(WM_WATCHDOG_MS);
-    wm_con_puts("ready\r\n");
+    wm_con_puts(k_ready_line);
     if (wm_device_boot(&g_dev, &c) != 0) {
         wm_con_puts("panic: module store unusable (flash geometry)\r\n");
         for (;;) {

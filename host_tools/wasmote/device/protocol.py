@@ -34,6 +34,9 @@ class FrameType(IntEnum):
 # Frame type the line-sharing relay (relay.py) uses to hand its clients the device's output
 # that is not a frame (boot banner, prints). Host-local: never sent to or by a device.
 CONSOLE_FRAME = 0x10
+# The line the firmware prints once it has booted, just before it reads requests
+# (firmware/src/app/app_main.c): bytes sent before it may have been lost in the boot.
+BOOT_READY_LINE = b"ready\r\n"
 
 
 class Msg(IntEnum):
