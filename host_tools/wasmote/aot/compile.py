@@ -103,7 +103,8 @@ def compile_wasm(wasm: bytes, target: Target, *, fuel: bool = True,
                              True)
     mod = load_valid_module(wasm, source)
     tr = translate(mod, fuel=fuel, bounds_checks=bounds_checks, source_name=Path(source).name)
-    image = build_image(tr.source, target, comp, tr.entries, keep_dir=keep_dir)
+    image = build_image(tr.source, target, comp, tr.entries, keep_dir=keep_dir,
+                        unchecked=tr.unchecked)
     entries = tuple(image.entries.get(j, NO_ENTRY) for j in range(len(mod.funcs)))
     flags = (FLAG_FUEL if fuel else 0) | (0 if bounds_checks else FLAG_NO_BOUNDS)
     blob = AotBlob(flags, ctx_size(target.ptr_bytes),

@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from wasmote.aot import stackcheck
 from wasmote.aot.elf import Elf, ElfError
 from wasmote.aot.targets import Compiler, Target, helper_paths, prelude_dir, zig_environment
 from wasmote.errors import WasmoteError
@@ -98,14 +99,16 @@ def _run(cmd: list[str], what: str, env: dict[str, str] | None = None,
         raise AotBuildError(f"{what} failed", proc.stderr + proc.stdout)
 
 
-def _max_frame_gcc(su_files: list[Path]) -> int:
-    best = 0
+def _frames_gcc(su_files: list[Path]) -> dict[str, int]:
+    """Each function's frame from GCC's -fstack-usage (`file:line:col:name<TAB>bytes`)."""
+    frames: dict[str, int] = {}
     for su in su_files:
         for line in su.read_text().splitlines():
             parts = line.split("\t")
             if len(parts) >= 2 and parts[1].strip().isdigit():
-                best = max(best, int(parts[1]))
-    return best
+                name = parts[0].rsplit(":", 1)[-1]
+                frames[name] = max(frames.get(name, 0), int(parts[1]))
+    return frames
 
 
 def _max_frame_stack_sizes(obj: Elf) -> int:
@@ -132,8 +135,10 @@ def _max_frame_stack_sizes(obj: Elf) -> int:
 
 
 def build_image(source: str, target: Target, compiler: Compiler, entries: tuple[int, ...],
-                *, keep_dir: Path | None = None) -> Image:
-    """Compile `source` (translate.translate's output) and link the image for `target`."""
+                *, keep_dir: Path | None = None,
+                unchecked: frozenset[int] = frozenset()) -> Image:
+    """Compile `source` (translate.translate's output) and link the image for `target`;
+    `unchecked`: the functions that call without a stack check (stackcheck.py)."""
     with tempfile.TemporaryDirectory(prefix="wasmote-aot-") as tmp:
         work = keep_dir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -152,9 +157,11 @@ def build_image(source: str, target: Target, compiler: Compiler, entries: tuple[
                   compiler.stack_usage_flag, f"-I{helper.parent}", "-c", str(helper),
                   "-o", str(objects[-1])], f"compiling {helper.name} for {target.name}", env)
         if compiler.family == "gcc":
-            frame = _max_frame_gcc(sorted(work.glob("*.su")))
+            frame = stackcheck.frame_bound(_frames_gcc(sorted(work.glob("*.su"))), unchecked)
         else:
-            frame = _max_frame_stack_sizes(Elf(obj.read_bytes(), str(obj)))
+            # by address, not name: the chain's three frames bounded by the largest
+            frame = _max_frame_stack_sizes(Elf(obj.read_bytes(), str(obj))) * \
+                (3 if unchecked else 1)
         images = []
         for base in BASES:
             script = work / f"link-{base:x}.ld"

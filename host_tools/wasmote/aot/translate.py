@@ -27,7 +27,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from wasmote.aot import checks, dominated, guards, loopcost, loopfuel, loops, narrow, ranges
+from wasmote.aot import (
+    checks,
+    dominated,
+    guards,
+    loopcost,
+    loopfuel,
+    loops,
+    narrow,
+    ranges,
+    stackcheck,
+)
 from wasmote.errors import WasmoteError
 from wasmote.wasm import fuel as fuel_rule
 from wasmote.wasm.module import (
@@ -78,6 +88,7 @@ class Translation:
     source: str                 # the C translation unit
     entries: tuple[int, ...]    # defined-function indices that get an entry (wm_e<j>)
     sig_hashes: tuple[int, ...]  # per defined function (wm_aot_sig_hash)
+    unchecked: frozenset[int] = frozenset()  # functions that call without a stack check
 
 
 def sig_hash(ft: FuncType) -> int:
@@ -161,6 +172,8 @@ class _ModuleInfo:
     # which a direct call charges too, running a copy (wf<j>_q) that need not check it
     # (CHARGE3)
     flat: dict[int, int] = field(default_factory=dict)
+    # functions that call only leaves: no stack check of their own (stackcheck.py)
+    leaf_callers: frozenset[int] = frozenset()
     # (parameter count, result count) of every function index and of every type: what the
     # stack walks (checks, dominated, loops, guards, narrow, loopfuel, loopcost) take
     func_arity: list[tuple[int, int]] = field(init=False)
@@ -408,7 +421,7 @@ class _FuncGen:
         lines = [sig + " {"]
         if not regs:
             lines.append("    FUEL_IN_P();" if leaf else "    FUEL_IN();")
-        if self.calls:
+        if self.calls and self.j not in info.leaf_callers:
             # the entry was charged by the caller (CHARGE2): an exhausted stack gives it
             # back, the interpreter checks its stack before it charges an entry
             lines.append(f"    STACK_CHECK({self.costs.entry if self.fuel else 0});")
@@ -1228,6 +1241,7 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     info = _ModuleInfo(mod, list(mod.types), func_types, nimports, gtypes,
                        _global_consts(mod), _mem_static(mod))
     info.may_grow = _may_grow(mod)
+    info.leaf_callers = stackcheck.leaf_callers(mod)
     if bounds_checks:
         info.value_ranges, info.mem_min = _static_memory(mod, info.func_arity, info.type_arity)
     if fuel:
@@ -1266,7 +1280,7 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     out.append("")
     out += [_entry(info, j) for j in escaping]
     sigs = tuple(sig_hash(mod.types[f.type_idx]) for f in mod.funcs)
-    return Translation("\n".join(out) + "\n", tuple(escaping), sigs)
+    return Translation("\n".join(out) + "\n", tuple(escaping), sigs, info.leaf_callers)
 
 
 def _flat_copy(body: str, j: int, ret: int) -> str:

@@ -238,6 +238,16 @@ static void case_exhaustion(void)
     lim.call_depth = 50;
     inst = instantiate("loop", NULL, &lim);
     CHECK(wm_call_export(inst, "deep", &arg, 1, &res, 1, 1u << 30, &e) == WM_ERR_EXHAUSTION);
+    /* recursion through a function that calls only a leaf and so checks no stack of its
+     * own (host_tools/wasmote/aot/stackcheck.py): the recursive one still traps */
+    inst = instantiate("stackcheck", NULL, &lim);
+    wm_val n64 = i64v(3);
+    CHECK(wm_call_export(inst, "deep", &n64, 1, &res, 1, WM_FUEL_UNLIMITED, &e) ==
+          WM_ERR_EXHAUSTION);
+    CHECK(strcmp(e.msg, "call stack exhausted") == 0);
+    CHECK(wm_call_export(inst, "twice", &n64, 1, &res, 1, WM_FUEL_UNLIMITED, &e) == WM_OK);
+    note(res.of.i64);
+    note(WM_FUEL_UNLIMITED - wm_fuel_left(inst));
 }
 
 /* host functions (host.wat) */

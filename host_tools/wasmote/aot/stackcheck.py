@@ -1,0 +1,60 @@
+"""Which functions check the stack at entry, and the stack margin that leaves them.
+
+A function that calls compares the stack pointer with the run's limit at entry
+(`STACK_CHECK`); the limit keeps the largest native frame of the code (+ the runtime's
+reserve) free below it, so a leaf, which calls nothing, fits below whatever function called
+it. A function whose every call is a direct call of a leaf (slre's match_op, a comparator
+that calls a small helper) adds one frame to that: it need not check either when the margin
+holds its frame and a leaf's. Such a function cannot recurse and reaches no other code, so
+the chain below the last checked frame is at most: the glue between them (an entry or a
+call_indirect dispatcher), this function, a leaf. `frame_bound` makes the header's frame
+that chain (docs/aot.md, "Stack checks"). The check costs 3 M4 instructions a call (a load
+of the limit, a compare with sp, a branch); the margin grows by the largest such frame.
+"""
+
+from __future__ import annotations
+
+from wasmote.wasm.module import Module
+from wasmote.wasm.opcodes import NAME_TO_OP
+
+_OP_CALL, _OP_CALL_INDIRECT = NAME_TO_OP["call"], NAME_TO_OP["call_indirect"]
+
+
+def leaf_callers(mod: Module) -> frozenset[int]:
+    """Defined functions (index among mod.funcs) that call, only directly, and only
+    defined functions that call nothing: they need no stack check of their own."""
+    nimp = mod.num_imported_funcs
+    leaves = {j for j, f in enumerate(mod.funcs)
+              if not any(ins.op in (_OP_CALL, _OP_CALL_INDIRECT) for ins in f.instrs)}
+    out = set()
+    for j, f in enumerate(mod.funcs):
+        calls = [ins for ins in f.instrs if ins.op in (_OP_CALL, _OP_CALL_INDIRECT)]
+        if calls and all(ins.op == _OP_CALL and ins.imm[0] >= nimp
+                         and ins.imm[0] - nimp in leaves for ins in calls):
+            out.add(j)
+    return frozenset(out)
+
+
+def frame_bound(frames: dict[str, int], unchecked: frozenset[int]) -> int:
+    """The stack the deepest chain of functions that do not check needs below the last one
+    that did, from each C function's frame (`frames`: GCC's -fstack-usage, by symbol; a
+    clone such as wf3.constprop.0 counts as wf3): the largest frame (a leaf) alone, or with
+    `unchecked` functions, the largest of theirs and of the glue (wm_e*, wm_d*) on top."""
+    largest = max(frames.values(), default=0)
+    own: dict[int, int] = {}
+    for name, n in frames.items():
+        j = _defined(name)
+        if j in unchecked:  # its clones and split-off parts summed: a part may call a part
+            own[j] = own.get(j, 0) + n
+    if not own:  # none, or GCC inlined them all into functions that check
+        return largest
+    glue = [n for name, n in frames.items() if name.startswith(("wm_e", "wm_d"))]
+    return largest + max(own.values()) + max(glue, default=0)
+
+
+def _defined(name: str) -> int:
+    """The defined-function index of a wf<j> symbol (or its clone), else -1."""
+    base = name.split(".", 1)[0]
+    if base.startswith("wf") and base[2:].isdigit():
+        return int(base[2:])
+    return -1
