@@ -41,22 +41,24 @@ def _fn(source: str, k: int) -> str:
 
 def test_only_a_function_that_calls_only_leaves_skips_its_check(tmp_path: Path) -> None:
     mod = read_module(_wasm(tmp_path))
-    assert stackcheck.leaf_callers(mod) == {PAIR}
+    assert stackcheck.leaf_callers(mod) == {PAIR: {MIX}}
     src = translate(mod).source
     checks = ["STACK_CHECK" in _fn(src, k) for k in range(len(mod.funcs))]
     # mix (a leaf), pair (calls mix only), deep (recursive), indirect, twice (calls pair)
     assert checks == [False, False, True, True, True]
     host = read_module(_wasm(tmp_path, """(module (import "env" "tick" (func $t))
         (func $leaf) (func (call $t) (call $leaf)) (func (call $leaf)))"""))
-    assert stackcheck.leaf_callers(host) == {2}  # defined function 2; 1 calls the import
+    assert stackcheck.leaf_callers(host) == {2: {0}}  # defined 2; 1 calls the import
 
 
 def test_frame_bound_sums_the_unchecked_chain() -> None:
-    frames = {"wf0": 40, "wf1.constprop.0": 24, "wf1.part.0": 8, "wf2": 64, "wm_e0": 16,
-              "wm_d1": 12, "wm_refuel": 8}
-    assert stackcheck.frame_bound(frames, frozenset()) == 64
-    assert stackcheck.frame_bound(frames, frozenset({1})) == 64 + 24 + 8 + 16
-    assert stackcheck.frame_bound(frames, frozenset({7})) == 64  # inlined everywhere
+    frames = {"wf0": 40, "wf0_q": 8, "wf1.constprop.0": 24, "wf1.part.0": 8, "wf2": 64,
+              "wf3": 4, "wm_e0": 16, "wm_d1": 12, "wm_refuel": 8}
+    assert stackcheck.frame_bound(frames, {}) == 64
+    # glue + wf1 (its clone and part) + its largest leaf (wf0 and its copy)
+    assert stackcheck.frame_bound(frames, {1: frozenset({0, 3})}) == 16 + 24 + 8 + 40 + 8
+    assert stackcheck.frame_bound(frames, {3: frozenset({5})}) == 64  # a small chain
+    assert stackcheck.frame_bound(frames, {7: frozenset({0})}) == 64  # inlined everywhere
 
 
 @pytest.mark.parametrize("target", ["cortex-m4", "rv32imac"])
@@ -71,4 +73,6 @@ def test_header_frame_holds_glue_caller_and_leaf(tmp_path: Path, target: str) ->
         frames[name.rsplit(":", 1)[-1]] = int(size)
     assert frames.get(f"wf{PAIR}", 0) > 0, "the caller of leaves was inlined: no test"
     glue = max(n for name, n in frames.items() if name.startswith(("wm_e", "wm_d")))
-    assert blob.frame - STACK_SLACK >= max(frames.values()) + frames[f"wf{PAIR}"] + glue
+    leaf = sum(n for name, n in frames.items() if name.split(".")[0] in (f"wf{MIX}",
+                                                                       f"wf{MIX}_q"))
+    assert blob.frame - STACK_SLACK >= glue + frames[f"wf{PAIR}"] + leaf

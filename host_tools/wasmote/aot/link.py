@@ -136,9 +136,10 @@ def _max_frame_stack_sizes(obj: Elf) -> int:
 
 def build_image(source: str, target: Target, compiler: Compiler, entries: tuple[int, ...],
                 *, keep_dir: Path | None = None,
-                unchecked: frozenset[int] = frozenset()) -> Image:
+                unchecked: dict[int, frozenset[int]] | None = None) -> Image:
     """Compile `source` (translate.translate's output) and link the image for `target`;
-    `unchecked`: the functions that call without a stack check (stackcheck.py)."""
+    `unchecked`: the functions that call without a stack check and the leaves each calls
+    (stackcheck.py)."""
     with tempfile.TemporaryDirectory(prefix="wasmote-aot-") as tmp:
         work = keep_dir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -157,7 +158,8 @@ def build_image(source: str, target: Target, compiler: Compiler, entries: tuple[
                   compiler.stack_usage_flag, f"-I{helper.parent}", "-c", str(helper),
                   "-o", str(objects[-1])], f"compiling {helper.name} for {target.name}", env)
         if compiler.family == "gcc":
-            frame = stackcheck.frame_bound(_frames_gcc(sorted(work.glob("*.su"))), unchecked)
+            frame = stackcheck.frame_bound(_frames_gcc(sorted(work.glob("*.su"))),
+                                           unchecked or {})
         else:
             # by address, not name: the chain's three frames bounded by the largest
             frame = _max_frame_stack_sizes(Elf(obj.read_bytes(), str(obj))) * \

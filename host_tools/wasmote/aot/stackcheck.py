@@ -20,41 +20,44 @@ from wasmote.wasm.opcodes import NAME_TO_OP
 _OP_CALL, _OP_CALL_INDIRECT = NAME_TO_OP["call"], NAME_TO_OP["call_indirect"]
 
 
-def leaf_callers(mod: Module) -> frozenset[int]:
-    """Defined functions (index among mod.funcs) that call, only directly, and only
-    defined functions that call nothing: they need no stack check of their own."""
+def leaf_callers(mod: Module) -> dict[int, frozenset[int]]:
+    """Defined functions (index among mod.funcs) that call, only directly, and only defined
+    functions that call nothing, each with those leaves: they need no stack check."""
     nimp = mod.num_imported_funcs
-    leaves = {j for j, f in enumerate(mod.funcs)
-              if not any(ins.op in (_OP_CALL, _OP_CALL_INDIRECT) for ins in f.instrs)}
-    out = set()
-    for j, f in enumerate(mod.funcs):
-        calls = [ins for ins in f.instrs if ins.op in (_OP_CALL, _OP_CALL_INDIRECT)]
-        if calls and all(ins.op == _OP_CALL and ins.imm[0] >= nimp
-                         and ins.imm[0] - nimp in leaves for ins in calls):
-            out.add(j)
-    return frozenset(out)
+    calls = [[ins for ins in f.instrs if ins.op in (_OP_CALL, _OP_CALL_INDIRECT)]
+             for f in mod.funcs]
+    out: dict[int, frozenset[int]] = {}
+    for j, cs in enumerate(calls):
+        if cs and all(ins.op == _OP_CALL and ins.imm[0] >= nimp and not calls[ins.imm[0] - nimp]
+                      for ins in cs):
+            out[j] = frozenset(ins.imm[0] - nimp for ins in cs)
+    return out
 
 
-def frame_bound(frames: dict[str, int], unchecked: frozenset[int]) -> int:
+def frame_bound(frames: dict[str, int], unchecked: dict[int, frozenset[int]]) -> int:
     """The stack the deepest chain of functions that do not check needs below the last one
-    that did, from each C function's frame (`frames`: GCC's -fstack-usage, by symbol; a
-    clone such as wf3.constprop.0 counts as wf3): the largest frame (a leaf) alone, or with
-    `unchecked` functions, the largest of theirs and of the glue (wm_e*, wm_d*) on top."""
+    that did, from each C function's frame (`frames`: GCC's -fstack-usage, by symbol): the
+    largest frame (a leaf) alone, or the glue (wm_e*, wm_d*), an `unchecked` function and
+    the largest of its leaves. A function's frame is the sum of its symbols' (wf3,
+    wf3.constprop.0, wf3.part.0, a flat leaf's wf3_q): a split-off part may call a part."""
     largest = max(frames.values(), default=0)
     own: dict[int, int] = {}
     for name, n in frames.items():
         j = _defined(name)
-        if j in unchecked:  # its clones and split-off parts summed: a part may call a part
+        if j >= 0:
             own[j] = own.get(j, 0) + n
-    if not own:  # none, or GCC inlined them all into functions that check
+    chains = [own[j] + max((own.get(k, 0) for k in leaves), default=0)
+              for j, leaves in unchecked.items() if j in own]
+    if not chains:  # none, or GCC inlined them all into functions that check
         return largest
-    glue = [n for name, n in frames.items() if name.startswith(("wm_e", "wm_d"))]
-    return largest + max(own.values()) + max(glue, default=0)
+    glue = max((n for name, n in frames.items() if name.startswith(("wm_e", "wm_d"))),
+               default=0)
+    return max(largest, glue + max(chains))
 
 
 def _defined(name: str) -> int:
-    """The defined-function index of a wf<j> symbol (or its clone), else -1."""
-    base = name.split(".", 1)[0]
+    """The defined-function index of a wf<j> symbol (or its clone or copy), else -1."""
+    base = name.split(".", 1)[0].removesuffix("_q")
     if base.startswith("wf") and base[2:].isdigit():
         return int(base[2:])
     return -1

@@ -88,7 +88,8 @@ class Translation:
     source: str                 # the C translation unit
     entries: tuple[int, ...]    # defined-function indices that get an entry (wm_e<j>)
     sig_hashes: tuple[int, ...]  # per defined function (wm_aot_sig_hash)
-    unchecked: frozenset[int] = frozenset()  # functions that call without a stack check
+    # functions that call without a stack check, each with the leaves it calls
+    unchecked: dict[int, frozenset[int]] = field(default_factory=dict)
 
 
 def sig_hash(ft: FuncType) -> int:
@@ -173,7 +174,7 @@ class _ModuleInfo:
     # (CHARGE3)
     flat: dict[int, int] = field(default_factory=dict)
     # functions that call only leaves: no stack check of their own (stackcheck.py)
-    leaf_callers: frozenset[int] = frozenset()
+    leaf_callers: dict[int, frozenset[int]] = field(default_factory=dict)
     # (parameter count, result count) of every function index and of every type: what the
     # stack walks (checks, dominated, loops, guards, narrow, loopfuel, loopcost) take
     func_arity: list[tuple[int, int]] = field(init=False)
