@@ -36,6 +36,7 @@ from wasmote.aot import (
     loops,
     narrow,
     ranges,
+    selectload,
     stackcheck,
 )
 from wasmote.errors import WasmoteError
@@ -280,6 +281,8 @@ class _FuncGen:
         self.segments = checks.plan(self.instrs, fa, ta, self.static) if plan_checks else {}
         self.fast: dict[int, tuple[int, int]] = {}
         self.index = 0
+        # instructions a select emitted with the load they feed (selectload.py)
+        self.skip = range(0)
         # which loops run too few times for a second copy's entry test (loopcost.py)
         self.loop_costs = loopcost.LoopCosts(self.instrs, fa, ta, vr.locals if vr else ())
         # counted loops whose accesses are checked once, before the loop (loops.py)
@@ -530,6 +533,10 @@ class _FuncGen:
 
     # ---- instructions ----
     def instr(self, ins: Instr) -> None:
+        if self.index in self.skip:
+            if self.index == self.skip[-1]:
+                self.skip = range(0)
+            return
         op = ins.op
         if not self.live:
             self.dead_instr(ins)
@@ -669,8 +676,34 @@ class _FuncGen:
     def op_select(self, ins: Instr) -> None:
         cond = self.pop()
         b = self.pop()
-        a, _ = self.top()
+        a, t = self.top()
+        if t == I32 and self.select_load(cond, a, b):
+            return
         self.emit(f"if (!{cond}) {a} = {b};")
+
+    def select_load(self, cond: str, a: str, b: str) -> bool:
+        """The select at self.index and the unchecked load it is the address of as two
+        loads (selectload.py); False when they do not qualify."""
+        at = self.index
+        plan = selectload.plan_select_load(
+            self.instrs, at, frozenset(k for k, t in enumerate(self.local_types) if t == I32))
+        if plan is None or not (plan.load in self.static or plan.load in self.unchecked):
+            return False
+        inside = range(at + 1, plan.load + 1)
+        if any(i in self.narrow or i in self.fast or i in self.segments for i in inside) or \
+                any(at < s.end <= plan.load for s in self.segments.values()):
+            return False  # (a segment's two copies must each hold all of it)
+        load = self.instrs[plan.load]
+        size, tmpl, t = _LOADS[load.op]
+        off = load.imm[1]
+        if off + size > 0xFFFFFFFF:
+            return False
+        self.pop()
+        res = self.push(t)
+        arms = [tmpl.format(f"EA({selectload.address(v, plan)}, {off}u)") for v in (a, b)]
+        self.emit(f"if ({cond}) {res} = {arms[0]}; else {res} = {arms[1]};")
+        self.skip = inside
+        return True
 
     def op_local_get(self, ins: Instr) -> None:
         k = ins.imm[0]
