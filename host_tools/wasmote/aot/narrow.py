@@ -130,7 +130,10 @@ class _Narrow(StackWalk[tuple[int, int]]):
             stack.append((0, min(his)) if his else None)
         elif op in _SHR_U:  # by a constant k: below 2^(bits - k)
             b, a = pop(), pop()
-            k = b[0] % _SHR_U[op] if b is not None and b[0] == b[1] else 0
+            if b is None or b[0] != b[1]:  # by any amount: anywhere from 0 up to a
+                stack.append((0, a[1]) if a is not None and a[0] >= 0 else None)
+                return True
+            k = b[0] % _SHR_U[op]
             if a is not None and a[0] >= 0:
                 stack.append((a[0] >> k, a[1] >> k))
             else:
