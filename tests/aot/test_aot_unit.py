@@ -18,7 +18,7 @@ from wasmote.paths import FIRMWARE_DIR
 
 HERE = __import__("pathlib").Path(__file__).resolve().parent
 CASES = ("fuel", "exhaustion", "host", "traps", "mixed", "attach", "bulk", "capped", "exits",
-         "loopfuel", "loopcost")
+         "loopfuel", "loopcost", "redteam")
 CORE = FIRMWARE_DIR / "src" / "core"
 
 

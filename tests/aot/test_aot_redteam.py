@@ -1,0 +1,79 @@
+"""A red team's attacks on the AOT translator's check elimination (docs/aot.md): loops.py's
+counted loops, guards.py, dominated.py, ranges.py and CHKL, loopfuel.py's charge-free
+copies, narrow.py, and call sites that pass constants. tests/aot/wat/redteam.wat holds
+one function per attack; tests/aot/c/aot_unit.c's "redteam" case (run by test_aot_unit.py)
+runs each against the interpreter in slices of fuel from 1 up (results, trap messages,
+suspensions, fuel left, the whole memory). An attack is only worth running if it reaches
+the transformation it attacks: this file checks that each does (or, for the loops that
+must not get a charge-free copy, that none is made), so a translator change that stops an
+optimisation from firing on these shapes shows here instead of silently making the
+attack moot."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.aot.conftest import wat_to_wasm
+from wasmote.aot import narrow
+from wasmote.aot.translate import translate
+from wasmote.wasm.module import Module
+from wasmote.wasm.reader import read_module
+
+HERE = Path(__file__).resolve().parent
+
+# what each attack's C must hold (at least this many of each): the transformation attacked
+REACHES = {
+    # loops.py: counted loops checked once (RANGE_OK), bases wrapping at 2^32
+    "up4": ("RANGE_OK", "FUEL_COVERS"), "down4": ("RANGE_OK", "FUEL_COVERS"),
+    "shl": ("RANGE_OK",), "mul12": ("RANGE_OK",), "straddle": ("RANGE_OK",),
+    # loopfuel.py: counters that skip their end, `<` loops that wrap, exits by return/trap
+    "skip3": ("FUEL_COVERS",), "skip2": ("FUEL_COVERS",), "leave": ("FUEL_COVERS",),
+    "ltu_wrap": ("wm_backs_ltu",), "lts_wrap": ("wm_backs_lts",),
+    # guards.py: invariant bases plus bounded indexes, an alias made before the loop
+    "g_s8": ("GRP_OKM(l",), "g_alias": ("GRP_OKM(l",), "g_select": ("GRP_OKM(l",),
+    "g_grow": ("GRP_OKM(l",),
+    # CHKL: one limit in a loop-free function; ranges.py: byte indexes to the last byte
+    "chkl": ("CHKL(",), "d_if": ("CHKL(",), "cp": ("CHKL(",),
+}
+# loops that must keep every charge: the counter or the bound moves in the body, or a
+# br_table branches back
+NO_FUEL_COPY = ("bumped", "bound_moves", "table_back")
+
+
+def _functions(tmp_path: Path) -> tuple[Module, dict[str, str]]:
+    wasm = wat_to_wasm(tmp_path, "redteam", (HERE / "wat" / "redteam.wat").read_text())
+    mod = read_module(wasm.read_bytes())
+    names = {e.index: e.name for e in mod.exports if e.kind == 0}
+    source = translate(mod).source
+    bodies = {}
+    for f in source.split("\nstatic "):
+        m = re.match(r"\S+ wf(\d+)\(", f)
+        if m and "{" in f and int(m.group(1)) in names:
+            bodies[names[int(m.group(1))]] = f
+    return mod, bodies
+
+
+def test_every_attack_reaches_the_transformation_it_attacks(tmp_path):
+    _, bodies = _functions(tmp_path)
+    missing = {name: [w for w in wanted if w not in bodies[name]]
+               for name, wanted in REACHES.items()}
+    assert not any(missing.values()), missing
+    kept = {name: "FUEL_COVERS" in bodies[name] for name in NO_FUEL_COPY}
+    assert not any(kept.values()), kept
+
+
+def test_a_shift_by_an_unknown_amount_does_not_keep_its_operands_interval(tmp_path):
+    """2^40 - (2^40 >> n) is 2^40 - 1 for n = 40: narrow.py read the shift of a non-negative
+    value by an unknown amount as that value, the difference as 0, and emitted its product
+    as a 32x32 multiply (aot_unit's redteam case runs it: the high word differs)."""
+    mod, _ = _functions(tmp_path)
+    names = {e.name: e.index for e in mod.exports if e.kind == 0}
+    f = mod.funcs[names["narrow"]]
+    types = [(len(t.params), len(t.results)) for t in mod.types]
+    funcs = [types[fn.type_idx] for fn in mod.funcs]
+    muls = [i for i, ins in enumerate(f.instrs) if ins.op == narrow.I64_MUL]
+    planned = narrow.plan(f.instrs, funcs, types)
+    # (v * 3): v unknown below 2^40; (0x40000000 - (0x40000000 >> m)) * 0x7fff: both
+    # operands within 32 bits (the shifted i32 is non-negative: at most 0x40000000)
+    assert [planned.get(i) for i in muls] == [None, narrow.MUL_S32]

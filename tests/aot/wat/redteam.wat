@@ -1,0 +1,267 @@
+;; Attacks on the AOT translator's check elimination (tests/aot/test_aot_redteam.py; run by
+;; tests/aot/c/aot_unit.c's "redteam" case against the interpreter in many fuel slices).
+;; Every function takes three i32 and returns an i32; each is built so that the access
+;; that must trap is the last one it makes and the loops it may hold without charges are
+;; the ones whose proof is attacked: an unchecked access outside the memory or a loop that
+;; runs past its slice shows as a different result, trap, fuel left or memory.
+(module
+  (memory 1 3)
+
+  ;; loops.py: a pointer stepping by +4 (wraps past 2^32 into low addresses; straddles the
+  ;; end in the last iteration) and one stepping by -4 below 0
+  (func (export "up4") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (i32.store (local.get $p) (local.get $n))
+      (local.set $s (i32.add (local.get $s) (i32.load offset=4 (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $l (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (local.get $s))
+  (func (export "down4") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+      (i32.store8 offset=3 (local.get $p) (local.get $n))
+      (local.set $p (i32.add (local.get $p) (i32.const -4)))
+      (br_if $l (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (local.get $s))
+
+  ;; loops.py: a derived base q = b + (i << 2) and q = b + i * 12 whose products wrap at 2^32
+  (func (export "shl") (param $b i32) (param $i i32) (param $n i32) (result i32)
+    (local $q i32) (local $s i32)
+    (loop $l
+      (local.set $q (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $q))))
+      (i32.store offset=8 (local.get $q) (local.get $i))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                        (local.get $n))))
+    (local.get $s))
+  (func (export "mul12") (param $b i32) (param $i i32) (param $n i32) (result i32)
+    (local $q i32) (local $s i32)
+    (loop $l
+      (local.set $q (i32.add (i32.mul (local.get $i) (i32.const 12)) (local.get $b)))
+      (local.set $s (i32.add (local.get $s) (i32.load16_u offset=10 (local.get $q))))
+      (i32.store8 (local.get $q) (local.get $i))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                        (local.get $n))))
+    (local.get $s))
+
+  ;; loops.py / loopfuel.py: a counter stepping by 3 (and by 2) that skips past its end
+  ;; (`i != n` first holds again only after wrapping at 2^32, or never): not counted
+  (func (export "skip3") (param $b i32) (param $n i32) (param $x i32) (result i32)
+    (local $i i32) (local $s i32) (local $q i32)
+    (loop $l
+      (local.set $q (i32.add (local.get $b) (local.get $i)))
+      (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
+      (i32.store8 offset=1 (local.get $q) (local.get $s))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 3)))
+                        (local.get $n))))
+    (local.get $s))
+  (func (export "skip2") (param $b i32) (param $n i32) (param $x i32) (result i32)
+    (local $i i32) (local $s i32)
+    (loop $l
+      (if (i32.and (local.get $i) (i32.const 8))
+        (then (local.set $s (i32.add (local.get $s) (i32.const 1)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br_if $l (i32.ne (local.get $i) (local.get $n))))
+    (i32.add (local.get $s) (local.get $b)))
+
+  ;; loopfuel.py: `c <u b` / `c <s b` whose counter steps over the end of its range and
+  ;; comes back below b (runs for ever), and the counter also changed inside an if
+  (func (export "ltu_wrap") (param $c i32) (param $b i32) (param $s i32) (result i32)
+    (local $t i32)
+    (loop $l
+      (if (i32.eqz (local.get $c)) (then (local.set $t (i32.add (local.get $t) (i32.const 1)))))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br_if $l (i32.lt_u (local.get $c) (local.get $b))))
+    (local.get $t))
+  (func (export "lts_wrap") (param $c i32) (param $b i32) (param $s i32) (result i32)
+    (local $t i32)
+    (loop $l
+      (if (i32.eqz (local.get $c)) (then (local.set $t (i32.add (local.get $t) (i32.const 1)))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1000)))
+      (br_if $l (i32.gt_s (local.get $b) (local.get $c))))
+    (local.get $t))
+  (func (export "bumped") (param $c i32) (param $b i32) (param $j i32) (result i32)
+    (local $t i32)
+    (loop $l
+      (if (i32.eq (local.get $c) (local.get $j))
+        (then (local.set $c (i32.sub (local.get $c) (i32.const 5)))))
+      (local.set $t (i32.add (local.get $t) (local.get $c)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $c) (local.get $b))))
+    (local.get $t))
+  ;; the bound moving in the body (b assigned), and a br_table whose targets include the
+  ;; loop (another branch back)
+  (func (export "bound_moves") (param $c i32) (param $b i32) (param $x i32) (result i32)
+    (local $t i32)
+    (loop $l
+      (if (i32.eq (local.get $c) (local.get $x))
+        (then (local.set $b (i32.add (local.get $b) (i32.const 7)))))
+      (local.set $t (i32.add (local.get $t) (i32.const 3)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $c) (local.get $b))))
+    (local.get $t))
+  (func (export "table_back") (param $c i32) (param $b i32) (param $x i32) (result i32)
+    (local $t i32)
+    (block $out
+      (loop $l
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (block $next
+          (br_table $next $l $out
+                    (i32.and (i32.shr_u (local.get $x) (local.get $t)) (i32.const 1))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br_if $l (i32.ne (local.get $c) (local.get $b)))))
+    (local.get $t))
+  ;; a charge-free copy left by return and by a trap in the middle
+  (func (export "leave") (param $n i32) (param $r i32) (param $d i32) (result i32)
+    (local $i i32) (local $t i32)
+    (loop $l
+      (if (i32.eq (local.get $i) (local.get $r)) (then (return (local.get $t))))
+      (local.set $t (i32.add (local.get $t) (i32.div_u (i32.const 100) (i32.sub (local.get $d) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $i) (local.get $n))))
+    (local.get $t))
+
+  ;; guards.py: an invariant base plus a signed loaded byte (negative indexes), a base
+  ;; aliased before the loop (q = p + 65000, wrapping), a select between two ranges
+  (func (export "g_s8") (param $b i32) (param $n i32) (param $x i32) (result i32)
+    (local $s i32)
+    (i32.store16 (local.get $x) (i32.const 0x7f80))  ;; bytes -128, 127
+    (loop $l
+      (local.set $s (i32.add (local.get $s)
+        (i32.load8_u (i32.add (local.get $b) (i32.load8_s (local.get $x))))))
+      (local.set $x (i32.add (local.get $x) (i32.const 1)))
+      (br_if $l (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (local.get $s))
+  (func (export "g_alias") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $q i32) (local $s i32)
+    (local.set $q (i32.add (local.get $p) (i32.const 65000)))
+    (loop $l
+      (i32.store8 (i32.add (local.get $q) (i32.and (local.get $x) (i32.const 255)))
+                  (local.get $n))
+      (local.set $s (i32.add (local.get $s)
+        (i32.load16_u offset=300 (i32.add (local.get $q) (i32.and (local.get $x) (i32.const 255))))))
+      (local.set $x (i32.mul (local.get $x) (i32.const 5)))
+      (br_if $l (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (local.get $s))
+  (func (export "g_select") (param $b i32) (param $n i32) (param $x i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s)
+        (i32.load (i32.add (local.get $b)
+                           (select (i32.and (local.get $x) (i32.const 252)) (i32.const 65532)
+                                   (i32.and (local.get $n) (i32.const 1)))))))
+      (local.set $x (i32.add (local.get $x) (i32.const 4)))
+      (br_if $l (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (local.get $s))
+  ;; guards.py: a local read before it is assigned in the iteration (ranges.py's interval of
+  ;; it: every value it ever holds, here a parameter's copy, so unknown)
+  (func (export "g_prev") (param $b i32) (param $n i32) (param $x i32) (result i32)
+    (local $k i32) (local $s i32)
+    (local.set $k (local.get $x))
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (i32.load8_u (i32.add (local.get $b) (local.get $k)))))
+      (local.set $k (i32.and (local.get $s) (i32.const 127)))
+      (br_if $l (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (local.get $s))
+  ;; guards.py / msz: a loop that grows the memory through a call, then reaches the new page
+  (func $grow (result i32) (memory.grow (i32.const 1)))
+  (func (export "g_grow") (param $b i32) (param $n i32) (param $x i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (call $grow)))
+      (i32.store8 (i32.add (local.get $b) (i32.and (local.get $x) (i32.const 255))) (local.get $s))
+      (local.set $x (i32.add (local.get $x) (i32.const 1)))
+      (br_if $l (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (i32.add (local.get $s) (memory.size)))
+
+  ;; dominated.py: the base reassigned on one arm of an if, in a loop's back edge, and by a
+  ;; br_table back to a loop after the base moved
+  (func (export "d_if") (param $p i32) (param $q i32) (param $c i32) (result i32)
+    (local $s i32)
+    (local.set $s (i32.load offset=8 (local.get $p)))
+    (if (local.get $c) (then (local.set $p (local.get $q))))
+    (i32.add (local.get $s) (i32.load offset=8 (local.get $p))))
+  (func (export "d_loop") (param $p i32) (param $n i32) (param $c i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (local.get $c)))
+      (br_if $l (i32.and (local.tee $n (i32.add (local.get $n) (i32.const -1))) (i32.const 255))))
+    (local.get $s))
+  (func (export "d_table") (param $p i32) (param $q i32) (param $n i32) (result i32)
+    (local $s i32)
+    (block $out
+      (loop $l
+        (local.set $s (i32.add (local.get $s) (i32.load16_u (local.get $p))))
+        (local.set $n (i32.add (local.get $n) (i32.const -1)))
+        (block $b
+          (local.set $p (local.get $q))
+          (br_table $b $l $out (i32.and (local.get $n) (i32.const 3))))
+        (br_if $l (local.get $n))))
+    (local.get $s))
+
+  ;; ranges.py / CHKL: a loop-free function whose accesses share one limit, with k from 1
+  ;; to 65 (above CHKL's cap of 64) and a byte index plus a constant right at the end
+  (func (export "chkl") (param $p i32) (param $x i32) (param $sel i32) (result i32)
+    (local $s i32)
+    (local.set $s (i32.load8_u (local.get $p)))
+    (if (i32.and (local.get $sel) (i32.const 1))
+      (then (local.set $s (i32.add (local.get $s) (i32.load offset=60 (local.get $p))))))
+    (if (i32.and (local.get $sel) (i32.const 2))
+      (then (local.set $s (i32.add (local.get $s) (i32.load offset=61 (local.get $p))))))
+    (if (i32.and (local.get $sel) (i32.const 4))
+      (then (local.set $s (i32.add (local.get $s)
+        (i32.load16_u offset=65278 (i32.and (local.get $x) (i32.const 255))))))
+      (else (local.set $s (i32.add (local.get $s)
+        (i32.load16_u offset=65024 (i32.shl (i32.and (local.get $x) (i32.const 255)) (i32.const 1)))))))
+    (local.get $s))
+  ;; offsets near 2^32 (the wasm effective address does not wrap) in a segment and a loop
+  (func (export "far") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $s i32)
+    (if (local.get $x)
+      (then (local.set $s (i32.load offset=0xfffffffc (local.get $p)))))
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (i32.load8_u offset=0xffff0000 (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br_if $l (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (i32.add (local.get $s)
+             (i32.add (i32.load8_u (local.get $p)) (i32.load8_u offset=1 (local.get $p)))))
+  ;; unaligned 8-byte accesses straddling the end in a counted loop
+  (func (export "straddle") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $s i64)
+    (loop $l
+      (i64.store offset=1 (local.get $p) (i64.extend_i32_u (local.get $n)))
+      (local.set $s (i64.add (local.get $s) (i64.load offset=3 (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 3)))
+      (br_if $l (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (i32.wrap_i64 (i64.shr_u (local.get $s) (i64.const 7))))
+
+  ;; narrow.py: i64 values known only through a shift by a variable amount (the high word of
+  ;; the product: a 32x32 multiply of the truncated operands gets it wrong)
+  (func (export "narrow") (param $n i32) (param $m i32) (param $x i32) (result i32)
+    (local $v i64)
+    (local.set $v (i64.sub (i64.const 0x10000000000)
+                           (i64.shr_u (i64.const 0x10000000000) (i64.extend_i32_u (local.get $n)))))
+    (i32.wrap_i64 (i64.shr_u
+      (i64.add (i64.mul (local.get $v) (i64.const 3))
+               (i64.mul (i64.extend_i32_s (i32.sub (i32.const 0x40000000)
+                                          (i32.shr_u (i32.const 0x40000000) (local.get $m))))
+                        (i64.const 0x7fff)))
+      (i64.const 32))))
+;; constant parameters (aot-constparam): every direct call passes a constant base, but
+  ;; the runtime (an export) and call_indirect (a table) pass any value
+  (type $t3 (func (param i32 i32 i32) (result i32)))
+  (table 1 funcref)
+  (elem (i32.const 0) $cp_tab)
+  (func $cp (export "cp") (param $p i32) (param $k i32) (param $z i32) (result i32)
+    (i32.load8_u (i32.add (local.get $p) (i32.and (local.get $k) (i32.const 255)))))
+  (func $cp_tab (param $p i32) (param $k i32) (param $z i32) (result i32)
+    (i32.load16_u offset=2 (i32.add (local.get $p) (i32.and (local.get $k) (i32.const 255)))))
+  (func (export "cp_call") (param $p i32) (param $k i32) (param $z i32) (result i32)
+    (i32.add (call $cp (i32.const 16) (local.get $k) (i32.const 0))
+             (call $cp_tab (i32.const 8) (local.get $k) (i32.const 0))))
+  (func (export "cp_ind") (param $p i32) (param $k i32) (param $z i32) (result i32)
+    (call_indirect (type $t3) (local.get $p) (local.get $k) (local.get $z) (i32.const 0)))
+)
