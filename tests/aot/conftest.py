@@ -32,10 +32,12 @@ def host_target():
 @pytest.fixture(scope="session")
 def aot_modules(tmp_path_factory, host_target):
     """DIR with NAME.wasm and NAME.aot (the AOT section payload) for every wat/NAME.wat
-    (and the runtime unit tests' bulk.wat)."""
+    (and the runtime unit tests' bulk.wat), and the wat/*.calls lists."""
     if shutil.which("wat2wasm") is None:
         pytest.skip("wat2wasm not installed (scripts/bootstrap.sh installs wabt)")
     out = tmp_path_factory.mktemp("aot_modules")
+    for calls in (HERE / "wat").glob("*.calls"):  # what a case calls (aot_unit's redteam)
+        shutil.copy(calls, out / calls.name)
     shared = HERE.parent / "runtime_unit" / "wat" / "bulk.wat"  # both engines, same module
     for wat in [*sorted((HERE / "wat").glob("*.wat")), shared]:
         wasm = out / f"{wat.stem}.wasm"

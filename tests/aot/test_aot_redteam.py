@@ -1,21 +1,31 @@
 """A red team's attacks on the AOT translator's check elimination (docs/aot.md): loops.py's
 counted loops, guards.py, dominated.py, ranges.py and CHKL, loopfuel.py's charge-free
 copies, narrow.py, and call sites that pass constants. tests/aot/wat/redteam.wat holds
-one function per attack; tests/aot/c/aot_unit.c's "redteam" case (run by test_aot_unit.py)
-runs each against the interpreter in slices of fuel from 1 up (results, trap messages,
-suspensions, fuel left, the whole memory). An attack is only worth running if it reaches
-the transformation it attacks: this file checks that each does (or, for the loops that
-must not get a charge-free copy, that none is made), so a translator change that stops an
-optimisation from firing on these shapes shows here instead of silently making the
-attack moot."""
+one function per attack and wat/redteam.calls the arguments that sit on its edges;
+tests/aot/c/aot_unit.c's "redteam" case (run by test_aot_unit.py) runs each against the
+interpreter in slices of fuel from 1 up (results, trap messages, suspensions, fuel left,
+the whole memory), and test_the_attacks_on_the_cortex_m4 runs them (those that end) on
+the M4F under QEMU, where the checks take their 32-bit forms (wm_range_ok32, GRP_OKM's
+one compare, CHKM, CHKL's u32 limit) that the host never runs. An attack is only worth
+running if it reaches the transformation it attacks: this file checks that each does (or,
+for the loops that must not get a charge-free copy, that none is made), so a translator
+change that stops an optimisation from firing on these shapes shows here instead of
+silently making the attack moot."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.aot.conftest import wat_to_wasm
+from tests.firmware.conftest import spectest_image
+from tests.harness.aot_spec_transport import AotTransport
+from tests.harness.spec_driver import DriverProcess, StreamTransport, Transport
+from wasmote import posix_build
 from wasmote.aot import narrow
+from wasmote.aot.targets import target_for_board
 from wasmote.aot.translate import translate
 from wasmote.wasm.module import Module
 from wasmote.wasm.reader import read_module
@@ -77,3 +87,50 @@ def test_a_shift_by_an_unknown_amount_does_not_keep_its_operands_interval(tmp_pa
     # (v * 3): v unknown below 2^40; (0x40000000 - (0x40000000 >> m)) * 0x7fff: both
     # operands within 32 bits (the shifted i32 is non-negative: at most 0x40000000)
     assert [planned.get(i) for i in muls] == [None, narrow.MUL_S32]
+
+
+def _calls() -> list[tuple[str, tuple[int, int, int], bool]]:
+    """wat/redteam.calls: (function, arguments, endless?)."""
+    out = []
+    for line in (HERE / "wat" / "redteam.calls").read_text().splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        name, a, b, c, *tag = line.split()
+        out.append((name, (int(a, 0), int(b, 0), int(c, 0)), tag == ["endless"]))
+    return out
+
+
+def _answers(t: Transport, source: str) -> list[str]:
+    """Each call that ends (the spec driver meters no fuel) and the memory's hash after it;
+    the module afresh for each function, as aot_unit does."""
+    out = []
+    prev = None
+    for name, args, endless in _calls():
+        if endless:
+            continue
+        if name != prev:  # (reset: the device's arena holds one module at a time)
+            assert t.command("reset") == "ok"
+            assert t.command(f"module - {source}") == "ok", name
+            prev = name
+        out.append(t.command(f"invoke - {name} " + " ".join(f"i32:{a:x}" for a in args)))
+        out.append(t.command("invoke - checksum i32:0 i32:0 i32:0"))
+    return out
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+def test_the_attacks_on_the_cortex_m4(tmp_path):
+    wasm = wat_to_wasm(tmp_path, "redteam", (HERE / "wat" / "redteam.wat").read_text())
+    driver = posix_build.build_program("wasmote-spec", "release")
+    with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
+        want = _answers(drv, drv.module_source(wasm))
+    assert sum(a.startswith("trap") for a in want) > 30
+    with spectest_image("mps2-an386", answer_timeout=120) as (ser, _):
+        t = AotTransport(StreamTransport(ser), target_for_board("mps2-an386"))
+        t.prepare([wasm])
+        got = _answers(t, t.module_source(wasm))
+        assert t.compiled > 0, "the module did not run as AOT code"
+    calls = [c for c in _calls() if not c[2]]
+    diffs = [(call, w, g) for call, w, g in zip(calls, want[::2], got[::2], strict=True)
+             if w != g]
+    assert got == want, diffs
