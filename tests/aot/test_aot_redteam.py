@@ -25,8 +25,11 @@ from tests.harness.aot_spec_transport import AotTransport
 from tests.harness.spec_driver import DriverProcess, StreamTransport, Transport
 from wasmote import posix_build
 from wasmote.aot import narrow
+from wasmote.aot.compile import compile_wasm
 from wasmote.aot.targets import target_for_board
 from wasmote.aot.translate import translate
+from wasmote.package.container import Package
+from wasmote.package.manifest import Manifest, Version
 from wasmote.wasm.module import Module
 from wasmote.wasm.reader import read_module
 
@@ -140,3 +143,46 @@ def test_the_attacks_on_the_cortex_m4(tmp_path):
     diffs = [(call, w, g) for call, w, g in zip(calls, want[::2], got[::2], strict=True)
              if w != g]
     assert got == want, diffs
+
+
+def _big_leaf(n: int) -> str:
+    """A leaf whose n i64 locals all stay live: GCC gives it a frame of about 8n bytes."""
+    sets = "\n".join(f"    (local.set $x{i} (i64.extend_i32_u (i32.mul (local.get $p) "
+                     f"(i32.const {i + 3}))))" for i in range(n))
+    mix = "\n".join(f"    (local.set $x{i} (i64.mul (local.get $x{(i * 7) % n}) (local.get $x{i})))"
+                    for i in range(n))
+    total = "(local.get $x0)"
+    for i in range(1, n):
+        total = f"(i64.add (i64.rotl {total} (i64.const {i % 63})) (local.get $x{i}))"
+    locals_ = " ".join(f"(local $x{i} i64)" for i in range(n))
+    return f"""(module
+  (func (export "leaf") (param $p i32) (result i64) {locals_}
+{sets}
+{mix}
+    {total}))
+"""
+
+
+def test_an_entry_into_a_leaf_checks_that_the_stack_holds_its_frame(tmp_path, host_target):
+    """A leaf checks no stack: the limit of the functions that call keeps the code's largest
+    frame free below them. An entry from the runtime straight into a leaf was not checked at
+    all, so a run whose region was smaller than the frame (a small limits.stack_slots, or a
+    nested call deep in its caller's stack: aot_exec.c asks only 512 bytes) ran the leaf
+    below its region: with 400 slots (3.2 KB) a 4.8 KB leaf crashed the driver (SIGSEGV)
+    where the interpreter traps. The entry now compares sp with the limit (ENTRY_STACK)."""
+    wasm = wat_to_wasm(tmp_path, "bigleaf", _big_leaf(600))
+    data = wasm.read_bytes()
+    aot = compile_wasm(data, host_target, source=str(wasm)).aot
+    frame = int.from_bytes(aot.code[24:28], "little")  # the header's largest frame
+    assert frame > 4000, frame
+    pkg = tmp_path / "bigleaf.wmp"
+    pkg.write_bytes(Package(Manifest("bigleaf", Version(0, 0, 0)), data, (aot,)).to_bytes())
+    driver = posix_build.build_program("wasmote-spec", "release")
+    for slots, runs in ((128, False), (400, False), (8192, True)):  # x 8 bytes
+        for module in (wasm, pkg):
+            with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
+                assert drv.command(f"limit stack {slots}") == "ok"
+                assert drv.command(f"module - {drv.module_source(module)}") == "ok"
+                got = drv.command("invoke - leaf i32:5")
+            assert got.startswith("ok") if runs else "call stack exhausted" in got, \
+                (slots, module.name, got)

@@ -176,6 +176,8 @@ class _ModuleInfo:
     flat: dict[int, int] = field(default_factory=dict)
     # functions that call only leaves: no stack check of their own (stackcheck.py)
     leaf_callers: dict[int, frozenset[int]] = field(default_factory=dict)
+    # functions that check the stack at their entry (the others' entries check it: _entry)
+    stack_checked: set[int] = field(default_factory=set)
     # (parameter count, result count) of every function index and of every type: what the
     # stack walks (checks, dominated, loops, guards, narrow, loopfuel, loopcost) take
     func_arity: list[tuple[int, int]] = field(init=False)
@@ -429,6 +431,7 @@ class _FuncGen:
             # the entry was charged by the caller (CHARGE2): an exhausted stack gives it
             # back, the interpreter checks its stack before it charges an entry
             lines.append(f"    STACK_CHECK({self.costs.entry if self.fuel else 0});")
+            info.stack_checked.add(self.j)
         if self.uses_mem:
             lines.append("    uint8_t *const mb = c->mem; wm_msz_t msz = MSZ_LOAD(); (void)msz;")
             lines.append(f"    const u32 km = {max(self.limit_ks, default=0)}u; "
@@ -1429,4 +1432,6 @@ def _entry(info: _ModuleInfo, j: int) -> str:
         body = _call_from_runtime(info, j, args, f"{rt} r_ = ", sets)
     if info.mem_min:
         body = f"MEM_MIN({info.mem_min}u); {body}"
+    if j not in info.stack_checked:
+        body = f"ENTRY_STACK(); {body}"
     return f"WM_ENTRY void wm_e{j}(wm_aot_ctx *c, u64 *io) {{ {body} }}"

@@ -348,6 +348,15 @@ typedef u32 wm_msz_t;
 #define CHKL(a, k) ((void)0)
 #define MLIM() msz
 #endif
+/* At an entry from the runtime into a function that checks no stack (a leaf, or one that
+ * calls only leaves: host_tools/wasmote/aot/stackcheck.py): the run's region must hold the
+ * code's largest frame chain, as the limit (its bottom + that frame + the reserve) does for
+ * a function that checks. A smaller region (a small limits.stack_slots, a nested call deep
+ * in its caller's stack) would let the chain write below it: a leaf of 4.8 KB ran in 1 KB. */
+#define ENTRY_STACK()                                                                          \
+    do {                                                                                       \
+        if (WM_UNLIKELY(WM_SP() < c->stack_limit)) wm_trap(c, WM_AOT_TRAP_EXHAUSTED, c->fuel); \
+    } while (0)
 /* At every entry from the runtime: memory 0 has at least the bytes the code relies on
  * without checking (host_tools/wasmote/aot/ranges.py). Memory never shrinks, so this holds
  * for the whole call; only a memory capped below its declared minimum fails it. */
