@@ -14,18 +14,25 @@ of the limit, a compare with sp, a branch); the margin grows by the largest such
 
 from __future__ import annotations
 
-from wasmote.wasm.module import Module
+from wasmote.wasm.module import Instr, Module
 from wasmote.wasm.opcodes import NAME_TO_OP
 
-_OP_CALL, _OP_CALL_INDIRECT = NAME_TO_OP["call"], NAME_TO_OP["call_indirect"]
+_OP_CALL = NAME_TO_OP["call"]
+CALL_OPS = frozenset({_OP_CALL, NAME_TO_OP["call_indirect"]})
 
 
-def leaf_callers(mod: Module) -> dict[int, frozenset[int]]:
+def call_sites(mod: Module) -> list[list[Instr]]:
+    """Each defined function's calls (`call`, `call_indirect`); a leaf's list is empty."""
+    return [[ins for ins in f.instrs if ins.op in CALL_OPS] for f in mod.funcs]
+
+
+def leaf_callers(mod: Module, calls: list[list[Instr]] | None = None
+                 ) -> dict[int, frozenset[int]]:
     """Defined functions (index among mod.funcs) that call, only directly, and only defined
-    functions that call nothing, each with those leaves: they need no stack check."""
+    functions that call nothing, each with those leaves: they need no stack check. `calls`:
+    call_sites(mod), when the caller has it."""
     nimp = mod.num_imported_funcs
-    calls = [[ins for ins in f.instrs if ins.op in (_OP_CALL, _OP_CALL_INDIRECT)]
-             for f in mod.funcs]
+    calls = call_sites(mod) if calls is None else calls
     out: dict[int, frozenset[int]] = {}
     for j, cs in enumerate(calls):
         if cs and all(ins.op == _OP_CALL and ins.imm[0] >= nimp and not calls[ins.imm[0] - nimp]

@@ -1034,10 +1034,9 @@ def _bytes(op: int) -> int:
 _OP_BLOCK, _OP_LOOP, _OP_IF = _op("block"), _op("loop"), _op("if")
 _OP_MEMORY_GROW = _op("memory.grow")
 _OP_CALL, _OP_CALL_INDIRECT = _op("call"), _op("call_indirect")
-_CALL_OPS = frozenset({_OP_CALL, _OP_CALL_INDIRECT})
 # what a flat leaf has none of: check points other than entry and return, fuel spent in
 # pieces (bulk work, grows)
-_NOT_FLAT = _CALL_OPS | {_op(name) for name in (
+_NOT_FLAT = stackcheck.CALL_OPS | {_op(name) for name in (
     "loop", "memory.grow", "memory.init", "memory.copy", "memory.fill", "table.init",
     "table.copy", "table.grow", "table.fill")}
 # the longest flat leaf (wasm instructions) that gets a copy: the copy saves a compare and
@@ -1278,13 +1277,14 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     info = _ModuleInfo(mod, list(mod.types), func_types, nimports, gtypes,
                        _global_consts(mod), _mem_static(mod))
     info.may_grow = _may_grow(mod)
-    info.leaf_callers = stackcheck.leaf_callers(mod)
+    calls = stackcheck.call_sites(mod)
+    info.leaf_callers = stackcheck.leaf_callers(mod, calls)
     if bounds_checks:
         info.value_ranges, info.mem_min = _static_memory(mod, info.func_arity, info.type_arity)
     if fuel:
         info.fuel_plans = [fuel_rule.plan(mod, j) for j in range(len(mod.funcs))]
-        info.precharged = {j: info.fuel_plans[j].entry for j, f in enumerate(mod.funcs)
-                           if not any(ins.op in _CALL_OPS for ins in f.instrs)}
+        info.precharged = {j: info.fuel_plans[j].entry for j in range(len(mod.funcs))
+                           if not calls[j]}
         info.flat = {j: info.fuel_plans[j].ret for j, f in enumerate(mod.funcs)
                      if _flat_size(f.instrs) <= _FLAT_MAX
                      and not any(ins.op in _NOT_FLAT for ins in f.instrs)}
