@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.harness.transports import ReplayingTransport
 from wasmote import sim
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
@@ -16,29 +17,6 @@ from wasmote.device.transport import SerialTransport, Transport
 # machine; the wait ends at the banner.
 BOOT_TIMEOUT = 120.0
 _BANNER_END = b"\n" + p.BOOT_READY_LINE
-
-
-class _Replaying:
-    """A transport that first returns bytes already read from the line (what followed the
-    boot banner), then reads the line."""
-
-    def __init__(self, inner: Transport, first: bytes) -> None:
-        self.inner = inner
-        self.description = inner.description
-        self.baud = inner.baud
-        self._first = first
-
-    def write(self, data: bytes) -> None:
-        self.inner.write(data)
-
-    def read(self, timeout: float) -> bytes:
-        if self._first:
-            data, self._first = self._first, b""
-            return data
-        return self.inner.read(timeout)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def past_banner(line: Transport, what: str) -> Transport:
@@ -56,7 +34,7 @@ def past_banner(line: Transport, what: str) -> Transport:
         buf += data
         at = buf.find(_BANNER_END)
         if at >= 0:
-            return _Replaying(line, buf[at + len(_BANNER_END):])
+            return ReplayingTransport(line, buf[at + len(_BANNER_END):])
     raise AssertionError(f"{what}: no `ready` in the boot output after {BOOT_TIMEOUT:g} s "
                          f"of silence: {buf[-300:]!r}")
 

@@ -1,5 +1,6 @@
 """Wrappers around a device transport for testing and measuring: a line-rate throttle, a
-seeded fault injector (drop, flip, duplicate, delay) and a cable cut."""
+seeded fault injector (drop, flip, duplicate, delay), a cable cut, and bytes already read
+given back first."""
 
 from __future__ import annotations
 
@@ -144,6 +145,29 @@ class CuttingTransport:
             raise LinkError(f"{self.description}: link cut")
 
     def read(self, timeout: float) -> bytes:
+        return self.inner.read(timeout)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class ReplayingTransport:
+    """Returns bytes already read from the line first (what followed a boot banner someone
+    waited for: tests/sim_client.py), then reads the line."""
+
+    def __init__(self, inner: Transport, first: bytes) -> None:
+        self.inner = inner
+        self.description = inner.description
+        self.baud = inner.baud
+        self._first = first
+
+    def write(self, data: bytes) -> None:
+        self.inner.write(data)
+
+    def read(self, timeout: float) -> bytes:
+        if self._first:
+            data, self._first = self._first, b""
+            return data
         return self.inner.read(timeout)
 
     def close(self) -> None:
