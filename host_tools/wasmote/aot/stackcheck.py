@@ -53,9 +53,12 @@ def frame_bound(frames: dict[str, int], unchecked: dict[int, frozenset[int]]) ->
         j = _defined(name)
         if j >= 0:
             own[j] = own.get(j, 0) + n
-    chains = [own[j] + max((own.get(k, 0) for k in leaves), default=0)
-              for j, leaves in unchecked.items() if j in own]
-    if not chains:  # none, or GCC inlined them all into functions that check
+    # A function GCC inlined everywhere has no symbol of its own: its frame is in its
+    # callers', and one of them may be a call_indirect dispatcher, which checks nothing.
+    # Its chain is then the dispatcher (holding it) and its leaf, counted all the same.
+    chains = [own.get(j, 0) + max((own.get(k, 0) for k in leaves), default=0)
+              for j, leaves in unchecked.items()]
+    if not chains:
         return largest
     glue = max((n for name, n in frames.items() if name.startswith(("wm_e", "wm_d"))),
                default=0)
