@@ -18,9 +18,10 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.sim_client import past_banner
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
-from wasmote.device.transport import SerialTransport
+from wasmote.device.transport import SerialTransport, Transport
 from wasmote.fleet.setup import FleetSetup, init_fleet
 from wasmote.package.keys import public_key_bytes
 from wasmote.sim import free_port
@@ -153,10 +154,14 @@ def _kill(proc: subprocess.Popen[bytes] | None) -> None:
         proc.wait()
 
 
-def provision(url: str, keys: dict[str, Ed25519PrivateKey], gateway: str) -> str:
+def provision(url: str, keys: dict[str, Ed25519PrivateKey], gateway: str,
+              booting: bool = False) -> str:
     """A fleet device's keys: the package key signs packages, the admin key changes keys,
-    its gateway's key manages it. Returns the device id."""
-    c = DeviceClient(SerialTransport(url, open_timeout=30), timeout=5)
+    its gateway's key manages it. Returns the device id. `booting`: this connection starts
+    the board (a QemuBoard's first client), so the first request waits for its `ready`
+    line (tests.sim_client.past_banner says why)."""
+    line: Transport = SerialTransport(url, open_timeout=30)
+    c = DeviceClient(past_banner(line, url) if booting else line, timeout=5)
     try:
         c.provision([(public_key_bytes(keys["package"]), p.ROLE_PACKAGE),
                      (public_key_bytes(keys["admin"]), p.ROLE_ADMIN),

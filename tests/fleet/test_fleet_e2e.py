@@ -123,8 +123,9 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, relays: Path) -> Iterator[Fl
             qemu[gw] = QemuBoard(BOARD).start()
             posix[gw] = [PosixDevice(root / f"{gw}-{i}.bin", port=free_port()).start()
                          for i in range(POSIX_PER_GATEWAY)]
-            for url in [d.url for d in posix[gw]] + [qemu[gw].url]:
+            for url in [d.url for d in posix[gw]]:
                 ids[url] = provision(url, keys, gw)
+            ids[qemu[gw].url] = provision(qemu[gw].url, keys, gw, booting=True)
             save_private_key(keys[gw], root / f"{gw}.key")
             # gateway B reaches its devices through their relays (shared lines)
             args = ["--credentials", str(broker.credentials(gw)), "--key",
