@@ -1297,6 +1297,7 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
            f"#define WM_AOT_BOUNDS {1 if bounds_checks else 0}",
            f"#define WM_FUEL_BYTES {fuel_rule.BYTES}u",
            f"#define WM_FUEL_ELEMS {fuel_rule.ELEMS}u",
+           f"#define WM_MEM_NEED {info.mem_min}u",
            '#include "wm_aot_prelude.h"', ""]
     for results, name in info.result_structs.items():
         fields = " ".join(f"{CTYPE[t]} v{i};" for i, t in enumerate(results))
