@@ -158,6 +158,8 @@ class _ModuleInfo:
     mem_static: bool                    # memory size never changes after instantiation
     # bytes memory 0 has whenever the code runs (the entries check it; 0: nothing assumed)
     mem_min: int = 0
+    # what the C compiler is told of it (WM_MEM_NEED, _MEM_NEED_MIN)
+    mem_need: int = 0
     # per defined function: the intervals of its values (None without bounds checks)
     value_ranges: list[ranges.Ranges | None] = field(default_factory=list)
     # per defined function: a call to it may change the memory's size (_may_grow)
@@ -1047,6 +1049,11 @@ _FLAT_MAX = 64
 # (CHKL: msz - the largest such k): a larger k would send ordinary accesses near the end of
 # the memory to the second compare.
 _LIMIT_K_MAX = 64
+# The C compiler is told the memory every entry guarantees (WM_MEM_NEED: MSZ_LOAD assumes
+# msz >= it) only above this: a few words bound no array GCC could index, and all GCC did
+# with them was prove msz - k does not wrap and rewrite quicksort's scans' checks into exit
+# counts computed at each entry of the loop (+7 % instructions on the M4).
+_MEM_NEED_MIN = 64
 _OP_BR_TABLE = _op("br_table")
 
 
@@ -1281,6 +1288,7 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     info.leaf_callers = stackcheck.leaf_callers(mod, calls)
     if bounds_checks:
         info.value_ranges, info.mem_min = _static_memory(mod, info.func_arity, info.type_arity)
+        info.mem_need = info.mem_min if info.mem_min > _MEM_NEED_MIN else 0
     if fuel:
         info.fuel_plans = [fuel_rule.plan(mod, j) for j in range(len(mod.funcs))]
         info.precharged = {j: info.fuel_plans[j].entry for j in range(len(mod.funcs))
@@ -1297,7 +1305,7 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
            f"#define WM_AOT_BOUNDS {1 if bounds_checks else 0}",
            f"#define WM_FUEL_BYTES {fuel_rule.BYTES}u",
            f"#define WM_FUEL_ELEMS {fuel_rule.ELEMS}u",
-           f"#define WM_MEM_NEED {info.mem_min}u",
+           f"#define WM_MEM_NEED {info.mem_need}u",
            '#include "wm_aot_prelude.h"', ""]
     for results, name in info.result_structs.items():
         fields = " ".join(f"{CTYPE[t]} v{i};" for i, t in enumerate(results))
