@@ -297,22 +297,31 @@ WM_FN u32 wm_bulk_take(intptr_t *fl, u32 n, u32 per)
 /* ---- linear memory ----
  * mb: base, msz: accessible bytes (a local, reloaded after calls and memory.grow). An access
  * of n bytes at a + off is in bounds when a + off + n <= msz, computed without overflow. */
+/* The size is at least what every entry tests (MEM_MIN; translate.py's WM_MEM_NEED, 0:
+ * nothing assumed): memory never shrinks, so this holds for every read after the entry.
+ * Told so, GCC drops the checks of accesses it bounds below it itself (loop counters,
+ * constants in its specialised copies of functions). */
 #ifndef WM_MEM_NEED
 #define WM_MEM_NEED 0u
 #endif
+#if WM_MEM_NEED
 WM_FN u32 wm_msz_need(u32 m)
 {
     if (m < WM_MEM_NEED) __builtin_unreachable();
     return m;
 }
+#define MSZ_READ() wm_msz_need(*c->mem_bytes)
+#else
+#define MSZ_READ() (*c->mem_bytes)
+#endif
 #if UINTPTR_MAX > 0xffffffffu
 typedef s64 wm_msz_t;
-#define MSZ_LOAD() ((wm_msz_t)wm_msz_need(*c->mem_bytes))
+#define MSZ_LOAD() ((wm_msz_t)MSZ_READ())
 #define OOB(a, k) ((s64)(u64)(u32)(a) > msz - (s64)(k))
 #define EA(a, off) (mb + (uintptr_t)(u32)(a) + (uintptr_t)(off))
 #else
 typedef u32 wm_msz_t;
-#define MSZ_LOAD() wm_msz_need(*c->mem_bytes)
+#define MSZ_LOAD() MSZ_READ()
 /* k = off + n fits in 32 bits here (the compiler traps statically otherwise) */
 #define OOB(a, k) ((u32)(a) > msz - (u32)(k) || msz < (u32)(k))
 /* checked: a + off + n <= msz, so the sum stays inside the memory (no wrap-around) */
