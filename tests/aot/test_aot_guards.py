@@ -5,13 +5,17 @@ hides it; tests/aot/test_aot_optimizations.py runs such loops against the interp
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from tests.aot.conftest import wat_to_wasm
+from wasmote.aot import guardhoist
 from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE
+from wasmote.aot.guardhoist import Hoist
 from wasmote.aot.guards import Guard, GuardPlan, plan_guards
 from wasmote.aot.ranges import Interval
+from wasmote.aot.translate import translate
 from wasmote.wasm.module import Module
 from wasmote.wasm.reader import read_module
 
@@ -114,3 +118,78 @@ def test_locals_set_from_a_base_before_the_loop_share_its_guard(tmp_path):
     assert plan is not None
     assert set(plan.guards) == {Guard(0, 96, 116), Guard(6, 0, 4), Guard(3, 0, 1)}
     assert [a in plan.unchecked for a in accesses] == [True] * 4
+
+
+# guardhoist.py: walks (guarded loops) inside loops that do or do not assign their bases.
+# f0: $t never assigned: tested once before the outermost loop. f1: the middle loop moves
+# $t: tested before the inner loop around the walk only. f2: the loop around the walk
+# moves $t: no hoist.
+NESTS = """(module
+  (memory 1)
+  (func (param $t i32) (param $n i32) (local $k i32) (local $m i32)
+    (loop $a
+      (loop $b
+        (loop $w
+          (local.set $k (i32.load8_u
+            (i32.add (local.get $t) (i32.and (local.get $k) (i32.const 255)))))
+          (br_if $w (local.get $k)))
+        (br_if $b (local.tee $m (i32.add (local.get $m) (i32.const -1)))))
+      (br_if $a (local.tee $n (i32.add (local.get $n) (i32.const -1))))))
+  (func (param $t i32) (param $n i32) (local $k i32) (local $m i32)
+    (loop $a
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (loop $b
+        (loop $w
+          (local.set $k (i32.load8_u
+            (i32.add (local.get $t) (i32.and (local.get $k) (i32.const 255)))))
+          (br_if $w (local.get $k)))
+        (br_if $b (local.tee $m (i32.add (local.get $m) (i32.const -1)))))
+      (br_if $a (local.tee $n (i32.add (local.get $n) (i32.const -1))))))
+  (func (param $t i32) (param $n i32) (local $k i32)
+    (loop $b
+      (loop $w
+        (local.set $k (i32.load8_u
+            (i32.add (local.get $t) (i32.and (local.get $k) (i32.const 255)))))
+        (br_if $w (local.get $k)))
+      (local.set $t (i32.add (local.get $t) (local.get $n)))
+      (br_if $b (local.tee $n (i32.add (local.get $n) (i32.const -1)))))))
+"""
+
+
+def _hoists(mod: Module, f: int, max_loop: int | None = None) -> list[tuple[int, Hoist]]:
+    instrs = mod.funcs[f].instrs
+    types = [(len(t.params), len(t.results)) for t in mod.types]
+    funcs = [types[fn.type_idx] for fn in mod.funcs]
+    gp = {i: p for i, ins in enumerate(instrs) if ins.op == 0x03
+          and (p := plan_guards(instrs, i, funcs, types)) is not None}
+    assert len(gp) == 1  # the walk
+    old = guardhoist.MAX_LOOP
+    guardhoist.MAX_LOOP = old if max_loop is None else max_loop
+    try:
+        return sorted(guardhoist.plan(instrs, gp, set()).items())
+    finally:
+        guardhoist.MAX_LOOP = old
+
+
+def test_a_walks_invariant_base_is_tested_before_the_outermost_loop_that_keeps_it(tmp_path):
+    mod = read_module(wat_to_wasm(tmp_path, "nests", NESTS).read_bytes())
+    loops = [[i for i, ins in enumerate(f.instrs) if ins.op == 0x03] for f in mod.funcs]
+    walk = Guard(0, 0, 256)
+    assert [(s, h.terms) for s, h in _hoists(mod, 0)] == [(loops[0][0], (walk,))]
+    assert [(s, h.terms) for s, h in _hoists(mod, 1)] == [(loops[1][1], (walk,))]
+    assert _hoists(mod, 2) == []
+    # a loop longer than MAX_LOOP does not run twice: the one inside it does
+    outer_len = _hoists(mod, 0)[0][1].end - loops[0][0]
+    assert [s for s, _ in _hoists(mod, 0, max_loop=outer_len - 1)] == [loops[0][1]]
+
+
+def test_the_hoisted_copy_leaves_the_term_out_and_the_other_keeps_it(tmp_path):
+    """Both copies in the C: the test before the loop, the walk's guard without the term in
+    the first copy ("1": nothing left to test) and with it in the second."""
+    mod = read_module(wat_to_wasm(tmp_path, "nests", NESTS).read_bytes())
+    src = translate(mod).source
+    f0 = next(f for f in src.split("\nstatic ") if re.match(r"\S+ wf0\(.*\{", f))
+    assert f0.count(guardhoist.MARK) == 1
+    # before the loop, and in the second copy's walk
+    assert len(re.findall(r"GRP_OKM?\(l0, 0, 256\)", f0)) == 2
+    assert "if (WM_LIKELY(1))" in f0

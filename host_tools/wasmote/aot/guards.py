@@ -244,8 +244,12 @@ def _interval(local_ranges: tuple[Rng, ...], loc: int) -> Form | None:
     return Form(None, r.lo, r.hi).ok() if r is not None else None
 
 
-def guard_c(plan: GuardPlan, mem_min: int) -> str:
-    """The C condition under which the unchecked copy of the loop runs (mem_min: the
-    memory every entry guarantees)."""
-    return " && ".join(grp_ok('0' if g.local is None else f'l{g.local}', g.c_min, g.end,
-                              mem_min) for g in plan.guards)
+def term_c(g: Guard, mem_min: int) -> str:
+    """The C test of one base (mem_min: the memory every entry guarantees)."""
+    return grp_ok('0' if g.local is None else f'l{g.local}', g.c_min, g.end, mem_min)
+
+
+def guard_c(plan: GuardPlan, mem_min: int, known: frozenset[Guard] = frozenset()) -> str:
+    """The C condition under which the unchecked copy of the loop runs, less the terms
+    already tested before an enclosing loop (`known`, guardhoist.py)."""
+    return " && ".join([term_c(g, mem_min) for g in plan.guards if g not in known]) or "1"

@@ -30,11 +30,13 @@ from dataclasses import dataclass, field
 from wasmote.aot import (
     checks,
     dominated,
+    guardhoist,
     guards,
     loopcost,
     loopfuel,
     loops,
     narrow,
+    prepay,
     ranges,
     selectload,
     stackcheck,
@@ -145,6 +147,7 @@ class _Ctl:
     has_else: bool = False
     at: int = -1               # loop: its instruction index (its fuel)
     counts: str = ""           # loop: branches back counted in this variable, not charged
+    prepay: prepay.Prepay | None = None  # loop: its branches back pay an inner entry too
 
 
 @dataclass
@@ -322,6 +325,22 @@ class _FuncGen:
             self.segments = loopfuel.unversioned(self.instrs, fa, ta, self.segments,
                                                  set(self.loops) | set(self.guards),
                                                  self.loop_costs)
+        # outer loops run twice, behind a test of their inner guards' invariant bases
+        # (guardhoist.py)
+        self.hoists = guardhoist.plan(self.instrs, self.guards,
+                                      set(self.loops) | set(self.guards) | set(self.loopfuel))
+        self.known: frozenset[guards.Guard] = frozenset()  # guard terms tested before
+        self.hoisting = False  # inside a loop versioned on such a test
+        # loops whose branches back also pay an inner loop's entry charge (prepay.py)
+        self.prepay = prepay.plan(self.instrs, self.costs.loop_in, self.costs.loop_back,
+                                  set(self.loops) | set(self.guards) | set(self.loopfuel),
+                                  (set(self.loops) | set(self.guards)) - set(self.loopfuel)
+                                  ) if fuel else {}
+        # (inner loop index, outer loop label) of the prepaid entry still to emit, and the
+        # inner loop whose entry charge is already emitted (before its copies)
+        self.prepaid_next: tuple[int, int] | None = None
+        self.entry_paid = -1
+        self.copying = 0  # inside a loop's or segment's second copy
         self.after: dict[int, list[str]] = {}  # labels to place after an instruction
         self.calls = False
         self.globals_used: set[int] = set()
@@ -391,6 +410,8 @@ class _FuncGen:
                 code.append(f"{self.slot(target.base + i, t)} = {self.slot(src + i, t)};")
         if target.counts:
             code.append(f"{target.counts}++;")
+        elif target.prepay is not None:
+            code += prepay.branch_back(target.prepay, target.label)
         elif target.kind == "loop" and self.fuel:
             code.append(f"CHARGE({self.costs.loop_back[target.at]});")
         code.append(f"goto {label};")
@@ -406,19 +427,7 @@ class _FuncGen:
         ft = self.ftype
         self.ctl.append(_Ctl("func", 0, 0, (), ft.results, True))
         body_start = len(self.out)
-        i = 0
-        while i < len(self.instrs):
-            if (i in self.loops or i in self.guards or i in self.loopfuel) and self.live:
-                self.fast_loop(i, self.loops.get(i), self.guards.get(i), self.loopfuel.get(i))
-            seg = self.segments.get(i)
-            if seg is None or not self.live:
-                self.index = i
-                self.instr(self.instrs[i])
-                self.out.extend(self.after.pop(i, []))
-                i += 1
-                continue
-            self.versioned(i, seg)
-            i = seg.end
+        self.emit_range(0, len(self.instrs))
         body = self.out[body_start:]
         # the final `end` popped the func frame; its results are at depth 0..
         params = ", ".join(f"{CTYPE[t]} l{i}" for i, t in enumerate(ft.params))
@@ -461,6 +470,54 @@ class _FuncGen:
         lines.append("}")
         return "\n".join(lines)
 
+    def emit_range(self, i: int, stop: int) -> None:
+        """The instructions i .. stop - 1, versioning what the plans say."""
+        while i < stop:
+            hoist = self.hoists.get(i) if not self.hoisting and not self.copying else None
+            if hoist is not None and self.live:
+                self.hoisted(i, hoist)
+                i = hoist.end + 1
+                continue
+            if self.prepaid_next is not None and self.prepaid_next[0] == i and self.live:
+                # the inner loop's entry charge, before its copies; the paid copy of the
+                # code before it (prepay.py) joins here
+                self.loop_entry(i)
+                self.out.append(f"P{self.prepaid_next[1]}:;")
+                self.entry_paid, self.prepaid_next = i, None
+            if (i in self.loops or i in self.guards or i in self.loopfuel) and self.live:
+                self.fast_loop(i, self.loops.get(i), self.guards.get(i), self.loopfuel.get(i))
+            seg = self.segments.get(i)
+            if seg is None or not self.live:
+                self.index = i
+                self.instr(self.instrs[i])
+                self.out.extend(self.after.pop(i, []))
+                if i == self.entry_paid:
+                    self.entry_paid = -1
+                i += 1
+                continue
+            self.versioned(i, seg)
+            i = seg.end
+
+    def hoisted(self, start: int, hoist: guardhoist.Hoist) -> None:
+        """The loop at `start` twice: behind the test of its inner guards' invariant terms,
+        with those terms left out of them, and as it is (guardhoist.py)."""
+        out = self.new_label()
+        stack = list(self.stack)
+        cond = " && ".join(guards.term_c(g, self.info.mem_min) for g in hoist.terms)
+        self.emit(f"if (WM_LIKELY({cond})) {{ {guardhoist.MARK}")
+        self.hoisting, self.known = True, frozenset(hoist.terms)
+        self.emit_range(start, hoist.end + 1)
+        self.known = frozenset()
+        after, live = list(self.stack), self.live
+        self.emit(f"goto B{out};")
+        self.emit("}")
+        self.stack, self.live = stack, True
+        self.emit_range(start, hoist.end + 1)
+        self.hoisting = False
+        assert self.stack == after, "both copies leave the same stack"
+        self.live = self.live or live
+        self.out.append(f"B{out}:;")
+
     def fast_loop(self, start: int, plan: loops.LoopPlan | None,
                   guard: guards.GuardPlan | None, paid: loopfuel.FuelLoop | None) -> None:
         """A copy of the loop at `start` whose hoistable accesses (a counted loop's,
@@ -471,7 +528,7 @@ class _FuncGen:
         out = self.new_label()
         stack = list(self.stack)
         conds = ([loops.precheck(plan)] if plan else []) + \
-            ([guards.guard_c(guard, self.info.mem_min)] if guard else []) + \
+            ([guards.guard_c(guard, self.info.mem_min, self.known)] if guard else []) + \
             ([loopfuel.covered(paid)] if paid else [])
         self.emit(f"if (WM_LIKELY({' && '.join(conds)})) {{")
         lab = self.new_label()
@@ -484,9 +541,11 @@ class _FuncGen:
         self.fast = plan.fast if plan else {}
         self.unchecked = guard.unchecked if guard else frozenset()
         end = plan.end if plan else guard.end if guard else paid.end if paid else start
+        self.copying += 1
         for i in range(start + 1, end):  # the body and its br_if
             self.index = i
             self.instr(self.instrs[i])
+        self.copying -= 1
         for line in loopfuel.copy_close(paid, lab) if paid else []:
             self.emit(line)
         self.fast = {}
@@ -581,7 +640,7 @@ class _FuncGen:
 
     def loop_entry(self, at: int) -> None:
         """A loop entered from above is a check point (branches back to it charge too)."""
-        if self.fuel:
+        if self.fuel and at != self.entry_paid:
             self.emit(f"CHARGE({self.costs.loop_in[at]});")
 
     def op_block(self, ins: Instr, kind: str) -> None:
@@ -591,7 +650,29 @@ class _FuncGen:
                              at=self.index))
         if kind == "loop":
             self.loop_entry(self.index)
+            pp = self.prepay.get(self.index) if not self.copying else None
+            if pp is not None:
+                self.paid_copy(pp, lab)
             self.out.append(f"L{lab}:;")
+
+    def paid_copy(self, pp: prepay.Prepay, lab: int) -> None:
+        """The code from the loop's header to the inner loop's entry once more, entered by
+        the branches back that paid that entry too (prepay.py) and joining past its charge."""
+        self.ctl[-1].prepay = pp
+        self.emit(f"goto L{lab};")
+        self.out.append(f"L{lab}p:;")
+        self.out.extend(prepay.fl_open(pp))
+        stack, ctl, at = list(self.stack), list(self.ctl), self.index
+        self.copying += 1
+        for k in range(at + 1, pp.inner):
+            self.index = k
+            self.instr(self.instrs[k])
+        self.copying -= 1
+        assert self.live, "the code before a prepaid entry does not branch"
+        self.stack, self.ctl, self.index = stack, ctl, at
+        self.out.extend(prepay.fl_close())
+        self.emit(f"goto P{lab};")
+        self.prepaid_next = (pp.inner, lab)
 
     def op_if(self, ins: Instr) -> None:
         cond = self.pop()

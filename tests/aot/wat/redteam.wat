@@ -264,6 +264,59 @@
              (call $cp_tab (i32.const 8) (local.get $k) (i32.const 0))))
   (func (export "cp_ind") (param $p i32) (param $k i32) (param $z i32) (result i32)
     (call_indirect (type $t3) (local.get $p) (local.get $k) (local.get $z) (i32.const 0)))
+;; guardhoist.py: a walk's guard on a base the loop around it never assigns, tested once
+  ;; before that loop (the last byte of the memory, one past it, a base below 0); the
+  ;; memory grown between walks (the test at the outer entry fails, later ones hold); a base
+  ;; the outer loop moves (must stay in the walk's own guard)
+  (func (export "h_walk") (param $t i32) (param $n i32) (param $x i32) (result i32)
+    (local $node i32) (local $s i32)
+    (loop $outer
+      (local.set $node (i32.const 0))
+      (loop $walk
+        (local.set $node (i32.add (local.get $node) (i32.add (i32.const 1)
+          (i32.load8_u (i32.add (local.get $t) (i32.and (local.get $node) (i32.const 255)))))))
+        (br_if $walk (i32.lt_u (local.get $node) (local.get $x))))
+      (local.set $s (i32.add (local.get $s) (local.get $node)))
+      (br_if $outer (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (local.get $s))
+  (func (export "h_grow") (param $t i32) (param $n i32) (param $x i32) (result i32)
+    (local $node i32) (local $s i32)
+    (loop $outer
+      (local.set $s (i32.add (local.get $s) (call $grow)))
+      (local.set $node (i32.const 0))
+      (loop $walk
+        (local.set $node (i32.add (local.get $node) (i32.add (i32.const 1)
+          (i32.load8_u (i32.add (local.get $t) (i32.and (local.get $node) (i32.const 255)))))))
+        (br_if $walk (i32.lt_u (local.get $node) (local.get $x))))
+      (local.set $s (i32.add (local.get $s) (local.get $node)))
+      (br_if $outer (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (i32.add (local.get $s) (memory.size)))
+  (func (export "h_moved") (param $t i32) (param $n i32) (param $x i32) (result i32)
+    (local $node i32) (local $s i32)
+    (loop $outer
+      (local.set $node (i32.const 0))
+      (loop $walk
+        (local.set $node (i32.add (local.get $node) (i32.add (i32.const 1)
+          (i32.load8_u (i32.add (local.get $t) (i32.and (local.get $node) (i32.const 255)))))))
+        (br_if $walk (i32.lt_u (local.get $node) (local.get $x))))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (local.set $s (i32.add (local.get $s) (local.get $node)))
+      (br_if $outer (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (local.get $s))
+  ;; prepay.py: the branch back pays the inner loop's entry too; between them a store and
+  ;; a load that traps at the memory's end (the trap's fuel left, the store done before it)
+  (func (export "p_trap") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $k i32) (local $s i32)
+    (loop $outer
+      (i32.store (local.get $p) (local.get $n))
+      (local.set $s (i32.add (local.get $s) (i32.load offset=4 (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 8)))
+      (local.set $k (local.get $x))
+      (loop $inner
+        (local.set $s (i32.add (local.get $s) (local.get $k)))
+        (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1)))))
+      (br_if $outer (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (local.get $s))
   ;; a hash of the whole memory (the device run compares it after every call)
   (func (export "checksum") (param i32 i32 i32) (result i32) (local $i i32) (local $h i32)
     (loop $l

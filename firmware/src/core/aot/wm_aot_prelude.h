@@ -206,6 +206,17 @@ __attribute__((noinline, cold, unused)) static intptr_t wm_refuel2(wm_aot_ctx *c
 #define CHARGE3_SHORT(e, r) (fl = wm_refuel2(c, fl + (intptr_t)(r), (intptr_t)(e)))
 #define FUEL_IN_Q(r) intptr_t fl = *flp + (intptr_t)(r)
 #define PAID(r) (fl -= (intptr_t)(r))
+/* A branch back to a loop whose body reaches an inner loop's entry through plain code
+ * (host_tools/wasmote/aot/prepay.py): the branch's charge k and that entry's e in one
+ * subtraction and branch. True: neither could go negative, and the caller runs its copy
+ * of the code in between, which skips the entry's charge. False: PREPAY_SHORT gives e back
+ * and charges k exactly as CHARGE(k) would; the ordinary code then charges e. */
+#define PREPAY(k, e) WM_LIKELY((fl -= (intptr_t)(k) + (intptr_t)(e)) >= 0)
+#define PREPAY_SHORT(e)                                   \
+    do {                                                  \
+        fl += (intptr_t)(e);                              \
+        if (WM_UNLIKELY(fl < 0)) fl = wm_refuel_k(c, fl); \
+    } while (0)
 /* Bulk work of n elements, `per` a unit, charged before it is done: how many of them the
  * slice pays for now (all n, charged; or fewer, the slice is then 0 and the caller does them
  * and asks wm_refuel(c, 0) for more, which suspends the call when it has none left). */
