@@ -13,9 +13,13 @@ code, whose entry charge suspends where the interpreter does: the hot path runs 
 neither charge could go negative, so no suspension point moves. A trap in the copy reports
 the fuel the interpreter has there, e more than the slice (the copy's FL).
 
-Only loops that translate.py emits once (no checked-once or charge-free copy of their own,
-loops.py, guards.py, loopfuel.py) and inner loops without a charge-free copy (loopfuel.py
-tests the slice at their entry, after the charge).
+Only outer loops that translate.py emits once (no checked-once or charge-free copy of
+their own: loops.py, guards.py, loopfuel.py), and only inner loops with an entry test of
+their own (loops.py, guards.py; not loopfuel.py's, which tests the slice after the charge):
+the copy joins before that test. Without one, the copy and the ordinary code meet at the
+inner loop's header, which then heads the outer loop too: aha-mont64 +4.5 % and the aes
+kernel +10 % M4 instructions (an empty asm at the join undid both), ud +15 % (which it did
+not; docs/performance.md, aot-xgb3).
 """
 
 from __future__ import annotations

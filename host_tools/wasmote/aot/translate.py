@@ -340,7 +340,7 @@ class _FuncGen:
         # inner loop whose entry charge is already emitted (before its copies)
         self.prepaid_next: tuple[int, int] | None = None
         self.entry_paid = -1
-        self.copying = 0  # inside a loop's or segment's second copy
+        self.copying = 0  # inside a fast_loop copy or a paid copy (neither versions again)
         self.after: dict[int, list[str]] = {}  # labels to place after an instruction
         self.calls = False
         self.globals_used: set[int] = set()
