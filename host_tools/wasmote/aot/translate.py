@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wasmote.aot import (
+    callloops,
     checks,
     dominated,
     guardhoist,
@@ -181,6 +182,8 @@ class _ModuleInfo:
     flat: dict[int, int] = field(default_factory=dict)
     # functions that call only leaves: no stack check of their own (stackcheck.py)
     leaf_callers: dict[int, frozenset[int]] = field(default_factory=dict)
+    # functions with a loop that calls a function that calls (callloops.py)
+    call_loops: frozenset[int] = frozenset()
     # functions that check the stack at their entry (the others' entries check it: _entry)
     stack_checked: set[int] = field(default_factory=set)
     # (parameter count, result count) of every function index and of every type: what the
@@ -212,6 +215,11 @@ class _ModuleInfo:
         if j in self.precharged:
             return "CALL_IN();", f"{fn}(c FUEL_A{args})", "CALL_OUT();"
         return "SYNC_OUT();", f"{fn}(c{args})", "SYNC_IN();"
+
+    def attrs(self, j: int) -> str:
+        """What comes before wf<j>'s declaration: less hoisting out of loops that call
+        functions that call (callloops.py)."""
+        return "WM_CALL_LOOPS " if j in self.call_loops else ""
 
     def wf_type(self, j: int) -> str:
         """The C return type of wf<j>."""
@@ -433,7 +441,7 @@ class _FuncGen:
         params = ", ".join(f"{CTYPE[t]} l{i}" for i, t in enumerate(ft.params))
         leaf = self.j in info.precharged
         regs = info.fuel_in_regs(self.j)
-        sig = f"static {info.wf_type(self.j)} wf{self.j}(" + \
+        sig = f"{info.attrs(self.j)}static {info.wf_type(self.j)} wf{self.j}(" + \
             info.wf_params(self.j, f", {params}" if params else "") + ")"
         lines = [sig + " {"]
         if not regs:
@@ -1367,6 +1375,7 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     info.may_grow = _may_grow(mod)
     calls = stackcheck.call_sites(mod)
     info.leaf_callers = stackcheck.leaf_callers(mod, calls)
+    info.call_loops = callloops.calling_loops(mod, calls)
     if bounds_checks:
         info.value_ranges, info.mem_min = _static_memory(mod, info.func_arity, info.type_arity)
         info.mem_need = info.mem_min if info.mem_min > _MEM_NEED_MIN else 0
@@ -1397,7 +1406,8 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
         # a flat leaf's checking copy runs only when the slice ran short at the call
         # (CHARGE3's cold path): kept out of line so that GCC inlines only the other copy
         cold = "WM_COLD " if j in info.flat else ""
-        out.append(f"{cold}static {info.wf_type(j)} wf{j}({info.wf_params(j, params)});")
+        out.append(f"{cold}{info.attrs(j)}static {info.wf_type(j)} wf{j}("
+                   f"{info.wf_params(j, params)});")
         if j in info.flat:
             out.append(f"WM_MAYBE_UNUSED static {info.wf_type(j)} "
                        f"wf{j}_q({info.wf_params(j, params)});")

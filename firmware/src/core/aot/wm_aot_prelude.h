@@ -36,6 +36,16 @@ typedef uintptr_t ref;
 #define WM_FN static inline __attribute__((always_inline))
 #define WM_MAYBE_UNUSED __attribute__((unused))
 #define WM_COLD __attribute__((noinline, cold))
+/* A function whose loops call functions that call (host_tools/wasmote/aot/callloops.py):
+ * invariants hoisted only as registers allow, no partial redundancy elimination (values
+ * hoisted out of such a loop live across its calls). GCC 12 applies these on top of the
+ * command line's options (-fno-optimize-sibling-calls, -fsignaling-nans, ... still hold:
+ * tests/aot/test_aot_callloops.py); clang has no such per-function switch. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define WM_CALL_LOOPS __attribute__((optimize("ira-loop-pressure", "no-tree-pre")))
+#else
+#define WM_CALL_LOOPS
+#endif
 #define WM_ENTRY __attribute__((used, noinline, visibility("hidden"), section(".text.wm_entry")))
 
 /* ---- the stack pointer (exhaustion checks) ---- */
