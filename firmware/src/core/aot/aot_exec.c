@@ -256,18 +256,15 @@ wm_err wm_aot_finish(wm_instance *inst, wm_aot_run *r, wm_err e, const wm_exec *
  * never switched to again: the red zones that instrumented runtime code called on its stack
  * poisoned stay behind (ASan builds only; its last frames never return), in arena memory a
  * later module may be given. call_indirect.wast's next module after its runaway recursion
- * met one in aot_instantiate's memset once the arena's layout moved by 16 bytes. */
-static void asan_forget_ended(const wm_aot_run *r, wm_err e, bool nested)
-{
+ * met one in aot_instantiate's memset once the arena's layout moved by 16 bytes. The isolated
+ * mode's runs (aot_iso.c) forget theirs too: under iso_sim.c the gate is C on that stack. */
 #if defined(__SANITIZE_ADDRESS__)
+void wm_aot_asan_forget_ended(const wm_aot_run *r, wm_err e, bool nested)
+{
     if (nested || (e != WM_ERR_OUT_OF_FUEL && e != WM_ERR_BLOCKED))
         __asan_unpoison_memory_region((const void *)r->lo, r->hi - r->lo);
-#else
-    (void)r;
-    (void)e;
-    (void)nested;
-#endif
 }
+#endif
 
 static wm_err aot_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t nargs,
                        wm_val *results, uint32_t nresults, uint64_t fuel, wm_error *err)
@@ -316,7 +313,7 @@ static wm_err aot_call(wm_instance *inst, const wm_func *f, const wm_val *args, 
     wm_aot_slice_from_reserve(r->entry_ctx, r);
     wm_aot_exec_begin(inst, r, t, f->inst->mod->native);
     wm_err e = drive(r, err);
-    asan_forget_ended(r, e, nested);
+    wm_aot_asan_forget_ended(r, e, nested);
     return wm_aot_finish(inst, r, e, &saved, nested, results, nresults);
 }
 
@@ -331,7 +328,7 @@ static wm_err aot_resume(wm_instance *inst, uint64_t fuel, wm_val *results, uint
     if (r->status == WM_AOT_CALL) /* blocked in a host function: call it again */
         e = wm_aot_serve_call(r, err);
     if (e == WM_OK) e = drive(r, err);
-    asan_forget_ended(r, e, false);
+    wm_aot_asan_forget_ended(r, e, false);
     return wm_aot_finish(inst, r, e, x, false, results, nresults);
 }
 

@@ -183,6 +183,12 @@ void wm_aot_switch_in(wm_aot_run *r);
 /* Parks the coroutine and hands control to the runtime (status already set); returns when
  * the runtime switches back in. `dying`: never switched back in. */
 void wm_aot_park(wm_aot_run *r, int dying);
+/* ASan builds: an ended run's stack loses the poison its abandoned frames left (aot_exec.c) */
+#if defined(__SANITIZE_ADDRESS__)
+void wm_aot_asan_forget_ended(const wm_aot_run *r, wm_err e, bool nested);
+#else
+#define wm_aot_asan_forget_ended(r, e, nested) ((void)(r), (void)(e), (void)(nested))
+#endif
 const char *wm_aot_trap_msg(uint32_t code);
 /* Takes the next fuel slice out of the run's reserve into ctx. */
 void wm_aot_slice_from_reserve(wm_aot_ctx *c, wm_aot_run *r);

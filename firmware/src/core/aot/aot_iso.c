@@ -581,6 +581,7 @@ static wm_err iso_call(wm_instance *inst, const wm_func *f, const wm_val *args, 
     r->fuel_cap = r->entry_ctx->fuel;
     wm_aot_exec_begin(inst, r, t, inst->mod->native);
     wm_err e = iso_drive(r, err);
+    wm_aot_asan_forget_ended(r, e, nested);
     return wm_aot_finish(inst, r, e, &saved, nested, results, nresults);
 }
 
@@ -592,6 +593,7 @@ static wm_err iso_resume(wm_instance *inst, uint64_t fuel, wm_val *results, uint
     x->fuel = fuel;
     x->state = WM_RUNNING;
     wm_err e = iso_drive(r, err);
+    wm_aot_asan_forget_ended(r, e, false);
     return wm_aot_finish(inst, r, e, x, false, results, nresults);
 }
 
