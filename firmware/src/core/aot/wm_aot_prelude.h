@@ -40,8 +40,8 @@ typedef uintptr_t ref;
  * invariants hoisted only as registers allow, no partial redundancy elimination (values
  * hoisted out of such a loop live across its calls). GCC 12 applies these on top of the
  * command line's options (-fno-optimize-sibling-calls, -fsignaling-nans, ... still hold:
- * tests/aot/test_aot_callloops.py); clang has no such per-function switch. */
-#if defined(__GNUC__) && !defined(__clang__)
+ * tests/aot/test_aot_callloops.py), the version tested; older GCC and clang get nothing. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
 #define WM_CALL_LOOPS __attribute__((optimize("ira-loop-pressure", "no-tree-pre")))
 #else
 #define WM_CALL_LOOPS
