@@ -1,4 +1,4 @@
-"""callloops.py: a function whose loop calls a function that calls is declared
+"""callloops.py: a function whose loop recurses or calls an import is declared
 WM_CALL_LOOPS (GCC hoists less out of it). Which functions get it; that GCC still applies
 the command line's options under the attribute (sibling calls off: a recursion must use
 the stack and trap "call stack exhausted" where the interpreter does; a signalling NaN
@@ -26,8 +26,9 @@ from wasmote.package.manifest import Manifest, Version
 from wasmote.wasm.reader import read_module
 
 # defined functions: 0 a leaf; 1 a loop calling only it; 2 a loop calling itself; 3 a call
-# before a loop; 4 call_indirect in a loop; 5 an import's call in a loop inside a block;
-# 6 a call after a loop
+# of 2 before a loop; 4 call_indirect in a loop; 5 an import's call in a loop inside a
+# block; 6 a call after a loop; 7 a loop calling 3 (which calls, but never back to 7); 8 a
+# loop calling 9, which calls 8 back
 MARKS = """(module
   (import "env" "tick" (func $tick))
   (table 1 funcref)
@@ -38,10 +39,14 @@ MARKS = """(module
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
   (func $rec (param $n i32)
     (loop $l (if (local.get $n) (then (call $rec (i32.sub (local.get $n) (i32.const 1)))))))
-  (func (param $n i32) (block (call $rec (local.get $n))) (loop $l))
+  (func $before (param $n i32) (block (call $rec (local.get $n))) (loop $l))
   (func (loop $l (call_indirect (type $v) (i32.const 0))))
   (func (block (loop $l (call $tick) (br_if 1 (i32.const 1)))))
-  (func (param $n i32) (loop $l) (call $rec (local.get $n))))
+  (func (param $n i32) (loop $l) (call $rec (local.get $n)))
+  (func (param $n i32) (loop $l (call $before (local.get $n))))
+  (func $ping (param $n i32)
+    (loop $l (if (local.get $n) (then (call $pong (i32.sub (local.get $n) (i32.const 1)))))))
+  (func $pong (param $n i32) (call $ping (local.get $n))))
 """
 
 # $walk: a loop over n bytes at p reading p + i and p + i + 1600 (limits GCC would hoist)
@@ -98,12 +103,12 @@ def _mod(tmp: Path, name: str, wat: str):
     return read_module(wat_to_wasm(tmp, name, wat).read_bytes())
 
 
-def test_only_loops_that_call_a_function_that_calls_are_marked(tmp_path):
+def test_only_loops_that_recurse_or_call_an_import_are_marked(tmp_path):
     mod = _mod(tmp_path, "marks", MARKS)
-    assert callloops.calling_loops(mod, stackcheck.call_sites(mod)) == {2, 4, 5}
+    assert callloops.calling_loops(mod, stackcheck.call_sites(mod)) == {2, 5, 8}
     src = translate(mod).source
     marked = {int(m) for m in re.findall(r"WM_CALL_LOOPS static \w+ wf(\d+)\(", src)}
-    assert marked == {2, 4, 5}
+    assert marked == {2, 5, 8}
     assert src.count("WM_CALL_LOOPS") == 6  # each one's declaration and definition
     match = _mod(tmp_path, "match", MATCH)
     assert callloops.calling_loops(match, stackcheck.call_sites(match)) == {WALK, DEEP, QUIET}

@@ -182,7 +182,7 @@ class _ModuleInfo:
     flat: dict[int, int] = field(default_factory=dict)
     # functions that call only leaves: no stack check of their own (stackcheck.py)
     leaf_callers: dict[int, frozenset[int]] = field(default_factory=dict)
-    # functions with a loop that calls a function that calls (callloops.py)
+    # functions with a loop that recurses or calls an import (callloops.py)
     call_loops: frozenset[int] = frozenset()
     # functions that check the stack at their entry (the others' entries check it: _entry)
     stack_checked: set[int] = field(default_factory=set)
@@ -217,8 +217,8 @@ class _ModuleInfo:
         return "SYNC_OUT();", f"{fn}(c{args})", "SYNC_IN();"
 
     def attrs(self, j: int) -> str:
-        """What comes before wf<j>'s declaration: less hoisting out of loops that call
-        functions that call (callloops.py)."""
+        """What comes before wf<j>'s declaration: less hoisting out of loops whose calls
+        recurse or leave the module (callloops.py)."""
         return "WM_CALL_LOOPS " if j in self.call_loops else ""
 
     def wf_type(self, j: int) -> str:

@@ -36,7 +36,7 @@ typedef uintptr_t ref;
 #define WM_FN static inline __attribute__((always_inline))
 #define WM_MAYBE_UNUSED __attribute__((unused))
 #define WM_COLD __attribute__((noinline, cold))
-/* A function whose loops call functions that call (host_tools/wasmote/aot/callloops.py):
+/* A function whose loops recurse or call imports (host_tools/wasmote/aot/callloops.py):
  * invariants hoisted only as registers allow, no partial redundancy elimination (values
  * hoisted out of such a loop live across its calls). GCC 12 applies these on top of the
  * command line's options (-fno-optimize-sibling-calls, -fsignaling-nans, ... still hold:
