@@ -985,14 +985,17 @@ class _FuncGen:
         zero = f"if (WM_UNLIKELY({b} == 0)) {self.trap(TRAP_DIV)}"
         if not signed:
             self.emit(f"{zero} {r} = {a} {'%' if rem else '/'} {b};")
+        # Signed: b in {0, -1} is the one unsigned test (u)(b + 1) <= 1 (a compare and a
+        # branch fewer than testing b == 0 and a == MIN apart); both cases are decided
+        # behind it, the division by 0 first, as the interpreter does.
         elif rem:
-            ones = _hex32(-1) if bits == 32 else _hex64(-1)
-            self.emit(f"{zero} {r} = {b} == {ones} ? 0 : ({u})(({s}){a} % ({s}){b});")
+            self.emit(f"if (WM_UNLIKELY(({u})({b} + 1u) <= 1u)) {{ {zero} {r} = 0; }} "
+                      f"else {{ {r} = ({u})(({s}){a} % ({s}){b}); }}")
         else:
-            ones = _hex32(-1) if bits == 32 else _hex64(-1)
             minv = _hex32(1 << 31) if bits == 32 else _hex64(1 << 63)
-            self.emit(f"{zero} if (WM_UNLIKELY({a} == {minv} && {b} == {ones})) "
-                      f"{self.trap(TRAP_OVF)} {r} = ({u})(({s}){a} / ({s}){b});")
+            self.emit(f"if (WM_UNLIKELY(({u})({b} + 1u) <= 1u)) {{ {zero} "
+                      f"if ({a} == {minv}) {self.trap(TRAP_OVF)} }} "
+                      f"{r} = ({u})(({s}){a} / ({s}){b});")
 
     def op_trunc(self, ins: Instr) -> None:
         name, t = _TRUNCS[ins.op]
