@@ -74,7 +74,10 @@ TARGETS: dict[str, Target] = {
         ("-target", "thumb-freestanding-eabi", "-mcpu=cortex_m3", "-fPIC"), 4, thumb=True),
     "cortex-m4": Target(
         "cortex-m4", AotArch.THUMBV7EM, "Cortex-M4F (Thumb-2, FPv4-SP, hard float)", _ARM_GCC,
-        ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-fPIC"),
+        # -fno-schedule-insns: scheduling before register allocation stretched live ranges
+        # into spills on this in-order core (docs/performance.md: programs 1.108 -> 1.103)
+        ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-fPIC",
+         "-fno-schedule-insns"),
         ("-target", "thumb-freestanding-eabihf", "-mcpu=cortex_m4", "-fPIC"), 4, thumb=True),
     "cortex-m33": Target(
         "cortex-m33", AotArch.THUMBV8M_MAIN, "Cortex-M33 (Thumb-2 v8-M, FPv5-SP)", _ARM_GCC,
