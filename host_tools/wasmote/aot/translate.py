@@ -41,6 +41,7 @@ from wasmote.aot import (
     ranges,
     selectload,
     stackcheck,
+    walkfuel,
 )
 from wasmote.errors import WasmoteError
 from wasmote.wasm import fuel as fuel_rule
@@ -149,6 +150,10 @@ class _Ctl:
     at: int = -1               # loop: its instruction index (its fuel)
     counts: str = ""           # loop: branches back counted in this variable, not charged
     prepay: prepay.Prepay | None = None  # loop: its branches back pay an inner entry too
+    # a walk's copies (walkfuel.py): where a branch back goes, what it charges ("": as
+    # usual), what leaving this frame gives back
+    back: str = ""
+    refund: int = 0
 
 
 @dataclass
@@ -321,6 +326,8 @@ class _FuncGen:
         self.narrow = narrow.plan(self.instrs, fa, ta)
         # counted loops whose fuel is paid once, before the loop (loopfuel.py)
         self.loopfuel: dict[int, loopfuel.FuelLoop] = {}
+        # the rest of the short loops: their fuel charged a few iterations ahead (walkfuel.py)
+        self.walks: dict[int, walkfuel.WalkLoop] = {}
         if fuel:
             for k, ins in enumerate(self.instrs):
                 if ins.op == _OP_LOOP:
@@ -328,6 +335,13 @@ class _FuncGen:
                                        self.costs.loop_back[k], self.loop_costs)
                     if fp is not None:
                         self.loopfuel[k] = fp
+                    elif k not in self.loops and k not in self.guards and \
+                            loopfuel.plan(self.instrs, k, fa, ta, 0, 0) is None:
+                        # a counted loop loopfuel.py declines runs a few times (loopcost.py):
+                        # there the copies' exits cost more than the charges they save
+                        wl = walkfuel.plan(self.instrs, k, self.costs.loop_back[k], fa, ta)
+                        if wl is not None:
+                            self.walks[k] = wl
         elif self.segments:
             # without fuel, such a loop gets its charge-free copy's shape (loopfuel.py)
             self.segments = loopfuel.unversioned(self.instrs, fa, ta, self.segments,
@@ -413,9 +427,14 @@ class _FuncGen:
         # leaving a loop copy that counts its branches back: charge them (loopfuel.py)
         code = [loopfuel.leave(f.counts, self.costs.loop_back[f.at])
                 for f in self.ctl[len(self.ctl) - depth:] if f.counts]
+        # leaving a walk's copy: the round's untaken branch backs given back (walkfuel.py)
+        code += [f"fl += {f.refund};" for f in self.ctl[len(self.ctl) - depth:] if f.refund]
         for i, t in enumerate(types):
             if target.base + i != src + i:
                 code.append(f"{self.slot(target.base + i, t)} = {self.slot(src + i, t)};")
+        if target.back:
+            code.append(target.back)
+            return code
         if target.counts:
             code.append(f"{target.counts}++;")
         elif target.prepay is not None:
@@ -494,6 +513,11 @@ class _FuncGen:
                 self.entry_paid, self.prepaid_next = i, None
             if (i in self.loops or i in self.guards or i in self.loopfuel) and self.live:
                 self.fast_loop(i, self.loops.get(i), self.guards.get(i), self.loopfuel.get(i))
+            wl = self.walks.get(i)
+            if wl is not None and self.live:
+                self.walk_loop(i, wl)
+                i = wl.end + 1
+                continue
             seg = self.segments.get(i)
             if seg is None or not self.live:
                 self.index = i
@@ -525,6 +549,39 @@ class _FuncGen:
         assert self.stack == after, "both copies leave the same stack"
         self.live = self.live or live
         self.out.append(f"B{out}:;")
+
+    def walk_loop(self, start: int, wl: walkfuel.WalkLoop) -> None:
+        """The loop at `start` (through its `end`) as B, the ordinary body entered from
+        above, and copies A1 .. A(u-1) that a branch back from B enters when the slice holds
+        a round's charges (walkfuel.py)."""
+        stack = list(self.stack)
+        labs = [self.new_label() for _ in range(wl.unroll)]   # B, A1, .., A(u-1)
+        out = self.new_label()
+        self.loop_entry(start)
+        fell = False
+        for j, lab in enumerate(labs):
+            self.stack = list(stack)
+            self.live = True
+            nxt = labs[(j + 1) % wl.unroll]
+            back = walkfuel.charge_ahead(wl, nxt, lab) if j == 0 else f"goto L{nxt};"
+            self.ctl.append(_Ctl("loop", lab, len(stack), (), (), True, at=start, back=back,
+                                 refund=walkfuel.refund(wl, j) if j else 0))
+            for line in walkfuel.copy_open(wl, j) if j else []:
+                self.emit(line)
+            self.out.append(f"L{lab}:;")
+            self.emit_range(start + 1, wl.end)
+            self.ctl.pop()
+            if self.live:
+                fell = True
+                if j:
+                    self.emit(f"fl += {walkfuel.refund(wl, j)};")
+                self.emit(f"goto B{out};")
+            for line in walkfuel.copy_close() if j else []:
+                self.emit(line)
+        self.out.append(f"B{out}:;")
+        self.stack = stack
+        self.live = fell
+        self.index = wl.end
 
     def fast_loop(self, start: int, plan: loops.LoopPlan | None,
                   guard: guards.GuardPlan | None, paid: loopfuel.FuelLoop | None) -> None:

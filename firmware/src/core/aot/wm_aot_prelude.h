@@ -187,6 +187,19 @@ WM_FN intptr_t wm_refuel_k(wm_aot_ctx *c, intptr_t fl)
         fl -= (intptr_t)(k);                              \
         if (WM_UNLIKELY(fl < 0)) fl = wm_refuel_k(c, fl); \
     } while (0)
+/* A walk's branch back charging a round of its copies ahead (host_tools/wasmote/aot/
+ * walkfuel.py): true when the slice held all `uk` (charged); else just k charged, exactly as
+ * CHARGE(k) does (the runtime may suspend the call there), and false. */
+#define CHARGE_AHEAD(uk, k)                                   \
+    ({                                                        \
+        fl -= (intptr_t)(uk);                                 \
+        int ahead_ = WM_LIKELY(fl >= 0);                      \
+        if (!ahead_) {                                        \
+            fl += (intptr_t)(uk) - (intptr_t)(k);             \
+            if (WM_UNLIKELY(fl < 0)) fl = wm_refuel_k(c, fl); \
+        }                                                     \
+        ahead_;                                               \
+    })
 /* Two check points with nothing between them (a call's and its callee's entry): one
  * subtraction and branch; the cold path charges them one after the other exactly as
  * CHARGE(a); CHARGE(b) would, so the fuel left and the suspension points are the same. */
