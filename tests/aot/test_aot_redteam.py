@@ -48,6 +48,8 @@ REACHES = {
     "g_grow": ("GRP_OKM(l",),
     # CHKL: one limit in a loop-free function; ranges.py: byte indexes to the last byte
     "chkl": ("CHKL(",), "d_if": ("CHKL(",), "cp": ("CHKL(",),
+    # walkfuel.py: a round of copies charged ahead (three copies, one with two)
+    "walk": ("CHARGE_AHEAD",), "walk_out": ("CHARGE_AHEAD",), "states": ("CHARGE_AHEAD",),
 }
 # loops that must keep every charge: the counter or the bound moves in the body, or a
 # br_table branches back
@@ -78,6 +80,15 @@ def test_every_attack_reaches_the_transformation_it_attacks(tmp_path):
     assert not any(kept.values()), kept
     hoisted = {name: guardhoist.MARK in bodies[name] for name in NO_HOIST}
     assert not any(hoisted.values()), hoisted
+
+
+def test_the_walks_run_a_round_of_copies(tmp_path):
+    """walkfuel.py: the short walks run three charge-free copies after B (each reporting
+    its own refund in FL), the state machine one (its body is over 48 instructions)."""
+    _, bodies = _functions(tmp_path)
+    copies = {name: len(re.findall(r"#define FL \(\(uintptr_t\)\(fl \+ \d+\)\)", bodies[name]))
+              for name in ("walk", "walk_out", "states")}
+    assert copies == {"walk": 3, "walk_out": 3, "states": 1}
 
 
 def test_a_shift_by_an_unknown_amount_does_not_keep_its_operands_interval(tmp_path):

@@ -250,7 +250,82 @@
                                           (i32.shr_u (i32.const 0x40000000) (local.get $m))))
                         (i64.const 0x7fff)))
       (i64.const 32))))
-;; constant parameters (aot-constparam): every direct call passes a constant base, but
+;; walkfuel.py: walks whose trip count is unknown, charged a round of copies ahead.
+  ;; $lay(b, n, end) lays a chain out: node k at b + 8k holds the next node's address
+  ;; (the last one's: end) and k + 1. walk(b, n, end) follows it from b: it falls out at a
+  ;; next of 0 (in any copy of the round: n = 1..8), returns at a node at 1, traps at the
+  ;; last byte (end = 65532: the value at 65536) or on a chain that starts outside
+  (func $lay (param $b i32) (param $n i32) (param $end i32)
+    (local $k i32) (local $p i32)
+    (if (i32.eqz (local.get $n)) (then (return)))
+    (loop $l
+      (local.set $p (i32.add (local.get $b) (i32.shl (local.get $k) (i32.const 3))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (i32.store offset=4 (local.get $p) (local.get $k))
+      (i32.store (local.get $p)
+        (select (local.get $end) (i32.add (local.get $p) (i32.const 8))
+                (i32.eq (local.get $k) (local.get $n))))
+      (br_if $l (i32.ne (local.get $k) (local.get $n)))))
+  (func (export "walk") (param $b i32) (param $n i32) (param $end i32) (result i32)
+    (local $p i32) (local $s i32)
+    (call $lay (local.get $b) (local.get $n) (local.get $end))
+    (local.set $p (local.get $b))
+    (loop $l
+      (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 3))
+                             (i32.load offset=4 (local.get $p))))
+      (if (i32.eq (local.get $p) (i32.const 1))
+        (then (return (i32.add (local.get $s) (i32.const 1000)))))
+      (local.set $p (i32.load (local.get $p)))
+      (br_if $l (local.get $p)))
+    (local.get $s))
+  ;; the same chain (end 0) left by a branch out at the node whose value is x
+  (func (export "walk_out") (param $b i32) (param $n i32) (param $x i32) (result i32)
+    (local $p i32) (local $s i32)
+    (call $lay (local.get $b) (local.get $n) (i32.const 0))
+    (local.set $p (local.get $b))
+    (block $found
+      (loop $l
+        (local.set $s (i32.add (local.get $s) (i32.load offset=4 (local.get $p))))
+        (br_if $found (i32.eq (i32.load offset=4 (local.get $p)) (local.get $x)))
+        (local.set $p (i32.load (local.get $p)))
+        (br_if $l (local.get $p)))
+      (return (local.get $s)))
+    (i32.sub (i32.const 0) (local.get $s)))
+  ;; a state machine over bytes that skips 1 or 2 by the byte it reads (a walk: where it
+  ;; goes next is read from memory; a charge over 48: two copies), with four branches back
+  ;; (one through a br_table), a branch out at a 0 byte, a return at byte x, and a trap at
+  ;; the last byte: bytes 7k | 0x40 laid from p to p + n first
+  (func (export "states") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $c i32) (local $st i32) (local $t i32) (local $k i32)
+    (loop $fill
+      (i32.store8 (i32.add (local.get $p) (local.get $k))
+                  (i32.or (i32.mul (local.get $k) (i32.const 7)) (i32.const 0x40)))
+      (br_if $fill (i32.ne (local.tee $k (i32.add (local.get $k) (i32.const 1)))
+                           (local.get $n))))
+    (block $out
+      (loop $l
+        (local.set $c (i32.load8_u (local.get $p)))
+        (local.set $p (i32.add (local.get $p)
+                               (i32.add (i32.and (local.get $c) (i32.const 1)) (i32.const 1))))
+        (br_if $out (i32.eqz (local.get $c)))
+        (if (i32.eq (local.get $c) (local.get $x))
+          (then (return (i32.add (local.get $st) (local.get $t)))))
+        (local.set $t (i32.add (local.get $t) (local.get $c)))
+        (block $b2
+          (block $b1
+            (block $b0
+              (br_table $b0 $b1 $b2 $l (i32.and (local.get $c) (i32.const 3))))
+            (local.set $st (i32.add (local.get $st) (i32.const 1)))
+            (br $l))
+          (local.set $st (i32.xor (local.get $st) (local.get $c)))
+          (br_if $l (i32.and (local.get $c) (i32.const 4))))
+        (local.set $st (i32.mul (local.get $st) (i32.const 3)))
+        (local.set $st (i32.add (local.get $st) (i32.shr_u (local.get $t) (i32.const 3))))
+        (local.set $st (i32.xor (local.get $st) (i32.shl (local.get $c) (i32.const 9))))
+        (local.set $st (i32.rotl (local.get $st) (i32.const 5)))
+        (br_if $l (i32.ne (local.get $st) (i32.const 0x7fffffff)))))
+    (i32.add (local.get $st) (local.get $t)))
+  ;; constant parameters (aot-constparam): every direct call passes a constant base, but
   ;; the runtime (an export) and call_indirect (a table) pass any value
   (type $t3 (func (param i32 i32 i32) (result i32)))
   (table 1 funcref)
