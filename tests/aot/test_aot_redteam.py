@@ -84,7 +84,7 @@ def test_every_attack_reaches_the_transformation_it_attacks(tmp_path):
 
 def test_the_walks_run_a_round_of_copies(tmp_path):
     """walkfuel.py: the short walks run three charge-free copies after B (each reporting
-    its own refund in FL), the state machine one (its body is over 48 instructions)."""
+    its own refund in FL), the state machine one (its charge is over 24)."""
     _, bodies = _functions(tmp_path)
     copies = {name: len(re.findall(r"#define FL \(\(uintptr_t\)\(fl \+ \d+\)\)", bodies[name]))
               for name in ("walk", "walk_out", "states")}

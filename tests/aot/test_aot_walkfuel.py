@@ -142,7 +142,7 @@ def test_a_walk_charges_a_round_ahead_and_refunds_where_it_leaves(module: Module
 
 
 def test_the_charge_picks_the_copies() -> None:
-    """Four a round up to a charge of 48, two up to 72, none above (a charge is a smaller
+    """Four a round up to a charge of 24, two up to 72, none above (a charge is a smaller
     share of a longer body, and each copy adds the body's code again)."""
-    assert [next((u for n, u in walkfuel._UNROLL if k <= n), 0) for k in (5, 48, 49, 72, 73)] \
+    assert [next((u for n, u in walkfuel._UNROLL if k <= n), 0) for k in (5, 24, 25, 72, 73)] \
         == [4, 4, 2, 2, 0]

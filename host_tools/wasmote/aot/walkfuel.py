@@ -35,7 +35,7 @@ from wasmote.wasm.module import BLOCK_EMPTY, Instr
 # copies of the body a round runs (B and u - 1 more) by the body's length (wasm
 # instructions): a charge an iteration becomes one a round, and each copy adds the body's
 # code again
-_UNROLL = ((48, 4), (72, 2))
+_UNROLL = ((24, 4), (72, 2))
 
 _OP_LOOP = 0x03
 

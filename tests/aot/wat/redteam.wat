@@ -292,7 +292,7 @@
       (return (local.get $s)))
     (i32.sub (i32.const 0) (local.get $s)))
   ;; a state machine over bytes that skips 1 or 2 by the byte it reads (a walk: where it
-  ;; goes next is read from memory; a charge over 48: two copies), with four branches back
+  ;; goes next is read from memory; a charge over 24: two copies), with four branches back
   ;; (one through a br_table), a branch out at a 0 byte, a return at byte x, and a trap at
   ;; the last byte: bytes 7k | 0x40 laid from p to p + n first
   (func (export "states") (param $p i32) (param $n i32) (param $x i32) (result i32)
