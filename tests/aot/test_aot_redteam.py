@@ -1,7 +1,8 @@
 """A red team's attacks on the AOT translator's check elimination (docs/aot.md): loops.py's
 counted loops, guards.py, dominated.py, ranges.py and CHKL, loopfuel.py's charge-free
-copies, narrow.py, and call sites that pass constants. tests/aot/wat/redteam.wat holds
-one function per attack and wat/redteam.calls the arguments that sit on its edges;
+copies, narrow.py, outerloops.py, and call sites that pass constants.
+tests/aot/wat/redteam.wat holds one function per attack and wat/redteam.calls the arguments
+that sit on its edges;
 tests/aot/c/aot_unit.c's "redteam" case (run by test_aot_unit.py) runs each against the
 interpreter in slices of fuel from 1 up (results, trap messages, suspensions, fuel left,
 the whole memory), and test_the_attacks_on_the_cortex_m4 runs them (those that end) on
@@ -24,7 +25,7 @@ from tests.firmware.conftest import spectest_image
 from tests.harness.aot_spec_transport import AotTransport
 from tests.harness.spec_driver import DriverProcess, StreamTransport, Transport
 from wasmote import posix_build
-from wasmote.aot import guardhoist, narrow
+from wasmote.aot import guardhoist, narrow, outerloops
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.targets import target_for_board
 from wasmote.aot.translate import translate
@@ -50,12 +51,16 @@ REACHES = {
     "chkl": ("CHKL(",), "d_if": ("CHKL(",), "cp": ("CHKL(",),
     # walkfuel.py: a round of copies charged ahead (three copies, one with two)
     "walk": ("CHARGE_AHEAD",), "walk_out": ("CHARGE_AHEAD",), "states": ("CHARGE_AHEAD",),
+    # outerloops.py: a counted loop with an inner loop, its top-level accesses tested once
+    "o_walk": (outerloops.MARK,),
 }
 # loops that must keep every charge: the counter or the bound moves in the body, or a
 # br_table branches back
 NO_FUEL_COPY = ("bumped", "bound_moves", "table_back")
 # a walk whose base the loop around it moves: its guard stays at the walk's entry
 NO_HOIST = ("h_moved",)
+# inner code that branches back to the loop, or moves its counter: no test before the loop
+NO_OUTER = ("o_cont", "o_moved")
 
 
 def _functions(tmp_path: Path) -> tuple[Module, dict[str, str]]:
@@ -80,6 +85,8 @@ def test_every_attack_reaches_the_transformation_it_attacks(tmp_path):
     assert not any(kept.values()), kept
     hoisted = {name: guardhoist.MARK in bodies[name] for name in NO_HOIST}
     assert not any(hoisted.values()), hoisted
+    versioned = {name: outerloops.MARK in bodies[name] for name in NO_OUTER}
+    assert not any(versioned.values()), versioned
 
 
 def test_the_walks_run_a_round_of_copies(tmp_path):

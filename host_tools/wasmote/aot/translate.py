@@ -37,6 +37,7 @@ from wasmote.aot import (
     loopfuel,
     loops,
     narrow,
+    outerloops,
     prepay,
     ranges,
     selectload,
@@ -347,6 +348,11 @@ class _FuncGen:
             self.segments = loopfuel.unversioned(self.instrs, fa, ta, self.segments,
                                                  set(self.loops) | set(self.guards),
                                                  self.loop_costs)
+        # counted loops with inner loops whose accesses are checked once (outerloops.py)
+        self.outer = outerloops.plan(self.instrs, fa, ta, set(self.loops) | set(self.guards)
+                                     | set(self.loopfuel), self.static) if plan_checks else {}
+        self.outer_unchecked: frozenset[int] = frozenset()  # its fast copy's accesses
+        self.outering = False  # inside either copy of such a loop (one level only)
         # outer loops run twice, behind a test of their inner guards' invariant bases
         # (guardhoist.py)
         self.hoists = guardhoist.plan(self.instrs, self.guards,
@@ -505,6 +511,11 @@ class _FuncGen:
                 self.hoisted(i, hoist)
                 i = hoist.end + 1
                 continue
+            outer = self.outer.get(i) if not self.outering and not self.copying else None
+            if outer is not None and self.live:
+                self.outer_versioned(i, outer)
+                i = outer.end + 1
+                continue
             if self.prepaid_next is not None and self.prepaid_next[0] == i and self.live:
                 # the inner loop's entry charge, before its copies; the paid copy of the
                 # code before it (prepay.py) joins here
@@ -582,6 +593,25 @@ class _FuncGen:
         self.stack = stack
         self.live = fell
         self.index = wl.end
+
+    def outer_versioned(self, start: int, op: outerloops.OuterPlan) -> None:
+        """The loop at `start` twice: behind loops.py's test of its top-level accesses,
+        with them unchecked, and as it is (outerloops.py)."""
+        out = self.new_label()
+        stack = list(self.stack)
+        self.emit(f"if (WM_LIKELY({loops.precheck(op.plan)})) {{ {outerloops.MARK}")
+        self.outering, self.outer_unchecked = True, op.unchecked
+        self.emit_range(start, op.end + 1)
+        self.outer_unchecked = frozenset()
+        after, live = list(self.stack), self.live
+        self.emit(f"goto B{out};")
+        self.emit("}")
+        self.stack, self.live = stack, True
+        self.emit_range(start, op.end + 1)
+        self.outering = False
+        assert self.stack == after, "both copies leave the same stack"
+        self.live = self.live or live
+        self.out.append(f"B{out}:;")
 
     def fast_loop(self, start: int, plan: loops.LoopPlan | None,
                   guard: guards.GuardPlan | None, paid: loopfuel.FuelLoop | None) -> None:
@@ -922,7 +952,8 @@ class _FuncGen:
         its whole address range lies within the memory the code may assume (ranges.py) or
         an earlier access proved it (dominated.py), one comparison when k lies within that
         memory, the full check otherwise."""
-        if self.index in self.static or self.index in self.unchecked:
+        if self.index in self.static or self.index in self.unchecked or \
+                self.index in self.outer_unchecked:
             return ""
         if self.one_limit and k <= min(self.info.mem_min, _LIMIT_K_MAX):
             self.limit_ks.append(k)

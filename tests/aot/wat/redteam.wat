@@ -392,6 +392,48 @@
         (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1)))))
       (br_if $outer (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
     (local.get $s))
+;; outerloops.py: a counted loop whose body holds an inner loop, its top-level accesses
+  ;; tested once before it (the last byte, one past it where the last iteration traps after
+  ;; the stores before it, a bound that wraps past 2^32, fewer than 4 trips); a branch from
+  ;; the inner loop back to the outer one without counting, and a counter the inner loop
+  ;; also moves (neither may be versioned)
+  (func (export "o_walk") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $k i32) (local $s i32)
+    (loop $outer
+      (local.set $k (i32.or (i32.load8_u offset=1 (local.get $p)) (local.get $x)))
+      (loop $inner
+        (local.set $s (i32.add (local.get $s) (local.get $k)))
+        (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1)))))
+      (i32.store8 (local.get $p) (local.get $s))
+      (br_if $outer (i32.ne (local.tee $p (i32.add (local.get $p) (i32.const 1)))
+                            (local.get $n))))
+    (local.get $s))
+  (func (export "o_cont") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $k i32) (local $s i32)
+    (loop $outer
+      (local.set $k (i32.load8_u offset=1 (local.get $p)))
+      (loop $inner
+        (if (i32.eq (local.get $k) (local.get $x))
+          (then (i32.store8 offset=1 (local.get $p) (i32.add (local.get $x) (i32.const 1)))
+                (br $outer)))
+        (local.set $s (i32.add (local.get $s) (local.get $k)))
+        (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1)))))
+      (i32.store8 (local.get $p) (local.get $s))
+      (br_if $outer (i32.ne (local.tee $p (i32.add (local.get $p) (i32.const 1)))
+                            (local.get $n))))
+    (local.get $s))
+  (func (export "o_moved") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $k i32) (local $s i32)
+    (loop $outer
+      (local.set $k (i32.or (i32.load8_u offset=1 (local.get $p)) (local.get $x)))
+      (loop $inner
+        (local.set $s (i32.add (local.get $s) (local.get $k)))
+        (local.set $p (i32.add (local.get $p) (i32.and (local.get $k) (i32.const 1))))
+        (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1)))))
+      (i32.store8 (local.get $p) (local.get $s))
+      (br_if $outer (i32.ne (local.tee $p (i32.add (local.get $p) (i32.const 1)))
+                            (local.get $n))))
+    (local.get $s))
   ;; a hash of the whole memory (the device run compares it after every call)
   (func (export "checksum") (param i32 i32 i32) (result i32) (local $i i32) (local $h i32)
     (loop $l

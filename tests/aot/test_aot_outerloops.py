@@ -1,0 +1,129 @@
+"""outerloops.py: which counted loops with inner loops get their top-level accesses tested
+once, and which must not (tests/aot/wat/redteam.wat's o_* attacks run them against the
+interpreter, test_aot_unit.py's redteam case)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.aot.conftest import wat_to_wasm
+from wasmote.aot import outerloops
+from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE
+from wasmote.aot.translate import translate
+from wasmote.wasm.module import Module
+from wasmote.wasm.reader import read_module
+
+# the tree loop's shape: a counter p to n, a load and a store at p at the top level, an
+# inner loop between them; variants that branch back from the inner code, move the counter
+# there, give an inner block a result, have no inner loop, or nest two such loops
+WAT = """
+(module
+  (memory 1)
+  (func (export "walk") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $k i32) (local $s i32)
+    (loop $outer
+      (local.set $k (i32.or (i32.load8_u offset=1 (local.get $p)) (local.get $x)))
+      (loop $inner
+        (local.set $s (i32.add (local.get $s) (local.get $k)))
+        (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1)))))
+      (i32.store8 (local.get $p) (local.get $s))
+      (br_if $outer (i32.ne (local.tee $p (i32.add (local.get $p) (i32.const 1)))
+                            (local.get $n))))
+    (local.get $s))
+  (func (export "back") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $k i32)
+    (loop $outer
+      (local.set $k (i32.load8_u (local.get $p)))
+      (block $b
+        (loop $inner
+          (br_if $outer (i32.eq (local.get $k) (local.get $x)))
+          (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1))))))
+      (br_if $outer (i32.ne (local.tee $p (i32.add (local.get $p) (i32.const 1)))
+                            (local.get $n))))
+    (local.get $k))
+  (func (export "moved") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $k i32)
+    (loop $outer
+      (local.set $k (i32.load8_u (local.get $p)))
+      (loop $inner
+        (local.set $p (i32.add (local.get $p) (i32.and (local.get $k) (i32.const 1))))
+        (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1)))))
+      (br_if $outer (i32.ne (local.tee $p (i32.add (local.get $p) (i32.const 1)))
+                            (local.get $n))))
+    (local.get $k))
+  (func (export "typed") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $k i32)
+    (loop $outer
+      (local.set $k (i32.load8_u (local.get $p)))
+      (local.set $k (block (result i32)
+        (loop $inner
+          (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1)))))
+        (local.get $x)))
+      (br_if $outer (i32.ne (local.tee $p (i32.add (local.get $p) (i32.const 1)))
+                            (local.get $n))))
+    (local.get $k))
+  (func (export "noinner") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $k i32)
+    (loop $outer
+      (local.set $k (i32.load8_u (local.get $p)))
+      (if (local.get $x) (then (local.set $k (i32.const 1))))
+      (br_if $outer (i32.ne (local.tee $p (i32.add (local.get $p) (i32.const 1)))
+                            (local.get $n))))
+    (local.get $k))
+  (func (export "nested") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $q i32) (local $k i32)
+    (loop $rows
+      (local.set $q (i32.const 0))
+      (i32.store (local.get $n) (local.get $x))
+      (loop $cols
+        (local.set $k (i32.load8_u (local.get $q)))
+        (loop $inner
+          (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1)))))
+        (br_if $cols (i32.ne (local.tee $q (i32.add (local.get $q) (i32.const 1)))
+                             (i32.const 16))))
+      (br_if $rows (i32.ne (local.tee $n (i32.add (local.get $n) (i32.const 4)))
+                           (local.get $p))))
+    (local.get $k))
+)
+"""
+
+
+def _module(tmp_path: Path) -> Module:
+    return read_module(wat_to_wasm(tmp_path, "o", WAT).read_bytes())
+
+
+def _plans(mod: Module, name: str) -> tuple[dict[int, outerloops.OuterPlan], list[int],
+                                            list[int]]:
+    """The function's plans, its accesses, its loops."""
+    f = next(e.index for e in mod.exports if e.name == name)
+    instrs = mod.funcs[f].instrs
+    types = [(len(t.params), len(t.results)) for t in mod.types]
+    funcs = [types[fn.type_idx] for fn in mod.funcs]
+    accesses = [i for i, ins in enumerate(instrs) if ins.op in LOAD_SIZE or ins.op in STORE_SIZE]
+    loops = [i for i, ins in enumerate(instrs) if ins.op == 0x03]
+    return outerloops.plan(instrs, funcs, types, set()), accesses, loops
+
+
+def test_the_tree_loops_top_level_accesses_are_tested_once(tmp_path):
+    plans, accesses, loops = _plans(_module(tmp_path), "walk")
+    assert list(plans) == [loops[0]]
+    p = plans[loops[0]]
+    assert p.unchecked == frozenset(accesses)  # the load at p + 1 and the store at p
+    base = p.plan.bases[0]
+    assert (base.start.step, base.c_min, base.end) == (1, 0, 2)
+    # and the test is emitted: the loop runs twice, behind it and as it is
+    source = translate(_module(tmp_path)).source
+    assert source.count(outerloops.MARK) == 2  # walk and nested
+
+
+def test_inner_code_that_branches_back_or_moves_the_counter_keeps_the_checks(tmp_path):
+    mod = _module(tmp_path)
+    for name in ("back", "moved", "typed", "noinner"):
+        assert _plans(mod, name)[0] == {}, name
+
+
+def test_of_nested_candidates_the_innermost_is_versioned(tmp_path):
+    plans, accesses, loops = _plans(_module(tmp_path), "nested")
+    # $rows counts $n by 4 to $p, its store at $n; $cols counts $q to 16 around $inner
+    assert list(plans) == [loops[1]]
+    assert plans[loops[1]].unchecked == frozenset({accesses[1]})
