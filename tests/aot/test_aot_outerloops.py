@@ -15,7 +15,7 @@ from wasmote.wasm.reader import read_module
 
 # the tree loop's shape: a counter p to n, a load and a store at p at the top level, an
 # inner loop between them; variants that branch back from the inner code, move the counter
-# there, give an inner block a result, have no inner loop, or nest two such loops
+# there, give an inner block a result, have no inner loop, call, or nest two such loops
 WAT = """
 (module
   (memory 1)
@@ -70,6 +70,16 @@ WAT = """
       (br_if $outer (i32.ne (local.tee $p (i32.add (local.get $p) (i32.const 1)))
                             (local.get $n))))
     (local.get $k))
+  (func $f (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func (export "calls") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $k i32)
+    (loop $outer
+      (local.set $k (call $f (i32.load8_u (local.get $p))))
+      (loop $inner
+        (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1)))))
+      (br_if $outer (i32.ne (local.tee $p (i32.add (local.get $p) (i32.const 1)))
+                            (local.get $n))))
+    (local.get $k))
   (func (export "nested") (param $p i32) (param $n i32) (param $x i32) (result i32)
     (local $q i32) (local $k i32)
     (loop $rows
@@ -117,8 +127,9 @@ def test_the_tree_loops_top_level_accesses_are_tested_once(tmp_path):
 
 
 def test_inner_code_that_branches_back_or_moves_the_counter_keeps_the_checks(tmp_path):
+    """(and a loop that calls: not worth its copy, outerloops.py)"""
     mod = _module(tmp_path)
-    for name in ("back", "moved", "typed", "noinner"):
+    for name in ("back", "moved", "typed", "noinner", "calls"):
         assert _plans(mod, name)[0] == {}, name
 
 
