@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.aot.conftest import wat_to_wasm
-from wasmote.aot import outerloops
+from wasmote.aot import guardhoist, outerloops
 from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE
 from wasmote.aot.translate import translate
 from wasmote.wasm.module import Module
@@ -138,3 +138,21 @@ def test_of_nested_candidates_the_innermost_is_versioned(tmp_path):
     # $rows counts $n by 4 to $p, its store at $n; $cols counts $q to 16 around $inner
     assert list(plans) == [loops[1]]
     assert plans[loops[1]].unchecked == frozenset({accesses[1]})
+
+
+def test_a_loop_guardhoist_also_versions_gets_one_test_for_both(tmp_path):
+    """(a walk whose base $t the loop never moves, and a load at the counter $n: two copies,
+    behind one test, not four)"""
+    wat = """(module (memory 1)
+      (func (export "f") (param $t i32) (param $n i32) (local $k i32)
+        (loop $o
+          (local.set $k (i32.load (local.get $n)))
+          (loop $w
+            (local.set $k (i32.load8_u
+              (i32.add (local.get $t) (i32.and (local.get $k) (i32.const 255)))))
+            (br_if $w (local.get $k)))
+          (br_if $o (local.tee $n (i32.add (local.get $n) (i32.const -1)))))))"""
+    source = translate(read_module(wat_to_wasm(tmp_path, "both", wat).read_bytes())).source
+    tests = [line for line in source.splitlines() if outerloops.MARK in line]
+    assert len(tests) == 1 and guardhoist.MARK in tests[0]
+    assert source.count("wm_ld8(") == 4  # the walk's load: guarded and not, in two copies

@@ -20,7 +20,8 @@ replaced by "these locals now hold unknown values" (`local.get x; i32.eqz; local
 an `if` also dropping its condition). Its plan's accesses are checked once before the
 loop, as loops.py checks them (`precheck`): the loop runs twice in the C, behind that test
 with those accesses unchecked and as it is, both copies emitted in full (inner loops keep
-their own copies, prepay.py its paid entry), so they charge and trap alike. Only one level
+their own copies, prepay.py its paid entry; a loop guardhoist.py versions too gets one test
+for both, translate.hoisted), so they charge and trap alike. Only one level
 (a loop inside such a copy is not versioned again; of nested candidates the innermost), at
 most MAX_LOOP instructions (each copy costs the loop's code again), and no calls in the loop:
 a call costs more than the checks saved, and the second copy of its call sites changed what

@@ -543,20 +543,29 @@ class _FuncGen:
 
     def hoisted(self, start: int, hoist: guardhoist.Hoist) -> None:
         """The loop at `start` twice: behind the test of its inner guards' invariant terms,
-        with those terms left out of them, and as it is (guardhoist.py)."""
+        with those terms left out of them, and as it is (guardhoist.py). When outerloops.py
+        versions the same loop, its test joins this one (two copies, not four)."""
         out = self.new_label()
         stack = list(self.stack)
         cond = " && ".join(guards.term_c(g, self.info.mem_min) for g in hoist.terms)
-        self.emit(f"if (WM_LIKELY({cond})) {{ {guardhoist.MARK}")
+        op = self.outer.get(start) if not self.outering and not self.copying else None
+        if op is not None:
+            cond = f"{cond} && {loops.precheck(op.plan)}"
+        self.emit(f"if (WM_LIKELY({cond})) {{ {guardhoist.MARK}"
+                  + (f" {outerloops.MARK}" if op else ""))
         self.hoisting, self.known = True, frozenset(hoist.terms)
+        if op is not None:
+            self.outering, self.outer_unchecked = True, op.unchecked
         self.emit_range(start, hoist.end + 1)
-        self.known = frozenset()
+        self.known, self.outer_unchecked = frozenset(), frozenset()
         after, live = list(self.stack), self.live
         self.emit(f"goto B{out};")
         self.emit("}")
         self.stack, self.live = stack, True
         self.emit_range(start, hoist.end + 1)
         self.hoisting = False
+        if op is not None:
+            self.outering = False
         assert self.stack == after, "both copies leave the same stack"
         self.live = self.live or live
         self.out.append(f"B{out}:;")

@@ -413,8 +413,8 @@
     (loop $outer
       (local.set $k (i32.load8_u offset=1 (local.get $p)))
       (loop $inner
-        (if (i32.eq (local.get $k) (local.get $x))
-          (then (i32.store8 offset=1 (local.get $p) (i32.add (local.get $x) (i32.const 1)))
+        (if (i32.and (i32.eq (local.get $k) (local.get $x)) (i32.ne (local.get $k) (i32.const 0)))
+          (then (i32.store8 offset=1 (local.get $p) (i32.const 0))
                 (br $outer)))
         (local.set $s (i32.add (local.get $s) (local.get $k)))
         (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1)))))
