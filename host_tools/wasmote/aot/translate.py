@@ -538,8 +538,7 @@ class _FuncGen:
                     self.entry_paid = -1
                 i += 1
                 continue
-            self.versioned(i, seg)
-            i = seg.end
+            i = self.versioned(i, seg)
 
     def hoisted(self, start: int, hoist: guardhoist.Hoist) -> None:
         """The loop at `start` twice: behind the test of its inner guards' invariant terms,
@@ -661,25 +660,38 @@ class _FuncGen:
         self.emit("}")
         self.after.setdefault(end, []).append(f"B{out}:;")
 
-    def versioned(self, start: int, seg: checks.Segment) -> None:
+    def versioned(self, start: int, seg: checks.Segment) -> int:
         """The segment twice: grouped accesses unchecked behind one combined check, and as
-        it is (checks.py)."""
+        it is (checks.py). Returns where the instructions go on."""
         cond = " && ".join(f"GRP_OK(l{g.local}, {g.c_min}, {g.end})" for g in seg.groups)
+        end = seg.end + 1 if self.back_edge_at(seg.end) else seg.end
         stack = list(self.stack)
         self.emit(f"if (WM_LIKELY({cond})) {{")
         self.fast = seg.fast
-        for i in range(start, seg.end):
+        for i in range(start, end):
             self.index = i
             self.instr(self.instrs[i])
         self.fast = {}
         after = list(self.stack)
         self.stack = stack
         self.emit("} else {")
-        for i in range(start, seg.end):
+        for i in range(start, end):
             self.index = i
             self.instr(self.instrs[i])
         self.emit("}")
         assert self.stack == after and self.live, "a segment has no control flow"
+        return end
+
+    def back_edge_at(self, i: int) -> bool:
+        """Whether the instruction after a segment is a loop's `br_if` back that each copy
+        of the segment can take itself: with one test after the copies, both compute its
+        condition as a 0/1 value and GCC tests their join (it does not thread a join into
+        a loop's latch), where one copy's own compare and branch is what the loop needs."""
+        if i >= len(self.instrs) or i in self.after or i == self.entry_paid or \
+                i in self.segments or i in self.skip:
+            return False
+        ins = self.instrs[i]
+        return ins.op == 0x0D and self.ctl[-1 - ins.imm[0]].kind == "loop"  # br_if
 
     def return_stmt(self, results: tuple[int, ...]) -> str:
         if not results:
