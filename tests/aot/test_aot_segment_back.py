@@ -1,11 +1,11 @@
-"""A combined-check segment (checks.py) that a loop's `br_if` back follows: each of the
-segment's two copies ends with its own branch back (translate.py, back_edge_at), so GCC
-compiles one compare and branch per copy instead of joining two 0/1 values and testing the
-join. The emitted C shows the shape (and that a `br_if` out of a block keeps one test after
-the copies); the AOT code with and without fuel gives the interpreter's answers, traps and
-memory, at the memory's last byte and with addresses that wrap at 2^32. Fuel counts in
-every slice: tests/aot/c/aot_unit.c's "redteam" case runs tests/aot/wat/redteam.wat, whose
-loops take this shape too (test_redteam_reaches_it)."""
+"""Without fuel, a combined-check segment (checks.py) that a loop's `br_if` back follows:
+each of the segment's two copies ends with its own branch back (translate.py,
+back_edge_at), so GCC compiles one compare and branch per copy instead of joining two 0/1
+values and testing the join. The emitted C shows the shape (the fuel build, and a `br_if`
+out of a block, keep one test after the copies); the AOT code with and without fuel gives
+the interpreter's answers, traps and memory, at the memory's last byte and with addresses
+that wrap at 2^32, and so do tests/aot/wat/redteam.wat's attacks without fuel (their
+loops take this shape too; with fuel they are test_aot_redteam.py's)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
 
 from tests.aot.conftest import wat_to_wasm
 from tests.aot.test_aot_optimizations import CHECKSUM, run
+from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.translate import translate
@@ -72,8 +73,8 @@ def test_each_copy_takes_the_branch_back_itself(tmp_path: Path, fuel: bool) -> N
     # with the branch back, and nothing tested after them
     seg = _function(src, 1).split("if (WM_LIKELY(GRP_OK(", 1)[1]
     back = r"\n    if \(s0i\) \{ (?:CHARGE\(\d+\); )?goto L\d+; \}\n    \}"
-    assert len(re.findall(back + r" else \{\n", seg)) == 1
-    assert re.search(back + r"\nB\d+:;\n", seg)
+    assert len(re.findall(back + r" else \{\n", seg)) == (0 if fuel else 1)
+    assert bool(re.search(back + r"\nB\d+:;\n", seg)) != fuel
     # "out": a br_if out of a block stays after the copies, tested once
     seg = _function(src, 2).split("if (WM_LIKELY(GRP_OK(", 1)[1]
     assert len(re.findall(r"goto B\d+;", seg)) == 1
@@ -95,9 +96,34 @@ def test_the_copies_match_the_interpreter(tmp_path: Path, host_target: object,
     assert sum(a.startswith("trap") for a in interp[::2]) == 2 * 4
 
 
-def test_redteam_reaches_it(tmp_path: Path) -> None:
-    """redteam.wat (run by aot_unit.c in every fuel slice) has segments followed by a
-    branch back, so its fuel checks cover the copies' charges."""
+def test_redteam_without_fuel_matches_the_interpreter(tmp_path: Path,
+                                                     host_target: object) -> None:
+    """redteam.wat's attacks (those that end) without fuel, each in a fresh instance, its
+    answer and the memory's checksum after it; the file reaches the shape."""
     wat = (Path(__file__).parent / "wat" / "redteam.wat").read_text()
-    src = translate(read_module(wat_to_wasm(tmp_path, "redteam", wat).read_bytes())).source
-    assert re.search(r"\n    if \(s0i\) \{ CHARGE\(\d+\); goto L\d+; \}\n    \} else \{", src)
+    wasm = wat_to_wasm(tmp_path, "redteam", wat)
+    data = wasm.read_bytes()
+    src = translate(read_module(data), fuel=False).source
+    assert re.search(r"\n    if \(s0i\) \{ goto L\d+; \}\n    \} else \{", src)
+    aot = compile_wasm(data, host_target, fuel=False, source=str(wasm)).aot  # type: ignore[arg-type]
+    pkg = tmp_path / "redteam.wmp"
+    pkg.write_bytes(Package(Manifest("redteam", Version(0, 0, 0)), data, (aot,)).to_bytes())
+    calls = []
+    for line in (Path(__file__).parent / "wat" / "redteam.calls").read_text().splitlines():
+        f = line.split()
+        if f and not f[0].startswith("#") and "endless" not in f:
+            calls.append(f"invoke - {f[0]} " + " ".join(f"i32:{int(a, 0) & 0xFFFFFFFF:x}"
+                                                      for a in f[1:4]))
+    driver = posix_build.build_program("wasmote-spec", "release")
+
+    def answers(module: Path) -> list[str]:
+        with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
+            out = []
+            for call in calls:
+                assert drv.command(f"module - {drv.module_source(module)}") == "ok"
+                out.append(drv.command(call))
+                out.append(drv.command("invoke - checksum i32:0 i32:0 i32:0"))
+            return out
+
+    interp, native = answers(wasm), answers(pkg)
+    assert len(calls) > 100 and native == interp

@@ -686,8 +686,11 @@ class _FuncGen:
         """Whether the instruction after a segment is a loop's `br_if` back that each copy
         of the segment can take itself: with one test after the copies, both compute its
         condition as a 0/1 value and GCC tests their join (it does not thread a join into
-        a loop's latch), where one copy's own compare and branch is what the loop needs."""
-        if i >= len(self.instrs) or i in self.after or i == self.entry_paid or \
+        a loop's latch), where one copy's own compare and branch is what the loop needs.
+        Without fuel only: with fuel the branch back charges, the charge's block is the
+        latch and GCC threads the join itself (taking the branch in each copy there made
+        nettle-aes 3.97 M -> 4.08 M, nettle-sha256 3.36 M -> 3.41 M, ud 4.44 M -> 4.49 M)."""
+        if self.fuel or i >= len(self.instrs) or i in self.after or i == self.entry_paid or \
                 i in self.segments or i in self.skip:
             return False
         ins = self.instrs[i]
