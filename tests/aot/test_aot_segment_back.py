@@ -26,7 +26,9 @@ from wasmote.wasm.reader import read_module
 
 # "back": a call in the body (no fuel copy, no loops.py or guards.py copy), then a segment
 # (the load and the store at $p + constants) that the exit test and the br_if back follow.
-# "out": the same segment followed by a br_if out of a block: not a branch back.
+# "out": the same segment followed by a br_if out of a block: not a branch back. "down":
+# the branch back on a counter stepped to 0 (not a 0/1 value: one test after the copies).
+# "held": the compare's 0/1 value held in a local that the br_if reads (md5's shape).
 WAT = f"""(module
   (memory 1)
   (func $id (param i32) (result i32) (local.get 0))
@@ -51,6 +53,26 @@ WAT = f"""(module
         (br_if $b (i32.eq (local.tee $i (i32.add (local.get $i) (i32.const 1)))
                           (local.get $n)))
         (br $l)))
+    (local.get $acc))
+  (func (export "down") (param $p i32) (param $n i32) (result i32)
+    (local $acc i32)
+    (loop $l
+      (local.set $acc (call $id (local.get $acc)))
+      (local.set $acc (i32.add (local.get $acc) (i32.load offset=4 (local.get $p))))
+      (i32.store8 offset=9 (local.get $p) (local.get $acc))
+      (local.set $p (i32.add (local.get $p) (i32.const 3)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $acc))
+  (func (export "held") (param $p i32) (param $n i32) (result i32)
+    (local $i i32) (local $acc i32) (local $c i32)
+    (loop $l
+      (local.set $acc (call $id (local.get $acc)))
+      (local.set $acc (i32.add (local.get $acc) (i32.load offset=4 (local.get $p))))
+      (i32.store8 offset=9 (local.get $p) (local.get $acc))
+      (local.set $c (i32.ne (local.get $i) (i32.sub (local.get $n) (i32.const 1))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (local.set $p (i32.add (local.get $p) (i32.const 3)))
+      (br_if $l (local.get $c)))
     (local.get $acc)){CHECKSUM})
 """
 
@@ -71,10 +93,12 @@ def test_each_copy_takes_the_branch_back_itself(tmp_path: Path, fuel: bool) -> N
                     fuel=fuel).source
     # "back": the segment's copies (GRP_OK's fast one, then the checked one), each ending
     # with the branch back, and nothing tested after them
-    seg = _function(src, 1).split("if (WM_LIKELY(GRP_OK(", 1)[1]
     back = r"\n    if \(s0i\) \{ (?:CHARGE\(\d+\); )?goto L\d+; \}\n    \}"
-    assert len(re.findall(back + r" else \{\n", seg)) == (0 if fuel else 1)
-    assert bool(re.search(back + r"\nB\d+:;\n", seg)) != fuel
+    for f, fires in ((1, not fuel), (3, False), (4, not fuel)):
+        seg = _function(src, f).split("if (WM_LIKELY(GRP_OK(", 1)[1]
+        assert len(re.findall(back + r" else \{\n", seg)) == (1 if fires else 0), f
+        # and no test after them: one branch back in each copy, or one after both
+        assert len(re.findall(r"goto L\d+;", seg)) == (2 if fires else 1), f
     # "out": a br_if out of a block stays after the copies, tested once
     seg = _function(src, 2).split("if (WM_LIKELY(GRP_OK(", 1)[1]
     assert len(re.findall(r"goto B\d+;", seg)) == 1
@@ -90,10 +114,11 @@ def test_the_copies_match_the_interpreter(tmp_path: Path, host_target: object,
     pkg = tmp_path / "back.wmp"
     pkg.write_bytes(Package(Manifest("back", Version(0, 0, 0)), data, (aot,)).to_bytes())
     driver = posix_build.build_program("wasmote-spec", "release")
-    calls = [f"invoke - {f} i32:{p:x} i32:{n:x}" for f in ("back", "out") for p, n in CALLS]
+    calls = [f"invoke - {f} i32:{p:x} i32:{n:x}" for f in ("back", "out", "down", "held")
+             for p, n in CALLS]
     interp, native = run(driver, wasm, calls), run(driver, pkg, calls)
     assert native == interp
-    assert sum(a.startswith("trap") for a in interp[::2]) == 2 * 4
+    assert sum(a.startswith("trap") for a in interp[::2]) == 4 * 4
 
 
 def test_redteam_without_fuel_matches_the_interpreter(tmp_path: Path,
