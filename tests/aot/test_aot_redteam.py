@@ -25,7 +25,7 @@ from tests.firmware.conftest import spectest_image
 from tests.harness.aot_spec_transport import AotTransport
 from tests.harness.spec_driver import DriverProcess, StreamTransport, Transport
 from wasmote import posix_build
-from wasmote.aot import guardhoist, narrow, outerloops
+from wasmote.aot import guardhoist, narrow, outerloops, rangehoist
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.targets import target_for_board
 from wasmote.aot.translate import translate
@@ -53,6 +53,8 @@ REACHES = {
     "walk": ("CHARGE_AHEAD",), "walk_out": ("CHARGE_AHEAD",), "states": ("CHARGE_AHEAD",),
     # outerloops.py: a counted loop with an inner loop, its top-level accesses tested once
     "o_walk": (outerloops.MARK,),
+    # rangehoist.py: an inner loop's RANGE_OK made before the loop around it
+    "r_dot": (rangehoist.MARK,), "r_grow": (rangehoist.MARK,),
 }
 # loops that must keep every charge: the counter or the bound moves in the body, or a
 # br_table branches back
@@ -61,6 +63,8 @@ NO_FUEL_COPY = ("bumped", "bound_moves", "table_back")
 NO_HOIST = ("h_moved",)
 # inner code that branches back to the loop, or moves its counter: no test before the loop
 NO_OUTER = ("o_cont", "o_moved")
+# the loop around moves the inner loop's base or bound, or sets its base on one arm only
+NO_RANGE = ("r_moved", "r_count", "r_if")
 
 
 def _functions(tmp_path: Path) -> tuple[Module, dict[str, str]]:
@@ -87,6 +91,8 @@ def test_every_attack_reaches_the_transformation_it_attacks(tmp_path):
     assert not any(hoisted.values()), hoisted
     versioned = {name: outerloops.MARK in bodies[name] for name in NO_OUTER}
     assert not any(versioned.values()), versioned
+    ranged = {name: rangehoist.MARK in bodies[name] for name in NO_RANGE}
+    assert not any(ranged.values()), ranged
 
 
 def test_the_walks_run_a_round_of_copies(tmp_path):

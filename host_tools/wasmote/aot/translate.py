@@ -39,6 +39,7 @@ from wasmote.aot import (
     narrow,
     outerloops,
     prepay,
+    rangehoist,
     ranges,
     selectload,
     stackcheck,
@@ -361,6 +362,14 @@ class _FuncGen:
         # (guardhoist.py)
         self.hoists = guardhoist.plan(self.instrs, self.guards,
                                       set(self.loops) | set(self.guards) | set(self.loopfuel))
+        # ... and of their inner counted loops' range tests, when invariant (rangehoist.py)
+        self.ranges = rangehoist.plan(self.instrs, self.loops, set(self.loops)
+                                      | set(self.guards) | set(self.loopfuel)) \
+            if plan_checks else {}
+        for s_, rh in self.ranges.items():
+            if s_ not in self.hoists:
+                self.hoists[s_] = guardhoist.Hoist(rh.end, ())
+        self.ranged: frozenset[int] = frozenset()  # inner loops whose range test held
         self.known: frozenset[guards.Guard] = frozenset()  # guard terms tested before
         self.hoisting = False  # inside a loop versioned on such a test
         # loops whose branches back also pay an inner loop's entry charge (prepay.py)
@@ -550,17 +559,22 @@ class _FuncGen:
         versions the same loop, its test joins this one (two copies, not four)."""
         out = self.new_label()
         stack = list(self.stack)
-        cond = " && ".join(guards.term_c(g, self.info.mem_min) for g in hoist.terms)
+        rh = self.ranges.get(start)
+        cond = " && ".join([guards.term_c(g, self.info.mem_min) for g in hoist.terms]
+                           + ([t for _, t in rh.tests] if rh else []))
         op = self.outer.get(start) if not self.outering and not self.copying else None
         if op is not None:
             cond = f"{cond} && {loops.precheck(op.plan)}"
         self.emit(f"if (WM_LIKELY({cond})) {{ {guardhoist.MARK}"
-                  + (f" {outerloops.MARK}" if op else ""))
+                  + (f" {outerloops.MARK}" if op else "")
+                  + (f" {rangehoist.MARK}" if rh else ""))
         self.hoisting, self.known = True, frozenset(hoist.terms)
+        self.ranged = frozenset(i for i, _ in rh.tests) if rh else frozenset()
         if op is not None:
             self.outering, self.outer_unchecked = True, op.unchecked
         self.emit_range(start, hoist.end + 1)
         self.known, self.outer_unchecked = frozenset(), frozenset()
+        self.ranged = frozenset()
         after, live = list(self.stack), self.live
         self.emit(f"goto B{out};")
         self.emit("}")
@@ -634,10 +648,10 @@ class _FuncGen:
         loop is skipped (its `end` gets the exit label)."""
         out = self.new_label()
         stack = list(self.stack)
-        conds = ([loops.precheck(plan)] if plan else []) + \
+        conds = ([loops.precheck(plan)] if plan and start not in self.ranged else []) + \
             ([guards.guard_c(guard, self.info.mem_min, self.known)] if guard else []) + \
             ([loopfuel.covered(paid)] if paid else [])
-        self.emit(f"if (WM_LIKELY({' && '.join(conds)})) {{")
+        self.emit(f"if (WM_LIKELY({' && '.join(conds) or '1'})) {{")
         lab = self.new_label()
         self.ctl.append(_Ctl("loop", lab, len(self.stack), (), (), True, at=start,
                              counts=loopfuel.iterations(lab) if paid else ""))

@@ -434,6 +434,79 @@
       (br_if $outer (i32.ne (local.tee $p (i32.add (local.get $p) (i32.const 1)))
                             (local.get $n))))
     (local.get $s))
+;; rangehoist.py: an inner counted loop's range test made before the loop around it, its
+  ;; counter set to 0 and its base copied from a local the outer loop never assigns; the
+  ;; range ends at the last byte or one past, the trip count wraps (n = 0), the memory grows
+  ;; between entries; the outer loop moves the base, the bound, or sets the base on one arm
+  (func (export "r_dot") (param $b i32) (param $n i32) (param $m i32) (result i32)
+    (local $j i32) (local $q i32) (local $s i32)
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (local.set $q (local.get $b))
+      (loop $inner
+        (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
+        (i32.store8 (local.get $q) (local.get $s))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br_if $inner (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 1)))
+                              (local.get $n))))
+      (br_if $outer (local.tee $m (i32.add (local.get $m) (i32.const -1)))))
+    (local.get $s))
+  (func (export "r_grow") (param $b i32) (param $n i32) (param $m i32) (result i32)
+    (local $j i32) (local $q i32) (local $s i32)
+    (loop $outer
+      (local.set $s (i32.add (local.get $s) (call $grow)))
+      (local.set $j (i32.const 0))
+      (local.set $q (local.get $b))
+      (loop $inner
+        (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
+        (i32.store8 (local.get $q) (local.get $s))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br_if $inner (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 1)))
+                              (local.get $n))))
+      (br_if $outer (local.tee $m (i32.add (local.get $m) (i32.const -1)))))
+    (local.get $s))
+  (func (export "r_moved") (param $b i32) (param $n i32) (param $m i32) (result i32)
+    (local $j i32) (local $q i32) (local $s i32)
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (local.set $q (local.get $b))
+      (loop $inner
+        (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
+        (i32.store8 (local.get $q) (local.get $s))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br_if $inner (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 1)))
+                              (local.get $n))))
+      (local.set $b (i32.add (local.get $b) (i32.const 3)))
+      (br_if $outer (local.tee $m (i32.add (local.get $m) (i32.const -1)))))
+    (local.get $s))
+  (func (export "r_count") (param $b i32) (param $n i32) (param $m i32) (result i32)
+    (local $j i32) (local $q i32) (local $s i32)
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (local.set $q (local.get $b))
+      (loop $inner
+        (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
+        (i32.store8 (local.get $q) (local.get $s))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br_if $inner (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 1)))
+                              (local.get $n))))
+      (local.set $n (i32.add (local.get $n) (i32.const 4)))
+      (br_if $outer (local.tee $m (i32.add (local.get $m) (i32.const -1)))))
+    (local.get $s))
+  (func (export "r_if") (param $b i32) (param $n i32) (param $m i32) (result i32)
+    (local $j i32) (local $q i32) (local $s i32)
+    (local.set $q (local.get $b))
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (if (i32.and (local.get $m) (i32.const 1)) (then (local.set $q (local.get $b))))
+      (loop $inner
+        (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
+        (i32.store8 (local.get $q) (local.get $s))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br_if $inner (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 1)))
+                              (local.get $n))))
+      (br_if $outer (local.tee $m (i32.add (local.get $m) (i32.const -1)))))
+    (local.get $s))
   ;; a hash of the whole memory (the device run compares it after every call)
   (func (export "checksum") (param i32 i32 i32) (result i32) (local $i i32) (local $h i32)
     (loop $l
