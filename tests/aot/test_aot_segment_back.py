@@ -142,7 +142,8 @@ def test_redteam_without_fuel_matches_the_interpreter(tmp_path: Path,
     driver = posix_build.build_program("wasmote-spec", "release")
 
     def answers(module: Path) -> list[str]:
-        with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
+        # a fresh module per redteam.calls line: 64 MB ran out ("nomemory") at 172 lines
+        with DriverProcess(driver, ["--arena-mb", "128"]) as drv:
             out = []
             for call in calls:
                 assert drv.command(f"module - {drv.module_source(module)}") == "ok"
