@@ -10,7 +10,9 @@ import pytest
 
 from tests.harness.spec_runner import FileReport, summary_table
 from wasmote.aot.compile import compile_wasm
-from wasmote.aot.targets import get_target
+from wasmote.aot.targets import Target, get_target
+from wasmote.package.container import Package
+from wasmote.package.manifest import Manifest, Version
 
 HERE = Path(__file__).resolve().parent
 
@@ -22,6 +24,17 @@ def wat_to_wasm(folder: Path, name: str, wat: str) -> Path:
     wasm = folder / f"{name}.wasm"
     subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
     return wasm
+
+
+def aot_package(wasm: Path, target: Target, *, fuel: bool = True,
+                use_cache: bool = True) -> Path:
+    """wasm's package with its AOT section for `target` (NAME.wmp beside it): what the spec
+    driver runs as AOT code, against the bare module it interprets."""
+    data = wasm.read_bytes()
+    aot = compile_wasm(data, target, fuel=fuel, source=str(wasm), use_cache=use_cache).aot
+    pkg = wasm.with_suffix(".wmp")
+    pkg.write_bytes(Package(Manifest(wasm.stem, Version(0, 0, 0)), data, (aot,)).to_bytes())
+    return pkg
 
 
 @pytest.fixture(scope="session")

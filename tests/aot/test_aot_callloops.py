@@ -14,15 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.aot.conftest import wat_to_wasm
+from tests.aot.conftest import aot_package, wat_to_wasm
 from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
 from wasmote.aot import callloops, stackcheck
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.targets import get_target
 from wasmote.aot.translate import translate
-from wasmote.package.container import Package
-from wasmote.package.manifest import Manifest, Version
 from wasmote.wasm.reader import read_module
 
 # defined functions: 0 a leaf; 1 a loop calling only it; 2 a loop calling itself; 3 a call
@@ -135,10 +133,7 @@ def test_the_command_line_still_applies_under_the_attribute(tmp_path, target):
 
 def test_a_recursive_matcher_matches_the_interpreter(tmp_path, host_target):
     wasm = wat_to_wasm(tmp_path, "match", MATCH)
-    data = wasm.read_bytes()
-    pkg = tmp_path / "match.wmp"
-    aot = compile_wasm(data, host_target, source=str(wasm)).aot
-    pkg.write_bytes(Package(Manifest("match", Version(0, 0, 0)), data, (aot,)).to_bytes())
+    pkg = aot_package(wasm, host_target)
     calls = [(0, N, 4), (1000, N, 4), (LAST, N, 4), (LAST + 1, N, 4), (LAST + 1, N, 0),
              (65535, 1, 3), (0xFFFFFFF0, N, 4), (0xFFFFF9C0, N, 2), (30000, 1, 4),
              (30000, 0, 4)]

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import re
 
-from tests.aot.conftest import wat_to_wasm
+from tests.aot.conftest import aot_package, wat_to_wasm
 from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
-from wasmote.aot.compile import compile_wasm
 from wasmote.aot.link import build_image
 from wasmote.aot.targets import compiler_for
 from wasmote.aot.translate import translate
-from wasmote.package.container import Package
-from wasmote.package.manifest import Manifest, Version
 from wasmote.wasm.reader import read_module
 
 
@@ -80,10 +77,7 @@ def test_the_compiler_drops_checks_with_it(tmp_path, host_target):
 
 def test_up_to_the_last_byte_and_past_it_as_the_interpreter(tmp_path, host_target):
     wasm = wat_to_wasm(tmp_path, "need", MODULE)
-    data = wasm.read_bytes()
-    pkg = tmp_path / "need.wmp"
-    aot = compile_wasm(data, host_target, source=str(wasm)).aot
-    pkg.write_bytes(Package(Manifest("need", Version(0, 0, 0)), data, (aot,)).to_bytes())
+    pkg = aot_package(wasm, host_target)
     driver = posix_build.build_program("wasmote-spec", "release")
     calls = [f"{f} i32:{n:x}" for f in ("fits", "past") for n in (0, 1, 7, 14, 15, 31, 0xFFFF)]
     answers = {}

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import re
 
-from tests.aot.conftest import wat_to_wasm
+from tests.aot.conftest import aot_package, wat_to_wasm
 from tests.aot.test_aot_optimizations import CHECKSUM, run
 from wasmote import posix_build
-from wasmote.aot.compile import compile_wasm
 from wasmote.aot.translate import translate
-from wasmote.package.container import Package
-from wasmote.package.manifest import Manifest, Version
 from wasmote.wasm.reader import read_module
 
 # "tail": md5's round loop in small: ifs, then accesses at $p + constants (one combined
@@ -71,10 +68,7 @@ def test_the_no_fuel_build_gives_the_copied_loop_the_copys_shape(tmp_path):
 
 def test_the_shape_without_fuel_matches_the_interpreter(tmp_path, host_target):
     wasm = wat_to_wasm(tmp_path, "shape", SHAPE)
-    data = wasm.read_bytes()
-    aot = compile_wasm(data, host_target, fuel=False, source=str(wasm)).aot
-    pkg = tmp_path / "shape.wmp"
-    pkg.write_bytes(Package(Manifest("shape", Version(0, 0, 0)), data, (aot,)).to_bytes())
+    pkg = aot_package(wasm, host_target, fuel=False)
     driver = posix_build.build_program("wasmote-spec", "release")
     calls = [f"invoke - {f} i32:{p:x} i32:{n:x}" for f in ("tail", "calls") for p, n in CALLS]
     interp, native = run(driver, wasm, calls), run(driver, pkg, calls)

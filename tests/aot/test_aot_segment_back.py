@@ -14,14 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.aot.conftest import wat_to_wasm
+from tests.aot.conftest import aot_package, wat_to_wasm
 from tests.aot.test_aot_optimizations import CHECKSUM, run
 from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
-from wasmote.aot.compile import compile_wasm
+from wasmote.aot.targets import Target
 from wasmote.aot.translate import translate
-from wasmote.package.container import Package
-from wasmote.package.manifest import Manifest, Version
 from wasmote.wasm.reader import read_module
 
 # "back": a call in the body (no fuel copy, no loops.py or guards.py copy), then a segment
@@ -106,13 +104,10 @@ def test_each_copy_takes_the_branch_back_itself(tmp_path: Path, fuel: bool) -> N
 
 
 @pytest.mark.parametrize("fuel", [True, False])
-def test_the_copies_match_the_interpreter(tmp_path: Path, host_target: object,
+def test_the_copies_match_the_interpreter(tmp_path: Path, host_target: Target,
                                           fuel: bool) -> None:
     wasm = wat_to_wasm(tmp_path, "back", WAT)
-    data = wasm.read_bytes()
-    aot = compile_wasm(data, host_target, fuel=fuel, source=str(wasm)).aot  # type: ignore[arg-type]
-    pkg = tmp_path / "back.wmp"
-    pkg.write_bytes(Package(Manifest("back", Version(0, 0, 0)), data, (aot,)).to_bytes())
+    pkg = aot_package(wasm, host_target, fuel=fuel)
     driver = posix_build.build_program("wasmote-spec", "release")
     calls = [f"invoke - {f} i32:{p:x} i32:{n:x}" for f in ("back", "out", "down", "held")
              for p, n in CALLS]
@@ -122,7 +117,7 @@ def test_the_copies_match_the_interpreter(tmp_path: Path, host_target: object,
 
 
 def test_redteam_without_fuel_matches_the_interpreter(tmp_path: Path,
-                                                     host_target: object) -> None:
+                                                     host_target: Target) -> None:
     """redteam.wat's attacks (those that end) without fuel, each in a fresh instance, its
     answer and the memory's checksum after it; the file reaches the shape."""
     wat = (Path(__file__).parent / "wat" / "redteam.wat").read_text()
@@ -130,9 +125,7 @@ def test_redteam_without_fuel_matches_the_interpreter(tmp_path: Path,
     data = wasm.read_bytes()
     src = translate(read_module(data), fuel=False).source
     assert re.search(r"\n    if \(s0i\) \{ goto L\d+; \}\n    \} else \{", src)
-    aot = compile_wasm(data, host_target, fuel=False, source=str(wasm)).aot  # type: ignore[arg-type]
-    pkg = tmp_path / "redteam.wmp"
-    pkg.write_bytes(Package(Manifest("redteam", Version(0, 0, 0)), data, (aot,)).to_bytes())
+    pkg = aot_package(wasm, host_target, fuel=False)
     calls = []
     for line in (Path(__file__).parent / "wat" / "redteam.calls").read_text().splitlines():
         f = line.split()

@@ -9,14 +9,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.aot.conftest import wat_to_wasm
+from tests.aot.conftest import aot_package, wat_to_wasm
 from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
-from wasmote.aot.compile import compile_wasm
 from wasmote.aot.selectload import SelectLoad, plan_select_load
 from wasmote.aot.translate import translate
-from wasmote.package.container import Package
-from wasmote.package.manifest import Manifest, Version
 from wasmote.wasm.module import Instr
 from wasmote.wasm.reader import read_module
 
@@ -95,10 +92,7 @@ def test_only_the_guarded_copy_loads_in_two_arms(tmp_path):
 
 def test_the_walk_matches_the_interpreter(tmp_path, host_target):
     wasm = wat_to_wasm(tmp_path, "sl", WALK)
-    data = wasm.read_bytes()
-    pkg = tmp_path / "sl.wmp"
-    aot = compile_wasm(data, host_target, source=str(wasm)).aot
-    pkg.write_bytes(Package(Manifest("sl", Version(0, 0, 0)), data, (aot,)).to_bytes())
+    pkg = aot_package(wasm, host_target)
     driver = posix_build.build_program("wasmote-spec", "release")
     answers = {}
     for module in (wasm, pkg):

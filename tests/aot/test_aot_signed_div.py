@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import itertools
 
-from tests.aot.conftest import wat_to_wasm
+from tests.aot.conftest import aot_package, wat_to_wasm
 from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
-from wasmote.aot.compile import compile_wasm
 from wasmote.aot.translate import translate
-from wasmote.package.container import Package
-from wasmote.package.manifest import Manifest, Version
 from wasmote.wasm.reader import read_module
 
 MODULE = """(module
@@ -42,10 +39,7 @@ def test_one_test_for_both_divisors(tmp_path):
 
 def test_edge_values_as_the_interpreter(tmp_path, host_target):
     wasm = wat_to_wasm(tmp_path, "div", MODULE)
-    data = wasm.read_bytes()
-    pkg = tmp_path / "div.wmp"
-    aot = compile_wasm(data, host_target, source=str(wasm)).aot
-    pkg.write_bytes(Package(Manifest("div", Version(0, 0, 0)), data, (aot,)).to_bytes())
+    pkg = aot_package(wasm, host_target)
     driver = posix_build.build_program("wasmote-spec", "release")
     calls = [f"{op}{bits} i{bits}:{a:x} i{bits}:{b:x}"
              for bits in (32, 64) for op in ("div", "rem")
