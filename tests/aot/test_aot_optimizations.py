@@ -207,13 +207,15 @@ def modules(tmp_path_factory, host_target) -> list[tuple[Path, Path, list[tuple[
     return pairs
 
 
-def run(driver: Path, module: Path, calls: list[str]) -> list[str]:
-    with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
+def run(driver: Path, module: Path, calls: list[str], checksum: str = "invoke - checksum",
+        arena_mb: int = 64) -> list[str]:
+    """Each call on a fresh instance of `module`, and then its `checksum` call's answer."""
+    with DriverProcess(driver, ["--arena-mb", str(arena_mb)]) as drv:
         answers = []
         for call in calls:
             assert drv.command(f"module - {drv.module_source(module)}") == "ok"
             answers.append(drv.command(call))
-            answers.append(drv.command("invoke - checksum"))
+            answers.append(drv.command(checksum))
         return answers
 
 

@@ -16,7 +16,6 @@ import pytest
 
 from tests.aot.conftest import aot_package, wat_to_wasm
 from tests.aot.test_aot_optimizations import CHECKSUM, run
-from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
 from wasmote.aot.targets import Target
 from wasmote.aot.translate import translate
@@ -133,16 +132,7 @@ def test_redteam_without_fuel_matches_the_interpreter(tmp_path: Path,
             calls.append(f"invoke - {f[0]} " + " ".join(f"i32:{int(a, 0) & 0xFFFFFFFF:x}"
                                                       for a in f[1:4]))
     driver = posix_build.build_program("wasmote-spec", "release")
-
-    def answers(module: Path) -> list[str]:
-        # a fresh module per redteam.calls line: 64 MB ran out ("nomemory") at 172 lines
-        with DriverProcess(driver, ["--arena-mb", "128"]) as drv:
-            out = []
-            for call in calls:
-                assert drv.command(f"module - {drv.module_source(module)}") == "ok"
-                out.append(drv.command(call))
-                out.append(drv.command("invoke - checksum i32:0 i32:0 i32:0"))
-            return out
-
-    interp, native = answers(wasm), answers(pkg)
+    # a fresh module per redteam.calls line: 64 MB ran out ("nomemory") at 172 lines
+    interp, native = (run(driver, m, calls, "invoke - checksum i32:0 i32:0 i32:0", arena_mb=128)
+                      for m in (wasm, pkg))
     assert len(calls) > 100 and native == interp
