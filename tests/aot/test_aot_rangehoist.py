@@ -43,6 +43,11 @@ CASES = {
               "(local.set $n (i32.add (local.get $n) (i32.const 1)))"),
     "copy_moved": ("(local.set $j (i32.const 0)) (local.set $s (local.get $b)) "
                    "(local.set $q (local.get $s))", ""),
+    # range test hoisted, fuel test not: a memory.grow (charged by the runtime) or a
+    # second loop in the outer body
+    "grows": ("(local.set $j (i32.const 0)) (local.set $q (local.get $b))",
+              "(drop (memory.grow (i32.const 0)))"),
+    "second": ("(local.set $j (i32.const 0)) (local.set $q (local.get $b))", "(loop $x)"),
 }
 
 
@@ -76,3 +81,16 @@ def test_the_moving_or_partial_setups_keep_the_test_at_the_inner_entry(
                                                                "bound", "copy_moved")}
     assert not any(kept.values()), kept
     assert all("RANGE_OK" in bodies[name] for name in kept)
+
+
+def test_the_inner_fuel_test_is_made_before_the_outer_loop_too(bodies: dict[str, str]) -> None:
+    """With fuel, the outer loop's runs counted (m, l2) and the inner trip count with
+    j = 0: one test before it; the copy behind it leaves the inner FUEL_COVERS out."""
+    line = next(x for x in bodies["plain"].splitlines() if rangehoist.FUEL_MARK in x)
+    assert "(u32)l2" in line and "l4" not in line and "l3" not in line, line
+    assert bodies["plain"].count("FUEL_COVERS") == 1
+    # a grow or a second loop in the outer body: the range test moves, the fuel test stays
+    for name in ("grows", "second"):
+        assert rangehoist.MARK in bodies[name], name
+        assert rangehoist.FUEL_MARK not in bodies[name], name
+        assert bodies[name].count("FUEL_COVERS") == 2, name

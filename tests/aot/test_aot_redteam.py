@@ -55,6 +55,9 @@ REACHES = {
     "o_walk": (outerloops.MARK,),
     # rangehoist.py: an inner loop's RANGE_OK made before the loop around it
     "r_dot": (rangehoist.MARK,), "r_grow": (rangehoist.MARK,),
+    # ... and with it the inner loop's FUEL_COVERS
+    "r_flt": (rangehoist.FUEL_MARK,), "r_ftrap": (rangehoist.FUEL_MARK,),
+    "r_flast": (rangehoist.FUEL_MARK,),
 }
 # loops that must keep every charge: the counter or the bound moves in the body, or a
 # br_table branches back

@@ -79,7 +79,7 @@ def plan(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
     return FuelLoop(end, cmp, counter, bound, entry, back)
 
 
-def _branching(instrs: list[Instr], i: int
+def _branching(instrs: list[Instr], i: int, nested: bool = False
                ) -> tuple[int, str, loops.Lin, loops.Lin | None] | None:
     """A loop with blocks, ifs and exits in its body (loops.py takes only straight-line
     ones) that still has a trip count bound at its entry: its only branch back is the
@@ -88,7 +88,8 @@ def _branching(instrs: list[Instr], i: int
     `br_if` passes it) and a local b the body never assigns; or `c < b`, `b > c` (signed
     or not) with s > 0. Then the loop branches back at most wm_trips(...) - 1 or
     wm_backs_lt*(...) times (an exit leaves earlier). (end, "ne" and the linear form of
-    c - b, or "ltu"/"lts" and those of c and b)."""
+    c - b, or "ltu"/"lts" and those of c and b). `nested`: loops inside the body are
+    allowed (a level like a block; a branch to them is not one back to this loop)."""
     if instrs[i].op != 0x03 or instrs[i].imm[0] != BLOCK_EMPTY:
         return None
     end = loops.matching_end(instrs, i)
@@ -99,9 +100,9 @@ def _branching(instrs: list[Instr], i: int
     for k in range(i + 1, end - 1):
         ins = instrs[k]
         op = ins.op
-        if op == 0x03:
+        if op == 0x03 and not nested:
             return None
-        if op in (0x02, 0x04):
+        if op in (0x02, 0x03, 0x04):
             depth += 1
         elif op == 0x0B:
             depth -= 1
@@ -183,6 +184,22 @@ def unversioned(instrs: list[Instr], func_arity: list[tuple[int, int]],
             for k in range(i + 1, fl.end):
                 out.pop(k, None)
     return out
+
+
+def trip_bound(instrs: list[Instr], i: int) -> tuple[str, str, loops.Lin, loops.Lin | None] | None:
+    """A bound on how often the loop at i runs its body at its entry, when its only branch
+    back is its final `br_if` on a counter stepped at its top level (_branching, inner
+    loops allowed): (the C expression of the bound, a u64, 0 when not known, as a
+    function of the locals at the entry; the comparison and the linear forms)."""
+    found = _branching(instrs, i, nested=True)
+    if found is None:
+        return None
+    _, cmp, counter, bound = found
+    if bound is not None:
+        # at most backs + 1 runs (wm_backs_* is 2^32 when the counter could wrap)
+        return f"(wm_backs_{cmp}({loops.lin_c(counter)}, {counter.step}, " \
+            f"{loops.lin_c(bound)}) + 1u)", cmp, counter, bound
+    return f"wm_trips({loops.lin_c(counter)}, {counter.step})", cmp, counter, bound
 
 
 def iterations(label: int) -> str:

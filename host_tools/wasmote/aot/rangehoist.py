@@ -21,18 +21,31 @@ assignment to the inner loop's entry meets another assignment of the local (one 
 between them in program order). Values are taken mod 2^32, as loops.lin_c computes them.
 A base that moves in the enclosing loop (a row base plus a stride per row) keeps the test
 at the inner entry.
+
+With fuel, the inner loop's FUEL_COVERS (loopfuel.py: the slice holds its whole charge W)
+is made there too, when the enclosing loop's runs are bounded at its entry (its only branch
+back is its final `br_if` on a counter stepped at its top level: loopfuel.trip_bound, at
+most N runs) and its body has no check point but its own head and the inner loop (no call,
+no bulk work, no other loop). Each run then charges at most P = H + W, H the larger of the
+enclosing loop's entry and back charges, W the same at every inner entry (its trip count
+reads locals with the same value at every entry, as above). Before the k-th inner entry
+(k <= N) at most (k - 1) P + H has been charged, so a slice of N P before the enclosing
+loop holds W at every inner entry: the copy leaves the inner test out (it still charges the
+inner loop's fuel where it leaves it, so the fuel left is the same). Products in u64: N,
+the inner trip count <= 2^32 + 1, charges < 2^14.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from wasmote.aot import loops
+from wasmote.aot import loopfuel, loops
 from wasmote.aot.guardhoist import MAX_LOOP, _loops
 from wasmote.wasm.module import Instr
 
 # a C comment on the test before the loop (tests find the transformation by it)
 MARK = "/* range tests made once: rangehoist */"
+FUEL_MARK = "/* inner fuel test made once: rangehoist */"
 _OPENS = frozenset({0x02, 0x03, 0x04})
 _END, _ELSE = 0x0B, 0x05
 _GET, _SET, _TEE, _CONST = 0x20, 0x21, 0x22, 0x41
@@ -42,6 +55,7 @@ _GET, _SET, _TEE, _CONST = 0x20, 0x21, 0x22, 0x41
 class RangeHoist:
     end: int                          # index of the enclosing loop's `end`
     tests: tuple[tuple[int, str], ...]  # (inner loop, its range test made before `end`'s loop)
+    fuel: tuple[tuple[int, str], ...] = ()  # (inner loop, the test that covers its fuel)
 
 
 def _entry_value(instrs: list[Instr], s: int, i: int, local: int,
@@ -93,11 +107,48 @@ def _subst(lin: loops.Lin, vals: dict[int, tuple[int | None, int]]) -> loops.Lin
     return out if out.bounded() else None
 
 
+def _fuel_test(instrs: list[Instr], s: int, e: int, i: int, fl: loopfuel.FuelLoop,
+               head: int, assigned: set[int]) -> str | None:
+    """The C test, before the loop at s (ending at e), that the slice holds the fuel of all
+    its runs, each with the whole inner loop at i (module docstring); None if unknown."""
+    body = range(s + 1, e)
+    if any(instrs[k].op in loopfuel._CHARGING for k in body) or \
+            [k for k in body if instrs[k].op == 0x03] != [i]:
+        return None
+    outer = loopfuel.trip_bound(instrs, s)
+    if outer is None:
+        return None
+    forms = [fl.counter] + ([fl.bound] if fl.bound is not None else [])
+    vals: dict[int, tuple[int | None, int]] = {}
+    for loc in {k for f in forms for k, _ in f.terms}:
+        v = _entry_value(instrs, s, i, loc, assigned)
+        if v is None:
+            return None
+        vals[loc] = v
+    counter = _subst(fl.counter, vals)
+    bound = _subst(fl.bound, vals) if fl.bound is not None else None
+    if counter is None or (fl.bound is not None and bound is None):
+        return None
+    if bound is not None:
+        runs = f"(wm_backs_{fl.cmp}({loops.lin_c(counter)}, {counter.step}, " \
+            f"{loops.lin_c(bound)}) + 1u)"
+    else:
+        runs = f"wm_trips({loops.lin_c(counter)}, {counter.step})"
+    per = f"(u64){head + fl.entry}u + (ni_ - 1u) * {fl.back}u"
+    return (f"({{ u64 no_ = {outer[0]}; u64 ni_ = {runs}; u64 p_ = {per}; "
+            "no_ && ni_ && fl >= 0 && p_ <= (u64)fl && "
+            "no_ <= (u64)((uintptr_t)fl / (uintptr_t)p_); })")
+
+
 def plan(instrs: list[Instr], plans: dict[int, loops.LoopPlan],
-         exclude: set[int]) -> dict[int, RangeHoist]:
-    """Enclosing loop index -> the range tests of its inner loops made once before it."""
+         exclude: set[int], fuel: dict[int, loopfuel.FuelLoop] | None = None,
+         heads: dict[int, int] | None = None) -> dict[int, RangeHoist]:
+    """Enclosing loop index -> the range tests of its inner loops made once before it, and
+    with fuel (`fuel`: loopfuel.py's plans; `heads`: loop -> the larger of its entry and
+    back charges, for the enclosing loops that may have them) their fuel tests."""
     all_loops = _loops(instrs)
     found: dict[int, tuple[int, list[tuple[int, str]]]] = {}
+    fueled: dict[int, list[tuple[int, str]]] = {}
     for i, p in plans.items():
         around = [(s, e) for s, e in all_loops if s < i and e > p.end]
         if not around:
@@ -122,4 +173,10 @@ def plan(instrs: list[Instr], plans: dict[int, loops.LoopPlan],
                           if x is not None)
             test = loops.precheck(replace(p, counter=counter, bases=bases))
             found.setdefault(s, (e, []))[1].append((i, test))
-    return {s: RangeHoist(e, tuple(t)) for s, (e, t) in found.items()}
+            fp = fuel.get(i) if fuel else None
+            if fp is not None and heads is not None and s in heads:
+                ft = _fuel_test(instrs, s, e, i, fp, heads[s], assigned)
+                if ft is not None:
+                    fueled.setdefault(s, []).append((i, ft))
+    return {s: RangeHoist(e, tuple(t), tuple(fueled.get(s, ())))
+            for s, (e, t) in found.items()}

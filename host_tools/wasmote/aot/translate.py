@@ -363,13 +363,16 @@ class _FuncGen:
         self.hoists = guardhoist.plan(self.instrs, self.guards,
                                       set(self.loops) | set(self.guards) | set(self.loopfuel))
         # ... and of their inner counted loops' range tests, when invariant (rangehoist.py)
-        self.ranges = rangehoist.plan(self.instrs, self.loops, set(self.loops)
-                                      | set(self.guards) | set(self.loopfuel)) \
+        self.ranges = rangehoist.plan(
+            self.instrs, self.loops, set(self.loops) | set(self.guards) | set(self.loopfuel),
+            self.loopfuel, {k: max(self.costs.loop_in[k], self.costs.loop_back[k])
+                            for k in self.costs.loop_in if k not in self.walks}) \
             if plan_checks else {}
         for s_, rh in self.ranges.items():
             if s_ not in self.hoists:
                 self.hoists[s_] = guardhoist.Hoist(rh.end, ())
         self.ranged: frozenset[int] = frozenset()  # inner loops whose range test held
+        self.fueled: frozenset[int] = frozenset()  # ... and whose fuel test held
         self.known: frozenset[guards.Guard] = frozenset()  # guard terms tested before
         self.hoisting = False  # inside a loop versioned on such a test
         # loops whose branches back also pay an inner loop's entry charge (prepay.py)
@@ -561,20 +564,22 @@ class _FuncGen:
         stack = list(self.stack)
         rh = self.ranges.get(start)
         cond = " && ".join([guards.term_c(g, self.info.mem_min) for g in hoist.terms]
-                           + ([t for _, t in rh.tests] if rh else []))
+                           + ([t for _, t in rh.tests + rh.fuel] if rh else []))
         op = self.outer.get(start) if not self.outering and not self.copying else None
         if op is not None:
             cond = f"{cond} && {loops.precheck(op.plan)}"
         self.emit(f"if (WM_LIKELY({cond})) {{ {guardhoist.MARK}"
                   + (f" {outerloops.MARK}" if op else "")
-                  + (f" {rangehoist.MARK}" if rh else ""))
+                  + (f" {rangehoist.MARK}" if rh else "")
+                  + (f" {rangehoist.FUEL_MARK}" if rh and rh.fuel else ""))
         self.hoisting, self.known = True, frozenset(hoist.terms)
         self.ranged = frozenset(i for i, _ in rh.tests) if rh else frozenset()
+        self.fueled = frozenset(i for i, _ in rh.fuel) if rh else frozenset()
         if op is not None:
             self.outering, self.outer_unchecked = True, op.unchecked
         self.emit_range(start, hoist.end + 1)
         self.known, self.outer_unchecked = frozenset(), frozenset()
-        self.ranged = frozenset()
+        self.ranged = self.fueled = frozenset()
         after, live = list(self.stack), self.live
         self.emit(f"goto B{out};")
         self.emit("}")
@@ -650,7 +655,7 @@ class _FuncGen:
         stack = list(self.stack)
         conds = ([loops.precheck(plan)] if plan and start not in self.ranged else []) + \
             ([guards.guard_c(guard, self.info.mem_min, self.known)] if guard else []) + \
-            ([loopfuel.covered(paid)] if paid else [])
+            ([loopfuel.covered(paid)] if paid and start not in self.fueled else [])
         self.emit(f"if (WM_LIKELY({' && '.join(conds) or '1'})) {{")
         lab = self.new_label()
         self.ctl.append(_Ctl("loop", lab, len(self.stack), (), (), True, at=start,

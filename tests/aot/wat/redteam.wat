@@ -507,6 +507,60 @@
                               (local.get $n))))
       (br_if $outer (local.tee $m (i32.add (local.get $m) (i32.const -1)))))
     (local.get $s))
+;; rangehoist.py with fuel: the inner loop's FUEL_COVERS made once before the loop around
+  ;; it (N runs of it, each at most its head's charge plus the inner loop's whole charge):
+  ;; an outer `<` loop that runs once (m <= 1), wraps, or skips the inner loop on odd runs;
+  ;; an `!=` loop whose counter wraps (r_dot m = 0); a trap in the inner loop of the copy
+  ;; in the 4th outer run (j == m)
+  (func (export "r_flt") (param $b i32) (param $n i32) (param $m i32) (result i32)
+    (local $i i32) (local $j i32) (local $q i32) (local $s i32)
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (local.set $q (local.get $b))
+      (block $skip
+        (br_if $skip (i32.and (local.get $i) (i32.const 1)))
+        (loop $inner
+          (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
+          (i32.store8 (local.get $q) (local.get $s))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br_if $inner (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 1)))
+                                (local.get $n)))))
+      (br_if $outer (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                              (local.get $m))))
+    (local.get $s))
+  (func (export "r_ftrap") (param $b i32) (param $n i32) (param $m i32) (result i32)
+    (local $j i32) (local $q i32) (local $s i32)
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (local.set $q (local.get $b))
+      (loop $inner
+        (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
+        (i32.store8 (local.get $q) (local.get $s))
+        (local.set $s (i32.add (local.get $s)
+                               (i32.div_u (i32.const 7) (i32.xor (local.get $m) (local.get $j)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br_if $inner (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 1)))
+                              (local.get $n))))
+      (br_if $outer (local.tee $m (i32.add (local.get $m) (i32.const -1)))))
+    (local.get $s))
+  ;; the trap in the last inner iteration of the last outer run (m == 1, j == n - 1): a
+  ;; slice one outer run short of the test's bound suspends there first
+  (func (export "r_flast") (param $b i32) (param $n i32) (param $m i32) (result i32)
+    (local $j i32) (local $q i32) (local $s i32)
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (local.set $q (local.get $b))
+      (loop $inner
+        (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
+        (i32.store8 (local.get $q) (local.get $s))
+        (local.set $s (i32.add (local.get $s) (i32.div_u (i32.const 7) (i32.or
+          (i32.xor (local.get $m) (i32.const 1))
+          (i32.xor (local.get $j) (i32.sub (local.get $n) (i32.const 1)))))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br_if $inner (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 1)))
+                              (local.get $n))))
+      (br_if $outer (local.tee $m (i32.add (local.get $m) (i32.const -1)))))
+    (local.get $s))
   ;; a hash of the whole memory (the device run compares it after every call)
   (func (export "checksum") (param i32 i32 i32) (result i32) (local $i i32) (local $h i32)
     (loop $l
