@@ -40,7 +40,7 @@ class Hoist:
     terms: tuple[Guard, ...]    # tested once before it, left out of its inner guards
 
 
-def _loops(instrs: list[Instr]) -> list[tuple[int, int]]:
+def loop_spans(instrs: list[Instr]) -> list[tuple[int, int]]:
     """(start, end) of every loop."""
     out: list[tuple[int, int]] = []
     open_: list[tuple[int, int]] = []
@@ -57,7 +57,7 @@ def _loops(instrs: list[Instr]) -> list[tuple[int, int]]:
 def plan(instrs: list[Instr], guards: dict[int, GuardPlan],
          exclude: set[int]) -> dict[int, Hoist]:
     """Outer loop index -> the guard terms tested once before it."""
-    loops = _loops(instrs)
+    loops = loop_spans(instrs)
     assigned = {s: {instrs[k].imm[0] for k in range(s, e) if instrs[k].op in (0x21, 0x22)}
                 for s, e in loops}
     found: dict[int, tuple[int, list[Guard]]] = {}

@@ -33,7 +33,7 @@ from wasmote.wasm.module import BLOCK_EMPTY, Instr
 
 # what the charge-free copy cannot hold: check points of their own (calls) and work charged
 # by size or through the runtime's services, which read and write the slice themselves
-_CHARGING = frozenset({
+CHARGING = frozenset({
     0x10, 0x11,                          # call, call_indirect
     0x40,                                # memory.grow
     0xFC08, 0xFC0A, 0xFC0B,              # memory.init, memory.copy, memory.fill
@@ -72,7 +72,7 @@ def plan(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
     if found is None:
         return None
     end, cmp, counter, bound = found
-    if end - i > _BODY_MAX or any(instrs[k].op in _CHARGING for k in range(i + 1, end)):
+    if end - i > _BODY_MAX or any(instrs[k].op in CHARGING for k in range(i + 1, end)):
         return None
     if costs is not None and not costs.worth_fuel_copy(i, cmp, counter, bound):
         return None

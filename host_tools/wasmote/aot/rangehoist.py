@@ -40,7 +40,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from wasmote.aot import loopfuel, loops
-from wasmote.aot.guardhoist import MAX_LOOP, _loops
+from wasmote.aot.guardhoist import MAX_LOOP, loop_spans
 from wasmote.wasm.module import Instr
 
 # a C comment on the test before the loop (tests find the transformation by it)
@@ -112,7 +112,7 @@ def _fuel_test(instrs: list[Instr], s: int, e: int, i: int, fl: loopfuel.FuelLoo
     """The C test, before the loop at s (ending at e), that the slice holds the fuel of all
     its runs, each with the whole inner loop at i (module docstring); None if unknown."""
     body = range(s + 1, e)
-    if any(instrs[k].op in loopfuel._CHARGING for k in body) or \
+    if any(instrs[k].op in loopfuel.CHARGING for k in body) or \
             [k for k in body if instrs[k].op == 0x03] != [i]:
         return None
     outer = loopfuel.trip_bound(instrs, s)
@@ -146,7 +146,7 @@ def plan(instrs: list[Instr], plans: dict[int, loops.LoopPlan],
     """Enclosing loop index -> the range tests of its inner loops made once before it, and
     with fuel (`fuel`: loopfuel.py's plans; `heads`: loop -> the larger of its entry and
     back charges, for the enclosing loops that may have them) their fuel tests."""
-    all_loops = _loops(instrs)
+    all_loops = loop_spans(instrs)
     found: dict[int, tuple[int, list[tuple[int, str]]]] = {}
     fueled: dict[int, list[tuple[int, str]]] = {}
     for i, p in plans.items():

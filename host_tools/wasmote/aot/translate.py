@@ -561,39 +561,54 @@ class _FuncGen:
         """The loop at `start` twice: behind the test of its inner guards' invariant terms,
         with those terms left out of them, and as it is (guardhoist.py). When outerloops.py
         versions the same loop, its test joins this one (two copies, not four)."""
-        out = self.new_label()
-        stack = list(self.stack)
         rh = self.ranges.get(start)
         cond = " && ".join([guards.term_c(g, self.info.mem_min) for g in hoist.terms]
                            + ([t for _, t in rh.tests] if rh else []))
         op = self.outer.get(start) if not self.outering and not self.copying else None
         if op is not None:
             cond = f"{cond} && {loops.precheck(op.plan)}"
-        self.emit(f"if (WM_LIKELY({cond})) {{ {guardhoist.MARK}"
-                  + (f" {outerloops.MARK}" if op else "")
-                  + (f" {rangehoist.MARK}" if rh else "")
-                  + (f" {rangehoist.FUEL_MARK}" if rh and rh.fuel else ""))
-        self.hoisting, self.known = True, frozenset(hoist.terms)
-        self.ranged = frozenset(i for i, _ in rh.tests) if rh else frozenset()
-        # the fuel tests as flags, not in the condition: a slice too small for the whole
-        # outer loop keeps the range tests made once (crc32 kernel: 0.23 M -> 0.24 M when
-        # they were in it)
-        self.fueled = {i: f"fu{self.new_label()}_" for i, _ in rh.fuel} if rh else {}
-        for i, t in rh.fuel if rh else ():
-            self.emit(f"const int {self.fueled[i]} = {t};")
+        head = (f"if (WM_LIKELY({cond})) {{ {guardhoist.MARK}"
+                + (f" {outerloops.MARK}" if op else "")
+                + (f" {rangehoist.MARK}" if rh else "")
+                + (f" {rangehoist.FUEL_MARK}" if rh and rh.fuel else ""))
+
+        def fast() -> None:
+            self.hoisting, self.known = True, frozenset(hoist.terms)
+            self.ranged = frozenset(i for i, _ in rh.tests) if rh else frozenset()
+            # the fuel tests as flags, not in the condition: a slice too small for the
+            # whole outer loop keeps the range tests made once (crc32 kernel: 0.23 M ->
+            # 0.24 M when they were in it)
+            self.fueled = {i: f"fu{self.new_label()}_" for i, _ in rh.fuel} if rh else {}
+            for i, t in rh.fuel if rh else ():
+                self.emit(f"const int {self.fueled[i]} = {t};")
+            if op is not None:
+                self.outering, self.outer_unchecked = True, op.unchecked
+
+        def ordinary() -> None:
+            self.known, self.outer_unchecked = frozenset(), frozenset()
+            self.ranged, self.fueled = frozenset(), {}
+
+        self.two_copies(start, hoist.end, head, fast, ordinary)
+        self.hoisting = False
         if op is not None:
-            self.outering, self.outer_unchecked = True, op.unchecked
-        self.emit_range(start, hoist.end + 1)
-        self.known, self.outer_unchecked = frozenset(), frozenset()
-        self.ranged, self.fueled = frozenset(), {}
+            self.outering = False
+
+    def two_copies(self, start: int, end: int, head: str, fast: Callable[[], None],
+                   ordinary: Callable[[], None]) -> None:
+        """The loop from `start` through its `end` twice, both going on at one label: after
+        `head` (an `if (...) {` line) as `fast()` sets up the translation, then, after
+        `ordinary()` has undone that, as it is (guardhoist.py, outerloops.py)."""
+        out = self.new_label()
+        stack = list(self.stack)
+        self.emit(head)
+        fast()
+        self.emit_range(start, end + 1)
+        ordinary()
         after, live = list(self.stack), self.live
         self.emit(f"goto B{out};")
         self.emit("}")
         self.stack, self.live = stack, True
-        self.emit_range(start, hoist.end + 1)
-        self.hoisting = False
-        if op is not None:
-            self.outering = False
+        self.emit_range(start, end + 1)
         assert self.stack == after, "both copies leave the same stack"
         self.live = self.live or live
         self.out.append(f"B{out}:;")
@@ -634,21 +649,16 @@ class _FuncGen:
     def outer_versioned(self, start: int, op: outerloops.OuterPlan) -> None:
         """The loop at `start` twice: behind loops.py's test of its top-level accesses,
         with them unchecked, and as it is (outerloops.py)."""
-        out = self.new_label()
-        stack = list(self.stack)
-        self.emit(f"if (WM_LIKELY({loops.precheck(op.plan)})) {{ {outerloops.MARK}")
-        self.outering, self.outer_unchecked = True, op.unchecked
-        self.emit_range(start, op.end + 1)
-        self.outer_unchecked = frozenset()
-        after, live = list(self.stack), self.live
-        self.emit(f"goto B{out};")
-        self.emit("}")
-        self.stack, self.live = stack, True
-        self.emit_range(start, op.end + 1)
+        def fast() -> None:
+            self.outering, self.outer_unchecked = True, op.unchecked
+
+        def ordinary() -> None:
+            self.outer_unchecked = frozenset()
+
+        self.two_copies(start, op.end,
+                        f"if (WM_LIKELY({loops.precheck(op.plan)})) {{ {outerloops.MARK}",
+                        fast, ordinary)
         self.outering = False
-        assert self.stack == after, "both copies leave the same stack"
-        self.live = self.live or live
-        self.out.append(f"B{out}:;")
 
     def fast_loop(self, start: int, plan: loops.LoopPlan | None,
                   guard: guards.GuardPlan | None, paid: loopfuel.FuelLoop | None) -> None:

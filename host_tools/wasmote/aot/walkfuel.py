@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from wasmote.aot import loops
 from wasmote.aot.checks import _Effects, block_arity
-from wasmote.aot.loopfuel import _CHARGING
+from wasmote.aot.loopfuel import CHARGING
 from wasmote.wasm.module import BLOCK_EMPTY, Instr
 
 # copies of the body a round runs (B and u - 1 more) by the body's length (wasm
@@ -68,7 +68,7 @@ def plan(instrs: list[Instr], i: int, back: int, func_arity: list[tuple[int, int
     backs = False
     for k in range(i + 1, end):
         op = instrs[k].op
-        if op == _OP_LOOP or op in _CHARGING:
+        if op == _OP_LOOP or op in CHARGING:
             return None
         if op in (0x02, 0x04):
             depth += 1
