@@ -12,14 +12,31 @@ from wasmote.device.errors import LinkError
 from wasmote.device.transport import Transport
 
 
-class ThrottledTransport:
+class _Wrapper:
+    """Passes everything to the transport it wraps; each wrapper below changes one thing."""
+
+    def __init__(self, inner: Transport, description: str | None = None) -> None:
+        self.inner = inner
+        self.baud: int | None = inner.baud
+        self.description = description or inner.description
+
+    def write(self, data: bytes) -> None:
+        self.inner.write(data)
+
+    def read(self, timeout: float) -> bytes:
+        return self.inner.read(timeout)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class ThrottledTransport(_Wrapper):
     """Paces both directions to a UART's line rate (8N1: 10 bits per byte), so a fast link
     (TCP to the posix device) behaves like a serial line at `baud`."""
 
     def __init__(self, inner: Transport, baud: int) -> None:
-        self.inner = inner
-        self.baud: int | None = baud
-        self.description = f"{inner.description} throttled to {baud} baud"
+        super().__init__(inner, f"{inner.description} throttled to {baud} baud")
+        self.baud = baud
         self._byte_time = 10.0 / baud
         self._tx_free = 0.0
         self._rx_free = 0.0
@@ -43,9 +60,6 @@ class ThrottledTransport:
         if data:
             self._rx_free = self._pace(self._rx_free, len(data))
         return data
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 @dataclass
@@ -94,7 +108,7 @@ class _Mangler:
         return bytes(out)
 
 
-class FaultyTransport:
+class FaultyTransport(_Wrapper):
     """Drops, flips, duplicates or delays (reorders) bytes at `rate` per byte, in either
     direction, from a seeded generator so a failing run can be replayed."""
 
@@ -105,9 +119,7 @@ class FaultyTransport:
         unknown = set(kinds) - set(self.KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds: {sorted(unknown)}")
-        self.inner = inner
-        self.baud = inner.baud
-        self.description = f"{inner.description} with faults ({rate:g}/byte)"
+        super().__init__(inner, f"{inner.description} with faults ({rate:g}/byte)")
         self.stats = FaultStats()
         rng = random.Random(seed)
         self._tx = _Mangler(rate if directions in ("both", "tx") else 0.0, kinds, rng,
@@ -121,17 +133,12 @@ class FaultyTransport:
     def read(self, timeout: float) -> bytes:
         return self._rx.apply(self.inner.read(timeout))
 
-    def close(self) -> None:
-        self.inner.close()
 
-
-class CuttingTransport:
+class CuttingTransport(_Wrapper):
     """Fails like an unplugged cable once `after` bytes have been written (for resume tests)."""
 
     def __init__(self, inner: Transport, after: int) -> None:
-        self.inner = inner
-        self.baud = inner.baud
-        self.description = inner.description
+        super().__init__(inner)
         self._left = after
 
     def write(self, data: bytes) -> None:
@@ -144,31 +151,17 @@ class CuttingTransport:
             self.inner.close()
             raise LinkError(f"{self.description}: link cut")
 
-    def read(self, timeout: float) -> bytes:
-        return self.inner.read(timeout)
 
-    def close(self) -> None:
-        self.inner.close()
-
-
-class ReplayingTransport:
+class ReplayingTransport(_Wrapper):
     """Returns bytes already read from the line first (what followed a boot banner someone
     waited for: tests/sim_client.py), then reads the line."""
 
     def __init__(self, inner: Transport, first: bytes) -> None:
-        self.inner = inner
-        self.description = inner.description
-        self.baud = inner.baud
+        super().__init__(inner)
         self._first = first
-
-    def write(self, data: bytes) -> None:
-        self.inner.write(data)
 
     def read(self, timeout: float) -> bytes:
         if self._first:
             data, self._first = self._first, b""
             return data
         return self.inner.read(timeout)
-
-    def close(self) -> None:
-        self.inner.close()
