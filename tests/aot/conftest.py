@@ -16,6 +16,17 @@ from wasmote.package.manifest import Manifest, Version
 
 HERE = Path(__file__).resolve().parent
 
+# A WAT function "fill" (seed) that writes a pseudo-random byte pattern over the first 64 KiB,
+# so a walk's path through tables in memory depends on every table
+FILL_FUNC = """  (func (export "fill") (param $seed i32) (local $i i32)
+    (loop $l
+      (local.set $seed (i32.add (i32.mul (local.get $seed) (i32.const 1103515245))
+                                (i32.const 12345)))
+      (i32.store8 (local.get $i) (i32.shr_u (local.get $seed) (i32.const 16)))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                        (i32.const 65536)))))
+"""
+
 
 def wat_to_wasm(folder: Path, name: str, wat: str) -> Path:
     """folder/NAME.wasm assembled from the text `wat` (kept beside it as NAME.wat)."""

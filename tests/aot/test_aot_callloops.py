@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.aot.conftest import aot_package, wat_to_wasm
+from tests.aot.conftest import FILL_FUNC, aot_package, wat_to_wasm
 from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
 from wasmote.aot import callloops, stackcheck
@@ -54,13 +54,7 @@ MARKS = """(module
 # calls, which must quiet a signalling NaN
 MATCH = """(module
   (memory 1)
-  (func (export "fill") (param $seed i32) (local $i i32)
-    (loop $l
-      (local.set $seed (i32.add (i32.mul (local.get $seed) (i32.const 1103515245))
-                                (i32.const 12345)))
-      (i32.store8 (local.get $i) (i32.shr_u (local.get $seed) (i32.const 16)))
-      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1)))
-                        (i32.const 65536)))))
+""" + FILL_FUNC + """\
   (func $walk (export "walk") (param $p i32) (param $n i32) (param $d i32) (result i32)
     (local $i i32) (local $acc i32) (local $b i32)
     (block $done

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.aot.conftest import aot_package, wat_to_wasm
+from tests.aot.conftest import FILL_FUNC, aot_package, wat_to_wasm
 from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
 from wasmote.aot.selectload import SelectLoad, plan_select_load
@@ -22,13 +22,7 @@ from wasmote.wasm.reader import read_module
 # walk's path depends on every table
 WALK = """(module
   (memory 1)
-  (func (export "fill") (param $seed i32) (local $i i32)
-    (loop $l
-      (local.set $seed (i32.add (i32.mul (local.get $seed) (i32.const 1103515245))
-                                (i32.const 12345)))
-      (i32.store8 (local.get $i) (i32.shr_u (local.get $seed) (i32.const 16)))
-      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1)))
-                        (i32.const 65536)))))
+""" + FILL_FUNC + """\
   (func (export "walk") (param $x i32) (param $t i32) (param $k i32) (result i32)
     (local $n i32) (local $acc i32)
     (loop $l
