@@ -14,6 +14,15 @@ the paths that reach their end, a loop's header those that enter it and every ba
 found by iterating to a fixed point). Assigning L forgets its facts; calls and memory.grow
 do not (memory only grows). An access whose fact holds needs no check, in every copy of
 the code the translator makes (they keep the instructions in order).
+
+Two more rules (Embench's ud: `$q = $p + 0x8060` set before `w = a[j][i]` is read at
+`$p` with offset 0x8060, then stored through `$q` after the inner loops moved `$p`):
+- a fact at (L, c') with extent E' proves (L, c) for 0 <= c - c' <= E' - E: the address
+  (L + c') wrapped is at most the memory size minus E', so adding c - c' does not wrap;
+- `local.set D (L + d)` (D not L) records that D holds L + d, until D or L is assigned
+  again (a merge keeps it only when every path made the same one): an access at (D, c) is
+  one at (L, c + d) and the other way round, and its fact is recorded under both keys, so
+  it outlives L's next assignment under D's.
 """
 
 from __future__ import annotations
@@ -24,18 +33,54 @@ from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE, _Effects, block_arity
 from wasmote.wasm.module import Instr
 
 _MAX_CONST = 1 << 30
+# keys (_COPY - dst, src) -> d: local dst holds src + d (wrapping), both unassigned since
+_COPY = -2
 
 Key = tuple[int, int]          # (local, constant added to it)
 State = dict[Key, int] | None  # key -> extent proved; None: unreachable
 
 
 def _meet(a: State, b: State) -> State:
-    """Facts holding on both paths (None, unreachable, is the identity)."""
+    """Facts holding on both paths (None, unreachable, is the identity): an extent's
+    smaller value, a copy only when both paths made the same one."""
     if a is None:
         return None if b is None else dict(b)
     if b is None:
         return dict(a)
-    return {k: min(e, b[k]) for k, e in a.items() if k in b}
+    return {k: min(e, b[k]) for k, e in a.items()
+            if k in b and (k[0] > _COPY or e == b[k])}
+
+
+def _copy_key(dst: int) -> int:
+    """The key's first part for "local dst holds local k[1] + the fact's value"."""
+    return _COPY - dst
+
+
+def _same_values(st: dict[Key, int], a: tuple[int, int]) -> list[Key]:
+    """The keys whose value is the same i32 as local a[0] + a[1] (wrapping), by the copies
+    in `st`: a[0] = m + d gives (m, a[1] + d); x = a[0] + d gives (x, a[1] - d)."""
+    out = [a]
+    for (k, m), d in st.items():
+        if k > _COPY:
+            continue
+        c = a[1] + d if _COPY - k == a[0] else a[1] - d if m == a[0] else None
+        if c is not None and abs(c) < _MAX_CONST:
+            out.append((_COPY - k, c) if m == a[0] else (m, c))
+    return out
+
+
+def _covered(st: dict[Key, int], keys: list[Key], extent: int) -> bool:
+    """Whether a fact proves an access of `extent` at one of `keys`: a fact (l, c') with
+    extent E' proves (l, c) for 0 <= c - c' <= E' - extent. (l + c') wrapped plus E' is at
+    most the memory size, at most 2^32, so adding c - c' does not wrap: l + c wrapped is
+    that sum, and it plus extent is at most the memory size too.)"""
+    for (loc, c), e in st.items():
+        if loc < 0:
+            continue
+        for k in keys:
+            if k[0] == loc and 0 <= k[1] - c <= e - extent:
+                return True
+    return False
 
 
 @dataclass
@@ -87,7 +132,8 @@ class _Pass:
                 if s is not None and s[0] == local:
                     stack[i] = None
             if st is not None:
-                for k in [k for k in st if k[0] == local]:
+                for k in [k for k in st if k[0] == local or k[0] == _COPY - local
+                          or (k[0] <= _COPY and k[1] == local)]:
                     del st[k]
 
         for idx, ins in enumerate(self.instrs):
@@ -144,8 +190,10 @@ class _Pass:
             elif op == 0x20:
                 stack.append((ins.imm[0], 0))
             elif op in (0x21, 0x22):
-                pop()
+                v = pop()
                 forget(ins.imm[0])
+                if v is not None and v[0] >= 0 and v[0] != ins.imm[0]:
+                    st[(_copy_key(ins.imm[0]), v[0])] = v[1]
                 if op == 0x22:
                     stack.append((ins.imm[0], 0))
             elif op == 0x41:
@@ -159,10 +207,12 @@ class _Pass:
                 a = pop()
                 extent = ins.imm[1] + (LOAD_SIZE.get(op) or STORE_SIZE[op])
                 if a is not None and a[0] >= 0:
-                    if st.get(a, -1) >= extent:
+                    keys = _same_values(st, a)
+                    if _covered(st, keys, extent):
                         self.proven.add(idx)
                     else:
-                        st[a] = extent
+                        for k in keys:
+                            st[k] = max(st.get(k, 0), extent)
                 if op in LOAD_SIZE:
                     stack.append(None)
             else:

@@ -561,6 +561,44 @@
                               (local.get $n))))
       (br_if $outer (local.tee $m (i32.add (local.get $m) (i32.const -1)))))
     (local.get $s))
+  ;; dominated.py's copies and extents: an access at a local copied from another plus a
+  ;; constant stands for one at the other (until either is assigned again); a proved extent
+  ;; covers a larger constant only within it. Each has a call that traps at the access a
+  ;; slightly wrong rule would leave unchecked.
+  ;; the source moves after the copy: p + 8 no longer equals a
+  (func (export "dc_src") (param $p i32) (param $d i32) (param $x i32) (result i32)
+    (local $a i32) (local $s i32)
+    (local.set $a (i32.add (local.get $p) (i32.const 8)))
+    (local.set $s (i32.load (local.get $a)))
+    (local.set $p (i32.add (local.get $p) (local.get $d)))
+    (i32.add (local.get $s) (i32.load (i32.add (local.get $p) (i32.const 8)))))
+  ;; the copy is made differently on the two arms of an if
+  (func (export "dc_merge") (param $p i32) (param $c i32) (param $x i32) (result i32)
+    (local $a i32) (local $s i32)
+    (local.set $s (i32.load offset=12 (local.get $p)))
+    (if (local.get $c)
+      (then (local.set $a (i32.add (local.get $p) (i32.const 12))))
+      (else (local.set $a (i32.add (local.get $p) (i32.const 4096)))))
+    (i32.add (local.get $s) (i32.load (local.get $a))))
+  ;; proved at p + 8 (wrapping to 0 for p = -8) says nothing of p itself
+  (func (export "dc_below") (param $p i32) (param $x i32) (param $y i32) (result i32)
+    (local $s i32)
+    (local.set $s (i32.load (i32.add (local.get $p) (i32.const 8))))
+    (i32.add (local.get $s) (i32.load (local.get $p))))
+  ;; proved up to p + 8: a word at p + 6 reaches two bytes further
+  (func (export "dc_above") (param $p i32) (param $x i32) (param $y i32) (result i32)
+    (local $s i32)
+    (local.set $s (i32.load offset=4 (local.get $p)))
+    (i32.add (local.get $s) (i32.load (i32.add (local.get $p) (i32.const 6)))))
+  ;; the proved case: an access through the copy, the source moved since, and a store
+  ;; through the copy at the same word
+  (func (export "dc_ok") (param $p i32) (param $v i32) (param $x i32) (result i32)
+    (local $a i32) (local $s i32)
+    (local.set $a (i32.add (local.get $p) (i32.const 32)))
+    (local.set $s (i32.load offset=32 (local.get $p)))
+    (local.set $p (local.get $x))
+    (i32.store (local.get $a) (i32.add (local.get $s) (local.get $v)))
+    (i32.load offset=4 (i32.add (local.get $a) (i32.const -8))))
   ;; a hash of the whole memory (the device run compares it after every call)
   (func (export "checksum") (param i32 i32 i32) (result i32) (local $i i32) (local $h i32)
     (loop $l
