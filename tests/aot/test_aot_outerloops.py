@@ -156,3 +156,57 @@ def test_a_loop_guardhoist_also_versions_gets_one_test_for_both(tmp_path):
     tests = [line for line in source.splitlines() if outerloops.MARK in line]
     assert len(tests) == 1 and guardhoist.MARK in tests[0]
     assert source.count("wm_ld8(") == 4  # the walk's load: guarded and not, in two copies
+
+
+# loops.py's counters kept through a copy (LLVM's rotated `$j = $i; ...; $i = $j + 1`, the
+# local reused in between: ud's j loops): counted only when the local's last assignment is
+# its value at the iteration's start plus a constant
+ROTATED = """
+(module
+  (memory 1)
+  (func (export "rot") (param $p i32) (param $n i32) (result i32)
+    (local $i i32) (local $j i32) (local $s i32)
+    (loop $l
+      (local.set $i (i32.add (i32.shl (local.tee $j (local.get $i)) (i32.const 2))
+                             (local.get $p)))
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $i))))
+      (local.set $i (i32.add (local.get $j) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $j) (local.get $n))))
+    (local.get $s))
+  (func (export "late") (param $p i32) (param $n i32) (result i32)
+    (local $i i32) (local $j i32) (local $s i32)
+    (loop $l
+      (local.set $i (i32.add (i32.shl (local.get $i) (i32.const 2)) (local.get $p)))
+      (local.set $j (local.get $i))
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $i))))
+      (local.set $i (i32.add (local.get $j) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $j) (local.get $n))))
+    (local.get $s))
+  (func (export "last") (param $p i32) (param $n i32) (result i32)
+    (local $i i32) (local $j i32) (local $s i32)
+    (loop $l
+      (local.set $j (local.get $i))
+      (local.set $i (i32.add (local.get $j) (i32.const 1)))
+      (local.set $s (i32.add (local.get $s) (i32.load (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $i (i32.shl (local.get $i) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $j) (local.get $n))))
+    (local.get $s)))
+"""
+
+
+def test_a_counter_kept_through_a_copy_counts_only_when_it_ends_the_iteration(tmp_path):
+    from wasmote.aot import loops
+    mod = read_module(wat_to_wasm(tmp_path, "rot", ROTATED).read_bytes())
+    types = [(len(t.params), len(t.results)) for t in mod.types]
+    funcs = [types[f.type_idx] for f in mod.funcs]
+    plans = {}
+    for e in mod.exports:
+        instrs = mod.funcs[e.index].instrs
+        at = next(k for k, ins in enumerate(instrs) if ins.op == 0x03)
+        plans[e.name] = loops.plan_loop(instrs, at, funcs, types)
+    rot = plans["rot"]
+    assert rot is not None and rot.counter == loops.Lin(((1, -1), (2, 1)), 0, 1)
+    assert [(b.local, b.start) for b in rot.bases] == \
+        [(2, loops.Lin(((0, 1), (2, 4)), 0, 4))]
+    # the copy made after the local moved, the last assignment not a step: not counted
+    assert plans["late"] is None and plans["last"] is None

@@ -41,6 +41,8 @@ REACHES = {
     # loops.py: counted loops checked once (RANGE_OK), bases wrapping at 2^32
     "up4": ("RANGE_OK", "FUEL_COVERS"), "down4": ("RANGE_OK", "FUEL_COVERS"),
     "shl": ("RANGE_OK",), "mul12": ("RANGE_OK",), "straddle": ("RANGE_OK",),
+    # ... counting by a copy of a local the body reuses (rotated counters)
+    "rot": ("RANGE_OK",), "o_rot": (outerloops.MARK,),
     # loopfuel.py: counters that skip their end, `<` loops that wrap, exits by return/trap
     "skip3": ("FUEL_COVERS",), "skip2": ("FUEL_COVERS",), "leave": ("FUEL_COVERS",),
     "ltu_wrap": ("wm_backs_ltu",), "lts_wrap": ("wm_backs_lts",),

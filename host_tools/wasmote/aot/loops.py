@@ -144,12 +144,15 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
     steps: dict[int, int] = {}
     stack: list[tuple[int, int] | int | None] = []  # (local, c) of a version-0 get, or a const
     seen: set[int] = set()
+    # what each local assigned so far holds, when it is a local's version-0 value plus c
+    # (a copy of the counter: LLVM's `$j = $i; ... $i = $j + 1`)
+    holds: dict[int, tuple[int, int] | int | None] = {}
     for k in body:
         ins = instrs[k]
         op = ins.op
         if op == 0x20:
             loc = ins.imm[0]
-            stack.append((loc, 0) if loc not in seen else None)
+            stack.append((loc, 0) if loc not in seen else holds.get(loc))
         elif op == 0x41:
             stack.append(ins.imm[0])
         elif op == 0x6A:
@@ -162,8 +165,11 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
             loc = ins.imm[0]
             assigned[loc] = assigned.get(loc, 0) + 1
             seen.add(loc)
+            holds[loc] = v if isinstance(v, tuple) else None
             if isinstance(v, tuple) and v[0] == loc and v[1] and abs(v[1]) < _LIMIT:
                 steps[loc] = v[1]
+            else:
+                steps.pop(loc, None)
             if op == 0x22:
                 stack.append(None)
         else:
@@ -175,6 +181,10 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
                     stack.pop()
             stack.extend([None] * arity[1])
     counters = {loc: st for loc, st in steps.items() if assigned.get(loc) == 1}
+    # assigned more than once, the last time to its value at the iteration's start plus a
+    # constant (every iteration that goes round ends with it): a counter at the loop's
+    # header, whatever it holds in between (ud's `j` loops: the local is also a pointer)
+    rotated = {loc: st for loc, st in steps.items() if assigned.get(loc, 0) > 1}
     # pass 2: linear forms of everything, the accesses and the condition
     derived: dict[tuple[int, int], Lin] = {}  # (local, version) -> its value
     version: dict[int, int] = {}
@@ -187,6 +197,8 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
         if loc in counters:
             st = counters[loc]
             return Lin(((loc, 1),), st if v else 0, st)
+        if loc in rotated and not v:
+            return Lin(((loc, 1),), 0, rotated[loc])
         return derived.get((loc, v))
 
     for k in body:
@@ -220,6 +232,9 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
             for _ in range(arity[0]):
                 _pop(lstack)
             lstack.extend([None] * arity[1])
+    for loc, st in rotated.items():  # what pass 1 read: its last value is the next start
+        if derived.get((loc, version.get(loc, 0))) != Lin(((loc, 1),), st, st):
+            return None
     cond = _pop(lstack)
     counter = cond[1] if isinstance(cond, tuple) else cond
     if not isinstance(counter, Lin) or counter.step == 0:
@@ -237,7 +252,7 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
     bases = []
     fast: dict[int, tuple[int, int]] = {}
     for loc, accs in sorted(by_local.items()):
-        start = _base_form(loc, {a[2] for a in accs}, counters, derived, assigned)
+        start = _base_form(loc, {a[2] for a in accs}, counters, derived, assigned, rotated)
         if start is None:
             continue
         bases.append(BaseRange(loc, start, min(a[3] for a in accs), max(a[4] for a in accs)))
@@ -251,7 +266,8 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
 
 
 def _base_form(loc: int, versions: set[int], counters: dict[int, int],
-               derived: dict[tuple[int, int], Lin], assigned: dict[int, int]) -> Lin | None:
+               derived: dict[tuple[int, int], Lin], assigned: dict[int, int],
+               rotated: dict[int, int]) -> Lin | None:
     """The value a base local has where its accesses read it, as a linear form - when all
     its accesses read the same version of it."""
     if len(versions) != 1:
@@ -262,6 +278,8 @@ def _base_form(loc: int, versions: set[int], counters: dict[int, int],
     if loc in counters:
         st = counters[loc]
         return Lin(((loc, 1),), st if v else 0, st)
+    if loc in rotated and not v:
+        return Lin(((loc, 1),), 0, rotated[loc])
     return derived.get((loc, v))
 
 

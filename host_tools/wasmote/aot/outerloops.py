@@ -13,7 +13,9 @@ own. The proof needs less than straight-line code, only this:
   the counter is stepped there, once an iteration, and the accesses at that level are
   taken at linear forms of the locals' entry values;
 - a local assigned anywhere inside the inner code is unknown after it (its value depends on
-  how the inner code ran), so it can neither count nor be a base.
+  how the inner code ran), so it can neither count nor be a base, but for what the top
+  level assigns it after (ud's j loops: the local is the row pointer in the inner loops and
+  set back to the copied counter plus one at the end, a counter for loops.py).
 
 The loop is then read as loops.py reads a straight loop: the top level, each inner construct
 replaced by "these locals now hold unknown values" (`local.get x; i32.eqz; local.set x`,

@@ -599,6 +599,34 @@
     (local.set $p (local.get $x))
     (i32.store (local.get $a) (i32.add (local.get $s) (local.get $v)))
     (i32.load offset=4 (i32.add (local.get $a) (i32.const -8))))
+  ;; loops.py: a counter kept through a copy while the local itself is reused in between
+  ;; (LLVM's `$j = $i; $i = $j * 4 + $p; ...; $i = $j + 1`: ud's j loops); the copy read as
+  ;; a byte index, the local as a word's pointer
+  (func (export "rot") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $i i32) (local $j i32) (local $s i32)
+    (loop $l
+      (local.set $i (i32.add (i32.shl (local.tee $j (local.get $i)) (i32.const 2))
+                             (local.get $p)))
+      (local.set $s (i32.add (local.get $s) (i32.load8_u offset=100 (local.get $j))))
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $i))))
+      (local.set $i (i32.add (local.get $j) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $j) (local.get $n))))
+    (local.get $s))
+  ;; outerloops.py: the same counter around an inner loop that moves the local again
+  (func (export "o_rot") (param $p i32) (param $n i32) (param $m i32) (result i32)
+    (local $i i32) (local $j i32) (local $s i32) (local $k i32)
+    (loop $l
+      (local.set $i (i32.add (i32.mul (local.tee $j (local.get $i)) (i32.const 8))
+                             (local.get $p)))
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $i))))
+      (local.set $k (local.get $m))
+      (loop $in
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $in (local.tee $k (i32.add (local.get $k) (i32.const -1)))))
+      (local.set $s (i32.add (local.get $s) (local.get $i)))
+      (local.set $i (i32.add (local.get $j) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $j) (local.get $n))))
+    (local.get $s))
   ;; a hash of the whole memory (the device run compares it after every call)
   (func (export "checksum") (param i32 i32 i32) (result i32) (local $i i32) (local $h i32)
     (loop $l
