@@ -342,6 +342,9 @@ wm_err wm_sd_init(wm_spec_driver *d, const wm_sd_io *io, void *mem, size_t size)
     d->suspended_results = 0;
     d->nslices = d->next_slice = 0;
     d->resumes = 0;
+    d->nwatch = 0;
+    d->trail = 1469598103934665603ull;
+    d->trail_cuts = 0;
     d->load = NULL;
     d->exec_code = NULL;
     d->exec_ctx = NULL;
@@ -491,6 +494,22 @@ static bool sd_export(const wm_instance *inst, const char *field, size_t len, ui
     return false;
 }
 
+/* `watch`: folds the watched bytes of the suspended instance's memory into the trail. */
+static void sd_note_cut(wm_spec_driver *d, wm_instance *inst)
+{
+    wm_memory *m = d->nwatch > 0 ? wm_instance_memory(inst) : NULL;
+    if (m == NULL) return;
+    const uint8_t *data = wm_memory_data(m);
+    uint32_t size = wm_memory_bytes(m);
+    uint64_t h = d->trail ^ size;
+    for (uint32_t w = 0; w < d->nwatch; w++) {
+        uint32_t at = d->watch[2 * w], len = d->watch[2 * w + 1];
+        for (uint32_t i = at; i < size && i - at < len; i++) h = (h ^ data[i]) * 1099511628211ull;
+    }
+    d->trail = h;
+    d->trail_cuts++;
+}
+
 static void sd_cmd_invoke(wm_spec_driver *d, const char *name, const char *field, size_t field_len,
                           char **argv, uint32_t argc)
 {
@@ -532,6 +551,7 @@ static void sd_cmd_invoke(wm_spec_driver *d, const char *name, const char *field
         uint32_t f = d->slices[d->next_slice];
         d->next_slice = (d->next_slice + 1u) % d->nslices;
         d->resumes++;
+        sd_note_cut(d, inst);
         rc = wm_resume(inst, f, results, nr, &e);
     }
     if (rc == WM_ERR_OUT_OF_FUEL) {
@@ -765,6 +785,28 @@ void wm_sd_exec_line(wm_spec_driver *d, char *line)
         d->nslices = k;
         d->next_slice = 0;
         sd_puts(d, "ok\n");
+    } else if (sd_streq(cmd, "watch") && n % 2 == 1 && (n - 1u) / 2 <= WM_SD_MAX_WATCH) {
+        uint32_t k = 0;
+        for (uint32_t i = 1; i < n; i++) {
+            uint64_t v = 0;
+            if (!sd_parse_dec(tok[i], &v) || v > UINT32_MAX) {
+                sd_driver_error(d, "usage: watch OFFSET LENGTH... (decimal)");
+                return;
+            }
+            d->watch[k++] = (uint32_t)v;
+        }
+        d->nwatch = k / 2;
+        d->trail = 1469598103934665603ull;
+        d->trail_cuts = 0;
+        sd_puts(d, "ok\n");
+    } else if (sd_streq(cmd, "trail") && n == 1) {
+        sd_puts(d, "ok ");
+        sd_put_hex(d, d->trail);
+        sd_puts(d, " ");
+        sd_put_dec(d, d->trail_cuts);
+        sd_puts(d, "\n");
+        d->trail = 1469598103934665603ull;
+        d->trail_cuts = 0;
     } else if (sd_streq(cmd, "resumes") && n == 1) {
         sd_puts(d, "ok ");
         sd_put_dec(d, d->resumes);

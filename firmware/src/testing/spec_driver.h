@@ -33,6 +33,11 @@
  *                          resumed by the driver itself with these fuels in turn until it
  *                          ends: exact suspension without a round trip per slice.
  *   resumes                -> ok N: how often those slices cut a call so far.
+ *   watch OFF LEN...       (at most 4 ranges, decimal; none to stop) at each of those cuts,
+ *                          hash these bytes of the instance's memory (cut at its end) into
+ *                          a trail: where each suspension happened, as the program shows it.
+ *   trail                  -> ok HASH N: the trail (hex) of the N cuts since the last
+ *                          `trail` (or `watch`), then starts a new one.
  *   limit KEY N            per-instance limits (wm_limits) for later modules: KEY is stack
  *                          (value slots), depth (call depth), memcap (byte budget of a linear
  *                          memory), memreserve (bytes reserved for memory.grow) or tablecap.
@@ -68,6 +73,7 @@
 
 /* What the port provides. */
 #define WM_SD_MAX_SLICES 16u
+#define WM_SD_MAX_WATCH 4u
 
 typedef struct wm_sd_io {
     void *ctx;
@@ -105,6 +111,11 @@ struct wm_spec_driver {
     uint32_t slices[WM_SD_MAX_SLICES];
     uint32_t nslices, next_slice;
     uint64_t resumes; /* how often those slices cut a call (`resumes`) */
+    /* `watch OFF LEN ...`: memory ranges hashed at each cut into `trail` (`trail_cuts` of
+     * them), so a test sees where each suspension happened, not only how many there were */
+    uint32_t watch[2 * WM_SD_MAX_WATCH];
+    uint32_t nwatch;
+    uint64_t trail, trail_cuts;
     /* Optional (set after wm_sd_init; NULL = wm_load): loads a module from SRC's bytes into
      * d->arena. wm_sd_load_package (spec_aot.c) also takes packages with AOT code. On a
      * failure that is not the runtime's, it returns an error with err->code WM_OK and a
