@@ -1,6 +1,7 @@
 """Native (AOT) execution against the interpreter, case by case (tests/aot/c/aot_unit.c):
 fuel suspend/resume and identical fuel accounting (bulk work and host work in every
-slicing included), wm_yield and blocking host functions,
+slicing included; where each suspension happened, as the memory shows it, in the loop
+cases and the red team's attacks), wm_yield and blocking host functions,
 stack exhaustion as a trap, every trap reason leaving the instance usable, re-entrancy,
 AOT and interpreted instances linked together, and what wm_aot_attach refuses. Built with
 ASan+UBSan; the arch switch runs under the sanitizer's fiber annotations. Built again with
