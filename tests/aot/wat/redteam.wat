@@ -3,7 +3,11 @@
 ;; Every function takes three i32 and returns an i32; each is built so that the access
 ;; that must trap is the last one it makes and the loops it may hold without charges are
 ;; the ones whose proof is attacked: an unchecked access outside the memory or a loop that
-;; runs past its slice shows as a different result, trap, fuel left or memory.
+;; runs past its slice shows as a different result, trap, fuel left or memory. Loops whose
+;; fuel or checks the translator optimises store their counters each iteration to fixed
+;; progress words (0x8000: the outer loop's or the only one's, 0x8004: the inner loop's;
+;; `;; where`): aot_unit hashes them at every suspension, so one that moves by an
+;; iteration shows there even when nothing else differs.
 (module
   (memory 1 3)
 
@@ -51,6 +55,7 @@
   (func (export "skip3") (param $b i32) (param $n i32) (param $x i32) (result i32)
     (local $i i32) (local $s i32) (local $q i32)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
       (local.set $q (i32.add (local.get $b) (local.get $i)))
       (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
       (i32.store8 offset=1 (local.get $q) (local.get $s))
@@ -60,6 +65,7 @@
   (func (export "skip2") (param $b i32) (param $n i32) (param $x i32) (result i32)
     (local $i i32) (local $s i32)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
       (if (i32.and (local.get $i) (i32.const 8))
         (then (local.set $s (i32.add (local.get $s) (i32.const 1)))))
       (local.set $i (i32.add (local.get $i) (i32.const 2)))
@@ -71,6 +77,7 @@
   (func (export "ltu_wrap") (param $c i32) (param $b i32) (param $s i32) (result i32)
     (local $t i32)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $c))  ;; where
       (if (i32.eqz (local.get $c)) (then (local.set $t (i32.add (local.get $t) (i32.const 1)))))
       (local.set $c (i32.add (local.get $c) (i32.const 16)))
       (br_if $l (i32.lt_u (local.get $c) (local.get $b))))
@@ -78,6 +85,7 @@
   (func (export "lts_wrap") (param $c i32) (param $b i32) (param $s i32) (result i32)
     (local $t i32)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $c))  ;; where
       (if (i32.eqz (local.get $c)) (then (local.set $t (i32.add (local.get $t) (i32.const 1)))))
       (local.set $c (i32.add (local.get $c) (i32.const 1000)))
       (br_if $l (i32.gt_s (local.get $b) (local.get $c))))
@@ -85,6 +93,7 @@
   (func (export "bumped") (param $c i32) (param $b i32) (param $j i32) (result i32)
     (local $t i32)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $c))  ;; where
       (if (i32.eq (local.get $c) (local.get $j))
         (then (local.set $c (i32.sub (local.get $c) (i32.const 5)))))
       (local.set $t (i32.add (local.get $t) (local.get $c)))
@@ -96,6 +105,7 @@
   (func (export "bound_moves") (param $c i32) (param $b i32) (param $x i32) (result i32)
     (local $t i32)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $c))  ;; where
       (if (i32.eq (local.get $c) (local.get $x))
         (then (local.set $b (i32.add (local.get $b) (i32.const 7)))))
       (local.set $t (i32.add (local.get $t) (i32.const 3)))
@@ -106,6 +116,7 @@
     (local $t i32)
     (block $out
       (loop $l
+        (i32.store (i32.const 0x8000) (local.get $t))  ;; where
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (block $next
           (br_table $next $l $out
@@ -117,6 +128,7 @@
   (func (export "leave") (param $n i32) (param $r i32) (param $d i32) (result i32)
     (local $i i32) (local $t i32)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
       (if (i32.eq (local.get $i) (local.get $r)) (then (return (local.get $t))))
       (local.set $t (i32.add (local.get $t) (i32.div_u (i32.const 100) (i32.sub (local.get $d) (local.get $i)))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
@@ -271,6 +283,7 @@
     (call $lay (local.get $b) (local.get $n) (local.get $end))
     (local.set $p (local.get $b))
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $p))  ;; where
       (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 3))
                              (i32.load offset=4 (local.get $p))))
       (if (i32.eq (local.get $p) (i32.const 1))
@@ -285,6 +298,7 @@
     (local.set $p (local.get $b))
     (block $found
       (loop $l
+        (i32.store (i32.const 0x8000) (local.get $p))  ;; where
         (local.set $s (i32.add (local.get $s) (i32.load offset=4 (local.get $p))))
         (br_if $found (i32.eq (i32.load offset=4 (local.get $p)) (local.get $x)))
         (local.set $p (i32.load (local.get $p)))
@@ -304,6 +318,7 @@
                            (local.get $n))))
     (block $out
       (loop $l
+        (i32.store (i32.const 0x8000) (local.get $p))  ;; where
         (local.set $c (i32.load8_u (local.get $p)))
         (local.set $p (i32.add (local.get $p)
                                (i32.add (i32.and (local.get $c) (i32.const 1)) (i32.const 1))))
@@ -346,8 +361,10 @@
   (func (export "h_walk") (param $t i32) (param $n i32) (param $x i32) (result i32)
     (local $node i32) (local $s i32)
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
       (local.set $node (i32.const 0))
       (loop $walk
+        (i32.store (i32.const 0x8004) (local.get $node))  ;; where
         (local.set $node (i32.add (local.get $node) (i32.add (i32.const 1)
           (i32.load8_u (i32.add (local.get $t) (i32.and (local.get $node) (i32.const 255)))))))
         (br_if $walk (i32.lt_u (local.get $node) (local.get $x))))
@@ -357,9 +374,11 @@
   (func (export "h_grow") (param $t i32) (param $n i32) (param $x i32) (result i32)
     (local $node i32) (local $s i32)
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
       (local.set $s (i32.add (local.get $s) (call $grow)))
       (local.set $node (i32.const 0))
       (loop $walk
+        (i32.store (i32.const 0x8004) (local.get $node))  ;; where
         (local.set $node (i32.add (local.get $node) (i32.add (i32.const 1)
           (i32.load8_u (i32.add (local.get $t) (i32.and (local.get $node) (i32.const 255)))))))
         (br_if $walk (i32.lt_u (local.get $node) (local.get $x))))
@@ -369,8 +388,10 @@
   (func (export "h_moved") (param $t i32) (param $n i32) (param $x i32) (result i32)
     (local $node i32) (local $s i32)
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
       (local.set $node (i32.const 0))
       (loop $walk
+        (i32.store (i32.const 0x8004) (local.get $node))  ;; where
         (local.set $node (i32.add (local.get $node) (i32.add (i32.const 1)
           (i32.load8_u (i32.add (local.get $t) (i32.and (local.get $node) (i32.const 255)))))))
         (br_if $walk (i32.lt_u (local.get $node) (local.get $x))))
@@ -383,11 +404,13 @@
   (func (export "p_trap") (param $p i32) (param $n i32) (param $x i32) (result i32)
     (local $k i32) (local $s i32)
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
       (i32.store (local.get $p) (local.get $n))
       (local.set $s (i32.add (local.get $s) (i32.load offset=4 (local.get $p))))
       (local.set $p (i32.add (local.get $p) (i32.const 8)))
       (local.set $k (local.get $x))
       (loop $inner
+        (i32.store (i32.const 0x8004) (local.get $k))  ;; where
         (local.set $s (i32.add (local.get $s) (local.get $k)))
         (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1)))))
       (br_if $outer (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
@@ -400,8 +423,10 @@
   (func (export "o_walk") (param $p i32) (param $n i32) (param $x i32) (result i32)
     (local $k i32) (local $s i32)
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $p))  ;; where
       (local.set $k (i32.or (i32.load8_u offset=1 (local.get $p)) (local.get $x)))
       (loop $inner
+        (i32.store (i32.const 0x8004) (local.get $k))  ;; where
         (local.set $s (i32.add (local.get $s) (local.get $k)))
         (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1)))))
       (i32.store8 (local.get $p) (local.get $s))
@@ -411,8 +436,10 @@
   (func (export "o_cont") (param $p i32) (param $n i32) (param $x i32) (result i32)
     (local $k i32) (local $s i32)
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $p))  ;; where
       (local.set $k (i32.load8_u offset=1 (local.get $p)))
       (loop $inner
+        (i32.store (i32.const 0x8004) (local.get $k))  ;; where
         (if (i32.and (i32.eq (local.get $k) (local.get $x)) (i32.ne (local.get $k) (i32.const 0)))
           (then (i32.store8 offset=1 (local.get $p) (i32.const 0))
                 (br $outer)))
@@ -425,8 +452,10 @@
   (func (export "o_moved") (param $p i32) (param $n i32) (param $x i32) (result i32)
     (local $k i32) (local $s i32)
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $p))  ;; where
       (local.set $k (i32.or (i32.load8_u offset=1 (local.get $p)) (local.get $x)))
       (loop $inner
+        (i32.store (i32.const 0x8004) (local.get $k))  ;; where
         (local.set $s (i32.add (local.get $s) (local.get $k)))
         (local.set $p (i32.add (local.get $p) (i32.and (local.get $k) (i32.const 1))))
         (br_if $inner (local.tee $k (i32.shr_u (local.get $k) (i32.const 1)))))
@@ -441,9 +470,11 @@
   (func (export "r_dot") (param $b i32) (param $n i32) (param $m i32) (result i32)
     (local $j i32) (local $q i32) (local $s i32)
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $m))  ;; where
       (local.set $j (i32.const 0))
       (local.set $q (local.get $b))
       (loop $inner
+        (i32.store (i32.const 0x8004) (local.get $j))  ;; where
         (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
         (i32.store8 (local.get $q) (local.get $s))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
@@ -454,10 +485,12 @@
   (func (export "r_grow") (param $b i32) (param $n i32) (param $m i32) (result i32)
     (local $j i32) (local $q i32) (local $s i32)
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $m))  ;; where
       (local.set $s (i32.add (local.get $s) (call $grow)))
       (local.set $j (i32.const 0))
       (local.set $q (local.get $b))
       (loop $inner
+        (i32.store (i32.const 0x8004) (local.get $j))  ;; where
         (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
         (i32.store8 (local.get $q) (local.get $s))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
@@ -468,9 +501,11 @@
   (func (export "r_moved") (param $b i32) (param $n i32) (param $m i32) (result i32)
     (local $j i32) (local $q i32) (local $s i32)
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $m))  ;; where
       (local.set $j (i32.const 0))
       (local.set $q (local.get $b))
       (loop $inner
+        (i32.store (i32.const 0x8004) (local.get $j))  ;; where
         (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
         (i32.store8 (local.get $q) (local.get $s))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
@@ -482,9 +517,11 @@
   (func (export "r_count") (param $b i32) (param $n i32) (param $m i32) (result i32)
     (local $j i32) (local $q i32) (local $s i32)
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $m))  ;; where
       (local.set $j (i32.const 0))
       (local.set $q (local.get $b))
       (loop $inner
+        (i32.store (i32.const 0x8004) (local.get $j))  ;; where
         (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
         (i32.store8 (local.get $q) (local.get $s))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
@@ -497,9 +534,11 @@
     (local $j i32) (local $q i32) (local $s i32)
     (local.set $q (local.get $b))
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $m))  ;; where
       (local.set $j (i32.const 0))
       (if (i32.and (local.get $m) (i32.const 1)) (then (local.set $q (local.get $b))))
       (loop $inner
+        (i32.store (i32.const 0x8004) (local.get $j))  ;; where
         (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
         (i32.store8 (local.get $q) (local.get $s))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
@@ -515,11 +554,13 @@
   (func (export "r_flt") (param $b i32) (param $n i32) (param $m i32) (result i32)
     (local $i i32) (local $j i32) (local $q i32) (local $s i32)
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
       (local.set $j (i32.const 0))
       (local.set $q (local.get $b))
       (block $skip
         (br_if $skip (i32.and (local.get $i) (i32.const 1)))
         (loop $inner
+          (i32.store (i32.const 0x8004) (local.get $j))  ;; where
           (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
           (i32.store8 (local.get $q) (local.get $s))
           (local.set $q (i32.add (local.get $q) (i32.const 1)))
@@ -531,9 +572,11 @@
   (func (export "r_ftrap") (param $b i32) (param $n i32) (param $m i32) (result i32)
     (local $j i32) (local $q i32) (local $s i32)
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $m))  ;; where
       (local.set $j (i32.const 0))
       (local.set $q (local.get $b))
       (loop $inner
+        (i32.store (i32.const 0x8004) (local.get $j))  ;; where
         (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
         (i32.store8 (local.get $q) (local.get $s))
         (local.set $s (i32.add (local.get $s)
@@ -548,9 +591,11 @@
   (func (export "r_flast") (param $b i32) (param $n i32) (param $m i32) (result i32)
     (local $j i32) (local $q i32) (local $s i32)
     (loop $outer
+      (i32.store (i32.const 0x8000) (local.get $m))  ;; where
       (local.set $j (i32.const 0))
       (local.set $q (local.get $b))
       (loop $inner
+        (i32.store (i32.const 0x8004) (local.get $j))  ;; where
         (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $q))))
         (i32.store8 (local.get $q) (local.get $s))
         (local.set $s (i32.add (local.get $s) (i32.div_u (i32.const 7) (i32.or
