@@ -109,6 +109,28 @@ def test_every_attack_reaches_the_transformation_it_attacks(tmp_path):
     assert not any(ranged.values()), ranged
 
 
+# what shows that a function's fuel is charged ahead, joined or tested once, or that checks
+# of its loops are made before them
+OPTIMISED = ("FUEL_COVERS", "CHARGE_AHEAD", "PREPAY", rangehoist.FUEL_MARK, rangehoist.MARK,
+             guardhoist.MARK, outerloops.MARK)
+PROGRESS = "(i32.store (i32.const 0x8000)"  # aot_unit's where() hashes 0x8000..0x800f
+
+
+def test_every_optimised_loop_shows_where_it_is(tmp_path):
+    """Each attack whose loops the translator optimises stores its counters to the progress
+    words every iteration (aot_unit notes them at each suspension): without them a
+    suspension one iteration early or late shows only if a trap follows in the slice."""
+    _, bodies = _functions(tmp_path)
+    wat = (HERE / "wat" / "redteam.wat").read_text()
+    texts = {m.group(1): m.group(2) for m in
+             re.finditer(r'\(func (?:\$\w+ )?\(export "(\w+)"\)(.*?)(?=\n  \(func|\Z)', wat, re.S)}
+    optimised = {name for name, c in bodies.items() if any(m in c for m in OPTIMISED)}
+    assert len(optimised) > 25 and {"walk", "h_walk", "r_dot", "o_walk"} <= optimised
+    for name in optimised:
+        loops = texts[name].count("(loop ")
+        assert texts[name].count(";; where") == loops and PROGRESS in texts[name], name
+
+
 def test_the_walks_run_a_round_of_copies(tmp_path):
     """walkfuel.py: the short walks run three charge-free copies after B (each reporting
     its own refund in FL), the state machine one (its charge is over 24)."""

@@ -16,6 +16,7 @@
   (func (export "up4") (param $p i32) (param $n i32) (param $x i32) (result i32)
     (local $s i32)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
       (i32.store (local.get $p) (local.get $n))
       (local.set $s (i32.add (local.get $s) (i32.load offset=4 (local.get $p))))
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
@@ -24,6 +25,7 @@
   (func (export "down4") (param $p i32) (param $n i32) (param $x i32) (result i32)
     (local $s i32)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
       (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
       (i32.store8 offset=3 (local.get $p) (local.get $n))
       (local.set $p (i32.add (local.get $p) (i32.const -4)))
@@ -34,6 +36,7 @@
   (func (export "shl") (param $b i32) (param $i i32) (param $n i32) (result i32)
     (local $q i32) (local $s i32)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
       (local.set $q (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))
       (local.set $s (i32.add (local.get $s) (i32.load (local.get $q))))
       (i32.store offset=8 (local.get $q) (local.get $i))
@@ -43,6 +46,7 @@
   (func (export "mul12") (param $b i32) (param $i i32) (param $n i32) (result i32)
     (local $q i32) (local $s i32)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
       (local.set $q (i32.add (i32.mul (local.get $i) (i32.const 12)) (local.get $b)))
       (local.set $s (i32.add (local.get $s) (i32.load16_u offset=10 (local.get $q))))
       (i32.store8 (local.get $q) (local.get $i))
@@ -141,6 +145,7 @@
     (local $s i32)
     (i32.store16 (local.get $x) (i32.const 0x7f80))  ;; bytes -128, 127
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
       (local.set $s (i32.add (local.get $s)
         (i32.load8_u (i32.add (local.get $b) (i32.load8_s (local.get $x))))))
       (local.set $x (i32.add (local.get $x) (i32.const 1)))
@@ -150,6 +155,7 @@
     (local $q i32) (local $s i32)
     (local.set $q (i32.add (local.get $p) (i32.const 65000)))
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
       (i32.store8 (i32.add (local.get $q) (i32.and (local.get $x) (i32.const 255)))
                   (local.get $n))
       (local.set $s (i32.add (local.get $s)
@@ -160,6 +166,7 @@
   (func (export "g_select") (param $b i32) (param $n i32) (param $x i32) (result i32)
     (local $s i32)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
       (local.set $s (i32.add (local.get $s)
         (i32.load (i32.add (local.get $b)
                            (select (i32.and (local.get $x) (i32.const 252)) (i32.const 65532)
@@ -173,6 +180,7 @@
     (local $k i32) (local $s i32)
     (local.set $k (local.get $x))
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
       (local.set $s (i32.add (local.get $s) (i32.load8_u (i32.add (local.get $b) (local.get $k)))))
       (local.set $k (i32.and (local.get $s) (i32.const 127)))
       (br_if $l (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
@@ -235,6 +243,7 @@
     (if (local.get $x)
       (then (local.set $s (i32.load offset=0xfffffffc (local.get $p)))))
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
       (local.set $s (i32.add (local.get $s) (i32.load8_u offset=0xffff0000 (local.get $p))))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br_if $l (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
@@ -244,6 +253,7 @@
   (func (export "straddle") (param $p i32) (param $n i32) (param $x i32) (result i32)
     (local $s i64)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
       (i64.store offset=1 (local.get $p) (i64.extend_i32_u (local.get $n)))
       (local.set $s (i64.add (local.get $s) (i64.load offset=3 (local.get $p))))
       (local.set $p (i32.add (local.get $p) (i32.const 3)))
@@ -312,6 +322,7 @@
   (func (export "states") (param $p i32) (param $n i32) (param $x i32) (result i32)
     (local $c i32) (local $st i32) (local $t i32) (local $k i32)
     (loop $fill
+      (i32.store (i32.const 0x8004) (local.get $k))  ;; where
       (i32.store8 (i32.add (local.get $p) (local.get $k))
                   (i32.or (i32.mul (local.get $k) (i32.const 7)) (i32.const 0x40)))
       (br_if $fill (i32.ne (local.tee $k (i32.add (local.get $k) (i32.const 1)))
