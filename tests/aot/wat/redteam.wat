@@ -661,6 +661,7 @@
   (func (export "rot") (param $p i32) (param $n i32) (param $x i32) (result i32)
     (local $i i32) (local $j i32) (local $s i32)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
       (local.set $i (i32.add (i32.shl (local.tee $j (local.get $i)) (i32.const 2))
                              (local.get $p)))
       (local.set $s (i32.add (local.get $s) (i32.load8_u offset=100 (local.get $j))))
@@ -672,11 +673,13 @@
   (func (export "o_rot") (param $p i32) (param $n i32) (param $m i32) (result i32)
     (local $i i32) (local $j i32) (local $s i32) (local $k i32)
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
       (local.set $i (i32.add (i32.mul (local.tee $j (local.get $i)) (i32.const 8))
                              (local.get $p)))
       (local.set $s (i32.add (local.get $s) (i32.load (local.get $i))))
       (local.set $k (local.get $m))
       (loop $in
+        (i32.store (i32.const 0x8004) (local.get $k))  ;; where
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $in (local.tee $k (i32.add (local.get $k) (i32.const -1)))))
       (local.set $s (i32.add (local.get $s) (local.get $i)))
