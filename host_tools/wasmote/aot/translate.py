@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from wasmote.aot import (
     callloops,
     checks,
+    cmpbound,
     dominated,
     guardhoist,
     guards,
@@ -316,6 +317,8 @@ class _FuncGen:
         # loops whose invariant bases are checked once, before the loop (guards.py)
         self.guards: dict[int, guards.GuardPlan] = {}
         self.unchecked: frozenset[int] = frozenset()  # a guarded copy's accesses
+        # loops whose accesses the program's own compares bound (cmpbound.py)
+        self.cmpb: dict[int, cmpbound.CmpPlan] = {}
         if plan_checks:
             for k, ins in enumerate(self.instrs):
                 if ins.op == _OP_LOOP:
@@ -328,6 +331,13 @@ class _FuncGen:
                                             vr.locals if vr else (), skip)
                     if gp is not None:
                         self.guards[k] = gp
+                    elif lp is None:
+                        # accesses after the program's own compares (cmpbound.py)
+                        cp = cmpbound.plan(self.instrs, k, fa, ta, self.static)
+                        if cp is not None:
+                            self.cmpb[k] = cp
+        # the loops that fast_loop emits a second copy of
+        copied = set(self.loops) | set(self.guards) | set(self.cmpb)
         # i64.mul of values that fit 32 bits: index -> its narrow C (narrow.py)
         self.narrow = narrow.plan(self.instrs, fa, ta)
         # counted loops whose fuel is paid once, before the loop (loopfuel.py)
@@ -341,7 +351,7 @@ class _FuncGen:
                                        self.costs.loop_back[k], self.loop_costs)
                     if fp is not None:
                         self.loopfuel[k] = fp
-                    elif k not in self.loops and k not in self.guards and \
+                    elif k not in copied and \
                             loopfuel.plan(self.instrs, k, fa, ta, 0, 0) is None:
                         # a counted loop loopfuel.py declines runs a few times (loopcost.py):
                         # there the copies' exits cost more than the charges they save
@@ -351,20 +361,19 @@ class _FuncGen:
         elif self.segments:
             # without fuel, such a loop gets its charge-free copy's shape (loopfuel.py)
             self.segments = loopfuel.unversioned(self.instrs, fa, ta, self.segments,
-                                                 set(self.loops) | set(self.guards),
-                                                 self.loop_costs)
+                                                 copied, self.loop_costs)
         # counted loops with inner loops whose accesses are checked once (outerloops.py)
-        self.outer = outerloops.plan(self.instrs, fa, ta, set(self.loops) | set(self.guards)
-                                     | set(self.loopfuel), self.static) if plan_checks else {}
+        self.outer = outerloops.plan(self.instrs, fa, ta, copied | set(self.loopfuel),
+                                     self.static) if plan_checks else {}
         self.outer_unchecked: frozenset[int] = frozenset()  # its fast copy's accesses
         self.outering = False  # inside either copy of such a loop (one level only)
         # outer loops run twice, behind a test of their inner guards' invariant bases
         # (guardhoist.py)
         self.hoists = guardhoist.plan(self.instrs, self.guards,
-                                      set(self.loops) | set(self.guards) | set(self.loopfuel))
+                                      copied | set(self.loopfuel))
         # ... and of their inner counted loops' range tests, when invariant (rangehoist.py)
         self.ranges = rangehoist.plan(
-            self.instrs, self.loops, set(self.loops) | set(self.guards) | set(self.loopfuel),
+            self.instrs, self.loops, copied | set(self.loopfuel),
             self.loopfuel, {k: max(self.costs.loop_in[k], self.costs.loop_back[k])
                             for k in self.costs.loop_in if k not in self.walks}) \
             if plan_checks else {}
@@ -378,8 +387,8 @@ class _FuncGen:
         self.hoisting = False  # inside a loop versioned on such a test
         # loops whose branches back also pay an inner loop's entry charge (prepay.py)
         self.prepay = prepay.plan(self.instrs, self.costs.loop_in, self.costs.loop_back,
-                                  set(self.loops) | set(self.guards) | set(self.loopfuel),
-                                  (set(self.loops) | set(self.guards)) - set(self.loopfuel)
+                                  copied | set(self.loopfuel),
+                                  copied - set(self.loopfuel)
                                   ) if fuel else {}
         # (inner loop index, outer loop label) of the prepaid entry still to emit, and the
         # inner loop whose entry charge is already emitted (before its copies)
@@ -539,8 +548,10 @@ class _FuncGen:
                 self.loop_entry(i)
                 self.out.append(f"P{self.prepaid_next[1]}:;")
                 self.entry_paid, self.prepaid_next = i, None
-            if (i in self.loops or i in self.guards or i in self.loopfuel) and self.live:
-                self.fast_loop(i, self.loops.get(i), self.guards.get(i), self.loopfuel.get(i))
+            if (i in self.loops or i in self.guards or i in self.loopfuel or i in self.cmpb) \
+                    and self.live:
+                self.fast_loop(i, self.loops.get(i), self.guards.get(i), self.loopfuel.get(i),
+                               self.cmpb.get(i))
             wl = self.walks.get(i)
             if wl is not None and self.live:
                 self.walk_loop(i, wl)
@@ -661,7 +672,8 @@ class _FuncGen:
         self.outering = False
 
     def fast_loop(self, start: int, plan: loops.LoopPlan | None,
-                  guard: guards.GuardPlan | None, paid: loopfuel.FuelLoop | None) -> None:
+                  guard: guards.GuardPlan | None, paid: loopfuel.FuelLoop | None,
+                  cmp: cmpbound.CmpPlan | None = None) -> None:
         """A copy of the loop at `start` whose hoistable accesses (a counted loop's,
         loops.py; those at invariant bases, guards.py) are unchecked and whose branches
         back charge nothing (its fuel paid at once, loopfuel.py), run when the tests before
@@ -671,9 +683,11 @@ class _FuncGen:
         stack = list(self.stack)
         conds = ([loops.precheck(plan)] if plan and start not in self.ranged else []) + \
             ([guards.guard_c(guard, self.info.mem_min, self.known)] if guard else []) + \
+            ([cmpbound.cond_c(cmp)] if cmp else []) + \
             ([f"({self.fueled[start]} || {loopfuel.covered(paid)})" if start in self.fueled
               else loopfuel.covered(paid)] if paid else [])
-        self.emit(f"if (WM_LIKELY({' && '.join(conds) or '1'})) {{")
+        self.emit(f"if (WM_LIKELY({' && '.join(conds) or '1'})) {{"
+                  + (f" {cmpbound.MARK}" if cmp else ""))
         lab = self.new_label()
         self.ctl.append(_Ctl("loop", lab, len(self.stack), (), (), True, at=start,
                              counts=loopfuel.iterations(lab) if paid else ""))
@@ -682,8 +696,10 @@ class _FuncGen:
             self.emit(line)
         self.out.append(f"L{lab}:;")
         self.fast = plan.fast if plan else {}
-        self.unchecked = guard.unchecked if guard else frozenset()
-        end = plan.end if plan else guard.end if guard else paid.end if paid else start
+        self.unchecked = (guard.unchecked if guard else frozenset()) | \
+            (cmp.unchecked if cmp else frozenset())
+        end = plan.end if plan else guard.end if guard else cmp.end if cmp else \
+            paid.end if paid else start
         self.copying += 1
         for i in range(start + 1, end):  # the body and its br_if
             self.index = i
