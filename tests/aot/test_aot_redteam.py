@@ -34,7 +34,7 @@ from tests.firmware.conftest import spectest_image
 from tests.harness.aot_spec_transport import AotTransport
 from tests.harness.spec_driver import DriverProcess, StreamTransport, Transport
 from wasmote import posix_build
-from wasmote.aot import guardhoist, narrow, outerloops, rangehoist
+from wasmote.aot import cmpbound, guardhoist, narrow, outerloops, rangehoist
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.targets import target_for_board
 from wasmote.aot.translate import translate
@@ -69,6 +69,8 @@ REACHES = {
     # ... and with it the inner loop's FUEL_COVERS
     "r_flt": (rangehoist.FUEL_MARK,), "r_ftrap": (rangehoist.FUEL_MARK,),
     "r_flast": (rangehoist.FUEL_MARK,),
+    # cmpbound.py: indexes bounded by the program's own compares
+    "c_sift": (cmpbound.MARK,), "c_wrap": (cmpbound.MARK,), "c_reass": (cmpbound.MARK,),
 }
 # loops that must keep every charge: the counter or the bound moves in the body, or a
 # br_table branches back
@@ -79,6 +81,9 @@ NO_HOIST = ("h_moved",)
 NO_OUTER = ("o_cont", "o_moved")
 # the loop around moves the inner loop's base or bound, or sets its base on one arm only
 NO_RANGE = ("r_moved", "r_count", "r_if")
+# an index a signed compare cannot bound (it may be negative), one compared through another
+# local: no compare-bounded copy
+NO_CMP = ("c_neg", "c_other")
 
 
 def _functions(tmp_path: Path) -> tuple[Module, dict[str, str]]:
@@ -107,6 +112,8 @@ def test_every_attack_reaches_the_transformation_it_attacks(tmp_path):
     assert not any(versioned.values()), versioned
     ranged = {name: rangehoist.MARK in bodies[name] for name in NO_RANGE}
     assert not any(ranged.values()), ranged
+    bounded = {name: cmpbound.MARK in bodies[name] for name in NO_CMP}
+    assert not any(bounded.values()), bounded
 
 
 # what shows that a function's fuel is charged ahead, joined or tested once, or that checks

@@ -686,6 +686,89 @@
       (local.set $i (i32.add (local.get $j) (i32.const 1)))
       (br_if $l (i32.ne (local.get $j) (local.get $n))))
     (local.get $s))
+  ;; cmpbound.py: a heap's sift-down (indexes after the program's own `c <s n`; the first
+  ;; child read before any compare; x's bits choose the path, a walk to a[n - 1] for
+  ;; n = 2^k - 1 and x = -1), b + 4n at the last byte, past it, wrapping past 2^32
+  (func (export "c_sift") (param $b i32) (param $n i32) (param $x i32) (result i32)
+    (local $i i32) (local $c i32) (local $m i32) (local $r i32) (local $s i32)
+    (local.set $i (i32.const 0))
+    (local.set $c (i32.const 1))
+    (block $done
+      (loop $l
+        (local.set $s (i32.add (local.get $s)
+          (i32.load (i32.add (local.get $b) (i32.shl (local.get $c) (i32.const 2))))))
+        (local.set $m (select (local.get $c) (local.get $i) (i32.and (local.get $x) (i32.const 1))))
+        (block $no_r
+          (br_if $no_r (i32.ge_s (local.tee $r (i32.add (local.get $c) (i32.const 1)))
+                                 (local.get $n)))
+          (local.set $s (i32.add (local.get $s)
+            (i32.load (i32.add (local.get $b) (i32.shl (local.get $r) (i32.const 2))))))
+          (if (i32.and (local.get $x) (i32.const 2)) (then (local.set $m (local.get $r)))))
+        (br_if $done (i32.eq (local.get $m) (local.get $i)))
+        (i32.store (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))) (local.get $s))
+        (i32.store (i32.add (local.get $b) (i32.shl (local.get $m) (i32.const 2))) (local.get $x))
+        (local.set $x (i32.rotr (local.get $x) (i32.const 2)))
+        (local.set $i (local.get $m))
+        (br_if $l (i32.lt_s (local.tee $c (i32.or (i32.shl (local.get $i) (i32.const 1))
+                                                  (i32.const 1)))
+                            (local.get $n)))))
+    (local.get $s))
+  ;; a signed compare of an index that may be negative (k - x: -1 in the last iteration)
+  (func (export "c_neg") (param $b i32) (param $n i32) (param $x i32) (result i32)
+    (local $i i32) (local $k i32) (local $s i32)
+    (local.set $k (i32.const 4))
+    (loop $l
+      (local.set $i (i32.sub (local.get $k) (local.get $x)))
+      (if (i32.lt_s (local.get $i) (local.get $n))
+        (then (local.set $s (i32.add (local.get $s)
+          (i32.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))))))
+      (br_if $l (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+    (local.get $s))
+  ;; an unsigned compare of an unknown index (x - k, rising to x - 1), whose address wraps
+  ;; when b + 4n does; an access after the if, where the index is not bounded
+  (func (export "c_wrap") (param $b i32) (param $n i32) (param $x i32) (result i32)
+    (local $i i32) (local $k i32) (local $s i32)
+    (local.set $k (i32.const 8))
+    (loop $l
+      (if (i32.lt_u (local.tee $i (i32.sub (local.get $x) (local.get $k))) (local.get $n))
+        (then
+          (local.set $s (i32.add (local.get $s)
+            (i32.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))))
+          (i32.store offset=0 (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2)))
+                     (local.get $k))))
+      ;; on both arms: i >= n on the other one
+      (local.set $s (i32.add (local.get $s)
+        (i32.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))))
+      (br_if $l (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+    (local.get $s))
+  ;; the compare is on another local (j < n, then a[i])
+  (func (export "c_other") (param $b i32) (param $n i32) (param $x i32) (result i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $s i32)
+    (local.set $k (i32.const 4))
+    (loop $l
+      (local.set $i (i32.sub (local.get $x) (local.get $k)))
+      (local.set $j (local.get $k))
+      (if (i32.lt_u (local.get $j) (local.get $n))
+        (then (local.set $s (i32.add (local.get $s)
+          (i32.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))))))
+      (br_if $l (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+    (local.get $s))
+  ;; the index is assigned again between the compare and the access, or on one arm of an if
+  (func (export "c_reass") (param $b i32) (param $n i32) (param $x i32) (result i32)
+    (local $i i32) (local $k i32) (local $s i32)
+    (local.set $k (i32.const 4))
+    (loop $l
+      (local.set $i (local.get $k))
+      (if (i32.lt_u (local.get $i) (local.get $n))
+        (then
+          (local.set $s (i32.add (local.get $s)
+            (i32.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))))
+          (if (i32.eq (local.get $k) (i32.const 1))
+            (then (local.set $i (i32.add (local.get $i) (local.get $x)))))
+          (local.set $s (i32.add (local.get $s)
+            (i32.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))))))
+      (br_if $l (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+    (local.get $s))
   ;; a hash of the whole memory (the device run compares it after every call)
   (func (export "checksum") (param i32 i32 i32) (result i32) (local $i i32) (local $h i32)
     (loop $l
