@@ -14,7 +14,7 @@ from wasmote.aot import cmpbound
 from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE
 from wasmote.aot.cmpbound import Bound, plan
 from wasmote.aot.translate import translate
-from wasmote.wasm.module import Module
+from wasmote.wasm.module import I32, Module
 from wasmote.wasm.reader import read_module
 
 # sglib's heap sift-down as clang emits it: $c = 2i + 1 compared with $n before the loop
@@ -84,10 +84,13 @@ def _plans(mod: Module, f: int) -> tuple[list[int], cmpbound.CmpPlan | None]:
     """The accesses of function f in order, and the plan of its one loop."""
     types = [(len(t.params), len(t.results)) for t in mod.types]
     funcs = [types[fn.type_idx] for fn in mod.funcs]
-    instrs = mod.funcs[f].instrs
+    fn = mod.funcs[f]
+    instrs = fn.instrs
+    kinds = list(mod.types[fn.type_idx].params) + fn.local_types()
+    i32 = frozenset(k for k, t in enumerate(kinds) if t == I32)
     accesses = [k for k, ins in enumerate(instrs) if ins.op in LOAD_SIZE or ins.op in STORE_SIZE]
     loop = next(k for k, ins in enumerate(instrs) if ins.op == 0x03)
-    return accesses, plan(instrs, loop, funcs, types)
+    return accesses, plan(instrs, loop, funcs, types, i32)
 
 
 def test_a_heaps_sift_down_is_bounded_by_its_compares(tmp_path):

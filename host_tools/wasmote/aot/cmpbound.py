@@ -153,8 +153,8 @@ class _Interp:
 
     def __init__(self, instrs: list[Instr], start: int, end: int, n: int | None,
                  assigned: set[int], effects: _Effects,
-                 type_arity: list[tuple[int, int]]) -> None:
-        self.instrs, self.start, self.end, self.n = instrs, start, end, n
+                 type_arity: list[tuple[int, int]], i32: frozenset[int]) -> None:
+        self.instrs, self.start, self.end, self.n, self.i32 = instrs, start, end, n, i32
         self.assigned, self.effects, self.type_arity = assigned, effects, type_arity
         self.sets = 0
         self.setat: dict[int, int] = {}
@@ -163,6 +163,8 @@ class _Interp:
         if loc in self.assigned:
             self.setat.setdefault(loc, 0)
             return _Entry(state.get(loc), (loc, self.setat[loc]))
+        if loc not in self.i32:
+            return _Entry(None)
         if loc == self.n:
             return _Entry(Val(None, 0, 1, 0))
         return _Entry(Val(loc, 0, 0, 0))
@@ -388,7 +390,8 @@ def _prefix(instrs: list[Instr], i: int) -> int:
 
 
 def _entry_state(instrs: list[Instr], i: int, n: int | None, assigned: set[int],
-                 effects: _Effects, type_arity: list[tuple[int, int]]) -> State:
+                 effects: _Effects, type_arity: list[tuple[int, int]],
+                 i32: frozenset[int]) -> State:
     """The assigned locals' values where the loop at i is entered: from the straight-line
     code that leads to it (every path to the loop runs all of it). A local the loop does
     not assign reads as its value in the loop only after its last assignment there."""
@@ -407,7 +410,7 @@ def _entry_state(instrs: list[Instr], i: int, n: int | None, assigned: set[int],
             loc = ins.imm[0]
             if loc in assigned:
                 stack.append(state.get(loc))
-            elif last.get(loc, -1) > k:
+            elif last.get(loc, -1) > k or loc not in i32:
                 stack.append(None)
             else:
                 stack.append(Val(None, 0, 1, 0) if loc == n else Val(loc, 0, 0, 0))
@@ -457,10 +460,11 @@ def _fixpoint(interp: _Interp, entry: State) -> State | None:
 
 
 def plan(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
-         type_arity: list[tuple[int, int]], skip: frozenset[int] = frozenset()
-         ) -> CmpPlan | None:
+         type_arity: list[tuple[int, int]], i32: frozenset[int],
+         skip: frozenset[int] = frozenset()) -> CmpPlan | None:
     """The plan of the `loop` at index i (no inner loop), or None when no access it leaves
-    unchecked (those in `skip` need no check already)."""
+    unchecked (those in `skip` need no check already). `i32`: the function's i32 locals,
+    the only ones that can be n or a base (the test reads them as u32)."""
     loop = instrs[i]
     if loop.op != _LOOP or loop.imm[0] != BLOCK_EMPTY:
         return None
@@ -481,9 +485,9 @@ def plan(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
     read = {instrs[k].imm[0] for k in range(_prefix(instrs, i), end) if instrs[k].op == 0x20}
     effects = _Effects(func_arity, type_arity)
     best: CmpPlan | None = None
-    for n in [None, *sorted(read - assigned)]:
-        interp = _Interp(instrs, i, end, n, assigned, effects, type_arity)
-        entry = _entry_state(instrs, i, n, assigned, effects, type_arity)
+    for n in [None, *sorted((read - assigned) & i32)]:
+        interp = _Interp(instrs, i, end, n, assigned, effects, type_arity, i32)
+        entry = _entry_state(instrs, i, n, assigned, effects, type_arity, i32)
         head = _fixpoint(interp, entry)
         if head is None:
             continue

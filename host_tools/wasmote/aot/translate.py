@@ -319,6 +319,7 @@ class _FuncGen:
         self.unchecked: frozenset[int] = frozenset()  # a guarded copy's accesses
         # loops whose accesses the program's own compares bound (cmpbound.py)
         self.cmpb: dict[int, cmpbound.CmpPlan] = {}
+        i32s = frozenset(k for k, t in enumerate(self.local_types) if t == I32)
         if plan_checks:
             for k, ins in enumerate(self.instrs):
                 if ins.op == _OP_LOOP:
@@ -333,7 +334,7 @@ class _FuncGen:
                         self.guards[k] = gp
                     elif lp is None:
                         # accesses after the program's own compares (cmpbound.py)
-                        cp = cmpbound.plan(self.instrs, k, fa, ta, self.static)
+                        cp = cmpbound.plan(self.instrs, k, fa, ta, i32s, self.static)
                         if cp is not None:
                             self.cmpb[k] = cp
         # i64.mul of values that fit 32 bits: index -> its narrow C (narrow.py)
