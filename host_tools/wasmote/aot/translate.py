@@ -355,10 +355,13 @@ class _FuncGen:
                         # a counted loop loopfuel.py declines runs a few times (loopcost.py):
                         # there the copies' exits cost more than the charges they save
                         wl = walkfuel.plan(self.instrs, k, self.costs.loop_back[k], fa, ta)
-                        if wl is not None:
+                        cp = self.cmpb.get(k)
+                        # a walk saves a charge a pass, cmpbound's copy a check an access
+                        # less its entry test: the walk for one or two accesses, the copy
+                        # for more (M4 with fuel: the copy always, slre 4.13 M and coremark
+                        # 4.36 M; the walk always, 4.12 M and 4.39 M; this, 4.12 M and 4.36 M)
+                        if wl is not None and (cp is None or len(cp.unchecked) < 3):
                             self.walks[k] = wl
-                            # its charges ahead, not cmpbound's copy (slre 4.12 M -> 4.23 M
-                            # on the M4 with the copy)
                             self.cmpb.pop(k, None)
         # the loops that fast_loop emits a second copy of
         copied = set(self.loops) | set(self.guards) | set(self.cmpb)
