@@ -119,7 +119,7 @@ def test_every_attack_reaches_the_transformation_it_attacks(tmp_path):
 # what shows that a function's fuel is charged ahead, joined or tested once, or that checks
 # of its loops are made before them
 OPTIMISED = ("FUEL_COVERS", "CHARGE_AHEAD", "PREPAY", rangehoist.FUEL_MARK, rangehoist.MARK,
-             guardhoist.MARK, outerloops.MARK)
+             guardhoist.MARK, outerloops.MARK, cmpbound.MARK)
 PROGRESS = "(i32.store (i32.const 0x8000)"  # aot_unit's where() hashes 0x8000..0x800f
 
 

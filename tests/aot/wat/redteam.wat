@@ -695,6 +695,7 @@
     (local.set $c (i32.const 1))
     (block $done
       (loop $l
+        (i32.store (i32.const 0x8000) (local.get $i))  ;; where
         (local.set $s (i32.add (local.get $s)
           (i32.load (i32.add (local.get $b) (i32.shl (local.get $c) (i32.const 2))))))
         (local.set $m (select (local.get $c) (local.get $i) (i32.and (local.get $x) (i32.const 1))))
@@ -718,6 +719,7 @@
     (local $i i32) (local $k i32) (local $s i32)
     (local.set $k (i32.const 4))
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $k))  ;; where
       (local.set $i (i32.sub (local.get $k) (local.get $x)))
       (if (i32.lt_s (local.get $i) (local.get $n))
         (then (local.set $s (i32.add (local.get $s)
@@ -730,6 +732,7 @@
     (local $i i32) (local $k i32) (local $s i32)
     (local.set $k (i32.const 8))
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $k))  ;; where
       (if (i32.lt_u (local.tee $i (i32.sub (local.get $x) (local.get $k))) (local.get $n))
         (then
           (local.set $s (i32.add (local.get $s)
@@ -746,6 +749,7 @@
     (local $i i32) (local $j i32) (local $k i32) (local $s i32)
     (local.set $k (i32.const 4))
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $k))  ;; where
       (local.set $i (i32.sub (local.get $x) (local.get $k)))
       (local.set $j (local.get $k))
       (if (i32.lt_u (local.get $j) (local.get $n))
@@ -758,6 +762,7 @@
     (local $i i32) (local $k i32) (local $s i32)
     (local.set $k (i32.const 4))
     (loop $l
+      (i32.store (i32.const 0x8000) (local.get $k))  ;; where
       (local.set $i (local.get $k))
       (if (i32.lt_u (local.get $i) (local.get $n))
         (then
