@@ -23,7 +23,7 @@ static int use_aot; /* this pass: attach AOT code (a failed check names the pass
 static const char *dir;
 static unsigned char *arena_mem;
 static wm_arena arena;
-#define TRACE_MAX (1 << 19)          /* observations a case may make */
+#define TRACE_MAX (1 << 20)          /* observations a case may make */
 static uint64_t trace[2][TRACE_MAX]; /* what each pass observed */
 static int ntrace[2];
 static int context;                /* a case's position when it noted (redteam: the call's line) */
