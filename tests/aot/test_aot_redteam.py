@@ -1,6 +1,6 @@
 """A red team's attacks on the AOT translator's check elimination (docs/aot.md): loops.py's
 counted loops, guards.py, dominated.py, ranges.py and CHKL, loopfuel.py's charge-free
-copies, narrow.py, outerloops.py, and call sites that pass constants.
+copies, narrow.py, outerloops.py, cmpbound.py, and call sites that pass constants.
 tests/aot/wat/redteam.wat holds one function per attack and wat/redteam.calls the arguments
 that sit on its edges;
 tests/aot/c/aot_unit.c's "redteam" case (run by test_aot_unit.py) runs each against the
