@@ -82,8 +82,8 @@ NO_OUTER = ("o_cont", "o_moved")
 # the loop around moves the inner loop's base or bound, or sets its base on one arm only
 NO_RANGE = ("r_moved", "r_count", "r_if")
 # an index a signed compare cannot bound (it may be negative), one compared through another
-# local: no compare-bounded copy
-NO_CMP = ("c_neg", "c_other")
+# local, one whose bound changed after it was set: no compare-bounded copy
+NO_CMP = ("c_neg", "c_other", "c_pre")
 
 
 def _functions(tmp_path: Path) -> tuple[Module, dict[str, str]]:
