@@ -71,6 +71,8 @@ REACHES = {
     "r_flast": (rangehoist.FUEL_MARK,),
     # cmpbound.py: indexes bounded by the program's own compares
     "c_sift": (cmpbound.MARK,), "c_wrap": (cmpbound.MARK,), "c_reass": (cmpbound.MARK,),
+    # remat.py: a local set once from the parameters, read in a loop that recurses
+    "rm": ("WM_REMAT(",),
 }
 # loops that must keep every charge: the counter or the bound moves in the body, or a
 # br_table branches back
@@ -84,6 +86,8 @@ NO_RANGE = ("r_moved", "r_count", "r_if")
 # an index a signed compare cannot bound (it may be negative), one compared through another
 # local, one whose bound changed after it was set: no compare-bounded copy
 NO_CMP = ("c_neg", "c_other", "c_pre")
+# a read of the local where a branch skips its set, or before its set
+NO_REMAT = ("rm_out", "rm_before")
 
 
 def _functions(tmp_path: Path) -> tuple[Module, dict[str, str]]:
@@ -92,7 +96,7 @@ def _functions(tmp_path: Path) -> tuple[Module, dict[str, str]]:
     names = {e.index: e.name for e in mod.exports if e.kind == 0}
     source = translate(mod).source
     bodies = {}
-    for f in source.split("\nstatic "):
+    for f in re.split(r"\n(?:WM_CALL_LOOPS )?static ", source):
         m = re.match(r"\S+ wf(\d+)\(", f)
         if m and "{" in f and int(m.group(1)) in names:
             bodies[names[int(m.group(1))]] = f
@@ -114,6 +118,8 @@ def test_every_attack_reaches_the_transformation_it_attacks(tmp_path):
     assert not any(ranged.values()), ranged
     bounded = {name: cmpbound.MARK in bodies[name] for name in NO_CMP}
     assert not any(bounded.values()), bounded
+    remat = {name: "WM_REMAT(" in bodies[name] for name in NO_REMAT}
+    assert not any(remat.values()), remat
 
 
 # what shows that a function's fuel is charged ahead, joined or tested once, or that checks

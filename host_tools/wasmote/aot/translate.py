@@ -42,6 +42,7 @@ from wasmote.aot import (
     prepay,
     rangehoist,
     ranges,
+    remat,
     selectload,
     stackcheck,
     walkfuel,
@@ -339,6 +340,9 @@ class _FuncGen:
                             self.cmpb[k] = cp
         # i64.mul of values that fit 32 bits: index -> its narrow C (narrow.py)
         self.narrow = narrow.plan(self.instrs, fa, ta)
+        # locals holding one pure value of the parameters, computed at each use (remat.py)
+        self.remat = remat.plan(self.instrs, self.local_types, len(self.ftype.params)) \
+            if j in info.call_loops else {}
         # counted loops whose fuel is paid once, before the loop (loopfuel.py)
         self.loopfuel: dict[int, loopfuel.FuelLoop] = {}
         # the rest of the short loops: their fuel charged a few iterations ahead (walkfuel.py)
@@ -987,7 +991,7 @@ class _FuncGen:
 
     def op_local_get(self, ins: Instr) -> None:
         k = ins.imm[0]
-        self.emit(f"{self.push(self.local_types[k])} = l{k};")
+        self.emit(f"{self.push(self.local_types[k])} = {self.remat.get(k, f'l{k}')};")
 
     def op_local_set(self, ins: Instr) -> None:
         self.emit(f"l{ins.imm[0]} = {self.pop()};")

@@ -787,6 +787,57 @@
       (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
                           (local.get $n))))
     (local.get $s))
+  ;; remat.py: $q = p + 3, set once, read in a loop that calls itself: each read is p + 3
+  ;; again (WM_REMAT); the loads reach the memory's last byte, p + 3 wraps past 2^32
+  (func $rm (export "rm") (param $p i32) (param $n i32) (param $d i32) (result i32)
+    (local $q i32) (local $i i32) (local $s i32)
+    (block $b
+      (br_if $b (i32.eqz (local.get $n)))
+      (local.set $q (i32.add (local.get $p) (i32.const 3)))
+      (loop $l
+        (local.set $s (i32.add (local.get $s)
+                               (i32.load8_u (i32.add (local.get $q) (local.get $i)))))
+        (if (local.get $d)
+          (then (local.set $s (i32.xor (local.get $s)
+            (call $rm (local.get $q) (i32.shr_u (local.get $n) (i32.const 1))
+                      (i32.sub (local.get $d) (i32.const 1)))))))
+        (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                            (local.get $n))))
+      (local.set $s (i32.add (local.get $s) (local.get $q))))
+    (local.get $s))
+  ;; ... read once more after the block the set is in: a branch skips the set (n == 0),
+  ;; and that read is 0 there, not p + 3
+  (func $rm_out (export "rm_out") (param $p i32) (param $n i32) (param $d i32) (result i32)
+    (local $q i32) (local $i i32) (local $s i32)
+    (block $b
+      (br_if $b (i32.eqz (local.get $n)))
+      (local.set $q (i32.add (local.get $p) (i32.const 3)))
+      (loop $l
+        (local.set $s (i32.add (local.get $s)
+                               (i32.load8_u (i32.add (local.get $q) (local.get $i)))))
+        (if (local.get $d)
+          (then (local.set $s (i32.xor (local.get $s)
+            (call $rm_out (local.get $q) (i32.shr_u (local.get $n) (i32.const 1))
+                          (i32.sub (local.get $d) (i32.const 1)))))))
+        (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                            (local.get $n)))))
+    (i32.add (local.get $s) (local.get $q)))
+  ;; ... read in the loop before the set in its body: 0 in the first round
+  (func $rm_before (export "rm_before") (param $p i32) (param $n i32) (param $d i32)
+    (result i32)
+    (local $q i32) (local $i i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (local.get $q)))
+      (local.set $q (i32.add (local.get $p) (i32.const 3)))
+      (local.set $s (i32.add (local.get $s)
+                             (i32.load8_u (i32.add (local.get $q) (local.get $i)))))
+      (if (local.get $d)
+        (then (local.set $s (i32.xor (local.get $s)
+          (call $rm_before (local.get $q) (i32.shr_u (local.get $n) (i32.const 1))
+                           (i32.sub (local.get $d) (i32.const 1)))))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                          (local.get $n))))
+    (local.get $s))
   ;; a hash of the whole memory (the device run compares it after every call)
   (func (export "checksum") (param i32 i32 i32) (result i32) (local $i i32) (local $h i32)
     (loop $l

@@ -46,6 +46,14 @@ typedef uintptr_t ref;
 #else
 #define WM_CALL_LOOPS
 #endif
+/* A parameter read where a local that holds a pure value of it is read (remat.py): the
+ * empty asm keeps GCC from computing that value once at the entry and spilling it. */
+#define WM_REMAT(v)             \
+    ({                          \
+        u32 r_ = (v);           \
+        __asm__("" : "+r"(r_)); \
+        r_;                     \
+    })
 #define WM_ENTRY __attribute__((used, noinline, visibility("hidden"), section(".text.wm_entry")))
 
 /* ---- the stack pointer (exhaustion checks) ---- */
