@@ -34,6 +34,7 @@ from wasmote.aot import (
     dominated,
     guardhoist,
     guards,
+    inlining,
     loopcost,
     loopfuel,
     loops,
@@ -197,6 +198,8 @@ class _ModuleInfo:
     leaf_callers: dict[int, frozenset[int]] = field(default_factory=dict)
     # functions with a loop that recurses or calls an import (callloops.py)
     call_loops: frozenset[int] = frozenset()
+    # small functions inlined into the loops that call them (inlining.py)
+    inlined: frozenset[int] = frozenset()
     # functions that check the stack at their entry (the others' entries check it: _entry)
     stack_checked: set[int] = field(default_factory=set)
     # (parameter count, result count) of every function index and of every type: what the
@@ -232,6 +235,8 @@ class _ModuleInfo:
     def attrs(self, j: int) -> str:
         """What comes before wf<j>'s declaration: less hoisting out of loops whose calls
         recurse or leave the module (callloops.py)."""
+        if j in self.inlined:
+            return "WM_INLINE "
         return "WM_CALL_LOOPS " if j in self.call_loops else ""
 
     def wf_type(self, j: int) -> str:
@@ -1570,6 +1575,7 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     calls = stackcheck.call_sites(mod)
     info.leaf_callers = stackcheck.leaf_callers(mod, calls)
     info.call_loops = callloops.calling_loops(mod, calls)
+    info.inlined = inlining.forced(mod, calls, escaping_functions(mod), info.call_loops)
     if bounds_checks:
         info.value_ranges, info.mem_min = _static_memory(mod, info.func_arity, info.type_arity)
         info.mem_need = info.mem_min if info.mem_min > _MEM_NEED_MIN else 0

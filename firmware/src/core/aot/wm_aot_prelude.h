@@ -54,6 +54,8 @@ typedef uintptr_t ref;
         __asm__("" : "+r"(r_)); \
         r_;                     \
     })
+/* A small function inlined into the recursive loops that call it (inlining.py) */
+#define WM_INLINE inline __attribute__((always_inline))
 #define WM_ENTRY __attribute__((used, noinline, visibility("hidden"), section(".text.wm_entry")))
 
 /* ---- the stack pointer (exhaustion checks) ---- */
