@@ -23,7 +23,9 @@ from wasmote.wasm.reader import read_module
 # defined functions: 0 $op, called from $match's recursive loop (inlined); 1 $leaf (calls
 # nothing: GCC's own choice); 2 $match (recursive, exported); 3 $looped (has a loop); 4
 # $three (three call sites); 5 $plain (called from a function whose loop does not recurse);
-# 6 $back (calls $rec, its caller); 7 $exp (exported); 8 $outer (its loop calls $plain)
+# 6 $back (calls $rec, its caller); 7 $exp (exported); 8 $outer (its loop calls $plain);
+# 12 $peek, called after memory.grow from $grow (no access of its own) and $grow2 (one):
+# inlined, it takes the memory base and size from its caller
 MATCH = """(module
   (memory 1)
   (func $op (param $p i32) (param $q i32) (param $f i32) (result i32)
@@ -85,9 +87,30 @@ MATCH = """(module
     (loop $l
       (i32.store8 (local.get $i) (i32.const 42))
       (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1)))
-                        (i32.const 65535))))))
+                        (i32.const 65535)))))
+  (func $peek (param $p i32) (result i32)
+    (i32.add (i32.load8_u (local.get $p)) (call $leaf (local.get $p))))
+  (func $grow (export "grow") (param $p i32) (param $n i32) (param $d i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (if (local.get $d) (then (local.set $s (i32.add (local.get $s)
+        (call $grow (local.get $p) (local.get $n) (i32.sub (local.get $d) (i32.const 1)))))))
+      (drop (memory.grow (local.get $n)))
+      (local.set $s (i32.add (local.get $s) (call $peek (local.get $p))))
+      (br_if $l (i32.const 0)))
+    (local.get $s))
+  (func $grow2 (export "grow2") (param $p i32) (param $n i32) (param $d i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (local.set $s (i32.load8_u (i32.const 0)))
+      (if (local.get $d) (then (local.set $s (i32.add (local.get $s)
+        (call $grow2 (local.get $p) (local.get $n) (i32.sub (local.get $d) (i32.const 1)))))))
+      (drop (memory.grow (local.get $n)))
+      (local.set $s (i32.add (local.get $s) (call $peek (local.get $p))))
+      (br_if $l (i32.const 0)))
+    (local.get $s)))
 """
-OP, MATCH_F = 0, 2
+OP, MATCH_F, PEEK = 0, 2, 12
 
 
 def test_only_small_loop_free_callees_of_recursive_loops_are_forced(tmp_path):
@@ -95,9 +118,14 @@ def test_only_small_loop_free_callees_of_recursive_loops_are_forced(tmp_path):
     calls = stackcheck.call_sites(mod)
     loops = callloops.calling_loops(mod, calls)
     assert MATCH_F in loops
-    assert inlining.forced(mod, calls, escaping_functions(mod), loops) == {OP}
+    assert inlining.forced(mod, calls, escaping_functions(mod), loops) == {OP, PEEK}
     src = translate(mod).source
-    assert re.findall(r"WM_INLINE static \w+ wf(\d+)\(", src) == [str(OP)] * 2  # decl, def
+    inlined = re.findall(r"WM_INLINE static \w+ wf(\d+)\(", src)
+    assert sorted(inlined) == sorted([str(OP), str(PEEK)] * 2)  # declaration, definition
+    # the memory base and size come from the caller: its own, or read for the call
+    assert src.count("uint8_t *const mb = mb_; wm_msz_t msz = msz_;") == 2
+    assert re.search(rf"wf{PEEK}\(fl, c, s\di, c->mem, MSZ_LOAD\(\)\)", src)
+    assert re.search(rf"wf{PEEK}\(fl, c, s\di, mb, msz\)", src)
 
 
 @pytest.mark.parametrize("target", ["cortex-m4", "rv32imac"])
@@ -110,7 +138,7 @@ def test_gcc_inlines_it(tmp_path, target):
                           check=True).stdout
     names = {ln.split()[-1] for ln in syms.splitlines()}
     assert f"wf{MATCH_F}" in names
-    assert not any(re.fullmatch(rf"wf{OP}(\..*)?", n) for n in names), sorted(names)
+    assert not any(re.fullmatch(rf"wf({OP}|{PEEK})(\..*)?", n) for n in names), sorted(names)
 
 
 def test_the_inlined_matcher_matches_the_interpreter(tmp_path, host_target):
@@ -142,6 +170,12 @@ def test_the_inlined_matcher_matches_the_interpreter(tmp_path, host_target):
             assert drv.command("fuel 0") == "ok"
             out.append(drv.command("invoke - rec i32:3"))
             out.append(drv.command("invoke - outer i32:5"))
+            # the callee reads the memory its caller has just grown: at the old end
+            for fn in ("grow", "grow2"):
+                for p, n, d in ((65536, 1, 0), (65535, 0, 0), (65536, 0, 0), (131072, 1, 1),
+                                (196608, 1, 1), (0xFFFFFFFF, 1, 0)):
+                    assert drv.command(f"module - {drv.module_source(module)}") == "ok"
+                    out.append(drv.command(f"invoke - {fn} i32:{p:x} i32:{n:x} i32:{d:x}"))
             # '*' all the way: each one recurses, until the stack runs out
             assert drv.command(f"module - {drv.module_source(module)}") == "ok"
             assert drv.command("invoke - stars i32:0").startswith("ok")
@@ -149,7 +183,7 @@ def test_the_inlined_matcher_matches_the_interpreter(tmp_path, host_target):
         answers[module.suffix] = out
     assert answers[".wmp"] == answers[".wasm"]
     got = answers[".wasm"]
-    assert sum(a.startswith("trap") for a in got) >= 4, got
+    assert sum(a.startswith("trap") for a in got) >= 8, got
     assert sum(a.startswith("ok") for a in got) >= 8, got
     assert sum(a.startswith("outoffuel") for a in got) >= 10, got
     assert "exhausted" in got[-1], got[-1]

@@ -232,6 +232,13 @@ class _ModuleInfo:
             return "CALL_IN();", f"{fn}(c FUEL_A{args})", "CALL_OUT();"
         return "SYNC_OUT();", f"{fn}(c{args})", "SYNC_IN();"
 
+    def mem_in(self, j: int) -> bool:
+        """Does wf<j> take the memory base and size from its caller? An inlined function
+        that uses the memory (inlining.py): the caller's are current at the call (reloaded
+        after whatever may grow the memory), and the callee's own loads of them would be
+        made again at each call, after every charge's cold call GCC cannot see through."""
+        return j in self.inlined and any(i.op in _MEM_OPS for i in self.mod.funcs[j].instrs)
+
     def attrs(self, j: int) -> str:
         """What comes before wf<j>'s declaration: less hoisting out of loops whose calls
         recurse or leave the module (callloops.py)."""
@@ -250,6 +257,8 @@ class _ModuleInfo:
         """The parameter list of wf<j> (`params`: the wasm parameters, each after a comma).
         FUEL_R puts the slice first: it comes back in the first return register, so
         between two calls it stays where it is (for a function that returns nothing)."""
+        if self.mem_in(j):
+            params += ", uint8_t *const mb_, const wm_msz_t msz_"
         if self.fuel_in_regs(j):
             return f"intptr_t fl, wm_aot_ctx *c{params}"
         if j in self.precharged:
@@ -519,7 +528,10 @@ class _FuncGen:
             lines.append(f"    STACK_CHECK({self.costs.entry if self.fuel else 0});")
             info.stack_checked.add(self.j)
         if self.uses_mem:
-            lines.append("    uint8_t *const mb = c->mem; wm_msz_t msz = MSZ_LOAD(); (void)msz;")
+            # an inlined function's come from its caller (mem_in)
+            mem = "mb_" if info.mem_in(self.j) else "c->mem"
+            size = "msz_" if info.mem_in(self.j) else "MSZ_LOAD()"
+            lines.append(f"    uint8_t *const mb = {mem}; wm_msz_t msz = {size}; (void)msz;")
             lines.append(f"    const u32 km = {max(self.limit_ks, default=0)}u; "
                          "wm_msz_t mlim = MLIM(); (void)km; (void)mlim;")
         for g in sorted(self.globals_used):
@@ -1237,6 +1249,8 @@ class _FuncGen:
     def call_defined(self, j: int, ft: FuncType, fn: str, args: list[str]) -> None:
         """The call itself of defined function j (`fn`: wf<j> or its copy), the slice in
         `fl` before and after it."""
+        if self.info.mem_in(j):
+            args = [*args, "mb, msz" if self.uses_mem else "c->mem, MSZ_LOAD()"]
         before, expr, after = self.info.call_parts(j, fn, "".join(f", {a}" for a in args))
         self.emit("{ " + before)
         if expr:
