@@ -21,6 +21,9 @@ A defined function is forced inline (`WM_INLINE`, translate.py) when:
   (callloops.py: a loop whose calls recurse), where the call's costs are paid each time
   round a loop GCC cannot otherwise shorten; and at most `_SIZE` instructions, so the code
   grows by at most that much a site.
+Such a function that accesses the memory takes its base and size from the caller as two
+more arguments (translate.py's mem_in; free once inlined): its own loads of them were made
+again at each call, since GCC cannot keep them across the charges' cold calls.
 Inlining changes nothing the program can observe: the C is the same C, compiled in one
 function (the fuel it charges, its traps and their messages are the callee's own code). The
 stack check of a function that calls stays in the inlined code; a function that skips its

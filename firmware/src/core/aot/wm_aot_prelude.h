@@ -38,11 +38,14 @@ typedef uintptr_t ref;
 #define WM_COLD __attribute__((noinline, cold))
 /* A function whose loops recurse or call imports (host_tools/wasmote/aot/callloops.py):
  * invariants hoisted only as registers allow, no partial redundancy elimination (values
- * hoisted out of such a loop live across its calls). GCC 12 applies these on top of the
- * command line's options (-fno-optimize-sibling-calls, -fsignaling-nans, ... still hold:
+ * hoisted out of such a loop live across its calls), and the registers allocated over the
+ * whole function as one region, not loop by loop (measured: slre 3.90 M -> 3.78 M on the
+ * M4). GCC 12 applies these on top of the command line's options
+ * (-fno-optimize-sibling-calls, -fsignaling-nans, ... still hold:
  * tests/aot/test_aot_callloops.py), the version tested; older GCC and clang get nothing. */
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-#define WM_CALL_LOOPS __attribute__((optimize("ira-loop-pressure", "no-tree-pre")))
+#define WM_CALL_LOOPS \
+    __attribute__((optimize("ira-loop-pressure", "no-tree-pre", "ira-region=one")))
 #else
 #define WM_CALL_LOOPS
 #endif
