@@ -437,6 +437,21 @@ def test_a_leaf_long_in_br_table_targets_gets_no_copy(tmp_path):
     assert not copies(200)
 
 
+def test_a_leaf_copy_takes_the_slice_by_value(tmp_path):
+    """The copy a covered call runs (CHARGE3) gets the caller's slice by value and gives
+    nothing back: its return was paid at the call, so the caller's slice is the one it
+    keeps. By address (the checking copy's FUEL_P) it cost the M4 a store and a load on each
+    side of a call GCC does not inline (sglib-combined's malloc). Its traps' fuel is
+    aot_unit's `leaf` case (tests/aot/wat/leaf.wat: a trap in the copy in every slice)."""
+    wasm = wat_to_wasm(tmp_path, "brt8", _leaf_with_br_table(8))
+    src = translate(read_module(wasm.read_bytes())).source
+    copy = src[src.index("static u32 wf0_q(intptr_t flq, wm_aot_ctx *c, u32 l0) {"):]
+    copy = copy[:copy.index("\n}\n")]
+    assert "FUEL_IN_Q(" in copy and "flp" not in copy and "FUEL_RET_P" not in copy
+    assert "wf0_q(fl, c, " in src  # the caller passes its slice, no address
+    assert "wf0(c FUEL_A, " in src  # the checking copy still by address
+
+
 # accesses of k = 1 and k = 48 in one function: both check against msz - 48 (CHKL)
 ONE_LIMIT = """(module
   (memory 1)

@@ -228,6 +228,10 @@ class _ModuleInfo:
             if self.types[self.mod.funcs[j].type_idx].results:
                 return f"const wm_rf rf_ = {fn}(fl, c{args}); fl = RF_FL(rf_);", "RF_V(rf_)", ""
             return f"fl = {fn}(fl, c{args});", "", ""
+        if fn.endswith("_q"):
+            # a flat leaf's copy: the caller charged its return already, so the slice it
+            # leaves is the caller's as it is; the copy takes it by value for its traps
+            return "", f"{fn}(fl, c{args})", ""
         if j in self.precharged:
             return "CALL_IN();", f"{fn}(c FUEL_A{args})", "CALL_OUT();"
         return "SYNC_OUT();", f"{fn}(c{args})", "SYNC_IN();"
@@ -264,6 +268,12 @@ class _ModuleInfo:
         if j in self.precharged:
             return f"wm_aot_ctx *c FUEL_P{params}"
         return f"wm_aot_ctx *c{params}"
+
+    def wf_q_params(self, j: int, params: str) -> str:
+        """The parameter list of flat leaf j's copy wf<j>_q: the slice by value (its caller
+        keeps its own; the copy reads it only to report a trap's fuel)."""
+        return self.wf_params(j, params).replace("wm_aot_ctx *c FUEL_P",
+                                                 "intptr_t flq, wm_aot_ctx *c")
 
     def result_type(self, results: tuple[int, ...]) -> str:
         if not results:
@@ -1624,7 +1634,7 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
                    f"{info.wf_params(j, params)});")
         if j in info.flat:
             out.append(f"WM_MAYBE_UNUSED static {info.wf_type(j)} "
-                       f"wf{j}_q({info.wf_params(j, params)});")
+                       f"wf{j}_q({info.wf_q_params(j, params)});")
     out.append("")
     out += _dispatchers(info)
     out += bodies
@@ -1636,16 +1646,21 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
 
 def _flat_copy(body: str, j: int, ret: int) -> str:
     """The copy of flat leaf j that its direct callers run when they charged its return
-    already (CHARGE3): it starts with the fuel that was left before that charge and takes
-    it at the end without checking (the slice covered it)."""
+    already (CHARGE3): it starts with the fuel that was left before that charge (the
+    caller's slice, by value, plus the return's) and takes it at the end without checking
+    (the slice covered it)."""
     lines = body.split("\n")
     assert lines[0].count(f" wf{j}(") == 1 and lines[1] == "    FUEL_IN_P();"
     at = lines.index(f"    CHARGE({ret});")
     assert lines[at - 1] == "X:" and sum("CHARGE(" in ln for ln in lines) == 1, j
     assert not any("SYNC_IN" in ln or "FUEL_OF" in ln for ln in lines), j
-    lines[0] = lines[0].replace(f" wf{j}(", f" wf{j}_q(")
+    lines[0] = lines[0].replace(f" wf{j}(", f" wf{j}_q(").replace(
+        "wm_aot_ctx *c FUEL_P", "intptr_t flq, wm_aot_ctx *c")
     lines[1] = f"    FUEL_IN_Q({ret});"
     lines[at] = f"    PAID({ret});"
+    # the caller keeps its slice (the copy got it by value): nothing to give back
+    assert lines[at + 1] == "    FUEL_RET_P();", j
+    del lines[at + 1]
     return "\n".join(lines)
 
 

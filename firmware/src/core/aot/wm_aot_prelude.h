@@ -233,14 +233,17 @@ __attribute__((noinline, cold, unused)) static intptr_t wm_refuel2(wm_aot_ctx *c
 /* A call of a leaf without loops or bulk work (translate.py's flat leaves), whose only
  * check points are its entry (e) and its return (r): the call's own (k), e and r in one
  * subtraction and branch. True when the slice covered all three: the caller runs the copy
- * of the leaf that starts with r given back (FUEL_IN_Q, so a trap reports the fuel left
- * exactly) and takes it at the end without a check (PAID). False otherwise: the caller
+ * of the leaf, which gets the caller's slice by value (flq) and gives nothing back, starts
+ * with r given back (FUEL_IN_Q, so a trap reports the fuel left exactly) and takes it at
+ * the end without a check (PAID). False otherwise: the caller
  * then charges k and e in order as CHARGE2 does (CHARGE3_SHORT), and the leaf checks its
  * return itself. A condition of an if/else with a call in each branch, not a value: in a
  * large function GCC would not thread a flag through to the call. */
 #define CHARGE3(k, e, r) WM_LIKELY((fl -= (intptr_t)(k) + (intptr_t)(e) + (intptr_t)(r)) >= 0)
 #define CHARGE3_SHORT(e, r) (fl = wm_refuel2(c, fl + (intptr_t)(r), (intptr_t)(e)))
-#define FUEL_IN_Q(r) intptr_t fl = *flp + (intptr_t)(r)
+#define FUEL_IN_Q(r)                   \
+    intptr_t fl = flq + (intptr_t)(r); \
+    (void)fl
 #define PAID(r) (fl -= (intptr_t)(r))
 /* A branch back to a loop whose body reaches an inner loop's entry through plain code
  * (host_tools/wasmote/aot/prepay.py): the branch's charge k and that entry's e in one
