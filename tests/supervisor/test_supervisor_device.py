@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import wasmote.cli.device_cmds  # noqa: F401  (registers the commands)
 from tests.harness.posix_device import PosixDevice
-from tests.protocol.helpers import events_until, image, sha
+from tests.protocol.helpers import events_until, image, sha, until
 from tests.supervisor.modules import i32, package, signed, wasm
 from wasmote.cli import main
 from wasmote.device import protocol as p
@@ -122,6 +122,11 @@ def test_a_subscriber_waits_for_every_message(client: DeviceClient) -> None:
     for name in ("strict_subscriber", "publisher"):
         c.push(name, package(name))
     c.start("strict_subscriber")
+    # subscribed and blocked in receive before the first publication: a message published
+    # before `subscribe` ran reaches nobody (pub/sub keeps nothing for later), and under
+    # load the publisher's first slice could come first (CI on a loaded machine: got 24)
+    assert until(lambda: state(c, "strict_subscriber").state,
+                 lambda s: s == "waiting") == "waiting"
     c.start("publisher")  # 25 messages, one every 20 ms, then it exits
     events = events_until(c, lambda e: e.module == "strict_subscriber" and (
         e.text == "got 25" or e.kind == p.Msg.EV_EXIT))
