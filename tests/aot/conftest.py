@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from tests.harness.spec_driver import DriverProcess
 from tests.harness.spec_runner import FileReport, summary_table
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.targets import Target, get_target
@@ -35,6 +37,35 @@ def wat_to_wasm(folder: Path, name: str, wat: str) -> Path:
     wasm = folder / f"{name}.wasm"
     subprocess.run(["wat2wasm", str(src), "-o", str(wasm)], check=True)
     return wasm
+
+
+def filled_calls(drv: DriverProcess, module: Path, fn: str,
+                 calls: Sequence[tuple[int, ...]], seeds: tuple[int, ...] = (1, 2026)) -> list[str]:
+    """The replies of export `fn` called with each tuple of i32 arguments, each on a fresh
+    instance of `module` (a trap leaves none behind) whose export `fill` (FILL_FUNC or the
+    module's own) wrote its memory first, once per seed."""
+    out: list[str] = []
+    for seed in seeds:
+        for args in calls:
+            assert drv.command(f"module - {drv.module_source(module)}") == "ok"
+            assert drv.command(f"invoke - fill i32:{seed:x}").startswith("ok")
+            out.append(drv.command(f"invoke - {fn} " + " ".join(f"i32:{a:x}" for a in args)))
+    return out
+
+
+def in_slices(drv: DriverProcess, invoke: str, slices: tuple[int, ...]) -> list[str]:
+    """The replies of the driver command `invoke` run in slices of each size in turn: every
+    suspension (where it stopped, the fuel each resumption leaves) and the end."""
+    out: list[str] = []
+    for sl in slices:
+        assert drv.command(f"fuel {sl}") == "ok"
+        reply = drv.command(invoke)
+        while reply.startswith("outoffuel"):
+            out.append(reply)
+            reply = drv.command(f"resume - {sl}")
+        out.append(reply)
+    assert drv.command("fuel 0") == "ok"
+    return out
 
 
 def aot_package(wasm: Path, target: Target, *, fuel: bool = True,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.aot.conftest import FILL_FUNC, aot_package, wat_to_wasm
+from tests.aot.conftest import FILL_FUNC, aot_package, filled_calls, in_slices, wat_to_wasm
 from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
 from wasmote.aot import callloops, stackcheck
@@ -136,22 +136,11 @@ def test_a_recursive_matcher_matches_the_interpreter(tmp_path, host_target):
     for module in (wasm, pkg):
         out: list[str] = []
         with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
-            for seed in (1, 2026):
-                for p, n, d in calls:  # a fresh instance: a trap leaves none behind
-                    assert drv.command(f"module - {drv.module_source(module)}") == "ok"
-                    assert drv.command(f"invoke - fill i32:{seed:x}").startswith("ok")
-                    out.append(drv.command(f"invoke - walk i32:{p:x} i32:{n:x} i32:{d:x}"))
+            out += filled_calls(drv, module, "walk", calls)
             # in slices: where it suspends, and the fuel each resumption leaves
             assert drv.command(f"module - {drv.module_source(module)}") == "ok"
             assert drv.command("invoke - fill i32:7").startswith("ok")
-            for sl in (37, 200):
-                assert drv.command(f"fuel {sl}") == "ok"
-                reply = drv.command(f"invoke - walk i32:3e8 i32:{N:x} i32:4")
-                while reply.startswith("outoffuel"):
-                    out.append(reply)
-                    reply = drv.command(f"resume - {sl}")
-                out.append(reply)
-            assert drv.command("fuel 0") == "ok"
+            out += in_slices(drv, f"invoke - walk i32:3e8 i32:{N:x} i32:4", (37, 200))
             assert drv.command(f"module - {drv.module_source(module)}") == "ok"
             out.append(drv.command("invoke - deep i32:1"))
             out.append(drv.command("invoke - quiet i32:7fa00001 i32:3"))

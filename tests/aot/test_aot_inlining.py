@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from tests.aot.conftest import aot_package, wat_to_wasm
+from tests.aot.conftest import aot_package, filled_calls, in_slices, wat_to_wasm
 from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
 from wasmote.aot import callloops, inlining, stackcheck
@@ -153,21 +153,10 @@ def test_the_inlined_matcher_matches_the_interpreter(tmp_path, host_target):
     for module in (wasm, pkg):
         out: list[str] = []
         with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
-            for seed in (1, 2026):
-                for p, q, f in calls:  # a fresh instance: a trap leaves none behind
-                    assert drv.command(f"module - {drv.module_source(module)}") == "ok"
-                    assert drv.command(f"invoke - fill i32:{seed:x}").startswith("ok")
-                    out.append(drv.command(f"invoke - match i32:{p:x} i32:{q:x} i32:{f:x}"))
+            out += filled_calls(drv, module, "match", calls)
             assert drv.command(f"module - {drv.module_source(module)}") == "ok"
             assert drv.command("invoke - fill i32:7").startswith("ok")
-            for sl in (5, 23):
-                assert drv.command(f"fuel {sl}") == "ok"
-                reply = drv.command("invoke - match i32:0 i32:0 i32:9")
-                while reply.startswith("outoffuel"):
-                    out.append(reply)
-                    reply = drv.command(f"resume - {sl}")
-                out.append(reply)
-            assert drv.command("fuel 0") == "ok"
+            out += in_slices(drv, "invoke - match i32:0 i32:0 i32:9", (5, 23))
             out.append(drv.command("invoke - rec i32:3"))
             out.append(drv.command("invoke - outer i32:5"))
             # the callee reads the memory its caller has just grown: at the old end

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.aot.conftest import FILL_FUNC, aot_package, wat_to_wasm
+from tests.aot.conftest import FILL_FUNC, aot_package, filled_calls, wat_to_wasm
 from tests.harness.spec_driver import DriverProcess
 from wasmote import posix_build
 from wasmote.aot.selectload import SelectLoad, plan_select_load
@@ -92,11 +92,7 @@ def test_the_walk_matches_the_interpreter(tmp_path, host_target):
     for module in (wasm, pkg):
         out = []
         with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
-            for seed in (1, 2026):
-                for x, t, k in CALLS:  # a fresh instance: a trap leaves none behind
-                    assert drv.command(f"module - {drv.module_source(module)}") == "ok"
-                    assert drv.command(f"invoke - fill i32:{seed:x}").startswith("ok")
-                    out.append(drv.command(f"invoke - walk i32:{x:x} i32:{t:x} i32:{k:x}"))
+            out += filled_calls(drv, module, "walk", CALLS)
         answers[module.suffix] = out
     assert answers[".wmp"] == answers[".wasm"]
     walks = answers[".wasm"]
