@@ -80,6 +80,10 @@ def test_three_modules_share_the_cpu(client: DeviceClient, device: PosixDevice) 
     c.start("busy")  # first: it would starve everything if it were not preempted
     c.start("subscriber")
     c.start("blinker")
+    # the subscriber blocked in receive before the first publication (as in the next test:
+    # START only makes it ready, and a message published before `subscribe` ran is lost,
+    # so "got 5" would never come)
+    assert until(lambda: state(c, "subscriber").state, lambda s: s == "waiting") == "waiting"
     c.start("publisher")
     # three lateness reports of the blinker (60 wake-ups), the subscriber's fifth, and the
     # publisher's exit (as an event, then in LOGS)
