@@ -96,7 +96,9 @@ def test_examples_run_on_the_board(board: tuple[DeviceClient, Path],
     logs_with(c, "subscriber: mean of 4: ", timeout=30.0)
     states = {m.name: m.state for m in c.modules()}
     assert states["blink"] == "sleeping" or states["blink"] == "ready"
-    assert states["subscriber"] == "waiting"
+    # blocked in receive, or woken by a reading and not yet given its slice (LIST can come
+    # between the two: the publisher sends once a second); either way it has not exited
+    assert states["subscriber"] in ("waiting", "ready"), states
     # the heartbeat on the emulated LED: waited for (four changes), 60 s only as a bound
     deadline = time.monotonic() + 60
     while True:
