@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import serial.tools.list_ports
@@ -152,3 +153,33 @@ def test_run_and_push_give_up_on_a_silent_device_within_timeout(tmp_path: Path) 
         srv.close()
         for s in conns:
             s.close()
+
+
+def test_logs_follow_is_subscribed_before_it_says_following(
+        device: PosixDevice, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`logs -f`'s "following" line is what a script waits for before it starts a module;
+    on a provisioned device only a subscriber gets module output, so the SUBSCRIBE must be
+    answered before that line (it used to come after it)."""
+    import click
+
+    from wasmote.cli import device_cmds
+    from wasmote.device.client import DeviceClient
+
+    order: list[str] = []
+    subscribe, echo = DeviceClient.subscribe, click.echo
+
+    def recorded_subscribe(self: DeviceClient, seconds: int) -> None:
+        subscribe(self, seconds)
+        order.append("subscribed")
+
+    def recorded_echo(message: Any = None, *args: Any, **kw: Any) -> None:
+        if isinstance(message, str) and message.startswith("following "):
+            order.append("following")
+        echo(message, *args, **kw)
+
+    monkeypatch.setattr(DeviceClient, "subscribe", recorded_subscribe)
+    monkeypatch.setattr(click, "echo", recorded_echo)  # device_cmds calls click.echo
+    monkeypatch.setattr(device_cmds, "_events", lambda c, renewed: iter(()))  # then it ends
+    code, _, err = _run("logs", "-f", "--port", device.url)
+    assert code == 0, err
+    assert order == ["subscribed", "following"]

@@ -466,10 +466,13 @@ def logs_cmd(follow: bool, timestamps: bool, debug_places: tuple[Path, ...], por
         click.echo(c.logs(), nl=False)  # rendered line by line, escaped (LogLine.render)
         if not follow:
             return
+        # subscribed before it says so: a script (or a test) that waits for this line and
+        # then starts a module must not lose its first lines on a provisioned device
+        events = _follow_events(c)
         click.echo(f"following {c.transport.description} (Ctrl-C quits)", err=True)
         symbols = _Symbolizer(c, debug_places)
         printer = StreamPrinter(prefix=True)
-        for ev in _follow_events(c):
+        for ev in events:
             if ev is None:
                 continue
             if ev.kind == p.Msg.EV_OUTPUT:
