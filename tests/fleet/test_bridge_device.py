@@ -39,6 +39,10 @@ def test_only_granted_publications_leave_the_device(client: DeviceClient) -> Non
     c.push("leaky", package("leaky"))
     c.push("sensor", package("sensor"))
     got = collect(c, lambda m: sum(x.module == "sensor" for x in m) >= 5)
+    # up to the fifth reading (200 ms of the sensor): a host that reads late gets more in
+    # the same read, and by then the sensor (20 a second) has outrun the rate (10 a second):
+    # those rightly carry drops
+    got = got[:[i for i, m in enumerate(got) if m.module == "sensor"][4] + 1]
     # leaky published as often as sensor, on the same topic tree, for the whole time
     assert {(m.module, m.topic) for m in got} == {("sensor", "sensors/temp")}
     counts = [int.from_bytes(m.data, "little") for m in got]
