@@ -170,7 +170,9 @@ def _check(dev: Line, expected: dict[str, _Image], name: str,
 
 
 def run_rate(rate: float, pushes: int, seed: int, variant: str, work: Path,
-             device: str = "posix") -> RateResult:
+             device: str = "posix", retries: int = 5) -> RateResult:
+    """`retries`: tries after the first for a request, and so how long a push waits
+    without progress (the timeout times 1 + retries) before it gives up cleanly."""
     res = RateResult(rate)
     rng = random.Random(seed)
     watch = Stopwatch()
@@ -196,7 +198,8 @@ def run_rate(rate: float, pushes: int, seed: int, variant: str, work: Path,
             retry = None
             old = expected.get(name)
             faulty = FaultyTransport(TcpTransport(dev.url), rate, seed=rng.getrandbits(32))
-            c = DeviceClient(faulty, timeout=timeout, retries=5, slow_timeout=slow_timeout)
+            c = DeviceClient(faulty, timeout=timeout, retries=retries,
+                             slow_timeout=slow_timeout)
             ok = False
             try:
                 r = c.push(name, img.data)
