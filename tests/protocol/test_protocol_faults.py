@@ -51,7 +51,9 @@ def test_most_faulty_pushes_complete(device: PosixDevice) -> None:
     for seed in range(5):
         data = image(30_000, 200 + seed)
         faulty = FaultyTransport(SerialTransport(device.url), 0.0003, seed=seed)
-        c = DeviceClient(faulty, timeout=0.3, retries=10, slow_timeout=0.5)
+        # 30 retries: a push gives up only after 9 s without progress, not 3.3 s (which a
+        # loaded machine can hold the device off the CPU); a loss still costs one 0.3 s
+        c = DeviceClient(faulty, timeout=0.3, retries=30, slow_timeout=0.5)
         try:
             c.push(f"m{seed}", data)
             ok += 1
