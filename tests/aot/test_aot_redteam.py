@@ -192,21 +192,41 @@ GROWS = ("g_grow", "h_grow")
 # a third starts each call with another fuel (the one those tests see)
 SHORT, LONG = (3, 10, 29), (97, 250, 601)
 SHORT_CUTS = 5000
+# and, for a call whose fuel T the interpreter measured, first slices that leave T / 2^i of
+# it undone: a test before a loop of n iterations of k each that is one branch back too
+# generous (FUEL_COVERS) passes on a slice about k to 2k short of the loop's end, so it
+# needs a first slice within [T - 2T/n, T - T/n]; these catch n up to 2^ENDS (the host's
+# slices of 1 to 150 catch them all: ltu_wrap 0 100 0, T = 140, on 98 to 116 only)
+ENDS = 4
 # what the driver hashes at each suspension (`watch`): the first 256 bytes, the attacks'
 # progress words (redteam.wat's 0x8000) and the last 256 bytes of the first page
 WATCH = "watch 0 256 32768 16 65280 256"
 
 
-def _slicings(k: int, short: bool) -> list[tuple[int, ...]]:
-    return [*([SHORT] if short else []), LONG, (40 + k * 97 % 900, *LONG[1:])]
+def _slicings(k: int, short: bool, fuel: int | None) -> list[tuple[int, ...]]:
+    ends = [] if fuel is None else sorted({fuel - (fuel >> i) for i in range(1, ENDS + 1)})
+    return [*([SHORT] if short else []), LONG, (40 + k * 97 % 900, *LONG[1:]),
+            *((f, *LONG[1:]) for f in ends if f > 0)]
 
 
-def _answers(t: Transport, source: str, short: list[bool]) -> list[list[str]]:
+def _fuel(t: Transport, call: str) -> int:
+    """The fuel a call takes (the interpreter's: cut after every unit)."""
+    assert t.command("fuel 1") == "ok" and t.command("slices 1") == "ok"
+    t.command(call)
+    cuts = int(t.command("trail").split()[2])
+    assert t.command("fuel 0") == "ok" and t.command("slices") == "ok"
+    return cuts + 1
+
+
+def _answers(t: Transport, source: str, short: list[bool],
+             fuels: list[int | None] | None = None) -> list[list[str]]:
     """For each call that ends (short[k]: the k-th with SHORT too): its answer and the
     memory's hash after it, on one instance but for the memory grown (uploading the module
     to the device takes most of the time: once per function cost 50 s), with no fuel
     metered, then in each of its slicings with where each suspension happened (`trail`: a
-    hash of the watched memory at every one, and their count)."""
+    hash of the watched memory at every one, and their count). Without fuels (the first
+    run, on the interpreter): each call's fuel last (_fuel) where SHORT cut it at most
+    SHORT_CUTS times, else None."""
     out = []
     prev = None
     for k, (name, args, _) in enumerate(c for c in _calls() if not c[2]):
@@ -217,12 +237,14 @@ def _answers(t: Transport, source: str, short: list[bool]) -> list[list[str]]:
         prev = name
         call = f"invoke - {name} " + " ".join(f"i32:{a:x}" for a in args)
         got = [t.command(call), t.command("invoke - checksum i32:0 i32:0 i32:0")]
-        for fuels in _slicings(k, short[k]):
-            assert t.command(f"fuel {fuels[0]}") == "ok"
-            assert t.command("slices " + " ".join(map(str, fuels))) == "ok"
+        for cut in _slicings(k, short[k], None if fuels is None else fuels[k]):
+            assert t.command(f"fuel {cut[0]}") == "ok"
+            assert t.command("slices " + " ".join(map(str, cut))) == "ok"
             got += [t.command(call), t.command("trail")]
             assert t.command("fuel 0") == "ok" and t.command("slices") == "ok"
             got.append(t.command("invoke - checksum i32:0 i32:0 i32:0"))
+        if fuels is None:
+            got.append(str(_fuel(t, call)) if _cuts(got[:6]) <= SHORT_CUTS else "")
         out.append(got)
     return out
 
@@ -241,13 +263,14 @@ def test_the_attacks_on_the_cortex_m4(tmp_path):
     with DriverProcess(driver, ["--arena-mb", "64"]) as drv:
         first = _answers(drv, drv.module_source(wasm), [True] * len(calls))
         short = [int(a[3].split()[2]) <= SHORT_CUTS for a in first]
-        want = _answers(drv, drv.module_source(wasm), short)
+        fuels = [int(a[-1]) if a[-1] else None for a in first]
+        want = _answers(drv, drv.module_source(wasm), short, fuels)
     assert sum(a.startswith("trap") for w in want for a in w) > 30
     assert sum(map(_cuts, want)) > 20000  # suspensions whose place was noted
     with spectest_image("mps2-an386", answer_timeout=120) as (ser, _):
         t = AotTransport(StreamTransport(ser), target_for_board("mps2-an386"))
         t.prepare([wasm])
-        got = _answers(t, t.module_source(wasm), short)
+        got = _answers(t, t.module_source(wasm), short, fuels)
         assert t.compiled > 0, "the module did not run as AOT code"
     diffs = [(call, i, w[i], g[i]) for call, w, g in zip(calls, want, got, strict=True)
              for i in range(len(w)) if w[i] != g[i]]  # i: 3, 6, 9 are the trails
