@@ -41,8 +41,10 @@ static int ntrace[2];
 static void note(uint64_t v)
 {
     CHECK(context >= 0 && context < CONTEXTS_MAX);
-    uint64_t h = (ctx_hash[use_aot][context] ^ v) * 0x9E3779B97F4A7C15ull; /* order matters */
-    ctx_hash[use_aot][context] = h ^ (h >> 29);
+    /* FNV's step: for a given v a bijection (odd multiplier), so one differing observation
+     * always changes the line's hash (the mixer 0x9E37..., h ^= h >> 29 cost 2.5% of the
+     * case's CPU, this nothing measurable) */
+    ctx_hash[use_aot][context] = (ctx_hash[use_aot][context] ^ v) * 1099511628211ull;
     ctx_count[use_aot][context]++;
     if (context != record) return;
     CHECK(ntrace[use_aot] < TRACE_MAX);
