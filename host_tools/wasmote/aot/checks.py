@@ -18,7 +18,9 @@ which ran; traps, stores and calls happen in the same order in both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from wasmote.wasm.module import BLOCK_EMPTY, Instr
 from wasmote.wasm.opcodes import OPS
@@ -110,6 +112,19 @@ class _Effects:
                  0xFC10: (0, 1), 0xFC11: (3, 0)}
         return fixed.get(op)
 
+    def unmodelled(self, ins: Instr, stack: list[Any], unknown: Callable[[], Any],
+                   floor: int = 0) -> bool:
+        """An instruction an analysis does not model: its inputs popped (as many as the
+        stack holds above `floor`, the current block's base), its results pushed as
+        `unknown()`. False when its stack effect is not known either (the analysis then
+        gives up in its own way)."""
+        ar = self.arity(ins)
+        if ar is None:
+            return False
+        del stack[max(floor, len(stack) - ar[0]):]
+        stack.extend(unknown() for _ in range(ar[1]))
+        return True
+
 
 def plan(instrs: list[Instr], func_arity: list[tuple[int, int]],
          type_arity: list[tuple[int, int]], skip: frozenset[int] = frozenset()
@@ -187,13 +202,8 @@ def scan(instrs: list[Instr], start: int, end: int, effects: _Effects,
                                  addr.c + ins.imm[1] + size))
             if op in LOAD_SIZE:
                 stack.append(None)
-        else:
-            arity = effects.arity(ins)
-            if arity is None:
-                return None  # an instruction this analysis does not model: leave it alone
-            for _ in range(arity[0]):
-                pop()
-            stack.extend([None] * arity[1])
+        elif not effects.unmodelled(ins, stack, lambda: None):
+            return None  # nor its stack effect: leave it alone
     return accesses, alive
 
 

@@ -330,13 +330,8 @@ class _Interp:
                 if op in LOAD_SIZE:
                     top = _LOADED.get(op)
                     stack.append(_Entry(Val(None, 0, 0, top) if top is not None else None))
-            else:
-                arity = effects.arity(ins)
-                if arity is None:
-                    return None
-                for _ in range(arity[0]):
-                    pop()
-                stack.extend(_Entry(None) for _ in range(arity[1]))
+            elif not effects.unmodelled(ins, stack, lambda: _Entry(None)):
+                return None
         return back, True
 
 
@@ -431,13 +426,8 @@ def _entry_state(instrs: list[Instr], i: int, n: int | None, assigned: set[int],
             stack.append(_binary(op, a, b))
         elif op == _BLOCK:
             stack = []  # values below it are not the block's (it takes no parameters)
-        else:
-            arity = effects.arity(ins)
-            if arity is None:
-                return {}
-            for _ in range(arity[0]):
-                pop()
-            stack.extend([None] * arity[1])
+        elif not effects.unmodelled(ins, stack, lambda: None):
+            return {}
     return state
 
 

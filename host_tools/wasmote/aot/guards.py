@@ -166,13 +166,8 @@ def plan_guards(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
             if op in LOAD_SIZE:
                 r = _LOADED.get(op)
                 stack.append(Form(None, *r) if r else None)
-        else:
-            arity = effects.arity(ins)
-            if arity is None:
-                return None
-            for _ in range(arity[0]):
-                pop()
-            stack.extend([None] * arity[1])
+        elif not effects.unmodelled(ins, stack, lambda: None):
+            return None
     if not found:
         return None
     groups: dict[int | None, tuple[int, int]] = {}
@@ -228,13 +223,8 @@ def _entry_aliases(instrs: list[Instr], i: int, effects: _Effects
                 out[loc] = v
             if op == 0x22:
                 stack.append(None)
-        else:
-            arity = effects.arity(ins)
-            if arity is None:
-                return {}
-            for _ in range(arity[0]):
-                pop()
-            stack.extend([None] * arity[1])
+        elif not effects.unmodelled(ins, stack, lambda: None):
+            return {}
     return out
 
 

@@ -140,13 +140,8 @@ class _Narrow(StackWalk[tuple[int, int]]):
                 stack.append((0, (1 << (_SHR_U[op] - k)) - 1) if k else None)
         elif op in _UNARY:
             stack.append(_unary(op, pop()))
-        else:
-            ar = self.effects.arity(ins)
-            if ar is None:  # not translated either (translate.py says so): stop here
-                return False
-            for _ in range(ar[0]):
-                pop()
-            stack.extend([None] * ar[1])
+        elif not self.effects.unmodelled(ins, stack, lambda: None, self.ctl[-1].base):
+            return False  # not translated either (translate.py says so): stop here
         return True
 
 

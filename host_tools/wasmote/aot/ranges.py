@@ -145,13 +145,8 @@ class _Walk(StackWalk[Interval]):
             stack.append(a.join(b) if a is not None and b is not None else None)
         elif op == 0x0D:
             pop()
-        else:
-            ar = self.effects.arity(ins)
-            if ar is None:
-                raise ValueError(f"ranges: no stack effect for 0x{op:x}")
-            for _ in range(ar[0]):
-                pop()
-            stack.extend([None] * ar[1])
+        elif not self.effects.unmodelled(ins, stack, lambda: None, self.ctl[-1].base):
+            raise ValueError(f"ranges: no stack effect for 0x{op:x}")
         return True
 
 
