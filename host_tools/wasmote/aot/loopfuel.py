@@ -195,11 +195,17 @@ def trip_bound(instrs: list[Instr], i: int) -> tuple[str, str, loops.Lin, loops.
     if found is None:
         return None
     _, cmp, counter, bound = found
+    return runs_c(cmp, counter, bound), cmp, counter, bound
+
+
+def runs_c(cmp: str, counter: loops.Lin, bound: loops.Lin | None) -> str:
+    """The C of how often a loop found by _branching runs its body at most, a u64 (0 when
+    not known), from its comparison and the linear forms of its counter and bound."""
     if bound is not None:
         # at most backs + 1 runs (wm_backs_* is 2^32 when the counter could wrap)
         return f"(wm_backs_{cmp}({loops.lin_c(counter)}, {counter.step}, " \
-            f"{loops.lin_c(bound)}) + 1u)", cmp, counter, bound
-    return f"wm_trips({loops.lin_c(counter)}, {counter.step})", cmp, counter, bound
+            f"{loops.lin_c(bound)}) + 1u)"
+    return f"wm_trips({loops.lin_c(counter)}, {counter.step})"
 
 
 def iterations(label: int) -> str:
