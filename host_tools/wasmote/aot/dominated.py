@@ -23,6 +23,9 @@ Two more rules (Embench's ud: `$q = $p + 0x8060` set before `w = a[j][i]` is rea
   again (a merge keeps it only when every path made the same one): an access at (D, c) is
   one at (L, c + d) and the other way round, and its fact is recorded under both keys, so
   it outlives L's next assignment under D's.
+
+A walk may start with facts about the parameters that every caller proved (paramfacts.py),
+and reports, for each call it reaches, the extent proved for each argument (call_sites).
 """
 
 from __future__ import annotations
@@ -101,13 +104,18 @@ class _Pass:
     """One walk over the function, assuming `back_prev` on every loop's back-edges."""
 
     def __init__(self, instrs: list[Instr], block_arity: list[tuple[int, int]],
-                 effects: _Effects, back_prev: dict[int, State]) -> None:
+                 effects: _Effects, back_prev: dict[int, State],
+                 entry: dict[int, int], mem_min: int = 0) -> None:
         self.instrs = instrs
+        self.mem_min = mem_min
         self.block_arity = block_arity
         self.effects = effects
         self.back_prev = back_prev
+        self.entry = entry
         self.back: dict[int, State] = {}     # loop index -> facts on its back-edges
         self.proven: set[int] = set()
+        # call index -> the extent proved for each argument at it (0: none)
+        self.sites: dict[int, list[int]] = {}
 
     def arity(self, bt: int) -> tuple[int, int]:
         return block_arity(bt, self.block_arity)
@@ -122,7 +130,7 @@ class _Pass:
     def run(self) -> None:
         stack: list[_Sym] = []
         ctl: list[_Frame] = [_Frame(0, -1, 0, 0, 0)]
-        st: State = {}
+        st: State = {(p, 0): e for p, e in self.entry.items()}
 
         def pop() -> _Sym:
             return stack.pop() if len(stack) > ctl[-1].base else None
@@ -198,6 +206,12 @@ class _Pass:
                     stack.append((ins.imm[0], 0))
             elif op == 0x41:
                 stack.append((-1, ins.imm[0]))  # a constant: "local" -1
+            elif op == 0x10:
+                n = self.effects.func_arity[ins.imm[0]][0]
+                args = stack[max(ctl[-1].base, len(stack) - n):]
+                self.sites[idx] = [0] * (n - len(args)) + [
+                    _arg_extent(st, a, self.mem_min) for a in args]
+                self._shape(ins, stack, ctl[-1].base)
             elif op in (0x6A, 0x6B):
                 b, a = pop(), pop()
                 stack.append(_add(a, b, op == 0x6B))
@@ -210,9 +224,10 @@ class _Pass:
                     keys = _same_values(st, a)
                     if _covered(st, keys, extent):
                         self.proven.add(idx)
-                    else:
-                        for k in keys:
-                            st[k] = max(st.get(k, 0), extent)
+                    # recorded under every key even when proved: a copy's key outlives the
+                    # fact that proved it (facts only grow with what is known before)
+                    for k in keys:
+                        st[k] = max(st.get(k, 0), extent)
                 if op in LOAD_SIZE:
                     stack.append(None)
             else:
@@ -242,6 +257,26 @@ class _Pass:
         stack.extend([None] * pushes)
 
 
+def _arg_extent(st: dict[Key, int], a: _Sym, mem_min: int) -> int:
+    """The largest extent E that a fact proves for the value a (a + E <= the memory's
+    size; 0: none): a fact (l, c') with extent E' gives E' - (c - c') for (l, c) when
+    0 <= c - c' <= E' (_covered's rule); a constant v, mem_min - v (the memory has
+    mem_min bytes whenever the code runs)."""
+    if a is not None and a[0] == -1:
+        return max(0, mem_min - (a[1] & 0xFFFFFFFF))
+    if a is None or a[0] < 0:
+        return 0
+    best = 0
+    keys = _same_values(st, a)
+    for (loc, c), e in st.items():
+        if loc < 0:
+            continue
+        for k in keys:
+            if k[0] == loc and 0 <= k[1] - c <= e:
+                best = max(best, e - (k[1] - c))
+    return best
+
+
 def _add(a: _Sym, b: _Sym, sub: bool) -> _Sym:
     if a is None or b is None:
         return None
@@ -256,16 +291,37 @@ def _add(a: _Sym, b: _Sym, sub: bool) -> _Sym:
     return None
 
 
-def proven(instrs: list[Instr], type_arity: list[tuple[int, int]],
-           func_arity: list[tuple[int, int]]) -> frozenset[int]:
-    """Indices of the accesses whose bounds an earlier access proved on every path
-    (type_arity: (params, results) of each type, for blocks and call_indirect)."""
+def _solve(instrs: list[Instr], type_arity: list[tuple[int, int]],
+           func_arity: list[tuple[int, int]], entry: dict[int, int],
+           mem_min: int = 0) -> _Pass | None:
+    """The walk whose back-edges bring what it assumed (None: did not settle)."""
     effects = _Effects(func_arity, type_arity)
     back: dict[int, State] = {}  # first assume the back-edges keep every fact
     for _ in range(64):
-        p = _Pass(instrs, type_arity, effects, back)
+        p = _Pass(instrs, type_arity, effects, back, entry, mem_min)
         p.run()
         if p.back == back:  # the back-edges bring what was assumed: a fixed point
-            return frozenset(p.proven)
+            return p
         back = p.back
-    return frozenset()  # did not settle (facts only shrink, so never seen): prove nothing
+    return None  # did not settle (facts only shrink, so never seen): prove nothing
+
+
+def proven(instrs: list[Instr], type_arity: list[tuple[int, int]],
+           func_arity: list[tuple[int, int]],
+           entry: dict[int, int] | None = None) -> frozenset[int]:
+    """Indices of the accesses whose bounds an earlier access proved on every path
+    (type_arity: (params, results) of each type, for blocks and call_indirect; entry:
+    parameter -> extent its every caller proved, paramfacts.py)."""
+    p = _solve(instrs, type_arity, func_arity, entry or {})
+    return frozenset(p.proven) if p is not None else frozenset()
+
+
+def call_sites(instrs: list[Instr], type_arity: list[tuple[int, int]],
+               func_arity: list[tuple[int, int]],
+               entry: dict[int, int], mem_min: int) -> dict[int, list[int]]:
+    """Per reachable call instruction (index): the extent proved for each of its
+    arguments, the parameters' entry facts assumed (0: none)."""
+    p = _solve(instrs, type_arity, func_arity, entry, mem_min)
+    if p is not None:
+        return p.sites
+    return {i: [0] * func_arity[ins.imm[0]][0] for i, ins in enumerate(instrs) if ins.op == 0x10}
