@@ -40,6 +40,7 @@ from wasmote.aot import (
     loops,
     narrow,
     outerloops,
+    paramfacts,
     prepay,
     rangehoist,
     ranges,
@@ -180,6 +181,9 @@ class _ModuleInfo:
     mem_need: int = 0
     # per defined function: the intervals of its values (None without bounds checks)
     value_ranges: list[ranges.Ranges | None] = field(default_factory=list)
+    # per defined function: i32 parameter -> the extent every call site proved
+    # (paramfacts.py; empty without bounds checks)
+    param_facts: list[dict[int, int]] = field(default_factory=list)
     # per defined function: a call to it may change the memory's size (_may_grow)
     may_grow: list[bool] = field(default_factory=list)
     result_structs: dict[tuple[int, ...], str] = field(default_factory=dict)
@@ -327,8 +331,15 @@ class _FuncGen:
         self.static = self.static_accesses() if plan_checks else frozenset()
         fa, ta = info.func_arity, info.type_arity
         vr = info.value_ranges[j] if info.value_ranges else None
+        # accesses that only the facts every caller proved of the parameters prove
+        # (paramfacts.py; marked in the C)
+        self.by_callers: frozenset[int] = frozenset()
         if plan_checks:
-            self.static |= dominated.proven(self.instrs, ta, fa)
+            facts = info.param_facts[j]
+            proved = dominated.proven(self.instrs, ta, fa, facts)
+            if facts:
+                self.by_callers = proved - dominated.proven(self.instrs, ta, fa) - self.static
+            self.static |= proved
         # straight-line segments whose accesses share one combined bounds check (checks.py)
         self.segments = checks.plan(self.instrs, fa, ta, self.static) if plan_checks else {}
         self.fast: dict[int, tuple[int, int]] = {}
@@ -554,6 +565,8 @@ class _FuncGen:
         declared = sorted({(d, TCHAR[t], CTYPE[t]) for d, t in self.slots})
         for depth, ch, ctype in declared:
             lines.append(f"    {ctype} s{depth}{ch};")
+        if self.by_callers:
+            lines.append(f"    {paramfacts.MARK}")
         lines += body
         lines.append("X:")
         if self.fuel:
@@ -1603,6 +1616,9 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     if bounds_checks:
         info.value_ranges, info.mem_min = _static_memory(mod, info.func_arity, info.type_arity)
         info.mem_need = info.mem_min if info.mem_min > _MEM_NEED_MIN else 0
+        info.param_facts = paramfacts.entry_facts(mod, escaping_functions(mod),
+                                                  info.type_arity, info.func_arity,
+                                                  info.mem_min)
     if fuel:
         info.fuel_plans = [fuel_rule.plan(mod, j) for j in range(len(mod.funcs))]
         info.precharged = {j: info.fuel_plans[j].entry for j in range(len(mod.funcs))
