@@ -34,7 +34,7 @@ from tests.firmware.conftest import spectest_image
 from tests.harness.aot_spec_transport import AotTransport
 from tests.harness.spec_driver import DriverProcess, StreamTransport, Transport
 from wasmote import posix_build
-from wasmote.aot import cmpbound, guardhoist, narrow, outerloops, rangehoist
+from wasmote.aot import cmpbound, guardhoist, narrow, outerloops, paramfacts, rangehoist
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.targets import target_for_board
 from wasmote.aot.translate import translate
@@ -73,7 +73,13 @@ REACHES = {
     "c_sift": (cmpbound.MARK,), "c_wrap": (cmpbound.MARK,), "c_reass": (cmpbound.MARK,),
     # remat.py: a local set once from the parameters, read in a loop that recurses
     "rm": ("WM_REMAT(",),
+    # paramfacts.py: a parameter's extent proved at every call (a helper passing it on, a
+    # constant caller), and the helper of pf_b where it proves one read of two
+    "pf_e2": (paramfacts.MARK,), "pf_bh": (paramfacts.MARK,),
 }
+# helpers a call site that proves nothing (a second caller, a table, a recursion that moves
+# the pointer, a caller that moved it, a constant too near the end) leaves checked
+NO_PARAM = ("pf_ah", "pf_ch", "pf_dh", "pf_fh", "pf_kh")
 # loops that must keep every charge: the counter or the bound moves in the body, or a
 # br_table branches back
 NO_FUEL_COPY = ("bumped", "bound_moves", "table_back")
@@ -91,9 +97,15 @@ NO_REMAT = ("rm_out", "rm_before")
 
 
 def _functions(tmp_path: Path) -> tuple[Module, dict[str, str]]:
-    wasm = wat_to_wasm(tmp_path, "redteam", (HERE / "wat" / "redteam.wat").read_text())
+    wat = (HERE / "wat" / "redteam.wat").read_text()
+    wasm = wat_to_wasm(tmp_path, "redteam", wat)
     mod = read_module(wasm.read_bytes())
-    names = {e.index: e.name for e in mod.exports if e.kind == 0}
+    # the functions no export names by their $name in the text (paramfacts' helpers)
+    order = re.findall(r"^  \(func(?: \$(\w+))?", wat, re.M)
+    assert len(order) == len(mod.funcs)
+    names = {i: n for i, n in enumerate(order) if n}
+    names.update({e.index: e.name for e in mod.exports if e.kind == 0})
+    assert len(set(names.values())) == len(names)
     source = translate(mod).source
     bodies = {}
     for f in re.split(r"\n(?:WM_CALL_LOOPS )?static ", source):
@@ -120,6 +132,8 @@ def test_every_attack_reaches_the_transformation_it_attacks(tmp_path):
     assert not any(bounded.values()), bounded
     remat = {name: "WM_REMAT(" in bodies[name] for name in NO_REMAT}
     assert not any(remat.values()), remat
+    by_callers = {name: paramfacts.MARK in bodies[name] for name in NO_PARAM}
+    assert not any(by_callers.values()), by_callers
 
 
 # what shows that a function's fuel is charged ahead, joined or tested once, or that checks
@@ -133,11 +147,13 @@ def test_every_optimised_loop_shows_where_it_is(tmp_path):
     """Each attack whose loops the translator optimises stores its counters to the progress
     words every iteration (aot_unit notes them at each suspension): without them a
     suspension one iteration early or late shows only if a trap follows in the slice."""
-    _, bodies = _functions(tmp_path)
+    mod, bodies = _functions(tmp_path)
+    exported = {e.name for e in mod.exports if e.kind == 0}
     wat = (HERE / "wat" / "redteam.wat").read_text()
     texts = {m.group(1): m.group(2) for m in
              re.finditer(r'\(func (?:\$\w+ )?\(export "(\w+)"\)(.*?)(?=\n  \(func|\Z)', wat, re.S)}
-    optimised = {name for name, c in bodies.items() if any(m in c for m in OPTIMISED)}
+    optimised = {name for name, c in bodies.items()
+                 if name in exported and any(m in c for m in OPTIMISED)}
     assert len(optimised) > 25 and {"walk", "h_walk", "r_dot", "o_walk"} <= optimised
     for name in optimised:
         loops = texts[name].count("(loop ")
