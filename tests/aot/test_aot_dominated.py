@@ -86,3 +86,17 @@ def test_a_copy_of_a_local_plus_a_constant_carries_its_facts(tmp_path):
     wat/redteam.calls that traps exactly where a slightly wrong rule would not check."""
     got = _redteam_proven(tmp_path, ("dc_ok", "dc_src", "dc_merge", "dc_below", "dc_above"))
     assert got == {"dc_ok": 2, "dc_src": 0, "dc_merge": 0, "dc_below": 0, "dc_above": 0}
+
+
+def test_a_copy_takes_its_sources_facts_and_a_merge_keeps_what_both_paths_prove(tmp_path):
+    """dx_shift: `a = p + 8` after a word at p proves a word at a - 8 (p moved since);
+    dx_meet: 8 bytes at p on one arm and at p + 4 on the other prove 4 bytes at p + 4 after
+    the if, not 8; dx_tail: sglib's merge tail, `t = p + 4` before p's next is read proves
+    the store through t in the next round (entering, t copies a word read at x), and with
+    only two bytes read at x (dx_tail16) not; dx_widen: a pointer moved through a copy
+    shrinks the fact from before its loop each round, the loop's read stays checked.
+    wat/redteam.calls has for each a call that traps where a slightly wrong rule would not
+    check."""
+    got = _redteam_proven(tmp_path, ("dx_shift", "dx_meet", "dx_widen", "dx_tail",
+                                     "dx_tail16"))
+    assert got == {"dx_shift": 1, "dx_meet": 1, "dx_widen": 0, "dx_tail": 1, "dx_tail16": 0}

@@ -50,8 +50,26 @@ def _meet(a: State, b: State) -> State:
         return None if b is None else dict(b)
     if b is None:
         return dict(a)
-    return {k: min(e, b[k]) for k, e in a.items()
-            if k in b and (k[0] > _COPY or e == b[k])}
+    out = {k: e for k, e in a.items() if k[0] <= _COPY and b.get(k) == e}
+    for k in a.keys() | b.keys():
+        if k[0] > _COPY:
+            e = min(_extent(a, k), _extent(b, k))
+            if e > 0:
+                out[k] = e
+    return out
+
+
+def _extent(st: dict[Key, int], key: Key) -> int:
+    """The largest extent the facts of `st` prove at `key` (0: none): a fact (l, c') with
+    extent E' proves (l, c) up to E' - (c - c') for 0 <= c - c' < E' (_covered). A merge
+    needs it because two paths may prove one address under different keys (`a = p + 12`
+    after a fact at p on one path, a fact at a - 4 on the other)."""
+    loc, c = key
+    best = 0
+    for (l2, c2), e in st.items():
+        if l2 == loc and 0 <= c - c2 < e:
+            best = max(best, e - (c - c2))
+    return best
 
 
 def _copy_key(dst: int) -> int:
@@ -202,6 +220,12 @@ class _Pass:
                 forget(ins.imm[0])
                 if v is not None and v[0] >= 0 and v[0] != ins.imm[0]:
                     st[(_copy_key(ins.imm[0]), v[0])] = v[1]
+                    # the source's facts under the copy too, explicitly: a merge with a
+                    # path that proved the copy's address directly then keeps them
+                    for (loc, c), e in list(st.items()):
+                        if loc == v[0] and abs(c - v[1]) < _MAX_CONST:
+                            k = (ins.imm[0], c - v[1])
+                            st[k] = max(st.get(k, 0), e)
                 if op == 0x22:
                     stack.append((ins.imm[0], 0))
             elif op == 0x41:
@@ -297,13 +321,29 @@ def _solve(instrs: list[Instr], type_arity: list[tuple[int, int]],
     """The walk whose back-edges bring what it assumed (None: did not settle)."""
     effects = _Effects(func_arity, type_arity)
     back: dict[int, State] = {}  # first assume the back-edges keep every fact
-    for _ in range(64):
+    for rnd in range(64):
         p = _Pass(instrs, type_arity, effects, back, entry, mem_min)
         p.run()
-        if p.back == back:  # the back-edges bring what was assumed: a fixed point
+        nxt = p.back if rnd < _EXACT_ROUNDS else {
+            i: _widen(back.get(i), s) for i, s in p.back.items()}
+        if nxt == back:  # the back-edges bring what was assumed: a fixed point
             return p
-        back = p.back
-    return None  # did not settle (facts only shrink, so never seen): prove nothing
+        back = nxt
+    return None  # did not settle (widening makes it settle): prove nothing
+
+
+# rounds before widening: a pointer a loop moves through a copy (`q = p + 8; p = q`) makes
+# a fact on an older copy of it shrink by 8 a round, under a new key each round
+_EXACT_ROUNDS = 3
+
+
+def _widen(old: State, new: State) -> State:
+    """What the next round assumes on a loop's back-edges: only the facts this round
+    brought back unchanged from what it assumed (the assumption only shrinks, so the rounds
+    end; at the end each assumed fact came back as assumed, so it holds)."""
+    if old is None or new is None:
+        return new
+    return {k: e for k, e in new.items() if old.get(k) == e}
 
 
 def proven(instrs: list[Instr], type_arity: list[tuple[int, int]],

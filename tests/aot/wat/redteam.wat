@@ -655,6 +655,62 @@
     (local.set $p (local.get $x))
     (i32.store (local.get $a) (i32.add (local.get $s) (local.get $v)))
     (i32.load offset=4 (i32.add (local.get $a) (i32.const -8))))
+  ;; dominated.py: a copy made after its source's facts carries them, shifted by the copy's
+  ;; constant (`a = p + 8` after a word at p proves a word at a - 8, not at a + 8)
+  (func (export "dx_shift") (param $p i32) (param $x i32) (param $y i32) (result i32)
+    (local $a i32) (local $s i32)
+    (local.set $s (i32.load (local.get $p)))
+    (local.set $a (i32.add (local.get $p) (i32.const 8)))
+    (local.set $p (local.get $y))
+    (local.set $s (i32.add (local.get $s) (i32.load (i32.add (local.get $a) (i32.const -8)))))
+    (i32.add (local.get $s) (i32.load (i32.add (local.get $a) (i32.const 8)))))
+  ;; a merge of two arms that proved different addresses of p (8 bytes at p, 8 at p + 4)
+  ;; keeps 4 bytes at p + 4, not 8
+  (func (export "dx_meet") (param $p i32) (param $c i32) (param $y i32) (result i32)
+    (local $s i64)
+    (if (local.get $c)
+      (then (local.set $s (i64.load (local.get $p))))
+      (else (local.set $s (i64.load (i32.add (local.get $p) (i32.const 4))))))
+    (local.set $s (i64.add (local.get $s)
+                           (i64.load32_u (i32.add (local.get $p) (i32.const 4)))))
+    (i32.wrap_i64 (i64.add (local.get $s) (i64.load (i32.add (local.get $p) (i32.const 4))))))
+  ;; the rounds' widening: a pointer moved through a copy each iteration shrinks what the
+  ;; read before the loop proved at it by 8 a round; the loop's byte read stays checked
+  (func (export "dx_widen") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $q i32) (local $s i32)
+    (local.set $s (i32.load offset=28 (local.get $p)))
+    (loop $l
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
+      (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $p))))
+      (local.set $q (i32.add (local.get $p) (i32.const 8)))
+      (local.set $p (local.get $q))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $s))
+  ;; a list merge's tail (sglib's dllist_sort): `t = p + 4` before p's next is read proves
+  ;; the store through t in the next round; entering, t is a copy of a word read at x
+  (func (export "dx_tail") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $t i32)
+    (drop (i32.load (local.get $x)))
+    (local.set $t (local.get $x))
+    (loop $l
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
+      (i32.store (local.get $t) (local.get $p))
+      (local.set $t (i32.add (local.get $p) (i32.const 4)))
+      (local.set $p (i32.load offset=4 (local.get $p)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $t))
+  ;; ... entering with only two bytes read at x: the first round's store stays checked
+  (func (export "dx_tail16") (param $p i32) (param $n i32) (param $x i32) (result i32)
+    (local $t i32)
+    (drop (i32.load16_u (local.get $x)))
+    (local.set $t (local.get $x))
+    (loop $l
+      (i32.store (i32.const 0x8000) (local.get $n))  ;; where
+      (i32.store (local.get $t) (local.get $p))
+      (local.set $t (i32.add (local.get $p) (i32.const 4)))
+      (local.set $p (i32.load offset=4 (local.get $p)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $t))
   ;; loops.py: a counter kept through a copy while the local itself is reused in between
   ;; (LLVM's `$j = $i; $i = $j * 4 + $p; ...; $i = $j + 1`: ud's j loops); the copy read as
   ;; a byte index, the local as a word's pointer
