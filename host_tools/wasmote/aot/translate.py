@@ -311,6 +311,9 @@ class _FuncGen:
         self.ftype = info.types[f.type_idx]
         self.local_types = list(self.ftype.params) + f.local_types()
         self.instrs = f.instrs
+        # a call_indirect in a loop reads its table through tl<t>e/tl<t>s, loaded at the
+        # entry of the innermost loop around it; one in no loop reads the context there
+        self.ci_loop, self.loop_tables = _indirect_loops(self.instrs)
         self.out: list[str] = []
         self.stack: list[int] = []
         self.ctl: list[_Ctl] = []
@@ -560,6 +563,8 @@ class _FuncGen:
         for t in sorted(self.tables_used):
             lines.append(f"    uint64_t *const te{t} = c->tables[{t}].elems; "
                          f"const u32 *const ts{t} = c->tables[{t}].size;")
+        for t in sorted(set[int]().union(*self.loop_tables.values())):
+            lines.append(f"    uint64_t *tl{t}e; const u32 *tl{t}s;")
         for i, t in enumerate(self.local_types[len(ft.params):], start=len(ft.params)):
             lines.append(f"    {CTYPE[t]} l{i} = 0;")
         declared = sorted({(d, TCHAR[t], CTYPE[t]) for d, t in self.slots})
@@ -880,6 +885,10 @@ class _FuncGen:
         """A loop entered from above is a check point (branches back to it charge too)."""
         if self.fuel and at != self.entry_paid:
             self.emit(f"CHARGE({self.costs.loop_in[at]});")
+        # every way into the loop's body passes here (a prepaid entry too, after its P
+        # label): where the function's entry loaded them, a register held them throughout
+        for t in sorted(self.loop_tables.get(at, ())):
+            self.emit(f"tl{t}e = c->tables[{t}].elems; tl{t}s = c->tables[{t}].size;")
 
     def op_block(self, ins: Instr, kind: str) -> None:
         params, results = self.block_type(ins.imm[0])
@@ -1315,14 +1324,15 @@ class _FuncGen:
     def op_call_indirect(self, ins: Instr) -> None:
         type_idx, t = ins.imm
         ft = self.info.types[type_idx]
-        self.tables_used.add(t)
         i = self.pop()
         args = self.call_args(ft)
         self.calls = True
         self.call_check_point()
         disp = self.info.dispatcher(ft, type_idx)
-        self.emit(f"if (WM_UNLIKELY({i} >= *ts{t})) {self.trap(TRAP_UNDEF)}")
-        self.emit(f"{{ ref f_ = (ref)te{t}[{i}]; if (WM_UNLIKELY(f_ == 0)) "
+        ts, te = (f"tl{t}s", f"tl{t}e") if self.index in self.ci_loop else \
+            (f"c->tables[{t}].size", f"c->tables[{t}].elems")
+        self.emit(f"if (WM_UNLIKELY({i} >= *{ts})) {self.trap(TRAP_UNDEF)}")
+        self.emit(f"{{ ref f_ = (ref){te}[{i}]; if (WM_UNLIKELY(f_ == 0)) "
                   f"{self.trap(TRAP_UNINIT)} SYNC_OUT();")
         call = f"{disp}(c, (f_ - c->own_base) >> c->own_shift, f_" + \
             "".join(f", {a}" for a in args) + ")"
@@ -1351,6 +1361,29 @@ def _pushed(op: int) -> int:
     return t
 
 
+def _indirect_loops(instrs: list[Instr]) -> tuple[dict[int, int], dict[int, set[int]]]:
+    """Each call_indirect inside a loop -> the innermost loop's index, and each such loop ->
+    the tables its own call_indirects read. Loaded at the function's entry, a table's two
+    pointers took a register (or a spill) through every loop, for calls that may lie on a
+    cold path (sglib's iterator: a comparator's loop its benchmark never enters)."""
+    ci_loop: dict[int, int] = {}
+    tables: dict[int, set[int]] = {}
+    open_: list[int] = []    # the enclosing blocks' opening indices, -1 for a non-loop
+    for k, ins in enumerate(instrs):
+        if ins.op in (_OP_BLOCK, _OP_IF):
+            open_.append(-1)
+        elif ins.op == _OP_LOOP:
+            open_.append(k)
+        elif ins.op == _OP_END and open_:
+            open_.pop()
+        elif ins.op == _OP_CALL_INDIRECT:
+            loop = next((b for b in reversed(open_) if b >= 0), -1)
+            if loop >= 0:
+                ci_loop[k] = loop
+                tables.setdefault(loop, set()).add(ins.imm[1])
+    return ci_loop, tables
+
+
 def _bytes(op: int) -> int:
     """The access size of a load or store: its natural alignment (wasm/opcodes.py)."""
     align = OPS[op].align
@@ -1358,7 +1391,7 @@ def _bytes(op: int) -> int:
     return 1 << align
 
 
-_OP_BLOCK, _OP_LOOP, _OP_IF = _op("block"), _op("loop"), _op("if")
+_OP_BLOCK, _OP_LOOP, _OP_IF, _OP_END = _op("block"), _op("loop"), _op("if"), _op("end")
 _OP_MEMORY_GROW = _op("memory.grow")
 _OP_CALL, _OP_CALL_INDIRECT = _op("call"), _op("call_indirect")
 # what a flat leaf has none of: check points other than entry and return, fuel spent in
