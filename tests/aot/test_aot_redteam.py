@@ -76,6 +76,9 @@ REACHES = {
     # paramfacts.py: a parameter's extent proved at every call (a helper passing it on, a
     # constant caller), and the helper of pf_b where it proves one read of two
     "pf_e2": (paramfacts.MARK,), "pf_bh": (paramfacts.MARK,),
+    # a byte's check outside a loop's ordinary copy as a < msz (CHKB; on the M4 only, the
+    # host runs CHK): bytes read at the memory's last byte and one past it
+    "o_moved": ("CHKB(",), "dx_widen": ("CHKB(",),
 }
 # helpers a call site that proves nothing (a second caller, a table, a recursion that moves
 # the pointer, a caller that moved it, a constant too near the end) leaves checked

@@ -311,6 +311,9 @@ class _FuncGen:
         self.ftype = info.types[f.type_idx]
         self.local_types = list(self.ftype.params) + f.local_types()
         self.instrs = f.instrs
+        # the instructions of the loop whose ordinary copy is being emitted behind a fast
+        # one (fast_loop, two_copies), or a segment's checked copy: code expected cold
+        self.cold: tuple[int, int] = (0, -1)
         # a call_indirect in a loop reads its table through tl<t>e/tl<t>s, loaded at the
         # entry of the innermost loop around it; one in no loop reads the context there
         self.ci_loop, self.loop_tables = _indirect_loops(self.instrs)
@@ -675,7 +678,9 @@ class _FuncGen:
         self.emit(f"goto B{out};")
         self.emit("}")
         self.stack, self.live = stack, True
+        cold, self.cold = self.cold, (start, end)
         self.emit_range(start, end + 1)
+        self.cold = cold
         assert self.stack == after, "both copies leave the same stack"
         self.live = self.live or live
         self.out.append(f"B{out}:;")
@@ -771,6 +776,7 @@ class _FuncGen:
         self.emit(f"goto B{out};")
         self.emit("}")
         self.after.setdefault(end, []).append(f"B{out}:;")
+        self.cold = (start, end)
 
     def versioned(self, start: int, seg: checks.Segment) -> int:
         """The segment twice: grouped accesses unchecked behind one combined check, and as
@@ -787,9 +793,11 @@ class _FuncGen:
         after = list(self.stack)
         self.stack = stack
         self.emit("} else {")
+        cold, self.cold = self.cold, (start, end - 1)
         for i in range(start, end):
             self.index = i
             self.instr(self.instrs[i])
+        self.cold = cold
         self.emit("}")
         assert self.stack == after and self.live, "a segment has no control flow"
         return end
@@ -1110,6 +1118,8 @@ class _FuncGen:
         if self.one_limit and k <= min(self.info.mem_min, _LIMIT_K_MAX):
             self.limit_ks.append(k)
             return f"CHKL({addr}, {k}u); "
+        if k == 1 and not self.cold[0] <= self.index <= self.cold[1]:
+            return f"CHKB({addr}); "
         if k <= self.info.mem_min:
             return f"CHKM({addr}, {k}u); "
         return f"CHK({addr}, {k}u); "

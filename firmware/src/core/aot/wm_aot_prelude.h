@@ -385,13 +385,20 @@ typedef u32 wm_msz_t;
     do {                                                       \
         if (WM_UNLIKELY(OOB(a, k))) TRAP(WM_AOT_TRAP_MEM_OOB); \
     } while (0)
-/* k <= the memory the entries guarantee (MEM_MIN), so msz - k does not wrap: one compare */
+/* k <= the memory the entries guarantee (MEM_MIN), so msz - k does not wrap: one compare.
+ * CHKB, a byte's CHKM(a, 1) as a < msz: no msz - 1 computed or kept in a register, but msz
+ * itself live where it is used (translate.py keeps CHKM in a loop's ordinary copy) */
 #if UINTPTR_MAX > 0xffffffffu
 #define CHKM(a, k) CHK(a, k)
+#define CHKB(a) CHK(a, 1u)
 #else
 #define CHKM(a, k)                                                             \
     do {                                                                       \
         if (WM_UNLIKELY((u32)(a) > msz - (u32)(k))) TRAP(WM_AOT_TRAP_MEM_OOB); \
+    } while (0)
+#define CHKB(a)                                                      \
+    do {                                                             \
+        if (WM_UNLIKELY((u32)(a) >= msz)) TRAP(WM_AOT_TRAP_MEM_OOB); \
     } while (0)
 #endif
 /* The accesses of a function whose k is at most km (its largest such k, <= MEM_MIN) check
@@ -412,6 +419,7 @@ typedef u32 wm_msz_t;
 /* No software check: an access outside the memory is left to the MPU (docs/aot.md) */
 #define CHK(a, k) ((void)0)
 #define CHKM(a, k) ((void)0)
+#define CHKB(a) ((void)0)
 #define CHKL(a, k) ((void)0)
 #define MLIM() msz
 #endif
