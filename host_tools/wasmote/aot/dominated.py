@@ -22,7 +22,13 @@ Two more rules (Embench's ud: `$q = $p + 0x8060` set before `w = a[j][i]` is rea
 - `local.set D (L + d)` (D not L) records that D holds L + d, until D or L is assigned
   again (a merge keeps it only when every path made the same one): an access at (D, c) is
   one at (L, c + d) and the other way round, and its fact is recorded under both keys, so
-  it outlives L's next assignment under D's.
+  it outlives L's next assignment under D's; the facts L has when the copy is made are
+  recorded under D's key too, shifted by d.
+A merge keeps, for each key either path holds, the least extent both prove there through
+any of their facts (sglib's list merge: its tail `t = p + 4` proved at t - 4 on the arms,
+as the list head's slot on entry). Keys made by copies can drift a loop's back-edge facts
+by the pointer's step each round of the fixed point: after _EXACT_ROUNDS a loop's header
+assumes only what came back unchanged (widening).
 
 A walk may start with facts about the parameters that every caller proved (paramfacts.py),
 and reports, for each call it reaches, the extent proved for each argument (call_sites).
