@@ -276,21 +276,6 @@ WM_FN u32 wm_bulk_take(intptr_t *fl, u32 n, u32 per)
  * tested as m <= (fl - e) / k, which cannot wrap (a division by a constant: a multiply). */
 #define FUEL_COVERS(m, k, e) \
     (fl >= (intptr_t)(e) && (u64)(m) <= (u64)((uintptr_t)(fl - (intptr_t)(e)) / (uintptr_t)(k)))
-/* How often a loop that runs again while x < b branches back, x being x1 at the first test
- * and growing by s > 0 (unsigned, signed): 0 if x1 >= b, else until x reaches b; 2^32 (no
- * slice pays for that) when x could step over the end of its range and come back below b. */
-WM_FN u64 wm_backs_ltu(u32 x1, s32 s, u32 b)
-{
-    if (x1 >= b) return 0;
-    if (b > 0u - (u32)s) return 1ull << 32;
-    return (u64)((b - 1u - x1) / (u32)s) + 1u;
-}
-WM_FN u64 wm_backs_lts(u32 x1, s32 s, u32 b)
-{
-    if ((s32)x1 >= (s32)b) return 0;
-    if ((s32)b > INT32_MAX - s + 1) return 1ull << 32;
-    return (u64)((b - 1u - x1) / (u32)s) + 1u;
-}
 #define FUEL_ARG fl
 #define FUEL_OF(e) (fl = (e))
 #else
@@ -474,6 +459,31 @@ WM_FN int wm_grp_okm32(u32 l, s32 cmin, u32 span, u32 msz)
 #endif
 #define EAF(l, k) (mb + (intptr_t)(s32)(l) + (intptr_t)(k))
 
+/* How often a loop that runs again while x < b branches back, x being x1 at the first test
+ * and growing by s > 0 (unsigned, signed): 0 if x1 >= b, else until x reaches b; 2^32 (no
+ * slice pays for that, no range is tested for it) when x could step over the end of its
+ * range and come back below b. loopfuel.py and loops.py (its trip count: this + 1). */
+WM_FN u64 wm_backs_ltu(u32 x1, s32 s, u32 b)
+{
+    if (x1 >= b) return 0;
+    if (b > 0u - (u32)s) return 1ull << 32;
+    return (u64)((b - 1u - x1) / (u32)s) + 1u;
+}
+WM_FN u64 wm_backs_lts(u32 x1, s32 s, u32 b)
+{
+    if ((s32)x1 >= (s32)b) return 0;
+    if ((s32)b > INT32_MAX - s + 1) return 1ull << 32;
+    return (u64)((b - 1u - x1) / (u32)s) + 1u;
+}
+/* The same for x <= b: x < b + 1, but for b the largest value (x <= b always holds). */
+WM_FN u64 wm_backs_leu(u32 x1, s32 s, u32 b)
+{
+    return b == UINT32_MAX ? 1ull << 32 : wm_backs_ltu(x1, s, b + 1u);
+}
+WM_FN u64 wm_backs_les(u32 x1, s32 s, u32 b)
+{
+    return (s32)b == INT32_MAX ? 1ull << 32 : wm_backs_lts(x1, s, b + 1u);
+}
 /* Counted loops (host_tools/wasmote/aot/loops.py): a loop that runs while d != 0, d
  * starting at d0 and moving by t per iteration (mod 2^32), runs this many iterations, or 0
  * when it would wrap around first (not counted: the loop keeps its per-access checks). */
