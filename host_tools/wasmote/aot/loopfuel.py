@@ -54,7 +54,7 @@ class FuelLoop:
 
     end: int              # index of the loop's `end`
     cmp: str              # the loop runs again while: "ne" counter != 0, "ltu"/"lts"
-    counter: loops.Lin    # counter < bound (unsigned/signed; counter.step > 0)
+    counter: loops.Lin    # counter < bound (unsigned/signed; counter.step > 0), "leu"/"les"
     bound: loops.Lin | None
     entry: int            # the loop entry's charge (from above)
     back: int             # every branch back's charge
@@ -67,8 +67,14 @@ def plan(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
     `back` at each branch back), or None when its fuel is not known at its entry or, by
     `costs`, the loop is too short for the entry test (loopcost.py)."""
     counted = loops.plan_loop(instrs, i, func_arity, type_arity, accesses=False)
-    found = (counted.end, "ne", counted.counter, None) if counted is not None else \
-        _branching(instrs, i)
+    if counted is not None and counted.exits and counted.bound is not None and \
+            costs is not None and \
+            loops.plan_loop(instrs, i, func_arity, type_arity, costs=costs) is None:
+        # a search whose bound says nothing of how often it runs (loopcost.py): its charges
+        # are left out only along with its checks, when those pay for the test
+        counted = None
+    found = (counted.end, counted.cmp, counted.counter, counted.bound) \
+        if counted is not None else _branching(instrs, i)
     if found is None:
         return None
     end, cmp, counter, bound = found

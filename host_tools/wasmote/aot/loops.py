@@ -25,6 +25,16 @@ early exit only means fewer of them run. A `br_if 0` in the middle (the next ite
 starts before the counter moved) or any other branch keeps the loop out. A local assigned
 more than once per iteration has one linear form per assignment (huffbench's `$v`: first a
 loaded word, then `$b + $i`); its accesses must all read the same one.
+
+The condition of the final `br_if 0` is `D != 0` (`i32.ne`, or D itself) or a compare
+(`lt`, `gt`, `le`, `ge`, signed or not) of a form X that moves against one B that does not
+(a constant, or locals the loop does not assign: sglib's partition `while (i < j--)`, a
+search bounded by `i < n`), possibly through a local (`ok = i < j; ...; br_if 0 ok`). It is
+brought to `X' < B'` or `X' <= B'` with X' growing: `X > B` with X falling is
+`~X < ~B` (~ reverses both orders, and ~X = -1 - X is linear too). The test is at the
+bottom, so the loop runs wm_backs_*(X' at the first test, step, B') + 1 times: once when X'
+starts at or past B', and not counted (no range test holds) when X' could wrap past the
+end of its range and come back below B' (wm_backs_* returns 2^32).
 """
 
 from __future__ import annotations
@@ -83,6 +93,17 @@ class BaseRange:
 
 
 @dataclass(frozen=True)
+class Cond:
+    """A loop condition: "ne" (runs again while counter != 0, bound None) or "ltu", "lts",
+    "leu", "les" (while counter < / <= bound, unsigned or signed; counter.step > 0, bound
+    invariant: step 0)."""
+
+    cmp: str
+    counter: Lin
+    bound: Lin | None
+
+
+@dataclass(frozen=True)
 class LoopPlan:
     end: int                                 # index of the loop's `end`
     counter: Lin                             # D: the loop runs while D != 0 (mod 2^32)
@@ -91,6 +112,9 @@ class LoopPlan:
     # the body may leave the loop in the middle (br_if outwards): the counter bounds the
     # iterations, not their number (a fuel plan must not count on all of them)
     exits: bool = False
+    # with a compare: the loop runs again while counter `cmp` bound (Cond)
+    cmp: str = "ne"
+    bound: Lin | None = None
 
 
 def matching_end(instrs: list[Instr], i: int) -> int | None:
@@ -186,11 +210,11 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
     # header, whatever it holds in between (ud's `j` loops: the local is also a pointer)
     rotated = {loc: st for loc, st in steps.items() if assigned.get(loc, 0) > 1}
     # pass 2: linear forms of everything, the accesses and the condition
-    derived: dict[tuple[int, int], Lin] = {}  # (local, version) -> its value
+    derived: dict[tuple[int, int], Lin | Cond] = {}  # (local, version) -> its value
     version: dict[int, int] = {}
-    lstack: list[Lin | tuple[str, Lin] | None] = []
+    lstack: list[Lin | Cond | None] = []
 
-    def value_of(loc: int) -> Lin | None:
+    def value_of(loc: int) -> Lin | Cond | None:
         v = version.get(loc, 0)
         if loc not in assigned:
             return Lin(((loc, 1),), 0, 0)
@@ -208,14 +232,14 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
             lstack.append(value_of(ins.imm[0]))
         elif op == 0x41:
             lstack.append(Lin((), ins.imm[0], 0))
-        elif op in (0x6A, 0x6B, 0x6C, 0x74, 0x47):
+        elif op in (0x6A, 0x6B, 0x6C, 0x74, 0x47) or op in _RELATION:
             rhs, lhs = _pop(lstack), _pop(lstack)
             lstack.append(_combine(op, lhs, rhs))
         elif op in (0x21, 0x22):
             val = _pop(lstack)
             loc = ins.imm[0]
             version[loc] = version.get(loc, 0) + 1
-            if loc not in counters and isinstance(val, Lin):
+            if loc not in counters and val is not None:
                 derived[(loc, version[loc])] = val
             if op == 0x22:
                 lstack.append(value_of(loc))
@@ -235,12 +259,15 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
     for loc, st in rotated.items():  # what pass 1 read: its last value is the next start
         if derived.get((loc, version.get(loc, 0))) != Lin(((loc, 1),), st, st):
             return None
-    cond = _pop(lstack)
-    counter = cond[1] if isinstance(cond, tuple) else cond
-    if not isinstance(counter, Lin) or counter.step == 0:
+    top = _pop(lstack)
+    cond = top if isinstance(top, Cond) else Cond("ne", top, None) \
+        if isinstance(top, Lin) else None
+    if cond is None or cond.counter.step == 0:
         return None
+    counter, cmp, bound = cond.counter, cond.cmp, cond.bound
+    exits = any(instrs[k].op == 0x0D for k in body)
     if not accesses:
-        return LoopPlan(end, counter, (), {})
+        return LoopPlan(end, counter, (), {}, exits, cmp, bound)
     # the accesses, now that every base local's form is known (the segment scan's notion
     # of a base: the address is a local plus a constant, the local holding that value)
     scanned = scan(instrs, i + 1, end - 1, effects, skip)
@@ -260,13 +287,12 @@ def plan_loop(instrs: list[Instr], i: int, func_arity: list[tuple[int, int]],
             fast[acc[0]] = (loc, acc[3])
     if not fast:
         return None
-    exits = any(instrs[k].op == 0x0D for k in body)
-    plan = LoopPlan(end, counter, tuple(bases), fast, exits)
+    plan = LoopPlan(end, counter, tuple(bases), fast, exits, cmp, bound)
     return plan if costs is None or costs.worth_versioning(plan, i) else None
 
 
 def _base_form(loc: int, versions: set[int], counters: dict[int, int],
-               derived: dict[tuple[int, int], Lin], assigned: dict[int, int],
+               derived: dict[tuple[int, int], Lin | Cond], assigned: dict[int, int],
                rotated: dict[int, int]) -> Lin | None:
     """The value a base local has where its accesses read it, as a linear form - when all
     its accesses read the same version of it."""
@@ -280,15 +306,50 @@ def _base_form(loc: int, versions: set[int], counters: dict[int, int],
         return Lin(((loc, 1),), st if v else 0, st)
     if loc in rotated and not v:
         return Lin(((loc, 1),), 0, rotated[loc])
-    return derived.get((loc, v))
+    val = derived.get((loc, v))
+    return val if isinstance(val, Lin) else None
 
 
-def _pop(stack: list[Lin | tuple[str, Lin] | None]) -> Lin | tuple[str, Lin] | None:
+def _pop(stack: list[Lin | Cond | None]) -> Lin | Cond | None:
     return stack.pop() if stack else None
 
 
-def _combine(op: int, a: Lin | tuple[str, Lin] | None,
-             b: Lin | tuple[str, Lin] | None) -> Lin | tuple[str, Lin] | None:
+# i32.lt_s .. i32.ge_u -> (relation, signed)
+_RELATION = {0x48: ("lt", True), 0x49: ("lt", False), 0x4A: ("gt", True),
+             0x4B: ("gt", False), 0x4C: ("le", True), 0x4D: ("le", False),
+             0x4E: ("ge", True), 0x4F: ("ge", False)}
+_SWAP = {"lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}
+_FLIP = {"gt": "lt", "ge": "le"}
+
+
+def _relation(op: int, a: Lin, b: Lin) -> Cond | None:
+    """`a op b` as a Cond with a growing counter: one side moves, the other does not; a
+    falling X against B by `~X` against `~B` (~x = -1 - x reverses the signed and the
+    unsigned order alike; mod 2^32 it is the linear form -X - 1)."""
+    rel, signed = _RELATION[op]
+    if a.step and not b.step:
+        x, bound = a, b
+    elif b.step and not a.step:
+        x, bound, rel = b, a, _SWAP[rel]
+    else:
+        return None
+    if x.step < 0 and rel in _FLIP:
+        nx, nb = _inverted(x), _inverted(bound)
+        if nx is None or nb is None:
+            return None
+        x, bound, rel = nx, nb, _FLIP[rel]
+    if x.step <= 0 or rel not in ("lt", "le"):
+        return None
+    return Cond(rel + ("s" if signed else "u"), x, bound)
+
+
+def _inverted(lin: Lin) -> Lin | None:
+    """~lin = -lin - 1 (mod 2^32)."""
+    neg = lin.scale(-1)
+    return neg.add(Lin((), -1, 0)) if neg is not None else None
+
+
+def _combine(op: int, a: Lin | Cond | None, b: Lin | Cond | None) -> Lin | Cond | None:
     if not isinstance(a, Lin) or not isinstance(b, Lin):
         return None
     if op == 0x6A:
@@ -297,7 +358,9 @@ def _combine(op: int, a: Lin | tuple[str, Lin] | None,
         return a.add(b, -1)
     if op == 0x47:  # i32.ne: the loop runs while a - b != 0
         d = a.add(b, -1)
-        return ("ne", d) if d is not None else None
+        return Cond("ne", d, None) if d is not None else None
+    if op in _RELATION:
+        return _relation(op, a, b)
     if op == 0x6C:
         if not b.terms and not b.step:
             return a.scale(b.const)
@@ -330,8 +393,15 @@ def precheck(plan: LoopPlan) -> str:
     """The C condition under which the fast copy of the loop runs."""
     checks = [f"RANGE_OK({lin_c(b.start)}, {b.start.step}, n_, {b.c_min}, {b.end})"
               for b in plan.bases]
-    trips = f"wm_trips({lin_c(plan.counter)}, {plan.counter.step})"
     # a loop of fewer than _MIN_TRIPS iterations (the remainder loop after an unroll by 4:
     # 0-3) runs checked: its few checks cost less than the range tests (~15 instructions a
     # base on a Cortex-M4)
-    return f"({{ u64 n_ = {trips}; n_ >= {_MIN_TRIPS} && " + " && ".join(checks) + "; })"
+    test = f"n_ >= {_MIN_TRIPS}"
+    if plan.bound is None:
+        trips = f"wm_trips({lin_c(plan.counter)}, {plan.counter.step})"
+    else:
+        # backs + 1; not counted (backs 2^32: the counter could wrap) fails the test
+        trips = f"wm_backs_{plan.cmp}({lin_c(plan.counter)}, {plan.counter.step}, " \
+            f"{lin_c(plan.bound)}) + 1u"
+        test += " && n_ <= 0xffffffffull + 1u"
+    return f"({{ u64 n_ = {trips}; {test} && " + " && ".join(checks) + "; })"

@@ -153,7 +153,8 @@ def plan(instrs: list[Instr], plans: dict[int, loops.LoopPlan],
         if s in exclude or e - s > MAX_LOOP:
             continue
         assigned = {instrs[k].imm[0] for k in range(s, e) if instrs[k].op in (_SET, _TEE)}
-        locs = {k for k, _ in p.counter.terms} | {k for b in p.bases for k, _ in b.start.terms}
+        locs = {k for k, _ in p.counter.terms} | {k for b in p.bases for k, _ in b.start.terms} \
+            | {k for k, _ in (p.bound.terms if p.bound is not None else ())}
         vals: dict[int, tuple[int | None, int]] = {}
         for loc in locs:
             v = _entry_value(instrs, s, i, loc, assigned)
@@ -162,12 +163,14 @@ def plan(instrs: list[Instr], plans: dict[int, loops.LoopPlan],
             vals[loc] = v
         else:
             counter = _subst(p.counter, vals)
+            bound = _subst(p.bound, vals) if p.bound is not None else None
             starts = [_subst(b.start, vals) for b in p.bases]
-            if counter is None or any(x is None for x in starts):
+            if counter is None or any(x is None for x in starts) or \
+                    (p.bound is not None and bound is None):
                 continue
             bases = tuple(replace(b, start=x) for b, x in zip(p.bases, starts, strict=True)
                           if x is not None)
-            test = loops.precheck(replace(p, counter=counter, bases=bases))
+            test = loops.precheck(replace(p, counter=counter, bases=bases, bound=bound))
             found.setdefault(s, (e, []))[1].append((i, test))
             fp = fuel.get(i) if fuel else None
             if fp is not None and heads is not None and s in heads:
