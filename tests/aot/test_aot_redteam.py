@@ -79,13 +79,23 @@ REACHES = {
     # a byte's check outside a loop's ordinary copy as a < msz (CHKB; on the M4 only, the
     # host runs CHK): bytes read at the memory's last byte and one past it
     "o_moved": ("CHKB(",), "dx_widen": ("CHKB(",),
+    # loops.py: `<`-style exit tests (its range test and loopfuel.py's copy on wm_backs_*)
+    "iv_lts": ("wm_backs_lts", "RANGE_OK", "FUEL_COVERS"),
+    "iv_ltu": ("wm_backs_ltu", "RANGE_OK", "FUEL_COVERS"),
+    "iv_ges": ("wm_backs_les", "RANGE_OK", "FUEL_COVERS"),
+    "iv_leu": ("wm_backs_leu", "RANGE_OK", "FUEL_COVERS"),
+    "iv_gts": ("wm_backs_lts", "RANGE_OK", "FUEL_COVERS"),
+    "iv_find": ("wm_backs_lts", "RANGE_OK", "FUEL_COVERS"),
+    "iv_lenf": ("FUEL_COVERS(wm_backs_leu",), "iv_genf": ("FUEL_COVERS(wm_backs_les",),
 }
 # helpers a call site that proves nothing (a second caller, a table, a recursion that moves
 # the pointer, a caller that moved it, a constant too near the end) leaves checked
 NO_PARAM = ("pf_ah", "pf_ch", "pf_dh", "pf_fh", "pf_kh")
 # loops that must keep every charge: the counter or the bound moves in the body, or a
 # br_table branches back
-NO_FUEL_COPY = ("bumped", "bound_moves", "table_back")
+NO_FUEL_COPY = ("bumped", "bound_moves", "table_back", "iv_bmove")
+# a bound read before the body sets it: no range test (and, above, no fuel copy)
+NO_IVS = ("iv_bmove",)
 # a walk whose base the loop around it moves: its guard stays at the walk's entry
 NO_HOIST = ("h_moved",)
 # inner code that branches back to the loop, or moves its counter: no test before the loop
@@ -135,6 +145,8 @@ def test_every_attack_reaches_the_transformation_it_attacks(tmp_path):
     assert not any(bounded.values()), bounded
     remat = {name: "WM_REMAT(" in bodies[name] for name in NO_REMAT}
     assert not any(remat.values()), remat
+    ivs = {name: "RANGE_OK" in bodies[name] for name in NO_IVS}
+    assert not any(ivs.values()), ivs
     by_callers = {name: paramfacts.MARK in bodies[name] for name in NO_PARAM}
     assert not any(by_callers.values()), by_callers
 

@@ -954,6 +954,105 @@
     (if (result i32) (local.get $x)
       (then (call $pf_kh (i32.const 65530)))
       (else (call $pf_kh (i32.const 65528)))))
+  ;; loops.py: `<`-style exit tests (Cond): a counter against a bound it does not move,
+  ;; signed and unsigned, both directions, `<=`, through a local; the bound at INT_MAX,
+  ;; INT_MIN and 0xffffffff, starts at or past it (one run), the last byte on the last run
+  (func (export "iv_lts") (param $p i32) (param $i i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+      (i32.store8 offset=1 (local.get $p) (local.get $i))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $l (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                          (local.get $n))))
+    (local.get $s))
+  ;; the bound on the left: n >u i, i read after its update
+  (func (export "iv_ltu") (param $p i32) (param $i i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $l (i32.gt_u (local.get $n)
+                          (local.tee $i (i32.add (local.get $i) (i32.const 1))))))
+    (local.get $s))
+  ;; counting down while i >= n (signed): ~i <= ~n
+  (func (export "iv_ges") (param $p i32) (param $i i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const -4)))
+      (br_if $l (i32.ge_s (local.tee $i (i32.add (local.get $i) (i32.const -1)))
+                          (local.get $n))))
+    (local.get $s))
+  ;; counting up while i <=u n (the bound 0xffffffff: always true, not counted)
+  (func (export "iv_leu") (param $p i32) (param $i i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
+      (local.set $s (i32.add (local.get $s) (i32.load16_u (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 2)))
+      (br_if $l (i32.le_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                          (local.get $n))))
+    (local.get $s))
+  ;; sglib's partition shape: ok = i > n (the old i); i -= 1; br_if ok
+  (func (export "iv_gts") (param $p i32) (param $i i32) (param $n i32) (result i32)
+    (local $s i32) (local $ok i32)
+    (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
+      (i32.store (i32.const 0x8004) (local.get $p))
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const -4)))
+      (local.set $ok (i32.gt_s (local.get $i) (local.get $n)))
+      (local.set $i (i32.add (local.get $i) (i32.const -1)))
+      (br_if $l (local.get $ok)))
+    (local.get $s))
+  ;; a search leaving in the middle (a word equal to j: memory holds 0, so when j is 0),
+  ;; three accesses (so the copy pays for its test: loopcost.py)
+  (func (export "iv_find") (param $p i32) (param $j i32) (param $n i32) (result i32)
+    (block $out
+      (loop $l
+        (i32.store (i32.const 0x8000) (local.get $j))  ;; where
+        (br_if $out (i32.eq (i32.load (local.get $p)) (local.get $j)))
+        (i32.store offset=4 (local.get $p) (i32.load8_u offset=2 (local.get $p)))
+        (local.set $p (i32.add (local.get $p) (i32.const -4)))
+        (local.set $j (i32.add (local.get $j) (i32.const -1)))
+        (br_if $l (i32.gt_s (local.get $j) (local.get $n)))))
+    (i32.add (local.get $j) (local.get $p)))
+  ;; no access to range over: loopfuel.py's copy alone, on the count (a division by
+  ;; i - x traps); against the largest bound `<=` always holds (not counted)
+  (func (export "iv_lenf") (param $i i32) (param $n i32) (param $x i32) (result i32)
+    (local $t i32)
+    (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
+      (local.set $t (i32.add (local.get $t) (i32.div_u (i32.const 1)
+                                             (i32.sub (local.get $i) (local.get $x)))))
+      (br_if $l (i32.le_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                          (local.get $n))))
+    (local.get $t))
+  (func (export "iv_genf") (param $i i32) (param $n i32) (param $x i32) (result i32)
+    (local $t i32)
+    (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
+      (local.set $t (i32.add (local.get $t) (i32.div_u (i32.const 1)
+                                             (i32.sub (local.get $i) (local.get $x)))))
+      (br_if $l (i32.ge_s (local.tee $i (i32.add (local.get $i) (i32.const -1)))
+                          (local.get $n))))
+    (local.get $t))
+  ;; the bound read before the body sets it (the first test sees n, the rest 100): refused
+  (func (export "iv_bmove") (param $p i32) (param $i i32) (param $n i32) (result i32)
+    (local $s i32) (local $ok i32)
+    (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (local.set $ok (i32.lt_s (local.get $i) (local.get $n)))
+      (local.set $n (i32.const 100))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (local.get $ok)))
+    (local.get $s))
   ;; a hash of the whole memory (the device run compares it after every call)
   (func (export "checksum") (param i32 i32 i32) (result i32) (local $i i32) (local $h i32)
     (loop $l
