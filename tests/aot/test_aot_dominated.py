@@ -6,10 +6,11 @@ the memory's edges."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.aot.conftest import wat_to_wasm
-from wasmote.aot import dominated
+from wasmote.aot import dominated, returnfacts
 from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE
 from wasmote.wasm.reader import read_module
 
@@ -100,3 +101,41 @@ def test_a_copy_takes_its_sources_facts_and_a_merge_keeps_what_both_paths_prove(
     got = _redteam_proven(tmp_path, ("dx_shift", "dx_meet", "dx_widen", "dx_tail",
                                      "dx_tail16"))
     assert got == {"dx_shift": 1, "dx_meet": 1, "dx_widen": 0, "dx_tail": 1, "dx_tail16": 0}
+
+
+def test_two_facts_of_one_local_join_across_a_gap(tmp_path):
+    """u_gap: a word at p and one at p + 12 prove p good to 16: the word at offset 8 goes
+    unchecked, the one at 13 (to 17) does not (a call in wat/redteam.calls traps there);
+    u_span: facts 64 KiB apart are not joined. Without the union u_gap proves nothing."""
+    got = _redteam_proven(tmp_path, ("u_gap", "u_span"))
+    assert got == {"u_gap": 1, "u_span": 0}
+
+
+def test_a_call_proves_what_its_callee_read_on_every_return(tmp_path):
+    """returnfacts.py: $u_h reads its first parameter on every path; $u_oneh on one, $u_earlyh
+    after a return that skips it, $u_rech (recursive) at s - 4n; $u_insh reads *s first,
+    then recurses. Only u_ret's caller and u_insh learn from their calls (u_ret: the word
+    at p + 8 after reading p and calling with p + 12; u_insh: t's byte at 4 after reading
+    t and recursing on t + 8)."""
+    here = Path(__file__).resolve().parent
+    wasm = wat_to_wasm(tmp_path, "redteam", (here / "wat" / "redteam.wat").read_text())
+    mod = read_module(wasm.read_bytes())
+    types = [(len(t.params), len(t.results)) for t in mod.types]
+    funcs = [types[f.type_idx] for f in mod.funcs]
+    rets = returnfacts.return_facts(mod, types, funcs)
+    wat = (here / "wat" / "redteam.wat").read_text()
+    order = re.findall(r"^  \(func(?: \$(\w+))?(?: \(export \"(\w+)\"\))?", wat, re.M)
+    index = {a or b: i for i, (a, b) in enumerate(order)}
+    assert rets[index["u_h"]] == {(0, 0): 4}
+    assert rets[index["u_insh"]] == {(0, 0): 4}
+    for name in ("u_oneh", "u_earlyh", "u_rech", "u_nh"):
+        assert index[name] not in rets, name
+
+    def gained(name: str) -> int:
+        instrs = mod.funcs[index[name]].instrs
+        return (len(dominated.proven(instrs, types, funcs, None, rets))
+                - len(dominated.proven(instrs, types, funcs)))
+    got = {n: gained(n) for n in ("u_ret", "u_insh", "u_ind", "u_one", "u_early",
+                                  "u_moved", "u_tee", "u_rec")}
+    assert got == {"u_ret": 1, "u_insh": 1, "u_ind": 0, "u_one": 0, "u_early": 0,
+                   "u_moved": 0, "u_tee": 0, "u_rec": 0}

@@ -34,7 +34,15 @@ from tests.firmware.conftest import spectest_image
 from tests.harness.aot_spec_transport import AotTransport
 from tests.harness.spec_driver import DriverProcess, StreamTransport, Transport
 from wasmote import posix_build
-from wasmote.aot import cmpbound, guardhoist, narrow, outerloops, paramfacts, rangehoist
+from wasmote.aot import (
+    cmpbound,
+    guardhoist,
+    narrow,
+    outerloops,
+    paramfacts,
+    rangehoist,
+    returnfacts,
+)
 from wasmote.aot.compile import compile_wasm
 from wasmote.aot.targets import target_for_board
 from wasmote.aot.translate import translate
@@ -87,6 +95,9 @@ REACHES = {
     "iv_gts": ("wm_backs_lts", "RANGE_OK", "FUEL_COVERS"),
     "iv_find": ("wm_backs_lts", "RANGE_OK", "FUEL_COVERS"),
     "iv_lenf": ("FUEL_COVERS(wm_backs_leu",), "iv_genf": ("FUEL_COVERS(wm_backs_les",),
+    # returnfacts.py: a callee's read of its parameter on every path, proved after it
+    # returns and joined with the caller's own fact (dominated.py's union); recursion
+    "u_ret": (returnfacts.MARK,), "u_insh": (returnfacts.MARK,),
 }
 # helpers a call site that proves nothing (a second caller, a table, a recursion that moves
 # the pointer, a caller that moved it, a constant too near the end) leaves checked
@@ -107,6 +118,10 @@ NO_RANGE = ("r_moved", "r_count", "r_if")
 NO_CMP = ("c_neg", "c_other", "c_pre")
 # a read of the local where a branch skips its set, or before its set
 NO_REMAT = ("rm_out", "rm_before")
+# calls that prove nothing of the argument on return: through the table, a callee that reads
+# it on one path, returns or traps first, the argument's local reassigned, a recursion
+# that reads elsewhere
+NO_RETURN = ("u_ind", "u_one", "u_early", "u_moved", "u_tee", "u_rec")
 
 
 def _functions(tmp_path: Path) -> tuple[Module, dict[str, str]]:
@@ -149,6 +164,8 @@ def test_every_attack_reaches_the_transformation_it_attacks(tmp_path):
     assert not any(ivs.values()), ivs
     by_callers = {name: paramfacts.MARK in bodies[name] for name in NO_PARAM}
     assert not any(by_callers.values()), by_callers
+    by_returns = {name: returnfacts.MARK in bodies[name] for name in NO_RETURN}
+    assert not any(by_returns.values()), by_returns
 
 
 # what shows that a function's fuel is charged ahead, joined or tested once, or that checks

@@ -42,11 +42,17 @@ from wasmote.aot.checks import LOAD_SIZE, STORE_SIZE, _Effects, block_arity
 from wasmote.wasm.module import Instr
 
 _MAX_CONST = 1 << 30
+# exit_facts's copies of the parameters' entry values: locals past any real one (a local's
+# index is a u32)
+_SHADOW = 1 << 40
 # keys (_COPY - dst, src) -> d: local dst holds src + d (wrapping), both unassigned since
 _COPY = -2
 
 Key = tuple[int, int]          # (local, constant added to it)
 State = dict[Key, int] | None  # key -> extent proved; None: unreachable
+# function index -> what its every normal return proved of its parameters' entry values:
+# (parameter, constant) -> extent (returnfacts.py)
+Returns = dict[int, dict[Key, int]]
 
 
 def _meet(a: State, b: State) -> State:
@@ -110,6 +116,28 @@ def _covered(st: dict[Key, int], keys: list[Key], extent: int) -> bool:
     return False
 
 
+# rule 1 (union): two facts of one local whose constants differ by less than this
+_UNION_GAP = 1 << 16
+
+
+def _union(st: dict[Key, int], loc: int) -> None:
+    """Rule 1: facts (loc, c1) good to E1 and (loc, c2) good to E2 with
+    0 <= c2 - c1 < _UNION_GAP make (loc, c1) good to max(E1, c2 - c1 + E2). The memory's
+    size is a u32 multiple of 64 KiB, so at most 2^32 - 2^16: (loc + c1) wrapped is at most
+    msz - E1 < 2^32 - (c2 - c1), so adding c2 - c1 does not wrap, it is (loc + c2) wrapped,
+    and every byte from (loc + c1) to (loc + c2) + E2 <= msz is in memory (a gap between the
+    two included). Applied from the highest constant down, each step joins two proved facts."""
+    cs = sorted(c for (l2, c) in st if l2 == loc)
+    for i in range(len(cs) - 2, -1, -1):
+        c1 = cs[i]
+        e1 = st[(loc, c1)]
+        for c2 in cs[i + 1:]:
+            if c2 - c1 >= _UNION_GAP:
+                break
+            e1 = max(e1, c2 - c1 + st[(loc, c2)])
+        st[(loc, c1)] = e1
+
+
 @dataclass
 class _Frame:
     kind: int              # 0x02 block, 0x03 loop, 0x04 if, 0 the function
@@ -129,8 +157,11 @@ class _Pass:
 
     def __init__(self, instrs: list[Instr], block_arity: list[tuple[int, int]],
                  effects: _Effects, back_prev: dict[int, State],
-                 entry: dict[int, int], mem_min: int = 0) -> None:
+                 entry: dict[int, int], mem_min: int = 0,
+                 returns: Returns | None = None, shadows: int = 0) -> None:
         self.instrs = instrs
+        self.shadows = shadows
+        self.returns = returns or {}
         self.mem_min = mem_min
         self.block_arity = block_arity
         self.effects = effects
@@ -140,6 +171,7 @@ class _Pass:
         self.proven: set[int] = set()
         # call index -> the extent proved for each argument at it (0: none)
         self.sites: dict[int, list[int]] = {}
+        self.exit: State = None  # the facts on every normal return (None: never returns)
 
     def arity(self, bt: int) -> tuple[int, int]:
         return block_arity(bt, self.block_arity)
@@ -154,7 +186,9 @@ class _Pass:
     def run(self) -> None:
         stack: list[_Sym] = []
         ctl: list[_Frame] = [_Frame(0, -1, 0, 0, 0)]
-        st: State = {(p, 0): e for p, e in self.entry.items()}
+        # _SHADOW + p holds parameter p's entry value (exit_facts), never assigned
+        st: State = {(p, 0): e for p, e in self.entry.items()} | {
+            (_copy_key(_SHADOW + p), p): 0 for p in range(self.shadows)}
 
         def pop() -> _Sym:
             return stack.pop() if len(stack) > ctl[-1].base else None
@@ -198,6 +232,7 @@ class _Pass:
                 del stack[f.base:]
                 stack.extend([None] * f.nresults)
                 if not ctl:
+                    self.exit = st
                     return
                 continue
             if st is None:  # unreachable code: nothing holds; keep the stack's shape
@@ -238,10 +273,12 @@ class _Pass:
                 stack.append((-1, ins.imm[0]))  # a constant: "local" -1
             elif op == 0x10:
                 n = self.effects.func_arity[ins.imm[0]][0]
-                args = stack[max(ctl[-1].base, len(stack) - n):]
-                self.sites[idx] = [0] * (n - len(args)) + [
-                    _arg_extent(st, a, self.mem_min) for a in args]
+                got = stack[max(ctl[-1].base, len(stack) - n):]
+                args: list[_Sym] = [None] * (n - len(got))  # below the block: unknown
+                args += got
+                self.sites[idx] = [_arg_extent(st, a, self.mem_min) for a in args]
                 self._shape(ins, stack, ctl[-1].base)
+                self._returned(st, self.returns.get(ins.imm[0]), args)
             elif op in (0x6A, 0x6B):
                 b, a = pop(), pop()
                 stack.append(_add(a, b, op == 0x6B))
@@ -258,10 +295,27 @@ class _Pass:
                     # fact that proved it (facts only grow with what is known before)
                     for k in keys:
                         st[k] = max(st.get(k, 0), extent)
+                    for loc in {k[0] for k in keys}:
+                        _union(st, loc)
                 if op in LOAD_SIZE:
                     stack.append(None)
             else:
                 self._shape(ins, stack, ctl[-1].base)
+
+    def _returned(self, st: dict[Key, int], ret: dict[Key, int] | None,
+                  args: list[_Sym]) -> None:
+        """Rule 2: after a call returns normally, what the callee proved on every return
+        about its parameter p's value at (p, c) holds at (argument + c): the argument is
+        that value, and the memory has not shrunk since. Recorded like an access's fact."""
+        for (p, c), e in (ret or {}).items():
+            a = args[p]
+            if a is None or a[0] < 0 or abs(a[1] + c) >= _MAX_CONST:
+                continue
+            keys = _same_values(st, (a[0], a[1] + c))
+            for k in keys:
+                st[k] = max(st.get(k, 0), e)
+            for loc in {k[0] for k in keys}:
+                _union(st, loc)
 
     def _shape(self, ins: Instr, stack: list[_Sym], base: int) -> None:
         """Any other instruction (or one in unreachable code): only its stack effect."""
@@ -323,12 +377,13 @@ def _add(a: _Sym, b: _Sym, sub: bool) -> _Sym:
 
 def _solve(instrs: list[Instr], type_arity: list[tuple[int, int]],
            func_arity: list[tuple[int, int]], entry: dict[int, int],
-           mem_min: int = 0) -> _Pass | None:
+           mem_min: int = 0, returns: Returns | None = None,
+           shadows: int = 0) -> _Pass | None:
     """The walk whose back-edges bring what it assumed (None: did not settle)."""
     effects = _Effects(func_arity, type_arity)
     back: dict[int, State] = {}  # first assume the back-edges keep every fact
     for rnd in range(64):
-        p = _Pass(instrs, type_arity, effects, back, entry, mem_min)
+        p = _Pass(instrs, type_arity, effects, back, entry, mem_min, returns, shadows)
         p.run()
         nxt = p.back if rnd < _EXACT_ROUNDS else {
             i: _widen(back.get(i), s) for i, s in p.back.items()}
@@ -354,20 +409,37 @@ def _widen(old: State, new: State) -> State:
 
 def proven(instrs: list[Instr], type_arity: list[tuple[int, int]],
            func_arity: list[tuple[int, int]],
-           entry: dict[int, int] | None = None) -> frozenset[int]:
+           entry: dict[int, int] | None = None,
+           returns: Returns | None = None) -> frozenset[int]:
     """Indices of the accesses whose bounds an earlier access proved on every path
     (type_arity: (params, results) of each type, for blocks and call_indirect; entry:
-    parameter -> extent its every caller proved, paramfacts.py)."""
-    p = _solve(instrs, type_arity, func_arity, entry or {})
+    parameter -> extent its every caller proved, paramfacts.py; returns: what each callee
+    proved of its parameters on return, returnfacts.py)."""
+    p = _solve(instrs, type_arity, func_arity, entry or {}, 0, returns)
     return frozenset(p.proven) if p is not None else frozenset()
 
 
 def call_sites(instrs: list[Instr], type_arity: list[tuple[int, int]],
                func_arity: list[tuple[int, int]],
-               entry: dict[int, int], mem_min: int) -> dict[int, list[int]]:
+               entry: dict[int, int], mem_min: int,
+               returns: Returns | None = None) -> dict[int, list[int]]:
     """Per reachable call instruction (index): the extent proved for each of its
     arguments, the parameters' entry facts assumed (0: none)."""
-    p = _solve(instrs, type_arity, func_arity, entry, mem_min)
+    p = _solve(instrs, type_arity, func_arity, entry, mem_min, returns)
     if p is not None:
         return p.sites
     return {i: [0] * func_arity[ins.imm[0]][0] for i, ins in enumerate(instrs) if ins.op == 0x10}
+
+
+def exit_facts(instrs: list[Instr], type_arity: list[tuple[int, int]],
+               func_arity: list[tuple[int, int]], nparams: int,
+               returns: Returns) -> dict[Key, int]:
+    """What every normal return of the function proves about its parameters' entry values:
+    (parameter, constant) -> extent (assumes nothing about them at entry). Each parameter
+    p's entry value is copied to a local no instruction names, _SHADOW + p, so its facts
+    outlive p's assignments."""
+    p = _solve(instrs, type_arity, func_arity, {}, 0, returns, nparams)
+    if p is None or p.exit is None:
+        return {}
+    return {(k[0] - _SHADOW, k[1]): e for k, e in p.exit.items()
+            if _SHADOW <= k[0] < _SHADOW + nparams}

@@ -33,7 +33,8 @@ _WIDEN = 8      # rounds after which a fact that still falls is dropped at once
 
 
 def entry_facts(mod: Module, escaping: set[int], type_arity: list[tuple[int, int]],
-                func_arity: list[tuple[int, int]], mem_min: int) -> list[dict[int, int]]:
+                func_arity: list[tuple[int, int]], mem_min: int,
+                returns: dominated.Returns | None = None) -> list[dict[int, int]]:
     """Per defined function: i32 parameter -> the extent every call site proved."""
     nimp = mod.num_imported_funcs
     nfun = len(mod.funcs)
@@ -53,7 +54,7 @@ def entry_facts(mod: Module, escaping: set[int], type_arity: list[tuple[int, int
     for rnd in range(_WIDEN + sum(map(len, facts)) + 1):
         for j in sorted(dirty):
             sites[j] = dominated.call_sites(mod.funcs[j].instrs, type_arity, func_arity,
-                                            facts[j], mem_min)
+                                            facts[j], mem_min, returns)
         # the smallest extent each candidate's sites prove (absent: no site runs)
         low: list[dict[int, int]] = [dict(f) for f in facts]
         for j in range(nfun):

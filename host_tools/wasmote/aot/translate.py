@@ -45,6 +45,7 @@ from wasmote.aot import (
     rangehoist,
     ranges,
     remat,
+    returnfacts,
     selectload,
     stackcheck,
     walkfuel,
@@ -184,6 +185,9 @@ class _ModuleInfo:
     # per defined function: i32 parameter -> the extent every call site proved
     # (paramfacts.py; empty without bounds checks)
     param_facts: list[dict[int, int]] = field(default_factory=list)
+    # function index -> what its every normal return proved of its parameters
+    # (returnfacts.py; empty without bounds checks)
+    return_facts: dominated.Returns = field(default_factory=dict)
     # per defined function: a call to it may change the memory's size (_may_grow)
     may_grow: list[bool] = field(default_factory=list)
     result_structs: dict[tuple[int, ...], str] = field(default_factory=dict)
@@ -340,11 +344,18 @@ class _FuncGen:
         # accesses that only the facts every caller proved of the parameters prove
         # (paramfacts.py; marked in the C)
         self.by_callers: frozenset[int] = frozenset()
+        # ... and those only a callee's facts on return prove (returnfacts.py; marked too)
+        self.by_returns: frozenset[int] = frozenset()
         if plan_checks:
             facts = info.param_facts[j]
-            proved = dominated.proven(self.instrs, ta, fa, facts)
+            rets = info.return_facts
+            proved = dominated.proven(self.instrs, ta, fa, facts, rets)
             if facts:
-                self.by_callers = proved - dominated.proven(self.instrs, ta, fa) - self.static
+                self.by_callers = (proved - dominated.proven(self.instrs, ta, fa, None, rets)
+                                   - self.static)
+            if any(ins.op == _OP_CALL and ins.imm[0] in rets for ins in self.instrs):
+                self.by_returns = proved - dominated.proven(self.instrs, ta, fa, facts) \
+                    - self.static
             self.static |= proved
         # straight-line segments whose accesses share one combined bounds check (checks.py)
         self.segments = checks.plan(self.instrs, fa, ta, self.static) if plan_checks else {}
@@ -575,6 +586,8 @@ class _FuncGen:
             lines.append(f"    {ctype} s{depth}{ch};")
         if self.by_callers:
             lines.append(f"    {paramfacts.MARK}")
+        if self.by_returns:
+            lines.append(f"    {returnfacts.MARK}")
         lines += body
         lines.append("X:")
         if self.fuel:
@@ -1659,9 +1672,10 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     if bounds_checks:
         info.value_ranges, info.mem_min = _static_memory(mod, info.func_arity, info.type_arity)
         info.mem_need = info.mem_min if info.mem_min > _MEM_NEED_MIN else 0
+        info.return_facts = returnfacts.return_facts(mod, info.type_arity, info.func_arity)
         info.param_facts = paramfacts.entry_facts(mod, escaping_functions(mod),
                                                   info.type_arity, info.func_arity,
-                                                  info.mem_min)
+                                                  info.mem_min, info.return_facts)
     if fuel:
         info.fuel_plans = [fuel_rule.plan(mod, j) for j in range(len(mod.funcs))]
         info.precharged = {j: info.fuel_plans[j].entry for j in range(len(mod.funcs))
