@@ -1053,18 +1053,20 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $l (local.get $ok)))
     (local.get $s))
-  ;; dominated.py's union (rule 1): facts (p, 0) to 4 and (p, 12) to 4 (a gap between)
-  ;; make (p, 0) good to 16: offset=8 is proved, offset=13 (to 17) is not
+  ;; dominated.py's union (rule 1), applied only to a call's return facts: two reads'
+  ;; facts (p, 0) and (p, 12) are not joined (u_ret joins them through a call)
   (func (export "u_gap") (param $p i32) (param $x i32) (param $y i32) (result i32)
     (drop (i32.load (local.get $p)))
     (drop (i32.load (i32.add (local.get $p) (i32.const 12))))
     (i32.add (i32.load offset=8 (local.get $p)) (i32.load offset=13 (local.get $p))))
   ;; ... two facts 64 KiB apart (a base near 2^32 whose sum wraps into the memory grown to
-  ;; two pages): not joined (c2 - c1 >= 2^16), the read between them stays checked
+  ;; two pages; the second from a call): not joined (c2 - c1 >= 2^16), the read between
+  ;; them stays checked
   (func (export "u_span") (param $p i32) (param $x i32) (param $y i32) (result i32)
     (drop (memory.grow (local.get $y)))
     (drop (i32.load (i32.add (local.get $p) (i32.const 16))))
-    (drop (i32.load (i32.add (local.get $p) (i32.const 0x10010))))
+    (drop (call $u_h (i32.add (local.get $p) (i32.const 0x10010)) (local.get $x)
+                     (local.get $y)))
     (i32.load offset=0x8000 (i32.add (local.get $p) (i32.const 16))))
   ;; returnfacts.py (rule 2): $u_h reads *s on every path before it returns; its caller
   ;; passes p + 12 after reading p: p's offset=8 is proved, offset=13 is not
