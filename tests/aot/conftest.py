@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -15,8 +16,32 @@ from wasmote.aot.compile import compile_wasm
 from wasmote.aot.targets import Target, get_target
 from wasmote.package.container import Package
 from wasmote.package.manifest import Manifest, Version
+from wasmote.paths import FIRMWARE_DIR
 
 HERE = Path(__file__).resolve().parent
+AOT_DIR = FIRMWARE_DIR / "src" / "core" / "aot"
+# what a C file needs before it includes the AOT prelude to call its helpers on the host
+PRELUDE_HEAD = """
+#define WM_AOT_FUEL 0
+#define WM_FUEL_BYTES 1u
+#define WM_FUEL_ELEMS 1u
+#include "wm_aot_prelude.h"
+"""
+
+
+def prelude_lib(folder: Path, name: str, wrappers: str) -> ctypes.CDLL:
+    """The prelude's helpers with `wrappers` (C functions calling them) as a shared library
+    for this host, built with UBSan aborting on the first report."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no host C compiler (scripts/bootstrap.sh installs build-essential)")
+    (folder / "wrap.c").write_text(PRELUDE_HEAD + wrappers)
+    so = folder / f"lib{name}.so"
+    subprocess.run([cc, "-std=gnu99", "-O1", "-Wall", "-Wextra", "-Werror",
+                    "-Wno-unused-function", "-shared", "-fPIC", "-fsanitize=undefined",
+                    "-fno-sanitize-recover=all", f"-I{AOT_DIR}", str(folder / "wrap.c"), "-o",
+                    str(so)], check=True)
+    return ctypes.CDLL(str(so))
 
 # A WAT function "fill" (seed) that writes a pseudo-random byte pattern over the first 64 KiB,
 # so a walk's path through tables in memory depends on every table

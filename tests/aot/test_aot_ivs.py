@@ -10,7 +10,6 @@ wat/redteam.wat) run the copies themselves against the interpreter."""
 from __future__ import annotations
 
 import ctypes
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,16 +17,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.aot.conftest import prelude_lib
 from wasmote.aot import loops
-from wasmote.paths import FIRMWARE_DIR
 from wasmote.wasm.reader import read_module
 
-AOT_DIR = FIRMWARE_DIR / "src" / "core" / "aot"
 WRAPPER = """
-#define WM_AOT_FUEL 0
-#define WM_FUEL_BYTES 1u
-#define WM_FUEL_ELEMS 1u
-#include "wm_aot_prelude.h"
 u64 backs_ltu(u32 x, s32 s, u32 b) { return wm_backs_ltu(x, s, b); }
 u64 backs_lts(u32 x, s32 s, u32 b) { return wm_backs_lts(x, s, b); }
 u64 backs_leu(u32 x, s32 s, u32 b) { return wm_backs_leu(x, s, b); }
@@ -44,17 +38,7 @@ RELATIONS = [(0x48, "lt_s"), (0x49, "lt_u"), (0x4A, "gt_s"), (0x4B, "gt_u"),
 
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
-    cc = shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        pytest.skip("no host C compiler (scripts/bootstrap.sh installs build-essential)")
-    d = tmp_path_factory.mktemp("ivs")
-    (d / "wrap.c").write_text(WRAPPER)
-    so = d / "libivs.so"
-    subprocess.run([cc, "-std=gnu99", "-O1", "-Wall", "-Wextra", "-Werror",
-                    "-Wno-unused-function", "-shared", "-fPIC", "-fsanitize=undefined",
-                    "-fno-sanitize-recover=all", f"-I{AOT_DIR}", str(d / "wrap.c"), "-o",
-                    str(so)], check=True)
-    dll = ctypes.CDLL(str(so))
+    dll = prelude_lib(tmp_path_factory.mktemp("ivs"), "ivs", WRAPPER)
     for name in ("ltu", "lts", "leu", "les"):
         f = getattr(dll, f"backs_{name}")
         f.argtypes = [ctypes.c_uint32, ctypes.c_int32, ctypes.c_uint32]

@@ -10,21 +10,14 @@ bases moving less than 2^29)."""
 from __future__ import annotations
 
 import ctypes
-import shutil
-import subprocess
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wasmote.paths import FIRMWARE_DIR
+from tests.aot.conftest import prelude_lib
 
-AOT_DIR = FIRMWARE_DIR / "src" / "core" / "aot"
 WRAPPER = """
-#define WM_AOT_FUEL 0
-#define WM_FUEL_BYTES 1u
-#define WM_FUEL_ELEMS 1u
-#include "wm_aot_prelude.h"
 int range_ok64(u32 s, s32 t, u64 n, s32 cmin, s32 end, u32 mem)
 { return wm_range_ok((s64)(s32)s, t, n, cmin, end, mem); }
 int range_ok32(u32 s, s32 t, u64 n, s32 cmin, s32 end, u32 mem)
@@ -38,17 +31,7 @@ SMALL = 1 << 29          # wm_range_ok32's own bound on the memory and the dista
 
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
-    cc = shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        pytest.skip("no host C compiler (scripts/bootstrap.sh installs build-essential)")
-    d = tmp_path_factory.mktemp("range")
-    (d / "wrap.c").write_text(WRAPPER)
-    so = d / "librange.so"
-    subprocess.run([cc, "-std=gnu99", "-O1", "-Wall", "-Wextra", "-Werror",
-                    "-Wno-unused-function", "-shared", "-fPIC", "-fsanitize=undefined",
-                    "-fno-sanitize-recover=all", f"-I{AOT_DIR}", str(d / "wrap.c"), "-o",
-                    str(so)], check=True)
-    dll = ctypes.CDLL(str(so))
+    dll = prelude_lib(tmp_path_factory.mktemp("range"), "range", WRAPPER)
     args = [ctypes.c_uint32, ctypes.c_int32, ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32,
             ctypes.c_uint32]
     for f in (dll.range_ok64, dll.range_ok32):
