@@ -132,7 +132,6 @@ def test_redteam_without_fuel_matches_the_interpreter(tmp_path: Path,
             calls.append(f"invoke - {f[0]} " + " ".join(f"i32:{int(a, 0) & 0xFFFFFFFF:x}"
                                                       for a in f[1:4]))
     driver = posix_build.build_program("wasmote-spec", "release")
-    # a fresh module per redteam.calls line: 64 MB ran out ("nomemory") at 172 lines
-    interp, native = (run(driver, m, calls, "invoke - checksum i32:0 i32:0 i32:0", arena_mb=128)
+    interp, native = (run(driver, m, calls, "invoke - checksum i32:0 i32:0 i32:0")
                       for m in (wasm, pkg))
     assert len(calls) > 100 and native == interp
