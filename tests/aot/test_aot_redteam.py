@@ -84,6 +84,8 @@ REACHES = {
     # paramfacts.py: a parameter's extent proved at every call (a helper passing it on, a
     # constant caller), and the helper of pf_b where it proves one read of two
     "pf_e2": (paramfacts.MARK,), "pf_bh": (paramfacts.MARK,),
+    # ... down a chain of helpers that move it (each fact found in a later round)
+    "rt_c2": (paramfacts.MARK,),
     # a byte's check outside a loop's ordinary copy as a < msz (CHKB; on the M4 only, the
     # host runs CHK): bytes read at the memory's last byte and one past it
     "o_moved": ("CHKB(",), "dx_widen": ("CHKB(",),
@@ -100,8 +102,9 @@ REACHES = {
     "u_ret": (returnfacts.MARK,), "u_insh": (returnfacts.MARK,),
 }
 # helpers a call site that proves nothing (a second caller, a table, a recursion that moves
-# the pointer, a caller that moved it, a constant too near the end) leaves checked
-NO_PARAM = ("pf_ah", "pf_ch", "pf_dh", "pf_fh", "pf_kh")
+# the pointer, a caller that moved it, a constant too near the end, a global's ref.func, a
+# chain that moved it past what the caller proved) leaves checked
+NO_PARAM = ("pf_ah", "pf_ch", "pf_dh", "pf_fh", "pf_kh", "rt_gh", "rt_c3")
 # loops that must keep every charge: the counter or the bound moves in the body, or a
 # br_table branches back
 NO_FUEL_COPY = ("bumped", "bound_moves", "table_back", "iv_bmove")
@@ -120,8 +123,8 @@ NO_CMP = ("c_neg", "c_other", "c_pre")
 NO_REMAT = ("rm_out", "rm_before")
 # calls that prove nothing of the argument on return: through the table, a callee that reads
 # it on one path, returns or traps first, the argument's local reassigned, a recursion
-# that reads elsewhere
-NO_RETURN = ("u_ind", "u_one", "u_early", "u_moved", "u_tee", "u_rec")
+# that reads elsewhere, a callee that assigns it on one path or returns by br_table first
+NO_RETURN = ("u_ind", "u_one", "u_early", "u_moved", "u_tee", "u_rec", "rt_arm", "rt_brt")
 
 
 def _functions(tmp_path: Path) -> tuple[Module, dict[str, str]]:

@@ -18,8 +18,10 @@ round walks the functions whose assumptions changed, and lowers each entry fact 
 smallest its call sites prove under the current assumptions; it stops when no site
 proves less than assumed. Then every call that runs proves what its callee assumes, by
 induction on the calls made since the runtime called an escaping function (which assumes
-nothing). A fact still unbounded at the end belongs to a function no escaping function
-reaches; it is dropped. Calls in unreachable code never run and prove nothing needed.
+nothing). A fact still above 2^32 at the end belongs to a function no escaping function
+reaches (it came from _TOP, unchanged or through pointers moved by the calls of a cycle no
+escaping function enters); it is dropped. Calls in unreachable code never run and prove
+nothing needed.
 """
 
 from __future__ import annotations
@@ -66,14 +68,17 @@ def entry_facts(mod: Module, escaping: set[int], type_arity: list[tuple[int, int
                     low[g][p] = min(low[g][p], ext[p])
         dirty = set()
         for g in range(nfun):
-            # a fact that falls but stays above 2^32 comes from _TOP through a pointer
-            # moved at each call of a cycle no escaping function enters; one that still
-            # falls after _WIDEN rounds may fall by a few bytes a round: both are dropped
+            # a fact that still falls after _WIDEN rounds may fall by a few bytes a round
+            # (a pointer moved at each call of a cycle): dropped. One that falls but stays
+            # above 2^32 is kept until then: it comes from _TOP through a pointer a caller
+            # moved, and that caller's own fact may not have come down yet (a chain
+            # f(p) -> g(p + 4) -> h(p + 6): in the first round f is still at _TOP)
             new = {p: e for p, e in low[g].items() if e > 0 and (
-                e == facts[g][p] or (e < 1 << 32 and rnd < _WIDEN))}
+                e == facts[g][p] or rnd < _WIDEN)}
             if new != facts[g]:
                 facts[g] = new
                 dirty.add(g)
         if not dirty:
-            return [{p: e for p, e in f.items() if e < _TOP} for f in facts]
+            # above 2^32: a function no escaping function reaches (its facts never hold)
+            return [{p: e for p, e in f.items() if e < 1 << 32} for f in facts]
     return [{} for _ in range(nfun)]  # not reached: each round past _WIDEN drops a fact

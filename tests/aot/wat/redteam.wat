@@ -1137,6 +1137,69 @@
   (func (export "u_ins") (param $p i32) (param $n i32) (param $y i32) (result i32)
     (i32.store (local.get $p) (local.get $y))
     (call $u_insh (local.get $p) (local.get $n)))
+;; rt-review: attacks on this session's proofs that a slightly wrong version fails.
+  ;; returnfacts.py: a callee that assigns its parameter on one path (x != 0) before the
+  ;; read: its entry value is read on the other path only, so its call proves nothing
+  (func $rt_armh (param $s i32) (param $x i32) (result i32)
+    (if (local.get $x) (then (local.set $s (i32.const 0))))
+    (i32.load (local.get $s)))
+  (func (export "rt_arm") (param $p i32) (param $x i32) (param $y i32) (result i32)
+    (drop (i32.load (local.get $p)))
+    (drop (call $rt_armh (i32.add (local.get $p) (i32.const 12)) (local.get $x)))
+    (i32.load offset=8 (local.get $p)))
+  ;; ... one that returns by br_table's default (x >= 2) before any read; x = 1 reads
+  ;; s + 4 only
+  (func $rt_bth (param $s i32) (param $x i32)
+    (block $b
+      (block $a
+        (br_table $a $b 2 (local.get $x)))
+      (drop (i32.load (local.get $s))))
+    (drop (i32.load offset=4 (local.get $s))))
+  (func (export "rt_brt") (param $p i32) (param $x i32) (param $y i32) (result i32)
+    (drop (i32.load (local.get $p)))
+    (call $rt_bth (i32.add (local.get $p) (i32.const 12)) (local.get $x))
+    (i32.load offset=8 (local.get $p)))
+  ;; paramfacts.py: called directly with a proved pointer, and (y != 0) through the table
+  ;; from a global's ref.func (escaping only through the global's initialiser)
+  (func $rt_gh (param $p i32) (param $x i32) (param $y i32) (result i32)
+    (i32.load offset=4 (local.get $p)))
+  (global $rt_g funcref (ref.func $rt_gh))
+  (func (export "rt_glob") (param $p i32) (param $x i32) (param $y i32) (result i32)
+    (drop (i32.load offset=4 (local.get $p)))
+    (if (local.get $y)
+      (then (table.set 0 (i32.const 3) (global.get $rt_g))
+            (return (call_indirect (type $t3) (local.get $x) (local.get $x) (local.get $x)
+                                   (i32.const 3)))))
+    (call $rt_gh (local.get $p) (local.get $x) (local.get $y)))
+  ;; ... a chain of helpers moving the pointer by 4 then 2: the caller proves 9 bytes,
+  ;; $rt_c2 5 (its byte at 4 unchecked), $rt_c3 3, short of its word
+  (func $rt_c1 (param $p i32) (result i32)
+    (call $rt_c2 (i32.add (local.get $p) (i32.const 4))))
+  (func $rt_c2 (param $p i32) (result i32)
+    (i32.add (i32.load8_u offset=4 (local.get $p))
+             (call $rt_c3 (i32.add (local.get $p) (i32.const 2)))))
+  (func $rt_c3 (param $p i32) (result i32) (i32.load (local.get $p)))
+  (func (export "rt_chain") (param $p i32) (param $x i32) (param $y i32) (result i32)
+    (drop (i32.load8_u offset=8 (local.get $p)))
+    (call $rt_c1 (local.get $p)))
+  ;; dominated.py: a copy d = p - 16 (0xfffffff0): d's offset 16 is p's address only when
+  ;; d + 16 does not pass 2^32 (the offset is added without wrapping: p < 16 traps)
+  (func (export "rt_wrap") (param $p i32) (param $x i32) (param $y i32) (result i32)
+    (local $d i32)
+    (drop (i32.load (local.get $p)))
+    (local.set $d (i32.add (local.get $p) (i32.const 0xfffffff0)))
+    (i32.load offset=16 (local.get $d)))
+  ;; loops.py: i falling while i >=u n: ~i <=u ~n; n = 0 always holds (~n the largest
+  ;; value: not counted), the pointer runs below 0
+  (func (export "rt_geu") (param $p i32) (param $i i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $l
+      (i32.store (i32.const 0x8000) (local.get $i))  ;; where
+      (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const -4)))
+      (br_if $l (i32.ge_u (local.tee $i (i32.add (local.get $i) (i32.const -1)))
+                          (local.get $n))))
+    (local.get $s))
   ;; a hash of the whole memory (the device run compares it after every call)
   (func (export "checksum") (param i32 i32 i32) (result i32) (local $i i32) (local $h i32)
     (loop $l
