@@ -83,3 +83,22 @@ def test_the_attacks_helpers_get_only_the_facts_every_caller_proves(tmp_path):
         "pf_fh": {},                       # the caller's p reassigned after its proof
         "pf_kh": {0: 6},                   # 65530
     }
+
+
+# a chain that moves the pointer at each link: in the first round f is still at the
+# optimistic start, so g's fact falls from it without reaching 2^32 (it used to be dropped
+# there: g and h got nothing)
+CHAIN = """(module
+  (memory 1)
+  (func $f (param $p i32) (result i32) (call $g (i32.add (local.get $p) (i32.const 4))))
+  (func $g (param $p i32) (result i32) (call $h (i32.add (local.get $p) (i32.const 2))))
+  (func $h (param $p i32) (result i32) (i32.load (local.get $p)))
+  (func (export "run") (param $p i32) (result i32)
+    (drop (i32.load offset=12 (local.get $p)))
+    (call $f (local.get $p))))
+"""
+
+
+def test_a_chain_of_helpers_that_move_the_pointer_keeps_its_facts(tmp_path):
+    mod = read_module(wat_to_wasm(tmp_path, "chain", CHAIN).read_bytes())
+    assert _facts(mod)[:3] == [{0: 16}, {0: 12}, {0: 10}]

@@ -97,6 +97,8 @@ REACHES = {
     "iv_gts": ("wm_backs_lts", "RANGE_OK", "FUEL_COVERS"),
     "iv_find": ("wm_backs_lts", "RANGE_OK", "FUEL_COVERS"),
     "iv_lenf": ("FUEL_COVERS(wm_backs_leu",), "iv_genf": ("FUEL_COVERS(wm_backs_les",),
+    # ... a falling counter against an unsigned bound (~i <=u ~n)
+    "rt_geu": ("wm_backs_leu", "RANGE_OK", "FUEL_COVERS"),
     # returnfacts.py: a callee's read of its parameter on every path, proved after it
     # returns and joined with the caller's own fact (dominated.py's union); recursion
     "u_ret": (returnfacts.MARK,), "u_insh": (returnfacts.MARK,),
