@@ -76,9 +76,12 @@ def _meet(a: State, b: State) -> State:
 
 def _extent(st: dict[Key, int], key: Key) -> int:
     """The largest extent the facts of `st` prove at `key` (0: none): a fact (l, c') with
-    extent E' proves (l, c) up to E' - (c - c') for 0 <= c - c' < E' (_covered). A merge
-    needs it because two paths may prove one address under different keys (`a = p + 12`
-    after a fact at p on one path, a fact at a - 4 on the other)."""
+    extent E' proves (l, c) up to E' - (c - c') for 0 <= c - c' < E'. ((l + c') wrapped
+    plus E' is at most the memory size, at most 2^32, so adding c - c' does not wrap: l + c
+    wrapped is that sum, and it plus E' - (c - c') is at most the memory size too.) Accesses
+    (_covered), arguments (_arg_extent) and merges use it; a merge because two paths may
+    prove one address under different keys (`a = p + 12` after a fact at p on one path, a
+    fact at a - 4 on the other)."""
     loc, c = key
     best = 0
     for (l2, c2), e in st.items():
@@ -106,17 +109,8 @@ def _same_values(st: dict[Key, int], a: tuple[int, int]) -> list[Key]:
 
 
 def _covered(st: dict[Key, int], keys: list[Key], extent: int) -> bool:
-    """Whether a fact proves an access of `extent` at one of `keys`: a fact (l, c') with
-    extent E' proves (l, c) for 0 <= c - c' <= E' - extent. (l + c') wrapped plus E' is at
-    most the memory size, at most 2^32, so adding c - c' does not wrap: l + c wrapped is
-    that sum, and it plus extent is at most the memory size too.)"""
-    for (loc, c), e in st.items():
-        if loc < 0:
-            continue
-        for k in keys:
-            if k[0] == loc and 0 <= k[1] - c <= e - extent:
-                return True
-    return False
+    """Whether a fact proves an access of `extent` (>= 1) at one of `keys` (_extent)."""
+    return any(_extent(st, k) >= extent for k in keys)
 
 
 # rule 1 (union): two facts of one local whose constants differ by less than this
@@ -347,22 +341,13 @@ class _Pass:
 
 def _arg_extent(st: dict[Key, int], a: _Sym, mem_min: int) -> int:
     """The largest extent E that a fact proves for the value a (a + E <= the memory's
-    size; 0: none): a fact (l, c') with extent E' gives E' - (c - c') for (l, c) when
-    0 <= c - c' <= E' (_covered's rule); a constant v, mem_min - v (the memory has
-    mem_min bytes whenever the code runs)."""
+    size; 0: none): at any key with a's value (_extent); a constant v, mem_min - v (the
+    memory has mem_min bytes whenever the code runs)."""
     if a is not None and a[0] == -1:
         return max(0, mem_min - (a[1] & 0xFFFFFFFF))
     if a is None or a[0] < 0:
         return 0
-    best = 0
-    keys = _same_values(st, a)
-    for (loc, c), e in st.items():
-        if loc < 0:
-            continue
-        for k in keys:
-            if k[0] == loc and 0 <= k[1] - c <= e:
-                best = max(best, e - (k[1] - c))
-    return best
+    return max(_extent(st, k) for k in _same_values(st, a))
 
 
 def _add(a: _Sym, b: _Sym, sub: bool) -> _Sym:
