@@ -201,17 +201,7 @@ def trip_bound(instrs: list[Instr], i: int) -> tuple[str, str, loops.Lin, loops.
     if found is None:
         return None
     _, cmp, counter, bound = found
-    return runs_c(cmp, counter, bound), cmp, counter, bound
-
-
-def runs_c(cmp: str, counter: loops.Lin, bound: loops.Lin | None) -> str:
-    """The C of how often a loop found by _branching runs its body at most, a u64 (0 when
-    not known), from its comparison and the linear forms of its counter and bound."""
-    if bound is not None:
-        # at most backs + 1 runs (wm_backs_* is 2^32 when the counter could wrap)
-        return f"(wm_backs_{cmp}({loops.lin_c(counter)}, {counter.step}, " \
-            f"{loops.lin_c(bound)}) + 1u)"
-    return f"wm_trips({loops.lin_c(counter)}, {counter.step})"
+    return loops.runs_c(cmp, counter, bound), cmp, counter, bound
 
 
 def iterations(label: int) -> str:
@@ -224,10 +214,9 @@ def covered(fl: FuelLoop) -> str:
     whole loop's fuel: the entry and n - 1 branches back, n its trip count (0: not counted,
     the ordinary loop runs)."""
     if fl.bound is not None:
-        backs = f"wm_backs_{fl.cmp}({loops.lin_c(fl.counter)}, {fl.counter.step}, " \
-            f"{loops.lin_c(fl.bound)})"
+        backs = loops.backs_c(fl.cmp, fl.counter, fl.bound)
         return f"FUEL_COVERS({backs}, {fl.back}, {fl.entry})"
-    trips = f"wm_trips({loops.lin_c(fl.counter)}, {fl.counter.step})"
+    trips = loops.runs_c(fl.cmp, fl.counter, None)
     return f"({{ u64 n_ = {trips}; n_ && FUEL_COVERS(n_ - 1u, {fl.back}, {fl.entry}); }})"
 
 

@@ -389,6 +389,20 @@ def lin_c(lin: Lin) -> str:
     return "(u32)(" + " + ".join(f"(u32)({p})" for p in parts) + ")"
 
 
+def backs_c(cmp: str, counter: Lin, bound: Lin) -> str:
+    """The C of how often a loop that runs again while counter `cmp` bound branches back
+    (wm_backs_*, a u64: 2^32 when the counter could wrap), from the locals at its entry."""
+    return f"wm_backs_{cmp}({lin_c(counter)}, {counter.step}, {lin_c(bound)})"
+
+
+def runs_c(cmp: str, counter: Lin, bound: Lin | None) -> str:
+    """The C of how often such a loop runs its body at most, a u64: backs + 1 with a bound
+    (2^32 + 1 when not counted), wm_trips for `counter != 0` (0 when not counted)."""
+    if bound is not None:
+        return f"({backs_c(cmp, counter, bound)} + 1u)"
+    return f"wm_trips({lin_c(counter)}, {counter.step})"
+
+
 def precheck(plan: LoopPlan) -> str:
     """The C condition under which the fast copy of the loop runs."""
     checks = [f"RANGE_OK({lin_c(b.start)}, {b.start.step}, n_, {b.c_min}, {b.end})"
@@ -397,11 +411,8 @@ def precheck(plan: LoopPlan) -> str:
     # 0-3) runs checked: its few checks cost less than the range tests (~15 instructions a
     # base on a Cortex-M4)
     test = f"n_ >= {_MIN_TRIPS}"
-    if plan.bound is None:
-        trips = f"wm_trips({lin_c(plan.counter)}, {plan.counter.step})"
-    else:
-        # backs + 1; not counted (backs 2^32: the counter could wrap) fails the test
-        trips = f"wm_backs_{plan.cmp}({lin_c(plan.counter)}, {plan.counter.step}, " \
-            f"{lin_c(plan.bound)}) + 1u"
+    if plan.bound is not None:
+        # not counted (backs 2^32: the counter could wrap) fails the test
         test += " && n_ <= 0xffffffffull + 1u"
+    trips = runs_c(plan.cmp, plan.counter, plan.bound)
     return f"({{ u64 n_ = {trips}; {test} && " + " && ".join(checks) + "; })"

@@ -129,7 +129,7 @@ def _fuel_test(instrs: list[Instr], s: int, e: int, i: int, fl: loopfuel.FuelLoo
     bound = _subst(fl.bound, vals) if fl.bound is not None else None
     if counter is None or (fl.bound is not None and bound is None):
         return None
-    runs = loopfuel.runs_c(fl.cmp, counter, bound)
+    runs = loops.runs_c(fl.cmp, counter, bound)
     per = f"(u64){head + fl.entry}u + (ni_ - 1u) * {fl.back}u"
     return (f"({{ u64 no_ = {outer[0]}; u64 ni_ = {runs}; u64 p_ = {per}; "
             "no_ && ni_ && fl >= 0 && p_ <= (u64)fl && "
