@@ -63,6 +63,7 @@ REACHES = {
     # loopfuel.py: counters that skip their end, `<` loops that wrap, exits by return/trap
     "skip3": ("FUEL_COVERS",), "skip2": ("FUEL_COVERS",), "leave": ("FUEL_COVERS",),
     "ltu_wrap": ("wm_backs_ltu",), "lts_wrap": ("wm_backs_lts",),
+    "gtu_fall": ("wm_backs_ltu",),
     # guards.py: invariant bases plus bounded indexes, an alias made before the loop
     "g_s8": ("GRP_OKM(l",), "g_alias": ("GRP_OKM(l",), "g_select": ("GRP_OKM(l",),
     "g_grow": ("GRP_OKM(l",),
@@ -107,9 +108,9 @@ REACHES = {
 # the pointer, a caller that moved it, a constant too near the end, a global's ref.func, a
 # chain that moved it past what the caller proved) leaves checked
 NO_PARAM = ("pf_ah", "pf_ch", "pf_dh", "pf_fh", "pf_kh", "rt_gh", "rt_c3")
-# loops that must keep every charge: the counter or the bound moves in the body, or a
-# br_table branches back
-NO_FUEL_COPY = ("bumped", "bound_moves", "table_back", "iv_bmove")
+# loops that must keep every charge: the counter or the bound moves in the body, a
+# br_table branches back, or a rising counter runs while it is above its bound
+NO_FUEL_COPY = ("bumped", "bound_moves", "table_back", "iv_bmove", "gtu_rise")
 # a bound read before the body sets it: no range test (and, above, no fuel copy)
 NO_IVS = ("iv_bmove",)
 # a walk whose base the loop around it moves: its guard stays at the walk's entry

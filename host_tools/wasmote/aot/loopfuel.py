@@ -92,9 +92,10 @@ def _branching(instrs: list[Instr], i: int, nested: bool = False
     `br_if 0` that ends it, whose condition is `c != b`, `c != const` or `c` for a local c
     stepped once per iteration at the body's top level (`c = c + s`: every path to that
     `br_if` passes it) and a local b the body never assigns; or `c < b`, `b > c` (signed
-    or not) with s > 0. Then the loop branches back at most wm_trips(...) - 1 or
-    wm_backs_lt*(...) times (an exit leaves earlier). (end, "ne" and the linear form of
-    c - b, or "ltu"/"lts" and those of c and b). `nested`: loops inside the body are
+    or not; loops.relation: s > 0, or s < 0 read as ~c < ~b). Then the loop branches back
+    at most wm_trips(...) - 1 or wm_backs_*(...) times (an exit leaves earlier). (end, "ne"
+    and the linear form of c - b, or "ltu"/"lts" and those of the rising form and the
+    bound). `nested`: loops inside the body are
     allowed (a level like a block; a branch to them is not one back to this loop)."""
     if instrs[i].op != 0x03 or instrs[i].imm[0] != BLOCK_EMPTY:
         return None
@@ -140,11 +141,10 @@ def _branching(instrs: list[Instr], i: int, nested: bool = False
     if op == 0x47:  # runs again while x - y != 0
         d = x.add(y, -1)
         return (end, "ne", d, None) if d is not None and d.step else None
-    if op in (0x4A, 0x4C):  # gt: y < x
-        x, y = y, x
-    if x.step <= 0 or y.step:
-        return None
-    return end, "lts" if op in (0x48, 0x4A) else "ltu", x, y
+    # loops.py's reading of a compare (a rising counter against an invariant bound, a
+    # falling one as ~x against ~y); `x >u y` with x rising was read as `x <u y` here
+    rel = loops.relation(op, x, y)
+    return (end, rel.cmp, rel.counter, rel.bound) if rel is not None else None
 
 
 # i32.ne, lt_s, lt_u, gt_s, gt_u

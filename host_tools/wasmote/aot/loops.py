@@ -322,7 +322,7 @@ _SWAP = {"lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}
 _FLIP = {"gt": "lt", "ge": "le"}
 
 
-def _relation(op: int, a: Lin, b: Lin) -> Cond | None:
+def relation(op: int, a: Lin, b: Lin) -> Cond | None:
     """`a op b` as a Cond with a growing counter: one side moves, the other does not; a
     falling X against B by `~X` against `~B` (~x = -1 - x reverses the signed and the
     unsigned order alike; mod 2^32 it is the linear form -X - 1)."""
@@ -360,7 +360,7 @@ def _combine(op: int, a: Lin | Cond | None, b: Lin | Cond | None) -> Lin | Cond 
         d = a.add(b, -1)
         return Cond("ne", d, None) if d is not None else None
     if op in _RELATION:
-        return _relation(op, a, b)
+        return relation(op, a, b)
     if op == 0x6C:
         if not b.terms and not b.step:
             return a.scale(b.const)

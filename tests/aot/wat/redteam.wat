@@ -94,6 +94,25 @@
       (local.set $c (i32.add (local.get $c) (i32.const 1000)))
       (br_if $l (i32.gt_s (local.get $b) (local.get $c))))
     (local.get $t))
+  ;; `>u` loops with branches (loopfuel._branching): a rising counter under `c >u b` runs
+  ;; until it wraps (once read as `c <u b`: no branch back paid, a charge-free copy that
+  ;; never suspended); a falling one is `~c <u ~b`, and wraps below 0 the same way
+  (func (export "gtu_rise") (param $c i32) (param $b i32) (param $s i32) (result i32)
+    (local $t i32)
+    (loop $l
+      (i32.store (i32.const 0x8000) (local.get $c))  ;; where
+      (if (i32.eqz (local.get $c)) (then (local.set $t (i32.add (local.get $t) (i32.const 1)))))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br_if $l (i32.gt_u (local.get $c) (local.get $b))))
+    (local.get $t))
+  (func (export "gtu_fall") (param $c i32) (param $b i32) (param $s i32) (result i32)
+    (local $t i32)
+    (loop $l
+      (i32.store (i32.const 0x8000) (local.get $c))  ;; where
+      (if (i32.eqz (local.get $c)) (then (local.set $t (i32.add (local.get $t) (i32.const 1)))))
+      (local.set $c (i32.add (local.get $c) (i32.const -16)))
+      (br_if $l (i32.gt_u (local.get $c) (local.get $b))))
+    (local.get $t))
   (func (export "bumped") (param $c i32) (param $b i32) (param $j i32) (result i32)
     (local $t i32)
     (loop $l
