@@ -126,6 +126,7 @@ class Gen:
         self.exports: list[tuple[str, int]] = []
         self.table: list[str] = []
         self.cur: int | None = None       # the helper being written
+        self.kinds: dict[str, str] = {}   # each helper's kind
 
     def fresh(self) -> int:
         self.label += 1
@@ -159,7 +160,12 @@ class Gen:
         return f"({ins}{f' offset={off}' if off else ''} {addr} {v})"
 
     def access(self, addr: str, acc: str = "$s") -> str:
-        if self.rng.random() < 0.6:
+        r = self.rng
+        if r.random() < 0.06:  # a fixed-point product of 32-bit values (narrow.py)
+            return (f"(local.set {acc} (i32.add (local.get {acc}) (i32.wrap_i64 (i64.shr_s "
+                    f"(i64.mul (i64.extend_i32_s {self.load(addr)}) (i64.extend_i32_s "
+                    f"(local.get {acc}))) (i64.const {r.choice((15, 31))})))))")
+        if r.random() < 0.6:
             return f"(local.set {acc} (i32.add (local.get {acc}) {self.load(addr)}))"
         return self.store(addr, f"(local.get {acc})")
 
@@ -199,7 +205,7 @@ class Gen:
     def base(self) -> str:
         r = self.rng
         c = self.const_off()
-        b = r.choice(("$p", "$p", "$p", "$q", "$q", "$x"))
+        b = r.choice(("$p", "$p", "$p", "$q", "$q", "$x") + (("$r",) if self.cur is None else ()))
         return f"(local.get {b})" if c == 0 else f"(i32.add (local.get {b}) {_c(c)})"
 
     def guarded(self) -> list[str]:
@@ -252,7 +258,7 @@ class Gen:
                                             _c(r.randint(1, 8)), "(local.get $x)"))
         d = step if up else -step
         # the address: counter scaled, a copy of it, or a second induction variable
-        form = r.choice(("add", "shl", "mul", "iv", "copy", "const"))
+        form = r.choice(("add", "shl", "mul", "iv", "copy", "const", "select"))
         pre: list[str] = []
         body: list[str] = []
         iv_step = ""
@@ -270,6 +276,10 @@ class Gen:
         elif form == "copy":
             body.append(f"(local.set $c (local.get {v}))")
             addr = f"(i32.add {base} (i32.shl (local.get $c) (i32.const 2)))"
+        elif form == "select":  # `(c ? left : right)[i]` (selectload.py)
+            other = r.choice(("(local.get $q)", "(local.get $x)", base))
+            addr = (f"(i32.add (select {base} {other} (i32.and (local.get {v}) "
+                    f"(i32.const {r.choice((1, 2, 4))}))) (local.get {v}))")
         else:
             addr = base
         if r.random() < 0.7:
@@ -285,6 +295,10 @@ class Gen:
             body.append(f"(br_if $B{b} {cond})")
         if r.random() < 0.15 and self.helpers:
             body += self.call(addr)
+        if r.random() < 0.06:  # the counter or the bound moves on some path (not counted)
+            moved = r.choice((v, "$n", "$x"))
+            body.append(f"(if (i32.and (local.get $s) (i32.const 1)) (then (local.set {moved} "
+                        f"(i32.add (local.get {moved}) {_c(r.choice((1, -1, 2)))}))))")
         if depth == 0 and len(ivs) > 1 and r.random() < 0.35:
             body += self.counted_loop(depth + 1, ivs[1:])
         if iv_step:
@@ -320,7 +334,9 @@ class Gen:
             addr = r.choice(("(local.get $p)", f"(i32.add (local.get $p) {_c(self.const_off())})",
                              "(local.get $q)"))
         out = []
-        if r.random() < 0.6:  # the caller reads the pointer first (paramfacts)
+        if self.kinds.get(h) == "leaf" and r.random() < 0.9:  # proves what the leaf reads
+            out.append(f"(local.set $s (i32.add (local.get $s) (i32.wrap_i64 (i64.load {addr}))))")
+        elif r.random() < 0.6:  # the caller reads the pointer first (paramfacts)
             out.append(self.access(addr) if r.random() < 0.5 else
                        f"(local.set $s (i32.add (local.get $s) (i32.wrap_i64 (i64.load {addr}))))")
         if r.random() < 0.7 or not self.table:
@@ -348,7 +364,7 @@ class Gen:
         r = self.rng
         name = f"h{k}"
         self.cur = k
-        kind = r.choice(("acc", "rec", "rec", "mutual", "reassign", "grow", "leaf"))
+        kind = self.kinds[name]
         body: list[str] = []
         c = self.const_off() if r.random() < 0.3 else r.choice((4, 8, 16, -4, -8))
         if kind == "leaf":  # within the 8 bytes a caller's i64 read proves
@@ -372,6 +388,20 @@ class Gen:
                         f"(i32.sub (local.get $n) (i32.const 1)))))")
             if r.random() < 0.7:
                 body.append(self.access("(local.get $p)"))
+        elif kind == "recloop":  # recursion in a loop, a local set once (remat.py)
+            body += ["(local.set $n (i32.and (local.get $n) (i32.const 7)))",
+                     f"(if (i32.le_s (local.get $n) (i32.const 0)) "
+                     f"(then (return {self.load('(local.get $p)')})))",
+                     f"(local.set $x (i32.add (local.get $p) {_c(r.choice((4, 8, 1616)))}))",
+                     "(local.set $i (i32.const 0))",
+                     "(loop $Lr",
+                     self.access("(i32.add (local.get $x) (i32.shl (local.get $i) "
+                                 "(i32.const 2)))"),
+                     f"(local.set $s (i32.add (local.get $s) (call ${name} "
+                     f"(i32.add (local.get $p) {_c(c)}) "
+                     f"(i32.sub (local.get $n) (i32.const 1)))))",
+                     "(br_if $Lr (i32.lt_u (local.tee $i (i32.add (local.get $i) "
+                     "(i32.const 1))) (i32.const 2))))"]
         elif kind == "reassign":
             body.append(self.access("(local.get $p)"))
             body.append(f"(if (i32.and (local.get $n) (i32.const 1)) (then "
@@ -398,7 +428,9 @@ class Gen:
             f"(func $f{k} (export \"f{k}\") (param $p i32) (param $n i32) (param $x i32)"
             f" (result i32)\n"
             f"  (local $i i32) (local $j i32) (local $q i32) (local $c i32) (local $s i32)"
-            f" (local $t i32)\n  (local.set $q (local.get $p))\n  " + "\n  ".join(body) +
+            f" (local $t i32) (local $r i32)\n  (local.set $q (local.get $p))\n"
+            f"  (local.set $r (i32.add (local.get $p) {_c(self.const_off())}))\n  " +
+            "\n  ".join(body) +
             "\n  (local.get $s))")
         self.exports.append((f"f{k}", 3))
 
@@ -406,6 +438,8 @@ class Gen:
         r = self.rng
         count = r.randint(1, 4)
         self.helpers = [f"h{k}" for k in range(count)]
+        self.kinds = {h: r.choice(("acc", "rec", "rec", "mutual", "reassign", "grow", "leaf",
+                                   "leaf", "recloop")) for h in self.helpers}
         self.table = [h for h in self.helpers if r.random() < 0.3]
         for k in range(count):
             self.helper(k, count)
@@ -481,6 +515,10 @@ def assemble(wat: str, work: Path, name: str) -> Path:
 
 # ---- running ------------------------------------------------------------------------------
 
+# What the sliced engines hash at every suspension (the driver's `watch`): the progress
+# words, the first bytes and the first page's last ones, where the calls' pointers point.
+WATCH = ((PROGRESS[0], 8), (0, 64), (PAGE - 64, 64))
+
 # Fuel caps: mostly enough for any bounded loop here, sometimes small enough to cut a call
 # in the middle of its loops.
 BIG_CAP = 400_000
@@ -506,6 +544,7 @@ class ShapesResult:
     mismatches: list[str] = field(default_factory=list)
     engine_reports: list[str] = field(default_factory=list)
     resumes: int = 0
+    hashed_cuts: int = 0                     # suspensions whose memory the trails compared
     aot_native: int | None = None           # modules the AOT engine ran as native code
     seconds: float = 0.0
 
@@ -538,6 +577,9 @@ def run_shape(engines: Sequence[Engine], shape: Shape, path: Path, rng: random.R
     if any(isinstance(x, str) for x in loaded):
         return
     res.modules += 1
+    for e in engines:  # where the sliced engines suspend: the memory they hash there
+        if isinstance(e, DriverEngine) and e.sliced:
+            e.proc.command("watch " + " ".join(f"{a} {n}" for a, n in WATCH))
     calls: list[Call] = []
     for _ in range(rng.randint(8, 20)):
         name, np_ = rng.choice(shape.exports)
@@ -557,6 +599,8 @@ def run_shape(engines: Sequence[Engine], shape: Shape, path: Path, rng: random.R
         for e in engines:
             _set_cap(e, 0, False)
         hashes = [e.call(hash_call) for e in engines]
+        trails = [e.proc.command("trail") for e in engines
+                  if isinstance(e, DriverEngine) and e.sliced]
         if any(o[0] == "exhausted" for o in outs):
             res.exhausted += 1
             return
@@ -566,11 +610,15 @@ def run_shape(engines: Sequence[Engine], shape: Shape, path: Path, rng: random.R
         if first[0] == "trap":
             res.trap_kinds[str(first[1])] = res.trap_kinds.get(str(first[1]), 0) + 1
         res.outoffuel += cut
-        if any(o != outs[0] for o in outs[1:]) or any(h != hashes[0] for h in hashes[1:]):
+        if trails and trails[0].startswith("ok "):
+            res.hashed_cuts += int(trails[0].split()[2])
+        if any(o != outs[0] for o in outs[1:]) or any(h != hashes[0] for h in hashes[1:]) \
+                or any(t != trails[0] for t in trails[1:]):
             res.mismatches.append(
                 f"{path.name} {call.name}{tuple(a.wire() for a in call.args)} fuel {cap}: " +
                 ", ".join(f"{e.name} {o} mem {h[1]}"
-                          for e, o, h in zip(engines, outs, hashes, strict=True)))
+                          for e, o, h in zip(engines, outs, hashes, strict=True)) +
+                f"; trails at the suspensions {trails}")
             if keep is not None:
                 keep.mkdir(parents=True, exist_ok=True)
                 (keep / path.with_suffix(".wat").name).write_text(shape.wat)
@@ -621,10 +669,11 @@ def campaign(modules: int, engine_names: Sequence[str], seed: int = 1,
 
 def report(r: ShapesResult) -> str:
     t = Table(["engines", "modules", "calls compared", "cut by fuel cap", "stopped at exhaustion",
-               "refused", "mismatches", "AOT native", "resumes", "seconds"])
+               "refused", "mismatches", "AOT native", "resumes", "hashed cuts",
+               "seconds"])
     t.add(" ".join(r.engines), r.modules, r.calls, r.outoffuel, r.exhausted, len(r.refused),
           len(r.mismatches), "-" if r.aot_native is None else r.aot_native, r.resumes,
-          r.seconds)
+          r.hashed_cuts, r.seconds)
     lines = [t.render(), "traps per engine: " +
              ", ".join(f"{k} {v}" for k, v in sorted(r.traps.items())),
              "reference traps by kind: " +

@@ -23,8 +23,8 @@ pytestmark = pytest.mark.skipif(shutil.which("wat2wasm") is None,
 
 # proofs the fixed seed's modules must reach, in at least this many modules each
 REACHED = {"RANGE_OK": 3, "FUEL_COVERS": 3, "wm_backs": 3, "EAF": 10, "CHARGE_AHEAD": 3,
-           "GRP_OK": 10, "CHKL": 10, "cmpbound": 3, "returnfacts": 3, "guardhoist": 1,
-           "outerloops": 1, "rangehoist": 1}
+           "GRP_OK": 10, "CHKL": 10, "cmpbound": 3, "returnfacts": 2, "paramfacts": 2,
+           "guardhoist": 1, "outerloops": 1, "rangehoist": 1, "WM_REMAT": 2}
 
 
 def test_generated_modules_reach_the_proofs(tmp_path: Path) -> None:
@@ -45,6 +45,7 @@ def test_shapes_agree_on_every_engine() -> None:
     assert r.modules == 30 and r.aot_native == 30 and r.calls > 250
     # calls cut by the cap, traps, and calls the sliced engines resumed: all compared
     assert r.outoffuel > 5 and r.traps.get("aot", 0) > 20 and r.resumes > 1000
+    assert r.hashed_cuts > 500
 
 
 @pytest.mark.skipif(d.aot_available() is not None, reason="no AOT target on this host")
