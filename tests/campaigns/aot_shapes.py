@@ -301,6 +301,8 @@ class Gen:
                         f"(if {cond} (then unreachable))")
         if r.random() < 0.15 and self.helpers:
             body += self.call(addr)
+        if r.random() < 0.2:  # fuel charged by length, a compare-bounded index, a walk
+            body += r.choice((self.bulk, self.guarded, self.walk))()
         if r.random() < 0.06:  # the counter or the bound moves on some path (not counted)
             moved = r.choice((v, "$n", "$x"))
             body.append(f"(if (i32.and (local.get $s) (i32.const 1)) (then (local.set {moved} "
