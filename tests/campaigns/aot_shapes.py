@@ -33,6 +33,7 @@ of `wasmote.aot.translate`): the generator is worthless where they do not fire.
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import re
 import shutil
@@ -552,6 +553,7 @@ class ShapesResult:
     mismatches: list[str] = field(default_factory=list)
     engine_reports: list[str] = field(default_factory=list)
     resumes: int = 0
+    nofuel_calls: int = 0                    # calls the engine without fuel joined
     hashed_cuts: int = 0                     # suspensions whose memory the trails compared
     aot_native: int | None = None           # modules the AOT engine ran as native code
     seconds: float = 0.0
@@ -606,12 +608,16 @@ def run_shape(engines: Sequence[Engine], shape: Shape, path: Path, rng: random.R
         name, np_ = rng.choice(shape.exports)
         calls.append(Call(name, "i" * np_, "i", call_args(rng, shape.pages, np_)))
     hash_call = Call(MEMHASH, "", "I", ())
+    live = list(engines)
     for call in calls:
         cap = pick_cap(rng)
         ref = engines[0]
         _set_cap(ref, cap, False)
         first = _outcome(ref, call)
         cut = first[0] == "outoffuel"
+        if cut:  # code without fuel runs on where the others stopped: compared no further
+            live = [e for e in live if e.name != NOFUEL]
+        engines = live
         outs = [first]
         for e in engines[1:]:
             _set_cap(e, cap, not cut)
@@ -648,6 +654,31 @@ def run_shape(engines: Sequence[Engine], shape: Shape, path: Path, rng: random.R
                     f.write(res.mismatches[-1] + "\n")
             return
         res.calls += 1
+        res.nofuel_calls += any(e.name == NOFUEL for e in engines)
+
+
+NOFUEL = "aot-nofuel"
+
+
+def engines_for(names: Sequence[str]) -> list[Engine]:
+    """differential.py's engines, and `aot-nofuel`: the AOT code compiled without fuel (its
+    bounds proofs meet other loop copies there), compared on each module until the first
+    call the fuel cap cuts on the others."""
+    out: list[Engine] = []
+    for name in names:
+        if name != NOFUEL:
+            out += make_engines([name])
+            continue
+        why = aot_available()
+        if why:
+            raise CampaignError(why)
+        from tests.harness.aot_spec_transport import AotTransport
+        from wasmote import posix_build
+        from wasmote.aot.targets import get_target
+        out.append(DriverEngine(NOFUEL, posix_build.build_program("wasmote-spec", "release"),
+                                wrap=functools.partial(AotTransport, target=get_target("host"),
+                                                       fuel=False)))
+    return out
 
 
 def campaign(modules: int, engine_names: Sequence[str], seed: int = 1,
@@ -655,7 +686,9 @@ def campaign(modules: int, engine_names: Sequence[str], seed: int = 1,
              minutes: float | None = None) -> ShapesResult:
     if shutil.which("wat2wasm") is None:
         raise CampaignError("wat2wasm (wabt) is not installed")
-    engines = make_engines(engine_names)
+    if engine_names and engine_names[0] == NOFUEL:
+        raise CampaignError(f"{NOFUEL} cannot be the reference")
+    engines = engines_for(engine_names)
     res = ShapesResult([e.name for e in engines])
     rng = random.Random(seed)
     watch = Stopwatch()
@@ -692,10 +725,10 @@ def campaign(modules: int, engine_names: Sequence[str], seed: int = 1,
 def report(r: ShapesResult) -> str:
     t = Table(["engines", "modules", "calls compared", "cut by fuel cap", "stopped at exhaustion",
                "refused", "mismatches", "AOT native", "resumes", "hashed cuts",
-               "seconds"])
+               f"calls on {NOFUEL}", "seconds"])
     t.add(" ".join(r.engines), r.modules, r.calls, r.outoffuel, r.exhausted, len(r.refused),
           len(r.mismatches), "-" if r.aot_native is None else r.aot_native, r.resumes,
-          r.hashed_cuts, r.seconds)
+          r.hashed_cuts, r.nofuel_calls, r.seconds)
     lines = [t.render(), "traps per engine: " +
              ", ".join(f"{k} {v}" for k, v in sorted(r.traps.items())),
              "reference traps by kind: " +
@@ -709,7 +742,7 @@ def report(r: ShapesResult) -> str:
 
 
 def default_engines() -> list[str]:
-    return ["interp", "sliced"] + ([] if aot_available() else ["aot", "aot-sliced"])
+    return ["interp", "sliced"] + ([] if aot_available() else ["aot", "aot-sliced", NOFUEL])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -720,9 +753,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--minutes", type=float, help="stop after this long")
     ap.add_argument("--engine", action="append",
-                    choices=("interp", "sliced", "aot", "aot-sliced", "pd", "pd-sliced"),
+                    choices=("interp", "sliced", "aot", "aot-sliced", NOFUEL, "pd",
+                             "pd-sliced"),
                     help="repeatable; the first is the reference (default: interp, sliced,"
-                         " aot, aot-sliced)")
+                         f" aot, aot-sliced, {NOFUEL})")
     ap.add_argument("--print", action="store_true", help="print the seed's first module")
     args = ap.parse_args(argv)
     if args.print:
