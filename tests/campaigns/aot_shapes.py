@@ -165,10 +165,18 @@ class Gen:
 
     def access(self, addr: str, acc: str = "$s") -> str:
         r = self.rng
-        if r.random() < 0.06:  # a fixed-point product of 32-bit values (narrow.py)
-            return (f"(local.set {acc} (i32.add (local.get {acc}) (i32.wrap_i64 (i64.shr_s "
-                    f"(i64.mul (i64.extend_i32_s {self.load(addr)}) (i64.extend_i32_s "
-                    f"(local.get {acc}))) (i64.const {r.choice((15, 31))})))))")
+        k = r.random()
+        if k < 0.06:  # a fixed-point product of 32-bit values (narrow.py)
+            sh = r.choice(("(i64.const 15)", "(i64.const 31)", "(i64.extend_i32_u (local.get $x))"))
+            op, ext = r.choice(("shr_s", "shr_u")), r.choice("su")
+            return (f"(local.set {acc} (i32.add (local.get {acc}) (i32.wrap_i64 (i64.{op} "
+                    f"(i64.mul (i64.extend_i32_s {self.load(addr)}) (i64.extend_i32_{ext}"
+                    f" (i32.{r.choice(('shr_u', 'shr_s', 'and'))} (local.get {acc}) "
+                    f"(local.get $x)))) {sh}))))")
+        if k < 0.1:  # indexed by a byte it loads (ranges.py: byte indexes up to the last one)
+            idx = f"(i32.load8_u {addr})" if r.random() < 0.5 else \
+                f"(i32.and {self.load(addr)} {_c(r.choice((0xFF, 0xFFF, 0x3FFF)))})"
+            addr = f"(i32.add {addr} (i32.shl {idx} (i32.const {r.randint(0, 3)})))"
         if r.random() < 0.6:
             return f"(local.set {acc} (i32.add (local.get {acc}) {self.load(addr)}))"
         return self.store(addr, f"(local.get {acc})")
