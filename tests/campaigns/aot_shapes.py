@@ -351,7 +351,7 @@ class Gen:
             addr = r.choice(("(local.get $p)", f"(i32.add (local.get $p) {_c(self.const_off())})",
                              "(local.get $q)"))
         out = []
-        if self.kinds.get(h) == "leaf" and r.random() < 0.9:  # proves what the leaf reads
+        if self.kinds.get(h) == "leaf":  # every caller proves what the leaf reads
             out.append(f"(local.set $s (i32.add (local.get $s) (i32.wrap_i64 (i64.load {addr}))))")
         elif r.random() < 0.6:  # the caller reads the pointer first (paramfacts)
             out.append(self.access(addr) if r.random() < 0.5 else
@@ -429,7 +429,7 @@ class Gen:
             body += self.run("(local.get $p)", r.randint(1, 3))
         if r.random() < 0.3:
             body += self.stmts(1, ["$i"], 2)
-        exported = r.random() < 0.2
+        exported = kind != "leaf" and r.random() < 0.2
         exp = f' (export "{name}")' if exported else ""
         self.funcs.append(
             f"(func ${name}{exp} (type $t2) (param $p i32) (param $n i32) (result i32)\n"
@@ -457,7 +457,7 @@ class Gen:
         self.helpers = [f"h{k}" for k in range(count)]
         self.kinds = {h: r.choice(("acc", "rec", "rec", "mutual", "reassign", "grow", "leaf",
                                    "leaf", "recloop")) for h in self.helpers}
-        self.table = [h for h in self.helpers if r.random() < 0.3]
+        self.table = [h for h in self.helpers if self.kinds[h] != "leaf" and r.random() < 0.3]
         for k in range(count):
             self.helper(k, count)
         for k in range(r.randint(1, 3)):
