@@ -94,7 +94,7 @@ LOADS = (("i32.load", 4, "i32"), ("i32.load8_s", 1, "i32"), ("i32.load8_u", 1, "
          ("i64.load16_u", 2, "i64"), ("i64.load32_u", 4, "i64"), ("i64.load32_s", 4, "i64"))
 STORES = (("i32.store", 4, "i32"), ("i32.store8", 1, "i32"), ("i32.store16", 2, "i32"),
           ("i64.store", 8, "i64"), ("i64.store8", 1, "i64"), ("i64.store32", 4, "i64"))
-# a counted loop's exit test: (compare that continues the loop, counts up)
+# the compare that continues a counted loop counting up, and one counting down
 UP_CMPS = ("ne", "lt_u", "lt_s", "le_u", "le_s")
 DOWN_CMPS = ("ne", "gt_u", "gt_s", "ge_u", "ge_s")
 NEAR_TOP = (0xFFFFFFF0, 0xFFFFFFF8, 0xFFFFFFFC, 0xFFFFFFFF, 0xFFFF0000, 0x80000000,
