@@ -46,6 +46,12 @@
 #include "device/device.h"
 #include "protocol/frame.h"
 #include "fuzz_check.h"
+#if WM_PREDECODE
+#include "runtime/wm_pd.h"
+
+/* the firmware's pre-decoder: installs store a form beside the module, loads bind it */
+static const wm_sup_pd_ops g_pd_ops = {wm_pd_translate_in, wm_pd_attach};
+#endif
 
 #define STORE_SIZE (96u * 1024u) /* a 64 KiB module store, then a 32 KiB config area */
 #define KV_SIZE (32u * 1024u)    /* room for the firmware's records and module data */
@@ -326,6 +332,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.ram = g_ram;
     cfg.ram_size = RAM_SIZE;
     cfg.run_fuel = 20000;
+#if WM_PREDECODE
+    cfg.pd = &g_pd_ops;
+#endif
     cfg.retained = &g_retained;
     cfg.reset_cause = WM_RESET_POWER;
     memset(g_store, 0xFF, sizeof g_store);

@@ -5,12 +5,18 @@
  * in its own arena with its own copy of the spec suite's `spectest` imports, so spec-suite
  * seeds link) under a small board's limits, then call up to 8 exported functions on both with edge-case
  * arguments: instance A in one call with a fuel budget, instance B suspended and resumed
- * in slices of 1..8 units of fuel.
+ * in slices of 1..8 units of fuel. With WM_PREDECODE (as the firmware builds are), the
+ * module is also loaded a second time and translated to its pre-decoded form the way an
+ * install does it (wm_pd_translate_in, wm_pd_attach); a third instance C of that runs the
+ * same calls on the pre-decoded interpreter, in slices of another size.
  *
  * Oracles besides the sanitizers:
  *   - a refusal carries a known code, a message and an offset inside the module;
  *   - suspending and resuming never changes what a call does: B must end every call exactly
- *     like A (same status, results and trap message) and hold the same memory afterwards. */
+ *     like A (same status, results and trap message) and hold the same memory afterwards;
+ *   - the translator refuses only with WM_ERR_LIMIT and a message, and its form attaches;
+ *     C ends every call like A, with the same trap trace (function and code offset of each
+ *     frame), and holds the same memory. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +24,13 @@
 
 #include "wasmote.h"
 #include "fuzz_check.h"
+#ifndef WM_PREDECODE
+#define WM_PREDECODE 0
+#endif
+#if WM_PREDECODE
+#include "runtime/wm_internal.h"
+#include "runtime/wm_pd.h"
+#endif
 
 /* Sized like a board's module RAM: big enough for real modules, small enough that a
  * hostile one hits the limits instead of the host's memory. The module gets one arena and
@@ -29,8 +42,16 @@
 #define MAX_CALLS 8u
 #define MAX_VALS 16u
 
-static uint8_t g_module_mem[MODULE_ARENA] __attribute__((aligned(16)));
-static uint8_t g_inst_mem[2][INSTANCE_ARENA] __attribute__((aligned(16)));
+#define NINST (2u + (unsigned)WM_PREDECODE)
+/* RAM an install gives the translator (form and scratch): a form takes up to ~16 bytes
+ * per code byte (docs/predecoded.md) */
+#define PD_MEM (2u * 1024u * 1024u)
+
+static uint8_t g_module_mem[1u + (unsigned)WM_PREDECODE][MODULE_ARENA] __attribute__((aligned(16)));
+static uint8_t g_inst_mem[NINST][INSTANCE_ARENA] __attribute__((aligned(16)));
+#if WM_PREDECODE
+static uint8_t g_pd_mem[PD_MEM] __attribute__((aligned(16)));
+#endif
 
 static wm_err nop(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
 {
@@ -128,21 +149,42 @@ static bool call_sliced(wm_instance *inst, const wm_func *f, const wm_val *args,
     return true;
 }
 
-static bool same_results(const wm_val *a, const wm_val *b, uint32_t n)
+static bool is_nan32(uint32_t x)
+{
+    return (x & 0x7F800000u) == 0x7F800000u && (x & 0x007FFFFFu) != 0u;
+}
+
+static bool is_nan64(uint64_t x)
+{
+    return (x & 0x7FF0000000000000ull) == 0x7FF0000000000000ull &&
+           (x & 0x000FFFFFFFFFFFFFull) != 0u;
+}
+
+/* `nan_blind`: a NaN matches any NaN (the spec leaves a NaN result's sign and payload
+ * open, and two interpreters built from different C may pick differently). */
+static bool same_results(const wm_val *a, const wm_val *b, uint32_t n, bool nan_blind)
 {
     for (uint32_t i = 0; i < n; i++) {
         if (a[i].type != b[i].type) {
             return false;
         }
         switch (a[i].type) {
-        case WM_I32:
         case WM_F32:
+            if (nan_blind && is_nan32(a[i].of.i32) && is_nan32(b[i].of.i32)) {
+                break;
+            }
+            /* fall through */
+        case WM_I32:
             if (a[i].of.i32 != b[i].of.i32) {
                 return false;
             }
             break;
-        case WM_I64:
         case WM_F64:
+            if (nan_blind && is_nan64(a[i].of.i64) && is_nan64(b[i].of.i64)) {
+                break;
+            }
+            /* fall through */
+        case WM_I64:
             if (a[i].of.i64 != b[i].of.i64) {
                 return false;
             }
@@ -157,14 +199,74 @@ static bool same_results(const wm_val *a, const wm_val *b, uint32_t n)
     return true;
 }
 
+/* The same memory, NaN-blind like same_results: every byte that differs lies inside a
+ * 4-byte window that is an f32 NaN in both or an 8-byte one that is an f64 NaN in both. */
+static bool same_memory(const uint8_t *x, const uint8_t *y, size_t n, bool nan_blind)
+{
+    if (memcmp(x, y, n) == 0) {
+        return true;
+    }
+    if (!nan_blind) {
+        return false;
+    }
+    for (size_t p = 0; p < n; p++) {
+        if (x[p] == y[p]) {
+            continue;
+        }
+        bool nan = false;
+        for (size_t w = 4; w <= 8 && !nan; w += 4) {
+            for (size_t s = p >= w - 1u ? p - (w - 1u) : 0u; s <= p && s + w <= n && !nan; s++) {
+                uint64_t vx = 0, vy = 0;
+                memcpy(&vx, x + s, w); /* little-endian host, as the memory */
+                memcpy(&vy, y + s, w);
+                nan = w == 4 ? is_nan32((uint32_t)vx) && is_nan32((uint32_t)vy)
+                             : is_nan64(vx) && is_nan64(vy);
+            }
+        }
+        if (!nan) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The same trap trace on two instances (nothing recorded alike too). */
+static bool same_trace(const wm_instance *x, const wm_instance *y)
+{
+    const wm_trace_frame *fx, *fy;
+    uint32_t nx = wm_trap_trace(x, &fx), ny = wm_trap_trace(y, &fy);
+    return nx == ny && (nx == 0u || memcmp(fx, fy, nx * sizeof *fx) == 0);
+}
+
+#if WM_PREDECODE
+/* The module again, translated and bound as an install does; NULL when the translator
+ * leaves it in place (a refusal it may make: WM_ERR_LIMIT with a message). */
+static wm_module *predecoded(wm_arena *arena, const uint8_t *data, size_t size)
+{
+    wm_module *m = NULL;
+    wm_error e;
+    CHECK(wm_load(arena, data, size, &m, &e) == WM_OK); /* it loaded once */
+    size_t len = 0;
+    wm_err rc = wm_pd_translate_in(m, g_pd_mem, sizeof g_pd_mem, &len, &e);
+    if (rc != WM_OK) {
+        CHECK(rc == WM_ERR_LIMIT && e.code == rc && e.msg != NULL);
+        return NULL;
+    }
+    CHECK(len > 0 && len <= sizeof g_pd_mem);
+    CHECK(wm_pd_attach(m, g_pd_mem, len, &e) == WM_OK && m->pd != NULL);
+    return m;
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    wm_arena arena, arena_a, arena_b;
+    wm_arena arena, arena_i[NINST];
     wm_module *mod = NULL;
     wm_error err;
-    wm_arena_init(&arena, g_module_mem, sizeof g_module_mem);
-    wm_arena_init(&arena_a, g_inst_mem[0], sizeof g_inst_mem[0]);
-    wm_arena_init(&arena_b, g_inst_mem[1], sizeof g_inst_mem[1]);
+    wm_arena_init(&arena, g_module_mem[0], sizeof g_module_mem[0]);
+    for (unsigned k = 0; k < NINST; k++) {
+        wm_arena_init(&arena_i[k], g_inst_mem[k], sizeof g_inst_mem[k]);
+    }
 
     wm_err rc = wm_load(&arena, data, size, &mod, &err);
     if (rc != WM_OK) {
@@ -174,6 +276,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     CHECK(wm_module_ram(mod) <= arena.used);
+    /* mods[k]: the module instance k runs; C's is the pre-decoded one (NULL: none) */
+    wm_module *mods[NINST];
+    mods[0] = mods[1] = mod;
+#if WM_PREDECODE
+    wm_arena arena_pd;
+    wm_arena_init(&arena_pd, g_module_mem[1], sizeof g_module_mem[1]);
+    mods[2] = predecoded(&arena_pd, data, size);
+#endif
 
     wm_limits lim;
     wm_limits_default(&lim);
@@ -183,20 +293,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.table_cap = 256;
     lim.mem_reserve = 64u * 1024u;
     lim.start_fuel = 20000;
-    wm_linker la, lb;
-    wm_instance *a = NULL, *b = NULL;
-    wm_error ea, eb;
-    CHECK(spectest(&la, &arena_a) && spectest(&lb, &arena_b));
-    wm_err ra = wm_instantiate(&arena_a, mod, &la, &lim, &a, &ea);
-    wm_err rb = wm_instantiate(&arena_b, mod, &lb, &lim, &b, &eb);
-    CHECK(ra == rb); /* same module, same limits, same arena size: same outcome */
-    if (ra != WM_OK) {
-        CHECK(ea.msg != NULL && eb.msg != NULL && strcmp(ea.msg, eb.msg) == 0);
+    wm_linker links[NINST];
+    wm_instance *inst[NINST];
+    wm_error errs[NINST];
+    wm_err rcs[NINST];
+    for (unsigned k = 0; k < NINST; k++) {
+        inst[k] = NULL;
+        rcs[k] = WM_OK;
+        if (mods[k] == NULL) {
+            continue;
+        }
+        CHECK(spectest(&links[k], &arena_i[k]));
+        rcs[k] = wm_instantiate(&arena_i[k], mods[k], &links[k], &lim, &inst[k], &errs[k]);
+        /* same module, same limits, same arena size: same outcome */
+        CHECK(rcs[k] == rcs[0]);
+        if (rcs[k] != WM_OK) {
+            CHECK(errs[k].msg != NULL && strcmp(errs[k].msg, errs[0].msg) == 0);
+        }
+    }
+    if (rcs[0] != WM_OK) {
         return 0;
     }
+    wm_instance *a = inst[0], *b = inst[1];
+    wm_error ea, eb;
 
     unsigned slice = 1u + (size > 0 ? data[size - 1] % 8u : 0u);
     bool comparable = true;
+    wm_instance *c = NINST > 2u ? inst[NINST - 1u] : NULL; /* the pre-decoded one */
+    bool comparable_c = c != NULL;
     uint32_t n = wm_export_count(a);
     CHECK(wm_export_count(b) == n);
     unsigned called = 0;
@@ -221,10 +345,46 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         called++;
         rc = wm_call(a, fa.of.func, args, np, res_a, nr, CALL_FUEL, &ea);
-        if (rc == WM_ERR_OUT_OF_FUEL) {
+        bool out_of_fuel = rc == WM_ERR_OUT_OF_FUEL;
+        if (out_of_fuel) {
             CHECK(wm_suspended(a));
+        }
+#if WM_PREDECODE
+        if (comparable_c) {
+            /* C: every other call in one piece with A's fuel (it must then leave the same
+             * fuel: the same check points, the same charges), the others in slices */
+            wm_extern fc;
+            wm_err rcc;
+            wm_error ec;
+            CHECK(wm_export_at(c, i, &name, &name_len, &fc) == WM_OK && fc.kind == fa.kind);
+            if (called % 2u == 1u) {
+                rcc = wm_call(c, fc.of.func, args, np, res_b, nr, CALL_FUEL, &ec);
+                CHECK(rcc == rc && wm_fuel_left(c) == wm_fuel_left(a));
+                if (rcc == WM_ERR_OUT_OF_FUEL) {
+                    CHECK(wm_suspended(c));
+                    wm_abort(c);
+                    comparable_c = false;
+                }
+            } else if (out_of_fuel ||
+                       !call_sliced(c, fc.of.func, args, np, res_b, nr, 9u - slice, &rcc, &ec)) {
+                comparable_c = false;
+            } else {
+                CHECK(rcc == rc);
+            }
+            if (comparable_c) {
+                if (rc == WM_OK) {
+                    CHECK(same_results(res_a, res_b, nr, true));
+                } else {
+                    CHECK(ea.msg != NULL && ec.msg != NULL && strcmp(ea.msg, ec.msg) == 0);
+                    CHECK(same_trace(a, c));
+                }
+            }
+        }
+#endif
+        if (out_of_fuel) {
             wm_abort(a);
             comparable = false; /* B would stop elsewhere: the states part from here */
+            comparable_c = false;
         }
         if (!comparable) {
             continue;
@@ -236,17 +396,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         CHECK(rcb == rc);
         if (rc == WM_OK) {
-            CHECK(same_results(res_a, res_b, nr));
+            CHECK(same_results(res_a, res_b, nr, false));
         } else {
             CHECK(ea.msg != NULL && eb.msg != NULL && strcmp(ea.msg, eb.msg) == 0);
+            CHECK(same_trace(a, b));
         }
     }
-    if (comparable) {
-        wm_memory *ma = wm_instance_memory(a), *mb = wm_instance_memory(b);
-        CHECK((ma == NULL) == (mb == NULL));
+    for (unsigned k = 1; k < NINST; k++) {
+        if (inst[k] == NULL || !(k == 1u ? comparable : comparable_c)) {
+            continue;
+        }
+        wm_memory *ma = wm_instance_memory(a), *mk = wm_instance_memory(inst[k]);
+        CHECK((ma == NULL) == (mk == NULL));
         if (ma != NULL) {
-            CHECK(wm_memory_bytes(ma) == wm_memory_bytes(mb));
-            CHECK(memcmp(wm_memory_data(ma), wm_memory_data(mb), wm_memory_bytes(ma)) == 0);
+            CHECK(wm_memory_bytes(ma) == wm_memory_bytes(mk));
+            CHECK(same_memory(wm_memory_data(ma), wm_memory_data(mk), wm_memory_bytes(ma), k > 1u));
         }
     }
     return 0;

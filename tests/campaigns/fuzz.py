@@ -91,12 +91,14 @@ class Target:
 TARGETS: dict[str, Target] = {
     "load": Target("load", 65536, ("runtime/reader.c", "runtime/loader.c", "runtime/validate.c",
                                    "runtime/instance.c", "runtime/interp.c", "runtime/api.c",
-                                   "runtime/float.c")),
+                                   "runtime/float.c", "runtime/predecode.c",
+                                   "runtime/interp_pd.c", "runtime/pd_trace.c")),
     "frame": Target("frame", 16384, ("protocol/cobs.c", "base/wm_crc32.c", "protocol/frame.c",
                                      "protocol/protocol.c", "store/store.c",
                                      "device/device.c", "supervisor/supervisor.c",
                                      "supervisor/sup_run.c", "supervisor/keys.c",
-                                     "supervisor/crash.c", "sandbox/kv.c"),
+                                     "supervisor/crash.c", "supervisor/sup_form.c",
+                                     "sandbox/kv.c"),
                     # the oracle sees every call the device makes into the runtime
                     wrap=("wm_call",)),
     "package": Target("package", 65536, ("sandbox/package.c", "sandbox/policy.c",
@@ -137,11 +139,16 @@ def _compile(cmd: list[str], what: str) -> None:
         raise CampaignError(f"{what} failed:\n{(proc.stderr + proc.stdout)[-3000:]}")
 
 
+# What the firmware images define besides the build description (platformio.ini's
+# build_flags): the pre-decoder, which fuzz_load and fuzz_frame then drive too.
+DEFINES = ("-DWM_PREDECODE=1",)
+
+
 def compile_flags(flavor: str) -> list[str]:
     """The fuzzers' compile flags: the build description's (-std, warnings, defines, include
-    path) and the flavor's instrumentation."""
+    path), the firmware's DEFINES and the flavor's instrumentation."""
     desc = build_desc()
-    return [*desc.common_flags(), *FLAVORS[flavor][0], *desc.include_flags()]
+    return [*desc.common_flags(), *DEFINES, *FLAVORS[flavor][0], *desc.include_flags()]
 
 
 def build(target: str, flavor: str = "asan") -> Path:
