@@ -229,7 +229,11 @@ do_call:
     {
         const wm_funcdef *d = callee->def;
         if (x->depth >= x->max_frames) EXHAUST();
-        if ((uint64_t)(x->stack_end - sp) < (uint64_t)d->nlocals + d->max_height + 1) EXHAUST();
+        /* In place a caller's frame holds one slot more at a call than here (interp.c
+         * spills its cached top, at height 0 too), so a frame below counts one slot more:
+         * the stack runs out at the same depth, with the same fuel spent, as in place. */
+        if ((uint64_t)(x->stack_end - sp) < (uint64_t)d->nlocals + d->max_height + 1 + x->depth)
+            EXHAUST();
         wm_frame *fr = &x->frames[x->depth++];
         fr->pc = (const uint8_t *)(const void *)pc;
         fr->stp = NULL;
