@@ -177,7 +177,15 @@ wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t
             res[i].of.i64 = 0;
         }
         inst->trap_msg = NULL;
+        /* An outermost call's own fuel, as for wasm: what the function's wm_charge takes
+         * from and wm_fuel_left then reports (it read the last call's, e.g. as a budget) */
+        bool outer = x->state != WM_RUNNING;
+        if (outer) {
+            x->fuel = fuel;
+            x->owed = 0;
+        }
         wm_err e = f->host->fn(inst, f->host->user, args, res);
+        if (outer) x->owed = 0; /* the call is over (finish) */
         if (e) return wm_trap_err(err, e, inst->trap_msg ? inst->trap_msg : "host function failed");
         for (uint32_t i = 0; i < nresults; i++) results[i] = res[i];
         return WM_OK;
