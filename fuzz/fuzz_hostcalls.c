@@ -669,11 +669,16 @@ static void spans_of(const entry *e, const wm_val *a, spans *sp)
 static void check_poll_clock(const wm_val *a)
 {
     uint32_t subs = a[0].of.i32, evs = a[1].of.i32, n = a[2].of.i32, nev;
-    memcpy(&nev, g.mem + a[3].of.i32, 4);
+    uint64_t count_at = a[3].of.i32;
+    memcpy(&nev, g.mem + count_at, 4);
     CHECK(nev <= n);
     bool fired = false;
     for (uint32_t i = 0; i < nev && i < n; i++) {
-        const uint8_t *ev = g.mem + evs + 32u * i;
+        uint64_t at = (uint64_t)evs + 32u * i;
+        if (at + 11u > count_at && at + 8u < count_at + 4u) {
+            continue; /* the count, written last, lies over its error and type */
+        }
+        const uint8_t *ev = g.mem + at;
         fired = fired || (ev[10] == 0 && ev[8] == 0 && ev[9] == 0);
     }
     if (!fired) return;
