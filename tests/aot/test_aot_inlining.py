@@ -128,6 +128,28 @@ def test_only_small_loop_free_callees_of_recursive_loops_are_forced(tmp_path):
     assert re.search(rf"wf{PEEK}\(fl, c, s\di, mb, msz\)", src)
 
 
+def test_a_dispatcher_of_an_inlined_functions_type_compiles(tmp_path):
+    """A call_indirect of $op's type: its dispatcher lists every defined function of that
+    type, $op too (never in a table, so never called there), and that call passes the
+    memory base and size $op takes inlined. Without them the C did not compile ("too few
+    arguments to function"; the differential campaign's seed 13, module 1620)."""
+    wat = MATCH.rstrip()[:-1] + """
+  (table 1 funcref)
+  (elem (i32.const 0) $match)
+  (func (export "ind") (param i32 i32 i32) (result i32)
+    (call_indirect (param i32 i32 i32) (result i32)
+      (local.get 0) (local.get 1) (local.get 2) (i32.const 0))))
+"""
+    wasm = wat_to_wasm(tmp_path, "match_table", wat).read_bytes()
+    mod = read_module(wasm)
+    calls = stackcheck.call_sites(mod)
+    assert OP in inlining.forced(mod, calls, escaping_functions(mod),
+                                 callloops.calling_loops(mod, calls))
+    src = translate(mod).source
+    assert re.search(rf"case {OP}: .*wf{OP}\(fl, c, a0, a1, a2, c->mem, MSZ_LOAD\(\)\)", src)
+    compile_wasm(wasm, get_target("host"), use_cache=False)
+
+
 @pytest.mark.parametrize("target", ["cortex-m4", "rv32imac"])
 def test_gcc_inlines_it(tmp_path, target):
     keep = tmp_path / "keep"

@@ -1803,6 +1803,10 @@ def _call_from_runtime(info: _ModuleInfo, j: int, args: str, bind: str, then: st
     """A call of defined function j with the slice in c->fuel (from an entry or a
     dispatcher): `bind` takes its result, `then` follows. The entry is charged here, as a
     direct call charges it (a flat leaf's return too, CHARGE3)."""
+    if info.mem_in(j):
+        # an inlined function: never the runtime's to call (inlining.py), but a dispatcher
+        # lists every function of its type, so the call must compile
+        args += ", c->mem, MSZ_LOAD()"
     if not info.fuel_plans:
         return f"{{ {bind}wf{j}(c{args}); {then} }}"
 
