@@ -42,10 +42,10 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.campaigns.common import CAMPAIGN_DIR, CampaignError, Stopwatch, Table, save_report
+from tests.campaigns.common import CAMPAIGN_DIR, CampaignError, Stopwatch, Table
 from tests.campaigns.differential import (
     MEMHASH,
     MEMHASH_WAT,
@@ -55,6 +55,7 @@ from tests.campaigns.differential import (
     Engine,
     Outcome,
     aot_available,
+    conclude,
     make_engines,
     nan_blind,
     trap_kind,
@@ -770,15 +771,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.print:
         print(make_shape(random.Random(args.seed)).wat)
         return 0
-    try:
-        r = campaign(args.modules, args.engine or default_engines(), args.seed,
-                     minutes=args.minutes)
-    except CampaignError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    print(report(r))
-    save_report("aot_shapes", asdict(r))
-    return 1 if r.refused or r.mismatches or r.engine_reports else 0
+    return conclude("aot_shapes", lambda: campaign(args.modules, args.engine or default_engines(),
+                                                   args.seed, minutes=args.minutes), report)
 
 
 if __name__ == "__main__":

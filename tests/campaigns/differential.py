@@ -41,10 +41,10 @@ import struct
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from tests.campaigns.common import CAMPAIGN_DIR, CampaignError, Stopwatch, Table, save_report
 from tests.harness.spec_driver import Answer, DriverProcess, escape_name, list_exports
@@ -463,6 +463,30 @@ def report(r: DiffResult) -> str:
     return "\n".join(lines)
 
 
+class Compared(Protocol):
+    """What a comparison campaign's result says went wrong (a dataclass)."""
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+    refused: list[str]
+    mismatches: list[str]
+    engine_reports: list[str]
+
+
+_R = TypeVar("_R", bound=Compared)
+
+
+def conclude(name: str, run: Callable[[], _R], describe: Callable[[_R], str]) -> int:
+    """A comparison campaign run as a command: its report printed and saved as `name`;
+    the exit status 1 on any difference, 2 when it could not run."""
+    try:
+        r = run()
+    except CampaignError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(describe(r))
+    save_report(name, asdict(r))
+    return 1 if r.refused or r.mismatches or r.engine_reports else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.campaigns.differential",
                                  description=__doc__,
@@ -477,14 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = args.engine or default_engines()
     if not args.engine and "aot" not in names:
         print(f"note: {aot_available()}; comparing without AOT", file=sys.stderr)
-    try:
-        r = campaign(args.modules, names, args.seed)
-    except CampaignError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    print(report(r))
-    save_report("differential", asdict(r))
-    return 1 if r.refused or r.mismatches or r.engine_reports else 0
+    return conclude("differential", lambda: campaign(args.modules, names, args.seed), report)
 
 
 if __name__ == "__main__":
