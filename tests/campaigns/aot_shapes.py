@@ -56,6 +56,7 @@ from tests.campaigns.differential import (
     Outcome,
     aot_available,
     conclude,
+    load_everywhere,
     make_engines,
     nan_blind,
     trap_kind,
@@ -602,11 +603,7 @@ def _answer(a: Answer) -> Outcome:
 
 def run_shape(engines: Sequence[Engine], shape: Shape, path: Path, rng: random.Random,
               res: ShapesResult, keep: Path | None) -> None:
-    loaded = [e.load(path) for e in engines]
-    for e, got in zip(engines, loaded, strict=True):
-        if isinstance(got, str):
-            res.refused.append(f"{path.name}: {e.name} refused: {got}")
-    if any(isinstance(x, str) for x in loaded):
+    if load_everywhere(engines, path, res.refused) is None:
         return
     res.modules += 1
     for e in engines:  # where the sliced engines suspend: the memory they hash there

@@ -378,16 +378,24 @@ class DiffResult:
     seconds: float = 0.0
 
 
-def run_module(engines: Sequence[Engine], path: Path, rng: random.Random,
-               res: DiffResult) -> None:
+def load_everywhere(engines: Sequence[Engine], path: Path,
+                    refused: list[str]) -> list[list[tuple[str, str, str]]] | None:
+    """The module loaded on every engine: each one's list of exports, or None when any
+    refused it (each refusal recorded in `refused`)."""
     loaded = [e.load(path) for e in engines]
+    lists = [got for got in loaded if not isinstance(got, str)]
     for e, got in zip(engines, loaded, strict=True):
         if isinstance(got, str):
-            res.refused.append(f"{path.name}: {e.name} refused a valid module: {got}")
-    if any(isinstance(x, str) for x in loaded):
+            refused.append(f"{path.name}: {e.name} refused a valid module: {got}")
+    return lists if len(lists) == len(loaded) else None
+
+
+def run_module(engines: Sequence[Engine], path: Path, rng: random.Random,
+               res: DiffResult) -> None:
+    loaded = load_everywhere(engines, path, res.refused)
+    if loaded is None:
         return
     funcs = loaded[0]
-    assert not isinstance(funcs, str)
     for e, got in zip(engines[1:], loaded[1:], strict=True):
         if got != funcs:
             res.mismatches.append(f"{path.name}: {e.name} lists exports {got}, "
