@@ -33,7 +33,6 @@ of `wasmote.aot.translate`): the generator is worthless where they do not fire.
 from __future__ import annotations
 
 import argparse
-import functools
 import random
 import re
 import shutil
@@ -55,6 +54,7 @@ from tests.campaigns.differential import (
     Engine,
     Outcome,
     aot_available,
+    aot_engine,
     conclude,
     load_everywhere,
     make_engines,
@@ -675,15 +675,7 @@ def engines_for(names: Sequence[str]) -> list[Engine]:
         if name != NOFUEL:
             out += make_engines([name])
             continue
-        why = aot_available()
-        if why:
-            raise CampaignError(why)
-        from tests.harness.aot_spec_transport import AotTransport
-        from wasmote import posix_build
-        from wasmote.aot.targets import get_target
-        out.append(DriverEngine(NOFUEL, posix_build.build_program("wasmote-spec", "release"),
-                                wrap=functools.partial(AotTransport, target=get_target("host"),
-                                                       fuel=False)))
+        out.append(aot_engine(NOFUEL, fuel=False))
     return out
 
 

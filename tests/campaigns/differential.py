@@ -318,8 +318,17 @@ def aot_available() -> str | None:
     return None
 
 
-def _aot_transport(cls: Any, target: Any, inner: DriverProcess) -> Any:
-    return cls(inner, target)
+def aot_engine(name: str, *, sliced: bool = False, fuel: bool = True) -> DriverEngine:
+    """The spec driver running each module as AOT code compiled for this host (`fuel`:
+    metered, as users run it; without, only where a campaign says how it compares)."""
+    why = aot_available()
+    if why:
+        raise CampaignError(why)
+    from tests.harness.aot_spec_transport import AotTransport
+    from wasmote.aot.targets import get_target
+    return DriverEngine(name, posix_build.build_program("wasmote-spec", "release"),
+                        sliced=sliced, wrap=functools.partial(
+                            AotTransport, target=get_target("host"), fuel=fuel))
 
 
 def make_engines(names: Sequence[str]) -> list[Engine]:
@@ -338,15 +347,7 @@ def make_engines(names: Sequence[str]) -> list[Engine]:
                 engines.append(DriverEngine(name, exe, sliced=name == "pd-sliced",
                                             predecode=True))
             else:
-                why = aot_available()
-                if why:
-                    raise CampaignError(why)
-                from tests.harness.aot_spec_transport import AotTransport
-                from wasmote.aot.targets import get_target
-                engines.append(DriverEngine(name, exe, sliced=name == "aot-sliced",
-                                            wrap=functools.partial(
-                                                _aot_transport, AotTransport,
-                                                get_target("host"))))
+                engines.append(aot_engine(name, sliced=name == "aot-sliced"))
         elif name == "wasmtime":
             engines.append(WasmtimeEngine())
         else:

@@ -6,7 +6,6 @@ comparison sees AOT code that meters fuel differently."""
 
 from __future__ import annotations
 
-import functools
 import random
 import shutil
 from collections import Counter
@@ -53,9 +52,6 @@ def test_a_fuel_difference_is_reported(tmp_path: Path) -> None:
     """AOT code compiled without fuel against the interpreter, compared as if it metered
     fuel (not as the campaign's aot-nofuel engine, which drops out at the first cut): a
     call the cap cuts on one runs to its end on the other, and the campaign must say so."""
-    from tests.harness.aot_spec_transport import AotTransport
-    from wasmote.aot.targets import get_target
-    wasm = tmp_path / "loop.wasm"
     shape = s.Shape('(module (memory 1) (func (export "f0") (param i32 i32 i32) (result i32)'
                     ' (local $i i32) (loop $l (i32.store (i32.const 0x8000) (local.get $i))'
                     ' (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1)))'
@@ -64,8 +60,7 @@ def test_a_fuel_difference_is_reported(tmp_path: Path) -> None:
     wasm = s.assemble(shape.wat, tmp_path, "loop")
     exe = posix_build.build_program("wasmote-spec", "release")
     interp = d.DriverEngine("interp", exe)
-    free = d.DriverEngine("unmetered", exe, wrap=functools.partial(
-        AotTransport, target=get_target("host"), fuel=False))
+    free = d.aot_engine("unmetered", fuel=False)
     engines: list[d.Engine] = [interp, free]
     res = s.ShapesResult([e.name for e in engines])
     try:
