@@ -84,8 +84,8 @@ PROGRAMS: dict[str, Program] = {
     ),
 }
 
-# The pre-decoded interpreter (docs/predecoded.md) is compiled into the posix build only
-# until stage 2 brings it to the boards (the images stay as they are meanwhile).
+# The pre-decoded interpreter (docs/predecoded.md), as in the QEMU images (platformio.ini's
+# [qemu] build_flags): every host build of the device C has it (posix, the fuzzers).
 POSIX_DEFINES = ("-DWM_PREDECODE=1",)
 
 CORE_DIR = FIRMWARE_DIR / "src" / "core"

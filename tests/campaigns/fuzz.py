@@ -50,6 +50,7 @@ from tests.campaigns.common import (
 from tests.campaigns.hostcall_seeds import hostcall_seeds
 from wasmote.build_desc import build_desc
 from wasmote.paths import BUILD_DIR, FIRMWARE_DIR, REPO_ROOT
+from wasmote.posix_build import POSIX_DEFINES
 
 FUZZ_DIR = REPO_ROOT / "fuzz"
 REGRESSIONS = FUZZ_DIR / "regressions"
@@ -139,16 +140,12 @@ def _compile(cmd: list[str], what: str) -> None:
         raise CampaignError(f"{what} failed:\n{(proc.stderr + proc.stdout)[-3000:]}")
 
 
-# What the firmware images define besides the build description (platformio.ini's
-# build_flags): the pre-decoder, which fuzz_load and fuzz_frame then drive too.
-DEFINES = ("-DWM_PREDECODE=1",)
-
-
 def compile_flags(flavor: str) -> list[str]:
     """The fuzzers' compile flags: the build description's (-std, warnings, defines, include
-    path), the firmware's DEFINES and the flavor's instrumentation."""
+    path), the host builds' defines (posix_build.POSIX_DEFINES: the pre-decoder, which
+    fuzz_load and fuzz_frame then drive too) and the flavor's instrumentation."""
     desc = build_desc()
-    return [*desc.common_flags(), *DEFINES, *FLAVORS[flavor][0], *desc.include_flags()]
+    return [*desc.common_flags(), *POSIX_DEFINES, *FLAVORS[flavor][0], *desc.include_flags()]
 
 
 def build(target: str, flavor: str = "asan") -> Path:
