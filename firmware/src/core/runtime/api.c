@@ -170,6 +170,8 @@ wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t
             return wm_fail(err, WM_ERR_ARGS, NULL, NULL,
                            "funcref argument is not null or a function of the instance");
     }
+    /* called by a function of this instance, not the outermost call */
+    bool nested = x->state == WM_RUNNING;
     if (f->host) { /* no wasm involved */
         wm_val res[16];
         for (uint32_t i = 0; i < t->nresults; i++) {
@@ -179,20 +181,18 @@ wm_err wm_call(wm_instance *inst, const wm_func *f, const wm_val *args, uint32_t
         inst->trap_msg = NULL;
         /* An outermost call's own fuel, as for wasm: what the function's wm_charge takes
          * from and wm_fuel_left then reports (it read the last call's, e.g. as a budget) */
-        bool outer = x->state != WM_RUNNING;
-        if (outer) {
+        if (!nested) {
             x->fuel = fuel;
             x->owed = 0;
         }
         wm_err e = f->host->fn(inst, f->host->user, args, res);
-        if (outer) x->owed = 0; /* the call is over (finish) */
+        if (!nested) x->owed = 0; /* the call is over (finish) */
         if (e) return wm_trap_err(err, e, inst->trap_msg ? inst->trap_msg : "host function failed");
         for (uint32_t i = 0; i < nresults; i++) results[i] = res[i];
         return WM_OK;
     }
     if (f->inst && f->inst->native) /* AOT-compiled: core/aot runs it natively */
         return f->inst->mod->native->call(inst, f, args, nargs, results, nresults, fuel, err);
-    bool nested = x->state == WM_RUNNING;
     wm_exec saved;
     wm_memcpy(&saved, x, sizeof saved); /* own copy: the core links no memcpy */
     uint64_t *base = nested ? x->sp : x->stack;
