@@ -58,6 +58,7 @@ from bench.interp import (
     run_wasmtime,
     wasm3_error,
 )
+from bench.program_probe import usable
 from bench.workloads import (
     EMPTY,
     KERNELS,
@@ -580,7 +581,8 @@ def by_family(kernels: tuple[Workload, ...], heading: Callable[[str], str],
 
 def left_out() -> str:
     if not PROGRAMS_LEFT_OUT:
-        return "Every Embench-IoT program of ../shared/bench-programs/ builds freestanding."
+        return ("Every Embench-IoT program of ../shared/bench-programs/ builds freestanding "
+                "and verifies.")
     return "Left out: " + "; ".join(f"{k} ({v})" for k, v in PROGRAMS_LEFT_OUT.items())
 
 
@@ -599,7 +601,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="leave out the isolated and sliced engines on the M4")
     ap.add_argument("--no-sizes", action="store_true")
     args = ap.parse_args(argv)
-    kernels = select(POOL, args.kernels)
+    kernels = usable(select(POOL, args.kernels))
     interp, mpu = not args.no_interp, not args.no_mpu
     if any(k.suite != "kernel" for k in kernels):
         print(left_out() + "\n")

@@ -384,6 +384,9 @@ def annotate(kernel: str, n: int, top: int = 40) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # program_probe runs programs with this module's run_wasmtime: imported here, not above
+    from bench.program_probe import usable
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply each kernel's work")
     ap.add_argument("--reps", type=int, default=3, help="wall-time repetitions")
@@ -401,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         print(annotate(k.name, max(1, round(k.n * args.scale / 4))))
         return 0
     chosen = select((*KERNELS, *PROGRAMS), args.kernels) if args.kernels else KERNELS
+    chosen = usable(chosen)
     callgrind = not args.no_callgrind and shutil.which("valgrind") is not None
     if not args.no_callgrind and not callgrind:
         print("valgrind not found: wall time only", file=sys.stderr)

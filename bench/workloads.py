@@ -18,18 +18,21 @@ Two families:
   checksum is `result << 1 | verified`: every engine must agree, and `verified` must be 1.
   They link the same small C library (bench/programs/libc.c) on every engine.
 
-`PROGRAMS_LEFT_OUT` names the suite's programs that are not built, with the reason.
+A program in the suite's src/ that the table below does not describe (another release) is
+built from all its C files; `PROGRAMS_LEFT_OUT` names the programs a bench leaves out, with
+the reason (bench/program_probe.py: it does not build freestanding, or does not verify).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wasmote.paths import BUILD_DIR, REPO_ROOT
@@ -85,6 +88,9 @@ class Workload:
     own: bool = True             # the project's C (strict warnings)
     # bare-metal flags of the project's own kernels (as they always had them)
     arm_extra: tuple[str, ...] = field(default=())
+    # found in the suite's src/ but not described in _EMBENCH (another release): a bench
+    # leaves it out, with the reason, when it does not build or verify (bench/program_probe.py)
+    discovered: bool = False
 
     @property
     def lang_flags(self) -> tuple[str, ...]:
@@ -267,15 +273,48 @@ EMBENCH_NAMES = {"crc32": "embench-crc32"}
 PROGRAMS_LEFT_OUT: dict[str, str] = {}
 
 
-def _embench(name: str) -> Workload:
-    files, extra, what = _EMBENCH[name]
-    src = EMBENCH / "src" / name
+def _embench_program(root: Path, name: str, files: Sequence[str], extra: Sequence[str],
+                     what: str, discovered: bool = False) -> Workload:
+    src = root / "src" / name
     return Workload(
         EMBENCH_NAMES.get(name, name), 1, what, suite="Embench-IoT",
-        units=(*(Unit(src / f) for f in files), Unit(EMBENCH / "support" / "beebsc.c"),
+        units=(*(Unit(src / f) for f in files), Unit(root / "support" / "beebsc.c"),
                Unit(PROGRAMS_C / "embench_run.c"), _LIBC),
-        include_dirs=(_INCLUDE, KERNEL_DIR, EMBENCH / "support", src),
-        flags=("-include", str(PROGRAMS_C / "embench_config.h"), *extra), own=False)
+        include_dirs=(_INCLUDE, KERNEL_DIR, root / "support", src),
+        flags=("-include", str(PROGRAMS_C / "embench_config.h"), *extra), own=False,
+        discovered=discovered)
+
+
+def _embench(name: str) -> Workload:
+    files, extra, what = _EMBENCH[name]
+    return _embench_program(EMBENCH, name, files, extra, what)
+
+
+_PROGRAM_DIR_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def discover_programs(root: Path = EMBENCH) -> tuple[Workload, ...]:
+    """The programs in root/src/ that _EMBENCH does not describe (a release of the suite
+    other than the one this table was written for), each built from all its C files as the
+    suite's own build does. Whether one builds and verifies is for the bench to find out
+    (bench/program_probe.py); a name that would clash with a kernel's gets `embench-`."""
+    src = root / "src"
+    if not src.is_dir():
+        return ()
+    out = []
+    for d in sorted(p for p in src.iterdir() if p.is_dir() and p.name not in _EMBENCH):
+        files = sorted(f.name for f in d.glob("*.c"))
+        if not files:
+            continue
+        if not _PROGRAM_DIR_NAME.fullmatch(d.name):
+            PROGRAMS_LEFT_OUT[d.name] = "its folder's name is not a C identifier"
+            continue
+        w = _embench_program(root, d.name, files, (), "found in the suite, not described here",
+                             discovered=True)
+        if w.name in _KERNEL_NAMES:
+            w = replace(w, name=f"embench-{w.name}")
+        out.append(w)
+    return tuple(out)
 
 
 def _coremark(iterations: int) -> Workload:
@@ -291,7 +330,9 @@ def _coremark(iterations: int) -> Workload:
         flags=("-Dmain=coremark_main",), own=False)
 
 
-PROGRAMS: tuple[Workload, ...] = (*(_embench(p) for p in _EMBENCH), _coremark(10))
+_KERNEL_NAMES = {k.name for k in (*KERNELS, *MORE_KERNELS, EMPTY)}
+PROGRAMS: tuple[Workload, ...] = (*(_embench(p) for p in _EMBENCH), *discover_programs(),
+                                  _coremark(10))
 
 
 def check_verified(w: Workload, checksum: int) -> None:

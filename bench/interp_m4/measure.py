@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from bench.bare_image import run_icount
 from bench.interp import run_native, run_wasmtime
 from bench.interp_m4.image import ENGINES, Footprint, Module, build, engine_footprint
+from bench.program_probe import usable
 from bench.workloads import (
     EMPTY,
     KERNELS,
@@ -222,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
                          "(bench/interp_m4/pd_install.py)")
     args = ap.parse_args(argv)
     chosen = select((*KERNELS, *PROGRAMS), args.kernels) if args.kernels else KERNELS
+    chosen = usable(chosen)
     if args.install:
         from bench.interp_m4 import pd_install  # it builds on this module's module_of
 

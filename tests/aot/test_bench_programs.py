@@ -13,7 +13,16 @@ import pytest
 
 from bench.aot import package, run_driver
 from bench.interp import run_native, run_ours, run_wasmtime
-from bench.workloads import PROGRAMS, WorkloadCheckError, by_name, check_verified
+from bench.program_probe import usable
+from bench.workloads import (
+    EMBENCH,
+    PROGRAMS,
+    PROGRAMS_LEFT_OUT,
+    WorkloadCheckError,
+    by_name,
+    check_verified,
+    discover_programs,
+)
 from bench.workloads import programs_available as _available
 from wasmote import posix_build
 
@@ -60,3 +69,67 @@ def test_a_failed_verification_is_an_error():
 def test_every_program_has_a_unique_name():
     names = [p.name for p in PROGRAMS]
     assert len(names) == len(set(names)) == 20
+
+
+# A release of the suite with programs this copy lacks: each a folder of C files under src/
+_FOUND = {
+    "tinyprog": """
+static int data[64];
+void initialise_benchmark(void) { for (int i = 0; i < 64; i++) data[i] = i; }
+int benchmark(void) { int s = 0; for (int i = 0; i < 64; i++) s += data[i]; return s; }
+int verify_benchmark(int r) { return r == 2016; }
+""",
+    # a kernel's name: the program becomes embench-matmul
+    "matmul": """
+static volatile int x = 6;
+void initialise_benchmark(void) {}
+int benchmark(void) { return x * 7; }
+int verify_benchmark(int r) { return r == 42; }
+""",
+    # libm, which the bench's C library does not have
+    "needsmath": """
+double cos(double);
+static volatile double x = 0.5;
+void initialise_benchmark(void) {}
+int benchmark(void) { return (int)(cos(x) * 1000); }
+int verify_benchmark(int r) { return r == 877; }
+""",
+    "wrongverify": """
+void initialise_benchmark(void) {}
+int benchmark(void) { return 1; }
+int verify_benchmark(int r) { return r == 2; }
+""",
+}
+
+
+@pytest.fixture
+def left_out_restored():
+    saved = dict(PROGRAMS_LEFT_OUT)
+    yield PROGRAMS_LEFT_OUT
+    PROGRAMS_LEFT_OUT.clear()
+    PROGRAMS_LEFT_OUT.update(saved)
+
+
+def test_programs_of_another_release_are_found_run_or_left_out_with_why(tmp_path, driver,
+                                                                          left_out_restored):
+    """The bench runs every program of the suite that builds freestanding and lists the
+    others with the reason, also those of a release its table does not describe."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "support").symlink_to(EMBENCH / "support")
+    (tmp_path / "src" / "crc32").symlink_to(EMBENCH / "src" / "crc32")  # described: not found
+    for name, text in _FOUND.items():
+        (tmp_path / "src" / name).mkdir()
+        (tmp_path / "src" / name / f"{name}.c").write_text(text)
+    found = discover_programs(tmp_path)
+    assert [w.name for w in found] == ["embench-matmul", "needsmath", "tinyprog",
+                                       "wrongverify"]
+    runs = usable(found)
+    assert [w.name for w in runs] == ["embench-matmul", "tinyprog"]
+    assert "undefined symbol: cos" in left_out_restored["needsmath"]
+    assert left_out_restored["needsmath"].startswith("does not build freestanding: ")
+    assert left_out_restored["wrongverify"] == "its own verification fails on wasmtime"
+    for w in runs:
+        ref = run_wasmtime(w.wasm(), 1)
+        check_verified(w, ref)
+        assert run_ours(driver, w.wasm(), 1, 1)[0] == ref
+    assert usable([by_name("coremark")]) == (by_name("coremark"),)  # described: not probed
