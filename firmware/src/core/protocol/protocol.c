@@ -256,8 +256,34 @@ static int do_info(wm_protocol *p, const wm_frame_header *req, wm_out *o)
     return respond(p, req, WM_ST_OK, o->len);
 }
 
+#define MS_PER_HOUR 3600000
+
+/* The bucket of erases for pushes that install nothing new (wire.h, WM_PUSH_WASTE_*),
+ * refilled for the time since it was last looked at (a wrap of millis refills less, never
+ * more). */
+static void waste_refill(wm_protocol *p)
+{
+    uint32_t now = p->cfg.millis != NULL ? p->cfg.millis() : 0u;
+    int64_t full = (int64_t)WM_PUSH_WASTE_ERASES * MS_PER_HOUR;
+    p->waste_level += (int64_t)(uint32_t)(now - p->waste_ms) * WM_PUSH_WASTE_PER_HOUR;
+    p->waste_ms = now;
+    if (p->waste_level > full) {
+        p->waste_level = full;
+    }
+}
+
+/* The open push ends without installing anything new: the sectors erased since it began
+ * (its run, a compaction, its tail) are charged. Called once per push. */
+static void waste_charge(wm_protocol *p)
+{
+    uint32_t now = wm_store_erases(p->cfg.store);
+    p->waste_level -= (int64_t)(uint32_t)(now - p->push_erases) * MS_PER_HOUR;
+    p->push_erases = now;
+}
+
 static int do_push_begin(wm_protocol *p, const wm_frame_header *req, wm_in *in, wm_out *o)
 {
+    wm_store *st = p->cfg.store;
     char name[WM_STORE_NAME_MAX + 1];
     uint32_t size = in_u32(in), flags = in_u32(in), held = 0;
     const uint8_t *sha = in_take(in, 32);
@@ -268,14 +294,33 @@ static int do_push_begin(wm_protocol *p, const wm_frame_header *req, wm_in *in, 
         return respond_error(p, req, WM_ST_BAD_NAME,
                              "module name must be 1-31 characters of A-Z a-z 0-9 . _ -");
     }
-    if (!wm_store_pending_matches(p->cfg.store, name, size, sha, flags, &held)) {
-        /* A different push supersedes an abandoned one. */
-        wm_store_abort(p->cfg.store);
-        if (size > wm_store_capacity(p->cfg.store)) {
+    if (!wm_store_pending_matches(st, name, size, sha, flags, &held)) {
+        /* A different push supersedes an abandoned one, whose erases were for nothing. */
+        wm_store_info open;
+        if (wm_store_pending(st, &open, &held)) {
+            waste_charge(p);
+        }
+        wm_store_abort(st);
+        if (size > wm_store_capacity(st)) {
             return respond_error(p, req, WM_ST_TOO_LARGE, "module larger than the whole store");
         }
-        int rc = wm_store_begin(p->cfg.store, name, size, sha, flags);
+        waste_refill(p);
+        if (p->waste_level <= 0) {
+            char buf[WM_MSG_MAX];
+            wm_msg m;
+            (void)fresh_msg(&m, buf);
+            wm_msg_put(&m, "too many pushes that installed nothing: flash erase budget spent "
+                           "(");
+            wm_msg_put_u(&m, WM_PUSH_WASTE_PER_HOUR);
+            wm_msg_put(&m, " an hour); try again in ");
+            wm_msg_put_u(&m, (uint64_t)(-p->waste_level) / WM_PUSH_WASTE_PER_HOUR / 1000u + 1u);
+            wm_msg_put(&m, " s");
+            return respond_msg(p, req, WM_ST_BUSY, &m);
+        }
+        p->push_erases = wm_store_erases(st);
+        int rc = wm_store_begin(st, name, size, sha, flags);
         if (rc != WM_STORE_OK) {
+            waste_charge(p);
             return store_error(p, req, rc, NULL);
         }
         held = 0;
@@ -311,6 +356,7 @@ static int do_push_chunk(wm_protocol *p, const wm_frame_header *req, wm_in *in, 
     if (offset == written) {
         int rc = wm_store_write(st, offset, in->p + in->pos, (uint32_t)(in->len - in->pos));
         if (rc != WM_STORE_OK) {
+            waste_charge(p);
             wm_store_abort(st);
             return store_error(p, req, rc, NULL);
         }
@@ -418,15 +464,24 @@ static int do_commit(wm_protocol *p, const wm_frame_header *req)
     wm_store *st = p->cfg.store;
     char name[WM_STORE_NAME_MAX + 1];
     name[0] = '\0';
-    wm_store_info pending;
-    uint32_t written;
-    if (wm_store_pending(st, &pending, &written)) {
+    wm_store_info pending, live;
+    uint32_t written, i;
+    bool open = wm_store_pending(st, &pending, &written), same = false;
+    if (open) {
         size_t n = wm_strlen(pending.name); /* at most WM_STORE_NAME_MAX: the store's own */
         wm_memcpy(name, pending.name, n + 1u);
+        /* the image already installed under this name, pushed again (replayable by anyone
+         * on the line: the push is open) */
+        same = wm_store_find(st, name, &i) == WM_STORE_OK &&
+               wm_store_get(st, i, &live) == WM_STORE_OK && live.size == pending.size &&
+               wm_memeq(live.sha256, pending.sha256, 32);
     }
     char buf[WM_MSG_MAX];
     wm_msg why;
     int rc = wm_store_commit(st, p->cfg.validate, p->cfg.validate_ctx, fresh_msg(&why, buf));
+    if (open && !wm_store_pending(st, &pending, &written) && (rc != WM_STORE_OK || same)) {
+        waste_charge(p); /* refused (the push is abandoned), or the same image again */
+    }
     if (rc != WM_STORE_OK) {
         return store_error(p, req, rc, &why);
     }
@@ -755,6 +810,9 @@ void wm_protocol_init(wm_protocol *p, const wm_protocol_config *cfg)
     p->sub_ms = 0;
     p->run_name = NULL;
     p->reset_requested = false;
+    p->waste_level = (int64_t)WM_PUSH_WASTE_ERASES * MS_PER_HOUR;
+    p->waste_ms = cfg->millis != NULL ? cfg->millis() : 0u;
+    p->push_erases = 0;
     p->frames_ok = 0;
     p->frames_bad = 0;
 }

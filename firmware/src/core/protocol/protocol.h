@@ -151,6 +151,12 @@ typedef struct wm_protocol {
     uint32_t sub_start_ms, sub_ms;
     const char *run_name; /* the module a RUN in progress calls, or NULL */
     bool reset_requested;
+    /* store erases of pushes that install nothing new (WM_PUSH_WASTE_*): the bucket in
+     * erase-milliseconds (an erase is 3600000; WM_PUSH_WASTE_PER_HOUR come back per ms), when
+     * it was last refilled, and the store's erase count when the open push began */
+    int64_t waste_level;
+    uint32_t waste_ms;
+    uint32_t push_erases;
     /* counters for diagnostics and tests */
     uint32_t frames_ok;
     uint32_t frames_bad;

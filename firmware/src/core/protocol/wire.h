@@ -49,6 +49,13 @@
 /* Bridged publications (BRIDGE_OUT events) a device sends per second, all modules together;
  * more are dropped and counted (docs/fleet.md: the line's worst case). */
 #define WM_BRIDGE_OUT_PER_S 10u
+/* Sector erases of the module store spent on pushes that install nothing new (abandoned by
+ * another PUSH_BEGIN, refused at the commit, or the image already installed): a bucket of
+ * WM_PUSH_WASTE_ERASES, full at boot, refilled by WM_PUSH_WASTE_PER_HOUR; while it is
+ * empty PUSH_BEGIN answers BUSY. The push is open to anyone on the line, and each abandoned
+ * PUSH_BEGIN erased the same first free sector again (docs/security.md, "Store wear"). */
+#define WM_PUSH_WASTE_ERASES 256u
+#define WM_PUSH_WASTE_PER_HOUR 64u
 
 enum wm_frame_type {
     WM_FT_REQUEST = 1,

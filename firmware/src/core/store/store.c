@@ -146,6 +146,7 @@ int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
     st->pending = false;
     st->pending_idx = 0;
     st->written = 0;
+    st->erases = 0;
     if (s < 256u || (s & (s - 1u)) != 0 || flash->size < s || flash->size % s != 0) {
         return WM_STORE_EGEOMETRY;
     }
@@ -354,6 +355,7 @@ static int erase_if_dirty(wm_store *st, uint32_t addr)
         }
         for (uint32_t k = 0; k < sizeof buf; k++) {
             if (buf[k] != 0xFFu) {
+                st->erases++;
                 return f->erase(f->ctx, addr) == 0 ? WM_STORE_OK : WM_STORE_EFLASH;
             }
         }
@@ -689,6 +691,8 @@ int wm_store_commit(wm_store *st, wm_store_validate_fn validate, void *vctx, wm_
     st->pending = false;
     return delete_older(st, r->name, r);
 }
+
+uint32_t wm_store_erases(const wm_store *st) { return st->erases; }
 
 bool wm_store_pending(const wm_store *st, wm_store_info *out, uint32_t *written)
 {

@@ -75,6 +75,7 @@ typedef struct {
     bool pending;
     uint32_t pending_idx;
     uint32_t written;
+    uint32_t erases; /* sector erases since mount (wm_store_erases) */
     /* wm_store_on_move */
     void (*before_move)(void *ctx);
     void *move_ctx;
@@ -112,6 +113,8 @@ int wm_store_begin(wm_store *st, const char *name, uint32_t size, const uint8_t 
 int wm_store_write(wm_store *st, uint32_t offset, const uint8_t *data, uint32_t len);
 int wm_store_commit(wm_store *st, wm_store_validate_fn validate, void *vctx, wm_msg *why);
 void wm_store_abort(wm_store *st);
+/* Sector erases the store has done since it was mounted (wraps): what a push cost the flash. */
+uint32_t wm_store_erases(const wm_store *st);
 /* A tail for the install in progress, once its whole image is written and before its
  * commit (the commit's validate callback writes it): bytes derived from the image, e.g. its
  * pre-decoded form, kept after it in the same record and committed, moved and deleted with
