@@ -58,8 +58,14 @@ def ports_cmd(as_json: bool) -> None:
         click.echo(f"config: none ({PROJECT_FILE} or ~/.config/wasmote/config.toml)")
 
 
+# Longest console line held back for its newline: a device that never ends its line is
+# shown in pieces of this size, not buffered (and rescanned) without bound.
+CONSOLE_LINE_MAX = 4096
+
+
 class _Lines:
-    """Console text arrives in pieces: print whole lines, escaped."""
+    """Console text arrives in pieces: print whole lines (at most CONSOLE_LINE_MAX bytes
+    each), escaped."""
 
     def __init__(self, timestamps: bool) -> None:
         self.buf = b""
@@ -67,8 +73,14 @@ class _Lines:
 
     def feed(self, data: bytes) -> None:
         self.buf += data
-        while b"\n" in self.buf:
-            raw, self.buf = self.buf.split(b"\n", 1)
+        while True:
+            at = self.buf.find(b"\n", 0, CONSOLE_LINE_MAX + 1)
+            if at >= 0:
+                raw, self.buf = self.buf[:at], self.buf[at + 1:]
+            elif len(self.buf) > CONSOLE_LINE_MAX:
+                raw, self.buf = self.buf[:CONSOLE_LINE_MAX], self.buf[CONSOLE_LINE_MAX:]
+            else:
+                return
             text = escape(raw.decode("utf-8", "replace").rstrip("\r"))
             click.echo(f"{stamp(self.timestamps)}{text}")
 
