@@ -274,7 +274,8 @@ class DeviceClient:
     def _send_window(self, data: bytes, acked: int, chunk: int, window: int,
                      progress: ProgressFn | None) -> int:
         size = len(data)
-        next_off = acked
+        start = acked
+        next_off = sent_hi = acked
         epoch = 0                       # bumped at each go-back
         sent_epoch: dict[int, int] = {}  # seq -> epoch it was sent in
         retransmits = 0
@@ -299,12 +300,20 @@ class DeviceClient:
                            struct.pack("<I", next_off) + data[next_off:next_off + n])
                 sent_epoch[seq] = epoch
                 next_off += n
+                sent_hi = max(sent_hi, next_off)
             go_back = False
             for f in self.receive(0.02 if next_off < size else min(rto, 0.2)):
                 if f.msg != p.Msg.PUSH_CHUNK or f.seq not in sent_epoch:
                     continue
                 self._checked(p.Msg.PUSH_CHUNK, f)
                 ack = p.Reader(f.body, "PUSH_CHUNK").u32()
+                # The device writes whole chunks only, so its ack is the end of one sent. A
+                # lying device that acked a byte at a time kept a push going for an hour
+                # (each ack counts as progress), and sent the host's chunks misaligned.
+                if ack > sent_hi or (ack != size and (ack - start) % chunk != 0):
+                    raise ProtocolError(f"PUSH_CHUNK: the device acknowledged offset {ack}, "
+                                        f"which ends no chunk sent (chunks of {chunk} bytes "
+                                        f"from {start}, {sent_hi} sent)")
                 if ack > acked:
                     now = time.monotonic()
                     # The line's speed may be unknown (socket://): learn how often acks come
