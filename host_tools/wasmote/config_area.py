@@ -18,7 +18,7 @@ RECORD_MAX = RECORD_OVERHEAD + 32 + 32 + 256  # longest namespace, key and value
 
 # The firmware's records, each namespace held to its share (supervisor.h WM_SUP_KV_*).
 KEYS_BYTES = RECORD_MAX                # "#keys": the key list
-PIN_RECORD_MAX = 64                    # "#pins": a 6-byte version under any module name
+PIN_RECORD_MAX = 64                    # "#pins": pin + installed version (12 bytes), any name
 PINS_MAX = 32
 CRASH_RECORD = 64                      # "#crash": a 4-byte count under any store name
 STORE_MAX_RECORDS = 24                 # store.h WM_STORE_MAX_RECORDS

@@ -535,7 +535,7 @@ int main(void)
         } else if (strcmp(cmd, "pinrecord") == 0 && atoi(a) >= 0 && atoi(a) < SLOTS &&
                    h.live[atoi(a)]) {
             const wm_manifest *m = &h.mods[atoi(a)].manifest;
-            printf(wm_sb_pin_record(&h.kv, m->name, m->version) == 0 ? "ok\n" : "error\n");
+            printf(wm_sb_pin_record(&h.kv, m->name, m->version, NULL) == 0 ? "ok\n" : "error\n");
         } else if (strcmp(cmd, "pinclear") == 0) {
             printf("%d\n", wm_sb_pin_clear(&h.kv, a));
         } else if (strcmp(cmd, "sleepms") == 0) {

@@ -192,7 +192,9 @@ static int still_allowed(wm_supervisor *s, const wm_slot *sl, wm_msg *err)
     wm_package pkg;
     wm_manifest m;
     wm_sb_decision d;
-    int rc = wm_sb_check_install(image, info.size, &s->dev, &pkg, &m, &d, err);
+    wm_sb_device dev;
+    wm_sup_installed_dev(s, &dev);
+    int rc = wm_sb_check_install(image, info.size, &dev, &pkg, &m, &d, err);
     bool native = sl->sb.decision.aot != NULL && sl->sb.decision.aot_attach != NULL;
     if (rc == WM_ST_OK && native && (d.aot == NULL || d.aot_attach == NULL)) {
         return wm_msg_fail(err, WM_ST_DENIED,

@@ -21,6 +21,10 @@ void wm_sup_emit_n(wm_supervisor *s, uint8_t ev, const char *name, const char *t
  * (package or bare), trim the extent. WM_ST_* with the reason in msg. */
 int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *image,
                 uint32_t size, wm_msg *msg);
+/* The device as the sandbox sees it for an image already in the store (a load, the re-check
+ * after PROVISION): the pin that applies is wm_sb_pin_lookup_installed's, so the image a
+ * power cut left behind a raised pin still runs. */
+void wm_sup_installed_dev(const wm_supervisor *s, wm_sb_device *dev);
 /* The sandbox platform hooks of this supervisor (clock, log, blocking sleep/receive). */
 void wm_sup_platform(wm_supervisor *s, wm_sb_platform *plat);
 bool wm_sup_is_package(const uint8_t *image, uint32_t size);

@@ -140,6 +140,14 @@ int wm_sup_check_name(const char *name, const wm_manifest *m, wm_msg *msg)
     return WM_ST_BAD_NAME;
 }
 
+void wm_sup_installed_dev(const wm_supervisor *s, wm_sb_device *dev)
+{
+    *dev = s->dev;
+    if (dev->pinned != NULL) {
+        dev->pinned = wm_sb_pin_lookup_installed;
+    }
+}
+
 int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *image,
                 uint32_t size, wm_msg *msg)
 {
@@ -158,7 +166,8 @@ int wm_sup_load(wm_supervisor *s, wm_slot *sl, const char *name, const uint8_t *
     /* Images come from the store: each passed wm_sb_check, the module hash binding its
      * native code included, before it was committed, and wm_sb_install verifies its
      * content hash again. So the package is hashed once per load, not the module again. */
-    wm_sb_device dev = s->dev;
+    wm_sb_device dev;
+    wm_sup_installed_dev(s, &dev);
     if (dev.aot_attach != NULL && s->cfg.aot_attach_committed != NULL) {
         dev.aot_attach = s->cfg.aot_attach_committed;
     }

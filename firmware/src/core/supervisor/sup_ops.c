@@ -292,7 +292,13 @@ int wm_sup_validate(void *ctx, const uint8_t *image, uint32_t size, wm_msg *why)
         s->cfg.kv != NULL) {
         /* The replay pin is raised before the commit: a package whose pin cannot be
          * written is not installed (an unraised pin would let an older one back in). */
-        int pr = wm_sb_pin_record(s->cfg.kv, m->name, m->version);
+        /* and notes the version installed now: a power cut before the commit leaves that
+         * image, which must still run (wm_sb_pin_lookup_installed) */
+        wm_store_info live;
+        wm_manifest now;
+        const uint8_t *old = wm_sup_store_image(s, m->name, &live);
+        bool have = old != NULL && wm_sup_manifest_of(old, live.size, &now);
+        int pr = wm_sb_pin_record(s->cfg.kv, m->name, m->version, have ? now.version : NULL);
         if (pr == WM_E_QUOTA) {
             status = wm_msg_fail(why, WM_ST_NO_SPACE,
                                  "no room for its version pin: the "
