@@ -134,6 +134,27 @@ static int delete_older(wm_store *st, const char *name, const wm_store_record *k
     }
 }
 
+/* Reads the header at sector start `pos`: 1 if it is a record's (magic, CRC, sane name and
+ * size, its extent inside the flash), 0 if not (erased or garbage), <0 on a read error.
+ * What mount takes for a record, and so skips whole. */
+static int read_header(const wm_store *st, uint32_t pos, uint8_t h[WM_STORE_HEADER_SIZE])
+{
+    const wm_flash_ops *f = st->flash;
+    if (f->read(f->ctx, pos, h, WM_STORE_HEADER_SIZE) != 0) {
+        return -1;
+    }
+    uint32_t size = wm_ld32(h + OFF_SIZE);
+    uint32_t tail = tail_of(h, size, f->size - WM_STORE_HEADER_SIZE);
+    size_t nl = name_len((const char *)h + OFF_NAME);
+    return wm_ld32(h + OFF_MAGIC) == WM_STORE_MAGIC &&
+                   wm_ld32(h + OFF_CRC) == wm_crc32(0, h, OFF_CRC) &&
+                   size <= f->size - WM_STORE_HEADER_SIZE &&
+                   wm_store_name_ok((const char *)h + OFF_NAME, nl) &&
+                   pos + extent(st, span(size, tail)) * f->sector_size <= f->size
+               ? 1
+               : 0;
+}
+
 int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
 {
     uint32_t s = flash->sector_size;
@@ -153,21 +174,17 @@ int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
     uint32_t pos = 0;
     while (pos < flash->size) {
         uint8_t h[WM_STORE_HEADER_SIZE];
-        if (flash->read(flash->ctx, pos, h, sizeof h) != 0) {
+        int got = read_header(st, pos, h);
+        if (got < 0) {
             return WM_STORE_EFLASH;
+        }
+        if (got == 0) {
+            pos += s; /* erased or garbage sector: free for reuse */
+            continue;
         }
         uint32_t size = wm_ld32(h + OFF_SIZE);
         uint32_t tail = tail_of(h, size, flash->size - WM_STORE_HEADER_SIZE);
         size_t nl = name_len((const char *)h + OFF_NAME);
-        bool valid = wm_ld32(h + OFF_MAGIC) == WM_STORE_MAGIC &&
-                     wm_ld32(h + OFF_CRC) == wm_crc32(0, h, OFF_CRC) &&
-                     size <= flash->size - WM_STORE_HEADER_SIZE &&
-                     wm_store_name_ok((const char *)h + OFF_NAME, nl) &&
-                     pos + extent(st, span(size, tail)) * s <= flash->size;
-        if (!valid) {
-            pos += s; /* erased or garbage sector: free for reuse */
-            continue;
-        }
         if (table_slot(st)) {
             wm_store_record *r = &st->recs[st->nrecs++];
             r->addr = pos;
@@ -363,8 +380,25 @@ static int erase_if_dirty(wm_store *st, uint32_t addr)
     return WM_STORE_OK;
 }
 
-/* Erase the run [start, start+need) sectors, and whole any dead record overlapping it, so
- * none of their old image bytes can later be mistaken for a record header. */
+/* Erase a record's sectors [first, first+n) from the last one back, its header last: until
+ * then mount still skips the whole record, so its image bytes, which may hold anything
+ * (a forged header too), are never scanned, whatever power cut comes in between. Sectors
+ * in use are never touched. */
+static int erase_back(wm_store *st, uint32_t first, uint32_t n)
+{
+    for (uint32_t q = n; q-- > 0;) {
+        if (!sector_in_use(st, first + q) &&
+            erase_if_dirty(st, (first + q) * st->flash->sector_size) != WM_STORE_OK) {
+            return WM_STORE_EFLASH;
+        }
+    }
+    return WM_STORE_OK;
+}
+
+/* Erase the run [start, start+need) sectors, and whole any record overlapping it that is
+ * dead (in the table) or whose header a run sector still holds (a dead record the full
+ * table forgot, table_slot), so none of their old image bytes can later be mistaken for
+ * a record header: mount reads a sector past a valid header's extent as a new record. */
 static int prepare_run(wm_store *st, uint32_t start, uint32_t need)
 {
     uint32_t s = st->flash->sector_size;
@@ -372,18 +406,27 @@ static int prepare_run(wm_store *st, uint32_t start, uint32_t need)
         wm_store_record *r = &st->recs[k];
         uint32_t first = r->addr / s, n = rec_extent(st, r);
         if (r->state == WM_REC_DEAD && first < start + need && start < first + n) {
-            for (uint32_t q = 0; q < n; q++) {
-                if (erase_if_dirty(st, (first + q) * s) != WM_STORE_OK) {
-                    return WM_STORE_EFLASH;
-                }
+            drop_record(st, k); /* dead: none of its sectors is in use */
+            if (erase_back(st, first, n) != WM_STORE_OK) {
+                return WM_STORE_EFLASH;
             }
-            drop_record(st, k);
             continue;
         }
         k++;
     }
     for (uint32_t q = 0; q < need; q++) {
-        if (erase_if_dirty(st, (start + q) * s) != WM_STORE_OK) {
+        uint8_t h[WM_STORE_HEADER_SIZE];
+        uint32_t sec = start + q;
+        int got = read_header(st, sec * s, h);
+        if (got < 0) {
+            return WM_STORE_EFLASH;
+        }
+        uint32_t size = wm_ld32(h + OFF_SIZE);
+        uint32_t n =
+            got == 0
+                ? 1u
+                : extent(st, span(size, tail_of(h, size, st->flash->size - WM_STORE_HEADER_SIZE)));
+        if (erase_back(st, sec, n) != WM_STORE_OK) {
             return WM_STORE_EFLASH;
         }
     }
