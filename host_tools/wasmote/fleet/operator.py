@@ -52,6 +52,12 @@ class FleetView:
     # where each device's report came from: a device id reported by two gateways keeps
     # the online one
     _state_of: dict[str, str] = field(default_factory=dict)
+    # every gateway's report of every device id, and every gateway's results: `results`
+    # holds those of the gateway whose report `devices` holds. A device id is the device's
+    # word (INFO), so any device at any gateway can claim another's; its gateway's results
+    # must not stand for the real one's.
+    _reports: dict[tuple[str, str], DeviceReport] = field(default_factory=dict)
+    _results: dict[tuple[str, str, str], Result] = field(default_factory=dict)
 
     def max_seq(self) -> int:
         return max((d.seq for d in self.deployments.values()), default=0)
@@ -59,8 +65,38 @@ class FleetView:
     def gateways_down(self) -> set[str]:
         return {g for g, p in self.gateways.items() if not p.online}
 
+    def take_state(self, topic: str, r: DeviceReport) -> None:
+        """A gateway's report of a device (its topic checked to be about this one)."""
+        self._reports[(r.gateway, r.device)] = r
+        held = self.devices.get(r.device)
+        if held is None or r.online or not held.online or self._state_of.get(r.device) == topic:
+            self.devices[r.device] = r
+            self._state_of[r.device] = topic
+            if held is None or held.gateway != r.gateway:
+                for key in [k for k in self.results if k[0] == r.device]:
+                    del self.results[key]
+                for (g, d, m), res in self._results.items():
+                    if g == r.gateway and d == r.device:
+                        self.results[(d, m)] = res
+
+    def take_result(self, gateway: str, device: str, res: Result) -> None:
+        self._results[(gateway, device, res.module)] = res
+        held = self.devices.get(device)
+        if held is None or held.gateway == gateway:
+            self.results[(device, res.module)] = res
+
+    def disputed(self) -> dict[str, tuple[str, ...]]:
+        """Device ids that more than one gateway reports online: at most one of them is
+        that device, so none is believed (each counts as failed in a rollout)."""
+        down = self.gateways_down()
+        by: dict[str, set[str]] = {}
+        for (g, d), r in self._reports.items():
+            if r.online and g not in down:
+                by.setdefault(d, set()).add(g)
+        return {d: tuple(sorted(gs)) for d, gs in by.items() if len(gs) > 1}
+
     def tally(self, dep: Deployment) -> Tally:
-        return tally(dep, self.devices, self.results, self.gateways_down())
+        return tally(dep, self.devices, self.results, self.gateways_down(), self.disputed())
 
 
 ProgressFn = Callable[[Deployment, Tally], None]
@@ -119,16 +155,12 @@ class Operator:
                     r = DeviceReport.from_bytes(payload)
                     if r.device != t.device or r.gateway != t.gateway:
                         raise MessageRejected("a report about another device")
-                    held = v.devices.get(r.device)
-                    if held is None or r.online or not held.online or \
-                            v._state_of.get(r.device) == topic:
-                        v.devices[r.device] = r
-                        v._state_of[r.device] = topic
+                    v.take_state(topic, r)
                 elif t.kind == "result" and payload:
                     res = Result.from_bytes(payload)
                     if res.module != t.module:
                         raise MessageRejected("a result about another module")
-                    v.results[(t.device, t.module)] = res
+                    v.take_result(t.gateway, t.device, res)
                 elif t.kind == "online" and payload:
                     v.gateways[t.gateway] = GatewayPresence.from_bytes(payload)
                 elif t.kind == "events" and not retained:
@@ -178,7 +210,8 @@ class Operator:
             v = self.view
             return replace(v, deployments=dict(v.deployments), untrusted=dict(v.untrusted),
                            devices=dict(v.devices), results=dict(v.results),
-                           gateways=dict(v.gateways),
+                           gateways=dict(v.gateways), _reports=dict(v._reports),
+                           _results=dict(v._results),
                            notices=deque(v.notices, maxlen=NOTICES_KEPT),
                            packages=dict(v.packages))
 

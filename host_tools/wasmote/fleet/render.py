@@ -70,4 +70,8 @@ def device_lines(view: FleetView) -> list[str]:
     gws = ", ".join(f"{esc(g)} ({'online' if p.online else 'offline'})"
                     for g, p in sorted(view.gateways.items()))
     out.append(f"gateways: {gws or 'none'}")
+    for dev_id, claimed in sorted(view.disputed().items()):
+        out.append(f"disputed: {dev_id} is reported online by gateways "
+                   f"{', '.join(esc(g) for g in claimed)}: a device claims another's id "
+                   f"(rollouts count it as failed)")
     return out

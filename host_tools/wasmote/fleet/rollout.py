@@ -37,9 +37,12 @@ class Tally:
 
 def tally(dep: Deployment, devices: Mapping[str, DeviceReport],
           results: Mapping[tuple[str, str], Result],
-          gateways_down: Collection[str] = ()) -> Tally:
+          gateways_down: Collection[str] = (),
+          disputed: Mapping[str, Collection[str]] | None = None) -> Tally:
     """`gateways_down`: gateways whose presence says offline (their last will): their
-    devices' reports are stale, so those devices count as offline."""
+    devices' reports are stale, so those devices count as offline. `disputed`: device ids
+    more than one gateway reports online (FleetView.disputed), each a failure: one of those
+    devices claims another's id, and its result must not promote a rollout."""
     counts = dict.fromkeys(("targets", "online", "healthy", "removed", "failed", "busy",
                             "waiting", "halted", "offline", "unsettled"), 0)
     failures = []
@@ -49,6 +52,12 @@ def tally(dep: Deployment, devices: Mapping[str, DeviceReport],
         online = dev.online and dev.gateway not in gateways_down
         counts["targets"] += 1
         counts["online"] += online
+        claimed = (disputed or {}).get(dev.device)
+        if claimed:
+            counts["failed"] += 1
+            failures.append((dev.device, f"its id is reported online by gateways "
+                                         f"{', '.join(claimed)}: a device claims another's id"))
+            continue
         r = results.get((dev.device, dep.module))
         status = r.status if r is not None and r.rollout == dep.rollout else None
         if status in ("healthy", "removed", "failed"):
