@@ -151,3 +151,20 @@ def test_scan_serves_each_usb_serial_device_once(tmp_path: Path,
     monkeypatch.setattr(gw.stopping, "wait", wait)
     gw._scan()
     assert sorted(gw._links) == ["socket://127.0.0.1:10", "socket://127.0.0.1:9"]
+
+
+def test_a_retained_message_in_is_not_passed_again_at_every_reconnect(tmp_path: Path) -> None:
+    """The broker hands a retained message to each new subscription, and the gateway
+    subscribes again after every reconnect: an app's command published with retain went to
+    the device each time. Retained messages in are refused (a notice says why); live ones
+    pass."""
+    gw, log = gateway(tmp_path)
+    link = DeviceLink(gw, "socket://x")
+    assert gw.claim("ab" * 16, link)
+    topic = f"wasmote/plant/gw/gw1/dev/{'ab' * 16}/in/commands/valve"
+    for _ in range(3):  # three reconnects
+        gw._message(topic, b"open", True)
+    assert link._inbox.empty() and gw.rejected == 3
+    assert "retained message into a device" in log[-1]
+    gw._message(topic, b"open", False)
+    assert link._inbox.get_nowait() == ("commands/valve", b"open")

@@ -146,6 +146,12 @@ class Gateway:
         elif t.kind == "pkg":
             self._package(t.rest, payload)
         elif t.kind == "in" and t.gateway == self.cfg.name:
+            if retained:
+                # The broker hands a retained message to every new subscription: a command
+                # kept so would reach the device again at each reconnect of the gateway.
+                self._reject(topic, "a retained message into a device (messages in are "
+                                    "passed once: publish them without retain)")
+                return
             with self._lock:
                 link = self._claims.get(t.device)
             if link is not None:
