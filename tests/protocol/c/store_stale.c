@@ -219,8 +219,7 @@ int main(void)
             }
             bad += ok ? 0 : 1;
         }
-        printf("erase-order%s: cut points=%d app lost=%d\n", partial ? "+partial" : "", cuts,
-               bad);
+        printf("erase-order%s: cut points=%d app lost=%d\n", partial ? "+partial" : "", cuts, bad);
         failures += bad;
     }
     int ok = forgotten();
