@@ -301,8 +301,15 @@ static int do_push_begin(wm_protocol *p, const wm_frame_header *req, wm_in *in, 
             waste_charge(p);
         }
         wm_store_abort(st);
-        if (size > wm_store_capacity(st)) {
-            return respond_error(p, req, WM_ST_TOO_LARGE, "module larger than the whole store");
+        if (size == 0) {
+            return respond_error(p, req, WM_ST_MALFORMED, "PUSH_BEGIN: an empty module");
+        }
+        uint32_t cap = wm_store_capacity(st);
+        if (cap <= WM_STORE_HEADER_SIZE || size > cap - WM_STORE_HEADER_SIZE) {
+            /* with its record header: a module a little smaller than the store is too */
+            return respond_error(p, req, WM_ST_TOO_LARGE,
+                                 "module larger than the whole store (with its 128-byte "
+                                 "record header)");
         }
         waste_refill(p);
         if (p->waste_level <= 0) {
