@@ -245,3 +245,38 @@ def test_relay_never_started_for_a_bad_port(bad: str, relay_dir: Path) -> None:
         parse_port(bad)
     assert relay_pids(relay_dir) == []
 
+
+
+def test_relay_passes_all_of_a_long_console_text() -> None:
+    """Text between two 0x00 (or 4 frames' worth without one) went to the clients cut to
+    its first KiB: a 3 KiB panic dump lost two thirds. Now in 1 KiB CONSOLE frames, all
+    of it."""
+    import socket
+
+    from wasmote.device.relay import Relay
+
+    class NoLine:
+        description = "none"
+        baud: int | None = None
+
+        def write(self, data: bytes) -> None:
+            pass
+
+        def read(self, timeout: float) -> bytes:
+            return b""
+
+        def close(self) -> None:
+            pass
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    r = Relay(NoLine(), listener, idle=1.0)
+    sent: list[p.Frame] = []
+    r._broadcast = sent.append  # type: ignore[method-assign, assignment]
+    text = bytes(range(1, 256)) * 12 + b"\n"  # 3061 bytes of text, no 0x00
+    frame = p.Frame(p.FrameType.EVENT, p.Msg.EV_LOG, 1, 0, p.str8("m") + b"hi")
+    r.inbox.put(text + b"\0" + frame.encode())
+    r._wake_w.send(b"x")
+    r._from_line()
+    assert b"".join(f.body for f in sent if f.type == p.CONSOLE_FRAME) == text
+    assert all(len(f.body) <= p.MAX_CHUNK for f in sent) and sent[-1] == frame
+    listener.close()

@@ -440,8 +440,10 @@ class Relay:
                                              else [self.splitter.flush_text()])
             for part in parts:
                 if isinstance(part, bytes):
-                    if part:
-                        self._broadcast(p.Frame(CONSOLE, 0, 0, 0, part[:p.MAX_CHUNK]))
+                    # in frames of a chunk's size (a client's decoder holds no longer one),
+                    # all of it: text between two 0x00 may be up to 4 frames long
+                    for at in range(0, len(part), p.MAX_CHUNK):
+                        self._broadcast(p.Frame(CONSOLE, 0, 0, 0, part[at:at + p.MAX_CHUNK]))
                 elif part.type == p.FrameType.RESPONSE:
                     self._answer(part)
                 elif part.type == p.FrameType.EVENT:
