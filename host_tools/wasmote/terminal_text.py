@@ -5,18 +5,20 @@ messages) is attacker-controlled. Printed raw, it can move the cursor, recolour 
 the screen, set the window title, write the clipboard (OSC 52), or forge whole lines that
 seem to come from another module. `escape_controls` shows every C0 control (newline and
 tab included: one device string is one line), DEL, every C1 control and the Unicode
-bidirectional overrides as visible escapes (`\\x1b`, `\\x9b`, `\\u202e`); printable text is
-unchanged.
+bidirectional controls (overrides, embeddings, isolates, marks) as visible escapes
+(`\\x1b`, `\\x9b`, `\\u202e`); printable text is unchanged.
 """
 
 from __future__ import annotations
 
 import re
 
-# C0, DEL, C1; bidi embeddings/overrides/isolates; line and paragraph separators
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_UNSAFE_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e"
-                                 "\u2066-\u2069]")
+# C0, DEL, C1; every Unicode Bidi_Control character (embeddings, overrides, isolates and
+# the marks ALM, LRM, RLM, which reorder the text around them as well); line and
+# paragraph separators
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
+_UNSAFE_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
 
 
 def _escape(m: re.Match[str]) -> str:
