@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from wasmote.device.errors import LinkError
 from wasmote.errors import UsageError
+from wasmote.terminal_text import escape_controls
 
 LOCAL = "127.0.0.1"
 _URL = re.compile(r"^(?P<scheme>[a-z0-9]+)://(?P<rest>.*)$")
@@ -75,8 +76,9 @@ def serial_ports() -> list[PortInfo]:
     out = []
     for p in sorted(serial.tools.list_ports.comports(), key=lambda p: str(p.device)):
         vid, pid = getattr(p, "vid", None), getattr(p, "pid", None)
+        # the USB product string: the device's own words, which may hold escape sequences
         text = getattr(p, "description", None)
-        desc = str(text) if text and text != "n/a" else ""
+        desc = escape_controls(str(text)) if text and text != "n/a" else ""
         if vid is not None:
             desc = f"{desc} [{vid:04x}:{pid or 0:04x}]".strip()
         out.append(PortInfo(str(p.device), "usb" if vid is not None else "serial", desc))
