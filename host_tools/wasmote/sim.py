@@ -35,6 +35,7 @@ from wasmote.boards import Board, load_board
 from wasmote.device.holders import clients_of, listeners_of, listening
 from wasmote.errors import UsageError, WasmoteError
 from wasmote.paths import BUILD_DIR
+from wasmote.terminal_text import escape_controls
 
 SIM_DIR = BUILD_DIR / "sim"
 HOST = "127.0.0.1"
@@ -321,9 +322,12 @@ def wait_ready(sim: Sim, timeout: float = 30.0) -> list[str]:
         buf = b""
         while time.monotonic() < deadline and ready not in lines:
             buf += ser.read(256)
-            while b"\n" in buf:
+            while b"\n" in buf and ready not in lines:
                 raw, buf = buf.split(b"\n", 1)
-                line = raw.decode("utf-8", "replace").strip()
+                # the device's output, printed by `wasmote sim`: escaped. What follows
+                # `ready` in the same read (the first events: module text) is not boot
+                # output and is left alone.
+                line = escape_controls(raw.decode("utf-8", "replace").strip())
                 if line:
                     lines.append(line)
             if not sim.alive():
@@ -339,7 +343,8 @@ def wait_ready(sim: Sim, timeout: float = 30.0) -> list[str]:
         raise SimError(f"firmware on {sim.board} booted but does not answer: {e}") from e
     finally:
         transport.close()
-    lines.append(f"info: {info.firmware_version} on {info.board}")
+    lines.append(f"info: {escape_controls(info.firmware_version)} on "
+                 f"{escape_controls(info.board)}")
     return lines
 
 
