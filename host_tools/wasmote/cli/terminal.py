@@ -15,25 +15,34 @@ def terminal_safe(data: bytes | str) -> str:
 
 class StreamPrinter:
     """Writes pieces of several modules' streams, each line prefixed with its module's name
-    when more than one module runs (a piece may end mid-line)."""
+    when more than one module runs (a piece may end mid-line). A piece of another stream
+    while one's line is open ends that line first, and the open one's rest gets its prefix
+    again: a module cannot leave a line open, let another module's end it, and go on at the
+    start of a line with text of its own that looks like a third module's."""
 
     def __init__(self, prefix: bool) -> None:
         self.prefix = prefix
         self._at_line_start: dict[tuple[str, bool], bool] = {}
+        self._open: tuple[str, bool] | None = None  # the stream whose line is open
 
     def text(self, module: str, stderr: bool, data: bytes) -> str:
         out = terminal_safe(data)
         if not self.prefix or not out:
             return out
         key = (module, stderr)
+        pieces = []
+        if self._open is not None and self._open != key:
+            pieces.append("\n")
+            self._at_line_start[self._open] = True
         lines = out.split("\n")
         start = self._at_line_start.get(key, True)
-        pieces = []
+        name = escape(module)  # the device's word too
         for i, ln in enumerate(lines):
             last = i == len(lines) - 1
             if last and not ln:
                 break
-            pieces.append((f"{module}: " if (start or i > 0) else "") + ln +
+            pieces.append((f"{name}: " if (start or i > 0) else "") + ln +
                           ("" if last else "\n"))
         self._at_line_start[key] = out.endswith("\n")
+        self._open = None if out.endswith("\n") else key
         return "".join(pieces)
