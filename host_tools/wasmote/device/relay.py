@@ -43,6 +43,7 @@ import queue
 import re
 import selectors
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -76,6 +77,26 @@ def runtime_dir() -> Path:
         return Path(env)
     xdg = os.environ.get("XDG_RUNTIME_DIR")
     return Path(xdg) / "wasmote" if xdg else Path(f"/tmp/wasmote-{os.getuid()}")
+
+
+def secure_runtime_dir() -> Path:
+    """runtime_dir(), made if missing (0700), and refused (LinkError) unless it is a real
+    directory of this user that nobody else may write. /tmp/wasmote-UID is a name anyone
+    can take first: another user's directory there could hold a socket that greets like a
+    relay (every command's requests and answers through it) or a lock file linked to one of
+    yours, which the relay truncates, and a log it appends to."""
+    rdir = runtime_dir()
+    try:
+        rdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = os.lstat(rdir)
+    except OSError as e:
+        raise LinkError(f"cannot make the relay's folder {rdir}: {e.strerror}") from e
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+        what = "a symbolic link" if stat.S_ISLNK(st.st_mode) else \
+            f"owned by uid {st.st_uid}, mode {st.st_mode & 0o777:o}"
+        raise LinkError(f"{rdir} is not a folder of yours that only you may write ({what}): "
+                        "the relay will not use it; remove it or set WASMOTE_RUNTIME_DIR")
+    return rdir
 
 
 def relay_name(url: str, baud: int) -> str:
@@ -174,7 +195,7 @@ def open_line(url: str, baud: int = 115200, timeout: float = 10.0) -> Transport:
     line_baud = None if "://" in url else baud
     if os.environ.get("WASMOTE_RELAY") == "0":
         return SerialTransport(url, baud)
-    rdir = runtime_dir()
+    rdir = secure_runtime_dir()
     name = relay_name(url, baud)
     sock_path = rdir / f"{name}.sock"
     deadline = time.monotonic() + timeout
@@ -197,7 +218,6 @@ def open_line(url: str, baud: int = 115200, timeout: float = 10.0) -> Transport:
 
 def _spawn(url: str, baud: int, rdir: Path) -> str:
     """Starts a relay; "ready", "busy" (another relay owns the port) or the error line."""
-    rdir.mkdir(parents=True, exist_ok=True, mode=0o700)
     proc = subprocess.Popen([sys.executable, "-m", "wasmote.device.relay", url,
                              "--baud", str(baud)],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -543,8 +563,11 @@ def _busy_elsewhere(url: str) -> str | None:
 
 def run_relay(url: str, baud: int, report: IO[str]) -> int:
     """The relay process: lock, check, open, listen, say `ready`, serve."""
-    rdir = runtime_dir()
-    rdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        rdir = secure_runtime_dir()
+    except LinkError as e:
+        report.write(f"error: {e}\n")
+        return 1
     name = relay_name(url, baud)
     lock = open(rdir / f"{name}.lock", "a+")
     sock_path = rdir / f"{name}.sock"
@@ -608,8 +631,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("url")
     ap.add_argument("--baud", type=int, default=115200)
     args = ap.parse_args(argv)
-    rdir = runtime_dir()
-    rdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        rdir = secure_runtime_dir()
+    except LinkError as e:
+        print(f"error: {e}", flush=True)
+        return 1
     log = open(rdir / f"{relay_name(args.url, args.baud)}.log", "a")
     report = sys.stdout
     # After the first line the starter stops listening: later output goes to the log.
