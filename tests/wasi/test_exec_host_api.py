@@ -82,3 +82,23 @@ def test_a_long_random_get_is_filled_over_many_slices(mods: Path) -> None:
     zeros = res.values[0].bits
     # ~256 of 65 536 bytes; a piece left unfilled would add 64
     assert zeros is not None and 0 <= zeros < 1024, res
+
+
+def test_a_log_line_with_a_newline_cannot_pass_for_another_modules(tmp_path: Path) -> None:
+    """With --with, each log line is printed as `module: text`; a newline inside a module's
+    log line is escaped (as the device's LOGS are rendered), so it cannot start a line of
+    its own that looks like the other module's."""
+    (tmp_path / "forger.wat").write_text("""(module
+  (import "wasmote" "log" (func $log (param i32 i32) (result i32)))
+  (memory 1)
+  (data (i32.const 0) "ok\\nidle: pwned \\1b[2J")
+  (func (export "_start") (drop (call $log (i32.const 0) (i32.const 19)))))""")
+    (tmp_path / "idle.wat").write_text('(module (func (export "_start")))')
+    for name in ("forger", "idle"):
+        subprocess.run(["wat2wasm", str(tmp_path / f"{name}.wat"), "-o",
+                        str(tmp_path / f"{name}.wasm")], check=True)
+    r = run_cli("exec", str(tmp_path / "forger.wasm"), "--with", str(tmp_path / "idle.wasm"))
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert "forger: ok\\x0aidle: pwned \\x1b[2J" in lines, r.output
+    assert not [ln for ln in lines if ln.startswith("idle: pwned")], r.output

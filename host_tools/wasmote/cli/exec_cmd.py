@@ -8,10 +8,12 @@ from pathlib import Path
 import click
 
 from wasmote.cli import main
+from wasmote.cli.output import escape
 from wasmote.cli.terminal import StreamPrinter, terminal_safe
 from wasmote.errors import UsageError
 from wasmote.package.manifest import parse_size
 from wasmote.runtime.exec import DEFAULT_CAPS, ExecRequest, exec_module
+from wasmote.terminal_text import escape_line
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -82,7 +84,10 @@ def exec_(module: Path, export: str | None, fuel: int | None, others: tuple[Path
         click.echo(printer.text(mod, stderr, data), nl=False, err=stderr)
 
     def log(mod: str, text: str) -> None:
-        click.echo(f"{mod}: {terminal_safe(text)}" if others else terminal_safe(text))
+        # one log line is one terminal line: a newline in it is escaped, so that with --with
+        # a module cannot print a line that looks like another module's
+        # (the device's LOGS are rendered the same: protocol.LogLine.render)
+        click.echo(f"{escape(mod)}: {escape_line(text)}" if others else escape_line(text))
 
     res = exec_module(req, on_output=output, on_log=log)
     for note in res.notes:
