@@ -24,6 +24,8 @@ MANIFESTS: dict[str, tuple[list[str], str]] = {
     "publisher": (["pubsub:t/*", "sleep"], ""),
     "subscriber": (["pubsub:t/*", "log"], ""),
     "strict_subscriber": (["pubsub:t/*", "log"], ""),
+    "pubflood": (["pubsub:t/*"], ""),
+    "slowsub": (["pubsub:t/*", "sleep", "log"], ""),
     "crasher": (["sleep"], 'on_trap = "restart"\n'),
     "kvuser": (["kv"], ""),
     "talker": (["log"], ""),

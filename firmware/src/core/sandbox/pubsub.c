@@ -2,6 +2,10 @@
 
 #include "sb_util.h"
 
+#if WM_QUEUE_DEPTH > 32u
+#error "free_slot keeps a queue's used slots in a 32-bit mask"
+#endif
+
 void wm_ps_bus_init(wm_ps_bus *bus) { wm_memset(bus, 0, sizeof *bus); }
 
 int wm_ps_attach(wm_ps_bus *bus, wm_ps_endpoint *ep, const wm_manifest *grants)
@@ -22,8 +26,16 @@ int wm_ps_attach(wm_ps_bus *bus, wm_ps_endpoint *ep, const wm_manifest *grants)
 
 void wm_ps_detach(wm_ps_bus *bus, wm_ps_endpoint *ep)
 {
-    for (uint32_t i = 0; i < WM_PS_ENDPOINTS_MAX; i++)
-        if (bus->eps[i] == ep) bus->eps[i] = 0;
+    for (uint32_t i = 0; i < WM_PS_ENDPOINTS_MAX; i++) {
+        if (bus->eps[i] != ep) continue;
+        bus->eps[i] = 0;
+        /* its messages still queued elsewhere are no longer the index's next owner's */
+        for (uint32_t j = 0; j < WM_PS_ENDPOINTS_MAX; j++) {
+            wm_ps_endpoint *o = bus->eps[j];
+            for (uint32_t k = 0; o && k < o->count; k++)
+                if (o->queue[o->order[k]].from == i) o->queue[o->order[k]].from = WM_PS_FROM_GONE;
+        }
+    }
 }
 
 bool wm_ps_matches(const uint8_t *pat, uint32_t plen, const uint8_t *topic, uint32_t tlen)
@@ -62,20 +74,60 @@ static bool granted(const wm_manifest *m, const uint8_t *s, uint32_t n, bool pat
     return granted_kind(m, WM_CAP_PUBSUB, s, n, pattern);
 }
 
-/* Queues the message for `ep` if one of its subscriptions matches and its queue has room. */
-static bool deliver(wm_ps_endpoint *ep, const uint8_t *topic, uint32_t topic_len,
+/* The slot for a message from `from` in ep's queue: a free one, else (full) the slot of the
+ * newest message of the sender holding the most, taken out of the order, when that sender
+ * holds more than `from` does; else none (-1). So a publisher cannot keep a subscriber's
+ * queue full against the others: each keeps at least a fair share (depth / publishers). */
+static int free_slot(wm_ps_endpoint *ep, uint8_t from)
+{
+    if (ep->count < ep->depth) {
+        uint32_t used = 0;
+        for (uint32_t k = 0; k < ep->count; k++) used |= 1u << ep->order[k];
+        for (uint32_t i = 0; i < WM_QUEUE_DEPTH; i++)
+            if (!(used & (1u << i))) return (int)i;
+        return -1; /* (not reached: count < depth <= WM_QUEUE_DEPTH) */
+    }
+    uint32_t mine = 0, most = 0, victim = 0;
+    for (uint32_t k = 0; k < ep->count; k++) {
+        uint8_t f = ep->queue[ep->order[k]].from;
+        uint32_t n = 0;
+        for (uint32_t j = 0; j < ep->count; j++) n += ep->queue[ep->order[j]].from == f;
+        if (f == from) mine = n;
+        if (n >= most) { /* ties: the sender whose message is newest */
+            most = n;
+            victim = k;
+        }
+    }
+    uint8_t vf = ep->queue[ep->order[victim]].from;
+    if (vf == from || mine >= most) return -1;
+    for (uint32_t k = ep->count; k-- > 0;) { /* the victim sender's newest message */
+        if (ep->queue[ep->order[k]].from != vf) continue;
+        int slot = ep->order[k];
+        for (; k + 1u < ep->count; k++) ep->order[k] = ep->order[k + 1u];
+        ep->count--;
+        return slot;
+    }
+    return -1; /* (not reached) */
+}
+
+/* Queues the message for `ep` if one of its subscriptions matches and its queue has room
+ * (or makes room: free_slot). */
+static bool deliver(wm_ps_endpoint *ep, uint8_t from, const uint8_t *topic, uint32_t topic_len,
                     const uint8_t *data, uint32_t data_len)
 {
     bool hit = false;
     for (uint32_t s = 0; s < ep->nsubs && !hit; s++)
         hit = wm_ps_matches(ep->subs[s], ep->sub_len[s], topic, topic_len);
-    if (!hit || ep->count >= ep->depth) return false;
-    wm_ps_msg *m = &ep->queue[(ep->head + ep->count) % WM_QUEUE_DEPTH];
+    if (!hit) return false;
+    int slot = free_slot(ep, from);
+    if (slot < 0) return false;
+    wm_ps_msg *m = &ep->queue[slot];
     m->topic_len = (uint8_t)topic_len;
     m->data_len = (uint8_t)data_len;
+    m->from = from;
     wm_memcpy(m->bytes, topic, topic_len);
     if (data_len) wm_memcpy(m->bytes + topic_len, data, data_len);
-    ep->count++;
+    ep->order[ep->count++] = (uint8_t)slot;
     return true;
 }
 
@@ -84,10 +136,13 @@ int wm_ps_publish(wm_ps_bus *bus, const wm_ps_endpoint *from, const uint8_t *top
 {
     if (!wm_pkg_topic_ok(topic, topic_len) || data_len > WM_MESSAGE_MAX) return WM_E_INVAL;
     if (!granted(from->grants, topic, topic_len, false)) return WM_E_DENIED;
+    uint8_t who = WM_PS_FROM_GONE; /* (a publisher is always attached) */
+    for (uint32_t i = 0; i < WM_PS_ENDPOINTS_MAX; i++)
+        if (bus->eps[i] == from) who = (uint8_t)i;
     int delivered = 0;
     for (uint32_t i = 0; i < WM_PS_ENDPOINTS_MAX; i++) {
         wm_ps_endpoint *ep = bus->eps[i];
-        if (ep && deliver(ep, topic, topic_len, data, data_len)) delivered++;
+        if (ep && deliver(ep, who, topic, topic_len, data, data_len)) delivered++;
     }
     /* Leaves the device only under a bridge:out grant; not counted as a delivery. */
     if (bus->out && granted_kind(from->grants, WM_CAP_BRIDGE_OUT, topic, topic_len, false))
@@ -103,7 +158,7 @@ int wm_ps_inject(wm_ps_bus *bus, const uint8_t *topic, uint32_t topic_len, const
     for (uint32_t i = 0; i < WM_PS_ENDPOINTS_MAX; i++) {
         wm_ps_endpoint *ep = bus->eps[i];
         if (ep && granted_kind(ep->grants, WM_CAP_BRIDGE_IN, topic, topic_len, false) &&
-            deliver(ep, topic, topic_len, data, data_len))
+            deliver(ep, WM_PS_FROM_BRIDGE, topic, topic_len, data, data_len))
             delivered++;
     }
     return delivered;
@@ -124,12 +179,12 @@ int wm_ps_subscribe(wm_ps_endpoint *ep, const uint8_t *pattern, uint32_t len)
 int wm_ps_receive(wm_ps_endpoint *ep, uint8_t *buf, uint32_t cap)
 {
     if (ep->count == 0) return WM_E_TIMEOUT;
-    const wm_ps_msg *m = &ep->queue[ep->head];
+    const wm_ps_msg *m = &ep->queue[ep->order[0]];
     uint32_t n = 1u + m->topic_len + m->data_len;
     if (n > cap) return WM_E_NOSPACE;
     buf[0] = m->topic_len;
     wm_memcpy(buf + 1, m->bytes, (uint32_t)m->topic_len + m->data_len);
-    ep->head = (uint8_t)((ep->head + 1u) % WM_QUEUE_DEPTH);
+    for (uint32_t k = 0; k + 1u < ep->count; k++) ep->order[k] = ep->order[k + 1u];
     ep->count--;
     return (int)n;
 }

@@ -20,9 +20,14 @@
 #define WM_PS_ENDPOINTS_MAX 9u
 #endif
 
+/* Who queued a message: the publisher's index on the bus, or one of these. */
+#define WM_PS_FROM_BRIDGE 0xFFu /* wm_ps_inject: the network, one sender */
+#define WM_PS_FROM_GONE 0xFEu   /* a publisher detached since (its index may be reused) */
+
 typedef struct wm_ps_msg {
     uint8_t topic_len;
     uint8_t data_len;
+    uint8_t from; /* WM_PS_FROM_* or the publisher's index in wm_ps_bus.eps */
     uint8_t bytes[WM_TOPIC_MAX + WM_MESSAGE_MAX]; /* topic then data */
 } wm_ps_msg;
 
@@ -31,7 +36,10 @@ typedef struct wm_ps_endpoint {
     uint8_t nsubs;
     uint8_t sub_len[WM_SUBSCRIPTIONS_MAX];
     uint8_t subs[WM_SUBSCRIPTIONS_MAX][WM_TOPIC_MAX];
-    uint8_t head, count, depth;
+    /* order[0..count) are the queued messages' slots in queue[], oldest first: a full
+     * queue can drop a message from its middle (fair shares, pubsub.c) without moving any */
+    uint8_t count, depth;
+    uint8_t order[WM_QUEUE_DEPTH];
     wm_ps_msg queue[WM_QUEUE_DEPTH];
 } wm_ps_endpoint;
 
@@ -50,7 +58,10 @@ void wm_ps_bus_init(wm_ps_bus *bus);
 int wm_ps_attach(wm_ps_bus *bus, wm_ps_endpoint *ep, const wm_manifest *grants);
 void wm_ps_detach(wm_ps_bus *bus, wm_ps_endpoint *ep);
 
-/* Arguments are already inside the caller's memory; these check grammar and grants. */
+/* Arguments are already inside the caller's memory; these check grammar and grants.
+ * A subscriber's full queue makes room for a publisher that holds fewer of its messages than
+ * another publisher (the bridge counts as one) by dropping that one's newest: a flood fills
+ * a queue only as far as the other publishers leave it room. */
 int wm_ps_publish(wm_ps_bus *bus, const wm_ps_endpoint *from, const uint8_t *topic,
                   uint32_t topic_len, const uint8_t *data, uint32_t data_len);
 int wm_ps_subscribe(wm_ps_endpoint *ep, const uint8_t *pattern, uint32_t len);
