@@ -10,6 +10,48 @@ static wm_slot *slot_of_endpoint(const wm_ps_endpoint *ep)
     return (wm_slot *)(void *)(uintptr_t)(mod - offsetof(wm_slot, sb));
 }
 
+/* A module that may publish out: loaded, with a bridge:out grant. */
+static bool bridging(const wm_slot *sl)
+{
+    if (!sl->loaded) {
+        return false;
+    }
+    for (uint32_t i = 0; i < sl->sb.manifest.ncaps; i++) {
+        if (sl->sb.manifest.caps[i].kind == WM_CAP_BRIDGE_OUT) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether `sl` may send one more in this window. Each bridging module is promised a share
+ * of the rate (WM_BRIDGE_OUT_PER_S / bridging modules); beyond its share a module gets only
+ * what the others' unused shares leave, so a flood cannot silence another module's
+ * publications (before, the flooder took the whole rate at the start of every window). */
+static bool may_send(const wm_supervisor *s, const wm_slot *sl)
+{
+    if (s->bridge_sent >= WM_BRIDGE_OUT_PER_S) {
+        return false;
+    }
+    const wm_slot *others[WM_SUP_SLOTS + 1u];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i <= WM_SUP_SLOTS; i++) {
+        const wm_slot *o = i < WM_SUP_SLOTS ? &s->slots[i] : &s->tmp;
+        if (o != sl && bridging(o)) {
+            others[n++] = o;
+        }
+    }
+    uint32_t share = WM_BRIDGE_OUT_PER_S / (n + 1u); /* at least 1: 9 slots, rate 10 */
+    if (sl->bridge_sent < share) {
+        return true;
+    }
+    uint32_t reserved = 0; /* what the others may still take of their shares */
+    for (uint32_t k = 0; k < n; k++) {
+        reserved += others[k]->bridge_sent < share ? share - others[k]->bridge_sent : 0u;
+    }
+    return s->bridge_sent + reserved < WM_BRIDGE_OUT_PER_S;
+}
+
 static void bridge_out(void *ctx, const wm_ps_endpoint *from, const uint8_t *topic,
                        uint32_t topic_len, const uint8_t *data, uint32_t data_len)
 {
@@ -19,13 +61,18 @@ static void bridge_out(void *ctx, const wm_ps_endpoint *from, const uint8_t *top
     if (now - s->bridge_window_ms >= 1000u) {
         s->bridge_window_ms = now;
         s->bridge_sent = 0;
+        for (uint32_t i = 0; i < WM_SUP_SLOTS; i++) {
+            s->slots[i].bridge_sent = 0;
+        }
+        s->tmp.bridge_sent = 0;
     }
-    if (s->bridge_sent >= WM_BRIDGE_OUT_PER_S) {
+    if (!may_send(s, sl)) {
         if (sl->bridge_dropped < 0xFFFFu) {
             sl->bridge_dropped++;
         }
         return;
     }
+    sl->bridge_sent++;
     s->bridge_sent++;
     /* u16 dropped before this one | str8 topic | data (the event adds str8 module first) */
     uint8_t body[2u + 1u + WM_TOPIC_MAX + WM_MESSAGE_MAX];

@@ -168,6 +168,7 @@ typedef struct wm_slot {
     uint16_t last_cpu_permille;
     uint32_t traps, restarts;
     uint16_t bridge_dropped; /* bridged publications dropped since its last one went out */
+    uint8_t bridge_sent;     /* ... and how many went out in the current bridge window */
     uint8_t code;            /* WM_CODE_* of its last load (LIST) */
     char last_trap[WM_SUP_TRAP_MAX];
 } wm_slot;
