@@ -250,9 +250,10 @@ static wm_err h_publish(wm_instance *inst, void *user, const wm_val *args, wm_va
     if (fault) return ret(results, WM_E_FAULT);
     const uint8_t *data = range(inst, arg(args, 2), dlen, &fault);
     if (fault) return ret(results, WM_E_FAULT);
-    wm_charge(inst, WM_SB_FUEL_PUBLISH);
-    return ret(results, wm_ps_publish(&mod->host->bus, &mod->ps, topic, (uint32_t)tlen, data,
-                                      (uint32_t)dlen));
+    int rc = wm_ps_publish(&mod->host->bus, &mod->ps, topic, (uint32_t)tlen, data, (uint32_t)dlen);
+    /* the fan-out's work too: up to 9 subscribers' patterns matched and queues filled */
+    wm_charge(inst, WM_SB_FUEL_PUBLISH + mod->host->bus.work / WM_PS_WORK_PER_FUEL);
+    return ret(results, rc);
 }
 
 static wm_err h_subscribe(wm_instance *inst, void *user, const wm_val *args, wm_val *results)
@@ -296,7 +297,7 @@ static uint64_t host_fuel_max(const wm_sb_module *mod)
         if (fn == h_log)
             f = WM_SB_FUEL_LOG_LINE + (uint64_t)WM_LOG_MAX * log_byte_fuel(mod);
         else if (fn == h_publish)
-            f = WM_SB_FUEL_PUBLISH;
+            f = WM_SB_FUEL_PUBLISH + wm_ps_publish_work_max(&mod->manifest) / WM_PS_WORK_PER_FUEL;
         else if (fn == wm_wasi_fd_write) /* takes what the fuel pays for, overshoots by: */
             f = WM_WASI_FUEL_PER_OUT_BYTE + 2u * (uint64_t)WM_WASI_FUEL_PER_PIECE;
         else if (fn == wm_wasi_random_get || fn == wm_as_seed)

@@ -21,8 +21,15 @@
 #endif
 
 /* Who queued a message: the publisher's index on the bus, or one of these. */
-#define WM_PS_FROM_BRIDGE 0xFFu /* wm_ps_inject: the network, one sender */
-#define WM_PS_FROM_GONE 0xFEu   /* a publisher detached since (its index may be reused) */
+#define WM_PS_FROM_BRIDGE WM_PS_ENDPOINTS_MAX      /* wm_ps_inject: the network */
+#define WM_PS_FROM_GONE (WM_PS_ENDPOINTS_MAX + 1u) /* a publisher detached since */
+#define WM_PS_SENDERS (WM_PS_ENDPOINTS_MAX + 2u)
+
+/* A publication's work, counted in bytes compared or copied (plus a fixed amount per
+ * endpoint, grant and subscription looked at) in wm_ps_bus.work; the sandbox charges one
+ * unit of fuel per WM_PS_WORK_PER_FUEL of it: a publication fans out to every subscriber
+ * and is not one fixed cost. */
+#define WM_PS_WORK_PER_FUEL 4u
 
 typedef struct wm_ps_msg {
     uint8_t topic_len;
@@ -40,6 +47,7 @@ typedef struct wm_ps_endpoint {
      * queue can drop a message from its middle (fair shares, pubsub.c) without moving any */
     uint8_t count, depth;
     uint8_t order[WM_QUEUE_DEPTH];
+    uint8_t held[WM_PS_SENDERS]; /* queued messages per sender */
     wm_ps_msg queue[WM_QUEUE_DEPTH];
 } wm_ps_endpoint;
 
@@ -51,6 +59,7 @@ typedef struct wm_ps_bus {
     wm_ps_endpoint *eps[WM_PS_ENDPOINTS_MAX];
     wm_ps_out_fn out; /* NULL: nothing leaves the device */
     void *out_ctx;
+    uint32_t work; /* of the last wm_ps_publish (WM_PS_WORK_PER_FUEL) */
 } wm_ps_bus;
 
 void wm_ps_bus_init(wm_ps_bus *bus);
@@ -64,6 +73,8 @@ void wm_ps_detach(wm_ps_bus *bus, wm_ps_endpoint *ep);
  * a queue only as far as the other publishers leave it room. */
 int wm_ps_publish(wm_ps_bus *bus, const wm_ps_endpoint *from, const uint8_t *topic,
                   uint32_t topic_len, const uint8_t *data, uint32_t data_len);
+/* The most work (bus->work) one wm_ps_publish by a module with these grants can count. */
+uint32_t wm_ps_publish_work_max(const wm_manifest *grants);
 int wm_ps_subscribe(wm_ps_endpoint *ep, const uint8_t *pattern, uint32_t len);
 /* Bytes written (u8 topic_len, topic, data), WM_E_TIMEOUT when empty, WM_E_NOSPACE. */
 int wm_ps_receive(wm_ps_endpoint *ep, uint8_t *buf, uint32_t cap);
