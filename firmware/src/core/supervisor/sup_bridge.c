@@ -25,9 +25,10 @@ static bool bridging(const wm_slot *sl)
 }
 
 /* Whether `sl` may send one more in this window. Each bridging module is promised a share
- * of the rate (WM_BRIDGE_OUT_PER_S / bridging modules); beyond its share a module gets only
- * what the others' unused shares leave, so a flood cannot silence another module's
- * publications (before, the flooder took the whole rate at the start of every window). */
+ * of the rate (WM_BRIDGE_OUT_PER_S / bridging modules), kept for it the whole window; beyond
+ * its share a module gets only what is not promised (the division's remainder), so a flood
+ * cannot silence another module's publications (before, the flooder took the whole rate at
+ * the start of every window). */
 static bool may_send(const wm_supervisor *s, const wm_slot *sl)
 {
     if (s->bridge_sent >= WM_BRIDGE_OUT_PER_S) {
