@@ -19,13 +19,14 @@ C_DIR = Path(__file__).resolve().parent / "c"
 CORE = FIRMWARE_DIR / "src" / "core"
 
 
-def build_c_test(name: str, sources: list[Path]) -> Path:
-    """A test program from tests/protocol/c linked with some core sources (ASan+UBSan)."""
+def build_c_test(name: str, sources: list[Path], includes: tuple[Path, ...] = ()) -> Path:
+    """A test program from tests/protocol/c linked with some core sources (ASan+UBSan);
+    `includes`: more header folders the sources need."""
     out = BUILD_DIR / "protocol-tests" / name
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = ["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-O1", "-g",
            "-fsanitize=address,undefined", "-fno-sanitize-recover=all", f"-I{CORE}",
-           f"-I{CORE / 'base'}", f"-I{c_harness.INCLUDE_DIR}",
+           f"-I{CORE / 'base'}", f"-I{c_harness.INCLUDE_DIR}", *(f"-I{d}" for d in includes),
            str(C_DIR / f"{name}.c"), *(str(s) for s in sources), "-o", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
