@@ -27,6 +27,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "deaf": ("echo", ["pubsub:commands/echo/*", "pubsub:sensors/echo",
                       "bridge:out:sensors/echo"]),
     "flood": ("flood", ["pubsub:sensors/*", "bridge:out:sensors/*"]),
+    # the sensor's code without the bridge: what its publications cost when none leave
+    "muted": ("sensor", ["pubsub:sensors/*", "sleep"]),
     # the fleet story's application: 1.0 runs quietly; 1.1 has a bug that traps as soon as
     # it sees a reading of `sensor`, so it traps on the devices that run it only
     "app-good": ("app_good", ["sleep"]),

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.fleet.modules import package
+from tests.protocol.conftest import posix_device
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.errors import DeviceRefused
+from wasmote.device.transport import SerialTransport
 from wasmote.package.keys import public_key_bytes
 
 
@@ -128,3 +131,30 @@ def test_a_flooding_module_does_not_silence_another_modules_bridge(
     # with a margin (the flood, too, bridges more than its share while the sensor sleeps)
     assert len(sensor) >= 10, [(m.module, m.dropped) for m in got]
     assert any(m.module == "flood" for m in got)
+
+
+def test_a_bridged_publication_costs_what_its_event_costs(tmp_path: Path) -> None:
+    """A bridged publication leaves as an event down the serial line, like a log line, but
+    cost only its publish (~100 units): a module could send the device's whole second of
+    bridged messages, ~1.5 KB (~127 ms of a 115200-baud line), in one slice. It is now
+    charged like a log line (500 + 2 a byte): the sensor, 10 of whose 20 readings a second
+    leave, spends ~5500 units a second more than the same code without the grant (before:
+    the same). The device runs on its own clock, so each second holds 20 readings."""
+    with posix_device(tmp_path, clock="cpu") as dev:
+        c = DeviceClient(SerialTransport(dev.url), timeout=5.0)
+        try:
+            c.push("sensor", package("sensor"))
+            c.push("muted", package("muted"))
+
+            def rates() -> dict[str, int]:
+                return {m.name: m.fuel_per_s for m in c.modules()}
+
+            # 25 bridged readings: the sensor is in its third second, the muted copy
+            # (started with it) too, so LIST's rates are of whole seconds past the start
+            collect(c, lambda m: len(m) >= 25, timeout=120.0)
+            got = rates()
+            # ~10 leave in any second (the bridge's window and LIST's are not in phase:
+            # 8 asserted) at 500 + 2 x 26 bytes each
+            assert got["sensor"] - got["muted"] >= 8 * 500, got
+        finally:
+            c.transport.close()

@@ -297,7 +297,10 @@ static uint64_t host_fuel_max(const wm_sb_module *mod)
         if (fn == h_log)
             f = WM_SB_FUEL_LOG_LINE + (uint64_t)WM_LOG_MAX * log_byte_fuel(mod);
         else if (fn == h_publish)
-            f = WM_SB_FUEL_PUBLISH + wm_ps_publish_work_max(&mod->manifest) / WM_PS_WORK_PER_FUEL;
+            f = WM_SB_FUEL_PUBLISH + wm_ps_publish_work_max(&mod->manifest) / WM_PS_WORK_PER_FUEL +
+                (wm_sb_granted(&mod->manifest, WM_CAP_BRIDGE_OUT)
+                     ? WM_SB_FUEL_LOG_LINE + (uint64_t)WM_SB_BRIDGE_EVENT_MAX * log_byte_fuel(mod)
+                     : 0u);
         else if (fn == wm_wasi_fd_write) /* takes what the fuel pays for, overshoots by: */
             f = WM_WASI_FUEL_PER_OUT_BYTE + 2u * (uint64_t)WM_WASI_FUEL_PER_PIECE;
         else if (fn == wm_wasi_random_get || fn == wm_as_seed)

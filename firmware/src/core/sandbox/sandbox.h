@@ -46,6 +46,10 @@ wm_err wm_sb_fault_crash(wm_instance *inst, void *user, const wm_val *args, wm_v
  * the measurements behind them. */
 #define WM_SB_FUEL_LOG_LINE 500u
 #define WM_SB_FUEL_LOG_BYTE 2u
+/* A bridged publication leaves as an event like a log line and is charged like one (the
+ * supervisor's bridge hook): WM_SB_FUEL_LOG_LINE + its bytes x the log's byte fuel, at most
+ * these bytes (u16 dropped, str8 topic, data, str8 module name). */
+#define WM_SB_BRIDGE_EVENT_MAX (2u + 1u + WM_TOPIC_MAX + WM_MESSAGE_MAX + 1u + 32u)
 #define WM_SB_FUEL_KV_BYTES 64u
 #define WM_SB_FUEL_PUBLISH 10u
 
