@@ -38,11 +38,14 @@ def calling_loops(mod: Module, calls: list[list[Instr]]) -> frozenset[int]:
     nimp = mod.num_imported_funcs
     callees = [{ins.imm[0] - nimp for ins in cs if ins.op == _OP_CALL and ins.imm[0] >= nimp}
                for cs in calls]
+    # a callee c of j reaches j again exactly when both lie on one cycle of direct calls
+    # (j calls c): one component search for all functions, where a search from each
+    # function's callers made a chain of n functions cost n^3 (1000: 44 s)
+    comp = _components(callees)
     out: set[int] = set()
     for j, f in enumerate(mod.funcs):
         if not calls[j]:
             continue
-        back = _reaching(callees, j)
         opens: list[bool] = []  # per open block: is it a loop
         for ins in f.instrs:
             if ins.op in _OPENS:
@@ -51,19 +54,54 @@ def calling_loops(mod: Module, calls: list[list[Instr]]) -> frozenset[int]:
                 if opens:
                     opens.pop()
             elif ins.op == _OP_CALL and any(opens):
-                if ins.imm[0] < nimp or ins.imm[0] - nimp in back:
+                if ins.imm[0] < nimp or comp[ins.imm[0] - nimp] == comp[j]:
                     out.add(j)
                     break
     return frozenset(out)
 
 
-def _reaching(callees: list[set[int]], j: int) -> set[int]:
-    """The defined functions from which direct calls reach j (j itself when it recurses)."""
-    out: set[int] = set()
-    todo = [k for k, cs in enumerate(callees) if j in cs]
-    while todo:
-        k = todo.pop()
-        if k not in out:
-            out.add(k)
-            todo.extend(i for i, cs in enumerate(callees) if k in cs)
-    return out
+def _components(callees: list[set[int]]) -> list[int]:
+    """Each function's strongly connected component in the graph of direct calls (Tarjan's
+    algorithm without recursion: a chain of calls as long as the module allows is no
+    deeper than Python's stack)."""
+    n = len(callees)
+    succ = [sorted(cs) for cs in callees]
+    index = [-1] * n
+    low = [0] * n
+    comp = [-1] * n
+    on_stack = [False] * n
+    stack: list[int] = []
+    counter = 0
+    ncomp = 0
+    for root in range(n):
+        if index[root] >= 0:
+            continue
+        work = [(root, 0)]
+        while work:
+            v, k = work[-1]
+            if k == 0:
+                index[v] = low[v] = counter
+                counter += 1
+                stack.append(v)
+                on_stack[v] = True
+            if k < len(succ[v]):
+                work[-1] = (v, k + 1)
+                w = succ[v][k]
+                if index[w] < 0:
+                    work.append((w, 0))
+                elif on_stack[w]:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                low[u] = min(low[u], low[v])
+            if low[v] == index[v]:
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    comp[w] = ncomp
+                    if w == v:
+                        break
+                ncomp += 1
+    return comp

@@ -32,6 +32,11 @@ from wasmote.wasm.module import I32, KIND_MEMORY, Module
 MARK = "/* accesses proved by every caller (paramfacts) */"
 _TOP = 1 << 40  # "good to any extent": the optimistic start
 _WIDEN = 8      # rounds after which a fact that still falls is dropped at once
+# Each round reads every function's call sites, and a fact can take a round per function
+# to come down a chain of calls (a ring of 4000 functions passing a pointer on: 4000
+# rounds, 40 s). Past this many sites read, every fact is given up: accesses keep their
+# checks, which costs speed, never safety. The bench programs read at most a few thousand.
+_WORK_MAX = 1_000_000
 
 
 def entry_facts(mod: Module, escaping: set[int], type_arity: list[tuple[int, int]],
@@ -53,10 +58,14 @@ def entry_facts(mod: Module, escaping: set[int], type_arity: list[tuple[int, int
     # per caller: its calls' argument extents under the current assumptions
     sites: list[dict[int, list[int]]] = [{} for _ in range(nfun)]
     dirty = set(range(nfun))
+    work = 0
     for rnd in range(_WIDEN + sum(map(len, facts)) + 1):
         for j in sorted(dirty):
             sites[j] = dominated.call_sites(mod.funcs[j].instrs, type_arity, func_arity,
                                             facts[j], mem_min, returns)
+        work += nfun + sum(map(len, sites))
+        if work > _WORK_MAX:
+            return [{} for _ in range(nfun)]
         # the smallest extent each candidate's sites prove (absent: no site runs)
         low: list[dict[int, int]] = [dict(f) for f in facts]
         for j in range(nfun):

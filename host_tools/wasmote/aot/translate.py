@@ -400,6 +400,7 @@ class _FuncGen:
         # the rest of the short loops: their fuel charged a few iterations ahead (walkfuel.py)
         self.walks: dict[int, walkfuel.WalkLoop] = {}
         if fuel:
+            outermost = walkfuel.outermost_loops(self.instrs)
             for k, ins in enumerate(self.instrs):
                 if ins.op == _OP_LOOP:
                     fp = loopfuel.plan(self.instrs, k, fa, ta, self.costs.loop_in[k],
@@ -410,7 +411,8 @@ class _FuncGen:
                             loopfuel.plan(self.instrs, k, fa, ta, 0, 0) is None:
                         # a counted loop loopfuel.py declines runs a few times (loopcost.py):
                         # there the copies' exits cost more than the charges they save
-                        wl = walkfuel.plan(self.instrs, k, self.costs.loop_back[k], fa, ta)
+                        wl = walkfuel.plan(self.instrs, k, self.costs.loop_back[k], fa, ta,
+                                           outermost)
                         cp = self.cmpb.get(k)
                         # a walk saves a charge a pass, cmpbound's copy a check an access
                         # less its entry test: the walk for one or two accesses, the copy
@@ -1677,7 +1679,7 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
                                                   info.type_arity, info.func_arity,
                                                   info.mem_min, info.return_facts)
     if fuel:
-        info.fuel_plans = [fuel_rule.plan(mod, j) for j in range(len(mod.funcs))]
+        info.fuel_plans = fuel_rule.check_module(mod)
         info.precharged = {j: info.fuel_plans[j].entry for j in range(len(mod.funcs))
                            if not calls[j]}
         info.flat = {j: info.fuel_plans[j].ret for j, f in enumerate(mod.funcs)

@@ -50,11 +50,13 @@ class WalkLoop:
 
 
 def plan(instrs: list[Instr], i: int, back: int, func_arity: list[tuple[int, int]],
-         type_arity: list[tuple[int, int]]) -> WalkLoop | None:
+         type_arity: list[tuple[int, int]], outermost: frozenset[int] | None = None
+         ) -> WalkLoop | None:
     """The plan for the `loop` at index i whose branches back charge `back`, or None: a
     loop with a block type other than empty, a charge over _UNROLL's largest, an inner
     loop or anything that charges on its own (calls, bulk work, memory.grow), no branch
-    back to it at all, or not a walk (_walks)."""
+    back to it at all, or not a walk (_walks). `outermost`: outermost_loops(instrs), when
+    the caller plans every loop of the function (computed once, not once a loop)."""
     ins = instrs[i]
     if ins.op != _OP_LOOP or ins.imm[0] != BLOCK_EMPTY or back <= 0:
         return None
@@ -79,21 +81,29 @@ def plan(instrs: list[Instr], i: int, back: int, func_arity: list[tuple[int, int
         elif op == 0x0E and depth in instrs[k].imm:
             backs = True
     if not backs or not _walks(instrs, i, end, _Effects(func_arity, type_arity),
-                               _outermost(instrs, i)):
+                               i in (outermost if outermost is not None
+                                     else outermost_loops(instrs))):
         return None
     return WalkLoop(end, back, unroll)
 
 
-def _outermost(instrs: list[Instr], i: int) -> bool:
-    """Whether no other loop holds the one at index i."""
-    open_: list[int] = []   # the opcodes of the blocks open before i
-    for k in range(i):
-        op = instrs[k].op
+def outermost_loops(instrs: list[Instr]) -> frozenset[int]:
+    """The indices of the loops no other loop holds, in one pass (asked once a loop, a
+    scan from the function's start made a function of n loops cost n times its length)."""
+    out: set[int] = set()
+    loops_open = 0
+    open_: list[int] = []   # the opcodes of the blocks open here
+    for k, ins in enumerate(instrs):
+        op = ins.op
         if op in (0x02, 0x03, 0x04):
+            if op == _OP_LOOP:
+                if not loops_open:
+                    out.add(k)
+                loops_open += 1
             open_.append(op)
         elif op == 0x0B and open_:
-            open_.pop()
-    return _OP_LOOP not in open_
+            loops_open -= open_.pop() == _OP_LOOP
+    return frozenset(out)
 
 
 # loads: the value they push comes from memory

@@ -99,11 +99,13 @@ def _max(a: int | None, b: int | None) -> int | None:
     return max(a, b)
 
 
-def plan(mod: Module, j: int) -> FuncFuel:
-    """The check points of defined function j of a valid module."""
+def plan(mod: Module, j: int, func_types: list[FuncType] | None = None) -> FuncFuel:
+    """The check points of defined function j of a valid module (`func_types`: every
+    function's type, when the caller plans them all: built once, not once a function)."""
     f = mod.funcs[j]
     ft = mod.types[f.type_idx]
-    func_types = [mod.types[t] for t in mod.func_type_indices()]
+    if func_types is None:
+        func_types = [mod.types[t] for t in mod.func_type_indices()]
     nlocals = sum(count for count, _t in f.locals)
     entry = ENTRY + nlocals // LOCALS
     if entry > REGION_MAX:
@@ -206,4 +208,5 @@ def _block_type(mod: Module, bt: int) -> tuple[tuple[int, ...], tuple[int, ...]]
 def check_module(mod: Module) -> list[FuncFuel]:
     """Every defined function's check points; FuelLimitError (with the offset) if the
     device would refuse one."""
-    return [plan(mod, j) for j in range(len(mod.funcs))]
+    func_types = [mod.types[t] for t in mod.func_type_indices()]
+    return [plan(mod, j, func_types) for j in range(len(mod.funcs))]
