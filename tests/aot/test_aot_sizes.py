@@ -4,7 +4,8 @@ The translator's passes must do work proportional to the module: each test trans
 shape at two sizes and compares the work done, counted as the lines of wasmote's own code
 that run (deterministic, no clock). Doubling a module must about double the work; the
 passes these tests hold were quadratic or cubic before (a 150 KB module of 12 500 loops,
-10 000 loops nested in one another, a chain of 10 000 calls: minutes each).
+10 000 loops nested in one another, a chain of 10 000 calls: minutes each). Beyond what
+GCC compiles in bounded time, sizecap.py refuses with where and why.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from pathlib import Path
 import pytest
 
 import wasmote
-from wasmote.aot import paramfacts
+from tests.cli_invoke import assert_one_error_line, run_cli
+from wasmote.aot import paramfacts, sizecap
+from wasmote.aot.compile import AotCompileError, compile_wasm
 from wasmote.aot.translate import translate
 from wasmote.wasm.module import (
     BLOCK_EMPTY,
@@ -116,3 +119,46 @@ def test_paramfacts_gives_up_after_a_bounded_amount_of_work(monkeypatch):
     monkeypatch.setattr(paramfacts, "_WORK_MAX", 20_000)
     once, twice = work(pointer_ring(200)), work(pointer_ring(400))
     assert twice / once < 2.5, (once, twice)
+
+
+def many_calls(n: int, functions: int = 1) -> bytes:
+    body = [ins("call", functions)] * n + [ins("end")]
+    return _module([FuncType((), ())],
+                   [Function(0, [], body) for _ in range(functions)]
+                   + [Function(0, [], [ins("end")])])
+
+
+def test_a_function_at_the_cap_translates():
+    translate(read_module(many_calls(sizecap.MAX_FUNC_SITES)))
+
+
+def test_a_function_past_the_cap_is_refused_where_it_passes_it():
+    wasm = many_calls(sizecap.MAX_FUNC_SITES + 1)
+    mod = read_module(wasm)
+    with pytest.raises(sizecap.AotSizeError) as e:
+        translate(mod)
+    assert e.value.offset == mod.funcs[0].instrs[sizecap.MAX_FUNC_SITES].offset
+    assert "function 0 has more than 1024 loops and calls" in str(e.value)
+    assert "interpreted" in str(e.value)
+
+
+def test_a_module_past_the_cap_is_refused():
+    per = sizecap.MAX_FUNC_SITES
+    functions = sizecap.MAX_MODULE_SITES // per + 1
+    with pytest.raises(sizecap.AotSizeError, match="the module has more than 16384"):
+        translate(read_module(many_calls(per, functions)))
+
+
+def test_wasmote_compile_refuses_in_one_line(tmp_path):
+    src = tmp_path / "big.wasm"
+    src.write_bytes(many_calls(sizecap.MAX_FUNC_SITES + 1))
+    r = run_cli("compile", "-t", "host", str(src), "-o", str(tmp_path / "big.wmp"))
+    assert_one_error_line(r, "too many to compile ahead of time")
+    assert r.output.startswith(f"error: {src}:0x")
+    assert not (tmp_path / "big.wmp").exists()
+
+
+def test_the_compile_entry_names_the_file(host_target):
+    with pytest.raises(AotCompileError, match=r"^x\.wasm:0x[0-9a-f]+: function 0 has more"):
+        compile_wasm(many_calls(sizecap.MAX_FUNC_SITES + 1), host_target, source="x.wasm",
+                     use_cache=False)

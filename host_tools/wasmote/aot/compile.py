@@ -102,7 +102,11 @@ def compile_wasm(wasm: bytes, target: Target, *, fuel: bool = True,
                              target,
                              True)
     mod = load_valid_module(wasm, source)
-    tr = translate(mod, fuel=fuel, bounds_checks=bounds_checks, source_name=Path(source).name)
+    try:
+        tr = translate(mod, fuel=fuel, bounds_checks=bounds_checks,
+                       source_name=Path(source).name)
+    except WasmError as e:  # beyond what it takes (sizecap.py), the device's fuel rule
+        raise AotCompileError(e.one_line(source)) from None
     image = build_image(tr.source, target, comp, tr.entries, keep_dir=keep_dir,
                         unchecked=tr.unchecked)
     entries = tuple(image.entries.get(j, NO_ENTRY) for j in range(len(mod.funcs)))

@@ -47,6 +47,7 @@ from wasmote.aot import (
     remat,
     returnfacts,
     selectload,
+    sizecap,
     stackcheck,
     walkfuel,
 )
@@ -1661,6 +1662,7 @@ def translate(mod: Module, *, fuel: bool = True, bounds_checks: bool = True,
     """The C translation unit of a validated module. bounds_checks=False leaves out the
     check of every memory access (benchmarks of MPU isolation, docs/aot.md): such code
     breaks wasm's semantics for out-of-bounds accesses and only an isolating runtime runs it."""
+    sizecap.check(mod)  # before any pass: GCC's cost grows faster than the code (sizecap.py)
     func_types = [mod.types[t] for t in mod.func_type_indices()]
     nimports = mod.num_imported_funcs
     gtypes = [(g.valtype, g.mutable) for g in mod.global_types()]
