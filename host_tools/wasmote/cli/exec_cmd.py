@@ -95,7 +95,8 @@ def exec_(module: Path, export: str | None, fuel: int | None, others: tuple[Path
     for change in res.gpio:
         click.echo(f"[simulated gpio] {change}", err=True)
     if res.trap is not None:
-        click.echo(f"trap: {terminal_safe(res.trap.where)}", err=True)
+        # one line: the function names in it come from the module's name section
+        click.echo(f"trap: {escape(res.trap.where)}", err=True)
     for v in res.values:
         click.echo(v.user())
     sys.exit(res.exit_code)

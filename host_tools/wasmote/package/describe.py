@@ -10,6 +10,7 @@ from typing import Any
 from wasmote.package.capabilities import CapKind, granted_functions
 from wasmote.package.container import Package, read_package
 from wasmote.package.keys import key_id, signature_valid
+from wasmote.terminal_text import escape_controls
 from wasmote.wasm.errors import WasmError
 from wasmote.wasm.reader import read_module
 
@@ -70,14 +71,14 @@ def describe(pkg: Package, name: str = "package", trusted: list[bytes] | None = 
         f"{name}: wasmote package, format 1, {s['package_bytes']} bytes",
         f"  module      {s['name']} {s['version']} (host API {s['api_version']})",
         f"  entry       {s['entry'] or '-'}{'  (autostart)' if s['autostart'] else ''}",
-        f"  grants      {', '.join(s['capabilities']) or '(none)'}",
+        f"  grants      {escape_controls(', '.join(s['capabilities'])) or '(none)'}",
         f"  links       {', '.join(s['linked_functions'])}",
         "  limits      " + ", ".join(f"{k} {v}" for k, v in s["limits"].items()),
         f"  wasm        {s['module_bytes']} bytes, sha256 {s['module_sha256']}",
     ]
-    imports = s["imports"]
-    lines.append("  imports     " + (imports if isinstance(imports, str)
-                                      else ", ".join(imports) or "(none)"))
+    imports = s["imports"]  # the module's names: its author's, shown escaped
+    lines.append("  imports     " + escape_controls(imports if isinstance(imports, str)
+                                                    else ", ".join(imports) or "(none)"))
     for a in s["aot"]:
         lines.append(f"  aot         {a['arch']} ABI {a['abi_version']}, {a['bytes']} bytes")
     for x in s["extra_sections"]:

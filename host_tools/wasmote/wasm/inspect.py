@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from wasmote.terminal_text import escape_controls
 from wasmote.wasm.errors import ValidationError
 from wasmote.wasm.module import (
     KIND_FUNC,
@@ -138,15 +139,17 @@ def summarize(mod: Module, size: int) -> ModuleSummary:
 
 
 def render_text(s: ModuleSummary) -> str:
-    """The human-readable form printed by `wasmote inspect`."""
+    """The human-readable form printed by `wasmote inspect`. The module's names are its
+    author's: control characters in them (a screen clear, a title, a forged line) are shown
+    escaped, as device text is (terminal_text.py)."""
     out = [f"size: {s.size} bytes, "
-           + ("valid" if s.valid else f"INVALID: {s.validation_error}")]
+           + ("valid" if s.valid else f"INVALID: {escape_controls(s.validation_error)}")]
     out.append(f"functions: {s.defined_functions} defined, {s.imported_functions} imported;"
                f" code: {s.code_size} bytes ({s.instructions} instructions);"
                f" globals: {s.globals}")
     out.append("sections:")
     for sec in s.sections:
-        label = f"custom \"{sec.name}\"" if sec.id == 0 else sec.kind
+        label = f"custom \"{escape_controls(sec.name)}\"" if sec.id == 0 else sec.kind
         out.append(f"  {label:<24} {sec.size:>8} bytes  at 0x{sec.offset:x}")
     for m in s.memories:
         hi = "unbounded" if m.max is None else str(m.max)
@@ -158,8 +161,8 @@ def render_text(s: ModuleSummary) -> str:
                    + (" (imported)" if t.imported else ""))
     out.append(f"imports (required capabilities): {len(s.imports)}")
     for i in s.imports:
-        out.append(f"  {i.module}.{i.name}  {i.kind} {i.type}")
+        out.append(f"  {escape_controls(i.module)}.{escape_controls(i.name)}  {i.kind} {i.type}")
     out.append(f"exports: {len(s.exports)}")
     for e in s.exports:
-        out.append(f"  {e.name}  {e.kind} {e.index}")
+        out.append(f"  {escape_controls(e.name)}  {e.kind} {e.index}")
     return "\n".join(out)
