@@ -7,6 +7,7 @@ offset, the section and the spec test suite's message.
 
 from __future__ import annotations
 
+from wasmote.wasm import features
 from wasmote.wasm.errors import MalformedError
 from wasmote.wasm.leb128 import decode_signed, decode_unsigned
 from wasmote.wasm.module import (
@@ -149,7 +150,7 @@ class _Cursor:
         at = self.pos
         t = self.byte()
         if t not in VALUE_TYPES:
-            raise self.fail("malformed value type", at)
+            raise self.fail("malformed value type" + features.valtype(t), at)
         return t
 
     def reftype(self) -> int:
@@ -161,7 +162,12 @@ class _Cursor:
 
     def limits(self) -> Limits:
         # The flag is a 1-bit LEB128 number: 0x81 is "too long", 0x02 "too large".
-        flag = self._leb(False, 1)
+        first = self.data[self.pos] if self.pos < self.end else 0
+        try:
+            flag = self._leb(False, 1)
+        except MalformedError as e:
+            e.message += features.limits_flag(first)
+            raise
         lo = self.u32()
         return Limits(lo, self.u32() if flag else None)
 
@@ -187,7 +193,7 @@ class _Cursor:
             op = 0xFC00 | sub if sub <= 0xFF else -1
         info = OPS.get(op)
         if info is None:
-            raise self.fail("illegal opcode", at)
+            raise self.fail("illegal opcode" + features.opcode(self.data[at]), at)
         kind = info.imm
         imm: tuple[int, ...]
         if not kind:
@@ -243,7 +249,7 @@ class _Cursor:
             return b - 0x80
         if b >= 0x40 and b < 0x80:
             # Any other negative single byte is not a value type.
-            raise self.fail("malformed value type", at)
+            raise self.fail("malformed value type" + features.valtype(b), at)
         v = self.s33()
         if v < 0:
             raise self.fail("malformed value type", at)
@@ -277,7 +283,10 @@ def read_module(data: bytes) -> Module:
     if len(data) < 8:
         raise MalformedError("unexpected end", len(data))
     if data[4:8] != VERSION:
-        raise MalformedError("unknown binary version", 4)
+        # 0x0d 0x00 0x01 0x00: the component model's layer 1 (wasm-tools, cargo component)
+        raise MalformedError("unknown binary version" + (
+            " (a WebAssembly component, not a core module: wasmote runs core modules)"
+            if data[4:8] == b"\x0d\x00\x01\x00" else ""), 4)
     mod = Module()
     func_types: list[int] | None = None
     code: list[Function] | None = None
@@ -296,7 +305,7 @@ def read_module(data: bytes) -> Module:
             e.section = section
             raise
         if section is None:
-            raise MalformedError("malformed section id", sec_start)
+            raise MalformedError("malformed section id" + features.section(sec_id), sec_start)
         if size > n - pos:
             raise MalformedError("length out of bounds", sec_start + 1, section)
         end = pos + size
@@ -347,8 +356,10 @@ def _read_section(cur: _Cursor, sec_id: int, mod: Module) -> None:
     if sec_id == SEC_TYPE:
         for _ in range(cur.vec_len()):
             at = cur.pos
-            if cur.byte() != 0x60:
-                raise cur.fail("integer representation too long", at)
+            form = cur.byte()
+            if form != 0x60:
+                raise cur.fail("integer representation too long" + features.type_form(form),
+                               at)
             params = tuple(cur.valtype() for _ in range(cur.vec_len()))
             results = tuple(cur.valtype() for _ in range(cur.vec_len()))
             mod.types.append(FuncType(params, results))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from wasmote.wasm import features
 from wasmote.wasm.errors import ValidationError
 from wasmote.wasm.module import (
     BLOCK_EMPTY,
@@ -126,7 +127,7 @@ def _validate_module(mod: Module) -> None:
     for m in mod.mems:
         _check_limits(m.limits, MAX_PAGES, "memory", 0, "memory")
     if ctx.mems > 1:
-        raise ValidationError("multiple memories", 0, "memory")
+        raise ValidationError("multiple memories" + features.MULTI_MEMORY, 0, "memory")
 
     # C.refs: function indices referenced outside function bodies.
     for g in mod.globals:
@@ -202,8 +203,8 @@ def _check_const(ctx: _Ctx, imported_globals: list[GlobalType], expr: list[Instr
         if op == 0x0B:
             break
         if op not in _CONST_OPS:
-            raise ValidationError(f"constant expression required, got {op_name(op)}",
-                                  ins.offset, section)
+            raise ValidationError(f"constant expression required, got {op_name(op)}"
+                                  + features.const_op(op), ins.offset, section)
         if op == OP_GLOBAL_GET:
             x = ins.imm[0]
             # In 2.0 constant expressions see only imported, immutable globals.
@@ -387,7 +388,10 @@ class _BodyValidator:
                 if info.align is not None:
                     self.need_memory()
                     if ins.imm[0] > info.align:
-                        raise self.fail("alignment must not be larger than natural")
+                        # bit 6 of the alignment flags a memory index (multi-memory)
+                        raise self.fail("alignment must not be larger than natural"
+                                        + (features.MULTI_MEMORY if ins.imm[0] & 0x40
+                                           else ""))
                 elif op >= 0xFC08 or op in (0x3F, 0x40):
                     self.check_bulk(op, ins.imm)
                 assert info.pushes is not None
