@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import pytest
 
@@ -86,12 +88,12 @@ def work(wasm: bytes) -> int:
     mod = read_module(wasm)
     n = 0
 
-    def local(frame, event, arg):  # type: ignore[no-untyped-def]
+    def local(frame: FrameType, event: str, arg: Any) -> Any:
         nonlocal n
         n += 1
         return local
 
-    def calls(frame, event, arg):  # type: ignore[no-untyped-def]
+    def calls(frame: FrameType, event: str, arg: Any) -> Any:
         return local if frame.f_code.co_filename.startswith(_ROOT) else None
 
     sys.settrace(calls)

@@ -21,6 +21,7 @@ from wasmote.wasm.module import (
     Export,
     FuncType,
     Import,
+    Instr,
     Limits,
     MemType,
 )
@@ -44,7 +45,8 @@ def _name(s: str) -> bytes:
     return _leb(len(b)) + b
 
 
-def _hostile(tmp_path: Path, body: list | None = None, imports: bool = True) -> Path:
+def _hostile(tmp_path: Path, body: list[Instr] | None = None, imports: bool = True
+             ) -> Path:
     """A module whose import, export, custom section and function (name section) carry
     EVIL; its export "f" runs `body`."""
     mod = func_module((), (), body or [ins("nop")])
