@@ -102,3 +102,28 @@ def test_a_log_line_with_a_newline_cannot_pass_for_another_modules(tmp_path: Pat
     lines = r.stdout.splitlines()
     assert "forger: ok\\x0aidle: pwned \\x1b[2J" in lines, r.output
     assert not [ln for ln in lines if ln.startswith("idle: pwned")], r.output
+
+
+def test_a_trap_and_a_log_line_start_lines_of_their_own(tmp_path: Path) -> None:
+    """Output that leaves its line open is ended before a log line, a trap or a result is
+    printed: none of them is glued to the module's text (or the text to them)."""
+    (tmp_path / "open.wat").write_text("""(module
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasmote" "log" (func $log (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "\\10\\00\\00\\00\\07\\00\\00\\00")
+  (data (i32.const 16) "partial")
+  (data (i32.const 40) "hello")
+  (func $out (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 32))))
+  (func (export "trap") (call $out) (drop (call $log (i32.const 40) (i32.const 5)))
+    (call $out) unreachable)
+  (func (export "value") (result i32) (call $out) (i32.const 42)))""")
+    subprocess.run(["wat2wasm", str(tmp_path / "open.wat"), "-o", str(tmp_path / "open.wasm")],
+                   check=True)
+    r = run_cli("exec", str(tmp_path / "open.wasm"), "--invoke", "trap")
+    assert r.exit_code == 2, r.output
+    assert r.stdout == "partial\nhello\npartial\n", r.output
+    assert r.stderr.startswith("trap: "), r.output
+    r = run_cli("exec", str(tmp_path / "open.wasm"), "--invoke", "value")
+    assert r.exit_code == 0 and r.stdout == "partial\ni32:42\n", r.output

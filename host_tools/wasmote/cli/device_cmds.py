@@ -19,7 +19,7 @@ import click
 
 from wasmote.cli import main
 from wasmote.cli.output import emit_json, escape, event_line, json_option
-from wasmote.cli.terminal import StreamPrinter
+from wasmote.cli.terminal import StreamPrinter, end_open_line
 from wasmote.debug.locate import find_debug_info, symbolize_text
 from wasmote.device import preflight
 from wasmote.device import protocol as p
@@ -365,6 +365,7 @@ def run_cmd(name: str, export: str, args: tuple[str, ...], debug_places: tuple[P
         if ev.module != name:
             return
         if ev.kind == p.Msg.EV_LOG:
+            end_open_line(printer)
             click.echo(escape(ev.text.rstrip("\r\n")))
         elif ev.kind == p.Msg.EV_OUTPUT:
             _echo_output(printer, ev)
@@ -375,6 +376,7 @@ def run_cmd(name: str, export: str, args: tuple[str, ...], debug_places: tuple[P
         try:
             results = c.run(name, export, wire)
         except DeviceRefused as e:
+            end_open_line(printer)
             if e.status == p.Status.TRAP:
                 trap = _Symbolizer(c, debug_places).trap(name, e.message)
                 click.echo(f"trap: {escape(trap)}", err=True)
@@ -382,6 +384,7 @@ def run_cmd(name: str, export: str, args: tuple[str, ...], debug_places: tuple[P
             if e.status == p.Status.EXITED:
                 sys.exit(int(e.message.rpartition(" ")[2] or 0) & 0xFF)
             raise
+    end_open_line(printer)
     for r in results:
         click.echo(Value(r.type, r.bits).user())
 
@@ -408,6 +411,8 @@ def start_cmd(name: str, follow: bool, debug_places: tuple[Path, ...], port: str
         for ev in events:
             if ev is None or ev.module != name:
                 continue
+            if ev.kind in (p.Msg.EV_LOG, p.Msg.EV_TRAP, p.Msg.EV_EXIT):
+                end_open_line(printer)  # each of these prints a line of its own
             if ev.kind == p.Msg.EV_LOG:
                 click.echo(escape(ev.text.rstrip("\n")))
             elif ev.kind == p.Msg.EV_OUTPUT:

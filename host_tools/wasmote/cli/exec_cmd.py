@@ -9,7 +9,7 @@ import click
 
 from wasmote.cli import main
 from wasmote.cli.output import escape
-from wasmote.cli.terminal import StreamPrinter, terminal_safe
+from wasmote.cli.terminal import StreamPrinter, end_open_line, terminal_safe
 from wasmote.errors import UsageError
 from wasmote.package.manifest import parse_size
 from wasmote.runtime.exec import DEFAULT_CAPS, ExecRequest, exec_module
@@ -84,12 +84,14 @@ def exec_(module: Path, export: str | None, fuel: int | None, others: tuple[Path
         click.echo(printer.text(mod, stderr, data), nl=False, err=stderr)
 
     def log(mod: str, text: str) -> None:
+        end_open_line(printer)
         # one log line is one terminal line: a newline in it is escaped, so that with --with
         # a module cannot print a line that looks like another module's
         # (the device's LOGS are rendered the same: protocol.LogLine.render)
         click.echo(f"{escape(mod)}: {escape_line(text)}" if others else escape_line(text))
 
     res = exec_module(req, on_output=output, on_log=log)
+    end_open_line(printer)
     for note in res.notes:
         click.echo(f"note: {terminal_safe(note)}", err=True)
     for change in res.gpio:

@@ -4,6 +4,8 @@ tabs pass), in pieces that may end mid-line."""
 
 from __future__ import annotations
 
+import click
+
 from wasmote.cli.output import escape
 
 
@@ -27,9 +29,12 @@ class StreamPrinter:
 
     def text(self, module: str, stderr: bool, data: bytes) -> str:
         out = terminal_safe(data)
-        if not self.prefix or not out:
+        if not out:
             return out
         key = (module, stderr)
+        if not self.prefix:
+            self._open = None if out.endswith("\n") else key
+            return out
         pieces = []
         if self._open is not None and self._open != key:
             pieces.append("\n")
@@ -46,3 +51,21 @@ class StreamPrinter:
         self._at_line_start[key] = out.endswith("\n")
         self._open = None if out.endswith("\n") else key
         return "".join(pieces)
+
+    def close(self) -> tuple[str, bool]:
+        """The line break that ends a line the output left open, and whether that line is
+        on stderr; ("", False) when none is open. What is printed next (a log line, a
+        trap, a result) then starts a line of its own."""
+        if self._open is None:
+            return "", False
+        stderr = self._open[1]
+        self._at_line_start[self._open] = True
+        self._open = None
+        return "\n", stderr
+
+
+def end_open_line(printer: StreamPrinter) -> None:
+    """Ends the line `printer`'s output left open (on its stream), if any."""
+    nl, stderr = printer.close()
+    if nl:
+        click.echo(nl, nl=False, err=stderr)
