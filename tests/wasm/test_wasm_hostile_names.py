@@ -14,6 +14,7 @@ from tests.wasm.wasm_builders import func_module, ins
 from wasmote.cli import main
 from wasmote.package.container import Package
 from wasmote.package.manifest import Manifest, Version
+from wasmote.wasm.leb128 import encode_unsigned
 from wasmote.wasm.module import (
     KIND_FUNC,
     CustomSection,
@@ -31,18 +32,9 @@ EVIL = "\x1b[2J\x1b]0;pwn\x07\r\nforged: line\u202e\x9b"
 SHOWN = "\\x1b[2J\\x1b]0;pwn\\x07\\x0d\\x0aforged: line\\u202e\\x9b"
 
 
-def _leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
 def _name(s: str) -> bytes:
     b = s.encode()
-    return _leb(len(b)) + b
+    return encode_unsigned(len(b)) + b
 
 
 def _hostile(tmp_path: Path, body: list[Instr] | None = None, imports: bool = True
@@ -55,8 +47,8 @@ def _hostile(tmp_path: Path, body: list[Instr] | None = None, imports: bool = Tr
         mod.imports.append(Import("env" + EVIL, "x" + EVIL, KIND_FUNC, 1))
     f = len(mod.imports)
     mod.exports += [Export("f", KIND_FUNC, f), Export(EVIL, KIND_FUNC, f)]
-    names = _leb(1) + _leb(f) + _name(EVIL)
-    mod.customs += [CustomSection("name", b"\x01" + _leb(len(names)) + names, after=11),
+    names = encode_unsigned(1) + encode_unsigned(f) + _name(EVIL)
+    mod.customs += [CustomSection("name", b"\x01" + encode_unsigned(len(names)) + names, after=11),
                     CustomSection(EVIL, b"payload", after=11)]
     path = tmp_path / "hostile.wasm"
     path.write_bytes(write_module(mod))

@@ -13,79 +13,7 @@
 #define SECTOR 4096u
 #define NSECT 16u
 
-static int g_partial; /* does the cut operation leave partial effects? */
-
-typedef struct {
-    uint8_t mem[SECTOR * NSECT];
-    long budget; /* flash ops left before the cut; <0 = unlimited */
-    int dead;    /* power is off: everything fails */
-    long ops;
-} sim_flash;
-
-static int sim_read(void *ctx, uint32_t addr, uint8_t *buf, uint32_t len)
-{
-    sim_flash *f = ctx;
-    if (f->dead || addr > sizeof f->mem || len > sizeof f->mem - addr) {
-        return -1;
-    }
-    memcpy(buf, f->mem + addr, len);
-    return 0;
-}
-
-/* Returns 1 if this op is cut; half-applies it first (what a real cut may leave). */
-static int sim_cut(sim_flash *f)
-{
-    f->ops++;
-    if (f->dead) {
-        return 1;
-    }
-    if (f->budget < 0) {
-        return 0;
-    }
-    if (f->budget == 0) {
-        f->dead = 1;
-        return 1;
-    }
-    f->budget--;
-    return 0;
-}
-
-static int sim_erase(void *ctx, uint32_t addr)
-{
-    sim_flash *f = ctx;
-    if (addr % SECTOR != 0 || addr >= sizeof f->mem) {
-        return -1;
-    }
-    if (sim_cut(f)) {
-        memset(f->mem + addr, 0xFF, g_partial ? SECTOR / 3 : 0); /* a partial erase */
-        return -1;
-    }
-    memset(f->mem + addr, 0xFF, SECTOR);
-    return 0;
-}
-
-static int sim_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t len)
-{
-    sim_flash *f = ctx;
-    if (addr > sizeof f->mem || len > sizeof f->mem - addr) {
-        return -1;
-    }
-    if (sim_cut(f)) {
-        /* a partial program: the first half of the bytes, then one byte half-way */
-        uint32_t half = g_partial ? len / 2 : 0;
-        for (uint32_t i = 0; i < half; i++) {
-            f->mem[addr + i] &= buf[i];
-        }
-        if (g_partial && half < len) {
-            f->mem[addr + half] &= (uint8_t)(buf[half] | 0xF0u);
-        }
-        return -1;
-    }
-    for (uint32_t i = 0; i < len; i++) {
-        f->mem[addr + i] &= buf[i]; /* NOR: programming only clears bits */
-    }
-    return 0;
-}
+#include "cut_flash.h"
 
 static sim_flash g_flash;
 static wm_flash_ops g_ops = {&g_flash, SECTOR,    SECTOR *NSECT, g_flash.mem,
@@ -276,7 +204,7 @@ static int sweep(const char *label, void (*setup)(wm_store *), op_fn op, const c
                "%s: state changed by a later install (cut %ld)", label, k);
     }
     printf("%s%s: cut points=%ld old=%d new=%d inconsistent=%d\n", label,
-           g_partial ? "+partial" : "", total + 1, n_before, n_after, bad);
+           g_flash.partial ? "+partial" : "", total + 1, n_before, n_after, bad);
     *expect_failures() += (unsigned)bad;
     return bad;
 }
@@ -362,7 +290,7 @@ static void sweep_compaction(void)
         EXPECT(h == 77 || op_install_big(&st) == WM_STORE_OK, "redo after cut %ld", k);
     }
     printf("compaction%s: cut points=%ld old=%d new=%d inconsistent=%d\n",
-           g_partial ? "+partial" : "", total + 1, absent, present, bad);
+           g_flash.partial ? "+partial" : "", total + 1, absent, present, bad);
     *expect_failures() += (unsigned)bad;
 }
 
@@ -418,7 +346,7 @@ static void unit_tests(void)
 int main(void)
 {
     unit_tests();
-    for (g_partial = 0; g_partial < 2; g_partial++) {
+    for (g_flash.partial = 0; g_flash.partial < 2; g_flash.partial++) {
         sweep("replace", setup_ab, op_replace_a, "alpha", 1, 2);
         sweep("install", setup_ab, op_install_c, "gamma", 0, 3);
         sweep("remove", setup_ab, op_remove_b, "beta", 1, 0);

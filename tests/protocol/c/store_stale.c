@@ -23,69 +23,9 @@
 #define SECTOR 256u
 #define NSECT 64u
 
-typedef struct {
-    uint8_t mem[SECTOR * NSECT];
-    long budget; /* flash ops left before the cut; <0 = unlimited */
-    int dead;
-    int partial;
-} sim_flash;
+#include "cut_flash.h"
 
 static sim_flash g_flash;
-
-static int sim_read(void *ctx, uint32_t addr, uint8_t *buf, uint32_t len)
-{
-    sim_flash *f = ctx;
-    if (f->dead || addr > sizeof f->mem || len > sizeof f->mem - addr) {
-        return -1;
-    }
-    memcpy(buf, f->mem + addr, len);
-    return 0;
-}
-
-static int sim_cut(sim_flash *f)
-{
-    if (f->dead) {
-        return 1;
-    }
-    if (f->budget == 0) {
-        f->dead = 1;
-        return 1;
-    }
-    if (f->budget > 0) {
-        f->budget--;
-    }
-    return 0;
-}
-
-static int sim_erase(void *ctx, uint32_t addr)
-{
-    sim_flash *f = ctx;
-    if (addr % SECTOR != 0 || addr >= sizeof f->mem) {
-        return -1;
-    }
-    if (sim_cut(f)) {
-        memset(f->mem + addr, 0xFF, f->partial ? SECTOR / 3 : 0);
-        return -1;
-    }
-    memset(f->mem + addr, 0xFF, SECTOR);
-    return 0;
-}
-
-static int sim_program(void *ctx, uint32_t addr, const uint8_t *buf, uint32_t len)
-{
-    sim_flash *f = ctx;
-    if (addr > sizeof f->mem || len > sizeof f->mem - addr) {
-        return -1;
-    }
-    uint32_t n = len;
-    if (sim_cut(f)) {
-        n = f->partial ? len / 2 : 0;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        f->mem[addr + i] &= buf[i];
-    }
-    return n == len ? 0 : -1;
-}
 
 static wm_flash_ops g_ops = {&g_flash, SECTOR,    SECTOR *NSECT, g_flash.mem,
                              sim_read, sim_erase, sim_program};
