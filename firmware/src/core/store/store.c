@@ -134,10 +134,12 @@ static int delete_older(wm_store *st, const char *name, const wm_store_record *k
     }
 }
 
-/* Reads the header at sector start `pos`: 1 if it is a record's (magic, CRC, sane name and
- * size, its extent inside the flash), 0 if not (erased or garbage), <0 on a read error.
- * What mount takes for a record, and so skips whole. */
-static int read_header(const wm_store *st, uint32_t pos, uint8_t h[WM_STORE_HEADER_SIZE])
+/* Reads the header at sector start `pos`: if it is a record's (magic, CRC, sane name and
+ * size, its extent inside the flash), sets *sectors to the record's extent and returns 1;
+ * 0 if not (erased or garbage), <0 on a read error. What mount takes for a record, and so
+ * skips whole. */
+static int read_header(const wm_store *st, uint32_t pos, uint8_t h[WM_STORE_HEADER_SIZE],
+                       uint32_t *sectors)
 {
     const wm_flash_ops *f = st->flash;
     if (f->read(f->ctx, pos, h, WM_STORE_HEADER_SIZE) != 0) {
@@ -146,11 +148,12 @@ static int read_header(const wm_store *st, uint32_t pos, uint8_t h[WM_STORE_HEAD
     uint32_t size = wm_ld32(h + OFF_SIZE);
     uint32_t tail = tail_of(h, size, f->size - WM_STORE_HEADER_SIZE);
     size_t nl = name_len((const char *)h + OFF_NAME);
+    *sectors = extent(st, span(size, tail));
     return wm_ld32(h + OFF_MAGIC) == WM_STORE_MAGIC &&
                    wm_ld32(h + OFF_CRC) == wm_crc32(0, h, OFF_CRC) &&
                    size <= f->size - WM_STORE_HEADER_SIZE &&
                    wm_store_name_ok((const char *)h + OFF_NAME, nl) &&
-                   pos + extent(st, span(size, tail)) * f->sector_size <= f->size
+                   pos + *sectors * f->sector_size <= f->size
                ? 1
                : 0;
 }
@@ -174,7 +177,8 @@ int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
     uint32_t pos = 0;
     while (pos < flash->size) {
         uint8_t h[WM_STORE_HEADER_SIZE];
-        int got = read_header(st, pos, h);
+        uint32_t sectors;
+        int got = read_header(st, pos, h, &sectors);
         if (got < 0) {
             return WM_STORE_EFLASH;
         }
@@ -204,7 +208,7 @@ int wm_store_mount(wm_store *st, const wm_flash_ops *flash)
                 st->next_gen = r->gen + 1u;
             }
         }
-        pos += extent(st, span(size, tail)) * s;
+        pos += sectors * s;
     }
     /* Finish replaces a power cut interrupted: the newest generation of each name wins. */
     for (uint32_t i = 0; i < st->nrecs; i++) {
@@ -416,17 +420,12 @@ static int prepare_run(wm_store *st, uint32_t start, uint32_t need)
     }
     for (uint32_t q = 0; q < need; q++) {
         uint8_t h[WM_STORE_HEADER_SIZE];
-        uint32_t sec = start + q;
-        int got = read_header(st, sec * s, h);
+        uint32_t sec = start + q, n;
+        int got = read_header(st, sec * s, h, &n);
         if (got < 0) {
             return WM_STORE_EFLASH;
         }
-        uint32_t size = wm_ld32(h + OFF_SIZE);
-        uint32_t n =
-            got == 0
-                ? 1u
-                : extent(st, span(size, tail_of(h, size, st->flash->size - WM_STORE_HEADER_SIZE)));
-        if (erase_back(st, sec, n) != WM_STORE_OK) {
+        if (erase_back(st, sec, got == 1 ? n : 1u) != WM_STORE_OK) {
             return WM_STORE_EFLASH;
         }
     }
