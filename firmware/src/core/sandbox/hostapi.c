@@ -13,10 +13,10 @@ void wm_sb_charge(wm_sb_module *mod, uint64_t units)
     if (mod->inst) wm_charge(mod->inst, units);
 }
 
-static uint32_t log_byte_fuel(const wm_sb_module *mod)
+uint64_t wm_sb_line_fuel(const wm_sb_module *mod, uint32_t bytes)
 {
-    uint32_t f = mod->host->plat.log_byte_fuel;
-    return f != 0 ? f : WM_SB_FUEL_LOG_BYTE;
+    uint32_t per_byte = mod->host->plat.log_byte_fuel;
+    return WM_SB_FUEL_LOG_LINE + (uint64_t)bytes * (per_byte != 0 ? per_byte : WM_SB_FUEL_LOG_BYTE);
 }
 
 /* kv calls scan the config area's active bank */
@@ -43,7 +43,7 @@ static wm_err h_log(wm_instance *inst, void *user, const wm_val *args, wm_val *r
     if (fault) return ret(results, WM_E_FAULT);
     uint32_t n = (uint32_t)len < WM_LOG_MAX ? (uint32_t)len : WM_LOG_MAX;
     const wm_sb_platform *pl = &mod->host->plat;
-    wm_charge(inst, WM_SB_FUEL_LOG_LINE + (uint64_t)n * log_byte_fuel(mod));
+    wm_charge(inst, wm_sb_line_fuel(mod, n));
     if (pl->log) pl->log(pl->ctx, mod, n ? p : (const uint8_t *)"", n);
     return ret(results, (int32_t)n);
 }
@@ -295,11 +295,11 @@ static uint64_t host_fuel_max(const wm_sb_module *mod)
     for (uint32_t i = 0; i < mod->nfuncs; i++) { /* (each call: WM_FUEL_HOST on top) */
         wm_host_fn fn = mod->funcs[i].fn;
         if (fn == h_log)
-            f = WM_SB_FUEL_LOG_LINE + (uint64_t)WM_LOG_MAX * log_byte_fuel(mod);
+            f = wm_sb_line_fuel(mod, WM_LOG_MAX);
         else if (fn == h_publish)
             f = WM_SB_FUEL_PUBLISH + wm_ps_publish_work_max(&mod->manifest) / WM_PS_WORK_PER_FUEL +
                 (wm_sb_granted(&mod->manifest, WM_CAP_BRIDGE_OUT)
-                     ? WM_SB_FUEL_LOG_LINE + (uint64_t)WM_SB_BRIDGE_EVENT_MAX * log_byte_fuel(mod)
+                     ? wm_sb_line_fuel(mod, WM_SB_BRIDGE_EVENT_MAX)
                      : 0u);
         else if (fn == wm_wasi_fd_write) /* takes what the fuel pays for, overshoots by: */
             f = WM_WASI_FUEL_PER_OUT_BYTE + 2u * (uint64_t)WM_WASI_FUEL_PER_PIECE;

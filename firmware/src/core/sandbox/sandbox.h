@@ -157,6 +157,9 @@ void wm_sb_uninstall(wm_sb_module *mod);
 /* Charges `units` of fuel to the module's running call for work a host function does for
  * it (wm_charge): the hook for host functions and what they call (kv, flash). */
 void wm_sb_charge(wm_sb_module *mod, uint64_t units);
+/* What a line of `bytes` bytes that goes down the line costs the module: a log line, or a
+ * bridged publication's event (WM_SB_FUEL_LOG_LINE + the platform's fuel per byte). */
+uint64_t wm_sb_line_fuel(const wm_sb_module *mod, uint32_t bytes);
 /* The most one call of this module can run past its fuel before it suspends: its code's
  * largest charge (wm_module_fuel_stretch) or a host function's. A slice of G - stretch fuel
  * does at most G units of work. */

@@ -13,15 +13,7 @@ static wm_slot *slot_of_endpoint(const wm_ps_endpoint *ep)
 /* A module that may publish out: loaded, with a bridge:out grant. */
 static bool bridging(const wm_slot *sl)
 {
-    if (!sl->loaded) {
-        return false;
-    }
-    for (uint32_t i = 0; i < sl->sb.manifest.ncaps; i++) {
-        if (sl->sb.manifest.caps[i].kind == WM_CAP_BRIDGE_OUT) {
-            return true;
-        }
-    }
-    return false;
+    return sl->loaded && wm_sb_granted(&sl->sb.manifest, WM_CAP_BRIDGE_OUT);
 }
 
 /* Whether `sl` may send one more in this window. Each bridging module is promised a share
@@ -92,9 +84,7 @@ static void bridge_out(void *ctx, const wm_ps_endpoint *from, const uint8_t *top
     /* The event goes down the line like a log line and costs its publisher as much: before,
      * a publish (~100 units) sent ~146 bytes, so a module could put the device's whole
      * second of bridged messages (~1.5 KB, ~127 ms of a 115200-baud line) in one slice. */
-    uint32_t byte_fuel = s->cfg.log_byte_fuel != 0 ? s->cfg.log_byte_fuel : WM_SB_FUEL_LOG_BYTE;
-    wm_sb_charge(&sl->sb,
-                 WM_SB_FUEL_LOG_LINE + (uint64_t)(n + 1u + wm_strlen(sl->name)) * byte_fuel);
+    wm_sb_charge(&sl->sb, wm_sb_line_fuel(&sl->sb, (uint32_t)(n + 1u + wm_strlen(sl->name))));
 }
 
 int wm_sup_bridge_in(void *ctx, const uint8_t *topic, uint32_t topic_len, const uint8_t *data,
