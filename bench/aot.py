@@ -58,7 +58,7 @@ from bench.interp import (
     run_wasmtime,
     wasm3_error,
 )
-from bench.program_probe import usable
+from bench.program_probe import Need, usable
 from bench.workloads import (
     EMPTY,
     KERNELS,
@@ -91,11 +91,14 @@ def _strip(wasm: Path) -> bytes:
     return bytes(strip_bytes(wasm.read_bytes())[0])
 
 
-def package(kernel: str, targets: tuple[str, ...], fuel: bool = True,
+def package(kernel: str | Workload, targets: tuple[str, ...], fuel: bool = True,
             bounds_checks: bool = True) -> tuple[Path, Package]:
-    """The workload's stripped module with AOT sections for `targets` (cached compiles);
-    bounds_checks=False: code that a device runs only isolated by its MPU."""
-    module = _strip(by_name(kernel).wasm())
+    """The workload's (or the one of that name's) stripped module with AOT sections for
+    `targets` (cached compiles); bounds_checks=False: code that a device runs only isolated
+    by its MPU."""
+    w = kernel if isinstance(kernel, Workload) else by_name(kernel)
+    kernel = w.name
+    module = _strip(w.wasm())
     aot = tuple(compile_wasm(module, get_target(t), fuel=fuel, bounds_checks=bounds_checks,
                              source=f"{kernel}.wasm").aot
                 for t in targets)
@@ -229,7 +232,7 @@ def m4_flash_need(k: Workload, board_name: str = M4_BOARD) -> int:
     obj = k.arm_object(cpu["wasmote"]["toolchain"], cpu["build"]["cflags"].split())
     target = target_for_board(board_name).name
     return obj.stat().st_size + sum(
-        len(package(k.name, (target,), fuel, checks)[1].to_bytes())
+        len(package(k, (target,), fuel, checks)[1].to_bytes())
         for _, fuel, checks in M4_VARIANTS)
 
 
@@ -586,6 +589,21 @@ def left_out() -> str:
     return "Left out: " + "; ".join(f"{k} ({v})" for k, v in PROGRAMS_LEFT_OUT.items())
 
 
+def probe_needs(lx106: bool) -> tuple[Need, ...]:
+    """What this bench builds of each program beyond its wasm and host builds: a discovered
+    program that one of these refuses is left out with the refusal (bench/program_probe)."""
+    def host(w: Workload) -> None:
+        package(w, ("host",))
+        package(w, ("host",), False)
+
+    needs = [Need("AOT code for the host", host),
+             Need(f"AOT code and native object for {M4_BOARD}", m4_flash_need)]
+    if lx106:
+        needs.append(Need("AOT code and native object for xtensa-lx106",
+                          lambda w: m4_flash_need(w, "xtensa-lx106")))
+    return tuple(needs)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--kernels", default="",
@@ -601,7 +619,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="leave out the isolated and sliced engines on the M4")
     ap.add_argument("--no-sizes", action="store_true")
     args = ap.parse_args(argv)
-    kernels = usable(select(POOL, args.kernels))
+    kernels = usable(select(POOL, args.kernels), probe_needs(not args.no_lx106))
     interp, mpu = not args.no_interp, not args.no_mpu
     if any(k.suite != "kernel" for k in kernels):
         print(left_out() + "\n")

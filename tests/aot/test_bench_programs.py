@@ -133,3 +133,39 @@ def test_programs_of_another_release_are_found_run_or_left_out_with_why(tmp_path
         check_verified(w, ref)
         assert run_ours(driver, w.wasm(), 1, 1)[0] == ref
     assert usable([by_name("coremark")]) == (by_name("coremark"),)  # described: not probed
+
+
+def _many_loops(n: int) -> str:
+    loops = "".join(f"    for (int i = 0; i < k; i++) s += i ^ {i};\n" for i in range(n))
+    return ("static volatile int k = 1;\nvoid initialise_benchmark(void) {}\n"
+            "int benchmark(void) {\n    int s = 0;\n" + loops + "    return s;\n}\n"
+            "int verify_benchmark(int r) { (void)r; return 1; }\n")
+
+
+def test_a_program_the_aot_or_a_board_refuses_is_left_out_with_why(tmp_path,
+                                                                    left_out_restored):
+    """What bench/aot.py builds beyond wasm and the host (AOT code, the M4 image's object)
+    is probed too: a program one of them refuses is left out, named, instead of stopping the
+    bench half-way."""
+    from bench.aot import probe_needs
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "support").symlink_to(EMBENCH / "support")
+    progs = {
+        "tinyprog": _FOUND["tinyprog"],
+        # builds for wasm and the host, not for the board's GCC
+        "notforarm": "#ifdef __arm__\n#error not for Arm\n#endif\n" + _FOUND["tinyprog"],
+        # more loops in one function than the translator takes (docs/aot.md, size caps)
+        "manyloops": _many_loops(1100),
+    }
+    for name, text in progs.items():
+        (tmp_path / "src" / name).mkdir()
+        (tmp_path / "src" / name / f"{name}.c").write_text(text)
+    found = discover_programs(tmp_path)
+    runs = usable(found, probe_needs(lx106=False))
+    assert [w.name for w in runs] == ["tinyprog"]
+    assert left_out_restored["notforarm"].startswith(
+        "no AOT code and native object for mps2-an386: ")
+    assert "not for Arm" in left_out_restored["notforarm"]
+    assert left_out_restored["manyloops"].startswith("no AOT code for the host: ")
+
