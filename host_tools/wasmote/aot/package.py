@@ -20,6 +20,7 @@ from wasmote.errors import UsageError
 from wasmote.package.build import build_package_files
 from wasmote.package.container import AotCode, Package, is_package, read_package
 from wasmote.package.manifest import Manifest, Version
+from wasmote.wasm.files import read_file_bytes
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,7 @@ def compile_package(source: Path, targets: Sequence[Target], *, manifest: Manife
     as `wasmote package` does; a package keeps its manifest and module."""
     if not targets:
         raise UsageError("no AOT target given (use --target or --board)")
-    head = source.read_bytes()[:4]
-    if is_package(head):
+    if is_package(read_file_bytes(source)):
         if manifest is not None:
             raise UsageError(f"{source} is a package: it has its manifest already "
                              "(--manifest applies to a .wasm module)")

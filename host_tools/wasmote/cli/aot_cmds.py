@@ -15,6 +15,7 @@ from wasmote.package.container import is_package
 from wasmote.package.describe import signature_status
 from wasmote.package.keys import load_private_key, sign_package
 from wasmote.package.manifest import load_manifest
+from wasmote.wasm.files import read_file_bytes
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -53,9 +54,7 @@ def compile_cmd(source: Path, targets: tuple[str, ...], boards: tuple[str, ...],
     if not chosen:
         raise UsageError("say what to compile for: --target T or --board B "
                          f"(targets: {', '.join(TARGET_NAMES)})")
-    if not source.is_file():
-        raise UsageError(f"{source}: no such file")
-    if manifest_path and is_package(source.read_bytes()[:4]):
+    if manifest_path and is_package(read_file_bytes(source)):
         raise UsageError(f"{source} is a package: it has its manifest already "
                          "(--manifest applies to a .wasm module)")
     manifest = load_manifest(manifest_path) if manifest_path else None

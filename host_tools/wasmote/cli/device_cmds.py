@@ -31,7 +31,7 @@ from wasmote.errors import UsageError
 from wasmote.package.container import is_package, parse_package
 from wasmote.package.keys import key_id, load_private_key, load_public_key
 from wasmote.runtime.values import Value, parse_user_value
-from wasmote.wasm.files import module_from_bytes
+from wasmote.wasm.files import module_from_bytes, read_file_bytes
 
 F = TypeVar("F", bound=Callable[..., Any])
 _NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,31}$")
@@ -186,9 +186,7 @@ def push_cmd(file: Path, name: str | None, autostart: bool, no_host_check: bool,
       wasmote push hello.wmp -p 4321
       wasmote push filter.wasm --name filter --autostart -p /dev/ttyUSB0
     """
-    if not file.is_file():
-        raise UsageError(f"{file}: no such file")
-    data = file.read_bytes()
+    data = read_file_bytes(file)
     flags_autostart = autostart
     pkg = None
     if is_package(data) and no_host_check:

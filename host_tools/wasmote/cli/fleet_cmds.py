@@ -22,6 +22,7 @@ from wasmote.fleet.rollout import Tally
 from wasmote.fleet.setup import init_fleet
 from wasmote.fleet.topics import is_device_id
 from wasmote.package.keys import load_private_key, load_public_key
+from wasmote.wasm.files import read_file_bytes
 
 F = TypeVar("F", bound=Callable[..., Any])
 _FILE = click.Path(dir_okay=False, path_type=Path)
@@ -229,7 +230,7 @@ def deploy_cmd(package: Path, credentials: Path | None, broker: str | None,
     bad = [d for d in devices if not is_device_id(d)]
     if bad:
         raise UsageError(f"bad device id {bad[0]!r}: 32 hex digits (wasmote fleet ls)")
-    data = package.read_bytes()
+    data = read_file_bytes(package)
     with _operator(credentials, broker, fleet, user, password_file, ca, fleet_keys,
                    key) as op:
         dep = op.deploy(data, group=group, devices=tuple(devices), percent=percent,

@@ -11,6 +11,7 @@ from wasmote.atomic_file import write_atomic
 from wasmote.cli import main
 from wasmote.debug.files import write_debug_file
 from wasmote.errors import UsageError
+from wasmote.input_file import read_capped
 from wasmote.package.build import build_package_files
 from wasmote.package.container import read_package
 from wasmote.package.describe import signature_status
@@ -26,6 +27,7 @@ from wasmote.package.keys import (
     verify_package,
 )
 from wasmote.package.manifest import load_manifest
+from wasmote.wasm.files import read_file_bytes
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -52,7 +54,7 @@ def package_cmd(module: Path, manifest_path: Path, key_path: Path | None, no_str
                   if result.stripped else f"{len(pkg.module)} bytes (not stripped)")
     click.echo(f"{output}: {manifest.name} {manifest.version}, module {strip_note}, "
                f"package {len(data)} bytes, {signature_status(pkg)}")
-    if result.stripped and (kept := write_debug_file(output, module.read_bytes())):
+    if result.stripped and (kept := write_debug_file(output, read_file_bytes(module))):
         click.echo(f"{kept}: names and debug info for trap reports (stays here)")
     for note in result.notes():
         click.echo(f"note: {note}", err=True)
@@ -87,7 +89,7 @@ def keys_generate(base: Path, fmt: str, force: bool) -> None:
 @click.argument("key", type=_FILE)
 def keys_show(key: Path) -> None:
     """Print the key id and raw public key of a key file (private: PEM or a .key file)."""
-    head = key.read_bytes()[:64] if key.is_file() else b""
+    head = read_capped(key, 64 * 1024, "a key file")[:64] if key.is_file() else b""
     if b"PRIVATE KEY" in head or key.suffix == ".key":
         pub = public_key_bytes(load_private_key(key))
     else:

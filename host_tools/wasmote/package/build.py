@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wasmote.errors import WasmoteError
+from wasmote.input_file import MODULE_FILE_MAX, read_capped
 from wasmote.package.capabilities import (
     Capability,
     FuncImport,
@@ -139,7 +140,7 @@ def build_package(wasm: bytes, manifest: Manifest, source: str = "module.wasm",
 def build_package_files(wasm_path: str | Path, manifest: Manifest,
                         strip: bool = True) -> BuildResult:
     try:
-        data = Path(wasm_path).read_bytes()
+        data = read_capped(wasm_path, MODULE_FILE_MAX, "a wasm module")
     except OSError as e:
         raise PackageError(f"{wasm_path}: cannot read: {e.strerror or e}") from None
     return build_package(data, manifest, source=str(wasm_path), strip=strip)

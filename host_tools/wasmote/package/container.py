@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from pathlib import Path
 
+from wasmote.input_file import PACKAGE_FILE_MAX, read_capped
 from wasmote.package.errors import PackageFormatError
 from wasmote.package.manifest import Manifest, decode_manifest, encode_manifest
 
@@ -158,7 +159,7 @@ def is_package(data: bytes) -> bool:
 def read_package(path: str | Path) -> Package:
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_capped(path, PACKAGE_FILE_MAX, "a package")
     except OSError as e:
         raise PackageFormatError(f"cannot read: {e.strerror or e}", 0, str(path)) from None
     return parse_package(data, source=str(path))

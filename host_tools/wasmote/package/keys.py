@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from wasmote.atomic_file import write_atomic
+from wasmote.input_file import read_capped
 from wasmote.package.container import SIGNATURE_ALG_ED25519, Package, Signature
 from wasmote.package.errors import KeyFileError, SignatureError
 
@@ -66,12 +67,9 @@ def save_public_key(key: Ed25519PublicKey | Ed25519PrivateKey, path: str | Path,
 
 def _read(path: str | Path) -> bytes:
     try:
-        data = Path(path).read_bytes()
+        return read_capped(path, 64 * 1024, "a key file")
     except OSError as e:
         raise KeyFileError(f"{path}: cannot read key file: {e.strerror or e}") from None
-    if len(data) > 64 * 1024:
-        raise KeyFileError(f"{path}: {len(data)} bytes is far too large for a key file")
-    return data
 
 
 def _raw(data: bytes) -> bytes | None:

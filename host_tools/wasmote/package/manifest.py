@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wasmote.input_file import TEXT_FILE_MAX, read_capped
 from wasmote.package.capabilities import (
     API_VERSION,
     BRIDGE_KINDS,
@@ -194,7 +195,7 @@ def load_manifest(path: str | Path) -> Manifest:
     """Read a TOML manifest file."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_capped(path, TEXT_FILE_MAX, "a manifest").decode("utf-8")
     except UnicodeDecodeError as e:
         raise ManifestError(f"{path}: not UTF-8 text (byte {e.start})") from None
     except OSError as e:

@@ -46,7 +46,7 @@ from wasmote.package.manifest import DEFAULT_KV_BYTES, Limits, Manifest, Version
 from wasmote.runtime.host_device import HostDevice
 from wasmote.runtime.values import Value, parse_user_value
 from wasmote.wasm.errors import WasmError
-from wasmote.wasm.files import module_from_bytes
+from wasmote.wasm.files import module_from_bytes, read_file_bytes
 from wasmote.wasm.module import KIND_FUNC, Module
 from wasmote.wasm.strip import drop_custom_sections
 
@@ -166,9 +166,7 @@ def _bare_name(path: Path) -> str:
 
 
 def _load(path: Path, req: ExecRequest, main: bool, notes: list[str]) -> Loaded:
-    if not path.is_file():
-        raise WasmoteError(f"{path}: no such file")
-    data = path.read_bytes()
+    data = read_file_bytes(path)
     if is_package(data):
         pkg = parse_package(data, str(path))
         bare_opts = req.caps is not None or req.env or req.memory is not None or \
@@ -178,7 +176,7 @@ def _load(path: Path, req: ExecRequest, main: bool, notes: list[str]) -> Loaded:
                              "limits, args, env); --cap, --memory, --env and program "
                              "arguments are for bare modules")
         debug_file = req.debug if main and req.debug else debug_path_for(path)
-        debug = debug_file.read_bytes() if debug_file.is_file() else None
+        debug = read_file_bytes(debug_file) if debug_file.is_file() else None
         _aot_notes(path, pkg, notes)
         return Loaded(path, pkg.manifest.name[:31], data, pkg.module,
                        _module(path, pkg.module), debug)

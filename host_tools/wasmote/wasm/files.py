@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wasmote.errors import WasmoteError
+from wasmote.input_file import MODULE_FILE_MAX, read_capped
 from wasmote.wasm.errors import WasmError
 from wasmote.wasm.module import Module
 from wasmote.wasm.reader import MAGIC, read_module
@@ -16,8 +17,9 @@ class WasmFileError(WasmoteError):
 
 
 def read_file_bytes(path: Path) -> bytes:
+    """The file's bytes (a module or a package), at most MODULE_FILE_MAX of them."""
     try:
-        return path.read_bytes()
+        return read_capped(path, MODULE_FILE_MAX, "a wasm module or package")
     except FileNotFoundError:
         raise WasmFileError(f"{path}: no such file") from None
     except IsADirectoryError:
