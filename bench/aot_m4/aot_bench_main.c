@@ -159,7 +159,7 @@ static int run_wasm(const bench_kernel *k, const bench_engine *g, wm_arena *aren
 {
     uint32_t t0 = now();
     wm_package pkg;
-    wm_error e = {WM_OK, 0, NULL};
+    wm_error e = {WM_OK, 0, NULL, NULL};
     wm_module *m;
     wm_instance *inst;
     const wm_pkg_aot *a;
@@ -211,7 +211,7 @@ static int run_wasm(const bench_kernel *k, const bench_engine *g, wm_arena *aren
 static void check_refused(const bench_kernel *k, wm_arena *arena)
 {
     wm_package pkg;
-    wm_error e = {WM_OK, 0, NULL};
+    wm_error e = {WM_OK, 0, NULL, NULL};
     wm_module *m;
     const wm_pkg_aot *a;
     if (load(k, BENCH_V_FUEL_NB, arena, &m, &a, &pkg, &e) != 0) return;

@@ -148,7 +148,7 @@ static int run_one(const bench_module *b, const wm_port_info *info)
  * Returns the form's bytes, 0 on a refusal (said). */
 static uint32_t install(const bench_module *b, wm_arena *arena, wm_module *m)
 {
-    wm_error e = {WM_OK, 0, NULL};
+    wm_error e = {WM_OK, 0, NULL, NULL};
     size_t mark = wm_arena_mark(arena);
     size_t cap = (arena->size - arena->used - 8u) & ~(size_t)7u;
     uint8_t *mem = wm_arena_alloc(arena, cap, 8);
@@ -182,7 +182,7 @@ static int run_one(const bench_module *b, const wm_port_info *info)
     wm_arena_init(&arena, info->ram_free, info->ram_free_size);
     uintptr_t top = stack_paint();
     uint32_t t0 = counter_start_checked();
-    wm_error e = {WM_OK, 0, NULL};
+    wm_error e = {WM_OK, 0, NULL, NULL};
     wm_module *m;
     wm_instance *inst;
     wm_limits lim;

@@ -46,7 +46,7 @@ static void one(const bench_module *b, const wm_port_info *info)
 {
     wm_arena arena;
     wm_arena_init(&arena, info->ram_free, info->ram_free_size);
-    wm_error e = {WM_OK, 0, NULL};
+    wm_error e = {WM_OK, 0, NULL, NULL};
     wm_module *m;
     uint32_t t0 = counter_start_checked();
     if (wm_load(&arena, b->bytes, b->len, &m, &e) != WM_OK) {

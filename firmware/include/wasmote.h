@@ -46,7 +46,15 @@ typedef struct wm_error {
     wm_err code;
     uint32_t offset; /* byte offset in the module binary (load/validate), else 0 */
     const char *msg; /* static string, never NULL when code != WM_OK */
+    /* A load refusal at a byte a feature beyond WebAssembly 2.0 uses (SIMD, tail calls,
+     * ...): that feature's static name, so a report can say which toolchain flag to turn
+     * off (msg keeps the spec's wording); NULL otherwise. */
+    const char *feature;
 } wm_error;
+
+/* What a report puts after wm_error.feature, in parentheses after msg:
+ * "illegal opcode (SIMD: a feature beyond WebAssembly 2.0)". */
+#define WM_FEATURE_BEYOND ": a feature beyond WebAssembly 2.0"
 
 /* Static name of an error code, e.g. "trap". */
 const char *wm_err_name(wm_err code);

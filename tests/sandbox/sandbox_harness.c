@@ -239,7 +239,7 @@ static void cmd_call(harness *h, int slot, const char *name, char *rest)
         const uint8_t *p, *r;
         wm_func_sig(ext.of.func, &np, &p, &nres, &r);
     }
-    wm_error e = {WM_OK, 0, 0};
+    wm_error e = {WM_OK, 0, 0, NULL};
     wm_err rc = wm_sb_call(&h->mods[slot], name, args, n, res, nres > 1 ? 1 : nres, &e);
     if (rc == WM_OK) {
         if (nres)

@@ -41,7 +41,7 @@ unsigned wm_selftest_run(uint8_t *ram, size_t ram_size)
     wm_module *mod;
     wm_instance *inst;
     wm_limits limits;
-    wm_error e = {WM_OK, 0, 0};
+    wm_error e = {WM_OK, 0, 0, NULL};
     size_t i;
     unsigned fails = 0;
 

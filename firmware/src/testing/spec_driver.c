@@ -165,6 +165,11 @@ static void sd_answer_error(wm_spec_driver *d, wm_err code, const wm_error *e)
         sd_put_hex(d, e != NULL ? e->offset : 0);
         sd_puts(d, " ");
         sd_puts(d, msg);
+        if (e != NULL && e->msg != NULL && e->feature != NULL) {
+            sd_puts(d, " (");
+            sd_puts(d, e->feature);
+            sd_puts(d, WM_FEATURE_BEYOND ")");
+        }
     }
     sd_puts(d, "\n");
 }
@@ -379,7 +384,7 @@ static void sd_cmd_module(wm_spec_driver *d, const char *name, const char *src, 
     size_t meta_mark = wm_arena_mark(&d->meta);
     const uint8_t *bytes = NULL;
     size_t len = 0;
-    wm_error e = {WM_OK, 0, NULL};
+    wm_error e = {WM_OK, 0, NULL, NULL};
     wm_err rc = d->io.module_bytes(d->io.ctx, src, &d->arena, &bytes, &len);
     if (rc != WM_OK) {
         wm_arena_release(&d->arena, mark);
@@ -459,7 +464,7 @@ static void sd_cmd_register(wm_spec_driver *d, const char *as, const char *name)
     }
     wm_err rc = wm_linker_add_instance(&d->linker, copy, inst);
     if (rc != WM_OK) {
-        wm_error e = {rc, 0, "register failed"};
+        wm_error e = {rc, 0, "register failed", NULL};
         sd_answer_error(d, rc, &e);
         return;
     }
@@ -519,7 +524,7 @@ static void sd_cmd_invoke(wm_spec_driver *d, const char *name, const char *field
         return;
     }
     wm_extern ext;
-    wm_error e = {WM_OK, 0, NULL};
+    wm_error e = {WM_OK, 0, NULL, NULL};
     wm_err rc = WM_OK;
     if (!sd_export(inst, field, field_len, WM_EXTERN_FUNC, &ext)) {
         e.code = WM_ERR_NOT_FOUND;
@@ -573,7 +578,7 @@ static void sd_cmd_resume(wm_spec_driver *d, const char *name, const char *fuel)
         return;
     }
     wm_val results[SD_MAX_VALUES];
-    wm_error e = {WM_OK, 0, NULL};
+    wm_error e = {WM_OK, 0, NULL, NULL};
     uint32_t nr = d->suspended_results;
     wm_err rc = wm_resume(inst, f, results, nr, &e);
     if (rc != WM_OK) {
@@ -592,7 +597,7 @@ static void sd_cmd_get(wm_spec_driver *d, const char *name, const char *field, s
     }
     wm_extern ext;
     if (!sd_export(inst, field, len, WM_EXTERN_GLOBAL, &ext)) {
-        wm_error e = {WM_ERR_NOT_FOUND, 0, "no exported global of that name"};
+        wm_error e = {WM_ERR_NOT_FOUND, 0, "no exported global of that name", NULL};
         sd_answer_error(d, WM_ERR_NOT_FOUND, &e);
         return;
     }

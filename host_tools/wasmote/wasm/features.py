@@ -5,7 +5,9 @@ calls, exception handling, multi-memory, memory64, extended constants, typed ref
 GC) fails to decode or validate at the first byte that uses it; the spec's message for
 that ("illegal opcode", "malformed value type", ...) says what broke, not why. The reader
 and the validator append the feature's name (the spec tests compare only the start of a
-message), so a user knows which toolchain flag to turn off.
+message), so a user knows which toolchain flag to turn off. The device's runtime has the
+same table (firmware/src/core/runtime/features.c), so a package that bypassed these checks
+is refused on the device naming the same feature at the same offset.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ _SECTIONS = {13: "exception handling (tag section)"}
 # a type section entry's form (0x60 is a function type)
 _TYPE_FORMS = {0x5F: "GC (struct types)", 0x5E: "GC (array types)", 0x50: "GC (subtypes)",
                0x4F: "GC (subtypes)", 0x4E: "GC (recursive types)"}
-# a memory's limits flag
+# a memory's limits flag: bit 0 a maximum follows, 1 shared, 2 64-bit, 3 a page size
 _LIMIT_FLAGS = {2: "threads (shared memory)", 3: "threads (shared memory)",
-                4: "memory64", 5: "memory64", 6: "memory64", 7: "memory64"}
+                4: "memory64", 5: "memory64", 6: "memory64", 7: "memory64",
+                **dict.fromkeys(range(8, 16), "custom page sizes")}
 # operators a constant expression may use with extended constants
 _EXTENDED_CONST = frozenset({0x6A, 0x6B, 0x6C, 0x7C, 0x7D, 0x7E})
 

@@ -157,7 +157,7 @@ class _Cursor:
         at = self.pos
         t = self.byte()
         if t not in REF_TYPES:
-            raise self.fail("malformed reference type", at)
+            raise self.fail("malformed reference type" + features.valtype(t), at)
         return t
 
     def limits(self) -> Limits:

@@ -171,7 +171,7 @@ wm_err wm_aot_serve_call(wm_aot_run *r, wm_error *err)
         /* A function of an interpreted instance: run it to completion with this call's
          * fuel (it cannot be suspended from inside native code). */
         wm_instance *callee = f->inst;
-        wm_error e2 = {WM_OK, 0, NULL};
+        wm_error e2 = {WM_OK, 0, NULL, NULL};
         e = wm_call(callee, f, args, t->nparams, res, t->nresults, *r->reserve, &e2);
         if (callee->x.state == WM_SUSPENDED) {
             wm_abort(callee);

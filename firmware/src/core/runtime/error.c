@@ -23,10 +23,17 @@ const char *wm_err_name(wm_err code)
 
 wm_err wm_fail(wm_error *err, wm_err code, const uint8_t *base, const uint8_t *at, const char *msg)
 {
+    return wm_fail_beyond(err, code, base, at, msg, NULL);
+}
+
+wm_err wm_fail_beyond(wm_error *err, wm_err code, const uint8_t *base, const uint8_t *at,
+                      const char *msg, const char *feature)
+{
     if (err) {
         err->code = code;
         err->offset = (base && at && at >= base) ? (uint32_t)(at - base) : 0;
         err->msg = msg;
+        err->feature = feature;
     }
     return code;
 }

@@ -22,11 +22,18 @@ typedef struct loader {
     wm_memtype *def_mems;
     wm_globaltype *def_globals;
     const uint32_t *def_func_types_pos; /* start of the function section's vector */
+    const uint8_t *mem_sec; /* the memory section's id byte (a refusal of several points here) */
 } loader;
 
 static wm_err bad(loader *L, wm_err code, const uint8_t *at, const char *msg)
 {
     return wm_fail(L->err, code, L->m->bytes, at, msg);
+}
+
+/* A malformed byte that a feature beyond 2.0 may use: the feature is named (features.c). */
+static wm_err beyond(loader *L, const uint8_t *at, const char *msg, const char *feature)
+{
+    return wm_fail_beyond(L->err, WM_ERR_MALFORMED, L->m->bytes, at, msg, feature);
 }
 
 /* Charges the bytes read since `from` (times `weight`: a loop that does more a byte). */
@@ -73,7 +80,7 @@ static wm_err rd_valtype(loader *L, uint8_t *t)
 {
     const uint8_t *at = L->r.p;
     TRY(wm_rd_u8(&L->r, t));
-    if (!wm_is_valtype(*t)) return bad(L, WM_ERR_MALFORMED, at, "malformed value type");
+    if (!wm_is_valtype(*t)) return beyond(L, at, "malformed value type", wm_feature_valtype(*t));
     return WM_OK;
 }
 
@@ -82,7 +89,7 @@ static wm_err rd_reftype(loader *L, uint8_t *t)
     const uint8_t *at = L->r.p;
     TRY(wm_rd_u8(&L->r, t));
     if (*t != WM_FUNCREF && *t != WM_EXTERNREF)
-        return bad(L, WM_ERR_MALFORMED, at, "malformed reference type");
+        return beyond(L, at, "malformed reference type", wm_feature_valtype(*t));
     return WM_OK;
 }
 
@@ -91,7 +98,7 @@ static wm_err rd_limits(loader *L, uint32_t *min, uint32_t *max, bool *has_max)
     const uint8_t *at = L->r.p;
     uint8_t flag;
     TRY(wm_rd_u8(&L->r, &flag)); /* a flag byte, not a LEB */
-    if (flag > 1) return bad(L, WM_ERR_MALFORMED, at, "integer too large");
+    if (flag > 1) return beyond(L, at, "integer too large", wm_feature_limits(flag));
     TRY(wm_rd_u32(&L->r, min));
     *max = WM_NONE;
     *has_max = flag;
@@ -191,7 +198,8 @@ wm_err wm_check_const(wm_module *m, wm_reader *r, uint8_t type, uint8_t *declare
             break;
         }
         default:
-            return wm_fail(r->err, WM_ERR_INVALID, r->base, at, "constant expression required");
+            return wm_fail_beyond(r->err, WM_ERR_INVALID, r->base, at,
+                                  "constant expression required", wm_feature_const_op(op));
         }
     }
     if (n != 1 || got != type)
@@ -238,7 +246,10 @@ static wm_err build_spaces(loader *L, uint32_t rank)
     if (rank > 5 && !L->mems_built) {
         L->mems_built = true;
         m->nmems = m->nmem_imports + L->ndef_mems;
-        if (m->nmems > 1) return bad(L, WM_ERR_INVALID, L->r.p, "multiple memories");
+        if (m->nmems > 1)
+            return wm_fail_beyond(L->err, WM_ERR_INVALID, L->m->bytes,
+                                  L->mem_sec ? L->mem_sec : L->r.p, "multiple memories",
+                                  WM_FEATURE_MULTI_MEMORY);
         NEED(m->mems = (wm_memtype *)alloc(L, m->nmems, sizeof(wm_memtype)));
         for (uint32_t i = 0; i < m->nimports; i++)
             if (m->imports[i].kind == WM_EXTERN_MEMORY)
@@ -268,7 +279,8 @@ static wm_err sec_type(loader *L)
         const uint8_t *at = L->r.p;
         uint8_t form, vt;
         TRY(wm_rd_u8(&L->r, &form));
-        if (form != 0x60) return bad(L, WM_ERR_MALFORMED, at, "integer representation too long");
+        if (form != 0x60)
+            return beyond(L, at, "integer representation too long", wm_feature_type_form(form));
         const uint8_t *cat = L->r.p;
         TRY(wm_rd_u32(&L->r, &t->nparams));
         if (t->nparams > WM_MAX_TYPE_VALUES)
@@ -644,7 +656,7 @@ wm_err wm_load_metered(wm_arena *arena, const uint8_t *bytes, size_t len, wm_wor
         }
         int rank = rank_of(id);
         if (rank < 0) {
-            e = bad(&L, WM_ERR_MALFORMED, at, "malformed section id");
+            e = beyond(&L, at, "malformed section id", wm_feature_section(id));
             goto fail;
         }
         if (rank <= last) {
@@ -660,7 +672,10 @@ wm_err wm_load_metered(wm_arena *arena, const uint8_t *bytes, size_t len, wm_wor
         case 2: e = sec_import(&L); break;
         case 3: e = sec_function(&L); break;
         case 4: e = sec_table(&L); break;
-        case 5: e = sec_memory(&L); break;
+        case 5:
+            L.mem_sec = at;
+            e = sec_memory(&L);
+            break;
         case 6: e = sec_global(&L); break;
         case 7: e = sec_export(&L); break;
         case 8: e = sec_start(&L); break;

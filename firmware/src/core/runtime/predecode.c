@@ -963,7 +963,7 @@ wm_err wm_pd_attach_arena(wm_module *m, wm_arena *a, wm_error *err)
         return WM_OK; /* no room: in place */
     }
     wm_pd_out out = {buf, cap, 0};
-    wm_error e2 = {WM_OK, 0, NULL};
+    wm_error e2 = {WM_OK, 0, NULL, NULL};
     if (wm_pd_translate(m, &out, scratch, scratch_cap, &e2) != WM_OK) {
         wm_arena_release(a, mark);
         return WM_OK; /* not covered: in place */

@@ -314,6 +314,9 @@ static wm_err blocktype(V *v, uint32_t *np, const uint8_t **p, uint32_t *nr, con
         *r = at;
         return WM_OK;
     }
+    if (wm_feature_valtype(b)) /* a one-byte negative s33: a value type we do not run */
+        return wm_fail_beyond(v->err, WM_ERR_MALFORMED, v->m->bytes, at, "malformed value type",
+                              wm_feature_valtype(b));
     int64_t idx;
     TRY(wm_rd_s33(&v->r, &idx));
     if (idx < 0 || (uint64_t)idx >= v->m->ntypes) return inval(v, at, "unknown type");
@@ -332,7 +335,10 @@ static wm_err memarg(V *v, uint32_t maxalign)
     TRY(wm_rd_u32(&v->r, &align));
     TRY(wm_rd_u32(&v->r, &off));
     if (v->m->nmems == 0) return inval(v, at, "unknown memory");
-    if (align > maxalign) return inval(v, at, "alignment must not be larger than natural");
+    if (align > maxalign) /* bit 6 of the alignment flags a memory index (multi-memory) */
+        return wm_fail_beyond(v->err, WM_ERR_INVALID, v->m->bytes, at,
+                              "alignment must not be larger than natural",
+                              align & 0x40u ? WM_FEATURE_MULTI_MEMORY : NULL);
     return WM_OK;
 }
 
@@ -589,7 +595,8 @@ static wm_err body(V *v, wm_funcdef *fd)
         case 0xD0:
             TRY(wm_rd_u8(r, &t));
             if (t != WM_FUNCREF && t != WM_EXTERNREF)
-                return wm_fail(v->err, WM_ERR_MALFORMED, m->bytes, at, "malformed reference type");
+                return wm_fail_beyond(v->err, WM_ERR_MALFORMED, m->bytes, at,
+                                      "malformed reference type", wm_feature_valtype(t));
             TRY(push(v, t));
             break;
         case 0xD1:
@@ -611,7 +618,8 @@ static wm_err body(V *v, wm_funcdef *fd)
                 const uint8_t *tt = r->p;
                 TRY(wm_rd_u8(r, &t));
                 if (!wm_is_valtype(t))
-                    return wm_fail(v->err, WM_ERR_MALFORMED, m->bytes, tt, "malformed value type");
+                    return wm_fail_beyond(v->err, WM_ERR_MALFORMED, m->bytes, tt,
+                                          "malformed value type", wm_feature_valtype(t));
                 TRY(pop(v, WM_I32, NULL));
                 TRY(pop(v, t, NULL));
                 TRY(pop(v, t, NULL));
@@ -798,7 +806,8 @@ static wm_err body(V *v, wm_funcdef *fd)
             } else if (op >= 0x45 && op <= 0xC4) {
                 TRY(sig_op(v, numsig[op - 0x45]));
             } else {
-                return wm_fail(v->err, WM_ERR_MALFORMED, m->bytes, at, "illegal opcode");
+                return wm_fail_beyond(v->err, WM_ERR_MALFORMED, m->bytes, at, "illegal opcode",
+                                      wm_feature_opcode(op));
             }
         }
     }
@@ -870,7 +879,8 @@ wm_err wm_validate_code(wm_module *m, wm_arena *a, const uint8_t *p, const uint8
             ta = hr.p;
             if ((e = wm_rd_u8(&hr, &t))) break;
             if (!wm_is_valtype(t)) {
-                e = wm_fail(err, WM_ERR_MALFORMED, m->bytes, ta, "malformed value type");
+                e = wm_fail_beyond(err, WM_ERR_MALFORMED, m->bytes, ta, "malformed value type",
+                                   wm_feature_valtype(t));
                 break;
             }
             wm_work_charge(m->work, (uint32_t)(hr.p - ta));

@@ -165,6 +165,18 @@ typedef struct wm_reader {
 } wm_reader;
 
 wm_err wm_fail(wm_error *err, wm_err code, const uint8_t *base, const uint8_t *at, const char *msg);
+/* wm_fail naming the feature beyond 2.0 (or NULL) that the byte at `at` belongs to. */
+wm_err wm_fail_beyond(wm_error *err, wm_err code, const uint8_t *base, const uint8_t *at,
+                      const char *msg, const char *feature);
+/* Which feature beyond WebAssembly 2.0 a refused byte belongs to, by where it was found
+ * (features.c; the host's table is wasmote/wasm/features.py); NULL: none, a plain error. */
+const char *wm_feature_opcode(uint8_t op);
+const char *wm_feature_valtype(uint8_t t);
+const char *wm_feature_limits(uint8_t flag);
+const char *wm_feature_section(uint8_t id);
+const char *wm_feature_type_form(uint8_t form);
+const char *wm_feature_const_op(uint8_t op);
+#define WM_FEATURE_MULTI_MEMORY "multi-memory"
 wm_err wm_rd_u8(wm_reader *r, uint8_t *v);
 wm_err wm_rd_u32(wm_reader *r, uint32_t *v);
 wm_err wm_rd_s32(wm_reader *r, int32_t *v);

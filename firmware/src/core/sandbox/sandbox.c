@@ -19,6 +19,11 @@ static int load_fail(wm_msg *err, wm_status code, uint32_t base, const wm_error 
     wm_msg_fail_at(err, code, code == WM_ST_INVALID_MODULE ? "module" : NULL,
                    base + (e ? e->offset : 0u), what);
     wm_msg_put(err, e ? e->msg : NULL);
+    if (e && e->feature) { /* the toolchain flag to turn off, as the host tools say it */
+        wm_msg_put(err, " (");
+        wm_msg_put(err, e->feature);
+        wm_msg_put(err, WM_FEATURE_BEYOND ")");
+    }
     return code;
 }
 
@@ -27,7 +32,7 @@ static int load_fail(wm_msg *err, wm_status code, uint32_t base, const wm_error 
 static int install_module(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, bool instantiate,
                           wm_work *work, wm_msg *err)
 {
-    wm_error e = {WM_OK, 0, 0};
+    wm_error e = {WM_OK, 0, 0, NULL};
     mod->work = work;
     if (wm_load_metered(arena, mod->pkg.module, mod->pkg.module_len, work, &mod->module, &e) !=
         WM_OK)
@@ -173,7 +178,7 @@ int wm_sb_check(wm_sb_host *host, wm_sb_module *mod, wm_arena *arena, const uint
     for (uint32_t i = 0; i < mod->pkg.naot; i++) {
         const wm_pkg_aot *a = &mod->pkg.aot[i];
         if (a->arch != dev->arch || a->abi != dev->aot_abi) continue;
-        wm_error e = {WM_OK, 0, 0};
+        wm_error e = {WM_OK, 0, 0, NULL};
         /* (WM_ERR_LIMIT: sound, but the MPU cannot cover it here; install_module's case) */
         wm_err r = dev->aot_attach(mod->module, a->code, a->len, a->arch, a->abi, &e);
         if (r != WM_OK && r != WM_ERR_LIMIT)

@@ -27,7 +27,7 @@ void wm_sup_form_install(wm_supervisor *s, const uint8_t sha256[32], wm_msg *why
     cap = cap > 16u ? cap - 16u : 0u;
     uint8_t *mem = cap > FORM_PREFIX ? wm_arena_alloc(&t->arena, cap, 8) : NULL;
     size_t len = 0;
-    wm_error e = {WM_OK, 0, NULL};
+    wm_error e = {WM_OK, 0, NULL, NULL};
     const char *why_not = NULL;
     if (mem == NULL) {
         why_not = "no RAM left to pre-decode it";
@@ -89,7 +89,7 @@ void wm_sup_form_attach(wm_supervisor *s, wm_slot *sl, const char *name)
     if (tail == 0) {
         return; /* none stored (the store had no room, or an older firmware installed it) */
     }
-    wm_error e = {WM_OK, 0, NULL};
+    wm_error e = {WM_OK, 0, NULL, NULL};
     if (form != NULL && s->cfg.pd->attach(sl->sb.module, form, len, &e) == WM_OK) {
         sl->code = WM_CODE_PREDECODED;
         return;

@@ -61,7 +61,7 @@ static int call_sliced(wm_supervisor *s, wm_slot *sl, const wm_func *f, const wm
                        uint32_t nargs, wm_val *out, uint32_t nr, wm_msg *t)
 {
     uint64_t slice = wm_sup_slice(s, sl), total = 0;
-    wm_error err = {WM_OK, 0, ""};
+    wm_error err = {WM_OK, 0, "", NULL};
     wm_err e = WM_OK;
     bool first = true;
     for (;;) {

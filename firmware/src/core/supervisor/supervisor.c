@@ -222,7 +222,7 @@ static void exited(wm_supervisor *s, wm_slot *sl, uint32_t code)
 static void run_slice(wm_supervisor *s, wm_slot *sl)
 {
     wm_val res[WM_PROTO_MAX_VALUES];
-    wm_error err = {WM_OK, 0, ""};
+    wm_error err = {WM_OK, 0, "", NULL};
     uint64_t fuel = wm_sup_slice(s, sl);
     uint64_t t0 = wm_sup_now(s);
     /* Work charged beyond an earlier slice (flash work, wm_charge) is owed by the call:
