@@ -48,10 +48,15 @@ typedef struct V {
     wm_error *err;
     const uint8_t *declared;
     wm_reader r;
+    /* One scratch for a function's validation: its local runs at the bottom, then the
+     * operand types growing up and the control frames growing down from `ctop` (entry i,
+     * counted from the function's own, is ctop[-1 - i]; CTRL), so a body of deep nesting
+     * and few values (a C switch of a thousand cases: one block a case) and one of many
+     * values and little nesting both get the whole of it. */
     uint8_t *vs;
-    uint32_t vn, vcap, vmax;
-    ctrl *cs;
-    uint32_t cn, ccap;
+    uint32_t vn, vmax;
+    ctrl *ctop;
+    uint32_t cn;
     run *runs;
     uint32_t nruns, rcap;
     uint32_t nlocals_total;
@@ -63,6 +68,15 @@ typedef struct V {
     uint32_t stretch; /* the largest charge so far (wm_module_fuel_stretch) */
 } V;
 
+#define CTRL(v, i) ((v)->ctop - 1 - (i))
+
+/* Bytes free between the operand types and the control frames. */
+static size_t room(const V *v)
+{
+    const uint8_t *top = (const uint8_t *)(v->ctop - v->cn), *vt = v->vs + v->vn;
+    return top > vt ? (size_t)(top - vt) : 0u;
+}
+
 static wm_err inval(V *v, const uint8_t *at, const char *msg)
 {
     return wm_fail(v->err, WM_ERR_INVALID, v->m->bytes, at, msg);
@@ -71,7 +85,7 @@ static wm_err mism(V *v) { return inval(v, v->r.p, "type mismatch"); }
 
 static wm_err push(V *v, uint8_t t)
 {
-    if (v->vn >= v->vcap || v->vn >= 65535)
+    if (room(v) == 0 || v->vn >= 65535)
         return wm_fail(v->err, v->full, v->m->bytes, v->r.p, "operand stack too deep");
     v->vs[v->vn++] = t;
     if (v->vn > v->vmax) v->vmax = v->vn;
@@ -80,7 +94,7 @@ static wm_err push(V *v, uint8_t t)
 
 static wm_err pop(V *v, uint8_t expect, uint8_t *got)
 {
-    ctrl *c = &v->cs[v->cn - 1];
+    ctrl *c = CTRL(v, v->cn - 1);
     uint8_t t;
     if (v->vn == c->height) {
         if (!c->unreachable) return mism(v);
@@ -105,7 +119,7 @@ static wm_err pops(V *v, uint32_t n, const uint8_t *types)
     charge_values(v, n);
     /* the common case in one compare: n known values of these types on top (a wide call
      * value by value was ~15 M4 instructions a value) */
-    if (v->vn - v->cs[v->cn - 1].height >= n && wm_memcmp(v->vs + v->vn - n, types, n) == 0) {
+    if (v->vn - CTRL(v, v->cn - 1)->height >= n && wm_memcmp(v->vs + v->vn - n, types, n) == 0) {
         v->vn -= n;
         return WM_OK;
     }
@@ -115,7 +129,7 @@ static wm_err pops(V *v, uint32_t n, const uint8_t *types)
 static wm_err pushes(V *v, uint32_t n, const uint8_t *types)
 {
     charge_values(v, n);
-    if (n <= v->vcap - v->vn && v->vn + n <= 65535) {
+    if (n <= room(v) && v->vn + n <= 65535) {
         wm_memcpy(v->vs + v->vn, types, n);
         v->vn += n;
         if (v->vn > v->vmax) v->vmax = v->vn;
@@ -127,7 +141,7 @@ static wm_err pushes(V *v, uint32_t n, const uint8_t *types)
 
 static void set_unreachable(V *v)
 {
-    ctrl *c = &v->cs[v->cn - 1];
+    ctrl *c = CTRL(v, v->cn - 1);
     v->vn = c->height;
     c->unreachable = 1;
     v->d = DEAD;
@@ -155,7 +169,7 @@ static wm_err fuel_add(V *v, uint32_t w, const uint8_t *at)
  * the function (a return) or forward to a block's end. */
 static void fuel_branch(V *v, uint32_t depth)
 {
-    ctrl *c = &v->cs[v->cn - 1 - depth];
+    ctrl *c = CTRL(v, v->cn - 1 - depth);
     if (v->d == DEAD) return;
     if (c->op == 0x03) {
         wm_side *s = &v->m->side[v->side_base + c->start_side];
@@ -171,9 +185,10 @@ static void fuel_branch(V *v, uint32_t depth)
 static wm_err push_ctrl(V *v, uint8_t op, uint32_t np, const uint8_t *p, uint32_t nr,
                         const uint8_t *r)
 {
-    if (v->cn >= v->ccap)
+    if (room(v) < sizeof(ctrl))
         return wm_fail(v->err, v->full, v->m->bytes, v->r.p, "blocks nested too deeply");
-    ctrl *c = &v->cs[v->cn++];
+    ctrl *c = CTRL(v, v->cn);
+    v->cn++;
     c->op = op;
     c->unreachable = 0;
     c->height = v->vn;
@@ -206,7 +221,7 @@ static wm_side *new_entry(V *v)
 /* Appends a side entry for a branch at `origin` to label depth `depth`. */
 static wm_err emit(V *v, const uint8_t *origin, uint32_t depth, uint32_t height)
 {
-    ctrl *c = &v->cs[v->cn - 1 - depth];
+    ctrl *c = CTRL(v, v->cn - 1 - depth);
     wm_side *s = new_entry(v);
     if (!s) return wm_fail(v->err, WM_ERR_NO_MEMORY, v->m->bytes, origin, "out of memory");
     uint32_t keep = c->op == 0x03 ? c->nparams : c->nresults;
@@ -265,7 +280,7 @@ static wm_err label_types(V *v, uint32_t depth, const uint8_t *at, uint32_t *n,
                           const uint8_t **types)
 {
     if (depth >= v->cn) return inval(v, at, "unknown label");
-    ctrl *c = &v->cs[v->cn - 1 - depth];
+    ctrl *c = CTRL(v, v->cn - 1 - depth);
     if (c->op == 0x03) {
         *n = c->nparams;
         *types = c->params;
@@ -444,7 +459,7 @@ static wm_err body(V *v, wm_funcdef *fd)
                 uint32_t idx = v->nside;
                 TRY(fuel_check_point(v, at));
                 TRY(push_ctrl(v, op, np, p, nr, rs));
-                v->cs[v->cn - 1].start_side = idx;
+                CTRL(v, v->cn - 1)->start_side = idx;
             } else if (op == 0x04) {
                 /* the false edge: patched at else/end */
                 wm_side *s = new_entry(v);
@@ -454,9 +469,9 @@ static wm_err body(V *v, wm_funcdef *fd)
                 s->pc = (int32_t)(at - m->bytes);
                 s->st = NOCHAIN;
                 TRY(push_ctrl(v, op, np, p, nr, rs));
-                v->cs[v->cn - 1].if_entry = (int32_t)v->nside;
-                v->cs[v->cn - 1].start_side = v->nside;
-                v->cs[v->cn - 1].dif = v->d;
+                CTRL(v, v->cn - 1)->if_entry = (int32_t)v->nside;
+                CTRL(v, v->cn - 1)->start_side = v->nside;
+                CTRL(v, v->cn - 1)->dif = v->d;
                 v->nside++;
             } else {
                 TRY(push_ctrl(v, op, np, p, nr, rs));
@@ -464,7 +479,7 @@ static wm_err body(V *v, wm_funcdef *fd)
             break;
         }
         case 0x05: {
-            ctrl *c = &v->cs[v->cn - 1];
+            ctrl *c = CTRL(v, v->cn - 1);
             if (c->op != 0x04) return inval(v, at, "else without if");
             TRY(pops(v, c->nresults, c->results));
             if (v->vn != c->height) return mism(v);
@@ -480,7 +495,7 @@ static wm_err body(V *v, wm_funcdef *fd)
             break;
         }
         case 0x0B: {
-            ctrl *c = &v->cs[v->cn - 1];
+            ctrl *c = CTRL(v, v->cn - 1);
             TRY(pops(v, c->nresults, c->results));
             if (v->vn != c->height) return mism(v);
             if (c->op == 0x04) {
@@ -536,7 +551,7 @@ static wm_err body(V *v, wm_funcdef *fd)
                 else if (ln != arity)
                     return mism(v);
                 /* each target's types must match the operands (checked without popping) */
-                ctrl *c = &v->cs[v->cn - 1];
+                ctrl *c = CTRL(v, v->cn - 1);
                 for (uint32_t i = 0; i < ln; i++) {
                     uint32_t depth = ln - 1 - i;
                     if (v->vn - c->height > depth) {
@@ -552,7 +567,7 @@ static wm_err body(V *v, wm_funcdef *fd)
             for (k = 0; k <= n; k++) {
                 wm_work_charge(m->work, WM_WORK_OP_UNITS);
                 x = wm_fast_u32(&r->p);
-                ctrl *c = &v->cs[v->cn - 1];
+                ctrl *c = CTRL(v, v->cn - 1);
                 uint32_t h = v->vn - c->height >= arity ? v->vn : c->height + arity;
                 TRY(emit(v, at, x, h));
                 fuel_branch(v, x);
@@ -842,15 +857,9 @@ wm_err wm_validate_code(wm_module *m, wm_arena *a, const uint8_t *p, const uint8
     sbase = (uint8_t *)((uintptr_t)sbase & ~(uintptr_t)7);
     scratch = (size_t)(a->base + a->size - sbase);
     a->size = (size_t)(sbase - a->base);
-    v.vcap = (uint32_t)(scratch / 3);
-    v.vs = sbase;
-    uint8_t *cbase = (uint8_t *)(((uintptr_t)(sbase + v.vcap) + 7) & ~(uintptr_t)7);
-    /* (a scratch of a few bytes: the alignment may pass its end) */
-    size_t rest = cbase < sbase + scratch ? (size_t)(sbase + scratch - cbase) : 0u;
-    v.ccap = (uint32_t)((rest / 2) / sizeof(ctrl));
-    v.cs = (ctrl *)(void *)cbase;
-    v.runs = (run *)(void *)(cbase + v.ccap * sizeof(ctrl));
-    v.rcap = (uint32_t)((rest - v.ccap * sizeof(ctrl)) / sizeof(run));
+    v.runs = (run *)(void *)sbase;
+    v.rcap = (uint32_t)(scratch / 3 / sizeof(run)); /* the rest for values and frames */
+    v.ctop = (ctrl *)(void *)((uintptr_t)(sbase + scratch) & ~(uintptr_t)7);
     wm_err e = WM_OK;
     v.r.base = m->bytes;
     v.r.err = err;
@@ -915,6 +924,7 @@ wm_err wm_validate_code(wm_module *m, wm_arena *a, const uint8_t *p, const uint8
         wm_work_charge(m->work, WM_WORK_OP_UNITS); /* the function's entry and return */
         v.r.p = hr.p;
         v.r.end = fend;
+        v.vs = (uint8_t *)(v.runs + v.nruns); /* the rest of the scratch: values and frames */
         v.vn = v.vmax = v.cn = 0;
         v.nside = 0;
         v.d = 0;
