@@ -34,6 +34,10 @@ MORE = [
     ("SIMD (v128)", _module(b"\x02\x7b\x00\x0b"), "malformed value type"),  # block (result v128)
     ("tail calls", _module(b"\x41\x00\x13\x00\x00"), "illegal opcode"),  # return_call_indirect
     ("exception handling (exnref)", _module(locals_=b"\x01\x01\x69"), "malformed value type"),
+    # what binaryen's -ttf emits with reference types enabled: an anyref global, local
+    ("GC (reference types)", _module(extra=_sec(6, b"\x01\x6e\x01\xd0\x6e\x0b")),
+     "malformed value type"),
+    ("GC (reference types)", _module(locals_=b"\x01\x02\x6d"), "malformed value type"),
 ]
 ALL = CASES + MORE
 # () -> (i32 42), exported as "f"

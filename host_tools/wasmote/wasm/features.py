@@ -26,7 +26,10 @@ _OPCODES: dict[int, str] = {
 # a value type's byte
 _VALTYPES: dict[int, str] = {
     0x7B: "SIMD (v128)", 0x69: "exception handling (exnref)",
+    0x74: "exception handling (exnref)",
     0x64: "typed function references", 0x63: "typed function references",
+    # GC's abstract reference types (binaryen emits anyref with reference types enabled)
+    **dict.fromkeys((0x6E, 0x6D, 0x6C, 0x6B, 0x6A, 0x71, 0x72, 0x73), "GC (reference types)"),
 }
 _SECTIONS = {13: "exception handling (tag section)"}
 # a type section entry's form (0x60 is a function type)

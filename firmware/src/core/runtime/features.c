@@ -42,9 +42,19 @@ const char *wm_feature_valtype(uint8_t t)
 {
     switch (t) {
     case 0x7B: return SIMD " (v128)";
-    case 0x69: return EH " (exnref)";
+    case 0x69:
+    case 0x74: return EH " (exnref)";
     case 0x64:
     case 0x63: return TYPED;
+    /* GC's abstract reference types (binaryen emits anyref with reference types enabled) */
+    case 0x6E:
+    case 0x6D:
+    case 0x6C:
+    case 0x6B:
+    case 0x6A:
+    case 0x71:
+    case 0x72:
+    case 0x73: return "GC (reference types)";
     default: return NULL;
     }
 }
