@@ -31,6 +31,17 @@ def test_random_modules_agree_on_every_engine() -> None:
         assert r.aot_native is not None and r.aot_native >= r.modules_compared
 
 
+def test_reference_type_modules_agree_on_every_engine() -> None:
+    """binaryen with reference types: the modules it makes within 2.0 (about 1 in 7 with
+    binaryen 108; the rest use GC's anyref and are skipped) on every engine, exports
+    with reference parameters or results counted, not called."""
+    names = [*d.default_engines(), "pd"]
+    r = d.campaign(60, names, seed=7, reftypes=True)
+    assert r.refused == [] and r.mismatches == [] and r.engine_reports == [], \
+        "\n".join(r.refused + r.mismatches + r.engine_reports)
+    assert r.modules_compared >= 4 and r.calls_compared > 20 and r.ref_exports >= 1, r
+
+
 def test_a_difference_is_reported(tmp_path: Path) -> None:
     """Our interpreter capped at 4 KiB of memory against wasmtime: a module that stores at
     64 KiB - 8 traps on one and not the other, and the campaign must say so."""

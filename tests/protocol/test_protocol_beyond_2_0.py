@@ -103,3 +103,36 @@ def test_the_device_refuses_past_the_host_and_keeps_what_it_had(device: PosixDev
     path.write_bytes(package(wasm, "app", []))
     assert_one_error_line(run_cli("push", str(path), "--no-host-check", "--port", device.url),
                           f"illegal opcode ({feature}{BEYOND}) (INVALID_MODULE)")
+
+
+@pytest.mark.qemu
+def test_a_cortex_m_board_says_the_same_and_runs_a_deep_switch(tmp_path: Path) -> None:
+    """The product firmware on mps2-an386 (32-bit, the frames 48 bytes): the same refusal,
+    and a C switch of 1000 cases (1001 nested blocks) installs and runs as on wasmtime."""
+    import subprocess
+
+    import wasmtime
+
+    from tests.campaigns.test_foreign_shapes import switch_of
+    from tests.protocol.test_protocol_qemu import booted
+
+    (tmp_path / "sw.wat").write_text(switch_of(1000))
+    subprocess.run(["wat2wasm", str(tmp_path / "sw.wat"), "-o", str(tmp_path / "sw.wasm")],
+                   check=True)
+    sw = (tmp_path / "sw.wasm").read_bytes()
+    store = wasmtime.Store()
+    f = wasmtime.Instance(store, wasmtime.Module(store.engine, sw), []).exports(store)["f"]
+    with booted("mps2-an386", timeout=10.0) as c:
+        c.push("app", package(GOOD, "app", []))
+        feature, wasm, spec = CASES[3]
+        pkg = package(wasm, "app", [])
+        with pytest.raises(DeviceRefused) as e:
+            c.push("app", pkg)
+        at = pkg.index(b"\0asm") + _host_says(wasm).offset
+        assert (e.value.status, e.value.message) == (
+            Status.INVALID_MODULE, f"invalid module at {at:#x}: {spec} ({feature}{BEYOND})")
+        _keeps_running(c)
+        c.push("sw", package(sw, "sw", []))
+        for k in (0, 500, 999, 5000):
+            want = f(store, k) & 0xFFFFFFFF  # type: ignore[operator]
+            assert c.run("sw", "f", [WireValue("i32", k)]) == [WireValue("i32", want)]
