@@ -38,6 +38,12 @@ MORE = [
     ("GC (reference types)", _module(extra=_sec(6, b"\x01\x6e\x01\xd0\x6e\x0b")),
      "malformed value type"),
     ("GC (reference types)", _module(locals_=b"\x01\x02\x6d"), "malformed value type"),
+    # Emscripten -fwasm-exceptions: import env.__cpp_exception, a tag; an exported tag
+    ("exception handling (tags)",
+     HEADER + _sec(1, b"\x01\x60\x01\x7f\x00")
+     + _sec(2, b"\x01\x03env\x0f__cpp_exception\x04\x00\x00"), "malformed import kind"),
+    ("exception handling (tags)", _module(extra=_sec(7, b"\x01\x01t\x04\x00")),
+     "malformed export kind"),
 ]
 ALL = CASES + MORE
 # () -> (i32 42), exported as "f"

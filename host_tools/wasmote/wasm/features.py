@@ -32,6 +32,8 @@ _VALTYPES: dict[int, str] = {
     **dict.fromkeys((0x6E, 0x6D, 0x6C, 0x6B, 0x6A, 0x71, 0x72, 0x73), "GC (reference types)"),
 }
 _SECTIONS = {13: "exception handling (tag section)"}
+# an import's or export's kind (Emscripten's -fwasm-exceptions imports env.__cpp_exception)
+_EXTERN_KINDS = {4: "exception handling (tags)"}
 # a type section entry's form (0x60 is a function type)
 _TYPE_FORMS = {0x5F: "GC (struct types)", 0x5E: "GC (array types)", 0x50: "GC (subtypes)",
                0x4F: "GC (subtypes)", 0x4E: "GC (recursive types)"}
@@ -58,6 +60,10 @@ def valtype(t: int) -> str:
 
 def section(sec_id: int) -> str:
     return _note(_SECTIONS.get(sec_id))
+
+
+def extern_kind(kind: int) -> str:
+    return _note(_EXTERN_KINDS.get(kind))
 
 
 def type_form(form: int) -> str:

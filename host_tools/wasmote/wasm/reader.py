@@ -381,7 +381,7 @@ def _read_section(cur: _Cursor, sec_id: int, mod: Module) -> None:
             elif kind == KIND_GLOBAL:
                 desc = cur.globaltype()
             else:
-                raise cur.fail("malformed import kind", kat)
+                raise cur.fail("malformed import kind" + features.extern_kind(kind), kat)
             mod.imports.append(Import(module, name, kind, desc, at))
     elif sec_id == SEC_TABLE:
         for _ in range(cur.vec_len()):
@@ -402,7 +402,7 @@ def _read_section(cur: _Cursor, sec_id: int, mod: Module) -> None:
             kat = cur.pos
             kind = cur.byte()
             if kind > KIND_GLOBAL:
-                raise cur.fail("malformed export kind", kat)
+                raise cur.fail("malformed export kind" + features.extern_kind(kind), kat)
             mod.exports.append(Export(name, kind, cur.u32(), at))
     elif sec_id == SEC_START:
         mod.start = cur.u32()

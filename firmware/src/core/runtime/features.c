@@ -70,6 +70,9 @@ const char *wm_feature_limits(uint8_t flag)
 
 const char *wm_feature_section(uint8_t id) { return id == 13 ? EH " (tag section)" : NULL; }
 
+/* An import's or export's kind (Emscripten's -fwasm-exceptions imports env.__cpp_exception). */
+const char *wm_feature_extern_kind(uint8_t kind) { return kind == 4 ? EH " (tags)" : NULL; }
+
 /* A type section entry's form (0x60 is a function type). */
 const char *wm_feature_type_form(uint8_t form)
 {

@@ -337,7 +337,7 @@ static wm_err sec_import(loader *L)
             TRY(rd_globaltype(L, &im->d.gt));
             im->index = m->nglobal_imports++;
             break;
-        default: return bad(L, WM_ERR_MALFORMED, at, "malformed import kind");
+        default: return beyond(L, at, "malformed import kind", wm_feature_extern_kind(im->kind));
         }
         charge(L, from, 1u);
     }
@@ -469,7 +469,7 @@ static wm_err sec_export(loader *L)
         case WM_EXTERN_TABLE: lim = m->ntables; break;
         case WM_EXTERN_MEMORY: lim = m->nmems; break;
         case WM_EXTERN_GLOBAL: lim = m->nglobals; break;
-        default: return bad(L, WM_ERR_MALFORMED, at, "malformed export kind");
+        default: return beyond(L, at, "malformed export kind", wm_feature_extern_kind(x->kind));
         }
         if (x->index >= lim) {
             static const char *const msg[] = {"unknown function", "unknown table", "unknown memory",

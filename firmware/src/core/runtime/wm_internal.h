@@ -174,6 +174,7 @@ const char *wm_feature_opcode(uint8_t op);
 const char *wm_feature_valtype(uint8_t t);
 const char *wm_feature_limits(uint8_t flag);
 const char *wm_feature_section(uint8_t id);
+const char *wm_feature_extern_kind(uint8_t kind);
 const char *wm_feature_type_form(uint8_t form);
 const char *wm_feature_const_op(uint8_t op);
 #define WM_FEATURE_MULTI_MEMORY "multi-memory"
