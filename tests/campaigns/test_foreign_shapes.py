@@ -115,6 +115,91 @@ REFTABLES_CALLS = [
     ("multi", "i", "IiF", (5,)), ("blockmv", "i", "i", (2,)),
 ]
 
+# Multi-value control flow (what Rust's and binaryen's outputs carry across branches): a
+# br_table taking two values to blocks and a loop, blocks and ifs with parameters, a call's
+# three results into a block, br_if with values, and pending reads of a local written
+# before they are consumed (the pre-decoder's pending operands).
+MULTI_VALUE = """(module
+  (type $pp (func (param i32 i32) (result i32 i32)))
+  (func $swap (type $pp) (local.get 1) (local.get 0))
+  (func $three (param i64) (result i64 i32 f32)
+    (local.get 0) (i32.wrap_i64 (local.get 0)) (f32.convert_i64_s (local.get 0)))
+  ;; br_table carrying two values to blocks and a loop
+  (func (export "bt") (param $x i32) (param $n i32) (result i32) (local $acc i32)
+    (i32.const 1) (i32.const 2)
+    (loop $l (param i32 i32) (result i32 i32)
+      (block $b2 (param i32 i32) (result i32 i32)
+        (block $b1 (param i32 i32) (result i32 i32)
+          (block $b0 (param i32 i32) (result i32 i32)
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (br_if $b2 (i32.eqz (local.get $n)))
+            (br_table $b0 $b1 $l $b2 (i32.rem_u (local.get $x) (i32.const 5))))
+          ;; b0: swap and add
+          (call $swap) (local.set $acc (i32.add (local.get $acc) (i32.const 3)))
+          (local.set $x (i32.add (local.get $x) (i32.const 7)))
+          (br $l))
+        ;; b1
+        (local.set $acc (i32.xor (local.get $acc) (i32.const 0x55)))
+        (local.set $x (i32.mul (local.get $x) (i32.const 3)))
+        (i32.add (local.get $acc)) (local.get $acc)
+        (br $l)))
+    (i32.add) (local.get $acc) (i32.mul (i32.const 31)) (i32.add))
+  ;; pending reads of a local, then a write to it (the pre-decoder's pending operands)
+  (func (export "pend") (param $a i32) (param $b i32) (result i32)
+    (local.get $a) (local.get $a) (local.set $a (i32.const 100)) (local.get $a)
+    (i32.add) (i32.sub)
+    (local.get $b) (local.tee $b (i32.add (local.get $b) (i32.const 1))) (i32.mul)
+    (i32.add)
+    (local.get $a)
+    (block (param i32) (result i32) (local.set $a (i32.const 5)) (i32.add (local.get $a)))
+    (i32.xor))
+  (func (export "sel") (param $a i32) (param $c i32) (result i32)
+    (local.get $a) (local.tee $a (i32.const 9)) (local.get $c) (select)
+    (local.get $a) (i32.add))
+  (func (export "ifmv") (param $c i32) (param $v i64) (result i64 i32)
+    (local.get $v) (i32.const 4)
+    (if (param i64 i32) (result i64 i32) (local.get $c)
+      (then (local.set $c) (i64.const 1) (i64.add) (local.get $c))
+      (else (drop) (i64.const -1) (i64.mul) (i32.const 77))))
+  (func (export "callmv") (param i64) (result f32) (local $f f32)
+    (call $three (local.get 0))
+    (block (param i64 i32 f32) (result f32)
+      (local.set $f) (f32.convert_i32_u) (local.get $f) (f32.add) (local.set $f)
+      (f32.convert_i64_u) (local.get $f) (f32.add)))
+  (func (export "loopcount") (param $n i32) (result i32 i32)
+    (i32.const 0) (local.get $n)
+    (loop $l (param i32 i32) (result i32 i32)
+      (local.set $n) (i32.add (local.get $n)) (local.get $n)
+      (i32.sub (i32.const 1)) (local.tee $n)
+      (br_if $l (i32.gt_s (local.get $n) (i32.const 0))))
+    )
+  (func (export "deep") (param $x i32) (result i32)
+    (block $out (result i32)
+      (block $a (result i32)
+        (block $b (result i32)
+          (i32.const 10)
+          (br_table $a $b $out (local.get $x)))
+        (i32.add (i32.const 1))
+        (br $out))
+      (i32.mul (i32.const 2))))
+  (func (export "brifmv") (param $x i32) (result i32 i32)
+    (block $b (result i32 i32)
+      (i32.const 1) (i32.const 2) (local.get $x) (br_if $b)
+      (drop) (drop) (i32.const 3) (local.get $x)))
+)
+"""
+MULTI_VALUE_CALLS = [
+    *(("bt", "ii", "i", (x, n)) for x in (0, 1, 2, 3, 4, 7, 12, 99, 0xFFFFFFFF)
+      for n in (1, 2, 5, 17)),
+    *(call for a, b in ((1, 2), (0, 0), (0xFFFFFFFF, 7), (100, 100))
+      for call in (("pend", "ii", "i", (a, b)), ("sel", "ii", "i", (a, b)))),
+    ("ifmv", "iI", "Ii", (0, 41)), ("ifmv", "iI", "Ii", (1, 41)),
+    ("callmv", "I", "f", (5,)), ("callmv", "I", "f", (0xFFFFFFFFFFFFFFFF,)),
+    ("loopcount", "i", "ii", (10,)), ("loopcount", "i", "ii", (0,)),
+    *(("deep", "i", "i", (x,)) for x in (0, 1, 2, 9)),
+    ("brifmv", "i", "ii", (0,)), ("brifmv", "i", "ii", (5,)),
+]
+
 C_PROGRAM = r"""
 typedef unsigned int u32;
 typedef unsigned long long u64;
@@ -225,6 +310,12 @@ def test_reference_types_and_several_tables_agree(tmp_path: Path) -> None:
     wasm = _wat(tmp_path, "reftables", REFTABLES)
     bad, agreed = disagreements([wasm], REFTABLES_CALLS, _engines())
     assert bad == [] and agreed == len(REFTABLES_CALLS), "\n".join(bad)
+
+
+def test_multi_value_control_flow_agrees(tmp_path: Path) -> None:
+    wasm = _wat(tmp_path, "multivalue", MULTI_VALUE)
+    bad, agreed = disagreements([wasm], MULTI_VALUE_CALLS, _engines())
+    assert bad == [] and agreed == len(MULTI_VALUE_CALLS), "\n".join(bad)
 
 
 @pytest.mark.skipif(shutil.which("clang") is None or shutil.which("wasm-opt") is None,
