@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -273,24 +274,33 @@ def _engines() -> list[str]:
         [] if d.aot_available() else ["aot", "aot-sliced"])
 
 
+def _compare(engines: Sequence[d.Engine], path: Path, script: Script) -> tuple[list[str], int]:
+    """One module on `engines`, the calls in order: what differed or was refused, and how
+    many calls all engines agreed on."""
+    bad: list[str] = []
+    if d.load_everywhere(engines, path, bad) is None:
+        return bad, 0
+    agreed = 0
+    for call in _calls(script):
+        outs = [e.call(call) for e in engines]
+        if any(o != outs[0] for o in outs[1:]):
+            bad.append(f"{path.name} {call.name}{tuple(a.bits for a in call.args)}: "
+                       + ", ".join(f"{e.name} {o}" for e, o in zip(engines, outs, strict=True)))
+        else:
+            agreed += 1
+    return bad, agreed
+
+
 def disagreements(paths: list[Path], script: Script, names: list[str]) -> tuple[list[str], int]:
-    """Each module on every engine, the calls in order: what differed or was refused, and
-    how many calls all engines agreed on."""
+    """Each module on every engine named (_compare); every AOT engine ran each natively."""
     engines = d.make_engines(names)
     bad: list[str] = []
     agreed = 0
     try:
         for path in paths:
-            if d.load_everywhere(engines, path, bad) is None:
-                continue
-            for call in _calls(script):
-                outs = [e.call(call) for e in engines]
-                if any(o != outs[0] for o in outs[1:]):
-                    bad.append(f"{path.name} {call.name}{tuple(a.bits for a in call.args)}: "
-                               + ", ".join(f"{e.name} {o}" for e, o in
-                                           zip(engines, outs, strict=True)))
-                else:
-                    agreed += 1
+            more, n = _compare(engines, path, script)
+            bad += more
+            agreed += n
         for e in engines:
             if isinstance(e, d.DriverEngine) and e.native_modules() is not None:
                 assert e.native_modules() == len(paths), f"{e.name} ran some as wasm"
@@ -356,3 +366,38 @@ def test_a_switch_of_a_thousand_cases_runs(tmp_path: Path) -> None:
     names = ["interp", "wasmtime"] + ([] if d.aot_available() else ["aot"])
     bad, agreed = disagreements([wasm], script, names)
     assert bad == [] and agreed == len(script), "\n".join(bad)
+
+
+class _UartEngine(d.DriverEngine):
+    """The spec-test image's driver on a board's UART (modules as hex, or as AOT packages
+    through `transport`), in the campaign's engine shape."""
+
+    def __init__(self, name: str, transport: Any, inner: Any) -> None:  # no process of its own
+        self.name, self.transport, self.proc = name, transport, inner
+        self.predecode = self.sliced = False
+
+    def close(self) -> str:
+        return ""
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+def test_shapes_agree_on_a_cortex_m_board_interpreted_and_native(tmp_path: Path) -> None:
+    """mps2-an386 (Cortex-M4F, its native code isolated by the MPU, table and bulk
+    operations through the SVC gate): the reference-type and multi-value modules, in place
+    and AOT-compiled for Thumb-2, each against wasmtime."""
+    from tests.firmware.conftest import spectest_image
+    from tests.harness.aot_spec_transport import AotTransport
+    from tests.harness.spec_driver import StreamTransport
+    from wasmote.aot.targets import target_for_board
+
+    cases = [(_wat(tmp_path, "reftables", REFTABLES), REFTABLES_CALLS),
+             (_wat(tmp_path, "multivalue", MULTI_VALUE), MULTI_VALUE_CALLS)]
+    with spectest_image("mps2-an386", answer_timeout=120) as (ser, _banner):
+        uart = StreamTransport(ser)
+        aot = AotTransport(uart, target_for_board("mps2-an386"))
+        for engine in (_UartEngine("m4-interp", uart, uart), _UartEngine("m4-aot", aot, uart)):
+            for path, script in cases:
+                bad, agreed = _compare([engine, d.WasmtimeEngine()], path, script)
+                assert bad == [] and agreed == len(script), "\n".join(bad)
+        assert aot.compiled == len(cases)

@@ -234,8 +234,11 @@ int wm_aot_iso_request(wm_aot_run *r, uint32_t *svc, uint64_t a[5], char *msg, s
         }
         return -1;
     }
-    /* the request's exception frame (r0-r3, r12, lr, pc, xPSR [, FP state]) and the two
-     * stack arguments above it, inside this run's stack */
+    /* the request's exception frame (r0-r3, r12, lr, pc, xPSR [, FP state]) and, for a
+     * service of more than four arguments (the context in r0 and three more in r1-r3), the
+     * two stack arguments above it, inside this run's stack: mem_init's and table_fill's
+     * count is their fifth (before, only table_init and table_copy read the stack, and
+     * memory.init and table.fill in isolated native code did nothing, n = 0) */
     uintptr_t psp = cpu->psp;
     uintptr_t fsize = (cpu->exc & 0x10u) ? 32u : 104u;
     if ((psp & 7u) != 0 || psp < r->lo || psp > r->stack_top || r->stack_top - psp < fsize) {
@@ -244,7 +247,8 @@ int wm_aot_iso_request(wm_aot_run *r, uint32_t *svc, uint64_t a[5], char *msg, s
     const uint32_t *f = (const uint32_t *)psp;
     uint32_t w[6] = {f[0], f[1], f[2], f[3], 0, 0};
     *svc = f[4];
-    if (*svc == WM_AOT_SVC_TABLE_INIT || *svc == WM_AOT_SVC_TABLE_COPY) {
+    if (*svc == WM_AOT_SVC_MEM_INIT || *svc == WM_AOT_SVC_TABLE_INIT ||
+        *svc == WM_AOT_SVC_TABLE_COPY || *svc == WM_AOT_SVC_TABLE_FILL) {
         uintptr_t args = psp + fsize + ((f[7] & 0x200u) ? 4u : 0u);
         if (args > r->stack_top || r->stack_top - args < 8u) {
             return stack_outside(msg, cap);
