@@ -382,10 +382,12 @@ class _UartEngine(d.DriverEngine):
 
 @pytest.mark.qemu
 @pytest.mark.slow
-def test_shapes_agree_on_a_cortex_m_board_interpreted_and_native(tmp_path: Path) -> None:
-    """mps2-an386 (Cortex-M4F, its native code isolated by the MPU, table and bulk
-    operations through the SVC gate): the reference-type and multi-value modules, in place
-    and AOT-compiled for Thumb-2, each against wasmtime."""
+@pytest.mark.parametrize("board", ["mps2-an386", "mps2-an385", "riscv32-virt"])
+def test_shapes_agree_on_a_board_interpreted_and_native(board: str, tmp_path: Path) -> None:
+    """The reference-type and multi-value modules on the spec-test image under QEMU, in
+    place and AOT-compiled, each against wasmtime: mps2-an386 (Cortex-M4F) and mps2-an385
+    (Cortex-M3) run native code isolated by the MPU, table and bulk operations through the
+    SVC gate; riscv32-virt calls the runtime directly."""
     from tests.firmware.conftest import spectest_image
     from tests.harness.aot_spec_transport import AotTransport
     from tests.harness.spec_driver import StreamTransport
@@ -393,10 +395,10 @@ def test_shapes_agree_on_a_cortex_m_board_interpreted_and_native(tmp_path: Path)
 
     cases = [(_wat(tmp_path, "reftables", REFTABLES), REFTABLES_CALLS),
              (_wat(tmp_path, "multivalue", MULTI_VALUE), MULTI_VALUE_CALLS)]
-    with spectest_image("mps2-an386", answer_timeout=120) as (ser, _banner):
+    with spectest_image(board, answer_timeout=120) as (ser, _banner):
         uart = StreamTransport(ser)
-        aot = AotTransport(uart, target_for_board("mps2-an386"))
-        for engine in (_UartEngine("m4-interp", uart, uart), _UartEngine("m4-aot", aot, uart)):
+        aot = AotTransport(uart, target_for_board(board))
+        for engine in (_UartEngine("interp", uart, uart), _UartEngine("aot", aot, uart)):
             for path, script in cases:
                 bad, agreed = _compare([engine, d.WasmtimeEngine()], path, script)
                 assert bad == [] and agreed == len(script), "\n".join(bad)
