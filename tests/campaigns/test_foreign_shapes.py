@@ -366,6 +366,16 @@ def test_a_switch_of_a_thousand_cases_runs(tmp_path: Path) -> None:
     names = ["interp", "wasmtime"] + ([] if d.aot_available() else ["aot"])
     bad, agreed = disagreements([wasm], script, names)
     assert bad == [] and agreed == len(script), "\n".join(bad)
+    # past the cap (~1 500 levels on a 64-bit host) a refusal that says it is a limit
+    deeper = _wat(tmp_path, "switch3000", switch_of(3000))
+    interp = d.make_engines(["interp"])[0]
+    try:
+        said = interp.load(deeper)
+    finally:
+        interp.close()
+    assert isinstance(said, str) and said.startswith("error limit ") and said.endswith(
+        "blocks nested too deeply for this device's validator (a limit, not an error in the "
+        "module)"), said
 
 
 class _UartEngine(d.DriverEngine):

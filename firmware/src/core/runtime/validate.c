@@ -69,6 +69,9 @@ typedef struct V {
 } V;
 
 #define CTRL(v, i) ((v)->ctop - 1 - (i))
+/* What a refusal by the scratch's size says: the module is valid, the device cannot take it
+ * (the protocol shows it as "invalid module at 0x..: ", its one word for a refused module). */
+#define WM_SCRATCH_LIMIT "for this device's validator (a limit, not an error in the module)"
 
 /* Bytes free between the operand types and the control frames. */
 static size_t room(const V *v)
@@ -86,7 +89,8 @@ static wm_err mism(V *v) { return inval(v, v->r.p, "type mismatch"); }
 static wm_err push(V *v, uint8_t t)
 {
     if (room(v) == 0 || v->vn >= 65535)
-        return wm_fail(v->err, v->full, v->m->bytes, v->r.p, "operand stack too deep");
+        return wm_fail(v->err, v->full, v->m->bytes, v->r.p,
+                       "operand stack too deep " WM_SCRATCH_LIMIT);
     v->vs[v->vn++] = t;
     if (v->vn > v->vmax) v->vmax = v->vn;
     return WM_OK;
@@ -186,7 +190,8 @@ static wm_err push_ctrl(V *v, uint8_t op, uint32_t np, const uint8_t *p, uint32_
                         const uint8_t *r)
 {
     if (room(v) < sizeof(ctrl))
-        return wm_fail(v->err, v->full, v->m->bytes, v->r.p, "blocks nested too deeply");
+        return wm_fail(v->err, v->full, v->m->bytes, v->r.p,
+                       "blocks nested too deeply " WM_SCRATCH_LIMIT);
     ctrl *c = CTRL(v, v->cn);
     v->cn++;
     c->op = op;
