@@ -392,12 +392,12 @@ class _UartEngine(d.DriverEngine):
 
 @pytest.mark.qemu
 @pytest.mark.slow
-@pytest.mark.parametrize("board", ["mps2-an386", "mps2-an385", "riscv32-virt"])
+@pytest.mark.parametrize("board", ["mps2-an386", "mps2-an385", "riscv32-virt", "xtensa-lx106"])
 def test_shapes_agree_on_a_board_interpreted_and_native(board: str, tmp_path: Path) -> None:
     """The reference-type and multi-value modules on the spec-test image under QEMU, in
     place and AOT-compiled, each against wasmtime: mps2-an386 (Cortex-M4F) and mps2-an385
     (Cortex-M3) run native code isolated by the MPU, table and bulk operations through the
-    SVC gate; riscv32-virt calls the runtime directly."""
+    SVC gate; riscv32-virt and xtensa-lx106 call the runtime directly."""
     from tests.firmware.conftest import spectest_image
     from tests.harness.aot_spec_transport import AotTransport
     from tests.harness.spec_driver import StreamTransport
