@@ -413,3 +413,22 @@ def test_shapes_agree_on_a_board_interpreted_and_native(board: str, tmp_path: Pa
                 bad, agreed = _compare([engine, d.WasmtimeEngine()], path, script)
                 assert bad == [] and agreed == len(script), "\n".join(bad)
         assert aot.compiled == len(cases)
+
+
+def test_package_notes_a_nesting_a_small_device_refuses(tmp_path: Path) -> None:
+    """`wasmote package` accepts a deep switch (it is valid) and says what a device needs."""
+    from tests.cli_invoke import run_cli
+
+    (tmp_path / "m.toml").write_text('name = "sw"\nversion = "1.0.0"\n')
+    for cases, says in ((400, None), (1000, "a device validates it only with about 188 KiB"),
+                        (2500, "more than a device validates (about 2000)")):
+        wasm = _wat(tmp_path, f"sw{cases}", switch_of(cases))
+        r = run_cli("package", str(wasm), "-m", str(tmp_path / "m.toml"), "-o",
+                    str(tmp_path / f"sw{cases}.wmp"))
+        assert r.exit_code == 0, r.output
+        notes = [ln for ln in r.output.splitlines() if ln.startswith("note: function 0 nests")]
+        if says is None:
+            assert notes == [], r.output
+        else:
+            assert len(notes) == 1 and says in notes[0] and \
+                f"nests blocks {cases + 1} deep" in notes[0], r.output

@@ -22,7 +22,7 @@ from wasmote.package.capabilities import (
 from wasmote.package.container import Package
 from wasmote.package.errors import CapabilityError, PackageError
 from wasmote.package.manifest import Manifest
-from wasmote.wasm import fuel
+from wasmote.wasm import fuel, nesting
 from wasmote.wasm.errors import WasmError
 from wasmote.wasm.module import KIND_FUNC, KIND_NAMES, VALTYPE_NAMES, Module
 from wasmote.wasm.reader import read_module
@@ -39,12 +39,31 @@ class BuildResult:
     stripped: bool       # whether the strip tool ran on the module
     unused: tuple[Capability, ...] = ()  # granted, but no import needs them
     stubbed: tuple[str, ...] = ()  # WASI imports not granted: they answer ENOTCAPABLE
+    deepest: tuple[int, int] = (0, 0)  # (function, levels) nested deepest (wasm/nesting.py)
 
     def notes(self) -> list[str]:
-        """What the user should know about the grants (printed as "note: ...")."""
+        """What the user should know about the grants and the device's limits (printed as
+        "note: ...")."""
         return [*(f"capability {cap} is granted but the module imports none of its "
                   f"functions (drop it from the manifest)" for cap in self.unused),
-                *(f"{imp} is not granted: it answers ENOTCAPABLE" for imp in self.stubbed)]
+                *(f"{imp} is not granted: it answers ENOTCAPABLE" for imp in self.stubbed),
+                *nesting_note(*self.deepest)]
+
+
+NESTING_NOTE = 512  # levels: a device validates them with 96 KiB of RAM free
+
+
+def nesting_note(func: int, levels: int) -> list[str]:
+    """A function nested deeper than a small device validates (docs/wasi.md, "Nesting")."""
+    if levels <= NESTING_NOTE:
+        return []
+    kib = -(-levels * nesting.BYTES_A_LEVEL // 1024)
+    past = (f"more than a device validates (about {nesting.MAX_LEVELS}): the push will be "
+            "refused" if levels > nesting.MAX_LEVELS else
+            f"a device validates it only with about {kib} KiB of RAM free at install, else "
+            "refuses the push")
+    return [f"function {func} nests blocks {levels} deep (a C switch is a block a case), "
+            f"{past} ('blocks nested too deeply for this device's validator'): split it"]
 
 
 def module_func_imports(module: Module) -> list[FuncImport]:
@@ -134,7 +153,8 @@ def build_package(wasm: bytes, manifest: Manifest, source: str = "module.wasm",
     pkg.content()  # raises if over the size limit
     return BuildResult(pkg, original_size, strip,
                        tuple(unused_capabilities(imports, manifest.capabilities)),
-                       tuple(denied_imports(imports, manifest.capabilities)))
+                       tuple(denied_imports(imports, manifest.capabilities)),
+                       nesting.deepest(module))
 
 
 def build_package_files(wasm_path: str | Path, manifest: Manifest,
