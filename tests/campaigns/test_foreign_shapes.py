@@ -432,3 +432,39 @@ def test_package_notes_a_nesting_a_small_device_refuses(tmp_path: Path) -> None:
         else:
             assert len(notes) == 1 and says in notes[0] and \
                 f"nests blocks {cases + 1} deep" in notes[0], r.output
+
+
+def test_padded_table_indexes_agree(tmp_path: Path) -> None:
+    """LLVM with reference types (its default since LLVM 19) writes call_indirect's table
+    index as a relocation, a 5-byte LEB unless the link compresses it: `call_indirect` with a
+    padded type and table index, `table.get` and `table.size` with a padded table index, raw
+    and as `wasmote strip` (which re-encodes them short) leaves them."""
+    from wasmote.wasm.leb128 import encode_unsigned as u
+    from wasmote.wasm.strip import strip_bytes
+
+    def sec(i: int, body: bytes) -> bytes:
+        return bytes([i]) + u(len(body)) + body
+
+    def vec(items: list[bytes]) -> bytes:
+        return u(len(items)) + b"".join(items)
+
+    def body(code: bytes) -> bytes:
+        b = b"\x00" + code + b"\x0b"
+        return u(len(b)) + b
+
+    p0 = b"\x80\x80\x80\x80\x00"
+    wasm = (b"\0asm\1\0\0\0" + sec(1, vec([b"\x60\x01\x7f\x01\x7f", b"\x60\x02\x7f\x7f\x01\x7f"]))
+            + sec(3, vec([b"\x00", b"\x01", b"\x01"])) + sec(4, vec([b"\x70\x00\x02"]))
+            + sec(7, vec([b"\x02ci\x00\x01", b"\x02tg\x00\x02"]))
+            + sec(9, vec([b"\x00\x41\x00\x0b" + vec([b"\x00"])]))
+            + sec(10, vec([body(b"\x20\x00\x41\x01\x6a"),
+                           body(b"\x20\x01\x20\x00\x11" + p0 + p0),
+                           body(b"\x20\x00\x25" + p0 + b"\xd1\xfc\x10" + p0 + b"\x6a")])))
+    raw, short = tmp_path / "padded.wasm", tmp_path / "short.wasm"
+    raw.write_bytes(wasm)
+    short.write_bytes(bytes(strip_bytes(wasm)[0]))
+    assert len(short.read_bytes()) < len(wasm)
+    script = [("ci", "ii", "i", (k, 5)) for k in range(3)] + \
+        [("tg", "ii", "i", (k, 0)) for k in range(3)]
+    bad, agreed = disagreements([raw, short], script, _engines())
+    assert bad == [] and agreed == 2 * len(script), "\n".join(bad)
