@@ -74,6 +74,14 @@ def test_the_runtime_names_the_feature_at_the_hosts_offset(tmp_path: Path) -> No
             assert a.message.endswith(f" ({feature}{BEYOND})"), (feature, a.raw)
 
 
+def test_a_component_is_named_on_the_device_too(device: PosixDevice, tmp_path: Path) -> None:
+    path = tmp_path / "c.wasm"
+    path.write_bytes(b"\0asm\x0d\x00\x01\x00")
+    assert_one_error_line(run_cli("push", str(path), "--no-host-check", "--port", device.url),
+                          "invalid module at 0x4: unknown binary version (WebAssembly "
+                          "components" + BEYOND + ") (INVALID_MODULE)")
+
+
 def test_a_2_0_refusal_names_no_feature(tmp_path: Path) -> None:
     path = tmp_path / "ff.wasm"
     path.write_bytes(_module(b"\xff"))

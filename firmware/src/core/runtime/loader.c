@@ -629,7 +629,11 @@ wm_err wm_load_metered(wm_arena *arena, const uint8_t *bytes, size_t len, wm_wor
         goto fail;
     }
     if (len < 8 || wm_memcmp(bytes + 4, magic + 4, 4)) {
-        e = wm_fail(err, WM_ERR_MALFORMED, bytes, bytes + 4, "unknown binary version");
+        /* 0x0d 0x00 0x01 0x00: the component model's layer 1 (wasm-tools, cargo component) */
+        static const uint8_t component[4] = {0x0d, 0x00, 0x01, 0x00};
+        bool comp = len >= 8 && wm_memcmp(bytes + 4, component, 4) == 0;
+        e = wm_fail_beyond(err, WM_ERR_MALFORMED, bytes, bytes + 4, "unknown binary version",
+                           comp ? "WebAssembly components" : NULL);
         goto fail;
     }
     L.r.p = bytes + 8;
