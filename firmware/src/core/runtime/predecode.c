@@ -261,6 +261,9 @@ static bool simple_branch(T *t, uint32_t d)
     return c->op != 3 && (n == 0 || t->h - n == c->height);
 }
 
+/* One object: wm_pd_translate_in tells running out of the form's room by this pointer. */
+static const char k_no_room[] = "no room for the pre-decoded form";
+
 static wm_err refuse(T *t, const char *msg)
 {
     return wm_fail(t->err, WM_ERR_LIMIT, t->m->bytes, t->p, msg);
@@ -422,7 +425,7 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
     wm_err e = push_ctl(t, 0, 0, d->type->nresults);
     if (e) return e;
     while (t->cn > 0) {
-        if (t->full) return refuse(t, "no room for the pre-decoded form");
+        if (t->full) return refuse(t, k_no_room);
         const uint8_t *at = t->p;
         uint8_t o = *t->p++;
         wm_work_charge(m->work, WM_PD_WORK_OP_UNITS);
@@ -832,7 +835,7 @@ static wm_err translate_func(T *t, const wm_funcdef *d)
         if (t->trap_pos != NONE && !wm_pd_map_add(t->out, &t->map, (uint32_t)t->trap_pos, code_off))
             t->full = true;
     }
-    if (t->full) return refuse(t, "no room for the pre-decoded form");
+    if (t->full) return refuse(t, k_no_room);
     return WM_OK;
 }
 
@@ -859,8 +862,7 @@ wm_err wm_pd_translate(const wm_module *m, wm_pd_out *out, void *scratch, size_t
     if ((uintptr_t)out->buf & 3u)
         return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, "pre-decoded form buffer not aligned");
     size_t head = WM_PD_HEADER + 4u * (size_t)nf;
-    if (out->cap < head)
-        return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, "no room for the pre-decoded form");
+    if (out->cap < head) return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, k_no_room);
     wm_memset(out->buf, 0, head);
     wm_st32(out->buf + WM_PD_AT_MAGIC, WM_PD_MAGIC);
     wm_st32(out->buf + WM_PD_AT_VERSION, WM_PD_VERSION);
@@ -943,10 +945,22 @@ wm_err wm_pd_translate_in(const wm_module *m, uint8_t *mem, size_t cap, size_t *
     if (((uintptr_t)mem & 7u) || cap < sc + WM_PD_HEADER + 8u)
         return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, "no RAM left to pre-decode it");
     uint8_t *scratch = mem + ((cap - sc) & ~(size_t)7u); /* the end of mem, 8-aligned */
-    wm_pd_out out = {mem, (size_t)(scratch - mem), 0};
+    size_t most = wm_pd_form_most(m), room = (size_t)(scratch - mem);
+    wm_pd_out out = {mem, room < most ? room : most, 0};
     wm_err e = wm_pd_translate(m, &out, scratch, cap - (size_t)(scratch - mem), err);
     *len = out.len;
+    if (e == WM_ERR_LIMIT && room > most && err != NULL && err->msg == k_no_room) {
+        /* out of the ratio's room, not of RAM */
+        return wm_fail(err, WM_ERR_LIMIT, NULL, NULL,
+                       "its pre-decoded form would take more than 4 times its bytes");
+    }
     return e;
+}
+
+size_t wm_pd_form_most(const wm_module *m)
+{
+    return WM_PD_HEADER + 4u * (size_t)(m->nfuncs - m->nfunc_imports) +
+           (size_t)WM_PD_FORM_RATIO * m->len;
 }
 
 wm_err wm_pd_attach_arena(wm_module *m, wm_arena *a, wm_error *err)

@@ -71,10 +71,18 @@ size_t wm_pd_scratch_size(const wm_module *m, uint32_t max_blocks);
 #define WM_PD_INSTALL_BLOCKS 128u
 /* Translation steps per module byte an install allows (see wm_pd_translate_in). */
 #define WM_PD_INSTALL_WORK 64u
+/* The most flash an install lets a form take, per module byte (past its header and
+ * offsets): real programs' forms are 0.04-2.6x their module, a br_table's targets 14x
+ * (1 code byte, a 14-byte branch each), so a module of B bytes could claim 14 B of the
+ * store. A form that would be larger is not kept: the module runs in place. */
+#define WM_PD_FORM_RATIO 4u /* wm_pd_translate_in's refusal says "4 times" */
 /* wm_pd_translate into mem alone (the form at its start, scratch at its end; mem 8-byte
  * aligned): what a device does at install, in RAM it has for the install. *len: the
- * form's size. WM_ERR_LIMIT when form and scratch do not fit in cap. */
+ * form's size, at most wm_pd_form_most(m). WM_ERR_LIMIT when form and scratch do not fit
+ * in cap, or the form would be larger. */
 wm_err wm_pd_translate_in(const wm_module *m, uint8_t *mem, size_t cap, size_t *len, wm_error *err);
+/* The largest form an install keeps for m: header, offsets, WM_PD_FORM_RATIO x its bytes. */
+size_t wm_pd_form_most(const wm_module *m);
 /* Checks a form's header against the module (magic, version, function count, code length,
  * every offset inside the form) and binds it: the module's functions then run pre-decoded. */
 wm_err wm_pd_attach(wm_module *m, const uint8_t *form, size_t len, wm_error *err);

@@ -1,0 +1,88 @@
+"""Install-time worst cases of the pre-decoded form (docs/predecoded.md, docs/reliability.md
+"Red team of the device's install path").
+
+A br_table's target is one byte of code and a 14-byte branch in the form (BRX: offset,
+fuel, from, to, count), so a module of br_tables had a form 14 times its size: 4 KiB of
+module took 56 KiB of the store, and the largest such module nearly all of it. An install
+now keeps a form of at most WM_PD_FORM_RATIO (4) times the module's bytes past its header;
+a larger one is not written, the module runs in place and the commit's answer says why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.install_worst import HEADER, _section, _vec
+from tests.harness.posix_device import PosixDevice
+from tests.supervisor.modules import i32
+from wasmote.device import protocol as p
+from wasmote.device.client import DeviceClient
+from wasmote.device.transport import SerialTransport
+from wasmote.paths import FIRMWARE_DIR
+from wasmote.wasm.leb128 import encode_unsigned as uleb
+
+RATIO = int(re.search(r"#define WM_PD_FORM_RATIO (\d+)u",  # type: ignore[union-attr]
+                      (FIRMWARE_DIR / "src/core/runtime/wm_pd.h").read_text()).group(1))
+RETURNS_I32 = b"\x60\x00\x01\x7f"
+
+
+def _module(body: bytes) -> bytes:
+    """One function `() -> i32` exported as `f`, with `body` before its `i32.const 1`."""
+    code = b"\x00" + body + b"\x41\x01\x0b"
+    return (HEADER + _section(1, _vec([RETURNS_I32])) + _section(3, _vec([b"\x00"]))
+            + _section(7, _vec([b"\x01f\x00\x00"]))
+            + _section(10, _vec([uleb(len(code)) + code])))
+
+
+def br_tables(targets: int) -> bytes:
+    """A block holding one br_table of `targets` targets (one byte each): the form's
+    costliest code per byte."""
+    return _module(b"\x02\x40\x41\x00\x0e" + uleb(targets) + b"\x00" * (targets + 1) + b"\x0b")
+
+
+def loops(n: int) -> bytes:
+    """`n` empty loops (3 bytes of code, a 6-byte LOOP each): a form twice the module."""
+    return _module(b"\x03\x40\x0b" * n)
+
+
+@pytest.fixture
+def dev(tmp_path: Path) -> Iterator[PosixDevice]:
+    with PosixDevice(tmp_path / "flash.bin", flash_size=64 * 1024 + 64 * 4096,
+                     predecode=True) as d:
+        yield d
+
+
+def _client(d: PosixDevice) -> DeviceClient:
+    return DeviceClient(SerialTransport(d.url), timeout=2.0)
+
+
+def _entry(c: DeviceClient, name: str) -> p.ModuleEntry:
+    return next(m for m in c.modules(detail=True) if m.name == name)
+
+
+def test_a_form_past_its_ratio_is_not_kept_and_the_module_runs_in_place(
+        dev: PosixDevice) -> None:
+    c = _client(dev)
+    wasm = br_tables(4000)
+    r = c.push("wide", wasm)
+    assert f"runs in place: its pre-decoded form would take more than {RATIO} times its bytes" \
+        in r.note, r.note
+    m = _entry(c, "wide")
+    assert (m.code, m.form_bytes) == ("in place", 0), m
+    assert c.run("wide", "f", []) == [i32(1)]
+    c.transport.close()
+
+
+def test_a_form_within_its_ratio_is_kept(dev: PosixDevice) -> None:
+    c = _client(dev)
+    wasm = loops(4000)
+    r = c.push("loops", wasm)
+    assert r.note == ""
+    m = _entry(c, "loops")
+    assert m.code == "pre-decoded" and len(wasm) < m.form_bytes <= RATIO * len(wasm) + 128, m
+    assert c.run("loops", "f", []) == [i32(1)]
+    c.transport.close()
