@@ -810,6 +810,7 @@ int wm_store_put_tail(wm_store *st, const uint8_t *data, uint32_t len)
             !wm_memeq(buf, data + off, n)) {
             rc = WM_STORE_EFLASH;
         }
+        wm_work_charge(st->work, n);
     }
     return rc;
 }
