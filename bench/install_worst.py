@@ -119,6 +119,25 @@ def wide_calls(size: int) -> bytes:
             + _section(10, _vec([uleb(len(body)) + body])))
 
 
+def loops(size: int) -> bytes:
+    """One function of empty loops (3 bytes, a 6-byte LOOP in the form each): a form twice
+    the module, within the install's ratio (WM_PD_FORM_RATIO)."""
+    n = (size - 64) // 3
+    body = b"\x00" + b"\x03\x40\x0b" * n + b"\x0b"
+    return (HEADER + _section(1, _vec([VOID])) + _section(3, _vec([b"\x00"]))
+            + _section(10, _vec([uleb(len(body)) + body])))
+
+
+def calls(size: int) -> bytes:
+    """One function calling itself over and over, three `nop`s after each call (a 12-byte
+    CALL and a trace map entry in the form: within the install's ratio): the longest trace
+    map a module's bytes give, which every load of the form checks."""
+    n = (size - 64) // 5
+    body = b"\x00" + b"\x10\x00\x01\x01\x01" * n + b"\x0b"
+    return (HEADER + _section(1, _vec([VOID])) + _section(3, _vec([b"\x00"]))
+            + _section(10, _vec([uleb(len(body)) + body])))
+
+
 def long_name(size: int) -> bytes:
     """One custom section whose name (checked as UTF-8, in one go) is the whole module."""
     n = size - 64
@@ -136,7 +155,8 @@ def _cases(size: int) -> dict[str, bytes]:
     return {"dense_code": dense_code(size), "many_functions": many_functions(size),
             **{f"exports_{n}": exports(n) for n in EXPORT_COUNTS},
             "br_table": br_table(size // SMALL), "wide_types": wide_types(size // SMALL),
-            "wide_calls": wide_calls(size // SMALL),
+            "wide_calls": wide_calls(size // SMALL), "loops": loops(size // SMALL),
+            "calls": calls(size // SMALL),
             "long_name": long_name(size // SMALL)}
 
 
@@ -158,9 +178,12 @@ def build(size: int = PACKAGE_BYTES) -> Path:
     out = BUILD_DIR / "bench" / "install_m4"
     _header(out / "gen", size)
     sources = [*sorted((CORE / "runtime").glob("*.c")), *sorted((CORE / "base").glob("*.c")),
-               CORE / "crypto" / "sha256.c", HERE / "install_bench_main.c"]
+               CORE / "crypto" / "sha256.c", HERE / "install_bench_main.c",
+               FIRMWARE_DIR / "src" / "app" / "freestanding.c"]  # memset for interp_pd.c
     return build_bare_image(sources, out, "install_bench.elf", board_name=BOARD, opt="-Os",
-                            include_dirs=(out / "gen", HERE.parent, CORE / "crypto"))
+                            include_dirs=(out / "gen", HERE.parent, CORE / "crypto",
+                                          CORE / "runtime"),
+                            extra_cflags=("-DWM_PREDECODE=1",))
 
 
 @dataclass(frozen=True)
@@ -172,12 +195,17 @@ class Step:
     rc: int
     worst_gap: int
     kicks: int
+    form: int = 0  # predecode: the form's bytes (0: none, the module runs in place)
 
 
 def run(elf: Path) -> dict[tuple[str, str], Step]:
     steps: dict[tuple[str, str], tuple[int, int]] = {}
     gaps: dict[tuple[str, str], tuple[int, int]] = {}
+    forms: dict[str, int] = {}
     for line in run_icount(elf, "install bench"):
+        f = re.search(r"form (\S+) bytes=(\d+)", line)
+        if f:
+            forms[f.group(1)] = int(f.group(2))
         m = re.search(r"install (\S+) (\S+) ticks=(\d+) rc=(\d+)", line)
         if m:
             steps[(m.group(1), m.group(2))] = (int(m.group(3)) * INSNS_PER_TICK,
@@ -185,7 +213,9 @@ def run(elf: Path) -> dict[tuple[str, str], Step]:
         g = re.search(r"gap (\S+) (\S+) ticks=(\d+) kicks=(\d+)", line)
         if g:
             gaps[(g.group(1), g.group(2))] = (int(g.group(3)) * INSNS_PER_TICK, int(g.group(4)))
-    return {k: Step(insns, rc, *gaps.get(k, (0, 0))) for k, (insns, rc) in steps.items()}
+    return {k: Step(insns, rc, *gaps.get(k, (0, 0)),
+                    form=forms.get(k[1], 0) if k[0] == "predecode" else 0)
+            for k, (insns, rc) in steps.items()}
 
 
 def main() -> None:
@@ -197,8 +227,9 @@ def main() -> None:
           "(instructions) |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for (what, name), s in r.items():
-        print(f"| {what} | {name} | {s.insns:,} | {s.insns / CLOCK_HZ * 1e3:.0f} | rc={s.rc} | "
-              f"{s.kicks} | {s.worst_gap:,} |")
+        form = f" (form {s.form:,} B)" if s.form else ""
+        print(f"| {what} | {name}{form} | {s.insns:,} | {s.insns / CLOCK_HZ * 1e3:.0f} | "
+              f"rc={s.rc} | {s.kicks} | {s.worst_gap:,} |")
     worst = max(s.worst_gap for s in r.values())
     print(f"worst gap between kicks: {worst:,} instructions "
           f"({worst / CLOCK_HZ * 1e3:.0f} ms at 25 MHz; the watchdog: {WATCHDOG_MS} ms)")

@@ -54,7 +54,7 @@ static bool get_down(const uint8_t *lo, const uint8_t **at, uint32_t *v)
     return false;
 }
 
-wm_err wm_pd_map_check(const uint8_t *form, size_t len, size_t bodies, wm_error *err)
+wm_err wm_pd_map_check(const uint8_t *form, size_t len, size_t bodies, wm_work *work, wm_error *err)
 {
     uint32_t map = wm_ld32(form + WM_PD_AT_MAP);
     if (map < bodies || map > len)
@@ -69,6 +69,7 @@ wm_err wm_pd_map_check(const uint8_t *form, size_t len, size_t bodies, wm_error 
         c += dc;
         if (f >= map || c > 0xFFFFFFFFu)
             return wm_fail(err, WM_ERR_MALFORMED, NULL, NULL, "pre-decoded form: bad trace map");
+        wm_work_charge(work, 4u); /* an entry: ~84 Cortex-M4 instructions */
     }
     return WM_OK;
 }

@@ -15,6 +15,7 @@
 #define NONE UINT32_MAX
 /* Work units (wm_work.h) an instruction's translation is charged, as the validator's. */
 #define WM_PD_WORK_OP_UNITS 4u
+#define WM_PD_WORK_FUNC_UNITS 16u
 
 enum { PK_SLOT = 0, PK_LOCAL = 1, PK_CONST = 2 };
 #define PEND_MAX 16u
@@ -849,8 +850,10 @@ wm_err wm_pd_translate(const wm_module *m, wm_pd_out *out, void *scratch, size_t
     t.err = err;
     uint32_t nf = m->nfuncs - m->nfunc_imports;
     uint32_t maxh = 0;
-    for (uint32_t i = 0; i < nf; i++)
+    for (uint32_t i = 0; i < nf; i++) {
         if (m->funcs[i].max_height > maxh) maxh = m->funcs[i].max_height;
+        wm_work_charge(m->work, 1u); /* (each pass over the functions, as the loader's) */
+    }
     size_t need = ((size_t)maxh + 1) * sizeof(pend);
     if (need > scratch_cap || scratch_cap - need < 16 * sizeof(ctl))
         return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, "pre-decoder scratch too small");
@@ -863,7 +866,7 @@ wm_err wm_pd_translate(const wm_module *m, wm_pd_out *out, void *scratch, size_t
         return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, "pre-decoded form buffer not aligned");
     size_t head = WM_PD_HEADER + 4u * (size_t)nf;
     if (out->cap < head) return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, k_no_room);
-    wm_memset(out->buf, 0, head);
+    wm_memset(out->buf, 0, WM_PD_HEADER); /* the offsets are each written below */
     wm_st32(out->buf + WM_PD_AT_MAGIC, WM_PD_MAGIC);
     wm_st32(out->buf + WM_PD_AT_VERSION, WM_PD_VERSION);
     wm_st32(out->buf + WM_PD_AT_NFUNCS, nf);
@@ -871,6 +874,9 @@ wm_err wm_pd_translate(const wm_module *m, wm_pd_out *out, void *scratch, size_t
     out->len = head;
     t.map.top = out->cap;
     for (uint32_t i = 0; i < nf; i++) {
+        /* a function's own cost (its offset, frame, entry and return: ~300 Cortex-M4
+         * instructions when empty), beside its instructions' */
+        wm_work_charge(m->work, WM_PD_WORK_FUNC_UNITS);
         if (out->len & 3u) put16(&t, 0); /* bodies start on a word */
         wm_st32(out->buf + WM_PD_HEADER + 4u * i, (uint32_t)out->len);
         wm_err e = translate_func(&t, &m->funcs[i]);
@@ -906,12 +912,13 @@ wm_err wm_pd_attach(wm_module *m, const uint8_t *form, size_t len, wm_error *err
         wm_ld32(form + WM_PD_AT_CODE_LEN) != (uint32_t)m->len ||
         len < WM_PD_HEADER + 4u * (size_t)nf)
         return wm_fail(err, WM_ERR_MALFORMED, NULL, NULL, "pre-decoded form of another module");
-    wm_err me = wm_pd_map_check(form, len, WM_PD_HEADER + 4u * (size_t)nf, err);
+    wm_err me = wm_pd_map_check(form, len, WM_PD_HEADER + 4u * (size_t)nf, m->work, err);
     if (me) return me;
     for (uint32_t i = 0; i < nf; i++) {
         uint32_t off = wm_ld32(form + WM_PD_HEADER + 4u * i);
         if (off >= wm_ld32(form + WM_PD_AT_MAP) || (off & 1u))
             return wm_fail(err, WM_ERR_MALFORMED, NULL, NULL, "pre-decoded form: bad offset");
+        wm_work_charge(m->work, 1u); /* every load of a stored form runs this */
     }
     m->pd = form;
     m->pd_len = len;
@@ -922,8 +929,10 @@ size_t wm_pd_scratch_size(const wm_module *m, uint32_t max_blocks)
 {
     uint32_t nf = m->nfuncs - m->nfunc_imports;
     uint32_t maxh = 0;
-    for (uint32_t i = 0; i < nf; i++)
+    for (uint32_t i = 0; i < nf; i++) {
         if (m->funcs[i].max_height > maxh) maxh = m->funcs[i].max_height;
+        wm_work_charge(m->work, 1u);
+    }
     return ((size_t)maxh + 1) * sizeof(pend) + (size_t)max_blocks * sizeof(ctl) + 8u;
 }
 
@@ -937,8 +946,10 @@ wm_err wm_pd_translate_in(const wm_module *m, uint8_t *mem, size_t cap, size_t *
      * so the install refuses more than WM_PD_INSTALL_WORK steps per module byte (it then
      * runs in place) and the commit stays linear in the module's size. */
     uint64_t work = 0;
-    for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
+    for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) {
         work += (uint64_t)(m->funcs[i].end - m->funcs[i].code) * (m->funcs[i].max_height + 1u);
+        wm_work_charge(m->work, 1u);
+    }
     if (work > (uint64_t)WM_PD_INSTALL_WORK * m->len)
         return wm_fail(err, WM_ERR_LIMIT, NULL, NULL,
                        "its operand stacks are too tall to pre-decode at install");

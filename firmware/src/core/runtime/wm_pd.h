@@ -104,8 +104,10 @@ typedef struct wm_pd_map {
 } wm_pd_map;
 bool wm_pd_map_add(wm_pd_out *out, wm_pd_map *w, uint32_t form_pos, uint32_t code_off);
 void wm_pd_map_finish(wm_pd_out *out, wm_pd_map *w);
-/* wm_pd_attach's check: every entry inside [bodies, len) and before the map. */
-wm_err wm_pd_map_check(const uint8_t *form, size_t len, size_t bodies, wm_error *err);
+/* wm_pd_attach's check: every entry inside [bodies, len) and before the map (charged to
+ * work, NULL: none). */
+wm_err wm_pd_map_check(const uint8_t *form, size_t len, size_t bodies, wm_work *work,
+                       wm_error *err);
 /* The code offset the in-place path records for the instruction pc (a pointer into m's
  * form past an instruction's handler index) lies in: the trap's, or a caller's call. */
 uint32_t wm_pd_code_offset(const wm_module *m, const uint8_t *pc);
