@@ -50,7 +50,7 @@
 #include "runtime/wm_pd.h"
 
 /* the firmware's pre-decoder: installs store a form beside the module, loads bind it */
-static const wm_sup_pd_ops g_pd_ops = {wm_pd_translate_in, wm_pd_attach};
+static const wm_sup_pd_ops g_pd_ops = {wm_pd_translate_kept, wm_pd_attach};
 #endif
 
 #define STORE_SIZE (96u * 1024u) /* a 64 KiB module store, then a 32 KiB config area */

@@ -11,6 +11,7 @@ a larger one is not written, the module runs in place and the commit's answer sa
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +19,12 @@ import pytest
 
 from bench.install_worst import HEADER, _section, _vec
 from tests.harness.posix_device import PosixDevice
+from tests.runtime_unit.test_runtime_unit import build_with_runtime
 from tests.supervisor.modules import i32
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.transport import SerialTransport
-from wasmote.paths import FIRMWARE_DIR
+from wasmote.paths import FIRMWARE_DIR, REPO_ROOT
 from wasmote.wasm.leb128 import encode_unsigned as uleb
 
 RATIO = int(re.search(r"#define WM_PD_FORM_RATIO (\d+)u",  # type: ignore[union-attr]
@@ -86,3 +88,23 @@ def test_a_form_within_its_ratio_is_kept(dev: PosixDevice) -> None:
     assert m.code == "pre-decoded" and len(wasm) < m.form_bytes <= RATIO * len(wasm) + 128, m
     assert c.run("loops", "f", []) == [i32(1)]
     c.transport.close()
+
+
+def test_a_form_that_cannot_be_kept_is_not_translated_to_its_end(tmp_path: Path) -> None:
+    """The store had no room for a form after the translator had made all of it (the
+    largest module's: ~84 M Cortex-M4 instructions, 3.3 s at 25 MHz, for nothing); the
+    translation now stops at the store's room (wm_pd_translate_kept). Work is counted in
+    the install's work meter's kicks (c/pd_keep_unit.c)."""
+    unit = REPO_ROOT / "tests" / "runtime_unit" / "c" / "pd_keep_unit.c"
+    exe = build_with_runtime(REPO_ROOT, unit, tmp_path / "pd_keep_unit",
+                             ["-O1", "-DWM_PREDECODE=1"])
+    module = tmp_path / "loops.wasm"
+    module.write_bytes(loops(200_000))  # 600 KB: a 1.2 MB form, ~100 kicks of translation
+    proc = subprocess.run([str(exe), str(module)], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), (
+        proc.stdout[-2000:] + proc.stderr[-4000:])
+    m = re.search(r"kept (\d+) whole (\d+)", proc.stdout)
+    assert m is not None, proc.stdout
+    kept, whole = int(m.group(1)), int(m.group(2))
+    assert whole >= 50 and kept <= whole // 10, (kept, whole)

@@ -10,7 +10,7 @@
 #if WM_PREDECODE
 #include "runtime/wm_pd.h"
 /* modules run pre-decoded from a form stored beside them (docs/predecoded.md) */
-static const wm_sup_pd_ops g_pd_ops = {wm_pd_translate_in, wm_pd_attach};
+static const wm_sup_pd_ops g_pd_ops = {wm_pd_translate_kept, wm_pd_attach};
 #endif
 #include "selftest.h"
 #include "version.h"

@@ -936,7 +936,8 @@ size_t wm_pd_scratch_size(const wm_module *m, uint32_t max_blocks)
     return ((size_t)maxh + 1) * sizeof(pend) + (size_t)max_blocks * sizeof(ctl) + 8u;
 }
 
-wm_err wm_pd_translate_in(const wm_module *m, uint8_t *mem, size_t cap, size_t *len, wm_error *err)
+wm_err wm_pd_translate_kept(const wm_module *m, uint8_t *mem, size_t cap, size_t keep, size_t *len,
+                            wm_error *err)
 {
     size_t sc = wm_pd_scratch_size(m, WM_PD_INSTALL_BLOCKS);
     *len = 0;
@@ -956,16 +957,28 @@ wm_err wm_pd_translate_in(const wm_module *m, uint8_t *mem, size_t cap, size_t *
     if (((uintptr_t)mem & 7u) || cap < sc + WM_PD_HEADER + 8u)
         return wm_fail(err, WM_ERR_LIMIT, NULL, NULL, "no RAM left to pre-decode it");
     uint8_t *scratch = mem + ((cap - sc) & ~(size_t)7u); /* the end of mem, 8-aligned */
+    /* The form stops at the least of the RAM, the ratio's bound and what can be kept (the
+     * store's room after the image): translating on past that would hold the install for
+     * a form that is then dropped (the largest module's: ~84 M Cortex-M4 instructions). */
     size_t most = wm_pd_form_most(m), room = (size_t)(scratch - mem);
-    wm_pd_out out = {mem, room < most ? room : most, 0};
+    size_t lim = room < most ? room : most;
+    lim = keep < lim ? keep : lim;
+    wm_pd_out out = {mem, lim, 0};
     wm_err e = wm_pd_translate(m, &out, scratch, cap - (size_t)(scratch - mem), err);
     *len = out.len;
-    if (e == WM_ERR_LIMIT && room > most && err != NULL && err->msg == k_no_room) {
-        /* out of the ratio's room, not of RAM */
+    if (e == WM_ERR_LIMIT && err != NULL && err->msg == k_no_room && lim < room) {
+        /* out of the room it may keep, not of RAM */
         return wm_fail(err, WM_ERR_LIMIT, NULL, NULL,
-                       "its pre-decoded form would take more than 4 times its bytes");
+                       lim == keep && keep < most
+                           ? "no room to keep its pre-decoded form"
+                           : "its pre-decoded form would take more than 4 times its bytes");
     }
     return e;
+}
+
+wm_err wm_pd_translate_in(const wm_module *m, uint8_t *mem, size_t cap, size_t *len, wm_error *err)
+{
+    return wm_pd_translate_kept(m, mem, cap, SIZE_MAX, len, err);
 }
 
 size_t wm_pd_form_most(const wm_module *m)

@@ -81,6 +81,10 @@ size_t wm_pd_scratch_size(const wm_module *m, uint32_t max_blocks);
  * form's size, at most wm_pd_form_most(m). WM_ERR_LIMIT when form and scratch do not fit
  * in cap, or the form would be larger. */
 wm_err wm_pd_translate_in(const wm_module *m, uint8_t *mem, size_t cap, size_t *len, wm_error *err);
+/* wm_pd_translate_in with a form of at most `keep` bytes (what the caller can store); a
+ * larger one stops there: WM_ERR_LIMIT "no room to keep its pre-decoded form". */
+wm_err wm_pd_translate_kept(const wm_module *m, uint8_t *mem, size_t cap, size_t keep, size_t *len,
+                            wm_error *err);
 /* The largest form an install keeps for m: header, offsets, WM_PD_FORM_RATIO x its bytes. */
 size_t wm_pd_form_most(const wm_module *m);
 /* Checks a form's header against the module (magic, version, function count, code length,

@@ -772,6 +772,21 @@ int wm_store_remove(wm_store *st, const char *name)
     return delete_older(st, name, NULL);
 }
 
+uint32_t wm_store_tail_room(const wm_store *st)
+{
+    if (!st->pending) {
+        return 0;
+    }
+    const wm_store_record *r = &st->recs[st->pending_idx];
+    uint32_t s = st->flash->sector_size, total = st->flash->size / s;
+    uint32_t sec = r->addr / s + extent(st, r->size);
+    while (sec < total && !sector_in_use(st, sec)) {
+        sec++; /* (at most the store's sectors, each a scan of the record table) */
+    }
+    uint32_t end = sec * s - r->addr, used = WM_STORE_HEADER_SIZE + tail_start(r->size);
+    return end > used ? end - used : 0;
+}
+
 int wm_store_put_tail(wm_store *st, const uint8_t *data, uint32_t len)
 {
     if (!st->pending) {

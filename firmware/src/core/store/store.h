@@ -124,6 +124,9 @@ uint32_t wm_store_erases(const wm_store *st);
  * committed without a tail), EFLASH when the bytes did not read back (the record then
  * carries a tail its user must check before use, as it must anyway). */
 int wm_store_put_tail(wm_store *st, const uint8_t *data, uint32_t len);
+/* The largest tail wm_store_put_tail can place after the pending image now (the free
+ * sectors right after its run), 0 without a pending image. */
+uint32_t wm_store_tail_room(const wm_store *st);
 /* The tail of live record i in place (mapped flash), or NULL when it has none. */
 const uint8_t *wm_store_tail(const wm_store *st, uint32_t i, uint32_t *len);
 /* The install in progress (between begin and commit/abort): its name, size, flags and

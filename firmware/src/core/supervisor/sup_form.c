@@ -43,11 +43,19 @@ void wm_sup_form_install(wm_supervisor *s, const uint8_t sha256[32], wm_msg *why
     size_t len = 0;
     wm_error e = {WM_OK, 0, NULL, NULL};
     const char *why_not = NULL;
+    /* The form stops where the store's room after the image does (translating further
+     * would only hold the install for a form then dropped). */
+    uint32_t room = wm_store_tail_room(s->cfg.store);
     if (mem == NULL) {
         why_not = "no RAM left to pre-decode it";
-    } else if (s->cfg.pd->translate(t->sb.module, mem + FORM_PREFIX, cap - FORM_PREFIX, &len, &e) !=
-               WM_OK) {
-        why_not = e.msg != NULL ? e.msg : "the pre-decoder refused it";
+    } else if (room <= FORM_PREFIX) {
+        why_not = "no room in the store for its pre-decoded form";
+    } else if (s->cfg.pd->translate(t->sb.module, mem + FORM_PREFIX, cap - FORM_PREFIX,
+                                    room - FORM_PREFIX, &len, &e) != WM_OK) {
+        why_not = e.msg == NULL ? "the pre-decoder refused it"
+                  : wm_streq(e.msg, "no room to keep its pre-decoded form")
+                      ? "no room in the store for its pre-decoded form"
+                      : e.msg;
     } else {
         wm_st32(mem, FORM_MAGIC);
         wm_st32(mem + 4, (uint32_t)len);

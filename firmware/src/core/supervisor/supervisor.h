@@ -92,9 +92,11 @@ typedef struct wm_sup_retained {
 
 /* The pre-decoded form (docs/predecoded.md; core/runtime's wm_pd.h in WM_PREDECODE
  * builds): translate a validated module at install into `mem` (the form at its start, the
- * translator's scratch after it, nothing beyond cap), and bind a stored form at load. */
+ * translator's scratch after it, nothing beyond cap; a form of at most `keep` bytes, what
+ * the store has room for), and bind a stored form at load. */
 typedef struct wm_sup_pd_ops {
-    wm_err (*translate)(const wm_module *m, uint8_t *mem, size_t cap, size_t *len, wm_error *err);
+    wm_err (*translate)(const wm_module *m, uint8_t *mem, size_t cap, size_t keep, size_t *len,
+                        wm_error *err);
     wm_err (*attach)(wm_module *m, const uint8_t *form, size_t len, wm_error *err);
 } wm_sup_pd_ops;
 
