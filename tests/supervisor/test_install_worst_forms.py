@@ -1,5 +1,6 @@
-"""Install-time worst cases of the pre-decoded form (docs/predecoded.md, docs/reliability.md
-"Red team of the device's install path").
+"""Install-time worst cases on the posix device: the pre-decoded form (docs/predecoded.md)
+and manifest limits at their extremes (docs/reliability.md, "Red team of the device's
+install path").
 
 A br_table's target is one byte of code and a 14-byte branch in the form (BRX: offset,
 fuel, from, to, count), so a module of br_tables had a form 14 times its size: 4 KiB of
@@ -20,7 +21,8 @@ import pytest
 from bench.install_worst import HEADER, _section, _vec
 from tests.harness.posix_device import PosixDevice
 from tests.runtime_unit.test_runtime_unit import build_with_runtime
-from tests.supervisor.modules import i32
+from tests.sandbox.sandbox_support import package
+from tests.supervisor.modules import i32, wasm
 from wasmote.device import protocol as p
 from wasmote.device.client import DeviceClient
 from wasmote.device.transport import SerialTransport
@@ -108,3 +110,16 @@ def test_a_form_that_cannot_be_kept_is_not_translated_to_its_end(tmp_path: Path)
     assert m is not None, proc.stdout
     kept, whole = int(m.group(1)), int(m.group(2))
     assert whole >= 50 and kept <= whole // 10, (kept, whole)
+
+
+def test_a_stored_module_of_the_largest_memory_limit_is_listed_at_it(dev: PosixDevice) -> None:
+    """LIST gives a stored module's RAM as limits.memory + limits.stack: at the manifest's
+    largest memory limit (2^32 - 1) the u32 sum wrapped, and `wasmote ls` showed a module
+    that can never start as needing 8 KiB ("(8.0K)")."""
+    c = _client(dev)
+    pkg = package(wasm("summer"), "huge", ["log", "sleep", "time"], memory=0xFFFFFFFF)
+    c.push("huge", pkg)
+    m = _entry(c, "huge")
+    assert (m.mem_limit, m.mem_bytes) == (0xFFFFFFFF, 0xFFFFFFFF), m
+    assert c.run("huge", "sum", [i32(1000)]) == [i32(499500)]  # it has no memory to reserve
+    c.transport.close()

@@ -41,7 +41,8 @@ int main(int argc, char **argv)
     size_t cap = 16u << 20;
     uint8_t *out = wm_arena_alloc(&a, cap, 8);
     CHECK(out != NULL);
-    uint32_t kept = kicks_of(m, out, cap, 256u, WM_ERR_LIMIT, "no room to keep its pre-decoded form");
+    uint32_t kept =
+        kicks_of(m, out, cap, 256u, WM_ERR_LIMIT, "no room to keep its pre-decoded form");
     uint32_t whole = kicks_of(m, out, cap, SIZE_MAX, WM_OK, NULL);
     printf("kept %u whole %u\n", (unsigned)kept, (unsigned)whole);
     free(bytes);

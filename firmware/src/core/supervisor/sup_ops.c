@@ -124,7 +124,9 @@ static void stored_manifest(wm_supervisor *s, const char *name, wm_proto_module_
     out->version[0] = m.version[0];
     out->version[1] = m.version[1];
     out->version[2] = m.version[2];
-    out->mem_bytes = m.mem_bytes + m.stack_bytes;
+    /* the RAM its limits ask for, saturated: limits.memory may be up to 2^32 - 1 */
+    out->mem_bytes =
+        m.mem_bytes > UINT32_MAX - m.stack_bytes ? UINT32_MAX : m.mem_bytes + m.stack_bytes;
     out->mem_limit = m.mem_bytes;
     out->stack_limit = m.stack_bytes;
 }
