@@ -1,4 +1,6 @@
-"""A large pre-decoded form loads on mps2-an386 without the watchdog resetting the board.
+"""Loads of large modules on mps2-an386: a large pre-decoded form loads without the watchdog
+resetting the board, and a module that traps at once is not reloaded faster than a share
+of what its load takes.
 
 The form's CRC-32 is checked at every load (boot, restart, RUN) and computed at install:
 ~11 Cortex-M4 instructions a form byte. It was one step the work meter did not see, so a
@@ -13,15 +15,21 @@ module runs from its form.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from bench.install_worst import HEADER, VOID, _section, _vec
+from tests.protocol.helpers import events_until
 from tests.sim_client import booted_client
 from tests.supervisor.modules import i32
 from tests.supervisor.test_install_worst_forms import loops
 from tests.supervisor.test_supervisor_qemu import BOARD
 from wasmote.device import protocol as p
+from wasmote.package.build import build_package
+from wasmote.package.manifest import parse_manifest_toml
+from wasmote.wasm.leb128 import encode_unsigned as uleb
 
 pytestmark = [pytest.mark.qemu, pytest.mark.slow]
 
@@ -47,3 +55,46 @@ def test_a_form_of_most_of_the_store_loads_within_the_watchdog(tmp_path: Path) -
         assert info.boots == 1, info  # no reset by the watchdog
         m = next(m for m in c.modules(detail=True) if m.name == "loops")
         assert m.code == "pre-decoded", m
+
+
+def _crasher_with_code(size: int) -> bytes:
+    """A package whose entry traps at once (`unreachable`) and restarts (on_trap), beside
+    `size` bytes of the densest validated code: every restart reloads all of it."""
+    step = b"\x03\x40\x20\x00\x20\x00\x6a\x21\x00\x0b"  # loop; x = x + x; end
+    dense = b"\x01\x01\x7f" + step * ((size - 128) // len(step)) + b"\x0b"
+    trap = b"\x00\x00\x0b"
+    wasm = (HEADER + _section(1, _vec([VOID])) + _section(3, _vec([b"\x00", b"\x00"]))
+            + _section(7, _vec([b"\x06_start\x00\x00", b"\x03pad\x00\x01"]))  # kept by strip
+            + _section(10, _vec([uleb(len(trap)) + trap, uleb(len(dense)) + dense])))
+    manifest = parse_manifest_toml('name = "crashy"\nversion = "1.0.0"\n'
+                                   'on_trap = "restart"\ncapabilities = []\n')
+    return build_package(wasm, manifest).package.to_bytes()
+
+
+def test_a_restart_waits_a_share_of_what_its_load_took() -> None:
+    """Each restart reloads the module (hash, validation, the form's checks: ~130 Cortex-M4
+    instructions a byte of dense code), which fuel does not bound and nothing preempts. The
+    back-off started at 100 ms whatever that cost, so a module of 400 KB that traps at once
+    held the board loading for most of its first seconds; now the back-off is at least
+    WM_SUP_RELOAD_SHARE (9) times the load, so reloads take at most a tenth of its time.
+    Under -icount shift=0 the load's time is its instruction count (1 ns each)."""
+    with booted_client(BOARD, timeout=TIMEOUT, icount="while-running") as c:
+        c.push("crashy", _crasher_with_code(400_000))
+        c.start("crashy")
+        lines: list[str] = []
+
+        def restarting(ev: p.Event) -> bool:
+            if ev.module == "crashy" and ev.kind == p.Msg.EV_LOG and \
+                    ev.text.startswith("restarting"):
+                lines.append(ev.text)
+            return len(lines) >= 2
+
+        events_until(c, restarting, TIMEOUT)
+        # the first back-off is the load's share (~70 ms of load: well above 100 ms)
+        first = re.fullmatch(r"restarting in (\d+) ms \(its load took (\d+) ms\)", lines[0])
+        assert first is not None, lines
+        wait, load = int(first.group(1)), int(first.group(2))
+        assert load >= 20 and wait == 9 * load, lines
+        # then it doubles as before
+        assert lines[1] == f"restarting in {2 * wait} ms", lines
+        assert "crashy" in {m.name for m in c.modules()}  # it answers between loads

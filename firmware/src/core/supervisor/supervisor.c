@@ -95,10 +95,13 @@ int wm_sup_start_slot(wm_supervisor *s, wm_slot *sl, wm_msg *msg)
     if (image == NULL) {
         return wm_msg_fail(msg, WM_ST_NOT_FOUND, "no such module");
     }
+    uint64_t t0 = wm_sup_now(s);
     int st = wm_sup_load(s, sl, sl->name, image, info.size, msg);
     if (st != WM_ST_OK) {
         return st;
     }
+    uint64_t took = wm_sup_now(s) - t0;
+    sl->load_ms = took > UINT32_MAX ? UINT32_MAX : (uint32_t)took;
     const char *entry = sl->sb.manifest.entry[0] != '\0' ? sl->sb.manifest.entry : "_start";
     wm_extern ext;
     uint32_t np = 0, nr = 0;
@@ -171,7 +174,9 @@ static void trapped(wm_supervisor *s, wm_slot *sl, const char *why)
     wm_msg t;
     uint64_t now = wm_sup_now(s);
     bool restart = sl->sb.manifest.restart;
-    bool ran_long = now - sl->started_ms >= 10000u;
+    /* a restart costs a load: wait, and count "ran long", at least a share of it */
+    uint64_t floor = (uint64_t)sl->load_ms * WM_SUP_RELOAD_SHARE;
+    bool ran_long = now - sl->started_ms >= (floor > 10000u ? floor : 10000u);
     sl->traps++;
     wm_sup_strcpy(sl->last_trap, why, sizeof sl->last_trap);
     wm_msg_init(&t, line, sizeof line);
@@ -188,12 +193,21 @@ static void trapped(wm_supervisor *s, wm_slot *sl, const char *why)
                          ? WM_SUP_BACKOFF_MIN_MS
                          : (sl->backoff_ms * 2u > WM_SUP_BACKOFF_MAX_MS ? WM_SUP_BACKOFF_MAX_MS
                                                                         : sl->backoff_ms * 2u);
+    bool for_load = floor > sl->backoff_ms;
+    if (for_load) {
+        sl->backoff_ms = floor > UINT32_MAX ? UINT32_MAX : (uint32_t)floor;
+    }
     sl->wake_ms = now + sl->backoff_ms;
     sl->state = WM_MS_BACKOFF;
     wm_msg_init(&t, line, sizeof line);
     wm_msg_put(&t, "restarting in ");
     wm_msg_put_u(&t, sl->backoff_ms);
     wm_msg_put(&t, " ms");
+    if (for_load) {
+        wm_msg_put(&t, " (its load took ");
+        wm_msg_put_u(&t, sl->load_ms);
+        wm_msg_put(&t, " ms)");
+    }
     wm_sup_emit(s, WM_EV_LOG, sl->name, line);
 }
 

@@ -37,6 +37,10 @@
 #define WM_SUP_CRASH_LIMIT 3u
 #define WM_SUP_BACKOFF_MIN_MS 100u
 #define WM_SUP_BACKOFF_MAX_MS 30000u
+/* A restart reloads the module (hash, validation, the form's checks), which fuel does not
+ * bound and nothing preempts: the back-off is at least this many times the last load, so
+ * a module trapping at once spends at most 1 / (1 + this) of the device's time loading. */
+#define WM_SUP_RELOAD_SHARE 9u
 #define WM_SUP_TRAP_MAX 160u    /* a trap's message and its wasm call stack */
 #define WM_SUP_SLICE_MAX 10000u /* default cap of one slice's work, in fuel */
 
@@ -162,6 +166,7 @@ typedef struct wm_slot {
     uint64_t wake_ms;
     uint64_t started_ms;
     uint32_t backoff_ms;
+    uint32_t load_ms; /* what its last load (START, restart) took */
     /* statistics */
     uint64_t fuel_total;
     uint64_t window_ms; /* start of the current one-second window */
