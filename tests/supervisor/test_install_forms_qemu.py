@@ -23,12 +23,15 @@ import pytest
 from bench.install_worst import HEADER, VOID, _section, _vec
 from tests.protocol.helpers import events_until
 from tests.sim_client import booted_client
-from tests.supervisor.modules import i32
+from tests.supervisor.modules import i32, ints, wasm
 from tests.supervisor.test_install_worst_forms import loops
-from tests.supervisor.test_supervisor_qemu import BOARD
+from tests.supervisor.test_supervisor_qemu import BOARD, RESET_DEADLINE_S, _boot, _wait_boots
 from wasmote.device import protocol as p
+from wasmote.device.errors import DeviceError
 from wasmote.package.build import build_package
-from wasmote.package.manifest import parse_manifest_toml
+from wasmote.package.capabilities import parse_capabilities
+from wasmote.package.container import Package
+from wasmote.package.manifest import Limits, Manifest, Version, parse_manifest_toml
 from wasmote.wasm.leb128 import encode_unsigned as uleb
 
 pytestmark = [pytest.mark.qemu, pytest.mark.slow]
@@ -98,3 +101,30 @@ def test_a_restart_waits_a_share_of_what_its_load_took() -> None:
         # then it doubles as before
         assert lines[1] == f"restarting in {2 * wait} ms", lines
         assert "crashy" in {m.name for m in c.modules()}  # it answers between loads
+
+
+def test_a_reset_inside_a_load_is_blamed_on_the_module(tmp_path: Path) -> None:
+    """The boot-loop guard counted resets inside a module's slices only: an autostart
+    module whose load resets the board (here its start function hangs it, in the test
+    image; a load check that ran past the watchdog would too) reset it at every boot,
+    forever. A load that starts a module is now guarded like a slice: after three resets
+    the module is disabled and the board answers."""
+    s, c = _boot(f"{BOARD}-faults", tmp_path)
+    try:
+        # (the host's package builder refuses the test image's fault_hang import)
+        manifest = Manifest(name="loadhanger", version=Version.parse("1.0.0"),
+                            capabilities=parse_capabilities(["kv"]), limits=Limits(kv_bytes=1024),
+                            autostart=True)
+        c.push("loadhanger", Package(manifest, wasm("loadhanger")).to_bytes())  # not armed
+        assert ints(c.run("loadhanger", "arm", [])) == [0]
+        before = c.info().boots
+        with pytest.raises(DeviceError):
+            c.start("loadhanger")  # its load hangs: the watchdog resets the board
+        # the START's reset and two at autostart: then it is no longer started
+        info = _wait_boots(c, before + 3, timeout=3 * RESET_DEADLINE_S)
+        assert info.reset_cause_name == "watchdog"
+        assert "disabled: loadhanger (reset the device 3 times)" in info.notes
+        assert next(m for m in c.modules() if m.name == "loadhanger").state == "disabled"
+    finally:
+        c.transport.close()
+        s.stop()

@@ -1,6 +1,7 @@
-/* Resets blamed on modules. Before every slice the supervisor writes the module's name into
- * RAM the port keeps across a reset (cfg.retained) and clears it afterwards. If the device
- * comes up with a name there, it reset inside that module's slice (watchdog, CPU fault):
+/* Resets blamed on modules. Before every slice, and every load that starts a module
+ * (START, autostart, restart), the supervisor writes the module's name into RAM the port
+ * keeps across a reset (cfg.retained) and clears it afterwards. If the device comes up with
+ * a name there, it reset inside that module's slice or load (watchdog, CPU fault):
  * the module's count in the config area ("#crash" namespace) goes up, and at
  * WM_SUP_CRASH_LIMIT it is no longer autostarted, so a bad module cannot boot-loop the
  * device. A push of the module or a START by hand clears the count. */

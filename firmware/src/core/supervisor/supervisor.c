@@ -96,7 +96,12 @@ int wm_sup_start_slot(wm_supervisor *s, wm_slot *sl, wm_msg *msg)
         return wm_msg_fail(msg, WM_ST_NOT_FOUND, "no such module");
     }
     uint64_t t0 = wm_sup_now(s);
+    /* A reset inside the load (its start function, a check that ran too long) is this
+     * module's as much as one inside its slice: else an autostart module whose load
+     * resets the device would boot-loop it (crash.c). */
+    wm_sup_slice_begin(s, sl->name);
     int st = wm_sup_load(s, sl, sl->name, image, info.size, msg);
+    wm_sup_slice_end(s);
     if (st != WM_ST_OK) {
         return st;
     }
