@@ -138,6 +138,12 @@ def calls(size: int) -> bytes:
             + _section(10, _vec([uleb(len(body)) + body])))
 
 
+def custom_sections(size: int) -> bytes:
+    """As many empty custom sections as the module's bytes hold (3 bytes each: id, size 1,
+    an empty name): the most section headers a module can have."""
+    return HEADER + b"\x00\x01\x00" * ((size - 64) // 3)
+
+
 def long_name(size: int) -> bytes:
     """One custom section whose name (checked as UTF-8, in one go) is the whole module."""
     n = size - 64
@@ -156,7 +162,7 @@ def _cases(size: int) -> dict[str, bytes]:
             **{f"exports_{n}": exports(n) for n in EXPORT_COUNTS},
             "br_table": br_table(size // SMALL), "wide_types": wide_types(size // SMALL),
             "wide_calls": wide_calls(size // SMALL), "loops": loops(size // SMALL),
-            "calls": calls(size // SMALL),
+            "calls": calls(size // SMALL), "custom_sections": custom_sections(size // 64),
             "long_name": long_name(size // SMALL)}
 
 

@@ -58,6 +58,9 @@ CASES: dict[str, tuple[Callable[[int], bytes], Callable[[int], int]]] = {
     # each export and its name check: 8 units a byte, 6 bytes an export
     "exports": (lambda n: shapes.exports(MAX_EXPORTS),
                 lambda n: MAX_EXPORTS * 6 * 8),
+    # empty custom sections (3 bytes each): 4 units a header in the loader and one in each
+    # of the link's two walks (before, none: ~144 M4 instructions a section in the loader)
+    "custom_sections": (lambda n: shapes.custom_sections(n), lambda n: (n - 64) // 3 * 6),
 }
 
 

@@ -650,6 +650,9 @@ wm_err wm_load_metered(wm_arena *arena, const uint8_t *bytes, size_t len, wm_wor
             goto fail;
         }
         const uint8_t *send = L.r.p + size;
+        /* a section header: a module may be ~320 000 empty custom sections, ~144 Cortex-M4
+         * instructions each (46 M without a kick before this charge) */
+        wm_work_charge(work, 4u);
         if (id == 0) { /* custom section: a valid name, content ignored */
             wm_reader sub = {L.r.p, send, bytes, err};
             const uint8_t *nm;

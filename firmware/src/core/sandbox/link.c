@@ -48,14 +48,17 @@ static const uint8_t *bytes(rdr *r, uint32_t n)
     return p;
 }
 
-/* Finds section `id` (first occurrence); false if absent. */
-static bool section(const uint8_t *mod, uint32_t len, uint8_t id, rdr *out)
+/* Finds section `id` (first occurrence); false if absent. A module may be hundreds of
+ * thousands of empty custom sections (3 bytes each), so the walk charges the install's
+ * meter a unit a section header (~25 Cortex-M4 instructions). */
+static bool section(const uint8_t *mod, uint32_t len, uint8_t id, rdr *out, wm_work *work)
 {
     rdr r = {mod, len, 8, false};
     while (r.pos < r.len && !r.bad) {
         uint8_t sid = byte(&r);
         uint32_t size = leb(&r);
         const uint8_t *body = bytes(&r, size);
+        wm_work_charge(work, 1u);
         if (r.bad) return false;
         if (sid == id) {
             out->p = body;
@@ -162,10 +165,10 @@ static const char *cap_hint(uint8_t cap)
     }
 }
 
-uint64_t wm_sb_initial_memory(const uint8_t *module, uint32_t len)
+uint64_t wm_sb_initial_memory(const uint8_t *module, uint32_t len, wm_work *work)
 {
     rdr r;
-    if (len < 8u || !section(module, len, 5, &r) || leb(&r) == 0) return 0;
+    if (len < 8u || !section(module, len, 5, &r, work) || leb(&r) == 0) return 0;
     (void)byte(&r);
     uint32_t min = leb(&r);
     return r.bad ? 0 : (uint64_t)min * 65536u;
@@ -189,7 +192,7 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_msg *err)
     wm_linker_init(&mod->linker, arena);
     mod->funcs = NULL;
     mod->nfuncs = 0;
-    if (section(b, len, 5, &r)) {
+    if (section(b, len, 5, &r, mod->work)) {
         uint32_t n = leb(&r);
         if (n > 0) {
             (void)byte(&r);
@@ -204,7 +207,7 @@ int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_msg *err)
             }
         }
     }
-    if (!section(b, len, 2, &r)) return WM_ST_OK;
+    if (!section(b, len, 2, &r, mod->work)) return WM_ST_OK;
     uint32_t n = leb(&r);
     if (r.bad || n > (len - r.pos) / 4u) /* an import takes at least 4 bytes */
         return wm_msg_fail_at(err, WM_ST_INVALID_MODULE, "module", base,

@@ -140,7 +140,7 @@ static int decide(wm_sb_host *host, wm_sb_module *mod, const uint8_t *bytes, uin
     }
     m->ncaps = 4;
     /* a bare module gets at least the memory it declares */
-    uint64_t want = wm_sb_initial_memory(bytes, size);
+    uint64_t want = wm_sb_initial_memory(bytes, size, dev->work);
     if (want > m->mem_bytes) m->mem_bytes = want > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)want;
     return WM_ST_OK;
 }

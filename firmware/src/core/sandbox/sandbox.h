@@ -218,7 +218,8 @@ uint8_t *wm_sb_range(wm_instance *inst, uint32_t ptr, uint32_t len, bool *fault)
  * host functions the module imports, nothing else. */
 int wm_sb_link(wm_sb_module *mod, wm_arena *arena, wm_msg *err);
 /* Initial size of the module's own memory in bytes (min pages x 64 KiB; 0 without one).
- * Safe on any bytes: every read is bounds-checked. */
-uint64_t wm_sb_initial_memory(const uint8_t *module, uint32_t len);
+ * Safe on any bytes: every read is bounds-checked. Its walk of the section headers is
+ * charged to `work` (NULL: none). */
+uint64_t wm_sb_initial_memory(const uint8_t *module, uint32_t len, wm_work *work);
 
 #endif
