@@ -144,6 +144,21 @@ def custom_sections(size: int) -> bytes:
     return HEADER + b"\x00\x01\x00" * ((size - 64) // 3)
 
 
+def many_tables(size: int) -> bytes:
+    """As many empty funcref tables as the module's bytes hold (3 bytes each)."""
+    return HEADER + _section(4, _vec([b"\x70\x00\x00"] * ((size - 64) // 3)))
+
+
+def many_globals(size: int) -> bytes:
+    """As many immutable i32 globals as the module's bytes hold (5 bytes each)."""
+    return HEADER + _section(6, _vec([b"\x7f\x00\x41\x00\x0b"] * ((size - 64) // 5)))
+
+
+def many_elems(size: int) -> bytes:
+    """As many empty passive element segments as the module's bytes hold (3 bytes each)."""
+    return HEADER + _section(9, _vec([b"\x01\x00\x00"] * ((size - 64) // 3)))
+
+
 def long_name(size: int) -> bytes:
     """One custom section whose name (checked as UTF-8, in one go) is the whole module."""
     n = size - 64
@@ -163,7 +178,9 @@ def _cases(size: int) -> dict[str, bytes]:
             "br_table": br_table(size // SMALL), "wide_types": wide_types(size // SMALL),
             "wide_calls": wide_calls(size // SMALL), "loops": loops(size // SMALL),
             "calls": calls(size // SMALL), "custom_sections": custom_sections(size // 64),
-            "long_name": long_name(size // SMALL)}
+            "many_tables": many_tables(size // 64), "many_globals": many_globals(size // 64),
+            "many_elems": many_elems(size // 64),
+            "long_name": long_name(size // 64)}
 
 
 def _header(out: Path, size: int) -> None:

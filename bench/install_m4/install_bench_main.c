@@ -150,9 +150,12 @@ void wm_app_main(void)
             bare_put(e.msg);
             bare_put("\r\n");
         }
+        gap_start(&work); /* the module's meter: instantiation charges it */
         t = counter_start();
+        g_last = t;
         rc = wm_instantiate(&arena, mod, NULL, &lim, &inst, &e);
         report("instantiate", c->name, counter_elapsed(t), (uint32_t)rc);
+        report_gap("instantiate", c->name, gap_end(), work.kicks);
     }
     bare_put("done\r\n");
     for (;;) {

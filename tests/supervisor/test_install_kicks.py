@@ -61,6 +61,13 @@ CASES: dict[str, tuple[Callable[[int], bytes], Callable[[int], int]]] = {
     # empty custom sections (3 bytes each): 4 units a header in the loader and one in each
     # of the link's two walks (before, none: ~144 M4 instructions a section in the loader)
     "custom_sections": (lambda n: shapes.custom_sections(n), lambda n: (n - 64) // 3 * 6),
+    # tables (3 bytes), globals (5) and empty element segments (3): WM_WORK_ITEM_UNITS (8)
+    # each at load (before: the tables and segments none, a global its 3 init bytes), and
+    # their instances again where the harness's arena holds them (an eighth of the tables
+    # and segments fits it)
+    "tables": (lambda n: shapes.many_tables(n // 8), lambda n: (n // 8 - 64) // 3 * 8),
+    "globals": (shapes.many_globals, lambda n: (n - 64) // 5 * 8),
+    "elems": (lambda n: shapes.many_elems(n // 8), lambda n: (n // 8 - 64) // 3 * 8),
 }
 
 

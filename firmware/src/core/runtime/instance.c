@@ -443,12 +443,14 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
         g->mut = mod->globals[i].mut;
         g->val = wm_eval_const(inst, &p);
         inst->globals[i] = g;
+        wm_work_charge(mod->work, WM_WORK_ITEM_UNITS);
     }
     for (uint32_t i = mod->ntable_imports; i < mod->ntables; i++) {
         const wm_tabletype *tt = &mod->tables[i];
         uint32_t cap = limits->table_cap > tt->min ? limits->table_cap : tt->min;
         if (table_make(arena, tt->elem, tt->min, tt->max, cap, &inst->tables[i]) != WM_OK)
             return nomem(err);
+        wm_work_charge(mod->work, WM_WORK_ITEM_UNITS);
     }
     /* stacks */
     wm_exec *x = &inst->x;
@@ -486,6 +488,7 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
             }
         }
         if (s->mode != WM_SEG_PASSIVE) inst->elem_dropped[i] = 1;
+        wm_work_charge(mod->work, WM_WORK_ITEM_UNITS);
     }
     for (uint32_t i = 0; i < mod->ndatas; i++) {
         const wm_dataseg *s = &mod->datas[i];

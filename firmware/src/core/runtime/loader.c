@@ -361,7 +361,10 @@ static wm_err sec_table(loader *L)
 {
     TRY(rd_count(L, &L->ndef_tables));
     NEED(L->def_tables = (wm_tabletype *)alloc(L, L->ndef_tables, sizeof(wm_tabletype)));
-    for (uint32_t i = 0; i < L->ndef_tables; i++) TRY(rd_tabletype(L, &L->def_tables[i]));
+    for (uint32_t i = 0; i < L->ndef_tables; i++) {
+        TRY(rd_tabletype(L, &L->def_tables[i]));
+        wm_work_charge(L->m->work, WM_WORK_ITEM_UNITS); /* 3 bytes, ~134 M4 instructions */
+    }
     return WM_OK;
 }
 
@@ -389,6 +392,7 @@ static wm_err sec_global(loader *L)
         g->init = L->r.p;
         TRY(wm_check_const(m, &L->r, g->type, L->declared));
         charge(L, g->init, 1u);
+        wm_work_charge(m->work, WM_WORK_ITEM_UNITS); /* 5 bytes, ~224 M4 instructions */
     }
     return WM_OK;
 }
@@ -540,6 +544,7 @@ static wm_err sec_elem(loader *L)
             }
         }
         TRY(wm_rd_u32(&L->r, &s->count));
+        wm_work_charge(m->work, WM_WORK_ITEM_UNITS); /* a segment: 3 bytes, ~132 instructions */
         s->items = L->r.p;
         for (uint32_t k = 0; k < s->count; k++) {
             at = L->r.p;
