@@ -159,6 +159,11 @@ def many_elems(size: int) -> bytes:
     return HEADER + _section(9, _vec([b"\x01\x00\x00"] * ((size - 64) // 3)))
 
 
+def big_memory(pages: int) -> bytes:
+    """A module whose memory starts at `pages` pages: instantiation zeroes all of it."""
+    return HEADER + _section(5, _vec([b"\x00" + uleb(pages)]))
+
+
 def long_name(size: int) -> bytes:
     """One custom section whose name (checked as UTF-8, in one go) is the whole module."""
     n = size - 64
@@ -180,7 +185,7 @@ def _cases(size: int) -> dict[str, bytes]:
             "calls": calls(size // SMALL), "custom_sections": custom_sections(size // 64),
             "many_tables": many_tables(size // 64), "many_globals": many_globals(size // 64),
             "many_elems": many_elems(size // 64),
-            "long_name": long_name(size // 64)}
+            "long_name": long_name(size // 64), "big_memory": big_memory(40)}
 
 
 def _header(out: Path, size: int) -> None:

@@ -88,7 +88,7 @@ void wm_app_main(void)
         wm_limits lim;
         lim.stack_slots = 4096u;
         lim.call_depth = 64u;
-        lim.mem_cap_bytes = 0u;
+        lim.mem_cap_bytes = 3u << 20; /* big_memory's 2.5 MiB, zeroed at instantiation */
         lim.table_cap = 0u;
         lim.mem_reserve = 0u;
         lim.start_fuel = 0u;

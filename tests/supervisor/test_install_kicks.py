@@ -140,3 +140,18 @@ def test_a_type_one_value_too_wide_is_refused(harness: Path, tmp_path: Path, par
     ok, _, _ = _install_kicks(harness, tmp_path, _one_type(params - 1 if params else 0,
                                                            results - 1 if results else 0))
     assert ok.startswith("ok"), ok
+
+
+def test_zeroing_the_initial_memory_kicks(harness: Path, tmp_path: Path) -> None:
+    """Instantiation zeroes the module's initial memory (all its limit may allow), a unit a
+    16 bytes charged as it goes: 2.5 MiB were 2.6 M Cortex-M4 instructions without a kick
+    (bench.install_worst's big_memory); 6 pages here, the harness's arena permitting."""
+    pages = 6
+    pkg = package(shapes.big_memory(pages), "kicks", [], memory=pages * 65536)
+    path = tmp_path / "m.wmp"
+    path.write_bytes(pkg)
+    out = subprocess.run([str(harness)], input=f"install 0 {path}\nkicks\n",
+                         capture_output=True, text=True, timeout=120,
+                         check=True).stdout.splitlines()
+    assert out[0].startswith("ok"), out
+    assert int(out[-1]) >= pages * 65536 // 16 // QUANTUM, out
