@@ -164,6 +164,15 @@ def big_memory(pages: int) -> bytes:
     return HEADER + _section(5, _vec([b"\x00" + uleb(pages)]))
 
 
+def table_init(n: int) -> bytes:
+    """A table of `n` funcref slots filled at instantiation by one active element segment
+    of `n` references to the one function (a byte each)."""
+    elem = b"\x00\x41\x00\x0b" + uleb(n) + b"\x00" * n
+    return (HEADER + _section(1, _vec([VOID])) + _section(3, _vec([b"\x00"]))
+            + _section(4, _vec([b"\x70\x00" + uleb(n)])) + _section(9, _vec([elem]))
+            + _section(10, _vec([b"\x02\x00\x0b"])))
+
+
 def long_name(size: int) -> bytes:
     """One custom section whose name (checked as UTF-8, in one go) is the whole module."""
     n = size - 64
@@ -185,7 +194,8 @@ def _cases(size: int) -> dict[str, bytes]:
             "calls": calls(size // SMALL), "custom_sections": custom_sections(size // 64),
             "many_tables": many_tables(size // 64), "many_globals": many_globals(size // 64),
             "many_elems": many_elems(size // 64),
-            "long_name": long_name(size // 64), "big_memory": big_memory(40)}
+            "long_name": long_name(size // 64), "big_memory": big_memory(40),
+            "table_init": table_init(40_000)}
 
 
 def _header(out: Path, size: int) -> None:

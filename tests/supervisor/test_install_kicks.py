@@ -68,6 +68,9 @@ CASES: dict[str, tuple[Callable[[int], bytes], Callable[[int], int]]] = {
     "tables": (lambda n: shapes.many_tables(n // 8), lambda n: (n // 8 - 64) // 3 * 8),
     "globals": (shapes.many_globals, lambda n: (n - 64) // 5 * 8),
     "elems": (lambda n: shapes.many_elems(n // 8), lambda n: (n // 8 - 64) // 3 * 8),
+    # an active segment of 20 000 references filling a table of as many slots: 2 units an
+    # item at load, 2 again as instantiation writes it (before: 1, and 0)
+    "table_init": (lambda n: shapes.table_init(20_000), lambda n: 20_000 * 4),
 }
 
 

@@ -119,7 +119,7 @@ uint32_t wm_aot_op_mem_init(wm_instance *inst, uint32_t seg, uint32_t d, uint32_
 uint32_t wm_aot_op_table_init(wm_instance *inst, uint32_t tab, uint32_t seg, uint32_t d, uint32_t s,
                               uint32_t n)
 {
-    return wm_table_init_op(inst, inst->tables[tab], seg, d, s, n) != WM_OK
+    return wm_table_init_op(inst, inst->tables[tab], seg, d, s, n, NULL) != WM_OK
                ? (uint32_t)WM_AOT_TRAP_TABLE_OOB
                : 0u;
 }

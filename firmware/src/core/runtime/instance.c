@@ -79,8 +79,8 @@ wm_err wm_global_new(wm_arena *arena, wm_val init, bool mutable_, wm_global **ou
     return WM_OK;
 }
 
-static wm_err table_make(wm_arena *arena, uint8_t elem, uint32_t min, uint32_t max, uint32_t cap,
-                         wm_table **out)
+static wm_err table_make(wm_arena *arena, wm_work *work, uint8_t elem, uint32_t min, uint32_t max,
+                         uint32_t cap, wm_table **out)
 {
     uint32_t reserve = max < cap ? max : cap;
     if (reserve < min) reserve = min;
@@ -93,14 +93,17 @@ static wm_err table_make(wm_arena *arena, uint8_t elem, uint32_t min, uint32_t m
     t->size = min;
     t->max = max;
     t->cap = reserve;
-    for (uint32_t i = 0; i < min; i++) t->elems[i] = 0;
+    for (uint32_t i = 0; i < min; i++) {
+        t->elems[i] = 0;
+        if ((i & 1023u) == 1023u) wm_work_charge(work, 64u); /* ~3 instructions a slot */
+    }
     *out = t;
     return WM_OK;
 }
 
 wm_err wm_table_new(wm_arena *arena, uint8_t elem_type, uint32_t min, uint32_t max, wm_table **out)
 {
-    return table_make(arena, elem_type, min, max, max != WM_NONE ? max : min, out);
+    return table_make(arena, NULL, elem_type, min, max, max != WM_NONE ? max : min, out);
 }
 
 /* Alignment and size granule of a block native code owns (8: no requirement). */
@@ -351,7 +354,7 @@ uint64_t wm_eval_const(const wm_instance *inst, const uint8_t **expr)
 }
 
 wm_err wm_table_init_op(wm_instance *inst, wm_table *t, uint32_t seg, uint32_t dst, uint32_t src,
-                        uint32_t n)
+                        uint32_t n, wm_work *work)
 {
     const wm_elemseg *s = &inst->mod->elems[seg];
     uint32_t count = inst->elem_dropped[seg] ? 0 : s->count;
@@ -364,6 +367,7 @@ wm_err wm_table_init_op(wm_instance *inst, wm_table *t, uint32_t seg, uint32_t d
         else
             v = (uint64_t)(uintptr_t)inst->funcs[wm_fast_u32(&p)];
         if (i >= src) t->elems[dst + i - src] = v;
+        if ((i & 255u) == 255u) wm_work_charge(work, 512u); /* ~35 instructions an item */
     }
     return WM_OK;
 }
@@ -455,7 +459,8 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
     for (uint32_t i = mod->ntable_imports; i < mod->ntables; i++) {
         const wm_tabletype *tt = &mod->tables[i];
         uint32_t cap = limits->table_cap > tt->min ? limits->table_cap : tt->min;
-        if (table_make(arena, tt->elem, tt->min, tt->max, cap, &inst->tables[i]) != WM_OK)
+        if (table_make(arena, mod->work, tt->elem, tt->min, tt->max, cap, &inst->tables[i]) !=
+            WM_OK)
             return nomem(err);
         wm_work_charge(mod->work, WM_WORK_ITEM_UNITS);
     }
@@ -490,7 +495,8 @@ wm_err wm_instantiate(wm_arena *arena, const wm_module *mod, const wm_linker *li
         if (s->mode == WM_SEG_ACTIVE) {
             const uint8_t *p = s->offset;
             uint32_t off = (uint32_t)wm_eval_const(inst, &p);
-            if (wm_table_init_op(inst, inst->tables[s->table], i, off, 0, s->count) != WM_OK) {
+            if (wm_table_init_op(inst, inst->tables[s->table], i, off, 0, s->count, mod->work) !=
+                WM_OK) {
                 return wm_trap_err(err, WM_ERR_TRAP, "out of bounds table access");
             }
         }

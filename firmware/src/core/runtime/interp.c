@@ -339,7 +339,8 @@ __attribute__((noinline)) static int bulk_op(wm_exec *x, wm_instance *ci, uint32
         uint32_t n = (uint32_t)tos, s = (uint32_t)sp[-1], d = (uint32_t)sp[-2];
         sp -= 3;
         tos = *sp;
-        if (wm_table_init_op(ci, ci->tables[tab], seg, d, s, n) != WM_OK) return BULK_TRAP_TABLE;
+        if (wm_table_init_op(ci, ci->tables[tab], seg, d, s, n, NULL) != WM_OK)
+            return BULK_TRAP_TABLE; /* (a module's run never feeds the watchdog) */
         uint64_t u = ((uint64_t)s + n) / WM_FUEL_ELEMS;
         if (x->fuel >= u) {
             x->fuel -= u;

@@ -556,7 +556,7 @@ static wm_err sec_elem(loader *L)
                 if (f >= m->nfuncs) return bad(L, WM_ERR_INVALID, at, "unknown function");
                 L->declared[f] = 1;
             }
-            charge(L, at, 1u);
+            charge(L, at, 2u); /* ~65 Cortex-M4 instructions an item */
         }
         if (s->mode == WM_SEG_ACTIVE && m->tables[s->table].elem != s->elem)
             return bad(L, WM_ERR_INVALID, at, "type mismatch");

@@ -395,8 +395,10 @@ int wm_bulk_op(wm_exec *x, wm_instance *ci, uint32_t sub);
 uint64_t wm_eval_const(const wm_instance *inst, const uint8_t **expr);
 void wm_slot_to_val(uint8_t type, uint64_t s, wm_val *v);
 uint64_t wm_val_to_slot(const wm_val *v);
+/* table.init, and an active segment at instantiation: walks the segment from its start.
+ * `work`: the install's meter at instantiation, NULL when a module's code runs it. */
 wm_err wm_table_init_op(wm_instance *inst, wm_table *t, uint32_t seg, uint32_t dst, uint32_t src,
-                        uint32_t n);
+                        uint32_t n, wm_work *work);
 int32_t wm_memory_grow(wm_memory *m, uint32_t delta);
 /* memory.grow that zeroes at most `max` of the new bytes per call (*done: how many this
  * time): WM_GROW_MORE until they are all zeroed (*zeroed keeps count between calls; 0 when
