@@ -8,7 +8,8 @@ kicks of the work meter. The translator charged each instruction but not a funct
 cost, so 68 000 empty functions ran 3.95 M instructions without a kick (and wm_pd_attach's
 offsets and trace map, run at every load of a stored form, 1.2 M and 2.1 M in one go);
 the bound the docs give (docs/reliability.md, "The worst install against the watchdog")
-is 1.10 M.
+is 1.05 M (the export check at the cap). A module of empty loops reached 1.17 M once the
+validator's control frames moved into its shared scratch, until a frame was charged.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bench.install_worst import Step, build, run
 
 pytestmark = [pytest.mark.qemu, pytest.mark.slow]
 
-GAP_MOST = 1_150_000  # the docs' worst gap (1.10 M, the loader on empty loops) and 5 %
+GAP_MOST = 1_100_000  # the docs' worst gap (1.05 M, the export check at the cap) and 5 %
 
 
 @pytest.fixture(scope="module")

@@ -194,6 +194,9 @@ static wm_err push_ctrl(V *v, uint8_t op, uint32_t np, const uint8_t *p, uint32_
                        "blocks nested too deeply " WM_SCRATCH_LIMIT);
     ctrl *c = CTRL(v, v->cn);
     v->cn++;
+    /* a control frame costs as much again as its instruction (a module of empty loops:
+     * ~290 Cortex-M4 instructions a `loop` and its `end`) */
+    wm_work_charge(v->m->work, WM_WORK_OP_UNITS);
     c->op = op;
     c->unreachable = 0;
     c->height = v->vn;
