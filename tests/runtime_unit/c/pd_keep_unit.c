@@ -20,7 +20,8 @@ static uint32_t kicks_of(wm_module *m, uint8_t *out, size_t cap, size_t keep, wm
     wm_work_init(&w, NULL);
     m->work = &w;
     size_t len = 0;
-    wm_error e = {WM_OK, 0, NULL};
+    wm_error e;
+    memset(&e, 0, sizeof e);
     CHECK(wm_pd_translate_kept(m, out, cap, keep, &len, &e) == want);
     CHECK(msg == NULL || (e.msg != NULL && strcmp(e.msg, msg) == 0));
     CHECK(len <= keep);
