@@ -20,18 +20,14 @@ static void put32(uint8_t *p, uint32_t v) { wm_st32(p, v); }
 int main(int argc, char **argv)
 {
     if (argc != 2) return 2;
-    size_t size = 256u << 20, blen;
-    unsigned char *mem = malloc(size), *bytes = read_file(argv[1], &blen);
-    CHECK(mem != NULL && bytes != NULL);
-    wm_arena a;
-    wm_arena_init(&a, mem, size);
-    wm_module *m;
+    loaded_module lm;
+    load_module_file(&lm, argv[1], 256u << 20);
+    wm_module *m = lm.m;
     wm_error e;
-    CHECK(wm_load(&a, bytes, blen, &m, &e) == WM_OK);
     uint32_t n = m->nfuncs - m->nfunc_imports;
     uint32_t entries = WM_AOT_HEADER_BYTES, types = entries + 4u * n;
     uint32_t code = (types + 4u * n + 15u) & ~15u, len = code + 16u;
-    uint8_t *s = wm_arena_alloc(&a, len, 16);
+    uint8_t *s = wm_arena_alloc(&lm.arena, len, 16);
     CHECK(s != NULL);
     memset(s, 0, len);
     put32(s + WM_AOT_H_MAGIC, WM_AOT_MAGIC);
@@ -56,8 +52,7 @@ int main(int argc, char **argv)
     wm_err rc = wm_aot_attach_committed(m, s, len, WM_AOT_ARCH_SELF, WM_AOT_ABI_VERSION, &e);
     CHECK(rc == WM_OK);
     printf("functions %u kicks %u\n", (unsigned)n, (unsigned)w.kicks);
-    free(bytes);
-    free(mem);
+    unload_module_file(&lm);
     printf("ok\n");
     return 0;
 }

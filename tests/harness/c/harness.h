@@ -110,6 +110,29 @@ static inline wm_val i64v(uint64_t v)
     x.of.i64 = v;
     return x;
 }
+
+/* A module file loaded into a fresh malloc'd arena (both CHECKed), for programs that measure
+ * or translate one module; unload_module_file frees the arena and the file's bytes. */
+typedef struct loaded_module {
+    unsigned char *mem, *bytes;
+    wm_arena arena;
+    wm_module *m;
+} loaded_module;
+static inline void load_module_file(loaded_module *l, const char *path, size_t arena_size)
+{
+    size_t len;
+    l->mem = malloc(arena_size);
+    l->bytes = read_file(path, &len);
+    CHECK(l->mem != NULL);
+    wm_arena_init(&l->arena, l->mem, arena_size);
+    wm_error e;
+    CHECK(wm_load(&l->arena, l->bytes, len, &l->m, &e) == WM_OK);
+}
+static inline void unload_module_file(loaded_module *l)
+{
+    free(l->bytes);
+    free(l->mem);
+}
 #endif
 
 #endif

@@ -31,23 +31,17 @@ static uint32_t kicks_of(wm_module *m, uint8_t *out, size_t cap, size_t keep, wm
 int main(int argc, char **argv)
 {
     if (argc != 2) return 2;
-    size_t size = 64u << 20, blen;
-    unsigned char *mem = malloc(size), *bytes = read_file(argv[1], &blen);
-    CHECK(mem != NULL && bytes != NULL);
-    wm_arena a;
-    wm_arena_init(&a, mem, size);
-    wm_module *m;
-    wm_error e;
-    CHECK(wm_load(&a, bytes, blen, &m, &e) == WM_OK);
+    loaded_module lm;
+    load_module_file(&lm, argv[1], 64u << 20);
+    wm_module *m = lm.m;
     size_t cap = 16u << 20;
-    uint8_t *out = wm_arena_alloc(&a, cap, 8);
+    uint8_t *out = wm_arena_alloc(&lm.arena, cap, 8);
     CHECK(out != NULL);
     uint32_t kept =
         kicks_of(m, out, cap, 256u, WM_ERR_LIMIT, "no room to keep its pre-decoded form");
     uint32_t whole = kicks_of(m, out, cap, SIZE_MAX, WM_OK, NULL);
     printf("kept %u whole %u\n", (unsigned)kept, (unsigned)whole);
-    free(bytes);
-    free(mem);
+    unload_module_file(&lm);
     printf("ok\n");
     return 0;
 }
