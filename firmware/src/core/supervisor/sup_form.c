@@ -10,6 +10,10 @@
 #define FORM_MAGIC 0x46504D57u /* "WMPF" */
 #define FORM_PREFIX 48u        /* magic, form length, crc32 of the form, 0; sha256 of image */
 
+/* Why a module runs in place when the store cannot keep its form: before translating,
+ * when the translation stops at the store's room, and when the write finds none. */
+static const char k_no_store_room[] = "no room in the store for its pre-decoded form";
+
 /* The form's CRC-32, charged to the install's meter as it goes: a form can be nearly the
  * store's size (~11 Cortex-M4 instructions a byte, ~10 M for 900 KiB: one step of that
  * would be ten times the meter's longest stretch), at install and at every load. */
@@ -49,13 +53,12 @@ void wm_sup_form_install(wm_supervisor *s, const uint8_t sha256[32], wm_msg *why
     if (mem == NULL) {
         why_not = "no RAM left to pre-decode it";
     } else if (room <= FORM_PREFIX) {
-        why_not = "no room in the store for its pre-decoded form";
+        why_not = k_no_store_room;
     } else if (s->cfg.pd->translate(t->sb.module, mem + FORM_PREFIX, cap - FORM_PREFIX,
                                     room - FORM_PREFIX, &len, &e) != WM_OK) {
         why_not = e.msg == NULL ? "the pre-decoder refused it"
-                  : wm_streq(e.msg, "no room to keep its pre-decoded form")
-                      ? "no room in the store for its pre-decoded form"
-                      : e.msg;
+                  : wm_streq(e.msg, "no room to keep its pre-decoded form") ? k_no_store_room
+                                                                            : e.msg;
     } else {
         wm_st32(mem, FORM_MAGIC);
         wm_st32(mem + 4, (uint32_t)len);
@@ -65,7 +68,7 @@ void wm_sup_form_install(wm_supervisor *s, const uint8_t sha256[32], wm_msg *why
         wm_memcpy(mem + 16, sha256, 32);
         int rc = wm_store_put_tail(s->cfg.store, mem, (uint32_t)(FORM_PREFIX + len));
         why_not = rc == WM_STORE_OK       ? NULL
-                  : rc == WM_STORE_ENOSPC ? "no room in the store for its pre-decoded form"
+                  : rc == WM_STORE_ENOSPC ? k_no_store_room
                                           : "its pre-decoded form could not be written";
     }
     if (why_not != NULL && why->len == 0) {
