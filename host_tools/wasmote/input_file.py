@@ -11,7 +11,8 @@ from pathlib import Path
 # holds); a package's content is at most 16 MiB (package/container.py), its file a little more
 MODULE_FILE_MAX = 64 << 20
 PACKAGE_FILE_MAX = 17 << 20
-TEXT_FILE_MAX = 1 << 20     # a manifest, a key: text a person writes
+TEXT_FILE_MAX = 1 << 20     # a manifest: text a person writes
+KEY_FILE_MAX = 64 << 10     # a key file: PEM, 32 raw bytes or 64 hex digits, with room
 
 
 class InputTooLargeError(OSError):

@@ -11,7 +11,7 @@ from wasmote.atomic_file import write_atomic
 from wasmote.cli import main
 from wasmote.debug.files import write_debug_file
 from wasmote.errors import UsageError
-from wasmote.input_file import read_capped
+from wasmote.input_file import KEY_FILE_MAX, read_capped
 from wasmote.package.build import build_package_files
 from wasmote.package.container import read_package
 from wasmote.package.describe import signature_status
@@ -89,7 +89,7 @@ def keys_generate(base: Path, fmt: str, force: bool) -> None:
 @click.argument("key", type=_FILE)
 def keys_show(key: Path) -> None:
     """Print the key id and raw public key of a key file (private: PEM or a .key file)."""
-    head = read_capped(key, 64 * 1024, "a key file")[:64] if key.is_file() else b""
+    head = read_capped(key, KEY_FILE_MAX, "a key file")[:64] if key.is_file() else b""
     if b"PRIVATE KEY" in head or key.suffix == ".key":
         pub = public_key_bytes(load_private_key(key))
     else:

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from wasmote.atomic_file import write_atomic
-from wasmote.input_file import read_capped
+from wasmote.input_file import KEY_FILE_MAX, read_capped
 from wasmote.package.container import SIGNATURE_ALG_ED25519, Package, Signature
 from wasmote.package.errors import KeyFileError, SignatureError
 
@@ -67,7 +67,7 @@ def save_public_key(key: Ed25519PublicKey | Ed25519PrivateKey, path: str | Path,
 
 def _read(path: str | Path) -> bytes:
     try:
-        return read_capped(path, 64 * 1024, "a key file")
+        return read_capped(path, KEY_FILE_MAX, "a key file")
     except OSError as e:
         raise KeyFileError(f"{path}: cannot read key file: {e.strerror or e}") from None
 
